@@ -1,0 +1,274 @@
+//! Scenario files for wormscope.
+//!
+//! A scenario says everything a run needs: the world, the worm, the hosts'
+//! reactions, the seed and the time span. This crate owns the file format:
+//! the schema ([`Scenario`]), the built-in scenarios with their documented
+//! defaults and sources ([`builtin`]), and reading a user's file with errors
+//! that name the file, the line and the field ([`ScenarioError`]).
+//!
+//! It may not touch anything beyond text: no world generation, no engine,
+//! no file writing. Reading a file from disk is the one I/O it does
+//! ([`load`]), so that a library user gets the same errors as the CLI.
+
+mod locate;
+mod schema;
+pub mod units;
+mod validate;
+
+use std::fmt;
+use std::path::Path;
+
+pub use schema::{BlasterConfig, HostConfig, NetworkKind, OsMix, Scenario, WorldConfig};
+pub use units::{MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport};
+
+/// The built-in scenarios: name, one-line summary, commented TOML text.
+pub const BUILTIN: &[(&str, &str, &str)] = &[(
+    "blaster",
+    "W32/Blaster over the IPv4 internet of August 2003 (the default)",
+    include_str!("../builtin/blaster.toml"),
+)];
+
+/// The commented TOML text of a built-in scenario, by name.
+pub fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, text)| *text)
+}
+
+/// A built-in scenario, parsed.
+pub fn builtin(name: &str) -> Option<Scenario> {
+    let text = builtin_text(name)?;
+    Some(parse(text, &format!("<built-in {name}>")).expect("built-in scenarios are valid"))
+}
+
+/// The default scenario: Blaster.
+pub fn default_scenario() -> Scenario {
+    builtin("blaster").expect("blaster is built in")
+}
+
+/// A scenario that could not be read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or a description of the text's origin).
+    pub file: String,
+    /// 1-based line of the offending text, when it is in the file.
+    pub line: Option<usize>,
+    /// Dotted path of the field, e.g. `world.networks[1].patched_pct`.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        line: None,
+        field: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(&text, &file)
+}
+
+/// Parses and validates scenario text. `origin` names it in errors.
+///
+/// The text is laid over the built-in scenario named by its `base` field
+/// (default `blaster`): tables merge key by key, anything else (values,
+/// arrays, arrays of tables) replaces the built-in value whole.
+pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+    let error_at = |line: Option<usize>, field: Option<String>, message: String| ScenarioError {
+        file: origin.to_string(),
+        line,
+        field,
+        message,
+    };
+    let user: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| locate::line_of_offset(text, s.start));
+        error_at(line, None, e.message().trim().to_string())
+    })?;
+
+    let base_name = match user.get("base") {
+        None => "blaster".to_string(),
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(error_at(
+                locate::line_of_path(text, "base"),
+                Some("base".into()),
+                "must be the name of a built-in scenario, as a string".into(),
+            ));
+        }
+    };
+    let mut merged = match builtin_text(&base_name) {
+        Some(base_text) => {
+            toml::from_str::<toml::Table>(base_text).expect("built-in scenarios are valid TOML")
+        }
+        None => {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
+            return Err(error_at(
+                locate::line_of_path(text, "base"),
+                Some("base".into()),
+                format!(
+                    "no built-in scenario is called `{base_name}` (there are: {})",
+                    names.join(", ")
+                ),
+            ));
+        }
+    };
+    merge_into(&mut merged, user);
+
+    let scenario: Scenario =
+        serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+            let field = e.path().to_string();
+            let message = e.inner().message().trim().to_string();
+            let field = (field != "." && !field.is_empty()).then_some(field);
+            let line = field.as_deref().and_then(|f| locate::line_of_path(text, f));
+            error_at(line, field, message)
+        })?;
+
+    if let Some((field, message)) = validate::first_problem(&scenario) {
+        return Err(error_at(locate::line_of_path(text, &field), Some(field), message));
+    }
+    Ok(scenario)
+}
+
+/// Prints a scenario as TOML (without comments; the built-in files carry
+/// the documentation).
+pub fn to_toml(scenario: &Scenario) -> String {
+    toml::to_string(scenario).expect("scenarios serialize")
+}
+
+fn merge_into(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_into(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses_on_its_own() {
+        for (name, _, text) in BUILTIN {
+            let s = parse(text, name).unwrap();
+            assert_eq!(s.name, *name);
+        }
+    }
+
+    #[test]
+    fn a_short_file_keeps_the_documented_defaults() {
+        let s = parse("seed = 7\nduration = \"48h\"\n", "short.toml").unwrap();
+        let d = default_scenario();
+        assert_eq!(s.seed, 7);
+        assert_eq!(s.duration, "48h".parse().unwrap());
+        assert_eq!(s.world, d.world);
+        assert_eq!(s.worm, d.worm);
+    }
+
+    #[test]
+    fn nested_tables_merge_key_by_key() {
+        let s = parse("[worm]\nbatch_size = 10\n", "x.toml").unwrap();
+        assert_eq!(s.worm.batch_size, 10);
+        assert_eq!(s.worm.batch_wait, default_scenario().worm.batch_wait);
+    }
+
+    fn err(text: &str) -> ScenarioError {
+        parse(text, "bad.toml").unwrap_err()
+    }
+
+    #[test]
+    fn unknown_fields_are_named_with_their_line() {
+        let e = err("seed = 1\n\n[worm]\nbatch_sise = 3\n");
+        assert_eq!(e.line, Some(4), "{e}");
+        assert_eq!(e.field.as_deref(), Some("worm.batch_sise"), "{e}");
+        assert!(e.to_string().starts_with("bad.toml:4: field `worm.batch_sise`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_are_named_with_their_line() {
+        let e = err("name = \"x\"\nseed = \"seven\"\n");
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(e.field.as_deref(), Some("seed"));
+    }
+
+    #[test]
+    fn percentages_over_100_are_refused() {
+        let e = err("[worm]\nguess_xp_pct = 140\n");
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(e.field.as_deref(), Some("worm.guess_xp_pct"));
+        assert!(e.message.contains("between 0 and 100"), "{e}");
+    }
+
+    #[test]
+    fn negative_durations_are_refused() {
+        let e = err("[worm]\nbatch_wait = \"-2s\"\n");
+        assert_eq!(e.field.as_deref(), Some("worm.batch_wait"));
+        assert!(e.message.contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn fields_inside_arrays_of_tables_are_located() {
+        let mut text = String::from("[world]\nused_slash16_pct = 100.0\n");
+        let d = builtin_text("blaster").unwrap();
+        // Take the three network kinds from the built-in file, then break
+        // the second one's patched share.
+        let start = d.find("[[world.networks]]").unwrap();
+        let end = d.find("[worm]").unwrap();
+        let networks = d[start..end].to_string();
+        let second = networks.match_indices("[[world.networks]]").nth(1).unwrap().0;
+        let patched = second + networks[second..].find("patched_pct = 25.0").unwrap();
+        let broken = format!(
+            "{}patched_pct = 125.0{}",
+            &networks[..patched],
+            &networks[patched + "patched_pct = 25.0".len()..]
+        );
+        text.push_str(&broken);
+        let e = err(&text);
+        assert_eq!(e.field.as_deref(), Some("world.networks[1].patched_pct"), "{e}");
+        let want_line = text[..text.find("patched_pct = 125.0").unwrap()].lines().count() + 1;
+        assert_eq!(e.line, Some(want_line), "{e}");
+    }
+
+    #[test]
+    fn semantic_problems_name_the_field() {
+        let e = err("step = \"0s\"\n");
+        assert_eq!(e.field.as_deref(), Some("step"));
+        assert_eq!(e.line, Some(1));
+        let e = err("[world]\nnetworks = []\n");
+        assert_eq!(e.field.as_deref(), Some("world.networks"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_line() {
+        let e = err("seed = 1\nname = \n");
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn unknown_base_is_refused() {
+        let e = err("base = \"nimda\"\n");
+        assert_eq!(e.field.as_deref(), Some("base"));
+        assert!(e.message.contains("blaster"));
+    }
+}

@@ -1,0 +1,146 @@
+//! The scenario schema: what a scenario file may say, field by field.
+//!
+//! The documented default of every field lives in the built-in scenario
+//! files (`builtin/*.toml`), which are complete: a user's file is laid over
+//! one of them, so a field the user leaves out keeps its documented value.
+//! The structs here carry no defaults of their own, so there is one place
+//! where a default is written and explained.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{MaybeDuration, Percent, PortRule, Prefix, SimDuration};
+
+/// A complete, validated scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Which built-in scenario a user's file is laid over (`blaster`).
+    #[serde(default = "default_base")]
+    pub base: String,
+    pub name: String,
+    pub description: String,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// Wall-clock time of simulated time zero (UTC).
+    pub start: jiff::Timestamp,
+    /// Simulated time to run.
+    pub duration: SimDuration,
+    /// Resolution of the time series.
+    pub step: SimDuration,
+    pub world: WorldConfig,
+    pub worm: BlasterConfig,
+    pub hosts: HostConfig,
+}
+
+fn default_base() -> String {
+    "blaster".to_string()
+}
+
+/// How the world's address space is populated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldConfig {
+    /// `YYYY-MM`: /8s allocated on or before this month can hold hosts.
+    pub allocated_by: String,
+    /// If not empty, only these prefixes hold hosts.
+    pub only_in: Vec<Prefix>,
+    /// Share of /16s (inside the allowed space) that hold any host.
+    pub used_slash16_pct: Percent,
+    /// Kinds of networks that used /16s are split into.
+    pub networks: Vec<NetworkKind>,
+}
+
+/// One kind of network (ISP subscriber pool, enterprise, hosting).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkKind {
+    pub name: String,
+    /// Share of used /16s given to this kind; all kinds sum to 100.
+    pub share_pct: Percent,
+    /// Length of one network of this kind, 16 to 24 (networks tile a /16).
+    pub prefix_len: u8,
+    /// Share of /24s inside a network that hold any host.
+    pub slash24_used_pct: Percent,
+    /// Mean live addresses in a used /24 (at most 254).
+    pub hosts_per_used_slash24: f64,
+    /// Share of live addresses that are NAT gateways with a LAN behind.
+    pub nat_pct: Percent,
+    /// Least and most hosts on one NAT LAN.
+    pub lan_hosts: [u32; 2],
+    /// Share of networks of this kind behind a border firewall.
+    pub firewall_pct: Percent,
+    /// What such a firewall drops coming in (`*`: everything).
+    pub firewall_blocks_in: Vec<PortRule>,
+    /// What such a firewall drops going out.
+    pub firewall_blocks_out: Vec<PortRule>,
+    pub os: OsMix,
+    /// Share of Windows NT-family hosts patched (MS03-026) at the start.
+    pub patched_pct: Percent,
+    /// Share of non-Windows hosts that answer on 135/tcp.
+    pub other_rpc_open_pct: Percent,
+}
+
+/// Operating systems of a network's hosts; the shares sum to 100.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsMix {
+    pub xp_pct: Percent,
+    pub w2000_pct: Percent,
+    pub nt4_pct: Percent,
+    pub w2003_pct: Percent,
+    pub other_pct: Percent,
+}
+
+impl OsMix {
+    pub fn total_pct(&self) -> f64 {
+        self.xp_pct.as_pct()
+            + self.w2000_pct.as_pct()
+            + self.nt4_pct.as_pct()
+            + self.w2003_pct.as_pct()
+            + self.other_pct.as_pct()
+    }
+}
+
+/// W32/Blaster's behaviour and timings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlasterConfig {
+    /// Hosts infected at time zero.
+    pub initial_infected: u32,
+    /// Addresses probed per batch.
+    pub batch_size: u32,
+    /// Fixed wait after a batch's connects.
+    pub batch_wait: SimDuration,
+    /// Share of worm starts that begin near the host's own address.
+    pub local_start_pct: Percent,
+    /// Share of worm starts that use the XP exploit (else 2000).
+    pub guess_xp_pct: Percent,
+    /// Pause between sending the exploit and connecting to the shell.
+    pub exploit_pause: SimDuration,
+    /// One network round trip.
+    pub round_trip: SimDuration,
+    /// Time a connect to a filtered port takes to fail.
+    pub connect_timeout: SimDuration,
+    /// Size of the worm body fetched over TFTP, bytes.
+    pub body_bytes: u32,
+    /// TFTP block size, bytes.
+    pub tftp_block_bytes: u32,
+    /// Time between TFTP blocks.
+    pub tftp_block_interval: SimDuration,
+    /// How long the attacker waits for a TFTP download that never comes.
+    pub tftp_wait: SimDuration,
+    /// Delay from a boot to the worm's first scan.
+    pub start_after_boot: SimDuration,
+}
+
+/// How hosts react to the worm's side effects.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostConfig {
+    pub xp_crash_reboot_after: MaybeDuration,
+    pub w2000_crash_reboot_after: MaybeDuration,
+    pub nt4_crash_reboot_after: MaybeDuration,
+    pub w2003_crash_reboot_after: MaybeDuration,
+    /// Time a reboot keeps a machine off the network.
+    pub reboot_duration: SimDuration,
+}

@@ -1,0 +1,520 @@
+//! Value types that appear in scenario files and on the command line:
+//! durations, percentages, IPv4 prefixes and port/protocol pairs.
+//!
+//! Each type parses from the text a person writes (`90s`, `40`, `10.0.0.0/8`,
+//! `135/tcp`) and prints back to the same text, so a scenario survives a
+//! round trip through `scenario print`. Nothing here knows about worms.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A span of simulated time, kept as whole microseconds so that all
+/// arithmetic in the engine is exact and identical on every machine.
+///
+/// Written as a number followed by a unit: `400ms`, `1.8s`, `90s`, `10m`,
+/// `48h`, `7d`; several parts may follow each other (`1h30m`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration {
+    micros: u64,
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration { micros: 0 };
+    pub const MICROS_PER_SECOND: u64 = 1_000_000;
+
+    pub const fn from_micros(micros: u64) -> Self {
+        SimDuration { micros }
+    }
+    pub const fn from_millis(millis: u64) -> Self {
+        SimDuration {
+            micros: millis * 1_000,
+        }
+    }
+    pub const fn from_secs(secs: u64) -> Self {
+        SimDuration {
+            micros: secs * Self::MICROS_PER_SECOND,
+        }
+    }
+    pub const fn as_micros(self) -> u64 {
+        self.micros
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.micros as f64 / Self::MICROS_PER_SECOND as f64
+    }
+}
+
+/// Why a duration text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a duration: {reason} (write e.g. `400ms`, `1.8s`, `10m`, `48h`, `7d`)")]
+pub struct DurationError {
+    text: String,
+    reason: &'static str,
+}
+
+impl FromStr for SimDuration {
+    type Err = DurationError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let err = |reason| DurationError {
+            text: text.to_string(),
+            reason,
+        };
+        let s = text.trim();
+        if s.is_empty() {
+            return Err(err("it is empty"));
+        }
+        if s.starts_with('-') {
+            return Err(err("durations cannot be negative"));
+        }
+        let mut total: u128 = 0;
+        let mut rest = s;
+        while !rest.is_empty() {
+            let num_len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .ok_or_else(|| err("a unit (ms, s, m, h, d) must follow the number"))?;
+            if num_len == 0 {
+                return Err(err("expected a number"));
+            }
+            let (num, after) = rest.split_at(num_len);
+            let unit_len = after
+                .find(|c: char| c.is_ascii_digit() || c == '.')
+                .unwrap_or(after.len());
+            let (unit, after) = after.split_at(unit_len);
+            let unit_micros: u128 = match unit.trim() {
+                "us" | "µs" => 1,
+                "ms" => 1_000,
+                "s" => 1_000_000,
+                "m" | "min" => 60_000_000,
+                "h" => 3_600_000_000,
+                "d" => 86_400_000_000,
+                _ => return Err(err("unknown unit (use ms, s, m, h or d)")),
+            };
+            total += parse_decimal_scaled(num, unit_micros).ok_or_else(|| {
+                err("the number is malformed or has more precision than a microsecond")
+            })?;
+            rest = after;
+        }
+        u64::try_from(total)
+            .map(SimDuration::from_micros)
+            .map_err(|_| err("it is too long"))
+    }
+}
+
+/// `num * scale` for a decimal text, exactly, or None when it is not a
+/// plain decimal or leaves a fraction of the smallest unit.
+fn parse_decimal_scaled(num: &str, scale: u128) -> Option<u128> {
+    let (int_part, frac_part) = match num.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (num, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let int: u128 = if int_part.is_empty() {
+        0
+    } else {
+        int_part.parse().ok()?
+    };
+    let mut value = int.checked_mul(scale)?;
+    let mut denom: u128 = 1;
+    let mut frac: u128 = 0;
+    for c in frac_part.chars() {
+        denom = denom.checked_mul(10)?;
+        frac = frac * 10 + u128::from(c.to_digit(10)?);
+    }
+    let scaled = frac.checked_mul(scale)?;
+    if scaled % denom != 0 {
+        return None;
+    }
+    value = value.checked_add(scaled / denom)?;
+    Some(value)
+}
+
+impl fmt::Display for SimDuration {
+    /// The shortest exact text in the largest unit that divides it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [(u64, &str); 4] = [
+            (86_400_000_000, "d"),
+            (3_600_000_000, "h"),
+            (60_000_000, "m"),
+            (1_000_000, "s"),
+        ];
+        if self.micros == 0 {
+            return f.write_str("0s");
+        }
+        for (scale, unit) in UNITS {
+            if self.micros % scale == 0 {
+                return write!(f, "{}{}", self.micros / scale, unit);
+            }
+        }
+        if self.micros % 100_000 == 0 && self.micros >= 1_000_000 {
+            let tenths = self.micros / 100_000;
+            return write!(f, "{}.{}s", tenths / 10, tenths % 10);
+        }
+        if self.micros % 1_000 == 0 {
+            return write!(f, "{}ms", self.micros / 1_000);
+        }
+        write!(f, "{}us", self.micros)
+    }
+}
+
+impl Serialize for SimDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SimDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A share written as a percentage from 0 to 100 (fractions allowed).
+/// Values outside that range are refused when the scenario is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Percent(f64);
+
+impl Percent {
+    pub fn new(pct: f64) -> Option<Percent> {
+        (pct.is_finite() && (0.0..=100.0).contains(&pct)).then_some(Percent(pct))
+    }
+    pub fn as_pct(self) -> f64 {
+        self.0
+    }
+    /// The share as a probability in [0, 1].
+    pub fn as_fraction(self) -> f64 {
+        self.0 / 100.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pct = f64::deserialize(d)?;
+        Percent::new(pct).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{pct} is not a percentage: it must lie between 0 and 100"
+            ))
+        })
+    }
+}
+
+/// An IPv4 prefix such as `10.0.0.0/8`; host bits must be zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Prefix {
+    base: u32,
+    len: u8,
+}
+
+impl Prefix {
+    pub fn new(base: u32, len: u8) -> Option<Prefix> {
+        if len > 32 {
+            return None;
+        }
+        let p = Prefix { base, len };
+        (base & !p.mask() == 0).then_some(p)
+    }
+    pub fn base(self) -> u32 {
+        self.base
+    }
+    pub fn len(self) -> u8 {
+        self.len
+    }
+    pub fn mask(self) -> u32 {
+        if self.len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - self.len)
+        }
+    }
+    /// Number of addresses, as u64 because a /0 holds 2^32.
+    pub fn size(self) -> u64 {
+        1u64 << (32 - self.len)
+    }
+    /// The last address inside the prefix.
+    pub fn last(self) -> u32 {
+        self.base | !self.mask()
+    }
+    pub fn contains(self, addr: u32) -> bool {
+        addr & self.mask() == self.base
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an IPv4 prefix like 10.0.0.0/8 with the host bits zero")]
+pub struct PrefixError(String);
+
+impl FromStr for Prefix {
+    type Err = PrefixError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let err = || PrefixError(text.to_string());
+        let (addr, len) = text.trim().split_once('/').ok_or_else(err)?;
+        let addr: std::net::Ipv4Addr = addr.parse().map_err(|_| err())?;
+        let len: u8 = len.parse().map_err(|_| err())?;
+        Prefix::new(u32::from(addr), len).ok_or_else(err)
+    }
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", std::net::Ipv4Addr::from(self.base), self.len)
+    }
+}
+
+impl Serialize for Prefix {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Prefix {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Transport protocol of a port rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// A port and protocol such as `135/tcp`, as firewall rules name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortProto {
+    pub port: u16,
+    pub transport: Transport,
+}
+
+impl PortProto {
+    pub const fn tcp(port: u16) -> Self {
+        PortProto {
+            port,
+            transport: Transport::Tcp,
+        }
+    }
+    pub const fn udp(port: u16) -> Self {
+        PortProto {
+            port,
+            transport: Transport::Udp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a port rule: write PORT/tcp or PORT/udp, e.g. `135/tcp`")]
+pub struct PortProtoError(String);
+
+impl FromStr for PortProto {
+    type Err = PortProtoError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let err = || PortProtoError(text.to_string());
+        let (port, proto) = text.trim().split_once('/').ok_or_else(err)?;
+        let port: u16 = port.parse().map_err(|_| err())?;
+        let transport = match proto.to_ascii_lowercase().as_str() {
+            "tcp" => Transport::Tcp,
+            "udp" => Transport::Udp,
+            _ => return Err(err()),
+        };
+        Ok(PortProto { port, transport })
+    }
+}
+
+impl fmt::Display for PortProto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proto = match self.transport {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        };
+        write!(f, "{}/{}", self.port, proto)
+    }
+}
+
+impl Serialize for PortProto {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PortProto {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// One entry of a firewall's port list: a single port rule or `*`, every
+/// port of every protocol (a default-deny border).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PortRule {
+    All,
+    One(PortProto),
+}
+
+impl PortRule {
+    pub fn matches(self, port: PortProto) -> bool {
+        match self {
+            PortRule::All => true,
+            PortRule::One(p) => p == port,
+        }
+    }
+}
+
+impl FromStr for PortRule {
+    type Err = PortProtoError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim() == "*" {
+            Ok(PortRule::All)
+        } else {
+            text.parse().map(PortRule::One)
+        }
+    }
+}
+
+impl fmt::Display for PortRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortRule::All => f.write_str("*"),
+            PortRule::One(p) => p.fmt(f),
+        }
+    }
+}
+
+impl Serialize for PortRule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PortRule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A delay that may never happen: `never` or a duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaybeDuration {
+    Never,
+    After(SimDuration),
+}
+
+impl MaybeDuration {
+    pub fn as_option(self) -> Option<SimDuration> {
+        match self {
+            MaybeDuration::Never => None,
+            MaybeDuration::After(d) => Some(d),
+        }
+    }
+}
+
+impl fmt::Display for MaybeDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaybeDuration::Never => f.write_str("never"),
+            MaybeDuration::After(d) => d.fmt(f),
+        }
+    }
+}
+
+impl Serialize for MaybeDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MaybeDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim() == "never" {
+            return Ok(MaybeDuration::Never);
+        }
+        text.parse()
+            .map(MaybeDuration::After)
+            .map_err(|e: DurationError| serde::de::Error::custom(format!("{e}, or `never`")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_every_unit() {
+        let cases = [
+            ("90s", 90_000_000),
+            ("10m", 600_000_000),
+            ("48h", 172_800_000_000),
+            ("7d", 604_800_000_000),
+            ("1.8s", 1_800_000),
+            ("400ms", 400_000),
+            ("1h30m", 5_400_000_000),
+            ("0s", 0),
+        ];
+        for (text, micros) in cases {
+            assert_eq!(text.parse::<SimDuration>().unwrap().as_micros(), micros, "{text}");
+        }
+    }
+
+    #[test]
+    fn durations_refuse_nonsense() {
+        for text in ["", "-5s", "5", "5x", "s", "1.5", "0.0000001s", "1..2s", "99999999999999999d"] {
+            assert!(text.parse::<SimDuration>().is_err(), "{text:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn durations_print_back_to_what_parses() {
+        for text in ["90s", "10m", "48h", "7d", "1.8s", "400ms", "0s", "1500us"] {
+            let d: SimDuration = text.parse().unwrap();
+            assert_eq!(d.to_string().parse::<SimDuration>().unwrap(), d);
+        }
+        assert_eq!("1.8s".parse::<SimDuration>().unwrap().to_string(), "1.8s");
+        assert_eq!("120m".parse::<SimDuration>().unwrap().to_string(), "2h");
+    }
+
+    #[test]
+    fn percent_bounds() {
+        assert!(Percent::new(100.0).is_some());
+        assert!(Percent::new(0.0).is_some());
+        assert!(Percent::new(100.5).is_none());
+        assert!(Percent::new(-1.0).is_none());
+        assert!(Percent::new(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn prefixes() {
+        let p: Prefix = "10.0.0.0/8".parse().unwrap();
+        assert!(p.contains(0x0a01_0203));
+        assert!(!p.contains(0x0b00_0000));
+        assert_eq!(p.size(), 1 << 24);
+        assert_eq!(p.last(), 0x0aff_ffff);
+        assert!("10.0.0.1/8".parse::<Prefix>().is_err());
+        assert!("10.0.0.0/33".parse::<Prefix>().is_err());
+        assert_eq!("0.0.0.0/0".parse::<Prefix>().unwrap().size(), 1 << 32);
+        assert_eq!(p.to_string(), "10.0.0.0/8");
+    }
+
+    #[test]
+    fn port_rules() {
+        assert_eq!("135/tcp".parse::<PortProto>().unwrap(), PortProto::tcp(135));
+        assert_eq!("69/UDP".parse::<PortProto>().unwrap(), PortProto::udp(69));
+        assert!("135".parse::<PortProto>().is_err());
+        assert!("70000/tcp".parse::<PortProto>().is_err());
+        assert!("135/sctp".parse::<PortProto>().is_err());
+    }
+}
