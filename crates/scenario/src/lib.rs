@@ -142,7 +142,11 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         })?;
 
     if let Some((field, message)) = validate::first_problem(&scenario) {
-        return Err(error_at(locate::line_of_path(text, &field), Some(field), message));
+        return Err(error_at(
+            locate::line_of_path(text, &field),
+            Some(field),
+            message,
+        ));
     }
     Ok(scenario)
 }
@@ -202,7 +206,11 @@ mod tests {
         let e = err("seed = 1\n\n[worm]\nbatch_sise = 3\n");
         assert_eq!(e.line, Some(4), "{e}");
         assert_eq!(e.field.as_deref(), Some("worm.batch_sise"), "{e}");
-        assert!(e.to_string().starts_with("bad.toml:4: field `worm.batch_sise`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("bad.toml:4: field `worm.batch_sise`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -236,7 +244,11 @@ mod tests {
         let start = d.find("[[world.networks]]").unwrap();
         let end = d.find("[worm]").unwrap();
         let networks = d[start..end].to_string();
-        let second = networks.match_indices("[[world.networks]]").nth(1).unwrap().0;
+        let second = networks
+            .match_indices("[[world.networks]]")
+            .nth(1)
+            .unwrap()
+            .0;
         let patched = second + networks[second..].find("patched_pct = 25.0").unwrap();
         let broken = format!(
             "{}patched_pct = 125.0{}",
@@ -245,8 +257,15 @@ mod tests {
         );
         text.push_str(&broken);
         let e = err(&text);
-        assert_eq!(e.field.as_deref(), Some("world.networks[1].patched_pct"), "{e}");
-        let want_line = text[..text.find("patched_pct = 125.0").unwrap()].lines().count() + 1;
+        assert_eq!(
+            e.field.as_deref(),
+            Some("world.networks[1].patched_pct"),
+            "{e}"
+        );
+        let want_line = text[..text.find("patched_pct = 125.0").unwrap()]
+            .lines()
+            .count()
+            + 1;
         assert_eq!(e.line, Some(want_line), "{e}");
     }
 

@@ -112,7 +112,8 @@ fn parse_decimal_scaled(num: &str, scale: u128) -> Option<u128> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit())
+    if !int_part.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
     {
         return None;
     }
@@ -215,20 +216,20 @@ pub struct Prefix {
 }
 
 impl Prefix {
-    pub fn new(base: u32, len: u8) -> Option<Prefix> {
+    pub const fn new(base: u32, len: u8) -> Option<Prefix> {
         if len > 32 {
             return None;
         }
         let p = Prefix { base, len };
-        (base & !p.mask() == 0).then_some(p)
+        if base & !p.mask() == 0 { Some(p) } else { None }
     }
     pub fn base(self) -> u32 {
         self.base
     }
-    pub fn len(self) -> u8 {
+    pub fn prefix_len(self) -> u8 {
         self.len
     }
-    pub fn mask(self) -> u32 {
+    pub const fn mask(self) -> u32 {
         if self.len == 0 {
             0
         } else {
@@ -243,7 +244,7 @@ impl Prefix {
     pub fn last(self) -> u32 {
         self.base | !self.mask()
     }
-    pub fn contains(self, addr: u32) -> bool {
+    pub const fn contains(self, addr: u32) -> bool {
         addr & self.mask() == self.base
     }
 }
@@ -466,14 +467,31 @@ mod tests {
             ("0s", 0),
         ];
         for (text, micros) in cases {
-            assert_eq!(text.parse::<SimDuration>().unwrap().as_micros(), micros, "{text}");
+            assert_eq!(
+                text.parse::<SimDuration>().unwrap().as_micros(),
+                micros,
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn durations_refuse_nonsense() {
-        for text in ["", "-5s", "5", "5x", "s", "1.5", "0.0000001s", "1..2s", "99999999999999999d"] {
-            assert!(text.parse::<SimDuration>().is_err(), "{text:?} was accepted");
+        for text in [
+            "",
+            "-5s",
+            "5",
+            "5x",
+            "s",
+            "1.5",
+            "0.0000001s",
+            "1..2s",
+            "99999999999999999d",
+        ] {
+            assert!(
+                text.parse::<SimDuration>().is_err(),
+                "{text:?} was accepted"
+            );
         }
     }
 

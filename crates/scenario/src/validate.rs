@@ -23,44 +23,77 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     if s.step == SimDuration::ZERO {
         bad("step", "must be longer than 0s".into());
     } else if s.step > s.duration && s.duration != SimDuration::ZERO {
-        bad("step", format!("{} is longer than the duration {}", s.step, s.duration));
+        bad(
+            "step",
+            format!("{} is longer than the duration {}", s.step, s.duration),
+        );
     } else if s.duration.as_micros() / s.step.as_micros() > 10_000_000 {
-        bad("step", "gives more than ten million time-series rows; choose a longer step".into());
+        bad(
+            "step",
+            "gives more than ten million time-series rows; choose a longer step".into(),
+        );
     }
 
     let w = &s.world;
     if !is_year_month(&w.allocated_by) {
-        bad("world.allocated_by", format!("`{}` is not a month written YYYY-MM", w.allocated_by));
+        bad(
+            "world.allocated_by",
+            format!("`{}` is not a month written YYYY-MM", w.allocated_by),
+        );
     }
     if w.networks.is_empty() {
-        bad("world.networks", "at least one kind of network is needed".into());
+        bad(
+            "world.networks",
+            "at least one kind of network is needed".into(),
+        );
     } else {
         let total: f64 = w.networks.iter().map(|n| n.share_pct.as_pct()).sum();
         if (total - 100.0).abs() > 1e-6 {
-            bad("world.networks", format!("the share_pct of the network kinds sum to {total}, not 100"));
+            bad(
+                "world.networks",
+                format!("the share_pct of the network kinds sum to {total}, not 100"),
+            );
         }
     }
     for (i, n) in w.networks.iter().enumerate() {
         let f = |name: &str| format!("world.networks[{i}].{name}");
         if !(16..=24).contains(&n.prefix_len) {
-            bad(&f("prefix_len"), format!("{} is outside 16..=24 (networks tile a /16)", n.prefix_len));
+            bad(
+                &f("prefix_len"),
+                format!("{} is outside 16..=24 (networks tile a /16)", n.prefix_len),
+            );
         }
-        if !(n.hosts_per_used_slash24.is_finite() && n.hosts_per_used_slash24 > 0.0 && n.hosts_per_used_slash24 <= 254.0) {
-            bad(&f("hosts_per_used_slash24"), format!("{} is outside (0, 254]", n.hosts_per_used_slash24));
+        if !(n.hosts_per_used_slash24.is_finite()
+            && n.hosts_per_used_slash24 > 0.0
+            && n.hosts_per_used_slash24 <= 254.0)
+        {
+            bad(
+                &f("hosts_per_used_slash24"),
+                format!("{} is outside (0, 254]", n.hosts_per_used_slash24),
+            );
         }
         let [lo, hi] = n.lan_hosts;
         if lo == 0 || lo > hi || hi > 250 {
-            bad(&f("lan_hosts"), format!("[{lo}, {hi}] must be [least, most] with 1 <= least <= most <= 250"));
+            bad(
+                &f("lan_hosts"),
+                format!("[{lo}, {hi}] must be [least, most] with 1 <= least <= most <= 250"),
+            );
         }
         let os_total = n.os.total_pct();
         if (os_total - 100.0).abs() > 1e-6 {
-            bad(&f("os"), format!("the OS shares sum to {os_total}, not 100"));
+            bad(
+                &f("os"),
+                format!("the OS shares sum to {os_total}, not 100"),
+            );
         }
     }
 
     let b = &s.worm;
     if !(1..=1024).contains(&b.batch_size) {
-        bad("worm.batch_size", format!("{} is outside 1..=1024", b.batch_size));
+        bad(
+            "worm.batch_size",
+            format!("{} is outside 1..=1024", b.batch_size),
+        );
     }
     // A batch that takes no time would let a scanner sweep the whole address
     // space in an instant.

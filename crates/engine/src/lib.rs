@@ -1,0 +1,39 @@
+//! The outbreak engine: runs a worm through a world, accounting for every
+//! probe of every infected host, exactly, without simulating the probes one
+//! by one.
+//!
+//! - [`core`]: the state every simulator of this model shares: host states
+//!   (worm, RPC service, power), the event queue ordered by (time, kind,
+//!   host), what an exploit does, and the bookkeeping of outcomes and the
+//!   time series. A simulator plugs in how scanners walk the address space
+//!   as a [`core::ScanDriver`].
+//! - [`exact`]: the fast driver. Between two addresses that need a look (a
+//!   candidate, a site boundary) a scanner's batches are computed in closed
+//!   form from rank queries on the world's sorted views: how many batches,
+//!   how many probes of each outcome, how long the answered hosts kept it
+//!   busy, and in which time step each batch started.
+//!
+//! The reference simulator (crate `wormscope-reference`) is the other
+//! driver, probe by probe; on small worlds both give identical results.
+//!
+//! The engine does no I/O and reads no clock: same inputs, same outputs.
+
+pub mod core;
+pub mod exact;
+mod series;
+
+pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
+pub use series::{Row, RunResult, Totals};
+
+use wormscope_model::World;
+use wormscope_scenario::Scenario;
+
+/// Runs the scenario on `world` with the exact engine. `progress` is called
+/// now and then with the simulated time reached, in microseconds.
+pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> RunResult {
+    let mut core = Core::new(world, Params::from_scenario(scenario));
+    core.seed_patient_zeros(scenario.worm.initial_infected);
+    let mut driver = exact::ExactDriver::new(world);
+    core.run(&mut driver, progress);
+    core.into_result()
+}

@@ -1,0 +1,52 @@
+//! What a run produces: one row per time step and the run's totals.
+
+use serde::Serialize;
+use wormscope_model::blaster::Outcome;
+
+/// One time step `[i*step, (i+1)*step)`. Counts of hosts are taken at the
+/// step's end; counts of events are those that happened during it; probes
+/// are those whose batch started during it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Hosts carrying the worm (running, or installed while rebooting).
+    pub infected: u64,
+    /// Hosts whose worm is running.
+    pub scanning: u64,
+    /// Hosts online with a crashed RPC service.
+    pub crashed: u64,
+    /// Hosts off the network for a reboot.
+    pub rebooting: u64,
+    pub probes: u64,
+    pub new_infections: u64,
+    pub crashes: u64,
+    pub reboots: u64,
+}
+
+/// Totals of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub probes: u64,
+    /// Probes by [`Outcome`], indexed by `Outcome as usize`.
+    pub by_outcome: [u64; 8],
+    /// Worm installations (a host cleaned and infected again counts twice).
+    pub infections: u64,
+    /// Distinct hosts ever infected.
+    pub ever_infected: u64,
+    pub crashes: u64,
+    pub reboots: u64,
+}
+
+impl Totals {
+    pub fn outcome(&self, o: Outcome) -> u64 {
+        self.by_outcome[o as usize]
+    }
+}
+
+/// The result of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunResult {
+    /// Row width in microseconds.
+    pub step: u64,
+    pub rows: Vec<Row>,
+    pub totals: Totals,
+}

@@ -1,0 +1,313 @@
+//! Generating a world from a scenario's `[world]` table.
+//!
+//! The space is walked /8 by /8 (each /8 on its own random stream, in
+//! parallel), /16 by /16: a used /16 gets a network kind, is tiled into
+//! networks of that kind's length (each firewalled or not), whose used /24s
+//! get a binomial number of live addresses. A live address is a NAT gateway
+//! with a small LAN behind it or a host with an OS drawn from the kind's mix.
+//! The result depends only on the scenario and its seed, never on the
+//! thread count.
+
+use rand::RngExt;
+use rand::seq::index;
+use rand_distr::{Binomial, Distribution};
+use rayon::prelude::*;
+use wormscope_scenario::{NetworkKind, Prefix, Scenario};
+
+use crate::host::{Host, HostId, NO_SITE, Os, SiteId};
+use crate::iana;
+use crate::net::{Firewall, ServiceSet};
+use crate::rng::{self, Purpose};
+use crate::world::{Site, SiteKind, World, WorldBuilder, WorldError};
+
+/// Private prefixes home NAT routers put their LAN in. ASSUMPTION: the
+/// common factory defaults of 2003-era home routers; which one a LAN uses
+/// only matters to a worm behind it (its local start lands there).
+const LAN_PREFIXES: [u32; 4] = [0xc0a8_0000, 0xc0a8_0100, 0xc0a8_0200, 0x0a00_0000];
+
+/// First host address on a LAN (the router is .1). ASSUMPTION: DHCP pools
+/// of home routers commonly started at .100.
+const LAN_FIRST_HOST: u32 = 100;
+
+/// Generates the scenario's world.
+pub fn generate(s: &Scenario) -> Result<World, WorldError> {
+    let w = &s.world;
+    let slash8s: Vec<u8> = if w.only_in.is_empty() {
+        iana::allocated_slash8s(&w.allocated_by)
+    } else {
+        // Explicit prefixes may lie anywhere (small test worlds use private
+        // space); they still need a whole number of /8s to walk.
+        let mut v: Vec<u8> = (0..=255u8)
+            .filter(|&a| {
+                let p8 = Prefix::new(u32::from(a) << 24, 8).expect("aligned");
+                w.only_in.iter().any(|p| overlaps(*p, p8))
+            })
+            .collect();
+        v.dedup();
+        v
+    };
+    let parts: Vec<Slash8> = slash8s.par_iter().map(|&a| generate_slash8(s, a)).collect();
+
+    let n_hosts: usize = parts.iter().map(|p| p.hosts.len()).sum();
+    let n_sites: usize = parts.iter().map(|p| p.sites.len()).sum();
+    let mut builder = WorldBuilder::with_capacity(n_hosts, n_sites);
+    for part in parts {
+        let offset = builder_site_count(&builder);
+        for site in part.sites {
+            builder.add_site(site);
+        }
+        builder.extend_hosts(part.hosts.into_iter().map(|mut h| {
+            if h.site != NO_SITE {
+                h.site += offset;
+            }
+            h
+        }));
+    }
+    builder.build()
+}
+
+fn builder_site_count(b: &WorldBuilder) -> SiteId {
+    b.site_count() as SiteId
+}
+
+fn overlaps(a: Prefix, b: Prefix) -> bool {
+    a.contains(b.base()) || b.contains(a.base())
+}
+
+/// One /8's hosts and sites (site ids local to the /8).
+struct Slash8 {
+    hosts: Vec<Host>,
+    sites: Vec<Site>,
+}
+
+fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
+    let w = &s.world;
+    let mut rng = rng::stream(s.seed, Purpose::WorldSlash8, u64::from(a));
+    let mut out = Slash8 {
+        hosts: Vec::new(),
+        sites: Vec::new(),
+    };
+    let kinds: Vec<(f64, &NetworkKind, Firewall)> = {
+        let mut acc = 0.0;
+        w.networks
+            .iter()
+            .map(|k| {
+                acc += k.share_pct.as_fraction();
+                let fw = Firewall {
+                    blocks_in: ServiceSet::from_rules(&k.firewall_blocks_in),
+                    blocks_out: ServiceSet::from_rules(&k.firewall_blocks_out),
+                };
+                (acc, k, fw)
+            })
+            .collect()
+    };
+    let allowed = |addr: u32| w.only_in.is_empty() || w.only_in.iter().any(|p| p.contains(addr));
+    for b in 0..=255u32 {
+        let base16 = (u32::from(a) << 24) | (b << 16);
+        let p16 = Prefix::new(base16, 16).expect("aligned");
+        if !w.only_in.is_empty() && !w.only_in.iter().any(|p| overlaps(*p, p16)) {
+            continue;
+        }
+        if !rng.random_bool(w.used_slash16_pct.as_fraction()) {
+            continue;
+        }
+        let pick: f64 = rng.random();
+        let &(_, kind, firewall) = kinds
+            .iter()
+            .find(|(acc, _, _)| pick < *acc)
+            .unwrap_or_else(|| kinds.last().expect("validated: at least one kind"));
+        let net_len = u32::from(kind.prefix_len);
+        let per_host = Binomial::new(254, (kind.hosts_per_used_slash24 / 254.0).min(1.0))
+            .expect("validated: 0 < mean <= 254");
+        for n in 0..(1u32 << (net_len - 16)) {
+            let net_base = base16 | (n << (32 - net_len));
+            let site = if rng.random_bool(kind.firewall_pct.as_fraction()) {
+                out.sites.push(Site {
+                    kind: SiteKind::Enterprise { firewall },
+                    inside: Prefix::new(net_base, net_len as u8).expect("aligned"),
+                });
+                (out.sites.len() - 1) as SiteId
+            } else {
+                NO_SITE
+            };
+            for c in 0..(1u32 << (24 - net_len)) {
+                let base24 = net_base | (c << 8);
+                if !rng.random_bool(kind.slash24_used_pct.as_fraction()) {
+                    continue;
+                }
+                let k = per_host.sample(&mut rng) as usize;
+                let mut offsets = index::sample(&mut rng, 254, k).into_vec();
+                offsets.sort_unstable();
+                for d in offsets {
+                    let addr = base24 | (d as u32 + 1);
+                    let nat = rng.random_bool(kind.nat_pct.as_fraction());
+                    if !allowed(addr) {
+                        continue;
+                    }
+                    if nat && site == NO_SITE {
+                        add_nat_lan(&mut rng, &mut out, kind, addr);
+                    } else {
+                        out.hosts.push(draw_host(&mut rng, kind, addr, site));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn add_nat_lan(rng: &mut impl rand::Rng, out: &mut Slash8, kind: &NetworkKind, public_addr: u32) {
+    let lan = LAN_PREFIXES[rng.random_range(0..LAN_PREFIXES.len())];
+    out.sites.push(Site {
+        kind: SiteKind::Nat { public_addr },
+        inside: Prefix::new(lan, 24).expect("aligned"),
+    });
+    let site = (out.sites.len() - 1) as SiteId;
+    let [lo, hi] = kind.lan_hosts;
+    let n = rng.random_range(lo..=hi);
+    for i in 0..n {
+        out.hosts
+            .push(draw_host(rng, kind, lan | (LAN_FIRST_HOST + i), site));
+    }
+}
+
+fn draw_host(rng: &mut impl rand::Rng, kind: &NetworkKind, addr: u32, site: SiteId) -> Host {
+    let m = &kind.os;
+    let pick = rng.random::<f64>() * 100.0;
+    let mut acc = 0.0;
+    let mut os = Os::Other;
+    for (pct, candidate) in [
+        (m.xp_pct, Os::Xp),
+        (m.w2000_pct, Os::W2000),
+        (m.nt4_pct, Os::Nt4),
+        (m.w2003_pct, Os::W2003),
+    ] {
+        acc += pct.as_pct();
+        if pick < acc {
+            os = candidate;
+            break;
+        }
+    }
+    let (patched, rpc_open) = if os.is_nt_family() {
+        (rng.random_bool(kind.patched_pct.as_fraction()), true)
+    } else {
+        (
+            false,
+            rng.random_bool(kind.other_rpc_open_pct.as_fraction()),
+        )
+    };
+    Host {
+        addr,
+        site,
+        os,
+        patched,
+        rpc_open,
+    }
+}
+
+/// The hosts infected at time zero: `n` distinct infectable hosts with a
+/// public address (not behind NAT), drawn uniformly. Fewer if the world
+/// has fewer.
+pub fn patient_zeros(world: &World, seed: u64, n: u32) -> Vec<HostId> {
+    let eligible: Vec<HostId> = world
+        .candidates()
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            h.os.is_infectable()
+                && (h.site == NO_SITE
+                    || matches!(
+                        world.sites[h.site as usize].kind,
+                        SiteKind::Enterprise { .. }
+                    ))
+        })
+        .map(|(i, _)| i as HostId)
+        .collect();
+    let n = (n as usize).min(eligible.len());
+    let mut rng = rng::stream(seed, Purpose::PatientZero, 0);
+    let mut chosen: Vec<HostId> = index::sample(&mut rng, eligible.len(), n)
+        .into_iter()
+        .map(|i| eligible[i])
+        .collect();
+    chosen.sort_unstable();
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::Service;
+
+    fn small(seed: u64) -> Scenario {
+        let mut s = wormscope_scenario::default_scenario();
+        s.seed = seed;
+        s.world.only_in = vec!["61.0.0.0/12".parse().unwrap()];
+        s.world.used_slash16_pct = wormscope_scenario::Percent::new(100.0).unwrap();
+        s
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_seeded() {
+        let a = generate(&small(3)).unwrap();
+        let b = generate(&small(3)).unwrap();
+        let c = generate(&small(4)).unwrap();
+        assert_eq!(a.hosts, b.hosts);
+        assert_eq!(a.public, b.public);
+        assert_ne!(a.hosts, c.hosts);
+    }
+
+    #[test]
+    fn hosts_stay_inside_only_in_and_views_are_consistent() {
+        let w = generate(&small(5)).unwrap();
+        let p: Prefix = "61.0.0.0/12".parse().unwrap();
+        assert!(w.hosts.len() > 10_000, "{}", w.hosts.len());
+        for h in &w.hosts {
+            if h.site == NO_SITE {
+                assert!(p.contains(h.addr));
+            }
+        }
+        // Every public candidate is a candidate reachable on 135 from outside.
+        let v = w.public_view();
+        for (&a, &id) in v.cand_addr.iter().zip(v.cand_host) {
+            let h = w.host(id);
+            assert_eq!(h.addr, a);
+            assert!(h.is_candidate());
+            assert!(crate::net::reachable_from_outside(
+                &w,
+                h,
+                Service::Rpc135Tcp
+            ));
+        }
+        assert!(w.n_candidates > 0);
+        assert!(w.candidates().iter().all(Host::is_candidate));
+        assert!(
+            w.hosts[w.n_candidates as usize..]
+                .iter()
+                .all(|h| !h.is_candidate())
+        );
+        // Some hosts sit behind NAT and some behind firewalls.
+        assert!(
+            w.sites
+                .iter()
+                .any(|s| matches!(s.kind, SiteKind::Nat { .. }))
+        );
+        assert!(
+            w.sites
+                .iter()
+                .any(|s| matches!(s.kind, SiteKind::Enterprise { .. }))
+        );
+    }
+
+    #[test]
+    fn patient_zeros_are_public_and_infectable() {
+        let w = generate(&small(6)).unwrap();
+        let p = patient_zeros(&w, 6, 30);
+        assert_eq!(p.len(), 30);
+        for &id in &p {
+            let h = w.host(id);
+            assert!(h.os.is_infectable() && !h.patched);
+            assert_ne!(w.public_addr(h), 0);
+        }
+        assert_eq!(p, patient_zeros(&w, 6, 30));
+    }
+}

@@ -1,0 +1,26 @@
+//! The model: what the simulated world is and how W32/Blaster behaves in it.
+//!
+//! - [`world`]: the IPv4 space with its hosts, NAT LANs and firewalled
+//!   enterprise networks, generated deterministically from a scenario
+//!   ([`generate`]) or built by hand ([`WorldBuilder`]), and the sorted
+//!   address [`view`]s the engine skips over.
+//! - [`net`]: who can reach whom on which port: NAT, border firewalls.
+//! - [`blaster`]: the worm's decisions (start address, exploit guess) and
+//!   timings, and what an exploit does to a victim.
+//! - [`rng`]: the one way randomness is derived from the scenario seed.
+//!
+//! Nothing here advances time or keeps dynamic state: that is the engine's
+//! job. This crate does no I/O (the IANA registry is compiled in).
+
+pub mod addr;
+pub mod blaster;
+pub mod generate;
+pub mod host;
+pub mod iana;
+pub mod net;
+pub mod rng;
+pub mod view;
+pub mod world;
+
+pub use host::{Host, HostId, NO_SITE, Os, SiteId};
+pub use world::{Site, SiteKind, World, WorldBuilder};

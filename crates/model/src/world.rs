@@ -1,0 +1,296 @@
+//! The world: every live host, the sites they sit in, and the views that
+//! scanners see. Immutable once built; the engine keeps dynamic state
+//! beside it, indexed by [`HostId`].
+
+use rayon::prelude::*;
+use wormscope_scenario::Prefix;
+
+use crate::host::{Host, HostId, NO_SITE, SiteId};
+use crate::net::{self, Firewall, Service};
+use crate::view::{View, ViewRef, ViewStore};
+
+/// What kind of site a host sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteKind {
+    /// A home LAN behind a NAT gateway at `public_addr`. The gateway
+    /// admits no unsolicited connection and answers nothing itself.
+    Nat { public_addr: u32 },
+    /// A network with public addresses behind a border firewall.
+    Enterprise { firewall: Firewall },
+}
+
+/// A NAT LAN or a firewalled network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub kind: SiteKind,
+    /// The addresses that stay inside the site: the private LAN prefix of
+    /// a NAT site, the network block of an enterprise.
+    pub inside: Prefix,
+}
+
+impl Site {
+    /// The NAT gateway's own address on the LAN (.1 of the LAN prefix), a
+    /// live address that answers nothing.
+    pub fn lan_gateway(&self) -> Option<u32> {
+        match self.kind {
+            SiteKind::Nat { .. } => Some(self.inside.base() | 1),
+            SiteKind::Enterprise { .. } => None,
+        }
+    }
+}
+
+/// The simulated world.
+#[derive(Debug)]
+pub struct World {
+    /// Every live host; candidates first (`0..n_candidates`).
+    pub hosts: Vec<Host>,
+    pub n_candidates: u32,
+    pub sites: Vec<Site>,
+    /// What a host on the public internet with no filter sees.
+    pub public: View,
+    site_views: ViewStore,
+}
+
+impl World {
+    /// The public view.
+    pub fn public_view(&self) -> ViewRef<'_> {
+        self.public.as_ref()
+    }
+    /// What a host inside `site` sees of the site's own addresses.
+    pub fn site_view(&self, site: SiteId) -> ViewRef<'_> {
+        self.site_views.get(site as usize)
+    }
+    pub fn host(&self, id: HostId) -> &Host {
+        &self.hosts[id as usize]
+    }
+    pub fn candidates(&self) -> &[Host] {
+        &self.hosts[..self.n_candidates as usize]
+    }
+    /// Number of live public addresses (hosts with a public address and NAT
+    /// gateways).
+    pub fn public_live(&self) -> u64 {
+        (self.public.cand_addr.len() + self.public.ans_addr.len() + self.public.silent_addr.len())
+            as u64
+    }
+    /// A host's address as seen from the public internet: its own address,
+    /// or its NAT gateway's.
+    pub fn public_addr(&self, host: &Host) -> u32 {
+        if host.site == NO_SITE {
+            return host.addr;
+        }
+        match self.sites[host.site as usize].kind {
+            SiteKind::Nat { public_addr } => public_addr,
+            SiteKind::Enterprise { .. } => host.addr,
+        }
+    }
+}
+
+/// Why a world could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorldError {
+    #[error("two live hosts share the address {0} in one view")]
+    DuplicateAddress(String),
+    #[error("host {addr} names site {site}, which does not exist")]
+    NoSuchSite { addr: String, site: SiteId },
+    #[error("host {addr} of site {site} lies outside the site's prefix {inside}")]
+    OutsideSite {
+        addr: String,
+        site: SiteId,
+        inside: String,
+    },
+}
+
+/// Builds a world from hosts and sites: orders the hosts candidates first
+/// and computes every view with [`net`]'s reachability rule.
+#[derive(Debug, Default)]
+pub struct WorldBuilder {
+    hosts: Vec<Host>,
+    sites: Vec<Site>,
+}
+
+impl WorldBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(hosts: usize, sites: usize) -> Self {
+        WorldBuilder {
+            hosts: Vec::with_capacity(hosts),
+            sites: Vec::with_capacity(sites),
+        }
+    }
+
+    pub fn add_site(&mut self, site: Site) -> SiteId {
+        self.sites.push(site);
+        (self.sites.len() - 1) as SiteId
+    }
+
+    pub fn site_count(&self) -> usize {
+        self.sites.len()
+    }
+
+    pub fn add_host(&mut self, host: Host) {
+        self.hosts.push(host);
+    }
+
+    pub fn extend_hosts(&mut self, hosts: impl IntoIterator<Item = Host>) {
+        self.hosts.extend(hosts);
+    }
+
+    pub fn build(self) -> Result<World, WorldError> {
+        let WorldBuilder { hosts, sites } = self;
+        for h in &hosts {
+            if h.site != NO_SITE {
+                let Some(site) = sites.get(h.site as usize) else {
+                    return Err(WorldError::NoSuchSite {
+                        addr: crate::addr::fmt(h.addr),
+                        site: h.site,
+                    });
+                };
+                if !site.inside.contains(h.addr) {
+                    return Err(WorldError::OutsideSite {
+                        addr: crate::addr::fmt(h.addr),
+                        site: h.site,
+                        inside: site.inside.to_string(),
+                    });
+                }
+            }
+        }
+        // Candidates first, each part keeping the given order.
+        let (mut ordered, statics): (Vec<Host>, Vec<Host>) =
+            hosts.into_par_iter().partition(|h| h.is_candidate());
+        let n_candidates = ordered.len() as u32;
+        ordered.extend(statics);
+
+        let mut world = World {
+            hosts: ordered,
+            n_candidates,
+            sites,
+            public: View::default(),
+            site_views: ViewStore::default(),
+        };
+        world.public = public_view(&world)?;
+        world.site_views = site_views(&world)?;
+        Ok(world)
+    }
+}
+
+/// Classifies a host as seen by a prober for which `reachable` says whether
+/// 135/tcp and 4444/tcp get through.
+fn classify(view: &mut View, id: HostId, h: &Host, rpc_reachable: bool, shell_reachable: bool) {
+    if h.rpc_open && rpc_reachable {
+        if h.is_candidate() {
+            view.cand_addr.push(h.addr);
+            view.cand_host.push(id);
+        } else {
+            view.ans_addr.push(h.addr);
+            if !shell_reachable {
+                view.ans_slow.push(h.addr);
+            }
+        }
+    } else {
+        view.silent_addr.push(h.addr);
+    }
+}
+
+fn public_view(world: &World) -> Result<View, WorldError> {
+    let mut v = View::default();
+    for (id, h) in world.hosts.iter().enumerate() {
+        let public = h.site == NO_SITE
+            || matches!(
+                world.sites[h.site as usize].kind,
+                SiteKind::Enterprise { .. }
+            );
+        if public {
+            classify(
+                &mut v,
+                id as HostId,
+                h,
+                net::reachable_from_outside(world, h, Service::Rpc135Tcp),
+                net::reachable_from_outside(world, h, Service::Shell4444Tcp),
+            );
+        }
+    }
+    for s in &world.sites {
+        if let SiteKind::Nat { public_addr } = s.kind {
+            v.silent_addr.push(public_addr);
+        }
+    }
+    sort_view(&mut v)?;
+    Ok(v)
+}
+
+fn site_views(world: &World) -> Result<ViewStore, WorldError> {
+    // Counting sort of host ids by site, keeping id order within a site.
+    let n_sites = world.sites.len();
+    let mut counts = vec![0u32; n_sites + 1];
+    for h in &world.hosts {
+        if h.site != NO_SITE {
+            counts[h.site as usize + 1] += 1;
+        }
+    }
+    for i in 0..n_sites {
+        counts[i + 1] += counts[i];
+    }
+    let mut by_site = vec![0 as HostId; counts[n_sites] as usize];
+    let mut next = counts.clone();
+    for (id, h) in world.hosts.iter().enumerate() {
+        if h.site != NO_SITE {
+            by_site[next[h.site as usize] as usize] = id as HostId;
+            next[h.site as usize] += 1;
+        }
+    }
+    let views: Result<Vec<View>, WorldError> = (0..n_sites)
+        .into_par_iter()
+        .map(|s| {
+            let mut v = View::default();
+            for &id in &by_site[counts[s] as usize..counts[s + 1] as usize] {
+                // Inside a site everything reaches everything.
+                classify(&mut v, id, world.host(id), true, true);
+            }
+            if let Some(gw) = world.sites[s].lan_gateway() {
+                v.silent_addr.push(gw);
+            }
+            sort_view(&mut v)?;
+            Ok(v)
+        })
+        .collect();
+    Ok(ViewStore::from_views(views?))
+}
+
+fn sort_view(v: &mut View) -> Result<(), WorldError> {
+    let mut cands: Vec<(u32, HostId)> = v
+        .cand_addr
+        .iter()
+        .copied()
+        .zip(v.cand_host.iter().copied())
+        .collect();
+    if !cands.is_sorted() {
+        cands.par_sort_unstable();
+    }
+    v.cand_addr = cands.iter().map(|c| c.0).collect();
+    v.cand_host = cands.iter().map(|c| c.1).collect();
+    for a in [&mut v.ans_addr, &mut v.ans_slow, &mut v.silent_addr] {
+        if !a.is_sorted() {
+            a.par_sort_unstable();
+        }
+    }
+    // One live host per address across all classes: walk the three sorted
+    // arrays together.
+    let arrays = [&v.cand_addr, &v.ans_addr, &v.silent_addr];
+    let mut idx = [0usize; 3];
+    let mut last: Option<u32> = None;
+    loop {
+        let next = (0..3)
+            .filter(|&k| idx[k] < arrays[k].len())
+            .min_by_key(|&k| arrays[k][idx[k]]);
+        let Some(k) = next else { break };
+        let a = arrays[k][idx[k]];
+        if last == Some(a) {
+            return Err(WorldError::DuplicateAddress(crate::addr::fmt(a)));
+        }
+        last = Some(a);
+        idx[k] += 1;
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! The reference simulator: every probe of every scanner, one at a time.
+//!
+//! Written for clarity, not speed. It shares the engine's [`Core`] (host
+//! states, events, what an exploit does) but walks the address space on its
+//! own: each probe's address is looked up in a hash map of the live hosts
+//! built here from the world's host list, and whether it answers is asked of
+//! [`net::can_connect`] directly. It never uses the world's sorted views nor
+//! the engine's skips, which is what makes agreement between the two a proof
+//! that the skips are exact.
+//!
+//! Used by the differential tests and by `wormscope bench` to measure the
+//! engine's speed-up. Not for internet-scale worlds.
+
+use std::collections::{HashMap, VecDeque};
+
+use wormscope_engine::RunResult;
+use wormscope_engine::core::{Core, Params, ScanDriver};
+use wormscope_model::blaster::{Guess, Outcome, WormStart};
+use wormscope_model::net::{self, Service};
+use wormscope_model::world::SiteKind;
+use wormscope_model::{HostId, NO_SITE, SiteId, World};
+use wormscope_scenario::Scenario;
+
+/// Runs the scenario on `world`, probe by probe, from the scenario's
+/// patient zeros.
+pub fn simulate_reference(scenario: &Scenario, world: &World) -> RunResult {
+    let mut core = Core::new(world, Params::from_scenario(scenario));
+    core.seed_patient_zeros(scenario.worm.initial_infected);
+    let mut driver = ReferenceDriver::new(world);
+    core.run(&mut driver, &mut |_| {});
+    core.into_result()
+}
+
+/// What lives at an address.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Host(HostId),
+    /// A NAT gateway (its public address, or its LAN address): live, mute.
+    Gateway,
+}
+
+/// What a scanner still has to do after a batch's wait.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    /// A host that answered but cannot be changed, and how long the
+    /// exploit attempt on it takes.
+    Static(u64),
+    Candidate(HostId),
+}
+
+struct RefScanner {
+    guess: Guess,
+    next_addr: u32,
+    pending: VecDeque<Pending>,
+}
+
+/// The probe-by-probe driver.
+pub struct ReferenceDriver<'w> {
+    world: &'w World,
+    public: HashMap<u32, Target>,
+    inside: HashMap<(SiteId, u32), Target>,
+    scanners: HashMap<HostId, RefScanner>,
+}
+
+impl<'w> ReferenceDriver<'w> {
+    pub fn new(world: &'w World) -> Self {
+        let mut public = HashMap::new();
+        let mut inside = HashMap::new();
+        for (id, h) in world.hosts.iter().enumerate() {
+            let target = Target::Host(id as HostId);
+            if h.site == NO_SITE {
+                public.insert(h.addr, target);
+                continue;
+            }
+            inside.insert((h.site, h.addr), target);
+            if let SiteKind::Enterprise { .. } = world.sites[h.site as usize].kind {
+                // An enterprise's addresses are public too.
+                public.insert(h.addr, target);
+            }
+        }
+        for (s, site) in world.sites.iter().enumerate() {
+            if let SiteKind::Nat { public_addr } = site.kind {
+                public.insert(public_addr, Target::Gateway);
+                inside.insert((s as SiteId, site.inside.base() | 1), Target::Gateway);
+            }
+        }
+        ReferenceDriver {
+            world,
+            public,
+            inside,
+            scanners: HashMap::new(),
+        }
+    }
+
+    /// What `scanner`'s probe to `addr` reaches: its own site's hosts for
+    /// the site's inside addresses, the public internet otherwise.
+    fn lookup(&self, scanner: HostId, addr: u32) -> Option<Target> {
+        let h = self.world.host(scanner);
+        if h.site != NO_SITE && self.world.sites[h.site as usize].inside.contains(addr) {
+            return self.inside.get(&(h.site, addr)).copied();
+        }
+        self.public.get(&addr).copied()
+    }
+
+    /// Sends one batch at `t`: every address probed and classified.
+    fn batch(&mut self, core: &mut Core<'_>, scanner: HostId, t: u64) {
+        let timing = core.params.timing;
+        let world = self.world;
+        let attacker = world.host(scanner);
+        let first = self.scanners[&scanner].next_addr;
+        let mut pending = VecDeque::new();
+        for i in 0..timing.batch_size {
+            let addr = first.wrapping_add(i);
+            core.count_probes(t, 1);
+            let outcome_or_pending = match self.lookup(scanner, addr) {
+                None => Err(Outcome::NoHost),
+                Some(Target::Gateway) => Err(Outcome::NoAnswer),
+                Some(Target::Host(id)) => {
+                    let victim = world.host(id);
+                    if !(victim.rpc_open
+                        && net::can_connect(world, attacker, victim, Service::Rpc135Tcp))
+                    {
+                        Err(Outcome::NoAnswer)
+                    } else if id < world.n_candidates {
+                        if core.answers(scanner, id) {
+                            Ok(Pending::Candidate(id))
+                        } else {
+                            Err(Outcome::NoAnswer)
+                        }
+                    } else {
+                        let shell =
+                            net::can_connect(world, attacker, victim, Service::Shell4444Tcp);
+                        core.count(Outcome::NoEffect, 1);
+                        Ok(Pending::Static(if shell {
+                            timing.attempt_refused
+                        } else {
+                            timing.attempt_filtered
+                        }))
+                    }
+                }
+            };
+            match outcome_or_pending {
+                Ok(p) => pending.push_back(p),
+                Err(outcome) => core.count(outcome, 1),
+            }
+        }
+        let sc = self.scanners.get_mut(&scanner).expect("running");
+        sc.next_addr = first.wrapping_add(timing.batch_size);
+        sc.pending = pending;
+        self.work(core, scanner, t + timing.batch_wait);
+    }
+
+    /// Works through the pending exploits from `t`.
+    fn work(&mut self, core: &mut Core<'_>, scanner: HostId, mut t: u64) {
+        let sc = self.scanners.get_mut(&scanner).expect("running");
+        while let Some(&p) = sc.pending.front() {
+            match p {
+                Pending::Static(busy) => {
+                    t += busy;
+                    sc.pending.pop_front();
+                }
+                Pending::Candidate(_) => {
+                    core.schedule_scan(scanner, t);
+                    return;
+                }
+            }
+        }
+        core.schedule_scan(scanner, t);
+    }
+
+    fn wind_up(&mut self, core: &mut Core<'_>, scanner: HostId) {
+        if let Some(sc) = self.scanners.remove(&scanner) {
+            let left = sc
+                .pending
+                .iter()
+                .filter(|p| matches!(p, Pending::Candidate(_)))
+                .count();
+            core.count(Outcome::Unresolved, left as u64);
+        }
+    }
+}
+
+impl ScanDriver for ReferenceDriver<'_> {
+    fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
+        self.scanners.insert(
+            host,
+            RefScanner {
+                guess: start.guess,
+                next_addr: start.start,
+                pending: VecDeque::new(),
+            },
+        );
+        core.schedule_scan(host, t);
+    }
+
+    fn step(&mut self, core: &mut Core<'_>, host: HostId, t: u64) {
+        let sc = self.scanners.get_mut(&host).expect("running");
+        match sc.pending.pop_front() {
+            Some(Pending::Candidate(victim)) => {
+                let guess = sc.guess;
+                let busy = core.exploit(host, guess, victim, t);
+                self.work(core, host, t + busy);
+            }
+            Some(Pending::Static(_)) => unreachable!("work() consumes static steps"),
+            None => self.batch(core, host, t),
+        }
+    }
+
+    fn stop(&mut self, core: &mut Core<'_>, host: HostId, _t: u64) {
+        self.wind_up(core, host);
+    }
+
+    fn finish(&mut self, core: &mut Core<'_>, _end: u64) {
+        let mut running: Vec<HostId> = self.scanners.keys().copied().collect();
+        running.sort_unstable();
+        for h in running {
+            self.wind_up(core, h);
+        }
+    }
+}
