@@ -148,6 +148,7 @@ pub struct Core<'w> {
     crashed_now: u64,
     rebooting_now: u64,
     next_row: usize,
+    events: u64,
 }
 
 impl<'w> Core<'w> {
@@ -164,6 +165,7 @@ impl<'w> Core<'w> {
             crashed_now: 0,
             rebooting_now: 0,
             next_row: 0,
+            events: 0,
             params,
         }
     }
@@ -208,6 +210,7 @@ impl<'w> Core<'w> {
                 break;
             }
             self.queue.pop();
+            self.events += 1;
             self.close_rows_before(t);
             since_progress += 1;
             if since_progress == 1 << 16 {
@@ -393,6 +396,7 @@ impl<'w> Core<'w> {
             step: self.params.step,
             rows: self.rows,
             totals: self.totals,
+            events: self.events,
         }
     }
 }

@@ -25,7 +25,7 @@
 
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::net::{self, Service};
-use wormscope_model::view::{Slot, ViewRef, count_in, rank};
+use wormscope_model::view::{Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
 use crate::core::{Core, ScanDriver};
@@ -51,14 +51,14 @@ impl Segment<'_> {
         if self.rpc_blocked || hi <= lo {
             return 0;
         }
-        let n = count_in(self.view.ans_addr, lo, hi) as u64;
+        let n = self.view.ans.count_in(lo, hi) as u64;
         if n == 0 {
             return 0;
         }
         let slow = if self.shell_blocked {
             n
         } else {
-            count_in(self.view.ans_slow, lo, hi) as u64
+            self.view.slow.count_in(lo, hi) as u64
         };
         timing.static_answerers_busy(n, slow)
     }
@@ -293,19 +293,18 @@ impl<'w> ExactDriver<'w> {
         let v = seg.view;
         let scratch = &mut self.scratch;
         scratch.clear();
-        let mut i = rank(v.cand_addr, lo);
-        while i < v.cand_addr.len() && u64::from(v.cand_addr[i]) < hi {
-            scratch.push((v.cand_addr[i], Slot::Candidate(v.cand_host[i])));
+        let mut i = v.cand.rank(lo);
+        while let Some(a) = v.cand.get(i).filter(|&a| u64::from(a) < hi) {
+            scratch.push((a, Slot::Candidate(v.cand_host[i])));
             i += 1;
         }
-        let mut i = rank(v.ans_addr, lo);
-        while i < v.ans_addr.len() && u64::from(v.ans_addr[i]) < hi {
-            let a = v.ans_addr[i];
-            let slow = seg.shell_blocked || v.ans_slow.binary_search(&a).is_ok();
+        let mut i = v.ans.rank(lo);
+        while let Some(a) = v.ans.get(i).filter(|&a| u64::from(a) < hi) {
+            let slow = seg.shell_blocked || v.slow.contains(a);
             scratch.push((a, Slot::Answerer { slow }));
             i += 1;
         }
-        let mut silent = count_in(v.silent_addr, lo, hi) as u64;
+        let mut silent = v.silent.count_in(lo, hi) as u64;
         core.count(Outcome::NoHost, (hi - lo) - silent - scratch.len() as u64);
         scratch.sort_unstable_by_key(|e| e.0);
         for &(_, s) in scratch.iter() {

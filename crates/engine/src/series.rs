@@ -49,4 +49,15 @@ pub struct RunResult {
     pub step: u64,
     pub rows: Vec<Row>,
     pub totals: Totals,
+    /// Events the simulator processed (a cost measure: it differs between
+    /// the exact engine and the reference, which give the same rows and
+    /// totals).
+    pub events: u64,
+}
+
+impl RunResult {
+    /// Same rows and totals: the outbreak was the same.
+    pub fn same_outbreak(&self, other: &RunResult) -> bool {
+        self.step == other.step && self.rows == other.rows && self.totals == other.totals
+    }
 }

@@ -23,17 +23,104 @@ pub struct View {
     pub ans_addr: Vec<u32>,
     pub ans_slow: Vec<u32>,
     pub silent_addr: Vec<u32>,
+    /// Per-/16 start indices of the four address arrays (see
+    /// [`View::build_index`]); empty when not built.
+    index: [Vec<u32>; 4],
+}
+
+/// Buckets of the rank index: one per /16.
+const BUCKET_SHIFT: u32 = 16;
+const BUCKETS: usize = 1 << (32 - BUCKET_SHIFT);
+
+fn bucket_starts(sorted: &[u32]) -> Vec<u32> {
+    let mut starts = vec![0u32; BUCKETS + 1];
+    let mut i = 0usize;
+    for (b, start) in starts.iter_mut().enumerate().take(BUCKETS) {
+        while i < sorted.len() && ((sorted[i] >> BUCKET_SHIFT) as usize) < b {
+            i += 1;
+        }
+        *start = i as u32;
+    }
+    starts[BUCKETS] = sorted.len() as u32;
+    starts
 }
 
 impl View {
+    /// Builds a per-/16 index so that rank queries search one /16's entries
+    /// instead of the whole array: the large public view's arrays do not fit
+    /// in any cache, and a sequential scanner asks several rank queries per
+    /// step. 1 MiB for the four arrays.
+    pub fn build_index(&mut self) {
+        self.index = [
+            bucket_starts(&self.cand_addr),
+            bucket_starts(&self.ans_addr),
+            bucket_starts(&self.ans_slow),
+            bucket_starts(&self.silent_addr),
+        ];
+    }
+
     pub fn as_ref(&self) -> ViewRef<'_> {
+        let idx = |k: usize| (!self.index[k].is_empty()).then_some(self.index[k].as_slice());
         ViewRef {
-            cand_addr: &self.cand_addr,
+            cand: Addrs::new(&self.cand_addr, idx(0)),
             cand_host: &self.cand_host,
-            ans_addr: &self.ans_addr,
-            ans_slow: &self.ans_slow,
-            silent_addr: &self.silent_addr,
+            ans: Addrs::new(&self.ans_addr, idx(1)),
+            slow: Addrs::new(&self.ans_slow, idx(2)),
+            silent: Addrs::new(&self.silent_addr, idx(3)),
         }
+    }
+}
+
+/// A sorted address array with an optional per-/16 index.
+#[derive(Clone, Copy, Debug)]
+pub struct Addrs<'a> {
+    addrs: &'a [u32],
+    index: Option<&'a [u32]>,
+}
+
+impl<'a> Addrs<'a> {
+    pub fn new(addrs: &'a [u32], index: Option<&'a [u32]>) -> Self {
+        debug_assert!(index.is_none_or(|i| i.len() == BUCKETS + 1));
+        Addrs { addrs, index }
+    }
+    pub fn as_slice(&self) -> &'a [u32] {
+        self.addrs
+    }
+    pub fn len(&self) -> usize {
+        self.addrs.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.addrs.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Option<u32> {
+        self.addrs.get(i).copied()
+    }
+    /// Number of entries below `pos` (u64 so that 2^32 can be named).
+    #[inline]
+    pub fn rank(&self, pos: u64) -> usize {
+        if pos > u64::from(u32::MAX) {
+            return self.addrs.len();
+        }
+        match self.index {
+            Some(index) => {
+                let b = (pos >> BUCKET_SHIFT) as usize;
+                let (lo, hi) = (index[b] as usize, index[b + 1] as usize);
+                lo + self.addrs[lo..hi].partition_point(|&a| u64::from(a) < pos)
+            }
+            None => rank(self.addrs, pos),
+        }
+    }
+    /// Number of entries in `[lo, hi)`.
+    #[inline]
+    pub fn count_in(&self, lo: u64, hi: u64) -> usize {
+        if hi <= lo {
+            return 0;
+        }
+        self.rank(hi) - self.rank(lo)
+    }
+    pub fn contains(&self, addr: u32) -> bool {
+        let i = self.rank(u64::from(addr));
+        self.addrs.get(i) == Some(&addr)
     }
 }
 
@@ -53,11 +140,12 @@ pub enum Slot {
 /// Borrowed arrays of one view (the public view, or a site's inside view).
 #[derive(Clone, Copy, Debug)]
 pub struct ViewRef<'a> {
-    pub cand_addr: &'a [u32],
+    /// Candidates' addresses; `cand_host[i]` is the host at `cand.get(i)`.
+    pub cand: Addrs<'a>,
     pub cand_host: &'a [HostId],
-    pub ans_addr: &'a [u32],
-    pub ans_slow: &'a [u32],
-    pub silent_addr: &'a [u32],
+    pub ans: Addrs<'a>,
+    pub slow: Addrs<'a>,
+    pub silent: Addrs<'a>,
 }
 
 /// Number of entries of a sorted array below `pos` (positions are u64 so
@@ -82,34 +170,34 @@ pub fn count_in(sorted: &[u32], lo: u64, hi: u64) -> usize {
 impl<'a> ViewRef<'a> {
     /// What a probe to `addr` finds.
     pub fn slot(&self, addr: u32) -> Slot {
-        if let Ok(i) = self.cand_addr.binary_search(&addr) {
+        let i = self.cand.rank(u64::from(addr));
+        if self.cand.get(i) == Some(addr) {
             return Slot::Candidate(self.cand_host[i]);
         }
-        if self.ans_addr.binary_search(&addr).is_ok() {
+        if self.ans.contains(addr) {
             return Slot::Answerer {
-                slow: self.ans_slow.binary_search(&addr).is_ok(),
+                slow: self.slow.contains(addr),
             };
         }
-        if self.silent_addr.binary_search(&addr).is_ok() {
+        if self.silent.contains(addr) {
             return Slot::Silent;
         }
         Slot::Empty
     }
 
-    /// Index and address of the first candidate at or after `pos`.
+    /// Address of the first candidate at or after `pos`.
     #[inline]
     pub fn next_candidate(&self, pos: u64) -> Option<u32> {
-        let i = rank(self.cand_addr, pos);
-        self.cand_addr.get(i).copied()
+        self.cand.get(self.cand.rank(pos))
     }
 
     /// Counts of each class in `[lo, hi)`.
     pub fn census(&self, lo: u64, hi: u64) -> Census {
         Census {
-            candidates: count_in(self.cand_addr, lo, hi) as u64,
-            answerers: count_in(self.ans_addr, lo, hi) as u64,
-            slow_answerers: count_in(self.ans_slow, lo, hi) as u64,
-            silent: count_in(self.silent_addr, lo, hi) as u64,
+            candidates: self.cand.count_in(lo, hi) as u64,
+            answerers: self.ans.count_in(lo, hi) as u64,
+            slow_answerers: self.slow.count_in(lo, hi) as u64,
+            silent: self.silent.count_in(lo, hi) as u64,
         }
     }
 }
@@ -184,11 +272,11 @@ impl ViewStore {
         ]);
         let r = |k: usize| s[k] as usize..e[k] as usize;
         ViewRef {
-            cand_addr: &self.all.cand_addr[r(0)],
+            cand: Addrs::new(&self.all.cand_addr[r(0)], None),
             cand_host: &self.all.cand_host[r(0)],
-            ans_addr: &self.all.ans_addr[r(1)],
-            ans_slow: &self.all.ans_slow[r(2)],
-            silent_addr: &self.all.silent_addr[r(3)],
+            ans: Addrs::new(&self.all.ans_addr[r(1)], None),
+            slow: Addrs::new(&self.all.ans_slow[r(2)], None),
+            silent: Addrs::new(&self.all.silent_addr[r(3)], None),
         }
     }
 }
@@ -204,12 +292,56 @@ mod tests {
             ans_addr: vec![5, 15, 25],
             ans_slow: vec![15],
             silent_addr: vec![7],
+            ..View::default()
         }
     }
 
     #[test]
+    fn the_index_gives_the_same_ranks() {
+        let mut v = View {
+            cand_addr: vec![0, 5, 65_535, 65_536, 70_000, 0x0100_0000, u32::MAX],
+            cand_host: vec![0; 7],
+            ..View::default()
+        };
+        let plain: Vec<usize> = [
+            0u64,
+            1,
+            6,
+            65_535,
+            65_536,
+            65_537,
+            0x00ff_ffff,
+            0x0100_0000,
+            u64::from(u32::MAX),
+            1 << 32,
+        ]
+        .iter()
+        .map(|&p| v.as_ref().cand.rank(p))
+        .collect();
+        v.build_index();
+        let indexed: Vec<usize> = [
+            0u64,
+            1,
+            6,
+            65_535,
+            65_536,
+            65_537,
+            0x00ff_ffff,
+            0x0100_0000,
+            u64::from(u32::MAX),
+            1 << 32,
+        ]
+        .iter()
+        .map(|&p| v.as_ref().cand.rank(p))
+        .collect();
+        assert_eq!(plain, indexed);
+        assert_eq!(indexed, vec![0, 1, 2, 2, 3, 4, 5, 5, 6, 7]);
+    }
+
+    #[test]
     fn slots_and_ranks() {
-        let v = sample();
+        let mut v = sample();
+        v.build_index();
         let r = v.as_ref();
         assert_eq!(r.slot(10), Slot::Candidate(0));
         assert_eq!(r.slot(15), Slot::Answerer { slow: true });
@@ -232,9 +364,9 @@ mod tests {
         other.cand_addr = vec![99];
         other.cand_host = vec![7];
         let s = ViewStore::from_views([sample(), View::default(), other]);
-        assert_eq!(s.get(0).cand_addr, &[10, 20]);
-        assert!(s.get(1).cand_addr.is_empty());
+        assert_eq!(s.get(0).cand.as_slice(), &[10, 20]);
+        assert!(s.get(1).cand.is_empty());
         assert_eq!(s.get(2).cand_host, &[7]);
-        assert_eq!(s.get(2).ans_addr, &[5, 15, 25]);
+        assert_eq!(s.get(2).ans.as_slice(), &[5, 15, 25]);
     }
 }

@@ -170,6 +170,7 @@ impl WorldBuilder {
             site_views: ViewStore::default(),
         };
         world.public = public_view(&world)?;
+        world.public.build_index();
         world.site_views = site_views(&world)?;
         Ok(world)
     }

@@ -44,7 +44,18 @@ fn small_generated(seed: u64, prefix: &str, hours: u64) -> Scenario {
     s.world.used_slash16_pct = Percent::new(100.0).unwrap();
     s.duration = SimDuration::from_secs(hours * 3600);
     s.worm.initial_infected = 5;
+    densify(&mut s);
     s
+}
+
+/// Makes the default world's broadband pools dense and open, so that a
+/// small world has an outbreak worth comparing whatever the default
+/// calibration is.
+fn densify(s: &mut Scenario) {
+    let bb = &mut s.world.networks[0];
+    bb.hosts_per_used_slash24 = 30.0;
+    bb.nat_pct = Percent::new(30.0).unwrap();
+    bb.firewall_pct = Percent::new(20.0).unwrap();
 }
 
 #[test]

@@ -151,6 +151,15 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     Ok(scenario)
 }
 
+/// Checks a scenario built or changed in code (e.g. by command-line
+/// overrides): the first problem as (field path, message).
+pub fn check(scenario: &Scenario) -> Result<(), (String, String)> {
+    match validate::first_problem(scenario) {
+        Some(p) => Err(p),
+        None => Ok(()),
+    }
+}
+
 /// Prints a scenario as TOML (without comments; the built-in files carry
 /// the documentation).
 pub fn to_toml(scenario: &Scenario) -> String {
@@ -249,11 +258,11 @@ mod tests {
             .nth(1)
             .unwrap()
             .0;
-        let patched = second + networks[second..].find("patched_pct = 25.0").unwrap();
+        let patched = second + networks[second..].find("patched_pct = 50.0").unwrap();
         let broken = format!(
             "{}patched_pct = 125.0{}",
             &networks[..patched],
-            &networks[patched + "patched_pct = 25.0".len()..]
+            &networks[patched + "patched_pct = 50.0".len()..]
         );
         text.push_str(&broken);
         let e = err(&text);
