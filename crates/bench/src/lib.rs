@@ -1,0 +1,125 @@
+//! Benchmarks that print figures: the exact engine against the
+//! probe-by-probe reference on one small world (the speed-up), and the
+//! full-scale default scenario (wall time, probes accounted per second,
+//! peak memory). Performance targets live here, never in timed tests.
+//!
+//! Reads the clock and /proc; writes nothing.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use wormscope_scenario::{Percent, Scenario, SimDuration};
+
+/// Engine against reference on the same small world.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpeedupRow {
+    pub world: String,
+    pub simulated_s: f64,
+    pub hosts: u64,
+    pub probes: u64,
+    pub engine_s: f64,
+    pub reference_s: f64,
+    pub speedup: f64,
+    /// Both produced identical results.
+    pub identical: bool,
+}
+
+/// One full-scale run.
+#[derive(Clone, Debug, Serialize)]
+pub struct FullScaleRow {
+    pub scenario: String,
+    pub simulated_s: f64,
+    pub hosts: u64,
+    pub candidates: u64,
+    pub ever_infected: u64,
+    pub probes: u64,
+    pub events: u64,
+    pub world_s: f64,
+    pub simulate_s: f64,
+    pub wall_s: f64,
+    pub probes_per_s: f64,
+}
+
+/// Everything `wormscope bench` measures.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub speedup: SpeedupRow,
+    pub full_scale: Option<FullScaleRow>,
+    /// The detector's throughput on a synthetic capture.
+    pub detector: Option<wormscope_detect::BenchResult>,
+    pub peak_rss_bytes: u64,
+}
+
+/// The small world of the speed-up measurement: the default scenario with
+/// hosts only in one /12 (every /16 used), for `hours` simulated hours,
+/// seeded with 10 infected hosts.
+pub fn small_world_scenario(hours: u64) -> Scenario {
+    let mut s = wormscope_scenario::default_scenario();
+    s.world.only_in = vec!["61.0.0.0/12".parse().expect("valid prefix")];
+    s.world.used_slash16_pct = Percent::new(100.0).expect("valid");
+    s.duration = SimDuration::from_secs(hours * 3600);
+    s.worm.initial_infected = 10;
+    // Denser, more open broadband pools than the calibrated default, so that
+    // the comparison has an outbreak in it.
+    let bb = &mut s.world.networks[0];
+    bb.hosts_per_used_slash24 = 30.0;
+    bb.nat_pct = Percent::new(30.0).expect("valid");
+    bb.firewall_pct = Percent::new(20.0).expect("valid");
+    s
+}
+
+/// Runs engine and reference on the same small world.
+pub fn measure_speedup(s: &Scenario) -> SpeedupRow {
+    let world = wormscope_model::generate::generate(s).expect("the bench world builds");
+    let t = Instant::now();
+    let exact = wormscope_engine::simulate(s, &world, &mut |_| {});
+    let engine_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let reference = wormscope_reference::simulate_reference(s, &world);
+    let reference_s = t.elapsed().as_secs_f64();
+    SpeedupRow {
+        world: s
+            .world
+            .only_in
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        simulated_s: s.duration.as_secs_f64(),
+        hosts: world.hosts.len() as u64,
+        probes: exact.totals.probes,
+        engine_s,
+        reference_s,
+        speedup: reference_s / engine_s.max(1e-9),
+        identical: exact.same_outbreak(&reference),
+    }
+}
+
+/// Generates the scenario's world and runs the engine on it.
+pub fn measure_full_scale(s: &Scenario, progress: &mut dyn FnMut(u64)) -> FullScaleRow {
+    let t = Instant::now();
+    let world = wormscope_model::generate::generate(s).expect("the scenario's world builds");
+    let world_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let r = wormscope_engine::simulate(s, &world, progress);
+    let simulate_s = t.elapsed().as_secs_f64();
+    FullScaleRow {
+        scenario: s.name.clone(),
+        simulated_s: s.duration.as_secs_f64(),
+        hosts: world.hosts.len() as u64,
+        candidates: u64::from(world.n_candidates),
+        ever_infected: r.totals.ever_infected,
+        probes: r.totals.probes,
+        events: r.events,
+        world_s,
+        simulate_s,
+        wall_s: world_s + simulate_s,
+        probes_per_s: r.totals.probes as f64 / (world_s + simulate_s).max(1e-9),
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes; 0 where
+/// /proc is not available.
+pub fn peak_rss_bytes() -> u64 {
+    wormscope_detect::peak_rss_bytes().unwrap_or(0)
+}

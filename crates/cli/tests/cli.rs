@@ -1,0 +1,177 @@
+//! The `wormscope` command as a user meets it: exit codes, messages, files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn wormscope(args: &[&str], threads: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wormscope"));
+    cmd.args(args);
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small world: one /14 of the default scenario, 40 minutes.
+const SMALL: &str = r#"
+name = "small"
+seed = 3
+duration = "40m"
+[world]
+only_in = ["61.4.0.0/14"]
+used_slash16_pct = 100.0
+[worm]
+initial_infected = 5
+"#;
+
+#[test]
+fn scenario_print_gives_the_default_scenario() {
+    let o = wormscope(&["scenario", "print", "blaster"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("# "), "commented");
+    let parsed = wormscope_scenario::parse(&text, "printed").unwrap();
+    assert_eq!(parsed, wormscope_scenario::default_scenario());
+}
+
+#[test]
+fn unknown_builtin_is_exit_2() {
+    let o = wormscope(&["scenario", "print", "nimda"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("blaster"));
+}
+
+#[test]
+fn bad_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("seed = 1\n[worm]\nbatch_sise = 3\n", "3", "worm.batch_sise"),
+        ("seed = \"x\"\n", "1", "seed"),
+        ("[worm]\n\nguess_xp_pct = 120.0\n", "3", "worm.guess_xp_pct"),
+        (
+            "[hosts]\nreboot_duration = \"-3s\"\n",
+            "2",
+            "hosts.reboot_duration",
+        ),
+    ];
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        let o = wormscope(
+            &[
+                "simulate",
+                "--scenario",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let msg = stderr(&o);
+        assert!(msg.contains(&format!("bad{i}.toml:{line}")), "{msg}");
+        assert!(msg.contains(field), "{msg}");
+        assert!(!out.exists(), "no output for a bad scenario");
+    }
+    // Only the scenario files are left in the directory.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), cases.len());
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    for args in [
+        &["simulate", "--duration", "ten minutes"][..],
+        &["simulate", "--duration", "0s"][..],
+        &["simulate", "--seed", "-1"][..],
+        &["simulate", "--scenario", "/nonexistent/x.toml"][..],
+        &["detect", "/nonexistent/capture.pcap"][..],
+    ] {
+        let o = wormscope(args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+}
+
+fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>) {
+    let file = dir.join("small.toml");
+    std::fs::write(&file, SMALL).unwrap();
+    let out = dir.join(name);
+    let o = wormscope(
+        &[
+            "simulate",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        Some(threads),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    (
+        std::fs::read(out.join("timeseries.csv")).unwrap(),
+        std::fs::read(out.join("summary.json")).unwrap(),
+    )
+}
+
+#[test]
+fn simulate_writes_the_promised_files_identically_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv1, json1) = run_small(dir.path(), "one", "1");
+    let (csv2, json2) = run_small(dir.path(), "two", "2");
+    assert_eq!(csv1, csv2, "timeseries.csv differs between 1 and 2 threads");
+    assert_eq!(json1, json2, "summary.json differs between 1 and 2 threads");
+
+    let csv = String::from_utf8(csv1).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for col in ["time_s", "infected", "crashed", "rebooting", "probes"] {
+        assert!(header.contains(&col), "{col} in {header:?}");
+    }
+    assert_eq!(lines.count(), 40, "one row per simulated minute");
+
+    let summary: serde_json::Value = serde_json::from_slice(&json1).unwrap();
+    assert_eq!(summary["scenario"], "small");
+    assert_eq!(summary["seed"], 3);
+    assert_eq!(summary["wormscope_version"], env!("CARGO_PKG_VERSION"));
+    let probes = summary["totals"]["probes"].as_u64().unwrap();
+    let by: u64 = summary["totals"]["probes_by_outcome"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(probes > 0);
+    assert_eq!(probes, by, "every probe has one outcome");
+}
+
+#[test]
+fn seed_and_duration_flags_override_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.toml");
+    std::fs::write(&file, SMALL).unwrap();
+    let out = dir.path().join("o");
+    let o = wormscope(
+        &[
+            "simulate",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--seed",
+            "9",
+            "--duration",
+            "10m",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 9);
+    assert_eq!(summary["duration_s"], 600.0);
+}

@@ -1,0 +1,246 @@
+//! Files and tables of one simulation run.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use wormscope_engine::{Row, RunResult};
+use wormscope_model::World;
+use wormscope_model::blaster::Outcome;
+use wormscope_model::world::SiteKind;
+use wormscope_scenario::Scenario;
+
+/// The header of `timeseries.csv`.
+pub const TIMESERIES_COLUMNS: &[&str] = &[
+    "time_s",
+    "infected",
+    "scanning",
+    "crashed",
+    "rebooting",
+    "probes",
+    "new_infections",
+    "crashes",
+    "reboots",
+];
+
+/// `timeseries.csv`: one row per time step. `time_s` is the step's end;
+/// host counts are taken then; the other columns count what happened
+/// during the step (probes by the start of their batch).
+pub fn timeseries_csv(result: &RunResult) -> String {
+    let mut out = String::with_capacity(64 * (result.rows.len() + 1));
+    out.push_str(&TIMESERIES_COLUMNS.join(","));
+    out.push('\n');
+    for (i, r) in result.rows.iter().enumerate() {
+        let end_us = (i as u64 + 1) * result.step;
+        let Row {
+            infected,
+            scanning,
+            crashed,
+            rebooting,
+            probes,
+            new_infections,
+            crashes,
+            reboots,
+        } = *r;
+        writeln!(
+            out,
+            "{},{infected},{scanning},{crashed},{rebooting},{probes},{new_infections},{crashes},{reboots}",
+            fmt_seconds(end_us)
+        )
+        .expect("writing to a String");
+    }
+    out
+}
+
+/// Seconds with up to six decimals, no trailing zeros.
+fn fmt_seconds(us: u64) -> String {
+    if us % 1_000_000 == 0 {
+        (us / 1_000_000).to_string()
+    } else {
+        let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+/// The world a run happened in, in numbers.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorldSummary {
+    pub hosts: u64,
+    pub candidates: u64,
+    pub public_live_addresses: u64,
+    pub nat_sites: u64,
+    pub firewalled_networks: u64,
+}
+
+impl WorldSummary {
+    pub fn of(world: &World) -> WorldSummary {
+        let nat = world
+            .sites
+            .iter()
+            .filter(|s| matches!(s.kind, SiteKind::Nat { .. }))
+            .count() as u64;
+        WorldSummary {
+            hosts: world.hosts.len() as u64,
+            candidates: u64::from(world.n_candidates),
+            public_live_addresses: world.public_live(),
+            nat_sites: nat,
+            firewalled_networks: world.sites.len() as u64 - nat,
+        }
+    }
+}
+
+/// `summary.json`: what ran and what it came to. Deterministic: no wall
+/// clock, nothing that varies between runs of the same scenario and seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    pub scenario: String,
+    pub seed: u64,
+    pub wormscope_version: String,
+    pub start: String,
+    pub duration_s: f64,
+    pub step_s: f64,
+    pub world: WorldSummary,
+    pub totals: TotalsJson,
+    pub peak_infected: u64,
+    pub peak_infected_time_s: f64,
+}
+
+/// Totals with each outcome named.
+#[derive(Clone, Debug, Serialize)]
+pub struct TotalsJson {
+    pub probes: u64,
+    pub probes_by_outcome: serde_json::Map<String, serde_json::Value>,
+    pub infections: u64,
+    pub ever_infected: u64,
+    pub infected_at_end: u64,
+    pub crashes: u64,
+    pub reboots: u64,
+}
+
+impl RunSummary {
+    pub fn new(scenario: &Scenario, world: &World, result: &RunResult) -> RunSummary {
+        let t = &result.totals;
+        let mut by = serde_json::Map::new();
+        for o in Outcome::ALL {
+            by.insert(o.name().to_string(), t.outcome(o).into());
+        }
+        let (peak_i, peak) = result
+            .rows
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, r)| (r.infected, std::cmp::Reverse(*i)))
+            .map(|(i, r)| (i, r.infected))
+            .unwrap_or((0, 0));
+        RunSummary {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            wormscope_version: env!("CARGO_PKG_VERSION").to_string(),
+            start: scenario.start.to_string(),
+            duration_s: scenario.duration.as_secs_f64(),
+            step_s: scenario.step.as_secs_f64(),
+            world: WorldSummary::of(world),
+            totals: TotalsJson {
+                probes: t.probes,
+                probes_by_outcome: by,
+                infections: t.infections,
+                ever_infected: t.ever_infected,
+                infected_at_end: result.rows.last().map_or(0, |r| r.infected),
+                crashes: t.crashes,
+                reboots: t.reboots,
+            },
+            peak_infected: peak,
+            peak_infected_time_s: (peak_i as u64 + 1) as f64 * result.step as f64 / 1e6,
+        }
+    }
+}
+
+/// `summary.json` text.
+pub fn summary_json(summary: &RunSummary) -> String {
+    let mut s = serde_json::to_string_pretty(summary).expect("summaries serialize");
+    s.push('\n');
+    s
+}
+
+/// A short table by simulated hour: hosts infected at the hour's end, and
+/// crashes, reboots and probes during it.
+pub fn hourly_table(result: &RunResult) -> String {
+    let hour_us = 3_600_000_000u64;
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{:>5}  {:>12}  {:>12}  {:>10}  {:>10}  {:>18}",
+        "hour", "infected", "new", "crashes", "reboots", "probes"
+    )
+    .expect("String");
+    let mut hour = 0u64;
+    let mut acc = Row::default();
+    for (i, r) in result.rows.iter().enumerate() {
+        let end = (i as u64 + 1) * result.step;
+        acc.new_infections += r.new_infections;
+        acc.crashes += r.crashes;
+        acc.reboots += r.reboots;
+        acc.probes += r.probes;
+        acc.infected = r.infected;
+        let last = i + 1 == result.rows.len();
+        if end >= (hour + 1) * hour_us || last {
+            writeln!(
+                out,
+                "{:>5}  {:>12}  {:>12}  {:>10}  {:>10}  {:>18}",
+                hour + 1,
+                acc.infected,
+                acc.new_infections,
+                acc.crashes,
+                acc.reboots,
+                acc.probes
+            )
+            .expect("String");
+            hour = end / hour_us;
+            acc = Row::default();
+        }
+    }
+    out
+}
+
+/// Writes `timeseries.csv` and `summary.json` into `dir`, atomically.
+pub fn write_run(dir: &Path, summary: &RunSummary, result: &RunResult) -> io::Result<PathBuf> {
+    crate::atomic::write_dir(
+        dir,
+        &[
+            ("timeseries.csv", timeseries_csv(result).into_bytes()),
+            ("summary.json", summary_json(summary).into_bytes()),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result() -> RunResult {
+        let mut rows = vec![Row::default(); 3];
+        rows[0].probes = 40;
+        rows[1].infected = 2;
+        rows[2].infected = 1;
+        RunResult {
+            step: 1_500_000,
+            rows,
+            totals: Default::default(),
+            events: 0,
+        }
+    }
+
+    #[test]
+    fn csv_has_the_promised_columns_and_a_row_per_step() {
+        let csv = timeseries_csv(&result());
+        let mut lines = csv.lines();
+        let header = lines.next().unwrap();
+        for col in ["time_s", "infected", "crashed", "rebooting", "probes"] {
+            assert!(header.split(',').any(|c| c == col), "{col}");
+        }
+        let rows: Vec<&str> = lines.collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].starts_with("1.5,0,0,0,0,40,"), "{}", rows[0]);
+        assert!(rows[2].starts_with("4.5,1,"), "{}", rows[2]);
+    }
+}
