@@ -12,6 +12,20 @@ fn wormscope(args: &[&str], threads: Option<&str>) -> Output {
     cmd.output().expect("the binary runs")
 }
 
+/// `wormscope simulate --scenario FILE --out DIR`.
+fn simulate(scenario: &Path, out: &Path, threads: Option<&str>) -> Output {
+    wormscope(
+        &[
+            "simulate",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        threads,
+    )
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -62,16 +76,7 @@ fn bad_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
         let file = dir.path().join(format!("bad{i}.toml"));
         std::fs::write(&file, text).unwrap();
         let out = dir.path().join(format!("out{i}"));
-        let o = wormscope(
-            &[
-                "simulate",
-                "--scenario",
-                file.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            None,
-        );
+        let o = simulate(&file, &out, None);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         let msg = stderr(&o);
         assert!(msg.contains(&format!("bad{i}.toml:{line}")), "{msg}");
@@ -100,16 +105,7 @@ fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>) {
     let file = dir.join("small.toml");
     std::fs::write(&file, SMALL).unwrap();
     let out = dir.join(name);
-    let o = wormscope(
-        &[
-            "simulate",
-            "--scenario",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        Some(threads),
-    );
+    let o = simulate(&file, &out, Some(threads));
     assert!(o.status.success(), "{}", stderr(&o));
     (
         std::fs::read(out.join("timeseries.csv")).unwrap(),
