@@ -13,10 +13,13 @@ use wormscope_scenario::{Percent, Scenario, SimDuration};
 /// Engine against reference on the same small world.
 #[derive(Clone, Debug, Serialize)]
 pub struct SpeedupRow {
+    pub name: String,
     pub world: String,
     pub simulated_s: f64,
     pub hosts: u64,
     pub probes: u64,
+    /// Events the engine processed (its unit of work).
+    pub engine_events: u64,
     pub engine_s: f64,
     pub reference_s: f64,
     pub speedup: f64,
@@ -43,33 +46,35 @@ pub struct FullScaleRow {
 /// Everything `wormscope bench` measures.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
-    pub speedup: SpeedupRow,
+    /// The first row is the headline figure.
+    pub speedups: Vec<SpeedupRow>,
     pub full_scale: Option<FullScaleRow>,
     /// The detector's throughput on a synthetic capture.
     pub detector: Option<wormscope_detect::BenchResult>,
     pub peak_rss_bytes: u64,
 }
 
-/// The small world of the speed-up measurement: the default scenario with
-/// hosts only in one /12 (every /16 used), for `hours` simulated hours,
-/// seeded with 10 infected hosts.
-pub fn small_world_scenario(hours: u64) -> Scenario {
+/// The small worlds of the speed-up measurement, with a name: the default
+/// scenario with hosts only in one /12 (every /16 used), at the default's
+/// calibrated density, and the same /12 with denser, more open broadband
+/// pools (more candidates per probe: a harder case for the engine), each
+/// for `hours` simulated hours from 10 infected hosts.
+pub fn small_world_scenarios(hours: u64) -> Vec<(&'static str, Scenario)> {
     let mut s = wormscope_scenario::default_scenario();
     s.world.only_in = vec!["61.0.0.0/12".parse().expect("valid prefix")];
     s.world.used_slash16_pct = Percent::new(100.0).expect("valid");
     s.duration = SimDuration::from_secs(hours * 3600);
     s.worm.initial_infected = 10;
-    // Denser, more open broadband pools than the calibrated default, so that
-    // the comparison has an outbreak in it.
-    let bb = &mut s.world.networks[0];
+    let mut dense = s.clone();
+    let bb = &mut dense.world.networks[0];
     bb.hosts_per_used_slash24 = 30.0;
     bb.nat_pct = Percent::new(30.0).expect("valid");
     bb.firewall_pct = Percent::new(20.0).expect("valid");
-    s
+    vec![("default density", s), ("dense broadband", dense)]
 }
 
 /// Runs engine and reference on the same small world.
-pub fn measure_speedup(s: &Scenario) -> SpeedupRow {
+pub fn measure_speedup(name: &str, s: &Scenario) -> SpeedupRow {
     let world = wormscope_model::generate::generate(s).expect("the bench world builds");
     let t = Instant::now();
     let exact = wormscope_engine::simulate(s, &world, &mut |_| {});
@@ -78,6 +83,7 @@ pub fn measure_speedup(s: &Scenario) -> SpeedupRow {
     let reference = wormscope_reference::simulate_reference(s, &world);
     let reference_s = t.elapsed().as_secs_f64();
     SpeedupRow {
+        name: name.to_string(),
         world: s
             .world
             .only_in
@@ -88,6 +94,7 @@ pub fn measure_speedup(s: &Scenario) -> SpeedupRow {
         simulated_s: s.duration.as_secs_f64(),
         hosts: world.hosts.len() as u64,
         probes: exact.totals.probes,
+        engine_events: exact.events,
         engine_s,
         reference_s,
         speedup: reference_s / engine_s.max(1e-9),

@@ -90,7 +90,7 @@ struct BenchArgs {
     #[arg(long)]
     json: bool,
     /// Simulated hours of the engine-against-reference comparison.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 24)]
     reference_hours: u64,
     /// Skip the full-scale run (the speed-up only).
     #[arg(long)]
@@ -241,9 +241,11 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
             "--reference-hours must be at least 1".into(),
         ));
     }
-    let small = wormscope_bench::small_world_scenario(args.reference_hours);
-    let spinner = progress::spinner("engine and reference on one small world");
-    let speedup = wormscope_bench::measure_speedup(&small);
+    let spinner = progress::spinner("engine and reference on small worlds");
+    let speedups: Vec<_> = wormscope_bench::small_world_scenarios(args.reference_hours)
+        .iter()
+        .map(|(name, s)| wormscope_bench::measure_speedup(name, s))
+        .collect();
     spinner.finish_and_clear();
     let full_scale = if args.no_full_scale {
         None
@@ -267,7 +269,7 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         Some(r)
     };
     let report = wormscope_bench::BenchReport {
-        speedup,
+        speedups,
         full_scale,
         detector,
         peak_rss_bytes: wormscope_bench::peak_rss_bytes(),
@@ -276,7 +278,10 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         let mut v = serde_json::to_value(&report).map_err(|e| Failure::Run(e.into()))?;
         // Flat keys that scripts read.
         let obj = v.as_object_mut().expect("an object");
-        obj.insert("speedup_vs_reference".into(), report.speedup.speedup.into());
+        obj.insert(
+            "speedup_vs_reference".into(),
+            report.speedups[0].speedup.into(),
+        );
         if let Some(f) = &report.full_scale {
             obj.insert("full_scale_wall_s".into(), f.wall_s.into());
             obj.insert("full_scale_probes".into(), f.probes.into());
@@ -288,18 +293,21 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         }
         println!("{v}");
     } else {
-        let r = &report.speedup;
-        println!(
-            "engine vs reference  world {} ({} hosts), {:.0} h simulated, {} probes",
-            r.world,
-            r.hosts,
-            r.simulated_s / 3600.0,
-            r.probes
-        );
-        println!(
-            "                     engine {:.3} s, reference {:.2} s, speed-up {:.0}x, identical results: {}",
-            r.engine_s, r.reference_s, r.speedup, r.identical
-        );
+        for r in &report.speedups {
+            println!(
+                "engine vs reference  {} in {} ({} hosts), {:.0} h simulated, {} probes, {} engine events",
+                r.name,
+                r.world,
+                r.hosts,
+                r.simulated_s / 3600.0,
+                r.probes,
+                r.engine_events
+            );
+            println!(
+                "                     engine {:.3} s, reference {:.2} s, speed-up {:.0}x, identical results: {}",
+                r.engine_s, r.reference_s, r.speedup, r.identical
+            );
+        }
         if let Some(f) = &report.full_scale {
             println!(
                 "full scale           {}: {} hosts ({} candidates), {:.0} h simulated, {} ever infected",
@@ -330,7 +338,7 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
             report.peak_rss_bytes as f64 / (1u64 << 30) as f64
         );
     }
-    if !report.speedup.identical {
+    if report.speedups.iter().any(|r| !r.identical) {
         return Err(Failure::Run(anyhow::anyhow!(
             "the engine and the reference disagreed on the bench world"
         )));

@@ -30,11 +30,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A small world: one /14 of the default scenario, 40 minutes.
+/// A small world: one /14 of the default scenario, 3 hours.
 const SMALL: &str = r#"
 name = "small"
 seed = 3
-duration = "40m"
+duration = "3h"
 [world]
 only_in = ["61.4.0.0/14"]
 used_slash16_pct = 100.0
@@ -127,7 +127,7 @@ fn simulate_writes_the_promised_files_identically_at_one_and_two_threads() {
     for col in ["time_s", "infected", "crashed", "rebooting", "probes"] {
         assert!(header.contains(&col), "{col} in {header:?}");
     }
-    assert_eq!(lines.count(), 40, "one row per simulated minute");
+    assert_eq!(lines.count(), 180, "one row per simulated minute");
 
     let summary: serde_json::Value = serde_json::from_slice(&json1).unwrap();
     assert_eq!(summary["scenario"], "small");
