@@ -166,8 +166,11 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
     let started = std::time::Instant::now();
     let spinner = progress::spinner("generating the world");
-    let world = wormscope_model::generate::generate(&s)
-        .map_err(|e| Failure::Run(anyhow::anyhow!("generating the world: {e}")))?;
+    let world = wormscope_model::generate::generate(&s).map_err(|e| match e {
+        // The scenario asked for it: the user's input is at fault.
+        wormscope_model::world::WorldError::TooLarge { .. } => Failure::Input(e.to_string()),
+        e => Failure::Run(anyhow::anyhow!("generating the world: {e}")),
+    })?;
     spinner.finish_and_clear();
     let bar = progress::simulated_time(s.duration.as_micros());
     let result = wormscope_engine::simulate(&s, &world, &mut |t| bar.set_position(t / 1_000_000));

@@ -88,6 +88,18 @@ fn bad_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
 }
 
 #[test]
+fn an_impossibly_large_world_is_exit_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    std::fs::write(&file, "[world]\nonly_in = [\"0.0.0.0/0\"]\nused_slash16_pct = 100.0\n[[world.networks]]\nname = \"dense\"\nshare_pct = 100.0\nprefix_len = 16\nslash24_used_pct = 100.0\nhosts_per_used_slash24 = 200.0\nnat_pct = 0.0\nlan_hosts = [1, 1]\nfirewall_pct = 0.0\nfirewall_blocks_in = []\nfirewall_blocks_out = []\nos = { xp_pct = 50.0, w2000_pct = 0.0, nt4_pct = 0.0, w2003_pct = 0.0, other_pct = 50.0 }\npatched_pct = 0.0\nother_rpc_open_pct = 0.0\n").unwrap();
+    let out = dir.path().join("out");
+    let o = simulate(&file, &out, None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("live addresses"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
+
+#[test]
 fn bad_flags_exit_2() {
     for args in [
         &["simulate", "--duration", "ten minutes"][..],

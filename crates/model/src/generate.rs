@@ -29,8 +29,44 @@ const LAN_PREFIXES: [u32; 4] = [0xc0a8_0000, 0xc0a8_0100, 0xc0a8_0200, 0x0a00_00
 /// of home routers commonly started at .100.
 const LAN_FIRST_HOST: u32 = 100;
 
+/// The most live addresses a generated world may have on average: beyond
+/// this the host arrays alone outgrow the memory of the machines wormscope
+/// is built for (12 bytes a host, plus views).
+pub const MAX_EXPECTED_HOSTS: f64 = 400e6;
+
+/// The expected number of live addresses (NAT gateways counted once, LAN
+/// hosts not) the scenario's world would have.
+pub fn expected_live_addresses(s: &Scenario) -> f64 {
+    let w = &s.world;
+    let per_used_slash16: f64 = w
+        .networks
+        .iter()
+        .map(|k| {
+            k.share_pct.as_fraction()
+                * 256.0
+                * k.slash24_used_pct.as_fraction()
+                * k.hosts_per_used_slash24
+        })
+        .sum();
+    let slash16s: f64 = if w.only_in.is_empty() {
+        iana::allocated_slash8s(&w.allocated_by).len() as f64 * 256.0
+    } else {
+        w.only_in
+            .iter()
+            .map(|p| (p.size() as f64 / 65_536.0).max(1.0 / 256.0))
+            .sum()
+    };
+    slash16s * w.used_slash16_pct.as_fraction() * per_used_slash16
+}
+
 /// Generates the scenario's world.
 pub fn generate(s: &Scenario) -> Result<World, WorldError> {
+    let expected = expected_live_addresses(s);
+    if expected > MAX_EXPECTED_HOSTS {
+        return Err(WorldError::TooLarge {
+            expected: expected as u64,
+        });
+    }
     let w = &s.world;
     let slash8s: Vec<u8> = if w.only_in.is_empty() {
         iana::allocated_slash8s(&w.allocated_by)
@@ -296,6 +332,21 @@ mod tests {
                 .iter()
                 .any(|s| matches!(s.kind, SiteKind::Enterprise { .. }))
         );
+    }
+
+    #[test]
+    fn oversized_worlds_are_refused_before_any_allocation() {
+        let mut s = small(1);
+        s.world.only_in = vec!["0.0.0.0/0".parse().unwrap()];
+        for k in &mut s.world.networks {
+            k.hosts_per_used_slash24 = 254.0;
+            k.slash24_used_pct = wormscope_scenario::Percent::new(100.0).unwrap();
+        }
+        assert!(matches!(generate(&s), Err(WorldError::TooLarge { .. })));
+        // The default world is well inside the limit.
+        let d = wormscope_scenario::default_scenario();
+        let e = expected_live_addresses(&d);
+        assert!(e > 10e6 && e < MAX_EXPECTED_HOSTS, "{e}");
     }
 
     #[test]

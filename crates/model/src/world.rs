@@ -88,6 +88,10 @@ impl World {
 /// Why a world could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorldError {
+    #[error(
+        "the scenario's world would hold about {expected} live addresses, more than this build handles (400 million): lower world.used_slash16_pct, the networks' densities, or restrict world.only_in"
+    )]
+    TooLarge { expected: u64 },
     #[error("two live hosts share the address {0} in one view")]
     DuplicateAddress(String),
     #[error("host {addr} names site {site}, which does not exist")]
