@@ -1,0 +1,59 @@
+//! wormscope-act: what a defender deploys, derived from the model.
+//!
+//! Two products, both plain text the caller writes wherever it wants:
+//!
+//! - **Firewall rules** ([`rules`]): a [`Defense`] of the model (border
+//!   filtering of CERT CA-2003-20's port list, ISP filtering of 135/tcp, a
+//!   host firewall on 135/tcp) resolved to a list of drop rules
+//!   ([`defense::RuleSet`]) and rendered as an nftables ruleset, an
+//!   `iptables-restore` file, a `netsh advfirewall` batch file or a pf.conf
+//!   fragment ([`RuleFormat`]). Every output opens with a header comment that
+//!   cites CA-2003-20 and MS03-026 and says what the rules do; every rule
+//!   carries a comment citing its source.
+//! - **Host indicators** ([`ioc`]): the artefacts of MODEL.md section 1
+//!   (msblast.exe and the variants' file names, the MD5 of the original, the
+//!   Run key value, the mutex), each with its source, as CSV or as a STIX 2.1
+//!   bundle ([`IocFormat`]).
+//!
+//! ```
+//! use wormscope_act::{Defense, RuleFormat, rules};
+//! let text = rules(Defense::Host, "nft".parse::<RuleFormat>().unwrap());
+//! assert!(text.contains("tcp dport 135 drop"));
+//! ```
+//!
+//! **Architecture invariants:** no I/O (no files, no terminal, no network,
+//! no clock): every function returns a `String` and the CLI writes it. The
+//! output is a function of the arguments only, byte for byte (fixed order,
+//! fixed STIX timestamps, UUIDv5 identifiers). This crate knows nothing of
+//! the engine, the world or the detector; it shares only the port vocabulary
+//! of `wormscope-scenario` ([`PortProto`]). Defensive only: it writes rules
+//! that drop traffic and indicators that find the worm, nothing that sends a
+//! packet.
+
+pub mod defense;
+pub mod ioc;
+pub mod render;
+
+pub use defense::{
+    CA_2003_20_PORTS, Defense, DefenseError, Direction, IspScope, Placement, Rule, RuleOptions,
+    RuleSet,
+};
+pub use ioc::{Indicator, IndicatorKind, IocFormat, IocFormatError, indicators};
+pub use render::{RuleFormat, RuleFormatError};
+pub use wormscope_scenario::{PortProto, Transport};
+
+/// The rules that deploy `defense`, in `format`, with the default options
+/// (ISP filtering of 135/tcp only, external interface `eth0`).
+pub fn rules(defense: Defense, format: RuleFormat) -> String {
+    rules_with(defense, format, &RuleOptions::default())
+}
+
+/// The rules that deploy `defense`, in `format`, with `options`.
+pub fn rules_with(defense: Defense, format: RuleFormat, options: &RuleOptions) -> String {
+    render::render(&defense.rule_set_with(options), format, options)
+}
+
+/// The host indicators of W32/Blaster in `format`.
+pub fn ioc(format: IocFormat) -> String {
+    ioc::render(&indicators(), format)
+}

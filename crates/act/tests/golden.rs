@@ -1,0 +1,159 @@
+//! Golden files: every rule format for every defense, and both indicator
+//! formats, compared byte for byte with `tests/golden/`.
+//!
+//! The golden files were reviewed against each format's syntax
+//! documentation (nft(8), iptables-restore(8) and iptables-extensions(8),
+//! `netsh advfirewall firewall add rule /?`, pf.conf(5)); nft and iptables
+//! output is also checked by the real tools in `tests/tools.rs`.
+//!
+//! To regenerate after an intended change, run
+//! `WORMSCOPE_BLESS=1 cargo test -p wormscope-act --test golden`
+//! and review the diff (`git diff crates/act/tests/golden`).
+
+use std::path::PathBuf;
+
+use wormscope_act::{Defense, IocFormat, RuleFormat, ioc, rules};
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Compares `actual` with the golden file `name`, or writes it when
+/// `WORMSCOPE_BLESS=1`. Returns a description of the mismatch, if any.
+fn check(name: &str, actual: &str) -> Option<String> {
+    let path = golden_dir().join(name);
+    if std::env::var("WORMSCOPE_BLESS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(golden_dir()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return None;
+    }
+    let expected = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return Some(format!(
+                "{}: {e} (run with WORMSCOPE_BLESS=1)",
+                path.display()
+            ));
+        }
+    };
+    if expected == actual.as_bytes() {
+        return None;
+    }
+    let expected = String::from_utf8_lossy(&expected);
+    let line = expected
+        .split_inclusive('\n')
+        .zip(actual.split_inclusive('\n'))
+        .position(|(a, b)| a != b)
+        .map_or_else(|| "the end".to_string(), |i| format!("line {}", i + 1));
+    Some(format!(
+        "{} differs from the output at {line} (WORMSCOPE_BLESS=1 regenerates)",
+        path.display()
+    ))
+}
+
+#[test]
+fn golden_rules() {
+    let mut failures = Vec::new();
+    for defense in Defense::ALL {
+        for format in RuleFormat::ALL {
+            let name = format!("{}.{}", defense.name(), format.extension());
+            failures.extend(check(&name, &rules(defense, format)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn golden_ioc() {
+    let mut failures = Vec::new();
+    for format in IocFormat::ALL {
+        let name = format!("ioc.{}", format.extension());
+        failures.extend(check(&name, &ioc(format)));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn output_is_deterministic() {
+    for defense in Defense::ALL {
+        for format in RuleFormat::ALL {
+            assert_eq!(rules(defense, format), rules(defense, format));
+        }
+    }
+    for format in IocFormat::ALL {
+        assert_eq!(ioc(format), ioc(format));
+    }
+}
+
+/// Every rule file opens with a comment citing CA-2003-20 and MS03-026.
+#[test]
+fn every_output_starts_with_a_citing_header() {
+    for defense in Defense::ALL {
+        for format in RuleFormat::ALL {
+            let text = rules(defense, format);
+            let marker = match format {
+                RuleFormat::Netsh => "@REM ",
+                _ => "# ",
+            };
+            let header: Vec<&str> = text
+                .lines()
+                .take_while(|l| l.starts_with(marker.trim_end()))
+                .collect();
+            assert!(!header.is_empty(), "{defense} {format}: no header");
+            let header = header.join("\n");
+            assert!(header.contains("CA-2003-20"), "{defense} {format}");
+            assert!(header.contains("MS03-026"), "{defense} {format}");
+            assert!(header.contains("Drops"), "{defense} {format}");
+        }
+    }
+}
+
+#[test]
+fn every_rule_has_a_citing_comment() {
+    for defense in Defense::ALL {
+        for format in RuleFormat::ALL {
+            let text = rules(defense, format);
+            for rule in defense.rule_set().rules {
+                assert!(
+                    rule.comment.contains("CA-2003-20") || rule.comment.contains("ISPs"),
+                    "{}",
+                    rule.comment
+                );
+                assert!(
+                    text.contains(&rule.comment),
+                    "{defense} {format}: {}",
+                    rule.comment
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn netsh_is_a_crlf_batch_file_without_shell_metacharacters() {
+    for defense in Defense::ALL {
+        let text = rules(defense, RuleFormat::Netsh);
+        assert!(text.ends_with("\r\n"));
+        assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+        for line in text.lines() {
+            let outside_quotes: String = line.split('"').step_by(2).collect();
+            assert!(
+                !outside_quotes.contains(['&', '|', '<', '>', '^', '%']),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn format_names_parse_with_helpful_errors() {
+    for format in RuleFormat::ALL {
+        assert_eq!(format.name().parse::<RuleFormat>().unwrap(), format);
+    }
+    let err = "ufw".parse::<RuleFormat>().unwrap_err().to_string();
+    assert!(err.contains("nft, iptables, netsh, pf"), "{err}");
+    let err = "dmz".parse::<Defense>().unwrap_err().to_string();
+    assert!(err.contains("border, isp, host"), "{err}");
+    let err = "xml".parse::<IocFormat>().unwrap_err().to_string();
+    assert!(err.contains("stix, csv"), "{err}");
+}
