@@ -33,11 +33,38 @@ enum Command {
         #[command(subcommand)]
         action: ScenarioCommand,
     },
+    /// Print the firewall rules that deploy a defense (CERT CA-2003-20).
+    Rules(RulesArgs),
+    /// Print the host indicators of W32/Blaster (STIX 2.1 or CSV).
+    Ioc(IocArgs),
     /// Find worm-infected hosts in pcap/pcapng captures, with evidence.
     Detect(DetectArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// Which defense: border, isp or host.
+    #[arg(long)]
+    defense: wormscope_act::Defense,
+    /// Rule syntax: nft, iptables, netsh or pf.
+    #[arg(long, default_value = "nft")]
+    format: wormscope_act::RuleFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct IocArgs {
+    /// Output format: stix (a STIX 2.1 bundle) or csv.
+    #[arg(long, default_value = "stix")]
+    format: wormscope_act::IocFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -118,6 +145,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
         Command::Scenario { action } => scenario(action),
+        Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
+        Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
         Command::Detect(args) => return detect(args),
         Command::Bench(args) => bench(args),
     };
@@ -199,6 +228,16 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         started.elapsed().as_secs_f64(),
         result.events
     );
+    Ok(())
+}
+
+/// Prints `text`, or writes it atomically to `output`.
+fn emit(text: String, output: Option<PathBuf>) -> Result<(), Failure> {
+    match output {
+        None => print!("{text}"),
+        Some(path) => wormscope_report::atomic::write_file(&path, text.as_bytes())
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?,
+    }
     Ok(())
 }
 

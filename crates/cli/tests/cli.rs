@@ -183,3 +183,24 @@ fn seed_and_duration_flags_override_the_file() {
     assert_eq!(summary["seed"], 9);
     assert_eq!(summary["duration_s"], 600.0);
 }
+
+#[test]
+fn rules_and_iocs_are_printed_and_bad_choices_exit_2() {
+    let o = wormscope(&["rules", "--defense", "border", "--format", "nft"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("CA-2003-20") && text.contains("4444"),
+        "{text}"
+    );
+    let o = wormscope(&["ioc", "--format", "csv"], None);
+    assert!(o.status.success());
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("5ae700c1dffb00cef492844a4db6cd69")
+    );
+    let o = wormscope(&["rules", "--defense", "dmz"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("border"), "{}", stderr(&o));
+}
