@@ -206,13 +206,12 @@ impl<'w> ExactDriver<'w> {
 
     /// Accounts the first `k` batches of the span from `pos` at `t0`: their
     /// outcomes and in which row each batch started.
-    fn account_span(&self, core: &mut Core<'_>, host: &Host, pos: u64, t0: u64, k: u64) {
+    fn account_span(core: &mut Core<'_>, seg: &Segment<'_>, pos: u64, t0: u64, k: u64) {
         if k == 0 {
             return;
         }
         let timing = core.params.timing;
         let b = u64::from(timing.batch_size);
-        let seg = self.segment(host, pos);
         let (lo, hi) = (pos, pos + k * b);
         debug_assert!(hi <= seg.hi, "a span never crosses its segment");
         let c = seg.view.census(lo, hi);
@@ -226,7 +225,7 @@ impl<'w> ExactDriver<'w> {
         }
 
         let step = core.params.step;
-        let last_start = Self::batch_start(&seg, &timing, pos, t0, k - 1);
+        let last_start = Self::batch_start(seg, &timing, pos, t0, k - 1);
         if last_start / step == t0 / step {
             core.count_probes(t0, k * b);
             return;
@@ -235,14 +234,14 @@ impl<'w> ExactDriver<'w> {
         let mut row = t0 / step;
         while j < k {
             let boundary = (row + 1) * step;
-            let jb = Self::batches_before(&seg, &timing, pos, t0, k, boundary);
+            let jb = Self::batches_before(seg, &timing, pos, t0, k, boundary);
             if jb > j {
                 core.count_probes_in_row(row as usize, (jb - j) * b);
                 j = jb;
             }
             if j < k {
                 // Jump over rows in which no batch starts (always forward).
-                row = (row + 1).max(Self::batch_start(&seg, &timing, pos, t0, j) / step);
+                row = (row + 1).max(Self::batch_start(seg, &timing, pos, t0, j) / step);
             }
         }
     }
@@ -363,7 +362,7 @@ impl<'w> ExactDriver<'w> {
                 let timing = core.params.timing;
                 let seg = self.segment(&host, sc.pos);
                 let done = Self::batches_before(&seg, &timing, sc.pos, t0, k, t);
-                self.account_span(core, &host, sc.pos, t0, done);
+                Self::account_span(core, &seg, sc.pos, t0, done);
             }
             Phase::Exploiting => {
                 let left = sc.plan[sc.plan_idx..]
@@ -412,7 +411,7 @@ impl ScanDriver for ExactDriver<'_> {
                 debug_assert_eq!(t, t_next);
                 let h = *self.world.host(host);
                 let pos = sc.pos;
-                self.account_span(core, &h, pos, t0, k);
+                Self::account_span(core, &self.segment(&h, pos), pos, t0, k);
                 let b = u64::from(core.params.timing.batch_size);
                 let batch_pos = (pos + k * b) % SPACE_END;
                 self.run_batch(core, slot, batch_pos, t_next);
