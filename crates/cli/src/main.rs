@@ -28,6 +28,9 @@ struct Cli {
 enum Command {
     /// Run an outbreak and write timeseries.csv and summary.json.
     Simulate(SimulateArgs),
+    /// Run the baseline and defended variants as ensembles on the same
+    /// seeds and compare them, with bands.
+    Compare(CompareArgs),
     /// Built-in scenarios: print or list them.
     Scenario {
         #[command(subcommand)]
@@ -82,7 +85,7 @@ struct DetectArgs {
 
 #[derive(clap::Args)]
 struct SimulateArgs {
-    /// Scenario file (TOML); default: the built-in Blaster scenario.
+    /// Scenario file (TOML) or built-in name; default: blaster.
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Override the scenario's seed.
@@ -94,9 +97,47 @@ struct SimulateArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "wormscope-out")]
     out: PathBuf,
+    /// Run an ensemble of N runs on derived seeds (in parallel) and write
+    /// each series' median and 5-95 % band.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: Option<u32>,
     /// Do not print the summary table.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// Scenario file (TOML) or built-in name; default: blaster. For runs
+    /// that finish in minutes, try blaster-sample.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// A variant: a defense name with an optional start, e.g.
+    /// isp-block-135@6h, border-filter@0h, patch@24h, dns-takedown@120h;
+    /// join several with `+`. Names: patch, isp-block-135, isp-block-all,
+    /// border-filter, host-firewall, dcom-off, users-notice, cleanup,
+    /// dns-takedown, bcp38.
+    #[arg(long = "defense", value_name = "SPEC")]
+    defenses: Vec<String>,
+    /// A TOML file with a list of [[variant]] tables (name, defenses).
+    #[arg(long, value_name = "FILE")]
+    variants: Option<PathBuf>,
+    /// Runs per variant (the same seeds for every variant).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: u32,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulated duration; at least 7 days and to the end of 16 August
+    /// (for the 7-day and flood metrics), longer if given.
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<SimDuration>,
+    /// Print the table as JSON: a list of objects, one per variant.
+    #[arg(long)]
+    json: bool,
+    /// Also write comparison.json and comparison.txt into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +185,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
+        Command::Compare(args) => compare(args),
         Command::Scenario { action } => scenario(action),
         Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
         Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
@@ -171,6 +213,12 @@ fn load_scenario(
     duration: Option<SimDuration>,
 ) -> Result<Scenario, Failure> {
     let mut s = match path {
+        // A built-in scenario's name, unless a file of that name exists.
+        Some(p)
+            if !p.exists() && wormscope_scenario::builtin_text(&p.to_string_lossy()).is_some() =>
+        {
+            wormscope_scenario::builtin(&p.to_string_lossy()).expect("checked above")
+        }
         Some(p) => wormscope_scenario::load(p)?,
         None => wormscope_scenario::default_scenario(),
     };
@@ -194,19 +242,16 @@ fn load_scenario(
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
     let started = std::time::Instant::now();
-    let spinner = progress::spinner("generating the world");
-    let world = wormscope_model::generate::generate(&s).map_err(|e| match e {
-        // The scenario asked for it: the user's input is at fault.
-        wormscope_model::world::WorldError::TooLarge { .. } => Failure::Input(e.to_string()),
-        e => Failure::Run(anyhow::anyhow!("generating the world: {e}")),
-    })?;
-    spinner.finish_and_clear();
+    let world = generate_world(&s)?;
+    if let Some(runs) = args.runs {
+        return simulate_ensemble(&s, &world, runs, &args, started);
+    }
     let bar = progress::simulated_time(s.duration.as_micros());
     let result = wormscope_engine::simulate(&s, &world, &mut |t| bar.set_position(t / 1_000_000));
     bar.finish_and_clear();
 
     let summary = wormscope_report::RunSummary::new(&s, &world, &result);
-    let dir = wormscope_report::write_run(&args.out, &summary, &result)
+    let dir = wormscope_report::write_run(&args.out, &s, &summary, &result)
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
     if !args.quiet {
         println!(
@@ -221,13 +266,123 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             result.totals.reboots,
             result.totals.probes
         );
-        println!("wrote {}/timeseries.csv and summary.json", dir.display());
+        println!(
+            "wrote {}/timeseries.csv, flood.csv and summary.json",
+            dir.display()
+        );
     }
     eprintln!(
         "done in {:.1}s ({} events)",
         started.elapsed().as_secs_f64(),
         result.events
     );
+    Ok(())
+}
+
+fn generate_world(s: &Scenario) -> Result<wormscope_model::World, Failure> {
+    let spinner = progress::spinner("generating the world");
+    let world = wormscope_model::generate::generate(s).map_err(|e| match e {
+        // The scenario asked for it: the user's input is at fault.
+        wormscope_model::world::WorldError::TooLarge { .. } => Failure::Input(e.to_string()),
+        e => Failure::Run(anyhow::anyhow!("generating the world: {e}")),
+    })?;
+    spinner.finish_and_clear();
+    Ok(world)
+}
+
+fn simulate_ensemble(
+    s: &Scenario,
+    world: &wormscope_model::World,
+    runs: u32,
+    args: &SimulateArgs,
+    started: std::time::Instant,
+) -> Result<(), Failure> {
+    let bar = progress::runs(u64::from(runs));
+    let results = wormscope_study::ensemble(s, world, runs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let files = wormscope_report::ensemble_files(s, world, &results);
+    let dir = wormscope_report::atomic::write_dir(&args.out, &files)
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
+    if !args.quiet {
+        let summary = wormscope_report::EnsembleSummary::new(s, world, &results);
+        println!(
+            "{} (seed {}): {} runs of {} on {} hosts",
+            s.name, s.seed, runs, s.duration, summary.world.hosts
+        );
+        print!("{}", summary.table());
+        println!(
+            "wrote {}/timeseries.csv, flood.csv and summary.json",
+            dir.display()
+        );
+    }
+    let events: u64 = results.iter().map(|r| r.events).sum();
+    eprintln!(
+        "done in {:.1}s ({events} events)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let mut s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
+    s.duration = wormscope_study::comparison_duration(&s);
+    let mut variants = Vec::new();
+    for text in &args.defenses {
+        let v: wormscope_scenario::variant::Variant = text
+            .parse()
+            .map_err(|e| Failure::Input(format!("--defense {text}: {e}")))?;
+        variants.push(v);
+    }
+    if let Some(path) = &args.variants {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::Input(format!("{}: cannot read the file: {e}", path.display()))
+        })?;
+        variants.extend(wormscope_scenario::variant::parse_variants(
+            &text,
+            &path.display().to_string(),
+        )?);
+    }
+    if variants.is_empty() {
+        return Err(Failure::Input(
+            "name at least one variant with --defense SPEC or --variants FILE".into(),
+        ));
+    }
+    // Check every variant before the long work starts.
+    for v in &variants {
+        v.applied_to(&s).map_err(Failure::Input)?;
+    }
+    let started = std::time::Instant::now();
+    let world = generate_world(&s)?;
+    let total = u64::from(args.runs) * (variants.len() as u64 + 1);
+    let bar = progress::runs(total);
+    let results = wormscope_study::compare(&s, &world, &variants, args.runs, &|| bar.inc(1))
+        .map_err(Failure::Input)?;
+    bar.finish_and_clear();
+    let json = wormscope_report::comparison_json(&results);
+    let table = wormscope_report::comparison_table(&results, args.runs);
+    if let Some(dir) = &args.out {
+        wormscope_report::atomic::write_dir(
+            dir,
+            &[
+                ("comparison.json", json.clone().into_bytes()),
+                ("comparison.txt", table.clone().into_bytes()),
+            ],
+        )
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
+    }
+    if args.json {
+        print!("{json}");
+    } else {
+        println!(
+            "{} (seed {}), {} simulated, {} hosts",
+            s.name,
+            s.seed,
+            s.duration,
+            world.hosts.len()
+        );
+        print!("{table}");
+    }
+    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

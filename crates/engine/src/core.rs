@@ -14,13 +14,19 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use std::collections::BTreeMap;
+
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
+use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::host::Os;
-use wormscope_model::net::{self, Service};
+use wormscope_model::net::{Reach, Service};
 use wormscope_model::rng::{self, Purpose};
-use wormscope_model::{HostId, World};
-use wormscope_scenario::{BlasterConfig, HostConfig, Scenario};
+use wormscope_model::world::SiteKind;
+use wormscope_model::{HostId, NO_SITE, World};
+use wormscope_scenario::{
+    BlasterConfig, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
+};
 
 use crate::series::{Row, RunResult, Totals};
 
@@ -35,10 +41,24 @@ pub struct Params {
     pub end: u64,
     /// Width of one time-series row.
     pub step: u64,
+    /// Wall-clock time of simulated time zero, microseconds since 1970.
+    pub start_unix_us: i64,
+    pub payload: PayloadConfig,
+    /// Users who notice symptoms, when that defense is on.
+    pub users: Option<UsersDefense>,
+    /// Removal tools: (start, rate per microsecond), when on.
+    pub cleanup: Option<(u64, f64)>,
+    /// When the flood target's name stops resolving.
+    pub dns_takedown_at: u64,
+    /// Source-address filtering (BCP 38): (start, share of networks).
+    pub spoof_filter: Option<(u64, f64)>,
 }
 
 impl Params {
     pub fn from_scenario(s: &Scenario) -> Params {
+        let d = &s.defenses;
+        let at = |w: wormscope_scenario::When| w.after_start(s.start).expect("validated scenario");
+        let per_us_of_day = 1.0 / (86_400.0 * 1e6);
         Params {
             seed: s.seed,
             timing: Timing::from_config(&s.worm),
@@ -46,7 +66,42 @@ impl Params {
             hosts: s.hosts.clone(),
             end: s.duration.as_micros(),
             step: s.step.as_micros(),
+            start_unix_us: s.start.as_microsecond(),
+            payload: s.payload.clone(),
+            users: d.users.enabled.then(|| d.users.clone()),
+            cleanup: d.cleanup.enabled.then(|| {
+                // A share p cleaned per day is the exponential rate -ln(1-p).
+                let p = d.cleanup.per_day_pct.as_fraction().min(1.0 - 1e-12);
+                (at(d.cleanup.start), -(1.0 - p).ln() * per_us_of_day)
+            }),
+            dns_takedown_at: if d.dns_takedown.enabled {
+                at(d.dns_takedown.at)
+            } else {
+                NEVER
+            },
+            spoof_filter: d.spoof_filter.enabled.then(|| {
+                (
+                    at(d.spoof_filter.start),
+                    d.spoof_filter.coverage_pct.as_fraction(),
+                )
+            }),
         }
+    }
+
+    /// Whether a worm started at simulated time `t` floods (MODEL.md: the
+    /// date is checked once, at process start).
+    pub fn floods_if_started_at(&self, t: u64) -> bool {
+        let us = self.start_unix_us + t as i64;
+        let date = jiff::Timestamp::from_microsecond(us)
+            .expect("simulated times stay within jiff's range")
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date();
+        blaster::flood_day(
+            date.month() as u8,
+            date.day() as u8,
+            self.payload.first_day_jan_aug,
+            self.payload.every_day_from_month,
+        )
     }
 
     fn crash_reboot_after(&self, os: Os) -> Option<u64> {
@@ -85,7 +140,17 @@ pub struct HostState {
     pub life: u32,
     /// Worm starts so far (names each start's random stream).
     pub starts: u32,
+    /// Bumped whenever the host's scheduled scan event is void (reboot,
+    /// a driver's replanning): scan events of an earlier tag are stale.
+    pub scan_tag: u32,
     pub ever_infected: bool,
+    pub ever_crashed: bool,
+    /// Cleaned and patched by its user or a removal tool: immune.
+    pub cleaned: bool,
+    /// Taken off the network by its user for good.
+    pub unplugged: bool,
+    /// Its user has seen a symptom already (decides once).
+    pub noticed: bool,
 }
 
 impl Default for HostState {
@@ -96,7 +161,12 @@ impl Default for HostState {
             rpc_up: true,
             life: 0,
             starts: 0,
+            scan_tag: 0,
             ever_infected: false,
+            ever_crashed: false,
+            cleaned: false,
+            unplugged: false,
+            noticed: false,
         }
     }
 }
@@ -113,26 +183,30 @@ impl HostState {
 enum Kind {
     Reboot = 0,
     Online = 1,
-    WormStart = 2,
-    Scan = 3,
+    /// A user or a removal tool acts on the host (never stale).
+    Clean = 2,
+    WormStart = 3,
+    Scan = 4,
 }
 
 /// An event packed into one integer whose order is the event order:
-/// time (64 bits), kind (2), host (32), life of the host when scheduled
-/// (30, enough for a billion reboots). One integer compares much faster than
-/// a tuple, and the queue's pops are the engine's hottest path.
+/// time (64 bits), kind (3), host (32), and a 29-bit tag: the host's life
+/// (or, for scans, its scan tag) when scheduled, which makes events of an
+/// earlier life stale; for `Clean` the action. One integer compares much
+/// faster than a tuple, and the queue's pops are the engine's hottest path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Event(u128);
 
 impl Event {
-    const LIFE_BITS: u32 = 30;
+    const TAG_BITS: u32 = 29;
+    const TAG_MASK: u32 = (1 << Self::TAG_BITS) - 1;
 
-    fn new(t: u64, kind: Kind, host: HostId, life: u32) -> Event {
+    fn new(t: u64, kind: Kind, host: HostId, tag: u32) -> Event {
         Event(
             (u128::from(t) << 64)
-                | (u128::from(kind as u8) << 62)
-                | (u128::from(host) << Self::LIFE_BITS)
-                | u128::from(life & ((1 << Self::LIFE_BITS) - 1)),
+                | (u128::from(kind as u8) << 61)
+                | (u128::from(host) << Self::TAG_BITS)
+                | u128::from(tag & Self::TAG_MASK),
         )
     }
 
@@ -141,22 +215,27 @@ impl Event {
     }
 
     fn kind(self) -> Kind {
-        match (self.0 >> 62) & 3 {
+        match (self.0 >> 61) & 7 {
             0 => Kind::Reboot,
             1 => Kind::Online,
-            2 => Kind::WormStart,
+            2 => Kind::Clean,
+            3 => Kind::WormStart,
             _ => Kind::Scan,
         }
     }
 
     fn host(self) -> HostId {
-        (self.0 >> Self::LIFE_BITS) as u32
+        (self.0 >> Self::TAG_BITS) as u32
     }
 
-    fn life(self) -> u32 {
-        (self.0 as u32) & ((1 << Self::LIFE_BITS) - 1)
+    fn tag(self) -> u32 {
+        (self.0 as u32) & Self::TAG_MASK
     }
 }
+
+/// What a `Clean` event does, carried in its tag.
+const CLEAN_TAG: u32 = 0;
+const UNPLUG_TAG: u32 = 1;
 
 /// How a simulator walks the address space for its scanners. The core
 /// calls these; the driver calls back into the core to schedule its next
@@ -170,13 +249,21 @@ pub trait ScanDriver {
     fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64);
     /// The run ends at `end`: account every running scanner's work.
     fn finish(&mut self, core: &mut Core<'_>, end: u64);
+    /// Network filters change at `t` (a defense switches on); called before
+    /// any event at or after `t`. Drivers that planned ahead on the old
+    /// filters replan from `t`.
+    fn filters_changed(&mut self, core: &mut Core<'_>, t: u64);
 }
 
 /// The shared outbreak state.
 pub struct Core<'w> {
     pub world: &'w World,
     pub params: Params,
+    /// The run's defenses, drawn once.
+    pub plan: DefensePlan,
     state: Vec<HostState>,
+    /// Flooding worm instances: host and the start of its flood.
+    flooding: BTreeMap<HostId, u64>,
     queue: BinaryHeap<Reverse<Event>>,
     rows: Vec<Row>,
     totals: Totals,
@@ -190,10 +277,12 @@ pub struct Core<'w> {
 }
 
 impl<'w> Core<'w> {
-    pub fn new(world: &'w World, params: Params) -> Core<'w> {
+    pub fn new(world: &'w World, params: Params, plan: DefensePlan) -> Core<'w> {
         let n_rows = params.end.div_ceil(params.step) as usize;
         Core {
             world,
+            plan,
+            flooding: BTreeMap::new(),
             state: vec![HostState::default(); world.n_candidates as usize],
             queue: BinaryHeap::new(),
             rows: vec![Row::default(); n_rows],
@@ -230,8 +319,22 @@ impl<'w> Core<'w> {
 
     /// Schedules `host`'s next scan event.
     pub fn schedule_scan(&mut self, host: HostId, t: u64) {
-        let life = self.state[host as usize].life;
-        self.push(t, Kind::Scan, host, life);
+        let tag = self.state[host as usize].scan_tag;
+        self.push(t, Kind::Scan, host, tag);
+    }
+
+    /// Voids `host`'s scheduled scan event (the driver replans it).
+    pub fn cancel_scan(&mut self, host: HostId) {
+        let s = &mut self.state[host as usize];
+        s.scan_tag = s.scan_tag.wrapping_add(1);
+    }
+
+    /// Reachability now, under this run's defenses.
+    pub fn reach(&self) -> Reach<'_> {
+        Reach {
+            world: self.world,
+            plan: &self.plan,
+        }
     }
 
     fn push(&mut self, t: u64, kind: Kind, host: HostId, life: u32) {
@@ -242,9 +345,15 @@ impl<'w> Core<'w> {
     /// is still under way.
     pub fn run(&mut self, driver: &mut impl ScanDriver, progress: &mut dyn FnMut(u64)) {
         let end = self.params.end;
+        let mut changes = self.plan.filter_changes().into_iter().peekable();
         let mut since_progress = 0u32;
         while let Some(&Reverse(event)) = self.queue.peek() {
-            let (t, kind, host, life) = (event.time(), event.kind(), event.host(), event.life());
+            let (t, kind, host, tag) = (event.time(), event.kind(), event.host(), event.tag());
+            if let Some(change) = changes.next_if(|&c| c <= t.min(end)) {
+                self.close_rows_before(change);
+                driver.filters_changed(self, change);
+                continue;
+            }
             if t >= end {
                 break;
             }
@@ -256,17 +365,28 @@ impl<'w> Core<'w> {
                 since_progress = 0;
                 progress(t);
             }
-            if life != self.state[host as usize].life & ((1 << Event::LIFE_BITS) - 1) {
+            let s = &self.state[host as usize];
+            let current = match kind {
+                Kind::Scan => s.scan_tag & Event::TAG_MASK,
+                Kind::Clean => tag,
+                _ => s.life & Event::TAG_MASK,
+            };
+            if tag != current {
                 continue; // scheduled in an earlier life of the host
             }
             match kind {
                 Kind::Reboot => self.on_reboot(driver, host, t),
                 Kind::Online => self.on_online(host, t),
+                Kind::Clean => self.on_clean(driver, host, t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
                 Kind::Scan => driver.step(self, host, t),
             }
         }
         driver.finish(self, end);
+        let flooding = std::mem::take(&mut self.flooding);
+        for (host, since) in flooding {
+            self.account_flood(host, since, end);
+        }
         self.close_rows_before(end);
         progress(end);
     }
@@ -309,17 +429,43 @@ impl<'w> Core<'w> {
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
         self.scanning_now += 1;
+        if let Some((start, rate)) = self.params.cleanup {
+            // Memoryless: the time to cleaning counts from now (or from the
+            // tools' release), whatever happened to the host before.
+            let u = unit_draw(self.params.seed, Draw::Cleanup, index);
+            let wait = (-(1.0 - u).ln() / rate).min(u64::MAX as f64 / 2.0) as u64;
+            self.push(
+                t.max(start).saturating_add(wait),
+                Kind::Clean,
+                host,
+                CLEAN_TAG,
+            );
+        }
+        // The name is resolved once, when the flood starts (MODEL.md).
+        if self.params.floods_if_started_at(t) && t < self.params.dns_takedown_at {
+            self.flooding.insert(host, t);
+        }
         let h = self.world.host(host);
         let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
         let start = blaster::draw_start(&mut rng, h.addr, &self.params.worm);
         driver.start(self, host, t, start);
     }
 
+    /// Stops `host`'s running worm at `t`: its scanning and its flood.
+    fn stop_worm(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        driver.stop(self, host, t);
+        self.scanning_now -= 1;
+        if let Some(since) = self.flooding.remove(&host) {
+            self.account_flood(host, since, t);
+        }
+        let s = &mut self.state[host as usize];
+        s.scan_tag = s.scan_tag.wrapping_add(1);
+    }
+
     fn on_reboot(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
         let s = self.state[host as usize];
         if s.worm == WormState::Running {
-            driver.stop(self, host, t);
-            self.scanning_now -= 1;
+            self.stop_worm(driver, host, t);
         }
         let s = &mut self.state[host as usize];
         if !s.rpc_up {
@@ -353,37 +499,140 @@ impl<'w> Core<'w> {
         }
     }
 
+    /// A user (or a removal tool) acts on `host`: `CLEAN_TAG` removes the
+    /// worm and installs the patch; `UNPLUG_TAG` takes the host off the
+    /// network for good.
+    fn on_clean(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64, action: u32) {
+        let s = self.state[host as usize];
+        if s.unplugged || (s.cleaned && action == CLEAN_TAG) {
+            return;
+        }
+        if s.worm == WormState::Running {
+            self.stop_worm(driver, host, t);
+        }
+        if s.worm != WormState::Clean {
+            if matches!(s.worm, WormState::Running | WormState::Dormant) {
+                self.infected_now -= 1;
+            }
+            self.totals.cleaned += 1;
+            self.row_at(t).cleaned += 1;
+        }
+        let s = &mut self.state[host as usize];
+        s.worm = WormState::Clean;
+        s.cleaned = true;
+        if action == UNPLUG_TAG {
+            if s.online && !s.rpc_up {
+                self.crashed_now -= 1;
+            }
+            if !s.online {
+                self.rebooting_now -= 1;
+            }
+            s.unplugged = true;
+            s.online = false;
+            s.life += 1;
+            s.scan_tag = s.scan_tag.wrapping_add(1);
+        }
+    }
+
+    /// The host's user sees a symptom at `t` (its RPC service crashed):
+    /// the first time, decides whether and when to act.
+    fn symptom(&mut self, host: HostId, t: u64) {
+        let Some(users) = &self.params.users else {
+            return;
+        };
+        let s = &mut self.state[host as usize];
+        if s.noticed {
+            return;
+        }
+        s.noticed = true;
+        if unit_draw(self.params.seed, Draw::UserNotices, u64::from(host))
+            < users.notice_pct.as_fraction()
+        {
+            self.totals.noticed += 1;
+            let action = match users.action {
+                UserAction::Clean => CLEAN_TAG,
+                UserAction::Unplug => UNPLUG_TAG,
+            };
+            let at = t + users.delay.as_micros();
+            self.push(at, Kind::Clean, host, action);
+        }
+    }
+
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp
-    /// at this moment.
-    pub fn answers(&self, attacker: HostId, victim: HostId) -> bool {
+    /// at `t`.
+    pub fn answers(&self, attacker: HostId, victim: HostId, t: u64) -> bool {
         let s = &self.state[victim as usize];
         s.online
             && s.rpc_up
-            && net::can_connect(
-                self.world,
-                self.world.host(attacker),
-                self.world.host(victim),
-                Service::Rpc135Tcp,
-            )
+            && self
+                .reach()
+                .connects(attacker, victim, Service::Rpc135Tcp, t)
+    }
+
+    /// Accounts the flood of `host`'s worm from `since` to `until`: the SYNs
+    /// that reach the target in each row, and how many of them a source
+    /// filter (BCP 38) removes.
+    fn account_flood(&mut self, host: HostId, since: u64, until: u64) {
+        let p = &self.params.payload;
+        let period = 1_000_000 / u64::from(p.packets_per_second);
+        // Spoofed sources are A.B of the host's address plus a random C.D
+        // (MODEL.md); `passing` of the 65,536 choices get through a filter
+        // that only lets the first-hop network's own addresses out.
+        let h = self.world.host(host);
+        let passing: u64 = if h.site == NO_SITE {
+            1
+        } else {
+            match self.world.sites[h.site as usize].kind {
+                SiteKind::Nat { .. } if p.nat_rewrites_spoofed_source => 65_536,
+                SiteKind::Nat { .. } => 0,
+                SiteKind::Enterprise { .. } => {
+                    let len = self.world.sites[h.site as usize].inside.prefix_len();
+                    1u64 << (32 - u32::from(len.max(16)))
+                }
+            }
+        };
+        let filtered_from = match self.params.spoof_filter {
+            Some((start, share))
+                if unit_draw(self.params.seed, Draw::SpoofFilter, u64::from(host)) < share =>
+            {
+                start
+            }
+            _ => NEVER,
+        };
+        let step = self.params.step;
+        // Packets at since + k * period, k = 0, 1, ...: how many before `x`.
+        let before = |x: u64| x.saturating_sub(since).div_ceil(period);
+        let mut row = since / step;
+        while row * step < until {
+            let lo = (row * step).max(since);
+            let hi = ((row + 1) * step).min(until);
+            let n = before(hi) - before(lo);
+            let filtered = before(hi.max(filtered_from)) - before(lo.max(filtered_from));
+            let r = &mut self.rows[row as usize];
+            r.flood_packets += n;
+            r.flood_bcp38_units += n * passing;
+            r.flood_arriving_units += (n - filtered) * 65_536 + filtered * passing;
+            row += 1;
+        }
     }
 
     /// `attacker` (whose worm uses `guess`) exploits candidate `victim` at
     /// `t`. Applies the effect, counts the outcome and returns how long the
     /// attacker is busy with it.
     pub fn exploit(&mut self, attacker: HostId, guess: Guess, victim: HostId, t: u64) -> u64 {
-        let world = self.world;
-        let a = world.host(attacker);
-        let v = world.host(victim);
+        let v = self.world.host(victim);
         let vs = self.state[victim as usize];
-        let shell_reachable = net::can_connect(world, a, v, Service::Shell4444Tcp);
+        let reach = self.reach();
+        let shell_reachable = reach.connects(attacker, victim, Service::Shell4444Tcp, t);
         let outcome = blaster::exploit(
             guess,
             Victim {
                 host: v,
                 rpc_up: vs.rpc_up && vs.online,
+                immune: vs.cleaned || self.plan.immune_at(victim) <= t,
                 worm_present: vs.worm_present(),
                 shell_reachable,
-                tftp_reachable: net::tftp_reachback(world, a, v),
+                tftp_reachable: reach.tftp_reachback(attacker, victim, t),
             },
         );
         self.count(outcome, 1);
@@ -391,9 +640,15 @@ impl<'w> Core<'w> {
             Outcome::Crashed => {
                 let s = &mut self.state[victim as usize];
                 s.rpc_up = false;
+                let first = !s.ever_crashed;
+                s.ever_crashed = true;
                 self.crashed_now += 1;
                 self.totals.crashes += 1;
+                if first {
+                    self.totals.hosts_crashed += 1;
+                }
                 self.row_at(t).crashes += 1;
+                self.symptom(victim, t);
                 if let Some(after) = self.params.crash_reboot_after(v.os) {
                     let life = self.state[victim as usize].life;
                     self.push(t + after, Kind::Reboot, victim, life);
@@ -451,7 +706,8 @@ mod tests {
             (5, Kind::Reboot, 9, 3),
             (4, Kind::Scan, 0, 7),
             (5, Kind::Scan, 0, 1),
-            (u64::MAX, Kind::Online, u32::MAX, (1 << 30) - 1),
+            (u64::MAX, Kind::Online, u32::MAX, (1 << 29) - 1),
+            (5, Kind::Clean, 2, 1),
             (5, Kind::WormStart, 2, 0),
         ];
         let mut by_tuple = events.to_vec();
@@ -463,7 +719,7 @@ mod tests {
         by_packed.sort();
         let unpacked: Vec<_> = by_packed
             .iter()
-            .map(|e| (e.time(), e.kind(), e.host(), e.life()))
+            .map(|e| (e.time(), e.kind(), e.host(), e.tag()))
             .collect();
         assert_eq!(unpacked, by_tuple);
     }

@@ -24,7 +24,8 @@
 //! skipping it exact.
 
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
-use wormscope_model::net::{self, Service};
+use wormscope_model::defense::DefensePlan;
+use wormscope_model::net::{self, Service, ServiceSet};
 use wormscope_model::view::{Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
@@ -114,8 +115,12 @@ impl<'w> ExactDriver<'w> {
         }
     }
 
-    /// The segment holding address `pos` for a scanner on `host`.
-    fn segment(&self, host: &Host, pos: u64) -> Segment<'w> {
+    /// The segment holding address `pos` for a scanner on `host`, under
+    /// the network filters in force at `t`. A segment never spans a change
+    /// of filter status: ISP filters are per /16, so while they are on a
+    /// segment ends at the next /16; enterprise filters end it at the next
+    /// filtering network's edge.
+    fn segment(&self, plan: &DefensePlan, host: &Host, pos: u64, t: u64) -> Segment<'w> {
         let world = self.world;
         let public = |hi| Segment {
             hi,
@@ -123,23 +128,53 @@ impl<'w> ExactDriver<'w> {
             rpc_blocked: !net::egress_allows(world, host, Service::Rpc135Tcp),
             shell_blocked: !net::egress_allows(world, host, Service::Shell4444Tcp),
         };
-        if host.site == NO_SITE {
-            return public(SPACE_END);
-        }
-        let inside = world.sites[host.site as usize].inside;
-        let (ilo, ihi) = (u64::from(inside.base()), u64::from(inside.last()) + 1);
-        if pos < ilo {
-            public(ilo)
-        } else if pos >= ihi {
+        let mut seg = if host.site == NO_SITE {
             public(SPACE_END)
         } else {
-            Segment {
-                hi: ihi,
-                view: world.site_view(host.site),
-                rpc_blocked: false,
-                shell_blocked: false,
+            let inside = world.sites[host.site as usize].inside;
+            let (ilo, ihi) = (u64::from(inside.base()), u64::from(inside.last()) + 1);
+            if pos < ilo {
+                public(ilo)
+            } else if pos >= ihi {
+                public(SPACE_END)
+            } else {
+                // Inside its own site no border filter applies.
+                return Segment {
+                    hi: ihi,
+                    view: world.site_view(host.site),
+                    rpc_blocked: false,
+                    shell_blocked: false,
+                };
             }
+        };
+        let mut drop = |blocks: ServiceSet| {
+            seg.rpc_blocked |= blocks.contains(Service::Rpc135Tcp);
+            seg.shell_blocked |= blocks.contains(Service::Shell4444Tcp);
+        };
+        if let Some(f) = plan.isp_filter().filter(|_| plan.isp_active(t)) {
+            let block = pos >> 16;
+            let own = world.public_addr(host) >> 16;
+            if block != u64::from(own) {
+                if plan.isp_filters(own) {
+                    drop(f.blocks_out);
+                }
+                if plan.isp_filters(block as u32) {
+                    drop(f.blocks_in);
+                }
+            }
+            seg.hi = seg.hi.min((block + 1) << 16);
         }
+        if let Some(f) = plan.border_filter().filter(|f| t >= f.start) {
+            let (in_filtering, edge) = plan.border_range_at(pos).expect("border filter is on");
+            if plan.border_filters_site(host.site) {
+                drop(f.blocks_out);
+            }
+            if in_filtering {
+                drop(f.blocks_in);
+            }
+            seg.hi = seg.hi.min(edge);
+        }
+        seg
     }
 
     /// Start time of batch `j` of a span from `pos` at `t0`.
@@ -185,7 +220,7 @@ impl<'w> ExactDriver<'w> {
         let timing = core.params.timing;
         let sc = &self.scanners[slot];
         let host = self.world.host(sc.host);
-        let seg = self.segment(host, pos);
+        let seg = self.segment(&core.plan, host, pos, t);
         let next_cand = if seg.rpc_blocked {
             None
         } else {
@@ -262,10 +297,10 @@ impl<'w> ExactDriver<'w> {
         let mut at = pos;
         let mut left = b;
         while left > 0 {
-            let seg = self.segment(&host, at);
+            let seg = self.segment(&core.plan, &host, at, t);
             let piece_end = (at + left).min(seg.hi);
             let n = piece_end - at;
-            self.classify_piece(core, &seg, host_id, at, piece_end, &mut plan, timing);
+            self.classify_piece(core, &seg, host_id, (at, piece_end), t, &mut plan);
             left -= n;
             at = if piece_end == SPACE_END { 0 } else { piece_end };
         }
@@ -277,18 +312,18 @@ impl<'w> ExactDriver<'w> {
         self.advance(core, slot, t + timing.batch_wait);
     }
 
-    /// Classifies the addresses `[lo, hi)` of one segment within a batch.
-    #[allow(clippy::too_many_arguments)]
+    /// Classifies the addresses `[lo, hi)` of one segment within a batch
+    /// sent at `t`.
     fn classify_piece(
         &mut self,
         core: &mut Core<'_>,
         seg: &Segment<'_>,
         host_id: HostId,
-        lo: u64,
-        hi: u64,
+        (lo, hi): (u64, u64),
+        t: u64,
         plan: &mut Vec<Step>,
-        timing: Timing,
     ) {
+        let timing = core.params.timing;
         let v = seg.view;
         let scratch = &mut self.scratch;
         scratch.clear();
@@ -318,7 +353,7 @@ impl<'w> ExactDriver<'w> {
                     }));
                 }
                 Slot::Candidate(v) => {
-                    if core.answers(host_id, v) {
+                    if core.answers(host_id, v, t) {
                         plan.push(Step::Candidate(v));
                     } else {
                         silent += 1;
@@ -360,7 +395,7 @@ impl<'w> ExactDriver<'w> {
         match sc.phase {
             Phase::Span { t0, k, .. } => {
                 let timing = core.params.timing;
-                let seg = self.segment(&host, sc.pos);
+                let seg = self.segment(&core.plan, &host, sc.pos, t0);
                 let done = Self::batches_before(&seg, &timing, sc.pos, t0, k, t);
                 Self::account_span(core, &seg, sc.pos, t0, done);
             }
@@ -411,7 +446,8 @@ impl ScanDriver for ExactDriver<'_> {
                 debug_assert_eq!(t, t_next);
                 let h = *self.world.host(host);
                 let pos = sc.pos;
-                Self::account_span(core, &self.segment(&h, pos), pos, t0, k);
+                let seg = self.segment(&core.plan, &h, pos, t0);
+                Self::account_span(core, &seg, pos, t0, k);
                 let b = u64::from(core.params.timing.batch_size);
                 let batch_pos = (pos + k * b) % SPACE_END;
                 self.run_batch(core, slot, batch_pos, t_next);
@@ -432,6 +468,34 @@ impl ScanDriver for ExactDriver<'_> {
         let slot = self.slot_of[host as usize];
         if slot != NO_SLOT {
             self.wind_up(core, slot as usize, t);
+        }
+    }
+
+    fn filters_changed(&mut self, core: &mut Core<'_>, t: u64) {
+        // A span planned before `t` assumed the old filters for all its
+        // batches: keep the batches that started before `t`, replan the
+        // rest from the first one at or after it.
+        let timing = core.params.timing;
+        let b = u64::from(timing.batch_size);
+        for slot in 0..self.scanners.len() {
+            let sc = &self.scanners[slot];
+            if self.slot_of[sc.host as usize] != slot as u32 {
+                continue; // free slot
+            }
+            let Phase::Span { t0, k, .. } = sc.phase else {
+                continue;
+            };
+            if t0 >= t {
+                continue; // planned under the new filters already
+            }
+            let (host_id, pos) = (sc.host, sc.pos);
+            let host = *self.world.host(host_id);
+            let seg = self.segment(&core.plan, &host, pos, t0);
+            let done = Self::batches_before(&seg, &timing, pos, t0, k, t);
+            Self::account_span(core, &seg, pos, t0, done);
+            let resume = Self::batch_start(&seg, &timing, pos, t0, done);
+            core.cancel_scan(host_id);
+            self.plan_span(core, slot, pos + done * b, resume);
         }
     }
 

@@ -26,12 +26,15 @@ pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
 pub use series::{Row, RunResult, Totals};
 
 use wormscope_model::World;
+use wormscope_model::defense::DefensePlan;
 use wormscope_scenario::Scenario;
 
 /// Runs the scenario on `world` with the exact engine. `progress` is called
 /// now and then with the simulated time reached, in microseconds.
 pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> RunResult {
-    let mut core = Core::new(world, Params::from_scenario(scenario));
+    let params = Params::from_scenario(scenario);
+    let plan = DefensePlan::draw(scenario, world, params.seed);
+    let mut core = Core::new(world, params, plan);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     let mut driver = exact::ExactDriver::new(world);
     core.run(&mut driver, progress);

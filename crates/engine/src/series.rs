@@ -20,6 +20,46 @@ pub struct Row {
     pub new_infections: u64,
     pub crashes: u64,
     pub reboots: u64,
+    /// Hosts cleaned of the worm (by users or removal tools).
+    pub cleaned: u64,
+    /// Flood SYNs sent to the target during the step.
+    pub flood_packets: u64,
+    /// Of those, how many arrive, in 1/65536 packets: sources filtered by
+    /// the scenario's source-address filter (if any) are removed.
+    pub flood_arriving_units: u64,
+    /// How many would arrive if every first-hop network filtered spoofed
+    /// sources (BCP 38), in 1/65536 packets.
+    pub flood_bcp38_units: u64,
+}
+
+impl Row {
+    /// The names of the per-step series, as `timeseries.csv` heads them.
+    pub const SERIES: [&'static str; 9] = [
+        "infected",
+        "scanning",
+        "crashed",
+        "rebooting",
+        "probes",
+        "new_infections",
+        "crashes",
+        "reboots",
+        "cleaned",
+    ];
+
+    /// The values of [`Row::SERIES`], in that order.
+    pub fn series(&self) -> [u64; 9] {
+        [
+            self.infected,
+            self.scanning,
+            self.crashed,
+            self.rebooting,
+            self.probes,
+            self.new_infections,
+            self.crashes,
+            self.reboots,
+            self.cleaned,
+        ]
+    }
 }
 
 /// Totals of a run.
@@ -33,7 +73,13 @@ pub struct Totals {
     /// Distinct hosts ever infected.
     pub ever_infected: u64,
     pub crashes: u64,
+    /// Distinct hosts whose RPC service crashed at least once.
+    pub hosts_crashed: u64,
     pub reboots: u64,
+    /// Hosts whose user noticed a symptom and acted.
+    pub noticed: u64,
+    /// Worm removals by users or removal tools.
+    pub cleaned: u64,
 }
 
 impl Totals {

@@ -127,6 +127,9 @@ pub struct Victim<'a> {
     pub host: &'a Host,
     /// The RPC service is running (not crashed, host online).
     pub rpc_up: bool,
+    /// A defense made the host immune since the start (patched later, DCOM
+    /// disabled, cleaned by its user).
+    pub immune: bool,
     /// The worm is already installed (running, about to start, or dormant).
     pub worm_present: bool,
     /// The attacker can connect to the victim's 4444/tcp.
@@ -140,7 +143,7 @@ pub struct Victim<'a> {
 /// on NT 4.0/2003, crashes the RPC service.
 pub fn exploit(guess: Guess, v: Victim<'_>) -> Outcome {
     let h = v.host;
-    if !v.rpc_up || h.patched || !h.os.is_nt_family() {
+    if !v.rpc_up || h.patched || v.immune || !h.os.is_nt_family() {
         return Outcome::NoEffect;
     }
     if !guess.matches(h.os) {
@@ -155,6 +158,13 @@ pub fn exploit(guess: Guess, v: Victim<'_>) -> Outcome {
     } else {
         Outcome::Stage2Failed
     }
+}
+
+/// Whether Blaster floods on a date (MODEL.md, The payload): from day
+/// `first_day` to the month's end in January to August, every day from
+/// month `every_day_from` on. The worm checks once, when it starts.
+pub fn flood_day(month: u8, day: u8, first_day: u8, every_day_from: u8) -> bool {
+    month >= every_day_from || day >= first_day
 }
 
 /// Blaster's timings in whole microseconds, derived from the scenario.
@@ -233,6 +243,7 @@ mod tests {
         Victim {
             host: h,
             rpc_up: true,
+            immune: false,
             worm_present: false,
             shell_reachable: true,
             tftp_reachable: true,
@@ -273,6 +284,33 @@ mod tests {
             ..victim(&xp)
         };
         assert_eq!(exploit(Guess::Xp, dead), Outcome::NoEffect);
+    }
+
+    #[test]
+    fn the_flood_date_rule_holds_at_month_boundaries() {
+        let rule = |m, d| flood_day(m, d, 16, 9);
+        // (month, day, floods)
+        let table = [
+            (1, 1, false),
+            (1, 15, false),
+            (1, 16, true),
+            (1, 31, true),
+            (2, 1, false),
+            (2, 28, true),
+            (3, 1, false),
+            (7, 31, true),
+            (8, 1, false),
+            (8, 11, false),
+            (8, 15, false),
+            (8, 16, true),
+            (8, 31, true),
+            (9, 1, true),
+            (9, 15, true),
+            (12, 31, true),
+        ];
+        for (m, d, want) in table {
+            assert_eq!(rule(m, d), want, "{m}-{d}");
+        }
     }
 
     #[test]

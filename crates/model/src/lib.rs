@@ -5,6 +5,8 @@
 //!   ([`generate`]) or built by hand ([`WorldBuilder`]), and the sorted
 //!   address [`view`]s the engine skips over.
 //! - [`net`]: who can reach whom on which port: NAT, border firewalls.
+//! - [`defense`]: the defenses of one run, drawn once: which networks
+//!   filter and which hosts are protected, from when.
 //! - [`blaster`]: the worm's decisions (start address, exploit guess) and
 //!   timings, and what an exploit does to a victim.
 //! - [`rng`]: the one way randomness is derived from the scenario seed.
@@ -14,6 +16,7 @@
 
 pub mod addr;
 pub mod blaster;
+pub mod defense;
 pub mod generate;
 pub mod host;
 pub mod iana;

@@ -4,7 +4,8 @@
 
 use wormscope_scenario::{PortProto, PortRule};
 
-use crate::host::{Host, NO_SITE};
+use crate::defense::DefensePlan;
+use crate::host::{Host, HostId, NO_SITE};
 use crate::world::{SiteKind, World};
 
 /// The services the worm and its defenders care about.
@@ -122,6 +123,43 @@ pub fn tftp_reachback(world: &World, attacker: &Host, victim: &Host) -> bool {
         return false;
     }
     can_connect(world, victim, attacker, Service::Tftp69Udp)
+}
+
+/// Reachability at a moment of a run: the static rule above, then the
+/// run's defenses (network filters switched on by then, the victim's own
+/// firewall). The engine and the reference both ask this, never the parts.
+#[derive(Clone, Copy)]
+pub struct Reach<'a> {
+    pub world: &'a World,
+    pub plan: &'a DefensePlan,
+}
+
+impl Reach<'_> {
+    /// Whether host `from` can open a connection to host `to` on `service`
+    /// at `t`.
+    pub fn connects(&self, from: HostId, to: HostId, service: Service, t: u64) -> bool {
+        let w = self.world;
+        let (f, v) = (w.host(from), w.host(to));
+        can_connect(w, f, v, service)
+            && self.defenses_allow(f, v, service, t)
+            && self.plan.firewall_at(to) > t
+    }
+
+    /// Whether victim `victim` can fetch the worm body from the address
+    /// attacker `attacker` names, at `t` (see [`tftp_reachback`]).
+    pub fn tftp_reachback(&self, attacker: HostId, victim: HostId, t: u64) -> bool {
+        let w = self.world;
+        let (a, v) = (w.host(attacker), w.host(victim));
+        tftp_reachback(w, a, v)
+            && self.defenses_allow(v, a, Service::Tftp69Udp, t)
+            && self.plan.firewall_at(attacker) > t
+    }
+
+    fn defenses_allow(&self, from: &Host, to: &Host, service: Service, t: u64) -> bool {
+        let w = self.world;
+        self.plan
+            .network_allows(from, w.public_addr(from), to, w.public_addr(to), service, t)
+    }
 }
 
 #[cfg(test)]

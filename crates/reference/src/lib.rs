@@ -16,7 +16,8 @@ use std::collections::{HashMap, VecDeque};
 use wormscope_engine::RunResult;
 use wormscope_engine::core::{Core, Params, ScanDriver};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
-use wormscope_model::net::{self, Service};
+use wormscope_model::defense::DefensePlan;
+use wormscope_model::net::Service;
 use wormscope_model::world::SiteKind;
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
 use wormscope_scenario::Scenario;
@@ -24,7 +25,9 @@ use wormscope_scenario::Scenario;
 /// Runs the scenario on `world`, probe by probe, from the scenario's
 /// patient zeros.
 pub fn simulate_reference(scenario: &Scenario, world: &World) -> RunResult {
-    let mut core = Core::new(world, Params::from_scenario(scenario));
+    let params = Params::from_scenario(scenario);
+    let plan = DefensePlan::draw(scenario, world, params.seed);
+    let mut core = Core::new(world, params, plan);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     let mut driver = ReferenceDriver::new(world);
     core.run(&mut driver, &mut |_| {});
@@ -106,7 +109,6 @@ impl<'w> ReferenceDriver<'w> {
     fn batch(&mut self, core: &mut Core<'_>, scanner: HostId, t: u64) {
         let timing = core.params.timing;
         let world = self.world;
-        let attacker = world.host(scanner);
         let first = self.scanners[&scanner].next_addr;
         let mut pending = VecDeque::new();
         for i in 0..timing.batch_size {
@@ -117,19 +119,17 @@ impl<'w> ReferenceDriver<'w> {
                 Some(Target::Gateway) => Err(Outcome::NoAnswer),
                 Some(Target::Host(id)) => {
                     let victim = world.host(id);
-                    if !(victim.rpc_open
-                        && net::can_connect(world, attacker, victim, Service::Rpc135Tcp))
-                    {
+                    let reach = core.reach();
+                    if !(victim.rpc_open && reach.connects(scanner, id, Service::Rpc135Tcp, t)) {
                         Err(Outcome::NoAnswer)
                     } else if id < world.n_candidates {
-                        if core.answers(scanner, id) {
+                        if core.answers(scanner, id, t) {
                             Ok(Pending::Candidate(id))
                         } else {
                             Err(Outcome::NoAnswer)
                         }
                     } else {
-                        let shell =
-                            net::can_connect(world, attacker, victim, Service::Shell4444Tcp);
+                        let shell = reach.connects(scanner, id, Service::Shell4444Tcp, t);
                         core.count(Outcome::NoEffect, 1);
                         Ok(Pending::Static(if shell {
                             timing.attempt_refused
@@ -208,6 +208,10 @@ impl ScanDriver for ReferenceDriver<'_> {
 
     fn stop(&mut self, core: &mut Core<'_>, host: HostId, _t: u64) {
         self.wind_up(core, host);
+    }
+
+    fn filters_changed(&mut self, _core: &mut Core<'_>, _t: u64) {
+        // Every probe asks the filters at its own time: nothing planned.
     }
 
     fn finish(&mut self, core: &mut Core<'_>, _end: u64) {

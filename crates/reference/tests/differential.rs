@@ -3,60 +3,15 @@
 //! outcome total) for the same scenario and seed. This is the proof that
 //! the engine's skips are exact.
 
+mod common;
+
+use common::{assert_same, run_both, small_generated};
 use proptest::prelude::*;
-use wormscope_engine::RunResult;
-use wormscope_engine::core::{Core, Params};
-use wormscope_engine::exact::ExactDriver;
 use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::net::{Firewall, Service, ServiceSet};
 use wormscope_model::world::{Site, SiteKind, WorldBuilder};
 use wormscope_model::{HostId, World};
-use wormscope_reference::ReferenceDriver;
 use wormscope_scenario::{MaybeDuration, Percent, Prefix, Scenario, SimDuration};
-
-fn run_both(s: &Scenario, world: &World, seeds: &[HostId]) -> (RunResult, RunResult) {
-    let mut exact = Core::new(world, Params::from_scenario(s));
-    exact.seed_hosts(seeds);
-    exact.run(&mut ExactDriver::new(world), &mut |_| {});
-    let mut reference = Core::new(world, Params::from_scenario(s));
-    reference.seed_hosts(seeds);
-    reference.run(&mut ReferenceDriver::new(world), &mut |_| {});
-    (exact.into_result(), reference.into_result())
-}
-
-fn assert_same(e: &RunResult, r: &RunResult) {
-    assert_eq!(e.totals, r.totals, "totals differ");
-    for (i, (a, b)) in e.rows.iter().zip(&r.rows).enumerate() {
-        assert_eq!(a, b, "row {i} differs");
-    }
-    assert_eq!(e.rows.len(), r.rows.len());
-    let outcomes: u64 = e.totals.by_outcome.iter().sum();
-    assert_eq!(
-        outcomes, e.totals.probes,
-        "every probe has exactly one outcome"
-    );
-}
-
-fn small_generated(seed: u64, prefix: &str, hours: u64) -> Scenario {
-    let mut s = wormscope_scenario::default_scenario();
-    s.seed = seed;
-    s.world.only_in = vec![prefix.parse().unwrap()];
-    s.world.used_slash16_pct = Percent::new(100.0).unwrap();
-    s.duration = SimDuration::from_secs(hours * 3600);
-    s.worm.initial_infected = 5;
-    densify(&mut s);
-    s
-}
-
-/// Makes the default world's broadband pools dense and open, so that a
-/// small world has an outbreak worth comparing whatever the default
-/// calibration is.
-fn densify(s: &mut Scenario) {
-    let bb = &mut s.world.networks[0];
-    bb.hosts_per_used_slash24 = 30.0;
-    bb.nat_pct = Percent::new(30.0).unwrap();
-    bb.firewall_pct = Percent::new(20.0).unwrap();
-}
 
 #[test]
 fn generated_slash14_world_agrees_with_reference() {

@@ -5,6 +5,14 @@
 //! complete. Knows nothing of terminals or argument parsing.
 
 pub mod atomic;
+mod ensemble;
 mod run;
 
-pub use run::{RunSummary, WorldSummary, hourly_table, summary_json, timeseries_csv, write_run};
+pub use ensemble::{
+    FLOOD_COLUMNS, comparison_json, comparison_objects, comparison_table, ensemble_flood_csv,
+    ensemble_timeseries_csv, flood_csv, flood_rates,
+};
+pub use run::{
+    EnsembleSummary, RunSummary, WorldSummary, ensemble_files, hourly_table, run_files,
+    summary_json, timeseries_csv, write_run,
+};

@@ -10,51 +10,29 @@ use wormscope_model::World;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::world::SiteKind;
 use wormscope_scenario::Scenario;
+use wormscope_study::{Band, METRICS, Metrics};
 
-/// The header of `timeseries.csv`.
-pub const TIMESERIES_COLUMNS: &[&str] = &[
-    "time_s",
-    "infected",
-    "scanning",
-    "crashed",
-    "rebooting",
-    "probes",
-    "new_infections",
-    "crashes",
-    "reboots",
-];
-
-/// `timeseries.csv`: one row per time step. `time_s` is the step's end;
-/// host counts are taken then; the other columns count what happened
-/// during the step (probes by the start of their batch).
+/// `timeseries.csv`: one row per time step, headed `time_s` and the
+/// engine's series ([`Row::SERIES`]). `time_s` is the step's end; host
+/// counts are taken then; the other columns count what happened during the
+/// step (probes by the start of their batch).
 pub fn timeseries_csv(result: &RunResult) -> String {
     let mut out = String::with_capacity(64 * (result.rows.len() + 1));
-    out.push_str(&TIMESERIES_COLUMNS.join(","));
+    out.push_str("time_s,");
+    out.push_str(&Row::SERIES.join(","));
     out.push('\n');
     for (i, r) in result.rows.iter().enumerate() {
-        let end_us = (i as u64 + 1) * result.step;
-        let Row {
-            infected,
-            scanning,
-            crashed,
-            rebooting,
-            probes,
-            new_infections,
-            crashes,
-            reboots,
-        } = *r;
-        writeln!(
-            out,
-            "{},{infected},{scanning},{crashed},{rebooting},{probes},{new_infections},{crashes},{reboots}",
-            fmt_seconds(end_us)
-        )
-        .expect("writing to a String");
+        out.push_str(&fmt_seconds((i as u64 + 1) * result.step));
+        for v in r.series() {
+            write!(out, ",{v}").expect("writing to a String");
+        }
+        out.push('\n');
     }
     out
 }
 
 /// Seconds with up to six decimals, no trailing zeros.
-fn fmt_seconds(us: u64) -> String {
+pub(crate) fn fmt_seconds(us: u64) -> String {
     if us % 1_000_000 == 0 {
         (us / 1_000_000).to_string()
     } else {
@@ -115,7 +93,11 @@ pub struct TotalsJson {
     pub ever_infected: u64,
     pub infected_at_end: u64,
     pub crashes: u64,
+    pub hosts_crashed: u64,
     pub reboots: u64,
+    pub noticed: u64,
+    pub cleaned: u64,
+    pub flood_packets: u64,
 }
 
 impl RunSummary {
@@ -147,7 +129,11 @@ impl RunSummary {
                 ever_infected: t.ever_infected,
                 infected_at_end: result.rows.last().map_or(0, |r| r.infected),
                 crashes: t.crashes,
+                hosts_crashed: t.hosts_crashed,
                 reboots: t.reboots,
+                noticed: t.noticed,
+                cleaned: t.cleaned,
+                flood_packets: result.rows.iter().map(|r| r.flood_packets).sum(),
             },
             peak_infected: peak,
             peak_infected_time_s: (peak_i as u64 + 1) as f64 * result.step as f64 / 1e6,
@@ -202,15 +188,136 @@ pub fn hourly_table(result: &RunResult) -> String {
     out
 }
 
-/// Writes `timeseries.csv` and `summary.json` into `dir`, atomically.
-pub fn write_run(dir: &Path, summary: &RunSummary, result: &RunResult) -> io::Result<PathBuf> {
-    crate::atomic::write_dir(
-        dir,
-        &[
-            ("timeseries.csv", timeseries_csv(result).into_bytes()),
-            ("summary.json", summary_json(summary).into_bytes()),
-        ],
-    )
+/// The files of one run: `timeseries.csv`, `flood.csv`, `summary.json`.
+pub fn run_files(
+    scenario: &Scenario,
+    summary: &RunSummary,
+    result: &RunResult,
+) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("timeseries.csv", timeseries_csv(result).into_bytes()),
+        (
+            "flood.csv",
+            crate::flood_csv(result, &scenario.payload).into_bytes(),
+        ),
+        ("summary.json", summary_json(summary).into_bytes()),
+    ]
+}
+
+/// Writes [`run_files`] into `dir`, atomically.
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    summary: &RunSummary,
+    result: &RunResult,
+) -> io::Result<PathBuf> {
+    crate::atomic::write_dir(dir, &run_files(scenario, summary, result))
+}
+
+/// `summary.json` of an ensemble: what ran, and each metric's band over
+/// the runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct EnsembleSummary {
+    pub scenario: String,
+    pub seed: u64,
+    pub wormscope_version: String,
+    pub start: String,
+    pub duration_s: f64,
+    pub step_s: f64,
+    pub runs: u32,
+    /// The seed of each run (derived from `seed`).
+    pub run_seeds: Vec<u64>,
+    pub world: WorldSummary,
+    /// Per metric: its 5 %, 50 % and 95 % quantiles over the runs (null
+    /// where the runs are too short for the metric).
+    pub metrics: serde_json::Map<String, serde_json::Value>,
+}
+
+impl EnsembleSummary {
+    pub fn new(scenario: &Scenario, world: &World, runs: &[RunResult]) -> EnsembleSummary {
+        let values: Vec<[f64; 6]> = runs
+            .iter()
+            .map(|r| Metrics::of(scenario, r).values())
+            .collect();
+        let mut metrics = serde_json::Map::new();
+        for (k, name) in METRICS.iter().enumerate() {
+            let sample: Vec<f64> = values.iter().map(|v| v[k]).collect();
+            let b = Band::of(&sample);
+            let num = |x: f64| {
+                serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+            };
+            let mut o = serde_json::Map::new();
+            o.insert("p05".into(), num(b.p05));
+            o.insert("median".into(), num(b.median));
+            o.insert("p95".into(), num(b.p95));
+            metrics.insert(name.to_string(), o.into());
+        }
+        EnsembleSummary {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            wormscope_version: env!("CARGO_PKG_VERSION").to_string(),
+            start: scenario.start.to_string(),
+            duration_s: scenario.duration.as_secs_f64(),
+            step_s: scenario.step.as_secs_f64(),
+            runs: runs.len() as u32,
+            run_seeds: (0..runs.len() as u32)
+                .map(|i| wormscope_study::run_seed(scenario.seed, i))
+                .collect(),
+            world: WorldSummary::of(world),
+            metrics,
+        }
+    }
+}
+
+impl EnsembleSummary {
+    /// One line per metric: median and 5-95 % band.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for name in METRICS {
+            let Some(b) = self.metrics.get(name) else {
+                continue;
+            };
+            let get = |k: &str| b.get(k).and_then(|v| v.as_f64());
+            match (get("median"), get("p05"), get("p95")) {
+                (Some(m), Some(lo), Some(hi)) => {
+                    let n = |x: f64| {
+                        if x.abs() >= 100.0 {
+                            format!("{x:.0}")
+                        } else {
+                            format!("{x:.4}")
+                        }
+                    };
+                    writeln!(out, "{name:>18}  {} [{}, {}]", n(m), n(lo), n(hi))
+                }
+                _ => writeln!(out, "{name:>18}  n/a (the runs are too short)"),
+            }
+            .expect("String");
+        }
+        out
+    }
+}
+
+/// The files of an ensemble: band columns in `timeseries.csv` and
+/// `flood.csv`, and its `summary.json`.
+pub fn ensemble_files(
+    scenario: &Scenario,
+    world: &World,
+    runs: &[RunResult],
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut summary = serde_json::to_string_pretty(&EnsembleSummary::new(scenario, world, runs))
+        .expect("summaries serialize");
+    summary.push('\n');
+    vec![
+        (
+            "timeseries.csv",
+            crate::ensemble_timeseries_csv(runs).into_bytes(),
+        ),
+        (
+            "flood.csv",
+            crate::ensemble_flood_csv(runs, &scenario.payload).into_bytes(),
+        ),
+        ("summary.json", summary.into_bytes()),
+    ]
 }
 
 #[cfg(test)]

@@ -14,19 +14,33 @@ mod locate;
 mod schema;
 pub mod units;
 mod validate;
+pub mod variant;
 
 use std::fmt;
 use std::path::Path;
 
-pub use schema::{BlasterConfig, HostConfig, NetworkKind, OsMix, Scenario, WorldConfig};
-pub use units::{MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport};
+pub use schema::{
+    BlasterConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, HostConfig, HostDefense,
+    NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario, UserAction, UsersDefense,
+    WorldConfig,
+};
+pub use units::{
+    MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,
+};
 
 /// The built-in scenarios: name, one-line summary, commented TOML text.
-pub const BUILTIN: &[(&str, &str, &str)] = &[(
-    "blaster",
-    "W32/Blaster over the IPv4 internet of August 2003 (the default)",
-    include_str!("../builtin/blaster.toml"),
-)];
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "blaster",
+        "W32/Blaster over the IPv4 internet of August 2003 (the default)",
+        include_str!("../builtin/blaster.toml"),
+    ),
+    (
+        "blaster-sample",
+        "Blaster on eight /8s: a fast sample for ensembles and comparisons",
+        include_str!("../builtin/blaster-sample.toml"),
+    ),
+];
 
 /// The commented TOML text of a built-in scenario, by name.
 pub fn builtin_text(name: &str) -> Option<&'static str> {

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::{MaybeDuration, Percent, PortRule, Prefix, SimDuration};
+use crate::units::{MaybeDuration, Percent, PortRule, Prefix, SimDuration, When};
 
 /// A complete, validated scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,8 @@ pub struct Scenario {
     pub world: WorldConfig,
     pub worm: BlasterConfig,
     pub hosts: HostConfig,
+    pub payload: PayloadConfig,
+    pub defenses: Defenses,
 }
 
 fn default_base() -> String {
@@ -143,4 +145,120 @@ pub struct HostConfig {
     pub w2003_crash_reboot_after: MaybeDuration,
     /// Time a reboot keeps a machine off the network.
     pub reboot_duration: SimDuration,
+}
+
+/// Blaster's payload: the SYN flood against windowsupdate.com (MODEL.md,
+/// The payload).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayloadConfig {
+    /// SYNs per second per flooding host.
+    pub packets_per_second: u32,
+    /// Size of one flood packet on the wire (IP + TCP headers), bytes.
+    pub packet_bytes: u32,
+    /// In January to August the flood runs from this day of the month to
+    /// the month's end.
+    pub first_day_jan_aug: u8,
+    /// From this month on (September = 9) it runs every day.
+    pub every_day_from_month: u8,
+    /// Whether a home NAT gateway rewrites the flood's spoofed private
+    /// source to its own public address (then no source filter removes it).
+    pub nat_rewrites_spoofed_source: bool,
+}
+
+/// The countermeasures of August 2003 (seeds 000, 002, 004; MODEL.md
+/// section 3). Each is off unless `enabled`; its numbers are documented in
+/// the built-in scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defenses {
+    pub patch: PatchDefense,
+    pub isp_filter: FilterDefense,
+    pub border_filter: FilterDefense,
+    pub host_firewall: HostDefense,
+    pub dcom_disabled: HostDefense,
+    pub users: UsersDefense,
+    pub cleanup: CleanupDefense,
+    pub dns_takedown: DnsTakedown,
+    pub spoof_filter: HostDefense,
+}
+
+/// Installing MS03-026 over time on hosts that were vulnerable at the start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchDefense {
+    pub enabled: bool,
+    pub source: String,
+    pub start: When,
+    /// Share of the vulnerable hosts patched by a time after `start`:
+    /// points `[duration, pct]`, linear in between, flat after the last.
+    pub curve: Vec<(SimDuration, Percent)>,
+}
+
+/// Filtering at network borders from a time on: ISPs (per /16 address
+/// block) or enterprises (per firewalled network).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterDefense {
+    pub enabled: bool,
+    pub source: String,
+    pub start: When,
+    /// Share of the networks that filter.
+    pub coverage_pct: Percent,
+    /// What they drop coming in from outside the network.
+    pub blocks_in: Vec<PortRule>,
+    /// What they drop going out of the network.
+    pub blocks_out: Vec<PortRule>,
+}
+
+/// A measure taken on a share of hosts from a time on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostDefense {
+    pub enabled: bool,
+    pub source: String,
+    pub start: When,
+    pub coverage_pct: Percent,
+}
+
+/// Users who notice the worm's symptoms (an RPC crash, a reboot).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsersDefense {
+    pub enabled: bool,
+    pub source: String,
+    /// Share of hosts whose user acts on the first symptom.
+    pub notice_pct: Percent,
+    /// Time from the symptom to the action.
+    pub delay: SimDuration,
+    /// `clean` (remove the worm and patch) or `unplug` (off the network).
+    pub action: UserAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserAction {
+    Clean,
+    Unplug,
+}
+
+/// Removal tools disinfecting (and patching) infected hosts at a rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanupDefense {
+    pub enabled: bool,
+    pub source: String,
+    pub start: When,
+    /// Share of the infected hosts cleaned per day (an exponential rate:
+    /// each infected host is cleaned after an exponential time).
+    pub per_day_pct: Percent,
+}
+
+/// Taking down the flood target's address record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsTakedown {
+    pub enabled: bool,
+    pub source: String,
+    pub at: When,
 }

@@ -450,9 +450,87 @@ impl<'de> Deserialize<'de> for MaybeDuration {
     }
 }
 
+/// A moment of the simulation, written either as a duration after the
+/// scenario's start (`6h`, `4d5h`) or as a UTC timestamp
+/// (`2003-08-16T00:00:00Z`). Resolved against the start with
+/// [`When::after_start`]; a timestamp before the start is refused there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    After(SimDuration),
+    At(jiff::Timestamp),
+}
+
+impl When {
+    /// Microseconds after `start`, or why the moment cannot be one.
+    pub fn after_start(self, start: jiff::Timestamp) -> Result<u64, String> {
+        match self {
+            When::After(d) => Ok(d.as_micros()),
+            When::At(t) => {
+                let us = t.as_microsecond() - start.as_microsecond();
+                u64::try_from(us).map_err(|_| format!("{t} is before the simulation start {start}"))
+            }
+        }
+    }
+}
+
+impl FromStr for When {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        if t.contains('T') || t.matches('-').count() >= 2 {
+            return t.parse::<jiff::Timestamp>().map(When::At).map_err(|e| {
+                format!("`{t}` is not a UTC timestamp like 2003-08-16T00:00:00Z: {e}")
+            });
+        }
+        t.parse::<SimDuration>()
+            .map(When::After)
+            .map_err(|e| format!("{e}, or a UTC timestamp like 2003-08-16T00:00:00Z"))
+    }
+}
+
+impl fmt::Display for When {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            When::After(d) => d.fmt(f),
+            When::At(t) => t.fmt(f),
+        }
+    }
+}
+
+impl Serialize for When {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for When {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_are_durations_or_timestamps() {
+        let start: jiff::Timestamp = "2003-08-11T19:00:00Z".parse().unwrap();
+        let six: When = "6h".parse().unwrap();
+        assert_eq!(six.after_start(start), Ok(6 * 3_600_000_000));
+        let aug16: When = "2003-08-16T00:00:00Z".parse().unwrap();
+        assert_eq!(aug16.after_start(start), Ok((4 * 24 + 5) * 3_600_000_000));
+        let before: When = "2003-08-10T00:00:00Z".parse().unwrap();
+        assert!(
+            before
+                .after_start(start)
+                .unwrap_err()
+                .contains("before the simulation start")
+        );
+        assert!("yesterday".parse::<When>().is_err());
+        assert_eq!(aug16.to_string(), "2003-08-16T00:00:00Z");
+    }
 
     #[test]
     fn durations_parse_in_every_unit() {

@@ -3,7 +3,7 @@
 //! Returns the first problem as (field path, message).
 
 use crate::schema::Scenario;
-use crate::units::SimDuration;
+use crate::units::{SimDuration, When};
 
 /// The first problem found, as the field's dotted path and a message.
 pub(crate) fn first_problem(s: &Scenario) -> Option<(String, String)> {
@@ -105,6 +105,73 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     }
     if b.body_bytes == 0 {
         bad("worm.body_bytes", "must be at least 1".into());
+    }
+
+    let p = &s.payload;
+    if p.packets_per_second == 0 || p.packets_per_second > 1_000_000 {
+        bad(
+            "payload.packets_per_second",
+            format!("{} is outside 1..=1000000", p.packets_per_second),
+        );
+    }
+    if !(20..=1500).contains(&p.packet_bytes) {
+        bad(
+            "payload.packet_bytes",
+            format!("{} is outside 20..=1500", p.packet_bytes),
+        );
+    }
+    if !(1..=31).contains(&p.first_day_jan_aug) {
+        bad(
+            "payload.first_day_jan_aug",
+            format!("{} is not a day of the month", p.first_day_jan_aug),
+        );
+    }
+    if !(1..=13).contains(&p.every_day_from_month) {
+        bad(
+            "payload.every_day_from_month",
+            format!(
+                "{} is not a month 1..=12 (or 13: never)",
+                p.every_day_from_month
+            ),
+        );
+    }
+
+    let d = &s.defenses;
+    let mut moment = |field: &str, when: When| {
+        if let Err(e) = when.after_start(s.start) {
+            bad(field, e);
+        }
+    };
+    moment("defenses.patch.start", d.patch.start);
+    moment("defenses.isp_filter.start", d.isp_filter.start);
+    moment("defenses.border_filter.start", d.border_filter.start);
+    moment("defenses.host_firewall.start", d.host_firewall.start);
+    moment("defenses.dcom_disabled.start", d.dcom_disabled.start);
+    moment("defenses.cleanup.start", d.cleanup.start);
+    moment("defenses.dns_takedown.at", d.dns_takedown.at);
+    moment("defenses.spoof_filter.start", d.spoof_filter.start);
+    let curve = &d.patch.curve;
+    if curve.is_empty() {
+        bad("defenses.patch.curve", "needs at least one point".into());
+    }
+    for pair in curve.windows(2) {
+        let ((t0, p0), (t1, p1)) = (pair[0], pair[1]);
+        if t1 <= t0 || p1 < p0 {
+            bad(
+                "defenses.patch.curve",
+                format!(
+                    "points must rise in time and share: [{t1}, {}] follows [{t0}, {}]",
+                    p1.as_pct(),
+                    p0.as_pct()
+                ),
+            );
+        }
+    }
+    if d.users.enabled && d.users.delay == SimDuration::ZERO {
+        bad(
+            "defenses.users.delay",
+            "must be longer than 0s (a user reacts after the symptom)".into(),
+        );
     }
     out
 }

@@ -1,0 +1,272 @@
+//! Files and tables of the flood, of ensembles and of comparisons.
+//!
+//! - `flood.csv`: the SYN flood arriving at its target per step, and what
+//!   would arrive if every first-hop network filtered spoofed sources.
+//! - ensemble `timeseries.csv` / `flood.csv`: for each series `X`, the
+//!   columns `X_p05`, `X_median`, `X_p95` over the runs.
+//! - `comparison.json` and the comparison table: one entry per variant with
+//!   each metric's band and its paired difference from the baseline.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+use wormscope_engine::{Row, RunResult};
+use wormscope_scenario::PayloadConfig;
+use wormscope_study::{Band, METRICS, VariantResult, row_bands};
+
+use crate::run::fmt_seconds;
+
+/// The columns of `flood.csv` after `time_s`.
+pub const FLOOD_COLUMNS: [&str; 4] = [
+    "flood_pps",
+    "flood_bps",
+    "flood_pps_filtered",
+    "flood_bps_filtered",
+];
+
+/// One step's flood at its target: packets/s and bits/s arriving (after
+/// the scenario's own source filter, if any), then the same if every
+/// first-hop network filtered spoofed sources (BCP 38).
+pub fn flood_rates(row: &Row, step_us: u64, payload: &PayloadConfig) -> [f64; 4] {
+    let seconds = step_us as f64 / 1e6;
+    let bits = f64::from(payload.packet_bytes) * 8.0;
+    let pps = row.flood_arriving_units as f64 / 65_536.0 / seconds;
+    let filtered = row.flood_bcp38_units as f64 / 65_536.0 / seconds;
+    [pps, pps * bits, filtered, filtered * bits]
+}
+
+/// A number as a CSV cell: integers plainly, others with at most three
+/// decimals, NaN as an empty cell.
+fn cell(v: f64) -> String {
+    if v.is_nan() {
+        return String::new();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn csv(step: u64, header: &[String], columns: &[Vec<f64>]) -> String {
+    let n = columns.first().map_or(0, Vec::len);
+    let mut out = String::with_capacity(16 * (n + 1) * (header.len() + 1));
+    out.push_str("time_s,");
+    out.push_str(&header.join(","));
+    out.push('\n');
+    for i in 0..n {
+        out.push_str(&fmt_seconds((i as u64 + 1) * step));
+        for c in columns {
+            write!(out, ",{}", cell(c[i])).expect("writing to a String");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `flood.csv` of one run.
+pub fn flood_csv(result: &RunResult, payload: &PayloadConfig) -> String {
+    let rates: Vec<[f64; 4]> = result
+        .rows
+        .iter()
+        .map(|r| flood_rates(r, result.step, payload))
+        .collect();
+    let columns: Vec<Vec<f64>> = (0..4)
+        .map(|k| rates.iter().map(|r| r[k]).collect())
+        .collect();
+    let header: Vec<String> = FLOOD_COLUMNS.iter().map(|c| c.to_string()).collect();
+    csv(result.step, &header, &columns)
+}
+
+/// Band columns `X_p05, X_median, X_p95` for each series `X` of `names`,
+/// whose value in a row is `value(row, index of X)`.
+fn band_csv(runs: &[RunResult], names: &[&str], value: impl Fn(&Row, usize) -> f64) -> String {
+    let step = runs.first().map_or(1, |r| r.step);
+    let mut header = Vec::new();
+    let mut columns = Vec::new();
+    for (k, name) in names.iter().enumerate() {
+        let bands = row_bands(runs, |r| value(r, k));
+        for (suffix, pick) in [
+            ("p05", (|b: &Band| b.p05) as fn(&Band) -> f64),
+            ("median", |b: &Band| b.median),
+            ("p95", |b: &Band| b.p95),
+        ] {
+            header.push(format!("{name}_{suffix}"));
+            columns.push(bands.iter().map(pick).collect());
+        }
+    }
+    csv(step, &header, &columns)
+}
+
+/// An ensemble's `timeseries.csv`: every series of [`Row::SERIES`] as a
+/// band over the runs.
+pub fn ensemble_timeseries_csv(runs: &[RunResult]) -> String {
+    band_csv(runs, &Row::SERIES, |r, k| r.series()[k] as f64)
+}
+
+/// An ensemble's `flood.csv`: each flood column as a band over the runs.
+pub fn ensemble_flood_csv(runs: &[RunResult], payload: &PayloadConfig) -> String {
+    let step = runs.first().map_or(1, |r| r.step);
+    band_csv(runs, &FLOOD_COLUMNS, |r, k| {
+        flood_rates(r, step, payload)[k]
+    })
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// One JSON object per variant: `variant`, then for each metric `M` the
+/// keys `M_p05`, `M_median`, `M_p95`, `M_delta_median` (null where the
+/// runs were too short for the metric).
+pub fn comparison_objects(results: &[VariantResult]) -> Vec<Value> {
+    results
+        .iter()
+        .map(|v| {
+            let mut o = Map::new();
+            o.insert("variant".into(), Value::String(v.variant.clone()));
+            for (k, name) in METRICS.iter().enumerate() {
+                let b = v.bands[k];
+                o.insert(format!("{name}_p05"), number(b.p05));
+                o.insert(format!("{name}_median"), number(b.median));
+                o.insert(format!("{name}_p95"), number(b.p95));
+                o.insert(format!("{name}_delta_median"), number(v.delta_median[k]));
+            }
+            Value::Object(o)
+        })
+        .collect()
+}
+
+/// `comparison.json` text.
+pub fn comparison_json(results: &[VariantResult]) -> String {
+    let mut s =
+        serde_json::to_string_pretty(&comparison_objects(results)).expect("comparisons serialize");
+    s.push('\n');
+    s
+}
+
+/// A compact human number: 1234567 -> "1.23M".
+fn short(v: f64) -> String {
+    if v.is_nan() {
+        return "n/a".into();
+    }
+    let a = v.abs();
+    let (x, unit) = if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    if unit.is_empty() && x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}{unit}")
+    } else {
+        format!("{x:.2}{unit}")
+    }
+}
+
+/// The comparison as a text table: per variant and metric, the median with
+/// its 5-95 % band, and the paired change from the baseline.
+pub fn comparison_table(results: &[VariantResult], runs: u32) -> String {
+    let columns: [(&str, usize); 5] = [
+        ("peak infected", 0),
+        ("infected 24 h", 1),
+        ("infected 7 d", 2),
+        ("hosts crashed", 3),
+        ("flood Gbit/s 16 Aug", 5),
+    ];
+    let width = results
+        .iter()
+        .map(|v| v.variant.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{runs} runs per variant on common seeds; median [5 %, 95 %], change from baseline (paired median)"
+    )
+    .expect("String");
+    write!(out, "{:<width$}", "variant").expect("String");
+    for (name, _) in columns {
+        write!(out, "  {name:>26}").expect("String");
+    }
+    out.push('\n');
+    for v in results {
+        write!(out, "{:<width$}", v.variant).expect("String");
+        for (_, k) in columns {
+            let b = v.bands[k];
+            let cell = format!("{} [{}, {}]", short(b.median), short(b.p05), short(b.p95));
+            write!(out, "  {cell:>26}").expect("String");
+        }
+        out.push('\n');
+        if v.variant != "baseline" {
+            write!(out, "{:<width$}", "").expect("String");
+            for (_, k) in columns {
+                let d = v.delta_median[k];
+                let sign = if d > 0.0 { "+" } else { "" };
+                let cell = format!("{sign}{}", short(d));
+                write!(out, "  {cell:>26}").expect("String");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(infected: &[u64], flood: u64) -> RunResult {
+        RunResult {
+            step: 60_000_000,
+            rows: infected
+                .iter()
+                .map(|&i| Row {
+                    infected: i,
+                    flood_arriving_units: flood * 65_536,
+                    flood_bcp38_units: flood,
+                    ..Row::default()
+                })
+                .collect(),
+            totals: Default::default(),
+            events: 0,
+        }
+    }
+
+    #[test]
+    fn ensemble_columns_are_bands_of_each_series() {
+        let runs = [run(&[1, 10], 0), run(&[3, 30], 0), run(&[2, 20], 0)];
+        let csv = ensemble_timeseries_csv(&runs);
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(
+            &header[..4],
+            &["time_s", "infected_p05", "infected_median", "infected_p95"]
+        );
+        assert_eq!(header.len(), 1 + 3 * Row::SERIES.len());
+        let second: Vec<&str> = lines.nth(1).unwrap().split(',').collect();
+        assert_eq!(&second[..4], &["120", "11", "20", "29"]);
+    }
+
+    #[test]
+    fn flood_rates_follow_the_payload() {
+        let payload = wormscope_scenario::default_scenario().payload;
+        // 3,000 SYNs in a minute: 50 per second, 16 kbit/s at 40 bytes.
+        let r = run(&[1], 3_000);
+        let rates = flood_rates(&r.rows[0], r.step, &payload);
+        assert_eq!(rates[0], 50.0);
+        assert_eq!(rates[1], 16_000.0);
+        let csv = flood_csv(&r, &payload);
+        assert!(csv.starts_with("time_s,flood_pps,flood_bps,flood_pps_filtered"));
+        assert!(
+            csv.lines().nth(1).unwrap().starts_with("60,50,16000,"),
+            "{csv}"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Named defenses and variants of a scenario: the short specs people type
+//! on a command line (`isp-block-135@6h`, `patch@24h+dns-takedown`) and the
+//! TOML list of variants `wormscope compare --variants FILE` reads.
+//!
+//! A spec switches a `[defenses]` section on and, with `@TIME`, sets when
+//! it starts; every other number keeps the scenario's documented value.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::schema::Scenario;
+use crate::units::{PortRule, When};
+use crate::{ScenarioError, locate};
+
+/// The built-in defenses a spec can name, with a one-line description.
+pub const DEFENSES: &[(&str, &str)] = &[
+    (
+        "patch",
+        "MS03-026 installed over time ([defenses.patch] curve)",
+    ),
+    (
+        "isp-block-135",
+        "ISPs drop 135/tcp both ways at their border",
+    ),
+    (
+        "isp-block-all",
+        "ISPs drop 135/tcp, 4444/tcp and 69/udp both ways",
+    ),
+    (
+        "border-filter",
+        "enterprises filter CA-2003-20's port list both ways",
+    ),
+    (
+        "host-firewall",
+        "vulnerable hosts turn on Internet Connection Firewall",
+    ),
+    ("dcom-off", "vulnerable hosts disable DCOM"),
+    (
+        "users-notice",
+        "users who see a crash clean up (no @TIME: acts on symptoms)",
+    ),
+    ("cleanup", "removal tools clean infected hosts at a rate"),
+    (
+        "dns-takedown",
+        "the flood target's address record is removed",
+    ),
+    ("bcp38", "first-hop networks drop spoofed sources (BCP 38)"),
+];
+
+/// One defense switched on, optionally from a given moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefenseSpec {
+    pub name: String,
+    pub at: Option<When>,
+}
+
+impl FromStr for DefenseSpec {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, at) = match text.split_once('@') {
+            Some((n, t)) => (n.trim(), Some(t.trim())),
+            None => (text.trim(), None),
+        };
+        if !DEFENSES.iter().any(|(n, _)| *n == name) {
+            let names: Vec<&str> = DEFENSES.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "`{name}` is not a defense (there are: {})",
+                names.join(", ")
+            ));
+        }
+        let at = match at {
+            None => None,
+            Some(_) if name == "users-notice" => {
+                return Err(
+                    "`users-notice` acts on each host's symptoms and takes no @TIME".into(),
+                );
+            }
+            Some(t) => Some(t.parse::<When>().map_err(|e| format!("in `{text}`: {e}"))?),
+        };
+        Ok(DefenseSpec {
+            name: name.to_string(),
+            at,
+        })
+    }
+}
+
+impl fmt::Display for DefenseSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some(at) = self.at {
+            write!(f, "@{at}")?;
+        }
+        Ok(())
+    }
+}
+
+impl DefenseSpec {
+    /// Switches the defense on in `s`.
+    pub fn apply(&self, s: &mut Scenario) {
+        let d = &mut s.defenses;
+        let ports = |list: &[&str]| -> Vec<PortRule> {
+            list.iter()
+                .map(|p| p.parse().expect("built-in port lists parse"))
+                .collect()
+        };
+        let at = self.at;
+        let set = |enabled: &mut bool, start: &mut When| {
+            *enabled = true;
+            if let Some(at) = at {
+                *start = at;
+            }
+        };
+        match self.name.as_str() {
+            "patch" => set(&mut d.patch.enabled, &mut d.patch.start),
+            "isp-block-135" | "isp-block-all" => {
+                set(&mut d.isp_filter.enabled, &mut d.isp_filter.start);
+                let list: &[&str] = if self.name == "isp-block-135" {
+                    &["135/tcp"]
+                } else {
+                    &["135/tcp", "4444/tcp", "69/udp"]
+                };
+                d.isp_filter.blocks_in = ports(list);
+                d.isp_filter.blocks_out = ports(list);
+            }
+            "border-filter" => set(&mut d.border_filter.enabled, &mut d.border_filter.start),
+            "host-firewall" => set(&mut d.host_firewall.enabled, &mut d.host_firewall.start),
+            "dcom-off" => set(&mut d.dcom_disabled.enabled, &mut d.dcom_disabled.start),
+            "users-notice" => d.users.enabled = true,
+            "cleanup" => set(&mut d.cleanup.enabled, &mut d.cleanup.start),
+            "dns-takedown" => set(&mut d.dns_takedown.enabled, &mut d.dns_takedown.at),
+            "bcp38" => set(&mut d.spoof_filter.enabled, &mut d.spoof_filter.start),
+            other => unreachable!("`{other}` was checked when parsed"),
+        }
+    }
+}
+
+/// A variant: a name and the defenses it switches on (`a+b` on the command
+/// line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub defenses: Vec<DefenseSpec>,
+}
+
+impl FromStr for Variant {
+    type Err = String;
+    /// `isp-block-135@6h` or `patch@24h+dns-takedown`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let defenses = text
+            .split('+')
+            .map(str::parse)
+            .collect::<Result<Vec<DefenseSpec>, String>>()?;
+        Ok(Variant {
+            name: text.trim().to_string(),
+            defenses,
+        })
+    }
+}
+
+impl Variant {
+    /// `s` with this variant's defenses on, checked again.
+    pub fn applied_to(&self, s: &Scenario) -> Result<Scenario, String> {
+        let mut v = s.clone();
+        for d in &self.defenses {
+            d.apply(&mut v);
+        }
+        crate::check(&v)
+            .map_err(|(field, msg)| format!("variant `{}`: field `{field}`: {msg}", self.name))?;
+        Ok(v)
+    }
+}
+
+/// Reads a TOML list of variants:
+///
+/// ```toml
+/// [[variant]]
+/// name = "ISPs block 135 on the 12th"
+/// defenses = ["isp-block-135@2003-08-12T12:00:00Z"]
+/// ```
+pub fn parse_variants(text: &str, origin: &str) -> Result<Vec<Variant>, ScenarioError> {
+    let err = |line: Option<usize>, field: Option<String>, message: String| ScenarioError {
+        file: origin.to_string(),
+        line,
+        field,
+        message,
+    };
+    let doc: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| locate::line_of_offset(text, s.start));
+        err(line, None, e.message().trim().to_string())
+    })?;
+    let Some(toml::Value::Array(list)) = doc.get("variant") else {
+        return Err(err(
+            None,
+            Some("variant".into()),
+            "expected a list of [[variant]] tables".into(),
+        ));
+    };
+    let mut out = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        let field = |name: &str| format!("variant[{i}].{name}");
+        let at = |name: &str| {
+            let f = field(name);
+            (locate::line_of_path(text, &f), Some(f))
+        };
+        let Some(table) = v.as_table() else {
+            let (l, f) = at("name");
+            return Err(err(l, f, "each variant must be a table".into()));
+        };
+        if let Some(unknown) = table.keys().find(|k| *k != "name" && *k != "defenses") {
+            let (l, f) = at(unknown);
+            return Err(err(
+                l,
+                f,
+                "unknown field (a variant has `name` and `defenses`)".into(),
+            ));
+        }
+        let Some(name) = table.get("name").and_then(|n| n.as_str()) else {
+            let (l, f) = at("name");
+            return Err(err(l, f, "a variant needs a `name` string".into()));
+        };
+        let Some(specs) = table.get("defenses").and_then(|d| d.as_array()) else {
+            let (l, f) = at("defenses");
+            return Err(err(
+                l,
+                f,
+                "a variant needs a `defenses` list of strings".into(),
+            ));
+        };
+        let mut defenses = Vec::new();
+        for spec in specs {
+            let parsed = spec
+                .as_str()
+                .ok_or_else(|| "defenses are strings like `isp-block-135@6h`".to_string())
+                .and_then(str::parse::<DefenseSpec>);
+            match parsed {
+                Ok(d) => defenses.push(d),
+                Err(message) => {
+                    let (l, f) = at("defenses");
+                    return Err(err(l, f, message));
+                }
+            }
+        }
+        out.push(Variant {
+            name: name.to_string(),
+            defenses,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_switch_defenses_on() {
+        let v: Variant = "isp-block-135@6h+dns-takedown".parse().unwrap();
+        let s = v.applied_to(&crate::default_scenario()).unwrap();
+        assert!(s.defenses.isp_filter.enabled);
+        assert_eq!(s.defenses.isp_filter.start, "6h".parse().unwrap());
+        assert_eq!(
+            s.defenses.isp_filter.blocks_in,
+            vec!["135/tcp".parse().unwrap()]
+        );
+        assert!(s.defenses.dns_takedown.enabled);
+        assert!(!s.defenses.patch.enabled);
+        assert_eq!(v.to_owned().defenses[0].to_string(), "isp-block-135@6h");
+    }
+
+    #[test]
+    fn bad_specs_are_named() {
+        let e = "isp-block-139@6h".parse::<Variant>().unwrap_err();
+        assert!(
+            e.contains("not a defense") && e.contains("isp-block-135"),
+            "{e}"
+        );
+        let e = "patch@soon".parse::<Variant>().unwrap_err();
+        assert!(e.contains("patch@soon"), "{e}");
+        let e = "users-notice@1h".parse::<Variant>().unwrap_err();
+        assert!(e.contains("no @TIME"), "{e}");
+        // A timestamp before the simulation start is refused when applied.
+        let v: Variant = "patch@2003-08-01T00:00:00Z".parse().unwrap();
+        let e = v.applied_to(&crate::default_scenario()).unwrap_err();
+        assert!(
+            e.contains("defenses.patch.start") && e.contains("before"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn variant_files_name_file_line_and_field() {
+        let ok = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@24h\"]\n";
+        let v = parse_variants(ok, "v.toml").unwrap();
+        assert_eq!(v[0].defenses[0].name, "patch");
+        let bad = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@24h\", \"moat\"]\n";
+        let e = parse_variants(bad, "v.toml").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert_eq!(e.field.as_deref(), Some("variant[0].defenses"));
+        assert!(
+            e.to_string()
+                .starts_with("v.toml:3: field `variant[0].defenses`"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! Studies made of many runs: ensembles of one scenario over derived seeds,
+//! and comparisons of variants (defenses switched on) run on the same seeds,
+//! so that the difference between two variants comes from the variant and
+//! not from luck (common random numbers).
+//!
+//! Owns: how run seeds are derived, the 5/50/95 % bands, and the metrics a
+//! defender compares (peak infected, infected at 24 h and 7 d, hosts
+//! crashed, the flood at its target on 16 August). It runs the engine and
+//! returns numbers; it writes no files and prints nothing (the report crate
+//! and the CLI do).
+//!
+//! Invariant: every run of a study uses the same world (generated from the
+//! scenario's own seed); runs differ only in the run seed, which names every
+//! random draw of the outbreak and of the defenses. Runs execute in
+//! parallel and are collected in run order, so results do not depend on the
+//! thread count.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use wormscope_engine::{Row, RunResult};
+use wormscope_model::World;
+use wormscope_model::rng::mix;
+use wormscope_scenario::variant::Variant;
+use wormscope_scenario::{Scenario, SimDuration};
+
+/// The seed of run `i` of a study of a scenario with seed `base`.
+pub fn run_seed(base: u64, i: u32) -> u64 {
+    mix(base, 0x5eed_0000_0000 | u64::from(i))
+}
+
+/// `runs` runs of `s` on `world`, in run order. `done` is called after each
+/// run (from any thread).
+pub fn ensemble(
+    s: &Scenario,
+    world: &World,
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+) -> Vec<RunResult> {
+    (0..runs)
+        .into_par_iter()
+        .map(|i| {
+            let mut run = s.clone();
+            run.seed = run_seed(s.seed, i);
+            let r = wormscope_engine::simulate(&run, world, &mut |_| {});
+            done();
+            r
+        })
+        .collect()
+}
+
+/// The 5 %, 50 % and 95 % quantiles of a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Band {
+    pub p05: f64,
+    pub median: f64,
+    pub p95: f64,
+}
+
+impl Band {
+    /// Quantiles by linear interpolation between order statistics
+    /// (Hyndman and Fan's type 7, the default of R and NumPy). NaN for an
+    /// empty sample.
+    pub fn of(values: &[f64]) -> Band {
+        let mut v: Vec<f64> = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| -> f64 {
+            if v.is_empty() {
+                return f64::NAN;
+            }
+            let h = (v.len() - 1) as f64 * p;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(v.len() - 1);
+            v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+        };
+        Band {
+            p05: q(0.05),
+            median: q(0.5),
+            p95: q(0.95),
+        }
+    }
+}
+
+/// Per time step, the band of `value` over the runs.
+pub fn row_bands(runs: &[RunResult], value: impl Fn(&Row) -> f64) -> Vec<Band> {
+    let n_rows = runs.first().map_or(0, |r| r.rows.len());
+    (0..n_rows)
+        .map(|i| {
+            let sample: Vec<f64> = runs.iter().map(|r| value(&r.rows[i])).collect();
+            Band::of(&sample)
+        })
+        .collect()
+}
+
+/// What a defender compares between variants, for one run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Metrics {
+    pub peak_infected: f64,
+    /// Infected hosts 24 h and 7 days in (NaN if the run is shorter).
+    pub infected_24h: f64,
+    pub infected_7d: f64,
+    /// Distinct hosts whose RPC service crashed.
+    pub crashed: f64,
+    /// Hosts whose user noticed a symptom and acted.
+    pub noticed: f64,
+    /// Mean flood arriving at the target over 16 August (UTC) of the
+    /// start's year, Gbit/s (NaN if the run does not cover that day).
+    pub flood_gbps_aug16: f64,
+}
+
+/// The names of [`Metrics`]' fields, in table order.
+pub const METRICS: [&str; 6] = [
+    "peak_infected",
+    "infected_24h",
+    "infected_7d",
+    "crashed",
+    "noticed",
+    "flood_gbps_aug16",
+];
+
+impl Metrics {
+    pub fn of(s: &Scenario, r: &RunResult) -> Metrics {
+        let at = |d: SimDuration| -> f64 {
+            let i = (d.as_micros() / r.step) as usize;
+            if i == 0 || d.as_micros() % r.step != 0 {
+                // Between row ends: the row holding the moment.
+                r.rows.get(i).map_or(f64::NAN, |row| row.infected as f64)
+            } else {
+                r.rows
+                    .get(i - 1)
+                    .map_or(f64::NAN, |row| row.infected as f64)
+            }
+        };
+        Metrics {
+            peak_infected: r.rows.iter().map(|x| x.infected).max().unwrap_or(0) as f64,
+            infected_24h: at(SimDuration::from_secs(24 * 3600)),
+            infected_7d: at(SimDuration::from_secs(7 * 24 * 3600)),
+            crashed: r.totals.hosts_crashed as f64,
+            noticed: r.totals.noticed as f64,
+            flood_gbps_aug16: flood_gbps_on_aug16(s, r),
+        }
+    }
+
+    pub fn values(&self) -> [f64; 6] {
+        [
+            self.peak_infected,
+            self.infected_24h,
+            self.infected_7d,
+            self.crashed,
+            self.noticed,
+            self.flood_gbps_aug16,
+        ]
+    }
+}
+
+/// 16 August of the scenario start's year as simulated microseconds
+/// `[from, to)`, if the whole day lies after the start.
+pub fn aug16(s: &Scenario) -> Option<(u64, u64)> {
+    let start = s.start.as_microsecond();
+    let year = s.start.to_zoned(jiff::tz::TimeZone::UTC).year();
+    let day = jiff::civil::date(year, 8, 16)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?
+        .timestamp()
+        .as_microsecond();
+    let from = u64::try_from(day - start).ok()?;
+    Some((from, from + 86_400_000_000))
+}
+
+/// Mean arriving flood over 16 August, Gbit/s, from the rows that lie in
+/// that day (NaN if the run does not cover it).
+pub fn flood_gbps_on_aug16(s: &Scenario, r: &RunResult) -> f64 {
+    let Some((from, to)) = aug16(s) else {
+        return f64::NAN;
+    };
+    if (r.rows.len() as u64) * r.step < to {
+        return f64::NAN;
+    }
+    let first = from.div_ceil(r.step);
+    let last = to / r.step; // exclusive
+    if last <= first {
+        return f64::NAN;
+    }
+    let units: u64 = r.rows[first as usize..last as usize]
+        .iter()
+        .map(|x| x.flood_arriving_units)
+        .sum();
+    let seconds = ((last - first) * r.step) as f64 / 1e6;
+    let bits = units as f64 / 65_536.0 * f64::from(s.payload.packet_bytes) * 8.0;
+    bits / seconds / 1e9
+}
+
+/// One variant's metrics over the runs of its ensemble.
+#[derive(Clone, Debug)]
+pub struct VariantResult {
+    pub variant: String,
+    /// Per metric (in [`METRICS`] order): its band.
+    pub bands: Vec<Band>,
+    /// Per metric: the median of the paired differences from the baseline
+    /// (variant minus baseline, run by run on the same seed).
+    pub delta_median: Vec<f64>,
+    /// The runs themselves, for reports.
+    pub runs: Vec<RunResult>,
+}
+
+/// The duration a comparison runs: long enough for every metric.
+pub fn comparison_duration(s: &Scenario) -> SimDuration {
+    let week = 7 * 24 * 3600 * 1_000_000;
+    let flood = aug16(s).map_or(0, |(_, to)| to);
+    SimDuration::from_micros(s.duration.as_micros().max(week).max(flood))
+}
+
+/// Runs the baseline and each variant as ensembles of `runs` on the same
+/// seeds. `s` should already run for [`comparison_duration`]. `done` is
+/// called after each run.
+pub fn compare(
+    s: &Scenario,
+    world: &World,
+    variants: &[Variant],
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<VariantResult>, String> {
+    let mut scenarios = vec![("baseline".to_string(), s.clone())];
+    for v in variants {
+        scenarios.push((v.name.clone(), v.applied_to(s)?));
+    }
+    let results: Vec<(String, Vec<RunResult>)> = scenarios
+        .iter()
+        .map(|(name, sc)| (name.clone(), ensemble(sc, world, runs, done)))
+        .collect();
+    let metrics: Vec<Vec<[f64; 6]>> = results
+        .iter()
+        .zip(&scenarios)
+        .map(|((_, rs), (_, sc))| rs.iter().map(|r| Metrics::of(sc, r).values()).collect())
+        .collect();
+    Ok(results
+        .into_iter()
+        .enumerate()
+        .map(|(vi, (variant, runs))| {
+            let column = |k: usize, of: &[[f64; 6]]| of.iter().map(|m| m[k]).collect::<Vec<_>>();
+            let bands = (0..METRICS.len())
+                .map(|k| Band::of(&column(k, &metrics[vi])))
+                .collect();
+            let delta_median = (0..METRICS.len())
+                .map(|k| {
+                    let diffs: Vec<f64> = metrics[vi]
+                        .iter()
+                        .zip(&metrics[0])
+                        .map(|(v, b)| v[k] - b[k])
+                        .collect();
+                    Band::of(&diffs).median
+                })
+                .collect();
+            VariantResult {
+                variant,
+                bands,
+                delta_median,
+                runs,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_interpolate_order_statistics() {
+        let v: Vec<f64> = (1..=21).map(f64::from).collect();
+        let b = Band::of(&v);
+        assert_eq!(b.median, 11.0);
+        assert_eq!(b.p05, 2.0);
+        assert_eq!(b.p95, 20.0);
+        let b = Band::of(&[3.0, 1.0]);
+        assert_eq!((b.p05, b.median, b.p95), (1.1, 2.0, 2.9));
+        assert!(Band::of(&[]).median.is_nan());
+    }
+
+    #[test]
+    fn run_seeds_differ_and_repeat() {
+        assert_ne!(run_seed(1, 0), run_seed(1, 1));
+        assert_ne!(run_seed(1, 0), run_seed(2, 0));
+        assert_eq!(run_seed(1, 5), run_seed(1, 5));
+    }
+
+    #[test]
+    fn august_16_is_found_from_the_start() {
+        let s = wormscope_scenario::default_scenario();
+        // 2003-08-11T19:00Z to 2003-08-16T00:00Z: 4 days 5 hours.
+        let (from, to) = aug16(&s).unwrap();
+        assert_eq!(from, (4 * 24 + 5) * 3_600_000_000);
+        assert_eq!(to - from, 86_400_000_000);
+        assert!(comparison_duration(&s).as_micros() >= to);
+    }
+}
