@@ -204,3 +204,133 @@ fn rules_and_iocs_are_printed_and_bad_choices_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("border"), "{}", stderr(&o));
 }
+
+#[test]
+fn ensembles_write_bands_and_the_same_bytes_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(&scenario, SMALL).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("ens{threads}"));
+        let o = wormscope(
+            &[
+                "simulate",
+                "--scenario",
+                scenario.to_str().unwrap(),
+                "--runs",
+                "3",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            Some(threads),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let read = |f: &str| std::fs::read(out.join(f)).unwrap();
+        outputs.push((
+            read("timeseries.csv"),
+            read("flood.csv"),
+            read("summary.json"),
+        ));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    let csv = String::from_utf8(outputs[0].0.clone()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("time_s,infected_p05,infected_median,infected_p95,scanning_p05"),
+        "{header}"
+    );
+    // Bands are ordered in every row.
+    for line in csv.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        assert!(v[1] <= v[2] && v[2] <= v[3], "{line}");
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&outputs[0].2).unwrap();
+    assert_eq!(summary["runs"], 3);
+    assert_eq!(summary["run_seeds"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn compare_prints_one_object_per_variant_with_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    // Short runs: the 7-day metric needs a week, so keep the world tiny.
+    std::fs::write(&scenario, SMALL.replace("61.4.0.0/14", "61.4.0.0/16")).unwrap();
+    let o = wormscope(
+        &[
+            "compare",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--defense",
+            "isp-block-135@0h",
+            "--defense",
+            "dcom-off@1h+dns-takedown",
+            "--runs",
+            "2",
+            "--json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|x| x["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["baseline", "isp-block-135@0h", "dcom-off@1h+dns-takedown"]
+    );
+    for x in list {
+        for key in ["infected_7d_median", "infected_7d_p05", "infected_7d_p95"] {
+            assert!(x[key].is_number(), "{key} in {x}");
+        }
+        assert!(x["infected_7d_p05"].as_f64() <= x["infected_7d_median"].as_f64());
+    }
+    assert_eq!(list[0]["infected_7d_delta_median"], 0.0);
+    // Taking the flood target's name down before 16 August leaves no flood.
+    assert_eq!(list[2]["flood_gbps_aug16_median"], 0.0);
+}
+
+#[test]
+fn bad_defense_parameters_exit_2_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[defenses.isp_filter]\nenabled = true\ncoverage_pct = 150\n",
+            "3",
+            "defenses.isp_filter.coverage_pct",
+        ),
+        (
+            "[defenses.patch]\nenabled = true\nstart = \"2003-08-01T00:00:00Z\"\n",
+            "3",
+            "defenses.patch.start",
+        ),
+        (
+            "[defenses.border_filter]\nblocks_in = [\"135/tcp\", \"4444/sctp\"]\n",
+            "2",
+            "defenses.border_filter.blocks_in[1]",
+        ),
+    ];
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        let o = simulate(&file, &out, None);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let e = stderr(&o);
+        let want = format!("{}:{line}: field `{field}`", file.display());
+        assert!(e.contains(&want), "want {want} in {e}");
+        assert!(!out.exists());
+    }
+    // On the command line too.
+    for (spec, says) in [
+        ("isp-block-139@6h", "not a defense"),
+        ("patch@2003-08-01T00:00:00Z", "before the simulation start"),
+    ] {
+        let o = wormscope(&["compare", "--defense", spec, "--runs", "1"], None);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
+}
