@@ -52,6 +52,18 @@ pub struct Params {
     pub dns_takedown_at: u64,
     /// Source-address filtering (BCP 38): (start, share of networks).
     pub spoof_filter: Option<(u64, f64)>,
+    /// The counter-worm, when on.
+    pub welchia: Option<WelchiaParams>,
+}
+
+/// Welchia's numbers: its release, how many start then, and its scanning
+/// as a worm configuration of the same shape as Blaster's.
+#[derive(Clone, Debug)]
+pub struct WelchiaParams {
+    pub release: u64,
+    pub initial_infected: u32,
+    pub worm: BlasterConfig,
+    pub timing: Timing,
 }
 
 impl Params {
@@ -84,6 +96,23 @@ impl Params {
                     at(d.spoof_filter.start),
                     d.spoof_filter.coverage_pct.as_fraction(),
                 )
+            }),
+            welchia: s.welchia.enabled.then(|| {
+                let w = &s.welchia;
+                let worm = BlasterConfig {
+                    initial_infected: w.initial_infected,
+                    batch_size: w.batch_size,
+                    batch_wait: w.batch_wait,
+                    local_start_pct: w.local_start_pct,
+                    guess_xp_pct: w.guess_xp_pct,
+                    ..s.worm.clone()
+                };
+                WelchiaParams {
+                    release: at(w.release),
+                    initial_infected: w.initial_infected,
+                    timing: Timing::from_config(&worm),
+                    worm,
+                }
             }),
         }
     }
@@ -151,6 +180,11 @@ pub struct HostState {
     pub unplugged: bool,
     /// Its user has seen a symptom already (decides once).
     pub noticed: bool,
+    /// `worm` is Welchia's state, not Blaster's: Welchia removed Blaster
+    /// and patched the host.
+    pub welchia: bool,
+    /// Welchia exploited the host and is on its way in.
+    pub welchia_pending: bool,
 }
 
 impl Default for HostState {
@@ -167,6 +201,8 @@ impl Default for HostState {
             cleaned: false,
             unplugged: false,
             noticed: false,
+            welchia: false,
+            welchia_pending: false,
         }
     }
 }
@@ -183,8 +219,9 @@ impl HostState {
 enum Kind {
     Reboot = 0,
     Online = 1,
-    /// A user or a removal tool acts on the host (never stale).
-    Clean = 2,
+    /// Something outside the worm acts on the host: a user, a removal
+    /// tool, Welchia's release (never stale; the tag says what).
+    Act = 2,
     WormStart = 3,
     Scan = 4,
 }
@@ -192,7 +229,7 @@ enum Kind {
 /// An event packed into one integer whose order is the event order:
 /// time (64 bits), kind (3), host (32), and a 29-bit tag: the host's life
 /// (or, for scans, its scan tag) when scheduled, which makes events of an
-/// earlier life stale; for `Clean` the action. One integer compares much
+/// earlier life stale; for `Act` the action. One integer compares much
 /// faster than a tuple, and the queue's pops are the engine's hottest path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Event(u128);
@@ -218,7 +255,7 @@ impl Event {
         match (self.0 >> 61) & 7 {
             0 => Kind::Reboot,
             1 => Kind::Online,
-            2 => Kind::Clean,
+            2 => Kind::Act,
             3 => Kind::WormStart,
             _ => Kind::Scan,
         }
@@ -233,9 +270,10 @@ impl Event {
     }
 }
 
-/// What a `Clean` event does, carried in its tag.
+/// What an `Act` event does, carried in its tag.
 const CLEAN_TAG: u32 = 0;
 const UNPLUG_TAG: u32 = 1;
+const WELCHIA_RELEASE_TAG: u32 = 2;
 
 /// How a simulator walks the address space for its scanners. The core
 /// calls these; the driver calls back into the core to schedule its next
@@ -272,6 +310,7 @@ pub struct Core<'w> {
     scanning_now: u64,
     crashed_now: u64,
     rebooting_now: u64,
+    welchia_now: u64,
     next_row: usize,
     events: u64,
 }
@@ -279,7 +318,7 @@ pub struct Core<'w> {
 impl<'w> Core<'w> {
     pub fn new(world: &'w World, params: Params, plan: DefensePlan) -> Core<'w> {
         let n_rows = params.end.div_ceil(params.step) as usize;
-        Core {
+        let mut core = Core {
             world,
             plan,
             flooding: BTreeMap::new(),
@@ -291,16 +330,66 @@ impl<'w> Core<'w> {
             scanning_now: 0,
             crashed_now: 0,
             rebooting_now: 0,
+            welchia_now: 0,
             next_row: 0,
             events: 0,
             params,
-        }
+        };
+        core.schedule_welchia();
+        core
     }
 
     /// Infects the scenario's initial hosts at time zero.
     pub fn seed_patient_zeros(&mut self, n: u32) {
         let chosen = patient_zeros(self.world, self.params.seed, n);
         self.seed_hosts(&chosen);
+    }
+
+    /// Schedules Welchia's release, if it is on.
+    fn schedule_welchia(&mut self) {
+        if let Some(w) = &self.params.welchia {
+            let (release, n) = (w.release, w.initial_infected);
+            let seed = rng::mix(self.params.seed, Purpose::WelchiaRelease as u64);
+            for h in patient_zeros(self.world, seed, n) {
+                self.push(release, Kind::Act, h, WELCHIA_RELEASE_TAG);
+            }
+        }
+    }
+
+    /// The scanning timings of the worm running on `host`.
+    pub fn timing_of(&self, host: HostId) -> Timing {
+        match &self.params.welchia {
+            Some(w) if self.state[host as usize].welchia => w.timing,
+            _ => self.params.timing,
+        }
+    }
+
+    /// Welchia starts on `host` at its release.
+    fn on_welchia_release(&mut self, host: HostId, t: u64) {
+        let s = &mut self.state[host as usize];
+        if s.unplugged || s.welchia || s.welchia_pending {
+            return;
+        }
+        s.welchia_pending = true;
+        let life = s.life;
+        self.push(t, Kind::WormStart, host, life);
+    }
+
+    /// Welchia takes over `host` (its Blaster scanner, if any, already
+    /// stopped): Blaster is removed, the host patched, Welchia installed.
+    fn convert_to_welchia(&mut self, host: HostId, t: u64) {
+        let s = self.state[host as usize];
+        if !s.welchia && matches!(s.worm, WormState::Running | WormState::Dormant) {
+            self.infected_now -= 1;
+            self.totals.cleaned += 1;
+            self.row_at(t).cleaned += 1;
+        }
+        let s = &mut self.state[host as usize];
+        s.welchia = true;
+        s.welchia_pending = false;
+        s.worm = WormState::Dormant;
+        self.welchia_now += 1;
+        self.totals.welchia_infections += 1;
     }
 
     /// Infects the given candidate hosts at time zero.
@@ -368,7 +457,7 @@ impl<'w> Core<'w> {
             let s = &self.state[host as usize];
             let current = match kind {
                 Kind::Scan => s.scan_tag & Event::TAG_MASK,
-                Kind::Clean => tag,
+                Kind::Act => tag,
                 _ => s.life & Event::TAG_MASK,
             };
             if tag != current {
@@ -377,7 +466,8 @@ impl<'w> Core<'w> {
             match kind {
                 Kind::Reboot => self.on_reboot(driver, host, t),
                 Kind::Online => self.on_online(host, t),
-                Kind::Clean => self.on_clean(driver, host, t, tag),
+                Kind::Act if tag == WELCHIA_RELEASE_TAG => self.on_welchia_release(host, t),
+                Kind::Act => self.on_clean(driver, host, t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
                 Kind::Scan => driver.step(self, host, t),
             }
@@ -401,6 +491,7 @@ impl<'w> Core<'w> {
             row.scanning = self.scanning_now;
             row.crashed = self.crashed_now;
             row.rebooting = self.rebooting_now;
+            row.welchia = self.welchia_now;
             self.next_row += 1;
         }
     }
@@ -411,8 +502,19 @@ impl<'w> Core<'w> {
     }
 
     fn on_worm_start(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        let s = self.state[host as usize];
+        if s.online && s.welchia_pending {
+            if s.worm == WormState::Running {
+                self.stop_worm(driver, host, t);
+            }
+            self.convert_to_welchia(host, t);
+        }
         let s = &mut self.state[host as usize];
         if !s.online || !matches!(s.worm, WormState::Pending | WormState::Dormant) {
+            return;
+        }
+        if s.welchia {
+            self.start_welchia(driver, host, t);
             return;
         }
         if s.worm == WormState::Pending {
@@ -436,7 +538,7 @@ impl<'w> Core<'w> {
             let wait = (-(1.0 - u).ln() / rate).min(u64::MAX as f64 / 2.0) as u64;
             self.push(
                 t.max(start).saturating_add(wait),
-                Kind::Clean,
+                Kind::Act,
                 host,
                 CLEAN_TAG,
             );
@@ -451,10 +553,23 @@ impl<'w> Core<'w> {
         driver.start(self, host, t, start);
     }
 
+    fn start_welchia(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        let s = &mut self.state[host as usize];
+        s.worm = WormState::Running;
+        let index = (u64::from(host) << 32) | u64::from(s.starts);
+        s.starts += 1;
+        let cfg = &self.params.welchia.as_ref().expect("Welchia is on").worm;
+        let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
+        let start = blaster::draw_start(&mut rng, self.world.host(host).addr, cfg);
+        driver.start(self, host, t, start);
+    }
+
     /// Stops `host`'s running worm at `t`: its scanning and its flood.
     fn stop_worm(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
         driver.stop(self, host, t);
-        self.scanning_now -= 1;
+        if !self.state[host as usize].welchia {
+            self.scanning_now -= 1;
+        }
         if let Some(since) = self.flooding.remove(&host) {
             self.account_flood(host, since, t);
         }
@@ -466,6 +581,11 @@ impl<'w> Core<'w> {
         let s = self.state[host as usize];
         if s.worm == WormState::Running {
             self.stop_worm(driver, host, t);
+        }
+        if s.welchia_pending {
+            // Welchia was on its way in: it installed itself before the
+            // reboot and starts after it.
+            self.convert_to_welchia(host, t);
         }
         let s = &mut self.state[host as usize];
         if !s.rpc_up {
@@ -488,6 +608,10 @@ impl<'w> Core<'w> {
     }
 
     fn on_online(&mut self, host: HostId, t: u64) {
+        if self.state[host as usize].welchia_pending {
+            // Released onto the host while it was rebooting.
+            self.convert_to_welchia(host, t);
+        }
         let s = &mut self.state[host as usize];
         s.online = true;
         s.rpc_up = true;
@@ -504,7 +628,7 @@ impl<'w> Core<'w> {
     /// network for good.
     fn on_clean(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64, action: u32) {
         let s = self.state[host as usize];
-        if s.unplugged || (s.cleaned && action == CLEAN_TAG) {
+        if s.unplugged || s.welchia || (s.cleaned && action == CLEAN_TAG) {
             return;
         }
         if s.worm == WormState::Running {
@@ -554,7 +678,7 @@ impl<'w> Core<'w> {
                 UserAction::Unplug => UNPLUG_TAG,
             };
             let at = t + users.delay.as_micros();
-            self.push(at, Kind::Clean, host, action);
+            self.push(at, Kind::Act, host, action);
         }
     }
 
@@ -622,6 +746,7 @@ impl<'w> Core<'w> {
     pub fn exploit(&mut self, attacker: HostId, guess: Guess, victim: HostId, t: u64) -> u64 {
         let v = self.world.host(victim);
         let vs = self.state[victim as usize];
+        let by_welchia = self.state[attacker as usize].welchia;
         let reach = self.reach();
         let shell_reachable = reach.connects(attacker, victim, Service::Shell4444Tcp, t);
         let outcome = blaster::exploit(
@@ -629,8 +754,12 @@ impl<'w> Core<'w> {
             Victim {
                 host: v,
                 rpc_up: vs.rpc_up && vs.online,
-                immune: vs.cleaned || self.plan.immune_at(victim) <= t,
-                worm_present: vs.worm_present(),
+                immune: vs.cleaned
+                    || vs.welchia
+                    || vs.welchia_pending
+                    || self.plan.immune_at(victim) <= t,
+                // Welchia exploits a Blaster host like a clean one.
+                worm_present: vs.worm_present() && !by_welchia,
                 shell_reachable,
                 tftp_reachable: reach.tftp_reachback(attacker, victim, t),
             },
@@ -656,7 +785,11 @@ impl<'w> Core<'w> {
             }
             Outcome::Infected => {
                 let s = &mut self.state[victim as usize];
-                s.worm = WormState::Pending;
+                if by_welchia {
+                    s.welchia_pending = true;
+                } else {
+                    s.worm = WormState::Pending;
+                }
                 let life = s.life;
                 let at = t + self.params.timing.chain_complete;
                 self.push(at, Kind::WormStart, victim, life);
@@ -707,7 +840,7 @@ mod tests {
             (4, Kind::Scan, 0, 7),
             (5, Kind::Scan, 0, 1),
             (u64::MAX, Kind::Online, u32::MAX, (1 << 29) - 1),
-            (5, Kind::Clean, 2, 1),
+            (5, Kind::Act, 2, 1),
             (5, Kind::WormStart, 2, 0),
         ];
         let mut by_tuple = events.to_vec();

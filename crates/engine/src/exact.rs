@@ -217,7 +217,7 @@ impl<'w> ExactDriver<'w> {
     /// Plans the span from `pos` at `t` up to the next batch that needs a
     /// look, and schedules that batch.
     fn plan_span(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
-        let timing = core.params.timing;
+        let timing = core.timing_of(self.scanners[slot].host);
         let sc = &self.scanners[slot];
         let host = self.world.host(sc.host);
         let seg = self.segment(&core.plan, host, pos, t);
@@ -241,11 +241,17 @@ impl<'w> ExactDriver<'w> {
 
     /// Accounts the first `k` batches of the span from `pos` at `t0`: their
     /// outcomes and in which row each batch started.
-    fn account_span(core: &mut Core<'_>, seg: &Segment<'_>, pos: u64, t0: u64, k: u64) {
+    fn account_span(
+        core: &mut Core<'_>,
+        timing: Timing,
+        seg: &Segment<'_>,
+        pos: u64,
+        t0: u64,
+        k: u64,
+    ) {
         if k == 0 {
             return;
         }
-        let timing = core.params.timing;
         let b = u64::from(timing.batch_size);
         let (lo, hi) = (pos, pos + k * b);
         debug_assert!(hi <= seg.hi, "a span never crosses its segment");
@@ -284,7 +290,7 @@ impl<'w> ExactDriver<'w> {
     /// Runs the explicit batch at `pos` starting at `t`: classifies its
     /// addresses, counts what is settled now, and plans the exploits.
     fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
-        let timing = core.params.timing;
+        let timing = core.timing_of(self.scanners[slot].host);
         let b = u64::from(timing.batch_size);
         let host_id = self.scanners[slot].host;
         let host = *self.world.host(host_id);
@@ -323,7 +329,7 @@ impl<'w> ExactDriver<'w> {
         t: u64,
         plan: &mut Vec<Step>,
     ) {
-        let timing = core.params.timing;
+        let timing = core.timing_of(host_id);
         let v = seg.view;
         let scratch = &mut self.scratch;
         scratch.clear();
@@ -394,10 +400,10 @@ impl<'w> ExactDriver<'w> {
         let host = *self.world.host(sc.host);
         match sc.phase {
             Phase::Span { t0, k, .. } => {
-                let timing = core.params.timing;
+                let timing = core.timing_of(sc.host);
                 let seg = self.segment(&core.plan, &host, sc.pos, t0);
                 let done = Self::batches_before(&seg, &timing, sc.pos, t0, k, t);
-                Self::account_span(core, &seg, sc.pos, t0, done);
+                Self::account_span(core, timing, &seg, sc.pos, t0, done);
             }
             Phase::Exploiting => {
                 let left = sc.plan[sc.plan_idx..]
@@ -447,8 +453,9 @@ impl ScanDriver for ExactDriver<'_> {
                 let h = *self.world.host(host);
                 let pos = sc.pos;
                 let seg = self.segment(&core.plan, &h, pos, t0);
-                Self::account_span(core, &seg, pos, t0, k);
-                let b = u64::from(core.params.timing.batch_size);
+                let timing = core.timing_of(host);
+                Self::account_span(core, timing, &seg, pos, t0, k);
+                let b = u64::from(timing.batch_size);
                 let batch_pos = (pos + k * b) % SPACE_END;
                 self.run_batch(core, slot, batch_pos, t_next);
             }
@@ -475,13 +482,13 @@ impl ScanDriver for ExactDriver<'_> {
         // A span planned before `t` assumed the old filters for all its
         // batches: keep the batches that started before `t`, replan the
         // rest from the first one at or after it.
-        let timing = core.params.timing;
-        let b = u64::from(timing.batch_size);
         for slot in 0..self.scanners.len() {
             let sc = &self.scanners[slot];
             if self.slot_of[sc.host as usize] != slot as u32 {
                 continue; // free slot
             }
+            let timing = core.timing_of(sc.host);
+            let b = u64::from(timing.batch_size);
             let Phase::Span { t0, k, .. } = sc.phase else {
                 continue;
             };
@@ -492,7 +499,7 @@ impl ScanDriver for ExactDriver<'_> {
             let host = *self.world.host(host_id);
             let seg = self.segment(&core.plan, &host, pos, t0);
             let done = Self::batches_before(&seg, &timing, pos, t0, k, t);
-            Self::account_span(core, &seg, pos, t0, done);
+            Self::account_span(core, timing, &seg, pos, t0, done);
             let resume = Self::batch_start(&seg, &timing, pos, t0, done);
             core.cancel_scan(host_id);
             self.plan_span(core, slot, pos + done * b, resume);

@@ -20,8 +20,10 @@ pub struct Row {
     pub new_infections: u64,
     pub crashes: u64,
     pub reboots: u64,
-    /// Hosts cleaned of the worm (by users or removal tools).
+    /// Hosts cleaned of Blaster (by users, removal tools or Welchia).
     pub cleaned: u64,
+    /// Hosts carrying Welchia at the step's end.
+    pub welchia: u64,
     /// Flood SYNs sent to the target during the step.
     pub flood_packets: u64,
     /// Of those, how many arrive, in 1/65536 packets: sources filtered by
@@ -34,7 +36,7 @@ pub struct Row {
 
 impl Row {
     /// The names of the per-step series, as `timeseries.csv` heads them.
-    pub const SERIES: [&'static str; 9] = [
+    pub const SERIES: [&'static str; 10] = [
         "infected",
         "scanning",
         "crashed",
@@ -44,10 +46,11 @@ impl Row {
         "crashes",
         "reboots",
         "cleaned",
+        "welchia",
     ];
 
     /// The values of [`Row::SERIES`], in that order.
-    pub fn series(&self) -> [u64; 9] {
+    pub fn series(&self) -> [u64; 10] {
         [
             self.infected,
             self.scanning,
@@ -58,6 +61,7 @@ impl Row {
             self.crashes,
             self.reboots,
             self.cleaned,
+            self.welchia,
         ]
     }
 }
@@ -78,8 +82,10 @@ pub struct Totals {
     pub reboots: u64,
     /// Hosts whose user noticed a symptom and acted.
     pub noticed: u64,
-    /// Worm removals by users or removal tools.
+    /// Blaster removals by users, removal tools or Welchia.
     pub cleaned: u64,
+    /// Hosts Welchia installed itself on.
+    pub welchia_infections: u64,
 }
 
 impl Totals {

@@ -17,6 +17,8 @@ pub enum Purpose {
     WormStart = 3,
     /// Choosing a NAT LAN's private prefix and host addresses.
     NatLan = 4,
+    /// Choosing the hosts Welchia is released on.
+    WelchiaRelease = 5,
 }
 
 /// The random stream for (seed, purpose, index).

@@ -107,7 +107,7 @@ impl<'w> ReferenceDriver<'w> {
 
     /// Sends one batch at `t`: every address probed and classified.
     fn batch(&mut self, core: &mut Core<'_>, scanner: HostId, t: u64) {
-        let timing = core.params.timing;
+        let timing = core.timing_of(scanner);
         let world = self.world;
         let first = self.scanners[&scanner].next_addr;
         let mut pending = VecDeque::new();

@@ -346,3 +346,26 @@ fn source_filters_remove_spoofed_flood_packets() {
         sum(&f, |r| r.flood_bcp38_units)
     );
 }
+
+#[test]
+fn welchia_competes_with_blaster_and_both_drivers_agree() {
+    // Welchia is released an hour into a run that starts the evening
+    // before 18 August.
+    let mut s = base(3);
+    s.start = "2003-08-17T23:00:00Z".parse().unwrap();
+    s.welchia.enabled = false;
+    let (world, seeds) = world_of(&s);
+    let without = agreed(&s, &world, &seeds);
+    s.welchia.enabled = true;
+    s.welchia.initial_infected = 20;
+    let with = agreed(&s, &world, &seeds);
+    let last = |r: &RunResult| *r.rows.last().unwrap();
+    assert!(last(&with).welchia > 20, "{:?}", last(&with));
+    assert_eq!(without.rows.iter().map(|r| r.welchia).max(), Some(0));
+    // Welchia removes Blaster from the hosts it takes and takes hosts
+    // Blaster would have had.
+    assert!(with.totals.cleaned > 0);
+    assert!(last(&with).infected < last(&without).infected);
+    // Nothing differs before the release.
+    assert_eq!(with.rows[..60], without.rows[..60]);
+}

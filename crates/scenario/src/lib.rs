@@ -22,7 +22,7 @@ use std::path::Path;
 pub use schema::{
     BlasterConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, HostConfig, HostDefense,
     NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario, UserAction, UsersDefense,
-    WorldConfig,
+    WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,

@@ -32,6 +32,7 @@ pub struct Scenario {
     pub hosts: HostConfig,
     pub payload: PayloadConfig,
     pub defenses: Defenses,
+    pub welchia: WelchiaConfig,
 }
 
 fn default_base() -> String {
@@ -261,4 +262,26 @@ pub struct DnsTakedown {
     pub enabled: bool,
     pub source: String,
     pub at: When,
+}
+
+/// W32/Welchia (Nachi), the counter-worm: same DCOM hole, removes Blaster,
+/// installs the patch (MODEL.md, Timeline). It scans like Blaster in this
+/// model (batches, a wait, then exploits), with its own numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WelchiaConfig {
+    pub enabled: bool,
+    pub source: String,
+    /// When its first copies start.
+    pub release: When,
+    /// Hosts it starts on at `release`.
+    pub initial_infected: u32,
+    /// Addresses swept (ICMP echo, then 135/tcp to those that answer) per
+    /// batch, and the wait after a batch.
+    pub batch_size: u32,
+    pub batch_wait: SimDuration,
+    /// Share of starts near the host's own address.
+    pub local_start_pct: Percent,
+    /// Share of starts that use the XP exploit (else 2000).
+    pub guess_xp_pct: Percent,
 }

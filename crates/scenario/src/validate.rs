@@ -150,6 +150,7 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     moment("defenses.cleanup.start", d.cleanup.start);
     moment("defenses.dns_takedown.at", d.dns_takedown.at);
     moment("defenses.spoof_filter.start", d.spoof_filter.start);
+    moment("welchia.release", s.welchia.release);
     let curve = &d.patch.curve;
     if curve.is_empty() {
         bad("defenses.patch.curve", "needs at least one point".into());
@@ -166,6 +167,16 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
                 ),
             );
         }
+    }
+    let w = &s.welchia;
+    if !(1..=1024).contains(&w.batch_size) {
+        bad(
+            "welchia.batch_size",
+            format!("{} is outside 1..=1024", w.batch_size),
+        );
+    }
+    if w.batch_wait < SimDuration::from_millis(1) {
+        bad("welchia.batch_wait", "must be at least 1ms".into());
     }
     if d.users.enabled && d.users.delay == SimDuration::ZERO {
         bad(
