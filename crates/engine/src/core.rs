@@ -16,6 +16,7 @@ use std::collections::BinaryHeap;
 
 use std::collections::BTreeMap;
 
+use rand::RngExt;
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::patient_zeros;
@@ -25,7 +26,7 @@ use wormscope_model::rng::{self, Purpose};
 use wormscope_model::world::SiteKind;
 use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{
-    BlasterConfig, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
+    BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
 use crate::series::{Row, RunResult, Totals};
@@ -54,6 +55,8 @@ pub struct Params {
     pub spoof_filter: Option<(u64, f64)>,
     /// The counter-worm, when on.
     pub welchia: Option<WelchiaParams>,
+    /// Blaster's flaws: which are present.
+    pub flaws: Flaws,
 }
 
 /// Welchia's numbers: its release, how many start then, and its scanning
@@ -71,9 +74,16 @@ impl Params {
         let d = &s.defenses;
         let at = |w: wormscope_scenario::When| w.after_start(s.start).expect("validated scenario");
         let per_us_of_day = 1.0 / (86_400.0 * 1e6);
+        let mut timing = Timing::from_config(&s.worm);
+        if !s.flaws.stage2_reachback {
+            // No shell connect follows the exploit: a filtered 4444 costs
+            // nothing extra.
+            timing.attempt_filtered = timing.attempt_refused;
+        }
         Params {
             seed: s.seed,
-            timing: Timing::from_config(&s.worm),
+            timing,
+            flaws: s.flaws.clone(),
             worm: s.worm.clone(),
             hosts: s.hosts.clone(),
             end: s.duration.as_micros(),
@@ -86,7 +96,8 @@ impl Params {
                 let p = d.cleanup.per_day_pct.as_fraction().min(1.0 - 1e-12);
                 (at(d.cleanup.start), -(1.0 - p).ln() * per_us_of_day)
             }),
-            dns_takedown_at: if d.dns_takedown.enabled {
+            // Without the flaw the flood's name cannot be taken down.
+            dns_takedown_at: if d.dns_takedown.enabled && s.flaws.flood_target {
                 at(d.dns_takedown.at)
             } else {
                 NEVER
@@ -114,6 +125,25 @@ impl Params {
                     worm,
                 }
             }),
+        }
+    }
+
+    /// The choices of Blaster's start number `index` (host id and start
+    /// count) on a host with address `own_addr`; `boot`: started from the
+    /// Run key at boot. With the `start_seed` flaw a boot start is seeded
+    /// by its tick count, so hosts that draw the same tick make the same
+    /// choices.
+    pub fn draw_blaster_start(&self, index: u64, own_addr: u32, boot: bool) -> WormStart {
+        let mut rng = rng::stream(self.seed, Purpose::WormStart, index);
+        if boot && self.flaws.start_seed {
+            let f = &self.flaws;
+            let (lo, hi) = (f.boot_tick[0].as_micros(), f.boot_tick[1].as_micros());
+            let step = f.tick_granularity.as_micros();
+            let tick = lo + step * rng.random_range(0..=(hi - lo) / step);
+            let mut by_tick = rng::stream(TICK_SEED, Purpose::TickStart, tick);
+            blaster::draw_start(&mut by_tick, own_addr, &self.worm)
+        } else {
+            blaster::draw_start(&mut rng, own_addr, &self.worm)
         }
     }
 
@@ -269,6 +299,10 @@ impl Event {
         (self.0 as u32) & Self::TAG_MASK
     }
 }
+
+/// The fixed seed of the tick-count-to-choices mapping (see
+/// [`Purpose::TickStart`]).
+const TICK_SEED: u64 = 0x4765_7454_6963_6b43;
 
 /// What an `Act` event does, carried in its tag.
 const CLEAN_TAG: u32 = 0;
@@ -517,6 +551,7 @@ impl<'w> Core<'w> {
             self.start_welchia(driver, host, t);
             return;
         }
+        let boot_start = s.worm == WormState::Dormant;
         if s.worm == WormState::Pending {
             self.infected_now += 1;
             self.totals.infections += 1;
@@ -548,8 +583,7 @@ impl<'w> Core<'w> {
             self.flooding.insert(host, t);
         }
         let h = self.world.host(host);
-        let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
-        let start = blaster::draw_start(&mut rng, h.addr, &self.params.worm);
+        let start = self.params.draw_blaster_start(index, h.addr, boot_start);
         driver.start(self, host, t, start);
     }
 
@@ -748,22 +782,31 @@ impl<'w> Core<'w> {
         let vs = self.state[victim as usize];
         let by_welchia = self.state[attacker as usize].welchia;
         let reach = self.reach();
-        let shell_reachable = reach.connects(attacker, victim, Service::Shell4444Tcp, t);
-        let outcome = blaster::exploit(
-            guess,
-            Victim {
-                host: v,
-                rpc_up: vs.rpc_up && vs.online,
-                immune: vs.cleaned
-                    || vs.welchia
-                    || vs.welchia_pending
-                    || self.plan.immune_at(victim) <= t,
-                // Welchia exploits a Blaster host like a clean one.
-                worm_present: vs.worm_present() && !by_welchia,
-                shell_reachable,
-                tftp_reachable: reach.tftp_reachback(attacker, victim, t),
-            },
-        );
+        let flaws = &self.params.flaws;
+        // Without the reach-back flaw the body comes inside the exploit's
+        // own connection: no shell port, no TFTP.
+        let shell_reachable =
+            !flaws.stage2_reachback || reach.connects(attacker, victim, Service::Shell4444Tcp, t);
+        let tftp_reachable = !flaws.stage2_reachback || reach.tftp_reachback(attacker, victim, t);
+        let exploit = |v: Victim<'_>| {
+            if flaws.os_guess {
+                blaster::exploit(guess, v)
+            } else {
+                blaster::exploit_matched(v)
+            }
+        };
+        let outcome = exploit(Victim {
+            host: v,
+            rpc_up: vs.rpc_up && vs.online,
+            immune: vs.cleaned
+                || vs.welchia
+                || vs.welchia_pending
+                || self.plan.immune_at(victim) <= t,
+            // Welchia exploits a Blaster host like a clean one.
+            worm_present: vs.worm_present() && !by_welchia,
+            shell_reachable,
+            tftp_reachable,
+        });
         self.count(outcome, 1);
         match outcome {
             Outcome::Crashed => {
@@ -831,6 +874,25 @@ impl<'w> Core<'w> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_starts_seeded_by_the_tick_count_concentrate() {
+        let mut s = wormscope_scenario::default_scenario();
+        s.worm.local_start_pct = wormscope_scenario::Percent::new(0.0).unwrap();
+        let distinct = |s: &Scenario, boot: bool| {
+            let p = Params::from_scenario(s);
+            let starts: std::collections::BTreeSet<u32> = (0..20_000u64)
+                .map(|i| p.draw_blaster_start(i << 32, 0x3d04_0101, boot).start)
+                .collect();
+            starts.len()
+        };
+        // 20 to 60 s in 15.625 ms steps: 2,561 tick counts at most.
+        assert!(distinct(&s, true) <= 2_561, "{}", distinct(&s, true));
+        // Starts after an infection, or without the flaw, spread freely.
+        assert!(distinct(&s, false) > 19_000);
+        s.flaws.start_seed = false;
+        assert!(distinct(&s, true) > 19_000);
+    }
 
     #[test]
     fn packed_events_keep_the_tuple_order() {

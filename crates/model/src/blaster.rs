@@ -160,6 +160,17 @@ pub fn exploit(guess: Guess, v: Victim<'_>) -> Outcome {
     }
 }
 
+/// What an exploit that always matches the victim's OS does (the
+/// `os_guess` flaw removed): XP and 2000 as with the right guess; NT 4.0
+/// and 2003, which no guess fits, are left alone instead of crashed.
+pub fn exploit_matched(v: Victim<'_>) -> Outcome {
+    match v.host.os {
+        Os::Xp => exploit(Guess::Xp, v),
+        Os::W2000 => exploit(Guess::W2000, v),
+        _ => Outcome::NoEffect,
+    }
+}
+
 /// Whether Blaster floods on a date (MODEL.md, The payload): from day
 /// `first_day` to the month's end in January to August, every day from
 /// month `every_day_from` on. The worm checks once, when it starts.

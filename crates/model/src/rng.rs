@@ -19,6 +19,10 @@ pub enum Purpose {
     NatLan = 4,
     /// Choosing the hosts Welchia is released on.
     WelchiaRelease = 5,
+    /// The start choices of a worm seeded with a given tick count (index:
+    /// the tick in microseconds). Used with a fixed seed: the mapping from
+    /// tick count to choices is the worm's code, the same in every run.
+    TickStart = 6,
 }
 
 /// The random stream for (seed, purpose, index).

@@ -162,6 +162,8 @@ fn short(v: f64) -> String {
     };
     if unit.is_empty() && x.fract() == 0.0 {
         format!("{x:.0}")
+    } else if a < 1.0 {
+        format!("{x:.4}")
     } else if x.abs() >= 100.0 {
         format!("{x:.0}{unit}")
     } else {

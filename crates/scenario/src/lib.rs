@@ -20,9 +20,9 @@ use std::fmt;
 use std::path::Path;
 
 pub use schema::{
-    BlasterConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, HostConfig, HostDefense,
-    NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario, UserAction, UsersDefense,
-    WelchiaConfig, WorldConfig,
+    BlasterConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws, HostConfig,
+    HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario, UserAction,
+    UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,

@@ -33,6 +33,7 @@ pub struct Scenario {
     pub payload: PayloadConfig,
     pub defenses: Defenses,
     pub welchia: WelchiaConfig,
+    pub flaws: Flaws,
 }
 
 fn default_base() -> String {
@@ -284,4 +285,24 @@ pub struct WelchiaConfig {
     pub local_start_pct: Percent,
     /// Share of starts that use the XP exploit (else 2000).
     pub guess_xp_pct: Percent,
+}
+
+/// Blaster's design flaws (seed 000), each a switch: `true` is the worm as
+/// it was in 2003, `false` removes the flaw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flaws {
+    /// One exploit guess per worm for every victim (crashes the others).
+    pub os_guess: bool,
+    /// Stage 2 fetches the body over TFTP from the attacker's own address.
+    pub stage2_reachback: bool,
+    /// The flood resolves a name its target can take down.
+    pub flood_target: bool,
+    /// The random start is seeded from the milliseconds since boot.
+    pub start_seed: bool,
+    /// The milliseconds since boot when a worm started from the Run key
+    /// seeds its random start: least and most.
+    pub boot_tick: [SimDuration; 2],
+    /// The resolution of that tick count.
+    pub tick_granularity: SimDuration,
 }

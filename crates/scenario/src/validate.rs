@@ -168,6 +168,19 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
             );
         }
     }
+    let f = &s.flaws;
+    if f.boot_tick[0] > f.boot_tick[1] {
+        bad(
+            "flaws.boot_tick",
+            format!(
+                "[{}, {}] must be [least, most]",
+                f.boot_tick[0], f.boot_tick[1]
+            ),
+        );
+    }
+    if f.tick_granularity < SimDuration::from_millis(1) {
+        bad("flaws.tick_granularity", "must be at least 1ms".into());
+    }
     let w = &s.welchia;
     if !(1..=1024).contains(&w.batch_size) {
         bad(
