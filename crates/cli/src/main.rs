@@ -31,6 +31,9 @@ enum Command {
     /// Run the baseline and defended variants as ensembles on the same
     /// seeds and compare them, with bands.
     Compare(CompareArgs),
+    /// Measure what each of Blaster's design flaws cost it, and which
+    /// defenses worked only because of them.
+    Flaws(FlawsArgs),
     /// Built-in scenarios: print or list them.
     Scenario {
         #[command(subcommand)]
@@ -140,6 +143,37 @@ struct CompareArgs {
     out: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+struct FlawsArgs {
+    /// Scenario file (TOML) or built-in name; default: blaster. For runs
+    /// that finish in minutes, try blaster-sample.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Runs per variant (the same seeds for every variant).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: u32,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulated duration (at least 7 days and the end of 16 August).
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<SimDuration>,
+    /// The baseline's defenses, joined with `+` (default: those of August
+    /// 2003).
+    #[arg(long, value_name = "SPEC", default_value = wormscope_study::flaws::DEFENSES_2003)]
+    defenses: String,
+    /// Print the first table as JSON: a list of objects.
+    #[arg(long, conflicts_with = "markdown")]
+    json: bool,
+    /// Print the written finding (Markdown) instead of the tables.
+    #[arg(long)]
+    markdown: bool,
+    /// Also write flaws.json, flaws-reliance.json, flaws.txt and flaws.md
+    /// into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum ScenarioCommand {
     /// Print a built-in scenario as a commented TOML file.
@@ -186,6 +220,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
         Command::Compare(args) => compare(args),
+        Command::Flaws(args) => flaws(args),
         Command::Scenario { action } => scenario(action),
         Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
         Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
@@ -380,6 +415,50 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
             s.duration,
             world.hosts.len()
         );
+        print!("{table}");
+    }
+    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn flaws(args: FlawsArgs) -> Result<(), Failure> {
+    let mut s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
+    s.duration = wormscope_study::comparison_duration(&s);
+    let defenses: wormscope_scenario::variant::Variant = args
+        .defenses
+        .parse()
+        .map_err(|e| Failure::Input(format!("--defenses {}: {e}", args.defenses)))?;
+    defenses.applied_to(&s).map_err(Failure::Input)?;
+    let started = std::time::Instant::now();
+    let world = generate_world(&s)?;
+    let total = u64::from(args.runs) * u64::from(wormscope_study::flaws::ensembles(&defenses));
+    let bar = progress::runs(total);
+    let study = wormscope_study::flaws::study(&s, &world, &defenses, args.runs, &|| bar.inc(1))
+        .map_err(Failure::Input)?;
+    bar.finish_and_clear();
+    let table = wormscope_report::flaws_table(&study);
+    let markdown = wormscope_report::flaws_markdown(&study, &s.name);
+    let json = wormscope_report::flaws_json(&study);
+    if let Some(dir) = &args.out {
+        wormscope_report::atomic::write_dir(
+            dir,
+            &[
+                ("flaws.json", json.clone().into_bytes()),
+                (
+                    "flaws-reliance.json",
+                    wormscope_report::reliance_json(&study).into_bytes(),
+                ),
+                ("flaws.txt", table.clone().into_bytes()),
+                ("flaws.md", markdown.clone().into_bytes()),
+            ],
+        )
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
+    }
+    if args.json {
+        print!("{json}");
+    } else if args.markdown {
+        print!("{markdown}");
+    } else {
         print!("{table}");
     }
     eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());

@@ -146,7 +146,7 @@ pub fn comparison_json(results: &[VariantResult]) -> String {
 }
 
 /// A compact human number: 1234567 -> "1.23M".
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     if v.is_nan() {
         return "n/a".into();
     }

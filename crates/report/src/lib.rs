@@ -6,11 +6,15 @@
 
 pub mod atomic;
 mod ensemble;
+mod flaws;
 mod run;
 
 pub use ensemble::{
     FLOOD_COLUMNS, comparison_json, comparison_objects, comparison_table, ensemble_flood_csv,
     ensemble_timeseries_csv, flood_csv, flood_rates,
+};
+pub use flaws::{
+    flaws_json, flaws_markdown, flaws_objects, flaws_table, reliance_json, reliance_objects,
 };
 pub use run::{
     EnsembleSummary, RunSummary, WorldSummary, ensemble_files, hourly_table, run_files,

@@ -209,6 +209,47 @@ pub fn comparison_duration(s: &Scenario) -> SimDuration {
     SimDuration::from_micros(s.duration.as_micros().max(week).max(flood))
 }
 
+/// Runs named scenarios as ensembles of `runs` on the same seeds; the
+/// first is the baseline the paired differences are taken from.
+pub fn run_variants(
+    scenarios: &[(String, Scenario)],
+    world: &World,
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+) -> Vec<VariantResult> {
+    let results: Vec<Vec<RunResult>> = scenarios
+        .iter()
+        .map(|(_, sc)| ensemble(sc, world, runs, done))
+        .collect();
+    let metrics: Vec<Vec<[f64; 6]>> = results
+        .iter()
+        .zip(scenarios)
+        .map(|(rs, (_, sc))| rs.iter().map(|r| Metrics::of(sc, r).values()).collect())
+        .collect();
+    results
+        .into_iter()
+        .zip(scenarios)
+        .enumerate()
+        .map(|(vi, (runs, (name, _)))| {
+            let column = |k: usize| metrics[vi].iter().map(|m| m[k]).collect::<Vec<_>>();
+            VariantResult {
+                variant: name.clone(),
+                bands: (0..METRICS.len()).map(|k| Band::of(&column(k))).collect(),
+                delta_median: (0..METRICS.len())
+                    .map(|k| paired_median(&metrics[vi], &metrics[0], k))
+                    .collect(),
+                runs,
+            }
+        })
+        .collect()
+}
+
+/// The median of the run-by-run differences `a - b` of metric `k`.
+fn paired_median(a: &[[f64; 6]], b: &[[f64; 6]], k: usize) -> f64 {
+    let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x[k] - y[k]).collect();
+    Band::of(&diffs).median
+}
+
 /// Runs the baseline and each variant as ensembles of `runs` on the same
 /// seeds. `s` should already run for [`comparison_duration`]. `done` is
 /// called after each run.
@@ -223,42 +264,10 @@ pub fn compare(
     for v in variants {
         scenarios.push((v.name.clone(), v.applied_to(s)?));
     }
-    let results: Vec<(String, Vec<RunResult>)> = scenarios
-        .iter()
-        .map(|(name, sc)| (name.clone(), ensemble(sc, world, runs, done)))
-        .collect();
-    let metrics: Vec<Vec<[f64; 6]>> = results
-        .iter()
-        .zip(&scenarios)
-        .map(|((_, rs), (_, sc))| rs.iter().map(|r| Metrics::of(sc, r).values()).collect())
-        .collect();
-    Ok(results
-        .into_iter()
-        .enumerate()
-        .map(|(vi, (variant, runs))| {
-            let column = |k: usize, of: &[[f64; 6]]| of.iter().map(|m| m[k]).collect::<Vec<_>>();
-            let bands = (0..METRICS.len())
-                .map(|k| Band::of(&column(k, &metrics[vi])))
-                .collect();
-            let delta_median = (0..METRICS.len())
-                .map(|k| {
-                    let diffs: Vec<f64> = metrics[vi]
-                        .iter()
-                        .zip(&metrics[0])
-                        .map(|(v, b)| v[k] - b[k])
-                        .collect();
-                    Band::of(&diffs).median
-                })
-                .collect();
-            VariantResult {
-                variant,
-                bands,
-                delta_median,
-                runs,
-            }
-        })
-        .collect())
+    Ok(run_variants(&scenarios, world, runs, done))
 }
+
+pub mod flaws;
 
 #[cfg(test)]
 mod tests {
