@@ -109,22 +109,13 @@ struct SimulateArgs {
     quiet: bool,
 }
 
+/// What every study of many runs takes.
 #[derive(clap::Args)]
-struct CompareArgs {
+struct StudyArgs {
     /// Scenario file (TOML) or built-in name; default: blaster. For runs
     /// that finish in minutes, try blaster-sample.
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
-    /// A variant: a defense name with an optional start, e.g.
-    /// isp-block-135@6h, border-filter@0h, patch@24h, dns-takedown@120h;
-    /// join several with `+`. Names: patch, isp-block-135, isp-block-all,
-    /// border-filter, host-firewall, dcom-off, users-notice, cleanup,
-    /// dns-takedown, bcp38.
-    #[arg(long = "defense", value_name = "SPEC")]
-    defenses: Vec<String>,
-    /// A TOML file with a list of [[variant]] tables (name, defenses).
-    #[arg(long, value_name = "FILE")]
-    variants: Option<PathBuf>,
     /// Runs per variant (the same seeds for every variant).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     runs: u32,
@@ -135,6 +126,31 @@ struct CompareArgs {
     /// (for the 7-day and flood metrics), longer if given.
     #[arg(long, value_name = "DURATION")]
     duration: Option<SimDuration>,
+}
+
+impl StudyArgs {
+    /// The scenario, running long enough for every metric.
+    fn scenario(&self) -> Result<Scenario, Failure> {
+        let mut s = load_scenario(self.scenario.as_ref(), self.seed, self.duration)?;
+        s.duration = wormscope_study::comparison_duration(&s);
+        Ok(s)
+    }
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    study: StudyArgs,
+    /// A variant: a defense name with an optional start, e.g.
+    /// isp-block-135@6h, border-filter@0h, patch@24h, dns-takedown@120h;
+    /// join several with `+`. Names: patch, isp-block-135, isp-block-all,
+    /// border-filter, host-firewall, dcom-off, users-notice, cleanup,
+    /// dns-takedown, bcp38.
+    #[arg(long = "defense", value_name = "SPEC")]
+    defenses: Vec<String>,
+    /// A TOML file with a list of [[variant]] tables (name, defenses).
+    #[arg(long, value_name = "FILE")]
+    variants: Option<PathBuf>,
     /// Print the table as JSON: a list of objects, one per variant.
     #[arg(long)]
     json: bool,
@@ -145,19 +161,8 @@ struct CompareArgs {
 
 #[derive(clap::Args)]
 struct FlawsArgs {
-    /// Scenario file (TOML) or built-in name; default: blaster. For runs
-    /// that finish in minutes, try blaster-sample.
-    #[arg(long, value_name = "FILE")]
-    scenario: Option<PathBuf>,
-    /// Runs per variant (the same seeds for every variant).
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    runs: u32,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Simulated duration (at least 7 days and the end of 16 August).
-    #[arg(long, value_name = "DURATION")]
-    duration: Option<SimDuration>,
+    #[command(flatten)]
+    study: StudyArgs,
     /// The baseline's defenses, joined with `+` (default: those of August
     /// 2003).
     #[arg(long, value_name = "SPEC", default_value = wormscope_study::flaws::DEFENSES_2003)]
@@ -359,8 +364,8 @@ fn simulate_ensemble(
 }
 
 fn compare(args: CompareArgs) -> Result<(), Failure> {
-    let mut s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
-    s.duration = wormscope_study::comparison_duration(&s);
+    let s = args.study.scenario()?;
+    let runs = args.study.runs;
     let mut variants = Vec::new();
     for text in &args.defenses {
         let v: wormscope_scenario::variant::Variant = text
@@ -388,13 +393,13 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     }
     let started = std::time::Instant::now();
     let world = generate_world(&s)?;
-    let total = u64::from(args.runs) * (variants.len() as u64 + 1);
+    let total = u64::from(runs) * (variants.len() as u64 + 1);
     let bar = progress::runs(total);
-    let results = wormscope_study::compare(&s, &world, &variants, args.runs, &|| bar.inc(1))
+    let results = wormscope_study::compare(&s, &world, &variants, runs, &|| bar.inc(1))
         .map_err(Failure::Input)?;
     bar.finish_and_clear();
     let json = wormscope_report::comparison_json(&results);
-    let table = wormscope_report::comparison_table(&results, args.runs);
+    let table = wormscope_report::comparison_table(&results, runs);
     if let Some(dir) = &args.out {
         wormscope_report::atomic::write_dir(
             dir,
@@ -422,8 +427,8 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
 }
 
 fn flaws(args: FlawsArgs) -> Result<(), Failure> {
-    let mut s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
-    s.duration = wormscope_study::comparison_duration(&s);
+    let s = args.study.scenario()?;
+    let runs = args.study.runs;
     let defenses: wormscope_scenario::variant::Variant = args
         .defenses
         .parse()
@@ -431,9 +436,9 @@ fn flaws(args: FlawsArgs) -> Result<(), Failure> {
     defenses.applied_to(&s).map_err(Failure::Input)?;
     let started = std::time::Instant::now();
     let world = generate_world(&s)?;
-    let total = u64::from(args.runs) * u64::from(wormscope_study::flaws::ensembles(&defenses));
+    let total = u64::from(runs) * u64::from(wormscope_study::flaws::ensembles(&defenses));
     let bar = progress::runs(total);
-    let study = wormscope_study::flaws::study(&s, &world, &defenses, args.runs, &|| bar.inc(1))
+    let study = wormscope_study::flaws::study(&s, &world, &defenses, runs, &|| bar.inc(1))
         .map_err(Failure::Input)?;
     bar.finish_and_clear();
     let table = wormscope_report::flaws_table(&study);
