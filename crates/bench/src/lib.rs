@@ -51,6 +51,8 @@ pub struct BenchReport {
     pub full_scale: Option<FullScaleRow>,
     /// The detector's throughput on a synthetic capture.
     pub detector: Option<wormscope_detect::BenchResult>,
+    /// A defense comparison of benchmark size.
+    pub compare: Option<CompareRow>,
     pub peak_rss_bytes: u64,
 }
 
@@ -129,4 +131,45 @@ pub fn measure_full_scale(s: &Scenario, progress: &mut dyn FnMut(u64)) -> FullSc
 /// /proc is not available.
 pub fn peak_rss_bytes() -> u64 {
     wormscope_detect::peak_rss_bytes().unwrap_or(0)
+}
+
+/// `wormscope compare` of benchmark size: the sampled Blaster scenario for a
+/// week, baseline against ISPs blocking 135/tcp from 6 h, on common seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareRow {
+    pub scenario: String,
+    pub variant: String,
+    pub runs: u32,
+    pub simulated_s: f64,
+    pub baseline_infected_7d: wormscope_study::Band,
+    pub variant_infected_7d: wormscope_study::Band,
+    /// Median of the paired differences (variant minus baseline).
+    pub delta_infected_7d: f64,
+    pub wall_s: f64,
+}
+
+/// Runs [`CompareRow`]'s comparison with `runs` runs per variant.
+pub fn measure_compare(runs: u32, done: &(dyn Fn() + Sync)) -> CompareRow {
+    let started = Instant::now();
+    let mut s = wormscope_scenario::builtin("blaster-sample").expect("built in");
+    s.duration = wormscope_study::comparison_duration(&s);
+    let world = wormscope_model::generate::generate(&s).expect("the sample world fits");
+    let variant: wormscope_scenario::variant::Variant =
+        "isp-block-135@6h".parse().expect("a valid spec");
+    let results = wormscope_study::compare(&s, &world, std::slice::from_ref(&variant), runs, done)
+        .expect("the variant applies");
+    let k = wormscope_study::METRICS
+        .iter()
+        .position(|m| *m == "infected_7d")
+        .expect("a metric");
+    CompareRow {
+        scenario: s.name.clone(),
+        variant: variant.name,
+        runs,
+        simulated_s: s.duration.as_secs_f64(),
+        baseline_infected_7d: results[0].bands[k],
+        variant_infected_7d: results[1].bands[k],
+        delta_infected_7d: results[1].delta_median[k],
+        wall_s: started.elapsed().as_secs_f64(),
+    }
 }

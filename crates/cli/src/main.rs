@@ -202,6 +202,10 @@ struct BenchArgs {
     /// Skip the full-scale run (the speed-up only).
     #[arg(long)]
     no_full_scale: bool,
+    /// Runs per variant of the benchmark-sized defense comparison (0
+    /// skips it).
+    #[arg(long, default_value_t = 4)]
+    compare_runs: u32,
     /// Bytes of synthetic capture for the detector's throughput row (0
     /// skips it).
     #[arg(long, default_value_t = 1 << 30)]
@@ -549,10 +553,17 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         spinner.finish_and_clear();
         Some(r)
     };
+    let compare = (args.compare_runs > 0).then(|| {
+        let bar = progress::runs(2 * u64::from(args.compare_runs));
+        let row = wormscope_bench::measure_compare(args.compare_runs, &|| bar.inc(1));
+        bar.finish_and_clear();
+        row
+    });
     let report = wormscope_bench::BenchReport {
         speedups,
         full_scale,
         detector,
+        compare,
         peak_rss_bytes: wormscope_bench::peak_rss_bytes(),
     };
     if args.json {
@@ -612,6 +623,21 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
                 d.bytes_per_cpu_s
                     .map_or("n/a".to_string(), |b| format!("{:.2}", b / 1e9)),
                 d.bytes_per_s / 1e9
+            );
+        }
+        if let Some(c) = &report.compare {
+            let b =
+                |x: &wormscope_study::Band| format!("{:.0} [{:.0}, {:.0}]", x.median, x.p05, x.p95);
+            println!(
+                "compare              {}, {} runs x 2 variants, {:.0} d simulated: infected at 7 d, baseline {}, {} {} (paired change {:+.0}), {:.1} s wall",
+                c.scenario,
+                c.runs,
+                c.simulated_s / 86_400.0,
+                b(&c.baseline_infected_7d),
+                c.variant,
+                b(&c.variant_infected_7d),
+                c.delta_infected_7d,
+                c.wall_s
             );
         }
         println!(
