@@ -11,7 +11,7 @@ use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::net::{Firewall, Service, ServiceSet};
 use wormscope_model::world::{Site, SiteKind, WorldBuilder};
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{MaybeDuration, Percent, Prefix, Scenario, SimDuration};
+use wormscope_scenario::{MaybeDuration, Percent, PortRule, Prefix, Scenario, SimDuration, When};
 
 #[test]
 fn generated_slash14_world_agrees_with_reference() {
@@ -265,6 +265,62 @@ proptest! {
         s.worm.local_start_pct = Percent::new(local).unwrap();
         s.duration = SimDuration::from_secs(minutes * 60);
         s.step = SimDuration::from_secs(step_s.min(minutes * 60));
+        let (e, r) = run_both(&s, &world, &seeds);
+        prop_assert_eq!(e.totals, r.totals);
+        prop_assert_eq!(e.rows, r.rows);
+    }
+
+    /// Random worlds with every defense switched on at random moments and
+    /// coverages, and the flaws switched at random.
+    #[test]
+    fn random_worlds_with_defenses_and_flaws_agree(
+        (hosts, n_seeds) in arb_world(),
+        seed in any::<u64>(),
+        minutes in 1u64..120,
+        // (on, start in seconds, coverage %) for ISP, border, host
+        // firewall, DCOM, patch, cleanup.
+        defenses in proptest::collection::vec((any::<bool>(), 0u64..7200, 0f64..=100.0), 6),
+        users in (any::<bool>(), 0f64..=100.0, 1u64..3600),
+        flaws in proptest::collection::vec(any::<bool>(), 4),
+        blocks in proptest::collection::vec(any::<bool>(), 6),
+    ) {
+        let Some((world, seeds)) = build_arb(&hosts, n_seeds) else { return Ok(()) };
+        let mut s = wormscope_scenario::default_scenario();
+        s.seed = seed;
+        s.duration = SimDuration::from_secs(minutes * 60);
+        s.step = SimDuration::from_secs(60);
+        s.worm.local_start_pct = Percent::new(90.0).unwrap();
+        let when = |secs: u64| When::After(SimDuration::from_secs(secs));
+        let pct = |x: f64| Percent::new(x).unwrap();
+        let ports = |flags: &[bool]| -> Vec<PortRule> {
+            ["135/tcp", "4444/tcp", "69/udp"]
+                .iter()
+                .zip(flags)
+                .filter(|(_, on)| **on)
+                .map(|(p, _)| p.parse().unwrap())
+                .collect()
+        };
+        let d = &mut s.defenses;
+        let (on, at, cov) = defenses[0];
+        (d.isp_filter.enabled, d.isp_filter.start, d.isp_filter.coverage_pct) = (on, when(at), pct(cov));
+        d.isp_filter.blocks_in = ports(&blocks[..3]);
+        d.isp_filter.blocks_out = ports(&blocks[3..]);
+        let (on, at, cov) = defenses[1];
+        (d.border_filter.enabled, d.border_filter.start, d.border_filter.coverage_pct) = (on, when(at), pct(cov));
+        d.border_filter.blocks_out = ports(&blocks[..3]);
+        let (on, at, cov) = defenses[2];
+        (d.host_firewall.enabled, d.host_firewall.start, d.host_firewall.coverage_pct) = (on, when(at), pct(cov));
+        let (on, at, cov) = defenses[3];
+        (d.dcom_disabled.enabled, d.dcom_disabled.start, d.dcom_disabled.coverage_pct) = (on, when(at), pct(cov));
+        let (on, at, cov) = defenses[4];
+        d.patch.enabled = on;
+        d.patch.start = when(at);
+        d.patch.curve = vec![(SimDuration::ZERO, pct(0.0)), (SimDuration::from_secs(3600), pct(cov))];
+        let (on, at, cov) = defenses[5];
+        (d.cleanup.enabled, d.cleanup.start, d.cleanup.per_day_pct) = (on, when(at), pct(cov));
+        (d.users.enabled, d.users.notice_pct, d.users.delay) = (users.0, pct(users.1), SimDuration::from_secs(users.2));
+        let f = &mut s.flaws;
+        (f.os_guess, f.stage2_reachback, f.flood_target, f.start_seed) = (flaws[0], flaws[1], flaws[2], flaws[3]);
         let (e, r) = run_both(&s, &world, &seeds);
         prop_assert_eq!(e.totals, r.totals);
         prop_assert_eq!(e.rows, r.rows);
