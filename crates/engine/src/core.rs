@@ -22,6 +22,7 @@ use wormscope_model::rng::{self, Purpose};
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{BlasterConfig, HostConfig, Scenario};
 
+use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
 
 /// The numbers a run needs, resolved from the scenario into microseconds.
@@ -187,6 +188,8 @@ pub struct Core<'w> {
     rebooting_now: u64,
     next_row: usize,
     events: u64,
+    /// Sees every accounted probe and exploit (see [`crate::observe`]).
+    observer: Option<&'w mut (dyn Observer + 'w)>,
 }
 
 impl<'w> Core<'w> {
@@ -204,6 +207,7 @@ impl<'w> Core<'w> {
             rebooting_now: 0,
             next_row: 0,
             events: 0,
+            observer: None,
             params,
         }
     }
@@ -222,6 +226,17 @@ impl<'w> Core<'w> {
             let life = s.life;
             self.push(0, Kind::WormStart, h, life);
         }
+    }
+
+    /// Installs an observer for the run (see [`crate::observe`]).
+    pub fn observe_with(&mut self, observer: &'w mut (dyn Observer + 'w)) {
+        self.observer = Some(observer);
+    }
+
+    /// The observer, if one is installed (drivers report to it).
+    #[inline]
+    pub fn observer(&mut self) -> Option<&mut (dyn Observer + 'w)> {
+        self.observer.as_deref_mut()
     }
 
     pub fn state(&self, host: HostId) -> &HostState {
@@ -312,6 +327,9 @@ impl<'w> Core<'w> {
         let h = self.world.host(host);
         let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
         let start = blaster::draw_start(&mut rng, h.addr, &self.params.worm);
+        if let Some(o) = self.observer() {
+            o.worm_start(host, t);
+        }
         driver.start(self, host, t, start);
     }
 
@@ -319,6 +337,9 @@ impl<'w> Core<'w> {
         let s = self.state[host as usize];
         if s.worm == WormState::Running {
             driver.stop(self, host, t);
+            if let Some(o) = self.observer() {
+                o.worm_stop(host, t);
+            }
             self.scanning_now -= 1;
         }
         let s = &mut self.state[host as usize];
@@ -387,6 +408,9 @@ impl<'w> Core<'w> {
             },
         );
         self.count(outcome, 1);
+        if let Some(o) = self.observer() {
+            o.exploit(attacker, victim, t, outcome);
+        }
         match outcome {
             Outcome::Crashed => {
                 let s = &mut self.state[victim as usize];

@@ -20,9 +20,11 @@
 
 pub mod core;
 pub mod exact;
+pub mod observe;
 mod series;
 
 pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
+pub use observe::{Observer, Span};
 pub use series::{Row, RunResult, Totals};
 
 use wormscope_model::World;
@@ -32,6 +34,22 @@ use wormscope_scenario::Scenario;
 /// now and then with the simulated time reached, in microseconds.
 pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> RunResult {
     let mut core = Core::new(world, Params::from_scenario(scenario));
+    core.seed_patient_zeros(scenario.worm.initial_infected);
+    let mut driver = exact::ExactDriver::new(world);
+    core.run(&mut driver, progress);
+    core.into_result()
+}
+
+/// Runs like [`simulate`], with `observer` seeing every probe and exploit
+/// the engine accounts for (see [`observe`]).
+pub fn simulate_observed(
+    scenario: &Scenario,
+    world: &World,
+    observer: &mut dyn Observer,
+    progress: &mut dyn FnMut(u64),
+) -> RunResult {
+    let mut core = Core::new(world, Params::from_scenario(scenario));
+    core.observe_with(observer);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     let mut driver = exact::ExactDriver::new(world);
     core.run(&mut driver, progress);

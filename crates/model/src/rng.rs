@@ -17,6 +17,11 @@ pub enum Purpose {
     WormStart = 3,
     /// Choosing a NAT LAN's private prefix and host addresses.
     NatLan = 4,
+    /// Placing a distributed sensor's monitored addresses (index: the
+    /// sensor's position in the scenario).
+    Sensor = 5,
+    /// Background traffic and ports of an exported capture.
+    Capture = 6,
 }
 
 /// The random stream for (seed, purpose, index).

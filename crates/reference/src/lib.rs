@@ -112,6 +112,9 @@ impl<'w> ReferenceDriver<'w> {
         for i in 0..timing.batch_size {
             let addr = first.wrapping_add(i);
             core.count_probes(t, 1);
+            if let Some(o) = core.observer() {
+                o.probe(scanner, addr, t);
+            }
             let outcome_or_pending = match self.lookup(scanner, addr) {
                 None => Err(Outcome::NoHost),
                 Some(Target::Gateway) => Err(Outcome::NoAnswer),
