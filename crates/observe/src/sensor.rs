@@ -146,7 +146,7 @@ fn spread_addresses(scenario: &Scenario, index: usize, n: u32) -> Vec<u32> {
 /// Destination ranges in which a probe of `scanner` is on the internet:
 /// the whole space minus its own site's inside range; nothing if its
 /// site's border drops 135/tcp going out.
-fn on_internet(world: &World, scanner: HostId) -> Vec<(u64, u64)> {
+pub(crate) fn on_internet(world: &World, scanner: HostId) -> Vec<(u64, u64)> {
     let h = world.host(scanner);
     if !net::egress_allows(world, h, Service::Rpc135Tcp) {
         return Vec::new();
@@ -162,7 +162,7 @@ fn on_internet(world: &World, scanner: HostId) -> Vec<(u64, u64)> {
         .collect()
 }
 
-fn intersect(ranges: &[(u64, u64)], lo: u64, hi: u64) -> Vec<(u64, u64)> {
+pub(crate) fn intersect(ranges: &[(u64, u64)], lo: u64, hi: u64) -> Vec<(u64, u64)> {
     ranges
         .iter()
         .map(|&(a, b)| (a.max(lo), b.min(hi)))
@@ -173,7 +173,7 @@ fn intersect(ranges: &[(u64, u64)], lo: u64, hi: u64) -> Vec<(u64, u64)> {
 /// Where `sensor` sees probes of a scanner whose public address is `src`
 /// and whose probes are on the internet in `online`: destination ranges,
 /// and whether probes there are incoming (towards the monitored space).
-fn visible(sensor: &Sensor, src: u32, online: &[(u64, u64)]) -> (Vec<(u64, u64)>, bool) {
+pub(crate) fn visible(sensor: &Sensor, src: u32, online: &[(u64, u64)]) -> (Vec<(u64, u64)>, bool) {
     match sensor.kind {
         SensorKind::Telescope => {
             let (lo, hi) = sensor.range();

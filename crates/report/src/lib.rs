@@ -7,4 +7,6 @@
 pub mod atomic;
 mod run;
 
-pub use run::{RunSummary, WorldSummary, hourly_table, summary_json, timeseries_csv, write_run};
+pub use run::{
+    RunSummary, WorldSummary, hourly_table, summary_json, timeseries_csv, write_run, write_run_with,
+};

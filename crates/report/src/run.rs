@@ -204,13 +204,24 @@ pub fn hourly_table(result: &RunResult) -> String {
 
 /// Writes `timeseries.csv` and `summary.json` into `dir`, atomically.
 pub fn write_run(dir: &Path, summary: &RunSummary, result: &RunResult) -> io::Result<PathBuf> {
-    crate::atomic::write_dir(
-        dir,
-        &[
-            ("timeseries.csv", timeseries_csv(result).into_bytes()),
-            ("summary.json", summary_json(summary).into_bytes()),
-        ],
-    )
+    write_run_with(dir, summary, result, Vec::new())
+}
+
+/// Writes `timeseries.csv`, `summary.json` and `extra` files (name,
+/// contents; e.g. the sensors' reports) into `dir`, atomically, as one
+/// directory.
+pub fn write_run_with(
+    dir: &Path,
+    summary: &RunSummary,
+    result: &RunResult,
+    extra: Vec<(&str, Vec<u8>)>,
+) -> io::Result<PathBuf> {
+    let mut files = vec![
+        ("timeseries.csv", timeseries_csv(result).into_bytes()),
+        ("summary.json", summary_json(summary).into_bytes()),
+    ];
+    files.extend(extra);
+    crate::atomic::write_dir(dir, &files)
 }
 
 #[cfg(test)]
