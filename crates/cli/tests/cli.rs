@@ -71,6 +71,11 @@ fn bad_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
             "2",
             "hosts.reboot_duration",
         ),
+        (
+            "[[sensors]]\nname = \"dark\"\nkind = \"telescope\"\n",
+            "1",
+            "sensors[0].prefix",
+        ),
     ];
     for (i, (text, line, field)) in cases.iter().enumerate() {
         let file = dir.path().join(format!("bad{i}.toml"));
@@ -119,10 +124,13 @@ fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>) {
     let out = dir.join(name);
     let o = simulate(&file, &out, Some(threads));
     assert!(o.status.success(), "{}", stderr(&o));
-    (
-        std::fs::read(out.join("timeseries.csv")).unwrap(),
-        std::fs::read(out.join("summary.json")).unwrap(),
-    )
+    let read = |f: &str| std::fs::read(out.join(f)).unwrap();
+    // The sensors' files ride along with the same guarantee.
+    let mut csv = read("timeseries.csv");
+    csv.extend(read("sensors.csv"));
+    let mut json = read("summary.json");
+    json.extend(read("sensors.json"));
+    (csv, json)
 }
 
 #[test]
@@ -134,14 +142,46 @@ fn simulate_writes_the_promised_files_identically_at_one_and_two_threads() {
     assert_eq!(json1, json2, "summary.json differs between 1 and 2 threads");
 
     let csv = String::from_utf8(csv1).unwrap();
-    let mut lines = csv.lines();
+    let (timeseries, sensors) = csv.split_at(csv.find("time_s,sensor").unwrap());
+    let mut lines = timeseries.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     for col in ["time_s", "infected", "crashed", "rebooting", "probes"] {
         assert!(header.contains(&col), "{col} in {header:?}");
     }
     assert_eq!(lines.count(), 180, "one row per simulated minute");
+    let mut lines = sensors.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time_s,sensor,probes,sources,estimate,truth")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3 * 180, "one row per sensor per minute");
+    let names: Vec<&str> = rows[..3].iter().map(|r| r[1]).collect();
+    assert_eq!(names, ["telescope", "isc", "isp-edge"], "scenario order");
+    // Truth is the engine's infected count of the same step.
+    let infected: Vec<&str> = timeseries
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r[5], infected[i / 3], "row {i}");
+    }
 
-    let summary: serde_json::Value = serde_json::from_slice(&json1).unwrap();
+    // summary.json, then sensors.json.
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&json1)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(docs.len(), 2);
+    let summary = &docs[0];
+    let names: Vec<&str> = docs[1]["sensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["telescope", "isc", "isp-edge"]);
     assert_eq!(summary["scenario"], "small");
     assert_eq!(summary["seed"], 3);
     assert_eq!(summary["wormscope_version"], env!("CARGO_PKG_VERSION"));
@@ -203,4 +243,75 @@ fn rules_and_iocs_are_printed_and_bad_choices_exit_2() {
     let o = wormscope(&["rules", "--defense", "dmz"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("border"), "{}", stderr(&o));
+}
+
+#[test]
+fn capture_writes_a_pcap_and_refuses_bad_input_or_too_many_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.toml");
+    std::fs::write(&file, SMALL).unwrap();
+    let out = dir.path().join("edge.pcap");
+    let capture = |extra: &[&str]| {
+        let mut args = vec!["capture", "--scenario", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", out.to_str().unwrap()]);
+        wormscope(&args, None)
+    };
+    let o = capture(&["--vantage", "isp-edge", "--from", "1h", "--to", "1h2m"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("engine count for this vantage and window"),
+        "{text}"
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..4], &0xa1b2_c3d4u32.to_le_bytes(), "classic pcap");
+    std::fs::remove_file(&out).unwrap();
+
+    for (args, code, says) in [
+        (
+            &["--vantage", "radar", "--from", "1h", "--to", "2h"][..],
+            2,
+            "isp-edge",
+        ),
+        (
+            &["--vantage", "isc", "--from", "1h", "--to", "2h"][..],
+            2,
+            "distributed",
+        ),
+        (
+            &["--vantage", "isp-edge", "--from", "2h", "--to", "1h"][..],
+            2,
+            "--from",
+        ),
+        (
+            &["--vantage", "isp-edge", "--from", "1h", "--to", "9h"][..],
+            2,
+            "--to",
+        ),
+        (
+            &["--vantage", "isp-edge", "--from", "ten", "--to", "2h"][..],
+            2,
+            "--from",
+        ),
+        (
+            &[
+                "--vantage",
+                "isp-edge",
+                "--from",
+                "1h",
+                "--to",
+                "1h10m",
+                "--max-packets",
+                "100",
+            ][..],
+            1,
+            "--max-packets",
+        ),
+    ] {
+        let o = capture(args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(!out.exists(), "{args:?} wrote a file");
+    }
 }

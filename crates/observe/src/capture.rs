@@ -203,7 +203,7 @@ impl<'w> Recorder<'w> {
         }
     }
 
-    fn visible(&self, scanner: HostId) -> Vec<(u64, u64)> {
+    fn visible(&self, scanner: HostId) -> sensor::Ranges {
         let src = self.world.public_addr(self.world.host(scanner));
         let online = sensor::on_internet(self.world, scanner);
         sensor::visible(&self.sensor, src, &online).0
@@ -227,7 +227,7 @@ impl<'w> Recorder<'w> {
     }
 
     fn block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
-        for (a, z) in sensor::intersect(&self.visible(scanner), lo, hi) {
+        for (a, z) in sensor::intersect(&self.visible(scanner), lo, hi).iter() {
             self.keep(scanner, a, z, t);
         }
     }
@@ -236,7 +236,7 @@ impl<'w> Recorder<'w> {
 impl Observer for Recorder<'_> {
     fn span(&mut self, scanner: HostId, span: &Span<'_>) {
         let b = u64::from(span.batch_size);
-        for (lo, hi) in sensor::intersect(&self.visible(scanner), span.pos, span.end()) {
+        for (lo, hi) in sensor::intersect(&self.visible(scanner), span.pos, span.end()).iter() {
             let last = span.batch_of(hi - 1);
             let mut j = span.batch_of(lo).max(span.batches_before(self.from));
             while j <= last && !self.overflow {
@@ -268,7 +268,7 @@ impl Observer for Recorder<'_> {
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
         let a = u64::from(self.world.host(victim).addr);
         if (self.from..self.to).contains(&t)
-            && sensor::intersect(&self.visible(attacker), a, a + 1).len() == 1
+            && !sensor::intersect(&self.visible(attacker), a, a + 1).is_empty()
         {
             self.exploits.push(SeenExploit {
                 t,

@@ -54,8 +54,16 @@ impl Observed {
     }
 }
 
-/// Runs the scenario with the exact engine and its sensors.
+/// Runs the scenario with the exact engine and its sensors (with no
+/// observer at all when it has none).
 pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> Observed {
+    if scenario.sensors.is_empty() {
+        let result = wormscope_engine::simulate(scenario, world, progress);
+        return Observed {
+            result,
+            sensors: Vec::new(),
+        };
+    }
     let mut set = SensorSet::for_scenario(scenario, world);
     let result = wormscope_engine::simulate_observed(scenario, world, &mut set, progress);
     finish(scenario, set, result)

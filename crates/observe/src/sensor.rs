@@ -143,48 +143,77 @@ fn spread_addresses(scenario: &Scenario, index: usize, n: u32) -> Vec<u32> {
     out
 }
 
+/// A few disjoint address ranges `[lo, hi)`, without allocating (the
+/// observer runs for every span of a run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ranges {
+    r: [(u64, u64); 4],
+    n: usize,
+}
+
+impl Ranges {
+    fn one(lo: u64, hi: u64) -> Ranges {
+        let mut out = Ranges::default();
+        out.push(lo, hi);
+        out
+    }
+    fn push(&mut self, lo: u64, hi: u64) {
+        if lo < hi && self.n < self.r.len() {
+            self.r[self.n] = (lo, hi);
+            self.n += 1;
+        }
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.r[..self.n].iter().copied()
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+}
+
 /// Destination ranges in which a probe of `scanner` is on the internet:
 /// the whole space minus its own site's inside range; nothing if its
 /// site's border drops 135/tcp going out.
-pub(crate) fn on_internet(world: &World, scanner: HostId) -> Vec<(u64, u64)> {
+pub(crate) fn on_internet(world: &World, scanner: HostId) -> Ranges {
     let h = world.host(scanner);
     if !net::egress_allows(world, h, Service::Rpc135Tcp) {
-        return Vec::new();
+        return Ranges::default();
     }
     if h.site == NO_SITE {
-        return vec![(0, SPACE_END)];
+        return Ranges::one(0, SPACE_END);
     }
     let inside = world.sites[h.site as usize].inside;
     let (lo, hi) = (u64::from(inside.base()), u64::from(inside.last()) + 1);
-    [(0, lo), (hi, SPACE_END)]
-        .into_iter()
-        .filter(|(a, b)| a < b)
-        .collect()
+    let mut out = Ranges::one(0, lo);
+    out.push(hi, SPACE_END);
+    out
 }
 
-pub(crate) fn intersect(ranges: &[(u64, u64)], lo: u64, hi: u64) -> Vec<(u64, u64)> {
-    ranges
-        .iter()
-        .map(|&(a, b)| (a.max(lo), b.min(hi)))
-        .filter(|(a, b)| a < b)
-        .collect()
+pub(crate) fn intersect(ranges: &Ranges, lo: u64, hi: u64) -> Ranges {
+    let mut out = Ranges::default();
+    for (a, b) in ranges.iter() {
+        out.push(a.max(lo), b.min(hi));
+    }
+    out
 }
 
 /// Where `sensor` sees probes of a scanner whose public address is `src`
 /// and whose probes are on the internet in `online`: destination ranges,
 /// and whether probes there are incoming (towards the monitored space).
-pub(crate) fn visible(sensor: &Sensor, src: u32, online: &[(u64, u64)]) -> (Vec<(u64, u64)>, bool) {
+pub(crate) fn visible(sensor: &Sensor, src: u32, online: &Ranges) -> (Ranges, bool) {
     match sensor.kind {
         SensorKind::Telescope => {
             let (lo, hi) = sensor.range();
             (intersect(online, lo, hi), true)
         }
-        SensorKind::Distributed => (online.to_vec(), true),
+        SensorKind::Distributed => (*online, true),
         SensorKind::Edge => {
             let (lo, hi) = sensor.range();
             if sensor.prefix.is_some_and(|p| p.contains(src)) {
                 let mut out = intersect(online, 0, lo);
-                out.extend(intersect(online, hi, SPACE_END));
+                for (a, b) in intersect(online, hi, SPACE_END).iter() {
+                    out.push(a, b);
+                }
                 (out, false)
             } else {
                 (intersect(online, lo, hi), true)
@@ -296,7 +325,7 @@ impl<'w> SensorSet<'w> {
         let online = on_internet(self.world, scanner);
         for i in 0..self.sensors.len() {
             let (ranges, inc) = visible(&self.sensors[i], src, &online);
-            for (a, z) in intersect(&ranges, lo, hi) {
+            for (a, z) in intersect(&ranges, lo, hi).iter() {
                 let n = match self.sensors[i].kind {
                     SensorKind::Distributed => count_points(&self.sensors[i].points, a, z),
                     _ => z - a,
@@ -321,14 +350,15 @@ impl Observer for SensorSet<'_> {
         let online = on_internet(self.world, scanner);
         for i in 0..self.sensors.len() {
             let (ranges, inc) = visible(&self.sensors[i], src, &online);
-            for (lo, hi) in intersect(&ranges, span.pos, span.end()) {
+            for (lo, hi) in intersect(&ranges, span.pos, span.end()).iter() {
                 if self.sensors[i].kind == SensorKind::Distributed {
-                    let pts = &self.sensors[i].points;
-                    let hits: Vec<u64> = pts[rank(pts, lo)..rank(pts, hi)]
-                        .iter()
-                        .map(|&p| span.batch_start(span.batch_of(u64::from(p))))
-                        .collect();
-                    for t in hits {
+                    let (a, z) = {
+                        let pts = &self.sensors[i].points;
+                        (rank(pts, lo), rank(pts, hi))
+                    };
+                    for k in a..z {
+                        let p = u64::from(self.sensors[i].points[k]);
+                        let t = span.batch_start(span.batch_of(p));
                         self.add(i, src, t, 1, inc);
                     }
                 } else {
