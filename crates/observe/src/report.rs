@@ -32,6 +32,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use wormscope_engine::RunResult;
 use wormscope_model::blaster::Timing;
+use wormscope_report::fmt_seconds;
 use wormscope_scenario::SensorKind;
 
 use crate::sensor::{Counts, Sensor};
@@ -122,16 +123,6 @@ pub fn sensors_csv(series: &[SensorSeries], step: u64) -> String {
         }
     }
     out
-}
-
-/// Seconds with up to six decimals, no trailing zeros (as timeseries.csv).
-fn fmt_seconds(us: u64) -> String {
-    if us % 1_000_000 == 0 {
-        (us / 1_000_000).to_string()
-    } else {
-        let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
-        s.trim_end_matches('0').to_string()
-    }
 }
 
 /// A sensor against the truth at one moment.

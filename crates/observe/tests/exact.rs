@@ -112,25 +112,40 @@ fn a_lone_sequential_scanner_is_counted_to_the_probe() {
     // The reference driver's sensors agree.
     let r = run(&s, &world, &[0], true);
     assert_eq!(r.sensors, o.sensors);
-}
 
-fn small(seed: u64, prefix: &str, hours: u64) -> Scenario {
-    let mut s = wormscope_scenario::default_scenario();
-    s.seed = seed;
-    s.world.only_in = vec![prefix.parse().unwrap()];
-    s.world.used_slash16_pct = Percent::new(100.0).unwrap();
-    s.duration = SimDuration::from_secs(hours * 3600);
-    s.worm.initial_infected = 5;
-    let bb = &mut s.world.networks[0];
-    bb.hosts_per_used_slash24 = 30.0;
-    bb.nat_pct = Percent::new(30.0).unwrap();
-    bb.firewall_pct = Percent::new(20.0).unwrap();
-    s
+    // A reporting delay (here 90 s, not a whole step) moves every probe to
+    // the step of its time plus the delay, and drops what falls past the end.
+    let mut delayed = place(&s, &world);
+    delayed.truncate(1);
+    delayed[0].delay = 90_000_000;
+    let mut set = SensorSet::new(&world, delayed, s.step.as_micros(), end);
+    let mut core = Core::new(&world, Params::from_scenario(&s));
+    core.observe_with(&mut set);
+    core.seed_hosts(&[0]);
+    core.run(&mut ExactDriver::new(&world), &mut |_| {});
+    let got = &set.counts[0].probes;
+    for (m, &n) in got.iter().enumerate() {
+        let (t0, t1) = (m as u64 * 60_000_000, (m as u64 + 1) * 60_000_000);
+        let want: u64 = (0..batches)
+            .filter(|&j| (t0..t1).contains(&(batch_start(j) + 90_000_000)))
+            .map(|j| {
+                (start + 20 * j + 20)
+                    .min(hi)
+                    .saturating_sub((start + 20 * j).max(lo))
+            })
+            .sum();
+        assert_eq!(n, want, "delayed minute {m}");
+    }
+    assert!(got.iter().sum::<u64>() < expect_dark);
 }
 
 #[test]
 fn reference_and_engine_sensors_give_identical_rows() {
-    let mut s = small(11, "61.4.0.0/14", 3);
+    // The bench's dense small world, on a /14, from 5 hosts.
+    let (_, mut s) = wormscope_bench::small_world_scenarios(3).remove(1);
+    s.seed = 11;
+    s.world.only_in = vec!["61.4.0.0/14".parse().unwrap()];
+    s.worm.initial_infected = 5;
     s.step = SimDuration::from_secs(90);
     let mut isc = sensor("isc", SensorKind::Distributed, None);
     isc.addresses = Some(3000);

@@ -8,5 +8,6 @@ pub mod atomic;
 mod run;
 
 pub use run::{
-    RunSummary, WorldSummary, hourly_table, summary_json, timeseries_csv, write_run, write_run_with,
+    RunSummary, WorldSummary, fmt_seconds, hourly_table, summary_json, timeseries_csv, write_run,
+    write_run_with,
 };

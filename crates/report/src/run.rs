@@ -53,8 +53,9 @@ pub fn timeseries_csv(result: &RunResult) -> String {
     out
 }
 
-/// Seconds with up to six decimals, no trailing zeros.
-fn fmt_seconds(us: u64) -> String {
+/// Seconds with up to six decimals, no trailing zeros (the `time_s`
+/// column of every CSV file wormscope writes).
+pub fn fmt_seconds(us: u64) -> String {
     if us % 1_000_000 == 0 {
         (us / 1_000_000).to_string()
     } else {
