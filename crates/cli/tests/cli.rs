@@ -251,22 +251,36 @@ fn capture_writes_a_pcap_and_refuses_bad_input_or_too_many_packets() {
     let file = dir.path().join("small.toml");
     std::fs::write(&file, SMALL).unwrap();
     let out = dir.path().join("edge.pcap");
-    let capture = |extra: &[&str]| {
+    let capture_with = |extra: &[&str], threads: Option<&str>| {
         let mut args = vec!["capture", "--scenario", file.to_str().unwrap()];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["-o", out.to_str().unwrap()]);
-        wormscope(&args, None)
+        wormscope(&args, threads)
     };
-    let o = capture(&["--vantage", "isp-edge", "--from", "1h", "--to", "1h2m"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        text.contains("engine count for this vantage and window"),
-        "{text}"
+    let capture = |extra: &[&str]| capture_with(extra, None);
+    let window = ["--vantage", "isp-edge", "--from", "1h", "--to", "1h2m"];
+    let mut pcaps = Vec::new();
+    for threads in ["1", "2"] {
+        let o = capture_with(&window, Some(threads));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("engine count for this vantage and window"),
+            "{text}"
+        );
+        pcaps.push(std::fs::read(&out).unwrap());
+        std::fs::remove_file(&out).unwrap();
+    }
+    assert_eq!(
+        &pcaps[0][..4],
+        &0xa1b2_c3d4u32.to_le_bytes(),
+        "classic pcap"
     );
-    let bytes = std::fs::read(&out).unwrap();
-    assert_eq!(&bytes[..4], &0xa1b2_c3d4u32.to_le_bytes(), "classic pcap");
-    std::fs::remove_file(&out).unwrap();
+    assert!(pcaps[0].len() > 1000);
+    assert_eq!(
+        pcaps[0], pcaps[1],
+        "the capture differs between 1 and 2 threads"
+    );
 
     for (args, code, says) in [
         (
