@@ -356,10 +356,31 @@ impl Observer for SensorSet<'_> {
                         let pts = &self.sensors[i].points;
                         (rank(pts, lo), rank(pts, hi))
                     };
+                    // Points rise, so their batches' times do: add them
+                    // a step's run at a time.
+                    let (step, delay) = (self.step, self.sensors[i].delay);
+                    let mut run: Option<(u64, u64, u64)> = None; // (step, first t, n)
+                    let mut last_batch = None;
+                    let mut t = 0;
                     for k in a..z {
-                        let p = u64::from(self.sensors[i].points[k]);
-                        let t = span.batch_start(span.batch_of(p));
-                        self.add(i, src, t, 1, inc);
+                        let j = span.batch_of(u64::from(self.sensors[i].points[k]));
+                        if last_batch != Some(j) {
+                            t = span.batch_start(j);
+                            last_batch = Some(j);
+                        }
+                        let row = (t + delay) / step;
+                        match run {
+                            Some((r, _, ref mut n)) if r == row => *n += 1,
+                            _ => {
+                                if let Some((_, t0, n)) = run {
+                                    self.add(i, src, t0, n, inc);
+                                }
+                                run = Some((row, t, 1));
+                            }
+                        }
+                    }
+                    if let Some((_, t0, n)) = run {
+                        self.add(i, src, t0, n, inc);
                     }
                 } else {
                     self.add_span_range(i, src, span, lo, hi, inc);
