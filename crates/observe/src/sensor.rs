@@ -235,6 +235,10 @@ pub struct Counts {
     pub first_seen: HashMap<u32, u64>,
 }
 
+/// A scanner, its public source address, and per sensor the destination
+/// ranges where it sees that scanner's probes (and whether incoming).
+type ScannerViews = (HostId, u32, Vec<(Ranges, bool)>);
+
 /// Every sensor of a run, as one [`Observer`].
 pub struct SensorSet<'w> {
     world: &'w World,
@@ -242,6 +246,10 @@ pub struct SensorSet<'w> {
     step: u64,
     end: u64,
     pub counts: Vec<Counts>,
+    /// Per sensor, the last source added and its first-seen time then.
+    last_seen: Vec<Option<(u32, u64)>>,
+    /// The last scanner of [`SensorSet::add_block`], its source and views.
+    last_views: Option<ScannerViews>,
 }
 
 impl<'w> SensorSet<'w> {
@@ -258,6 +266,8 @@ impl<'w> SensorSet<'w> {
             .collect();
         SensorSet {
             world,
+            last_seen: vec![None; sensors.len()],
+            last_views: None,
             sensors,
             step,
             end,
@@ -287,10 +297,17 @@ impl<'w> SensorSet<'w> {
         if incoming {
             c.incoming[row] += n;
         }
-        c.first_seen
+        // Probes come in runs from one source: skip the lookup when this
+        // source is known to have been seen no later.
+        if matches!(self.last_seen[i], Some((s, f)) if s == src && f <= at) {
+            return;
+        }
+        let f = c
+            .first_seen
             .entry(src)
             .and_modify(|f| *f = (*f).min(at))
             .or_insert(at);
+        self.last_seen[i] = Some((src, *f));
     }
 
     /// Probes into `[lo, hi)` (inside one span, non-empty) for sensor `i`,
@@ -321,10 +338,20 @@ impl<'w> SensorSet<'w> {
 
     /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch).
     fn add_block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
-        let src = self.src_of(scanner);
-        let online = on_internet(self.world, scanner);
-        for i in 0..self.sensors.len() {
-            let (ranges, inc) = visible(&self.sensors[i], src, &online);
+        // Batches and probes come in runs from one scanner: keep what it
+        // sees from the last call.
+        if self.last_views.as_ref().is_none_or(|v| v.0 != scanner) {
+            let src = self.src_of(scanner);
+            let online = on_internet(self.world, scanner);
+            let views = self
+                .sensors
+                .iter()
+                .map(|x| visible(x, src, &online))
+                .collect();
+            self.last_views = Some((scanner, src, views));
+        }
+        let (_, src, views) = self.last_views.take().expect("just set");
+        for (i, &(ranges, inc)) in views.iter().enumerate() {
             for (a, z) in intersect(&ranges, lo, hi).iter() {
                 let n = match self.sensors[i].kind {
                     SensorKind::Distributed => count_points(&self.sensors[i].points, a, z),
@@ -333,6 +360,7 @@ impl<'w> SensorSet<'w> {
                 self.add(i, src, t, n, inc);
             }
         }
+        self.last_views = Some((scanner, src, views));
     }
 }
 

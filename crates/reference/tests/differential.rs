@@ -1,7 +1,8 @@
 //! The exact engine against the probe-by-probe reference: on small worlds
 //! both must produce identical results (every row of the time series, every
 //! outcome total) for the same scenario and seed. This is the proof that
-//! the engine's skips are exact.
+//! the engine's skips are exact. Sensors watch both runs and must count the
+//! same probes in every step: the observer hook is exact too.
 
 use proptest::prelude::*;
 use wormscope_engine::RunResult;
@@ -11,17 +12,61 @@ use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::net::{Firewall, Service, ServiceSet};
 use wormscope_model::world::{Site, SiteKind, WorldBuilder};
 use wormscope_model::{HostId, World};
+use wormscope_observe::{Sensor, SensorSet};
 use wormscope_reference::ReferenceDriver;
-use wormscope_scenario::{MaybeDuration, Percent, Prefix, Scenario, SimDuration};
+use wormscope_scenario::{MaybeDuration, Percent, Prefix, Scenario, SensorKind, SimDuration};
 
+/// Runs both drivers, each with the same sensors watching, and requires
+/// the sensors to have counted the same probes in every step.
 fn run_both(s: &Scenario, world: &World, seeds: &[HostId]) -> (RunResult, RunResult) {
+    let (step, end) = (s.step.as_micros(), s.duration.as_micros());
+    let mut exact_sensors = SensorSet::new(world, sensors_near(world, seeds), step, end);
     let mut exact = Core::new(world, Params::from_scenario(s));
+    exact.observe_with(&mut exact_sensors);
     exact.seed_hosts(seeds);
     exact.run(&mut ExactDriver::new(world), &mut |_| {});
+    let exact = exact.into_result();
+    let mut ref_sensors = SensorSet::new(world, sensors_near(world, seeds), step, end);
     let mut reference = Core::new(world, Params::from_scenario(s));
+    reference.observe_with(&mut ref_sensors);
     reference.seed_hosts(seeds);
     reference.run(&mut ReferenceDriver::new(world), &mut |_| {});
-    (exact.into_result(), reference.into_result())
+    let reference = reference.into_result();
+    for (e, r) in exact_sensors.counts.iter().zip(&ref_sensors.counts) {
+        assert_eq!(e, r, "the drivers' sensors saw different probes");
+    }
+    (exact, reference)
+}
+
+/// Sensors where the first seed's scan goes: an edge around its /22, a
+/// telescope over the /22 above, a distributed sensor on every eleventh live
+/// address and a reporting delay of a step and a half.
+fn sensors_near(world: &World, seeds: &[HostId]) -> Vec<Sensor> {
+    let first = seeds
+        .first()
+        .map_or(0, |&h| world.public_addr(world.host(h)));
+    let p22 = |a: u32| Prefix::new(a & !0x3ff, 22);
+    let mut points: Vec<u32> = world.hosts.iter().step_by(11).map(|h| h.addr).collect();
+    points.sort_unstable();
+    points.dedup();
+    let sensor = |name: &str, kind, prefix, points, delay| Sensor {
+        name: String::from(name),
+        kind,
+        prefix,
+        points,
+        delay,
+    };
+    vec![
+        sensor("edge", SensorKind::Edge, p22(first), Vec::new(), 0),
+        sensor(
+            "dark",
+            SensorKind::Telescope,
+            p22(first.wrapping_add(0x400)),
+            Vec::new(),
+            0,
+        ),
+        sensor("isc", SensorKind::Distributed, None, points, 15_000_000),
+    ]
 }
 
 fn assert_same(e: &RunResult, r: &RunResult) {
