@@ -661,9 +661,9 @@ fn background(
     let mut made = 0u64;
     while made < want {
         let t0 = start_us + rng.random_range(from..to) as i64;
-        let client = WireHost::new(Ipv4Addr::from(
-            prefix.base() + rng.random_range(1..prefix.size().max(2) as u32),
-        ));
+        // Any address of the prefix (the scenario refuses a /0).
+        let offset = rng.random_range(0..prefix.size()) as u32;
+        let client = WireHost::new(Ipv4Addr::from(prefix.base() | offset));
         let server = servers[rng.random_range(0..servers.len())];
         let port = rng.random_range(1025..5000u16);
         let before = out.frames.len();

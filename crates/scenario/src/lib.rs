@@ -345,6 +345,9 @@ mod tests {
         );
         assert_eq!(e.field.as_deref(), Some("sensors[0].addresses"), "{e}");
         assert_eq!(e.line, Some(4), "{e}");
+        let e = err("[[sensors]]\nname = \"a\"\nkind = \"edge\"\nprefix = \"0.0.0.0/0\"\n");
+        assert_eq!(e.field.as_deref(), Some("sensors[0].prefix"), "{e}");
+        assert_eq!(e.line, Some(4), "{e}");
         let e = err("[capture]\nbackground_pps = -1.0\n");
         assert_eq!(e.field.as_deref(), Some("capture.background_pps"), "{e}");
     }

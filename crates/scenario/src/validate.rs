@@ -144,6 +144,14 @@ fn sensor_problems(
         bad(&f("name"), format!("`{name}` names two sensors"));
     }
     let kind = sensor.kind.name();
+    if let Some(p) = sensor.prefix
+        && p.prefix_len() == 0
+    {
+        bad(
+            &f("prefix"),
+            "a sensor cannot watch the whole space (/0): some of it must lie outside".into(),
+        );
+    }
     let not_for = || format!("does not apply to a {kind} sensor; remove it");
     match sensor.kind {
         SensorKind::Telescope => {
