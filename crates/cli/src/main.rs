@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an outbreak and write timeseries.csv and summary.json.
+    /// Run an outbreak and write timeseries.csv, summary.json and what the
+    /// scenario's sensors saw (sensors.csv, sensors.json).
     Simulate(SimulateArgs),
     /// Run the baseline and defended variants as ensembles on the same
     /// seeds and compare them, with bands.
@@ -45,6 +46,9 @@ enum Command {
     Ioc(IocArgs),
     /// Find worm-infected hosts in pcap/pcapng captures, with evidence.
     Detect(DetectArgs),
+    /// Write what a vantage point (an edge or telescope sensor of the
+    /// scenario) captured in a time window, as pcap or pcapng.
+    Capture(CaptureArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     Bench(BenchArgs),
@@ -84,6 +88,39 @@ struct DetectArgs {
     /// Write the per-host verdict table (CSV) to this file.
     #[arg(long, value_name = "FILE")]
     hosts: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct CaptureArgs {
+    /// Scenario file (TOML); default: the built-in Blaster scenario.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Name of an edge or telescope sensor of the scenario.
+    #[arg(long, value_name = "NAME")]
+    vantage: String,
+    /// Window start, since the scenario's start, e.g. 1h.
+    #[arg(long, value_name = "DURATION")]
+    from: SimDuration,
+    /// Window end (exclusive), e.g. 1h10m.
+    #[arg(long, value_name = "DURATION")]
+    to: SimDuration,
+    /// Output capture file.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Write pcapng instead of classic pcap.
+    #[arg(long)]
+    pcapng: bool,
+    /// Refuse captures of more frames (default: the scenario's
+    /// capture.max_packets).
+    #[arg(long, value_name = "N")]
+    max_packets: Option<u64>,
+    /// Background packets per second (default: the scenario's
+    /// capture.background_pps).
+    #[arg(long, value_name = "PPS")]
+    background_rate: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -234,6 +271,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
         Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
         Command::Detect(args) => return detect(args),
+        Command::Capture(args) => capture(args),
         Command::Bench(args) => bench(args),
     };
     match result {
@@ -283,6 +321,66 @@ fn load_scenario(
     Ok(s)
 }
 
+/// The scenario's world, with a too-large world blamed on the input.
+fn world_of(s: &Scenario) -> Result<wormscope_model::World, Failure> {
+    wormscope_model::generate::generate(s).map_err(|e| match e {
+        // The scenario asked for it: the user's input is at fault.
+        wormscope_model::world::WorldError::TooLarge { .. } => Failure::Input(e.to_string()),
+        e => Failure::Run(anyhow::anyhow!("generating the world: {e}")),
+    })
+}
+
+fn capture(args: CaptureArgs) -> Result<(), Failure> {
+    let s = load_scenario(args.scenario.as_ref(), args.seed, None)?;
+    let mut opts =
+        wormscope_observe::capture::CaptureOptions::new(&s, &args.vantage, args.from, args.to);
+    if args.pcapng {
+        opts.format = wormscope_wire::write::OutputFormat::PcapNg;
+    }
+    if let Some(n) = args.max_packets {
+        opts.max_packets = n;
+    }
+    if let Some(r) = args.background_rate {
+        opts.background_pps = r;
+    }
+    let started = std::time::Instant::now();
+    let spinner = progress::spinner("generating the world");
+    let world = world_of(&s)?;
+    spinner.finish_and_clear();
+    let bar = progress::simulated_time(args.to.as_micros());
+    let r = wormscope_observe::capture::capture(&s, &world, &opts, &args.output, &mut |t| {
+        bar.set_position(t / 1_000_000)
+    });
+    bar.finish_and_clear();
+    let c = r.map_err(|e| match e.exit_code() {
+        2 => Failure::Input(e.to_string()),
+        _ => Failure::Run(e.into()),
+    })?;
+    println!(
+        "{}: vantage {} ({}), {} to {}: {} frames, {} bytes",
+        args.output.display(),
+        args.vantage,
+        c.prefix,
+        args.from,
+        args.to,
+        c.frames,
+        c.bytes
+    );
+    println!(
+        "  {} probes (135/tcp SYNs) from {} sources; engine count for this vantage and window: {}",
+        c.probes,
+        c.sources,
+        c.engine_probes
+            .map_or("not computed".to_string(), |n| n.to_string())
+    );
+    println!(
+        "  {} exploits in view, {} background frames",
+        c.exploits, c.background
+    );
+    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
     let started = std::time::Instant::now();
@@ -291,18 +389,20 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         return simulate_ensemble(&s, &world, runs, &args, started);
     }
     let bar = progress::simulated_time(s.duration.as_micros());
-    let result = wormscope_engine::simulate(&s, &world, &mut |t| bar.set_position(t / 1_000_000));
+    let observed =
+        wormscope_observe::simulate(&s, &world, &mut |t| bar.set_position(t / 1_000_000));
     bar.finish_and_clear();
+    let result = &observed.result;
 
-    let summary = wormscope_report::RunSummary::new(&s, &world, &result);
-    let dir = wormscope_report::write_run(&args.out, &s, &summary, &result)
+    let summary = wormscope_report::RunSummary::new(&s, &world, result);
+    let dir = wormscope_report::write_run_with(&args.out, &s, &summary, result, observed.files())
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
     if !args.quiet {
         println!(
             "{} (seed {}): {} hosts, {} vulnerable and reachable candidates, {} simulated",
             s.name, s.seed, summary.world.hosts, summary.world.candidates, s.duration
         );
-        print!("{}", wormscope_report::hourly_table(&result));
+        print!("{}", wormscope_report::hourly_table(result));
         println!(
             "ever infected {}, crashes {}, reboots {}, probes {}",
             result.totals.ever_infected,
@@ -311,7 +411,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             result.totals.probes
         );
         println!(
-            "wrote {}/timeseries.csv, flood.csv and summary.json",
+            "wrote {}/timeseries.csv, flood.csv, summary.json, sensors.csv and sensors.json",
             dir.display()
         );
     }
@@ -323,13 +423,10 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The scenario's world, behind a spinner.
 fn generate_world(s: &Scenario) -> Result<wormscope_model::World, Failure> {
     let spinner = progress::spinner("generating the world");
-    let world = wormscope_model::generate::generate(s).map_err(|e| match e {
-        // The scenario asked for it: the user's input is at fault.
-        wormscope_model::world::WorldError::TooLarge { .. } => Failure::Input(e.to_string()),
-        e => Failure::Run(anyhow::anyhow!("generating the world: {e}")),
-    })?;
+    let world = world_of(s)?;
     spinner.finish_and_clear();
     Ok(world)
 }

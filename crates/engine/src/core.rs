@@ -29,6 +29,7 @@ use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
+use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
 
 /// The numbers a run needs, resolved from the scenario into microseconds.
@@ -347,6 +348,8 @@ pub struct Core<'w> {
     welchia_now: u64,
     next_row: usize,
     events: u64,
+    /// Sees every accounted probe and exploit (see [`crate::observe`]).
+    observer: Option<&'w mut (dyn Observer + 'w)>,
 }
 
 impl<'w> Core<'w> {
@@ -367,10 +370,19 @@ impl<'w> Core<'w> {
             welchia_now: 0,
             next_row: 0,
             events: 0,
+            observer: None,
             params,
         };
         core.schedule_welchia();
         core
+    }
+
+    /// The core for a run of `scenario`: its parameters and its defenses,
+    /// drawn with its seed.
+    pub fn for_scenario(scenario: &Scenario, world: &'w World) -> Core<'w> {
+        let params = Params::from_scenario(scenario);
+        let plan = DefensePlan::draw(scenario, world, params.seed);
+        Core::new(world, params, plan)
     }
 
     /// Infects the scenario's initial hosts at time zero.
@@ -434,6 +446,17 @@ impl<'w> Core<'w> {
             let life = s.life;
             self.push(0, Kind::WormStart, h, life);
         }
+    }
+
+    /// Installs an observer for the run (see [`crate::observe`]).
+    pub fn observe_with(&mut self, observer: &'w mut (dyn Observer + 'w)) {
+        self.observer = Some(observer);
+    }
+
+    /// The observer, if one is installed (drivers report to it).
+    #[inline]
+    pub fn observer(&mut self) -> Option<&mut (dyn Observer + 'w)> {
+        self.observer.as_deref_mut()
     }
 
     pub fn state(&self, host: HostId) -> &HostState {
@@ -584,6 +607,9 @@ impl<'w> Core<'w> {
         }
         let h = self.world.host(host);
         let start = self.params.draw_blaster_start(index, h.addr, boot_start);
+        if let Some(o) = self.observer() {
+            o.worm_start(host, t);
+        }
         driver.start(self, host, t, start);
     }
 
@@ -595,12 +621,18 @@ impl<'w> Core<'w> {
         let cfg = &self.params.welchia.as_ref().expect("Welchia is on").worm;
         let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
         let start = blaster::draw_start(&mut rng, self.world.host(host).addr, cfg);
+        if let Some(o) = self.observer() {
+            o.worm_start(host, t);
+        }
         driver.start(self, host, t, start);
     }
 
     /// Stops `host`'s running worm at `t`: its scanning and its flood.
     fn stop_worm(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
         driver.stop(self, host, t);
+        if let Some(o) = self.observer() {
+            o.worm_stop(host, t);
+        }
         if !self.state[host as usize].welchia {
             self.scanning_now -= 1;
         }
@@ -808,6 +840,9 @@ impl<'w> Core<'w> {
             tftp_reachable,
         });
         self.count(outcome, 1);
+        if let Some(o) = self.observer() {
+            o.exploit(attacker, victim, t, outcome);
+        }
         match outcome {
             Outcome::Crashed => {
                 let s = &mut self.state[victim as usize];

@@ -30,6 +30,7 @@ use wormscope_model::view::{Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
 use crate::core::{Core, ScanDriver};
+use crate::observe::Span;
 
 const SPACE_END: u64 = 1 << 32;
 const NO_SLOT: u32 = u32::MAX;
@@ -287,6 +288,23 @@ impl<'w> ExactDriver<'w> {
         }
     }
 
+    /// Shows the run's observer, if any, the first `k` batches of the span
+    /// of `host` from `pos` at `t0`: the batches [`Self::account_span`]
+    /// just counted.
+    fn observe_span(&self, core: &mut Core<'_>, host: HostId, pos: u64, t0: u64, k: u64) {
+        if k == 0 || core.observer().is_none() {
+            return;
+        }
+        let timing = core.timing_of(host);
+        let seg = self.segment(&core.plan, self.world.host(host), pos, t0);
+        let start = |j| Self::batch_start(&seg, &timing, pos, t0, j);
+        let before = |limit| Self::batches_before(&seg, &timing, pos, t0, k, limit);
+        let span = Span::new(pos, k, timing.batch_size, &start, &before);
+        if let Some(o) = core.observer() {
+            o.span(host, &span);
+        }
+    }
+
     /// Runs the explicit batch at `pos` starting at `t`: classifies its
     /// addresses, counts what is settled now, and plans the exploits.
     fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
@@ -295,6 +313,9 @@ impl<'w> ExactDriver<'w> {
         let host_id = self.scanners[slot].host;
         let host = *self.world.host(host_id);
         core.count_probes(t, b);
+        if let Some(o) = core.observer() {
+            o.batch(host_id, pos as u32, timing.batch_size, t);
+        }
 
         let mut plan = std::mem::take(&mut self.scanners[slot].plan);
         plan.clear();
@@ -404,6 +425,7 @@ impl<'w> ExactDriver<'w> {
                 let seg = self.segment(&core.plan, &host, sc.pos, t0);
                 let done = Self::batches_before(&seg, &timing, sc.pos, t0, k, t);
                 Self::account_span(core, timing, &seg, sc.pos, t0, done);
+                self.observe_span(core, sc.host, sc.pos, t0, done);
             }
             Phase::Exploiting => {
                 let left = sc.plan[sc.plan_idx..]
@@ -455,6 +477,7 @@ impl ScanDriver for ExactDriver<'_> {
                 let seg = self.segment(&core.plan, &h, pos, t0);
                 let timing = core.timing_of(host);
                 Self::account_span(core, timing, &seg, pos, t0, k);
+                self.observe_span(core, host, pos, t0, k);
                 let b = u64::from(timing.batch_size);
                 let batch_pos = (pos + k * b) % SPACE_END;
                 self.run_batch(core, slot, batch_pos, t_next);
@@ -500,6 +523,7 @@ impl ScanDriver for ExactDriver<'_> {
             let seg = self.segment(&core.plan, &host, pos, t0);
             let done = Self::batches_before(&seg, &timing, pos, t0, k, t);
             Self::account_span(core, timing, &seg, pos, t0, done);
+            self.observe_span(core, host_id, pos, t0, done);
             let resume = Self::batch_start(&seg, &timing, pos, t0, done);
             core.cancel_scan(host_id);
             self.plan_span(core, slot, pos + done * b, resume);

@@ -20,21 +20,36 @@
 
 pub mod core;
 pub mod exact;
+pub mod observe;
 mod series;
 
 pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
+pub use observe::{Observer, Span};
 pub use series::{Row, RunResult, Totals};
 
 use wormscope_model::World;
-use wormscope_model::defense::DefensePlan;
 use wormscope_scenario::Scenario;
 
 /// Runs the scenario on `world` with the exact engine. `progress` is called
 /// now and then with the simulated time reached, in microseconds.
 pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> RunResult {
-    let params = Params::from_scenario(scenario);
-    let plan = DefensePlan::draw(scenario, world, params.seed);
-    let mut core = Core::new(world, params, plan);
+    let mut core = Core::for_scenario(scenario, world);
+    core.seed_patient_zeros(scenario.worm.initial_infected);
+    let mut driver = exact::ExactDriver::new(world);
+    core.run(&mut driver, progress);
+    core.into_result()
+}
+
+/// Runs like [`simulate`], with `observer` seeing every probe and exploit
+/// the engine accounts for (see [`observe`]).
+pub fn simulate_observed(
+    scenario: &Scenario,
+    world: &World,
+    observer: &mut dyn Observer,
+    progress: &mut dyn FnMut(u64),
+) -> RunResult {
+    let mut core = Core::for_scenario(scenario, world);
+    core.observe_with(observer);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     let mut driver = exact::ExactDriver::new(world);
     core.run(&mut driver, progress);

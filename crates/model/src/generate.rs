@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand::seq::index;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
-use wormscope_scenario::{NetworkKind, Prefix, Scenario};
+use wormscope_scenario::{NetworkKind, Prefix, Scenario, SensorKind};
 
 use crate::host::{Host, HostId, NO_SITE, Os, SiteId};
 use crate::iana;
@@ -137,7 +137,13 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
             })
             .collect()
     };
-    let allowed = |addr: u32| w.only_in.is_empty() || w.only_in.iter().any(|p| p.contains(addr));
+    // Telescopes' prefixes stay dark. Other /8s are untouched: each /8
+    // has its own random stream.
+    let dark = dark_prefixes(s);
+    let allowed = |addr: u32| {
+        (w.only_in.is_empty() || w.only_in.iter().any(|p| p.contains(addr)))
+            && !dark.iter().any(|p| p.contains(addr))
+    };
     for b in 0..=255u32 {
         let base16 = (u32::from(a) << 24) | (b << 16);
         let p16 = Prefix::new(base16, 16).expect("aligned");
@@ -190,6 +196,15 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
         }
     }
     out
+}
+
+/// The prefixes of the scenario's telescopes, which hold no host.
+pub fn dark_prefixes(s: &Scenario) -> Vec<Prefix> {
+    s.sensors
+        .iter()
+        .filter(|x| x.kind == SensorKind::Telescope)
+        .filter_map(|x| x.prefix)
+        .collect()
 }
 
 fn add_nat_lan(rng: &mut impl rand::Rng, out: &mut Slash8, kind: &NetworkKind, public_addr: u32) {
@@ -360,5 +375,34 @@ mod tests {
             assert_ne!(w.public_addr(h), 0);
         }
         assert_eq!(p, patient_zeros(&w, 6, 30));
+    }
+
+    #[test]
+    fn telescope_prefixes_stay_dark_and_other_slash8s_do_not_move() {
+        let mut s = small(7);
+        s.world.only_in.push("62.0.0.0/13".parse().unwrap());
+        s.sensors.clear();
+        let lit = generate(&s).unwrap();
+        let dark: Prefix = "62.0.0.0/8".parse().unwrap();
+        s.sensors = wormscope_scenario::default_scenario().sensors;
+        s.sensors[0].prefix = Some(dark);
+        let carved = generate(&s).unwrap();
+        // Public addresses (LAN hosts are private); site ids may shift.
+        let p12: Prefix = "61.0.0.0/12".parse().unwrap();
+        let public = |w: &World, p: Prefix| -> Vec<(u32, Os, bool, bool)> {
+            let mut v: Vec<_> = w
+                .hosts
+                .iter()
+                .filter(|h| p.contains(h.addr))
+                .map(|h| (h.addr, h.os, h.patched, h.rpc_open))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert!(!public(&lit, dark).is_empty(), "the test needs hosts there");
+        assert!(public(&carved, dark).is_empty());
+        let (o_sorted, b_sorted) = (public(&lit, p12), public(&carved, p12));
+        assert!(!o_sorted.is_empty());
+        assert_eq!(o_sorted, b_sorted);
     }
 }

@@ -23,6 +23,11 @@ pub enum Purpose {
     /// the tick in microseconds). Used with a fixed seed: the mapping from
     /// tick count to choices is the worm's code, the same in every run.
     TickStart = 6,
+    /// Placing a distributed sensor's monitored addresses (index: the
+    /// sensor's position in the scenario).
+    Sensor = 7,
+    /// Background traffic and ports of an exported capture.
+    Capture = 8,
 }
 
 /// The random stream for (seed, purpose, index).

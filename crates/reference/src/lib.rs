@@ -14,9 +14,8 @@
 use std::collections::{HashMap, VecDeque};
 
 use wormscope_engine::RunResult;
-use wormscope_engine::core::{Core, Params, ScanDriver};
+use wormscope_engine::core::{Core, ScanDriver};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
-use wormscope_model::defense::DefensePlan;
 use wormscope_model::net::Service;
 use wormscope_model::world::SiteKind;
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
@@ -25,9 +24,7 @@ use wormscope_scenario::Scenario;
 /// Runs the scenario on `world`, probe by probe, from the scenario's
 /// patient zeros.
 pub fn simulate_reference(scenario: &Scenario, world: &World) -> RunResult {
-    let params = Params::from_scenario(scenario);
-    let plan = DefensePlan::draw(scenario, world, params.seed);
-    let mut core = Core::new(world, params, plan);
+    let mut core = Core::for_scenario(scenario, world);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     let mut driver = ReferenceDriver::new(world);
     core.run(&mut driver, &mut |_| {});
@@ -114,6 +111,9 @@ impl<'w> ReferenceDriver<'w> {
         for i in 0..timing.batch_size {
             let addr = first.wrapping_add(i);
             core.count_probes(t, 1);
+            if let Some(o) = core.observer() {
+                o.probe(scanner, addr, t);
+            }
             let outcome_or_pending = match self.lookup(scanner, addr) {
                 None => Err(Outcome::NoHost),
                 Some(Target::Gateway) => Err(Outcome::NoAnswer),

@@ -1,7 +1,8 @@
 //! The exact engine against the probe-by-probe reference: on small worlds
 //! both must produce identical results (every row of the time series, every
 //! outcome total) for the same scenario and seed. This is the proof that
-//! the engine's skips are exact.
+//! the engine's skips are exact. Sensors watch both runs and must count the
+//! same probes in every step: the observer hook is exact too.
 
 mod common;
 

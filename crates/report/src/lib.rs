@@ -17,6 +17,6 @@ pub use flaws::{
     flaws_json, flaws_markdown, flaws_objects, flaws_table, reliance_json, reliance_objects,
 };
 pub use run::{
-    EnsembleSummary, RunSummary, WorldSummary, ensemble_files, hourly_table, run_files,
-    summary_json, timeseries_csv, write_run,
+    EnsembleSummary, RunSummary, WorldSummary, ensemble_files, fmt_seconds, hourly_table,
+    run_files, summary_json, timeseries_csv, write_run, write_run_with,
 };

@@ -31,8 +31,9 @@ pub fn timeseries_csv(result: &RunResult) -> String {
     out
 }
 
-/// Seconds with up to six decimals, no trailing zeros.
-pub(crate) fn fmt_seconds(us: u64) -> String {
+/// Seconds with up to six decimals, no trailing zeros (the `time_s`
+/// column of every CSV file wormscope writes).
+pub fn fmt_seconds(us: u64) -> String {
     if us % 1_000_000 == 0 {
         (us / 1_000_000).to_string()
     } else {
@@ -211,7 +212,21 @@ pub fn write_run(
     summary: &RunSummary,
     result: &RunResult,
 ) -> io::Result<PathBuf> {
-    crate::atomic::write_dir(dir, &run_files(scenario, summary, result))
+    write_run_with(dir, scenario, summary, result, Vec::new())
+}
+
+/// Writes [`run_files`] and `extra` files (name, contents; e.g. the
+/// sensors' reports) into `dir`, atomically, as one directory.
+pub fn write_run_with(
+    dir: &Path,
+    scenario: &Scenario,
+    summary: &RunSummary,
+    result: &RunResult,
+    extra: Vec<(&'static str, Vec<u8>)>,
+) -> io::Result<PathBuf> {
+    let mut files = run_files(scenario, summary, result);
+    files.extend(extra);
+    crate::atomic::write_dir(dir, &files)
 }
 
 /// `summary.json` of an ensemble: what ran, and each metric's band over

@@ -20,9 +20,9 @@ use std::fmt;
 use std::path::Path;
 
 pub use schema::{
-    BlasterConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws, HostConfig,
-    HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario, UserAction,
-    UsersDefense, WelchiaConfig, WorldConfig,
+    BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
+    HostConfig, HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario,
+    SensorConfig, SensorKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,
@@ -312,5 +312,54 @@ mod tests {
         let e = err("base = \"nimda\"\n");
         assert_eq!(e.field.as_deref(), Some("base"));
         assert!(e.message.contains("blaster"));
+    }
+
+    #[test]
+    fn the_default_ships_three_sensors() {
+        let s = default_scenario();
+        let names: Vec<(&str, SensorKind)> = s
+            .sensors
+            .iter()
+            .map(|x| (x.name.as_str(), x.kind))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("telescope", SensorKind::Telescope),
+                ("isc", SensorKind::Distributed),
+                ("isp-edge", SensorKind::Edge)
+            ]
+        );
+    }
+
+    #[test]
+    fn sensor_problems_name_file_line_and_field() {
+        let e = err("seed = 2\n[[sensors]]\nname = \"t\"\nkind = \"telescope\"\n");
+        assert_eq!(e.field.as_deref(), Some("sensors[0].prefix"), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = err(
+            "[[sensors]]\nname = \"a\"\nkind = \"edge\"\n[[sensors]]\nname = \"b\"\nkind = \"edge\"\naddresses = 5\n",
+        );
+        assert_eq!(e.field.as_deref(), Some("sensors[1].addresses"), "{e}");
+        assert_eq!(e.line, Some(7), "{e}");
+        assert!(e.message.contains("does not apply"), "{e}");
+        let e = err(
+            "[[sensors]]\nname = \"a\"\nkind = \"edge\"\n[[sensors]]\nname = \"a\"\nkind = \"edge\"\n",
+        );
+        assert_eq!(e.field.as_deref(), Some("sensors[1].name"), "{e}");
+        assert_eq!(e.line, Some(5), "{e}");
+        let e = err("[[sensors]]\nname = \"a\"\nkind = \"radar\"\n");
+        assert_eq!(e.field.as_deref(), Some("sensors[0].kind"), "{e}");
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = err(
+            "[[sensors]]\nname = \"i\"\nkind = \"distributed\"\naddresses = 0\nreport_delay = \"1h\"\n",
+        );
+        assert_eq!(e.field.as_deref(), Some("sensors[0].addresses"), "{e}");
+        assert_eq!(e.line, Some(4), "{e}");
+        let e = err("[[sensors]]\nname = \"a\"\nkind = \"edge\"\nprefix = \"0.0.0.0/0\"\n");
+        assert_eq!(e.field.as_deref(), Some("sensors[0].prefix"), "{e}");
+        assert_eq!(e.line, Some(4), "{e}");
+        let e = err("[capture]\nbackground_pps = -1.0\n");
+        assert_eq!(e.field.as_deref(), Some("capture.background_pps"), "{e}");
     }
 }

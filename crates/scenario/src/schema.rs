@@ -34,6 +34,10 @@ pub struct Scenario {
     pub defenses: Defenses,
     pub welchia: WelchiaConfig,
     pub flaws: Flaws,
+    /// Instruments that watch the outbreak (`[[sensors]]`), in output order.
+    pub sensors: Vec<SensorConfig>,
+    /// Vantage-point captures (`wormscope capture`).
+    pub capture: CaptureConfig,
 }
 
 fn default_base() -> String {
@@ -305,4 +309,61 @@ pub struct Flaws {
     pub boot_tick: [SimDuration; 2],
     /// The resolution of that tick count.
     pub tick_granularity: SimDuration,
+}
+
+/// What kind of instrument a sensor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SensorKind {
+    /// A darknet: an unused prefix that answers nothing and logs every
+    /// probe into it. The world generator leaves it empty.
+    Telescope,
+    /// A sensor network like the Internet Storm Center's: `addresses`
+    /// monitored addresses spread over many networks, reporting after
+    /// `report_delay`.
+    Distributed,
+    /// A tap on the border of one network: probes that cross it, either way.
+    Edge,
+}
+
+impl SensorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SensorKind::Telescope => "telescope",
+            SensorKind::Distributed => "distributed",
+            SensorKind::Edge => "edge",
+        }
+    }
+}
+
+/// One sensor. Which fields apply depends on `kind` (see the built-in
+/// scenario); a field that does not apply is refused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorConfig {
+    /// Unique name (column `sensor` of sensors.csv, `--vantage` of capture).
+    pub name: String,
+    pub kind: SensorKind,
+    /// Telescope: the dark prefix (required). Edge: the network whose
+    /// border is tapped; left out, the /16 holding the most patient zeros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<Prefix>,
+    /// Distributed: how many addresses are monitored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<u32>,
+    /// Distributed: delay between a probe and its appearance in a report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_delay: Option<SimDuration>,
+}
+
+/// Parameters of `wormscope capture`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureConfig {
+    /// Ordinary background traffic (web, DNS) mixed into a capture,
+    /// packets per second.
+    pub background_pps: f64,
+    /// A capture that would hold more frames than this is refused before
+    /// anything is written.
+    pub max_packets: u64,
 }

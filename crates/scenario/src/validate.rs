@@ -2,7 +2,7 @@
 //! model can run (what serde's types cannot say: sums, orderings, ranges).
 //! Returns the first problem as (field path, message).
 
-use crate::schema::Scenario;
+use crate::schema::{Scenario, SensorConfig, SensorKind};
 use crate::units::{SimDuration, When};
 
 /// The first problem found, as the field's dotted path and a message.
@@ -197,7 +197,93 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
             "must be longer than 0s (a user reacts after the symptom)".into(),
         );
     }
+    for (i, sensor) in s.sensors.iter().enumerate() {
+        sensor_problems(i, sensor, &s.sensors[..i], &mut bad);
+    }
+    let c = &s.capture;
+    if !(c.background_pps.is_finite() && (0.0..=1e6).contains(&c.background_pps)) {
+        bad(
+            "capture.background_pps",
+            format!("{} is outside 0..=1000000", c.background_pps),
+        );
+    }
+    if c.max_packets == 0 {
+        bad("capture.max_packets", "must be at least 1".into());
+    }
     out
+}
+
+/// The most addresses a distributed sensor may monitor (its address list
+/// is held in memory).
+const MAX_SENSOR_ADDRESSES: u32 = 10_000_000;
+
+fn sensor_problems(
+    i: usize,
+    sensor: &SensorConfig,
+    earlier: &[SensorConfig],
+    bad: &mut impl FnMut(&str, String),
+) {
+    let f = |name: &str| format!("sensors[{i}].{name}");
+    let name = &sensor.name;
+    if name.trim().is_empty() || name.contains([',', '"', '\n']) {
+        bad(
+            &f("name"),
+            "must be a non-empty name without commas, quotes or line breaks".into(),
+        );
+    } else if earlier.iter().any(|e| e.name == *name) {
+        bad(&f("name"), format!("`{name}` names two sensors"));
+    }
+    let kind = sensor.kind.name();
+    if let Some(p) = sensor.prefix
+        && p.prefix_len() == 0
+    {
+        bad(
+            &f("prefix"),
+            "a sensor cannot watch the whole space (/0): some of it must lie outside".into(),
+        );
+    }
+    let not_for = || format!("does not apply to a {kind} sensor; remove it");
+    match sensor.kind {
+        SensorKind::Telescope => {
+            if sensor.prefix.is_none() {
+                bad(
+                    &f("prefix"),
+                    "a telescope needs the dark prefix it watches".into(),
+                );
+            }
+        }
+        SensorKind::Edge => {}
+        SensorKind::Distributed => {
+            match sensor.addresses {
+                None => bad(
+                    &f("addresses"),
+                    "a distributed sensor needs a number of monitored addresses".into(),
+                ),
+                Some(n) if n == 0 || n > MAX_SENSOR_ADDRESSES => bad(
+                    &f("addresses"),
+                    format!("{n} is outside 1..={MAX_SENSOR_ADDRESSES}"),
+                ),
+                Some(_) => {}
+            }
+            if sensor.report_delay.is_none() {
+                bad(
+                    &f("report_delay"),
+                    "a distributed sensor needs a reporting delay (0s for none)".into(),
+                );
+            }
+            if sensor.prefix.is_some() {
+                bad(&f("prefix"), not_for());
+            }
+        }
+    }
+    if sensor.kind != SensorKind::Distributed {
+        if sensor.addresses.is_some() {
+            bad(&f("addresses"), not_for());
+        }
+        if sensor.report_delay.is_some() {
+            bad(&f("report_delay"), not_for());
+        }
+    }
 }
 
 fn is_year_month(s: &str) -> bool {

@@ -1,0 +1,150 @@
+//! Observation: a hook through which sensors (telescopes, sensor networks,
+//! edge taps, capture recorders) see the probes a run accounts for.
+//!
+//! **Invariant.** An [`Observer`] sees *exactly* the probes the engine
+//! counts, each once, with the time its batch started (the time the
+//! time series files it under): the exact driver reports a closed-form
+//! *span* of batches at the moment it accounts for it (so only batches that
+//! really started are reported), and every explicit batch; the reference
+//! driver reports every probe one by one. An observer that sums what it is
+//! told therefore agrees with the probe totals, and two drivers that agree
+//! on the outbreak give their observers the same probes.
+//!
+//! What it is for: the `wormscope-observe` crate's sensors and capture
+//! recorder. What it may not touch: the outbreak. Observers get copies of
+//! facts, never `&mut` access to host state, so observing cannot change a
+//! run. With no observer installed the engine pays one branch per span,
+//! batch and exploit.
+//!
+//! **Random scanners** (a later driver) report through
+//! [`Observer::sampled`]: for a stretch of random probes the driver draws,
+//! exactly (binomial/multinomial draws), how many of them fell into each
+//! range of [`Observer::watched`], then the addresses and batch times of
+//! those hits, and reports them as probes. Observers that only care about
+//! their watched ranges then stay exact in distribution.
+
+use wormscope_model::HostId;
+use wormscope_model::blaster::Outcome;
+
+/// A run of `k` batches of `batch_size` consecutive addresses from `pos`
+/// (it never wraps past the end of the space), as the exact driver
+/// accounts it. Batch `j` covers `[pos + j*batch_size, pos + (j+1)*batch_size)`
+/// and starts at [`Span::batch_start`]`(j)`; start times rise with `j`.
+pub struct Span<'a> {
+    pub pos: u64,
+    pub k: u64,
+    pub batch_size: u32,
+    start: &'a dyn Fn(u64) -> u64,
+    before: &'a dyn Fn(u64) -> u64,
+}
+
+impl<'a> Span<'a> {
+    /// A span whose batch start times are given by `start(j)` and whose
+    /// count of batches started before a time by `before(limit)` (both
+    /// built by the driver from its own closed forms).
+    pub fn new(
+        pos: u64,
+        k: u64,
+        batch_size: u32,
+        start: &'a dyn Fn(u64) -> u64,
+        before: &'a dyn Fn(u64) -> u64,
+    ) -> Span<'a> {
+        Span {
+            pos,
+            k,
+            batch_size,
+            start,
+            before,
+        }
+    }
+
+    /// One past the span's last address.
+    pub fn end(&self) -> u64 {
+        self.pos + self.k * u64::from(self.batch_size)
+    }
+
+    /// Start time of batch `j` (`j < k`).
+    pub fn batch_start(&self, j: u64) -> u64 {
+        (self.start)(j)
+    }
+
+    /// Number of the span's batches that start before `limit`.
+    pub fn batches_before(&self, limit: u64) -> u64 {
+        (self.before)(limit)
+    }
+
+    /// Index of the batch holding address `addr` (inside the span).
+    pub fn batch_of(&self, addr: u64) -> u64 {
+        (addr - self.pos) / u64::from(self.batch_size)
+    }
+}
+
+/// A range of addresses `[lo, hi)` an observer watches (u64 so that the
+/// end of the space, 2^32, can be named).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watched {
+    pub lo: u64,
+    pub hi: u64,
+}
+
+/// What sees the probes and exploits of a run. Every method has an empty
+/// default, so an observer implements what it needs.
+pub trait Observer {
+    /// `host`'s worm started scanning at `t`.
+    fn worm_start(&mut self, _host: HostId, _t: u64) {}
+    /// `host`'s worm stopped at `t` (reboot).
+    fn worm_stop(&mut self, _host: HostId, _t: u64) {}
+    /// `scanner` sent a span of batches (exact driver).
+    fn span(&mut self, _scanner: HostId, _span: &Span<'_>) {}
+    /// `scanner` sent one batch of `n` addresses from `pos` (wrapping past
+    /// the end of the space to 0.0.0.0), all at `t` (exact driver).
+    fn batch(&mut self, _scanner: HostId, _pos: u32, _n: u32, _t: u64) {}
+    /// `scanner` probed `addr` in a batch that started at `t` (reference
+    /// driver, and [`Observer::sampled`]'s default).
+    fn probe(&mut self, _scanner: HostId, _addr: u32, _t: u64) {}
+    /// `attacker` exploited `victim` at `t` with this outcome.
+    fn exploit(&mut self, _attacker: HostId, _victim: HostId, _t: u64, _outcome: Outcome) {}
+    /// Ranges this observer wants random scanners' hits drawn for.
+    fn watched(&self) -> Vec<Watched> {
+        Vec::new()
+    }
+    /// A random-scanning driver's exactly drawn hits of `scanner` in the
+    /// watched ranges: (address, batch start time) pairs.
+    fn sampled(&mut self, scanner: HostId, hits: &[(u32, u64)]) {
+        for &(addr, t) in hits {
+            self.probe(scanner, addr, t);
+        }
+    }
+}
+
+/// Calls every method on each of several observers, in order.
+pub struct Fanout<'a>(pub Vec<&'a mut dyn Observer>);
+
+impl Observer for Fanout<'_> {
+    fn worm_start(&mut self, host: HostId, t: u64) {
+        self.0.iter_mut().for_each(|o| o.worm_start(host, t));
+    }
+    fn worm_stop(&mut self, host: HostId, t: u64) {
+        self.0.iter_mut().for_each(|o| o.worm_stop(host, t));
+    }
+    fn span(&mut self, scanner: HostId, span: &Span<'_>) {
+        self.0.iter_mut().for_each(|o| o.span(scanner, span));
+    }
+    fn batch(&mut self, scanner: HostId, pos: u32, n: u32, t: u64) {
+        self.0.iter_mut().for_each(|o| o.batch(scanner, pos, n, t));
+    }
+    fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
+        self.0.iter_mut().for_each(|o| o.probe(scanner, addr, t));
+    }
+    fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
+        self.0
+            .iter_mut()
+            .for_each(|o| o.exploit(attacker, victim, t, outcome));
+    }
+    fn watched(&self) -> Vec<Watched> {
+        self.0.iter().flat_map(|o| o.watched()).collect()
+    }
+    fn sampled(&mut self, scanner: HostId, hits: &[(u32, u64)]) {
+        self.0.iter_mut().for_each(|o| o.sampled(scanner, hits));
+    }
+}

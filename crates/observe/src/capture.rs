@@ -1,0 +1,708 @@
+//! `wormscope capture`: what a vantage point (an edge tap or a telescope)
+//! would have captured of the outbreak in a time window, as a pcap or
+//! pcapng file of Ethernet/IPv4 frames with correct checksums.
+//!
+//! The run goes to the window's end with a [`Recorder`] observing it. The
+//! recorder keeps every probe the vantage sees in the window (the same
+//! visibility rule as the sensors, [`crate::sensor`]) and every exploit
+//! whose 135/tcp connection crosses it. Frames, per probe: the SYN to 135
+//! (exactly one per probe, so the capture's 135/tcp SYN count is the
+//! engine's count of probes for that vantage and window), and the SYN-ACK
+//! where the destination answered (a static answerer in the scanner's view,
+//! or a candidate the engine then exploited). Per exploit: the 135 session
+//! (ISystemActivator bind, a request with an overlong server name made of
+//! filler letters), then the attempt on 4444/tcp: refused (RST), filtered
+//! (no answer), or a shell (cmd banner, the `tftp -i <attacker> GET
+//! msblast.exe` command line) followed, where the chain ran (outcomes
+//! infected and already infected), by the victim's TFTP read request for
+//! msblast.exe and the 6,176-byte transfer of filler in 512-byte blocks.
+//! Timings are the scenario's (`exploit_pause`, `round_trip`,
+//! `tftp_block_interval`). Never exploit bytes or worm code: filler of the
+//! same length where the worm carried code ([`wormscope_wire::build::worm`]).
+//!
+//! Background: ordinary web sessions and DNS lookups between hosts inside
+//! an edge's prefix and servers outside, at the scenario's
+//! `capture.background_pps`, deterministic from the seed. A telescope's
+//! capture has none: a darknet carries no sessions.
+//!
+//! **Extension point** (defenses work, later): the payload's flood SYNs
+//! ([`wormscope_wire::build::worm::flood_syn`]) and Welchia's ICMP echo
+//! sweep ([`wormscope_wire::build::worm::welchia_echo`]) are not modelled
+//! by the engine yet; when they are, the engine's observer gains events for
+//! them, the [`Recorder`] keeps those in view, and [`frames`] turns them
+//! into frames beside the probes. Nothing here invents them.
+//!
+//! What it may not touch: the network (nothing is sent), and any file but
+//! the one capture it is asked to write, atomically, and only once the
+//! frame count is known to be within `max_packets`.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use rand::RngExt;
+use wormscope_engine::core::Core;
+use wormscope_engine::exact::ExactDriver;
+use wormscope_engine::observe::{Fanout, Observer, Span};
+use wormscope_model::blaster::Outcome;
+use wormscope_model::net::{self, Service};
+use wormscope_model::rng::{self, Purpose};
+use wormscope_model::view::Slot;
+use wormscope_model::world::WorldError;
+use wormscope_model::{HostId, World};
+use wormscope_scenario::{Scenario, SensorKind, SimDuration};
+use wormscope_wire::build::{Host as WireHost, TcpFlow, udp_frame, worm};
+use wormscope_wire::capture::LinkType;
+use wormscope_wire::tftp;
+use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter, write_atomically};
+
+use crate::sensor::{self, Sensor, SensorSet};
+
+/// Length of the filler server name in the stand-in exploit request.
+/// ASSUMPTION: the worm's request is not reproduced; 300 letters is well
+/// above the 64 that a detector reads as overlong (longer than any NetBIOS
+/// name or DNS label) and matches the synthetic capture's stand-in.
+const OVERLONG_NAME_CHARS: usize = 300;
+
+/// Client ports skipped because Wireshark dissects TCP on them as another
+/// protocol ahead of DCE/RPC on 135 and reports the packet malformed
+/// (2269: MIKEY).
+const DISSECTOR_CLASH: [u16; 1] = [2269];
+
+/// What to capture.
+#[derive(Clone, Debug)]
+pub struct CaptureOptions {
+    /// Name of an edge or telescope sensor of the scenario.
+    pub vantage: String,
+    /// Window start, since the scenario's start.
+    pub from: SimDuration,
+    /// Window end (exclusive).
+    pub to: SimDuration,
+    pub format: OutputFormat,
+    /// Refuse a capture of more frames than this (the scenario's
+    /// `capture.max_packets` unless overridden).
+    pub max_packets: u64,
+    /// Background packets per second (the scenario's
+    /// `capture.background_pps` unless overridden).
+    pub background_pps: f64,
+}
+
+impl CaptureOptions {
+    /// Options with the scenario's capture defaults.
+    pub fn new(scenario: &Scenario, vantage: &str, from: SimDuration, to: SimDuration) -> Self {
+        CaptureOptions {
+            vantage: vantage.to_string(),
+            from,
+            to,
+            format: OutputFormat::Pcap,
+            max_packets: scenario.capture.max_packets,
+            background_pps: scenario.capture.background_pps,
+        }
+    }
+}
+
+/// Why a capture was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// Bad input: a vantage, window or option that does not fit the
+    /// scenario. Exit code 2.
+    #[error("{0}")]
+    Input(String),
+    /// The world could not be generated.
+    #[error("generating the world: {0}")]
+    World(#[from] WorldError),
+    /// More frames than allowed; nothing was written. Exit code 1.
+    #[error(
+        "the capture would hold more than {max} frames (at least {at_least}); nothing was written: narrow the window or raise --max-packets"
+    )]
+    TooManyPackets { max: u64, at_least: u64 },
+    /// The file could not be written. Exit code 1.
+    #[error("writing {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CaptureError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CaptureError::Input(_) => 2,
+            CaptureError::World(WorldError::TooLarge { .. }) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// What a written capture holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaptureSummary {
+    /// The vantage's prefix.
+    pub prefix: String,
+    pub frames: u64,
+    pub bytes: u64,
+    /// SYNs to 135/tcp, one per probe seen.
+    pub probes: u64,
+    /// The same count from the sensors' arithmetic in the same run (when
+    /// the window's bounds are whole multiples of a unit that gives at most
+    /// a million steps).
+    pub engine_probes: Option<u64>,
+    /// Exploits whose connection crossed the vantage.
+    pub exploits: u64,
+    /// Distinct source addresses of the probes.
+    pub sources: u64,
+    /// Background frames.
+    pub background: u64,
+}
+
+/// A probe the vantage saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SeenProbe {
+    pub t: u64,
+    pub scanner: HostId,
+    pub addr: u32,
+}
+
+/// An exploit whose 135/tcp connection crossed the vantage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SeenExploit {
+    pub t: u64,
+    pub attacker: HostId,
+    pub victim: HostId,
+    pub outcome: Outcome,
+}
+
+/// The observer behind a capture: keeps what one vantage sees in a window.
+pub struct Recorder<'w> {
+    world: &'w World,
+    sensor: Sensor,
+    from: u64,
+    to: u64,
+    limit: usize,
+    pub probes: Vec<SeenProbe>,
+    pub exploits: Vec<SeenExploit>,
+    /// More probes than `limit` were seen (the rest were not kept).
+    pub overflow: bool,
+}
+
+impl<'w> Recorder<'w> {
+    /// Records what `sensor` sees in `[from, to)`, keeping at most `limit`
+    /// probes.
+    pub fn new(world: &'w World, sensor: Sensor, from: u64, to: u64, limit: usize) -> Self {
+        Recorder {
+            world,
+            sensor,
+            from,
+            to,
+            limit,
+            probes: Vec::new(),
+            exploits: Vec::new(),
+            overflow: false,
+        }
+    }
+
+    fn visible(&self, scanner: HostId) -> sensor::Ranges {
+        let src = self.world.public_addr(self.world.host(scanner));
+        let online = sensor::on_internet(self.world, scanner);
+        sensor::visible(&self.sensor, src, &online).0
+    }
+
+    fn keep(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
+        if !(self.from..self.to).contains(&t) {
+            return;
+        }
+        for addr in lo..hi {
+            if self.probes.len() >= self.limit {
+                self.overflow = true;
+                return;
+            }
+            self.probes.push(SeenProbe {
+                t,
+                scanner,
+                addr: addr as u32,
+            });
+        }
+    }
+
+    fn block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
+        for (a, z) in sensor::intersect(&self.visible(scanner), lo, hi).iter() {
+            self.keep(scanner, a, z, t);
+        }
+    }
+}
+
+impl Observer for Recorder<'_> {
+    fn span(&mut self, scanner: HostId, span: &Span<'_>) {
+        let b = u64::from(span.batch_size);
+        for (lo, hi) in sensor::intersect(&self.visible(scanner), span.pos, span.end()).iter() {
+            let last = span.batch_of(hi - 1);
+            let mut j = span.batch_of(lo).max(span.batches_before(self.from));
+            while j <= last && !self.overflow {
+                let t = span.batch_start(j);
+                if t >= self.to {
+                    break;
+                }
+                let (a, z) = (lo.max(span.pos + j * b), hi.min(span.pos + (j + 1) * b));
+                self.keep(scanner, a, z, t);
+                j += 1;
+            }
+        }
+    }
+
+    fn batch(&mut self, scanner: HostId, pos: u32, n: u32, t: u64) {
+        let lo = u64::from(pos);
+        let hi = lo + u64::from(n);
+        self.block(scanner, lo, hi.min(sensor::SPACE_END), t);
+        if hi > sensor::SPACE_END {
+            self.block(scanner, 0, hi - sensor::SPACE_END, t);
+        }
+    }
+
+    fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
+        let a = u64::from(addr);
+        self.block(scanner, a, a + 1, t);
+    }
+
+    fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
+        let a = u64::from(self.world.host(victim).addr);
+        if (self.from..self.to).contains(&t)
+            && !sensor::intersect(&self.visible(attacker), a, a + 1).is_empty()
+        {
+            self.exploits.push(SeenExploit {
+                t,
+                attacker,
+                victim,
+                outcome,
+            });
+        }
+    }
+}
+
+/// Runs `scenario` on `world` up to the window's end and writes what the
+/// vantage captured to `path`.
+pub fn capture(
+    scenario: &Scenario,
+    world: &World,
+    opts: &CaptureOptions,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<CaptureSummary, CaptureError> {
+    let (from, to) = (opts.from.as_micros(), opts.to.as_micros());
+    if from >= to {
+        return Err(CaptureError::Input(format!(
+            "--from {} is not before --to {}",
+            opts.from, opts.to
+        )));
+    }
+    if to > scenario.duration.as_micros() {
+        return Err(CaptureError::Input(format!(
+            "--to {} is after the scenario's end ({})",
+            opts.to, scenario.duration
+        )));
+    }
+    if !(opts.background_pps.is_finite() && opts.background_pps >= 0.0) {
+        return Err(CaptureError::Input(
+            "--background-rate must be a rate of at least 0 packets per second".into(),
+        ));
+    }
+    let sensors = sensor::place(scenario, world);
+    let names: Vec<&str> = sensors.iter().map(|s| s.name.as_str()).collect();
+    let vantage = sensors
+        .iter()
+        .find(|s| s.name == opts.vantage)
+        .cloned()
+        .ok_or_else(|| {
+            CaptureError::Input(format!(
+                "--vantage: the scenario has no sensor `{}` (it has: {})",
+                opts.vantage,
+                names.join(", ")
+            ))
+        })?;
+    if vantage.kind == SensorKind::Distributed {
+        return Err(CaptureError::Input(format!(
+            "--vantage: `{}` is a distributed sensor; a capture needs an edge or a telescope",
+            vantage.name
+        )));
+    }
+
+    // The run, to the window's end.
+    let mut run = scenario.clone();
+    run.duration = opts.to;
+    let limit = usize::try_from(opts.max_packets).unwrap_or(usize::MAX);
+    let mut rec = Recorder::new(world, vantage.clone(), from, to, limit);
+    let unit = gcd(from, to);
+    let cross_check = to / unit <= 1_000_000;
+    let mut set = SensorSet::new(world, vec![vantage.clone()], unit, to);
+    {
+        let mut observers: Vec<&mut dyn Observer> = vec![&mut rec];
+        if cross_check {
+            observers.push(&mut set);
+        }
+        let mut fan = Fanout(observers);
+        let mut core = Core::for_scenario(&run, world);
+        core.observe_with(&mut fan);
+        core.seed_patient_zeros(run.worm.initial_infected);
+        core.run(&mut ExactDriver::new(world), progress);
+    }
+    let engine_probes = cross_check.then(|| {
+        set.counts[0].probes[(from / unit) as usize..(to / unit) as usize]
+            .iter()
+            .sum::<u64>()
+    });
+    if rec.overflow {
+        return Err(CaptureError::TooManyPackets {
+            max: opts.max_packets,
+            at_least: rec.probes.len() as u64 + 1,
+        });
+    }
+    let start_us = scenario.start.as_microsecond();
+    let built = frames(scenario, world, &vantage, &mut rec, opts, start_us)?;
+    let link = LinkType::ETHERNET;
+    let bytes = write_atomically(path, |w| {
+        let mut n = 0u64;
+        match opts.format {
+            OutputFormat::Pcap => {
+                let mut pw = PcapWriter::new(w, link)?;
+                for (ts, f) in &built.frames {
+                    pw.write_frame(*ts, f)?;
+                    n += 16 + f.len() as u64;
+                }
+                pw.finish()?;
+            }
+            OutputFormat::PcapNg => {
+                let mut pw = PcapNgWriter::new(w, link)?;
+                for (ts, f) in &built.frames {
+                    pw.write_frame(*ts, f)?;
+                    n += 32 + f.len().div_ceil(4) as u64 * 4;
+                }
+                pw.finish()?;
+            }
+        }
+        Ok(n)
+    })
+    .map_err(|source| CaptureError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut sources: Vec<u32> = rec
+        .probes
+        .iter()
+        .map(|p| world.public_addr(world.host(p.scanner)))
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    Ok(CaptureSummary {
+        prefix: vantage.prefix.map(|p| p.to_string()).unwrap_or_default(),
+        frames: built.frames.len() as u64,
+        bytes,
+        probes: rec.probes.len() as u64,
+        engine_probes,
+        exploits: rec.exploits.len() as u64,
+        sources: sources.len() as u64,
+        background: built.background,
+    })
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+}
+
+/// The frames of a capture, in time order.
+pub struct Frames {
+    /// (timestamp in µs since the epoch, Ethernet frame).
+    pub frames: Vec<(i64, Vec<u8>)>,
+    pub background: u64,
+}
+
+/// A frame list that refuses to grow past `max`.
+struct Out {
+    frames: Vec<(i64, u64, Vec<u8>)>,
+    max: u64,
+}
+
+impl Out {
+    fn push(&mut self, ts: i64, frame: Vec<u8>) -> Result<(), CaptureError> {
+        if self.frames.len() as u64 >= self.max {
+            return Err(CaptureError::TooManyPackets {
+                max: self.max,
+                at_least: self.max + 1,
+            });
+        }
+        let seq = self.frames.len() as u64;
+        self.frames.push((ts, seq, frame));
+        Ok(())
+    }
+}
+
+/// Builds the frames for what `rec` saw (sorting its lists first).
+pub fn frames(
+    scenario: &Scenario,
+    world: &World,
+    vantage: &Sensor,
+    rec: &mut Recorder<'_>,
+    opts: &CaptureOptions,
+    start_us: i64,
+) -> Result<Frames, CaptureError> {
+    rec.probes.sort_unstable();
+    rec.exploits.sort_unstable();
+    let w = &scenario.worm;
+    let rtt = w.round_trip.as_micros() as i64;
+    let pause = w.exploit_pause.as_micros() as i64;
+    let block_gap = w.tftp_block_interval.as_micros() as i64;
+    let mut out = Out {
+        frames: Vec::new(),
+        max: opts.max_packets,
+    };
+    let wire = |h: HostId| {
+        let host = world.host(h);
+        WireHost::new(Ipv4Addr::from(world.public_addr(host)))
+    };
+    // Exploits per (attacker, victim), in time order, to pair each with
+    // the probe that opened its connection.
+    let mut exploit_at: HashMap<(HostId, HostId), Vec<usize>> = HashMap::new();
+    for (i, e) in rec.exploits.iter().enumerate() {
+        exploit_at
+            .entry((e.attacker, e.victim))
+            .or_default()
+            .push(i);
+    }
+    let mut port: HashMap<HostId, u16> = HashMap::new();
+    let mut next_port = |h: HostId| {
+        // Windows' ephemeral ports of the era: 1025-5000, in turn.
+        let p = port.entry(h).or_insert(1025 + (h % 3976) as u16);
+        loop {
+            let now = *p;
+            *p = if *p >= 5000 { 1025 } else { *p + 1 };
+            if !DISSECTOR_CLASH.contains(&now) {
+                return now;
+            }
+        }
+    };
+    let mut flow_of_exploit: HashMap<usize, TcpFlow> = HashMap::new();
+    let public = world.public_view();
+    for (n, p) in rec.probes.iter().enumerate() {
+        let attacker = wire(p.scanner);
+        let ts = start_us + p.t as i64 + (n % 20) as i64 * 50;
+        let sport = next_port(p.scanner);
+        let target = WireHost::new(Ipv4Addr::from(p.addr));
+        // What answers at the address, from the scanner's vantage.
+        let answered = match public.slot(p.addr) {
+            // Visible probes left the scanner's site, so the public view
+            // says what answers.
+            Slot::Answerer { .. } => true,
+            Slot::Candidate(v) => exploit_at.get(&(p.scanner, v)).is_some_and(|list| {
+                list.iter().any(|&i| {
+                    let e = rec.exploits[i];
+                    e.t >= p.t && !flow_of_exploit.contains_key(&i)
+                })
+            }),
+            _ => false,
+        };
+        if !answered {
+            out.push(ts, worm::probe_syn(&attacker, &target, sport, p.addr))?;
+            continue;
+        }
+        let mut flow = TcpFlow::new(attacker, sport, target, 135);
+        out.push(ts, flow.syn())?;
+        out.push(ts + rtt / 2, flow.syn_ack())?;
+        match public.slot(p.addr) {
+            Slot::Candidate(v) => {
+                let i = exploit_at[&(p.scanner, v)]
+                    .iter()
+                    .copied()
+                    .find(|&i| rec.exploits[i].t >= p.t && !flow_of_exploit.contains_key(&i))
+                    .expect("checked above");
+                flow_of_exploit.insert(i, flow);
+            }
+            Slot::Answerer { slow } => {
+                // Exploited after the batch's wait, like every answerer:
+                // no effect; the shell connect is refused or filtered.
+                let t = ts + w.batch_wait.as_micros() as i64;
+                exploit_session(&mut out, &mut flow, t, pause)?;
+                let mut sh = TcpFlow::new(attacker, next_port(p.scanner), target, 4444);
+                out.push(t + pause, sh.syn())?;
+                if !slow {
+                    out.push(t + pause + rtt / 2, sh.refuse())?;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Exploits in view whose opening probe was before the window: their
+    // connection was opened earlier; show it from the exploit on.
+    for (i, e) in rec.exploits.iter().enumerate() {
+        let attacker_host = world.host(e.attacker);
+        let victim_host = world.host(e.victim);
+        let (a, v) = (
+            wire(e.attacker),
+            WireHost::new(Ipv4Addr::from(victim_host.addr)),
+        );
+        let mut flow = match flow_of_exploit.remove(&i) {
+            Some(f) => f,
+            None => TcpFlow::new(a, next_port(e.attacker), v, 135),
+        };
+        let t = start_us + e.t as i64;
+        exploit_session(&mut out, &mut flow, t, pause)?;
+        let shell = net::can_connect(world, attacker_host, victim_host, Service::Shell4444Tcp);
+        let mut sh = TcpFlow::new(a, next_port(e.attacker), v, 4444);
+        let t_sh = t + pause;
+        let chain = matches!(
+            e.outcome,
+            Outcome::Infected | Outcome::AlreadyInfected | Outcome::Stage2Failed
+        );
+        if !shell {
+            out.push(t_sh, sh.syn())?;
+            continue;
+        }
+        if !chain {
+            out.push(t_sh, sh.syn())?;
+            out.push(t_sh + rtt / 2, sh.refuse())?;
+            continue;
+        }
+        for (k, f) in sh.handshake().into_iter().enumerate() {
+            out.push(t_sh + k as i64 * rtt / 2, f)?;
+        }
+        out.push(t_sh + rtt, sh.server_data(worm::CMD_BANNER.as_bytes()))?;
+        // The attacker names its own address (MODEL.md, Infection chain).
+        let named = Ipv4Addr::from(attacker_host.addr);
+        let cmd = worm::tftp_command(named, "msblast.exe");
+        out.push(t_sh + 2 * rtt, sh.client_data(cmd.as_bytes()))?;
+        let mut t_end = t_sh + 2 * rtt;
+        if matches!(e.outcome, Outcome::Infected | Outcome::AlreadyInfected) {
+            let vport = 1025 + (e.victim % 3976) as u16;
+            let aport = 1025 + ((e.attacker / 7) % 3976) as u16;
+            let d = Default::default();
+            let t_rrq = t_sh + 3 * rtt;
+            out.push(
+                t_rrq,
+                udp_frame(&v, &a, d, vport, 69, &worm::tftp_rrq("msblast.exe")),
+            )?;
+            let size = worm::MSBLAST_SIZE;
+            let blocks = size / tftp::BLOCK_SIZE + 1;
+            for b in 1..=blocks {
+                let len = (size - (b - 1) * tftp::BLOCK_SIZE).min(tftp::BLOCK_SIZE);
+                let tb = t_rrq + rtt / 2 + (b as i64 - 1) * block_gap;
+                let data = worm::tftp_data(b as u16, len);
+                out.push(tb, udp_frame(&a, &v, d, aport, vport, &data))?;
+                let ack = worm::tftp_ack(b as u16);
+                out.push(tb + rtt / 2, udp_frame(&v, &a, d, vport, aport, &ack))?;
+                t_end = tb + rtt;
+            }
+            out.push(t_end, sh.client_data(b"start msblast.exe\n"))?;
+            out.push(t_end + rtt, sh.client_data(b"msblast.exe\n"))?;
+            t_end += 2 * rtt;
+        }
+        for (k, f) in sh.close().into_iter().enumerate() {
+            out.push(t_end + k as i64 * rtt / 2, f)?;
+        }
+    }
+    // Connections opened by probes in the window whose exploit came after
+    // it stay half-open in the capture (already written).
+    let worm_frames = out.frames.len() as u64;
+    if vantage.kind == SensorKind::Edge {
+        background(&mut out, scenario, vantage, opts, start_us)?;
+    }
+    let background = out.frames.len() as u64 - worm_frames;
+    out.frames.sort_unstable_by_key(|f| (f.0, f.1));
+    Ok(Frames {
+        frames: out.frames.into_iter().map(|(t, _, f)| (t, f)).collect(),
+        background,
+    })
+}
+
+/// The 135/tcp exploit attempt on an open connection at `t`: the
+/// ISystemActivator bind, the request with a filler server name, close.
+fn exploit_session(
+    out: &mut Out,
+    flow: &mut TcpFlow,
+    t: i64,
+    pause: i64,
+) -> Result<(), CaptureError> {
+    out.push(t, flow.client_ack())?;
+    out.push(t + 1, flow.client_data(&worm::dcerpc_bind(1)))?;
+    out.push(
+        t + 2,
+        flow.client_data(&worm::dcerpc_overlong_request(2, OVERLONG_NAME_CHARS)),
+    )?;
+    for (k, f) in flow.close().into_iter().enumerate() {
+        out.push(t + pause / 2 + k as i64, f)?;
+    }
+    Ok(())
+}
+
+/// Web sessions and DNS lookups between hosts inside the edge's prefix and
+/// servers outside, spread over the window at `background_pps`.
+fn background(
+    out: &mut Out,
+    scenario: &Scenario,
+    vantage: &Sensor,
+    opts: &CaptureOptions,
+    start_us: i64,
+) -> Result<(), CaptureError> {
+    let Some(prefix) = vantage.prefix else {
+        return Ok(());
+    };
+    let (from, to) = (opts.from.as_micros(), opts.to.as_micros());
+    let want = (opts.background_pps * (to - from) as f64 / 1e6).round() as u64;
+    let mut rng = rng::stream(scenario.seed, Purpose::Capture, 0);
+    // A few servers outside the prefix.
+    let servers: Vec<WireHost> = (0..16)
+        .map(|_| {
+            loop {
+                let a: u32 = rng.random_range(0x0100_0000..0xdf00_0000);
+                if !prefix.contains(a) && !wormscope_model::addr::is_private(a) {
+                    break WireHost::new(Ipv4Addr::from(a));
+                }
+            }
+        })
+        .collect();
+    let mut made = 0u64;
+    while made < want {
+        let t0 = start_us + rng.random_range(from..to) as i64;
+        // Any address of the prefix (the scenario refuses a /0).
+        let offset = rng.random_range(0..prefix.size()) as u32;
+        let client = WireHost::new(Ipv4Addr::from(prefix.base() | offset));
+        let server = servers[rng.random_range(0..servers.len())];
+        let port = rng.random_range(1025..5000u16);
+        let before = out.frames.len();
+        if rng.random_bool(0.5) {
+            let q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01";
+            let d = Default::default();
+            out.push(t0, udp_frame(&client, &server, d, port, 53, q))?;
+            let mut a = q.to_vec();
+            a[2] = 0x81;
+            a[3] = 0x80;
+            a[7] = 1;
+            a.extend_from_slice(
+                b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\xc0\x00\x02\x0a",
+            );
+            out.push(t0 + 30_000, udp_frame(&server, &client, d, 53, port, &a))?;
+        } else {
+            let mut f = TcpFlow::new(client, port, server, 80);
+            let mut t = t0;
+            for fr in f.handshake() {
+                out.push(t, fr)?;
+                t += 20_000;
+            }
+            out.push(
+                t,
+                f.client_data(b"GET / HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)\r\n\r\n"),
+            )?;
+            let body = vec![b'a'; 1460];
+            for _ in 0..rng.random_range(1..6) {
+                t += 20_000;
+                out.push(t, f.server_data(&body))?;
+            }
+            t += 20_000;
+            out.push(t, f.client_ack())?;
+            for fr in f.close() {
+                t += 20_000;
+                out.push(t, fr)?;
+            }
+        }
+        made += (out.frames.len() - before) as u64;
+    }
+    Ok(())
+}

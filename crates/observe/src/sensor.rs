@@ -1,0 +1,460 @@
+//! Sensors: where each instrument of the scenario sits, which probes it
+//! can see, and the per-step counts it keeps while a run goes on.
+//!
+//! A probe is *on the internet* when it leaves its scanner's site (its
+//! destination is not inside the scanner's own NAT LAN or firewalled
+//! network) and the site's border lets 135/tcp out; only such probes reach
+//! any sensor. Its source, as every sensor sees it, is the scanner's public
+//! address (a NAT gateway's for hosts behind one). Then:
+//! - a telescope sees the probes into its prefix;
+//! - a distributed sensor sees the probes to its monitored addresses;
+//! - an edge tap sees the probes that cross its prefix's border: from a
+//!   source inside to a destination outside, or the other way.
+//!
+//! Everything is exact: a span of batches is intersected with the visible
+//! ranges and split into time steps with the span's own batch-start times
+//! (see [`wormscope_engine::observe`]); nothing is sampled or averaged.
+//!
+//! What it may not touch: the outbreak (it only reads the world) and files.
+
+use std::collections::HashMap;
+
+use rand::RngExt;
+use wormscope_engine::observe::{Observer, Span, Watched};
+use wormscope_model::generate::patient_zeros;
+use wormscope_model::net::{self, Service};
+use wormscope_model::rng::{self, Purpose};
+use wormscope_model::{HostId, NO_SITE, World, iana};
+use wormscope_scenario::{Prefix, Scenario, SensorKind};
+
+/// End of the IPv4 space, as a range bound.
+pub const SPACE_END: u64 = 1 << 32;
+
+/// A sensor placed in a world.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sensor {
+    pub name: String,
+    pub kind: SensorKind,
+    /// Telescope and edge: the prefix watched.
+    pub prefix: Option<Prefix>,
+    /// Distributed: the monitored addresses, sorted, distinct.
+    pub points: Vec<u32>,
+    /// Distributed: reporting delay in microseconds (0 for the others).
+    pub delay: u64,
+}
+
+impl Sensor {
+    /// Number of addresses whose incoming probes the sensor sees.
+    pub fn monitored(&self) -> u64 {
+        match self.kind {
+            SensorKind::Distributed => self.points.len() as u64,
+            _ => self.prefix.map_or(0, Prefix::size),
+        }
+    }
+
+    /// Share of the IPv4 space monitored for incoming probes.
+    pub fn share(&self) -> f64 {
+        self.monitored() as f64 / SPACE_END as f64
+    }
+
+    fn range(&self) -> (u64, u64) {
+        let p = self.prefix.expect("telescopes and edges have a prefix");
+        (u64::from(p.base()), u64::from(p.last()) + 1)
+    }
+}
+
+/// Places the scenario's sensors in `world`: resolves an edge without a
+/// prefix to the /16 holding the most patient zeros, and draws a
+/// distributed sensor's addresses from the seed.
+pub fn place(scenario: &Scenario, world: &World) -> Vec<Sensor> {
+    scenario
+        .sensors
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut s = Sensor {
+                name: c.name.clone(),
+                kind: c.kind,
+                prefix: c.prefix,
+                points: Vec::new(),
+                delay: c.report_delay.map_or(0, |d| d.as_micros()),
+            };
+            match c.kind {
+                SensorKind::Edge if s.prefix.is_none() => {
+                    s.prefix = Some(busiest_slash16(scenario, world));
+                }
+                SensorKind::Distributed => {
+                    s.points = spread_addresses(scenario, i, c.addresses.unwrap_or(0));
+                }
+                _ => {}
+            }
+            s
+        })
+        .collect()
+}
+
+/// The /16 that holds the most patient zeros by public address (ties: the
+/// lowest).
+fn busiest_slash16(scenario: &Scenario, world: &World) -> Prefix {
+    let zeros = patient_zeros(world, scenario.seed, scenario.worm.initial_infected);
+    let mut count: HashMap<u32, u32> = HashMap::new();
+    for &h in &zeros {
+        *count
+            .entry(world.public_addr(world.host(h)) >> 16)
+            .or_default() += 1;
+    }
+    let best = count
+        .into_iter()
+        .max_by_key(|&(net, n)| (n, std::cmp::Reverse(net)))
+        .map_or(0, |(net, _)| net);
+    Prefix::new(best << 16, 16).expect("aligned")
+}
+
+/// `n` distinct addresses drawn uniformly from the world's address space
+/// (`world.only_in`, or every allocated /8), on the sensor's own stream.
+fn spread_addresses(scenario: &Scenario, index: usize, n: u32) -> Vec<u32> {
+    let space: Vec<Prefix> = if scenario.world.only_in.is_empty() {
+        iana::allocated_slash8s(&scenario.world.allocated_by)
+            .into_iter()
+            .map(|a| Prefix::new(u32::from(a) << 24, 8).expect("aligned"))
+            .collect()
+    } else {
+        scenario.world.only_in.clone()
+    };
+    let total: u64 = space.iter().map(|p| p.size()).sum();
+    let want = u64::from(n).min(total) as usize;
+    let mut rng = rng::stream(scenario.seed, Purpose::Sensor, index as u64);
+    let mut out: Vec<u32> = Vec::with_capacity(want);
+    while out.len() < want {
+        let missing = want - out.len();
+        for _ in 0..missing {
+            let mut k = rng.random_range(0..total);
+            for p in &space {
+                if k < p.size() {
+                    out.push(p.base() + k as u32);
+                    break;
+                }
+                k -= p.size();
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+    out
+}
+
+/// A few disjoint address ranges `[lo, hi)`, without allocating (the
+/// observer runs for every span of a run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ranges {
+    r: [(u64, u64); 4],
+    n: usize,
+}
+
+impl Ranges {
+    fn one(lo: u64, hi: u64) -> Ranges {
+        let mut out = Ranges::default();
+        out.push(lo, hi);
+        out
+    }
+    fn push(&mut self, lo: u64, hi: u64) {
+        if lo < hi && self.n < self.r.len() {
+            self.r[self.n] = (lo, hi);
+            self.n += 1;
+        }
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.r[..self.n].iter().copied()
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+}
+
+/// Destination ranges in which a probe of `scanner` is on the internet:
+/// the whole space minus its own site's inside range; nothing if its
+/// site's border drops 135/tcp going out.
+pub(crate) fn on_internet(world: &World, scanner: HostId) -> Ranges {
+    let h = world.host(scanner);
+    if !net::egress_allows(world, h, Service::Rpc135Tcp) {
+        return Ranges::default();
+    }
+    if h.site == NO_SITE {
+        return Ranges::one(0, SPACE_END);
+    }
+    let inside = world.sites[h.site as usize].inside;
+    let (lo, hi) = (u64::from(inside.base()), u64::from(inside.last()) + 1);
+    let mut out = Ranges::one(0, lo);
+    out.push(hi, SPACE_END);
+    out
+}
+
+pub(crate) fn intersect(ranges: &Ranges, lo: u64, hi: u64) -> Ranges {
+    let mut out = Ranges::default();
+    for (a, b) in ranges.iter() {
+        out.push(a.max(lo), b.min(hi));
+    }
+    out
+}
+
+/// Where `sensor` sees probes of a scanner whose public address is `src`
+/// and whose probes are on the internet in `online`: destination ranges,
+/// and whether probes there are incoming (towards the monitored space).
+pub(crate) fn visible(sensor: &Sensor, src: u32, online: &Ranges) -> (Ranges, bool) {
+    match sensor.kind {
+        SensorKind::Telescope => {
+            let (lo, hi) = sensor.range();
+            (intersect(online, lo, hi), true)
+        }
+        SensorKind::Distributed => (*online, true),
+        SensorKind::Edge => {
+            let (lo, hi) = sensor.range();
+            if sensor.prefix.is_some_and(|p| p.contains(src)) {
+                let mut out = intersect(online, 0, lo);
+                for (a, b) in intersect(online, hi, SPACE_END).iter() {
+                    out.push(a, b);
+                }
+                (out, false)
+            } else {
+                (intersect(online, lo, hi), true)
+            }
+        }
+    }
+}
+
+/// What one sensor counted, per time step (steps of the sensor's own
+/// reporting time: probe time plus its delay).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Probes seen, per step.
+    pub probes: Vec<u64>,
+    /// Of those, probes towards the monitored space (all but an edge's
+    /// outgoing ones).
+    pub incoming: Vec<u64>,
+    /// Each source address seen: the reporting time it was first seen.
+    pub first_seen: HashMap<u32, u64>,
+}
+
+/// A scanner, its public source address, and per sensor the destination
+/// ranges where it sees that scanner's probes (and whether incoming).
+type ScannerViews = (HostId, u32, Vec<(Ranges, bool)>);
+
+/// Every sensor of a run, as one [`Observer`].
+pub struct SensorSet<'w> {
+    world: &'w World,
+    pub sensors: Vec<Sensor>,
+    step: u64,
+    end: u64,
+    pub counts: Vec<Counts>,
+    /// Per sensor, the last source added and its first-seen time then.
+    last_seen: Vec<Option<(u32, u64)>>,
+    /// The last scanner of [`SensorSet::add_block`], its source and views.
+    last_views: Option<ScannerViews>,
+}
+
+impl<'w> SensorSet<'w> {
+    /// Sensors that file probes into steps of `step` until `end`.
+    pub fn new(world: &'w World, sensors: Vec<Sensor>, step: u64, end: u64) -> Self {
+        let rows = end.div_ceil(step) as usize;
+        let counts = sensors
+            .iter()
+            .map(|_| Counts {
+                probes: vec![0; rows],
+                incoming: vec![0; rows],
+                first_seen: HashMap::new(),
+            })
+            .collect();
+        SensorSet {
+            world,
+            last_seen: vec![None; sensors.len()],
+            last_views: None,
+            sensors,
+            step,
+            end,
+            counts,
+        }
+    }
+
+    /// The scenario's sensors placed in `world`, stepping like the run.
+    pub fn for_scenario(scenario: &Scenario, world: &'w World) -> Self {
+        SensorSet::new(
+            world,
+            place(scenario, world),
+            scenario.step.as_micros(),
+            scenario.duration.as_micros(),
+        )
+    }
+
+    /// Adds `n` probes of `src` sent at `t` to sensor `i`.
+    fn add(&mut self, i: usize, src: u32, t: u64, n: u64, incoming: bool) {
+        let at = t + self.sensors[i].delay;
+        if n == 0 || at >= self.end {
+            return;
+        }
+        let row = (at / self.step) as usize;
+        let c = &mut self.counts[i];
+        c.probes[row] += n;
+        if incoming {
+            c.incoming[row] += n;
+        }
+        // Probes come in runs from one source: skip the lookup when this
+        // source is known to have been seen no later.
+        if matches!(self.last_seen[i], Some((s, f)) if s == src && f <= at) {
+            return;
+        }
+        let f = c
+            .first_seen
+            .entry(src)
+            .and_modify(|f| *f = (*f).min(at))
+            .or_insert(at);
+        self.last_seen[i] = Some((src, *f));
+    }
+
+    /// Probes into `[lo, hi)` (inside one span, non-empty) for sensor `i`,
+    /// split by the step each batch starts in.
+    fn add_span_range(&mut self, i: usize, src: u32, span: &Span<'_>, lo: u64, hi: u64, inc: bool) {
+        let b = u64::from(span.batch_size);
+        let delay = self.sensors[i].delay;
+        let last = span.batch_of(hi - 1);
+        let mut j = span.batch_of(lo);
+        while j <= last {
+            let t = span.batch_start(j);
+            let at = t + delay;
+            if at >= self.end {
+                return;
+            }
+            // First time (probe clock) that falls into the next step.
+            let boundary = (at / self.step + 1) * self.step - delay;
+            let jb = span.batches_before(boundary).min(last + 1);
+            let (a, z) = (lo.max(span.pos + j * b), hi.min(span.pos + jb * b));
+            self.add(i, src, t, z - a, inc);
+            j = jb;
+        }
+    }
+
+    fn src_of(&self, scanner: HostId) -> u32 {
+        self.world.public_addr(self.world.host(scanner))
+    }
+
+    /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch).
+    fn add_block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
+        // Batches and probes come in runs from one scanner: keep what it
+        // sees from the last call.
+        if self.last_views.as_ref().is_none_or(|v| v.0 != scanner) {
+            let src = self.src_of(scanner);
+            let online = on_internet(self.world, scanner);
+            let views = self
+                .sensors
+                .iter()
+                .map(|x| visible(x, src, &online))
+                .collect();
+            self.last_views = Some((scanner, src, views));
+        }
+        let (_, src, views) = self.last_views.take().expect("just set");
+        for (i, &(ranges, inc)) in views.iter().enumerate() {
+            for (a, z) in intersect(&ranges, lo, hi).iter() {
+                let n = match self.sensors[i].kind {
+                    SensorKind::Distributed => count_points(&self.sensors[i].points, a, z),
+                    _ => z - a,
+                };
+                self.add(i, src, t, n, inc);
+            }
+        }
+        self.last_views = Some((scanner, src, views));
+    }
+}
+
+fn rank(points: &[u32], pos: u64) -> usize {
+    points.partition_point(|&p| u64::from(p) < pos)
+}
+
+fn count_points(points: &[u32], lo: u64, hi: u64) -> u64 {
+    (rank(points, hi) - rank(points, lo)) as u64
+}
+
+impl Observer for SensorSet<'_> {
+    fn span(&mut self, scanner: HostId, span: &Span<'_>) {
+        let src = self.src_of(scanner);
+        let online = on_internet(self.world, scanner);
+        for i in 0..self.sensors.len() {
+            let (ranges, inc) = visible(&self.sensors[i], src, &online);
+            for (lo, hi) in intersect(&ranges, span.pos, span.end()).iter() {
+                if self.sensors[i].kind == SensorKind::Distributed {
+                    let (a, z) = {
+                        let pts = &self.sensors[i].points;
+                        (rank(pts, lo), rank(pts, hi))
+                    };
+                    // Points rise, so their batches' times do: add them
+                    // a step's run at a time.
+                    let (step, delay) = (self.step, self.sensors[i].delay);
+                    let mut run: Option<(u64, u64, u64)> = None; // (step, first t, n)
+                    let mut last_batch = None;
+                    let mut t = 0;
+                    for k in a..z {
+                        let j = span.batch_of(u64::from(self.sensors[i].points[k]));
+                        if last_batch != Some(j) {
+                            t = span.batch_start(j);
+                            last_batch = Some(j);
+                        }
+                        if t + delay >= self.end {
+                            // Reported after the run ends; so are all the
+                            // later points (their batches start later).
+                            break;
+                        }
+                        let row = (t + delay) / step;
+                        match run {
+                            Some((r, _, ref mut n)) if r == row => *n += 1,
+                            _ => {
+                                if let Some((_, t0, n)) = run {
+                                    self.add(i, src, t0, n, inc);
+                                }
+                                run = Some((row, t, 1));
+                            }
+                        }
+                    }
+                    if let Some((_, t0, n)) = run {
+                        self.add(i, src, t0, n, inc);
+                    }
+                } else {
+                    self.add_span_range(i, src, span, lo, hi, inc);
+                }
+            }
+        }
+    }
+
+    fn batch(&mut self, scanner: HostId, pos: u32, n: u32, t: u64) {
+        let lo = u64::from(pos);
+        let hi = lo + u64::from(n);
+        self.add_block(scanner, lo, hi.min(SPACE_END), t);
+        if hi > SPACE_END {
+            self.add_block(scanner, 0, hi - SPACE_END, t);
+        }
+    }
+
+    fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
+        let a = u64::from(addr);
+        self.add_block(scanner, a, a + 1, t);
+    }
+
+    fn watched(&self) -> Vec<Watched> {
+        let mut out = Vec::new();
+        for s in &self.sensors {
+            match s.kind {
+                SensorKind::Distributed => out.extend(s.points.iter().map(|&p| Watched {
+                    lo: u64::from(p),
+                    hi: u64::from(p) + 1,
+                })),
+                SensorKind::Telescope => {
+                    let (lo, hi) = s.range();
+                    out.push(Watched { lo, hi });
+                }
+                // An edge also sees its inside scanners' probes to anywhere.
+                SensorKind::Edge => out.push(Watched {
+                    lo: 0,
+                    hi: SPACE_END,
+                }),
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,283 @@
+//! `capture` end to end on a small world: the capture's 135/tcp SYNs are
+//! the engine's probes for the vantage and window (by the sensors'
+//! arithmetic, by a pure-Rust read-back, and by tshark when installed);
+//! the detector run on it finds every infected source in view and flags
+//! no clean host; the `--max-packets` guard writes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::Command;
+
+use wormscope_engine::observe::Observer;
+use wormscope_model::blaster::Outcome;
+use wormscope_model::{HostId, World};
+use wormscope_observe::capture::{CaptureError, CaptureOptions, capture};
+use wormscope_scenario::{Percent, Scenario, SensorConfig, SensorKind, SimDuration};
+use wormscope_wire::capture::CaptureReader;
+use wormscope_wire::decode::{Decoded, Transport, decode};
+
+/// A dense /16 with an ISP block (a /20) whose border is tapped, and a
+/// dark /18 watched by a telescope.
+fn scenario() -> Scenario {
+    let mut s = wormscope_scenario::default_scenario();
+    s.seed = 11;
+    s.duration = SimDuration::from_secs(3 * 3600);
+    s.world.only_in = vec!["61.4.0.0/16".parse().unwrap()];
+    s.world.used_slash16_pct = Percent::new(100.0).unwrap();
+    s.world.networks.truncate(1);
+    let bb = &mut s.world.networks[0];
+    bb.share_pct = Percent::new(100.0).unwrap();
+    bb.hosts_per_used_slash24 = 30.0;
+    bb.nat_pct = Percent::new(30.0).unwrap();
+    bb.firewall_pct = Percent::new(0.0).unwrap();
+    s.worm.initial_infected = 20;
+    let sensor = |name: &str, kind, prefix: &str| SensorConfig {
+        name: name.into(),
+        kind,
+        prefix: Some(prefix.parse().unwrap()),
+        addresses: None,
+        report_delay: None,
+    };
+    s.sensors = vec![
+        sensor("edge", SensorKind::Edge, "61.4.160.0/20"),
+        sensor("dark", SensorKind::Telescope, "61.4.64.0/18"),
+    ];
+    wormscope_scenario::check(&s).unwrap();
+    s
+}
+
+fn mins(m: u64) -> SimDuration {
+    SimDuration::from_secs(m * 60)
+}
+
+/// SYN-only segments to 135/tcp and their sources, read back in Rust.
+fn syns_to_135(path: &Path) -> (u64, HashSet<Ipv4Addr>, u64) {
+    let mut r = CaptureReader::open(path).unwrap();
+    let (mut syns, mut frames) = (0, 0);
+    let mut sources = HashSet::new();
+    let mut last_ts = i64::MIN;
+    while let Some(f) = r.next_frame().unwrap() {
+        frames += 1;
+        assert!(f.ts_us >= last_ts, "frames in time order");
+        last_ts = f.ts_us;
+        let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
+            panic!("frame {frames} is not IPv4")
+        };
+        if let Transport::Tcp(t) = p.transport
+            && t.is_syn_only()
+            && t.dst_port == 135
+        {
+            syns += 1;
+            sources.insert(p.src);
+        }
+    }
+    (syns, sources, frames)
+}
+
+/// tshark's count of SYN (no ACK) to 135/tcp, after checking that it reads
+/// the file without complaint, bad checksums or malformed packets. `None`
+/// when tshark is not installed.
+fn tshark_syns(path: &Path) -> Option<u64> {
+    if Command::new("tshark").arg("-v").output().is_err() {
+        eprintln!("tshark is not installed: skipping its checks (the Rust read-back still runs)");
+        return None;
+    }
+    let run = |filter: &str| {
+        let o = Command::new("tshark")
+            .args(["-r", path.to_str().unwrap(), "-n"])
+            .args(["-o", "ip.check_checksum:TRUE"])
+            .args(["-o", "tcp.check_checksum:TRUE"])
+            .args(["-o", "udp.check_checksum:TRUE"])
+            .args(["-Y", filter])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        let complaints: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.contains("Running as user") && !l.trim().is_empty())
+            .collect();
+        assert!(o.status.success() && complaints.is_empty(), "tshark: {err}");
+        String::from_utf8_lossy(&o.stdout).lines().count() as u64
+    };
+    let bad = run(
+        "_ws.malformed || ip.checksum.status == 2 || tcp.checksum.status == 2 || udp.checksum.status == 2",
+    );
+    assert_eq!(bad, 0, "malformed frames or bad checksums");
+    Some(run(
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport == 135",
+    ))
+}
+
+#[test]
+fn capture_syns_equal_the_engines_probes_for_the_vantage_and_window() {
+    let s = scenario();
+    let world = wormscope_model::generate::generate(&s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The sensors' per-minute counts from a plain simulate run.
+    let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
+    let edge_rows: Vec<u64> = observed.sensors[0].rows.iter().map(|r| r.probes).collect();
+    for (vantage, from, to) in [("edge", 60, 70), ("dark", 100, 110)] {
+        let opts = CaptureOptions::new(&s, vantage, mins(from), mins(to));
+        let path = dir.path().join(format!("{vantage}.pcap"));
+        let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+        let i = if vantage == "edge" { 0 } else { 1 };
+        let rows: Vec<u64> = observed.sensors[i].rows.iter().map(|r| r.probes).collect();
+        let by_sensors: u64 = rows[from as usize..to as usize].iter().sum();
+        assert!(by_sensors > 1000, "{vantage}: a window worth checking");
+        assert_eq!(c.probes, by_sensors, "{vantage}");
+        assert_eq!(c.engine_probes, Some(by_sensors));
+        let (syns, sources, frames) = syns_to_135(&path);
+        assert_eq!(syns, by_sensors, "{vantage}");
+        assert_eq!(frames, c.frames);
+        assert_eq!(sources.len() as u64, c.sources);
+        if let Some(n) = tshark_syns(&path) {
+            assert_eq!(n, by_sensors, "{vantage}: tshark's count");
+        }
+        if vantage == "edge" {
+            assert!(c.exploits > 0 && c.background > 0, "{c:?}");
+        } else {
+            assert_eq!(c.background, 0, "a darknet carries no sessions");
+        }
+    }
+    assert_eq!(edge_rows.len(), 180);
+
+    // pcapng: the same frames; and the same bytes again for the same input.
+    let mut opts = CaptureOptions::new(&s, "edge", mins(60), mins(70));
+    opts.format = wormscope_wire::write::OutputFormat::PcapNg;
+    let a = dir.path().join("a.pcapng");
+    let b = dir.path().join("b.pcapng");
+    capture(&s, &world, &opts, &a, &mut |_| {}).unwrap();
+    capture(&s, &world, &opts, &b, &mut |_| {}).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let (syns, _, _) = syns_to_135(&a);
+    assert_eq!(syns, edge_rows[60..70].iter().sum::<u64>());
+    if let Some(n) = tshark_syns(&a) {
+        assert_eq!(n, syns);
+    }
+}
+
+/// Which hosts carry the worm by the window's end: worm starts, and
+/// victims an exploit infected (their worm starts seconds later).
+#[derive(Default)]
+struct Truth {
+    infected: HashSet<HostId>,
+}
+
+impl Observer for Truth {
+    fn worm_start(&mut self, host: HostId, _t: u64) {
+        self.infected.insert(host);
+    }
+    fn exploit(&mut self, _a: HostId, victim: HostId, _t: u64, outcome: Outcome) {
+        if outcome == Outcome::Infected {
+            self.infected.insert(victim);
+        }
+    }
+}
+
+fn infected_addresses(s: &Scenario, world: &World, to: SimDuration) -> HashSet<Ipv4Addr> {
+    let mut run = s.clone();
+    run.duration = to;
+    let mut truth = Truth::default();
+    wormscope_engine::simulate_observed(&run, world, &mut truth, &mut |_| {});
+    truth
+        .infected
+        .iter()
+        .map(|&h| Ipv4Addr::from(world.public_addr(world.host(h))))
+        .collect()
+}
+
+#[test]
+fn detect_on_a_capture_finds_every_infected_source_and_no_clean_host() {
+    use wormscope_detect::Verdict;
+    let s = scenario();
+    let world = wormscope_model::generate::generate(&s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edge.pcap");
+    let (from, to) = (mins(0), mins(10));
+    let opts = CaptureOptions::new(&s, "edge", from, to);
+    let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+    assert!(c.exploits > 10, "{c:?}");
+
+    let hosts_csv = dir.path().join("hosts.csv");
+    let report = wormscope_detect::run(
+        std::slice::from_ref(&path),
+        &wormscope_detect::Options {
+            hosts: Some(hosts_csv),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let verdict: HashMap<String, Verdict> = report
+        .hosts
+        .iter()
+        .map(|r| (r.host.to_string(), r.verdict))
+        .collect();
+    let truth = infected_addresses(&s, &world, to);
+    let (_, sources, _) = syns_to_135(&path);
+    assert!(sources.len() > 10, "{} sources", sources.len());
+    let mut infected_verdicts = 0;
+    for src in &sources {
+        assert!(truth.contains(src), "{src} probed but is not infected");
+        let v = verdict.get(&src.to_string()).copied();
+        assert!(
+            matches!(v, Some(Verdict::Infected | Verdict::Scanning)),
+            "{src}: {v:?}"
+        );
+        infected_verdicts += usize::from(v == Some(Verdict::Infected));
+    }
+    // Sequential sweeps and chains in view make most of them `infected`.
+    assert!(2 * infected_verdicts > sources.len(), "{infected_verdicts}");
+    // No clean host is called infected or scanning.
+    for r in &report.hosts {
+        if matches!(r.verdict, Verdict::Infected | Verdict::Scanning) {
+            let addr: Ipv4Addr = r.host.to_string().parse().unwrap();
+            assert!(
+                truth.contains(&addr),
+                "{addr} flagged {:?}: {:?}",
+                r.verdict,
+                r.evidence
+            );
+        }
+    }
+    // Victims whose chain ran in view fetched the body: `infected` too.
+    let rrq = report
+        .hosts
+        .iter()
+        .filter(|r| r.evidence.iter().any(|e| e.starts_with("tftp_rrq_sent")))
+        .count();
+    assert!(rrq > 0);
+}
+
+#[test]
+fn too_many_packets_writes_nothing() {
+    let s = scenario();
+    let world = wormscope_model::generate::generate(&s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.pcap");
+    let mut opts = CaptureOptions::new(&s, "edge", mins(60), mins(70));
+    opts.max_packets = 1000;
+    let e = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(e, CaptureError::TooManyPackets { max: 1000, .. }),
+        "{e}"
+    );
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.to_string().contains("--max-packets"), "{e}");
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A distributed sensor or an unknown name is bad input.
+    let mut s2 = s.clone();
+    s2.sensors.push(SensorConfig {
+        name: "isc".into(),
+        kind: SensorKind::Distributed,
+        prefix: None,
+        addresses: Some(10),
+        report_delay: Some(SimDuration::ZERO),
+    });
+    for name in ["isc", "nowhere"] {
+        let opts = CaptureOptions::new(&s2, name, mins(1), mins(2));
+        let e = capture(&s2, &world, &opts, &path, &mut |_| {}).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+    }
+}
