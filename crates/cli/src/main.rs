@@ -39,6 +39,9 @@ enum Command {
     Ioc(IocArgs),
     /// Find worm-infected hosts in pcap/pcapng captures, with evidence.
     Detect(DetectArgs),
+    /// Make one self-contained HTML report (inline SVG plots) from an
+    /// output directory.
+    Report(ReportArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     Bench(BenchArgs),
@@ -53,6 +56,18 @@ struct RulesArgs {
     #[arg(long, default_value = "nft")]
     format: wormscope_act::RuleFormat,
     /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Output directory of `wormscope simulate` (timeseries.csv, and
+    /// summary.json, flood.csv, sensors.csv, comparison.json, flaws.json
+    /// when present).
+    #[arg(value_name = "OUT_DIR")]
+    dir: PathBuf,
+    /// The HTML file to write (atomically); default OUT_DIR/report.html.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -147,6 +162,7 @@ fn main() -> ExitCode {
         Command::Scenario { action } => scenario(action),
         Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
         Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
+        Command::Report(args) => report(args),
         Command::Detect(args) => return detect(args),
         Command::Bench(args) => bench(args),
     };
@@ -237,6 +253,31 @@ fn emit(text: String, output: Option<PathBuf>) -> Result<(), Failure> {
         None => print!("{text}"),
         Some(path) => wormscope_report::atomic::write_file(&path, text.as_bytes())
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?,
+    }
+    Ok(())
+}
+
+fn report(args: ReportArgs) -> Result<(), Failure> {
+    let report =
+        wormscope_report::render_report(&args.dir).map_err(|e| Failure::Input(e.to_string()))?;
+    let path = args.output.unwrap_or_else(|| args.dir.join("report.html"));
+    wormscope_report::atomic::write_file(&path, report.html.as_bytes())
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?;
+    println!(
+        "wrote {} ({} KiB) from {}",
+        path.display(),
+        report.html.len().div_ceil(1024),
+        if report.ensemble {
+            "an ensemble"
+        } else {
+            "one run"
+        }
+    );
+    if !report.rendered.is_empty() {
+        println!("  rendered: timeseries.csv, {}", report.rendered.join(", "));
+    }
+    if !report.skipped.is_empty() {
+        println!("  absent, skipped: {}", report.skipped.join(", "));
     }
     Ok(())
 }

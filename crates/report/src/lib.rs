@@ -5,6 +5,12 @@
 //! complete. Knows nothing of terminals or argument parsing.
 
 pub mod atomic;
+pub mod html;
+pub mod input;
+pub mod plot;
 mod run;
+
+pub use html::{Report, render as render_report};
+pub use input::InputError;
 
 pub use run::{RunSummary, WorldSummary, hourly_table, summary_json, timeseries_csv, write_run};
