@@ -42,6 +42,9 @@ enum Command {
     /// Make one self-contained HTML report (inline SVG plots) from an
     /// output directory.
     Report(ReportArgs),
+    /// Run one shard of a parameter sweep (grid of variants x seeds) into
+    /// a Parquet file, or merge the shards (`sweep merge DIR`).
+    Sweep(SweepArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     Bench(BenchArgs),
@@ -70,6 +73,34 @@ struct ReportArgs {
     /// The HTML file to write (atomically); default OUT_DIR/report.html.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    action: Option<SweepCommand>,
+    /// The sweep file (TOML: base, seeds, [set], [grid]).
+    #[arg(value_name = "SWEEP.toml", required = true)]
+    file: Option<PathBuf>,
+    /// Which shard to run, I/N (0-based): job k of the sweep belongs to
+    /// shard k mod N.
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    shard: wormscope_sweep::Shard,
+    /// Directory the shard's Parquet file is written into.
+    #[arg(long, value_name = "DIR", default_value = "sweep-out")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Check that every shard and run is there once and write
+    /// DIR/merged.parquet, sorted by (variant, seed, time_s).
+    Merge {
+        /// The directory the shards were written into.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -163,6 +194,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
         Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
         Command::Report(args) => report(args),
+        Command::Sweep(args) => sweep(args),
         Command::Detect(args) => return detect(args),
         Command::Bench(args) => bench(args),
     };
@@ -279,6 +311,49 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
     if !report.skipped.is_empty() {
         println!("  absent, skipped: {}", report.skipped.join(", "));
     }
+    Ok(())
+}
+
+impl From<wormscope_sweep::SweepError> for Failure {
+    fn from(e: wormscope_sweep::SweepError) -> Self {
+        match e {
+            wormscope_sweep::SweepError::Input(m) => Failure::Input(m),
+            wormscope_sweep::SweepError::Run(m) => Failure::Run(anyhow::anyhow!(m)),
+        }
+    }
+}
+
+fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    if let Some(SweepCommand::Merge { dir }) = args.action {
+        let m = wormscope_sweep::merge(&dir)?;
+        println!(
+            "merged {} shards: {} variants x {} seeds, {} rows -> {}",
+            m.shards,
+            m.variants,
+            m.seeds,
+            m.rows,
+            m.path.display()
+        );
+        return Ok(());
+    }
+    let file = args.file.expect("clap requires the file");
+    let sweep = wormscope_sweep::spec::load(&file)?;
+    let jobs = args.shard.select(&sweep.jobs()).len();
+    let started = std::time::Instant::now();
+    let bar = progress::runs(jobs as u64);
+    let (path, rows) = wormscope_sweep::write_shard(&sweep, args.shard, &args.out, &|done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "shard {}: {jobs} of {} runs ({} variants x {} seeds), {rows} rows -> {}",
+        args.shard,
+        sweep.jobs().len(),
+        sweep.variants.len(),
+        sweep.seeds.len(),
+        path.display()
+    );
+    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -25,3 +25,15 @@ pub fn simulated_time(total_us: u64) -> ProgressBar {
     );
     pb
 }
+
+/// A bar over runs (of a sweep's shard).
+pub fn runs(total: u64) -> ProgressBar {
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "running {wide_bar} {pos}/{len} runs  ({elapsed} elapsed, eta {eta})",
+        )
+        .expect("valid template"),
+    );
+    pb
+}

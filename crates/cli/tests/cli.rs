@@ -440,3 +440,61 @@ fn report_renders_in_chromium_without_console_errors() {
         stderr(&o)
     );
 }
+
+#[test]
+fn sweep_shards_and_merge_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
+    let sweep = dir.path().join("sweep.toml");
+    std::fs::write(
+        &sweep,
+        "base = \"small.toml\"\nseeds = 2\n[set]\nduration = \"1h\"\n[grid]\n\"worm.guess_xp_pct\" = [50, 100]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (sweep_s, out_s) = (sweep.to_str().unwrap(), out.to_str().unwrap());
+    let o = wormscope(&["sweep", sweep_s, "--shard", "1/2", "--out", out_s], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("shard 1/2: 2 of 4 runs (2 variants x 2 seeds), 120 rows"),
+        "{text}"
+    );
+    // Shard 0 is missing: the merge says which, exit code 2.
+    let o = wormscope(&["sweep", "merge", out_s], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("shard-00000-of-00002.parquet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = wormscope(&["sweep", sweep_s, "--shard", "0/2", "--out", out_s], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = wormscope(&["sweep", "merge", out_s], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("merged 2 shards: 2 variants x 2 seeds, 240 rows"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(out.join("merged.parquet").exists());
+
+    // Bad input: exit 2 naming the sweep file, line and field.
+    std::fs::write(
+        &sweep,
+        "base = \"small.toml\"\n[grid]\n\"worm.guess_xp_pct\" = [50, 150]\n",
+    )
+    .unwrap();
+    let o = wormscope(&["sweep", sweep_s, "--out", out_s], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("sweep.toml:3: field `worm.guess_xp_pct`"),
+        "{}",
+        stderr(&o)
+    );
+    for bad in ["2/2", "x", "1/0"] {
+        let o = wormscope(&["sweep", sweep_s, "--shard", bad], None);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+    }
+}

@@ -13,4 +13,7 @@ mod run;
 pub use html::{Report, render as render_report};
 pub use input::InputError;
 
-pub use run::{RunSummary, WorldSummary, hourly_table, summary_json, timeseries_csv, write_run};
+pub use run::{
+    RunSummary, TIMESERIES_COLUMNS, WorldSummary, hourly_table, row_values, summary_json,
+    timeseries_csv, write_run,
+};

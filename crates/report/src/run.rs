@@ -24,6 +24,30 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "reboots",
 ];
 
+/// A row's values in the order of [`TIMESERIES_COLUMNS`] after `time_s`.
+pub fn row_values(row: &Row) -> [u64; 8] {
+    let Row {
+        infected,
+        scanning,
+        crashed,
+        rebooting,
+        probes,
+        new_infections,
+        crashes,
+        reboots,
+    } = *row;
+    [
+        infected,
+        scanning,
+        crashed,
+        rebooting,
+        probes,
+        new_infections,
+        crashes,
+        reboots,
+    ]
+}
+
 /// `timeseries.csv`: one row per time step. `time_s` is the step's end;
 /// host counts are taken then; the other columns count what happened
 /// during the step (probes by the start of their batch).
@@ -33,22 +57,11 @@ pub fn timeseries_csv(result: &RunResult) -> String {
     out.push('\n');
     for (i, r) in result.rows.iter().enumerate() {
         let end_us = (i as u64 + 1) * result.step;
-        let Row {
-            infected,
-            scanning,
-            crashed,
-            rebooting,
-            probes,
-            new_infections,
-            crashes,
-            reboots,
-        } = *r;
-        writeln!(
-            out,
-            "{},{infected},{scanning},{crashed},{rebooting},{probes},{new_infections},{crashes},{reboots}",
-            fmt_seconds(end_us)
-        )
-        .expect("writing to a String");
+        out.push_str(&fmt_seconds(end_us));
+        for v in row_values(r) {
+            write!(out, ",{v}").expect("writing to a String");
+        }
+        out.push('\n');
     }
     out
 }
