@@ -14,18 +14,6 @@ use std::path::Path;
 use crate::input::{self, Csv, InputError, ListKind, SeriesData, VariantRow};
 use crate::plot::{self, BarChart, Chart, Scale, Series};
 
-/// The series of `timeseries.csv`, in its column order.
-const SERIES: &[&str] = &[
-    "infected",
-    "scanning",
-    "crashed",
-    "rebooting",
-    "probes",
-    "new_infections",
-    "crashes",
-    "reboots",
-];
-
 /// The optional inputs, by file name.
 pub const OPTIONAL_INPUTS: &[&str] = &[
     "summary.json",
@@ -53,7 +41,7 @@ pub struct Report {
 pub fn render(dir: &Path) -> Result<Report, InputError> {
     let name = |f: &str| dir.join(f).display().to_string();
     if !dir.is_dir() {
-        return Err(InputError::new(
+        return Err(input::input_error(
             &dir.display().to_string(),
             None,
             None,
@@ -61,7 +49,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         ));
     }
     let ts_text = input::read_text(&dir.join("timeseries.csv"))?.ok_or_else(|| {
-        InputError::new(
+        input::input_error(
             &name("timeseries.csv"),
             None,
             None,
@@ -72,13 +60,13 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     let ts = Csv::parse(&ts_text, &name("timeseries.csv"))?;
     let times = ts.increasing_times()?;
     let mut series = Vec::new();
-    for s in SERIES {
+    for s in &crate::TIMESERIES_COLUMNS[1..] {
         if let Some(d) = ts.series(s)? {
             series.push(d);
         }
     }
     if !series.iter().any(|s| s.name == "infected") {
-        return Err(InputError::new(
+        return Err(input::input_error(
             &name("timeseries.csv"),
             Some(1),
             Some("infected"),
@@ -430,7 +418,7 @@ impl Page {
         let times = f.increasing_times()?;
         let get = |name: &str| -> Result<SeriesData, InputError> {
             f.series(name)?.ok_or_else(|| {
-                InputError::new(
+                input::input_error(
                     &f.file,
                     Some(1),
                     Some(name),
@@ -494,6 +482,10 @@ impl Page {
     fn sensors(&mut self, s: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
         let times = s.times()?;
         let names = s.strings("sensor")?;
+        if names.is_empty() {
+            self.note("sensors.csv has a header but no rows: no sensor to show.");
+            return Ok(());
+        }
         let probes = s.numbers("probes")?;
         let sources = s.numbers("sources")?;
         let estimate = s.numbers("estimate")?;
@@ -513,7 +505,7 @@ impl Page {
             for w in rows.windows(2) {
                 // NaN never comes after anything.
                 if times[w[1]].partial_cmp(&times[w[0]]) != Some(std::cmp::Ordering::Greater) {
-                    return Err(InputError::new(
+                    return Err(input::input_error(
                         &s.file,
                         Some(s.rows[w[1]].0),
                         Some("time_s"),
@@ -747,6 +739,32 @@ fn human_duration(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_with_headers_only_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = |cols: &[&str]| format!("{}\n", cols.join(","));
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            header(crate::TIMESERIES_COLUMNS),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("sensors.csv"),
+            "time_s,sensor,probes,sources,estimate,truth\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("flood.csv"),
+            "time_s,flood_pps,flood_bps,flood_pps_filtered,flood_bps_filtered\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("comparison.json"), "[]").unwrap();
+        let r = render(dir.path()).unwrap();
+        assert!(r.html.contains("no sensor to show"));
+        assert!(r.html.contains("no data"));
+        assert_eq!(r.skipped, vec!["summary.json", "flaws.json"]);
+    }
 
     #[test]
     fn escaping_and_numbers() {

@@ -6,48 +6,25 @@
 //! Reads text given by the caller; opening files is [`read_text`]'s one
 //! job. Knows nothing of HTML or plots.
 
-use std::fmt;
 use std::path::Path;
 
-/// Input that could not be used, with where and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InputError {
-    pub file: String,
-    /// 1-based line, when the problem is on one.
-    pub line: Option<usize>,
-    /// The column or key.
-    pub field: Option<String>,
-    pub message: String,
-}
+/// Input that could not be used, with where and why: the file, the
+/// 1-based line, the column or key, and a message. The same shape (and
+/// text) as a scenario file's errors, so it is that type.
+pub type InputError = wormscope_scenario::ScenarioError;
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-impl InputError {
-    pub(crate) fn new(
-        file: &str,
-        line: Option<usize>,
-        field: Option<&str>,
-        message: String,
-    ) -> Self {
-        InputError {
-            file: file.to_string(),
-            line,
-            field: field.map(str::to_string),
-            message,
-        }
+/// An [`InputError`].
+pub(crate) fn input_error(
+    file: &str,
+    line: Option<usize>,
+    field: Option<&str>,
+    message: String,
+) -> InputError {
+    InputError {
+        file: file.to_string(),
+        line,
+        field: field.map(str::to_string),
+        message,
     }
 }
 
@@ -55,7 +32,7 @@ impl InputError {
 pub fn read_text(path: &Path) -> Result<Option<String>, InputError> {
     match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
-            InputError::new(
+            input_error(
                 &path.display().to_string(),
                 None,
                 None,
@@ -63,7 +40,7 @@ pub fn read_text(path: &Path) -> Result<Option<String>, InputError> {
             )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(InputError::new(
+        Err(e) => Err(input_error(
             &path.display().to_string(),
             None,
             None,
@@ -92,11 +69,11 @@ impl Csv {
             .filter(|(_, l)| !l.trim().is_empty());
         let (hline, header) = lines
             .next()
-            .ok_or_else(|| InputError::new(file, None, None, "empty file, no header".into()))?;
+            .ok_or_else(|| input_error(file, None, None, "empty file, no header".into()))?;
         let header: Vec<String> = header.split(',').map(|h| h.trim().to_string()).collect();
         for (i, h) in header.iter().enumerate() {
             if h.is_empty() {
-                return Err(InputError::new(
+                return Err(input_error(
                     file,
                     Some(hline),
                     None,
@@ -104,7 +81,7 @@ impl Csv {
                 ));
             }
             if header[..i].contains(h) {
-                return Err(InputError::new(
+                return Err(input_error(
                     file,
                     Some(hline),
                     Some(h),
@@ -117,7 +94,7 @@ impl Csv {
             let fields: Vec<String> = line.split(',').map(|f| f.trim().to_string()).collect();
             if fields.len() != header.len() {
                 let field = header.get(fields.len().min(header.len() - 1));
-                return Err(InputError::new(
+                return Err(input_error(
                     file,
                     Some(n),
                     field.map(String::as_str),
@@ -150,7 +127,7 @@ impl Csv {
     /// A column that must be there.
     pub fn require(&self, name: &str) -> Result<usize, InputError> {
         self.col(name).ok_or_else(|| {
-            InputError::new(
+            input_error(
                 &self.file,
                 Some(self.header_line()),
                 Some(name),
@@ -173,7 +150,7 @@ impl Csv {
             .iter()
             .map(|(n, f)| {
                 f[c].parse::<f64>().map_err(|_| {
-                    InputError::new(
+                    input_error(
                         &self.file,
                         Some(*n),
                         Some(name),
@@ -193,7 +170,7 @@ impl Csv {
     /// The `time_s` column: the first one, finite and increasing.
     pub fn times(&self) -> Result<Vec<f64>, InputError> {
         if self.header.first().map(String::as_str) != Some("time_s") {
-            return Err(InputError::new(
+            return Err(input_error(
                 &self.file,
                 Some(self.header_line()),
                 Some("time_s"),
@@ -209,7 +186,7 @@ impl Csv {
         for (i, w) in t.windows(2).enumerate() {
             // NaN never comes after anything.
             if w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater) {
-                return Err(InputError::new(
+                return Err(input_error(
                     &self.file,
                     Some(self.rows[i + 1].0),
                     Some("time_s"),
@@ -260,7 +237,7 @@ pub struct SeriesData {
 /// JSON text parsed, with syntax errors located.
 pub fn parse_json(text: &str, file: &str) -> Result<serde_json::Value, InputError> {
     serde_json::from_str(text).map_err(|e| {
-        InputError::new(
+        input_error(
             file,
             Some(e.line()).filter(|&l| l > 0),
             None,
@@ -318,16 +295,16 @@ pub fn parse_variants(
     kind: ListKind,
 ) -> Result<Vec<VariantRow>, InputError> {
     let v = parse_json(text, file)?;
-    let list = v.as_array().ok_or_else(|| {
-        InputError::new(file, None, None, "must be a JSON list of objects".into())
-    })?;
+    let list = v
+        .as_array()
+        .ok_or_else(|| input_error(file, None, None, "must be a JSON list of objects".into()))?;
     let mut out = Vec::new();
     for (i, item) in list.iter().enumerate() {
         let at = |field: &str, message: String| {
-            InputError::new(file, None, Some(&format!("[{i}].{field}")), message)
+            input_error(file, None, Some(&format!("[{i}].{field}")), message)
         };
         let obj = item.as_object().ok_or_else(|| {
-            InputError::new(
+            input_error(
                 file,
                 None,
                 Some(&format!("[{i}]")),

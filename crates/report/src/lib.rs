@@ -3,6 +3,14 @@
 //! atomically: a file is written under a temporary name beside its target
 //! and renamed into place, and a new output directory appears only once
 //! complete. Knows nothing of terminals or argument parsing.
+//!
+//! - a run's `timeseries.csv`, `summary.json` and hourly table
+//!   ([`write_run`], [`timeseries_csv`], [`hourly_table`]).
+//! - [`input`]: reading an output directory back, errors with file, line
+//!   and field.
+//! - [`plot`]: general SVG line and bar charts (plotters), for any figure.
+//! - [`html`]: the self-contained HTML report of an output directory.
+//! - [`atomic`]: writing files and directories atomically.
 
 pub mod atomic;
 pub mod html;
