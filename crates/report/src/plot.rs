@@ -228,9 +228,14 @@ fn draw_lines<Y>(
             }
             .expect("drawing into a String");
             if first && !s.name.is_empty() {
-                drawn
-                    .label(s.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                // The legend's sample: three dashes for a dashed line.
+                let gap = if s.dashed { 3 } else { 0 };
+                drawn.label(s.name.clone()).legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (6, 0)], style)
+                        + PathElement::new(vec![(6 + gap, 0), (14 - gap, 0)], style)
+                        + PathElement::new(vec![(14, 0), (20, 0)], style)
+                });
                 first = false;
             }
         }
@@ -604,13 +609,14 @@ mod tests {
         assert!(svg.contains("T &lt;&amp;&gt; title"));
         assert!(svg.contains("median"), "legend: {svg}");
         assert!(svg.contains("<polygon"), "band");
+        // Each series: its line and the legend's sample (three pieces).
         assert_eq!(
             svg.matches("stroke=\"#0072B2\" stroke-width=\"2\"").count(),
-            2
+            1 + 3
         );
         assert_eq!(
             svg.matches("stroke=\"#D55E00\" stroke-width=\"2\"").count(),
-            2
+            1 + 3
         );
         // Deterministic.
         let again = line_chart(&chart(
@@ -631,9 +637,9 @@ mod tests {
         let pts = vec![(0.0, 10.0), (1.0, 0.0), (2.0, 100.0), (3.0, 1000.0)];
         let svg = line_chart(&chart(vec![Series::line("p", pts)], Scale::Log));
         // The point before the zero is a run of its own (a dot), the two
-        // after it a line, plus the legend's sample.
+        // after it a line, plus the legend's sample (three pieces).
         let line = "stroke=\"#0072B2\" stroke-width=\"2\"";
-        assert_eq!(svg.matches(line).count(), 2, "{svg}");
+        assert_eq!(svg.matches(line).count(), 1 + 3, "{svg}");
         assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
         let empty = line_chart(&chart(
             vec![Series::line("z", vec![(0.0, 0.0)])],
