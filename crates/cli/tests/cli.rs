@@ -210,6 +210,14 @@ fn ensemble_fixture() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../report/tests/fixtures/ensemble")
 }
 
+/// `wormscope report DIR -o OUT`.
+fn report(dir: &Path, out: &Path) -> Output {
+    wormscope(
+        &["report", dir.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        None,
+    )
+}
+
 /// What no self-contained page may hold: scripts and links to resources.
 fn assert_self_contained(html: &str) {
     for bad in ["<script", "src=", "href=", "@import", "url("] {
@@ -228,15 +236,7 @@ fn report_of_a_run_plots_it_and_notes_what_is_absent() {
     run_small(dir.path(), "run", "2");
     let run = dir.path().join("run");
     let html_path = dir.path().join("report.html");
-    let o = wormscope(
-        &[
-            "report",
-            run.to_str().unwrap(),
-            "-o",
-            html_path.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = report(&run, &html_path);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -278,15 +278,7 @@ fn report_of_a_run_plots_it_and_notes_what_is_absent() {
 fn report_of_an_ensemble_draws_bands_flood_sensors_and_tables() {
     let dir = tempfile::tempdir().unwrap();
     let html_path = dir.path().join("ens.html");
-    let o = wormscope(
-        &[
-            "report",
-            ensemble_fixture().to_str().unwrap(),
-            "-o",
-            html_path.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = report(&ensemble_fixture(), &html_path);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("from an ensemble"), "{out}");
@@ -316,22 +308,19 @@ fn report_of_an_ensemble_draws_bands_flood_sensors_and_tables() {
 #[test]
 fn bad_report_input_is_exit_2_naming_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
-    let report = |d: &Path| {
+    let refused = |d: &Path| {
         let out = dir.path().join("r.html");
-        let o = wormscope(
-            &["report", d.to_str().unwrap(), "-o", out.to_str().unwrap()],
-            None,
-        );
+        let o = report(d, &out);
         assert!(!out.exists(), "nothing is written");
         o
     };
-    let o = report(&dir.path().join("nowhere"));
+    let o = refused(&dir.path().join("nowhere"));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nowhere"), "{}", stderr(&o));
 
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let o = report(&empty);
+    let o = refused(&empty);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("timeseries.csv: missing"),
@@ -376,7 +365,7 @@ fn bad_report_input_is_exit_2_naming_file_line_and_field() {
         }
         let text = std::fs::read_to_string(broken.join(file)).unwrap();
         std::fs::write(broken.join(file), breaker(&text)).unwrap();
-        let o = report(&broken);
+        let o = refused(&broken);
         assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
         assert!(stderr(&o).contains(want), "{file}: {}", stderr(&o));
     }
@@ -393,15 +382,7 @@ fn report_renders_in_chromium_without_console_errors() {
     }
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("ens.html");
-    let o = wormscope(
-        &[
-            "report",
-            ensemble_fixture().to_str().unwrap(),
-            "-o",
-            html.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = report(&ensemble_fixture(), &html);
     assert!(o.status.success(), "{}", stderr(&o));
     let png = dir.path().join("ens.png");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/render-report.sh");
