@@ -49,6 +49,12 @@ enum Command {
     /// Write what a vantage point (an edge or telescope sensor of the
     /// scenario) captured in a time window, as pcap or pcapng.
     Capture(CaptureArgs),
+    /// Make one self-contained HTML report (inline SVG plots) from an
+    /// output directory.
+    Report(ReportArgs),
+    /// Run one shard of a parameter sweep (grid of variants x seeds) into
+    /// a Parquet file, or merge the shards (`sweep merge DIR`).
+    Sweep(SweepArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     Bench(BenchArgs),
@@ -65,6 +71,46 @@ struct RulesArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Output directory of `wormscope simulate` (timeseries.csv, and
+    /// summary.json, flood.csv, sensors.csv, comparison.json, flaws.json
+    /// when present).
+    #[arg(value_name = "OUT_DIR")]
+    dir: PathBuf,
+    /// The HTML file to write (atomically); default OUT_DIR/report.html.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    action: Option<SweepCommand>,
+    /// The sweep file (TOML: base, seeds, [set], [grid]).
+    #[arg(value_name = "SWEEP.toml", required = true)]
+    file: Option<PathBuf>,
+    /// Which shard to run, I/N (0-based): job k of the sweep belongs to
+    /// shard k mod N.
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    shard: wormscope_sweep::Shard,
+    /// Directory the shard's Parquet file is written into.
+    #[arg(long, value_name = "DIR", default_value = "sweep-out")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Check that every shard and run is there once and write
+    /// DIR/merged.parquet, sorted by (variant, seed, time_s).
+    Merge {
+        /// The directory the shards were written into.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -270,6 +316,8 @@ fn main() -> ExitCode {
         Command::Scenario { action } => scenario(action),
         Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
         Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
+        Command::Report(args) => report(args),
+        Command::Sweep(args) => sweep(args),
         Command::Detect(args) => return detect(args),
         Command::Capture(args) => capture(args),
         Command::Bench(args) => bench(args),
@@ -578,6 +626,74 @@ fn emit(text: String, output: Option<PathBuf>) -> Result<(), Failure> {
         Some(path) => wormscope_report::atomic::write_file(&path, text.as_bytes())
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?,
     }
+    Ok(())
+}
+
+fn report(args: ReportArgs) -> Result<(), Failure> {
+    let report =
+        wormscope_report::render_report(&args.dir).map_err(|e| Failure::Input(e.to_string()))?;
+    let path = args.output.unwrap_or_else(|| args.dir.join("report.html"));
+    wormscope_report::atomic::write_file(&path, report.html.as_bytes())
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?;
+    println!(
+        "wrote {} ({} KiB) from {}",
+        path.display(),
+        report.html.len().div_ceil(1024),
+        if report.ensemble {
+            "an ensemble"
+        } else {
+            "one run"
+        }
+    );
+    if !report.rendered.is_empty() {
+        println!("  rendered: timeseries.csv, {}", report.rendered.join(", "));
+    }
+    if !report.skipped.is_empty() {
+        println!("  absent, skipped: {}", report.skipped.join(", "));
+    }
+    Ok(())
+}
+
+impl From<wormscope_sweep::SweepError> for Failure {
+    fn from(e: wormscope_sweep::SweepError) -> Self {
+        match e {
+            wormscope_sweep::SweepError::Input(m) => Failure::Input(m),
+            wormscope_sweep::SweepError::Run(m) => Failure::Run(anyhow::anyhow!(m)),
+        }
+    }
+}
+
+fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    if let Some(SweepCommand::Merge { dir }) = args.action {
+        let m = wormscope_sweep::merge(&dir)?;
+        println!(
+            "merged {} shards: {} variants x {} seeds, {} rows -> {}",
+            m.shards,
+            m.variants,
+            m.seeds,
+            m.rows,
+            m.path.display()
+        );
+        return Ok(());
+    }
+    let file = args.file.expect("clap requires the file");
+    let sweep = wormscope_sweep::spec::load(&file)?;
+    let jobs = args.shard.select(&sweep.jobs()).len();
+    let started = std::time::Instant::now();
+    let bar = progress::runs(jobs as u64);
+    let (path, rows) = wormscope_sweep::write_shard(&sweep, args.shard, &args.out, &|done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "shard {}: {jobs} of {} runs ({} variants x {} seeds), {rows} rows -> {}",
+        args.shard,
+        sweep.jobs().len(),
+        sweep.variants.len(),
+        sweep.seeds.len(),
+        path.display()
+    );
+    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -26,7 +26,7 @@ pub fn simulated_time(total_us: u64) -> ProgressBar {
     pb
 }
 
-/// A bar over completed runs of an ensemble.
+/// A bar over completed runs (of an ensemble, a study, a sweep's shard).
 pub fn runs(total: u64) -> ProgressBar {
     let pb = ProgressBar::new(total);
     pb.set_style(

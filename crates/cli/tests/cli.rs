@@ -507,3 +507,290 @@ fn capture_writes_a_pcap_and_refuses_bad_input_or_too_many_packets() {
         assert!(!out.exists(), "{args:?} wrote a file");
     }
 }
+
+/// The ensemble fixture of the report crate: every optional input.
+fn ensemble_fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../report/tests/fixtures/ensemble")
+}
+
+/// `wormscope report DIR -o OUT`.
+fn report(dir: &Path, out: &Path) -> Output {
+    wormscope(
+        &["report", dir.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        None,
+    )
+}
+
+/// What no self-contained page may hold: scripts and links to resources.
+fn assert_self_contained(html: &str) {
+    for bad in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!html.contains(bad), "the report holds `{bad}`");
+    }
+    // The only address is SVG's namespace name, which loads nothing.
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+}
+
+#[test]
+fn report_of_a_run_plots_it_and_notes_what_is_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    run_small(dir.path(), "run", "2");
+    let run = dir.path().join("run");
+    // A run writes the flood and its sensors' view: both are plotted.
+    let html_path = dir.path().join("report-full.html");
+    let o = report(&run, &html_path);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let full = std::fs::read_to_string(&html_path).unwrap();
+    assert!(!full.contains("No flood.csv in this directory"));
+    assert!(!full.contains("No sensors.csv in this directory"));
+    let full_charts = full.matches("<svg").count();
+    // Without them, their sections become notes.
+    std::fs::remove_file(run.join("flood.csv")).unwrap();
+    std::fs::remove_file(run.join("sensors.csv")).unwrap();
+    let html_path = dir.path().join("report.html");
+    let o = report(&run, &html_path);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_self_contained(&html);
+    assert!(html.contains("<title>wormscope report: small</title>"));
+    // Four charts of the run: infection, crashed/rebooting, events, probes.
+    assert_eq!(html.matches("<svg").count(), 4, "charts");
+    assert!(full_charts > 4, "{full_charts}");
+    assert!(!html.contains("5-95 %"), "a single run has no band");
+    for file in ["flood.csv", "sensors.csv", "comparison.json", "flaws.json"] {
+        assert!(
+            html.contains(&format!("No {file} in this directory")),
+            "{file}"
+        );
+    }
+    // The summary's numbers are in the page.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("summary.json")).unwrap()).unwrap();
+    let hosts = summary["world"]["hosts"].as_u64().unwrap();
+    let grouped = hosts
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(html.contains(&grouped), "{grouped}");
+    // The default output is OUT_DIR/report.html, and the same input gives
+    // the same bytes.
+    let o = wormscope(&["report", run.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(run.join("report.html")).unwrap(),
+        html.as_bytes()
+    );
+}
+
+#[test]
+fn report_of_an_ensemble_draws_bands_flood_sensors_and_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let html_path = dir.path().join("ens.html");
+    let o = report(&ensemble_fixture(), &html_path);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("from an ensemble"), "{out}");
+    assert!(!out.contains("skipped"), "{out}");
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert_self_contained(&html);
+    // 4 run charts, 2 flood charts, 1 sensor chart, 1 bar chart.
+    assert_eq!(html.matches("<svg").count(), 8);
+    assert!(html.contains("infected (median, 5-95 %)"));
+    assert!(html.matches("<polygon").count() >= 8 + 4, "bands");
+    assert!(!html.contains("in this directory: "), "nothing skipped");
+    // Text from the inputs is escaped, in the tables and in the SVG.
+    assert!(html.contains("host firewall &lt;XP SP2&gt;"));
+    assert!(!html.contains("<XP SP2>"));
+    assert!(html.contains("&lt;not a run&gt;"));
+    // Each sensor has a line and a table row; the shared truth one line.
+    for sensor in ["ims-/8", "darknet-/16", "isc-dshield"] {
+        assert!(html.contains(&format!("{sensor}: estimate")), "{sensor}");
+        assert!(html.contains(&format!("<tr><td>{sensor}</td>")), "{sensor}");
+    }
+    // Deltas are shown for the comparison, not for the flaws table.
+    let flaws_at = html.find("id=\"flaws\"").unwrap();
+    assert!(html[..flaws_at].contains("Δ -"));
+    assert!(!html[flaws_at..].contains("Δ"));
+}
+
+#[test]
+fn bad_report_input_is_exit_2_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |d: &Path| {
+        let out = dir.path().join("r.html");
+        let o = report(d, &out);
+        assert!(!out.exists(), "nothing is written");
+        o
+    };
+    let o = refused(&dir.path().join("nowhere"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nowhere"), "{}", stderr(&o));
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = refused(&empty);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("timeseries.csv: missing"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A copy of the fixture, broken one file at a time.
+    type Breaker = fn(&str) -> String;
+    let cases: [(&str, Breaker, &str); 4] = [
+        (
+            "timeseries.csv",
+            |t| t.replacen("\n7200,", "\n7200,x", 1),
+            "timeseries.csv:3: field `infected_p05`: `x",
+        ),
+        (
+            "flood.csv",
+            |t| {
+                let mut lines: Vec<&str> = t.lines().collect();
+                lines[4] = "18000,1,2";
+                lines.join("\n")
+            },
+            "flood.csv:5: field `flood_pps_p95`: 3 fields where the header has 13",
+        ),
+        (
+            "sensors.csv",
+            |t| t.replace("truth", "truthiness"),
+            "sensors.csv:1: field `truth`: missing",
+        ),
+        (
+            "comparison.json",
+            |t| t.replacen("\"crashed_median\"", "\"crashed_mean\"", 1),
+            "comparison.json: field `[0].crashed_median`: missing",
+        ),
+    ];
+    for (file, breaker, want) in cases {
+        let broken = dir.path().join(format!("broken-{file}"));
+        std::fs::create_dir(&broken).unwrap();
+        for entry in std::fs::read_dir(ensemble_fixture()).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), broken.join(entry.file_name())).unwrap();
+        }
+        let text = std::fs::read_to_string(broken.join(file)).unwrap();
+        std::fs::write(broken.join(file), breaker(&text)).unwrap();
+        let o = refused(&broken);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{file}: {}", stderr(&o));
+    }
+}
+
+/// Renders the ensemble report in headless Chromium and checks it logged
+/// no error. Skipped (with a message) where Debian's chromium is absent:
+/// CI does not install it, developers do (`apt-get install -y chromium`).
+#[test]
+fn report_renders_in_chromium_without_console_errors() {
+    if !Path::new("/usr/bin/chromium").exists() {
+        eprintln!("skipped: /usr/bin/chromium is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("ens.html");
+    let o = report(&ensemble_fixture(), &html);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let png = dir.path().join("ens.png");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/render-report.sh");
+    let o = Command::new("bash")
+        .arg(&script)
+        .args([&html, &png])
+        .arg("1200,3000")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1200, 3000));
+    // A blank page compresses to almost nothing; plots do not.
+    assert!(bytes.len() > 100_000, "{} bytes", bytes.len());
+
+    // A page with a script error is caught: the check can fail.
+    let bad = dir.path().join("bad.html");
+    std::fs::write(
+        &bad,
+        "<html><body><script>undefinedFunction();</script></body></html>",
+    )
+    .unwrap();
+    let o = Command::new("bash")
+        .arg(&script)
+        .args([&bad, &dir.path().join("bad.png")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Uncaught ReferenceError"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn sweep_shards_and_merge_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
+    let sweep = dir.path().join("sweep.toml");
+    std::fs::write(
+        &sweep,
+        "base = \"small.toml\"\nseeds = 2\n[set]\nduration = \"1h\"\n[grid]\n\"worm.guess_xp_pct\" = [50, 100]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (sweep_s, out_s) = (sweep.to_str().unwrap(), out.to_str().unwrap());
+    let o = wormscope(&["sweep", sweep_s, "--shard", "1/2", "--out", out_s], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("shard 1/2: 2 of 4 runs (2 variants x 2 seeds), 120 rows"),
+        "{text}"
+    );
+    // Shard 0 is missing: the merge says which, exit code 2.
+    let o = wormscope(&["sweep", "merge", out_s], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("shard-00000-of-00002.parquet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = wormscope(&["sweep", sweep_s, "--shard", "0/2", "--out", out_s], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = wormscope(&["sweep", "merge", out_s], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("merged 2 shards: 2 variants x 2 seeds, 240 rows"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(out.join("merged.parquet").exists());
+
+    // Bad input: exit 2 naming the sweep file, line and field.
+    std::fs::write(
+        &sweep,
+        "base = \"small.toml\"\n[grid]\n\"worm.guess_xp_pct\" = [50, 150]\n",
+    )
+    .unwrap();
+    let o = wormscope(&["sweep", sweep_s, "--out", out_s], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("sweep.toml:3: field `worm.guess_xp_pct`"),
+        "{}",
+        stderr(&o)
+    );
+    for bad in ["2/2", "x", "1/0"] {
+        let o = wormscope(&["sweep", sweep_s, "--shard", bad], None);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+    }
+}

@@ -3,10 +3,21 @@
 //! atomically: a file is written under a temporary name beside its target
 //! and renamed into place, and a new output directory appears only once
 //! complete. Knows nothing of terminals or argument parsing.
+//!
+//! - a run's `timeseries.csv`, `summary.json` and hourly table
+//!   ([`write_run`], [`timeseries_csv`], [`hourly_table`]).
+//! - [`input`]: reading an output directory back, errors with file, line
+//!   and field.
+//! - [`plot`]: general SVG line and bar charts (plotters), for any figure.
+//! - [`html`]: the self-contained HTML report of an output directory.
+//! - [`atomic`]: writing files and directories atomically.
 
 pub mod atomic;
 mod ensemble;
 mod flaws;
+pub mod html;
+pub mod input;
+pub mod plot;
 mod run;
 
 pub use ensemble::{
@@ -16,6 +27,8 @@ pub use ensemble::{
 pub use flaws::{
     flaws_json, flaws_markdown, flaws_objects, flaws_table, reliance_json, reliance_objects,
 };
+pub use html::{Report, render as render_report};
+pub use input::InputError;
 pub use run::{
     EnsembleSummary, RunSummary, WorldSummary, ensemble_files, fmt_seconds, hourly_table,
     run_files, summary_json, timeseries_csv, write_run, write_run_with,

@@ -106,11 +106,53 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// (default `blaster`): tables merge key by key, anything else (values,
 /// arrays, arrays of tables) replaces the built-in value whole.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-    let error_at = |line: Option<usize>, field: Option<String>, message: String| ScenarioError {
-        file: origin.to_string(),
-        line,
-        field,
-        message,
+    parse_with(text, origin, &[])
+}
+
+/// A value given to one scenario field from outside the scenario file (a
+/// sweep's grid, say), with where it was written, for errors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// Dotted field path, as errors name fields: `worm.batch_size`,
+    /// `world.networks[0].nat_pct`.
+    pub path: String,
+    pub value: toml::Value,
+    /// The file the value was written in, and its 1-based line.
+    pub file: String,
+    pub line: Option<usize>,
+}
+
+/// Like [`parse`], then sets each override's field, in order, before the
+/// scenario is checked: values are validated exactly like the file's. An
+/// error in or under an overridden field names the override's file and
+/// line; any other names `origin`.
+pub fn parse_with(
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let error_at = |line: Option<usize>, field: Option<String>, message: String| {
+        // Blame the last override the field is in, or that is in the field.
+        let blamed = field.as_deref().and_then(|f| {
+            overrides
+                .iter()
+                .rev()
+                .find(|o| path_within(f, &o.path) || path_within(&o.path, f))
+        });
+        match blamed {
+            Some(o) => ScenarioError {
+                file: o.file.clone(),
+                line: o.line,
+                field,
+                message,
+            },
+            None => ScenarioError {
+                file: origin.to_string(),
+                line,
+                field,
+                message,
+            },
+        }
     };
     let user: toml::Table = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| locate::line_of_offset(text, s.start));
@@ -145,6 +187,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         }
     };
     merge_into(&mut merged, user);
+    for o in overrides {
+        set_path(&mut merged, &o.path, o.value.clone())
+            .map_err(|message| error_at(None, Some(o.path.clone()), message))?;
+    }
 
     let scenario: Scenario =
         serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
@@ -178,6 +224,72 @@ pub fn check(scenario: &Scenario) -> Result<(), (String, String)> {
 /// the documentation).
 pub fn to_toml(scenario: &Scenario) -> String {
     toml::to_string(scenario).expect("scenarios serialize")
+}
+
+/// Whether dotted path `inner` is `outer` or lies under it.
+fn path_within(inner: &str, outer: &str) -> bool {
+    inner == outer
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Sets the value at a dotted path (`a.b[2].c`) of a complete scenario
+/// table. Every step but the last must exist; the last key may be new (an
+/// unknown field is then refused when the scenario is read).
+fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let steps = locate::segments(path);
+    let Some((last, init)) = steps.split_last() else {
+        return Err("is not a field path".into());
+    };
+    let mut node = toml::Value::Table(std::mem::take(table));
+    let result = (|| {
+        let mut cur = &mut node;
+        let mut walked = String::new();
+        for step in init {
+            cur = match (step, cur) {
+                (locate::Segment::Key(k), toml::Value::Table(t)) => {
+                    walked = join(&walked, k);
+                    t.get_mut(*k)
+                        .ok_or_else(|| format!("there is no field `{walked}`"))?
+                }
+                (locate::Segment::Index(i), toml::Value::Array(a)) => {
+                    let n = a.len();
+                    walked = format!("{walked}[{i}]");
+                    a.get_mut(*i)
+                        .ok_or_else(|| format!("`{walked}` is past the end ({n} entries)"))?
+                }
+                _ => return Err(format!("`{walked}` has no part `{path}` names")),
+            };
+        }
+        match (last, cur) {
+            (locate::Segment::Key(k), toml::Value::Table(t)) => {
+                t.insert((*k).to_string(), value);
+                Ok(())
+            }
+            (locate::Segment::Index(i), toml::Value::Array(a)) => {
+                let n = a.len();
+                let slot = a
+                    .get_mut(*i)
+                    .ok_or_else(|| format!("index {i} is past the end ({n} entries)"))?;
+                *slot = value;
+                Ok(())
+            }
+            _ => Err(format!("`{walked}` has no part `{path}` names")),
+        }
+    })();
+    if let toml::Value::Table(t) = node {
+        *table = t;
+    }
+    result
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
 }
 
 fn merge_into(base: &mut toml::Table, over: toml::Table) {
@@ -305,6 +417,67 @@ mod tests {
     fn syntax_errors_carry_a_line() {
         let e = err("seed = 1\nname = \n");
         assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn overrides_are_checked_like_the_file_and_blamed_on_their_own_line() {
+        let o = |path: &str, value: toml::Value, line| Override {
+            path: path.into(),
+            value,
+            file: "sweep.toml".into(),
+            line: Some(line),
+        };
+        let s = parse_with(
+            "seed = 2\n",
+            "base.toml",
+            &[
+                o("worm.batch_size", 10.into(), 4),
+                o("world.networks[2].nat_pct", 5.0.into(), 5),
+                o("duration", "2h".into(), 6),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.seed, 2);
+        assert_eq!(s.worm.batch_size, 10);
+        assert_eq!(s.world.networks[2].nat_pct.as_pct(), 5.0);
+        assert_eq!(s.duration, "2h".parse().unwrap());
+        let e = parse_with(
+            "seed = 2\n",
+            "base.toml",
+            &[o("worm.guess_xp_pct", 140.into(), 9)],
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.field.as_deref()),
+            ("sweep.toml", Some(9), Some("worm.guess_xp_pct")),
+            "{e}"
+        );
+        // A problem of the enclosing field (shares no longer sum to 100).
+        let e = parse_with(
+            "",
+            "base.toml",
+            &[o("world.networks[0].share_pct", 50.into(), 3)],
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("sweep.toml", Some(3)), "{e}");
+        for (path, want) in [
+            ("worm.nope", "worm.nope"),
+            ("world.networks[9].nat_pct", "past the end"),
+            ("seed.x", "seed"),
+            ("nothing.here", "no field `nothing`"),
+        ] {
+            let e = parse_with("", "base.toml", &[o(path, 1.into(), 2)]).unwrap_err();
+            assert_eq!(e.file, "sweep.toml", "{e}");
+            assert!(e.to_string().contains(want), "{path}: {e}");
+        }
+        // The base file's own errors still name the base file.
+        let e = parse_with(
+            "seed = \"x\"\n",
+            "base.toml",
+            &[o("worm.batch_size", 3.into(), 4)],
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("base.toml", Some(1)), "{e}");
     }
 
     #[test]

@@ -73,13 +73,13 @@ impl<'a> Node<'a> {
     }
 }
 
-enum Segment<'a> {
+pub(crate) enum Segment<'a> {
     Key(&'a str),
     Index(usize),
 }
 
 /// Splits `a.b[2].c` into keys and indices.
-fn segments(path: &str) -> Vec<Segment<'_>> {
+pub(crate) fn segments(path: &str) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     for part in path.split('.') {
         let (key, mut rest) = match part.find('[') {

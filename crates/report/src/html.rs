@@ -1,0 +1,788 @@
+//! The HTML report: one self-contained page (inline CSS and SVG, no
+//! script, no external resource) made from an output directory: a run
+//! written by `wormscope simulate` or an ensemble (`timeseries.csv` with
+//! `_p05/_median/_p95` columns), and the optional `flood.csv`,
+//! `sensors.csv`, `comparison.json` and `flaws.json` when they are there.
+//!
+//! Reads the directory through [`crate::input`], draws through
+//! [`crate::plot`]; writes nothing (the caller writes the page, atomically).
+//! Every text from the inputs is HTML-escaped.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::input::{self, Csv, InputError, ListKind, SeriesData, VariantRow};
+use crate::plot::{self, BarChart, Chart, Scale, Series};
+
+/// The optional inputs, by file name.
+pub const OPTIONAL_INPUTS: &[&str] = &[
+    "summary.json",
+    "flood.csv",
+    "sensors.csv",
+    "comparison.json",
+    "flaws.json",
+];
+
+/// A rendered report.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub html: String,
+    /// Whether `timeseries.csv` was an ensemble (median and band).
+    pub ensemble: bool,
+    /// Optional inputs found and rendered.
+    pub rendered: Vec<&'static str>,
+    /// Optional inputs absent (their section says so).
+    pub skipped: Vec<&'static str>,
+}
+
+/// Renders the report of output directory `dir`. `timeseries.csv` is
+/// required; each optional input is rendered when present. Any input that
+/// is there but malformed is an error naming its file, line and field.
+pub fn render(dir: &Path) -> Result<Report, InputError> {
+    let name = |f: &str| dir.join(f).display().to_string();
+    if !dir.is_dir() {
+        return Err(input::input_error(
+            &dir.display().to_string(),
+            None,
+            None,
+            "no such directory (give the --out directory of `wormscope simulate`)".into(),
+        ));
+    }
+    let ts_text = input::read_text(&dir.join("timeseries.csv"))?.ok_or_else(|| {
+        input::input_error(
+            &name("timeseries.csv"),
+            None,
+            None,
+            "missing: the directory holds no run (write one with `wormscope simulate --out DIR`)"
+                .into(),
+        )
+    })?;
+    let ts = Csv::parse(&ts_text, &name("timeseries.csv"))?;
+    let times = ts.increasing_times()?;
+    let mut series = Vec::new();
+    for s in &wormscope_engine::Row::SERIES {
+        if let Some(d) = ts.series(s)? {
+            series.push(d);
+        }
+    }
+    if !series.iter().any(|s| s.name == "infected") {
+        return Err(input::input_error(
+            &name("timeseries.csv"),
+            Some(1),
+            Some("infected"),
+            "missing from the header (as `infected` or `infected_p05,infected_median,infected_p95`)"
+                .into(),
+        ));
+    }
+    let ensemble = series.iter().any(|s| s.band.is_some());
+
+    let summary = match input::read_text(&dir.join("summary.json"))? {
+        Some(t) => Some(input::parse_json(&t, &name("summary.json"))?),
+        None => None,
+    };
+    let flood = match input::read_text(&dir.join("flood.csv"))? {
+        Some(t) => Some(Csv::parse(&t, &name("flood.csv"))?),
+        None => None,
+    };
+    let sensors = match input::read_text(&dir.join("sensors.csv"))? {
+        Some(t) => Some(Csv::parse(&t, &name("sensors.csv"))?),
+        None => None,
+    };
+    let comparison = match input::read_text(&dir.join("comparison.json"))? {
+        Some(t) => Some(input::parse_variants(
+            &t,
+            &name("comparison.json"),
+            ListKind::Comparison,
+        )?),
+        None => None,
+    };
+    let flaws = match input::read_text(&dir.join("flaws.json"))? {
+        Some(t) => Some(input::parse_variants(
+            &t,
+            &name("flaws.json"),
+            ListKind::Flaws,
+        )?),
+        None => None,
+    };
+
+    let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), summary.as_ref());
+    let mut page = Page::new(summary.as_ref(), ensemble);
+    let mut rendered = Vec::new();
+    let mut skipped = Vec::new();
+    let mut mark = |present: bool, file: &'static str| {
+        if present {
+            rendered.push(file)
+        } else {
+            skipped.push(file)
+        }
+    };
+
+    page.section("scenario", "Scenario");
+    match &summary {
+        Some(s) => page.summary_table(s),
+        None => {
+            page.note("No summary.json in this directory: the scenario's description is skipped.")
+        }
+    }
+    mark(summary.is_some(), "summary.json");
+
+    let pick = |names: &[&str]| -> Vec<&SeriesData> {
+        names
+            .iter()
+            .filter_map(|n| series.iter().find(|s| s.name == *n))
+            .collect()
+    };
+    page.section("infection", "Infection curve");
+    page.para(
+        "Hosts carrying the worm (infected) and hosts whose worm is running (scanning), at the end of each time step.",
+    );
+    let mut infection = axis.chart(
+        "Infected and scanning hosts",
+        "hosts",
+        Scale::Linear,
+        &times,
+        &pick(&["infected", "scanning"]),
+    );
+    // Scanning often equals infected: dashed, it does not hide it.
+    if let Some(s) = infection.series.get_mut(1) {
+        s.dashed = true;
+    }
+    page.figure(&infection);
+    page.section("crashes", "Crashes and reboots");
+    page.para("Hosts online with a crashed RPC service and hosts off the network for a reboot, at each step's end; then the crashes, reboots and new infections during each step.");
+    page.figure(&axis.chart(
+        "Crashed and rebooting hosts",
+        "hosts",
+        Scale::Linear,
+        &times,
+        &pick(&["crashed", "rebooting"]),
+    ));
+    page.figure(&axis.chart(
+        "Events per step",
+        "events per step",
+        Scale::Linear,
+        &times,
+        &pick(&["new_infections", "crashes", "reboots"]),
+    ));
+    page.section("probes", "Probes per step");
+    page.para("Connection attempts to 135/tcp by all scanning hosts in each step (logarithmic scale; steps without probes are gaps).");
+    page.figure(&axis.chart(
+        "Probes per step",
+        "probes",
+        Scale::Log,
+        &times,
+        &pick(&["probes"]),
+    ));
+
+    page.section("flood", "The SYN flood at windowsupdate.com");
+    if let Some(f) = &flood {
+        page.flood(f, &axis)?;
+    } else {
+        page.note("No flood.csv in this directory: the flood section is skipped.");
+    }
+    mark(flood.is_some(), "flood.csv");
+
+    page.section("sensors", "Sensors against the truth");
+    if let Some(s) = &sensors {
+        page.sensors(s, &axis)?;
+    } else {
+        page.note("No sensors.csv in this directory: the sensors section is skipped.");
+    }
+    mark(sensors.is_some(), "sensors.csv");
+
+    page.section("comparison", "Defenses compared");
+    if let Some(c) = &comparison {
+        page.comparison(c);
+    } else {
+        page.note("No comparison.json in this directory: the comparison of defenses is skipped.");
+    }
+    mark(comparison.is_some(), "comparison.json");
+
+    page.section("flaws", "Flaws of the model");
+    if let Some(f) = &flaws {
+        page.flaws(f);
+    } else {
+        page.note("No flaws.json in this directory: the flaws table is skipped.");
+    }
+    mark(flaws.is_some(), "flaws.json");
+
+    Ok(Report {
+        html: page.finish(),
+        ensemble,
+        rendered,
+        skipped,
+    })
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Seconds on the x axis shown as hours, or days for runs past 3 days.
+struct TimeAxis {
+    divisor: f64,
+    label: String,
+}
+
+impl TimeAxis {
+    fn for_span(last_s: f64, summary: Option<&serde_json::Value>) -> TimeAxis {
+        let (divisor, unit) = if last_s > 3.0 * 86_400.0 {
+            (86_400.0, "days")
+        } else {
+            (3_600.0, "hours")
+        };
+        let start = summary
+            .and_then(|s| s.get("start"))
+            .and_then(|s| s.as_str());
+        let label = match start {
+            Some(st) => format!("{unit} since {st}"),
+            None => format!("{unit} since the start"),
+        };
+        TimeAxis { divisor, label }
+    }
+
+    fn chart(
+        &self,
+        title: &str,
+        y_label: &str,
+        scale: Scale,
+        times: &[f64],
+        series: &[&SeriesData],
+    ) -> Chart {
+        Chart {
+            title: title.to_string(),
+            x_label: self.label.clone(),
+            y_label: y_label.to_string(),
+            y_scale: scale,
+            series: series
+                .iter()
+                .map(|s| self.series(&s.name.replace('_', " "), times, s, 1.0))
+                .collect(),
+            ..Chart::default()
+        }
+    }
+
+    /// A plot series from a data series, values divided by `scale`.
+    fn series(&self, name: &str, times: &[f64], s: &SeriesData, scale: f64) -> Series {
+        let points = times
+            .iter()
+            .zip(&s.values)
+            .map(|(t, v)| (t / self.divisor, v / scale))
+            .collect();
+        match &s.band {
+            Some(b) => Series::banded(
+                &format!("{name} (median, 5-95 %)"),
+                points,
+                b.iter().map(|(l, h)| (l / scale, h / scale)).collect(),
+            ),
+            None => Series::line(name, points),
+        }
+    }
+}
+
+/// The page being written.
+struct Page {
+    body: String,
+    title: String,
+}
+
+const CSS: &str = "
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0}
+main{max-width:1000px;margin:0 auto;padding:1.5rem 1.5rem 4rem;background:#fff}
+h1{font-size:1.7rem;margin:.5rem 0 .25rem}
+h2{font-size:1.3rem;margin:2.2rem 0 .5rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+p{line-height:1.45}
+.lede{color:#444}
+.note{color:#666;font-style:italic}
+figure{margin:1rem 0}
+figure svg{max-width:100%;height:auto;display:block}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f2f2f2}
+.band{color:#777;font-size:.85em}
+.pos{color:#a33}.neg{color:#275}
+footer{margin-top:3rem;color:#777;font-size:.85rem}
+";
+
+impl Page {
+    fn new(summary: Option<&serde_json::Value>, ensemble: bool) -> Page {
+        let scenario = summary
+            .and_then(|s| s.get("scenario"))
+            .and_then(|s| s.as_str())
+            .unwrap_or("(no summary.json)");
+        let title = format!("wormscope report: {scenario}");
+        let mut body = String::new();
+        let _ = writeln!(body, "<h1>{}</h1>", escape(&title));
+        let kind = if ensemble {
+            "an ensemble of runs: lines are medians, shaded bands the 5th to 95th percentiles"
+        } else {
+            "one run"
+        };
+        let _ = writeln!(
+            body,
+            "<p class=\"lede\">A simulated outbreak of W32/Blaster (August 2003), from {kind}. Made by wormscope, a defensive laboratory: nothing here was measured on a real network.</p>"
+        );
+        Page { body, title }
+    }
+
+    fn section(&mut self, id: &str, heading: &str) {
+        let _ = writeln!(
+            self.body,
+            "<h2 id=\"{}\">{}</h2>",
+            escape(id),
+            escape(heading)
+        );
+    }
+
+    fn para(&mut self, text: &str) {
+        let _ = writeln!(self.body, "<p>{}</p>", escape(text));
+    }
+
+    fn note(&mut self, text: &str) {
+        let _ = writeln!(self.body, "<p class=\"note\">{}</p>", escape(text));
+    }
+
+    fn figure(&mut self, chart: &Chart) {
+        self.svg(&plot::line_chart(chart), &chart.title);
+    }
+
+    fn svg(&mut self, svg: &str, label: &str) {
+        let _ = writeln!(
+            self.body,
+            "<figure role=\"img\" aria-label=\"{}\">\n{}</figure>",
+            escape(label),
+            svg.trim_end()
+        );
+    }
+
+    /// Rows of (label, value) as a two-column table.
+    fn kv_table(&mut self, rows: &[(String, String)]) {
+        self.body.push_str("<table>\n");
+        for (k, v) in rows {
+            let _ = writeln!(
+                self.body,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                escape(k),
+                escape(v)
+            );
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    fn summary_table(&mut self, summary: &serde_json::Value) {
+        // The headline fields first, in this order, then the rest.
+        const FIRST: &[&str] = &[
+            "scenario",
+            "seed",
+            "seeds",
+            "runs",
+            "start",
+            "duration_s",
+            "step_s",
+            "peak_infected",
+            "peak_infected_time_s",
+        ];
+        let all = input::flatten_json(summary);
+        let mut rows: Vec<(String, String)> = FIRST
+            .iter()
+            .filter_map(|k| all.iter().find(|(key, _)| key == k).cloned())
+            .collect();
+        rows.extend(
+            all.iter()
+                .filter(|(k, _)| !FIRST.contains(&k.as_str()))
+                .cloned(),
+        );
+        for (k, v) in rows.iter_mut() {
+            if k.ends_with("_s")
+                && let Ok(s) = v.parse::<f64>()
+            {
+                *v = format!("{v} ({})", human_duration(s));
+            } else if let Ok(n) = v.parse::<u64>()
+                && n >= 10_000
+            {
+                *v = group_digits(n);
+            }
+        }
+        self.kv_table(&rows);
+    }
+
+    fn flood(&mut self, f: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
+        let times = f.increasing_times()?;
+        let get = |name: &str| -> Result<SeriesData, InputError> {
+            f.series(name)?.ok_or_else(|| {
+                input::input_error(
+                    &f.file,
+                    Some(1),
+                    Some(name),
+                    format!("missing from the header (as `{name}` or `{name}_p05,{name}_median,{name}_p95`)"),
+                )
+            })
+        };
+        let bps = get("flood_bps")?;
+        let bps_f = get("flood_bps_filtered")?;
+        let pps = get("flood_pps")?;
+        let pps_f = get("flood_pps_filtered")?;
+        self.para("The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses.");
+        let chart = |title: &str, unit: &str, a: &SeriesData, b: &SeriesData, scale: f64| {
+            let mut filtered = axis.series("after BCP38 filtering", &times, b, scale);
+            filtered.dashed = true;
+            Chart {
+                title: title.to_string(),
+                x_label: axis.label.clone(),
+                y_label: unit.to_string(),
+                y_scale: Scale::Linear,
+                series: vec![axis.series("arriving", &times, a, scale), filtered],
+                ..Chart::default()
+            }
+        };
+        self.figure(&chart(
+            "Flood traffic at the target",
+            "Gbit/s",
+            &bps,
+            &bps_f,
+            1e9,
+        ));
+        self.figure(&chart(
+            "Flood packets at the target",
+            "SYN packets per second",
+            &pps,
+            &pps_f,
+            1.0,
+        ));
+        let peak = |s: &SeriesData| s.values.iter().copied().fold(0.0f64, f64::max);
+        self.kv_table(&[
+            (
+                "peak arriving".into(),
+                format!(
+                    "{:.3} Gbit/s, {} packets/s",
+                    peak(&bps) / 1e9,
+                    group_digits(peak(&pps).round() as u64)
+                ),
+            ),
+            (
+                "peak after BCP38 filtering".into(),
+                format!(
+                    "{:.3} Gbit/s, {} packets/s",
+                    peak(&bps_f) / 1e9,
+                    group_digits(peak(&pps_f).round() as u64)
+                ),
+            ),
+        ]);
+        Ok(())
+    }
+
+    fn sensors(&mut self, s: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
+        let times = s.times()?;
+        let names = s.strings("sensor")?;
+        if names.is_empty() {
+            self.note("sensors.csv has a header but no rows: no sensor to show.");
+            return Ok(());
+        }
+        let probes = s.numbers("probes")?;
+        let sources = s.numbers("sources")?;
+        let estimate = s.numbers("estimate")?;
+        let truth = s.numbers("truth")?;
+        // Rows grouped by sensor, sensors in order of first appearance.
+        let mut order: Vec<&str> = Vec::new();
+        for n in &names {
+            if !order.contains(n) {
+                order.push(n);
+            }
+        }
+        let rows_of = |sensor: &str| -> Vec<usize> {
+            (0..names.len()).filter(|&i| names[i] == sensor).collect()
+        };
+        for sensor in &order {
+            let rows = rows_of(sensor);
+            for w in rows.windows(2) {
+                // NaN never comes after anything.
+                if times[w[1]].partial_cmp(&times[w[0]]) != Some(std::cmp::Ordering::Greater) {
+                    return Err(input::input_error(
+                        &s.file,
+                        Some(s.rows[w[1]].0),
+                        Some("time_s"),
+                        format!(
+                            "sensor `{sensor}`: {} does not come after {}",
+                            times[w[1]], times[w[0]]
+                        ),
+                    ));
+                }
+            }
+        }
+        let truth_of = |rows: &[usize]| -> Vec<(f64, f64)> {
+            rows.iter()
+                .map(|&i| (times[i] / axis.divisor, truth[i]))
+                .collect()
+        };
+        let first_truth = truth_of(&rows_of(order[0]));
+        let shared_truth = order.iter().all(|n| truth_of(&rows_of(n)) == first_truth);
+        let mut series = Vec::new();
+        for (k, sensor) in order.iter().enumerate() {
+            let rows = rows_of(sensor);
+            let mut est = Series::line(
+                &format!("{sensor}: estimate"),
+                rows.iter()
+                    .map(|&i| (times[i] / axis.divisor, estimate[i]))
+                    .collect(),
+            );
+            est.color = est_color(k);
+            series.push(est);
+            if !shared_truth {
+                let mut t = Series::line(&format!("{sensor}: truth"), truth_of(&rows));
+                t.color = est_color(k);
+                t.dashed = true;
+                series.push(t);
+            }
+        }
+        if shared_truth {
+            let mut t = Series::line("truth", first_truth);
+            t.color = Some((0, 0, 0));
+            t.dashed = true;
+            t.width = 3;
+            series.push(t);
+        }
+        self.para("What each sensor estimates the number of infected hosts to be, from the probes it sees, against the true number in the simulation.");
+        self.figure(&Chart {
+            title: "Sensor estimates of infected hosts".into(),
+            x_label: axis.label.clone(),
+            y_label: "infected hosts".into(),
+            series,
+            ..Chart::default()
+        });
+        self.body.push_str("<table>\n<tr><th>sensor</th><th class=\"num\">probes seen</th><th class=\"num\">most sources</th><th class=\"num\">last estimate</th><th class=\"num\">truth</th><th class=\"num\">estimate / truth</th></tr>\n");
+        for sensor in &order {
+            let rows = rows_of(sensor);
+            let last = *rows.last().expect("a sensor has a row");
+            let total: f64 = rows.iter().map(|&i| probes[i]).sum();
+            let most = rows.iter().map(|&i| sources[i]).fold(0.0f64, f64::max);
+            let ratio = if truth[last] > 0.0 {
+                format!("{:.3}", estimate[last] / truth[last])
+            } else {
+                "n/a".into()
+            };
+            let _ = writeln!(
+                self.body,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(sensor),
+                number(total),
+                number(most),
+                number(estimate[last]),
+                number(truth[last]),
+                ratio
+            );
+        }
+        self.body.push_str("</table>\n");
+        Ok(())
+    }
+
+    /// The metrics table of a comparison or flaw list.
+    fn variant_table(&mut self, rows: &[VariantRow], deltas: bool) {
+        let flaws = rows.iter().any(|r| r.defenses.is_some());
+        self.body.push_str("<table>\n<tr><th>variant</th>");
+        if flaws {
+            self.body.push_str("<th>defenses</th>");
+        }
+        for (_, label) in input::METRICS {
+            let _ = write!(self.body, "<th class=\"num\">{}</th>", escape(label));
+        }
+        if flaws {
+            self.body
+                .push_str("<th class=\"num\">noticed (median)</th>");
+        }
+        self.body.push_str("</tr>\n");
+        for r in rows {
+            let _ = write!(self.body, "<tr><td>{}</td>", escape(&r.variant));
+            if flaws {
+                let _ = write!(
+                    self.body,
+                    "<td>{}</td>",
+                    escape(r.defenses.as_deref().unwrap_or(""))
+                );
+            }
+            for q in &r.metrics {
+                let _ = write!(
+                    self.body,
+                    "<td class=\"num\">{}<br><span class=\"band\">{} – {}</span>",
+                    opt_number(q.median),
+                    opt_number(q.p05),
+                    opt_number(q.p95)
+                );
+                if deltas && let Some(d) = q.delta_median {
+                    let class = if d > 0.0 {
+                        "pos"
+                    } else if d < 0.0 {
+                        "neg"
+                    } else {
+                        "band"
+                    };
+                    let sign = if d > 0.0 { "+" } else { "" };
+                    let _ = write!(
+                        self.body,
+                        "<br><span class=\"{class}\">Δ {sign}{}</span>",
+                        number(d)
+                    );
+                }
+                self.body.push_str("</td>");
+            }
+            if flaws {
+                let _ = write!(
+                    self.body,
+                    "<td class=\"num\">{}</td>",
+                    opt_number(r.noticed_median)
+                );
+            }
+            self.body.push_str("</tr>\n");
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    fn comparison(&mut self, rows: &[VariantRow]) {
+        self.para("Each variant is an ensemble of runs. A cell gives the median, below it the 5th to 95th percentile, and the median's difference from the baseline (Δ).");
+        self.variant_table(rows, true);
+        let i7 = input::METRICS
+            .iter()
+            .position(|(m, _)| *m == "infected_7d")
+            .expect("a metric");
+        let bars = rows
+            .iter()
+            .map(|r| {
+                let q = r.metrics[i7];
+                (
+                    r.variant.clone(),
+                    q.median.unwrap_or(f64::NAN),
+                    q.p05.zip(q.p95),
+                )
+            })
+            .collect();
+        let chart = BarChart {
+            title: "Infected after 7 days (median, whiskers 5-95 %)".into(),
+            y_label: "hosts".into(),
+            bars,
+            ..BarChart::default()
+        };
+        self.svg(&plot::bar_chart(&chart), &chart.title);
+    }
+
+    fn flaws(&mut self, rows: &[VariantRow]) {
+        self.para("Each variant puts back a flaw of the real worm, with the baseline's defenses or none. A cell gives the median and, below it, the 5th to 95th percentile; “noticed” is the median of when the outbreak was noticed.");
+        self.variant_table(rows, false);
+    }
+
+    fn finish(self) -> String {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{}<footer>Made by wormscope {} from the files of one output directory. Self-contained: no script, no external resource.</footer>\n</main>\n</body>\n</html>\n",
+            escape(&self.title),
+            self.body,
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+}
+
+/// A sensor's colour: the palette without black (the truth's) and yellow.
+fn est_color(k: usize) -> Option<(u8, u8, u8)> {
+    Some(plot::PALETTE[k % (plot::PALETTE.len() - 2)])
+}
+
+/// A number for a table: integers with thousands separators, others with
+/// three significant decimals.
+fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if (v == v.trunc() || v.abs() >= 100.0) && v.abs() < 1e15 {
+        let s = group_digits(v.abs().round() as u64);
+        if v < 0.0 { format!("-{s}") } else { s }
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn opt_number(v: Option<f64>) -> String {
+    v.map_or("n/a".to_string(), number)
+}
+
+/// `1234567` as `1,234,567`.
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Seconds as `90 s`, `10 min`, `1.5 h`, `7 d`.
+fn human_duration(s: f64) -> String {
+    if s < 120.0 {
+        format!("{} s", number(s))
+    } else if s < 7_200.0 {
+        format!("{} min", number(s / 60.0))
+    } else if s < 3.0 * 86_400.0 {
+        format!("{} h", number(s / 3_600.0))
+    } else {
+        format!("{} d", number(s / 86_400.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_with_headers_only_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = |cols: &[&str]| format!("{}\n", cols.join(","));
+        let mut columns = vec!["time_s"];
+        columns.extend(wormscope_engine::Row::SERIES);
+        std::fs::write(dir.path().join("timeseries.csv"), header(&columns)).unwrap();
+        std::fs::write(
+            dir.path().join("sensors.csv"),
+            "time_s,sensor,probes,sources,estimate,truth\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("flood.csv"),
+            "time_s,flood_pps,flood_bps,flood_pps_filtered,flood_bps_filtered\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("comparison.json"), "[]").unwrap();
+        let r = render(dir.path()).unwrap();
+        assert!(r.html.contains("no sensor to show"));
+        assert!(r.html.contains("no data"));
+        assert_eq!(r.skipped, vec!["summary.json", "flaws.json"]);
+    }
+
+    #[test]
+    fn escaping_and_numbers() {
+        assert_eq!(
+            escape("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+        assert_eq!(group_digits(1_234_567), "1,234,567");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(number(-1500.0), "-1,500");
+        assert_eq!(number(0.12345), "0.123");
+        assert_eq!(number(13.6), "13.6");
+        assert_eq!(number(61242.75), "61,243");
+        assert_eq!(human_duration(86_400.0), "24 h");
+        assert_eq!(human_duration(60.0), "60 s");
+        assert_eq!(human_duration(604_800.0), "7 d");
+    }
+}
