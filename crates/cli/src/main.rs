@@ -459,7 +459,7 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             result.totals.probes
         );
         println!(
-            "wrote {}/timeseries.csv, flood.csv, summary.json, sensors.csv and sensors.json",
+            "wrote {}/timeseries.csv, flood.csv, summary.json, sensors.csv, sensors.json and sensors.svg",
             dir.display()
         );
     }

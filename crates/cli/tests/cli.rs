@@ -130,6 +130,11 @@ fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>) {
     csv.extend(read("sensors.csv"));
     let mut json = read("summary.json");
     json.extend(read("sensors.json"));
+    // The flood and the sensors' figure too.
+    json.extend(read("flood.csv"));
+    let svg = String::from_utf8(read("sensors.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("truth"), "{svg}");
+    json.extend(svg.into_bytes());
     (csv, json)
 }
 

@@ -167,8 +167,13 @@ pub fn flaws_markdown(study: &FlawStudy, scenario: &str) -> String {
     let lost = |prefix: &str| {
         reliance(prefix).map_or("not measured (the defense is not in the set)".into(), |r| {
             let l = r.share_lost();
-            if l.is_nan() {
-                "n/a (it had no effect to lose)".to_string()
+            if l.is_nan() || r.effect_with_flaw.median <= 0.0 {
+                format!(
+                    "nothing: it had no protective effect to lose (its effect on {} was {} with the flaw and {} without)",
+                    metric_name(r.metric),
+                    short(r.effect_with_flaw.median),
+                    short(r.effect_without_flaw.median)
+                )
             } else {
                 format!(
                     "{:.0} % (its effect on {} falls from {} to {})",
@@ -180,7 +185,7 @@ pub fn flaws_markdown(study: &FlawStudy, scenario: &str) -> String {
             }
         })
     };
-    let (inf, crashed, noticed, flood) = (2, 3, 4, 5);
+    let (peak, inf, crashed, noticed, flood) = (0, 2, 3, 4, 5);
     let mut out = String::new();
     let w = |out: &mut String, s: String| {
         out.push_str(&s);
@@ -220,7 +225,9 @@ pub fn flaws_markdown(study: &FlawStudy, scenario: &str) -> String {
     w(
         &mut out,
         format!(
-            "2. **Stage 2 fetched the worm over TFTP from the attacker's own address, which NAT and firewalls broke.** With the body inside the exploit connection, infected hosts at 7 days go from {} to {} without defenses and from {} to {} with them. ISP blocking lost {}; enterprise border filtering lost {}.",
+            "2. **Stage 2 fetched the worm over TFTP from the attacker's own address, which NAT and firewalls broke.** With the body inside the exploit connection, the peak of infected hosts goes from {} to {} without defenses; infected hosts at 7 days go from {} to {} without defenses and from {} to {} with them. ISP blocking lost {}; enterprise border filtering lost {}.",
+            short(med("baseline", "none", peak)),
+            short(med("no-stage2-reachback", "none", peak)),
             short(med("baseline", "none", inf)),
             short(med("no-stage2-reachback", "none", inf)),
             short(med("baseline", "baseline", inf)),
@@ -241,7 +248,9 @@ pub fn flaws_markdown(study: &FlawStudy, scenario: &str) -> String {
     w(
         &mut out,
         format!(
-            "4. **Random starts seeded from the milliseconds since boot concentrated.** With a well-mixed seed, infected hosts at 7 days go from {} to {} without defenses (a model of the concentration: the boot tick count is a documented parameter of the scenario).",
+            "4. **Random starts seeded from the milliseconds since boot concentrated.** With a well-mixed seed, the peak of infected hosts goes from {} to {} and infected hosts at 7 days from {} to {} without defenses (a model of the concentration: the boot tick count is a documented parameter of the scenario).",
+            short(med("baseline", "none", peak)),
+            short(med("no-start-seed", "none", peak)),
             short(med("baseline", "none", inf)),
             short(med("no-start-seed", "none", inf)),
         ),
@@ -249,7 +258,9 @@ pub fn flaws_markdown(study: &FlawStudy, scenario: &str) -> String {
     w(
         &mut out,
         format!(
-            "5. **All four removed:** infected hosts at 7 days {} without defenses and {} with them (the worm as it was: {} and {}).",
+            "5. **All four removed:** a peak of {} infected hosts without defenses (as it was: {}); infected hosts at 7 days {} without defenses and {} with them (as it was: {} and {}). Counts at 7 days include Welchia's cleanup from 18 August: it takes over hosts that Blaster left running, and a worm that crashes nothing leaves it more to take.",
+            short(med("no-flaws", "none", peak)),
+            short(med("baseline", "none", peak)),
             short(med("no-flaws", "none", inf)),
             short(med("no-flaws", "baseline", inf)),
             short(med("baseline", "none", inf)),

@@ -485,83 +485,21 @@ impl Page {
     }
 
     fn sensors(&mut self, s: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
-        let times = s.times()?;
-        let names = s.strings("sensor")?;
-        if names.is_empty() {
+        let Some((chart, order)) = sensor_chart(s, axis)? else {
             self.note("sensors.csv has a header but no rows: no sensor to show.");
             return Ok(());
-        }
+        };
+        let names = s.strings("sensor")?;
         let probes = s.numbers("probes")?;
         let sources = s.numbers("sources")?;
         let estimate = s.numbers("estimate")?;
         let truth = s.numbers("truth")?;
-        // Rows grouped by sensor, sensors in order of first appearance.
-        let mut order: Vec<&str> = Vec::new();
-        for n in &names {
-            if !order.contains(n) {
-                order.push(n);
-            }
-        }
+        let order: Vec<&str> = order.iter().map(String::as_str).collect();
         let rows_of = |sensor: &str| -> Vec<usize> {
             (0..names.len()).filter(|&i| names[i] == sensor).collect()
         };
-        for sensor in &order {
-            let rows = rows_of(sensor);
-            for w in rows.windows(2) {
-                // NaN never comes after anything.
-                if times[w[1]].partial_cmp(&times[w[0]]) != Some(std::cmp::Ordering::Greater) {
-                    return Err(input::input_error(
-                        &s.file,
-                        Some(s.rows[w[1]].0),
-                        Some("time_s"),
-                        format!(
-                            "sensor `{sensor}`: {} does not come after {}",
-                            times[w[1]], times[w[0]]
-                        ),
-                    ));
-                }
-            }
-        }
-        let truth_of = |rows: &[usize]| -> Vec<(f64, f64)> {
-            rows.iter()
-                .map(|&i| (times[i] / axis.divisor, truth[i]))
-                .collect()
-        };
-        let first_truth = truth_of(&rows_of(order[0]));
-        let shared_truth = order.iter().all(|n| truth_of(&rows_of(n)) == first_truth);
-        let mut series = Vec::new();
-        for (k, sensor) in order.iter().enumerate() {
-            let rows = rows_of(sensor);
-            let mut est = Series::line(
-                &format!("{sensor}: estimate"),
-                rows.iter()
-                    .map(|&i| (times[i] / axis.divisor, estimate[i]))
-                    .collect(),
-            );
-            est.color = est_color(k);
-            series.push(est);
-            if !shared_truth {
-                let mut t = Series::line(&format!("{sensor}: truth"), truth_of(&rows));
-                t.color = est_color(k);
-                t.dashed = true;
-                series.push(t);
-            }
-        }
-        if shared_truth {
-            let mut t = Series::line("truth", first_truth);
-            t.color = Some((0, 0, 0));
-            t.dashed = true;
-            t.width = 3;
-            series.push(t);
-        }
         self.para("What each sensor estimates the number of infected hosts to be, from the probes it sees, against the true number in the simulation.");
-        self.figure(&Chart {
-            title: "Sensor estimates of infected hosts".into(),
-            x_label: axis.label.clone(),
-            y_label: "infected hosts".into(),
-            series,
-            ..Chart::default()
-        });
+        self.figure(&chart);
         self.body.push_str("<table>\n<tr><th>sensor</th><th class=\"num\">probes seen</th><th class=\"num\">most sources</th><th class=\"num\">last estimate</th><th class=\"num\">truth</th><th class=\"num\">estimate / truth</th></tr>\n");
         for sensor in &order {
             let rows = rows_of(sensor);
@@ -739,6 +677,98 @@ fn human_duration(s: f64) -> String {
     } else {
         format!("{} d", number(s / 86_400.0))
     }
+}
+
+/// The chart of sensors' estimates against the truth, and the sensors in
+/// order of first appearance; `None` when the table has no rows.
+fn sensor_chart(s: &Csv, axis: &TimeAxis) -> Result<Option<(Chart, Vec<String>)>, InputError> {
+    let times = s.times()?;
+    let names = s.strings("sensor")?;
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let estimate = s.numbers("estimate")?;
+    let truth = s.numbers("truth")?;
+    // Rows grouped by sensor, sensors in order of first appearance.
+    let mut order: Vec<&str> = Vec::new();
+    for n in &names {
+        if !order.contains(n) {
+            order.push(n);
+        }
+    }
+    let rows_of =
+        |sensor: &str| -> Vec<usize> { (0..names.len()).filter(|&i| names[i] == sensor).collect() };
+    for sensor in &order {
+        let rows = rows_of(sensor);
+        for w in rows.windows(2) {
+            // NaN never comes after anything.
+            if times[w[1]].partial_cmp(&times[w[0]]) != Some(std::cmp::Ordering::Greater) {
+                return Err(input::input_error(
+                    &s.file,
+                    Some(s.rows[w[1]].0),
+                    Some("time_s"),
+                    format!(
+                        "sensor `{sensor}`: {} does not come after {}",
+                        times[w[1]], times[w[0]]
+                    ),
+                ));
+            }
+        }
+    }
+    let truth_of = |rows: &[usize]| -> Vec<(f64, f64)> {
+        rows.iter()
+            .map(|&i| (times[i] / axis.divisor, truth[i]))
+            .collect()
+    };
+    let first_truth = truth_of(&rows_of(order[0]));
+    let shared_truth = order.iter().all(|n| truth_of(&rows_of(n)) == first_truth);
+    let mut series = Vec::new();
+    for (k, sensor) in order.iter().enumerate() {
+        let rows = rows_of(sensor);
+        let mut est = Series::line(
+            &format!("{sensor}: estimate"),
+            rows.iter()
+                .map(|&i| (times[i] / axis.divisor, estimate[i]))
+                .collect(),
+        );
+        est.color = est_color(k);
+        series.push(est);
+        if !shared_truth {
+            let mut t = Series::line(&format!("{sensor}: truth"), truth_of(&rows));
+            t.color = est_color(k);
+            t.dashed = true;
+            series.push(t);
+        }
+    }
+    if shared_truth {
+        let mut t = Series::line("truth", first_truth);
+        t.color = Some((0, 0, 0));
+        t.dashed = true;
+        t.width = 3;
+        series.push(t);
+    }
+    Ok(Some((
+        Chart {
+            title: "Sensor estimates of infected hosts".into(),
+            x_label: axis.label.clone(),
+            y_label: "infected hosts".into(),
+            series,
+            ..Chart::default()
+        },
+        order.iter().map(|n| n.to_string()).collect(),
+    )))
+}
+
+/// `sensors.svg`: the figure of `sensors.csv` (each sensor's estimate of
+/// the infected hosts against the truth) on its own, for a run's output
+/// directory. `start` labels the time axis. `None` for a table without
+/// rows.
+pub fn sensors_svg(text: &str, file: &str, start: &str) -> Result<Option<String>, InputError> {
+    let csv = Csv::parse(text, file)?;
+    let last = csv.times()?.into_iter().fold(0.0, f64::max);
+    let summary = serde_json::json!({ "start": start });
+    let axis = TimeAxis::for_span(last, Some(&summary));
+    Ok(sensor_chart(&csv, &axis)?.map(|(chart, _)| plot::line_chart(&chart)))
 }
 
 #[cfg(test)]

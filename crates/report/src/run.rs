@@ -216,7 +216,9 @@ pub fn write_run(
 }
 
 /// Writes [`run_files`] and `extra` files (name, contents; e.g. the
-/// sensors' reports) into `dir`, atomically, as one directory.
+/// sensors' reports) into `dir`, atomically, as one directory. A
+/// `sensors.csv` among them also gets its figure, `sensors.svg` (each
+/// sensor's estimate of the infected hosts against the truth).
 pub fn write_run_with(
     dir: &Path,
     scenario: &Scenario,
@@ -225,7 +227,20 @@ pub fn write_run_with(
     extra: Vec<(&'static str, Vec<u8>)>,
 ) -> io::Result<PathBuf> {
     let mut files = run_files(scenario, summary, result);
+    let figure = extra
+        .iter()
+        .find(|(name, _)| *name == "sensors.csv")
+        .map(|(_, bytes)| {
+            let text = String::from_utf8_lossy(bytes);
+            crate::html::sensors_svg(&text, "sensors.csv", &summary.start)
+                .map_err(|e| io::Error::other(format!("plotting sensors.csv: {e}")))
+        })
+        .transpose()?
+        .flatten();
     files.extend(extra);
+    if let Some(svg) = figure {
+        files.push(("sensors.svg", svg.into_bytes()));
+    }
     crate::atomic::write_dir(dir, &files)
 }
 
