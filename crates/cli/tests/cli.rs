@@ -118,7 +118,9 @@ fn bad_flags_exit_2() {
     }
 }
 
-fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>) {
+/// Runs the small scenario; returns its CSV files, its JSON files and the
+/// rest (flood.csv, sensors.svg), each concatenated.
+fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let file = dir.join("small.toml");
     std::fs::write(&file, SMALL).unwrap();
     let out = dir.join(name);
@@ -131,18 +133,19 @@ fn run_small(dir: &Path, name: &str, threads: &str) -> (Vec<u8>, Vec<u8>) {
     let mut json = read("summary.json");
     json.extend(read("sensors.json"));
     // The flood and the sensors' figure too.
-    json.extend(read("flood.csv"));
+    let mut rest = read("flood.csv");
     let svg = String::from_utf8(read("sensors.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("truth"), "{svg}");
-    json.extend(svg.into_bytes());
-    (csv, json)
+    rest.extend(svg.into_bytes());
+    (csv, json, rest)
 }
 
 #[test]
 fn simulate_writes_the_promised_files_identically_at_one_and_two_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let (csv1, json1) = run_small(dir.path(), "one", "1");
-    let (csv2, json2) = run_small(dir.path(), "two", "2");
+    let (csv1, json1, rest1) = run_small(dir.path(), "one", "1");
+    let (csv2, json2, rest2) = run_small(dir.path(), "two", "2");
+    assert_eq!(rest1, rest2, "flood.csv or sensors.svg differs");
     assert_eq!(csv1, csv2, "timeseries.csv differs between 1 and 2 threads");
     assert_eq!(json1, json2, "summary.json differs between 1 and 2 threads");
 
