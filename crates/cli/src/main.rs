@@ -237,7 +237,9 @@ struct CompareArgs {
     /// Print the table as JSON: a list of objects, one per variant.
     #[arg(long)]
     json: bool,
-    /// Also write comparison.json and comparison.txt into this directory.
+    /// Also write comparison.json, comparison.txt and the baseline's
+    /// ensemble files into this directory (`wormscope report DIR` draws
+    /// them).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -256,8 +258,9 @@ struct FlawsArgs {
     /// Print the written finding (Markdown) instead of the tables.
     #[arg(long)]
     markdown: bool,
-    /// Also write flaws.json, flaws-reliance.json, flaws.txt and flaws.md
-    /// into this directory.
+    /// Also write flaws.json, flaws-reliance.json, flaws.txt, flaws.md and
+    /// the baseline's ensemble files into this directory (`wormscope report
+    /// DIR` draws them).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -550,14 +553,13 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let json = wormscope_report::comparison_json(&results);
     let table = wormscope_report::comparison_table(&results, runs);
     if let Some(dir) = &args.out {
-        wormscope_report::atomic::write_dir(
-            dir,
-            &[
-                ("comparison.json", json.clone().into_bytes()),
-                ("comparison.txt", table.clone().into_bytes()),
-            ],
-        )
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
+        // The baseline's ensemble beside the table, so that `wormscope
+        // report DIR` has a run to draw.
+        let mut files = wormscope_report::ensemble_files(&s, &world, &results[0].runs);
+        files.push(("comparison.json", json.clone().into_bytes()));
+        files.push(("comparison.txt", table.clone().into_bytes()));
+        wormscope_report::atomic::write_dir(dir, &files)
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
     }
     if args.json {
         print!("{json}");
@@ -594,19 +596,21 @@ fn flaws(args: FlawsArgs) -> Result<(), Failure> {
     let markdown = wormscope_report::flaws_markdown(&study, &s.name);
     let json = wormscope_report::flaws_json(&study);
     if let Some(dir) = &args.out {
-        wormscope_report::atomic::write_dir(
-            dir,
-            &[
-                ("flaws.json", json.clone().into_bytes()),
-                (
-                    "flaws-reliance.json",
-                    wormscope_report::reliance_json(&study).into_bytes(),
-                ),
-                ("flaws.txt", table.clone().into_bytes()),
-                ("flaws.md", markdown.clone().into_bytes()),
-            ],
-        )
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
+        // The worm as it was, under the study's defenses, as an ensemble
+        // beside the tables, so that `wormscope report DIR` has a run to
+        // draw.
+        let baseline = &study.rows[0].result.runs;
+        let defended = defenses.applied_to(&s).map_err(Failure::Input)?;
+        let mut files = wormscope_report::ensemble_files(&defended, &world, baseline);
+        files.push(("flaws.json", json.clone().into_bytes()));
+        files.push((
+            "flaws-reliance.json",
+            wormscope_report::reliance_json(&study).into_bytes(),
+        ));
+        files.push(("flaws.txt", table.clone().into_bytes()));
+        files.push(("flaws.md", markdown.clone().into_bytes()));
+        wormscope_report::atomic::write_dir(dir, &files)
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
     }
     if args.json {
         print!("{json}");
