@@ -622,7 +622,7 @@ impl<'w> Core<'w> {
         let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
         let start = blaster::draw_start(&mut rng, self.world.host(host).addr, cfg);
         if let Some(o) = self.observer() {
-            o.worm_start(host, t);
+            o.counter_worm_start(host, t);
         }
         driver.start(self, host, t, start);
     }
@@ -765,6 +765,10 @@ impl<'w> Core<'w> {
     fn account_flood(&mut self, host: HostId, since: u64, until: u64) {
         let p = &self.params.payload;
         let period = 1_000_000 / u64::from(p.packets_per_second);
+        if let Some(o) = self.observer() {
+            o.flood(host, since, until, period);
+        }
+        let p = &self.params.payload;
         // Spoofed sources are A.B of the host's address plus a random C.D
         // (MODEL.md); `passing` of the 65,536 choices get through a filter
         // that only lets the first-hop network's own addresses out.

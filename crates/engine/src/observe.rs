@@ -94,6 +94,14 @@ pub trait Observer {
     fn worm_start(&mut self, _host: HostId, _t: u64) {}
     /// `host`'s worm stopped at `t` (reboot).
     fn worm_stop(&mut self, _host: HostId, _t: u64) {}
+    /// Welchia (the counter-worm) started scanning from `host` at `t`; its
+    /// probes are ICMP echo requests first. By default a worm start.
+    fn counter_worm_start(&mut self, host: HostId, t: u64) {
+        self.worm_start(host, t);
+    }
+    /// `host`'s worm flooded its target from `since` to `until`: one SYN
+    /// every `period` microseconds from `since` on.
+    fn flood(&mut self, _host: HostId, _since: u64, _until: u64, _period: u64) {}
     /// `scanner` sent a span of batches (exact driver).
     fn span(&mut self, _scanner: HostId, _span: &Span<'_>) {}
     /// `scanner` sent one batch of `n` addresses from `pos` (wrapping past
@@ -126,6 +134,16 @@ impl Observer for Fanout<'_> {
     }
     fn worm_stop(&mut self, host: HostId, t: u64) {
         self.0.iter_mut().for_each(|o| o.worm_stop(host, t));
+    }
+    fn counter_worm_start(&mut self, host: HostId, t: u64) {
+        self.0
+            .iter_mut()
+            .for_each(|o| o.counter_worm_start(host, t));
+    }
+    fn flood(&mut self, host: HostId, since: u64, until: u64, period: u64) {
+        self.0
+            .iter_mut()
+            .for_each(|o| o.flood(host, since, until, period));
     }
     fn span(&mut self, scanner: HostId, span: &Span<'_>) {
         self.0.iter_mut().for_each(|o| o.span(scanner, span));

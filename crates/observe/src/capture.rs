@@ -25,18 +25,20 @@
 //! `capture.background_pps`, deterministic from the seed. A telescope's
 //! capture has none: a darknet carries no sessions.
 //!
-//! **Extension point** (defenses work, later): the payload's flood SYNs
-//! ([`wormscope_wire::build::worm::flood_syn`]) and Welchia's ICMP echo
-//! sweep ([`wormscope_wire::build::worm::welchia_echo`]) are not modelled
-//! by the engine yet; when they are, the engine's observer gains events for
-//! them, the [`Recorder`] keeps those in view, and [`frames`] turns them
-//! into frames beside the probes. Nothing here invents them.
+//! The payload's flood ([`wormscope_wire::build::worm::flood_syn`]): every
+//! SYN of a flooding host inside an edge's prefix crosses the edge on its
+//! way to the target (`payload.target`), one every 20 ms, its source
+//! spoofed inside the host's own /16 (or the NAT gateway's address where
+//! the gateway rewrites it). Welchia's sweep
+//! ([`wormscope_wire::build::worm::welchia_echo`]): a probe of a Welchia
+//! scanner is an ICMP echo request; its exploits show as the 135/tcp
+//! session only (its own stage 2 is not modelled).
 //!
 //! What it may not touch: the network (nothing is sent), and any file but
 //! the one capture it is asked to write, atomically, and only once the
 //! frame count is known to be within `max_packets`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -183,6 +185,10 @@ pub struct Recorder<'w> {
     limit: usize,
     pub probes: Vec<SeenProbe>,
     pub exploits: Vec<SeenExploit>,
+    /// Flooding in view: (host, flood start, flood end, period).
+    pub floods: Vec<(HostId, u64, u64, u64)>,
+    /// Hosts whose scanner is Welchia.
+    pub welchia: BTreeSet<HostId>,
     /// More probes than `limit` were seen (the rest were not kept).
     pub overflow: bool,
 }
@@ -199,6 +205,8 @@ impl<'w> Recorder<'w> {
             limit,
             probes: Vec::new(),
             exploits: Vec::new(),
+            floods: Vec::new(),
+            welchia: BTreeSet::new(),
             overflow: false,
         }
     }
@@ -234,6 +242,23 @@ impl<'w> Recorder<'w> {
 }
 
 impl Observer for Recorder<'_> {
+    fn counter_worm_start(&mut self, host: HostId, _t: u64) {
+        self.welchia.insert(host);
+    }
+
+    fn flood(&mut self, host: HostId, since: u64, until: u64, period: u64) {
+        // The flood leaves the host's network towards the target: an edge
+        // around the host sees it.
+        let inside = self.sensor.kind == SensorKind::Edge
+            && self
+                .sensor
+                .prefix
+                .is_some_and(|p| p.contains(self.world.public_addr(self.world.host(host))));
+        if inside && since < self.to && until > self.from {
+            self.floods.push((host, since, until, period));
+        }
+    }
+
     fn span(&mut self, scanner: HostId, span: &Span<'_>) {
         let b = u64::from(span.batch_size);
         for (lo, hi) in sensor::intersect(&self.visible(scanner), span.pos, span.end()).iter() {
@@ -487,6 +512,12 @@ pub fn frames(
         let ts = start_us + p.t as i64 + (n % 20) as i64 * 50;
         let sport = next_port(p.scanner);
         let target = WireHost::new(Ipv4Addr::from(p.addr));
+        if rec.welchia.contains(&p.scanner) {
+            // Welchia sweeps with ICMP echo requests first (MODEL.md).
+            let seq = (n % 65_536) as u16;
+            out.push(ts, worm::welchia_echo(&attacker, &target, sport, seq))?;
+            continue;
+        }
         // What answers at the address, from the scanner's vantage.
         let answered = match public.slot(p.addr) {
             // Visible probes left the scanner's site, so the public view
@@ -539,11 +570,22 @@ pub fn frames(
             wire(e.attacker),
             WireHost::new(Ipv4Addr::from(victim_host.addr)),
         );
-        let mut flow = match flow_of_exploit.remove(&i) {
+        let opened = flow_of_exploit.remove(&i);
+        let was_open = opened.is_some();
+        let mut flow = match opened {
             Some(f) => f,
             None => TcpFlow::new(a, next_port(e.attacker), v, 135),
         };
         let t = start_us + e.t as i64;
+        if rec.welchia.contains(&e.attacker) {
+            // Its swept target answered: the 135/tcp session only.
+            if !was_open {
+                out.push(t - rtt, flow.syn())?;
+                out.push(t - rtt / 2, flow.syn_ack())?;
+            }
+            exploit_session(&mut out, &mut flow, t, pause)?;
+            continue;
+        }
         exploit_session(&mut out, &mut flow, t, pause)?;
         let shell = net::can_connect(world, attacker_host, victim_host, Service::Shell4444Tcp);
         let mut sh = TcpFlow::new(a, next_port(e.attacker), v, 4444);
@@ -596,6 +638,41 @@ pub fn frames(
         }
         for (k, f) in sh.close().into_iter().enumerate() {
             out.push(t_end + k as i64 * rtt / 2, f)?;
+        }
+    }
+    // The flood of hosts inside the edge, towards its target.
+    let target = scenario.payload.target;
+    for &(host, since, until, period) in &rec.floods {
+        let h = world.host(host);
+        let public = world.public_addr(h);
+        let rewritten = scenario.payload.nat_rewrites_spoofed_source
+            && matches!(
+                world.sites.get(h.site as usize).map(|s| s.kind),
+                Some(wormscope_model::SiteKind::Nat { .. })
+            );
+        let sender = WireHost::new(Ipv4Addr::from(public));
+        let gateway = WireHost::new(target);
+        let (lo, hi) = (since.max(rec.from), until.min(rec.to));
+        let mut k = (lo - since).div_ceil(period);
+        while since + k * period < hi {
+            let t = since + k * period;
+            let r = rng::mix(rng::mix(scenario.seed, u64::from(host)), k);
+            // Own A.B plus a random C.D (MODEL.md, The payload).
+            let src = if rewritten {
+                public
+            } else {
+                (h.addr & 0xffff_0000) | (r as u32 & 0xffff)
+            };
+            let frame = worm::flood_syn(
+                sender.mac,
+                gateway.mac,
+                Ipv4Addr::from(src),
+                target,
+                (r >> 16) as u16,
+                (r >> 32) as u32,
+            );
+            out.push(start_us + t as i64, frame)?;
+            k += 1;
         }
     }
     // Connections opened by probes in the window whose exploit came after

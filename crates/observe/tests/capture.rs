@@ -281,3 +281,44 @@ fn too_many_packets_writes_nothing() {
         assert_eq!(e.exit_code(), 2, "{e}");
     }
 }
+
+#[test]
+fn a_capture_on_a_flood_day_carries_the_flood_and_detect_sees_it() {
+    // 16 August: every worm that starts floods windowsupdate.com (MODEL.md).
+    let mut s = scenario();
+    s.start = "2003-08-16T00:00:00Z".parse().unwrap();
+    s.welchia.enabled = false;
+    let world = wormscope_model::generate::generate(&s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.pcap");
+    let opts = CaptureOptions::new(&s, "edge", mins(5), mins(7));
+    capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+    let mut r = CaptureReader::open(&path).unwrap();
+    let (mut flood, mut spoofed) = (0u64, HashSet::new());
+    while let Some(f) = r.next_frame().unwrap() {
+        if let Decoded::Ipv4(p) = decode(f.link_type, f.data)
+            && let Transport::Tcp(t) = p.transport
+            && t.dst_port == 80
+            && p.dst == s.payload.target
+        {
+            flood += 1;
+            assert!(t.is_syn_only(), "flood packets are SYNs");
+            assert!((1000..2000).contains(&t.src_port), "{}", t.src_port);
+            // Spoofed inside the hosts' own /16.
+            assert_eq!(p.src.octets()[..2], [61, 4], "{}", p.src);
+            spoofed.insert(p.src);
+        }
+    }
+    // Every flooding host in view sends 50 a second: two minutes of them.
+    assert!(flood >= 2 * 60 * 50, "{flood}");
+    assert_eq!(flood % 50, 0, "whole seconds of 50 SYNs per host: {flood}");
+    assert!(spoofed.len() > 100, "random sources: {}", spoofed.len());
+    let report = wormscope_detect::run(std::slice::from_ref(&path), &Default::default()).unwrap();
+    assert!(
+        report
+            .hosts
+            .iter()
+            .any(|h| h.evidence.iter().any(|e| e.starts_with("syn_flood_80"))),
+        "the detector names the flooding /16"
+    );
+}

@@ -170,6 +170,8 @@ pub struct PayloadConfig {
     /// Whether a home NAT gateway rewrites the flood's spoofed private
     /// source to its own public address (then no source filter removes it).
     pub nat_rewrites_spoofed_source: bool,
+    /// The address windowsupdate.com resolved to (captures show it).
+    pub target: std::net::Ipv4Addr,
 }
 
 /// The countermeasures of August 2003 (seeds 000, 002, 004; MODEL.md
