@@ -145,29 +145,13 @@ pub fn comparison_json(results: &[VariantResult]) -> String {
     s
 }
 
-/// A compact human number: 1234567 -> "1.23M".
+/// A compact human number for tables ([`crate::plot::short_number`]),
+/// `n/a` for a metric the runs were too short for.
 pub(crate) fn short(v: f64) -> String {
     if v.is_nan() {
-        return "n/a".into();
-    }
-    let a = v.abs();
-    let (x, unit) = if a >= 1e9 {
-        (v / 1e9, "G")
-    } else if a >= 1e6 {
-        (v / 1e6, "M")
-    } else if a >= 1e4 {
-        (v / 1e3, "k")
+        "n/a".into()
     } else {
-        (v, "")
-    };
-    if unit.is_empty() && x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else if a < 1.0 {
-        format!("{x:.4}")
-    } else if x.abs() >= 100.0 {
-        format!("{x:.0}{unit}")
-    } else {
-        format!("{x:.2}{unit}")
+        crate::plot::short_number(v)
     }
 }
 
