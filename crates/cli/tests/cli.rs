@@ -802,3 +802,20 @@ fn sweep_shards_and_merge_from_the_command_line() {
         assert_eq!(o.status.code(), Some(2), "{bad}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_output_pipe_ends_the_command_without_a_panic() {
+    // `| true` closes the reading end at once, as `| head` does after its
+    // lines.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' scenario print blaster | true",
+            env!("CARGO_BIN_EXE_wormscope")
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
