@@ -26,6 +26,19 @@ fn simulate(scenario: &Path, out: &Path, threads: Option<&str>) -> Output {
     )
 }
 
+/// Simulates the scenario `text` (file `bad{i}.toml` in `dir`), which must
+/// be refused: exit 2 and no output directory. Returns the file and the
+/// error message.
+fn simulate_bad(dir: &Path, i: usize, text: &str) -> (std::path::PathBuf, String) {
+    let file = dir.join(format!("bad{i}.toml"));
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join(format!("out{i}"));
+    let o = simulate(&file, &out, None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!out.exists(), "no output for a bad scenario");
+    (file, stderr(&o))
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -78,15 +91,9 @@ fn bad_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
         ),
     ];
     for (i, (text, line, field)) in cases.iter().enumerate() {
-        let file = dir.path().join(format!("bad{i}.toml"));
-        std::fs::write(&file, text).unwrap();
-        let out = dir.path().join(format!("out{i}"));
-        let o = simulate(&file, &out, None);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        let msg = stderr(&o);
+        let (_, msg) = simulate_bad(dir.path(), i, text);
         assert!(msg.contains(&format!("bad{i}.toml:{line}")), "{msg}");
         assert!(msg.contains(field), "{msg}");
-        assert!(!out.exists(), "no output for a bad scenario");
     }
     // Only the scenario files are left in the directory.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), cases.len());
@@ -362,15 +369,9 @@ fn bad_defense_parameters_exit_2_naming_the_field() {
         ),
     ];
     for (i, (text, line, field)) in cases.iter().enumerate() {
-        let file = dir.path().join(format!("bad{i}.toml"));
-        std::fs::write(&file, text).unwrap();
-        let out = dir.path().join(format!("out{i}"));
-        let o = simulate(&file, &out, None);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        let e = stderr(&o);
+        let (file, e) = simulate_bad(dir.path(), i, text);
         let want = format!("{}:{line}: field `{field}`", file.display());
         assert!(e.contains(&want), "want {want} in {e}");
-        assert!(!out.exists());
     }
     // On the command line too.
     for (spec, says) in [

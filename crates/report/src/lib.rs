@@ -30,6 +30,6 @@ pub use flaws::{
 pub use html::{Report, render as render_report};
 pub use input::InputError;
 pub use run::{
-    EnsembleSummary, RunSummary, WorldSummary, ensemble_files, fmt_seconds, hourly_table,
-    run_files, summary_json, timeseries_csv, write_run, write_run_with,
+    EnsembleSummary, RunHeader, RunSummary, WorldSummary, ensemble_files, fmt_seconds,
+    hourly_table, run_files, summary_json, timeseries_csv, write_run, write_run_with,
 };

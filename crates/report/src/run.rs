@@ -69,16 +69,36 @@ impl WorldSummary {
     }
 }
 
-/// `summary.json`: what ran and what it came to. Deterministic: no wall
-/// clock, nothing that varies between runs of the same scenario and seed.
+/// What ran: the head of every `summary.json`.
 #[derive(Clone, Debug, Serialize)]
-pub struct RunSummary {
+pub struct RunHeader {
     pub scenario: String,
     pub seed: u64,
     pub wormscope_version: String,
     pub start: String,
     pub duration_s: f64,
     pub step_s: f64,
+}
+
+impl RunHeader {
+    pub fn of(scenario: &Scenario) -> RunHeader {
+        RunHeader {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            wormscope_version: env!("CARGO_PKG_VERSION").to_string(),
+            start: scenario.start.to_string(),
+            duration_s: scenario.duration.as_secs_f64(),
+            step_s: scenario.step.as_secs_f64(),
+        }
+    }
+}
+
+/// `summary.json`: what ran and what it came to. Deterministic: no wall
+/// clock, nothing that varies between runs of the same scenario and seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    #[serde(flatten)]
+    pub run: RunHeader,
     pub world: WorldSummary,
     pub totals: TotalsJson,
     pub peak_infected: u64,
@@ -116,12 +136,7 @@ impl RunSummary {
             .map(|(i, r)| (i, r.infected))
             .unwrap_or((0, 0));
         RunSummary {
-            scenario: scenario.name.clone(),
-            seed: scenario.seed,
-            wormscope_version: env!("CARGO_PKG_VERSION").to_string(),
-            start: scenario.start.to_string(),
-            duration_s: scenario.duration.as_secs_f64(),
-            step_s: scenario.step.as_secs_f64(),
+            run: RunHeader::of(scenario),
             world: WorldSummary::of(world),
             totals: TotalsJson {
                 probes: t.probes,
@@ -232,7 +247,7 @@ pub fn write_run_with(
         .find(|(name, _)| *name == "sensors.csv")
         .map(|(_, bytes)| {
             let text = String::from_utf8_lossy(bytes);
-            crate::html::sensors_svg(&text, "sensors.csv", &summary.start)
+            crate::html::sensors_svg(&text, "sensors.csv", &summary.run.start)
                 .map_err(|e| io::Error::other(format!("plotting sensors.csv: {e}")))
         })
         .transpose()?
@@ -248,12 +263,8 @@ pub fn write_run_with(
 /// the runs.
 #[derive(Clone, Debug, Serialize)]
 pub struct EnsembleSummary {
-    pub scenario: String,
-    pub seed: u64,
-    pub wormscope_version: String,
-    pub start: String,
-    pub duration_s: f64,
-    pub step_s: f64,
+    #[serde(flatten)]
+    pub run: RunHeader,
     pub runs: u32,
     /// The seed of each run (derived from `seed`).
     pub run_seeds: Vec<u64>,
@@ -283,12 +294,7 @@ impl EnsembleSummary {
             metrics.insert(name.to_string(), o.into());
         }
         EnsembleSummary {
-            scenario: scenario.name.clone(),
-            seed: scenario.seed,
-            wormscope_version: env!("CARGO_PKG_VERSION").to_string(),
-            start: scenario.start.to_string(),
-            duration_s: scenario.duration.as_secs_f64(),
-            step_s: scenario.step.as_secs_f64(),
+            run: RunHeader::of(scenario),
             runs: runs.len() as u32,
             run_seeds: (0..runs.len() as u32)
                 .map(|i| wormscope_study::run_seed(scenario.seed, i))
