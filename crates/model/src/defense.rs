@@ -203,6 +203,11 @@ impl DefensePlan {
         v
     }
 
+    /// Whether any network filter (ISP or enterprise border) is in the plan.
+    pub fn has_network_filters(&self) -> bool {
+        self.isp.is_some() || self.border.is_some()
+    }
+
     /// Whether the ISP filter is on at `t`.
     pub fn isp_active(&self, t: u64) -> bool {
         self.isp.as_ref().is_some_and(|(f, _)| f.active(t))
