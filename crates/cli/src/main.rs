@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use wormscope_scenario::{Scenario, ScenarioError, SimDuration};
+use wormscope_scenario::{AnyScenario, RandomScanScenario, Scenario, ScenarioError, SimDuration};
 
 #[derive(Parser)]
 #[command(
@@ -55,9 +55,32 @@ enum Command {
     /// Run one shard of a parameter sweep (grid of variants x seeds) into
     /// a Parquet file, or merge the shards (`sweep merge DIR`).
     Sweep(SweepArgs),
+    /// Run the historical scenarios (Code Red v2, Slammer) as ensembles and
+    /// hold each published figure against its simulated band. Exits 1 if
+    /// any figure fails.
+    Validate(ValidateArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    /// Scenario files or built-in names (random-scanning scenarios);
+    /// default: every built-in one (codered2, slammer).
+    #[arg(long, value_name = "FILE")]
+    scenario: Vec<PathBuf>,
+    /// Runs per ensemble (default: each scenario's `runs`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    runs: Option<u32>,
+    /// Print a JSON list of objects (scenario, figure, published,
+    /// simulated, pass, ...) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also write validation.json and each scenario's figure
+    /// (SCENARIO.svg) into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -324,6 +347,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep(args),
         Command::Detect(args) => return detect(args),
         Command::Capture(args) => capture(args),
+        Command::Validate(args) => return validate(args),
         Command::Bench(args) => bench(args),
     };
     match result {
@@ -358,15 +382,16 @@ fn load_scenario(
     seed: Option<u64>,
     duration: Option<SimDuration>,
 ) -> Result<Scenario, Failure> {
-    let mut s = match path {
-        // A built-in scenario's name, unless a file of that name exists.
-        Some(p)
-            if !p.exists() && wormscope_scenario::builtin_text(&p.to_string_lossy()).is_some() =>
-        {
-            wormscope_scenario::builtin(&p.to_string_lossy()).expect("checked above")
+    let mut s = match load_any_scenario(path)? {
+        AnyScenario::Blaster(s) => s,
+        AnyScenario::RandomScan(r) => {
+            return Err(Failure::Input(format!(
+                "{}: `{}` is a random-scanning scenario; this command runs Blaster \
+                 scenarios (random-scanning ones run with `simulate` and `validate`)",
+                path.map_or("<default>".into(), |p| p.display().to_string()),
+                r.name
+            )));
         }
-        Some(p) => wormscope_scenario::load(p)?,
-        None => wormscope_scenario::default_scenario(),
     };
     if let Some(seed) = seed {
         s.seed = seed;
@@ -383,6 +408,170 @@ fn load_scenario(
         Failure::Input(format!("{flag}: {msg}"))
     })?;
     Ok(s)
+}
+
+/// A scenario of either kind from a file, or a built-in name (unless a
+/// file of that name exists), or the default.
+fn load_any_scenario(path: Option<&PathBuf>) -> Result<AnyScenario, Failure> {
+    Ok(match path {
+        Some(p) if !p.exists() => {
+            let name = p.to_string_lossy();
+            if let Some(s) = wormscope_scenario::builtin(&name) {
+                AnyScenario::Blaster(s)
+            } else if let Some(s) = wormscope_scenario::builtin_random_scan(&name) {
+                AnyScenario::RandomScan(s)
+            } else {
+                wormscope_scenario::load_any(p)?
+            }
+        }
+        Some(p) => wormscope_scenario::load_any(p)?,
+        None => AnyScenario::Blaster(wormscope_scenario::default_scenario()),
+    })
+}
+
+/// A random-scanning scenario with `--seed` and `--duration` applied.
+fn random_scan_with(
+    mut s: RandomScanScenario,
+    seed: Option<u64>,
+    duration: Option<SimDuration>,
+) -> Result<RandomScanScenario, Failure> {
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    if let Some(d) = duration {
+        // The figures measured at times past the new end are dropped.
+        s.duration = d;
+        s.validation.retain(|f| match f.measure {
+            wormscope_scenario::random_scan::Measure::InfectedAt { at } => at <= d,
+            _ => true,
+        });
+    }
+    wormscope_scenario::check_random_scan(&s).map_err(|(field, msg)| {
+        let flag = if field == "duration" || field == "step" {
+            "--duration"
+        } else {
+            field.as_str()
+        };
+        Failure::Input(format!("{flag}: {msg}"))
+    })?;
+    Ok(s)
+}
+
+/// One run of a random-scanning scenario (`simulate --scenario slammer`).
+fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Failure> {
+    if args.runs.is_some() {
+        return Err(Failure::Input(
+            "--runs: ensembles of random-scanning scenarios run with `wormscope validate --runs N`"
+                .into(),
+        ));
+    }
+    let started = std::time::Instant::now();
+    let bar = progress::simulated_time(s.duration.as_micros());
+    let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |t| {
+        bar.set_position(t / 1_000_000)
+    });
+    bar.finish_and_clear();
+    let files = wormscope_report::random_run_files(&s, &run);
+    let dir = wormscope_report::atomic::write_dir(&args.out, &files)
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
+    if !args.quiet {
+        println!(
+            "{} (seed {}): {} vulnerable, {} infected after {}; {} probes delivered",
+            s.name,
+            s.seed,
+            run.vulnerable,
+            run.infection_times_us.len(),
+            s.duration,
+            run.total(|r| r.probes_delivered)
+        );
+        let checks = wormscope_study::validate::check_figures(&s, std::slice::from_ref(&run));
+        print!("{}", wormscope_report::validation_table(&checks));
+        println!(
+            "wrote {}/timeseries.csv, summary.json and outbreak.svg",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "done in {:.1}s ({} events)",
+        started.elapsed().as_secs_f64(),
+        run.events
+    );
+    Ok(())
+}
+
+fn validate(args: ValidateArgs) -> ExitCode {
+    match validate_checks(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs the validation; whether every figure passed.
+fn validate_checks(args: &ValidateArgs) -> Result<bool, Failure> {
+    let mut scenarios = Vec::new();
+    if args.scenario.is_empty() {
+        for (name, _, _) in wormscope_scenario::RANDOM_SCAN_BUILTIN {
+            scenarios.push(wormscope_scenario::builtin_random_scan(name).expect("built in"));
+        }
+    }
+    for p in &args.scenario {
+        match load_any_scenario(Some(p))? {
+            AnyScenario::RandomScan(s) => scenarios.push(s),
+            AnyScenario::Blaster(s) => {
+                return Err(Failure::Input(format!(
+                    "{}: `{}` is a Blaster scenario; `validate` runs random-scanning \
+                     scenarios with [[validation]] figures (codered2, slammer)",
+                    p.display(),
+                    s.name
+                )));
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut checks = Vec::new();
+    let mut svgs = Vec::new();
+    for s in &scenarios {
+        let runs = args.runs.unwrap_or(s.runs);
+        let bar = progress::runs(u64::from(runs));
+        bar.set_message(s.name.clone());
+        let results = wormscope_study::validate::random_ensemble(s, runs, &|| bar.inc(1));
+        bar.finish_and_clear();
+        checks.extend(wormscope_study::validate::check_figures(s, &results));
+        svgs.push((
+            format!("{}.svg", s.name),
+            wormscope_report::outbreak_svg(s, &results).into_bytes(),
+        ));
+    }
+    if args.json {
+        print!("{}", wormscope_report::validation_json(&checks));
+    } else {
+        print!("{}", wormscope_report::validation_table(&checks));
+    }
+    if let Some(out) = &args.out {
+        let mut files: Vec<(&str, Vec<u8>)> = vec![(
+            "validation.json",
+            wormscope_report::validation_json(&checks).into_bytes(),
+        )];
+        files.extend(svgs.iter().map(|(n, b)| (n.as_str(), b.clone())));
+        wormscope_report::atomic::write_dir(out, &files)
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+    }
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    eprintln!(
+        "{} figures, {} failed, in {:.1}s",
+        checks.len(),
+        failed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(failed == 0)
 }
 
 /// The scenario's world, with a too-large world blamed on the input.
@@ -446,6 +635,9 @@ fn capture(args: CaptureArgs) -> Result<(), Failure> {
 }
 
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
+    if let AnyScenario::RandomScan(r) = load_any_scenario(args.scenario.as_ref())? {
+        return simulate_random(random_scan_with(r, args.seed, args.duration)?, &args);
+    }
     let s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
     let started = std::time::Instant::now();
     let world = generate_world(&s)?;
@@ -733,7 +925,11 @@ fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
     match action {
         ScenarioCommand::Print { name } => {
             let text = wormscope_scenario::builtin_text(&name).ok_or_else(|| {
-                let names: Vec<&str> = wormscope_scenario::BUILTIN.iter().map(|b| b.0).collect();
+                let names: Vec<&str> = wormscope_scenario::BUILTIN
+                    .iter()
+                    .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN)
+                    .map(|b| b.0)
+                    .collect();
                 Failure::Input(format!(
                     "no built-in scenario is called `{name}` (there are: {})",
                     names.join(", ")
@@ -742,7 +938,10 @@ fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
             print!("{text}");
         }
         ScenarioCommand::List => {
-            for (name, summary, _) in wormscope_scenario::BUILTIN {
+            let all = wormscope_scenario::BUILTIN
+                .iter()
+                .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN);
+            for (name, summary, _) in all {
                 println!("{name:<12} {summary}");
             }
         }

@@ -31,7 +31,7 @@ pub fn runs(total: u64) -> ProgressBar {
     let pb = ProgressBar::new(total);
     pb.set_style(
         ProgressStyle::with_template(
-            "running {wide_bar} {pos}/{len} runs  ({elapsed} elapsed, eta {eta})",
+            "running {msg} {wide_bar} {pos}/{len} runs  ({elapsed} elapsed, eta {eta})",
         )
         .expect("valid template"),
     );

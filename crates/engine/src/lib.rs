@@ -21,6 +21,7 @@
 pub mod core;
 pub mod exact;
 pub mod observe;
+pub mod random;
 mod series;
 
 pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};

@@ -15,6 +15,7 @@
 //! job. This crate does no I/O (the IANA registry is compiled in).
 
 pub mod addr;
+pub mod behaviour;
 pub mod blaster;
 pub mod defense;
 pub mod generate;

@@ -28,6 +28,12 @@ pub enum Purpose {
     Sensor = 7,
     /// Background traffic and ports of an exported capture.
     Capture = 8,
+    /// A random scanner's uplink (index: the host).
+    Uplink = 9,
+    /// A random scanner's probes: skips, targets (index: the host).
+    RandomScan = 10,
+    /// Placing a random scanner's population at addresses (reference).
+    RandomPlacement = 11,
 }
 
 /// The random stream for (seed, purpose, index).

@@ -11,6 +11,8 @@
 //! Used by the differential tests and by `wormscope bench` to measure the
 //! engine's speed-up. Not for internet-scale worlds.
 
+pub mod random;
+
 use std::collections::{HashMap, VecDeque};
 
 use wormscope_engine::RunResult;

@@ -19,6 +19,7 @@ pub mod html;
 pub mod input;
 pub mod plot;
 mod run;
+mod validation;
 
 pub use ensemble::{
     FLOOD_COLUMNS, comparison_json, comparison_objects, comparison_table, ensemble_flood_csv,
@@ -32,4 +33,7 @@ pub use input::InputError;
 pub use run::{
     EnsembleSummary, RunHeader, RunSummary, WorldSummary, ensemble_files, fmt_seconds,
     hourly_table, run_files, summary_json, timeseries_csv, write_run, write_run_with,
+};
+pub use validation::{
+    outbreak_svg, random_run_files, random_timeseries_csv, validation_json, validation_table,
 };

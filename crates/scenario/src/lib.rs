@@ -11,6 +11,7 @@
 //! ([`load`]), so that a library user gets the same errors as the CLI.
 
 mod locate;
+pub mod random_scan;
 mod schema;
 pub mod units;
 mod validate;
@@ -19,6 +20,7 @@ pub mod variant;
 use std::fmt;
 use std::path::Path;
 
+pub use random_scan::RandomScanScenario;
 pub use schema::{
     BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
     HostConfig, HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario,
@@ -42,17 +44,98 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The commented TOML text of a built-in scenario, by name.
+/// The built-in random-scanning scenarios ([`RandomScanScenario`]): the
+/// historical outbreaks the engine is validated against.
+pub const RANDOM_SCAN_BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "codered2",
+        "Code Red v2, 19 July 2001: uniform random scanning of TCP 80 (validation)",
+        include_str!("../builtin/codered2.toml"),
+    ),
+    (
+        "slammer",
+        "SQL Slammer, 25 January 2003: one UDP packet to 1434, bandwidth-limited (validation)",
+        include_str!("../builtin/slammer.toml"),
+    ),
+];
+
+/// The commented TOML text of a built-in scenario of either kind, by name.
 pub fn builtin_text(name: &str) -> Option<&'static str> {
     BUILTIN
         .iter()
+        .chain(RANDOM_SCAN_BUILTIN)
         .find(|(n, _, _)| *n == name)
         .map(|(_, _, text)| *text)
 }
 
-/// A built-in scenario, parsed.
+/// A built-in random-scanning scenario, parsed.
+pub fn builtin_random_scan(name: &str) -> Option<RandomScanScenario> {
+    let (_, _, text) = RANDOM_SCAN_BUILTIN.iter().find(|(n, _, _)| *n == name)?;
+    Some(
+        parse_random_scan(text, &format!("<built-in {name}>"))
+            .expect("built-in scenarios are valid"),
+    )
+}
+
+/// A scenario of either kind: which one a file is, its `base` says.
+// Read once per command: the size difference between the kinds is moot.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnyScenario {
+    /// Blaster's sequential scanning over a generated internet.
+    Blaster(Scenario),
+    /// A uniformly random scanner over a population (Code Red, Slammer).
+    RandomScan(RandomScanScenario),
+}
+
+/// Reads and validates a scenario file of either kind.
+pub fn load_any(path: &Path) -> Result<AnyScenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = read(path)?;
+    parse_any(&text, &file)
+}
+
+/// Parses scenario text of either kind: a file whose `base` is a built-in
+/// random-scanning scenario is one; any other is a Blaster scenario.
+pub fn parse_any(text: &str, origin: &str) -> Result<AnyScenario, ScenarioError> {
+    let base = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|t| t.get("base").and_then(|b| b.as_str().map(str::to_string)));
+    let random = base
+        .as_deref()
+        .is_some_and(|b| RANDOM_SCAN_BUILTIN.iter().any(|(n, _, _)| *n == b));
+    if random {
+        parse_random_scan(text, origin).map(AnyScenario::RandomScan)
+    } else {
+        parse(text, origin).map(AnyScenario::Blaster)
+    }
+}
+
+/// Parses and validates a random-scanning scenario, laid over the built-in
+/// one its `base` names.
+pub fn parse_random_scan(text: &str, origin: &str) -> Result<RandomScanScenario, ScenarioError> {
+    parse_kind(
+        text,
+        origin,
+        &[],
+        None,
+        RANDOM_SCAN_BUILTIN,
+        random_scan::first_problem,
+    )
+}
+
+fn read(path: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.display().to_string(),
+        line: None,
+        field: None,
+        message: format!("cannot read the file: {e}"),
+    })
+}
+
+/// A built-in Blaster scenario, parsed.
 pub fn builtin(name: &str) -> Option<Scenario> {
-    let text = builtin_text(name)?;
+    let (_, _, text) = BUILTIN.iter().find(|(n, _, _)| *n == name)?;
     Some(parse(text, &format!("<built-in {name}>")).expect("built-in scenarios are valid"))
 }
 
@@ -91,12 +174,7 @@ impl std::error::Error for ScenarioError {}
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: file.clone(),
-        line: None,
-        field: None,
-        message: format!("cannot read the file: {e}"),
-    })?;
+    let text = read(path)?;
     parse(&text, &file)
 }
 
@@ -131,6 +209,27 @@ pub fn parse_with(
     origin: &str,
     overrides: &[Override],
 ) -> Result<Scenario, ScenarioError> {
+    parse_kind(
+        text,
+        origin,
+        overrides,
+        Some("blaster"),
+        BUILTIN,
+        validate::first_problem,
+    )
+}
+
+/// Reads one kind of scenario: the user's table laid over the built-in one
+/// its `base` names (from `family`; `default_base` if absent), overrides
+/// set, deserialized and checked by `check`, every error located.
+fn parse_kind<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+    default_base: Option<&str>,
+    family: &[(&str, &str, &str)],
+    check: fn(&T) -> Option<(String, String)>,
+) -> Result<T, ScenarioError> {
     let error_at = |line: Option<usize>, field: Option<String>, message: String| {
         // Blame the last override the field is in, or that is in the field.
         let blamed = field.as_deref().and_then(|f| {
@@ -159,10 +258,17 @@ pub fn parse_with(
         error_at(line, None, e.message().trim().to_string())
     })?;
 
-    let base_name = match user.get("base") {
-        None => "blaster".to_string(),
-        Some(toml::Value::String(s)) => s.clone(),
-        Some(_) => {
+    let base_name = match (user.get("base"), default_base) {
+        (None, Some(default)) => default.to_string(),
+        (None, None) => {
+            return Err(error_at(
+                None,
+                Some("base".into()),
+                "is missing: name the built-in scenario this file is laid over".into(),
+            ));
+        }
+        (Some(toml::Value::String(s)), _) => s.clone(),
+        (Some(_), _) => {
             return Err(error_at(
                 locate::line_of_path(text, "base"),
                 Some("base".into()),
@@ -170,12 +276,16 @@ pub fn parse_with(
             ));
         }
     };
-    let mut merged = match builtin_text(&base_name) {
+    let base_text = family
+        .iter()
+        .find(|(n, _, _)| *n == base_name)
+        .map(|(_, _, text)| *text);
+    let mut merged = match base_text {
         Some(base_text) => {
             toml::from_str::<toml::Table>(base_text).expect("built-in scenarios are valid TOML")
         }
         None => {
-            let names: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
+            let names: Vec<&str> = family.iter().map(|(n, _, _)| *n).collect();
             return Err(error_at(
                 locate::line_of_path(text, "base"),
                 Some("base".into()),
@@ -192,7 +302,7 @@ pub fn parse_with(
             .map_err(|message| error_at(None, Some(o.path.clone()), message))?;
     }
 
-    let scenario: Scenario =
+    let scenario: T =
         serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
             let field = e.path().to_string();
             let message = e.inner().message().trim().to_string();
@@ -201,7 +311,7 @@ pub fn parse_with(
             error_at(line, field, message)
         })?;
 
-    if let Some((field, message)) = validate::first_problem(&scenario) {
+    if let Some((field, message)) = check(&scenario) {
         return Err(error_at(
             locate::line_of_path(text, &field),
             Some(field),
@@ -215,6 +325,15 @@ pub fn parse_with(
 /// overrides): the first problem as (field path, message).
 pub fn check(scenario: &Scenario) -> Result<(), (String, String)> {
     match validate::first_problem(scenario) {
+        Some(p) => Err(p),
+        None => Ok(()),
+    }
+}
+
+/// Checks a random-scanning scenario built or changed in code: the first
+/// problem as (field path, message).
+pub fn check_random_scan(scenario: &RandomScanScenario) -> Result<(), (String, String)> {
+    match random_scan::first_problem(scenario) {
         Some(p) => Err(p),
         None => Ok(()),
     }

@@ -268,6 +268,7 @@ pub fn compare(
 }
 
 pub mod flaws;
+pub mod validate;
 
 #[cfg(test)]
 mod tests {

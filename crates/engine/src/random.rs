@@ -1,0 +1,564 @@
+//! Random-scanning worms (Code Red v2, Slammer): the core every simulator
+//! of them shares, and the exact driver.
+//!
+//! [`RandomCore`] owns what does not depend on how probes are drawn: which
+//! hosts are infected and scanning, the event queue, the network's clock,
+//! the stop rules and the time series. A [`ProbeDraws`] says which of a
+//! host's probes the core must look at and what each hit:
+//! - [`ExactDraws`] looks only at probes aimed at a vulnerable host. The
+//!   number of probes up to the next such one is a geometric draw over the
+//!   vulnerable share of the scan space, and its target is uniform among
+//!   the vulnerable hosts; the probes skipped over are split between other
+//!   live hosts and empty space by one binomial draw per time step. Every
+//!   probe is uniform and independent of the others, so this is exact in
+//!   distribution, not an average.
+//! - the reference simulator (crate `wormscope-reference`) looks at every
+//!   probe and finds its target by address.
+//!
+//! **The network's clock.** When the infected hosts together offer more
+//! bits per second than the network carries (`capacity_bps`), it carries
+//! that capacity and every host's delivered probes slow by the same share
+//! f = capacity / offered. Rather than reschedule every host each time f
+//! changes, events are kept in *network time*, which runs at f times real
+//! time: host i's k-th delivered probe is at network time τ_i + k·I_i
+//! whatever f does later, so the queue never needs reordering. Offered
+//! probes run on real time; offered − delivered is what congestion dropped.
+//! A victim starts `victim_start` network time after the probe that
+//! infected it. Without a capacity both clocks are the same.
+//!
+//! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution, Geometric};
+use serde::Serialize;
+use wormscope_model::behaviour::{Behaviour, Targeting};
+use wormscope_model::rng::{Purpose, stream};
+use wormscope_scenario::RandomScanScenario;
+
+/// What a looked-at probe hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A vulnerable host (its index; it may be infected already).
+    Vulnerable(u32),
+    /// A live host that cannot be infected.
+    Other,
+    /// No host.
+    Empty,
+}
+
+/// How a simulator draws probes for the [`RandomCore`].
+pub trait ProbeDraws {
+    /// The index of `host`'s next probe the core must look at, after probe
+    /// `after` (probes are numbered from 1).
+    fn next_look(&mut self, host: u32, after: u64, rng: &mut ChaCha8Rng) -> u64;
+    /// What the looked-at probe of `host` hit.
+    fn look(&mut self, host: u32, rng: &mut ChaCha8Rng) -> Target;
+    /// Splits `unlooked` delivered probes of one time step that were never
+    /// looked at into (other live host, empty).
+    fn split_unlooked(&mut self, unlooked: u64, rng: &mut ChaCha8Rng) -> (u64, u64);
+}
+
+/// The sizes a random scanner's world is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Space {
+    /// Addresses scanned: 2^bits.
+    pub addresses: u64,
+    pub vulnerable: u64,
+    pub other_hosts: u64,
+}
+
+impl Space {
+    pub fn of(s: &RandomScanScenario) -> Space {
+        Space {
+            addresses: 1u64 << s.population.scan_space_bits,
+            vulnerable: s.population.vulnerable,
+            other_hosts: s.population.other_hosts,
+        }
+    }
+}
+
+/// The exact driver: geometric skips to the next probe aimed at a
+/// vulnerable host, binomial splits of the rest.
+pub struct ExactDraws {
+    space: Space,
+    skip: Geometric,
+    other_share: f64,
+}
+
+impl ExactDraws {
+    pub fn new(space: Space) -> ExactDraws {
+        let p = space.vulnerable as f64 / space.addresses as f64;
+        let rest = space.addresses - space.vulnerable;
+        ExactDraws {
+            space,
+            skip: Geometric::new(p).expect("0 < vulnerable share <= 1"),
+            other_share: if rest == 0 {
+                0.0
+            } else {
+                space.other_hosts as f64 / rest as f64
+            },
+        }
+    }
+}
+
+impl ProbeDraws for ExactDraws {
+    fn next_look(&mut self, _host: u32, after: u64, rng: &mut ChaCha8Rng) -> u64 {
+        // Failures before the first success, plus the success itself.
+        after
+            .saturating_add(self.skip.sample(rng))
+            .saturating_add(1)
+    }
+
+    fn look(&mut self, _host: u32, rng: &mut ChaCha8Rng) -> Target {
+        Target::Vulnerable(rng.random_range(0..self.space.vulnerable) as u32)
+    }
+
+    fn split_unlooked(&mut self, unlooked: u64, rng: &mut ChaCha8Rng) -> (u64, u64) {
+        if unlooked == 0 || self.other_share == 0.0 {
+            return (0, unlooked);
+        }
+        let other = Binomial::new(unlooked, self.other_share)
+            .expect("a share in [0, 1]")
+            .sample(rng);
+        (other, unlooked - other)
+    }
+}
+
+/// One time step of a random-scanning run. Probe counts are of probes in
+/// the step; host counts are at its end.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RandomRow {
+    /// End of the step, µs after the start.
+    pub time_us: u64,
+    /// Hosts infected so far (including the initial ones).
+    pub infected: u64,
+    /// Hosts infected in the step.
+    pub new_infections: u64,
+    /// Hosts probing at the step's end.
+    pub scanning: u64,
+    /// Probes the infected hosts sent.
+    pub probes_offered: u64,
+    /// Probes the network carried to their targets.
+    pub probes_delivered: u64,
+    /// Offered probes lost to congestion.
+    pub probes_dropped: u64,
+    /// Delivered probes that infected their target.
+    pub probes_infecting: u64,
+    /// Delivered probes that reached an already infected host.
+    pub probes_infected: u64,
+    /// Delivered probes that reached a live host that cannot be infected.
+    pub probes_other: u64,
+    /// Delivered probes that reached no host.
+    pub probes_empty: u64,
+}
+
+impl RandomRow {
+    /// The CSV header of `timeseries.csv` for random-scanning runs.
+    pub const COLUMNS: [&str; 11] = [
+        "time_us",
+        "infected",
+        "new_infections",
+        "scanning",
+        "probes_offered",
+        "probes_delivered",
+        "probes_dropped",
+        "probes_infecting",
+        "probes_infected",
+        "probes_other",
+        "probes_empty",
+    ];
+}
+
+/// What a random-scanning run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RandomScanRun {
+    pub step_us: u64,
+    pub rows: Vec<RandomRow>,
+    /// When each infected host was infected (µs, ascending; initial hosts
+    /// at 0).
+    pub infection_times_us: Vec<u64>,
+    /// Vulnerable hosts in the population.
+    pub vulnerable: u64,
+    /// The stop date, µs after the start, if the worm has one.
+    pub stop_us: Option<u64>,
+    /// Events the core processed (starts, looks, stops).
+    pub events: u64,
+}
+
+impl RandomScanRun {
+    /// Sum of every row's probes of one kind.
+    pub fn total(&self, f: impl Fn(&RandomRow) -> u64) -> u64 {
+        self.rows.iter().map(f).sum()
+    }
+}
+
+/// Runs a random-scanning scenario with the exact driver, on run seed
+/// `seed`. `progress` is called now and then with the simulated µs reached.
+pub fn simulate_random(
+    s: &RandomScanScenario,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> RandomScanRun {
+    let mut draws = ExactDraws::new(Space::of(s));
+    RandomCore::new(s, seed).run(&mut draws, progress)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Kind {
+    /// The host starts probing (it affects the offered load: first).
+    Start = 0,
+    /// The host's next looked-at probe.
+    Look = 1,
+    /// The host has sent its last probe (`after_probes`).
+    Stop = 2,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Host {
+    infected: bool,
+    /// Scanning window on the network clock, ns: probes at start + k·I for
+    /// start + k·I < end.
+    start_net: u64,
+    end_net: u64,
+    /// Scanning window in real time, ns (offered probes).
+    start_real: u64,
+    end_real: u64,
+    interval: u64,
+    /// The probe index of the next look.
+    next_look: u64,
+}
+
+impl Host {
+    const IDLE: Host = Host {
+        infected: false,
+        start_net: u64::MAX,
+        end_net: u64::MAX,
+        start_real: u64::MAX,
+        end_real: u64::MAX,
+        interval: 1,
+        next_look: 0,
+    };
+
+    /// Probes with a time in [start, end) and before `at`, on one clock.
+    fn probes_before(start: u64, end: u64, interval: u64, at: u64) -> u64 {
+        let at = at.min(end);
+        if at <= start {
+            0
+        } else {
+            // k·I < at − start, k >= 1.
+            (at - start - 1) / interval
+        }
+    }
+
+    fn delivered_before(&self, net: u64) -> u64 {
+        Self::probes_before(self.start_net, self.end_net, self.interval, net)
+    }
+
+    fn offered_before(&self, real: u64) -> u64 {
+        Self::probes_before(self.start_real, self.end_real, self.interval, real)
+    }
+}
+
+/// The network clock: since real time `real0` (ns) it runs at `share` of
+/// real time from `net0`.
+#[derive(Clone, Copy, Debug)]
+struct Clock {
+    real0: u64,
+    net0: u64,
+    share: f64,
+}
+
+impl Clock {
+    fn real_of(&self, net: u64) -> u64 {
+        if self.share >= 1.0 {
+            self.real0 + (net - self.net0)
+        } else {
+            self.real0 + ((net - self.net0) as f64 / self.share).ceil() as u64
+        }
+    }
+
+    fn net_of(&self, real: u64) -> u64 {
+        if self.share >= 1.0 {
+            self.net0 + (real - self.real0)
+        } else {
+            self.net0 + ((real - self.real0) as f64 * self.share).floor() as u64
+        }
+    }
+}
+
+/// The state every random-scanning simulator shares (see the module docs).
+pub struct RandomCore {
+    behaviour: Behaviour,
+    seed: u64,
+    space: Space,
+    initial_infected: u64,
+    duration_ns: u64,
+    step_ns: u64,
+    hosts: Vec<Host>,
+    /// Hosts that have started probing and may still probe.
+    started: Vec<u32>,
+    /// Delivered and offered probes of hosts that have stopped for good
+    /// (removed from `started`).
+    finished_delivered: u64,
+    finished_offered: u64,
+    queue: BinaryHeap<Reverse<(u64, Kind, u32)>>,
+    clock: Clock,
+    /// Bits per second offered by the hosts probing now.
+    offered_bps: f64,
+    rng: ChaCha8Rng,
+    rows: Vec<RandomRow>,
+    /// Counts of the step being filled.
+    row: RandomRow,
+    infected: u64,
+    infection_times_us: Vec<u64>,
+    delivered_so_far: u64,
+    offered_so_far: u64,
+    events: u64,
+}
+
+impl RandomCore {
+    pub fn new(s: &RandomScanScenario, seed: u64) -> RandomCore {
+        let behaviour = Behaviour::random_scan(s);
+        assert!(
+            matches!(behaviour.targeting, Targeting::UniformRandom { .. }),
+            "the random core runs uniform random targeting"
+        );
+        let space = Space::of(s);
+        RandomCore {
+            behaviour,
+            seed,
+            space,
+            initial_infected: s.population.initial_infected,
+            duration_ns: s.duration.as_micros() * 1000,
+            step_ns: s.step.as_micros() * 1000,
+            hosts: vec![Host::IDLE; space.vulnerable as usize],
+            started: Vec::new(),
+            finished_delivered: 0,
+            finished_offered: 0,
+            queue: BinaryHeap::new(),
+            clock: Clock {
+                real0: 0,
+                net0: 0,
+                share: 1.0,
+            },
+            offered_bps: 0.0,
+            rng: stream(seed, Purpose::RandomScan, 0),
+            rows: Vec::new(),
+            row: RandomRow::default(),
+            infected: 0,
+            infection_times_us: Vec::new(),
+            delivered_so_far: 0,
+            offered_so_far: 0,
+            events: 0,
+        }
+    }
+
+    /// Runs to the end of the scenario with `draws`.
+    pub fn run(
+        mut self,
+        draws: &mut dyn ProbeDraws,
+        progress: &mut dyn FnMut(u64),
+    ) -> RandomScanRun {
+        // Hosts are exchangeable (targets are uniform), so the initial ones
+        // are the first indices; they start at once.
+        for h in 0..self.initial_infected as u32 {
+            self.infect(h, 0, 0);
+        }
+        let stop_real = self.behaviour.stop.at_us.map(|us| us * 1000);
+        let mut stopped = false;
+        let mut row_end = self.step_ns.min(self.duration_ns);
+        loop {
+            // Network time orders everything: a look at network time v is
+            // in the step ending at real time E iff v < net_of(E), the same
+            // rule that counts the step's delivered probes.
+            let next = self.queue.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
+            if !stopped
+                && let Some(stop) = stop_real
+                && stop <= row_end
+                && self.clock.net_of(stop) <= next
+            {
+                self.stop_all(stop);
+                stopped = true;
+                continue;
+            }
+            if self.clock.net_of(row_end) <= next {
+                self.close_row(row_end, draws);
+                if row_end >= self.duration_ns {
+                    break;
+                }
+                progress(row_end / 1000);
+                row_end = (row_end + self.step_ns).min(self.duration_ns);
+                continue;
+            }
+            let Reverse((net, kind, host)) = self.queue.pop().expect("peeked");
+            self.events += 1;
+            match kind {
+                Kind::Start => self.start(host, net, draws),
+                Kind::Look => self.look(host, net, draws),
+                Kind::Stop => self.stop_host(host, net),
+            }
+        }
+        progress(self.duration_ns / 1000);
+        self.infection_times_us.sort_unstable();
+        RandomScanRun {
+            step_us: self.step_ns / 1000,
+            rows: self.rows,
+            infection_times_us: self.infection_times_us,
+            vulnerable: self.space.vulnerable,
+            stop_us: self.behaviour.stop.at_us,
+            events: self.events,
+        }
+    }
+
+    /// Marks `host` infected at network time `net`; it starts probing
+    /// `delay` ns of network time later.
+    fn infect(&mut self, host: u32, net: u64, delay: u64) {
+        let h = &mut self.hosts[host as usize];
+        debug_assert!(!h.infected);
+        h.infected = true;
+        self.infected += 1;
+        self.row.new_infections += 1;
+        self.infection_times_us.push(self.clock.real_of(net) / 1000);
+        self.queue
+            .push(Reverse((net.saturating_add(delay), Kind::Start, host)));
+    }
+
+    fn start(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
+        let interval = self.behaviour.probe_interval_ns(self.seed, u64::from(host));
+        let real = self.clock.real_of(net);
+        let h = &mut self.hosts[host as usize];
+        h.start_net = net;
+        h.start_real = real;
+        h.interval = interval;
+        if let Some(n) = self.behaviour.stop.after_probes {
+            // Ends just after the n-th probe; the stop frees its bandwidth.
+            h.end_net = net + n * interval + 1;
+            self.queue.push(Reverse((h.end_net, Kind::Stop, host)));
+        }
+        self.started.push(host);
+        self.set_offered(net, self.offered_bps + self.bits_per_second(interval));
+        self.schedule_look(host, 0, draws);
+    }
+
+    fn schedule_look(&mut self, host: u32, after: u64, draws: &mut dyn ProbeDraws) {
+        let k = draws.next_look(host, after, &mut self.rng);
+        let h = &mut self.hosts[host as usize];
+        h.next_look = k;
+        let at = k
+            .checked_mul(h.interval)
+            .and_then(|d| d.checked_add(h.start_net));
+        if let Some(at) = at
+            && at < h.end_net
+        {
+            self.queue.push(Reverse((at, Kind::Look, host)));
+        }
+    }
+
+    fn look(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
+        match draws.look(host, &mut self.rng) {
+            Target::Vulnerable(v) => {
+                if self.hosts[v as usize].infected {
+                    self.row.probes_infected += 1;
+                } else {
+                    self.row.probes_infecting += 1;
+                    let delay = self.behaviour.delivery.victim_start_us() * 1000;
+                    self.infect(v, net, delay);
+                }
+            }
+            Target::Other => self.row.probes_other += 1,
+            Target::Empty => self.row.probes_empty += 1,
+        }
+        let after = self.hosts[host as usize].next_look;
+        self.schedule_look(host, after, draws);
+    }
+
+    fn stop_host(&mut self, host: u32, net: u64) {
+        let real = self.clock.real_of(net);
+        self.hosts[host as usize].end_real = real;
+        let bps = self.bits_per_second(self.hosts[host as usize].interval);
+        self.set_offered(net, self.offered_bps - bps);
+    }
+
+    /// Every host stops at real time `real` (the worm's date rule).
+    fn stop_all(&mut self, real: u64) {
+        let net = self.clock.net_of(real);
+        for &h in &self.started {
+            let h = &mut self.hosts[h as usize];
+            h.end_net = h.end_net.min(net);
+            h.end_real = h.end_real.min(real);
+        }
+        self.queue.clear();
+        self.offered_bps = 0.0;
+    }
+
+    fn bits_per_second(&self, interval_ns: u64) -> f64 {
+        let bits = self.behaviour.packet_bits().unwrap_or(0) as f64;
+        bits * 1e9 / interval_ns as f64
+    }
+
+    /// The offered load changes at network time `net`: a new clock segment.
+    fn set_offered(&mut self, net: u64, bps: f64) {
+        let Some(capacity) = self.behaviour.capacity_bps() else {
+            return;
+        };
+        let real = self.clock.real_of(net);
+        self.offered_bps = bps.max(0.0);
+        let share = if self.offered_bps > capacity {
+            capacity / self.offered_bps
+        } else {
+            1.0
+        };
+        self.clock = Clock {
+            real0: real,
+            net0: net,
+            share,
+        };
+    }
+
+    /// Ends the step at real time `end` (ns): counts every host's probes
+    /// before it and splits the ones nobody looked at.
+    fn close_row(&mut self, end: u64, draws: &mut dyn ProbeDraws) {
+        let net_end = self.clock.net_of(end);
+        let congested = self.behaviour.capacity_bps().is_some();
+        let (mut delivered, mut offered) = (self.finished_delivered, self.finished_offered);
+        let mut scanning = 0;
+        let mut i = 0;
+        while i < self.started.len() {
+            let h = &self.hosts[self.started[i] as usize];
+            let d = h.delivered_before(net_end);
+            // Without a capacity both clocks are one: offered = delivered.
+            let o = if congested { h.offered_before(end) } else { d };
+            delivered += d;
+            offered += o;
+            if h.end_real <= end && h.end_net <= net_end {
+                // Its counts are final: keep the sums, stop visiting it.
+                self.finished_delivered += d;
+                self.finished_offered += o;
+                self.started.swap_remove(i);
+            } else {
+                scanning += 1;
+                i += 1;
+            }
+        }
+        let mut row = std::mem::take(&mut self.row);
+        row.time_us = end / 1000;
+        row.infected = self.infected;
+        row.scanning = scanning;
+        row.probes_delivered = delivered - self.delivered_so_far;
+        row.probes_offered = offered - self.offered_so_far;
+        row.probes_dropped = row.probes_offered.saturating_sub(row.probes_delivered);
+        self.delivered_so_far = delivered;
+        self.offered_so_far = offered;
+        let looked =
+            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty;
+        debug_assert!(looked <= row.probes_delivered, "{row:?}");
+        let (other, empty) = draws.split_unlooked(row.probes_delivered - looked, &mut self.rng);
+        row.probes_other += other;
+        row.probes_empty += empty;
+        self.rows.push(row);
+    }
+}

@@ -1,0 +1,263 @@
+//! A worm's behaviour as four composable pieces: how it picks targets
+//! ([`Targeting`]), what a probe is on the wire ([`Delivery`]), what limits
+//! its speed ([`RateLimit`]) and when it stops ([`StopRule`]). A simulator
+//! reads these pieces, never a worm's name: Blaster is sequential targeting
+//! with a TCP exploit chain and batch timing; Code Red v2 is uniform random
+//! targeting with a TCP exploit at a fixed probe rate and a stop date;
+//! Slammer is uniform random targeting with one UDP packet, limited by each
+//! host's uplink and by what the network carries.
+//!
+//! Pure data and pure functions of (seed, host): no state, no time. Times
+//! are microseconds after the scenario's start; probe intervals are
+//! nanoseconds, because a host on a fast uplink probes every few
+//! microseconds.
+
+use rand::RngExt;
+use wormscope_scenario::random_scan::{self, RandomScanScenario};
+use wormscope_scenario::{BlasterConfig, Scenario};
+
+use crate::blaster::Timing;
+use crate::rng::{Purpose, stream};
+
+/// How an instance chooses the addresses it probes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targeting {
+    /// Blaster: batches of consecutive addresses from a start address that
+    /// is near the host's own with `local_start_pct` (MODEL.md).
+    Sequential {
+        batch_size: u32,
+        local_start_fraction: f64,
+    },
+    /// Every target uniform over the 2^`space_bits` addresses.
+    UniformRandom { space_bits: u8 },
+}
+
+/// What one probe is on the wire, and when its victim starts the worm.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Delivery {
+    /// A TCP connection carrying an exploit; the victim runs the worm
+    /// `victim_start_us` after the probe.
+    TcpExploit { port: u16, victim_start_us: u64 },
+    /// One UDP packet of `packet_bytes` that is the whole worm; the victim
+    /// runs it at once.
+    UdpPacket { port: u16, packet_bytes: u32 },
+}
+
+impl Delivery {
+    /// Microseconds from the infecting probe to the victim's own start.
+    pub fn victim_start_us(&self) -> u64 {
+        match self {
+            Delivery::TcpExploit {
+                victim_start_us, ..
+            } => *victim_start_us,
+            Delivery::UdpPacket { .. } => 0,
+        }
+    }
+}
+
+/// What limits how fast an instance probes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateLimit {
+    /// Blaster: a batch of connects, then a fixed wait (`Timing`).
+    Batches { batch_size: u32, batch_wait_us: u64 },
+    /// The same probe interval for every instance.
+    ProbeInterval { interval_ns: u64 },
+    /// Each instance sends a packet of `packet_bits` as fast as its uplink
+    /// allows (uplinks drawn per host from `uplinks`, as (share, bits/s));
+    /// the network carries at most `capacity_bps` of it in total (`None`:
+    /// no limit), slowing every instance by the same share.
+    Bandwidth {
+        uplinks: Vec<(f64, f64)>,
+        packet_bits: u64,
+        capacity_bps: Option<f64>,
+    },
+}
+
+/// When an instance stops probing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StopRule {
+    /// Every instance stops at this time (microseconds after the start).
+    pub at_us: Option<u64>,
+    /// Each instance stops after this many probes.
+    pub after_probes: Option<u64>,
+}
+
+/// A worm's behaviour: the four pieces together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Behaviour {
+    pub targeting: Targeting,
+    pub delivery: Delivery,
+    pub rate: RateLimit,
+    pub stop: StopRule,
+}
+
+impl Behaviour {
+    /// Blaster's behaviour in these terms (the sequential engine's
+    /// parameters come from the same scenario fields).
+    pub fn blaster(s: &Scenario) -> Behaviour {
+        let c: &BlasterConfig = &s.worm;
+        let timing = Timing::from_config(c);
+        Behaviour {
+            targeting: Targeting::Sequential {
+                batch_size: c.batch_size,
+                local_start_fraction: c.local_start_pct.as_fraction(),
+            },
+            delivery: Delivery::TcpExploit {
+                port: 135,
+                victim_start_us: timing.chain_complete,
+            },
+            rate: RateLimit::Batches {
+                batch_size: c.batch_size,
+                batch_wait_us: timing.batch_wait,
+            },
+            stop: StopRule::default(),
+        }
+    }
+
+    /// A random-scanning scenario's worm.
+    pub fn random_scan(s: &RandomScanScenario) -> Behaviour {
+        let w = &s.worm;
+        let delivery = match w.delivery {
+            random_scan::Delivery::TcpExploit { port, duration } => Delivery::TcpExploit {
+                port,
+                victim_start_us: duration.as_micros(),
+            },
+            random_scan::Delivery::UdpPacket { port, packet_bytes } => {
+                Delivery::UdpPacket { port, packet_bytes }
+            }
+        };
+        let rate = match &w.rate {
+            random_scan::Rate::ProbeRate { probes_per_second } => RateLimit::ProbeInterval {
+                interval_ns: interval_ns(*probes_per_second),
+            },
+            random_scan::Rate::Bandwidth {
+                uplinks,
+                capacity_bits_per_second,
+            } => RateLimit::Bandwidth {
+                uplinks: uplinks
+                    .iter()
+                    .map(|u| (u.share_pct.as_fraction(), u.bits_per_second))
+                    .collect(),
+                packet_bits: match delivery {
+                    Delivery::UdpPacket { packet_bytes, .. } => u64::from(packet_bytes) * 8,
+                    // Refused by the scenario's validation.
+                    Delivery::TcpExploit { .. } => unreachable!("bandwidth needs udp-packet"),
+                },
+                capacity_bps: (*capacity_bits_per_second > 0.0)
+                    .then_some(*capacity_bits_per_second),
+            },
+        };
+        Behaviour {
+            targeting: Targeting::UniformRandom {
+                space_bits: s.population.scan_space_bits,
+            },
+            delivery,
+            rate,
+            stop: StopRule {
+                at_us: w.stop.at.map(|at| {
+                    at.after_start(s.start)
+                        .expect("validated: the stop is not before the start")
+                }),
+                after_probes: w.stop.after_probes,
+            },
+        }
+    }
+
+    /// Host `host`'s interval between probes, in nanoseconds, when nothing
+    /// slows it: the same for every host, or its uplink's packet time. The
+    /// uplink is drawn from (seed, host) alone, so every simulator of the
+    /// same run gives a host the same uplink.
+    pub fn probe_interval_ns(&self, seed: u64, host: u64) -> u64 {
+        match &self.rate {
+            RateLimit::ProbeInterval { interval_ns } => *interval_ns,
+            RateLimit::Batches {
+                batch_size,
+                batch_wait_us,
+            } => (batch_wait_us * 1000 / u64::from(*batch_size)).max(1),
+            RateLimit::Bandwidth {
+                uplinks,
+                packet_bits,
+                ..
+            } => {
+                let u: f64 = stream(seed, Purpose::Uplink, host).random();
+                let mut acc = 0.0;
+                let mut bps = uplinks.last().map_or(1.0, |l| l.1);
+                for &(share, speed) in uplinks {
+                    acc += share;
+                    if u < acc {
+                        bps = speed;
+                        break;
+                    }
+                }
+                interval_ns(bps / *packet_bits as f64)
+            }
+        }
+    }
+
+    /// The aggregate bits per second the network carries for the worm;
+    /// `None`: unlimited.
+    pub fn capacity_bps(&self) -> Option<f64> {
+        match &self.rate {
+            RateLimit::Bandwidth { capacity_bps, .. } => *capacity_bps,
+            _ => None,
+        }
+    }
+
+    /// Bits one probe puts on the wire, where the rate is a bandwidth.
+    pub fn packet_bits(&self) -> Option<u64> {
+        match &self.rate {
+            RateLimit::Bandwidth { packet_bits, .. } => Some(*packet_bits),
+            _ => None,
+        }
+    }
+}
+
+/// The whole nanoseconds between probes at `per_second` (at least 1).
+fn interval_ns(per_second: f64) -> u64 {
+    ((1e9 / per_second).round() as u64).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slammer_uplinks_follow_their_shares_and_packet_size() {
+        let s = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let b = Behaviour::random_scan(&s);
+        assert_eq!(b.packet_bits(), Some(404 * 8));
+        let n = 20_000;
+        let intervals: Vec<u64> = (0..n).map(|h| b.probe_interval_ns(1, h)).collect();
+        // 100 Mbit/s with 3,232-bit packets: one every 32,320 ns.
+        let fast = intervals.iter().filter(|&&i| i == 32_320).count() as f64 / n as f64;
+        let t1 = intervals.iter().filter(|&&i| i == 2_093_264).count() as f64 / n as f64;
+        assert!((fast - 0.11).abs() < 0.01, "100 Mbit/s share {fast}");
+        assert!((t1 - 0.54).abs() < 0.015, "T1 share {t1}");
+        // Same (seed, host), same uplink; another seed, another draw.
+        assert_eq!(b.probe_interval_ns(1, 7), intervals[7]);
+        let differs = (0..100).any(|h| b.probe_interval_ns(2, h) != intervals[h as usize]);
+        assert!(differs);
+    }
+
+    #[test]
+    fn code_red_probes_at_its_fixed_rate_and_stops_at_midnight() {
+        let s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
+        let b = Behaviour::random_scan(&s);
+        assert_eq!(b.probe_interval_ns(1, 0), b.probe_interval_ns(9, 12345));
+        assert_eq!(b.probe_interval_ns(1, 0), 167_597_764);
+        assert_eq!(b.stop.at_us, Some(14 * 3_600_000_000));
+        assert_eq!(b.capacity_bps(), None);
+    }
+
+    #[test]
+    fn blaster_is_sequential_batches_over_tcp_135() {
+        let s = wormscope_scenario::default_scenario();
+        let b = Behaviour::blaster(&s);
+        assert!(matches!(
+            b.targeting,
+            Targeting::Sequential { batch_size: 20, .. }
+        ));
+        assert!(matches!(b.delivery, Delivery::TcpExploit { port: 135, .. }));
+        assert_eq!(b.stop, StopRule::default());
+    }
+}

@@ -1,0 +1,192 @@
+//! The exact random-scanning driver against the probe-by-probe reference on
+//! small worlds: the same distributions (two-sample Kolmogorov-Smirnov
+//! tests over many seeds), and the same totals wherever a run's probes do
+//! not depend on the draws.
+
+use wormscope_engine::random::{RandomScanRun, simulate_random};
+use wormscope_reference::random::simulate_random_reference;
+use wormscope_scenario::{RandomScanScenario, parse_random_scan};
+use wormscope_study::validate::{ks_two_sample, time_to_share_us};
+
+/// A world of 2^16 addresses: `extra` is TOML laid over it.
+fn small(base: &str, extra: &str) -> RandomScanScenario {
+    let text = format!(
+        "base = \"{base}\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n{extra}\n\
+         [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+         scan_space_bits = 16\n"
+    );
+    parse_random_scan(&text, "small.toml").unwrap()
+}
+
+const SEEDS: u64 = 150;
+
+fn both(s: &RandomScanScenario) -> (Vec<RandomScanRun>, Vec<RandomScanRun>) {
+    let exact = (0..SEEDS)
+        .map(|i| simulate_random(s, i, &mut |_| {}))
+        .collect();
+    let reference = (1000..1000 + SEEDS)
+        .map(|i| simulate_random_reference(s, i))
+        .collect();
+    (exact, reference)
+}
+
+/// Asserts the two samples of `value` are not told apart at the 1 % level.
+fn same_distribution(
+    what: &str,
+    exact: &[RandomScanRun],
+    reference: &[RandomScanRun],
+    value: impl Fn(&RandomScanRun) -> f64,
+) {
+    let a: Vec<f64> = exact.iter().map(&value).collect();
+    let b: Vec<f64> = reference.iter().map(&value).collect();
+    let (d, p) = ks_two_sample(&a, &b);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        p > 0.01,
+        "{what}: KS D = {d:.3}, p = {p:.4}; means {} vs {}",
+        mean(&a),
+        mean(&b)
+    );
+}
+
+fn t50(r: &RandomScanRun) -> f64 {
+    // Half of the population, not of the final count: a fixed target.
+    let half = r.vulnerable.div_ceil(2) as usize;
+    r.infection_times_us
+        .get(half - 1)
+        .map_or(f64::INFINITY, |&t| t as f64)
+}
+
+/// Every delivered probe has exactly one outcome, and nothing is delivered
+/// that was not offered.
+fn conserves_probes(r: &RandomScanRun) {
+    for row in &r.rows {
+        assert_eq!(
+            row.probes_delivered,
+            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty,
+            "{row:?}"
+        );
+        assert_eq!(
+            row.probes_offered,
+            row.probes_delivered + row.probes_dropped
+        );
+    }
+    assert_eq!(
+        r.total(|row| row.probes_infecting) + 2,
+        r.infection_times_us.len() as u64
+    );
+}
+
+#[test]
+fn fixed_rate_worms_spread_alike_probe_by_probe_and_by_skips() {
+    let s = small(
+        "codered2",
+        "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n",
+    );
+    let (exact, reference) = both(&s);
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    same_distribution("time to half", &exact, &reference, t50);
+    same_distribution("infected at 4 min", &exact, &reference, |r| {
+        r.infection_times_us.partition_point(|&t| t <= 240_000_000) as f64
+    });
+    same_distribution("probes to other hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_other) as f64
+    });
+    same_distribution("probes to infected hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_infected) as f64
+    });
+}
+
+#[test]
+fn bandwidth_limited_worms_under_congestion_spread_alike() {
+    // Uplinks of 3,232 and 32,320 bit/s: 1 and 10 packets a second; the
+    // network carries 20 packets a second in all, so it saturates early.
+    let s = small(
+        "slammer",
+        "[worm.rate]\nuplinks = [\n{ name = \"slow\", share_pct = 70, bits_per_second = 3232 },\n\
+         { name = \"fast\", share_pct = 30, bits_per_second = 32320 },\n]\n\
+         capacity_bits_per_second = 64640\n",
+    );
+    let (exact, reference) = both(&s);
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    assert!(
+        exact[0].total(|r| r.probes_dropped) > 0,
+        "the network saturates"
+    );
+    same_distribution("time to half", &exact, &reference, t50);
+    same_distribution("probes dropped", &exact, &reference, |r| {
+        r.total(|row| row.probes_dropped) as f64
+    });
+    same_distribution("probes to empty space", &exact, &reference, |r| {
+        r.total(|row| row.probes_empty) as f64
+    });
+}
+
+#[test]
+fn stop_rules_end_the_spread_alike() {
+    // Each instance stops after 2,000 probes: not every run infects all.
+    let s = small(
+        "codered2",
+        "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\nafter_probes = 2000\n\
+         at = \"2001-07-19T10:15:00Z\"\n",
+    );
+    let (exact, reference) = both(&s);
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    same_distribution("final infected", &exact, &reference, |r| {
+        r.infection_times_us.len() as f64
+    });
+    for r in exact.iter().chain(&reference) {
+        // Nothing after the date (15 min), and nobody beyond its quota.
+        assert!(r.infection_times_us.iter().all(|&t| t < 900_000_000));
+        let after: u64 = r.rows[90..].iter().map(|row| row.probes_offered).sum();
+        assert_eq!(after, 0);
+        let quota = 2000 * r.infection_times_us.len() as u64;
+        assert!(r.total(|row| row.probes_delivered) <= quota);
+    }
+}
+
+#[test]
+fn where_probes_do_not_depend_on_draws_the_totals_are_identical() {
+    // Every vulnerable host is infected at the start: no draw can change
+    // who probes when, so both simulators must count the same probes, step
+    // by step, with and without congestion.
+    for (base, extra) in [
+        ("codered2", "[worm.rate]\nprobes_per_second = 7.5\n"),
+        (
+            "slammer",
+            "[worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 9000 }]\n\
+             capacity_bits_per_second = 100000\n",
+        ),
+    ] {
+        let mut s = small(base, extra);
+        s.population.initial_infected = s.population.vulnerable;
+        let exact = simulate_random(&s, 3, &mut |_| {});
+        let reference = simulate_random_reference(&s, 4);
+        // Where the probes went is drawn (and compared in distribution
+        // above); how many there were, and when, is not.
+        let key = |r: &RandomScanRun| -> Vec<(u64, u64, u64, u64)> {
+            r.rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.probes_offered,
+                        row.probes_delivered,
+                        row.probes_dropped,
+                        row.scanning,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(key(&exact), key(&reference), "{base}");
+        assert!(exact.total(|r| r.probes_delivered) > 0);
+    }
+}
+
+#[test]
+fn the_exact_engine_repeats_itself_and_differs_by_seed() {
+    let s = small("slammer", "");
+    let a = simulate_random(&s, 5, &mut |_| {});
+    assert_eq!(a, simulate_random(&s, 5, &mut |_| {}));
+    assert_ne!(a, simulate_random(&s, 6, &mut |_| {}));
+    assert!(time_to_share_us(&a, 0.5).is_some());
+}

@@ -1,0 +1,429 @@
+//! The schema of random-scanning worm scenarios (Code Red v2, SQL Slammer):
+//! a population of vulnerable hosts in an address space the worm scans
+//! uniformly at random, the worm's behaviour as composable pieces (delivery,
+//! rate limit, stop rule), and the published figures the scenario claims to
+//! reproduce, each with its tolerance and source.
+//!
+//! Like [`crate::Scenario`], these structs carry no defaults: the built-in
+//! files (`builtin/codered2.toml`, `builtin/slammer.toml`) hold and explain
+//! every value, and a user's file names one of them as its `base`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{Percent, SimDuration, When};
+
+/// A complete, validated random-scanning scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomScanScenario {
+    /// The built-in random-scanning scenario this file is laid over.
+    pub base: String,
+    pub name: String,
+    pub description: String,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// Wall-clock time of simulated time zero (UTC): the release.
+    pub start: jiff::Timestamp,
+    /// Simulated time to run.
+    pub duration: SimDuration,
+    /// Resolution of the time series.
+    pub step: SimDuration,
+    /// Runs in the ensemble `wormscope validate` compares with the figures.
+    pub runs: u32,
+    pub population: Population,
+    pub worm: RandomWorm,
+    /// The published figures this scenario reproduces (`[[validation]]`).
+    pub validation: Vec<Figure>,
+}
+
+/// Who can be infected and what else lives in the scanned space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// Hosts a probe can infect.
+    pub vulnerable: u64,
+    /// Live hosts that receive probes but cannot be infected.
+    pub other_hosts: u64,
+    /// Hosts infected at time zero.
+    pub initial_infected: u64,
+    /// The worm scans 2^bits addresses (32: all of IPv4). Smaller spaces are
+    /// for small test worlds.
+    pub scan_space_bits: u8,
+}
+
+/// A worm that picks every target uniformly at random from the scan space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomWorm {
+    /// How targets are chosen: `uniform-random` (the only choice in this
+    /// schema; Blaster's sequential scanning is the other scenario kind).
+    pub targeting: String,
+    pub delivery: Delivery,
+    pub rate: Rate,
+    pub stop: StopRule,
+}
+
+/// What one probe is on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Delivery {
+    /// A TCP connection that carries the exploit; the victim starts
+    /// scanning `duration` after the probe that infected it.
+    TcpExploit { port: u16, duration: SimDuration },
+    /// One UDP packet that is the whole worm; `packet_bytes` is its size on
+    /// the wire (IP header included), which the bandwidth limit divides.
+    UdpPacket { port: u16, packet_bytes: u32 },
+}
+
+/// How fast an infected host probes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Rate {
+    /// Every host sends the same number of probes per second.
+    ProbeRate { probes_per_second: f64 },
+    /// Every host sends as fast as its uplink carries its packets; uplink
+    /// speeds are drawn per host from `uplinks`. When the infected hosts
+    /// together offer more than `capacity_bits_per_second`, the network
+    /// carries only that much and every host's delivered probes slow by the
+    /// same share (0 means no such limit).
+    Bandwidth {
+        uplinks: Vec<Uplink>,
+        capacity_bits_per_second: f64,
+    },
+}
+
+/// One kind of uplink and its share of the vulnerable hosts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uplink {
+    pub name: String,
+    pub share_pct: Percent,
+    pub bits_per_second: f64,
+}
+
+/// When the worm stops probing. Both rules may apply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRule {
+    /// Every instance stops at this moment (a date check in the worm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<When>,
+    /// Each instance stops after sending this many probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_probes: Option<u64>,
+}
+
+/// One published figure, how the simulation measures it, and how close
+/// the ensemble's median must come.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    /// Short name, printed in the validation table.
+    pub figure: String,
+    pub measure: Measure,
+    /// The published value, in the measure's unit.
+    pub published: f64,
+    pub tolerance: Tolerance,
+    /// Where the published value comes from.
+    pub source: String,
+}
+
+/// How a figure is measured on one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Measure {
+    /// Hosts infected at a time after the start (hosts).
+    InfectedAt { at: SimDuration },
+    /// Hosts infected at the end of the run (hosts).
+    FinalInfected,
+    /// K of the random-constant-spread (logistic) model fitted to the
+    /// infected share between `from_pct` and `to_pct` of the final count
+    /// (per hour).
+    LogisticK { from_pct: Percent, to_pct: Percent },
+    /// The most new infections in one minute (hosts per minute).
+    PeakInfectionsPerMinute,
+    /// Time until `share_pct` of the vulnerable hosts are infected
+    /// (minutes).
+    TimeToShare { share_pct: Percent },
+    /// Doubling time of the infected count while it grows from `from_hosts`
+    /// to `to_hosts`, from a least-squares fit of its logarithm (seconds).
+    DoublingTime { from_hosts: u64, to_hosts: u64 },
+    /// The highest aggregate rate of probes delivered, over one time step
+    /// (probes per second).
+    PeakScanRate,
+    /// Probes sent and hosts infected after the stop date (count).
+    ActivityAfterStop,
+}
+
+impl Measure {
+    /// The unit the measure is written in.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Measure::InfectedAt { .. } | Measure::FinalInfected => "hosts",
+            Measure::LogisticK { .. } => "per hour",
+            Measure::PeakInfectionsPerMinute => "hosts/min",
+            Measure::TimeToShare { .. } => "min",
+            Measure::DoublingTime { .. } => "s",
+            Measure::PeakScanRate => "probes/s",
+            Measure::ActivityAfterStop => "probes+hosts",
+        }
+    }
+}
+
+/// How close the simulated median must be to the published value. Exactly
+/// one field is given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    /// Within this percentage of the published value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_pct: Option<Percent>,
+    /// Within this distance of the published value, in its unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute: Option<f64>,
+    /// At least this value (the published figure is a lower bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// Between these two values, inclusive (e.g. "tens of millions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<[f64; 2]>,
+}
+
+impl Tolerance {
+    /// Whether a simulated value passes against the published one.
+    pub fn accepts(&self, published: f64, simulated: f64) -> bool {
+        if !simulated.is_finite() {
+            return false;
+        }
+        if let Some(pct) = self.relative_pct {
+            (simulated - published).abs() <= pct.as_fraction() * published.abs()
+        } else if let Some(d) = self.absolute {
+            (simulated - published).abs() <= d
+        } else if let Some(lo) = self.at_least {
+            simulated >= lo
+        } else if let Some([lo, hi]) = self.within {
+            (lo..=hi).contains(&simulated)
+        } else {
+            false
+        }
+    }
+}
+
+impl std::fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(pct) = self.relative_pct {
+            write!(f, "±{}%", pct.as_pct())
+        } else if let Some(d) = self.absolute {
+            write!(f, "±{d}")
+        } else if let Some(lo) = self.at_least {
+            write!(f, "≥{lo}")
+        } else if let Some([lo, hi]) = self.within {
+            write!(f, "[{lo}, {hi}]")
+        } else {
+            f.write_str("none")
+        }
+    }
+}
+
+/// The first problem with a random-scanning scenario's values, as (field
+/// path, message).
+pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> {
+    let bad = |field: &str, message: String| Some((field.to_string(), message));
+    if s.name.trim().is_empty() {
+        return bad("name", "must not be empty".into());
+    }
+    if s.duration == SimDuration::ZERO {
+        return bad("duration", "must be longer than 0s".into());
+    }
+    if s.step == SimDuration::ZERO {
+        return bad("step", "must be longer than 0s".into());
+    }
+    if s.step > s.duration {
+        return bad(
+            "step",
+            format!("{} is longer than the duration {}", s.step, s.duration),
+        );
+    }
+    if s.duration.as_micros() / s.step.as_micros() > 1_000_000 {
+        return bad(
+            "step",
+            "gives more than a million time-series rows; choose a longer step".into(),
+        );
+    }
+    if s.runs == 0 || s.runs > 10_000 {
+        return bad("runs", format!("{} is not between 1 and 10000", s.runs));
+    }
+    let p = &s.population;
+    if !(8..=32).contains(&p.scan_space_bits) {
+        return bad(
+            "population.scan_space_bits",
+            format!("{} is not between 8 and 32", p.scan_space_bits),
+        );
+    }
+    let space = 1u64 << p.scan_space_bits;
+    if p.vulnerable == 0 {
+        return bad("population.vulnerable", "must be at least 1".into());
+    }
+    if p.vulnerable > 50_000_000 {
+        return bad(
+            "population.vulnerable",
+            "more than 50 million vulnerable hosts is beyond this model".into(),
+        );
+    }
+    if p.vulnerable + p.other_hosts > space {
+        return bad(
+            "population.other_hosts",
+            format!(
+                "{} vulnerable and {} other hosts do not fit in 2^{} addresses",
+                p.vulnerable, p.other_hosts, p.scan_space_bits
+            ),
+        );
+    }
+    if p.initial_infected == 0 || p.initial_infected > p.vulnerable {
+        return bad(
+            "population.initial_infected",
+            format!(
+                "{} is not between 1 and the {} vulnerable hosts",
+                p.initial_infected, p.vulnerable
+            ),
+        );
+    }
+    let w = &s.worm;
+    if w.targeting != "uniform-random" {
+        return bad(
+            "worm.targeting",
+            format!(
+                "`{}` is not a targeting this scenario kind runs (uniform-random)",
+                w.targeting
+            ),
+        );
+    }
+    if let Delivery::UdpPacket { packet_bytes, .. } = w.delivery
+        && !(28..=65_535).contains(&packet_bytes)
+    {
+        return bad(
+            "worm.delivery.packet_bytes",
+            format!("{packet_bytes} is not an IPv4 UDP packet size (28 to 65535)"),
+        );
+    }
+    match &w.rate {
+        Rate::ProbeRate { probes_per_second } => {
+            if !(probes_per_second.is_finite()
+                && *probes_per_second > 0.0
+                && *probes_per_second <= 1e7)
+            {
+                return bad(
+                    "worm.rate.probes_per_second",
+                    format!("{probes_per_second} is not between 0 (exclusive) and 10 million"),
+                );
+            }
+        }
+        Rate::Bandwidth {
+            uplinks,
+            capacity_bits_per_second,
+        } => {
+            if !matches!(w.delivery, Delivery::UdpPacket { .. }) {
+                return bad(
+                    "worm.rate",
+                    "a bandwidth-limited rate needs a delivery of one packet per probe \
+                     (kind = \"udp-packet\")"
+                        .into(),
+                );
+            }
+            if uplinks.is_empty() {
+                return bad("worm.rate.uplinks", "at least one uplink is needed".into());
+            }
+            let total: f64 = uplinks.iter().map(|u| u.share_pct.as_pct()).sum();
+            if (total - 100.0).abs() > 1e-6 {
+                return bad(
+                    "worm.rate.uplinks",
+                    format!("the share_pct of the uplinks sum to {total}, not 100"),
+                );
+            }
+            for (i, u) in uplinks.iter().enumerate() {
+                if !(u.bits_per_second.is_finite()
+                    && u.bits_per_second >= 1_000.0
+                    && u.bits_per_second <= 1e11)
+                {
+                    return bad(
+                        &format!("worm.rate.uplinks[{i}].bits_per_second"),
+                        format!("{} is not between 1000 and 1e11", u.bits_per_second),
+                    );
+                }
+            }
+            if !(capacity_bits_per_second.is_finite() && *capacity_bits_per_second >= 0.0) {
+                return bad(
+                    "worm.rate.capacity_bits_per_second",
+                    format!("{capacity_bits_per_second} is not a rate of 0 (no limit) or more"),
+                );
+            }
+        }
+    }
+    if let Some(at) = w.stop.at
+        && let Err(e) = at.after_start(s.start)
+    {
+        return bad("worm.stop.at", e);
+    }
+    if w.stop.after_probes == Some(0) {
+        return bad("worm.stop.after_probes", "must be at least 1".into());
+    }
+    for (i, fig) in s.validation.iter().enumerate() {
+        let f = |name: &str| format!("validation[{i}].{name}");
+        let t = &fig.tolerance;
+        let given = [
+            t.relative_pct.is_some(),
+            t.absolute.is_some(),
+            t.at_least.is_some(),
+            t.within.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        if given != 1 {
+            return bad(
+                &f("tolerance"),
+                "give exactly one of relative_pct, absolute, at_least, within".into(),
+            );
+        }
+        if let Some([lo, hi]) = t.within
+            && (lo.is_nan() || hi.is_nan() || lo > hi)
+        {
+            return bad(&f("tolerance.within"), format!("[{lo}, {hi}] is empty"));
+        }
+        if !fig.published.is_finite() {
+            return bad(&f("published"), "must be a number".into());
+        }
+        match &fig.measure {
+            Measure::InfectedAt { at } if *at > s.duration => {
+                return bad(
+                    &f("measure.at"),
+                    format!("{at} is after the end of the run ({})", s.duration),
+                );
+            }
+            Measure::LogisticK { from_pct, to_pct }
+                if !(from_pct.as_pct() > 0.0
+                    && from_pct.as_pct() < to_pct.as_pct()
+                    && to_pct.as_pct() < 100.0) =>
+            {
+                return bad(
+                    &f("measure"),
+                    "needs 0 < from_pct < to_pct < 100 (the logit is infinite at 0 and 100)".into(),
+                );
+            }
+            Measure::DoublingTime {
+                from_hosts,
+                to_hosts,
+            } if !(*from_hosts >= 1 && from_hosts < to_hosts) => {
+                return bad(&f("measure"), "needs 1 <= from_hosts < to_hosts".into());
+            }
+            Measure::ActivityAfterStop if w.stop.at.is_none() => {
+                return bad(
+                    &f("measure"),
+                    "activity-after-stop needs a stop date (worm.stop.at)".into(),
+                );
+            }
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,292 @@
+//! Historical validation: a random-scanning scenario's ensemble measured
+//! the way its `[[validation]]` figures say, beside the published values,
+//! with PASS or FAIL against each figure's tolerance. Also the measures
+//! themselves (the random-constant-spread fit, doubling time, time to a
+//! share, peak rates) and the two-sample Kolmogorov-Smirnov test the
+//! engine-versus-reference tests use.
+//!
+//! Pure numbers: runs the engine, writes nothing.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use wormscope_engine::random::{RandomScanRun, simulate_random};
+use wormscope_scenario::RandomScanScenario;
+use wormscope_scenario::random_scan::Measure;
+
+use crate::{Band, run_seed};
+
+/// One published figure beside its simulated band.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FigureCheck {
+    pub scenario: String,
+    pub figure: String,
+    pub unit: &'static str,
+    pub published: f64,
+    /// The ensemble's median.
+    pub simulated: f64,
+    pub p05: f64,
+    pub p95: f64,
+    /// The tolerance as written, e.g. `±10%`.
+    pub tolerance: String,
+    pub pass: bool,
+    pub runs: u32,
+    pub source: String,
+}
+
+/// `runs` runs of a random-scanning scenario on derived seeds, in run
+/// order (in parallel; the order does not depend on the thread count).
+pub fn random_ensemble(
+    s: &RandomScanScenario,
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+) -> Vec<RandomScanRun> {
+    (0..runs)
+        .into_par_iter()
+        .map(|i| {
+            let r = simulate_random(s, run_seed(s.seed, i), &mut |_| {});
+            done();
+            r
+        })
+        .collect()
+}
+
+/// Every figure of `s` measured on `runs`.
+pub fn check_figures(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<FigureCheck> {
+    s.validation
+        .iter()
+        .map(|fig| {
+            let values: Vec<f64> = runs.iter().map(|r| measure(r, &fig.measure)).collect();
+            let band = Band::of(&values);
+            FigureCheck {
+                scenario: s.name.clone(),
+                figure: fig.figure.clone(),
+                unit: fig.measure.unit(),
+                published: fig.published,
+                simulated: band.median,
+                p05: band.p05,
+                p95: band.p95,
+                tolerance: fig.tolerance.to_string(),
+                pass: fig.tolerance.accepts(fig.published, band.median),
+                runs: runs.len() as u32,
+                source: fig.source.clone(),
+            }
+        })
+        .collect()
+}
+
+/// One run's value of a measure (NaN where the run never got there).
+pub fn measure(r: &RandomScanRun, m: &Measure) -> f64 {
+    match m {
+        Measure::InfectedAt { at } => infected_at(r, at.as_micros()) as f64,
+        Measure::FinalInfected => r.infection_times_us.len() as f64,
+        Measure::LogisticK { from_pct, to_pct } => {
+            logistic_k_per_hour(r, from_pct.as_fraction(), to_pct.as_fraction())
+        }
+        Measure::PeakInfectionsPerMinute => peak_infections_per_minute(r),
+        Measure::TimeToShare { share_pct } => {
+            time_to_share_us(r, share_pct.as_fraction()).map_or(f64::NAN, |us| us as f64 / 60e6)
+        }
+        Measure::DoublingTime {
+            from_hosts,
+            to_hosts,
+        } => doubling_time_s(r, *from_hosts, *to_hosts),
+        Measure::PeakScanRate => peak_scan_rate(r),
+        Measure::ActivityAfterStop => activity_after_stop(r) as f64,
+    }
+}
+
+/// Hosts infected at `us` after the start (infections at exactly `us`
+/// count).
+pub fn infected_at(r: &RandomScanRun, us: u64) -> u64 {
+    r.infection_times_us.partition_point(|&t| t <= us) as u64
+}
+
+/// When `share` of the vulnerable population was infected, µs (`None` if
+/// it never was in the run).
+pub fn time_to_share_us(r: &RandomScanRun, share: f64) -> Option<u64> {
+    let k = ((share * r.vulnerable as f64).ceil() as usize).max(1);
+    r.infection_times_us.get(k - 1).copied()
+}
+
+/// K of the random-constant-spread model (Staniford, Paxson and Weaver):
+/// a(t) = e^{K(t−T)} / (1 + e^{K(t−T)}), so logit(a) = K·(t − T). Fitted by
+/// least squares over the infection times at which the infected share of
+/// the final count lies between `from` and `to` (one point per infection:
+/// the curve is a step function of them). Per hour.
+pub fn logistic_k_per_hour(r: &RandomScanRun, from: f64, to: f64) -> f64 {
+    let n = r.infection_times_us.len() as f64;
+    let points: Vec<(f64, f64)> = r
+        .infection_times_us
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &t)| {
+            let a = (i + 1) as f64 / n;
+            (from..=to)
+                .contains(&a)
+                .then(|| (t as f64 / 3.6e9, (a / (1.0 - a)).ln()))
+        })
+        .collect();
+    slope(&points)
+}
+
+/// The doubling time while the infected count grows from `from` to `to`
+/// hosts: ln 2 over the least-squares slope of ln(count) against time, one
+/// point per infection. Seconds.
+pub fn doubling_time_s(r: &RandomScanRun, from: u64, to: u64) -> f64 {
+    let points: Vec<(f64, f64)> = r
+        .infection_times_us
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (from..=to).contains(&(*i as u64 + 1)))
+        .map(|(i, &t)| (t as f64 / 1e6, ((i + 1) as f64).ln()))
+        .collect();
+    std::f64::consts::LN_2 / slope(&points)
+}
+
+/// The most infections in one minute of the time series (per minute),
+/// over windows of whole steps.
+pub fn peak_infections_per_minute(r: &RandomScanRun) -> f64 {
+    let per_window = (60_000_000 / r.step_us).max(1) as usize;
+    let scale = 60e6 / (per_window as f64 * r.step_us as f64);
+    r.rows
+        .windows(per_window.min(r.rows.len()).max(1))
+        .map(|w| w.iter().map(|row| row.new_infections).sum::<u64>() as f64 * scale)
+        .fold(0.0, f64::max)
+}
+
+/// The highest rate of delivered probes over one step, per second.
+pub fn peak_scan_rate(r: &RandomScanRun) -> f64 {
+    let secs = r.step_us as f64 / 1e6;
+    r.rows
+        .iter()
+        .map(|row| row.probes_delivered as f64 / secs)
+        .fold(0.0, f64::max)
+}
+
+/// Probes sent and hosts infected from the stop date on: in the steps that
+/// begin at or after it, and infection times at or after it (0 without a
+/// stop date).
+pub fn activity_after_stop(r: &RandomScanRun) -> u64 {
+    let Some(stop) = r.stop_us else { return 0 };
+    let probes: u64 = r
+        .rows
+        .iter()
+        .filter(|row| row.time_us.saturating_sub(r.step_us) >= stop)
+        .map(|row| row.probes_offered + row.probes_delivered)
+        .sum();
+    let infections = r.infection_times_us.iter().filter(|&&t| t >= stop).count() as u64;
+    probes + infections
+}
+
+/// Least-squares slope of y on x (NaN with fewer than two distinct x).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return f64::NAN;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+    if sxx == 0.0 { f64::NAN } else { sxy / sxx }
+}
+
+/// The two-sample Kolmogorov-Smirnov test: the statistic D and its
+/// asymptotic p-value (Kolmogorov's distribution with Stephens' small-sample
+/// correction, as in Numerical Recipes' `kstwo`).
+pub fn ks_two_sample(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (n, m) = (a.len(), b.len());
+    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+    while i < n && j < m {
+        let x = a[i].min(b[j]);
+        while i < n && a[i] <= x {
+            i += 1;
+        }
+        while j < m && b[j] <= x {
+            j += 1;
+        }
+        d = d.max((i as f64 / n as f64 - j as f64 / m as f64).abs());
+    }
+    let en = ((n * m) as f64 / (n + m) as f64).sqrt();
+    let lambda = (en + 0.12 + 0.11 / en) * d;
+    (d, kolmogorov_q(lambda))
+}
+
+/// Q_KS(λ) = 2 Σ_{j≥1} (−1)^{j−1} e^{−2j²λ²}.
+fn kolmogorov_q(lambda: f64) -> f64 {
+    if lambda < 1e-3 {
+        return 1.0;
+    }
+    let mut sum = 0.0;
+    let mut sign = 1.0;
+    for j in 1..=100 {
+        let term = sign * 2.0 * (-2.0 * (j * j) as f64 * lambda * lambda).exp();
+        sum += term;
+        if term.abs() < 1e-12 {
+            return sum.clamp(0.0, 1.0);
+        }
+        sign = -sign;
+    }
+    1.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ks_tells_equal_samples_from_shifted_ones() {
+        let a: Vec<f64> = (0..200).map(|i| i as f64).collect();
+        let same: Vec<f64> = (0..200).map(|i| i as f64 + 0.5).collect();
+        let shifted: Vec<f64> = (0..200).map(|i| i as f64 + 60.0).collect();
+        let (d, p) = ks_two_sample(&a, &same);
+        assert!(d < 0.01 && p > 0.99, "D {d} p {p}");
+        let (d, p) = ks_two_sample(&a, &shifted);
+        assert!((d - 0.3).abs() < 1e-9 && p < 1e-6, "D {d} p {p}");
+    }
+
+    fn run_of(times_us: Vec<u64>) -> RandomScanRun {
+        RandomScanRun {
+            step_us: 1_000_000,
+            rows: Vec::new(),
+            vulnerable: times_us.len() as u64,
+            infection_times_us: times_us,
+            stop_us: None,
+            events: 0,
+        }
+    }
+
+    #[test]
+    fn the_logistic_fit_recovers_k_from_an_exact_curve() {
+        // Infection i happens when the logistic curve with K = 1.8/h and
+        // midpoint 7 h crosses (i + 1) / n.
+        let n = 10_000;
+        let k = 1.8;
+        let times: Vec<u64> = (0..n)
+            .map(|i| {
+                let a = (i as f64 + 1.0) / n as f64;
+                let a = a.min(1.0 - 1e-9);
+                let hours = 7.0 + (a / (1.0 - a)).ln() / k;
+                (hours.max(0.0) * 3.6e9) as u64
+            })
+            .collect();
+        let fitted = logistic_k_per_hour(&run_of(times), 0.05, 0.95);
+        assert!((fitted - k).abs() < 1e-3, "{fitted}");
+    }
+
+    #[test]
+    fn doubling_time_and_time_to_share_read_the_infection_times() {
+        // The count doubles every 10 s exactly.
+        let times: Vec<u64> = (1..=1024u64)
+            .map(|c| ((c as f64).log2() * 10e6) as u64)
+            .collect();
+        let r = run_of(times);
+        assert!((doubling_time_s(&r, 4, 1000) - 10.0).abs() < 0.01);
+        assert_eq!(time_to_share_us(&r, 0.5), Some(90_000_000));
+        assert_eq!(infected_at(&r, 90_000_000), 512);
+    }
+}
