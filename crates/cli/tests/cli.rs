@@ -1,16 +1,11 @@
 //! The `wormscope` command as a user meets it: exit codes, messages, files.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn wormscope(args: &[&str], threads: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wormscope"));
-    cmd.args(args);
-    if let Some(t) = threads {
-        cmd.env("RAYON_NUM_THREADS", t);
-    }
-    cmd.output().expect("the binary runs")
-}
+use common::{stderr, wormscope};
 
 /// `wormscope simulate --scenario FILE --out DIR`.
 fn simulate(scenario: &Path, out: &Path, threads: Option<&str>) -> Output {
@@ -37,10 +32,6 @@ fn simulate_bad(dir: &Path, i: usize, text: &str) -> (std::path::PathBuf, String
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!out.exists(), "no output for a bad scenario");
     (file, stderr(&o))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// A small world: one /14 of the default scenario, 3 hours.

@@ -1,0 +1,205 @@
+//! The historical scenarios from the command line: `scenario print`,
+//! `simulate` of a random-scanning scenario, and `validate` (a reduced
+//! ensemble that still fails when a figure is missed).
+
+mod common;
+
+use common::{stderr, wormscope};
+
+#[test]
+fn the_historical_scenarios_print_and_read_back() {
+    for name in ["codered2", "slammer"] {
+        let o = wormscope(&["scenario", "print", name], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains("[[validation]]") && text.contains("tolerance"));
+        let parsed = wormscope_scenario::parse_random_scan(&text, "printed").unwrap();
+        assert_eq!(Some(parsed), wormscope_scenario::builtin_random_scan(name));
+    }
+    let o = wormscope(&["scenario", "list"], None);
+    let list = String::from_utf8(o.stdout).unwrap();
+    assert!(list.contains("codered2") && list.contains("slammer"));
+}
+
+/// The reduced validation: both built-in scenarios at full scale, two runs
+/// each. Every figure must pass, as the full `validate` does.
+#[test]
+fn validate_holds_both_outbreaks_to_their_published_figures() {
+    let o = wormscope(&["validate", "--runs", "2", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let checks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let checks = checks.as_array().expect("a list");
+    for scenario in ["codered2", "slammer"] {
+        assert!(
+            checks.iter().filter(|c| c["scenario"] == scenario).count() >= 4,
+            "{scenario}"
+        );
+    }
+    for c in checks {
+        for key in ["scenario", "figure", "published", "simulated", "pass"] {
+            assert!(c.get(key).is_some(), "{key} in {c}");
+        }
+        assert_eq!(c["pass"], serde_json::Value::Bool(true), "{c}");
+        assert_eq!(c["runs"], 2);
+    }
+    let k = checks
+        .iter()
+        .find(|c| c["figure"] == "logistic K")
+        .expect("Code Red's K");
+    let fitted = k["simulated"].as_f64().unwrap();
+    assert!((fitted - 1.8).abs() < 0.27, "K {fitted}");
+}
+
+#[test]
+fn a_missed_figure_fails_validation_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    // Slammer without a capacity: the peak is hundreds of millions of
+    // probes a second and 90 % are infected in under 3 minutes.
+    let file = dir.path().join("unlimited.toml");
+    std::fs::write(
+        &file,
+        "base = \"slammer\"\n[worm.rate]\ncapacity_bits_per_second = 0\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = wormscope(
+        &[
+            "validate",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let checks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let failed: Vec<&str> = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pass"] == false)
+        .map(|c| c["figure"].as_str().unwrap())
+        .collect();
+    assert!(failed.contains(&"peak scan rate"), "{failed:?}");
+    assert!(
+        failed.iter().any(|f| f.starts_with("time to 90")),
+        "{failed:?}"
+    );
+    assert!(out.join("validation.json").exists());
+    let svg = std::fs::read_to_string(out.join("slammer.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("probes per second"));
+}
+
+#[test]
+fn validate_gives_the_same_bytes_at_one_and_two_threads() {
+    let args = ["validate", "--scenario", "slammer", "--runs", "3", "--json"];
+    let one = wormscope(&args, Some("1"));
+    let two = wormscope(&args, Some("2"));
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(one.stdout, two.stdout);
+}
+
+#[test]
+fn simulate_runs_a_random_scanning_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("slammer");
+    let o = wormscope(
+        &[
+            "simulate",
+            "--scenario",
+            "slammer",
+            "--duration",
+            "5m",
+            "--seed",
+            "9",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("time_s,infected,new_infections,scanning,probes_offered")
+    );
+    assert_eq!(lines.count(), 300, "one row a second for 5 minutes");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 9);
+    assert!(summary["infected"].as_u64().unwrap() > 5);
+    assert!(out.join("outbreak.svg").exists());
+    // Blaster-only commands refuse it, naming the kind.
+    let o = wormscope(&["flaws", "--scenario", "codered2"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("random-scanning"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_random_scanning_scenarios_exit_2_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "base = \"slammer\"\n[worm.rate]\nuplinks = [\n  { name = \"a\", share_pct = 50, bits_per_second = 1e6 },\n]\n",
+            "3",
+            "worm.rate.uplinks",
+        ),
+        (
+            "base = \"codered2\"\n[population]\nvulnerable = 10\ninitial_infected = 20\n",
+            "4",
+            "population.initial_infected",
+        ),
+        (
+            "base = \"codered2\"\n[worm]\ntargeting = \"sequential\"\n",
+            "3",
+            "worm.targeting",
+        ),
+        (
+            "base = \"codered2\"\n[worm.rate]\nkind = \"probe-rate\"\nprobes_per_second = -1\n",
+            "4",
+            "worm.rate.probes_per_second",
+        ),
+        (
+            "base = \"slammer\"\n\n[[validation]]\nfigure = \"x\"\nmeasure = { kind = \"peak-scan-rate\" }\npublished = 1\ntolerance = { relative_pct = 5, absolute = 1 }\nsource = \"-\"\n",
+            "7",
+            "validation[0].tolerance",
+        ),
+        (
+            "base = \"codered2\"\n[worm.stop]\nat = \"2001-07-18T00:00:00Z\"\n",
+            "3",
+            "worm.stop.at",
+        ),
+    ];
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        for args in [
+            vec![
+                "simulate",
+                "--scenario",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            vec!["validate", "--scenario", file.to_str().unwrap()],
+        ] {
+            let o = wormscope(&args, None);
+            let msg = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+            assert!(msg.contains(&format!("bad{i}.toml:{line}")), "{msg}");
+            assert!(msg.contains(field), "{msg}");
+            assert!(!out.exists());
+        }
+    }
+    // A Blaster scenario is not something `validate` runs.
+    let o = wormscope(&["validate", "--scenario", "blaster"], None);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,132 @@
+//! The random-scanning core on the full-scale historical scenarios: what
+//! caps Slammer is the network's capacity (a bandwidth), not a probe rate;
+//! Code Red falls silent at its date; every probe is accounted for.
+
+use wormscope_engine::random::{RandomScanRun, simulate_random};
+use wormscope_scenario::random_scan::Rate;
+use wormscope_scenario::{RandomScanScenario, SimDuration, builtin_random_scan};
+
+fn slammer(minutes: u64, change: impl Fn(&mut Rate)) -> RandomScanScenario {
+    let mut s = builtin_random_scan("slammer").unwrap();
+    s.duration = SimDuration::from_micros(minutes * 60_000_000);
+    change(&mut s.worm.rate);
+    s
+}
+
+/// (peak delivered probes/s, offered probes/s in that same step).
+fn peak(r: &RandomScanRun) -> (f64, f64) {
+    let secs = r.step_us as f64 / 1e6;
+    let row = r
+        .rows
+        .iter()
+        .max_by_key(|row| row.probes_delivered)
+        .unwrap();
+    (
+        row.probes_delivered as f64 / secs,
+        row.probes_offered as f64 / secs,
+    )
+}
+
+fn conserves(r: &RandomScanRun) {
+    for row in &r.rows {
+        assert_eq!(
+            row.probes_offered,
+            row.probes_delivered + row.probes_dropped
+        );
+        assert_eq!(
+            row.probes_delivered,
+            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+        );
+        assert_eq!(
+            row.new_infections,
+            row.probes_infecting + u64::from(row.time_us == r.step_us) * 5
+        );
+    }
+}
+
+#[test]
+fn the_network_capacity_not_a_probe_rate_caps_slammer() {
+    let base = simulate_random(&slammer(8, |_| {}), 1, &mut |_| {});
+    conserves(&base);
+    let (delivered, offered) = peak(&base);
+    // 61.408 Gbit/s of 3,232-bit packets: 19 million a second.
+    assert!((delivered / 19e6 - 1.0).abs() < 1e-3, "{delivered}");
+    assert!(offered > 2.0 * delivered, "saturated: offered {offered}");
+
+    // Twice the capacity: twice the peak.
+    let wider = simulate_random(
+        &slammer(8, |r| {
+            if let Rate::Bandwidth {
+                capacity_bits_per_second,
+                ..
+            } = r
+            {
+                *capacity_bits_per_second *= 2.0;
+            }
+        }),
+        1,
+        &mut |_| {},
+    );
+    let (wider_peak, _) = peak(&wider);
+    assert!((wider_peak / 38e6 - 1.0).abs() < 1e-3, "{wider_peak}");
+
+    // Twice every uplink: the hosts offer twice as much, the network still
+    // carries the same.
+    let faster = simulate_random(
+        &slammer(8, |r| {
+            if let Rate::Bandwidth { uplinks, .. } = r {
+                uplinks.iter_mut().for_each(|u| u.bits_per_second *= 2.0);
+            }
+        }),
+        1,
+        &mut |_| {},
+    );
+    let (faster_peak, faster_offered) = peak(&faster);
+    assert!((faster_peak / 19e6 - 1.0).abs() < 1e-3, "{faster_peak}");
+    assert!(
+        faster_offered > 1.5 * offered,
+        "{faster_offered} vs {offered}"
+    );
+}
+
+#[test]
+fn code_red_falls_silent_at_its_date_and_accounts_for_every_probe() {
+    let mut s = builtin_random_scan("codered2").unwrap();
+    // A tenth of the population keeps the run short; the stop is the same.
+    s.population.vulnerable = 36_000;
+    let r = simulate_random(&s, 2, &mut |_| {});
+    let stop = r.stop_us.unwrap();
+    assert_eq!(stop, 14 * 3_600_000_000);
+    for row in &r.rows {
+        let start = row.time_us - r.step_us;
+        if start >= stop {
+            assert_eq!(
+                (row.probes_offered, row.scanning, row.new_infections),
+                (0, 0, 0)
+            );
+        } else {
+            assert!(row.probes_offered > 0);
+            assert_eq!(row.probes_offered, row.probes_delivered);
+            assert_eq!(
+                row.probes_delivered,
+                row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+            );
+        }
+    }
+    assert!(r.infection_times_us.iter().all(|&t| t < stop));
+    // Fixed-rate probes: at 358 a minute, every host that scanned the whole
+    // last hour before the stop sent 21,480 of them in it.
+    let last_hour: u64 = r.rows[13 * 60..14 * 60]
+        .iter()
+        .map(|row| row.probes_offered)
+        .sum();
+    let all_hour = r
+        .infection_times_us
+        .iter()
+        .filter(|&&t| t < 13 * 3_600_000_000 - 1_000_000)
+        .count() as u64;
+    assert!(
+        last_hour >= all_hour * 21_479,
+        "{last_hour} vs {all_hour} hosts"
+    );
+}
