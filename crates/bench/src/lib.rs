@@ -1,7 +1,8 @@
 //! Benchmarks that print figures: the exact engine against the
-//! probe-by-probe reference on one small world (the speed-up), and the
-//! full-scale default scenario (wall time, probes accounted per second,
-//! peak memory). Performance targets live here, never in timed tests.
+//! probe-by-probe reference on small worlds (the speed-ups, for Blaster's
+//! sequential scanning and for random scanning), the full-scale default
+//! scenario and the historical random-scanning ones (wall time, probes
+//! accounted per second, peak memory). Performance targets live here, never in timed tests.
 //!
 //! Reads the clock and /proc; writes nothing.
 
@@ -53,6 +54,10 @@ pub struct BenchReport {
     pub detector: Option<wormscope_detect::BenchResult>,
     /// A defense comparison of benchmark size.
     pub compare: Option<CompareRow>,
+    /// Random scanning: exact draws against the reference on a small world.
+    pub random_speedup: Option<RandomSpeedupRow>,
+    /// Code Red v2 and Slammer at full scale.
+    pub historical: Vec<RandomScaleRow>,
     pub peak_rss_bytes: u64,
 }
 
@@ -171,5 +176,94 @@ pub fn measure_compare(runs: u32, done: &(dyn Fn() + Sync)) -> CompareRow {
         variant_infected_7d: results[1].bands[k],
         delta_infected_7d: results[1].delta_median[k],
         wall_s: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// One full-scale run of a historical random-scanning scenario.
+#[derive(Clone, Debug, Serialize)]
+pub struct RandomScaleRow {
+    pub scenario: String,
+    pub simulated_s: f64,
+    pub vulnerable: u64,
+    pub infected: u64,
+    /// Probes the infected hosts sent, every one accounted for.
+    pub probes_offered: u64,
+    pub probes_delivered: u64,
+    pub events: u64,
+    pub wall_s: f64,
+    /// Offered probes accounted per second of wall time.
+    pub probes_per_s: f64,
+}
+
+/// Runs a built-in random-scanning scenario once, at full scale, on its
+/// own seed.
+pub fn measure_random_full_scale(name: &str, progress: &mut dyn FnMut(u64)) -> RandomScaleRow {
+    let s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    let t = Instant::now();
+    let r = wormscope_engine::random::simulate_random(&s, s.seed, progress);
+    let wall_s = t.elapsed().as_secs_f64();
+    let probes_offered = r.total(|row| row.probes_offered);
+    RandomScaleRow {
+        scenario: s.name.clone(),
+        simulated_s: s.duration.as_secs_f64(),
+        vulnerable: r.vulnerable,
+        infected: r.infection_times_us.len() as u64,
+        probes_offered,
+        probes_delivered: r.total(|row| row.probes_delivered),
+        events: r.events,
+        wall_s,
+        probes_per_s: probes_offered as f64 / wall_s.max(1e-9),
+    }
+}
+
+/// The random-scanning core with its exact draws against the reference's
+/// probe-by-probe draws on one small world.
+#[derive(Clone, Debug, Serialize)]
+pub struct RandomSpeedupRow {
+    pub name: String,
+    pub scan_space_bits: u8,
+    pub vulnerable: u64,
+    pub simulated_s: f64,
+    /// Delivered probes (both simulators account for all of them).
+    pub probes_engine: u64,
+    pub probes_reference: u64,
+    pub engine_s: f64,
+    pub reference_s: f64,
+    pub speedup: f64,
+}
+
+/// Code Red's behaviour in a 2^24 address space with 4,000 vulnerable
+/// hosts for 3 hours: big enough that the reference takes seconds.
+pub fn random_small_world() -> wormscope_scenario::RandomScanScenario {
+    let mut s = wormscope_scenario::builtin_random_scan("codered2").expect("built in");
+    s.population.scan_space_bits = 24;
+    s.population.vulnerable = 4_000;
+    s.population.other_hosts = 100_000;
+    s.population.initial_infected = 10;
+    s.duration = SimDuration::from_secs(3 * 3600);
+    s.worm.stop.at = None;
+    s.validation.clear();
+    s
+}
+
+/// Runs both simulators of random scanning on [`random_small_world`].
+pub fn measure_random_speedup() -> RandomSpeedupRow {
+    let s = random_small_world();
+    let t = Instant::now();
+    let exact = wormscope_engine::random::simulate_random(&s, s.seed, &mut |_| {});
+    let engine_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let reference = wormscope_reference::random::simulate_random_reference(&s, s.seed);
+    let reference_s = t.elapsed().as_secs_f64();
+    RandomSpeedupRow {
+        name: "Code Red in 2^24 addresses".into(),
+        scan_space_bits: s.population.scan_space_bits,
+        vulnerable: s.population.vulnerable,
+        simulated_s: s.duration.as_secs_f64(),
+        probes_engine: exact.total(|r| r.probes_delivered),
+        probes_reference: reference.total(|r| r.probes_delivered),
+        engine_s,
+        reference_s,
+        speedup: reference_s / engine_s.max(1e-9),
     }
 }

@@ -315,6 +315,10 @@ struct BenchArgs {
     /// skips it).
     #[arg(long, default_value_t = 4)]
     compare_runs: u32,
+    /// Skip Code Red v2 and Slammer (full scale, and random scanning
+    /// against its reference).
+    #[arg(long)]
+    no_historical: bool,
     /// Bytes of synthetic capture for the detector's throughput row (0
     /// skips it).
     #[arg(long, default_value_t = 1 << 30)]
@@ -949,6 +953,15 @@ fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A simulated span as people say it: `30 min`, `24 h`.
+fn fmt_duration_s(s: f64) -> String {
+    if s >= 7200.0 {
+        format!("{:.0} h", s / 3600.0)
+    } else {
+        format!("{:.0} min", s / 60.0)
+    }
+}
+
 fn bench(args: BenchArgs) -> Result<(), Failure> {
     if args.reference_hours == 0 {
         return Err(Failure::Input(
@@ -988,11 +1001,33 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         bar.finish_and_clear();
         row
     });
+    let (random_speedup, historical) = if args.no_historical {
+        (None, Vec::new())
+    } else {
+        let spinner = progress::spinner("random scanning: engine and reference on a small world");
+        let speedup = wormscope_bench::measure_random_speedup();
+        spinner.finish_and_clear();
+        let rows = ["codered2", "slammer"]
+            .iter()
+            .map(|name| {
+                let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
+                let bar = progress::simulated_time(s.duration.as_micros());
+                let row = wormscope_bench::measure_random_full_scale(name, &mut |t| {
+                    bar.set_position(t / 1_000_000)
+                });
+                bar.finish_and_clear();
+                row
+            })
+            .collect();
+        (Some(speedup), rows)
+    };
     let report = wormscope_bench::BenchReport {
         speedups,
         full_scale,
         detector,
         compare,
+        random_speedup,
+        historical,
         peak_rss_bytes: wormscope_bench::peak_rss_bytes(),
     };
     if args.json {
@@ -1007,6 +1042,13 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
             obj.insert("full_scale_wall_s".into(), f.wall_s.into());
             obj.insert("full_scale_probes".into(), f.probes.into());
             obj.insert("full_scale_probes_per_s".into(), f.probes_per_s.into());
+        }
+        for h in &report.historical {
+            obj.insert(format!("{}_wall_s", h.scenario), h.wall_s.into());
+            obj.insert(
+                format!("{}_probes_per_s", h.scenario),
+                h.probes_per_s.into(),
+            );
         }
         if let Some(d) = &report.detector {
             obj.insert("detector_bytes_per_cpu_s".into(), d.bytes_per_cpu_s.into());
@@ -1041,6 +1083,36 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
             println!(
                 "                     world {:.1} s + simulation {:.1} s = {:.1} s wall, {} probes, {:.3e} probes/s",
                 f.world_s, f.simulate_s, f.wall_s, f.probes, f.probes_per_s
+            );
+        }
+        if let Some(r) = &report.random_speedup {
+            println!(
+                "random vs reference  {} ({} vulnerable), {:.0} h simulated, {} probes (reference {})",
+                r.name,
+                r.vulnerable,
+                r.simulated_s / 3600.0,
+                r.probes_engine,
+                r.probes_reference
+            );
+            println!(
+                "                     engine {:.3} s, reference {:.2} s, speed-up {:.0}x",
+                r.engine_s, r.reference_s, r.speedup
+            );
+        }
+        for h in &report.historical {
+            println!(
+                "full scale           {}: {} vulnerable, {} infected in {}, {} probes ({} delivered), {} events",
+                h.scenario,
+                h.vulnerable,
+                h.infected,
+                fmt_duration_s(h.simulated_s),
+                h.probes_offered,
+                h.probes_delivered,
+                h.events
+            );
+            println!(
+                "                     {:.1} s wall, {:.3e} probes/s accounted",
+                h.wall_s, h.probes_per_s
             );
         }
         if let Some(d) = &report.detector {

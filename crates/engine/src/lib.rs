@@ -20,6 +20,7 @@
 
 pub mod core;
 pub mod exact;
+mod heap;
 pub mod observe;
 pub mod random;
 mod series;

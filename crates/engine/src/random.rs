@@ -28,9 +28,6 @@
 //!
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Geometric};
@@ -38,6 +35,8 @@ use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
+
+use crate::heap::QuadHeap;
 
 /// What a looked-at probe hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,17 +216,12 @@ enum Kind {
     Stop = 2,
 }
 
+/// A vulnerable host's infection state.
 #[derive(Clone, Copy, Debug)]
 struct Host {
     infected: bool,
-    /// Scanning window on the network clock, ns: probes at start + k·I for
-    /// start + k·I < end.
-    start_net: u64,
-    end_net: u64,
-    /// Scanning window in real time, ns (offered probes).
-    start_real: u64,
-    end_real: u64,
-    interval: u64,
+    /// Its place in `RandomCore::scanners` while it may still probe.
+    slot: u32,
     /// The probe index of the next look.
     next_look: u64,
 }
@@ -235,14 +229,26 @@ struct Host {
 impl Host {
     const IDLE: Host = Host {
         infected: false,
-        start_net: u64::MAX,
-        end_net: u64::MAX,
-        start_real: u64::MAX,
-        end_real: u64::MAX,
-        interval: 1,
+        slot: u32::MAX,
         next_look: 0,
     };
+}
 
+/// A host that has started probing: its probes are at start + k·I (k >= 1)
+/// for start + k·I < end, on the network clock (delivered) and on real
+/// time (offered). Kept apart from [`Host`] and contiguous, because every
+/// step's end visits them all.
+#[derive(Clone, Copy, Debug)]
+struct Scanner {
+    host: u32,
+    interval: u64,
+    start_net: u64,
+    end_net: u64,
+    start_real: u64,
+    end_real: u64,
+}
+
+impl Scanner {
     /// Probes with a time in [start, end) and before `at`, on one clock.
     fn probes_before(start: u64, end: u64, interval: u64, at: u64) -> u64 {
         let at = at.min(end);
@@ -300,12 +306,12 @@ pub struct RandomCore {
     step_ns: u64,
     hosts: Vec<Host>,
     /// Hosts that have started probing and may still probe.
-    started: Vec<u32>,
+    scanners: Vec<Scanner>,
     /// Delivered and offered probes of hosts that have stopped for good
-    /// (removed from `started`).
+    /// (removed from `scanners`).
     finished_delivered: u64,
     finished_offered: u64,
-    queue: BinaryHeap<Reverse<(u64, Kind, u32)>>,
+    queue: QuadHeap<(u64, Kind, u32)>,
     clock: Clock,
     /// Bits per second offered by the hosts probing now.
     offered_bps: f64,
@@ -336,10 +342,10 @@ impl RandomCore {
             duration_ns: s.duration.as_micros() * 1000,
             step_ns: s.step.as_micros() * 1000,
             hosts: vec![Host::IDLE; space.vulnerable as usize],
-            started: Vec::new(),
+            scanners: Vec::new(),
             finished_delivered: 0,
             finished_offered: 0,
-            queue: BinaryHeap::new(),
+            queue: QuadHeap::new(),
             clock: Clock {
                 real0: 0,
                 net0: 0,
@@ -375,7 +381,7 @@ impl RandomCore {
             // Network time orders everything: a look at network time v is
             // in the step ending at real time E iff v < net_of(E), the same
             // rule that counts the step's delivered probes.
-            let next = self.queue.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
+            let next = self.queue.peek().map_or(u64::MAX, |(t, _, _)| *t);
             if !stopped
                 && let Some(stop) = stop_real
                 && stop <= row_end
@@ -394,7 +400,7 @@ impl RandomCore {
                 row_end = (row_end + self.step_ns).min(self.duration_ns);
                 continue;
             }
-            let Reverse((net, kind, host)) = self.queue.pop().expect("peeked");
+            let (net, kind, host) = self.queue.pop().expect("peeked");
             self.events += 1;
             match kind {
                 Kind::Start => self.start(host, net, draws),
@@ -424,22 +430,27 @@ impl RandomCore {
         self.row.new_infections += 1;
         self.infection_times_us.push(self.clock.real_of(net) / 1000);
         self.queue
-            .push(Reverse((net.saturating_add(delay), Kind::Start, host)));
+            .push((net.saturating_add(delay), Kind::Start, host));
     }
 
     fn start(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
         let interval = self.behaviour.probe_interval_ns(self.seed, u64::from(host));
         let real = self.clock.real_of(net);
-        let h = &mut self.hosts[host as usize];
-        h.start_net = net;
-        h.start_real = real;
-        h.interval = interval;
+        let mut scanner = Scanner {
+            host,
+            interval,
+            start_net: net,
+            end_net: u64::MAX,
+            start_real: real,
+            end_real: u64::MAX,
+        };
         if let Some(n) = self.behaviour.stop.after_probes {
             // Ends just after the n-th probe; the stop frees its bandwidth.
-            h.end_net = net + n * interval + 1;
-            self.queue.push(Reverse((h.end_net, Kind::Stop, host)));
+            scanner.end_net = net + n * interval + 1;
+            self.queue.push((scanner.end_net, Kind::Stop, host));
         }
-        self.started.push(host);
+        self.hosts[host as usize].slot = self.scanners.len() as u32;
+        self.scanners.push(scanner);
         self.set_offered(net, self.offered_bps + self.bits_per_second(interval));
         self.schedule_look(host, 0, draws);
     }
@@ -448,13 +459,14 @@ impl RandomCore {
         let k = draws.next_look(host, after, &mut self.rng);
         let h = &mut self.hosts[host as usize];
         h.next_look = k;
+        let sc = &self.scanners[h.slot as usize];
         let at = k
-            .checked_mul(h.interval)
-            .and_then(|d| d.checked_add(h.start_net));
+            .checked_mul(sc.interval)
+            .and_then(|d| d.checked_add(sc.start_net));
         if let Some(at) = at
-            && at < h.end_net
+            && at < sc.end_net
         {
-            self.queue.push(Reverse((at, Kind::Look, host)));
+            self.queue.push((at, Kind::Look, host));
         }
     }
 
@@ -478,18 +490,19 @@ impl RandomCore {
 
     fn stop_host(&mut self, host: u32, net: u64) {
         let real = self.clock.real_of(net);
-        self.hosts[host as usize].end_real = real;
-        let bps = self.bits_per_second(self.hosts[host as usize].interval);
+        let sc = &mut self.scanners[self.hosts[host as usize].slot as usize];
+        sc.end_real = real;
+        let interval = sc.interval;
+        let bps = self.bits_per_second(interval);
         self.set_offered(net, self.offered_bps - bps);
     }
 
     /// Every host stops at real time `real` (the worm's date rule).
     fn stop_all(&mut self, real: u64) {
         let net = self.clock.net_of(real);
-        for &h in &self.started {
-            let h = &mut self.hosts[h as usize];
-            h.end_net = h.end_net.min(net);
-            h.end_real = h.end_real.min(real);
+        for sc in &mut self.scanners {
+            sc.end_net = sc.end_net.min(net);
+            sc.end_real = sc.end_real.min(real);
         }
         self.queue.clear();
         self.offered_bps = 0.0;
@@ -527,18 +540,22 @@ impl RandomCore {
         let (mut delivered, mut offered) = (self.finished_delivered, self.finished_offered);
         let mut scanning = 0;
         let mut i = 0;
-        while i < self.started.len() {
-            let h = &self.hosts[self.started[i] as usize];
-            let d = h.delivered_before(net_end);
+        while i < self.scanners.len() {
+            let sc = &self.scanners[i];
+            let d = sc.delivered_before(net_end);
             // Without a capacity both clocks are one: offered = delivered.
-            let o = if congested { h.offered_before(end) } else { d };
+            let o = if congested { sc.offered_before(end) } else { d };
             delivered += d;
             offered += o;
-            if h.end_real <= end && h.end_net <= net_end {
+            if sc.end_real <= end && sc.end_net <= net_end {
                 // Its counts are final: keep the sums, stop visiting it.
                 self.finished_delivered += d;
                 self.finished_offered += o;
-                self.started.swap_remove(i);
+                self.hosts[sc.host as usize].slot = u32::MAX;
+                self.scanners.swap_remove(i);
+                if let Some(moved) = self.scanners.get(i) {
+                    self.hosts[moved.host as usize].slot = i as u32;
+                }
             } else {
                 scanning += 1;
                 i += 1;
