@@ -136,6 +136,15 @@ fn simulate_runs_a_random_scanning_scenario() {
     assert_eq!(summary["seed"], 9);
     assert!(summary["infected"].as_u64().unwrap() > 5);
     assert!(out.join("outbreak.svg").exists());
+    assert!(out.join("validation.json").exists());
+    // The report draws the probes and lists the figures measured on the run.
+    let o = wormscope(&["report", out.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("SQL Slammer") && !html.contains("W32/Blaster"));
+    assert!(html.contains("Where the delivered probes went"));
+    assert!(html.contains("Published figures") && html.contains("early doubling time"));
+    assert!(!html.contains("no data"), "every chart has its columns");
     // Blaster-only commands refuse it, naming the kind.
     let o = wormscope(&["flaws", "--scenario", "codered2"], None);
     assert_eq!(o.status.code(), Some(2));

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use crate::input::{self, Csv, InputError, ListKind, SeriesData, VariantRow};
 use crate::plot::{self, BarChart, Chart, Scale, Series};
+use crate::validation::figure_number;
 
 /// The optional inputs, by file name.
 pub const OPTIONAL_INPUTS: &[&str] = &[
@@ -59,9 +60,12 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     })?;
     let ts = Csv::parse(&ts_text, &name("timeseries.csv"))?;
     let times = ts.increasing_times()?;
-    let mut series = Vec::new();
-    for s in &wormscope_engine::Row::SERIES {
-        if let Some(d) = ts.series(s)? {
+    let mut series: Vec<SeriesData> = Vec::new();
+    let random_columns = &wormscope_engine::random::RandomRow::COLUMNS[1..];
+    for s in wormscope_engine::Row::SERIES.iter().chain(random_columns) {
+        if !series.iter().any(|d| d.name == *s)
+            && let Some(d) = ts.series(s)?
+        {
             series.push(d);
         }
     }
@@ -102,6 +106,14 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             &name("flaws.json"),
             ListKind::Flaws,
         )?),
+        None => None,
+    };
+
+    // A random-scanning run (Code Red, Slammer) has probe outcomes instead
+    // of Blaster's crashes, flood and sensors.
+    let random_scan = ts.has("probes_delivered");
+    let validation = match input::read_text(&dir.join("validation.json"))? {
+        Some(t) => Some(input::parse_figures(&t, &name("validation.json"))?),
         None => None,
     };
 
@@ -148,6 +160,46 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         s.dashed = true;
     }
     page.figure(&infection);
+    if random_scan {
+        page.section("probes", "Probes per step");
+        page.para("Probes the infected hosts sent (offered), the network carried (delivered) and congestion dropped, and where the delivered ones went, in each step (logarithmic scale).");
+        let mut sent = axis.chart(
+            "Probes offered, delivered and dropped",
+            "probes per step",
+            Scale::Log,
+            &times,
+            &pick(&["probes_offered", "probes_delivered", "probes_dropped"]),
+        );
+        if let Some(s) = sent.series.get_mut(1) {
+            s.dashed = true;
+        }
+        page.figure(&sent);
+        page.figure(&axis.chart(
+            "Where the delivered probes went",
+            "probes per step",
+            Scale::Log,
+            &times,
+            &pick(&[
+                "probes_infecting",
+                "probes_infected",
+                "probes_other",
+                "probes_empty",
+            ]),
+        ));
+        page.section("figures", "Published figures");
+        match &validation {
+            Some(v) => page.figures(v),
+            None => page
+                .note("No validation.json in this directory: the published figures are skipped."),
+        }
+        mark(validation.is_some(), "validation.json");
+        return Ok(Report {
+            html: page.finish(),
+            ensemble,
+            rendered,
+            skipped,
+        });
+    }
     page.section("crashes", "Crashes and reboots");
     page.para("Hosts online with a crashed RPC service and hosts off the network for a reboot, at each step's end; then the crashes, reboots and new infections during each step.");
     page.figure(&axis.chart(
@@ -331,9 +383,14 @@ impl Page {
         } else {
             "one run"
         };
+        let what = summary
+            .and_then(|s| s.get("description"))
+            .and_then(|d| d.as_str())
+            .unwrap_or("W32/Blaster (August 2003)");
         let _ = writeln!(
             body,
-            "<p class=\"lede\">A simulated outbreak of W32/Blaster (August 2003), from {kind}. Made by wormscope, a defensive laboratory: nothing here was measured on a real network.</p>"
+            "<p class=\"lede\">A simulated outbreak of {}, from {kind}. Made by wormscope, a defensive laboratory: nothing here was measured on a real network.</p>",
+            escape(what)
         );
         Page { body, title }
     }
@@ -583,6 +640,38 @@ impl Page {
                 );
             }
             self.body.push_str("</tr>\n");
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    /// Published figures beside the simulated ones (validation.json).
+    fn figures(&mut self, rows: &[input::FigureRow]) {
+        self.body.push_str(
+            "<table>\n<tr><th>figure</th><th class=\"num\">published</th><th class=\"num\">simulated</th><th>tolerance</th><th>result</th><th>source</th></tr>\n",
+        );
+        for r in rows {
+            let band = match (r.p05, r.p95) {
+                (Some(lo), Some(hi)) if lo != hi => {
+                    format!(
+                        " <span class=\"band\">[{}, {}]</span>",
+                        figure_number(lo),
+                        figure_number(hi)
+                    )
+                }
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                self.body,
+                "<tr><td>{} ({})</td><td class=\"num\">{}</td><td class=\"num\">{}{band}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                escape(&r.figure),
+                escape(&r.unit),
+                figure_number(r.published),
+                r.simulated.map_or("n/a".into(), figure_number),
+                escape(&r.tolerance),
+                if r.pass { "neg" } else { "pos" },
+                if r.pass { "PASS" } else { "FAIL" },
+                escape(&r.source)
+            );
         }
         self.body.push_str("</table>\n");
     }

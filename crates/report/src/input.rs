@@ -288,6 +288,76 @@ pub enum ListKind {
     Flaws,
 }
 
+/// The objects of a JSON list, each with the file and its place for errors.
+fn list_objects<'a>(
+    v: &'a serde_json::Value,
+    file: &'a str,
+) -> Result<Vec<ListItem<'a>>, InputError> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| input_error(file, None, None, "must be a JSON list of objects".into()))?;
+    list.iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let obj = item.as_object().ok_or_else(|| {
+                input_error(
+                    file,
+                    None,
+                    Some(&format!("[{index}]")),
+                    "must be an object".into(),
+                )
+            })?;
+            Ok(ListItem { file, index, obj })
+        })
+        .collect()
+}
+
+/// One object of a JSON list, read field by field with errors that name
+/// `[index].field`.
+struct ListItem<'a> {
+    file: &'a str,
+    index: usize,
+    obj: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl ListItem<'_> {
+    fn error(&self, field: &str, message: &str) -> InputError {
+        input_error(
+            self.file,
+            None,
+            Some(&format!("[{}].{field}", self.index)),
+            message.into(),
+        )
+    }
+
+    fn text(&self, key: &str) -> Result<String, InputError> {
+        match self.obj.get(key) {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(self.error(key, "must be a string")),
+            None => Err(self.error(key, "missing")),
+        }
+    }
+
+    /// A number, or `None` for null (or, unless `required`, absent).
+    fn number(&self, key: &str, required: bool) -> Result<Option<f64>, InputError> {
+        match self.obj.get(key) {
+            Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::Number(n)) => Ok(n.as_f64()),
+            Some(_) => Err(self.error(key, "must be a number or null")),
+            None if required => Err(self.error(key, "missing")),
+            None => Ok(None),
+        }
+    }
+
+    fn boolean(&self, key: &str) -> Result<bool, InputError> {
+        match self.obj.get(key) {
+            Some(serde_json::Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(self.error(key, "must be true or false")),
+            None => Err(self.error(key, "missing")),
+        }
+    }
+}
+
 /// Parses `comparison.json` or `flaws.json`: a list of objects.
 pub fn parse_variants(
     text: &str,
@@ -295,55 +365,26 @@ pub fn parse_variants(
     kind: ListKind,
 ) -> Result<Vec<VariantRow>, InputError> {
     let v = parse_json(text, file)?;
-    let list = v
-        .as_array()
-        .ok_or_else(|| input_error(file, None, None, "must be a JSON list of objects".into()))?;
     let mut out = Vec::new();
-    for (i, item) in list.iter().enumerate() {
-        let at = |field: &str, message: String| {
-            input_error(file, None, Some(&format!("[{i}].{field}")), message)
-        };
-        let obj = item.as_object().ok_or_else(|| {
-            input_error(
-                file,
-                None,
-                Some(&format!("[{i}]")),
-                "must be an object".into(),
-            )
-        })?;
-        let text_field = |key: &str| -> Result<String, InputError> {
-            match obj.get(key) {
-                Some(serde_json::Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(at(key, "must be a string".into())),
-                None => Err(at(key, "missing".into())),
-            }
-        };
-        let number = |key: &str, required: bool| -> Result<Option<f64>, InputError> {
-            match obj.get(key) {
-                Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::Number(n)) => Ok(n.as_f64()),
-                Some(_) => Err(at(key, "must be a number or null".into())),
-                None if required => Err(at(key, "missing".into())),
-                None => Ok(None),
-            }
-        };
-        let variant = text_field("variant")?;
+    for item in list_objects(&v, file)? {
+        let variant = item.text("variant")?;
         let defenses = match kind {
             ListKind::Comparison => None,
-            ListKind::Flaws => Some(text_field("defenses")?),
+            ListKind::Flaws => Some(item.text("defenses")?),
         };
         let mut metrics = Vec::new();
         for (m, _) in METRICS {
             metrics.push(Quantiles {
-                p05: number(&format!("{m}_p05"), true)?,
-                median: number(&format!("{m}_median"), true)?,
-                p95: number(&format!("{m}_p95"), true)?,
-                delta_median: number(&format!("{m}_delta_median"), kind == ListKind::Comparison)?,
+                p05: item.number(&format!("{m}_p05"), true)?,
+                median: item.number(&format!("{m}_median"), true)?,
+                p95: item.number(&format!("{m}_p95"), true)?,
+                delta_median: item
+                    .number(&format!("{m}_delta_median"), kind == ListKind::Comparison)?,
             });
         }
         let noticed_median = match kind {
             ListKind::Comparison => None,
-            ListKind::Flaws => number("noticed_median", true)?,
+            ListKind::Flaws => item.number("noticed_median", true)?,
         };
         out.push(VariantRow {
             variant,
@@ -353,6 +394,44 @@ pub fn parse_variants(
         });
     }
     Ok(out)
+}
+
+/// One published figure beside the simulated one (`validation.json`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FigureRow {
+    pub figure: String,
+    pub unit: String,
+    pub published: f64,
+    /// `None`: the runs never got there (null in the file).
+    pub simulated: Option<f64>,
+    pub p05: Option<f64>,
+    pub p95: Option<f64>,
+    pub tolerance: String,
+    pub pass: bool,
+    pub source: String,
+}
+
+/// Parses `validation.json` (what `wormscope validate --json` prints).
+pub fn parse_figures(text: &str, file: &str) -> Result<Vec<FigureRow>, InputError> {
+    let v = parse_json(text, file)?;
+    list_objects(&v, file)?
+        .into_iter()
+        .map(|item| {
+            Ok(FigureRow {
+                figure: item.text("figure")?,
+                unit: item.text("unit")?,
+                published: item
+                    .number("published", true)?
+                    .ok_or_else(|| item.error("published", "must be a number"))?,
+                simulated: item.number("simulated", true)?,
+                p05: item.number("p05", false)?,
+                p95: item.number("p95", false)?,
+                tolerance: item.text("tolerance")?,
+                pass: item.boolean("pass")?,
+                source: item.text("source")?,
+            })
+        })
+        .collect()
 }
 
 /// A JSON value as (dotted key, text) pairs, depth first, for a table.

@@ -26,9 +26,9 @@ pub fn validation_table(checks: &[FigureCheck]) -> String {
             "{:<10} {:<44} {:>10} {:>10} {:>20} {:>20}  {}",
             c.scenario,
             format!("{} ({})", c.figure, c.unit),
-            number(c.published),
-            number(c.simulated),
-            format!("[{}, {}]", number(c.p05), number(c.p95)),
+            figure_number(c.published),
+            figure_number(c.simulated),
+            format!("[{}, {}]", figure_number(c.p05), figure_number(c.p95)),
             c.tolerance,
             if c.pass { "PASS" } else { "FAIL" }
         );
@@ -36,9 +36,10 @@ pub fn validation_table(checks: &[FigureCheck]) -> String {
     out
 }
 
-/// A value as people read it: whole numbers short (`55M`), others to three
-/// significant digits.
-fn number(v: f64) -> String {
+/// A published or simulated figure as people read it: large values short
+/// (`55M`), the rest whole or to three decimals (a fitted K of 1.802 is not
+/// rounded to the 1.8 it is compared with).
+pub(crate) fn figure_number(v: f64) -> String {
     if !v.is_finite() {
         "n/a".into()
     } else if v.abs() >= 10_000.0 {
@@ -88,8 +89,9 @@ pub fn random_timeseries_csv(run: &RandomScanRun) -> String {
     out
 }
 
-/// The files of one random-scanning run: `timeseries.csv`, `summary.json`
-/// (the scenario's figures measured on this run) and `outbreak.svg`.
+/// The files of one random-scanning run: `timeseries.csv`, `summary.json`,
+/// `validation.json` (the scenario's figures measured on this run) and
+/// `outbreak.svg`.
 pub fn random_run_files(
     s: &RandomScanScenario,
     run: &RandomScanRun,
@@ -97,6 +99,7 @@ pub fn random_run_files(
     let checks = check_figures(s, std::slice::from_ref(run));
     let summary = serde_json::json!({
         "scenario": s.name,
+        "description": s.description,
         "seed": s.seed,
         "start": s.start.to_string(),
         "duration_s": s.duration.as_secs_f64(),
@@ -105,13 +108,13 @@ pub fn random_run_files(
         "probes_offered": run.total(|r| r.probes_offered),
         "probes_delivered": run.total(|r| r.probes_delivered),
         "events": run.events,
-        "figures": checks,
     });
     let mut json = serde_json::to_string_pretty(&summary).expect("summary serializes");
     json.push('\n');
     vec![
         ("timeseries.csv", random_timeseries_csv(run).into_bytes()),
         ("summary.json", json.into_bytes()),
+        ("validation.json", validation_json(&checks).into_bytes()),
         (
             "outbreak.svg",
             outbreak_svg(s, std::slice::from_ref(run)).into_bytes(),
