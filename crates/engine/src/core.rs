@@ -17,6 +17,7 @@ use std::collections::BinaryHeap;
 use std::collections::BTreeMap;
 
 use rand::RngExt;
+use wormscope_model::behaviour::Behaviour;
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::patient_zeros;
@@ -75,12 +76,9 @@ impl Params {
         let d = &s.defenses;
         let at = |w: wormscope_scenario::When| w.after_start(s.start).expect("validated scenario");
         let per_us_of_day = 1.0 / (86_400.0 * 1e6);
-        let mut timing = Timing::from_config(&s.worm);
-        if !s.flaws.stage2_reachback {
-            // No shell connect follows the exploit: a filtered 4444 costs
-            // nothing extra.
-            timing.attempt_filtered = timing.attempt_refused;
-        }
+        let timing = *Behaviour::blaster(s)
+            .exploit_chain()
+            .expect("Blaster delivers an exploit chain");
         Params {
             seed: s.seed,
             timing,

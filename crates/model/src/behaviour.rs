@@ -35,6 +35,10 @@ pub enum Targeting {
 /// What one probe is on the wire, and when its victim starts the worm.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Delivery {
+    /// Blaster: the exploit on `port`, a shell connect, the body fetched
+    /// over TFTP; each step's duration is in `timing`, and the victim runs
+    /// the worm when the chain completes.
+    ExploitChain { port: u16, timing: Timing },
     /// A TCP connection carrying an exploit; the victim runs the worm
     /// `victim_start_us` after the probe.
     TcpExploit { port: u16, victim_start_us: u64 },
@@ -47,6 +51,7 @@ impl Delivery {
     /// Microseconds from the infecting probe to the victim's own start.
     pub fn victim_start_us(&self) -> u64 {
         match self {
+            Delivery::ExploitChain { timing, .. } => timing.chain_complete,
             Delivery::TcpExploit {
                 victim_start_us, ..
             } => *victim_start_us,
@@ -92,20 +97,22 @@ pub struct Behaviour {
 }
 
 impl Behaviour {
-    /// Blaster's behaviour in these terms (the sequential engine's
-    /// parameters come from the same scenario fields).
+    /// Blaster's behaviour in these terms: the sequential engine
+    /// (`wormscope-engine`'s core) takes its exploit timing from here.
     pub fn blaster(s: &Scenario) -> Behaviour {
         let c: &BlasterConfig = &s.worm;
-        let timing = Timing::from_config(c);
+        let mut timing = Timing::from_config(c);
+        if !s.flaws.stage2_reachback {
+            // No shell connect follows the exploit: a filtered 4444 costs
+            // nothing extra.
+            timing.attempt_filtered = timing.attempt_refused;
+        }
         Behaviour {
             targeting: Targeting::Sequential {
                 batch_size: c.batch_size,
                 local_start_fraction: c.local_start_pct.as_fraction(),
             },
-            delivery: Delivery::TcpExploit {
-                port: 135,
-                victim_start_us: timing.chain_complete,
-            },
+            delivery: Delivery::ExploitChain { port: 135, timing },
             rate: RateLimit::Batches {
                 batch_size: c.batch_size,
                 batch_wait_us: timing.batch_wait,
@@ -141,7 +148,9 @@ impl Behaviour {
                 packet_bits: match delivery {
                     Delivery::UdpPacket { packet_bytes, .. } => u64::from(packet_bytes) * 8,
                     // Refused by the scenario's validation.
-                    Delivery::TcpExploit { .. } => unreachable!("bandwidth needs udp-packet"),
+                    Delivery::TcpExploit { .. } | Delivery::ExploitChain { .. } => {
+                        unreachable!("bandwidth needs udp-packet")
+                    }
                 },
                 capacity_bps: (*capacity_bits_per_second > 0.0)
                     .then_some(*capacity_bits_per_second),
@@ -203,6 +212,14 @@ impl Behaviour {
         }
     }
 
+    /// The exploit chain's timing, for a worm that delivers one.
+    pub fn exploit_chain(&self) -> Option<&Timing> {
+        match &self.delivery {
+            Delivery::ExploitChain { timing, .. } => Some(timing),
+            _ => None,
+        }
+    }
+
     /// Bits one probe puts on the wire, where the rate is a bandwidth.
     pub fn packet_bits(&self) -> Option<u64> {
         match &self.rate {
@@ -257,7 +274,15 @@ mod tests {
             b.targeting,
             Targeting::Sequential { batch_size: 20, .. }
         ));
-        assert!(matches!(b.delivery, Delivery::TcpExploit { port: 135, .. }));
+        assert!(matches!(b.delivery, Delivery::ExploitChain { port: 135, .. }));
         assert_eq!(b.stop, StopRule::default());
+        let timing = b.exploit_chain().unwrap();
+        assert_eq!(b.delivery.victim_start_us(), timing.chain_complete);
+        // Without the reach-back flaw a filtered shell port costs nothing.
+        let mut no_flaw = s.clone();
+        no_flaw.flaws.stage2_reachback = false;
+        let t = *Behaviour::blaster(&no_flaw).exploit_chain().unwrap();
+        assert_eq!(t.attempt_filtered, t.attempt_refused);
+        assert!(timing.attempt_filtered > timing.attempt_refused);
     }
 }
