@@ -71,7 +71,7 @@ struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Vec<PathBuf>,
     /// Runs per ensemble (default: each scenario's `runs`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000))]
     runs: Option<u32>,
     /// Print a JSON list of objects (scenario, figure, published,
     /// simulated, pass, ...) instead of the table.
@@ -356,11 +356,18 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(msg)) => {
+        Err(f) => failed(f),
+    }
+}
+
+/// Prints a failure and gives its exit code: 2 for bad input, else 1.
+fn failed(f: Failure) -> ExitCode {
+    match f {
+        Failure::Input(msg) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
-        Err(Failure::Run(e)) => {
+        Failure::Run(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
@@ -461,44 +468,59 @@ fn random_scan_with(
     Ok(s)
 }
 
-/// One run of a random-scanning scenario (`simulate --scenario slammer`).
+/// A run or an ensemble of a random-scanning scenario (`simulate
+/// --scenario slammer [--runs N]`).
 fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Failure> {
-    if args.runs.is_some() {
+    if args.runs.is_some_and(|n| n > 1_000) {
+        // Every run's infection times are kept until the figures are measured.
         return Err(Failure::Input(
-            "--runs: ensembles of random-scanning scenarios run with `wormscope validate --runs N`"
-                .into(),
+            "--runs: a random-scanning ensemble takes at most 1000 runs".into(),
         ));
     }
     let started = std::time::Instant::now();
-    let bar = progress::simulated_time(s.duration.as_micros());
-    let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |t| {
-        bar.set_position(t / 1_000_000)
-    });
-    bar.finish_and_clear();
-    let files = wormscope_report::random_run_files(&s, &run);
+    let results = match args.runs {
+        Some(n) => {
+            let bar = progress::runs(u64::from(n));
+            let runs = wormscope_study::validate::random_ensemble(&s, n, &|| bar.inc(1));
+            bar.finish_and_clear();
+            runs
+        }
+        None => {
+            let bar = progress::simulated_time(s.duration.as_micros());
+            let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |t| {
+                bar.set_position(t / 1_000_000)
+            });
+            bar.finish_and_clear();
+            vec![run]
+        }
+    };
+    let files = wormscope_report::random_run_files(&s, &results);
     let dir = wormscope_report::atomic::write_dir(&args.out, &files)
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
     if !args.quiet {
+        let infected: Vec<String> = results
+            .iter()
+            .map(|r| r.infection_times_us.len().to_string())
+            .collect();
         println!(
-            "{} (seed {}): {} vulnerable, {} infected after {}; {} probes delivered",
+            "{} (seed {}): {} vulnerable, infected after {}: {}",
             s.name,
             s.seed,
-            run.vulnerable,
-            run.infection_times_us.len(),
+            s.population.vulnerable,
             s.duration,
-            run.total(|r| r.probes_delivered)
+            infected.join(", ")
         );
-        let checks = wormscope_study::validate::check_figures(&s, std::slice::from_ref(&run));
+        let checks = wormscope_study::validate::check_figures(&s, &results);
         print!("{}", wormscope_report::validation_table(&checks));
         println!(
-            "wrote {}/timeseries.csv, summary.json and outbreak.svg",
+            "wrote {}/timeseries.csv, summary.json, validation.json and outbreak.svg",
             dir.display()
         );
     }
+    let events: u64 = results.iter().map(|r| r.events).sum();
     eprintln!(
-        "done in {:.1}s ({} events)",
-        started.elapsed().as_secs_f64(),
-        run.events
+        "done in {:.1}s ({events} events)",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }
@@ -507,14 +529,7 @@ fn validate(args: ValidateArgs) -> ExitCode {
     match validate_checks(&args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(Failure::Input(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Run(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
+        Err(f) => failed(f),
     }
 }
 

@@ -152,6 +152,44 @@ fn simulate_runs_a_random_scanning_scenario() {
 }
 
 #[test]
+fn simulate_runs_random_scanning_ensembles_with_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ens");
+    let o = wormscope(
+        &[
+            "simulate",
+            "--scenario",
+            "slammer",
+            "--duration",
+            "3m",
+            "--runs",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("time_s,infected_p05,infected_median,infected_p95,"));
+    assert_eq!(csv.lines().count(), 181);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["runs"], 3);
+    assert!(summary["infected_p05"].as_f64().unwrap() <= summary["infected_p95"].as_f64().unwrap());
+    let o = wormscope(&["report", out.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("ensemble of runs") && !html.contains("no data"));
+    let o = wormscope(
+        &["simulate", "--scenario", "slammer", "--runs", "5000"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
 fn bad_random_scanning_scenarios_exit_2_naming_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [

@@ -156,6 +156,22 @@ pub struct RandomRow {
 }
 
 impl RandomRow {
+    /// The row's values in the order of `COLUMNS[1..]` (all but the time).
+    pub fn values(&self) -> [u64; 10] {
+        [
+            self.infected,
+            self.new_infections,
+            self.scanning,
+            self.probes_offered,
+            self.probes_delivered,
+            self.probes_dropped,
+            self.probes_infecting,
+            self.probes_infected,
+            self.probes_other,
+            self.probes_empty,
+        ]
+    }
+
     /// The CSV header of `timeseries.csv` for random-scanning runs.
     pub const COLUMNS: [&str; 11] = [
         "time_us",

@@ -274,7 +274,10 @@ mod tests {
             b.targeting,
             Targeting::Sequential { batch_size: 20, .. }
         ));
-        assert!(matches!(b.delivery, Delivery::ExploitChain { port: 135, .. }));
+        assert!(matches!(
+            b.delivery,
+            Delivery::ExploitChain { port: 135, .. }
+        ));
         assert_eq!(b.stop, StopRule::default());
         let timing = b.exploit_chain().unwrap();
         assert_eq!(b.delivery.victim_start_us(), timing.chain_complete);

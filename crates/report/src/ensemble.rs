@@ -48,7 +48,7 @@ fn cell(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn csv(step: u64, header: &[String], columns: &[Vec<f64>]) -> String {
+pub(crate) fn csv(step: u64, header: &[String], columns: &[Vec<f64>]) -> String {
     let n = columns.first().map_or(0, Vec::len);
     let mut out = String::with_capacity(16 * (n + 1) * (header.len() + 1));
     out.push_str("time_s,");
@@ -82,10 +82,16 @@ pub fn flood_csv(result: &RunResult, payload: &PayloadConfig) -> String {
 /// whose value in a row is `value(row, index of X)`.
 fn band_csv(runs: &[RunResult], names: &[&str], value: impl Fn(&Row, usize) -> f64) -> String {
     let step = runs.first().map_or(1, |r| r.step);
+    bands_csv(step, names, |k| row_bands(runs, |r| value(r, k)))
+}
+
+/// Band columns `X_p05, X_median, X_p95` for each series `X` of `names`;
+/// `bands(k)` gives series `k`'s band in each row (rows `step` µs apart).
+pub(crate) fn bands_csv(step: u64, names: &[&str], bands: impl Fn(usize) -> Vec<Band>) -> String {
     let mut header = Vec::new();
     let mut columns = Vec::new();
     for (k, name) in names.iter().enumerate() {
-        let bands = row_bands(runs, |r| value(r, k));
+        let bands = bands(k);
         for (suffix, pick) in [
             ("p05", (|b: &Band| b.p05) as fn(&Band) -> f64),
             ("median", |b: &Band| b.median),

@@ -111,7 +111,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
 
     // A random-scanning run (Code Red, Slammer) has probe outcomes instead
     // of Blaster's crashes, flood and sensors.
-    let random_scan = ts.has("probes_delivered");
+    let random_scan = series.iter().any(|d| d.name == "probes_delivered");
     let validation = match input::read_text(&dir.join("validation.json"))? {
         Some(t) => Some(input::parse_figures(&t, &name("validation.json"))?),
         None => None,

@@ -35,5 +35,6 @@ pub use run::{
     hourly_table, run_files, summary_json, timeseries_csv, write_run, write_run_with,
 };
 pub use validation::{
-    outbreak_svg, random_run_files, random_timeseries_csv, validation_json, validation_table,
+    outbreak_svg, random_ensemble_timeseries_csv, random_run_files, random_timeseries_csv,
+    validation_json, validation_table,
 };

@@ -7,9 +7,10 @@ use std::fmt::Write;
 
 use wormscope_engine::random::{RandomRow, RandomScanRun};
 use wormscope_scenario::RandomScanScenario;
-use wormscope_study::Band;
 use wormscope_study::validate::{FigureCheck, check_figures};
+use wormscope_study::{Band, bands_by_row};
 
+use crate::ensemble::{bands_csv, csv};
 use crate::plot::{Chart, Scale, Series, line_chart, short_number};
 
 /// The validation table: one line per figure, PASS or FAIL last.
@@ -60,65 +61,89 @@ pub fn validation_json(checks: &[FigureCheck]) -> String {
     text
 }
 
-/// `timeseries.csv` of a random-scanning run (`time_s` first, then
-/// [`RandomRow::COLUMNS`] but `time_us`).
+/// `timeseries.csv` of a random-scanning run: `time_s`, then
+/// [`RandomRow::COLUMNS`] but `time_us`.
 pub fn random_timeseries_csv(run: &RandomScanRun) -> String {
-    let mut out = String::from("time_s");
-    for c in &RandomRow::COLUMNS[1..] {
-        out.push(',');
-        out.push_str(c);
-    }
-    out.push('\n');
-    for r in &run.rows {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            r.time_us as f64 / 1e6,
-            r.infected,
-            r.new_infections,
-            r.scanning,
-            r.probes_offered,
-            r.probes_delivered,
-            r.probes_dropped,
-            r.probes_infecting,
-            r.probes_infected,
-            r.probes_other,
-            r.probes_empty
-        );
-    }
-    out
+    let header: Vec<String> = RandomRow::COLUMNS[1..]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let columns: Vec<Vec<f64>> = (0..header.len())
+        .map(|k| run.rows.iter().map(|r| r.values()[k] as f64).collect())
+        .collect();
+    csv(run.step_us, &header, &columns)
 }
 
-/// The files of one random-scanning run: `timeseries.csv`, `summary.json`,
-/// `validation.json` (the scenario's figures measured on this run) and
+/// A number read off one run.
+type RunValue = dyn Fn(&RandomScanRun) -> f64;
+
+/// An ensemble's `timeseries.csv`: each column as `X_p05`, `X_median`,
+/// `X_p95` over the runs.
+pub fn random_ensemble_timeseries_csv(runs: &[RandomScanRun]) -> String {
+    let step = runs.first().map_or(1, |r| r.step_us);
+    let n_rows = runs.first().map_or(0, |r| r.rows.len());
+    bands_csv(step, &RandomRow::COLUMNS[1..], |k| {
+        bands_by_row(runs, n_rows, |r, i| r.rows[i].values()[k] as f64)
+    })
+}
+
+/// The files of a random-scanning run or ensemble: `timeseries.csv` (one
+/// run's columns, or bands over the runs), `summary.json`,
+/// `validation.json` (the scenario's figures measured on the runs) and
 /// `outbreak.svg`.
 pub fn random_run_files(
     s: &RandomScanScenario,
-    run: &RandomScanRun,
+    runs: &[RandomScanRun],
 ) -> Vec<(&'static str, Vec<u8>)> {
-    let checks = check_figures(s, std::slice::from_ref(run));
-    let summary = serde_json::json!({
+    let checks = check_figures(s, runs);
+    let band = |value: &RunValue| {
+        let values: Vec<f64> = runs.iter().map(value).collect();
+        Band::of(&values)
+    };
+    let mut summary = serde_json::json!({
         "scenario": s.name,
         "description": s.description,
         "seed": s.seed,
         "start": s.start.to_string(),
         "duration_s": s.duration.as_secs_f64(),
-        "vulnerable": run.vulnerable,
-        "infected": run.infection_times_us.len(),
-        "probes_offered": run.total(|r| r.probes_offered),
-        "probes_delivered": run.total(|r| r.probes_delivered),
-        "events": run.events,
+        "step_s": s.step.as_secs_f64(),
+        "vulnerable": s.population.vulnerable,
     });
+    let fields = summary.as_object_mut().expect("an object");
+    let totals: [(&str, &RunValue); 4] = [
+        ("infected", &|r| r.infection_times_us.len() as f64),
+        ("probes_offered", &|r| {
+            r.total(|row| row.probes_offered) as f64
+        }),
+        ("probes_delivered", &|r| {
+            r.total(|row| row.probes_delivered) as f64
+        }),
+        ("events", &|r| r.events as f64),
+    ];
+    if let [run] = runs {
+        for (name, value) in totals {
+            fields.insert(name.into(), (value(run) as u64).into());
+        }
+    } else {
+        fields.insert("runs".into(), runs.len().into());
+        for (name, value) in totals {
+            let b = band(value);
+            fields.insert(format!("{name}_p05"), b.p05.into());
+            fields.insert(format!("{name}_median"), b.median.into());
+            fields.insert(format!("{name}_p95"), b.p95.into());
+        }
+    }
     let mut json = serde_json::to_string_pretty(&summary).expect("summary serializes");
     json.push('\n');
+    let timeseries = match runs {
+        [run] => random_timeseries_csv(run),
+        _ => random_ensemble_timeseries_csv(runs),
+    };
     vec![
-        ("timeseries.csv", random_timeseries_csv(run).into_bytes()),
+        ("timeseries.csv", timeseries.into_bytes()),
         ("summary.json", json.into_bytes()),
         ("validation.json", validation_json(&checks).into_bytes()),
-        (
-            "outbreak.svg",
-            outbreak_svg(s, std::slice::from_ref(run)).into_bytes(),
-        ),
+        ("outbreak.svg", outbreak_svg(s, runs).into_bytes()),
     ]
 }
 
@@ -135,13 +160,11 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     };
     let step_s = first.step_us as f64 / 1e6;
     let series = |name: &str, value: &dyn Fn(&RandomRow) -> f64| {
+        let bands = bands_by_row(runs, first.rows.len(), |r, i| value(&r.rows[i]));
         let mut points = Vec::new();
         let mut band = Vec::new();
-        for (i, row) in first.rows.iter().enumerate() {
-            let values: Vec<f64> = runs.iter().map(|r| value(&r.rows[i])).collect();
-            let b = Band::of(&values);
-            let x = row.time_us as f64 / 1e6 / scale;
-            points.push((x, b.median));
+        for (row, b) in first.rows.iter().zip(bands) {
+            points.push((row.time_us as f64 / 1e6 / scale, b.median));
             band.push((b.p05, b.p95));
         }
         if runs.len() > 1 {

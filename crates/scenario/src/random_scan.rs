@@ -250,8 +250,9 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             "gives more than a million time-series rows; choose a longer step".into(),
         );
     }
-    if s.runs == 0 || s.runs > 10_000 {
-        return bad("runs", format!("{} is not between 1 and 10000", s.runs));
+    // Every run's infection times are kept until the figures are measured.
+    if s.runs == 0 || s.runs > 1_000 {
+        return bad("runs", format!("{} is not between 1 and 1000", s.runs));
     }
     let p = &s.population;
     if !(8..=32).contains(&p.scan_space_bits) {

@@ -83,9 +83,15 @@ impl Band {
 /// Per time step, the band of `value` over the runs.
 pub fn row_bands(runs: &[RunResult], value: impl Fn(&Row) -> f64) -> Vec<Band> {
     let n_rows = runs.first().map_or(0, |r| r.rows.len());
+    bands_by_row(runs, n_rows, |r, i| value(&r.rows[i]))
+}
+
+/// For each of `n_rows` rows, the band over `runs` of `value(run, row)`
+/// (any kind of run).
+pub fn bands_by_row<T>(runs: &[T], n_rows: usize, value: impl Fn(&T, usize) -> f64) -> Vec<Band> {
     (0..n_rows)
         .map(|i| {
-            let sample: Vec<f64> = runs.iter().map(|r| value(&r.rows[i])).collect();
+            let sample: Vec<f64> = runs.iter().map(|r| value(r, i)).collect();
             Band::of(&sample)
         })
         .collect()
