@@ -292,8 +292,10 @@ impl TimeAxis {
     fn for_span(last_s: f64, summary: Option<&serde_json::Value>) -> TimeAxis {
         let (divisor, unit) = if last_s > 3.0 * 86_400.0 {
             (86_400.0, "days")
-        } else {
+        } else if last_s > 3.0 * 3_600.0 {
             (3_600.0, "hours")
+        } else {
+            (60.0, "minutes")
         };
         let start = summary
             .and_then(|s| s.get("start"))

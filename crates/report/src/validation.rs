@@ -153,7 +153,8 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     let Some(first) = runs.first() else {
         return String::new();
     };
-    let (unit, scale) = if s.duration.as_secs_f64() > 4.0 * 3600.0 {
+    // The same units as the report's time axis.
+    let (unit, scale) = if s.duration.as_secs_f64() > 3.0 * 3600.0 {
         ("hours", 3600.0)
     } else {
         ("minutes", 60.0)

@@ -435,6 +435,73 @@ mod tests {
     }
 
     #[test]
+    fn random_scanning_builtins_parse_and_a_files_base_picks_its_kind() {
+        for (name, _, text) in RANDOM_SCAN_BUILTIN {
+            let s = parse_random_scan(text, name).unwrap();
+            assert_eq!(s.name, *name);
+            assert!(!s.validation.is_empty(), "{name} states its figures");
+            assert!(builtin(name).is_none(), "not a Blaster scenario");
+        }
+        let any = parse_any("base = \"slammer\"\nseed = 4\n", "mine.toml").unwrap();
+        match any {
+            AnyScenario::RandomScan(s) => {
+                assert_eq!(s.seed, 4);
+                assert_eq!(
+                    s.population,
+                    builtin_random_scan("slammer").unwrap().population
+                );
+            }
+            AnyScenario::Blaster(_) => panic!("slammer's base is a random-scanning scenario"),
+        }
+        assert!(matches!(
+            parse_any("seed = 4\n", "b.toml"),
+            Ok(AnyScenario::Blaster(_))
+        ));
+        // A Blaster file cannot name a random-scanning base, nor the reverse.
+        let e = parse("base = \"slammer\"\n", "x.toml").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("base"));
+        let e = parse_random_scan("base = \"blaster\"\n", "y.toml").unwrap_err();
+        assert_eq!((e.field.as_deref(), e.line), (Some("base"), Some(1)));
+        assert!(
+            parse_random_scan("seed = 1\n", "z.toml").is_err(),
+            "base is required"
+        );
+    }
+
+    #[test]
+    fn tolerances_accept_what_they_say() {
+        use random_scan::Tolerance;
+        let none = Tolerance {
+            relative_pct: None,
+            absolute: None,
+            at_least: None,
+            within: None,
+        };
+        let rel = Tolerance {
+            relative_pct: Percent::new(10.0),
+            ..none.clone()
+        };
+        assert!(rel.accepts(359_000.0, 323_100.0) && !rel.accepts(359_000.0, 323_000.0));
+        let abs = Tolerance {
+            absolute: Some(2.0),
+            ..none.clone()
+        };
+        assert!(abs.accepts(10.0, 12.0) && !abs.accepts(10.0, 12.1));
+        let least = Tolerance {
+            at_least: Some(2000.0),
+            ..none.clone()
+        };
+        assert!(least.accepts(2000.0, 2000.0) && !least.accepts(2000.0, 1999.0));
+        let within = Tolerance {
+            within: Some([1e7, 1e8]),
+            ..none.clone()
+        };
+        assert!(within.accepts(5.5e7, 1.9e7) && !within.accepts(5.5e7, 3.5e8));
+        assert!(!rel.accepts(1.0, f64::NAN), "an unmeasured figure fails");
+        assert!(!none.accepts(1.0, 1.0));
+    }
+
+    #[test]
     fn a_short_file_keeps_the_documented_defaults() {
         let s = parse("seed = 7\nduration = \"48h\"\n", "short.toml").unwrap();
         let d = default_scenario();
