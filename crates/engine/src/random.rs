@@ -335,7 +335,7 @@ pub struct RandomCore {
     rows: Vec<RandomRow>,
     /// Counts of the step being filled.
     row: RandomRow,
-    infected: u64,
+    /// When each host was infected (µs), in infection order.
     infection_times_us: Vec<u64>,
     delivered_so_far: u64,
     offered_so_far: u64,
@@ -371,7 +371,6 @@ impl RandomCore {
             rng: stream(seed, Purpose::RandomScan, 0),
             rows: Vec::new(),
             row: RandomRow::default(),
-            infected: 0,
             infection_times_us: Vec::new(),
             delivered_so_far: 0,
             offered_so_far: 0,
@@ -442,7 +441,6 @@ impl RandomCore {
         let h = &mut self.hosts[host as usize];
         debug_assert!(!h.infected);
         h.infected = true;
-        self.infected += 1;
         self.row.new_infections += 1;
         self.infection_times_us.push(self.clock.real_of(net) / 1000);
         self.queue
@@ -579,7 +577,7 @@ impl RandomCore {
         }
         let mut row = std::mem::take(&mut self.row);
         row.time_us = end / 1000;
-        row.infected = self.infected;
+        row.infected = self.infection_times_us.len() as u64;
         row.scanning = scanning;
         row.probes_delivered = delivered - self.delivered_so_far;
         row.probes_offered = offered - self.offered_so_far;
