@@ -51,6 +51,69 @@ use crate::eve::{Alert, Proto, Signature, sig};
 use crate::fast::FastHash;
 use crate::hosts::{HostKey, HostTable, Role};
 
+/// The addresses, ports and protocol of the frame an alert fires on.
+#[derive(Clone, Copy, Debug)]
+struct Flow {
+    src: Ipv4Addr,
+    src_port: u16,
+    dst: Ipv4Addr,
+    dst_port: u16,
+    proto: Proto,
+}
+
+impl Flow {
+    fn tcp(p: &Ipv4Packet<'_>, t: &TcpSegment<'_>) -> Flow {
+        Flow {
+            src: p.src,
+            src_port: t.src_port,
+            dst: p.dst,
+            dst_port: t.dst_port,
+            proto: Proto::Tcp,
+        }
+    }
+
+    fn udp(p: &Ipv4Packet<'_>, u: &UdpDatagram<'_>) -> Flow {
+        Flow {
+            src: p.src,
+            src_port: u.src_port,
+            dst: p.dst,
+            dst_port: u.dst_port,
+            proto: Proto::Udp,
+        }
+    }
+
+    fn icmp(p: &Ipv4Packet<'_>, i: &IcmpMessage<'_>) -> Flow {
+        Flow {
+            src: p.src,
+            src_port: 0,
+            dst: p.dst,
+            dst_port: 0,
+            proto: Proto::Icmp(i.icmp_type, i.code),
+        }
+    }
+}
+
+/// What a piece of evidence says of one host: who, in which role, how
+/// strongly (0 to 1) and of which kind (the `hosts.csv` reason).
+#[derive(Clone, Copy, Debug)]
+struct Blame {
+    key: HostKey,
+    role: Role,
+    weight: f64,
+    kind: &'static str,
+}
+
+impl Blame {
+    fn addr(addr: Ipv4Addr, role: Role, weight: f64, kind: &'static str) -> Blame {
+        Blame {
+            key: HostKey::Addr(addr),
+            role,
+            weight,
+            kind,
+        }
+    }
+}
+
 type Map<K, V> = HashMap<K, V, FastHash>;
 type Set<K> = HashSet<K, FastHash>;
 
@@ -290,30 +353,45 @@ impl Detector {
         self.expire_pending();
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn alert(
-        &mut self,
-        frame: &Frame<'_>,
-        src: Ipv4Addr,
-        src_port: u16,
-        dst: Ipv4Addr,
-        dst_port: u16,
-        proto: Proto,
-        sig: Signature,
-        evidence: String,
-    ) {
+    /// Records an alert on `frame`'s flow.
+    fn alert(&mut self, frame: &Frame<'_>, flow: Flow, sig: Signature, evidence: String) {
         self.stats.alerts += 1;
         self.alerts.push(Alert {
             ts_us: frame.ts_us,
             pcap_cnt: frame.number,
-            src,
-            src_port,
-            dst,
-            dst_port,
-            proto,
+            src: flow.src,
+            src_port: flow.src_port,
+            dst: flow.dst,
+            dst_port: flow.dst_port,
+            proto: flow.proto,
             sig,
             evidence,
         });
+    }
+
+    /// Adds evidence against one host, at `frame`'s time.
+    fn blame(&mut self, frame: &Frame<'_>, blame: Blame, text: String) {
+        self.hosts.evidence(
+            blame.key,
+            frame.ts_us,
+            blame.role,
+            blame.weight,
+            blame.kind,
+            text,
+        );
+    }
+
+    /// A finding: evidence against one host and an alert saying the same.
+    fn finding(
+        &mut self,
+        frame: &Frame<'_>,
+        flow: Flow,
+        sig: Signature,
+        blame: Blame,
+        text: String,
+    ) {
+        self.blame(frame, blame, text.clone());
+        self.alert(frame, flow, sig, text);
     }
 
     fn ipv4(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>) {
@@ -463,16 +541,11 @@ impl Detector {
         }
 
         for (sg, text, role, w, kind) in fire {
-            self.hosts
-                .evidence(HostKey::Addr(p.src), now, role, w, kind, text.clone());
-            self.alert(
+            self.finding(
                 frame,
-                p.src,
-                t.src_port,
-                p.dst,
-                t.dst_port,
-                Proto::Tcp,
+                Flow::tcp(p, t),
                 sg,
+                Blame::addr(p.src, role, w, kind),
                 text,
             );
         }
@@ -673,32 +746,17 @@ impl Detector {
                 "ISystemActivator bind then request with a {n}-character UNC server name to {}",
                 p.dst
             );
-            self.hosts.evidence(
-                HostKey::Addr(p.src),
-                frame.ts_us,
-                Role::Infected,
-                0.95,
-                "dcerpc_exploit_sent",
+            self.blame(
+                frame,
+                Blame::addr(p.src, Role::Infected, 0.95, "dcerpc_exploit_sent"),
                 text.clone(),
             );
-            self.hosts.evidence(
-                HostKey::Addr(p.dst),
-                frame.ts_us,
-                Role::Victim,
-                0.8,
-                "dcerpc_exploit_received",
+            self.blame(
+                frame,
+                Blame::addr(p.dst, Role::Victim, 0.8, "dcerpc_exploit_received"),
                 format!("overlong ISystemActivator request from {}", p.src),
             );
-            self.alert(
-                frame,
-                p.src,
-                t.src_port,
-                p.dst,
-                t.dst_port,
-                Proto::Tcp,
-                sig::DCERPC_OVERLONG,
-                text,
-            );
+            self.alert(frame, Flow::tcp(p, t), sig::DCERPC_OVERLONG, text);
         }
     }
 
@@ -728,22 +786,11 @@ impl Detector {
             {
                 sh.banner = true;
                 let text = format!("command shell banner on 4444/tcp to {attacker}");
-                self.hosts.evidence(
-                    HostKey::Addr(victim),
-                    frame.ts_us,
-                    Role::Victim,
-                    0.9,
-                    "shell_4444",
-                    text.clone(),
-                );
-                self.alert(
+                self.finding(
                     frame,
-                    p.src,
-                    t.src_port,
-                    p.dst,
-                    t.dst_port,
-                    Proto::Tcp,
+                    Flow::tcp(p, t),
                     sig::SHELL_BANNER_4444,
+                    Blame::addr(victim, Role::Victim, 0.9, "shell_4444"),
                     text,
                 );
             }
@@ -763,32 +810,17 @@ impl Detector {
         };
         sh.command = true;
         let text = format!("tftp GET {name} typed into the 4444/tcp shell of {victim}");
-        self.hosts.evidence(
-            HostKey::Addr(attacker),
-            frame.ts_us,
-            Role::Infected,
-            0.95,
-            "shell_tftp_sent",
+        self.blame(
+            frame,
+            Blame::addr(attacker, Role::Infected, 0.95, "shell_tftp_sent"),
             text.clone(),
         );
-        self.hosts.evidence(
-            HostKey::Addr(victim),
-            frame.ts_us,
-            Role::Victim,
-            0.9,
-            "shell_tftp_received",
+        self.blame(
+            frame,
+            Blame::addr(victim, Role::Victim, 0.9, "shell_tftp_received"),
             format!("told to fetch {name} from {attacker} over its 4444/tcp shell"),
         );
-        self.alert(
-            frame,
-            p.src,
-            t.src_port,
-            p.dst,
-            t.dst_port,
-            Proto::Tcp,
-            sig::SHELL_TFTP_4444,
-            text,
-        );
+        self.alert(frame, Flow::tcp(p, t), sig::SHELL_TFTP_4444, text);
     }
 
     fn udp(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>, u: &UdpDatagram<'_>) {
@@ -841,32 +873,17 @@ impl Detector {
             )
         };
         // The victim's own shell asked for the worm: it is compromised.
-        self.hosts.evidence(
-            HostKey::Addr(victim),
-            frame.ts_us,
-            Role::Infected,
-            0.9,
-            "tftp_rrq_sent",
+        self.blame(
+            frame,
+            Blame::addr(victim, Role::Infected, 0.9, "tftp_rrq_sent"),
             text.clone(),
         );
-        self.hosts.evidence(
-            HostKey::Addr(attacker),
-            frame.ts_us,
-            Role::Infected,
-            0.9,
-            "tftp_worm_served",
+        self.blame(
+            frame,
+            Blame::addr(attacker, Role::Infected, 0.9, "tftp_worm_served"),
             format!("asked by {victim} for {shown} over TFTP"),
         );
-        self.alert(
-            frame,
-            p.src,
-            u.src_port,
-            p.dst,
-            u.dst_port,
-            Proto::Udp,
-            sg,
-            text,
-        );
+        self.alert(frame, Flow::udp(p, u), sg, text);
         let key = (ip32(attacker), ip32(victim), u.src_port);
         if self.transfers.len() < self.cfg.max_conns || self.transfers.contains_key(&key) {
             self.transfers.insert(
@@ -904,22 +921,11 @@ impl Detector {
                 "received {} over TFTP from {} ({} bytes in {} blocks)",
                 tr.name, p.src, tr.bytes, tr.blocks
             );
-            self.hosts.evidence(
-                HostKey::Addr(p.dst),
-                frame.ts_us,
-                Role::Infected,
-                0.97,
-                "tftp_worm_received",
-                text.clone(),
-            );
-            self.alert(
+            self.finding(
                 frame,
-                p.src,
-                u.src_port,
-                p.dst,
-                u.dst_port,
-                Proto::Udp,
+                Flow::udp(p, u),
                 sig::TFTP_TRANSFER,
+                Blame::addr(p.dst, Role::Infected, 0.97, "tftp_worm_received"),
                 text,
             );
         }
@@ -973,24 +979,13 @@ impl Detector {
                 key.0 >> 8,
                 key.0 & 0xff
             );
-            self.hosts.evidence(
-                HostKey::Slash16((key.0 >> 8) as u8, key.0 as u8),
-                frame.ts_us,
-                Role::Infected,
-                0.9,
-                "syn_flood_80",
-                text.clone(),
-            );
-            self.alert(
-                frame,
-                p.src,
-                t.src_port,
-                p.dst,
-                t.dst_port,
-                Proto::Tcp,
-                sig::FLOOD_80,
-                text,
-            );
+            let blame = Blame {
+                key: HostKey::Slash16((key.0 >> 8) as u8, key.0 as u8),
+                role: Role::Infected,
+                weight: 0.9,
+                kind: "syn_flood_80",
+            };
+            self.finding(frame, Flow::tcp(p, t), sig::FLOOD_80, blame, text);
         }
     }
 
@@ -1022,22 +1017,11 @@ impl Detector {
             let text = format!(
                 "ICMP echo sweep: {min} destinations of 92-byte echo requests with 0xAA data"
             );
-            self.hosts.evidence(
-                HostKey::Addr(p.src),
-                frame.ts_us,
-                Role::Infected,
-                0.9,
-                "welchia_icmp",
-                text.clone(),
-            );
-            self.alert(
+            self.finding(
                 frame,
-                p.src,
-                0,
-                p.dst,
-                0,
-                Proto::Icmp(i.icmp_type, i.code),
+                Flow::icmp(p, i),
                 sig::WELCHIA_ICMP,
+                Blame::addr(p.src, Role::Infected, 0.9, "welchia_icmp"),
                 text,
             );
         }
