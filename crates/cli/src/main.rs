@@ -543,6 +543,13 @@ fn validate_checks(args: &ValidateArgs) -> Result<bool, Failure> {
     }
     for p in &args.scenario {
         match load_any_scenario(Some(p))? {
+            AnyScenario::RandomScan(s) if s.validation.is_empty() => {
+                return Err(Failure::Input(format!(
+                    "{}: field `validation`: there are no figures to check \
+                     (add [[validation]] tables)",
+                    p.display()
+                )));
+            }
             AnyScenario::RandomScan(s) => scenarios.push(s),
             AnyScenario::Blaster(s) => {
                 return Err(Failure::Input(format!(

@@ -246,6 +246,12 @@ fn bad_random_scanning_scenarios_exit_2_naming_file_line_and_field() {
             assert!(!out.exists());
         }
     }
+    // A scenario without figures has nothing to validate.
+    let bare = dir.path().join("bare.toml");
+    std::fs::write(&bare, "base = \"slammer\"\nvalidation = []\n").unwrap();
+    let o = wormscope(&["validate", "--scenario", bare.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("validation"), "{}", stderr(&o));
     // A Blaster scenario is not something `validate` runs.
     let o = wormscope(&["validate", "--scenario", "blaster"], None);
     assert_eq!(o.status.code(), Some(2));
