@@ -145,6 +145,9 @@ fn simulate_runs_a_random_scanning_scenario() {
     assert!(html.contains("Where the delivered probes went"));
     assert!(html.contains("Published figures") && html.contains("early doubling time"));
     assert!(!html.contains("no data"), "every chart has its columns");
+    let telescope = std::fs::read_to_string(out.join("telescope.csv")).unwrap();
+    assert!(telescope.starts_with("time_s,sensor,probes,estimate,truth\n1,ucsd,"));
+    assert!(html.contains("Telescopes against the truth"));
     // Blaster-only commands refuse it, naming the kind.
     let o = wormscope(&["flaws", "--scenario", "codered2"], None);
     assert_eq!(o.status.code(), Some(2));
@@ -222,6 +225,11 @@ fn bad_random_scanning_scenarios_exit_2_naming_file_line_and_field() {
             "base = \"codered2\"\n[worm.stop]\nat = \"2001-07-18T00:00:00Z\"\n",
             "3",
             "worm.stop.at",
+        ),
+        (
+            "base = \"slammer\"\n[population]\nscan_space_bits = 24\n\n[[telescopes]]\nname = \"t\"\nprefix = \"10.0.0.0/8\"\n",
+            "7",
+            "telescopes[0].prefix",
         ),
     ];
     for (i, (text, line, field)) in cases.iter().enumerate() {

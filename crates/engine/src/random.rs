@@ -47,6 +47,8 @@ pub enum Target {
     Other,
     /// No host.
     Empty,
+    /// No host, inside telescope `i` (see [`Space::telescopes`]).
+    Telescope(u16),
 }
 
 /// How a simulator draws probes for the [`RandomCore`].
@@ -57,17 +59,26 @@ pub trait ProbeDraws {
     /// What the looked-at probe of `host` hit.
     fn look(&mut self, host: u32, rng: &mut ChaCha8Rng) -> Target;
     /// Splits `unlooked` delivered probes of one time step that were never
-    /// looked at into (other live host, empty).
-    fn split_unlooked(&mut self, unlooked: u64, rng: &mut ChaCha8Rng) -> (u64, u64);
+    /// looked at into (other live host, empty), and adds the empty ones that
+    /// fell into each telescope to `telescopes`.
+    fn split_unlooked(
+        &mut self,
+        unlooked: u64,
+        telescopes: &mut [u64],
+        rng: &mut ChaCha8Rng,
+    ) -> (u64, u64);
 }
 
 /// The sizes a random scanner's world is made of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Space {
     /// Addresses scanned: 2^bits.
     pub addresses: u64,
     pub vulnerable: u64,
     pub other_hosts: u64,
+    /// The telescopes' sizes, in the scenario's order: dark addresses, part
+    /// of the empty space.
+    pub telescopes: Vec<u64>,
 }
 
 impl Space {
@@ -76,6 +87,7 @@ impl Space {
             addresses: 1u64 << s.population.scan_space_bits,
             vulnerable: s.population.vulnerable,
             other_hosts: s.population.other_hosts,
+            telescopes: s.telescopes.iter().map(|t| t.prefix.size()).collect(),
         }
     }
 }
@@ -88,18 +100,30 @@ pub struct ExactDraws {
     other_share: f64,
 }
 
+/// One binomial draw; `p` outside (0, 1) is certain either way.
+fn binomial(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
+    if n == 0 || p <= 0.0 {
+        0
+    } else if p >= 1.0 {
+        n
+    } else {
+        Binomial::new(n, p).expect("a share in (0, 1)").sample(rng)
+    }
+}
+
 impl ExactDraws {
     pub fn new(space: Space) -> ExactDraws {
         let p = space.vulnerable as f64 / space.addresses as f64;
         let rest = space.addresses - space.vulnerable;
+        let other_share = if rest == 0 {
+            0.0
+        } else {
+            space.other_hosts as f64 / rest as f64
+        };
         ExactDraws {
             space,
             skip: Geometric::new(p).expect("0 < vulnerable share <= 1"),
-            other_share: if rest == 0 {
-                0.0
-            } else {
-                space.other_hosts as f64 / rest as f64
-            },
+            other_share,
         }
     }
 }
@@ -116,14 +140,25 @@ impl ProbeDraws for ExactDraws {
         Target::Vulnerable(rng.random_range(0..self.space.vulnerable) as u32)
     }
 
-    fn split_unlooked(&mut self, unlooked: u64, rng: &mut ChaCha8Rng) -> (u64, u64) {
-        if unlooked == 0 || self.other_share == 0.0 {
-            return (0, unlooked);
+    fn split_unlooked(
+        &mut self,
+        unlooked: u64,
+        telescopes: &mut [u64],
+        rng: &mut ChaCha8Rng,
+    ) -> (u64, u64) {
+        let other = binomial(unlooked, self.other_share, rng);
+        let empty = unlooked - other;
+        // The multinomial split of the empty probes over the telescopes and
+        // the rest, as a chain of conditional binomials.
+        let mut left = empty;
+        let mut space_left = self.space.addresses - self.space.vulnerable - self.space.other_hosts;
+        for (seen, &size) in telescopes.iter_mut().zip(&self.space.telescopes) {
+            let hits = binomial(left, size as f64 / space_left as f64, rng);
+            *seen += hits;
+            left -= hits;
+            space_left -= size;
         }
-        let other = Binomial::new(unlooked, self.other_share)
-            .expect("a share in [0, 1]")
-            .sample(rng);
-        (other, unlooked - other)
+        (other, empty)
     }
 }
 
@@ -198,6 +233,9 @@ pub struct RandomScanRun {
     pub infection_times_us: Vec<u64>,
     /// Vulnerable hosts in the population.
     pub vulnerable: u64,
+    /// Probes each telescope recorded, per step: `[telescope][row]` (part
+    /// of the rows' `probes_empty`).
+    pub telescope_probes: Vec<Vec<u64>>,
     /// The stop date, µs after the start, if the worm has one.
     pub stop_us: Option<u64>,
     /// Events the core processed (starts, looks, stops).
@@ -335,6 +373,9 @@ pub struct RandomCore {
     rows: Vec<RandomRow>,
     /// Counts of the step being filled.
     row: RandomRow,
+    /// Each telescope's probes in the step being filled.
+    row_telescopes: Vec<u64>,
+    telescope_probes: Vec<Vec<u64>>,
     /// When each host was infected (µs), in infection order.
     infection_times_us: Vec<u64>,
     delivered_so_far: u64,
@@ -350,14 +391,15 @@ impl RandomCore {
             "the random core runs uniform random targeting"
         );
         let space = Space::of(s);
+        let telescopes = space.telescopes.len();
         RandomCore {
             behaviour,
             seed,
+            hosts: vec![Host::IDLE; space.vulnerable as usize],
             space,
             initial_infected: s.population.initial_infected,
             duration_ns: s.duration.as_micros() * 1000,
             step_ns: s.step.as_micros() * 1000,
-            hosts: vec![Host::IDLE; space.vulnerable as usize],
             scanners: Vec::new(),
             finished_delivered: 0,
             finished_offered: 0,
@@ -371,6 +413,8 @@ impl RandomCore {
             rng: stream(seed, Purpose::RandomScan, 0),
             rows: Vec::new(),
             row: RandomRow::default(),
+            row_telescopes: vec![0; telescopes],
+            telescope_probes: vec![Vec::new(); telescopes],
             infection_times_us: Vec::new(),
             delivered_so_far: 0,
             offered_so_far: 0,
@@ -430,6 +474,7 @@ impl RandomCore {
             rows: self.rows,
             infection_times_us: self.infection_times_us,
             vulnerable: self.space.vulnerable,
+            telescope_probes: self.telescope_probes,
             stop_us: self.behaviour.stop.at_us,
             events: self.events,
         }
@@ -497,6 +542,10 @@ impl RandomCore {
             }
             Target::Other => self.row.probes_other += 1,
             Target::Empty => self.row.probes_empty += 1,
+            Target::Telescope(i) => {
+                self.row.probes_empty += 1;
+                self.row_telescopes[usize::from(i)] += 1;
+            }
         }
         let after = self.hosts[host as usize].next_look;
         self.schedule_look(host, after, draws);
@@ -587,9 +636,20 @@ impl RandomCore {
         let looked =
             row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty;
         debug_assert!(looked <= row.probes_delivered, "{row:?}");
-        let (other, empty) = draws.split_unlooked(row.probes_delivered - looked, &mut self.rng);
+        let (other, empty) = draws.split_unlooked(
+            row.probes_delivered - looked,
+            &mut self.row_telescopes,
+            &mut self.rng,
+        );
         row.probes_other += other;
         row.probes_empty += empty;
         self.rows.push(row);
+        for (series, seen) in self
+            .telescope_probes
+            .iter_mut()
+            .zip(&mut self.row_telescopes)
+        {
+            series.push(std::mem::take(seen));
+        }
     }
 }

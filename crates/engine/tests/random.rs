@@ -49,6 +49,19 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
     let base = simulate_random(&slammer(8, |_| {}), 1, &mut |_| {});
     conserves(&base);
     let (delivered, offered) = peak(&base);
+    // The /8 telescope sees 1/256 of the delivered probes: scaled up, its
+    // estimate of the peak rate is the truth within a percent.
+    let secs = base.step_us as f64 / 1e6;
+    let peak_row = base
+        .rows
+        .iter()
+        .position(|r| r.probes_delivered as f64 / secs == delivered)
+        .unwrap();
+    let seen = base.telescope_probes[0][peak_row] as f64 * 256.0 / secs;
+    assert!(
+        (seen / delivered - 1.0).abs() < 0.01,
+        "{seen} vs {delivered}"
+    );
     // 61.408 Gbit/s of 3,232-bit packets: 19 million a second.
     assert!((delivered / 19e6 - 1.0).abs() < 1e-3, "{delivered}");
     assert!(offered > 2.0 * delivered, "saturated: offered {offered}");

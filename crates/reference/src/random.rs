@@ -14,11 +14,12 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use wormscope_engine::random::{ProbeDraws, RandomCore, RandomScanRun, Space, Target};
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::RandomScanScenario;
+use wormscope_scenario::{Prefix, RandomScanScenario};
 
 /// Runs a random-scanning scenario probe by probe on run seed `seed`.
 pub fn simulate_random_reference(s: &RandomScanScenario, seed: u64) -> RandomScanRun {
-    let mut draws = ReferenceDraws::new(Space::of(s), s.seed);
+    let prefixes: Vec<Prefix> = s.telescopes.iter().map(|t| t.prefix).collect();
+    let mut draws = ReferenceDraws::new(Space::of(s), &prefixes, s.seed);
     RandomCore::new(s, seed).run(&mut draws, &mut |_| {})
 }
 
@@ -27,12 +28,14 @@ pub struct ReferenceDraws {
     space_mask: u64,
     /// Address → what lives there.
     population: HashMap<u32, Target>,
+    /// The telescopes' prefixes (dark: nobody is placed there).
+    telescopes: Vec<Prefix>,
 }
 
 impl ReferenceDraws {
-    /// Places the population at distinct uniform addresses (from the
-    /// scenario's seed: the same places in every run).
-    pub fn new(space: Space, placement_seed: u64) -> ReferenceDraws {
+    /// Places the population at distinct uniform addresses outside the
+    /// telescopes (from the scenario's seed: the same places in every run).
+    pub fn new(space: Space, telescopes: &[Prefix], placement_seed: u64) -> ReferenceDraws {
         let mut rng = stream(placement_seed, Purpose::RandomPlacement, 0);
         let mut population = HashMap::new();
         let total = space.vulnerable + space.other_hosts;
@@ -40,7 +43,7 @@ impl ReferenceDraws {
         let mut placed = 0u64;
         while placed < total {
             let addr = rng.random_range(0..space.addresses) as u32;
-            if population.contains_key(&addr) {
+            if population.contains_key(&addr) || telescopes.iter().any(|t| t.contains(addr)) {
                 continue;
             }
             let target = if placed < space.vulnerable {
@@ -54,6 +57,7 @@ impl ReferenceDraws {
         ReferenceDraws {
             space_mask: space.addresses - 1,
             population,
+            telescopes: telescopes.to_vec(),
         }
     }
 }
@@ -65,10 +69,21 @@ impl ProbeDraws for ReferenceDraws {
 
     fn look(&mut self, _host: u32, rng: &mut ChaCha8Rng) -> Target {
         let addr = (rng.random::<u64>() & self.space_mask) as u32;
-        self.population.get(&addr).copied().unwrap_or(Target::Empty)
+        if let Some(&target) = self.population.get(&addr) {
+            return target;
+        }
+        match self.telescopes.iter().position(|t| t.contains(addr)) {
+            Some(i) => Target::Telescope(i as u16),
+            None => Target::Empty,
+        }
     }
 
-    fn split_unlooked(&mut self, unlooked: u64, _rng: &mut ChaCha8Rng) -> (u64, u64) {
+    fn split_unlooked(
+        &mut self,
+        unlooked: u64,
+        _telescopes: &mut [u64],
+        _rng: &mut ChaCha8Rng,
+    ) -> (u64, u64) {
         assert_eq!(
             unlooked, 0,
             "the reference looks at every probe the core counts as delivered"

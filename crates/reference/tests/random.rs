@@ -8,10 +8,12 @@ use wormscope_reference::random::simulate_random_reference;
 use wormscope_scenario::{RandomScanScenario, parse_random_scan};
 use wormscope_study::validate::{ks_two_sample, time_to_share_us};
 
-/// A world of 2^16 addresses: `extra` is TOML laid over it.
+/// A world of 2^16 addresses with a telescope on its first 4,096: `extra`
+/// is TOML laid over it.
 fn small(base: &str, extra: &str) -> RandomScanScenario {
     let text = format!(
-        "base = \"{base}\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n{extra}\n\
+        "base = \"{base}\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n\
+         telescopes = [{{ name = \"dark\", prefix = \"0.0.0.0/20\" }}]\n{extra}\n\
          [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
          scan_space_bits = 16\n"
     );
@@ -57,10 +59,11 @@ fn t50(r: &RandomScanRun) -> f64 {
         .map_or(f64::INFINITY, |&t| t as f64)
 }
 
-/// Every delivered probe has exactly one outcome, and nothing is delivered
-/// that was not offered.
+/// Every delivered probe has exactly one outcome, nothing is delivered
+/// that was not offered, and a telescope sees only empty space.
 fn conserves_probes(r: &RandomScanRun) {
-    for row in &r.rows {
+    for (i, row) in r.rows.iter().enumerate() {
+        assert!(r.telescope_probes[0][i] <= row.probes_empty);
         assert_eq!(
             row.probes_delivered,
             row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty,
@@ -95,6 +98,9 @@ fn fixed_rate_worms_spread_alike_probe_by_probe_and_by_skips() {
     same_distribution("probes to infected hosts", &exact, &reference, |r| {
         r.total(|row| row.probes_infected) as f64
     });
+    same_distribution("probes the telescope saw", &exact, &reference, |r| {
+        r.telescope_probes[0].iter().sum::<u64>() as f64
+    });
 }
 
 #[test]
@@ -120,6 +126,12 @@ fn bandwidth_limited_worms_under_congestion_spread_alike() {
     same_distribution("probes to empty space", &exact, &reference, |r| {
         r.total(|row| row.probes_empty) as f64
     });
+    same_distribution(
+        "probes the telescope saw in the first minute",
+        &exact,
+        &reference,
+        |r| r.telescope_probes[0][..6].iter().sum::<u64>() as f64,
+    );
 }
 
 #[test]

@@ -112,6 +112,10 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     // A random-scanning run (Code Red, Slammer) has probe outcomes instead
     // of Blaster's crashes, flood and sensors.
     let random_scan = series.iter().any(|d| d.name == "probes_delivered");
+    let telescope = match input::read_text(&dir.join("telescope.csv"))? {
+        Some(t) => Some(Csv::parse(&t, &name("telescope.csv"))?),
+        None => None,
+    };
     let validation = match input::read_text(&dir.join("validation.json"))? {
         Some(t) => Some(input::parse_figures(&t, &name("validation.json"))?),
         None => None,
@@ -186,6 +190,12 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
                 "probes_empty",
             ]),
         ));
+        page.section("telescopes", "Telescopes against the truth");
+        match &telescope {
+            Some(t) => page.telescopes(t, &axis)?,
+            None => page.note("No telescope.csv in this directory (an ensemble, or a scenario without telescopes): the telescope section is skipped."),
+        }
+        mark(telescope.is_some(), "telescope.csv");
         page.section("figures", "Published figures");
         match &validation {
             Some(v) => page.figures(v),
@@ -644,6 +654,21 @@ impl Page {
             self.body.push_str("</tr>\n");
         }
         self.body.push_str("</table>\n");
+    }
+
+    /// What the telescopes of a random-scanning run imply about the scan
+    /// rate, against the truth (telescope.csv).
+    fn telescopes(&mut self, t: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
+        let Some((mut chart, _)) = sensor_chart(t, axis)? else {
+            self.note("telescope.csv has a header but no rows: no telescope to show.");
+            return Ok(());
+        };
+        chart.title = "Aggregate scan rate: telescope estimates and the truth".into();
+        chart.y_label = "probes per second".into();
+        chart.y_scale = Scale::Log;
+        self.para("The probes each telescope recorded in a step, scaled up by the share of the scanned space it covers, against the rate of probes the network actually delivered. This is how the published scan rates were measured.");
+        self.figure(&chart);
+        Ok(())
     }
 
     /// Published figures beside the simulated ones (validation.json).

@@ -11,6 +11,7 @@ use wormscope_study::validate::{FigureCheck, check_figures};
 use wormscope_study::{Band, bands_by_row};
 
 use crate::ensemble::{bands_csv, csv};
+use crate::fmt_seconds;
 use crate::plot::{Chart, Scale, Series, line_chart, short_number};
 
 /// The validation table: one line per figure, PASS or FAIL last.
@@ -139,12 +140,43 @@ pub fn random_run_files(
         [run] => random_timeseries_csv(run),
         _ => random_ensemble_timeseries_csv(runs),
     };
-    vec![
+    let mut files = vec![
         ("timeseries.csv", timeseries.into_bytes()),
         ("summary.json", json.into_bytes()),
         ("validation.json", validation_json(&checks).into_bytes()),
         ("outbreak.svg", outbreak_svg(s, runs).into_bytes()),
-    ]
+    ];
+    if let [run] = runs
+        && !s.telescopes.is_empty()
+    {
+        files.push(("telescope.csv", telescope_csv(s, run).into_bytes()));
+    }
+    files
+}
+
+/// `telescope.csv` of one run: per step and telescope, the probes it
+/// recorded, the aggregate scan rate they imply (probes × scan space /
+/// telescope size, per second: how the published rates were measured)
+/// and the true rate of delivered probes. Columns `time_s, sensor, probes,
+/// estimate, truth`, the shape of Blaster's `sensors.csv`.
+pub fn telescope_csv(s: &RandomScanScenario, run: &RandomScanRun) -> String {
+    let space = (1u64 << s.population.scan_space_bits) as f64;
+    let step_s = run.step_us as f64 / 1e6;
+    let mut out = String::from("time_s,sensor,probes,estimate,truth\n");
+    for (t, seen) in s.telescopes.iter().zip(&run.telescope_probes) {
+        let scale = space / t.prefix.size() as f64 / step_s;
+        for (i, (&probes, row)) in seen.iter().zip(&run.rows).enumerate() {
+            let _ = writeln!(
+                out,
+                "{},{},{probes},{},{}",
+                fmt_seconds((i as u64 + 1) * run.step_us),
+                t.name,
+                probes as f64 * scale,
+                row.probes_delivered as f64 / step_s
+            );
+        }
+    }
+    out
 }
 
 /// Infected hosts and the delivered scan rate against time: the median

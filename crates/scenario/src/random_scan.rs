@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::{Percent, SimDuration, When};
+use crate::units::{Percent, Prefix, SimDuration, When};
 
 /// A complete, validated random-scanning scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,9 @@ pub struct RandomScanScenario {
     pub runs: u32,
     pub population: Population,
     pub worm: RandomWorm,
+    /// Dark address blocks that record every probe reaching them
+    /// (`[[telescopes]]`, in output order).
+    pub telescopes: Vec<Telescope>,
     /// The published figures this scenario reproduces (`[[validation]]`).
     pub validation: Vec<Figure>,
 }
@@ -49,6 +52,16 @@ pub struct Population {
     /// The worm scans 2^bits addresses (32: all of IPv4). Smaller spaces are
     /// for small test worlds.
     pub scan_space_bits: u8,
+}
+
+/// A network telescope: a routed prefix with no hosts, where every probe
+/// that arrives is recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Telescope {
+    pub name: String,
+    /// Inside the scan space; no host of the population lives there.
+    pub prefix: Prefix,
 }
 
 /// A worm that picks every target uniformly at random from the scan space.
@@ -286,6 +299,42 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             format!(
                 "{} is not between 1 and the {} vulnerable hosts",
                 p.initial_infected, p.vulnerable
+            ),
+        );
+    }
+    let mut dark = 0u64;
+    for (i, t) in s.telescopes.iter().enumerate() {
+        let f = |name: &str| format!("telescopes[{i}].{name}");
+        if t.name.trim().is_empty() {
+            return bad(&f("name"), "must not be empty".into());
+        }
+        if s.telescopes[..i].iter().any(|o| o.name == t.name) {
+            return bad(&f("name"), format!("`{}` is used twice", t.name));
+        }
+        if u64::from(t.prefix.last()) >= space {
+            return bad(
+                &f("prefix"),
+                format!(
+                    "{} is outside the scanned 2^{} addresses",
+                    t.prefix, p.scan_space_bits
+                ),
+            );
+        }
+        if let Some(o) = s.telescopes[..i]
+            .iter()
+            .find(|o| o.prefix.contains(t.prefix.base()) || t.prefix.contains(o.prefix.base()))
+        {
+            return bad(&f("prefix"), format!("overlaps telescope `{}`", o.name));
+        }
+        dark += t.prefix.size();
+    }
+    if p.vulnerable + p.other_hosts + dark > space {
+        return bad(
+            "telescopes",
+            format!(
+                "the telescopes' {dark} dark addresses leave too little room for {} hosts in 2^{}",
+                p.vulnerable + p.other_hosts,
+                p.scan_space_bits
             ),
         );
     }
