@@ -13,8 +13,13 @@
 //!   how many probes of each outcome, how long the answered hosts kept it
 //!   busy, and in which time step each batch started.
 //!
+//! - [`random`]: random-scanning worms (Code Red v2, Slammer): their own
+//!   core, with exact geometric skips to the probes that reach a
+//!   vulnerable host and a network clock for bandwidth congestion.
+//!
 //! The reference simulator (crate `wormscope-reference`) is the other
-//! driver, probe by probe; on small worlds both give identical results.
+//! driver, probe by probe; on small worlds both give identical results
+//! (Blaster), or the same distributions (random scanning).
 //!
 //! The engine does no I/O and reads no clock: same inputs, same outputs.
 

@@ -9,7 +9,8 @@
 //!   number of probes up to the next such one is a geometric draw over the
 //!   vulnerable share of the scan space, and its target is uniform among
 //!   the vulnerable hosts; the probes skipped over are split between other
-//!   live hosts and empty space by one binomial draw per time step. Every
+//!   live hosts, the telescopes and the rest of the empty space by a chain
+//!   of binomial draws (a multinomial) per time step. Every
 //!   probe is uniform and independent of the others, so this is exact in
 //!   distribution, not an average.
 //! - the reference simulator (crate `wormscope-reference`) looks at every
