@@ -450,12 +450,8 @@ fn random_scan_with(
         s.seed = seed;
     }
     if let Some(d) = duration {
-        // The figures measured at times past the new end are dropped.
+        // Figures measured past the new end read n/a.
         s.duration = d;
-        s.validation.retain(|f| match f.measure {
-            wormscope_scenario::random_scan::Measure::InfectedAt { at } => at <= d,
-            _ => true,
-        });
     }
     wormscope_scenario::check_random_scan(&s).map_err(|(field, msg)| {
         let flag = if field == "duration" || field == "step" {
@@ -495,6 +491,7 @@ fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Fai
         }
     };
     let files = wormscope_report::random_run_files(&s, &results);
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
     let dir = wormscope_report::atomic::write_dir(&args.out, &files)
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
     if !args.quiet {
@@ -512,10 +509,7 @@ fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Fai
         );
         let checks = wormscope_study::validate::check_figures(&s, &results);
         print!("{}", wormscope_report::validation_table(&checks));
-        println!(
-            "wrote {}/timeseries.csv, summary.json, validation.json and outbreak.svg",
-            dir.display()
-        );
+        println!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
     let events: u64 = results.iter().map(|r| r.events).sum();
     eprintln!(

@@ -264,3 +264,38 @@ fn bad_random_scanning_scenarios_exit_2_naming_file_line_and_field() {
     let o = wormscope(&["validate", "--scenario", "blaster"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn figures_a_short_run_cannot_measure_read_n_a_and_do_not_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("short");
+    let o = wormscope(
+        &[
+            "simulate",
+            "--scenario",
+            "codered2",
+            "--duration",
+            "1h",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8(o.stdout).unwrap();
+    let line = table
+        .lines()
+        .find(|l| l.contains("infected at 14 h"))
+        .unwrap();
+    assert!(line.ends_with("n/a"), "{line}");
+    let checks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    assert_eq!(checks[0]["simulated"], serde_json::Value::Null);
+    assert_eq!(checks[0]["pass"], false);
+    // The same shortening in a file: validate runs it and fails.
+    let file = dir.path().join("short.toml");
+    std::fs::write(&file, "base = \"codered2\"\nduration = \"1h\"\nruns = 2\n").unwrap();
+    let o = wormscope(&["validate", "--scenario", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

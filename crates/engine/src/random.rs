@@ -334,19 +334,25 @@ struct Clock {
 }
 
 impl Clock {
+    // Saturating: a network that carries almost nothing puts later probes
+    // past the end of time, not past the end of u64.
     fn real_of(&self, net: u64) -> u64 {
+        let elapsed = net - self.net0;
         if self.share >= 1.0 {
-            self.real0 + (net - self.net0)
+            self.real0.saturating_add(elapsed)
         } else {
-            self.real0 + ((net - self.net0) as f64 / self.share).ceil() as u64
+            self.real0
+                .saturating_add((elapsed as f64 / self.share).ceil() as u64)
         }
     }
 
     fn net_of(&self, real: u64) -> u64 {
+        let elapsed = real - self.real0;
         if self.share >= 1.0 {
-            self.net0 + (real - self.real0)
+            self.net0.saturating_add(elapsed)
         } else {
-            self.net0 + ((real - self.real0) as f64 * self.share).floor() as u64
+            self.net0
+                .saturating_add((elapsed as f64 * self.share).floor() as u64)
         }
     }
 }
@@ -506,8 +512,12 @@ impl RandomCore {
         };
         if let Some(n) = self.behaviour.stop.after_probes {
             // Ends just after the n-th probe; the stop frees its bandwidth.
-            scanner.end_net = net + n * interval + 1;
-            self.queue.push((scanner.end_net, Kind::Stop, host));
+            scanner.end_net = net
+                .saturating_add(n.saturating_mul(interval))
+                .saturating_add(1);
+            if scanner.end_net < u64::MAX {
+                self.queue.push((scanner.end_net, Kind::Stop, host));
+            }
         }
         self.hosts[host as usize].slot = self.scanners.len() as u32;
         self.scanners.push(scanner);

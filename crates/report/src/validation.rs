@@ -32,10 +32,22 @@ pub fn validation_table(checks: &[FigureCheck]) -> String {
             figure_number(c.simulated),
             format!("[{}, {}]", figure_number(c.p05), figure_number(c.p95)),
             c.tolerance,
-            if c.pass { "PASS" } else { "FAIL" }
+            verdict(c)
         );
     }
     out
+}
+
+/// PASS, FAIL, or n/a for a figure the runs could not measure (too short,
+/// or never reaching the share); n/a is not a pass.
+pub(crate) fn verdict(c: &FigureCheck) -> &'static str {
+    if c.pass {
+        "PASS"
+    } else if c.simulated.is_finite() {
+        "FAIL"
+    } else {
+        "n/a"
+    }
 }
 
 /// A published or simulated figure as people read it: large values short

@@ -74,10 +74,18 @@ pub fn check_figures(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<Figu
         .collect()
 }
 
-/// One run's value of a measure (NaN where the run never got there).
+/// One run's value of a measure (NaN where the run never got there, or
+/// ended before the measure's time).
 pub fn measure(r: &RandomScanRun, m: &Measure) -> f64 {
     match m {
-        Measure::InfectedAt { at } => infected_at(r, at.as_micros()) as f64,
+        Measure::InfectedAt { at } => {
+            let end = r.rows.last().map_or(0, |row| row.time_us);
+            if at.as_micros() > end {
+                f64::NAN
+            } else {
+                infected_at(r, at.as_micros()) as f64
+            }
+        }
         Measure::FinalInfected => r.infection_times_us.len() as f64,
         Measure::LogisticK { from_pct, to_pct } => {
             logistic_k_per_hour(r, from_pct.as_fraction(), to_pct.as_fraction())
