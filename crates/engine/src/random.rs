@@ -23,7 +23,8 @@
 //! changes, events are kept in *network time*, which runs at f times real
 //! time: host i's k-th delivered probe is at network time τ_i + k·I_i
 //! whatever f does later, so the queue never needs reordering. Offered
-//! probes run on real time; offered − delivered is what congestion dropped.
+//! probes run on real time; offered − delivered is what congestion dropped
+//! (per host, the running maximum of that lead, so it never shrinks).
 //! A victim starts `victim_start` network time after the probe that
 //! infected it. Without a capacity both clocks are the same.
 //!
@@ -301,6 +302,10 @@ struct Scanner {
     end_net: u64,
     start_real: u64,
     end_real: u64,
+    /// Probes congestion has cost the host so far: the most by which its
+    /// real-time probes ever led its delivered ones. Never decreases, so
+    /// offered = delivered + dropped holds in every step.
+    dropped: u64,
 }
 
 impl Scanner {
@@ -509,6 +514,7 @@ impl RandomCore {
             end_net: u64::MAX,
             start_real: real,
             end_real: u64::MAX,
+            dropped: 0,
         };
         if let Some(n) = self.behaviour.stop.after_probes {
             // Ends just after the n-th probe; the stop frees its bandwidth.
@@ -615,10 +621,18 @@ impl RandomCore {
         let mut scanning = 0;
         let mut i = 0;
         while i < self.scanners.len() {
-            let sc = &self.scanners[i];
+            let sc = &mut self.scanners[i];
             let d = sc.delivered_before(net_end);
             // Without a capacity both clocks are one: offered = delivered.
-            let o = if congested { sc.offered_before(end) } else { d };
+            // With one, the real-time count leads the delivered one by the
+            // probes lost, give or take the phase of the two clocks; the
+            // loss is kept as its running maximum.
+            let o = if congested {
+                sc.dropped = sc.dropped.max(sc.offered_before(end).saturating_sub(d));
+                d + sc.dropped
+            } else {
+                d
+            };
             delivered += d;
             offered += o;
             if sc.end_real <= end && sc.end_net <= net_end {
@@ -641,7 +655,7 @@ impl RandomCore {
         row.scanning = scanning;
         row.probes_delivered = delivered - self.delivered_so_far;
         row.probes_offered = offered - self.offered_so_far;
-        row.probes_dropped = row.probes_offered.saturating_sub(row.probes_delivered);
+        row.probes_dropped = row.probes_offered - row.probes_delivered;
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
         let looked =

@@ -202,3 +202,75 @@ fn the_exact_engine_repeats_itself_and_differs_by_seed() {
     assert_ne!(a, simulate_random(&s, 6, &mut |_| {}));
     assert!(time_to_share_us(&a, 0.5).is_some());
 }
+
+mod any_configuration {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever the rates, congestion, stop rules, steps and telescopes,
+        /// the reference looks at exactly the probes the core's closed form
+        /// counts as delivered (it asserts so at every step), every probe
+        /// has one outcome, and neither simulator panics.
+        #[test]
+        fn the_core_counts_exactly_the_probes_the_reference_looks_at(
+            bandwidth in any::<bool>(),
+            rate in 0.5f64..40.0,
+            slow_bps in 3_232.0f64..40_000.0,
+            capacity in prop_oneof![Just(0.0), 5_000.0f64..200_000.0],
+            after in prop_oneof![Just(None), (1u64..400).prop_map(Some)],
+            stop_s in prop_oneof![Just(None), (1u64..600).prop_map(Some)],
+            step_s in 1u64..90,
+            initial in 1u64..5,
+            seed in 0u64..1_000,
+        ) {
+            let rate_toml = if bandwidth {
+                format!(
+                    "[worm.delivery]\nkind = \"udp-packet\"\nport = 1434\npacket_bytes = 404\n\
+                     [worm.rate]\nkind = \"bandwidth\"\ncapacity_bits_per_second = {capacity}\n\
+                     uplinks = [{{ name = \"a\", share_pct = 60, bits_per_second = {slow_bps} }},\n\
+                     {{ name = \"b\", share_pct = 40, bits_per_second = {} }}]\n",
+                    slow_bps * 7.0
+                )
+            } else {
+                format!("[worm.rate]\nkind = \"probe-rate\"\nprobes_per_second = {rate}\n")
+            };
+            let mut stop = String::from("[worm.stop]\n");
+            if let Some(n) = after {
+                stop.push_str(&format!("after_probes = {n}\n"));
+            }
+            if let Some(s) = stop_s {
+                stop.push_str(&format!("at = \"{s}s\"\n"));
+            }
+            let text = format!(
+                "base = \"slammer\"\nvalidation = []\nduration = \"10m\"\nstep = \"{step_s}s\"\n\
+                 telescopes = [{{ name = \"t\", prefix = \"0.0.8.0/22\" }}]\n\
+                 [population]\nvulnerable = 40\nother_hosts = 300\ninitial_infected = {initial}\n\
+                 scan_space_bits = 12\n{rate_toml}{stop}"
+            );
+            let s = parse_random_scan(&text, "prop.toml").unwrap();
+            for r in [simulate_random(&s, seed, &mut |_| {}), simulate_random_reference(&s, seed)] {
+                for (i, row) in r.rows.iter().enumerate() {
+                    prop_assert_eq!(
+                        row.probes_delivered,
+                        row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+                    );
+                    prop_assert_eq!(row.probes_offered, row.probes_delivered + row.probes_dropped);
+                    prop_assert!(r.telescope_probes[0][i] <= row.probes_empty);
+                    if let Some(stop) = stop_s
+                        && row.time_us - r.step_us >= stop * 1_000_000
+                    {
+                        prop_assert_eq!(row.probes_offered, 0);
+                    }
+                }
+                let infected = r.infection_times_us.len() as u64;
+                prop_assert_eq!(r.total(|row| row.probes_infecting) + initial, infected);
+                if let Some(n) = after {
+                    prop_assert!(r.total(|row| row.probes_delivered) <= n * infected);
+                }
+            }
+        }
+    }
+}

@@ -411,10 +411,18 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Lays `over` on `base`: tables merge key by key, anything else replaces.
+/// A table whose `kind` differs from the base's is another variant of its
+/// field (`[worm.rate] kind = "probe-rate"` over a bandwidth rate): it
+/// replaces the base table whole, so no field of the other variant is left.
 fn merge_into(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_into(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o))
+                if o.get("kind").is_none_or(|k| Some(k) == b.get("kind")) =>
+            {
+                merge_into(b, o)
+            }
             (_, value) => {
                 base.insert(key, value);
             }
@@ -466,6 +474,29 @@ mod tests {
             parse_random_scan("seed = 1\n", "z.toml").is_err(),
             "base is required"
         );
+    }
+
+    #[test]
+    fn a_table_of_another_kind_replaces_the_base_table() {
+        let text = "base = \"slammer\"\n[worm.delivery]\nkind = \"tcp-exploit\"\nport = 80\n\
+                    duration = \"1s\"\n[worm.rate]\nkind = \"probe-rate\"\nprobes_per_second = 10\n";
+        let s = parse_random_scan(text, "x.toml").unwrap();
+        assert_eq!(
+            s.worm.rate,
+            random_scan::Rate::ProbeRate {
+                probes_per_second: 10.0
+            }
+        );
+        // Same kind: merged key by key, the rest kept.
+        let s = parse_random_scan(
+            "base = \"slammer\"\n[worm.rate]\nkind = \"bandwidth\"\ncapacity_bits_per_second = 0\n",
+            "y.toml",
+        )
+        .unwrap();
+        let random_scan::Rate::Bandwidth { uplinks, .. } = &s.worm.rate else {
+            panic!("still a bandwidth rate");
+        };
+        assert_eq!(uplinks.len(), 3);
     }
 
     #[test]
