@@ -243,6 +243,9 @@ pub fn random_small_world() -> wormscope_scenario::RandomScanScenario {
     s.duration = SimDuration::from_secs(3 * 3600);
     s.worm.stop.at = None;
     s.validation.clear();
+    // The /8 telescope is outside a 2^24 space.
+    s.telescopes.clear();
+    wormscope_scenario::check_random_scan(&s).expect("the bench's small world is valid");
     s
 }
 
@@ -265,5 +268,15 @@ pub fn measure_random_speedup() -> RandomSpeedupRow {
         engine_s,
         reference_s,
         speedup: reference_s / engine_s.max(1e-9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_random_small_world_is_a_valid_scenario() {
+        let s = super::random_small_world();
+        assert_eq!(s.population.scan_space_bits, 24);
+        assert!(wormscope_scenario::check_random_scan(&s).is_ok());
     }
 }

@@ -158,7 +158,7 @@ impl ProbeDraws for ExactDraws {
             let hits = binomial(left, size as f64 / space_left as f64, rng);
             *seen += hits;
             left -= hits;
-            space_left -= size;
+            space_left = space_left.saturating_sub(size).max(1);
         }
         (other, empty)
     }
