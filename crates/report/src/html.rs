@@ -36,6 +36,19 @@ pub struct Report {
     pub skipped: Vec<&'static str>,
 }
 
+/// An optional input of `dir`, parsed by `parse(text, file name)`; `None`
+/// when the file is absent.
+fn optional<T>(
+    dir: &Path,
+    file: &str,
+    parse: impl FnOnce(&str, &str) -> Result<T, InputError>,
+) -> Result<Option<T>, InputError> {
+    let path = dir.join(file);
+    input::read_text(&path)?
+        .map(|text| parse(&text, &path.display().to_string()))
+        .transpose()
+}
+
 /// Renders the report of output directory `dir`. `timeseries.csv` is
 /// required; each optional input is rendered when present. Any input that
 /// is there but malformed is an error naming its file, line and field.
@@ -80,46 +93,21 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     }
     let ensemble = series.iter().any(|s| s.band.is_some());
 
-    let summary = match input::read_text(&dir.join("summary.json"))? {
-        Some(t) => Some(input::parse_json(&t, &name("summary.json"))?),
-        None => None,
-    };
-    let flood = match input::read_text(&dir.join("flood.csv"))? {
-        Some(t) => Some(Csv::parse(&t, &name("flood.csv"))?),
-        None => None,
-    };
-    let sensors = match input::read_text(&dir.join("sensors.csv"))? {
-        Some(t) => Some(Csv::parse(&t, &name("sensors.csv"))?),
-        None => None,
-    };
-    let comparison = match input::read_text(&dir.join("comparison.json"))? {
-        Some(t) => Some(input::parse_variants(
-            &t,
-            &name("comparison.json"),
-            ListKind::Comparison,
-        )?),
-        None => None,
-    };
-    let flaws = match input::read_text(&dir.join("flaws.json"))? {
-        Some(t) => Some(input::parse_variants(
-            &t,
-            &name("flaws.json"),
-            ListKind::Flaws,
-        )?),
-        None => None,
-    };
+    let summary = optional(dir, "summary.json", input::parse_json)?;
+    let flood = optional(dir, "flood.csv", Csv::parse)?;
+    let sensors = optional(dir, "sensors.csv", Csv::parse)?;
+    let comparison = optional(dir, "comparison.json", |t, f| {
+        input::parse_variants(t, f, ListKind::Comparison)
+    })?;
+    let flaws = optional(dir, "flaws.json", |t, f| {
+        input::parse_variants(t, f, ListKind::Flaws)
+    })?;
 
     // A random-scanning run (Code Red, Slammer) has probe outcomes instead
     // of Blaster's crashes, flood and sensors.
     let random_scan = series.iter().any(|d| d.name == "probes_delivered");
-    let telescope = match input::read_text(&dir.join("telescope.csv"))? {
-        Some(t) => Some(Csv::parse(&t, &name("telescope.csv"))?),
-        None => None,
-    };
-    let validation = match input::read_text(&dir.join("validation.json"))? {
-        Some(t) => Some(input::parse_figures(&t, &name("validation.json"))?),
-        None => None,
-    };
+    let telescope = optional(dir, "telescope.csv", Csv::parse)?;
+    let validation = optional(dir, "validation.json", input::parse_figures)?;
 
     let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), summary.as_ref());
     let mut page = Page::new(summary.as_ref(), ensemble);
