@@ -185,6 +185,10 @@ fn simulate_runs_random_scanning_ensembles_with_bands() {
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("ensemble of runs") && !html.contains("no data"));
+    // The telescope's medians over the runs, one row per step.
+    let telescope = std::fs::read_to_string(out.join("telescope.csv")).unwrap();
+    assert_eq!(telescope.lines().count(), 181);
+    assert!(html.contains("Telescopes against the truth"));
     let o = wormscope(
         &["simulate", "--scenario", "slammer", "--runs", "5000"],
         None,

@@ -181,7 +181,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         page.section("telescopes", "Telescopes against the truth");
         match &telescope {
             Some(t) => page.telescopes(t, &axis)?,
-            None => page.note("No telescope.csv in this directory (an ensemble, or a scenario without telescopes): the telescope section is skipped."),
+            None => page.note("No telescope.csv in this directory (a scenario without telescopes): the telescope section is skipped."),
         }
         mark(telescope.is_some(), "telescope.csv");
         page.section("figures", "Published figures");

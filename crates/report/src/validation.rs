@@ -158,33 +158,41 @@ pub fn random_run_files(
         ("validation.json", validation_json(&checks).into_bytes()),
         ("outbreak.svg", outbreak_svg(s, runs).into_bytes()),
     ];
-    if let [run] = runs
-        && !s.telescopes.is_empty()
-    {
-        files.push(("telescope.csv", telescope_csv(s, run).into_bytes()));
+    if !s.telescopes.is_empty() {
+        files.push(("telescope.csv", telescope_csv(s, runs).into_bytes()));
     }
     files
 }
 
-/// `telescope.csv` of one run: per step and telescope, the probes it
-/// recorded, the aggregate scan rate they imply (probes × scan space /
-/// telescope size, per second: how the published rates were measured)
-/// and the true rate of delivered probes. Columns `time_s, sensor, probes,
-/// estimate, truth`, the shape of Blaster's `sensors.csv`.
-pub fn telescope_csv(s: &RandomScanScenario, run: &RandomScanRun) -> String {
-    let space = (1u64 << s.population.scan_space_bits) as f64;
-    let step_s = run.step_us as f64 / 1e6;
+/// `telescope.csv`: per step and telescope, the probes it recorded, the
+/// aggregate scan rate they imply (probes × scan space / telescope size,
+/// per second: how the published rates were measured) and the true rate of
+/// delivered probes. Columns `time_s, sensor, probes, estimate, truth`, the
+/// shape of Blaster's `sensors.csv`; of an ensemble, each value is the
+/// median over the runs.
+pub fn telescope_csv(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     let mut out = String::from("time_s,sensor,probes,estimate,truth\n");
-    for (t, seen) in s.telescopes.iter().zip(&run.telescope_probes) {
+    let Some(first) = runs.first() else {
+        return out;
+    };
+    let space = (1u64 << s.population.scan_space_bits) as f64;
+    let step_s = first.step_us as f64 / 1e6;
+    let n_rows = first.rows.len();
+    let truth = bands_by_row(runs, n_rows, |r, i| {
+        r.rows[i].probes_delivered as f64 / step_s
+    });
+    for (k, t) in s.telescopes.iter().enumerate() {
         let scale = space / t.prefix.size() as f64 / step_s;
-        for (i, (&probes, row)) in seen.iter().zip(&run.rows).enumerate() {
+        let seen = bands_by_row(runs, n_rows, |r, i| r.telescope_probes[k][i] as f64);
+        for (i, (probes, truth)) in seen.iter().zip(&truth).enumerate() {
             let _ = writeln!(
                 out,
-                "{},{},{probes},{},{}",
-                fmt_seconds((i as u64 + 1) * run.step_us),
+                "{},{},{},{},{}",
+                fmt_seconds((i as u64 + 1) * first.step_us),
                 t.name,
-                probes as f64 * scale,
-                row.probes_delivered as f64 / step_s
+                probes.median,
+                probes.median * scale,
+                truth.median
             );
         }
     }
