@@ -11,9 +11,6 @@
 //! (reboot, back online, worm start) come before scanning, and hosts in id
 //! order. That order is the only tie-break, so a run is reproducible.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use std::collections::BTreeMap;
 
 use rand::RngExt;
@@ -30,6 +27,7 @@ use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
+use crate::heap::{KeyedHeap, QuadHeap};
 use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
 
@@ -198,9 +196,6 @@ pub struct HostState {
     pub life: u32,
     /// Worm starts so far (names each start's random stream).
     pub starts: u32,
-    /// Bumped whenever the host's scheduled scan event is void (reboot,
-    /// a driver's replanning): scan events of an earlier tag are stale.
-    pub scan_tag: u32,
     pub ever_infected: bool,
     pub ever_crashed: bool,
     /// Cleaned and patched by its user or a removal tool: immune.
@@ -224,7 +219,6 @@ impl Default for HostState {
             rpc_up: true,
             life: 0,
             starts: 0,
-            scan_tag: 0,
             ever_infected: false,
             ever_crashed: false,
             cleaned: false,
@@ -314,12 +308,17 @@ const WELCHIA_RELEASE_TAG: u32 = 2;
 pub trait ScanDriver {
     /// A worm instance started on `host` at `t`.
     fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart);
-    /// `host`'s scan event at `t` fired.
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, t: u64);
-    /// `host`'s worm stopped at `t` (reboot): account what it did before.
+    /// `host`'s scan event at `t`, scheduled under `key`, fired.
+    fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64);
+    /// `host`'s worm stopped at `t` (reboot): account what it did before,
+    /// and cancel its scheduled scan event.
     fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64);
     /// The run ends at `end`: account every running scanner's work.
     fn finish(&mut self, core: &mut Core<'_>, end: u64);
+    /// The scans under `next`, then `after`, are due next (unless other
+    /// events come first): a hint to start loading what they will read.
+    /// Changes nothing.
+    fn prefetch(&self, _core: &Core<'_>, _next: u32, _after: Option<u32>) {}
     /// Network filters change at `t` (a defense switches on); called before
     /// any event at or after `t`. Drivers that planned ahead on the old
     /// filters replan from `t`.
@@ -333,9 +332,18 @@ pub struct Core<'w> {
     /// The run's defenses, drawn once.
     pub plan: DefensePlan,
     state: Vec<HostState>,
+    /// One bit per candidate: online with its RPC service up (kept with
+    /// `state`; a compact copy, read by every probe that reaches a
+    /// candidate).
+    up: Vec<u64>,
     /// Flooding worm instances: host and the start of its flood.
     flooding: BTreeMap<HostId, u64>,
-    queue: BinaryHeap<Reverse<Event>>,
+    /// Host events: reboots, back online, actions, worm starts. An event
+    /// of an earlier life of its host is stale and skipped.
+    queue: QuadHeap<Event>,
+    /// The next scan event of each scanning host: at most one, moved or
+    /// removed when the scanner replans or stops.
+    scans: KeyedHeap,
     rows: Vec<Row>,
     totals: Totals,
     /// Current counts, snapshotted into each row at its end.
@@ -358,7 +366,9 @@ impl<'w> Core<'w> {
             plan,
             flooding: BTreeMap::new(),
             state: vec![HostState::default(); world.n_candidates as usize],
-            queue: BinaryHeap::new(),
+            up: vec![!0; (world.n_candidates as usize).div_ceil(64)],
+            queue: QuadHeap::new(),
+            scans: KeyedHeap::new(),
             rows: vec![Row::default(); n_rows],
             totals: Totals::default(),
             infected_now: 0,
@@ -461,16 +471,24 @@ impl<'w> Core<'w> {
         &self.state[host as usize]
     }
 
-    /// Schedules `host`'s next scan event.
-    pub fn schedule_scan(&mut self, host: HostId, t: u64) {
-        let tag = self.state[host as usize].scan_tag;
-        self.push(t, Kind::Scan, host, tag);
+    /// Schedules `host`'s next scan event under `key`, a number the
+    /// driver chooses for the scanner (its slot; the reference uses the
+    /// host) and gets back when the event fires. Replaces the event
+    /// scheduled under `key` before, if any.
+    pub fn schedule_scan(&mut self, host: HostId, key: u32, t: u64) {
+        self.scans.set(key, host, t);
     }
 
-    /// Voids `host`'s scheduled scan event (the driver replans it).
-    pub fn cancel_scan(&mut self, host: HostId) {
-        let s = &mut self.state[host as usize];
-        s.scan_tag = s.scan_tag.wrapping_add(1);
+    /// Removes the scan event scheduled under `key` (the driver replans
+    /// it, or the worm stopped).
+    pub fn cancel_scan(&mut self, key: u32) {
+        self.scans.remove(key);
+    }
+
+    /// Events waiting in the queues (a cost measure, and what the tests of
+    /// the queue's hygiene look at).
+    pub fn pending_events(&self) -> usize {
+        self.queue.len() + self.scans.len()
     }
 
     /// Reachability now, under this run's defenses.
@@ -481,8 +499,23 @@ impl<'w> Core<'w> {
         }
     }
 
+    /// Queues a host event. Times saturate: an event past the end of
+    /// simulated time never runs.
     fn push(&mut self, t: u64, kind: Kind, host: HostId, life: u32) {
-        self.queue.push(Reverse(Event::new(t, kind, host, life)));
+        debug_assert!(kind != Kind::Scan, "scans have their own queue");
+        self.queue.push(Event::new(t, kind, host, life));
+    }
+
+    /// The next event in (time, kind, host) order: a host event before a
+    /// scan at the same time, since scans are the last kind.
+    #[inline]
+    fn next_event(&self) -> Option<Event> {
+        let host_event = self.queue.peek().copied();
+        match (host_event, self.scans.peek()) {
+            (Some(e), Some((t, _, _))) if e.time() <= t => Some(e),
+            (_, Some((t, host, key))) => Some(Event::new(t, Kind::Scan, host, key)),
+            (e, None) => e,
+        }
     }
 
     /// Runs events until the end time, then lets the driver account what
@@ -491,7 +524,7 @@ impl<'w> Core<'w> {
         let end = self.params.end;
         let mut changes = self.plan.filter_changes().into_iter().peekable();
         let mut since_progress = 0u32;
-        while let Some(&Reverse(event)) = self.queue.peek() {
+        while let Some(event) = self.next_event() {
             let (t, kind, host, tag) = (event.time(), event.kind(), event.host(), event.tag());
             if let Some(change) = changes.next_if(|&c| c <= t.min(end)) {
                 self.close_rows_before(change);
@@ -501,7 +534,28 @@ impl<'w> Core<'w> {
             if t >= end {
                 break;
             }
-            self.queue.pop();
+            if kind == Kind::Scan {
+                self.scans.remove(tag);
+                if let Some((_, _, next)) = self.scans.peek() {
+                    driver.prefetch(self, next, self.scans.second_key());
+                }
+                debug_assert_eq!(
+                    self.state[host as usize].worm,
+                    WormState::Running,
+                    "a stopped worm's scan was cancelled"
+                );
+            } else {
+                self.queue.pop();
+                let s = &self.state[host as usize];
+                let current = if kind == Kind::Act {
+                    tag
+                } else {
+                    s.life & Event::TAG_MASK
+                };
+                if tag != current {
+                    continue; // scheduled in an earlier life of the host
+                }
+            }
             self.events += 1;
             self.close_rows_before(t);
             since_progress += 1;
@@ -509,22 +563,13 @@ impl<'w> Core<'w> {
                 since_progress = 0;
                 progress(t);
             }
-            let s = &self.state[host as usize];
-            let current = match kind {
-                Kind::Scan => s.scan_tag & Event::TAG_MASK,
-                Kind::Act => tag,
-                _ => s.life & Event::TAG_MASK,
-            };
-            if tag != current {
-                continue; // scheduled in an earlier life of the host
-            }
             match kind {
                 Kind::Reboot => self.on_reboot(driver, host, t),
                 Kind::Online => self.on_online(host, t),
                 Kind::Act if tag == WELCHIA_RELEASE_TAG => self.on_welchia_release(host, t),
                 Kind::Act => self.on_clean(driver, host, t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
-                Kind::Scan => driver.step(self, host, t),
+                Kind::Scan => driver.step(self, host, tag, t),
             }
         }
         driver.finish(self, end);
@@ -637,8 +682,6 @@ impl<'w> Core<'w> {
         if let Some(since) = self.flooding.remove(&host) {
             self.account_flood(host, since, t);
         }
-        let s = &mut self.state[host as usize];
-        s.scan_tag = s.scan_tag.wrapping_add(1);
     }
 
     fn on_reboot(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
@@ -664,10 +707,11 @@ impl<'w> Core<'w> {
         s.rpc_up = false;
         s.life += 1;
         let life = s.life;
+        self.set_up(host, false);
         self.rebooting_now += 1;
         self.totals.reboots += 1;
         self.row_at(t).reboots += 1;
-        let back = t + self.params.hosts.reboot_duration.as_micros();
+        let back = t.saturating_add(self.params.hosts.reboot_duration.as_micros());
         self.push(back, Kind::Online, host, life);
     }
 
@@ -676,13 +720,14 @@ impl<'w> Core<'w> {
             // Released onto the host while it was rebooting.
             self.convert_to_welchia(host, t);
         }
+        self.set_up(host, true);
         let s = &mut self.state[host as usize];
         s.online = true;
         s.rpc_up = true;
         self.rebooting_now -= 1;
         if s.worm == WormState::Dormant {
             let life = s.life;
-            let at = t + self.params.worm.start_after_boot.as_micros();
+            let at = t.saturating_add(self.params.worm.start_after_boot.as_micros());
             self.push(at, Kind::WormStart, host, life);
         }
     }
@@ -718,7 +763,7 @@ impl<'w> Core<'w> {
             s.unplugged = true;
             s.online = false;
             s.life += 1;
-            s.scan_tag = s.scan_tag.wrapping_add(1);
+            self.set_up(host, false);
         }
     }
 
@@ -741,9 +786,34 @@ impl<'w> Core<'w> {
                 UserAction::Clean => CLEAN_TAG,
                 UserAction::Unplug => UNPLUG_TAG,
             };
-            let at = t + users.delay.as_micros();
+            let at = t.saturating_add(users.delay.as_micros());
             self.push(at, Kind::Act, host, action);
         }
+    }
+
+    fn set_up(&mut self, host: HostId, up: bool) {
+        let (word, bit) = (host as usize / 64, 1u64 << (host % 64));
+        if up {
+            self.up[word] |= bit;
+        } else {
+            self.up[word] &= !bit;
+        }
+    }
+
+    /// Whether candidate `victim`, which the network lets a probe to
+    /// 135/tcp reach at `t` (a driver's view and its filters say so), answers
+    /// it: the host is online with its RPC service up, and its own firewall
+    /// is not up yet. [`Core::answers`] with the network already asked.
+    /// Starts loading what an exploit of candidate `host` reads.
+    #[inline]
+    pub fn prefetch_host(&self, host: HostId) {
+        wormscope_model::view::prefetch(&self.state[host as usize]);
+        wormscope_model::view::prefetch(&self.up[host as usize / 64]);
+    }
+
+    #[inline]
+    pub fn answers_reached(&self, victim: HostId, t: u64) -> bool {
+        self.up[victim as usize / 64] >> (victim % 64) & 1 == 1 && self.plan.firewall_at(victim) > t
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp
@@ -847,6 +917,7 @@ impl<'w> Core<'w> {
         }
         match outcome {
             Outcome::Crashed => {
+                self.set_up(victim, false);
                 let s = &mut self.state[victim as usize];
                 s.rpc_up = false;
                 let first = !s.ever_crashed;
@@ -860,7 +931,7 @@ impl<'w> Core<'w> {
                 self.symptom(victim, t);
                 if let Some(after) = self.params.crash_reboot_after(v.os) {
                     let life = self.state[victim as usize].life;
-                    self.push(t + after, Kind::Reboot, victim, life);
+                    self.push(t.saturating_add(after), Kind::Reboot, victim, life);
                 }
             }
             Outcome::Infected => {
@@ -871,7 +942,7 @@ impl<'w> Core<'w> {
                     s.worm = WormState::Pending;
                 }
                 let life = s.life;
-                let at = t + self.params.timing.chain_complete;
+                let at = t.saturating_add(self.params.timing.chain_complete);
                 self.push(at, Kind::WormStart, victim, life);
             }
             _ => {}

@@ -8,25 +8,30 @@
 //! the static classes alone. The driver therefore looks explicitly only at
 //! batches that contain a candidate or cross a segment boundary (where the
 //! scanner's view changes: its own site's inside range, the end of the
-//! space), and accounts for the batches in between as a *span* in closed
-//! form:
+//! space, a filter's edge), and accounts for the batches in between as a
+//! *span* in closed form:
 //!
-//! - batch `j` of a span starting at address `pos` and time `t0` starts at
-//!   `t0 + j * batch_wait + busy(pos, pos + j * batch_size)`, where `busy`
-//!   is the exploit time of the static answerers before it (rank queries);
-//! - its probes' outcomes are the census of the span's addresses;
-//! - the time-series row of each batch is found by searching `j` for each
-//!   row boundary the span crosses.
+//! - the span's probe outcomes are the census of its addresses, counted
+//!   between two entry indices of the view;
+//! - batch `j` of a span starting at `t0` starts at `t0 + j * batch_wait`
+//!   plus the exploit attempts on the static answerers before it
+//!   ([`SpanClock`]); the batches are filed into time-series rows in one
+//!   pass over those answerers.
+//!
+//! Each scanner keeps a cursor: the entry index of its position in the view
+//! it scans. Scanners only move forward, so finding the next candidate and
+//! the census of a span are a few reads next to the cursor, not searches.
 //!
 //! A span is accounted lazily, when the scanner reaches its end, stops
-//! (reboot) or the run ends, so that only batches that really started are
-//! counted. Nothing in a span depends on dynamic state, which is what makes
-//! skipping it exact.
+//! (reboot), the filters change or the run ends, so that only batches that
+//! really started are counted. Nothing in a span depends on dynamic state,
+//! which is what makes skipping it exact.
 
+use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::defense::DefensePlan;
 use wormscope_model::net::{self, Service, ServiceSet};
-use wormscope_model::view::{Slot, ViewRef};
+use wormscope_model::view::{Slot, ViewRef, prefetch};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
 use crate::core::{Core, ScanDriver};
@@ -41,58 +46,167 @@ struct Segment<'w> {
     /// End (exclusive) of the segment.
     hi: u64,
     view: ViewRef<'w>,
-    /// The scanner's own site drops its outgoing 135/tcp here.
+    /// `view` is the scanner's own site's inside view.
+    inside: bool,
+    /// The scanner's probes to 135/tcp are dropped here (its site's or
+    /// its ISP's egress filter, or the destination's ingress filter).
     rpc_blocked: bool,
-    /// The scanner's own site drops its outgoing 4444/tcp here.
+    /// Connects to 4444/tcp are dropped here: answerers are slow.
     shell_blocked: bool,
 }
 
 impl Segment<'_> {
-    /// Attacker time spent on the static answerers in `[lo, hi)`.
-    fn busy(&self, timing: &Timing, lo: u64, hi: u64) -> u64 {
-        if self.rpc_blocked || hi <= lo {
+    /// Attacker time spent on the static answerers among entries `i..j`.
+    fn busy(&self, timing: &Timing, i: u32, j: u32) -> u64 {
+        if self.rpc_blocked {
             return 0;
         }
-        let n = self.view.ans.count_in(lo, hi) as u64;
-        if n == 0 {
-            return 0;
-        }
+        let c = self.view.census_at(i, j);
         let slow = if self.shell_blocked {
-            n
+            c.answerers
         } else {
-            self.view.slow.count_in(lo, hi) as u64
+            c.slow_answerers
         };
-        timing.static_answerers_busy(n, slow)
+        timing.static_answerers_busy(c.answerers, slow)
+    }
+
+    /// Whether a static answerer is slow from here.
+    fn slow(&self, slow: bool) -> bool {
+        slow || self.shell_blocked
+    }
+}
+
+/// The start times of a span's batches: evenly spaced by the wait, each
+/// static answerer delaying the batches after its own by its attempt.
+/// `pieces` holds `(first batch, busy before it)` for every batch at which
+/// the delay grows, starting with `(0, 0)`.
+struct SpanClock<'a> {
+    t0: u64,
+    wait: u64,
+    k: u64,
+    pieces: &'a [(u64, u64)],
+}
+
+impl SpanClock<'_> {
+    /// Start of batch `j` (`j <= k`; batch `k` is the one after the span).
+    fn start(&self, j: u64) -> u64 {
+        let p = self.pieces.partition_point(|&(from, _)| from <= j) - 1;
+        self.t0
+            .saturating_add(j.saturating_mul(self.wait))
+            .saturating_add(self.pieces[p].1)
+    }
+
+    /// Number of batches among the span's `k` that start before `limit`.
+    fn before(&self, limit: u64) -> u64 {
+        let mut n = 0;
+        for (p, &(from, busy)) in self.pieces.iter().enumerate() {
+            let to = self.pieces.get(p + 1).map_or(self.k, |q| q.0).min(self.k);
+            if from >= to {
+                break;
+            }
+            let base = self.t0.saturating_add(busy);
+            let below = if limit <= base {
+                0
+            } else {
+                (limit - base).div_ceil(self.wait)
+            };
+            let here = below.clamp(from, to) - from;
+            n += here;
+            if here < to - from {
+                break;
+            }
+        }
+        n
+    }
+
+    /// Calls `file(row, batches)` for every row of width `step` in which
+    /// some of the span's first `k` batches start, in row order.
+    fn file_rows(&self, step: u64, mut file: impl FnMut(u64, u64)) {
+        let mut last_row = u64::MAX;
+        let mut pending = 0u64;
+        for (p, &(from, busy)) in self.pieces.iter().enumerate() {
+            let to = self.pieces.get(p + 1).map_or(self.k, |q| q.0).min(self.k);
+            let base = self.t0.saturating_add(busy);
+            let mut j = from;
+            while j < to {
+                let start = base.saturating_add(j.saturating_mul(self.wait));
+                let row = start / step;
+                let boundary = (row + 1).saturating_mul(step);
+                // Batches of this piece that start before the boundary.
+                let end = if boundary <= base {
+                    j + 1
+                } else {
+                    (boundary - base).div_ceil(self.wait).clamp(j + 1, to)
+                };
+                if row != last_row {
+                    if pending > 0 {
+                        file(last_row, pending);
+                    }
+                    last_row = row;
+                    pending = 0;
+                }
+                pending += end - j;
+                j = end;
+            }
+        }
+        if pending > 0 {
+            file(last_row, pending);
+        }
     }
 }
 
 /// What comes after the wait in an explicit batch.
 #[derive(Clone, Copy, Debug)]
 enum Step {
-    /// A static answerer: busy this long, changes nothing.
-    Static(u64),
+    /// A static answerer, slow or not: costs an attempt, changes nothing.
+    Static { slow: bool },
     /// A candidate that answered: exploit it at its turn.
     Candidate(HostId),
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Phase {
-    /// `k` static batches from `pos` (the first starting at `t0`); the
-    /// explicit batch after them starts at `t_next`.
-    Span { t0: u64, k: u64, t_next: u64 },
-    /// Working through `plan[plan_idx..]` of the batch that started at
-    /// `batch_t`; the next step's event is scheduled.
+    /// `k` static batches from `pos` (the first starting at `t0`) up to
+    /// entry `end_idx`; the explicit batch after them starts at `t_next`.
+    Span {
+        t0: u64,
+        k: u64,
+        t_next: u64,
+        end_idx: u32,
+    },
+    /// Working through `plan[plan_idx..]` of the last explicit batch; the
+    /// next step's event is scheduled.
     Exploiting,
 }
 
+/// Where a scanner's position lies in a view: the entry index of `pos`
+/// (the rank of the address) in its own site's view or the public one.
+#[derive(Clone, Copy, Debug)]
+struct Cursor {
+    inside: bool,
+    pos: u64,
+    idx: u32,
+}
+
+/// A running worm's scan. Read at every one of its events, in no order a
+/// cache could predict: kept to two cache lines.
+#[repr(align(64))]
 struct Scanner {
     host: HostId,
+    /// The scanning host, copied.
+    me: Host,
     guess: Guess,
+    /// Index of the timings of the worm running here (Blaster's or
+    /// Welchia's) in the driver's table.
+    timing: u8,
+    plan_idx: u32,
     /// Address of the first batch not yet accounted.
     pos: u64,
+    cursor: Option<Cursor>,
     phase: Phase,
-    plan: Vec<Step>,
-    plan_idx: usize,
+    /// What follows the wait of the last explicit batch (inline: a batch
+    /// rarely holds more than a few answering hosts).
+    plan: SmallVec<[Step; 3]>,
 }
 
 /// The exact driver.
@@ -101,8 +215,11 @@ pub struct ExactDriver<'w> {
     slot_of: Vec<u32>,
     scanners: Vec<Scanner>,
     free: Vec<u32>,
-    /// Scratch for classifying one explicit batch: (address, slot).
-    scratch: Vec<(u32, Slot)>,
+    /// Scratch for a span's clock pieces.
+    pieces: Vec<(u64, u64)>,
+    /// The timings of the worms seen so far (scanners name theirs by
+    /// index).
+    timings: Vec<Timing>,
 }
 
 impl<'w> ExactDriver<'w> {
@@ -112,8 +229,13 @@ impl<'w> ExactDriver<'w> {
             slot_of: vec![NO_SLOT; world.n_candidates as usize],
             scanners: Vec::new(),
             free: Vec::new(),
-            scratch: Vec::new(),
+            pieces: Vec::new(),
+            timings: Vec::new(),
         }
+    }
+
+    fn timing(&self, slot: usize) -> Timing {
+        self.timings[self.scanners[slot].timing as usize]
     }
 
     /// The segment holding address `pos` for a scanner on `host`, under
@@ -121,11 +243,11 @@ impl<'w> ExactDriver<'w> {
     /// of filter status: ISP filters are per /16, so while they are on a
     /// segment ends at the next /16; enterprise filters end it at the next
     /// filtering network's edge.
-    fn segment(&self, plan: &DefensePlan, host: &Host, pos: u64, t: u64) -> Segment<'w> {
-        let world = self.world;
+    fn segment(world: &'w World, plan: &DefensePlan, host: &Host, pos: u64, t: u64) -> Segment<'w> {
         let public = |hi| Segment {
             hi,
             view: world.public_view(),
+            inside: false,
             rpc_blocked: !net::egress_allows(world, host, Service::Rpc135Tcp),
             shell_blocked: !net::egress_allows(world, host, Service::Shell4444Tcp),
         };
@@ -143,11 +265,15 @@ impl<'w> ExactDriver<'w> {
                 return Segment {
                     hi: ihi,
                     view: world.site_view(host.site),
+                    inside: true,
                     rpc_blocked: false,
                     shell_blocked: false,
                 };
             }
         };
+        if !plan.has_network_filters() {
+            return seg;
+        }
         let mut drop = |blocks: ServiceSet| {
             seg.rpc_blocked |= blocks.contains(Service::Rpc135Tcp);
             seg.shell_blocked |= blocks.contains(Service::Shell4444Tcp);
@@ -178,140 +304,166 @@ impl<'w> ExactDriver<'w> {
         seg
     }
 
-    /// Start time of batch `j` of a span from `pos` at `t0`.
-    fn batch_start(seg: &Segment<'_>, timing: &Timing, pos: u64, t0: u64, j: u64) -> u64 {
-        let b = u64::from(timing.batch_size);
-        t0 + j * timing.batch_wait + seg.busy(timing, pos, pos + j * b)
+    /// The segment of scanner `slot` at `pos` under the filters at `t`.
+    fn segment_of(&self, core: &Core<'_>, slot: usize, pos: u64, t: u64) -> Segment<'w> {
+        Self::segment(self.world, &core.plan, &self.scanners[slot].me, pos, t)
     }
 
-    /// Number of batches among the first `k` of a span that start before
-    /// `limit`.
-    fn batches_before(
+    /// The entry index of `pos` in `seg`'s view, from the scanner's cursor
+    /// when it lies in the same view at or before `pos`.
+    fn index_of(&self, slot: usize, seg: &Segment<'_>, pos: u64) -> u32 {
+        match self.scanners[slot].cursor {
+            Some(c) if c.inside == seg.inside && c.pos <= pos => seg.view.seek(c.idx, pos),
+            _ => seg.view.rank(pos),
+        }
+    }
+
+    /// The clock of the span of `k` batches from `pos` (entry `i`) at `t0`
+    /// in `seg`: its pieces go to the driver's scratch.
+    fn clock(
+        &mut self,
         seg: &Segment<'_>,
         timing: &Timing,
-        pos: u64,
-        t0: u64,
-        k: u64,
-        limit: u64,
-    ) -> u64 {
-        if limit <= t0 {
-            return 0;
-        }
+        span: (u64, u32, u64, u64),
+    ) -> SpanClock<'_> {
+        let (pos, i, t0, k) = span;
         let b = u64::from(timing.batch_size);
-        if seg.busy(timing, pos, pos + k * b) == 0 {
-            // Evenly spaced: batch j starts at t0 + j * wait.
-            return (limit - t0).div_ceil(timing.batch_wait).min(k);
-        }
-        // Smallest j in [0, k] whose start is at or after the limit.
-        let (mut lo, mut hi) = (0u64, k);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if Self::batch_start(seg, timing, pos, t0, mid) < limit {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        self.pieces.clear();
+        self.pieces.push((0, 0));
+        if !seg.rpc_blocked && k > 0 {
+            let end = seg.view.seek(i, pos + k * b);
+            let mut busy = 0u64;
+            for (idx, slow) in seg.view.answerers(i, end) {
+                busy += attempt(timing, seg.slow(slow));
+                let from = (u64::from(seg.view.addr(idx)) - pos) / b + 1;
+                match self.pieces.last_mut() {
+                    Some(last) if last.0 == from => last.1 = busy,
+                    _ => self.pieces.push((from, busy)),
+                }
             }
         }
-        lo
+        SpanClock {
+            t0,
+            wait: timing.batch_wait,
+            k,
+            pieces: &self.pieces,
+        }
     }
 
     /// Plans the span from `pos` at `t` up to the next batch that needs a
     /// look, and schedules that batch.
     fn plan_span(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
-        let timing = core.timing_of(self.scanners[slot].host);
-        let sc = &self.scanners[slot];
-        let host = self.world.host(sc.host);
-        let seg = self.segment(&core.plan, host, pos, t);
-        let next_cand = if seg.rpc_blocked {
+        let seg = self.segment_of(core, slot, pos, t);
+        let i = self.index_of(slot, &seg, pos);
+        let timing = self.timing(slot);
+        let b = u64::from(timing.batch_size);
+        let next = if seg.rpc_blocked {
             None
         } else {
             seg.view
-                .next_candidate(pos)
-                .map(u64::from)
-                .filter(|&a| a < seg.hi)
+                .next_candidate(i)
+                .map(|(addr, _)| u64::from(addr))
+                .filter(|&addr| addr < seg.hi)
         };
-        let look_at = next_cand.unwrap_or(seg.hi);
-        let k = (look_at - pos) / u64::from(timing.batch_size);
-        let t_next = Self::batch_start(&seg, &timing, pos, t, k);
-        let host_id = sc.host;
+        let k = (next.unwrap_or(seg.hi) - pos) / b;
+        let end_idx = seg.view.seek(i, pos + k * b);
+        let t_next = t
+            .saturating_add(k.saturating_mul(timing.batch_wait))
+            .saturating_add(seg.busy(&timing, i, end_idx));
         let sc = &mut self.scanners[slot];
+        let host = sc.host;
         sc.pos = pos;
-        sc.phase = Phase::Span { t0: t, k, t_next };
-        core.schedule_scan(host_id, t_next);
+        sc.cursor = Some(Cursor {
+            inside: seg.inside,
+            pos,
+            idx: i,
+        });
+        sc.phase = Phase::Span {
+            t0: t,
+            k,
+            t_next,
+            end_idx,
+        };
+        core.schedule_scan(host, slot as u32, t_next);
     }
 
-    /// Accounts the first `k` batches of the span from `pos` at `t0`: their
-    /// outcomes and in which row each batch started.
-    fn account_span(
-        core: &mut Core<'_>,
-        timing: Timing,
-        seg: &Segment<'_>,
-        pos: u64,
-        t0: u64,
-        k: u64,
-    ) {
-        if k == 0 {
-            return;
-        }
+    /// Accounts the first `done` batches of scanner `slot`'s planned span
+    /// (its probes' outcomes, the rows their batches started in) and shows
+    /// them to the run's observer. Returns how many batches that was and
+    /// when the batch after them starts.
+    fn settle_span(&mut self, core: &mut Core<'_>, slot: usize, done: Done) -> (u64, u64) {
+        let sc = &self.scanners[slot];
+        let Phase::Span {
+            t0,
+            k,
+            t_next,
+            end_idx,
+        } = sc.phase
+        else {
+            unreachable!("settling a span")
+        };
+        let (host, pos, timing) = (sc.host, sc.pos, self.timing(slot));
+        let i = sc.cursor.expect("a planned span has a cursor").idx;
+        let seg = self.segment_of(core, slot, pos, t0);
         let b = u64::from(timing.batch_size);
-        let (lo, hi) = (pos, pos + k * b);
-        debug_assert!(hi <= seg.hi, "a span never crosses its segment");
-        let c = seg.view.census(lo, hi);
-        core.count(Outcome::NoHost, (hi - lo) - c.live());
-        if seg.rpc_blocked {
-            core.count(Outcome::NoAnswer, c.live());
-        } else {
-            debug_assert_eq!(c.candidates, 0, "spans hold no reachable candidate");
-            core.count(Outcome::NoAnswer, c.silent + c.candidates);
-            core.count(Outcome::NoEffect, c.answerers);
-        }
-
+        let observed = core.observer().is_some();
         let step = core.params.step;
-        let last_start = Self::batch_start(seg, &timing, pos, t0, k - 1);
-        if last_start / step == t0 / step {
-            core.count_probes(t0, k * b);
-            return;
-        }
-        let mut j = 0;
-        let mut row = t0 / step;
-        while j < k {
-            let boundary = (row + 1) * step;
-            let jb = Self::batches_before(seg, &timing, pos, t0, k, boundary);
-            if jb > j {
-                core.count_probes_in_row(row as usize, (jb - j) * b);
-                j = jb;
+        // Without static answerers the batches are evenly spaced: no clock.
+        let no_answerers = seg.rpc_blocked || seg.view.census_at(i, end_idx).answerers == 0;
+        let even = SpanClock {
+            t0,
+            wait: timing.batch_wait,
+            k,
+            pieces: &[(0, 0)],
+        };
+        let clock = if no_answerers {
+            even
+        } else {
+            self.clock(&seg, &timing, (pos, i, t0, k))
+        };
+        let n = match done {
+            Done::All => k,
+            Done::Before(limit) => clock.before(limit),
+        };
+        let resume = if n == k { t_next } else { clock.start(n) };
+        if n > 0 {
+            let clock = SpanClock { k: n, ..clock };
+            let end = if n == k {
+                end_idx
+            } else {
+                seg.view.seek(i, pos + n * b)
+            };
+            let c = seg.view.census_at(i, end);
+            let (lo, hi) = (pos, pos + n * b);
+            debug_assert!(hi <= seg.hi, "a span never crosses its segment");
+            core.count(Outcome::NoHost, (hi - lo) - c.live());
+            if seg.rpc_blocked {
+                core.count(Outcome::NoAnswer, c.live());
+            } else {
+                debug_assert_eq!(c.candidates, 0, "spans hold no reachable candidate");
+                core.count(Outcome::NoAnswer, c.silent + c.candidates);
+                core.count(Outcome::NoEffect, c.answerers);
             }
-            if j < k {
-                // Jump over rows in which no batch starts (always forward).
-                row = (row + 1).max(Self::batch_start(seg, &timing, pos, t0, j) / step);
+            clock.file_rows(step, |row, batches| {
+                core.count_probes_in_row(row as usize, batches * b)
+            });
+            if observed {
+                let start = |j| clock.start(j);
+                let before = |limit| clock.before(limit);
+                let span = Span::new(pos, n, timing.batch_size, &start, &before);
+                if let Some(o) = core.observer() {
+                    o.span(host, &span);
+                }
             }
         }
-    }
-
-    /// Shows the run's observer, if any, the first `k` batches of the span
-    /// of `host` from `pos` at `t0`: the batches [`Self::account_span`]
-    /// just counted.
-    fn observe_span(&self, core: &mut Core<'_>, host: HostId, pos: u64, t0: u64, k: u64) {
-        if k == 0 || core.observer().is_none() {
-            return;
-        }
-        let timing = core.timing_of(host);
-        let seg = self.segment(&core.plan, self.world.host(host), pos, t0);
-        let start = |j| Self::batch_start(&seg, &timing, pos, t0, j);
-        let before = |limit| Self::batches_before(&seg, &timing, pos, t0, k, limit);
-        let span = Span::new(pos, k, timing.batch_size, &start, &before);
-        if let Some(o) = core.observer() {
-            o.span(host, &span);
-        }
+        (n, resume)
     }
 
     /// Runs the explicit batch at `pos` starting at `t`: classifies its
     /// addresses, counts what is settled now, and plans the exploits.
     fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
-        let timing = core.timing_of(self.scanners[slot].host);
+        let (host_id, timing) = (self.scanners[slot].host, self.timing(slot));
         let b = u64::from(timing.batch_size);
-        let host_id = self.scanners[slot].host;
-        let host = *self.world.host(host_id);
         core.count_probes(t, b);
         if let Some(o) = core.observer() {
             o.batch(host_id, pos as u32, timing.batch_size, t);
@@ -324,89 +476,65 @@ impl<'w> ExactDriver<'w> {
         let mut at = pos;
         let mut left = b;
         while left > 0 {
-            let seg = self.segment(&core.plan, &host, at, t);
+            let seg = self.segment_of(core, slot, at, t);
             let piece_end = (at + left).min(seg.hi);
-            let n = piece_end - at;
-            self.classify_piece(core, &seg, host_id, (at, piece_end), t, &mut plan);
-            left -= n;
+            let mut i = self.index_of(slot, &seg, at);
+            let (mut live, mut silent) = (0u64, 0u64);
+            while i < seg.view.end() && u64::from(seg.view.addr(i)) < piece_end {
+                live += 1;
+                match seg.view.slot_at(i) {
+                    _ if seg.rpc_blocked => silent += 1,
+                    Slot::Answerer { slow } => {
+                        core.count(Outcome::NoEffect, 1);
+                        plan.push(Step::Static {
+                            slow: seg.slow(slow),
+                        });
+                    }
+                    Slot::Candidate(v) => {
+                        // The segment is reachable (not `rpc_blocked`),
+                        // and its view lists only candidates the network
+                        // lets 135/tcp reach from here.
+                        if core.answers_reached(v, t) {
+                            plan.push(Step::Candidate(v));
+                        } else {
+                            silent += 1;
+                        }
+                    }
+                    Slot::Silent | Slot::Empty => silent += 1,
+                }
+                i += 1;
+            }
+            core.count(Outcome::NoHost, (piece_end - at) - live);
+            core.count(Outcome::NoAnswer, silent);
+            self.scanners[slot].cursor = Some(Cursor {
+                inside: seg.inside,
+                pos: piece_end,
+                idx: i,
+            });
+            left -= piece_end - at;
             at = if piece_end == SPACE_END { 0 } else { piece_end };
         }
-        let next_pos = at;
         let sc = &mut self.scanners[slot];
         sc.plan = plan;
         sc.plan_idx = 0;
-        sc.pos = next_pos;
-        self.advance(core, slot, t + timing.batch_wait);
-    }
-
-    /// Classifies the addresses `[lo, hi)` of one segment within a batch
-    /// sent at `t`.
-    fn classify_piece(
-        &mut self,
-        core: &mut Core<'_>,
-        seg: &Segment<'_>,
-        host_id: HostId,
-        (lo, hi): (u64, u64),
-        t: u64,
-        plan: &mut Vec<Step>,
-    ) {
-        let timing = core.timing_of(host_id);
-        let v = seg.view;
-        let scratch = &mut self.scratch;
-        scratch.clear();
-        let mut i = v.cand.rank(lo);
-        while let Some(a) = v.cand.get(i).filter(|&a| u64::from(a) < hi) {
-            scratch.push((a, Slot::Candidate(v.cand_host[i])));
-            i += 1;
-        }
-        let mut i = v.ans.rank(lo);
-        while let Some(a) = v.ans.get(i).filter(|&a| u64::from(a) < hi) {
-            let slow = seg.shell_blocked || v.slow.contains(a);
-            scratch.push((a, Slot::Answerer { slow }));
-            i += 1;
-        }
-        let mut silent = v.silent.count_in(lo, hi) as u64;
-        core.count(Outcome::NoHost, (hi - lo) - silent - scratch.len() as u64);
-        scratch.sort_unstable_by_key(|e| e.0);
-        for &(_, s) in scratch.iter() {
-            match s {
-                _ if seg.rpc_blocked => silent += 1,
-                Slot::Answerer { slow } => {
-                    core.count(Outcome::NoEffect, 1);
-                    plan.push(Step::Static(if slow {
-                        timing.attempt_filtered
-                    } else {
-                        timing.attempt_refused
-                    }));
-                }
-                Slot::Candidate(v) => {
-                    if core.answers(host_id, v, t) {
-                        plan.push(Step::Candidate(v));
-                    } else {
-                        silent += 1;
-                    }
-                }
-                Slot::Empty | Slot::Silent => {
-                    unreachable!("only answerers and candidates are listed")
-                }
-            }
-        }
-        core.count(Outcome::NoAnswer, silent);
+        sc.pos = at;
+        self.advance(core, slot, t.saturating_add(timing.batch_wait));
     }
 
     /// Works through the plan from `t`: static steps cost time; at a
     /// candidate, schedules its exploit; at the end, plans the next span.
     fn advance(&mut self, core: &mut Core<'_>, slot: usize, mut t: u64) {
+        let timing = self.timing(slot);
         let sc = &mut self.scanners[slot];
-        while let Some(&step) = sc.plan.get(sc.plan_idx) {
+        while let Some(&step) = sc.plan.get(sc.plan_idx as usize) {
             match step {
-                Step::Static(busy) => {
-                    t += busy;
+                Step::Static { slow } => {
+                    t = t.saturating_add(attempt(&timing, slow));
                     sc.plan_idx += 1;
                 }
                 Step::Candidate(_) => {
                     sc.phase = Phase::Exploiting;
-                    core.schedule_scan(sc.host, t);
+                    core.schedule_scan(sc.host, slot as u32, t);
                     return;
                 }
             }
@@ -417,18 +545,13 @@ impl<'w> ExactDriver<'w> {
 
     /// Accounts whatever the scanner in `slot` did before `t` and frees it.
     fn wind_up(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
-        let sc = &self.scanners[slot];
-        let host = *self.world.host(sc.host);
-        match sc.phase {
-            Phase::Span { t0, k, .. } => {
-                let timing = core.timing_of(sc.host);
-                let seg = self.segment(&core.plan, &host, sc.pos, t0);
-                let done = Self::batches_before(&seg, &timing, sc.pos, t0, k, t);
-                Self::account_span(core, timing, &seg, sc.pos, t0, done);
-                self.observe_span(core, sc.host, sc.pos, t0, done);
+        match self.scanners[slot].phase {
+            Phase::Span { .. } => {
+                self.settle_span(core, slot, Done::Before(t));
             }
             Phase::Exploiting => {
-                let left = sc.plan[sc.plan_idx..]
+                let sc = &self.scanners[slot];
+                let left = sc.plan[sc.plan_idx as usize..]
                     .iter()
                     .filter(|s| matches!(s, Step::Candidate(_)))
                     .count();
@@ -436,60 +559,111 @@ impl<'w> ExactDriver<'w> {
             }
         }
         let host_id = self.scanners[slot].host;
+        core.cancel_scan(slot as u32);
         self.slot_of[host_id as usize] = NO_SLOT;
         self.free.push(slot as u32);
     }
 }
 
+/// Attacker time spent on one static answerer.
+fn attempt(timing: &Timing, slow: bool) -> u64 {
+    if slow {
+        timing.attempt_filtered
+    } else {
+        timing.attempt_refused
+    }
+}
+
+/// How much of a planned span to settle.
+#[derive(Clone, Copy)]
+enum Done {
+    All,
+    /// The batches that start before this time.
+    Before(u64),
+}
+
 impl ScanDriver for ExactDriver<'_> {
     fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
-        let slot = match self.free.pop() {
-            Some(s) => s as usize,
+        let timing = core.timing_of(host);
+        let timing = match self.timings.iter().position(|&t| t == timing) {
+            Some(i) => i,
             None => {
-                self.scanners.push(Scanner {
-                    host,
-                    guess: start.guess,
-                    pos: 0,
-                    phase: Phase::Exploiting,
-                    plan: Vec::new(),
-                    plan_idx: 0,
-                });
+                self.timings.push(timing);
+                self.timings.len() - 1
+            }
+        };
+        let scanner = Scanner {
+            host,
+            me: *self.world.host(host),
+            guess: start.guess,
+            timing: u8::try_from(timing).expect("a few worms' timings"),
+            pos: 0,
+            cursor: None,
+            phase: Phase::Exploiting,
+            plan: SmallVec::new(),
+            plan_idx: 0,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.scanners[s as usize] = scanner;
+                s as usize
+            }
+            None => {
+                self.scanners.push(scanner);
                 self.scanners.len() - 1
             }
         };
-        let sc = &mut self.scanners[slot];
-        sc.host = host;
-        sc.guess = start.guess;
-        sc.plan.clear();
-        sc.plan_idx = 0;
+        self.scanners[slot].plan.clear();
         self.slot_of[host as usize] = slot as u32;
         self.plan_span(core, slot, u64::from(start.start), t);
     }
 
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, t: u64) {
-        let slot = self.slot_of[host as usize] as usize;
+    fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64) {
+        let slot = key as usize;
+        debug_assert_eq!(self.slot_of[host as usize], key);
         let sc = &self.scanners[slot];
         match sc.phase {
-            Phase::Span { t0, k, t_next } => {
+            Phase::Span { k, t_next, .. } => {
                 debug_assert_eq!(t, t_next);
-                let h = *self.world.host(host);
-                let pos = sc.pos;
-                let seg = self.segment(&core.plan, &h, pos, t0);
-                let timing = core.timing_of(host);
-                Self::account_span(core, timing, &seg, pos, t0, k);
-                self.observe_span(core, host, pos, t0, k);
-                let b = u64::from(timing.batch_size);
-                let batch_pos = (pos + k * b) % SPACE_END;
+                let b = u64::from(self.timing(slot).batch_size);
+                let batch_pos = (sc.pos + k * b) % SPACE_END;
+                self.settle_span(core, slot, Done::All);
                 self.run_batch(core, slot, batch_pos, t_next);
             }
             Phase::Exploiting => {
-                let Step::Candidate(victim) = sc.plan[sc.plan_idx] else {
+                let Step::Candidate(victim) = sc.plan[sc.plan_idx as usize] else {
                     unreachable!("an exploit event points at a candidate")
                 };
                 let guess = sc.guess;
                 let busy = core.exploit(host, guess, victim, t);
                 self.scanners[slot].plan_idx += 1;
-                self.advance(core, slot, t + busy);
+                self.advance(core, slot, t.saturating_add(busy));
+            }
+        }
+    }
+
+    fn prefetch(&self, core: &Core<'_>, next: u32, after: Option<u32>) {
+        if let Some(sc) = after.and_then(|k| self.scanners.get(k as usize)) {
+            prefetch(sc);
+        }
+        let Some(sc) = self.scanners.get(next as usize) else {
+            return;
+        };
+        match sc.phase {
+            Phase::Span { end_idx, .. } => {
+                let view = match sc.cursor {
+                    Some(c) if c.inside => self.world.site_view(sc.me.site),
+                    _ => self.world.public_view(),
+                };
+                view.prefetch(end_idx);
+                if let Some(c) = sc.cursor {
+                    view.prefetch(c.idx);
+                }
+            }
+            Phase::Exploiting => {
+                if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
+                    core.prefetch_host(victim);
+                }
             }
         }
     }
@@ -510,22 +684,15 @@ impl ScanDriver for ExactDriver<'_> {
             if self.slot_of[sc.host as usize] != slot as u32 {
                 continue; // free slot
             }
-            let timing = core.timing_of(sc.host);
-            let b = u64::from(timing.batch_size);
-            let Phase::Span { t0, k, .. } = sc.phase else {
+            let Phase::Span { t0, .. } = sc.phase else {
                 continue;
             };
             if t0 >= t {
                 continue; // planned under the new filters already
             }
-            let (host_id, pos) = (sc.host, sc.pos);
-            let host = *self.world.host(host_id);
-            let seg = self.segment(&core.plan, &host, pos, t0);
-            let done = Self::batches_before(&seg, &timing, pos, t0, k, t);
-            Self::account_span(core, timing, &seg, pos, t0, done);
-            self.observe_span(core, host_id, pos, t0, done);
-            let resume = Self::batch_start(&seg, &timing, pos, t0, done);
-            core.cancel_scan(host_id);
+            let (pos, b) = (sc.pos, u64::from(self.timing(slot).batch_size));
+            let (done, resume) = self.settle_span(core, slot, Done::Before(t));
+            core.cancel_scan(slot as u32);
             self.plan_span(core, slot, pos + done * b, resume);
         }
     }

@@ -319,7 +319,7 @@ mod tests {
         }
         // Every public candidate is a candidate reachable on 135 from outside.
         let v = w.public_view();
-        for (&a, &id) in v.cand.as_slice().iter().zip(v.cand_host) {
+        for (a, id) in v.candidates() {
             let h = w.host(id);
             assert_eq!(h.addr, a);
             assert!(h.is_candidate());

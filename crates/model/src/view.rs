@@ -1,127 +1,65 @@
 //! Views: what a scanner finds at each address from one vantage point, as
-//! sorted address arrays, so that a run of addresses can be skipped with
-//! rank queries instead of being probed one by one.
+//! one sorted array of live addresses with a class per entry, so that a run
+//! of addresses can be accounted for with counts instead of being probed
+//! one by one.
 //!
 //! A view splits the live addresses into three classes:
 //! - *candidates*: hosts whose state a probe may change (vulnerable and
 //!   listening); the engine looks at each one it reaches;
 //! - *answerers*: hosts that answer on 135/tcp but that the exploit cannot
-//!   change; each costs the scanner a fixed exploit attempt. The subset
-//!   `ans_slow` are those whose shell port is filtered, so that the worm's
-//!   connect to it times out instead of being refused;
+//!   change; each costs the scanner a fixed exploit attempt. Some of them
+//!   are *slow*: their shell port is filtered, so that the worm's connect
+//!   to it times out instead of being refused;
 //! - *silent*: live addresses that never answer from this vantage.
 //!
 //! Any other address holds no host.
+//!
+//! **Layout.** Entries are addressed by their index in the sorted array
+//! (an entry's index is the *rank* of its address). Every 64 entries form a
+//! block holding a bit mask per class and the count of each class before
+//! the block, so the census of any index range is a handful of popcounts,
+//! whatever its length. A sequential scanner keeps the index of its
+//! position (a cursor) and moves it forward with [`ViewRef::seek`], which
+//! looks at the entries near the cursor first: the engine's common step
+//! touches one or two cache lines instead of searching the whole array.
+//!
+//! What it may not touch: dynamic state. A view is fixed once the world is
+//! built; the engine keeps the state of candidates beside it.
 
 use crate::host::HostId;
 
-/// Owned arrays of one view. Every array is sorted by address.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct View {
-    pub cand_addr: Vec<u32>,
-    pub cand_host: Vec<HostId>,
-    pub ans_addr: Vec<u32>,
-    pub ans_slow: Vec<u32>,
-    pub silent_addr: Vec<u32>,
-    /// Per-/16 start indices of the four address arrays (see
-    /// [`View::build_index`]); empty when not built.
-    index: [Vec<u32>; 4],
+/// Asks the processor to start loading the cache lines of `r`: a hint for
+/// data the caller will read soon, after other work. Changes nothing.
+#[inline(always)]
+pub fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    for offset in (0..size_of::<T>()).step_by(64) {
+        let p = std::ptr::from_ref(r).cast::<i8>().wrapping_add(offset);
+        // SAFETY: a prefetch never faults, whatever the address, and has
+        // no architectural effect; SSE, which provides it, is part of the
+        // x86_64 baseline.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(p);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
 }
 
-/// Buckets of the rank index: one per /16.
-const BUCKET_SHIFT: u32 = 16;
-const BUCKETS: usize = 1 << (32 - BUCKET_SHIFT);
+/// Entries per block of class masks.
+const BLOCK: usize = 64;
 
-fn bucket_starts(sorted: &[u32]) -> Vec<u32> {
-    let mut starts = vec![0u32; BUCKETS + 1];
-    let mut i = 0usize;
-    for (b, start) in starts.iter_mut().enumerate().take(BUCKETS) {
-        while i < sorted.len() && ((sorted[i] >> BUCKET_SHIFT) as usize) < b {
-            i += 1;
-        }
-        *start = i as u32;
-    }
-    starts[BUCKETS] = sorted.len() as u32;
-    starts
-}
-
-impl View {
-    /// Builds a per-/16 index so that rank queries search one /16's entries
-    /// instead of the whole array: the large public view's arrays do not fit
-    /// in any cache, and a sequential scanner asks several rank queries per
-    /// step. 1 MiB for the four arrays.
-    pub fn build_index(&mut self) {
-        self.index = [
-            bucket_starts(&self.cand_addr),
-            bucket_starts(&self.ans_addr),
-            bucket_starts(&self.ans_slow),
-            bucket_starts(&self.silent_addr),
-        ];
-    }
-
-    pub fn as_ref(&self) -> ViewRef<'_> {
-        let idx = |k: usize| (!self.index[k].is_empty()).then_some(self.index[k].as_slice());
-        ViewRef {
-            cand: Addrs::new(&self.cand_addr, idx(0)),
-            cand_host: &self.cand_host,
-            ans: Addrs::new(&self.ans_addr, idx(1)),
-            slow: Addrs::new(&self.ans_slow, idx(2)),
-            silent: Addrs::new(&self.silent_addr, idx(3)),
-        }
-    }
-}
-
-/// A sorted address array with an optional per-/16 index.
-#[derive(Clone, Copy, Debug)]
-pub struct Addrs<'a> {
-    addrs: &'a [u32],
-    index: Option<&'a [u32]>,
-}
-
-impl<'a> Addrs<'a> {
-    pub fn new(addrs: &'a [u32], index: Option<&'a [u32]>) -> Self {
-        debug_assert!(index.is_none_or(|i| i.len() == BUCKETS + 1));
-        Addrs { addrs, index }
-    }
-    pub fn as_slice(&self) -> &'a [u32] {
-        self.addrs
-    }
-    pub fn len(&self) -> usize {
-        self.addrs.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.addrs.is_empty()
-    }
-    pub fn get(&self, i: usize) -> Option<u32> {
-        self.addrs.get(i).copied()
-    }
-    /// Number of entries below `pos` (u64 so that 2^32 can be named).
-    #[inline]
-    pub fn rank(&self, pos: u64) -> usize {
-        if pos > u64::from(u32::MAX) {
-            return self.addrs.len();
-        }
-        match self.index {
-            Some(index) => {
-                let b = (pos >> BUCKET_SHIFT) as usize;
-                let (lo, hi) = (index[b] as usize, index[b + 1] as usize);
-                lo + self.addrs[lo..hi].partition_point(|&a| u64::from(a) < pos)
-            }
-            None => rank(self.addrs, pos),
-        }
-    }
-    /// Number of entries in `[lo, hi)`.
-    #[inline]
-    pub fn count_in(&self, lo: u64, hi: u64) -> usize {
-        if hi <= lo {
-            return 0;
-        }
-        self.rank(hi) - self.rank(lo)
-    }
-    pub fn contains(&self, addr: u32) -> bool {
-        let i = self.rank(u64::from(addr));
-        self.addrs.get(i) == Some(&addr)
-    }
+/// Class masks and counts of 64 consecutive entries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Block {
+    cand: u64,
+    ans: u64,
+    slow: u64,
+    /// Candidates, answerers and slow answerers before the block.
+    cand_before: u32,
+    ans_before: u32,
+    slow_before: u32,
 }
 
 /// What a probe to one address finds in a view.
@@ -137,72 +75,153 @@ pub enum Slot {
     Candidate(HostId),
 }
 
-/// Borrowed arrays of one view (the public view, or a site's inside view).
-#[derive(Clone, Copy, Debug)]
-pub struct ViewRef<'a> {
-    /// Candidates' addresses; `cand_host[i]` is the host at `cand.get(i)`.
-    pub cand: Addrs<'a>,
-    pub cand_host: &'a [HostId],
-    pub ans: Addrs<'a>,
-    pub slow: Addrs<'a>,
-    pub silent: Addrs<'a>,
+/// The classes of a view's entries, given to [`View::build`] and
+/// [`ViewStore::push`] as unsorted lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewParts {
+    pub cand: Vec<(u32, HostId)>,
+    /// Answerers' addresses and whether each is slow.
+    pub ans: Vec<(u32, bool)>,
+    pub silent: Vec<u32>,
 }
 
-/// Number of entries of a sorted array below `pos` (positions are u64 so
-/// that the end of the space, 2^32, can be named).
-#[inline]
-pub fn rank(sorted: &[u32], pos: u64) -> usize {
-    if pos > u64::from(u32::MAX) {
-        return sorted.len();
-    }
-    sorted.partition_point(|&a| u64::from(a) < pos)
-}
-
-/// Number of entries in `[lo, hi)`.
-#[inline]
-pub fn count_in(sorted: &[u32], lo: u64, hi: u64) -> usize {
-    if hi <= lo {
-        return 0;
-    }
-    rank(sorted, hi) - rank(sorted, lo)
-}
-
-impl<'a> ViewRef<'a> {
-    /// What a probe to `addr` finds.
-    pub fn slot(&self, addr: u32) -> Slot {
-        let i = self.cand.rank(u64::from(addr));
-        if self.cand.get(i) == Some(addr) {
-            return Slot::Candidate(self.cand_host[i]);
+impl ViewParts {
+    /// Classifies one live address.
+    pub fn push(&mut self, addr: u32, slot: Slot) {
+        match slot {
+            Slot::Candidate(id) => self.cand.push((addr, id)),
+            Slot::Answerer { slow } => self.ans.push((addr, slow)),
+            Slot::Silent => self.silent.push(addr),
+            Slot::Empty => {}
         }
-        if self.ans.contains(addr) {
-            return Slot::Answerer {
-                slow: self.slow.contains(addr),
-            };
-        }
-        if self.silent.contains(addr) {
-            return Slot::Silent;
-        }
-        Slot::Empty
     }
 
-    /// Address of the first candidate at or after `pos`.
-    #[inline]
-    pub fn next_candidate(&self, pos: u64) -> Option<u32> {
-        self.cand.get(self.cand.rank(pos))
+    /// All entries sorted by address, or the first address held twice.
+    fn sorted(self) -> Result<Vec<(u32, Slot)>, u32> {
+        let mut all: Vec<(u32, Slot)> = Vec::with_capacity(self.len());
+        all.extend(self.cand.into_iter().map(|(a, h)| (a, Slot::Candidate(h))));
+        all.extend(
+            self.ans
+                .into_iter()
+                .map(|(a, slow)| (a, Slot::Answerer { slow })),
+        );
+        all.extend(self.silent.into_iter().map(|a| (a, Slot::Silent)));
+        if !all.is_sorted_by_key(|e| e.0) {
+            if all.len() > 1 << 16 {
+                use rayon::slice::ParallelSliceMut;
+                all.par_sort_unstable_by_key(|e| e.0);
+            } else {
+                all.sort_unstable_by_key(|e| e.0);
+            }
+        }
+        match all.windows(2).find(|w| w[0].0 == w[1].0) {
+            Some(w) => Err(w[0].0),
+            None => Ok(all),
+        }
     }
 
-    /// Counts of each class in `[lo, hi)`.
-    pub fn census(&self, lo: u64, hi: u64) -> Census {
-        Census {
-            candidates: self.cand.count_in(lo, hi) as u64,
-            answerers: self.ans.count_in(lo, hi) as u64,
-            slow_answerers: self.slow.count_in(lo, hi) as u64,
-            silent: self.silent.count_in(lo, hi) as u64,
-        }
+    fn len(&self) -> usize {
+        self.cand.len() + self.ans.len() + self.silent.len()
     }
 }
 
-/// How many addresses of each class a range holds.
+/// One or many views in shared arrays. Every array is sorted by address
+/// within each view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    addrs: Vec<u32>,
+    blocks: Vec<Block>,
+    /// Address and host of each candidate, by candidate rank (together:
+    /// the engine reads both at once).
+    cand: Vec<(u32, HostId)>,
+    /// Per-/16 start indices into `addrs` (see [`View::build_index`]);
+    /// empty when not built.
+    index: Vec<u32>,
+}
+
+/// Buckets of the rank index: one per /16.
+const BUCKET_SHIFT: u32 = 16;
+const BUCKETS: usize = 1 << (32 - BUCKET_SHIFT);
+
+impl View {
+    /// The view of the given entries, or the first address held twice.
+    pub fn build(parts: ViewParts) -> Result<View, u32> {
+        let mut v = View::default();
+        v.append(parts.sorted()?);
+        Ok(v)
+    }
+
+    /// Appends sorted entries (a new view in a [`ViewStore`]).
+    fn append(&mut self, entries: Vec<(u32, Slot)>) {
+        self.addrs.reserve(entries.len());
+        for (addr, slot) in entries {
+            let i = self.addrs.len();
+            if i % BLOCK == 0 {
+                let b = self.blocks.last().copied().unwrap_or_default();
+                self.blocks.push(Block {
+                    cand: 0,
+                    ans: 0,
+                    slow: 0,
+                    cand_before: b.cand_before + b.cand.count_ones(),
+                    ans_before: b.ans_before + b.ans.count_ones(),
+                    slow_before: b.slow_before + b.slow.count_ones(),
+                });
+            }
+            let bit = 1u64 << (i % BLOCK);
+            let block = self.blocks.last_mut().expect("pushed above");
+            match slot {
+                Slot::Candidate(h) => {
+                    block.cand |= bit;
+                    self.cand.push((addr, h));
+                }
+                Slot::Answerer { slow } => {
+                    block.ans |= bit;
+                    if slow {
+                        block.slow |= bit;
+                    }
+                }
+                Slot::Silent | Slot::Empty => {}
+            }
+            self.addrs.push(addr);
+        }
+    }
+
+    /// Builds a per-/16 index so that a search for an address looks at one
+    /// /16's entries instead of the whole array: the large public view does
+    /// not fit in any cache. 256 KiB.
+    pub fn build_index(&mut self) {
+        let mut starts = vec![0u32; BUCKETS + 1];
+        let mut i = 0usize;
+        for (b, start) in starts.iter_mut().enumerate().take(BUCKETS) {
+            while i < self.addrs.len() && ((self.addrs[i] >> BUCKET_SHIFT) as usize) < b {
+                i += 1;
+            }
+            *start = i as u32;
+        }
+        starts[BUCKETS] = self.addrs.len() as u32;
+        self.index = starts;
+    }
+
+    /// The whole array as one view.
+    pub fn as_ref(&self) -> ViewRef<'_> {
+        ViewRef {
+            view: self,
+            lo: 0,
+            hi: self.addrs.len() as u32,
+        }
+    }
+
+    /// Number of live addresses.
+    pub fn len(&self) -> usize {
+        self.addrs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.addrs.is_empty()
+    }
+}
+
+/// Counts of each class in a range of a view.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Census {
     pub candidates: u64,
@@ -217,40 +236,264 @@ impl Census {
     }
 }
 
+/// One view: the entries `lo..hi` of a [`View`]'s arrays. Indices given to
+/// and returned by its methods are indices into the whole arrays, so that
+/// a cursor stays valid across calls.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewRef<'a> {
+    view: &'a View,
+    lo: u32,
+    hi: u32,
+}
+
+impl<'a> ViewRef<'a> {
+    /// Index of the view's first entry.
+    #[inline]
+    pub fn start(&self) -> u32 {
+        self.lo
+    }
+
+    /// One past the view's last entry.
+    #[inline]
+    pub fn end(&self) -> u32 {
+        self.hi
+    }
+
+    pub fn len(&self) -> usize {
+        (self.hi - self.lo) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hi == self.lo
+    }
+
+    /// Starts loading what a census or a walk from entry `i` reads.
+    #[inline]
+    pub fn prefetch(&self, i: u32) {
+        if let Some(a) = self.view.addrs.get(i as usize) {
+            prefetch(a);
+            prefetch(&self.view.blocks[i as usize / BLOCK]);
+        }
+    }
+
+    /// Address of entry `i`.
+    #[inline]
+    pub fn addr(&self, i: u32) -> u32 {
+        self.view.addrs[i as usize]
+    }
+
+    /// Index of the first entry at or after `pos` (u64 so that the end of
+    /// the space, 2^32, can be named).
+    #[inline]
+    pub fn rank(&self, pos: u64) -> u32 {
+        if pos > u64::from(u32::MAX) {
+            return self.hi;
+        }
+        let (lo, hi) = if self.view.index.is_empty() {
+            (self.lo, self.hi)
+        } else {
+            let b = (pos >> BUCKET_SHIFT) as usize;
+            (self.view.index[b], self.view.index[b + 1])
+        };
+        let addrs = &self.view.addrs[lo as usize..hi as usize];
+        lo + addrs.partition_point(|&a| u64::from(a) < pos) as u32
+    }
+
+    /// [`Self::rank`] of `pos` for a cursor `from` at or before it (the
+    /// rank of an earlier position): looks at the entries after the cursor
+    /// first, then doubles its steps, so a short move costs a few reads of
+    /// memory next to the cursor.
+    #[inline]
+    pub fn seek(&self, from: u32, pos: u64) -> u32 {
+        debug_assert!(self.lo <= from && from <= self.hi);
+        let addrs = &self.view.addrs;
+        let below = |i: u32| u64::from(addrs[i as usize]) < pos;
+        let mut i = from;
+        // The common case: the position is a few entries ahead.
+        for _ in 0..4 {
+            if i == self.hi || !below(i) {
+                return i;
+            }
+            i += 1;
+        }
+        let mut step = 4u32;
+        let mut lo = i;
+        loop {
+            let probe = lo.saturating_add(step).min(self.hi);
+            if probe == self.hi || !below(probe) {
+                let slice = &addrs[lo as usize..probe as usize];
+                return lo + slice.partition_point(|&a| u64::from(a) < pos) as u32;
+            }
+            lo = probe + 1;
+            step = step.saturating_mul(2);
+            if lo >= self.hi {
+                return self.hi;
+            }
+        }
+    }
+
+    #[inline]
+    fn block(&self, i: u32) -> (&Block, u64) {
+        let b = &self.view.blocks[i as usize / BLOCK];
+        (b, (1u64 << (i as usize % BLOCK)) - 1)
+    }
+
+    /// Candidates, answerers and slow answerers among the entries before
+    /// index `i` of the whole arrays.
+    #[inline]
+    fn counts_before(&self, i: u32) -> (u32, u32, u32) {
+        if i as usize == self.view.addrs.len() {
+            let n = self.view.cand.len() as u32;
+            return match self.view.blocks.last() {
+                Some(b) => (
+                    n,
+                    b.ans_before + b.ans.count_ones(),
+                    b.slow_before + b.slow.count_ones(),
+                ),
+                None => (0, 0, 0),
+            };
+        }
+        let (b, below) = self.block(i);
+        (
+            b.cand_before + (b.cand & below).count_ones(),
+            b.ans_before + (b.ans & below).count_ones(),
+            b.slow_before + (b.slow & below).count_ones(),
+        )
+    }
+
+    /// Counts of each class among the entries `i..j`.
+    #[inline]
+    pub fn census_at(&self, i: u32, j: u32) -> Census {
+        if j <= i {
+            return Census::default();
+        }
+        let (c0, a0, s0) = self.counts_before(i);
+        let (c1, a1, s1) = self.counts_before(j);
+        let (candidates, answerers) = (u64::from(c1 - c0), u64::from(a1 - a0));
+        Census {
+            candidates,
+            answerers,
+            slow_answerers: u64::from(s1 - s0),
+            silent: u64::from(j - i) - candidates - answerers,
+        }
+    }
+
+    /// Counts of each class in the addresses `[lo, hi)`.
+    pub fn census(&self, lo: u64, hi: u64) -> Census {
+        if hi <= lo {
+            return Census::default();
+        }
+        self.census_at(self.rank(lo), self.rank(hi))
+    }
+
+    /// The first candidate at index `i` or after, in this view: its
+    /// address and host.
+    #[inline]
+    pub fn next_candidate(&self, i: u32) -> Option<(u32, HostId)> {
+        let (r, _, _) = self.counts_before(i);
+        let found = *self.view.cand.get(r as usize)?;
+        // In a store of many views the next candidate may be another's.
+        let mine = self.hi as usize == self.view.addrs.len() || r < self.counts_before(self.hi).0;
+        mine.then_some(found)
+    }
+
+    /// What entry `i` is (never [`Slot::Empty`]).
+    #[inline]
+    pub fn slot_at(&self, i: u32) -> Slot {
+        let (b, _) = self.block(i);
+        let bit = 1u64 << (i as usize % BLOCK);
+        if b.cand & bit != 0 {
+            let r = b.cand_before + (b.cand & (bit - 1)).count_ones();
+            Slot::Candidate(self.view.cand[r as usize].1)
+        } else if b.ans & bit != 0 {
+            Slot::Answerer {
+                slow: b.slow & bit != 0,
+            }
+        } else {
+            Slot::Silent
+        }
+    }
+
+    /// What a probe to `addr` finds.
+    pub fn slot(&self, addr: u32) -> Slot {
+        let i = self.rank(u64::from(addr));
+        if i < self.hi && self.addr(i) == addr {
+            self.slot_at(i)
+        } else {
+            Slot::Empty
+        }
+    }
+
+    /// The answerers among entries `i..j`, in address order: their index
+    /// and whether each is slow.
+    pub fn answerers(&self, i: u32, j: u32) -> impl Iterator<Item = (u32, bool)> + 'a {
+        let blocks = &self.view.blocks;
+        let (first, last) = (i as usize / BLOCK, (j as usize).div_ceil(BLOCK));
+        (first..last.max(first)).flat_map(move |q| {
+            let b = blocks[q];
+            let base = (q * BLOCK) as u32;
+            let lo_mask = if base < i {
+                !((1u64 << (i - base)) - 1)
+            } else {
+                !0
+            };
+            let hi_mask = if j - base < BLOCK as u32 {
+                (1u64 << (j - base)) - 1
+            } else {
+                !0
+            };
+            let mut m = b.ans & lo_mask & hi_mask;
+            std::iter::from_fn(move || {
+                if m == 0 {
+                    return None;
+                }
+                let bit = m.trailing_zeros();
+                m &= m - 1;
+                Some((base + bit, b.slow & (1u64 << bit) != 0))
+            })
+        })
+    }
+
+    /// Every candidate of the view: address and host.
+    pub fn candidates(&self) -> impl Iterator<Item = (u32, HostId)> + '_ {
+        let (r0, _, _) = self.counts_before(self.lo);
+        let (r1, _, _) = self.counts_before(self.hi);
+        self.view.cand[r0 as usize..r1 as usize].iter().copied()
+    }
+
+    /// Every entry of the view: address and class.
+    pub fn entries(&self) -> impl Iterator<Item = (u32, Slot)> + '_ {
+        (self.lo..self.hi).map(move |i| (self.addr(i), self.slot_at(i)))
+    }
+}
+
 /// Views of many sites in shared arrays, one contiguous range per site
 /// (sites have small inside views; a Vec each would cost millions of
 /// allocations).
 #[derive(Clone, Debug, Default)]
 pub struct ViewStore {
     all: View,
-    /// Start index of each site's range in each array: cand, ans, slow,
-    /// silent; the next site's start is the end.
-    starts: Vec<[u32; 4]>,
+    /// Start index of each site's entries; the next site's start is the
+    /// end.
+    starts: Vec<u32>,
 }
 
 impl ViewStore {
-    /// Builds from one view per site, in site order.
-    pub fn from_views(views: impl IntoIterator<Item = View>) -> ViewStore {
+    /// Builds from one view's parts per site, in site order, or the first
+    /// address a site holds twice.
+    pub fn from_parts(parts: impl IntoIterator<Item = ViewParts>) -> Result<ViewStore, u32> {
         let mut store = ViewStore::default();
-        for v in views {
-            store.push(&v);
+        for p in parts {
+            store.push(p)?;
         }
-        store
+        Ok(store)
     }
 
-    pub fn push(&mut self, v: &View) {
-        let a = &mut self.all;
-        self.starts.push([
-            a.cand_addr.len() as u32,
-            a.ans_addr.len() as u32,
-            a.ans_slow.len() as u32,
-            a.silent_addr.len() as u32,
-        ]);
-        a.cand_addr.extend_from_slice(&v.cand_addr);
-        a.cand_host.extend_from_slice(&v.cand_host);
-        a.ans_addr.extend_from_slice(&v.ans_addr);
-        a.ans_slow.extend_from_slice(&v.ans_slow);
-        a.silent_addr.extend_from_slice(&v.silent_addr);
+    pub fn push(&mut self, parts: ViewParts) -> Result<(), u32> {
+        let entries = parts.sorted()?;
+        self.starts.push(self.all.addrs.len() as u32);
+        self.all.append(entries);
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
@@ -263,20 +506,16 @@ impl ViewStore {
 
     /// The view of site `i`.
     pub fn get(&self, i: usize) -> ViewRef<'_> {
-        let s = self.starts[i];
-        let e = self.starts.get(i + 1).copied().unwrap_or([
-            self.all.cand_addr.len() as u32,
-            self.all.ans_addr.len() as u32,
-            self.all.ans_slow.len() as u32,
-            self.all.silent_addr.len() as u32,
-        ]);
-        let r = |k: usize| s[k] as usize..e[k] as usize;
+        let lo = self.starts[i];
+        let hi = self
+            .starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.all.addrs.len() as u32);
         ViewRef {
-            cand: Addrs::new(&self.all.cand_addr[r(0)], None),
-            cand_host: &self.all.cand_host[r(0)],
-            ans: Addrs::new(&self.all.ans_addr[r(1)], None),
-            slow: Addrs::new(&self.all.ans_slow[r(2)], None),
-            silent: Addrs::new(&self.all.silent_addr[r(3)], None),
+            view: &self.all,
+            lo,
+            hi,
         }
     }
 }
@@ -284,25 +523,26 @@ impl ViewStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    fn sample() -> View {
-        View {
-            cand_addr: vec![10, 20],
-            cand_host: vec![0, 1],
-            ans_addr: vec![5, 15, 25],
-            ans_slow: vec![15],
-            silent_addr: vec![7],
-            ..View::default()
+    fn sample() -> ViewParts {
+        ViewParts {
+            cand: vec![(20, 1), (10, 0)],
+            ans: vec![(5, false), (15, true), (25, false)],
+            silent: vec![7],
         }
     }
 
     #[test]
     fn the_index_gives_the_same_ranks() {
-        let mut v = View {
-            cand_addr: vec![0, 5, 65_535, 65_536, 70_000, 0x0100_0000, u32::MAX],
-            cand_host: vec![0; 7],
-            ..View::default()
+        let parts = ViewParts {
+            cand: [0, 5, 65_535, 65_536, 70_000, 0x0100_0000, u32::MAX]
+                .iter()
+                .map(|&a| (a, 0))
+                .collect(),
+            ..ViewParts::default()
         };
+        let mut v = View::build(parts).unwrap();
         let positions = [
             0u64,
             1,
@@ -315,9 +555,8 @@ mod tests {
             u64::from(u32::MAX),
             1 << 32,
         ];
-        let ranks = |v: &View| -> Vec<usize> {
-            positions.iter().map(|&p| v.as_ref().cand.rank(p)).collect()
-        };
+        let ranks =
+            |v: &View| -> Vec<u32> { positions.iter().map(|&p| v.as_ref().rank(p)).collect() };
         let plain = ranks(&v);
         v.build_index();
         let indexed = ranks(&v);
@@ -327,7 +566,7 @@ mod tests {
 
     #[test]
     fn slots_and_ranks() {
-        let mut v = sample();
+        let mut v = View::build(sample()).unwrap();
         v.build_index();
         let r = v.as_ref();
         assert_eq!(r.slot(10), Slot::Candidate(0));
@@ -335,25 +574,96 @@ mod tests {
         assert_eq!(r.slot(5), Slot::Answerer { slow: false });
         assert_eq!(r.slot(7), Slot::Silent);
         assert_eq!(r.slot(8), Slot::Empty);
-        assert_eq!(r.next_candidate(11), Some(20));
-        assert_eq!(r.next_candidate(21), None);
+        let next = |pos| r.next_candidate(r.rank(pos));
+        assert_eq!(next(11), Some((20, 1)));
+        assert_eq!(next(21), None);
         let c = r.census(0, 1 << 32);
         assert_eq!(
             (c.candidates, c.answerers, c.slow_answerers, c.silent),
             (2, 3, 1, 1)
         );
         assert_eq!(r.census(10, 20).candidates, 1);
+        let ans: Vec<_> = r
+            .answerers(0, r.end())
+            .map(|(i, s)| (r.addr(i), s))
+            .collect();
+        assert_eq!(ans, vec![(5, false), (15, true), (25, false)]);
+    }
+
+    #[test]
+    fn a_doubled_address_is_refused() {
+        let mut p = sample();
+        p.silent.push(15);
+        assert_eq!(View::build(p), Err(15));
     }
 
     #[test]
     fn store_keeps_sites_apart() {
         let mut other = sample();
-        other.cand_addr = vec![99];
-        other.cand_host = vec![7];
-        let s = ViewStore::from_views([sample(), View::default(), other]);
-        assert_eq!(s.get(0).cand.as_slice(), &[10, 20]);
-        assert!(s.get(1).cand.is_empty());
-        assert_eq!(s.get(2).cand_host, &[7]);
-        assert_eq!(s.get(2).ans.as_slice(), &[5, 15, 25]);
+        other.cand = vec![(99, 7)];
+        let s = ViewStore::from_parts([sample(), ViewParts::default(), other]).unwrap();
+        let addrs = |v: ViewRef<'_>| v.candidates().collect::<Vec<_>>();
+        assert_eq!(addrs(s.get(0)), vec![(10, 0), (20, 1)]);
+        assert!(s.get(1).is_empty());
+        assert_eq!(addrs(s.get(2)), vec![(99, 7)]);
+        assert_eq!(s.get(2).census(0, 1 << 32).answerers, 3);
+        // A site's view finds no candidate of the next site.
+        let first = s.get(0);
+        assert_eq!(first.next_candidate(first.rank(21)), None);
+    }
+
+    /// A view of random classes at random addresses, and the same facts
+    /// by brute force.
+    fn arb_parts() -> impl Strategy<Value = ViewParts> {
+        prop::collection::btree_map(0u32..5_000, 0u8..4, 0..600).prop_map(|m| {
+            let mut p = ViewParts::default();
+            for (i, (addr, class)) in m.into_iter().enumerate() {
+                let slot = match class {
+                    0 => Slot::Candidate(i as HostId),
+                    1 => Slot::Answerer { slow: false },
+                    2 => Slot::Answerer { slow: true },
+                    _ => Slot::Silent,
+                };
+                p.push(addr * 3, slot);
+            }
+            p
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn counts_and_seeks_agree_with_brute_force(
+            parts in arb_parts(),
+            queries in prop::collection::vec((0u64..16_000, 0u64..16_000), 1..40),
+        ) {
+            let all = parts.clone().sorted().unwrap();
+            let mut v = View::build(parts).unwrap();
+            v.build_index();
+            let r = v.as_ref();
+            for (a, b) in queries {
+                let (lo, hi) = (a.min(b), a.max(b));
+                let inside: Vec<_> = all.iter().filter(|e| (lo..hi).contains(&u64::from(e.0))).collect();
+                let c = r.census(lo, hi);
+                let count = |f: &dyn Fn(&Slot) -> bool| inside.iter().filter(|e| f(&e.1)).count() as u64;
+                prop_assert_eq!(c.candidates, count(&|s| matches!(s, Slot::Candidate(_))));
+                prop_assert_eq!(c.answerers, count(&|s| matches!(s, Slot::Answerer { .. })));
+                prop_assert_eq!(c.slow_answerers, count(&|s| matches!(s, Slot::Answerer { slow: true })));
+                prop_assert_eq!(c.silent, count(&|s| matches!(s, Slot::Silent)));
+                prop_assert_eq!(r.seek(r.rank(lo), hi), r.rank(hi));
+                prop_assert_eq!(r.seek(0, hi), r.rank(hi));
+                let ans: Vec<_> = r.answerers(r.rank(lo), r.rank(hi)).map(|(i, s)| (r.addr(i), s)).collect();
+                let expect: Vec<_> = inside.iter().filter_map(|e| match e.1 {
+                    Slot::Answerer { slow } => Some((e.0, slow)),
+                    _ => None,
+                }).collect();
+                prop_assert_eq!(ans, expect);
+                let next = r.next_candidate(r.rank(lo));
+                let expect = all.iter().find_map(|e| match e.1 {
+                    Slot::Candidate(h) if u64::from(e.0) >= lo => Some((e.0, h)),
+                    _ => None,
+                });
+                prop_assert_eq!(next, expect);
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use wormscope_scenario::Prefix;
 
 use crate::host::{Host, HostId, NO_SITE, SiteId};
 use crate::net::{self, Firewall, Service};
-use crate::view::{View, ViewRef, ViewStore};
+use crate::view::{Slot, View, ViewParts, ViewRef, ViewStore};
 
 /// What kind of site a host sits in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,8 +69,7 @@ impl World {
     /// Number of live public addresses (hosts with a public address and NAT
     /// gateways).
     pub fn public_live(&self) -> u64 {
-        (self.public.cand_addr.len() + self.public.ans_addr.len() + self.public.silent_addr.len())
-            as u64
+        self.public.len() as u64
     }
     /// A host's address as seen from the public internet: its own address,
     /// or its NAT gateway's.
@@ -180,26 +179,26 @@ impl WorldBuilder {
     }
 }
 
-/// Classifies a host as seen by a prober for which `reachable` says whether
-/// 135/tcp and 4444/tcp get through.
-fn classify(view: &mut View, id: HostId, h: &Host, rpc_reachable: bool, shell_reachable: bool) {
-    if h.rpc_open && rpc_reachable {
-        if h.is_candidate() {
-            view.cand_addr.push(h.addr);
-            view.cand_host.push(id);
-        } else {
-            view.ans_addr.push(h.addr);
-            if !shell_reachable {
-                view.ans_slow.push(h.addr);
-            }
-        }
+/// How a host looks to a prober for which 135/tcp and 4444/tcp get
+/// through or not.
+fn classify(id: HostId, h: &Host, rpc_reachable: bool, shell_reachable: bool) -> Slot {
+    if !(h.rpc_open && rpc_reachable) {
+        Slot::Silent
+    } else if h.is_candidate() {
+        Slot::Candidate(id)
     } else {
-        view.silent_addr.push(h.addr);
+        Slot::Answerer {
+            slow: !shell_reachable,
+        }
     }
 }
 
+fn doubled(addr: u32) -> WorldError {
+    WorldError::DuplicateAddress(crate::addr::fmt(addr))
+}
+
 fn public_view(world: &World) -> Result<View, WorldError> {
-    let mut v = View::default();
+    let mut v = ViewParts::default();
     for (id, h) in world.hosts.iter().enumerate() {
         let public = h.site == NO_SITE
             || matches!(
@@ -207,22 +206,21 @@ fn public_view(world: &World) -> Result<View, WorldError> {
                 SiteKind::Enterprise { .. }
             );
         if public {
-            classify(
-                &mut v,
+            let slot = classify(
                 id as HostId,
                 h,
                 net::reachable_from_outside(world, h, Service::Rpc135Tcp),
                 net::reachable_from_outside(world, h, Service::Shell4444Tcp),
             );
+            v.push(h.addr, slot);
         }
     }
     for s in &world.sites {
         if let SiteKind::Nat { public_addr } = s.kind {
-            v.silent_addr.push(public_addr);
+            v.silent.push(public_addr);
         }
     }
-    sort_view(&mut v)?;
-    Ok(v)
+    View::build(v).map_err(doubled)
 }
 
 fn site_views(world: &World) -> Result<ViewStore, WorldError> {
@@ -245,57 +243,22 @@ fn site_views(world: &World) -> Result<ViewStore, WorldError> {
             next[h.site as usize] += 1;
         }
     }
-    let views: Result<Vec<View>, WorldError> = (0..n_sites)
+    let parts: Vec<ViewParts> = (0..n_sites)
         .into_par_iter()
         .map(|s| {
-            let mut v = View::default();
+            let mut v = ViewParts::default();
             for &id in &by_site[counts[s] as usize..counts[s + 1] as usize] {
                 // Inside a site everything reaches everything.
-                classify(&mut v, id, world.host(id), true, true);
+                v.push(
+                    world.host(id).addr,
+                    classify(id, world.host(id), true, true),
+                );
             }
             if let Some(gw) = world.sites[s].lan_gateway() {
-                v.silent_addr.push(gw);
+                v.silent.push(gw);
             }
-            sort_view(&mut v)?;
-            Ok(v)
+            v
         })
         .collect();
-    Ok(ViewStore::from_views(views?))
-}
-
-fn sort_view(v: &mut View) -> Result<(), WorldError> {
-    let mut cands: Vec<(u32, HostId)> = v
-        .cand_addr
-        .iter()
-        .copied()
-        .zip(v.cand_host.iter().copied())
-        .collect();
-    if !cands.is_sorted() {
-        cands.par_sort_unstable();
-    }
-    v.cand_addr = cands.iter().map(|c| c.0).collect();
-    v.cand_host = cands.iter().map(|c| c.1).collect();
-    for a in [&mut v.ans_addr, &mut v.ans_slow, &mut v.silent_addr] {
-        if !a.is_sorted() {
-            a.par_sort_unstable();
-        }
-    }
-    // One live host per address across all classes: walk the three sorted
-    // arrays together.
-    let arrays = [&v.cand_addr, &v.ans_addr, &v.silent_addr];
-    let mut idx = [0usize; 3];
-    let mut last: Option<u32> = None;
-    loop {
-        let next = (0..3)
-            .filter(|&k| idx[k] < arrays[k].len())
-            .min_by_key(|&k| arrays[k][idx[k]]);
-        let Some(k) = next else { break };
-        let a = arrays[k][idx[k]];
-        if last == Some(a) {
-            return Err(WorldError::DuplicateAddress(crate::addr::fmt(a)));
-        }
-        last = Some(a);
-        idx[k] += 1;
-    }
-    Ok(())
+    ViewStore::from_parts(parts).map_err(doubled)
 }

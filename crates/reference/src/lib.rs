@@ -162,15 +162,16 @@ impl<'w> ReferenceDriver<'w> {
                     sc.pending.pop_front();
                 }
                 Pending::Candidate(_) => {
-                    core.schedule_scan(scanner, t);
+                    core.schedule_scan(scanner, scanner, t);
                     return;
                 }
             }
         }
-        core.schedule_scan(scanner, t);
+        core.schedule_scan(scanner, scanner, t);
     }
 
     fn wind_up(&mut self, core: &mut Core<'_>, scanner: HostId) {
+        core.cancel_scan(scanner);
         if let Some(sc) = self.scanners.remove(&scanner) {
             let left = sc
                 .pending
@@ -192,10 +193,10 @@ impl ScanDriver for ReferenceDriver<'_> {
                 pending: VecDeque::new(),
             },
         );
-        core.schedule_scan(host, t);
+        core.schedule_scan(host, host, t);
     }
 
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, t: u64) {
+    fn step(&mut self, core: &mut Core<'_>, host: HostId, _key: u32, t: u64) {
         let sc = self.scanners.get_mut(&host).expect("running");
         match sc.pending.pop_front() {
             Some(Pending::Candidate(victim)) => {
