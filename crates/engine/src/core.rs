@@ -118,7 +118,7 @@ impl Params {
                 WelchiaParams {
                     release: at(w.release),
                     initial_infected: w.initial_infected,
-                    timing: Timing::from_config(&worm),
+                    timing: Timing::with_flaws(&worm, &s.flaws),
                     worm,
                 }
             }),
@@ -485,10 +485,10 @@ impl<'w> Core<'w> {
         self.scans.remove(key);
     }
 
-    /// Events waiting in the queues (a cost measure, and what the tests of
-    /// the queue's hygiene look at).
-    pub fn pending_events(&self) -> usize {
-        self.queue.len() + self.scans.len()
+    /// Scan events waiting: one per running worm (but the one whose event
+    /// is being run).
+    pub fn pending_scans(&self) -> usize {
+        self.scans.len()
     }
 
     /// Reachability now, under this run's defenses.
@@ -626,24 +626,13 @@ impl<'w> Core<'w> {
                 self.totals.ever_infected += 1;
             }
             self.row_at(t).new_infections += 1;
+            self.start_removal_clock(host, t);
         }
         let s = &mut self.state[host as usize];
         s.worm = WormState::Running;
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
         self.scanning_now += 1;
-        if let Some((start, rate)) = self.params.cleanup {
-            // Memoryless: the time to cleaning counts from now (or from the
-            // tools' release), whatever happened to the host before.
-            let u = unit_draw(self.params.seed, Draw::Cleanup, index);
-            let wait = (-(1.0 - u).ln() / rate).min(u64::MAX as f64 / 2.0) as u64;
-            self.push(
-                t.max(start).saturating_add(wait),
-                Kind::Act,
-                host,
-                CLEAN_TAG,
-            );
-        }
         // The name is resolved once, when the flood starts (MODEL.md).
         if self.params.floods_if_started_at(t) && t < self.params.dns_takedown_at {
             self.flooding.insert(host, t);
@@ -654,6 +643,25 @@ impl<'w> Core<'w> {
             o.worm_start(host, t);
         }
         driver.start(self, host, t, start);
+    }
+
+    /// The removal tools' clock of a host the worm just installed itself
+    /// on: one per installation, not per start, so that a host whose worm
+    /// restarts many times (reboot loops) is cleaned at the scenario's rate
+    /// like any other. Memoryless: the time to cleaning counts from the
+    /// installation (or from the tools' release).
+    fn start_removal_clock(&mut self, host: HostId, t: u64) {
+        let Some((start, rate)) = self.params.cleanup else {
+            return;
+        };
+        let u = unit_draw(self.params.seed, Draw::Cleanup, u64::from(host));
+        let wait = (-(1.0 - u).ln() / rate).min(u64::MAX as f64 / 2.0) as u64;
+        self.push(
+            t.max(start).saturating_add(wait),
+            Kind::Act,
+            host,
+            CLEAN_TAG,
+        );
     }
 
     fn start_welchia(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
@@ -885,6 +893,10 @@ impl<'w> Core<'w> {
         let v = self.world.host(victim);
         let vs = self.state[victim as usize];
         let by_welchia = self.state[attacker as usize].welchia;
+        let timing = match &self.params.welchia {
+            Some(w) if by_welchia => w.timing,
+            _ => self.params.timing,
+        };
         let reach = self.reach();
         let flaws = &self.params.flaws;
         // Without the reach-back flaw the body comes inside the exploit's
@@ -942,12 +954,12 @@ impl<'w> Core<'w> {
                     s.worm = WormState::Pending;
                 }
                 let life = s.life;
-                let at = t.saturating_add(self.params.timing.chain_complete);
+                let at = t.saturating_add(timing.chain_complete);
                 self.push(at, Kind::WormStart, victim, life);
             }
             _ => {}
         }
-        self.params.timing.attacker_busy(outcome, shell_reachable)
+        timing.attacker_busy(outcome, shell_reachable)
     }
 
     /// Counts `n` probes that ended in `outcome` (the time series counts

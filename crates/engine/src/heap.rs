@@ -27,10 +27,6 @@ impl<T: Ord + Copy> QuadHeap<T> {
         self.items.clear();
     }
 
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
     /// The least item.
     pub fn peek(&self) -> Option<&T> {
         self.items.first()

@@ -101,12 +101,7 @@ impl Behaviour {
     /// (`wormscope-engine`'s core) takes its exploit timing from here.
     pub fn blaster(s: &Scenario) -> Behaviour {
         let c: &BlasterConfig = &s.worm;
-        let mut timing = Timing::from_config(c);
-        if !s.flaws.stage2_reachback {
-            // No shell connect follows the exploit: a filtered 4444 costs
-            // nothing extra.
-            timing.attempt_filtered = timing.attempt_refused;
-        }
+        let timing = Timing::with_flaws(c, &s.flaws);
         Behaviour {
             targeting: Targeting::Sequential {
                 batch_size: c.batch_size,

@@ -8,7 +8,7 @@
 //! the address space.
 
 use rand::RngExt;
-use wormscope_scenario::BlasterConfig;
+use wormscope_scenario::{BlasterConfig, Flaws};
 
 use crate::addr;
 use crate::host::{Host, Os};
@@ -210,6 +210,18 @@ impl Timing {
             chain_complete: pause + 2 * rtt + transfer.min(c.tftp_wait.as_micros()),
             chain_waited_out: pause + 2 * rtt + c.tftp_wait.as_micros(),
         }
+    }
+
+    /// The timings of a worm of this configuration with Blaster's design
+    /// flaws as `flaws` has them: without the reach-back flaw no shell
+    /// connect follows the exploit, so a filtered 4444 costs nothing extra.
+    /// Blaster and Welchia both take theirs from here.
+    pub fn with_flaws(c: &BlasterConfig, flaws: &Flaws) -> Timing {
+        let mut timing = Timing::from_config(c);
+        if !flaws.stage2_reachback {
+            timing.attempt_filtered = timing.attempt_refused;
+        }
+        timing
     }
 
     /// How long an exploit with this outcome keeps the attacker busy.
