@@ -8,7 +8,7 @@ use wormscope_engine::exact::ExactDriver;
 use wormscope_engine::observe::Watched;
 use wormscope_engine::{Observer, RunResult, Span};
 use wormscope_model::blaster::Outcome;
-use wormscope_model::{HostId, World};
+use wormscope_model::{Host, HostId, NO_SITE, SiteKind, World};
 use wormscope_observe::sensor::Counts;
 use wormscope_observe::{Sensor, SensorSet};
 use wormscope_reference::ReferenceDriver;
@@ -242,6 +242,64 @@ fn assert_log_matches_totals(run: &Run) {
     }
     let told = exploits.iter().filter(|e| e.3 == Outcome::NoEffect).count() as u64;
     assert!(told <= run.result.totals.outcome(Outcome::NoEffect));
+    // A flood from `since` to `until` is one SYN every `period` from
+    // `since` on; the rows hold every one of them.
+    let told: u64 = run
+        .log
+        .iter()
+        .map(|e| match *e {
+            Told::Flood(_, since, until, period) => (until - since).div_ceil(period),
+            _ => 0,
+        })
+        .sum();
+    let rows: u64 = run.result.rows.iter().map(|r| r.flood_packets).sum();
+    assert_eq!(told, rows, "flood packets: told vs counted");
+}
+
+/// The candidate that host `h`'s first worm start (as a patient zero)
+/// exploits first for sure: one in its first batch that answers at time
+/// zero. The exploit then happens once the batch's wait and the answerers
+/// before it are done, whatever else the run does, unless `h` is crashed
+/// first (which is an exploit too) or its worm is removed (users, removal
+/// tools: off where this is used).
+pub fn first_target(s: &Scenario, world: &World, h: HostId) -> Option<HostId> {
+    let core = Core::for_scenario(s, world);
+    let me = world.host(h);
+    let start = core
+        .params
+        .draw_blaster_start(u64::from(h) << 32, me.addr, false)
+        .start;
+    let own_site = (me.site != NO_SITE).then(|| world.sites[me.site as usize]);
+    // Whom a probe of `me` to `addr` reaches: its own site's host inside
+    // the site's range, a host with that public address outside it.
+    let reaches = |v: &Host, addr: u32| match own_site {
+        Some(site) if site.inside.contains(addr) => v.site == me.site && v.addr == addr,
+        _ => {
+            v.addr == addr
+                && (v.site == NO_SITE
+                    || matches!(
+                        world.sites[v.site as usize].kind,
+                        SiteKind::Enterprise { .. }
+                    ))
+        }
+    };
+    (0..s.worm.batch_size)
+        .map(|i| start.wrapping_add(i))
+        .find_map(|addr| {
+            (0..world.n_candidates).find(|&v| reaches(world.host(v), addr) && core.answers(h, v, 0))
+        })
+}
+
+/// The first infectable candidate with a public address that exploits a
+/// host in its first batch as a patient zero (see [`first_target`]), and
+/// that host.
+pub fn lead_seed(s: &Scenario, world: &World) -> Option<(HostId, HostId)> {
+    (0..world.n_candidates)
+        .filter(|&h| {
+            let host = world.host(h);
+            host.os.is_infectable() && world.public_addr(host) == host.addr
+        })
+        .find_map(|h| first_target(s, world, h).map(|v| (h, v)))
 }
 
 /// Runs both drivers (see [`run_compared`]); returns both results and the
@@ -322,4 +380,26 @@ pub fn densify(s: &mut Scenario) {
     bb.hosts_per_used_slash24 = 30.0;
     bb.nat_pct = Percent::new(30.0).unwrap();
     bb.firewall_pct = Percent::new(20.0).unwrap();
+}
+
+/// The lowest infectable host with a public address in each of the lower
+/// /20s of `exactness.rs`'s spread worlds (61.4.240.0/20, 61.255.240.0/20):
+/// their scans climb into the /20 above, across a /16 or a /8 border.
+pub fn climbing_seeds(world: &World) -> Vec<HostId> {
+    [0x3d04_f000u32, 0x3dff_f000]
+        .iter()
+        .filter_map(|&lo| {
+            world
+                .candidates()
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| {
+                    h.os.is_infectable()
+                        && (lo..lo + 0x1000).contains(&h.addr)
+                        && world.public_addr(h) == h.addr
+                })
+                .min_by_key(|(_, h)| h.addr)
+                .map(|(i, _)| i as HostId)
+        })
+        .collect()
 }
