@@ -4,18 +4,19 @@
 //! exploited whom when and with what outcome (entry by entry), and on every
 //! candidate host's final state. The cases: worlds spread over several /16s
 //! and /8s with ISP and enterprise border filters that really drop traffic
-//! between them.
+//! between them; runs that reach the flood (16 August) and Welchia (18
+//! August).
 
 mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{Both, Exploit, climbing_seeds, lead_seed, run_compared};
+use common::{Both, Exploit, Told, climbing_seeds, lead_seed, run_compared};
 use proptest::prelude::*;
 use wormscope_engine::core::Core;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::defense::DefensePlan;
-use wormscope_model::generate::generate;
+use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::host::NO_SITE;
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{FilterDefense, Percent, PortRule, Scenario, SimDuration, When};
@@ -282,4 +283,77 @@ fn random_filters_on_spread_worlds_agree() {
         }
     });
     assert!(stopped.into_inner() > 0, "no filter had anything to stop");
+}
+
+// ---------------------------------------------------------------------
+// The dates: the flood from 16 August, Welchia from 18 August.
+
+/// One dense /20, and a start an hour before the date: the reference would
+/// pay for every probe of the days from 11 August.
+fn dated(seed: u64, start: &str, hours: u64) -> Scenario {
+    let mut s = common::small_generated(seed, "61.4.16.0/20", hours);
+    s.start = start.parse().unwrap();
+    s
+}
+
+fn flood_packets(both: &Both) -> Vec<u64> {
+    both.exact
+        .result
+        .rows
+        .iter()
+        .map(|r| r.flood_packets)
+        .collect()
+}
+
+#[test]
+fn worms_started_from_16_august_flood_and_both_drivers_agree() {
+    // An hour before midnight: worms started on the 15th never flood (the
+    // date is checked once, at start); those started after midnight do.
+    let s = dated(1, "2003-08-15T23:00:00Z", 3);
+    let world = generate(&s).unwrap();
+    let seeds = patient_zeros(&world, s.seed, 5);
+    let both = run_compared(&s, &world, &seeds);
+    let flood = flood_packets(&both);
+    assert!(flood[..60].iter().all(|&n| n == 0));
+    assert!(flood[60..].iter().sum::<u64>() > 0);
+    let midnight = 3600 * 1_000_000;
+    for told in &both.exact.log {
+        if let Told::Flood(_, since, _, period) = *told {
+            assert!(since >= midnight);
+            assert_eq!(period, 20_000, "50 SYNs a second");
+        }
+    }
+}
+
+#[test]
+fn welchia_released_on_18_august_spreads_and_both_drivers_agree() {
+    // Welchia is on by default, released at 00:00 on the 18th: an hour in.
+    let mut s = dated(1, "2003-08-17T23:00:00Z", 3);
+    s.welchia.initial_infected = 3;
+    let world = generate(&s).unwrap();
+    let seeds = patient_zeros(&world, s.seed, 5);
+    let both = run_compared(&s, &world, &seeds);
+    let t = both.exact.result.totals;
+    assert!(t.welchia_infections > 3, "{t:?}");
+    // Worms started on the 17th flood already.
+    assert!(flood_packets(&both).iter().all(|&n| n > 0));
+    // Welchia's own exploits infected hosts, all after its release.
+    let mut welchia = std::collections::HashSet::new();
+    let mut spread = 0;
+    for told in &both.exact.log {
+        match *told {
+            Told::WelchiaStart(h, t) => {
+                assert!(t >= 3600 * 1_000_000);
+                welchia.insert(h);
+            }
+            Told::Exploit {
+                attacker,
+                outcome: Outcome::Infected,
+                ..
+            } if welchia.contains(&attacker) => spread += 1,
+            _ => {}
+        }
+    }
+    assert!(spread > 0);
+    assert!(both.exact.result.rows.last().unwrap().welchia > 0);
 }
