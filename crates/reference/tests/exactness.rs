@@ -5,7 +5,7 @@
 //! candidate host's final state. The cases: worlds spread over several /16s
 //! and /8s with ISP and enterprise border filters that really drop traffic
 //! between them; runs that reach the flood (16 August) and Welchia (18
-//! August).
+//! August); scanners that wrap past 255.255.255.255 to 0.0.0.0.
 
 mod common;
 
@@ -17,12 +17,18 @@ use wormscope_engine::core::Core;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::defense::DefensePlan;
 use wormscope_model::generate::{generate, patient_zeros};
-use wormscope_model::host::NO_SITE;
+use wormscope_model::host::{Host, NO_SITE, Os};
+use wormscope_model::net::Firewall;
+use wormscope_model::world::{Site, SiteKind, WorldBuilder};
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{FilterDefense, Percent, PortRule, Scenario, SimDuration, When};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
+}
+
+fn a(o: [u8; 4]) -> u32 {
+    u32::from_be_bytes(o)
 }
 
 fn at_minutes(m: u64) -> When {
@@ -356,4 +362,127 @@ fn welchia_released_on_18_august_spreads_and_both_drivers_agree() {
     }
     assert!(spread > 0);
     assert!(both.exact.result.rows.last().unwrap().welchia > 0);
+}
+
+// ---------------------------------------------------------------------
+// The end of the space.
+
+/// Vulnerable hosts over the top 20 /24s of the space (where a local
+/// start from 255.255.255.x lands: C is lowered by up to 19) and the
+/// bottom 8 /24s, with patched answerers and 2000s among them. With `ent`,
+/// the top /24 is an enterprise network (no filter of its own) whose inside
+/// range ends at the end of the space.
+fn wrap_world(ent: bool) -> World {
+    let mut b = WorldBuilder::new();
+    let site = if ent {
+        b.add_site(Site {
+            kind: SiteKind::Enterprise {
+                firewall: Firewall::default(),
+            },
+            inside: "255.255.255.0/24".parse().unwrap(),
+        })
+    } else {
+        NO_SITE
+    };
+    let mut add = |lo: u64, hi: u64, step: usize| {
+        for (i, addr) in (lo..hi).step_by(step).enumerate() {
+            let addr = addr as u32;
+            b.add_host(Host {
+                addr,
+                site: if addr >= a([255, 255, 255, 0]) {
+                    site
+                } else {
+                    NO_SITE
+                },
+                os: if i % 5 == 3 { Os::W2000 } else { Os::Xp },
+                patched: i % 7 == 6,
+                rpc_open: true,
+            });
+        }
+    };
+    add(u64::from(a([255, 255, 236, 0])), 1 << 32, 61);
+    add(3, u64::from(a([0, 0, 8, 0])), 29);
+    b.build().unwrap()
+}
+
+fn wrap_scenario(seed: u64, batch: u32) -> Scenario {
+    let mut s = wormscope_scenario::default_scenario();
+    s.seed = seed;
+    s.duration = SimDuration::from_secs(3600);
+    s.worm.local_start_pct = pct(100.0);
+    s.worm.batch_size = batch;
+    s
+}
+
+/// Two unpatched XPs in the top /24.
+fn top_seeds(world: &World) -> Vec<HostId> {
+    world
+        .candidates()
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.addr >= a([255, 255, 255, 0]) && h.os == Os::Xp)
+        .map(|(i, _)| i as HostId)
+        .take(2)
+        .collect()
+}
+
+/// Infections of a host in 0/8 by one in 255/8.
+fn wrapped(world: &World, both: &Both) -> usize {
+    infections(both)
+        .iter()
+        .filter(|e| world.host(e.1).addr >> 24 == 255 && world.host(e.2).addr >> 24 == 0)
+        .count()
+}
+
+#[test]
+fn scanners_wrap_from_255_255_255_255_to_0_0_0_0() {
+    let world = wrap_world(false);
+    let seeds = top_seeds(&world);
+    // Starts are /24-aligned: batches of 256 end exactly at the end of the
+    // space; batches of 7 and 20 straddle it from most starting /24s;
+    // single probes.
+    for (seed, batch) in [(1, 20), (2, 7), (3, 256), (4, 1)] {
+        let s = wrap_scenario(seed, batch);
+        let both = run_compared(&s, &world, &seeds);
+        assert!(wrapped(&world, &both) > 0, "batch {batch}");
+    }
+}
+
+#[test]
+fn scanners_wrap_out_of_an_enterprise_at_the_top_under_filters() {
+    let world = wrap_world(true);
+    let seeds = top_seeds(&world);
+    assert!(seeds.iter().all(|&h| world.host(h).site == 0));
+    let open = run_compared(&wrap_scenario(1, 20), &world, &seeds);
+    assert!(wrapped(&world, &open) > 0);
+    // ISP filters everywhere switch on 10 minutes in, before the first
+    // infection across the wrap (12 minutes in without them): nothing
+    // gets from 255.255/16 into 0.0/16, and the bottom of the space stays
+    // clean.
+    let mut s = wrap_scenario(1, 20);
+    let f = &mut s.defenses.isp_filter;
+    (f.enabled, f.start, f.coverage_pct) = (true, at_minutes(10), pct(100.0));
+    let isp = run_compared(&s, &world, &seeds);
+    assert_eq!(wrapped(&world, &isp), 0);
+    assert!(
+        isp.exact
+            .states
+            .iter()
+            .enumerate()
+            .all(|(h, st)| world.host(h as HostId).addr >> 24 == 255 || !st.ever_infected)
+    );
+    // The enterprise's border drops its shell port and TFTP on the way
+    // out from 10 minutes in: what leaves it after that fails stage 2.
+    let mut s = wrap_scenario(1, 20);
+    let f = &mut s.defenses.border_filter;
+    (f.enabled, f.start) = (true, at_minutes(10));
+    (f.blocks_in, f.blocks_out) = (Vec::new(), ports(&["4444/tcp", "69/udp"]));
+    let border = run_compared(&s, &world, &seeds);
+    let failed = border
+        .exact
+        .exploits()
+        .iter()
+        .filter(|e| e.3 == Outcome::Stage2Failed && world.host(e.1).site == 0)
+        .count();
+    assert!(failed > 0);
 }
