@@ -233,6 +233,22 @@ fn border_filters_of_enterprises_agree_and_keep_outsiders_out() {
     assert_eq!(part.exact.result.rows[..30], open.exact.result.rows[..30]);
 }
 
+/// Switches a network filter on or off with a start (minutes), a
+/// coverage and, of 135/tcp, 4444/tcp and 69/udp, the ports it blocks in
+/// (the first three flags) and out (the last three).
+fn set_filter(f: &mut FilterDefense, (on, start, cov, blocks): (bool, u64, f64, Vec<bool>)) {
+    let pick = |flags: &[bool]| -> Vec<PortRule> {
+        ["135/tcp", "4444/tcp", "69/udp"]
+            .iter()
+            .zip(flags)
+            .filter(|(_, on)| **on)
+            .map(|(p, _)| p.parse().unwrap())
+            .collect()
+    };
+    (f.enabled, f.start, f.coverage_pct) = (on, at_minutes(start), pct(cov));
+    (f.blocks_in, f.blocks_out) = (pick(&blocks[..3]), pick(&blocks[3..]));
+}
+
 /// Filters with random starts, coverages and port lists on random spread
 /// worlds: both drivers agree, the run did something, and nothing crosses
 /// a closed border once the filter is up. Across the cases, filters had
@@ -240,9 +256,12 @@ fn border_filters_of_enterprises_agree_and_keep_outsiders_out() {
 #[test]
 fn random_filters_on_spread_worlds_agree() {
     let stopped = AtomicU64::new(0);
+    // Each filter is on in four cases of five; about half of those switch
+    // on after a crossing they close (the odds that none of the cases
+    // does are some in a million).
     let filter = || {
         (
-            any::<bool>(),
+            prop::bool::weighted(0.8),
             0u64..90,
             0f64..=100.0,
             prop::collection::vec(any::<bool>(), 6),
@@ -257,20 +276,8 @@ fn random_filters_on_spread_worlds_agree() {
         let mut s = spread_scenario(seed);
         s.duration = SimDuration::from_secs(minutes * 60);
         s.worm.local_start_pct = pct(100.0);
-        let set = |f: &mut FilterDefense, (on, start, cov, blocks): (bool, u64, f64, Vec<bool>)| {
-            let pick = |flags: &[bool]| -> Vec<PortRule> {
-                ["135/tcp", "4444/tcp", "69/udp"]
-                    .iter()
-                    .zip(flags)
-                    .filter(|(_, on)| **on)
-                    .map(|(p, _)| p.parse().unwrap())
-                    .collect()
-            };
-            (f.enabled, f.start, f.coverage_pct) = (on, at_minutes(start), pct(cov));
-            (f.blocks_in, f.blocks_out) = (pick(&blocks[..3]), pick(&blocks[3..]));
-        };
-        set(&mut s.defenses.isp_filter, isp);
-        set(&mut s.defenses.border_filter, border);
+        set_filter(&mut s.defenses.isp_filter, isp);
+        set_filter(&mut s.defenses.border_filter, border);
         let world = generate(&s).unwrap();
         let (lead, _) = lead_seed(&s, &world)
             .expect("a world this dense has a host that exploits in its first batch");
@@ -485,4 +492,42 @@ fn scanners_wrap_out_of_an_enterprise_at_the_top_under_filters() {
         .filter(|e| e.3 == Outcome::Stage2Failed && world.host(e.1).site == 0)
         .count();
     assert!(failed > 0);
+}
+
+/// Random batch sizes, waits, steps and network filters on the world at
+/// the end of the space: both drivers agree; across the cases, scanners
+/// infected across the wrap.
+#[test]
+fn random_wraps_agree() {
+    let wraps = AtomicU64::new(0);
+    let filter = || {
+        (
+            any::<bool>(),
+            0u64..30,
+            0f64..=100.0,
+            prop::collection::vec(any::<bool>(), 6),
+        )
+    };
+    proptest!(ProptestConfig::with_cases(10), |(
+        ent in any::<bool>(),
+        seed in any::<u64>(),
+        batch in 1u32..64,
+        wait_ms in 1u64..3000,
+        minutes in 1u64..30,
+        step_s in 1u64..600,
+        isp in filter(),
+        border in filter(),
+    )| {
+        let world = wrap_world(ent);
+        let mut s = wrap_scenario(seed, batch);
+        s.worm.batch_wait = SimDuration::from_millis(wait_ms);
+        s.duration = SimDuration::from_secs(minutes * 60);
+        s.step = SimDuration::from_secs(step_s.min(minutes * 60));
+        set_filter(&mut s.defenses.isp_filter, isp);
+        set_filter(&mut s.defenses.border_filter, border);
+        let both = run_compared(&s, &world, &top_seeds(&world));
+        prop_assert!(both.exact.result.totals.probes > 0);
+        wraps.fetch_add(u64::from(wrapped(&world, &both) > 0), Ordering::Relaxed);
+    });
+    assert!(wraps.into_inner() > 0, "no case infected across the wrap");
 }
