@@ -6,8 +6,12 @@
 
 mod common;
 
-use common::{assert_same, run_both, small_generated};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::{Both, assert_same, run_both, run_compared, small_generated};
 use proptest::prelude::*;
+use wormscope_engine::Params;
+use wormscope_model::blaster::{Guess, Outcome};
 use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::net::{Firewall, Service, ServiceSet};
 use wormscope_model::world::{Site, SiteKind, WorldBuilder};
@@ -188,9 +192,53 @@ fn arb_world() -> impl Strategy<Value = (Vec<ArbHost>, u8)> {
     )
 }
 
-fn build_arb(hosts: &[ArbHost], n_seeds: u8) -> Option<(World, Vec<HostId>)> {
+/// A random world, its patient zeros, and the exploit the first of them,
+/// the *lead* (host 0), is sure to make.
+struct Arb {
+    world: World,
+    seeds: Vec<HostId>,
+    /// The lead's first exploit: (time, attacker, victim).
+    sure: (u64, HostId, HostId),
+}
+
+/// Builds the random world for a run of `s`. The lead is an unpatched
+/// public XP placed so that its first start (drawn from `s`'s seed: a
+/// local start lands on .0 of its /24, a random one anywhere) begins at
+/// the *victim*, a public host of the OS the lead's worm guesses: the
+/// lead's first batch sends its first probe there at time zero and
+/// exploits it at the batch's wait, before any other scanner can touch
+/// it (ties go to the lower host id). Without defenses that infects it.
+fn build_arb(s: &Scenario, hosts: &[ArbHost], n_seeds: u8) -> Option<Arb> {
     let base = 0x5000_0000u32;
+    let own = base + 0x1080; // 80.0.16.128: a local start is 80.0.16.0
+    let start = Params::from_scenario(s).draw_blaster_start(0, own, false);
+    // A random start does not depend on the address: put the lead in the
+    // /24 it starts in (its own /16, so no ISP filter comes between).
+    let (lead_addr, victim_addr) = if start.local {
+        (own, start.start)
+    } else if (base..base + 0x1100).contains(&start.start) {
+        return None; // into the random hosts' block (odds ~1e-6)
+    } else {
+        (start.start | 0x80, start.start)
+    };
     let mut b = WorldBuilder::new();
+    b.add_host(Host {
+        addr: lead_addr,
+        site: NO_SITE,
+        os: Os::Xp,
+        patched: false,
+        rpc_open: true,
+    });
+    b.add_host(Host {
+        addr: victim_addr,
+        site: NO_SITE,
+        os: match start.guess {
+            Guess::Xp => Os::Xp,
+            Guess::W2000 => Os::W2000,
+        },
+        patched: false,
+        rpc_open: true,
+    });
     let ent = b.add_site(Site {
         kind: SiteKind::Enterprise {
             firewall: Firewall {
@@ -207,7 +255,7 @@ fn build_arb(hosts: &[ArbHost], n_seeds: u8) -> Option<(World, Vec<HostId>)> {
         inside: Prefix::new(0x0a00_0000, 24).unwrap(),
     });
     let oses = [Os::Xp, Os::W2000, Os::Nt4, Os::W2003, Os::Other];
-    let mut used = std::collections::HashSet::new();
+    let mut used = std::collections::HashSet::from([(false, lead_addr), (false, victim_addr)]);
     for &(off, os, patched, open, place) in hosts {
         let (addr, site) = match place {
             0 | 1 => (
@@ -234,20 +282,37 @@ fn build_arb(hosts: &[ArbHost], n_seeds: u8) -> Option<(World, Vec<HostId>)> {
         });
     }
     let world = b.build().ok()?;
-    let seeds: Vec<HostId> = world
+    // Candidates keep the order they were added in: the lead is host 0,
+    // the victim host 1.
+    assert_eq!(world.host(0).addr, lead_addr);
+    assert_eq!(world.host(1).addr, victim_addr);
+    let others = world
         .candidates()
         .iter()
         .enumerate()
+        .skip(2)
         .filter(|(_, h)| h.os.is_infectable())
-        .map(|(i, _)| i as HostId)
-        .take(n_seeds as usize)
+        .map(|(i, _)| i as HostId);
+    let seeds = std::iter::once(0)
+        .chain(others.take(n_seeds as usize - 1))
         .collect();
-    (!seeds.is_empty()).then_some((world, seeds))
+    let sure = (s.worm.batch_wait.as_micros(), 0, 1);
+    Some(Arb { world, seeds, sure })
+}
+
+/// The exploits of a run, without their outcomes.
+fn exploited(both: &Both) -> Vec<(u64, HostId, HostId)> {
+    both.exact
+        .exploits()
+        .iter()
+        .map(|&(t, a, v, _)| (t, a, v))
+        .collect()
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
+    /// Every case infects at least the lead's victim.
     #[test]
     fn random_worlds_and_parameters_agree(
         (hosts, n_seeds) in arb_world(),
@@ -258,7 +323,6 @@ proptest! {
         minutes in 1u64..180,
         step_s in 1u64..900,
     ) {
-        let Some((world, seeds)) = build_arb(&hosts, n_seeds) else { return Ok(()) };
         let mut s = wormscope_scenario::default_scenario();
         s.seed = seed;
         s.worm.batch_size = batch;
@@ -266,15 +330,28 @@ proptest! {
         s.worm.local_start_pct = Percent::new(local).unwrap();
         s.duration = SimDuration::from_secs(minutes * 60);
         s.step = SimDuration::from_secs(step_s.min(minutes * 60));
-        let (e, r) = run_both(&s, &world, &seeds);
+        let Some(Arb { world, seeds, sure }) = build_arb(&s, &hosts, n_seeds) else { return Ok(()) };
+        let both = run_compared(&s, &world, &seeds);
+        let (e, r) = (&both.exact.result, &both.reference.result);
         prop_assert_eq!(e.totals, r.totals);
-        prop_assert_eq!(e.rows, r.rows);
+        prop_assert_eq!(&e.rows, &r.rows);
+        // The run did something: the lead's exploit infected its victim
+        // (whose worm starts 12.3 s later, within the first minute).
+        prop_assert!(e.totals.probes > 0);
+        let (t, lead, victim) = sure;
+        prop_assert!(both.exact.exploits().contains(&(t, lead, victim, Outcome::Infected)));
+        prop_assert!(e.totals.ever_infected > seeds.len() as u64, "{:?}", e.totals);
     }
+}
 
-    /// Random worlds with every defense switched on at random moments and
-    /// coverages, and the flaws switched at random.
-    #[test]
-    fn random_worlds_with_defenses_and_flaws_agree(
+/// Random worlds with every defense switched on at random moments and
+/// coverages, and the flaws switched at random. Every case makes the
+/// lead's exploit (whose outcome the defenses decide); across the cases
+/// some infect hosts beyond the patient zeros.
+#[test]
+fn random_worlds_with_defenses_and_flaws_agree() {
+    let spread = AtomicU64::new(0);
+    proptest!(ProptestConfig::with_cases(48), |(
         (hosts, n_seeds) in arb_world(),
         seed in any::<u64>(),
         minutes in 1u64..120,
@@ -284,8 +361,7 @@ proptest! {
         users in (any::<bool>(), 0f64..=100.0, 1u64..3600),
         flaws in proptest::collection::vec(any::<bool>(), 4),
         blocks in proptest::collection::vec(any::<bool>(), 6),
-    ) {
-        let Some((world, seeds)) = build_arb(&hosts, n_seeds) else { return Ok(()) };
+    )| {
         let mut s = wormscope_scenario::default_scenario();
         s.seed = seed;
         s.duration = SimDuration::from_secs(minutes * 60);
@@ -309,8 +385,10 @@ proptest! {
         let (on, at, cov) = defenses[1];
         (d.border_filter.enabled, d.border_filter.start, d.border_filter.coverage_pct) = (on, when(at), pct(cov));
         d.border_filter.blocks_out = ports(&blocks[..3]);
+        // The host firewall and the removal tools start after the lead's
+        // victim answered (at 0 s) and the lead exploited it (at 1.8 s).
         let (on, at, cov) = defenses[2];
-        (d.host_firewall.enabled, d.host_firewall.start, d.host_firewall.coverage_pct) = (on, when(at), pct(cov));
+        (d.host_firewall.enabled, d.host_firewall.start, d.host_firewall.coverage_pct) = (on, when(at.max(2)), pct(cov));
         let (on, at, cov) = defenses[3];
         (d.dcom_disabled.enabled, d.dcom_disabled.start, d.dcom_disabled.coverage_pct) = (on, when(at), pct(cov));
         let (on, at, cov) = defenses[4];
@@ -318,12 +396,21 @@ proptest! {
         d.patch.start = when(at);
         d.patch.curve = vec![(SimDuration::ZERO, pct(0.0)), (SimDuration::from_secs(3600), pct(cov))];
         let (on, at, cov) = defenses[5];
-        (d.cleanup.enabled, d.cleanup.start, d.cleanup.per_day_pct) = (on, when(at), pct(cov));
+        (d.cleanup.enabled, d.cleanup.start, d.cleanup.per_day_pct) = (on, when(at.max(2)), pct(cov));
         (d.users.enabled, d.users.notice_pct, d.users.delay) = (users.0, pct(users.1), SimDuration::from_secs(users.2));
         let f = &mut s.flaws;
         (f.os_guess, f.stage2_reachback, f.flood_target, f.start_seed) = (flaws[0], flaws[1], flaws[2], flaws[3]);
-        let (e, r) = run_both(&s, &world, &seeds);
+        let Some(Arb { world, seeds, sure }) = build_arb(&s, &hosts, n_seeds) else { return Ok(()) };
+        let both = run_compared(&s, &world, &seeds);
+        let (e, r) = (&both.exact.result, &both.reference.result);
         prop_assert_eq!(e.totals, r.totals);
-        prop_assert_eq!(e.rows, r.rows);
-    }
+        prop_assert_eq!(&e.rows, &r.rows);
+        prop_assert!(e.totals.probes > 0);
+        prop_assert!(exploited(&both).contains(&sure));
+        spread.fetch_add(u64::from(e.totals.ever_infected > seeds.len() as u64), Ordering::Relaxed);
+    });
+    assert!(
+        spread.into_inner() > 0,
+        "no case infected a host beyond its patient zeros"
+    );
 }
