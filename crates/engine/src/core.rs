@@ -251,9 +251,9 @@ enum Kind {
 
 /// An event packed into one integer whose order is the event order:
 /// time (64 bits), kind (3), host (32), and a 29-bit tag: the host's life
-/// (or, for scans, its scan tag) when scheduled, which makes events of an
-/// earlier life stale; for `Act` the action. One integer compares much
-/// faster than a tuple, and the queue's pops are the engine's hottest path.
+/// when scheduled, which makes events of an earlier life stale; for `Act`
+/// the action; for a scan (taken from the scan queue) the driver's key.
+/// One integer compares much faster than a tuple.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Event(u128);
 
