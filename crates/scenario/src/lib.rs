@@ -29,6 +29,7 @@ pub use schema::{
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,
 };
+pub use validate::{MAX_SCAN_WAIT, MAX_SPAN};
 
 /// The built-in scenarios: name, one-line summary, commented TOML text.
 pub const BUILTIN: &[(&str, &str, &str)] = &[
@@ -717,6 +718,174 @@ mod tests {
         let e = err("[worm]\nbatch_wait = \"-2s\"\n");
         assert_eq!(e.field.as_deref(), Some("worm.batch_wait"));
         assert!(e.message.contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn the_time_bounds_leave_room_in_both_clocks() {
+        // A sweep of 2^32 addresses at the longest per-address time (batch
+        // wait, exploit pause, two round trips, the longest wait), plus a
+        // run and three delays of the longest span, in microseconds.
+        let sweep = (1u128 << 32) * 5 * u128::from(MAX_SCAN_WAIT.as_micros());
+        let spans = 4 * u128::from(MAX_SPAN.as_micros());
+        assert!(sweep + spans < u128::from(u64::MAX / 2));
+        // Four longest spans in the random core's nanoseconds.
+        assert!(4 * u128::from(MAX_SPAN.as_micros()) * 1000 < u128::from(u64::MAX));
+    }
+
+    #[test]
+    fn times_that_could_overflow_the_clock_are_refused_naming_the_field() {
+        let cases = [
+            (
+                "[worm]\nbatch_size = 1\nbatch_wait = \"10h\"\n",
+                3,
+                "worm.batch_wait",
+            ),
+            (
+                "[worm]\nexploit_pause = \"5m1s\"\n",
+                2,
+                "worm.exploit_pause",
+            ),
+            ("[worm]\nround_trip = \"1h\"\n", 2, "worm.round_trip"),
+            (
+                "[worm]\nconnect_timeout = \"1d\"\n",
+                2,
+                "worm.connect_timeout",
+            ),
+            (
+                "[worm]\ntftp_block_interval = \"6m\"\n",
+                2,
+                "worm.tftp_block_interval",
+            ),
+            ("[worm]\ntftp_wait = \"2h\"\n", 2, "worm.tftp_wait"),
+            (
+                "[worm]\nstart_after_boot = \"36501d\"\n",
+                2,
+                "worm.start_after_boot",
+            ),
+            (
+                "[hosts]\nxp_crash_reboot_after = \"99999d\"\n",
+                2,
+                "hosts.xp_crash_reboot_after",
+            ),
+            (
+                "[hosts]\nnt4_crash_reboot_after = \"40000d\"\n",
+                2,
+                "hosts.nt4_crash_reboot_after",
+            ),
+            (
+                "[hosts]\nreboot_duration = \"200000d\"\n",
+                2,
+                "hosts.reboot_duration",
+            ),
+            (
+                "[defenses.users]\ndelay = \"36500d1s\"\n",
+                2,
+                "defenses.users.delay",
+            ),
+            (
+                "[defenses.cleanup]\nstart = \"40000d\"\n",
+                2,
+                "defenses.cleanup.start",
+            ),
+            (
+                "[defenses.dns_takedown]\nat = \"2200-01-01T00:00:00Z\"\n",
+                2,
+                "defenses.dns_takedown.at",
+            ),
+            (
+                "[defenses.patch]\ncurve = [[\"0h\", 0.0],\n [\"40000d\", 50.0]]\n",
+                3,
+                "defenses.patch.curve[1]",
+            ),
+            (
+                "[welchia]\nbatch_size = 1\nbatch_wait = \"6m\"\n",
+                3,
+                "welchia.batch_wait",
+            ),
+            (
+                "[welchia]\nrelease = \"9000-01-01T00:00:00Z\"\n",
+                2,
+                "welchia.release",
+            ),
+            (
+                "[flaws]\nboot_tick = [\"20s\", \"40000d\"]\n",
+                2,
+                "flaws.boot_tick[1]",
+            ),
+            (
+                "[flaws]\ntick_granularity = \"40000d\"\n",
+                2,
+                "flaws.tick_granularity",
+            ),
+            (
+                "seed = 1\nduration = \"36501d\"\nstep = \"1d\"\n",
+                2,
+                "duration",
+            ),
+            ("start = \"9999-12-31T00:00:00Z\"\n", 1, "start"),
+            (
+                "[[sensors]]\nname = \"i\"\nkind = \"distributed\"\naddresses = 5\nreport_delay = \"99999d\"\n",
+                5,
+                "sensors[0].report_delay",
+            ),
+        ];
+        for (text, line, field) in cases {
+            let e = err(text);
+            assert_eq!(
+                (e.line, e.field.as_deref()),
+                (Some(line), Some(field)),
+                "{text}: {e}"
+            );
+        }
+        // The bounds themselves are accepted.
+        for text in [
+            "[worm]\nbatch_size = 1\nbatch_wait = \"5m\"\nconnect_timeout = \"5m\"\ntftp_wait = \"5m\"\n",
+            "[welchia]\nbatch_size = 1\nbatch_wait = \"5m\"\n",
+            "[defenses.users]\nenabled = true\ndelay = \"36500d\"\n",
+            "duration = \"36500d\"\nstep = \"1d\"\n[hosts]\nreboot_duration = \"36500d\"\n",
+            "[defenses.dns_takedown]\nat = \"2100-01-01T00:00:00Z\"\n",
+        ] {
+            parse(text, "ok.toml").unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+    }
+
+    #[test]
+    fn random_scanning_times_that_could_overflow_are_refused_naming_the_field() {
+        let cases = [
+            (
+                "base = \"slammer\"\nduration = \"36501d\"\nstep = \"1d\"\n",
+                2,
+                "duration",
+            ),
+            (
+                "base = \"slammer\"\nstart = \"9999-12-31T23:59:00Z\"\n",
+                2,
+                "start",
+            ),
+            (
+                "base = \"codered2\"\n[worm.delivery]\nduration = \"99999d\"\n",
+                3,
+                "worm.delivery.duration",
+            ),
+            (
+                "base = \"codered2\"\n[worm.stop]\nat = \"2200-07-20T00:00:00Z\"\n",
+                3,
+                "worm.stop.at",
+            ),
+            (
+                "base = \"codered2\"\n[[validation]]\nfigure = \"x\"\nmeasure = { kind = \"infected-at\", at = \"40000d\" }\npublished = 1\ntolerance = { absolute = 1 }\nsource = \"s\"\n",
+                4,
+                "validation[0].measure.at",
+            ),
+        ];
+        for (text, line, field) in cases {
+            let e = parse_random_scan(text, "bad.toml").unwrap_err();
+            assert_eq!(
+                (e.line, e.field.as_deref()),
+                (Some(line), Some(field)),
+                "{text}: {e}"
+            );
+        }
     }
 
     #[test]
