@@ -822,7 +822,7 @@ mod tests {
                 2,
                 "duration",
             ),
-            ("start = \"9999-12-31T00:00:00Z\"\n", 1, "start"),
+            ("start = \"9999-12-30T21:00:00Z\"\n", 1, "start"),
             (
                 "[[sensors]]\nname = \"i\"\nkind = \"distributed\"\naddresses = 5\nreport_delay = \"99999d\"\n",
                 5,
@@ -837,6 +837,8 @@ mod tests {
                 "{text}: {e}"
             );
         }
+        let e = err("start = \"9999-12-30T21:00:00Z\"\n");
+        assert!(e.message.contains("would end after"), "{e}");
         // The bounds themselves are accepted.
         for text in [
             "[worm]\nbatch_size = 1\nbatch_wait = \"5m\"\nconnect_timeout = \"5m\"\ntftp_wait = \"5m\"\n",
@@ -858,7 +860,7 @@ mod tests {
                 "duration",
             ),
             (
-                "base = \"slammer\"\nstart = \"9999-12-31T23:59:00Z\"\n",
+                "base = \"slammer\"\nstart = \"9999-12-30T21:59:00Z\"\n",
                 2,
                 "start",
             ),
