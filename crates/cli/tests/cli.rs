@@ -80,6 +80,17 @@ fn bad_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
             "1",
             "sensors[0].prefix",
         ),
+        // Times that could overflow the simulated clock (issue 14).
+        (
+            "[worm]\nbatch_size = 1\nbatch_wait = \"10h\"\n",
+            "3",
+            "worm.batch_wait",
+        ),
+        (
+            "[defenses.users]\nenabled = true\ndelay = \"99999d\"\n",
+            "3",
+            "defenses.users.delay",
+        ),
     ];
     for (i, (text, line, field)) in cases.iter().enumerate() {
         let (_, msg) = simulate_bad(dir.path(), i, text);

@@ -235,6 +235,12 @@ fn bad_random_scanning_scenarios_exit_2_naming_file_line_and_field() {
             "7",
             "telescopes[0].prefix",
         ),
+        // A delay that would overflow the random core's nanosecond clock.
+        (
+            "base = \"codered2\"\n[worm.delivery]\nduration = \"99999d\"\n",
+            "3",
+            "worm.delivery.duration",
+        ),
     ];
     for (i, (text, line, field)) in cases.iter().enumerate() {
         let file = dir.path().join(format!("bad{i}.toml"));

@@ -29,6 +29,7 @@ pub use schema::{
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,
 };
+pub use validate::{MAX_SCAN_WAIT, MAX_SPAN};
 
 /// The built-in scenarios: name, one-line summary, commented TOML text.
 pub const BUILTIN: &[(&str, &str, &str)] = &[
@@ -181,8 +182,10 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Parses and validates scenario text. `origin` names it in errors.
 ///
 /// The text is laid over the built-in scenario named by its `base` field
-/// (default `blaster`): tables merge key by key, anything else (values,
-/// arrays, arrays of tables) replaces the built-in value whole.
+/// (default `blaster`), itself complete (a built-in laid over another is
+/// resolved down its chain of bases first): tables merge key by key,
+/// anything else (values, arrays, arrays of tables) replaces the built-in
+/// value whole.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     parse_with(text, origin, &[])
 }
@@ -276,14 +279,8 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
             ));
         }
     };
-    let base_text = family
-        .iter()
-        .find(|(n, _, _)| *n == base_name)
-        .map(|(_, _, text)| *text);
-    let mut merged = match base_text {
-        Some(base_text) => {
-            toml::from_str::<toml::Table>(base_text).expect("built-in scenarios are valid TOML")
-        }
+    let mut merged = match resolve_builtin(&base_name, family) {
+        Some(table) => table,
         None => {
             let names: Vec<&str> = family.iter().map(|(n, _, _)| *n).collect();
             return Err(error_at(
@@ -319,6 +316,42 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
         ));
     }
     Ok(scenario)
+}
+
+/// The complete table of built-in scenario `name` of `family`, or None if
+/// there is none: its own text laid over the built-in its `base` names, and
+/// so on down the chain of bases (a built-in whose `base` is absent or names
+/// itself ends the chain). A user's file is laid over this, so a built-in
+/// laid over another passes on every default it does not change.
+fn resolve_builtin(name: &str, family: &[(&str, &str, &str)]) -> Option<toml::Table> {
+    let text_of = |n: &str| family.iter().find(|(f, _, _)| *f == n).map(|(_, _, t)| *t);
+    let mut text = text_of(name)?;
+    let mut chain = Vec::new();
+    let mut next = name.to_string();
+    loop {
+        let table: toml::Table = toml::from_str(text).expect("built-in scenarios are valid TOML");
+        let base = match table.get("base") {
+            Some(toml::Value::String(b)) if *b != next => Some(b.clone()),
+            _ => None,
+        };
+        chain.push(table);
+        match base {
+            Some(b) => {
+                assert!(
+                    chain.len() <= family.len(),
+                    "the bases of built-in scenario `{name}` form a cycle"
+                );
+                text = text_of(&b).expect("a built-in's base is a built-in of its kind");
+                next = b;
+            }
+            None => break,
+        }
+    }
+    let mut merged = chain.pop().expect("the chain holds `name` itself");
+    while let Some(over) = chain.pop() {
+        merge_into(&mut merged, over);
+    }
+    Some(merged)
 }
 
 /// Checks a scenario built or changed in code (e.g. by command-line
@@ -439,6 +472,106 @@ mod tests {
         for (name, _, text) in BUILTIN {
             let s = parse(text, name).unwrap();
             assert_eq!(s.name, *name);
+        }
+    }
+
+    #[test]
+    fn a_builtin_laid_over_another_is_a_complete_base() {
+        // Issue 14: this was refused with "missing field `source`".
+        let text = "base = \"blaster-sample\"\n[defenses.users]\nenabled = true\n";
+        let s = parse(text, "mine.toml").unwrap();
+        let mut want = builtin("blaster-sample").unwrap();
+        want.base = "blaster-sample".into();
+        want.defenses.users.enabled = true;
+        assert_eq!(s, want);
+    }
+
+    /// The complete table of a built-in scenario of either kind, as it
+    /// serializes.
+    fn builtin_table(name: &str) -> toml::Table {
+        let value = match builtin(name) {
+            Some(s) => toml::Value::try_from(s),
+            None => toml::Value::try_from(builtin_random_scan(name).unwrap()),
+        };
+        match value.unwrap() {
+            toml::Value::Table(t) => t,
+            other => panic!("{name} serializes to {other:?}"),
+        }
+    }
+
+    /// Every table (not array of tables) under `table`, depth first, as
+    /// (dotted path, table).
+    fn sections(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Table)>) {
+        for (key, value) in table {
+            if let toml::Value::Table(t) = value {
+                let path = join(prefix, key);
+                out.push((path.clone(), t.clone()));
+                sections(&path, t, out);
+            }
+        }
+    }
+
+    #[test]
+    fn every_builtin_is_a_base_for_a_file_that_opens_any_of_its_sections() {
+        let names = BUILTIN
+            .iter()
+            .chain(RANDOM_SCAN_BUILTIN)
+            .map(|(n, _, _)| *n);
+        let mut files = 0;
+        for name in names {
+            let full = builtin_table(name);
+            let mut found = Vec::new();
+            sections("", &full, &mut found);
+            assert!(!found.is_empty(), "{name} has sections");
+            for (path, section) in found {
+                // One file per field a section holds directly: `enabled`
+                // switched on (and off), any other field at its own value.
+                let mut edits: Vec<(String, toml::Value)> = section
+                    .iter()
+                    .filter(|(k, v)| *k != "enabled" && !v.is_table())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if section.contains_key("enabled") {
+                    edits.push(("enabled".into(), true.into()));
+                    edits.push(("enabled".into(), false.into()));
+                }
+                for (key, value) in edits {
+                    let mut user = toml::Table::new();
+                    user.insert("base".into(), name.into());
+                    set_nested(&mut user, &format!("{path}.{key}"), value.clone());
+                    let text = toml::to_string(&user).unwrap();
+                    let parsed = match parse_any(&text, "mine.toml") {
+                        Ok(AnyScenario::Blaster(s)) => toml::Value::try_from(&s),
+                        Ok(AnyScenario::RandomScan(s)) => toml::Value::try_from(&s),
+                        Err(e) => panic!("over {name}:\n{text}\nrefused: {e}"),
+                    };
+                    let mut want = full.clone();
+                    want.insert("base".into(), name.into());
+                    set_path(&mut want, &format!("{path}.{key}"), value).unwrap();
+                    assert_eq!(
+                        parsed.unwrap(),
+                        toml::Value::Table(want),
+                        "over {name}:\n{text}"
+                    );
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 100, "{files} files");
+    }
+
+    /// Sets a dotted path of plain keys, creating the tables on the way.
+    fn set_nested(table: &mut toml::Table, path: &str, value: toml::Value) {
+        match path.split_once('.') {
+            None => {
+                table.insert(path.into(), value);
+            }
+            Some((head, rest)) => {
+                let inner = table
+                    .entry(head)
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                set_nested(inner.as_table_mut().unwrap(), rest, value);
+            }
         }
     }
 
@@ -585,6 +718,176 @@ mod tests {
         let e = err("[worm]\nbatch_wait = \"-2s\"\n");
         assert_eq!(e.field.as_deref(), Some("worm.batch_wait"));
         assert!(e.message.contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn the_time_bounds_leave_room_in_both_clocks() {
+        // A sweep of 2^32 addresses at the longest per-address time (batch
+        // wait, exploit pause, two round trips, the longest wait), plus a
+        // run and three delays of the longest span, in microseconds.
+        let sweep = (1u128 << 32) * 5 * u128::from(MAX_SCAN_WAIT.as_micros());
+        let spans = 4 * u128::from(MAX_SPAN.as_micros());
+        assert!(sweep + spans < u128::from(u64::MAX / 2));
+        // Four longest spans in the random core's nanoseconds.
+        assert!(4 * u128::from(MAX_SPAN.as_micros()) * 1000 < u128::from(u64::MAX));
+    }
+
+    #[test]
+    fn times_that_could_overflow_the_clock_are_refused_naming_the_field() {
+        let cases = [
+            (
+                "[worm]\nbatch_size = 1\nbatch_wait = \"10h\"\n",
+                3,
+                "worm.batch_wait",
+            ),
+            (
+                "[worm]\nexploit_pause = \"5m1s\"\n",
+                2,
+                "worm.exploit_pause",
+            ),
+            ("[worm]\nround_trip = \"1h\"\n", 2, "worm.round_trip"),
+            (
+                "[worm]\nconnect_timeout = \"1d\"\n",
+                2,
+                "worm.connect_timeout",
+            ),
+            (
+                "[worm]\ntftp_block_interval = \"6m\"\n",
+                2,
+                "worm.tftp_block_interval",
+            ),
+            ("[worm]\ntftp_wait = \"2h\"\n", 2, "worm.tftp_wait"),
+            (
+                "[worm]\nstart_after_boot = \"36501d\"\n",
+                2,
+                "worm.start_after_boot",
+            ),
+            (
+                "[hosts]\nxp_crash_reboot_after = \"99999d\"\n",
+                2,
+                "hosts.xp_crash_reboot_after",
+            ),
+            (
+                "[hosts]\nnt4_crash_reboot_after = \"40000d\"\n",
+                2,
+                "hosts.nt4_crash_reboot_after",
+            ),
+            (
+                "[hosts]\nreboot_duration = \"200000d\"\n",
+                2,
+                "hosts.reboot_duration",
+            ),
+            (
+                "[defenses.users]\ndelay = \"36500d1s\"\n",
+                2,
+                "defenses.users.delay",
+            ),
+            (
+                "[defenses.cleanup]\nstart = \"40000d\"\n",
+                2,
+                "defenses.cleanup.start",
+            ),
+            (
+                "[defenses.dns_takedown]\nat = \"2200-01-01T00:00:00Z\"\n",
+                2,
+                "defenses.dns_takedown.at",
+            ),
+            (
+                "[defenses.patch]\ncurve = [[\"0h\", 0.0],\n [\"40000d\", 50.0]]\n",
+                3,
+                "defenses.patch.curve[1]",
+            ),
+            (
+                "[welchia]\nbatch_size = 1\nbatch_wait = \"6m\"\n",
+                3,
+                "welchia.batch_wait",
+            ),
+            (
+                "[welchia]\nrelease = \"9000-01-01T00:00:00Z\"\n",
+                2,
+                "welchia.release",
+            ),
+            (
+                "[flaws]\nboot_tick = [\"20s\", \"40000d\"]\n",
+                2,
+                "flaws.boot_tick[1]",
+            ),
+            (
+                "[flaws]\ntick_granularity = \"40000d\"\n",
+                2,
+                "flaws.tick_granularity",
+            ),
+            (
+                "seed = 1\nduration = \"36501d\"\nstep = \"1d\"\n",
+                2,
+                "duration",
+            ),
+            ("start = \"9999-12-30T21:00:00Z\"\n", 1, "start"),
+            (
+                "[[sensors]]\nname = \"i\"\nkind = \"distributed\"\naddresses = 5\nreport_delay = \"99999d\"\n",
+                5,
+                "sensors[0].report_delay",
+            ),
+        ];
+        for (text, line, field) in cases {
+            let e = err(text);
+            assert_eq!(
+                (e.line, e.field.as_deref()),
+                (Some(line), Some(field)),
+                "{text}: {e}"
+            );
+        }
+        let e = err("start = \"9999-12-30T21:00:00Z\"\n");
+        assert!(e.message.contains("would end after"), "{e}");
+        // The bounds themselves are accepted.
+        for text in [
+            "[worm]\nbatch_size = 1\nbatch_wait = \"5m\"\nconnect_timeout = \"5m\"\ntftp_wait = \"5m\"\n",
+            "[welchia]\nbatch_size = 1\nbatch_wait = \"5m\"\n",
+            "[defenses.users]\nenabled = true\ndelay = \"36500d\"\n",
+            "duration = \"36500d\"\nstep = \"1d\"\n[hosts]\nreboot_duration = \"36500d\"\n",
+            "[defenses.dns_takedown]\nat = \"2100-01-01T00:00:00Z\"\n",
+        ] {
+            parse(text, "ok.toml").unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+    }
+
+    #[test]
+    fn random_scanning_times_that_could_overflow_are_refused_naming_the_field() {
+        let cases = [
+            (
+                "base = \"slammer\"\nduration = \"36501d\"\nstep = \"1d\"\n",
+                2,
+                "duration",
+            ),
+            (
+                "base = \"slammer\"\nstart = \"9999-12-30T21:59:00Z\"\n",
+                2,
+                "start",
+            ),
+            (
+                "base = \"codered2\"\n[worm.delivery]\nduration = \"99999d\"\n",
+                3,
+                "worm.delivery.duration",
+            ),
+            (
+                "base = \"codered2\"\n[worm.stop]\nat = \"2200-07-20T00:00:00Z\"\n",
+                3,
+                "worm.stop.at",
+            ),
+            (
+                "base = \"codered2\"\n[[validation]]\nfigure = \"x\"\nmeasure = { kind = \"infected-at\", at = \"40000d\" }\npublished = 1\ntolerance = { absolute = 1 }\nsource = \"s\"\n",
+                4,
+                "validation[0].measure.at",
+            ),
+        ];
+        for (text, line, field) in cases {
+            let e = parse_random_scan(text, "bad.toml").unwrap_err();
+            assert_eq!(
+                (e.line, e.field.as_deref()),
+                (Some(line), Some(field)),
+                "{text}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::units::{Percent, Prefix, SimDuration, When};
+use crate::validate::{end_problem, moment_problem, span_problem};
 
 /// A complete, validated random-scanning scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -249,6 +250,13 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     if s.duration == SimDuration::ZERO {
         return bad("duration", "must be longer than 0s".into());
     }
+    // The random core's clock counts nanoseconds: see MAX_SPAN.
+    if let Some(e) = span_problem(s.duration) {
+        return bad("duration", e);
+    }
+    if let Some(e) = end_problem(s.start, s.duration) {
+        return bad("start", e);
+    }
     if s.step == SimDuration::ZERO {
         return bad("step", "must be longer than 0s".into());
     }
@@ -349,13 +357,19 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             ),
         );
     }
-    if let Delivery::UdpPacket { packet_bytes, .. } = w.delivery
-        && !(28..=65_535).contains(&packet_bytes)
-    {
-        return bad(
-            "worm.delivery.packet_bytes",
-            format!("{packet_bytes} is not an IPv4 UDP packet size (28 to 65535)"),
-        );
+    match w.delivery {
+        Delivery::UdpPacket { packet_bytes, .. } if !(28..=65_535).contains(&packet_bytes) => {
+            return bad(
+                "worm.delivery.packet_bytes",
+                format!("{packet_bytes} is not an IPv4 UDP packet size (28 to 65535)"),
+            );
+        }
+        Delivery::TcpExploit { duration, .. } => {
+            if let Some(e) = span_problem(duration) {
+                return bad("worm.delivery.duration", e);
+            }
+        }
+        Delivery::UdpPacket { .. } => {}
     }
     match &w.rate {
         Rate::ProbeRate { probes_per_second } => {
@@ -410,9 +424,7 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             }
         }
     }
-    if let Some(at) = w.stop.at
-        && let Err(e) = at.after_start(s.start)
-    {
+    if let Some(e) = w.stop.at.and_then(|at| moment_problem(at, s.start)) {
         return bad("worm.stop.at", e);
     }
     if w.stop.after_probes == Some(0) {
@@ -443,6 +455,11 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         }
         if !fig.published.is_finite() {
             return bad(&f("published"), "must be a number".into());
+        }
+        if let Measure::InfectedAt { at } = fig.measure
+            && let Some(e) = span_problem(at)
+        {
+            return bad(&f("measure.at"), e);
         }
         match &fig.measure {
             Measure::LogisticK { from_pct, to_pct }

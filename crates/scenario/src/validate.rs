@@ -3,7 +3,64 @@
 //! Returns the first problem as (field path, message).
 
 use crate::schema::{Scenario, SensorConfig, SensorKind};
-use crate::units::{SimDuration, When};
+use crate::units::{MaybeDuration, SimDuration, When};
+
+/// The longest span of simulated time a scenario may name: a run's
+/// duration and every delay or moment after the start (100 years).
+///
+/// Why: the engines add a few of these to a time (a reboot after a crash
+/// after a user's delay, all near a run's end) in u64 microseconds, and
+/// the random-scanning core counts in u64 nanoseconds, which hold 584
+/// years: four spans of 100 years fit there with room, and an outbreak
+/// needs none that long. Longer values are refused where they are read
+/// rather than wrapped or cut short where they are added.
+pub const MAX_SPAN: SimDuration = SimDuration::from_secs(36_500 * 86_400);
+
+/// The longest of each timing a sequential scanner spends per address:
+/// `batch_wait` (Blaster's and Welchia's), `exploit_pause`, `round_trip`,
+/// `connect_timeout`, `tftp_block_interval` and `tftp_wait` (5 minutes).
+///
+/// Why: one scanner may sweep all 2^32 addresses in a single span (2^32 /
+/// batch_size batches, each answerer exploited in it), spending per
+/// address at most batch_wait (batches of one) + exploit_pause + two round
+/// trips + the longer of connect_timeout and tftp_wait (a transfer stops at
+/// tftp_wait): 25 minutes. 2^32 x 25 min is 6.4e18 us, a third of u64's
+/// 1.8e19, so that sweep plus a run and its delays (each at most
+/// [`MAX_SPAN`]) fits in u64 microseconds with room. Blaster's own numbers
+/// are 1.8 s and 21 s at most.
+pub const MAX_SCAN_WAIT: SimDuration = SimDuration::from_secs(300);
+
+/// Why a span is refused: longer than [`MAX_SPAN`].
+pub(crate) fn span_problem(d: SimDuration) -> Option<String> {
+    (d > MAX_SPAN).then(|| {
+        format!("{d} is longer than {MAX_SPAN} (100 years), the longest span a scenario may name")
+    })
+}
+
+/// Why a moment is refused: before the start or more than [`MAX_SPAN`]
+/// after it.
+pub(crate) fn moment_problem(when: When, start: jiff::Timestamp) -> Option<String> {
+    match when.after_start(start) {
+        Err(e) => Some(e),
+        Ok(us) if us > MAX_SPAN.as_micros() => Some(format!(
+            "{when} is more than {MAX_SPAN} (100 years) after the start {start}"
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// Why a run's start and duration are refused: the run would end past the
+/// last moment a date can be computed for (the flood's date rule reads the
+/// date of every worm start).
+pub(crate) fn end_problem(start: jiff::Timestamp, duration: SimDuration) -> Option<String> {
+    let d = jiff::SignedDuration::from_micros(i64::try_from(duration.as_micros()).ok()?);
+    start.checked_add(d).err().map(|_| {
+        format!(
+            "a run of {duration} from {start} would end after {}, the last moment dates are kept for",
+            jiff::Timestamp::MAX
+        )
+    })
+}
 
 /// The first problem found, as the field's dotted path and a message.
 pub(crate) fn first_problem(s: &Scenario) -> Option<(String, String)> {
@@ -19,6 +76,10 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     }
     if s.duration == SimDuration::ZERO {
         bad("duration", "must be longer than 0s".into());
+    } else if let Some(e) = span_problem(s.duration) {
+        bad("duration", e);
+    } else if let Some(e) = end_problem(s.start, s.duration) {
+        bad("start", e);
     }
     if s.step == SimDuration::ZERO {
         bad("step", "must be longer than 0s".into());
@@ -100,6 +161,36 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     if b.batch_wait < SimDuration::from_millis(1) {
         bad("worm.batch_wait", "must be at least 1ms".into());
     }
+    for (field, d) in [
+        ("worm.batch_wait", b.batch_wait),
+        ("worm.exploit_pause", b.exploit_pause),
+        ("worm.round_trip", b.round_trip),
+        ("worm.connect_timeout", b.connect_timeout),
+        ("worm.tftp_block_interval", b.tftp_block_interval),
+        ("worm.tftp_wait", b.tftp_wait),
+    ] {
+        if let Some(e) = scan_wait_problem(d) {
+            bad(field, e);
+        }
+    }
+    if let Some(e) = span_problem(b.start_after_boot) {
+        bad("worm.start_after_boot", e);
+    }
+    let h = &s.hosts;
+    for (field, d) in [
+        ("hosts.xp_crash_reboot_after", h.xp_crash_reboot_after),
+        ("hosts.w2000_crash_reboot_after", h.w2000_crash_reboot_after),
+        ("hosts.nt4_crash_reboot_after", h.nt4_crash_reboot_after),
+        ("hosts.w2003_crash_reboot_after", h.w2003_crash_reboot_after),
+        (
+            "hosts.reboot_duration",
+            MaybeDuration::After(h.reboot_duration),
+        ),
+    ] {
+        if let Some(e) = d.as_option().and_then(span_problem) {
+            bad(field, e);
+        }
+    }
     if b.tftp_block_bytes == 0 {
         bad("worm.tftp_block_bytes", "must be at least 1".into());
     }
@@ -138,7 +229,7 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
 
     let d = &s.defenses;
     let mut moment = |field: &str, when: When| {
-        if let Err(e) = when.after_start(s.start) {
+        if let Some(e) = moment_problem(when, s.start) {
             bad(field, e);
         }
     };
@@ -154,6 +245,11 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     let curve = &d.patch.curve;
     if curve.is_empty() {
         bad("defenses.patch.curve", "needs at least one point".into());
+    }
+    for (i, (t, _)) in curve.iter().enumerate() {
+        if let Some(e) = span_problem(*t) {
+            bad(&format!("defenses.patch.curve[{i}]"), e);
+        }
     }
     for pair in curve.windows(2) {
         let ((t0, p0), (t1, p1)) = (pair[0], pair[1]);
@@ -178,8 +274,15 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
             ),
         );
     }
+    for (i, d) in f.boot_tick.iter().enumerate() {
+        if let Some(e) = span_problem(*d) {
+            bad(&format!("flaws.boot_tick[{i}]"), e);
+        }
+    }
     if f.tick_granularity < SimDuration::from_millis(1) {
         bad("flaws.tick_granularity", "must be at least 1ms".into());
+    } else if let Some(e) = span_problem(f.tick_granularity) {
+        bad("flaws.tick_granularity", e);
     }
     let w = &s.welchia;
     if !(1..=1024).contains(&w.batch_size) {
@@ -190,12 +293,16 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     }
     if w.batch_wait < SimDuration::from_millis(1) {
         bad("welchia.batch_wait", "must be at least 1ms".into());
+    } else if let Some(e) = scan_wait_problem(w.batch_wait) {
+        bad("welchia.batch_wait", e);
     }
     if d.users.enabled && d.users.delay == SimDuration::ZERO {
         bad(
             "defenses.users.delay",
             "must be longer than 0s (a user reacts after the symptom)".into(),
         );
+    } else if let Some(e) = span_problem(d.users.delay) {
+        bad("defenses.users.delay", e);
     }
     for (i, sensor) in s.sensors.iter().enumerate() {
         sensor_problems(i, sensor, &s.sensors[..i], &mut bad);
@@ -211,6 +318,17 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
         bad("capture.max_packets", "must be at least 1".into());
     }
     out
+}
+
+/// Why a sequential scanner's timing is refused: longer than
+/// [`MAX_SCAN_WAIT`].
+fn scan_wait_problem(d: SimDuration) -> Option<String> {
+    (d > MAX_SCAN_WAIT).then(|| {
+        format!(
+            "{d} is longer than {MAX_SCAN_WAIT}, the longest a scanner may spend on one step \
+             (a sweep of all 2^32 addresses must fit the simulated clock)"
+        )
+    })
 }
 
 /// The most addresses a distributed sensor may monitor (its address list
@@ -265,11 +383,13 @@ fn sensor_problems(
                 ),
                 Some(_) => {}
             }
-            if sensor.report_delay.is_none() {
-                bad(
+            match sensor.report_delay.map(span_problem) {
+                None => bad(
                     &f("report_delay"),
                     "a distributed sensor needs a reporting delay (0s for none)".into(),
-                );
+                ),
+                Some(Some(e)) => bad(&f("report_delay"), e),
+                Some(None) => {}
             }
             if sensor.prefix.is_some() {
                 bad(&f("prefix"), not_for());
