@@ -27,7 +27,7 @@ use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
-use crate::heap::{KeyedHeap, QuadHeap};
+use crate::heap::{KeyedCalendar, QuadHeap};
 use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
 
@@ -343,7 +343,7 @@ pub struct Core<'w> {
     queue: QuadHeap<Event>,
     /// The next scan event of each scanning host: at most one, moved or
     /// removed when the scanner replans or stops.
-    scans: KeyedHeap,
+    scans: KeyedCalendar,
     rows: Vec<Row>,
     totals: Totals,
     /// Current counts, snapshotted into each row at its end.
@@ -368,7 +368,7 @@ impl<'w> Core<'w> {
             state: vec![HostState::default(); world.n_candidates as usize],
             up: vec![!0; (world.n_candidates as usize).div_ceil(64)],
             queue: QuadHeap::new(),
-            scans: KeyedHeap::new(),
+            scans: KeyedCalendar::new(),
             rows: vec![Row::default(); n_rows],
             totals: Totals::default(),
             infected_now: 0,
@@ -509,7 +509,7 @@ impl<'w> Core<'w> {
     /// The next event in (time, kind, host) order: a host event before a
     /// scan at the same time, since scans are the last kind.
     #[inline]
-    fn next_event(&self) -> Option<Event> {
+    fn next_event(&mut self) -> Option<Event> {
         let host_event = self.queue.peek().copied();
         match (host_event, self.scans.peek()) {
             (Some(e), Some((t, _, _))) if e.time() <= t => Some(e),

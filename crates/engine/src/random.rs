@@ -445,7 +445,7 @@ impl RandomCore {
         for h in 0..self.initial_infected as u32 {
             self.infect(h, 0, 0);
         }
-        let stop_real = self.behaviour.stop.at_us.map(|us| us * 1000);
+        let stop_real = self.behaviour.stop.at_us.map(|us| us.saturating_mul(1000));
         let mut stopped = false;
         let mut row_end = self.step_ns.min(self.duration_ns);
         loop {
@@ -553,7 +553,11 @@ impl RandomCore {
                     self.row.probes_infected += 1;
                 } else {
                     self.row.probes_infecting += 1;
-                    let delay = self.behaviour.delivery.victim_start_us() * 1000;
+                    let delay = self
+                        .behaviour
+                        .delivery
+                        .victim_start_us()
+                        .saturating_mul(1000);
                     self.infect(v, net, delay);
                 }
             }

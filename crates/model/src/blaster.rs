@@ -197,18 +197,21 @@ pub struct Timing {
 
 impl Timing {
     pub fn from_config(c: &BlasterConfig) -> Timing {
+        // Sums saturate: a checked scenario keeps each term within minutes
+        // (scenario::MAX_SCAN_WAIT), but a scenario built in code need not.
         let pause = c.exploit_pause.as_micros();
         let rtt = c.round_trip.as_micros();
-        let blocks = u64::from(c.body_bytes.div_ceil(c.tftp_block_bytes));
-        let transfer = blocks * c.tftp_block_interval.as_micros();
+        let blocks = u64::from(c.body_bytes.div_ceil(c.tftp_block_bytes.max(1)));
+        let transfer = blocks.saturating_mul(c.tftp_block_interval.as_micros());
+        let chain = pause.saturating_add(rtt.saturating_mul(2));
         Timing {
             batch_size: c.batch_size,
             batch_wait: c.batch_wait.as_micros(),
-            attempt_refused: pause + rtt,
-            attempt_filtered: pause + c.connect_timeout.as_micros(),
+            attempt_refused: pause.saturating_add(rtt),
+            attempt_filtered: pause.saturating_add(c.connect_timeout.as_micros()),
             // Shell connect and the tftp command: two round trips.
-            chain_complete: pause + 2 * rtt + transfer.min(c.tftp_wait.as_micros()),
-            chain_waited_out: pause + 2 * rtt + c.tftp_wait.as_micros(),
+            chain_complete: chain.saturating_add(transfer.min(c.tftp_wait.as_micros())),
+            chain_waited_out: chain.saturating_add(c.tftp_wait.as_micros()),
         }
     }
 
@@ -239,7 +242,8 @@ impl Timing {
     /// Attacker time spent on `n` static answerers of which `n_slow` have a
     /// filtered shell port.
     pub fn static_answerers_busy(&self, n: u64, n_slow: u64) -> u64 {
-        (n - n_slow) * self.attempt_refused + n_slow * self.attempt_filtered
+        ((n - n_slow).saturating_mul(self.attempt_refused))
+            .saturating_add(n_slow.saturating_mul(self.attempt_filtered))
     }
 }
 
