@@ -308,9 +308,12 @@ struct BenchArgs {
     /// Simulated hours of the engine-against-reference comparison.
     #[arg(long, default_value_t = 24)]
     reference_hours: u64,
-    /// Skip the full-scale run (the speed-up only).
+    /// Skip the full-scale runs (the speed-up only).
     #[arg(long)]
     no_full_scale: bool,
+    /// Skip the full-scale week (keep the full-scale day).
+    #[arg(long)]
+    no_week: bool,
     /// Runs per variant of the benchmark-sized defense comparison (0
     /// skips it).
     #[arg(long, default_value_t = 4)]
@@ -969,15 +972,6 @@ fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A simulated span as people say it: `30 min`, `24 h`.
-fn fmt_duration_s(s: f64) -> String {
-    if s >= 7200.0 {
-        format!("{:.0} h", s / 3600.0)
-    } else {
-        format!("{:.0} min", s / 60.0)
-    }
-}
-
 fn bench(args: BenchArgs) -> Result<(), Failure> {
     if args.reference_hours == 0 {
         return Err(Failure::Input(
@@ -990,14 +984,20 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         .map(|(name, s)| wormscope_bench::measure_speedup(name, s))
         .collect();
     spinner.finish_and_clear();
-    let full_scale = if args.no_full_scale {
-        None
+    let (full_scale, full_scale_week) = if args.no_full_scale {
+        (None, None)
     } else {
         let s = wormscope_scenario::default_scenario();
-        let bar = progress::simulated_time(s.duration.as_micros());
-        let row = wormscope_bench::measure_full_scale(&s, &mut |t| bar.set_position(t / 1_000_000));
-        bar.finish_and_clear();
-        Some(row)
+        let day_bar = progress::simulated_time(s.duration.as_micros());
+        let week_bar = progress::simulated_time(7 * 86_400_000_000);
+        let (day, week) =
+            wormscope_bench::measure_full_scale_day_and_week(!args.no_week, &mut |phase, t| {
+                let bar = if phase == "day" { &day_bar } else { &week_bar };
+                bar.set_position(t / 1_000_000);
+            });
+        day_bar.finish_and_clear();
+        week_bar.finish_and_clear();
+        (Some(day), week)
     };
     let detector = if args.detector_bytes == 0 {
         None
@@ -1040,6 +1040,7 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
     let report = wormscope_bench::BenchReport {
         speedups,
         full_scale,
+        full_scale_week,
         detector,
         compare,
         random_speedup,
@@ -1047,120 +1048,9 @@ fn bench(args: BenchArgs) -> Result<(), Failure> {
         peak_rss_bytes: wormscope_bench::peak_rss_bytes(),
     };
     if args.json {
-        let mut v = serde_json::to_value(&report).map_err(|e| Failure::Run(e.into()))?;
-        // Flat keys that scripts read.
-        let obj = v.as_object_mut().expect("an object");
-        obj.insert(
-            "speedup_vs_reference".into(),
-            report.speedups[0].speedup.into(),
-        );
-        if let Some(f) = &report.full_scale {
-            obj.insert("full_scale_wall_s".into(), f.wall_s.into());
-            obj.insert("full_scale_probes".into(), f.probes.into());
-            obj.insert("full_scale_probes_per_s".into(), f.probes_per_s.into());
-        }
-        for h in &report.historical {
-            obj.insert(format!("{}_wall_s", h.scenario), h.wall_s.into());
-            obj.insert(
-                format!("{}_probes_per_s", h.scenario),
-                h.probes_per_s.into(),
-            );
-        }
-        if let Some(d) = &report.detector {
-            obj.insert("detector_bytes_per_cpu_s".into(), d.bytes_per_cpu_s.into());
-            obj.insert("detector_bytes_per_s".into(), d.bytes_per_s.into());
-        }
-        println!("{v}");
+        println!("{}", report.to_json());
     } else {
-        for r in &report.speedups {
-            println!(
-                "engine vs reference  {} in {} ({} hosts), {:.0} h simulated, {} probes, {} engine events",
-                r.name,
-                r.world,
-                r.hosts,
-                r.simulated_s / 3600.0,
-                r.probes,
-                r.engine_events
-            );
-            println!(
-                "                     engine {:.3} s, reference {:.2} s, speed-up {:.0}x, identical results: {}",
-                r.engine_s, r.reference_s, r.speedup, r.identical
-            );
-        }
-        if let Some(f) = &report.full_scale {
-            println!(
-                "full scale           {}: {} hosts ({} candidates), {:.0} h simulated, {} ever infected",
-                f.scenario,
-                f.hosts,
-                f.candidates,
-                f.simulated_s / 3600.0,
-                f.ever_infected
-            );
-            println!(
-                "                     world {:.1} s + simulation {:.1} s = {:.1} s wall, {} probes, {:.3e} probes/s",
-                f.world_s, f.simulate_s, f.wall_s, f.probes, f.probes_per_s
-            );
-        }
-        if let Some(r) = &report.random_speedup {
-            println!(
-                "random vs reference  {} ({} vulnerable), {:.0} h simulated, {} probes (reference {})",
-                r.name,
-                r.vulnerable,
-                r.simulated_s / 3600.0,
-                r.probes_engine,
-                r.probes_reference
-            );
-            println!(
-                "                     engine {:.3} s, reference {:.2} s, speed-up {:.0}x",
-                r.engine_s, r.reference_s, r.speedup
-            );
-        }
-        for h in &report.historical {
-            println!(
-                "full scale           {}: {} vulnerable, {} infected in {}, {} probes ({} delivered), {} events",
-                h.scenario,
-                h.vulnerable,
-                h.infected,
-                fmt_duration_s(h.simulated_s),
-                h.probes_offered,
-                h.probes_delivered,
-                h.events
-            );
-            println!(
-                "                     {:.1} s wall, {:.3e} probes/s accounted",
-                h.wall_s, h.probes_per_s
-            );
-        }
-        if let Some(d) = &report.detector {
-            println!(
-                "detector             {:.2} GB synthetic capture, {} frames, {} alerts: {} GB/s per CPU-second, {:.2} GB/s wall",
-                d.bytes as f64 / 1e9,
-                d.frames,
-                d.alerts,
-                d.bytes_per_cpu_s
-                    .map_or("n/a".to_string(), |b| format!("{:.2}", b / 1e9)),
-                d.bytes_per_s / 1e9
-            );
-        }
-        if let Some(c) = &report.compare {
-            let b =
-                |x: &wormscope_study::Band| format!("{:.0} [{:.0}, {:.0}]", x.median, x.p05, x.p95);
-            println!(
-                "compare              {}, {} runs x 2 variants, {:.0} d simulated: infected at 7 d, baseline {}, {} {} (paired change {:+.0}), {:.1} s wall",
-                c.scenario,
-                c.runs,
-                c.simulated_s / 86_400.0,
-                b(&c.baseline_infected_7d),
-                c.variant,
-                b(&c.variant_infected_7d),
-                c.delta_infected_7d,
-                c.wall_s
-            );
-        }
-        println!(
-            "peak RSS             {:.2} GiB",
-            report.peak_rss_bytes as f64 / (1u64 << 30) as f64
-        );
+        print!("{}", report.text());
     }
     if report.speedups.iter().any(|r| !r.identical) {
         return Err(Failure::Run(anyhow::anyhow!(
