@@ -507,11 +507,14 @@ impl<'w> Core<'w> {
     }
 
     /// The next event in (time, kind, host) order: a host event before a
-    /// scan at the same time, since scans are the last kind.
+    /// scan at the same time, since scans are the last kind. `limit`: no
+    /// scan after it can run before something else happens (a filter
+    /// change, the end), so the scan queue need not look past it.
     #[inline]
-    fn next_event(&mut self) -> Option<Event> {
+    fn next_event(&mut self, limit: u64) -> Option<Event> {
         let host_event = self.queue.peek().copied();
-        match (host_event, self.scans.peek()) {
+        let limit = host_event.map_or(limit, |e| e.time().min(limit));
+        match (host_event, self.scans.peek_until(limit)) {
             (Some(e), Some((t, _, _))) if e.time() <= t => Some(e),
             (_, Some((t, host, key))) => Some(Event::new(t, Kind::Scan, host, key)),
             (e, None) => e,
@@ -524,7 +527,7 @@ impl<'w> Core<'w> {
         let end = self.params.end;
         let mut changes = self.plan.filter_changes().into_iter().peekable();
         let mut since_progress = 0u32;
-        while let Some(event) = self.next_event() {
+        while let Some(event) = self.next_event(changes.peek().map_or(end, |&c| c.min(end))) {
             let (t, kind, host, tag) = (event.time(), event.kind(), event.host(), event.tag());
             if let Some(change) = changes.next_if(|&c| c <= t.min(end)) {
                 self.close_rows_before(change);
@@ -535,8 +538,8 @@ impl<'w> Core<'w> {
                 break;
             }
             if kind == Kind::Scan {
-                self.scans.remove(tag);
-                if let Some((_, _, next)) = self.scans.peek() {
+                self.scans.pop();
+                if let Some(next) = self.scans.first_key() {
                     driver.prefetch(self, next, self.scans.second_key());
                 }
                 debug_assert_eq!(

@@ -32,9 +32,44 @@ impl<T: Ord + Copy> QuadHeap<T> {
         self.items.first()
     }
 
+    /// The least of the least item's children: the second least item.
+    pub fn peek_second(&self) -> Option<&T> {
+        self.items.get(1..self.items.len().min(5))?.iter().min()
+    }
+
     pub fn push(&mut self, item: T) {
-        let mut i = self.items.len();
         self.items.push(item);
+        self.sift_up(self.items.len() - 1, item);
+    }
+
+    /// Removes and returns the least item.
+    pub fn pop(&mut self) -> Option<T> {
+        let last = self.items.pop()?;
+        if self.items.is_empty() {
+            return Some(last);
+        }
+        let top = self.items[0];
+        self.sift_down(0, last);
+        Some(top)
+    }
+
+    /// Removes the first item (in storage order) for which `matches` holds,
+    /// looking at every item: for small heaps.
+    pub fn remove_where(&mut self, matches: impl Fn(&T) -> bool) -> Option<T> {
+        let i = self.items.iter().position(matches)?;
+        let found = self.items[i];
+        let last = self.items.pop().expect("found an item");
+        if i < self.items.len() {
+            if last < found {
+                self.sift_up(i, last);
+            } else {
+                self.sift_down(i, last);
+            }
+        }
+        Some(found)
+    }
+
+    fn sift_up(&mut self, mut i: usize, item: T) {
         while i > 0 {
             let parent = (i - 1) / 4;
             if self.items[parent] <= item {
@@ -46,15 +81,8 @@ impl<T: Ord + Copy> QuadHeap<T> {
         self.items[i] = item;
     }
 
-    /// Removes and returns the least item.
-    pub fn pop(&mut self) -> Option<T> {
-        let last = self.items.pop()?;
-        if self.items.is_empty() {
-            return Some(last);
-        }
-        let top = self.items[0];
+    fn sift_down(&mut self, mut i: usize, item: T) {
         let n = self.items.len();
-        let mut i = 0;
         loop {
             let first = 4 * i + 1;
             if first >= n {
@@ -66,140 +94,13 @@ impl<T: Ord + Copy> QuadHeap<T> {
                     least = c;
                 }
             }
-            if last <= self.items[least] {
+            if item <= self.items[least] {
                 break;
             }
             self.items[i] = self.items[least];
             i = least;
         }
-        self.items[i] = last;
-        Some(top)
-    }
-}
-
-/// A min-heap of `(time, host, key)` entries in that order, with at most
-/// one entry per key; four children per node. Keys are small integers a
-/// caller hands out (a driver's scanner slots): the table of where each
-/// key's entry sits stays as small as the number of keys.
-#[derive(Clone, Debug, Default)]
-pub struct KeyedHeap {
-    /// `time << 64 | host << 32 | key`.
-    items: Vec<u128>,
-    /// Index in `items` of each key's entry, or `ABSENT`.
-    slot: Vec<u32>,
-}
-
-const ABSENT: u32 = u32::MAX;
-
-impl KeyedHeap {
-    pub fn new() -> KeyedHeap {
-        KeyedHeap::default()
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// The least entry: (time, host, key).
-    #[inline]
-    pub fn peek(&self) -> Option<(u64, u32, u32)> {
-        self.items
-            .first()
-            .map(|&e| ((e >> 64) as u64, (e >> 32) as u32, e as u32))
-    }
-
-    /// The key of the second least entry (a child of the least one).
-    #[inline]
-    pub fn second_key(&self) -> Option<u32> {
-        self.items
-            .get(1..self.items.len().min(5))?
-            .iter()
-            .min()
-            .map(|&e| e as u32)
-    }
-
-    /// Sets `key`'s entry to (`time`, `host`), adding it if absent.
-    pub fn set(&mut self, key: u32, host: u32, time: u64) {
-        let e = (u128::from(time) << 64) | (u128::from(host) << 32) | u128::from(key);
-        if key as usize >= self.slot.len() {
-            self.slot.resize(key as usize + 1, ABSENT);
-        }
-        let at = self.slot[key as usize];
-        if at == ABSENT {
-            self.items.push(e);
-            self.sift_up(self.items.len() - 1, e);
-        } else if e < self.items[at as usize] {
-            self.sift_up(at as usize, e);
-        } else {
-            self.sift_down(at as usize, e);
-        }
-    }
-
-    /// Removes `key`'s entry, if any.
-    pub fn remove(&mut self, key: u32) {
-        let Some(&at) = self.slot.get(key as usize).filter(|&&at| at != ABSENT) else {
-            return;
-        };
-        self.slot[key as usize] = ABSENT;
-        let last = self.items.pop().expect("the entry is in the heap");
-        let at = at as usize;
-        if at == self.items.len() {
-            return;
-        }
-        if last < self.items[at] {
-            self.sift_up(at, last);
-        } else {
-            self.sift_down(at, last);
-        }
-    }
-
-    /// Removes and returns the least entry: (time, host, key).
-    #[cfg(test)]
-    pub fn pop(&mut self) -> Option<(u64, u32, u32)> {
-        let least = self.peek()?;
-        self.remove(least.2);
-        Some(least)
-    }
-
-    fn place(&mut self, i: usize, e: u128) {
-        self.items[i] = e;
-        self.slot[e as u32 as usize] = i as u32;
-    }
-
-    fn sift_up(&mut self, mut i: usize, e: u128) {
-        while i > 0 {
-            let parent = (i - 1) / 4;
-            let p = self.items[parent];
-            if p <= e {
-                break;
-            }
-            self.place(i, p);
-            i = parent;
-        }
-        self.place(i, e);
-    }
-
-    fn sift_down(&mut self, mut i: usize, e: u128) {
-        let n = self.items.len();
-        loop {
-            let first = 4 * i + 1;
-            if first >= n {
-                break;
-            }
-            let mut least = first;
-            for c in first + 1..(first + 4).min(n) {
-                if self.items[c] < self.items[least] {
-                    least = c;
-                }
-            }
-            let l = self.items[least];
-            if e <= l {
-                break;
-            }
-            self.place(i, l);
-            i = least;
-        }
-        self.place(i, e);
+        self.items[i] = item;
     }
 }
 
@@ -207,8 +108,12 @@ impl KeyedHeap {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {
     Absent,
-    /// In the near heap.
-    Near,
+    /// In the sorted run of the current bucket, at this index.
+    Run {
+        at: u32,
+    },
+    /// In the heap of late arrivals.
+    Late,
     /// In a ring bucket, at this index.
     Ring {
         bucket: u32,
@@ -220,23 +125,36 @@ enum Place {
     },
 }
 
-/// Bucket width: 2^22 microseconds, about 4.2 s.
-const BUCKET_SHIFT: u32 = 22;
-/// Buckets in the ring: 2^14 of 4.2 s, about 19.5 hours.
-const RING: u64 = 1 << 14;
+/// Bucket width: 2^21 microseconds, about 2.1 s.
+const BUCKET_SHIFT: u32 = 21;
+/// Buckets in the ring: 2^15 of 2.1 s, about 19 hours.
+const RING: u64 = 1 << 15;
+/// A removed entry of the sorted run, skipped when the run is read (no
+/// entry has it: keys are far below `u32::MAX`).
+const TOMBSTONE: u128 = u128::MAX;
 
-/// The scan events of a run: a [`KeyedHeap`] for the near future and a
-/// ring of time buckets behind it (a calendar queue), with the same order
-/// and the same one-entry-per-key rule. The heap only ever holds the
-/// events of the next few seconds (about a thousand at internet scale), so
-/// its pops stay in the fastest caches; an event further ahead waits in its
-/// bucket, a push onto a list, and moves into the heap when its bucket
-/// comes up. A key's entry can be moved or removed wherever it is.
+/// The scan events of a run, in the order of (time, host, key), at most
+/// one per key, any of them movable or removable: a calendar queue. Keys
+/// are small integers the caller hands out (a driver's scanner slots).
+///
+/// Entries of the next two seconds or so are *near*: the bucket being run,
+/// sorted once when it comes up and read from the front, and a small heap
+/// of the entries set for it after that. Every later entry waits in its
+/// time bucket on a ring (a push onto a list) or, a ring or more ahead, in
+/// a far list. Nothing here is written per level of a heap but the small
+/// heap's own items, so at internet scale (a thousand entries a bucket,
+/// hundreds of thousands in all) the queue stays in the fastest caches.
 #[derive(Clone, Debug)]
 pub struct KeyedCalendar {
-    near: KeyedHeap,
-    /// Every entry with a time below this is in `near`; every other entry
-    /// is in the ring or far. A multiple of the bucket width.
+    /// The current bucket's entries as they were when it came up, sorted;
+    /// `run[..run_at]` are done, removed ones are tombstones.
+    run: Vec<u128>,
+    run_at: usize,
+    /// Entries set for the current bucket after it came up.
+    late: QuadHeap<u128>,
+    near_len: usize,
+    /// Every entry with a time below this is near; every other entry is in
+    /// the ring or far. A multiple of the bucket width.
     horizon: u64,
     /// Bucket `b` holds the entries whose time lies in bucket number `n`,
     /// `n % RING == b`, for `n` from `horizon`'s bucket on, less than a
@@ -245,21 +163,31 @@ pub struct KeyedCalendar {
     /// One bit per ring bucket: non-empty.
     occupied: Vec<u64>,
     in_ring: usize,
-    /// Entries a ring or more ahead of the horizon.
+    /// Entries a ring or more ahead of the horizon when they were set.
     far: Vec<u128>,
+    /// The least bucket number of a far entry, or less (removals do not
+    /// raise it); `u64::MAX` when far is empty.
+    far_first: u64,
     place: Vec<Place>,
+    /// The time of the last entry popped: no entry may be set before it.
+    now: u64,
 }
 
 impl Default for KeyedCalendar {
     fn default() -> Self {
         KeyedCalendar {
-            near: KeyedHeap::new(),
+            run: Vec::new(),
+            run_at: 0,
+            late: QuadHeap::new(),
+            near_len: 0,
             horizon: 0,
             ring: vec![Vec::new(); RING as usize],
             occupied: vec![0; RING as usize / 64],
             in_ring: 0,
             far: Vec::new(),
+            far_first: u64::MAX,
             place: Vec::new(),
+            now: 0,
         }
     }
 }
@@ -272,29 +200,93 @@ fn time_of(e: u128) -> u64 {
     (e >> 64) as u64
 }
 
+fn unpack(e: u128) -> (u64, u32, u32) {
+    (time_of(e), (e >> 32) as u32, e as u32)
+}
+
 impl KeyedCalendar {
     pub fn new() -> KeyedCalendar {
         KeyedCalendar::default()
     }
 
     pub fn len(&self) -> usize {
-        self.near.len() + self.in_ring + self.far.len()
+        self.near_len + self.in_ring + self.far.len()
     }
 
-    /// The least entry: (time, host, key). Brings the next bucket into the
-    /// heap when the heap is empty.
+    /// The least entry: (time, host, key).
     #[inline]
     pub fn peek(&mut self) -> Option<(u64, u32, u32)> {
-        if self.near.len() == 0 {
-            self.refill();
-        }
-        self.near.peek()
+        self.peek_until(u64::MAX)
     }
 
-    /// The key of the second least entry, if it is in the heap.
+    /// The least entry if its time is at most `limit`: (time, host, key).
+    /// Brings the next bucket in when the near entries are done, but never
+    /// a bucket that starts after `limit`: the caller may set entries
+    /// before it first (an event of its own comes first), and an entry set
+    /// before the near bucket would have to wait among the near ones.
+    #[inline]
+    pub fn peek_until(&mut self, limit: u64) -> Option<(u64, u32, u32)> {
+        if self.near_len == 0 {
+            self.refill(limit);
+        }
+        self.near_min().map(unpack).filter(|e| e.0 <= limit)
+    }
+
+    /// The key of the least near entry, without bringing a bucket in: a
+    /// hint for prefetching.
+    #[inline]
+    pub fn first_key(&self) -> Option<u32> {
+        let run = self.run[self.run_at.min(self.run.len())..]
+            .iter()
+            .find(|&&e| e != TOMBSTONE);
+        match (run, self.late.peek()) {
+            (Some(&r), Some(&l)) => Some(r.min(l) as u32),
+            (r, l) => r.or(l).map(|&e| e as u32),
+        }
+    }
+
+    /// The least near entry, skipping the run's tombstones.
+    #[inline]
+    fn near_min(&mut self) -> Option<u128> {
+        while self.run.get(self.run_at) == Some(&TOMBSTONE) {
+            self.run_at += 1;
+        }
+        match (self.run.get(self.run_at), self.late.peek()) {
+            (Some(&r), Some(&l)) => Some(r.min(l)),
+            (r, l) => r.or(l).copied(),
+        }
+    }
+
+    /// The key of an entry that comes soon after the least (the second
+    /// least, unless a tombstone hides it): a hint for prefetching.
     #[inline]
     pub fn second_key(&self) -> Option<u32> {
-        self.near.second_key()
+        let mut soon = [TOMBSTONE; 4];
+        soon[0] = self.run.get(self.run_at).copied().unwrap_or(TOMBSTONE);
+        soon[1] = self.run.get(self.run_at + 1).copied().unwrap_or(TOMBSTONE);
+        soon[2] = self.late.peek().copied().unwrap_or(TOMBSTONE);
+        soon[3] = self.late.peek_second().copied().unwrap_or(TOMBSTONE);
+        soon.sort_unstable();
+        (soon[1] != TOMBSTONE).then_some(soon[1] as u32)
+    }
+
+    /// Removes the least entry (the one [`Self::peek`] returned) and
+    /// returns it: (time, host, key).
+    pub fn pop(&mut self) -> Option<(u64, u32, u32)> {
+        let least = self.peek()?;
+        let from_run = self
+            .run
+            .get(self.run_at)
+            .is_some_and(|&r| unpack(r) == least);
+        if from_run {
+            self.run_at += 1;
+        } else {
+            self.late.pop();
+        }
+        self.near_len -= 1;
+        self.place[least.2 as usize] = Place::Absent;
+        self.now = least.0;
+        Some(least)
     }
 
     /// Sets `key`'s entry to (`time`, `host`), adding it if absent.
@@ -302,13 +294,8 @@ impl KeyedCalendar {
         if key as usize >= self.place.len() {
             self.place.resize(key as usize + 1, Place::Absent);
         }
-        match self.place[key as usize] {
-            Place::Near if time < self.horizon => {
-                self.near.set(key, host, time);
-                return;
-            }
-            Place::Absent => {}
-            _ => self.remove(key),
+        if self.place[key as usize] != Place::Absent {
+            self.remove(key);
         }
         self.insert(entry(key, host, time));
     }
@@ -321,7 +308,14 @@ impl KeyedCalendar {
         self.place[key as usize] = Place::Absent;
         match place {
             Place::Absent => {}
-            Place::Near => self.near.remove(key),
+            Place::Run { at } => {
+                self.run[at as usize] = TOMBSTONE;
+                self.near_len -= 1;
+            }
+            Place::Late => {
+                self.late.remove_where(|&e| e as u32 == key);
+                self.near_len -= 1;
+            }
             Place::Ring { bucket, at } => {
                 let list = &mut self.ring[bucket as usize];
                 list.swap_remove(at as usize);
@@ -344,9 +338,11 @@ impl KeyedCalendar {
 
     fn insert(&mut self, e: u128) {
         let (time, key) = (time_of(e), e as u32);
+        debug_assert!(time >= self.now, "an entry set in the past");
         if time < self.horizon {
-            self.near.set(key, (e >> 32) as u32, time);
-            self.place[key as usize] = Place::Near;
+            self.late.push(e);
+            self.near_len += 1;
+            self.place[key as usize] = Place::Late;
             return;
         }
         let n = time >> BUCKET_SHIFT;
@@ -355,6 +351,7 @@ impl KeyedCalendar {
                 at: self.far.len() as u32,
             };
             self.far.push(e);
+            self.far_first = self.far_first.min(n);
             return;
         }
         let bucket = (n % RING) as u32;
@@ -368,41 +365,49 @@ impl KeyedCalendar {
         self.in_ring += 1;
     }
 
-    /// Moves the earliest non-empty bucket into the (empty) heap and sets
-    /// the horizon past it; entries from far that come within a ring of
-    /// the new horizon move into the ring.
-    fn refill(&mut self) {
-        debug_assert_eq!(self.near.len(), 0);
-        if self.in_ring == 0 {
-            // Jump to the earliest far entry's bucket.
-            let Some(first) = self.far.iter().map(|&e| time_of(e)).min() else {
+    /// Makes the earliest non-empty bucket the near one, sorted, and sets
+    /// the horizon past it, unless it starts after `limit`.
+    fn refill(&mut self, limit: u64) {
+        debug_assert_eq!(self.near_len, 0);
+        self.late.clear();
+        loop {
+            // Far entries that have come within a ring of the horizon join
+            // the ring first: one of them may be the earliest.
+            if self.far_first < (self.horizon >> BUCKET_SHIFT) + RING {
+                self.pull_far();
+            }
+            if self.in_ring > 0 {
+                break;
+            }
+            if self.far.is_empty() || self.far_first << BUCKET_SHIFT > limit {
                 return;
-            };
-            self.horizon = (first >> BUCKET_SHIFT) << BUCKET_SHIFT;
-            self.pull_far();
+            }
+            // Nothing within a ring: jump to the earliest far entry.
+            self.horizon = self.far_first << BUCKET_SHIFT;
         }
         let here = (self.horizon >> BUCKET_SHIFT) % RING;
         let ahead = self.next_occupied(here);
+        if self.horizon.saturating_add(ahead << BUCKET_SHIFT) > limit {
+            return;
+        }
         // Times saturate at the end of u64: so does the horizon (nothing
         // that late is ever run).
         self.horizon = self.horizon.saturating_add(ahead << BUCKET_SHIFT);
         let bucket = ((here + ahead) % RING) as usize;
-        let list = std::mem::take(&mut self.ring[bucket]);
+        // The bucket's list becomes the run; the old run's memory becomes
+        // the bucket's list for its next turn.
+        let mut run = std::mem::replace(&mut self.ring[bucket], std::mem::take(&mut self.run));
+        self.ring[bucket].clear();
         self.occupied[bucket / 64] &= !(1 << (bucket % 64));
-        self.in_ring -= list.len();
+        self.in_ring -= run.len();
         self.horizon = self.horizon.saturating_add(1 << BUCKET_SHIFT);
-        for &e in &list {
-            let key = e as u32;
-            self.near.set(key, (e >> 32) as u32, time_of(e));
-            self.place[key as usize] = Place::Near;
+        run.sort_unstable();
+        for (at, &e) in run.iter().enumerate() {
+            self.place[e as u32 as usize] = Place::Run { at: at as u32 };
         }
-        // Keep the list's memory for the bucket's next turn.
-        let mut list = list;
-        list.clear();
-        self.ring[bucket] = list;
-        if ahead > 0 {
-            self.pull_far();
-        }
+        self.near_len = run.len();
+        self.run = run;
+        self.run_at = 0;
     }
 
     /// Buckets from ring index `from` (inclusive) to the next occupied one.
@@ -423,22 +428,26 @@ impl KeyedCalendar {
     }
 
     /// Moves the far entries that now lie less than a ring ahead of the
-    /// horizon into the ring (or the heap).
+    /// horizon into the ring, and finds the least bucket of those left.
     fn pull_far(&mut self) {
         let limit = (self.horizon >> BUCKET_SHIFT) + RING;
+        let mut first = u64::MAX;
         let mut i = 0;
         while i < self.far.len() {
             let e = self.far[i];
-            if time_of(e) >> BUCKET_SHIFT < limit {
+            let n = time_of(e) >> BUCKET_SHIFT;
+            if n < limit {
                 self.far.swap_remove(i);
                 if let Some(&moved) = self.far.get(i) {
                     self.place[moved as u32 as usize] = Place::Far { at: i as u32 };
                 }
                 self.insert(e);
             } else {
+                first = first.min(n);
                 i += 1;
             }
         }
+        self.far_first = first;
     }
 }
 
@@ -452,7 +461,7 @@ mod tests {
         /// buckets up to many rings ahead of the horizon.
         #[test]
         fn keyed_calendar_pops_in_order_of_the_latest_times(
-            ops in proptest::collection::vec((0u8..4, 0u32..60, 0u64..6, 0u64..1_000_000_000), 0..500),
+            ops in proptest::collection::vec((0u8..5, 0u32..60, 0u64..6, 0u64..1_000_000_000), 0..500),
         ) {
             let mut cal = KeyedCalendar::new();
             let host = |k: u32| 1000 - k;
@@ -471,11 +480,17 @@ mod tests {
                         cal.remove(key);
                         model.remove(&key);
                     }
+                    3 => {
+                        // A look no further than a limit.
+                        let limit = now + (x % (scale[how_far as usize] + 1));
+                        let least = model.iter().map(|(&k, &t)| (t, host(k), k)).min();
+                        prop_assert_eq!(cal.peek_until(limit), least.filter(|l| l.0 <= limit));
+                    }
                     _ => {
                         let least = model.iter().map(|(&k, &t)| (t, host(k), k)).min();
                         prop_assert_eq!(cal.peek(), least);
+                        prop_assert_eq!(cal.pop(), least);
                         if let Some((t, _, k)) = least {
-                            cal.remove(k);
                             model.remove(&k);
                             now = t;
                         }
@@ -491,47 +506,28 @@ mod tests {
             prop_assert_eq!(cal.peek(), None);
         }
 
-        #[test]
-        fn keyed_heap_pops_in_order_of_the_latest_times(
-            ops in proptest::collection::vec((0u8..3, 0u32..40, 0u64..500), 0..400),
-        ) {
-            let mut heap = KeyedHeap::new();
-            // The host of key k is 100 - k: the order is (time, host).
-            let host = |k: u32| 100 - k;
-            let mut model = std::collections::BTreeMap::<u32, u64>::new();
-            for (op, key, time) in ops {
-                match op {
-                    0 => {
-                        heap.set(key, host(key), time);
-                        model.insert(key, time);
-                    }
-                    1 => {
-                        heap.remove(key);
-                        model.remove(&key);
-                    }
-                    _ => {
-                        let least = model.iter().map(|(&k, &t)| (t, host(k), k)).min();
-                        prop_assert_eq!(heap.pop(), least);
-                        if let Some((_, _, k)) = least {
-                            model.remove(&k);
-                        }
-                    }
-                }
-                prop_assert_eq!(heap.peek(), model.iter().map(|(&k, &t)| (t, host(k), k)).min());
-                prop_assert_eq!(heap.len(), model.len());
-            }
-        }
     }
 
     proptest! {
         #[test]
-        fn pops_in_sorted_order(ops in proptest::collection::vec((any::<bool>(), 0u32..1000), 0..400)) {
+        fn pops_in_sorted_order(ops in proptest::collection::vec((0u8..3, 0u32..1000), 0..400)) {
             let mut heap = QuadHeap::new();
             let mut model = std::collections::BinaryHeap::new();
-            for (push, v) in ops {
-                if push {
+            for (op, v) in ops {
+                if op == 0 {
                     heap.push(v);
                     model.push(std::cmp::Reverse(v));
+                } else if op == 1 {
+                    // Remove the item equal to v, if any, as remove_where does.
+                    let found = heap.remove_where(|&x| x == v);
+                    let mut items: Vec<u32> = model.drain().map(|r| r.0).collect();
+                    if let Some(i) = items.iter().position(|&x| x == v) {
+                        items.swap_remove(i);
+                        prop_assert_eq!(found, Some(v));
+                    } else {
+                        prop_assert_eq!(found, None);
+                    }
+                    model.extend(items.into_iter().map(std::cmp::Reverse));
                 } else {
                     prop_assert_eq!(heap.pop(), model.pop().map(|r| r.0));
                 }
