@@ -302,6 +302,9 @@ const CLEAN_TAG: u32 = 0;
 const UNPLUG_TAG: u32 = 1;
 const WELCHIA_RELEASE_TAG: u32 = 2;
 
+/// How many upcoming scans [`ScanDriver::prefetch`] hears of.
+pub const UPCOMING: usize = 4;
+
 /// How a simulator walks the address space for its scanners. The core
 /// calls these; the driver calls back into the core to schedule its next
 /// scan event, test answers, exploit and count probes.
@@ -315,10 +318,10 @@ pub trait ScanDriver {
     fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64);
     /// The run ends at `end`: account every running scanner's work.
     fn finish(&mut self, core: &mut Core<'_>, end: u64);
-    /// The scans under `next`, then `after`, are due next (unless other
-    /// events come first): a hint to start loading what they will read.
-    /// Changes nothing.
-    fn prefetch(&self, _core: &Core<'_>, _next: u32, _after: Option<u32>) {}
+    /// The scans under these keys are due next, in this order (unless
+    /// other events come first; `u32::MAX` names none): a hint to start
+    /// loading what they will read. Changes nothing.
+    fn prefetch(&self, _core: &Core<'_>, _upcoming: &[u32; UPCOMING]) {}
     /// Network filters change at `t` (a defense switches on); called before
     /// any event at or after `t`. Drivers that planned ahead on the old
     /// filters replan from `t`.
@@ -539,8 +542,9 @@ impl<'w> Core<'w> {
             }
             if kind == Kind::Scan {
                 self.scans.pop();
-                if let Some(next) = self.scans.first_key() {
-                    driver.prefetch(self, next, self.scans.second_key());
+                driver.prefetch(self, &self.scans.upcoming());
+                if let Some(&e) = self.queue.peek() {
+                    self.prefetch_host(e.host());
                 }
                 debug_assert_eq!(
                     self.state[host as usize].worm,
@@ -549,6 +553,9 @@ impl<'w> Core<'w> {
                 );
             } else {
                 self.queue.pop();
+                if let Some(&e) = self.queue.peek() {
+                    self.prefetch_host(e.host());
+                }
                 let s = &self.state[host as usize];
                 let current = if kind == Kind::Act {
                     tag
@@ -815,16 +822,36 @@ impl<'w> Core<'w> {
     /// 135/tcp reach at `t` (a driver's view and its filters say so), answers
     /// it: the host is online with its RPC service up, and its own firewall
     /// is not up yet. [`Core::answers`] with the network already asked.
-    /// Starts loading what an exploit of candidate `host` reads.
+    /// Starts loading what an event of candidate `host` (or a probe that
+    /// reaches it) reads.
     #[inline]
     pub fn prefetch_host(&self, host: HostId) {
-        wormscope_model::view::prefetch(&self.state[host as usize]);
-        wormscope_model::view::prefetch(&self.up[host as usize / 64]);
+        if let Some(s) = self.state.get(host as usize) {
+            wormscope_model::view::prefetch(s);
+            wormscope_model::view::prefetch(&self.up[host as usize / 64]);
+            wormscope_model::view::prefetch(self.world.host(host));
+        }
     }
 
     #[inline]
     pub fn answers_reached(&self, victim: HostId, t: u64) -> bool {
         self.up[victim as usize / 64] >> (victim % 64) & 1 == 1 && self.plan.firewall_at(victim) > t
+    }
+
+    /// Whether candidate `host` will never answer a probe again, whatever
+    /// happens: it was taken off the network for good, or its RPC service
+    /// crashed on an OS that does not reboot by itself (no event can bring
+    /// the service back). A driver may then count probes to it as silent
+    /// without looking.
+    pub fn never_answers(&self, host: HostId) -> bool {
+        let s = &self.state[host as usize];
+        s.unplugged
+            || (s.online
+                && !s.rpc_up
+                && self
+                    .params
+                    .crash_reboot_after(self.world.host(host).os)
+                    .is_none())
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp

@@ -34,7 +34,7 @@ use wormscope_model::net::{self, Service, ServiceSet};
 use wormscope_model::view::{Slot, ViewRef, prefetch};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
-use crate::core::{Core, ScanDriver};
+use crate::core::{Core, ScanDriver, UPCOMING};
 use crate::observe::Span;
 
 const SPACE_END: u64 = 1 << 32;
@@ -177,6 +177,77 @@ impl SpanClock<'_> {
     }
 }
 
+/// The candidates of one view's arrays found never to answer again (see
+/// [`Core::never_answers`]), by candidate rank: a span skips them as it
+/// skips silent hosts, instead of stopping at each. Learned lazily, by the
+/// first scanner that finds one dead; never forgotten (it cannot revive).
+#[derive(Default)]
+struct Silenced {
+    /// Union-find over ranks: `next[r] == r` for a candidate not known
+    /// dead, else a later rank to look at (one past the last: none).
+    next: Vec<u32>,
+    /// How many are known dead, by rank (a Fenwick tree), for the census
+    /// check of a span.
+    #[cfg(debug_assertions)]
+    count: Vec<u32>,
+}
+
+impl Silenced {
+    /// Makes room for the ranks of `view`'s arrays.
+    fn fit(&mut self, view: &ViewRef<'_>) {
+        let n = view.cand_ranks() as usize;
+        if self.next.len() != n + 1 {
+            self.next = (0..=n as u32).collect();
+            #[cfg(debug_assertions)]
+            {
+                self.count = vec![0; n + 1];
+            }
+        }
+    }
+
+    /// The first rank at or after `r` not known dead.
+    fn alive_from(&mut self, mut r: u32) -> u32 {
+        if self.next.is_empty() {
+            return r;
+        }
+        while self.next[r as usize] != r {
+            // Path halving: every other step skips what the next one knows.
+            let up = self.next[self.next[r as usize] as usize];
+            self.next[r as usize] = up;
+            r = up;
+        }
+        r
+    }
+
+    fn mark(&mut self, view: &ViewRef<'_>, r: u32) {
+        self.fit(view);
+        if self.next[r as usize] == r {
+            self.next[r as usize] = r + 1;
+            #[cfg(debug_assertions)]
+            {
+                let mut i = r as usize + 1;
+                while i < self.count.len() {
+                    self.count[i] += 1;
+                    i += i & i.wrapping_neg();
+                }
+            }
+        }
+    }
+
+    /// Known dead among the ranks below `r` (debug builds: the census
+    /// check).
+    #[cfg(debug_assertions)]
+    fn dead_before(&self, r: u32) -> u64 {
+        let mut n = 0u64;
+        let mut i = (r as usize).min(self.count.len().saturating_sub(1));
+        while i > 0 {
+            n += u64::from(self.count[i]);
+            i -= i & i.wrapping_neg();
+        }
+        n
+    }
+}
+
 /// What comes after the wait in an explicit batch.
 #[derive(Clone, Copy, Debug)]
 enum Step {
@@ -189,12 +260,15 @@ enum Step {
 #[derive(Clone, Copy, Debug)]
 enum Phase {
     /// `k` static batches from `pos` (the first starting at `t0`) up to
-    /// entry `end_idx`; the explicit batch after them starts at `t_next`.
+    /// entry `end_idx`; the explicit batch after them starts at `t_next`
+    /// and holds the candidate `next` (address, host), if any (it may end
+    /// at a segment's edge instead).
     Span {
         t0: u64,
         k: u64,
         t_next: u64,
         end_idx: u32,
+        next: Option<(u32, HostId)>,
     },
     /// Working through `plan[plan_idx..]` of the last explicit batch; the
     /// next step's event is scheduled.
@@ -239,6 +313,8 @@ pub struct ExactDriver<'w> {
     free: Vec<u32>,
     /// Scratch for a span's clock pieces.
     pieces: Vec<(u64, u64)>,
+    /// Dead candidates of the public view and of the sites' views.
+    silenced: [Silenced; 2],
     /// The timings of the worms seen so far (scanners name theirs by
     /// index).
     timings: Vec<Timing>,
@@ -252,6 +328,7 @@ impl<'w> ExactDriver<'w> {
             scanners: Vec::new(),
             free: Vec::new(),
             pieces: Vec::new(),
+            silenced: [Silenced::default(), Silenced::default()],
             timings: Vec::new(),
         }
     }
@@ -341,26 +418,26 @@ impl<'w> ExactDriver<'w> {
     }
 
     /// The clock of the span of `k` batches from `pos` (entry `i`) at `t0`
-    /// in `seg`: its pieces go to the driver's scratch.
-    fn clock(
-        &mut self,
+    /// in `seg`, its pieces kept in `pieces`.
+    fn clock<'p>(
+        pieces: &'p mut Vec<(u64, u64)>,
         seg: &Segment<'_>,
         timing: &Timing,
         span: (u64, u32, u64, u64),
-    ) -> SpanClock<'_> {
+    ) -> SpanClock<'p> {
         let (pos, i, t0, k) = span;
         let b = u64::from(timing.batch_size);
-        self.pieces.clear();
-        self.pieces.push((0, 0));
+        pieces.clear();
+        pieces.push((0, 0));
         if !seg.rpc_blocked && k > 0 {
             let end = seg.view.seek(i, pos + k * b);
             let mut busy = 0u64;
             for (idx, slow) in seg.view.answerers(i, end) {
                 busy = busy.saturating_add(attempt(timing, seg.slow(slow)));
                 let from = (u64::from(seg.view.addr(idx)) - pos) / b + 1;
-                match self.pieces.last_mut() {
+                match pieces.last_mut() {
                     Some(last) if last.0 == from => last.1 = busy,
-                    _ => self.pieces.push((from, busy)),
+                    _ => pieces.push((from, busy)),
                 }
             }
         }
@@ -368,7 +445,7 @@ impl<'w> ExactDriver<'w> {
             t0,
             wait: timing.batch_wait,
             k,
-            pieces: &self.pieces,
+            pieces,
         }
     }
 
@@ -382,12 +459,12 @@ impl<'w> ExactDriver<'w> {
         let next = if seg.rpc_blocked {
             None
         } else {
+            let r = self.silenced[usize::from(seg.inside)].alive_from(seg.view.cand_rank(i));
             seg.view
-                .next_candidate(i)
-                .map(|(addr, _)| u64::from(addr))
-                .filter(|&addr| addr < seg.hi)
+                .candidate(r)
+                .filter(|&(addr, _)| u64::from(addr) < seg.hi)
         };
-        let k = (next.unwrap_or(seg.hi) - pos) / b;
+        let k = (next.map_or(seg.hi, |(addr, _)| u64::from(addr)) - pos) / b;
         let end_idx = seg.view.seek(i, pos + k * b);
         let t_next = t
             .saturating_add(k.saturating_mul(timing.batch_wait))
@@ -405,6 +482,7 @@ impl<'w> ExactDriver<'w> {
             k,
             t_next,
             end_idx,
+            next,
         };
         core.schedule_scan(host, slot as u32, t_next);
     }
@@ -420,6 +498,7 @@ impl<'w> ExactDriver<'w> {
             k,
             t_next,
             end_idx,
+            ..
         } = sc.phase
         else {
             unreachable!("settling a span")
@@ -441,7 +520,7 @@ impl<'w> ExactDriver<'w> {
         let clock = if no_answerers {
             even
         } else {
-            self.clock(&seg, &timing, (pos, i, t0, k))
+            Self::clock(&mut self.pieces, &seg, &timing, (pos, i, t0, k))
         };
         let n = match done {
             Done::All => k,
@@ -462,7 +541,16 @@ impl<'w> ExactDriver<'w> {
             if seg.rpc_blocked {
                 core.count(Outcome::NoAnswer, c.live());
             } else {
-                debug_assert_eq!(c.candidates, 0, "spans hold no reachable candidate");
+                #[cfg(debug_assertions)]
+                {
+                    let dead = &self.silenced[usize::from(seg.inside)];
+                    let (r0, r1) = (seg.view.cand_rank(i), seg.view.cand_rank(end));
+                    assert_eq!(
+                        c.candidates,
+                        dead.dead_before(r1) - dead.dead_before(r0),
+                        "spans hold no reachable candidate but dead ones"
+                    );
+                }
                 core.count(Outcome::NoAnswer, c.silent + c.candidates);
                 core.count(Outcome::NoEffect, c.answerers);
             }
@@ -483,7 +571,14 @@ impl<'w> ExactDriver<'w> {
 
     /// Runs the explicit batch at `pos` starting at `t`: classifies its
     /// addresses, counts what is settled now, and plans the exploits.
-    fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
+    /// `known`: a candidate of the batch already looked up (address, host).
+    fn run_batch(
+        &mut self,
+        core: &mut Core<'_>,
+        slot: usize,
+        (pos, t): (u64, u64),
+        known: Option<(u32, HostId)>,
+    ) {
         let (host_id, timing) = (self.scanners[slot].host, self.timing(slot));
         let b = u64::from(timing.batch_size);
         core.count_probes(t, b);
@@ -504,7 +599,7 @@ impl<'w> ExactDriver<'w> {
             let (mut live, mut silent) = (0u64, 0u64);
             while i < seg.view.end() && u64::from(seg.view.addr(i)) < piece_end {
                 live += 1;
-                match seg.view.slot_at(i) {
+                match seg.view.slot_at_knowing(i, known) {
                     _ if seg.rpc_blocked => silent += 1,
                     Slot::Answerer { slow } => {
                         core.count(Outcome::NoEffect, 1);
@@ -520,6 +615,10 @@ impl<'w> ExactDriver<'w> {
                             plan.push(Step::Candidate(v));
                         } else {
                             silent += 1;
+                            if core.never_answers(v) {
+                                let r = seg.view.cand_rank(i);
+                                self.silenced[usize::from(seg.inside)].mark(&seg.view, r);
+                            }
                         }
                     }
                     Slot::Silent | Slot::Empty => silent += 1,
@@ -645,12 +744,14 @@ impl ScanDriver for ExactDriver<'_> {
         debug_assert_eq!(self.slot_of[host as usize], key);
         let sc = &self.scanners[slot];
         match sc.phase {
-            Phase::Span { k, t_next, .. } => {
+            Phase::Span {
+                k, t_next, next, ..
+            } => {
                 debug_assert_eq!(t, t_next);
                 let b = u64::from(self.timing(slot).batch_size);
                 let batch_pos = (sc.pos + k * b) % SPACE_END;
                 self.settle_span(core, slot, Done::All);
-                self.run_batch(core, slot, batch_pos, t_next);
+                self.run_batch(core, slot, (batch_pos, t_next), next);
             }
             Phase::Exploiting => {
                 let Step::Candidate(victim) = sc.plan[sc.plan_idx as usize] else {
@@ -664,27 +765,37 @@ impl ScanDriver for ExactDriver<'_> {
         }
     }
 
-    fn prefetch(&self, core: &Core<'_>, next: u32, after: Option<u32>) {
-        if let Some(sc) = after.and_then(|k| self.scanners.get(k as usize)) {
-            prefetch(sc);
-        }
-        let Some(sc) = self.scanners.get(next as usize) else {
-            return;
-        };
-        match sc.phase {
-            Phase::Span { end_idx, .. } => {
-                let view = match sc.cursor {
-                    Some(c) if c.inside => self.world.site_view(sc.me.site),
-                    _ => self.world.public_view(),
-                };
-                view.prefetch(end_idx);
-                if let Some(c) = sc.cursor {
-                    view.prefetch(c.idx);
-                }
+    fn prefetch(&self, core: &Core<'_>, upcoming: &[u32; UPCOMING]) {
+        // The scanners further ahead: their records. The next two, whose
+        // records an earlier call asked for: what their steps read.
+        for &key in &upcoming[2..] {
+            if let Some(sc) = self.scanners.get(key as usize) {
+                prefetch(sc);
             }
-            Phase::Exploiting => {
-                if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
-                    core.prefetch_host(victim);
+        }
+        for &key in &upcoming[..2] {
+            let Some(sc) = self.scanners.get(key as usize) else {
+                continue;
+            };
+            match sc.phase {
+                Phase::Span { end_idx, next, .. } => {
+                    let view = match sc.cursor {
+                        Some(c) if c.inside => self.world.site_view(sc.me.site),
+                        _ => self.world.public_view(),
+                    };
+                    view.prefetch(end_idx);
+                    if let Some(c) = sc.cursor {
+                        view.prefetch(c.idx);
+                    }
+                    if let Some((_, victim)) = next {
+                        core.prefetch_host(victim);
+                    }
+                }
+                Phase::Exploiting => {
+                    if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
+                        core.prefetch_host(victim);
+                        core.prefetch_host(sc.host);
+                    }
                 }
             }
         }

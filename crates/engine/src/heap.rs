@@ -32,11 +32,6 @@ impl<T: Ord + Copy> QuadHeap<T> {
         self.items.first()
     }
 
-    /// The least of the least item's children: the second least item.
-    pub fn peek_second(&self) -> Option<&T> {
-        self.items.get(1..self.items.len().min(5))?.iter().min()
-    }
-
     pub fn push(&mut self, item: T) {
         self.items.push(item);
         self.sift_up(self.items.len() - 1, item);
@@ -232,17 +227,30 @@ impl KeyedCalendar {
         self.near_min().map(unpack).filter(|e| e.0 <= limit)
     }
 
-    /// The key of the least near entry, without bringing a bucket in: a
-    /// hint for prefetching.
+    /// The keys of up to `N` entries due soon, least first as far as the
+    /// near bucket's sorted run and the least late arrival tell (a later
+    /// arrival may come between them), without bringing a bucket in: a
+    /// hint for prefetching. Unused places are `u32::MAX`.
     #[inline]
-    pub fn first_key(&self) -> Option<u32> {
-        let run = self.run[self.run_at.min(self.run.len())..]
+    pub fn upcoming<const N: usize>(&self) -> [u32; N] {
+        let mut keys = [u32::MAX; N];
+        let mut late = self.late.peek().copied();
+        let mut run = self.run[self.run_at.min(self.run.len())..]
             .iter()
-            .find(|&&e| e != TOMBSTONE);
-        match (run, self.late.peek()) {
-            (Some(&r), Some(&l)) => Some(r.min(l) as u32),
-            (r, l) => r.or(l).map(|&e| e as u32),
+            .filter(|&&e| e != TOMBSTONE)
+            .peekable();
+        for k in &mut keys {
+            let e = match (run.peek(), late) {
+                (Some(&&r), Some(l)) if l < r => late.take(),
+                (Some(_), _) => run.next().copied(),
+                (None, _) => late.take(),
+            };
+            match e {
+                Some(e) => *k = e as u32,
+                None => break,
+            }
         }
+        keys
     }
 
     /// The least near entry, skipping the run's tombstones.
@@ -255,19 +263,6 @@ impl KeyedCalendar {
             (Some(&r), Some(&l)) => Some(r.min(l)),
             (r, l) => r.or(l).copied(),
         }
-    }
-
-    /// The key of an entry that comes soon after the least (the second
-    /// least, unless a tombstone hides it): a hint for prefetching.
-    #[inline]
-    pub fn second_key(&self) -> Option<u32> {
-        let mut soon = [TOMBSTONE; 4];
-        soon[0] = self.run.get(self.run_at).copied().unwrap_or(TOMBSTONE);
-        soon[1] = self.run.get(self.run_at + 1).copied().unwrap_or(TOMBSTONE);
-        soon[2] = self.late.peek().copied().unwrap_or(TOMBSTONE);
-        soon[3] = self.late.peek_second().copied().unwrap_or(TOMBSTONE);
-        soon.sort_unstable();
-        (soon[1] != TOMBSTONE).then_some(soon[1] as u32)
     }
 
     /// Removes the least entry (the one [`Self::peek`] returned) and

@@ -386,25 +386,50 @@ impl<'a> ViewRef<'a> {
         self.census_at(self.rank(lo), self.rank(hi))
     }
 
-    /// The first candidate at index `i` or after, in this view: its
-    /// address and host.
+    /// The rank of the first candidate at index `i` or after, among the
+    /// candidates of the whole arrays (see [`Self::candidate`]).
     #[inline]
-    pub fn next_candidate(&self, i: u32) -> Option<(u32, HostId)> {
-        let (r, _, _) = self.counts_before(i);
+    pub fn cand_rank(&self, i: u32) -> u32 {
+        self.counts_before(i).0
+    }
+
+    /// Candidates in the whole arrays: ranks run below this.
+    pub fn cand_ranks(&self) -> u32 {
+        self.view.cand.len() as u32
+    }
+
+    /// The candidate of rank `r` (address and host), if it is one of this
+    /// view's.
+    #[inline]
+    pub fn candidate(&self, r: u32) -> Option<(u32, HostId)> {
         let found = *self.view.cand.get(r as usize)?;
         // In a store of many views the next candidate may be another's.
         let mine = self.hi as usize == self.view.addrs.len() || r < self.counts_before(self.hi).0;
         mine.then_some(found)
     }
 
-    /// What entry `i` is (never [`Slot::Empty`]).
+    /// The first candidate at index `i` or after, in this view: its
+    /// address and host.
     #[inline]
-    pub fn slot_at(&self, i: u32) -> Slot {
+    pub fn next_candidate(&self, i: u32) -> Option<(u32, HostId)> {
+        self.candidate(self.cand_rank(i))
+    }
+
+    /// What entry `i` is (never [`Slot::Empty`]), with `known` the address
+    /// and host of a candidate the caller already looked up: a candidate
+    /// at that address needs no second look.
+    #[inline]
+    pub fn slot_at_knowing(&self, i: u32, known: Option<(u32, HostId)>) -> Slot {
         let (b, _) = self.block(i);
         let bit = 1u64 << (i as usize % BLOCK);
         if b.cand & bit != 0 {
-            let r = b.cand_before + (b.cand & (bit - 1)).count_ones();
-            Slot::Candidate(self.view.cand[r as usize].1)
+            match known {
+                Some((addr, host)) if addr == self.addr(i) => Slot::Candidate(host),
+                _ => {
+                    let r = b.cand_before + (b.cand & (bit - 1)).count_ones();
+                    Slot::Candidate(self.view.cand[r as usize].1)
+                }
+            }
         } else if b.ans & bit != 0 {
             Slot::Answerer {
                 slow: b.slow & bit != 0,
@@ -412,6 +437,12 @@ impl<'a> ViewRef<'a> {
         } else {
             Slot::Silent
         }
+    }
+
+    /// What entry `i` is (never [`Slot::Empty`]).
+    #[inline]
+    pub fn slot_at(&self, i: u32) -> Slot {
+        self.slot_at_knowing(i, None)
     }
 
     /// What a probe to `addr` finds.
