@@ -234,6 +234,12 @@ impl Silenced {
         }
     }
 
+    fn prefetch(&self, r: u32) {
+        if let Some(n) = self.next.get(r as usize) {
+            prefetch(n);
+        }
+    }
+
     /// Known dead among the ranks below `r` (debug builds: the census
     /// check).
     #[cfg(debug_assertions)]
@@ -269,6 +275,8 @@ enum Phase {
         t_next: u64,
         end_idx: u32,
         next: Option<(u32, HostId)>,
+        /// The candidate rank the search for `next` stopped at.
+        rank: u32,
     },
     /// Working through `plan[plan_idx..]` of the last explicit batch; the
     /// next step's event is scheduled.
@@ -456,12 +464,14 @@ impl<'w> ExactDriver<'w> {
         let i = self.index_of(slot, &seg, pos);
         let timing = self.timing(slot);
         let b = u64::from(timing.batch_size);
+        let mut rank = seg.view.cand_rank(i);
         let next = if seg.rpc_blocked {
             None
         } else {
-            let r = self.silenced[usize::from(seg.inside)].alive_from(seg.view.cand_rank(i));
+            seg.view.prefetch_candidate(rank);
+            rank = self.silenced[usize::from(seg.inside)].alive_from(rank);
             seg.view
-                .candidate(r)
+                .candidate(rank)
                 .filter(|&(addr, _)| u64::from(addr) < seg.hi)
         };
         let k = (next.map_or(seg.hi, |(addr, _)| u64::from(addr)) - pos) / b;
@@ -483,6 +493,7 @@ impl<'w> ExactDriver<'w> {
             t_next,
             end_idx,
             next,
+            rank,
         };
         core.schedule_scan(host, slot as u32, t_next);
     }
@@ -745,13 +756,22 @@ impl ScanDriver for ExactDriver<'_> {
         let sc = &self.scanners[slot];
         match sc.phase {
             Phase::Span {
-                k, t_next, next, ..
+                k,
+                t_next,
+                next,
+                end_idx,
+                ..
             } => {
                 debug_assert_eq!(t, t_next);
                 let b = u64::from(self.timing(slot).batch_size);
-                let batch_pos = (sc.pos + k * b) % SPACE_END;
+                let end = sc.pos + k * b;
                 self.settle_span(core, slot, Done::All);
-                self.run_batch(core, slot, (batch_pos, t_next), next);
+                // The batch starts where the span ends: so does the cursor.
+                let sc = &mut self.scanners[slot];
+                if let Some(c) = &mut sc.cursor {
+                    (c.pos, c.idx) = (end, end_idx);
+                }
+                self.run_batch(core, slot, (end % SPACE_END, t_next), next);
             }
             Phase::Exploiting => {
                 let Step::Candidate(victim) = sc.plan[sc.plan_idx as usize] else {
@@ -766,36 +786,41 @@ impl ScanDriver for ExactDriver<'_> {
     }
 
     fn prefetch(&self, core: &Core<'_>, upcoming: &[u32; UPCOMING]) {
-        // The scanners further ahead: their records. The next two, whose
-        // records an earlier call asked for: what their steps read.
-        for &key in &upcoming[2..] {
-            if let Some(sc) = self.scanners.get(key as usize) {
-                prefetch(sc);
-            }
+        // Each scan is hinted twice as it moves up: three events ahead,
+        // its record; one ahead, what its step will read (by then its
+        // record has come in).
+        if let Some(sc) = self.scanners.get(upcoming[3] as usize) {
+            prefetch(sc);
         }
-        for &key in &upcoming[..2] {
-            let Some(sc) = self.scanners.get(key as usize) else {
-                continue;
-            };
-            match sc.phase {
-                Phase::Span { end_idx, next, .. } => {
-                    let view = match sc.cursor {
-                        Some(c) if c.inside => self.world.site_view(sc.me.site),
-                        _ => self.world.public_view(),
-                    };
-                    view.prefetch(end_idx);
-                    if let Some(c) = sc.cursor {
-                        view.prefetch(c.idx);
-                    }
-                    if let Some((_, victim)) = next {
-                        core.prefetch_host(victim);
-                    }
+        let Some(sc) = self.scanners.get(upcoming[1] as usize) else {
+            return;
+        };
+        match sc.phase {
+            Phase::Span {
+                end_idx,
+                next,
+                rank,
+                ..
+            } => {
+                let inside = sc.cursor.is_some_and(|c| c.inside);
+                let view = if inside {
+                    self.world.site_view(sc.me.site)
+                } else {
+                    self.world.public_view()
+                };
+                view.prefetch(end_idx);
+                if let Some((_, victim)) = next {
+                    core.prefetch_host(victim);
+                    // The search after this candidate starts at the next
+                    // rank.
+                    view.prefetch_candidate(rank + 1);
+                    self.silenced[usize::from(inside)].prefetch(rank + 1);
                 }
-                Phase::Exploiting => {
-                    if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
-                        core.prefetch_host(victim);
-                        core.prefetch_host(sc.host);
-                    }
+            }
+            Phase::Exploiting => {
+                if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
+                    core.prefetch_host(victim);
+                    core.prefetch_host(sc.host);
                 }
             }
         }

@@ -114,10 +114,8 @@ enum Place {
         bucket: u32,
         at: u32,
     },
-    /// Beyond the ring, at this index of the far list.
-    Far {
-        at: u32,
-    },
+    /// Beyond the ring, in the far heap, at this time.
+    Far { time: u64 },
 }
 
 /// Bucket width: 2^21 microseconds, about 2.1 s.
@@ -158,11 +156,12 @@ pub struct KeyedCalendar {
     /// One bit per ring bucket: non-empty.
     occupied: Vec<u64>,
     in_ring: usize,
-    /// Entries a ring or more ahead of the horizon when they were set.
-    far: Vec<u128>,
-    /// The least bucket number of a far entry, or less (removals do not
-    /// raise it); `u64::MAX` when far is empty.
-    far_first: u64,
+    /// Entries a ring or more ahead of the horizon when they were set, in
+    /// time order. A removed entry stays until it comes up, and is dropped
+    /// then (its key's place no longer says so).
+    far: QuadHeap<u128>,
+    /// Entries of `far` not removed.
+    far_len: usize,
     place: Vec<Place>,
     /// The time of the last entry popped: no entry may be set before it.
     now: u64,
@@ -179,8 +178,8 @@ impl Default for KeyedCalendar {
             ring: vec![Vec::new(); RING as usize],
             occupied: vec![0; RING as usize / 64],
             in_ring: 0,
-            far: Vec::new(),
-            far_first: u64::MAX,
+            far: QuadHeap::new(),
+            far_len: 0,
             place: Vec::new(),
             now: 0,
         }
@@ -205,7 +204,7 @@ impl KeyedCalendar {
     }
 
     pub fn len(&self) -> usize {
-        self.near_len + self.in_ring + self.far.len()
+        self.near_len + self.in_ring + self.far_len
     }
 
     /// The least entry: (time, host, key).
@@ -322,12 +321,7 @@ impl KeyedCalendar {
                 }
                 self.in_ring -= 1;
             }
-            Place::Far { at } => {
-                self.far.swap_remove(at as usize);
-                if let Some(&moved) = self.far.get(at as usize) {
-                    self.place[moved as u32 as usize] = Place::Far { at };
-                }
-            }
+            Place::Far { .. } => self.far_len -= 1,
         }
     }
 
@@ -342,11 +336,9 @@ impl KeyedCalendar {
         }
         let n = time >> BUCKET_SHIFT;
         if n - (self.horizon >> BUCKET_SHIFT) >= RING {
-            self.place[key as usize] = Place::Far {
-                at: self.far.len() as u32,
-            };
+            self.place[key as usize] = Place::Far { time };
             self.far.push(e);
-            self.far_first = self.far_first.min(n);
+            self.far_len += 1;
             return;
         }
         let bucket = (n % RING) as u32;
@@ -368,17 +360,19 @@ impl KeyedCalendar {
         loop {
             // Far entries that have come within a ring of the horizon join
             // the ring first: one of them may be the earliest.
-            if self.far_first < (self.horizon >> BUCKET_SHIFT) + RING {
-                self.pull_far();
-            }
+            self.pull_far();
             if self.in_ring > 0 {
                 break;
             }
-            if self.far.is_empty() || self.far_first << BUCKET_SHIFT > limit {
+            let Some(&first) = self.far.peek() else {
+                return;
+            };
+            let first = (time_of(first) >> BUCKET_SHIFT) << BUCKET_SHIFT;
+            if first > limit {
                 return;
             }
             // Nothing within a ring: jump to the earliest far entry.
-            self.horizon = self.far_first << BUCKET_SHIFT;
+            self.horizon = first;
         }
         let here = (self.horizon >> BUCKET_SHIFT) % RING;
         let ahead = self.next_occupied(here);
@@ -423,26 +417,21 @@ impl KeyedCalendar {
     }
 
     /// Moves the far entries that now lie less than a ring ahead of the
-    /// horizon into the ring, and finds the least bucket of those left.
+    /// horizon into the ring, dropping removed ones on the way.
     fn pull_far(&mut self) {
-        let limit = (self.horizon >> BUCKET_SHIFT) + RING;
-        let mut first = u64::MAX;
-        let mut i = 0;
-        while i < self.far.len() {
-            let e = self.far[i];
-            let n = time_of(e) >> BUCKET_SHIFT;
-            if n < limit {
-                self.far.swap_remove(i);
-                if let Some(&moved) = self.far.get(i) {
-                    self.place[moved as u32 as usize] = Place::Far { at: i as u32 };
-                }
+        let limit = (self.horizon >> BUCKET_SHIFT).saturating_add(RING);
+        while let Some(&e) = self.far.peek() {
+            let time = time_of(e);
+            if time >> BUCKET_SHIFT >= limit {
+                break;
+            }
+            self.far.pop();
+            let key = e as u32;
+            if self.place[key as usize] == (Place::Far { time }) {
+                self.far_len -= 1;
                 self.insert(e);
-            } else {
-                first = first.min(n);
-                i += 1;
             }
         }
-        self.far_first = first;
     }
 }
 

@@ -276,6 +276,14 @@ impl<'a> ViewRef<'a> {
         }
     }
 
+    /// Starts loading the candidate of rank `r`.
+    #[inline]
+    pub fn prefetch_candidate(&self, r: u32) {
+        if let Some(c) = self.view.cand.get(r as usize) {
+            prefetch(c);
+        }
+    }
+
     /// Address of entry `i`.
     #[inline]
     pub fn addr(&self, i: u32) -> u32 {
