@@ -310,7 +310,7 @@ struct Scanner {
     phase: Phase,
     /// What follows the wait of the last explicit batch (inline: a batch
     /// rarely holds more than a few answering hosts).
-    plan: SmallVec<[Step; 3]>,
+    plan: SmallVec<[Step; 2]>,
 }
 
 /// The exact driver.
@@ -472,10 +472,22 @@ impl<'w> ExactDriver<'w> {
             rank = self.silenced[usize::from(seg.inside)].alive_from(rank);
             seg.view
                 .candidate(rank)
-                .filter(|&(addr, _)| u64::from(addr) < seg.hi)
+                .filter(|c| u64::from(c.addr) < seg.hi)
         };
-        let k = (next.map_or(seg.hi, |(addr, _)| u64::from(addr)) - pos) / b;
-        let end_idx = seg.view.seek(i, pos + k * b);
+        let k = (next.map_or(seg.hi, |c| u64::from(c.addr)) - pos) / b;
+        let end_idx = match next {
+            // The span ends less than a batch before the candidate: look
+            // back from it, not at every entry of the span.
+            Some(c) => {
+                let mut end = c.entry;
+                while end > i && u64::from(seg.view.addr(end - 1)) >= pos + k * b {
+                    end -= 1;
+                }
+                end
+            }
+            None => seg.view.seek(i, pos + k * b),
+        };
+        let next = next.map(|c| (c.addr, c.host));
         let t_next = t
             .saturating_add(k.saturating_mul(timing.batch_wait))
             .saturating_add(seg.busy(&timing, i, end_idx));
@@ -786,42 +798,60 @@ impl ScanDriver for ExactDriver<'_> {
     }
 
     fn prefetch(&self, core: &Core<'_>, upcoming: &[u32; UPCOMING]) {
-        // Each scan is hinted twice as it moves up: three events ahead,
-        // its record; one ahead, what its step will read (by then its
-        // record has come in).
+        // Each scan is hinted as it moves up, one stage a call: three
+        // events ahead its record; two ahead what its step reads first
+        // (by then the record has come in); one ahead what that leads to.
         if let Some(sc) = self.scanners.get(upcoming[3] as usize) {
             prefetch(sc);
         }
-        let Some(sc) = self.scanners.get(upcoming[1] as usize) else {
-            return;
+        let view_of = |sc: &Scanner| {
+            let inside = sc.cursor.is_some_and(|c| c.inside);
+            let view = if inside {
+                self.world.site_view(sc.me.site)
+            } else {
+                self.world.public_view()
+            };
+            (inside, view)
         };
-        match sc.phase {
-            Phase::Span {
-                end_idx,
-                next,
-                rank,
-                ..
-            } => {
-                let inside = sc.cursor.is_some_and(|c| c.inside);
-                let view = if inside {
-                    self.world.site_view(sc.me.site)
-                } else {
-                    self.world.public_view()
-                };
-                view.prefetch(end_idx);
-                if let Some((_, victim)) = next {
-                    core.prefetch_host(victim);
-                    // The search after this candidate starts at the next
-                    // rank.
-                    view.prefetch_candidate(rank + 1);
-                    self.silenced[usize::from(inside)].prefetch(rank + 1);
+        if let Some(sc) = self.scanners.get(upcoming[2] as usize) {
+            match sc.phase {
+                Phase::Span {
+                    end_idx,
+                    next,
+                    rank,
+                    ..
+                } => {
+                    let (inside, view) = view_of(sc);
+                    view.prefetch(end_idx);
+                    if let Some(c) = sc.cursor {
+                        view.prefetch(c.idx);
+                    }
+                    if let Some((_, victim)) = next {
+                        core.prefetch_host(victim);
+                        // The search after this candidate starts at the
+                        // next rank.
+                        view.prefetch_candidate(rank + 1);
+                        self.silenced[usize::from(inside)].prefetch(rank + 1);
+                    }
+                }
+                Phase::Exploiting => {
+                    if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
+                        core.prefetch_host(victim);
+                        core.prefetch_host(sc.host);
+                    }
                 }
             }
-            Phase::Exploiting => {
-                if let Some(&Step::Candidate(victim)) = sc.plan.get(sc.plan_idx as usize) {
-                    core.prefetch_host(victim);
-                    core.prefetch_host(sc.host);
-                }
+        }
+        if let Some(sc) = self.scanners.get(upcoming[1] as usize)
+            && let Phase::Span {
+                next: Some(_),
+                rank,
+                ..
+            } = sc.phase
+        {
+            let (_, view) = view_of(sc);
+            if let Some(c) = view.candidate(rank + 1) {
+                view.prefetch(c.entry);
             }
         }
     }

@@ -115,7 +115,9 @@ enum Place {
         at: u32,
     },
     /// Beyond the ring, in the far heap, at this time.
-    Far { time: u64 },
+    Far {
+        time: u64,
+    },
 }
 
 /// Bucket width: 2^21 microseconds, about 2.1 s.

@@ -96,32 +96,51 @@ impl ViewParts {
         }
     }
 
-    /// All entries sorted by address, or the first address held twice.
-    fn sorted(self) -> Result<Vec<(u32, Slot)>, u32> {
-        let mut all: Vec<(u32, Slot)> = Vec::with_capacity(self.len());
-        all.extend(self.cand.into_iter().map(|(a, h)| (a, Slot::Candidate(h))));
-        all.extend(
-            self.ans
-                .into_iter()
-                .map(|(a, slow)| (a, Slot::Answerer { slow })),
-        );
-        all.extend(self.silent.into_iter().map(|a| (a, Slot::Silent)));
-        if !all.is_sorted_by_key(|e| e.0) {
-            if all.len() > 1 << 16 {
-                use rayon::slice::ParallelSliceMut;
-                all.par_sort_unstable_by_key(|e| e.0);
-            } else {
-                all.sort_unstable_by_key(|e| e.0);
+    /// Calls `put` with every entry in address order (each class sorted,
+    /// then merged), or returns the first address held twice (after
+    /// putting the entries before it).
+    fn merge(mut self, mut put: impl FnMut(u32, Slot)) -> Result<(), u32> {
+        sort_by_addr(&mut self.cand, |e| e.0);
+        sort_by_addr(&mut self.ans, |e| e.0);
+        sort_by_addr(&mut self.silent, |&a| a);
+        let (mut c, mut a, mut q) = (0, 0, 0);
+        let mut last = None;
+        loop {
+            let ca = self.cand.get(c).map_or(u64::MAX, |e| u64::from(e.0));
+            let aa = self.ans.get(a).map_or(u64::MAX, |e| u64::from(e.0));
+            let qa = self.silent.get(q).map_or(u64::MAX, |&e| u64::from(e));
+            let least = ca.min(aa).min(qa);
+            if least == u64::MAX {
+                return Ok(());
             }
-        }
-        match all.windows(2).find(|w| w[0].0 == w[1].0) {
-            Some(w) => Err(w[0].0),
-            None => Ok(all),
+            let addr = least as u32;
+            if last == Some(addr) {
+                return Err(addr);
+            }
+            last = Some(addr);
+            let slot = if least == ca {
+                c += 1;
+                Slot::Candidate(self.cand[c - 1].1)
+            } else if least == aa {
+                a += 1;
+                Slot::Answerer {
+                    slow: self.ans[a - 1].1,
+                }
+            } else {
+                q += 1;
+                Slot::Silent
+            };
+            put(addr, slot);
         }
     }
+}
 
-    fn len(&self) -> usize {
-        self.cand.len() + self.ans.len() + self.silent.len()
+/// Sorts a list by address. Generated worlds list hosts in address order
+/// with the NAT gateways after them: a few sorted runs, which a stable
+/// sort merges in linear time.
+fn sort_by_addr<T>(v: &mut [T], addr: impl Fn(&T) -> u32) {
+    if !v.is_sorted_by_key(&addr) {
+        v.sort_by_key(addr);
     }
 }
 
@@ -131,9 +150,9 @@ impl ViewParts {
 pub struct View {
     addrs: Vec<u32>,
     blocks: Vec<Block>,
-    /// Address and host of each candidate, by candidate rank (together:
-    /// the engine reads both at once).
-    cand: Vec<(u32, HostId)>,
+    /// Each candidate, by candidate rank (address, host and entry index
+    /// together: the engine reads them at once).
+    cand: Vec<Candidate>,
     /// Per-/16 start indices into `addrs` (see [`View::build_index`]);
     /// empty when not built.
     index: Vec<u32>,
@@ -147,43 +166,52 @@ impl View {
     /// The view of the given entries, or the first address held twice.
     pub fn build(parts: ViewParts) -> Result<View, u32> {
         let mut v = View::default();
-        v.append(parts.sorted()?);
+        v.reserve(&parts);
+        parts.merge(|addr, slot| v.push(addr, slot))?;
         Ok(v)
     }
 
-    /// Appends sorted entries (a new view in a [`ViewStore`]).
-    fn append(&mut self, entries: Vec<(u32, Slot)>) {
-        self.addrs.reserve(entries.len());
-        for (addr, slot) in entries {
-            let i = self.addrs.len();
-            if i % BLOCK == 0 {
-                let b = self.blocks.last().copied().unwrap_or_default();
-                self.blocks.push(Block {
-                    cand: 0,
-                    ans: 0,
-                    slow: 0,
-                    cand_before: b.cand_before + b.cand.count_ones(),
-                    ans_before: b.ans_before + b.ans.count_ones(),
-                    slow_before: b.slow_before + b.slow.count_ones(),
+    fn reserve(&mut self, parts: &ViewParts) {
+        let n = parts.cand.len() + parts.ans.len() + parts.silent.len();
+        self.addrs.reserve(n);
+        self.blocks.reserve(n / BLOCK + 1);
+        self.cand.reserve(parts.cand.len());
+    }
+
+    /// Appends the next entry in address order.
+    fn push(&mut self, addr: u32, slot: Slot) {
+        let i = self.addrs.len();
+        if i % BLOCK == 0 {
+            let b = self.blocks.last().copied().unwrap_or_default();
+            self.blocks.push(Block {
+                cand: 0,
+                ans: 0,
+                slow: 0,
+                cand_before: b.cand_before + b.cand.count_ones(),
+                ans_before: b.ans_before + b.ans.count_ones(),
+                slow_before: b.slow_before + b.slow.count_ones(),
+            });
+        }
+        let bit = 1u64 << (i % BLOCK);
+        let block = self.blocks.last_mut().expect("pushed above");
+        match slot {
+            Slot::Candidate(host) => {
+                block.cand |= bit;
+                self.cand.push(Candidate {
+                    addr,
+                    host,
+                    entry: i as u32,
                 });
             }
-            let bit = 1u64 << (i % BLOCK);
-            let block = self.blocks.last_mut().expect("pushed above");
-            match slot {
-                Slot::Candidate(h) => {
-                    block.cand |= bit;
-                    self.cand.push((addr, h));
+            Slot::Answerer { slow } => {
+                block.ans |= bit;
+                if slow {
+                    block.slow |= bit;
                 }
-                Slot::Answerer { slow } => {
-                    block.ans |= bit;
-                    if slow {
-                        block.slow |= bit;
-                    }
-                }
-                Slot::Silent | Slot::Empty => {}
             }
-            self.addrs.push(addr);
+            Slot::Silent | Slot::Empty => {}
         }
+        self.addrs.push(addr);
     }
 
     /// Builds a per-/16 index so that a search for an address looks at one
@@ -219,6 +247,14 @@ impl View {
     pub fn is_empty(&self) -> bool {
         self.addrs.is_empty()
     }
+}
+
+/// A candidate of a view: its address, its host and its entry index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub addr: u32,
+    pub host: HostId,
+    pub entry: u32,
 }
 
 /// Counts of each class in a range of a view.
@@ -406,10 +442,9 @@ impl<'a> ViewRef<'a> {
         self.view.cand.len() as u32
     }
 
-    /// The candidate of rank `r` (address and host), if it is one of this
-    /// view's.
+    /// The candidate of rank `r`, if it is one of this view's.
     #[inline]
-    pub fn candidate(&self, r: u32) -> Option<(u32, HostId)> {
+    pub fn candidate(&self, r: u32) -> Option<Candidate> {
         let found = *self.view.cand.get(r as usize)?;
         // In a store of many views the next candidate may be another's.
         let mine = self.hi as usize == self.view.addrs.len() || r < self.counts_before(self.hi).0;
@@ -419,7 +454,7 @@ impl<'a> ViewRef<'a> {
     /// The first candidate at index `i` or after, in this view: its
     /// address and host.
     #[inline]
-    pub fn next_candidate(&self, i: u32) -> Option<(u32, HostId)> {
+    pub fn next_candidate(&self, i: u32) -> Option<Candidate> {
         self.candidate(self.cand_rank(i))
     }
 
@@ -435,7 +470,7 @@ impl<'a> ViewRef<'a> {
                 Some((addr, host)) if addr == self.addr(i) => Slot::Candidate(host),
                 _ => {
                     let r = b.cand_before + (b.cand & (bit - 1)).count_ones();
-                    Slot::Candidate(self.view.cand[r as usize].1)
+                    Slot::Candidate(self.view.cand[r as usize].host)
                 }
             }
         } else if b.ans & bit != 0 {
@@ -497,7 +532,9 @@ impl<'a> ViewRef<'a> {
     pub fn candidates(&self) -> impl Iterator<Item = (u32, HostId)> + '_ {
         let (r0, _, _) = self.counts_before(self.lo);
         let (r1, _, _) = self.counts_before(self.hi);
-        self.view.cand[r0 as usize..r1 as usize].iter().copied()
+        self.view.cand[r0 as usize..r1 as usize]
+            .iter()
+            .map(|c| (c.addr, c.host))
     }
 
     /// Every entry of the view: address and class.
@@ -520,8 +557,15 @@ pub struct ViewStore {
 impl ViewStore {
     /// Builds from one view's parts per site, in site order, or the first
     /// address a site holds twice.
-    pub fn from_parts(parts: impl IntoIterator<Item = ViewParts>) -> Result<ViewStore, u32> {
+    pub fn from_parts(parts: Vec<ViewParts>) -> Result<ViewStore, u32> {
         let mut store = ViewStore::default();
+        let all = ViewParts {
+            cand: Vec::with_capacity(parts.iter().map(|p| p.cand.len()).sum()),
+            ans: Vec::with_capacity(parts.iter().map(|p| p.ans.len()).sum()),
+            silent: Vec::with_capacity(parts.iter().map(|p| p.silent.len()).sum()),
+        };
+        store.all.reserve(&all);
+        store.starts.reserve(parts.len());
         for p in parts {
             store.push(p)?;
         }
@@ -529,10 +573,9 @@ impl ViewStore {
     }
 
     pub fn push(&mut self, parts: ViewParts) -> Result<(), u32> {
-        let entries = parts.sorted()?;
         self.starts.push(self.all.addrs.len() as u32);
-        self.all.append(entries);
-        Ok(())
+        let all = &mut self.all;
+        parts.merge(|addr, slot| all.push(addr, slot))
     }
 
     pub fn len(&self) -> usize {
@@ -613,7 +656,7 @@ mod tests {
         assert_eq!(r.slot(5), Slot::Answerer { slow: false });
         assert_eq!(r.slot(7), Slot::Silent);
         assert_eq!(r.slot(8), Slot::Empty);
-        let next = |pos| r.next_candidate(r.rank(pos));
+        let next = |pos| r.next_candidate(r.rank(pos)).map(|c| (c.addr, c.host));
         assert_eq!(next(11), Some((20, 1)));
         assert_eq!(next(21), None);
         let c = r.census(0, 1 << 32);
@@ -640,7 +683,7 @@ mod tests {
     fn store_keeps_sites_apart() {
         let mut other = sample();
         other.cand = vec![(99, 7)];
-        let s = ViewStore::from_parts([sample(), ViewParts::default(), other]).unwrap();
+        let s = ViewStore::from_parts(vec![sample(), ViewParts::default(), other]).unwrap();
         let addrs = |v: ViewRef<'_>| v.candidates().collect::<Vec<_>>();
         assert_eq!(addrs(s.get(0)), vec![(10, 0), (20, 1)]);
         assert!(s.get(1).is_empty());
@@ -675,7 +718,8 @@ mod tests {
             parts in arb_parts(),
             queries in prop::collection::vec((0u64..16_000, 0u64..16_000), 1..40),
         ) {
-            let all = parts.clone().sorted().unwrap();
+            let mut all = Vec::new();
+            parts.clone().merge(|a, s| all.push((a, s))).unwrap();
             let mut v = View::build(parts).unwrap();
             v.build_index();
             let r = v.as_ref();
@@ -696,7 +740,10 @@ mod tests {
                     _ => None,
                 }).collect();
                 prop_assert_eq!(ans, expect);
-                let next = r.next_candidate(r.rank(lo));
+                let next = r.next_candidate(r.rank(lo)).map(|c| {
+                    prop_assert_eq!(r.addr(c.entry), c.addr);
+                    Ok((c.addr, c.host))
+                }).transpose()?;
                 let expect = all.iter().find_map(|e| match e.1 {
                     Slot::Candidate(h) if u64::from(e.0) >= lo => Some((e.0, h)),
                     _ => None,
