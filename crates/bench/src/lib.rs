@@ -638,6 +638,78 @@ impl BenchReport {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn row(name: &str, speedup: f64) -> SpeedupRow {
+        SpeedupRow {
+            name: name.into(),
+            world: "61.0.0.0/12".into(),
+            simulated_s: 3600.0,
+            hosts: 1,
+            probes: 1,
+            engine_events: 1,
+            engine_s: 1.0,
+            reference_s: speedup,
+            speedup,
+            identical: true,
+        }
+    }
+
+    /// The flat keys scripts read, and the targets held against them.
+    #[test]
+    fn the_report_has_the_keys_of_issue_14_and_holds_the_targets() {
+        let week = FullScaleWeekRow {
+            scenario: "blaster".into(),
+            simulated_s: 7.0 * 86_400.0,
+            ever_infected: 1,
+            probes: 7,
+            events: 42,
+            wall_s: 100.0,
+            simulate_s: 96.0,
+            wall_s_by_day: vec![10.0, 12.0, 12.0, 19.0, 12.0, 12.0, 30.0],
+            probes_by_day: vec![1; 7],
+            welchia_by_day: vec![0, 0, 0, 0, 0, 0, 9],
+            peak_rss_bytes: 1 << 30,
+        };
+        let mut report = BenchReport {
+            speedups: vec![row("default density", 1500.0), row("dense broadband", 90.0)],
+            full_scale: None,
+            full_scale_week: Some(week),
+            detector: None,
+            compare: None,
+            random_speedup: None,
+            historical: Vec::new(),
+            peak_rss_bytes: 0,
+        };
+        let v = report.to_json();
+        for key in [
+            "speedup_vs_reference",
+            "speedup_vs_reference_dense",
+            "full_scale_week_wall_s",
+            "full_scale_week_events",
+            "full_scale_week_peak_rss_bytes",
+            "wall_s_by_day",
+        ] {
+            assert!(v.get(key).is_some(), "{key} missing from {v}");
+        }
+        assert_eq!(v["full_scale_week_events"], 42);
+        assert_eq!(v["wall_s_by_day"].as_array().map(Vec::len), Some(7));
+        // Day 4 costs 19/12 of day 2: over 1.5, the growth target is missed.
+        let growth = report.full_scale_week.as_ref().unwrap().day_growth();
+        assert_eq!(growth, Some(19.0 / 12.0));
+        let missed: Vec<&str> = report
+            .targets()
+            .iter()
+            .filter(|t| !t.met)
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(missed, vec!["day_cost_over_second_day"]);
+        assert_eq!(v["targets_met"], false);
+        report.full_scale_week.as_mut().unwrap().wall_s_by_day[3] = 12.0;
+        assert!(report.targets().iter().all(|t| t.met));
+        assert!(report.text().contains("day 7"));
+    }
+
     #[test]
     fn the_random_small_world_is_a_valid_scenario() {
         let s = super::random_small_world();

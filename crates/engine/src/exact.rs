@@ -533,7 +533,8 @@ impl<'w> ExactDriver<'w> {
         let observed = core.observer().is_some();
         let step = core.params.step;
         // Without static answerers the batches are evenly spaced: no clock.
-        let no_answerers = seg.rpc_blocked || seg.view.census_at(i, end_idx).answerers == 0;
+        let whole = seg.view.census_at(i, end_idx);
+        let no_answerers = seg.rpc_blocked || whole.answerers == 0;
         let even = SpanClock {
             t0,
             wait: timing.batch_wait,
@@ -557,7 +558,11 @@ impl<'w> ExactDriver<'w> {
             } else {
                 seg.view.seek(i, pos + n * b)
             };
-            let c = seg.view.census_at(i, end);
+            let c = if n == k {
+                whole
+            } else {
+                seg.view.census_at(i, end)
+            };
             let (lo, hi) = (pos, pos + n * b);
             debug_assert!(hi <= seg.hi, "a span never crosses its segment");
             core.count(Outcome::NoHost, (hi - lo) - c.live());
