@@ -156,6 +156,9 @@ pub struct View {
     /// Per-/16 start indices into `addrs` (see [`View::build_index`]);
     /// empty when not built.
     index: Vec<u32>,
+    /// The first address of each block (with the index): a search looks
+    /// here, a small array, before reading one block of `addrs`.
+    firsts: Vec<u32>,
 }
 
 /// Buckets of the rank index: one per /16.
@@ -228,6 +231,7 @@ impl View {
         }
         starts[BUCKETS] = self.addrs.len() as u32;
         self.index = starts;
+        self.firsts = self.addrs.iter().step_by(BLOCK).copied().collect();
     }
 
     /// The whole array as one view.
@@ -333,12 +337,27 @@ impl<'a> ViewRef<'a> {
         if pos > u64::from(u32::MAX) {
             return self.hi;
         }
-        let (lo, hi) = if self.view.index.is_empty() {
+        let (mut lo, mut hi) = if self.view.index.is_empty() {
             (self.lo, self.hi)
         } else {
             let b = (pos >> BUCKET_SHIFT) as usize;
             (self.view.index[b], self.view.index[b + 1])
         };
+        if hi > lo && !self.view.firsts.is_empty() {
+            // The blocks that start strictly inside (lo, hi): the entries
+            // before the last of them whose first address is below `pos`
+            // are all below it, and the first one's first address is not.
+            let (qlo, qhi) = (lo as usize / BLOCK + 1, (hi as usize - 1) / BLOCK + 1);
+            if qlo < qhi {
+                let n = self.view.firsts[qlo..qhi].partition_point(|&a| u64::from(a) < pos);
+                if n > 0 {
+                    lo = ((qlo + n - 1) * BLOCK) as u32;
+                }
+                if qlo + n < qhi {
+                    hi = ((qlo + n) * BLOCK) as u32;
+                }
+            }
+        }
         let addrs = &self.view.addrs[lo as usize..hi as usize];
         lo + addrs.partition_point(|&a| u64::from(a) < pos) as u32
     }
