@@ -268,8 +268,15 @@ pub fn measure_compare(runs: u32, done: &(dyn Fn() + Sync)) -> CompareRow {
     let world = wormscope_model::generate::generate(&s).expect("the sample world fits");
     let variant: wormscope_scenario::variant::Variant =
         "isp-block-135@6h".parse().expect("a valid spec");
-    let results = wormscope_study::compare(&s, &world, std::slice::from_ref(&variant), runs, done)
-        .expect("the variant applies");
+    let results = wormscope_study::compare(
+        &s,
+        &world,
+        std::slice::from_ref(&variant),
+        runs,
+        done,
+        &wormscope_study::NoStore,
+    )
+    .expect("the variant applies");
     let k = wormscope_study::METRICS
         .iter()
         .position(|m| *m == "infected_7d")

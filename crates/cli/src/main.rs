@@ -775,9 +775,18 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let world = generate_world(&s)?;
     let total = u64::from(runs) * (variants.len() as u64 + 1);
     let bar = progress::runs(total);
-    let results = wormscope_study::compare(&s, &world, &variants, runs, &|| bar.inc(1))
-        .map_err(Failure::Input)?;
+    let store = run_store(args.out.as_deref());
+    let results = wormscope_study::compare(
+        &s,
+        &world,
+        &variants,
+        runs,
+        &|| bar.inc(1),
+        as_store(&store),
+    )
+    .map_err(Failure::Input)?;
     bar.finish_and_clear();
+    report_resumed(store.as_ref(), args.out.as_deref());
     let json = wormscope_report::comparison_json(&results);
     let table = wormscope_report::comparison_table(&results, runs);
     if let Some(dir) = &args.out {
@@ -817,9 +826,18 @@ fn flaws(args: FlawsArgs) -> Result<(), Failure> {
     let world = generate_world(&s)?;
     let total = u64::from(runs) * u64::from(wormscope_study::flaws::ensembles(&defenses));
     let bar = progress::runs(total);
-    let study = wormscope_study::flaws::study(&s, &world, &defenses, runs, &|| bar.inc(1))
-        .map_err(Failure::Input)?;
+    let store = run_store(args.out.as_deref());
+    let study = wormscope_study::flaws::study(
+        &s,
+        &world,
+        &defenses,
+        runs,
+        &|| bar.inc(1),
+        as_store(&store),
+    )
+    .map_err(Failure::Input)?;
     bar.finish_and_clear();
+    report_resumed(store.as_ref(), args.out.as_deref());
     let table = wormscope_report::flaws_table(&study);
     let markdown = wormscope_report::flaws_markdown(&study, &s.name);
     let json = wormscope_report::flaws_json(&study);
@@ -849,6 +867,46 @@ fn flaws(args: FlawsArgs) -> Result<(), Failure> {
     }
     eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Where a study keeps its finished runs: in its output directory, if it
+/// has one (a study run again with the same arguments resumes), else
+/// nowhere.
+fn run_store(out: Option<&std::path::Path>) -> Option<wormscope_report::run_store::DirRunStore> {
+    let dir = out?;
+    match wormscope_report::run_store::DirRunStore::open(dir) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            eprintln!("note: runs will not be kept for resuming ({e})");
+            None
+        }
+    }
+}
+
+fn as_store(
+    store: &Option<wormscope_report::run_store::DirRunStore>,
+) -> &dyn wormscope_study::RunStore {
+    match store {
+        Some(s) => s,
+        None => &wormscope_study::NoStore,
+    }
+}
+
+/// Says how many runs a study found kept rather than ran.
+fn report_resumed(
+    store: Option<&wormscope_report::run_store::DirRunStore>,
+    out: Option<&std::path::Path>,
+) {
+    if let (Some(store), Some(out)) = (store, out) {
+        if store.found() > 0 {
+            eprintln!(
+                "resumed: {} runs were kept in {}",
+                store.found(),
+                out.join(wormscope_report::run_store::RUN_STORE_DIR)
+                    .display()
+            );
+        }
+    }
 }
 
 /// Prints `text`, or writes it atomically to `output`.

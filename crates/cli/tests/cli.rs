@@ -348,6 +348,39 @@ fn compare_prints_one_object_per_variant_with_bands() {
     assert_eq!(list[0]["infected_7d_delta_median"], 0.0);
     // Taking the flood target's name down before 16 August leaves no flood.
     assert_eq!(list[2]["flood_gbps_aug16_median"], 0.0);
+
+    // With --out, the runs are kept: the same study again resumes from
+    // them and prints the same, byte for byte.
+    let out = dir.path().join("out");
+    let run = || {
+        wormscope(
+            &[
+                "compare",
+                "--scenario",
+                scenario.to_str().unwrap(),
+                "--defense",
+                "isp-block-135@0h",
+                "--runs",
+                "2",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(!stderr(&first).contains("resumed"), "{}", stderr(&first));
+    let kept = std::fs::read(out.join("comparison.json")).unwrap();
+    let again = run();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("resumed: 4 runs were kept"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(again.stdout, first.stdout);
+    assert_eq!(std::fs::read(out.join("comparison.json")).unwrap(), kept);
 }
 
 #[test]

@@ -1,12 +1,12 @@
 //! What a run produces: one row per time step and the run's totals.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wormscope_model::blaster::Outcome;
 
 /// One time step `[i*step, (i+1)*step)`. Counts of hosts are taken at the
 /// step's end; counts of events are those that happened during it; probes
 /// are those whose batch started during it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     /// Hosts carrying the worm (running, or installed while rebooting).
     pub infected: u64,
@@ -67,7 +67,7 @@ impl Row {
 }
 
 /// Totals of a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub probes: u64,
     /// Probes by [`Outcome`], indexed by `Outcome as usize`.
@@ -95,7 +95,7 @@ impl Totals {
 }
 
 /// The result of one run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunResult {
     /// Row width in microseconds.
     pub step: u64,

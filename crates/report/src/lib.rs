@@ -11,6 +11,8 @@
 //! - [`plot`]: general SVG line and bar charts (plotters), for any figure.
 //! - [`html`]: the self-contained HTML report of an output directory.
 //! - [`atomic`]: writing files and directories atomically.
+//! - [`run_store`]: finished runs kept in an output directory, so that a
+//!   long study resumes.
 
 pub mod atomic;
 mod ensemble;
@@ -19,6 +21,7 @@ pub mod html;
 pub mod input;
 pub mod plot;
 mod run;
+pub mod run_store;
 mod validation;
 
 pub use ensemble::{

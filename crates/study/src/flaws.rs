@@ -13,7 +13,7 @@ use wormscope_model::World;
 use wormscope_scenario::Scenario;
 use wormscope_scenario::variant::Variant;
 
-use crate::{Band, METRICS, Metrics, VariantResult, ensemble};
+use crate::{Band, METRICS, Metrics, VariantResult, ensemble_stored};
 
 /// The flaws, by the names `wormscope flaws` prints.
 pub const FLAWS: [&str; 4] = ["os-guess", "stage2-reachback", "flood-target", "start-seed"];
@@ -131,6 +131,7 @@ pub fn study(
     defenses: &Variant,
     runs: u32,
     done: &(dyn Fn() + Sync),
+    store: &dyn crate::RunStore,
 ) -> Result<FlawStudy, String> {
     let defended = defenses.applied_to(s)?;
     let open = without_defenses(s);
@@ -138,7 +139,7 @@ pub fn study(
     let mut by_key: Vec<(String, &'static str, Vec<[f64; 6]>)> = Vec::new();
     for (label, base) in [("baseline", &defended), ("none", &open)] {
         let scenarios = worm_variants(base);
-        for result in crate::run_variants(&scenarios, world, runs, done) {
+        for result in crate::run_variants(&scenarios, world, runs, done, store) {
             let sc = &scenarios
                 .iter()
                 .find(|(n, _)| *n == result.variant)
@@ -182,7 +183,7 @@ pub fn study(
         };
         let effect = |worm: &Scenario, none_key: &str| -> Result<Band, String> {
             let with_d = alone.applied_to(worm)?;
-            let runs_d = ensemble(&with_d, world, runs, done);
+            let runs_d = ensemble_stored(&with_d, world, runs, done, store);
             let none = metrics_of(none_key, "none");
             let diffs: Vec<f64> = runs_d
                 .iter()

@@ -36,12 +36,29 @@ pub fn ensemble(
     runs: u32,
     done: &(dyn Fn() + Sync),
 ) -> Vec<RunResult> {
+    ensemble_stored(s, world, runs, done, &NoStore)
+}
+
+/// [`ensemble`], taking each run from `store` when it is there and putting
+/// it there when it is run.
+pub fn ensemble_stored(
+    s: &Scenario,
+    world: &World,
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+    store: &dyn RunStore,
+) -> Vec<RunResult> {
     (0..runs)
         .into_par_iter()
         .map(|i| {
             let mut run = s.clone();
             run.seed = run_seed(s.seed, i);
-            let r = wormscope_engine::simulate(&run, world, &mut |_| {});
+            let key = RunKey::of(&run, world);
+            let r = store.get(&key).unwrap_or_else(|| {
+                let r = wormscope_engine::simulate(&run, world, &mut |_| {});
+                store.put(&key, &r);
+                r
+            });
             done();
             r
         })
@@ -222,10 +239,11 @@ pub fn run_variants(
     world: &World,
     runs: u32,
     done: &(dyn Fn() + Sync),
+    store: &dyn RunStore,
 ) -> Vec<VariantResult> {
     let results: Vec<Vec<RunResult>> = scenarios
         .iter()
-        .map(|(_, sc)| ensemble(sc, world, runs, done))
+        .map(|(_, sc)| ensemble_stored(sc, world, runs, done, store))
         .collect();
     let metrics: Vec<Vec<[f64; 6]>> = results
         .iter()
@@ -258,23 +276,27 @@ fn paired_median(a: &[[f64; 6]], b: &[[f64; 6]], k: usize) -> f64 {
 
 /// Runs the baseline and each variant as ensembles of `runs` on the same
 /// seeds. `s` should already run for [`comparison_duration`]. `done` is
-/// called after each run.
+/// called after each run; runs already in `store` are not run again.
 pub fn compare(
     s: &Scenario,
     world: &World,
     variants: &[Variant],
     runs: u32,
     done: &(dyn Fn() + Sync),
+    store: &dyn RunStore,
 ) -> Result<Vec<VariantResult>, String> {
     let mut scenarios = vec![("baseline".to_string(), s.clone())];
     for v in variants {
         scenarios.push((v.name.clone(), v.applied_to(s)?));
     }
-    Ok(run_variants(&scenarios, world, runs, done))
+    Ok(run_variants(&scenarios, world, runs, done, store))
 }
 
 pub mod flaws;
+mod store;
 pub mod validate;
+
+pub use store::{NoStore, RunKey, RunStore};
 
 #[cfg(test)]
 mod tests {

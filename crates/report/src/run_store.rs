@@ -1,0 +1,101 @@
+//! Finished runs kept in an output directory, `DIR/.wormscope-runs/`, so
+//! that `compare --out DIR` and `flaws --out DIR` interrupted after hours
+//! resume where they stopped when run again with the same arguments.
+//!
+//! Runs are kept per build of wormscope (a subdirectory named by a digest
+//! of the running executable): a rebuilt wormscope never reads the runs of
+//! another build, whose engine may differ. Each run is one JSON file named
+//! by its [`RunKey`], written atomically; a file that cannot be read or
+//! parsed is run again. Deleting the directory only costs the time to run
+//! again.
+
+use std::hash::Hasher;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use wormscope_engine::RunResult;
+use wormscope_study::{RunKey, RunStore};
+
+/// The name of the store's directory inside an output directory.
+pub const RUN_STORE_DIR: &str = ".wormscope-runs";
+
+/// Runs kept in `DIR/.wormscope-runs/BUILD/KEY.json`.
+pub struct DirRunStore {
+    dir: PathBuf,
+    found: AtomicU32,
+}
+
+impl DirRunStore {
+    /// The store of this build inside output directory `out` (nothing is
+    /// created until a run is kept). Fails only if the running executable
+    /// cannot be read to name the build.
+    pub fn open(out: &Path) -> io::Result<DirRunStore> {
+        let exe = std::fs::read(std::env::current_exe()?)?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write(&exe);
+        Ok(DirRunStore {
+            dir: out
+                .join(RUN_STORE_DIR)
+                .join(format!("{:016x}-{}", h.finish(), exe.len())),
+            found: AtomicU32::new(0),
+        })
+    }
+
+    /// How many runs were found rather than run.
+    pub fn found(&self) -> u32 {
+        self.found.load(Ordering::Relaxed)
+    }
+
+    fn path(&self, key: &RunKey) -> PathBuf {
+        self.dir.join(format!("{}.json", key.0))
+    }
+}
+
+impl RunStore for DirRunStore {
+    fn get(&self, key: &RunKey) -> Option<RunResult> {
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        let run = serde_json::from_slice(&bytes).ok()?;
+        self.found.fetch_add(1, Ordering::Relaxed);
+        Some(run)
+    }
+
+    fn put(&self, key: &RunKey, run: &RunResult) {
+        let json = serde_json::to_vec(run).expect("plain numbers");
+        // Not kept is not an error: the run is in memory, and runs again
+        // next time.
+        if std::fs::create_dir_all(&self.dir).is_ok() {
+            let _ = crate::atomic::write_file(&self.path(key), &json);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_run_is_found_again_whole() {
+        let out = tempfile::tempdir().unwrap();
+        let store = DirRunStore::open(out.path()).unwrap();
+        let key = RunKey("0123456789abcdef0123456789abcdef".into());
+        assert!(store.get(&key).is_none());
+        let mut run = RunResult {
+            step: 3_600_000_000,
+            rows: vec![wormscope_engine::Row::default(); 3],
+            totals: Default::default(),
+            events: 17,
+        };
+        run.rows[1].infected = u64::MAX;
+        run.totals.probes = 1 << 60;
+        store.put(&key, &run);
+        assert_eq!(store.get(&key), Some(run));
+        assert_eq!(store.found(), 1);
+        // It lives in the output directory's store; a damaged file is run
+        // again rather than trusted.
+        let path = store.path(&key);
+        assert!(path.starts_with(out.path().join(RUN_STORE_DIR)));
+        std::fs::write(&path, b"{\"step\": 1").unwrap();
+        assert!(store.get(&key).is_none());
+    }
+}
