@@ -87,8 +87,11 @@ fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "crates/detect/fuzz/corpus".into());
     let out = Path::new(&out);
     let (rd, dd) = (out.join("reader"), out.join("detector"));
-    std::fs::create_dir_all(&rd)?;
-    std::fs::create_dir_all(&dd)?;
+    // Written like every wormscope output (the writer creates the
+    // directories).
+    let write = |path: std::path::PathBuf, bytes: &[u8]| {
+        wormscope_atomic::write_with(&path, |w| w.write_all(bytes))
+    };
     for (i, set) in frames().iter().enumerate() {
         for (j, link) in [
             LinkType::ETHERNET,
@@ -106,8 +109,8 @@ fn main() -> std::io::Result<()> {
                 p.write_frame(k as i64 * 100_000, &f)?;
                 n.write_frame(k as i64 * 100_000, &f)?;
             }
-            std::fs::write(rd.join(format!("seed-{i}-{j}.pcap")), p.finish()?)?;
-            std::fs::write(rd.join(format!("seed-{i}-{j}.pcapng")), n.finish()?)?;
+            write(rd.join(format!("seed-{i}-{j}.pcap")), &p.finish()?)?;
+            write(rd.join(format!("seed-{i}-{j}.pcapng")), &n.finish()?)?;
         }
         let mut seq = Vec::new();
         for f in set {
@@ -116,7 +119,7 @@ fn main() -> std::io::Result<()> {
             seq.extend_from_slice(&(f.len() as u16).to_be_bytes());
             seq.extend_from_slice(f);
         }
-        std::fs::write(dd.join(format!("seed-{i}.frames")), seq)?;
+        write(dd.join(format!("seed-{i}.frames")), &seq)?;
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Reports: what leaves wormscope after a run, in the forms people and
-//! tools read. Formats results (CSV, JSON, text tables) and writes files
-//! atomically: a file is written under a temporary name beside its target
-//! and renamed into place, and a new output directory appears only once
-//! complete. Knows nothing of terminals or argument parsing.
+//! tools read. Formats results (CSV, JSON, text tables) and writes them
+//! through [`wormscope_atomic`], the one atomic writer: a new output
+//! directory appears only once complete. Knows nothing of terminals or
+//! argument parsing.
 //!
 //! - a run's `timeseries.csv`, `summary.json` and hourly table
 //!   ([`write_run`], [`timeseries_csv`], [`hourly_table`]).
@@ -10,11 +10,9 @@
 //!   and field.
 //! - [`plot`]: general SVG line and bar charts (plotters), for any figure.
 //! - [`html`]: the self-contained HTML report of an output directory.
-//! - [`atomic`]: writing files and directories atomically.
 //! - [`run_store`]: finished runs kept in an output directory, so that a
 //!   long study resumes.
 
-pub mod atomic;
 mod ensemble;
 mod flaws;
 pub mod html;

@@ -256,7 +256,7 @@ pub fn write_run_with(
     if let Some(svg) = figure {
         files.push(("sensors.svg", svg.into_bytes()));
     }
-    crate::atomic::write_dir(dir, &files)
+    wormscope_atomic::write_dir(dir, &files)
 }
 
 /// `summary.json` of an ensemble: what ran, and each metric's band over

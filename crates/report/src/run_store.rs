@@ -64,9 +64,8 @@ impl RunStore for DirRunStore {
         let json = serde_json::to_vec(run).expect("plain numbers");
         // Not kept is not an error: the run is in memory, and runs again
         // next time.
-        if std::fs::create_dir_all(&self.dir).is_ok() {
-            let _ = crate::atomic::write_file(&self.path(key), &json);
-        }
+        // (The writer creates the directories.)
+        let _ = wormscope_atomic::write_file(&self.path(key), &json);
     }
 }
 

@@ -14,7 +14,7 @@
 //! - [`run`]: which jobs a shard holds, running them (in parallel, output in
 //!   job order), and the merge.
 //!
-//! The crate writes files only through `wormscope_report::atomic`, reads no
+//! The crate writes files only through `wormscope_atomic`, reads no
 //! clock and knows nothing of terminals: progress is a callback.
 
 pub mod run;

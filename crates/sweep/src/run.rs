@@ -153,10 +153,9 @@ pub fn write_shard(
 ) -> Result<(PathBuf, usize), SweepError> {
     let table = run_shard(sweep, shard, progress)?;
     let bytes = table.to_parquet(&metadata(sweep, &shard.to_string()))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| SweepError::Run(format!("creating {}: {e}", dir.display())))?;
     let path = dir.join(shard_file_name(shard));
-    wormscope_report::atomic::write_file(&path, &bytes)
+    // Missing directories are created by the writer.
+    wormscope_atomic::write_file(&path, &bytes)
         .map_err(|e| SweepError::Run(format!("writing {}: {e}", path.display())))?;
     Ok((path, table.len()))
 }
@@ -347,7 +346,7 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, SweepError> {
         .collect();
     let bytes = merged.to_parquet(&meta)?;
     let path = dir.join("merged.parquet");
-    wormscope_report::atomic::write_file(&path, &bytes)
+    wormscope_atomic::write_file(&path, &bytes)
         .map_err(|e| SweepError::Run(format!("writing {}: {e}", path.display())))?;
     let seeds = expected.iter().filter(|j| j.variant == 0).count();
     Ok(MergeSummary {

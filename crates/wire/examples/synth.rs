@@ -9,7 +9,7 @@ fn main() -> std::io::Result<()> {
         target_bytes: bytes,
         ..Default::default()
     });
-    wormscope_wire::write::write_atomically(&out, |w| {
+    wormscope_atomic::write_with(std::path::Path::new(&out), |w| {
         let mut buf = vec![0u8; 1 << 16];
         loop {
             let n = g.read(&mut buf)?;

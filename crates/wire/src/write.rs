@@ -1,5 +1,6 @@
 //! Capture writing: classic pcap (microsecond) and pcapng, to any
-//! `io::Write`, plus [`write_atomically`] for files.
+//! `io::Write`, and to a file through the one atomic writer,
+//! [`wormscope_atomic`].
 //!
 //! What it is for: test fixtures and, later, exporting a simulated outbreak
 //! as a capture that Wireshark, tshark and Suricata read. The two formats
@@ -9,10 +10,9 @@
 //! when it is installed.
 //!
 //! What it may not touch: the network (nothing here sends a packet), and
-//! any file other than the one [`write_atomically`] is asked to produce.
+//! any file other than the one [`write_capture_file`] is asked to produce.
 
-use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::capture::LinkType;
@@ -137,43 +137,6 @@ impl<W: Write> PcapNgWriter<W> {
     }
 }
 
-/// Writes `path` atomically: `fill` writes into a temporary file in the same
-/// directory, which is synced and then renamed over `path`. On error the
-/// temporary file is removed and `path` is untouched.
-pub fn write_atomically<T>(
-    path: impl AsRef<Path>,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
-) -> io::Result<T> {
-    let path = path.as_ref();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".wormscope-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    let mut w = BufWriter::new(tmp);
-    let value = fill(&mut w)?;
-    let tmp = w.into_inner().map_err(|e| e.into_error())?;
-    // Temporary files are created private (0600); the result is an ordinary
-    // file, readable like any other the user writes.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = tmp
-            .as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644));
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable where the platform allows it.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(value)
-}
-
 /// Which file format to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -191,7 +154,7 @@ pub fn write_capture_file<'a>(
     link: LinkType,
     frames: impl IntoIterator<Item = (i64, &'a [u8])>,
 ) -> io::Result<()> {
-    write_atomically(path, |w| {
+    wormscope_atomic::write_with(path.as_ref(), |w| {
         match format {
             OutputFormat::Pcap => {
                 let mut pw = PcapWriter::new(w, link)?;
