@@ -117,16 +117,22 @@ impl fmt::Display for Defense {
 
 /// A word that names no defense.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown defense `{0}`: choose one of border, isp, host")]
+#[error(
+    "unknown defense `{0}`: choose one of border-filter, isp-filter, host-firewall \
+     (the scenario's [defenses] sections; border, isp and host also work)"
+)]
 pub struct DefenseError(pub String);
 
 impl FromStr for Defense {
     type Err = DefenseError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "border" => Ok(Defense::Border),
-            "isp" => Ok(Defense::Isp),
-            "host" => Ok(Defense::Host),
+        // The scenario section's name (`border_filter`, with `-` or `_`)
+        // is the defense's name everywhere; the short words and the
+        // `compare` spelling of ISP blocking stay as aliases.
+        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "border-filter" | "border" => Ok(Defense::Border),
+            "isp-filter" | "isp" | "isp-block-135" => Ok(Defense::Isp),
+            "host-firewall" | "host" => Ok(Defense::Host),
             _ => Err(DefenseError(text.to_string())),
         }
     }
@@ -413,7 +419,23 @@ mod tests {
         for d in Defense::ALL {
             assert_eq!(d.name().parse::<Defense>().unwrap(), d);
         }
+        // The scenario section's names, with `-` or `_`, are the same
+        // defenses.
+        for (name, d) in [
+            ("border_filter", Defense::Border),
+            ("border-filter", Defense::Border),
+            ("isp_filter", Defense::Isp),
+            ("isp-filter", Defense::Isp),
+            ("isp-block-135", Defense::Isp),
+            ("host_firewall", Defense::Host),
+            ("Host-Firewall", Defense::Host),
+        ] {
+            assert_eq!(name.parse::<Defense>().unwrap(), d, "{name}");
+        }
         let err = "dmz".parse::<Defense>().unwrap_err().to_string();
-        assert!(err.contains("border, isp, host"), "{err}");
+        assert!(
+            err.contains("border-filter, isp-filter, host-firewall"),
+            "{err}"
+        );
     }
 }

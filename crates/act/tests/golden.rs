@@ -153,7 +153,10 @@ fn format_names_parse_with_helpful_errors() {
     let err = "ufw".parse::<RuleFormat>().unwrap_err().to_string();
     assert!(err.contains("nft, iptables, netsh, pf"), "{err}");
     let err = "dmz".parse::<Defense>().unwrap_err().to_string();
-    assert!(err.contains("border, isp, host"), "{err}");
+    assert!(
+        err.contains("border-filter, isp-filter, host-firewall"),
+        "{err}"
+    );
     let err = "xml".parse::<IocFormat>().unwrap_err().to_string();
     assert!(err.contains("stix, csv"), "{err}");
 }

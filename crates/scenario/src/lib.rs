@@ -10,16 +10,19 @@
 //! no file writing. Reading a file from disk is the one I/O it does
 //! ([`load`]), so that a library user gets the same errors as the CLI.
 
+mod check;
 mod locate;
+mod named;
 pub mod random_scan;
 mod schema;
 pub mod units;
-mod validate;
 pub mod variant;
 
 use std::fmt;
 use std::path::Path;
 
+pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
+pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::RandomScanScenario;
 pub use schema::{
     BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
@@ -29,7 +32,6 @@ pub use schema::{
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,
 };
-pub use validate::{MAX_SCAN_WAIT, MAX_SPAN};
 
 /// The built-in scenarios: name, one-line summary, commented TOML text.
 pub const BUILTIN: &[(&str, &str, &str)] = &[
@@ -89,7 +91,7 @@ pub enum AnyScenario {
     RandomScan(RandomScanScenario),
 }
 
-/// Reads and validates a scenario file of either kind.
+/// Reads and checks a scenario file of either kind.
 pub fn load_any(path: &Path) -> Result<AnyScenario, ScenarioError> {
     let file = path.display().to_string();
     let text = read(path)?;
@@ -112,7 +114,7 @@ pub fn parse_any(text: &str, origin: &str) -> Result<AnyScenario, ScenarioError>
     }
 }
 
-/// Parses and validates a random-scanning scenario, laid over the built-in
+/// Parses and checks a random-scanning scenario, laid over the built-in
 /// one its `base` names.
 pub fn parse_random_scan(text: &str, origin: &str) -> Result<RandomScanScenario, ScenarioError> {
     parse_kind(
@@ -172,14 +174,14 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Reads and validates a scenario file.
+/// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let text = read(path)?;
     parse(&text, &file)
 }
 
-/// Parses and validates scenario text. `origin` names it in errors.
+/// Parses and checks scenario text. `origin` names it in errors.
 ///
 /// The text is laid over the built-in scenario named by its `base` field
 /// (default `blaster`), itself complete (a built-in laid over another is
@@ -204,7 +206,7 @@ pub struct Override {
 }
 
 /// Like [`parse`], then sets each override's field, in order, before the
-/// scenario is checked: values are validated exactly like the file's. An
+/// scenario is checked: values are checked exactly like the file's. An
 /// error in or under an overridden field names the override's file and
 /// line; any other names `origin`.
 pub fn parse_with(
@@ -218,7 +220,7 @@ pub fn parse_with(
         overrides,
         Some("blaster"),
         BUILTIN,
-        validate::first_problem,
+        check::first_problem,
     )
 }
 
@@ -287,7 +289,11 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
                 locate::line_of_path(text, "base"),
                 Some("base".into()),
                 format!(
-                    "no built-in scenario is called `{base_name}` (there are: {})",
+                    "no built-in scenario is called `{base_name}`{} (there are: {})",
+                    match suggestion(&base_name).filter(|n| names.contains(n)) {
+                        Some(near) => format!("; did you mean `{near}`?"),
+                        None => String::new(),
+                    },
                     names.join(", ")
                 ),
             ));
@@ -357,7 +363,7 @@ fn resolve_builtin(name: &str, family: &[(&str, &str, &str)]) -> Option<toml::Ta
 /// Checks a scenario built or changed in code (e.g. by command-line
 /// overrides): the first problem as (field path, message).
 pub fn check(scenario: &Scenario) -> Result<(), (String, String)> {
-    match validate::first_problem(scenario) {
+    match check::first_problem(scenario) {
         Some(p) => Err(p),
         None => Ok(()),
     }

@@ -10,10 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::{end_problem, moment_problem, span_problem};
 use crate::units::{Percent, Prefix, SimDuration, When};
-use crate::validate::{end_problem, moment_problem, span_problem};
 
-/// A complete, validated random-scanning scenario.
+/// A complete, checked random-scanning scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomScanScenario {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::{MaybeDuration, Percent, PortRule, Prefix, SimDuration, When};
 
-/// A complete, validated scenario.
+/// A complete, checked scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {

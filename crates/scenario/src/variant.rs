@@ -12,11 +12,19 @@ use crate::schema::Scenario;
 use crate::units::{PortRule, When};
 use crate::{ScenarioError, locate};
 
-/// The built-in defenses a spec can name, with a one-line description.
+/// The built-in defenses a spec can name, with a one-line description. A
+/// defense's name is its `[defenses]` section's, written with `-` (a spec
+/// may use `_` as the section does: `isp_filter@6h`); the rest are the
+/// older spellings, kept: presets of a section (`isp-block-135`) or
+/// aliases (`dcom-off`).
 pub const DEFENSES: &[(&str, &str)] = &[
     (
         "patch",
         "MS03-026 installed over time ([defenses.patch] curve)",
+    ),
+    (
+        "isp-filter",
+        "ISPs filter the scenario's [defenses.isp_filter] ports both ways",
     ),
     (
         "isp-block-135",
@@ -34,17 +42,23 @@ pub const DEFENSES: &[(&str, &str)] = &[
         "host-firewall",
         "vulnerable hosts turn on Internet Connection Firewall",
     ),
-    ("dcom-off", "vulnerable hosts disable DCOM"),
+    ("dcom-disabled", "vulnerable hosts disable DCOM"),
+    ("dcom-off", "the same as dcom-disabled"),
     (
-        "users-notice",
+        "users",
         "users who see a crash clean up (no @TIME: acts on symptoms)",
     ),
+    ("users-notice", "the same as users"),
     ("cleanup", "removal tools clean infected hosts at a rate"),
     (
         "dns-takedown",
         "the flood target's address record is removed",
     ),
-    ("bcp38", "first-hop networks drop spoofed sources (BCP 38)"),
+    (
+        "spoof-filter",
+        "first-hop networks drop spoofed sources (BCP 38)",
+    ),
+    ("bcp38", "the same as spoof-filter"),
 ];
 
 /// One defense switched on, optionally from a given moment.
@@ -61,6 +75,8 @@ impl FromStr for DefenseSpec {
             Some((n, t)) => (n.trim(), Some(t.trim())),
             None => (text.trim(), None),
         };
+        let name = name.replace('_', "-");
+        let name = name.as_str();
         if !DEFENSES.iter().any(|(n, _)| *n == name) {
             let names: Vec<&str> = DEFENSES.iter().map(|(n, _)| *n).collect();
             return Err(format!(
@@ -70,10 +86,10 @@ impl FromStr for DefenseSpec {
         }
         let at = match at {
             None => None,
-            Some(_) if name == "users-notice" => {
-                return Err(
-                    "`users-notice` acts on each host's symptoms and takes no @TIME".into(),
-                );
+            Some(_) if name == "users-notice" || name == "users" => {
+                return Err(format!(
+                    "`{name}` acts on each host's symptoms and takes no @TIME"
+                ));
             }
             Some(t) => Some(t.parse::<When>().map_err(|e| format!("in `{text}`: {e}"))?),
         };
@@ -112,6 +128,7 @@ impl DefenseSpec {
         };
         match self.name.as_str() {
             "patch" => set(&mut d.patch.enabled, &mut d.patch.start),
+            "isp-filter" => set(&mut d.isp_filter.enabled, &mut d.isp_filter.start),
             "isp-block-135" | "isp-block-all" => {
                 set(&mut d.isp_filter.enabled, &mut d.isp_filter.start);
                 let list: &[&str] = if self.name == "isp-block-135" {
@@ -124,11 +141,13 @@ impl DefenseSpec {
             }
             "border-filter" => set(&mut d.border_filter.enabled, &mut d.border_filter.start),
             "host-firewall" => set(&mut d.host_firewall.enabled, &mut d.host_firewall.start),
-            "dcom-off" => set(&mut d.dcom_disabled.enabled, &mut d.dcom_disabled.start),
-            "users-notice" => d.users.enabled = true,
+            "dcom-disabled" | "dcom-off" => {
+                set(&mut d.dcom_disabled.enabled, &mut d.dcom_disabled.start)
+            }
+            "users" | "users-notice" => d.users.enabled = true,
             "cleanup" => set(&mut d.cleanup.enabled, &mut d.cleanup.start),
             "dns-takedown" => set(&mut d.dns_takedown.enabled, &mut d.dns_takedown.at),
-            "bcp38" => set(&mut d.spoof_filter.enabled, &mut d.spoof_filter.start),
+            "spoof-filter" | "bcp38" => set(&mut d.spoof_filter.enabled, &mut d.spoof_filter.start),
             other => unreachable!("`{other}` was checked when parsed"),
         }
     }
@@ -265,6 +284,29 @@ mod tests {
         assert!(s.defenses.dns_takedown.enabled);
         assert!(!s.defenses.patch.enabled);
         assert_eq!(v.to_owned().defenses[0].to_string(), "isp-block-135@6h");
+    }
+
+    #[test]
+    fn every_defense_section_is_a_spec_by_its_own_name() {
+        let base = crate::default_scenario();
+        let sections = |s: &Scenario| -> toml::Table {
+            toml::Table::try_from(&s.defenses).expect("defenses serialize")
+        };
+        let before = sections(&base);
+        assert_eq!(before.len(), 9, "{:?}", before.keys().collect::<Vec<_>>());
+        for (section, _) in &before {
+            for spelling in [section.clone(), section.replace('_', "-")] {
+                let v: Variant = spelling.parse().unwrap_or_else(|e| panic!("{e}"));
+                let after = sections(&v.applied_to(&base).unwrap());
+                // The section of that name, and no other, is switched on.
+                for (name, table) in &after {
+                    let on = table.get("enabled") == Some(&toml::Value::Boolean(true));
+                    let was = before[name].get("enabled") == Some(&toml::Value::Boolean(true));
+                    assert_eq!(on, was || name == section, "{spelling}: {name}");
+                }
+                assert_eq!(v.defenses[0].name, section.replace('_', "-"));
+            }
+        }
     }
 
     #[test]

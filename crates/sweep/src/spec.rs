@@ -112,23 +112,15 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Sweep, SweepError> {
                     "must be a string".into(),
                 ));
             };
-            match wormscope_scenario::builtin_text(name) {
-                Some(t) => (t.to_string(), format!("<built-in {name}>")),
-                None => {
-                    let path = dir.join(name);
-                    let t = std::fs::read_to_string(&path).map_err(|e| {
-                        err(
-                            span_line(text, item),
-                            "base",
-                            format!(
-                                "`{name}` is neither a built-in scenario nor a readable file ({}: {e})",
-                                path.display()
-                            ),
-                        )
-                    })?;
-                    (t, path.display().to_string())
-                }
-            }
+            wormscope_scenario::ScenarioSource::find(name, dir)
+                .and_then(|source| source.text())
+                .map_err(|e| {
+                    err(
+                        span_line(text, item),
+                        "base",
+                        format!("{}: {}", e.file, e.message),
+                    )
+                })?
         }
     };
 
