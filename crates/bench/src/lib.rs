@@ -93,11 +93,11 @@ pub struct BenchReport {
 /// calibrated density, and the same /12 with denser, more open broadband
 /// pools (more candidates per probe: a harder case for the engine), each
 /// for `hours` simulated hours from 10 infected hosts.
-pub fn small_world_scenarios(hours: u64) -> Vec<(&'static str, Scenario)> {
+pub fn small_world_scenarios(duration: SimDuration) -> Vec<(&'static str, Scenario)> {
     let mut s = wormscope_scenario::default_scenario();
     s.world.only_in = vec!["61.0.0.0/12".parse().expect("valid prefix")];
     s.world.used_slash16_pct = Percent::new(100.0).expect("valid");
-    s.duration = SimDuration::from_secs(hours * 3600);
+    s.duration = duration;
     s.worm.initial_infected = 10;
     let mut dense = s.clone();
     let bb = &mut dense.world.networks[0];

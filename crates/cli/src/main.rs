@@ -28,39 +28,127 @@ struct Cli {
 enum Command {
     /// Run an outbreak and write timeseries.csv, summary.json and what the
     /// scenario's sensors saw (sensors.csv, sensors.json).
+    #[command(after_help = "Examples:
+  wormscope simulate                                   # blaster, its 24h, into wormscope-out/
+  wormscope simulate --scenario blaster-sample --duration 7d --runs 4 --out ens
+  wormscope simulate --scenario my.toml --seed 7 --quiet
+
+Defaults: the scenario's duration (24h for blaster) and seed; one run.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Simulate(SimulateArgs),
     /// Run the baseline and defended variants as ensembles on the same
     /// seeds and compare them, with bands.
+    #[command(after_help = "Examples:
+  wormscope compare --runs 8 --defense isp-filter@6h
+  wormscope compare --scenario blaster-sample --defense border-filter@0h --defense patch@24h
+
+Defaults: 10 runs per variant, at least 7 simulated days. On the whole
+internet (the default scenario) each run of a week takes minutes: 8 runs of
+two variants took 16 minutes on 2 cores; blaster-sample takes seconds.
+With --out DIR the finished runs are kept in DIR: run the same command
+again after an interruption and it resumes.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Compare(CompareArgs),
     /// Measure what each of Blaster's design flaws cost it, and which
     /// defenses worked only because of them.
+    #[command(after_help = "Examples:
+  wormscope flaws --scenario blaster-sample --runs 4
+  wormscope flaws --runs 8 --markdown > flaws.md
+
+Defaults: 10 runs per variant, at least 7 simulated days, the defenses of
+August 2003. It runs 20 ensembles: on the whole internet (the default
+scenario) that is hours on 2 cores; blaster-sample takes minutes. With
+--out DIR the finished runs are kept in DIR: run the same command again
+after an interruption and it resumes.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Flaws(FlawsArgs),
     /// Built-in scenarios: print or list them.
+    #[command(
+        after_help = "Examples:\n  wormscope scenario list\n  wormscope scenario print blaster > my.toml   # then edit, and keep only what you change\n\nExit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths)."
+    )]
     Scenario {
         #[command(subcommand)]
         action: ScenarioCommand,
     },
     /// Print the firewall rules that deploy a defense (CERT CA-2003-20).
+    #[command(after_help = "Examples:
+  wormscope rules --defense border-filter
+  wormscope rules --defense isp-filter --format iptables -o isp.rules
+
+Defaults: nft syntax, to standard output.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Rules(RulesArgs),
     /// Print the host indicators of W32/Blaster (STIX 2.1 or CSV).
+    #[command(after_help = "Examples:
+  wormscope ioc
+  wormscope ioc --format csv -o blaster-ioc.csv
+
+Defaults: a STIX 2.1 bundle, to standard output.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Ioc(IocArgs),
     /// Find worm-infected hosts in pcap/pcapng captures, with evidence.
+    #[command(after_help = "Examples:
+  wormscope detect capture.pcapng --eve eve.json --hosts hosts.csv
+  tcpdump -w - -i eth0 | wormscope detect -
+
+Exit codes: 0 read to the end; 1 a damaged capture (the report covers the
+frames before the damage); 2 an unreadable capture or output path.")]
     Detect(DetectArgs),
     /// Write what a vantage point (an edge or telescope sensor of the
     /// scenario) captured in a time window, as pcap or pcapng.
+    #[command(after_help = "Examples:
+  wormscope capture --vantage telescope --from 1h --to 1h10m -o telescope.pcap
+  wormscope capture --scenario blaster-sample --vantage telescope --from 2h --to 2h5m --pcapng -o t.pcapng
+
+Defaults: the blaster scenario and seed; classic pcap.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Capture(CaptureArgs),
     /// Make one self-contained HTML report (inline SVG plots) from an
     /// output directory.
+    #[command(after_help = "Examples:
+  wormscope simulate --out run && wormscope report run
+
+Defaults: writes OUT_DIR/report.html.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Report(ReportArgs),
     /// Run one shard of a parameter sweep (grid of variants x seeds) into
     /// a Parquet file, or merge the shards (`sweep merge DIR`).
+    #[command(after_help = "Examples:
+  wormscope sweep grid.toml --shard 0/4 --out sweep-out
+  wormscope sweep merge sweep-out
+
+Defaults: shard 0/1 (everything), into sweep-out/.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Sweep(SweepArgs),
     /// Run the historical scenarios (Code Red v2, Slammer) as ensembles and
     /// hold each published figure against its simulated band. Exits 1 if
     /// any figure fails.
+    #[command(after_help = "Examples:
+  wormscope validate
+  wormscope validate --scenario slammer --runs 4 --json
+
+Defaults: every built-in random-scanning scenario, each with its own runs.
+
+Exit codes: 0 every figure passed; 1 a figure failed, or a failure while
+running; 2 bad input.")]
     Validate(ValidateArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
+    #[command(after_help = "Examples:
+  wormscope bench --json
+  wormscope bench --no-week --no-historical --compare-runs 0 --detector-bytes 0
+
+Takes about 5 minutes on 2 cores (the full-scale week is most of it).
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Bench(BenchArgs),
 }
 
@@ -68,7 +156,7 @@ enum Command {
 struct ValidateArgs {
     /// Scenario files or built-in names (random-scanning scenarios);
     /// default: every built-in one (codered2, slammer).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "NAME or FILE")]
     scenario: Vec<PathBuf>,
     /// Runs per ensemble (default: each scenario's `runs`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000))]
@@ -85,8 +173,10 @@ struct ValidateArgs {
 
 #[derive(clap::Args)]
 struct RulesArgs {
-    /// Which defense: border, isp or host.
-    #[arg(long)]
+    /// Which defense, by its scenario section's name: border-filter,
+    /// isp-filter or host-firewall (`_` for `-` works too; so do the
+    /// older border, isp and host).
+    #[arg(long, value_name = "DEFENSE")]
     defense: wormscope_act::Defense,
     /// Rule syntax: nft, iptables, netsh or pf.
     #[arg(long, default_value = "nft")]
@@ -148,7 +238,8 @@ struct IocArgs {
 
 #[derive(clap::Args)]
 struct DetectArgs {
-    /// Capture files (pcap or pcapng), read in order as one stream.
+    /// Capture files (pcap or pcapng), read in order as one stream; `-`
+    /// reads standard input (`tcpdump -w - | wormscope detect -`).
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<PathBuf>,
     /// Write alerts as Suricata EVE JSON lines to this file.
@@ -161,8 +252,8 @@ struct DetectArgs {
 
 #[derive(clap::Args)]
 struct CaptureArgs {
-    /// Scenario file (TOML); default: the built-in Blaster scenario.
-    #[arg(long, value_name = "FILE")]
+    /// Scenario file (TOML) or built-in name; default: blaster.
+    #[arg(long, value_name = "NAME or FILE")]
     scenario: Option<PathBuf>,
     /// Override the scenario's seed.
     #[arg(long)]
@@ -195,7 +286,7 @@ struct CaptureArgs {
 #[derive(clap::Args)]
 struct SimulateArgs {
     /// Scenario file (TOML) or built-in name; default: blaster.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "NAME or FILE")]
     scenario: Option<PathBuf>,
     /// Override the scenario's seed.
     #[arg(long)]
@@ -210,7 +301,7 @@ struct SimulateArgs {
     /// each series' median and 5-95 % band.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     runs: Option<u32>,
-    /// Do not print the summary table.
+    /// Print nothing but errors: no summary, progress or timing.
     #[arg(long)]
     quiet: bool,
 }
@@ -220,7 +311,7 @@ struct SimulateArgs {
 struct StudyArgs {
     /// Scenario file (TOML) or built-in name; default: blaster. For runs
     /// that finish in minutes, try blaster-sample.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "NAME or FILE")]
     scenario: Option<PathBuf>,
     /// Runs per variant (the same seeds for every variant).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -248,10 +339,12 @@ struct CompareArgs {
     #[command(flatten)]
     study: StudyArgs,
     /// A variant: a defense name with an optional start, e.g.
-    /// isp-block-135@6h, border-filter@0h, patch@24h, dns-takedown@120h;
-    /// join several with `+`. Names: patch, isp-block-135, isp-block-all,
-    /// border-filter, host-firewall, dcom-off, users-notice, cleanup,
-    /// dns-takedown, bcp38.
+    /// isp-filter@6h, border-filter@0h, patch@24h, dns-takedown@120h;
+    /// join several with `+`. A defense's name is its scenario section's
+    /// (`-` or `_`): patch, isp-filter, border-filter, host-firewall,
+    /// dcom-disabled, users, cleanup, dns-takedown, spoof-filter; presets
+    /// and older names: isp-block-135, isp-block-all, dcom-off,
+    /// users-notice, bcp38.
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).
@@ -305,9 +398,18 @@ struct BenchArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Simulated hours of the engine-against-reference comparison.
-    #[arg(long, default_value_t = 24)]
-    reference_hours: u64,
+    /// Simulated time of the engine-against-reference comparison, e.g.
+    /// 6h.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    reference_duration: SimDuration,
+    /// The same in whole hours (an older spelling, kept for scripts).
+    #[arg(
+        long,
+        value_name = "HOURS",
+        hide = true,
+        conflicts_with = "reference_duration"
+    )]
+    reference_hours: Option<u64>,
     /// Skip the full-scale runs (the speed-up only).
     #[arg(long)]
     no_full_scale: bool,
@@ -343,6 +445,9 @@ impl From<ScenarioError> for Failure {
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = Cli::parse();
+    if let Err(f) = check_outputs(&cli.command) {
+        return failed(f);
+    }
     let result = match cli.command {
         Command::Simulate(args) => simulate(args),
         Command::Compare(args) => compare(args),
@@ -361,6 +466,33 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => failed(f),
     }
+}
+
+/// Refuses, before any work, an output path that cannot be written (a file
+/// where a directory must go, or the reverse): bad input, exit 2. Missing
+/// parent directories are fine: the writer creates them.
+fn check_outputs(command: &Command) -> Result<(), Failure> {
+    use wormscope_atomic::{check_dir_target, check_file_target};
+    let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = match command {
+        Command::Simulate(a) => (vec![], vec![&a.out]),
+        Command::Compare(a) => (vec![], a.out.iter().collect()),
+        Command::Flaws(a) => (vec![], a.out.iter().collect()),
+        Command::Validate(a) => (vec![], a.out.iter().collect()),
+        Command::Sweep(a) if a.action.is_none() => (vec![], vec![&a.out]),
+        Command::Capture(a) => (vec![&a.output], vec![]),
+        Command::Rules(a) => (a.output.iter().collect(), vec![]),
+        Command::Ioc(a) => (a.output.iter().collect(), vec![]),
+        Command::Report(a) => (a.output.iter().collect(), vec![]),
+        Command::Detect(a) => (a.eve.iter().chain(&a.hosts).collect(), vec![]),
+        Command::Sweep(_) | Command::Scenario { .. } | Command::Bench(_) => (vec![], vec![]),
+    };
+    for f in files {
+        check_file_target(f).map_err(|e| Failure::Input(e.to_string()))?;
+    }
+    for d in dirs {
+        check_dir_target(d).map_err(|e| Failure::Input(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Prints a failure and gives its exit code: 2 for bad input, else 1.
@@ -424,21 +556,10 @@ fn load_scenario(
     Ok(s)
 }
 
-/// A scenario of either kind from a file, or a built-in name (unless a
-/// file of that name exists), or the default.
+/// A scenario of either kind given as "NAME or FILE", or the default.
 fn load_any_scenario(path: Option<&PathBuf>) -> Result<AnyScenario, Failure> {
     Ok(match path {
-        Some(p) if !p.exists() => {
-            let name = p.to_string_lossy();
-            if let Some(s) = wormscope_scenario::builtin(&name) {
-                AnyScenario::Blaster(s)
-            } else if let Some(s) = wormscope_scenario::builtin_random_scan(&name) {
-                AnyScenario::RandomScan(s)
-            } else {
-                wormscope_scenario::load_any(p)?
-            }
-        }
-        Some(p) => wormscope_scenario::load_any(p)?,
+        Some(p) => wormscope_scenario::load_named(p)?,
         None => AnyScenario::Blaster(wormscope_scenario::default_scenario()),
     })
 }
@@ -495,7 +616,7 @@ fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Fai
     };
     let files = wormscope_report::random_run_files(&s, &results);
     let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
-    let dir = wormscope_report::atomic::write_dir(&args.out, &files)
+    let dir = wormscope_atomic::write_dir(&args.out, &files)
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
     if !args.quiet {
         let infected: Vec<String> = results
@@ -514,11 +635,13 @@ fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Fai
         print!("{}", wormscope_report::validation_table(&checks));
         println!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
-    let events: u64 = results.iter().map(|r| r.events).sum();
-    eprintln!(
-        "done in {:.1}s ({events} events)",
-        started.elapsed().as_secs_f64()
-    );
+    if !args.quiet {
+        let events: u64 = results.iter().map(|r| r.events).sum();
+        eprintln!(
+            "done in {:.1}s ({events} events)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
 
@@ -584,7 +707,7 @@ fn validate_checks(args: &ValidateArgs) -> Result<bool, Failure> {
             wormscope_report::validation_json(&checks).into_bytes(),
         )];
         files.extend(svgs.iter().map(|(n, b)| (n.as_str(), b.clone())));
-        wormscope_report::atomic::write_dir(out, &files)
+        wormscope_atomic::write_dir(out, &files)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
     }
     let failed = checks.iter().filter(|c| !c.pass).count();
@@ -658,6 +781,9 @@ fn capture(args: CaptureArgs) -> Result<(), Failure> {
 }
 
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
+    if args.quiet {
+        progress::silence();
+    }
     if let AnyScenario::RandomScan(r) = load_any_scenario(args.scenario.as_ref())? {
         return simulate_random(random_scan_with(r, args.seed, args.duration)?, &args);
     }
@@ -694,11 +820,13 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             dir.display()
         );
     }
-    eprintln!(
-        "done in {:.1}s ({} events)",
-        started.elapsed().as_secs_f64(),
-        result.events
-    );
+    if !args.quiet {
+        eprintln!(
+            "done in {:.1}s ({} events)",
+            started.elapsed().as_secs_f64(),
+            result.events
+        );
+    }
     Ok(())
 }
 
@@ -721,7 +849,7 @@ fn simulate_ensemble(
     let results = wormscope_study::ensemble(s, world, runs, &|| bar.inc(1));
     bar.finish_and_clear();
     let files = wormscope_report::ensemble_files(s, world, &results);
-    let dir = wormscope_report::atomic::write_dir(&args.out, &files)
+    let dir = wormscope_atomic::write_dir(&args.out, &files)
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
     if !args.quiet {
         let summary = wormscope_report::EnsembleSummary::new(s, world, &results);
@@ -735,11 +863,13 @@ fn simulate_ensemble(
             dir.display()
         );
     }
-    let events: u64 = results.iter().map(|r| r.events).sum();
-    eprintln!(
-        "done in {:.1}s ({events} events)",
-        started.elapsed().as_secs_f64()
-    );
+    if !args.quiet {
+        let events: u64 = results.iter().map(|r| r.events).sum();
+        eprintln!(
+            "done in {:.1}s ({events} events)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
 
@@ -795,7 +925,7 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         let mut files = wormscope_report::ensemble_files(&s, &world, &results[0].runs);
         files.push(("comparison.json", json.clone().into_bytes()));
         files.push(("comparison.txt", table.clone().into_bytes()));
-        wormscope_report::atomic::write_dir(dir, &files)
+        wormscope_atomic::write_dir(dir, &files)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
     }
     if args.json {
@@ -855,7 +985,7 @@ fn flaws(args: FlawsArgs) -> Result<(), Failure> {
         ));
         files.push(("flaws.txt", table.clone().into_bytes()));
         files.push(("flaws.md", markdown.clone().into_bytes()));
-        wormscope_report::atomic::write_dir(dir, &files)
+        wormscope_atomic::write_dir(dir, &files)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
     }
     if args.json {
@@ -913,7 +1043,7 @@ fn report_resumed(
 fn emit(text: String, output: Option<PathBuf>) -> Result<(), Failure> {
     match output {
         None => print!("{text}"),
-        Some(path) => wormscope_report::atomic::write_file(&path, text.as_bytes())
+        Some(path) => wormscope_atomic::write_file(&path, text.as_bytes())
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?,
     }
     Ok(())
@@ -923,7 +1053,7 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
     let report =
         wormscope_report::render_report(&args.dir).map_err(|e| Failure::Input(e.to_string()))?;
     let path = args.output.unwrap_or_else(|| args.dir.join("report.html"));
-    wormscope_report::atomic::write_file(&path, report.html.as_bytes())
+    wormscope_atomic::write_file(&path, report.html.as_bytes())
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?;
     println!(
         "wrote {} ({} KiB) from {}",
@@ -1006,14 +1136,11 @@ fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
     match action {
         ScenarioCommand::Print { name } => {
             let text = wormscope_scenario::builtin_text(&name).ok_or_else(|| {
-                let names: Vec<&str> = wormscope_scenario::BUILTIN
-                    .iter()
-                    .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN)
-                    .map(|b| b.0)
-                    .collect();
+                let hint = wormscope_scenario::suggestion(&name)
+                    .map_or(String::new(), |n| format!("; did you mean `{n}`?"));
                 Failure::Input(format!(
-                    "no built-in scenario is called `{name}` (there are: {})",
-                    names.join(", ")
+                    "no built-in scenario is called `{name}`{hint} (there are: {})",
+                    wormscope_scenario::builtin_names().join(", ")
                 ))
             })?;
             print!("{text}");
@@ -1031,13 +1158,18 @@ fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
 }
 
 fn bench(args: BenchArgs) -> Result<(), Failure> {
-    if args.reference_hours == 0 {
-        return Err(Failure::Input(
-            "--reference-hours must be at least 1".into(),
-        ));
+    let reference = match args.reference_hours {
+        Some(h) => SimDuration::from_secs(h.saturating_mul(3600)),
+        None => args.reference_duration,
+    };
+    if reference.as_micros() == 0 || reference > wormscope_scenario::MAX_SPAN {
+        return Err(Failure::Input(format!(
+            "--reference-duration: must be more than 0 and at most {}",
+            wormscope_scenario::MAX_SPAN
+        )));
     }
     let spinner = progress::spinner("engine and reference on small worlds");
-    let speedups: Vec<_> = wormscope_bench::small_world_scenarios(args.reference_hours)
+    let speedups: Vec<_> = wormscope_bench::small_world_scenarios(reference)
         .iter()
         .map(|(name, s)| wormscope_bench::measure_speedup(name, s))
         .collect();

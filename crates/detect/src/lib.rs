@@ -16,13 +16,13 @@
 //!
 //! Parameters are fields of [`DetectConfig`] with MODEL.md's published
 //! defaults. Outputs: Suricata EVE JSON alert lines ([`eve`]) and
-//! `hosts.csv` ([`hosts`]); [`Report::summary`] is the terminal text.
+//! `hosts.csv` ([`hosts`]); [`DetectionReport::summary`] is the terminal text.
 //!
 //! ## Entry points
 //! - [`command`]: what the CLI calls; returns the printable summary and the
 //!   exit code (0 ok, 1 damaged capture after good frames, 2 unreadable or
 //!   unknown format, or an output that cannot be written).
-//! - [`run`]: the same, returning [`Report`] or [`DetectError`].
+//! - [`run`]: the same, returning [`DetectionReport`] or [`DetectError`].
 //! - [`Detector`]: the streaming core, fed [`wormscope_wire::Frame`]s.
 //! - [`bench()`]: throughput and peak RSS on a synthetic capture generated
 //!   on the fly ([`wormscope_wire::synth`]).
@@ -48,8 +48,8 @@ use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use wormscope_atomic::write_with;
 use wormscope_wire::capture::{CaptureError, CaptureErrorKind, CaptureFormat, CaptureReader};
-use wormscope_wire::write::write_atomically;
 
 pub use bench::{BenchResult, bench, peak_rss_bytes};
 pub use config::DetectConfig;
@@ -83,7 +83,7 @@ pub struct FileSummary {
 
 /// The result of a run (complete, or up to the damage).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Report {
+pub struct DetectionReport {
     /// Files read, in order.
     pub files: Vec<FileSummary>,
     /// Counters.
@@ -96,7 +96,7 @@ pub struct Report {
     pub hosts_untracked: u64,
 }
 
-impl Report {
+impl DetectionReport {
     /// Rows with a given verdict.
     pub fn with_verdict(&self, v: Verdict) -> impl Iterator<Item = &HostRow> {
         self.hosts.iter().filter(move |r| r.verdict == v)
@@ -192,7 +192,7 @@ pub enum DetectError {
         #[source]
         source: CaptureError,
         /// The report up to the damage.
-        report: Box<Report>,
+        report: Box<DetectionReport>,
     },
     /// An output file cannot be written. Exit code 2.
     #[error("cannot write {}: {source}", path.display())]
@@ -215,7 +215,7 @@ impl DetectError {
     }
 
     /// The partial report, when there is one.
-    pub fn report(&self) -> Option<&Report> {
+    pub fn report(&self) -> Option<&DetectionReport> {
         match self {
             DetectError::Damaged { report, .. } => Some(report),
             _ => None,
@@ -245,8 +245,12 @@ pub fn feed<R: Read>(
     }
 }
 
-fn report_of(det: &Detector, files: Vec<FileSummary>, by_sid: BTreeMap<u32, u64>) -> Report {
-    Report {
+fn report_of(
+    det: &Detector,
+    files: Vec<FileSummary>,
+    by_sid: BTreeMap<u32, u64>,
+) -> DetectionReport {
+    DetectionReport {
         files,
         stats: det.stats().clone(),
         hosts: det.hosts().rows(),
@@ -255,15 +259,40 @@ fn report_of(det: &Detector, files: Vec<FileSummary>, by_sid: BTreeMap<u32, u64>
     }
 }
 
-/// Reads `paths` in order as one stream, writes the outputs named in
+/// Whether `path` means standard input (`-`).
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// Opens one input: standard input for `-` (so that `tcpdump -w - |
+/// wormscope detect -` works), a file otherwise.
+fn open_input(path: &Path) -> Result<CaptureReader<Box<dyn Read>>, CaptureError> {
+    let stream: Box<dyn Read> = if is_stdin(path) {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(CaptureError::Io)?)
+    };
+    CaptureReader::new(stream)
+}
+
+/// Reads `paths` in order as one stream (`-` is standard input), writes the outputs named in
 /// `options`, and returns the report. See [`DetectError`] for the two
 /// failure classes.
-pub fn run(paths: &[PathBuf], options: &Options) -> Result<Report, DetectError> {
+pub fn run(paths: &[PathBuf], options: &Options) -> Result<DetectionReport, DetectError> {
     // Open every input first: an unreadable one stops the run before any
     // output is written (exit 2).
     let mut readers = Vec::with_capacity(paths.len());
+    if paths.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(DetectError::Unreadable {
+            path: PathBuf::from("-"),
+            source: CaptureError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "standard input can be read only once",
+            )),
+        });
+    }
     for p in paths {
-        let r = CaptureReader::open(p).map_err(|source| match source.kind() {
+        let r = open_input(p).map_err(|source| match source.kind() {
             CaptureErrorKind::Unreadable => DetectError::Unreadable {
                 path: p.clone(),
                 source,
@@ -320,7 +349,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<Report, DetectError> 
         Ok(())
     };
     match &options.eve {
-        Some(p) => write_atomically(p, |w| analyse(w)).map_err(|source| DetectError::Output {
+        Some(p) => write_with(p, |w| analyse(w)).map_err(|source| DetectError::Output {
             path: p.clone(),
             source,
         })?,
@@ -331,7 +360,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<Report, DetectError> 
     }
     let report = report_of(&det, files, by_sid);
     if let Some(p) = &options.hosts {
-        write_atomically(p, |w| write_hosts_csv(w, &report.hosts)).map_err(|source| {
+        write_with(p, |w| write_hosts_csv(w, &report.hosts)).map_err(|source| {
             DetectError::Output {
                 path: p.clone(),
                 source,
@@ -383,7 +412,7 @@ pub fn command(paths: &[PathBuf], options: &Options) -> Outcome {
 
 /// Convenience for tests and tools: runs the detector over captures already
 /// in memory, with no output files.
-pub fn detect_bytes(captures: &[&[u8]], config: &DetectConfig) -> (Report, Vec<Alert>) {
+pub fn detect_bytes(captures: &[&[u8]], config: &DetectConfig) -> (DetectionReport, Vec<Alert>) {
     let mut det = Detector::new(config.clone());
     let mut alerts = Vec::new();
     let mut by_sid = BTreeMap::new();

@@ -6,12 +6,12 @@ use std::net::Ipv4Addr;
 
 use common::*;
 use wormscope_detect::eve::sig;
-use wormscope_detect::{Alert, DetectConfig, HostKey, Report, Verdict, detect_bytes};
+use wormscope_detect::{Alert, DetectConfig, DetectionReport, HostKey, Verdict, detect_bytes};
 use wormscope_wire::build::{self, Host, IpOpts, TcpFlow, TcpParams, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::decode::tcp_flags;
 
-fn detect(cap: &Cap) -> (Report, Vec<Alert>) {
+fn detect(cap: &Cap) -> (DetectionReport, Vec<Alert>) {
     detect_bytes(&[&cap.pcap()], &DetectConfig::default())
 }
 
@@ -22,7 +22,7 @@ fn sids(alerts: &[Alert]) -> Vec<u32> {
     v
 }
 
-fn verdict(r: &Report, a: &str) -> Option<Verdict> {
+fn verdict(r: &DetectionReport, a: &str) -> Option<Verdict> {
     r.verdict_of(HostKey::Addr(ip(a)))
 }
 

@@ -43,6 +43,7 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 
 use rand::RngExt;
+use wormscope_atomic::write_with;
 use wormscope_engine::core::Core;
 use wormscope_engine::exact::ExactDriver;
 use wormscope_engine::observe::{Fanout, Observer, Span};
@@ -56,7 +57,7 @@ use wormscope_scenario::{Scenario, SensorKind, SimDuration};
 use wormscope_wire::build::{Host as WireHost, TcpFlow, udp_frame, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
-use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter, write_atomically};
+use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter};
 
 use crate::sensor::{self, Sensor, SensorSet};
 
@@ -105,7 +106,7 @@ impl CaptureOptions {
 
 /// Why a capture was not written.
 #[derive(Debug, thiserror::Error)]
-pub enum CaptureError {
+pub enum VantageCaptureError {
     /// Bad input: a vantage, window or option that does not fit the
     /// scenario. Exit code 2.
     #[error("{0}")]
@@ -127,12 +128,12 @@ pub enum CaptureError {
     },
 }
 
-impl CaptureError {
+impl VantageCaptureError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CaptureError::Input(_) => 2,
-            CaptureError::World(WorldError::TooLarge { .. }) => 2,
+            VantageCaptureError::Input(_) => 2,
+            VantageCaptureError::World(WorldError::TooLarge { .. }) => 2,
             _ => 1,
         }
     }
@@ -313,22 +314,22 @@ pub fn capture(
     opts: &CaptureOptions,
     path: &Path,
     progress: &mut dyn FnMut(u64),
-) -> Result<CaptureSummary, CaptureError> {
+) -> Result<CaptureSummary, VantageCaptureError> {
     let (from, to) = (opts.from.as_micros(), opts.to.as_micros());
     if from >= to {
-        return Err(CaptureError::Input(format!(
+        return Err(VantageCaptureError::Input(format!(
             "--from {} is not before --to {}",
             opts.from, opts.to
         )));
     }
     if to > scenario.duration.as_micros() {
-        return Err(CaptureError::Input(format!(
+        return Err(VantageCaptureError::Input(format!(
             "--to {} is after the scenario's end ({})",
             opts.to, scenario.duration
         )));
     }
     if !(opts.background_pps.is_finite() && opts.background_pps >= 0.0) {
-        return Err(CaptureError::Input(
+        return Err(VantageCaptureError::Input(
             "--background-rate must be a rate of at least 0 packets per second".into(),
         ));
     }
@@ -339,14 +340,14 @@ pub fn capture(
         .find(|s| s.name == opts.vantage)
         .cloned()
         .ok_or_else(|| {
-            CaptureError::Input(format!(
+            VantageCaptureError::Input(format!(
                 "--vantage: the scenario has no sensor `{}` (it has: {})",
                 opts.vantage,
                 names.join(", ")
             ))
         })?;
     if vantage.kind == SensorKind::Distributed {
-        return Err(CaptureError::Input(format!(
+        return Err(VantageCaptureError::Input(format!(
             "--vantage: `{}` is a distributed sensor; a capture needs an edge or a telescope",
             vantage.name
         )));
@@ -377,7 +378,7 @@ pub fn capture(
             .sum::<u64>()
     });
     if rec.overflow {
-        return Err(CaptureError::TooManyPackets {
+        return Err(VantageCaptureError::TooManyPackets {
             max: opts.max_packets,
             at_least: rec.probes.len() as u64 + 1,
         });
@@ -385,7 +386,7 @@ pub fn capture(
     let start_us = scenario.start.as_microsecond();
     let built = frames(scenario, world, &vantage, &mut rec, opts, start_us)?;
     let link = LinkType::ETHERNET;
-    let bytes = write_atomically(path, |w| {
+    let bytes = write_with(path, |w| {
         let mut n = 0u64;
         match opts.format {
             OutputFormat::Pcap => {
@@ -407,7 +408,7 @@ pub fn capture(
         }
         Ok(n)
     })
-    .map_err(|source| CaptureError::Io {
+    .map_err(|source| VantageCaptureError::Io {
         path: path.display().to_string(),
         source,
     })?;
@@ -448,9 +449,9 @@ struct Out {
 }
 
 impl Out {
-    fn push(&mut self, ts: i64, frame: Vec<u8>) -> Result<(), CaptureError> {
+    fn push(&mut self, ts: i64, frame: Vec<u8>) -> Result<(), VantageCaptureError> {
         if self.frames.len() as u64 >= self.max {
-            return Err(CaptureError::TooManyPackets {
+            return Err(VantageCaptureError::TooManyPackets {
                 max: self.max,
                 at_least: self.max + 1,
             });
@@ -469,7 +470,7 @@ pub fn frames(
     rec: &mut Recorder<'_>,
     opts: &CaptureOptions,
     start_us: i64,
-) -> Result<Frames, CaptureError> {
+) -> Result<Frames, VantageCaptureError> {
     rec.probes.sort_unstable();
     rec.exploits.sort_unstable();
     let w = &scenario.worm;
@@ -696,7 +697,7 @@ fn exploit_session(
     flow: &mut TcpFlow,
     t: i64,
     pause: i64,
-) -> Result<(), CaptureError> {
+) -> Result<(), VantageCaptureError> {
     out.push(t, flow.client_ack())?;
     out.push(t + 1, flow.client_data(&worm::dcerpc_bind(1)))?;
     out.push(
@@ -717,7 +718,7 @@ fn background(
     vantage: &Sensor,
     opts: &CaptureOptions,
     start_us: i64,
-) -> Result<(), CaptureError> {
+) -> Result<(), VantageCaptureError> {
     let Some(prefix) = vantage.prefix else {
         return Ok(());
     };

@@ -12,7 +12,7 @@ use std::process::Command;
 use wormscope_engine::observe::Observer;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::{HostId, World};
-use wormscope_observe::capture::{CaptureError, CaptureOptions, capture};
+use wormscope_observe::capture::{CaptureOptions, VantageCaptureError, capture};
 use wormscope_scenario::{Percent, Scenario, SensorConfig, SensorKind, SimDuration};
 use wormscope_wire::capture::CaptureReader;
 use wormscope_wire::decode::{Decoded, Transport, decode};
@@ -259,7 +259,7 @@ fn too_many_packets_writes_nothing() {
     opts.max_packets = 1000;
     let e = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap_err();
     assert!(
-        matches!(e, CaptureError::TooManyPackets { max: 1000, .. }),
+        matches!(e, VantageCaptureError::TooManyPackets { max: 1000, .. }),
         "{e}"
     );
     assert_eq!(e.exit_code(), 1);

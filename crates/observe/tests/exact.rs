@@ -142,7 +142,10 @@ fn a_lone_sequential_scanner_is_counted_to_the_probe() {
 #[test]
 fn reference_and_engine_sensors_give_identical_rows() {
     // The bench's dense small world, on a /14, from 5 hosts.
-    let (_, mut s) = wormscope_bench::small_world_scenarios(3).remove(1);
+    let (_, mut s) = wormscope_bench::small_world_scenarios(
+        wormscope_scenario::SimDuration::from_secs(3 * 3600),
+    )
+    .remove(1);
     s.seed = 11;
     s.world.only_in = vec!["61.4.0.0/14".parse().unwrap()];
     s.worm.initial_infected = 5;
