@@ -248,7 +248,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     }
     mark(comparison.is_some(), "comparison.json");
 
-    page.section("flaws", "Flaws of the model");
+    page.section("flaws", "The worm's flaws");
     if let Some(f) = &flaws {
         page.flaws(f);
     } else {
@@ -348,7 +348,13 @@ impl TimeAxis {
 struct Page {
     body: String,
     title: String,
+    /// The sections so far (id, heading), for the table of contents.
+    contents: Vec<(String, String)>,
 }
+
+/// Where the table of contents goes in the body, once every section is
+/// known.
+const CONTENTS_MARK: &str = "<!-- contents -->\n";
 
 const CSS: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0}
@@ -357,6 +363,8 @@ h1{font-size:1.7rem;margin:.5rem 0 .25rem}
 h2{font-size:1.3rem;margin:2.2rem 0 .5rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 p{line-height:1.45}
 .lede{color:#444}
+nav h2{font-size:1.05rem;margin:1.2rem 0 .3rem;border:0}
+nav ol{margin:0;padding-left:1.4rem;columns:2}
 .note{color:#666;font-style:italic}
 figure{margin:1rem 0}
 figure svg{max-width:100%;height:auto;display:block}
@@ -392,10 +400,16 @@ impl Page {
             "<p class=\"lede\">A simulated outbreak of {}, from {kind}. Made by wormscope, a defensive laboratory: nothing here was measured on a real network.</p>",
             escape(what)
         );
-        Page { body, title }
+        body.push_str(CONTENTS_MARK);
+        Page {
+            body,
+            title,
+            contents: Vec::new(),
+        }
     }
 
     fn section(&mut self, id: &str, heading: &str) {
+        self.contents.push((id.to_string(), heading.to_string()));
         let _ = writeln!(
             self.body,
             "<h2 id=\"{}\">{}</h2>",
@@ -492,6 +506,10 @@ impl Page {
         let bps_f = get("flood_bps_filtered")?;
         let pps = get("flood_pps")?;
         let pps_f = get("flood_pps_filtered")?;
+        if bps.values.iter().chain(&pps.values).all(|v| *v == 0.0) {
+            self.note("No flood in this run: infected hosts flood windowsupdate.com from 16 August, and this run ends before it, or no host flooded.");
+            return Ok(());
+        }
         self.para("The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses.");
         let chart = |title: &str, unit: &str, a: &SeriesData, b: &SeriesData, scale: f64| {
             let mut filtered = axis.series("after BCP38 filtering", &times, b, scale);
@@ -728,10 +746,21 @@ impl Page {
     }
 
     fn finish(self) -> String {
+        let mut nav = String::from("<nav aria-label=\"Contents\"><h2>Contents</h2>\n<ol>\n");
+        for (id, heading) in &self.contents {
+            let _ = writeln!(
+                nav,
+                "<li><a href=\"#{}\">{}</a></li>",
+                escape(id),
+                escape(heading)
+            );
+        }
+        nav.push_str("</ol>\n</nav>\n");
+        let body = self.body.replacen(CONTENTS_MARK, &nav, 1);
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{}<footer>Made by wormscope {} from the files of one output directory. Self-contained: no script, no external resource.</footer>\n</main>\n</body>\n</html>\n",
             escape(&self.title),
-            self.body,
+            body,
             env!("CARGO_PKG_VERSION")
         )
     }
@@ -905,6 +934,50 @@ mod tests {
         assert!(r.html.contains("no sensor to show"));
         assert!(r.html.contains("no data"));
         assert_eq!(r.skipped, vec!["summary.json", "flaws.json"]);
+    }
+
+    #[test]
+    fn a_page_has_contents_and_a_run_without_a_flood_gets_a_note_not_charts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut columns = vec!["time_s".to_string()];
+        columns.extend(wormscope_engine::Row::SERIES.iter().map(|s| s.to_string()));
+        let zeros = vec!["0"; columns.len() - 1].join(",");
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            format!("{}\n3600,{zeros}\n7200,{zeros}\n", columns.join(",")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("flood.csv"),
+            "time_s,flood_pps,flood_bps,flood_pps_filtered,flood_bps_filtered\n3600,0,0,0,0\n7200,0,0,0,0\n",
+        )
+        .unwrap();
+        let html = render(dir.path()).unwrap().html;
+        assert!(html.contains("No flood in this run"), "the note");
+        assert!(
+            !html.contains("Flood traffic at the target"),
+            "no empty chart"
+        );
+        // Every section is in the contents, in page order, and linked.
+        let nav = &html[html.find("<nav").unwrap()..html.find("</nav>").unwrap()];
+        let mut last = 0;
+        for id in [
+            "scenario",
+            "infection",
+            "crashes",
+            "flood",
+            "sensors",
+            "flaws",
+        ] {
+            let at = nav
+                .find(&format!("href=\"#{id}\""))
+                .unwrap_or_else(|| panic!("{id}"));
+            assert!(at > last, "{id} in order");
+            last = at;
+            assert!(html.contains(&format!("<h2 id=\"{id}\">")));
+        }
+        assert!(nav.contains("The worm&#39;s flaws"));
+        assert!(!html.contains("<!-- contents -->"));
     }
 
     #[test]
