@@ -30,7 +30,12 @@ pub fn validation_table(checks: &[FigureCheck]) -> String {
             format!("{} ({})", c.figure, c.unit),
             figure_number(c.published),
             figure_number(c.simulated),
-            format!("[{}, {}]", figure_number(c.p05), figure_number(c.p95)),
+            // One run has no band to show.
+            if c.runs > 1 {
+                format!("[{}, {}]", figure_number(c.p05), figure_number(c.p95))
+            } else {
+                "(1 run)".to_string()
+            },
             c.tolerance,
             verdict(c)
         );
@@ -261,4 +266,34 @@ fn stack_svgs(parts: &[String]) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_run_prints_no_band_and_ranges_read_as_ranges() {
+        let check = |runs: u32| FigureCheck {
+            scenario: "slammer".into(),
+            figure: "peak scan rate".into(),
+            unit: "probes/s",
+            published: 55e6,
+            simulated: 19e6,
+            p05: 18e6,
+            p95: 21e6,
+            tolerance: "10M to 100M".into(),
+            pass: true,
+            runs,
+            source: "-".into(),
+        };
+        let table = validation_table(&[check(1), check(4)]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(
+            lines[1].contains("(1 run)") && !lines[1].contains("[18M"),
+            "{table}"
+        );
+        assert!(lines[2].contains("[18M, 21M]"), "{table}");
+        assert!(lines[2].contains("10M to 100M"), "{table}");
+    }
 }

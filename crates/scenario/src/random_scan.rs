@@ -225,19 +225,47 @@ impl Tolerance {
 }
 
 impl std::fmt::Display for Tolerance {
+    /// As people read it: `±10%`, `±0.5`, `≥1M`, `10M to 100M` (large
+    /// bounds to three significant digits with k, M, G).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(pct) = self.relative_pct {
             write!(f, "±{}%", pct.as_pct())
         } else if let Some(d) = self.absolute {
-            write!(f, "±{d}")
+            write!(f, "±{}", compact(d))
         } else if let Some(lo) = self.at_least {
-            write!(f, "≥{lo}")
+            write!(f, "≥{}", compact(lo))
         } else if let Some([lo, hi]) = self.within {
-            write!(f, "[{lo}, {hi}]")
+            write!(f, "{} to {}", compact(lo), compact(hi))
         } else {
             f.write_str("none")
         }
     }
+}
+
+/// A bound as people read it: 99999999 is `100M`, 2500 is `2500`, 0.25 is
+/// `0.25`.
+fn compact(v: f64) -> String {
+    let (scaled, suffix) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "G"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e4 => (v / 1e3, "k"),
+        _ => return format!("{v}"),
+    };
+    // Three significant digits, trailing zeros dropped.
+    let digits = if scaled.abs() >= 100.0 {
+        0
+    } else if scaled.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{scaled:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{suffix}")
 }
 
 /// The first problem with a random-scanning scenario's values, as (field
@@ -488,4 +516,22 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerances_print_as_people_read_them() {
+        let t = |json: &str| -> String {
+            let tol: Tolerance = toml::from_str(json).unwrap();
+            tol.to_string()
+        };
+        assert_eq!(t("within = [10000000, 99999999]"), "10M to 100M");
+        assert_eq!(t("within = [2500, 45000]"), "2500 to 45k");
+        assert_eq!(t("at_least = 1500000000"), "≥1.5G");
+        assert_eq!(t("absolute = 0.25"), "±0.25");
+        assert_eq!(t("relative_pct = 10"), "±10%");
+    }
 }
