@@ -573,7 +573,12 @@ impl Page {
         let rows_of = |sensor: &str| -> Vec<usize> {
             (0..names.len()).filter(|&i| names[i] == sensor).collect()
         };
-        self.para("What each sensor estimates the number of infected hosts to be, from the probes it sees, against the true number in the simulation.");
+        self.para("What each sensor estimates the number of infected hosts to be, from the probes it sees, against the true number in the simulation. An estimate scales up what the sensor saw by the share of the address space it watches, so a sensor that watches little moves in large steps when one more source reaches it.");
+        if chart.y_scale == Scale::Log {
+            self.note(
+                "Logarithmic scale: the estimates span decades. An estimate of zero is a gap.",
+            );
+        }
         self.figure(&chart);
         self.body.push_str("<table>\n<tr><th>sensor</th><th class=\"num\">probes seen</th><th class=\"num\">most sources</th><th class=\"num\">last estimate</th><th class=\"num\">truth</th><th class=\"num\">estimate / truth</th></tr>\n");
         for sensor in &order {
@@ -884,11 +889,27 @@ fn sensor_chart(s: &Csv, axis: &TimeAxis) -> Result<Option<(Chart, Vec<String>)>
         t.width = 3;
         series.push(t);
     }
+    // Estimates and the truth often span decades (a telescope's scaled-up
+    // count against a few thousand infected): on a linear axis the truth
+    // lies flat against zero.
+    let positive = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|v| *v > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let y_scale = if hi >= 100.0 * lo {
+        Scale::Log
+    } else {
+        Scale::Linear
+    };
     Ok(Some((
         Chart {
             title: "Sensor estimates of infected hosts".into(),
             x_label: axis.label.clone(),
             y_label: "infected hosts".into(),
+            y_scale,
             series,
             ..Chart::default()
         },
@@ -978,6 +999,20 @@ mod tests {
         }
         assert!(nav.contains("The worm&#39;s flaws"));
         assert!(!html.contains("<!-- contents -->"));
+    }
+
+    #[test]
+    fn sensor_estimates_spanning_decades_are_drawn_on_a_log_scale() {
+        let axis = TimeAxis::for_span(7200.0, None);
+        let chart = |rows: &str| {
+            let text = format!("time_s,sensor,probes,sources,estimate,truth\n{rows}");
+            let csv = Csv::parse(&text, "sensors.csv").unwrap();
+            sensor_chart(&csv, &axis).unwrap().unwrap().0
+        };
+        let near = chart("3600,a,5,2,900,1000\n7200,a,9,3,1800,2000\n");
+        assert_eq!(near.y_scale, Scale::Linear);
+        let far = chart("3600,a,5,2,250000,1000\n7200,a,9,3,0,2000\n");
+        assert_eq!(far.y_scale, Scale::Log);
     }
 
     #[test]
