@@ -1,6 +1,7 @@
 //! The `wormscope` command. Parses arguments, calls the library crates,
-//! prints what they return. Only this crate knows about terminals, exit
-//! codes and the file system layout of outputs.
+//! prints what they return. Only this crate knows about terminals; it maps
+//! outcomes to exit codes (`detect` and `capture` errors still carry
+//! theirs).
 //!
 //! Exit codes: 0 success, 1 a failure while running, 2 bad input (flags,
 //! scenario files).
@@ -188,9 +189,10 @@ struct RulesArgs {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// Output directory of `wormscope simulate` (timeseries.csv, and
-    /// summary.json, flood.csv, sensors.csv, comparison.json, flaws.json
-    /// when present).
+    /// Output directory of `wormscope simulate`, or of `compare` or
+    /// `flaws` with --out (timeseries.csv, and summary.json, flood.csv,
+    /// sensors.csv, telescope.csv, validation.json, comparison.json,
+    /// flaws.json when present).
     #[arg(value_name = "OUT_DIR")]
     dir: PathBuf,
     /// The HTML file to write (atomically); default OUT_DIR/report.html.

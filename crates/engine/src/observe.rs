@@ -16,12 +16,13 @@
 //! run. With no observer installed the engine pays one branch per span,
 //! batch and exploit.
 //!
-//! **Random scanners** (a later driver) report through
-//! [`Observer::sampled`]: for a stretch of random probes the driver draws,
-//! exactly (binomial/multinomial draws), how many of them fell into each
-//! range of [`Observer::watched`], then the addresses and batch times of
-//! those hits, and reports them as probes. Observers that only care about
-//! their watched ranges then stay exact in distribution.
+//! **Random scanners**: [`Observer::watched`] and [`Observer::sampled`]
+//! are the interface a random-scanning driver of this core would report
+//! through (for a stretch of random probes, exact binomial/multinomial
+//! draws of how many fell into each watched range, then their addresses
+//! and batch times). No driver calls them yet: the random-scanning engine
+//! (`random.rs`, Code Red and Slammer) counts its telescopes itself, and
+//! only the reference's tests exercise `watched`.
 
 use wormscope_model::HostId;
 use wormscope_model::blaster::Outcome;

@@ -1,4 +1,7 @@
-//! The model: what the simulated world is and how W32/Blaster behaves in it.
+//! The model: what the simulated world is and how a scanning worm behaves
+//! in it. W32/Blaster is the reference case, and the world generator builds
+//! its internet; any worm, Code Red and Slammer included, is described by
+//! the composable pieces of [`behaviour`].
 //!
 //! - [`world`]: the IPv4 space with its hosts, NAT LANs and firewalled
 //!   enterprise networks, generated deterministically from a scenario
@@ -9,6 +12,8 @@
 //!   filter and which hosts are protected, from when.
 //! - [`blaster`]: the worm's decisions (start address, exploit guess) and
 //!   timings, and what an exploit does to a victim.
+//! - [`behaviour`]: a worm as targeting, delivery, rate limit and stop
+//!   rule, read by the engines instead of a worm's name.
 //! - [`rng`]: the one way randomness is derived from the scenario seed.
 //!
 //! Nothing here advances time or keeps dynamic state: that is the engine's
