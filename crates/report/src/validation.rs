@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use wormscope_engine::random::{RandomRow, RandomScanRun};
 use wormscope_scenario::RandomScanScenario;
+use wormscope_scenario::random_scan::Measure;
 use wormscope_study::validate::{FigureCheck, check_figures};
 use wormscope_study::{Band, bands_by_row};
 
@@ -231,25 +232,62 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
             Series::line(name, points)
         }
     };
+    let end = s.duration.as_secs_f64() / scale;
+    let (on_infected, on_rate) = published_marks(s, scale, end);
+    let mut infected_series = vec![series("infected", &|r| r.infected as f64)];
+    infected_series.extend(on_infected);
     let infected = line_chart(&Chart {
         title: format!("{}: infected hosts ({} runs)", s.name, runs.len()),
         x_label: format!("{unit} since {}", s.start),
         y_label: "hosts".into(),
-        series: vec![series("infected", &|r| r.infected as f64)],
+        series: infected_series,
         ..Chart::default()
     });
+    let mut rate_series = vec![
+        series("offered", &|r| r.probes_offered as f64 / step_s),
+        series("delivered", &|r| r.probes_delivered as f64 / step_s),
+    ];
+    rate_series.extend(on_rate);
     let rate = line_chart(&Chart {
         title: format!("{}: probes per second", s.name),
         x_label: format!("{unit} since {}", s.start),
         y_label: "probes/s".into(),
         y_scale: Scale::Log,
-        series: vec![
-            series("offered", &|r| r.probes_offered as f64 / step_s),
-            series("delivered", &|r| r.probes_delivered as f64 / step_s),
-        ],
+        series: rate_series,
         ..Chart::default()
     });
     stack_svgs(&[infected, rate])
+}
+
+/// The published figures that can be drawn on the two charts, as dashed
+/// black guides named "published: FIGURE": a count at a time runs level
+/// from the start to that time; a final count or a peak rate runs level
+/// across the run; a time to a share rises at that time up to the share.
+/// Fits and rates of other kinds are in the table only. `scale` turns
+/// seconds into the charts' unit; `end` is the run's end in that unit.
+fn published_marks(s: &RandomScanScenario, scale: f64, end: f64) -> (Vec<Series>, Vec<Series>) {
+    let (mut infected, mut rate) = (Vec::new(), Vec::new());
+    for f in &s.validation {
+        let p = f.published;
+        let points = match &f.measure {
+            Measure::InfectedAt { at } => vec![(0.0, p), (at.as_secs_f64() / scale, p)],
+            Measure::FinalInfected | Measure::PeakScanRate => vec![(0.0, p), (end, p)],
+            Measure::TimeToShare { share_pct } => {
+                let t = p * 60.0 / scale;
+                let hosts = share_pct.as_fraction() * s.population.vulnerable as f64;
+                vec![(t, 0.0), (t, hosts)]
+            }
+            _ => continue,
+        };
+        let mut mark = Series::line(&format!("published: {}", f.figure), points);
+        mark.dashed = true;
+        mark.color = Some((0, 0, 0));
+        match f.measure {
+            Measure::PeakScanRate => rate.push(mark),
+            _ => infected.push(mark),
+        }
+    }
+    (infected, rate)
 }
 
 /// Stacks SVG documents vertically into one.
@@ -295,5 +333,45 @@ mod tests {
         );
         assert!(lines[2].contains("[18M, 21M]"), "{table}");
         assert!(lines[2].contains("10M to 100M"), "{table}");
+    }
+
+    #[test]
+    fn the_figures_mark_the_published_values_they_can_show() {
+        for name in ["codered2", "slammer"] {
+            let s = wormscope_scenario::builtin_random_scan(name).unwrap();
+            let end = s.duration.as_secs_f64() / 60.0;
+            let (infected, rate) = published_marks(&s, 60.0, end);
+            let drawable = s
+                .validation
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.measure,
+                        Measure::InfectedAt { .. }
+                            | Measure::FinalInfected
+                            | Measure::PeakScanRate
+                            | Measure::TimeToShare { .. }
+                    )
+                })
+                .count();
+            assert!(drawable > 0, "{name} has a figure to draw");
+            assert_eq!(infected.len() + rate.len(), drawable, "{name}");
+            for m in infected.iter().chain(&rate) {
+                assert!(m.name.starts_with("published: ") && m.dashed);
+                // Each guide runs level at the published count or rate, or
+                // stands at the published time (in minutes, the scale here).
+                let f = s
+                    .validation
+                    .iter()
+                    .find(|f| m.name == format!("published: {}", f.figure))
+                    .unwrap();
+                assert!(
+                    m.points.iter().all(|p| p.1 == f.published)
+                        || m.points.iter().all(|p| p.0 == f.published),
+                    "{}",
+                    m.name
+                );
+            }
+        }
     }
 }
