@@ -387,7 +387,7 @@ pub fn measure_random_speedup() -> RandomSpeedupRow {
 
 /// A measured figure held against its target.
 #[derive(Clone, Debug, Serialize)]
-pub struct Target {
+pub struct TargetCheck {
     pub name: &'static str,
     pub measured: f64,
     /// The bound, and whether the figure must stay at or below it (`true`)
@@ -397,14 +397,14 @@ pub struct Target {
     pub met: bool,
 }
 
-impl Target {
-    fn new(name: &'static str, measured: f64, bound: f64, at_most: bool) -> Target {
+impl TargetCheck {
+    fn new(name: &'static str, measured: f64, bound: f64, at_most: bool) -> TargetCheck {
         let met = if at_most {
             measured <= bound
         } else {
             measured >= bound
         };
-        Target {
+        TargetCheck {
             name,
             measured,
             bound,
@@ -430,25 +430,30 @@ impl BenchReport {
     /// minutes and 4 GiB, no day between the second and Welchia's release
     /// costing over 1.5 times the second, the full-scale day under 15 s,
     /// and the engine at least 1000 times faster than the reference.
-    pub fn targets(&self) -> Vec<Target> {
+    pub fn targets(&self) -> Vec<TargetCheck> {
         let mut t = Vec::new();
         if let Some(w) = &self.full_scale_week {
-            t.push(Target::new("full_scale_week_wall_s", w.wall_s, 120.0, true));
-            t.push(Target::new(
+            t.push(TargetCheck::new(
+                "full_scale_week_wall_s",
+                w.wall_s,
+                120.0,
+                true,
+            ));
+            t.push(TargetCheck::new(
                 "full_scale_week_peak_rss_bytes",
                 w.peak_rss_bytes as f64,
                 4.0 * (1u64 << 30) as f64,
                 true,
             ));
             if let Some(g) = w.day_growth() {
-                t.push(Target::new("day_cost_over_second_day", g, 1.5, true));
+                t.push(TargetCheck::new("day_cost_over_second_day", g, 1.5, true));
             }
         }
         if let Some(f) = &self.full_scale {
-            t.push(Target::new("full_scale_wall_s", f.wall_s, 15.0, true));
+            t.push(TargetCheck::new("full_scale_wall_s", f.wall_s, 15.0, true));
         }
         if let Some(r) = self.speedups.first() {
-            t.push(Target::new(
+            t.push(TargetCheck::new(
                 "speedup_vs_reference",
                 r.speedup,
                 1000.0,

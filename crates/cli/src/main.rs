@@ -1,18 +1,22 @@
-//! The `wormscope` command. Parses arguments, calls the library crates,
-//! prints what they return. Only this crate knows about terminals; it maps
-//! outcomes to exit codes (`detect` and `capture` errors still carry
-//! theirs).
+//! The `wormscope` command: parses arguments into a request of
+//! `wormscope-commands`, draws its progress, prints its outcome and maps it
+//! to an exit code. Nothing else: what a command does lives in the
+//! commands crate, where a library user can call it.
 //!
-//! Exit codes: 0 success, 1 a failure while running, 2 bad input (flags,
-//! scenario files).
+//! Exit codes: 0 done; 1 a failure while running, or a verdict that failed
+//! (a validation figure, a damaged capture); 2 bad input (flags, scenario
+//! files, captures, output paths).
 
 mod progress;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use wormscope_scenario::{AnyScenario, RandomScanScenario, Scenario, ScenarioError, SimDuration};
+use wormscope_commands as commands;
+use wormscope_commands::{CommandError, CommandOutcome, CommandVerdict, Request};
+use wormscope_scenario::SimDuration;
 
 #[derive(Parser)]
 #[command(
@@ -327,15 +331,6 @@ struct StudyArgs {
     duration: Option<SimDuration>,
 }
 
-impl StudyArgs {
-    /// The scenario, running long enough for every metric.
-    fn scenario(&self) -> Result<Scenario, Failure> {
-        let mut s = load_scenario(self.scenario.as_ref(), self.seed, self.duration)?;
-        s.duration = wormscope_study::comparison_duration(&s);
-        Ok(s)
-    }
-}
-
 #[derive(clap::Args)]
 struct CompareArgs {
     #[command(flatten)]
@@ -432,82 +427,43 @@ struct BenchArgs {
     detector_bytes: u64,
 }
 
-/// A failure, by whose fault: bad input exits 2, anything else 1.
-enum Failure {
-    Input(String),
-    Run(anyhow::Error),
-}
-
-impl From<ScenarioError> for Failure {
-    fn from(e: ScenarioError) -> Self {
-        Failure::Input(e.to_string())
-    }
-}
-
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = Cli::parse();
-    if let Err(f) = check_outputs(&cli.command) {
-        return failed(f);
-    }
-    let result = match cli.command {
-        Command::Simulate(args) => simulate(args),
-        Command::Compare(args) => compare(args),
-        Command::Flaws(args) => flaws(args),
-        Command::Scenario { action } => scenario(action),
-        Command::Rules(args) => emit(wormscope_act::rules(args.defense, args.format), args.output),
-        Command::Ioc(args) => emit(wormscope_act::ioc(args.format), args.output),
-        Command::Report(args) => report(args),
-        Command::Sweep(args) => sweep(args),
-        Command::Detect(args) => return detect(args),
-        Command::Capture(args) => capture(args),
-        Command::Validate(args) => return validate(args),
-        Command::Bench(args) => bench(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => failed(f),
+    let quiet = matches!(&cli.command, Command::Simulate(a) if a.quiet);
+    let request = request(cli.command);
+    let progress = progress::Bars::new(quiet);
+    match commands::execute(&request, &progress) {
+        Ok(outcome) => finished(&outcome, quiet),
+        Err(e) => failed(&e),
     }
 }
 
-/// Refuses, before any work, an output path that cannot be written (a file
-/// where a directory must go, or the reverse): bad input, exit 2. Missing
-/// parent directories are fine: the writer creates them.
-fn check_outputs(command: &Command) -> Result<(), Failure> {
-    use wormscope_atomic::{check_dir_target, check_file_target};
-    let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = match command {
-        Command::Simulate(a) => (vec![], vec![&a.out]),
-        Command::Compare(a) => (vec![], a.out.iter().collect()),
-        Command::Flaws(a) => (vec![], a.out.iter().collect()),
-        Command::Validate(a) => (vec![], a.out.iter().collect()),
-        Command::Sweep(a) if a.action.is_none() => (vec![], vec![&a.out]),
-        Command::Capture(a) => (vec![&a.output], vec![]),
-        Command::Rules(a) => (a.output.iter().collect(), vec![]),
-        Command::Ioc(a) => (a.output.iter().collect(), vec![]),
-        Command::Report(a) => (a.output.iter().collect(), vec![]),
-        Command::Detect(a) => (a.eve.iter().chain(&a.hosts).collect(), vec![]),
-        Command::Sweep(_) | Command::Scenario { .. } | Command::Bench(_) => (vec![], vec![]),
-    };
-    for f in files {
-        check_file_target(f).map_err(|e| Failure::Input(e.to_string()))?;
+/// Prints an outcome and gives its exit code: 0, or 1 for a failed
+/// verdict.
+fn finished(outcome: &CommandOutcome, quiet: bool) -> ExitCode {
+    if !quiet {
+        print!("{}", outcome.text);
+        // A failure to flush (a closed pipe) ends the process quietly via
+        // SIGPIPE; anything else has nowhere to be reported.
+        let _ = std::io::stdout().flush();
+        eprint!("{}", outcome.notes);
     }
-    for d in dirs {
-        check_dir_target(d).map_err(|e| Failure::Input(e.to_string()))?;
-    }
-    Ok(())
-}
-
-/// Prints a failure and gives its exit code: 2 for bad input, else 1.
-fn failed(f: Failure) -> ExitCode {
-    match f {
-        Failure::Input(msg) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Failure::Run(e) => {
-            eprintln!("error: {e:#}");
+    match &outcome.verdict {
+        CommandVerdict::Done => ExitCode::SUCCESS,
+        CommandVerdict::Failed(why) => {
+            eprintln!("error: {why}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Prints an error and gives its exit code: 2 for bad input, else 1.
+fn failed(e: &CommandError) -> ExitCode {
+    eprintln!("error: {e}");
+    match e {
+        CommandError::Input(_) => ExitCode::from(2),
+        CommandError::Run(_) => ExitCode::from(1),
     }
 }
 
@@ -523,731 +479,109 @@ fn restore_default_sigpipe() {
     }
 }
 
-/// The scenario from a file or the default, with command-line overrides
-/// applied and checked again.
-fn load_scenario(
-    path: Option<&PathBuf>,
-    seed: Option<u64>,
-    duration: Option<SimDuration>,
-) -> Result<Scenario, Failure> {
-    let mut s = match load_any_scenario(path)? {
-        AnyScenario::Blaster(s) => s,
-        AnyScenario::RandomScan(r) => {
-            return Err(Failure::Input(format!(
-                "{}: `{}` is a random-scanning scenario; this command runs Blaster \
-                 scenarios (random-scanning ones run with `simulate` and `validate`)",
-                path.map_or("<default>".into(), |p| p.display().to_string()),
-                r.name
-            )));
-        }
-    };
-    if let Some(seed) = seed {
-        s.seed = seed;
-    }
-    if let Some(d) = duration {
-        s.duration = d;
-    }
-    wormscope_scenario::check(&s).map_err(|(field, msg)| {
-        let flag = match field.as_str() {
-            "duration" => "--duration",
-            "seed" => "--seed",
-            other => other,
-        };
-        Failure::Input(format!("{flag}: {msg}"))
-    })?;
-    Ok(s)
-}
-
-/// A scenario of either kind given as "NAME or FILE", or the default.
-fn load_any_scenario(path: Option<&PathBuf>) -> Result<AnyScenario, Failure> {
-    Ok(match path {
-        Some(p) => wormscope_scenario::load_named(p)?,
-        None => AnyScenario::Blaster(wormscope_scenario::default_scenario()),
-    })
-}
-
-/// A random-scanning scenario with `--seed` and `--duration` applied.
-fn random_scan_with(
-    mut s: RandomScanScenario,
-    seed: Option<u64>,
-    duration: Option<SimDuration>,
-) -> Result<RandomScanScenario, Failure> {
-    if let Some(seed) = seed {
-        s.seed = seed;
-    }
-    if let Some(d) = duration {
-        // Figures measured past the new end read n/a.
-        s.duration = d;
-    }
-    wormscope_scenario::check_random_scan(&s).map_err(|(field, msg)| {
-        let flag = if field == "duration" || field == "step" {
-            "--duration"
-        } else {
-            field.as_str()
-        };
-        Failure::Input(format!("{flag}: {msg}"))
-    })?;
-    Ok(s)
-}
-
-/// A run or an ensemble of a random-scanning scenario (`simulate
-/// --scenario slammer [--runs N]`).
-fn simulate_random(s: RandomScanScenario, args: &SimulateArgs) -> Result<(), Failure> {
-    if args.runs.is_some_and(|n| n > 1_000) {
-        // Every run's infection times are kept until the figures are measured.
-        return Err(Failure::Input(
-            "--runs: a random-scanning ensemble takes at most 1000 runs".into(),
-        ));
-    }
-    let started = std::time::Instant::now();
-    let results = match args.runs {
-        Some(n) => {
-            let bar = progress::runs(u64::from(n));
-            let runs = wormscope_study::validate::random_ensemble(&s, n, &|| bar.inc(1));
-            bar.finish_and_clear();
-            runs
-        }
-        None => {
-            let bar = progress::simulated_time(s.duration.as_micros());
-            let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |t| {
-                bar.set_position(t / 1_000_000)
-            });
-            bar.finish_and_clear();
-            vec![run]
-        }
-    };
-    let files = wormscope_report::random_run_files(&s, &results);
-    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
-    let dir = wormscope_atomic::write_dir(&args.out, &files)
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
-    if !args.quiet {
-        let infected: Vec<String> = results
-            .iter()
-            .map(|r| r.infection_times_us.len().to_string())
-            .collect();
-        println!(
-            "{} (seed {}): {} vulnerable, infected after {}: {}",
-            s.name,
-            s.seed,
-            s.population.vulnerable,
-            s.duration,
-            infected.join(", ")
-        );
-        let checks = wormscope_study::validate::check_figures(&s, &results);
-        print!("{}", wormscope_report::validation_table(&checks));
-        println!("wrote {}/{{{}}}", dir.display(), names.join(","));
-    }
-    if !args.quiet {
-        let events: u64 = results.iter().map(|r| r.events).sum();
-        eprintln!(
-            "done in {:.1}s ({events} events)",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    Ok(())
-}
-
-fn validate(args: ValidateArgs) -> ExitCode {
-    match validate_checks(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(f) => failed(f),
+/// The parsed command line as a request.
+fn request(command: Command) -> Request {
+    match command {
+        Command::Simulate(a) => Request::Simulate(commands::SimulateRequest {
+            scenario: a.scenario,
+            seed: a.seed,
+            duration: a.duration,
+            out: a.out,
+            runs: a.runs,
+        }),
+        Command::Compare(a) => Request::Compare(commands::CompareRequest {
+            study: a.study.into(),
+            defenses: a.defenses,
+            variants: a.variants,
+            json: a.json,
+            out: a.out,
+        }),
+        Command::Flaws(a) => Request::Flaws(commands::FlawsRequest {
+            study: a.study.into(),
+            defenses: a.defenses,
+            answer: if a.json {
+                commands::flaws::FlawsAnswer::Json
+            } else if a.markdown {
+                commands::flaws::FlawsAnswer::Markdown
+            } else {
+                commands::flaws::FlawsAnswer::Tables
+            },
+            out: a.out,
+        }),
+        Command::Scenario { action } => Request::Scenario(match action {
+            ScenarioCommand::Print { name } => commands::ScenarioRequest::Print { name },
+            ScenarioCommand::List => commands::ScenarioRequest::List,
+        }),
+        Command::Rules(a) => Request::Rules(commands::RulesRequest {
+            defense: a.defense,
+            format: a.format,
+            output: a.output,
+        }),
+        Command::Ioc(a) => Request::Ioc(commands::IocRequest {
+            format: a.format,
+            output: a.output,
+        }),
+        Command::Detect(a) => Request::Detect(commands::DetectRequest {
+            captures: a.captures,
+            eve: a.eve,
+            hosts: a.hosts,
+            config: Default::default(),
+        }),
+        Command::Capture(a) => Request::Capture(commands::CaptureRequest {
+            scenario: a.scenario,
+            seed: a.seed,
+            vantage: a.vantage,
+            from: a.from,
+            to: a.to,
+            output: a.output,
+            format: if a.pcapng {
+                wormscope_wire::write::OutputFormat::PcapNg
+            } else {
+                wormscope_wire::write::OutputFormat::Pcap
+            },
+            max_packets: a.max_packets,
+            background_pps: a.background_rate,
+        }),
+        Command::Report(a) => Request::Report(commands::ReportRequest {
+            dir: a.dir,
+            output: a.output,
+        }),
+        Command::Sweep(a) => Request::Sweep(match a.action {
+            Some(SweepCommand::Merge { dir }) => commands::SweepRequest::Merge { dir },
+            None => commands::SweepRequest::Shard {
+                file: a.file.expect("clap requires the file"),
+                shard: a.shard,
+                out: a.out,
+            },
+        }),
+        Command::Validate(a) => Request::Validate(commands::ValidateRequest {
+            scenarios: a.scenario,
+            runs: a.runs,
+            json: a.json,
+            out: a.out,
+        }),
+        Command::Bench(a) => Request::Bench(commands::BenchRequest {
+            json: a.json,
+            reference_duration: match a.reference_hours {
+                Some(h) => SimDuration::from_secs(h.saturating_mul(3600)),
+                None => a.reference_duration,
+            },
+            no_full_scale: a.no_full_scale,
+            no_week: a.no_week,
+            compare_runs: a.compare_runs,
+            no_historical: a.no_historical,
+            detector_bytes: a.detector_bytes,
+        }),
     }
 }
 
-/// Runs the validation; whether every figure passed.
-fn validate_checks(args: &ValidateArgs) -> Result<bool, Failure> {
-    let mut scenarios = Vec::new();
-    if args.scenario.is_empty() {
-        for (name, _, _) in wormscope_scenario::RANDOM_SCAN_BUILTIN {
-            scenarios.push(wormscope_scenario::builtin_random_scan(name).expect("built in"));
+impl From<StudyArgs> for commands::compare::StudyRequest {
+    fn from(a: StudyArgs) -> Self {
+        commands::compare::StudyRequest {
+            scenario: a.scenario,
+            runs: a.runs,
+            seed: a.seed,
+            duration: a.duration,
         }
     }
-    for p in &args.scenario {
-        match load_any_scenario(Some(p))? {
-            AnyScenario::RandomScan(s) if s.validation.is_empty() => {
-                return Err(Failure::Input(format!(
-                    "{}: field `validation`: there are no figures to check \
-                     (add [[validation]] tables)",
-                    p.display()
-                )));
-            }
-            AnyScenario::RandomScan(s) => scenarios.push(s),
-            AnyScenario::Blaster(s) => {
-                return Err(Failure::Input(format!(
-                    "{}: `{}` is a Blaster scenario; `validate` runs random-scanning \
-                     scenarios with [[validation]] figures (codered2, slammer)",
-                    p.display(),
-                    s.name
-                )));
-            }
-        }
-    }
-    let started = std::time::Instant::now();
-    let mut checks = Vec::new();
-    let mut svgs = Vec::new();
-    for s in &scenarios {
-        let runs = args.runs.unwrap_or(s.runs);
-        let bar = progress::runs(u64::from(runs));
-        bar.set_message(s.name.clone());
-        let results = wormscope_study::validate::random_ensemble(s, runs, &|| bar.inc(1));
-        bar.finish_and_clear();
-        checks.extend(wormscope_study::validate::check_figures(s, &results));
-        svgs.push((
-            format!("{}.svg", s.name),
-            wormscope_report::outbreak_svg(s, &results).into_bytes(),
-        ));
-    }
-    if args.json {
-        print!("{}", wormscope_report::validation_json(&checks));
-    } else {
-        print!("{}", wormscope_report::validation_table(&checks));
-    }
-    if let Some(out) = &args.out {
-        let mut files: Vec<(&str, Vec<u8>)> = vec![(
-            "validation.json",
-            wormscope_report::validation_json(&checks).into_bytes(),
-        )];
-        files.extend(svgs.iter().map(|(n, b)| (n.as_str(), b.clone())));
-        wormscope_atomic::write_dir(out, &files)
-            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
-    }
-    let failed = checks.iter().filter(|c| !c.pass).count();
-    eprintln!(
-        "{} figures, {} failed, in {:.1}s",
-        checks.len(),
-        failed,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(failed == 0)
-}
-
-/// The scenario's world, with a too-large world blamed on the input.
-fn world_of(s: &Scenario) -> Result<wormscope_model::World, Failure> {
-    wormscope_model::generate::generate(s).map_err(|e| match e {
-        // The scenario asked for it: the user's input is at fault.
-        wormscope_model::world::WorldError::TooLarge { .. } => Failure::Input(e.to_string()),
-        e => Failure::Run(anyhow::anyhow!("generating the world: {e}")),
-    })
-}
-
-fn capture(args: CaptureArgs) -> Result<(), Failure> {
-    let s = load_scenario(args.scenario.as_ref(), args.seed, None)?;
-    let mut opts =
-        wormscope_observe::capture::CaptureOptions::new(&s, &args.vantage, args.from, args.to);
-    if args.pcapng {
-        opts.format = wormscope_wire::write::OutputFormat::PcapNg;
-    }
-    if let Some(n) = args.max_packets {
-        opts.max_packets = n;
-    }
-    if let Some(r) = args.background_rate {
-        opts.background_pps = r;
-    }
-    let started = std::time::Instant::now();
-    let spinner = progress::spinner("generating the world");
-    let world = world_of(&s)?;
-    spinner.finish_and_clear();
-    let bar = progress::simulated_time(args.to.as_micros());
-    let r = wormscope_observe::capture::capture(&s, &world, &opts, &args.output, &mut |t| {
-        bar.set_position(t / 1_000_000)
-    });
-    bar.finish_and_clear();
-    let c = r.map_err(|e| match e.exit_code() {
-        2 => Failure::Input(e.to_string()),
-        _ => Failure::Run(e.into()),
-    })?;
-    println!(
-        "{}: vantage {} ({}), {} to {}: {} frames, {} bytes",
-        args.output.display(),
-        args.vantage,
-        c.prefix,
-        args.from,
-        args.to,
-        c.frames,
-        c.bytes
-    );
-    println!(
-        "  {} probes (135/tcp SYNs) from {} sources; engine count for this vantage and window: {}",
-        c.probes,
-        c.sources,
-        c.engine_probes
-            .map_or("not computed".to_string(), |n| n.to_string())
-    );
-    println!(
-        "  {} exploits in view, {} background frames",
-        c.exploits, c.background
-    );
-    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-fn simulate(args: SimulateArgs) -> Result<(), Failure> {
-    if args.quiet {
-        progress::silence();
-    }
-    if let AnyScenario::RandomScan(r) = load_any_scenario(args.scenario.as_ref())? {
-        return simulate_random(random_scan_with(r, args.seed, args.duration)?, &args);
-    }
-    let s = load_scenario(args.scenario.as_ref(), args.seed, args.duration)?;
-    let started = std::time::Instant::now();
-    let world = generate_world(&s)?;
-    if let Some(runs) = args.runs {
-        return simulate_ensemble(&s, &world, runs, &args, started);
-    }
-    let bar = progress::simulated_time(s.duration.as_micros());
-    let observed =
-        wormscope_observe::simulate(&s, &world, &mut |t| bar.set_position(t / 1_000_000));
-    bar.finish_and_clear();
-    let result = &observed.result;
-
-    let summary = wormscope_report::RunSummary::new(&s, &world, result);
-    let dir = wormscope_report::write_run_with(&args.out, &s, &summary, result, observed.files())
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
-    if !args.quiet {
-        println!(
-            "{} (seed {}): {} hosts, {} vulnerable and reachable candidates, {} simulated",
-            s.name, s.seed, summary.world.hosts, summary.world.candidates, s.duration
-        );
-        print!("{}", wormscope_report::hourly_table(result));
-        println!(
-            "ever infected {}, crashes {}, reboots {}, probes {}",
-            result.totals.ever_infected,
-            result.totals.crashes,
-            result.totals.reboots,
-            result.totals.probes
-        );
-        println!(
-            "wrote {}/timeseries.csv, flood.csv, summary.json, sensors.csv, sensors.json and sensors.svg",
-            dir.display()
-        );
-    }
-    if !args.quiet {
-        eprintln!(
-            "done in {:.1}s ({} events)",
-            started.elapsed().as_secs_f64(),
-            result.events
-        );
-    }
-    Ok(())
-}
-
-/// The scenario's world, behind a spinner.
-fn generate_world(s: &Scenario) -> Result<wormscope_model::World, Failure> {
-    let spinner = progress::spinner("generating the world");
-    let world = world_of(s)?;
-    spinner.finish_and_clear();
-    Ok(world)
-}
-
-fn simulate_ensemble(
-    s: &Scenario,
-    world: &wormscope_model::World,
-    runs: u32,
-    args: &SimulateArgs,
-    started: std::time::Instant,
-) -> Result<(), Failure> {
-    let bar = progress::runs(u64::from(runs));
-    let results = wormscope_study::ensemble(s, world, runs, &|| bar.inc(1));
-    bar.finish_and_clear();
-    let files = wormscope_report::ensemble_files(s, world, &results);
-    let dir = wormscope_atomic::write_dir(&args.out, &files)
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", args.out.display())))?;
-    if !args.quiet {
-        let summary = wormscope_report::EnsembleSummary::new(s, world, &results);
-        println!(
-            "{} (seed {}): {} runs of {} on {} hosts",
-            s.name, s.seed, runs, s.duration, summary.world.hosts
-        );
-        print!("{}", summary.table());
-        println!(
-            "wrote {}/timeseries.csv, flood.csv and summary.json",
-            dir.display()
-        );
-    }
-    if !args.quiet {
-        let events: u64 = results.iter().map(|r| r.events).sum();
-        eprintln!(
-            "done in {:.1}s ({events} events)",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    Ok(())
-}
-
-fn compare(args: CompareArgs) -> Result<(), Failure> {
-    let s = args.study.scenario()?;
-    let runs = args.study.runs;
-    let mut variants = Vec::new();
-    for text in &args.defenses {
-        let v: wormscope_scenario::variant::Variant = text
-            .parse()
-            .map_err(|e| Failure::Input(format!("--defense {text}: {e}")))?;
-        variants.push(v);
-    }
-    if let Some(path) = &args.variants {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::Input(format!("{}: cannot read the file: {e}", path.display()))
-        })?;
-        variants.extend(wormscope_scenario::variant::parse_variants(
-            &text,
-            &path.display().to_string(),
-        )?);
-    }
-    if variants.is_empty() {
-        return Err(Failure::Input(
-            "name at least one variant with --defense SPEC or --variants FILE".into(),
-        ));
-    }
-    // Check every variant before the long work starts.
-    for v in &variants {
-        v.applied_to(&s).map_err(Failure::Input)?;
-    }
-    let started = std::time::Instant::now();
-    let world = generate_world(&s)?;
-    let total = u64::from(runs) * (variants.len() as u64 + 1);
-    let bar = progress::runs(total);
-    let store = run_store(args.out.as_deref());
-    let results = wormscope_study::compare(
-        &s,
-        &world,
-        &variants,
-        runs,
-        &|| bar.inc(1),
-        as_store(&store),
-    )
-    .map_err(Failure::Input)?;
-    bar.finish_and_clear();
-    report_resumed(store.as_ref(), args.out.as_deref());
-    let json = wormscope_report::comparison_json(&results);
-    let table = wormscope_report::comparison_table(&results, runs);
-    if let Some(dir) = &args.out {
-        // The baseline's ensemble beside the table, so that `wormscope
-        // report DIR` has a run to draw.
-        let mut files = wormscope_report::ensemble_files(&s, &world, &results[0].runs);
-        files.push(("comparison.json", json.clone().into_bytes()));
-        files.push(("comparison.txt", table.clone().into_bytes()));
-        wormscope_atomic::write_dir(dir, &files)
-            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
-    }
-    if args.json {
-        print!("{json}");
-    } else {
-        println!(
-            "{} (seed {}), {} simulated, {} hosts",
-            s.name,
-            s.seed,
-            s.duration,
-            world.hosts.len()
-        );
-        print!("{table}");
-    }
-    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-fn flaws(args: FlawsArgs) -> Result<(), Failure> {
-    let s = args.study.scenario()?;
-    let runs = args.study.runs;
-    let defenses: wormscope_scenario::variant::Variant = args
-        .defenses
-        .parse()
-        .map_err(|e| Failure::Input(format!("--defenses {}: {e}", args.defenses)))?;
-    defenses.applied_to(&s).map_err(Failure::Input)?;
-    let started = std::time::Instant::now();
-    let world = generate_world(&s)?;
-    let total = u64::from(runs) * u64::from(wormscope_study::flaws::ensembles(&defenses));
-    let bar = progress::runs(total);
-    let store = run_store(args.out.as_deref());
-    let study = wormscope_study::flaws::study(
-        &s,
-        &world,
-        &defenses,
-        runs,
-        &|| bar.inc(1),
-        as_store(&store),
-    )
-    .map_err(Failure::Input)?;
-    bar.finish_and_clear();
-    report_resumed(store.as_ref(), args.out.as_deref());
-    let table = wormscope_report::flaws_table(&study);
-    let markdown = wormscope_report::flaws_markdown(&study, &s.name);
-    let json = wormscope_report::flaws_json(&study);
-    if let Some(dir) = &args.out {
-        // The worm as it was, under the study's defenses, as an ensemble
-        // beside the tables, so that `wormscope report DIR` has a run to
-        // draw.
-        let baseline = &study.rows[0].result.runs;
-        let defended = defenses.applied_to(&s).map_err(Failure::Input)?;
-        let mut files = wormscope_report::ensemble_files(&defended, &world, baseline);
-        files.push(("flaws.json", json.clone().into_bytes()));
-        files.push((
-            "flaws-reliance.json",
-            wormscope_report::reliance_json(&study).into_bytes(),
-        ));
-        files.push(("flaws.txt", table.clone().into_bytes()));
-        files.push(("flaws.md", markdown.clone().into_bytes()));
-        wormscope_atomic::write_dir(dir, &files)
-            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))?;
-    }
-    if args.json {
-        print!("{json}");
-    } else if args.markdown {
-        print!("{markdown}");
-    } else {
-        print!("{table}");
-    }
-    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-/// Where a study keeps its finished runs: in its output directory, if it
-/// has one (a study run again with the same arguments resumes), else
-/// nowhere.
-fn run_store(out: Option<&std::path::Path>) -> Option<wormscope_report::run_store::DirRunStore> {
-    let dir = out?;
-    match wormscope_report::run_store::DirRunStore::open(dir) {
-        Ok(store) => Some(store),
-        Err(e) => {
-            eprintln!("note: runs will not be kept for resuming ({e})");
-            None
-        }
-    }
-}
-
-fn as_store(
-    store: &Option<wormscope_report::run_store::DirRunStore>,
-) -> &dyn wormscope_study::RunStore {
-    match store {
-        Some(s) => s,
-        None => &wormscope_study::NoStore,
-    }
-}
-
-/// Says how many runs a study found kept rather than ran.
-fn report_resumed(
-    store: Option<&wormscope_report::run_store::DirRunStore>,
-    out: Option<&std::path::Path>,
-) {
-    if let (Some(store), Some(out)) = (store, out) {
-        if store.found() > 0 {
-            eprintln!(
-                "resumed: {} runs were kept in {}",
-                store.found(),
-                out.join(wormscope_report::run_store::RUN_STORE_DIR)
-                    .display()
-            );
-        }
-    }
-}
-
-/// Prints `text`, or writes it atomically to `output`.
-fn emit(text: String, output: Option<PathBuf>) -> Result<(), Failure> {
-    match output {
-        None => print!("{text}"),
-        Some(path) => wormscope_atomic::write_file(&path, text.as_bytes())
-            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?,
-    }
-    Ok(())
-}
-
-fn report(args: ReportArgs) -> Result<(), Failure> {
-    let report =
-        wormscope_report::render_report(&args.dir).map_err(|e| Failure::Input(e.to_string()))?;
-    let path = args.output.unwrap_or_else(|| args.dir.join("report.html"));
-    wormscope_atomic::write_file(&path, report.html.as_bytes())
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing {}: {e}", path.display())))?;
-    println!(
-        "wrote {} ({} KiB) from {}",
-        path.display(),
-        report.html.len().div_ceil(1024),
-        if report.ensemble {
-            "an ensemble"
-        } else {
-            "one run"
-        }
-    );
-    if !report.rendered.is_empty() {
-        println!("  rendered: timeseries.csv, {}", report.rendered.join(", "));
-    }
-    if !report.skipped.is_empty() {
-        println!("  absent, skipped: {}", report.skipped.join(", "));
-    }
-    Ok(())
-}
-
-impl From<wormscope_sweep::SweepError> for Failure {
-    fn from(e: wormscope_sweep::SweepError) -> Self {
-        match e {
-            wormscope_sweep::SweepError::Input(m) => Failure::Input(m),
-            wormscope_sweep::SweepError::Run(m) => Failure::Run(anyhow::anyhow!(m)),
-        }
-    }
-}
-
-fn sweep(args: SweepArgs) -> Result<(), Failure> {
-    if let Some(SweepCommand::Merge { dir }) = args.action {
-        let m = wormscope_sweep::merge(&dir)?;
-        println!(
-            "merged {} shards: {} variants x {} seeds, {} rows -> {}",
-            m.shards,
-            m.variants,
-            m.seeds,
-            m.rows,
-            m.path.display()
-        );
-        return Ok(());
-    }
-    let file = args.file.expect("clap requires the file");
-    let sweep = wormscope_sweep::spec::load(&file)?;
-    let jobs = args.shard.select(&sweep.jobs()).len();
-    let started = std::time::Instant::now();
-    let bar = progress::runs(jobs as u64);
-    let (path, rows) = wormscope_sweep::write_shard(&sweep, args.shard, &args.out, &|done, _| {
-        bar.set_position(done as u64)
-    })?;
-    bar.finish_and_clear();
-    println!(
-        "shard {}: {jobs} of {} runs ({} variants x {} seeds), {rows} rows -> {}",
-        args.shard,
-        sweep.jobs().len(),
-        sweep.variants.len(),
-        sweep.seeds.len(),
-        path.display()
-    );
-    eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-fn detect(args: DetectArgs) -> ExitCode {
-    let options = wormscope_detect::Options {
-        eve: args.eve,
-        hosts: args.hosts,
-        config: wormscope_detect::DetectConfig::default(),
-    };
-    let outcome = wormscope_detect::command(&args.captures, &options);
-    if outcome.exit_code == 0 {
-        print!("{}", outcome.summary);
-    } else {
-        eprint!("{}", outcome.summary);
-    }
-    ExitCode::from(outcome.exit_code.clamp(0, 255) as u8)
-}
-
-fn scenario(action: ScenarioCommand) -> Result<(), Failure> {
-    match action {
-        ScenarioCommand::Print { name } => {
-            let text = wormscope_scenario::builtin_text(&name).ok_or_else(|| {
-                let hint = wormscope_scenario::suggestion(&name)
-                    .map_or(String::new(), |n| format!("; did you mean `{n}`?"));
-                Failure::Input(format!(
-                    "no built-in scenario is called `{name}`{hint} (there are: {})",
-                    wormscope_scenario::builtin_names().join(", ")
-                ))
-            })?;
-            print!("{text}");
-        }
-        ScenarioCommand::List => {
-            let all = wormscope_scenario::BUILTIN
-                .iter()
-                .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN);
-            for (name, summary, _) in all {
-                println!("{name:<12} {summary}");
-            }
-        }
-    }
-    Ok(())
-}
-
-fn bench(args: BenchArgs) -> Result<(), Failure> {
-    let reference = match args.reference_hours {
-        Some(h) => SimDuration::from_secs(h.saturating_mul(3600)),
-        None => args.reference_duration,
-    };
-    if reference.as_micros() == 0 || reference > wormscope_scenario::MAX_SPAN {
-        return Err(Failure::Input(format!(
-            "--reference-duration: must be more than 0 and at most {}",
-            wormscope_scenario::MAX_SPAN
-        )));
-    }
-    let spinner = progress::spinner("engine and reference on small worlds");
-    let speedups: Vec<_> = wormscope_bench::small_world_scenarios(reference)
-        .iter()
-        .map(|(name, s)| wormscope_bench::measure_speedup(name, s))
-        .collect();
-    spinner.finish_and_clear();
-    let (full_scale, full_scale_week) = if args.no_full_scale {
-        (None, None)
-    } else {
-        let s = wormscope_scenario::default_scenario();
-        let day_bar = progress::simulated_time(s.duration.as_micros());
-        let week_bar = progress::simulated_time(7 * 86_400_000_000);
-        let (day, week) =
-            wormscope_bench::measure_full_scale_day_and_week(!args.no_week, &mut |phase, t| {
-                let bar = if phase == "day" { &day_bar } else { &week_bar };
-                bar.set_position(t / 1_000_000);
-            });
-        day_bar.finish_and_clear();
-        week_bar.finish_and_clear();
-        (Some(day), week)
-    };
-    let detector = if args.detector_bytes == 0 {
-        None
-    } else {
-        let spinner = progress::spinner("detector on a synthetic capture");
-        let r = wormscope_detect::bench(
-            args.detector_bytes,
-            &wormscope_detect::DetectConfig::default(),
-        )
-        .map_err(|e| Failure::Run(anyhow::anyhow!("detector bench: {e}")))?;
-        spinner.finish_and_clear();
-        Some(r)
-    };
-    let compare = (args.compare_runs > 0).then(|| {
-        let bar = progress::runs(2 * u64::from(args.compare_runs));
-        let row = wormscope_bench::measure_compare(args.compare_runs, &|| bar.inc(1));
-        bar.finish_and_clear();
-        row
-    });
-    let (random_speedup, historical) = if args.no_historical {
-        (None, Vec::new())
-    } else {
-        let spinner = progress::spinner("random scanning: engine and reference on a small world");
-        let speedup = wormscope_bench::measure_random_speedup();
-        spinner.finish_and_clear();
-        let rows = ["codered2", "slammer"]
-            .iter()
-            .map(|name| {
-                let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
-                let bar = progress::simulated_time(s.duration.as_micros());
-                let row = wormscope_bench::measure_random_full_scale(name, &mut |t| {
-                    bar.set_position(t / 1_000_000)
-                });
-                bar.finish_and_clear();
-                row
-            })
-            .collect();
-        (Some(speedup), rows)
-    };
-    let report = wormscope_bench::BenchReport {
-        speedups,
-        full_scale,
-        full_scale_week,
-        detector,
-        compare,
-        random_speedup,
-        historical,
-        peak_rss_bytes: wormscope_bench::peak_rss_bytes(),
-    };
-    if args.json {
-        println!("{}", report.to_json());
-    } else {
-        print!("{}", report.text());
-    }
-    if report.speedups.iter().any(|r| !r.identical) {
-        return Err(Failure::Run(anyhow::anyhow!(
-            "the engine and the reference disagreed on the bench world"
-        )));
-    }
-    Ok(())
 }

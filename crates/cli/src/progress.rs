@@ -1,61 +1,67 @@
-//! Progress display on stderr. indicatif draws nothing when stderr is not
-//! a terminal, so pipes and CI logs stay clean; `--quiet` hides it
-//! everywhere ([`silence`]).
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Progress bars on stderr for the commands' [`Progress`] reports.
+//! indicatif draws nothing when stderr is not a terminal, so pipes and CI
+//! logs stay clean; `--quiet` hides them everywhere.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use wormscope_commands::{Progress, Task, Tracker};
 
-static SILENT: AtomicBool = AtomicBool::new(false);
-
-/// Hides every progress display made from now on (`--quiet`).
-pub fn silence() {
-    SILENT.store(true, Ordering::Relaxed);
+/// Draws each task as an indicatif bar or spinner.
+pub struct Bars {
+    hidden: bool,
 }
 
-/// A new bar, hidden when silenced.
-fn bar(len: Option<u64>) -> ProgressBar {
-    let pb = match len {
-        Some(n) => ProgressBar::new(n),
-        None => ProgressBar::new_spinner(),
-    };
-    if SILENT.load(Ordering::Relaxed) {
-        pb.set_draw_target(ProgressDrawTarget::hidden());
+impl Bars {
+    pub fn new(hidden: bool) -> Bars {
+        Bars { hidden }
     }
-    pb
 }
 
-/// A spinner for a step of unknown length.
-pub fn spinner(message: &'static str) -> ProgressBar {
-    let pb = bar(None);
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
-    );
-    pb.set_message(message);
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    pb
+impl Progress for Bars {
+    fn start(&self, task: Task<'_>) -> Box<dyn Tracker> {
+        let (pb, template) = match task {
+            Task::Step(what) => {
+                let pb = ProgressBar::new_spinner();
+                pb.set_message(what.to_string());
+                (pb, "{spinner} {msg} {elapsed}")
+            }
+            Task::SimulatedSeconds(total) => (
+                ProgressBar::new(total),
+                "simulating {wide_bar} {human_pos}/{human_len} simulated s  ({elapsed} elapsed, eta {eta})",
+            ),
+            Task::Runs { total, label } => {
+                let pb = ProgressBar::new(total);
+                pb.set_message(label.to_string());
+                (
+                    pb,
+                    "running {msg} {wide_bar} {pos}/{len} runs  ({elapsed} elapsed, eta {eta})",
+                )
+            }
+        };
+        if self.hidden {
+            pb.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        pb.set_style(ProgressStyle::with_template(template).expect("valid template"));
+        if matches!(task, Task::Step(_)) {
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        Box::new(Bar(pb))
+    }
 }
 
-/// A bar over simulated time, in seconds.
-pub fn simulated_time(total_us: u64) -> ProgressBar {
-    let pb = bar(Some(total_us / 1_000_000));
-    pb.set_style(
-        ProgressStyle::with_template(
-            "simulating {wide_bar} {human_pos}/{human_len} simulated s  ({elapsed} elapsed, eta {eta})",
-        )
-        .expect("valid template"),
-    );
-    pb
+/// A bar that clears itself when its task ends.
+struct Bar(ProgressBar);
+
+impl Tracker for Bar {
+    fn set(&self, position: u64) {
+        self.0.set_position(position);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
 }
 
-/// A bar over completed runs (of an ensemble, a study, a sweep's shard).
-pub fn runs(total: u64) -> ProgressBar {
-    let pb = bar(Some(total));
-    pb.set_style(
-        ProgressStyle::with_template(
-            "running {msg} {wide_bar} {pos}/{len} runs  ({elapsed} elapsed, eta {eta})",
-        )
-        .expect("valid template"),
-    );
-    pb
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
 }

@@ -1,5 +1,6 @@
 //! `detect CAPTURE... [--eve FILE] [--hosts FILE]`: the library's entry
-//! point without the CLI crate (the real command is `wormscope detect`).
+//! point without the command crates (the real command is `wormscope
+//! detect`).
 fn main() {
     let mut opts = wormscope_detect::Options::default();
     let mut paths = Vec::new();
@@ -11,7 +12,14 @@ fn main() {
             _ => paths.push(a.into()),
         }
     }
-    let out = wormscope_detect::command(&paths, &opts);
-    print!("{}", out.summary);
-    std::process::exit(out.exit_code);
+    match wormscope_detect::run(&paths, &opts) {
+        Ok(report) => print!("{}", report.summary()),
+        Err(e) => {
+            if let Some(report) = e.report() {
+                print!("{}", report.summary());
+            }
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
 }

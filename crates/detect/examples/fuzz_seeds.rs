@@ -5,12 +5,12 @@
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use wormscope_wire::build::{self, Host, IpOpts, TcpFlow, worm};
+use wormscope_wire::build::{self, IpOpts, Station, TcpFlow, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::write::{PcapNgWriter, PcapWriter};
 
-fn h(s: &str) -> Host {
-    Host::new(s.parse().unwrap())
+fn h(s: &str) -> Station {
+    Station::new(s.parse().unwrap())
 }
 
 fn frames() -> Vec<Vec<Vec<u8>>> {
@@ -51,7 +51,7 @@ fn frames() -> Vec<Vec<Vec<u8>>> {
     ));
     let mut sweep = Vec::new();
     for i in 0..8u32 {
-        let t = Host::new(Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 1, 1, 252)) + i));
+        let t = Station::new(Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 1, 1, 252)) + i));
         sweep.push(worm::probe_syn(&a, &t, 1025, i));
     }
     let mut t = TcpFlow::new(a, 1700, h("10.1.2.9"), 135);
@@ -73,7 +73,7 @@ fn frames() -> Vec<Vec<Vec<u8>>> {
     for i in 0..3u8 {
         welchia.push(worm::welchia_echo(
             &h("10.30.0.9"),
-            &Host::new(Ipv4Addr::new(10, 50, 0, i)),
+            &Station::new(Ipv4Addr::new(10, 50, 0, i)),
             1,
             1,
         ));

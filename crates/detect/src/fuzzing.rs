@@ -24,8 +24,8 @@ pub fn reader_target(data: &[u8]) {
     while let Ok(Some(f)) = r.next_frame() {
         if let wormscope_wire::Decoded::Ipv4(p) = decode(f.link_type, f.data) {
             let payload = match p.transport {
-                wormscope_wire::Transport::Tcp(t) => t.payload,
-                wormscope_wire::Transport::Udp(u) => u.payload,
+                wormscope_wire::TransportLayer::Tcp(t) => t.payload,
+                wormscope_wire::TransportLayer::Udp(u) => u.payload,
                 _ => &[],
             };
             if let Ok(pkt) = dcerpc::Packet::new_checked(payload) {

@@ -1,10 +1,10 @@
 //! # wormscope-detect: Blaster-era worms in captured traffic
 //!
 //! `wormscope detect CAPTURE... [--eve alerts.json] [--hosts hosts.csv]`
-//! is a thin CLI over this crate (issue 7). It reads pcap and pcapng
-//! (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP; IPv4, IPv6 skipped and
-//! counted, fragments counted), streaming with flat memory, and reports per
-//! source:
+//! is a thin command over this crate (`wormscope-commands`'s `detect`). It
+//! reads pcap and pcapng (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP;
+//! IPv4, IPv6 skipped and counted, fragments counted), streaming with flat
+//! memory, and reports per source:
 //!
 //! - scanning of 135/tcp: the sequential sweep, the Threshold Random Walk
 //!   (Jung, Paxson, Berger, Balakrishnan 2004), a Zeek-like threshold of
@@ -19,10 +19,10 @@
 //! `hosts.csv` ([`hosts`]); [`DetectionReport::summary`] is the terminal text.
 //!
 //! ## Entry points
-//! - [`command`]: what the CLI calls; returns the printable summary and the
-//!   exit code (0 ok, 1 damaged capture after good frames, 2 unreadable or
-//!   unknown format, or an output that cannot be written).
-//! - [`run`]: the same, returning [`DetectionReport`] or [`DetectError`].
+//! - [`run`]: reads the captures, writes the outputs, returns the
+//!   [`DetectionReport`] or a [`DetectError`] that says what went wrong
+//!   (unreadable, damaged after good frames with the report so far, or an
+//!   output that cannot be written).
 //! - [`Detector`]: the streaming core, fed [`wormscope_wire::Frame`]s.
 //! - [`bench()`]: throughput and peak RSS on a synthetic capture generated
 //!   on the fly ([`wormscope_wire::synth`]).
@@ -30,7 +30,7 @@
 //! **Architecture invariants.** Defensive only: nothing sends a packet or
 //! opens a socket; matching uses protocol fields, never stored exploit
 //! bytes. The detector never imports the simulation engine. Only [`run`]
-//! and [`command`] touch files (the captures given, and the two outputs,
+//! touches files (the captures given, and the two outputs,
 //! written atomically); the [`Detector`] does no I/O. No input makes it
 //! panic (fuzzed: `crates/detect/fuzz`).
 
@@ -172,7 +172,7 @@ impl DetectionReport {
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
     /// A capture cannot be opened or is not pcap/pcapng. Nothing was
-    /// analysed and no output was written. Exit code 2.
+    /// analysed and no output was written: the input is at fault.
     #[error("{}: {source}", path.display())]
     Unreadable {
         /// The file.
@@ -183,7 +183,7 @@ pub enum DetectError {
     },
     /// A capture is truncated or corrupt. Everything before the damage was
     /// analysed; `report` holds the verdicts up to that point and the
-    /// outputs were written from it. Exit code 1.
+    /// outputs were written from it.
     #[error("{}: {source}", path.display())]
     Damaged {
         /// The file.
@@ -194,7 +194,7 @@ pub enum DetectError {
         /// The report up to the damage.
         report: Box<DetectionReport>,
     },
-    /// An output file cannot be written. Exit code 2.
+    /// An output file cannot be written: nothing was written.
     #[error("cannot write {}: {source}", path.display())]
     Output {
         /// The file.
@@ -206,14 +206,6 @@ pub enum DetectError {
 }
 
 impl DetectError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            DetectError::Damaged { .. } => 1,
-            DetectError::Unreadable { .. } | DetectError::Output { .. } => 2,
-        }
-    }
-
     /// The partial report, when there is one.
     pub fn report(&self) -> Option<&DetectionReport> {
         match self {
@@ -374,39 +366,6 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<DetectionReport, Dete
             report: Box::new(report),
         }),
         None => Ok(report),
-    }
-}
-
-/// What the CLI prints and how it exits.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    /// Text for the terminal (the summary, and the error if any).
-    pub summary: String,
-    /// Process exit code: 0, 1 (damaged after good frames) or 2 (unreadable
-    /// or unknown format, or an output that cannot be written).
-    pub exit_code: i32,
-}
-
-/// `wormscope detect`: runs and formats. The CLI prints `summary` (to
-/// stdout on success, stderr otherwise is fine) and exits with `exit_code`.
-pub fn command(paths: &[PathBuf], options: &Options) -> Outcome {
-    match run(paths, options) {
-        Ok(report) => Outcome {
-            summary: report.summary(),
-            exit_code: 0,
-        },
-        Err(e) => {
-            let mut summary = String::new();
-            if let Some(r) = e.report() {
-                summary.push_str(&r.summary());
-                let _ = writeln!(summary, "verdicts above are up to the damaged point");
-            }
-            let _ = writeln!(summary, "error: {e}");
-            Outcome {
-                summary,
-                exit_code: e.exit_code(),
-            }
-        }
     }
 }
 

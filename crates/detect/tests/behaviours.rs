@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use common::*;
 use wormscope_detect::eve::sig;
 use wormscope_detect::{Alert, DetectConfig, DetectionReport, HostKey, Verdict, detect_bytes};
-use wormscope_wire::build::{self, Host, IpOpts, TcpFlow, TcpParams, worm};
+use wormscope_wire::build::{self, IpOpts, Station, TcpFlow, TcpParams, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::decode::tcp_flags;
 
@@ -64,7 +64,7 @@ fn random_order_scan_is_scanning_not_infected() {
     // Targets spread over a /16 in a scrambled order; half refuse with RST.
     for i in 0..200u32 {
         let x = (i.wrapping_mul(2_654_435_761)) & 0xffff;
-        let t = Host::new(Ipv4Addr::from(u32::from(ip("10.9.0.0")) + x));
+        let t = Station::new(Ipv4Addr::from(u32::from(ip("10.9.0.0")) + x));
         let mut f = TcpFlow::new(scanner, 2000 + i as u16, t, 135);
         cap.push(f.syn());
         if i % 2 == 0 {
@@ -180,7 +180,7 @@ fn welchia_sweep() {
     let mut cap = Cap::default();
     let w = h("10.30.0.9");
     for i in 0..30u32 {
-        let d = Host::new(Ipv4Addr::from(u32::from(ip("10.50.0.1")) + i));
+        let d = Station::new(Ipv4Addr::from(u32::from(ip("10.50.0.1")) + i));
         cap.push(worm::welchia_echo(&w, &d, 0x200, i as u16));
     }
     let (r, alerts) = detect(&cap);
@@ -210,9 +210,9 @@ fn busy_web_server_is_quiet() {
         // Clients from many /16s and from one, Windows-like (TTL 128,
         // ephemeral ports 1025-5000 overlap 1000-1999).
         let c = if i % 2 == 0 {
-            Host::new(Ipv4Addr::new(10, 20, (i % 200) as u8, (i % 250 + 1) as u8))
+            Station::new(Ipv4Addr::new(10, 20, (i % 200) as u8, (i % 250 + 1) as u8))
         } else {
-            Host::new(Ipv4Addr::new((i % 200 + 11) as u8, 1, 2, 3))
+            Station::new(Ipv4Addr::new((i % 200 + 11) as u8, 1, 2, 3))
         };
         let mut f = TcpFlow::new(c, 1000 + (i % 999) as u16, server, 80);
         cap.extend(f.handshake());
@@ -230,7 +230,7 @@ fn port_80_scan_is_quiet() {
     let mut cap = Cap::default();
     let scanner = h("10.0.0.66");
     for i in 0..300u32 {
-        let t = Host::new(Ipv4Addr::from(u32::from(ip("10.8.0.1")) + i));
+        let t = Station::new(Ipv4Addr::from(u32::from(ip("10.8.0.1")) + i));
         let mut f = TcpFlow::new(scanner, 40000, t, 80);
         cap.push(f.syn());
         if i % 3 == 0 {
@@ -244,7 +244,7 @@ fn port_80_scan_is_quiet() {
 fn windows_file_sharing_is_quiet() {
     let mut cap = Cap::default();
     for i in 0..40u32 {
-        let c = Host::new(Ipv4Addr::new(10, 1, 1, 10 + i as u8));
+        let c = Station::new(Ipv4Addr::new(10, 1, 1, 10 + i as u8));
         for (port, srv) in [(139u16, "10.1.1.2"), (445, "10.1.1.3")] {
             let mut f = TcpFlow::new(c, 1100 + i as u16, h(srv), port);
             cap.extend(f.handshake());
@@ -403,7 +403,7 @@ fn state_expires_after_five_minutes() {
     for i in 0..30u32 {
         cap.push(worm::probe_syn(
             &s,
-            &Host::new(Ipv4Addr::from(u32::from(ip("10.3.0.0")) + i * 1000)),
+            &Station::new(Ipv4Addr::from(u32::from(ip("10.3.0.0")) + i * 1000)),
             1,
             i,
         ));
@@ -412,7 +412,7 @@ fn state_expires_after_five_minutes() {
     for i in 0..30u32 {
         cap.push(worm::probe_syn(
             &s,
-            &Host::new(Ipv4Addr::from(u32::from(ip("10.4.0.0")) + i * 1000)),
+            &Station::new(Ipv4Addr::from(u32::from(ip("10.4.0.0")) + i * 1000)),
             1,
             i,
         ));

@@ -1,4 +1,4 @@
-//! `run` and `command` on files: outputs, exit classes, damaged captures,
+//! `run` on files: outputs, error classes, damaged captures,
 //! and an outside reader (tshark) for the files our writers make.
 
 mod common;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::*;
-use wormscope_detect::{DetectError, HOSTS_CSV_HEADER, Options, Verdict, command, run};
+use wormscope_detect::{DetectError, HOSTS_CSV_HEADER, Options, Verdict, run};
 
 fn chain_capture() -> Cap {
     let mut cap = Cap::default();
@@ -90,7 +90,7 @@ fn outputs_are_written_and_parse() {
 }
 
 #[test]
-fn truncated_capture_exits_1_with_offset_and_verdicts_so_far() {
+fn a_truncated_capture_is_damaged_with_its_offset_and_the_verdicts_so_far() {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in [
         ("t.pcap", chain_capture().pcap()),
@@ -104,7 +104,6 @@ fn truncated_capture_exits_1_with_offset_and_verdicts_so_far() {
             ..Options::default()
         };
         let err = run(std::slice::from_ref(&p), &opts).unwrap_err();
-        assert_eq!(err.exit_code(), 1);
         let DetectError::Damaged { source, report, .. } = &err else {
             panic!("{err}")
         };
@@ -113,15 +112,12 @@ fn truncated_capture_exits_1_with_offset_and_verdicts_so_far() {
             report.verdict_of(wormscope_detect::HostKey::Addr(ip("10.0.7.9"))),
             Some(Verdict::Infected)
         );
-        let out = command(std::slice::from_ref(&p), &opts);
-        assert_eq!(out.exit_code, 1);
         assert!(
-            out.summary
+            err.to_string()
                 .contains(&format!("offset {}", source.offset().unwrap())),
-            "{}",
-            out.summary
+            "{err}"
         );
-        assert!(out.summary.contains("infected"));
+        assert!(report.summary().contains("infected"));
         // The table was still written, from the verdicts so far.
         assert!(
             std::fs::read_to_string(dir.path().join("h.csv"))
@@ -132,7 +128,7 @@ fn truncated_capture_exits_1_with_offset_and_verdicts_so_far() {
 }
 
 #[test]
-fn unknown_format_and_missing_file_exit_2() {
+fn unknown_format_and_missing_file_are_unreadable_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.pcap");
     std::fs::write(&junk, b"this is not a capture at all").unwrap();
@@ -141,16 +137,12 @@ fn unknown_format_and_missing_file_exit_2() {
         eve: Some(eve.clone()),
         ..Options::default()
     };
-    let out = command(&[junk], &opts);
-    assert_eq!(out.exit_code, 2);
-    assert!(
-        out.summary.contains("unknown capture format"),
-        "{}",
-        out.summary
-    );
-    assert!(!eve.exists(), "no output on exit 2");
-    let out = command(&[PathBuf::from("/nonexistent/capture.pcap")], &opts);
-    assert_eq!(out.exit_code, 2);
+    let err = run(&[junk], &opts).unwrap_err();
+    assert!(matches!(err, DetectError::Unreadable { .. }), "{err}");
+    assert!(err.to_string().contains("unknown capture format"), "{err}");
+    assert!(!eve.exists(), "no output from an unreadable capture");
+    let err = run(&[PathBuf::from("/nonexistent/capture.pcap")], &opts).unwrap_err();
+    assert!(matches!(err, DetectError::Unreadable { .. }), "{err}");
 }
 
 #[test]

@@ -19,9 +19,10 @@ use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::host::Os;
-use wormscope_model::net::{Reach, Service};
+use wormscope_model::reach::Reach;
 use wormscope_model::rng::{self, Purpose};
-use wormscope_model::world::SiteKind;
+use wormscope_model::service::Service;
+use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,

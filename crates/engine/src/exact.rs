@@ -30,7 +30,8 @@
 use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::defense::DefensePlan;
-use wormscope_model::net::{self, Service, ServiceSet};
+use wormscope_model::net;
+use wormscope_model::service::{Service, ServiceSet};
 use wormscope_model::view::{Slot, ViewRef, prefetch};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
@@ -355,8 +356,8 @@ impl<'w> ExactDriver<'w> {
             hi,
             view: world.public_view(),
             inside: false,
-            rpc_blocked: !net::egress_allows(world, host, Service::Rpc135Tcp),
-            shell_blocked: !net::egress_allows(world, host, Service::Shell4444Tcp),
+            rpc_blocked: !net::egress_allows(&world.sites, host, Service::Rpc135Tcp),
+            shell_blocked: !net::egress_allows(&world.sites, host, Service::Shell4444Tcp),
         };
         let mut seg = if host.site == NO_SITE {
             public(SPACE_END)

@@ -25,9 +25,10 @@
 use wormscope_scenario::{FilterDefense, Prefix, Scenario};
 
 use crate::host::{Host, HostId, NO_SITE, SiteId};
-use crate::net::{Service, ServiceSet};
 use crate::rng::mix;
-use crate::world::{SiteKind, World};
+use crate::service::{Service, ServiceSet};
+use crate::site::SiteKind;
+use crate::world::World;
 
 /// A time that never comes.
 pub const NEVER: u64 = u64::MAX;

@@ -16,9 +16,10 @@ use wormscope_scenario::{NetworkKind, Prefix, Scenario, SensorKind};
 
 use crate::host::{Host, HostId, NO_SITE, Os, SiteId};
 use crate::iana;
-use crate::net::{Firewall, ServiceSet};
 use crate::rng::{self, Purpose};
-use crate::world::{Site, SiteKind, World, WorldBuilder, WorldError};
+use crate::service::{Firewall, ServiceSet};
+use crate::site::{Site, SiteKind};
+use crate::world::{World, WorldBuilder, WorldError};
 
 /// Private prefixes home NAT routers put their LAN in. ASSUMPTION: the
 /// common factory defaults of 2003-era home routers; which one a LAN uses
@@ -287,7 +288,7 @@ pub fn patient_zeros(world: &World, seed: u64, n: u32) -> Vec<HostId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::Service;
+    use crate::service::Service;
 
     fn small(seed: u64) -> Scenario {
         let mut s = wormscope_scenario::default_scenario();
@@ -324,7 +325,7 @@ mod tests {
             assert_eq!(h.addr, a);
             assert!(h.is_candidate());
             assert!(crate::net::reachable_from_outside(
-                &w,
+                &w.sites,
                 h,
                 Service::Rpc135Tcp
             ));

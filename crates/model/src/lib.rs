@@ -7,7 +7,10 @@
 //!   enterprise networks, generated deterministically from a scenario
 //!   ([`generate`]) or built by hand ([`WorldBuilder`]), and the sorted
 //!   address [`view`]s the engine skips over.
-//! - [`net`]: who can reach whom on which port: NAT, border firewalls.
+//! - [`service`]: the worm's services and the firewall policies that drop
+//!   them; [`site`]: NAT LANs and firewalled networks (leaves).
+//! - [`net`]: who can reach whom on which port: NAT, border firewalls;
+//!   [`reach`]: the same at a moment of a run, with its defenses.
 //! - [`defense`]: the defenses of one run, drawn once: which networks
 //!   filter and which hosts are protected, from when.
 //! - [`blaster`]: the worm's decisions (start address, exploit guess) and
@@ -27,9 +30,13 @@ pub mod generate;
 pub mod host;
 pub mod iana;
 pub mod net;
+pub mod reach;
 pub mod rng;
+pub mod service;
+pub mod site;
 pub mod view;
 pub mod world;
 
 pub use host::{Host, HostId, NO_SITE, Os, SiteId};
-pub use world::{Site, SiteKind, World, WorldBuilder};
+pub use site::{Site, SiteKind};
+pub use world::{World, WorldBuilder};

@@ -3,41 +3,12 @@
 //! beside it, indexed by [`HostId`].
 
 use rayon::prelude::*;
-use wormscope_scenario::Prefix;
 
 use crate::host::{Host, HostId, NO_SITE, SiteId};
-use crate::net::{self, Firewall, Service};
+use crate::net;
+use crate::service::Service;
+use crate::site::{Site, SiteKind};
 use crate::view::{Slot, View, ViewParts, ViewRef, ViewStore};
-
-/// What kind of site a host sits in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SiteKind {
-    /// A home LAN behind a NAT gateway at `public_addr`. The gateway
-    /// admits no unsolicited connection and answers nothing itself.
-    Nat { public_addr: u32 },
-    /// A network with public addresses behind a border firewall.
-    Enterprise { firewall: Firewall },
-}
-
-/// A NAT LAN or a firewalled network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Site {
-    pub kind: SiteKind,
-    /// The addresses that stay inside the site: the private LAN prefix of
-    /// a NAT site, the network block of an enterprise.
-    pub inside: Prefix,
-}
-
-impl Site {
-    /// The NAT gateway's own address on the LAN (.1 of the LAN prefix), a
-    /// live address that answers nothing.
-    pub fn lan_gateway(&self) -> Option<u32> {
-        match self.kind {
-            SiteKind::Nat { .. } => Some(self.inside.base() | 1),
-            SiteKind::Enterprise { .. } => None,
-        }
-    }
-}
 
 /// The simulated world.
 #[derive(Debug)]
@@ -209,8 +180,8 @@ fn public_view(world: &World) -> Result<View, WorldError> {
             let slot = classify(
                 id as HostId,
                 h,
-                net::reachable_from_outside(world, h, Service::Rpc135Tcp),
-                net::reachable_from_outside(world, h, Service::Shell4444Tcp),
+                net::reachable_from_outside(&world.sites, h, Service::Rpc135Tcp),
+                net::reachable_from_outside(&world.sites, h, Service::Shell4444Tcp),
             );
             v.push(h.addr, slot);
         }

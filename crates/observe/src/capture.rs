@@ -48,13 +48,14 @@ use wormscope_engine::core::Core;
 use wormscope_engine::exact::ExactDriver;
 use wormscope_engine::observe::{Fanout, Observer, Span};
 use wormscope_model::blaster::Outcome;
-use wormscope_model::net::{self, Service};
+use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
+use wormscope_model::service::Service;
 use wormscope_model::view::Slot;
 use wormscope_model::world::WorldError;
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{Scenario, SensorKind, SimDuration};
-use wormscope_wire::build::{Host as WireHost, TcpFlow, udp_frame, worm};
+use wormscope_wire::build::{Station, TcpFlow, udp_frame, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
 use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter};
@@ -108,35 +109,24 @@ impl CaptureOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum VantageCaptureError {
     /// Bad input: a vantage, window or option that does not fit the
-    /// scenario. Exit code 2.
+    /// scenario.
     #[error("{0}")]
     Input(String),
     /// The world could not be generated.
     #[error("generating the world: {0}")]
     World(#[from] WorldError),
-    /// More frames than allowed; nothing was written. Exit code 1.
+    /// More frames than allowed; nothing was written.
     #[error(
         "the capture would hold more than {max} frames (at least {at_least}); nothing was written: narrow the window or raise --max-packets"
     )]
     TooManyPackets { max: u64, at_least: u64 },
-    /// The file could not be written. Exit code 1.
+    /// The file could not be written.
     #[error("writing {path}: {source}")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
-}
-
-impl VantageCaptureError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            VantageCaptureError::Input(_) => 2,
-            VantageCaptureError::World(WorldError::TooLarge { .. }) => 2,
-            _ => 1,
-        }
-    }
 }
 
 /// What a written capture holds.
@@ -483,7 +473,7 @@ pub fn frames(
     };
     let wire = |h: HostId| {
         let host = world.host(h);
-        WireHost::new(Ipv4Addr::from(world.public_addr(host)))
+        Station::new(Ipv4Addr::from(world.public_addr(host)))
     };
     // Exploits per (attacker, victim), in time order, to pair each with
     // the probe that opened its connection.
@@ -512,7 +502,7 @@ pub fn frames(
         let attacker = wire(p.scanner);
         let ts = start_us + p.t as i64 + (n % 20) as i64 * 50;
         let sport = next_port(p.scanner);
-        let target = WireHost::new(Ipv4Addr::from(p.addr));
+        let target = Station::new(Ipv4Addr::from(p.addr));
         if rec.welchia.contains(&p.scanner) {
             // Welchia sweeps with ICMP echo requests first (MODEL.md).
             let seq = (n % 65_536) as u16;
@@ -569,7 +559,7 @@ pub fn frames(
         let victim_host = world.host(e.victim);
         let (a, v) = (
             wire(e.attacker),
-            WireHost::new(Ipv4Addr::from(victim_host.addr)),
+            Station::new(Ipv4Addr::from(victim_host.addr)),
         );
         let opened = flow_of_exploit.remove(&i);
         let was_open = opened.is_some();
@@ -588,7 +578,12 @@ pub fn frames(
             continue;
         }
         exploit_session(&mut out, &mut flow, t, pause)?;
-        let shell = net::can_connect(world, attacker_host, victim_host, Service::Shell4444Tcp);
+        let shell = net::can_connect(
+            &world.sites,
+            attacker_host,
+            victim_host,
+            Service::Shell4444Tcp,
+        );
         let mut sh = TcpFlow::new(a, next_port(e.attacker), v, 4444);
         let t_sh = t + pause;
         let chain = matches!(
@@ -651,8 +646,8 @@ pub fn frames(
                 world.sites.get(h.site as usize).map(|s| s.kind),
                 Some(wormscope_model::SiteKind::Nat { .. })
             );
-        let sender = WireHost::new(Ipv4Addr::from(public));
-        let gateway = WireHost::new(target);
+        let sender = Station::new(Ipv4Addr::from(public));
+        let gateway = Station::new(target);
         let (lo, hi) = (since.max(rec.from), until.min(rec.to));
         let mut k = (lo - since).div_ceil(period);
         while since + k * period < hi {
@@ -726,12 +721,12 @@ fn background(
     let want = (opts.background_pps * (to - from) as f64 / 1e6).round() as u64;
     let mut rng = rng::stream(scenario.seed, Purpose::Capture, 0);
     // A few servers outside the prefix.
-    let servers: Vec<WireHost> = (0..16)
+    let servers: Vec<Station> = (0..16)
         .map(|_| {
             loop {
                 let a: u32 = rng.random_range(0x0100_0000..0xdf00_0000);
                 if !prefix.contains(a) && !wormscope_model::addr::is_private(a) {
-                    break WireHost::new(Ipv4Addr::from(a));
+                    break Station::new(Ipv4Addr::from(a));
                 }
             }
         })
@@ -741,7 +736,7 @@ fn background(
         let t0 = start_us + rng.random_range(from..to) as i64;
         // Any address of the prefix (the scenario refuses a /0).
         let offset = rng.random_range(0..prefix.size()) as u32;
-        let client = WireHost::new(Ipv4Addr::from(prefix.base() | offset));
+        let client = Station::new(Ipv4Addr::from(prefix.base() | offset));
         let server = servers[rng.random_range(0..servers.len())];
         let port = rng.random_range(1025..5000u16);
         let before = out.frames.len();

@@ -40,20 +40,6 @@ pub struct Observed {
     pub sensors: Vec<SensorSeries>,
 }
 
-impl Observed {
-    /// The sensors' output files: `sensors.csv` and `sensors.json`.
-    pub fn files(&self) -> Vec<(&'static str, Vec<u8>)> {
-        let step = self.result.step;
-        vec![
-            ("sensors.csv", sensors_csv(&self.sensors, step).into_bytes()),
-            (
-                "sensors.json",
-                sensors_json(&self.sensors, step).into_bytes(),
-            ),
-        ]
-    }
-}
-
 /// Runs the scenario with the exact engine and its sensors (with no
 /// observer at all when it has none).
 pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> Observed {

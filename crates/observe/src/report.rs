@@ -32,8 +32,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use wormscope_engine::RunResult;
 use wormscope_model::blaster::Timing;
-use wormscope_report::fmt_seconds;
 use wormscope_scenario::SensorKind;
+use wormscope_scenario::fmt_seconds;
 
 use crate::sensor::{Counts, Sensor};
 

@@ -22,8 +22,9 @@ use std::collections::HashMap;
 use rand::RngExt;
 use wormscope_engine::observe::{Observer, Span, Watched};
 use wormscope_model::generate::patient_zeros;
-use wormscope_model::net::{self, Service};
+use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
+use wormscope_model::service::Service;
 use wormscope_model::{HostId, NO_SITE, World, iana};
 use wormscope_scenario::{Prefix, Scenario, SensorKind};
 
@@ -176,7 +177,7 @@ impl Ranges {
 /// site's border drops 135/tcp going out.
 pub(crate) fn on_internet(world: &World, scanner: HostId) -> Ranges {
     let h = world.host(scanner);
-    if !net::egress_allows(world, h, Service::Rpc135Tcp) {
+    if !net::egress_allows(&world.sites, h, Service::Rpc135Tcp) {
         return Ranges::default();
     }
     if h.site == NO_SITE {

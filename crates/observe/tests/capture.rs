@@ -15,7 +15,7 @@ use wormscope_model::{HostId, World};
 use wormscope_observe::capture::{CaptureOptions, VantageCaptureError, capture};
 use wormscope_scenario::{Percent, Scenario, SensorConfig, SensorKind, SimDuration};
 use wormscope_wire::capture::CaptureReader;
-use wormscope_wire::decode::{Decoded, Transport, decode};
+use wormscope_wire::decode::{Decoded, TransportLayer, decode};
 
 /// A dense /16 with an ISP block (a /20) whose border is tapped, and a
 /// dark /18 watched by a telescope.
@@ -64,7 +64,7 @@ fn syns_to_135(path: &Path) -> (u64, HashSet<Ipv4Addr>, u64) {
         let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
             panic!("frame {frames} is not IPv4")
         };
-        if let Transport::Tcp(t) = p.transport
+        if let TransportLayer::Tcp(t) = p.transport
             && t.is_syn_only()
             && t.dst_port == 135
         {
@@ -262,7 +262,6 @@ fn too_many_packets_writes_nothing() {
         matches!(e, VantageCaptureError::TooManyPackets { max: 1000, .. }),
         "{e}"
     );
-    assert_eq!(e.exit_code(), 1);
     assert!(e.to_string().contains("--max-packets"), "{e}");
     assert!(!path.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -278,7 +277,7 @@ fn too_many_packets_writes_nothing() {
     for name in ["isc", "nowhere"] {
         let opts = CaptureOptions::new(&s2, name, mins(1), mins(2));
         let e = capture(&s2, &world, &opts, &path, &mut |_| {}).unwrap_err();
-        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(matches!(e, VantageCaptureError::Input(_)), "{e}");
     }
 }
 
@@ -297,7 +296,7 @@ fn a_capture_on_a_flood_day_carries_the_flood_and_detect_sees_it() {
     let (mut flood, mut spoofed) = (0u64, HashSet::new());
     while let Some(f) = r.next_frame().unwrap() {
         if let Decoded::Ipv4(p) = decode(f.link_type, f.data)
-            && let Transport::Tcp(t) = p.transport
+            && let TransportLayer::Tcp(t) = p.transport
             && t.dst_port == 80
             && p.dst == s.payload.target
         {

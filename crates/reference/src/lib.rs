@@ -4,9 +4,10 @@
 //! states, events, what an exploit does) but walks the address space on its
 //! own: each probe's address is looked up in a hash map of the live hosts
 //! built here from the world's host list, and whether it answers is asked of
-//! [`net::can_connect`] directly. It never uses the world's sorted views nor
-//! the engine's skips, which is what makes agreement between the two a proof
-//! that the skips are exact.
+//! [`wormscope_model::reach::Reach`] (the static rule of
+//! [`wormscope_model::net::can_connect`] and the run's defenses) directly.
+//! It never uses the world's sorted views nor the engine's skips, which is
+//! what makes agreement between the two a proof that the skips are exact.
 //!
 //! Used by the differential tests and by `wormscope bench` to measure the
 //! engine's speed-up. Not for internet-scale worlds.
@@ -18,8 +19,8 @@ use std::collections::{HashMap, VecDeque};
 use wormscope_engine::RunResult;
 use wormscope_engine::core::{Core, ScanDriver};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
-use wormscope_model::net::Service;
-use wormscope_model::world::SiteKind;
+use wormscope_model::service::Service;
+use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
 use wormscope_scenario::Scenario;
 

@@ -9,8 +9,9 @@ use wormscope_engine::RunResult;
 use wormscope_model::World;
 use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::host::{Host, NO_SITE, Os};
-use wormscope_model::net::Firewall;
-use wormscope_model::world::{Site, SiteKind, WorldBuilder};
+use wormscope_model::service::Firewall;
+use wormscope_model::site::{Site, SiteKind};
+use wormscope_model::world::WorldBuilder;
 use wormscope_scenario::{Percent, Scenario, SimDuration, UserAction, When};
 
 fn pct(x: f64) -> Percent {

@@ -13,8 +13,9 @@ use proptest::prelude::*;
 use wormscope_engine::Params;
 use wormscope_model::blaster::{Guess, Outcome};
 use wormscope_model::host::{Host, NO_SITE, Os};
-use wormscope_model::net::{Firewall, Service, ServiceSet};
-use wormscope_model::world::{Site, SiteKind, WorldBuilder};
+use wormscope_model::service::{Firewall, Service, ServiceSet};
+use wormscope_model::site::{Site, SiteKind};
+use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{MaybeDuration, Percent, PortRule, Prefix, Scenario, SimDuration, When};
 

@@ -18,8 +18,9 @@ use wormscope_model::blaster::Outcome;
 use wormscope_model::defense::DefensePlan;
 use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::host::{Host, NO_SITE, Os};
-use wormscope_model::net::Firewall;
-use wormscope_model::world::{Site, SiteKind, WorldBuilder};
+use wormscope_model::service::Firewall;
+use wormscope_model::site::{Site, SiteKind};
+use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{FilterDefense, Percent, PortRule, Scenario, SimDuration, When};
 

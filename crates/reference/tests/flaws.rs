@@ -9,7 +9,8 @@ use wormscope_model::World;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::host::{Host, NO_SITE, Os};
-use wormscope_model::world::{Site, SiteKind, WorldBuilder};
+use wormscope_model::site::{Site, SiteKind};
+use wormscope_model::world::WorldBuilder;
 use wormscope_scenario::{Percent, Scenario, SimDuration, When};
 
 fn pct(x: f64) -> Percent {

@@ -5,7 +5,8 @@
 //! - ensemble `timeseries.csv` / `flood.csv`: for each series `X`, the
 //!   columns `X_p05`, `X_median`, `X_p95` over the runs.
 //! - `comparison.json` and the comparison table: one entry per variant with
-//!   each metric's band and its paired difference from the baseline.
+//!   each metric's band and its paired difference from the baseline;
+//!   `comparison-timeseries.csv`, each variant's infected hosts over time.
 
 use std::fmt::Write as _;
 
@@ -14,7 +15,7 @@ use wormscope_engine::{Row, RunResult};
 use wormscope_scenario::PayloadConfig;
 use wormscope_study::{Band, METRICS, VariantResult, row_bands};
 
-use crate::run::fmt_seconds;
+use wormscope_scenario::fmt_seconds;
 
 /// The columns of `flood.csv` after `time_s`.
 pub const FLOOD_COLUMNS: [&str; 4] = [
@@ -143,6 +144,35 @@ pub fn comparison_objects(results: &[VariantResult]) -> Vec<Value> {
         .collect()
 }
 
+/// The header of `comparison-timeseries.csv`.
+pub const COMPARISON_SERIES_HEADER: &str =
+    "time_s,variant,infected_p05,infected_median,infected_p95";
+
+/// `comparison-timeseries.csv`: each variant's infected hosts per step, as
+/// a band over its runs, in long format (the variants in
+/// `comparison.json`'s order, each over every step). A variant's name holds
+/// no comma or quote (the variant reader refuses them).
+pub fn comparison_timeseries_csv(results: &[VariantResult]) -> String {
+    let mut out = String::from(COMPARISON_SERIES_HEADER);
+    out.push('\n');
+    for v in results {
+        let step = v.runs.first().map_or(1, |r| r.step);
+        for (i, b) in row_bands(&v.runs, |r| r.infected as f64).iter().enumerate() {
+            writeln!(
+                out,
+                "{},{},{},{},{}",
+                fmt_seconds((i as u64 + 1) * step),
+                v.variant,
+                cell(b.p05),
+                cell(b.median),
+                cell(b.p95)
+            )
+            .expect("writing to a String");
+        }
+    }
+    out
+}
+
 /// `comparison.json` text.
 pub fn comparison_json(results: &[VariantResult]) -> String {
     let mut s =
@@ -151,13 +181,13 @@ pub fn comparison_json(results: &[VariantResult]) -> String {
     s
 }
 
-/// A compact human number for tables ([`crate::plot::short_number`]),
+/// A compact human number for tables ([`crate::numbers::short_number`]),
 /// `n/a` for a metric the runs were too short for.
 pub(crate) fn short(v: f64) -> String {
     if v.is_nan() {
         "n/a".into()
     } else {
-        crate::plot::short_number(v)
+        crate::numbers::short_number(v)
     }
 }
 

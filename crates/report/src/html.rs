@@ -11,18 +11,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::figures::{TimeAxis, comparison_chart, sensor_chart};
 use crate::input::{self, Csv, InputError, ListKind, SeriesData, VariantRow};
-use crate::plot::{self, BarChart, Chart, Scale, Series};
-use crate::validation::figure_number;
-
-/// The optional inputs, by file name.
-pub const OPTIONAL_INPUTS: &[&str] = &[
-    "summary.json",
-    "flood.csv",
-    "sensors.csv",
-    "comparison.json",
-    "flaws.json",
-];
+use crate::numbers::figure_number;
+use crate::outputs::OutputFile;
+use crate::plot::{self, BarChart, Chart, Scale};
 
 /// A rendered report.
 #[derive(Clone, Debug)]
@@ -40,10 +33,10 @@ pub struct Report {
 /// when the file is absent.
 fn optional<T>(
     dir: &Path,
-    file: &str,
+    file: OutputFile,
     parse: impl FnOnce(&str, &str) -> Result<T, InputError>,
 ) -> Result<Option<T>, InputError> {
-    let path = dir.join(file);
+    let path = dir.join(file.name());
     input::read_text(&path)?
         .map(|text| parse(&text, &path.display().to_string()))
         .transpose()
@@ -53,7 +46,8 @@ fn optional<T>(
 /// required; each optional input is rendered when present. Any input that
 /// is there but malformed is an error naming its file, line and field.
 pub fn render(dir: &Path) -> Result<Report, InputError> {
-    let name = |f: &str| dir.join(f).display().to_string();
+    let timeseries = dir.join(OutputFile::Timeseries.name());
+    let timeseries_name = timeseries.display().to_string();
     if !dir.is_dir() {
         return Err(input::input_error(
             &dir.display().to_string(),
@@ -62,16 +56,16 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             "no such directory (give the --out directory of `wormscope simulate`)".into(),
         ));
     }
-    let ts_text = input::read_text(&dir.join("timeseries.csv"))?.ok_or_else(|| {
+    let ts_text = input::read_text(&timeseries)?.ok_or_else(|| {
         input::input_error(
-            &name("timeseries.csv"),
+            &timeseries_name,
             None,
             None,
             "missing: the directory holds no run (write one with `wormscope simulate --out DIR`)"
                 .into(),
         )
     })?;
-    let ts = Csv::parse(&ts_text, &name("timeseries.csv"))?;
+    let ts = Csv::parse(&ts_text, &timeseries_name)?;
     let times = ts.increasing_times()?;
     let mut series: Vec<SeriesData> = Vec::new();
     let random_columns = &wormscope_engine::random::RandomRow::COLUMNS[1..];
@@ -84,7 +78,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     }
     if !series.iter().any(|s| s.name == "infected") {
         return Err(input::input_error(
-            &name("timeseries.csv"),
+            &timeseries_name,
             Some(1),
             Some("infected"),
             "missing from the header (as `infected` or `infected_p05,infected_median,infected_p95`)"
@@ -93,21 +87,22 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     }
     let ensemble = series.iter().any(|s| s.band.is_some());
 
-    let summary = optional(dir, "summary.json", input::parse_json)?;
-    let flood = optional(dir, "flood.csv", Csv::parse)?;
-    let sensors = optional(dir, "sensors.csv", Csv::parse)?;
-    let comparison = optional(dir, "comparison.json", |t, f| {
+    let summary = optional(dir, OutputFile::Summary, input::parse_json)?;
+    let flood = optional(dir, OutputFile::Flood, Csv::parse)?;
+    let sensors = optional(dir, OutputFile::Sensors, Csv::parse)?;
+    let comparison = optional(dir, OutputFile::Comparison, |t, f| {
         input::parse_variants(t, f, ListKind::Comparison)
     })?;
-    let flaws = optional(dir, "flaws.json", |t, f| {
+    let variant_series = optional(dir, OutputFile::ComparisonSeries, Csv::parse)?;
+    let flaws = optional(dir, OutputFile::Flaws, |t, f| {
         input::parse_variants(t, f, ListKind::Flaws)
     })?;
 
     // A random-scanning run (Code Red, Slammer) has probe outcomes instead
     // of Blaster's crashes, flood and sensors.
     let random_scan = series.iter().any(|d| d.name == "probes_delivered");
-    let telescope = optional(dir, "telescope.csv", Csv::parse)?;
-    let validation = optional(dir, "validation.json", input::parse_figures)?;
+    let telescope = optional(dir, OutputFile::Telescope, Csv::parse)?;
+    let validation = optional(dir, OutputFile::Validation, input::parse_figures)?;
 
     let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), summary.as_ref());
     let mut page = Page::new(summary.as_ref(), ensemble);
@@ -128,7 +123,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             page.note("No summary.json in this directory: the scenario's description is skipped.")
         }
     }
-    mark(summary.is_some(), "summary.json");
+    mark(summary.is_some(), OutputFile::Summary.name());
 
     let pick = |names: &[&str]| -> Vec<&SeriesData> {
         names
@@ -183,14 +178,14 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             Some(t) => page.telescopes(t, &axis)?,
             None => page.note("No telescope.csv in this directory (a scenario without telescopes): the telescope section is skipped."),
         }
-        mark(telescope.is_some(), "telescope.csv");
+        mark(telescope.is_some(), OutputFile::Telescope.name());
         page.section("figures", "Published figures");
         match &validation {
             Some(v) => page.figures(v),
             None => page
                 .note("No validation.json in this directory: the published figures are skipped."),
         }
-        mark(validation.is_some(), "validation.json");
+        mark(validation.is_some(), OutputFile::Validation.name());
         return Ok(Report {
             html: page.finish(),
             ensemble,
@@ -230,7 +225,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     } else {
         page.note("No flood.csv in this directory: the flood section is skipped.");
     }
-    mark(flood.is_some(), "flood.csv");
+    mark(flood.is_some(), OutputFile::Flood.name());
 
     page.section("sensors", "Sensors against the truth");
     if let Some(s) = &sensors {
@@ -238,15 +233,26 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     } else {
         page.note("No sensors.csv in this directory: the sensors section is skipped.");
     }
-    mark(sensors.is_some(), "sensors.csv");
+    mark(sensors.is_some(), OutputFile::Sensors.name());
 
     page.section("comparison", "Defenses compared");
     if let Some(c) = &comparison {
         page.comparison(c);
+        match &variant_series {
+            Some(v) => page.variant_series(v, &axis)?,
+            None => page.note(&format!(
+                "No {} in this directory: the variants' curves over time are skipped (`wormscope compare --out` writes it).",
+                OutputFile::ComparisonSeries
+            )),
+        }
+        mark(
+            variant_series.is_some(),
+            OutputFile::ComparisonSeries.name(),
+        );
     } else {
         page.note("No comparison.json in this directory: the comparison of defenses is skipped.");
     }
-    mark(comparison.is_some(), "comparison.json");
+    mark(comparison.is_some(), OutputFile::Comparison.name());
 
     page.section("flaws", "The worm's flaws");
     if let Some(f) = &flaws {
@@ -254,7 +260,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     } else {
         page.note("No flaws.json in this directory: the flaws table is skipped.");
     }
-    mark(flaws.is_some(), "flaws.json");
+    mark(flaws.is_some(), OutputFile::Flaws.name());
 
     Ok(Report {
         html: page.finish(),
@@ -278,70 +284,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-/// Seconds on the x axis shown as hours, or days for runs past 3 days.
-struct TimeAxis {
-    divisor: f64,
-    label: String,
-}
-
-impl TimeAxis {
-    fn for_span(last_s: f64, summary: Option<&serde_json::Value>) -> TimeAxis {
-        let (divisor, unit) = if last_s > 3.0 * 86_400.0 {
-            (86_400.0, "days")
-        } else if last_s > 3.0 * 3_600.0 {
-            (3_600.0, "hours")
-        } else {
-            (60.0, "minutes")
-        };
-        let start = summary
-            .and_then(|s| s.get("start"))
-            .and_then(|s| s.as_str());
-        let label = match start {
-            Some(st) => format!("{unit} since {st}"),
-            None => format!("{unit} since the start"),
-        };
-        TimeAxis { divisor, label }
-    }
-
-    fn chart(
-        &self,
-        title: &str,
-        y_label: &str,
-        scale: Scale,
-        times: &[f64],
-        series: &[&SeriesData],
-    ) -> Chart {
-        Chart {
-            title: title.to_string(),
-            x_label: self.label.clone(),
-            y_label: y_label.to_string(),
-            y_scale: scale,
-            series: series
-                .iter()
-                .map(|s| self.series(&s.name.replace('_', " "), times, s, 1.0))
-                .collect(),
-            ..Chart::default()
-        }
-    }
-
-    /// A plot series from a data series, values divided by `scale`.
-    fn series(&self, name: &str, times: &[f64], s: &SeriesData, scale: f64) -> Series {
-        let points = times
-            .iter()
-            .zip(&s.values)
-            .map(|(t, v)| (t / self.divisor, v / scale))
-            .collect();
-        match &s.band {
-            Some(b) => Series::banded(
-                &format!("{name} (median, 5-95 %)"),
-                points,
-                b.iter().map(|(l, h)| (l / scale, h / scale)).collect(),
-            ),
-            None => Series::line(name, points),
-        }
-    }
 }
 
 /// The page being written.
@@ -373,6 +315,9 @@ th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:left;vertical-align
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 th{background:#f2f2f2}
 .band{color:#777;font-size:.85em}
+pre.scenario{background:#f6f6f6;border:1px solid #ddd;padding:.6rem .8rem;overflow-x:auto;font-size:.85rem;line-height:1.4}
+pre.scenario mark{background:#fff3b0}
+pre.scenario .was{color:#777}
 .pos{color:#a33}.neg{color:#275}
 footer{margin-top:3rem;color:#777;font-size:.85rem}
 ";
@@ -453,7 +398,34 @@ impl Page {
         self.body.push_str("</table>\n");
     }
 
+    /// The scenario section: the file that reproduces the run, then what
+    /// it came to, rounded.
     fn summary_table(&mut self, summary: &serde_json::Value) {
+        match summary.get("scenario_file").and_then(|f| f.as_str()) {
+            Some(file) => {
+                self.para("The scenario file that reproduces this run: `base` names the built-in scenario it is laid over, and every other line is a setting changed from it (highlighted), with the built-in's value in a comment. Save it and run `wormscope simulate --scenario FILE`.");
+                self.body.push_str("<pre class=\"scenario\">");
+                for line in file.lines() {
+                    match line.split_once("  # built-in: ") {
+                        Some((setting, was)) => {
+                            let _ = writeln!(
+                                self.body,
+                                "<mark>{}</mark><span class=\"was\">  # built-in: {}</span>",
+                                escape(setting),
+                                escape(was)
+                            );
+                        }
+                        None => {
+                            let _ = writeln!(self.body, "{}", escape(line));
+                        }
+                    }
+                }
+                self.body.push_str("</pre>\n");
+            }
+            None => self.note(
+                "This summary.json has no scenario_file (written by an older wormscope): the settings that reproduce the run are not shown.",
+            ),
+        }
         // The headline fields first, in this order, then the rest.
         const FIRST: &[&str] = &[
             "scenario",
@@ -466,7 +438,12 @@ impl Page {
             "peak_infected",
             "peak_infected_time_s",
         ];
-        let all = input::flatten_json(summary);
+        // Shown above, or identifiers that are not quantities.
+        const NOT_ROUNDED: &[&str] = &["seed", "seeds", "run_seeds", "wormscope_version"];
+        let all: Vec<(String, String)> = input::flatten_json(summary)
+            .into_iter()
+            .filter(|(k, _)| k != "scenario_file")
+            .collect();
         let mut rows: Vec<(String, String)> = FIRST
             .iter()
             .filter_map(|k| all.iter().find(|(key, _)| key == k).cloned())
@@ -477,16 +454,17 @@ impl Page {
                 .cloned(),
         );
         for (k, v) in rows.iter_mut() {
-            if k.ends_with("_s")
-                && let Ok(s) = v.parse::<f64>()
-            {
-                *v = format!("{v} ({})", human_duration(s));
-            } else if let Ok(n) = v.parse::<u64>()
-                && n >= 10_000
-            {
-                *v = group_digits(n);
+            if NOT_ROUNDED.contains(&k.as_str()) {
+                *v = shortened_list(v);
+            } else if let Ok(x) = v.parse::<f64>() {
+                *v = if k.ends_with("_s") {
+                    format!("{} ({})", number(x), human_duration(x))
+                } else {
+                    number(x)
+                };
             }
         }
+        self.para("What it came to:");
         self.kv_table(&rows);
     }
 
@@ -745,6 +723,23 @@ impl Page {
         self.svg(&plot::bar_chart(&chart), &chart.title);
     }
 
+    /// Each variant's infected hosts over time.
+    fn variant_series(&mut self, c: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
+        let Some(chart) = comparison_chart(c, axis)? else {
+            self.note(&format!(
+                "{} has a header but no rows: no curve to show.",
+                OutputFile::ComparisonSeries
+            ));
+            return Ok(());
+        };
+        self.para("Infected hosts over time under each variant, on the same seeds: the median of the runs, shaded from the 5th to the 95th percentile.");
+        if chart.y_scale == Scale::Log {
+            self.note("Logarithmic scale: the variants span decades.");
+        }
+        self.figure(&chart);
+        Ok(())
+    }
+
     fn flaws(&mut self, rows: &[VariantRow]) {
         self.para("Each variant puts back a flaw of the real worm, with the baseline's defenses or none. A cell gives the median and, below it, the 5th to 95th percentile; “noticed” is the median of when the outbreak was noticed.");
         self.variant_table(rows, false);
@@ -771,9 +766,17 @@ impl Page {
     }
 }
 
-/// A sensor's colour: the palette without black (the truth's) and yellow.
-fn est_color(k: usize) -> Option<(u8, u8, u8)> {
-    Some(plot::PALETTE[k % (plot::PALETTE.len() - 2)])
+/// A long JSON list (an ensemble's seeds) as its first values and its
+/// length, so that it does not run off the page; anything else as it is.
+fn shortened_list(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+        return v.to_string();
+    };
+    let items: Vec<&str> = inner.split(',').collect();
+    if items.len() <= 3 {
+        return v.to_string();
+    }
+    format!("{}, … ({} in all)", items[..3].join(", "), items.len())
 }
 
 /// A number for a table: integers with thousands separators, others with
@@ -821,114 +824,6 @@ fn human_duration(s: f64) -> String {
     }
 }
 
-/// The chart of sensors' estimates against the truth, and the sensors in
-/// order of first appearance; `None` when the table has no rows.
-fn sensor_chart(s: &Csv, axis: &TimeAxis) -> Result<Option<(Chart, Vec<String>)>, InputError> {
-    let times = s.times()?;
-    let names = s.strings("sensor")?;
-    if names.is_empty() {
-        return Ok(None);
-    }
-    let estimate = s.numbers("estimate")?;
-    let truth = s.numbers("truth")?;
-    // Rows grouped by sensor, sensors in order of first appearance.
-    let mut order: Vec<&str> = Vec::new();
-    for n in &names {
-        if !order.contains(n) {
-            order.push(n);
-        }
-    }
-    let rows_of =
-        |sensor: &str| -> Vec<usize> { (0..names.len()).filter(|&i| names[i] == sensor).collect() };
-    for sensor in &order {
-        let rows = rows_of(sensor);
-        for w in rows.windows(2) {
-            // NaN never comes after anything.
-            if times[w[1]].partial_cmp(&times[w[0]]) != Some(std::cmp::Ordering::Greater) {
-                return Err(input::input_error(
-                    &s.file,
-                    Some(s.rows[w[1]].0),
-                    Some("time_s"),
-                    format!(
-                        "sensor `{sensor}`: {} does not come after {}",
-                        times[w[1]], times[w[0]]
-                    ),
-                ));
-            }
-        }
-    }
-    let truth_of = |rows: &[usize]| -> Vec<(f64, f64)> {
-        rows.iter()
-            .map(|&i| (times[i] / axis.divisor, truth[i]))
-            .collect()
-    };
-    let first_truth = truth_of(&rows_of(order[0]));
-    let shared_truth = order.iter().all(|n| truth_of(&rows_of(n)) == first_truth);
-    let mut series = Vec::new();
-    for (k, sensor) in order.iter().enumerate() {
-        let rows = rows_of(sensor);
-        let mut est = Series::line(
-            &format!("{sensor}: estimate"),
-            rows.iter()
-                .map(|&i| (times[i] / axis.divisor, estimate[i]))
-                .collect(),
-        );
-        est.color = est_color(k);
-        series.push(est);
-        if !shared_truth {
-            let mut t = Series::line(&format!("{sensor}: truth"), truth_of(&rows));
-            t.color = est_color(k);
-            t.dashed = true;
-            series.push(t);
-        }
-    }
-    if shared_truth {
-        let mut t = Series::line("truth", first_truth);
-        t.color = Some((0, 0, 0));
-        t.dashed = true;
-        t.width = 3;
-        series.push(t);
-    }
-    // Estimates and the truth often span decades (a telescope's scaled-up
-    // count against a few thousand infected): on a linear axis the truth
-    // lies flat against zero.
-    let positive = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .filter(|v| *v > 0.0);
-    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    let y_scale = if hi >= 100.0 * lo {
-        Scale::Log
-    } else {
-        Scale::Linear
-    };
-    Ok(Some((
-        Chart {
-            title: "Sensor estimates of infected hosts".into(),
-            x_label: axis.label.clone(),
-            y_label: "infected hosts".into(),
-            y_scale,
-            series,
-            ..Chart::default()
-        },
-        order.iter().map(|n| n.to_string()).collect(),
-    )))
-}
-
-/// `sensors.svg`: the figure of `sensors.csv` (each sensor's estimate of
-/// the infected hosts against the truth) on its own, for a run's output
-/// directory. `start` labels the time axis. `None` for a table without
-/// rows.
-pub fn sensors_svg(text: &str, file: &str, start: &str) -> Result<Option<String>, InputError> {
-    let csv = Csv::parse(text, file)?;
-    let last = csv.times()?.into_iter().fold(0.0, f64::max);
-    let summary = serde_json::json!({ "start": start });
-    let axis = TimeAxis::for_span(last, Some(&summary));
-    Ok(sensor_chart(&csv, &axis)?.map(|(chart, _)| plot::line_chart(&chart)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -951,8 +846,14 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("comparison.json"), "[]").unwrap();
+        std::fs::write(
+            dir.path().join("comparison-timeseries.csv"),
+            format!("{}\n", crate::COMPARISON_SERIES_HEADER),
+        )
+        .unwrap();
         let r = render(dir.path()).unwrap();
         assert!(r.html.contains("no sensor to show"));
+        assert!(r.html.contains("no curve to show"));
         assert!(r.html.contains("no data"));
         assert_eq!(r.skipped, vec!["summary.json", "flaws.json"]);
     }
@@ -999,20 +900,6 @@ mod tests {
         }
         assert!(nav.contains("The worm&#39;s flaws"));
         assert!(!html.contains("<!-- contents -->"));
-    }
-
-    #[test]
-    fn sensor_estimates_spanning_decades_are_drawn_on_a_log_scale() {
-        let axis = TimeAxis::for_span(7200.0, None);
-        let chart = |rows: &str| {
-            let text = format!("time_s,sensor,probes,sources,estimate,truth\n{rows}");
-            let csv = Csv::parse(&text, "sensors.csv").unwrap();
-            sensor_chart(&csv, &axis).unwrap().unwrap().0
-        };
-        let near = chart("3600,a,5,2,900,1000\n7200,a,9,3,1800,2000\n");
-        assert_eq!(near.y_scale, Scale::Linear);
-        let far = chart("3600,a,5,2,250000,1000\n7200,a,9,3,0,2000\n");
-        assert_eq!(far.y_scale, Scale::Log);
     }
 
     #[test]

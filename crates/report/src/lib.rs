@@ -4,36 +4,46 @@
 //! directory appears only once complete. Knows nothing of terminals or
 //! argument parsing.
 //!
-//! - a run's `timeseries.csv`, `summary.json` and hourly table
-//!   ([`write_run`], [`timeseries_csv`], [`hourly_table`]).
-//! - [`input`]: reading an output directory back, errors with file, line
-//!   and field.
-//! - [`plot`]: general SVG line and bar charts (plotters), for any figure.
-//! - [`html`]: the self-contained HTML report of an output directory.
-//! - [`run_store`]: finished runs kept in an output directory, so that a
-//!   long study resumes.
+//! Two halves over shared leaves, with no cycle between modules:
+//!
+//! - **Writing** results: a run's and an ensemble's files and tables
+//!   (`run.rs`, `ensemble.rs`: [`run_files`], [`ensemble_files`],
+//!   [`hourly_table`]), the flaw study's (`flaws.rs`), the validation's
+//!   (`validation.rs`), each as an [`OutputSet`]; [`run_store`]: finished
+//!   runs kept in an output directory, so that a long study resumes.
+//! - **Reading them back to draw the page**: [`input`] (parsing, errors
+//!   with file, line and field) and [`html`] (the self-contained page).
+//! - **Shared leaves**: [`outputs`] (every file of an output directory,
+//!   one name each), [`numbers`] (numbers as people read them), [`plot`]
+//!   (general SVG charts) and [`figures`] (charts from the files' data: the
+//!   writers draw `sensors.svg` from the `sensors.csv` they write with the
+//!   same code the page draws it with).
 
 mod ensemble;
+pub mod figures;
 mod flaws;
 pub mod html;
 pub mod input;
+pub mod numbers;
+pub mod outputs;
 pub mod plot;
 mod run;
 pub mod run_store;
 mod validation;
 
 pub use ensemble::{
-    FLOOD_COLUMNS, comparison_json, comparison_objects, comparison_table, ensemble_flood_csv,
-    ensemble_timeseries_csv, flood_csv, flood_rates,
+    COMPARISON_SERIES_HEADER, FLOOD_COLUMNS, comparison_json, comparison_objects, comparison_table,
+    comparison_timeseries_csv, ensemble_flood_csv, ensemble_timeseries_csv, flood_csv, flood_rates,
 };
 pub use flaws::{
     flaws_json, flaws_markdown, flaws_objects, flaws_table, reliance_json, reliance_objects,
 };
 pub use html::{Report, render as render_report};
 pub use input::InputError;
+pub use outputs::{OutputFile, OutputSet};
 pub use run::{
-    EnsembleSummary, RunHeader, RunSummary, WorldSummary, ensemble_files, fmt_seconds,
-    hourly_table, run_files, summary_json, timeseries_csv, write_run, write_run_with,
+    EnsembleSummary, RunHeader, RunSummary, WorldSummary, ensemble_files, hourly_table,
+    observed_run_files, run_files, summary_json, timeseries_csv,
 };
 pub use validation::{
     outbreak_svg, random_ensemble_timeseries_csv, random_run_files, random_timeseries_csv,

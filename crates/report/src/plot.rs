@@ -25,6 +25,8 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
+use crate::numbers::short_number;
+
 /// How values map onto the y axis.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Scale {
@@ -547,36 +549,6 @@ fn ellipsis(s: &str, max: usize) -> String {
         t.push('…');
         t
     }
-}
-
-/// A number in a few characters for an axis: `950`, `12.5k`, `3.2M`,
-/// `1.5G`, `0.25`.
-pub fn short_number(v: f64) -> String {
-    let a = v.abs();
-    let (scaled, suffix) = if a >= 1e12 {
-        (v / 1e12, "T")
-    } else if a >= 1e9 {
-        (v / 1e9, "G")
-    } else if a >= 1e6 {
-        (v / 1e6, "M")
-    } else if a >= 1e4 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    let text = if scaled == scaled.trunc() || scaled.abs() >= 100.0 {
-        format!("{scaled:.0}")
-    } else if scaled.abs() >= 1.0 {
-        format!("{scaled:.1}")
-    } else {
-        format!("{scaled:.3}")
-    };
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{suffix}")
 }
 
 #[cfg(test)]

@@ -2,14 +2,16 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use wormscope_engine::{Row, RunResult};
 use wormscope_model::World;
 use wormscope_model::blaster::Outcome;
-use wormscope_model::world::SiteKind;
-use wormscope_scenario::Scenario;
+use wormscope_model::site::SiteKind;
+use wormscope_observe::{Observed, sensors_csv, sensors_json};
+use wormscope_scenario::{Scenario, fmt_seconds};
+
+use crate::outputs::{OutputFile, OutputSet};
 use wormscope_study::{Band, METRICS, Metrics};
 
 /// `timeseries.csv`: one row per time step, headed `time_s` and the
@@ -29,17 +31,6 @@ pub fn timeseries_csv(result: &RunResult) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Seconds with up to six decimals, no trailing zeros (the `time_s`
-/// column of every CSV file wormscope writes).
-pub fn fmt_seconds(us: u64) -> String {
-    if us % 1_000_000 == 0 {
-        (us / 1_000_000).to_string()
-    } else {
-        let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
-        s.trim_end_matches('0').to_string()
-    }
 }
 
 /// The world a run happened in, in numbers.
@@ -78,6 +69,10 @@ pub struct RunHeader {
     pub start: String,
     pub duration_s: f64,
     pub step_s: f64,
+    /// The scenario file that reproduces the run: its `base` and every
+    /// setting changed from that built-in, marked with the built-in's value
+    /// ([`wormscope_scenario::reproducing_file`]).
+    pub scenario_file: String,
 }
 
 impl RunHeader {
@@ -89,6 +84,7 @@ impl RunHeader {
             start: scenario.start.to_string(),
             duration_s: scenario.duration.as_secs_f64(),
             step_s: scenario.step.as_secs_f64(),
+            scenario_file: wormscope_scenario::reproducing_file(scenario),
         }
     }
 }
@@ -205,58 +201,40 @@ pub fn hourly_table(result: &RunResult) -> String {
 }
 
 /// The files of one run: `timeseries.csv`, `flood.csv`, `summary.json`.
-pub fn run_files(
-    scenario: &Scenario,
-    summary: &RunSummary,
-    result: &RunResult,
-) -> Vec<(&'static str, Vec<u8>)> {
-    vec![
-        ("timeseries.csv", timeseries_csv(result).into_bytes()),
-        (
-            "flood.csv",
-            crate::flood_csv(result, &scenario.payload).into_bytes(),
-        ),
-        ("summary.json", summary_json(summary).into_bytes()),
-    ]
+pub fn run_files(scenario: &Scenario, summary: &RunSummary, result: &RunResult) -> OutputSet {
+    let mut files = OutputSet::new();
+    files.push(OutputFile::Timeseries, timeseries_csv(result));
+    files.push(
+        OutputFile::Flood,
+        crate::flood_csv(result, &scenario.payload),
+    );
+    files.push(OutputFile::Summary, summary_json(summary));
+    files
 }
 
-/// Writes [`run_files`] into `dir`, atomically.
-pub fn write_run(
-    dir: &Path,
+/// [`run_files`] and the sensors' reports of an observed run:
+/// `sensors.csv`, `sensors.json` and, when there is something to draw,
+/// their figure `sensors.svg` (each sensor's estimate of the infected
+/// hosts against the truth).
+pub fn observed_run_files(
     scenario: &Scenario,
     summary: &RunSummary,
-    result: &RunResult,
-) -> io::Result<PathBuf> {
-    write_run_with(dir, scenario, summary, result, Vec::new())
-}
-
-/// Writes [`run_files`] and `extra` files (name, contents; e.g. the
-/// sensors' reports) into `dir`, atomically, as one directory. A
-/// `sensors.csv` among them also gets its figure, `sensors.svg` (each
-/// sensor's estimate of the infected hosts against the truth).
-pub fn write_run_with(
-    dir: &Path,
-    scenario: &Scenario,
-    summary: &RunSummary,
-    result: &RunResult,
-    extra: Vec<(&'static str, Vec<u8>)>,
-) -> io::Result<PathBuf> {
-    let mut files = run_files(scenario, summary, result);
-    let figure = extra
-        .iter()
-        .find(|(name, _)| *name == "sensors.csv")
-        .map(|(_, bytes)| {
-            let text = String::from_utf8_lossy(bytes);
-            crate::html::sensors_svg(&text, "sensors.csv", &summary.run.start)
-                .map_err(|e| io::Error::other(format!("plotting sensors.csv: {e}")))
-        })
-        .transpose()?
-        .flatten();
-    files.extend(extra);
+    observed: &Observed,
+) -> io::Result<OutputSet> {
+    let mut files = run_files(scenario, summary, &observed.result);
+    let step = observed.result.step;
+    let csv = sensors_csv(&observed.sensors, step);
+    let figure = crate::figures::sensors_svg(&csv, OutputFile::Sensors.name(), &summary.run.start)
+        .map_err(|e| io::Error::other(format!("plotting {}: {e}", OutputFile::Sensors)))?;
+    files.push(OutputFile::Sensors, csv);
+    files.push(
+        OutputFile::SensorsJson,
+        sensors_json(&observed.sensors, step),
+    );
     if let Some(svg) = figure {
-        files.push(("sensors.svg", svg.into_bytes()));
+        files.push(OutputFile::SensorsFigure, svg);
     }
-    wormscope_atomic::write_dir(dir, &files)
+    Ok(files)
 }
 
 /// `summary.json` of an ensemble: what ran, and each metric's band over
@@ -335,25 +313,18 @@ impl EnsembleSummary {
 
 /// The files of an ensemble: band columns in `timeseries.csv` and
 /// `flood.csv`, and its `summary.json`.
-pub fn ensemble_files(
-    scenario: &Scenario,
-    world: &World,
-    runs: &[RunResult],
-) -> Vec<(&'static str, Vec<u8>)> {
+pub fn ensemble_files(scenario: &Scenario, world: &World, runs: &[RunResult]) -> OutputSet {
     let mut summary = serde_json::to_string_pretty(&EnsembleSummary::new(scenario, world, runs))
         .expect("summaries serialize");
     summary.push('\n');
-    vec![
-        (
-            "timeseries.csv",
-            crate::ensemble_timeseries_csv(runs).into_bytes(),
-        ),
-        (
-            "flood.csv",
-            crate::ensemble_flood_csv(runs, &scenario.payload).into_bytes(),
-        ),
-        ("summary.json", summary.into_bytes()),
-    ]
+    let mut files = OutputSet::new();
+    files.push(OutputFile::Timeseries, crate::ensemble_timeseries_csv(runs));
+    files.push(
+        OutputFile::Flood,
+        crate::ensemble_flood_csv(runs, &scenario.payload),
+    );
+    files.push(OutputFile::Summary, summary);
+    files
 }
 
 #[cfg(test)]

@@ -12,8 +12,11 @@ use wormscope_study::validate::{FigureCheck, check_figures};
 use wormscope_study::{Band, bands_by_row};
 
 use crate::ensemble::{bands_csv, csv};
-use crate::fmt_seconds;
-use crate::plot::{Chart, Scale, Series, line_chart, short_number};
+use wormscope_scenario::fmt_seconds;
+
+use crate::numbers::figure_number;
+use crate::outputs::{OutputFile, OutputSet};
+use crate::plot::{Chart, Scale, Series, line_chart};
 
 /// The validation table: one line per figure, PASS or FAIL last.
 pub fn validation_table(checks: &[FigureCheck]) -> String {
@@ -56,21 +59,6 @@ pub(crate) fn verdict(c: &FigureCheck) -> &'static str {
     }
 }
 
-/// A published or simulated figure as people read it: large values short
-/// (`55M`), the rest whole or to three decimals (a fitted K of 1.802 is not
-/// rounded to the 1.8 it is compared with).
-pub(crate) fn figure_number(v: f64) -> String {
-    if !v.is_finite() {
-        "n/a".into()
-    } else if v.abs() >= 10_000.0 {
-        short_number(v)
-    } else if v.fract() == 0.0 || v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
 /// The checks as a JSON list of objects (`scenario`, `figure`, `unit`,
 /// `published`, `simulated`, `p05`, `p95`, `tolerance`, `pass`, `runs`,
 /// `source`). Unmeasurable values are `null`.
@@ -110,10 +98,7 @@ pub fn random_ensemble_timeseries_csv(runs: &[RandomScanRun]) -> String {
 /// run's columns, or bands over the runs), `summary.json`,
 /// `validation.json` (the scenario's figures measured on the runs) and
 /// `outbreak.svg`.
-pub fn random_run_files(
-    s: &RandomScanScenario,
-    runs: &[RandomScanRun],
-) -> Vec<(&'static str, Vec<u8>)> {
+pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> OutputSet {
     let checks = check_figures(s, runs);
     let band = |value: &RunValue| {
         let values: Vec<f64> = runs.iter().map(value).collect();
@@ -127,6 +112,7 @@ pub fn random_run_files(
         "duration_s": s.duration.as_secs_f64(),
         "step_s": s.step.as_secs_f64(),
         "vulnerable": s.population.vulnerable,
+        "scenario_file": wormscope_scenario::reproducing_random_file(s),
     });
     let fields = summary.as_object_mut().expect("an object");
     let totals: [(&str, &RunValue); 4] = [
@@ -158,14 +144,13 @@ pub fn random_run_files(
         [run] => random_timeseries_csv(run),
         _ => random_ensemble_timeseries_csv(runs),
     };
-    let mut files = vec![
-        ("timeseries.csv", timeseries.into_bytes()),
-        ("summary.json", json.into_bytes()),
-        ("validation.json", validation_json(&checks).into_bytes()),
-        ("outbreak.svg", outbreak_svg(s, runs).into_bytes()),
-    ];
+    let mut files = OutputSet::new();
+    files.push(OutputFile::Timeseries, timeseries);
+    files.push(OutputFile::Summary, json);
+    files.push(OutputFile::Validation, validation_json(&checks));
+    files.push(OutputFile::OutbreakFigure, outbreak_svg(s, runs));
     if !s.telescopes.is_empty() {
-        files.push(("telescope.csv", telescope_csv(s, runs).into_bytes()));
+        files.push(OutputFile::Telescope, telescope_csv(s, runs));
     }
     files
 }

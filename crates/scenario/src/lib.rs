@@ -14,6 +14,7 @@ mod check;
 mod locate;
 mod named;
 pub mod random_scan;
+mod reproduce;
 mod schema;
 pub mod units;
 pub mod variant;
@@ -24,13 +25,14 @@ use std::path::Path;
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::RandomScanScenario;
+pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
     BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
     HostConfig, HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario,
     SensorConfig, SensorKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
-    MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When,
+    MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
 };
 
 /// The built-in scenarios: name, one-line summary, commented TOML text.

@@ -165,6 +165,17 @@ impl fmt::Display for SimDuration {
     }
 }
 
+/// Microseconds as seconds with up to six decimals and no trailing zeros:
+/// the `time_s` column of every CSV file wormscope writes.
+pub fn fmt_seconds(us: u64) -> String {
+    if us % 1_000_000 == 0 {
+        (us / 1_000_000).to_string()
+    } else {
+        let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
+        s.trim_end_matches('0').to_string()
+    }
+}
+
 impl Serialize for SimDuration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

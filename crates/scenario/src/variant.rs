@@ -237,6 +237,20 @@ pub fn parse_variants(text: &str, origin: &str) -> Result<Vec<Variant>, Scenario
             let (l, f) = at("name");
             return Err(err(l, f, "a variant needs a `name` string".into()));
         };
+        // The name is a cell of comparison-timeseries.csv and a label.
+        let problem = if name.trim().is_empty()
+            || name.chars().any(|c| c == ',' || c == '"' || c.is_control())
+        {
+            Some("a variant's name is one line of text without commas or quotes".to_string())
+        } else if name == "baseline" || out.iter().any(|v: &Variant| v.name == name) {
+            Some(format!("another variant is already called `{name}`"))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let (l, f) = at("name");
+            return Err(err(l, f, message));
+        }
         let Some(specs) = table.get("defenses").and_then(|d| d.as_array()) else {
             let (l, f) = at("defenses");
             return Err(err(
@@ -343,5 +357,31 @@ mod tests {
                 .starts_with("v.toml:3: field `variant[0].defenses`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn variant_names_are_one_cell_each_and_unique() {
+        for (text, says) in [
+            (
+                "[[variant]]\nname = \"a,b\"\ndefenses = []\n",
+                "without commas",
+            ),
+            (
+                "[[variant]]\nname = \" \"\ndefenses = []\n",
+                "without commas",
+            ),
+            (
+                "[[variant]]\nname = \"baseline\"\ndefenses = []\n",
+                "already called",
+            ),
+            (
+                "[[variant]]\nname = \"a\"\ndefenses = []\n[[variant]]\nname = \"a\"\ndefenses = []\n",
+                "already called `a`",
+            ),
+        ] {
+            let e = parse_variants(text, "v.toml").unwrap_err();
+            assert!(e.field.as_deref().unwrap().ends_with("].name"), "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+        }
     }
 }

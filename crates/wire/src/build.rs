@@ -25,18 +25,18 @@ use crate::tftp;
 
 /// A host as the builders need it: MAC and IPv4 address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Host {
+pub struct Station {
     /// Ethernet address.
     pub mac: [u8; 6],
     /// IPv4 address.
     pub ip: Ipv4Addr,
 }
 
-impl Host {
+impl Station {
     /// A host whose MAC is derived from its address (locally administered).
-    pub fn new(ip: Ipv4Addr) -> Host {
+    pub fn new(ip: Ipv4Addr) -> Station {
         let o = ip.octets();
-        Host {
+        Station {
             mac: [0x02, 0x00, o[0], o[1], o[2], o[3]],
             ip,
         }
@@ -62,7 +62,7 @@ impl Default for IpOpts {
     }
 }
 
-fn ip(src: &Host, dst: &Host, o: IpOpts) -> IpHeaders {
+fn ip(src: &Station, dst: &Station, o: IpOpts) -> IpHeaders {
     let mut h = Ipv4Header::new(
         0,
         o.ttl,
@@ -93,7 +93,7 @@ pub struct TcpParams {
 }
 
 /// An Ethernet/IPv4/TCP frame with correct checksums.
-pub fn tcp_frame(src: &Host, dst: &Host, o: IpOpts, t: TcpParams, payload: &[u8]) -> Vec<u8> {
+pub fn tcp_frame(src: &Station, dst: &Station, o: IpOpts, t: TcpParams, payload: &[u8]) -> Vec<u8> {
     let mut b = PacketBuilder::ethernet2(src.mac, dst.mac)
         .ip(ip(src, dst, o))
         .tcp(t.src_port, t.dst_port, t.seq, t.window);
@@ -121,8 +121,8 @@ pub fn tcp_frame(src: &Host, dst: &Host, o: IpOpts, t: TcpParams, payload: &[u8]
 
 /// An Ethernet/IPv4/UDP frame with correct checksums.
 pub fn udp_frame(
-    src: &Host,
-    dst: &Host,
+    src: &Station,
+    dst: &Station,
     o: IpOpts,
     src_port: u16,
     dst_port: u16,
@@ -138,8 +138,8 @@ pub fn udp_frame(
 
 /// An Ethernet/IPv4/ICMP echo request with correct checksums.
 pub fn icmp_echo_frame(
-    src: &Host,
-    dst: &Host,
+    src: &Station,
+    dst: &Station,
     o: IpOpts,
     id: u16,
     seq: u16,
@@ -155,8 +155,8 @@ pub fn icmp_echo_frame(
 
 /// An Ethernet/IPv4/ICMP echo reply with correct checksums.
 pub fn icmp_echo_reply_frame(
-    src: &Host,
-    dst: &Host,
+    src: &Station,
+    dst: &Station,
     o: IpOpts,
     id: u16,
     seq: u16,
@@ -230,9 +230,9 @@ pub fn add_vlan(eth: &[u8], tpid: u16, vid: u16) -> Vec<u8> {
 #[derive(Clone, Debug)]
 pub struct TcpFlow {
     /// The side that opens.
-    pub client: Host,
+    pub client: Station,
     /// The side that listens.
-    pub server: Host,
+    pub server: Station,
     /// Client port.
     pub client_port: u16,
     /// Server port.
@@ -247,7 +247,7 @@ pub struct TcpFlow {
 
 impl TcpFlow {
     /// A flow with fixed initial sequence numbers.
-    pub fn new(client: Host, client_port: u16, server: Host, server_port: u16) -> TcpFlow {
+    pub fn new(client: Station, client_port: u16, server: Station, server_port: u16) -> TcpFlow {
         TcpFlow {
             client,
             server,
@@ -356,7 +356,7 @@ pub mod worm {
 
     /// A probe: a SYN to 135/tcp (the first packet of each of the worm's
     /// connection attempts). Plain SYN, window 64240, TTL 128.
-    pub fn probe_syn(attacker: &Host, target: &Host, src_port: u16, seq: u32) -> Vec<u8> {
+    pub fn probe_syn(attacker: &Station, target: &Station, src_port: u16, seq: u32) -> Vec<u8> {
         tcp_frame(
             attacker,
             target,
@@ -448,11 +448,11 @@ pub mod worm {
         src_port: u16,
         seq: u32,
     ) -> Vec<u8> {
-        let src = Host {
+        let src = Station {
             mac: sender_mac,
             ip: spoofed_src,
         };
-        let dst = Host {
+        let dst = Station {
             mac: gateway_mac,
             ip: target,
         };
@@ -485,7 +485,7 @@ pub mod worm {
 
     /// One ICMP echo request of Welchia's sweep (92-byte datagram, 0xAA
     /// data).
-    pub fn welchia_echo(src: &Host, dst: &Host, id: u16, seq: u16) -> Vec<u8> {
+    pub fn welchia_echo(src: &Station, dst: &Station, id: u16, seq: u16) -> Vec<u8> {
         icmp_echo_frame(
             src,
             dst,
@@ -500,10 +500,10 @@ pub mod worm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{Decoded, Transport, decode};
+    use crate::decode::{Decoded, TransportLayer, decode};
 
-    fn h(s: &str) -> Host {
-        Host::new(s.parse().unwrap())
+    fn h(s: &str) -> Station {
+        Station::new(s.parse().unwrap())
     }
 
     #[test]
@@ -521,7 +521,7 @@ mod tests {
             panic!()
         };
         assert_eq!((p.total_len, p.ttl), (40, 128));
-        let Transport::Tcp(t) = p.transport else {
+        let TransportLayer::Tcp(t) = p.transport else {
             panic!()
         };
         assert_eq!((t.dst_port, t.src_port, t.window), (80, 1234, 16384));
@@ -535,7 +535,7 @@ mod tests {
             panic!()
         };
         assert_eq!(p.total_len, 92);
-        let Transport::Icmp(i) = p.transport else {
+        let TransportLayer::Icmp(i) = p.transport else {
             panic!()
         };
         assert_eq!(i.icmp_type, 8);

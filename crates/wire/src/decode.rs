@@ -13,7 +13,7 @@
 //!
 //! Fragments: the first fragment of a fragmented datagram keeps its
 //! transport header (so a SYN in a first fragment is still a SYN); later
-//! fragments have none and decode to [`Transport::Fragment`]. Nothing is
+//! fragments have none and decode to [`TransportLayer::Fragment`]. Nothing is
 //! reassembled.
 
 use std::net::Ipv4Addr;
@@ -103,7 +103,7 @@ pub struct IcmpMessage<'a> {
 
 /// The transport layer of an IPv4 packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport<'a> {
+pub enum TransportLayer<'a> {
     /// TCP.
     Tcp(TcpSegment<'a>),
     /// UDP.
@@ -134,7 +134,7 @@ pub struct Ipv4Packet<'a> {
     /// Number of VLAN tags peeled off.
     pub vlan_tags: u8,
     /// The transport layer.
-    pub transport: Transport<'a>,
+    pub transport: TransportLayer<'a>,
 }
 
 /// What a frame decodes to.
@@ -222,24 +222,24 @@ pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
     let fragmented = header.more_fragments() || offset != 0;
     let payload = ipv4.payload().payload;
     let transport = match sliced.transport {
-        Some(TransportSlice::Tcp(t)) => Transport::Tcp(tcp(&t)),
-        Some(TransportSlice::Udp(u)) => Transport::Udp(udp(&u)),
-        Some(TransportSlice::Icmpv4(i)) => Transport::Icmp(icmp(&i)),
-        Some(_) => Transport::Other,
-        None if offset != 0 => Transport::Fragment,
+        Some(TransportSlice::Tcp(t)) => TransportLayer::Tcp(tcp(&t)),
+        Some(TransportSlice::Udp(u)) => TransportLayer::Udp(udp(&u)),
+        Some(TransportSlice::Icmpv4(i)) => TransportLayer::Icmp(icmp(&i)),
+        Some(_) => TransportLayer::Other,
+        None if offset != 0 => TransportLayer::Fragment,
         // First fragment (or a transport header etherparse left alone): slice
         // the transport header ourselves from what was captured.
         None => match header.protocol() {
             IpNumber::TCP => TcpSlice::from_slice(payload)
-                .map(|t| Transport::Tcp(tcp(&t)))
-                .unwrap_or(Transport::Other),
+                .map(|t| TransportLayer::Tcp(tcp(&t)))
+                .unwrap_or(TransportLayer::Other),
             IpNumber::UDP => UdpSlice::from_slice_lax(payload)
-                .map(|u| Transport::Udp(udp(&u)))
-                .unwrap_or(Transport::Other),
+                .map(|u| TransportLayer::Udp(udp(&u)))
+                .unwrap_or(TransportLayer::Other),
             IpNumber::ICMP => Icmpv4Slice::from_slice(payload)
-                .map(|i| Transport::Icmp(icmp(&i)))
-                .unwrap_or(Transport::Other),
-            _ => Transport::Other,
+                .map(|i| TransportLayer::Icmp(icmp(&i)))
+                .unwrap_or(TransportLayer::Other),
+            _ => TransportLayer::Other,
         },
     };
     Decoded::Ipv4(Ipv4Packet {
@@ -328,7 +328,7 @@ mod tests {
             (p.ttl, p.total_len, p.fragmented, p.vlan_tags),
             (128, 40, false, 0)
         );
-        let Transport::Tcp(t) = p.transport else {
+        let TransportLayer::Tcp(t) = p.transport else {
             panic!()
         };
         assert_eq!(

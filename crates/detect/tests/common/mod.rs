@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use wormscope_wire::build::{self, Host, IpOpts, TcpFlow, worm};
+use wormscope_wire::build::{self, IpOpts, Station, TcpFlow, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
 use wormscope_wire::write::{PcapNgWriter, PcapWriter};
@@ -15,8 +15,8 @@ pub fn ip(s: &str) -> Ipv4Addr {
     s.parse().unwrap()
 }
 
-pub fn h(s: &str) -> Host {
-    Host::new(ip(s))
+pub fn h(s: &str) -> Station {
+    Station::new(ip(s))
 }
 
 /// Frames with timestamps, written as pcap or pcapng on demand.
@@ -67,10 +67,10 @@ impl Cap {
 
 /// A sequential sweep of 135/tcp from `start`, `n` addresses, unanswered,
 /// 20 probes per 1.8 s as the worm does.
-pub fn sweep(cap: &mut Cap, scanner: &Host, start: Ipv4Addr, n: u32) {
+pub fn sweep(cap: &mut Cap, scanner: &Station, start: Ipv4Addr, n: u32) {
     let s = u32::from(start);
     for i in 0..n {
-        let t = Host::new(Ipv4Addr::from(s + i));
+        let t = Station::new(Ipv4Addr::from(s + i));
         cap.push(worm::probe_syn(scanner, &t, 1025 + (i % 4000) as u16, i));
         if i % 20 == 19 {
             cap.wait_ms(1800);
@@ -79,7 +79,7 @@ pub fn sweep(cap: &mut Cap, scanner: &Host, start: Ipv4Addr, n: u32) {
 }
 
 /// The exploit stage on 135: handshake, bind, overlong request, close.
-pub fn exploit(cap: &mut Cap, attacker: &Host, victim: &Host, split: bool) {
+pub fn exploit(cap: &mut Cap, attacker: &Station, victim: &Station, split: bool) {
     let mut f = TcpFlow::new(*attacker, 1500, *victim, 135);
     cap.extend(f.handshake());
     cap.push(f.client_data(&worm::dcerpc_bind(1)));
@@ -99,8 +99,8 @@ pub fn exploit(cap: &mut Cap, attacker: &Host, victim: &Host, split: bool) {
 /// transfer of `size` filler bytes (when `tftp_reachable`).
 pub fn shell_and_tftp(
     cap: &mut Cap,
-    attacker: &Host,
-    victim: &Host,
+    attacker: &Station,
+    victim: &Station,
     name: &str,
     tftp_reachable: bool,
 ) {

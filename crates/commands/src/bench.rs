@@ -1,0 +1,120 @@
+//! `wormscope bench`: the engine against its reference, the full-scale
+//! runs, the detector's throughput.
+
+use wormscope_scenario::SimDuration;
+
+use crate::{CommandError, CommandOutcome, CommandVerdict, Progress, Task};
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct BenchRequest {
+    /// Answer with one JSON object instead of the table.
+    pub json: bool,
+    /// Simulated time of the engine-against-reference comparison.
+    pub reference_duration: SimDuration,
+    /// Skip the full-scale runs (day and week).
+    pub no_full_scale: bool,
+    /// Skip the full-scale week (keep the day).
+    pub no_week: bool,
+    /// Runs per variant of the benchmark-sized comparison (0 skips it).
+    pub compare_runs: u32,
+    /// Skip Code Red v2 and Slammer.
+    pub no_historical: bool,
+    /// Bytes of synthetic capture for the detector (0 skips it).
+    pub detector_bytes: u64,
+}
+
+/// Runs the request. Its verdict fails if the engine and its reference
+/// disagree on a bench world.
+pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
+    let reference = req.reference_duration;
+    if reference.as_micros() == 0 || reference > wormscope_scenario::MAX_SPAN {
+        return Err(CommandError::Input(format!(
+            "--reference-duration: must be more than 0 and at most {}",
+            wormscope_scenario::MAX_SPAN
+        )));
+    }
+    let speedups: Vec<_> = {
+        let _step = progress.start(Task::Step("engine and reference on small worlds"));
+        wormscope_bench::small_world_scenarios(reference)
+            .iter()
+            .map(|(name, s)| wormscope_bench::measure_speedup(name, s))
+            .collect()
+    };
+    let (full_scale, full_scale_week) = if req.no_full_scale {
+        (None, None)
+    } else {
+        let s = wormscope_scenario::default_scenario();
+        let day_bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
+        let week_bar = progress.start(Task::SimulatedSeconds(7 * 86_400));
+        let (day, week) =
+            wormscope_bench::measure_full_scale_day_and_week(!req.no_week, &mut |phase, t| {
+                let bar = if phase == "day" { &day_bar } else { &week_bar };
+                bar.set(t / 1_000_000);
+            });
+        (Some(day), week)
+    };
+    let detector = if req.detector_bytes == 0 {
+        None
+    } else {
+        let _step = progress.start(Task::Step("detector on a synthetic capture"));
+        let r = wormscope_detect::bench(
+            req.detector_bytes,
+            &wormscope_detect::DetectConfig::default(),
+        )
+        .map_err(|e| CommandError::Run(anyhow::anyhow!("detector bench: {e}")))?;
+        Some(r)
+    };
+    let compare = (req.compare_runs > 0).then(|| {
+        let bar = progress.start(Task::Runs {
+            total: 2 * u64::from(req.compare_runs),
+            label: "",
+        });
+        wormscope_bench::measure_compare(req.compare_runs, &|| bar.advance(1))
+    });
+    let (random_speedup, historical) = if req.no_historical {
+        (None, Vec::new())
+    } else {
+        let speedup = {
+            let _step = progress.start(Task::Step(
+                "random scanning: engine and reference on a small world",
+            ));
+            wormscope_bench::measure_random_speedup()
+        };
+        let rows = ["codered2", "slammer"]
+            .iter()
+            .map(|name| {
+                let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
+                let bar =
+                    progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
+                wormscope_bench::measure_random_full_scale(name, &mut |t| bar.set(t / 1_000_000))
+            })
+            .collect();
+        (Some(speedup), rows)
+    };
+    let report = wormscope_bench::BenchReport {
+        speedups,
+        full_scale,
+        full_scale_week,
+        detector,
+        compare,
+        random_speedup,
+        historical,
+        peak_rss_bytes: wormscope_bench::peak_rss_bytes(),
+    };
+    let text = if req.json {
+        format!("{}\n", report.to_json())
+    } else {
+        report.text()
+    };
+    let verdict = if report.speedups.iter().any(|r| !r.identical) {
+        CommandVerdict::Failed("the engine and the reference disagreed on the bench world".into())
+    } else {
+        CommandVerdict::Done
+    };
+    Ok(CommandOutcome {
+        text,
+        verdict,
+        ..CommandOutcome::default()
+    })
+}

@@ -1,0 +1,175 @@
+//! What several commands share: finding and overriding scenarios,
+//! generating the world, checking and writing outputs, keeping a study's
+//! runs, timing.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use wormscope_model::World;
+use wormscope_report::OutputSet;
+use wormscope_report::run_store::{DirRunStore, RUN_STORE_DIR};
+use wormscope_scenario::{AnyScenario, RandomScanScenario, Scenario, SimDuration};
+use wormscope_study::{NoStore, RunStore};
+
+use crate::{CommandError, Progress, Task};
+
+/// A scenario of either kind given as "NAME or FILE", or the default
+/// (`blaster`).
+pub(crate) fn any_scenario(name_or_file: Option<&Path>) -> Result<AnyScenario, CommandError> {
+    Ok(match name_or_file {
+        Some(p) => wormscope_scenario::load_named(p)?,
+        None => AnyScenario::Blaster(wormscope_scenario::default_scenario()),
+    })
+}
+
+/// A Blaster scenario given as "NAME or FILE" (default `blaster`), with
+/// the command line's seed and duration applied and checked again: an
+/// override out of bounds is blamed on its flag.
+pub(crate) fn blaster_scenario(
+    name_or_file: Option<&Path>,
+    seed: Option<u64>,
+    duration: Option<SimDuration>,
+) -> Result<Scenario, CommandError> {
+    let mut s = match any_scenario(name_or_file)? {
+        AnyScenario::Blaster(s) => s,
+        AnyScenario::RandomScan(r) => {
+            return Err(CommandError::Input(format!(
+                "{}: `{}` is a random-scanning scenario; this command runs Blaster \
+                 scenarios (random-scanning ones run with `simulate` and `validate`)",
+                name_or_file.map_or("<default>".into(), |p| p.display().to_string()),
+                r.name
+            )));
+        }
+    };
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    if let Some(d) = duration {
+        s.duration = d;
+    }
+    wormscope_scenario::check(&s)
+        .map_err(|(field, msg)| CommandError::Input(format!("{}: {msg}", flag_of(&field))))?;
+    Ok(s)
+}
+
+/// A random-scanning scenario with the command line's seed and duration
+/// applied and checked again.
+pub(crate) fn random_scan_with(
+    mut s: RandomScanScenario,
+    seed: Option<u64>,
+    duration: Option<SimDuration>,
+) -> Result<RandomScanScenario, CommandError> {
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    if let Some(d) = duration {
+        // Figures measured past the new end read n/a.
+        s.duration = d;
+    }
+    wormscope_scenario::check_random_scan(&s).map_err(|(field, msg)| {
+        let field = if field == "step" { "duration" } else { &field };
+        CommandError::Input(format!("{}: {msg}", flag_of(field)))
+    })?;
+    Ok(s)
+}
+
+/// The flag that sets a scenario field, where there is one.
+fn flag_of(field: &str) -> &str {
+    match field {
+        "duration" => "--duration",
+        "seed" => "--seed",
+        other => other,
+    }
+}
+
+/// The scenario's world, behind a progress step. A world larger than the
+/// engine takes is the scenario's fault.
+pub(crate) fn world(s: &Scenario, progress: &dyn Progress) -> Result<World, CommandError> {
+    let _step = progress.start(Task::Step("generating the world"));
+    wormscope_model::generate::generate(s).map_err(|e| match e {
+        wormscope_model::world::WorldError::TooLarge { .. } => CommandError::Input(e.to_string()),
+        e => CommandError::Run(anyhow::anyhow!("generating the world: {e}")),
+    })
+}
+
+/// Refuses, before any work, a directory of outputs that cannot be
+/// written (a file in its place or in its parents'). Missing parents are
+/// fine: the writer creates them.
+pub(crate) fn check_dir(dir: &Path) -> Result<(), CommandError> {
+    wormscope_atomic::check_dir_target(dir).map_err(|e| CommandError::Input(e.to_string()))
+}
+
+/// Refuses, before any work, an output file that cannot be written.
+pub(crate) fn check_file(path: &Path) -> Result<(), CommandError> {
+    wormscope_atomic::check_file_target(path).map_err(|e| CommandError::Input(e.to_string()))
+}
+
+/// Writes a set of output files into `dir` as one directory (atomically)
+/// and returns their paths.
+pub(crate) fn write_outputs(dir: &Path, files: &OutputSet) -> Result<Vec<PathBuf>, CommandError> {
+    files
+        .write(dir)
+        .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))
+}
+
+/// Writes one file atomically.
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), CommandError> {
+    wormscope_atomic::write_file(path, bytes)
+        .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", path.display())))
+}
+
+/// Text for the notes: how long the command took, and the events it ran
+/// when it counts them.
+pub(crate) fn timing(started: Instant, events: Option<u64>) -> String {
+    let secs = started.elapsed().as_secs_f64();
+    match events {
+        Some(n) => format!("done in {secs:.1}s ({n} events)\n"),
+        None => format!("done in {secs:.1}s\n"),
+    }
+}
+
+/// Where a study keeps its finished runs: in its output directory, if it
+/// has one (a study run again with the same arguments resumes), else
+/// nowhere. A store that cannot be opened is a note, not a failure.
+pub(crate) struct StudyStore {
+    dir: Option<(PathBuf, DirRunStore)>,
+    pub(crate) notes: String,
+}
+
+impl StudyStore {
+    pub(crate) fn open(out: Option<&Path>) -> StudyStore {
+        let mut notes = String::new();
+        let dir = out.and_then(|out| match DirRunStore::open(out) {
+            Ok(store) => Some((out.to_path_buf(), store)),
+            Err(e) => {
+                let _ = writeln!(notes, "note: runs will not be kept for resuming ({e})");
+                None
+            }
+        });
+        StudyStore { dir, notes }
+    }
+
+    pub(crate) fn store(&self) -> &dyn RunStore {
+        match &self.dir {
+            Some((_, s)) => s,
+            None => &NoStore,
+        }
+    }
+
+    /// The notes, with how many runs were found kept rather than run.
+    pub(crate) fn into_notes(self) -> String {
+        let mut notes = self.notes;
+        if let Some((out, store)) = &self.dir {
+            if store.found() > 0 {
+                let _ = writeln!(
+                    notes,
+                    "resumed: {} runs were kept in {}",
+                    store.found(),
+                    out.join(RUN_STORE_DIR).display()
+                );
+            }
+        }
+        notes
+    }
+}

@@ -1,0 +1,184 @@
+//! `wormscope simulate`: one run or an ensemble of any scenario, written
+//! into an output directory.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use wormscope_model::World;
+use wormscope_scenario::{AnyScenario, RandomScanScenario, Scenario, SimDuration};
+
+use crate::common::{self, write_outputs};
+use crate::{CommandError, CommandOutcome, Progress, Task};
+
+/// The largest random-scanning ensemble: every run's infection times are
+/// kept until the figures are measured.
+pub const MAX_RANDOM_SCAN_RUNS: u32 = 1_000;
+
+/// What to simulate.
+#[derive(Clone, Debug, Default)]
+pub struct SimulateRequest {
+    /// A built-in name or a scenario file; `None` is `blaster`.
+    pub scenario: Option<PathBuf>,
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Overrides the scenario's duration.
+    pub duration: Option<SimDuration>,
+    /// The output directory.
+    pub out: PathBuf,
+    /// An ensemble of this many runs on derived seeds, instead of one run.
+    pub runs: Option<u32>,
+}
+
+/// Runs the request.
+pub fn run(req: &SimulateRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
+    common::check_dir(&req.out)?;
+    if let AnyScenario::RandomScan(r) = common::any_scenario(req.scenario.as_deref())? {
+        let s = common::random_scan_with(r, req.seed, req.duration)?;
+        return random_scan(&s, req, progress);
+    }
+    let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, req.duration)?;
+    let started = Instant::now();
+    let world = common::world(&s, progress)?;
+    match req.runs {
+        Some(runs) => ensemble(&s, &world, runs, &req.out, progress, started),
+        None => one_run(&s, &world, &req.out, progress, started),
+    }
+}
+
+fn one_run(
+    s: &Scenario,
+    world: &World,
+    out: &Path,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<CommandOutcome, CommandError> {
+    let observed = {
+        let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
+        wormscope_observe::simulate(s, world, &mut |t| bar.set(t / 1_000_000))
+    };
+    let result = &observed.result;
+    let summary = wormscope_report::RunSummary::new(s, world, result);
+    let files = wormscope_report::observed_run_files(s, &summary, &observed)
+        .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+    let files = write_outputs(out, &files)?;
+    let mut text = format!(
+        "{} (seed {}): {} hosts, {} vulnerable and reachable candidates, {} simulated\n",
+        s.name, s.seed, summary.world.hosts, summary.world.candidates, s.duration
+    );
+    text.push_str(&wormscope_report::hourly_table(result));
+    let t = &result.totals;
+    let _ = writeln!(
+        text,
+        "ever infected {}, crashes {}, reboots {}, probes {}",
+        t.ever_infected, t.crashes, t.reboots, t.probes
+    );
+    let _ = writeln!(text, "wrote {}", listing(&files));
+    Ok(CommandOutcome {
+        text,
+        notes: common::timing(started, Some(result.events)),
+        files,
+        ..CommandOutcome::default()
+    })
+}
+
+fn ensemble(
+    s: &Scenario,
+    world: &World,
+    runs: u32,
+    out: &Path,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<CommandOutcome, CommandError> {
+    let results = {
+        let bar = progress.start(Task::Runs {
+            total: u64::from(runs),
+            label: "",
+        });
+        wormscope_study::ensemble(s, world, runs, &|| bar.advance(1))
+    };
+    let files = wormscope_report::ensemble_files(s, world, &results);
+    let files = write_outputs(out, &files)?;
+    let summary = wormscope_report::EnsembleSummary::new(s, world, &results);
+    let mut text = format!(
+        "{} (seed {}): {} runs of {} on {} hosts\n",
+        s.name, s.seed, runs, s.duration, summary.world.hosts
+    );
+    text.push_str(&summary.table());
+    let _ = writeln!(text, "wrote {}", listing(&files));
+    let events = results.iter().map(|r| r.events).sum();
+    Ok(CommandOutcome {
+        text,
+        notes: common::timing(started, Some(events)),
+        files,
+        ..CommandOutcome::default()
+    })
+}
+
+/// A run or an ensemble of a random-scanning scenario, with its figures
+/// held against their published values.
+fn random_scan(
+    s: &RandomScanScenario,
+    req: &SimulateRequest,
+    progress: &dyn Progress,
+) -> Result<CommandOutcome, CommandError> {
+    if req.runs.is_some_and(|n| n > MAX_RANDOM_SCAN_RUNS) {
+        return Err(CommandError::Input(format!(
+            "--runs: a random-scanning ensemble takes at most {MAX_RANDOM_SCAN_RUNS} runs"
+        )));
+    }
+    let started = Instant::now();
+    let results = match req.runs {
+        Some(n) => {
+            let bar = progress.start(Task::Runs {
+                total: u64::from(n),
+                label: "",
+            });
+            wormscope_study::validate::random_ensemble(s, n, &|| bar.advance(1))
+        }
+        None => {
+            let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
+            let run = wormscope_engine::random::simulate_random(s, s.seed, &mut |t| {
+                bar.set(t / 1_000_000)
+            });
+            vec![run]
+        }
+    };
+    let files = wormscope_report::random_run_files(s, &results);
+    let files = write_outputs(&req.out, &files)?;
+    let infected: Vec<String> = results
+        .iter()
+        .map(|r| r.infection_times_us.len().to_string())
+        .collect();
+    let mut text = format!(
+        "{} (seed {}): {} vulnerable, infected after {}: {}\n",
+        s.name,
+        s.seed,
+        s.population.vulnerable,
+        s.duration,
+        infected.join(", ")
+    );
+    let checks = wormscope_study::validate::check_figures(s, &results);
+    text.push_str(&wormscope_report::validation_table(&checks));
+    let _ = writeln!(text, "wrote {}", listing(&files));
+    let events = results.iter().map(|r| r.events).sum();
+    Ok(CommandOutcome {
+        text,
+        notes: common::timing(started, Some(events)),
+        files,
+        ..CommandOutcome::default()
+    })
+}
+
+/// `DIR/{a,b,c}`: the files written into one directory.
+pub(crate) fn listing(files: &[PathBuf]) -> String {
+    let Some(dir) = files.first().and_then(|f| f.parent()) else {
+        return "nothing".into();
+    };
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    format!("{}/{{{}}}", dir.display(), names.join(","))
+}

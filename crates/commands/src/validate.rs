@@ -1,0 +1,113 @@
+//! `wormscope validate`: the historical random-scanning scenarios as
+//! ensembles, each published figure held against its simulated band.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use wormscope_report::OutputFile;
+use wormscope_scenario::AnyScenario;
+
+use crate::{CommandError, CommandOutcome, CommandVerdict, Progress, Task, common};
+
+/// Which scenarios, how many runs, how to answer.
+#[derive(Clone, Debug, Default)]
+pub struct ValidateRequest {
+    /// Built-in names or files of random-scanning scenarios; empty is
+    /// every built-in one.
+    pub scenarios: Vec<PathBuf>,
+    /// Runs per ensemble; `None` is each scenario's `runs`.
+    pub runs: Option<u32>,
+    /// Answer with a JSON list instead of the table.
+    pub json: bool,
+    /// Also write validation.json and each scenario's figure here.
+    pub out: Option<PathBuf>,
+}
+
+/// Runs the request. Its verdict fails if any figure does.
+pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
+    if let Some(out) = &req.out {
+        common::check_dir(out)?;
+    }
+    let mut scenarios = Vec::new();
+    if req.scenarios.is_empty() {
+        for (name, _, _) in wormscope_scenario::RANDOM_SCAN_BUILTIN {
+            scenarios.push(wormscope_scenario::builtin_random_scan(name).expect("built in"));
+        }
+    }
+    for p in &req.scenarios {
+        match common::any_scenario(Some(p))? {
+            AnyScenario::RandomScan(s) if s.validation.is_empty() => {
+                return Err(CommandError::Input(format!(
+                    "{}: field `validation`: there are no figures to check \
+                     (add [[validation]] tables)",
+                    p.display()
+                )));
+            }
+            AnyScenario::RandomScan(s) => scenarios.push(s),
+            AnyScenario::Blaster(s) => {
+                return Err(CommandError::Input(format!(
+                    "{}: `{}` is a Blaster scenario; `validate` runs random-scanning \
+                     scenarios with [[validation]] figures (codered2, slammer)",
+                    p.display(),
+                    s.name
+                )));
+            }
+        }
+    }
+    let started = Instant::now();
+    let mut checks = Vec::new();
+    let mut figures = Vec::new();
+    for s in &scenarios {
+        let runs = req.runs.unwrap_or(s.runs);
+        let results = {
+            let bar = progress.start(Task::Runs {
+                total: u64::from(runs),
+                label: &s.name,
+            });
+            wormscope_study::validate::random_ensemble(s, runs, &|| bar.advance(1))
+        };
+        checks.extend(wormscope_study::validate::check_figures(s, &results));
+        figures.push((
+            format!("{}.svg", s.name),
+            wormscope_report::outbreak_svg(s, &results).into_bytes(),
+        ));
+    }
+    let json = wormscope_report::validation_json(&checks);
+    let text = if req.json {
+        json.clone()
+    } else {
+        wormscope_report::validation_table(&checks)
+    };
+    let mut files = Vec::new();
+    if let Some(out) = &req.out {
+        // Each scenario's figure beside the table, named after it: not an
+        // input of the report page, so not an OutputFile.
+        let mut outputs: Vec<(&str, Vec<u8>)> =
+            vec![(OutputFile::Validation.name(), json.into_bytes())];
+        outputs.extend(figures.iter().map(|(n, b)| (n.as_str(), b.clone())));
+        let dir = wormscope_atomic::write_dir(out, &outputs)
+            .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+        files = outputs.iter().map(|(n, _)| dir.join(n)).collect();
+    }
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    let notes = format!(
+        "{} figures, {} failed, in {:.1}s\n",
+        checks.len(),
+        failed,
+        started.elapsed().as_secs_f64()
+    );
+    let verdict = if failed == 0 {
+        CommandVerdict::Done
+    } else {
+        CommandVerdict::Failed(format!(
+            "{failed} of {} figures fall outside their tolerance",
+            checks.len()
+        ))
+    };
+    Ok(CommandOutcome {
+        text,
+        notes,
+        files,
+        verdict,
+    })
+}

@@ -1,0 +1,722 @@
+//! The commands as a library user calls them: what each returns, writes
+//! and refuses, and whose fault a failure is. The binary's own tests
+//! (`crates/cli/tests`) keep what needs a process: exit codes, threads,
+//! pipes, standard input, the terminal.
+
+use std::path::{Path, PathBuf};
+
+use wormscope_commands::compare::StudyRequest;
+use wormscope_commands::flaws::FlawsAnswer;
+use wormscope_commands::{
+    CaptureRequest, CommandError, CommandOutcome, CommandVerdict, CompareRequest, DetectRequest,
+    FlawsRequest, IocRequest, ReportRequest, RulesRequest, ScenarioRequest, Silent,
+    SimulateRequest, SweepRequest, ValidateRequest,
+};
+use wormscope_scenario::SimDuration;
+
+/// A small world: one /14 of the default scenario, 3 hours.
+const SMALL: &str = r#"
+name = "small"
+seed = 3
+duration = "3h"
+[world]
+only_in = ["61.4.0.0/14"]
+used_slash16_pct = 100.0
+[worm]
+initial_infected = 5
+"#;
+
+/// A smaller one, for studies that run a week: one /16.
+fn tiny() -> String {
+    SMALL.replace("61.4.0.0/14", "61.4.0.0/16")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The message of a bad-input error; panics on anything else.
+fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
+    match r {
+        Err(CommandError::Input(m)) => m,
+        Err(e @ CommandError::Run(_)) => panic!("a failure while running, not bad input: {e}"),
+        Ok(o) => panic!("accepted: {}", o.text),
+    }
+}
+
+fn simulate(scenario: &Path, out: &Path) -> Result<CommandOutcome, CommandError> {
+    wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(scenario.to_path_buf()),
+            out: out.to_path_buf(),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+}
+
+#[test]
+fn simulate_answers_with_the_files_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("nested/out");
+    let o = simulate(&file, &out).unwrap();
+    assert_eq!(o.verdict, CommandVerdict::Done);
+    let names: Vec<String> = o
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "timeseries.csv",
+            "flood.csv",
+            "summary.json",
+            "sensors.csv",
+            "sensors.json",
+            "sensors.svg"
+        ]
+    );
+    for f in &o.files {
+        assert!(f.is_file(), "{}", f.display());
+        assert!(f.starts_with(&out), "{}", f.display());
+    }
+    assert!(o.text.starts_with("small (seed 3): "), "{}", o.text);
+    assert!(o.text.contains("ever infected "), "{}", o.text);
+    assert!(o.text.contains("sensors.svg"), "{}", o.text);
+    assert!(o.notes.starts_with("done in "), "{}", o.notes);
+}
+
+#[test]
+fn bad_scenarios_are_bad_input_naming_file_line_and_field_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("seed = 1\n[worm]\nbatch_sise = 3\n", "3", "worm.batch_sise"),
+        ("seed = \"x\"\n", "1", "seed"),
+        ("[worm]\n\nguess_xp_pct = 120.0\n", "3", "worm.guess_xp_pct"),
+        (
+            "[hosts]\nreboot_duration = \"-3s\"\n",
+            "2",
+            "hosts.reboot_duration",
+        ),
+        (
+            "[[sensors]]\nname = \"dark\"\nkind = \"telescope\"\n",
+            "1",
+            "sensors[0].prefix",
+        ),
+        // Times that could overflow the simulated clock (issue 14).
+        (
+            "[worm]\nbatch_size = 1\nbatch_wait = \"10h\"\n",
+            "3",
+            "worm.batch_wait",
+        ),
+        (
+            "[defenses.users]\nenabled = true\ndelay = \"99999d\"\n",
+            "3",
+            "defenses.users.delay",
+        ),
+        (
+            "[defenses.isp_filter]\nenabled = true\ncoverage_pct = 150\n",
+            "3",
+            "defenses.isp_filter.coverage_pct",
+        ),
+        (
+            "[defenses.patch]\nenabled = true\nstart = \"2003-08-01T00:00:00Z\"\n",
+            "3",
+            "defenses.patch.start",
+        ),
+        (
+            "[defenses.border_filter]\nblocks_in = [\"135/tcp\", \"4444/sctp\"]\n",
+            "2",
+            "defenses.border_filter.blocks_in[1]",
+        ),
+    ];
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let file = write(dir.path(), &format!("bad{i}.toml"), text);
+        let out = dir.path().join(format!("out{i}"));
+        let msg = input_error(simulate(&file, &out));
+        let want = format!("{}:{line}: field `{field}`", file.display());
+        assert!(msg.contains(&want), "want {want} in {msg}");
+        assert!(!out.exists(), "no output for a bad scenario");
+    }
+    // Only the scenario files are left in the directory.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), cases.len());
+}
+
+#[test]
+fn an_impossibly_large_world_is_bad_input_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "huge.toml",
+        "[world]\nonly_in = [\"0.0.0.0/0\"]\nused_slash16_pct = 100.0\n[[world.networks]]\nname = \"dense\"\nshare_pct = 100.0\nprefix_len = 16\nslash24_used_pct = 100.0\nhosts_per_used_slash24 = 200.0\nnat_pct = 0.0\nlan_hosts = [1, 1]\nfirewall_pct = 0.0\nfirewall_blocks_in = []\nfirewall_blocks_out = []\nos = { xp_pct = 50.0, w2000_pct = 0.0, nt4_pct = 0.0, w2003_pct = 0.0, other_pct = 50.0 }\npatched_pct = 0.0\nother_rpc_open_pct = 0.0\n",
+    );
+    let out = dir.path().join("out");
+    let msg = input_error(simulate(&file, &out));
+    assert!(msg.contains("live addresses"), "{msg}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn overrides_out_of_bounds_are_blamed_on_their_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |scenario: &str, duration: &str| {
+        wormscope_commands::simulate::run(
+            &SimulateRequest {
+                scenario: Some(scenario.into()),
+                duration: Some(duration.parse::<SimDuration>().unwrap()),
+                out: dir.path().join("out"),
+                ..SimulateRequest::default()
+            },
+            &Silent,
+        )
+    };
+    for scenario in ["blaster-sample", "slammer"] {
+        let msg = input_error(run(scenario, "0s"));
+        assert!(msg.starts_with("--duration: "), "{scenario}: {msg}");
+    }
+    let msg = input_error(run("/nonexistent/x.toml", "1h"));
+    assert!(msg.contains("/nonexistent/x.toml"), "{msg}");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_misspelt_builtin_scenario_gets_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = input_error(simulate(Path::new("blaster-smaple"), dir.path()));
+    assert!(msg.contains("did you mean `blaster-sample`?"), "{msg}");
+    let msg = input_error(wormscope_commands::scenario::run(&ScenarioRequest::Print {
+        name: "slamer".into(),
+    }));
+    assert!(msg.contains("did you mean `slammer`?"), "{msg}");
+    assert!(msg.contains("blaster"), "the names are listed: {msg}");
+}
+
+#[test]
+fn scenario_print_and_list_answer_with_text() {
+    let o = wormscope_commands::scenario::run(&ScenarioRequest::Print {
+        name: "blaster".into(),
+    })
+    .unwrap();
+    let parsed = wormscope_scenario::parse(&o.text, "printed").unwrap();
+    assert_eq!(parsed, wormscope_scenario::default_scenario());
+    let o = wormscope_commands::scenario::run(&ScenarioRequest::List).unwrap();
+    for name in ["blaster", "blaster-sample", "codered2", "slammer"] {
+        assert!(
+            o.text.lines().any(|l| l.starts_with(&format!("{name} "))),
+            "{name} in {}",
+            o.text
+        );
+    }
+}
+
+#[test]
+fn rules_and_iocs_answer_with_text_or_write_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |output: Option<PathBuf>| {
+        wormscope_commands::rules::run(&RulesRequest {
+            defense: "border".parse().unwrap(),
+            format: "nft".parse().unwrap(),
+            output,
+        })
+    };
+    let o = rules(None).unwrap();
+    assert!(o.text.contains("CA-2003-20") && o.text.contains("4444"));
+    assert!(o.files.is_empty());
+    // Missing parents are created; the answer is the file.
+    let path = dir.path().join("new/dirs/border.nft");
+    let o = rules(Some(path.clone())).unwrap();
+    assert_eq!(o.text, "");
+    assert_eq!(o.files, std::slice::from_ref(&path));
+    assert!(std::fs::read_to_string(&path).unwrap().contains("4444"));
+    // A file where a directory must be: bad input, naming the path, no
+    // temporary name, nothing written.
+    let blocker = write(dir.path(), "a-file", "x");
+    let msg = input_error(rules(Some(blocker.join("out.nft"))));
+    assert!(msg.contains("a-file"), "{msg}");
+    // (The writer's temporary files end in `.tmp`; the test's directory
+    // begins with it.)
+    assert!(!msg.contains(".tmp:") && !msg.ends_with(".tmp"), "{msg}");
+    let o = wormscope_commands::ioc::run(&IocRequest {
+        format: "csv".parse().unwrap(),
+        output: None,
+    })
+    .unwrap();
+    assert!(o.text.contains("5ae700c1dffb00cef492844a4db6cd69"));
+}
+
+#[test]
+fn outputs_that_cannot_be_written_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = write(dir.path(), "a-file", "x");
+    let under = blocker.join("out");
+    // Each of these would run for a while before writing: the refusal
+    // comes first, so a full-scale scenario costs nothing here.
+    let study = StudyRequest {
+        runs: 100,
+        ..StudyRequest::default()
+    };
+    let refusals = [
+        wormscope_commands::simulate::run(
+            &SimulateRequest {
+                out: under.clone(),
+                ..SimulateRequest::default()
+            },
+            &Silent,
+        ),
+        wormscope_commands::compare::run(
+            &CompareRequest {
+                study: study.clone(),
+                defenses: vec!["patch@0h".into()],
+                out: Some(under.clone()),
+                ..CompareRequest::default()
+            },
+            &Silent,
+        ),
+        wormscope_commands::flaws::run(
+            &FlawsRequest {
+                study,
+                defenses: wormscope_study::flaws::DEFENSES_2003.into(),
+                out: Some(under.clone()),
+                ..FlawsRequest::default()
+            },
+            &Silent,
+        ),
+        wormscope_commands::capture::run(&capture_request(None, &under, "0s", "1h"), &Silent),
+        wormscope_commands::validate::run(
+            &ValidateRequest {
+                out: Some(under.clone()),
+                ..ValidateRequest::default()
+            },
+            &Silent,
+        ),
+        wormscope_commands::report::run(&ReportRequest {
+            dir: dir.path().to_path_buf(),
+            output: Some(under.join("r.html")),
+        }),
+        wormscope_commands::detect::run(&DetectRequest {
+            captures: vec!["/nonexistent.pcap".into()],
+            hosts: Some(under.join("hosts.csv")),
+            ..DetectRequest::default()
+        }),
+    ];
+    for r in refusals {
+        let msg = input_error(r);
+        assert!(msg.contains("a-file"), "{msg}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+fn study(scenario: &Path, runs: u32) -> StudyRequest {
+    StudyRequest {
+        scenario: Some(scenario.to_path_buf()),
+        runs,
+        ..StudyRequest::default()
+    }
+}
+
+#[test]
+fn compare_answers_one_object_per_variant_with_bands_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "tiny.toml", &tiny());
+    let o = wormscope_commands::compare::run(
+        &CompareRequest {
+            study: study(&scenario, 2),
+            defenses: vec!["isp-block-135@0h".into(), "dcom-off@1h+dns-takedown".into()],
+            json: true,
+            ..CompareRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(o.files.is_empty());
+    let v: serde_json::Value = serde_json::from_str(&o.text).unwrap();
+    let list = v.as_array().unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|x| x["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["baseline", "isp-block-135@0h", "dcom-off@1h+dns-takedown"]
+    );
+    for x in list {
+        for key in ["infected_7d_median", "infected_7d_p05", "infected_7d_p95"] {
+            assert!(x[key].is_number(), "{key} in {x}");
+        }
+        assert!(x["infected_7d_p05"].as_f64() <= x["infected_7d_median"].as_f64());
+    }
+    assert_eq!(list[0]["infected_7d_delta_median"], 0.0);
+    // Taking the flood target's name down before 16 August leaves no flood.
+    assert_eq!(list[2]["flood_gbps_aug16_median"], 0.0);
+
+    // With an output directory, the runs are kept: the same study again
+    // resumes from them and answers the same, byte for byte.
+    let out = dir.path().join("out");
+    let run = || {
+        wormscope_commands::compare::run(
+            &CompareRequest {
+                study: study(&scenario, 2),
+                defenses: vec!["isp-filter@0h".into()],
+                out: Some(out.clone()),
+                ..CompareRequest::default()
+            },
+            &Silent,
+        )
+        .unwrap()
+    };
+    let first = run();
+    assert!(!first.notes.contains("resumed"), "{}", first.notes);
+    assert!(first.files.contains(&out.join("comparison.json")));
+    let kept = std::fs::read(out.join("comparison.json")).unwrap();
+    let again = run();
+    assert!(
+        again.notes.contains("resumed: 4 runs were kept"),
+        "{}",
+        again.notes
+    );
+    assert_eq!(again.text, first.text);
+    assert_eq!(std::fs::read(out.join("comparison.json")).unwrap(), kept);
+}
+
+#[test]
+fn bad_variants_are_bad_input_before_any_run() {
+    for (spec, says) in [
+        ("isp-block-139@6h", "not a defense"),
+        ("patch@2003-08-01T00:00:00Z", "before the simulation start"),
+    ] {
+        // The full-scale default: a refusal after any work would take
+        // minutes.
+        let msg = input_error(wormscope_commands::compare::run(
+            &CompareRequest {
+                study: StudyRequest {
+                    runs: 1,
+                    ..StudyRequest::default()
+                },
+                defenses: vec![spec.into()],
+                ..CompareRequest::default()
+            },
+            &Silent,
+        ));
+        assert!(msg.contains(says), "{msg}");
+    }
+    let msg = input_error(wormscope_commands::compare::run(
+        &CompareRequest::default(),
+        &Silent,
+    ));
+    assert!(msg.contains("--defense"), "{msg}");
+}
+
+#[test]
+fn flaws_answers_each_variant_under_both_defense_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "tiny.toml", &tiny());
+    let out = dir.path().join("flaws");
+    let o = wormscope_commands::flaws::run(
+        &FlawsRequest {
+            study: study(&scenario, 2),
+            defenses: wormscope_study::flaws::DEFENSES_2003.into(),
+            answer: FlawsAnswer::Json,
+            out: Some(out.clone()),
+        },
+        &Silent,
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&o.text).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 12, "six worms under two defense sets");
+    for x in list {
+        for key in [
+            "variant",
+            "defenses",
+            "infected_7d_median",
+            "crashed_median",
+        ] {
+            assert!(!x[key].is_null(), "{key} in {x}");
+        }
+    }
+    let find = |variant: &str, defenses: &str| {
+        list.iter()
+            .find(|x| x["variant"] == variant && x["defenses"] == defenses)
+            .unwrap()
+    };
+    // With the guess always right nothing crashes; as it was, hosts did.
+    assert_eq!(find("no-os-guess", "none")["crashed_median"], 0.0);
+    assert!(find("baseline", "none")["crashed_median"].as_f64().unwrap() > 0.0);
+    // The written finding comes from the same numbers.
+    let md = std::fs::read_to_string(out.join("flaws.md")).unwrap();
+    assert!(md.starts_with("# What Blaster's flaws cost it"), "{md}");
+    assert!(md.contains("Generated by `wormscope flaws --markdown`"));
+    for name in ["flaws.json", "flaws-reliance.json", "flaws.txt", "flaws.md"] {
+        assert!(o.files.contains(&out.join(name)), "{name}");
+    }
+}
+
+fn capture_request(scenario: Option<&Path>, output: &Path, from: &str, to: &str) -> CaptureRequest {
+    CaptureRequest {
+        scenario: scenario.map(Path::to_path_buf),
+        seed: None,
+        vantage: "isp-edge".into(),
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        output: output.to_path_buf(),
+        format: wormscope_wire::write::OutputFormat::Pcap,
+        max_packets: None,
+        background_pps: None,
+    }
+}
+
+#[test]
+fn capture_writes_a_pcap_and_refuses_bad_windows_or_too_many_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("edge.pcap");
+    let o = wormscope_commands::capture::run(
+        &capture_request(Some(&file), &out, "1h", "1h2m"),
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.text.contains("engine count for this vantage and window"),
+        "{}",
+        o.text
+    );
+    assert_eq!(o.files, std::slice::from_ref(&out));
+    let pcap = std::fs::read(&out).unwrap();
+    assert_eq!(&pcap[..4], &0xa1b2_c3d4u32.to_le_bytes(), "classic pcap");
+    std::fs::remove_file(&out).unwrap();
+
+    for (vantage, from, to, says) in [
+        ("radar", "1h", "2h", "isp-edge"),
+        ("isc", "1h", "2h", "distributed"),
+        ("isp-edge", "2h", "1h", "--from"),
+        ("isp-edge", "1h", "9h", "--to"),
+    ] {
+        let mut req = capture_request(Some(&file), &out, from, to);
+        req.vantage = vantage.into();
+        let msg = input_error(wormscope_commands::capture::run(&req, &Silent));
+        assert!(msg.contains(says), "{vantage} {from} {to}: {msg}");
+        assert!(!out.exists());
+    }
+    // Too many frames is not the input's fault: a failure while running.
+    let mut req = capture_request(Some(&file), &out, "1h", "1h10m");
+    req.max_packets = Some(100);
+    match wormscope_commands::capture::run(&req, &Silent) {
+        Err(CommandError::Run(e)) => assert!(e.to_string().contains("--max-packets"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.exists());
+}
+
+/// The ensemble fixture of the report crate: every optional input.
+fn ensemble_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../report/tests/fixtures/ensemble")
+}
+
+#[test]
+fn report_writes_the_page_and_says_what_it_drew() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("ens.html");
+    let o = wormscope_commands::report::run(&ReportRequest {
+        dir: ensemble_fixture(),
+        output: Some(page.clone()),
+    })
+    .unwrap();
+    assert!(o.text.contains("from an ensemble"), "{}", o.text);
+    assert!(!o.text.contains("skipped"), "{}", o.text);
+    assert_eq!(o.files, std::slice::from_ref(&page));
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}
+
+#[test]
+fn bad_report_input_is_bad_input_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("r.html");
+    let refused = |d: &Path| {
+        let msg = input_error(wormscope_commands::report::run(&ReportRequest {
+            dir: d.to_path_buf(),
+            output: Some(page.clone()),
+        }));
+        assert!(!page.exists(), "nothing is written");
+        msg
+    };
+    let msg = refused(&dir.path().join("nowhere"));
+    assert!(msg.contains("nowhere"), "{msg}");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(refused(&empty).contains("timeseries.csv: missing"));
+
+    // A copy of the fixture, broken one file at a time.
+    type Breaker = fn(&str) -> String;
+    let cases: [(&str, Breaker, &str); 4] = [
+        (
+            "timeseries.csv",
+            |t| t.replacen("\n7200,", "\n7200,x", 1),
+            "timeseries.csv:3: field `infected_p05`: `x",
+        ),
+        (
+            "flood.csv",
+            |t| {
+                let mut lines: Vec<&str> = t.lines().collect();
+                lines[4] = "18000,1,2";
+                lines.join("\n")
+            },
+            "flood.csv:5: field `flood_pps_p95`: 3 fields where the header has 13",
+        ),
+        (
+            "sensors.csv",
+            |t| t.replace("truth", "truthiness"),
+            "sensors.csv:1: field `truth`: missing",
+        ),
+        (
+            "comparison.json",
+            |t| t.replacen("\"crashed_median\"", "\"crashed_mean\"", 1),
+            "comparison.json: field `[0].crashed_median`: missing",
+        ),
+    ];
+    for (file, breaker, want) in cases {
+        let broken = dir.path().join(format!("broken-{file}"));
+        std::fs::create_dir(&broken).unwrap();
+        for entry in std::fs::read_dir(ensemble_fixture()).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), broken.join(entry.file_name())).unwrap();
+        }
+        let text = std::fs::read_to_string(broken.join(file)).unwrap();
+        std::fs::write(broken.join(file), breaker(&text)).unwrap();
+        let msg = refused(&broken);
+        assert!(msg.contains(want), "{file}: {msg}");
+    }
+}
+
+#[test]
+fn sweep_shards_merge_and_name_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let sweep = write(
+        dir.path(),
+        "sweep.toml",
+        "base = \"small.toml\"\nseeds = 2\n[set]\nduration = \"1h\"\n[grid]\n\"worm.guess_xp_pct\" = [50, 100]\n",
+    );
+    let out = dir.path().join("out");
+    let shard = |s: &str| {
+        wormscope_commands::sweep::run(
+            &SweepRequest::Shard {
+                file: sweep.clone(),
+                shard: s.parse().unwrap(),
+                out: out.clone(),
+            },
+            &Silent,
+        )
+    };
+    let merge =
+        || wormscope_commands::sweep::run(&SweepRequest::Merge { dir: out.clone() }, &Silent);
+    let o = shard("1/2").unwrap();
+    assert!(
+        o.text
+            .contains("shard 1/2: 2 of 4 runs (2 variants x 2 seeds), 120 rows"),
+        "{}",
+        o.text
+    );
+    // Shard 0 is missing: the merge says which.
+    let msg = input_error(merge());
+    assert!(msg.contains("shard-00000-of-00002.parquet"), "{msg}");
+    shard("0/2").unwrap();
+    let o = merge().unwrap();
+    assert!(
+        o.text
+            .contains("merged 2 shards: 2 variants x 2 seeds, 240 rows"),
+        "{}",
+        o.text
+    );
+    assert_eq!(o.files, [out.join("merged.parquet")]);
+    assert!(out.join("merged.parquet").exists());
+    // Bad input names the sweep file, line and field.
+    std::fs::write(
+        &sweep,
+        "base = \"small.toml\"\n[grid]\n\"worm.guess_xp_pct\" = [50, 150]\n",
+    )
+    .unwrap();
+    let msg = input_error(shard("0/1"));
+    assert!(
+        msg.contains("sweep.toml:3: field `worm.guess_xp_pct`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn detect_fails_its_verdict_on_a_damaged_capture_and_refuses_an_unreadable_one() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    wormscope_wire::synth::SyntheticCapture::new(wormscope_wire::synth::SynthConfig {
+        target_bytes: 1 << 20,
+        ..Default::default()
+    })
+    .read_to_end(&mut bytes)
+    .unwrap();
+    let hosts = dir.path().join("hosts.csv");
+    let detect = |capture: PathBuf| {
+        wormscope_commands::detect::run(&DetectRequest {
+            captures: vec![capture],
+            hosts: Some(hosts.clone()),
+            ..DetectRequest::default()
+        })
+    };
+    let whole = write(dir.path(), "whole.pcap", "");
+    std::fs::write(&whole, &bytes).unwrap();
+    let o = detect(whole).unwrap();
+    assert_eq!(o.verdict, CommandVerdict::Done);
+    assert_eq!(o.files, std::slice::from_ref(&hosts));
+    assert!(o.text.contains("infected"), "{}", o.text);
+    // Cut in the middle of a frame: the answer covers what came before,
+    // and the verdict says where it broke.
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2 + 7]).unwrap();
+    let o = detect(cut).unwrap();
+    let CommandVerdict::Failed(why) = &o.verdict else {
+        panic!("a damaged capture passed")
+    };
+    assert!(why.contains("cut.pcap") && why.contains("offset"), "{why}");
+    assert!(o.text.contains("up to the damaged point"), "{}", o.text);
+    assert!(hosts.exists(), "the table of the frames before the damage");
+    // Not a capture at all: bad input, nothing written.
+    std::fs::remove_file(&hosts).unwrap();
+    let junk = write(dir.path(), "junk.pcap", "this is not a capture at all");
+    let msg = input_error(detect(junk));
+    assert!(msg.contains("unknown capture format"), "{msg}");
+    assert!(!hosts.exists());
+}
+
+#[test]
+fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec!["blaster-sample".into()],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(msg.contains("is a Blaster scenario"), "{msg}");
+    // Slammer with its figures taken away.
+    let file = write(
+        dir.path(),
+        "bare.toml",
+        "base = \"slammer\"\nname = \"bare\"\nvalidation = []\n",
+    );
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![file],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(msg.contains("no figures to check"), "{msg}");
+}

@@ -1,0 +1,412 @@
+//! The streaming detector: frames in, alerts and host verdicts out.
+//!
+//! What it is for: one pass over a capture, constant work per frame, state
+//! per source / connection / prefix with hard bounds and Bro's 5-minute
+//! expiry. Behaviours and the fields they read:
+//!
+//! - **Scanning of 135/tcp** (SYNs without ACK to a scan port): the
+//!   sequential sweep (destinations rising one after another across /24
+//!   boundaries, the worm's order), blaster.bro's count of distinct
+//!   destinations, Zeek's count of distinct destinations with *failed*
+//!   connections in 5 minutes, and the Threshold Random Walk on first-contact
+//!   outcomes (SYN-ACK = success; RST or no answer within the connect
+//!   timeout = failure).
+//! - **The chain**: on a TCP connection to 135, a DCE/RPC bind whose
+//!   presentation context names ISystemActivator, then a request whose stub
+//!   holds a UNC path with an overlong server name (PDU fields, reassembled
+//!   in order up to a small per-connection buffer); a shell on 4444/tcp (cmd
+//!   banner, a `tftp ... GET` command line); a TFTP read request from the
+//!   victim back to the attacker for a worm file name (or any name after a
+//!   4444 shell); the TFTP DATA blocks up to the short last one.
+//! - **The flood**: 40-byte SYNs to 80/tcp, source port 1000-1999, window
+//!   16384, TTL 65-128, many spoofed sources from one /16 to one target.
+//! - **Welchia**: ICMP echo requests with a 92-byte datagram and 0xAA data
+//!   to many destinations.
+//!
+//! Matching reads protocol fields; no stored exploit bytes exist here.
+//!
+//! **Memory bounds** (all in [`DetectConfig`]): scanning sources
+//! `max_sources`, each with at most `bro_threshold` + `zeek_threshold` +
+//! `max_contacts_per_source` addresses; pending first contacts
+//! `max_pending`; connections and transfers `max_conns`, each with at most
+//! `rpc_buffer` bytes; host rows `max_hosts` (x2 with evidence). Tables are
+//! swept every 10 s of capture time and entries idle for `state_expiry_us`
+//! (5 minutes) are dropped.
+//!
+//! What it may not touch: files, the terminal, the simulation engine. It is
+//! fed frames; the caller decides where they come from and where alerts go.
+//!
+//! **Submodules**, one per behaviour, each an `impl Detector` block:
+//!
+//! - `scan`: scanning of 135/tcp (sweep, blaster.bro, Zeek-like, TRW);
+//! - `chain`: the DCE/RPC exploit, the 4444/tcp shell, the TFTP transfer;
+//! - `flood`: the SYN flood to 80/tcp;
+//! - `welchia`: Welchia's ICMP echo sweep.
+
+mod chain;
+mod flood;
+mod scan;
+mod welchia;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::Ipv4Addr;
+
+use wormscope_wire::capture::Frame;
+use wormscope_wire::decode::{
+    Decoded, IcmpMessage, Ipv4Packet, TcpSegment, TransportLayer, UdpDatagram, decode,
+};
+use wormscope_wire::tftp;
+
+use crate::config::{DetectConfig, SECOND_US};
+use crate::eve::{Alert, Proto, Signature};
+use crate::fast::FastHash;
+use crate::hosts::{HostKey, HostTable, Role};
+
+use chain::{ConnKey, RpcConn, Shell, Transfer};
+use flood::Flood;
+use scan::{Pending, ScanState};
+use welchia::Welchia;
+
+/// The addresses, ports and protocol of the frame an alert fires on.
+#[derive(Clone, Copy, Debug)]
+struct Flow {
+    src: Ipv4Addr,
+    src_port: u16,
+    dst: Ipv4Addr,
+    dst_port: u16,
+    proto: Proto,
+}
+
+impl Flow {
+    fn tcp(p: &Ipv4Packet<'_>, t: &TcpSegment<'_>) -> Flow {
+        Flow {
+            src: p.src,
+            src_port: t.src_port,
+            dst: p.dst,
+            dst_port: t.dst_port,
+            proto: Proto::Tcp,
+        }
+    }
+
+    fn udp(p: &Ipv4Packet<'_>, u: &UdpDatagram<'_>) -> Flow {
+        Flow {
+            src: p.src,
+            src_port: u.src_port,
+            dst: p.dst,
+            dst_port: u.dst_port,
+            proto: Proto::Udp,
+        }
+    }
+
+    fn icmp(p: &Ipv4Packet<'_>, i: &IcmpMessage<'_>) -> Flow {
+        Flow {
+            src: p.src,
+            src_port: 0,
+            dst: p.dst,
+            dst_port: 0,
+            proto: Proto::Icmp(i.icmp_type, i.code),
+        }
+    }
+}
+
+/// What a piece of evidence says of one host: who, in which role, how
+/// strongly (0 to 1) and of which kind (the `hosts.csv` reason).
+#[derive(Clone, Copy, Debug)]
+struct Blame {
+    key: HostKey,
+    role: Role,
+    weight: f64,
+    kind: &'static str,
+}
+
+impl Blame {
+    fn addr(addr: Ipv4Addr, role: Role, weight: f64, kind: &'static str) -> Blame {
+        Blame {
+            key: HostKey::Addr(addr),
+            role,
+            weight,
+            kind,
+        }
+    }
+}
+
+type Map<K, V> = HashMap<K, V, FastHash>;
+type Set<K> = HashSet<K, FastHash>;
+
+/// Counters of what was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Frames fed.
+    pub frames: u64,
+    /// Captured bytes of those frames.
+    pub bytes: u64,
+    /// IPv4 packets.
+    pub ipv4: u64,
+    /// IPv6 packets, skipped.
+    pub ipv6_skipped: u64,
+    /// Link-layer frames without IP.
+    pub non_ip: u64,
+    /// Frames of link types we do not decode.
+    pub unsupported_link: u64,
+    /// Frames whose headers could not be parsed.
+    pub malformed: u64,
+    /// IPv4 fragments (counted, not reassembled).
+    pub fragments: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// State not created because a table was at its bound.
+    pub state_dropped: u64,
+    /// Entries dropped by the 5-minute expiry.
+    pub state_expired: u64,
+}
+
+/// How often (capture time) tables are swept for expired state.
+const SWEEP_EVERY_US: i64 = 10 * SECOND_US;
+
+/// The detector. Feed it frames with [`Detector::process`]; take alerts with
+/// [`Detector::drain_alerts`]; read verdicts with [`Detector::hosts`].
+pub struct Detector {
+    cfg: DetectConfig,
+    now_us: i64,
+    last_sweep_us: i64,
+    stats: Stats,
+    hosts: HostTable,
+    scanners: Map<u32, ScanState>,
+    pending: Map<(u32, u32), Pending>,
+    pending_q: VecDeque<(i64, u32, u32)>,
+    rpc: Map<ConnKey, RpcConn>,
+    /// (victim, attacker) of a 4444 shell.
+    shells: Map<(u32, u32), Shell>,
+    /// (attacker, victim, victim port) of a worm TFTP transfer.
+    transfers: Map<(u32, u32, u16), Transfer>,
+    /// (source /16, target) of flood SYNs.
+    floods: Map<(u16, u32), Flood>,
+    welchia: Map<u32, Welchia>,
+    alerts: Vec<Alert>,
+    started: bool,
+}
+
+fn ip32(a: Ipv4Addr) -> u32 {
+    u32::from(a)
+}
+
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+impl Detector {
+    /// A detector with `cfg`.
+    pub fn new(cfg: DetectConfig) -> Self {
+        Detector {
+            hosts: HostTable::new(cfg.max_hosts),
+            cfg,
+            now_us: i64::MIN,
+            last_sweep_us: i64::MIN,
+            stats: Stats::default(),
+            scanners: Map::default(),
+            pending: Map::default(),
+            pending_q: VecDeque::new(),
+            rpc: Map::default(),
+            shells: Map::default(),
+            transfers: Map::default(),
+            floods: Map::default(),
+            welchia: Map::default(),
+            alerts: Vec::new(),
+            started: false,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DetectConfig {
+        &self.cfg
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The host table so far.
+    pub fn hosts(&self) -> &HostTable {
+        &self.hosts
+    }
+
+    /// Entries in each bounded table (for tests and the memory report).
+    pub fn table_sizes(&self) -> [(&'static str, usize); 8] {
+        [
+            ("hosts", self.hosts.len()),
+            ("scanners", self.scanners.len()),
+            ("pending", self.pending.len()),
+            ("rpc", self.rpc.len()),
+            ("shells", self.shells.len()),
+            ("transfers", self.transfers.len()),
+            ("floods", self.floods.len()),
+            ("welchia", self.welchia.len()),
+        ]
+    }
+
+    /// Takes the alerts raised since the last call.
+    pub fn drain_alerts(&mut self) -> std::vec::Drain<'_, Alert> {
+        self.alerts.drain(..)
+    }
+
+    /// Processes one frame.
+    pub fn process(&mut self, frame: &Frame<'_>) {
+        self.stats.frames += 1;
+        self.stats.bytes += frame.data.len() as u64;
+        // Time only moves forward: a frame out of order does not rewind
+        // expiry.
+        if !self.started || frame.ts_us > self.now_us {
+            self.now_us = frame.ts_us;
+            self.started = true;
+        }
+        self.expire_pending();
+        if self.now_us.saturating_sub(self.last_sweep_us) >= SWEEP_EVERY_US {
+            self.sweep_expired();
+            self.last_sweep_us = self.now_us;
+        }
+        match decode(frame.link_type, frame.data) {
+            Decoded::Ipv4(p) => {
+                self.stats.ipv4 += 1;
+                if p.fragmented {
+                    self.stats.fragments += 1;
+                }
+                self.ipv4(frame, &p);
+            }
+            Decoded::Ipv6 => self.stats.ipv6_skipped += 1,
+            Decoded::NonIp => self.stats.non_ip += 1,
+            Decoded::UnsupportedLink => self.stats.unsupported_link += 1,
+            Decoded::Malformed => self.stats.malformed += 1,
+        }
+    }
+
+    /// Ends the input: first contacts still waiting count as failures now.
+    pub fn finish(&mut self) {
+        self.now_us = self.now_us.saturating_add(self.cfg.connect_timeout_us + 1);
+        self.expire_pending();
+    }
+
+    /// Records an alert on `frame`'s flow.
+    fn alert(&mut self, frame: &Frame<'_>, flow: Flow, sig: Signature, evidence: String) {
+        self.stats.alerts += 1;
+        self.alerts.push(Alert {
+            ts_us: frame.ts_us,
+            pcap_cnt: frame.number,
+            src: flow.src,
+            src_port: flow.src_port,
+            dst: flow.dst,
+            dst_port: flow.dst_port,
+            proto: flow.proto,
+            sig,
+            evidence,
+        });
+    }
+
+    /// Adds evidence against one host, at `frame`'s time.
+    fn blame(&mut self, frame: &Frame<'_>, blame: Blame, text: String) {
+        self.hosts.evidence(
+            blame.key,
+            frame.ts_us,
+            blame.role,
+            blame.weight,
+            blame.kind,
+            text,
+        );
+    }
+
+    /// A finding: evidence against one host and an alert saying the same.
+    fn finding(
+        &mut self,
+        frame: &Frame<'_>,
+        flow: Flow,
+        sig: Signature,
+        blame: Blame,
+        text: String,
+    ) {
+        self.blame(frame, blame, text.clone());
+        self.alert(frame, flow, sig, text);
+    }
+
+    fn ipv4(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>) {
+        match p.transport {
+            TransportLayer::Tcp(t) => {
+                if self.is_flood_syn(p, &t) {
+                    // Spoofed source: no host row for it.
+                    self.flood(frame, p, &t);
+                    return;
+                }
+                self.hosts.touch(p.src, frame.ts_us);
+                self.tcp(frame, p, &t);
+            }
+            TransportLayer::Udp(u) => {
+                self.hosts.touch(p.src, frame.ts_us);
+                self.udp(frame, p, &u);
+            }
+            TransportLayer::Icmp(i) => {
+                self.hosts.touch(p.src, frame.ts_us);
+                self.icmp(frame, p, &i);
+            }
+            TransportLayer::Fragment | TransportLayer::Other => {
+                self.hosts.touch(p.src, frame.ts_us)
+            }
+        }
+    }
+
+    fn tcp(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>, t: &TcpSegment<'_>) {
+        if t.is_syn_only() {
+            if self.cfg.scan_ports.contains(&t.dst_port) {
+                self.scan_attempt(frame, p, t);
+            }
+        } else if self.cfg.scan_ports.contains(&t.src_port) && (t.is_syn_ack() || t.is_rst()) {
+            // An answer from the probed host: client is the destination.
+            self.resolve(ip32(p.dst), ip32(p.src), t.is_syn_ack(), frame);
+        }
+        if !t.payload.is_empty() {
+            if t.dst_port == 135 {
+                self.dcerpc(frame, p, t);
+            }
+            if t.dst_port == 4444 || t.src_port == 4444 {
+                self.shell(frame, p, t);
+            }
+        }
+    }
+
+    fn udp(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>, u: &UdpDatagram<'_>) {
+        if u.dst_port == 69 {
+            self.tftp_request(frame, p, u);
+        } else if !self.transfers.is_empty()
+            && tftp::opcode_of(u.payload) == Some(tftp::opcode::DATA)
+        {
+            self.tftp_data(frame, p, u);
+        }
+    }
+
+    // ---- expiry ------------------------------------------------------------
+
+    fn sweep_expired(&mut self) {
+        let cutoff = self.now_us.saturating_sub(self.cfg.state_expiry_us);
+        let before = self.scanners.len()
+            + self.rpc.len()
+            + self.shells.len()
+            + self.transfers.len()
+            + self.floods.len()
+            + self.welchia.len();
+        self.scanners.retain(|_, s| s.last_us > cutoff);
+        self.rpc.retain(|_, c| c.last_us > cutoff);
+        self.shells.retain(|_, s| s.last_us > cutoff);
+        self.transfers.retain(|_, t| t.last_us > cutoff);
+        self.floods.retain(|_, f| f.last_us > cutoff);
+        self.welchia.retain(|_, w| w.last_us > cutoff);
+        let after = self.scanners.len()
+            + self.rpc.len()
+            + self.shells.len()
+            + self.transfers.len()
+            + self.floods.len()
+            + self.welchia.len();
+        self.stats.state_expired += (before - after) as u64;
+    }
+}
