@@ -525,10 +525,11 @@ fn report_renders_in_chromium_without_console_errors() {
 fn a_closed_output_pipe_ends_the_command_without_a_panic() {
     // A command whose output is larger than a pipe holds (64 KiB on
     // Linux), so that it is still writing when the reader has gone: the
-    // hourly table of two months.
+    // hourly table of two months (of a /20: the table's length is the
+    // duration's, whatever the world's size).
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("small.toml");
-    std::fs::write(&scenario, SMALL.replace("61.4.0.0/14", "61.4.0.0/16")).unwrap();
+    std::fs::write(&scenario, SMALL.replace("61.4.0.0/14", "61.4.0.0/20")).unwrap();
     let command = |out: &str| {
         format!(
             "'{}' simulate --scenario '{}' --duration 60d --out '{}'",

@@ -8,7 +8,27 @@
 //!
 //! A program that wants what `wormscope compare` does calls
 //! [`compare::run`] with a [`CompareRequest`] instead of spawning the
-//! binary; the tests of the commands do the same.
+//! binary; the tests of the commands do the same:
+//!
+//! ```no_run
+//! use wormscope_commands::compare::{self, StudyRequest};
+//! use wormscope_commands::{CompareRequest, Silent};
+//!
+//! let outcome = compare::run(
+//!     &CompareRequest {
+//!         study: StudyRequest {
+//!             scenario: Some("blaster-sample".into()),
+//!             runs: 4,
+//!             ..Default::default()
+//!         },
+//!         defenses: vec!["isp-filter@6h".into()],
+//!         ..Default::default()
+//!     },
+//!     &Silent, // or a `Progress` of your own
+//! )?;
+//! print!("{}", outcome.text);
+//! # Ok::<(), wormscope_commands::CommandError>(())
+//! ```
 //!
 //! **What this crate may not touch.** It never prints, reads a terminal,
 //! parses command lines or exits: the `wormscope` binary parses arguments

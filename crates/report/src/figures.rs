@@ -74,8 +74,8 @@ impl TimeAxis {
 
 /// Each variant's infected hosts over time from
 /// `comparison-timeseries.csv`: medians with their bands on shared axes,
-/// the baseline in black and each variant in a colour of its own (bands
-/// are translucent, so where they overlap both stay visible).
+/// each variant in a colour of its own, the bar chart's (bands are
+/// translucent, so where they overlap both stay visible).
 pub(crate) fn comparison_chart(c: &Csv, axis: &TimeAxis) -> Result<Option<Chart>, InputError> {
     let times = c.times()?;
     let groups = groups(c, "variant", &times)?;
@@ -96,11 +96,8 @@ pub(crate) fn comparison_chart(c: &Csv, axis: &TimeAxis) -> Result<Option<Chart>
                     .collect(),
                 rows.iter().map(|&i| (p05[i], p95[i])).collect(),
             );
-            s.color = if k == 0 {
-                Some((0, 0, 0))
-            } else {
-                est_color(k - 1)
-            };
+            // The colours of the bar chart above it, variant by variant.
+            s.color = est_color(k);
             s
         })
         .collect();
@@ -288,8 +285,8 @@ mod tests {
                 .iter()
                 .all(|s| s.band.as_ref().unwrap().len() == 6)
         );
-        assert_eq!(chart.series[0].color, Some((0, 0, 0)));
-        assert_ne!(chart.series[1].color, chart.series[2].color);
+        let colors: Vec<_> = chart.series.iter().map(|s| s.color).collect();
+        assert!(colors[0] != colors[1] && colors[1] != colors[2] && colors[0] != colors[2]);
         // A variant three decades below the baseline: a log scale.
         assert_eq!(chart.y_scale, Scale::Log);
         // A variant's times must increase, named in the error.
