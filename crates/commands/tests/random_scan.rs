@@ -1,0 +1,226 @@
+//! The random-scanning scenarios (Code Red v2, Slammer) through the
+//! commands, in process: printed and read back, simulated as one run and as
+//! an ensemble, drawn, and refused with the file, line and field when a
+//! scenario is wrong. What needs a process (exit codes, threads) stays in
+//! `crates/cli/tests/validate.rs`.
+
+use std::path::{Path, PathBuf};
+
+use wormscope_commands::compare::StudyRequest;
+use wormscope_commands::{
+    CommandError, CommandOutcome, FlawsRequest, ReportRequest, ScenarioRequest, Silent,
+    SimulateRequest, ValidateRequest,
+};
+use wormscope_scenario::SimDuration;
+
+/// The message of a bad-input error; panics on anything else.
+fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
+    match r {
+        Err(CommandError::Input(m)) => m,
+        Err(e @ CommandError::Run(_)) => panic!("a failure while running, not bad input: {e}"),
+        Ok(o) => panic!("accepted: {}", o.text),
+    }
+}
+
+fn simulate(scenario: &str, duration: &str, out: &Path) -> SimulateRequest {
+    SimulateRequest {
+        scenario: Some(PathBuf::from(scenario)),
+        duration: Some(duration.parse::<SimDuration>().unwrap()),
+        out: out.to_path_buf(),
+        ..SimulateRequest::default()
+    }
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Draws the page of `dir` and returns it.
+fn report(dir: &Path) -> String {
+    wormscope_commands::report::run(&ReportRequest {
+        dir: dir.to_path_buf(),
+        output: None,
+    })
+    .unwrap();
+    std::fs::read_to_string(dir.join("report.html")).unwrap()
+}
+
+#[test]
+fn the_historical_scenarios_print_and_read_back() {
+    for name in ["codered2", "slammer"] {
+        let o = wormscope_commands::scenario::run(&ScenarioRequest::Print { name: name.into() })
+            .unwrap();
+        assert!(o.text.contains("[[validation]]") && o.text.contains("tolerance"));
+        let parsed = wormscope_scenario::parse_random_scan(&o.text, "printed").unwrap();
+        assert_eq!(Some(parsed), wormscope_scenario::builtin_random_scan(name));
+    }
+}
+
+#[test]
+fn simulate_runs_a_random_scanning_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("slammer");
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            seed: Some(9),
+            ..simulate("slammer", "5m", &out)
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.files.contains(&out.join("timeseries.csv")),
+        "{:?}",
+        o.files
+    );
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("time_s,infected,new_infections,scanning,probes_offered")
+    );
+    assert_eq!(lines.count(), 300, "one row a second for 5 minutes");
+    let summary = json(&out.join("summary.json"));
+    assert_eq!(summary["seed"], 9);
+    assert!(summary["infected"].as_u64().unwrap() > 5);
+    assert!(out.join("outbreak.svg").exists());
+    assert!(out.join("validation.json").exists());
+    // The report draws the probes and lists the figures measured on the run.
+    let html = report(&out);
+    assert!(html.contains("SQL Slammer") && !html.contains("W32/Blaster"));
+    assert!(html.contains("Where the delivered probes went"));
+    assert!(html.contains("Published figures") && html.contains("early doubling time"));
+    assert!(!html.contains("no data"), "every chart has its columns");
+    let telescope = std::fs::read_to_string(out.join("telescope.csv")).unwrap();
+    assert!(telescope.starts_with("time_s,sensor,probes,estimate,truth\n1,ucsd,"));
+    assert!(html.contains("Telescopes against the truth"));
+    // Blaster-only commands refuse it, naming the kind.
+    let msg = input_error(wormscope_commands::flaws::run(
+        &FlawsRequest {
+            study: StudyRequest {
+                scenario: Some("codered2".into()),
+                runs: 1,
+                ..StudyRequest::default()
+            },
+            ..FlawsRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(msg.contains("random-scanning"), "{msg}");
+}
+
+#[test]
+fn simulate_runs_random_scanning_ensembles_with_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ens");
+    wormscope_commands::simulate::run(
+        &SimulateRequest {
+            runs: Some(3),
+            ..simulate("slammer", "3m", &out)
+        },
+        &Silent,
+    )
+    .unwrap();
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("time_s,infected_p05,infected_median,infected_p95,"));
+    assert_eq!(csv.lines().count(), 181);
+    let summary = json(&out.join("summary.json"));
+    assert_eq!(summary["runs"], 3);
+    assert!(summary["infected_p05"].as_f64().unwrap() <= summary["infected_p95"].as_f64().unwrap());
+    let html = report(&out);
+    assert!(html.contains("ensemble of runs") && !html.contains("no data"));
+    // The telescope's medians over the runs, one row per step.
+    let telescope = std::fs::read_to_string(out.join("telescope.csv")).unwrap();
+    assert_eq!(telescope.lines().count(), 181);
+    assert!(html.contains("Telescopes against the truth"));
+    // Too many runs is bad input, refused before any run.
+    let too_many = dir.path().join("too-many");
+    let msg = input_error(wormscope_commands::simulate::run(
+        &SimulateRequest {
+            runs: Some(5000),
+            ..simulate("slammer", "3m", &too_many)
+        },
+        &Silent,
+    ));
+    assert!(msg.contains("runs"), "{msg}");
+    assert!(!too_many.exists());
+}
+
+#[test]
+fn bad_random_scanning_scenarios_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "base = \"slammer\"\n[worm.rate]\nuplinks = [\n  { name = \"a\", share_pct = 50, bits_per_second = 1e6 },\n]\n",
+            "3",
+            "worm.rate.uplinks",
+        ),
+        (
+            "base = \"codered2\"\n[population]\nvulnerable = 10\ninitial_infected = 20\n",
+            "4",
+            "population.initial_infected",
+        ),
+        (
+            "base = \"codered2\"\n[worm]\ntargeting = \"sequential\"\n",
+            "3",
+            "worm.targeting",
+        ),
+        (
+            "base = \"codered2\"\n[worm.rate]\nkind = \"probe-rate\"\nprobes_per_second = -1\n",
+            "4",
+            "worm.rate.probes_per_second",
+        ),
+        (
+            "base = \"slammer\"\n\n[[validation]]\nfigure = \"x\"\nmeasure = { kind = \"peak-scan-rate\" }\npublished = 1\ntolerance = { relative_pct = 5, absolute = 1 }\nsource = \"-\"\n",
+            "7",
+            "validation[0].tolerance",
+        ),
+        (
+            "base = \"codered2\"\n[worm.stop]\nat = \"2001-07-18T00:00:00Z\"\n",
+            "3",
+            "worm.stop.at",
+        ),
+        (
+            "base = \"slammer\"\n[population]\nscan_space_bits = 24\n\n[[telescopes]]\nname = \"t\"\nprefix = \"10.0.0.0/8\"\n",
+            "7",
+            "telescopes[0].prefix",
+        ),
+        // A delay that would overflow the random core's nanosecond clock.
+        (
+            "base = \"codered2\"\n[worm.delivery]\nduration = \"99999d\"\n",
+            "3",
+            "worm.delivery.duration",
+        ),
+    ];
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        let messages = [
+            input_error(wormscope_commands::simulate::run(
+                &SimulateRequest {
+                    scenario: Some(file.clone()),
+                    out: out.clone(),
+                    ..SimulateRequest::default()
+                },
+                &Silent,
+            )),
+            input_error(wormscope_commands::validate::run(
+                &ValidateRequest {
+                    scenarios: vec![file.clone()],
+                    out: Some(out.clone()),
+                    ..ValidateRequest::default()
+                },
+                &Silent,
+            )),
+        ];
+        for msg in messages {
+            assert!(msg.contains(&format!("bad{i}.toml:{line}")), "{msg}");
+            assert!(msg.contains(field), "{msg}");
+            assert!(!out.exists(), "nothing is written for bad{i}.toml");
+        }
+    }
+}
