@@ -16,7 +16,7 @@
 //! `tests/corpus/simulate/*.toml` are replayed on every run; each starts
 //! with `# expect: run` or `# expect: refused FIELD`. Proptest's own
 //! regressions are in `fuzz_simulate.proptest-regressions`. Run longer with
-//! `WORMSCOPE_FUZZ_CASES=2000 cargo test -p wormscope-cli --test fuzz_simulate`.
+//! `WORMSCOPE_FUZZ_CASES=2000 cargo test -p wormscope-engine --test fuzz_simulate`.
 
 use std::path::Path;
 
