@@ -145,6 +145,22 @@ Defaults: every built-in random-scanning scenario, each with its own runs.
 Exit codes: 0 every figure passed; 1 a figure failed, or a failure while
 running; 2 bad input.")]
     Validate(ValidateArgs),
+    /// Fit a scenario's unknown fields to what its sensors saw (ABC
+    /// population Monte Carlo), and estimate the true outbreak with bands.
+    #[command(after_help = "Examples:
+  wormscope fit --scenario blaster-sample --observed obs.csv \\
+      --param world.used_slash16_pct=5..40 --param worm.initial_infected=20..300 --out fit-out
+  wormscope fit --scenario my.toml --observed obs.csv --param worm.guess_xp_pct=50,80,100 --json
+
+obs.csv has the header time_s,sensor,measure,value: a sensor of the
+scenario, a column of sensors.csv (probes, sources or estimate), a time in
+seconds since the scenario's start. `wormscope report fit-out` draws the fit.
+
+Defaults: the blaster scenario; 800 simulations in 4 generations; seed 1.
+
+Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario
+files, observations, output paths).")]
+    Fit(FitArgs),
     /// Measure the engine (speed-up against the reference, full-scale run)
     /// and the detector (throughput).
     #[command(after_help = "Examples:
@@ -155,6 +171,49 @@ Takes about 5 minutes on 2 cores (the full-scale week is most of it).
 
 Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct FitArgs {
+    /// Scenario file (TOML) or built-in name; default: blaster. For fits
+    /// that finish in minutes, try blaster-sample.
+    #[arg(long, value_name = "NAME or FILE")]
+    scenario: Option<PathBuf>,
+    /// The observations: CSV with the header time_s,sensor,measure,value.
+    #[arg(long, value_name = "FILE")]
+    observed: PathBuf,
+    /// A field to fit, with its prior: FIELD=LO..HI (uniform) or
+    /// FIELD=A,B,C (one of the values); FIELD is a dotted scenario field,
+    /// as in sweep files. Repeat for each field.
+    #[arg(long = "param", value_name = "FIELD=LO..HI", required = true)]
+    params: Vec<String>,
+    /// Simulations in all, split evenly over the generations.
+    #[arg(long, value_name = "N", default_value_t = 800)]
+    runs: u32,
+    /// Generations: each keeps the quarter of its runs closest to the
+    /// observations and proposes the next around them.
+    #[arg(long, value_name = "G", default_value_t = 4)]
+    generations: u32,
+    /// The fit's seed (its proposals and every simulation's seed).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Override the scenario's duration (the bands of the truth run to its
+    /// end; the observations must fit in it).
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<SimDuration>,
+    /// Print fit.json instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write fit.json, fit-draws.csv, fit-draws.parquet,
+    /// fit-predictive.csv, fit-observed.csv and fit.md into this directory
+    /// (`wormscope report DIR` draws them).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Also fit N synthetic truths (hidden values drawn from the prior,
+    /// observed at the same times) and report how often the 90 % interval
+    /// holds the hidden value.
+    #[arg(long, value_name = "N")]
+    recover: Option<u32>,
 }
 
 #[derive(clap::Args)]
@@ -553,6 +612,18 @@ fn request(command: Command) -> Request {
                 shard: a.shard,
                 out: a.out,
             },
+        }),
+        Command::Fit(a) => Request::Fit(commands::FitRequest {
+            scenario: a.scenario,
+            observed: a.observed,
+            params: a.params,
+            runs: a.runs,
+            generations: a.generations,
+            seed: a.seed,
+            duration: a.duration,
+            json: a.json,
+            out: a.out,
+            recover: a.recover,
         }),
         Command::Validate(a) => Request::Validate(commands::ValidateRequest {
             scenarios: a.scenario,

@@ -42,6 +42,7 @@ pub mod bench;
 pub mod capture;
 pub mod compare;
 pub mod detect;
+pub mod fit;
 pub mod flaws;
 pub mod ioc;
 pub mod report;
@@ -60,6 +61,7 @@ pub use bench::BenchRequest;
 pub use capture::CaptureRequest;
 pub use compare::CompareRequest;
 pub use detect::DetectRequest;
+pub use fit::FitRequest;
 pub use flaws::FlawsRequest;
 pub use ioc::IocRequest;
 pub use report::ReportRequest;
@@ -83,6 +85,7 @@ pub enum Request {
     Report(ReportRequest),
     Sweep(SweepRequest),
     Validate(ValidateRequest),
+    Fit(FitRequest),
     Bench(BenchRequest),
 }
 
@@ -100,6 +103,7 @@ pub fn execute(request: &Request, progress: &dyn Progress) -> Result<CommandOutc
         Request::Report(r) => report::run(r),
         Request::Sweep(r) => sweep::run(r, progress),
         Request::Validate(r) => validate::run(r, progress),
+        Request::Fit(r) => fit::run(r, progress),
         Request::Bench(r) => bench::run(r, progress),
     }
 }

@@ -9,8 +9,8 @@ use crate::{CommandError, CommandOutcome, common};
 /// Which directory, to which page.
 #[derive(Clone, Debug, Default)]
 pub struct ReportRequest {
-    /// The output directory of `simulate`, `compare --out` or `flaws
-    /// --out`.
+    /// The output directory of `simulate`, `compare --out`, `flaws --out`
+    /// or `fit --out`.
     pub dir: PathBuf,
     /// The page; `None` is `DIR/report.html`.
     pub output: Option<PathBuf>,
@@ -30,18 +30,10 @@ pub fn run(req: &ReportRequest) -> Result<CommandOutcome, CommandError> {
         "wrote {} ({} KiB) from {}\n",
         path.display(),
         report.html.len().div_ceil(1024),
-        if report.ensemble {
-            "an ensemble"
-        } else {
-            "one run"
-        }
+        report.source
     );
     if !report.rendered.is_empty() {
-        let _ = writeln!(
-            text,
-            "  rendered: timeseries.csv, {}",
-            report.rendered.join(", ")
-        );
+        let _ = writeln!(text, "  rendered: {}", report.rendered.join(", "));
     }
     if !report.skipped.is_empty() {
         let _ = writeln!(text, "  absent, skipped: {}", report.skipped.join(", "));

@@ -34,6 +34,8 @@ pub enum Purpose {
     RandomScan = 10,
     /// Placing a random scanner's population at addresses (reference).
     RandomPlacement = 11,
+    /// A fit's proposals and simulation seeds (index: the generation).
+    Fit = 12,
 }
 
 /// The random stream for (seed, purpose, index).

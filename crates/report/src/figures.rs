@@ -111,6 +111,116 @@ pub(crate) fn comparison_chart(c: &Csv, axis: &TimeAxis) -> Result<Option<Chart>
     }))
 }
 
+/// A fit's charts from `fit-predictive.csv` and `fit-observed.csv`: one
+/// per observed series (the posterior-predictive median and band, the
+/// observations as dots), then the truth's band (`infected`), which no
+/// sensor observed.
+pub(crate) fn fit_charts(
+    predictive: &Csv,
+    observed: &Csv,
+    axis: &TimeAxis,
+) -> Result<Vec<Chart>, InputError> {
+    let times = predictive.times()?;
+    let p05 = predictive.numbers("p05")?;
+    let median = predictive.numbers("median")?;
+    let p95 = predictive.numbers("p95")?;
+    let obs_times = observed.times()?;
+    let obs_sensor = observed.strings("sensor")?;
+    let obs_measure = observed.strings("measure")?;
+    let obs_value = observed.numbers("value")?;
+    let mut charts = Vec::new();
+    let mut truth = None;
+    for (k, (name, rows)) in groups(predictive, "series", &times)?
+        .into_iter()
+        .enumerate()
+    {
+        let mut band = Series::banded(
+            "predicted (median, 5-95 %)",
+            rows.iter()
+                .map(|&i| (times[i] / axis.divisor, median[i]))
+                .collect(),
+            rows.iter().map(|&i| (p05[i], p95[i])).collect(),
+        );
+        band.color = est_color(k);
+        let mut series = vec![band];
+        let dots: Vec<(f64, f64)> = (0..obs_times.len())
+            .filter(|&i| format!("{}/{}", obs_sensor[i], obs_measure[i]) == name)
+            .map(|i| (obs_times[i] / axis.divisor, obs_value[i]))
+            .collect();
+        if !dots.is_empty() {
+            series.push(Series {
+                name: "observed".into(),
+                points: dots,
+                color: Some((0, 0, 0)),
+                markers: true,
+                ..Series::default()
+            });
+        }
+        let (title, y_label) = if name == "infected" {
+            (
+                "The truth: infected hosts in the fitted scenarios (median, 5-95 %)".to_string(),
+                "infected hosts".to_string(),
+            )
+        } else {
+            (
+                format!("{name}: observed and predicted"),
+                name.replace('/', " "),
+            )
+        };
+        let chart = Chart {
+            title,
+            x_label: axis.label.clone(),
+            y_label,
+            y_scale: y_scale_for(&series),
+            series,
+            ..Chart::default()
+        };
+        if name == "infected" {
+            truth = Some(chart);
+        } else {
+            charts.push(chart);
+        }
+    }
+    charts.extend(truth);
+    Ok(charts)
+}
+
+/// A parameter's accepted draws as a weighted histogram over its prior
+/// range (`bins` bars labelled by their centres).
+pub(crate) fn posterior_histogram(
+    name: &str,
+    values: &[f64],
+    weights: &[f64],
+    range: (f64, f64),
+    bins: usize,
+) -> crate::plot::BarChart {
+    let (lo, hi) = range;
+    let width = (hi - lo) / bins as f64;
+    let mut mass = vec![0.0; bins];
+    for (v, w) in values.iter().zip(weights) {
+        let b = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
+        mass[b] += w;
+    }
+    let total: f64 = mass.iter().sum();
+    crate::plot::BarChart {
+        title: format!("{name}: posterior over the prior range"),
+        y_label: "share of the posterior".into(),
+        bars: mass
+            .iter()
+            .enumerate()
+            .map(|(b, m)| {
+                (
+                    crate::numbers::figure_number(lo + (b as f64 + 0.5) * width),
+                    if total > 0.0 { m / total } else { 0.0 },
+                    None,
+                )
+            })
+            .collect(),
+        height: 300,
+        ..crate::plot::BarChart::default()
+    }
+}
+
 /// A sensor's colour: the palette without black (the truth's) and yellow.
 fn est_color(k: usize) -> Option<(u8, u8, u8)> {
     Some(plot::PALETTE[k % (plot::PALETTE.len() - 2)])

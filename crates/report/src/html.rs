@@ -21,9 +21,10 @@ use crate::plot::{self, BarChart, Chart, Scale};
 #[derive(Clone, Debug)]
 pub struct Report {
     pub html: String,
-    /// Whether `timeseries.csv` was an ensemble (median and band).
-    pub ensemble: bool,
-    /// Optional inputs found and rendered.
+    /// What the directory held: "one run", "an ensemble" (of runs, as
+    /// medians and bands) or "a fit".
+    pub source: &'static str,
+    /// Inputs found and rendered.
     pub rendered: Vec<&'static str>,
     /// Optional inputs absent (their section says so).
     pub skipped: Vec<&'static str>,
@@ -42,6 +43,192 @@ fn optional<T>(
         .transpose()
 }
 
+fn run_or_ensemble(ensemble: bool) -> &'static str {
+    if ensemble { "an ensemble" } else { "one run" }
+}
+
+/// A required input of a fit's directory.
+fn required(dir: &Path, file: OutputFile) -> Result<String, InputError> {
+    let path = dir.join(file.name());
+    input::read_text(&path)?.ok_or_else(|| {
+        input::input_error(
+            &path.display().to_string(),
+            None,
+            None,
+            "missing: `wormscope fit --out DIR` writes it beside fit.json".into(),
+        )
+    })
+}
+
+/// The page of a fit's directory (`wormscope fit --out`).
+fn render_fit(dir: &Path) -> Result<Report, InputError> {
+    let name = |f: OutputFile| dir.join(f.name()).display().to_string();
+    let fit = input::parse_json(&required(dir, OutputFile::Fit)?, &name(OutputFile::Fit))?;
+    let predictive = Csv::parse(
+        &required(dir, OutputFile::FitPredictive)?,
+        &name(OutputFile::FitPredictive),
+    )?;
+    let observed = Csv::parse(
+        &required(dir, OutputFile::FitObserved)?,
+        &name(OutputFile::FitObserved),
+    )?;
+    let draws = optional(dir, OutputFile::FitDraws, Csv::parse)?;
+    let recovery = optional(dir, OutputFile::FitRecovery, input::parse_json)?;
+    let text = |k: &str| {
+        fit.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let num = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+    let fit_num = |k: &str| num(fit.get(k));
+    let mut page = Page {
+        body: String::new(),
+        title: format!("wormscope fit: {}", text("scenario")),
+        contents: Vec::new(),
+    };
+    let _ = writeln!(page.body, "<h1>{}</h1>", escape(&page.title));
+    let _ = writeln!(
+        page.body,
+        "<p class=\"lede\">Scenario <code>{}</code> fitted to the observations in <code>{}</code>: the scenarios that agree with what the sensors saw, and the true outbreak they imply. Made by wormscope, a defensive laboratory: every curve here is simulated.</p>",
+        escape(&text("scenario")),
+        escape(&text("observed"))
+    );
+    page.body.push_str(CONTENTS_MARK);
+    let mut rendered = vec![
+        OutputFile::Fit.name(),
+        OutputFile::FitPredictive.name(),
+        OutputFile::FitObserved.name(),
+    ];
+    let mut skipped = Vec::new();
+
+    page.section("fit", "The fit");
+    page.kv_table(&[
+        ("command".into(), text("command")),
+        ("method".into(), text("method")),
+        ("distance".into(), text("distance")),
+        ("simulations".into(), number(fit_num("simulations"))),
+        ("kept per generation".into(), number(fit_num("population"))),
+        (
+            "last tolerance".into(),
+            format!("{:.3}", fit_num("tolerance")),
+        ),
+        (
+            "effective sample size".into(),
+            format!("{:.1}", fit_num("effective_sample_size")),
+        ),
+    ]);
+    let axis = TimeAxis::for_span(num(fit.get("duration_s")), Some(&fit));
+    let charts = crate::figures::fit_charts(&predictive, &observed, &axis)?;
+    page.section("observed", "Observed against predicted");
+    page.para("Each observed series (dots) against what the fitted scenarios' sensors saw: the median of the accepted runs, shaded from the 5th to the 95th percentile (the posterior-predictive band).");
+    let (truth, series): (Vec<&Chart>, Vec<&Chart>) = charts
+        .iter()
+        .partition(|c| c.title.starts_with("The truth"));
+    for c in series {
+        page.figure(c);
+    }
+    page.section("truth", "The true outbreak");
+    page.para(
+        "Infected hosts, which no sensor sees, in the scenarios that agree with the observations.",
+    );
+    for c in truth {
+        page.figure(c);
+    }
+    if let Some(rows) = fit.get("infected").and_then(|v| v.as_array()) {
+        page.body.push_str("<table>\n<tr><th>time since the start</th><th>infected, median</th><th>5 % to 95 %</th></tr>\n");
+        for r in rows {
+            let _ = writeln!(
+                page.body,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} to {}</td></tr>",
+                escape(&human_duration(num(r.get("time_s")))),
+                number(num(r.get("median"))),
+                number(num(r.get("p05"))),
+                number(num(r.get("p95")))
+            );
+        }
+        page.body.push_str("</table>\n");
+    }
+    page.section("parameters", "The parameters");
+    page.para("Each fitted field: its uniform prior, and the 5th, 50th and 95th percentiles of the posterior. An interval that still spans most of the prior is an assumption these observations cannot pin down.");
+    let params = fit
+        .get("parameters")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    page.body.push_str("<table>\n<tr><th>field</th><th>prior</th><th>5 %</th><th>median</th><th>95 %</th><th>interval / prior</th></tr>\n");
+    for p in &params {
+        let _ = writeln!(
+            page.body,
+            "<tr><td><code>{}</code></td><td class=\"num\">{} to {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.0} %</td></tr>",
+            escape(p.get("name").and_then(|v| v.as_str()).unwrap_or("")),
+            number(num(p.get("prior_lo"))),
+            number(num(p.get("prior_hi"))),
+            number(num(p.get("p05"))),
+            number(num(p.get("median"))),
+            number(num(p.get("p95"))),
+            100.0 * num(p.get("interval_to_prior"))
+        );
+    }
+    page.body.push_str("</table>\n");
+    match &draws {
+        Some(d) => {
+            let weights = d.numbers("weight")?;
+            for p in &params {
+                let field = p.get("name").and_then(|v| v.as_str()).unwrap_or("");
+                let values = d.numbers(field)?;
+                let chart = crate::figures::posterior_histogram(
+                    field,
+                    &values,
+                    &weights,
+                    (num(p.get("prior_lo")), num(p.get("prior_hi"))),
+                    12,
+                );
+                page.svg(&plot::bar_chart(&chart), &chart.title);
+            }
+            rendered.push(OutputFile::FitDraws.name());
+        }
+        None => {
+            page.note("No fit-draws.csv in this directory: the posterior histograms are skipped.");
+            skipped.push(OutputFile::FitDraws.name());
+        }
+    }
+    if let Some(r) = &recovery {
+        page.section("recovery", "Recovering known truths");
+        page.para(&format!(
+            "{} synthetic truths: hidden values drawn from the prior, simulated on hidden seeds, observed at the same times, and fitted the same way. Coverage is the share whose 90 % interval holds the hidden value (nominal 90 %).",
+            number(num(r.get("truths")))
+        ));
+        let rows: Vec<(String, String)> = r
+            .get("parameters")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                (
+                    p.get("name")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                    format!(
+                        "coverage {:.0} %, interval {:.0} % of the prior",
+                        100.0 * num(p.get("coverage")),
+                        100.0 * num(p.get("mean_interval_to_prior"))
+                    ),
+                )
+            })
+            .collect();
+        page.kv_table(&rows);
+        rendered.push(OutputFile::FitRecovery.name());
+    }
+    Ok(Report {
+        html: page.finish(),
+        source: "a fit",
+        rendered,
+        skipped,
+    })
+}
+
 /// Renders the report of output directory `dir`. `timeseries.csv` is
 /// required; each optional input is rendered when present. Any input that
 /// is there but malformed is an error naming its file, line and field.
@@ -55,6 +242,9 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             None,
             "no such directory (give the --out directory of `wormscope simulate`)".into(),
         ));
+    }
+    if !timeseries.exists() && dir.join(OutputFile::Fit.name()).exists() {
+        return render_fit(dir);
     }
     let ts_text = input::read_text(&timeseries)?.ok_or_else(|| {
         input::input_error(
@@ -106,7 +296,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
 
     let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), summary.as_ref());
     let mut page = Page::new(summary.as_ref(), ensemble);
-    let mut rendered = Vec::new();
+    let mut rendered = vec![OutputFile::Timeseries.name()];
     let mut skipped = Vec::new();
     let mut mark = |present: bool, file: &'static str| {
         if present {
@@ -188,7 +378,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         mark(validation.is_some(), OutputFile::Validation.name());
         return Ok(Report {
             html: page.finish(),
-            ensemble,
+            source: run_or_ensemble(ensemble),
             rendered,
             skipped,
         });
@@ -264,7 +454,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
 
     Ok(Report {
         html: page.finish(),
-        ensemble,
+        source: run_or_ensemble(ensemble),
         rendered,
         skipped,
     })

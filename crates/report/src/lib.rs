@@ -9,7 +9,7 @@
 //! - **Writing** results: a run's and an ensemble's files and tables
 //!   (`run.rs`, `ensemble.rs`: [`run_files`], [`ensemble_files`],
 //!   [`hourly_table`]), the flaw study's (`flaws.rs`), the validation's
-//!   (`validation.rs`), each as an [`OutputSet`]; [`run_store`]: finished
+//!   (`validation.rs`), a fit's (`fit.rs`), each as an [`OutputSet`]; [`run_store`]: finished
 //!   runs kept in an output directory, so that a long study resumes.
 //! - **Reading them back to draw the page**: [`input`] (parsing, errors
 //!   with file, line and field) and [`html`] (the self-contained page).
@@ -21,6 +21,7 @@
 
 mod ensemble;
 pub mod figures;
+mod fit;
 mod flaws;
 pub mod html;
 pub mod input;
@@ -34,6 +35,10 @@ mod validation;
 pub use ensemble::{
     COMPARISON_SERIES_HEADER, FLOOD_COLUMNS, comparison_json, comparison_objects, comparison_table,
     comparison_timeseries_csv, ensemble_flood_csv, ensemble_timeseries_csv, flood_csv, flood_rates,
+};
+pub use fit::{
+    FIT_PREDICTIVE_HEADER, FitSource, fit_draws_csv, fit_files, fit_json, fit_markdown,
+    fit_observed_csv, fit_predictive_csv, fit_table, recovery_json, recovery_table,
 };
 pub use flaws::{
     flaws_json, flaws_markdown, flaws_objects, flaws_table, reliance_json, reliance_objects,

@@ -1,5 +1,5 @@
 //! The files of an output directory, each with one name: the writers
-//! (`simulate`, `compare --out`, `flaws --out`) put them in an
+//! (`simulate`, `compare --out`, `flaws --out`, `fit --out`) put them in an
 //! [`OutputSet`], and the page's reader ([`crate::html`]) looks for the same
 //! names. A file that one side knew and the other did not would be a page
 //! that silently skips it.
@@ -44,11 +44,25 @@ pub enum OutputFile {
     FlawsTable,
     /// The flaw study's written finding.
     FlawsFinding,
+    /// A fit: the parameters' and the truth's bands, the observations.
+    Fit,
+    /// A fit's accepted draws.
+    FitDraws,
+    /// A fit's accepted draws, as Parquet.
+    FitDrawsParquet,
+    /// A fit's posterior-predictive bands per step.
+    FitPredictive,
+    /// The observations a fit was given.
+    FitObserved,
+    /// A fit's written finding.
+    FitFinding,
+    /// A recovery study: synthetic truths fitted, and the coverage.
+    FitRecovery,
 }
 
 impl OutputFile {
     /// Every output file.
-    pub const ALL: [OutputFile; 16] = [
+    pub const ALL: [OutputFile; 23] = [
         OutputFile::Timeseries,
         OutputFile::Flood,
         OutputFile::Summary,
@@ -65,6 +79,13 @@ impl OutputFile {
         OutputFile::FlawsReliance,
         OutputFile::FlawsTable,
         OutputFile::FlawsFinding,
+        OutputFile::Fit,
+        OutputFile::FitDraws,
+        OutputFile::FitDrawsParquet,
+        OutputFile::FitPredictive,
+        OutputFile::FitObserved,
+        OutputFile::FitFinding,
+        OutputFile::FitRecovery,
     ];
 
     /// Its name in the directory.
@@ -86,6 +107,13 @@ impl OutputFile {
             OutputFile::FlawsReliance => "flaws-reliance.json",
             OutputFile::FlawsTable => "flaws.txt",
             OutputFile::FlawsFinding => "flaws.md",
+            OutputFile::Fit => "fit.json",
+            OutputFile::FitDraws => "fit-draws.csv",
+            OutputFile::FitDrawsParquet => "fit-draws.parquet",
+            OutputFile::FitPredictive => "fit-predictive.csv",
+            OutputFile::FitObserved => "fit-observed.csv",
+            OutputFile::FitFinding => "fit.md",
+            OutputFile::FitRecovery => "fit-recovery.json",
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct Series {
     pub dashed: bool,
     /// Line width in pixels (0 means 2).
     pub width: u32,
+    /// Drawn as dots at the points, without a line (observations).
+    pub markers: bool,
 }
 
 impl Series {
@@ -221,7 +223,10 @@ fn draw_lines<Y>(
             s.points[j].0.is_finite() && keep(s.points[j].1)
         }) {
             let pts: Vec<(f64, f64)> = run.map(|j| s.points[j]).collect();
-            let drawn = if pts.len() == 1 {
+            let drawn = if s.markers {
+                let dots = pts.iter().map(|p| Circle::new(*p, 5, style.filled()));
+                cc.draw_series(dots)
+            } else if pts.len() == 1 {
                 cc.draw_series(std::iter::once(Circle::new(pts[0], 2, style.filled())))
             } else if s.dashed {
                 cc.draw_series(DashedLineSeries::new(pts, 8, 5, style))

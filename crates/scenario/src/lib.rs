@@ -386,6 +386,26 @@ pub fn to_toml(scenario: &Scenario) -> String {
     toml::to_string(scenario).expect("scenarios serialize")
 }
 
+/// The value of a scenario's field at a dotted path (`worm.batch_size`,
+/// `world.networks[0].nat_pct`), as the scenario prints it; `None` if the
+/// scenario has no such field.
+pub fn field_value(scenario: &Scenario, path: &str) -> Option<toml::Value> {
+    if path.trim().is_empty() {
+        return None;
+    }
+    let mut node = toml::Value::try_from(scenario).expect("scenarios serialize");
+    for step in locate::segments(path) {
+        node = match (step, node) {
+            (locate::Segment::Key(k), toml::Value::Table(mut t)) => t.remove(k)?,
+            (locate::Segment::Index(i), toml::Value::Array(mut a)) if i < a.len() => {
+                a.swap_remove(i)
+            }
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 /// Whether dotted path `inner` is `outer` or lies under it.
 fn path_within(inner: &str, outer: &str) -> bool {
     inner == outer

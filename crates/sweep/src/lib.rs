@@ -23,7 +23,7 @@ pub mod table;
 
 pub use run::{Job, MergeSummary, Shard, merge, run_shard, shard_file_name, write_shard};
 pub use spec::{Param, Sweep};
-pub use table::SweepTable;
+pub use table::{SweepTable, parquet_bytes};
 
 /// Why a sweep could not be done.
 #[derive(Debug, thiserror::Error)]

@@ -23,6 +23,34 @@ use wormscope_engine::{Row, RunResult};
 
 use crate::SweepError;
 
+/// Columns as Parquet bytes, written the way every wormscope Parquet file
+/// is (module docs): snappy, a row group per million rows, `metadata` as
+/// key-value metadata, nothing that changes between runs.
+pub fn parquet_bytes(
+    schema: Arc<Schema>,
+    columns: Vec<ArrayRef>,
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>, String> {
+    let batch = RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|e| format!("building the table: {e}"))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .set_key_value_metadata(Some(
+            metadata
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                .collect(),
+        ))
+        .build();
+    let mut bytes = Vec::new();
+    let fail = |e: parquet::errors::ParquetError| format!("writing Parquet: {e}");
+    let mut w = ArrowWriter::try_new(&mut bytes, schema, Some(props)).map_err(fail)?;
+    w.write(&batch).map_err(fail)?;
+    w.close().map_err(fail)?;
+    Ok(bytes)
+}
+
 /// The series columns: `timeseries.csv`'s after `time_s`.
 pub fn series_names() -> &'static [&'static str] {
     &Row::SERIES
@@ -145,25 +173,7 @@ impl SweepTable {
         for s in &self.series {
             columns.push(Arc::new(UInt64Array::from(s.clone())));
         }
-        let batch = RecordBatch::try_new(schema.clone(), columns)
-            .map_err(|e| SweepError::Run(format!("building the table: {e}")))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(1 << 20))
-            .set_key_value_metadata(Some(
-                metadata
-                    .iter()
-                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
-                    .collect(),
-            ))
-            .build();
-        let mut bytes = Vec::new();
-        let fail =
-            |e: parquet::errors::ParquetError| SweepError::Run(format!("writing Parquet: {e}"));
-        let mut w = ArrowWriter::try_new(&mut bytes, schema, Some(props)).map_err(fail)?;
-        w.write(&batch).map_err(fail)?;
-        w.close().map_err(fail)?;
-        Ok(bytes)
+        parquet_bytes(schema, columns, metadata).map_err(SweepError::Run)
     }
 
     /// Reads a table written by [`SweepTable::to_parquet`], with its

@@ -1,0 +1,234 @@
+//! `wormscope fit` through the commands, in process: what it writes and
+//! answers, the page it draws, and every bad input refused with the file,
+//! line and field before anything runs.
+
+use std::path::{Path, PathBuf};
+
+use wormscope_commands::{CommandError, CommandOutcome, FitRequest, ReportRequest, Silent, fit};
+
+/// A small world: one /14 of the default scenario, 2 hours.
+const SMALL: &str = r#"
+name = "small"
+seed = 3
+duration = "2h"
+[world]
+only_in = ["61.4.0.0/14"]
+used_slash16_pct = 100.0
+[worm]
+initial_infected = 5
+"#;
+
+const OBSERVED: &str =
+    "time_s,sensor,measure,value\n1200,isp-edge,sources,25\n3600,isp-edge,probes,13920\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
+    match r {
+        Err(CommandError::Input(m)) => m,
+        Err(e @ CommandError::Run(_)) => panic!("a failure while running, not bad input: {e}"),
+        Ok(o) => panic!("accepted: {}", o.text),
+    }
+}
+
+fn request(dir: &Path) -> FitRequest {
+    FitRequest {
+        scenario: Some(write(dir, "small.toml", SMALL)),
+        observed: write(dir, "obs.csv", OBSERVED),
+        params: vec!["worm.initial_infected=1..20".into()],
+        runs: 48,
+        generations: 2,
+        ..FitRequest::default()
+    }
+}
+
+#[test]
+fn a_fit_writes_its_files_answers_json_and_is_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fit");
+    let req = FitRequest {
+        out: Some(out.clone()),
+        json: true,
+        ..request(dir.path())
+    };
+    let o = fit::run(&req, &Silent).unwrap();
+    let names: Vec<String> = o
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "fit.json",
+            "fit-draws.csv",
+            "fit-draws.parquet",
+            "fit-predictive.csv",
+            "fit-observed.csv",
+            "fit.md"
+        ]
+    );
+    let answer: serde_json::Value = serde_json::from_str(&o.text).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(answer, written, "--json answers what fit.json holds");
+    let p = &answer["parameters"][0];
+    assert_eq!(p["name"], "worm.initial_infected");
+    for key in ["p05", "median", "p95"] {
+        let v = p[key].as_f64().unwrap();
+        assert!((1.0..=20.0).contains(&v), "{key} = {v}");
+    }
+    assert_eq!(p["prior_lo"], 1.0);
+    assert_eq!(p["prior_hi"], 20.0);
+    let times: Vec<f64> = answer["infected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["time_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        [1200.0, 3600.0, 7200.0],
+        "each observation time and the end"
+    );
+    for b in answer["infected"].as_array().unwrap() {
+        assert!(b["p05"].as_f64() <= b["median"].as_f64());
+        assert!(b["median"].as_f64() <= b["p95"].as_f64());
+    }
+    assert_eq!(answer["simulations"], 48);
+    let draws = std::fs::read_to_string(out.join("fit-draws.csv")).unwrap();
+    assert!(draws.starts_with("worm.initial_infected,weight,distance,seed\n"));
+    assert_eq!(draws.lines().count(), 1 + 6, "a quarter of 24 kept");
+    let predictive = std::fs::read_to_string(out.join("fit-predictive.csv")).unwrap();
+    assert!(predictive.starts_with("time_s,series,p05,median,p95\n60,infected,"));
+    assert!(predictive.contains(",isp-edge/sources,") && predictive.contains(",isp-edge/probes,"));
+    let md = std::fs::read_to_string(out.join("fit.md")).unwrap();
+    assert!(md.contains("## The true outbreak") && md.contains("`worm.initial_infected`"));
+
+    // The same request gives the same bytes.
+    let again = dir.path().join("again");
+    fit::run(
+        &FitRequest {
+            out: Some(again.clone()),
+            ..req.clone()
+        },
+        &Silent,
+    )
+    .unwrap();
+    for f in ["fit.json", "fit-draws.parquet", "fit-predictive.csv"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+
+    // The page draws the observed series against their bands and the
+    // parameters' posteriors.
+    let report = wormscope_commands::report::run(&ReportRequest {
+        dir: out.clone(),
+        output: None,
+    })
+    .unwrap();
+    assert!(report.text.contains("from a fit"), "{}", report.text);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for part in [
+        "Observed against predicted",
+        "isp-edge/sources: observed and predicted",
+        "The true outbreak",
+        "worm.initial_infected: posterior over the prior range",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+}
+
+#[test]
+fn bad_fits_are_refused_naming_the_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let base = request(dir.path());
+    let with_obs = |name: &str, text: &str| FitRequest {
+        observed: write(dir.path(), name, text),
+        out: Some(out.clone()),
+        ..base.clone()
+    };
+    let with_param = |spec: &str| FitRequest {
+        params: vec![spec.into()],
+        out: Some(out.clone()),
+        ..base.clone()
+    };
+    let cases = [
+        (
+            with_obs(
+                "sensor.csv",
+                "time_s,sensor,measure,value\n60,isc,sources,1\n120,nope,sources,2\n",
+            ),
+            "sensor.csv:3: field `sensor`: the scenario has no sensor `nope`",
+        ),
+        (
+            with_obs(
+                "measure.csv",
+                "time_s,sensor,measure,value\n60,isc,hosts,1\n",
+            ),
+            "measure.csv:2: field `measure`",
+        ),
+        (
+            with_obs(
+                "late.csv",
+                "time_s,sensor,measure,value\n9000,isc,sources,1\n",
+            ),
+            "late.csv:2: field `time_s`: 9000 s is outside the scenario's run",
+        ),
+        (
+            with_obs("header.csv", "time,sensor,measure,value\n"),
+            "header.csv:1: the header",
+        ),
+        (with_param("worm.no_such=1..2"), "no field `worm.no_such`"),
+        (with_param("worm.batch_wait=1..2"), "is not numeric"),
+        (with_param("worm.batch_size=9..3"), "is empty"),
+        (
+            with_param("world.used_slash16_pct=50..150"),
+            "--param world.used_slash16_pct=50..150: at 150: field `world.used_slash16_pct`",
+        ),
+        (
+            FitRequest {
+                observed: dir.path().join("missing.csv"),
+                ..base.clone()
+            },
+            "missing.csv: cannot read the file",
+        ),
+        (
+            FitRequest {
+                runs: 10,
+                ..base.clone()
+            },
+            "--runs 10",
+        ),
+        (
+            FitRequest {
+                scenario: Some("slammer".into()),
+                ..base.clone()
+            },
+            "random-scanning",
+        ),
+        (
+            FitRequest {
+                params: vec![
+                    "worm.initial_infected=1..5".into(),
+                    "worm.initial_infected=1..9".into(),
+                ],
+                ..base.clone()
+            },
+            "fitted twice",
+        ),
+    ];
+    for (req, says) in cases {
+        let msg = input_error(fit::run(&req, &Silent));
+        assert!(msg.contains(says), "{says:?} not in: {msg}");
+        assert!(!out.exists(), "nothing written for {says:?}");
+    }
+}

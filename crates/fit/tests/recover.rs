@@ -1,0 +1,108 @@
+//! A fit recovers a known truth: a small Blaster world simulated with a
+//! hidden number of initial infections on a seed the fit does not know,
+//! its edge sensor's counts taken as the observations, and the fit's 90 %
+//! interval must hold the hidden value and be at most half the prior's
+//! width. The full coverage study (`wormscope fit --recover N`) runs many
+//! such truths; this is one reduced case that can fail.
+
+use wormscope_fit::{Fit, Param, Settings, observed};
+
+/// One /12 of the default world, densely used: a few hundred hosts get
+/// infected in two hours. An edge tap on the world's border sees every
+/// infected host that scans out of it (most of Blaster's random starts lie
+/// outside), so its distinct sources in the first minutes are close to
+/// the initial infections.
+const WORLD: &str = r#"
+name = "recover"
+seed = 3
+duration = "2h"
+[world]
+only_in = ["61.0.0.0/12"]
+used_slash16_pct = 100.0
+[worm]
+initial_infected = 20
+[[sensors]]
+name = "border"
+kind = "edge"
+prefix = "61.0.0.0/12"
+"#;
+
+const HIDDEN_INITIAL: f64 = 34.0;
+const HIDDEN_SEED: u64 = 0x5eed_cafe;
+
+fn fit_with(observations: Vec<observed::Observation>, seed: u64) -> Fit {
+    let base = wormscope_scenario::parse(WORLD, "recover.toml").unwrap();
+    let params = vec![Param::parse("worm.initial_infected=5..80", &base).unwrap()];
+    Fit::new(
+        WORLD.to_string(),
+        "recover.toml".into(),
+        base,
+        params,
+        observations,
+        Settings {
+            proposals: 120,
+            keep: 30,
+            generations: 3,
+            seed,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_hidden_number_of_initial_infections_is_recovered() {
+    let times = [60.0, 120.0, 240.0, 600.0, 1200.0, 2400.0, 7200.0];
+    let template: Vec<observed::Observation> = times
+        .iter()
+        .flat_map(|&t| {
+            [observed::Measure::Probes, observed::Measure::Sources].map(|measure| {
+                observed::Observation {
+                    time_s: t,
+                    sensor: "border".into(),
+                    measure,
+                    value: 0.0,
+                }
+            })
+        })
+        .collect();
+    // The truth, on a seed the fit never draws.
+    let probe = fit_with(template.clone(), 1);
+    let truth = probe.simulate(&[HIDDEN_INITIAL], HIDDEN_SEED).unwrap();
+    let values = probe.at_observations(&truth);
+    assert!(values.iter().any(|&v| v > 0.0), "the sensor saw something");
+    let observations = template
+        .into_iter()
+        .zip(values)
+        .map(|(o, value)| observed::Observation { value, ..o })
+        .collect();
+    let fit = fit_with(observations, 7);
+    let result = fit.run(&|_| {}).unwrap();
+    let band = &result.parameters[0];
+    assert!(
+        band.p05 <= HIDDEN_INITIAL && HIDDEN_INITIAL <= band.p95,
+        "the 90 % interval {}..{} misses {HIDDEN_INITIAL}",
+        band.p05,
+        band.p95
+    );
+    assert!(
+        band.interval_to_prior <= 0.5,
+        "the interval {}..{} is {:.0} % of the prior",
+        band.p05,
+        band.p95,
+        100.0 * band.interval_to_prior
+    );
+    // The truth's bands: at every observation time and at the end, and
+    // the hidden run's infected count at the end is inside the last one.
+    assert_eq!(result.infected.len(), times.len());
+    let end = result.infected.last().unwrap();
+    assert_eq!(end.time_s, 7200.0);
+    let hidden_end = *truth.infected.last().unwrap();
+    assert!(
+        end.p05 <= hidden_end && hidden_end <= end.p95,
+        "{hidden_end} outside {}..{}",
+        end.p05,
+        end.p95
+    );
+    assert_eq!(result.simulations, 360);
+    assert_eq!(result.draws.len(), 30);
+}
