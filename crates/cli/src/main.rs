@@ -214,6 +214,11 @@ struct FitArgs {
     /// holds the hidden value.
     #[arg(long, value_name = "N")]
     recover: Option<u32>,
+    /// Run only shard I of N of each generation's simulations, keeping
+    /// them in --out's run store, which the shards share (a cluster's job
+    /// array): run every shard once per generation, then once more.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<wormscope_sweep::Shard>,
 }
 
 #[derive(clap::Args)]
@@ -624,6 +629,7 @@ fn request(command: Command) -> Request {
             json: a.json,
             out: a.out,
             recover: a.recover,
+            shard: a.shard,
         }),
         Command::Validate(a) => Request::Validate(commands::ValidateRequest {
             scenarios: a.scenario,

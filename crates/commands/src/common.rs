@@ -157,6 +157,14 @@ impl StudyStore {
         }
     }
 
+    /// The same store, for a fit's simulations.
+    pub(crate) fn simulations(&self) -> &dyn wormscope_fit::SimulationStore {
+        match &self.dir {
+            Some((_, s)) => s,
+            None => &wormscope_fit::NoSimulationStore,
+        }
+    }
+
     /// The notes, with how many runs were found kept rather than run.
     pub(crate) fn into_notes(self) -> String {
         let mut notes = self.notes;

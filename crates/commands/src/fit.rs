@@ -8,6 +8,7 @@ use std::time::Instant;
 use wormscope_fit::{Fit, FitError, Param, Settings};
 use wormscope_report::FitSource;
 use wormscope_scenario::{ScenarioSource, SimDuration};
+use wormscope_sweep::Shard;
 
 use crate::{CommandError, CommandOutcome, Progress, Task, common};
 
@@ -37,6 +38,9 @@ pub struct FitRequest {
     pub out: Option<PathBuf>,
     /// Also fit this many synthetic truths and report the coverage.
     pub recover: Option<u32>,
+    /// Run only this shard's simulations (proposal `k` of a generation in
+    /// shard `k mod N`), kept in `out`'s run store for the others.
+    pub shard: Option<Shard>,
 }
 
 impl Default for FitRequest {
@@ -52,6 +56,7 @@ impl Default for FitRequest {
             json: false,
             out: None,
             recover: None,
+            shard: None,
         }
     }
 }
@@ -61,6 +66,7 @@ impl From<FitError> for CommandError {
         match e {
             FitError::Input(m) => CommandError::Input(m),
             FitError::Run(m) => CommandError::Run(anyhow::anyhow!(m)),
+            e @ FitError::Pending { .. } => CommandError::Run(anyhow::anyhow!("{e}")),
         }
     }
 }
@@ -148,6 +154,16 @@ pub fn run(req: &FitRequest, progress: &dyn Progress) -> Result<CommandOutcome, 
     if let Some(out) = &req.out {
         common::check_dir(out)?;
     }
+    if req.shard.is_some() && req.out.is_none() {
+        return Err(CommandError::Input(
+            "--shard: give --out DIR too: the shards of a fit keep their simulations in DIR/.wormscope-runs (a directory they share)".into(),
+        ));
+    }
+    if req.shard.is_some() && req.recover.is_some() {
+        return Err(CommandError::Input(
+            "--shard with --recover: a recovery study runs in one process".into(),
+        ));
+    }
     if req.recover == Some(0) {
         return Err(CommandError::Input(
             "--recover 0: give the number of synthetic truths to fit (20 or more for a coverage worth reading)".into(),
@@ -155,12 +171,31 @@ pub fn run(req: &FitRequest, progress: &dyn Progress) -> Result<CommandOutcome, 
     }
     let fit = req.fit()?;
     let started = Instant::now();
+    let store = common::StudyStore::open(req.out.as_deref());
     let result = {
         let bar = progress.start(Task::Runs {
             total: u64::from(req.runs / req.generations * req.generations),
             label: "simulations",
         });
-        fit.run(&|done| bar.set(done as u64))?
+        match fit.run_stored(store.simulations(), req.shard, &|done| bar.set(done as u64)) {
+            Err(FitError::Pending {
+                generation,
+                missing,
+                total,
+            }) => {
+                let shard = req.shard.expect("only a shard leaves runs to others");
+                return Ok(CommandOutcome {
+                    text: format!(
+                        "shard {shard}: generation {} of {}: this shard's simulations are kept; {missing} of {total} are other shards'. Run every shard again (each run takes the fit one generation further), then once more to write the result.\n",
+                        generation + 1,
+                        req.generations
+                    ),
+                    notes: store.into_notes(),
+                    ..CommandOutcome::default()
+                });
+            }
+            r => r?,
+        }
     };
     let recovery = match req.recover {
         Some(n) => {
@@ -194,9 +229,11 @@ pub fn run(req: &FitRequest, progress: &dyn Progress) -> Result<CommandOutcome, 
             .map_err(|e| CommandError::Run(anyhow::anyhow!("{e}")))?;
         files = common::write_outputs(out, &set)?;
     }
+    let mut notes = store.into_notes();
+    notes.push_str(&common::timing(started, None));
     Ok(CommandOutcome {
         text,
-        notes: common::timing(started, None),
+        notes,
         files,
         ..CommandOutcome::default()
     })

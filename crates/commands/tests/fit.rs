@@ -232,3 +232,69 @@ fn bad_fits_are_refused_naming_the_file_line_and_field() {
         assert!(!out.exists(), "nothing written for {says:?}");
     }
 }
+
+#[test]
+fn shards_of_a_fit_share_their_runs_and_give_the_whole_fits_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    let base = request(dir.path());
+    let o = fit::run(
+        &FitRequest {
+            out: Some(whole.clone()),
+            ..base.clone()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(!o.notes.contains("resumed"), "{}", o.notes);
+    // Run again: every simulation is found in the run store.
+    let o = fit::run(
+        &FitRequest {
+            out: Some(whole.clone()),
+            ..base.clone()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(o.notes.contains("resumed: 48 runs were kept"), "{}", o.notes);
+
+    // Two shards, run in turn until one of them finishes the fit.
+    let sharded = dir.path().join("sharded");
+    let mut rounds = 0;
+    let finished = 'rounds: loop {
+        rounds += 1;
+        assert!(rounds <= 3, "two generations need at most three rounds");
+        for i in 0..2 {
+            let o = fit::run(
+                &FitRequest {
+                    out: Some(sharded.clone()),
+                    shard: Some(format!("{i}/2").parse().unwrap()),
+                    ..base.clone()
+                },
+                &Silent,
+            )
+            .unwrap();
+            if !o.files.is_empty() {
+                break 'rounds o;
+            }
+            assert!(o.text.contains(&format!("shard {i}/2: generation")), "{}", o.text);
+            assert!(o.text.contains("12 of 24 are other shards'"), "{}", o.text);
+        }
+    };
+    assert!(finished.files.iter().any(|f| f.ends_with("fit.json")));
+    for f in ["fit.json", "fit-draws.csv", "fit-predictive.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(sharded.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let msg = input_error(fit::run(
+        &FitRequest {
+            shard: Some("0/2".parse().unwrap()),
+            ..base.clone()
+        },
+        &Silent,
+    ));
+    assert!(msg.contains("--shard: give --out DIR too"), "{msg}");
+}

@@ -121,9 +121,24 @@ impl<P> Posterior<P> {
     }
 }
 
-/// Runs the fit. `simulate(theta, seed)` returns the simulation's distance
-/// to the data and what to keep of it; an error stops the fit. `progress`
-/// is called with the simulations finished so far.
+/// One simulation the fit asks for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Proposal<'a> {
+    pub generation: usize,
+    /// Its place in the generation, `0..proposals`.
+    pub index: usize,
+    /// One value per parameter.
+    pub theta: &'a [f64],
+    /// The simulation's seed.
+    pub seed: u64,
+}
+
+/// Runs the fit. `simulate(proposal)` returns the simulation's distance
+/// to the data and what to keep of it. Every proposal of a generation is
+/// simulated before the generation ends; then the first error, in
+/// proposal order, stops the fit (so a simulator that declines some
+/// proposals, such as one shard of many, still runs all of its own).
+/// `progress` is called with the simulations finished so far.
 pub fn run<P, E, F>(
     priors: &[Prior],
     settings: Settings,
@@ -133,7 +148,7 @@ pub fn run<P, E, F>(
 where
     P: Send,
     E: Send,
-    F: Fn(&[f64], u64) -> Result<(f64, P), E> + Sync,
+    F: Fn(&Proposal<'_>) -> Result<(f64, P), E> + Sync,
 {
     assert!(settings.generations >= 1 && settings.keep >= 1);
     assert!(settings.keep <= settings.proposals);
@@ -153,14 +168,21 @@ where
                 (theta, rng.random::<u64>())
             })
             .collect();
-        let outcomes: Vec<(f64, P)> = proposals
+        let outcomes: Vec<Result<(f64, P), E>> = proposals
             .par_iter()
-            .map(|(theta, seed)| {
-                let r = simulate(theta, *seed);
+            .enumerate()
+            .map(|(index, (theta, seed))| {
+                let r = simulate(&Proposal {
+                    generation: g,
+                    index,
+                    theta,
+                    seed: *seed,
+                });
                 progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
                 r
             })
-            .collect::<Result<_, E>>()?;
+            .collect();
+        let outcomes: Vec<(f64, P)> = outcomes.into_iter().collect::<Result<_, E>>()?;
         let mut order: Vec<usize> = (0..outcomes.len()).collect();
         order.sort_by(|&a, &b| outcomes[a].0.total_cmp(&outcomes[b].0).then(a.cmp(&b)));
         let kept: Vec<usize> = order[..settings.keep].to_vec();
@@ -368,7 +390,7 @@ mod tests {
                 generations: 4,
                 seed,
             },
-            |theta, s| Ok(((sample_mean(theta[0], s) - observed).abs(), ())),
+            |p| Ok(((sample_mean(p.theta[0], p.seed) - observed).abs(), ())),
             &|_| {},
         )
         .unwrap()
@@ -416,8 +438,8 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_posterior_and_choices_stay_in_their_list() {
-        let sim = |theta: &[f64], s: u64| -> Result<(f64, u64), ()> {
-            Ok(((theta[0] - 3.0).abs() + (theta[1] - 0.2).abs(), s))
+        let sim = |p: &Proposal<'_>| -> Result<(f64, u64), ()> {
+            Ok(((p.theta[0] - 3.0).abs() + (p.theta[1] - 0.2).abs(), p.seed))
         };
         let priors = [
             Prior::Choice(vec![1.0, 2.0, 3.0, 4.0]),

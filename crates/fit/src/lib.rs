@@ -50,6 +50,35 @@ pub enum FitError {
     /// Something failed while running.
     #[error("{0}")]
     Run(String),
+    /// A shard ran its part of a generation; others must run theirs
+    /// before the fit can go on.
+    #[error(
+        "generation {generation}: {missing} of {total} simulations are not done yet (other shards run them)"
+    )]
+    Pending {
+        generation: usize,
+        missing: usize,
+        total: usize,
+    },
+}
+
+/// Somewhere finished simulations may be kept and found again, so that an
+/// interrupted fit resumes and shards of one fit share their runs. Keys
+/// name everything a simulation depends on ([`Fit::simulation_key`]).
+pub trait SimulationStore: Sync {
+    fn get(&self, key: &str) -> Option<Simulated>;
+    /// Keeps `run`; a store that cannot says nothing.
+    fn put(&self, key: &str, run: &Simulated);
+}
+
+/// Keeps nothing.
+pub struct NoSimulationStore;
+
+impl SimulationStore for NoSimulationStore {
+    fn get(&self, _: &str) -> Option<Simulated> {
+        None
+    }
+    fn put(&self, _: &str, _: &Simulated) {}
 }
 
 /// A fit, checked and ready to run.
@@ -232,18 +261,90 @@ impl Fit {
         parts.join(", ")
     }
 
+    /// Names a simulation: a digest of the scenario it runs (every field,
+    /// its seed included) and of the series the fit keeps of it.
+    pub fn simulation_key(&self, theta: &[f64], seed: u64) -> Result<String, FitError> {
+        use std::hash::{Hash, Hasher};
+        let s = self.scenario_at(theta, seed).map_err(FitError::Run)?;
+        let text = format!("fit|{s:?}|{:?}", self.series);
+        let digest = |salt: u64| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            salt.hash(&mut h);
+            text.hash(&mut h);
+            h.finish()
+        };
+        Ok(format!("fit-{:016x}{:016x}", digest(1), digest(2)))
+    }
+
     /// Runs the fit. `progress` is called with the simulations finished.
     pub fn run(&self, progress: &(dyn Fn(usize) + Sync)) -> Result<FitResult, FitError> {
+        self.run_stored(&NoSimulationStore, None, progress)
+    }
+
+    /// Runs the fit, finding simulations in `store` and keeping new ones
+    /// there. With a shard, only the proposals whose index is the shard's
+    /// modulo the count are simulated; the fit goes as far as the
+    /// simulations stored allow and answers [`FitError::Pending`] when a
+    /// generation still lacks some (run every shard again, generation by
+    /// generation; the last run without a shard, or any shard once all are
+    /// stored, gives the result).
+    pub fn run_stored(
+        &self,
+        store: &dyn SimulationStore,
+        shard: Option<wormscope_sweep::Shard>,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<FitResult, FitError> {
         let priors: Vec<Prior> = self.params.iter().map(|p| p.prior.clone()).collect();
+        let pending = std::sync::atomic::AtomicUsize::new(0);
+        // A failure of this shard's own runs wins over another's pending.
+        let failure = std::sync::Mutex::new(None::<FitError>);
         let posterior = abc::run(
             &priors,
             self.settings,
-            |theta, seed| {
-                let run = self.simulate(theta, seed)?;
+            |p| {
+                let key = self.simulation_key(p.theta, p.seed)?;
+                let run = match store.get(&key) {
+                    Some(run) => run,
+                    None if shard.is_some_and(|s| p.index as u32 % s.count != s.index) => {
+                        pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return Err(FitError::Pending {
+                            generation: p.generation,
+                            missing: 0,
+                            total: self.settings.proposals,
+                        });
+                    }
+                    None => {
+                        let run = self.simulate(p.theta, p.seed).inspect_err(|e| {
+                            let mut f = failure.lock().expect("not poisoned");
+                            if f.is_none() {
+                                *f = Some(match e {
+                                    FitError::Input(m) => FitError::Input(m.clone()),
+                                    e => FitError::Run(e.to_string()),
+                                });
+                            }
+                        })?;
+                        store.put(&key, &run);
+                        run
+                    }
+                };
                 Ok((self.distance(&run), run))
             },
             progress,
-        )?;
+        )
+        .map_err(|e| match (failure.into_inner().expect("not poisoned"), e) {
+            (Some(failed), _) => failed,
+            (
+                None,
+                FitError::Pending {
+                    generation, total, ..
+                },
+            ) => FitError::Pending {
+                generation,
+                missing: pending.load(std::sync::atomic::Ordering::Relaxed),
+                total,
+            },
+            (None, e) => e,
+        })?;
         Ok(self.summarize(posterior))
     }
 
@@ -328,7 +429,7 @@ impl Fit {
 }
 
 /// What the fit keeps of one simulation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Simulated {
     /// Seconds per step.
     pub step_s: f64,

@@ -145,22 +145,26 @@ pub fn fit_observed_csv(fit: &Fit) -> String {
     text
 }
 
-/// The time of day of a time since the scenario's start, as
-/// `+19h (2003-08-12 14:00 UTC)`.
+/// A time since the scenario's start with its clock time, as
+/// `19 h 02 min (2003-08-12 14:02 UTC)`.
 fn when(fit: &Fit, time_s: f64) -> String {
-    let hours = time_s / 3600.0;
-    let h = if hours.fract().abs() < 1e-9 {
-        format!("{hours:.0} h")
+    let since = if time_s < 60.0 {
+        format!("{time_s} s")
     } else {
-        format!("{hours:.2} h")
+        let minutes = (time_s / 60.0).round() as u64;
+        match (minutes / 60, minutes % 60) {
+            (0, m) => format!("{m} min"),
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m:02} min"),
+        }
     };
     match fit
         .scenario
         .start
         .checked_add(jiff::SignedDuration::from_secs_f64(time_s))
     {
-        Ok(t) => format!("{h} ({})", t.strftime("%Y-%m-%d %H:%M UTC")),
-        Err(_) => h,
+        Ok(t) => format!("{since} ({})", t.strftime("%Y-%m-%d %H:%M UTC")),
+        Err(_) => since,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Finished runs kept in an output directory, `DIR/.wormscope-runs/`, so
-//! that `compare --out DIR` and `flaws --out DIR` interrupted after hours
-//! resume where they stopped when run again with the same arguments.
+//! that `compare --out DIR`, `flaws --out DIR` and `fit --out DIR`
+//! interrupted after hours resume where they stopped when run again with
+//! the same arguments (and the shards of a fit share their simulations).
 //!
 //! Runs are kept per build of wormscope (a subdirectory named by a digest
 //! of the running executable): a rebuilt wormscope never reads the runs of
@@ -47,25 +48,46 @@ impl DirRunStore {
         self.found.load(Ordering::Relaxed)
     }
 
-    fn path(&self, key: &RunKey) -> PathBuf {
-        self.dir.join(format!("{}.json", key.0))
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.json"))
+    }
+}
+
+impl DirRunStore {
+    fn get_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let bytes = std::fs::read(self.path(name)).ok()?;
+        let value = serde_json::from_slice(&bytes).ok()?;
+        self.found.fetch_add(1, Ordering::Relaxed);
+        Some(value)
+    }
+
+    fn put_json<T: serde::Serialize>(&self, name: &str, value: &T) {
+        let json = serde_json::to_vec(value).expect("plain numbers");
+        // Not kept is not an error: the run is in memory, and runs again
+        // next time. (The writer creates the directories.)
+        let _ = wormscope_atomic::write_file(&self.path(name), &json);
     }
 }
 
 impl RunStore for DirRunStore {
     fn get(&self, key: &RunKey) -> Option<RunResult> {
-        let bytes = std::fs::read(self.path(key)).ok()?;
-        let run = serde_json::from_slice(&bytes).ok()?;
-        self.found.fetch_add(1, Ordering::Relaxed);
-        Some(run)
+        self.get_json(&key.0)
     }
 
     fn put(&self, key: &RunKey, run: &RunResult) {
-        let json = serde_json::to_vec(run).expect("plain numbers");
-        // Not kept is not an error: the run is in memory, and runs again
-        // next time.
-        // (The writer creates the directories.)
-        let _ = wormscope_atomic::write_file(&self.path(key), &json);
+        self.put_json(&key.0, run)
+    }
+}
+
+/// A fit's simulations, kept beside a study's runs (their keys differ:
+/// `fit-` and a digest).
+impl wormscope_fit::SimulationStore for DirRunStore {
+    fn get(&self, key: &str) -> Option<wormscope_fit::Simulated> {
+        self.get_json(key)
+    }
+
+    fn put(&self, key: &str, run: &wormscope_fit::Simulated) {
+        self.put_json(key, run)
     }
 }
 
@@ -92,7 +114,7 @@ mod tests {
         assert_eq!(store.found(), 1);
         // It lives in the output directory's store; a damaged file is run
         // again rather than trusted.
-        let path = store.path(&key);
+        let path = store.path(&key.0);
         assert!(path.starts_with(out.path().join(RUN_STORE_DIR)));
         std::fs::write(&path, b"{\"step\": 1").unwrap();
         assert!(store.get(&key).is_none());
