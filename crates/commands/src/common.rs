@@ -168,15 +168,15 @@ impl StudyStore {
     /// The notes, with how many runs were found kept rather than run.
     pub(crate) fn into_notes(self) -> String {
         let mut notes = self.notes;
-        if let Some((out, store)) = &self.dir {
-            if store.found() > 0 {
-                let _ = writeln!(
-                    notes,
-                    "resumed: {} runs were kept in {}",
-                    store.found(),
-                    out.join(RUN_STORE_DIR).display()
-                );
-            }
+        if let Some((out, store)) = &self.dir
+            && store.found() > 0
+        {
+            let _ = writeln!(
+                notes,
+                "resumed: {} runs were kept in {}",
+                store.found(),
+                out.join(RUN_STORE_DIR).display()
+            );
         }
         notes
     }

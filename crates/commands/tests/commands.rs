@@ -3,6 +3,10 @@
 //! (`crates/cli/tests`) keep what needs a process: exit codes, threads,
 //! pipes, standard input, the terminal.
 
+mod common;
+
+use common::{input_error, write};
+
 use std::path::{Path, PathBuf};
 
 use wormscope_commands::compare::StudyRequest;
@@ -29,21 +33,6 @@ initial_infected = 5
 /// A smaller one, for studies that run a week: one /16.
 fn tiny() -> String {
     SMALL.replace("61.4.0.0/14", "61.4.0.0/16")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-/// The message of a bad-input error; panics on anything else.
-fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
-    match r {
-        Err(CommandError::Input(m)) => m,
-        Err(e @ CommandError::Run(_)) => panic!("a failure while running, not bad input: {e}"),
-        Ok(o) => panic!("accepted: {}", o.text),
-    }
 }
 
 fn simulate(scenario: &Path, out: &Path) -> Result<CommandOutcome, CommandError> {

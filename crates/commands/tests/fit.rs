@@ -2,9 +2,13 @@
 //! answers, the page it draws, and every bad input refused with the file,
 //! line and field before anything runs.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use wormscope_commands::{CommandError, CommandOutcome, FitRequest, ReportRequest, Silent, fit};
+use common::{input_error, write};
+
+use std::path::Path;
+
+use wormscope_commands::{FitRequest, ReportRequest, Silent, fit};
 
 /// A small world: one /14 of the default scenario, 2 hours.
 const SMALL: &str = r#"
@@ -20,20 +24,6 @@ initial_infected = 5
 
 const OBSERVED: &str =
     "time_s,sensor,measure,value\n1200,isp-edge,sources,25\n3600,isp-edge,probes,13920\n";
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
-    match r {
-        Err(CommandError::Input(m)) => m,
-        Err(e @ CommandError::Run(_)) => panic!("a failure while running, not bad input: {e}"),
-        Ok(o) => panic!("accepted: {}", o.text),
-    }
-}
 
 fn request(dir: &Path) -> FitRequest {
     FitRequest {
@@ -256,7 +246,11 @@ fn shards_of_a_fit_share_their_runs_and_give_the_whole_fits_answer() {
         &Silent,
     )
     .unwrap();
-    assert!(o.notes.contains("resumed: 48 runs were kept"), "{}", o.notes);
+    assert!(
+        o.notes.contains("resumed: 48 runs were kept"),
+        "{}",
+        o.notes
+    );
 
     // Two shards, run in turn until one of them finishes the fit.
     let sharded = dir.path().join("sharded");
@@ -277,7 +271,11 @@ fn shards_of_a_fit_share_their_runs_and_give_the_whole_fits_answer() {
             if !o.files.is_empty() {
                 break 'rounds o;
             }
-            assert!(o.text.contains(&format!("shard {i}/2: generation")), "{}", o.text);
+            assert!(
+                o.text.contains(&format!("shard {i}/2: generation")),
+                "{}",
+                o.text
+            );
             assert!(o.text.contains("12 of 24 are other shards'"), "{}", o.text);
         }
     };

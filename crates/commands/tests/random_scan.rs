@@ -4,23 +4,17 @@
 //! scenario is wrong. What needs a process (exit codes, threads) stays in
 //! `crates/cli/tests/validate.rs`.
 
+mod common;
+
+use common::input_error;
+
 use std::path::{Path, PathBuf};
 
 use wormscope_commands::compare::StudyRequest;
 use wormscope_commands::{
-    CommandError, CommandOutcome, FlawsRequest, ReportRequest, ScenarioRequest, Silent,
-    SimulateRequest, ValidateRequest,
+    FlawsRequest, ReportRequest, ScenarioRequest, Silent, SimulateRequest, ValidateRequest,
 };
 use wormscope_scenario::SimDuration;
-
-/// The message of a bad-input error; panics on anything else.
-fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
-    match r {
-        Err(CommandError::Input(m)) => m,
-        Err(e @ CommandError::Run(_)) => panic!("a failure while running, not bad input: {e}"),
-        Ok(o) => panic!("accepted: {}", o.text),
-    }
-}
 
 fn simulate(scenario: &str, duration: &str, out: &Path) -> SimulateRequest {
     SimulateRequest {

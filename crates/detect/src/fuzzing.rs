@@ -28,10 +28,10 @@ pub fn reader_target(data: &[u8]) {
                 wormscope_wire::TransportLayer::Udp(u) => u.payload,
                 _ => &[],
             };
-            if let Ok(pkt) = dcerpc::Packet::new_checked(payload) {
-                if let Ok(dcerpc::Repr::Request { stub, .. }) = dcerpc::Repr::parse(&pkt) {
-                    let _ = dcerpc::longest_unc_server_name(stub);
-                }
+            if let Ok(pkt) = dcerpc::Packet::new_checked(payload)
+                && let Ok(dcerpc::Repr::Request { stub, .. }) = dcerpc::Repr::parse(&pkt)
+            {
+                let _ = dcerpc::longest_unc_server_name(stub);
             }
             let _ = tftp::Repr::parse(payload);
         }

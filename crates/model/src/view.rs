@@ -184,7 +184,7 @@ impl View {
     /// Appends the next entry in address order.
     fn push(&mut self, addr: u32, slot: Slot) {
         let i = self.addrs.len();
-        if i % BLOCK == 0 {
+        if i.is_multiple_of(BLOCK) {
             let b = self.blocks.last().copied().unwrap_or_default();
             self.blocks.push(Block {
                 cand: 0,

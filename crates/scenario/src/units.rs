@@ -150,15 +150,15 @@ impl fmt::Display for SimDuration {
             return f.write_str("0s");
         }
         for (scale, unit) in UNITS {
-            if self.micros % scale == 0 {
+            if self.micros.is_multiple_of(scale) {
                 return write!(f, "{}{}", self.micros / scale, unit);
             }
         }
-        if self.micros % 100_000 == 0 && self.micros >= 1_000_000 {
+        if self.micros.is_multiple_of(100_000) && self.micros >= 1_000_000 {
             let tenths = self.micros / 100_000;
             return write!(f, "{}.{}s", tenths / 10, tenths % 10);
         }
-        if self.micros % 1_000 == 0 {
+        if self.micros.is_multiple_of(1_000) {
             return write!(f, "{}ms", self.micros / 1_000);
         }
         write!(f, "{}us", self.micros)
@@ -168,7 +168,7 @@ impl fmt::Display for SimDuration {
 /// Microseconds as seconds with up to six decimals and no trailing zeros:
 /// the `time_s` column of every CSV file wormscope writes.
 pub fn fmt_seconds(us: u64) -> String {
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         (us / 1_000_000).to_string()
     } else {
         let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);

@@ -144,7 +144,7 @@ impl Metrics {
     pub fn of(s: &Scenario, r: &RunResult) -> Metrics {
         let at = |d: SimDuration| -> f64 {
             let i = (d.as_micros() / r.step) as usize;
-            if i == 0 || d.as_micros() % r.step != 0 {
+            if i == 0 || !d.as_micros().is_multiple_of(r.step) {
                 // Between row ends: the row holding the moment.
                 r.rows.get(i).map_or(f64::NAN, |row| row.infected as f64)
             } else {

@@ -551,7 +551,7 @@ pub fn activation_stub(path: &str) -> Vec<u8> {
     for u in units {
         out.extend_from_slice(&u.to_le_bytes());
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
     out
