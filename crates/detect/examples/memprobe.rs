@@ -27,7 +27,7 @@ fn main() {
         d.process(&f);
         d.drain_alerts().for_each(drop);
         n += 1;
-        if n % 2_000_000 == 0 {
+        if n.is_multiple_of(2_000_000) {
             println!("{n} {:?} {}", d.table_sizes(), rss());
         }
     }

@@ -101,7 +101,7 @@ impl ScanDriver for OneScanPerWorm<'_> {
     }
     fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64) {
         self.steps += 1;
-        if self.steps % 97 == 0 {
+        if self.steps.is_multiple_of(97) {
             let running = (0..core.world.n_candidates)
                 .filter(|&h| core.state(h).worm == WormState::Running)
                 .count();
