@@ -165,6 +165,14 @@ impl StudyStore {
         }
     }
 
+    /// The notes of a finished command: [`StudyStore::into_notes`], then
+    /// how long it took.
+    pub(crate) fn into_notes_timed(self, started: Instant) -> String {
+        let mut notes = self.into_notes();
+        notes.push_str(&timing(started, None));
+        notes
+    }
+
     /// The notes, with how many runs were found kept rather than run.
     pub(crate) fn into_notes(self) -> String {
         let mut notes = self.notes;

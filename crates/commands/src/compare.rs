@@ -130,11 +130,9 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
             world.hosts.len()
         )
     };
-    let mut notes = store.into_notes();
-    notes.push_str(&common::timing(started, None));
     Ok(CommandOutcome {
         text,
-        notes,
+        notes: store.into_notes_timed(started),
         files,
         ..CommandOutcome::default()
     })

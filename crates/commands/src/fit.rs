@@ -229,11 +229,9 @@ pub fn run(req: &FitRequest, progress: &dyn Progress) -> Result<CommandOutcome, 
             .map_err(|e| CommandError::Run(anyhow::anyhow!("{e}")))?;
         files = common::write_outputs(out, &set)?;
     }
-    let mut notes = store.into_notes();
-    notes.push_str(&common::timing(started, None));
     Ok(CommandOutcome {
         text,
-        notes,
+        notes: store.into_notes_timed(started),
         files,
         ..CommandOutcome::default()
     })

@@ -91,11 +91,9 @@ pub fn run(req: &FlawsRequest, progress: &dyn Progress) -> Result<CommandOutcome
         FlawsAnswer::Json => json,
         FlawsAnswer::Markdown => markdown,
     };
-    let mut notes = store.into_notes();
-    notes.push_str(&common::timing(started, None));
     Ok(CommandOutcome {
         text,
-        notes,
+        notes: store.into_notes_timed(started),
         files,
         ..CommandOutcome::default()
     })

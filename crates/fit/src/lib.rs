@@ -140,14 +140,10 @@ impl Fit {
             settings,
             series,
         };
-        for p in &fit.params {
+        let lows: Vec<f64> = fit.params.iter().map(|q| q.extremes()[0]).collect();
+        for (k, p) in fit.params.iter().enumerate() {
             for x in p.extremes() {
-                let mut theta: Vec<f64> = fit.params.iter().map(|q| q.extremes()[0]).collect();
-                let k = fit
-                    .params
-                    .iter()
-                    .position(|q| q.path == p.path)
-                    .expect("listed");
+                let mut theta = lows.clone();
                 theta[k] = x;
                 fit.scenario_at(&theta, 0).map_err(|e| {
                     FitError::Input(format!("--param {p}: at {x}: {}", e.trim_start()))
@@ -186,7 +182,12 @@ impl Fit {
     /// Simulates the scenario at `theta` on `seed` with its sensors.
     pub fn simulate(&self, theta: &[f64], seed: u64) -> Result<Simulated, FitError> {
         let s = self.scenario_at(theta, seed).map_err(FitError::Run)?;
-        let world = wormscope_model::generate::generate(&s).map_err(|e| {
+        self.simulate_scenario(&s, theta)
+    }
+
+    /// Simulates `s`, the scenario at `theta` (named in errors).
+    fn simulate_scenario(&self, s: &Scenario, theta: &[f64]) -> Result<Simulated, FitError> {
+        let world = wormscope_model::generate::generate(s).map_err(|e| {
             let msg = format!(
                 "{}: generating the world at {}: {e}",
                 self.base_origin,
@@ -197,7 +198,7 @@ impl Fit {
                 _ => FitError::Run(msg),
             }
         })?;
-        let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
+        let observed = wormscope_observe::simulate(s, &world, &mut |_| {});
         let step_s = observed.result.step as f64 / 1e6;
         let infected = observed
             .result
@@ -264,8 +265,12 @@ impl Fit {
     /// Names a simulation: a digest of the scenario it runs (every field,
     /// its seed included) and of the series the fit keeps of it.
     pub fn simulation_key(&self, theta: &[f64], seed: u64) -> Result<String, FitError> {
-        use std::hash::{Hash, Hasher};
         let s = self.scenario_at(theta, seed).map_err(FitError::Run)?;
+        Ok(self.key_of(&s))
+    }
+
+    fn key_of(&self, s: &Scenario) -> String {
+        use std::hash::{Hash, Hasher};
         let text = format!("fit|{s:?}|{:?}", self.series);
         let digest = |salt: u64| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -273,7 +278,7 @@ impl Fit {
             text.hash(&mut h);
             h.finish()
         };
-        Ok(format!("fit-{:016x}{:016x}", digest(1), digest(2)))
+        format!("fit-{:016x}{:016x}", digest(1), digest(2))
     }
 
     /// Runs the fit. `progress` is called with the simulations finished.
@@ -302,7 +307,8 @@ impl Fit {
             &priors,
             self.settings,
             |p| {
-                let key = self.simulation_key(p.theta, p.seed)?;
+                let scenario = self.scenario_at(p.theta, p.seed).map_err(FitError::Run)?;
+                let key = self.key_of(&scenario);
                 let run = match store.get(&key) {
                     Some(run) => run,
                     None if shard.is_some_and(|s| p.index as u32 % s.count != s.index) => {
@@ -314,15 +320,17 @@ impl Fit {
                         });
                     }
                     None => {
-                        let run = self.simulate(p.theta, p.seed).inspect_err(|e| {
-                            let mut f = failure.lock().expect("not poisoned");
-                            if f.is_none() {
-                                *f = Some(match e {
-                                    FitError::Input(m) => FitError::Input(m.clone()),
-                                    e => FitError::Run(e.to_string()),
-                                });
-                            }
-                        })?;
+                        let run = self
+                            .simulate_scenario(&scenario, p.theta)
+                            .inspect_err(|e| {
+                                let mut f = failure.lock().expect("not poisoned");
+                                if f.is_none() {
+                                    *f = Some(match e {
+                                        FitError::Input(m) => FitError::Input(m.clone()),
+                                        e => FitError::Run(e.to_string()),
+                                    });
+                                }
+                            })?;
                         store.put(&key, &run);
                         run
                     }
