@@ -17,6 +17,9 @@
 //!   timings, and what an exploit does to a victim.
 //! - [`behaviour`]: a worm as targeting, delivery, rate limit and stop
 //!   rule, read by the engines instead of a worm's name.
+//! - [`targeting`]: where each probe goes, one address at a time:
+//!   sequential, uniform random, local preference, hit list, permutation
+//!   scanning; the references the engines' exact drivers agree with.
 //! - [`rng`]: the one way randomness is derived from the scenario seed.
 //!
 //! Nothing here advances time or keeps dynamic state: that is the engine's
@@ -34,6 +37,7 @@ pub mod reach;
 pub mod rng;
 pub mod service;
 pub mod site;
+pub mod targeting;
 pub mod view;
 pub mod world;
 
