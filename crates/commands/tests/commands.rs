@@ -193,7 +193,7 @@ fn scenario_print_and_list_answer_with_text() {
     let parsed = wormscope_scenario::parse(&o.text, "printed").unwrap();
     assert_eq!(parsed, wormscope_scenario::default_scenario());
     let o = wormscope_commands::scenario::run(&ScenarioRequest::List).unwrap();
-    for name in ["blaster", "blaster-sample", "codered2", "slammer"] {
+    for name in ["blaster", "blaster-sample", "codered2", "slammer", "witty"] {
         assert!(
             o.text.lines().any(|l| l.starts_with(&format!("{name} "))),
             "{name} in {}",
@@ -337,7 +337,11 @@ fn compare_answers_one_object_per_variant_with_bands_and_resumes() {
             assert!(x[key].is_number(), "{key} in {x}");
         }
         assert!(x["infected_7d_p05"].as_f64() <= x["infected_7d_median"].as_f64());
+        // Every worm's comparison has the infected count at the run's end.
+        let q = |k: &str| x[format!("infected_final_{k}")].as_f64().expect("a number");
+        assert!(q("p05") <= q("median") && q("median") <= q("p95") && q("p05") > 0.0);
     }
+    assert_eq!(list[0]["infected_final_delta_median"], 0.0);
     assert_eq!(list[0]["infected_7d_delta_median"], 0.0);
     // Taking the flood target's name down before 16 August leaves no flood.
     assert_eq!(list[2]["flood_gbps_aug16_median"], 0.0);

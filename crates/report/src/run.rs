@@ -254,7 +254,7 @@ pub struct EnsembleSummary {
 
 impl EnsembleSummary {
     pub fn new(scenario: &Scenario, world: &World, runs: &[RunResult]) -> EnsembleSummary {
-        let values: Vec<[f64; 6]> = runs
+        let values: Vec<[f64; METRICS.len()]> = runs
             .iter()
             .map(|r| Metrics::of(scenario, r).values())
             .collect();

@@ -27,6 +27,10 @@ pub const DEFENSES: &[(&str, &str)] = &[
         "ISPs filter the scenario's [defenses.isp_filter] ports both ways",
     ),
     (
+        "isp-block",
+        "ISPs drop the worm's own exploit port both ways (Blaster: 135/tcp)",
+    ),
+    (
         "isp-block-135",
         "ISPs drop 135/tcp both ways at their border",
     ),
@@ -129,12 +133,14 @@ impl DefenseSpec {
         match self.name.as_str() {
             "patch" => set(&mut d.patch.enabled, &mut d.patch.start),
             "isp-filter" => set(&mut d.isp_filter.enabled, &mut d.isp_filter.start),
-            "isp-block-135" | "isp-block-all" => {
+            "isp-block" | "isp-block-135" | "isp-block-all" => {
                 set(&mut d.isp_filter.enabled, &mut d.isp_filter.start);
-                let list: &[&str] = if self.name == "isp-block-135" {
-                    &["135/tcp"]
-                } else {
+                // The worm-neutral `isp-block` names the worm's own exploit
+                // port; a Blaster scenario's is RPC's 135/tcp (MODEL.md).
+                let list: &[&str] = if self.name == "isp-block-all" {
                     &["135/tcp", "4444/tcp", "69/udp"]
+                } else {
+                    &["135/tcp"]
                 };
                 d.isp_filter.blocks_in = ports(list);
                 d.isp_filter.blocks_out = ports(list);
@@ -325,6 +331,20 @@ mod tests {
 
     #[test]
     fn bad_specs_are_named() {
+        // The worm-neutral spelling blocks Blaster's own port, as the
+        // preset that names it does.
+        let mut neutral = crate::default_scenario();
+        let mut named = neutral.clone();
+        "isp-block@6h"
+            .parse::<DefenseSpec>()
+            .unwrap()
+            .apply(&mut neutral);
+        "isp-block-135@6h"
+            .parse::<DefenseSpec>()
+            .unwrap()
+            .apply(&mut named);
+        assert_eq!(neutral, named);
+        assert!(neutral.defenses.isp_filter.enabled);
         let e = "isp-block-139@6h".parse::<Variant>().unwrap_err();
         assert!(
             e.contains("not a defense") && e.contains("isp-block-135"),

@@ -136,7 +136,7 @@ pub fn study(
     let defended = defenses.applied_to(s)?;
     let open = without_defenses(s);
     let mut rows = Vec::new();
-    let mut by_key: Vec<(String, &'static str, Vec<[f64; 6]>)> = Vec::new();
+    let mut by_key: Vec<(String, &'static str, Vec<[f64; METRICS.len()]>)> = Vec::new();
     for (label, base) in [("baseline", &defended), ("none", &open)] {
         let scenarios = worm_variants(base);
         for result in crate::run_variants(&scenarios, world, runs, done, store) {
@@ -161,7 +161,7 @@ pub fn study(
             });
         }
     }
-    let metrics_of = |variant: &str, defenses: &str| -> &Vec<[f64; 6]> {
+    let metrics_of = |variant: &str, defenses: &str| -> &Vec<[f64; METRICS.len()]> {
         &by_key
             .iter()
             .find(|(v, d, _)| v == variant && *d == defenses)

@@ -128,16 +128,19 @@ pub struct Metrics {
     /// Mean flood arriving at the target over 16 August (UTC) of the
     /// start's year, Gbit/s (NaN if the run does not cover that day).
     pub flood_gbps_aug16: f64,
+    /// Infected hosts at the end of the run, whatever its length.
+    pub infected_final: f64,
 }
 
 /// The names of [`Metrics`]' fields, in table order.
-pub const METRICS: [&str; 6] = [
+pub const METRICS: [&str; 7] = [
     "peak_infected",
     "infected_24h",
     "infected_7d",
     "crashed",
     "noticed",
     "flood_gbps_aug16",
+    "infected_final",
 ];
 
 impl Metrics {
@@ -160,10 +163,11 @@ impl Metrics {
             crashed: r.totals.hosts_crashed as f64,
             noticed: r.totals.noticed as f64,
             flood_gbps_aug16: flood_gbps_on_aug16(s, r),
+            infected_final: r.rows.last().map_or(0, |row| row.infected) as f64,
         }
     }
 
-    pub fn values(&self) -> [f64; 6] {
+    pub fn values(&self) -> [f64; METRICS.len()] {
         [
             self.peak_infected,
             self.infected_24h,
@@ -171,6 +175,7 @@ impl Metrics {
             self.crashed,
             self.noticed,
             self.flood_gbps_aug16,
+            self.infected_final,
         ]
     }
 }
@@ -245,7 +250,7 @@ pub fn run_variants(
         .iter()
         .map(|(_, sc)| ensemble_stored(sc, world, runs, done, store))
         .collect();
-    let metrics: Vec<Vec<[f64; 6]>> = results
+    let metrics: Vec<Vec<[f64; METRICS.len()]>> = results
         .iter()
         .zip(scenarios)
         .map(|(rs, (_, sc))| rs.iter().map(|r| Metrics::of(sc, r).values()).collect())
@@ -269,7 +274,7 @@ pub fn run_variants(
 }
 
 /// The median of the run-by-run differences `a - b` of metric `k`.
-fn paired_median(a: &[[f64; 6]], b: &[[f64; 6]], k: usize) -> f64 {
+fn paired_median(a: &[[f64; METRICS.len()]], b: &[[f64; METRICS.len()]], k: usize) -> f64 {
     let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x[k] - y[k]).collect();
     Band::of(&diffs).median
 }
