@@ -224,7 +224,7 @@ struct FitArgs {
 #[derive(clap::Args)]
 struct ValidateArgs {
     /// Scenario files or built-in names (random-scanning scenarios);
-    /// default: every built-in one (codered2, slammer).
+    /// default: every built-in one (codered2, slammer, witty).
     #[arg(long, value_name = "NAME or FILE")]
     scenario: Vec<PathBuf>,
     /// Runs per ensemble (default: each scenario's `runs`).

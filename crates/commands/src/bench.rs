@@ -81,7 +81,7 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
             ));
             wormscope_bench::measure_random_speedup()
         };
-        let rows = ["codered2", "slammer"]
+        let rows = ["codered2", "slammer", "witty"]
             .iter()
             .map(|name| {
                 let s = wormscope_scenario::builtin_random_scan(name).expect("built in");

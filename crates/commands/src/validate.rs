@@ -47,7 +47,7 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
             AnyScenario::Blaster(s) => {
                 return Err(CommandError::Input(format!(
                     "{}: `{}` is a Blaster scenario; `validate` runs random-scanning \
-                     scenarios with [[validation]] figures (codered2, slammer)",
+                     scenarios with [[validation]] figures (codered2, slammer, witty)",
                     p.display(),
                     s.name
                 )));

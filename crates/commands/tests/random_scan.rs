@@ -41,7 +41,7 @@ fn report(dir: &Path) -> String {
 
 #[test]
 fn the_historical_scenarios_print_and_read_back() {
-    for name in ["codered2", "slammer"] {
+    for name in ["codered2", "slammer", "witty"] {
         let o = wormscope_commands::scenario::run(&ScenarioRequest::Print { name: name.into() })
             .unwrap();
         assert!(o.text.contains("[[validation]]") && o.text.contains("tolerance"));

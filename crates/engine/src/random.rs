@@ -1,4 +1,4 @@
-//! Random-scanning worms (Code Red v2, Slammer): the core every simulator
+//! Random-scanning worms (Code Red v2, Slammer, Witty): the core every simulator
 //! of them shares, and the exact driver.
 //!
 //! [`RandomCore`] owns what does not depend on how probes are drawn: which
@@ -27,6 +27,12 @@
 //! (per host, the running maximum of that lead, so it never shrinks).
 //! A victim starts `victim_start` network time after the probe that
 //! infected it. Without a capacity both clocks are the same.
+//!
+//! **Hit lists and crashes.** A hit list's entries are known vulnerable
+//! hosts: their probes are events at fixed times, not draws, so every
+//! driver sees the same ones. A payload that crashes its host ends the
+//! host's probing at a cycle drawn from (seed, host) when it starts
+//! ([`StopRule::probes_of`](wormscope_model::behaviour::StopRule::probes_of)), a stop like a probe limit's.
 //!
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
 
@@ -266,10 +272,12 @@ pub fn simulate_random(
 enum Kind {
     /// The host starts probing (it affects the offered load: first).
     Start = 0,
+    /// A hit-list probe reaches the host.
+    HitList = 1,
     /// The host's next looked-at probe.
-    Look = 1,
-    /// The host has sent its last probe (`after_probes`).
-    Stop = 2,
+    Look = 2,
+    /// The host has sent its last probe (its probe limit or a crash).
+    Stop = 3,
 }
 
 /// A vulnerable host's infection state.
@@ -392,6 +400,8 @@ pub struct RandomCore {
     infection_times_us: Vec<u64>,
     delivered_so_far: u64,
     offered_so_far: u64,
+    /// Hit-list probes sent so far (delivered and offered).
+    hit_list_sent: u64,
     events: u64,
 }
 
@@ -399,8 +409,11 @@ impl RandomCore {
     pub fn new(s: &RandomScanScenario, seed: u64) -> RandomCore {
         let behaviour = Behaviour::random_scan(s);
         assert!(
-            matches!(behaviour.targeting, Targeting::UniformRandom { .. }),
-            "the random core runs uniform random targeting"
+            matches!(
+                behaviour.targeting.after_hit_list(),
+                Targeting::UniformRandom { .. }
+            ),
+            "the random core runs uniform random targeting, after any hit list"
         );
         let space = Space::of(s);
         let telescopes = space.telescopes.len();
@@ -430,6 +443,7 @@ impl RandomCore {
             infection_times_us: Vec::new(),
             delivered_so_far: 0,
             offered_so_far: 0,
+            hit_list_sent: 0,
             events: 0,
         }
     }
@@ -441,9 +455,23 @@ impl RandomCore {
         progress: &mut dyn FnMut(u64),
     ) -> RandomScanRun {
         // Hosts are exchangeable (targets are uniform), so the initial ones
-        // are the first indices; they start at once.
-        for h in 0..self.initial_infected as u32 {
-            self.infect(h, 0, 0);
+        // are the first indices and the hit list the next ones. An initial
+        // host sends its share of the list (entries dealt in turn), then
+        // starts scanning.
+        let (list, list_interval) = match self.behaviour.targeting {
+            Targeting::HitList {
+                hosts, interval_ns, ..
+            } => (hosts, interval_ns),
+            _ => (0, 0),
+        };
+        let n0 = self.initial_infected;
+        for h in 0..n0 {
+            let share = list.saturating_sub(h).div_ceil(n0);
+            self.infect(h as u32, 0, share.saturating_mul(list_interval));
+        }
+        for entry in 0..list {
+            let at = (entry / n0 + 1).saturating_mul(list_interval);
+            self.queue.push((at, Kind::HitList, (n0 + entry) as u32));
         }
         let stop_real = self.behaviour.stop.at_us.map(|us| us.saturating_mul(1000));
         let mut stopped = false;
@@ -475,6 +503,7 @@ impl RandomCore {
             self.events += 1;
             match kind {
                 Kind::Start => self.start(host, net, draws),
+                Kind::HitList => self.hit_list_probe(host, net),
                 Kind::Look => self.look(host, net, draws),
                 Kind::Stop => self.stop_host(host, net),
             }
@@ -516,7 +545,7 @@ impl RandomCore {
             end_real: u64::MAX,
             dropped: 0,
         };
-        if let Some(n) = self.behaviour.stop.after_probes {
+        if let Some(n) = self.behaviour.stop.probes_of(self.seed, u64::from(host)) {
             // Ends just after the n-th probe; the stop frees its bandwidth.
             scanner.end_net = net
                 .saturating_add(n.saturating_mul(interval))
@@ -546,21 +575,32 @@ impl RandomCore {
         }
     }
 
+    /// A probe at network time `net` reached vulnerable host `v`.
+    fn reach_vulnerable(&mut self, v: u32, net: u64) {
+        if self.hosts[v as usize].infected {
+            self.row.probes_infected += 1;
+        } else {
+            self.row.probes_infecting += 1;
+            let delay = self
+                .behaviour
+                .delivery
+                .victim_start_us()
+                .saturating_mul(1000);
+            self.infect(v, net, delay);
+        }
+    }
+
+    /// The hit list's probe of `entry`. It is counted apart from the
+    /// scanners' probes (the initial hosts' scanning starts after their
+    /// share of the list) and is too rare to weigh in the offered load.
+    fn hit_list_probe(&mut self, entry: u32, net: u64) {
+        self.hit_list_sent += 1;
+        self.reach_vulnerable(entry, net);
+    }
+
     fn look(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
         match draws.look(host, &mut self.rng) {
-            Target::Vulnerable(v) => {
-                if self.hosts[v as usize].infected {
-                    self.row.probes_infected += 1;
-                } else {
-                    self.row.probes_infecting += 1;
-                    let delay = self
-                        .behaviour
-                        .delivery
-                        .victim_start_us()
-                        .saturating_mul(1000);
-                    self.infect(v, net, delay);
-                }
-            }
+            Target::Vulnerable(v) => self.reach_vulnerable(v, net),
             Target::Other => self.row.probes_other += 1,
             Target::Empty => self.row.probes_empty += 1,
             Target::Telescope(i) => {
@@ -621,7 +661,10 @@ impl RandomCore {
     fn close_row(&mut self, end: u64, draws: &mut dyn ProbeDraws) {
         let net_end = self.clock.net_of(end);
         let congested = self.behaviour.capacity_bps().is_some();
-        let (mut delivered, mut offered) = (self.finished_delivered, self.finished_offered);
+        let (mut delivered, mut offered) = (
+            self.finished_delivered + self.hit_list_sent,
+            self.finished_offered + self.hit_list_sent,
+        );
         let mut scanning = 0;
         let mut i = 0;
         while i < self.scanners.len() {

@@ -30,6 +30,24 @@ pub enum Targeting {
     },
     /// Every target uniform over the 2^`space_bits` addresses.
     UniformRandom { space_bits: u8 },
+    /// The initial instances first probe a list of `hosts` vulnerable
+    /// hosts, dealt among them in turn, one every `interval_ns`; then each
+    /// targets as `then` says.
+    HitList {
+        hosts: u64,
+        interval_ns: u64,
+        then: Box<Targeting>,
+    },
+}
+
+impl Targeting {
+    /// The targeting after any hit list.
+    pub fn after_hit_list(&self) -> &Targeting {
+        match self {
+            Targeting::HitList { then, .. } => then.after_hit_list(),
+            t => t,
+        }
+    }
 }
 
 /// What one probe is on the wire, and when its victim starts the worm.
@@ -79,12 +97,46 @@ pub enum RateLimit {
 }
 
 /// When an instance stops probing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct StopRule {
     /// Every instance stops at this time (microseconds after the start).
     pub at_us: Option<u64>,
     /// Each instance stops after this many probes.
     pub after_probes: Option<u64>,
+    /// A payload that may crash the host every so many probes.
+    pub crash: Option<Crash>,
+}
+
+/// Every `cycle_probes` probes the payload runs and crashes the host with
+/// probability `chance`; a crashed host stops probing for good.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Crash {
+    pub cycle_probes: u64,
+    pub chance: f64,
+}
+
+impl StopRule {
+    /// How many probes host `host` sends before it stops by itself (`None`:
+    /// never): the probe limit, or the end of the cycle whose payload
+    /// crashes it. The crash is drawn from (seed, host) alone, so every
+    /// simulator of the same run crashes a host at the same cycle.
+    pub fn probes_of(&self, seed: u64, host: u64) -> Option<u64> {
+        let crash = self.crash.and_then(|c| {
+            let u: f64 = stream(seed, Purpose::Crash, host).random();
+            // Cycles survived before the crashing one: geometric, by
+            // inversion of its distribution function.
+            let survived = if c.chance >= 1.0 {
+                0.0
+            } else {
+                ((1.0 - u).ln() / (1.0 - c.chance).ln()).floor()
+            };
+            (survived < 1e18).then(|| (survived as u64 + 1).saturating_mul(c.cycle_probes))
+        });
+        match (self.after_probes, crash) {
+            (Some(a), Some(c)) => Some(a.min(c)),
+            (a, c) => a.or(c),
+        }
+    }
 }
 
 /// A worm's behaviour: the four pieces together.
@@ -151,10 +203,19 @@ impl Behaviour {
                     .then_some(*capacity_bits_per_second),
             },
         };
-        Behaviour {
-            targeting: Targeting::UniformRandom {
-                space_bits: s.population.scan_space_bits,
+        let uniform = Targeting::UniformRandom {
+            space_bits: s.population.scan_space_bits,
+        };
+        let targeting = match &w.hit_list {
+            Some(list) => Targeting::HitList {
+                hosts: list.hosts,
+                interval_ns: interval_ns(list.probes_per_second),
+                then: Box::new(uniform),
             },
+            None => uniform,
+        };
+        Behaviour {
+            targeting,
             delivery,
             rate,
             stop: StopRule {
@@ -163,6 +224,10 @@ impl Behaviour {
                         .expect("validated: the stop is not before the start")
                 }),
                 after_probes: w.stop.after_probes,
+                crash: w.stop.crash.as_ref().map(|c| Crash {
+                    cycle_probes: c.cycle_probes,
+                    chance: c.chance_pct.as_fraction(),
+                }),
             },
         }
     }
@@ -259,6 +324,36 @@ mod tests {
         assert_eq!(b.probe_interval_ns(1, 0), 167_597_764);
         assert_eq!(b.stop.at_us, Some(14 * 3_600_000_000));
         assert_eq!(b.capacity_bps(), None);
+    }
+
+    #[test]
+    fn witty_sends_its_hit_list_then_scans_until_its_payload_crashes_the_host() {
+        let s = wormscope_scenario::builtin_random_scan("witty").unwrap();
+        let b = Behaviour::random_scan(&s);
+        let Targeting::HitList {
+            hosts,
+            interval_ns,
+            then,
+        } = &b.targeting
+        else {
+            panic!("witty starts from a hit list: {:?}", b.targeting);
+        };
+        assert_eq!((*hosts, *interval_ns), (110, 90_909_091));
+        assert_eq!(**then, Targeting::UniformRandom { space_bits: 32 });
+        assert_eq!(b.targeting.after_hit_list(), &**then);
+        // Crashes fall at the end of a 20,000-probe cycle, after a geometric
+        // number of cycles with mean 1 / 0.055 %.
+        let n = 20_000u64;
+        let probes: Vec<u64> = (0..n).map(|h| b.stop.probes_of(1, h).unwrap()).collect();
+        assert!(probes.iter().all(|p| p % 20_000 == 0 && *p > 0));
+        let mean_cycles = probes.iter().sum::<u64>() as f64 / 20_000.0 / n as f64;
+        assert!((mean_cycles * 0.00055 - 1.0).abs() < 0.05, "{mean_cycles}");
+        assert_eq!(b.stop.probes_of(1, 7), Some(probes[7]));
+        // A probe limit and a crash: whichever comes first.
+        let mut both = b.stop;
+        both.after_probes = Some(30_000);
+        assert!((0..1000).all(|h| both.probes_of(1, h).unwrap() <= 30_000));
+        assert_eq!(StopRule::default().probes_of(1, 0), None);
     }
 
     #[test]

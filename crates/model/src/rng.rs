@@ -36,6 +36,9 @@ pub enum Purpose {
     RandomPlacement = 11,
     /// A fit's proposals and simulation seeds (index: the generation).
     Fit = 12,
+    /// The cycle at which a random scanner's payload crashes its host
+    /// (index: the host).
+    Crash = 13,
 }
 
 /// The random stream for (seed, purpose, index).

@@ -158,6 +158,37 @@ fn stop_rules_end_the_spread_alike() {
 }
 
 #[test]
+fn hit_lists_and_crashing_payloads_spread_alike() {
+    // Two initial hosts deal a list of 20 between them at 2 a second (done
+    // at 5 s), then scan at 10 probes a second; every 50 probes the payload
+    // crashes its host with a 10 % chance.
+    let s = small(
+        "witty",
+        "[worm.hit_list]\nhosts = 20\nprobes_per_second = 2\n\
+         [worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 85280 }]\n\
+         [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n",
+    );
+    let (exact, reference) = both(&s);
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    for r in exact.iter().chain(&reference) {
+        // The list is infected on time, whatever the draws: by 5 s, 2 + 20.
+        assert!(r.infection_times_us.partition_point(|&t| t <= 5_000_000) >= 22);
+        let last = r.rows.last().unwrap();
+        assert!(last.scanning < last.infected, "some hosts crashed");
+    }
+    same_distribution("time to half", &exact, &reference, t50);
+    same_distribution("final infected", &exact, &reference, |r| {
+        r.infection_times_us.len() as f64
+    });
+    same_distribution("scanning at the end", &exact, &reference, |r| {
+        r.rows.last().unwrap().scanning as f64
+    });
+    same_distribution("probes to infected hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_infected) as f64
+    });
+}
+
+#[test]
 fn where_probes_do_not_depend_on_draws_the_totals_are_identical() {
     // Every vulnerable host is infected at the start: no draw can change
     // who probes when, so both simulators must count the same probes, step
@@ -224,6 +255,8 @@ mod any_configuration {
             stop_s in prop_oneof![Just(None), (1u64..600).prop_map(Some)],
             step_s in 1u64..90,
             initial in 1u64..5,
+            list in prop_oneof![Just(None), (1u64..30).prop_map(Some)],
+            crash in prop_oneof![Just(None), (1u64..300, 0.1f64..100.0).prop_map(Some)],
             seed in 0u64..1_000,
         ) {
             let rate_toml = if bandwidth {
@@ -244,11 +277,19 @@ mod any_configuration {
             if let Some(s) = stop_s {
                 stop.push_str(&format!("at = \"{s}s\"\n"));
             }
+            if let Some((cycle, chance)) = crash {
+                stop.push_str(&format!(
+                    "[worm.stop.crash]\ncycle_probes = {cycle}\nchance_pct = {chance}\n"
+                ));
+            }
+            let list_toml = list.map_or(String::new(), |n| {
+                format!("[worm.hit_list]\nhosts = {n}\nprobes_per_second = {rate}\n")
+            });
             let text = format!(
                 "base = \"slammer\"\nvalidation = []\nduration = \"10m\"\nstep = \"{step_s}s\"\n\
                  telescopes = [{{ name = \"t\", prefix = \"0.0.8.0/22\" }}]\n\
                  [population]\nvulnerable = 40\nother_hosts = 300\ninitial_infected = {initial}\n\
-                 scan_space_bits = 12\n{rate_toml}{stop}"
+                 scan_space_bits = 12\n{rate_toml}{list_toml}{stop}"
             );
             let s = parse_random_scan(&text, "prop.toml").unwrap();
             for r in [simulate_random(&s, seed, &mut |_| {}), simulate_random_reference(&s, seed)] {
@@ -267,8 +308,9 @@ mod any_configuration {
                 }
                 let infected = r.infection_times_us.len() as u64;
                 prop_assert_eq!(r.total(|row| row.probes_infecting) + initial, infected);
+                let listed = list.unwrap_or(0);
                 if let Some(n) = after {
-                    prop_assert!(r.total(|row| row.probes_delivered) <= n * infected);
+                    prop_assert!(r.total(|row| row.probes_delivered) <= n * infected + listed);
                 }
             }
         }

@@ -220,6 +220,14 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     let end = s.duration.as_secs_f64() / scale;
     let (on_infected, on_rate) = published_marks(s, scale, end);
     let mut infected_series = vec![series("infected", &|r| r.infected as f64)];
+    // Hosts still scanning, where a stop rule or a payload makes them fewer
+    // than the infected.
+    if runs
+        .iter()
+        .any(|r| r.rows.iter().any(|row| row.scanning < row.infected))
+    {
+        infected_series.push(series("scanning", &|r| r.scanning as f64));
+    }
     infected_series.extend(on_infected);
     let infected = line_chart(&Chart {
         title: format!("{}: infected hosts ({} runs)", s.name, runs.len()),
@@ -261,6 +269,10 @@ fn published_marks(s: &RandomScanScenario, scale: f64, end: f64) -> (Vec<Series>
                 let t = p * 60.0 / scale;
                 let hosts = share_pct.as_fraction() * s.population.vulnerable as f64;
                 vec![(t, 0.0), (t, hosts)]
+            }
+            Measure::PeakScanningTime => {
+                let t = p * 60.0 / scale;
+                vec![(t, 0.0), (t, s.population.vulnerable as f64)]
             }
             _ => continue,
         };
@@ -322,7 +334,7 @@ mod tests {
 
     #[test]
     fn the_figures_mark_the_published_values_they_can_show() {
-        for name in ["codered2", "slammer"] {
+        for name in ["codered2", "slammer", "witty"] {
             let s = wormscope_scenario::builtin_random_scan(name).unwrap();
             let end = s.duration.as_secs_f64() / 60.0;
             let (infected, rate) = published_marks(&s, 60.0, end);
@@ -336,6 +348,7 @@ mod tests {
                             | Measure::FinalInfected
                             | Measure::PeakScanRate
                             | Measure::TimeToShare { .. }
+                            | Measure::PeakScanningTime
                     )
                 })
                 .count();

@@ -62,6 +62,11 @@ pub const RANDOM_SCAN_BUILTIN: &[(&str, &str, &str)] = &[
         "SQL Slammer, 25 January 2003: one UDP packet to 1434, bandwidth-limited (validation)",
         include_str!("../builtin/slammer.toml"),
     ),
+    (
+        "witty",
+        "Witty, 20 March 2004: a hit list, then random UDP from port 4000; its payload crashes hosts (validation)",
+        include_str!("../builtin/witty.toml"),
+    ),
 ];
 
 /// The commented TOML text of a built-in scenario of either kind, by name.

@@ -72,9 +72,24 @@ pub struct RandomWorm {
     /// How targets are chosen: `uniform-random` (the only choice in this
     /// schema; Blaster's sequential scanning is the other scenario kind).
     pub targeting: String,
+    /// A list of vulnerable hosts the initial hosts probe before they turn
+    /// to the targeting (`[worm.hit_list]`; absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hit_list: Option<HitListConfig>,
     pub delivery: Delivery,
     pub rate: Rate,
     pub stop: StopRule,
+}
+
+/// A hit list: `hosts` vulnerable hosts, known to the worm's author, that
+/// the initial hosts probe first (the entries dealt among them in turn),
+/// each at `probes_per_second`, before they scan by the worm's targeting.
+/// Every entry is infected by its probe unless it is infected already.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HitListConfig {
+    pub hosts: u64,
+    pub probes_per_second: f64,
 }
 
 /// What one probe is on the wire.
@@ -125,6 +140,19 @@ pub struct StopRule {
     /// Each instance stops after sending this many probes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_probes: Option<u64>,
+    /// A payload that may crash its own host (`[worm.stop.crash]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<CrashConfig>,
+}
+
+/// A payload run every `cycle_probes` probes that crashes the host, and so
+/// stops the worm on it for good, with chance `chance_pct` each time
+/// (Witty's writes to a random place on a random disk).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashConfig {
+    pub cycle_probes: u64,
+    pub chance_pct: Percent,
 }
 
 /// One published figure, how the simulation measures it, and how close
@@ -168,6 +196,12 @@ pub enum Measure {
     PeakScanRate,
     /// Probes sent and hosts infected after the stop date (count).
     ActivityAfterStop,
+    /// When the most hosts were scanning at once, at the end of a time
+    /// step (minutes).
+    PeakScanningTime,
+    /// The share of the hosts infected by `at` that are still scanning then
+    /// (percent; not measured in a run that ends before it).
+    ScanningShareAt { at: SimDuration },
 }
 
 impl Measure {
@@ -181,6 +215,8 @@ impl Measure {
             Measure::DoublingTime { .. } => "s",
             Measure::PeakScanRate => "probes/s",
             Measure::ActivityAfterStop => "probes+hosts",
+            Measure::PeakScanningTime => "min",
+            Measure::ScanningShareAt { .. } => "%",
         }
     }
 }
@@ -458,6 +494,41 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     if w.stop.after_probes == Some(0) {
         return bad("worm.stop.after_probes", "must be at least 1".into());
     }
+    if let Some(crash) = &w.stop.crash {
+        if crash.cycle_probes == 0 {
+            return bad("worm.stop.crash.cycle_probes", "must be at least 1".into());
+        }
+        if crash.chance_pct.as_pct() <= 0.0 {
+            return bad(
+                "worm.stop.crash.chance_pct",
+                "must be more than 0 (leave the table out for a payload that never crashes)".into(),
+            );
+        }
+    }
+    if let Some(list) = &w.hit_list {
+        let room = p.vulnerable - p.initial_infected;
+        if list.hosts == 0 || list.hosts > room {
+            return bad(
+                "worm.hit_list.hosts",
+                format!(
+                    "{} is not between 1 and the {room} vulnerable hosts that are not initially infected",
+                    list.hosts
+                ),
+            );
+        }
+        if !(list.probes_per_second.is_finite()
+            && list.probes_per_second > 0.0
+            && list.probes_per_second <= 1e7)
+        {
+            return bad(
+                "worm.hit_list.probes_per_second",
+                format!(
+                    "{} is not between 0 (exclusive) and 10 million",
+                    list.probes_per_second
+                ),
+            );
+        }
+    }
     for (i, fig) in s.validation.iter().enumerate() {
         let f = |name: &str| format!("validation[{i}].{name}");
         let t = &fig.tolerance;
@@ -484,7 +555,7 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         if !fig.published.is_finite() {
             return bad(&f("published"), "must be a number".into());
         }
-        if let Measure::InfectedAt { at } = fig.measure
+        if let Measure::InfectedAt { at } | Measure::ScanningShareAt { at } = fig.measure
             && let Some(e) = span_problem(at)
         {
             return bad(&f("measure.at"), e);

@@ -100,6 +100,30 @@ pub fn measure(r: &RandomScanRun, m: &Measure) -> f64 {
         } => doubling_time_s(r, *from_hosts, *to_hosts),
         Measure::PeakScanRate => peak_scan_rate(r),
         Measure::ActivityAfterStop => activity_after_stop(r) as f64,
+        Measure::PeakScanningTime => peak_scanning_time_min(r),
+        Measure::ScanningShareAt { at } => scanning_share_at_pct(r, at.as_micros()),
+    }
+}
+
+/// When the most hosts were scanning at the end of a step, minutes (the
+/// first such step; NaN for a run without rows).
+pub fn peak_scanning_time_min(r: &RandomScanRun) -> f64 {
+    let mut best: Option<&wormscope_engine::random::RandomRow> = None;
+    for row in &r.rows {
+        if best.is_none_or(|b| row.scanning > b.scanning) {
+            best = Some(row);
+        }
+    }
+    best.map_or(f64::NAN, |row| row.time_us as f64 / 60e6)
+}
+
+/// The percentage of the hosts infected by `us` that are scanning then, at
+/// the end of the first step that ends at or after `us` (NaN if the run
+/// ends before, or nobody is infected).
+pub fn scanning_share_at_pct(r: &RandomScanRun, us: u64) -> f64 {
+    match r.rows.iter().find(|row| row.time_us >= us) {
+        Some(row) if row.infected > 0 => 100.0 * row.scanning as f64 / row.infected as f64,
+        _ => f64::NAN,
     }
 }
 
