@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use wormscope_fit::{Fit, FitError, Param, Settings};
+use wormscope_fit::{Fit, FitError, FitParam, Settings};
 use wormscope_report::FitSource;
 use wormscope_scenario::{ScenarioSource, SimDuration};
 use wormscope_sweep::Shard;
@@ -123,10 +123,10 @@ impl FitRequest {
             .params
             .iter()
             .map(|spec| {
-                Param::parse(spec, &scenario)
+                FitParam::parse(spec, &scenario)
                     .map_err(|e| CommandError::Input(format!("--param {spec}: {e}")))
             })
-            .collect::<Result<Vec<Param>, CommandError>>()?;
+            .collect::<Result<Vec<FitParam>, CommandError>>()?;
         let name = self.observed.display().to_string();
         let obs_text = std::fs::read_to_string(&self.observed)
             .map_err(|e| CommandError::Input(format!("{name}: cannot read the file: {e}")))?;

@@ -838,7 +838,7 @@ fn engine_random_stop_date_past_the_nanosecond_clock() {
 #[test]
 fn engine_random_victim_start_past_the_nanosecond_clock() {
     run_random_unchecked(|s| {
-        s.worm.delivery = wormscope_scenario::random_scan::Delivery::TcpExploit {
+        s.worm.delivery = wormscope_scenario::random_scan::DeliveryConfig::TcpExploit {
             port: 80,
             duration: days(213_503_982),
         };

@@ -3,10 +3,10 @@
 //! Code Red falls silent at its date; every probe is accounted for.
 
 use wormscope_engine::random::{RandomScanRun, simulate_random};
-use wormscope_scenario::random_scan::Rate;
+use wormscope_scenario::random_scan::RateConfig;
 use wormscope_scenario::{RandomScanScenario, SimDuration, builtin_random_scan};
 
-fn slammer(minutes: u64, change: impl Fn(&mut Rate)) -> RandomScanScenario {
+fn slammer(minutes: u64, change: impl Fn(&mut RateConfig)) -> RandomScanScenario {
     let mut s = builtin_random_scan("slammer").unwrap();
     s.duration = SimDuration::from_micros(minutes * 60_000_000);
     change(&mut s.worm.rate);
@@ -69,7 +69,7 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
     // Twice the capacity: twice the peak.
     let wider = simulate_random(
         &slammer(8, |r| {
-            if let Rate::Bandwidth {
+            if let RateConfig::Bandwidth {
                 capacity_bits_per_second,
                 ..
             } = r
@@ -87,7 +87,7 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
     // carries the same.
     let faster = simulate_random(
         &slammer(8, |r| {
-            if let Rate::Bandwidth { uplinks, .. } = r {
+            if let RateConfig::Bandwidth { uplinks, .. } = r {
                 uplinks.iter_mut().for_each(|u| u.bits_per_second *= 2.0);
             }
         }),

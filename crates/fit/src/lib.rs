@@ -38,8 +38,8 @@ use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::{Override, Scenario};
 
 pub use abc::{Generation, Prior, Settings};
-pub use observed::{Measure, OBSERVED_HEADER, Observation};
-pub use param::Param;
+pub use observed::{OBSERVED_HEADER, Observation, SensorMeasure};
+pub use param::FitParam;
 
 /// Why a fit could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -90,11 +90,11 @@ pub struct Fit {
     base_origin: String,
     /// The base scenario as the fit runs it (duration and seed applied).
     pub scenario: Scenario,
-    pub params: Vec<Param>,
+    pub params: Vec<FitParam>,
     pub observations: Vec<Observation>,
     pub settings: Settings,
     /// Distinct observed series (`sensor/measure`), in first-seen order.
-    pub series: Vec<(String, Measure)>,
+    pub series: Vec<(String, SensorMeasure)>,
 }
 
 impl Fit {
@@ -105,7 +105,7 @@ impl Fit {
         base_text: String,
         base_origin: String,
         scenario: Scenario,
-        params: Vec<Param>,
+        params: Vec<FitParam>,
         observations: Vec<Observation>,
         settings: Settings,
     ) -> Result<Fit, FitError> {
@@ -122,7 +122,7 @@ impl Fit {
                 )));
             }
         }
-        let mut series: Vec<(String, Measure)> = Vec::new();
+        let mut series: Vec<(String, SensorMeasure)> = Vec::new();
         for o in &observations {
             if !series
                 .iter()
@@ -382,7 +382,7 @@ impl Fit {
         let first = &posterior.particles[0].payload;
         let step_s = first.step_s;
         let steps = first.infected.len();
-        let band_at = |time_s: f64, value: &dyn Fn(&Simulated) -> f64| Band {
+        let band_at = |time_s: f64, value: &dyn Fn(&Simulated) -> f64| BandAt {
             time_s,
             p05: posterior.quantile_of(|p| value(&p.payload), 0.05),
             median: posterior.quantile_of(|p| value(&p.payload), 0.5),
@@ -413,7 +413,7 @@ impl Fit {
         let draws = posterior
             .particles
             .iter()
-            .map(|p| Draw {
+            .map(|p| AcceptedDraw {
                 values: self
                     .params
                     .iter()
@@ -463,7 +463,7 @@ pub struct ParameterBand {
 
 /// A band at one time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Band {
+pub struct BandAt {
     pub time_s: f64,
     pub p05: f64,
     pub median: f64,
@@ -475,12 +475,12 @@ pub struct Band {
 pub struct SeriesBands {
     /// `infected`, or an observed `sensor/measure`.
     pub series: String,
-    pub bands: Vec<Band>,
+    pub bands: Vec<BandAt>,
 }
 
 /// One accepted parameter draw.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Draw {
+pub struct AcceptedDraw {
     /// One value per parameter, as set in the scenario.
     pub values: Vec<f64>,
     pub weight: f64,
@@ -494,11 +494,11 @@ pub struct Draw {
 pub struct FitResult {
     pub parameters: Vec<ParameterBand>,
     /// The truth's bands at each observation time and at the end.
-    pub infected: Vec<Band>,
+    pub infected: Vec<BandAt>,
     /// `infected` and each observed series, per step.
     pub predictive: Vec<SeriesBands>,
     /// The last population: the accepted draws.
-    pub draws: Vec<Draw>,
+    pub draws: Vec<AcceptedDraw>,
     pub generations: Vec<Generation>,
     pub simulations: usize,
 }
@@ -508,7 +508,7 @@ impl FitResult {
     /// (named by its field), then `weight`, `distance` and `seed`.
     pub fn draws_parquet(
         &self,
-        params: &[Param],
+        params: &[FitParam],
         metadata: &[(String, String)],
     ) -> Result<Vec<u8>, String> {
         use std::sync::Arc;

@@ -20,34 +20,38 @@ pub const OBSERVED_HEADER: &str = "time_s,sensor,measure,value";
 
 /// A column of `sensors.csv` an observation gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Measure {
+pub enum SensorMeasure {
     Probes,
     Sources,
     Estimate,
 }
 
-impl Measure {
-    pub const ALL: [Measure; 3] = [Measure::Probes, Measure::Sources, Measure::Estimate];
+impl SensorMeasure {
+    pub const ALL: [SensorMeasure; 3] = [
+        SensorMeasure::Probes,
+        SensorMeasure::Sources,
+        SensorMeasure::Estimate,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Measure::Probes => "probes",
-            Measure::Sources => "sources",
-            Measure::Estimate => "estimate",
+            SensorMeasure::Probes => "probes",
+            SensorMeasure::Sources => "sources",
+            SensorMeasure::Estimate => "estimate",
         }
     }
 
     /// The measure's value in a sensor's row.
     pub fn of(self, row: &SensorRow) -> f64 {
         match self {
-            Measure::Probes => row.probes as f64,
-            Measure::Sources => row.sources as f64,
-            Measure::Estimate => row.estimate,
+            SensorMeasure::Probes => row.probes as f64,
+            SensorMeasure::Sources => row.sources as f64,
+            SensorMeasure::Estimate => row.estimate,
         }
     }
 }
 
-impl fmt::Display for Measure {
+impl fmt::Display for SensorMeasure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -59,7 +63,7 @@ pub struct Observation {
     /// Seconds since the scenario's start.
     pub time_s: f64,
     pub sensor: String,
-    pub measure: Measure,
+    pub measure: SensorMeasure,
     pub value: f64,
 }
 
@@ -136,7 +140,7 @@ pub fn parse(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<Observat
                 },
             ));
         }
-        let measure = Measure::ALL
+        let measure = SensorMeasure::ALL
             .into_iter()
             .find(|m| m.name() == cells[2])
             .ok_or_else(|| {
@@ -217,7 +221,7 @@ mod tests {
         let obs = parse(ok, "obs.csv", &s).unwrap();
         assert_eq!(obs.len(), 2);
         assert_eq!(obs[0].series(), "isc/sources");
-        assert_eq!(obs[1].measure, Measure::Probes);
+        assert_eq!(obs[1].measure, SensorMeasure::Probes);
         for (text, says) in [
             ("time,sensor,measure,value\n", "obs.csv:1: the header"),
             ("", "the file is empty"),

@@ -17,7 +17,7 @@ use crate::abc::Prior;
 
 /// One searched field and its prior.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Param {
+pub struct FitParam {
     /// Dotted scenario field path.
     pub path: String,
     pub prior: Prior,
@@ -25,10 +25,10 @@ pub struct Param {
     pub integer: bool,
 }
 
-impl Param {
+impl FitParam {
     /// Reads `FIELD=LO..HI` or `FIELD=A,B,...` and checks the field's kind
     /// in `base`. The error says what is wrong, without naming the flag.
-    pub fn parse(spec: &str, base: &Scenario) -> Result<Param, String> {
+    pub fn parse(spec: &str, base: &Scenario) -> Result<FitParam, String> {
         let Some((path, values)) = spec.split_once('=') else {
             return Err(format!(
                 "`{spec}` is not FIELD=LO..HI or FIELD=A,B,C (for example world.used_slash16_pct=5..40)"
@@ -78,7 +78,7 @@ impl Param {
             }
             Prior::Choice(list)
         };
-        Ok(Param {
+        Ok(FitParam {
             path,
             prior,
             integer,
@@ -103,7 +103,7 @@ impl Param {
     }
 }
 
-impl fmt::Display for Param {
+impl fmt::Display for FitParam {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.prior {
             Prior::Uniform { lo, hi } => write!(f, "{}={lo}..{hi}", self.path),
@@ -122,14 +122,14 @@ mod tests {
     #[test]
     fn ranges_lists_and_what_is_refused() {
         let s = wormscope_scenario::default_scenario();
-        let p = Param::parse("world.used_slash16_pct=5..40", &s).unwrap();
+        let p = FitParam::parse("world.used_slash16_pct=5..40", &s).unwrap();
         assert_eq!(p.prior, Prior::Uniform { lo: 5.0, hi: 40.0 });
         assert!(!p.integer);
-        let p = Param::parse("worm.initial_infected=50,100,200", &s).unwrap();
+        let p = FitParam::parse("worm.initial_infected=50,100,200", &s).unwrap();
         assert!(p.integer);
         assert_eq!(p.value(99.6), toml::Value::Integer(100));
         assert_eq!(p.to_string(), "worm.initial_infected=50,100,200");
-        let p = Param::parse("world.networks[0].nat_pct=50..90", &s).unwrap();
+        let p = FitParam::parse("world.networks[0].nat_pct=50..90", &s).unwrap();
         assert_eq!(p.path, "world.networks[0].nat_pct");
         for (spec, says) in [
             ("world.used_slash16_pct", "not FIELD=LO..HI"),
@@ -140,7 +140,7 @@ mod tests {
             ("worm.initial_infected=3.1..3.3", "at most one"),
             ("worm.initial_infected=7", "at least two values"),
         ] {
-            let e = Param::parse(spec, &s).unwrap_err();
+            let e = FitParam::parse(spec, &s).unwrap_err();
             assert!(e.contains(says), "{spec}: {e}");
         }
     }

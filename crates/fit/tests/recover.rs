@@ -5,7 +5,7 @@
 //! width. The full coverage study (`wormscope fit --recover N`) runs many
 //! such truths; this is one reduced case that can fail.
 
-use wormscope_fit::{Fit, Param, Settings, observed};
+use wormscope_fit::{Fit, FitParam, Settings, observed};
 
 /// One /12 of the default world, densely used: a few hundred hosts get
 /// infected in two hours. An edge tap on the world's border sees every
@@ -32,7 +32,7 @@ const HIDDEN_SEED: u64 = 0x5eed_cafe;
 
 fn fit_with(observations: Vec<observed::Observation>, seed: u64) -> Fit {
     let base = wormscope_scenario::parse(WORLD, "recover.toml").unwrap();
-    let params = vec![Param::parse("worm.initial_infected=5..80", &base).unwrap()];
+    let params = vec![FitParam::parse("worm.initial_infected=5..80", &base).unwrap()];
     Fit::new(
         WORLD.to_string(),
         "recover.toml".into(),
@@ -55,13 +55,15 @@ fn a_hidden_number_of_initial_infections_is_recovered() {
     let template: Vec<observed::Observation> = times
         .iter()
         .flat_map(|&t| {
-            [observed::Measure::Probes, observed::Measure::Sources].map(|measure| {
-                observed::Observation {
-                    time_s: t,
-                    sensor: "border".into(),
-                    measure,
-                    value: 0.0,
-                }
+            [
+                observed::SensorMeasure::Probes,
+                observed::SensorMeasure::Sources,
+            ]
+            .map(|measure| observed::Observation {
+                time_s: t,
+                sensor: "border".into(),
+                measure,
+                value: 0.0,
             })
         })
         .collect();

@@ -172,19 +172,19 @@ impl Behaviour {
     pub fn random_scan(s: &RandomScanScenario) -> Behaviour {
         let w = &s.worm;
         let delivery = match w.delivery {
-            random_scan::Delivery::TcpExploit { port, duration } => Delivery::TcpExploit {
+            random_scan::DeliveryConfig::TcpExploit { port, duration } => Delivery::TcpExploit {
                 port,
                 victim_start_us: duration.as_micros(),
             },
-            random_scan::Delivery::UdpPacket { port, packet_bytes } => {
+            random_scan::DeliveryConfig::UdpPacket { port, packet_bytes } => {
                 Delivery::UdpPacket { port, packet_bytes }
             }
         };
         let rate = match &w.rate {
-            random_scan::Rate::ProbeRate { probes_per_second } => RateLimit::ProbeInterval {
+            random_scan::RateConfig::ProbeRate { probes_per_second } => RateLimit::ProbeInterval {
                 interval_ns: interval_ns(*probes_per_second),
             },
-            random_scan::Rate::Bandwidth {
+            random_scan::RateConfig::Bandwidth {
                 uplinks,
                 capacity_bits_per_second,
             } => RateLimit::Bandwidth {

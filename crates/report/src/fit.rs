@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
-use wormscope_fit::{Band, Fit, FitResult, Recovery};
+use wormscope_fit::{BandAt, Fit, FitResult, Recovery};
 
 use crate::numbers::{figure_number, short_number};
 use crate::outputs::{OutputFile, OutputSet};
@@ -38,14 +38,14 @@ fn informed(share: f64) -> &'static str {
 }
 
 /// The predicted band of an observation (from its series' per-step bands).
-fn predicted(result: &FitResult, series: &str, time_s: f64) -> Option<Band> {
+fn predicted(result: &FitResult, series: &str, time_s: f64) -> Option<BandAt> {
     let s = result.predictive.iter().find(|s| s.series == series)?;
-    let at = |f: fn(&Band) -> f64| {
+    let at = |f: fn(&BandAt) -> f64| {
         let values: Vec<f64> = s.bands.iter().map(f).collect();
         let step = s.bands.first().map_or(1.0, |b| b.time_s);
         wormscope_fit::observed::at_time(&values, step, time_s)
     };
-    Some(Band {
+    Some(BandAt {
         time_s,
         p05: at(|b| b.p05),
         median: at(|b| b.median),
@@ -168,7 +168,7 @@ fn when(fit: &Fit, time_s: f64) -> String {
     }
 }
 
-fn band_text(b: &Band) -> String {
+fn band_text(b: &BandAt) -> String {
     format!(
         "{} ({} to {})",
         figure_number(b.median),
@@ -244,7 +244,7 @@ pub fn fit_table(fit: &Fit, result: &FitResult) -> String {
 
 /// The weighted correlation of two parameters over the accepted draws.
 fn correlation(result: &FitResult, a: usize, b: usize) -> f64 {
-    let w = |d: &wormscope_fit::Draw| d.weight;
+    let w = |d: &wormscope_fit::AcceptedDraw| d.weight;
     let mean = |k: usize| result.draws.iter().map(|d| w(d) * d.values[k]).sum::<f64>();
     let (ma, mb) = (mean(a), mean(b));
     let cov = |x: usize, mx: f64, y: usize, my: f64| {
@@ -292,7 +292,7 @@ pub fn fit_markdown(fit: &Fit, result: &FitResult, source: &FitSource<'_>) -> St
     }
     md.push_str("\n## The true outbreak\n\nInfected hosts (the truth no sensor sees) in the scenarios that agree with the observations: the median and the 5th to 95th percentile of the posterior. At each observation time, each day, and at the end:\n\n");
     md.push_str("| time since the start | infected, median | 5 % to 95 % |\n|---|---:|---:|\n");
-    let mut rows: Vec<Band> = result.infected.clone();
+    let mut rows: Vec<BandAt> = result.infected.clone();
     if let Some(inf) = result.predictive.iter().find(|s| s.series == "infected") {
         for b in &inf.bands {
             let day = b.time_s / 86_400.0;

@@ -649,7 +649,7 @@ mod tests {
         let s = parse_random_scan(text, "x.toml").unwrap();
         assert_eq!(
             s.worm.rate,
-            random_scan::Rate::ProbeRate {
+            random_scan::RateConfig::ProbeRate {
                 probes_per_second: 10.0
             }
         );
@@ -659,7 +659,7 @@ mod tests {
             "y.toml",
         )
         .unwrap();
-        let random_scan::Rate::Bandwidth { uplinks, .. } = &s.worm.rate else {
+        let random_scan::RateConfig::Bandwidth { uplinks, .. } = &s.worm.rate else {
             panic!("still a bandwidth rate");
         };
         assert_eq!(uplinks.len(), 3);

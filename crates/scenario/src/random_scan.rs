@@ -76,9 +76,9 @@ pub struct RandomWorm {
     /// to the targeting (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_list: Option<HitListConfig>,
-    pub delivery: Delivery,
-    pub rate: Rate,
-    pub stop: StopRule,
+    pub delivery: DeliveryConfig,
+    pub rate: RateConfig,
+    pub stop: StopConfig,
 }
 
 /// A hit list: `hosts` vulnerable hosts, known to the worm's author, that
@@ -95,7 +95,7 @@ pub struct HitListConfig {
 /// What one probe is on the wire.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Delivery {
+pub enum DeliveryConfig {
     /// A TCP connection that carries the exploit; the victim starts
     /// scanning `duration` after the probe that infected it.
     TcpExploit { port: u16, duration: SimDuration },
@@ -107,7 +107,7 @@ pub enum Delivery {
 /// How fast an infected host probes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Rate {
+pub enum RateConfig {
     /// Every host sends the same number of probes per second.
     ProbeRate { probes_per_second: f64 },
     /// Every host sends as fast as its uplink carries its packets; uplink
@@ -133,7 +133,7 @@ pub struct Uplink {
 /// When the worm stops probing. Both rules may apply.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StopRule {
+pub struct StopConfig {
     /// Every instance stops at this moment (a date check in the worm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<When>,
@@ -422,21 +422,23 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         );
     }
     match w.delivery {
-        Delivery::UdpPacket { packet_bytes, .. } if !(28..=65_535).contains(&packet_bytes) => {
+        DeliveryConfig::UdpPacket { packet_bytes, .. }
+            if !(28..=65_535).contains(&packet_bytes) =>
+        {
             return bad(
                 "worm.delivery.packet_bytes",
                 format!("{packet_bytes} is not an IPv4 UDP packet size (28 to 65535)"),
             );
         }
-        Delivery::TcpExploit { duration, .. } => {
+        DeliveryConfig::TcpExploit { duration, .. } => {
             if let Some(e) = span_problem(duration) {
                 return bad("worm.delivery.duration", e);
             }
         }
-        Delivery::UdpPacket { .. } => {}
+        DeliveryConfig::UdpPacket { .. } => {}
     }
     match &w.rate {
-        Rate::ProbeRate { probes_per_second } => {
+        RateConfig::ProbeRate { probes_per_second } => {
             if !(probes_per_second.is_finite()
                 && *probes_per_second > 0.0
                 && *probes_per_second <= 1e7)
@@ -447,11 +449,11 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
                 );
             }
         }
-        Rate::Bandwidth {
+        RateConfig::Bandwidth {
             uplinks,
             capacity_bits_per_second,
         } => {
-            if !matches!(w.delivery, Delivery::UdpPacket { .. }) {
+            if !matches!(w.delivery, DeliveryConfig::UdpPacket { .. }) {
                 return bad(
                     "worm.rate",
                     "a bandwidth-limited rate needs a delivery of one packet per probe \
