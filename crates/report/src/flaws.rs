@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 use wormscope_study::Band;
-use wormscope_study::flaws::{FlawStudy, metric_name};
+use wormscope_study::flaws::{FlawStudy, Loss, metric_name};
 
 use crate::ensemble::{comparison_objects, short};
 
@@ -124,11 +124,10 @@ pub fn flaws_table(study: &FlawStudy) -> String {
     .expect("String");
     for r in &study.reliance {
         let e = |b: Band| format!("{} [{}, {}]", short(b.median), short(b.p05), short(b.p95));
-        let lost = r.share_lost();
-        let lost = if lost.is_nan() {
-            "n/a".to_string()
-        } else {
-            format!("{:.0} %", 100.0 * lost)
+        let lost = match r.loss() {
+            Loss::NothingToLose => "n/a".to_string(),
+            Loss::Share(share) => format!("{:.0} %", 100.0 * share),
+            Loss::Reversed => "reversed".to_string(),
         };
         writeln!(
             out,
@@ -166,22 +165,22 @@ pub fn flaws_markdown(study: &FlawStudy, scenario: &str) -> String {
     };
     let lost = |prefix: &str| {
         reliance(prefix).map_or("not measured (the defense is not in the set)".into(), |r| {
-            let l = r.share_lost();
-            if l.is_nan() || r.effect_with_flaw.median <= 0.0 {
-                format!(
-                    "nothing: it had no protective effect to lose (its effect on {} was {} with the flaw and {} without)",
-                    metric_name(r.metric),
-                    short(r.effect_with_flaw.median),
-                    short(r.effect_without_flaw.median)
-                )
-            } else {
-                format!(
-                    "{:.0} % (its effect on {} falls from {} to {})",
-                    100.0 * l,
-                    metric_name(r.metric),
-                    short(r.effect_with_flaw.median),
-                    short(r.effect_without_flaw.median)
-                )
+            let (metric, with, without) = (
+                metric_name(r.metric),
+                short(r.effect_with_flaw.median),
+                short(r.effect_without_flaw.median),
+            );
+            match r.loss() {
+                Loss::NothingToLose => format!(
+                    "nothing: it had no protective effect to lose (its effect on {metric} was {with} with the flaw and {without} without)"
+                ),
+                Loss::Share(share) => format!(
+                    "{:.0} % (its effect on {metric} falls from {with} to {without})",
+                    100.0 * share
+                ),
+                Loss::Reversed => format!(
+                    "all of it, and more: without the flaw it does harm (its effect on {metric} goes from {with} to {without})"
+                ),
             }
         })
     };

@@ -111,6 +111,34 @@ impl RelianceRow {
         );
         if a == 0.0 { f64::NAN } else { 1.0 - b / a }
     }
+
+    /// What the defense lost without the flaw, in words' terms: a share of
+    /// its protective effect is only meaningful while the effect stays
+    /// protective.
+    pub fn loss(&self) -> Loss {
+        let (a, b) = (
+            self.effect_with_flaw.median,
+            self.effect_without_flaw.median,
+        );
+        if a.is_nan() || b.is_nan() || a <= 0.0 {
+            Loss::NothingToLose
+        } else if b < 0.0 {
+            Loss::Reversed
+        } else {
+            Loss::Share(1.0 - b / a)
+        }
+    }
+}
+
+/// What a defense lost without a flaw it relied on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Loss {
+    /// It had no protective effect with the flaw.
+    NothingToLose,
+    /// This share of its protective effect (negative: it gained).
+    Share(f64),
+    /// All of it, and more: without the flaw the defense does harm.
+    Reversed,
 }
 
 /// Both tables.
@@ -222,4 +250,38 @@ pub fn ensembles(defenses: &Variant) -> u32 {
 /// The metric names, for the reliance table.
 pub fn metric_name(k: usize) -> &'static str {
     METRICS[k]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(with: f64, without: f64) -> RelianceRow {
+        let band = |m: f64| Band {
+            p05: m,
+            median: m,
+            p95: m,
+        };
+        RelianceRow {
+            defense: "isp-block-135@6h".into(),
+            flaw: "stage2_reachback".into(),
+            metric: 2,
+            effect_with_flaw: band(with),
+            effect_without_flaw: band(without),
+        }
+    }
+
+    #[test]
+    fn a_share_is_lost_only_from_a_protective_effect_that_stays_protective() {
+        assert_eq!(row(1000.0, 250.0).loss(), Loss::Share(0.75));
+        assert_eq!(row(1000.0, 0.0).loss(), Loss::Share(1.0));
+        // Stronger without the flaw: a negative share lost.
+        assert_eq!(row(1000.0, 1500.0).loss(), Loss::Share(-0.5));
+        // From protective to harmful: not "2167 %".
+        assert_eq!(row(2733.0, -56_500.0).loss(), Loss::Reversed);
+        // Never protective: nothing to lose, whatever happens without.
+        assert_eq!(row(-1230.0, -113_000.0).loss(), Loss::NothingToLose);
+        assert_eq!(row(0.0, 5.0).loss(), Loss::NothingToLose);
+        assert_eq!(row(f64::NAN, 5.0).loss(), Loss::NothingToLose);
+    }
 }
