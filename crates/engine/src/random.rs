@@ -33,6 +33,9 @@
 //! driver sees the same ones. A payload that crashes its host ends the
 //! host's probing at a cycle drawn from (seed, host) when it starts
 //! ([`StopRule::probes_of`](wormscope_model::behaviour::StopRule::probes_of)), a stop like a probe limit's.
+//! Patch times are drawn per host the same way (the Blaster engine's
+//! rule, [`patch_times`]): a probe that reaches a patched host that is not
+//! infected yet reaches a live host that cannot be infected.
 //!
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
 
@@ -41,6 +44,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Geometric};
 use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Targeting};
+use wormscope_model::defense::patch_times;
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
@@ -402,6 +406,9 @@ pub struct RandomCore {
     offered_so_far: u64,
     /// Hit-list probes sent so far (delivered and offered).
     hit_list_sent: u64,
+    /// When each vulnerable host is patched, ns of real time (empty: the
+    /// defense is off).
+    patched_at_ns: Vec<u64>,
     events: u64,
 }
 
@@ -444,6 +451,10 @@ impl RandomCore {
             delivered_so_far: 0,
             offered_so_far: 0,
             hit_list_sent: 0,
+            patched_at_ns: patch_times(&s.defenses.patch, s.start, seed, s.population.vulnerable)
+                .into_iter()
+                .map(|us| us.saturating_mul(1000))
+                .collect(),
             events: 0,
         }
     }
@@ -579,6 +590,14 @@ impl RandomCore {
     fn reach_vulnerable(&mut self, v: u32, net: u64) {
         if self.hosts[v as usize].infected {
             self.row.probes_infected += 1;
+        } else if self
+            .patched_at_ns
+            .get(v as usize)
+            .is_some_and(|&at| at <= self.clock.real_of(net))
+        {
+            // Patched before the worm reached it: a live host that cannot
+            // be infected.
+            self.row.probes_other += 1;
         } else {
             self.row.probes_infecting += 1;
             let delay = self

@@ -4,7 +4,7 @@
 
 use wormscope_engine::random::{RandomScanRun, simulate_random};
 use wormscope_scenario::random_scan::RateConfig;
-use wormscope_scenario::{RandomScanScenario, SimDuration, builtin_random_scan};
+use wormscope_scenario::{Percent, RandomScanScenario, SimDuration, builtin_random_scan};
 
 fn slammer(minutes: u64, change: impl Fn(&mut RateConfig)) -> RandomScanScenario {
     let mut s = builtin_random_scan("slammer").unwrap();
@@ -142,4 +142,36 @@ fn code_red_falls_silent_at_its_date_and_accounts_for_every_probe() {
         last_hour >= all_hour * 21_479,
         "{last_hour} vs {all_hour} hosts"
     );
+}
+
+#[test]
+fn patching_keeps_hosts_from_the_worm_and_slows_it() {
+    // Slammer for 30 minutes: without defenses it reaches everyone.
+    let base = slammer(30, |_| {});
+    let free = simulate_random(&base, 1, &mut |_| {});
+    conserves(&free);
+    // Everyone patched from the start: only the initial hosts carry it;
+    // no probe infects.
+    let mut all = base.clone();
+    all.defenses.patch.enabled = true;
+    all.defenses.patch.curve = vec![(SimDuration::ZERO, Percent::new(100.0).unwrap())];
+    let r = simulate_random(&all, 1, &mut |_| {});
+    conserves(&r);
+    assert_eq!(
+        r.infection_times_us.len() as u64,
+        all.population.initial_infected
+    );
+    assert_eq!(r.total(|row| row.probes_infecting), 0);
+    assert!(r.total(|row| row.probes_delivered) > 0);
+    // Half patched at once: about half are ever infected (binomial over
+    // 75,000 hosts), and the spread is slower.
+    let mut half = base.clone();
+    half.defenses.patch.enabled = true;
+    half.defenses.patch.curve = vec![(SimDuration::ZERO, Percent::new(50.0).unwrap())];
+    let r = simulate_random(&half, 1, &mut |_| {});
+    conserves(&r);
+    let share = r.infection_times_us.len() as f64 / half.population.vulnerable as f64;
+    let free_share = free.infection_times_us.len() as f64 / base.population.vulnerable as f64;
+    assert!(free_share > 0.99, "{free_share}");
+    assert!((share - 0.5).abs() < 0.02, "{share}");
 }

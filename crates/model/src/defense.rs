@@ -160,17 +160,7 @@ impl DefensePlan {
             d.dcom_disabled.coverage_pct.as_pct(),
             start_of(d.dcom_disabled.start),
         );
-        let patch_at: Vec<u64> = if d.patch.enabled {
-            let start = start_of(d.patch.start);
-            (0..n)
-                .map(|h| {
-                    patch_time(&d.patch.curve, unit_draw(seed, Draw::Patch, h))
-                        .map_or(NEVER, |after| start.saturating_add(after))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let patch_at = patch_times(&d.patch, scenario.start, seed, n);
         let immune_at = match (dcom_at.is_empty(), patch_at.is_empty()) {
             (true, _) => patch_at,
             (false, true) => dcom_at,
@@ -307,6 +297,28 @@ impl DefensePlan {
     pub fn firewall_at(&self, h: HostId) -> u64 {
         self.firewall_at.get(h as usize).copied().unwrap_or(NEVER)
     }
+}
+
+/// When each of `hosts` vulnerable hosts installs the patch, µs after the
+/// scenario's `start` ([`NEVER`] if it does not), drawn per host from
+/// (seed, host); empty when the defense is off. Shared by every worm's
+/// engine, so a host's patch time does not depend on the worm.
+pub fn patch_times(
+    patch: &wormscope_scenario::PatchDefense,
+    start: jiff::Timestamp,
+    seed: u64,
+    hosts: u64,
+) -> Vec<u64> {
+    if !patch.enabled {
+        return Vec::new();
+    }
+    let from = patch.start.after_start(start).expect("validated scenario");
+    (0..hosts)
+        .map(|h| {
+            patch_time(&patch.curve, unit_draw(seed, Draw::Patch, h))
+                .map_or(NEVER, |after| from.saturating_add(after))
+        })
+        .collect()
 }
 
 /// When (after the patch defense's start) a host whose uniform draw is `u`

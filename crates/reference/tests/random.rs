@@ -189,6 +189,36 @@ fn hit_lists_and_crashing_payloads_spread_alike() {
 }
 
 #[test]
+fn patched_hosts_are_spared_alike() {
+    // Patching from 1 minute, 60 % by 10 minutes: the two simulators must
+    // spare the same hosts in distribution.
+    let s = small(
+        "codered2",
+        "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+         [defenses.patch]\nenabled = true\nstart = \"1m\"\n\
+         curve = [[\"0h\", 0.0], [\"9m\", 60.0]]\n",
+    );
+    let (exact, reference) = both(&s);
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    let mean = |runs: &[RandomScanRun]| {
+        runs.iter()
+            .map(|r| r.infection_times_us.len() as f64)
+            .sum::<f64>()
+            / runs.len() as f64
+    };
+    assert!(mean(&exact) < 0.9 * 200.0, "patching spares some hosts");
+    same_distribution("final infected", &exact, &reference, |r| {
+        r.infection_times_us.len() as f64
+    });
+    same_distribution("probes to other hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_other) as f64
+    });
+    same_distribution("infected at 6 min", &exact, &reference, |r| {
+        r.infection_times_us.partition_point(|&t| t <= 360_000_000) as f64
+    });
+}
+
+#[test]
 fn where_probes_do_not_depend_on_draws_the_totals_are_identical() {
     // Every vulnerable host is infected at the start: no draw can change
     // who probes when, so both simulators must count the same probes, step

@@ -2,7 +2,7 @@
 //! model can run (what serde's types cannot say: sums, orderings, ranges).
 //! Returns the first problem as (field path, message).
 
-use crate::schema::{Scenario, SensorConfig, SensorKind};
+use crate::schema::{PatchDefense, Scenario, SensorConfig, SensorKind};
 use crate::units::{MaybeDuration, SimDuration, When};
 
 /// The longest span of simulated time a scenario may name: a run's
@@ -228,12 +228,14 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     }
 
     let d = &s.defenses;
+    for (field, e) in patch_problems(&d.patch, s.start) {
+        bad(&field, e);
+    }
     let mut moment = |field: &str, when: When| {
         if let Some(e) = moment_problem(when, s.start) {
             bad(field, e);
         }
     };
-    moment("defenses.patch.start", d.patch.start);
     moment("defenses.isp_filter.start", d.isp_filter.start);
     moment("defenses.border_filter.start", d.border_filter.start);
     moment("defenses.host_firewall.start", d.host_firewall.start);
@@ -242,28 +244,6 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     moment("defenses.dns_takedown.at", d.dns_takedown.at);
     moment("defenses.spoof_filter.start", d.spoof_filter.start);
     moment("welchia.release", s.welchia.release);
-    let curve = &d.patch.curve;
-    if curve.is_empty() {
-        bad("defenses.patch.curve", "needs at least one point".into());
-    }
-    for (i, (t, _)) in curve.iter().enumerate() {
-        if let Some(e) = span_problem(*t) {
-            bad(&format!("defenses.patch.curve[{i}]"), e);
-        }
-    }
-    for pair in curve.windows(2) {
-        let ((t0, p0), (t1, p1)) = (pair[0], pair[1]);
-        if t1 <= t0 || p1 < p0 {
-            bad(
-                "defenses.patch.curve",
-                format!(
-                    "points must rise in time and share: [{t1}, {}] follows [{t0}, {}]",
-                    p1.as_pct(),
-                    p0.as_pct()
-                ),
-            );
-        }
-    }
     let f = &s.flaws;
     if f.boot_tick[0] > f.boot_tick[1] {
         bad(
@@ -322,6 +302,42 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
 
 /// Why a sequential scanner's timing is refused: longer than
 /// [`MAX_SCAN_WAIT`].
+/// The problems of a `[defenses.patch]` section, of any kind of scenario,
+/// as (field path, message).
+pub(crate) fn patch_problems(
+    patch: &PatchDefense,
+    start: jiff::Timestamp,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: &str, message: String| out.push((field.to_string(), message));
+    if let Some(e) = moment_problem(patch.start, start) {
+        bad("defenses.patch.start", e);
+    }
+    let curve = &patch.curve;
+    if curve.is_empty() {
+        bad("defenses.patch.curve", "needs at least one point".into());
+    }
+    for (i, (t, _)) in curve.iter().enumerate() {
+        if let Some(e) = span_problem(*t) {
+            bad(&format!("defenses.patch.curve[{i}]"), e);
+        }
+    }
+    for pair in curve.windows(2) {
+        let ((t0, p0), (t1, p1)) = (pair[0], pair[1]);
+        if t1 <= t0 || p1 < p0 {
+            bad(
+                "defenses.patch.curve",
+                format!(
+                    "points must rise in time and share: [{t1}, {}] follows [{t0}, {}]",
+                    p1.as_pct(),
+                    p0.as_pct()
+                ),
+            );
+        }
+    }
+    out
+}
+
 fn scan_wait_problem(d: SimDuration) -> Option<String> {
     (d > MAX_SCAN_WAIT).then(|| {
         format!(

@@ -10,7 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{end_problem, moment_problem, span_problem};
+use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
+use crate::schema::PatchDefense;
 use crate::units::{Percent, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
@@ -33,11 +34,24 @@ pub struct RandomScanScenario {
     pub runs: u32,
     pub population: Population,
     pub worm: RandomWorm,
+    /// What defenders do (`[defenses.*]`; each off unless `enabled`).
+    pub defenses: RandomScanDefenses,
     /// Dark address blocks that record every probe reaching them
     /// (`[[telescopes]]`, in output order).
     pub telescopes: Vec<Telescope>,
     /// The published figures this scenario reproduces (`[[validation]]`).
     pub validation: Vec<Figure>,
+}
+
+/// The defenses a random-scanning scenario runs: the same sections, with
+/// the same meaning, as a Blaster scenario's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomScanDefenses {
+    /// Vulnerable hosts install the patch over time: a patched host that
+    /// is not infected yet cannot be (a probe to it reaches a live host
+    /// that cannot be infected); one already infected keeps scanning.
+    pub patch: PatchDefense,
 }
 
 /// Who can be infected and what else lives in the scanned space.
@@ -530,6 +544,12 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
                 ),
             );
         }
+    }
+    if let Some(problem) = patch_problems(&s.defenses.patch, s.start)
+        .into_iter()
+        .next()
+    {
+        return Some(problem);
     }
     for (i, fig) in s.validation.iter().enumerate() {
         let f = |name: &str| format!("validation[{i}].{name}");
