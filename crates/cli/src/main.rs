@@ -404,8 +404,8 @@ struct CompareArgs {
     /// join several with `+`. A defense's name is its scenario section's
     /// (`-` or `_`): patch, isp-filter, border-filter, host-firewall,
     /// dcom-disabled, users, cleanup, dns-takedown, spoof-filter; presets
-    /// and older names: isp-block-135, isp-block-all, dcom-off,
-    /// users-notice, bcp38.
+    /// and older names: isp-block (the worm's own exploit port),
+    /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38.
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).
