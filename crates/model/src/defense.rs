@@ -7,7 +7,7 @@
 //! What lives here:
 //! - network filters that switch on at a time: ISPs (per /16 address block)
 //!   and enterprises (per firewalled network) dropping services at their
-//!   border ([`DefensePlan::allows`]);
+//!   border ([`DefensePlan::network_allows`]);
 //! - per-host protections of the hosts vulnerable at the start: the patch
 //!   (a time drawn from the uptake curve), DCOM disabled (both make the
 //!   exploit fail) and the host firewall (drops every unsolicited
