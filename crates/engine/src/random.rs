@@ -1,5 +1,5 @@
-//! Random-scanning worms (Code Red v2, Slammer, Witty): the core every simulator
-//! of them shares, and the exact driver.
+//! Random-scanning worms (Code Red v2, Slammer, Witty): the core every
+//! simulator of them shares, and the exact driver.
 //!
 //! [`RandomCore`] owns what does not depend on how probes are drawn: which
 //! hosts are infected and scanning, the event queue, the network's clock,
@@ -28,14 +28,16 @@
 //! A victim starts `victim_start` network time after the probe that
 //! infected it. Without a capacity both clocks are the same.
 //!
-//! **Hit lists and crashes.** A hit list's entries are known vulnerable
-//! hosts: their probes are events at fixed times, not draws, so every
-//! driver sees the same ones. A payload that crashes its host ends the
-//! host's probing at a cycle drawn from (seed, host) when it starts
-//! ([`StopRule::probes_of`](wormscope_model::behaviour::StopRule::probes_of)), a stop like a probe limit's.
-//! Patch times are drawn per host the same way (the Blaster engine's
-//! rule, [`patch_times`]): a probe that reaches a patched host that is not
+//! **Hit lists, crashes and patches.** A hit list's entries are known
+//! vulnerable hosts: their probes are events at fixed times, not draws, so
+//! every driver sees the same ones. A payload that crashes its host ends
+//! the host's probing at a cycle drawn from (seed, host) when it starts
+//! ([`StopRule::probes_of`]), a stop like a probe limit's. Patch times are
+//! drawn per host the same way (the Blaster engine's rule,
+//! [`patch_times`]): a probe that reaches a patched host that is not
 //! infected yet reaches a live host that cannot be infected.
+//!
+//! [`StopRule::probes_of`]: wormscope_model::behaviour::StopRule::probes_of
 //!
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
 
