@@ -844,3 +844,35 @@ fn engine_random_victim_start_past_the_nanosecond_clock() {
         };
     });
 }
+
+/// Hit lists, crashing payloads and patching at the edges the reader
+/// accepts: every host on the list at the fastest rate or the slowest, a
+/// crash at once or after i64::MAX probes (the most TOML holds), everyone
+/// patched at once or never. Runs with overflow checks on (the test
+/// profile), so a sum past u64 panics here.
+#[test]
+fn engine_random_hit_lists_crashes_and_patches_at_their_limits() {
+    let base = "base = \"witty\"\nduration = \"10m\"\nstep = \"1m\"\n\
+                telescopes = []\nvalidation = []\n[population]\nvulnerable = 200\n\
+                other_hosts = 0\ninitial_infected = 3\nscan_space_bits = 12\n";
+    let cases = [
+        "[worm.hit_list]\nhosts = 197\nprobes_per_second = 10000000\n",
+        "[worm.hit_list]\nhosts = 197\nprobes_per_second = 1e-300\n",
+        "[worm.stop.crash]\ncycle_probes = 9223372036854775807\nchance_pct = 100\n",
+        "[worm.stop.crash]\ncycle_probes = 1\nchance_pct = 1e-300\n",
+        "[worm.stop.crash]\ncycle_probes = 1\nchance_pct = 100\n",
+        "[defenses.patch]\nenabled = true\ncurve = [[\"0h\", 100.0]]\n",
+        "[defenses.patch]\nenabled = true\nstart = \"36500d\"\ncurve = [[\"0h\", 0.0], [\"36500d\", 100.0]]\n",
+    ];
+    for extra in cases {
+        let s = wormscope_scenario::parse_random_scan(&format!("{base}{extra}"), "edge.toml")
+            .unwrap_or_else(|e| panic!("{extra}: {e}"));
+        let r = wormscope_engine::random::simulate_random(&s, 1, &mut |_| {});
+        assert!(r.infection_times_us.len() >= 3, "{extra}");
+        let delivered = r.total(|row| row.probes_delivered);
+        let accounted = r.total(|row| {
+            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+        });
+        assert_eq!(delivered, accounted, "{extra}");
+    }
+}
