@@ -32,10 +32,11 @@
 //! vulnerable hosts: their probes are events at fixed times, not draws, so
 //! every driver sees the same ones. A payload that crashes its host ends
 //! the host's probing at a cycle drawn from (seed, host) when it starts
-//! ([`StopRule::probes_of`]), a stop like a probe limit's. Patch times are
-//! drawn per host the same way (the Blaster engine's rule,
-//! [`patch_times`]): a probe that reaches a patched host that is not
-//! infected yet reaches a live host that cannot be infected.
+//! ([`StopRule::probes_of`]), a stop like a probe limit's. Patch and host
+//! firewall times are drawn per host the same way (the Blaster engine's
+//! rules, [`patch_times`], [`host_defense_times`]): a probe that reaches a
+//! protected host that is not infected yet reaches a live host that cannot
+//! be infected.
 //!
 //! [`StopRule::probes_of`]: wormscope_model::behaviour::StopRule::probes_of
 //!
@@ -46,7 +47,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Geometric};
 use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Targeting};
-use wormscope_model::defense::patch_times;
+use wormscope_model::defense::{Draw, host_defense_times, patch_times};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
@@ -174,6 +175,34 @@ impl ProbeDraws for ExactDraws {
         }
         (other, empty)
     }
+}
+
+/// When each vulnerable host is protected (patched or firewalled, the
+/// earlier), ns after the start; empty when neither defense is on. Drawn by
+/// the functions Blaster's defenses use, from the run's seed.
+fn protected_at_ns(s: &RandomScanScenario, seed: u64) -> Vec<u64> {
+    let n = s.population.vulnerable;
+    let patch = patch_times(&s.defenses.patch, s.start, seed, n);
+    let firewall = host_defense_times(
+        &s.defenses.host_firewall,
+        Draw::HostFirewall,
+        s.start,
+        seed,
+        n,
+    );
+    let earliest: Vec<u64> = match (patch.is_empty(), firewall.is_empty()) {
+        (true, _) => firewall,
+        (_, true) => patch,
+        _ => patch
+            .iter()
+            .zip(&firewall)
+            .map(|(a, b)| *a.min(b))
+            .collect(),
+    };
+    earliest
+        .into_iter()
+        .map(|us| us.saturating_mul(1000))
+        .collect()
 }
 
 /// One time step of a random-scanning run. Probe counts are of probes in
@@ -408,9 +437,10 @@ pub struct RandomCore {
     offered_so_far: u64,
     /// Hit-list probes sent so far (delivered and offered).
     hit_list_sent: u64,
-    /// When each vulnerable host is patched, ns of real time (empty: the
-    /// defense is off).
-    patched_at_ns: Vec<u64>,
+    /// When each vulnerable host can no longer be infected (patched, or
+    /// behind its own firewall), ns of real time (empty: neither defense is
+    /// on).
+    protected_at_ns: Vec<u64>,
     events: u64,
 }
 
@@ -453,10 +483,7 @@ impl RandomCore {
             delivered_so_far: 0,
             offered_so_far: 0,
             hit_list_sent: 0,
-            patched_at_ns: patch_times(&s.defenses.patch, s.start, seed, s.population.vulnerable)
-                .into_iter()
-                .map(|us| us.saturating_mul(1000))
-                .collect(),
+            protected_at_ns: protected_at_ns(s, seed),
             events: 0,
         }
     }
@@ -593,12 +620,12 @@ impl RandomCore {
         if self.hosts[v as usize].infected {
             self.row.probes_infected += 1;
         } else if self
-            .patched_at_ns
+            .protected_at_ns
             .get(v as usize)
             .is_some_and(|&at| at <= self.clock.real_of(net))
         {
-            // Patched before the worm reached it: a live host that cannot
-            // be infected.
+            // Patched or firewalled before the worm reached it: a live host
+            // that cannot be infected.
             self.row.probes_other += 1;
         } else {
             self.row.probes_infecting += 1;

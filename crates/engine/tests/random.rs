@@ -175,3 +175,29 @@ fn patching_keeps_hosts_from_the_worm_and_slows_it() {
     assert!(free_share > 0.99, "{free_share}");
     assert!((share - 0.5).abs() < 0.02, "{share}");
 }
+
+#[test]
+fn host_firewalls_spare_their_share_and_combine_with_patching() {
+    let base = slammer(30, |_| {});
+    let with = |firewall_pct: f64, patch_pct: Option<f64>| {
+        let mut s = base.clone();
+        s.defenses.host_firewall.enabled = true;
+        s.defenses.host_firewall.coverage_pct = Percent::new(firewall_pct).unwrap();
+        if let Some(p) = patch_pct {
+            s.defenses.patch.enabled = true;
+            s.defenses.patch.curve = vec![(SimDuration::ZERO, Percent::new(p).unwrap())];
+        }
+        let r = simulate_random(&s, 1, &mut |_| {});
+        conserves(&r);
+        r.infection_times_us.len() as f64 / s.population.vulnerable as f64
+    };
+    // Everyone firewalled from the start: only the initial hosts.
+    assert_eq!(
+        with(100.0, None),
+        base.population.initial_infected as f64 / base.population.vulnerable as f64
+    );
+    // A fifth firewalled: four fifths are ever infected.
+    assert!((with(20.0, None) - 0.8).abs() < 0.02);
+    // A fifth firewalled and half patched, drawn independently: 0.8 × 0.5.
+    assert!((with(20.0, Some(50.0)) - 0.4).abs() < 0.02);
+}

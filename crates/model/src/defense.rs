@@ -104,9 +104,6 @@ impl DefensePlan {
     /// Draws the scenario's defenses for the run with `seed`.
     pub fn draw(scenario: &Scenario, world: &World, seed: u64) -> DefensePlan {
         let d = &scenario.defenses;
-        let start_of = |w: wormscope_scenario::When| {
-            w.after_start(scenario.start).expect("validated scenario")
-        };
         let isp = BorderFilter::from_config(&d.isp_filter, scenario).map(|f| {
             let p = d.isp_filter.coverage_pct.as_fraction();
             let mut bits = vec![0u64; 65_536 / 64];
@@ -134,31 +131,19 @@ impl DefensePlan {
         });
 
         let n = world.n_candidates as u64;
-        let per_host = |enabled: bool, what: Draw, pct: f64, at: u64| -> Vec<u64> {
-            if !enabled {
-                return Vec::new();
-            }
-            (0..n)
-                .map(|h| {
-                    if unit_draw(seed, what, h) < pct / 100.0 {
-                        at
-                    } else {
-                        NEVER
-                    }
-                })
-                .collect()
-        };
-        let firewall_at = per_host(
-            d.host_firewall.enabled,
+        let firewall_at = host_defense_times(
+            &d.host_firewall,
             Draw::HostFirewall,
-            d.host_firewall.coverage_pct.as_pct(),
-            start_of(d.host_firewall.start),
+            scenario.start,
+            seed,
+            n,
         );
-        let dcom_at = per_host(
-            d.dcom_disabled.enabled,
+        let dcom_at = host_defense_times(
+            &d.dcom_disabled,
             Draw::DcomDisabled,
-            d.dcom_disabled.coverage_pct.as_pct(),
-            start_of(d.dcom_disabled.start),
+            scenario.start,
+            seed,
+            n,
         );
         let patch_at = patch_times(&d.patch, scenario.start, seed, n);
         let immune_at = match (dcom_at.is_empty(), patch_at.is_empty()) {
@@ -317,6 +302,37 @@ pub fn patch_times(
         .map(|h| {
             patch_time(&patch.curve, unit_draw(seed, Draw::Patch, h))
                 .map_or(NEVER, |after| from.saturating_add(after))
+        })
+        .collect()
+}
+
+/// When each of `hosts` vulnerable hosts is covered by a per-host defense
+/// (its own firewall, DCOM off), µs after the scenario's `start`: the
+/// defense's start for a share `coverage_pct` of them drawn from (seed,
+/// `what`, host), [`NEVER`] for the rest; empty when the defense is off.
+/// Shared by every worm's engine, like [`patch_times`].
+pub fn host_defense_times(
+    defense: &wormscope_scenario::HostDefense,
+    what: Draw,
+    start: jiff::Timestamp,
+    seed: u64,
+    hosts: u64,
+) -> Vec<u64> {
+    if !defense.enabled {
+        return Vec::new();
+    }
+    let at = defense
+        .start
+        .after_start(start)
+        .expect("validated scenario");
+    let share = defense.coverage_pct.as_fraction();
+    (0..hosts)
+        .map(|h| {
+            if unit_draw(seed, what, h) < share {
+                at
+            } else {
+                NEVER
+            }
         })
         .collect()
 }

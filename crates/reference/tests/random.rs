@@ -189,14 +189,16 @@ fn hit_lists_and_crashing_payloads_spread_alike() {
 }
 
 #[test]
-fn patched_hosts_are_spared_alike() {
-    // Patching from 1 minute, 60 % by 10 minutes: the two simulators must
-    // spare the same hosts in distribution.
+fn patched_and_firewalled_hosts_are_spared_alike() {
+    // Patching from 1 minute, 60 % by 10 minutes, and a fifth of the hosts
+    // firewalled from 2 minutes: the two simulators must spare the same
+    // hosts in distribution.
     let s = small(
         "codered2",
         "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
          [defenses.patch]\nenabled = true\nstart = \"1m\"\n\
-         curve = [[\"0h\", 0.0], [\"9m\", 60.0]]\n",
+         curve = [[\"0h\", 0.0], [\"9m\", 60.0]]\n\
+         [defenses.host_firewall]\nenabled = true\nstart = \"2m\"\ncoverage_pct = 20\n",
     );
     let (exact, reference) = both(&s);
     exact.iter().chain(&reference).for_each(conserves_probes);

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
-use crate::schema::PatchDefense;
+use crate::schema::{HostDefense, PatchDefense};
 use crate::units::{Percent, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
@@ -52,6 +52,10 @@ pub struct RandomScanDefenses {
     /// is not infected yet cannot be (a probe to it reaches a live host
     /// that cannot be infected); one already infected keeps scanning.
     pub patch: PatchDefense,
+    /// A share of the vulnerable hosts put up their own firewall, dropping
+    /// the worm's probes, from `start`: a host covered before the worm
+    /// reaches it cannot be infected.
+    pub host_firewall: HostDefense,
 }
 
 /// Who can be infected and what else lives in the scanned space.
@@ -550,6 +554,9 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         .next()
     {
         return Some(problem);
+    }
+    if let Some(e) = moment_problem(s.defenses.host_firewall.start, s.start) {
+        return bad("defenses.host_firewall.start", e);
     }
     for (i, fig) in s.validation.iter().enumerate() {
         let f = |name: &str| format!("validation[{i}].{name}");
