@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{input_error, write};
+use common::{input_error, small_world, write};
 
 use std::path::{Path, PathBuf};
 
@@ -19,20 +19,13 @@ use wormscope_commands::{
 use wormscope_scenario::SimDuration;
 
 /// A small world: one /14 of the default scenario, 3 hours.
-const SMALL: &str = r#"
-name = "small"
-seed = 3
-duration = "3h"
-[world]
-only_in = ["61.4.0.0/14"]
-used_slash16_pct = 100.0
-[worm]
-initial_infected = 5
-"#;
+fn small() -> String {
+    small_world("3h")
+}
 
 /// A smaller one, for studies that run a week: one /16.
 fn tiny() -> String {
-    SMALL.replace("61.4.0.0/14", "61.4.0.0/16")
+    small().replace("61.4.0.0/14", "61.4.0.0/16")
 }
 
 fn simulate(scenario: &Path, out: &Path) -> Result<CommandOutcome, CommandError> {
@@ -49,7 +42,7 @@ fn simulate(scenario: &Path, out: &Path) -> Result<CommandOutcome, CommandError>
 #[test]
 fn simulate_answers_with_the_files_it_wrote() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "small.toml", SMALL);
+    let file = write(dir.path(), "small.toml", &small());
     let out = dir.path().join("nested/out");
     let o = simulate(&file, &out).unwrap();
     assert_eq!(o.verdict, CommandVerdict::Done);
@@ -465,7 +458,7 @@ fn capture_request(scenario: Option<&Path>, output: &Path, from: &str, to: &str)
 #[test]
 fn capture_writes_a_pcap_and_refuses_bad_windows_or_too_many_packets() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "small.toml", SMALL);
+    let file = write(dir.path(), "small.toml", &small());
     let out = dir.path().join("edge.pcap");
     let o = wormscope_commands::capture::run(
         &capture_request(Some(&file), &out, "1h", "1h2m"),
@@ -591,7 +584,7 @@ fn bad_report_input_is_bad_input_naming_file_line_and_field() {
 #[test]
 fn sweep_shards_merge_and_name_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "small.toml", SMALL);
+    write(dir.path(), "small.toml", &small());
     let sweep = write(
         dir.path(),
         "sweep.toml",

@@ -4,30 +4,18 @@
 
 mod common;
 
-use common::{input_error, write};
+use common::{input_error, small_world, write};
 
 use std::path::Path;
 
 use wormscope_commands::{FitRequest, ReportRequest, Silent, fit};
-
-/// A small world: one /14 of the default scenario, 2 hours.
-const SMALL: &str = r#"
-name = "small"
-seed = 3
-duration = "2h"
-[world]
-only_in = ["61.4.0.0/14"]
-used_slash16_pct = 100.0
-[worm]
-initial_infected = 5
-"#;
 
 const OBSERVED: &str =
     "time_s,sensor,measure,value\n1200,isp-edge,sources,25\n3600,isp-edge,probes,13920\n";
 
 fn request(dir: &Path) -> FitRequest {
     FitRequest {
-        scenario: Some(write(dir, "small.toml", SMALL)),
+        scenario: Some(write(dir, "small.toml", &small_world("2h"))),
         observed: write(dir, "obs.csv", OBSERVED),
         params: vec!["worm.initial_infected=1..20".into()],
         runs: 48,
@@ -228,24 +216,20 @@ fn shards_of_a_fit_share_their_runs_and_give_the_whole_fits_answer() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
     let base = request(dir.path());
-    let o = fit::run(
-        &FitRequest {
-            out: Some(whole.clone()),
-            ..base.clone()
-        },
-        &Silent,
-    )
-    .unwrap();
+    let run_whole = || {
+        fit::run(
+            &FitRequest {
+                out: Some(whole.clone()),
+                ..base.clone()
+            },
+            &Silent,
+        )
+        .unwrap()
+    };
+    let o = run_whole();
     assert!(!o.notes.contains("resumed"), "{}", o.notes);
     // Run again: every simulation is found in the run store.
-    let o = fit::run(
-        &FitRequest {
-            out: Some(whole.clone()),
-            ..base.clone()
-        },
-        &Silent,
-    )
-    .unwrap();
+    let o = run_whole();
     assert!(
         o.notes.contains("resumed: 48 runs were kept"),
         "{}",

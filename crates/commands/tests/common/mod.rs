@@ -6,6 +6,23 @@ use std::path::{Path, PathBuf};
 
 use wormscope_commands::{CommandError, CommandOutcome};
 
+/// A small world: one /14 of the default scenario, simulated for
+/// `duration`.
+pub fn small_world(duration: &str) -> String {
+    format!(
+        r#"
+name = "small"
+seed = 3
+duration = "{duration}"
+[world]
+only_in = ["61.4.0.0/14"]
+used_slash16_pct = 100.0
+[worm]
+initial_infected = 5
+"#
+    )
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
