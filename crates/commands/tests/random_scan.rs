@@ -88,8 +88,28 @@ fn simulate_runs_a_random_scanning_scenario() {
     assert!(html.contains("Published figures") && html.contains("early doubling time"));
     assert!(!html.contains("no data"), "every chart has its columns");
     let telescope = std::fs::read_to_string(out.join("telescope.csv")).unwrap();
-    assert!(telescope.starts_with("time_s,sensor,probes,estimate,truth\n1,ucsd,"));
+    assert!(telescope.starts_with("time_s,sensor,probes,estimate,truth\n1,telescope,"));
     assert!(html.contains("Telescopes against the truth"));
+    // Every worm's sensors: the built-in telescope and ISP edge.
+    let sensors = std::fs::read_to_string(out.join("sensors.csv")).unwrap();
+    assert!(sensors.starts_with("time_s,sensor,probes,sources,estimate,truth\n1,telescope,"));
+    assert_eq!(
+        sensors.lines().count(),
+        1 + 2 * 300,
+        "two sensors, 300 steps"
+    );
+    let seen = json(&out.join("sensors.json"));
+    let names: Vec<&str> = seen["sensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["telescope", "isp-edge"]);
+    let edge = &seen["sensors"][1];
+    assert!(edge["prefix"].as_str().unwrap().ends_with("/16"), "{edge}");
+    assert!(edge["sources"].as_u64().unwrap() > 0, "{edge}");
+    assert!(html.contains("Sensors against the truth"));
     // Blaster-only commands refuse it, naming the kind.
     let msg = input_error(wormscope_commands::flaws::run(
         &FlawsRequest {

@@ -597,6 +597,24 @@ fn run_random(text: &str) -> Outcome {
     let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |_| {});
     assert_eq!(run.step_us, s.step.as_micros());
     assert!(run.infection_times_us.len() as u64 <= s.population.vulnerable);
+    for seen in &run.sensors {
+        let sources: u64 = seen.new_sources.iter().sum();
+        assert!(
+            sources <= run.infection_times_us.len() as u64,
+            "{}",
+            seen.sensor.name
+        );
+        for (i, row) in run.rows.iter().enumerate() {
+            assert!(seen.incoming[i] <= seen.probes[i]);
+            if seen.sensor.delay_us == 0 {
+                assert!(
+                    seen.probes[i] <= row.probes_delivered,
+                    "{}",
+                    seen.sensor.name
+                );
+            }
+        }
+    }
     Outcome::Ran
 }
 
@@ -681,22 +699,34 @@ fn random_scan_text() -> impl Strategy<Value = String> {
             ),
         ],
     );
-    // Always: the built-ins' telescope, 44.0.0.0/8, lies outside a small
-    // scan space.
-    let telescopes = prop_oneof![
-        2 => Just("telescopes = []\n".to_string()),
-        1 => sel(&["0.0.0.0/24", "0.0.128.0/17", "0.0.0.0/30"])
-            .prop_map(|p| format!("[[telescopes]]\nname = \"t\"\nprefix = \"{p}\"\n")),
+    // Always: the built-ins' sensors (the telescope 44.0.0.0/8) lie outside
+    // a small scan space, so each case gives its own or none: (top-level
+    // keys, tables).
+    let prefix = || sel(&["0.0.0.0/24", "0.0.128.0/17", "0.0.0.0/30"]);
+    let sensors = prop_oneof![
+        2 => Just(("sensors = []\ntelescopes = []\n".to_string(), String::new())),
+        1 => prefix().prop_map(|p| (
+            "sensors = []\n".to_string(),
+            format!("[[telescopes]]\nname = \"t\"\nprefix = \"{p}\"\n"),
+        )),
+        2 => (prefix(), sel(&["0.0.64.0/18", "0.0.0.0/16"]), 1u32..=50).prop_map(|(p, e, n)| (
+            String::new(),
+            format!(
+                "[[sensors]]\nname = \"t\"\nkind = \"telescope\"\nprefix = \"{p}\"\n\
+                 [[sensors]]\nname = \"e\"\nkind = \"edge\"\n\
+                 [[sensors]]\nname = \"e2\"\nkind = \"edge\"\nprefix = \"{e}\"\n\
+                 [[sensors]]\nname = \"d\"\nkind = \"distributed\"\naddresses = {n}\n\
+                 report_delay = \"0s\"\n"
+            ),
+        )),
     ];
-    (top, population, prop_oneof![tcp, udp], stop, telescopes).prop_map(|(top, p, w, stop, t)| {
-        // A top-level key cannot follow a table: `telescopes = []` goes
-        // first; an array of tables may come last.
-        if t.starts_with("telescopes") {
-            [top, t, p, w, stop].concat()
-        } else {
-            [top, p, w, stop, t].concat()
-        }
-    })
+    (top, population, prop_oneof![tcp, udp], stop, sensors).prop_map(
+        |(top, p, w, stop, (keys, tables))| {
+            // A top-level key cannot follow a table: keys go first, arrays
+            // of tables last.
+            [top, keys, p, w, stop, tables].concat()
+        },
+    )
 }
 
 proptest! {
@@ -819,7 +849,7 @@ fn model_exploit_timings_that_sum_past_u64() {
 /// Runs a small Code Red changed in code past what the reader accepts.
 fn run_random_unchecked(change: impl FnOnce(&mut wormscope_scenario::RandomScanScenario)) {
     let text = "base = \"codered2\"\nduration = \"10m\"\nstep = \"1m\"\n\
-                telescopes = []\nvalidation = []\n[population]\nvulnerable = 100\n\
+                telescopes = []\nsensors = []\nvalidation = []\n[population]\nvulnerable = 100\n\
                 other_hosts = 0\ninitial_infected = 10\nscan_space_bits = 16\n\
                 [worm.stop]\nat = \"1h\"\n";
     let mut s = wormscope_scenario::parse_random_scan(text, "small.toml").unwrap();
@@ -853,7 +883,7 @@ fn engine_random_victim_start_past_the_nanosecond_clock() {
 #[test]
 fn engine_random_hit_lists_crashes_and_patches_at_their_limits() {
     let base = "base = \"witty\"\nduration = \"10m\"\nstep = \"1m\"\n\
-                telescopes = []\nvalidation = []\n[population]\nvulnerable = 200\n\
+                telescopes = []\nsensors = []\nvalidation = []\n[population]\nvulnerable = 200\n\
                 other_hosts = 0\ninitial_infected = 3\nscan_space_bits = 12\n";
     let cases = [
         "[worm.hit_list]\nhosts = 197\nprobes_per_second = 10000000\n",

@@ -57,7 +57,7 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
         .iter()
         .position(|r| r.probes_delivered as f64 / secs == delivered)
         .unwrap();
-    let seen = base.telescope_probes[0][peak_row] as f64 * 256.0 / secs;
+    let seen = base.sensors[0].probes[peak_row] as f64 * 256.0 / secs;
     assert!(
         (seen / delivered - 1.0).abs() < 0.01,
         "{seen} vs {delivered}"

@@ -263,6 +263,26 @@ impl Behaviour {
         }
     }
 
+    /// The mean probes per second of a host when nothing slows it: the
+    /// fixed rate, or the uplinks' rates weighted by their shares.
+    pub fn mean_probes_per_second(&self) -> f64 {
+        match &self.rate {
+            RateLimit::ProbeInterval { interval_ns } => 1e9 / *interval_ns as f64,
+            RateLimit::Batches {
+                batch_size,
+                batch_wait_us,
+            } => f64::from(*batch_size) * 1e6 / *batch_wait_us as f64,
+            RateLimit::Bandwidth {
+                uplinks,
+                packet_bits,
+                ..
+            } => uplinks
+                .iter()
+                .map(|&(share, bps)| share * bps / *packet_bits as f64)
+                .sum(),
+        }
+    }
+
     /// The aggregate bits per second the network carries for the worm;
     /// `None`: unlimited.
     pub fn capacity_bps(&self) -> Option<f64> {

@@ -30,7 +30,9 @@ use wormscope_model::World;
 use wormscope_model::blaster::Timing;
 use wormscope_scenario::Scenario;
 
-pub use report::{SENSORS_CSV_HEADER, SensorRow, SensorSeries, sensors_csv, sensors_json};
+pub use report::{
+    SENSORS_CSV_HEADER, SensorRow, SensorSeries, random_series, sensors_csv, sensors_json,
+};
 pub use sensor::{Sensor, SensorSet, place};
 
 /// A run with its sensors' reports.

@@ -12,6 +12,10 @@
 //! "upper bound ~11 probes/s per host"), is the number of hosts scanning:
 //! `estimate = incoming / (f * step_s * batch_size / batch_wait_s)`.
 //! For an edge, incoming probes are those from outside into its prefix.
+//! For a random-scanning worm ([`random_series`]) the rate is its mean
+//! nominal rate (its uplinks' mix, or its fixed rate) and `f` the share of
+//! the space it scans; the engine counts its sensors itself
+//! (`wormscope_engine::random`).
 //!
 //! **Why a telescope undercounts Blaster.** Blaster scans sequentially from
 //! its start address (MODEL.md section 1): 40 % of starts are near the
@@ -31,11 +35,13 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use wormscope_engine::RunResult;
+use wormscope_engine::random::{PlacedSensor, RandomScanRun};
+use wormscope_model::behaviour::Behaviour;
 use wormscope_model::blaster::Timing;
-use wormscope_scenario::SensorKind;
 use wormscope_scenario::fmt_seconds;
+use wormscope_scenario::{RandomScanScenario, SensorKind};
 
-use crate::sensor::{Counts, Sensor};
+use crate::sensor::{Counts, SPACE_END, Sensor};
 
 /// The header of `sensors.csv`.
 pub const SENSORS_CSV_HEADER: &str = "time_s,sensor,probes,sources,estimate,truth";
@@ -55,8 +61,61 @@ pub struct SensorRow {
 /// One sensor's time series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SensorSeries {
-    pub sensor: Sensor,
+    pub sensor: PlacedSensor,
     pub rows: Vec<SensorRow>,
+}
+
+/// A sensor's rows from its per-step counts (`new_sources`: sources seen
+/// for the first time in the step) and the truth; `per_host` is what one
+/// scanning host sends in a step at the worm's nominal rate, and
+/// `space` the addresses the worm scans.
+fn rows_of(
+    sensor: &PlacedSensor,
+    counts: (&[u64], &[u64], &[u64]),
+    truth: impl Fn(usize) -> u64,
+    per_host: f64,
+    space: f64,
+) -> Vec<SensorRow> {
+    let (probes, incoming, new_sources) = counts;
+    let denom = sensor.monitored as f64 / space * per_host;
+    let mut seen = 0;
+    (0..probes.len())
+        .map(|i| {
+            seen += new_sources[i];
+            SensorRow {
+                probes: probes[i],
+                sources: seen,
+                estimate: if denom > 0.0 {
+                    incoming[i] as f64 / denom
+                } else {
+                    0.0
+                },
+                truth: truth(i),
+            }
+        })
+        .collect()
+}
+
+/// Each sensor's series of one random-scanning run. The estimate's rate
+/// is the worm's mean nominal probe rate (its uplinks' mix, or its fixed
+/// rate), its space the addresses it scans.
+pub fn random_series(s: &RandomScanScenario, run: &RandomScanRun) -> Vec<SensorSeries> {
+    let rate = Behaviour::random_scan(s).mean_probes_per_second();
+    let per_host = rate * run.step_us as f64 / 1e6;
+    let space = (1u64 << s.population.scan_space_bits) as f64;
+    run.sensors
+        .iter()
+        .map(|seen| SensorSeries {
+            sensor: seen.sensor.clone(),
+            rows: rows_of(
+                &seen.sensor,
+                (&seen.probes, &seen.incoming, &seen.new_sources),
+                |i| run.rows[i].infected,
+                per_host,
+                space,
+            ),
+        })
+        .collect()
 }
 
 /// Builds each sensor's rows from its counts and the run's truth.
@@ -78,27 +137,15 @@ pub fn series(
             for &t in c.first_seen.values() {
                 new_sources[((t / step) as usize).min(n - 1)] += 1;
             }
-            let mut seen = 0;
-            let rows = (0..n)
-                .map(|i| {
-                    seen += new_sources[i];
-                    let denom = s.share() * per_host;
-                    SensorRow {
-                        probes: c.probes[i],
-                        sources: seen,
-                        estimate: if denom > 0.0 {
-                            c.incoming[i] as f64 / denom
-                        } else {
-                            0.0
-                        },
-                        truth: result.rows[i].infected,
-                    }
-                })
-                .collect();
-            SensorSeries {
-                sensor: s.clone(),
-                rows,
-            }
+            let sensor = s.placed();
+            let rows = rows_of(
+                &sensor,
+                (&c.probes, &c.incoming, &new_sources),
+                |i| result.rows[i].infected,
+                per_host,
+                SPACE_END as f64,
+            );
+            SensorSeries { sensor, rows }
         })
         .collect()
 }
@@ -200,8 +247,8 @@ pub fn summaries(series: &[SensorSeries], step: u64) -> Vec<SensorSummary> {
                     SensorKind::Distributed => None,
                     _ => s.sensor.prefix.map(|p| p.to_string()),
                 },
-                monitored_addresses: s.sensor.monitored(),
-                report_delay_s: s.sensor.delay as f64 / 1e6,
+                monitored_addresses: s.sensor.monitored,
+                report_delay_s: s.sensor.delay_us as f64 / 1e6,
                 probes: s.rows.iter().map(|r| r.probes).sum(),
                 sources: s.rows.last().map_or(0, |r| r.sources),
                 half_seen_hours: half,
@@ -219,7 +266,7 @@ pub fn sensors_json(series: &[SensorSeries], step: u64) -> String {
         sensors: Vec<SensorSummary>,
     }
     let f = File {
-        estimator: "sources: distinct source addresses seen so far; estimate: incoming probes of the step / (monitored share of IPv4 * probes one host sends in a step at batch_size per batch_wait)",
+        estimator: "sources: distinct source addresses seen so far; estimate: incoming probes of the step / (monitored share of the scanned space * probes one host sends in a step at the worm's nominal rate)",
         sensors: summaries(series, step),
     };
     let mut s = serde_json::to_string_pretty(&f).expect("summaries serialize");

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 use wormscope_engine::observe::{Observer, Span, Watched};
+use wormscope_engine::random::PlacedSensor;
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
@@ -56,6 +57,17 @@ impl Sensor {
     /// Share of the IPv4 space monitored for incoming probes.
     pub fn share(&self) -> f64 {
         self.monitored() as f64 / SPACE_END as f64
+    }
+
+    /// What the reports say of the sensor.
+    pub fn placed(&self) -> PlacedSensor {
+        PlacedSensor {
+            name: self.name.clone(),
+            kind: self.kind,
+            prefix: self.prefix,
+            monitored: self.monitored(),
+            delay_us: self.delay,
+        }
     }
 
     fn range(&self) -> (u64, u64) {

@@ -12,82 +12,90 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use wormscope_engine::random::{ProbeDraws, RandomCore, RandomScanRun, Space, Target};
+use wormscope_engine::random::{
+    Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target,
+};
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::{Prefix, RandomScanScenario};
+use wormscope_scenario::RandomScanScenario;
 
 /// Runs a random-scanning scenario probe by probe on run seed `seed`.
 pub fn simulate_random_reference(s: &RandomScanScenario, seed: u64) -> RandomScanRun {
-    let prefixes: Vec<Prefix> = s.telescopes.iter().map(|t| t.prefix).collect();
-    let mut draws = ReferenceDraws::new(Space::of(s), &prefixes, s.seed);
-    RandomCore::new(s, seed).run(&mut draws, &mut |_| {})
+    let placement = Placement::of(s);
+    let layout = SensorLayout::of(s, Some(&placement));
+    let mut draws = ReferenceDraws::new(s, &layout, &placement);
+    RandomCore::new(s, seed, layout).run(&mut draws, &mut |_| {})
 }
 
 /// Probe-by-probe draws over a placed population.
 pub struct ReferenceDraws {
     space_mask: u64,
-    /// Address → what lives there.
+    /// Address → what lives there (the vulnerable hosts and the others).
     population: HashMap<u32, Target>,
-    /// The telescopes' prefixes (dark: nobody is placed there).
-    telescopes: Vec<Prefix>,
+    /// Address → its atom, for the addresses where no vulnerable host
+    /// lives: computed on demand from the layout.
+    layout: SensorLayout,
+    placement: Placement,
 }
 
 impl ReferenceDraws {
-    /// Places the population at distinct uniform addresses outside the
-    /// telescopes (from the scenario's seed: the same places in every run).
-    pub fn new(space: Space, telescopes: &[Prefix], placement_seed: u64) -> ReferenceDraws {
-        let mut rng = stream(placement_seed, Purpose::RandomPlacement, 0);
-        let mut population = HashMap::new();
-        let total = space.vulnerable + space.other_hosts;
-        assert!(total <= space.addresses, "validated: the population fits");
-        let mut placed = 0u64;
-        while placed < total {
-            let addr = rng.random_range(0..space.addresses) as u32;
-            if population.contains_key(&addr) || telescopes.iter().any(|t| t.contains(addr)) {
+    /// Places the other live hosts at distinct uniform addresses outside
+    /// the dark ones and the vulnerable hosts' (the vulnerable hosts and
+    /// the sensors' addresses are `placement`'s). From the scenario's seed:
+    /// the same places in every run.
+    pub fn new(
+        s: &RandomScanScenario,
+        layout: &SensorLayout,
+        placement: &Placement,
+    ) -> ReferenceDraws {
+        let space = layout.addresses;
+        let mut population: HashMap<u32, Target> = placement
+            .vulnerable
+            .iter()
+            .enumerate()
+            .map(|(v, &a)| (a, Target::Vulnerable(v as u32)))
+            .collect();
+        let mut rng = stream(s.seed, Purpose::RandomPlacement, 1);
+        let total = s.population.vulnerable + s.population.other_hosts;
+        while (population.len() as u64) < total {
+            let addr = rng.random_range(0..space) as u32;
+            if population.contains_key(&addr) || placement.is_dark(addr) {
                 continue;
             }
-            let target = if placed < space.vulnerable {
-                Target::Vulnerable(placed as u32)
-            } else {
-                Target::Other
-            };
-            population.insert(addr, target);
-            placed += 1;
+            let atom = layout.atom_of(placement, addr);
+            population.insert(addr, Target::Space { atom, other: true });
         }
         ReferenceDraws {
-            space_mask: space.addresses - 1,
+            space_mask: space - 1,
             population,
-            telescopes: telescopes.to_vec(),
+            layout: layout.clone(),
+            placement: placement.clone(),
         }
     }
 }
 
 impl ProbeDraws for ReferenceDraws {
-    fn next_look(&mut self, _host: u32, after: u64, _rng: &mut ChaCha8Rng) -> u64 {
+    fn next_look(
+        &mut self,
+        _host: u32,
+        after: u64,
+        _interest: Interest,
+        _rng: &mut ChaCha8Rng,
+    ) -> u64 {
         after + 1
     }
 
-    fn look(&mut self, _host: u32, rng: &mut ChaCha8Rng) -> Target {
+    fn look(&mut self, _host: u32, _interest: Interest, rng: &mut ChaCha8Rng) -> Target {
         let addr = (rng.random::<u64>() & self.space_mask) as u32;
         if let Some(&target) = self.population.get(&addr) {
             return target;
         }
-        match self.telescopes.iter().position(|t| t.contains(addr)) {
-            Some(i) => Target::Telescope(i as u16),
-            None => Target::Empty,
+        Target::Space {
+            atom: self.layout.atom_of(&self.placement, addr),
+            other: false,
         }
     }
 
-    fn split_unlooked(
-        &mut self,
-        unlooked: u64,
-        _telescopes: &mut [u64],
-        _rng: &mut ChaCha8Rng,
-    ) -> (u64, u64) {
-        assert_eq!(
-            unlooked, 0,
-            "the reference looks at every probe the core counts as delivered"
-        );
-        (0, 0)
+    fn looks_at_every_probe(&self) -> bool {
+        true
     }
 }

@@ -13,7 +13,7 @@ use wormscope_study::validate::{ks_two_sample, time_to_share_us};
 fn small(base: &str, extra: &str) -> RandomScanScenario {
     let text = format!(
         "base = \"{base}\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n\
-         telescopes = [{{ name = \"dark\", prefix = \"0.0.0.0/20\" }}]\n{extra}\n\
+         sensors = []\ntelescopes = [{{ name = \"dark\", prefix = \"0.0.0.0/20\" }}]\n{extra}\n\
          [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
          scan_space_bits = 16\n"
     );
@@ -63,7 +63,7 @@ fn t50(r: &RandomScanRun) -> f64 {
 /// that was not offered, and a telescope sees only empty space.
 fn conserves_probes(r: &RandomScanRun) {
     for (i, row) in r.rows.iter().enumerate() {
-        assert!(r.telescope_probes[0][i] <= row.probes_empty);
+        assert!(r.sensors[0].probes[i] <= row.probes_empty);
         assert_eq!(
             row.probes_delivered,
             row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty,
@@ -99,7 +99,7 @@ fn fixed_rate_worms_spread_alike_probe_by_probe_and_by_skips() {
         r.total(|row| row.probes_infected) as f64
     });
     same_distribution("probes the telescope saw", &exact, &reference, |r| {
-        r.telescope_probes[0].iter().sum::<u64>() as f64
+        r.sensors[0].probes.iter().sum::<u64>() as f64
     });
 }
 
@@ -130,7 +130,7 @@ fn bandwidth_limited_worms_under_congestion_spread_alike() {
         "probes the telescope saw in the first minute",
         &exact,
         &reference,
-        |r| r.telescope_probes[0][..6].iter().sum::<u64>() as f64,
+        |r| r.sensors[0].probes[..6].iter().sum::<u64>() as f64,
     );
 }
 
@@ -319,7 +319,7 @@ mod any_configuration {
             });
             let text = format!(
                 "base = \"slammer\"\nvalidation = []\nduration = \"10m\"\nstep = \"{step_s}s\"\n\
-                 telescopes = [{{ name = \"t\", prefix = \"0.0.8.0/22\" }}]\n\
+                 sensors = []\ntelescopes = [{{ name = \"t\", prefix = \"0.0.8.0/22\" }}]\n\
                  [population]\nvulnerable = 40\nother_hosts = 300\ninitial_infected = {initial}\n\
                  scan_space_bits = 12\n{rate_toml}{list_toml}{stop}"
             );
@@ -331,7 +331,7 @@ mod any_configuration {
                         row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
                     );
                     prop_assert_eq!(row.probes_offered, row.probes_delivered + row.probes_dropped);
-                    prop_assert!(r.telescope_probes[0][i] <= row.probes_empty);
+                    prop_assert!(r.sensors[0].probes[i] <= row.probes_empty);
                     if let Some(stop) = stop_s
                         && row.time_us - r.step_us >= stop * 1_000_000
                     {
@@ -346,5 +346,132 @@ mod any_configuration {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn sensors_see_alike_probe_by_probe_and_by_skips() {
+    // A telescope, a distributed sensor reporting a step late, an edge of a
+    // quarter of the space and an edge nested in it.
+    let text = "base = \"codered2\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n\
+        [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+        [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+        scan_space_bits = 16\n\
+        [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.0.0.0/20\"\n\
+        [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 500\nreport_delay = \"10s\"\n\
+        [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.0.128.0/18\"\n\
+        [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.0.128.0/20\"\n";
+    let s = parse_random_scan(text, "sensors.toml").unwrap();
+    let (exact, reference) = both(&s);
+    for r in exact.iter().chain(&reference) {
+        conserves_probes(r);
+        let [dark, isc, isp, inner] = &r.sensors[..] else {
+            panic!("four sensors")
+        };
+        assert_eq!(isc.probes[0], 0, "reported a step late");
+        let mut sources = [0u64; 4];
+        for (i, row) in r.rows.iter().enumerate() {
+            // Dark addresses hold nobody; a distributed sensor's, reported a
+            // step late, are dark too.
+            let isc_now = isc.probes.get(i + 1).copied().unwrap_or(0);
+            assert!(dark.probes[i] + isc_now <= row.probes_empty, "row {i}");
+            for (k, x) in r.sensors.iter().enumerate() {
+                sources[k] += x.new_sources[i];
+                assert!(sources[k] <= row.infected, "{} row {i}", x.sensor.name);
+                assert!(x.incoming[i] <= x.probes[i]);
+            }
+            assert_eq!(dark.incoming[i], dark.probes[i]);
+        }
+        // Every scanning host sends most of its probes out of a /18.
+        assert!(isp.probes.iter().sum::<u64>() > inner.incoming.iter().sum::<u64>());
+    }
+    let total = |k: usize, f: fn(&wormscope_engine::random::SeenBySensor) -> &Vec<u64>| {
+        move |r: &RandomScanRun| f(&r.sensors[k]).iter().sum::<u64>() as f64
+    };
+    let sources_by = |k: usize, rows: usize| {
+        move |r: &RandomScanRun| r.sensors[k].new_sources[..rows].iter().sum::<u64>() as f64
+    };
+    same_distribution(
+        "telescope sources at 2 min",
+        &exact,
+        &reference,
+        sources_by(0, 12),
+    );
+    same_distribution(
+        "distributed sources",
+        &exact,
+        &reference,
+        sources_by(1, 120),
+    );
+    same_distribution(
+        "edge incoming probes",
+        &exact,
+        &reference,
+        total(2, |x| &x.incoming),
+    );
+    same_distribution("edge probes", &exact, &reference, total(2, |x| &x.probes));
+    same_distribution(
+        "edge sources at 3 min",
+        &exact,
+        &reference,
+        sources_by(2, 18),
+    );
+    same_distribution(
+        "nested edge sources at 3 min",
+        &exact,
+        &reference,
+        sources_by(3, 18),
+    );
+    same_distribution(
+        "nested edge probes",
+        &exact,
+        &reference,
+        total(3, |x| &x.probes),
+    );
+}
+
+#[test]
+fn an_edge_sees_its_lone_scanner_go_out_and_nothing_come_in() {
+    // One infected host and nobody else to infect, in 2^20 addresses: the
+    // default edge is the host's own /16, so 15/16 of its probes cross it,
+    // all outgoing; a /18 telescope sees 1/64 of them.
+    let text = "base = \"codered2\"\nvalidation = []\nduration = \"10m\"\nstep = \"1m\"\n\
+        [worm.rate]\nprobes_per_second = 100.0\n[worm.stop]\n\
+        [population]\nvulnerable = 1\nother_hosts = 0\ninitial_infected = 1\n\
+        scan_space_bits = 20\n\
+        [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.15.192.0/18\"\n\
+        [[sensors]]\nname = \"isp-edge\"\nkind = \"edge\"\n";
+    let s = parse_random_scan(text, "lone.toml").unwrap();
+    for (driver, r) in [
+        ("exact", simulate_random(&s, 7, &mut |_| {})),
+        ("reference", simulate_random_reference(&s, 7)),
+    ] {
+        let delivered = r.total(|row| row.probes_delivered) as f64;
+        assert_eq!(delivered, 60_000.0 - 1.0, "{driver}: 100/s for 10 min");
+        let [dark, edge] = &r.sensors[..] else {
+            panic!("two sensors")
+        };
+        assert_eq!(edge.sensor.prefix.unwrap().prefix_len(), 16);
+        let within = |seen: u64, share: f64, what: &str| {
+            // Five standard deviations of a binomial.
+            let (mean, sd) = (
+                delivered * share,
+                (delivered * share * (1.0 - share)).sqrt(),
+            );
+            assert!(
+                (seen as f64 - mean).abs() < 5.0 * sd,
+                "{driver}: {what} saw {seen}, expected {mean:.0} ± {sd:.0}"
+            );
+        };
+        within(edge.probes.iter().sum(), 15.0 / 16.0, "the edge");
+        within(dark.probes.iter().sum(), 1.0 / 64.0, "the telescope");
+        assert_eq!(
+            edge.incoming.iter().sum::<u64>(),
+            0,
+            "{driver}: nobody outside scans"
+        );
+        assert_eq!(edge.new_sources.iter().sum::<u64>(), 1, "{driver}");
+        assert_eq!(edge.new_sources[0], 1, "{driver}: seen in its first minute");
+        assert_eq!(dark.new_sources.iter().sum::<u64>(), 1, "{driver}");
     }
 }

@@ -288,8 +288,8 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         input::parse_variants(t, f, ListKind::Flaws)
     })?;
 
-    // A random-scanning run (Code Red, Slammer) has probe outcomes instead
-    // of Blaster's crashes, flood and sensors.
+    // A random-scanning run (Code Red, Slammer, Witty) has probe outcomes
+    // instead of Blaster's crashes and flood.
     let random_scan = series.iter().any(|d| d.name == "probes_delivered");
     let telescope = optional(dir, OutputFile::Telescope, Csv::parse)?;
     let validation = optional(dir, OutputFile::Validation, input::parse_figures)?;
@@ -369,6 +369,12 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             None => page.note("No telescope.csv in this directory (a scenario without telescopes): the telescope section is skipped."),
         }
         mark(telescope.is_some(), OutputFile::Telescope.name());
+        page.section("sensors", "Sensors against the truth");
+        match &sensors {
+            Some(s) => page.sensors(s, &axis)?,
+            None => page.note("No sensors.csv in this directory: the sensors section is skipped."),
+        }
+        mark(sensors.is_some(), OutputFile::Sensors.name());
         page.section("figures", "Published figures");
         match &validation {
             Some(v) => page.figures(v),

@@ -6,8 +6,9 @@
 use std::fmt::Write;
 
 use wormscope_engine::random::{RandomRow, RandomScanRun};
-use wormscope_scenario::RandomScanScenario;
+use wormscope_observe::{SensorRow, SensorSeries, random_series, sensors_csv, sensors_json};
 use wormscope_scenario::random_scan::Measure;
+use wormscope_scenario::{RandomScanScenario, SensorKind};
 use wormscope_study::validate::{FigureCheck, check_figures};
 use wormscope_study::{Band, bands_by_row};
 
@@ -149,10 +150,71 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
     files.push(OutputFile::Summary, json);
     files.push(OutputFile::Validation, validation_json(&checks));
     files.push(OutputFile::OutbreakFigure, outbreak_svg(s, runs));
-    if !s.telescopes.is_empty() {
+    let telescopes = runs.first().is_some_and(|r| {
+        r.sensors
+            .iter()
+            .any(|x| x.sensor.kind == SensorKind::Telescope)
+    });
+    if telescopes {
         files.push(OutputFile::Telescope, telescope_csv(s, runs));
     }
+    if let Some(first) = runs.first() {
+        let series = random_sensor_series(s, runs);
+        let csv = sensors_csv(&series, first.step_us);
+        let figure =
+            crate::figures::sensors_svg(&csv, OutputFile::Sensors.name(), &s.start.to_string())
+                .expect("sensors.csv as written parses");
+        files.push(OutputFile::Sensors, csv);
+        files.push(
+            OutputFile::SensorsJson,
+            sensors_json(&series, first.step_us),
+        );
+        if let Some(svg) = figure {
+            files.push(OutputFile::SensorsFigure, svg);
+        }
+    }
     files
+}
+
+/// Each sensor's series: of one run, its own; of an ensemble, per step the
+/// median over the runs of each value (counts rounded to the nearest
+/// whole number).
+pub fn random_sensor_series(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<SensorSeries> {
+    let per_run: Vec<Vec<SensorSeries>> = runs.iter().map(|r| random_series(s, r)).collect();
+    let Some(first) = per_run.first() else {
+        return Vec::new();
+    };
+    if per_run.len() == 1 {
+        return first.clone();
+    }
+    first
+        .iter()
+        .enumerate()
+        .map(|(k, series)| {
+            let n = series.rows.len();
+            let median = |value: &dyn Fn(&SensorRow) -> f64| -> Vec<f64> {
+                bands_by_row(&per_run, n, |r, i| value(&r[k].rows[i]))
+                    .into_iter()
+                    .map(|b| b.median)
+                    .collect()
+            };
+            let probes = median(&|r| r.probes as f64);
+            let sources = median(&|r| r.sources as f64);
+            let estimate = median(&|r| r.estimate);
+            let truth = median(&|r| r.truth as f64);
+            SensorSeries {
+                sensor: series.sensor.clone(),
+                rows: (0..n)
+                    .map(|i| SensorRow {
+                        probes: probes[i].round() as u64,
+                        sources: sources[i].round() as u64,
+                        estimate: estimate[i],
+                        truth: truth[i].round() as u64,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// `telescope.csv`: per step and telescope, the probes it recorded, the
@@ -172,15 +234,18 @@ pub fn telescope_csv(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     let truth = bands_by_row(runs, n_rows, |r, i| {
         r.rows[i].probes_delivered as f64 / step_s
     });
-    for (k, t) in s.telescopes.iter().enumerate() {
-        let scale = space / t.prefix.size() as f64 / step_s;
-        let seen = bands_by_row(runs, n_rows, |r, i| r.telescope_probes[k][i] as f64);
+    for (k, t) in first.sensors.iter().enumerate() {
+        if t.sensor.kind != SensorKind::Telescope {
+            continue;
+        }
+        let scale = space / t.sensor.monitored as f64 / step_s;
+        let seen = bands_by_row(runs, n_rows, |r, i| r.sensors[k].probes[i] as f64);
         for (i, (probes, truth)) in seen.iter().zip(&truth).enumerate() {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{}",
                 fmt_seconds((i as u64 + 1) * first.step_us),
-                t.name,
+                t.sensor.name,
                 probes.median,
                 probes.median * scale,
                 truth.median

@@ -351,7 +351,7 @@ fn scan_wait_problem(d: SimDuration) -> Option<String> {
 /// is held in memory).
 const MAX_SENSOR_ADDRESSES: u32 = 10_000_000;
 
-fn sensor_problems(
+pub(crate) fn sensor_problems(
     i: usize,
     sensor: &SensorConfig,
     earlier: &[SensorConfig],

@@ -10,8 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
-use crate::schema::{HostDefense, PatchDefense};
+use crate::schema::{HostDefense, PatchDefense, SensorConfig, SensorKind};
 use crate::units::{Percent, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
@@ -37,8 +38,17 @@ pub struct RandomScanScenario {
     /// What defenders do (`[defenses.*]`; each off unless `enabled`).
     pub defenses: RandomScanDefenses,
     /// Dark address blocks that record every probe reaching them
-    /// (`[[telescopes]]`, in output order).
+    /// (`[[telescopes]]`): the older spelling of telescope sensors, still
+    /// read. [`RandomScanScenario::all_sensors`] lists them first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub telescopes: Vec<Telescope>,
+    /// Instruments watching the outbreak (`[[sensors]]`): the kinds and
+    /// fields of a Blaster scenario's, with the same meaning (see
+    /// `wormscope-engine`'s `random` module for how each sees a random
+    /// scanner). A distributed sensor's addresses are dark, and its
+    /// `report_delay` is a whole number of steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensors: Vec<SensorConfig>,
     /// The published figures this scenario reproduces (`[[validation]]`).
     pub validation: Vec<Figure>,
 }
@@ -71,6 +81,29 @@ pub struct Population {
     /// The worm scans 2^bits addresses (32: all of IPv4). Smaller spaces are
     /// for small test worlds.
     pub scan_space_bits: u8,
+}
+
+/// The most sensors (telescopes included) a random-scanning scenario
+/// may have: the random core keeps, per scanning host, which of them have
+/// seen it, in a 16-bit mask, and one class of hosts per combination.
+pub const MAX_RANDOM_SENSORS: usize = 8;
+
+impl RandomScanScenario {
+    /// Every sensor in output order: the `[[telescopes]]` as telescope
+    /// sensors, then the `[[sensors]]`.
+    pub fn all_sensors(&self) -> Vec<SensorConfig> {
+        self.telescopes
+            .iter()
+            .map(|t| SensorConfig {
+                name: t.name.clone(),
+                kind: SensorKind::Telescope,
+                prefix: Some(t.prefix),
+                addresses: None,
+                report_delay: None,
+            })
+            .chain(self.sensors.iter().cloned())
+            .collect()
+    }
 }
 
 /// A network telescope: a routed prefix with no hosts, where every probe
@@ -393,41 +426,8 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             ),
         );
     }
-    let mut dark = 0u64;
-    for (i, t) in s.telescopes.iter().enumerate() {
-        let f = |name: &str| format!("telescopes[{i}].{name}");
-        if t.name.trim().is_empty() {
-            return bad(&f("name"), "must not be empty".into());
-        }
-        if s.telescopes[..i].iter().any(|o| o.name == t.name) {
-            return bad(&f("name"), format!("`{}` is used twice", t.name));
-        }
-        if u64::from(t.prefix.last()) >= space {
-            return bad(
-                &f("prefix"),
-                format!(
-                    "{} is outside the scanned 2^{} addresses",
-                    t.prefix, p.scan_space_bits
-                ),
-            );
-        }
-        if let Some(o) = s.telescopes[..i]
-            .iter()
-            .find(|o| o.prefix.contains(t.prefix.base()) || t.prefix.contains(o.prefix.base()))
-        {
-            return bad(&f("prefix"), format!("overlaps telescope `{}`", o.name));
-        }
-        dark += t.prefix.size();
-    }
-    if p.vulnerable + p.other_hosts + dark > space {
-        return bad(
-            "telescopes",
-            format!(
-                "the telescopes' {dark} dark addresses leave too little room for {} hosts in 2^{}",
-                p.vulnerable + p.other_hosts,
-                p.scan_space_bits
-            ),
-        );
+    if let Some(problem) = sensors_problem(s) {
+        return Some(problem);
     }
     let w = &s.worm;
     if w.targeting != "uniform-random" {
@@ -614,6 +614,118 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             }
             _ => {}
         }
+    }
+    None
+}
+
+/// The first problem with a random scanner's telescopes and sensors.
+fn sensors_problem(s: &RandomScanScenario) -> Option<(String, String)> {
+    let bad = |field: String, message: String| Some((field, message));
+    let p = &s.population;
+    let space = 1u64 << p.scan_space_bits;
+    let all = s.all_sensors();
+    // Field paths: the telescopes come first in `all`.
+    let field = |i: usize, name: &str| {
+        if i < s.telescopes.len() {
+            format!("telescopes[{i}].{name}")
+        } else {
+            format!("sensors[{}].{name}", i - s.telescopes.len())
+        }
+    };
+    if all.len() > MAX_RANDOM_SENSORS {
+        return bad(
+            "sensors".into(),
+            format!(
+                "{} sensors (telescopes included); a random-scanning scenario has at most {MAX_RANDOM_SENSORS}",
+                all.len()
+            ),
+        );
+    }
+    for (i, sensor) in all.iter().enumerate() {
+        let mut first = None;
+        sensor_problems(i, sensor, &all[..i], &mut |f: &str, m: String| {
+            if first.is_none() {
+                // `f` is `sensors[i].name`; put the name on the right list.
+                let name = f.rsplit('.').next().unwrap_or(f);
+                first = Some((field(i, name), m));
+            }
+        });
+        if first.is_some() {
+            return first;
+        }
+        if let Some(prefix) = sensor.prefix
+            && u64::from(prefix.last()) >= space
+        {
+            return bad(
+                field(i, "prefix"),
+                format!(
+                    "{prefix} is outside the scanned 2^{} addresses (a smaller space needs its own \
+                     sensors: `sensors = []` drops the built-in ones)",
+                    p.scan_space_bits
+                ),
+            );
+        }
+        let dark = |o: &SensorConfig| o.kind == SensorKind::Telescope;
+        if dark(sensor)
+            && let Some(a) = sensor.prefix
+            && let Some(o) = all[..i].iter().find(|o| {
+                dark(o)
+                    && o.prefix
+                        .is_some_and(|b| b.contains(a.base()) || a.contains(b.base()))
+            })
+        {
+            return bad(
+                field(i, "prefix"),
+                format!("overlaps telescope `{}`", o.name),
+            );
+        }
+        if sensor.kind == SensorKind::Edge
+            && sensor.prefix.is_none()
+            && let Some(o) = all[..i]
+                .iter()
+                .find(|o| o.kind == SensorKind::Edge && o.prefix.is_none())
+        {
+            return bad(
+                field(i, "prefix"),
+                format!(
+                    "edge `{}` already watches the /16 of the most patient zeros; give this one a prefix",
+                    o.name
+                ),
+            );
+        }
+        if let Some(delay) = sensor.report_delay
+            && delay.as_micros() % s.step.as_micros() != 0
+        {
+            return bad(
+                field(i, "report_delay"),
+                format!(
+                    "{delay} is not a whole number of steps ({}): a random scanner's probes are counted per step",
+                    s.step
+                ),
+            );
+        }
+    }
+    let dark: u64 = all
+        .iter()
+        .map(|o| match o.kind {
+            SensorKind::Telescope => o.prefix.map_or(0, |p| p.size()),
+            SensorKind::Distributed => u64::from(o.addresses.unwrap_or(0)),
+            SensorKind::Edge => 0,
+        })
+        .sum();
+    if p.vulnerable + p.other_hosts + dark > space {
+        return bad(
+            if s.sensors.is_empty() {
+                "telescopes".into()
+            } else {
+                "sensors".into()
+            },
+            format!(
+                "the sensors' {dark} dark addresses leave too little room for {} hosts in 2^{}",
+                p.vulnerable + p.other_hosts,
+                p.scan_space_bits
+            ),
+        );
     }
     None
 }

@@ -286,7 +286,7 @@ mod tests {
             step_us: 1_000_000,
             rows: Vec::new(),
             vulnerable: times_us.len() as u64,
-            telescope_probes: Vec::new(),
+            sensors: Vec::new(),
             infection_times_us: times_us,
             stop_us: None,
             events: 0,

@@ -5,16 +5,27 @@
 //! hosts are infected and scanning, the event queue, the network's clock,
 //! the stop rules and the time series. A [`ProbeDraws`] says which of a
 //! host's probes the core must look at and what each hit:
-//! - [`ExactDraws`] looks only at probes aimed at a vulnerable host. The
-//!   number of probes up to the next such one is a geometric draw over the
-//!   vulnerable share of the scan space, and its target is uniform among
-//!   the vulnerable hosts; the probes skipped over are split between other
-//!   live hosts, the telescopes and the rest of the empty space by a chain
-//!   of binomial draws (a multinomial) per time step. Every
-//!   probe is uniform and independent of the others, so this is exact in
-//!   distribution, not an average.
+//! - [`ExactDraws`] looks only at the probes of interest: those aimed at
+//!   a vulnerable host, and those that would show the host to a sensor
+//!   that has not seen it yet. The number of probes up to the next one is
+//!   a geometric draw over the share of the scan space they cover, and its
+//!   address is uniform among them; the probes skipped over are split
+//!   between the rest of the space's atoms ([`layout`]: the regions where
+//!   the sensors see alike), and within them between other live hosts and
+//!   empty space, by a chain of binomial draws (a multinomial) per time
+//!   step. Every probe is uniform and independent of the others, so this
+//!   is exact in distribution, not an average.
 //! - the reference simulator (crate `wormscope-reference`) looks at every
 //!   probe and finds its target by address.
+//!
+//! **Sensors** (telescopes, distributed sensors, edges; [`layout`]) are
+//! counted by the core from what each looked-at probe hit and from each
+//! step's split, per reporting step ([`SeenBySensor`]). A host becomes a
+//! sensor's source at its first probe that sensor sees, always a looked-at
+//! one; from the next probe on it is of another *class* (the same edges
+//! around it, the same sensors yet to see it), whose probes of interest
+//! are fewer. The classes' unlooked probes are split apart, so the split
+//! never shows a host to a sensor for the first time.
 //!
 //! **The network's clock.** When the infected hosts together offer more
 //! bits per second than the network carries (`capacity_bps`), it carries
@@ -42,6 +53,8 @@
 //!
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
 
+use std::collections::HashMap;
+
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Geometric};
@@ -53,66 +66,53 @@ use wormscope_scenario::RandomScanScenario;
 
 use crate::heap::QuadHeap;
 
+mod layout;
+
+pub use layout::{Atom, PlacedSensor, Placement, SensorLayout};
+
 /// What a looked-at probe hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// A vulnerable host (its index; it may be infected already).
     Vulnerable(u32),
-    /// A live host that cannot be infected.
-    Other,
-    /// No host.
-    Empty,
-    /// No host, inside telescope `i` (see [`Space::telescopes`]).
-    Telescope(u16),
+    /// An address of atom `atom` ([`SensorLayout::atoms`]): a live host that
+    /// cannot be infected (`other`), or no host.
+    Space { atom: u8, other: bool },
+}
+
+/// The probes a scanning host's driver must look at: every probe aimed at
+/// a vulnerable host, and every probe into the atoms in `atoms` (bit i:
+/// atom i), those that would show the host to a sensor that has not seen
+/// it yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interest {
+    pub atoms: u64,
+    /// Addresses of interest: the vulnerable hosts and those atoms.
+    pub weight: u64,
 }
 
 /// How a simulator draws probes for the [`RandomCore`].
 pub trait ProbeDraws {
     /// The index of `host`'s next probe the core must look at, after probe
-    /// `after` (probes are numbered from 1).
-    fn next_look(&mut self, host: u32, after: u64, rng: &mut ChaCha8Rng) -> u64;
+    /// `after` (probes are numbered from 1): the next one whose address is
+    /// in `interest` at the latest.
+    fn next_look(&mut self, host: u32, after: u64, interest: Interest, rng: &mut ChaCha8Rng)
+    -> u64;
     /// What the looked-at probe of `host` hit.
-    fn look(&mut self, host: u32, rng: &mut ChaCha8Rng) -> Target;
-    /// Splits `unlooked` delivered probes of one time step that were never
-    /// looked at into (other live host, empty), and adds the empty ones that
-    /// fell into each telescope to `telescopes`.
-    fn split_unlooked(
-        &mut self,
-        unlooked: u64,
-        telescopes: &mut [u64],
-        rng: &mut ChaCha8Rng,
-    ) -> (u64, u64);
-}
-
-/// The sizes a random scanner's world is made of.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Space {
-    /// Addresses scanned: 2^bits.
-    pub addresses: u64,
-    pub vulnerable: u64,
-    pub other_hosts: u64,
-    /// The telescopes' sizes, in the scenario's order: dark addresses, part
-    /// of the empty space.
-    pub telescopes: Vec<u64>,
-}
-
-impl Space {
-    pub fn of(s: &RandomScanScenario) -> Space {
-        Space {
-            addresses: 1u64 << s.population.scan_space_bits,
-            vulnerable: s.population.vulnerable,
-            other_hosts: s.population.other_hosts,
-            telescopes: s.telescopes.iter().map(|t| t.prefix.size()).collect(),
-        }
+    fn look(&mut self, host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target;
+    /// Whether the driver looks at every probe (the reference): the core
+    /// then checks that no probe it counts as delivered went unlooked.
+    fn looks_at_every_probe(&self) -> bool {
+        false
     }
 }
 
-/// The exact driver: geometric skips to the next probe aimed at a
-/// vulnerable host, binomial splits of the rest.
+/// The exact driver: geometric skips to the next probe of interest; the
+/// core splits the rest with binomial draws.
 pub struct ExactDraws {
-    space: Space,
-    skip: Geometric,
-    other_share: f64,
+    layout: SensorLayout,
+    /// The skip distribution per weight of interest (a handful).
+    skips: Vec<(u64, Geometric)>,
 }
 
 /// One binomial draw; `p` outside (0, 1) is certain either way.
@@ -127,53 +127,56 @@ fn binomial(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
 }
 
 impl ExactDraws {
-    pub fn new(space: Space) -> ExactDraws {
-        let p = space.vulnerable as f64 / space.addresses as f64;
-        let rest = space.addresses - space.vulnerable;
-        let other_share = if rest == 0 {
-            0.0
-        } else {
-            space.other_hosts as f64 / rest as f64
-        };
+    pub fn new(layout: SensorLayout) -> ExactDraws {
         ExactDraws {
-            space,
-            skip: Geometric::new(p).expect("0 < vulnerable share <= 1"),
-            other_share,
+            layout,
+            skips: Vec::new(),
         }
     }
 }
 
 impl ProbeDraws for ExactDraws {
-    fn next_look(&mut self, _host: u32, after: u64, rng: &mut ChaCha8Rng) -> u64 {
-        // Failures before the first success, plus the success itself.
-        after
-            .saturating_add(self.skip.sample(rng))
-            .saturating_add(1)
-    }
-
-    fn look(&mut self, _host: u32, rng: &mut ChaCha8Rng) -> Target {
-        Target::Vulnerable(rng.random_range(0..self.space.vulnerable) as u32)
-    }
-
-    fn split_unlooked(
+    fn next_look(
         &mut self,
-        unlooked: u64,
-        telescopes: &mut [u64],
+        _host: u32,
+        after: u64,
+        interest: Interest,
         rng: &mut ChaCha8Rng,
-    ) -> (u64, u64) {
-        let other = binomial(unlooked, self.other_share, rng);
-        let empty = unlooked - other;
-        // The multinomial split of the empty probes over the telescopes and
-        // the rest, as a chain of conditional binomials.
-        let mut left = empty;
-        let mut space_left = self.space.addresses - self.space.vulnerable - self.space.other_hosts;
-        for (seen, &size) in telescopes.iter_mut().zip(&self.space.telescopes) {
-            let hits = binomial(left, size as f64 / space_left as f64, rng);
-            *seen += hits;
-            left -= hits;
-            space_left = space_left.saturating_sub(size).max(1);
+    ) -> u64 {
+        let i = match self.skips.iter().position(|(w, _)| *w == interest.weight) {
+            Some(i) => i,
+            None => {
+                let p = interest.weight as f64 / self.layout.addresses as f64;
+                let skip = Geometric::new(p).expect("0 < share of interest <= 1");
+                self.skips.push((interest.weight, skip));
+                self.skips.len() - 1
+            }
+        };
+        let skip = &self.skips[i].1;
+        // Failures before the first success, plus the success itself.
+        after.saturating_add(skip.sample(rng)).saturating_add(1)
+    }
+
+    fn look(&mut self, _host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target {
+        let mut u = rng.random_range(0..interest.weight);
+        if u < self.layout.vulnerable {
+            return Target::Vulnerable(u as u32);
         }
-        (other, empty)
+        u -= self.layout.vulnerable;
+        for (i, a) in self.layout.atoms.iter().enumerate() {
+            if interest.atoms & (1 << i) == 0 {
+                continue;
+            }
+            if u < a.size {
+                let other = a.dark.is_none() && rng.random_bool(self.layout.other_share);
+                return Target::Space {
+                    atom: i as u8,
+                    other,
+                };
+            }
+            u -= a.size;
+        }
+        unreachable!("the weight of interest is the vulnerable hosts and its atoms")
     }
 }
 
@@ -276,13 +279,38 @@ pub struct RandomScanRun {
     pub infection_times_us: Vec<u64>,
     /// Vulnerable hosts in the population.
     pub vulnerable: u64,
-    /// Probes each telescope recorded, per step: `[telescope][row]` (part
-    /// of the rows' `probes_empty`).
-    pub telescope_probes: Vec<Vec<u64>>,
+    /// What each sensor saw, in [`RandomScanScenario::all_sensors`] order.
+    pub sensors: Vec<SeenBySensor>,
     /// The stop date, µs after the start, if the worm has one.
     pub stop_us: Option<u64>,
     /// Events the core processed (starts, looks, stops).
     pub events: u64,
+}
+
+/// What one sensor saw of a random-scanning run, per step of reporting
+/// time (a probe's step plus the sensor's delay; what would be reported
+/// after the run's end is not).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeenBySensor {
+    pub sensor: PlacedSensor,
+    /// Probes seen.
+    pub probes: Vec<u64>,
+    /// Of those, the probes towards the monitored space (all but an edge's
+    /// outgoing ones).
+    pub incoming: Vec<u64>,
+    /// Hosts seen for the first time (each is one source address).
+    pub new_sources: Vec<u64>,
+}
+
+impl SeenBySensor {
+    fn new(sensor: PlacedSensor, rows: usize) -> SeenBySensor {
+        SeenBySensor {
+            sensor,
+            probes: vec![0; rows],
+            incoming: vec![0; rows],
+            new_sources: vec![0; rows],
+        }
+    }
 }
 
 impl RandomScanRun {
@@ -299,16 +327,20 @@ pub fn simulate_random(
     seed: u64,
     progress: &mut dyn FnMut(u64),
 ) -> RandomScanRun {
-    let mut draws = ExactDraws::new(Space::of(s));
-    RandomCore::new(s, seed).run(&mut draws, progress)
+    let placement = Placement::needed(s).then(|| Placement::of(s));
+    let layout = SensorLayout::of(s, placement.as_ref());
+    let mut draws = ExactDraws::new(layout.clone());
+    RandomCore::new(s, seed, layout).run(&mut draws, progress)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Kind {
-    /// The host starts probing (it affects the offered load: first).
-    Start = 0,
-    /// A hit-list probe reaches the host.
-    HitList = 1,
+    /// A hit-list probe reaches the host (first: an initial host's last
+    /// entry goes out as it starts scanning, and what sensors saw of it
+    /// decides what its scanning must be looked at for).
+    HitList = 0,
+    /// The host starts probing (it affects the offered load).
+    Start = 1,
     /// The host's next looked-at probe.
     Look = 2,
     /// The host has sent its last probe (its probe limit or a crash).
@@ -323,14 +355,8 @@ struct Host {
     slot: u32,
     /// The probe index of the next look.
     next_look: u64,
-}
-
-impl Host {
-    const IDLE: Host = Host {
-        infected: false,
-        slot: u32::MAX,
-        next_look: 0,
-    };
+    /// The sensors that have not seen it yet (bit j: sensor j).
+    unseen: u16,
 }
 
 /// A host that has started probing: its probes are at start + k·I (k >= 1)
@@ -340,6 +366,8 @@ impl Host {
 #[derive(Clone, Copy, Debug)]
 struct Scanner {
     host: u32,
+    /// Its class (in `RandomCore::classes`): which sensors have seen it.
+    class: u32,
     interval: u64,
     start_net: u64,
     end_net: u64,
@@ -405,11 +433,36 @@ impl Clock {
     }
 }
 
+/// Scanning hosts inside the same edges and seen by the same sensors: the
+/// same probes are of interest for them, and their unlooked probes are
+/// split alike.
+#[derive(Clone, Copy, Debug)]
+struct Class {
+    home: u16,
+    unseen: u16,
+    interest: Interest,
+    /// The probes delivered in the class are `base` plus the delivered
+    /// probes of its scanners now. `base` holds the probes of scanners that
+    /// left it (or stopped), less those its scanners sent before they
+    /// joined it; it may dip below zero, so it wraps, and only the sum is
+    /// read. Kept this way so that a step's end, which visits every
+    /// scanner, writes nothing per scanner.
+    base: u64,
+    /// The probes delivered in the class at the last step's end.
+    filed: u64,
+    /// Probes of the step being filled that were looked at in the class.
+    looked: u64,
+}
+
 /// The state every random-scanning simulator shares (see the module docs).
 pub struct RandomCore {
     behaviour: Behaviour,
     seed: u64,
-    space: Space,
+    layout: SensorLayout,
+    classes: Vec<Class>,
+    class_ids: HashMap<(u16, u16), u32>,
+    /// Per class, its scanners' delivered probes (scratch of `close_row`).
+    class_sums: Vec<u64>,
     initial_infected: u64,
     duration_ns: u64,
     step_ns: u64,
@@ -428,15 +481,18 @@ pub struct RandomCore {
     rows: Vec<RandomRow>,
     /// Counts of the step being filled.
     row: RandomRow,
-    /// Each telescope's probes in the step being filled.
-    row_telescopes: Vec<u64>,
-    telescope_probes: Vec<Vec<u64>>,
+    /// What each sensor saw, by reporting step.
+    seen: Vec<SeenBySensor>,
+    /// Per sensor, its delay in steps.
+    delay_rows: Vec<usize>,
     /// When each host was infected (µs), in infection order.
     infection_times_us: Vec<u64>,
     delivered_so_far: u64,
     offered_so_far: u64,
     /// Hit-list probes sent so far (delivered and offered).
     hit_list_sent: u64,
+    /// The driver looks at every probe (see [`ProbeDraws::looks_at_every_probe`]).
+    every_probe: bool,
     /// When each vulnerable host can no longer be infected (patched, or
     /// behind its own firewall), ns of real time (empty: neither defense is
     /// on).
@@ -445,7 +501,9 @@ pub struct RandomCore {
 }
 
 impl RandomCore {
-    pub fn new(s: &RandomScanScenario, seed: u64) -> RandomCore {
+    /// A core for run seed `seed` of `s`, its sensors laid out as `layout`
+    /// ([`SensorLayout::of`]).
+    pub fn new(s: &RandomScanScenario, seed: u64, layout: SensorLayout) -> RandomCore {
         let behaviour = Behaviour::random_scan(s);
         assert!(
             matches!(
@@ -454,13 +512,32 @@ impl RandomCore {
             ),
             "the random core runs uniform random targeting, after any hit list"
         );
-        let space = Space::of(s);
-        let telescopes = space.telescopes.len();
+        let rows = s.duration.as_micros().div_ceil(s.step.as_micros()) as usize;
+        let step_us = s.step.as_micros();
+        let idle = Host {
+            infected: false,
+            slot: u32::MAX,
+            next_look: 0,
+            unseen: layout.all(),
+        };
         RandomCore {
             behaviour,
             seed,
-            hosts: vec![Host::IDLE; space.vulnerable as usize],
-            space,
+            hosts: vec![idle; s.population.vulnerable as usize],
+            seen: layout
+                .sensors
+                .iter()
+                .map(|p| SeenBySensor::new(p.clone(), rows))
+                .collect(),
+            delay_rows: layout
+                .sensors
+                .iter()
+                .map(|p| (p.delay_us / step_us) as usize)
+                .collect(),
+            layout,
+            classes: Vec::new(),
+            class_ids: HashMap::new(),
+            class_sums: Vec::new(),
             initial_infected: s.population.initial_infected,
             duration_ns: s.duration.as_micros() * 1000,
             step_ns: s.step.as_micros() * 1000,
@@ -477,12 +554,11 @@ impl RandomCore {
             rng: stream(seed, Purpose::RandomScan, 0),
             rows: Vec::new(),
             row: RandomRow::default(),
-            row_telescopes: vec![0; telescopes],
-            telescope_probes: vec![Vec::new(); telescopes],
             infection_times_us: Vec::new(),
             delivered_so_far: 0,
             offered_so_far: 0,
             hit_list_sent: 0,
+            every_probe: false,
             protected_at_ns: protected_at_ns(s, seed),
             events: 0,
         }
@@ -494,6 +570,7 @@ impl RandomCore {
         draws: &mut dyn ProbeDraws,
         progress: &mut dyn FnMut(u64),
     ) -> RandomScanRun {
+        self.every_probe = draws.looks_at_every_probe();
         // Hosts are exchangeable (targets are uniform), so the initial ones
         // are the first indices and the hit list the next ones. An initial
         // host sends its share of the list (entries dealt in turn), then
@@ -531,7 +608,7 @@ impl RandomCore {
                 continue;
             }
             if self.clock.net_of(row_end) <= next {
-                self.close_row(row_end, draws);
+                self.close_row(row_end);
                 if row_end >= self.duration_ns {
                     break;
                 }
@@ -554,8 +631,8 @@ impl RandomCore {
             step_us: self.step_ns / 1000,
             rows: self.rows,
             infection_times_us: self.infection_times_us,
-            vulnerable: self.space.vulnerable,
-            telescope_probes: self.telescope_probes,
+            vulnerable: self.layout.vulnerable,
+            sensors: self.seen,
             stop_us: self.behaviour.stop.at_us,
             events: self.events,
         }
@@ -584,6 +661,7 @@ impl RandomCore {
             start_real: real,
             end_real: u64::MAX,
             dropped: 0,
+            class: self.class_of(host),
         };
         if let Some(n) = self.behaviour.stop.probes_of(self.seed, u64::from(host)) {
             // Ends just after the n-th probe; the stop frees its bandwidth.
@@ -600,8 +678,40 @@ impl RandomCore {
         self.schedule_look(host, 0, draws);
     }
 
+    /// The class of `host` as it is now (made when first needed).
+    fn class_of(&mut self, host: u32) -> u32 {
+        let key = (self.layout.home(host), self.hosts[host as usize].unseen);
+        if let Some(&id) = self.class_ids.get(&key) {
+            return id;
+        }
+        let (home, unseen) = key;
+        let mut interest = Interest {
+            atoms: 0,
+            weight: self.layout.vulnerable,
+        };
+        for (i, a) in self.layout.atoms.iter().enumerate() {
+            if self.layout.seen(home, a.inside, a.dark).0 & unseen != 0 {
+                interest.atoms |= 1 << i;
+                interest.weight += a.size;
+            }
+        }
+        let id = self.classes.len() as u32;
+        self.classes.push(Class {
+            home,
+            unseen,
+            interest,
+            base: 0,
+            filed: 0,
+            looked: 0,
+        });
+        self.class_ids.insert(key, id);
+        id
+    }
+
     fn schedule_look(&mut self, host: u32, after: u64, draws: &mut dyn ProbeDraws) {
-        let k = draws.next_look(host, after, &mut self.rng);
+        let h = &self.hosts[host as usize];
+        let interest = self.classes[self.scanners[h.slot as usize].class as usize].interest;
+        let k = draws.next_look(host, after, interest, &mut self.rng);
         let h = &mut self.hosts[host as usize];
         h.next_look = k;
         let sc = &self.scanners[h.slot as usize];
@@ -612,6 +722,51 @@ impl RandomCore {
             && at < sc.end_net
         {
             self.queue.push((at, Kind::Look, host));
+        }
+    }
+
+    /// Files a probe of `host` to a destination inside edges `dst` (dark
+    /// for sensor `dark`) with the sensors that see it. If one sees the
+    /// host for the first time and the host is scanning, its probes after
+    /// probe `k` (this one) are of a new class.
+    fn observe(&mut self, host: u32, dst: u16, dark: Option<u8>, k: u64) {
+        let (seen, incoming) = self.layout.seen(self.layout.home(host), dst, dark);
+        if seen == 0 {
+            return;
+        }
+        let row = self.rows.len();
+        let h = &mut self.hosts[host as usize];
+        let new = seen & h.unseen;
+        h.unseen &= !new;
+        for (j, s) in self.seen.iter_mut().enumerate() {
+            let bit = 1u16 << j;
+            let Some(r) = s
+                .probes
+                .get(row + self.delay_rows[j])
+                .map(|_| row + self.delay_rows[j])
+            else {
+                continue;
+            };
+            if seen & bit != 0 {
+                s.probes[r] += 1;
+            }
+            if incoming & bit != 0 {
+                s.incoming[r] += 1;
+            }
+            if new & bit != 0 {
+                s.new_sources[r] += 1;
+            }
+        }
+        let slot = self.hosts[host as usize].slot;
+        if new != 0 && slot != u32::MAX {
+            let class = self.class_of(host);
+            let sc = &mut self.scanners[slot as usize];
+            // Probes up to k stay in the old class, the rest are the new one's.
+            let old = &mut self.classes[sc.class as usize];
+            old.base = old.base.wrapping_add(k);
+            let new = &mut self.classes[class as usize];
+            new.base = new.base.wrapping_sub(k);
+            sc.class = class;
         }
     }
 
@@ -643,21 +798,34 @@ impl RandomCore {
     /// share of the list) and is too rare to weigh in the offered load.
     fn hit_list_probe(&mut self, entry: u32, net: u64) {
         self.hit_list_sent += 1;
+        // Entries are dealt among the initial hosts in turn (see `run`),
+        // before their scanning starts.
+        let sender = (u64::from(entry) - self.initial_infected) % self.initial_infected;
+        debug_assert_eq!(self.hosts[sender as usize].slot, u32::MAX);
+        self.observe(sender as u32, self.layout.home(entry), None, 0);
         self.reach_vulnerable(entry, net);
     }
 
     fn look(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
-        match draws.look(host, &mut self.rng) {
-            Target::Vulnerable(v) => self.reach_vulnerable(v, net),
-            Target::Other => self.row.probes_other += 1,
-            Target::Empty => self.row.probes_empty += 1,
-            Target::Telescope(i) => {
-                self.row.probes_empty += 1;
-                self.row_telescopes[usize::from(i)] += 1;
+        let k = self.hosts[host as usize].next_look;
+        let class = self.scanners[self.hosts[host as usize].slot as usize].class as usize;
+        self.classes[class].looked += 1;
+        match draws.look(host, self.classes[class].interest, &mut self.rng) {
+            Target::Vulnerable(v) => {
+                self.observe(host, self.layout.home(v), None, k);
+                self.reach_vulnerable(v, net);
+            }
+            Target::Space { atom, other } => {
+                if other {
+                    self.row.probes_other += 1;
+                } else {
+                    self.row.probes_empty += 1;
+                }
+                let a = self.layout.atoms[usize::from(atom)];
+                self.observe(host, a.inside, a.dark, k);
             }
         }
-        let after = self.hosts[host as usize].next_look;
-        self.schedule_look(host, after, draws);
+        self.schedule_look(host, k, draws);
     }
 
     fn stop_host(&mut self, host: u32, net: u64) {
@@ -706,7 +874,7 @@ impl RandomCore {
 
     /// Ends the step at real time `end` (ns): counts every host's probes
     /// before it and splits the ones nobody looked at.
-    fn close_row(&mut self, end: u64, draws: &mut dyn ProbeDraws) {
+    fn close_row(&mut self, end: u64) {
         let net_end = self.clock.net_of(end);
         let congested = self.behaviour.capacity_bps().is_some();
         let (mut delivered, mut offered) = (
@@ -714,6 +882,8 @@ impl RandomCore {
             self.finished_offered + self.hit_list_sent,
         );
         let mut scanning = 0;
+        self.class_sums.clear();
+        self.class_sums.resize(self.classes.len(), 0);
         let mut i = 0;
         while i < self.scanners.len() {
             let sc = &mut self.scanners[i];
@@ -732,6 +902,8 @@ impl RandomCore {
             offered += o;
             if sc.end_real <= end && sc.end_net <= net_end {
                 // Its counts are final: keep the sums, stop visiting it.
+                let class = &mut self.classes[sc.class as usize];
+                class.base = class.base.wrapping_add(d);
                 self.finished_delivered += d;
                 self.finished_offered += o;
                 self.hosts[sc.host as usize].slot = u32::MAX;
@@ -740,6 +912,7 @@ impl RandomCore {
                     self.hosts[moved.host as usize].slot = i as u32;
                 }
             } else {
+                self.class_sums[sc.class as usize] += d;
                 scanning += 1;
                 i += 1;
             }
@@ -753,23 +926,78 @@ impl RandomCore {
         row.probes_dropped = row.probes_offered - row.probes_delivered;
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
-        let looked =
-            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty;
-        debug_assert!(looked <= row.probes_delivered, "{row:?}");
-        let (other, empty) = draws.split_unlooked(
-            row.probes_delivered - looked,
-            &mut self.row_telescopes,
-            &mut self.rng,
-        );
-        row.probes_other += other;
-        row.probes_empty += empty;
-        self.rows.push(row);
-        for (series, seen) in self
-            .telescope_probes
-            .iter_mut()
-            .zip(&mut self.row_telescopes)
-        {
-            series.push(std::mem::take(seen));
+        for c in 0..self.classes.len() {
+            let class = self.classes[c];
+            let filed = class.base.wrapping_add(self.class_sums[c]);
+            let delivered = filed.wrapping_sub(class.filed);
+            self.classes[c].filed = filed;
+            self.classes[c].looked = 0;
+            debug_assert!(class.looked <= delivered, "{class:?}, {delivered}");
+            let (other, empty) = self.split_unlooked(&class, delivered - class.looked);
+            row.probes_other += other;
+            row.probes_empty += empty;
         }
+        debug_assert_eq!(
+            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty,
+            row.probes_delivered,
+            "{row:?}"
+        );
+        self.rows.push(row);
+    }
+
+    /// Splits `n` probes of `class` that nobody looked at over the atoms
+    /// outside its interest (a multinomial, as a chain of conditional
+    /// binomials), files them with the sensors that see them (all of which
+    /// have seen the class's hosts already), and returns them as (other
+    /// live host, empty).
+    fn split_unlooked(&mut self, class: &Class, n: u64) -> (u64, u64) {
+        if n == 0 {
+            return (0, 0);
+        }
+        assert!(
+            !self.every_probe,
+            "the reference looks at every probe the core counts as delivered"
+        );
+        let row = self.rows.len();
+        let mut room: u64 = self
+            .layout
+            .atoms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| class.interest.atoms & (1 << i) == 0)
+            .map(|(_, a)| a.size)
+            .sum();
+        let (mut left, mut other, mut empty) = (n, 0, 0);
+        for (i, a) in self.layout.atoms.iter().enumerate() {
+            if class.interest.atoms & (1 << i) != 0 || left == 0 {
+                continue;
+            }
+            let k = binomial(left, a.size as f64 / room as f64, &mut self.rng);
+            left -= k;
+            room -= a.size;
+            if a.dark.is_none() {
+                let o = binomial(k, self.layout.other_share, &mut self.rng);
+                other += o;
+                empty += k - o;
+            } else {
+                empty += k;
+            }
+            let (seen, incoming) = self.layout.seen(class.home, a.inside, a.dark);
+            debug_assert_eq!(seen & class.unseen, 0, "unlooked probes show nobody new");
+            for (j, s) in self.seen.iter_mut().enumerate() {
+                let r = row + self.delay_rows[j];
+                if r >= s.probes.len() {
+                    continue;
+                }
+                if seen & (1 << j) != 0 {
+                    s.probes[r] += k;
+                }
+                if incoming & (1 << j) != 0 {
+                    s.incoming[r] += k;
+                }
+            }
+        }
+        debug_assert_eq!(left, 0, "the atoms outside the interest take every probe");
+        (other, empty)
     }
 }

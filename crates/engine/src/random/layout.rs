@@ -1,0 +1,355 @@
+//! Where a random scanner's population and sensors sit, and what each
+//! sensor sees of a probe.
+//!
+//! The random core never needs every address: a probe aimed at a
+//! vulnerable host is looked at one by one, and the rest are uniform over
+//! the other addresses. What a sensor sees depends only on which of its
+//! regions a probe lands in, so the non-vulnerable addresses are split into
+//! *atoms*: the addresses with the same dark sensor (a telescope's prefix or
+//! a distributed sensor's addresses, or none) and the same edges around
+//! them. A probe is uniform within its atom, so an atom's size is all the
+//! drivers need.
+//!
+//! - a telescope (a dark prefix) and a distributed sensor (dark addresses
+//!   spread over the space) see every probe into them, incoming;
+//! - an edge (the border of a prefix) sees the probes that cross it: from a
+//!   host inside to an address outside (outgoing), or from outside in
+//!   (incoming). Without a prefix it watches the /16 holding the most
+//!   patient zeros (ties: the lowest), as a Blaster scenario's edge does.
+//!
+//! Everything here is drawn from the scenario's own seed ([`Placement`]),
+//! so every run and every driver of a scenario share it: the exact driver
+//! places the vulnerable hosts only when an edge needs to know who is
+//! inside; the reference always does, and then places the other hosts.
+//!
+//! May not touch: the outbreak (it is geometry, fixed before a run).
+
+use std::collections::HashSet;
+
+use rand::RngExt;
+use wormscope_model::rng::{Purpose, stream};
+use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind};
+
+/// A sensor as the random core places it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedSensor {
+    pub name: String,
+    pub kind: SensorKind,
+    /// Telescope and edge: the prefix watched (an edge's default resolved).
+    pub prefix: Option<Prefix>,
+    /// Addresses whose incoming probes the sensor sees.
+    pub monitored: u64,
+    /// Report delay, µs (a whole number of steps).
+    pub delay_us: u64,
+}
+
+/// The addresses drawn from the scenario's seed: each distributed sensor's
+/// dark addresses, then the vulnerable hosts at distinct addresses outside
+/// every dark one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placement {
+    /// Per sensor (in [`RandomScanScenario::all_sensors`] order): a
+    /// distributed sensor's addresses, sorted; empty for the others.
+    pub points: Vec<Vec<u32>>,
+    /// Each vulnerable host's address; hosts `0..initial_infected` are the
+    /// initially infected ones.
+    pub vulnerable: Vec<u32>,
+    /// The telescopes' prefixes.
+    telescopes: Vec<Prefix>,
+}
+
+impl Placement {
+    /// Whether a driver that does not look at addresses still needs the
+    /// placement: only an edge asks who lives inside it.
+    pub fn needed(s: &RandomScanScenario) -> bool {
+        s.all_sensors().iter().any(|c| c.kind == SensorKind::Edge)
+    }
+
+    pub fn of(s: &RandomScanScenario) -> Placement {
+        let space = 1u64 << s.population.scan_space_bits;
+        let sensors = s.all_sensors();
+        let telescopes: Vec<Prefix> = sensors
+            .iter()
+            .filter(|c| c.kind == SensorKind::Telescope)
+            .filter_map(|c| c.prefix)
+            .collect();
+        let in_telescope = |a: u32| telescopes.iter().any(|t| t.contains(a));
+        let mut dark: HashSet<u32> = HashSet::new();
+        let mut points = Vec::with_capacity(sensors.len());
+        for (j, c) in sensors.iter().enumerate() {
+            let n = match c.kind {
+                SensorKind::Distributed => u64::from(c.addresses.unwrap_or(0)),
+                _ => 0,
+            };
+            let mut rng = stream(s.seed, Purpose::Sensor, j as u64);
+            let mut mine = Vec::with_capacity(n as usize);
+            while (mine.len() as u64) < n {
+                let a = rng.random_range(0..space) as u32;
+                if !in_telescope(a) && dark.insert(a) {
+                    mine.push(a);
+                }
+            }
+            mine.sort_unstable();
+            points.push(mine);
+        }
+        let mut rng = stream(s.seed, Purpose::RandomPlacement, 0);
+        let mut used = dark;
+        let mut vulnerable = Vec::with_capacity(s.population.vulnerable as usize);
+        while (vulnerable.len() as u64) < s.population.vulnerable {
+            let a = rng.random_range(0..space) as u32;
+            if !in_telescope(a) && used.insert(a) {
+                vulnerable.push(a);
+            }
+        }
+        Placement {
+            points,
+            vulnerable,
+            telescopes,
+        }
+    }
+
+    /// Whether `addr` is dark: in a telescope or a distributed sensor's.
+    pub fn is_dark(&self, addr: u32) -> bool {
+        self.telescopes.iter().any(|t| t.contains(addr))
+            || self.points.iter().any(|p| p.binary_search(&addr).is_ok())
+    }
+}
+
+/// Addresses with the same dark sensor and the same edges around them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Atom {
+    /// The dark sensor they belong to, if any.
+    pub dark: Option<u8>,
+    /// The edges whose prefix holds them (bit j: sensor j).
+    pub inside: u16,
+    /// How many non-vulnerable addresses.
+    pub size: u64,
+}
+
+/// The sensors of a random-scanning scenario placed in its space.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensorLayout {
+    pub sensors: Vec<PlacedSensor>,
+    /// Addresses scanned: 2^bits.
+    pub addresses: u64,
+    pub vulnerable: u64,
+    /// The non-vulnerable addresses, by atom (sizes sum to addresses -
+    /// vulnerable; at most 64 atoms).
+    pub atoms: Vec<Atom>,
+    /// Share of a non-dark, non-vulnerable address that holds a live host.
+    pub other_share: f64,
+    /// The edge sensors (bit j: sensor j).
+    edges: u16,
+    /// Each vulnerable host's edges; empty when there is no edge.
+    home: Vec<u16>,
+}
+
+impl SensorLayout {
+    /// The layout of `s`'s sensors; `placement` is needed when
+    /// [`Placement::needed`] says so, and may be given anyway.
+    pub fn of(s: &RandomScanScenario, placement: Option<&Placement>) -> SensorLayout {
+        let space = 1u64 << s.population.scan_space_bits;
+        let configs = s.all_sensors();
+        let mut edges = 0u16;
+        let mut sensors = Vec::with_capacity(configs.len());
+        for (j, c) in configs.iter().enumerate() {
+            let prefix = match (c.kind, c.prefix) {
+                (SensorKind::Edge, None) => {
+                    let p = placement.expect("an edge needs the placement");
+                    Some(busiest_slash16(
+                        &p.vulnerable[..s.population.initial_infected as usize],
+                    ))
+                }
+                (_, p) => p,
+            };
+            if c.kind == SensorKind::Edge {
+                edges |= 1 << j;
+            }
+            let monitored = match c.kind {
+                SensorKind::Distributed => u64::from(c.addresses.unwrap_or(0)),
+                _ => prefix.map_or(0, |p| p.size().min(space)),
+            };
+            sensors.push(PlacedSensor {
+                name: c.name.clone(),
+                kind: c.kind,
+                prefix,
+                monitored,
+                delay_us: c.report_delay.map_or(0, |d| d.as_micros()),
+            });
+        }
+        let inside_of = |a: u64| -> u16 {
+            let mut m = 0;
+            for (j, p) in sensors.iter().enumerate() {
+                if edges & (1 << j) != 0
+                    && let Some(p) = p.prefix
+                    && p.contains(a as u32)
+                {
+                    m |= 1 << j;
+                }
+            }
+            m
+        };
+        let dark_of = |a: u64| -> Option<u8> {
+            sensors
+                .iter()
+                .position(|p| {
+                    p.kind == SensorKind::Telescope
+                        && p.prefix.is_some_and(|p| p.contains(a as u32))
+                })
+                .map(|j| j as u8)
+        };
+        // Prefix regions: between consecutive boundaries nothing changes.
+        let mut cuts = vec![0, space];
+        for p in sensors.iter().filter_map(|p| p.prefix) {
+            cuts.push(u64::from(p.base()).min(space));
+            cuts.push((u64::from(p.last()) + 1).min(space));
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut atoms: Vec<Atom> = Vec::new();
+        let mut add = |dark: Option<u8>, inside: u16, size: i64| match atoms
+            .iter_mut()
+            .find(|a| a.dark == dark && a.inside == inside)
+        {
+            Some(a) => a.size = a.size.checked_add_signed(size).expect("atom sizes"),
+            None => atoms.push(Atom {
+                dark,
+                inside,
+                size: u64::try_from(size).expect("a new atom grows"),
+            }),
+        };
+        for w in cuts.windows(2) {
+            add(dark_of(w[0]), inside_of(w[0]), (w[1] - w[0]) as i64);
+        }
+        let mut dark_total = 0u64;
+        for (j, c) in configs.iter().enumerate() {
+            if c.kind == SensorKind::Telescope {
+                dark_total += sensors[j].monitored;
+            }
+            if c.kind != SensorKind::Distributed {
+                continue;
+            }
+            let n = sensors[j].monitored;
+            dark_total += n;
+            if edges == 0 {
+                add(None, 0, -(n as i64));
+                add(Some(j as u8), 0, n as i64);
+            } else {
+                let p = placement.expect("an edge needs the placement");
+                for &a in &p.points[j] {
+                    let inside = inside_of(u64::from(a));
+                    add(None, inside, -1);
+                    add(Some(j as u8), inside, 1);
+                }
+            }
+        }
+        let mut home = Vec::new();
+        if edges == 0 {
+            add(None, 0, -(s.population.vulnerable as i64));
+        } else {
+            let p = placement.expect("an edge needs the placement");
+            home = p
+                .vulnerable
+                .iter()
+                .map(|&a| inside_of(u64::from(a)))
+                .collect();
+            for &inside in &home {
+                add(None, inside, -1);
+            }
+        }
+        atoms.retain(|a| a.size > 0);
+        assert!(atoms.len() <= 64, "at most 8 sensors make at most 45 atoms");
+        let live_room = space - s.population.vulnerable - dark_total;
+        SensorLayout {
+            sensors,
+            addresses: space,
+            vulnerable: s.population.vulnerable,
+            atoms,
+            other_share: if live_room == 0 {
+                0.0
+            } else {
+                s.population.other_hosts as f64 / live_room as f64
+            },
+            edges,
+            home,
+        }
+    }
+
+    /// The edges vulnerable host `v` sits inside.
+    pub fn home(&self, v: u32) -> u16 {
+        self.home.get(v as usize).copied().unwrap_or(0)
+    }
+
+    /// The atom of a non-vulnerable address (the reference's lookup).
+    pub fn atom_of(&self, placement: &Placement, addr: u32) -> u8 {
+        let dark = self
+            .sensors
+            .iter()
+            .enumerate()
+            .position(|(j, p)| match p.kind {
+                SensorKind::Telescope => p.prefix.is_some_and(|p| p.contains(addr)),
+                SensorKind::Distributed => placement.points[j].binary_search(&addr).is_ok(),
+                SensorKind::Edge => false,
+            })
+            .map(|j| j as u8);
+        let mut inside = 0u16;
+        for (j, p) in self.sensors.iter().enumerate() {
+            if self.edges & (1 << j) != 0 && p.prefix.is_some_and(|p| p.contains(addr)) {
+                inside |= 1 << j;
+            }
+        }
+        self.atoms
+            .iter()
+            .position(|a| a.dark == dark && a.inside == inside)
+            .expect("every non-vulnerable address is in an atom") as u8
+    }
+
+    /// Which sensors see a probe from a host inside edges `src` to a
+    /// destination inside edges `dst` (and dark for sensor `dark`): bit j of
+    /// the first mask; the second marks those that count it as incoming.
+    pub fn seen(&self, src: u16, dst: u16, dark: Option<u8>) -> (u16, u16) {
+        let crossed = (src ^ dst) & self.edges;
+        let dark = dark.map_or(0, |j| 1u16 << j);
+        (crossed | dark, (crossed & dst) | dark)
+    }
+
+    /// Every sensor's bit.
+    pub fn all(&self) -> u16 {
+        ((1u32 << self.sensors.len()) - 1) as u16
+    }
+}
+
+/// The /16 that holds the most of `addrs` (ties: the lowest).
+fn busiest_slash16(addrs: &[u32]) -> Prefix {
+    let mut nets: Vec<u32> = addrs.iter().map(|a| a >> 16).collect();
+    nets.sort_unstable();
+    let mut best = (0usize, 0u32);
+    let mut i = 0;
+    while i < nets.len() {
+        let j = i + nets[i..].iter().take_while(|&&n| n == nets[i]).count();
+        if j - i > best.0 {
+            best = (j - i, nets[i]);
+        }
+        i = j;
+    }
+    Prefix::new(best.1 << 16, 16).expect("aligned")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_busiest_slash16_wins_and_ties_go_low() {
+        let p = busiest_slash16(&[
+            0x0a01_0001,
+            0x0b00_0001,
+            0x0b00_0002,
+            0x0a01_0002,
+            0x0c00_0000,
+        ]);
+        assert_eq!(p.base(), 0x0a01_0000);
+        let p = busiest_slash16(&[0x0c00_0000, 0x0b00_0001, 0x0b00_0002]);
+        assert_eq!(p.base(), 0x0b00_0000);
+    }
+}
