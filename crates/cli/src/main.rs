@@ -47,12 +47,14 @@ Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario file
     #[command(after_help = "Examples:
   wormscope compare --runs 8 --defense isp-filter@6h
   wormscope compare --scenario blaster-sample --defense border-filter@0h --defense patch@24h
+  wormscope compare --scenario slammer --runs 8 --defense patch@0h --defense host-firewall@0h
 
-Defaults: 10 runs per variant, at least 7 simulated days. On the whole
-internet (the default scenario) each run of a week takes minutes: 8 runs of
-two variants took 16 minutes on 2 cores; blaster-sample takes seconds.
-With --out DIR the finished runs are kept in DIR: run the same command
-again after an interruption and it resumes.
+Defaults: 10 runs per variant, at least 7 simulated days (a random-scanning
+worm: its scenario's duration). On the whole internet (the default
+scenario) each run of a week takes minutes: 8 runs of two variants took 16
+minutes on 2 cores; blaster-sample takes seconds.
+With --out DIR the finished runs of a Blaster study are kept in DIR: run
+the same command again after an interruption and it resumes.
 
 Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Compare(CompareArgs),
@@ -389,8 +391,9 @@ struct StudyArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Simulated duration; at least 7 days and to the end of 16 August
-    /// (for the 7-day and flood metrics), longer if given.
+    /// Simulated duration; for Blaster at least 7 days and to the end of
+    /// 16 August (for the 7-day and flood metrics), longer if given; a
+    /// random-scanning worm runs for this or its scenario's duration.
     #[arg(long, value_name = "DURATION")]
     duration: Option<SimDuration>,
 }
@@ -405,7 +408,9 @@ struct CompareArgs {
     /// (`-` or `_`): patch, isp-filter, border-filter, host-firewall,
     /// dcom-disabled, users, cleanup, dns-takedown, spoof-filter; presets
     /// and older names: isp-block (the worm's own exploit port),
-    /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38.
+    /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38. A
+    /// random-scanning worm (codered2, slammer, witty) runs patch and
+    /// host-firewall.
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).

@@ -1,13 +1,17 @@
 //! `wormscope compare`: the baseline and defended variants as ensembles on
-//! the same seeds, with bands.
+//! the same seeds, with bands, of a Blaster scenario or a random-scanning
+//! worm (whose variants are its patch and host firewall).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wormscope_report::OutputFile;
-use wormscope_scenario::variant::{Variant, parse_variants};
+use wormscope_report::{ComparedRun, OutputFile, OutputSet};
+use wormscope_scenario::variant::{Defended, Variant, parse_variants_for};
+use wormscope_scenario::{AnyScenario, RandomScanScenario};
+use wormscope_study::VariantResult;
 
 use crate::common::{self, StudyStore, write_outputs};
+use crate::simulate::MAX_RANDOM_SCAN_RUNS;
 use crate::{CommandError, CommandOutcome, Progress, Task};
 
 /// What every study of many runs takes.
@@ -19,8 +23,9 @@ pub struct StudyRequest {
     pub runs: u32,
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
-    /// Overrides the scenario's duration; the study runs at least
-    /// [`wormscope_study::comparison_duration`].
+    /// Overrides the scenario's duration; a Blaster study runs at least
+    /// [`wormscope_study::comparison_duration`], a random-scanning worm's
+    /// for this or its scenario's duration.
     pub duration: Option<wormscope_scenario::SimDuration>,
 }
 
@@ -44,8 +49,9 @@ pub struct CompareRequest {
     /// Answer with JSON (a list of objects, one per variant) instead of
     /// the table.
     pub json: bool,
-    /// Also write comparison.json, comparison.txt and the baseline's
-    /// ensemble files here; finished runs are kept here for resuming.
+    /// Also write comparison.json, comparison.txt,
+    /// comparison-timeseries.csv and the baseline's ensemble files here;
+    /// a Blaster study's finished runs are kept here for resuming.
     pub out: Option<PathBuf>,
 }
 
@@ -54,38 +60,13 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     if let Some(out) = &req.out {
         common::check_dir(out)?;
     }
+    if let AnyScenario::RandomScan(r) = common::any_scenario(req.study.scenario.as_deref())? {
+        let s = common::random_scan_with(r, req.study.seed, req.study.duration)?;
+        return random_scan(&s, req, progress);
+    }
     let s = req.study.scenario()?;
     let runs = req.study.runs;
-    let mut variants = Vec::new();
-    for text in &req.defenses {
-        let v: Variant = text
-            .parse()
-            .map_err(|e| CommandError::Input(format!("--defense {text}: {e}")))?;
-        variants.push(v);
-    }
-    if let Some(path) = &req.variants {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            CommandError::Input(format!("{}: cannot read the file: {e}", path.display()))
-        })?;
-        variants.extend(parse_variants(&text, &path.display().to_string())?);
-    }
-    for (i, v) in variants.iter().enumerate() {
-        if v.name == "baseline" || variants[..i].iter().any(|w| w.name == v.name) {
-            return Err(CommandError::Input(format!(
-                "variant `{}` is named twice (each variant once, and not `baseline`)",
-                v.name
-            )));
-        }
-    }
-    if variants.is_empty() {
-        return Err(CommandError::Input(
-            "name at least one variant with --defense SPEC or --variants FILE".into(),
-        ));
-    }
-    // Check every variant before the long work starts.
-    for v in &variants {
-        v.applied_to(&s).map_err(CommandError::Input)?;
-    }
+    let variants = variants(req, &s)?;
     let started = Instant::now();
     let world = common::world(&s, progress)?;
     let store = StudyStore::open(req.out.as_deref());
@@ -104,36 +85,126 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
         )
         .map_err(CommandError::Input)?
     };
-    let json = wormscope_report::comparison_json(&results);
-    let table = wormscope_report::comparison_table(&results, runs);
-    let mut files = Vec::new();
-    if let Some(dir) = &req.out {
-        // The baseline's ensemble beside the table, so that `wormscope
-        // report DIR` has a run to draw.
-        let mut outputs = wormscope_report::ensemble_files(&s, &world, &results[0].runs);
-        outputs.push(OutputFile::Comparison, json.clone());
-        outputs.push(OutputFile::ComparisonTable, table.clone());
-        outputs.push(
-            OutputFile::ComparisonSeries,
-            wormscope_report::comparison_timeseries_csv(&results),
-        );
-        files = write_outputs(dir, &outputs)?;
-    }
-    let text = if req.json {
-        json
-    } else {
-        format!(
-            "{} (seed {}), {} simulated, {} hosts\n{table}",
-            s.name,
-            s.seed,
-            s.duration,
-            world.hosts.len()
-        )
-    };
+    // The baseline's ensemble beside the table, so that `wormscope report
+    // DIR` has a run to draw.
+    let ensemble = || wormscope_report::ensemble_files(&s, &world, &results[0].runs);
+    let heading = format!(
+        "{} (seed {}), {} simulated, {} hosts",
+        s.name,
+        s.seed,
+        s.duration,
+        world.hosts.len()
+    );
+    let (text, files) = answer(req, &results, heading, ensemble)?;
     Ok(CommandOutcome {
         text,
         notes: store.into_notes_timed(started),
         files,
         ..CommandOutcome::default()
     })
+}
+
+/// The variants of the request (`--defense` specs, then the `--variants`
+/// file's), each checked against `s` before any run: a defense `s` does
+/// not run, a bad time, a name given twice, none at all are bad input.
+fn variants<S: Defended>(req: &CompareRequest, s: &S) -> Result<Vec<Variant>, CommandError> {
+    let mut variants = Vec::new();
+    for text in &req.defenses {
+        let v: Variant = text
+            .parse()
+            .map_err(|e| CommandError::Input(format!("--defense {text}: {e}")))?;
+        variants.push(v);
+    }
+    if let Some(path) = &req.variants {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CommandError::Input(format!("{}: cannot read the file: {e}", path.display()))
+        })?;
+        variants.extend(parse_variants_for(&text, &path.display().to_string(), s)?);
+    }
+    for (i, v) in variants.iter().enumerate() {
+        if v.name == "baseline" || variants[..i].iter().any(|w| w.name == v.name) {
+            return Err(CommandError::Input(format!(
+                "variant `{}` is named twice (each variant once, and not `baseline`)",
+                v.name
+            )));
+        }
+    }
+    if variants.is_empty() {
+        return Err(CommandError::Input(
+            "name at least one variant with --defense SPEC or --variants FILE".into(),
+        ));
+    }
+    for v in &variants {
+        v.applied_to(s).map_err(CommandError::Input)?;
+    }
+    Ok(variants)
+}
+
+/// A random-scanning worm's comparison, for its scenario's duration, on
+/// the same seeds. Its runs are not kept for resuming.
+fn random_scan(
+    s: &RandomScanScenario,
+    req: &CompareRequest,
+    progress: &dyn Progress,
+) -> Result<CommandOutcome, CommandError> {
+    let runs = req.study.runs;
+    let variants = variants(req, s)?;
+    if runs > MAX_RANDOM_SCAN_RUNS {
+        return Err(CommandError::Input(format!(
+            "--runs: a random-scanning comparison takes at most {MAX_RANDOM_SCAN_RUNS} runs per variant"
+        )));
+    }
+    let started = Instant::now();
+    let results = {
+        let bar = progress.start(Task::Runs {
+            total: u64::from(runs) * (variants.len() as u64 + 1),
+            label: "",
+        });
+        wormscope_study::compare_random(s, &variants, runs, &|| bar.advance(1))
+            .map_err(CommandError::Input)?
+    };
+    // The baseline's files as `simulate --runs` writes them.
+    let ensemble = || wormscope_report::random_run_files(s, &results[0].runs);
+    let heading = format!(
+        "{} (seed {}), {} simulated, {} vulnerable",
+        s.name, s.seed, s.duration, s.population.vulnerable
+    );
+    let (text, files) = answer(req, &results, heading, ensemble)?;
+    let events = results.iter().flat_map(|v| &v.runs).map(|r| r.events).sum();
+    Ok(CommandOutcome {
+        text,
+        notes: common::timing(started, Some(events)),
+        files,
+        ..CommandOutcome::default()
+    })
+}
+
+/// The answer (the table under `heading`, or the JSON) and, with `--out`,
+/// the files written: the baseline's `ensemble` files, comparison.json,
+/// comparison.txt and comparison-timeseries.csv.
+fn answer<R: ComparedRun>(
+    req: &CompareRequest,
+    results: &[VariantResult<R>],
+    heading: String,
+    ensemble: impl FnOnce() -> OutputSet,
+) -> Result<(String, Vec<PathBuf>), CommandError> {
+    let json = wormscope_report::comparison_json(results);
+    let table = wormscope_report::comparison_table(results, req.study.runs);
+    let mut files = Vec::new();
+    if let Some(dir) = &req.out {
+        let mut outputs = ensemble();
+        outputs.push(OutputFile::Comparison, json.clone());
+        outputs.push(OutputFile::ComparisonTable, table.clone());
+        outputs.push(
+            OutputFile::ComparisonSeries,
+            wormscope_report::comparison_timeseries_csv(results),
+        );
+        files = write_outputs(dir, &outputs)?;
+    }
+    let text = if req.json {
+        json
+    } else {
+        format!("{heading}\n{table}")
+    };
+    Ok((text, files))
 }

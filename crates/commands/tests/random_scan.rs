@@ -6,13 +6,14 @@
 
 mod common;
 
-use common::input_error;
+use common::{input_error, write};
 
 use std::path::{Path, PathBuf};
 
 use wormscope_commands::compare::StudyRequest;
 use wormscope_commands::{
-    FlawsRequest, ReportRequest, ScenarioRequest, Silent, SimulateRequest, ValidateRequest,
+    CompareRequest, FlawsRequest, ReportRequest, ScenarioRequest, Silent, SimulateRequest,
+    ValidateRequest,
 };
 use wormscope_scenario::SimDuration;
 
@@ -237,4 +238,145 @@ fn bad_random_scanning_scenarios_name_file_line_and_field() {
             assert!(!out.exists(), "nothing is written for bad{i}.toml");
         }
     }
+}
+
+/// Slammer on 2,000 vulnerable hosts in 2^20 addresses for two minutes;
+/// its patch, when a variant turns it on, covers everyone at once.
+const SMALL_SLAMMER: &str = r#"base = "slammer"
+duration = "2m"
+telescopes = []
+[population]
+vulnerable = 2000
+other_hosts = 20000
+scan_space_bits = 20
+[defenses.patch]
+curve = [["0h", 100.0]]
+"#;
+
+#[test]
+fn compare_runs_a_random_scanning_worm_with_its_own_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small-slammer.toml", SMALL_SLAMMER);
+    let out = dir.path().join("compare");
+    let request = |out: Option<PathBuf>, json: bool| CompareRequest {
+        study: StudyRequest {
+            scenario: Some(scenario.clone()),
+            runs: 3,
+            ..StudyRequest::default()
+        },
+        defenses: vec!["patch@0h".into(), "host-firewall@0h".into()],
+        json,
+        out,
+        ..CompareRequest::default()
+    };
+    let o = wormscope_commands::compare::run(&request(Some(out.clone()), false), &Silent).unwrap();
+    // The table has the columns of a random worm, none of Blaster's.
+    assert!(o.text.contains("peak infected") && o.text.contains("infected at end"));
+    for blaster in ["7 d", "24 h", "crashed", "flood"] {
+        assert!(!o.text.contains(blaster), "{blaster} in {}", o.text);
+    }
+    let comparison = json(&out.join("comparison.json"));
+    let list = comparison.as_array().unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|x| x["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["baseline", "patch@0h", "host-firewall@0h"]);
+    for x in list {
+        let keys: Vec<&String> = x.as_object().unwrap().keys().collect();
+        for q in ["p05", "median", "p95", "delta_median"] {
+            for m in ["peak_infected", "infected_final"] {
+                assert!(x[format!("{m}_{q}")].is_number(), "{m}_{q} in {x}");
+            }
+        }
+        // Nothing of Blaster's, and no 24-hour count of a two-minute run.
+        assert_eq!(keys.len(), 1 + 2 * 4, "{keys:?}");
+        assert!(!keys.iter().any(|k| k.contains("flood")), "{keys:?}");
+    }
+    // Everyone patched at the start: only the five initial hosts carry the
+    // worm; on the same seeds, fewer than the baseline's.
+    assert_eq!(list[1]["infected_final_median"], 5.0);
+    assert!(list[0]["infected_final_p05"].as_f64().unwrap() > 5.0);
+    assert!(list[1]["infected_final_delta_median"].as_f64().unwrap() < 0.0);
+    assert!(list[2]["infected_final_delta_median"].as_f64().unwrap() < 0.0);
+    // --json answers what comparison.json holds, byte for byte.
+    let again = wormscope_commands::compare::run(&request(None, true), &Silent).unwrap();
+    assert_eq!(
+        again.text,
+        std::fs::read_to_string(out.join("comparison.json")).unwrap()
+    );
+    // The baseline's ensemble as `simulate --runs` writes it, the table and
+    // the curves beside; the page draws them.
+    for f in [
+        "timeseries.csv",
+        "summary.json",
+        "validation.json",
+        "outbreak.svg",
+        "comparison.txt",
+        "comparison-timeseries.csv",
+    ] {
+        assert!(o.files.contains(&out.join(f)), "{f}: {:?}", o.files);
+    }
+    let series = std::fs::read_to_string(out.join("comparison-timeseries.csv")).unwrap();
+    assert!(
+        series.starts_with("time_s,variant,infected_p05,infected_median,infected_p95\n1,baseline,")
+    );
+    assert_eq!(
+        series.lines().count(),
+        1 + 3 * 120,
+        "three variants, a row a second"
+    );
+    let html = report(&out);
+    assert!(html.contains("Defenses compared") && html.contains("infected at the end"));
+    assert!(html.contains("Infected at the end (median"));
+    assert!(!html.contains("flood on 16 Aug") && !html.contains("No comparison.json"));
+}
+
+#[test]
+fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let study = StudyRequest {
+        scenario: Some("slammer".into()),
+        runs: 8,
+        ..StudyRequest::default()
+    };
+    for spec in ["isp-filter@1h", "patch@0h+dns-takedown", "users"] {
+        let msg = input_error(wormscope_commands::compare::run(
+            &CompareRequest {
+                study: study.clone(),
+                defenses: vec![spec.into()],
+                out: Some(out.clone()),
+                ..CompareRequest::default()
+            },
+            &Silent,
+        ));
+        let name = spec.rsplit('+').next().unwrap().split('@').next().unwrap();
+        assert!(
+            msg.contains(&format!("variant `{spec}`"))
+                && msg.contains(&format!("`{name}` is not a defense of `slammer`"))
+                && msg.contains("patch and host-firewall"),
+            "{msg}"
+        );
+    }
+    // In a variants file: the file, line and field.
+    let file = write(
+        dir.path(),
+        "v.toml",
+        "[[variant]]\nname = \"late patch\"\ndefenses = [\"patch@5m\"]\n\n[[variant]]\nname = \"isp\"\ndefenses = [\"isp-filter@1h\"]\n",
+    );
+    let msg = input_error(wormscope_commands::compare::run(
+        &CompareRequest {
+            study,
+            variants: Some(file),
+            out: Some(out.clone()),
+            ..CompareRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("v.toml:7: field `variant[1].defenses`") && msg.contains("`isp-filter`"),
+        "{msg}"
+    );
+    assert!(!out.exists(), "nothing is written");
 }

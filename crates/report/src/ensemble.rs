@@ -7,13 +7,15 @@
 //! - `comparison.json` and the comparison table: one entry per variant with
 //!   each metric's band and its paired difference from the baseline;
 //!   `comparison-timeseries.csv`, each variant's infected hosts over time.
+//!   Of either kind of worm ([`ComparedRun`]).
 
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
+use wormscope_engine::random::RandomScanRun;
 use wormscope_engine::{Row, RunResult};
 use wormscope_scenario::PayloadConfig;
-use wormscope_study::{Band, METRICS, VariantResult, row_bands};
+use wormscope_study::{Band, VariantResult, bands_by_row, row_bands};
 
 use wormscope_scenario::fmt_seconds;
 
@@ -123,16 +125,67 @@ fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
+/// A run of either kind of worm, as a comparison's table and curves read
+/// it.
+pub trait ComparedRun {
+    /// The text table's columns, a heading and a metric each; a study that
+    /// did not measure a metric (a random worm's run shorter than a day has
+    /// no 24-hour count) leaves its column out.
+    const COLUMNS: &'static [(&'static str, &'static str)];
+    /// The time series' step, µs.
+    fn step_us(&self) -> u64;
+    /// Rows of the time series.
+    fn n_rows(&self) -> usize;
+    /// Hosts infected at the end of row `i`.
+    fn infected_in(&self, i: usize) -> f64;
+}
+
+impl ComparedRun for RunResult {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("peak infected", "peak_infected"),
+        ("infected 24 h", "infected_24h"),
+        ("infected 7 d", "infected_7d"),
+        ("hosts crashed", "crashed"),
+        ("flood Gbit/s 16 Aug", "flood_gbps_aug16"),
+    ];
+    fn step_us(&self) -> u64 {
+        self.step
+    }
+    fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+    fn infected_in(&self, i: usize) -> f64 {
+        self.rows[i].infected as f64
+    }
+}
+
+impl ComparedRun for RandomScanRun {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("peak infected", "peak_infected"),
+        ("infected 24 h", "infected_24h"),
+        ("infected at end", "infected_final"),
+    ];
+    fn step_us(&self) -> u64 {
+        self.step_us
+    }
+    fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+    fn infected_in(&self, i: usize) -> f64 {
+        self.rows[i].infected as f64
+    }
+}
+
 /// One JSON object per variant: `variant`, then for each metric `M` the
-/// keys `M_p05`, `M_median`, `M_p95`, `M_delta_median` (null where the
-/// runs were too short for the metric).
-pub fn comparison_objects(results: &[VariantResult]) -> Vec<Value> {
+/// study measured the keys `M_p05`, `M_median`, `M_p95`, `M_delta_median`
+/// (null where the runs were too short for the metric).
+pub fn comparison_objects<R>(results: &[VariantResult<R>]) -> Vec<Value> {
     results
         .iter()
         .map(|v| {
             let mut o = Map::new();
             o.insert("variant".into(), Value::String(v.variant.clone()));
-            for (k, name) in METRICS.iter().enumerate() {
+            for (k, name) in v.metrics.iter().enumerate() {
                 let b = v.bands[k];
                 o.insert(format!("{name}_p05"), number(b.p05));
                 o.insert(format!("{name}_median"), number(b.median));
@@ -152,12 +205,14 @@ pub const COMPARISON_SERIES_HEADER: &str =
 /// a band over its runs, in long format (the variants in
 /// `comparison.json`'s order, each over every step). A variant's name holds
 /// no comma or quote (the variant reader refuses them).
-pub fn comparison_timeseries_csv(results: &[VariantResult]) -> String {
+pub fn comparison_timeseries_csv<R: ComparedRun>(results: &[VariantResult<R>]) -> String {
     let mut out = String::from(COMPARISON_SERIES_HEADER);
     out.push('\n');
     for v in results {
-        let step = v.runs.first().map_or(1, |r| r.step);
-        for (i, b) in row_bands(&v.runs, |r| r.infected as f64).iter().enumerate() {
+        let step = v.runs.first().map_or(1, ComparedRun::step_us);
+        let n_rows = v.runs.first().map_or(0, ComparedRun::n_rows);
+        let bands = bands_by_row(&v.runs, n_rows, |r, i| r.infected_in(i));
+        for (i, b) in bands.iter().enumerate() {
             writeln!(
                 out,
                 "{},{},{},{},{}",
@@ -174,7 +229,7 @@ pub fn comparison_timeseries_csv(results: &[VariantResult]) -> String {
 }
 
 /// `comparison.json` text.
-pub fn comparison_json(results: &[VariantResult]) -> String {
+pub fn comparison_json<R>(results: &[VariantResult<R>]) -> String {
     let mut s =
         serde_json::to_string_pretty(&comparison_objects(results)).expect("comparisons serialize");
     s.push('\n');
@@ -191,16 +246,18 @@ pub(crate) fn short(v: f64) -> String {
     }
 }
 
-/// The comparison as a text table: per variant and metric, the median with
-/// its 5-95 % band, and the paired change from the baseline.
-pub fn comparison_table(results: &[VariantResult], runs: u32) -> String {
-    let columns: [(&str, usize); 5] = [
-        ("peak infected", 0),
-        ("infected 24 h", 1),
-        ("infected 7 d", 2),
-        ("hosts crashed", 3),
-        ("flood Gbit/s 16 Aug", 5),
-    ];
+/// The comparison as a text table: per variant and metric of
+/// [`ComparedRun::COLUMNS`], the median with its 5-95 % band, and the
+/// paired change from the baseline.
+pub fn comparison_table<R: ComparedRun>(results: &[VariantResult<R>], runs: u32) -> String {
+    let measured = results.first().map_or(&[][..], |v| &v.metrics[..]);
+    let columns: Vec<(&str, usize)> = R::COLUMNS
+        .iter()
+        .filter_map(|(heading, metric)| {
+            let k = measured.iter().position(|m| m == metric)?;
+            Some((*heading, k))
+        })
+        .collect();
     let width = results
         .iter()
         .map(|v| v.variant.len())
@@ -214,13 +271,13 @@ pub fn comparison_table(results: &[VariantResult], runs: u32) -> String {
     )
     .expect("String");
     write!(out, "{:<width$}", "variant").expect("String");
-    for (name, _) in columns {
+    for (name, _) in &columns {
         write!(out, "  {name:>26}").expect("String");
     }
     out.push('\n');
     for v in results {
         write!(out, "{:<width$}", v.variant).expect("String");
-        for (_, k) in columns {
+        for &(_, k) in &columns {
             let b = v.bands[k];
             let cell = format!("{} [{}, {}]", short(b.median), short(b.p05), short(b.p95));
             write!(out, "  {cell:>26}").expect("String");
@@ -228,7 +285,7 @@ pub fn comparison_table(results: &[VariantResult], runs: u32) -> String {
         out.push('\n');
         if v.variant != "baseline" {
             write!(out, "{:<width$}", "").expect("String");
-            for (_, k) in columns {
+            for &(_, k) in &columns {
                 let d = v.delta_median[k];
                 let sign = if d > 0.0 { "+" } else { "" };
                 let cell = format!("{sign}{}", short(d));

@@ -17,6 +17,37 @@ use crate::numbers::figure_number;
 use crate::outputs::OutputFile;
 use crate::plot::{self, BarChart, Chart, Scale};
 
+/// Which metrics of a comparison or flaw list a page shows, by the worm's
+/// kind, and the one its bar chart draws (metric, title).
+struct ListColumns {
+    metrics: &'static [&'static str],
+    bar: (&'static str, &'static str),
+}
+
+const BLASTER_LIST: ListColumns = ListColumns {
+    metrics: &[
+        "peak_infected",
+        "infected_24h",
+        "infected_7d",
+        "crashed",
+        "flood_gbps_aug16",
+    ],
+    bar: (
+        "infected_7d",
+        "Infected after 7 days (median, whiskers 5-95 %)",
+    ),
+};
+
+/// A random-scanning worm's runs last minutes to hours: no week, no crash
+/// or flood.
+const RANDOM_SCAN_LIST: ListColumns = ListColumns {
+    metrics: &["peak_infected", "infected_24h", "infected_final"],
+    bar: (
+        "infected_final",
+        "Infected at the end (median, whiskers 5-95 %)",
+    ),
+};
+
 /// A rendered report.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -382,6 +413,13 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
                 .note("No validation.json in this directory: the published figures are skipped."),
         }
         mark(validation.is_some(), OutputFile::Validation.name());
+        page.comparison_section(
+            comparison.as_deref(),
+            variant_series.as_ref(),
+            &axis,
+            &RANDOM_SCAN_LIST,
+            &mut mark,
+        )?;
         return Ok(Report {
             html: page.finish(),
             source: run_or_ensemble(ensemble),
@@ -431,24 +469,13 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     }
     mark(sensors.is_some(), OutputFile::Sensors.name());
 
-    page.section("comparison", "Defenses compared");
-    if let Some(c) = &comparison {
-        page.comparison(c);
-        match &variant_series {
-            Some(v) => page.variant_series(v, &axis)?,
-            None => page.note(&format!(
-                "No {} in this directory: the variants' curves over time are skipped (`wormscope compare --out` writes it).",
-                OutputFile::ComparisonSeries
-            )),
-        }
-        mark(
-            variant_series.is_some(),
-            OutputFile::ComparisonSeries.name(),
-        );
-    } else {
-        page.note("No comparison.json in this directory: the comparison of defenses is skipped.");
-    }
-    mark(comparison.is_some(), OutputFile::Comparison.name());
+    page.comparison_section(
+        comparison.as_deref(),
+        variant_series.as_ref(),
+        &axis,
+        &BLASTER_LIST,
+        &mut mark,
+    )?;
 
     page.section("flaws", "The worm's flaws");
     if let Some(f) = &flaws {
@@ -780,15 +807,28 @@ impl Page {
         Ok(())
     }
 
-    /// The metrics table of a comparison or flaw list.
-    fn variant_table(&mut self, rows: &[VariantRow], deltas: bool) {
+    /// The metrics table of a comparison or flaw list: the metrics of
+    /// `shown` the list has.
+    fn variant_table(&mut self, rows: &[VariantRow], deltas: bool, shown: &ListColumns) {
         let flaws = rows.iter().any(|r| r.defenses.is_some());
+        let columns: Vec<usize> = input::METRICS
+            .iter()
+            .enumerate()
+            .filter(|(k, (m, _))| {
+                shown.metrics.contains(m) && rows.first().is_some_and(|r| r.metrics[*k].is_some())
+            })
+            .map(|(k, _)| k)
+            .collect();
         self.body.push_str("<table>\n<tr><th>variant</th>");
         if flaws {
             self.body.push_str("<th>defenses</th>");
         }
-        for (_, label) in input::METRICS {
-            let _ = write!(self.body, "<th class=\"num\">{}</th>", escape(label));
+        for &k in &columns {
+            let _ = write!(
+                self.body,
+                "<th class=\"num\">{}</th>",
+                escape(input::METRICS[k].1)
+            );
         }
         if flaws {
             self.body
@@ -804,7 +844,8 @@ impl Page {
                     escape(r.defenses.as_deref().unwrap_or(""))
                 );
             }
-            for q in &r.metrics {
+            for &k in &columns {
+                let q = r.metrics[k].unwrap_or_default();
                 let _ = write!(
                     self.body,
                     "<td class=\"num\">{}<br><span class=\"band\">{} – {}</span>",
@@ -892,17 +933,54 @@ impl Page {
         self.body.push_str("</table>\n");
     }
 
-    fn comparison(&mut self, rows: &[VariantRow]) {
+    /// The section of `comparison.json` and `comparison-timeseries.csv`,
+    /// with the columns of the page's kind of worm.
+    fn comparison_section(
+        &mut self,
+        comparison: Option<&[VariantRow]>,
+        variant_series: Option<&Csv>,
+        axis: &TimeAxis,
+        shown: &ListColumns,
+        mark: &mut dyn FnMut(bool, &'static str),
+    ) -> Result<(), InputError> {
+        self.section("comparison", "Defenses compared");
+        if let Some(c) = comparison {
+            self.comparison(c, shown);
+            match variant_series {
+                Some(v) => self.variant_series(v, axis)?,
+                None => self.note(&format!(
+                    "No {} in this directory: the variants' curves over time are skipped (`wormscope compare --out` writes it).",
+                    OutputFile::ComparisonSeries
+                )),
+            }
+            mark(
+                variant_series.is_some(),
+                OutputFile::ComparisonSeries.name(),
+            );
+        } else {
+            self.note(
+                "No comparison.json in this directory: the comparison of defenses is skipped.",
+            );
+        }
+        mark(comparison.is_some(), OutputFile::Comparison.name());
+        Ok(())
+    }
+
+    fn comparison(&mut self, rows: &[VariantRow], shown: &ListColumns) {
         self.para("Each variant is an ensemble of runs. A cell gives the median, below it the 5th to 95th percentile, and the median's difference from the baseline (Δ).");
-        self.variant_table(rows, true);
-        let i7 = input::METRICS
+        self.variant_table(rows, true, shown);
+        let (metric, title) = shown.bar;
+        let k = input::METRICS
             .iter()
-            .position(|(m, _)| *m == "infected_7d")
+            .position(|(m, _)| *m == metric)
             .expect("a metric");
+        if rows.first().is_none_or(|r| r.metrics[k].is_none()) {
+            return;
+        }
         let bars = rows
             .iter()
             .map(|r| {
-                let q = r.metrics[i7];
+                let q = r.metrics[k].unwrap_or_default();
                 (
                     r.variant.clone(),
                     q.median.unwrap_or(f64::NAN),
@@ -911,7 +989,7 @@ impl Page {
             })
             .collect();
         let chart = BarChart {
-            title: "Infected after 7 days (median, whiskers 5-95 %)".into(),
+            title: title.into(),
             y_label: "hosts".into(),
             bars,
             ..BarChart::default()
@@ -938,7 +1016,7 @@ impl Page {
 
     fn flaws(&mut self, rows: &[VariantRow]) {
         self.para("Each variant puts back a flaw of the real worm, with the baseline's defenses or none. A cell gives the median and, below it, the 5th to 95th percentile; “noticed” is the median of when the outbreak was noticed.");
-        self.variant_table(rows, false);
+        self.variant_table(rows, false, &BLASTER_LIST);
     }
 
     fn finish(self) -> String {

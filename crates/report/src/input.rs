@@ -247,12 +247,15 @@ pub fn parse_json(text: &str, file: &str) -> Result<serde_json::Value, InputErro
 }
 
 /// The metrics of `comparison.json` and `flaws.json`, with a label and unit.
+/// A file has those its worm's study measured (a random-scanning worm's
+/// has no flood; older files no `infected_final`).
 pub const METRICS: &[(&str, &str)] = &[
     ("peak_infected", "peak infected (hosts)"),
     ("infected_24h", "infected at 24 h"),
     ("infected_7d", "infected at 7 days"),
     ("crashed", "crashed (hosts)"),
     ("flood_gbps_aug16", "flood on 16 Aug (Gbit/s)"),
+    ("infected_final", "infected at the end"),
 ];
 
 /// A metric's 5th percentile, median and 95th percentile (`None`: null in
@@ -272,8 +275,9 @@ pub struct VariantRow {
     pub variant: String,
     /// `flaws.json` only: `baseline` or `none`.
     pub defenses: Option<String>,
-    /// In the order of [`METRICS`].
-    pub metrics: Vec<Quantiles>,
+    /// In the order of [`METRICS`]; `None` for a metric the file does not
+    /// have.
+    pub metrics: Vec<Option<Quantiles>>,
     /// `flaws.json` only.
     pub noticed_median: Option<f64>,
 }
@@ -358,29 +362,45 @@ impl ListItem<'_> {
     }
 }
 
-/// Parses `comparison.json` or `flaws.json`: a list of objects.
+/// Parses `comparison.json` or `flaws.json`: a list of objects. The file
+/// has the metrics its first object has a key of; every object must have
+/// all their keys.
 pub fn parse_variants(
     text: &str,
     file: &str,
     kind: ListKind,
 ) -> Result<Vec<VariantRow>, InputError> {
     let v = parse_json(text, file)?;
+    let items = list_objects(&v, file)?;
+    let keys = |m: &str| ["p05", "median", "p95", "delta_median"].map(|q| format!("{m}_{q}"));
+    let has: Vec<bool> = METRICS
+        .iter()
+        .map(|(m, _)| {
+            items
+                .first()
+                .is_some_and(|first| keys(m).iter().any(|k| first.obj.contains_key(k)))
+        })
+        .collect();
     let mut out = Vec::new();
-    for item in list_objects(&v, file)? {
+    for item in items {
         let variant = item.text("variant")?;
         let defenses = match kind {
             ListKind::Comparison => None,
             ListKind::Flaws => Some(item.text("defenses")?),
         };
         let mut metrics = Vec::new();
-        for (m, _) in METRICS {
-            metrics.push(Quantiles {
-                p05: item.number(&format!("{m}_p05"), true)?,
-                median: item.number(&format!("{m}_median"), true)?,
-                p95: item.number(&format!("{m}_p95"), true)?,
-                delta_median: item
-                    .number(&format!("{m}_delta_median"), kind == ListKind::Comparison)?,
-            });
+        for ((m, _), has) in METRICS.iter().zip(&has) {
+            if !has {
+                metrics.push(None);
+                continue;
+            }
+            let [p05, median, p95, delta] = keys(m);
+            metrics.push(Some(Quantiles {
+                p05: item.number(&p05, true)?,
+                median: item.number(&median, true)?,
+                p95: item.number(&p95, true)?,
+                delta_median: item.number(&delta, kind == ListKind::Comparison)?,
+            }));
         }
         let noticed_median = match kind {
             ListKind::Comparison => None,
@@ -527,8 +547,8 @@ mod tests {
         let rows = parse_variants(&list.to_string(), "c.json", ListKind::Comparison).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].variant, "isp");
-        assert_eq!(rows[1].metrics[2].median, Some(4.0));
-        assert_eq!(rows[1].metrics[2].delta_median, Some(-6.0));
+        assert_eq!(rows[1].metrics[2].unwrap().median, Some(4.0));
+        assert_eq!(rows[1].metrics[2].unwrap().delta_median, Some(-6.0));
 
         let mut broken = list.clone();
         broken[1].as_object_mut().unwrap().remove("crashed_p95");
@@ -553,6 +573,46 @@ mod tests {
 
         let e = parse_variants("[1,\n{", "c.json", ListKind::Comparison).unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn a_list_has_the_metrics_its_worm_measured() {
+        let only = |names: &[&str], entry: serde_json::Value| {
+            let mut e = entry;
+            e.as_object_mut()
+                .unwrap()
+                .retain(|k, _| k == "variant" || names.iter().any(|m| k.starts_with(m)));
+            e
+        };
+        // A random-scanning worm's: peak and final count, nothing of
+        // Blaster's.
+        let random = ["peak_infected", "infected_final"];
+        let list = serde_json::json!([
+            only(&random, comparison_entry("baseline", 10.0)),
+            only(&random, comparison_entry("patch@0h", 5.0)),
+        ]);
+        let rows = parse_variants(&list.to_string(), "c.json", ListKind::Comparison).unwrap();
+        let present: Vec<&str> = METRICS
+            .iter()
+            .zip(&rows[1].metrics)
+            .filter(|(_, q)| q.is_some())
+            .map(|((m, _), _)| *m)
+            .collect();
+        assert_eq!(present, random);
+        assert_eq!(rows[1].metrics[5].unwrap().delta_median, Some(-5.0));
+        // An older Blaster file, written before `infected_final`.
+        let older: Vec<&str> = METRICS[..5].iter().map(|(m, _)| *m).collect();
+        let list = serde_json::json!([only(&older, comparison_entry("baseline", 10.0))]);
+        let rows = parse_variants(&list.to_string(), "c.json", ListKind::Comparison).unwrap();
+        assert!(rows[0].metrics[..5].iter().all(Option::is_some));
+        assert_eq!(rows[0].metrics[5], None);
+        // A metric the first object has is required of every object.
+        let list = serde_json::json!([
+            only(&random, comparison_entry("baseline", 10.0)),
+            only(&["peak_infected"], comparison_entry("patch@0h", 5.0)),
+        ]);
+        let e = parse_variants(&list.to_string(), "c.json", ListKind::Comparison).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("[1].infected_final_p05"), "{e}");
     }
 
     #[test]

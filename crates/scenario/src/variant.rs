@@ -4,10 +4,14 @@
 //!
 //! A spec switches a `[defenses]` section on and, with `@TIME`, sets when
 //! it starts; every other number keeps the scenario's documented value.
+//! Specs are read the same way for both kinds of scenario; a kind says
+//! which it has ([`Defended`]): a Blaster scenario every one, a
+//! random-scanning worm's only [`RANDOM_SCAN_DEFENSES`].
 
 use std::fmt;
 use std::str::FromStr;
 
+use crate::random_scan::RandomScanScenario;
 use crate::schema::Scenario;
 use crate::units::{PortRule, When};
 use crate::{ScenarioError, locate};
@@ -123,13 +127,7 @@ impl DefenseSpec {
                 .map(|p| p.parse().expect("built-in port lists parse"))
                 .collect()
         };
-        let at = self.at;
-        let set = |enabled: &mut bool, start: &mut When| {
-            *enabled = true;
-            if let Some(at) = at {
-                *start = at;
-            }
-        };
+        let set = |enabled: &mut bool, start: &mut When| turn_on(enabled, start, self.at);
         match self.name.as_str() {
             "patch" => set(&mut d.patch.enabled, &mut d.patch.start),
             "isp-filter" => set(&mut d.isp_filter.enabled, &mut d.isp_filter.start),
@@ -159,6 +157,60 @@ impl DefenseSpec {
     }
 }
 
+/// Switches a section on, from `at` if given.
+fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
+    *enabled = true;
+    if let Some(at) = at {
+        *start = at;
+    }
+}
+
+/// The specs a random-scanning worm's scenario runs: its `[defenses]`
+/// sections (`RandomScanDefenses`).
+pub const RANDOM_SCAN_DEFENSES: [&str; 2] = ["patch", "host-firewall"];
+
+/// A kind of scenario that variants switch defenses on in.
+pub trait Defended: Clone {
+    /// Switches `spec`'s defense on, or says why this scenario cannot run
+    /// it (naming the spec, the worm and the specs it runs).
+    fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String>;
+    /// The scenario's first problem, as (field path, message).
+    fn check(&self) -> Result<(), (String, String)>;
+}
+
+impl Defended for Scenario {
+    /// A Blaster scenario has every section a spec names.
+    fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String> {
+        spec.apply(self);
+        Ok(())
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        crate::check(self)
+    }
+}
+
+impl Defended for RandomScanScenario {
+    fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String> {
+        let d = &mut self.defenses;
+        let (enabled, start) = match spec.name.as_str() {
+            "patch" => (&mut d.patch.enabled, &mut d.patch.start),
+            "host-firewall" => (&mut d.host_firewall.enabled, &mut d.host_firewall.start),
+            other => {
+                return Err(format!(
+                    "`{other}` is not a defense of `{}`: a random-scanning worm runs {}",
+                    self.name,
+                    RANDOM_SCAN_DEFENSES.join(" and ")
+                ));
+            }
+        };
+        turn_on(enabled, start, spec.at);
+        Ok(())
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        crate::check_random_scan(self)
+    }
+}
+
 /// A variant: a name and the defenses it switches on (`a+b` on the command
 /// line).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,15 +236,41 @@ impl FromStr for Variant {
 
 impl Variant {
     /// `s` with this variant's defenses on, checked again.
-    pub fn applied_to(&self, s: &Scenario) -> Result<Scenario, String> {
+    pub fn applied_to<S: Defended>(&self, s: &S) -> Result<S, String> {
         let mut v = s.clone();
         for d in &self.defenses {
-            d.apply(&mut v);
+            v.switch_on(d)
+                .map_err(|e| format!("variant `{}`: {e}", self.name))?;
         }
-        crate::check(&v)
+        v.check()
             .map_err(|(field, msg)| format!("variant `{}`: field `{field}`: {msg}", self.name))?;
         Ok(v)
     }
+}
+
+/// [`parse_variants`] for scenario `s`: a defense `s` does not run is
+/// blamed on the file's line and field, as a misspelt one is.
+pub fn parse_variants_for<S: Defended>(
+    text: &str,
+    origin: &str,
+    s: &S,
+) -> Result<Vec<Variant>, ScenarioError> {
+    let variants = parse_variants(text, origin)?;
+    for (i, v) in variants.iter().enumerate() {
+        let mut on = s.clone();
+        for d in &v.defenses {
+            on.switch_on(d).map_err(|message| {
+                let field = format!("variant[{i}].defenses");
+                ScenarioError {
+                    file: origin.to_string(),
+                    line: locate::line_of_path(text, &field),
+                    field: Some(field),
+                    message,
+                }
+            })?;
+        }
+    }
+    Ok(variants)
 }
 
 /// Reads a TOML list of variants:
@@ -327,6 +405,62 @@ mod tests {
                 assert_eq!(v.defenses[0].name, section.replace('_', "-"));
             }
         }
+    }
+
+    #[test]
+    fn a_random_scanning_worm_runs_its_own_sections_and_refuses_the_rest() {
+        let base = crate::builtin_random_scan("slammer").unwrap();
+        let sections = |s: &RandomScanScenario| -> toml::Table {
+            toml::Table::try_from(&s.defenses).expect("defenses serialize")
+        };
+        let before = sections(&base);
+        let mut names: Vec<String> = before.keys().map(|k| k.replace('_', "-")).collect();
+        names.sort();
+        let mut supported = RANDOM_SCAN_DEFENSES.to_vec();
+        supported.sort();
+        assert_eq!(names, supported, "one spec per [defenses] section");
+        for spec in RANDOM_SCAN_DEFENSES {
+            let v: Variant = format!("{spec}@2m").parse().unwrap();
+            let after = sections(&v.applied_to(&base).unwrap());
+            for (name, table) in &after {
+                let on = table.get("enabled") == Some(&toml::Value::Boolean(true));
+                assert_eq!(on, name.replace('_', "-") == spec, "{spec}: {name}");
+                if on {
+                    let two_minutes: When = "2m".parse().unwrap();
+                    assert_eq!(
+                        table.get("start"),
+                        Some(&toml::Value::try_from(two_minutes).unwrap())
+                    );
+                }
+            }
+        }
+        for (name, _) in DEFENSES {
+            if RANDOM_SCAN_DEFENSES.contains(name) {
+                continue;
+            }
+            let v: Variant = format!("patch@0h+{name}").parse().unwrap();
+            let e = v.applied_to(&base).unwrap_err();
+            assert!(
+                e.contains(&format!("`{name}` is not a defense of `slammer`"))
+                    && e.contains("patch and host-firewall"),
+                "{e}"
+            );
+        }
+        // In a file, the refusal names the file, line and field.
+        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"isp-filter@1h\"]\n";
+        let e = parse_variants_for(text, "v.toml", &base).unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(7), Some("variant[1].defenses")),
+            "{e}"
+        );
+        assert!(e.to_string().contains("`isp-filter`"), "{e}");
+        assert_eq!(
+            parse_variants_for(text, "v.toml", &crate::default_scenario())
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //!
 //! Owns: how run seeds are derived, the 5/50/95 % bands, and the metrics a
 //! defender compares (peak infected, infected at 24 h and 7 d, hosts
-//! crashed, the flood at its target on 16 August). It runs the engine and
-//! returns numbers; it writes no files and prints nothing (the report crate
-//! and the CLI do).
+//! crashed, the flood at its target on 16 August, infected at the end; a
+//! random-scanning worm's comparison has the ones that make sense for it,
+//! [`random_metrics`]). It runs the engine and returns numbers; it writes
+//! no files and prints nothing (the report crate and the CLI do).
 //!
 //! Invariant: every run of a study uses the same world (generated from the
 //! scenario's own seed); runs differ only in the run seed, which names every
@@ -17,11 +18,13 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
+use wormscope_engine::random::RandomScanRun;
 use wormscope_engine::{Row, RunResult};
 use wormscope_model::World;
 use wormscope_model::rng::mix;
-use wormscope_scenario::variant::Variant;
-use wormscope_scenario::{Scenario, SimDuration};
+use wormscope_scenario::random_scan::Measure;
+use wormscope_scenario::variant::{Defended, Variant};
+use wormscope_scenario::{RandomScanScenario, Scenario, SimDuration};
 
 /// The seed of run `i` of a study of a scenario with seed `base`.
 pub fn run_seed(base: u64, i: u32) -> u64 {
@@ -217,17 +220,21 @@ pub fn flood_gbps_on_aug16(s: &Scenario, r: &RunResult) -> f64 {
     bits / seconds / 1e9
 }
 
-/// One variant's metrics over the runs of its ensemble.
+/// One variant's metrics over the runs of its ensemble (runs of a Blaster
+/// scenario, or `R = RandomScanRun` of a random-scanning worm).
 #[derive(Clone, Debug)]
-pub struct VariantResult {
+pub struct VariantResult<R = RunResult> {
     pub variant: String,
-    /// Per metric (in [`METRICS`] order): its band.
+    /// The metrics measured, by name, in order: [`METRICS`] for Blaster,
+    /// [`random_metrics`] for a random-scanning worm.
+    pub metrics: Vec<&'static str>,
+    /// Per metric: its band.
     pub bands: Vec<Band>,
     /// Per metric: the median of the paired differences from the baseline
     /// (variant minus baseline, run by run on the same seed).
     pub delta_median: Vec<f64>,
     /// The runs themselves, for reports.
-    pub runs: Vec<RunResult>,
+    pub runs: Vec<R>,
 }
 
 /// The duration a comparison runs: long enough for every metric.
@@ -246,26 +253,38 @@ pub fn run_variants(
     done: &(dyn Fn() + Sync),
     store: &dyn RunStore,
 ) -> Vec<VariantResult> {
-    let results: Vec<Vec<RunResult>> = scenarios
+    let ensembles = scenarios
         .iter()
-        .map(|(_, sc)| ensemble_stored(sc, world, runs, done, store))
+        .map(|(name, sc)| {
+            let runs = ensemble_stored(sc, world, runs, done, store);
+            let values = runs
+                .iter()
+                .map(|r| Metrics::of(sc, r).values().to_vec())
+                .collect();
+            (name.clone(), runs, values)
+        })
         .collect();
-    let metrics: Vec<Vec<[f64; METRICS.len()]>> = results
-        .iter()
-        .zip(scenarios)
-        .map(|(rs, (_, sc))| rs.iter().map(|r| Metrics::of(sc, r).values()).collect())
-        .collect();
-    results
+    variant_results(&METRICS, ensembles)
+}
+
+/// The bands of `metrics` and their paired differences from the first
+/// ensemble (the baseline): each ensemble as its name, its runs and, per
+/// run, the metrics' values in `metrics` order.
+fn variant_results<R>(
+    metrics: &[&'static str],
+    ensembles: Vec<(String, Vec<R>, Vec<Vec<f64>>)>,
+) -> Vec<VariantResult<R>> {
+    let baseline: Vec<Vec<f64>> = ensembles.first().map(|e| e.2.clone()).unwrap_or_default();
+    ensembles
         .into_iter()
-        .zip(scenarios)
-        .enumerate()
-        .map(|(vi, (runs, (name, _)))| {
-            let column = |k: usize| metrics[vi].iter().map(|m| m[k]).collect::<Vec<_>>();
+        .map(|(variant, runs, values)| {
+            let column = |k: usize| values.iter().map(|m| m[k]).collect::<Vec<_>>();
             VariantResult {
-                variant: name.clone(),
-                bands: (0..METRICS.len()).map(|k| Band::of(&column(k))).collect(),
-                delta_median: (0..METRICS.len())
-                    .map(|k| paired_median(&metrics[vi], &metrics[0], k))
+                variant,
+                metrics: metrics.to_vec(),
+                bands: (0..metrics.len()).map(|k| Band::of(&column(k))).collect(),
+                delta_median: (0..metrics.len())
+                    .map(|k| paired_median(&values, &baseline, k))
                     .collect(),
                 runs,
             }
@@ -274,9 +293,18 @@ pub fn run_variants(
 }
 
 /// The median of the run-by-run differences `a - b` of metric `k`.
-fn paired_median(a: &[[f64; METRICS.len()]], b: &[[f64; METRICS.len()]], k: usize) -> f64 {
+fn paired_median(a: &[Vec<f64>], b: &[Vec<f64>], k: usize) -> f64 {
     let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x[k] - y[k]).collect();
     Band::of(&diffs).median
+}
+
+/// The baseline and each variant of `s`, named, each checked.
+fn with_variants<S: Defended>(s: &S, variants: &[Variant]) -> Result<Vec<(String, S)>, String> {
+    let mut scenarios = vec![("baseline".to_string(), s.clone())];
+    for v in variants {
+        scenarios.push((v.name.clone(), v.applied_to(s)?));
+    }
+    Ok(scenarios)
 }
 
 /// Runs the baseline and each variant as ensembles of `runs` on the same
@@ -290,11 +318,57 @@ pub fn compare(
     done: &(dyn Fn() + Sync),
     store: &dyn RunStore,
 ) -> Result<Vec<VariantResult>, String> {
-    let mut scenarios = vec![("baseline".to_string(), s.clone())];
-    for v in variants {
-        scenarios.push((v.name.clone(), v.applied_to(s)?));
-    }
+    let scenarios = with_variants(s, variants)?;
     Ok(run_variants(&scenarios, world, runs, done, store))
+}
+
+/// A metric of a random-scanning worm's comparison, read off one run.
+pub type RandomMetric = (&'static str, fn(&RandomScanRun) -> f64);
+
+/// What a defender compares between variants of a random-scanning worm:
+/// the peak of the infected hosts, infected at 24 h (only if `s` runs
+/// that long: these runs last minutes to hours, and a comparison does not
+/// stretch them) and infected at the end. A random-scanning worm's hosts
+/// are never cleaned, so its peak is its final count; both are kept so
+/// that the names mean what they mean for Blaster.
+pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
+    const DAY: u64 = 24 * 3600 * 1_000_000;
+    let mut metrics: Vec<RandomMetric> = vec![("peak_infected", |r| {
+        r.rows.iter().map(|row| row.infected).max().unwrap_or(0) as f64
+    })];
+    if s.duration.as_micros() >= DAY {
+        metrics.push(("infected_24h", |r| validate::infected_at(r, DAY) as f64));
+    }
+    metrics.push(("infected_final", |r| {
+        validate::measure(r, &Measure::FinalInfected)
+    }));
+    metrics
+}
+
+/// [`compare`] for a random-scanning worm: the baseline and each variant
+/// (patch and host-firewall specs only) as ensembles of `runs` on the same
+/// seeds ([`validate::random_ensemble`]), measured by [`random_metrics`].
+/// Runs for the scenario's own duration; keeps no runs.
+pub fn compare_random(
+    s: &RandomScanScenario,
+    variants: &[Variant],
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<VariantResult<RandomScanRun>>, String> {
+    let metrics = random_metrics(s);
+    let names: Vec<&'static str> = metrics.iter().map(|(name, _)| *name).collect();
+    let ensembles = with_variants(s, variants)?
+        .into_iter()
+        .map(|(name, sc)| {
+            let runs = validate::random_ensemble(&sc, runs, done);
+            let values = runs
+                .iter()
+                .map(|r| metrics.iter().map(|(_, value)| value(r)).collect())
+                .collect();
+            (name, runs, values)
+        })
+        .collect();
+    Ok(variant_results(&names, ensembles))
 }
 
 pub mod flaws;
@@ -324,6 +398,77 @@ mod tests {
         assert_ne!(run_seed(1, 0), run_seed(1, 1));
         assert_ne!(run_seed(1, 0), run_seed(2, 0));
         assert_eq!(run_seed(1, 5), run_seed(1, 5));
+    }
+
+    /// Slammer on 2,000 vulnerable hosts in 2^20 addresses for two
+    /// minutes, with a patch curve that covers everyone at once when the
+    /// patch is on (it is off).
+    fn small_slammer() -> RandomScanScenario {
+        let mut s = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        s.population.vulnerable = 2_000;
+        s.population.other_hosts = 20_000;
+        s.population.scan_space_bits = 20;
+        s.telescopes.clear();
+        s.duration = SimDuration::from_secs(120);
+        s.defenses.patch.enabled = false;
+        s.defenses.patch.curve = vec![(
+            SimDuration::ZERO,
+            wormscope_scenario::Percent::new(100.0).unwrap(),
+        )];
+        wormscope_scenario::check_random_scan(&s).unwrap();
+        s
+    }
+
+    #[test]
+    fn a_random_worm_compares_on_common_seeds_with_its_own_metrics() {
+        let s = small_slammer();
+        let initial = s.population.initial_infected as f64;
+        let patched: Variant = "patch@0h".parse().unwrap();
+        let runs = 4;
+        let compare_on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| compare_random(&s, std::slice::from_ref(&patched), runs, &|| {}))
+                .unwrap()
+        };
+        let results = compare_on(1);
+        assert_eq!(results.len(), 2);
+        // Two minutes: no 24-hour metric, nothing of Blaster's.
+        for v in &results {
+            assert_eq!(v.metrics, ["peak_infected", "infected_final"]);
+            assert_eq!(v.runs.len(), runs as usize);
+        }
+        let final_k = 1;
+        let (baseline, patch) = (&results[0], &results[1]);
+        // Everyone patched at the start: only the initial hosts ever carry
+        // the worm, in every run.
+        for k in 0..2 {
+            let b = patch.bands[k];
+            assert_eq!((b.p05, b.median, b.p95), (initial, initial, initial), "{k}");
+        }
+        assert!(
+            baseline.bands[final_k].p05 > initial,
+            "{:?}",
+            baseline.bands
+        );
+        // Paired run by run on the same seeds: the patch takes hosts away.
+        for k in 0..2 {
+            assert!(patch.delta_median[k] < 0.0, "{:?}", patch.delta_median);
+            assert_eq!(baseline.delta_median[k], 0.0);
+        }
+        // The same seeds give the same runs whatever the thread count.
+        let again = compare_on(2);
+        for (a, b) in results.iter().zip(&again) {
+            assert_eq!(a.runs, b.runs);
+            assert_eq!(a.bands, b.bands);
+        }
+        // A run that lasts a day has the 24-hour metric.
+        let mut day = s.clone();
+        day.duration = SimDuration::from_secs(24 * 3600);
+        let names: Vec<&str> = random_metrics(&day).iter().map(|m| m.0).collect();
+        assert_eq!(names, ["peak_infected", "infected_24h", "infected_final"]);
     }
 
     #[test]
