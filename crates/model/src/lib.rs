@@ -20,12 +20,16 @@
 //! - [`targeting`]: where each probe goes, one address at a time:
 //!   sequential, uniform random, local preference, hit list, permutation
 //!   scanning; the references the engines' exact drivers agree with.
+//! - [`availability`]: when hosts are online and where (time zones per
+//!   network, daily schedules by kind of host, DHCP address churn, mobile
+//!   hosts); pure functions of seed, host and time for the engines.
 //! - [`rng`]: the one way randomness is derived from the scenario seed.
 //!
 //! Nothing here advances time or keeps dynamic state: that is the engine's
 //! job. This crate does no I/O (the IANA registry is compiled in).
 
 pub mod addr;
+pub mod availability;
 pub mod behaviour;
 pub mod blaster;
 pub mod defense;

@@ -39,6 +39,18 @@ pub enum Purpose {
     /// The cycle at which a random scanner's payload crashes its host
     /// (index: the host).
     Crash = 13,
+    /// A network's UTC offset (index: the network's base address and
+    /// prefix length, `base << 8 | len`).
+    TimeZone = 14,
+    /// A host's fixed availability draws: dial-up or broadband, switched
+    /// off at night or not, an office machine's habits (index: the host).
+    HostAvailability = 15,
+    /// A host's online sessions on one local day (index: `host << 32 |
+    /// day`, the day counted from 1970-01-01 in the host's local time).
+    OnlineDay = 16,
+    /// The address a host gets from its DHCP pool for one online stretch
+    /// (index: `mix(host, session)`).
+    Dhcp = 17,
 }
 
 /// The random stream for (seed, purpose, index).
