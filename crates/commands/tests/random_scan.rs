@@ -245,6 +245,7 @@ fn bad_random_scanning_scenarios_name_file_line_and_field() {
 const SMALL_SLAMMER: &str = r#"base = "slammer"
 duration = "2m"
 telescopes = []
+sensors = []
 [population]
 vulnerable = 2000
 other_hosts = 20000

@@ -408,7 +408,7 @@ mod tests {
         s.population.vulnerable = 2_000;
         s.population.other_hosts = 20_000;
         s.population.scan_space_bits = 20;
-        s.telescopes.clear();
+        s.sensors.clear();
         s.duration = SimDuration::from_secs(120);
         s.defenses.patch.enabled = false;
         s.defenses.patch.curve = vec![(
