@@ -839,7 +839,7 @@ impl AvailabilityConfig {
         let o = &self.office;
         match h.pattern {
             Pattern::AlwaysOn => push_span(out, d0, 0, DAY_US, Presence::Online),
-            Pattern::OfficeHours => {
+            Pattern::OfficeHours | Pattern::Mobile => {
                 if is_workday(day) {
                     push_span(
                         out,
@@ -849,18 +849,10 @@ impl AvailabilityConfig {
                         Presence::Online,
                     );
                 }
-            }
-            Pattern::Mobile => {
-                if is_workday(day) {
-                    push_span(
-                        out,
-                        d0,
-                        o.on.as_micros(),
-                        o.off.as_micros(),
-                        Presence::Online,
-                    );
-                }
-                if let Some((on, off)) = draw_session(&self.mobile.evening, &mut r) {
+                // A mobile host then spends the evening on a home pool.
+                if h.pattern == Pattern::Mobile
+                    && let Some((on, off)) = draw_session(&self.mobile.evening, &mut r)
+                {
                     push_span(out, d0, on, off, Presence::Roaming);
                 }
             }
