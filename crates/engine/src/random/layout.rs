@@ -338,6 +338,67 @@ fn busiest_slash16(addrs: &[u32]) -> Prefix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wormscope_scenario::parse_random_scan;
+
+    #[test]
+    fn atoms_partition_the_non_vulnerable_addresses_however_sensors_nest() {
+        // A telescope inside an edge, an edge nested in another, and a
+        // distributed sensor whose addresses fall anywhere outside the
+        // telescope, in 2^16 addresses.
+        let text = "base = \"codered2\"\nvalidation = []\nduration = \"1m\"\nstep = \"10s\"\n\
+            [population]\nvulnerable = 3000\nother_hosts = 5000\ninitial_infected = 3\n\
+            scan_space_bits = 16\n\
+            [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.0.130.0/23\"\n\
+            [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 2000\nreport_delay = \"0s\"\n\
+            [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.0.128.0/18\"\n\
+            [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.0.128.0/20\"\n";
+        let s = parse_random_scan(text, "nest.toml").unwrap();
+        let placement = Placement::of(&s);
+        let layout = SensorLayout::of(&s, Some(&placement));
+        let total: u64 = layout.atoms.iter().map(|a| a.size).sum();
+        assert_eq!(total, (1 << 16) - 3000, "every non-vulnerable address once");
+        // Count every address by hand and compare atom by atom.
+        let vulnerable: std::collections::HashSet<u32> =
+            placement.vulnerable.iter().copied().collect();
+        let mut counted = vec![0u64; layout.atoms.len()];
+        for addr in 0..1u32 << 16 {
+            if !vulnerable.contains(&addr) {
+                counted[usize::from(layout.atom_of(&placement, addr))] += 1;
+            }
+        }
+        let sizes: Vec<u64> = layout.atoms.iter().map(|a| a.size).collect();
+        assert_eq!(counted, sizes);
+        let dark = |j: u8| -> u64 {
+            layout
+                .atoms
+                .iter()
+                .filter(|a| a.dark == Some(j))
+                .map(|a| a.size)
+                .sum()
+        };
+        assert_eq!(dark(0), 512, "the /23 telescope");
+        assert_eq!(dark(1), 2000, "the distributed sensor's addresses");
+        // The telescope sits inside both edges.
+        assert!(
+            layout
+                .atoms
+                .iter()
+                .any(|a| a.dark == Some(0) && a.inside == 0b1100)
+        );
+        // Nobody lives on a dark address, and hosts inside an edge are homed there.
+        for (v, &a) in placement.vulnerable.iter().enumerate() {
+            assert!(!placement.is_dark(a));
+            let home = layout.home(v as u32);
+            assert_eq!(home & 0b0100 != 0, (0x8000..0xc000).contains(&a), "{a:#x}");
+            assert_eq!(home & 0b1000 != 0, (0x8000..0x9000).contains(&a), "{a:#x}");
+        }
+        // A probe from inside the inner edge to the outer ring crosses only
+        // the inner edge, outgoing; from outside into the inner edge, both,
+        // incoming.
+        assert_eq!(layout.seen(0b1100, 0b0100, None), (0b1000, 0));
+        assert_eq!(layout.seen(0, 0b1100, None), (0b1100, 0b1100));
+        assert_eq!(layout.seen(0, 0, Some(1)), (0b0010, 0b0010));
+    }
 
     #[test]
     fn the_busiest_slash16_wins_and_ties_go_low() {
