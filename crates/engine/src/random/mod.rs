@@ -734,29 +734,10 @@ impl RandomCore {
         if seen == 0 {
             return;
         }
-        let row = self.rows.len();
         let h = &mut self.hosts[host as usize];
         let new = seen & h.unseen;
         h.unseen &= !new;
-        for (j, s) in self.seen.iter_mut().enumerate() {
-            let bit = 1u16 << j;
-            let Some(r) = s
-                .probes
-                .get(row + self.delay_rows[j])
-                .map(|_| row + self.delay_rows[j])
-            else {
-                continue;
-            };
-            if seen & bit != 0 {
-                s.probes[r] += 1;
-            }
-            if incoming & bit != 0 {
-                s.incoming[r] += 1;
-            }
-            if new & bit != 0 {
-                s.new_sources[r] += 1;
-            }
-        }
+        self.file_seen(seen, incoming, new, 1);
         let slot = self.hosts[host as usize].slot;
         if new != 0 && slot != u32::MAX {
             let class = self.class_of(host);
@@ -767,6 +748,27 @@ impl RandomCore {
             let new = &mut self.classes[class as usize];
             new.base = new.base.wrapping_sub(k);
             sc.class = class;
+        }
+    }
+
+    /// Files `n` probes of the step being filled with the sensors in
+    /// `seen` (bit j: sensor j), as incoming for those in `incoming`, and
+    /// one new source for each in `new`, at each sensor's reporting step.
+    fn file_seen(&mut self, seen: u16, incoming: u16, new: u16, n: u64) {
+        let row = self.rows.len();
+        for (j, s) in self.seen.iter_mut().enumerate() {
+            let bit = 1u16 << j;
+            let r = row + self.delay_rows[j];
+            if seen & bit == 0 || r >= s.probes.len() {
+                continue;
+            }
+            s.probes[r] += n;
+            if incoming & bit != 0 {
+                s.incoming[r] += n;
+            }
+            if new & bit != 0 {
+                s.new_sources[r] += 1;
+            }
         }
     }
 
@@ -958,7 +960,6 @@ impl RandomCore {
             !self.every_probe,
             "the reference looks at every probe the core counts as delivered"
         );
-        let row = self.rows.len();
         let mut room: u64 = self
             .layout
             .atoms
@@ -968,7 +969,8 @@ impl RandomCore {
             .map(|(_, a)| a.size)
             .sum();
         let (mut left, mut other, mut empty) = (n, 0, 0);
-        for (i, a) in self.layout.atoms.iter().enumerate() {
+        for i in 0..self.layout.atoms.len() {
+            let a = self.layout.atoms[i];
             if class.interest.atoms & (1 << i) != 0 || left == 0 {
                 continue;
             }
@@ -984,18 +986,7 @@ impl RandomCore {
             }
             let (seen, incoming) = self.layout.seen(class.home, a.inside, a.dark);
             debug_assert_eq!(seen & class.unseen, 0, "unlooked probes show nobody new");
-            for (j, s) in self.seen.iter_mut().enumerate() {
-                let r = row + self.delay_rows[j];
-                if r >= s.probes.len() {
-                    continue;
-                }
-                if seen & (1 << j) != 0 {
-                    s.probes[r] += k;
-                }
-                if incoming & (1 << j) != 0 {
-                    s.incoming[r] += k;
-                }
-            }
+            self.file_seen(seen, incoming, 0, k);
         }
         debug_assert_eq!(left, 0, "the atoms outside the interest take every probe");
         (other, empty)
