@@ -66,8 +66,10 @@ use wormscope_scenario::RandomScanScenario;
 
 use crate::heap::QuadHeap;
 
+mod capture;
 mod layout;
 
+pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout};
 
 /// What a looked-at probe hit.
