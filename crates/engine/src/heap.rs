@@ -64,6 +64,13 @@ impl<T: Ord + Copy> QuadHeap<T> {
         Some(found)
     }
 
+    /// Keeps only the items for which `keep` holds, looking at every item
+    /// (a sorted vector is a heap: rebuilding costs one sort).
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.items.retain(keep);
+        self.items.sort_unstable();
+    }
+
     fn sift_up(&mut self, mut i: usize, item: T) {
         while i > 0 {
             let parent = (i - 1) / 4;

@@ -3,7 +3,9 @@
 //! tests over many seeds), and the same totals wherever a run's probes do
 //! not depend on the draws.
 
-use wormscope_engine::random::{RandomScanRun, simulate_random};
+use wormscope_engine::random::{
+    RandomCaptureError, RandomScanRun, Reached, capture_random, simulate_random,
+};
 use wormscope_reference::random::simulate_random_reference;
 use wormscope_scenario::{RandomScanScenario, parse_random_scan};
 use wormscope_study::validate::{ks_two_sample, time_to_share_us};
@@ -473,5 +475,104 @@ fn an_edge_sees_its_lone_scanner_go_out_and_nothing_come_in() {
         assert_eq!(edge.new_sources.iter().sum::<u64>(), 1, "{driver}");
         assert_eq!(edge.new_sources[0], 1, "{driver}: seen in its first minute");
         assert_eq!(dark.new_sources.iter().sum::<u64>(), 1, "{driver}");
+    }
+}
+
+/// A world with a telescope, two nested edges, a distributed sensor and a
+/// hit list, for captures.
+fn capture_world() -> RandomScanScenario {
+    let text = "base = \"codered2\"\nvalidation = []\nduration = \"10m\"\nstep = \"30s\"\n\
+        [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+        [worm.hit_list]\nhosts = 10\nprobes_per_second = 1.0\n\
+        [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+        scan_space_bits = 16\n\
+        [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.0.0.0/20\"\n\
+        [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 500\nreport_delay = \"0s\"\n\
+        [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.0.128.0/18\"\n\
+        [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.0.128.0/20\"\n";
+    parse_random_scan(text, "capture.toml").unwrap()
+}
+
+#[test]
+fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
+    let s = capture_world();
+    let vulnerable = wormscope_engine::random::Placement::of(&s).vulnerable;
+    let (from, to) = (120_000_000, 480_000_000);
+    for vantage in ["dark", "isp", "inner"] {
+        let mut seen_any = false;
+        for seed in 0..20 {
+            let c = capture_random(&s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
+            assert_eq!(
+                c.engine_probes,
+                Some(c.probes.len() as u64),
+                "{vantage} seed {seed}: the capture against the run's own count"
+            );
+            seen_any |= !c.probes.is_empty();
+            let mut last = 0;
+            for p in &c.probes {
+                assert!((from..to).contains(&p.time_us), "{p:?}");
+                assert!(p.time_us >= last, "in time order");
+                last = p.time_us;
+                assert!(
+                    vulnerable.contains(&p.src),
+                    "{p:?}: sources are infected hosts"
+                );
+                let (src_in, dst_in) = (c.prefix.contains(p.src), c.prefix.contains(p.dst));
+                match vantage {
+                    "dark" => {
+                        assert!(dst_in && p.incoming, "{p:?}");
+                        assert_eq!(p.reached, Reached::Empty, "{p:?}: a telescope is dark");
+                    }
+                    _ => {
+                        assert_ne!(src_in, dst_in, "{vantage} {p:?}: crosses the edge");
+                        assert_eq!(p.incoming, dst_in, "{vantage} {p:?}");
+                    }
+                }
+                let aimed_at_host = vulnerable.contains(&p.dst);
+                match p.reached {
+                    Reached::Infecting | Reached::Infected => assert!(aimed_at_host, "{p:?}"),
+                    Reached::Empty => assert!(!aimed_at_host, "{p:?}"),
+                    Reached::Other => {}
+                }
+            }
+        }
+        assert!(seen_any, "{vantage} saw something");
+    }
+    let e = capture_random(&s, 1, "isc", from, to, 10, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("`dark`, `isp`, `inner`"), "{e}");
+    assert!(matches!(
+        capture_random(&s, 1, "dark", to, from, 10, &mut |_| {}),
+        Err(RandomCaptureError::Window(_))
+    ));
+    assert_eq!(
+        capture_random(&s, 1, "isp", 0, to, 3, &mut |_| {}),
+        Err(RandomCaptureError::TooManyProbes { max: 3 })
+    );
+}
+
+#[test]
+fn what_a_capture_sees_is_what_a_run_counts() {
+    // Looking at the vantage's probes one by one from the window on must
+    // leave the outbreak as it was: the captured probes against the
+    // sensor's count in ordinary runs, over many seeds.
+    let s = capture_world();
+    let (from, to) = (120_000_000, 480_000_000);
+    let rows = 4..16;
+    let runs: Vec<RandomScanRun> = (0..SEEDS)
+        .map(|i| simulate_random(&s, i, &mut |_| {}))
+        .collect();
+    for (k, vantage) in [(0, "dark"), (2, "isp")] {
+        let captured: Vec<f64> = (1000..1000 + SEEDS)
+            .map(|i| {
+                let c = capture_random(&s, i, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
+                c.probes.len() as f64
+            })
+            .collect();
+        let counted: Vec<f64> = runs
+            .iter()
+            .map(|r| r.sensors[k].probes[rows.clone()].iter().sum::<u64>() as f64)
+            .collect();
+        let (d, p) = ks_two_sample(&captured, &counted);
+        assert!(p > 0.01, "{vantage}: KS D = {d:.3}, p = {p:.4}");
     }
 }

@@ -19,7 +19,12 @@
 //!
 //! May not touch: frames, files, the wall clock.
 
-use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use wormscope_model::rng::{Purpose, stream};
+use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind, SimDuration};
+
+use super::{ExactDraws, Placement, RandomCore, SensorLayout};
 
 /// What a captured probe reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,5 +100,228 @@ pub fn capture_random(
     max_probes: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<RandomCapture, RandomCaptureError> {
-    todo!("{s:?} {seed} {vantage} {from_us} {to_us} {max_probes} {:p}", progress)
+    let configs = s.all_sensors();
+    let watchable = |k: SensorKind| matches!(k, SensorKind::Telescope | SensorKind::Edge);
+    let Some(j) = configs
+        .iter()
+        .position(|c| c.name == vantage && watchable(c.kind))
+    else {
+        let names: Vec<String> = configs
+            .iter()
+            .filter(|c| watchable(c.kind))
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        return Err(RandomCaptureError::Vantage(format!(
+            "`{vantage}` is not a telescope or edge sensor of `{}`; {}",
+            s.name,
+            if names.is_empty() {
+                "it has none (add a [[sensors]] table)".to_string()
+            } else {
+                format!("it has {}", names.join(", "))
+            }
+        )));
+    };
+    let duration = s.duration.as_micros();
+    if from_us >= to_us {
+        return Err(RandomCaptureError::Window(format!(
+            "the window's start ({}) is not before its end ({})",
+            SimDuration::from_micros(from_us),
+            SimDuration::from_micros(to_us)
+        )));
+    }
+    if to_us > duration {
+        return Err(RandomCaptureError::Window(format!(
+            "the window ends ({}) after the scenario ({})",
+            SimDuration::from_micros(to_us),
+            s.duration
+        )));
+    }
+    let mut s = s.clone();
+    s.duration = SimDuration::from_micros(to_us);
+    let placement = Placement::of(&s);
+    let layout = SensorLayout::of(&s, Some(&placement));
+    let sensor = layout.sensors[j].clone();
+    let prefix = sensor
+        .prefix
+        .expect("telescopes and placed edges have a prefix");
+    let mut core = RandomCore::new(&s, seed, layout.clone());
+    core.watch = Some(Box::new(Watch::new(
+        &layout,
+        placement,
+        j,
+        from_us.saturating_mul(1000),
+        max_probes,
+        seed,
+    )));
+    let mut draws = ExactDraws::new(layout);
+    let (run, watch) = core.run_watched(&mut draws, progress);
+    let watch = watch.expect("the core keeps its watch");
+    if watch.overflow {
+        return Err(RandomCaptureError::TooManyProbes { max: max_probes });
+    }
+    let step = s.step.as_micros();
+    let whole_steps =
+        from_us.is_multiple_of(step) && (to_us.is_multiple_of(step) || to_us == duration);
+    let engine_probes = (whole_steps && sensor.delay_us == 0).then(|| {
+        run.sensors[j].probes[(from_us / step) as usize..]
+            .iter()
+            .sum::<u64>()
+    });
+    let mut sources: Vec<u32> = watch.probes.iter().map(|p| p.src).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    Ok(RandomCapture {
+        vantage: sensor.name,
+        kind: sensor.kind,
+        prefix,
+        sources: sources.len() as u64,
+        probes: watch.probes,
+        engine_probes,
+    })
+}
+
+/// Where a captured probe was aimed, as the core knows it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Aim {
+    Vulnerable(u32),
+    /// An address of atom i ([`SensorLayout::atoms`]).
+    Atom(u8),
+}
+
+/// The vantage of a capture as the core runs (see the module docs).
+pub(super) struct Watch {
+    /// The vantage's index among the sensors.
+    sensor: usize,
+    /// When the window opens: ns of real time.
+    pub(super) from_ns: u64,
+    /// Whether it is open: from then on the core looks at every probe the
+    /// vantage sees.
+    pub(super) open: bool,
+    max: u64,
+    /// More than `max` probes seen: the run stops.
+    pub(super) overflow: bool,
+    placement: Placement,
+    /// Addresses an empty probe cannot have (vulnerable hosts and
+    /// distributed sensors' addresses), sorted.
+    taken: Vec<u32>,
+    /// Per atom: its ranges of the space, or for a distributed sensor's
+    /// atom its addresses.
+    ranges: Vec<Vec<(u64, u64)>>,
+    points: Vec<Vec<u32>>,
+    rng: ChaCha8Rng,
+    probes: Vec<CapturedProbe>,
+}
+
+impl Watch {
+    fn new(
+        layout: &SensorLayout,
+        placement: Placement,
+        sensor: usize,
+        from_ns: u64,
+        max: u64,
+        seed: u64,
+    ) -> Watch {
+        let mut ranges = vec![Vec::new(); layout.atoms.len()];
+        for (lo, hi, atom) in layout.ranges() {
+            ranges[usize::from(atom)].push((lo, hi));
+        }
+        let mut points = vec![Vec::new(); layout.atoms.len()];
+        let mut taken = placement.vulnerable.clone();
+        for (j, mine) in placement.points.iter().enumerate() {
+            for &a in mine {
+                points[usize::from(layout.atom_of(&placement, a))].push(a);
+            }
+            debug_assert!(mine.is_empty() || layout.sensors[j].kind == SensorKind::Distributed);
+            taken.extend_from_slice(mine);
+        }
+        taken.sort_unstable();
+        Watch {
+            sensor,
+            from_ns,
+            open: false,
+            max,
+            overflow: false,
+            placement,
+            taken,
+            ranges,
+            points,
+            rng: stream(seed, Purpose::Capture, 1),
+            probes: Vec::new(),
+        }
+    }
+
+    /// The atoms (bit i: atom i) where the vantage sees a probe from a
+    /// host inside edges `home`.
+    pub(super) fn atoms_in_view(&self, layout: &SensorLayout, home: u16) -> u64 {
+        let mut atoms = 0;
+        for (i, a) in layout.atoms.iter().enumerate() {
+            if layout.seen(home, a.inside, a.dark).0 >> self.sensor & 1 == 1 {
+                atoms |= 1 << i;
+            }
+        }
+        atoms
+    }
+
+    /// Records a probe of vulnerable host `src` at `real_ns` if the
+    /// vantage sees it.
+    pub(super) fn record(
+        &mut self,
+        layout: &SensorLayout,
+        real_ns: u64,
+        src: u32,
+        aim: Aim,
+        reached: Reached,
+    ) {
+        let (inside, dark) = match aim {
+            Aim::Vulnerable(v) => (layout.home(v), None),
+            Aim::Atom(i) => {
+                let a = layout.atoms[usize::from(i)];
+                (a.inside, a.dark)
+            }
+        };
+        let (seen, incoming) = layout.seen(layout.home(src), inside, dark);
+        if seen >> self.sensor & 1 == 0 {
+            return;
+        }
+        if self.probes.len() as u64 >= self.max {
+            self.overflow = true;
+            return;
+        }
+        let dst = match aim {
+            Aim::Vulnerable(v) => self.placement.vulnerable[v as usize],
+            Aim::Atom(i) => self.address_in(i),
+        };
+        self.probes.push(CapturedProbe {
+            time_us: real_ns / 1000,
+            src: self.placement.vulnerable[src as usize],
+            dst,
+            incoming: incoming >> self.sensor & 1 == 1,
+            reached,
+        });
+    }
+
+    /// A uniform address of atom `i`.
+    fn address_in(&mut self, i: u8) -> u32 {
+        let points = &self.points[usize::from(i)];
+        if !points.is_empty() {
+            return points[self.rng.random_range(0..points.len())];
+        }
+        let ranges = &self.ranges[usize::from(i)];
+        let total: u64 = ranges.iter().map(|(lo, hi)| hi - lo).sum();
+        loop {
+            let mut u = self.rng.random_range(0..total);
+            let mut addr = 0;
+            for &(lo, hi) in ranges {
+                if u < hi - lo {
+                    addr = (lo + u) as u32;
+                    break;
+                }
+                u -= hi - lo;
+            }
+            // The atom's size counts only free addresses, so one exists.
+            if self.taken.binary_search(&addr).is_err() {
+                return addr;
+            }
+        }
+    }
 }

@@ -292,16 +292,55 @@ impl SensorLayout {
                 SensorKind::Edge => false,
             })
             .map(|j| j as u8);
+        self.atom_index(dark, self.inside_of(addr))
+            .expect("every non-vulnerable address is in an atom")
+    }
+
+    /// The edges whose prefix holds `addr`.
+    fn inside_of(&self, addr: u32) -> u16 {
         let mut inside = 0u16;
         for (j, p) in self.sensors.iter().enumerate() {
             if self.edges & (1 << j) != 0 && p.prefix.is_some_and(|p| p.contains(addr)) {
                 inside |= 1 << j;
             }
         }
+        inside
+    }
+
+    fn atom_index(&self, dark: Option<u8>, inside: u16) -> Option<u8> {
         self.atoms
             .iter()
             .position(|a| a.dark == dark && a.inside == inside)
-            .expect("every non-vulnerable address is in an atom") as u8
+            .map(|i| i as u8)
+    }
+
+    /// The space cut where sensors' prefixes begin and end: ranges
+    /// `[lo, hi)` in order, each with the atom its addresses are in, but
+    /// for the vulnerable hosts and distributed sensors' addresses among
+    /// them (a range whose atom has no address left is left out).
+    pub fn ranges(&self) -> Vec<(u64, u64, u8)> {
+        let space = self.addresses;
+        let mut cuts = vec![0, space];
+        for p in self.sensors.iter().filter_map(|p| p.prefix) {
+            cuts.push(u64::from(p.base()).min(space));
+            cuts.push((u64::from(p.last()) + 1).min(space));
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts.windows(2)
+            .filter_map(|w| {
+                let lo = w[0] as u32;
+                let dark = self
+                    .sensors
+                    .iter()
+                    .position(|p| {
+                        p.kind == SensorKind::Telescope && p.prefix.is_some_and(|p| p.contains(lo))
+                    })
+                    .map(|j| j as u8);
+                let atom = self.atom_index(dark, self.inside_of(lo))?;
+                Some((w[0], w[1], atom))
+            })
+            .collect()
     }
 
     /// Which sensors see a probe from a host inside edges `src` to a

@@ -462,7 +462,9 @@ pub struct RandomCore {
     seed: u64,
     layout: SensorLayout,
     classes: Vec<Class>,
-    class_ids: HashMap<(u16, u16), u32>,
+    /// Classes by (home edges, sensors yet to see them, in a capture's
+    /// view).
+    class_ids: HashMap<(u16, u16, bool), u32>,
     /// Per class, its scanners' delivered probes (scratch of `close_row`).
     class_sums: Vec<u64>,
     initial_infected: u64,
@@ -500,6 +502,8 @@ pub struct RandomCore {
     /// on).
     protected_at_ns: Vec<u64>,
     events: u64,
+    /// A capture's vantage ([`capture`]); none in an ordinary run.
+    watch: Option<Box<capture::Watch>>,
 }
 
 impl RandomCore {
@@ -563,15 +567,22 @@ impl RandomCore {
             every_probe: false,
             protected_at_ns: protected_at_ns(s, seed),
             events: 0,
+            watch: None,
         }
     }
 
     /// Runs to the end of the scenario with `draws`.
-    pub fn run(
+    pub fn run(self, draws: &mut dyn ProbeDraws, progress: &mut dyn FnMut(u64)) -> RandomScanRun {
+        self.run_watched(draws, progress).0
+    }
+
+    /// Runs as [`RandomCore::run`] does, and hands back the capture's
+    /// watch. A watch that overflows stops the run where it does.
+    fn run_watched(
         mut self,
         draws: &mut dyn ProbeDraws,
         progress: &mut dyn FnMut(u64),
-    ) -> RandomScanRun {
+    ) -> (RandomScanRun, Option<Box<capture::Watch>>) {
         self.every_probe = draws.looks_at_every_probe();
         // Hosts are exchangeable (targets are uniform), so the initial ones
         // are the first indices and the hit list the next ones. An initial
@@ -600,6 +611,14 @@ impl RandomCore {
             // in the step ending at real time E iff v < net_of(E), the same
             // rule that counts the step's delivered probes.
             let next = self.queue.peek().map_or(u64::MAX, |(t, _, _)| *t);
+            if let Some(w) = &self.watch
+                && !w.open
+                && w.from_ns <= row_end
+                && self.clock.net_of(w.from_ns) <= next
+            {
+                self.open_watch(draws);
+                continue;
+            }
             if !stopped
                 && let Some(stop) = stop_real
                 && stop <= row_end
@@ -626,10 +645,13 @@ impl RandomCore {
                 Kind::Look => self.look(host, net, draws),
                 Kind::Stop => self.stop_host(host, net),
             }
+            if self.watch.as_ref().is_some_and(|w| w.overflow) {
+                break;
+            }
         }
         progress(self.duration_ns / 1000);
         self.infection_times_us.sort_unstable();
-        RandomScanRun {
+        let run = RandomScanRun {
             step_us: self.step_ns / 1000,
             rows: self.rows,
             infection_times_us: self.infection_times_us,
@@ -637,6 +659,30 @@ impl RandomCore {
             sensors: self.seen,
             stop_us: self.behaviour.stop.at_us,
             events: self.events,
+        };
+        (run, self.watch)
+    }
+
+    /// Opens the capture's window: from the probe each scanner has reached,
+    /// the probes its vantage would see are of interest too (a new class),
+    /// and every scanner's next look is drawn again. Skips are geometric,
+    /// so drawing again from where a host is leaves its probes uniform.
+    fn open_watch(&mut self, draws: &mut dyn ProbeDraws) {
+        let watch = self.watch.as_mut().expect("a watch to open");
+        watch.open = true;
+        let net = self.clock.net_of(watch.from_ns);
+        self.queue.retain(|&(_, kind, _)| kind != Kind::Look);
+        for i in 0..self.scanners.len() {
+            let host = self.scanners[i].host;
+            let reached = self.scanners[i].delivered_before(net);
+            let class = self.class_of(host);
+            let sc = &mut self.scanners[i];
+            let old = &mut self.classes[sc.class as usize];
+            old.base = old.base.wrapping_add(reached);
+            let new = &mut self.classes[class as usize];
+            new.base = new.base.wrapping_sub(reached);
+            sc.class = class;
+            self.schedule_look(host, reached, draws);
         }
     }
 
@@ -682,11 +728,16 @@ impl RandomCore {
 
     /// The class of `host` as it is now (made when first needed).
     fn class_of(&mut self, host: u32) -> u32 {
-        let key = (self.layout.home(host), self.hosts[host as usize].unseen);
+        let watched = self.watch.as_ref().is_some_and(|w| w.open);
+        let key = (
+            self.layout.home(host),
+            self.hosts[host as usize].unseen,
+            watched,
+        );
         if let Some(&id) = self.class_ids.get(&key) {
             return id;
         }
-        let (home, unseen) = key;
+        let (home, unseen, _) = key;
         let mut interest = Interest {
             atoms: 0,
             weight: self.layout.vulnerable,
@@ -695,6 +746,17 @@ impl RandomCore {
             if self.layout.seen(home, a.inside, a.dark).0 & unseen != 0 {
                 interest.atoms |= 1 << i;
                 interest.weight += a.size;
+            }
+        }
+        if let Some(w) = &self.watch
+            && watched
+        {
+            let more = w.atoms_in_view(&self.layout, home) & !interest.atoms;
+            for (i, a) in self.layout.atoms.iter().enumerate() {
+                if more & (1 << i) != 0 {
+                    interest.atoms |= 1 << i;
+                    interest.weight += a.size;
+                }
             }
         }
         let id = self.classes.len() as u32;
@@ -775,9 +837,10 @@ impl RandomCore {
     }
 
     /// A probe at network time `net` reached vulnerable host `v`.
-    fn reach_vulnerable(&mut self, v: u32, net: u64) {
+    fn reach_vulnerable(&mut self, v: u32, net: u64) -> Reached {
         if self.hosts[v as usize].infected {
             self.row.probes_infected += 1;
+            Reached::Infected
         } else if self
             .protected_at_ns
             .get(v as usize)
@@ -786,6 +849,7 @@ impl RandomCore {
             // Patched or firewalled before the worm reached it: a live host
             // that cannot be infected.
             self.row.probes_other += 1;
+            Reached::Other
         } else {
             self.row.probes_infecting += 1;
             let delay = self
@@ -794,6 +858,7 @@ impl RandomCore {
                 .victim_start_us()
                 .saturating_mul(1000);
             self.infect(v, net, delay);
+            Reached::Infecting
         }
     }
 
@@ -807,7 +872,17 @@ impl RandomCore {
         let sender = (u64::from(entry) - self.initial_infected) % self.initial_infected;
         debug_assert_eq!(self.hosts[sender as usize].slot, u32::MAX);
         self.observe(sender as u32, self.layout.home(entry), None, 0);
-        self.reach_vulnerable(entry, net);
+        let reached = self.reach_vulnerable(entry, net);
+        self.capture(sender as u32, net, capture::Aim::Vulnerable(entry), reached);
+    }
+
+    /// Hands a looked-at probe to the capture's vantage, if one is open.
+    fn capture(&mut self, host: u32, net: u64, aim: capture::Aim, reached: Reached) {
+        if let Some(w) = &mut self.watch
+            && w.open
+        {
+            w.record(&self.layout, self.clock.real_of(net), host, aim, reached);
+        }
     }
 
     fn look(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
@@ -817,16 +892,20 @@ impl RandomCore {
         match draws.look(host, self.classes[class].interest, &mut self.rng) {
             Target::Vulnerable(v) => {
                 self.observe(host, self.layout.home(v), None, k);
-                self.reach_vulnerable(v, net);
+                let reached = self.reach_vulnerable(v, net);
+                self.capture(host, net, capture::Aim::Vulnerable(v), reached);
             }
             Target::Space { atom, other } => {
-                if other {
+                let reached = if other {
                     self.row.probes_other += 1;
+                    Reached::Other
                 } else {
                     self.row.probes_empty += 1;
-                }
+                    Reached::Empty
+                };
                 let a = self.layout.atoms[usize::from(atom)];
                 self.observe(host, a.inside, a.dark, k);
+                self.capture(host, net, capture::Aim::Atom(atom), reached);
             }
         }
         self.schedule_look(host, k, draws);
