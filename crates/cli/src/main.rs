@@ -409,8 +409,8 @@ struct CompareArgs {
     /// dcom-disabled, users, cleanup, dns-takedown, spoof-filter; presets
     /// and older names: isp-block (the worm's own exploit port),
     /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38. A
-    /// random-scanning worm (codered2, slammer, witty) runs patch and
-    /// host-firewall.
+    /// random-scanning worm (codered2, slammer, witty) runs patch,
+    /// host-firewall, isp-filter and isp-block.
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).

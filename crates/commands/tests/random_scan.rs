@@ -342,7 +342,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         runs: 8,
         ..StudyRequest::default()
     };
-    for spec in ["isp-filter@1h", "patch@0h+dns-takedown", "users"] {
+    for spec in ["border-filter@1h", "patch@0h+dns-takedown", "users"] {
         let msg = input_error(wormscope_commands::compare::run(
             &CompareRequest {
                 study: study.clone(),
@@ -356,7 +356,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         assert!(
             msg.contains(&format!("variant `{spec}`"))
                 && msg.contains(&format!("`{name}` is not a defense of `slammer`"))
-                && msg.contains("patch and host-firewall"),
+                && msg.contains("patch, host-firewall, isp-filter, isp-block"),
             "{msg}"
         );
     }
@@ -364,7 +364,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
     let file = write(
         dir.path(),
         "v.toml",
-        "[[variant]]\nname = \"late patch\"\ndefenses = [\"patch@5m\"]\n\n[[variant]]\nname = \"isp\"\ndefenses = [\"isp-filter@1h\"]\n",
+        "[[variant]]\nname = \"late patch\"\ndefenses = [\"patch@5m\"]\n\n[[variant]]\nname = \"isp\"\ndefenses = [\"cleanup@1h\"]\n",
     );
     let msg = input_error(wormscope_commands::compare::run(
         &CompareRequest {
@@ -376,7 +376,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         &Silent,
     ));
     assert!(
-        msg.contains("v.toml:7: field `variant[1].defenses`") && msg.contains("`isp-filter`"),
+        msg.contains("v.toml:7: field `variant[1].defenses`") && msg.contains("`cleanup`"),
         "{msg}"
     );
     assert!(!out.exists(), "nothing is written");

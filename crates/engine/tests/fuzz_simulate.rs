@@ -720,11 +720,26 @@ fn random_scan_text() -> impl Strategy<Value = String> {
             ),
         )),
     ];
-    (top, population, prop_oneof![tcp, udp], stop, sensors).prop_map(
-        |(top, p, w, stop, (keys, tables))| {
+    // ISP filtering: any share, from the start or later, dropping every
+    // port, the worm's own (Slammer's), or none of the worm's (refused).
+    let isp = prop_oneof![
+        2 => Just(String::new()),
+        1 => (
+            sel(&["0", "50", "100"]),
+            sel(&["\"0h\"", "\"2m\"", "\"36500d\""]),
+            sel(&["[\"*\"]", "[\"1434/udp\"]", "[]"]),
+            sel(&["[\"*\"]", "[\"1434/udp\"]", "[\"135/tcp\"]"]),
+        )
+            .prop_map(|(pct, start, blocks_in, blocks_out)| format!(
+                "[defenses.isp_filter]\nenabled = true\nstart = {start}\ncoverage_pct = {pct}\n\
+                 blocks_in = {blocks_in}\nblocks_out = {blocks_out}\n"
+            )),
+    ];
+    (top, population, prop_oneof![tcp, udp], stop, isp, sensors).prop_map(
+        |(top, p, w, stop, isp, (keys, tables))| {
             // A top-level key cannot follow a table: keys go first, arrays
             // of tables last.
-            [top, keys, p, w, stop, tables].concat()
+            [top, keys, p, w, stop, isp, tables].concat()
         },
     )
 }
@@ -901,7 +916,11 @@ fn engine_random_hit_lists_crashes_and_patches_at_their_limits() {
         assert!(r.infection_times_us.len() >= 3, "{extra}");
         let delivered = r.total(|row| row.probes_delivered);
         let accounted = r.total(|row| {
-            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+            row.probes_infecting
+                + row.probes_infected
+                + row.probes_other
+                + row.probes_empty
+                + row.probes_blocked
         });
         assert_eq!(delivered, accounted, "{extra}");
     }

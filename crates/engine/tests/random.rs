@@ -35,7 +35,11 @@ fn conserves(r: &RandomScanRun) {
         );
         assert_eq!(
             row.probes_delivered,
-            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+            row.probes_infecting
+                + row.probes_infected
+                + row.probes_other
+                + row.probes_empty
+                + row.probes_blocked
         );
         assert_eq!(
             row.new_infections,
@@ -122,7 +126,11 @@ fn code_red_falls_silent_at_its_date_and_accounts_for_every_probe() {
             assert_eq!(row.probes_offered, row.probes_delivered);
             assert_eq!(
                 row.probes_delivered,
-                row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+                row.probes_infecting
+                    + row.probes_infected
+                    + row.probes_other
+                    + row.probes_empty
+                    + row.probes_blocked
             );
         }
     }

@@ -23,7 +23,7 @@ pub fn simulate_random_reference(s: &RandomScanScenario, seed: u64) -> RandomSca
     let placement = Placement::of(s);
     let layout = SensorLayout::of(s, Some(&placement));
     let mut draws = ReferenceDraws::new(s, &layout, &placement);
-    RandomCore::new(s, seed, layout).run(&mut draws, &mut |_| {})
+    RandomCore::new(s, seed, layout, Some(&placement)).run(&mut draws, &mut |_| {})
 }
 
 /// Probe-by-probe draws over a placed population.

@@ -7,6 +7,7 @@ use wormscope_engine::random::{
     RandomCaptureError, RandomScanRun, Reached, capture_random, simulate_random,
 };
 use wormscope_reference::random::simulate_random_reference;
+use wormscope_scenario::random_scan::RateConfig;
 use wormscope_scenario::{RandomScanScenario, parse_random_scan};
 use wormscope_study::validate::{ks_two_sample, time_to_share_us};
 
@@ -65,10 +66,16 @@ fn t50(r: &RandomScanRun) -> f64 {
 /// that was not offered, and a telescope sees only empty space.
 fn conserves_probes(r: &RandomScanRun) {
     for (i, row) in r.rows.iter().enumerate() {
-        assert!(r.sensors[0].probes[i] <= row.probes_empty);
+        if let Some(dark) = r.sensors.first() {
+            assert!(dark.probes[i] <= row.probes_empty);
+        }
         assert_eq!(
             row.probes_delivered,
-            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty,
+            row.probes_infecting
+                + row.probes_infected
+                + row.probes_other
+                + row.probes_empty
+                + row.probes_blocked,
             "{row:?}"
         );
         assert_eq!(
@@ -330,7 +337,7 @@ mod any_configuration {
                 for (i, row) in r.rows.iter().enumerate() {
                     prop_assert_eq!(
                         row.probes_delivered,
-                        row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty
+                        row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty + row.probes_blocked
                     );
                     prop_assert_eq!(row.probes_offered, row.probes_delivered + row.probes_dropped);
                     prop_assert!(r.sensors[0].probes[i] <= row.probes_empty);
@@ -530,7 +537,9 @@ fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
                 }
                 let aimed_at_host = vulnerable.contains(&p.dst);
                 match p.reached {
-                    Reached::Infecting | Reached::Infected => assert!(aimed_at_host, "{p:?}"),
+                    Reached::Infecting | Reached::Infected | Reached::Blocked => {
+                        assert!(aimed_at_host, "{p:?}")
+                    }
                     Reached::Empty => assert!(!aimed_at_host, "{p:?}"),
                     Reached::Other => {}
                 }
@@ -575,4 +584,95 @@ fn what_a_capture_sees_is_what_a_run_counts() {
         let (d, p) = ks_two_sample(&captured, &counted);
         assert!(p > 0.01, "{vantage}: KS D = {d:.3}, p = {p:.4}");
     }
+}
+
+/// A world of 2^`bits` addresses (ISP blocks of /16) with an ISP filter of
+/// the worm's own port laid over it by `filter`.
+fn filtered(bits: u8, filter: &str) -> RandomScanScenario {
+    let text = format!(
+        "base = \"codered2\"\nvalidation = []\nduration = \"15m\"\nstep = \"30s\"\nsensors = []\n\
+         [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+         [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+         scan_space_bits = {bits}\n\
+         [defenses.isp_filter]\nenabled = true\n{filter}\n"
+    );
+    parse_random_scan(&text, "isp.toml").unwrap()
+}
+
+#[test]
+fn isp_filtered_worms_spread_alike_probe_by_probe_and_by_skips() {
+    let s =
+        // Four /16s, about two of them filtering from 3 minutes on.
+        filtered(18, "start = \"3m\"\ncoverage_pct = 50\nblocks_in = [\"80/tcp\"]\nblocks_out = []");
+    let (exact, reference) = both(&s);
+    for r in exact.iter().chain(&reference) {
+        conserves_probes(r);
+        let before: u64 = r.rows[..6].iter().map(|row| row.probes_blocked).sum();
+        assert_eq!(before, 0, "nothing is blocked before the filter's start");
+    }
+    same_distribution("time to half", &exact, &reference, t50);
+    same_distribution("infected at the end", &exact, &reference, |r| {
+        r.infection_times_us.len() as f64
+    });
+    same_distribution("probes blocked", &exact, &reference, |r| {
+        r.total(|row| row.probes_blocked) as f64
+    });
+}
+
+#[test]
+fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
+    for (blocks_in, blocks_out) in [
+        ("[\"80/tcp\"]", "[]"),
+        ("[]", "[\"*\"]"),
+        ("[\"*\"]", "[\"80/tcp\"]"),
+    ] {
+        let s = filtered(
+            20,
+            &format!(
+                "start = \"0h\"\ncoverage_pct = 100\nblocks_in = {blocks_in}\nblocks_out = {blocks_out}"
+            ),
+        );
+        let mut s = s;
+        s.worm.rate = RateConfig::ProbeRate {
+            probes_per_second: 100.0,
+        };
+        let placement = wormscope_engine::random::Placement::of(&s);
+        let (first, rest) = placement.vulnerable.split_at(2);
+        let home: Vec<u32> = first.iter().map(|a| a >> 16).collect();
+        let reachable = 2 + rest.iter().filter(|a| home.contains(&(*a >> 16))).count();
+        let outside = rest.len() + 2 - reachable;
+        assert!(outside > 150, "most hosts live in other blocks");
+        let mut open = s.clone();
+        open.defenses.isp_filter.coverage_pct = wormscope_scenario::Percent::new(0.0).unwrap();
+        let unfiltered = simulate_random(&open, 0, &mut |_| {});
+        assert!(
+            unfiltered.infection_times_us.len() > reachable,
+            "without the filter the worm leaves its first blocks"
+        );
+        assert_eq!(unfiltered.total(|row| row.probes_blocked), 0);
+        for seed in 0..5 {
+            for (driver, r) in [
+                ("exact", simulate_random(&s, seed, &mut |_| {})),
+                ("reference", simulate_random_reference(&s, seed)),
+            ] {
+                conserves_probes(&r);
+                let infected = r.infection_times_us.len();
+                assert!(
+                    infected <= reachable,
+                    "{driver} {blocks_in} {blocks_out}: {infected} infected, {reachable} in the first blocks"
+                );
+                assert!(r.total(|row| row.probes_blocked) > 0, "{driver}");
+            }
+        }
+    }
+    // A filter that drops another port lets everything through: refused,
+    // as it would drop nothing.
+    let text = "base = \"codered2\"\n[defenses.isp_filter]\nenabled = true\nblocks_in = [\"135/tcp\"]\nblocks_out = []\n";
+    let e = parse_random_scan(text, "other-port.toml").unwrap_err();
+    assert_eq!(
+        e.field.as_deref(),
+        Some("defenses.isp_filter.blocks_in"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("80/tcp"), "{e}");
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
-use crate::schema::{HostDefense, PatchDefense, SensorConfig, SensorKind};
-use crate::units::{Percent, Prefix, SimDuration, When};
+use crate::schema::{FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind};
+use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +66,13 @@ pub struct RandomScanDefenses {
     /// the worm's probes, from `start`: a host covered before the worm
     /// reaches it cannot be infected.
     pub host_firewall: HostDefense,
+    /// ISPs filter the worm's own port at the border of a share of the
+    /// /16 address blocks from `start`: a probe aimed at a vulnerable host
+    /// across a filtering block's border is dropped (inside one /16 it is
+    /// not). Sensors see probes as a Blaster scenario's do, filters aside.
+    /// Absent from older files: off.
+    #[serde(default = "FilterDefense::off")]
+    pub isp_filter: FilterDefense,
 }
 
 /// Who can be infected and what else lives in the scanned space.
@@ -141,6 +148,16 @@ pub struct RandomWorm {
 pub struct HitListConfig {
     pub hosts: u64,
     pub probes_per_second: f64,
+}
+
+impl DeliveryConfig {
+    /// The worm's own port, the one filters of "the worm's port" name.
+    pub fn port(&self) -> PortProto {
+        match *self {
+            DeliveryConfig::TcpExploit { port, .. } => PortProto::tcp(port),
+            DeliveryConfig::UdpPacket { port, .. } => PortProto::udp(port),
+        }
+    }
 }
 
 /// What one probe is on the wire.
@@ -557,6 +574,25 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     }
     if let Some(e) = moment_problem(s.defenses.host_firewall.start, s.start) {
         return bad("defenses.host_firewall.start", e);
+    }
+    let isp = &s.defenses.isp_filter;
+    if let Some(e) = moment_problem(isp.start, s.start) {
+        return bad("defenses.isp_filter.start", e);
+    }
+    let port = s.worm.delivery.port();
+    if isp.enabled
+        && !isp
+            .blocks_in
+            .iter()
+            .chain(&isp.blocks_out)
+            .any(|r| r.matches(port))
+    {
+        return bad(
+            "defenses.isp_filter.blocks_in",
+            format!(
+                "the filter is on but drops neither way the worm's own port {port}: it would drop nothing (list \"{port}\" in blocks_in or blocks_out, or turn it off)"
+            ),
+        );
     }
     for (i, fig) in s.validation.iter().enumerate() {
         let f = |name: &str| format!("validation[{i}].{name}");

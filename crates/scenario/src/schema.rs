@@ -219,6 +219,21 @@ pub struct FilterDefense {
     pub blocks_out: Vec<PortRule>,
 }
 
+impl FilterDefense {
+    /// A filter that is off, for scenario files written before a kind of
+    /// scenario had the section.
+    pub fn off() -> FilterDefense {
+        FilterDefense {
+            enabled: false,
+            source: String::new(),
+            start: When::After(SimDuration::ZERO),
+            coverage_pct: Percent::new(0.0).expect("0 is a share"),
+            blocks_in: Vec::new(),
+            blocks_out: Vec::new(),
+        }
+    }
+}
+
 /// A measure taken on a share of hosts from a time on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -167,7 +167,7 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
 /// sections (`RandomScanDefenses`).
-pub const RANDOM_SCAN_DEFENSES: [&str; 2] = ["patch", "host-firewall"];
+pub const RANDOM_SCAN_DEFENSES: [&str; 4] = ["patch", "host-firewall", "isp-filter", "isp-block"];
 
 /// A kind of scenario that variants switch defenses on in.
 pub trait Defended: Clone {
@@ -195,11 +195,19 @@ impl Defended for RandomScanScenario {
         let (enabled, start) = match spec.name.as_str() {
             "patch" => (&mut d.patch.enabled, &mut d.patch.start),
             "host-firewall" => (&mut d.host_firewall.enabled, &mut d.host_firewall.start),
+            "isp-filter" => (&mut d.isp_filter.enabled, &mut d.isp_filter.start),
+            "isp-block" => {
+                // The worm's own port, both ways.
+                let port = vec![PortRule::One(self.worm.delivery.port())];
+                d.isp_filter.blocks_in = port.clone();
+                d.isp_filter.blocks_out = port;
+                (&mut d.isp_filter.enabled, &mut d.isp_filter.start)
+            }
             other => {
                 return Err(format!(
                     "`{other}` is not a defense of `{}`: a random-scanning worm runs {}",
                     self.name,
-                    RANDOM_SCAN_DEFENSES.join(" and ")
+                    RANDOM_SCAN_DEFENSES.join(", ")
                 ));
             }
         };
@@ -416,7 +424,19 @@ mod tests {
         let before = sections(&base);
         let mut names: Vec<String> = before.keys().map(|k| k.replace('_', "-")).collect();
         names.sort();
-        let mut supported = RANDOM_SCAN_DEFENSES.to_vec();
+        // `isp-block` is a preset of the ISP filter's section.
+        fn section_of(spec: &str) -> &str {
+            if spec == "isp-block" {
+                "isp-filter"
+            } else {
+                spec
+            }
+        }
+        let mut supported: Vec<&str> = RANDOM_SCAN_DEFENSES
+            .iter()
+            .filter(|s| section_of(s) == **s)
+            .copied()
+            .collect();
         supported.sort();
         assert_eq!(names, supported, "one spec per [defenses] section");
         for spec in RANDOM_SCAN_DEFENSES {
@@ -424,7 +444,11 @@ mod tests {
             let after = sections(&v.applied_to(&base).unwrap());
             for (name, table) in &after {
                 let on = table.get("enabled") == Some(&toml::Value::Boolean(true));
-                assert_eq!(on, name.replace('_', "-") == spec, "{spec}: {name}");
+                assert_eq!(
+                    on,
+                    name.replace('_', "-") == section_of(spec),
+                    "{spec}: {name}"
+                );
                 if on {
                     let two_minutes: When = "2m".parse().unwrap();
                     assert_eq!(
@@ -442,19 +466,19 @@ mod tests {
             let e = v.applied_to(&base).unwrap_err();
             assert!(
                 e.contains(&format!("`{name}` is not a defense of `slammer`"))
-                    && e.contains("patch and host-firewall"),
+                    && e.contains("patch, host-firewall, isp-filter, isp-block"),
                 "{e}"
             );
         }
         // In a file, the refusal names the file, line and field.
-        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"isp-filter@1h\"]\n";
+        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"border-filter@1h\"]\n";
         let e = parse_variants_for(text, "v.toml", &base).unwrap_err();
         assert_eq!(
             (e.line, e.field.as_deref()),
             (Some(7), Some("variant[1].defenses")),
             "{e}"
         );
-        assert!(e.to_string().contains("`isp-filter`"), "{e}");
+        assert!(e.to_string().contains("`border-filter`"), "{e}");
         assert_eq!(
             parse_variants_for(text, "v.toml", &crate::default_scenario())
                 .unwrap()
@@ -479,6 +503,26 @@ mod tests {
             .apply(&mut named);
         assert_eq!(neutral, named);
         assert!(neutral.defenses.isp_filter.enabled);
+        // On another worm it blocks that worm's port, both ways.
+        for (worm, port) in [
+            ("slammer", "1434/udp"),
+            ("codered2", "80/tcp"),
+            ("witty", "4000/udp"),
+        ] {
+            let v: Variant = "isp-block@6h".parse().unwrap();
+            let s = v
+                .applied_to(&crate::builtin_random_scan(worm).unwrap())
+                .unwrap();
+            let f = &s.defenses.isp_filter;
+            assert!(f.enabled, "{worm}");
+            assert_eq!(f.start, "6h".parse().unwrap());
+            let port: PortRule = port.parse().unwrap();
+            assert_eq!(
+                (&f.blocks_in[..], &f.blocks_out[..]),
+                (&[port][..], &[port][..]),
+                "{worm}"
+            );
+        }
         let e = "isp-block-139@6h".parse::<Variant>().unwrap_err();
         assert!(
             e.contains("not a defense") && e.contains("isp-block-135"),

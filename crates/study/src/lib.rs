@@ -346,7 +346,7 @@ pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
 }
 
 /// [`compare`] for a random-scanning worm: the baseline and each variant
-/// (patch and host-firewall specs only) as ensembles of `runs` on the same
+/// (the specs [`wormscope_scenario::variant::RANDOM_SCAN_DEFENSES`] names) as ensembles of `runs` on the same
 /// seeds ([`validate::random_ensemble`]), measured by [`random_metrics`].
 /// Runs for the scenario's own duration; keeps no runs.
 pub fn compare_random(

@@ -38,6 +38,9 @@ pub enum Reached {
     Other,
     /// No host.
     Empty,
+    /// A vulnerable host, but an ISP filter dropped the probe on the way
+    /// (the vantage saw it before the filter).
+    Blocked,
 }
 
 /// One probe the vantage saw.
@@ -144,7 +147,7 @@ pub fn capture_random(
     let prefix = sensor
         .prefix
         .expect("telescopes and placed edges have a prefix");
-    let mut core = RandomCore::new(&s, seed, layout.clone());
+    let mut core = RandomCore::new(&s, seed, layout.clone(), Some(&placement));
     core.watch = Some(Box::new(Watch::new(
         &layout,
         placement,

@@ -65,8 +65,10 @@ use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
 use crate::heap::QuadHeap;
+use filter::IspFilter;
 
 mod capture;
+mod filter;
 mod layout;
 
 pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
@@ -236,11 +238,14 @@ pub struct RandomRow {
     pub probes_other: u64,
     /// Delivered probes that reached no host.
     pub probes_empty: u64,
+    /// Delivered probes aimed at a vulnerable host that an ISP filter
+    /// dropped on the way.
+    pub probes_blocked: u64,
 }
 
 impl RandomRow {
     /// The row's values in the order of `COLUMNS[1..]` (all but the time).
-    pub fn values(&self) -> [u64; 10] {
+    pub fn values(&self) -> [u64; 11] {
         [
             self.infected,
             self.new_infections,
@@ -252,11 +257,12 @@ impl RandomRow {
             self.probes_infected,
             self.probes_other,
             self.probes_empty,
+            self.probes_blocked,
         ]
     }
 
     /// The CSV header of `timeseries.csv` for random-scanning runs.
-    pub const COLUMNS: [&str; 11] = [
+    pub const COLUMNS: [&str; 12] = [
         "time_us",
         "infected",
         "new_infections",
@@ -268,6 +274,7 @@ impl RandomRow {
         "probes_infected",
         "probes_other",
         "probes_empty",
+        "probes_blocked",
     ];
 }
 
@@ -332,7 +339,7 @@ pub fn simulate_random(
     let placement = Placement::needed(s).then(|| Placement::of(s));
     let layout = SensorLayout::of(s, placement.as_ref());
     let mut draws = ExactDraws::new(layout.clone());
-    RandomCore::new(s, seed, layout).run(&mut draws, progress)
+    RandomCore::new(s, seed, layout, placement.as_ref()).run(&mut draws, progress)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -501,6 +508,8 @@ pub struct RandomCore {
     /// behind its own firewall), ns of real time (empty: neither defense is
     /// on).
     protected_at_ns: Vec<u64>,
+    /// The run's ISP filter, if on.
+    filter: Option<IspFilter>,
     events: u64,
     /// A capture's vantage ([`capture`]); none in an ordinary run.
     watch: Option<Box<capture::Watch>>,
@@ -508,8 +517,14 @@ pub struct RandomCore {
 
 impl RandomCore {
     /// A core for run seed `seed` of `s`, its sensors laid out as `layout`
-    /// ([`SensorLayout::of`]).
-    pub fn new(s: &RandomScanScenario, seed: u64, layout: SensorLayout) -> RandomCore {
+    /// ([`SensorLayout::of`]); `placement` is needed when
+    /// [`Placement::needed`] says so.
+    pub fn new(
+        s: &RandomScanScenario,
+        seed: u64,
+        layout: SensorLayout,
+        placement: Option<&Placement>,
+    ) -> RandomCore {
         let behaviour = Behaviour::random_scan(s);
         assert!(
             matches!(
@@ -566,6 +581,7 @@ impl RandomCore {
             hit_list_sent: 0,
             every_probe: false,
             protected_at_ns: protected_at_ns(s, seed),
+            filter: placement.and_then(|p| IspFilter::of(s, seed, &p.vulnerable)),
             events: 0,
             watch: None,
         }
@@ -836,9 +852,15 @@ impl RandomCore {
         }
     }
 
-    /// A probe at network time `net` reached vulnerable host `v`.
-    fn reach_vulnerable(&mut self, v: u32, net: u64) -> Reached {
-        if self.hosts[v as usize].infected {
+    /// A probe of `src` at network time `net` was aimed at vulnerable host
+    /// `v`.
+    fn reach_vulnerable(&mut self, src: u32, v: u32, net: u64) -> Reached {
+        if let Some(f) = &self.filter
+            && f.drops(src, v, self.clock.real_of(net))
+        {
+            self.row.probes_blocked += 1;
+            Reached::Blocked
+        } else if self.hosts[v as usize].infected {
             self.row.probes_infected += 1;
             Reached::Infected
         } else if self
@@ -872,7 +894,7 @@ impl RandomCore {
         let sender = (u64::from(entry) - self.initial_infected) % self.initial_infected;
         debug_assert_eq!(self.hosts[sender as usize].slot, u32::MAX);
         self.observe(sender as u32, self.layout.home(entry), None, 0);
-        let reached = self.reach_vulnerable(entry, net);
+        let reached = self.reach_vulnerable(sender as u32, entry, net);
         self.capture(sender as u32, net, capture::Aim::Vulnerable(entry), reached);
     }
 
@@ -892,7 +914,7 @@ impl RandomCore {
         match draws.look(host, self.classes[class].interest, &mut self.rng) {
             Target::Vulnerable(v) => {
                 self.observe(host, self.layout.home(v), None, k);
-                let reached = self.reach_vulnerable(v, net);
+                let reached = self.reach_vulnerable(host, v, net);
                 self.capture(host, net, capture::Aim::Vulnerable(v), reached);
             }
             Target::Space { atom, other } => {
@@ -1021,7 +1043,11 @@ impl RandomCore {
             row.probes_empty += empty;
         }
         debug_assert_eq!(
-            row.probes_infecting + row.probes_infected + row.probes_other + row.probes_empty,
+            row.probes_infecting
+                + row.probes_infected
+                + row.probes_other
+                + row.probes_empty
+                + row.probes_blocked,
             row.probes_delivered,
             "{row:?}"
         );
