@@ -107,10 +107,12 @@ Exit codes: 0 read to the end; 1 a damaged capture (the report covers the
 frames before the damage); 2 an unreadable capture or output path.")]
     Detect(DetectArgs),
     /// Write what a vantage point (an edge or telescope sensor of the
-    /// scenario) captured in a time window, as pcap or pcapng.
+    /// scenario, Blaster or a random-scanning worm) captured in a time
+    /// window, as pcap or pcapng.
     #[command(after_help = "Examples:
   wormscope capture --vantage telescope --from 1h --to 1h10m -o telescope.pcap
   wormscope capture --scenario blaster-sample --vantage telescope --from 2h --to 2h5m --pcapng -o t.pcapng
+  wormscope capture --scenario slammer --vantage telescope --from 1m --to 1m1s -o slammer.pcap
 
 Defaults: the blaster scenario and seed; classic pcap.
 
@@ -324,7 +326,8 @@ struct DetectArgs {
 
 #[derive(clap::Args)]
 struct CaptureArgs {
-    /// Scenario file (TOML) or built-in name; default: blaster.
+    /// Scenario file (TOML) or built-in name (blaster, codered2, slammer,
+    /// witty, ...); default: blaster.
     #[arg(long, value_name = "NAME or FILE")]
     scenario: Option<PathBuf>,
     /// Override the scenario's seed.

@@ -54,7 +54,7 @@ use wormscope_model::service::Service;
 use wormscope_model::view::Slot;
 use wormscope_model::world::WorldError;
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{Scenario, SensorKind, SimDuration};
+use wormscope_scenario::{Prefix, Scenario, SensorKind, SimDuration};
 use wormscope_wire::build::{Station, TcpFlow, udp_frame, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
@@ -375,33 +375,7 @@ pub fn capture(
     }
     let start_us = scenario.start.as_microsecond();
     let built = frames(scenario, world, &vantage, &mut rec, opts, start_us)?;
-    let link = LinkType::ETHERNET;
-    let bytes = write_with(path, |w| {
-        let mut n = 0u64;
-        match opts.format {
-            OutputFormat::Pcap => {
-                let mut pw = PcapWriter::new(w, link)?;
-                for (ts, f) in &built.frames {
-                    pw.write_frame(*ts, f)?;
-                    n += 16 + f.len() as u64;
-                }
-                pw.finish()?;
-            }
-            OutputFormat::PcapNg => {
-                let mut pw = PcapNgWriter::new(w, link)?;
-                for (ts, f) in &built.frames {
-                    pw.write_frame(*ts, f)?;
-                    n += 32 + f.len().div_ceil(4) as u64 * 4;
-                }
-                pw.finish()?;
-            }
-        }
-        Ok(n)
-    })
-    .map_err(|source| VantageCaptureError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes = write_frames(path, opts.format, &built.frames)?;
     let mut sources: Vec<u32> = rec
         .probes
         .iter()
@@ -425,6 +399,43 @@ fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a.max(1) } else { gcd(b, a % b) }
 }
 
+/// Writes `frames` (timestamp in µs since the epoch, Ethernet frame), in
+/// order, to `path` as one pcap or pcapng file, atomically; returns the
+/// file's size.
+pub(crate) fn write_frames(
+    path: &Path,
+    format: OutputFormat,
+    frames: &[(i64, Vec<u8>)],
+) -> Result<u64, VantageCaptureError> {
+    let link = LinkType::ETHERNET;
+    write_with(path, |w| {
+        let mut n = 0u64;
+        match format {
+            OutputFormat::Pcap => {
+                let mut pw = PcapWriter::new(w, link)?;
+                for (ts, f) in frames {
+                    pw.write_frame(*ts, f)?;
+                    n += 16 + f.len() as u64;
+                }
+                pw.finish()?;
+            }
+            OutputFormat::PcapNg => {
+                let mut pw = PcapNgWriter::new(w, link)?;
+                for (ts, f) in frames {
+                    pw.write_frame(*ts, f)?;
+                    n += 32 + f.len().div_ceil(4) as u64 * 4;
+                }
+                pw.finish()?;
+            }
+        }
+        Ok(n)
+    })
+    .map_err(|source| VantageCaptureError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// The frames of a capture, in time order.
 pub struct Frames {
     /// (timestamp in µs since the epoch, Ethernet frame).
@@ -433,13 +444,14 @@ pub struct Frames {
 }
 
 /// A frame list that refuses to grow past `max`.
-struct Out {
-    frames: Vec<(i64, u64, Vec<u8>)>,
-    max: u64,
+pub(crate) struct Out {
+    /// (timestamp, order of pushing, frame).
+    pub(crate) frames: Vec<(i64, u64, Vec<u8>)>,
+    pub(crate) max: u64,
 }
 
 impl Out {
-    fn push(&mut self, ts: i64, frame: Vec<u8>) -> Result<(), VantageCaptureError> {
+    pub(crate) fn push(&mut self, ts: i64, frame: Vec<u8>) -> Result<(), VantageCaptureError> {
         if self.frames.len() as u64 >= self.max {
             return Err(VantageCaptureError::TooManyPackets {
                 max: self.max,
@@ -718,8 +730,30 @@ fn background(
         return Ok(());
     };
     let (from, to) = (opts.from.as_micros(), opts.to.as_micros());
-    let want = (opts.background_pps * (to - from) as f64 / 1e6).round() as u64;
-    let mut rng = rng::stream(scenario.seed, Purpose::Capture, 0);
+    background_traffic(
+        out,
+        scenario.seed,
+        prefix,
+        (from, to),
+        opts.background_pps,
+        start_us,
+    )
+}
+
+/// Web sessions and DNS lookups between hosts inside `prefix` and servers
+/// outside, spread over `[from, to)` (µs after the start, at `start_us`)
+/// at `pps` frames per second, deterministic from `seed` (stream 0 of
+/// [`Purpose::Capture`]).
+pub(crate) fn background_traffic(
+    out: &mut Out,
+    seed: u64,
+    prefix: Prefix,
+    (from, to): (u64, u64),
+    pps: f64,
+    start_us: i64,
+) -> Result<(), VantageCaptureError> {
+    let want = (pps * (to - from) as f64 / 1e6).round() as u64;
+    let mut rng = rng::stream(seed, Purpose::Capture, 0);
     // A few servers outside the prefix.
     let servers: Vec<Station> = (0..16)
         .map(|_| {

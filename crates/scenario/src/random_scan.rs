@@ -37,6 +37,8 @@ pub struct RandomScanScenario {
     pub worm: RandomWorm,
     /// What defenders do (`[defenses.*]`; each off unless `enabled`).
     pub defenses: RandomScanDefenses,
+    /// Vantage-point captures (`wormscope capture`).
+    pub capture: RandomCaptureConfig,
     /// Dark address blocks that record every probe reaching them
     /// (`[[telescopes]]`): the older spelling of telescope sensors, still
     /// read. [`RandomScanScenario::all_sensors`] lists them first.
@@ -73,6 +75,33 @@ pub struct RandomScanDefenses {
     /// Absent from older files: off.
     #[serde(default = "FilterDefense::off")]
     pub isp_filter: FilterDefense,
+}
+
+/// Parameters of `wormscope capture` for a random-scanning worm: those of
+/// a Blaster scenario's `[capture]`, and which end of the worm's datagrams
+/// carries `worm.delivery.port`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomCaptureConfig {
+    /// Ordinary background traffic (web, DNS) mixed into an edge's
+    /// capture, packets per second.
+    pub background_pps: f64,
+    /// A capture that would hold more frames than this is refused before
+    /// anything is written.
+    pub max_packets: u64,
+    /// A UDP worm's `worm.delivery.port` is the destination port of its
+    /// datagrams (Slammer, to 1434/udp) or their source port (Witty, from
+    /// 4000/udp to a random destination port). A TCP worm's port is always
+    /// the destination; this is not read for it.
+    pub delivery_port_is: PortEnd,
+}
+
+/// Which end of a packet a port is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortEnd {
+    Destination,
+    Source,
 }
 
 /// Who can be infected and what else lives in the scanned space.
@@ -445,6 +474,16 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     }
     if let Some(problem) = sensors_problem(s) {
         return Some(problem);
+    }
+    let c = &s.capture;
+    if !(c.background_pps.is_finite() && (0.0..=1e6).contains(&c.background_pps)) {
+        return bad(
+            "capture.background_pps",
+            format!("{} is outside 0..=1000000", c.background_pps),
+        );
+    }
+    if c.max_packets == 0 {
+        return bad("capture.max_packets", "must be at least 1".into());
     }
     let w = &s.worm;
     if w.targeting != "uniform-random" {

@@ -495,6 +495,112 @@ pub mod worm {
             &[0xAA; WELCHIA_DATA_LEN],
         )
     }
+
+    /// Slammer's port: "a single 376-byte UDP payload to port 1434"
+    /// (MODEL.md section 2), the SQL Server Resolution Service.
+    pub const SLAMMER_PORT: u16 = 1434;
+    /// Slammer's UDP payload length (MODEL.md section 2: "a single 376-byte
+    /// UDP payload"); with the UDP and IPv4 headers a 404-byte datagram,
+    /// the scenario's `packet_bytes`.
+    pub const SLAMMER_PAYLOAD_LEN: usize = 376;
+    /// The first byte of Slammer's payload: 0x04, the request type of the
+    /// SQL Server Resolution Service that the worm's datagram claimed to be.
+    /// The only byte kept; the rest is filler.
+    pub const SLAMMER_REQUEST_TYPE: u8 = 0x04;
+
+    /// One datagram of Slammer (MODEL.md section 2): from `src_port` to
+    /// `dst_port` ([`SLAMMER_PORT`] for the worm), a payload of
+    /// `payload_len` bytes ([`SLAMMER_PAYLOAD_LEN`] for the worm): the
+    /// request type [`SLAMMER_REQUEST_TYPE`], then [`FILLER`]. Benign: no
+    /// byte of the worm but the first. `ident` is the IPv4 identification.
+    pub fn slammer_datagram(
+        src: &Station,
+        dst: &Station,
+        src_port: u16,
+        dst_port: u16,
+        payload_len: usize,
+        ident: u16,
+    ) -> Vec<u8> {
+        let mut payload = vec![FILLER; payload_len];
+        if let Some(first) = payload.first_mut() {
+            *first = SLAMMER_REQUEST_TYPE;
+        }
+        let o = IpOpts {
+            ident,
+            ..IpOpts::default()
+        };
+        udp_frame(src, dst, o, src_port, dst_port, &payload)
+    }
+
+    /// Witty's source port (MODEL.md section 2: "one UDP datagram from
+    /// source port 4000", the ICQ port whose packets the vulnerable
+    /// ISS BlackICE/RealSecure parser read).
+    pub const WITTY_SRC_PORT: u16 = 4000;
+    /// The lengths of Witty's UDP payload (MODEL.md section 2: "random
+    /// destination port, 768-1307 bytes"); a capture draws one uniformly
+    /// per datagram.
+    pub const WITTY_PAYLOAD_LEN: std::ops::RangeInclusive<usize> = 768..=1307;
+
+    /// One datagram of Witty (MODEL.md section 2): from `src_port`
+    /// ([`WITTY_SRC_PORT`] for the worm) to a random `dst_port`, a payload
+    /// of `payload_len` bytes (in [`WITTY_PAYLOAD_LEN`] for the worm) of
+    /// [`FILLER`] only: nothing of the worm's ICQ header or code. `ident`
+    /// is the IPv4 identification.
+    pub fn witty_datagram(
+        src: &Station,
+        dst: &Station,
+        src_port: u16,
+        dst_port: u16,
+        payload_len: usize,
+        ident: u16,
+    ) -> Vec<u8> {
+        let o = IpOpts {
+            ident,
+            ..IpOpts::default()
+        };
+        udp_frame(src, dst, o, src_port, dst_port, &vec![FILLER; payload_len])
+    }
+
+    /// Code Red v2's port: it scanned "IPv4 on TCP 80" (MODEL.md section 2),
+    /// web servers.
+    pub const CODERED_PORT: u16 = 80;
+    /// Length of the run of 'X' after `GET /default.ida?` in the stand-in
+    /// request. ASSUMPTION: the worm's request (its length and its encoded
+    /// part) is not reproduced; 256 letters is long enough that a
+    /// detector's "long run of filler after default.ida?" matches, and is
+    /// not the worm's length.
+    pub const CODERED_FILLER_LEN: usize = 256;
+    /// The filler letter of the stand-in request.
+    pub const CODERED_FILLER: u8 = b'X';
+
+    /// The client's HTTP request of a Code Red v2 connection, a benign
+    /// stand-in: `GET /default.ida?`, [`CODERED_FILLER_LEN`] letters 'X',
+    /// ` HTTP/1.0`, an empty line. No encoded part, no code.
+    pub fn codered_request() -> Vec<u8> {
+        let mut r = b"GET /default.ida?".to_vec();
+        r.extend(std::iter::repeat_n(CODERED_FILLER, CODERED_FILLER_LEN));
+        r.extend_from_slice(b" HTTP/1.0\r\n\r\n");
+        r
+    }
+
+    /// The frames of one Code Red v2 probe (MODEL.md section 2: TCP to port
+    /// 80), in order, each one crossing half a round trip after the one
+    /// before: the client's SYN; where a live host holds the address
+    /// (`live`), its SYN-ACK, the client's ACK, the request
+    /// ([`codered_request`]), the server's ACK and a close (client FIN,
+    /// server FIN, client ACK); where none does, the SYN alone (nothing
+    /// answers). `flow` names the hosts, ports and initial sequence
+    /// numbers.
+    pub fn codered_session(flow: &mut TcpFlow, live: bool) -> Vec<Vec<u8>> {
+        if !live {
+            return vec![flow.syn()];
+        }
+        let mut out = flow.handshake();
+        out.push(flow.client_data(&codered_request()));
+        out.push(flow.server_ack());
+        out.extend(flow.close());
+        out
+    }
 }
 
 #[cfg(test)]
@@ -540,6 +646,145 @@ mod tests {
         };
         assert_eq!(i.icmp_type, 8);
         assert!(i.payload.len() == 64 && i.payload.iter().all(|&b| b == 0xAA));
+    }
+
+    /// The IPv4 header and transport checksums of a frame are right, and
+    /// its UDP ports and payload are what the decoder reads.
+    fn udp_checked(f: &[u8]) -> (u16, u16, Vec<u8>, u16) {
+        let p = etherparse::SlicedPacket::from_ethernet(f).unwrap();
+        let Some(etherparse::NetSlice::Ipv4(ip)) = p.net else {
+            panic!()
+        };
+        let hdr = ip.header().to_header();
+        assert_eq!(hdr.header_checksum, hdr.calc_header_checksum());
+        assert_eq!(hdr.protocol, etherparse::IpNumber::UDP);
+        let Some(etherparse::TransportSlice::Udp(u)) = p.transport else {
+            panic!()
+        };
+        let calc = u.to_header().calc_checksum_ipv4(&hdr, u.payload()).unwrap();
+        assert_eq!(u.checksum(), calc);
+        let Decoded::Ipv4(d) = decode(LinkType::ETHERNET, f) else {
+            panic!()
+        };
+        let TransportLayer::Udp(du) = d.transport else {
+            panic!()
+        };
+        assert_eq!(du.payload, u.payload());
+        (
+            u.source_port(),
+            u.destination_port(),
+            u.payload().to_vec(),
+            d.total_len,
+        )
+    }
+
+    #[test]
+    fn slammer_datagram_is_376_bytes_to_1434_of_filler() {
+        let f = worm::slammer_datagram(
+            &h("10.0.0.1"),
+            &h("44.1.2.3"),
+            3001,
+            worm::SLAMMER_PORT,
+            worm::SLAMMER_PAYLOAD_LEN,
+            7,
+        );
+        let (sport, dport, payload, total) = udp_checked(&f);
+        assert_eq!((sport, dport), (3001, 1434));
+        assert_eq!(payload.len(), 376);
+        // The scenario's packet_bytes: 376 + 8 + 20.
+        assert_eq!(total, 404);
+        assert_eq!(payload[0], 0x04);
+        assert!(payload[1..].iter().all(|&b| b == worm::FILLER));
+    }
+
+    #[test]
+    fn witty_datagram_is_from_4000_with_its_length() {
+        for len in [
+            *worm::WITTY_PAYLOAD_LEN.start(),
+            *worm::WITTY_PAYLOAD_LEN.end(),
+        ] {
+            let f = worm::witty_datagram(
+                &h("10.0.0.1"),
+                &h("44.1.2.3"),
+                worm::WITTY_SRC_PORT,
+                31337,
+                len,
+                9,
+            );
+            let (sport, dport, payload, total) = udp_checked(&f);
+            assert_eq!((sport, dport), (4000, 31337));
+            assert_eq!(payload.len(), len);
+            assert_eq!(usize::from(total), len + 28);
+            assert!(payload.iter().all(|&b| b == worm::FILLER));
+        }
+    }
+
+    #[test]
+    fn codered_session_is_a_syn_alone_or_a_whole_session() {
+        let (c, s) = (h("10.0.0.1"), h("44.1.2.3"));
+        let mut flow = TcpFlow::new(c, 1200, s, worm::CODERED_PORT);
+        let alone = worm::codered_session(&mut flow, false);
+        assert_eq!(alone.len(), 1);
+        let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &alone[0]) else {
+            panic!()
+        };
+        let TransportLayer::Tcp(t) = p.transport else {
+            panic!()
+        };
+        assert!(t.is_syn_only());
+        assert_eq!((t.src_port, t.dst_port), (1200, 80));
+
+        let mut flow = TcpFlow::new(c, 1201, s, worm::CODERED_PORT);
+        let frames = worm::codered_session(&mut flow, true);
+        assert_eq!(frames.len(), 8);
+        let want = [
+            (true, tcp_flags::SYN),
+            (false, tcp_flags::SYN | tcp_flags::ACK),
+            (true, tcp_flags::ACK),
+            (true, tcp_flags::PSH | tcp_flags::ACK),
+            (false, tcp_flags::ACK),
+            (true, tcp_flags::FIN | tcp_flags::ACK),
+            (false, tcp_flags::FIN | tcp_flags::ACK),
+            (true, tcp_flags::ACK),
+        ];
+        let request = worm::codered_request();
+        for (f, (from_client, flags)) in frames.iter().zip(want) {
+            let sp = etherparse::SlicedPacket::from_ethernet(f).unwrap();
+            let Some(etherparse::NetSlice::Ipv4(ip)) = sp.net else {
+                panic!()
+            };
+            let hdr = ip.header().to_header();
+            assert_eq!(hdr.header_checksum, hdr.calc_header_checksum());
+            let Some(etherparse::TransportSlice::Tcp(tcp)) = sp.transport else {
+                panic!()
+            };
+            let calc = tcp
+                .to_header()
+                .calc_checksum_ipv4(&hdr, tcp.payload())
+                .unwrap();
+            assert_eq!(tcp.checksum(), calc);
+            let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, f) else {
+                panic!()
+            };
+            let TransportLayer::Tcp(t) = p.transport else {
+                panic!()
+            };
+            assert_eq!(t.flags, flags);
+            let ports = if from_client { (1201, 80) } else { (80, 1201) };
+            assert_eq!((t.src_port, t.dst_port), ports);
+            if flags & tcp_flags::PSH != 0 {
+                assert_eq!(t.payload, &request[..]);
+            } else {
+                assert!(t.payload.is_empty());
+            }
+        }
+        let text = String::from_utf8(request).unwrap();
+        assert!(text.starts_with("GET /default.ida?XXXX"), "{text}");
+        assert!(text.ends_with("X HTTP/1.0\r\n\r\n"), "{text}");
+        assert_eq!(
+            text.len(),
+            "GET /default.ida?".len() + worm::CODERED_FILLER_LEN + " HTTP/1.0\r\n\r\n".len()
+        );
     }
 
     #[test]

@@ -1,0 +1,394 @@
+//! `wormscope capture` for a random-scanning worm (Code Red v2, Slammer,
+//! Witty): the frames of what one telescope or edge sensor saw in a time
+//! window, written as pcap or pcapng.
+//!
+//! The probes come from the engine
+//! ([`wormscope_engine::random::capture_random`]: every probe the vantage
+//! saw, its time, source, destination and what it reached); this module
+//! turns each into frames with `wire`'s builders, by the scenario's
+//! `[worm.delivery]` and `capture.delivery_port_is` ([`WireProbe`]):
+//!
+//! - a UDP worm whose port is the destination (Slammer): one datagram per
+//!   probe to that port, of `packet_bytes - 28` bytes of payload (376 for
+//!   Slammer), the request type 0x04 then filler
+//!   ([`worm::slammer_datagram`]), from one source port per host;
+//! - a UDP worm whose port is the source (Witty): one datagram per probe
+//!   from that port to a random destination port, its payload length
+//!   uniform in 768..=1307 (MODEL.md), filler only
+//!   ([`worm::witty_datagram`]);
+//! - a TCP worm (Code Red v2): per probe a session to the port
+//!   ([`worm::codered_session`]): the SYN alone where no host lives, else
+//!   the handshake, a stand-in `GET /default.ida?XXXX...` request, the
+//!   server's ACK and a close, one frame every half round trip.
+//!
+//! So the capture's first frames of probes (the datagrams, or the SYNs) are
+//! exactly the engine's probes for the vantage and window. Timestamps are
+//! the scenario's start plus the probe's time; ports, identifications,
+//! sequence numbers, round trips and Witty's lengths are drawn from the
+//! seed (stream 1 of [`Purpose::Capture`], probe by probe in the engine's
+//! order), so the same scenario and seed give the same file.
+//!
+//! Background: an edge's capture gets the Blaster capture's ordinary web
+//! sessions and DNS lookups ([`crate::capture`]), at
+//! `capture.background_pps`, between hosts inside the edge's prefix and
+//! servers outside; a telescope's gets none (a darknet carries no
+//! sessions).
+//!
+//! What it may not touch: the network (nothing is sent), and any file but
+//! the one capture it is asked to write, atomically, and only once the
+//! frame count is known to be within `max_packets`. Never worm code or
+//! exploit bytes: filler where the worm carried code.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use rand::RngExt;
+use wormscope_engine::random::{
+    CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random,
+};
+use wormscope_model::rng::{self, Purpose};
+use wormscope_scenario::random_scan::{DeliveryConfig, PortEnd};
+use wormscope_scenario::{RandomScanScenario, SensorKind, SimDuration};
+use wormscope_wire::build::{Station, TcpFlow, worm};
+use wormscope_wire::write::OutputFormat;
+
+use crate::capture::{Frames, Out, VantageCaptureError, background_traffic, write_frames};
+
+/// The round trip of a TCP worm's session, drawn per session, µs.
+/// ASSUMPTION: random scanning reaches hosts all over the Internet; 20 to
+/// 200 ms covers paths of the era from a continent to across the world.
+/// Only the spacing of a session's frames depends on it.
+const TCP_ROUND_TRIP_US: std::ops::RangeInclusive<u64> = 20_000..=200_000;
+
+/// Client ports of the era's Windows hosts (1025-5000), the source ports a
+/// TCP worm's connections and a UDP worm's socket get.
+const EPHEMERAL_PORTS: std::ops::RangeInclusive<u16> = 1025..=5000;
+
+/// The IPv4 and UDP headers in front of a UDP worm's payload: what
+/// `packet_bytes` counts beyond the payload.
+const UDP_HEADERS: u32 = 28;
+
+/// What to capture.
+#[derive(Clone, Debug)]
+pub struct RandomCaptureOptions {
+    /// Name of an edge or telescope sensor of the scenario.
+    pub vantage: String,
+    /// Window start, since the scenario's start.
+    pub from: SimDuration,
+    /// Window end (exclusive).
+    pub to: SimDuration,
+    pub format: OutputFormat,
+    /// Refuse a capture of more frames than this (the scenario's
+    /// `capture.max_packets` unless overridden).
+    pub max_packets: u64,
+    /// Background packets per second on an edge (the scenario's
+    /// `capture.background_pps` unless overridden).
+    pub background_pps: f64,
+}
+
+impl RandomCaptureOptions {
+    /// Options with the scenario's capture defaults.
+    pub fn new(s: &RandomScanScenario, vantage: &str, from: SimDuration, to: SimDuration) -> Self {
+        RandomCaptureOptions {
+            vantage: vantage.to_string(),
+            from,
+            to,
+            format: OutputFormat::Pcap,
+            max_packets: s.capture.max_packets,
+            background_pps: s.capture.background_pps,
+        }
+    }
+}
+
+/// What one probe of the scenario's worm is on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireProbe {
+    /// One datagram to `port` with `payload_len` bytes of payload
+    /// (Slammer).
+    UdpToPort { port: u16, payload_len: usize },
+    /// One datagram from `port` to a random port (Witty).
+    UdpFromPort { port: u16 },
+    /// A TCP session to `port` (Code Red v2).
+    TcpSession { port: u16 },
+}
+
+impl WireProbe {
+    /// The scenario's: `[worm.delivery]` and `capture.delivery_port_is`.
+    pub fn of(s: &RandomScanScenario) -> WireProbe {
+        match s.worm.delivery {
+            DeliveryConfig::TcpExploit { port, .. } => WireProbe::TcpSession { port },
+            DeliveryConfig::UdpPacket { port, .. }
+                if s.capture.delivery_port_is == PortEnd::Source =>
+            {
+                WireProbe::UdpFromPort { port }
+            }
+            DeliveryConfig::UdpPacket { port, packet_bytes } => WireProbe::UdpToPort {
+                port,
+                // The scenario's check holds packet_bytes to 28 or more.
+                payload_len: packet_bytes.saturating_sub(UDP_HEADERS) as usize,
+            },
+        }
+    }
+
+    /// The frames of one probe that reached `reached`.
+    pub fn frames_of(self, reached: Reached) -> u64 {
+        match (self, reached) {
+            (WireProbe::TcpSession { .. }, Reached::Empty) => 1,
+            (WireProbe::TcpSession { .. }, _) => 8,
+            _ => 1,
+        }
+    }
+
+    /// What one probe's first frame is, for a summary: `1434/udp
+    /// datagrams`, `datagrams from 4000/udp`, `80/tcp SYNs`.
+    pub fn label(self) -> String {
+        match self {
+            WireProbe::UdpToPort { port, .. } => format!("{port}/udp datagrams"),
+            WireProbe::UdpFromPort { port } => format!("datagrams from {port}/udp"),
+            WireProbe::TcpSession { port } => format!("{port}/tcp SYNs"),
+        }
+    }
+}
+
+/// What a written capture holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RandomCaptureSummary {
+    /// The vantage's prefix.
+    pub prefix: String,
+    pub kind: SensorKind,
+    pub frames: u64,
+    pub bytes: u64,
+    /// Probes seen, one datagram or SYN each.
+    pub probes: u64,
+    /// What a probe's first frame is ([`WireProbe::label`]).
+    pub probe_label: String,
+    /// The engine's count of the vantage's probes over the window's steps,
+    /// when the window is whole steps.
+    pub engine_probes: Option<u64>,
+    /// Distinct sources of the probes.
+    pub sources: u64,
+    /// Probes that reached a live host, and those that infected it.
+    pub live: u64,
+    pub infecting: u64,
+    /// Background frames.
+    pub background: u64,
+}
+
+/// Refuses, before any run, a window, rate or vantage that does not fit
+/// the scenario; the messages name the flag.
+pub fn check(
+    s: &RandomScanScenario,
+    opts: &RandomCaptureOptions,
+) -> Result<(), VantageCaptureError> {
+    let input = |m: String| Err(VantageCaptureError::Input(m));
+    if opts.from.as_micros() >= opts.to.as_micros() {
+        return input(format!(
+            "--from {} is not before --to {}",
+            opts.from, opts.to
+        ));
+    }
+    if opts.to.as_micros() > s.duration.as_micros() {
+        return input(format!(
+            "--to {} is after the scenario's end ({})",
+            opts.to, s.duration
+        ));
+    }
+    if !(opts.background_pps.is_finite() && opts.background_pps >= 0.0) {
+        return input("--background-rate must be a rate of at least 0 packets per second".into());
+    }
+    if opts.max_packets == 0 {
+        return input("--max-packets must be at least 1".into());
+    }
+    let sensors = s.all_sensors();
+    let capturable: Vec<&str> = sensors
+        .iter()
+        .filter(|c| c.kind != SensorKind::Distributed)
+        .map(|c| c.name.as_str())
+        .collect();
+    let list = if capturable.is_empty() {
+        "none".to_string()
+    } else {
+        capturable.join(", ")
+    };
+    match sensors.iter().find(|c| c.name == opts.vantage) {
+        None => input(format!(
+            "--vantage: the scenario has no sensor `{}` (its telescope and edge sensors: {list})",
+            opts.vantage
+        )),
+        Some(c) if c.kind == SensorKind::Distributed => input(format!(
+            "--vantage: `{}` is a distributed sensor; a capture needs an edge or a telescope \
+             (this scenario's: {list})",
+            c.name
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Why the engine gave no capture, as a capture error: all of it is the
+/// input's (the vantage, the window, or a window too full for
+/// `--max-packets`).
+pub fn engine_error(e: RandomCaptureError) -> VantageCaptureError {
+    VantageCaptureError::Input(match e {
+        RandomCaptureError::Vantage(m) => format!("--vantage: {m}"),
+        RandomCaptureError::Window(m) => format!("--from/--to: {m}"),
+        RandomCaptureError::TooManyProbes { max } => format!(
+            "--max-packets: the vantage saw more than {max} probes in the window (each is at \
+             least one frame); nothing was written: narrow the window (--from/--to) or raise \
+             --max-packets"
+        ),
+    })
+}
+
+/// Runs seed `s.seed` of `s` to the window's end with the engine and
+/// writes what the vantage captured to `path`.
+pub fn capture(
+    s: &RandomScanScenario,
+    opts: &RandomCaptureOptions,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<RandomCaptureSummary, VantageCaptureError> {
+    check(s, opts)?;
+    let cap = capture_random(
+        s,
+        s.seed,
+        &opts.vantage,
+        opts.from.as_micros(),
+        opts.to.as_micros(),
+        opts.max_packets,
+        progress,
+    )
+    .map_err(engine_error)?;
+    write_capture(s, &cap, opts, path)
+}
+
+/// Writes the frames of `cap` (a capture of `s`'s vantage in `opts`'s
+/// window) to `path`, atomically; writes nothing if they would be more
+/// than `opts.max_packets`.
+pub fn write_capture(
+    s: &RandomScanScenario,
+    cap: &RandomCapture,
+    opts: &RandomCaptureOptions,
+    path: &Path,
+) -> Result<RandomCaptureSummary, VantageCaptureError> {
+    let built = frames(s, cap, opts)?;
+    let bytes = write_frames(path, opts.format, &built.frames)?;
+    let live = cap
+        .probes
+        .iter()
+        .filter(|p| p.reached != Reached::Empty)
+        .count() as u64;
+    let infecting = cap
+        .probes
+        .iter()
+        .filter(|p| p.reached == Reached::Infecting)
+        .count() as u64;
+    Ok(RandomCaptureSummary {
+        prefix: cap.prefix.to_string(),
+        kind: cap.kind,
+        frames: built.frames.len() as u64,
+        bytes,
+        probes: cap.probes.len() as u64,
+        probe_label: WireProbe::of(s).label(),
+        engine_probes: cap.engine_probes,
+        sources: cap.sources,
+        live,
+        infecting,
+        background: built.background,
+    })
+}
+
+/// The frames of `cap`, in time order (ties in the engine's order), with
+/// an edge's background.
+pub fn frames(
+    s: &RandomScanScenario,
+    cap: &RandomCapture,
+    opts: &RandomCaptureOptions,
+) -> Result<Frames, VantageCaptureError> {
+    let wire = WireProbe::of(s);
+    let max = opts.max_packets;
+    // Count before building: a refused capture builds nothing.
+    let needed: u64 = cap.probes.iter().map(|p| wire.frames_of(p.reached)).sum();
+    if needed > max {
+        return Err(VantageCaptureError::TooManyPackets {
+            max,
+            at_least: needed,
+        });
+    }
+    let start_us = s.start.as_microsecond();
+    let mut out = Out {
+        frames: Vec::with_capacity(needed as usize),
+        max,
+    };
+    let mut rng = rng::stream(s.seed, Purpose::Capture, 1);
+    for p in &cap.probes {
+        probe_frames(&mut out, &mut rng, s.seed, wire, p, start_us)?;
+    }
+    let worm_frames = out.frames.len() as u64;
+    if cap.kind == SensorKind::Edge {
+        background_traffic(
+            &mut out,
+            s.seed,
+            cap.prefix,
+            (opts.from.as_micros(), opts.to.as_micros()),
+            opts.background_pps,
+            start_us,
+        )?;
+    }
+    let background = out.frames.len() as u64 - worm_frames;
+    out.frames.sort_unstable_by_key(|f| (f.0, f.1));
+    Ok(Frames {
+        frames: out.frames.into_iter().map(|(t, _, f)| (t, f)).collect(),
+        background,
+    })
+}
+
+/// The frames of one probe.
+fn probe_frames(
+    out: &mut Out,
+    rng: &mut impl RngExt,
+    seed: u64,
+    wire: WireProbe,
+    p: &CapturedProbe,
+    start_us: i64,
+) -> Result<(), VantageCaptureError> {
+    let ts = start_us.saturating_add(i64::try_from(p.time_us).unwrap_or(i64::MAX));
+    let src = Station::new(Ipv4Addr::from(p.src));
+    let dst = Station::new(Ipv4Addr::from(p.dst));
+    match wire {
+        WireProbe::UdpToPort { port, payload_len } => {
+            // ASSUMPTION: the worm sent every copy from one socket, so one
+            // source port per host, drawn from the seed and the address.
+            let span = u64::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
+            let sport = EPHEMERAL_PORTS.start() + (rng::mix(seed, u64::from(p.src)) % span) as u16;
+            let ident = rng.random::<u16>();
+            out.push(
+                ts,
+                worm::slammer_datagram(&src, &dst, sport, port, payload_len, ident),
+            )
+        }
+        WireProbe::UdpFromPort { port } => {
+            let dport = rng.random_range(1..=u16::MAX);
+            let len = rng.random_range(worm::WITTY_PAYLOAD_LEN);
+            let ident = rng.random::<u16>();
+            out.push(
+                ts,
+                worm::witty_datagram(&src, &dst, port, dport, len, ident),
+            )
+        }
+        WireProbe::TcpSession { port } => {
+            let sport = rng.random_range(EPHEMERAL_PORTS);
+            let half_rtt = (rng.random_range(TCP_ROUND_TRIP_US) / 2) as i64;
+            let mut flow = TcpFlow::new(src, sport, dst, port);
+            flow.client_seq = rng.random();
+            flow.server_seq = rng.random();
+            let live = p.reached != Reached::Empty;
+            for (k, f) in worm::codered_session(&mut flow, live)
+                .into_iter()
+                .enumerate()
+            {
+                out.push(ts.saturating_add(k as i64 * half_rtt), f)?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The frames of a random-scanning worm's capture, from hand-built engine
+//! captures (no run): per probe kind the frames each probe gives, their
+//! addresses, ports and lengths, time order, an edge's background, the
+//! same bytes for the same seed, and the `--max-packets` guard that writes
+//! nothing.
+
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use wormscope_engine::random::{CapturedProbe, RandomCapture, Reached};
+use wormscope_observe::capture::VantageCaptureError;
+use wormscope_observe::random_capture::{RandomCaptureOptions, WireProbe, check, write_capture};
+use wormscope_scenario::{RandomScanScenario, SensorKind, SimDuration, builtin_random_scan};
+use wormscope_wire::build::worm;
+use wormscope_wire::capture::CaptureReader;
+use wormscope_wire::decode::{Decoded, TransportLayer, decode};
+
+fn addr(s: &str) -> u32 {
+    u32::from(s.parse::<Ipv4Addr>().unwrap())
+}
+
+fn probe(time_us: u64, src: &str, dst: &str, reached: Reached) -> CapturedProbe {
+    CapturedProbe {
+        time_us,
+        src: addr(src),
+        dst: addr(dst),
+        incoming: true,
+        reached,
+    }
+}
+
+/// Four probes into the built-in telescope (44.0.0.0/8) from two sources,
+/// one of each outcome, in time order.
+fn telescope_capture() -> RandomCapture {
+    RandomCapture {
+        vantage: "telescope".into(),
+        kind: SensorKind::Telescope,
+        prefix: "44.0.0.0/8".parse().unwrap(),
+        probes: vec![
+            probe(1_000_000, "10.1.0.1", "44.0.0.1", Reached::Empty),
+            probe(1_000_000, "10.2.0.2", "44.0.0.2", Reached::Other),
+            probe(2_500_000, "10.1.0.1", "44.3.0.3", Reached::Infecting),
+            probe(4_000_000, "10.2.0.2", "44.4.0.4", Reached::Infected),
+        ],
+        sources: 2,
+        engine_probes: Some(4),
+    }
+}
+
+fn scenario(name: &str) -> RandomScanScenario {
+    builtin_random_scan(name).unwrap()
+}
+
+fn opts(s: &RandomScanScenario, vantage: &str) -> RandomCaptureOptions {
+    RandomCaptureOptions::new(
+        s,
+        vantage,
+        SimDuration::from_secs(0),
+        SimDuration::from_secs(10),
+    )
+}
+
+/// One frame read back: time, source, destination, transport.
+struct Seen {
+    ts: i64,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    udp: Option<(u16, u16, usize)>,
+    tcp: Option<(u16, u16, u8, usize)>,
+}
+
+fn read(path: &Path) -> Vec<Seen> {
+    let mut r = CaptureReader::open(path).unwrap();
+    let mut out = Vec::new();
+    while let Some(f) = r.next_frame().unwrap() {
+        let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
+            panic!("not IPv4")
+        };
+        let (mut udp, mut tcp) = (None, None);
+        match p.transport {
+            TransportLayer::Udp(u) => udp = Some((u.src_port, u.dst_port, u.payload.len())),
+            TransportLayer::Tcp(t) => {
+                tcp = Some((t.src_port, t.dst_port, t.flags, t.payload.len()))
+            }
+            _ => {}
+        }
+        out.push(Seen {
+            ts: f.ts_us,
+            src: p.src,
+            dst: p.dst,
+            udp,
+            tcp,
+        });
+    }
+    assert!(out.windows(2).all(|w| w[0].ts <= w[1].ts), "time order");
+    out
+}
+
+#[test]
+fn slammer_is_one_376_byte_datagram_to_1434_per_probe() {
+    let s = scenario("slammer");
+    assert_eq!(
+        WireProbe::of(&s),
+        WireProbe::UdpToPort {
+            port: worm::SLAMMER_PORT,
+            payload_len: worm::SLAMMER_PAYLOAD_LEN
+        }
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slammer.pcap");
+    let cap = telescope_capture();
+    let sum = write_capture(&s, &cap, &opts(&s, "telescope"), &path).unwrap();
+    assert_eq!((sum.frames, sum.probes, sum.background), (4, 4, 0));
+    assert_eq!((sum.sources, sum.live, sum.infecting), (2, 3, 1));
+    assert_eq!(sum.engine_probes, Some(4));
+    assert_eq!(sum.probe_label, "1434/udp datagrams");
+    assert_eq!(sum.prefix, "44.0.0.0/8");
+    let seen = read(&path);
+    assert_eq!(seen.len(), 4);
+    let start = s.start.as_microsecond();
+    let mut ports_of = std::collections::HashMap::new();
+    for (f, p) in seen.iter().zip(&cap.probes) {
+        assert_eq!(f.ts, start + p.time_us as i64);
+        assert_eq!((u32::from(f.src), u32::from(f.dst)), (p.src, p.dst));
+        let (sport, dport, len) = f.udp.unwrap();
+        assert_eq!((dport, len), (1434, 376));
+        assert!((1025..=5000).contains(&sport));
+        // One socket per host: one source port per source.
+        assert_eq!(*ports_of.entry(f.src).or_insert(sport), sport);
+    }
+    // The same scenario and seed, the same bytes.
+    let again = dir.path().join("again.pcap");
+    write_capture(&s, &cap, &opts(&s, "telescope"), &again).unwrap();
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+}
+
+#[test]
+fn witty_is_one_datagram_from_4000_to_a_random_port_per_probe() {
+    let s = scenario("witty");
+    assert_eq!(WireProbe::of(&s), WireProbe::UdpFromPort { port: 4000 });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("witty.pcapng");
+    let mut cap = telescope_capture();
+    // Many probes, to see the lengths and ports spread.
+    cap.probes = (0..200u32)
+        .map(|i| CapturedProbe {
+            time_us: u64::from(i) * 1000,
+            src: addr("10.9.0.1") + i % 7,
+            dst: addr("44.0.0.0") + i,
+            incoming: true,
+            reached: Reached::Empty,
+        })
+        .collect();
+    let mut o = opts(&s, "telescope");
+    o.format = wormscope_wire::write::OutputFormat::PcapNg;
+    let sum = write_capture(&s, &cap, &o, &path).unwrap();
+    assert_eq!((sum.frames, sum.probes), (200, 200));
+    let seen = read(&path);
+    let mut dports = HashSet::new();
+    let mut lens = HashSet::new();
+    for f in &seen {
+        let (sport, dport, len) = f.udp.unwrap();
+        assert_eq!(sport, 4000);
+        assert!(worm::WITTY_PAYLOAD_LEN.contains(&len), "{len}");
+        dports.insert(dport);
+        lens.insert(len);
+    }
+    assert!(
+        dports.len() > 150 && lens.len() > 100,
+        "{} {}",
+        dports.len(),
+        lens.len()
+    );
+}
+
+#[test]
+fn codered_is_a_syn_to_empty_space_and_a_session_with_a_live_host() {
+    let s = scenario("codered2");
+    assert_eq!(WireProbe::of(&s), WireProbe::TcpSession { port: 80 });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codered.pcap");
+    let cap = telescope_capture();
+    let sum = write_capture(&s, &cap, &opts(&s, "telescope"), &path).unwrap();
+    // One empty address (a SYN), three live hosts (eight frames each).
+    assert_eq!(sum.frames, 1 + 3 * 8);
+    assert_eq!(sum.probe_label, "80/tcp SYNs");
+    let seen = read(&path);
+    let syn = |f: &&Seen| f.tcp.is_some_and(|(_, d, fl, _)| d == 80 && fl == 0x02);
+    let syns: Vec<&Seen> = seen.iter().filter(syn).collect();
+    assert_eq!(syns.len(), 4, "one SYN per probe");
+    let requests: Vec<&Seen> = seen
+        .iter()
+        .filter(|f| f.tcp.is_some_and(|(_, d, _, len)| d == 80 && len > 0))
+        .collect();
+    assert_eq!(requests.len(), 3, "a request per live host");
+    assert!(
+        requests
+            .iter()
+            .all(|f| f.tcp.unwrap().3 == worm::codered_request().len())
+    );
+    // Nothing answers from the empty address.
+    assert!(!seen.iter().any(|f| f.src == Ipv4Addr::new(44, 0, 0, 1)));
+    // Every frame of a session lies between its SYN and a round trip of at
+    // most 200 ms per step (8 frames: 3.5 round trips).
+    let start = s.start.as_microsecond();
+    for f in &seen {
+        assert!(f.ts >= start + 1_000_000 && f.ts <= start + 4_000_000 + 700_000);
+    }
+}
+
+#[test]
+fn an_edge_gets_background_and_a_telescope_none() {
+    let s = scenario("slammer");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edge.pcap");
+    let mut cap = telescope_capture();
+    cap.vantage = "isp-edge".into();
+    cap.kind = SensorKind::Edge;
+    cap.prefix = "10.1.0.0/16".parse().unwrap();
+    let mut o = opts(&s, "isp-edge");
+    o.background_pps = 20.0;
+    let sum = write_capture(&s, &cap, &o, &path).unwrap();
+    assert!(sum.background >= 200, "{}", sum.background);
+    assert_eq!(sum.frames, 4 + sum.background);
+    let seen = read(&path);
+    assert_eq!(
+        seen.iter()
+            .filter(|f| f.udp.is_some_and(|(_, d, _)| d == 1434))
+            .count(),
+        4
+    );
+    o.background_pps = 0.0;
+    let sum = write_capture(&s, &cap, &o, &path).unwrap();
+    assert_eq!((sum.frames, sum.background), (4, 0));
+}
+
+#[test]
+fn too_many_frames_writes_nothing_and_keeps_an_old_file() {
+    let s = scenario("codered2");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pcap");
+    std::fs::write(&path, b"old").unwrap();
+    let mut o = opts(&s, "telescope");
+    o.max_packets = 24;
+    match write_capture(&s, &telescope_capture(), &o, &path) {
+        Err(VantageCaptureError::TooManyPackets { max, at_least }) => {
+            assert_eq!((max, at_least), (24, 25))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"old");
+    // Background past the limit is refused the same way.
+    let s = scenario("slammer");
+    let mut cap = telescope_capture();
+    cap.kind = SensorKind::Edge;
+    cap.prefix = "10.1.0.0/16".parse().unwrap();
+    let mut o = opts(&s, "isp-edge");
+    o.max_packets = 10;
+    let r = write_capture(&s, &cap, &o, &path);
+    assert!(
+        matches!(r, Err(VantageCaptureError::TooManyPackets { max: 10, .. })),
+        "{r:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"old");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no leftovers"
+    );
+}
+
+#[test]
+fn vantage_and_window_are_checked_naming_the_flag() {
+    let mut s = scenario("slammer");
+    s.sensors.push(wormscope_scenario::SensorConfig {
+        name: "isc".into(),
+        kind: SensorKind::Distributed,
+        prefix: None,
+        addresses: Some(1000),
+        report_delay: Some(SimDuration::from_secs(1)),
+    });
+    let msg = |o: &RandomCaptureOptions| match check(&s, o) {
+        Err(VantageCaptureError::Input(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    let m = msg(&opts(&s, "radar"));
+    assert!(
+        m.contains("--vantage") && m.contains("telescope, isp-edge"),
+        "{m}"
+    );
+    assert!(!m.contains("isc"), "{m}");
+    let m = msg(&opts(&s, "isc"));
+    assert!(m.contains("distributed"), "{m}");
+    let mut o = opts(&s, "telescope");
+    o.from = SimDuration::from_secs(20);
+    assert!(msg(&o).contains("--from"));
+    let mut o = opts(&s, "telescope");
+    o.to = SimDuration::from_secs(3 * 3600);
+    assert!(msg(&o).contains("--to"));
+    let mut o = opts(&s, "telescope");
+    o.background_pps = f64::NAN;
+    assert!(msg(&o).contains("--background-rate"));
+    assert!(check(&s, &opts(&s, "telescope")).is_ok());
+}
