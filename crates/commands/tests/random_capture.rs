@@ -3,9 +3,6 @@
 //! capture holds exactly the engine's probes for the vantage and window
 //! (read back in Rust, and by tshark when installed), the same seed gives
 //! the same bytes, and bad input is refused before anything is written.
-//!
-//! The tests that run the engine need `capture_random`'s body; they are
-//! ignored until it is there (`cargo test -- --ignored` runs them).
 
 mod common;
 
@@ -166,7 +163,6 @@ fn run(req: &CaptureRequest) -> CommandOutcome {
 }
 
 #[test]
-#[ignore = "needs capture_random"]
 fn capture_of_slammer_holds_the_engines_probes_for_a_telescope() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(
@@ -198,7 +194,6 @@ fn capture_of_slammer_holds_the_engines_probes_for_a_telescope() {
 }
 
 #[test]
-#[ignore = "needs capture_random"]
 fn capture_of_slammer_at_an_edge_has_background_and_pcapng() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(
@@ -226,7 +221,6 @@ fn capture_of_slammer_at_an_edge_has_background_and_pcapng() {
 }
 
 #[test]
-#[ignore = "needs capture_random"]
 fn capture_of_codered_and_witty_holds_one_first_frame_per_probe() {
     let dir = tempfile::tempdir().unwrap();
     // Code Red: one SYN to 80/tcp per probe.
@@ -266,7 +260,6 @@ fn capture_of_codered_and_witty_holds_one_first_frame_per_probe() {
 }
 
 #[test]
-#[ignore = "needs capture_random"]
 fn capture_of_a_random_worm_refuses_too_many_probes_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(

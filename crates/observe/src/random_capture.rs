@@ -133,8 +133,7 @@ impl WireProbe {
     /// The frames of one probe that reached `reached`.
     pub fn frames_of(self, reached: Reached) -> u64 {
         match (self, reached) {
-            (WireProbe::TcpSession { .. }, Reached::Empty) => 1,
-            (WireProbe::TcpSession { .. }, _) => 8,
+            (WireProbe::TcpSession { .. }, r) if r.answered() => 8,
             _ => 1,
         }
     }
@@ -272,11 +271,7 @@ pub fn write_capture(
 ) -> Result<RandomCaptureSummary, VantageCaptureError> {
     let built = frames(s, cap, opts)?;
     let bytes = write_frames(path, opts.format, &built.frames)?;
-    let live = cap
-        .probes
-        .iter()
-        .filter(|p| p.reached != Reached::Empty)
-        .count() as u64;
+    let live = cap.probes.iter().filter(|p| p.reached.answered()).count() as u64;
     let infecting = cap
         .probes
         .iter()
@@ -358,6 +353,9 @@ fn probe_frames(
         WireProbe::UdpToPort { port, payload_len } => {
             // ASSUMPTION: the worm sent every copy from one socket, so one
             // source port per host, drawn from the seed and the address.
+            // Wireshark reads a few percent of these datagrams as another
+            // protocol (and some as malformed) by their source port, as it
+            // would real Slammer traffic: no port has a dissector on 1434.
             let span = u64::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
             let sport = EPHEMERAL_PORTS.start() + (rng::mix(seed, u64::from(p.src)) % span) as u16;
             let ident = rng.random::<u16>();
@@ -381,7 +379,7 @@ fn probe_frames(
             let mut flow = TcpFlow::new(src, sport, dst, port);
             flow.client_seq = rng.random();
             flow.server_seq = rng.random();
-            let live = p.reached != Reached::Empty;
+            let live = p.reached.answered();
             for (k, f) in worm::codered_session(&mut flow, live)
                 .into_iter()
                 .enumerate()

@@ -43,6 +43,16 @@ pub enum Reached {
     Blocked,
 }
 
+impl Reached {
+    /// Whether a host answered the probe (a live host reached it).
+    pub fn answered(self) -> bool {
+        matches!(
+            self,
+            Reached::Infecting | Reached::Infected | Reached::Other
+        )
+    }
+}
+
 /// One probe the vantage saw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CapturedProbe {
