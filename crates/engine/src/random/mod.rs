@@ -64,7 +64,7 @@ use wormscope_model::defense::{Draw, host_defense_times, patch_times};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
-use crate::heap::QuadHeap;
+use crate::heap::RadixHeap;
 use filter::IspFilter;
 
 mod capture;
@@ -342,6 +342,22 @@ pub fn simulate_random(
     RandomCore::new(s, seed, layout, placement.as_ref()).run(&mut draws, progress)
 }
 
+/// An event's place in the queue: network time, then kind, then host.
+fn event_key(at: u64, kind: Kind, host: u32) -> u128 {
+    u128::from(at) << 64 | (kind as u128) << 32 | u128::from(host)
+}
+
+/// The event of a queue key ([`event_key`]).
+fn event_of(key: u128) -> (u64, Kind, u32) {
+    let kind = match (key >> 32) as u32 {
+        0 => Kind::HitList,
+        1 => Kind::Start,
+        2 => Kind::Look,
+        _ => Kind::Stop,
+    };
+    ((key >> 64) as u64, kind, key as u32)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Kind {
     /// A hit-list probe reaches the host (first: an initial host's last
@@ -484,7 +500,8 @@ pub struct RandomCore {
     /// (removed from `scanners`).
     finished_delivered: u64,
     finished_offered: u64,
-    queue: QuadHeap<(u64, Kind, u32)>,
+    /// Events by [`event_key`].
+    queue: RadixHeap,
     clock: Clock,
     /// Bits per second offered by the hosts probing now.
     offered_bps: f64,
@@ -565,7 +582,7 @@ impl RandomCore {
             scanners: Vec::new(),
             finished_delivered: 0,
             finished_offered: 0,
-            queue: QuadHeap::new(),
+            queue: RadixHeap::new(),
             clock: Clock {
                 real0: 0,
                 net0: 0,
@@ -617,7 +634,8 @@ impl RandomCore {
         }
         for entry in 0..list {
             let at = (entry / n0 + 1).saturating_mul(list_interval);
-            self.queue.push((at, Kind::HitList, (n0 + entry) as u32));
+            self.queue
+                .push(event_key(at, Kind::HitList, (n0 + entry) as u32));
         }
         let stop_real = self.behaviour.stop.at_us.map(|us| us.saturating_mul(1000));
         let mut stopped = false;
@@ -626,7 +644,7 @@ impl RandomCore {
             // Network time orders everything: a look at network time v is
             // in the step ending at real time E iff v < net_of(E), the same
             // rule that counts the step's delivered probes.
-            let next = self.queue.peek().map_or(u64::MAX, |(t, _, _)| *t);
+            let next = self.queue.peek().map_or(u64::MAX, |k| event_of(k).0);
             if let Some(w) = &self.watch
                 && !w.open
                 && w.from_ns <= row_end
@@ -653,7 +671,7 @@ impl RandomCore {
                 row_end = (row_end + self.step_ns).min(self.duration_ns);
                 continue;
             }
-            let (net, kind, host) = self.queue.pop().expect("peeked");
+            let (net, kind, host) = event_of(self.queue.pop().expect("peeked"));
             self.events += 1;
             match kind {
                 Kind::Start => self.start(host, net, draws),
@@ -687,7 +705,7 @@ impl RandomCore {
         let watch = self.watch.as_mut().expect("a watch to open");
         watch.open = true;
         let net = self.clock.net_of(watch.from_ns);
-        self.queue.retain(|&(_, kind, _)| kind != Kind::Look);
+        self.queue.retain(|k| event_of(k).1 != Kind::Look);
         for i in 0..self.scanners.len() {
             let host = self.scanners[i].host;
             let reached = self.scanners[i].delivered_before(net);
@@ -711,7 +729,7 @@ impl RandomCore {
         self.row.new_infections += 1;
         self.infection_times_us.push(self.clock.real_of(net) / 1000);
         self.queue
-            .push((net.saturating_add(delay), Kind::Start, host));
+            .push(event_key(net.saturating_add(delay), Kind::Start, host));
     }
 
     fn start(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
@@ -733,7 +751,8 @@ impl RandomCore {
                 .saturating_add(n.saturating_mul(interval))
                 .saturating_add(1);
             if scanner.end_net < u64::MAX {
-                self.queue.push((scanner.end_net, Kind::Stop, host));
+                self.queue
+                    .push(event_key(scanner.end_net, Kind::Stop, host));
             }
         }
         self.hosts[host as usize].slot = self.scanners.len() as u32;
@@ -801,7 +820,7 @@ impl RandomCore {
         if let Some(at) = at
             && at < sc.end_net
         {
-            self.queue.push((at, Kind::Look, host));
+            self.queue.push(event_key(at, Kind::Look, host));
         }
     }
 
