@@ -356,7 +356,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         assert!(
             msg.contains(&format!("variant `{spec}`"))
                 && msg.contains(&format!("`{name}` is not a defense of `slammer`"))
-                && msg.contains("patch, host-firewall, isp-filter, isp-block"),
+                && msg.contains("patch, host-firewall, isp-filter, isp-block, cleanup"),
             "{msg}"
         );
     }
@@ -364,7 +364,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
     let file = write(
         dir.path(),
         "v.toml",
-        "[[variant]]\nname = \"late patch\"\ndefenses = [\"patch@5m\"]\n\n[[variant]]\nname = \"isp\"\ndefenses = [\"cleanup@1h\"]\n",
+        "[[variant]]\nname = \"late patch\"\ndefenses = [\"patch@5m\"]\n\n[[variant]]\nname = \"isp\"\ndefenses = [\"dcom-disabled@1h\"]\n",
     );
     let msg = input_error(wormscope_commands::compare::run(
         &CompareRequest {
@@ -376,7 +376,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         &Silent,
     ));
     assert!(
-        msg.contains("v.toml:7: field `variant[1].defenses`") && msg.contains("`cleanup`"),
+        msg.contains("v.toml:7: field `variant[1].defenses`") && msg.contains("`dcom-disabled`"),
         "{msg}"
     );
     assert!(!out.exists(), "nothing is written");

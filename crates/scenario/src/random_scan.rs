@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
-use crate::schema::{FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind};
+use crate::schema::{
+    CleanupDefense, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
+};
 use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
@@ -75,6 +77,12 @@ pub struct RandomScanDefenses {
     /// Absent from older files: off.
     #[serde(default = "FilterDefense::off")]
     pub isp_filter: FilterDefense,
+    /// Infected hosts are cleaned (and patched) at `per_day_pct` a day from
+    /// `start`, each after an exponential time from its infection (or the
+    /// start): a cleaned host stops probing and cannot be infected again.
+    /// Absent from older files: off.
+    #[serde(default = "CleanupDefense::off")]
+    pub cleanup: CleanupDefense,
 }
 
 /// Parameters of `wormscope capture` for a random-scanning worm: those of
@@ -617,6 +625,9 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     let isp = &s.defenses.isp_filter;
     if let Some(e) = moment_problem(isp.start, s.start) {
         return bad("defenses.isp_filter.start", e);
+    }
+    if let Some(e) = moment_problem(s.defenses.cleanup.start, s.start) {
+        return bad("defenses.cleanup.start", e);
     }
     let port = s.worm.delivery.port();
     if isp.enabled

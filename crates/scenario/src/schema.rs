@@ -277,6 +277,19 @@ pub struct CleanupDefense {
     pub per_day_pct: Percent,
 }
 
+impl CleanupDefense {
+    /// Cleanup that is off, for scenario files written before a kind of
+    /// scenario had the section.
+    pub fn off() -> CleanupDefense {
+        CleanupDefense {
+            enabled: false,
+            source: String::new(),
+            start: When::After(SimDuration::ZERO),
+            per_day_pct: Percent::new(0.0).expect("0 is a share"),
+        }
+    }
+}
+
 /// Taking down the flood target's address record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -167,7 +167,13 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
 /// sections (`RandomScanDefenses`).
-pub const RANDOM_SCAN_DEFENSES: [&str; 4] = ["patch", "host-firewall", "isp-filter", "isp-block"];
+pub const RANDOM_SCAN_DEFENSES: [&str; 5] = [
+    "patch",
+    "host-firewall",
+    "isp-filter",
+    "isp-block",
+    "cleanup",
+];
 
 /// A kind of scenario that variants switch defenses on in.
 pub trait Defended: Clone {
@@ -196,6 +202,7 @@ impl Defended for RandomScanScenario {
             "patch" => (&mut d.patch.enabled, &mut d.patch.start),
             "host-firewall" => (&mut d.host_firewall.enabled, &mut d.host_firewall.start),
             "isp-filter" => (&mut d.isp_filter.enabled, &mut d.isp_filter.start),
+            "cleanup" => (&mut d.cleanup.enabled, &mut d.cleanup.start),
             "isp-block" => {
                 // The worm's own port, both ways.
                 let port = vec![PortRule::One(self.worm.delivery.port())];
@@ -466,7 +473,7 @@ mod tests {
             let e = v.applied_to(&base).unwrap_err();
             assert!(
                 e.contains(&format!("`{name}` is not a defense of `slammer`"))
-                    && e.contains("patch, host-firewall, isp-filter, isp-block"),
+                    && e.contains("patch, host-firewall, isp-filter, isp-block, cleanup"),
                 "{e}"
             );
         }

@@ -22,7 +22,6 @@ use wormscope_engine::random::RandomScanRun;
 use wormscope_engine::{Row, RunResult};
 use wormscope_model::World;
 use wormscope_model::rng::mix;
-use wormscope_scenario::random_scan::Measure;
 use wormscope_scenario::variant::{Defended, Variant};
 use wormscope_scenario::{RandomScanScenario, Scenario, SimDuration};
 
@@ -336,11 +335,20 @@ pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
     let mut metrics: Vec<RandomMetric> = vec![("peak_infected", |r| {
         r.rows.iter().map(|row| row.infected).max().unwrap_or(0) as f64
     })];
+    // Hosts carrying the worm: those infected less those cleaned.
     if s.duration.as_micros() >= DAY {
-        metrics.push(("infected_24h", |r| validate::infected_at(r, DAY) as f64));
+        metrics.push(("infected_24h", |r| {
+            let cleaned: u64 = r
+                .rows
+                .iter()
+                .filter(|row| row.time_us <= DAY)
+                .map(|row| row.cleaned)
+                .sum();
+            (validate::infected_at(r, DAY) - cleaned) as f64
+        }));
     }
     metrics.push(("infected_final", |r| {
-        validate::measure(r, &Measure::FinalInfected)
+        r.rows.last().map_or(0, |row| row.infected) as f64
     }));
     metrics
 }

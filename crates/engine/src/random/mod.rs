@@ -60,7 +60,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Geometric};
 use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Targeting};
-use wormscope_model::defense::{Draw, host_defense_times, patch_times};
+use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
@@ -218,7 +218,8 @@ fn protected_at_ns(s: &RandomScanScenario, seed: u64) -> Vec<u64> {
 pub struct RandomRow {
     /// End of the step, µs after the start.
     pub time_us: u64,
-    /// Hosts infected so far (including the initial ones).
+    /// Hosts carrying the worm: infected so far (including the initial
+    /// ones) less those cleaned.
     pub infected: u64,
     /// Hosts infected in the step.
     pub new_infections: u64,
@@ -241,11 +242,13 @@ pub struct RandomRow {
     /// Delivered probes aimed at a vulnerable host that an ISP filter
     /// dropped on the way.
     pub probes_blocked: u64,
+    /// Hosts cleaned in the step.
+    pub cleaned: u64,
 }
 
 impl RandomRow {
     /// The row's values in the order of `COLUMNS[1..]` (all but the time).
-    pub fn values(&self) -> [u64; 11] {
+    pub fn values(&self) -> [u64; 12] {
         [
             self.infected,
             self.new_infections,
@@ -258,11 +261,12 @@ impl RandomRow {
             self.probes_other,
             self.probes_empty,
             self.probes_blocked,
+            self.cleaned,
         ]
     }
 
     /// The CSV header of `timeseries.csv` for random-scanning runs.
-    pub const COLUMNS: [&str; 12] = [
+    pub const COLUMNS: [&str; 13] = [
         "time_us",
         "infected",
         "new_infections",
@@ -275,6 +279,7 @@ impl RandomRow {
         "probes_other",
         "probes_empty",
         "probes_blocked",
+        "cleaned",
     ];
 }
 
@@ -376,6 +381,9 @@ enum Kind {
 #[derive(Clone, Copy, Debug)]
 struct Host {
     infected: bool,
+    /// Cleaned of the worm (and patched): it no longer probes and cannot
+    /// be infected again.
+    cleaned: bool,
     /// Its place in `RandomCore::scanners` while it may still probe.
     slot: u32,
     /// The probe index of the next look.
@@ -527,6 +535,13 @@ pub struct RandomCore {
     protected_at_ns: Vec<u64>,
     /// The run's ISP filter, if on.
     filter: Option<IspFilter>,
+    /// Cleanup: its start (ns of real time) and rate (per ns), if on.
+    cleanup: Option<(u64, f64)>,
+    /// Cleanings to come, by (real time, host): `time_of` a key is ns of
+    /// real time, as the worm's stop date is, not network time.
+    cleanings: RadixHeap,
+    /// Hosts cleaned so far.
+    cleaned: u64,
     events: u64,
     /// A capture's vantage ([`capture`]); none in an ordinary run.
     watch: Option<Box<capture::Watch>>,
@@ -554,6 +569,7 @@ impl RandomCore {
         let step_us = s.step.as_micros();
         let idle = Host {
             infected: false,
+            cleaned: false,
             slot: u32::MAX,
             next_look: 0,
             unseen: layout.all(),
@@ -599,6 +615,18 @@ impl RandomCore {
             every_probe: false,
             protected_at_ns: protected_at_ns(s, seed),
             filter: placement.and_then(|p| IspFilter::of(s, seed, &p.vulnerable)),
+            cleanup: s.defenses.cleanup.enabled.then(|| {
+                let c = &s.defenses.cleanup;
+                // A share p cleaned per day is the exponential rate -ln(1-p).
+                let p = c.per_day_pct.as_fraction().min(1.0 - 1e-12);
+                let start_us = c.start.after_start(s.start).expect("a checked scenario");
+                (
+                    start_us.saturating_mul(1000),
+                    -(1.0 - p).ln() / (86_400.0 * 1e9),
+                )
+            }),
+            cleanings: RadixHeap::new(),
+            cleaned: 0,
             events: 0,
             watch: None,
         }
@@ -660,6 +688,14 @@ impl RandomCore {
             {
                 self.stop_all(stop);
                 stopped = true;
+                continue;
+            }
+            if let Some(key) = self.cleanings.peek()
+                && (key >> 64) as u64 <= row_end
+                && self.clock.net_of((key >> 64) as u64) <= next
+            {
+                self.cleanings.pop();
+                self.clean(key as u32, (key >> 64) as u64);
                 continue;
             }
             if self.clock.net_of(row_end) <= next {
@@ -727,12 +763,27 @@ impl RandomCore {
         debug_assert!(!h.infected);
         h.infected = true;
         self.row.new_infections += 1;
-        self.infection_times_us.push(self.clock.real_of(net) / 1000);
+        let real = self.clock.real_of(net);
+        self.infection_times_us.push(real / 1000);
+        if let Some((start, rate)) = self.cleanup {
+            // Blaster's removal clock: from the infection (or the tools'
+            // release), an exponential wait drawn per host.
+            let u = unit_draw(self.seed, Draw::Cleanup, u64::from(host));
+            let wait = (-(1.0 - u).ln() / rate).min(u64::MAX as f64 / 2.0) as u64;
+            let at = real.max(start).saturating_add(wait);
+            if at <= self.duration_ns {
+                self.cleanings.push(u128::from(at) << 64 | u128::from(host));
+            }
+        }
         self.queue
             .push(event_key(net.saturating_add(delay), Kind::Start, host));
     }
 
     fn start(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
+        if self.hosts[host as usize].cleaned {
+            // Cleaned before its worm began to probe.
+            return;
+        }
         let interval = self.behaviour.probe_interval_ns(self.seed, u64::from(host));
         let real = self.clock.real_of(net);
         let mut scanner = Scanner {
@@ -879,6 +930,10 @@ impl RandomCore {
         {
             self.row.probes_blocked += 1;
             Reached::Blocked
+        } else if self.hosts[v as usize].cleaned {
+            // Cleaned and patched: a live host that cannot be infected.
+            self.row.probes_other += 1;
+            Reached::Other
         } else if self.hosts[v as usize].infected {
             self.row.probes_infected += 1;
             Reached::Infected
@@ -927,6 +982,10 @@ impl RandomCore {
     }
 
     fn look(&mut self, host: u32, net: u64, draws: &mut dyn ProbeDraws) {
+        if self.hosts[host as usize].cleaned {
+            // Its probes ended when it was cleaned, before this one.
+            return;
+        }
         let k = self.hosts[host as usize].next_look;
         let class = self.scanners[self.hosts[host as usize].slot as usize].class as usize;
         self.classes[class].looked += 1;
@@ -953,9 +1012,35 @@ impl RandomCore {
     }
 
     fn stop_host(&mut self, host: u32, net: u64) {
+        if self.hosts[host as usize].cleaned {
+            // Stopped already, when it was cleaned.
+            return;
+        }
         let real = self.clock.real_of(net);
         let sc = &mut self.scanners[self.hosts[host as usize].slot as usize];
         sc.end_real = real;
+        let interval = sc.interval;
+        let bps = self.bits_per_second(interval);
+        self.set_offered(net, self.offered_bps - bps);
+    }
+
+    /// `host` is cleaned at real time `real`: if it is probing, it stops
+    /// there (and frees its bandwidth).
+    fn clean(&mut self, host: u32, real: u64) {
+        let net = self.clock.net_of(real);
+        let h = &mut self.hosts[host as usize];
+        h.cleaned = true;
+        self.cleaned += 1;
+        self.row.cleaned += 1;
+        if h.slot == u32::MAX {
+            return;
+        }
+        let sc = &mut self.scanners[h.slot as usize];
+        if sc.end_net <= net {
+            return;
+        }
+        sc.end_net = net;
+        sc.end_real = sc.end_real.min(real);
         let interval = sc.interval;
         let bps = self.bits_per_second(interval);
         self.set_offered(net, self.offered_bps - bps);
@@ -1043,7 +1128,7 @@ impl RandomCore {
         }
         let mut row = std::mem::take(&mut self.row);
         row.time_us = end / 1000;
-        row.infected = self.infection_times_us.len() as u64;
+        row.infected = self.infection_times_us.len() as u64 - self.cleaned;
         row.scanning = scanning;
         row.probes_delivered = delivered - self.delivered_so_far;
         row.probes_offered = offered - self.offered_so_far;
