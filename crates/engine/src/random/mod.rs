@@ -390,6 +390,13 @@ struct Host {
     next_look: u64,
     /// The sensors that have not seen it yet (bit j: sensor j).
     unseen: u16,
+    /// Copies of its scanner's class, interval and network-time span, so
+    /// that a look reads this entry alone: at internet scale each entry
+    /// read is a cache miss.
+    class: u32,
+    interval: u64,
+    start_net: u64,
+    end_net: u64,
 }
 
 /// A host that has started probing: its probes are at start + k·I (k >= 1)
@@ -573,6 +580,10 @@ impl RandomCore {
             slot: u32::MAX,
             next_look: 0,
             unseen: layout.all(),
+            class: 0,
+            interval: 0,
+            start_net: 0,
+            end_net: 0,
         };
         RandomCore {
             behaviour,
@@ -752,6 +763,7 @@ impl RandomCore {
             let new = &mut self.classes[class as usize];
             new.base = new.base.wrapping_sub(reached);
             sc.class = class;
+            self.hosts[host as usize].class = class;
             self.schedule_look(host, reached, draws);
         }
     }
@@ -806,7 +818,12 @@ impl RandomCore {
                     .push(event_key(scanner.end_net, Kind::Stop, host));
             }
         }
-        self.hosts[host as usize].slot = self.scanners.len() as u32;
+        let h = &mut self.hosts[host as usize];
+        h.slot = self.scanners.len() as u32;
+        h.class = scanner.class;
+        h.interval = scanner.interval;
+        h.start_net = scanner.start_net;
+        h.end_net = scanner.end_net;
         self.scanners.push(scanner);
         self.set_offered(net, self.offered_bps + self.bits_per_second(interval));
         self.schedule_look(host, 0, draws);
@@ -859,17 +876,15 @@ impl RandomCore {
     }
 
     fn schedule_look(&mut self, host: u32, after: u64, draws: &mut dyn ProbeDraws) {
-        let h = &self.hosts[host as usize];
-        let interest = self.classes[self.scanners[h.slot as usize].class as usize].interest;
+        let interest = self.classes[self.hosts[host as usize].class as usize].interest;
         let k = draws.next_look(host, after, interest, &mut self.rng);
         let h = &mut self.hosts[host as usize];
         h.next_look = k;
-        let sc = &self.scanners[h.slot as usize];
         let at = k
-            .checked_mul(sc.interval)
-            .and_then(|d| d.checked_add(sc.start_net));
+            .checked_mul(h.interval)
+            .and_then(|d| d.checked_add(h.start_net));
         if let Some(at) = at
-            && at < sc.end_net
+            && at < h.end_net
         {
             self.queue.push(event_key(at, Kind::Look, host));
         }
@@ -898,6 +913,7 @@ impl RandomCore {
             let new = &mut self.classes[class as usize];
             new.base = new.base.wrapping_sub(k);
             sc.class = class;
+            self.hosts[host as usize].class = class;
         }
     }
 
@@ -987,7 +1003,7 @@ impl RandomCore {
             return;
         }
         let k = self.hosts[host as usize].next_look;
-        let class = self.scanners[self.hosts[host as usize].slot as usize].class as usize;
+        let class = self.hosts[host as usize].class as usize;
         self.classes[class].looked += 1;
         match draws.look(host, self.classes[class].interest, &mut self.rng) {
             Target::Vulnerable(v) => {
@@ -1041,6 +1057,7 @@ impl RandomCore {
         }
         sc.end_net = net;
         sc.end_real = sc.end_real.min(real);
+        h.end_net = net;
         let interval = sc.interval;
         let bps = self.bits_per_second(interval);
         self.set_offered(net, self.offered_bps - bps);
@@ -1052,6 +1069,7 @@ impl RandomCore {
         for sc in &mut self.scanners {
             sc.end_net = sc.end_net.min(net);
             sc.end_real = sc.end_real.min(real);
+            self.hosts[sc.host as usize].end_net = sc.end_net;
         }
         self.queue.clear();
         self.offered_bps = 0.0;
