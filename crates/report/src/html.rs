@@ -382,18 +382,37 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             s.dashed = true;
         }
         page.figure(&sent);
+        // Blocked probes and cleaned hosts only where a defense made some.
+        let made_some = |name: &str| {
+            series
+                .iter()
+                .any(|d| d.name == name && d.values.iter().any(|v| *v > 0.0))
+        };
+        let mut went = vec![
+            "probes_infecting",
+            "probes_infected",
+            "probes_other",
+            "probes_empty",
+        ];
+        if made_some("probes_blocked") {
+            went.push("probes_blocked");
+        }
         page.figure(&axis.chart(
             "Where the delivered probes went",
             "probes per step",
             Scale::Log,
             &times,
-            &pick(&[
-                "probes_infecting",
-                "probes_infected",
-                "probes_other",
-                "probes_empty",
-            ]),
+            &pick(&went),
         ));
+        if made_some("cleaned") {
+            page.figure(&axis.chart(
+                "Hosts cleaned",
+                "hosts per step",
+                Scale::Linear,
+                &times,
+                &pick(&["cleaned"]),
+            ));
+        }
         page.section("telescopes", "Telescopes against the truth");
         match &telescope {
             Some(t) => page.telescopes(t, &axis)?,
