@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use wormscope_model::world::WorldError;
 use wormscope_observe::capture::{CaptureOptions, VantageCaptureError};
-use wormscope_observe::random_capture::RandomCaptureOptions;
 use wormscope_scenario::{AnyScenario, RandomScanScenario, SimDuration};
 use wormscope_wire::write::OutputFormat;
 
@@ -37,6 +36,21 @@ pub struct CaptureRequest {
     pub background_pps: Option<f64>,
 }
 
+impl CaptureRequest {
+    /// `opts` (the scenario's defaults) with the request's format and
+    /// overrides.
+    fn overriding(&self, mut opts: CaptureOptions) -> CaptureOptions {
+        opts.format = self.format;
+        if let Some(n) = self.max_packets {
+            opts.max_packets = n;
+        }
+        if let Some(r) = self.background_pps {
+            opts.background_pps = r;
+        }
+        opts
+    }
+}
+
 /// Runs the request.
 pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     common::check_file(&req.output)?;
@@ -45,14 +59,7 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
         return random_scan(&s, req, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, None)?;
-    let mut opts = CaptureOptions::new(&s, &req.vantage, req.from, req.to);
-    opts.format = req.format;
-    if let Some(n) = req.max_packets {
-        opts.max_packets = n;
-    }
-    if let Some(r) = req.background_pps {
-        opts.background_pps = r;
-    }
+    let opts = req.overriding(CaptureOptions::new(&s, &req.vantage, req.from, req.to));
     let started = Instant::now();
     let world = common::world(&s, progress)?;
     let written = {
@@ -99,14 +106,12 @@ fn random_scan(
     req: &CaptureRequest,
     progress: &dyn Progress,
 ) -> Result<CommandOutcome, CommandError> {
-    let mut opts = RandomCaptureOptions::new(s, &req.vantage, req.from, req.to);
-    opts.format = req.format;
-    if let Some(n) = req.max_packets {
-        opts.max_packets = n;
-    }
-    if let Some(r) = req.background_pps {
-        opts.background_pps = r;
-    }
+    let opts = req.overriding(CaptureOptions::for_random_scan(
+        s,
+        &req.vantage,
+        req.from,
+        req.to,
+    ));
     // Refused before the run: an unknown vantage, a bad window.
     wormscope_observe::random_capture::check(s, &opts)
         .map_err(|e| CommandError::Input(e.to_string()))?;

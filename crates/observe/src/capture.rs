@@ -87,11 +87,29 @@ pub struct CaptureOptions {
     /// `capture.max_packets` unless overridden).
     pub max_packets: u64,
     /// Background packets per second (the scenario's
-    /// `capture.background_pps` unless overridden).
+    /// `capture.background_pps` unless overridden; a telescope has none).
     pub background_pps: f64,
 }
 
 impl CaptureOptions {
+    /// Options with a random-scanning scenario's capture defaults
+    /// ([`crate::random_capture`]).
+    pub fn for_random_scan(
+        s: &wormscope_scenario::RandomScanScenario,
+        vantage: &str,
+        from: SimDuration,
+        to: SimDuration,
+    ) -> Self {
+        CaptureOptions {
+            vantage: vantage.to_string(),
+            from,
+            to,
+            format: OutputFormat::Pcap,
+            max_packets: s.capture.max_packets,
+            background_pps: s.capture.background_pps,
+        }
+    }
+
     /// Options with the scenario's capture defaults.
     pub fn new(scenario: &Scenario, vantage: &str, from: SimDuration, to: SimDuration) -> Self {
         CaptureOptions {

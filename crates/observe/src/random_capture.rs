@@ -48,11 +48,12 @@ use wormscope_engine::random::{
 };
 use wormscope_model::rng::{self, Purpose};
 use wormscope_scenario::random_scan::{DeliveryConfig, PortEnd};
-use wormscope_scenario::{RandomScanScenario, SensorKind, SimDuration};
+use wormscope_scenario::{RandomScanScenario, SensorKind};
 use wormscope_wire::build::{Station, TcpFlow, worm};
-use wormscope_wire::write::OutputFormat;
 
-use crate::capture::{Frames, Out, VantageCaptureError, background_traffic, write_frames};
+use crate::capture::{
+    CaptureOptions, Frames, Out, VantageCaptureError, background_traffic, write_frames,
+};
 
 /// The round trip of a TCP worm's session, drawn per session, µs.
 /// ASSUMPTION: random scanning reaches hosts all over the Internet; 20 to
@@ -67,38 +68,6 @@ const EPHEMERAL_PORTS: std::ops::RangeInclusive<u16> = 1025..=5000;
 /// The IPv4 and UDP headers in front of a UDP worm's payload: what
 /// `packet_bytes` counts beyond the payload.
 const UDP_HEADERS: u32 = 28;
-
-/// What to capture.
-#[derive(Clone, Debug)]
-pub struct RandomCaptureOptions {
-    /// Name of an edge or telescope sensor of the scenario.
-    pub vantage: String,
-    /// Window start, since the scenario's start.
-    pub from: SimDuration,
-    /// Window end (exclusive).
-    pub to: SimDuration,
-    pub format: OutputFormat,
-    /// Refuse a capture of more frames than this (the scenario's
-    /// `capture.max_packets` unless overridden).
-    pub max_packets: u64,
-    /// Background packets per second on an edge (the scenario's
-    /// `capture.background_pps` unless overridden).
-    pub background_pps: f64,
-}
-
-impl RandomCaptureOptions {
-    /// Options with the scenario's capture defaults.
-    pub fn new(s: &RandomScanScenario, vantage: &str, from: SimDuration, to: SimDuration) -> Self {
-        RandomCaptureOptions {
-            vantage: vantage.to_string(),
-            from,
-            to,
-            format: OutputFormat::Pcap,
-            max_packets: s.capture.max_packets,
-            background_pps: s.capture.background_pps,
-        }
-    }
-}
 
 /// What one probe of the scenario's worm is on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,10 +144,7 @@ pub struct RandomCaptureSummary {
 
 /// Refuses, before any run, a window, rate or vantage that does not fit
 /// the scenario; the messages name the flag.
-pub fn check(
-    s: &RandomScanScenario,
-    opts: &RandomCaptureOptions,
-) -> Result<(), VantageCaptureError> {
+pub fn check(s: &RandomScanScenario, opts: &CaptureOptions) -> Result<(), VantageCaptureError> {
     let input = |m: String| Err(VantageCaptureError::Input(m));
     if opts.from.as_micros() >= opts.to.as_micros() {
         return input(format!(
@@ -242,7 +208,7 @@ pub fn engine_error(e: RandomCaptureError) -> VantageCaptureError {
 /// writes what the vantage captured to `path`.
 pub fn capture(
     s: &RandomScanScenario,
-    opts: &RandomCaptureOptions,
+    opts: &CaptureOptions,
     path: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<RandomCaptureSummary, VantageCaptureError> {
@@ -266,7 +232,7 @@ pub fn capture(
 pub fn write_capture(
     s: &RandomScanScenario,
     cap: &RandomCapture,
-    opts: &RandomCaptureOptions,
+    opts: &CaptureOptions,
     path: &Path,
 ) -> Result<RandomCaptureSummary, VantageCaptureError> {
     let built = frames(s, cap, opts)?;
@@ -297,7 +263,7 @@ pub fn write_capture(
 pub fn frames(
     s: &RandomScanScenario,
     cap: &RandomCapture,
-    opts: &RandomCaptureOptions,
+    opts: &CaptureOptions,
 ) -> Result<Frames, VantageCaptureError> {
     let wire = WireProbe::of(s);
     let max = opts.max_packets;

@@ -9,8 +9,9 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 
 use wormscope_engine::random::{CapturedProbe, RandomCapture, Reached};
+use wormscope_observe::capture::CaptureOptions;
 use wormscope_observe::capture::VantageCaptureError;
-use wormscope_observe::random_capture::{RandomCaptureOptions, WireProbe, check, write_capture};
+use wormscope_observe::random_capture::{WireProbe, check, write_capture};
 use wormscope_scenario::{RandomScanScenario, SensorKind, SimDuration, builtin_random_scan};
 use wormscope_wire::build::worm;
 use wormscope_wire::capture::CaptureReader;
@@ -52,8 +53,8 @@ fn scenario(name: &str) -> RandomScanScenario {
     builtin_random_scan(name).unwrap()
 }
 
-fn opts(s: &RandomScanScenario, vantage: &str) -> RandomCaptureOptions {
-    RandomCaptureOptions::new(
+fn opts(s: &RandomScanScenario, vantage: &str) -> CaptureOptions {
+    CaptureOptions::for_random_scan(
         s,
         vantage,
         SimDuration::from_secs(0),
@@ -289,7 +290,7 @@ fn vantage_and_window_are_checked_naming_the_flag() {
         addresses: Some(1000),
         report_delay: Some(SimDuration::from_secs(1)),
     });
-    let msg = |o: &RandomCaptureOptions| match check(&s, o) {
+    let msg = |o: &CaptureOptions| match check(&s, o) {
         Err(VantageCaptureError::Input(m)) => m,
         other => panic!("{other:?}"),
     };
