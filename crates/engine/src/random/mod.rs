@@ -719,6 +719,15 @@ impl RandomCore {
                 continue;
             }
             let (net, kind, host) = event_of(self.queue.pop().expect("peeked"));
+            // Start loading the next event's host while this one runs: at
+            // internet scale the entry is a cache miss.
+            if let Some(h) = self
+                .queue
+                .peek()
+                .and_then(|next| self.hosts.get(next as u32 as usize))
+            {
+                wormscope_model::view::prefetch(h);
+            }
             self.events += 1;
             match kind {
                 Kind::Start => self.start(host, net, draws),
