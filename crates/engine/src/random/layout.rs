@@ -191,23 +191,9 @@ impl SensorLayout {
             }
             m
         };
-        let dark_of = |a: u64| -> Option<u8> {
-            sensors
-                .iter()
-                .position(|p| {
-                    p.kind == SensorKind::Telescope
-                        && p.prefix.is_some_and(|p| p.contains(a as u32))
-                })
-                .map(|j| j as u8)
-        };
+        let dark_of = |a: u64| telescope_of(&sensors, a as u32);
         // Prefix regions: between consecutive boundaries nothing changes.
-        let mut cuts = vec![0, space];
-        for p in sensors.iter().filter_map(|p| p.prefix) {
-            cuts.push(u64::from(p.base()).min(space));
-            cuts.push((u64::from(p.last()) + 1).min(space));
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
+        let cuts = prefix_cuts(space, &sensors);
         let mut atoms: Vec<Atom> = Vec::new();
         let mut add = |dark: Option<u8>, inside: u16, size: i64| match atoms
             .iter_mut()
@@ -322,24 +308,11 @@ impl SensorLayout {
     /// them (a range whose atom has no address left is left out).
     pub fn ranges(&self) -> Vec<(u64, u64, u8)> {
         let space = self.addresses;
-        let mut cuts = vec![0, space];
-        for p in self.sensors.iter().filter_map(|p| p.prefix) {
-            cuts.push(u64::from(p.base()).min(space));
-            cuts.push((u64::from(p.last()) + 1).min(space));
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
-        cuts.windows(2)
+        prefix_cuts(space, &self.sensors)
+            .windows(2)
             .filter_map(|w| {
                 let lo = w[0] as u32;
-                let dark = self
-                    .sensors
-                    .iter()
-                    .position(|p| {
-                        p.kind == SensorKind::Telescope && p.prefix.is_some_and(|p| p.contains(lo))
-                    })
-                    .map(|j| j as u8);
-                let atom = self.atom_index(dark, self.inside_of(lo))?;
+                let atom = self.atom_index(telescope_of(&self.sensors, lo), self.inside_of(lo))?;
                 Some((w[0], w[1], atom))
             })
             .collect()
@@ -358,6 +331,28 @@ impl SensorLayout {
     pub fn all(&self) -> u16 {
         ((1u32 << self.sensors.len()) - 1) as u16
     }
+}
+
+/// The telescope whose prefix holds `addr`, if any.
+fn telescope_of(sensors: &[PlacedSensor], addr: u32) -> Option<u8> {
+    sensors
+        .iter()
+        .position(|p| p.kind == SensorKind::Telescope && p.prefix.is_some_and(|p| p.contains(addr)))
+        .map(|j| j as u8)
+}
+
+/// Where the sensors' prefixes begin and end in a space of `space`
+/// addresses, with its ends, in order: between two consecutive cuts no
+/// prefix begins or ends.
+fn prefix_cuts(space: u64, sensors: &[PlacedSensor]) -> Vec<u64> {
+    let mut cuts = vec![0, space];
+    for p in sensors.iter().filter_map(|p| p.prefix) {
+        cuts.push(u64::from(p.base()).min(space));
+        cuts.push((u64::from(p.last()) + 1).min(space));
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
 }
 
 /// The /16 that holds the most of `addrs` (ties: the lowest).
