@@ -5,11 +5,11 @@
 //! - **Time zones.** A network's UTC offset is drawn from (seed, network)
 //!   out of a small mixture of offsets for the region its /8 is designated
 //!   to in the IANA registry ([`Region::of_designation`], [`Slash8Regions`],
-//!   [`AvailabilityConfig::network_offset`]).
+//!   [`Availability::network_offset`]).
 //! - **Schedules.** A host's [`Pattern`] is drawn once from (seed, host)
-//!   given its [`HostClass`] ([`AvailabilityConfig::schedule`]); its online
+//!   given its [`HostClass`] ([`Availability::schedule`]); its online
 //!   stretches on a local day are drawn from (seed, host, day). An engine
-//!   asks [`AvailabilityConfig::next_switch`] what the host is doing at a
+//!   asks [`Availability::next_switch`] what the host is doing at a
 //!   moment, since when and until when, and schedules the switch as an
 //!   event. Dial-up hosts have sessions; broadband home machines are always
 //!   on or switched off at night; office machines are on in working hours
@@ -32,7 +32,7 @@
 //!
 //! Nothing here does I/O, reads a clock or knows the engine or the world:
 //! the IANA registry is compiled in, and every answer depends only on its
-//! arguments. The defaults ([`AvailabilityConfig::default`]) are named
+//! arguments. The defaults ([`Availability::default`]) are named
 //! constants, each citing its source or marked ASSUMPTION. Sources:
 //! - D. Dagon, C. Zou, W. Lee, "Modeling Botnet Propagation Using Time
 //!   Zones", NDSS 2006: bots' activity is diurnal, "which we suspect
@@ -62,8 +62,13 @@
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, Poisson};
-use serde::{Deserialize, Serialize};
-use wormscope_scenario::{MAX_SPAN, Percent, Prefix, SimDuration};
+use wormscope_scenario::{MAX_SPAN, Prefix, SimDuration};
+
+pub use wormscope_scenario::churn::{
+    AvailabilityConfig, BroadbandConfig, ConfigProblem, DailySession, DialUpConfig, LEGACY_HOLDERS,
+    MAX_OFFSET_MINUTES, MobileConfig, NetworkHours, OfficeConfig, Region, TimeZoneConfig,
+    ZoneShare,
+};
 
 use crate::defense::NEVER;
 use crate::host::HostId;
@@ -73,10 +78,14 @@ use crate::rng::{self, Purpose, mix};
 /// Microseconds in a day.
 pub const DAY_US: u64 = 86_400_000_000;
 const HOUR_US: u64 = 3_600_000_000;
+
+const fn hours(h: u64) -> SimDuration {
+    SimDuration::from_micros(h * HOUR_US)
+}
 const MINUTE_US: i64 = 60_000_000;
 const DAY: i128 = DAY_US as i128;
 
-/// The most days [`AvailabilityConfig::next_switch`] looks ahead for a
+/// The most days [`Availability::next_switch`] looks ahead for a
 /// change (and back for the start of the current state). A state that
 /// holds longer than any scenario may run ([`MAX_SPAN`], 100 years) is
 /// reported as holding for ever ([`NEVER`]), or since time 0.
@@ -86,11 +95,6 @@ const SEARCH_DAYS: i64 = (MAX_SPAN.as_micros() / DAY_US) as i64 + 2;
 /// a bound on a day's draws (with the default of 2 a day, a Poisson count
 /// exceeds it with a probability far below 1e-40).
 pub const MAX_DIAL_SESSIONS: usize = 48;
-
-/// The largest UTC offset anywhere, 14 hours (Kiribati's Line Islands);
-/// the smallest is -12 hours.
-pub const MAX_OFFSET_MINUTES: i16 = 14 * 60;
-const MIN_OFFSET_MINUTES: i16 = -12 * 60;
 
 /// The day of the week of a local day number (days since 1970-01-01, a
 /// Thursday): 0 is Monday, 6 Sunday.
@@ -106,79 +110,6 @@ fn is_workday(day: i64) -> bool {
 // ---------------------------------------------------------------------
 // Regions and time zones
 // ---------------------------------------------------------------------
-
-/// The part of the world a /8's hosts are taken to be in, from whom the
-/// IANA registry designates the /8 to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Region {
-    /// ARIN's region: in 2003 the United States and Canada (and still
-    /// parts of the Caribbean and of Africa before AfriNIC).
-    NorthAmerica,
-    /// RIPE NCC's region: Europe, the Middle East, Russia, Central Asia.
-    Europe,
-    /// APNIC's region: Asia and the Pacific.
-    AsiaPacific,
-    /// LACNIC's region: Latin America and the Caribbean.
-    LatinAmerica,
-    /// AfriNIC's region.
-    Africa,
-}
-
-impl Region {
-    pub const ALL: [Region; 5] = [
-        Region::NorthAmerica,
-        Region::Europe,
-        Region::AsiaPacific,
-        Region::LatinAmerica,
-        Region::Africa,
-    ];
-
-    /// The region an IANA designation names: a regional registry (`ARIN`,
-    /// `Administered by RIPE NCC`) or a legacy holder the registry names
-    /// ([`LEGACY_HOLDERS`]). `None` for anything else (IANA's reserved
-    /// blocks, multicast, future use).
-    pub fn of_designation(designation: &str) -> Option<Region> {
-        let name = designation.trim();
-        let name = name.strip_prefix("Administered by ").unwrap_or(name);
-        match name {
-            "ARIN" => Some(Region::NorthAmerica),
-            "RIPE NCC" => Some(Region::Europe),
-            "APNIC" => Some(Region::AsiaPacific),
-            "LACNIC" => Some(Region::LatinAmerica),
-            "AFRINIC" => Some(Region::Africa),
-            _ => LEGACY_HOLDERS
-                .iter()
-                .find(|(holder, _)| *holder == name)
-                .map(|&(_, region)| region),
-        }
-    }
-}
-
-/// The legacy /8s the registry designates by their holder, and where the
-/// holder is: US companies and US government bodies are North America,
-/// Daimler (Germany) is Europe. This is every holder the compiled-in
-/// registry names (a test holds it to that).
-pub const LEGACY_HOLDERS: [(&str, Region); 15] = [
-    ("Army Information Systems Center", Region::NorthAmerica),
-    ("DoD Intel Information Systems", Region::NorthAmerica),
-    ("AT&T Bell Laboratories", Region::NorthAmerica),
-    ("Apple Computer Inc.", Region::NorthAmerica),
-    ("Ford Motor Company", Region::NorthAmerica),
-    // The US Defense Data Network.
-    ("DDN-RVN", Region::NorthAmerica),
-    ("Defense Information Systems Agency", Region::NorthAmerica),
-    // A US Department of Defense network.
-    ("DSI-North", Region::NorthAmerica),
-    // The US Defense Logistics Agency.
-    ("DLA Systems Automation Center", Region::NorthAmerica),
-    ("PSINet, Inc.", Region::NorthAmerica),
-    ("Prudential Securities Inc.", Region::NorthAmerica),
-    ("DoD Network Information Center", Region::NorthAmerica),
-    ("US Postal Service", Region::NorthAmerica),
-    ("US-DOD", Region::NorthAmerica),
-    ("Daimler AG", Region::Europe),
-];
 
 /// The region of every /8 (`None`: the designation names none), read
 /// once from the compiled-in IANA registry.
@@ -227,107 +158,6 @@ impl UtcOffset {
     }
 }
 
-/// One time zone of a region's mixture.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ZoneShare {
-    /// Minutes east of UTC in August 2003 (daylight time where it was
-    /// kept): -240 is US Eastern (EDT), 120 central Europe (CEST).
-    pub utc_offset_min: i16,
-    /// Share of the region's networks in this zone; a region's shares sum
-    /// to 100.
-    pub share_pct: Percent,
-}
-
-/// US time zones in August 2003 (daylight time; Hawaii keeps none), with
-/// the shares of the US population living in each: a USA Today snapshot
-/// of 2010 quoted second-hand (module doc). ASSUMPTION: ARIN's networks
-/// (Canada's included) are spread like the US population, and 2010's
-/// shares are 2003's. Arizona (Mountain, no daylight time, so UTC-7 in
-/// August) is counted with Mountain.
-pub const NORTH_AMERICA_ZONES: [(i16, f64); 6] = [
-    (-4 * 60, 47.5), // Eastern (EDT)
-    (-5 * 60, 28.9), // Central (CDT)
-    (-6 * 60, 6.6),  // Mountain (MDT)
-    (-7 * 60, 16.4), // Pacific (PDT)
-    (-8 * 60, 0.2),  // Alaska (AKDT)
-    (-10 * 60, 0.4), // Hawaii (HST)
-];
-
-/// RIPE NCC's region in August 2003 (summer time). ASSUMPTION: shares
-/// guessed from where Europe's Internet users were (no figure checked):
-/// the UK, Ireland and Portugal at UTC+1, most of the continent at UTC+2,
-/// Finland, Greece, Romania, Ukraine, Turkey and Israel at UTC+3, Moscow
-/// at UTC+4.
-pub const EUROPE_ZONES: [(i16, f64); 4] =
-    [(60, 20.0), (2 * 60, 60.0), (3 * 60, 15.0), (4 * 60, 5.0)];
-
-/// APNIC's region in August 2003 (southern winter: no daylight time in
-/// Australia or New Zealand). ASSUMPTION: shares guessed (no figure
-/// checked): Japan and Korea UTC+9; China, Hong Kong, Taiwan, Singapore,
-/// Malaysia and the Philippines UTC+8; Thailand, Vietnam and Indonesia
-/// UTC+7; India UTC+5:30; eastern Australia UTC+10; New Zealand UTC+12.
-pub const ASIA_PACIFIC_ZONES: [(i16, f64); 6] = [
-    (9 * 60, 40.0),
-    (8 * 60, 35.0),
-    (7 * 60, 5.0),
-    (5 * 60 + 30, 5.0),
-    (10 * 60, 12.0),
-    (12 * 60, 3.0),
-];
-
-/// LACNIC's region in August 2003 (southern winter; Mexico kept daylight
-/// time). ASSUMPTION: shares guessed (no figure checked): Brazil's south
-/// east and Argentina UTC-3; Chile and Venezuela UTC-4; Mexico (CDT),
-/// Colombia and Peru UTC-5.
-pub const LATIN_AMERICA_ZONES: [(i16, f64); 3] =
-    [(-3 * 60, 55.0), (-4 * 60, 15.0), (-5 * 60, 30.0)];
-
-/// AfriNIC's region in August 2003. ASSUMPTION: shares guessed (no figure
-/// checked): South Africa UTC+2; Egypt (summer time) and Kenya UTC+3;
-/// Nigeria UTC+1; Morocco UTC.
-pub const AFRICA_ZONES: [(i16, f64); 4] = [(2 * 60, 45.0), (3 * 60, 25.0), (60, 20.0), (0, 10.0)];
-
-/// The region of a /8 whose designation names none (reserved and private
-/// space, which small test worlds use). ASSUMPTION: North America, where
-/// most legacy holders the registry names are.
-pub const UNKNOWN_REGION: Region = Region::NorthAmerica;
-
-/// Each region's mixture of UTC offsets.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimeZoneConfig {
-    pub north_america: Vec<ZoneShare>,
-    pub europe: Vec<ZoneShare>,
-    pub asia_pacific: Vec<ZoneShare>,
-    pub latin_america: Vec<ZoneShare>,
-    pub africa: Vec<ZoneShare>,
-    /// The region of /8s whose designation names none.
-    pub unknown_region: Region,
-}
-
-impl TimeZoneConfig {
-    pub fn zones(&self, region: Region) -> &[ZoneShare] {
-        match region {
-            Region::NorthAmerica => &self.north_america,
-            Region::Europe => &self.europe,
-            Region::AsiaPacific => &self.asia_pacific,
-            Region::LatinAmerica => &self.latin_america,
-            Region::Africa => &self.africa,
-        }
-    }
-
-    fn field(region: Region) -> &'static str {
-        match region {
-            Region::NorthAmerica => "north_america",
-            Region::Europe => "europe",
-            Region::AsiaPacific => "asia_pacific",
-            Region::LatinAmerica => "latin_america",
-            Region::Africa => "africa",
-        }
-    }
-}
-
 // ---------------------------------------------------------------------
 // Schedules
 // ---------------------------------------------------------------------
@@ -335,7 +165,7 @@ impl TimeZoneConfig {
 /// What kind of machine a host is, as far as its hours go. Which network
 /// kind of a scenario holds which class is the caller's choice; a host in
 /// a subscriber pool is dial-up or broadband by
-/// [`AvailabilityConfig::subscriber_class`].
+/// [`Availability::subscriber_class`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HostClass {
     DialUp,
@@ -402,306 +232,34 @@ pub struct Switch {
 pub struct HostSchedule {
     pub seed: u64,
     pub host: HostId,
-    /// Its network's offset ([`AvailabilityConfig::network_offset`]).
+    /// Its network's offset ([`Availability::network_offset`]).
     pub offset: UtcOffset,
     pub pattern: Pattern,
 }
 
-/// A session that happens on some days, coming on and going off at times
-/// drawn uniformly (each day afresh) between an earliest and a latest
-/// local time after local midnight. It may go off after the next midnight
-/// (`"25h"` is 01:00 the next day), but not more than a day later.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DailySession {
-    /// Share of days on which the session happens.
-    pub days_pct: Percent,
-    /// Earliest and latest time it comes on (before 24h).
-    pub on: [SimDuration; 2],
-    /// Earliest and latest time it goes off (after the latest `on`, at
-    /// most 48h).
-    pub off: [SimDuration; 2],
+/// A scenario's `[world.churn]` as schedules: the draws and searches over
+/// its values. Derefs to the values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Availability {
+    pub config: AvailabilityConfig,
 }
 
-/// Dial-up hosts of subscriber pools.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DialUpConfig {
-    /// Share of a subscriber pool's hosts that dial up (the rest are
-    /// broadband).
-    pub subscriber_pct: Percent,
-    /// Mean sessions a day (a Poisson count per day, at most 24).
-    pub sessions_per_day: f64,
-    /// Mean session length (exponential lengths).
-    pub mean_session: SimDuration,
-    /// The local hours sessions fall in, [start, end), end at most 24h.
-    pub window: [SimDuration; 2],
-}
-
-/// Broadband hosts of subscriber pools (always connected; the machine
-/// behind the line is switched on and off).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BroadbandConfig {
-    /// Share of broadband machines switched off at night (the rest are
-    /// always on).
-    pub night_off_pct: Percent,
-    /// A night-off machine's daytime session.
-    pub day: DailySession,
-    /// A night-off machine's evening session.
-    pub evening: DailySession,
-}
-
-/// Office machines in enterprises.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OfficeConfig {
-    /// Local time machines are switched on, Monday to Friday.
-    pub on: SimDuration,
-    /// Local time they are switched off (at most 24h).
-    pub off: SimDuration,
-    /// Share of (non-mobile) office machines left on at night and at
-    /// weekends.
-    pub left_on_pct: Percent,
-}
-
-/// Mobile enterprise hosts (laptops taken home).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MobileConfig {
-    /// Share of office hosts that are mobile.
-    pub share_pct: Percent,
-    /// Their evening at home, every day of the week: it must begin after
-    /// the office's `off` and end before the next day's `on`.
-    pub evening: DailySession,
-}
-
-/// Every parameter of host availability; meant for a scenario's
-/// `[world.churn]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AvailabilityConfig {
-    pub time_zones: TimeZoneConfig,
-    pub dial_up: DialUpConfig,
-    pub broadband: BroadbandConfig,
-    pub office: OfficeConfig,
-    pub mobile: MobileConfig,
-}
-
-/// Share of subscriber-pool hosts that dial up. From Pew (module doc): 39
-/// % of US online users had broadband at home in February 2004, 60 % more
-/// than in March 2003 (so about 24 % then), half of the growth after
-/// November 2003: about 29 % in August 2003, 71 % dial-up. ASSUMPTION:
-/// the world's subscriber pools split like US home users.
-pub const DIAL_UP_SUBSCRIBER_PCT: f64 = 70.0;
-/// ASSUMPTION: two dial-up sessions a day on average (check against
-/// Hutchins et al., module doc).
-pub const DIAL_UP_SESSIONS_PER_DAY: f64 = 2.0;
-/// ASSUMPTION: dial-up sessions last 30 minutes on average, exponentially
-/// distributed (Hutchins et al. saw heavy tails; check).
-pub const DIAL_UP_MEAN_SESSION: SimDuration = SimDuration::from_secs(30 * 60);
-/// ASSUMPTION: dial-up sessions fall between 07:00 and midnight local
-/// (Hutchins et al.: peaks in the late afternoon and mid-evening).
-pub const DIAL_UP_WINDOW: [SimDuration; 2] = [hours(7), hours(24)];
-/// ASSUMPTION: half of broadband home machines are switched off at night
-/// (Dagon et al. see diurnal activity "because victims turn their
-/// computers off at night" but give no share).
-pub const BROADBAND_NIGHT_OFF_PCT: f64 = 50.0;
-/// ASSUMPTION: a night-off machine is used in the day on 40 % of days,
-/// coming on between 08:00 and 11:00 and going off between 12:00 and
-/// 17:00.
-pub const BROADBAND_DAY: (f64, [SimDuration; 2], [SimDuration; 2]) =
-    (40.0, [hours(8), hours(11)], [hours(12), hours(17)]);
-/// ASSUMPTION: a night-off machine is on in the evening on 90 % of days,
-/// coming on between 17:00 and 20:00 (seed 002: home users "return from
-/// work and connect") and going off between 22:00 and 01:00.
-pub const BROADBAND_EVENING: (f64, [SimDuration; 2], [SimDuration; 2]) =
-    (90.0, [hours(17), hours(20)], [hours(22), hours(25)]);
-/// ASSUMPTION: working hours 09:00 to 17:00 local, Monday to Friday.
-pub const OFFICE_HOURS: [SimDuration; 2] = [hours(9), hours(17)];
-/// Share of office machines left on at night: Webber et al. found "only
-/// 44 percent of computers ... turned off at night" (module doc).
-/// ASSUMPTION: a machine left on at night stays on at weekends.
-pub const OFFICE_LEFT_ON_PCT: f64 = 56.0;
-/// ASSUMPTION: a tenth of enterprise hosts are laptops that go home.
-pub const MOBILE_PCT: f64 = 10.0;
-/// ASSUMPTION: a mobile host is online at home on 70 % of evenings,
-/// coming on between 18:00 and 20:00 and going off between 22:00 and
-/// midnight.
-pub const MOBILE_EVENING: (f64, [SimDuration; 2], [SimDuration; 2]) =
-    (70.0, [hours(18), hours(20)], [hours(22), hours(24)]);
-
-const fn hours(h: u64) -> SimDuration {
-    SimDuration::from_micros(h * HOUR_US)
-}
-
-fn pct(value: f64) -> Percent {
-    Percent::new(value).expect("the documented defaults are percentages")
-}
-
-fn zones(table: &[(i16, f64)]) -> Vec<ZoneShare> {
-    table
-        .iter()
-        .map(|&(utc_offset_min, share)| ZoneShare {
-            utc_offset_min,
-            share_pct: pct(share),
-        })
-        .collect()
-}
-
-fn session(d: (f64, [SimDuration; 2], [SimDuration; 2])) -> DailySession {
-    DailySession {
-        days_pct: pct(d.0),
-        on: d.1,
-        off: d.2,
+impl std::ops::Deref for Availability {
+    type Target = AvailabilityConfig;
+    fn deref(&self) -> &AvailabilityConfig {
+        &self.config
     }
 }
 
-impl Default for AvailabilityConfig {
-    /// The documented defaults (the constants above, each with its source
-    /// or ASSUMPTION).
-    fn default() -> Self {
-        AvailabilityConfig {
-            time_zones: TimeZoneConfig {
-                north_america: zones(&NORTH_AMERICA_ZONES),
-                europe: zones(&EUROPE_ZONES),
-                asia_pacific: zones(&ASIA_PACIFIC_ZONES),
-                latin_america: zones(&LATIN_AMERICA_ZONES),
-                africa: zones(&AFRICA_ZONES),
-                unknown_region: UNKNOWN_REGION,
-            },
-            dial_up: DialUpConfig {
-                subscriber_pct: pct(DIAL_UP_SUBSCRIBER_PCT),
-                sessions_per_day: DIAL_UP_SESSIONS_PER_DAY,
-                mean_session: DIAL_UP_MEAN_SESSION,
-                window: DIAL_UP_WINDOW,
-            },
-            broadband: BroadbandConfig {
-                night_off_pct: pct(BROADBAND_NIGHT_OFF_PCT),
-                day: session(BROADBAND_DAY),
-                evening: session(BROADBAND_EVENING),
-            },
-            office: OfficeConfig {
-                on: OFFICE_HOURS[0],
-                off: OFFICE_HOURS[1],
-                left_on_pct: pct(OFFICE_LEFT_ON_PCT),
-            },
-            mobile: MobileConfig {
-                share_pct: pct(MOBILE_PCT),
-                evening: session(MOBILE_EVENING),
-            },
-        }
+impl std::ops::DerefMut for Availability {
+    fn deref_mut(&mut self) -> &mut AvailabilityConfig {
+        &mut self.config
     }
 }
 
-/// A problem with an [`AvailabilityConfig`]: the field's dotted path
-/// (relative to the config) and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct ConfigProblem {
-    pub field: String,
-    pub message: String,
-}
-
-impl AvailabilityConfig {
-    /// Every problem with the values (what serde's types cannot say: sums,
-    /// orderings, ranges), each naming its field.
-    pub fn check(&self) -> Result<(), Vec<ConfigProblem>> {
-        let mut out = Vec::new();
-        let mut bad = |field: String, message: String| out.push(ConfigProblem { field, message });
-        let day = hours(24);
-
-        for region in Region::ALL {
-            let name = format!("time_zones.{}", TimeZoneConfig::field(region));
-            let zs = self.time_zones.zones(region);
-            if zs.is_empty() {
-                bad(name.clone(), "must list at least one zone".into());
-            }
-            for (i, z) in zs.iter().enumerate() {
-                if !(MIN_OFFSET_MINUTES..=MAX_OFFSET_MINUTES).contains(&z.utc_offset_min) {
-                    bad(
-                        format!("{name}[{i}].utc_offset_min"),
-                        format!(
-                            "{} is not an offset from UTC: it must lie between {MIN_OFFSET_MINUTES} and {MAX_OFFSET_MINUTES} minutes",
-                            z.utc_offset_min
-                        ),
-                    );
-                }
-            }
-            let total: f64 = zs.iter().map(|z| z.share_pct.as_pct()).sum();
-            if !zs.is_empty() && (total - 100.0).abs() > 1e-6 {
-                bad(
-                    name,
-                    format!("the share_pct of the zones sum to {total}, not 100"),
-                );
-            }
-        }
-
-        let d = &self.dial_up;
-        if !(d.sessions_per_day.is_finite() && (0.0..=24.0).contains(&d.sessions_per_day)) {
-            bad(
-                "dial_up.sessions_per_day".into(),
-                format!("{} must lie between 0 and 24", d.sessions_per_day),
-            );
-        }
-        if d.window[0] >= d.window[1] || d.window[1] > day {
-            bad(
-                "dial_up.window".into(),
-                format!(
-                    "[{}, {}] must start before it ends, and end by 24h",
-                    d.window[0], d.window[1]
-                ),
-            );
-        } else if d.mean_session == SimDuration::ZERO
-            || d.mean_session.as_micros() > d.window[1].as_micros() - d.window[0].as_micros()
-        {
-            bad(
-                "dial_up.mean_session".into(),
-                format!(
-                    "{} must be longer than 0s and fit in the window",
-                    d.mean_session
-                ),
-            );
-        }
-
-        for (field, s) in [
-            ("broadband.day", &self.broadband.day),
-            ("broadband.evening", &self.broadband.evening),
-            ("mobile.evening", &self.mobile.evening),
-        ] {
-            if let Some((part, message)) = session_problem(s) {
-                bad(format!("{field}.{part}"), message);
-            }
-        }
-
-        let o = &self.office;
-        if o.on >= o.off || o.off > day {
-            bad(
-                "office.off".into(),
-                format!("{} must come after office.on ({}) and by 24h", o.off, o.on),
-            );
-        }
-        let e = &self.mobile.evening;
-        if e.on[0] < o.off {
-            bad(
-                "mobile.evening.on".into(),
-                format!(
-                    "{} is before office.off ({}): a mobile host is at work then",
-                    e.on[0], o.off
-                ),
-            );
-        }
-        if e.off[1].as_micros() > day.as_micros() + o.on.as_micros() {
-            bad(
-                "mobile.evening.off".into(),
-                format!(
-                    "{} is after the next day's office.on ({} + 24h)",
-                    e.off[1], o.on
-                ),
-            );
-        }
-
-        if out.is_empty() { Ok(()) } else { Err(out) }
+impl Availability {
+    pub fn new(config: AvailabilityConfig) -> Availability {
+        Availability { config }
     }
 
     /// The UTC offset of `network` for the run with `seed`: one draw from
@@ -868,31 +426,6 @@ impl AvailabilityConfig {
     }
 }
 
-/// Why a daily session is refused: (the part at fault, message).
-fn session_problem(s: &DailySession) -> Option<(&'static str, String)> {
-    let [on0, on1] = s.on;
-    let [off0, off1] = s.off;
-    if on0 > on1 || on1 >= hours(24) {
-        return Some((
-            "on",
-            format!("[{on0}, {on1}] must be in order and before 24h"),
-        ));
-    }
-    if off0 > off1 || off1 > hours(48) {
-        return Some((
-            "off",
-            format!("[{off0}, {off1}] must be in order and at most 48h"),
-        ));
-    }
-    if off0 <= on1 {
-        return Some((
-            "off",
-            format!("{off0} must come after the latest on ({on1})"),
-        ));
-    }
-    None
-}
-
 /// A day's session: (on, off) in microseconds after local midnight, or
 /// `None` on a day without it. Always takes three draws from `r`.
 fn draw_session(s: &DailySession, r: &mut impl rand::Rng) -> Option<(u64, u64)> {
@@ -969,7 +502,7 @@ fn push_span(out: &mut Vec<Span>, d0: i128, on: u64, off: u64, presence: Presenc
 
 /// One host's stretches, day by day, with the last few days kept.
 struct Timeline<'a> {
-    cfg: &'a AvailabilityConfig,
+    cfg: &'a Availability,
     h: &'a HostSchedule,
     cache: Vec<(i64, Vec<Span>)>,
 }
@@ -1095,7 +628,14 @@ mod tests {
     use super::*;
     use std::collections::{BTreeMap, HashSet};
 
+    use wormscope_scenario::Percent;
+
     const HOUR: u64 = HOUR_US;
+
+    /// The built-in scenario's values (the only copy of the defaults).
+    fn defaults() -> Availability {
+        Availability::new(wormscope_scenario::default_scenario().world.churn)
+    }
 
     /// Local day number of 2003-08-11, the Monday Blaster appeared.
     fn monday() -> i64 {
@@ -1160,7 +700,7 @@ mod tests {
 
     /// Chi-square of offsets drawn for 24,000 networks of `slash8` against
     /// the region's shares.
-    fn offsets_chi2(cfg: &AvailabilityConfig, slash8: u8, region: Region) -> (f64, usize) {
+    fn offsets_chi2(cfg: &Availability, slash8: u8, region: Region) -> (f64, usize) {
         let regions = Slash8Regions::from_registry();
         let n = 24_000u32;
         let mut counts: BTreeMap<i16, u32> = BTreeMap::new();
@@ -1190,7 +730,7 @@ mod tests {
 
     #[test]
     fn network_offsets_follow_the_regions_mixtures() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         // 99.9 % quantiles of chi-square with 5 and 3 degrees of freedom.
         let (chi2, df) = offsets_chi2(&cfg, 24, Region::NorthAmerica);
         assert_eq!(df, 5);
@@ -1222,7 +762,7 @@ mod tests {
 
     #[test]
     fn office_hours_are_nine_to_five_on_weekdays() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let off = UtcOffset::from_minutes(-240);
         let h = host(Pattern::OfficeHours, 3, off);
         let mon = monday();
@@ -1256,7 +796,7 @@ mod tests {
 
     #[test]
     fn broadband_share_online_has_a_daily_cycle() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let n = 4_000u32;
         let hosts: Vec<HostSchedule> = (0..n)
             .map(|i| cfg.schedule(2, i, HostClass::Broadband, UtcOffset::UTC))
@@ -1284,7 +824,7 @@ mod tests {
         }
         // At 04:30 only the machines never switched off are on; in the
         // evening nearly all.
-        let always = 1.0 - BROADBAND_NIGHT_OFF_PCT / 100.0;
+        let always = 1.0 - cfg.broadband.night_off_pct.as_fraction();
         assert!((share[4] - always).abs() < 4.0 * (0.25 / f64::from(n)).sqrt());
         assert!(share[21] > always + 0.3, "{}", share[21]);
         // A cycle of a day, not of half a day.
@@ -1292,12 +832,7 @@ mod tests {
     }
 
     /// The online stretches of `h` that lie inside [from, to).
-    fn stretches(
-        cfg: &AvailabilityConfig,
-        h: &HostSchedule,
-        from: u64,
-        to: u64,
-    ) -> Vec<(u64, u64)> {
+    fn stretches(cfg: &Availability, h: &HostSchedule, from: u64, to: u64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
         let mut t = from;
         while t < to {
@@ -1312,7 +847,7 @@ mod tests {
 
     #[test]
     fn dial_up_sessions_have_the_configured_mean_length_and_count() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let (mon, days) = (monday(), 20);
         let hosts = 300u32;
         let mut lengths = Vec::new();
@@ -1328,10 +863,10 @@ mod tests {
             }
         }
         let n = lengths.len() as f64;
-        let expected = f64::from(hosts) * days as f64 * DIAL_UP_SESSIONS_PER_DAY;
+        let expected = f64::from(hosts) * days as f64 * cfg.dial_up.sessions_per_day;
         assert!((n - expected).abs() < 4.0 * expected.sqrt(), "{n} sessions");
         let mean = lengths.iter().sum::<u64>() as f64 / n;
-        let want = DIAL_UP_MEAN_SESSION.as_micros() as f64;
+        let want = cfg.dial_up.mean_session.as_micros() as f64;
         // Exponential lengths: the standard error is mean / sqrt(n).
         assert!(
             (mean - want).abs() < 4.0 * want / n.sqrt(),
@@ -1341,7 +876,7 @@ mod tests {
 
     #[test]
     fn mobile_hosts_work_inside_and_spend_evenings_at_home() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let off = UtcOffset::from_minutes(60);
         let mon = monday();
         let n = 2_000u32;
@@ -1360,7 +895,7 @@ mod tests {
             }
         }
         let share = f64::from(roaming) / f64::from(n);
-        let want = MOBILE_EVENING.0 / 100.0;
+        let want = cfg.mobile.evening.days_pct.as_fraction();
         assert!(
             (share - want).abs() < 4.0 * (0.25 / f64::from(n)).sqrt(),
             "{share}"
@@ -1369,14 +904,14 @@ mod tests {
 
     #[test]
     fn per_host_habits_follow_their_shares() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let n = 20_000u32;
         let count =
             |f: &dyn Fn(HostId) -> bool| (0..n).filter(|&i| f(i)).count() as f64 / f64::from(n);
         let bound = 4.0 * (0.25 / f64::from(n)).sqrt();
         let dial = count(&|i| cfg.subscriber_class(9, i) == HostClass::DialUp);
         assert!(
-            (dial - DIAL_UP_SUBSCRIBER_PCT / 100.0).abs() < bound,
+            (dial - cfg.dial_up.subscriber_pct.as_fraction()).abs() < bound,
             "{dial}"
         );
         let pattern = |i| {
@@ -1384,9 +919,13 @@ mod tests {
                 .pattern
         };
         let mobile = count(&|i| pattern(i) == Pattern::Mobile);
-        assert!((mobile - MOBILE_PCT / 100.0).abs() < bound, "{mobile}");
+        assert!(
+            (mobile - cfg.mobile.share_pct.as_fraction()).abs() < bound,
+            "{mobile}"
+        );
         let left_on = count(&|i| pattern(i) == Pattern::AlwaysOn);
-        let want = (1.0 - MOBILE_PCT / 100.0) * OFFICE_LEFT_ON_PCT / 100.0;
+        let want =
+            (1.0 - cfg.mobile.share_pct.as_fraction()) * cfg.office.left_on_pct.as_fraction();
         assert!((left_on - want).abs() < bound, "{left_on}");
         let s = cfg.schedule(9, 1, HostClass::Server, UtcOffset::UTC);
         assert_eq!(
@@ -1401,7 +940,7 @@ mod tests {
 
     #[test]
     fn next_switch_is_consistent_at_both_ends() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let start = at(UtcOffset::UTC, monday(), 0);
         let mut r = rng::stream(3, Purpose::Fit, 0);
         for pattern in [
@@ -1435,7 +974,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_schedule() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         let t = at(UtcOffset::UTC, monday(), 20 * HOUR);
         let run = |seed: u64| -> Vec<Switch> {
             (0..200u32)
@@ -1492,11 +1031,11 @@ mod tests {
 
     #[test]
     fn the_defaults_pass_their_checks_and_survive_toml() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         assert_eq!(cfg.check(), Ok(()));
-        let text = toml::to_string(&cfg).unwrap();
+        let text = toml::to_string(&cfg.config).unwrap();
         let back: AvailabilityConfig = toml::from_str(&text).unwrap();
-        assert_eq!(back, cfg);
+        assert_eq!(back, cfg.config);
         let typo = text.replacen("night_off_pct", "nightoff_pct", 1);
         assert!(toml::from_str::<AvailabilityConfig>(&typo).is_err());
     }
@@ -1510,14 +1049,14 @@ mod tests {
                 .map(|p| p.field)
                 .collect()
         };
-        let mut c = AvailabilityConfig::default();
+        let mut c = defaults();
         c.time_zones.europe[0].share_pct = Percent::new(1.0).unwrap();
         c.time_zones.africa[1].utc_offset_min = 900;
         assert_eq!(
             fields(&c),
             ["time_zones.europe", "time_zones.africa[1].utc_offset_min"]
         );
-        let mut c = AvailabilityConfig::default();
+        let mut c = defaults();
         c.office.off = hours(8);
         c.dial_up.window = [hours(20), hours(7)];
         c.dial_up.sessions_per_day = f64::NAN;
@@ -1531,18 +1070,18 @@ mod tests {
                 "office.off"
             ]
         );
-        let mut c = AvailabilityConfig::default();
+        let mut c = defaults();
         c.mobile.evening.on = [hours(16), hours(19)];
         c.mobile.evening.off = [hours(22), hours(34)];
         assert_eq!(fields(&c), ["mobile.evening.on", "mobile.evening.off"]);
-        let mut c = AvailabilityConfig::default();
+        let mut c = defaults();
         c.dial_up.mean_session = SimDuration::ZERO;
         assert_eq!(fields(&c), ["dial_up.mean_session"]);
     }
 
     #[test]
     fn times_at_the_ends_of_the_clock_do_not_overflow() {
-        let cfg = AvailabilityConfig::default();
+        let cfg = defaults();
         for pattern in [Pattern::DialUp, Pattern::HomeNightOff, Pattern::Mobile] {
             for offset in [-720, 840] {
                 let h = host(pattern, 1, UtcOffset::from_minutes(offset));

@@ -263,6 +263,7 @@ mod tests {
             os,
             patched,
             rpc_open: true,
+            network: 0,
         }
     }
 

@@ -124,17 +124,19 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
         hosts: Vec::new(),
         sites: Vec::new(),
     };
-    let kinds: Vec<(f64, &NetworkKind, Firewall)> = {
+    let kinds: Vec<(f64, &NetworkKind, Firewall, u8)> = {
         let mut acc = 0.0;
         w.networks
             .iter()
-            .map(|k| {
+            .enumerate()
+            .map(|(i, k)| {
                 acc += k.share_pct.as_fraction();
                 let fw = Firewall {
                     blocks_in: ServiceSet::from_rules(&k.firewall_blocks_in),
                     blocks_out: ServiceSet::from_rules(&k.firewall_blocks_out),
                 };
-                (acc, k, fw)
+                let index = u8::try_from(i).expect("validated: at most 256 kinds");
+                (acc, k, fw, index)
             })
             .collect()
     };
@@ -155,9 +157,9 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
             continue;
         }
         let pick: f64 = rng.random();
-        let &(_, kind, firewall) = kinds
+        let &(_, kind, firewall, network) = kinds
             .iter()
-            .find(|(acc, _, _)| pick < *acc)
+            .find(|(acc, _, _, _)| pick < *acc)
             .unwrap_or_else(|| kinds.last().expect("validated: at least one kind"));
         let net_len = u32::from(kind.prefix_len);
         let per_host = Binomial::new(254, (kind.hosts_per_used_slash24 / 254.0).min(1.0))
@@ -187,10 +189,14 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
                     if !allowed(addr) {
                         continue;
                     }
+                    let first = out.hosts.len();
                     if nat && site == NO_SITE {
                         add_nat_lan(&mut rng, &mut out, kind, addr);
                     } else {
                         out.hosts.push(draw_host(&mut rng, kind, addr, site));
+                    }
+                    for h in &mut out.hosts[first..] {
+                        h.network = network;
                     }
                 }
             }
@@ -254,6 +260,7 @@ fn draw_host(rng: &mut impl rand::Rng, kind: &NetworkKind, addr: u32, site: Site
         os,
         patched,
         rpc_open,
+        network: 0,
     }
 }
 

@@ -57,6 +57,9 @@ pub struct Host {
     pub patched: bool,
     /// Listens on 135/tcp.
     pub rpc_open: bool,
+    /// The index of its network's kind in the scenario's
+    /// `world.networks` (0 in a world built by hand).
+    pub network: u8,
 }
 
 impl Host {

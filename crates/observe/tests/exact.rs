@@ -55,6 +55,7 @@ fn a_lone_sequential_scanner_is_counted_to_the_probe() {
         os: Os::Xp,
         patched: false,
         rpc_open: true,
+        network: 0,
     });
     let world = b.build().unwrap();
     let mut s = wormscope_scenario::default_scenario();

@@ -83,6 +83,7 @@ fn border_world() -> (World, Vec<u32>, u32) {
                 os: Os::Xp,
                 patched: false,
                 rpc_open: true,
+                network: 0,
             });
         }
     };

@@ -95,6 +95,7 @@ fn mixed_world() -> (World, Vec<HostId>) {
             os: oses[(n % 5) as usize],
             patched: n % 4 == 0,
             rpc_open: n % 5 != 4 || n % 3 == 0,
+            network: 0,
         });
     }
     for (site, off) in [(e_in, 0x0400), (e_shell, 0x0500), (e_out, 0x0600)] {
@@ -106,6 +107,7 @@ fn mixed_world() -> (World, Vec<HostId>) {
                 os: oses[(n % 3) as usize],
                 patched: n % 6 == 0,
                 rpc_open: true,
+                network: 0,
             });
         }
     }
@@ -125,6 +127,7 @@ fn mixed_world() -> (World, Vec<HostId>) {
                 os: oses[(n % 2) as usize],
                 patched: false,
                 rpc_open: true,
+                network: 0,
             });
         }
     }
@@ -229,6 +232,7 @@ fn build_arb(s: &Scenario, hosts: &[ArbHost], n_seeds: u8) -> Option<Arb> {
         os: Os::Xp,
         patched: false,
         rpc_open: true,
+        network: 0,
     });
     b.add_host(Host {
         addr: victim_addr,
@@ -239,6 +243,7 @@ fn build_arb(s: &Scenario, hosts: &[ArbHost], n_seeds: u8) -> Option<Arb> {
         },
         patched: false,
         rpc_open: true,
+        network: 0,
     });
     let ent = b.add_site(Site {
         kind: SiteKind::Enterprise {
@@ -280,6 +285,7 @@ fn build_arb(s: &Scenario, hosts: &[ArbHost], n_seeds: u8) -> Option<Arb> {
             os,
             patched,
             rpc_open: os.is_nt_family() || open,
+            network: 0,
         });
     }
     let world = b.build().ok()?;

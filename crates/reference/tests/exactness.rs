@@ -405,6 +405,7 @@ fn wrap_world(ent: bool) -> World {
                 os: if i % 5 == 3 { Os::W2000 } else { Os::Xp },
                 patched: i % 7 == 6,
                 rpc_open: true,
+                network: 0,
             });
         }
     };

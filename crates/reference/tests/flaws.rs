@@ -68,6 +68,7 @@ fn nat_attacker_world() -> (World, Vec<u32>) {
         os: Os::Xp,
         patched: false,
         rpc_open: true,
+        network: 0,
     });
     for i in 0..40u32 {
         b.add_host(Host {
@@ -76,6 +77,7 @@ fn nat_attacker_world() -> (World, Vec<u32>) {
             os: Os::Xp,
             patched: false,
             rpc_open: true,
+            network: 0,
         });
     }
     let world = b.build().unwrap();

@@ -107,6 +107,11 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
             "world.networks",
             "at least one kind of network is needed".into(),
         );
+    } else if w.networks.len() > 256 {
+        bad(
+            "world.networks",
+            format!("{} kinds of network; at most 256", w.networks.len()),
+        );
     } else {
         let total: f64 = w.networks.iter().map(|n| n.share_pct.as_pct()).sum();
         if (total - 100.0).abs() > 1e-6 {
@@ -114,6 +119,11 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
                 "world.networks",
                 format!("the share_pct of the network kinds sum to {total}, not 100"),
             );
+        }
+    }
+    if let Err(problems) = w.churn.check() {
+        for p in problems {
+            bad(&format!("world.churn.{}", p.field), p.message);
         }
     }
     for (i, n) in w.networks.iter().enumerate() {

@@ -11,6 +11,7 @@
 //! ([`load`]), so that a library user gets the same errors as the CLI.
 
 mod check;
+pub mod churn;
 mod locate;
 mod named;
 pub mod random_scan;

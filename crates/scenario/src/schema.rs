@@ -56,6 +56,8 @@ pub struct WorldConfig {
     pub used_slash16_pct: Percent,
     /// Kinds of networks that used /16s are split into.
     pub networks: Vec<NetworkKind>,
+    /// Hosts that come and go: online hours, sessions, address churn.
+    pub churn: crate::churn::AvailabilityConfig,
 }
 
 /// One kind of network (ISP subscriber pool, enterprise, hosting).
@@ -86,6 +88,9 @@ pub struct NetworkKind {
     pub patched_pct: Percent,
     /// Share of non-Windows hosts that answer on 135/tcp.
     pub other_rpc_open_pct: Percent,
+    /// The hours its hosts keep when `[world.churn]` is on.
+    #[serde(default)]
+    pub hours: crate::churn::NetworkHours,
 }
 
 /// Operating systems of a network's hosts; the shares sum to 100.

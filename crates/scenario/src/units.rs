@@ -234,6 +234,14 @@ impl Prefix {
         let p = Prefix { base, len };
         if base & !p.mask() == 0 { Some(p) } else { None }
     }
+    /// The prefix of length `len` (at most 32) that holds `addr`.
+    pub const fn containing(addr: u32, len: u8) -> Option<Prefix> {
+        if len > 32 {
+            return None;
+        }
+        let p = Prefix { base: 0, len };
+        Prefix::new(addr & p.mask(), len)
+    }
     pub fn base(self) -> u32 {
         self.base
     }
