@@ -28,6 +28,7 @@ use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
+use crate::churn::Churn;
 use crate::heap::{KeyedCalendar, QuadHeap};
 use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
@@ -210,6 +211,9 @@ pub struct HostState {
     pub welchia: bool,
     /// Welchia exploited the host and is on its way in.
     pub welchia_pending: bool,
+    /// Switched off or disconnected by its availability schedule
+    /// (`[world.churn]`); `online` is false while it is.
+    pub switched_off: bool,
 }
 
 impl Default for HostState {
@@ -227,6 +231,7 @@ impl Default for HostState {
             noticed: false,
             welchia: false,
             welchia_pending: false,
+            switched_off: false,
         }
     }
 }
@@ -243,11 +248,14 @@ impl HostState {
 enum Kind {
     Reboot = 0,
     Online = 1,
+    /// The host's availability schedule switches it on or off (never
+    /// stale: one is pending per host at any time).
+    Churn = 2,
     /// Something outside the worm acts on the host: a user, a removal
     /// tool, Welchia's release (never stale; the tag says what).
-    Act = 2,
-    WormStart = 3,
-    Scan = 4,
+    Act = 3,
+    WormStart = 4,
+    Scan = 5,
 }
 
 /// An event packed into one integer whose order is the event order:
@@ -279,8 +287,9 @@ impl Event {
         match (self.0 >> 61) & 7 {
             0 => Kind::Reboot,
             1 => Kind::Online,
-            2 => Kind::Act,
-            3 => Kind::WormStart,
+            2 => Kind::Churn,
+            3 => Kind::Act,
+            4 => Kind::WormStart,
             _ => Kind::Scan,
         }
     }
@@ -360,6 +369,9 @@ pub struct Core<'w> {
     events: u64,
     /// Sees every accounted probe and exploit (see [`crate::observe`]).
     observer: Option<&'w mut (dyn Observer + 'w)>,
+    /// Candidates' availability schedules, when `[world.churn]` is on.
+    churn: Option<Churn>,
+    offline_now: u64,
 }
 
 impl<'w> Core<'w> {
@@ -383,6 +395,8 @@ impl<'w> Core<'w> {
             next_row: 0,
             events: 0,
             observer: None,
+            churn: None,
+            offline_now: 0,
             params,
         };
         core.schedule_welchia();
@@ -394,7 +408,31 @@ impl<'w> Core<'w> {
     pub fn for_scenario(scenario: &Scenario, world: &'w World) -> Core<'w> {
         let params = Params::from_scenario(scenario);
         let plan = DefensePlan::draw(scenario, world, params.seed);
-        Core::new(world, params, plan)
+        let mut core = Core::new(world, params, plan);
+        if let Some(churn) = Churn::for_scenario(scenario, world) {
+            core.set_churn(churn);
+        }
+        core
+    }
+
+    /// Candidates come and go on `churn`'s schedules: each is put in its
+    /// state at time zero and its first switch is queued. Call before any
+    /// host is infected.
+    pub fn set_churn(&mut self, churn: Churn) {
+        for host in 0..self.world.n_candidates {
+            let stretch = churn.at(host, 0);
+            if !stretch.online {
+                let s = &mut self.state[host as usize];
+                s.online = false;
+                s.switched_off = true;
+                self.set_up(host, false);
+                self.offline_now += 1;
+            }
+            if stretch.until < self.params.end {
+                self.push(stretch.until, Kind::Churn, host, 0);
+            }
+        }
+        self.churn = Some(churn);
     }
 
     /// Infects the scenario's initial hosts at time zero.
@@ -558,7 +596,7 @@ impl<'w> Core<'w> {
                     self.prefetch_host(e.host());
                 }
                 let s = &self.state[host as usize];
-                let current = if kind == Kind::Act {
+                let current = if matches!(kind, Kind::Act | Kind::Churn) {
                     tag
                 } else {
                     s.life & Event::TAG_MASK
@@ -577,6 +615,7 @@ impl<'w> Core<'w> {
             match kind {
                 Kind::Reboot => self.on_reboot(driver, host, t),
                 Kind::Online => self.on_online(host, t),
+                Kind::Churn => self.on_churn(driver, host, t),
                 Kind::Act if tag == WELCHIA_RELEASE_TAG => self.on_welchia_release(host, t),
                 Kind::Act => self.on_clean(driver, host, t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
@@ -603,6 +642,7 @@ impl<'w> Core<'w> {
             row.crashed = self.crashed_now;
             row.rebooting = self.rebooting_now;
             row.welchia = self.welchia_now;
+            row.offline = self.offline_now;
             self.next_row += 1;
         }
     }
@@ -648,12 +688,28 @@ impl<'w> Core<'w> {
         if self.params.floods_if_started_at(t) && t < self.params.dns_takedown_at {
             self.flooding.insert(host, t);
         }
-        let h = self.world.host(host);
-        let start = self.params.draw_blaster_start(index, h.addr, boot_start);
+        let own = self.own_address(host, t);
+        let start = self.params.draw_blaster_start(index, own, boot_start);
         if let Some(o) = self.observer() {
             o.worm_start(host, t);
         }
         driver.start(self, host, t, start);
+    }
+
+    /// The address `host` has at `t` on its own interface: the world's,
+    /// or under churn a pool host's address for this session, which it
+    /// scans from and sensors see (the observer hears of it here).
+    fn own_address(&mut self, host: HostId, t: u64) -> u32 {
+        let home = self.world.host(host).addr;
+        let Some(churn) = self.churn.as_ref().filter(|c| c.moves(host)) else {
+            return home;
+        };
+        let since = churn.at(host, t).since_unix_us;
+        let addr = churn.address(host, home, since);
+        if let Some(o) = self.observer() {
+            o.address(host, addr, t);
+        }
+        addr
     }
 
     /// The removal tools' clock of a host the worm just installed itself
@@ -680,9 +736,10 @@ impl<'w> Core<'w> {
         s.worm = WormState::Running;
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
+        let own = self.own_address(host, t);
         let cfg = &self.params.welchia.as_ref().expect("Welchia is on").worm;
         let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
-        let start = blaster::draw_start(&mut rng, self.world.host(host).addr, cfg);
+        let start = blaster::draw_start(&mut rng, own, cfg);
         if let Some(o) = self.observer() {
             o.counter_worm_start(host, t);
         }
@@ -734,7 +791,69 @@ impl<'w> Core<'w> {
         self.push(back, Kind::Online, host, life);
     }
 
+    /// `host`'s availability schedule switches at `t`: it goes offline
+    /// (like the start of a reboot, without a symptom or a way back of its
+    /// own) or comes back (like a reboot's end: an installed worm starts
+    /// from the Run key). The next switch is queued.
+    fn on_churn(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        let churn = self.churn.as_ref().expect("churn events need schedules");
+        let stretch = churn.at(host, t);
+        if stretch.until < self.params.end {
+            self.push(stretch.until, Kind::Churn, host, 0);
+        }
+        let s = self.state[host as usize];
+        if s.unplugged || stretch.online != s.switched_off {
+            // Taken off for good, or a switch between two offline states
+            // (a mobile host leaving for home after work).
+            return;
+        }
+        if stretch.online {
+            let s = &mut self.state[host as usize];
+            s.switched_off = false;
+            self.offline_now -= 1;
+            self.come_up(host, t);
+            let s = &mut self.state[host as usize];
+            if s.worm == WormState::Pending {
+                // A patient zero that was offline at the start.
+                let life = s.life;
+                let at = t.saturating_add(self.params.worm.start_after_boot.as_micros());
+                self.push(at, Kind::WormStart, host, life);
+            }
+            return;
+        }
+        if s.worm == WormState::Running {
+            self.stop_worm(driver, host, t);
+        }
+        if s.welchia_pending {
+            self.convert_to_welchia(host, t);
+        }
+        if !s.online {
+            // Rebooting: the reboot's end is cancelled below.
+            self.rebooting_now -= 1;
+        } else if !s.rpc_up {
+            self.crashed_now -= 1;
+        }
+        let s = &mut self.state[host as usize];
+        s.worm = match s.worm {
+            WormState::Running | WormState::Dormant => WormState::Dormant,
+            WormState::Pending | WormState::Clean => WormState::Clean,
+        };
+        s.online = false;
+        s.rpc_up = false;
+        s.switched_off = true;
+        s.life += 1;
+        self.set_up(host, false);
+        self.offline_now += 1;
+    }
+
     fn on_online(&mut self, host: HostId, t: u64) {
+        self.rebooting_now -= 1;
+        self.come_up(host, t);
+    }
+
+    /// `host` is back online with its RPC service up (after a reboot, or
+    /// switched on): a worm installed on it starts from the Run key.
+    fn come_up(&mut self, host: HostId, t: u64) {
         if self.state[host as usize].welchia_pending {
             // Released onto the host while it was rebooting.
             self.convert_to_welchia(host, t);
@@ -743,7 +862,6 @@ impl<'w> Core<'w> {
         let s = &mut self.state[host as usize];
         s.online = true;
         s.rpc_up = true;
-        self.rebooting_now -= 1;
         if s.worm == WormState::Dormant {
             let life = s.life;
             let at = t.saturating_add(self.params.worm.start_after_boot.as_micros());
@@ -776,7 +894,10 @@ impl<'w> Core<'w> {
             if s.online && !s.rpc_up {
                 self.crashed_now -= 1;
             }
-            if !s.online {
+            if s.switched_off {
+                s.switched_off = false;
+                self.offline_now -= 1;
+            } else if !s.online {
                 self.rebooting_now -= 1;
             }
             s.unplugged = true;
@@ -852,7 +973,8 @@ impl<'w> Core<'w> {
                 && self
                     .params
                     .crash_reboot_after(self.world.host(host).os)
-                    .is_none())
+                    .is_none()
+                && !self.churn.as_ref().is_some_and(|c| c.changes(host)))
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp

@@ -23,6 +23,7 @@
 //!
 //! The engine does no I/O and reads no clock: same inputs, same outputs.
 
+pub mod churn;
 pub mod core;
 pub mod exact;
 mod heap;

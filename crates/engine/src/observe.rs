@@ -93,6 +93,10 @@ pub struct Watched {
 pub trait Observer {
     /// `host`'s worm started scanning at `t`.
     fn worm_start(&mut self, _host: HostId, _t: u64) {}
+    /// `host`, about to start a worm at `t`, has the address `addr` on
+    /// its own interface from now on (under `[world.churn]`, a pool host's
+    /// address for this session; told before every worm start then).
+    fn address(&mut self, _host: HostId, _addr: u32, _t: u64) {}
     /// `host`'s worm stopped at `t` (reboot).
     fn worm_stop(&mut self, _host: HostId, _t: u64) {}
     /// Welchia (the counter-worm) started scanning from `host` at `t`; its
@@ -132,6 +136,9 @@ pub struct Fanout<'a>(pub Vec<&'a mut dyn Observer>);
 impl Observer for Fanout<'_> {
     fn worm_start(&mut self, host: HostId, t: u64) {
         self.0.iter_mut().for_each(|o| o.worm_start(host, t));
+    }
+    fn address(&mut self, host: HostId, addr: u32, t: u64) {
+        self.0.iter_mut().for_each(|o| o.address(host, addr, t));
     }
     fn worm_stop(&mut self, host: HostId, t: u64) {
         self.0.iter_mut().for_each(|o| o.worm_stop(host, t));

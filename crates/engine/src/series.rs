@@ -16,6 +16,9 @@ pub struct Row {
     pub crashed: u64,
     /// Hosts off the network for a reboot.
     pub rebooting: u64,
+    /// Candidate hosts switched off or disconnected by their availability
+    /// schedule (`[world.churn]`; 0 without it).
+    pub offline: u64,
     pub probes: u64,
     pub new_infections: u64,
     pub crashes: u64,
@@ -36,7 +39,7 @@ pub struct Row {
 
 impl Row {
     /// The names of the per-step series, as `timeseries.csv` heads them.
-    pub const SERIES: [&'static str; 10] = [
+    pub const SERIES: [&'static str; 11] = [
         "infected",
         "scanning",
         "crashed",
@@ -47,10 +50,11 @@ impl Row {
         "reboots",
         "cleaned",
         "welchia",
+        "offline",
     ];
 
     /// The values of [`Row::SERIES`], in that order.
-    pub fn series(&self) -> [u64; 10] {
+    pub fn series(&self) -> [u64; 11] {
         [
             self.infected,
             self.scanning,
@@ -62,6 +66,7 @@ impl Row {
             self.reboots,
             self.cleaned,
             self.welchia,
+            self.offline,
         ]
     }
 }

@@ -50,8 +50,11 @@ pub const SENSORS_CSV_HEADER: &str = "time_s,sensor,probes,sources,estimate,trut
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct SensorRow {
     pub probes: u64,
-    /// Distinct sources seen so far.
+    /// Distinct source addresses seen so far.
     pub sources: u64,
+    /// Distinct hosts behind them seen so far (more than `sources` behind
+    /// NAT, fewer under address churn).
+    pub hosts: u64,
     /// Scanning hosts extrapolated from the step's incoming probes.
     pub estimate: f64,
     /// Hosts infected at the step's end (the engine's count).
@@ -65,26 +68,29 @@ pub struct SensorSeries {
     pub rows: Vec<SensorRow>,
 }
 
-/// A sensor's rows from its per-step counts (`new_sources`: sources seen
-/// for the first time in the step) and the truth; `per_host` is what one
+/// A sensor's rows from its per-step counts (`new_sources`, `new_hosts`:
+/// source addresses and hosts seen for the first time in the step) and the
+/// truth; `per_host` is what one
 /// scanning host sends in a step at the worm's nominal rate, and
 /// `space` the addresses the worm scans.
 fn rows_of(
     sensor: &PlacedSensor,
-    counts: (&[u64], &[u64], &[u64]),
+    counts: (&[u64], &[u64], &[u64], &[u64]),
     truth: impl Fn(usize) -> u64,
     per_host: f64,
     space: f64,
 ) -> Vec<SensorRow> {
-    let (probes, incoming, new_sources) = counts;
+    let (probes, incoming, new_sources, new_hosts) = counts;
     let denom = sensor.monitored as f64 / space * per_host;
-    let mut seen = 0;
+    let (mut seen, mut hosts) = (0, 0);
     (0..probes.len())
         .map(|i| {
             seen += new_sources[i];
+            hosts += new_hosts[i];
             SensorRow {
                 probes: probes[i],
                 sources: seen,
+                hosts,
                 estimate: if denom > 0.0 {
                     incoming[i] as f64 / denom
                 } else {
@@ -109,7 +115,13 @@ pub fn random_series(s: &RandomScanScenario, run: &RandomScanRun) -> Vec<SensorS
             sensor: seen.sensor.clone(),
             rows: rows_of(
                 &seen.sensor,
-                (&seen.probes, &seen.incoming, &seen.new_sources),
+                // One address per host: no NAT, no churn.
+                (
+                    &seen.probes,
+                    &seen.incoming,
+                    &seen.new_sources,
+                    &seen.new_sources,
+                ),
                 |i| run.rows[i].infected,
                 per_host,
                 space,
@@ -133,14 +145,19 @@ pub fn series(
         .zip(counts)
         .map(|(s, c)| {
             let n = result.rows.len();
-            let mut new_sources = vec![0u64; n];
-            for &t in c.first_seen.values() {
-                new_sources[((t / step) as usize).min(n - 1)] += 1;
-            }
+            let by_step = |times: &mut dyn Iterator<Item = &u64>| {
+                let mut new = vec![0u64; n];
+                for &t in times {
+                    new[((t / step) as usize).min(n - 1)] += 1;
+                }
+                new
+            };
+            let new_sources = by_step(&mut c.first_seen.values());
+            let new_hosts = by_step(&mut c.hosts_first_seen.values());
             let sensor = s.placed();
             let rows = rows_of(
                 &sensor,
-                (&c.probes, &c.incoming, &new_sources),
+                (&c.probes, &c.incoming, &new_sources, &new_hosts),
                 |i| result.rows[i].infected,
                 per_host,
                 SPACE_END as f64,
@@ -178,9 +195,15 @@ pub struct Bias {
     pub hours: f64,
     pub truth: u64,
     pub sources: u64,
+    /// Distinct hosts seen (`sources` counts their addresses).
+    pub hosts: u64,
+    /// Distinct source addresses seen (the same as `sources`).
+    pub addresses: u64,
     pub estimate: f64,
     /// `sources / truth - 1`.
     pub sources_bias: f64,
+    /// `hosts / truth - 1`.
+    pub hosts_bias: f64,
     /// `estimate / truth - 1`.
     pub estimate_bias: f64,
 }
@@ -195,7 +218,12 @@ pub struct SensorSummary {
     pub monitored_addresses: u64,
     pub report_delay_s: f64,
     pub probes: u64,
+    /// Distinct source addresses seen over the run (also `addresses`).
     pub sources: u64,
+    /// Distinct hosts seen over the run: more than `addresses` behind NAT,
+    /// fewer under address churn (`[world.churn]`).
+    pub hosts: u64,
+    pub addresses: u64,
     /// Hours until the distinct sources seen first reached half the hosts
     /// infected at that moment; `null` if they never did.
     pub half_seen_hours: Option<f64>,
@@ -234,8 +262,11 @@ pub fn summaries(series: &[SensorSeries], step: u64) -> Vec<SensorSummary> {
                         hours: h as f64,
                         truth: r.truth,
                         sources: r.sources,
+                        hosts: r.hosts,
+                        addresses: r.sources,
                         estimate: r.estimate,
                         sources_bias: rel(r.sources as f64),
+                        hosts_bias: rel(r.hosts as f64),
                         estimate_bias: rel(r.estimate),
                     })
                 })
@@ -251,6 +282,8 @@ pub fn summaries(series: &[SensorSeries], step: u64) -> Vec<SensorSummary> {
                 report_delay_s: s.sensor.delay_us as f64 / 1e6,
                 probes: s.rows.iter().map(|r| r.probes).sum(),
                 sources: s.rows.last().map_or(0, |r| r.sources),
+                hosts: s.rows.last().map_or(0, |r| r.hosts),
+                addresses: s.rows.last().map_or(0, |r| r.sources),
                 half_seen_hours: half,
                 bias,
             }
@@ -266,7 +299,7 @@ pub fn sensors_json(series: &[SensorSeries], step: u64) -> String {
         sensors: Vec<SensorSummary>,
     }
     let f = File {
-        estimator: "sources: distinct source addresses seen so far; estimate: incoming probes of the step / (monitored share of the scanned space * probes one host sends in a step at the worm's nominal rate)",
+        estimator: "sources (addresses): distinct source addresses seen so far; hosts: distinct hosts behind them; estimate: incoming probes of the step / (monitored share of the scanned space * probes one host sends in a step at the worm's nominal rate)",
         sensors: summaries(series, step),
     };
     let mut s = serde_json::to_string_pretty(&f).expect("summaries serialize");

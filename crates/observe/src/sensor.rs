@@ -246,11 +246,22 @@ pub struct Counts {
     pub incoming: Vec<u64>,
     /// Each source address seen: the reporting time it was first seen.
     pub first_seen: HashMap<u32, u64>,
+    /// Each host behind those addresses: the reporting time it was first
+    /// seen. Under `[world.churn]` a host shows itself from a new address
+    /// in each session, and hosts behind NAT share their gateway's.
+    pub hosts_first_seen: HashMap<HostId, u64>,
 }
 
-/// A scanner, its public source address, and per sensor the destination
-/// ranges where it sees that scanner's probes (and whether incoming).
-type ScannerViews = (HostId, u32, Vec<(Ranges, bool)>);
+/// Who sent a probe: the host, and the source address sensors see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Source {
+    host: HostId,
+    addr: u32,
+}
+
+/// A scanner, its source, and per sensor the destination ranges where it
+/// sees that scanner's probes (and whether incoming).
+type ScannerViews = (HostId, Source, Vec<(Ranges, bool)>);
 
 /// Every sensor of a run, as one [`Observer`].
 pub struct SensorSet<'w> {
@@ -259,8 +270,12 @@ pub struct SensorSet<'w> {
     step: u64,
     end: u64,
     pub counts: Vec<Counts>,
-    /// Per sensor, the last source added and its first-seen time then.
-    last_seen: Vec<Option<(u32, u64)>>,
+    /// Per sensor, the last source added and its first-seen time then
+    /// (the later of its address's and its host's).
+    last_seen: Vec<Option<(Source, u64)>>,
+    /// Candidates' own addresses told by [`Observer::address`] (empty
+    /// until one is; 0: the world's).
+    session: Vec<u32>,
     /// The last scanner of [`SensorSet::add_block`], its source and views.
     last_views: Option<ScannerViews>,
 }
@@ -275,10 +290,12 @@ impl<'w> SensorSet<'w> {
                 probes: vec![0; rows],
                 incoming: vec![0; rows],
                 first_seen: HashMap::new(),
+                hosts_first_seen: HashMap::new(),
             })
             .collect();
         SensorSet {
             world,
+            session: Vec::new(),
             last_seen: vec![None; sensors.len()],
             last_views: None,
             sensors,
@@ -299,7 +316,7 @@ impl<'w> SensorSet<'w> {
     }
 
     /// Adds `n` probes of `src` sent at `t` to sensor `i`.
-    fn add(&mut self, i: usize, src: u32, t: u64, n: u64, incoming: bool) {
+    fn add(&mut self, i: usize, src: Source, t: u64, n: u64, incoming: bool) {
         let at = t + self.sensors[i].delay;
         if n == 0 || at >= self.end {
             return;
@@ -315,17 +332,30 @@ impl<'w> SensorSet<'w> {
         if matches!(self.last_seen[i], Some((s, f)) if s == src && f <= at) {
             return;
         }
-        let f = c
+        let f = *c
             .first_seen
-            .entry(src)
+            .entry(src.addr)
             .and_modify(|f| *f = (*f).min(at))
             .or_insert(at);
-        self.last_seen[i] = Some((src, *f));
+        let h = *c
+            .hosts_first_seen
+            .entry(src.host)
+            .and_modify(|f| *f = (*f).min(at))
+            .or_insert(at);
+        self.last_seen[i] = Some((src, f.max(h)));
     }
 
     /// Probes into `[lo, hi)` (inside one span, non-empty) for sensor `i`,
     /// split by the step each batch starts in.
-    fn add_span_range(&mut self, i: usize, src: u32, span: &Span<'_>, lo: u64, hi: u64, inc: bool) {
+    fn add_span_range(
+        &mut self,
+        i: usize,
+        src: Source,
+        span: &Span<'_>,
+        lo: u64,
+        hi: u64,
+        inc: bool,
+    ) {
         let b = u64::from(span.batch_size);
         let delay = self.sensors[i].delay;
         let last = span.batch_of(hi - 1);
@@ -345,8 +375,15 @@ impl<'w> SensorSet<'w> {
         }
     }
 
-    fn src_of(&self, scanner: HostId) -> u32 {
-        self.world.public_addr(self.world.host(scanner))
+    fn src_of(&self, scanner: HostId) -> Source {
+        let addr = match self.session.get(scanner as usize) {
+            Some(&a) if a != 0 => a,
+            _ => self.world.public_addr(self.world.host(scanner)),
+        };
+        Source {
+            host: scanner,
+            addr,
+        }
     }
 
     /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch).
@@ -359,7 +396,7 @@ impl<'w> SensorSet<'w> {
             let views = self
                 .sensors
                 .iter()
-                .map(|x| visible(x, src, &online))
+                .map(|x| visible(x, src.addr, &online))
                 .collect();
             self.last_views = Some((scanner, src, views));
         }
@@ -386,11 +423,28 @@ fn count_points(points: &[u32], lo: u64, hi: u64) -> u64 {
 }
 
 impl Observer for SensorSet<'_> {
+    fn address(&mut self, host: HostId, addr: u32, _t: u64) {
+        // A host behind NAT shows its gateway's address whatever its own.
+        let h = self.world.host(host);
+        if self.world.public_addr(h) != h.addr {
+            return;
+        }
+        if self.session.is_empty() {
+            self.session = vec![0; self.world.n_candidates as usize];
+        }
+        if let Some(s) = self.session.get_mut(host as usize) {
+            *s = addr;
+        }
+        if self.last_views.as_ref().is_some_and(|v| v.0 == host) {
+            self.last_views = None;
+        }
+    }
+
     fn span(&mut self, scanner: HostId, span: &Span<'_>) {
         let src = self.src_of(scanner);
         let online = on_internet(self.world, scanner);
         for i in 0..self.sensors.len() {
-            let (ranges, inc) = visible(&self.sensors[i], src, &online);
+            let (ranges, inc) = visible(&self.sensors[i], src.addr, &online);
             for (lo, hi) in intersect(&ranges, span.pos, span.end()).iter() {
                 if self.sensors[i].kind == SensorKind::Distributed {
                     let (a, z) = {

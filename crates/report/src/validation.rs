@@ -200,6 +200,7 @@ pub fn random_sensor_series(s: &RandomScanScenario, runs: &[RandomScanRun]) -> V
             };
             let probes = median(&|r| r.probes as f64);
             let sources = median(&|r| r.sources as f64);
+            let hosts = median(&|r| r.hosts as f64);
             let estimate = median(&|r| r.estimate);
             let truth = median(&|r| r.truth as f64);
             SensorSeries {
@@ -208,6 +209,7 @@ pub fn random_sensor_series(s: &RandomScanScenario, runs: &[RandomScanRun]) -> V
                     .map(|i| SensorRow {
                         probes: probes[i].round() as u64,
                         sources: sources[i].round() as u64,
+                        hosts: hosts[i].round() as u64,
                         estimate: estimate[i],
                         truth: truth[i].round() as u64,
                     })

@@ -31,6 +31,8 @@ pub enum Told {
     WelchiaStart(HostId, u64),
     /// (host, since, until, period)
     Flood(HostId, u64, u64, u64),
+    /// (host, its own address from now on, t): under churn, before a start.
+    Address(HostId, u32, u64),
 }
 
 /// The sensors of a run, and a log of everything else the core tells
@@ -44,6 +46,10 @@ impl Observer for Watch<'_> {
     fn worm_start(&mut self, host: HostId, t: u64) {
         self.log.push(Told::WormStart(host, t));
         self.sensors.worm_start(host, t);
+    }
+    fn address(&mut self, host: HostId, addr: u32, t: u64) {
+        self.log.push(Told::Address(host, addr, t));
+        self.sensors.address(host, addr, t);
     }
     fn worm_stop(&mut self, host: HostId, t: u64) {
         self.log.push(Told::WormStop(host, t));
@@ -205,6 +211,9 @@ fn describe(world: &World, e: &Told) -> String {
         Told::WormStop(h, t) => format!("t={t} worm stop {}", at(h)),
         Told::WelchiaStart(h, t) => format!("t={t} Welchia start {}", at(h)),
         Told::Flood(h, a, b, p) => format!("flood {} from {a} to {b} every {p}", at(h)),
+        Told::Address(h, a, t) => {
+            format!("t={t} {} now at {}", at(h), wormscope_model::addr::fmt(a))
+        }
     }
 }
 

@@ -1,0 +1,155 @@
+//! Hosts that come and go (issue 18): each candidate host's availability
+//! schedule for a run, and the address it has in each online stretch.
+//!
+//! The schedules themselves (time zones, daily habits, DHCP draws) are
+//! `wormscope_model::availability`'s; this module only decides which
+//! schedule a candidate of this world gets, from its network's kind, and
+//! answers the core's two questions: is the host online at a moment, until
+//! when, and from which address does it scan and show itself to sensors.
+//!
+//! What the model does with it (the core's business, see
+//! [`crate::core`]): an offline host neither scans nor answers; going
+//! offline is handled like the start of a reboot without the symptom, and
+//! coming back like the end of one: a worm installed on the host starts
+//! again from the Run key.
+//!
+//! Simplifications, each a documented limitation:
+//! - only candidates (hosts the worm can change) come and go; the hosts it
+//!   cannot change (answerers, silent hosts) are always on, so the views'
+//!   static classes stay static and the exact driver's skips stay exact;
+//! - a host is probed at the address the world gave it: a pool host's
+//!   session address is where it scans from (Blaster's local start) and
+//!   what sensors see, not where other scanners find it. Since a pool's
+//!   hosts are alike, the chance to be found is the same;
+//! - a mobile host away from its enterprise ([`Presence::Roaming`]) is off
+//!   the simulated network: what it does at home is not modelled yet;
+//! - hosts behind NAT keep their gateway's address (the router, not the
+//!   machine, holds the line).
+//!
+//! May not touch: the queue or host states (the core's).
+
+use wormscope_model::availability::{
+    Availability, HostClass, HostSchedule, NetworkHours, Presence, Slash8Regions, Switch,
+    session_address,
+};
+use wormscope_model::defense::NEVER;
+use wormscope_model::{HostId, World};
+use wormscope_scenario::{Prefix, Scenario};
+
+/// Usable addresses of a /24 pool: .1 to .254.
+const POOL_SIZE: u32 = 254;
+
+/// A run's availability: the schedule of every candidate.
+#[derive(Clone, Debug)]
+pub struct Churn {
+    availability: Availability,
+    /// Wall-clock time of simulated time zero, microseconds since 1970.
+    start_unix_us: u64,
+    schedules: Vec<HostSchedule>,
+    /// Per candidate: its address changes with each session (a pool host
+    /// with its own public address).
+    dhcp: Vec<bool>,
+    /// Per candidate: its schedule switches at some time.
+    changes: Vec<bool>,
+}
+
+impl Churn {
+    /// The schedules of `world`'s candidates for `scenario`'s run, or
+    /// `None` when `[world.churn]` is off.
+    pub fn for_scenario(scenario: &Scenario, world: &World) -> Option<Churn> {
+        let cfg = &scenario.world.churn;
+        if !cfg.enabled {
+            return None;
+        }
+        let availability = Availability::new(cfg.clone());
+        let regions = Slash8Regions::from_registry();
+        let seed = scenario.seed;
+        let networks = &scenario.world.networks;
+        let mut schedules = Vec::with_capacity(world.n_candidates as usize);
+        let mut dhcp = Vec::with_capacity(world.n_candidates as usize);
+        for (id, h) in world.candidates().iter().enumerate() {
+            let id = id as HostId;
+            let kind = networks.get(usize::from(h.network));
+            let hours = kind.map_or(NetworkHours::Server, |k| k.hours);
+            let class = match hours {
+                NetworkHours::Subscriber => availability.subscriber_class(seed, id),
+                NetworkHours::Office => HostClass::Office,
+                NetworkHours::Server => HostClass::Server,
+            };
+            let public = world.public_addr(h);
+            let len = kind.map_or(24, |k| k.prefix_len);
+            let network = Prefix::containing(public, len.min(32)).expect("at most 32");
+            let offset = availability.network_offset(seed, network, &regions);
+            schedules.push(availability.schedule(seed, id, class, offset));
+            // Behind NAT the router holds the line, not the machine.
+            dhcp.push(hours == NetworkHours::Subscriber && public == h.addr);
+        }
+        let mut churn = Churn {
+            availability,
+            start_unix_us: u64::try_from(scenario.start.as_microsecond())
+                .expect("validated: a scenario starts after 1970"),
+            schedules,
+            dhcp,
+            changes: Vec::new(),
+        };
+        churn.changes = (0..world.n_candidates)
+            .map(|h| churn.at(h, 0).until != u64::MAX)
+            .collect();
+        Some(churn)
+    }
+
+    /// Candidate `host`'s state at simulated time `t`: since when (wall
+    /// clock) and until when (simulated time, `u64::MAX`: never).
+    pub fn at(&self, host: HostId, t: u64) -> Stretch {
+        let h = &self.schedules[host as usize];
+        let Switch {
+            presence,
+            since_us,
+            until_us,
+        } = self
+            .availability
+            .next_switch(h, self.start_unix_us.saturating_add(t));
+        Stretch {
+            // A mobile host at home is off the simulated network (module
+            // doc).
+            online: presence == Presence::Online,
+            since_unix_us: since_us,
+            until: if until_us == NEVER {
+                u64::MAX
+            } else {
+                until_us.saturating_sub(self.start_unix_us)
+            },
+        }
+    }
+
+    /// Whether `host`'s schedule can ever change.
+    pub fn changes(&self, host: HostId) -> bool {
+        self.changes[host as usize]
+    }
+
+    /// Whether `host`'s address changes with each session.
+    pub fn moves(&self, host: HostId) -> bool {
+        self.dhcp[host as usize]
+    }
+
+    /// The address `host` (address `home` in the world) has in the online
+    /// stretch that began at `since_unix_us`: a fresh draw from its /24
+    /// for a pool host, `home` otherwise.
+    pub fn address(&self, host: HostId, home: u32, since_unix_us: u64) -> u32 {
+        if !self.moves(host) {
+            return home;
+        }
+        let pool = Prefix::containing(home, 24).expect("a /24");
+        let seed = self.schedules[host as usize].seed;
+        session_address(seed, host, since_unix_us, pool, POOL_SIZE).unwrap_or(home)
+    }
+}
+
+/// A stretch of one state: online or not, since a wall-clock time (which
+/// names the session), until a simulated time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stretch {
+    pub online: bool,
+    pub since_unix_us: u64,
+    pub until: u64,
+}
