@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Told, run_compared, run_with};
+use common::{Told, lowest_public_in, run_compared, run_with};
 use wormscope_engine::exact::ExactDriver;
 use wormscope_model::generate::generate;
 use wormscope_scenario::{Percent, Scenario, SimDuration};
@@ -46,25 +46,9 @@ fn churn_scenario(seed: u64, hours: u64, pools_pct: f64) -> Scenario {
     s
 }
 
+/// Public infectable candidates at the bottom of each /20.
 fn seeds_in(world: &wormscope_model::World) -> Vec<wormscope_model::HostId> {
-    // Public infectable candidates at the bottom of each /20.
-    let mut out = Vec::new();
-    for lo in [0x1804_f000u32, 0x1805_0000] {
-        if let Some((i, _)) = world
-            .candidates()
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| {
-                h.os.is_infectable()
-                    && (lo..lo + 0x1000).contains(&h.addr)
-                    && world.public_addr(h) == h.addr
-            })
-            .min_by_key(|(_, h)| h.addr)
-        {
-            out.push(i as wormscope_model::HostId);
-        }
-    }
-    out
+    lowest_public_in(world, &[0x1804_f000, 0x1805_0000])
 }
 
 #[test]

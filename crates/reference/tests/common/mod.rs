@@ -391,7 +391,13 @@ pub fn densify(s: &mut Scenario) {
 /// /20s of `exactness.rs`'s spread worlds (61.4.240.0/20, 61.255.240.0/20):
 /// their scans climb into the /20 above, across a /16 or a /8 border.
 pub fn climbing_seeds(world: &World) -> Vec<HostId> {
-    [0x3d04_f000u32, 0x3dff_f000]
+    lowest_public_in(world, &[0x3d04_f000u32, 0x3dff_f000])
+}
+
+/// Per /20 starting at each of `bases`, its infectable candidate with a
+/// public address lowest in it, if any.
+pub fn lowest_public_in(world: &World, bases: &[u32]) -> Vec<HostId> {
+    bases
         .iter()
         .filter_map(|&lo| {
             world
