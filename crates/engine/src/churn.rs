@@ -29,7 +29,7 @@
 //! May not touch: the queue or host states (the core's).
 
 use wormscope_model::availability::{
-    Availability, HostClass, HostSchedule, NetworkHours, Presence, Slash8Regions, Switch,
+    Availability, DAY_US, HostClass, HostSchedule, NetworkHours, Presence, Slash8Regions, Switch,
     session_address,
 };
 use wormscope_model::defense::NEVER;
@@ -93,33 +93,38 @@ impl Churn {
             changes: Vec::new(),
         };
         churn.changes = (0..world.n_candidates)
-            .map(|h| churn.at(h, 0).until != u64::MAX)
+            .map(|h| {
+                let s = &churn.schedules[h as usize];
+                churn.availability.presence_until(s, churn.start_unix_us).1 != NEVER
+            })
             .collect();
         Some(churn)
     }
 
-    /// Candidate `host`'s state at simulated time `t`: since when (wall
-    /// clock) and until when (simulated time, `u64::MAX`: never).
-    pub fn at(&self, host: HostId, t: u64) -> Stretch {
+    /// Whether candidate `host` is online at simulated time `t`.
+    pub fn online_at(&self, host: HostId, t: u64) -> bool {
         let h = &self.schedules[host as usize];
-        let Switch {
-            presence,
-            since_us,
-            until_us,
-        } = self
+        let (presence, _) = self
             .availability
-            .next_switch(h, self.start_unix_us.saturating_add(t));
-        Stretch {
-            // A mobile host at home is off the simulated network (module
-            // doc).
-            online: presence == Presence::Online,
-            since_unix_us: since_us,
-            until: if until_us == NEVER {
-                u64::MAX
-            } else {
-                until_us.saturating_sub(self.start_unix_us)
-            },
-        }
+            .presence_until(h, self.start_unix_us.saturating_add(t));
+        is_online(presence)
+    }
+
+    /// `host`'s switches after simulated time `t` for a day (at least the
+    /// next one, if it ever switches again): (simulated time, online
+    /// after it). Listing a day at once costs about what finding one
+    /// switch does.
+    pub fn upcoming(&self, host: HostId, t: u64, out: &mut Vec<(u64, bool)>) {
+        let h = &self.schedules[host as usize];
+        let from = self.start_unix_us.saturating_add(t);
+        let mut found = Vec::new();
+        self.availability
+            .switches(h, from, from.saturating_add(DAY_US), &mut found);
+        out.extend(
+            found
+                .into_iter()
+                .map(|(at, presence)| (at.saturating_sub(self.start_unix_us), is_online(presence))),
+        );
     }
 
     /// Whether `host`'s schedule can ever change.
@@ -132,24 +137,24 @@ impl Churn {
         self.dhcp[host as usize]
     }
 
-    /// The address `host` (address `home` in the world) has in the online
-    /// stretch that began at `since_unix_us`: a fresh draw from its /24
-    /// for a pool host, `home` otherwise.
-    pub fn address(&self, host: HostId, home: u32, since_unix_us: u64) -> u32 {
+    /// The address `host` (address `home` in the world) has at simulated
+    /// time `t`: for a pool host, a draw from its /24 named by the start
+    /// of its current online stretch (a reconnect gets a fresh one);
+    /// `home` otherwise.
+    pub fn address(&self, host: HostId, home: u32, t: u64) -> u32 {
         if !self.moves(host) {
             return home;
         }
+        let h = &self.schedules[host as usize];
+        let Switch { since_us, .. } = self
+            .availability
+            .next_switch(h, self.start_unix_us.saturating_add(t));
         let pool = Prefix::containing(home, 24).expect("a /24");
-        let seed = self.schedules[host as usize].seed;
-        session_address(seed, host, since_unix_us, pool, POOL_SIZE).unwrap_or(home)
+        session_address(h.seed, host, since_us, pool, POOL_SIZE).unwrap_or(home)
     }
 }
 
-/// A stretch of one state: online or not, since a wall-clock time (which
-/// names the session), until a simulated time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stretch {
-    pub online: bool,
-    pub since_unix_us: u64,
-    pub until: u64,
+/// A mobile host at home is off the simulated network (module doc).
+fn is_online(presence: Presence) -> bool {
+    presence == Presence::Online
 }

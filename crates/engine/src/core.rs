@@ -29,7 +29,7 @@ use wormscope_scenario::{
 };
 
 use crate::churn::Churn;
-use crate::heap::{KeyedCalendar, QuadHeap};
+use crate::heap::{KeyedCalendar, RadixHeap};
 use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
 
@@ -312,6 +312,11 @@ const CLEAN_TAG: u32 = 0;
 const UNPLUG_TAG: u32 = 1;
 const WELCHIA_RELEASE_TAG: u32 = 2;
 
+/// What a `Churn` event carries in its tag: the switch brings the host
+/// online (else offline); it is the last queued, so it queues the next.
+const ONLINE_TAG: u32 = 1;
+const REFILL_TAG: u32 = 2;
+
 /// How many upcoming scans [`ScanDriver::prefetch`] hears of.
 pub const UPCOMING: usize = 4;
 
@@ -353,7 +358,7 @@ pub struct Core<'w> {
     flooding: BTreeMap<HostId, u64>,
     /// Host events: reboots, back online, actions, worm starts. An event
     /// of an earlier life of its host is stale and skipped.
-    queue: QuadHeap<Event>,
+    queue: RadixHeap,
     /// The next scan event of each scanning host: at most one, moved or
     /// removed when the scanner replans or stops.
     scans: KeyedCalendar,
@@ -371,6 +376,8 @@ pub struct Core<'w> {
     observer: Option<&'w mut (dyn Observer + 'w)>,
     /// Candidates' availability schedules, when `[world.churn]` is on.
     churn: Option<Churn>,
+    /// Scratch room for a host's upcoming switches.
+    switch_buf: Vec<(u64, bool)>,
     offline_now: u64,
 }
 
@@ -383,7 +390,7 @@ impl<'w> Core<'w> {
             flooding: BTreeMap::new(),
             state: vec![HostState::default(); world.n_candidates as usize],
             up: vec![!0; (world.n_candidates as usize).div_ceil(64)],
-            queue: QuadHeap::new(),
+            queue: RadixHeap::new(),
             scans: KeyedCalendar::new(),
             rows: vec![Row::default(); n_rows],
             totals: Totals::default(),
@@ -396,6 +403,7 @@ impl<'w> Core<'w> {
             events: 0,
             observer: None,
             churn: None,
+            switch_buf: Vec::new(),
             offline_now: 0,
             params,
         };
@@ -416,23 +424,44 @@ impl<'w> Core<'w> {
     }
 
     /// Candidates come and go on `churn`'s schedules: each is put in its
-    /// state at time zero and its first switch is queued. Call before any
-    /// host is infected.
+    /// state at time zero and its first switches are queued. Call before
+    /// any host is infected.
     pub fn set_churn(&mut self, churn: Churn) {
         for host in 0..self.world.n_candidates {
-            let stretch = churn.at(host, 0);
-            if !stretch.online {
+            if !churn.online_at(host, 0) {
                 let s = &mut self.state[host as usize];
                 s.online = false;
                 s.switched_off = true;
                 self.set_up(host, false);
                 self.offline_now += 1;
             }
-            if stretch.until < self.params.end {
-                self.push(stretch.until, Kind::Churn, host, 0);
-            }
         }
         self.churn = Some(churn);
+        for host in 0..self.world.n_candidates {
+            self.queue_switches(host, 0);
+        }
+    }
+
+    /// Queues `host`'s switches after `t` (a day's worth, see
+    /// [`Churn::upcoming`]), each tagged with whether it brings the host
+    /// online ([`ONLINE_TAG`]); the last also with [`REFILL_TAG`], so that
+    /// it queues the next ones.
+    fn queue_switches(&mut self, host: HostId, t: u64) {
+        let mut next = std::mem::take(&mut self.switch_buf);
+        next.clear();
+        if let Some(churn) = &self.churn {
+            churn.upcoming(host, t, &mut next);
+        }
+        let end = self.params.end;
+        for (i, &(at, online)) in next.iter().enumerate() {
+            if at >= end {
+                break;
+            }
+            let refill = if i + 1 == next.len() { REFILL_TAG } else { 0 };
+            let tag = if online { ONLINE_TAG } else { 0 } | refill;
+            self.push(at, Kind::Churn, host, tag);
+        }
+        self.switch_buf = next;
     }
 
     /// Infects the scenario's initial hosts at time zero.
@@ -545,7 +574,7 @@ impl<'w> Core<'w> {
     /// simulated time never runs.
     fn push(&mut self, t: u64, kind: Kind, host: HostId, life: u32) {
         debug_assert!(kind != Kind::Scan, "scans have their own queue");
-        self.queue.push(Event::new(t, kind, host, life));
+        self.queue.push(Event::new(t, kind, host, life).0);
     }
 
     /// The next event in (time, kind, host) order: a host event before a
@@ -554,7 +583,7 @@ impl<'w> Core<'w> {
     /// change, the end), so the scan queue need not look past it.
     #[inline]
     fn next_event(&mut self, limit: u64) -> Option<Event> {
-        let host_event = self.queue.peek().copied();
+        let host_event = self.queue.peek().map(Event);
         let limit = host_event.map_or(limit, |e| e.time().min(limit));
         match (host_event, self.scans.peek_until(limit)) {
             (Some(e), Some((t, _, _))) if e.time() <= t => Some(e),
@@ -582,8 +611,8 @@ impl<'w> Core<'w> {
             if kind == Kind::Scan {
                 self.scans.pop();
                 driver.prefetch(self, &self.scans.upcoming());
-                if let Some(&e) = self.queue.peek() {
-                    self.prefetch_host(e.host());
+                if let Some(e) = self.queue.peek() {
+                    self.prefetch_host(Event(e).host());
                 }
                 debug_assert_eq!(
                     self.state[host as usize].worm,
@@ -592,8 +621,8 @@ impl<'w> Core<'w> {
                 );
             } else {
                 self.queue.pop();
-                if let Some(&e) = self.queue.peek() {
-                    self.prefetch_host(e.host());
+                if let Some(e) = self.queue.peek() {
+                    self.prefetch_host(Event(e).host());
                 }
                 let s = &self.state[host as usize];
                 let current = if matches!(kind, Kind::Act | Kind::Churn) {
@@ -615,7 +644,7 @@ impl<'w> Core<'w> {
             match kind {
                 Kind::Reboot => self.on_reboot(driver, host, t),
                 Kind::Online => self.on_online(host, t),
-                Kind::Churn => self.on_churn(driver, host, t),
+                Kind::Churn => self.on_churn(driver, host, t, tag),
                 Kind::Act if tag == WELCHIA_RELEASE_TAG => self.on_welchia_release(host, t),
                 Kind::Act => self.on_clean(driver, host, t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
@@ -704,8 +733,7 @@ impl<'w> Core<'w> {
         let Some(churn) = self.churn.as_ref().filter(|c| c.moves(host)) else {
             return home;
         };
-        let since = churn.at(host, t).since_unix_us;
-        let addr = churn.address(host, home, since);
+        let addr = churn.address(host, home, t);
         if let Some(o) = self.observer() {
             o.address(host, addr, t);
         }
@@ -795,19 +823,18 @@ impl<'w> Core<'w> {
     /// (like the start of a reboot, without a symptom or a way back of its
     /// own) or comes back (like a reboot's end: an installed worm starts
     /// from the Run key). The next switch is queued.
-    fn on_churn(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
-        let churn = self.churn.as_ref().expect("churn events need schedules");
-        let stretch = churn.at(host, t);
-        if stretch.until < self.params.end {
-            self.push(stretch.until, Kind::Churn, host, 0);
+    fn on_churn(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64, tag: u32) {
+        if tag & REFILL_TAG != 0 {
+            self.queue_switches(host, t);
         }
+        let online = tag & ONLINE_TAG != 0;
         let s = self.state[host as usize];
-        if s.unplugged || stretch.online != s.switched_off {
+        if s.unplugged || online != s.switched_off {
             // Taken off for good, or a switch between two offline states
             // (a mobile host leaving for home after work).
             return;
         }
-        if stretch.online {
+        if online {
             let s = &mut self.state[host as usize];
             s.switched_off = false;
             self.offline_now -= 1;

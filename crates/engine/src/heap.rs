@@ -32,13 +32,17 @@
 #[derive(Clone, Debug)]
 pub struct RadixHeap {
     last: u64,
-    /// Bucket 0 holds keys of time `last` (a few); bucket i, keys whose
-    /// time's highest bit differing from `last` is bit i - 1.
+    /// The keys of time `last`, as a heap: many events can share one
+    /// moment (every office of a time zone opens at nine).
+    now: QuadHeap<u128>,
+    /// Bucket i (i >= 1): keys whose time's highest bit differing from
+    /// `last` is bit i - 1. Bucket 0 is unused (`now` holds those keys).
     buckets: Vec<Vec<u128>>,
     /// Bit i - 1: bucket i (i >= 1) is not empty.
     occupied: u64,
     len: usize,
-    /// The least key, when known.
+    /// The least key outside `now` (in the first occupied bucket), when
+    /// known.
     least: Option<u128>,
 }
 
@@ -52,6 +56,7 @@ impl RadixHeap {
     pub fn new() -> RadixHeap {
         RadixHeap {
             last: 0,
+            now: QuadHeap::new(),
             buckets: vec![Vec::new(); 65],
             occupied: 0,
             len: 0,
@@ -73,36 +78,42 @@ impl RadixHeap {
         64 - (time_of(key) ^ self.last).leading_zeros() as usize
     }
 
+    /// Files `key` by its time relative to `last`.
+    fn file(&mut self, key: u128) {
+        let b = self.bucket(key);
+        if b == 0 {
+            self.now.push(key);
+        } else {
+            self.buckets[b].push(key);
+            self.occupied |= 1 << (b - 1);
+        }
+    }
+
     /// Adds `key`, whose time may not be before the last key popped.
     pub fn push(&mut self, key: u128) {
         assert!(
             time_of(key) >= self.last,
             "a radix heap's times never go back"
         );
-        let b = self.bucket(key);
-        self.buckets[b].push(key);
-        if b > 0 {
-            self.occupied |= 1 << (b - 1);
+        self.file(key);
+        if time_of(key) != self.last
+            && let Some(least) = self.least
+        {
+            self.least = Some(least.min(key));
         }
-        self.least = match (self.len, self.least) {
-            (0, _) => Some(key),
-            (_, Some(least)) => Some(least.min(key)),
-            (_, None) => None,
-        };
         self.len += 1;
     }
 
     /// The least key.
     pub fn peek(&mut self) -> Option<u128> {
+        if let Some(&k) = self.now.peek() {
+            return Some(k);
+        }
         if self.len == 0 {
             return None;
         }
         if self.least.is_none() {
-            let b = if self.buckets[0].is_empty() {
-                self.occupied.trailing_zeros() as usize + 1
-            } else {
-                0
-            };
+            let b = self.occupied.trailing_zeros() as usize + 1;
             self.least = self.buckets[b].iter().min().copied();
         }
         self.least
@@ -110,36 +121,28 @@ impl RadixHeap {
 
     /// Removes and returns the least key.
     pub fn pop(&mut self) -> Option<u128> {
-        let least = self.peek()?;
-        if self.buckets[0].is_empty() {
+        if self.now.peek().is_none() {
+            let least = self.peek()?;
             let b = self.occupied.trailing_zeros() as usize + 1;
             let mut spill = std::mem::take(&mut self.buckets[b]);
             self.occupied &= !(1 << (b - 1));
             self.last = time_of(least);
             for &key in &spill {
-                let to = self.bucket(key);
-                debug_assert!(to < b);
-                self.buckets[to].push(key);
-                if to > 0 {
-                    self.occupied |= 1 << (to - 1);
-                }
+                debug_assert!(self.bucket(key) < b);
+                self.file(key);
             }
             spill.clear();
             // Keep the emptied vector's room for the bucket's next keys.
             self.buckets[b] = spill;
+            self.least = None;
         }
-        let now = &mut self.buckets[0];
-        let at = now
-            .iter()
-            .position(|&k| k == least)
-            .expect("the least key has the last time");
-        now.swap_remove(at);
+        let key = self.now.pop().expect("the least key has the last time");
         self.len -= 1;
-        self.least = None;
-        Some(least)
+        Some(key)
     }
 
     pub fn clear(&mut self) {
+        self.now.clear();
         for b in &mut self.buckets {
             b.clear();
         }
@@ -151,9 +154,10 @@ impl RadixHeap {
     /// Keeps only the keys for which `keep` holds, looking at every key.
     pub fn retain(&mut self, mut keep: impl FnMut(u128) -> bool) {
         let kept: Vec<u128> = self
-            .buckets
+            .now
+            .items
             .iter()
-            .flatten()
+            .chain(self.buckets.iter().flatten())
             .copied()
             .filter(|&k| keep(k))
             .collect();

@@ -342,26 +342,70 @@ impl Availability {
     /// again there. Exact: the state reported holds on `[since_us,
     /// until_us)` and differs at `until_us`.
     pub fn next_switch(&self, h: &HostSchedule, t_utc_us: u64) -> Switch {
-        if let Some(presence) = self.constant(h) {
-            return Switch {
-                presence,
-                since_us: 0,
-                until_us: NEVER,
-            };
-        }
-        let t = h.offset.to_local(t_utc_us);
-        let mut line = Timeline {
-            cfg: self,
-            h,
-            cache: Vec::new(),
+        let (presence, until_us) = self.presence_until(h, t_utc_us);
+        let since = if self.constant(h).is_some() {
+            None
+        } else {
+            self.timeline(h)
+                .prev_change(h.offset.to_local(t_utc_us), presence)
         };
-        let presence = line.presence_at(t);
-        let since = line.prev_change(t, presence);
-        let until = line.next_change(t, presence);
         Switch {
             presence,
             since_us: since.map_or(0, |s| h.offset.to_utc(s)),
-            until_us: until.map_or(NEVER, |u| h.offset.to_utc(u)),
+            until_us,
+        }
+    }
+
+    fn timeline<'a>(&'a self, h: &'a HostSchedule) -> Timeline<'a> {
+        Timeline {
+            cfg: self,
+            h,
+            cache: Vec::new(),
+        }
+    }
+
+    /// Where the host is at `t_utc_us` and when that changes ([`NEVER`]
+    /// if it does not): [`Availability::next_switch`] without the search
+    /// for the state's start, for an engine that only schedules switches.
+    pub fn presence_until(&self, h: &HostSchedule, t_utc_us: u64) -> (Presence, u64) {
+        if let Some(presence) = self.constant(h) {
+            return (presence, NEVER);
+        }
+        let t = h.offset.to_local(t_utc_us);
+        let mut line = self.timeline(h);
+        let presence = line.presence_at(t);
+        let until = line.next_change(t, presence);
+        (presence, until.map_or(NEVER, |u| h.offset.to_utc(u)))
+    }
+
+    /// The switches of `h` after `from_utc_us` up to `to_utc_us`
+    /// (inclusive), each with the state it begins, in time order; at least
+    /// the first switch after `from_utc_us` however late it comes (none if
+    /// the host never switches). One pass over the host's days, so an
+    /// engine can queue a day of switches for the price of one.
+    pub fn switches(
+        &self,
+        h: &HostSchedule,
+        from_utc_us: u64,
+        to_utc_us: u64,
+        out: &mut Vec<(u64, Presence)>,
+    ) {
+        if self.constant(h).is_some() {
+            return;
+        }
+        let mut line = self.timeline(h);
+        let mut t = h.offset.to_local(from_utc_us);
+        let mut p = line.presence_at(t);
+        let mut first = true;
+        while let Some(u) = line.next_change(t, p) {
+            let at = h.offset.to_utc(u);
+            if !first && at > to_utc_us {
+                break;
+            }
+            first = false;
+            p = line.presence_at(u);
+            out.push((at, p));
+            t = u;
         }
     }
 
@@ -968,6 +1012,18 @@ mod tests {
                 assert_eq!(next.since_us, s.until_us);
                 let inside = r.random_range(s.since_us..s.until_us);
                 assert_eq!(cfg.next_switch(&h, inside), s);
+                assert_eq!(cfg.presence_until(&h, inside), (p, s.until_us));
+                // The switches of the next two days, one by one.
+                let mut listed = Vec::new();
+                cfg.switches(&h, inside, inside + 2 * DAY_US, &mut listed);
+                let mut one_by_one = Vec::new();
+                let mut at = cfg.next_switch(&h, inside).until_us;
+                while one_by_one.is_empty() || at <= inside + 2 * DAY_US {
+                    let next = cfg.next_switch(&h, at);
+                    one_by_one.push((at, next.presence));
+                    at = next.until_us;
+                }
+                assert_eq!(listed, one_by_one, "{pattern:?}");
             }
         }
     }
