@@ -391,9 +391,11 @@ fn report_of_a_run_plots_it_and_notes_what_is_absent() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_self_contained(&html);
     assert!(html.contains("<title>wormscope report: small</title>"));
-    // Four charts of the run: infection, crashed/rebooting, events, probes.
-    assert_eq!(html.matches("<svg").count(), 4, "charts");
-    assert!(full_charts > 4, "{full_charts}");
+    // Five charts of the run: infection, hosts offline (churn is on in the
+    // built-in), crashed/rebooting, events, probes.
+    assert!(html.contains("Hosts offline"));
+    assert_eq!(html.matches("<svg").count(), 5, "charts");
+    assert!(full_charts > 5, "{full_charts}");
     assert!(!html.contains("5-95 %"), "a single run has no band");
     for file in ["flood.csv", "sensors.csv", "comparison.json", "flaws.json"] {
         assert!(

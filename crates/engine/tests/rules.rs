@@ -42,6 +42,9 @@ fn xp_pool(hours: u64) -> Scenario {
     s.worm.initial_infected = 5;
     s.worm.local_start_pct = pct(100.0);
     s.welchia.enabled = false;
+    // Every host online all the time: these tests are about reboots and
+    // scans (the one that also holds under churn says so).
+    s.world.churn.enabled = false;
     s.duration = SimDuration::from_secs(hours * 3600);
     wormscope_scenario::check(&s).unwrap();
     s
@@ -122,24 +125,33 @@ impl ScanDriver for OneScanPerWorm<'_> {
     }
 }
 
-/// A worm that stops (its host reboots) leaves no scan event behind: the
-/// queue holds one scan event per running worm, however many reboots there
-/// were, and none is run or counted after its worm stopped.
+/// A worm that stops (its host reboots, or goes offline under churn)
+/// leaves no scan event behind: the queue holds one scan event per running
+/// worm, however many reboots and switches there were, and none is run or
+/// counted after its worm stopped.
 #[test]
 fn a_stopped_worm_leaves_no_scan_event_behind() {
-    let s = xp_pool(2);
-    let world = generate(&s).unwrap();
-    let mut core = Core::for_scenario(&s, &world);
-    core.seed_hosts(&patient_zeros(&world, s.seed, 5));
-    let mut driver = OneScanPerWorm {
-        inner: ExactDriver::new(&world),
-        steps: 0,
-        checked: 0,
-    };
-    core.run(&mut driver, &mut |_| {});
-    let r = core.into_result();
-    assert!(r.totals.reboots > 1000, "{:?}", r.totals);
-    assert!(driver.checked > 100);
+    // Without churn for two hours; with it for a day and a half, since
+    // 61.4/16 is in Asia, where the run starts at night.
+    for (churn, hours) in [(false, 2), (true, 36)] {
+        let mut s = xp_pool(hours);
+        s.world.churn.enabled = churn;
+        let world = generate(&s).unwrap();
+        let mut core = Core::for_scenario(&s, &world);
+        core.seed_hosts(&patient_zeros(&world, s.seed, 5));
+        let mut driver = OneScanPerWorm {
+            inner: ExactDriver::new(&world),
+            steps: 0,
+            checked: 0,
+        };
+        core.run(&mut driver, &mut |_| {});
+        let r = core.into_result();
+        assert!(r.totals.reboots > 1000, "churn {churn}: {:?}", r.totals);
+        assert!(driver.checked > 100, "churn {churn}");
+        if churn {
+            assert!(r.rows.iter().any(|row| row.offline > 0));
+        }
+    }
 }
 
 /// Welchia's exploit chain honours the reach-back flaw switch as

@@ -59,6 +59,9 @@ fn a_lone_sequential_scanner_is_counted_to_the_probe() {
     });
     let world = b.build().unwrap();
     let mut s = wormscope_scenario::default_scenario();
+    // Every host online all the time, as these worlds were built for
+    // (churn has its own tests, `reference/tests/churn.rs`).
+    s.world.churn.enabled = false;
     s.worm.local_start_pct = Percent::new(100.0).unwrap();
     s.worm.guess_xp_pct = Percent::new(100.0).unwrap();
     s.duration = SimDuration::from_secs(3 * 3600);
@@ -148,6 +151,10 @@ fn reference_and_engine_sensors_give_identical_rows() {
     )
     .remove(1);
     s.seed = 11;
+    // Every host online: 61/8 is asleep at the default start, and the
+    // telescope below must see someone (churn's own sensor test is in
+    // `reference/tests/churn.rs`).
+    s.world.churn.enabled = false;
     s.world.only_in = vec!["61.4.0.0/14".parse().unwrap()];
     s.worm.initial_infected = 5;
     s.step = SimDuration::from_secs(90);

@@ -101,6 +101,9 @@ fn border_world() -> (World, Vec<u32>, u32) {
 
 fn border_scenario() -> Scenario {
     let mut s = wormscope_scenario::default_scenario();
+    // Every host online all the time, as these worlds were built for
+    // (churn has its own tests, `reference/tests/churn.rs`).
+    s.world.churn.enabled = false;
     s.duration = SimDuration::from_secs(2 * 3600);
     s.worm.local_start_pct = pct(100.0);
     s.worm.guess_xp_pct = pct(100.0);

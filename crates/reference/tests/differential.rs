@@ -146,6 +146,9 @@ fn mixed_world() -> (World, Vec<HostId>) {
 
 fn mixed_scenario() -> Scenario {
     let mut s = wormscope_scenario::default_scenario();
+    // Every host online all the time, as these worlds were built for
+    // (churn has its own tests, `reference/tests/churn.rs`).
+    s.world.churn.enabled = false;
     s.duration = SimDuration::from_secs(6 * 3600);
     s.worm.local_start_pct = Percent::new(90.0).unwrap();
     s
@@ -331,6 +334,9 @@ proptest! {
         step_s in 1u64..900,
     ) {
         let mut s = wormscope_scenario::default_scenario();
+        // Every host online all the time, as these worlds were built for
+        // (churn has its own tests, `reference/tests/churn.rs`).
+        s.world.churn.enabled = false;
         s.seed = seed;
         s.worm.batch_size = batch;
         s.worm.batch_wait = SimDuration::from_millis(wait_ms);
@@ -370,6 +376,9 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         blocks in proptest::collection::vec(any::<bool>(), 6),
     )| {
         let mut s = wormscope_scenario::default_scenario();
+        // Every host online all the time, as these worlds were built for
+        // (churn has its own tests, `reference/tests/churn.rs`).
+        s.world.churn.enabled = false;
         s.seed = seed;
         s.duration = SimDuration::from_secs(minutes * 60);
         s.step = SimDuration::from_secs(60);

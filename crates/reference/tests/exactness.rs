@@ -64,6 +64,9 @@ const BATCH_DONE: u64 = 10 * 60 * 1_000_000;
 /// the pools in the lower /20s and the enterprises in the upper ones.
 fn spread_scenario(seed: u64) -> Scenario {
     let mut s = wormscope_scenario::default_scenario();
+    // Every host online all the time, as these worlds were built for
+    // (churn has its own tests, `reference/tests/churn.rs`).
+    s.world.churn.enabled = false;
     s.seed = seed;
     s.world.only_in = [
         "61.4.240.0/20",
@@ -416,6 +419,9 @@ fn wrap_world(ent: bool) -> World {
 
 fn wrap_scenario(seed: u64, batch: u32) -> Scenario {
     let mut s = wormscope_scenario::default_scenario();
+    // Every host online all the time, as these worlds were built for
+    // (churn has its own tests, `reference/tests/churn.rs`).
+    s.world.churn.enabled = false;
     s.seed = seed;
     s.duration = SimDuration::from_secs(3600);
     s.worm.local_start_pct = pct(100.0);

@@ -368,6 +368,23 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         s.dashed = true;
     }
     page.figure(&infection);
+    // Series that only some runs make (a defense, churn): drawn where
+    // they are not all zero.
+    let made_some = |name: &str| {
+        series
+            .iter()
+            .any(|d| d.name == name && d.values.iter().any(|v| *v > 0.0))
+    };
+    if made_some("offline") {
+        page.para("Vulnerable hosts switched off or disconnected by their daily habits ([world.churn]) at the end of each step: an offline host neither scans nor answers, and its worm starts again when it comes back.");
+        page.figure(&axis.chart(
+            "Hosts offline",
+            "hosts",
+            Scale::Linear,
+            &times,
+            &pick(&["offline"]),
+        ));
+    }
     if random_scan {
         page.section("probes", "Probes per step");
         page.para("Probes the infected hosts sent (offered), the network carried (delivered) and congestion dropped, and where the delivered ones went, in each step (logarithmic scale).");
@@ -382,12 +399,6 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             s.dashed = true;
         }
         page.figure(&sent);
-        // Blocked probes and cleaned hosts only where a defense made some.
-        let made_some = |name: &str| {
-            series
-                .iter()
-                .any(|d| d.name == name && d.values.iter().any(|v| *v > 0.0))
-        };
         let mut went = vec![
             "probes_infecting",
             "probes_infected",

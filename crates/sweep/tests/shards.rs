@@ -14,6 +14,8 @@ step = "10m"
 [world]
 only_in = ["61.0.0.0/12"]
 used_slash16_pct = 100.0
+# Every host online: Asia is asleep at the default start.
+churn.enabled = false
 [worm]
 initial_infected = 10
 "#;
