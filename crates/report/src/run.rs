@@ -161,16 +161,22 @@ pub fn summary_json(summary: &RunSummary) -> String {
 }
 
 /// A short table by simulated hour: hosts infected at the hour's end, and
-/// crashes, reboots and probes during it.
+/// crashes, reboots and probes during it; with `[world.churn]`, the
+/// vulnerable hosts offline at the hour's end too.
 pub fn hourly_table(result: &RunResult) -> String {
     let hour_us = 3_600_000_000u64;
+    let churn = result.rows.iter().any(|r| r.offline > 0);
     let mut out = String::new();
-    writeln!(
+    write!(
         out,
         "{:>5}  {:>12}  {:>12}  {:>10}  {:>10}  {:>18}",
         "hour", "infected", "new", "crashes", "reboots", "probes"
     )
     .expect("String");
+    if churn {
+        write!(out, "  {:>10}", "offline").expect("String");
+    }
+    out.push('\n');
     let mut hour = 0u64;
     let mut acc = Row::default();
     for (i, r) in result.rows.iter().enumerate() {
@@ -180,9 +186,10 @@ pub fn hourly_table(result: &RunResult) -> String {
         acc.reboots += r.reboots;
         acc.probes += r.probes;
         acc.infected = r.infected;
+        acc.offline = r.offline;
         let last = i + 1 == result.rows.len();
         if end >= (hour + 1) * hour_us || last {
-            writeln!(
+            write!(
                 out,
                 "{:>5}  {:>12}  {:>12}  {:>10}  {:>10}  {:>18}",
                 hour + 1,
@@ -193,6 +200,10 @@ pub fn hourly_table(result: &RunResult) -> String {
                 acc.probes
             )
             .expect("String");
+            if churn {
+                write!(out, "  {:>10}", acc.offline).expect("String");
+            }
+            out.push('\n');
             hour = end / hour_us;
             acc = Row::default();
         }
