@@ -1,15 +1,17 @@
 //! The engines' event queues.
 //!
-//! [`QuadHeap`] is a min-heap with four children per node, for Blaster's
-//! core: half the depth of a binary heap, and a node's children share one
-//! 64-byte cache line when entries are 16 bytes. It pops in exactly the
-//! order of `Ord` (ties cannot happen with unique keys), so replacing
-//! `BinaryHeap<Reverse<_>>` changed no output.
+//! [`QuadHeap`] is a min-heap with four children per node: half the depth
+//! of a binary heap, and a node's children share one 64-byte cache line
+//! when entries are 16 bytes. It pops in exactly the order of `Ord` (ties
+//! cannot happen with unique keys). The radix heap and the calendar keep
+//! their near keys in one.
 //!
-//! [`RadixHeap`] is the random core's: with hundreds of thousands of
-//! pending events a heap outgrows the caches and a pop costs a cache miss
-//! per level, while a radix heap on the events' times moves each event
-//! through a few plain vectors. It pops in the same order as a heap.
+//! [`RadixHeap`] holds both cores' host events: with millions of pending
+//! events (under churn, a day of switches for every vulnerable host) a
+//! heap outgrows the caches and a pop costs a cache miss per level, while
+//! a radix heap on the events' times moves each event through a few plain
+//! vectors. It pops in the same order as a heap, so moving Blaster's core
+//! onto it changed no output.
 //!
 //! [`KeyedCalendar`] holds Blaster's scan events, at most one per key (a
 //! scanner), any of them movable or removable: a scanner's next event is
