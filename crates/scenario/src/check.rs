@@ -126,6 +126,15 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
             bad(&format!("world.churn.{}", p.field), p.message);
         }
     }
+    if w.churn.enabled && s.start.as_microsecond() < 0 {
+        bad(
+            "start",
+            format!(
+                "{} is before 1970-01-01, where [world.churn]'s clock begins: start later, or set world.churn.enabled = false",
+                s.start
+            ),
+        );
+    }
     for (i, n) in w.networks.iter().enumerate() {
         let f = |name: &str| format!("world.networks[{i}].{name}");
         if !(16..=24).contains(&n.prefix_len) {

@@ -968,6 +968,28 @@ mod tests {
     }
 
     #[test]
+    fn churn_problems_name_file_line_and_field() {
+        let e = err("seed = 1\n[world.churn]\nenabeld = true\n");
+        assert_eq!(e.field.as_deref(), Some("world.churn.enabeld"), "{e}");
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = err("[world.churn.office]\non = \"18h\"\noff = \"17h\"\n");
+        assert_eq!(e.field.as_deref(), Some("world.churn.office.off"), "{e}");
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = err("[[world.networks]]\nname = \"x\"\nhours = \"night\"\n");
+        assert!(e.to_string().contains("unknown variant `night`"), "{e}");
+        // The schedules' clock starts in 1970; without churn any start goes.
+        let e = err("start = \"1960-01-01T00:00:00Z\"\n");
+        assert_eq!(e.field.as_deref(), Some("start"), "{e}");
+        assert!(
+            parse(
+                "start = \"1960-01-01T00:00:00Z\"\n[world.churn]\nenabled = false\n",
+                "ok.toml"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn syntax_errors_carry_a_line() {
         let e = err("seed = 1\nname = \n");
         assert_eq!(e.line, Some(2), "{e}");
