@@ -151,10 +151,6 @@ fn reference_and_engine_sensors_give_identical_rows() {
     )
     .remove(1);
     s.seed = 11;
-    // Every host online: 61/8 is asleep at the default start, and the
-    // telescope below must see someone (churn's own sensor test is in
-    // `reference/tests/churn.rs`).
-    s.world.churn.enabled = false;
     s.world.only_in = vec!["61.4.0.0/14".parse().unwrap()];
     s.worm.initial_infected = 5;
     s.step = SimDuration::from_secs(90);
