@@ -110,21 +110,20 @@ impl Churn {
         is_online(presence)
     }
 
-    /// `host`'s switches after simulated time `t` for a day (at least the
-    /// next one, if it ever switches again): (simulated time, online
-    /// after it). Listing a day at once costs about what finding one
-    /// switch does.
-    pub fn upcoming(&self, host: HostId, t: u64, out: &mut Vec<(u64, bool)>) {
+    /// Appends `host`'s switches after simulated time `t` for a day (at
+    /// least the next one, if it ever switches again) to `out`: (simulated
+    /// time, the state it begins; [`is_online`] says what the core makes
+    /// of it). Listing a day at once costs about what finding one switch
+    /// does.
+    pub fn upcoming(&self, host: HostId, t: u64, out: &mut Vec<(u64, Presence)>) {
         let h = &self.schedules[host as usize];
         let from = self.start_unix_us.saturating_add(t);
-        let mut found = Vec::new();
+        let first = out.len();
         self.availability
-            .switches(h, from, from.saturating_add(DAY_US), &mut found);
-        out.extend(
-            found
-                .into_iter()
-                .map(|(at, presence)| (at.saturating_sub(self.start_unix_us), is_online(presence))),
-        );
+            .switches(h, from, from.saturating_add(DAY_US), out);
+        for (at, _) in &mut out[first..] {
+            *at = at.saturating_sub(self.start_unix_us);
+        }
     }
 
     /// Whether `host`'s schedule can ever change.
@@ -154,7 +153,8 @@ impl Churn {
     }
 }
 
-/// A mobile host at home is off the simulated network (module doc).
-fn is_online(presence: Presence) -> bool {
+/// Whether the core treats a host in this state as online: a mobile host
+/// at home is off the simulated network (module doc).
+pub fn is_online(presence: Presence) -> bool {
     presence == Presence::Online
 }

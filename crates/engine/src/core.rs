@@ -28,10 +28,11 @@ use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
-use crate::churn::Churn;
+use crate::churn::{self, Churn};
 use crate::heap::{KeyedCalendar, RadixHeap};
 use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
+use wormscope_model::availability::Presence;
 
 /// The numbers a run needs, resolved from the scenario into microseconds.
 #[derive(Clone, Debug)]
@@ -249,7 +250,8 @@ enum Kind {
     Reboot = 0,
     Online = 1,
     /// The host's availability schedule switches it on or off (never
-    /// stale: one is pending per host at any time).
+    /// stale: a day of a host's switches is queued at once, the last one
+    /// queueing the next day's).
     Churn = 2,
     /// Something outside the worm acts on the host: a user, a removal
     /// tool, Welchia's release (never stale; the tag says what).
@@ -377,7 +379,7 @@ pub struct Core<'w> {
     /// Candidates' availability schedules, when `[world.churn]` is on.
     churn: Option<Churn>,
     /// Scratch room for a host's upcoming switches.
-    switch_buf: Vec<(u64, bool)>,
+    switch_buf: Vec<(u64, Presence)>,
     offline_now: u64,
 }
 
@@ -453,12 +455,16 @@ impl<'w> Core<'w> {
             churn.upcoming(host, t, &mut next);
         }
         let end = self.params.end;
-        for (i, &(at, online)) in next.iter().enumerate() {
+        for (i, &(at, presence)) in next.iter().enumerate() {
             if at >= end {
                 break;
             }
             let refill = if i + 1 == next.len() { REFILL_TAG } else { 0 };
-            let tag = if online { ONLINE_TAG } else { 0 } | refill;
+            let tag = if churn::is_online(presence) {
+                ONLINE_TAG
+            } else {
+                0
+            } | refill;
             self.push(at, Kind::Churn, host, tag);
         }
         self.switch_buf = next;
@@ -789,29 +795,11 @@ impl<'w> Core<'w> {
     }
 
     fn on_reboot(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
-        let s = self.state[host as usize];
-        if s.worm == WormState::Running {
-            self.stop_worm(driver, host, t);
-        }
-        if s.welchia_pending {
-            // Welchia was on its way in: it installed itself before the
-            // reboot and starts after it.
-            self.convert_to_welchia(host, t);
-        }
-        let s = &mut self.state[host as usize];
-        if !s.rpc_up {
+        if !self.state[host as usize].rpc_up {
             self.crashed_now -= 1;
         }
-        s.worm = match s.worm {
-            WormState::Running | WormState::Dormant => WormState::Dormant,
-            // The body was on its way but never ran: no Run key yet.
-            WormState::Pending | WormState::Clean => WormState::Clean,
-        };
-        s.online = false;
-        s.rpc_up = false;
-        s.life += 1;
-        let life = s.life;
-        self.set_up(host, false);
+        self.take_down(driver, host, t);
+        let life = self.state[host as usize].life;
         self.rebooting_now += 1;
         self.totals.reboots += 1;
         self.row_at(t).reboots += 1;
@@ -835,42 +823,46 @@ impl<'w> Core<'w> {
             return;
         }
         if online {
-            let s = &mut self.state[host as usize];
-            s.switched_off = false;
+            self.state[host as usize].switched_off = false;
             self.offline_now -= 1;
             self.come_up(host, t);
-            let s = &mut self.state[host as usize];
-            if s.worm == WormState::Pending {
-                // A patient zero that was offline at the start.
-                let life = s.life;
-                let at = t.saturating_add(self.params.worm.start_after_boot.as_micros());
-                self.push(at, Kind::WormStart, host, life);
-            }
             return;
         }
-        if s.worm == WormState::Running {
-            self.stop_worm(driver, host, t);
-        }
-        if s.welchia_pending {
-            self.convert_to_welchia(host, t);
-        }
         if !s.online {
-            // Rebooting: the reboot's end is cancelled below.
+            // Rebooting: taking it down cancels the reboot's end.
             self.rebooting_now -= 1;
         } else if !s.rpc_up {
             self.crashed_now -= 1;
         }
+        self.take_down(driver, host, t);
+        self.state[host as usize].switched_off = true;
+        self.offline_now += 1;
+    }
+
+    /// `host` goes off the network at `t` (a reboot, or switched off): its
+    /// worm stops, one installed (Run key) stays dormant, a body on its way
+    /// is lost, and the events of this life of the host are cancelled. The
+    /// callers count what it was (crashed, rebooting) and what it becomes.
+    fn take_down(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        let s = self.state[host as usize];
+        if s.worm == WormState::Running {
+            self.stop_worm(driver, host, t);
+        }
+        if s.welchia_pending {
+            // Welchia was on its way in: it installed itself before the
+            // host went down and starts after it comes back.
+            self.convert_to_welchia(host, t);
+        }
         let s = &mut self.state[host as usize];
         s.worm = match s.worm {
             WormState::Running | WormState::Dormant => WormState::Dormant,
+            // The body was on its way but never ran: no Run key yet.
             WormState::Pending | WormState::Clean => WormState::Clean,
         };
         s.online = false;
         s.rpc_up = false;
-        s.switched_off = true;
         s.life += 1;
         self.set_up(host, false);
-        self.offline_now += 1;
     }
 
     fn on_online(&mut self, host: HostId, t: u64) {
@@ -879,7 +871,9 @@ impl<'w> Core<'w> {
     }
 
     /// `host` is back online with its RPC service up (after a reboot, or
-    /// switched on): a worm installed on it starts from the Run key.
+    /// switched on): a worm installed on it starts from the Run key, and so
+    /// does a patient zero's that was offline at the start (still pending;
+    /// a host that goes down loses a pending body otherwise).
     fn come_up(&mut self, host: HostId, t: u64) {
         if self.state[host as usize].welchia_pending {
             // Released onto the host while it was rebooting.
@@ -889,7 +883,7 @@ impl<'w> Core<'w> {
         let s = &mut self.state[host as usize];
         s.online = true;
         s.rpc_up = true;
-        if s.worm == WormState::Dormant {
+        if matches!(s.worm, WormState::Dormant | WormState::Pending) {
             let life = s.life;
             let at = t.saturating_add(self.params.worm.start_after_boot.as_micros());
             self.push(at, Kind::WormStart, host, life);
