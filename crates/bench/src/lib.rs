@@ -233,7 +233,7 @@ fn full_scale_row(
         scenario: s.name.clone(),
         simulated_s: s.duration.as_secs_f64(),
         hosts: world.hosts.len() as u64,
-        candidates: u64::from(world.n_candidates),
+        candidates: u64::from(world.n_machines()),
         ever_infected: r.totals.ever_infected,
         probes: r.totals.probes,
         events: r.events,

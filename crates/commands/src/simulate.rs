@@ -62,9 +62,14 @@ fn one_run(
     let files = wormscope_report::observed_run_files(s, &summary, &observed)
         .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
     let files = write_outputs(out, &files)?;
+    let w = &summary.world;
+    let mobile = match w.mobile_machines {
+        0 => String::new(),
+        n => format!(" ({n} of them laptops taken home some evenings)"),
+    };
     let mut text = format!(
-        "{} (seed {}): {} hosts, {} vulnerable and reachable candidates, {} simulated\n",
-        s.name, s.seed, summary.world.hosts, summary.world.candidates, s.duration
+        "{} (seed {}): {} hosts, {} vulnerable and reachable candidates{mobile}, {} simulated\n",
+        s.name, s.seed, w.hosts, w.candidates, s.duration
     );
     text.push_str(&wormscope_report::hourly_table(result));
     let t = &result.totals;

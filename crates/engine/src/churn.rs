@@ -21,8 +21,12 @@
 //!   session address is where it scans from (Blaster's local start) and
 //!   what sensors see, not where other scanners find it. Since a pool's
 //!   hosts are alike, the chance to be found is the same;
-//! - a mobile host away from its enterprise ([`Presence::Roaming`]) is off
-//!   the simulated network: what it does at home is not modelled yet;
+//! - a mobile machine is two candidates of the world (`World::home_of`):
+//!   its office identity is online when its schedule says
+//!   [`Presence::Online`], its home identity (a directly connected pool
+//!   address, with a new address each session) when it says
+//!   [`Presence::Roaming`]; both follow the one schedule, and the core
+//!   moves the machine's state between them;
 //! - hosts behind NAT keep their gateway's address (the router, not the
 //!   machine, holds the line).
 //!
@@ -51,6 +55,9 @@ pub struct Churn {
     dhcp: Vec<bool>,
     /// Per candidate: its schedule switches at some time.
     changes: Vec<bool>,
+    /// The first home identity of a mobile machine: candidates from here
+    /// on are online when their schedule roams.
+    first_home: HostId,
 }
 
 impl Churn {
@@ -69,10 +76,17 @@ impl Churn {
         let mut dhcp = Vec::with_capacity(world.n_candidates as usize);
         for (id, h) in world.candidates().iter().enumerate() {
             let id = id as HostId;
+            if let Some(office) = world.office_of(id) {
+                // The same machine as its office identity, on its schedule.
+                schedules.push(schedules[office as usize]);
+                dhcp.push(true);
+                continue;
+            }
             let kind = networks.get(usize::from(h.network));
             let hours = kind.map_or(NetworkHours::Server, |k| k.hours);
             let class = match hours {
                 NetworkHours::Subscriber => availability.subscriber_class(seed, id),
+                NetworkHours::Office if world.home_of(id).is_some() => HostClass::Mobile,
                 NetworkHours::Office => HostClass::Office,
                 NetworkHours::Server => HostClass::Server,
             };
@@ -91,6 +105,7 @@ impl Churn {
             schedules,
             dhcp,
             changes: Vec::new(),
+            first_home: world.n_machines(),
         };
         churn.changes = (0..world.n_candidates)
             .map(|h| {
@@ -107,12 +122,23 @@ impl Churn {
         let (presence, _) = self
             .availability
             .presence_until(h, self.start_unix_us.saturating_add(t));
-        is_online(presence)
+        self.online_in(host, presence)
+    }
+
+    /// Whether candidate `host` is online when its schedule says
+    /// `presence`: a home identity when the machine roams, any other when
+    /// it is online on its own network.
+    pub fn online_in(&self, host: HostId, presence: Presence) -> bool {
+        if host >= self.first_home {
+            presence == Presence::Roaming
+        } else {
+            presence == Presence::Online
+        }
     }
 
     /// Appends `host`'s switches after simulated time `t` for a day (at
     /// least the next one, if it ever switches again) to `out`: (simulated
-    /// time, the state it begins; [`is_online`] says what the core makes
+    /// time, the state it begins; [`Churn::online_in`] says what the core makes
     /// of it). Listing a day at once costs about what finding one switch
     /// does.
     pub fn upcoming(&self, host: HostId, t: u64, out: &mut Vec<(u64, Presence)>) {
@@ -151,10 +177,4 @@ impl Churn {
         let pool = Prefix::containing(home, 24).expect("a /24");
         session_address(h.seed, host, since_us, pool, POOL_SIZE).unwrap_or(home)
     }
-}
-
-/// Whether the core treats a host in this state as online: a mobile host
-/// at home is off the simulated network (module doc).
-pub fn is_online(presence: Presence) -> bool {
-    presence == Presence::Online
 }

@@ -28,7 +28,7 @@ use wormscope_scenario::{
     BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
 };
 
-use crate::churn::{self, Churn};
+use crate::churn::Churn;
 use crate::heap::{KeyedCalendar, RadixHeap};
 use crate::observe::Observer;
 use crate::series::{Row, RunResult, Totals};
@@ -215,6 +215,11 @@ pub struct HostState {
     /// Switched off or disconnected by its availability schedule
     /// (`[world.churn]`); `online` is false while it is.
     pub switched_off: bool,
+    /// One identity of a mobile machine (`World::partner`) whose machine
+    /// is at the other: this state is not the machine's, and this identity
+    /// is switched off. The machine's state moves with it (see
+    /// [`Core::move_machine`]).
+    pub vacated: bool,
 }
 
 impl Default for HostState {
@@ -233,6 +238,7 @@ impl Default for HostState {
             welchia: false,
             welchia_pending: false,
             switched_off: false,
+            vacated: false,
         }
     }
 }
@@ -429,13 +435,30 @@ impl<'w> Core<'w> {
     /// state at time zero and its first switches are queued. Call before
     /// any host is infected.
     pub fn set_churn(&mut self, churn: Churn) {
+        // `offline_now` counts machines: an identity switched off counts
+        // one, but a mobile machine's home identity, switched off unless
+        // the machine is at home, counts minus one while it is there (its
+        // office identity is then switched off).
         for host in 0..self.world.n_candidates {
+            let home = self.world.office_of(host);
+            if let Some(office) = home {
+                // The office identity holds the machine to begin with.
+                self.state[host as usize].vacated = true;
+                if churn.online_at(host, 0) {
+                    self.state[host as usize].vacated = false;
+                    self.state[office as usize].vacated = true;
+                    self.offline_now -= 1;
+                    continue;
+                }
+            }
             if !churn.online_at(host, 0) {
                 let s = &mut self.state[host as usize];
                 s.online = false;
                 s.switched_off = true;
                 self.set_up(host, false);
-                self.offline_now += 1;
+                if home.is_none() {
+                    self.offline_now += 1;
+                }
             }
         }
         self.churn = Some(churn);
@@ -460,11 +483,11 @@ impl<'w> Core<'w> {
                 break;
             }
             let refill = if i + 1 == next.len() { REFILL_TAG } else { 0 };
-            let tag = if churn::is_online(presence) {
-                ONLINE_TAG
-            } else {
-                0
-            } | refill;
+            let online = self
+                .churn
+                .as_ref()
+                .is_some_and(|c| c.online_in(host, presence));
+            let tag = if online { ONLINE_TAG } else { 0 } | refill;
             self.push(at, Kind::Churn, host, tag);
         }
         self.switch_buf = next;
@@ -526,6 +549,7 @@ impl<'w> Core<'w> {
     /// Infects the given candidate hosts at time zero.
     pub fn seed_hosts(&mut self, hosts: &[HostId]) {
         for &h in hosts {
+            let h = self.holder(h);
             let s = &mut self.state[h as usize];
             s.worm = WormState::Pending;
             let life = s.life;
@@ -546,6 +570,20 @@ impl<'w> Core<'w> {
 
     pub fn state(&self, host: HostId) -> &HostState {
         &self.state[host as usize]
+    }
+
+    /// The identity that holds `host`'s machine: its partner if `host` is
+    /// a mobile machine's identity whose machine is at the other one.
+    /// What acts on a machine (its user, a removal tool, Welchia's
+    /// release) acts there.
+    pub fn holder(&self, host: HostId) -> HostId {
+        if self.state[host as usize].vacated {
+            self.world
+                .partner(host)
+                .expect("only a mobile machine's identity is vacated")
+        } else {
+            host
+        }
     }
 
     /// Schedules `host`'s next scan event under `key`, a number the
@@ -651,8 +689,10 @@ impl<'w> Core<'w> {
                 Kind::Reboot => self.on_reboot(driver, host, t),
                 Kind::Online => self.on_online(host, t),
                 Kind::Churn => self.on_churn(driver, host, t, tag),
-                Kind::Act if tag == WELCHIA_RELEASE_TAG => self.on_welchia_release(host, t),
-                Kind::Act => self.on_clean(driver, host, t, tag),
+                Kind::Act if tag == WELCHIA_RELEASE_TAG => {
+                    self.on_welchia_release(self.holder(host), t);
+                }
+                Kind::Act => self.on_clean(driver, self.holder(host), t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
                 Kind::Scan => driver.step(self, host, tag, t),
             }
@@ -755,7 +795,8 @@ impl<'w> Core<'w> {
         let Some((start, rate)) = self.params.cleanup else {
             return;
         };
-        let u = unit_draw(self.params.seed, Draw::Cleanup, u64::from(host));
+        let machine = self.world.machine(host);
+        let u = unit_draw(self.params.seed, Draw::Cleanup, u64::from(machine));
         let wait = (-(1.0 - u).ln() / rate).min(u64::MAX as f64 / 2.0) as u64;
         self.push(
             t.max(start).saturating_add(wait),
@@ -817,17 +858,25 @@ impl<'w> Core<'w> {
         }
         let online = tag & ONLINE_TAG != 0;
         let s = self.state[host as usize];
-        if s.unplugged || online != s.switched_off {
+        if self.state[self.holder(host) as usize].unplugged || online != s.switched_off {
             // Taken off for good, or a switch between two offline states
-            // (a mobile host leaving for home after work).
+            // (a mobile machine's office identity when it leaves for home
+            // after work).
             return;
         }
         if online {
+            self.move_machine(driver, host, t);
             self.state[host as usize].switched_off = false;
             self.offline_now -= 1;
             self.come_up(host, t);
             return;
         }
+        self.switch_off(driver, host, t);
+    }
+
+    /// `host` (online or rebooting) is switched off at `t`.
+    fn switch_off(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        let s = self.state[host as usize];
         if !s.online {
             // Rebooting: taking it down cancels the reboot's end.
             self.rebooting_now -= 1;
@@ -837,6 +886,38 @@ impl<'w> Core<'w> {
         self.take_down(driver, host, t);
         self.state[host as usize].switched_off = true;
         self.offline_now += 1;
+    }
+
+    /// A mobile machine comes online as identity `to` at `t`: its state
+    /// (the worm installed or not, what it has been through, what was
+    /// done to it) moves there from the other identity, which goes off
+    /// the network first if it is still on it (its schedule switched
+    /// straight from one place to the other, and `to`'s switch ran
+    /// first). Nothing to do for any other host.
+    fn move_machine(&mut self, driver: &mut impl ScanDriver, to: HostId, t: u64) {
+        if !self.state[to as usize].vacated {
+            return;
+        }
+        let from = self.holder(to);
+        if !self.state[from as usize].switched_off {
+            self.switch_off(driver, from, t);
+        }
+        // Switched off, its worm is dormant (installed) or gone.
+        let f = self.state[from as usize];
+        let s = &mut self.state[to as usize];
+        s.worm = f.worm;
+        s.ever_infected = f.ever_infected;
+        s.ever_crashed = f.ever_crashed;
+        s.cleaned = f.cleaned;
+        s.unplugged = f.unplugged;
+        s.noticed = f.noticed;
+        s.welchia = f.welchia;
+        s.welchia_pending = f.welchia_pending;
+        s.vacated = false;
+        let f = &mut self.state[from as usize];
+        f.worm = WormState::Clean;
+        f.welchia_pending = false;
+        f.vacated = true;
     }
 
     /// `host` goes off the network at `t` (a reboot, or switched off): its
@@ -939,7 +1020,8 @@ impl<'w> Core<'w> {
             return;
         }
         s.noticed = true;
-        if unit_draw(self.params.seed, Draw::UserNotices, u64::from(host))
+        let machine = self.world.machine(host);
+        if unit_draw(self.params.seed, Draw::UserNotices, u64::from(machine))
             < users.notice_pct.as_fraction()
         {
             self.totals.noticed += 1;

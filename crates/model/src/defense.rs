@@ -146,7 +146,7 @@ impl DefensePlan {
             n,
         );
         let patch_at = patch_times(&d.patch, scenario.start, seed, n);
-        let immune_at = match (dcom_at.is_empty(), patch_at.is_empty()) {
+        let mut immune_at = match (dcom_at.is_empty(), patch_at.is_empty()) {
             (true, _) => patch_at,
             (false, true) => dcom_at,
             (false, false) => dcom_at
@@ -155,6 +155,17 @@ impl DefensePlan {
                 .map(|(&a, &b)| a.min(b))
                 .collect(),
         };
+        let mut firewall_at = firewall_at;
+        // A mobile machine's home identity is the same machine: patched and
+        // firewalled when its office identity is.
+        for per_host in [&mut immune_at, &mut firewall_at] {
+            if per_host.is_empty() {
+                continue;
+            }
+            for home in world.n_machines()..world.n_candidates {
+                per_host[home as usize] = per_host[world.machine(home) as usize];
+            }
+        }
         DefensePlan {
             isp,
             border,

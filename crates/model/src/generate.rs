@@ -12,6 +12,9 @@ use rand::RngExt;
 use rand::seq::index;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
+use std::collections::HashSet;
+
+use wormscope_scenario::churn::NetworkHours;
 use wormscope_scenario::{NetworkKind, Prefix, Scenario, SensorKind};
 
 use crate::host::{Host, HostId, NO_SITE, Os, SiteId};
@@ -90,8 +93,12 @@ pub fn generate(s: &Scenario) -> Result<World, WorldError> {
     let mut builder = WorldBuilder::with_capacity(n_hosts, n_sites);
     for part in parts {
         let offset = builder_site_count(&builder);
+        let first_host = builder.host_count();
         for site in part.sites {
             builder.add_site(site);
+        }
+        for (office, home) in part.homes {
+            builder.add_home(first_host + office, home);
         }
         builder.extend_hosts(part.hosts.into_iter().map(|mut h| {
             if h.site != NO_SITE {
@@ -111,10 +118,12 @@ fn overlaps(a: Prefix, b: Prefix) -> bool {
     a.contains(b.base()) || b.contains(a.base())
 }
 
-/// One /8's hosts and sites (site ids local to the /8).
+/// One /8's hosts and sites (site ids local to the /8), and its mobile
+/// machines' home identities (by the office's index in `hosts`).
 struct Slash8 {
     hosts: Vec<Host>,
     sites: Vec<Site>,
+    homes: Vec<(usize, Host)>,
 }
 
 fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
@@ -123,6 +132,7 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
     let mut out = Slash8 {
         hosts: Vec::new(),
         sites: Vec::new(),
+        homes: Vec::new(),
     };
     let kinds: Vec<(f64, &NetworkKind, Firewall, u8)> = {
         let mut acc = 0.0;
@@ -202,7 +212,80 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
             }
         }
     }
+    place_homes(s, a, &mut out, &allowed);
     out
+}
+
+/// Mobile machines (issue 18): under `[world.churn]`, each candidate of an
+/// office network in this /8 is, with the chance `mobile.share_pct`, a
+/// laptop with a home identity: a free address in one of the /24s where
+/// this /8's subscriber pools have directly connected hosts, drawn
+/// uniformly. ASSUMPTIONS: its home is in the same /8 as its office (the
+/// same region, so the evening is the same evening), and it is connected
+/// directly, not behind a home router. An office in a /8 without such a
+/// pool has no mobile machines. Draws come from their own streams, so the
+/// rest of the world is the same with mobile machines or without.
+fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> bool) {
+    let churn = &s.world.churn;
+    let share = churn.mobile.share_pct.as_fraction();
+    if !churn.enabled || share <= 0.0 {
+        return;
+    }
+    let hours = |h: &Host| {
+        s.world
+            .networks
+            .get(usize::from(h.network))
+            .map(|k| k.hours)
+    };
+    let mut pools: Vec<(u32, u8)> = out
+        .hosts
+        .iter()
+        .filter(|h| h.site == NO_SITE && hours(h) == Some(NetworkHours::Subscriber))
+        .map(|h| (h.addr & !0xff, h.network))
+        .collect();
+    pools.dedup();
+    if pools.is_empty() {
+        return;
+    }
+    let mut used: HashSet<u32> = out
+        .hosts
+        .iter()
+        .filter(|h| {
+            h.site == NO_SITE
+                || matches!(out.sites[h.site as usize].kind, SiteKind::Enterprise { .. })
+        })
+        .map(|h| h.addr)
+        .collect();
+    used.extend(out.sites.iter().filter_map(|site| match site.kind {
+        SiteKind::Nat { public_addr } => Some(public_addr),
+        SiteKind::Enterprise { .. } => None,
+    }));
+    // A few tries at a free address; a full /24 leaves the host at work.
+    const TRIES: usize = 16;
+    for (i, h) in out.hosts.iter().enumerate() {
+        if !h.is_candidate() || hours(h) != Some(NetworkHours::Office) {
+            continue;
+        }
+        let index = (u64::from(a) << 32) | i as u64;
+        let mut rng = rng::stream(s.seed, Purpose::MobileHome, index);
+        if !rng.random_bool(share) {
+            continue;
+        }
+        let (pool, network) = pools[rng.random_range(0..pools.len())];
+        let free = (0..TRIES)
+            .map(|_| pool | rng.random_range(1..=254u32))
+            .find(|&addr| !used.contains(&addr) && allowed(addr));
+        if let Some(addr) = free {
+            used.insert(addr);
+            let home = Host {
+                addr,
+                site: NO_SITE,
+                network,
+                ..*h
+            };
+            out.homes.push((i, home));
+        }
+    }
 }
 
 /// The prefixes of the scenario's telescopes, which hold no host.
@@ -269,7 +352,7 @@ fn draw_host(rng: &mut impl rand::Rng, kind: &NetworkKind, addr: u32, site: Site
 /// has fewer.
 pub fn patient_zeros(world: &World, seed: u64, n: u32) -> Vec<HostId> {
     let eligible: Vec<HostId> = world
-        .candidates()
+        .machines()
         .iter()
         .enumerate()
         .filter(|(_, h)| {
@@ -303,6 +386,62 @@ mod tests {
         s.world.only_in = vec!["61.0.0.0/12".parse().unwrap()];
         s.world.used_slash16_pct = wormscope_scenario::Percent::new(100.0).unwrap();
         s
+    }
+
+    #[test]
+    fn mobile_machines_get_a_home_in_a_pool_of_their_slash8() {
+        let s = small(7);
+        let w = generate(&s).unwrap();
+        let hours = |h: &Host| s.world.networks[usize::from(h.network)].hours;
+        let homes = w.n_candidates - w.n_machines();
+        assert!(homes > 0);
+        for home in w.n_machines()..w.n_candidates {
+            let office = w.office_of(home).unwrap();
+            assert_eq!(w.home_of(office), Some(home));
+            assert_eq!((w.machine(home), w.machine(office)), (office, office));
+            let (h, o) = (w.host(home), w.host(office));
+            assert_eq!(
+                (hours(h), hours(o)),
+                (NetworkHours::Subscriber, NetworkHours::Office)
+            );
+            assert_eq!((h.site, h.os, h.addr >> 24), (NO_SITE, o.os, o.addr >> 24));
+            // Found at its home address like any host there.
+            assert_eq!(
+                w.public_view().slot(h.addr),
+                crate::view::Slot::Candidate(home)
+            );
+            // In a /24 where the pool has directly connected hosts.
+            let neighbours = (0..w.hosts.len() as HostId)
+                .filter(|&i| w.office_of(i).is_none())
+                .map(|i| w.host(i))
+                .filter(|x| x.site == NO_SITE && x.addr >> 8 == h.addr >> 8)
+                .filter(|x| hours(x) == hours(h));
+            assert!(neighbours.count() > 0);
+        }
+        // The share of office machines that are mobile is the scenario's.
+        let offices = w
+            .machines()
+            .iter()
+            .filter(|h| hours(h) == NetworkHours::Office);
+        let n = offices.count() as f64;
+        let want = s.world.churn.mobile.share_pct.as_fraction();
+        let got = f64::from(homes) / n;
+        assert!(
+            (got - want).abs() < 4.0 * (want * (1.0 - want) / n).sqrt(),
+            "{got} of {n}"
+        );
+        // Without churn there are none, and the rest of the world is the
+        // same host for host.
+        let mut still = s.clone();
+        still.world.churn.enabled = false;
+        let w0 = generate(&still).unwrap();
+        assert!(!w0.has_homes());
+        assert_eq!(w0.n_candidates, w.n_machines());
+        assert_eq!(w0.machines(), w.machines());
+        assert_eq!(
+            &w0.hosts[w0.n_candidates as usize..],
+            &w.hosts[w.n_candidates as usize..]
+        );
     }
 
     #[test]

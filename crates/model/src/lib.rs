@@ -22,7 +22,9 @@
 //!   scanning; the references the engines' exact drivers agree with.
 //! - [`availability`]: when hosts are online and where (time zones per
 //!   network, daily schedules by kind of host, DHCP address churn, mobile
-//!   hosts); pure functions of seed, host and time for the engines.
+//!   hosts); pure functions of seed, host and time for the engines. Which
+//!   office machines are mobile, and where their home is, the world says
+//!   ([`World::home_of`]).
 //! - [`rng`]: the one way randomness is derived from the scenario seed.
 //!
 //! Nothing here advances time or keeps dynamic state: that is the engine's

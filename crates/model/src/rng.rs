@@ -51,6 +51,9 @@ pub enum Purpose {
     /// The address a host gets from its DHCP pool for one online stretch
     /// (index: `mix(host, session)`).
     Dhcp = 17,
+    /// Whether an office host is a mobile machine, and where its home is
+    /// (index: `slash8 << 32 | the host's place in its /8's list`).
+    MobileHome = 18,
 }
 
 /// The random stream for (seed, purpose, index).

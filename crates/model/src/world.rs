@@ -20,6 +20,12 @@ pub struct World {
     /// What a host on the public internet with no filter sees.
     pub public: View,
     site_views: ViewStore,
+    /// The first home identity (see [`World::office_of`]); `n_candidates`
+    /// when there is none.
+    first_home: HostId,
+    /// `offices[i]`: the office identity of home identity `first_home + i`,
+    /// ascending.
+    offices: Vec<HostId>,
 }
 
 impl World {
@@ -36,6 +42,43 @@ impl World {
     }
     pub fn candidates(&self) -> &[Host] {
         &self.hosts[..self.n_candidates as usize]
+    }
+    /// The candidates that are machines of their own: all but the home
+    /// identities of mobile machines (ids `0..n_machines()`).
+    pub fn machines(&self) -> &[Host] {
+        &self.hosts[..self.first_home as usize]
+    }
+    pub fn n_machines(&self) -> u32 {
+        self.first_home
+    }
+    /// Whether the world has mobile machines (home identities).
+    pub fn has_homes(&self) -> bool {
+        !self.offices.is_empty()
+    }
+    /// A mobile machine is two candidates: its *office* identity, inside
+    /// its enterprise, and its *home* identity, at an address of a home
+    /// pool where it spends some evenings (`[world.churn.mobile]`). One
+    /// machine is online as at most one of them at a time, and the engine
+    /// moves its state between them. For a home identity: its office
+    /// identity.
+    pub fn office_of(&self, host: HostId) -> Option<HostId> {
+        let i = host.checked_sub(self.first_home)?;
+        self.offices.get(i as usize).copied()
+    }
+    /// For an office identity of a mobile machine: its home identity.
+    pub fn home_of(&self, host: HostId) -> Option<HostId> {
+        let i = self.offices.binary_search(&host).ok()?;
+        Some(self.first_home + i as HostId)
+    }
+    /// The other identity of a mobile machine, if `host` is one.
+    pub fn partner(&self, host: HostId) -> Option<HostId> {
+        self.office_of(host).or_else(|| self.home_of(host))
+    }
+    /// The machine a candidate is: its office identity for a home
+    /// identity, itself otherwise. Per-machine draws (patch time, own
+    /// firewall, its user) key on this.
+    pub fn machine(&self, host: HostId) -> HostId {
+        self.office_of(host).unwrap_or(host)
     }
     /// Number of live public addresses (hosts with a public address and NAT
     /// gateways).
@@ -72,6 +115,10 @@ pub enum WorldError {
         site: SiteId,
         inside: String,
     },
+    #[error(
+        "the home identity {addr} must be a candidate with a public address, of a candidate office identity"
+    )]
+    BadHome { addr: String },
 }
 
 /// Builds a world from hosts and sites: orders the hosts candidates first
@@ -80,6 +127,8 @@ pub enum WorldError {
 pub struct WorldBuilder {
     hosts: Vec<Host>,
     sites: Vec<Site>,
+    /// Home identities: (index of the office identity in `hosts`, home).
+    homes: Vec<(usize, Host)>,
 }
 
 impl WorldBuilder {
@@ -91,6 +140,7 @@ impl WorldBuilder {
         WorldBuilder {
             hosts: Vec::with_capacity(hosts),
             sites: Vec::with_capacity(sites),
+            homes: Vec::new(),
         }
     }
 
@@ -111,8 +161,52 @@ impl WorldBuilder {
         self.hosts.extend(hosts);
     }
 
+    pub fn host_count(&self) -> usize {
+        self.hosts.len()
+    }
+
+    /// Gives the host added as number `office` (counting from 0) a home
+    /// identity `home` (see [`World::office_of`]): a candidate with a
+    /// public address of its own. Homes get the candidate ids after the
+    /// other candidates', in the order they are added, which must follow
+    /// the order of their offices.
+    pub fn add_home(&mut self, office: usize, home: Host) {
+        self.homes.push((office, home));
+    }
+
     pub fn build(self) -> Result<World, WorldError> {
-        let WorldBuilder { hosts, sites } = self;
+        let WorldBuilder {
+            hosts,
+            sites,
+            homes,
+        } = self;
+        for &(office, home) in &homes {
+            let office_ok = hosts.get(office).is_some_and(Host::is_candidate);
+            if !office_ok || home.site != NO_SITE || !home.is_candidate() {
+                return Err(WorldError::BadHome {
+                    addr: crate::addr::fmt(home.addr),
+                });
+            }
+        }
+        // The offices' ids once candidates come first (order kept).
+        let mut offices = Vec::with_capacity(homes.len());
+        if !homes.is_empty() {
+            let mut next = homes.iter().map(|&(i, _)| i).peekable();
+            let mut id: HostId = 0;
+            for (i, h) in hosts.iter().enumerate() {
+                if next.peek() == Some(&i) {
+                    next.next();
+                    offices.push(id);
+                }
+                id += HostId::from(h.is_candidate());
+            }
+            if offices.len() != homes.len() || offices.windows(2).any(|w| w[0] >= w[1]) {
+                let (_, home) = homes[offices.len().min(homes.len() - 1)];
+                return Err(WorldError::BadHome {
+                    addr: crate::addr::fmt(home.addr),
+                });
+            }
+        }
         for h in &hosts {
             if h.site != NO_SITE {
                 let Some(site) = sites.get(h.site as usize) else {
@@ -133,6 +227,8 @@ impl WorldBuilder {
         // Candidates first, each part keeping the given order.
         let (mut ordered, statics): (Vec<Host>, Vec<Host>) =
             hosts.into_par_iter().partition(|h| h.is_candidate());
+        let first_home = ordered.len() as HostId;
+        ordered.extend(homes.iter().map(|&(_, home)| home));
         let n_candidates = ordered.len() as u32;
         ordered.extend(statics);
 
@@ -142,6 +238,8 @@ impl WorldBuilder {
             sites,
             public: View::default(),
             site_views: ViewStore::default(),
+            first_home,
+            offices,
         };
         world.public = public_view(&world)?;
         world.public.build_index();
@@ -232,4 +330,57 @@ fn site_views(world: &World) -> Result<ViewStore, WorldError> {
         })
         .collect();
     ViewStore::from_parts(parts).map_err(doubled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::Os;
+
+    fn host(addr: u32, patched: bool) -> Host {
+        Host {
+            addr,
+            site: NO_SITE,
+            os: Os::Xp,
+            patched,
+            rpc_open: true,
+            network: 0,
+        }
+    }
+
+    #[test]
+    fn home_identities_follow_the_candidates_and_name_their_office() {
+        let mut b = WorldBuilder::new();
+        b.add_host(host(0x0a00_0001, true)); // not a candidate
+        b.add_host(host(0x0a00_0002, false));
+        b.add_host(host(0x0a00_0003, false));
+        b.add_home(2, host(0x0b00_0003, false));
+        let w = b.build().unwrap();
+        assert_eq!((w.n_machines(), w.n_candidates), (2, 3));
+        assert_eq!(w.host(2).addr, 0x0b00_0003);
+        assert_eq!(w.host(3).addr, 0x0a00_0001);
+        assert_eq!(w.host(1).addr, 0x0a00_0003);
+        assert_eq!((w.office_of(2), w.home_of(1)), (Some(1), Some(2)));
+        assert_eq!(
+            (w.partner(1), w.partner(2), w.partner(0)),
+            (Some(2), Some(1), None)
+        );
+        assert_eq!((w.machine(2), w.machine(0)), (1, 0));
+        assert_eq!(w.office_of(3), None);
+
+        // A home must be a public candidate of a candidate.
+        let bad = |office: usize, home: Host| {
+            let mut b = WorldBuilder::new();
+            b.add_host(host(0x0a00_0001, true));
+            b.add_host(host(0x0a00_0002, false));
+            b.add_home(office, home);
+            b.build().unwrap_err()
+        };
+        let err = WorldError::BadHome {
+            addr: "11.0.0.9".into(),
+        };
+        assert_eq!(bad(0, host(0x0b00_0009, false)), err);
+        assert_eq!(bad(5, host(0x0b00_0009, false)), err);
+        assert_eq!(bad(1, host(0x0b00_0009, true)), err);
+    }
 }

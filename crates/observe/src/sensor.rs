@@ -339,7 +339,8 @@ impl<'w> SensorSet<'w> {
             .or_insert(at);
         let h = *c
             .hosts_first_seen
-            .entry(src.host)
+            // A mobile machine is one host at either of its identities.
+            .entry(self.world.machine(src.host))
             .and_modify(|f| *f = (*f).min(at))
             .or_insert(at);
         self.last_seen[i] = Some((src, f.max(h)));

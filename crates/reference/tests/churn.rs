@@ -6,9 +6,12 @@
 mod common;
 
 use common::{Told, lowest_public_in, run_compared, run_with};
+use wormscope_engine::core::WormState;
 use wormscope_engine::exact::ExactDriver;
+use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::generate;
-use wormscope_scenario::{Percent, Scenario, SimDuration};
+use wormscope_model::{Host, HostId, NO_SITE, SiteKind, World};
+use wormscope_scenario::{Percent, PortRule, Scenario, SimDuration};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -103,17 +106,27 @@ fn autocorrelation(x: &[f64], lag: usize) -> f64 {
 #[test]
 fn the_share_of_infected_hosts_online_follows_a_24_hour_cycle() {
     let mut s = churn_scenario(3, 4 * 24, 50.0);
-    s.step = SimDuration::from_secs(3600);
+    // Snapshots every 5 minutes, averaged by the hour: a snapshot alone
+    // swings with the hosts that crash and reboot at that moment.
+    s.step = SimDuration::from_secs(300);
     let world = generate(&s).unwrap();
     let seeds = seeds_in(&world);
     let run = run_with(&s, &world, &seeds, ExactDriver::new(&world));
-    let rows = &run.result.rows;
-    // From the second day, when the outbreak has spread.
-    let share: Vec<f64> = rows[24..]
-        .iter()
-        .map(|r| r.scanning as f64 / r.infected.max(1) as f64)
+    let hours: Vec<(u64, u64)> = run
+        .result
+        .rows
+        .chunks(12)
+        .map(|h| {
+            h.iter()
+                .fold((0, 0), |(a, b), r| (a + r.scanning, b + r.infected))
+        })
         .collect();
-    assert!(rows[24].infected > 20, "{:?}", run.result.totals);
+    // From the second day, when the outbreak has spread.
+    assert!(hours[24].1 > 20 * 12, "{:?}", run.result.totals);
+    let share: Vec<f64> = hours[24..]
+        .iter()
+        .map(|&(scanning, infected)| scanning as f64 / infected.max(1) as f64)
+        .collect();
     let (day, half_day) = (autocorrelation(&share, 24), autocorrelation(&share, 12));
     assert!(day > 0.6, "24 h: {day}, 12 h: {half_day}");
     assert!(day > half_day + 0.5, "24 h: {day}, 12 h: {half_day}");
@@ -141,6 +154,123 @@ fn address_churn_makes_a_sensor_see_more_addresses_than_hosts() {
     // Without churn a host has one address (hosts behind NAT share one).
     let (addresses, hosts) = count(false);
     assert!(addresses <= hosts, "{addresses} addresses, {hosts} hosts");
+}
+
+/// Pools in one /16 and enterprises whose borders let nothing in in the
+/// other (the first seed from 5 on whose world has both and mobile
+/// machines), with a share `mobile_pct` of office machines mobile, and
+/// the worm's seeds in the pools.
+fn border_scenario(mobile_pct: f64, hours: u64) -> (Scenario, World, Vec<HostId>) {
+    for seed in 5.. {
+        let mut s = churn_scenario(seed, hours, 50.0);
+        s.world.networks[1].firewall_pct = pct(100.0);
+        assert_eq!(s.world.networks[1].firewall_blocks_in, [PortRule::All]);
+        s.world.churn.mobile.share_pct = pct(50.0);
+        let world = generate(&s).unwrap();
+        let in_pools = |h: &Host| h.network == 0 && h.site == NO_SITE && h.os.is_infectable();
+        let seeds: Vec<HostId> = (0..world.n_machines())
+            .filter(|&h| in_pools(world.host(h)))
+            .take(2)
+            .collect();
+        let enterprises = world
+            .sites
+            .iter()
+            .any(|x| matches!(x.kind, SiteKind::Enterprise { .. }));
+        if seeds.len() < 2 || !enterprises || !world.has_homes() {
+            continue;
+        }
+        // The same world with fewer (or no) mobile machines: the draws of
+        // which machine is mobile have their own streams.
+        s.world.churn.mobile.share_pct = pct(mobile_pct);
+        let world = generate(&s).unwrap();
+        return (s, world, seeds);
+    }
+    unreachable!()
+}
+
+fn in_enterprise(world: &World, h: HostId) -> bool {
+    let site = world.host(h).site;
+    site != NO_SITE && matches!(world.sites[site as usize].kind, SiteKind::Enterprise { .. })
+}
+
+#[test]
+fn a_mobile_host_carries_the_worm_through_a_border_filter() {
+    // Without mobile machines the borders keep the worm out.
+    let (s, world, seeds) = border_scenario(0.0, 3 * 24);
+    assert!(!world.has_homes());
+    let run = run_with(&s, &world, &seeds, ExactDriver::new(&world));
+    assert!(
+        run.result.totals.ever_infected > 20,
+        "{:?}",
+        run.result.totals
+    );
+    let inside = (0..world.n_candidates)
+        .filter(|&h| in_enterprise(&world, h) && run.states[h as usize].ever_infected)
+        .count();
+    assert_eq!(inside, 0);
+
+    // With them, a laptop infected at home in the evening brings the
+    // worm inside in the morning.
+    let (s, world, seeds) = border_scenario(50.0, 3 * 24);
+    let run = run_with(&s, &world, &seeds, ExactDriver::new(&world));
+    let infections: Vec<_> = run
+        .exploits()
+        .into_iter()
+        .filter(|e| e.3 == Outcome::Infected)
+        .collect();
+    let (t_in, attacker, victim, _) = *infections
+        .iter()
+        .find(|e| in_enterprise(&world, e.2))
+        .expect("the worm got inside an enterprise");
+    // From inside the same enterprise, by a mobile machine at work...
+    assert_eq!(world.host(attacker).site, world.host(victim).site);
+    let home = world.home_of(attacker).expect("a mobile machine");
+    // ...which was infected at its home address before.
+    let at_home = infections
+        .iter()
+        .find(|e| e.2 == home)
+        .expect("infected at home");
+    assert!(at_home.0 < t_in, "{at_home:?} then {t_in}");
+    // And it spread inside, to machines that never leave.
+    let inside = (0..world.n_machines())
+        .filter(|&h| in_enterprise(&world, h) && world.home_of(h).is_none())
+        .filter(|&h| run.states[h as usize].ever_infected)
+        .count();
+    assert!(inside > 5, "{inside} stay-at-work machines infected inside");
+}
+
+#[test]
+fn with_mobile_machines_the_drivers_agree() {
+    // From Monday afternoon to Tuesday afternoon in North America: home
+    // in the evening, back at work in the morning.
+    let (s, world, seeds) = border_scenario(50.0, 24);
+    let both = run_compared(&s, &world, &seeds);
+    let homes_started = both
+        .exact
+        .log
+        .iter()
+        .filter(|e| matches!(e, Told::WormStart(h, _) if world.office_of(*h).is_some()))
+        .count();
+    assert!(homes_started > 0, "no worm ran at a home address");
+    // A machine is at one identity; the other is off, with nothing on it.
+    let states = &both.exact.states;
+    let holder = |m: HostId| match world.home_of(m) {
+        Some(home) if states[m as usize].vacated => states[home as usize],
+        _ => states[m as usize],
+    };
+    for home in world.n_machines()..world.n_candidates {
+        let office = world.office_of(home).unwrap();
+        let (h, o) = (states[home as usize], states[office as usize]);
+        assert_ne!(h.vacated, o.vacated, "{office} and {home}");
+        for x in [h, o].iter().filter(|x| x.vacated) {
+            assert!(x.switched_off && x.worm == WormState::Clean, "{x:?}");
+        }
+    }
+    // The offline column counts machines, each at the identity holding it.
+    let offline = (0..world.n_machines())
+        .filter(|&m| holder(m).switched_off)
+        .count() as u64;
+    assert_eq!(both.exact.result.rows.last().unwrap().offline, offline);
 }
 
 proptest::proptest! {

@@ -36,8 +36,12 @@ pub fn timeseries_csv(result: &RunResult) -> String {
 /// The world a run happened in, in numbers.
 #[derive(Clone, Debug, Serialize)]
 pub struct WorldSummary {
+    /// Live hosts (a mobile machine counted once).
     pub hosts: u64,
+    /// Hosts the worm can change (a mobile machine counted once).
     pub candidates: u64,
+    /// Candidates that are mobile machines, with a home identity.
+    pub mobile_machines: u64,
     pub public_live_addresses: u64,
     pub nat_sites: u64,
     pub firewalled_networks: u64,
@@ -50,9 +54,11 @@ impl WorldSummary {
             .iter()
             .filter(|s| matches!(s.kind, SiteKind::Nat { .. }))
             .count() as u64;
+        let homes = u64::from(world.n_candidates - world.n_machines());
         WorldSummary {
-            hosts: world.hosts.len() as u64,
-            candidates: u64::from(world.n_candidates),
+            hosts: world.hosts.len() as u64 - homes,
+            candidates: u64::from(world.n_machines()),
+            mobile_machines: homes,
             public_live_addresses: world.public_live(),
             nat_sites: nat,
             firewalled_networks: world.sites.len() as u64 - nat,

@@ -220,7 +220,10 @@ pub struct OfficeConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MobileConfig {
-    /// Share of office hosts that are mobile.
+    /// Share of office hosts that are mobile: each gets a second,
+    /// home identity at a free address of a subscriber pool in its /8
+    /// (none where the /8 has no directly connected pool), where it is
+    /// online on its evenings at home.
     pub share_pct: Percent,
     /// Their evening at home, every day of the week: it must begin after
     /// the office's `off` and end before the next day's `on`.

@@ -404,7 +404,7 @@ pub fn lowest_public_in(world: &World, bases: &[u32]) -> Vec<HostId> {
         .iter()
         .filter_map(|&lo| {
             world
-                .candidates()
+                .machines()
                 .iter()
                 .enumerate()
                 .filter(|(_, h)| {
