@@ -544,10 +544,11 @@ impl KeyedCalendar {
         // that late is ever run).
         self.horizon = self.horizon.saturating_add(ahead << BUCKET_SHIFT);
         let bucket = ((here + ahead) % RING) as usize;
-        // The bucket's list becomes the run; the old run's memory becomes
-        // the bucket's list for its next turn.
-        let mut run = std::mem::replace(&mut self.ring[bucket], std::mem::take(&mut self.run));
-        self.ring[bucket].clear();
+        // The bucket's list becomes the run, and the old run is freed: were
+        // its memory handed to the bucket for its next turn, every bucket
+        // of the ring would keep a run's worth once the horizon had passed
+        // it (gigabytes over a day when millions scan).
+        let mut run = std::mem::take(&mut self.ring[bucket]);
         self.occupied[bucket / 64] &= !(1 << (bucket % 64));
         self.in_ring -= run.len();
         self.horizon = self.horizon.saturating_add(1 << BUCKET_SHIFT);
