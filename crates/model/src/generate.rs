@@ -97,7 +97,10 @@ pub fn generate(s: &Scenario) -> Result<World, WorldError> {
         for site in part.sites {
             builder.add_site(site);
         }
-        for (office, home) in part.homes {
+        for (office, mut home) in part.homes {
+            if home.site != NO_SITE {
+                home.site += offset;
+            }
             builder.add_home(first_host + office, home);
         }
         builder.extend_hosts(part.hosts.into_iter().map(|mut h| {
@@ -218,48 +221,45 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
 
 /// Mobile machines (issue 18): under `[world.churn]`, each candidate of an
 /// office network in this /8 is, with the chance `mobile.share_pct`, a
-/// laptop with a home identity: a free address in one of the /24s where
-/// this /8's subscriber pools have directly connected hosts, drawn
-/// uniformly. ASSUMPTIONS: its home is in the same /8 as its office (the
-/// same region, so the evening is the same evening), and it is connected
-/// directly, not behind a home router. An office in a /8 without such a
-/// pool has no mobile machines. Draws come from their own streams, so the
-/// rest of the world is the same with mobile machines or without.
+/// laptop taken home some evenings. Its home is a /24 of this /8's
+/// subscriber pools, drawn uniformly among those with live addresses, and
+/// it is connected there like the pool's own hosts: behind a home router
+/// with the pool's `nat_pct` where the pool has home routers (then
+/// nothing outside reaches it, and it gets no home identity), otherwise at
+/// a free address of the /24 (its *home identity*), inside the ISP's
+/// filter if the pool has one. ASSUMPTION: its home is in the same /8 as
+/// its office (the same region, so the evening is the same evening). An
+/// office in a /8 without pools has no mobile machines. Draws come from
+/// their own streams, so the rest of the world is the same with mobile
+/// machines or without.
 fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> bool) {
     let churn = &s.world.churn;
     let share = churn.mobile.share_pct.as_fraction();
     if !churn.enabled || share <= 0.0 {
         return;
     }
-    let hours = |h: &Host| {
-        s.world
-            .networks
-            .get(usize::from(h.network))
-            .map(|k| k.hours)
-    };
-    let mut pools: Vec<(u32, u8)> = out
-        .hosts
-        .iter()
-        .filter(|h| h.site == NO_SITE && hours(h) == Some(NetworkHours::Subscriber))
-        .map(|h| (h.addr & !0xff, h.network))
-        .collect();
+    let kind = |h: &Host| s.world.networks.get(usize::from(h.network));
+    let hours = |h: &Host| kind(h).map(|k| k.hours);
+    // Each pool /24 with a live public address: (its base, network kind,
+    // the ISP filter's site or NO_SITE).
+    let mut pools: Vec<(u32, u8, SiteId)> = Vec::new();
+    let mut used: HashSet<u32> = HashSet::new();
+    for h in &out.hosts {
+        let (public, site) = match out.sites.get(h.site as usize).map(|x| x.kind) {
+            None => (h.addr, NO_SITE),
+            Some(SiteKind::Nat { public_addr }) => (public_addr, NO_SITE),
+            Some(SiteKind::Enterprise { .. }) => (h.addr, h.site),
+        };
+        used.insert(public);
+        if hours(h) == Some(NetworkHours::Subscriber) {
+            pools.push((public & !0xff, h.network, site));
+        }
+    }
+    pools.sort_unstable();
     pools.dedup();
     if pools.is_empty() {
         return;
     }
-    let mut used: HashSet<u32> = out
-        .hosts
-        .iter()
-        .filter(|h| {
-            h.site == NO_SITE
-                || matches!(out.sites[h.site as usize].kind, SiteKind::Enterprise { .. })
-        })
-        .map(|h| h.addr)
-        .collect();
-    used.extend(out.sites.iter().filter_map(|site| match site.kind {
-        SiteKind::Nat { public_addr } => Some(public_addr),
-        SiteKind::Enterprise { .. } => None,
-    }));
     // A few tries at a free address; a full /24 leaves the host at work.
     const TRIES: usize = 16;
     for (i, h) in out.hosts.iter().enumerate() {
@@ -271,7 +271,13 @@ fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> b
         if !rng.random_bool(share) {
             continue;
         }
-        let (pool, network) = pools[rng.random_range(0..pools.len())];
+        let (pool, network, site) = pools[rng.random_range(0..pools.len())];
+        // The generator puts home routers only where no filter is (see
+        // `generate_slash8`).
+        let nat = s.world.networks[usize::from(network)].nat_pct.as_fraction();
+        if site == NO_SITE && rng.random_bool(nat) {
+            continue;
+        }
         let free = (0..TRIES)
             .map(|_| pool | rng.random_range(1..=254u32))
             .find(|&addr| !used.contains(&addr) && allowed(addr));
@@ -279,7 +285,7 @@ fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> b
             used.insert(addr);
             let home = Host {
                 addr,
-                site: NO_SITE,
+                site,
                 network,
                 ..*h
             };
@@ -390,7 +396,9 @@ mod tests {
 
     #[test]
     fn mobile_machines_get_a_home_in_a_pool_of_their_slash8() {
-        let s = small(7);
+        let mut s = small(7);
+        // Two /8s: the second's sites are numbered after the first's.
+        s.world.only_in.push("24.0.0.0/13".parse().unwrap());
         let w = generate(&s).unwrap();
         let hours = |h: &Host| s.world.networks[usize::from(h.network)].hours;
         let homes = w.n_candidates - w.n_machines();
@@ -404,27 +412,42 @@ mod tests {
                 (hours(h), hours(o)),
                 (NetworkHours::Subscriber, NetworkHours::Office)
             );
-            assert_eq!((h.site, h.os, h.addr >> 24), (NO_SITE, o.os, o.addr >> 24));
-            // Found at its home address like any host there.
-            assert_eq!(
-                w.public_view().slot(h.addr),
-                crate::view::Slot::Candidate(home)
-            );
+            assert_eq!((h.os, h.addr >> 24), (o.os, o.addr >> 24));
+            // Directly connected, inside its ISP's filter if it has one.
+            if h.site != NO_SITE {
+                let site = &w.sites[h.site as usize];
+                assert!(matches!(site.kind, SiteKind::Enterprise { .. }));
+                assert!(site.inside.contains(h.addr));
+            }
+            // Found at its home address like any host there (through the
+            // ISP's filter, when the service gets through).
+            if h.site == NO_SITE {
+                assert_eq!(
+                    w.public_view().slot(h.addr),
+                    crate::view::Slot::Candidate(home)
+                );
+            }
             // In a /24 where the pool has directly connected hosts.
             let neighbours = (0..w.hosts.len() as HostId)
                 .filter(|&i| w.office_of(i).is_none())
                 .map(|i| w.host(i))
-                .filter(|x| x.site == NO_SITE && x.addr >> 8 == h.addr >> 8)
+                .filter(|x| w.public_addr(x) >> 8 == h.addr >> 8)
                 .filter(|x| hours(x) == hours(h));
             assert!(neighbours.count() > 0);
         }
-        // The share of office machines that are mobile is the scenario's.
+        // The share of office machines that are mobile is the scenario's,
+        // less those behind a home router (the pools here are broadband:
+        // 40 % unfiltered, 85 % of those behind home routers).
         let offices = w
             .machines()
             .iter()
             .filter(|h| hours(h) == NetworkHours::Office);
         let n = offices.count() as f64;
-        let want = s.world.churn.mobile.share_pct.as_fraction();
+        let pools = &s.world.networks[0];
+        assert_eq!(pools.hours, NetworkHours::Subscriber);
+        let filtered = pools.firewall_pct.as_fraction();
+        let reachable = filtered + (1.0 - filtered) * (1.0 - pools.nat_pct.as_fraction());
+        let want = s.world.churn.mobile.share_pct.as_fraction() * reachable;
         let got = f64::from(homes) / n;
         assert!(
             (got - want).abs() < 4.0 * (want * (1.0 - want) / n).sqrt(),

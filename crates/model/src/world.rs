@@ -116,7 +116,7 @@ pub enum WorldError {
         inside: String,
     },
     #[error(
-        "the home identity {addr} must be a candidate with a public address, of a candidate office identity"
+        "the home identity {addr} must be a candidate with a public address (in no site, or inside a firewalled network), of a candidate office identity"
     )]
     BadHome { addr: String },
 }
@@ -167,7 +167,8 @@ impl WorldBuilder {
 
     /// Gives the host added as number `office` (counting from 0) a home
     /// identity `home` (see [`World::office_of`]): a candidate with a
-    /// public address of its own. Homes get the candidate ids after the
+    /// public address of its own (in no site, or inside a firewalled
+    /// network). Homes get the candidate ids after the
     /// other candidates', in the order they are added, which must follow
     /// the order of their offices.
     pub fn add_home(&mut self, office: usize, home: Host) {
@@ -182,7 +183,12 @@ impl WorldBuilder {
         } = self;
         for &(office, home) in &homes {
             let office_ok = hosts.get(office).is_some_and(Host::is_candidate);
-            if !office_ok || home.site != NO_SITE || !home.is_candidate() {
+            let public = home.site == NO_SITE
+                || sites.get(home.site as usize).is_some_and(|site| {
+                    matches!(site.kind, SiteKind::Enterprise { .. })
+                        && site.inside.contains(home.addr)
+                });
+            if !office_ok || !public || !home.is_candidate() {
                 return Err(WorldError::BadHome {
                     addr: crate::addr::fmt(home.addr),
                 });
