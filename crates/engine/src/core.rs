@@ -902,18 +902,20 @@ impl<'w> Core<'w> {
         if !self.state[from as usize].switched_off {
             self.switch_off(driver, from, t);
         }
-        // Switched off, its worm is dormant (installed) or gone.
+        // Switched off, its worm is dormant (installed) or gone. The
+        // machine's state moves; the identity's own (whether it is on the
+        // network, its lives and worm starts) stays.
         let f = self.state[from as usize];
         let s = &mut self.state[to as usize];
-        s.worm = f.worm;
-        s.ever_infected = f.ever_infected;
-        s.ever_crashed = f.ever_crashed;
-        s.cleaned = f.cleaned;
-        s.unplugged = f.unplugged;
-        s.noticed = f.noticed;
-        s.welchia = f.welchia;
-        s.welchia_pending = f.welchia_pending;
-        s.vacated = false;
+        *s = HostState {
+            online: s.online,
+            rpc_up: s.rpc_up,
+            life: s.life,
+            starts: s.starts,
+            switched_off: s.switched_off,
+            vacated: false,
+            ..f
+        };
         let f = &mut self.state[from as usize];
         f.worm = WormState::Clean;
         f.welchia_pending = false;
