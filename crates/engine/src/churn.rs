@@ -26,7 +26,9 @@
 //!   [`Presence::Online`], its home identity (a directly connected pool
 //!   address, with a new address each session) when it says
 //!   [`Presence::Roaming`]; both follow the one schedule, and the core
-//!   moves the machine's state between them;
+//!   moves the machine's state between them. A laptop that is behind a
+//!   home router at home has no home identity: it is off the simulated
+//!   network there, as nothing outside reaches it;
 //! - hosts behind NAT keep their gateway's address (the router, not the
 //!   machine, holds the line).
 //!

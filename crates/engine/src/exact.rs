@@ -887,7 +887,7 @@ impl ScanDriver for ExactDriver<'_> {
             let (pos, b) = (sc.pos, u64::from(self.timing(slot).batch_size));
             let (done, resume) = self.settle_span(core, slot, Done::Before(t));
             core.cancel_scan(slot as u32);
-            self.plan_span(core, slot, pos + done * b, resume);
+            self.plan_span(core, slot, (pos + done * b) % SPACE_END, resume);
         }
     }
 

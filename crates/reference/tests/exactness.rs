@@ -502,6 +502,34 @@ fn scanners_wrap_out_of_an_enterprise_at_the_top_under_filters() {
     assert!(failed > 0);
 }
 
+/// A case `random_wraps_agree` found: an ISP filter switching on while a
+/// scanner's span ended exactly at the top of the space (255.255.255.255),
+/// where the replanned span must start again at 0.0.0.0.
+#[test]
+fn a_filter_change_at_the_top_of_the_space_replans_from_zero() {
+    let world = wrap_world(false);
+    let mut s = wrap_scenario(9496668563586061023, 32);
+    s.worm.batch_wait = SimDuration::from_millis(161);
+    s.duration = SimDuration::from_secs(15 * 60);
+    s.step = SimDuration::from_secs(348);
+    let isp = (
+        true,
+        2,
+        58.304834331335734,
+        vec![true, false, false, false, true, true],
+    );
+    set_filter(&mut s.defenses.isp_filter, isp);
+    let border = (
+        false,
+        10,
+        75.85883047420826,
+        vec![false, true, true, true, false, false],
+    );
+    set_filter(&mut s.defenses.border_filter, border);
+    let both = run_compared(&s, &world, &top_seeds(&world));
+    assert!(both.exact.result.totals.probes > 0);
+}
+
 /// Random batch sizes, waits, steps and network filters on the world at
 /// the end of the space: both drivers agree; across the cases, scanners
 /// infected across the wrap.

@@ -376,7 +376,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             .any(|d| d.name == name && d.values.iter().any(|v| *v > 0.0))
     };
     if made_some("offline") {
-        page.para("Vulnerable hosts switched off or disconnected by their daily habits ([world.churn]) at the end of each step: an offline host neither scans nor answers, and its worm starts again when it comes back.");
+        page.para("Vulnerable hosts switched off or disconnected by their daily habits ([world.churn]) at the end of each step (a laptop at home is online, at its home address): an offline host neither scans nor answers, and its worm starts again when it comes back.");
         page.figure(&axis.chart(
             "Hosts offline",
             "hosts",
