@@ -440,18 +440,23 @@ impl<'w> Core<'w> {
         // the machine is at home, counts minus one while it is there (its
         // office identity is then switched off).
         for host in 0..self.world.n_candidates {
+            let online = churn.online_at(host, 0);
             let home = self.world.office_of(host);
             if let Some(office) = home {
-                // The office identity holds the machine to begin with.
-                self.state[host as usize].vacated = true;
-                if churn.online_at(host, 0) {
-                    self.state[host as usize].vacated = false;
-                    self.state[office as usize].vacated = true;
+                // The office identity holds the machine, unless it starts
+                // the run at home.
+                let (holder, vacated) = if online {
+                    (host, office)
+                } else {
+                    (office, host)
+                };
+                self.state[holder as usize].vacated = false;
+                self.state[vacated as usize].vacated = true;
+                if online {
                     self.offline_now -= 1;
-                    continue;
                 }
             }
-            if !churn.online_at(host, 0) {
+            if !online {
                 let s = &mut self.state[host as usize];
                 s.online = false;
                 s.switched_off = true;

@@ -131,7 +131,7 @@ impl DefensePlan {
         });
 
         let n = world.n_candidates as u64;
-        let firewall_at = host_defense_times(
+        let mut firewall_at = host_defense_times(
             &d.host_firewall,
             Draw::HostFirewall,
             scenario.start,
@@ -155,7 +155,6 @@ impl DefensePlan {
                 .map(|(&a, &b)| a.min(b))
                 .collect(),
         };
-        let mut firewall_at = firewall_at;
         // A mobile machine's home identity is the same machine: patched and
         // firewalled when its office identity is.
         for per_host in [&mut immune_at, &mut firewall_at] {

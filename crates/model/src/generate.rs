@@ -238,8 +238,12 @@ fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> b
     if !churn.enabled || share <= 0.0 {
         return;
     }
-    let kind = |h: &Host| s.world.networks.get(usize::from(h.network));
-    let hours = |h: &Host| kind(h).map(|k| k.hours);
+    let hours = |h: &Host| {
+        s.world
+            .networks
+            .get(usize::from(h.network))
+            .map(|k| k.hours)
+    };
     // Each pool /24 with a live public address: (its base, network kind,
     // the ISP filter's site or NO_SITE).
     let mut pools: Vec<(u32, u8, SiteId)> = Vec::new();
