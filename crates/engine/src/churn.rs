@@ -169,14 +169,36 @@ impl Churn {
     /// of its current online stretch (a reconnect gets a fresh one);
     /// `home` otherwise.
     pub fn address(&self, host: HostId, home: u32, t: u64) -> u32 {
-        if !self.moves(host) {
-            return home;
-        }
+        self.address_in(host, home, self.session(host, t))
+    }
+
+    /// The name of `host`'s stretch at simulated time `t` (what
+    /// [`Churn::address_in`] takes): its start, in UTC microseconds; 0
+    /// for a stretch that began long before the run. A stretch that begins
+    /// at a switch during the run is named [`Churn::session_at`] that
+    /// switch's time, without looking at the schedule again.
+    pub fn session(&self, host: HostId, t: u64) -> u64 {
         let h = &self.schedules[host as usize];
         let Switch { since_us, .. } = self
             .availability
             .next_switch(h, self.start_unix_us.saturating_add(t));
+        since_us
+    }
+
+    /// The name of the stretch that a switch at simulated time `t` begins.
+    pub fn session_at(&self, t: u64) -> u64 {
+        self.start_unix_us.saturating_add(t)
+    }
+
+    /// The address `host` (address `home` in the world) has in its stretch
+    /// `session`: for a pool host a draw from its /24 named by the
+    /// stretch, `home` otherwise.
+    pub fn address_in(&self, host: HostId, home: u32, session: u64) -> u32 {
+        if !self.moves(host) {
+            return home;
+        }
+        let h = &self.schedules[host as usize];
         let pool = Prefix::containing(home, 24).expect("a /24");
-        session_address(h.seed, host, since_us, pool, POOL_SIZE).unwrap_or(home)
+        session_address(h.seed, host, session, pool, POOL_SIZE).unwrap_or(home)
     }
 }

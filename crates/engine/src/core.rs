@@ -321,9 +321,14 @@ const UNPLUG_TAG: u32 = 1;
 const WELCHIA_RELEASE_TAG: u32 = 2;
 
 /// What a `Churn` event carries in its tag: the switch brings the host
-/// online (else offline); it is the last queued, so it queues the next.
+/// online (else offline); it is the last queued, so it queues the next;
+/// and, in the bits from [`ON_IN_SHIFT`], whole seconds from it to the
+/// host's next switch on at the earliest (see [`Core::next_on`]).
 const ONLINE_TAG: u32 = 1;
 const REFILL_TAG: u32 = 2;
+const ON_IN_SHIFT: u32 = 2;
+/// The most seconds a tag holds (about four years: beyond any run).
+const ON_IN_MAX: u64 = (1 << (Event::TAG_BITS - ON_IN_SHIFT)) - 1;
 
 /// How many upcoming scans [`ScanDriver::prefetch`] hears of.
 pub const UPCOMING: usize = 4;
@@ -362,6 +367,20 @@ pub struct Core<'w> {
     /// `state`; a compact copy, read by every probe that reaches a
     /// candidate).
     up: Vec<u64>,
+    /// Per candidate: no event before this time can bring its RPC service
+    /// up; 0 while it is up. Set when the host goes down, from what can
+    /// bring it back (its reboot's end, its schedule's next switch on), so
+    /// that a driver may count a probe to it before then as unanswered
+    /// without waiting to look ([`Core::silent_at`]).
+    quiet: Vec<u64>,
+    /// Per candidate, under churn: the time of its schedule's next switch
+    /// that brings it online, at the earliest, as of its last switch
+    /// ([`NEVER`]: none). Empty without churn.
+    next_on: Vec<u64>,
+    /// Per candidate, under churn: the name of its current (or last)
+    /// online stretch ([`Churn::session`]), which names a pool host's
+    /// address. Empty without churn.
+    session: Vec<u64>,
     /// Flooding worm instances: host and the start of its flood.
     flooding: BTreeMap<HostId, u64>,
     /// Host events: reboots, back online, actions, worm starts. An event
@@ -384,8 +403,8 @@ pub struct Core<'w> {
     observer: Option<&'w mut (dyn Observer + 'w)>,
     /// Candidates' availability schedules, when `[world.churn]` is on.
     churn: Option<Churn>,
-    /// Scratch room for a host's upcoming switches.
-    switch_buf: Vec<(u64, Presence)>,
+    /// Scratch room for a host's upcoming switches and their tags.
+    switch_buf: (Vec<(u64, Presence)>, Vec<u32>),
     offline_now: u64,
 }
 
@@ -398,6 +417,9 @@ impl<'w> Core<'w> {
             flooding: BTreeMap::new(),
             state: vec![HostState::default(); world.n_candidates as usize],
             up: vec![!0; (world.n_candidates as usize).div_ceil(64)],
+            quiet: vec![0; world.n_candidates as usize],
+            next_on: Vec::new(),
+            session: Vec::new(),
             queue: RadixHeap::new(),
             scans: KeyedCalendar::new(),
             rows: vec![Row::default(); n_rows],
@@ -411,7 +433,7 @@ impl<'w> Core<'w> {
             events: 0,
             observer: None,
             churn: None,
-            switch_buf: Vec::new(),
+            switch_buf: (Vec::new(), Vec::new()),
             offline_now: 0,
             params,
         };
@@ -435,12 +457,24 @@ impl<'w> Core<'w> {
     /// state at time zero and its first switches are queued. Call before
     /// any host is infected.
     pub fn set_churn(&mut self, churn: Churn) {
+        self.churn = Some(churn);
+        self.next_on = vec![NEVER; self.world.n_candidates as usize];
+        for host in 0..self.world.n_candidates {
+            self.queue_switches(host, 0);
+        }
+        let Some(churn) = self.churn.take() else {
+            unreachable!("just set")
+        };
+        self.session = vec![0; self.world.n_candidates as usize];
         // `offline_now` counts machines: an identity switched off counts
         // one, but a mobile machine's home identity, switched off unless
         // the machine is at home, counts minus one while it is there (its
         // office identity is then switched off).
         for host in 0..self.world.n_candidates {
             let online = churn.online_at(host, 0);
+            if online && churn.moves(host) {
+                self.session[host as usize] = churn.session(host, 0);
+            }
             let home = self.world.office_of(host);
             if let Some(office) = home {
                 // The office identity holds the machine, unless it starts
@@ -460,42 +494,59 @@ impl<'w> Core<'w> {
                 let s = &mut self.state[host as usize];
                 s.online = false;
                 s.switched_off = true;
-                self.set_up(host, false);
+                self.set_down(host, self.next_on(host));
                 if home.is_none() {
                     self.offline_now += 1;
                 }
             }
         }
         self.churn = Some(churn);
-        for host in 0..self.world.n_candidates {
-            self.queue_switches(host, 0);
-        }
     }
 
     /// Queues `host`'s switches after `t` (a day's worth, see
     /// [`Churn::upcoming`]), each tagged with whether it brings the host
-    /// online ([`ONLINE_TAG`]); the last also with [`REFILL_TAG`], so that
-    /// it queues the next ones.
+    /// online ([`ONLINE_TAG`]) and how long until the next that does; the
+    /// last also with [`REFILL_TAG`], so that it queues the next ones.
+    /// Sets the host's [`Core::next_on`] as of `t`.
     fn queue_switches(&mut self, host: HostId, t: u64) {
-        let mut next = std::mem::take(&mut self.switch_buf);
+        let Some(churn) = &self.churn else {
+            return;
+        };
+        let (mut next, mut tags) = std::mem::take(&mut self.switch_buf);
         next.clear();
-        if let Some(churn) = &self.churn {
-            churn.upcoming(host, t, &mut next);
-        }
+        tags.clear();
+        churn.upcoming(host, t, &mut next);
         let end = self.params.end;
-        for (i, &(at, presence)) in next.iter().enumerate() {
-            if at >= end {
-                break;
-            }
+        let kept = next.iter().take_while(|&&(at, _)| at < end).count();
+        // The next switch on after the last one kept, at the earliest:
+        // none runs after the end; otherwise it comes after the last one
+        // listed, if any is.
+        let mut on_after = match next[..kept].last() {
+            _ if kept < next.len() => end,
+            Some(&(last, _)) => last,
+            None => NEVER,
+        };
+        // Walk back so that each switch learns the next one on after it.
+        for (i, &(at, presence)) in next[..kept].iter().enumerate().rev() {
+            let online = churn.online_in(host, presence);
             let refill = if i + 1 == next.len() { REFILL_TAG } else { 0 };
-            let online = self
-                .churn
-                .as_ref()
-                .is_some_and(|c| c.online_in(host, presence));
-            let tag = if online { ONLINE_TAG } else { 0 } | refill;
+            let on_in = ((on_after - at) / 1_000_000).min(ON_IN_MAX) as u32;
+            tags.push(if online { ONLINE_TAG } else { 0 } | refill | on_in << ON_IN_SHIFT);
+            if online {
+                on_after = at;
+            }
+        }
+        self.next_on[host as usize] = on_after;
+        for (&(at, _), &tag) in next[..kept].iter().zip(tags.iter().rev()) {
             self.push(at, Kind::Churn, host, tag);
         }
-        self.switch_buf = next;
+        self.switch_buf = (next, tags);
+    }
+
+    /// The time of `host`'s next switch on, at the earliest ([`NEVER`]
+    /// without churn): nothing in its schedule brings it online before.
+    fn next_on(&self, host: HostId) -> u64 {
+        self.next_on.get(host as usize).copied().unwrap_or(NEVER)
     }
 
     /// Infects the scenario's initial hosts at time zero.
@@ -784,7 +835,8 @@ impl<'w> Core<'w> {
         let Some(churn) = self.churn.as_ref().filter(|c| c.moves(host)) else {
             return home;
         };
-        let addr = churn.address(host, home, t);
+        let addr = churn.address_in(host, home, self.session[host as usize]);
+        debug_assert_eq!(addr, churn.address(host, home, t), "the session's address");
         if let Some(o) = self.observer() {
             o.address(host, addr, t);
         }
@@ -844,12 +896,13 @@ impl<'w> Core<'w> {
         if !self.state[host as usize].rpc_up {
             self.crashed_now -= 1;
         }
-        self.take_down(driver, host, t);
+        let back = t.saturating_add(self.params.hosts.reboot_duration.as_micros());
+        // Back when the reboot ends, or switched off and on before.
+        self.take_down(driver, host, t, back.min(self.next_on(host)));
         let life = self.state[host as usize].life;
         self.rebooting_now += 1;
         self.totals.reboots += 1;
         self.row_at(t).reboots += 1;
-        let back = t.saturating_add(self.params.hosts.reboot_duration.as_micros());
         self.push(back, Kind::Online, host, life);
     }
 
@@ -860,8 +913,15 @@ impl<'w> Core<'w> {
     fn on_churn(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64, tag: u32) {
         if tag & REFILL_TAG != 0 {
             self.queue_switches(host, t);
+        } else {
+            let on_in = u64::from(tag >> ON_IN_SHIFT);
+            self.next_on[host as usize] = t.saturating_add(on_in * 1_000_000);
         }
         let online = tag & ONLINE_TAG != 0;
+        if online && let Some(churn) = &self.churn {
+            // A stretch online begins: it names the host's address.
+            self.session[host as usize] = churn.session_at(t);
+        }
         let s = self.state[host as usize];
         if self.state[self.holder(host) as usize].unplugged || online != s.switched_off {
             // Taken off for good, or a switch between two offline states
@@ -888,7 +948,7 @@ impl<'w> Core<'w> {
         } else if !s.rpc_up {
             self.crashed_now -= 1;
         }
-        self.take_down(driver, host, t);
+        self.take_down(driver, host, t, self.next_on(host));
         self.state[host as usize].switched_off = true;
         self.offline_now += 1;
     }
@@ -930,8 +990,9 @@ impl<'w> Core<'w> {
     /// `host` goes off the network at `t` (a reboot, or switched off): its
     /// worm stops, one installed (Run key) stays dormant, a body on its way
     /// is lost, and the events of this life of the host are cancelled. The
-    /// callers count what it was (crashed, rebooting) and what it becomes.
-    fn take_down(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+    /// callers count what it was (crashed, rebooting) and what it becomes,
+    /// and say when it can be `back` at the earliest.
+    fn take_down(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64, back: u64) {
         let s = self.state[host as usize];
         if s.worm == WormState::Running {
             self.stop_worm(driver, host, t);
@@ -950,7 +1011,7 @@ impl<'w> Core<'w> {
         s.online = false;
         s.rpc_up = false;
         s.life += 1;
-        self.set_up(host, false);
+        self.set_down(host, back);
     }
 
     fn on_online(&mut self, host: HostId, t: u64) {
@@ -967,7 +1028,7 @@ impl<'w> Core<'w> {
             // Released onto the host while it was rebooting.
             self.convert_to_welchia(host, t);
         }
-        self.set_up(host, true);
+        self.set_up(host);
         let s = &mut self.state[host as usize];
         s.online = true;
         s.rpc_up = true;
@@ -1012,7 +1073,7 @@ impl<'w> Core<'w> {
             s.unplugged = true;
             s.online = false;
             s.life += 1;
-            self.set_up(host, false);
+            self.set_down(host, NEVER);
         }
     }
 
@@ -1041,13 +1102,17 @@ impl<'w> Core<'w> {
         }
     }
 
-    fn set_up(&mut self, host: HostId, up: bool) {
-        let (word, bit) = (host as usize / 64, 1u64 << (host % 64));
-        if up {
-            self.up[word] |= bit;
-        } else {
-            self.up[word] &= !bit;
-        }
+    /// `host`'s RPC service is up: it answers.
+    fn set_up(&mut self, host: HostId) {
+        self.up[host as usize / 64] |= 1 << (host % 64);
+        self.quiet[host as usize] = 0;
+    }
+
+    /// `host`'s RPC service is down (crashed, or the host is off the
+    /// network), and no event before `until` can bring it up.
+    fn set_down(&mut self, host: HostId, until: u64) {
+        self.up[host as usize / 64] &= !(1 << (host % 64));
+        self.quiet[host as usize] = until;
     }
 
     /// Whether candidate `victim`, which the network lets a probe to
@@ -1070,21 +1135,24 @@ impl<'w> Core<'w> {
         self.up[victim as usize / 64] >> (victim % 64) & 1 == 1 && self.plan.firewall_at(victim) > t
     }
 
-    /// Whether candidate `host` will never answer a probe again, whatever
-    /// happens: it was taken off the network for good, or its RPC service
-    /// crashed on an OS that does not reboot by itself (no event can bring
-    /// the service back). A driver may then count probes to it as silent
-    /// without looking.
-    pub fn never_answers(&self, host: HostId) -> bool {
-        let s = &self.state[host as usize];
-        s.unplugged
-            || (s.online
-                && !s.rpc_up
-                && self
-                    .params
-                    .crash_reboot_after(self.world.host(host).os)
-                    .is_none()
-                && !self.churn.as_ref().is_some_and(|c| c.changes(host)))
+    /// Whether candidate `host` will never answer a probe again in this
+    /// run, whatever happens, as of `t`: no event before the run's end can
+    /// bring its service up (it was taken off the network for good, its
+    /// RPC service crashed on an OS that does not reboot by itself and its
+    /// schedule never switches it on again, ...), or its own firewall is
+    /// up. A driver may then count probes to it as silent without looking.
+    pub fn never_answers(&self, host: HostId, t: u64) -> bool {
+        self.quiet[host as usize] >= self.params.end || self.plan.firewall_at(host) <= t
+    }
+
+    /// Whether candidate `host` surely does not answer a probe that comes
+    /// at `t`, as far as can be told now (before `t`): its service is down
+    /// and nothing can bring it up before `t` has passed, or its own
+    /// firewall is up by then. A driver may count such a probe as silent
+    /// when it plans it instead of looking when it comes.
+    #[inline]
+    pub fn silent_at(&self, host: HostId, t: u64) -> bool {
+        self.quiet[host as usize] > t || self.plan.firewall_at(host) <= t
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp
@@ -1192,7 +1260,13 @@ impl<'w> Core<'w> {
         }
         match outcome {
             Outcome::Crashed => {
-                self.set_up(victim, false);
+                // Back after the reboot, if the OS reboots by itself, or
+                // after being switched off and on.
+                let rebooted = self.params.crash_reboot_after(v.os).map_or(NEVER, |after| {
+                    t.saturating_add(after)
+                        .saturating_add(self.params.hosts.reboot_duration.as_micros())
+                });
+                self.set_down(victim, rebooted.min(self.next_on(victim)));
                 let s = &mut self.state[victim as usize];
                 s.rpc_up = false;
                 let first = !s.ever_crashed;

@@ -18,14 +18,20 @@
 //!   ([`SpanClock`]); the batches are filed into time-series rows in one
 //!   pass over those answerers.
 //!
+//! A candidate that cannot answer when its batch comes (its service is
+//! down and nothing can bring it up before then: [`Core::silent_at`]) is
+//! passed like a silent host, so that a host switched off for the night
+//! or crashed does not stop every scan that passes it.
+//!
 //! Each scanner keeps a cursor: the entry index of its position in the view
 //! it scans. Scanners only move forward, so finding the next candidate and
 //! the census of a span are a few reads next to the cursor, not searches.
 //!
 //! A span is accounted lazily, when the scanner reaches its end, stops
 //! (reboot), the filters change or the run ends, so that only batches that
-//! really started are counted. Nothing in a span depends on dynamic state,
-//! which is what makes skipping it exact.
+//! really started are counted. Nothing in a span depends on dynamic state
+//! that can change before its batches come, which is what makes skipping
+//! it exact.
 
 use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
@@ -278,6 +284,11 @@ enum Phase {
         next: Option<(u32, HostId)>,
         /// The candidate rank the search for `next` stopped at.
         rank: u32,
+        /// Candidates of the span passed because they could not answer
+        /// ([`Core::silent_at`]); the rest it holds were dead. Only for
+        /// debug builds' census check.
+        #[cfg(debug_assertions)]
+        skipped: u32,
     },
     /// Working through `plan[plan_idx..]` of the last explicit batch; the
     /// next step's event is scheduled.
@@ -466,32 +477,58 @@ impl<'w> ExactDriver<'w> {
         let timing = self.timing(slot);
         let b = u64::from(timing.batch_size);
         let mut rank = seg.view.cand_rank(i);
-        let next = if seg.rpc_blocked {
-            None
-        } else {
+        // The span that ends at the batch holding address `addr` (the
+        // view's entry `entry`, or the segment's end): its batches, the
+        // entry of the batch after them, and when that batch starts.
+        let span_end = |addr: u64, entry: Option<u32>| {
+            let k = (addr - pos) / b;
+            let end = match entry {
+                // The span ends less than a batch before the candidate:
+                // look back from it, not at every entry of the span.
+                Some(mut end) => {
+                    while end > i && u64::from(seg.view.addr(end - 1)) >= pos + k * b {
+                        end -= 1;
+                    }
+                    end
+                }
+                None => seg.view.seek(i, pos + k * b),
+            };
+            let start = t
+                .saturating_add(k.saturating_mul(timing.batch_wait))
+                .saturating_add(seg.busy(&timing, i, end));
+            (k, end, start)
+        };
+        #[cfg(debug_assertions)]
+        let mut skipped = 0u32;
+        let mut next = None;
+        if !seg.rpc_blocked {
+            let silenced = &mut self.silenced[usize::from(seg.inside)];
             seg.view.prefetch_candidate(rank);
-            rank = self.silenced[usize::from(seg.inside)].alive_from(rank);
-            seg.view
+            rank = silenced.alive_from(rank);
+            // Candidates that cannot answer when their batch comes are
+            // passed like silent hosts.
+            while let Some(c) = seg
+                .view
                 .candidate(rank)
                 .filter(|c| u64::from(c.addr) < seg.hi)
-        };
-        let k = (next.map_or(seg.hi, |c| u64::from(c.addr)) - pos) / b;
-        let end_idx = match next {
-            // The span ends less than a batch before the candidate: look
-            // back from it, not at every entry of the span.
-            Some(c) => {
-                let mut end = c.entry;
-                while end > i && u64::from(seg.view.addr(end - 1)) >= pos + k * b {
-                    end -= 1;
+            {
+                let end = span_end(u64::from(c.addr), Some(c.entry));
+                if !core.silent_at(c.host, end.2) {
+                    next = Some((c, end));
+                    break;
                 }
-                end
+                #[cfg(debug_assertions)]
+                {
+                    skipped += 1;
+                }
+                rank = silenced.alive_from(rank + 1);
             }
-            None => seg.view.seek(i, pos + k * b),
+        }
+        let (k, end_idx, t_next) = match next {
+            Some((_, end)) => end,
+            None => span_end(seg.hi, None),
         };
-        let next = next.map(|c| (c.addr, c.host));
-        let t_next = t
-            .saturating_add(k.saturating_mul(timing.batch_wait))
-            .saturating_add(seg.busy(&timing, i, end_idx));
+        let next = next.map(|(c, _)| (c.addr, c.host));
         let sc = &mut self.scanners[slot];
         let host = sc.host;
         sc.pos = pos;
@@ -507,6 +544,8 @@ impl<'w> ExactDriver<'w> {
             end_idx,
             next,
             rank,
+            #[cfg(debug_assertions)]
+            skipped,
         };
         core.schedule_scan(host, slot as u32, t_next);
     }
@@ -522,6 +561,8 @@ impl<'w> ExactDriver<'w> {
             k,
             t_next,
             end_idx,
+            #[cfg(debug_assertions)]
+            skipped,
             ..
         } = sc.phase
         else {
@@ -572,12 +613,14 @@ impl<'w> ExactDriver<'w> {
             } else {
                 #[cfg(debug_assertions)]
                 {
+                    // Dead when the span was planned, or passed then as
+                    // silent; some of those may have been found dead since.
                     let dead = &self.silenced[usize::from(seg.inside)];
                     let (r0, r1) = (seg.view.cand_rank(i), seg.view.cand_rank(end));
-                    assert_eq!(
-                        c.candidates,
-                        dead.dead_before(r1) - dead.dead_before(r0),
-                        "spans hold no reachable candidate but dead ones"
+                    let dead = dead.dead_before(r1) - dead.dead_before(r0);
+                    assert!(
+                        dead <= c.candidates && c.candidates <= dead + u64::from(skipped),
+                        "spans hold no reachable candidate but dead and silent ones"
                     );
                 }
                 core.count(Outcome::NoAnswer, c.silent + c.candidates);
@@ -644,7 +687,7 @@ impl<'w> ExactDriver<'w> {
                             plan.push(Step::Candidate(v));
                         } else {
                             silent += 1;
-                            if core.never_answers(v) {
+                            if core.never_answers(v, t) {
                                 let r = seg.view.cand_rank(i);
                                 self.silenced[usize::from(seg.inside)].mark(&seg.view, r);
                             }
