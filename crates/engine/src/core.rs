@@ -331,7 +331,7 @@ const ON_IN_SHIFT: u32 = 2;
 const ON_IN_MAX: u64 = (1 << (Event::TAG_BITS - ON_IN_SHIFT)) - 1;
 
 /// How many upcoming scans [`ScanDriver::prefetch`] hears of.
-pub const UPCOMING: usize = 4;
+pub const UPCOMING: usize = 8;
 
 /// How a simulator walks the address space for its scanners. The core
 /// calls these; the driver calls back into the core to schedule its next
@@ -1152,7 +1152,10 @@ impl<'w> Core<'w> {
     /// when it plans it instead of looking when it comes.
     #[inline]
     pub fn silent_at(&self, host: HostId, t: u64) -> bool {
-        self.quiet[host as usize] > t || self.plan.firewall_at(host) <= t
+        // The compact bit first: most candidates a scan meets are up, and
+        // their `quiet` (0) need not be fetched.
+        let up = self.up[host as usize / 64] >> (host % 64) & 1 == 1;
+        (!up && self.quiet[host as usize] > t) || self.plan.firewall_at(host) <= t
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp

@@ -847,10 +847,12 @@ impl ScanDriver for ExactDriver<'_> {
     }
 
     fn prefetch(&self, core: &Core<'_>, upcoming: &[u32; UPCOMING]) {
-        // Each scan is hinted as it moves up, one stage a call: three
-        // events ahead its record; two ahead what its step reads first
-        // (by then the record has come in); one ahead what that leads to.
-        if let Some(sc) = self.scanners.get(upcoming[3] as usize) {
+        // Each scan is hinted as it moves up, one stage a call: seven
+        // events ahead its record; four ahead what its step reads first
+        // (by then the record has come in); two ahead what that leads to.
+        // With millions of scanners every one of these is a miss to
+        // memory, which one event ahead did not hide.
+        if let Some(sc) = self.scanners.get(upcoming[7] as usize) {
             prefetch(sc);
         }
         let view_of = |sc: &Scanner| {
@@ -862,7 +864,7 @@ impl ScanDriver for ExactDriver<'_> {
             };
             (inside, view)
         };
-        if let Some(sc) = self.scanners.get(upcoming[2] as usize) {
+        if let Some(sc) = self.scanners.get(upcoming[4] as usize) {
             match sc.phase {
                 Phase::Span {
                     end_idx,
@@ -891,7 +893,7 @@ impl ScanDriver for ExactDriver<'_> {
                 }
             }
         }
-        if let Some(sc) = self.scanners.get(upcoming[1] as usize)
+        if let Some(sc) = self.scanners.get(upcoming[2] as usize)
             && let Phase::Span {
                 next: Some(_),
                 rank,
