@@ -278,6 +278,54 @@ pub struct SensorSet<'w> {
     session: Vec<u32>,
     /// The last scanner of [`SensorSet::add_block`], its source and views.
     last_views: Option<ScannerViews>,
+    /// Per sensor, where its points begin in each /16 (distributed sensors;
+    /// empty for the others).
+    point_index: Vec<PointIndex>,
+}
+
+/// Where each /16's points begin in a distributed sensor's sorted list, so
+/// that ranking an address is one read here and a search among the few
+/// points of its /16, not a binary search over them all (every span and
+/// batch of every scanner asks, and the list is far out of cache).
+struct PointIndex {
+    /// `first[p]`: the rank of the first point at or above `p << 16`;
+    /// 65,537 entries (the last: all points).
+    first: Vec<u32>,
+}
+
+impl PointIndex {
+    fn new(points: &[u32]) -> PointIndex {
+        if points.is_empty() {
+            return PointIndex { first: Vec::new() };
+        }
+        let mut first = Vec::with_capacity((1 << 16) + 1);
+        let mut r = 0usize;
+        for p in 0..=(1u64 << 16) {
+            while r < points.len() && u64::from(points[r]) < p << 16 {
+                r += 1;
+            }
+            first.push(r as u32);
+        }
+        PointIndex { first }
+    }
+
+    /// The number of `points` (the list this was built from) below `pos`.
+    fn rank(&self, points: &[u32], pos: u64) -> usize {
+        if pos >= SPACE_END {
+            return points.len();
+        }
+        if self.first.is_empty() {
+            return 0; // no points
+        }
+        let p = (pos >> 16) as usize;
+        let (a, z) = (self.first[p] as usize, self.first[p + 1] as usize);
+        a + points[a..z].partition_point(|&x| u64::from(x) < pos)
+    }
+
+    /// The number of `points` in `[lo, hi)`.
+    fn count(&self, points: &[u32], lo: u64, hi: u64) -> u64 {
+        (self.rank(points, hi) - self.rank(points, lo)) as u64
+    }
 }
 
 impl<'w> SensorSet<'w> {
@@ -293,8 +341,10 @@ impl<'w> SensorSet<'w> {
                 hosts_first_seen: HashMap::new(),
             })
             .collect();
+        let point_index = sensors.iter().map(|s| PointIndex::new(&s.points)).collect();
         SensorSet {
             world,
+            point_index,
             session: Vec::new(),
             last_seen: vec![None; sensors.len()],
             last_views: None,
@@ -405,7 +455,9 @@ impl<'w> SensorSet<'w> {
         for (i, &(ranges, inc)) in views.iter().enumerate() {
             for (a, z) in intersect(&ranges, lo, hi).iter() {
                 let n = match self.sensors[i].kind {
-                    SensorKind::Distributed => count_points(&self.sensors[i].points, a, z),
+                    SensorKind::Distributed => {
+                        self.point_index[i].count(&self.sensors[i].points, a, z)
+                    }
                     _ => z - a,
                 };
                 self.add(i, src, t, n, inc);
@@ -413,14 +465,6 @@ impl<'w> SensorSet<'w> {
         }
         self.last_views = Some((scanner, src, views));
     }
-}
-
-fn rank(points: &[u32], pos: u64) -> usize {
-    points.partition_point(|&p| u64::from(p) < pos)
-}
-
-fn count_points(points: &[u32], lo: u64, hi: u64) -> u64 {
-    (rank(points, hi) - rank(points, lo)) as u64
 }
 
 impl Observer for SensorSet<'_> {
@@ -449,8 +493,8 @@ impl Observer for SensorSet<'_> {
             for (lo, hi) in intersect(&ranges, span.pos, span.end()).iter() {
                 if self.sensors[i].kind == SensorKind::Distributed {
                     let (a, z) = {
-                        let pts = &self.sensors[i].points;
-                        (rank(pts, lo), rank(pts, hi))
+                        let (pts, index) = (&self.sensors[i].points, &self.point_index[i]);
+                        (index.rank(pts, lo), index.rank(pts, hi))
                     };
                     // Points rise, so their batches' times do: add them
                     // a step's run at a time.
@@ -524,5 +568,45 @@ impl Observer for SensorSet<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rank(points: &[u32], pos: u64) -> usize {
+        points.partition_point(|&p| u64::from(p) < pos)
+    }
+
+    proptest! {
+        /// Ranks through the /16 index against a search of the whole list,
+        /// at random addresses and at the edges of /16s and of the space.
+        #[test]
+        fn the_point_index_ranks_like_a_search(
+            mut points in prop::collection::vec(any::<u32>(), 0..300),
+            clustered in prop::collection::vec(0u32..4096, 0..100),
+            probes in prop::collection::vec(any::<u32>(), 1..50),
+        ) {
+            // Some points crowd into a few /16s, the rest anywhere.
+            points.extend(clustered.iter().map(|&c| 0x0A0B_0000 + c * 37));
+            points.sort_unstable();
+            points.dedup();
+            let index = PointIndex::new(&points);
+            let mut at: Vec<u64> = probes.iter().map(|&p| u64::from(p)).collect();
+            at.extend([0, 1, 0xFFFF, 0x1_0000, 0x0A0B_0000, 0x0A0C_0000, SPACE_END - 1, SPACE_END]);
+            at.extend(points.iter().flat_map(|&p| [u64::from(p), u64::from(p) + 1]));
+            for &pos in &at {
+                prop_assert_eq!(index.rank(&points, pos), rank(&points, pos), "at {}", pos);
+            }
+            for w in at.windows(2) {
+                let (lo, hi) = (w[0].min(w[1]), w[0].max(w[1]));
+                prop_assert_eq!(
+                    index.count(&points, lo, hi),
+                    (rank(&points, hi) - rank(&points, lo)) as u64
+                );
+            }
+        }
     }
 }
