@@ -1265,9 +1265,12 @@ impl<'w> Core<'w> {
             Outcome::Crashed => {
                 // Back after the reboot, if the OS reboots by itself, or
                 // after being switched off and on.
-                let rebooted = self.params.crash_reboot_after(v.os).map_or(NEVER, |after| {
-                    t.saturating_add(after)
-                        .saturating_add(self.params.hosts.reboot_duration.as_micros())
+                let reboot_at = self
+                    .params
+                    .crash_reboot_after(v.os)
+                    .map(|a| t.saturating_add(a));
+                let rebooted = reboot_at.map_or(NEVER, |at| {
+                    at.saturating_add(self.params.hosts.reboot_duration.as_micros())
                 });
                 self.set_down(victim, rebooted.min(self.next_on(victim)));
                 let s = &mut self.state[victim as usize];
@@ -1281,9 +1284,9 @@ impl<'w> Core<'w> {
                 }
                 self.row_at(t).crashes += 1;
                 self.symptom(victim, t);
-                if let Some(after) = self.params.crash_reboot_after(v.os) {
+                if let Some(at) = reboot_at {
                     let life = self.state[victim as usize].life;
-                    self.push(t.saturating_add(after), Kind::Reboot, victim, life);
+                    self.push(at, Kind::Reboot, victim, life);
                 }
             }
             Outcome::Infected => {
