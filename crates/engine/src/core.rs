@@ -25,7 +25,8 @@ use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{
-    BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, UserAction, UsersDefense,
+    BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, TargetingKind, UserAction,
+    UsersDefense,
 };
 
 use crate::churn::Churn;
@@ -112,6 +113,8 @@ impl Params {
                 let w = &s.welchia;
                 let worm = BlasterConfig {
                     initial_infected: w.initial_infected,
+                    // Welchia sweeps its own way whatever Blaster does.
+                    targeting: TargetingKind::Sequential,
                     batch_size: w.batch_size,
                     batch_wait: w.batch_wait,
                     local_start_pct: w.local_start_pct,
@@ -571,6 +574,14 @@ impl<'w> Core<'w> {
         match &self.params.welchia {
             Some(w) if self.state[host as usize].welchia => w.timing,
             _ => self.params.timing,
+        }
+    }
+
+    /// How the worm running on `host` chooses its targets.
+    pub fn targeting_of(&self, host: HostId) -> TargetingKind {
+        match &self.params.welchia {
+            Some(w) if self.state[host as usize].welchia => w.worm.targeting,
+            _ => self.params.worm.targeting,
         }
     }
 

@@ -49,15 +49,15 @@ const NO_SLOT: u32 = u32::MAX;
 
 /// One address range in which a scanner sees the world through one view.
 #[derive(Clone, Copy)]
-struct Segment<'w> {
+pub(crate) struct Segment<'w> {
     /// End (exclusive) of the segment.
-    hi: u64,
-    view: ViewRef<'w>,
+    pub(crate) hi: u64,
+    pub(crate) view: ViewRef<'w>,
     /// `view` is the scanner's own site's inside view.
     inside: bool,
     /// The scanner's probes to 135/tcp are dropped here (its site's or
     /// its ISP's egress filter, or the destination's ingress filter).
-    rpc_blocked: bool,
+    pub(crate) rpc_blocked: bool,
     /// Connects to 4444/tcp are dropped here: answerers are slow.
     shell_blocked: bool,
 }
@@ -78,7 +78,7 @@ impl Segment<'_> {
     }
 
     /// Whether a static answerer is slow from here.
-    fn slow(&self, slow: bool) -> bool {
+    pub(crate) fn slow(&self, slow: bool) -> bool {
         slow || self.shell_blocked
     }
 }
@@ -87,11 +87,11 @@ impl Segment<'_> {
 /// static answerer delaying the batches after its own by its attempt.
 /// `pieces` holds `(first batch, busy before it)` for every batch at which
 /// the delay grows, starting with `(0, 0)`.
-struct SpanClock<'a> {
-    t0: u64,
-    wait: u64,
-    k: u64,
-    pieces: &'a [(u64, u64)],
+pub(crate) struct SpanClock<'a> {
+    pub(crate) t0: u64,
+    pub(crate) wait: u64,
+    pub(crate) k: u64,
+    pub(crate) pieces: &'a [(u64, u64)],
 }
 
 impl SpanClock<'_> {
@@ -104,7 +104,7 @@ impl SpanClock<'_> {
     }
 
     /// Number of batches among the span's `k` that start before `limit`.
-    fn before(&self, limit: u64) -> u64 {
+    pub(crate) fn before(&self, limit: u64) -> u64 {
         let mut n = 0;
         for (p, &(from, busy)) in self.pieces.iter().enumerate() {
             let to = self.pieces.get(p + 1).map_or(self.k, |q| q.0).min(self.k);
@@ -131,7 +131,7 @@ impl SpanClock<'_> {
     /// over the pieces; within a piece, rows follow one another without a
     /// division when batches come at least once a row (a long span crosses
     /// thousands of rows).
-    fn file_rows(&self, step: u64, mut file: impl FnMut(u64, u64)) {
+    pub(crate) fn file_rows(&self, step: u64, mut file: impl FnMut(u64, u64)) {
         let mut last_row = u64::MAX;
         let mut pending = 0u64;
         let mut put = |row: u64, n: u64| {
@@ -325,6 +325,46 @@ struct Scanner {
     plan: SmallVec<[Step; 2]>,
 }
 
+/// Which of the core's scan keys a driver uses: `slot << shift | offset`
+/// for its scanner slots. Two drivers that share one core (Blaster's
+/// random targeting beside Welchia's sequential sweep) take a lane each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lane {
+    shift: u32,
+    offset: u32,
+}
+
+impl Lane {
+    /// Every key: a driver alone on its core.
+    pub const ALL: Lane = Lane {
+        shift: 0,
+        offset: 0,
+    };
+
+    /// Lane `offset` of two (0 or 1): every other key.
+    pub const fn of_two(offset: u32) -> Lane {
+        assert!(offset < 2);
+        Lane { shift: 1, offset }
+    }
+
+    /// The key of scanner slot `slot`.
+    #[inline]
+    pub fn key(self, slot: usize) -> u32 {
+        ((slot as u32) << self.shift) | self.offset
+    }
+
+    /// The slot of `key`, or `usize::MAX` when the key is another lane's
+    /// (or names none).
+    #[inline]
+    pub fn slot(self, key: u32) -> usize {
+        if key & ((1 << self.shift) - 1) == self.offset {
+            (key >> self.shift) as usize
+        } else {
+            usize::MAX
+        }
+    }
+}
+
 /// The exact driver.
 pub struct ExactDriver<'w> {
     world: &'w World,
@@ -338,11 +378,20 @@ pub struct ExactDriver<'w> {
     /// The timings of the worms seen so far (scanners name theirs by
     /// index).
     timings: Vec<Timing>,
+    /// The scan keys this driver uses.
+    lane: Lane,
 }
 
 impl<'w> ExactDriver<'w> {
     pub fn new(world: &'w World) -> Self {
+        Self::in_lane(world, Lane::ALL)
+    }
+
+    /// A driver that schedules its scans under `lane`'s keys only, so that
+    /// another driver can share the core with it.
+    pub fn in_lane(world: &'w World, lane: Lane) -> Self {
         ExactDriver {
+            lane,
             world,
             slot_of: vec![NO_SLOT; world.n_candidates as usize],
             scanners: Vec::new(),
@@ -362,7 +411,13 @@ impl<'w> ExactDriver<'w> {
     /// of filter status: ISP filters are per /16, so while they are on a
     /// segment ends at the next /16; enterprise filters end it at the next
     /// filtering network's edge.
-    fn segment(world: &'w World, plan: &DefensePlan, host: &Host, pos: u64, t: u64) -> Segment<'w> {
+    pub(crate) fn segment(
+        world: &'w World,
+        plan: &DefensePlan,
+        host: &Host,
+        pos: u64,
+        t: u64,
+    ) -> Segment<'w> {
         let public = |hi| Segment {
             hi,
             view: world.public_view(),
@@ -547,7 +602,7 @@ impl<'w> ExactDriver<'w> {
             #[cfg(debug_assertions)]
             skipped,
         };
-        core.schedule_scan(host, slot as u32, t_next);
+        core.schedule_scan(host, self.lane.key(slot), t_next);
     }
 
     /// Accounts the first `done` batches of scanner `slot`'s planned span
@@ -717,7 +772,7 @@ impl<'w> ExactDriver<'w> {
     /// Works through the plan from `t`: static steps cost time; at a
     /// candidate, schedules its exploit; at the end, plans the next span.
     fn advance(&mut self, core: &mut Core<'_>, slot: usize, mut t: u64) {
-        let timing = self.timing(slot);
+        let (timing, lane) = (self.timing(slot), self.lane);
         let sc = &mut self.scanners[slot];
         while let Some(&step) = sc.plan.get(sc.plan_idx as usize) {
             match step {
@@ -727,7 +782,7 @@ impl<'w> ExactDriver<'w> {
                 }
                 Step::Candidate(_) => {
                     sc.phase = Phase::Exploiting;
-                    core.schedule_scan(sc.host, slot as u32, t);
+                    core.schedule_scan(sc.host, lane.key(slot), t);
                     return;
                 }
             }
@@ -752,14 +807,14 @@ impl<'w> ExactDriver<'w> {
             }
         }
         let host_id = self.scanners[slot].host;
-        core.cancel_scan(slot as u32);
+        core.cancel_scan(self.lane.key(slot));
         self.slot_of[host_id as usize] = NO_SLOT;
         self.free.push(slot as u32);
     }
 }
 
 /// Attacker time spent on one static answerer.
-fn attempt(timing: &Timing, slow: bool) -> u64 {
+pub(crate) fn attempt(timing: &Timing, slow: bool) -> u64 {
     if slow {
         timing.attempt_filtered
     } else {
@@ -812,8 +867,8 @@ impl ScanDriver for ExactDriver<'_> {
     }
 
     fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64) {
-        let slot = key as usize;
-        debug_assert_eq!(self.slot_of[host as usize], key);
+        let slot = self.lane.slot(key);
+        debug_assert_eq!(self.slot_of[host as usize] as usize, slot);
         let sc = &self.scanners[slot];
         match sc.phase {
             Phase::Span {
@@ -852,7 +907,8 @@ impl ScanDriver for ExactDriver<'_> {
         // (by then the record has come in); two ahead what that leads to.
         // With millions of scanners every one of these is a miss to
         // memory, which one event ahead did not hide.
-        if let Some(sc) = self.scanners.get(upcoming[7] as usize) {
+        let scanner = |key: u32| self.scanners.get(self.lane.slot(key));
+        if let Some(sc) = scanner(upcoming[7]) {
             prefetch(sc);
         }
         let view_of = |sc: &Scanner| {
@@ -864,7 +920,7 @@ impl ScanDriver for ExactDriver<'_> {
             };
             (inside, view)
         };
-        if let Some(sc) = self.scanners.get(upcoming[4] as usize) {
+        if let Some(sc) = scanner(upcoming[4]) {
             match sc.phase {
                 Phase::Span {
                     end_idx,
@@ -893,7 +949,7 @@ impl ScanDriver for ExactDriver<'_> {
                 }
             }
         }
-        if let Some(sc) = self.scanners.get(upcoming[2] as usize)
+        if let Some(sc) = scanner(upcoming[2])
             && let Phase::Span {
                 next: Some(_),
                 rank,
@@ -931,7 +987,7 @@ impl ScanDriver for ExactDriver<'_> {
             }
             let (pos, b) = (sc.pos, u64::from(self.timing(slot).batch_size));
             let (done, resume) = self.settle_span(core, slot, Done::Before(t));
-            core.cancel_scan(slot as u32);
+            core.cancel_scan(self.lane.key(slot));
             self.plan_span(core, slot, (pos + done * b) % SPACE_END, resume);
         }
     }

@@ -13,6 +13,10 @@
 //!   how many probes of each outcome, how long the answered hosts kept it
 //!   busy, and in which time step each batch started.
 //!
+//! - [`uniform`]: Blaster's batches with uniformly random targets (the
+//!   `targeting = "uniform-random"` what-if): geometric skips to the probes
+//!   that can matter, exact in distribution; Welchia beside it on the exact
+//!   driver.
 //! - [`random`]: random-scanning worms (Code Red v2, Slammer): their own
 //!   core, with exact geometric skips to the probes that reach a
 //!   vulnerable host and a network clock for bandwidth congestion.
@@ -30,22 +34,36 @@ mod heap;
 pub mod observe;
 pub mod random;
 mod series;
+pub mod uniform;
 
 pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
 pub use observe::{Observer, Span};
 pub use series::{Row, RunResult, Totals};
 
 use wormscope_model::World;
-use wormscope_scenario::Scenario;
+use wormscope_scenario::{Scenario, TargetingKind};
 
 /// Runs the scenario on `world` with the exact engine. `progress` is called
 /// now and then with the simulated time reached, in microseconds.
 pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> RunResult {
     let mut core = Core::for_scenario(scenario, world);
     core.seed_patient_zeros(scenario.worm.initial_infected);
-    let mut driver = exact::ExactDriver::new(world);
-    core.run(&mut driver, progress);
+    drive(&mut core, progress);
     core.into_result()
+}
+
+/// Runs `core` to its end with the driver its worm's targeting needs: the
+/// exact driver for Blaster's sequential scan, the random-targets driver
+/// (with Welchia, if any, beside it) for uniform random targets.
+pub fn drive(core: &mut Core<'_>, progress: &mut dyn FnMut(u64)) {
+    let world = core.world;
+    match core.params.worm.targeting {
+        TargetingKind::Sequential => core.run(&mut exact::ExactDriver::new(world), progress),
+        TargetingKind::UniformRandom => {
+            let watched = core.observer().map(|o| o.watched()).unwrap_or_default();
+            core.run(&mut uniform::UniformDriver::new(world, &watched), progress);
+        }
+    }
 }
 
 /// Runs like [`simulate`], with `observer` seeing every probe and exploit
@@ -59,7 +77,6 @@ pub fn simulate_observed(
     let mut core = Core::for_scenario(scenario, world);
     core.observe_with(observer);
     core.seed_patient_zeros(scenario.worm.initial_infected);
-    let mut driver = exact::ExactDriver::new(world);
-    core.run(&mut driver, progress);
+    drive(&mut core, progress);
     core.into_result()
 }

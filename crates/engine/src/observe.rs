@@ -16,13 +16,14 @@
 //! run. With no observer installed the engine pays one branch per span,
 //! batch and exploit.
 //!
-//! **Random scanners**: [`Observer::watched`] and [`Observer::sampled`]
-//! are the interface a random-scanning driver of this core would report
-//! through (for a stretch of random probes, exact binomial/multinomial
-//! draws of how many fell into each watched range, then their addresses
-//! and batch times). No driver calls them yet: the random-scanning engine
-//! (`random.rs`, Code Red and Slammer) counts its telescopes itself, and
-//! only the reference's tests exercise `watched`.
+//! **Random targets** (Blaster with `targeting = "uniform-random"`, the
+//! [`crate::uniform`] driver): a random probe's address is drawn only when
+//! it could matter, so an observer says which ranges it watches
+//! ([`Observer::watched`], asked once when the run starts). Every probe into
+//! a watched range, into the scanner's own site or to a live address comes
+//! with its address ([`Observer::probe`]); the rest, to addresses nobody
+//! watches and nothing lives at, come as counts ([`Observer::plain`]).
+//! The reference driver draws every address and reports each probe.
 
 use wormscope_model::HostId;
 use wormscope_model::blaster::Outcome;
@@ -80,6 +81,34 @@ impl<'a> Span<'a> {
     }
 }
 
+/// Probes of a random-targeting scanner to addresses that are in no
+/// watched range, hold nothing and lie outside the scanner's own site:
+/// `k` batches with `per_batch` such probes each, batch `j` starting at
+/// `t0 + j * wait`. Their addresses were never drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlainRun {
+    pub per_batch: u64,
+    pub k: u64,
+    pub t0: u64,
+    pub wait: u64,
+}
+
+impl PlainRun {
+    /// Start time of batch `j`.
+    pub fn batch_start(&self, j: u64) -> u64 {
+        self.t0.saturating_add(j.saturating_mul(self.wait))
+    }
+
+    /// Number of the run's batches that start before `limit`.
+    pub fn batches_before(&self, limit: u64) -> u64 {
+        if limit <= self.t0 {
+            0
+        } else {
+            (limit - self.t0).div_ceil(self.wait.max(1)).min(self.k)
+        }
+    }
+}
+
 /// A range of addresses `[lo, hi)` an observer watches (u64 so that the
 /// end of the space, 2^32, can be named).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,21 +141,18 @@ pub trait Observer {
     /// `scanner` sent one batch of `n` addresses from `pos` (wrapping past
     /// the end of the space to 0.0.0.0), all at `t` (exact driver).
     fn batch(&mut self, _scanner: HostId, _pos: u32, _n: u32, _t: u64) {}
-    /// `scanner` probed `addr` in a batch that started at `t` (reference
-    /// driver, and [`Observer::sampled`]'s default).
+    /// `scanner` probed `addr` in a batch that started at `t` (the
+    /// reference driver; random targets' drawn addresses).
     fn probe(&mut self, _scanner: HostId, _addr: u32, _t: u64) {}
     /// `attacker` exploited `victim` at `t` with this outcome.
     fn exploit(&mut self, _attacker: HostId, _victim: HostId, _t: u64, _outcome: Outcome) {}
-    /// Ranges this observer wants random scanners' hits drawn for.
+    /// `scanner` sent probes whose addresses were never drawn (random
+    /// targets; see the module's doc).
+    fn plain(&mut self, _scanner: HostId, _run: &PlainRun) {}
+    /// Ranges whose probes this observer wants one by one, with their
+    /// addresses, from random scanners.
     fn watched(&self) -> Vec<Watched> {
         Vec::new()
-    }
-    /// A random-scanning driver's exactly drawn hits of `scanner` in the
-    /// watched ranges: (address, batch start time) pairs.
-    fn sampled(&mut self, scanner: HostId, hits: &[(u32, u64)]) {
-        for &(addr, t) in hits {
-            self.probe(scanner, addr, t);
-        }
     }
 }
 
@@ -167,10 +193,10 @@ impl Observer for Fanout<'_> {
             .iter_mut()
             .for_each(|o| o.exploit(attacker, victim, t, outcome));
     }
+    fn plain(&mut self, scanner: HostId, run: &PlainRun) {
+        self.0.iter_mut().for_each(|o| o.plain(scanner, run));
+    }
     fn watched(&self) -> Vec<Watched> {
         self.0.iter().flat_map(|o| o.watched()).collect()
-    }
-    fn sampled(&mut self, scanner: HostId, hits: &[(u32, u64)]) {
-        self.0.iter_mut().for_each(|o| o.sampled(scanner, hits));
     }
 }

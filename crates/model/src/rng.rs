@@ -54,6 +54,9 @@ pub enum Purpose {
     /// Whether an office host is a mobile machine, and where its home is
     /// (index: `slash8 << 32 | the host's place in its /8's list`).
     MobileHome = 18,
+    /// A Blaster-like scanner's uniformly random targets (index: host id
+    /// and start count, as [`Purpose::WormStart`]).
+    RandomTargets = 19,
 }
 
 /// The random stream for (seed, purpose, index).

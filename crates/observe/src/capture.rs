@@ -43,17 +43,17 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 
 use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
 use wormscope_atomic::write_with;
 use wormscope_engine::core::Core;
-use wormscope_engine::exact::ExactDriver;
-use wormscope_engine::observe::{Fanout, Observer, Span};
+use wormscope_engine::observe::{Fanout, Observer, PlainRun, Span, Watched};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
 use wormscope_model::view::Slot;
 use wormscope_model::world::WorldError;
-use wormscope_model::{HostId, World};
+use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{Prefix, Scenario, SensorKind, SimDuration};
 use wormscope_wire::build::{Station, TcpFlow, udp_frame, worm};
 use wormscope_wire::capture::LinkType;
@@ -200,13 +200,23 @@ pub struct Recorder<'w> {
     pub welchia: BTreeSet<HostId>,
     /// More probes than `limit` were seen (the rest were not kept).
     pub overflow: bool,
+    /// Draws the addresses of random targets' plain probes out of an edge
+    /// (the engine never drew them).
+    plain_targets: ChaCha8Rng,
 }
 
 impl<'w> Recorder<'w> {
     /// Records what `sensor` sees in `[from, to)`, keeping at most `limit`
     /// probes.
-    pub fn new(world: &'w World, sensor: Sensor, from: u64, to: u64, limit: usize) -> Self {
+    pub fn new(
+        world: &'w World,
+        sensor: Sensor,
+        (from, to): (u64, u64),
+        limit: usize,
+        seed: u64,
+    ) -> Self {
         Recorder {
+            plain_targets: rng::stream(seed, Purpose::Capture, 2),
             world,
             sensor,
             from,
@@ -240,6 +250,24 @@ impl<'w> Recorder<'w> {
                 scanner,
                 addr: addr as u32,
             });
+        }
+    }
+
+    /// A plain probe's address for `scanner`: uniform among the addresses
+    /// the engine leaves plain in a capture's run, where this vantage's
+    /// prefix is the only watched range: outside it, outside the
+    /// scanner's own site, and holding nothing in the public view.
+    fn plain_target(&mut self, scanner: HostId) -> u32 {
+        let h = self.world.host(scanner);
+        let own = (h.site != NO_SITE).then(|| self.world.sites[h.site as usize].inside);
+        let (lo, hi) = self.sensor.range();
+        loop {
+            let a: u32 = self.plain_targets.random();
+            let watched = (lo..hi).contains(&u64::from(a));
+            let at_own = own.is_some_and(|p| p.contains(a));
+            if !watched && !at_own && self.world.public_view().slot(a) == Slot::Empty {
+                return a;
+            }
         }
     }
 
@@ -297,6 +325,32 @@ impl Observer for Recorder<'_> {
     fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
         let a = u64::from(addr);
         self.block(scanner, a, a + 1, t);
+    }
+
+    fn plain(&mut self, scanner: HostId, run: &PlainRun) {
+        // Plain probes leave the scanner's site for no watched address:
+        // an edge around the scanner sees them go out.
+        let src = self.world.public_addr(self.world.host(scanner));
+        let inside = self.sensor.kind == SensorKind::Edge
+            && self.sensor.prefix.is_some_and(|p| p.contains(src));
+        if !inside || sensor::on_internet(self.world, scanner).is_empty() {
+            return;
+        }
+        for j in run.batches_before(self.from)..run.batches_before(self.to) {
+            let t = run.batch_start(j);
+            for _ in 0..run.per_batch {
+                let a = self.plain_target(scanner);
+                self.keep(scanner, u64::from(a), u64::from(a) + 1, t);
+                if self.overflow {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn watched(&self) -> Vec<Watched> {
+        let (lo, hi) = self.sensor.range();
+        vec![Watched { lo, hi }]
     }
 
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
@@ -365,7 +419,7 @@ pub fn capture(
     let mut run = scenario.clone();
     run.duration = opts.to;
     let limit = usize::try_from(opts.max_packets).unwrap_or(usize::MAX);
-    let mut rec = Recorder::new(world, vantage.clone(), from, to, limit);
+    let mut rec = Recorder::new(world, vantage.clone(), (from, to), limit, scenario.seed);
     let unit = gcd(from, to);
     let cross_check = to / unit <= 1_000_000;
     let mut set = SensorSet::new(world, vec![vantage.clone()], unit, to);
@@ -378,7 +432,7 @@ pub fn capture(
         let mut core = Core::for_scenario(&run, world);
         core.observe_with(&mut fan);
         core.seed_patient_zeros(run.worm.initial_infected);
-        core.run(&mut ExactDriver::new(world), progress);
+        wormscope_engine::drive(&mut core, progress);
     }
     let engine_probes = cross_check.then(|| {
         set.counts[0].probes[(from / unit) as usize..(to / unit) as usize]

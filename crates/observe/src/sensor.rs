@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use rand::RngExt;
-use wormscope_engine::observe::{Observer, Span, Watched};
+use wormscope_engine::observe::{Observer, PlainRun, Span, Watched};
 use wormscope_engine::random::PlacedSensor;
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::net;
@@ -70,7 +70,7 @@ impl Sensor {
         }
     }
 
-    fn range(&self) -> (u64, u64) {
+    pub(crate) fn range(&self) -> (u64, u64) {
         let p = self.prefix.expect("telescopes and edges have a prefix");
         (u64::from(p.base()), u64::from(p.last()) + 1)
     }
@@ -548,6 +548,36 @@ impl Observer for SensorSet<'_> {
         self.add_block(scanner, a, a + 1, t);
     }
 
+    fn plain(&mut self, scanner: HostId, run: &PlainRun) {
+        // Plain probes go to no watched range (no telescope, no point, no
+        // edge's inside) and leave their site: only an edge around the
+        // scanner sees them, on their way out.
+        let src = self.src_of(scanner);
+        let online = !on_internet(self.world, scanner).is_empty();
+        for i in 0..self.sensors.len() {
+            let s = &self.sensors[i];
+            if !(online
+                && s.kind == SensorKind::Edge
+                && s.prefix.is_some_and(|p| p.contains(src.addr)))
+            {
+                continue;
+            }
+            let delay = s.delay;
+            let mut j = 0;
+            while j < run.k {
+                let t = run.batch_start(j);
+                let at = t + delay;
+                if at >= self.end {
+                    return;
+                }
+                let boundary = (at / self.step + 1) * self.step - delay;
+                let jb = run.batches_before(boundary).max(j + 1);
+                self.add(i, src, t, (jb - j) * run.per_batch, false);
+                j = jb;
+            }
+        }
+    }
+
     fn watched(&self) -> Vec<Watched> {
         let mut out = Vec::new();
         for s in &self.sensors {
@@ -560,11 +590,13 @@ impl Observer for SensorSet<'_> {
                     let (lo, hi) = s.range();
                     out.push(Watched { lo, hi });
                 }
-                // An edge also sees its inside scanners' probes to anywhere.
-                SensorKind::Edge => out.push(Watched {
-                    lo: 0,
-                    hi: SPACE_END,
-                }),
+                // Probes into the edge's inside, one by one; its inside
+                // scanners' probes out come as plain runs where no other
+                // range is watched.
+                SensorKind::Edge => {
+                    let (lo, hi) = s.range();
+                    out.push(Watched { lo, hi });
+                }
             }
         }
         out

@@ -16,13 +16,21 @@ pub mod random;
 
 use std::collections::{HashMap, VecDeque};
 
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
 use wormscope_engine::RunResult;
 use wormscope_engine::core::{Core, ScanDriver};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
+use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
-use wormscope_scenario::Scenario;
+use wormscope_scenario::{Scenario, TargetingKind};
+
+/// Mixed into the seed of the reference's random targets, so that its
+/// draws are not the exact driver's (their agreement is in distribution).
+const REFERENCE_STREAMS: u64 = 0x5EF5_7EA4;
 
 /// Runs the scenario on `world`, probe by probe, from the scenario's
 /// patient zeros.
@@ -54,6 +62,9 @@ enum Pending {
 struct RefScanner {
     guess: Guess,
     next_addr: u32,
+    /// Random targets (`targeting = "uniform-random"`): every address drawn
+    /// from this stream.
+    random: Option<ChaCha8Rng>,
     pending: VecDeque<Pending>,
 }
 
@@ -63,10 +74,20 @@ pub struct ReferenceDriver<'w> {
     public: HashMap<u32, Target>,
     inside: HashMap<(SiteId, u32), Target>,
     scanners: HashMap<HostId, RefScanner>,
+    /// Random targets are drawn from `[space.0, space.1)`.
+    space: (u64, u64),
+    /// Worm starts so far, per host: names each start's stream.
+    starts: HashMap<HostId, u64>,
 }
 
 impl<'w> ReferenceDriver<'w> {
     pub fn new(world: &'w World) -> Self {
+        Self::within(world, (0, 1 << 32))
+    }
+
+    /// A driver whose random targets are drawn from `[space.0, space.1)`
+    /// (the exact side: `UniformDriver::within`).
+    pub fn within(world: &'w World, space: (u64, u64)) -> Self {
         let mut public = HashMap::new();
         let mut inside = HashMap::new();
         for (id, h) in world.hosts.iter().enumerate() {
@@ -92,6 +113,8 @@ impl<'w> ReferenceDriver<'w> {
             public,
             inside,
             scanners: HashMap::new(),
+            space,
+            starts: HashMap::new(),
         }
     }
 
@@ -110,9 +133,17 @@ impl<'w> ReferenceDriver<'w> {
         let timing = core.timing_of(scanner);
         let world = self.world;
         let first = self.scanners[&scanner].next_addr;
+        let space = self.space;
+        let addrs: Vec<u32> = match &mut self.scanners.get_mut(&scanner).expect("running").random {
+            Some(rng) => (0..timing.batch_size)
+                .map(|_| (space.0 + rng.random_range(0..space.1 - space.0)) as u32)
+                .collect(),
+            None => (0..timing.batch_size)
+                .map(|i| first.wrapping_add(i))
+                .collect(),
+        };
         let mut pending = VecDeque::new();
-        for i in 0..timing.batch_size {
-            let addr = first.wrapping_add(i);
+        for addr in addrs {
             core.count_probes(t, 1);
             if let Some(o) = core.observer() {
                 o.probe(scanner, addr, t);
@@ -186,11 +217,22 @@ impl<'w> ReferenceDriver<'w> {
 
 impl ScanDriver for ReferenceDriver<'_> {
     fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
+        let n = self.starts.entry(host).or_default();
+        let index = (u64::from(host) << 32) | *n;
+        *n += 1;
+        let random = (core.targeting_of(host) == TargetingKind::UniformRandom).then(|| {
+            rng::stream(
+                core.params.seed ^ REFERENCE_STREAMS,
+                Purpose::RandomTargets,
+                index,
+            )
+        });
         self.scanners.insert(
             host,
             RefScanner {
                 guess: start.guess,
                 next_addr: start.start,
+                random,
                 pending: VecDeque::new(),
             },
         );

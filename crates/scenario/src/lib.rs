@@ -30,7 +30,7 @@ pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
     BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
     HostConfig, HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario,
-    SensorConfig, SensorKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
+    SensorConfig, SensorKind, TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
@@ -745,6 +745,21 @@ mod tests {
         assert_eq!(e.line, Some(2), "{e}");
         assert_eq!(e.field.as_deref(), Some("worm.guess_xp_pct"));
         assert!(e.message.contains("between 0 and 100"), "{e}");
+    }
+
+    #[test]
+    fn targeting_is_sequential_by_default_and_a_typo_is_refused() {
+        assert_eq!(default_scenario().worm.targeting, TargetingKind::Sequential);
+        let s = parse(
+            "base = \"blaster\"\n[worm]\ntargeting = \"uniform-random\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(s.worm.targeting, TargetingKind::UniformRandom);
+        let e = err("[worm]\ntargeting = \"uniform_random\"\n");
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(e.field.as_deref(), Some("worm.targeting"), "{e}");
+        assert!(e.message.contains("uniform-random"), "{e}");
     }
 
     #[test]

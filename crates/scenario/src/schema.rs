@@ -114,6 +114,18 @@ impl OsMix {
     }
 }
 
+/// How a Blaster-like worm chooses the addresses of its batches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetingKind {
+    /// Blaster's own: consecutive addresses from its start address
+    /// (MODEL.md, Target selection).
+    Sequential,
+    /// Each address drawn uniformly from the whole IPv4 space, as Slammer
+    /// chose its targets: the what-if of Blaster scanning like Slammer.
+    UniformRandom,
+}
+
 /// W32/Blaster's behaviour and timings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +156,9 @@ pub struct BlasterConfig {
     pub tftp_wait: SimDuration,
     /// Delay from a boot to the worm's first scan.
     pub start_after_boot: SimDuration,
+    /// How each batch's addresses are chosen (last: an array written where
+    /// the table goes is refused for its length, naming the table).
+    pub targeting: TargetingKind,
 }
 
 /// How hosts react to the worm's side effects.

@@ -5,7 +5,7 @@
 
 use wormscope_engine::core::{Core, HostState, ScanDriver};
 use wormscope_engine::exact::ExactDriver;
-use wormscope_engine::observe::Watched;
+use wormscope_engine::observe::{PlainRun, Watched};
 use wormscope_engine::{Observer, RunResult, Span};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::{Host, HostId, NO_SITE, SiteKind, World};
@@ -71,6 +71,9 @@ impl Observer for Watch<'_> {
     }
     fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
         self.sensors.probe(scanner, addr, t);
+    }
+    fn plain(&mut self, scanner: HostId, run: &PlainRun) {
+        self.sensors.plain(scanner, run);
     }
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
         self.log.push(Told::Exploit {

@@ -1,0 +1,295 @@
+//! Blaster with uniformly random targets (`targeting = "uniform-random"`):
+//! the random-targets driver against the reference, which draws every
+//! address of every batch. They use different random streams, so they agree
+//! in distribution: two-sample Kolmogorov-Smirnov tests over many seeds on
+//! one small world, on the outbreak, every outcome's total and what each
+//! sensor saw. Targets are drawn from the world's /16 (the whole IPv4 space
+//! would leave a small world untouched).
+
+mod common;
+
+use common::{Run, run_with, sensors_near, small_generated};
+use wormscope_engine::observe::{PlainRun, Watched};
+use wormscope_engine::uniform::UniformDriver;
+use wormscope_engine::{Core, Observer};
+use wormscope_model::blaster::Outcome;
+use wormscope_model::generate::generate;
+use wormscope_model::view::Slot;
+use wormscope_model::{HostId, NO_SITE, SiteKind, World};
+use wormscope_observe::SensorSet;
+use wormscope_reference::ReferenceDriver;
+use wormscope_scenario::{Scenario, SimDuration, TargetingKind, When};
+use wormscope_study::validate::ks_two_sample;
+
+/// 61.4.0.0/14, where the world lives.
+const SPACE: (u64, u64) = (0x3D04_0000, 0x3D08_0000);
+const RUNS: u64 = 50;
+
+fn scenario() -> Scenario {
+    let mut s = small_generated(3, "61.4.0.0/14", 1);
+    s.duration = SimDuration::from_secs(20 * 60);
+    s.step = SimDuration::from_secs(60);
+    s.worm.targeting = TargetingKind::UniformRandom;
+    s
+}
+
+fn world_and_seeds(s: &Scenario) -> (World, Vec<HostId>) {
+    let world = generate(s).unwrap();
+    // Seeds on the open internet and behind NAT, whose scans see the
+    // public parts of the space (an enterprise's scans mostly see its own
+    // network): the first of each candidates' kind of place.
+    let public = (0..world.n_candidates).find(|&h| world.host(h).site == NO_SITE);
+    let nat = (0..world.n_candidates).find(|&h| {
+        let site = world.host(h).site;
+        site != NO_SITE && matches!(world.sites[site as usize].kind, SiteKind::Nat { .. })
+    });
+    let enterprise = (0..world.n_candidates).find(|&h| {
+        let site = world.host(h).site;
+        site != NO_SITE && matches!(world.sites[site as usize].kind, SiteKind::Enterprise { .. })
+    });
+    let seeds: Vec<HostId> = [public, nat, enterprise].into_iter().flatten().collect();
+    assert_eq!(seeds.len(), 3, "a host of each kind of place");
+    (world, seeds)
+}
+
+fn uniform_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
+    let (step, end) = (s.step.as_micros(), s.duration.as_micros());
+    let watched = SensorSet::new(world, sensors_near(world, seeds), step, end).watched();
+    run_with(
+        s,
+        world,
+        seeds,
+        UniformDriver::within(world, &watched, SPACE),
+    )
+}
+
+fn reference_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
+    run_with(s, world, seeds, ReferenceDriver::within(world, SPACE))
+}
+
+/// Asserts the two samples of `value` are not told apart at the 0.1 %
+/// level (a dozen measures are tested: a 1 % level would fail one in
+/// ten runs of this test by chance alone).
+fn same_distribution(what: &str, a: &[Run], b: &[Run], value: impl Fn(&Run) -> f64) {
+    let a: Vec<f64> = a.iter().map(&value).collect();
+    let b: Vec<f64> = b.iter().map(&value).collect();
+    let (d, p) = ks_two_sample(&a, &b);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        p > 0.001,
+        "{what}: KS D = {d:.3}, p = {p:.5}; means {} (random-targets driver) vs {} (reference)",
+        mean(&a),
+        mean(&b)
+    );
+}
+
+#[test]
+fn random_targets_agree_with_the_reference_in_distribution() {
+    let base = scenario();
+    let (world, seeds) = world_and_seeds(&base);
+    let with_seed = |seed| Scenario {
+        seed,
+        ..base.clone()
+    };
+    let exact: Vec<Run> = (0..RUNS)
+        .map(|i| uniform_run(&with_seed(100 + i), &world, &seeds))
+        .collect();
+    let reference: Vec<Run> = (0..RUNS)
+        .map(|i| reference_run(&with_seed(100 + i), &world, &seeds))
+        .collect();
+    // The outbreak is worth comparing: it spreads, and not to everyone.
+    let infected = |r: &Run| r.result.totals.ever_infected as f64;
+    let mean_infected = exact.iter().map(infected).sum::<f64>() / RUNS as f64;
+    assert!(mean_infected > 20.0, "mean ever infected {mean_infected}");
+
+    same_distribution("ever infected", &exact, &reference, infected);
+    let mid = (exact[0].result.rows.len() / 2) - 1;
+    same_distribution("infected at 10 min", &exact, &reference, |r| {
+        r.result.rows[mid].infected as f64
+    });
+    same_distribution("crashes", &exact, &reference, |r| {
+        r.result.totals.crashes as f64
+    });
+    same_distribution("probes", &exact, &reference, |r| {
+        r.result.totals.probes as f64
+    });
+    for outcome in [
+        Outcome::NoHost,
+        Outcome::NoAnswer,
+        Outcome::NoEffect,
+        Outcome::AlreadyInfected,
+    ] {
+        same_distribution(&format!("{outcome:?}"), &exact, &reference, |r| {
+            r.result.totals.by_outcome[outcome as usize] as f64
+        });
+    }
+    for (i, name) in ["edge", "telescope", "distributed"].iter().enumerate() {
+        same_distribution(&format!("{name} probes"), &exact, &reference, |r| {
+            r.sensors[i].probes.iter().sum::<u64>() as f64
+        });
+        same_distribution(&format!("{name} sources"), &exact, &reference, |r| {
+            r.sensors[i].first_seen.len() as f64
+        });
+    }
+    // Every probe is counted once, whichever way it was drawn.
+    for r in &exact {
+        let outcomes: u64 = r.result.totals.by_outcome.iter().sum();
+        assert_eq!(outcomes, r.result.totals.probes);
+        let rows: u64 = r.result.rows.iter().map(|row| row.probes).sum();
+        assert_eq!(rows, r.result.totals.probes);
+    }
+}
+
+#[test]
+fn random_targets_are_reproducible_and_depend_on_the_seed() {
+    let s = scenario();
+    let (world, seeds) = world_and_seeds(&s);
+    let a = uniform_run(&s, &world, &seeds);
+    let b = uniform_run(&s, &world, &seeds);
+    assert_eq!(a.result.totals, b.result.totals);
+    assert_eq!(a.result.rows, b.result.rows);
+    assert_eq!(a.sensors, b.sensors);
+    assert_eq!(a.log, b.log);
+    let other = uniform_run(&Scenario { seed: 77, ..s }, &world, &seeds);
+    assert_ne!(a.log, other.log, "another seed draws other targets");
+}
+
+/// Where a run's probes went, by what lives at their address: the counts
+/// an observer can tell apart from the addresses it is given (the
+/// random-targets driver names only the addresses that can matter and
+/// counts the rest as plain; the reference names every one).
+#[derive(Default)]
+struct Classes<'w> {
+    world: Option<&'w World>,
+    /// Sorted, merged.
+    watched: Vec<Watched>,
+    /// Watched and live, watched and empty, live and not watched, in the
+    /// scanner's own site, plain.
+    counts: [u64; 5],
+}
+
+impl Classes<'_> {
+    fn share(&self, class: usize) -> f64 {
+        self.counts[class] as f64 / self.counts.iter().sum::<u64>().max(1) as f64
+    }
+}
+
+impl Observer for Classes<'_> {
+    fn probe(&mut self, scanner: HostId, addr: u32, _t: u64) {
+        let world = self.world.expect("set");
+        let a = u64::from(addr);
+        let h = world.host(scanner);
+        let own = h.site != wormscope_model::NO_SITE
+            && world.sites[h.site as usize].inside.contains(addr);
+        let i = self.watched.partition_point(|w| w.hi <= a);
+        let watched = self.watched.get(i).is_some_and(|w| w.lo <= a);
+        let live = world.public_view().slot(addr) != Slot::Empty;
+        let class = match (own, watched, live) {
+            (true, _, _) => 3,
+            (_, true, true) => 0,
+            (_, true, false) => 1,
+            (_, false, true) => 2,
+            _ => 4,
+        };
+        self.counts[class] += 1;
+    }
+    fn plain(&mut self, _scanner: HostId, run: &PlainRun) {
+        self.counts[4] += run.k * run.per_batch;
+    }
+}
+
+fn classes(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> [f64; 5] {
+    let (step, end) = (s.step.as_micros(), s.duration.as_micros());
+    let watched = SensorSet::new(world, sensors_near(world, seeds), step, end).watched();
+    let mut sorted = watched.clone();
+    sorted.sort_unstable_by_key(|w| w.lo);
+    // Merged: a distributed sensor's points may lie in an edge.
+    let mut merged: Vec<Watched> = Vec::new();
+    for w in sorted {
+        match merged.last_mut() {
+            Some(last) if w.lo <= last.hi => last.hi = last.hi.max(w.hi),
+            _ => merged.push(w),
+        }
+    }
+    let mut classes = Classes {
+        world: Some(world),
+        watched: merged,
+        counts: [0; 5],
+    };
+    {
+        let mut core = Core::for_scenario(s, world);
+        core.observe_with(&mut classes);
+        core.seed_hosts(seeds);
+        if reference {
+            core.run(&mut ReferenceDriver::within(world, SPACE), &mut |_| {});
+        } else {
+            core.run(
+                &mut UniformDriver::within(world, &watched, SPACE),
+                &mut |_| {},
+            );
+        }
+    }
+    std::array::from_fn(|c| classes.share(c))
+}
+
+/// Each kind of address gets its share of the probes, however many
+/// scanners the outbreak had: watched live hosts (counted once, though
+/// two parts of the driver's multiset hold them), watched dark addresses,
+/// other live hosts, the scanner's own site, and the rest.
+#[test]
+fn random_targets_fall_on_each_kind_of_address_as_often_as_in_the_reference() {
+    let base = scenario();
+    let (world, seeds) = world_and_seeds(&base);
+    let with_seed = |seed| Scenario {
+        seed,
+        ..base.clone()
+    };
+    let exact: Vec<[f64; 5]> = (0..RUNS)
+        .map(|i| classes(&with_seed(300 + i), &world, &seeds, false))
+        .collect();
+    let reference: Vec<[f64; 5]> = (0..RUNS)
+        .map(|i| classes(&with_seed(300 + i), &world, &seeds, true))
+        .collect();
+    let names = ["watched live", "watched dark", "live", "own site", "plain"];
+    for (c, name) in names.iter().enumerate() {
+        let a: Vec<f64> = exact.iter().map(|x| x[c]).collect();
+        let b: Vec<f64> = reference.iter().map(|x| x[c]).collect();
+        assert!(a.iter().any(|&x| x > 0.0), "{name}: no probe fell there");
+        let (d, p) = ks_two_sample(&a, &b);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!(
+            p > 0.001,
+            "{name}: KS D = {d:.3}, p = {p:.5}; shares {} vs {}",
+            mean(&a),
+            mean(&b)
+        );
+    }
+}
+
+/// Welchia keeps its own sequential sweep beside Blaster's random targets:
+/// both drivers run it on its own lane of the core's scans, and its
+/// counter-worm spreads in both.
+#[test]
+fn welchia_sweeps_sequentially_beside_random_targets() {
+    let mut s = scenario();
+    s.welchia.enabled = true;
+    s.welchia.release = When::After(SimDuration::from_secs(5 * 60));
+    s.welchia.initial_infected = 3;
+    let (world, seeds) = world_and_seeds(&s);
+    for run in [
+        uniform_run(&s, &world, &seeds),
+        reference_run(&s, &world, &seeds),
+    ] {
+        let t = &run.result.totals;
+        assert_eq!(t.by_outcome.iter().sum::<u64>(), t.probes);
+        let last = run.result.rows.last().expect("rows");
+        assert!(last.welchia > 3, "Welchia spread: {last:?}");
+        assert!(last.infected > 0, "Blaster is still around: {last:?}");
+        let welchia_starts = run
+            .log
+            .iter()
+            .filter(|e| matches!(e, common::Told::WelchiaStart(..)))
+            .count();
+        assert!(welchia_starts > 3);
+    }
+}
