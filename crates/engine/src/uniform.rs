@@ -2,29 +2,30 @@
 //! uniformly from the IPv4 space (`[worm] targeting = "uniform-random"`),
 //! exact in distribution, without drawing the addresses that cannot matter.
 //!
-//! A probe matters when it lands on a live address (a host or a gateway the
-//! scanner could reach), inside the scanner's own site, or in a range an
-//! observer watches (a telescope, a sensor's point, an edge). Call those
-//! addresses *interesting*. Each probe is interesting with a fixed chance,
-//! so the number of plain probes before the next interesting one is
-//! geometric, and the interesting address is uniform among the interesting
-//! ones. The driver draws exactly that:
+//! A probe *matters to the outbreak* when it lands inside the scanner's own
+//! site or on an address the public view lists (a host or a gateway). Each
+//! probe does so with a fixed chance, so the number of probes before the
+//! next one that matters is geometric, and its address is uniform among
+//! those addresses (the own site's range, then the public entries outside
+//! it). The driver draws exactly that, from the scanner's own stream:
 //!
-//! - the interesting addresses are taken as a multiset of three parts, the
-//!   own site's range, the watched ranges and the public view's live
-//!   entries, which may overlap. A draw picks an element of the multiset;
-//!   an element whose address an earlier part also holds is *not* that
-//!   address's own copy and counts as a plain probe. That thinning keeps
-//!   each address's chance per probe at exactly one in the space's size,
-//!   and the rest plain;
-//! - batches without an interesting probe are plain throughout: their
-//!   outcomes (no host) and start times (one wait apart) are closed forms,
-//!   accounted lazily like the exact driver's spans, so that only batches
-//!   that really started are counted;
-//! - a batch with interesting probes is an event at its start: each such
-//!   probe is classified from the views and filters then, as the exact
-//!   driver classifies an address ([`ExactDriver::segment`]), and the
-//!   exploits follow in probe order.
+//! - batches without such a probe find no host throughout: their outcomes
+//!   and start times (one wait apart) are closed forms, accounted lazily
+//!   like the exact driver's spans, so that only batches that really
+//!   started are counted;
+//! - a batch with such probes is an event at its start: each is classified
+//!   from the views and filters then, as the exact driver classifies an
+//!   address ([`ExactDriver::segment`]), and the exploits follow in probe
+//!   order.
+//!
+//! Observers watch ranges (a telescope, a sensor's points, an edge). Of
+//! the probes that do not matter to the outbreak, those that fall in a
+//! watched range are drawn from a second stream when their batches are
+//! accounted: a geometric skip over those probes, each hit uniform among
+//! the watched addresses that hold nothing and lie outside the own site.
+//! The rest reach observers as counts ([`Observer::plain`]). The outbreak's
+//! draws never depend on what is watched: a run with sensors, without, or
+//! with one capture's vantage is the same outbreak for the same seed.
 //!
 //! What it may not touch: the outcome of a probe (the core's), how the
 //! views classify addresses (the world's). Welchia, whose sweep is its own,
@@ -46,7 +47,7 @@ use wormscope_scenario::TargetingKind;
 
 use crate::core::{Core, ScanDriver, UPCOMING};
 use crate::exact::{ExactDriver, Lane, SpanClock, attempt};
-use crate::observe::{PlainRun, Watched};
+use crate::observe::{Observer, PlainRun, Watched};
 
 const SPACE_END: u64 = 1 << 32;
 const NO_SLOT: u32 = u32::MAX;
@@ -75,18 +76,33 @@ struct Scanner {
     me: Host,
     guess: Guess,
     timing: Timing,
+    /// The outbreak's draws: skips and targets.
     rng: ChaCha8Rng,
-    /// Plain probes before the next interesting one.
+    /// Probes before the next one that matters to the outbreak.
     skip: Geometric,
+    /// What observers see of the other probes: hits on watched addresses
+    /// (none when nothing is watched).
+    seen: Option<Seen>,
     /// The scanner's own site's inside range within the space (empty
     /// without a site).
     own: (u64, u64),
-    /// The sizes of the parts of its interesting multiset
-    /// ([`UniformDriver::parts`]).
-    parts: (u64, u64, u64),
+    /// Addresses that matter to the outbreak: the own range's, then the
+    /// public entries outside it.
+    parts: (u64, u64),
     phase: Phase,
     plan: SmallVec<[Step; 2]>,
     plan_idx: u32,
+}
+
+/// The draws of a scanner's probes into watched ranges, among those that
+/// do not matter to the outbreak.
+struct Seen {
+    rng: ChaCha8Rng,
+    /// Such probes before the next watched one.
+    skip: Geometric,
+    /// Watched addresses outside the own range (some hold hosts: drawn
+    /// again).
+    outside_own: u64,
 }
 
 /// The random-targets driver.
@@ -95,9 +111,11 @@ pub struct UniformDriver<'w> {
     /// Targets are drawn from `[space.0, space.1)`.
     space: (u64, u64),
     /// The observers' watched ranges within the space: sorted, disjoint,
-    /// with the count of watched addresses before each.
-    watched: Vec<(u64, u64, u64)>,
+    /// with the count of watched addresses before each and of public
+    /// entries in the ranges before each.
+    watched: Vec<(u64, u64, u64, u64)>,
     watched_total: u64,
+    public_watched_total: u64,
     /// The public view's entries within the space: `[lo, hi)`.
     public: (u32, u32),
     scanners: Vec<Scanner>,
@@ -119,8 +137,7 @@ impl<'w> UniformDriver<'w> {
 
     /// A driver drawing targets from `[space.0, space.1)` only: for tests
     /// on small worlds, where the whole space would leave every probe
-    /// plain. Panics when the space cannot hold the three parts of the
-    /// interesting multiset (see the module's doc) for some scanner.
+    /// plain.
     pub fn within(world: &'w World, watched: &[Watched], space: (u64, u64)) -> Self {
         assert!(
             space.0 < space.1 && space.1 <= SPACE_END,
@@ -132,28 +149,26 @@ impl<'w> UniformDriver<'w> {
             .filter(|(lo, hi)| lo < hi)
             .collect();
         ranges.sort_unstable();
-        let mut merged: Vec<(u64, u64, u64)> = Vec::with_capacity(ranges.len());
-        let mut total = 0;
+        let view = world.public_view();
+        let mut merged: Vec<(u64, u64, u64, u64)> = Vec::with_capacity(ranges.len());
         for (lo, hi) in ranges {
             match merged.last_mut() {
-                Some(last) if lo <= last.1 => {
-                    if hi > last.1 {
-                        total += hi - last.1;
-                        last.1 = hi;
-                    }
-                }
-                _ => {
-                    merged.push((lo, hi, total));
-                    total += hi - lo;
-                }
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi, 0, 0)),
             }
         }
-        let view = world.public_view();
+        let (mut total, mut public_total) = (0, 0);
+        for w in &mut merged {
+            (w.2, w.3) = (total, public_total);
+            total += w.1 - w.0;
+            public_total += u64::from(view.rank(w.1) - view.rank(w.0));
+        }
         UniformDriver {
             world,
             space,
             watched: merged,
             watched_total: total,
+            public_watched_total: public_total,
             public: (view.rank(space.0), view.rank(space.1)),
             scanners: Vec::new(),
             slot_of: vec![NO_SLOT; world.n_candidates as usize],
@@ -164,79 +179,165 @@ impl<'w> UniformDriver<'w> {
         }
     }
 
-    /// Whether `addr` lies in a watched range.
-    fn is_watched(&self, addr: u64) -> bool {
-        let i = self.watched.partition_point(|w| w.1 <= addr);
-        self.watched.get(i).is_some_and(|w| w.0 <= addr)
-    }
-
     /// The `n`th watched address.
     fn nth_watched(&self, n: u64) -> u64 {
         let i = self.watched.partition_point(|w| w.2 <= n) - 1;
-        let (lo, _, before) = self.watched[i];
+        let (lo, _, before, _) = self.watched[i];
         lo + (n - before)
     }
 
-    /// How many watched addresses lie below `x`.
-    fn watched_below(&self, x: u64) -> u64 {
+    /// How many watched addresses, and how many public entries in watched
+    /// ranges, lie below `x`.
+    fn watched_below(&self, x: u64) -> (u64, u64) {
         let i = self.watched.partition_point(|w| w.1 <= x);
         match self.watched.get(i) {
-            Some(&(lo, _, before)) => before + x.saturating_sub(lo),
-            None => self.watched_total,
+            Some(&(lo, _, before, public_before)) => {
+                let view = self.world.public_view();
+                let public_in = if x > lo {
+                    u64::from(view.rank(x) - view.rank(lo))
+                } else {
+                    0
+                };
+                (before + x.saturating_sub(lo), public_before + public_in)
+            }
+            None => (self.watched_total, self.public_watched_total),
         }
     }
 
-    /// The sizes of the three parts of scanner `sc`'s interesting
-    /// multiset: its own range, the watched addresses outside it, the
-    /// public view's entries outside it.
-    fn parts(&self, own: (u64, u64)) -> (u64, u64, u64) {
+    /// The addresses that matter to the outbreak of a scanner whose own
+    /// range is `own`: the range's, and the public entries outside it.
+    fn parts(&self, own: (u64, u64)) -> (u64, u64) {
         let view = self.world.public_view();
         let public = u64::from(self.public.1 - self.public.0);
-        let watched_in_own = self.watched_below(own.1) - self.watched_below(own.0);
         let public_in_own = u64::from(view.rank(own.1) - view.rank(own.0));
-        (
-            own.1 - own.0,
-            self.watched_total - watched_in_own,
-            public - public_in_own,
-        )
+        (own.1 - own.0, public - public_in_own)
     }
 
-    /// Draws the address of an interesting probe of scanner `slot`, or
-    /// `None` when the draw is a public entry that a watched range also
-    /// holds, not that address's own copy (a plain probe).
-    fn draw_target(&mut self, slot: usize) -> Option<u32> {
-        let own = self.scanners[slot].own;
-        let (a, b, c) = self.scanners[slot].parts;
+    /// What observers see of the probes that do not matter to the outbreak
+    /// of a scanner whose own range is `own` and whose `start` names its
+    /// stream; `None` when nothing is watched there.
+    fn seen(&self, own: (u64, u64), seed: u64, start: u64) -> Option<Seen> {
+        let (a, c) = self.parts(own);
+        let (w_lo, p_lo) = self.watched_below(own.0);
+        let (w_hi, p_hi) = self.watched_below(own.1);
+        let outside_own = self.watched_total - (w_hi - w_lo);
+        let dark = outside_own - (self.public_watched_total - (p_hi - p_lo));
+        let others = (self.space.1 - self.space.0) - a - c;
+        (dark > 0).then(|| Seen {
+            rng: rng::stream(seed, Purpose::RandomTargetsSeen, start),
+            skip: Geometric::new(dark as f64 / others as f64)
+                .expect("a share of the other addresses"),
+            outside_own,
+        })
+    }
+
+    /// Draws the address of the next probe of scanner `slot` that matters
+    /// to the outbreak.
+    fn draw_target(&mut self, slot: usize) -> u32 {
         let sc = &mut self.scanners[slot];
-        let n = sc.rng.random_range(0..a + b + c);
-        let addr = if n < a {
-            own.0 + n
-        } else if n < a + b {
-            // The watched addresses below the own range, then above it.
-            let n = n - a;
-            let below = self.watched_below(own.0);
-            let n = if n < below {
-                n
-            } else {
-                n + self.watched_below(own.1) - below
-            };
-            self.nth_watched(n)
+        let (own, (a, c)) = (sc.own, sc.parts);
+        let n = sc.rng.random_range(0..a + c);
+        if n < a {
+            return (own.0 + n) as u32;
+        }
+        // The public entries below the own range, then above it.
+        let view = self.world.public_view();
+        let n = (n - a) as u32;
+        let below = view.rank(own.0).max(self.public.0) - self.public.0;
+        let i = if n < below {
+            self.public.0 + n
         } else {
-            let view = self.world.public_view();
-            let n = (n - a - b) as u32;
-            let below = view.rank(own.0).max(self.public.0) - self.public.0;
-            let i = if n < below {
-                self.public.0 + n
-            } else {
-                self.public.0 + n + (view.rank(own.1) - view.rank(own.0))
-            };
-            let addr = u64::from(view.addr(i));
-            if self.is_watched(addr) {
-                return None;
-            }
-            addr
+            self.public.0 + n + (view.rank(own.1) - view.rank(own.0))
         };
-        Some(addr as u32)
+        view.addr(i)
+    }
+
+    /// Draws a watched address of scanner `slot` that holds nothing and
+    /// lies outside its own range.
+    fn draw_watched(&mut self, slot: usize) -> u32 {
+        let own = self.scanners[slot].own;
+        let (below, _) = self.watched_below(own.0);
+        let (up_to, _) = self.watched_below(own.1);
+        let view = self.world.public_view();
+        loop {
+            let seen = self.scanners[slot].seen.as_mut().expect("watched");
+            let n = seen.rng.random_range(0..seen.outside_own);
+            let n = if n < below { n } else { n + (up_to - below) };
+            let addr = self.nth_watched(n) as u32;
+            if view.slot(addr) == Slot::Empty {
+                return addr;
+            }
+        }
+    }
+
+    /// Shows the observer `run`: probes of scanner `slot` that do not
+    /// matter to the outbreak, each watched one with its address (drawn
+    /// now), the rest as plain runs.
+    fn show_others(&mut self, core: &mut Core<'_>, slot: usize, run: PlainRun) {
+        let host = self.scanners[slot].host;
+        let Some(seen) = self.scanners[slot].seen.as_mut() else {
+            if let Some(o) = core.observer() {
+                o.plain(host, &run);
+            }
+            return;
+        };
+        let total = run.k * run.per_batch;
+        let mut at = seen.skip.sample(&mut seen.rng);
+        // Batches `from..j` hold no watched probe; batch `j` holds `hits`.
+        let whole = |o: &mut dyn Observer, from: u64, to: u64| {
+            if to > from {
+                let t0 = run.batch_start(from);
+                o.plain(
+                    host,
+                    &PlainRun {
+                        k: to - from,
+                        t0,
+                        ..run
+                    },
+                );
+            }
+        };
+        let partial = |o: &mut dyn Observer, j: u64, hits: u64| {
+            if run.per_batch > hits {
+                let t0 = run.batch_start(j);
+                let per_batch = run.per_batch - hits;
+                o.plain(
+                    host,
+                    &PlainRun {
+                        per_batch,
+                        k: 1,
+                        t0,
+                        ..run
+                    },
+                );
+            }
+        };
+        let (mut from, mut batch, mut hits) = (0u64, 0u64, 0u64);
+        while at < total {
+            let j = at / run.per_batch;
+            let addr = self.draw_watched(slot);
+            let Some(o) = core.observer() else { return };
+            if j != batch && hits > 0 {
+                partial(o, batch, hits);
+                (from, hits) = (batch + 1, 0);
+            }
+            if hits == 0 {
+                whole(o, from, j);
+                batch = j;
+            }
+            o.probe(host, addr, run.batch_start(j));
+            hits += 1;
+            let seen = self.scanners[slot].seen.as_mut().expect("watched");
+            at = at
+                .saturating_add(1)
+                .saturating_add(seen.skip.sample(&mut seen.rng));
+        }
+        let Some(o) = core.observer() else { return };
+        if hits > 0 {
+            partial(o, batch, hits);
+            from = batch + 1;
+        }
+        whole(o, from, run.k);
     }
 
     /// Accounts the first batches of scanner `slot`'s plain run (all of
@@ -246,7 +347,7 @@ impl<'w> UniformDriver<'w> {
         let Phase::Plain { t0, k, .. } = sc.phase else {
             unreachable!("settling a plain run")
         };
-        let (host, b) = (sc.host, u64::from(sc.timing.batch_size));
+        let b = u64::from(sc.timing.batch_size);
         let run = PlainRun {
             per_batch: b,
             k,
@@ -268,8 +369,8 @@ impl<'w> UniformDriver<'w> {
         clock.file_rows(step, |row, batches| {
             core.count_probes_in_row(row as usize, batches * b)
         });
-        if let Some(o) = core.observer() {
-            o.plain(host, &PlainRun { k: n, ..run });
+        if core.observer().is_some() {
+            self.show_others(core, slot, PlainRun { k: n, ..run });
         }
     }
 
@@ -294,35 +395,32 @@ impl<'w> UniformDriver<'w> {
     /// draws and classifies its interesting probes, counts the plain ones
     /// and works through what answered.
     fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, t: u64, first: u32) {
-        let (host, timing) = (self.scanners[slot].host, self.scanners[slot].timing);
+        let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
         core.count_probes(t, b);
         let mut plan = std::mem::take(&mut self.scanners[slot].plan);
         plan.clear();
-        let mut addressed = 0u64;
         let mut at = u64::from(first);
+        let mut matter = 0u64;
         while at < b {
-            if let Some(addr) = self.draw_target(slot) {
-                self.probe(core, slot, addr, t, &mut plan);
-                addressed += 1;
-            }
+            let addr = self.draw_target(slot);
+            self.probe(core, slot, addr, t, &mut plan);
+            matter += 1;
             let sc = &mut self.scanners[slot];
             at = at
                 .saturating_add(1)
                 .saturating_add(sc.skip.sample(&mut sc.rng));
         }
-        let plain = b - addressed;
-        core.count(Outcome::NoHost, plain);
-        if plain > 0
-            && let Some(o) = core.observer()
-        {
+        let others = b - matter;
+        core.count(Outcome::NoHost, others);
+        if others > 0 && core.observer().is_some() {
             let run = PlainRun {
-                per_batch: plain,
+                per_batch: others,
                 k: 1,
                 t0: t,
                 wait: timing.batch_wait,
             };
-            o.plain(host, &run);
+            self.show_others(core, slot, run);
         }
         let sc = &mut self.scanners[slot];
         sc.plan = plan;
@@ -427,23 +525,24 @@ impl ScanDriver for UniformDriver<'_> {
         };
         let space = self.space.1 - self.space.0;
         let parts = self.parts(own);
-        let interesting = parts.0 + parts.1 + parts.2;
-        // Only public entries inside watched ranges are counted twice.
-        assert!(
-            interesting <= space,
-            "the space of targets is too small for the addresses that matter in it"
-        );
-        let skip = Geometric::new(interesting as f64 / space as f64)
+        let skip = Geometric::new((parts.0 + parts.1) as f64 / space as f64)
             .expect("a probe's chance of mattering lies in [0, 1]");
         let index = (u64::from(host) << 32) | u64::from(self.starts[host as usize]);
         self.starts[host as usize] += 1;
+        let seed = core.params.seed;
+        let seen = if self.watched.is_empty() {
+            None
+        } else {
+            self.seen(own, seed, index)
+        };
         let scanner = Scanner {
             host,
             me,
             guess: start.guess,
             timing: core.timing_of(host),
-            rng: rng::stream(core.params.seed, Purpose::RandomTargets, index),
+            rng: rng::stream(seed, Purpose::RandomTargets, index),
             skip,
+            seen,
             own,
             parts,
             phase: Phase::Exploiting,

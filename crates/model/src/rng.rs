@@ -57,6 +57,9 @@ pub enum Purpose {
     /// A Blaster-like scanner's uniformly random targets (index: host id
     /// and start count, as [`Purpose::WormStart`]).
     RandomTargets = 19,
+    /// What observers see of those targets: probes into watched ranges
+    /// that do not matter to the outbreak (index: as `RandomTargets`).
+    RandomTargetsSeen = 20,
 }
 
 /// The random stream for (seed, purpose, index).

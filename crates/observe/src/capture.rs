@@ -203,20 +203,36 @@ pub struct Recorder<'w> {
     /// Draws the addresses of random targets' plain probes out of an edge
     /// (the engine never drew them).
     plain_targets: ChaCha8Rng,
+    /// What the scenario's sensors watch, sorted and merged: a capture's
+    /// run watches what `simulate`'s does, so that the random targets'
+    /// probes into them are drawn alike.
+    run_watched: Vec<Watched>,
 }
 
 impl<'w> Recorder<'w> {
     /// Records what `sensor` sees in `[from, to)`, keeping at most `limit`
     /// probes.
+    /// `all` are the scenario's sensors (the vantage among them), whose
+    /// watched ranges the run shares with `simulate`'s.
     pub fn new(
         world: &'w World,
-        sensor: Sensor,
+        (sensor, all): (Sensor, &[Sensor]),
         (from, to): (u64, u64),
         limit: usize,
         seed: u64,
     ) -> Self {
+        let mut watched = sensor::watched(all);
+        watched.sort_unstable_by_key(|w| w.lo);
+        let mut run_watched: Vec<Watched> = Vec::with_capacity(watched.len());
+        for w in watched {
+            match run_watched.last_mut() {
+                Some(last) if w.lo <= last.hi => last.hi = last.hi.max(w.hi),
+                _ => run_watched.push(w),
+            }
+        }
         Recorder {
             plain_targets: rng::stream(seed, Purpose::Capture, 2),
+            run_watched,
             world,
             sensor,
             from,
@@ -254,16 +270,18 @@ impl<'w> Recorder<'w> {
     }
 
     /// A plain probe's address for `scanner`: uniform among the addresses
-    /// the engine leaves plain in a capture's run, where this vantage's
-    /// prefix is the only watched range: outside it, outside the
-    /// scanner's own site, and holding nothing in the public view.
+    /// the engine leaves plain: outside every watched range and the
+    /// scanner's own site, holding nothing in the public view.
     fn plain_target(&mut self, scanner: HostId) -> u32 {
         let h = self.world.host(scanner);
         let own = (h.site != NO_SITE).then(|| self.world.sites[h.site as usize].inside);
-        let (lo, hi) = self.sensor.range();
         loop {
             let a: u32 = self.plain_targets.random();
-            let watched = (lo..hi).contains(&u64::from(a));
+            let i = self.run_watched.partition_point(|w| w.hi <= u64::from(a));
+            let watched = self
+                .run_watched
+                .get(i)
+                .is_some_and(|w| w.lo <= u64::from(a));
             let at_own = own.is_some_and(|p| p.contains(a));
             if !watched && !at_own && self.world.public_view().slot(a) == Slot::Empty {
                 return a;
@@ -349,8 +367,7 @@ impl Observer for Recorder<'_> {
     }
 
     fn watched(&self) -> Vec<Watched> {
-        let (lo, hi) = self.sensor.range();
-        vec![Watched { lo, hi }]
+        self.run_watched.clone()
     }
 
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
@@ -419,7 +436,13 @@ pub fn capture(
     let mut run = scenario.clone();
     run.duration = opts.to;
     let limit = usize::try_from(opts.max_packets).unwrap_or(usize::MAX);
-    let mut rec = Recorder::new(world, vantage.clone(), (from, to), limit, scenario.seed);
+    let mut rec = Recorder::new(
+        world,
+        (vantage.clone(), &sensors),
+        (from, to),
+        limit,
+        scenario.seed,
+    );
     let unit = gcd(from, to);
     let cross_check = to / unit <= 1_000_000;
     let mut set = SensorSet::new(world, vec![vantage.clone()], unit, to);

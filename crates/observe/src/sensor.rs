@@ -210,6 +210,33 @@ pub(crate) fn intersect(ranges: &Ranges, lo: u64, hi: u64) -> Ranges {
     out
 }
 
+/// The ranges whose random-target probes `sensors` want one by one
+/// ([`Observer::watched`]): telescopes' and edges' prefixes, distributed
+/// sensors' points.
+pub fn watched(sensors: &[Sensor]) -> Vec<Watched> {
+    let mut out = Vec::new();
+    for s in sensors {
+        match s.kind {
+            SensorKind::Distributed => out.extend(s.points.iter().map(|&p| Watched {
+                lo: u64::from(p),
+                hi: u64::from(p) + 1,
+            })),
+            SensorKind::Telescope => {
+                let (lo, hi) = s.range();
+                out.push(Watched { lo, hi });
+            }
+            // Probes into the edge's inside, one by one; its inside
+            // scanners' probes out come as plain runs where no other
+            // range is watched.
+            SensorKind::Edge => {
+                let (lo, hi) = s.range();
+                out.push(Watched { lo, hi });
+            }
+        }
+    }
+    out
+}
+
 /// Where `sensor` sees probes of a scanner whose public address is `src`
 /// and whose probes are on the internet in `online`: destination ranges,
 /// and whether probes there are incoming (towards the monitored space).
@@ -579,27 +606,7 @@ impl Observer for SensorSet<'_> {
     }
 
     fn watched(&self) -> Vec<Watched> {
-        let mut out = Vec::new();
-        for s in &self.sensors {
-            match s.kind {
-                SensorKind::Distributed => out.extend(s.points.iter().map(|&p| Watched {
-                    lo: u64::from(p),
-                    hi: u64::from(p) + 1,
-                })),
-                SensorKind::Telescope => {
-                    let (lo, hi) = s.range();
-                    out.push(Watched { lo, hi });
-                }
-                // Probes into the edge's inside, one by one; its inside
-                // scanners' probes out come as plain runs where no other
-                // range is watched.
-                SensorKind::Edge => {
-                    let (lo, hi) = s.range();
-                    out.push(Watched { lo, hi });
-                }
-            }
-        }
-        out
+        watched(&self.sensors)
     }
 }
 

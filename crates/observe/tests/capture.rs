@@ -160,6 +160,31 @@ fn capture_syns_equal_the_engines_probes_for_the_vantage_and_window() {
     }
 }
 
+/// With random targets the capture's run watches what `simulate`'s does,
+/// so it sees the probes `simulate`'s sensors counted, one by one, and the
+/// addresses of the probes leaving an edge are drawn outside everything
+/// watched or live.
+#[test]
+fn with_random_targets_a_capture_shows_the_probes_simulate_counted() {
+    let mut s = scenario();
+    s.worm.targeting = wormscope_scenario::TargetingKind::UniformRandom;
+    let world = wormscope_model::generate::generate(&s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
+    for (i, vantage, from, to, least) in [(0, "edge", 60, 70, 1000), (1, "dark", 30, 150, 1)] {
+        let opts = CaptureOptions::new(&s, vantage, mins(from), mins(to));
+        let path = dir.path().join(format!("{vantage}.pcap"));
+        let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+        let rows: Vec<u64> = observed.sensors[i].rows.iter().map(|r| r.probes).collect();
+        let by_sensors: u64 = rows[from as usize..to as usize].iter().sum();
+        assert!(by_sensors >= least, "{vantage}: {by_sensors} probes");
+        assert_eq!(c.probes, by_sensors, "{vantage}");
+        assert_eq!(c.engine_probes, Some(by_sensors));
+        let (syns, _, _) = syns_to_135(&path);
+        assert_eq!(syns, by_sensors, "{vantage}");
+    }
+}
+
 /// Which hosts carry the worm by the window's end: worm starts, and
 /// victims an exploit infected (their worm starts seconds later).
 #[derive(Default)]

@@ -293,3 +293,26 @@ fn welchia_sweeps_sequentially_beside_random_targets() {
         assert!(welchia_starts > 3);
     }
 }
+
+/// What observers watch changes what they are shown, never the outbreak:
+/// a run with sensors and one without are the same for the same seed.
+#[test]
+fn the_outbreak_does_not_depend_on_what_is_watched() {
+    let s = scenario();
+    let (world, seeds) = world_and_seeds(&s);
+    let watched = uniform_run(&s, &world, &seeds);
+    let mut core = Core::for_scenario(&s, &world);
+    core.seed_hosts(&seeds);
+    core.run(&mut UniformDriver::within(&world, &[], SPACE), &mut |_| {});
+    let states: Vec<_> = (0..world.n_candidates).map(|h| *core.state(h)).collect();
+    let unwatched = core.into_result();
+    assert_eq!(watched.result.totals, unwatched.totals);
+    assert_eq!(watched.result.rows, unwatched.rows);
+    assert_eq!(watched.states, states);
+    assert!(
+        watched
+            .sensors
+            .iter()
+            .all(|c| c.probes.iter().sum::<u64>() > 0)
+    );
+}
