@@ -261,13 +261,59 @@ impl Silenced {
     }
 }
 
-/// What comes after the wait in an explicit batch.
+/// What comes after the wait in an explicit batch (here and in the
+/// random-targets driver).
 #[derive(Clone, Copy, Debug)]
-enum Step {
+pub(crate) enum Step {
     /// A static answerer, slow or not: costs an attempt, changes nothing.
     Static { slow: bool },
     /// A candidate that answered: exploit it at its turn.
     Candidate(HostId),
+}
+
+/// Works through `plan` from step `*next` at `t`: static answerers cost
+/// their attempts. Returns when the next candidate's exploit starts, or
+/// `None` with the time the plan ends.
+pub(crate) fn work_through(
+    plan: &[Step],
+    next: &mut u32,
+    timing: &Timing,
+    mut t: u64,
+) -> Result<u64, u64> {
+    while let Some(&step) = plan.get(*next as usize) {
+        match step {
+            Step::Static { slow } => {
+                t = t.saturating_add(attempt(timing, slow));
+                *next += 1;
+            }
+            Step::Candidate(_) => return Ok(t),
+        }
+    }
+    Err(t)
+}
+
+/// The candidates of `plan` from step `next` on: left unresolved when the
+/// scan stops.
+pub(crate) fn unresolved(plan: &[Step], next: u32) -> u64 {
+    plan[next as usize..]
+        .iter()
+        .filter(|s| matches!(s, Step::Candidate(_)))
+        .count() as u64
+}
+
+/// Puts `scanner` in a free slot of `scanners` (or a new one) and returns
+/// the slot.
+pub(crate) fn occupy<T>(scanners: &mut Vec<T>, free: &mut Vec<u32>, scanner: T) -> usize {
+    match free.pop() {
+        Some(s) => {
+            scanners[s as usize] = scanner;
+            s as usize
+        }
+        None => {
+            scanners.push(scanner);
+            scanners.len() - 1
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -771,24 +817,19 @@ impl<'w> ExactDriver<'w> {
 
     /// Works through the plan from `t`: static steps cost time; at a
     /// candidate, schedules its exploit; at the end, plans the next span.
-    fn advance(&mut self, core: &mut Core<'_>, slot: usize, mut t: u64) {
+    fn advance(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
         let (timing, lane) = (self.timing(slot), self.lane);
         let sc = &mut self.scanners[slot];
-        while let Some(&step) = sc.plan.get(sc.plan_idx as usize) {
-            match step {
-                Step::Static { slow } => {
-                    t = t.saturating_add(attempt(&timing, slow));
-                    sc.plan_idx += 1;
-                }
-                Step::Candidate(_) => {
-                    sc.phase = Phase::Exploiting;
-                    core.schedule_scan(sc.host, lane.key(slot), t);
-                    return;
-                }
+        match work_through(&sc.plan, &mut sc.plan_idx, &timing, t) {
+            Ok(exploit_at) => {
+                sc.phase = Phase::Exploiting;
+                core.schedule_scan(sc.host, lane.key(slot), exploit_at);
+            }
+            Err(end) => {
+                let pos = sc.pos;
+                self.plan_span(core, slot, pos, end);
             }
         }
-        let pos = sc.pos;
-        self.plan_span(core, slot, pos, t);
     }
 
     /// Accounts whatever the scanner in `slot` did before `t` and frees it.
@@ -799,11 +840,7 @@ impl<'w> ExactDriver<'w> {
             }
             Phase::Exploiting => {
                 let sc = &self.scanners[slot];
-                let left = sc.plan[sc.plan_idx as usize..]
-                    .iter()
-                    .filter(|s| matches!(s, Step::Candidate(_)))
-                    .count();
-                core.count(Outcome::Unresolved, left as u64);
+                core.count(Outcome::Unresolved, unresolved(&sc.plan, sc.plan_idx));
             }
         }
         let host_id = self.scanners[slot].host;
@@ -814,7 +851,7 @@ impl<'w> ExactDriver<'w> {
 }
 
 /// Attacker time spent on one static answerer.
-pub(crate) fn attempt(timing: &Timing, slow: bool) -> u64 {
+fn attempt(timing: &Timing, slow: bool) -> u64 {
     if slow {
         timing.attempt_filtered
     } else {
@@ -851,16 +888,7 @@ impl ScanDriver for ExactDriver<'_> {
             plan: SmallVec::new(),
             plan_idx: 0,
         };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.scanners[s as usize] = scanner;
-                s as usize
-            }
-            None => {
-                self.scanners.push(scanner);
-                self.scanners.len() - 1
-            }
-        };
+        let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.scanners[slot].plan.clear();
         self.slot_of[host as usize] = slot as u32;
         self.plan_span(core, slot, u64::from(start.start), t);

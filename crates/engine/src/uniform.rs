@@ -46,20 +46,11 @@ use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
 
 use crate::core::{Core, ScanDriver, UPCOMING};
-use crate::exact::{ExactDriver, Lane, SpanClock, attempt};
+use crate::exact::{ExactDriver, Lane, SpanClock, Step, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
 
 const SPACE_END: u64 = 1 << 32;
 const NO_SLOT: u32 = u32::MAX;
-
-/// What comes after the wait of a batch, in probe order.
-#[derive(Clone, Copy, Debug)]
-enum Step {
-    /// A static answerer: costs an attempt, changes nothing.
-    Static { slow: bool },
-    /// A candidate that answered: exploit it at its turn.
-    Candidate(HostId),
-}
 
 #[derive(Clone, Copy, Debug)]
 enum Phase {
@@ -469,23 +460,16 @@ impl<'w> UniformDriver<'w> {
 
     /// Works through the plan from `t`: static steps cost time; at a
     /// candidate, schedules its exploit; at the end, plans what follows.
-    fn advance(&mut self, core: &mut Core<'_>, slot: usize, mut t: u64) {
+    fn advance(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
         let lane = self.lane;
         let sc = &mut self.scanners[slot];
-        while let Some(&step) = sc.plan.get(sc.plan_idx as usize) {
-            match step {
-                Step::Static { slow } => {
-                    t = t.saturating_add(attempt(&sc.timing, slow));
-                    sc.plan_idx += 1;
-                }
-                Step::Candidate(_) => {
-                    sc.phase = Phase::Exploiting;
-                    core.schedule_scan(sc.host, lane.key(slot), t);
-                    return;
-                }
+        match work_through(&sc.plan, &mut sc.plan_idx, &sc.timing, t) {
+            Ok(exploit_at) => {
+                sc.phase = Phase::Exploiting;
+                core.schedule_scan(sc.host, lane.key(slot), exploit_at);
             }
+            Err(end) => self.plan_from(core, slot, end),
         }
-        self.plan_from(core, slot, t);
     }
 
     /// Accounts whatever the scanner in `slot` did before `t` and frees it.
@@ -494,11 +478,7 @@ impl<'w> UniformDriver<'w> {
             Phase::Plain { .. } => self.settle_plain(core, slot, Some(t)),
             Phase::Exploiting => {
                 let sc = &self.scanners[slot];
-                let left = sc.plan[sc.plan_idx as usize..]
-                    .iter()
-                    .filter(|s| matches!(s, Step::Candidate(_)))
-                    .count();
-                core.count(Outcome::Unresolved, left as u64);
+                core.count(Outcome::Unresolved, unresolved(&sc.plan, sc.plan_idx));
             }
         }
         let host = self.scanners[slot].host;
@@ -549,16 +529,7 @@ impl ScanDriver for UniformDriver<'_> {
             plan: SmallVec::new(),
             plan_idx: 0,
         };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.scanners[s as usize] = scanner;
-                s as usize
-            }
-            None => {
-                self.scanners.push(scanner);
-                self.scanners.len() - 1
-            }
-        };
+        let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.slot_of[host as usize] = slot as u32;
         self.plan_from(core, slot, t);
     }

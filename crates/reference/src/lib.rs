@@ -8,6 +8,9 @@
 //! [`wormscope_model::net::can_connect`] and the run's defenses) directly.
 //! It never uses the world's sorted views nor the engine's skips, which is
 //! what makes agreement between the two a proof that the skips are exact.
+//! With random targets (`targeting = "uniform-random"`) it draws every
+//! address of every batch from its own stream, so the agreement is in
+//! distribution.
 //!
 //! Used by the differential tests and by `wormscope bench` to measure the
 //! engine's speed-up. Not for internet-scale worlds.
