@@ -409,6 +409,11 @@ pub struct Core<'w> {
     /// Scratch room for a host's upcoming switches and their tags.
     switch_buf: (Vec<(u64, Presence)>, Vec<u32>),
     offline_now: u64,
+    /// Debug builds: when each candidate's service last came up (0: up
+    /// from the start), for drivers to check a probe they counted as
+    /// unanswered in advance ([`Core::was_up_at`]).
+    #[cfg(debug_assertions)]
+    up_since: Vec<u64>,
 }
 
 impl<'w> Core<'w> {
@@ -438,6 +443,8 @@ impl<'w> Core<'w> {
             churn: None,
             switch_buf: (Vec::new(), Vec::new()),
             offline_now: 0,
+            #[cfg(debug_assertions)]
+            up_since: vec![0; world.n_candidates as usize],
             params,
         };
         core.schedule_welchia();
@@ -1040,6 +1047,10 @@ impl<'w> Core<'w> {
             self.convert_to_welchia(host, t);
         }
         self.set_up(host);
+        #[cfg(debug_assertions)]
+        {
+            self.up_since[host as usize] = t;
+        }
         let s = &mut self.state[host as usize];
         s.online = true;
         s.rpc_up = true;
@@ -1167,6 +1178,15 @@ impl<'w> Core<'w> {
         // their `quiet` (0) need not be fetched.
         let up = self.up[host as usize / 64] >> (host % 64) & 1 == 1;
         (!up && self.quiet[host as usize] > t) || self.plan.firewall_at(host) <= t
+    }
+
+    /// Debug builds: whether candidate `host`'s service is up now and has
+    /// been since `t` or before, so that a probe at `t` would have found
+    /// it up (a driver that counted one as unanswered in advance erred).
+    #[cfg(debug_assertions)]
+    pub fn was_up_at(&self, host: HostId, t: u64) -> bool {
+        let up = self.up[host as usize / 64] >> (host % 64) & 1 == 1;
+        up && self.up_since[host as usize] <= t
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp

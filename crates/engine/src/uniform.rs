@@ -9,14 +9,18 @@
 //! those addresses (the own site's range, then the public entries outside
 //! it). The driver draws exactly that, from the scanner's own stream:
 //!
-//! - batches without such a probe find no host throughout: their outcomes
-//!   and start times (one wait apart) are closed forms, accounted lazily
-//!   like the exact driver's spans, so that only batches that really
-//!   started are counted;
-//! - a batch with such probes is an event at its start: each is classified
-//!   from the views and filters then, as the exact driver classifies an
-//!   address ([`ExactDriver::segment`]), and the exploits follow in probe
-//!   order.
+//! - the targets are drawn batch by batch when the scanner plans ahead, in
+//!   the order a batch would draw them. A target needs no look when its
+//!   batch comes if nothing lives there, if it never answers from here
+//!   whatever the filters (they only ever silence more), or if it is a
+//!   candidate that cannot answer by then ([`Core::silent_at`], as the
+//!   exact driver passes it; debug builds check each pass). Such batches
+//!   are accounted lazily in closed form, with their start times one wait
+//!   apart, so that only batches that really started are counted;
+//! - the first batch with a target that needs a look is an event at its
+//!   start: each target is classified from the views and filters then, as
+//!   the exact driver classifies an address ([`ExactDriver::segment`]),
+//!   and the exploits follow in probe order.
 //!
 //! Observers watch ranges (a telescope, a sensor's points, an edge). Of
 //! the probes that do not matter to the outbreak, those that fall in a
@@ -41,7 +45,7 @@ use rand_distr::{Distribution, Geometric};
 use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::rng::{self, Purpose};
-use wormscope_model::view::Slot;
+use wormscope_model::view::{Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
 
@@ -54,9 +58,10 @@ const NO_SLOT: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug)]
 enum Phase {
-    /// `k` plain batches from `t0`, then at `t0 + k * wait` a batch whose
-    /// probe `first` is the first interesting one.
-    Plain { t0: u64, k: u64, first: u32 },
+    /// `k` batches from `t0`, one wait apart, whose targets need no look
+    /// when they come (the scanner's `quiet`); then at `t0 + k * wait` the
+    /// batch whose targets (the scanner's `next`) do.
+    Plain { t0: u64, k: u64 },
     /// Working through the last batch's steps; the next one's event is
     /// scheduled.
     Exploiting,
@@ -81,6 +86,12 @@ struct Scanner {
     /// public entries outside it.
     parts: (u64, u64),
     phase: Phase,
+    /// The targets drawn for the batches of a plain run, in order, with
+    /// their batch (counted from the run's start) and what they find:
+    /// nothing, or a host that never answers ([`is_quiet`]).
+    quiet: Vec<(u64, u32, Outcome)>,
+    /// The targets drawn for the batch after a plain run.
+    next: SmallVec<[u32; 2]>,
     plan: SmallVec<[Step; 2]>,
     plan_idx: u32,
 }
@@ -335,10 +346,10 @@ impl<'w> UniformDriver<'w> {
     /// them, or those that start before `limit`).
     fn settle_plain(&mut self, core: &mut Core<'_>, slot: usize, limit: Option<u64>) {
         let sc = &self.scanners[slot];
-        let Phase::Plain { t0, k, .. } = sc.phase else {
+        let Phase::Plain { t0, k } = sc.phase else {
             unreachable!("settling a plain run")
         };
-        let b = u64::from(sc.timing.batch_size);
+        let (host, b) = (sc.host, u64::from(sc.timing.batch_size));
         let run = PlainRun {
             per_batch: b,
             k,
@@ -349,7 +360,23 @@ impl<'w> UniformDriver<'w> {
         if n == 0 {
             return;
         }
-        core.count(Outcome::NoHost, n * b);
+        let quiet = std::mem::take(&mut self.scanners[slot].quiet);
+        let started = quiet.partition_point(|q| q.0 < n);
+        core.count(Outcome::NoHost, n * b - started as u64);
+        for &(_j, _addr, outcome) in &quiet[..started] {
+            core.count(outcome, 1);
+            #[cfg(debug_assertions)]
+            {
+                let sc = &self.scanners[slot];
+                let view = self.view_for(&sc.me, sc.own, _addr);
+                if let Slot::Candidate(v) = view.slot(_addr) {
+                    assert!(
+                        !core.was_up_at(v, run.batch_start(_j)),
+                        "a candidate passed as silent was up when its batch came"
+                    );
+                }
+            }
+        }
         let clock = SpanClock {
             t0,
             wait: run.wait,
@@ -361,48 +388,158 @@ impl<'w> UniformDriver<'w> {
             core.count_probes_in_row(row as usize, batches * b)
         });
         if core.observer().is_some() {
-            self.show_others(core, slot, PlainRun { k: n, ..run });
+            // The batches without drawn targets in runs, each with drawn
+            // ones alone.
+            let mut from = 0;
+            let mut i = 0;
+            while i < started {
+                let j = quiet[i].0;
+                let mut drawn = 0;
+                while i < started && quiet[i].0 == j {
+                    if let Some(o) = core.observer() {
+                        o.probe(host, quiet[i].1, run.batch_start(j));
+                    }
+                    (drawn, i) = (drawn + 1, i + 1);
+                }
+                if j > from {
+                    let t0 = run.batch_start(from);
+                    self.show_others(
+                        core,
+                        slot,
+                        PlainRun {
+                            k: j - from,
+                            t0,
+                            ..run
+                        },
+                    );
+                }
+                if b > drawn {
+                    let (per_batch, t0) = (b - drawn, run.batch_start(j));
+                    self.show_others(
+                        core,
+                        slot,
+                        PlainRun {
+                            per_batch,
+                            k: 1,
+                            t0,
+                            ..run
+                        },
+                    );
+                }
+                from = j + 1;
+            }
+            if n > from {
+                let t0 = run.batch_start(from);
+                self.show_others(
+                    core,
+                    slot,
+                    PlainRun {
+                        k: n - from,
+                        t0,
+                        ..run
+                    },
+                );
+            }
+        }
+        self.scanners[slot].quiet = quiet;
+    }
+
+    /// The view a scanner on `me`, whose own range is `own`, sees `addr`
+    /// through.
+    fn view_for(&self, me: &Host, own: (u64, u64), addr: u32) -> ViewRef<'w> {
+        if (own.0..own.1).contains(&u64::from(addr)) {
+            self.world.site_view(me.site)
+        } else {
+            self.world.public_view()
         }
     }
 
-    /// Plans scanner `slot`'s batches from `t`: the plain ones, and the
-    /// event of the first with an interesting probe.
+    /// Whether a probe of a scanner whose own range is `own` to `addr`, in
+    /// a batch at `t`, needs no look when it comes, and what it finds:
+    /// nothing, a host that never answers from there whatever the filters
+    /// (they only ever silence more), or a candidate that cannot answer by
+    /// then ([`Core::silent_at`], as the exact driver passes it).
+    fn is_quiet(
+        &self,
+        core: &Core<'_>,
+        (me, own): (&Host, (u64, u64)),
+        addr: u32,
+        t: u64,
+    ) -> Option<Outcome> {
+        match self.view_for(me, own, addr).slot(addr) {
+            Slot::Empty => Some(Outcome::NoHost),
+            Slot::Silent => Some(Outcome::NoAnswer),
+            Slot::Candidate(v) if core.silent_at(v, t) => Some(Outcome::NoAnswer),
+            Slot::Answerer { .. } | Slot::Candidate(_) => None,
+        }
+    }
+
+    /// Plans scanner `slot`'s batches from `t`: draws their targets batch
+    /// by batch, in the order a batch event would, up to the first batch
+    /// with a target that needs a look when it comes (or the run's end),
+    /// and schedules that batch.
     fn plan_from(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
-        let lane = self.lane;
-        let sc = &mut self.scanners[slot];
-        let gap = sc.skip.sample(&mut sc.rng);
-        let b = u64::from(sc.timing.batch_size);
-        let k = gap / b;
-        sc.phase = Phase::Plain {
-            t0: t,
-            k,
-            first: (gap % b) as u32,
+        let (lane, end) = (self.lane, core.params.end);
+        let mut quiet = std::mem::take(&mut self.scanners[slot].quiet);
+        let mut next = std::mem::take(&mut self.scanners[slot].next);
+        quiet.clear();
+        let (me, own, timing) = {
+            let sc = &self.scanners[slot];
+            (sc.me, sc.own, sc.timing)
         };
-        let at = t.saturating_add(k.saturating_mul(sc.timing.batch_wait));
+        let b = u64::from(timing.batch_size);
+        let mut j = 0u64;
+        loop {
+            let sc = &mut self.scanners[slot];
+            let gap = sc.skip.sample(&mut sc.rng);
+            j = j.saturating_add(gap / b);
+            let start = t.saturating_add(j.saturating_mul(timing.batch_wait));
+            if start >= end {
+                break;
+            }
+            // The batch's targets, drawn as its event would draw them.
+            next.clear();
+            let mut at = gap % b;
+            while at < b {
+                next.push(self.draw_target(slot));
+                let sc = &mut self.scanners[slot];
+                at = at
+                    .saturating_add(1)
+                    .saturating_add(sc.skip.sample(&mut sc.rng));
+            }
+            let quiet_ones: SmallVec<[Outcome; 2]> = next
+                .iter()
+                .map_while(|&a| self.is_quiet(core, (&me, own), a, start))
+                .collect();
+            if quiet_ones.len() < next.len() {
+                break;
+            }
+            quiet.extend(next.iter().zip(quiet_ones).map(|(&a, o)| (j, a, o)));
+            next.clear();
+            j += 1;
+        }
+        let sc = &mut self.scanners[slot];
+        sc.quiet = quiet;
+        sc.next = next;
+        sc.phase = Phase::Plain { t0: t, k: j };
+        let at = t.saturating_add(j.saturating_mul(timing.batch_wait));
         core.schedule_scan(sc.host, lane.key(slot), at);
     }
 
-    /// Runs the batch at `t` whose first interesting probe is `first`:
-    /// draws and classifies its interesting probes, counts the plain ones
-    /// and works through what answered.
-    fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, t: u64, first: u32) {
+    /// Runs the batch at `t` after a plain run: classifies its drawn
+    /// targets, counts the other probes and works through what answered.
+    fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
         let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
         core.count_probes(t, b);
         let mut plan = std::mem::take(&mut self.scanners[slot].plan);
         plan.clear();
-        let mut at = u64::from(first);
-        let mut matter = 0u64;
-        while at < b {
-            let addr = self.draw_target(slot);
+        let targets = std::mem::take(&mut self.scanners[slot].next);
+        for &addr in &targets {
             self.probe(core, slot, addr, t, &mut plan);
-            matter += 1;
-            let sc = &mut self.scanners[slot];
-            at = at
-                .saturating_add(1)
-                .saturating_add(sc.skip.sample(&mut sc.rng));
         }
-        let others = b - matter;
+        let others = b - targets.len() as u64;
+        self.scanners[slot].next = targets;
         core.count(Outcome::NoHost, others);
         if others > 0 && core.observer().is_some() {
             let run = PlainRun {
@@ -526,6 +663,8 @@ impl ScanDriver for UniformDriver<'_> {
             own,
             parts,
             phase: Phase::Exploiting,
+            quiet: Vec::new(),
+            next: SmallVec::new(),
             plan: SmallVec::new(),
             plan_idx: 0,
         };
@@ -542,9 +681,9 @@ impl ScanDriver for UniformDriver<'_> {
         }
         debug_assert_eq!(self.slot_of[host as usize] as usize, slot);
         match self.scanners[slot].phase {
-            Phase::Plain { first, .. } => {
+            Phase::Plain { .. } => {
                 self.settle_plain(core, slot, None);
-                self.run_batch(core, slot, t, first);
+                self.run_batch(core, slot, t);
             }
             Phase::Exploiting => {
                 let sc = &self.scanners[slot];
