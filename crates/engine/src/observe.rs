@@ -99,6 +99,17 @@ impl PlainRun {
         self.t0.saturating_add(j.saturating_mul(self.wait))
     }
 
+    /// The `k` batches of this run from its batch `from` on, with
+    /// `per_batch` probes each.
+    pub fn part(&self, from: u64, k: u64, per_batch: u64) -> PlainRun {
+        PlainRun {
+            per_batch,
+            k,
+            t0: self.batch_start(from),
+            wait: self.wait,
+        }
+    }
+
     /// Number of the run's batches that start before `limit`.
     pub fn batches_before(&self, limit: u64) -> u64 {
         if limit <= self.t0 {

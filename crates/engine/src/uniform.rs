@@ -288,30 +288,12 @@ impl<'w> UniformDriver<'w> {
         // Batches `from..j` hold no watched probe; batch `j` holds `hits`.
         let whole = |o: &mut dyn Observer, from: u64, to: u64| {
             if to > from {
-                let t0 = run.batch_start(from);
-                o.plain(
-                    host,
-                    &PlainRun {
-                        k: to - from,
-                        t0,
-                        ..run
-                    },
-                );
+                o.plain(host, &run.part(from, to - from, run.per_batch));
             }
         };
         let partial = |o: &mut dyn Observer, j: u64, hits: u64| {
             if run.per_batch > hits {
-                let t0 = run.batch_start(j);
-                let per_batch = run.per_batch - hits;
-                o.plain(
-                    host,
-                    &PlainRun {
-                        per_batch,
-                        k: 1,
-                        t0,
-                        ..run
-                    },
-                );
+                o.plain(host, &run.part(j, 1, run.per_batch - hits));
             }
         };
         let (mut from, mut batch, mut hits) = (0u64, 0u64, 0u64);
@@ -402,43 +384,15 @@ impl<'w> UniformDriver<'w> {
                     (drawn, i) = (drawn + 1, i + 1);
                 }
                 if j > from {
-                    let t0 = run.batch_start(from);
-                    self.show_others(
-                        core,
-                        slot,
-                        PlainRun {
-                            k: j - from,
-                            t0,
-                            ..run
-                        },
-                    );
+                    self.show_others(core, slot, run.part(from, j - from, b));
                 }
                 if b > drawn {
-                    let (per_batch, t0) = (b - drawn, run.batch_start(j));
-                    self.show_others(
-                        core,
-                        slot,
-                        PlainRun {
-                            per_batch,
-                            k: 1,
-                            t0,
-                            ..run
-                        },
-                    );
+                    self.show_others(core, slot, run.part(j, 1, b - drawn));
                 }
                 from = j + 1;
             }
             if n > from {
-                let t0 = run.batch_start(from);
-                self.show_others(
-                    core,
-                    slot,
-                    PlainRun {
-                        k: n - from,
-                        t0,
-                        ..run
-                    },
-                );
+                self.show_others(core, slot, run.part(from, n - from, b));
             }
         }
         self.scanners[slot].quiet = quiet;
