@@ -85,6 +85,9 @@ struct Scanner {
     /// Addresses that matter to the outbreak: the own range's, then the
     /// public entries outside it.
     parts: (u64, u64),
+    /// Of the public entries in the space: how many lie below the own
+    /// range, and how many in it (passed over when drawing).
+    public_around_own: (u32, u32),
     phase: Phase,
     /// The targets drawn for the batches of a plain run, in order, with
     /// their batch (counted from the run's start) and what they find:
@@ -105,6 +108,8 @@ struct Seen {
     /// Watched addresses outside the own range (some hold hosts: drawn
     /// again).
     outside_own: u64,
+    /// Watched addresses below the own range, and in it.
+    around_own: (u64, u64),
 }
 
 /// The random-targets driver.
@@ -230,6 +235,7 @@ impl<'w> UniformDriver<'w> {
             skip: Geometric::new(dark as f64 / others as f64)
                 .expect("a share of the other addresses"),
             outside_own,
+            around_own: (w_lo, w_hi - w_lo),
         })
     }
 
@@ -237,34 +243,26 @@ impl<'w> UniformDriver<'w> {
     /// to the outbreak.
     fn draw_target(&mut self, slot: usize) -> u32 {
         let sc = &mut self.scanners[slot];
-        let (own, (a, c)) = (sc.own, sc.parts);
+        let (own, (a, c), (below, inside)) = (sc.own, sc.parts, sc.public_around_own);
         let n = sc.rng.random_range(0..a + c);
         if n < a {
             return (own.0 + n) as u32;
         }
         // The public entries below the own range, then above it.
-        let view = self.world.public_view();
         let n = (n - a) as u32;
-        let below = view.rank(own.0).max(self.public.0) - self.public.0;
-        let i = if n < below {
-            self.public.0 + n
-        } else {
-            self.public.0 + n + (view.rank(own.1) - view.rank(own.0))
-        };
-        view.addr(i)
+        let skipped = if n < below { 0 } else { inside };
+        self.world.public_view().addr(self.public.0 + n + skipped)
     }
 
     /// Draws a watched address of scanner `slot` that holds nothing and
     /// lies outside its own range.
     fn draw_watched(&mut self, slot: usize) -> u32 {
-        let own = self.scanners[slot].own;
-        let (below, _) = self.watched_below(own.0);
-        let (up_to, _) = self.watched_below(own.1);
         let view = self.world.public_view();
         loop {
             let seen = self.scanners[slot].seen.as_mut().expect("watched");
+            let (below, inside) = seen.around_own;
             let n = seen.rng.random_range(0..seen.outside_own);
-            let n = if n < below { n } else { n + (up_to - below) };
+            let n = if n < below { n } else { n + inside };
             let addr = self.nth_watched(n) as u32;
             if view.slot(addr) == Slot::Empty {
                 return addr;
@@ -596,6 +594,11 @@ impl ScanDriver for UniformDriver<'_> {
         };
         let space = self.space.1 - self.space.0;
         let parts = self.parts(own);
+        let view = self.world.public_view();
+        let public_around_own = (
+            view.rank(own.0).max(self.public.0) - self.public.0,
+            view.rank(own.1) - view.rank(own.0),
+        );
         let skip = Geometric::new((parts.0 + parts.1) as f64 / space as f64)
             .expect("a probe's chance of mattering lies in [0, 1]");
         let index = (u64::from(host) << 32) | u64::from(self.starts[host as usize]);
@@ -616,6 +619,7 @@ impl ScanDriver for UniformDriver<'_> {
             seen,
             own,
             parts,
+            public_around_own,
             phase: Phase::Exploiting,
             quiet: Vec::new(),
             next: SmallVec::new(),
