@@ -849,16 +849,26 @@ impl<'w> Core<'w> {
     /// or under churn a pool host's address for this session, which it
     /// scans from and sensors see (the observer hears of it here).
     fn own_address(&mut self, host: HostId, t: u64) -> u32 {
-        let home = self.world.host(host).addr;
-        let Some(churn) = self.churn.as_ref().filter(|c| c.moves(host)) else {
-            return home;
-        };
-        let addr = churn.address_in(host, home, self.session[host as usize]);
-        debug_assert_eq!(addr, churn.address(host, home, t), "the session's address");
-        if let Some(o) = self.observer() {
-            o.address(host, addr, t);
+        let addr = self.session_address(host);
+        if let Some(churn) = self.churn.as_ref().filter(|c| c.moves(host)) {
+            let home = self.world.host(host).addr;
+            debug_assert_eq!(addr, churn.address(host, home, t), "the session's address");
+            if let Some(o) = self.observer() {
+                o.address(host, addr, t);
+            }
         }
         addr
+    }
+
+    /// The address `host` has on its own interface in its current session
+    /// (see [`Core::own_address`]): where a local-preference scan draws
+    /// around.
+    pub fn session_address(&self, host: HostId) -> u32 {
+        let home = self.world.host(host).addr;
+        match self.churn.as_ref().filter(|c| c.moves(host)) {
+            Some(churn) => churn.address_in(host, home, self.session[host as usize]),
+            None => home,
+        }
     }
 
     /// The removal tools' clock of a host the worm just installed itself

@@ -13,10 +13,10 @@
 //!   how many probes of each outcome, how long the answered hosts kept it
 //!   busy, and in which time step each batch started.
 //!
-//! - [`uniform`]: Blaster's batches with uniformly random targets (the
-//!   `targeting = "uniform-random"` what-if): geometric skips to the probes
-//!   that can matter, exact in distribution; Welchia beside it on the exact
-//!   driver.
+//! - [`random_targets`]: Blaster's batches with random targets (the
+//!   `targeting = "uniform-random"` and `"local-preference"` what-ifs):
+//!   geometric skips to the probes that can matter, exact in distribution;
+//!   Welchia beside it on the exact driver.
 //! - [`random`]: random-scanning worms (Code Red v2, Slammer): their own
 //!   core, with exact geometric skips to the probes that reach a
 //!   vulnerable host and a network clock for bandwidth congestion.
@@ -33,8 +33,8 @@ pub mod exact;
 mod heap;
 pub mod observe;
 pub mod random;
+pub mod random_targets;
 mod series;
-pub mod uniform;
 
 pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
 pub use observe::{Observer, Span};
@@ -54,14 +54,17 @@ pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64
 
 /// Runs `core` to its end with the driver its worm's targeting needs: the
 /// exact driver for Blaster's sequential scan, the random-targets driver
-/// (with Welchia, if any, beside it) for uniform random targets.
+/// (with Welchia, if any, beside it) for random targets.
 pub fn drive(core: &mut Core<'_>, progress: &mut dyn FnMut(u64)) {
     let world = core.world;
     match core.params.worm.targeting {
         TargetingKind::Sequential => core.run(&mut exact::ExactDriver::new(world), progress),
-        TargetingKind::UniformRandom => {
+        TargetingKind::UniformRandom | TargetingKind::LocalPreference => {
             let watched = core.observer().map(|o| o.watched()).unwrap_or_default();
-            core.run(&mut uniform::UniformDriver::new(world, &watched), progress);
+            core.run(
+                &mut random_targets::RandomTargetsDriver::new(world, &watched),
+                progress,
+            );
         }
     }
 }

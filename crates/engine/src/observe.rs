@@ -16,8 +16,8 @@
 //! run. With no observer installed the engine pays one branch per span,
 //! batch and exploit.
 //!
-//! **Random targets** (Blaster with `targeting = "uniform-random"`, the
-//! [`crate::uniform`] driver): a random probe's address is drawn only when
+//! **Random targets** (Blaster with `targeting = "uniform-random"` or
+//! `"local-preference"`, the [`crate::random_targets`] driver): a random probe's address is drawn only when
 //! it could matter, so an observer says which ranges it watches
 //! ([`Observer::watched`], asked once when the run starts). Every probe into
 //! a watched range, into the scanner's own site or to a live address comes

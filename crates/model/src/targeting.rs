@@ -217,6 +217,9 @@ pub struct LocalPreference {
     own: u32,
     shares: LocalShares,
     rng: ChaCha8Rng,
+    /// Where an "anywhere" draw lands: all of IPv4 unless
+    /// [`anywhere_in`](LocalPreference::anywhere_in) narrows it.
+    anywhere: Option<(u64, u64)>,
 }
 
 impl LocalPreference {
@@ -226,6 +229,16 @@ impl LocalPreference {
             own: own_addr,
             shares,
             rng,
+            anywhere: None,
+        }
+    }
+
+    /// The same, with the draws over the whole space taken from `[lo, hi)`
+    /// instead (a test world's space; the own /16 and /8 stay whole).
+    pub fn anywhere_in(self, space: (u64, u64)) -> LocalPreference {
+        LocalPreference {
+            anywhere: Some(space),
+            ..self
         }
     }
 }
@@ -242,8 +255,98 @@ impl TargetSource for LocalPreference {
         } else if u < s.same_slash16 + s.same_slash8 {
             (self.own & 0xFF00_0000) | (bits & 0x00FF_FFFF)
         } else {
-            bits
+            match self.anywhere {
+                None => bits,
+                // A narrowed space takes one more draw.
+                Some((lo, hi)) => (lo + self.rng.random_range(0..hi - lo)) as u32,
+            }
         }
+    }
+}
+
+impl LocalShares {
+    /// The shares a scenario's `[worm.local_preference]` names (checked
+    /// there to sum to at most 100 %).
+    pub fn of(
+        c: &wormscope_scenario::LocalPreferenceConfig,
+    ) -> Result<LocalShares, TargetingError> {
+        LocalShares::new(
+            c.same_slash16_pct.as_fraction(),
+            c.same_slash8_pct.as_fraction(),
+        )
+    }
+}
+
+/// A range a random target's address may be drawn from: uniformly over
+/// `[lo, hi)`, by `share` of the draws.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub lo: u64,
+    pub hi: u64,
+    pub share: f64,
+}
+
+/// Where a random-targets worm draws each address: a window chosen by its
+/// share, then an address uniformly within it. It describes
+/// [`UniformRandom`] (one window) and [`LocalPreference`] (the own /16, the
+/// own /8, anywhere) in closed form, for a driver that skips over the
+/// probes it need not draw; the generators above stay the probe-by-probe
+/// references.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Windows(Vec<Window>);
+
+impl Windows {
+    /// Every address drawn uniformly from `anywhere` (`[lo, hi)`, u64 so
+    /// that the end of the space, 2^32, can be named).
+    pub fn uniform(anywhere: (u64, u64)) -> Windows {
+        Windows(vec![Window {
+            lo: anywhere.0,
+            hi: anywhere.1,
+            share: 1.0,
+        }])
+    }
+
+    /// Local preference around `own`: its /16, its /8, then `anywhere` (the
+    /// whole space, or a test world's), in that order; windows without a
+    /// share are left out.
+    pub fn local(own: u32, shares: LocalShares, anywhere: (u64, u64)) -> Windows {
+        let prefix = |bits: u32| {
+            let lo = u64::from(own) & !((1u64 << (32 - bits)) - 1);
+            (lo, lo + (1 << (32 - bits)))
+        };
+        let (s16, s8) = (prefix(16), prefix(8));
+        let all = [
+            (s16, shares.same_slash16()),
+            (s8, shares.same_slash8()),
+            (anywhere, shares.anywhere()),
+        ];
+        Windows(
+            all.into_iter()
+                .filter(|&(_, share)| share > 0.0)
+                .map(|((lo, hi), share)| Window { lo, hi, share })
+                .collect(),
+        )
+    }
+
+    pub fn as_slice(&self) -> &[Window] {
+        &self.0
+    }
+
+    /// One address, drawn as the worm draws it.
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> u32 {
+        let w = match &self.0[..] {
+            [only] => only,
+            all => {
+                let mut u: f64 = rng.random();
+                all.iter()
+                    .find(|w| {
+                        u -= w.share;
+                        u < 0.0
+                    })
+                    .unwrap_or(&all[all.len() - 1])
+            }
+        };
+        (w.lo + rng.random_range(0..w.hi - w.lo)) as u32
     }
 }
 
@@ -720,6 +823,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The closed-form description lands where the generator does: the
+    /// same shares in the own /16, the own /8 and elsewhere.
+    #[test]
+    fn windows_draw_as_local_preference_does() {
+        let own = from_octets([61, 12, 200, 77]);
+        let n = 400_000;
+        for (i, &(s16, s8)) in [(0.375, 0.5), (0.0, 1.0), (0.1, 0.2)].iter().enumerate() {
+            let shares = LocalShares::new(s16, s8).unwrap();
+            let windows = Windows::local(own, shares, (0, 1 << 32));
+            let kept = [s16, s8, 1.0 - s16 - s8]
+                .iter()
+                .filter(|&&x| x > 0.0)
+                .count();
+            assert_eq!(
+                windows.as_slice().len(),
+                kept,
+                "windows without a share are left out"
+            );
+            let mut r = rng(10, i as u64);
+            let mut c = [0u64; 3];
+            for _ in 0..n {
+                let a = windows.draw(&mut r);
+                c[if a >> 16 == own >> 16 {
+                    0
+                } else if a >> 24 == own >> 24 {
+                    1
+                } else {
+                    2
+                }] += 1;
+            }
+            let want = expected_landings(s16, s8);
+            for k in 0..3 {
+                assert!(
+                    within_5_sd(c[k], n, want[k]),
+                    "shares ({s16}, {s8}): class {k} got {} of {n}",
+                    c[k]
+                );
+            }
+        }
+        // One window: every draw inside it.
+        let w = Windows::uniform((0x3D04_0000, 0x3D08_0000));
+        let mut r = rng(11, 0);
+        assert!((0..10_000).all(|_| (0x3D04_0000..0x3D08_0000).contains(&w.draw(&mut r))));
     }
 
     #[test]

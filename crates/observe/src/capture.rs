@@ -51,10 +51,11 @@ use wormscope_model::blaster::Outcome;
 use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
+use wormscope_model::targeting::{LocalShares, Windows};
 use wormscope_model::view::Slot;
 use wormscope_model::world::WorldError;
 use wormscope_model::{HostId, NO_SITE, World};
-use wormscope_scenario::{Prefix, Scenario, SensorKind, SimDuration};
+use wormscope_scenario::{Prefix, Scenario, SensorKind, SimDuration, TargetingKind};
 use wormscope_wire::build::{Station, TcpFlow, udp_frame, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
@@ -207,6 +208,12 @@ pub struct Recorder<'w> {
     /// run watches what `simulate`'s does, so that the random targets'
     /// probes into them are drawn alike.
     run_watched: Vec<Watched>,
+    /// A local-preference worm's shares (`None`: uniform random targets),
+    /// by which plain probes' addresses are drawn around their scanner.
+    local: Option<LocalShares>,
+    /// Each scanner's address in its current session, where it differs
+    /// from the world's (churn): a local-preference scan draws around it.
+    session_addrs: HashMap<HostId, u32>,
 }
 
 impl<'w> Recorder<'w> {
@@ -243,6 +250,17 @@ impl<'w> Recorder<'w> {
             floods: Vec::new(),
             welchia: BTreeSet::new(),
             overflow: false,
+            local: None,
+            session_addrs: HashMap::new(),
+        }
+    }
+
+    /// The same recorder for a worm whose random targets are drawn with
+    /// local preference by `shares`.
+    pub fn drawing_locally(self, shares: LocalShares) -> Self {
+        Recorder {
+            local: Some(shares),
+            ..self
         }
     }
 
@@ -269,14 +287,22 @@ impl<'w> Recorder<'w> {
         }
     }
 
-    /// A plain probe's address for `scanner`: uniform among the addresses
-    /// the engine leaves plain: outside every watched range and the
-    /// scanner's own site, holding nothing in the public view.
+    /// A plain probe's address for `scanner`: drawn as the worm draws (by
+    /// rejection), among the addresses the engine leaves plain: outside
+    /// every watched range and the scanner's own site, holding nothing in
+    /// the public view.
     fn plain_target(&mut self, scanner: HostId) -> u32 {
         let h = self.world.host(scanner);
         let own = (h.site != NO_SITE).then(|| self.world.sites[h.site as usize].inside);
+        let windows = self.local.map(|shares| {
+            let addr = self.session_addrs.get(&scanner).copied().unwrap_or(h.addr);
+            Windows::local(addr, shares, (0, 1 << 32))
+        });
         loop {
-            let a: u32 = self.plain_targets.random();
+            let a: u32 = match &windows {
+                Some(w) => w.draw(&mut self.plain_targets),
+                None => self.plain_targets.random(),
+            };
             let i = self.run_watched.partition_point(|w| w.hi <= u64::from(a));
             let watched = self
                 .run_watched
@@ -297,6 +323,12 @@ impl<'w> Recorder<'w> {
 }
 
 impl Observer for Recorder<'_> {
+    fn address(&mut self, host: HostId, addr: u32, _t: u64) {
+        if self.local.is_some() {
+            self.session_addrs.insert(host, addr);
+        }
+    }
+
     fn counter_worm_start(&mut self, host: HostId, _t: u64) {
         self.welchia.insert(host);
     }
@@ -443,6 +475,11 @@ pub fn capture(
         limit,
         scenario.seed,
     );
+    if scenario.worm.targeting == TargetingKind::LocalPreference {
+        let shares = LocalShares::of(&scenario.worm.local_preference)
+            .map_err(|e| VantageCaptureError::Input(e.to_string()))?;
+        rec = rec.drawing_locally(shares);
+    }
     let unit = gcd(from, to);
     let cross_check = to / unit <= 1_000_000;
     let mut set = SensorSet::new(world, vec![vantage.clone()], unit, to);

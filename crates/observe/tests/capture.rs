@@ -163,26 +163,71 @@ fn capture_syns_equal_the_engines_probes_for_the_vantage_and_window() {
 /// With random targets the capture's run watches what `simulate`'s does,
 /// so it sees the probes `simulate`'s sensors counted, one by one, and the
 /// addresses of the probes leaving an edge are drawn outside everything
-/// watched or live.
+/// watched or live, as the worm draws them: with local preference, mostly
+/// in the scanners' own /8.
 #[test]
 fn with_random_targets_a_capture_shows_the_probes_simulate_counted() {
-    let mut s = scenario();
-    s.worm.targeting = wormscope_scenario::TargetingKind::UniformRandom;
-    let world = wormscope_model::generate::generate(&s).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
-    for (i, vantage, from, to, least) in [(0, "edge", 60, 70, 1000), (1, "dark", 30, 150, 1)] {
-        let opts = CaptureOptions::new(&s, vantage, mins(from), mins(to));
-        let path = dir.path().join(format!("{vantage}.pcap"));
-        let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
-        let rows: Vec<u64> = observed.sensors[i].rows.iter().map(|r| r.probes).collect();
-        let by_sensors: u64 = rows[from as usize..to as usize].iter().sum();
-        assert!(by_sensors >= least, "{vantage}: {by_sensors} probes");
-        assert_eq!(c.probes, by_sensors, "{vantage}");
-        assert_eq!(c.engine_probes, Some(by_sensors));
-        let (syns, _, _) = syns_to_135(&path);
-        assert_eq!(syns, by_sensors, "{vantage}");
+    use wormscope_scenario::TargetingKind;
+    for targeting in [TargetingKind::UniformRandom, TargetingKind::LocalPreference] {
+        let mut s = scenario();
+        s.worm.targeting = targeting;
+        let world = wormscope_model::generate::generate(&s).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
+        for (i, vantage, from, to, least) in [(0, "edge", 60, 70, 1000), (1, "dark", 30, 150, 1)] {
+            let opts = CaptureOptions::new(&s, vantage, mins(from), mins(to));
+            let path = dir.path().join(format!("{vantage}.pcap"));
+            let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+            let rows: Vec<u64> = observed.sensors[i].rows.iter().map(|r| r.probes).collect();
+            let by_sensors: u64 = rows[from as usize..to as usize].iter().sum();
+            assert!(
+                by_sensors >= least,
+                "{targeting:?} {vantage}: {by_sensors} probes"
+            );
+            assert_eq!(c.probes, by_sensors, "{targeting:?} {vantage}");
+            assert_eq!(c.engine_probes, Some(by_sensors));
+            let (syns, _, _) = syns_to_135(&path);
+            assert_eq!(syns, by_sensors, "{targeting:?} {vantage}");
+            if vantage == "edge" {
+                // Out of the world's /16 into the rest of its /8: 1 in 256
+                // of uniform targets; local preference draws half of its
+                // targets over the own /8.
+                let share = share_into_slash8_outside(&path, "61.4.0.0/16");
+                let (lo, hi) = match targeting {
+                    TargetingKind::LocalPreference => (0.3, 1.0),
+                    _ => (0.0, 0.02),
+                };
+                assert!(
+                    (lo..hi).contains(&share),
+                    "{targeting:?}: {share:.4} of the SYNs leaving the edge go to its /8"
+                );
+            }
+        }
     }
+}
+
+/// Of the SYNs to 135/tcp from inside `inside` to outside it, the share
+/// that go to the rest of its /8.
+fn share_into_slash8_outside(path: &Path, inside: &str) -> f64 {
+    let inside: wormscope_scenario::Prefix = inside.parse().unwrap();
+    let mut r = CaptureReader::open(path).unwrap();
+    let (mut out, mut into8) = (0u64, 0u64);
+    while let Some(f) = r.next_frame().unwrap() {
+        let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
+            continue;
+        };
+        let (src, dst) = (u32::from(p.src), u32::from(p.dst));
+        if let TransportLayer::Tcp(t) = p.transport
+            && t.is_syn_only()
+            && t.dst_port == 135
+            && inside.contains(src)
+            && !inside.contains(dst)
+        {
+            out += 1;
+            into8 += u64::from(dst >> 24 == src >> 24);
+        }
+    }
+    into8 as f64 / out.max(1) as f64
 }
 
 /// Which hosts carry the worm by the window's end: worm starts, and

@@ -8,7 +8,9 @@
 //! [`wormscope_model::net::can_connect`] and the run's defenses) directly.
 //! It never uses the world's sorted views nor the engine's skips, which is
 //! what makes agreement between the two a proof that the skips are exact.
-//! With random targets (`targeting = "uniform-random"`) it draws every
+//! With random targets (`targeting = "uniform-random"` or
+//! `"local-preference"`, the latter by `model::targeting::LocalPreference`)
+//! it draws every
 //! address of every batch from its own stream, so the agreement is in
 //! distribution.
 //!
@@ -28,6 +30,7 @@ use wormscope_model::blaster::{Guess, Outcome, WormStart};
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
+use wormscope_model::targeting::{LocalPreference, LocalShares, TargetSource};
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
 use wormscope_scenario::{Scenario, TargetingKind};
 
@@ -65,10 +68,19 @@ enum Pending {
 struct RefScanner {
     guess: Guess,
     next_addr: u32,
-    /// Random targets (`targeting = "uniform-random"`): every address drawn
-    /// from this stream.
-    random: Option<ChaCha8Rng>,
+    /// Random targets: every address drawn from this stream, or by this
+    /// local-preference generator.
+    random: Option<RandomTargets>,
     pending: VecDeque<Pending>,
+}
+
+/// How a random-targets scanner draws each address.
+enum RandomTargets {
+    /// `targeting = "uniform-random"`: uniformly from the driver's space.
+    Uniform(ChaCha8Rng),
+    /// `targeting = "local-preference"`: the model's generator, its draws
+    /// over the whole space taken from the driver's space.
+    Local(LocalPreference),
 }
 
 /// The probe-by-probe driver.
@@ -89,7 +101,7 @@ impl<'w> ReferenceDriver<'w> {
     }
 
     /// A driver whose random targets are drawn from `[space.0, space.1)`
-    /// (the exact side: `UniformDriver::within`).
+    /// (the exact side: `RandomTargetsDriver::within`).
     pub fn within(world: &'w World, space: (u64, u64)) -> Self {
         let mut public = HashMap::new();
         let mut inside = HashMap::new();
@@ -138,8 +150,11 @@ impl<'w> ReferenceDriver<'w> {
         let first = self.scanners[&scanner].next_addr;
         let space = self.space;
         let addrs: Vec<u32> = match &mut self.scanners.get_mut(&scanner).expect("running").random {
-            Some(rng) => (0..timing.batch_size)
+            Some(RandomTargets::Uniform(rng)) => (0..timing.batch_size)
                 .map(|_| (space.0 + rng.random_range(0..space.1 - space.0)) as u32)
+                .collect(),
+            Some(RandomTargets::Local(local)) => (0..timing.batch_size)
+                .map(|_| local.next_target())
                 .collect(),
             None => (0..timing.batch_size)
                 .map(|i| first.wrapping_add(i))
@@ -223,13 +238,25 @@ impl ScanDriver for ReferenceDriver<'_> {
         let n = self.starts.entry(host).or_default();
         let index = (u64::from(host) << 32) | *n;
         *n += 1;
-        let random = (core.targeting_of(host) == TargetingKind::UniformRandom).then(|| {
+        let stream = || {
             rng::stream(
                 core.params.seed ^ REFERENCE_STREAMS,
                 Purpose::RandomTargets,
                 index,
             )
-        });
+        };
+        let random = match core.targeting_of(host) {
+            TargetingKind::Sequential => None,
+            TargetingKind::UniformRandom => Some(RandomTargets::Uniform(stream())),
+            TargetingKind::LocalPreference => {
+                let shares = LocalShares::of(&core.params.worm.local_preference)
+                    .expect("the scenario checks the shares");
+                let own = core.session_address(host);
+                Some(RandomTargets::Local(
+                    LocalPreference::new(own, shares, stream()).anywhere_in(self.space),
+                ))
+            }
+        };
         self.scanners.insert(
             host,
             RefScanner {

@@ -195,6 +195,15 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
     if let Some(e) = span_problem(b.start_after_boot) {
         bad("worm.start_after_boot", e);
     }
+    let local = &b.local_preference;
+    // As fractions, the sum the model's shares are checked by.
+    if local.same_slash16_pct.as_fraction() + local.same_slash8_pct.as_fraction() > 1.0 {
+        let sum = local.same_slash16_pct.as_pct() + local.same_slash8_pct.as_pct();
+        bad(
+            "worm.local_preference.same_slash8_pct",
+            format!("the /16 and /8 shares sum to {sum}, more than 100"),
+        );
+    }
     let h = &s.hosts;
     for (field, d) in [
         ("hosts.xp_crash_reboot_after", h.xp_crash_reboot_after),

@@ -29,8 +29,9 @@ pub use random_scan::RandomScanScenario;
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
     BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
-    HostConfig, HostDefense, NetworkKind, OsMix, PatchDefense, PayloadConfig, Scenario,
-    SensorConfig, SensorKind, TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
+    HostConfig, HostDefense, LocalPreferenceConfig, NetworkKind, OsMix, PatchDefense,
+    PayloadConfig, Scenario, SensorConfig, SensorKind, TargetingKind, UserAction, UsersDefense,
+    WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
@@ -760,6 +761,29 @@ mod tests {
         assert_eq!(e.line, Some(2), "{e}");
         assert_eq!(e.field.as_deref(), Some("worm.targeting"), "{e}");
         assert!(e.message.contains("uniform-random"), "{e}");
+    }
+
+    #[test]
+    fn local_preference_reads_its_shares_and_refuses_shares_over_100() {
+        let s = parse(
+            "base = \"blaster\"\n[worm]\ntargeting = \"local-preference\"\n\
+             [worm.local_preference]\nsame_slash16_pct = 10\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(s.worm.targeting, TargetingKind::LocalPreference);
+        let local = s.worm.local_preference;
+        assert_eq!(local.same_slash16_pct.as_pct(), 10.0);
+        // The built-in's /8 share stays under an overlay that names the /16.
+        assert_eq!(local.same_slash8_pct.as_pct(), 50.0);
+        assert_eq!(local.anywhere_pct(), 40.0);
+        let e = err("[worm.local_preference]\nsame_slash16_pct = 60\n");
+        assert_eq!(
+            e.field.as_deref(),
+            Some("worm.local_preference.same_slash8_pct"),
+            "{e}"
+        );
+        assert!(e.message.contains("110"), "{e}");
     }
 
     #[test]

@@ -124,6 +124,28 @@ pub enum TargetingKind {
     /// Each address drawn uniformly from the whole IPv4 space, as Slammer
     /// chose its targets: the what-if of Blaster scanning like Slammer.
     UniformRandom,
+    /// Each address drawn from the host's own /16, its own /8 or the whole
+    /// space, by the shares of `[worm.local_preference]`: Code Red II's
+    /// local-preference scanning (MODEL.md section 2).
+    LocalPreference,
+}
+
+/// The shares of a local-preference scan (`targeting =
+/// "local-preference"`): of the addresses drawn, this share is drawn from
+/// the host's own /16, this from its own /8, the rest from the whole IPv4
+/// space. A host behind NAT draws around its own (private) address.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalPreferenceConfig {
+    pub same_slash16_pct: Percent,
+    pub same_slash8_pct: Percent,
+}
+
+impl LocalPreferenceConfig {
+    /// The share of draws over the whole space.
+    pub fn anywhere_pct(&self) -> f64 {
+        (100.0 - self.same_slash16_pct.as_pct() - self.same_slash8_pct.as_pct()).max(0.0)
+    }
 }
 
 /// W32/Blaster's behaviour and timings.
@@ -156,9 +178,12 @@ pub struct BlasterConfig {
     pub tftp_wait: SimDuration,
     /// Delay from a boot to the worm's first scan.
     pub start_after_boot: SimDuration,
-    /// How each batch's addresses are chosen (last: an array written where
-    /// the table goes is refused for its length, naming the table).
+    /// How each batch's addresses are chosen.
     pub targeting: TargetingKind,
+    /// The shares `targeting = "local-preference"` draws by (read by no
+    /// other targeting). Last, with `targeting`: an array written where the
+    /// table goes is refused for its length, naming the table.
+    pub local_preference: LocalPreferenceConfig,
 }
 
 /// How hosts react to the worm's side effects.

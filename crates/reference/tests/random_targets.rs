@@ -1,16 +1,18 @@
-//! Blaster with uniformly random targets (`targeting = "uniform-random"`):
-//! the random-targets driver against the reference, which draws every
-//! address of every batch. They use different random streams, so they agree
-//! in distribution: two-sample Kolmogorov-Smirnov tests over many seeds on
-//! one small world, on the outbreak, every outcome's total and what each
-//! sensor saw. Targets are drawn from the world's /16 (the whole IPv4 space
-//! would leave a small world untouched).
+//! Blaster with random targets (`targeting = "uniform-random"` and
+//! `"local-preference"`): the random-targets driver against the reference,
+//! which draws every address of every batch (local preference by the
+//! model's probe-by-probe generator). They use different random streams, so
+//! they agree in distribution: two-sample Kolmogorov-Smirnov tests over many
+//! seeds on one small world, on the outbreak, every outcome's total and what
+//! each sensor saw. Draws over the whole space are drawn from the world's
+//! /14 (the whole IPv4 space would leave a small world untouched); a
+//! local-preference scanner's own /16 and /8 stay whole.
 
 mod common;
 
 use common::{Run, run_with, sensors_near, small_generated};
 use wormscope_engine::observe::{PlainRun, Watched};
-use wormscope_engine::uniform::UniformDriver;
+use wormscope_engine::random_targets::RandomTargetsDriver;
 use wormscope_engine::{Core, Observer};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::generate;
@@ -18,7 +20,7 @@ use wormscope_model::view::Slot;
 use wormscope_model::{HostId, NO_SITE, SiteKind, World};
 use wormscope_observe::SensorSet;
 use wormscope_reference::ReferenceDriver;
-use wormscope_scenario::{Scenario, SimDuration, TargetingKind, When};
+use wormscope_scenario::{Percent, Scenario, SimDuration, TargetingKind, When};
 use wormscope_study::validate::ks_two_sample;
 
 /// 61.4.0.0/14, where the world lives.
@@ -26,10 +28,14 @@ const SPACE: (u64, u64) = (0x3D04_0000, 0x3D08_0000);
 const RUNS: u64 = 50;
 
 fn scenario() -> Scenario {
+    scenario_targeting(TargetingKind::UniformRandom)
+}
+
+fn scenario_targeting(targeting: TargetingKind) -> Scenario {
     let mut s = small_generated(3, "61.4.0.0/14", 1);
     s.duration = SimDuration::from_secs(20 * 60);
     s.step = SimDuration::from_secs(60);
-    s.worm.targeting = TargetingKind::UniformRandom;
+    s.worm.targeting = targeting;
     s
 }
 
@@ -59,7 +65,7 @@ fn uniform_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
         s,
         world,
         seeds,
-        UniformDriver::within(world, &watched, SPACE),
+        RandomTargetsDriver::within(world, &watched, SPACE),
     )
 }
 
@@ -85,7 +91,18 @@ fn same_distribution<T>(what: &str, a: &[T], b: &[T], value: impl Fn(&T) -> f64)
 
 #[test]
 fn random_targets_agree_with_the_reference_in_distribution() {
-    let base = scenario();
+    agree_in_distribution(TargetingKind::UniformRandom);
+}
+
+/// Code Red II's shares (the built-in's): most probes stay in the own /16
+/// and /8, so the outbreak runs through the seeds' own networks.
+#[test]
+fn local_preference_agrees_with_the_reference_in_distribution() {
+    agree_in_distribution(TargetingKind::LocalPreference);
+}
+
+fn agree_in_distribution(targeting: TargetingKind) {
+    let base = scenario_targeting(targeting);
     let (world, seeds) = world_and_seeds(&base);
     let with_seed = |seed| Scenario {
         seed,
@@ -224,7 +241,7 @@ fn classes(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> [f
             core.run(&mut ReferenceDriver::within(world, SPACE), &mut |_| {});
         } else {
             core.run(
-                &mut UniformDriver::within(world, &watched, SPACE),
+                &mut RandomTargetsDriver::within(world, &watched, SPACE),
                 &mut |_| {},
             );
         }
@@ -238,7 +255,16 @@ fn classes(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> [f
 /// other live hosts, the scanner's own site, and the rest.
 #[test]
 fn random_targets_fall_on_each_kind_of_address_as_often_as_in_the_reference() {
-    let base = scenario();
+    kinds_agree(TargetingKind::UniformRandom);
+}
+
+#[test]
+fn local_preference_falls_on_each_kind_of_address_as_often_as_in_the_reference() {
+    kinds_agree(TargetingKind::LocalPreference);
+}
+
+fn kinds_agree(targeting: TargetingKind) {
+    let base = scenario_targeting(targeting);
     let (world, seeds) = world_and_seeds(&base);
     let with_seed = |seed| Scenario {
         seed,
@@ -297,7 +323,10 @@ fn the_outbreak_does_not_depend_on_what_is_watched() {
     let watched = uniform_run(&s, &world, &seeds);
     let mut core = Core::for_scenario(&s, &world);
     core.seed_hosts(&seeds);
-    core.run(&mut UniformDriver::within(&world, &[], SPACE), &mut |_| {});
+    core.run(
+        &mut RandomTargetsDriver::within(&world, &[], SPACE),
+        &mut |_| {},
+    );
     let states: Vec<_> = (0..world.n_candidates).map(|h| *core.state(h)).collect();
     let unwatched = core.into_result();
     assert_eq!(watched.result.totals, unwatched.totals);
@@ -329,5 +358,69 @@ fn with_churn_candidates_passed_as_silent_stay_silent() {
         assert_eq!(t.by_outcome.iter().sum::<u64>(), t.probes);
         assert!(run.result.rows.iter().any(|r| r.offline > 0), "churn is on");
         assert!(t.ever_infected > 3, "{t:?}");
+    }
+}
+
+/// Local preference without local shares is uniform random targeting: the
+/// same windows, the same draws, the same run for a seed.
+#[test]
+fn local_preference_without_local_shares_is_uniform_random() {
+    let uniform = scenario();
+    let mut local = scenario_targeting(TargetingKind::LocalPreference);
+    let none = Percent::new(0.0).unwrap();
+    local.worm.local_preference.same_slash16_pct = none;
+    local.worm.local_preference.same_slash8_pct = none;
+    let (world, seeds) = world_and_seeds(&uniform);
+    let a = uniform_run(&uniform, &world, &seeds);
+    let b = uniform_run(&local, &world, &seeds);
+    assert_eq!(a.result.totals, b.result.totals);
+    assert_eq!(a.result.rows, b.result.rows);
+    assert_eq!(a.sensors, b.sensors);
+    assert_eq!(a.log, b.log);
+}
+
+/// Local preference keeps a scanner near home: from the seeds, more probes
+/// land in the own /16 than uniform targets would put there, by the share
+/// the built-in gives it (37.5 % of draws, nearly all of the /16's probes).
+#[test]
+fn local_preference_probes_the_own_slash16_by_its_share() {
+    let s = scenario_targeting(TargetingKind::LocalPreference);
+    let (world, seeds) = world_and_seeds(&s);
+    let mut near = NearHome {
+        world: &world,
+        probes: 0,
+        own16: 0,
+    };
+    {
+        let mut core = Core::for_scenario(&s, &world);
+        core.observe_with(&mut near);
+        core.seed_hosts(&seeds);
+        core.run(&mut ReferenceDriver::within(&world, SPACE), &mut |_| {});
+    }
+    let share = near.own16 as f64 / near.probes as f64;
+    // Draws over the own /8 (50 %) land in the /16 one time in 256, draws
+    // over the /14 (12.5 %) one time in 4.
+    let want = 0.375 + 0.5 / 256.0 + 0.125 / 4.0;
+    let sd = (want * (1.0 - want) / near.probes as f64).sqrt();
+    assert!(near.probes > 10_000, "{} probes", near.probes);
+    assert!(
+        (share - want).abs() < 5.0 * sd,
+        "{share:.4} of probes in the own /16, want {want:.4}"
+    );
+}
+
+/// Counts the probes a scanner sends into its own /16.
+struct NearHome<'w> {
+    world: &'w World,
+    probes: u64,
+    own16: u64,
+}
+
+impl Observer for NearHome<'_> {
+    fn probe(&mut self, scanner: HostId, addr: u32, _t: u64) {
+        self.probes += 1;
+        if addr >> 16 == self.world.host(scanner).addr >> 16 {
+            self.own16 += 1;
+        }
     }
 }

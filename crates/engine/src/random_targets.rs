@@ -1,13 +1,20 @@
 //! The random-targets driver: Blaster's batches with every address drawn
-//! uniformly from the IPv4 space (`[worm] targeting = "uniform-random"`),
-//! exact in distribution, without drawing the addresses that cannot matter.
+//! at random (`[worm] targeting = "uniform-random"` or
+//! `"local-preference"`), exact in distribution, without drawing the
+//! addresses that cannot matter.
 //!
-//! A probe *matters to the outbreak* when it lands inside the scanner's own
-//! site or on an address the public view lists (a host or a gateway). Each
-//! probe does so with a fixed chance, so the number of probes before the
-//! next one that matters is geometric, and its address is uniform among
-//! those addresses (the own site's range, then the public entries outside
-//! it). The driver draws exactly that, from the scanner's own stream:
+//! A scanner draws each address from one of its [`Windows`]: the whole
+//! IPv4 space, or (local preference) its own /16, its own /8 or the whole
+//! space, each by its share. A probe *matters to the outbreak* when it
+//! lands inside the scanner's own site or on an address the public view
+//! lists (a host or a gateway). Each probe does so with a fixed chance (per
+//! window: its share times the part of it that matters), so the number of
+//! probes before the next one that matters is geometric; its window is
+//! drawn by those parts, and its address uniformly among what matters in
+//! the window (the own site's range, then the public entries outside it).
+//! The driver draws exactly that, from the scanner's own stream (the
+//! window only when there are several, so that one window draws as the
+//! uniform driver always did):
 //!
 //! - the targets are drawn batch by batch when the scanner plans ahead, in
 //!   the order a batch would draw them. A target needs no look when its
@@ -25,8 +32,9 @@
 //! Observers watch ranges (a telescope, a sensor's points, an edge). Of
 //! the probes that do not matter to the outbreak, those that fall in a
 //! watched range are drawn from a second stream when their batches are
-//! accounted: a geometric skip over those probes, each hit uniform among
-//! the watched addresses that hold nothing and lie outside the own site.
+//! accounted: a geometric skip over those probes, each hit in a window
+//! drawn by its share of them, uniform among the watched addresses there
+//! that hold nothing and lie outside the own site.
 //! The rest reach observers as counts ([`Observer::plain`]). The outbreak's
 //! draws never depend on what is watched: a run with sensors, without, or
 //! with one capture's vantage is the same outbreak for the same seed.
@@ -45,6 +53,7 @@ use rand_distr::{Distribution, Geometric};
 use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::rng::{self, Purpose};
+use wormscope_model::targeting::{LocalShares, Windows};
 use wormscope_model::view::{Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
@@ -79,15 +88,13 @@ struct Scanner {
     /// What observers see of the other probes: hits on watched addresses
     /// (none when nothing is watched).
     seen: Option<Seen>,
-    /// The scanner's own site's inside range within the space (empty
-    /// without a site).
+    /// The scanner's own site's inside range (empty without a site).
     own: (u64, u64),
-    /// Addresses that matter to the outbreak: the own range's, then the
-    /// public entries outside it.
-    parts: (u64, u64),
-    /// Of the public entries in the space: how many lie below the own
-    /// range, and how many in it (passed over when drawing).
-    public_around_own: (u32, u32),
+    /// The windows its addresses are drawn from, as they matter.
+    windows: SmallVec<[Part; 1]>,
+    /// Which window a probe that matters lies in: running sums of each
+    /// window's chance (unused with one window).
+    pick: SmallVec<[f64; 1]>,
     phase: Phase,
     /// The targets drawn for the batches of a plain run, in order, with
     /// their batch (counted from the run's start) and what they find:
@@ -99,32 +106,87 @@ struct Scanner {
     plan_idx: u32,
 }
 
+/// One of a scanner's windows ([`Windows`]), counted for its draws.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    /// The window's chance of a draw over its size: each of its addresses'
+    /// chance from it.
+    density: f64,
+    size: u64,
+    /// The own range within the window (empty: `(lo, lo)`).
+    own: (u64, u64),
+    /// Addresses that matter to the outbreak: the own range's, then the
+    /// public entries outside it.
+    matter: (u64, u64),
+    /// The public view's index of the window's first entry, and how many
+    /// of its entries lie below the own range and in it (passed over).
+    public_from: u32,
+    public_around_own: (u32, u32),
+    /// The watched addresses' index of the window's first, and how many
+    /// lie below the own range and in it (passed over), and outside it.
+    watched_from: u64,
+    watched_around_own: (u64, u64),
+    watched_outside_own: u64,
+    /// Of those outside the own range, the ones that hold nothing.
+    dark: u64,
+}
+
+impl Part {
+    fn matter(&self) -> u64 {
+        self.matter.0 + self.matter.1
+    }
+}
+
 /// The draws of a scanner's probes into watched ranges, among those that
 /// do not matter to the outbreak.
 struct Seen {
     rng: ChaCha8Rng,
     /// Such probes before the next watched one.
     skip: Geometric,
-    /// Watched addresses outside the own range (some hold hosts: drawn
-    /// again).
-    outside_own: u64,
-    /// Watched addresses below the own range, and in it.
-    around_own: (u64, u64),
+    /// Which window a watched draw lies in: running sums of each window's
+    /// chance (unused with one window).
+    pick: SmallVec<[f64; 1]>,
+}
+
+/// Running sums of `weights`, for [`pick`]; empty for one weight.
+fn running_sums(weights: impl Iterator<Item = f64>) -> SmallVec<[f64; 1]> {
+    let mut sum = 0.0;
+    let sums: SmallVec<[f64; 1]> = weights
+        .map(|w| {
+            sum += w;
+            sum
+        })
+        .collect();
+    if sums.len() > 1 {
+        sums
+    } else {
+        SmallVec::new()
+    }
+}
+
+/// A window index drawn by `sums` ([`running_sums`]): no draw for one.
+fn pick(sums: &[f64], rng: &mut ChaCha8Rng) -> usize {
+    match sums.last() {
+        None => 0,
+        Some(&total) => {
+            let u = rng.random::<f64>() * total;
+            // Zero-weight windows are never drawn: the first sum above u.
+            sums.iter().position(|&s| u < s).unwrap_or(sums.len() - 1)
+        }
+    }
 }
 
 /// The random-targets driver.
-pub struct UniformDriver<'w> {
+pub struct RandomTargetsDriver<'w> {
     world: &'w World,
-    /// Targets are drawn from `[space.0, space.1)`.
+    /// "Anywhere" targets are drawn from `[space.0, space.1)`.
     space: (u64, u64),
-    /// The observers' watched ranges within the space: sorted, disjoint,
+    /// The observers' watched ranges: sorted, disjoint,
     /// with the count of watched addresses before each and of public
     /// entries in the ranges before each.
     watched: Vec<(u64, u64, u64, u64)>,
     watched_total: u64,
     public_watched_total: u64,
-    /// The public view's entries within the space: `[lo, hi)`.
-    public: (u32, u32),
     scanners: Vec<Scanner>,
     slot_of: Vec<u32>,
     free: Vec<u32>,
@@ -135,14 +197,15 @@ pub struct UniformDriver<'w> {
     lane: Lane,
 }
 
-impl<'w> UniformDriver<'w> {
+impl<'w> RandomTargetsDriver<'w> {
     /// A driver drawing targets from the whole IPv4 space, drawing
     /// addresses in `watched` one by one for the run's observer.
     pub fn new(world: &'w World, watched: &[Watched]) -> Self {
         Self::within(world, watched, (0, SPACE_END))
     }
 
-    /// A driver drawing targets from `[space.0, space.1)` only: for tests
+    /// A driver drawing targets "anywhere" from `[space.0, space.1)` only
+    /// (a local-preference scanner's own /16 and /8 stay whole): for tests
     /// on small worlds, where the whole space would leave every probe
     /// plain.
     pub fn within(world: &'w World, watched: &[Watched], space: (u64, u64)) -> Self {
@@ -152,7 +215,7 @@ impl<'w> UniformDriver<'w> {
         );
         let mut ranges: Vec<(u64, u64)> = watched
             .iter()
-            .map(|w| (w.lo.max(space.0), w.hi.min(space.1)))
+            .map(|w| (w.lo, w.hi.min(SPACE_END)))
             .filter(|(lo, hi)| lo < hi)
             .collect();
         ranges.sort_unstable();
@@ -170,13 +233,12 @@ impl<'w> UniformDriver<'w> {
             total += w.1 - w.0;
             public_total += u64::from(view.rank(w.1) - view.rank(w.0));
         }
-        UniformDriver {
+        RandomTargetsDriver {
             world,
             space,
             watched: merged,
             watched_total: total,
             public_watched_total: public_total,
-            public: (view.rank(space.0), view.rank(space.1)),
             scanners: Vec::new(),
             slot_of: vec![NO_SLOT; world.n_candidates as usize],
             free: Vec::new(),
@@ -211,31 +273,63 @@ impl<'w> UniformDriver<'w> {
         }
     }
 
-    /// The addresses that matter to the outbreak of a scanner whose own
-    /// range is `own`: the range's, and the public entries outside it.
-    fn parts(&self, own: (u64, u64)) -> (u64, u64) {
+    /// Window `w` of a scanner whose own range is `own`, counted.
+    fn part(&self, w: &wormscope_model::targeting::Window, own: (u64, u64)) -> Part {
         let view = self.world.public_view();
-        let public = u64::from(self.public.1 - self.public.0);
-        let public_in_own = u64::from(view.rank(own.1) - view.rank(own.0));
-        (own.1 - own.0, public - public_in_own)
+        let rank = |x: u64| view.rank(x);
+        let own = if own.0.max(w.lo) < own.1.min(w.hi) {
+            (own.0.max(w.lo), own.1.min(w.hi))
+        } else {
+            (w.lo, w.lo)
+        };
+        let public_in = rank(w.hi) - rank(w.lo);
+        let public_in_own = rank(own.1) - rank(own.0);
+        let (watched_lo, public_watched_lo) = self.watched_below(w.lo);
+        let (watched_hi, public_watched_hi) = self.watched_below(w.hi);
+        let (own_lo, public_own_lo) = self.watched_below(own.0);
+        let (own_hi, public_own_hi) = self.watched_below(own.1);
+        let watched_outside_own = (watched_hi - watched_lo) - (own_hi - own_lo);
+        let public_watched_outside_own =
+            (public_watched_hi - public_watched_lo) - (public_own_hi - public_own_lo);
+        let size = w.hi - w.lo;
+        Part {
+            density: w.share / size as f64,
+            size,
+            own,
+            matter: (own.1 - own.0, u64::from(public_in - public_in_own)),
+            public_from: rank(w.lo),
+            public_around_own: (rank(own.0) - rank(w.lo), public_in_own),
+            watched_from: watched_lo,
+            watched_around_own: (own_lo - watched_lo, own_hi - own_lo),
+            watched_outside_own,
+            dark: watched_outside_own - public_watched_outside_own,
+        }
     }
 
-    /// What observers see of the probes that do not matter to the outbreak
-    /// of a scanner whose own range is `own` and whose `start` names its
+    /// What observers see of the probes of a scanner drawing from
+    /// `windows` that do not matter to the outbreak, its `start` naming its
     /// stream; `None` when nothing is watched there.
-    fn seen(&self, own: (u64, u64), seed: u64, start: u64) -> Option<Seen> {
-        let (a, c) = self.parts(own);
-        let (w_lo, p_lo) = self.watched_below(own.0);
-        let (w_hi, p_hi) = self.watched_below(own.1);
-        let outside_own = self.watched_total - (w_hi - w_lo);
-        let dark = outside_own - (self.public_watched_total - (p_hi - p_lo));
-        let others = (self.space.1 - self.space.0) - a - c;
-        (dark > 0).then(|| Seen {
+    fn seen(windows: &[Part], seed: u64, start: u64) -> Option<Seen> {
+        let chance = match windows {
+            // One window: the share as the uniform driver always took it.
+            [w] => (w.dark > 0).then(|| w.dark as f64 / (w.size - w.matter()) as f64),
+            all => {
+                let dark: f64 = all.iter().map(|w| w.density * w.dark as f64).sum();
+                let others: f64 = all
+                    .iter()
+                    .map(|w| w.density * (w.size - w.matter()) as f64)
+                    .sum();
+                (dark > 0.0).then(|| dark / others)
+            }
+        }?;
+        Some(Seen {
             rng: rng::stream(seed, Purpose::RandomTargetsSeen, start),
-            skip: Geometric::new(dark as f64 / others as f64)
-                .expect("a share of the other addresses"),
-            outside_own,
-            around_own: (w_lo, w_hi - w_lo),
+            skip: Geometric::new(chance).expect("a share of the other addresses"),
+            pick: running_sums(
+                windows
+                    .iter()
+                    .map(|w| w.density * w.watched_outside_own as f64),
+            ),
         })
     }
 
@@ -243,15 +337,17 @@ impl<'w> UniformDriver<'w> {
     /// to the outbreak.
     fn draw_target(&mut self, slot: usize) -> u32 {
         let sc = &mut self.scanners[slot];
-        let (own, (a, c), (below, inside)) = (sc.own, sc.parts, sc.public_around_own);
+        let w = sc.windows[pick(&sc.pick, &mut sc.rng)];
+        let (a, c) = w.matter;
         let n = sc.rng.random_range(0..a + c);
         if n < a {
-            return (own.0 + n) as u32;
+            return (w.own.0 + n) as u32;
         }
         // The public entries below the own range, then above it.
         let n = (n - a) as u32;
+        let (below, inside) = w.public_around_own;
         let skipped = if n < below { 0 } else { inside };
-        self.world.public_view().addr(self.public.0 + n + skipped)
+        self.world.public_view().addr(w.public_from + n + skipped)
     }
 
     /// Draws a watched address of scanner `slot` that holds nothing and
@@ -259,10 +355,12 @@ impl<'w> UniformDriver<'w> {
     fn draw_watched(&mut self, slot: usize) -> u32 {
         let view = self.world.public_view();
         loop {
-            let seen = self.scanners[slot].seen.as_mut().expect("watched");
-            let (below, inside) = seen.around_own;
-            let n = seen.rng.random_range(0..seen.outside_own);
-            let n = if n < below { n } else { n + inside };
+            let sc = &mut self.scanners[slot];
+            let seen = sc.seen.as_mut().expect("watched");
+            let w = &sc.windows[pick(&seen.pick, &mut seen.rng)];
+            let (below, inside) = w.watched_around_own;
+            let n = seen.rng.random_range(0..w.watched_outside_own);
+            let n = w.watched_from + if n < below { n } else { n + inside };
             let addr = self.nth_watched(n) as u32;
             if view.slot(addr) == Slot::Empty {
                 return addr;
@@ -577,7 +675,7 @@ impl<'w> UniformDriver<'w> {
     }
 }
 
-impl ScanDriver for UniformDriver<'_> {
+impl ScanDriver for RandomTargetsDriver<'_> {
     fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
         if core.targeting_of(host) == TargetingKind::Sequential {
             self.sequential.start(core, host, t, start);
@@ -588,26 +686,36 @@ impl ScanDriver for UniformDriver<'_> {
             (0, 0)
         } else {
             let inside = self.world.sites[me.site as usize].inside;
-            let lo = u64::from(inside.base()).max(self.space.0);
-            let hi = (u64::from(inside.last()) + 1).min(self.space.1);
-            if lo < hi { (lo, hi) } else { (0, 0) }
+            (u64::from(inside.base()), u64::from(inside.last()) + 1)
         };
-        let space = self.space.1 - self.space.0;
-        let parts = self.parts(own);
-        let view = self.world.public_view();
-        let public_around_own = (
-            view.rank(own.0).max(self.public.0) - self.public.0,
-            view.rank(own.1) - view.rank(own.0),
-        );
-        let skip = Geometric::new((parts.0 + parts.1) as f64 / space as f64)
-            .expect("a probe's chance of mattering lies in [0, 1]");
+        let windows = match core.targeting_of(host) {
+            TargetingKind::LocalPreference => {
+                let shares = LocalShares::of(&core.params.worm.local_preference)
+                    .expect("the scenario checks the shares");
+                Windows::local(core.session_address(host), shares, self.space)
+            }
+            _ => Windows::uniform(self.space),
+        };
+        let windows: SmallVec<[Part; 1]> = windows
+            .as_slice()
+            .iter()
+            .map(|w| self.part(w, own))
+            .collect();
+        let chance = match &windows[..] {
+            // One window: the share as the uniform driver always took it.
+            [w] => w.matter() as f64 / w.size as f64,
+            all => all.iter().map(|w| w.density * w.matter() as f64).sum(),
+        };
+        let skip =
+            Geometric::new(chance.min(1.0)).expect("a probe's chance of mattering lies in [0, 1]");
+        let pick = running_sums(windows.iter().map(|w| w.density * w.matter() as f64));
         let index = (u64::from(host) << 32) | u64::from(self.starts[host as usize]);
         self.starts[host as usize] += 1;
         let seed = core.params.seed;
         let seen = if self.watched.is_empty() {
             None
         } else {
-            self.seen(own, seed, index)
+            Self::seen(&windows, seed, index)
         };
         let scanner = Scanner {
             host,
@@ -618,8 +726,8 @@ impl ScanDriver for UniformDriver<'_> {
             skip,
             seen,
             own,
-            parts,
-            public_around_own,
+            windows,
+            pick,
             phase: Phase::Exploiting,
             quiet: Vec::new(),
             next: SmallVec::new(),
