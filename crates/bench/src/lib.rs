@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use wormscope_scenario::{Percent, Scenario, SimDuration};
+use wormscope_scenario::{Percent, Scenario, SimDuration, TargetingKind};
 
 /// Engine against reference on the same small world.
 #[derive(Clone, Debug, Serialize)]
@@ -77,6 +77,9 @@ pub struct BenchReport {
     pub speedups: Vec<SpeedupRow>,
     pub full_scale: Option<FullScaleRow>,
     pub full_scale_week: Option<FullScaleWeekRow>,
+    /// The default scenario with random targets (`[worm] targeting`), on
+    /// the full-scale day's world.
+    pub random_targets: Vec<FullScaleRow>,
     /// The detector's throughput on a synthetic capture.
     pub detector: Option<wormscope_detect::BenchResult>,
     /// A defense comparison of benchmark size.
@@ -161,20 +164,53 @@ pub fn measure_full_scale(s: &Scenario, progress: &mut dyn FnMut(u64)) -> FullSc
     full_scale_row(s, &world, world_s, progress)
 }
 
-/// The default scenario's full-scale figures: a day and, if `week`, a
-/// week on the same world (generated once; each wall time counts its
-/// generation).
+/// The default scenario's full-scale runs.
+pub struct FullScaleRuns {
+    pub day: FullScaleRow,
+    pub week: Option<FullScaleWeekRow>,
+    pub random_targets: Vec<FullScaleRow>,
+}
+
+/// The random targetings a bench runs at full scale.
+pub const RANDOM_TARGETINGS: [TargetingKind; 2] =
+    [TargetingKind::UniformRandom, TargetingKind::LocalPreference];
+
+/// The default scenario's full-scale figures: a day; each of
+/// [`RANDOM_TARGETINGS`] for `random_targets` simulated (none if zero);
+/// and, if `week`, a week. All on one world, generated once; each wall time
+/// counts its generation. `progress` hears the phase ("day", a targeting's
+/// name, "week") and the simulated µs reached.
 pub fn measure_full_scale_day_and_week(
     week: bool,
+    random_targets: SimDuration,
     progress: &mut dyn FnMut(&str, u64),
-) -> (FullScaleRow, Option<FullScaleWeekRow>) {
+) -> FullScaleRuns {
     let mut s = wormscope_scenario::default_scenario();
     let t = Instant::now();
     let world = wormscope_model::generate::generate(&s).expect("the scenario's world builds");
     let world_s = t.elapsed().as_secs_f64();
     let day = full_scale_row(&s, &world, world_s, &mut |t| progress("day", t));
+    let random_targets: Vec<FullScaleRow> = if random_targets.as_micros() == 0 {
+        Vec::new()
+    } else {
+        RANDOM_TARGETINGS
+            .iter()
+            .map(|&targeting| {
+                let mut r = s.clone();
+                r.duration = random_targets;
+                r.worm.targeting = targeting;
+                r.name = format!("{}, targeting = {}", s.name, targeting_name(targeting));
+                let phase = targeting_name(targeting);
+                full_scale_row(&r, &world, world_s, &mut |t| progress(&phase, t))
+            })
+            .collect()
+    };
     if !week {
-        return (day, None);
+        return FullScaleRuns {
+            day,
+            week: None,
+            random_targets,
+        };
     }
     s.duration = SimDuration::from_secs(7 * 86_400);
     reset_peak_rss();
@@ -209,7 +245,19 @@ pub fn measure_full_scale_day_and_week(
         welchia_by_day: per_day(&|rows| rows.last().map_or(0, |row| row.welchia)),
         peak_rss_bytes: peak_rss_bytes(),
     };
-    (day, Some(week))
+    FullScaleRuns {
+        day,
+        week: Some(week),
+        random_targets,
+    }
+}
+
+/// A targeting as a scenario file spells it.
+pub fn targeting_name(t: TargetingKind) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_else(|| format!("{t:?}"))
 }
 
 const DAY_US: u64 = 86_400_000_000;
@@ -489,6 +537,13 @@ impl BenchReport {
             put("full_scale_probes", f.probes.into());
             put("full_scale_probes_per_s", f.probes_per_s.into());
         }
+        for r in &self.random_targets {
+            let name = r.scenario.rsplit(' ').next().unwrap_or_default();
+            put(
+                &format!("full_scale_{}_wall_s", name.replace('-', "_")),
+                r.wall_s.into(),
+            );
+        }
         if let Some(w) = &self.full_scale_week {
             put("full_scale_week_wall_s", w.wall_s.into());
             put("full_scale_week_events", w.events.into());
@@ -546,6 +601,20 @@ impl BenchReport {
                 o,
                 "                     world {:.1} s + simulation {:.1} s = {:.1} s wall, {} probes, {} events, {:.3e} probes/s",
                 f.world_s, f.simulate_s, f.wall_s, f.probes, f.events, f.probes_per_s
+            );
+        }
+        for r in &self.random_targets {
+            let _ = writeln!(
+                o,
+                "random targets       {}: {:.0} h simulated, {} ever infected",
+                r.scenario,
+                r.simulated_s / 3600.0,
+                r.ever_infected
+            );
+            let _ = writeln!(
+                o,
+                "                     simulation {:.1} s (world above), {} probes, {} events",
+                r.simulate_s, r.probes, r.events
             );
         }
         if let Some(w) = &self.full_scale_week {
@@ -689,10 +758,24 @@ mod tests {
             welchia_by_day: vec![0, 0, 0, 0, 0, 0, 9],
             peak_rss_bytes: 1 << 30,
         };
+        let random = |targeting| FullScaleRow {
+            scenario: format!("blaster, targeting = {}", targeting_name(targeting)),
+            simulated_s: 7200.0,
+            hosts: 1,
+            candidates: 1,
+            ever_infected: 1,
+            probes: 1,
+            events: 1,
+            world_s: 10.0,
+            simulate_s: 5.0,
+            wall_s: 15.0,
+            probes_per_s: 1.0,
+        };
         let mut report = BenchReport {
             speedups: vec![row("default density", 1500.0), row("dense broadband", 90.0)],
             full_scale: None,
             full_scale_week: Some(week),
+            random_targets: RANDOM_TARGETINGS.iter().map(|&t| random(t)).collect(),
             detector: None,
             compare: None,
             random_speedup: None,
@@ -707,9 +790,12 @@ mod tests {
             "full_scale_week_events",
             "full_scale_week_peak_rss_bytes",
             "wall_s_by_day",
+            "full_scale_uniform_random_wall_s",
+            "full_scale_local_preference_wall_s",
         ] {
             assert!(v.get(key).is_some(), "{key} missing from {v}");
         }
+        assert!(report.text().contains("targeting = local-preference"));
         assert_eq!(v["full_scale_week_events"], 42);
         assert_eq!(v["wall_s_by_day"].as_array().map(Vec::len), Some(7));
         // Day 4 costs 19/12 of day 2: over 1.5, the growth target is missed.

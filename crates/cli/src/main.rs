@@ -487,6 +487,11 @@ struct BenchArgs {
     /// Skip the full-scale week (keep the full-scale day).
     #[arg(long)]
     no_week: bool,
+    /// Simulated time of the full-scale runs of the default scenario with
+    /// random targets (uniform random, local preference), e.g. 2h; 0
+    /// skips them.
+    #[arg(long, value_name = "DURATION", default_value = "2h")]
+    random_targets_duration: SimDuration,
     /// Runs per variant of the benchmark-sized defense comparison (0
     /// skips it).
     #[arg(long, default_value_t = 4)]
@@ -655,6 +660,7 @@ fn request(command: Command) -> Request {
             },
             no_full_scale: a.no_full_scale,
             no_week: a.no_week,
+            random_targets_duration: a.random_targets_duration,
             compare_runs: a.compare_runs,
             no_historical: a.no_historical,
             detector_bytes: a.detector_bytes,

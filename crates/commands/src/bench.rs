@@ -16,6 +16,9 @@ pub struct BenchRequest {
     pub no_full_scale: bool,
     /// Skip the full-scale week (keep the day).
     pub no_week: bool,
+    /// Simulated time of the full-scale runs with random targets (0 skips
+    /// them).
+    pub random_targets_duration: SimDuration,
     /// Runs per variant of the benchmark-sized comparison (0 skips it).
     pub compare_runs: u32,
     /// Skip Code Red v2 and Slammer.
@@ -41,18 +44,44 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
             .map(|(name, s)| wormscope_bench::measure_speedup(name, s))
             .collect()
     };
-    let (full_scale, full_scale_week) = if req.no_full_scale {
-        (None, None)
+    if req.random_targets_duration > wormscope_scenario::MAX_SPAN {
+        return Err(CommandError::Input(format!(
+            "--random-targets-duration: at most {}",
+            wormscope_scenario::MAX_SPAN
+        )));
+    }
+    let (full_scale, full_scale_week, random_targets) = if req.no_full_scale {
+        (None, None, Vec::new())
     } else {
         let s = wormscope_scenario::default_scenario();
         let day_bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
+        let random_secs = req.random_targets_duration.as_micros() / 1_000_000;
+        let random_bars: Vec<_> = if random_secs == 0 {
+            Vec::new()
+        } else {
+            wormscope_bench::RANDOM_TARGETINGS
+                .iter()
+                .map(|_| progress.start(Task::SimulatedSeconds(random_secs)))
+                .collect()
+        };
         let week_bar = progress.start(Task::SimulatedSeconds(7 * 86_400));
-        let (day, week) =
-            wormscope_bench::measure_full_scale_day_and_week(!req.no_week, &mut |phase, t| {
-                let bar = if phase == "day" { &day_bar } else { &week_bar };
+        let names: Vec<String> = wormscope_bench::RANDOM_TARGETINGS
+            .iter()
+            .map(|&t| wormscope_bench::targeting_name(t))
+            .collect();
+        let runs = wormscope_bench::measure_full_scale_day_and_week(
+            !req.no_week,
+            req.random_targets_duration,
+            &mut |phase, t| {
+                let bar = match names.iter().position(|n| n == phase) {
+                    Some(i) => &random_bars[i],
+                    None if phase == "day" => &day_bar,
+                    None => &week_bar,
+                };
                 bar.set(t / 1_000_000);
-            });
-        (Some(day), week)
+            },
+        );
+        (Some(runs.day), runs.week, runs.random_targets)
     };
     let detector = if req.detector_bytes == 0 {
         None
@@ -96,6 +125,7 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
         speedups,
         full_scale,
         full_scale_week,
+        random_targets,
         detector,
         compare,
         random_speedup,

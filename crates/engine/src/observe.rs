@@ -17,12 +17,13 @@
 //! batch and exploit.
 //!
 //! **Random targets** (Blaster with `targeting = "uniform-random"` or
-//! `"local-preference"`, the [`crate::random_targets`] driver): a random probe's address is drawn only when
-//! it could matter, so an observer says which ranges it watches
-//! ([`Observer::watched`], asked once when the run starts). Every probe into
-//! a watched range, into the scanner's own site or to a live address comes
-//! with its address ([`Observer::probe`]); the rest, to addresses nobody
-//! watches and nothing lives at, come as counts ([`Observer::plain`]).
+//! `"local-preference"`, the [`crate::random_targets`] driver): a random
+//! probe's address is drawn only when it could matter, so an observer says
+//! which ranges it watches ([`Observer::watched`], asked once when the run
+//! starts). Every probe into a watched range, into the scanner's own site
+//! or to a host that answers (or may) comes with its address
+//! ([`Observer::probe`]); the rest, to addresses nobody watches that hold
+//! nothing or a silent host, come as counts ([`Observer::plain`]).
 //! The reference driver draws every address and reports each probe.
 
 use wormscope_model::HostId;
@@ -82,7 +83,8 @@ impl<'a> Span<'a> {
 }
 
 /// Probes of a random-targeting scanner to addresses that are in no
-/// watched range, hold nothing and lie outside the scanner's own site:
+/// watched range, hold nothing or a host that never answers (silent), and
+/// lie outside the scanner's own site:
 /// `k` batches with `per_batch` such probes each, batch `j` starting at
 /// `t0 + j * wait`. Their addresses were never drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

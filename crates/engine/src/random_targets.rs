@@ -6,15 +6,15 @@
 //! A scanner draws each address from one of its [`Windows`]: the whole
 //! IPv4 space, or (local preference) its own /16, its own /8 or the whole
 //! space, each by its share. A probe *matters to the outbreak* when it
-//! lands inside the scanner's own site or on an address the public view
-//! lists (a host or a gateway). Each probe does so with a fixed chance (per
-//! window: its share times the part of it that matters), so the number of
-//! probes before the next one that matters is geometric; its window is
-//! drawn by those parts, and its address uniformly among what matters in
-//! the window (the own site's range, then the public entries outside it).
+//! lands inside the scanner's own site or on a public view entry that
+//! answers or may (a candidate, an answerer; a silent host never does).
+//! Each probe does so with a fixed chance (per window: its share times the
+//! part of it that matters), so the number of probes before the next one
+//! that matters is geometric; its window is drawn by those parts, and its
+//! address uniformly among what matters in the window (the own site's
+//! range, then the answering entries outside it: `ViewRef::nth_answering`).
 //! The driver draws exactly that, from the scanner's own stream (the
-//! window only when there are several, so that one window draws as the
-//! uniform driver always did):
+//! window only when there are several):
 //!
 //! - the targets are drawn batch by batch when the scanner plans ahead, in
 //!   the order a batch would draw them. A target needs no look when its
@@ -34,10 +34,15 @@
 //! watched range are drawn from a second stream when their batches are
 //! accounted: a geometric skip over those probes, each hit in a window
 //! drawn by its share of them, uniform among the watched addresses there
-//! that hold nothing and lie outside the own site.
-//! The rest reach observers as counts ([`Observer::plain`]). The outbreak's
-//! draws never depend on what is watched: a run with sensors, without, or
-//! with one capture's vantage is the same outbreak for the same seed.
+//! that hold nothing or a silent host and lie outside the own site.
+//! The rest reach observers as counts ([`Observer::plain`]). Which of the
+//! probes that do not matter find a silent host, rather than none, is a
+//! count too: a binomial split from a third stream, with each probe's
+//! chance, as their batches are accounted (so outcome totals are exact in
+//! distribution; which watched address was silent is the observers' draw).
+//! Neither the outbreak's draws nor the outcome split depend on what is
+//! watched: a run with sensors, without, or with one capture's vantage is
+//! the same outbreak, with the same totals, for the same seed.
 //!
 //! What it may not touch: the outcome of a probe (the core's), how the
 //! views classify addresses (the world's). Welchia, whose sweep is its own,
@@ -54,13 +59,14 @@ use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::targeting::{LocalShares, Windows};
-use wormscope_model::view::{Slot, ViewRef};
+use wormscope_model::view::{Census, Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
 
 use crate::core::{Core, ScanDriver, UPCOMING};
 use crate::exact::{ExactDriver, Lane, SpanClock, Step, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
+use crate::random::binomial;
 
 const SPACE_END: u64 = 1 << 32;
 const NO_SLOT: u32 = u32::MAX;
@@ -88,6 +94,10 @@ struct Scanner {
     /// What observers see of the other probes: hits on watched addresses
     /// (none when nothing is watched).
     seen: Option<Seen>,
+    /// Of the probes that do not matter to the outbreak, the share that
+    /// find a silent host (the rest find none), and the stream that splits
+    /// them; `None` when no silent host can be hit.
+    silent: Option<(f64, ChaCha8Rng)>,
     /// The scanner's own site's inside range (empty without a site).
     own: (u64, u64),
     /// The windows its addresses are drawn from, as they matter.
@@ -116,18 +126,24 @@ struct Part {
     /// The own range within the window (empty: `(lo, lo)`).
     own: (u64, u64),
     /// Addresses that matter to the outbreak: the own range's, then the
-    /// public entries outside it.
+    /// answering public entries (not silent) outside it.
     matter: (u64, u64),
+    /// The silent public entries outside the own range: probes to them
+    /// find a host that never answers, and are split from the probes that
+    /// find none by counts.
+    silent: u64,
     /// The public view's index of the window's first entry, and how many
-    /// of its entries lie below the own range and in it (passed over).
+    /// of its answering entries lie below the own range and in it (passed
+    /// over).
     public_from: u32,
-    public_around_own: (u32, u32),
+    answering_around_own: (u32, u32),
     /// The watched addresses' index of the window's first, and how many
     /// lie below the own range and in it (passed over), and outside it.
     watched_from: u64,
     watched_around_own: (u64, u64),
     watched_outside_own: u64,
-    /// Of those outside the own range, the ones that hold nothing.
+    /// Of those outside the own range, the ones that hold nothing or a
+    /// silent host.
     dark: u64,
 }
 
@@ -146,6 +162,11 @@ struct Seen {
     /// Which window a watched draw lies in: running sums of each window's
     /// chance (unused with one window).
     pick: SmallVec<[f64; 1]>,
+}
+
+/// Candidates and answerers: the entries that are not silent.
+fn answering(c: Census) -> u64 {
+    c.candidates + c.answerers
 }
 
 /// Running sums of `weights`, for [`pick`]; empty for one weight.
@@ -182,11 +203,11 @@ pub struct RandomTargetsDriver<'w> {
     /// "Anywhere" targets are drawn from `[space.0, space.1)`.
     space: (u64, u64),
     /// The observers' watched ranges: sorted, disjoint,
-    /// with the count of watched addresses before each and of public
-    /// entries in the ranges before each.
+    /// with the count of watched addresses before each and of answering
+    /// public entries (not silent) in the ranges before each.
     watched: Vec<(u64, u64, u64, u64)>,
     watched_total: u64,
-    public_watched_total: u64,
+    answering_watched_total: u64,
     scanners: Vec<Scanner>,
     slot_of: Vec<u32>,
     free: Vec<u32>,
@@ -227,18 +248,18 @@ impl<'w> RandomTargetsDriver<'w> {
                 _ => merged.push((lo, hi, 0, 0)),
             }
         }
-        let (mut total, mut public_total) = (0, 0);
+        let (mut total, mut answering_total) = (0, 0);
         for w in &mut merged {
-            (w.2, w.3) = (total, public_total);
+            (w.2, w.3) = (total, answering_total);
             total += w.1 - w.0;
-            public_total += u64::from(view.rank(w.1) - view.rank(w.0));
+            answering_total += answering(view.census(w.0, w.1));
         }
         RandomTargetsDriver {
             world,
             space,
             watched: merged,
             watched_total: total,
-            public_watched_total: public_total,
+            answering_watched_total: answering_total,
             scanners: Vec::new(),
             slot_of: vec![NO_SLOT; world.n_candidates as usize],
             free: Vec::new(),
@@ -255,54 +276,56 @@ impl<'w> RandomTargetsDriver<'w> {
         lo + (n - before)
     }
 
-    /// How many watched addresses, and how many public entries in watched
-    /// ranges, lie below `x`.
+    /// How many watched addresses, and how many answering public entries
+    /// in watched ranges, lie below `x`.
     fn watched_below(&self, x: u64) -> (u64, u64) {
         let i = self.watched.partition_point(|w| w.1 <= x);
         match self.watched.get(i) {
-            Some(&(lo, _, before, public_before)) => {
+            Some(&(lo, _, before, answering_before)) => {
                 let view = self.world.public_view();
-                let public_in = if x > lo {
-                    u64::from(view.rank(x) - view.rank(lo))
-                } else {
-                    0
-                };
-                (before + x.saturating_sub(lo), public_before + public_in)
+                (
+                    before + x.saturating_sub(lo),
+                    answering_before + answering(view.census(lo, x)),
+                )
             }
-            None => (self.watched_total, self.public_watched_total),
+            None => (self.watched_total, self.answering_watched_total),
         }
     }
 
     /// Window `w` of a scanner whose own range is `own`, counted.
     fn part(&self, w: &wormscope_model::targeting::Window, own: (u64, u64)) -> Part {
         let view = self.world.public_view();
-        let rank = |x: u64| view.rank(x);
         let own = if own.0.max(w.lo) < own.1.min(w.hi) {
             (own.0.max(w.lo), own.1.min(w.hi))
         } else {
             (w.lo, w.lo)
         };
-        let public_in = rank(w.hi) - rank(w.lo);
-        let public_in_own = rank(own.1) - rank(own.0);
-        let (watched_lo, public_watched_lo) = self.watched_below(w.lo);
-        let (watched_hi, public_watched_hi) = self.watched_below(w.hi);
-        let (own_lo, public_own_lo) = self.watched_below(own.0);
-        let (own_hi, public_own_hi) = self.watched_below(own.1);
+        let (below, inside, above) = (
+            view.census(w.lo, own.0),
+            view.census(own.0, own.1),
+            view.census(own.1, w.hi),
+        );
+        let (watched_lo, answering_watched_lo) = self.watched_below(w.lo);
+        let (watched_hi, answering_watched_hi) = self.watched_below(w.hi);
+        let (own_lo, answering_own_lo) = self.watched_below(own.0);
+        let (own_hi, answering_own_hi) = self.watched_below(own.1);
         let watched_outside_own = (watched_hi - watched_lo) - (own_hi - own_lo);
-        let public_watched_outside_own =
-            (public_watched_hi - public_watched_lo) - (public_own_hi - public_own_lo);
+        let answering_watched_outside_own =
+            (answering_watched_hi - answering_watched_lo) - (answering_own_hi - answering_own_lo);
         let size = w.hi - w.lo;
+        let as_u32 = |n: u64| u32::try_from(n).expect("a view's entries fit u32");
         Part {
             density: w.share / size as f64,
             size,
             own,
-            matter: (own.1 - own.0, u64::from(public_in - public_in_own)),
-            public_from: rank(w.lo),
-            public_around_own: (rank(own.0) - rank(w.lo), public_in_own),
+            matter: (own.1 - own.0, answering(below) + answering(above)),
+            silent: below.silent + above.silent,
+            public_from: view.rank(w.lo),
+            answering_around_own: (as_u32(answering(below)), as_u32(answering(inside))),
             watched_from: watched_lo,
             watched_around_own: (own_lo - watched_lo, own_hi - own_lo),
             watched_outside_own,
-            dark: watched_outside_own - public_watched_outside_own,
+            dark: watched_outside_own - answering_watched_outside_own,
         }
     }
 
@@ -343,15 +366,16 @@ impl<'w> RandomTargetsDriver<'w> {
         if n < a {
             return (w.own.0 + n) as u32;
         }
-        // The public entries below the own range, then above it.
+        // The answering public entries below the own range, then above it.
         let n = (n - a) as u32;
-        let (below, inside) = w.public_around_own;
+        let (below, inside) = w.answering_around_own;
         let skipped = if n < below { 0 } else { inside };
-        self.world.public_view().addr(w.public_from + n + skipped)
+        let view = self.world.public_view();
+        view.addr(view.nth_answering(w.public_from, n + skipped))
     }
 
-    /// Draws a watched address of scanner `slot` that holds nothing and
-    /// lies outside its own range.
+    /// Draws a watched address of scanner `slot` that holds nothing or a
+    /// silent host and lies outside its own range.
     fn draw_watched(&mut self, slot: usize) -> u32 {
         let view = self.world.public_view();
         loop {
@@ -362,7 +386,7 @@ impl<'w> RandomTargetsDriver<'w> {
             let n = seen.rng.random_range(0..w.watched_outside_own);
             let n = w.watched_from + if n < below { n } else { n + inside };
             let addr = self.nth_watched(n) as u32;
-            if view.slot(addr) == Slot::Empty {
+            if let Slot::Empty | Slot::Silent = view.slot(addr) {
                 return addr;
             }
         }
@@ -420,6 +444,19 @@ impl<'w> RandomTargetsDriver<'w> {
         whole(o, from, run.k);
     }
 
+    /// Counts `n` probes of scanner `slot` that do not matter to the
+    /// outbreak: each finds a silent host with the same chance, no host
+    /// otherwise. The split comes from its own stream, so the outbreak's
+    /// draws and the observers' do not depend on it.
+    fn count_others(&mut self, core: &mut Core<'_>, slot: usize, n: u64) {
+        let silent = match &mut self.scanners[slot].silent {
+            Some((share, rng)) => binomial(n, *share, rng),
+            None => 0,
+        };
+        core.count(Outcome::NoAnswer, silent);
+        core.count(Outcome::NoHost, n - silent);
+    }
+
     /// Accounts the first batches of scanner `slot`'s plain run (all of
     /// them, or those that start before `limit`).
     fn settle_plain(&mut self, core: &mut Core<'_>, slot: usize, limit: Option<u64>) {
@@ -440,7 +477,7 @@ impl<'w> RandomTargetsDriver<'w> {
         }
         let quiet = std::mem::take(&mut self.scanners[slot].quiet);
         let started = quiet.partition_point(|q| q.0 < n);
-        core.count(Outcome::NoHost, n * b - started as u64);
+        self.count_others(core, slot, n * b - started as u64);
         for &(_j, _addr, outcome) in &quiet[..started] {
             core.count(outcome, 1);
             #[cfg(debug_assertions)]
@@ -590,7 +627,7 @@ impl<'w> RandomTargetsDriver<'w> {
         }
         let others = b - targets.len() as u64;
         self.scanners[slot].next = targets;
-        core.count(Outcome::NoHost, others);
+        self.count_others(core, slot, others);
         if others > 0 && core.observer().is_some() {
             let run = PlainRun {
                 per_batch: others,
@@ -717,6 +754,23 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         } else {
             Self::seen(&windows, seed, index)
         };
+        let silent_share = match &windows[..] {
+            [w] => w.silent as f64 / (w.size - w.matter()) as f64,
+            all => {
+                let silent: f64 = all.iter().map(|w| w.density * w.silent as f64).sum();
+                let others: f64 = all
+                    .iter()
+                    .map(|w| w.density * (w.size - w.matter()) as f64)
+                    .sum();
+                silent / others
+            }
+        };
+        let silent = (silent_share > 0.0).then(|| {
+            (
+                silent_share.min(1.0),
+                rng::stream(seed, Purpose::RandomTargetsSilent, index),
+            )
+        });
         let scanner = Scanner {
             host,
             me,
@@ -725,6 +779,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             rng: rng::stream(seed, Purpose::RandomTargets, index),
             skip,
             seen,
+            silent,
             own,
             windows,
             pick,

@@ -60,6 +60,9 @@ pub enum Purpose {
     /// What observers see of those targets: probes into watched ranges
     /// that do not matter to the outbreak (index: as `RandomTargets`).
     RandomTargetsSeen = 20,
+    /// Which of those targets' other probes reach a silent host rather
+    /// than no host: a split of counts (index: as `RandomTargets`).
+    RandomTargetsSilent = 21,
 }
 
 /// The random stream for (seed, purpose, index).

@@ -424,6 +424,25 @@ impl<'a> ViewRef<'a> {
         )
     }
 
+    /// The index of the entry `n` places after the first at index `from`
+    /// or after, counting only entries that answer or are candidates (not
+    /// silent): the `n`th such entry from `from` (0-based). The caller
+    /// knows there are more than `n` of them before the view's end.
+    pub fn nth_answering(&self, from: u32, n: u32) -> u32 {
+        let (c, a, _) = self.counts_before(from);
+        let target = c + a + n;
+        let blocks = &self.view.blocks;
+        // The last block with fewer such entries before it than `target`+1.
+        let q = blocks.partition_point(|b| b.cand_before + b.ans_before <= target) - 1;
+        let b = &blocks[q];
+        let mut bits = b.cand | b.ans;
+        for _ in 0..target - (b.cand_before + b.ans_before) {
+            bits &= bits - 1;
+        }
+        debug_assert!(bits != 0, "more answering entries than the view holds");
+        (q * BLOCK) as u32 + bits.trailing_zeros()
+    }
+
     /// Counts of each class among the entries `i..j`.
     #[inline]
     pub fn census_at(&self, i: u32, j: u32) -> Census {
@@ -689,6 +708,36 @@ mod tests {
             .map(|(i, s)| (r.addr(i), s))
             .collect();
         assert_eq!(ans, vec![(5, false), (15, true), (25, false)]);
+    }
+
+    /// The `n`th answering entry from an index is the one a walk over the
+    /// entries finds, across blocks and past silent runs.
+    #[test]
+    fn nth_answering_finds_what_a_walk_finds() {
+        let mut parts = ViewParts::default();
+        let mut x: u64 = 12345;
+        for addr in 0..1000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            match (x >> 60) % 8 {
+                0 => parts.cand.push((addr * 3, addr)),
+                1 | 2 => parts.ans.push((addr * 3, x & 1 == 0)),
+                _ => parts.silent.push(addr * 3),
+            }
+        }
+        let mut v = View::build(parts).unwrap();
+        v.build_index();
+        let r = v.as_ref();
+        let answering: Vec<u32> = (0..r.end())
+            .filter(|&i| r.slot_at(i) != Slot::Silent)
+            .collect();
+        for from in [0, 1, 63, 64, 65, 200, 500, 999] {
+            let after: Vec<u32> = answering.iter().copied().filter(|&i| i >= from).collect();
+            for (n, &want) in after.iter().enumerate() {
+                assert_eq!(r.nth_answering(from, n as u32), want, "from {from}, n {n}");
+            }
+        }
     }
 
     #[test]

@@ -289,8 +289,8 @@ impl<'w> Recorder<'w> {
 
     /// A plain probe's address for `scanner`: drawn as the worm draws (by
     /// rejection), among the addresses the engine leaves plain: outside
-    /// every watched range and the scanner's own site, holding nothing in
-    /// the public view.
+    /// every watched range and the scanner's own site, holding nothing or a
+    /// silent host in the public view.
     fn plain_target(&mut self, scanner: HostId) -> u32 {
         let h = self.world.host(scanner);
         let own = (h.site != NO_SITE).then(|| self.world.sites[h.site as usize].inside);
@@ -309,7 +309,8 @@ impl<'w> Recorder<'w> {
                 .get(i)
                 .is_some_and(|w| w.lo <= u64::from(a));
             let at_own = own.is_some_and(|p| p.contains(a));
-            if !watched && !at_own && self.world.public_view().slot(a) == Slot::Empty {
+            let plain = matches!(self.world.public_view().slot(a), Slot::Empty | Slot::Silent);
+            if !watched && !at_own && plain {
                 return a;
             }
         }

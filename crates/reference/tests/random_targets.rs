@@ -180,8 +180,9 @@ struct Classes<'w> {
     world: Option<&'w World>,
     /// Sorted, merged.
     watched: Vec<Watched>,
-    /// Watched and live, watched and empty, live and not watched, in the
-    /// scanner's own site, plain.
+    /// Watched and live, watched and empty, answering (not silent) and
+    /// not watched, in the scanner's own site, plain (a silent host nobody
+    /// watches is plain: the random-targets driver counts it).
     counts: [u64; 5],
 }
 
@@ -200,12 +201,14 @@ impl Observer for Classes<'_> {
             && world.sites[h.site as usize].inside.contains(addr);
         let i = self.watched.partition_point(|w| w.hi <= a);
         let watched = self.watched.get(i).is_some_and(|w| w.lo <= a);
-        let live = world.public_view().slot(addr) != Slot::Empty;
-        let class = match (own, watched, live) {
-            (true, _, _) => 3,
-            (_, true, true) => 0,
-            (_, true, false) => 1,
-            (_, false, true) => 2,
+        let slot = world.public_view().slot(addr);
+        let live = slot != Slot::Empty;
+        let answering = live && slot != Slot::Silent;
+        let class = match (own, watched, live, answering) {
+            (true, ..) => 3,
+            (_, true, true, _) => 0,
+            (_, true, false, _) => 1,
+            (_, false, _, true) => 2,
             _ => 4,
         };
         self.counts[class] += 1;
@@ -250,9 +253,9 @@ fn classes(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> [f
 }
 
 /// Each kind of address gets its share of the probes, however many
-/// scanners the outbreak had: watched live hosts (counted once, though
-/// two parts of the driver's multiset hold them), watched dark addresses,
-/// other live hosts, the scanner's own site, and the rest.
+/// scanners the outbreak had: watched live hosts (answering ones drawn as
+/// targets, silent ones as watched addresses), watched dark addresses,
+/// other answering hosts, the scanner's own site, and the rest.
 #[test]
 fn random_targets_fall_on_each_kind_of_address_as_often_as_in_the_reference() {
     kinds_agree(TargetingKind::UniformRandom);

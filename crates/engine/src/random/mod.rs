@@ -120,7 +120,7 @@ pub struct ExactDraws {
 }
 
 /// One binomial draw; `p` outside (0, 1) is certain either way.
-fn binomial(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
+pub(crate) fn binomial(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
     if n == 0 || p <= 0.0 {
         0
     } else if p >= 1.0 {
