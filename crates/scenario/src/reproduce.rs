@@ -48,8 +48,9 @@ fn file_over<T: Serialize, B: Serialize>(base_name: &str, s: &T, base: &B) -> St
             tables.push(&c.table);
         }
     }
-    // Top-level values first: after a [table] header they would land in it.
-    tables.sort_by_key(|t| !t.is_empty());
+    // Top-level values first (after a [table] header they would land in
+    // it), then each table before the tables inside it.
+    tables.sort();
     for table in tables {
         if !table.is_empty() {
             let _ = writeln!(out, "\n[{}]", table.join("."));
@@ -142,5 +143,21 @@ mod tests {
         assert!(file.contains("sensors = []  # built-in: ["), "{file}");
         // Nothing unchanged is written.
         assert!(!file.contains("batch_size"), "{file}");
+    }
+
+    /// A table comes before the tables inside it, whatever their keys'
+    /// order: `[worm]`'s `targeting` before `[worm.local_preference]`.
+    #[test]
+    fn a_table_is_written_before_the_tables_inside_it() {
+        let text = "base = \"blaster-sample\"\n[worm]\ntargeting = \"local-preference\"\n\
+                    [worm.local_preference]\nsame_slash16_pct = 25.0\n";
+        let s = parse(text, "mine.toml").unwrap();
+        let file = reproducing_file(&s);
+        assert_eq!(parse(&file, "r.toml").unwrap(), s, "{file}");
+        let (worm, local) = (
+            file.find("\n[worm]\n"),
+            file.find("[worm.local_preference]"),
+        );
+        assert!(worm.is_some() && worm < local, "{file}");
     }
 }
