@@ -169,6 +169,24 @@ fn answering(c: Census) -> u64 {
     c.candidates + c.answerers
 }
 
+/// The chance that a probe which does not matter to the outbreak lands on
+/// one of the addresses `count` counts in each window (outside the own
+/// range, among those that do not matter).
+fn share_of_others(windows: &[Part], count: impl Fn(&Part) -> u64) -> f64 {
+    match windows {
+        // One window: in whole numbers, as the uniform driver always took it.
+        [w] => count(w) as f64 / (w.size - w.matter()) as f64,
+        all => {
+            let hits: f64 = all.iter().map(|w| w.density * count(w) as f64).sum();
+            let others: f64 = all
+                .iter()
+                .map(|w| w.density * (w.size - w.matter()) as f64)
+                .sum();
+            hits / others
+        }
+    }
+}
+
 /// Running sums of `weights`, for [`pick`]; empty for one weight.
 fn running_sums(weights: impl Iterator<Item = f64>) -> SmallVec<[f64; 1]> {
     let mut sum = 0.0;
@@ -333,18 +351,11 @@ impl<'w> RandomTargetsDriver<'w> {
     /// `windows` that do not matter to the outbreak, its `start` naming its
     /// stream; `None` when nothing is watched there.
     fn seen(windows: &[Part], seed: u64, start: u64) -> Option<Seen> {
-        let chance = match windows {
-            // One window: the share as the uniform driver always took it.
-            [w] => (w.dark > 0).then(|| w.dark as f64 / (w.size - w.matter()) as f64),
-            all => {
-                let dark: f64 = all.iter().map(|w| w.density * w.dark as f64).sum();
-                let others: f64 = all
-                    .iter()
-                    .map(|w| w.density * (w.size - w.matter()) as f64)
-                    .sum();
-                (dark > 0.0).then(|| dark / others)
-            }
-        }?;
+        let chance = share_of_others(windows, |w| w.dark);
+        // No watched address to hit (NaN: no other address at all).
+        if chance.is_nan() || chance <= 0.0 {
+            return None;
+        }
         Some(Seen {
             rng: rng::stream(seed, Purpose::RandomTargetsSeen, start),
             skip: Geometric::new(chance).expect("a share of the other addresses"),
@@ -754,17 +765,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         } else {
             Self::seen(&windows, seed, index)
         };
-        let silent_share = match &windows[..] {
-            [w] => w.silent as f64 / (w.size - w.matter()) as f64,
-            all => {
-                let silent: f64 = all.iter().map(|w| w.density * w.silent as f64).sum();
-                let others: f64 = all
-                    .iter()
-                    .map(|w| w.density * (w.size - w.matter()) as f64)
-                    .sum();
-                silent / others
-            }
-        };
+        let silent_share = share_of_others(&windows, |w| w.silent);
         let silent = (silent_share > 0.0).then(|| {
             (
                 silent_share.min(1.0),
