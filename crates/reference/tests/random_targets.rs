@@ -348,19 +348,21 @@ fn the_outbreak_does_not_depend_on_what_is_watched() {
 /// debug builds check each such pass against when the host came back up.
 #[test]
 fn with_churn_candidates_passed_as_silent_stay_silent() {
-    let mut s = scenario();
-    s.world.churn.enabled = true;
-    // 10:00 in the world's time zones (APNIC's: UTC+8), offices open.
-    s.start = "2003-08-12T02:00:00Z".parse().unwrap();
-    s.duration = SimDuration::from_secs(6 * 3600);
-    let (world, seeds) = world_and_seeds(&s);
-    for seed in 1..=3 {
-        let s = Scenario { seed, ..s.clone() };
-        let run = uniform_run(&s, &world, &seeds);
-        let t = &run.result.totals;
-        assert_eq!(t.by_outcome.iter().sum::<u64>(), t.probes);
-        assert!(run.result.rows.iter().any(|r| r.offline > 0), "churn is on");
-        assert!(t.ever_infected > 3, "{t:?}");
+    for targeting in [TargetingKind::UniformRandom, TargetingKind::LocalPreference] {
+        let mut s = scenario_targeting(targeting);
+        s.world.churn.enabled = true;
+        // 10:00 in the world's time zones (APNIC's: UTC+8), offices open.
+        s.start = "2003-08-12T02:00:00Z".parse().unwrap();
+        s.duration = SimDuration::from_secs(6 * 3600);
+        let (world, seeds) = world_and_seeds(&s);
+        for seed in 1..=3 {
+            let s = Scenario { seed, ..s.clone() };
+            let run = uniform_run(&s, &world, &seeds);
+            let t = &run.result.totals;
+            assert_eq!(t.by_outcome.iter().sum::<u64>(), t.probes);
+            assert!(run.result.rows.iter().any(|r| r.offline > 0), "churn is on");
+            assert!(t.ever_infected > 3, "{targeting:?}: {t:?}");
+        }
     }
 }
 
