@@ -266,14 +266,15 @@ impl TargetSource for LocalPreference {
 
 impl LocalShares {
     /// The shares a scenario's `[worm.local_preference]` names (checked
-    /// there to sum to at most 100 %).
+    /// there to sum to at most 100 %, rounding aside: the /8 share gives
+    /// way to what the /16 share leaves).
     pub fn of(
         c: &wormscope_scenario::LocalPreferenceConfig,
     ) -> Result<LocalShares, TargetingError> {
-        LocalShares::new(
-            c.same_slash16_pct.as_fraction(),
-            c.same_slash8_pct.as_fraction(),
-        )
+        let s16 = c.same_slash16_pct.as_fraction();
+        let s8 = c.same_slash8_pct.as_fraction();
+        let rounding = s16 + s8 > 1.0 && s16 + s8 <= 1.0 + 1e-9;
+        LocalShares::new(s16, if rounding { 1.0 - s16 } else { s8 })
     }
 }
 
@@ -823,6 +824,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A scenario's percentages become shares; a sum of 100 that rounds
+    /// over 1 as fractions is still taken, one over 100 is not.
+    #[test]
+    fn local_shares_of_a_scenario_take_rounding_in_their_stride() {
+        use wormscope_scenario::{LocalPreferenceConfig, Percent};
+        let of = |a: f64, b: f64| {
+            LocalShares::of(&LocalPreferenceConfig {
+                same_slash16_pct: Percent::new(a).unwrap(),
+                same_slash8_pct: Percent::new(b).unwrap(),
+            })
+        };
+        for (a, b) in [(37.5, 50.0), (33.3, 66.7), (70.3, 29.7), (0.0, 100.0)] {
+            let s = of(a, b).unwrap();
+            assert!(s.same_slash16() + s.same_slash8() <= 1.0, "{a} {b}");
+            assert!((s.same_slash8() - b / 100.0).abs() < 1e-12, "{a} {b}");
+        }
+        assert!(of(60.0, 50.0).is_err());
     }
 
     /// The closed-form description lands where the generator does: the

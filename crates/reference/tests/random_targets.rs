@@ -58,7 +58,7 @@ fn world_and_seeds(s: &Scenario) -> (World, Vec<HostId>) {
     (world, seeds)
 }
 
-fn uniform_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
+fn random_targets_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
     let (step, end) = (s.step.as_micros(), s.duration.as_micros());
     let watched = SensorSet::new(world, sensors_near(world, seeds), step, end).watched();
     run_with(
@@ -109,7 +109,7 @@ fn agree_in_distribution(targeting: TargetingKind) {
         ..base.clone()
     };
     let exact: Vec<Run> = (0..RUNS)
-        .map(|i| uniform_run(&with_seed(100 + i), &world, &seeds))
+        .map(|i| random_targets_run(&with_seed(100 + i), &world, &seeds))
         .collect();
     let reference: Vec<Run> = (0..RUNS)
         .map(|i| reference_run(&with_seed(100 + i), &world, &seeds))
@@ -161,13 +161,13 @@ fn agree_in_distribution(targeting: TargetingKind) {
 fn random_targets_are_reproducible_and_depend_on_the_seed() {
     let s = scenario();
     let (world, seeds) = world_and_seeds(&s);
-    let a = uniform_run(&s, &world, &seeds);
-    let b = uniform_run(&s, &world, &seeds);
+    let a = random_targets_run(&s, &world, &seeds);
+    let b = random_targets_run(&s, &world, &seeds);
     assert_eq!(a.result.totals, b.result.totals);
     assert_eq!(a.result.rows, b.result.rows);
     assert_eq!(a.sensors, b.sensors);
     assert_eq!(a.log, b.log);
-    let other = uniform_run(&Scenario { seed: 77, ..s }, &world, &seeds);
+    let other = random_targets_run(&Scenario { seed: 77, ..s }, &world, &seeds);
     assert_ne!(a.log, other.log, "another seed draws other targets");
 }
 
@@ -300,7 +300,7 @@ fn welchia_sweeps_sequentially_beside_random_targets() {
     s.welchia.initial_infected = 3;
     let (world, seeds) = world_and_seeds(&s);
     for run in [
-        uniform_run(&s, &world, &seeds),
+        random_targets_run(&s, &world, &seeds),
         reference_run(&s, &world, &seeds),
     ] {
         let t = &run.result.totals;
@@ -323,7 +323,7 @@ fn welchia_sweeps_sequentially_beside_random_targets() {
 fn the_outbreak_does_not_depend_on_what_is_watched() {
     let s = scenario();
     let (world, seeds) = world_and_seeds(&s);
-    let watched = uniform_run(&s, &world, &seeds);
+    let watched = random_targets_run(&s, &world, &seeds);
     let mut core = Core::for_scenario(&s, &world);
     core.seed_hosts(&seeds);
     core.run(
@@ -357,7 +357,7 @@ fn with_churn_candidates_passed_as_silent_stay_silent() {
         let (world, seeds) = world_and_seeds(&s);
         for seed in 1..=3 {
             let s = Scenario { seed, ..s.clone() };
-            let run = uniform_run(&s, &world, &seeds);
+            let run = random_targets_run(&s, &world, &seeds);
             let t = &run.result.totals;
             assert_eq!(t.by_outcome.iter().sum::<u64>(), t.probes);
             assert!(run.result.rows.iter().any(|r| r.offline > 0), "churn is on");
@@ -376,8 +376,8 @@ fn local_preference_without_local_shares_is_uniform_random() {
     local.worm.local_preference.same_slash16_pct = none;
     local.worm.local_preference.same_slash8_pct = none;
     let (world, seeds) = world_and_seeds(&uniform);
-    let a = uniform_run(&uniform, &world, &seeds);
-    let b = uniform_run(&local, &world, &seeds);
+    let a = random_targets_run(&uniform, &world, &seeds);
+    let b = random_targets_run(&local, &world, &seeds);
     assert_eq!(a.result.totals, b.result.totals);
     assert_eq!(a.result.rows, b.result.rows);
     assert_eq!(a.sensors, b.sensors);

@@ -196,9 +196,9 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
         bad("worm.start_after_boot", e);
     }
     let local = &b.local_preference;
-    // As fractions, the sum the model's shares are checked by.
-    if local.same_slash16_pct.as_fraction() + local.same_slash8_pct.as_fraction() > 1.0 {
-        let sum = local.same_slash16_pct.as_pct() + local.same_slash8_pct.as_pct();
+    // Rounding aside: 33.3 and 66.7 sum to 100.
+    let sum = local.same_slash16_pct.as_pct() + local.same_slash8_pct.as_pct();
+    if sum > 100.0 + 1e-9 {
         bad(
             "worm.local_preference.same_slash8_pct",
             format!("the /16 and /8 shares sum to {sum}, more than 100"),
