@@ -50,7 +50,7 @@
 //!
 //! The reference driver (`wormscope-reference`) draws every address of
 //! every batch; the two agree in distribution (`crates/reference/tests/
-//! uniform.rs`).
+//! random_targets.rs`).
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -174,7 +174,8 @@ fn answering(c: Census) -> u64 {
 /// range, among those that do not matter).
 fn share_of_others(windows: &[Part], count: impl Fn(&Part) -> u64) -> f64 {
     match windows {
-        // One window: in whole numbers, as the uniform driver always took it.
+        // One window: the ratio of whole numbers (uniform random's draws
+        // stayed as they were when windows came).
         [w] => count(w) as f64 / (w.size - w.matter()) as f64,
         all => {
             let hits: f64 = all.iter().map(|w| w.density * count(w) as f64).sum();
@@ -725,7 +726,8 @@ impl<'w> RandomTargetsDriver<'w> {
 
 impl ScanDriver for RandomTargetsDriver<'_> {
     fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
-        if core.targeting_of(host) == TargetingKind::Sequential {
+        let targeting = core.targeting_of(host);
+        if targeting == TargetingKind::Sequential {
             self.sequential.start(core, host, t, start);
             return;
         }
@@ -736,7 +738,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             let inside = self.world.sites[me.site as usize].inside;
             (u64::from(inside.base()), u64::from(inside.last()) + 1)
         };
-        let windows = match core.targeting_of(host) {
+        let windows = match targeting {
             TargetingKind::LocalPreference => {
                 let shares = LocalShares::of(&core.params.worm.local_preference)
                     .expect("the scenario checks the shares");
@@ -750,7 +752,8 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             .map(|w| self.part(w, own))
             .collect();
         let chance = match &windows[..] {
-            // One window: the share as the uniform driver always took it.
+            // One window: the ratio of whole numbers, as in
+            // `share_of_others`.
             [w] => w.matter() as f64 / w.size as f64,
             all => all.iter().map(|w| w.density * w.matter() as f64).sum(),
         };

@@ -290,16 +290,13 @@ impl<'w> Recorder<'w> {
     /// A plain probe's address for `scanner`: drawn as the worm draws (by
     /// rejection), among the addresses the engine leaves plain: outside
     /// every watched range and the scanner's own site, holding nothing or a
-    /// silent host in the public view.
-    fn plain_target(&mut self, scanner: HostId) -> u32 {
+    /// silent host in the public view. `windows`: the scanner's, under
+    /// local preference ([`Recorder::local_windows`]).
+    fn plain_target(&mut self, scanner: HostId, windows: Option<&Windows>) -> u32 {
         let h = self.world.host(scanner);
         let own = (h.site != NO_SITE).then(|| self.world.sites[h.site as usize].inside);
-        let windows = self.local.map(|shares| {
-            let addr = self.session_addrs.get(&scanner).copied().unwrap_or(h.addr);
-            Windows::local(addr, shares, (0, 1 << 32))
-        });
         loop {
-            let a: u32 = match &windows {
+            let a: u32 = match windows {
                 Some(w) => w.draw(&mut self.plain_targets),
                 None => self.plain_targets.random(),
             };
@@ -314,6 +311,16 @@ impl<'w> Recorder<'w> {
                 return a;
             }
         }
+    }
+
+    /// Where `scanner` draws its targets under local preference, around
+    /// its session's address; `None` for uniform random targets.
+    fn local_windows(&self, scanner: HostId) -> Option<Windows> {
+        self.local.map(|shares| {
+            let home = self.world.host(scanner).addr;
+            let addr = self.session_addrs.get(&scanner).copied().unwrap_or(home);
+            Windows::local(addr, shares, (0, 1 << 32))
+        })
     }
 
     fn block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
@@ -387,10 +394,11 @@ impl Observer for Recorder<'_> {
         if !inside || sensor::on_internet(self.world, scanner).is_empty() {
             return;
         }
+        let windows = self.local_windows(scanner);
         for j in run.batches_before(self.from)..run.batches_before(self.to) {
             let t = run.batch_start(j);
             for _ in 0..run.per_batch {
-                let a = self.plain_target(scanner);
+                let a = self.plain_target(scanner, windows.as_ref());
                 self.keep(scanner, u64::from(a), u64::from(a) + 1, t);
                 if self.overflow {
                     return;
