@@ -11,13 +11,13 @@
 //! (reboot, back online, worm start) come before scanning, and hosts in id
 //! order. That order is the only tie-break, so a run is reproducible.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
 use wormscope_model::behaviour::Behaviour;
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
-use wormscope_model::generate::patient_zeros;
+use wormscope_model::generate::{hit_list, patient_zeros};
 use wormscope_model::host::Os;
 use wormscope_model::reach::Reach;
 use wormscope_model::rng::{self, Purpose};
@@ -119,6 +119,8 @@ impl Params {
                     batch_wait: w.batch_wait,
                     local_start_pct: w.local_start_pct,
                     guess_xp_pct: w.guess_xp_pct,
+                    // Welchia was released without one.
+                    hit_list: None,
                     ..s.worm.clone()
                 };
                 WelchiaParams {
@@ -266,7 +268,12 @@ enum Kind {
     /// tool, Welchia's release (never stale; the tag says what).
     Act = 3,
     WormStart = 4,
-    Scan = 5,
+    /// One of the initial hosts sends its next hit-list entry or exploits
+    /// one that answered (see [`HitListSender`]).
+    HitList = 5,
+    /// Scans come last: they are not in the host queue, and a host event
+    /// at the same time runs first ([`Core::next_event`]).
+    Scan = 6,
 }
 
 /// An event packed into one integer whose order is the event order:
@@ -301,6 +308,7 @@ impl Event {
             2 => Kind::Churn,
             3 => Kind::Act,
             4 => Kind::WormStart,
+            5 => Kind::HitList,
             _ => Kind::Scan,
         }
     }
@@ -333,6 +341,42 @@ const ON_IN_SHIFT: u32 = 2;
 /// The most seconds a tag holds (about four years: beyond any run).
 const ON_IN_MAX: u64 = (1 << (Event::TAG_BITS - ON_IN_SHIFT)) - 1;
 
+/// What one probe found, as a driver looks an address up
+/// ([`ScanDriver::look`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Nothing there, or nothing that answers: the probe's outcome.
+    Nothing(Outcome),
+    /// A host that answers but that the worm cannot change (its outcome
+    /// is [`Outcome::NoEffect`]); `slow`: the attempt on it waits for a
+    /// connect to time out (its shell port is filtered).
+    Static { slow: bool },
+    /// A candidate that answered: the exploit's turn.
+    Candidate(HostId),
+}
+
+/// One of the initial hosts with its share of the hit list
+/// (`[worm.hit_list]`): when its worm first starts it sends one entry
+/// every `interval`, exploits each candidate that answered a batch's wait
+/// after its probe, as a batch of one, and scans only once its share is
+/// sent. A stop (a reboot, a cleanup) ends the list: the worm restarting
+/// from the Run key does not know it.
+#[derive(Clone, Debug)]
+struct HitListSender {
+    /// The addresses of its entries, in the order it sends them.
+    entries: Vec<u32>,
+    /// Its next entry (`entries.len()`: done or abandoned).
+    next: usize,
+    /// When that entry goes out.
+    next_at: u64,
+    /// The exploit its worm guessed at its first start.
+    guess: Guess,
+    /// Candidates that answered, waiting for their exploit: (when, victim).
+    answered: VecDeque<(u64, HostId)>,
+    /// Its worm has started (once is all: see above).
+    begun: bool,
+}
+
 /// How many upcoming scans [`ScanDriver::prefetch`] hears of.
 pub const UPCOMING: usize = 8;
 
@@ -357,6 +401,11 @@ pub trait ScanDriver {
     /// any event at or after `t`. Drivers that planned ahead on the old
     /// filters replan from `t`.
     fn filters_changed(&mut self, core: &mut Core<'_>, t: u64);
+    /// What a probe of `scanner`'s to `addr` at `t` finds, looked up the
+    /// way this driver looks up the addresses it scans (the core sends a
+    /// hit list's entries through this). Changes nothing and counts
+    /// nothing.
+    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found;
 }
 
 /// The shared outbreak state.
@@ -409,6 +458,8 @@ pub struct Core<'w> {
     /// Scratch room for a host's upcoming switches and their tags.
     switch_buf: (Vec<(u64, Presence)>, Vec<u32>),
     offline_now: u64,
+    /// The initial hosts that send a hit list, by host (empty without one).
+    hit_list: BTreeMap<HostId, HitListSender>,
     /// Debug builds: when each candidate's service last came up (0: up
     /// from the start), for drivers to check a probe they counted as
     /// unanswered in advance ([`Core::was_up_at`]).
@@ -443,6 +494,7 @@ impl<'w> Core<'w> {
             churn: None,
             switch_buf: (Vec::new(), Vec::new()),
             offline_now: 0,
+            hit_list: BTreeMap::new(),
             #[cfg(debug_assertions)]
             up_since: vec![0; world.n_candidates as usize],
             params,
@@ -620,15 +672,132 @@ impl<'w> Core<'w> {
         self.totals.welchia_infections += 1;
     }
 
-    /// Infects the given candidate hosts at time zero.
+    /// Infects the given candidate hosts at time zero. With a hit list,
+    /// its entries are dealt among them in turn, in the order given.
     pub fn seed_hosts(&mut self, hosts: &[HostId]) {
+        let mut seeded = Vec::with_capacity(hosts.len());
         for &h in hosts {
             let h = self.holder(h);
             let s = &mut self.state[h as usize];
             s.worm = WormState::Pending;
             let life = s.life;
             self.push(0, Kind::WormStart, h, life);
+            seeded.push(h);
         }
+        self.deal_hit_list(&seeded);
+    }
+
+    /// Draws the hit list, if the worm has one, and deals its entries
+    /// among the `senders`: the addresses where the worm's author found
+    /// its hosts (where scans find them: a pool host's session address is
+    /// only its source address, see `churn.rs`).
+    fn deal_hit_list(&mut self, senders: &[HostId]) {
+        let Some(list) = &self.params.worm.hit_list else {
+            return;
+        };
+        if senders.is_empty() {
+            return;
+        }
+        let hosts = hit_list(self.world, self.params.seed, list.hosts, senders);
+        for (i, &sender) in senders.iter().enumerate() {
+            let entries: Vec<u32> = hosts
+                .iter()
+                .skip(i)
+                .step_by(senders.len())
+                .map(|&h| self.world.public_addr(self.world.host(h)))
+                .collect();
+            self.hit_list.entry(sender).or_insert(HitListSender {
+                entries,
+                next: 0,
+                next_at: 0,
+                guess: Guess::Xp,
+                answered: VecDeque::new(),
+                begun: false,
+            });
+        }
+    }
+
+    /// Time between two entries of one sender's hit list.
+    fn hit_list_interval(&self) -> u64 {
+        self.params.worm.hit_list.as_ref().map_or(0, |list| {
+            ((1e6 / list.probes_per_second).round() as u64).max(1)
+        })
+    }
+
+    /// `host`'s worm starts at `t` with `guess`: if it is a hit-list sender
+    /// starting for the first time, its list begins. Returns how long its
+    /// share takes to send: its scanning starts after.
+    fn begin_hit_list(&mut self, host: HostId, t: u64, guess: Guess) -> u64 {
+        let interval = self.hit_list_interval();
+        let life = self.state[host as usize].life;
+        let Some(sender) = self.hit_list.get_mut(&host).filter(|s| !s.begun) else {
+            return 0;
+        };
+        sender.begun = true;
+        sender.guess = guess;
+        sender.next_at = t.saturating_add(interval);
+        let share = sender.entries.len() as u64;
+        if share > 0 {
+            let at = sender.next_at;
+            self.push(at, Kind::HitList, host, life);
+        }
+        share.saturating_mul(interval)
+    }
+
+    /// `host`'s hit-list event at `t`: it exploits the candidates whose
+    /// turn has come, then sends its next entry if that is due, and
+    /// queues its next event.
+    fn on_hit_list(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        let s = self.state[host as usize];
+        if s.worm != WormState::Running || s.welchia {
+            return; // stopped: `stop_worm` ended the list
+        }
+        let Some(mut sender) = self.hit_list.remove(&host) else {
+            return;
+        };
+        while let Some(&(at, victim)) = sender.answered.front()
+            && at <= t
+        {
+            sender.answered.pop_front();
+            self.exploit(host, sender.guess, victim, at);
+        }
+        if sender.next < sender.entries.len() && sender.next_at <= t {
+            let addr = sender.entries[sender.next];
+            sender.next += 1;
+            sender.next_at = sender.next_at.saturating_add(self.hit_list_interval());
+            self.count_probes(t, 1);
+            if let Some(o) = self.observer() {
+                o.probe(host, addr, t);
+            }
+            match driver.look(self, host, addr, t) {
+                Found::Nothing(outcome) => self.count(outcome, 1),
+                Found::Static { .. } => self.count(Outcome::NoEffect, 1),
+                Found::Candidate(victim) => {
+                    let at = t.saturating_add(self.params.timing.batch_wait);
+                    sender.answered.push_back((at, victim));
+                }
+            }
+        }
+        let next_entry = (sender.next < sender.entries.len()).then_some(sender.next_at);
+        let next_exploit = sender.answered.front().map(|&(at, _)| at);
+        if let Some(at) = next_entry.into_iter().chain(next_exploit).min() {
+            let life = self.state[host as usize].life;
+            self.push(at, Kind::HitList, host, life);
+        }
+        self.hit_list.insert(host, sender);
+    }
+
+    /// Ends `host`'s hit list, if it sends one: the entries not sent are
+    /// never sent; the candidates that answered and wait for their exploit
+    /// are left unresolved, as a driver leaves a stopped scanner's.
+    fn end_hit_list(&mut self, host: HostId) {
+        let Some(sender) = self.hit_list.get_mut(&host) else {
+            return;
+        };
+        sender.next = sender.entries.len();
+        let left = sender.answered.len() as u64;
+        sender.answered.clear();
+        self.count(Outcome::Unresolved, left);
     }
 
     /// Installs an observer for the run (see [`crate::observe`]).
@@ -768,10 +937,15 @@ impl<'w> Core<'w> {
                 }
                 Kind::Act => self.on_clean(driver, self.holder(host), t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
+                Kind::HitList => self.on_hit_list(driver, host, t),
                 Kind::Scan => driver.step(self, host, tag, t),
             }
         }
         driver.finish(self, end);
+        let senders: Vec<HostId> = self.hit_list.keys().copied().collect();
+        for host in senders {
+            self.end_hit_list(host);
+        }
         let flooding = std::mem::take(&mut self.flooding);
         for (host, since) in flooding {
             self.account_flood(host, since, end);
@@ -842,7 +1016,12 @@ impl<'w> Core<'w> {
         if let Some(o) = self.observer() {
             o.worm_start(host, t);
         }
-        driver.start(self, host, t, start);
+        let listing = if self.hit_list.is_empty() {
+            0
+        } else {
+            self.begin_hit_list(host, t, start.guess)
+        };
+        driver.start(self, host, t.saturating_add(listing), start);
     }
 
     /// The address `host` has at `t` on its own interface: the world's,
@@ -909,6 +1088,7 @@ impl<'w> Core<'w> {
     /// Stops `host`'s running worm at `t`: its scanning and its flood.
     fn stop_worm(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
         driver.stop(self, host, t);
+        self.end_hit_list(host);
         if let Some(o) = self.observer() {
             o.worm_stop(host, t);
         }

@@ -41,7 +41,7 @@ use wormscope_model::service::{Service, ServiceSet};
 use wormscope_model::view::{Slot, ViewRef, prefetch};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
-use crate::core::{Core, ScanDriver, UPCOMING};
+use crate::core::{Core, Found, ScanDriver, UPCOMING};
 use crate::observe::Span;
 
 const SPACE_END: u64 = 1 << 32;
@@ -859,6 +859,25 @@ fn attempt(timing: &Timing, slow: bool) -> u64 {
     }
 }
 
+/// What a probe of `me`'s to `addr` at `t` finds, by the world's views
+/// under the filters in force at `t`: how the exact drivers classify one
+/// address (a random target, a hit list's entry).
+pub(crate) fn look_up(world: &World, core: &Core<'_>, me: &Host, addr: u32, t: u64) -> Found {
+    let seg = ExactDriver::segment(world, &core.plan, me, u64::from(addr), t);
+    match seg.view.slot(addr) {
+        Slot::Empty => Found::Nothing(Outcome::NoHost),
+        _ if seg.rpc_blocked => Found::Nothing(Outcome::NoAnswer),
+        Slot::Silent => Found::Nothing(Outcome::NoAnswer),
+        Slot::Answerer { slow } => Found::Static {
+            slow: seg.slow(slow),
+        },
+        // The view lists only candidates the network lets 135/tcp reach
+        // from here (see `run_batch`).
+        Slot::Candidate(victim) if core.answers_reached(victim, t) => Found::Candidate(victim),
+        Slot::Candidate(_) => Found::Nothing(Outcome::NoAnswer),
+    }
+}
+
 /// How much of a planned span to settle.
 #[derive(Clone, Copy)]
 enum Done {
@@ -1027,6 +1046,10 @@ impl ScanDriver for ExactDriver<'_> {
                 self.wind_up(core, slot, end);
             }
         }
+    }
+
+    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+        look_up(self.world, core, self.world.host(scanner), addr, t)
     }
 }
 

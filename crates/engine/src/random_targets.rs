@@ -63,8 +63,8 @@ use wormscope_model::view::{Census, Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
 
-use crate::core::{Core, ScanDriver, UPCOMING};
-use crate::exact::{ExactDriver, Lane, SpanClock, Step, occupy, unresolved, work_through};
+use crate::core::{Core, Found, ScanDriver, UPCOMING};
+use crate::exact::{ExactDriver, Lane, SpanClock, Step, look_up, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
 use crate::random::binomial;
 
@@ -670,25 +670,15 @@ impl<'w> RandomTargetsDriver<'w> {
         if let Some(o) = core.observer() {
             o.probe(sc.host, addr, t);
         }
-        let seg = ExactDriver::segment(self.world, &core.plan, &sc.me, u64::from(addr), t);
-        let outcome = match seg.view.slot(addr) {
-            Slot::Empty => Outcome::NoHost,
-            _ if seg.rpc_blocked => Outcome::NoAnswer,
-            Slot::Silent => Outcome::NoAnswer,
-            Slot::Answerer { slow } => {
-                plan.push(Step::Static {
-                    slow: seg.slow(slow),
-                });
+        let outcome = match look_up(self.world, core, &sc.me, addr, t) {
+            Found::Nothing(outcome) => outcome,
+            Found::Static { slow } => {
+                plan.push(Step::Static { slow });
                 Outcome::NoEffect
             }
-            Slot::Candidate(victim) => {
-                // The view lists only candidates the network lets 135/tcp
-                // reach from here (see the exact driver's batches).
-                if core.answers_reached(victim, t) {
-                    plan.push(Step::Candidate(victim));
-                    return;
-                }
-                Outcome::NoAnswer
+            Found::Candidate(victim) => {
+                plan.push(Step::Candidate(victim));
+                return;
             }
         };
         core.count(outcome, 1);
@@ -849,5 +839,9 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         // Plain probes find nothing under any filters, and a batch with
         // an interesting probe asks the filters at its own start.
         self.sequential.filters_changed(core, t);
+    }
+
+    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+        look_up(self.world, core, self.world.host(scanner), addr, t)
     }
 }

@@ -462,8 +462,26 @@ fn scenario_text() -> impl Strategy<Value = String> {
             field("tftp_block_interval", scan_wait()),
             field("tftp_wait", scan_wait()),
             field("start_after_boot", delay()),
+            field(
+                "targeting",
+                quoted(sel(&["sequential", "uniform-random", "local-preference"])),
+            ),
         ],
     );
+    let hit_list = prop_oneof![
+        3 => Just(String::new()),
+        1 => section(
+            "worm.hit_list",
+            vec![
+                always("hosts", int(&["1", "4294967295"], 1..=5000, &["0"])),
+                always(
+                    "probes_per_second",
+                    or_odd(sel(&["1e-300", "0.5", "100", "10000000"]), &["0", "1e8"]),
+                ),
+            ],
+        ),
+    ];
+    let worm = (worm, hit_list).prop_map(|(w, h)| w + &h);
     let hosts = section(
         "hosts",
         vec![

@@ -4,7 +4,7 @@
 //! switches, and times near the end of `u64`.
 
 use wormscope_engine::WormState;
-use wormscope_engine::core::{Core, Params, ScanDriver};
+use wormscope_engine::core::{Core, Found, Params, ScanDriver};
 use wormscope_engine::exact::ExactDriver;
 use wormscope_engine::{RunResult, simulate};
 use wormscope_model::blaster::WormStart;
@@ -122,6 +122,9 @@ impl ScanDriver for OneScanPerWorm<'_> {
     }
     fn filters_changed(&mut self, core: &mut Core<'_>, t: u64) {
         self.inner.filters_changed(core, t);
+    }
+    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+        self.inner.look(core, scanner, addr, t)
     }
 }
 

@@ -154,10 +154,18 @@ impl Behaviour {
     pub fn blaster(s: &Scenario) -> Behaviour {
         let c: &BlasterConfig = &s.worm;
         let timing = Timing::with_flaws(c, &s.flaws);
+        let sequential = Targeting::Sequential {
+            batch_size: c.batch_size,
+            local_start_fraction: c.local_start_pct.as_fraction(),
+        };
         Behaviour {
-            targeting: Targeting::Sequential {
-                batch_size: c.batch_size,
-                local_start_fraction: c.local_start_pct.as_fraction(),
+            targeting: match &c.hit_list {
+                Some(list) => Targeting::HitList {
+                    hosts: list.hosts,
+                    interval_ns: interval_ns(list.probes_per_second),
+                    then: Box::new(sequential),
+                },
+                None => sequential,
             },
             delivery: Delivery::ExploitChain { port: 135, timing },
             rate: RateLimit::Batches {

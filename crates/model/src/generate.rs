@@ -365,14 +365,7 @@ pub fn patient_zeros(world: &World, seed: u64, n: u32) -> Vec<HostId> {
         .machines()
         .iter()
         .enumerate()
-        .filter(|(_, h)| {
-            h.os.is_infectable()
-                && (h.site == NO_SITE
-                    || matches!(
-                        world.sites[h.site as usize].kind,
-                        SiteKind::Enterprise { .. }
-                    ))
-        })
+        .filter(|(_, h)| h.os.is_infectable() && reachable_from_outside(world, h))
         .map(|(i, _)| i as HostId)
         .collect();
     let n = (n as usize).min(eligible.len());
@@ -383,6 +376,41 @@ pub fn patient_zeros(world: &World, seed: u64, n: u32) -> Vec<HostId> {
         .collect();
     chosen.sort_unstable();
     chosen
+}
+
+/// The hosts of a hit list of `n` entries, in the list's order: the
+/// vulnerable hosts a worm's author finds by scanning from outside before
+/// the release (the candidates of the public view: their RPC port answers
+/// from the internet, with no NAT, host firewall or network filter in the
+/// way), drawn uniformly among those that are not `patient_zeros`. Whether
+/// each is online, or still vulnerable, when its entry comes is the run's
+/// business. A list longer than there are such hosts names them all.
+pub fn hit_list(world: &World, seed: u64, n: u64, patient_zeros: &[HostId]) -> Vec<HostId> {
+    let seeded: HashSet<HostId> = patient_zeros.iter().copied().collect();
+    let mut eligible: Vec<HostId> = world
+        .public_view()
+        .candidates()
+        .map(|(_, h)| h)
+        .filter(|h| !seeded.contains(h))
+        .collect();
+    eligible.sort_unstable();
+    eligible.dedup();
+    let n = usize::try_from(n).unwrap_or(usize::MAX).min(eligible.len());
+    let mut rng = rng::stream(seed, Purpose::HitList, 0);
+    index::sample(&mut rng, eligible.len(), n)
+        .into_iter()
+        .map(|i| eligible[i])
+        .collect()
+}
+
+/// Whether `host` has an address of its own on the internet: outside any
+/// site, or in an enterprise (whose addresses are public).
+fn reachable_from_outside(world: &World, host: &Host) -> bool {
+    host.site == NO_SITE
+        || matches!(
+            world.sites[host.site as usize].kind,
+            SiteKind::Enterprise { .. }
+        )
 }
 
 #[cfg(test)]
@@ -549,6 +577,29 @@ mod tests {
             assert_ne!(w.public_addr(h), 0);
         }
         assert_eq!(p, patient_zeros(&w, 6, 30));
+    }
+
+    #[test]
+    fn a_hit_list_names_distinct_reachable_candidates_and_no_seed() {
+        let w = generate(&small(6)).unwrap();
+        let seeds = patient_zeros(&w, 6, 30);
+        let list = hit_list(&w, 6, 500, &seeds);
+        assert_eq!(list.len(), 500);
+        let reachable: HashSet<HostId> = w.public_view().candidates().map(|(_, h)| h).collect();
+        let distinct: HashSet<HostId> = list.iter().copied().collect();
+        assert_eq!(distinct.len(), list.len(), "no host listed twice");
+        assert!(list.iter().all(|h| reachable.contains(h)));
+        assert!(list.iter().all(|h| !seeds.contains(h)));
+        assert_eq!(list, hit_list(&w, 6, 500, &seeds), "the seed decides");
+        assert_ne!(list, hit_list(&w, 7, 500, &seeds));
+        // Drawn over all of them, not the lowest ids first.
+        let mut ids = list.clone();
+        ids.sort_unstable();
+        assert!(ids[499] > ids[0] + 500 * 50, "{} .. {}", ids[0], ids[499]);
+        // A list longer than the world names every reachable host once.
+        let all = hit_list(&w, 6, u64::MAX, &seeds);
+        let left = reachable.iter().filter(|h| !seeds.contains(h)).count();
+        assert_eq!(all.len(), left);
     }
 
     #[test]

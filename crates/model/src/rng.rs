@@ -63,6 +63,9 @@ pub enum Purpose {
     /// Which of those targets' other probes reach a silent host rather
     /// than no host: a split of counts (index: as `RandomTargets`).
     RandomTargetsSilent = 21,
+    /// Which vulnerable hosts a Blaster-like worm's hit list names, in
+    /// its order (index: 0).
+    HitList = 22,
 }
 
 /// The random stream for (seed, purpose, index).

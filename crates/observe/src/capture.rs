@@ -69,10 +69,22 @@ use crate::sensor::{self, Sensor, SensorSet};
 /// name or DNS label) and matches the synthetic capture's stand-in.
 const OVERLONG_NAME_CHARS: usize = 300;
 
-/// Client ports skipped because Wireshark dissects TCP on them as another
-/// protocol ahead of DCE/RPC on 135 and reports the packet malformed
-/// (2269: MIKEY).
-const DISSECTOR_CLASH: [u16; 1] = [2269];
+/// Client ports skipped: Wireshark dissects TCP on them by port number
+/// (`tshark -G decodes`, its `tcp.port` entries from 1025 to 5000, in
+/// Wireshark 4.0), and DCE/RPC on 135 or the shell on 4444 has no port
+/// registration that would come first, so a session from one of them is
+/// read as another protocol and reported malformed (2269 as MIKEY, 1883 as
+/// MQTT). Sorted, for a binary search.
+const DISSECTOR_CLASH: [u16; 125] = [
+    1080, 1090, 1099, 1102, 1153, 1194, 1213, 1300, 1344, 1433, 1521, 1533, 1547, 1723, 1755, 1861,
+    1863, 1883, 1900, 1935, 1978, 1979, 1998, 2000, 2001, 2065, 2099, 2123, 2126, 2152, 2190, 2221,
+    2234, 2240, 2269, 2321, 2322, 2345, 2401, 2404, 2424, 2427, 2433, 2443, 2501, 2502, 2571, 2575,
+    2600, 2710, 2727, 2812, 2855, 2869, 2944, 2945, 3002, 3003, 3006, 3014, 3016, 3017, 3018, 3019,
+    3050, 3128, 3132, 3205, 3245, 3246, 3247, 3248, 3249, 3250, 3251, 3252, 3268, 3288, 3306, 3333,
+    3334, 3357, 3369, 3386, 3389, 3452, 3478, 3496, 3567, 3632, 3671, 3689, 3724, 3804, 3860, 3863,
+    3868, 3918, 4002, 4058, 4155, 4189, 4222, 4223, 4224, 4249, 4250, 4321, 4342, 4369, 4420, 4551,
+    4555, 4556, 4661, 4662, 4663, 4712, 4730, 4737, 4739, 4788, 4840, 4880, 5000,
+];
 
 /// What to capture.
 #[derive(Clone, Debug)]
@@ -644,7 +656,7 @@ pub fn frames(
         loop {
             let now = *p;
             *p = if *p >= 5000 { 1025 } else { *p + 1 };
-            if !DISSECTOR_CLASH.contains(&now) {
+            if DISSECTOR_CLASH.binary_search(&now).is_err() {
                 return now;
             }
         }
@@ -953,4 +965,16 @@ pub(crate) fn background_traffic(
         made += (out.frames.len() - before) as u64;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DISSECTOR_CLASH;
+
+    #[test]
+    fn the_clashing_ports_are_sorted_for_their_binary_search() {
+        assert!(DISSECTOR_CLASH.windows(2).all(|w| w[0] < w[1]));
+        assert!(DISSECTOR_CLASH.binary_search(&1883).is_ok());
+        assert!(DISSECTOR_CLASH.binary_search(&1025).is_err());
+    }
 }

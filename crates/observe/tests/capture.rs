@@ -206,6 +206,45 @@ fn with_random_targets_a_capture_shows_the_probes_simulate_counted() {
     }
 }
 
+/// A hit list's probes reach observers as any probe does: a capture over
+/// the minutes the list goes out shows them SYN for SYN with what
+/// `simulate`'s sensors counted, with the sessions of the entries it
+/// exploited; and the list is there to be seen (the edge counts more than
+/// without it).
+#[test]
+fn a_capture_shows_a_hit_lists_probes_as_simulate_counted_them() {
+    let mut s = scenario();
+    // 20 seeds, 100 entries each at 5 a second: the first 20 s.
+    s.worm.hit_list = Some(wormscope_scenario::HitListConfig {
+        hosts: 2000,
+        probes_per_second: 5.0,
+    });
+    let world = wormscope_model::generate::generate(&s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let edge_minutes = |s: &Scenario| -> u64 {
+        let observed = wormscope_observe::simulate(s, &world, &mut |_| {});
+        observed.sensors[0].rows[..2].iter().map(|r| r.probes).sum()
+    };
+    let by_sensors = edge_minutes(&s);
+    let mut plain = s.clone();
+    plain.worm.hit_list = None;
+    let without = edge_minutes(&plain);
+    assert!(
+        by_sensors > without + 50,
+        "the edge saw {by_sensors} probes with the list, {without} without"
+    );
+    let opts = CaptureOptions::new(&s, "edge", mins(0), mins(2));
+    let path = dir.path().join("edge.pcap");
+    let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+    assert_eq!(c.probes, by_sensors);
+    let (syns, _, _) = syns_to_135(&path);
+    assert_eq!(syns, by_sensors);
+    assert!(c.exploits > 0, "{c:?}");
+    if let Some(n) = tshark_syns(&path) {
+        assert_eq!(n, by_sensors, "tshark's count");
+    }
+}
+
 /// Of the SYNs to 135/tcp from inside `inside` to outside it, the share
 /// that go to the rest of its /8.
 fn share_into_slash8_outside(path: &Path, inside: &str) -> f64 {

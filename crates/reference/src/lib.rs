@@ -25,7 +25,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use wormscope_engine::RunResult;
-use wormscope_engine::core::{Core, ScanDriver};
+use wormscope_engine::core::{Core, Found, ScanDriver};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
@@ -146,7 +146,6 @@ impl<'w> ReferenceDriver<'w> {
     /// Sends one batch at `t`: every address probed and classified.
     fn batch(&mut self, core: &mut Core<'_>, scanner: HostId, t: u64) {
         let timing = core.timing_of(scanner);
-        let world = self.world;
         let first = self.scanners[&scanner].next_addr;
         let space = self.space;
         let addrs: Vec<u32> = match &mut self.scanners.get_mut(&scanner).expect("running").random {
@@ -166,34 +165,17 @@ impl<'w> ReferenceDriver<'w> {
             if let Some(o) = core.observer() {
                 o.probe(scanner, addr, t);
             }
-            let outcome_or_pending = match self.lookup(scanner, addr) {
-                None => Err(Outcome::NoHost),
-                Some(Target::Gateway) => Err(Outcome::NoAnswer),
-                Some(Target::Host(id)) => {
-                    let victim = world.host(id);
-                    let reach = core.reach();
-                    if !(victim.rpc_open && reach.connects(scanner, id, Service::Rpc135Tcp, t)) {
-                        Err(Outcome::NoAnswer)
-                    } else if id < world.n_candidates {
-                        if core.answers(scanner, id, t) {
-                            Ok(Pending::Candidate(id))
-                        } else {
-                            Err(Outcome::NoAnswer)
-                        }
+            match ScanDriver::look(self, core, scanner, addr, t) {
+                Found::Nothing(outcome) => core.count(outcome, 1),
+                Found::Static { slow } => {
+                    core.count(Outcome::NoEffect, 1);
+                    pending.push_back(Pending::Static(if slow {
+                        timing.attempt_filtered
                     } else {
-                        let shell = reach.connects(scanner, id, Service::Shell4444Tcp, t);
-                        core.count(Outcome::NoEffect, 1);
-                        Ok(Pending::Static(if shell {
-                            timing.attempt_refused
-                        } else {
-                            timing.attempt_filtered
-                        }))
-                    }
+                        timing.attempt_refused
+                    }));
                 }
-            };
-            match outcome_or_pending {
-                Ok(p) => pending.push_back(p),
-                Err(outcome) => core.count(outcome, 1),
+                Found::Candidate(id) => pending.push_back(Pending::Candidate(id)),
             }
         }
         let sc = self.scanners.get_mut(&scanner).expect("running");
@@ -288,6 +270,27 @@ impl ScanDriver for ReferenceDriver<'_> {
 
     fn filters_changed(&mut self, _core: &mut Core<'_>, _t: u64) {
         // Every probe asks the filters at its own time: nothing planned.
+    }
+
+    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+        match self.lookup(scanner, addr) {
+            None => Found::Nothing(Outcome::NoHost),
+            Some(Target::Gateway) => Found::Nothing(Outcome::NoAnswer),
+            Some(Target::Host(id)) => {
+                let victim = self.world.host(id);
+                let reach = core.reach();
+                if !(victim.rpc_open && reach.connects(scanner, id, Service::Rpc135Tcp, t)) {
+                    Found::Nothing(Outcome::NoAnswer)
+                } else if id >= self.world.n_candidates {
+                    let shell = reach.connects(scanner, id, Service::Shell4444Tcp, t);
+                    Found::Static { slow: !shell }
+                } else if core.answers(scanner, id, t) {
+                    Found::Candidate(id)
+                } else {
+                    Found::Nothing(Outcome::NoAnswer)
+                }
+            }
+        }
     }
 
     fn finish(&mut self, core: &mut Core<'_>, _end: u64) {

@@ -204,6 +204,15 @@ fn problems(s: &Scenario) -> Vec<(String, String)> {
             format!("the /16 and /8 shares sum to {sum}, more than 100"),
         );
     }
+    if let Some(list) = &b.hit_list {
+        // The world is not built yet: a list longer than its vulnerable
+        // hosts with public addresses lists them all (see
+        // `wormscope_model::generate::hit_list`).
+        let what = "addresses a list can hold";
+        if let Some((field, why)) = list.problem(u64::from(u32::MAX), what) {
+            bad(field, why);
+        }
+    }
     let h = &s.hosts;
     for (field, d) in [
         ("hosts.xp_crash_reboot_after", h.xp_crash_reboot_after),

@@ -29,9 +29,9 @@ pub use random_scan::RandomScanScenario;
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
     BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
-    HostConfig, HostDefense, LocalPreferenceConfig, NetworkKind, OsMix, PatchDefense,
-    PayloadConfig, Scenario, SensorConfig, SensorKind, TargetingKind, UserAction, UsersDefense,
-    WelchiaConfig, WorldConfig,
+    HitListConfig, HostConfig, HostDefense, LocalPreferenceConfig, NetworkKind, OsMix,
+    PatchDefense, PayloadConfig, Scenario, SensorConfig, SensorKind, TargetingKind, UserAction,
+    UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
@@ -784,6 +784,32 @@ mod tests {
             "{e}"
         );
         assert!(e.message.contains("110"), "{e}");
+    }
+
+    #[test]
+    fn a_blaster_hit_list_is_read_and_its_bad_numbers_named() {
+        let s = parse(
+            "base = \"blaster\"\n[worm.hit_list]\nhosts = 5000\nprobes_per_second = 20\n",
+            "t.toml",
+        )
+        .unwrap();
+        let list = s.worm.hit_list.expect("read");
+        assert_eq!((list.hosts, list.probes_per_second), (5000, 20.0));
+        // The built-in has none, and Welchia never takes one.
+        assert!(crate::default_scenario().worm.hit_list.is_none());
+        let e = err("[worm.hit_list]\nhosts = 0\nprobes_per_second = 20\n");
+        assert_eq!(e.field.as_deref(), Some("worm.hit_list.hosts"), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = err("[worm.hit_list]\nhosts = 10\nprobes_per_second = 0\n");
+        assert_eq!(
+            e.field.as_deref(),
+            Some("worm.hit_list.probes_per_second"),
+            "{e}"
+        );
+        let e = err("[worm.hit_list]\nhosts = 10\n");
+        assert!(e.message.contains("probes_per_second"), "{e}");
+        let e = err("[worm.hit_list]\nhost = 10\nprobes_per_second = 1\n");
+        assert_eq!(e.field.as_deref(), Some("worm.hit_list.host"), "{e}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
+pub use crate::schema::HitListConfig;
 use crate::schema::{
     CleanupDefense, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
@@ -174,17 +175,6 @@ pub struct RandomWorm {
     pub delivery: DeliveryConfig,
     pub rate: RateConfig,
     pub stop: StopConfig,
-}
-
-/// A hit list: `hosts` vulnerable hosts, known to the worm's author, that
-/// the initial hosts probe first (the entries dealt among them in turn),
-/// each at `probes_per_second`, before they scan by the worm's targeting.
-/// Every entry is infected by its probe unless it is infected already.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HitListConfig {
-    pub hosts: u64,
-    pub probes_per_second: f64,
 }
 
 impl DeliveryConfig {
@@ -591,26 +581,9 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     }
     if let Some(list) = &w.hit_list {
         let room = p.vulnerable - p.initial_infected;
-        if list.hosts == 0 || list.hosts > room {
-            return bad(
-                "worm.hit_list.hosts",
-                format!(
-                    "{} is not between 1 and the {room} vulnerable hosts that are not initially infected",
-                    list.hosts
-                ),
-            );
-        }
-        if !(list.probes_per_second.is_finite()
-            && list.probes_per_second > 0.0
-            && list.probes_per_second <= 1e7)
-        {
-            return bad(
-                "worm.hit_list.probes_per_second",
-                format!(
-                    "{} is not between 0 (exclusive) and 10 million",
-                    list.probes_per_second
-                ),
-            );
+        let what = "vulnerable hosts that are not initially infected";
+        if let Some((field, why)) = list.problem(room, what) {
+            return bad(field, why);
         }
     }
     if let Some(problem) = patch_problems(&s.defenses.patch, s.start)

@@ -184,6 +184,43 @@ pub struct BlasterConfig {
     /// other targeting). Last, with `targeting`: an array written where the
     /// table goes is refused for its length, naming the table.
     pub local_preference: LocalPreferenceConfig,
+    /// Addresses the initial hosts probe before they scan
+    /// (`[worm.hit_list]`; absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hit_list: Option<HitListConfig>,
+}
+
+/// A hit list: `hosts` vulnerable hosts, known to the worm's author, that
+/// the initial hosts probe first (the entries dealt among them in turn),
+/// each at `probes_per_second`, before they scan by the worm's targeting.
+/// Shared by both kinds of scenario (`[worm.hit_list]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HitListConfig {
+    pub hosts: u64,
+    pub probes_per_second: f64,
+}
+
+impl HitListConfig {
+    /// What is wrong with the list, if anything: the field under
+    /// `worm.hit_list` and why. `room` is the most hosts it may name and
+    /// `of_what` says what those are ("the {room} {of_what}").
+    pub fn problem(&self, room: u64, of_what: &str) -> Option<(&'static str, String)> {
+        if self.hosts == 0 || self.hosts > room {
+            return Some((
+                "worm.hit_list.hosts",
+                format!("{} is not between 1 and the {room} {of_what}", self.hosts),
+            ));
+        }
+        let rate = self.probes_per_second;
+        if !(rate.is_finite() && rate > 0.0 && rate <= 1e7) {
+            return Some((
+                "worm.hit_list.probes_per_second",
+                format!("{rate} is not between 0 (exclusive) and 10 million"),
+            ));
+        }
+        None
+    }
 }
 
 /// How hosts react to the worm's side effects.
