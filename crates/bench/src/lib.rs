@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use wormscope_scenario::{Percent, Scenario, SimDuration, TargetingKind};
+use wormscope_scenario::{BlasterScenario, Percent, SimDuration, TargetingKind};
 
 /// Engine against reference on the same small world.
 #[derive(Clone, Debug, Serialize)]
@@ -100,7 +100,7 @@ pub struct BenchReport {
 /// the scanning driver's, and churn's switches cost both drivers alike
 /// (with churn on, 61/8 is asleep at the default start and the ratio
 /// measures the switches, not the skips).
-pub fn small_world_scenarios(duration: SimDuration) -> Vec<(&'static str, Scenario)> {
+pub fn small_world_scenarios(duration: SimDuration) -> Vec<(&'static str, BlasterScenario)> {
     let mut s = wormscope_scenario::default_scenario();
     s.world.churn.enabled = false;
     s.world.only_in = vec!["61.0.0.0/12".parse().expect("valid prefix")];
@@ -120,13 +120,13 @@ pub fn small_world_scenarios(duration: SimDuration) -> Vec<(&'static str, Scenar
 const ENGINE_REPEATS: usize = 9;
 
 /// Runs engine and reference on the same small world.
-pub fn measure_speedup(name: &str, s: &Scenario) -> SpeedupRow {
+pub fn measure_speedup(name: &str, s: &BlasterScenario) -> SpeedupRow {
     let world = wormscope_model::generate::generate(s).expect("the bench world builds");
     let mut times = Vec::with_capacity(ENGINE_REPEATS);
     let mut exact = None;
     for _ in 0..ENGINE_REPEATS {
         let t = Instant::now();
-        let r = wormscope_engine::simulate(s, &world, &mut |_| {});
+        let r = wormscope_engine::simulate_blaster(s, &world, &mut |_| {});
         times.push(t.elapsed().as_secs_f64());
         exact = Some(r);
     }
@@ -157,7 +157,7 @@ pub fn measure_speedup(name: &str, s: &Scenario) -> SpeedupRow {
 }
 
 /// Generates the scenario's world and runs the engine on it.
-pub fn measure_full_scale(s: &Scenario, progress: &mut dyn FnMut(u64)) -> FullScaleRow {
+pub fn measure_full_scale(s: &BlasterScenario, progress: &mut dyn FnMut(u64)) -> FullScaleRow {
     let t = Instant::now();
     let world = wormscope_model::generate::generate(s).expect("the scenario's world builds");
     let world_s = t.elapsed().as_secs_f64();
@@ -217,7 +217,7 @@ pub fn measure_full_scale_day_and_week(
     let mut by_day = Vec::new();
     let started = Instant::now();
     let mut day_began = 0.0;
-    let r = wormscope_engine::simulate(&s, &world, &mut |t| {
+    let r = wormscope_engine::simulate_blaster(&s, &world, &mut |t| {
         progress("week", t);
         // The progress reports come every few thousand events; the day a
         // report lands in closes the days before it.
@@ -229,7 +229,7 @@ pub fn measure_full_scale_day_and_week(
     });
     let simulate_s = started.elapsed().as_secs_f64();
     let rows_per_day = (DAY_US / r.step) as usize;
-    let per_day = |f: &dyn Fn(&[wormscope_engine::Row]) -> u64| {
+    let per_day = |f: &dyn Fn(&[wormscope_engine::BlasterRow]) -> u64| {
         r.rows.chunks(rows_per_day).map(f).collect::<Vec<u64>>()
     };
     let week = FullScaleWeekRow {
@@ -269,13 +269,13 @@ fn reset_peak_rss() {
 }
 
 fn full_scale_row(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &wormscope_model::World,
     world_s: f64,
     progress: &mut dyn FnMut(u64),
 ) -> FullScaleRow {
     let t = Instant::now();
-    let r = wormscope_engine::simulate(s, world, progress);
+    let r = wormscope_engine::simulate_blaster(s, world, progress);
     let simulate_s = t.elapsed().as_secs_f64();
     FullScaleRow {
         scenario: s.name.clone(),

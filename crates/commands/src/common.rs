@@ -9,7 +9,7 @@ use std::time::Instant;
 use wormscope_model::World;
 use wormscope_report::OutputSet;
 use wormscope_report::run_store::{DirRunStore, RUN_STORE_DIR};
-use wormscope_scenario::{AnyScenario, RandomScanScenario, Scenario, SimDuration};
+use wormscope_scenario::{AnyScenario, BlasterScenario, RandomScanScenario, SimDuration};
 use wormscope_study::{NoStore, RunStore};
 
 use crate::{CommandError, Progress, Task};
@@ -30,7 +30,7 @@ pub(crate) fn blaster_scenario(
     name_or_file: Option<&Path>,
     seed: Option<u64>,
     duration: Option<SimDuration>,
-) -> Result<Scenario, CommandError> {
+) -> Result<BlasterScenario, CommandError> {
     let mut s = match any_scenario(name_or_file)? {
         AnyScenario::Blaster(s) => s,
         AnyScenario::RandomScan(r) => {
@@ -85,7 +85,7 @@ fn flag_of(field: &str) -> &str {
 
 /// The scenario's world, behind a progress step. A world larger than the
 /// engine takes is the scenario's fault.
-pub(crate) fn world(s: &Scenario, progress: &dyn Progress) -> Result<World, CommandError> {
+pub(crate) fn world(s: &BlasterScenario, progress: &dyn Progress) -> Result<World, CommandError> {
     let _step = progress.start(Task::Step("generating the world"));
     wormscope_model::generate::generate(s).map_err(|e| match e {
         wormscope_model::world::WorldError::TooLarge { .. } => CommandError::Input(e.to_string()),

@@ -31,7 +31,7 @@ pub struct StudyRequest {
 
 impl StudyRequest {
     /// The scenario, running long enough for every metric.
-    pub(crate) fn scenario(&self) -> Result<wormscope_scenario::Scenario, CommandError> {
+    pub(crate) fn scenario(&self) -> Result<wormscope_scenario::BlasterScenario, CommandError> {
         let mut s = common::blaster_scenario(self.scenario.as_deref(), self.seed, self.duration)?;
         s.duration = wormscope_study::comparison_duration(&s);
         Ok(s)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wormscope_model::World;
-use wormscope_scenario::{AnyScenario, RandomScanScenario, Scenario, SimDuration};
+use wormscope_scenario::{AnyScenario, BlasterScenario, RandomScanScenario, SimDuration};
 
 use crate::common::{self, write_outputs};
 use crate::{CommandError, CommandOutcome, Progress, Task};
@@ -47,7 +47,7 @@ pub fn run(req: &SimulateRequest, progress: &dyn Progress) -> Result<CommandOutc
 }
 
 fn one_run(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     out: &Path,
     progress: &dyn Progress,
@@ -55,7 +55,7 @@ fn one_run(
 ) -> Result<CommandOutcome, CommandError> {
     let observed = {
         let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
-        wormscope_observe::simulate(s, world, &mut |t| bar.set(t / 1_000_000))
+        wormscope_observe::simulate_blaster(s, world, &mut |t| bar.set(t / 1_000_000))
     };
     let result = &observed.result;
     let summary = wormscope_report::RunSummary::new(s, world, result);
@@ -88,7 +88,7 @@ fn one_run(
 }
 
 fn ensemble(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     runs: u32,
     out: &Path,

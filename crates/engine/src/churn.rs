@@ -40,7 +40,7 @@ use wormscope_model::availability::{
 };
 use wormscope_model::defense::NEVER;
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{Prefix, Scenario};
+use wormscope_scenario::{BlasterScenario, Prefix};
 
 /// Usable addresses of a /24 pool: .1 to .254.
 const POOL_SIZE: u32 = 254;
@@ -65,7 +65,7 @@ pub struct Churn {
 impl Churn {
     /// The schedules of `world`'s candidates for `scenario`'s run, or
     /// `None` when `[world.churn]` is off.
-    pub fn for_scenario(scenario: &Scenario, world: &World) -> Option<Churn> {
+    pub fn for_scenario(scenario: &BlasterScenario, world: &World) -> Option<Churn> {
         let cfg = &scenario.world.churn;
         if !cfg.enabled {
             return None;

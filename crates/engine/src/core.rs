@@ -25,14 +25,14 @@ use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{
-    BlasterConfig, Flaws, HostConfig, PayloadConfig, Scenario, TargetingKind, UserAction,
+    BlasterConfig, BlasterScenario, Flaws, HostConfig, PayloadConfig, TargetingKind, UserAction,
     UsersDefense,
 };
 
 use crate::churn::Churn;
 use crate::heap::{KeyedCalendar, RadixHeap};
 use crate::observe::Observer;
-use crate::series::{Row, RunResult, Totals};
+use crate::series::{BlasterRow, BlasterRun, Totals};
 use wormscope_model::availability::Presence;
 
 /// The numbers a run needs, resolved from the scenario into microseconds.
@@ -74,7 +74,7 @@ pub struct WelchiaParams {
 }
 
 impl Params {
-    pub fn from_scenario(s: &Scenario) -> Params {
+    pub fn from_scenario(s: &BlasterScenario) -> Params {
         let d = &s.defenses;
         let at = |w: wormscope_scenario::When| w.after_start(s.start).expect("validated scenario");
         let per_us_of_day = 1.0 / (86_400.0 * 1e6);
@@ -223,7 +223,7 @@ pub struct HostState {
     /// One identity of a mobile machine (`World::partner`) whose machine
     /// is at the other: this state is not the machine's, and this identity
     /// is switched off. The machine's state moves with it (see
-    /// [`Core::move_machine`]).
+    /// [`BlasterCore::move_machine`]).
     pub vacated: bool,
 }
 
@@ -272,7 +272,7 @@ enum Kind {
     /// one that answered (see [`HitListSender`]).
     HitList = 5,
     /// Scans come last: they are not in the host queue, and a host event
-    /// at the same time runs first ([`Core::next_event`]).
+    /// at the same time runs first ([`BlasterCore::next_event`]).
     Scan = 6,
 }
 
@@ -334,7 +334,7 @@ const WELCHIA_RELEASE_TAG: u32 = 2;
 /// What a `Churn` event carries in its tag: the switch brings the host
 /// online (else offline); it is the last queued, so it queues the next;
 /// and, in the bits from [`ON_IN_SHIFT`], whole seconds from it to the
-/// host's next switch on at the earliest (see [`Core::next_on`]).
+/// host's next switch on at the earliest (see [`BlasterCore::next_on`]).
 const ONLINE_TAG: u32 = 1;
 const REFILL_TAG: u32 = 2;
 const ON_IN_SHIFT: u32 = 2;
@@ -385,31 +385,31 @@ pub const UPCOMING: usize = 8;
 /// scan event, test answers, exploit and count probes.
 pub trait ScanDriver {
     /// A worm instance started on `host` at `t`.
-    fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart);
+    fn start(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64, start: WormStart);
     /// `host`'s scan event at `t`, scheduled under `key`, fired.
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64);
+    fn step(&mut self, core: &mut BlasterCore<'_>, host: HostId, key: u32, t: u64);
     /// `host`'s worm stopped at `t` (reboot): account what it did before,
     /// and cancel its scheduled scan event.
-    fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64);
+    fn stop(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64);
     /// The run ends at `end`: account every running scanner's work.
-    fn finish(&mut self, core: &mut Core<'_>, end: u64);
+    fn finish(&mut self, core: &mut BlasterCore<'_>, end: u64);
     /// The scans under these keys are due next, in this order (unless
     /// other events come first; `u32::MAX` names none): a hint to start
     /// loading what they will read. Changes nothing.
-    fn prefetch(&self, _core: &Core<'_>, _upcoming: &[u32; UPCOMING]) {}
+    fn prefetch(&self, _core: &BlasterCore<'_>, _upcoming: &[u32; UPCOMING]) {}
     /// Network filters change at `t` (a defense switches on); called before
     /// any event at or after `t`. Drivers that planned ahead on the old
     /// filters replan from `t`.
-    fn filters_changed(&mut self, core: &mut Core<'_>, t: u64);
+    fn filters_changed(&mut self, core: &mut BlasterCore<'_>, t: u64);
     /// What a probe of `scanner`'s to `addr` at `t` finds, looked up the
     /// way this driver looks up the addresses it scans (the core sends a
     /// hit list's entries through this). Changes nothing and counts
     /// nothing.
-    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found;
+    fn look(&self, core: &BlasterCore<'_>, scanner: HostId, addr: u32, t: u64) -> Found;
 }
 
 /// The shared outbreak state.
-pub struct Core<'w> {
+pub struct BlasterCore<'w> {
     pub world: &'w World,
     pub params: Params,
     /// The run's defenses, drawn once.
@@ -423,7 +423,7 @@ pub struct Core<'w> {
     /// up; 0 while it is up. Set when the host goes down, from what can
     /// bring it back (its reboot's end, its schedule's next switch on), so
     /// that a driver may count a probe to it before then as unanswered
-    /// without waiting to look ([`Core::silent_at`]).
+    /// without waiting to look ([`BlasterCore::silent_at`]).
     quiet: Vec<u64>,
     /// Per candidate, under churn: the time of its schedule's next switch
     /// that brings it online, at the earliest, as of its last switch
@@ -441,7 +441,7 @@ pub struct Core<'w> {
     /// The next scan event of each scanning host: at most one, moved or
     /// removed when the scanner replans or stops.
     scans: KeyedCalendar,
-    rows: Vec<Row>,
+    rows: Vec<BlasterRow>,
     totals: Totals,
     /// Current counts, snapshotted into each row at its end.
     infected_now: u64,
@@ -462,15 +462,15 @@ pub struct Core<'w> {
     hit_list: BTreeMap<HostId, HitListSender>,
     /// Debug builds: when each candidate's service last came up (0: up
     /// from the start), for drivers to check a probe they counted as
-    /// unanswered in advance ([`Core::was_up_at`]).
+    /// unanswered in advance ([`BlasterCore::was_up_at`]).
     #[cfg(debug_assertions)]
     up_since: Vec<u64>,
 }
 
-impl<'w> Core<'w> {
-    pub fn new(world: &'w World, params: Params, plan: DefensePlan) -> Core<'w> {
+impl<'w> BlasterCore<'w> {
+    pub fn new(world: &'w World, params: Params, plan: DefensePlan) -> BlasterCore<'w> {
         let n_rows = params.end.div_ceil(params.step) as usize;
-        let mut core = Core {
+        let mut core = BlasterCore {
             world,
             plan,
             flooding: BTreeMap::new(),
@@ -481,7 +481,7 @@ impl<'w> Core<'w> {
             session: Vec::new(),
             queue: RadixHeap::new(),
             scans: KeyedCalendar::new(),
-            rows: vec![Row::default(); n_rows],
+            rows: vec![BlasterRow::default(); n_rows],
             totals: Totals::default(),
             infected_now: 0,
             scanning_now: 0,
@@ -505,10 +505,10 @@ impl<'w> Core<'w> {
 
     /// The core for a run of `scenario`: its parameters and its defenses,
     /// drawn with its seed.
-    pub fn for_scenario(scenario: &Scenario, world: &'w World) -> Core<'w> {
+    pub fn for_scenario(scenario: &BlasterScenario, world: &'w World) -> BlasterCore<'w> {
         let params = Params::from_scenario(scenario);
         let plan = DefensePlan::draw(scenario, world, params.seed);
-        let mut core = Core::new(world, params, plan);
+        let mut core = BlasterCore::new(world, params, plan);
         if let Some(churn) = Churn::for_scenario(scenario, world) {
             core.set_churn(churn);
         }
@@ -569,7 +569,7 @@ impl<'w> Core<'w> {
     /// [`Churn::upcoming`]), each tagged with whether it brings the host
     /// online ([`ONLINE_TAG`]) and how long until the next that does; the
     /// last also with [`REFILL_TAG`], so that it queues the next ones.
-    /// Sets the host's [`Core::next_on`] as of `t`.
+    /// Sets the host's [`BlasterCore::next_on`] as of `t`.
     fn queue_switches(&mut self, host: HostId, t: u64) {
         let Some(churn) = &self.churn else {
             return;
@@ -970,7 +970,7 @@ impl<'w> Core<'w> {
         }
     }
 
-    fn row_at(&mut self, t: u64) -> &mut Row {
+    fn row_at(&mut self, t: u64) -> &mut BlasterRow {
         let i = (t / self.params.step) as usize;
         &mut self.rows[i]
     }
@@ -1040,7 +1040,7 @@ impl<'w> Core<'w> {
     }
 
     /// The address `host` has on its own interface in its current session
-    /// (see [`Core::own_address`]): where a local-preference scan draws
+    /// (see [`BlasterCore::own_address`]): where a local-preference scan draws
     /// around.
     pub fn session_address(&self, host: HostId) -> u32 {
         let home = self.world.host(host).addr;
@@ -1330,7 +1330,7 @@ impl<'w> Core<'w> {
     /// Whether candidate `victim`, which the network lets a probe to
     /// 135/tcp reach at `t` (a driver's view and its filters say so), answers
     /// it: the host is online with its RPC service up, and its own firewall
-    /// is not up yet. [`Core::answers`] with the network already asked.
+    /// is not up yet. [`BlasterCore::answers`] with the network already asked.
     /// Starts loading what an event of candidate `host` (or a probe that
     /// reaches it) reads.
     #[inline]
@@ -1527,7 +1527,7 @@ impl<'w> Core<'w> {
     }
 
     /// Counts `n` probes that ended in `outcome` (the time series counts
-    /// probes separately, by batch start: [`Core::count_probes`]).
+    /// probes separately, by batch start: [`BlasterCore::count_probes`]).
     pub fn count(&mut self, outcome: Outcome, n: u64) {
         self.totals.by_outcome[outcome as usize] += n;
     }
@@ -1545,8 +1545,8 @@ impl<'w> Core<'w> {
         self.rows[row].probes += n;
     }
 
-    pub fn into_result(self) -> RunResult {
-        RunResult {
+    pub fn into_result(self) -> BlasterRun {
+        BlasterRun {
             step: self.params.step,
             rows: self.rows,
             totals: self.totals,
@@ -1563,7 +1563,7 @@ mod tests {
     fn boot_starts_seeded_by_the_tick_count_concentrate() {
         let mut s = wormscope_scenario::default_scenario();
         s.worm.local_start_pct = wormscope_scenario::Percent::new(0.0).unwrap();
-        let distinct = |s: &Scenario, boot: bool| {
+        let distinct = |s: &BlasterScenario, boot: bool| {
             let p = Params::from_scenario(s);
             let starts: std::collections::BTreeSet<u32> = (0..20_000u64)
                 .map(|i| p.draw_blaster_start(i << 32, 0x3d04_0101, boot).start)

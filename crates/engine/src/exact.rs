@@ -19,7 +19,7 @@
 //!   pass over those answerers.
 //!
 //! A candidate that cannot answer when its batch comes (its service is
-//! down and nothing can bring it up before then: [`Core::silent_at`]) is
+//! down and nothing can bring it up before then: [`BlasterCore::silent_at`]) is
 //! passed like a silent host, so that a host switched off for the night
 //! or crashed does not stop every scan that passes it.
 //!
@@ -41,7 +41,7 @@ use wormscope_model::service::{Service, ServiceSet};
 use wormscope_model::view::{Slot, ViewRef, prefetch};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
-use crate::core::{Core, Found, ScanDriver, UPCOMING};
+use crate::core::{BlasterCore, Found, ScanDriver, UPCOMING};
 use crate::observe::Span;
 
 const SPACE_END: u64 = 1 << 32;
@@ -185,7 +185,7 @@ impl SpanClock<'_> {
 }
 
 /// The candidates of one view's arrays found never to answer again (see
-/// [`Core::never_answers`]), by candidate rank: a span skips them as it
+/// [`BlasterCore::never_answers`]), by candidate rank: a span skips them as it
 /// skips silent hosts, instead of stopping at each. Learned lazily, by the
 /// first scanner that finds one dead; never forgotten (it cannot revive).
 #[derive(Default)]
@@ -331,7 +331,7 @@ enum Phase {
         /// The candidate rank the search for `next` stopped at.
         rank: u32,
         /// Candidates of the span passed because they could not answer
-        /// ([`Core::silent_at`]); the rest it holds were dead. Only for
+        /// ([`BlasterCore::silent_at`]); the rest it holds were dead. Only for
         /// debug builds' census check.
         #[cfg(debug_assertions)]
         skipped: u32,
@@ -525,7 +525,7 @@ impl<'w> ExactDriver<'w> {
     }
 
     /// The segment of scanner `slot` at `pos` under the filters at `t`.
-    fn segment_of(&self, core: &Core<'_>, slot: usize, pos: u64, t: u64) -> Segment<'w> {
+    fn segment_of(&self, core: &BlasterCore<'_>, slot: usize, pos: u64, t: u64) -> Segment<'w> {
         Self::segment(self.world, &core.plan, &self.scanners[slot].me, pos, t)
     }
 
@@ -572,7 +572,7 @@ impl<'w> ExactDriver<'w> {
 
     /// Plans the span from `pos` at `t` up to the next batch that needs a
     /// look, and schedules that batch.
-    fn plan_span(&mut self, core: &mut Core<'_>, slot: usize, pos: u64, t: u64) {
+    fn plan_span(&mut self, core: &mut BlasterCore<'_>, slot: usize, pos: u64, t: u64) {
         let seg = self.segment_of(core, slot, pos, t);
         let i = self.index_of(slot, &seg, pos);
         let timing = self.timing(slot);
@@ -655,7 +655,7 @@ impl<'w> ExactDriver<'w> {
     /// (its probes' outcomes, the rows their batches started in) and shows
     /// them to the run's observer. Returns how many batches that was and
     /// when the batch after them starts.
-    fn settle_span(&mut self, core: &mut Core<'_>, slot: usize, done: Done) -> (u64, u64) {
+    fn settle_span(&mut self, core: &mut BlasterCore<'_>, slot: usize, done: Done) -> (u64, u64) {
         let sc = &self.scanners[slot];
         let Phase::Span {
             t0,
@@ -747,7 +747,7 @@ impl<'w> ExactDriver<'w> {
     /// `known`: a candidate of the batch already looked up (address, host).
     fn run_batch(
         &mut self,
-        core: &mut Core<'_>,
+        core: &mut BlasterCore<'_>,
         slot: usize,
         (pos, t): (u64, u64),
         known: Option<(u32, HostId)>,
@@ -817,7 +817,7 @@ impl<'w> ExactDriver<'w> {
 
     /// Works through the plan from `t`: static steps cost time; at a
     /// candidate, schedules its exploit; at the end, plans the next span.
-    fn advance(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
+    fn advance(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         let (timing, lane) = (self.timing(slot), self.lane);
         let sc = &mut self.scanners[slot];
         match work_through(&sc.plan, &mut sc.plan_idx, &timing, t) {
@@ -833,7 +833,7 @@ impl<'w> ExactDriver<'w> {
     }
 
     /// Accounts whatever the scanner in `slot` did before `t` and frees it.
-    fn wind_up(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
+    fn wind_up(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         match self.scanners[slot].phase {
             Phase::Span { .. } => {
                 self.settle_span(core, slot, Done::Before(t));
@@ -862,7 +862,13 @@ fn attempt(timing: &Timing, slow: bool) -> u64 {
 /// What a probe of `me`'s to `addr` at `t` finds, by the world's views
 /// under the filters in force at `t`: how the exact drivers classify one
 /// address (a random target, a hit list's entry).
-pub(crate) fn look_up(world: &World, core: &Core<'_>, me: &Host, addr: u32, t: u64) -> Found {
+pub(crate) fn look_up(
+    world: &World,
+    core: &BlasterCore<'_>,
+    me: &Host,
+    addr: u32,
+    t: u64,
+) -> Found {
     let seg = ExactDriver::segment(world, &core.plan, me, u64::from(addr), t);
     match seg.view.slot(addr) {
         Slot::Empty => Found::Nothing(Outcome::NoHost),
@@ -887,7 +893,7 @@ enum Done {
 }
 
 impl ScanDriver for ExactDriver<'_> {
-    fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
+    fn start(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64, start: WormStart) {
         let timing = core.timing_of(host);
         let timing = match self.timings.iter().position(|&t| t == timing) {
             Some(i) => i,
@@ -913,7 +919,7 @@ impl ScanDriver for ExactDriver<'_> {
         self.plan_span(core, slot, u64::from(start.start), t);
     }
 
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64) {
+    fn step(&mut self, core: &mut BlasterCore<'_>, host: HostId, key: u32, t: u64) {
         let slot = self.lane.slot(key);
         debug_assert_eq!(self.slot_of[host as usize] as usize, slot);
         let sc = &self.scanners[slot];
@@ -948,7 +954,7 @@ impl ScanDriver for ExactDriver<'_> {
         }
     }
 
-    fn prefetch(&self, core: &Core<'_>, upcoming: &[u32; UPCOMING]) {
+    fn prefetch(&self, core: &BlasterCore<'_>, upcoming: &[u32; UPCOMING]) {
         // Each scan is hinted as it moves up, one stage a call: seven
         // events ahead its record; four ahead what its step reads first
         // (by then the record has come in); two ahead what that leads to.
@@ -1010,14 +1016,14 @@ impl ScanDriver for ExactDriver<'_> {
         }
     }
 
-    fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64) {
+    fn stop(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64) {
         let slot = self.slot_of[host as usize];
         if slot != NO_SLOT {
             self.wind_up(core, slot as usize, t);
         }
     }
 
-    fn filters_changed(&mut self, core: &mut Core<'_>, t: u64) {
+    fn filters_changed(&mut self, core: &mut BlasterCore<'_>, t: u64) {
         // A span planned before `t` assumed the old filters for all its
         // batches: keep the batches that started before `t`, replan the
         // rest from the first one at or after it.
@@ -1039,7 +1045,7 @@ impl ScanDriver for ExactDriver<'_> {
         }
     }
 
-    fn finish(&mut self, core: &mut Core<'_>, end: u64) {
+    fn finish(&mut self, core: &mut BlasterCore<'_>, end: u64) {
         for slot in 0..self.scanners.len() {
             let host = self.scanners[slot].host;
             if self.slot_of[host as usize] == slot as u32 {
@@ -1048,7 +1054,7 @@ impl ScanDriver for ExactDriver<'_> {
         }
     }
 
-    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+    fn look(&self, core: &BlasterCore<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
         look_up(self.world, core, self.world.host(scanner), addr, t)
     }
 }

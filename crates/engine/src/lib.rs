@@ -36,17 +36,21 @@ pub mod random;
 pub mod random_targets;
 mod series;
 
-pub use crate::core::{Core, HostState, Params, ScanDriver, WormState};
+pub use crate::core::{BlasterCore, HostState, Params, ScanDriver, WormState};
 pub use observe::{Observer, Span};
-pub use series::{Row, RunResult, Totals};
+pub use series::{BlasterRow, BlasterRun, Totals};
 
 use wormscope_model::World;
-use wormscope_scenario::{Scenario, TargetingKind};
+use wormscope_scenario::{BlasterScenario, TargetingKind};
 
 /// Runs the scenario on `world` with the exact engine. `progress` is called
 /// now and then with the simulated time reached, in microseconds.
-pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> RunResult {
-    let mut core = Core::for_scenario(scenario, world);
+pub fn simulate_blaster(
+    scenario: &BlasterScenario,
+    world: &World,
+    progress: &mut dyn FnMut(u64),
+) -> BlasterRun {
+    let mut core = BlasterCore::for_scenario(scenario, world);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     drive(&mut core, progress);
     core.into_result()
@@ -55,7 +59,7 @@ pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64
 /// Runs `core` to its end with the driver its worm's targeting needs: the
 /// exact driver for Blaster's sequential scan, the random-targets driver
 /// (with Welchia, if any, beside it) for random targets.
-pub fn drive(core: &mut Core<'_>, progress: &mut dyn FnMut(u64)) {
+pub fn drive(core: &mut BlasterCore<'_>, progress: &mut dyn FnMut(u64)) {
     let world = core.world;
     match core.params.worm.targeting {
         TargetingKind::Sequential => core.run(&mut exact::ExactDriver::new(world), progress),
@@ -69,15 +73,15 @@ pub fn drive(core: &mut Core<'_>, progress: &mut dyn FnMut(u64)) {
     }
 }
 
-/// Runs like [`simulate`], with `observer` seeing every probe and exploit
+/// Runs like [`simulate_blaster`], with `observer` seeing every probe and exploit
 /// the engine accounts for (see [`observe`]).
-pub fn simulate_observed(
-    scenario: &Scenario,
+pub fn simulate_blaster_observed(
+    scenario: &BlasterScenario,
     world: &World,
     observer: &mut dyn Observer,
     progress: &mut dyn FnMut(u64),
-) -> RunResult {
-    let mut core = Core::for_scenario(scenario, world);
+) -> BlasterRun {
+    let mut core = BlasterCore::for_scenario(scenario, world);
     core.observe_with(observer);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     drive(&mut core, progress);

@@ -20,7 +20,7 @@
 //!   the order a batch would draw them. A target needs no look when its
 //!   batch comes if nothing lives there, if it never answers from here
 //!   whatever the filters (they only ever silence more), or if it is a
-//!   candidate that cannot answer by then ([`Core::silent_at`], as the
+//!   candidate that cannot answer by then ([`BlasterCore::silent_at`], as the
 //!   exact driver passes it; debug builds check each pass). Such batches
 //!   are accounted lazily in closed form, with their start times one wait
 //!   apart, so that only batches that really started are counted;
@@ -63,7 +63,7 @@ use wormscope_model::view::{Census, Slot, ViewRef};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
 
-use crate::core::{Core, Found, ScanDriver, UPCOMING};
+use crate::core::{BlasterCore, Found, ScanDriver, UPCOMING};
 use crate::exact::{ExactDriver, Lane, SpanClock, Step, look_up, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
 use crate::random::binomial;
@@ -407,7 +407,7 @@ impl<'w> RandomTargetsDriver<'w> {
     /// Shows the observer `run`: probes of scanner `slot` that do not
     /// matter to the outbreak, each watched one with its address (drawn
     /// now), the rest as plain runs.
-    fn show_others(&mut self, core: &mut Core<'_>, slot: usize, run: PlainRun) {
+    fn show_others(&mut self, core: &mut BlasterCore<'_>, slot: usize, run: PlainRun) {
         let host = self.scanners[slot].host;
         let Some(seen) = self.scanners[slot].seen.as_mut() else {
             if let Some(o) = core.observer() {
@@ -460,7 +460,7 @@ impl<'w> RandomTargetsDriver<'w> {
     /// outbreak: each finds a silent host with the same chance, no host
     /// otherwise. The split comes from its own stream, so the outbreak's
     /// draws and the observers' do not depend on it.
-    fn count_others(&mut self, core: &mut Core<'_>, slot: usize, n: u64) {
+    fn count_others(&mut self, core: &mut BlasterCore<'_>, slot: usize, n: u64) {
         let silent = match &mut self.scanners[slot].silent {
             Some((share, rng)) => binomial(n, *share, rng),
             None => 0,
@@ -471,7 +471,7 @@ impl<'w> RandomTargetsDriver<'w> {
 
     /// Accounts the first batches of scanner `slot`'s plain run (all of
     /// them, or those that start before `limit`).
-    fn settle_plain(&mut self, core: &mut Core<'_>, slot: usize, limit: Option<u64>) {
+    fn settle_plain(&mut self, core: &mut BlasterCore<'_>, slot: usize, limit: Option<u64>) {
         let sc = &self.scanners[slot];
         let Phase::Plain { t0, k } = sc.phase else {
             unreachable!("settling a plain run")
@@ -557,10 +557,10 @@ impl<'w> RandomTargetsDriver<'w> {
     /// a batch at `t`, needs no look when it comes, and what it finds:
     /// nothing, a host that never answers from there whatever the filters
     /// (they only ever silence more), or a candidate that cannot answer by
-    /// then ([`Core::silent_at`], as the exact driver passes it).
+    /// then ([`BlasterCore::silent_at`], as the exact driver passes it).
     fn is_quiet(
         &self,
-        core: &Core<'_>,
+        core: &BlasterCore<'_>,
         (me, own): (&Host, (u64, u64)),
         addr: u32,
         t: u64,
@@ -577,7 +577,7 @@ impl<'w> RandomTargetsDriver<'w> {
     /// by batch, in the order a batch event would, up to the first batch
     /// with a target that needs a look when it comes (or the run's end),
     /// and schedules that batch.
-    fn plan_from(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
+    fn plan_from(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         let (lane, end) = (self.lane, core.params.end);
         let mut quiet = std::mem::take(&mut self.scanners[slot].quiet);
         let mut next = std::mem::take(&mut self.scanners[slot].next);
@@ -627,7 +627,7 @@ impl<'w> RandomTargetsDriver<'w> {
 
     /// Runs the batch at `t` after a plain run: classifies its drawn
     /// targets, counts the other probes and works through what answered.
-    fn run_batch(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
+    fn run_batch(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
         core.count_probes(t, b);
@@ -660,7 +660,7 @@ impl<'w> RandomTargetsDriver<'w> {
     /// counted, or planned when it answered.
     fn probe(
         &self,
-        core: &mut Core<'_>,
+        core: &mut BlasterCore<'_>,
         slot: usize,
         addr: u32,
         t: u64,
@@ -686,7 +686,7 @@ impl<'w> RandomTargetsDriver<'w> {
 
     /// Works through the plan from `t`: static steps cost time; at a
     /// candidate, schedules its exploit; at the end, plans what follows.
-    fn advance(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
+    fn advance(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         let lane = self.lane;
         let sc = &mut self.scanners[slot];
         match work_through(&sc.plan, &mut sc.plan_idx, &sc.timing, t) {
@@ -699,7 +699,7 @@ impl<'w> RandomTargetsDriver<'w> {
     }
 
     /// Accounts whatever the scanner in `slot` did before `t` and frees it.
-    fn wind_up(&mut self, core: &mut Core<'_>, slot: usize, t: u64) {
+    fn wind_up(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         match self.scanners[slot].phase {
             Phase::Plain { .. } => self.settle_plain(core, slot, Some(t)),
             Phase::Exploiting => {
@@ -715,7 +715,7 @@ impl<'w> RandomTargetsDriver<'w> {
 }
 
 impl ScanDriver for RandomTargetsDriver<'_> {
-    fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
+    fn start(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64, start: WormStart) {
         let targeting = core.targeting_of(host);
         if targeting == TargetingKind::Sequential {
             self.sequential.start(core, host, t, start);
@@ -788,7 +788,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         self.plan_from(core, slot, t);
     }
 
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64) {
+    fn step(&mut self, core: &mut BlasterCore<'_>, host: HostId, key: u32, t: u64) {
         let slot = self.lane.slot(key);
         if slot == usize::MAX {
             self.sequential.step(core, host, key, t);
@@ -812,7 +812,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         }
     }
 
-    fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64) {
+    fn stop(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64) {
         let slot = self.slot_of[host as usize];
         if slot != NO_SLOT {
             self.wind_up(core, slot as usize, t);
@@ -821,7 +821,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         }
     }
 
-    fn finish(&mut self, core: &mut Core<'_>, end: u64) {
+    fn finish(&mut self, core: &mut BlasterCore<'_>, end: u64) {
         for slot in 0..self.scanners.len() {
             let host = self.scanners[slot].host;
             if self.slot_of[host as usize] == slot as u32 {
@@ -831,17 +831,17 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         self.sequential.finish(core, end);
     }
 
-    fn prefetch(&self, core: &Core<'_>, upcoming: &[u32; UPCOMING]) {
+    fn prefetch(&self, core: &BlasterCore<'_>, upcoming: &[u32; UPCOMING]) {
         self.sequential.prefetch(core, upcoming);
     }
 
-    fn filters_changed(&mut self, core: &mut Core<'_>, t: u64) {
+    fn filters_changed(&mut self, core: &mut BlasterCore<'_>, t: u64) {
         // Plain probes find nothing under any filters, and a batch with
         // an interesting probe asks the filters at its own start.
         self.sequential.filters_changed(core, t);
     }
 
-    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+    fn look(&self, core: &BlasterCore<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
         look_up(self.world, core, self.world.host(scanner), addr, t)
     }
 }

@@ -7,7 +7,7 @@ use wormscope_model::blaster::Outcome;
 /// step's end; counts of events are those that happened during it; probes
 /// are those whose batch started during it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Row {
+pub struct BlasterRow {
     /// Hosts carrying the worm (running, or installed while rebooting).
     pub infected: u64,
     /// Hosts whose worm is running.
@@ -37,7 +37,7 @@ pub struct Row {
     pub flood_bcp38_units: u64,
 }
 
-impl Row {
+impl BlasterRow {
     /// The names of the per-step series, as `timeseries.csv` heads them.
     pub const SERIES: [&'static str; 11] = [
         "infected",
@@ -53,7 +53,7 @@ impl Row {
         "offline",
     ];
 
-    /// The values of [`Row::SERIES`], in that order.
+    /// The values of [`BlasterRow::SERIES`], in that order.
     pub fn series(&self) -> [u64; 11] {
         [
             self.infected,
@@ -101,10 +101,10 @@ impl Totals {
 
 /// The result of one run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunResult {
+pub struct BlasterRun {
     /// Row width in microseconds.
     pub step: u64,
-    pub rows: Vec<Row>,
+    pub rows: Vec<BlasterRow>,
     pub totals: Totals,
     /// Events the simulator processed (a cost measure: it differs between
     /// the exact engine and the reference, which give the same rows and
@@ -112,9 +112,9 @@ pub struct RunResult {
     pub events: u64,
 }
 
-impl RunResult {
+impl BlasterRun {
     /// Same rows and totals: the outbreak was the same.
-    pub fn same_outbreak(&self, other: &RunResult) -> bool {
+    pub fn same_outbreak(&self, other: &BlasterRun) -> bool {
         self.step == other.step && self.rows == other.rows && self.totals == other.totals
     }
 }

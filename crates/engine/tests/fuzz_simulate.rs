@@ -22,7 +22,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
-use wormscope_scenario::{Scenario, ScenarioError, parse};
+use wormscope_scenario::{BlasterScenario, ScenarioError, parse};
 
 fn cases(default: u32) -> u32 {
     std::env::var("WORMSCOPE_FUZZ_CASES")
@@ -42,7 +42,7 @@ enum Outcome {
 
 /// Reads the text laid over `blaster`, generates the world and runs it.
 fn run(text: &str) -> Outcome {
-    let s: Scenario = match parse(text, "fuzz.toml") {
+    let s: BlasterScenario = match parse(text, "fuzz.toml") {
         Ok(s) => s,
         Err(e) => return Outcome::Refused(e),
     };
@@ -54,7 +54,7 @@ fn run(text: &str) -> Outcome {
     let Ok(world) = wormscope_model::generate::generate(&s) else {
         return Outcome::NoWorld;
     };
-    let result = wormscope_engine::simulate(&s, &world, &mut |_| {});
+    let result = wormscope_engine::simulate_blaster(&s, &world, &mut |_| {});
     assert_eq!(result.step, s.step.as_micros());
     Outcome::Ran
 }
@@ -807,7 +807,7 @@ enabled = false
 "#;
 
 /// Runs SMALL changed in code past what the reader accepts.
-fn run_unchecked(change: impl FnOnce(&mut Scenario)) {
+fn run_unchecked(change: impl FnOnce(&mut BlasterScenario)) {
     let mut s = parse(SMALL, "small.toml").unwrap();
     change(&mut s);
     assert!(
@@ -815,7 +815,7 @@ fn run_unchecked(change: impl FnOnce(&mut Scenario)) {
         "the change is past the scenario's bounds"
     );
     let world = wormscope_model::generate::generate(&s).unwrap();
-    wormscope_engine::simulate(&s, &world, &mut |_| {});
+    wormscope_engine::simulate_blaster(&s, &world, &mut |_| {});
 }
 
 fn never_ending() -> wormscope_scenario::SimDuration {

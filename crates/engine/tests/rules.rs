@@ -4,13 +4,13 @@
 //! switches, and times near the end of `u64`.
 
 use wormscope_engine::WormState;
-use wormscope_engine::core::{Core, Found, Params, ScanDriver};
+use wormscope_engine::core::{BlasterCore, Found, Params, ScanDriver};
 use wormscope_engine::exact::ExactDriver;
-use wormscope_engine::{RunResult, simulate};
+use wormscope_engine::{BlasterRun, simulate_blaster};
 use wormscope_model::blaster::WormStart;
 use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{Percent, Scenario, SimDuration, When};
+use wormscope_scenario::{BlasterScenario, Percent, SimDuration, When};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -19,7 +19,7 @@ fn pct(x: f64) -> Percent {
 /// One /16 of open broadband hosts, all unpatched Windows XP: every
 /// infected host is crashed again and again by the worms that guess
 /// Windows 2000 (20 %), and reboots each time (reboot loops).
-fn xp_pool(hours: u64) -> Scenario {
+fn xp_pool(hours: u64) -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     s.seed = 5;
     s.world.only_in = vec!["61.4.0.0/16".parse().unwrap()];
@@ -50,8 +50,8 @@ fn xp_pool(hours: u64) -> Scenario {
     s
 }
 
-fn run(s: &Scenario, world: &World) -> RunResult {
-    simulate(s, world, &mut |_| {})
+fn run(s: &BlasterScenario, world: &World) -> BlasterRun {
+    simulate_blaster(s, world, &mut |_| {})
 }
 
 /// The removal tools clean each infected host at the scenario's daily
@@ -99,10 +99,10 @@ struct OneScanPerWorm<'w> {
 }
 
 impl ScanDriver for OneScanPerWorm<'_> {
-    fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
+    fn start(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64, start: WormStart) {
         self.inner.start(core, host, t, start);
     }
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, key: u32, t: u64) {
+    fn step(&mut self, core: &mut BlasterCore<'_>, host: HostId, key: u32, t: u64) {
         self.steps += 1;
         if self.steps.is_multiple_of(97) {
             let running = (0..core.world.n_candidates)
@@ -113,17 +113,17 @@ impl ScanDriver for OneScanPerWorm<'_> {
         }
         self.inner.step(core, host, key, t);
     }
-    fn stop(&mut self, core: &mut Core<'_>, host: HostId, t: u64) {
+    fn stop(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64) {
         self.inner.stop(core, host, t);
     }
-    fn finish(&mut self, core: &mut Core<'_>, end: u64) {
+    fn finish(&mut self, core: &mut BlasterCore<'_>, end: u64) {
         self.inner.finish(core, end);
         assert_eq!(core.pending_scans(), 0, "every worm wound up");
     }
-    fn filters_changed(&mut self, core: &mut Core<'_>, t: u64) {
+    fn filters_changed(&mut self, core: &mut BlasterCore<'_>, t: u64) {
         self.inner.filters_changed(core, t);
     }
-    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+    fn look(&self, core: &BlasterCore<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
         self.inner.look(core, scanner, addr, t)
     }
 }
@@ -140,7 +140,7 @@ fn a_stopped_worm_leaves_no_scan_event_behind() {
         let mut s = xp_pool(hours);
         s.world.churn.enabled = churn;
         let world = generate(&s).unwrap();
-        let mut core = Core::for_scenario(&s, &world);
+        let mut core = BlasterCore::for_scenario(&s, &world);
         core.seed_hosts(&patient_zeros(&world, s.seed, 5));
         let mut driver = OneScanPerWorm {
             inner: ExactDriver::new(&world),

@@ -35,7 +35,7 @@ pub mod param;
 
 use serde::Serialize;
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::{Override, Scenario};
+use wormscope_scenario::{BlasterScenario, Override};
 
 pub use abc::{Generation, Prior, Settings};
 pub use observed::{OBSERVED_HEADER, Observation, SensorMeasure};
@@ -89,7 +89,7 @@ pub struct Fit {
     base_text: String,
     base_origin: String,
     /// The base scenario as the fit runs it (duration and seed applied).
-    pub scenario: Scenario,
+    pub scenario: BlasterScenario,
     pub params: Vec<FitParam>,
     pub observations: Vec<Observation>,
     pub settings: Settings,
@@ -104,7 +104,7 @@ impl Fit {
     pub fn new(
         base_text: String,
         base_origin: String,
-        scenario: Scenario,
+        scenario: BlasterScenario,
         params: Vec<FitParam>,
         observations: Vec<Observation>,
         settings: Settings,
@@ -154,7 +154,7 @@ impl Fit {
     }
 
     /// The scenario with the parameters at `theta`, on `seed`.
-    pub fn scenario_at(&self, theta: &[f64], seed: u64) -> Result<Scenario, String> {
+    pub fn scenario_at(&self, theta: &[f64], seed: u64) -> Result<BlasterScenario, String> {
         let overrides: Vec<Override> = self
             .params
             .iter()
@@ -186,7 +186,7 @@ impl Fit {
     }
 
     /// Simulates `s`, the scenario at `theta` (named in errors).
-    fn simulate_scenario(&self, s: &Scenario, theta: &[f64]) -> Result<Simulated, FitError> {
+    fn simulate_scenario(&self, s: &BlasterScenario, theta: &[f64]) -> Result<Simulated, FitError> {
         let world = wormscope_model::generate::generate(s).map_err(|e| {
             let msg = format!(
                 "{}: generating the world at {}: {e}",
@@ -198,7 +198,7 @@ impl Fit {
                 _ => FitError::Run(msg),
             }
         })?;
-        let observed = wormscope_observe::simulate(s, &world, &mut |_| {});
+        let observed = wormscope_observe::simulate_blaster(s, &world, &mut |_| {});
         let step_s = observed.result.step as f64 / 1e6;
         let infected = observed
             .result
@@ -269,7 +269,7 @@ impl Fit {
         Ok(self.key_of(&s))
     }
 
-    fn key_of(&self, s: &Scenario) -> String {
+    fn key_of(&self, s: &BlasterScenario) -> String {
         use std::hash::{Hash, Hasher};
         let text = format!("fit|{s:?}|{:?}", self.series);
         let digest = |salt: u64| {

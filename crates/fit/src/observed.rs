@@ -13,7 +13,7 @@
 use std::fmt;
 
 use wormscope_observe::SensorRow;
-use wormscope_scenario::Scenario;
+use wormscope_scenario::BlasterScenario;
 
 /// The header `obs.csv` must start with.
 pub const OBSERVED_HEADER: &str = "time_s,sensor,measure,value";
@@ -76,7 +76,11 @@ impl Observation {
 
 /// Reads `obs.csv` text; `file` names it in errors, `scenario` gives the
 /// sensors and the duration the observations must fit in.
-pub fn parse(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<Observation>, String> {
+pub fn parse(
+    text: &str,
+    file: &str,
+    scenario: &BlasterScenario,
+) -> Result<Vec<Observation>, String> {
     let err =
         |line: usize, field: &str, msg: String| format!("{file}:{line}: field `{field}`: {msg}");
     let mut lines = text

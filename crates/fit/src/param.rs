@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use wormscope_scenario::Scenario;
+use wormscope_scenario::BlasterScenario;
 
 use crate::abc::Prior;
 
@@ -28,7 +28,7 @@ pub struct FitParam {
 impl FitParam {
     /// Reads `FIELD=LO..HI` or `FIELD=A,B,...` and checks the field's kind
     /// in `base`. The error says what is wrong, without naming the flag.
-    pub fn parse(spec: &str, base: &Scenario) -> Result<FitParam, String> {
+    pub fn parse(spec: &str, base: &BlasterScenario) -> Result<FitParam, String> {
         let Some((path, values)) = spec.split_once('=') else {
             return Err(format!(
                 "`{spec}` is not FIELD=LO..HI or FIELD=A,B,C (for example world.used_slash16_pct=5..40)"

@@ -14,7 +14,7 @@
 
 use rand::RngExt;
 use wormscope_scenario::random_scan::{self, RandomScanScenario};
-use wormscope_scenario::{BlasterConfig, Scenario};
+use wormscope_scenario::{BlasterConfig, BlasterScenario};
 
 use crate::blaster::Timing;
 use crate::rng::{Purpose, stream};
@@ -151,7 +151,7 @@ pub struct Behaviour {
 impl Behaviour {
     /// Blaster's behaviour in these terms: the sequential engine
     /// (`wormscope-engine`'s core) takes its exploit timing from here.
-    pub fn blaster(s: &Scenario) -> Behaviour {
+    pub fn blaster(s: &BlasterScenario) -> Behaviour {
         let c: &BlasterConfig = &s.worm;
         let timing = Timing::with_flaws(c, &s.flaws);
         let sequential = Targeting::Sequential {

@@ -22,7 +22,7 @@
 //! do would change for the worm, and keeping them static keeps the engine's
 //! skips exact.
 
-use wormscope_scenario::{FilterDefense, Prefix, Scenario};
+use wormscope_scenario::{BlasterScenario, FilterDefense, Prefix};
 
 use crate::host::{Host, HostId, NO_SITE, SiteId};
 use crate::rng::mix;
@@ -64,7 +64,7 @@ pub struct BorderFilter {
 }
 
 impl BorderFilter {
-    fn from_config(d: &FilterDefense, scenario: &Scenario) -> Option<BorderFilter> {
+    fn from_config(d: &FilterDefense, scenario: &BlasterScenario) -> Option<BorderFilter> {
         d.enabled.then(|| BorderFilter {
             start: d
                 .start
@@ -102,7 +102,7 @@ impl DefensePlan {
     }
 
     /// Draws the scenario's defenses for the run with `seed`.
-    pub fn draw(scenario: &Scenario, world: &World, seed: u64) -> DefensePlan {
+    pub fn draw(scenario: &BlasterScenario, world: &World, seed: u64) -> DefensePlan {
         let d = &scenario.defenses;
         let isp = BorderFilter::from_config(&d.isp_filter, scenario).map(|f| {
             let p = d.isp_filter.coverage_pct.as_fraction();

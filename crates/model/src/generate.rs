@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use std::collections::HashSet;
 
 use wormscope_scenario::churn::NetworkHours;
-use wormscope_scenario::{NetworkKind, Prefix, Scenario, SensorKind};
+use wormscope_scenario::{BlasterScenario, NetworkKind, Prefix, SensorKind};
 
 use crate::host::{Host, HostId, NO_SITE, Os, SiteId};
 use crate::iana;
@@ -40,7 +40,7 @@ pub const MAX_EXPECTED_HOSTS: f64 = 400e6;
 
 /// The expected number of live addresses (NAT gateways counted once, LAN
 /// hosts not) the scenario's world would have.
-pub fn expected_live_addresses(s: &Scenario) -> f64 {
+pub fn expected_live_addresses(s: &BlasterScenario) -> f64 {
     let w = &s.world;
     let per_used_slash16: f64 = w
         .networks
@@ -64,7 +64,7 @@ pub fn expected_live_addresses(s: &Scenario) -> f64 {
 }
 
 /// Generates the scenario's world.
-pub fn generate(s: &Scenario) -> Result<World, WorldError> {
+pub fn generate(s: &BlasterScenario) -> Result<World, WorldError> {
     let expected = expected_live_addresses(s);
     if expected > MAX_EXPECTED_HOSTS {
         return Err(WorldError::TooLarge {
@@ -129,7 +129,7 @@ struct Slash8 {
     homes: Vec<(usize, Host)>,
 }
 
-fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
+fn generate_slash8(s: &BlasterScenario, a: u8) -> Slash8 {
     let w = &s.world;
     let mut rng = rng::stream(s.seed, Purpose::WorldSlash8, u64::from(a));
     let mut out = Slash8 {
@@ -232,7 +232,7 @@ fn generate_slash8(s: &Scenario, a: u8) -> Slash8 {
 /// office in a /8 without pools has no mobile machines. Draws come from
 /// their own streams, so the rest of the world is the same with mobile
 /// machines or without.
-fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> bool) {
+fn place_homes(s: &BlasterScenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> bool) {
     let churn = &s.world.churn;
     let share = churn.mobile.share_pct.as_fraction();
     if !churn.enabled || share <= 0.0 {
@@ -299,7 +299,7 @@ fn place_homes(s: &Scenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u32) -> b
 }
 
 /// The prefixes of the scenario's telescopes, which hold no host.
-pub fn dark_prefixes(s: &Scenario) -> Vec<Prefix> {
+pub fn dark_prefixes(s: &BlasterScenario) -> Vec<Prefix> {
     s.sensors
         .iter()
         .filter(|x| x.kind == SensorKind::Telescope)
@@ -418,7 +418,7 @@ mod tests {
     use super::*;
     use crate::service::Service;
 
-    fn small(seed: u64) -> Scenario {
+    fn small(seed: u64) -> BlasterScenario {
         let mut s = wormscope_scenario::default_scenario();
         s.seed = seed;
         s.world.only_in = vec!["61.0.0.0/12".parse().unwrap()];

@@ -45,7 +45,7 @@ use std::path::Path;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use wormscope_atomic::write_with;
-use wormscope_engine::core::Core;
+use wormscope_engine::core::BlasterCore;
 use wormscope_engine::observe::{Fanout, Observer, PlainRun, Span, Watched};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::net;
@@ -55,7 +55,7 @@ use wormscope_model::targeting::{LocalShares, Windows};
 use wormscope_model::view::Slot;
 use wormscope_model::world::WorldError;
 use wormscope_model::{HostId, NO_SITE, World};
-use wormscope_scenario::{Prefix, Scenario, SensorKind, SimDuration, TargetingKind};
+use wormscope_scenario::{BlasterScenario, Prefix, SensorKind, SimDuration, TargetingKind};
 use wormscope_wire::build::{Station, TcpFlow, udp_frame, worm};
 use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
@@ -124,7 +124,12 @@ impl CaptureOptions {
     }
 
     /// Options with the scenario's capture defaults.
-    pub fn new(scenario: &Scenario, vantage: &str, from: SimDuration, to: SimDuration) -> Self {
+    pub fn new(
+        scenario: &BlasterScenario,
+        vantage: &str,
+        from: SimDuration,
+        to: SimDuration,
+    ) -> Self {
         CaptureOptions {
             vantage: vantage.to_string(),
             from,
@@ -441,7 +446,7 @@ impl Observer for Recorder<'_> {
 /// Runs `scenario` on `world` up to the window's end and writes what the
 /// vantage captured to `path`.
 pub fn capture(
-    scenario: &Scenario,
+    scenario: &BlasterScenario,
     world: &World,
     opts: &CaptureOptions,
     path: &Path,
@@ -510,7 +515,7 @@ pub fn capture(
             observers.push(&mut set);
         }
         let mut fan = Fanout(observers);
-        let mut core = Core::for_scenario(&run, world);
+        let mut core = BlasterCore::for_scenario(&run, world);
         core.observe_with(&mut fan);
         core.seed_patient_zeros(run.worm.initial_infected);
         wormscope_engine::drive(&mut core, progress);
@@ -619,7 +624,7 @@ impl Out {
 
 /// Builds the frames for what `rec` saw (sorting its lists first).
 pub fn frames(
-    scenario: &Scenario,
+    scenario: &BlasterScenario,
     world: &World,
     vantage: &Sensor,
     rec: &mut Recorder<'_>,
@@ -874,7 +879,7 @@ fn exploit_session(
 /// servers outside, spread over the window at `background_pps`.
 fn background(
     out: &mut Out,
-    scenario: &Scenario,
+    scenario: &BlasterScenario,
     vantage: &Sensor,
     opts: &CaptureOptions,
     start_us: i64,

@@ -30,10 +30,10 @@ pub mod random_capture;
 pub mod report;
 pub mod sensor;
 
-use wormscope_engine::RunResult;
+use wormscope_engine::BlasterRun;
 use wormscope_model::World;
 use wormscope_model::blaster::Timing;
-use wormscope_scenario::Scenario;
+use wormscope_scenario::BlasterScenario;
 
 pub use report::{
     SENSORS_CSV_HEADER, SensorRow, SensorSeries, random_series, sensors_csv, sensors_json,
@@ -43,27 +43,31 @@ pub use sensor::{Sensor, SensorSet, place};
 /// A run with its sensors' reports.
 #[derive(Clone, Debug)]
 pub struct Observed {
-    pub result: RunResult,
+    pub result: BlasterRun,
     pub sensors: Vec<SensorSeries>,
 }
 
 /// Runs the scenario with the exact engine and its sensors (with no
 /// observer at all when it has none).
-pub fn simulate(scenario: &Scenario, world: &World, progress: &mut dyn FnMut(u64)) -> Observed {
+pub fn simulate_blaster(
+    scenario: &BlasterScenario,
+    world: &World,
+    progress: &mut dyn FnMut(u64),
+) -> Observed {
     if scenario.sensors.is_empty() {
-        let result = wormscope_engine::simulate(scenario, world, progress);
+        let result = wormscope_engine::simulate_blaster(scenario, world, progress);
         return Observed {
             result,
             sensors: Vec::new(),
         };
     }
     let mut set = SensorSet::for_scenario(scenario, world);
-    let result = wormscope_engine::simulate_observed(scenario, world, &mut set, progress);
+    let result = wormscope_engine::simulate_blaster_observed(scenario, world, &mut set, progress);
     finish(scenario, set, result)
 }
 
 /// Turns a run's sensor counts into each sensor's series.
-pub fn finish(scenario: &Scenario, set: SensorSet<'_>, result: RunResult) -> Observed {
+pub fn finish(scenario: &BlasterScenario, set: SensorSet<'_>, result: BlasterRun) -> Observed {
     let timing = Timing::from_config(&scenario.worm);
     let sensors = report::series(&set.sensors, &set.counts, &result, &timing);
     Observed { result, sensors }

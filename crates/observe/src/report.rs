@@ -34,7 +34,7 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use wormscope_engine::RunResult;
+use wormscope_engine::BlasterRun;
 use wormscope_engine::random::{PlacedSensor, RandomScanRun};
 use wormscope_model::behaviour::Behaviour;
 use wormscope_model::blaster::Timing;
@@ -134,7 +134,7 @@ pub fn random_series(s: &RandomScanScenario, run: &RandomScanRun) -> Vec<SensorS
 pub fn series(
     sensors: &[Sensor],
     counts: &[Counts],
-    result: &RunResult,
+    result: &BlasterRun,
     timing: &Timing,
 ) -> Vec<SensorSeries> {
     let step = result.step;

@@ -27,7 +27,7 @@ use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
 use wormscope_model::{HostId, NO_SITE, World, iana};
-use wormscope_scenario::{Prefix, Scenario, SensorKind};
+use wormscope_scenario::{BlasterScenario, Prefix, SensorKind};
 
 /// End of the IPv4 space, as a range bound.
 pub const SPACE_END: u64 = 1 << 32;
@@ -79,7 +79,7 @@ impl Sensor {
 /// Places the scenario's sensors in `world`: resolves an edge without a
 /// prefix to the /16 holding the most patient zeros, and draws a
 /// distributed sensor's addresses from the seed.
-pub fn place(scenario: &Scenario, world: &World) -> Vec<Sensor> {
+pub fn place(scenario: &BlasterScenario, world: &World) -> Vec<Sensor> {
     scenario
         .sensors
         .iter()
@@ -108,7 +108,7 @@ pub fn place(scenario: &Scenario, world: &World) -> Vec<Sensor> {
 
 /// The /16 that holds the most patient zeros by public address (ties: the
 /// lowest).
-fn busiest_slash16(scenario: &Scenario, world: &World) -> Prefix {
+fn busiest_slash16(scenario: &BlasterScenario, world: &World) -> Prefix {
     let zeros = patient_zeros(world, scenario.seed, scenario.worm.initial_infected);
     let mut count: HashMap<u32, u32> = HashMap::new();
     for &h in &zeros {
@@ -125,7 +125,7 @@ fn busiest_slash16(scenario: &Scenario, world: &World) -> Prefix {
 
 /// `n` distinct addresses drawn uniformly from the world's address space
 /// (`world.only_in`, or every allocated /8), on the sensor's own stream.
-fn spread_addresses(scenario: &Scenario, index: usize, n: u32) -> Vec<u32> {
+fn spread_addresses(scenario: &BlasterScenario, index: usize, n: u32) -> Vec<u32> {
     let space: Vec<Prefix> = if scenario.world.only_in.is_empty() {
         iana::allocated_slash8s(&scenario.world.allocated_by)
             .into_iter()
@@ -383,7 +383,7 @@ impl<'w> SensorSet<'w> {
     }
 
     /// The scenario's sensors placed in `world`, stepping like the run.
-    pub fn for_scenario(scenario: &Scenario, world: &'w World) -> Self {
+    pub fn for_scenario(scenario: &BlasterScenario, world: &'w World) -> Self {
         SensorSet::new(
             world,
             place(scenario, world),

@@ -13,13 +13,13 @@ use wormscope_engine::observe::Observer;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::{HostId, World};
 use wormscope_observe::capture::{CaptureOptions, VantageCaptureError, capture};
-use wormscope_scenario::{Percent, Scenario, SensorConfig, SensorKind, SimDuration};
+use wormscope_scenario::{BlasterScenario, Percent, SensorConfig, SensorKind, SimDuration};
 use wormscope_wire::capture::CaptureReader;
 use wormscope_wire::decode::{Decoded, TransportLayer, decode};
 
 /// A dense /16 with an ISP block (a /20) whose border is tapped, and a
 /// dark /18 watched by a telescope.
-fn scenario() -> Scenario {
+fn scenario() -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     // Every host online all the time, as these worlds were built for
     // (churn has its own tests, `reference/tests/churn.rs`).
@@ -118,7 +118,7 @@ fn capture_syns_equal_the_engines_probes_for_the_vantage_and_window() {
     let world = wormscope_model::generate::generate(&s).unwrap();
     let dir = tempfile::tempdir().unwrap();
     // The sensors' per-minute counts from a plain simulate run.
-    let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
+    let observed = wormscope_observe::simulate_blaster(&s, &world, &mut |_| {});
     let edge_rows: Vec<u64> = observed.sensors[0].rows.iter().map(|r| r.probes).collect();
     for (vantage, from, to) in [("edge", 60, 70), ("dark", 100, 110)] {
         let opts = CaptureOptions::new(&s, vantage, mins(from), mins(to));
@@ -173,7 +173,7 @@ fn with_random_targets_a_capture_shows_the_probes_simulate_counted() {
         s.worm.targeting = targeting;
         let world = wormscope_model::generate::generate(&s).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let observed = wormscope_observe::simulate(&s, &world, &mut |_| {});
+        let observed = wormscope_observe::simulate_blaster(&s, &world, &mut |_| {});
         for (i, vantage, from, to, least) in [(0, "edge", 60, 70, 1000), (1, "dark", 30, 150, 1)] {
             let opts = CaptureOptions::new(&s, vantage, mins(from), mins(to));
             let path = dir.path().join(format!("{vantage}.pcap"));
@@ -221,8 +221,8 @@ fn a_capture_shows_a_hit_lists_probes_as_simulate_counted_them() {
     });
     let world = wormscope_model::generate::generate(&s).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let edge_minutes = |s: &Scenario| -> u64 {
-        let observed = wormscope_observe::simulate(s, &world, &mut |_| {});
+    let edge_minutes = |s: &BlasterScenario| -> u64 {
+        let observed = wormscope_observe::simulate_blaster(s, &world, &mut |_| {});
         observed.sensors[0].rows[..2].iter().map(|r| r.probes).sum()
     };
     let by_sensors = edge_minutes(&s);
@@ -287,11 +287,11 @@ impl Observer for Truth {
     }
 }
 
-fn infected_addresses(s: &Scenario, world: &World, to: SimDuration) -> HashSet<Ipv4Addr> {
+fn infected_addresses(s: &BlasterScenario, world: &World, to: SimDuration) -> HashSet<Ipv4Addr> {
     let mut run = s.clone();
     run.duration = to;
     let mut truth = Truth::default();
-    wormscope_engine::simulate_observed(&run, world, &mut truth, &mut |_| {});
+    wormscope_engine::simulate_blaster_observed(&run, world, &mut truth, &mut |_| {});
     truth
         .infected
         .iter()

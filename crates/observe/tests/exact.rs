@@ -2,7 +2,7 @@
 //! single sequential scanner, against arithmetic done here; and the
 //! probe-by-probe reference's sensors against the exact engine's.
 
-use wormscope_engine::core::Core;
+use wormscope_engine::core::BlasterCore;
 use wormscope_engine::exact::ExactDriver;
 use wormscope_model::blaster::Timing;
 use wormscope_model::host::{Host, NO_SITE, Os};
@@ -10,7 +10,7 @@ use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
 use wormscope_observe::{Observed, SensorSet, finish, place};
 use wormscope_reference::ReferenceDriver;
-use wormscope_scenario::{Percent, Scenario, SensorConfig, SensorKind, SimDuration};
+use wormscope_scenario::{BlasterScenario, Percent, SensorConfig, SensorKind, SimDuration};
 
 fn sensor(name: &str, kind: SensorKind, prefix: Option<&str>) -> SensorConfig {
     SensorConfig {
@@ -22,14 +22,14 @@ fn sensor(name: &str, kind: SensorKind, prefix: Option<&str>) -> SensorConfig {
     }
 }
 
-fn run(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> Observed {
+fn run(s: &BlasterScenario, world: &World, seeds: &[HostId], reference: bool) -> Observed {
     let mut set = SensorSet::new(
         world,
         place(s, world),
         s.step.as_micros(),
         s.duration.as_micros(),
     );
-    let mut core = Core::for_scenario(s, world);
+    let mut core = BlasterCore::for_scenario(s, world);
     core.observe_with(&mut set);
     core.seed_hosts(seeds);
     if reference {
@@ -123,7 +123,7 @@ fn a_lone_sequential_scanner_is_counted_to_the_probe() {
     delayed.truncate(1);
     delayed[0].delay = 90_000_000;
     let mut set = SensorSet::new(&world, delayed, s.step.as_micros(), end);
-    let mut core = Core::for_scenario(&s, &world);
+    let mut core = BlasterCore::for_scenario(&s, &world);
     core.observe_with(&mut set);
     core.seed_hosts(&[0]);
     core.run(&mut ExactDriver::new(&world), &mut |_| {});

@@ -1,6 +1,6 @@
 //! The reference simulator: every probe of every scanner, one at a time.
 //!
-//! Written for clarity, not speed. It shares the engine's [`Core`] (host
+//! Written for clarity, not speed. It shares the engine's [`BlasterCore`] (host
 //! states, events, what an exploit does) but walks the address space on its
 //! own: each probe's address is looked up in a hash map of the live hosts
 //! built here from the world's host list, and whether it answers is asked of
@@ -24,15 +24,15 @@ use std::collections::{HashMap, VecDeque};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use wormscope_engine::RunResult;
-use wormscope_engine::core::{Core, Found, ScanDriver};
+use wormscope_engine::BlasterRun;
+use wormscope_engine::core::{BlasterCore, Found, ScanDriver};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
 use wormscope_model::targeting::{LocalPreference, LocalShares, TargetSource};
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
-use wormscope_scenario::{Scenario, TargetingKind};
+use wormscope_scenario::{BlasterScenario, TargetingKind};
 
 /// Mixed into the seed of the reference's random targets, so that its
 /// draws are not the exact driver's (their agreement is in distribution).
@@ -40,8 +40,8 @@ const REFERENCE_STREAMS: u64 = 0x5EF5_7EA4;
 
 /// Runs the scenario on `world`, probe by probe, from the scenario's
 /// patient zeros.
-pub fn simulate_reference(scenario: &Scenario, world: &World) -> RunResult {
-    let mut core = Core::for_scenario(scenario, world);
+pub fn simulate_reference(scenario: &BlasterScenario, world: &World) -> BlasterRun {
+    let mut core = BlasterCore::for_scenario(scenario, world);
     core.seed_patient_zeros(scenario.worm.initial_infected);
     let mut driver = ReferenceDriver::new(world);
     core.run(&mut driver, &mut |_| {});
@@ -144,7 +144,7 @@ impl<'w> ReferenceDriver<'w> {
     }
 
     /// Sends one batch at `t`: every address probed and classified.
-    fn batch(&mut self, core: &mut Core<'_>, scanner: HostId, t: u64) {
+    fn batch(&mut self, core: &mut BlasterCore<'_>, scanner: HostId, t: u64) {
         let timing = core.timing_of(scanner);
         let first = self.scanners[&scanner].next_addr;
         let space = self.space;
@@ -185,7 +185,7 @@ impl<'w> ReferenceDriver<'w> {
     }
 
     /// Works through the pending exploits from `t`.
-    fn work(&mut self, core: &mut Core<'_>, scanner: HostId, mut t: u64) {
+    fn work(&mut self, core: &mut BlasterCore<'_>, scanner: HostId, mut t: u64) {
         let sc = self.scanners.get_mut(&scanner).expect("running");
         while let Some(&p) = sc.pending.front() {
             match p {
@@ -202,7 +202,7 @@ impl<'w> ReferenceDriver<'w> {
         core.schedule_scan(scanner, scanner, t);
     }
 
-    fn wind_up(&mut self, core: &mut Core<'_>, scanner: HostId) {
+    fn wind_up(&mut self, core: &mut BlasterCore<'_>, scanner: HostId) {
         core.cancel_scan(scanner);
         if let Some(sc) = self.scanners.remove(&scanner) {
             let left = sc
@@ -216,7 +216,7 @@ impl<'w> ReferenceDriver<'w> {
 }
 
 impl ScanDriver for ReferenceDriver<'_> {
-    fn start(&mut self, core: &mut Core<'_>, host: HostId, t: u64, start: WormStart) {
+    fn start(&mut self, core: &mut BlasterCore<'_>, host: HostId, t: u64, start: WormStart) {
         let n = self.starts.entry(host).or_default();
         let index = (u64::from(host) << 32) | *n;
         *n += 1;
@@ -251,7 +251,7 @@ impl ScanDriver for ReferenceDriver<'_> {
         core.schedule_scan(host, host, t);
     }
 
-    fn step(&mut self, core: &mut Core<'_>, host: HostId, _key: u32, t: u64) {
+    fn step(&mut self, core: &mut BlasterCore<'_>, host: HostId, _key: u32, t: u64) {
         let sc = self.scanners.get_mut(&host).expect("running");
         match sc.pending.pop_front() {
             Some(Pending::Candidate(victim)) => {
@@ -264,15 +264,15 @@ impl ScanDriver for ReferenceDriver<'_> {
         }
     }
 
-    fn stop(&mut self, core: &mut Core<'_>, host: HostId, _t: u64) {
+    fn stop(&mut self, core: &mut BlasterCore<'_>, host: HostId, _t: u64) {
         self.wind_up(core, host);
     }
 
-    fn filters_changed(&mut self, _core: &mut Core<'_>, _t: u64) {
+    fn filters_changed(&mut self, _core: &mut BlasterCore<'_>, _t: u64) {
         // Every probe asks the filters at its own time: nothing planned.
     }
 
-    fn look(&self, core: &Core<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
+    fn look(&self, core: &BlasterCore<'_>, scanner: HostId, addr: u32, t: u64) -> Found {
         match self.lookup(scanner, addr) {
             None => Found::Nothing(Outcome::NoHost),
             Some(Target::Gateway) => Found::Nothing(Outcome::NoAnswer),
@@ -293,7 +293,7 @@ impl ScanDriver for ReferenceDriver<'_> {
         }
     }
 
-    fn finish(&mut self, core: &mut Core<'_>, _end: u64) {
+    fn finish(&mut self, core: &mut BlasterCore<'_>, _end: u64) {
         let mut running: Vec<HostId> = self.scanners.keys().copied().collect();
         running.sort_unstable();
         for h in running {

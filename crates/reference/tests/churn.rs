@@ -11,7 +11,7 @@ use wormscope_engine::exact::ExactDriver;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::generate;
 use wormscope_model::{Host, HostId, NO_SITE, SiteKind, World};
-use wormscope_scenario::{Percent, PortRule, Scenario, SimDuration};
+use wormscope_scenario::{BlasterScenario, Percent, PortRule, SimDuration};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -22,7 +22,7 @@ fn pct(x: f64) -> Percent {
 /// of the /16s), with churn on. The run starts at the default
 /// 19:00 UTC, mid-afternoon in North America, so that offices close and
 /// home machines come on during it.
-fn churn_scenario(seed: u64, hours: u64, pools_pct: f64) -> Scenario {
+fn churn_scenario(seed: u64, hours: u64, pools_pct: f64) -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     s.seed = seed;
     s.world.only_in = ["24.4.240.0/20", "24.5.0.0/20"]
@@ -160,7 +160,7 @@ fn address_churn_makes_a_sensor_see_more_addresses_than_hosts() {
 /// other (the first seed from 5 on whose world has both and mobile
 /// machines), with a share `mobile_pct` of office machines mobile, and
 /// the worm's seeds in the pools.
-fn border_scenario(mobile_pct: f64, hours: u64) -> (Scenario, World, Vec<HostId>) {
+fn border_scenario(mobile_pct: f64, hours: u64) -> (BlasterScenario, World, Vec<HostId>) {
     for seed in 5.. {
         let mut s = churn_scenario(seed, hours, 50.0);
         s.world.networks[1].firewall_pct = pct(100.0);

@@ -5,14 +5,14 @@
 mod common;
 
 use common::{assert_same, run_both, run_both_with_states, small_generated};
-use wormscope_engine::RunResult;
+use wormscope_engine::BlasterRun;
 use wormscope_model::World;
 use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::service::Firewall;
 use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
-use wormscope_scenario::{Percent, Scenario, SimDuration, UserAction, When};
+use wormscope_scenario::{BlasterScenario, Percent, SimDuration, UserAction, When};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -23,14 +23,14 @@ fn at_minutes(m: u64) -> When {
 }
 
 /// The world of a scenario, and its patient zeros.
-fn world_of(s: &Scenario) -> (World, Vec<u32>) {
+fn world_of(s: &BlasterScenario) -> (World, Vec<u32>) {
     let world = generate(s).unwrap();
     let seeds = patient_zeros(&world, s.seed, 5);
     (world, seeds)
 }
 
 /// A lively outbreak: dense, open broadband pools.
-fn base(hours: u64) -> Scenario {
+fn base(hours: u64) -> BlasterScenario {
     let mut s = small_generated(11, "61.4.0.0/15", hours);
     let bb = &mut s.world.networks[0];
     bb.slash24_used_pct = pct(60.0);
@@ -56,7 +56,7 @@ fn the_test_world_has_a_lively_outbreak() {
 }
 
 /// Runs both drivers, checks they agree, returns the exact result.
-fn agreed(s: &Scenario, world: &World, seeds: &[u32]) -> RunResult {
+fn agreed(s: &BlasterScenario, world: &World, seeds: &[u32]) -> BlasterRun {
     let (e, r) = run_both(s, world, seeds);
     assert_same(&e, &r);
     e
@@ -99,7 +99,7 @@ fn border_world() -> (World, Vec<u32>, u32) {
     (world, seeds, ent)
 }
 
-fn border_scenario() -> Scenario {
+fn border_scenario() -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     // Every host online all the time, as these worlds were built for
     // (churn has its own tests, `reference/tests/churn.rs`).
@@ -257,7 +257,7 @@ fn users_who_notice_clean_or_unplug_and_both_drivers_agree() {
         let e = agreed(&v, &world, &seeds);
         assert!(e.totals.noticed > 0, "{action:?}");
         assert!(e.totals.cleaned > 0, "{action:?}: {:?}", e.totals);
-        let end = |r: &RunResult| r.rows.last().unwrap().infected;
+        let end = |r: &BlasterRun| r.rows.last().unwrap().infected;
         assert!(end(&e) < end(&baseline), "{action:?}");
     }
 }
@@ -275,12 +275,12 @@ fn removal_tools_clean_at_their_rate_and_both_drivers_agree() {
     assert!(e.totals.cleaned > 0);
     // Nothing is cleaned before the tools exist.
     assert!(e.rows[..10].iter().all(|r| r.cleaned == 0));
-    let end = |r: &RunResult| r.rows.last().unwrap().infected;
+    let end = |r: &BlasterRun| r.rows.last().unwrap().infected;
     assert!(end(&e) < end(&baseline));
 }
 
 /// A run that starts on a flood day (16 August 2003).
-fn flood_scenario() -> Scenario {
+fn flood_scenario() -> BlasterScenario {
     let mut s = base(1);
     s.start = "2003-08-16T00:00:00Z".parse().unwrap();
     s
@@ -316,7 +316,7 @@ fn no_flood_before_the_sixteenth_and_none_after_the_dns_takedown() {
     let mut s = flood_scenario();
     let (world, seeds) = world_of(&s);
     let flooding = agreed(&s, &world, &seeds);
-    let sent = |r: &RunResult| r.rows.iter().map(|r| r.flood_packets).sum::<u64>();
+    let sent = |r: &BlasterRun| r.rows.iter().map(|r| r.flood_packets).sum::<u64>();
     assert!(sent(&flooding) > 0);
     s.defenses.dns_takedown.enabled = true;
     s.defenses.dns_takedown.at = When::After(SimDuration::ZERO);
@@ -334,7 +334,8 @@ fn source_filters_remove_spoofed_flood_packets() {
     let mut s = flood_scenario();
     let (world, seeds) = world_of(&s);
     let e = agreed(&s, &world, &seeds);
-    let sum = |r: &RunResult, f: fn(&wormscope_engine::Row) -> u64| r.rows.iter().map(f).sum();
+    let sum =
+        |r: &BlasterRun, f: fn(&wormscope_engine::BlasterRow) -> u64| r.rows.iter().map(f).sum();
     let sent: u64 = sum(&e, |r| r.flood_packets);
     let arriving: u64 = sum(&e, |r| r.flood_arriving_units);
     let bcp38: u64 = sum(&e, |r| r.flood_bcp38_units);
@@ -364,7 +365,7 @@ fn welchia_competes_with_blaster_and_both_drivers_agree() {
     s.welchia.enabled = true;
     s.welchia.initial_infected = 20;
     let with = agreed(&s, &world, &seeds);
-    let last = |r: &RunResult| *r.rows.last().unwrap();
+    let last = |r: &BlasterRun| *r.rows.last().unwrap();
     assert!(last(&with).welchia > 20, "{:?}", last(&with));
     assert_eq!(without.rows.iter().map(|r| r.welchia).max(), Some(0));
     // Welchia removes Blaster from the hosts it takes and takes hosts

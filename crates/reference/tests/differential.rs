@@ -17,7 +17,9 @@ use wormscope_model::service::{Firewall, Service, ServiceSet};
 use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{MaybeDuration, Percent, PortRule, Prefix, Scenario, SimDuration, When};
+use wormscope_scenario::{
+    BlasterScenario, MaybeDuration, Percent, PortRule, Prefix, SimDuration, When,
+};
 
 #[test]
 fn generated_slash14_world_agrees_with_reference() {
@@ -144,7 +146,7 @@ fn mixed_world() -> (World, Vec<HostId>) {
     (world, seeds)
 }
 
-fn mixed_scenario() -> Scenario {
+fn mixed_scenario() -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     // Every host online all the time, as these worlds were built for
     // (churn has its own tests, `reference/tests/churn.rs`).
@@ -215,7 +217,7 @@ struct Arb {
 /// lead's first batch sends its first probe there at time zero and
 /// exploits it at the batch's wait, before any other scanner can touch
 /// it (ties go to the lower host id). Without defenses that infects it.
-fn build_arb(s: &Scenario, hosts: &[ArbHost], n_seeds: u8) -> Option<Arb> {
+fn build_arb(s: &BlasterScenario, hosts: &[ArbHost], n_seeds: u8) -> Option<Arb> {
     let base = 0x5000_0000u32;
     let own = base + 0x1080; // 80.0.16.128: a local start is 80.0.16.0
     let start = Params::from_scenario(s).draw_blaster_start(0, own, false);

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{Both, Exploit, Told, climbing_seeds, lead_seed, run_compared};
 use proptest::prelude::*;
-use wormscope_engine::core::Core;
+use wormscope_engine::core::BlasterCore;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::defense::DefensePlan;
 use wormscope_model::generate::{generate, patient_zeros};
@@ -22,7 +22,7 @@ use wormscope_model::service::Firewall;
 use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{FilterDefense, Percent, PortRule, Scenario, SimDuration, When};
+use wormscope_scenario::{BlasterScenario, FilterDefense, Percent, PortRule, SimDuration, When};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -62,7 +62,7 @@ const BATCH_DONE: u64 = 10 * 60 * 1_000_000;
 /// hold /22 networks of which half are enterprises with no filter of
 /// their own, so that a border filter has something to drop. Seed 2 puts
 /// the pools in the lower /20s and the enterprises in the upper ones.
-fn spread_scenario(seed: u64) -> Scenario {
+fn spread_scenario(seed: u64) -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     // Every host online all the time, as these worlds were built for
     // (churn has its own tests, `reference/tests/churn.rs`).
@@ -134,8 +134,8 @@ fn closed_by(
 /// Exploits across a border the filter closes (see [`closed_by`]), split
 /// into those before its start and those well after (a batch answered
 /// under the filter).
-fn through_filter(s: &Scenario, world: &World, both: &Both, isp: bool) -> (usize, usize) {
-    let core = Core::for_scenario(s, world);
+fn through_filter(s: &BlasterScenario, world: &World, both: &Both, isp: bool) -> (usize, usize) {
+    let core = BlasterCore::for_scenario(s, world);
     let f = if isp {
         &s.defenses.isp_filter
     } else {
@@ -307,7 +307,7 @@ fn random_filters_on_spread_worlds_agree() {
 
 /// One dense /20, and a start an hour before the date: the reference would
 /// pay for every probe of the days from 11 August.
-fn dated(seed: u64, start: &str, hours: u64) -> Scenario {
+fn dated(seed: u64, start: &str, hours: u64) -> BlasterScenario {
     let mut s = common::small_generated(seed, "61.4.16.0/20", hours);
     s.start = start.parse().unwrap();
     s
@@ -417,7 +417,7 @@ fn wrap_world(ent: bool) -> World {
     b.build().unwrap()
 }
 
-fn wrap_scenario(seed: u64, batch: u32) -> Scenario {
+fn wrap_scenario(seed: u64, batch: u32) -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     // Every host online all the time, as these worlds were built for
     // (churn has its own tests, `reference/tests/churn.rs`).

@@ -4,21 +4,21 @@
 mod common;
 
 use common::{assert_same, run_both, small_generated};
-use wormscope_engine::RunResult;
+use wormscope_engine::BlasterRun;
 use wormscope_model::World;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::{generate, patient_zeros};
 use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
-use wormscope_scenario::{Percent, Scenario, SimDuration, When};
+use wormscope_scenario::{BlasterScenario, Percent, SimDuration, When};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
 }
 
 /// A lively small world (as in the defense tests), one hour.
-fn lively() -> Scenario {
+fn lively() -> BlasterScenario {
     let mut s = small_generated(11, "61.4.0.0/15", 1);
     let bb = &mut s.world.networks[0];
     bb.slash24_used_pct = pct(60.0);
@@ -31,7 +31,7 @@ fn lively() -> Scenario {
     s
 }
 
-fn agreed(s: &Scenario, world: &World, seeds: &[u32]) -> RunResult {
+fn agreed(s: &BlasterScenario, world: &World, seeds: &[u32]) -> BlasterRun {
     let (e, r) = run_both(s, world, seeds);
     assert_same(&e, &r);
     e
@@ -113,7 +113,7 @@ fn without_the_flood_target_flaw_a_dns_takedown_changes_nothing() {
     s.defenses.dns_takedown.at = When::After(SimDuration::ZERO);
     let world = generate(&s).unwrap();
     let seeds = patient_zeros(&world, s.seed, 5);
-    let sent = |r: &RunResult| r.rows.iter().map(|r| r.flood_packets).sum::<u64>();
+    let sent = |r: &BlasterRun| r.rows.iter().map(|r| r.flood_packets).sum::<u64>();
     assert_eq!(sent(&agreed(&s, &world, &seeds)), 0);
     s.flaws.flood_target = false;
     assert!(sent(&agreed(&s, &world, &seeds)) > 0);

@@ -10,14 +10,16 @@ mod common;
 use common::{Both, Told, lowest_public_in, run_compared, run_with};
 use std::collections::BTreeMap;
 
-use wormscope_engine::core::Core;
+use wormscope_engine::core::BlasterCore;
 use wormscope_engine::exact::ExactDriver;
 use wormscope_engine::random_targets::RandomTargetsDriver;
 use wormscope_engine::{Observer, Span};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::{generate, hit_list};
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{HitListConfig, Percent, Scenario, SimDuration, TargetingKind, When};
+use wormscope_scenario::{
+    BlasterScenario, HitListConfig, Percent, SimDuration, TargetingKind, When,
+};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -25,7 +27,7 @@ fn pct(x: f64) -> Percent {
 
 /// Two /20s of 61/8 at a /16 border, open pools and enterprises, every
 /// host online; `hosts` entries sent at `rate` per second by each seed.
-fn listed(seed: u64, hosts: u64, rate: f64) -> Scenario {
+fn listed(seed: u64, hosts: u64, rate: f64) -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     s.seed = seed;
     s.world.churn.enabled = false;
@@ -156,7 +158,7 @@ fn each_seed_probes_its_entries_in_turn_and_scans_when_its_share_is_sent() {
         seeds: seeds.clone(),
         ..SeedsWatch::default()
     };
-    let mut core = Core::for_scenario(&s, &world);
+    let mut core = BlasterCore::for_scenario(&s, &world);
     core.observe_with(&mut watch);
     core.seed_hosts(&seeds);
     core.run(&mut ExactDriver::new(&world), &mut |_| {});

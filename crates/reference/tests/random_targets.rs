@@ -13,25 +13,25 @@ mod common;
 use common::{Run, run_with, sensors_near, small_generated};
 use wormscope_engine::observe::{PlainRun, Watched};
 use wormscope_engine::random_targets::RandomTargetsDriver;
-use wormscope_engine::{Core, Observer};
+use wormscope_engine::{BlasterCore, Observer};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::generate::generate;
 use wormscope_model::view::Slot;
 use wormscope_model::{HostId, NO_SITE, SiteKind, World};
 use wormscope_observe::SensorSet;
 use wormscope_reference::ReferenceDriver;
-use wormscope_scenario::{Percent, Scenario, SimDuration, TargetingKind, When};
+use wormscope_scenario::{BlasterScenario, Percent, SimDuration, TargetingKind, When};
 use wormscope_study::validate::ks_two_sample;
 
 /// 61.4.0.0/14, where the world lives.
 const SPACE: (u64, u64) = (0x3D04_0000, 0x3D08_0000);
 const RUNS: u64 = 50;
 
-fn scenario() -> Scenario {
+fn scenario() -> BlasterScenario {
     scenario_targeting(TargetingKind::UniformRandom)
 }
 
-fn scenario_targeting(targeting: TargetingKind) -> Scenario {
+fn scenario_targeting(targeting: TargetingKind) -> BlasterScenario {
     let mut s = small_generated(3, "61.4.0.0/14", 1);
     s.duration = SimDuration::from_secs(20 * 60);
     s.step = SimDuration::from_secs(60);
@@ -39,7 +39,7 @@ fn scenario_targeting(targeting: TargetingKind) -> Scenario {
     s
 }
 
-fn world_and_seeds(s: &Scenario) -> (World, Vec<HostId>) {
+fn world_and_seeds(s: &BlasterScenario) -> (World, Vec<HostId>) {
     let world = generate(s).unwrap();
     // Seeds on the open internet and behind NAT, whose scans see the
     // public parts of the space (an enterprise's scans mostly see its own
@@ -58,7 +58,7 @@ fn world_and_seeds(s: &Scenario) -> (World, Vec<HostId>) {
     (world, seeds)
 }
 
-fn random_targets_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
+fn random_targets_run(s: &BlasterScenario, world: &World, seeds: &[HostId]) -> Run {
     let (step, end) = (s.step.as_micros(), s.duration.as_micros());
     let watched = SensorSet::new(world, sensors_near(world, seeds), step, end).watched();
     run_with(
@@ -69,7 +69,7 @@ fn random_targets_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
     )
 }
 
-fn reference_run(s: &Scenario, world: &World, seeds: &[HostId]) -> Run {
+fn reference_run(s: &BlasterScenario, world: &World, seeds: &[HostId]) -> Run {
     run_with(s, world, seeds, ReferenceDriver::within(world, SPACE))
 }
 
@@ -104,7 +104,7 @@ fn local_preference_agrees_with_the_reference_in_distribution() {
 fn agree_in_distribution(targeting: TargetingKind) {
     let base = scenario_targeting(targeting);
     let (world, seeds) = world_and_seeds(&base);
-    let with_seed = |seed| Scenario {
+    let with_seed = |seed| BlasterScenario {
         seed,
         ..base.clone()
     };
@@ -167,7 +167,7 @@ fn random_targets_are_reproducible_and_depend_on_the_seed() {
     assert_eq!(a.result.rows, b.result.rows);
     assert_eq!(a.sensors, b.sensors);
     assert_eq!(a.log, b.log);
-    let other = random_targets_run(&Scenario { seed: 77, ..s }, &world, &seeds);
+    let other = random_targets_run(&BlasterScenario { seed: 77, ..s }, &world, &seeds);
     assert_ne!(a.log, other.log, "another seed draws other targets");
 }
 
@@ -218,7 +218,7 @@ impl Observer for Classes<'_> {
     }
 }
 
-fn classes(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> [f64; 5] {
+fn classes(s: &BlasterScenario, world: &World, seeds: &[HostId], reference: bool) -> [f64; 5] {
     let (step, end) = (s.step.as_micros(), s.duration.as_micros());
     let watched = SensorSet::new(world, sensors_near(world, seeds), step, end).watched();
     let mut sorted = watched.clone();
@@ -237,7 +237,7 @@ fn classes(s: &Scenario, world: &World, seeds: &[HostId], reference: bool) -> [f
         counts: [0; 5],
     };
     {
-        let mut core = Core::for_scenario(s, world);
+        let mut core = BlasterCore::for_scenario(s, world);
         core.observe_with(&mut classes);
         core.seed_hosts(seeds);
         if reference {
@@ -269,7 +269,7 @@ fn local_preference_falls_on_each_kind_of_address_as_often_as_in_the_reference()
 fn kinds_agree(targeting: TargetingKind) {
     let base = scenario_targeting(targeting);
     let (world, seeds) = world_and_seeds(&base);
-    let with_seed = |seed| Scenario {
+    let with_seed = |seed| BlasterScenario {
         seed,
         ..base.clone()
     };
@@ -324,7 +324,7 @@ fn the_outbreak_does_not_depend_on_what_is_watched() {
     let s = scenario();
     let (world, seeds) = world_and_seeds(&s);
     let watched = random_targets_run(&s, &world, &seeds);
-    let mut core = Core::for_scenario(&s, &world);
+    let mut core = BlasterCore::for_scenario(&s, &world);
     core.seed_hosts(&seeds);
     core.run(
         &mut RandomTargetsDriver::within(&world, &[], SPACE),
@@ -356,7 +356,7 @@ fn with_churn_candidates_passed_as_silent_stay_silent() {
         s.duration = SimDuration::from_secs(6 * 3600);
         let (world, seeds) = world_and_seeds(&s);
         for seed in 1..=3 {
-            let s = Scenario { seed, ..s.clone() };
+            let s = BlasterScenario { seed, ..s.clone() };
             let run = random_targets_run(&s, &world, &seeds);
             let t = &run.result.totals;
             assert_eq!(t.by_outcome.iter().sum::<u64>(), t.probes);
@@ -397,7 +397,7 @@ fn local_preference_probes_the_own_slash16_by_its_share() {
         own16: 0,
     };
     {
-        let mut core = Core::for_scenario(&s, &world);
+        let mut core = BlasterCore::for_scenario(&s, &world);
         core.observe_with(&mut near);
         core.seed_hosts(&seeds);
         core.run(&mut ReferenceDriver::within(&world, SPACE), &mut |_| {});

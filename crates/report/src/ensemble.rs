@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 use wormscope_engine::random::RandomScanRun;
-use wormscope_engine::{Row, RunResult};
+use wormscope_engine::{BlasterRow, BlasterRun};
 use wormscope_scenario::PayloadConfig;
 use wormscope_study::{Band, VariantResult, bands_by_row, row_bands};
 
@@ -30,7 +30,7 @@ pub const FLOOD_COLUMNS: [&str; 4] = [
 /// One step's flood at its target: packets/s and bits/s arriving (after
 /// the scenario's own source filter, if any), then the same if every
 /// first-hop network filtered spoofed sources (BCP 38).
-pub fn flood_rates(row: &Row, step_us: u64, payload: &PayloadConfig) -> [f64; 4] {
+pub fn flood_rates(row: &BlasterRow, step_us: u64, payload: &PayloadConfig) -> [f64; 4] {
     let seconds = step_us as f64 / 1e6;
     let bits = f64::from(payload.packet_bytes) * 8.0;
     let pps = row.flood_arriving_units as f64 / 65_536.0 / seconds;
@@ -68,7 +68,7 @@ pub(crate) fn csv(step: u64, header: &[String], columns: &[Vec<f64>]) -> String 
 }
 
 /// `flood.csv` of one run.
-pub fn flood_csv(result: &RunResult, payload: &PayloadConfig) -> String {
+pub fn flood_csv(result: &BlasterRun, payload: &PayloadConfig) -> String {
     let rates: Vec<[f64; 4]> = result
         .rows
         .iter()
@@ -83,7 +83,11 @@ pub fn flood_csv(result: &RunResult, payload: &PayloadConfig) -> String {
 
 /// Band columns `X_p05, X_median, X_p95` for each series `X` of `names`,
 /// whose value in a row is `value(row, index of X)`.
-fn band_csv(runs: &[RunResult], names: &[&str], value: impl Fn(&Row, usize) -> f64) -> String {
+fn band_csv(
+    runs: &[BlasterRun],
+    names: &[&str],
+    value: impl Fn(&BlasterRow, usize) -> f64,
+) -> String {
     let step = runs.first().map_or(1, |r| r.step);
     bands_csv(step, names, |k| row_bands(runs, |r| value(r, k)))
 }
@@ -107,14 +111,14 @@ pub(crate) fn bands_csv(step: u64, names: &[&str], bands: impl Fn(usize) -> Vec<
     csv(step, &header, &columns)
 }
 
-/// An ensemble's `timeseries.csv`: every series of [`Row::SERIES`] as a
+/// An ensemble's `timeseries.csv`: every series of [`BlasterRow::SERIES`] as a
 /// band over the runs.
-pub fn ensemble_timeseries_csv(runs: &[RunResult]) -> String {
-    band_csv(runs, &Row::SERIES, |r, k| r.series()[k] as f64)
+pub fn ensemble_timeseries_csv(runs: &[BlasterRun]) -> String {
+    band_csv(runs, &BlasterRow::SERIES, |r, k| r.series()[k] as f64)
 }
 
 /// An ensemble's `flood.csv`: each flood column as a band over the runs.
-pub fn ensemble_flood_csv(runs: &[RunResult], payload: &PayloadConfig) -> String {
+pub fn ensemble_flood_csv(runs: &[BlasterRun], payload: &PayloadConfig) -> String {
     let step = runs.first().map_or(1, |r| r.step);
     band_csv(runs, &FLOOD_COLUMNS, |r, k| {
         flood_rates(r, step, payload)[k]
@@ -140,7 +144,7 @@ pub trait ComparedRun {
     fn infected_in(&self, i: usize) -> f64;
 }
 
-impl ComparedRun for RunResult {
+impl ComparedRun for BlasterRun {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("peak infected", "peak_infected"),
         ("infected 24 h", "infected_24h"),
@@ -301,16 +305,16 @@ pub fn comparison_table<R: ComparedRun>(results: &[VariantResult<R>], runs: u32)
 mod tests {
     use super::*;
 
-    fn run(infected: &[u64], flood: u64) -> RunResult {
-        RunResult {
+    fn run(infected: &[u64], flood: u64) -> BlasterRun {
+        BlasterRun {
             step: 60_000_000,
             rows: infected
                 .iter()
-                .map(|&i| Row {
+                .map(|&i| BlasterRow {
                     infected: i,
                     flood_arriving_units: flood * 65_536,
                     flood_bcp38_units: flood,
-                    ..Row::default()
+                    ..BlasterRow::default()
                 })
                 .collect(),
             totals: Default::default(),
@@ -328,7 +332,7 @@ mod tests {
             &header[..4],
             &["time_s", "infected_p05", "infected_median", "infected_p95"]
         );
-        assert_eq!(header.len(), 1 + 3 * Row::SERIES.len());
+        assert_eq!(header.len(), 1 + 3 * BlasterRow::SERIES.len());
         let second: Vec<&str> = lines.nth(1).unwrap().split(',').collect();
         assert_eq!(&second[..4], &["120", "11", "20", "29"]);
     }

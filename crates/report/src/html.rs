@@ -290,7 +290,10 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     let times = ts.increasing_times()?;
     let mut series: Vec<SeriesData> = Vec::new();
     let random_columns = &wormscope_engine::random::RandomRow::COLUMNS[1..];
-    for s in wormscope_engine::Row::SERIES.iter().chain(random_columns) {
+    for s in wormscope_engine::BlasterRow::SERIES
+        .iter()
+        .chain(random_columns)
+    {
         if !series.iter().any(|d| d.name == *s)
             && let Some(d) = ts.series(s)?
         {
@@ -1137,7 +1140,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let header = |cols: &[&str]| format!("{}\n", cols.join(","));
         let mut columns = vec!["time_s"];
-        columns.extend(wormscope_engine::Row::SERIES);
+        columns.extend(wormscope_engine::BlasterRow::SERIES);
         std::fs::write(dir.path().join("timeseries.csv"), header(&columns)).unwrap();
         std::fs::write(
             dir.path().join("sensors.csv"),
@@ -1166,7 +1169,11 @@ mod tests {
     fn a_page_has_contents_and_a_run_without_a_flood_gets_a_note_not_charts() {
         let dir = tempfile::tempdir().unwrap();
         let mut columns = vec!["time_s".to_string()];
-        columns.extend(wormscope_engine::Row::SERIES.iter().map(|s| s.to_string()));
+        columns.extend(
+            wormscope_engine::BlasterRow::SERIES
+                .iter()
+                .map(|s| s.to_string()),
+        );
         let zeros = vec!["0"; columns.len() - 1].join(",");
         std::fs::write(
             dir.path().join("timeseries.csv"),

@@ -4,24 +4,24 @@ use std::fmt::Write as _;
 use std::io;
 
 use serde::Serialize;
-use wormscope_engine::{Row, RunResult};
+use wormscope_engine::{BlasterRow, BlasterRun};
 use wormscope_model::World;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::site::SiteKind;
 use wormscope_observe::{Observed, sensors_csv, sensors_json};
-use wormscope_scenario::{Scenario, fmt_seconds};
+use wormscope_scenario::{BlasterScenario, fmt_seconds};
 
 use crate::outputs::{OutputFile, OutputSet};
 use wormscope_study::{Band, METRICS, Metrics};
 
 /// `timeseries.csv`: one row per time step, headed `time_s` and the
-/// engine's series ([`Row::SERIES`]). `time_s` is the step's end; host
+/// engine's series ([`BlasterRow::SERIES`]). `time_s` is the step's end; host
 /// counts are taken then; the other columns count what happened during the
 /// step (probes by the start of their batch).
-pub fn timeseries_csv(result: &RunResult) -> String {
+pub fn timeseries_csv(result: &BlasterRun) -> String {
     let mut out = String::with_capacity(64 * (result.rows.len() + 1));
     out.push_str("time_s,");
-    out.push_str(&Row::SERIES.join(","));
+    out.push_str(&BlasterRow::SERIES.join(","));
     out.push('\n');
     for (i, r) in result.rows.iter().enumerate() {
         out.push_str(&fmt_seconds((i as u64 + 1) * result.step));
@@ -82,7 +82,7 @@ pub struct RunHeader {
 }
 
 impl RunHeader {
-    pub fn of(scenario: &Scenario) -> RunHeader {
+    pub fn of(scenario: &BlasterScenario) -> RunHeader {
         RunHeader {
             scenario: scenario.name.clone(),
             seed: scenario.seed,
@@ -124,7 +124,7 @@ pub struct TotalsJson {
 }
 
 impl RunSummary {
-    pub fn new(scenario: &Scenario, world: &World, result: &RunResult) -> RunSummary {
+    pub fn new(scenario: &BlasterScenario, world: &World, result: &BlasterRun) -> RunSummary {
         let t = &result.totals;
         let mut by = serde_json::Map::new();
         for o in Outcome::ALL {
@@ -169,7 +169,7 @@ pub fn summary_json(summary: &RunSummary) -> String {
 /// A short table by simulated hour: hosts infected at the hour's end, and
 /// crashes, reboots and probes during it; with `[world.churn]`, the
 /// vulnerable hosts offline at the hour's end too.
-pub fn hourly_table(result: &RunResult) -> String {
+pub fn hourly_table(result: &BlasterRun) -> String {
     let hour_us = 3_600_000_000u64;
     let churn = result.rows.iter().any(|r| r.offline > 0);
     let mut out = String::new();
@@ -184,7 +184,7 @@ pub fn hourly_table(result: &RunResult) -> String {
     }
     out.push('\n');
     let mut hour = 0u64;
-    let mut acc = Row::default();
+    let mut acc = BlasterRow::default();
     for (i, r) in result.rows.iter().enumerate() {
         let end = (i as u64 + 1) * result.step;
         acc.new_infections += r.new_infections;
@@ -211,14 +211,18 @@ pub fn hourly_table(result: &RunResult) -> String {
             }
             out.push('\n');
             hour = end / hour_us;
-            acc = Row::default();
+            acc = BlasterRow::default();
         }
     }
     out
 }
 
 /// The files of one run: `timeseries.csv`, `flood.csv`, `summary.json`.
-pub fn run_files(scenario: &Scenario, summary: &RunSummary, result: &RunResult) -> OutputSet {
+pub fn run_files(
+    scenario: &BlasterScenario,
+    summary: &RunSummary,
+    result: &BlasterRun,
+) -> OutputSet {
     let mut files = OutputSet::new();
     files.push(OutputFile::Timeseries, timeseries_csv(result));
     files.push(
@@ -234,7 +238,7 @@ pub fn run_files(scenario: &Scenario, summary: &RunSummary, result: &RunResult) 
 /// their figure `sensors.svg` (each sensor's estimate of the infected
 /// hosts against the truth).
 pub fn observed_run_files(
-    scenario: &Scenario,
+    scenario: &BlasterScenario,
     summary: &RunSummary,
     observed: &Observed,
 ) -> io::Result<OutputSet> {
@@ -270,7 +274,7 @@ pub struct EnsembleSummary {
 }
 
 impl EnsembleSummary {
-    pub fn new(scenario: &Scenario, world: &World, runs: &[RunResult]) -> EnsembleSummary {
+    pub fn new(scenario: &BlasterScenario, world: &World, runs: &[BlasterRun]) -> EnsembleSummary {
         let values: Vec<[f64; METRICS.len()]> = runs
             .iter()
             .map(|r| Metrics::of(scenario, r).values())
@@ -330,7 +334,7 @@ impl EnsembleSummary {
 
 /// The files of an ensemble: band columns in `timeseries.csv` and
 /// `flood.csv`, and its `summary.json`.
-pub fn ensemble_files(scenario: &Scenario, world: &World, runs: &[RunResult]) -> OutputSet {
+pub fn ensemble_files(scenario: &BlasterScenario, world: &World, runs: &[BlasterRun]) -> OutputSet {
     let mut summary = serde_json::to_string_pretty(&EnsembleSummary::new(scenario, world, runs))
         .expect("summaries serialize");
     summary.push('\n');
@@ -348,12 +352,12 @@ pub fn ensemble_files(scenario: &Scenario, world: &World, runs: &[RunResult]) ->
 mod tests {
     use super::*;
 
-    fn result() -> RunResult {
-        let mut rows = vec![Row::default(); 3];
+    fn result() -> BlasterRun {
+        let mut rows = vec![BlasterRow::default(); 3];
         rows[0].probes = 40;
         rows[1].infected = 2;
         rows[2].infected = 1;
-        RunResult {
+        BlasterRun {
             step: 1_500_000,
             rows,
             totals: Default::default(),

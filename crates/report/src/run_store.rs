@@ -15,7 +15,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use wormscope_engine::RunResult;
+use wormscope_engine::BlasterRun;
 use wormscope_study::{RunKey, RunStore};
 
 /// The name of the store's directory inside an output directory.
@@ -70,11 +70,11 @@ impl DirRunStore {
 }
 
 impl RunStore for DirRunStore {
-    fn get(&self, key: &RunKey) -> Option<RunResult> {
+    fn get(&self, key: &RunKey) -> Option<BlasterRun> {
         self.get_json(&key.0)
     }
 
-    fn put(&self, key: &RunKey, run: &RunResult) {
+    fn put(&self, key: &RunKey, run: &BlasterRun) {
         self.put_json(&key.0, run)
     }
 }
@@ -101,9 +101,9 @@ mod tests {
         let store = DirRunStore::open(out.path()).unwrap();
         let key = RunKey("0123456789abcdef0123456789abcdef".into());
         assert!(store.get(&key).is_none());
-        let mut run = RunResult {
+        let mut run = BlasterRun {
             step: 3_600_000_000,
-            rows: vec![wormscope_engine::Row::default(); 3],
+            rows: vec![wormscope_engine::BlasterRow::default(); 3],
             totals: Default::default(),
             events: 17,
         };

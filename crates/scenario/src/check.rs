@@ -2,7 +2,7 @@
 //! model can run (what serde's types cannot say: sums, orderings, ranges).
 //! Returns the first problem as (field path, message).
 
-use crate::schema::{PatchDefense, Scenario, SensorConfig, SensorKind};
+use crate::schema::{BlasterScenario, PatchDefense, SensorConfig, SensorKind};
 use crate::units::{MaybeDuration, SimDuration, When};
 
 /// The longest span of simulated time a scenario may name: a run's
@@ -63,11 +63,11 @@ pub(crate) fn end_problem(start: jiff::Timestamp, duration: SimDuration) -> Opti
 }
 
 /// The first problem found, as the field's dotted path and a message.
-pub(crate) fn first_problem(s: &Scenario) -> Option<(String, String)> {
+pub(crate) fn first_problem(s: &BlasterScenario) -> Option<(String, String)> {
     problems(s).into_iter().next()
 }
 
-fn problems(s: &Scenario) -> Vec<(String, String)> {
+fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut bad = |field: &str, message: String| out.push((field.to_string(), message));
 

@@ -2,7 +2,7 @@
 //!
 //! A scenario says everything a run needs: the world, the worm, the hosts'
 //! reactions, the seed and the time span. This crate owns the file format:
-//! the schema ([`Scenario`]), the built-in scenarios with their documented
+//! the schema ([`BlasterScenario`]), the built-in scenarios with their documented
 //! defaults and sources ([`builtin`]), and reading a user's file with errors
 //! that name the file, the line and the field ([`ScenarioError`]).
 //!
@@ -28,10 +28,10 @@ pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::RandomScanScenario;
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
-    BlasterConfig, CaptureConfig, CleanupDefense, Defenses, DnsTakedown, FilterDefense, Flaws,
-    HitListConfig, HostConfig, HostDefense, LocalPreferenceConfig, NetworkKind, OsMix,
-    PatchDefense, PayloadConfig, Scenario, SensorConfig, SensorKind, TargetingKind, UserAction,
-    UsersDefense, WelchiaConfig, WorldConfig,
+    BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, Defenses, DnsTakedown,
+    FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense, LocalPreferenceConfig,
+    NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig, SensorKind, TargetingKind,
+    UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
@@ -95,7 +95,7 @@ pub fn builtin_random_scan(name: &str) -> Option<RandomScanScenario> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnyScenario {
     /// Blaster's sequential scanning over a generated internet.
-    Blaster(Scenario),
+    Blaster(BlasterScenario),
     /// A uniformly random scanner over a population (Code Red, Slammer).
     RandomScan(RandomScanScenario),
 }
@@ -146,13 +146,13 @@ fn read(path: &Path) -> Result<String, ScenarioError> {
 }
 
 /// A built-in Blaster scenario, parsed.
-pub fn builtin(name: &str) -> Option<Scenario> {
+pub fn builtin(name: &str) -> Option<BlasterScenario> {
     let (_, _, text) = BUILTIN.iter().find(|(n, _, _)| *n == name)?;
     Some(parse(text, &format!("<built-in {name}>")).expect("built-in scenarios are valid"))
 }
 
 /// The default scenario: Blaster.
-pub fn default_scenario() -> Scenario {
+pub fn default_scenario() -> BlasterScenario {
     builtin("blaster").expect("blaster is built in")
 }
 
@@ -184,7 +184,7 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// Reads and checks a scenario file.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+pub fn load(path: &Path) -> Result<BlasterScenario, ScenarioError> {
     let file = path.display().to_string();
     let text = read(path)?;
     parse(&text, &file)
@@ -197,7 +197,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// resolved down its chain of bases first): tables merge key by key,
 /// anything else (values, arrays, arrays of tables) replaces the built-in
 /// value whole.
-pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+pub fn parse(text: &str, origin: &str) -> Result<BlasterScenario, ScenarioError> {
     parse_with(text, origin, &[])
 }
 
@@ -222,7 +222,7 @@ pub fn parse_with(
     text: &str,
     origin: &str,
     overrides: &[Override],
-) -> Result<Scenario, ScenarioError> {
+) -> Result<BlasterScenario, ScenarioError> {
     parse_kind(
         text,
         origin,
@@ -371,7 +371,7 @@ fn resolve_builtin(name: &str, family: &[(&str, &str, &str)]) -> Option<toml::Ta
 
 /// Checks a scenario built or changed in code (e.g. by command-line
 /// overrides): the first problem as (field path, message).
-pub fn check(scenario: &Scenario) -> Result<(), (String, String)> {
+pub fn check(scenario: &BlasterScenario) -> Result<(), (String, String)> {
     match check::first_problem(scenario) {
         Some(p) => Err(p),
         None => Ok(()),
@@ -389,14 +389,14 @@ pub fn check_random_scan(scenario: &RandomScanScenario) -> Result<(), (String, S
 
 /// Prints a scenario as TOML (without comments; the built-in files carry
 /// the documentation).
-pub fn to_toml(scenario: &Scenario) -> String {
+pub fn to_toml(scenario: &BlasterScenario) -> String {
     toml::to_string(scenario).expect("scenarios serialize")
 }
 
 /// The value of a scenario's field at a dotted path (`worm.batch_size`,
 /// `world.networks[0].nat_pct`), as the scenario prints it; `None` if the
 /// scenario has no such field.
-pub fn field_value(scenario: &Scenario, path: &str) -> Option<toml::Value> {
+pub fn field_value(scenario: &BlasterScenario, path: &str) -> Option<toml::Value> {
     if path.trim().is_empty() {
         return None;
     }

@@ -4,7 +4,7 @@
 //! rate limit, stop rule), and the published figures the scenario claims to
 //! reproduce, each with its tolerance and source.
 //!
-//! Like [`crate::Scenario`], these structs carry no defaults: the built-in
+//! Like [`crate::BlasterScenario`], these structs carry no defaults: the built-in
 //! files (`builtin/codered2.toml`, `builtin/slammer.toml`) hold and explain
 //! every value, and a user's file names one of them as its `base`.
 

@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::{RandomScanScenario, Scenario, builtin, builtin_random_scan};
+use crate::{BlasterScenario, RandomScanScenario, builtin, builtin_random_scan};
 
 /// The reproducing file of a Blaster scenario.
-pub fn reproducing_file(s: &Scenario) -> String {
+pub fn reproducing_file(s: &BlasterScenario) -> String {
     let base = builtin(&s.base).unwrap_or_else(crate::default_scenario);
     file_over(&s.base, s, &base)
 }

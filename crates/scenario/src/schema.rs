@@ -13,7 +13,7 @@ use crate::units::{MaybeDuration, Percent, PortRule, Prefix, SimDuration, When};
 /// A complete, checked scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Scenario {
+pub struct BlasterScenario {
     /// Which built-in scenario a user's file is laid over (`blaster`).
     #[serde(default = "default_base")]
     pub base: String,

@@ -12,7 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::random_scan::RandomScanScenario;
-use crate::schema::Scenario;
+use crate::schema::BlasterScenario;
 use crate::units::{PortRule, When};
 use crate::{ScenarioError, locate};
 
@@ -120,7 +120,7 @@ impl fmt::Display for DefenseSpec {
 
 impl DefenseSpec {
     /// Switches the defense on in `s`.
-    pub fn apply(&self, s: &mut Scenario) {
+    pub fn apply(&self, s: &mut BlasterScenario) {
         let d = &mut s.defenses;
         let ports = |list: &[&str]| -> Vec<PortRule> {
             list.iter()
@@ -184,7 +184,7 @@ pub trait Defended: Clone {
     fn check(&self) -> Result<(), (String, String)>;
 }
 
-impl Defended for Scenario {
+impl Defended for BlasterScenario {
     /// A Blaster scenario has every section a spec names.
     fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String> {
         spec.apply(self);
@@ -402,7 +402,7 @@ mod tests {
     #[test]
     fn every_defense_section_is_a_spec_by_its_own_name() {
         let base = crate::default_scenario();
-        let sections = |s: &Scenario| -> toml::Table {
+        let sections = |s: &BlasterScenario| -> toml::Table {
             toml::Table::try_from(&s.defenses).expect("defenses serialize")
         };
         let before = sections(&base);

@@ -10,7 +10,7 @@
 //! flaw.
 
 use wormscope_model::World;
-use wormscope_scenario::Scenario;
+use wormscope_scenario::BlasterScenario;
 use wormscope_scenario::variant::Variant;
 
 use crate::{Band, METRICS, Metrics, VariantResult, ensemble_stored};
@@ -36,7 +36,7 @@ pub const RELIANCE: [(&str, &str, usize); 4] = [
 ];
 
 /// `s` with the named flaw removed.
-pub fn without_flaw(s: &Scenario, flaw: &str) -> Scenario {
+pub fn without_flaw(s: &BlasterScenario, flaw: &str) -> BlasterScenario {
     let mut v = s.clone();
     let f = &mut v.flaws;
     match flaw {
@@ -50,7 +50,7 @@ pub fn without_flaw(s: &Scenario, flaw: &str) -> Scenario {
 }
 
 /// `s` with every defense switched off.
-pub fn without_defenses(s: &Scenario) -> Scenario {
+pub fn without_defenses(s: &BlasterScenario) -> BlasterScenario {
     let mut v = s.clone();
     let d = &mut v.defenses;
     d.patch.enabled = false;
@@ -66,7 +66,7 @@ pub fn without_defenses(s: &Scenario) -> Scenario {
 }
 
 /// The worm as it was, each flaw removed alone, and all removed, on `s`.
-pub fn worm_variants(s: &Scenario) -> Vec<(String, Scenario)> {
+pub fn worm_variants(s: &BlasterScenario) -> Vec<(String, BlasterScenario)> {
     let mut v = vec![("baseline".to_string(), s.clone())];
     for flaw in FLAWS {
         v.push((format!("no-{flaw}"), without_flaw(s, flaw)));
@@ -154,7 +154,7 @@ pub struct FlawStudy {
 /// [`crate::comparison_duration`]) with `defenses` as the baseline's
 /// defenses (on top of the scenario's own).
 pub fn study(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     defenses: &Variant,
     runs: u32,
@@ -209,7 +209,7 @@ pub fn study(
         let Some(alone) = spec else {
             continue; // not among the study's defenses
         };
-        let effect = |worm: &Scenario, none_key: &str| -> Result<Band, String> {
+        let effect = |worm: &BlasterScenario, none_key: &str| -> Result<Band, String> {
             let with_d = alone.applied_to(worm)?;
             let runs_d = ensemble_stored(&with_d, world, runs, done, store);
             let none = metrics_of(none_key, "none");

@@ -19,11 +19,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 use wormscope_engine::random::RandomScanRun;
-use wormscope_engine::{Row, RunResult};
+use wormscope_engine::{BlasterRow, BlasterRun};
 use wormscope_model::World;
 use wormscope_model::rng::mix;
 use wormscope_scenario::variant::{Defended, Variant};
-use wormscope_scenario::{RandomScanScenario, Scenario, SimDuration};
+use wormscope_scenario::{BlasterScenario, RandomScanScenario, SimDuration};
 
 /// The seed of run `i` of a study of a scenario with seed `base`.
 pub fn run_seed(base: u64, i: u32) -> u64 {
@@ -33,23 +33,23 @@ pub fn run_seed(base: u64, i: u32) -> u64 {
 /// `runs` runs of `s` on `world`, in run order. `done` is called after each
 /// run (from any thread).
 pub fn ensemble(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     runs: u32,
     done: &(dyn Fn() + Sync),
-) -> Vec<RunResult> {
+) -> Vec<BlasterRun> {
     ensemble_stored(s, world, runs, done, &NoStore)
 }
 
 /// [`ensemble`], taking each run from `store` when it is there and putting
 /// it there when it is run.
 pub fn ensemble_stored(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     runs: u32,
     done: &(dyn Fn() + Sync),
     store: &dyn RunStore,
-) -> Vec<RunResult> {
+) -> Vec<BlasterRun> {
     (0..runs)
         .into_par_iter()
         .map(|i| {
@@ -57,7 +57,7 @@ pub fn ensemble_stored(
             run.seed = run_seed(s.seed, i);
             let key = RunKey::of(&run, world);
             let r = store.get(&key).unwrap_or_else(|| {
-                let r = wormscope_engine::simulate(&run, world, &mut |_| {});
+                let r = wormscope_engine::simulate_blaster(&run, world, &mut |_| {});
                 store.put(&key, &r);
                 r
             });
@@ -100,7 +100,7 @@ impl Band {
 }
 
 /// Per time step, the band of `value` over the runs.
-pub fn row_bands(runs: &[RunResult], value: impl Fn(&Row) -> f64) -> Vec<Band> {
+pub fn row_bands(runs: &[BlasterRun], value: impl Fn(&BlasterRow) -> f64) -> Vec<Band> {
     let n_rows = runs.first().map_or(0, |r| r.rows.len());
     bands_by_row(runs, n_rows, |r, i| value(&r.rows[i]))
 }
@@ -146,7 +146,7 @@ pub const METRICS: [&str; 7] = [
 ];
 
 impl Metrics {
-    pub fn of(s: &Scenario, r: &RunResult) -> Metrics {
+    pub fn of(s: &BlasterScenario, r: &BlasterRun) -> Metrics {
         let at = |d: SimDuration| -> f64 {
             let i = (d.as_micros() / r.step) as usize;
             if i == 0 || !d.as_micros().is_multiple_of(r.step) {
@@ -184,7 +184,7 @@ impl Metrics {
 
 /// 16 August of the scenario start's year as simulated microseconds
 /// `[from, to)`, if the whole day lies after the start.
-pub fn aug16(s: &Scenario) -> Option<(u64, u64)> {
+pub fn aug16(s: &BlasterScenario) -> Option<(u64, u64)> {
     let start = s.start.as_microsecond();
     let year = s.start.to_zoned(jiff::tz::TimeZone::UTC).year();
     let day = jiff::civil::date(year, 8, 16)
@@ -198,7 +198,7 @@ pub fn aug16(s: &Scenario) -> Option<(u64, u64)> {
 
 /// Mean arriving flood over 16 August, Gbit/s, from the rows that lie in
 /// that day (NaN if the run does not cover it).
-pub fn flood_gbps_on_aug16(s: &Scenario, r: &RunResult) -> f64 {
+pub fn flood_gbps_on_aug16(s: &BlasterScenario, r: &BlasterRun) -> f64 {
     let Some((from, to)) = aug16(s) else {
         return f64::NAN;
     };
@@ -222,7 +222,7 @@ pub fn flood_gbps_on_aug16(s: &Scenario, r: &RunResult) -> f64 {
 /// One variant's metrics over the runs of its ensemble (runs of a Blaster
 /// scenario, or `R = RandomScanRun` of a random-scanning worm).
 #[derive(Clone, Debug)]
-pub struct VariantResult<R = RunResult> {
+pub struct VariantResult<R = BlasterRun> {
     pub variant: String,
     /// The metrics measured, by name, in order: [`METRICS`] for Blaster,
     /// [`random_metrics`] for a random-scanning worm.
@@ -237,7 +237,7 @@ pub struct VariantResult<R = RunResult> {
 }
 
 /// The duration a comparison runs: long enough for every metric.
-pub fn comparison_duration(s: &Scenario) -> SimDuration {
+pub fn comparison_duration(s: &BlasterScenario) -> SimDuration {
     let week = 7 * 24 * 3600 * 1_000_000;
     let flood = aug16(s).map_or(0, |(_, to)| to);
     SimDuration::from_micros(s.duration.as_micros().max(week).max(flood))
@@ -246,7 +246,7 @@ pub fn comparison_duration(s: &Scenario) -> SimDuration {
 /// Runs named scenarios as ensembles of `runs` on the same seeds; the
 /// first is the baseline the paired differences are taken from.
 pub fn run_variants(
-    scenarios: &[(String, Scenario)],
+    scenarios: &[(String, BlasterScenario)],
     world: &World,
     runs: u32,
     done: &(dyn Fn() + Sync),
@@ -310,7 +310,7 @@ fn with_variants<S: Defended>(s: &S, variants: &[Variant]) -> Result<Vec<(String
 /// seeds. `s` should already run for [`comparison_duration`]. `done` is
 /// called after each run; runs already in `store` are not run again.
 pub fn compare(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     variants: &[Variant],
     runs: u32,

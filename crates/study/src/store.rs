@@ -14,28 +14,28 @@
 
 use std::hash::{Hash, Hasher};
 
-use wormscope_engine::RunResult;
+use wormscope_engine::BlasterRun;
 use wormscope_model::World;
-use wormscope_scenario::Scenario;
+use wormscope_scenario::BlasterScenario;
 
 /// Somewhere finished runs may be kept and found again. Called from the
 /// threads that run the study.
 pub trait RunStore: Sync {
     /// The run stored under `key`, if there is a readable one.
-    fn get(&self, key: &RunKey) -> Option<RunResult>;
+    fn get(&self, key: &RunKey) -> Option<BlasterRun>;
     /// Keeps `run` under `key`. A store that cannot keep it says nothing:
     /// the study goes on, and the run is simply not found next time.
-    fn put(&self, key: &RunKey, run: &RunResult);
+    fn put(&self, key: &RunKey, run: &BlasterRun);
 }
 
 /// Keeps nothing: every run is run.
 pub struct NoStore;
 
 impl RunStore for NoStore {
-    fn get(&self, _: &RunKey) -> Option<RunResult> {
+    fn get(&self, _: &RunKey) -> Option<BlasterRun> {
         None
     }
-    fn put(&self, _: &RunKey, _: &RunResult) {}
+    fn put(&self, _: &RunKey, _: &BlasterRun) {}
 }
 
 /// What names a run: a 128-bit digest of the scenario as it runs (every
@@ -47,7 +47,7 @@ pub struct RunKey(pub String);
 
 impl RunKey {
     /// The key of `run` (a scenario whose seed is the run's) on `world`.
-    pub fn of(run: &Scenario, world: &World) -> RunKey {
+    pub fn of(run: &BlasterScenario, world: &World) -> RunKey {
         // Debug output covers every field, floats exactly.
         let text = format!(
             "{run:?}|hosts={}|candidates={}|sites={}",

@@ -124,7 +124,7 @@ pub fn run_shard(
                     job.variant, job.seed
                 )),
             })?;
-            let result = wormscope_engine::simulate(&scenario, &world, &mut |_| {});
+            let result = wormscope_engine::simulate_blaster(&scenario, &world, &mut |_| {});
             let mut t = SweepTable::new(sweep.params.iter().map(|p| p.path.clone()).collect());
             t.push_run(
                 job.variant,

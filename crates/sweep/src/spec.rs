@@ -30,7 +30,7 @@
 use std::path::Path;
 
 use toml_edit::{Item, TableLike, Value};
-use wormscope_scenario::{Override, Scenario};
+use wormscope_scenario::{BlasterScenario, Override};
 
 use crate::SweepError;
 
@@ -58,7 +58,7 @@ pub struct Sweep {
     pub params: Vec<Param>,
     pub seeds: Vec<u64>,
     /// Every variant's scenario (seed still the base's), in variant order.
-    pub variants: Vec<Scenario>,
+    pub variants: Vec<BlasterScenario>,
     /// For each variant, the index of its value in each param.
     pub choices: Vec<Vec<usize>>,
 }

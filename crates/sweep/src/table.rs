@@ -19,7 +19,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use wormscope_engine::{Row, RunResult};
+use wormscope_engine::{BlasterRow, BlasterRun};
 
 use crate::SweepError;
 
@@ -53,10 +53,10 @@ pub fn parquet_bytes(
 
 /// The series columns: `timeseries.csv`'s after `time_s`.
 pub fn series_names() -> &'static [&'static str] {
-    &Row::SERIES
+    &BlasterRow::SERIES
 }
 
-const N_SERIES: usize = Row::SERIES.len();
+const N_SERIES: usize = BlasterRow::SERIES.len();
 
 /// Columns of a sweep table, in the order of the Parquet file: `variant`,
 /// `seed`, one text column per grid field (named by its path), `time_s`,
@@ -92,7 +92,7 @@ impl SweepTable {
     }
 
     /// Appends one run's rows.
-    pub fn push_run(&mut self, variant: u32, seed: u64, labels: &[&str], result: &RunResult) {
+    pub fn push_run(&mut self, variant: u32, seed: u64, labels: &[&str], result: &BlasterRun) {
         for (i, row) in result.rows.iter().enumerate() {
             self.variant.push(variant);
             self.seed.push(seed);
@@ -259,16 +259,16 @@ impl SweepTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wormscope_engine::Row;
+    use wormscope_engine::BlasterRow;
 
-    fn result(n: usize) -> RunResult {
-        RunResult {
+    fn result(n: usize) -> BlasterRun {
+        BlasterRun {
             step: 30_000_000,
             rows: (0..n)
-                .map(|i| Row {
+                .map(|i| BlasterRow {
                     infected: i as u64,
                     probes: 1000 + i as u64,
-                    ..Row::default()
+                    ..BlasterRow::default()
                 })
                 .collect(),
             totals: Default::default(),

@@ -90,7 +90,7 @@ fn shards_merged_equal_the_unsharded_run_row_for_row() {
     let mut s = sweep.variants[3].clone();
     s.seed = 4;
     let world = wormscope_model::generate::generate(&s).unwrap();
-    let result = wormscope_engine::simulate(&s, &world, &mut |_| {});
+    let result = wormscope_engine::simulate_blaster(&s, &world, &mut |_| {});
     let infected: Vec<u64> = rows.iter().map(|&i| merged.series[0][i]).collect();
     let want: Vec<u64> = result.rows.iter().map(|r| r.infected).collect();
     assert_eq!(infected, want);

@@ -3,16 +3,16 @@
 //! whom when and with what outcome, and every candidate host's final state.
 #![allow(dead_code)] // each test file uses its own subset
 
-use wormscope_engine::core::{Core, HostState, ScanDriver};
+use wormscope_engine::core::{BlasterCore, HostState, ScanDriver};
 use wormscope_engine::exact::ExactDriver;
 use wormscope_engine::observe::{PlainRun, Watched};
-use wormscope_engine::{Observer, RunResult, Span};
+use wormscope_engine::{BlasterRun, Observer, Span};
 use wormscope_model::blaster::Outcome;
 use wormscope_model::{Host, HostId, NO_SITE, SiteKind, World};
 use wormscope_observe::sensor::Counts;
 use wormscope_observe::{Sensor, SensorSet};
 use wormscope_reference::ReferenceDriver;
-use wormscope_scenario::{Percent, Prefix, Scenario, SensorKind, SimDuration};
+use wormscope_scenario::{BlasterScenario, Percent, Prefix, SensorKind, SimDuration};
 
 /// What the core told an observer, in the order it told it: everything
 /// but the probes (which the drivers report differently, spans against
@@ -94,8 +94,8 @@ pub type Exploit = (u64, HostId, HostId, Outcome);
 
 /// Everything one driver's run produced.
 pub struct Run {
-    pub result: RunResult,
-    /// Final state of every candidate host (`Core::state`).
+    pub result: BlasterRun,
+    /// Final state of every candidate host (`BlasterCore::state`).
     pub states: Vec<HostState>,
     /// What the core told the observer, in order.
     pub log: Vec<Told>,
@@ -123,13 +123,18 @@ impl Run {
 
 /// Runs the scenario on `world` from `seeds` with `driver`, with the
 /// sensors of [`sensors_near`] watching and a log of what the core told them.
-pub fn run_with(s: &Scenario, world: &World, seeds: &[HostId], mut driver: impl ScanDriver) -> Run {
+pub fn run_with(
+    s: &BlasterScenario,
+    world: &World,
+    seeds: &[HostId],
+    mut driver: impl ScanDriver,
+) -> Run {
     let (step, end) = (s.step.as_micros(), s.duration.as_micros());
     let mut watch = Watch {
         sensors: SensorSet::new(world, sensors_near(world, seeds), step, end),
         log: Vec::new(),
     };
-    let mut core = Core::for_scenario(s, world);
+    let mut core = BlasterCore::for_scenario(s, world);
     core.observe_with(&mut watch);
     core.seed_hosts(seeds);
     core.run(&mut driver, &mut |_| {});
@@ -154,7 +159,7 @@ pub struct Both {
 /// every step (the observer hook is exact too), every exploit (time,
 /// attacker, victim, outcome) and every worm start, stop and flood in the
 /// order they happened, and the final state of every candidate host.
-pub fn run_compared(s: &Scenario, world: &World, seeds: &[HostId]) -> Both {
+pub fn run_compared(s: &BlasterScenario, world: &World, seeds: &[HostId]) -> Both {
     let exact = run_with(s, world, seeds, ExactDriver::new(world));
     let reference = run_with(s, world, seeds, ReferenceDriver::new(world));
     assert_same(&exact.result, &reference.result);
@@ -270,8 +275,8 @@ fn assert_log_matches_totals(run: &Run) {
 /// before it are done, whatever else the run does, unless `h` is crashed
 /// first (which is an exploit too) or its worm is removed (users, removal
 /// tools: off where this is used).
-pub fn first_target(s: &Scenario, world: &World, h: HostId) -> Option<HostId> {
-    let core = Core::for_scenario(s, world);
+pub fn first_target(s: &BlasterScenario, world: &World, h: HostId) -> Option<HostId> {
+    let core = BlasterCore::for_scenario(s, world);
     let me = world.host(h);
     let start = core
         .params
@@ -301,7 +306,7 @@ pub fn first_target(s: &Scenario, world: &World, h: HostId) -> Option<HostId> {
 /// The first infectable candidate with a public address that exploits a
 /// host in its first batch as a patient zero (see [`first_target`]), and
 /// that host.
-pub fn lead_seed(s: &Scenario, world: &World) -> Option<(HostId, HostId)> {
+pub fn lead_seed(s: &BlasterScenario, world: &World) -> Option<(HostId, HostId)> {
     (0..world.n_candidates)
         .filter(|&h| {
             let host = world.host(h);
@@ -313,10 +318,10 @@ pub fn lead_seed(s: &Scenario, world: &World) -> Option<(HostId, HostId)> {
 /// Runs both drivers (see [`run_compared`]); returns both results and the
 /// final host states (the same in both).
 pub fn run_both_with_states(
-    s: &Scenario,
+    s: &BlasterScenario,
     world: &World,
     seeds: &[HostId],
-) -> (RunResult, RunResult, Vec<HostState>) {
+) -> (BlasterRun, BlasterRun, Vec<HostState>) {
     let Both { exact, reference } = run_compared(s, world, seeds);
     (exact.result, reference.result, exact.states)
 }
@@ -351,12 +356,12 @@ pub fn sensors_near(world: &World, seeds: &[HostId]) -> Vec<Sensor> {
     ]
 }
 
-pub fn run_both(s: &Scenario, world: &World, seeds: &[HostId]) -> (RunResult, RunResult) {
+pub fn run_both(s: &BlasterScenario, world: &World, seeds: &[HostId]) -> (BlasterRun, BlasterRun) {
     let (e, r, _) = run_both_with_states(s, world, seeds);
     (e, r)
 }
 
-pub fn assert_same(e: &RunResult, r: &RunResult) {
+pub fn assert_same(e: &BlasterRun, r: &BlasterRun) {
     assert_eq!(e.totals, r.totals, "totals differ");
     for (i, (a, b)) in e.rows.iter().zip(&r.rows).enumerate() {
         assert_eq!(a, b, "row {i} differs");
@@ -369,7 +374,7 @@ pub fn assert_same(e: &RunResult, r: &RunResult) {
     );
 }
 
-pub fn small_generated(seed: u64, prefix: &str, hours: u64) -> Scenario {
+pub fn small_generated(seed: u64, prefix: &str, hours: u64) -> BlasterScenario {
     let mut s = wormscope_scenario::default_scenario();
     s.seed = seed;
     s.world.only_in = vec![prefix.parse().unwrap()];
@@ -386,7 +391,7 @@ pub fn small_generated(seed: u64, prefix: &str, hours: u64) -> Scenario {
 /// Makes the default world's broadband pools dense and open, so that a
 /// small world has an outbreak worth comparing whatever the default
 /// calibration is.
-pub fn densify(s: &mut Scenario) {
+pub fn densify(s: &mut BlasterScenario) {
     let bb = &mut s.world.networks[0];
     bb.hosts_per_used_slash24 = 30.0;
     bb.nat_pct = Percent::new(30.0).unwrap();
