@@ -14,10 +14,11 @@
 
 use rand::RngExt;
 use wormscope_scenario::random_scan::{self, RandomScanScenario};
-use wormscope_scenario::{BlasterConfig, BlasterScenario};
+use wormscope_scenario::{BlasterConfig, BlasterScenario, TargetingKind};
 
 use crate::blaster::Timing;
 use crate::rng::{Purpose, stream};
+use crate::targeting::LocalShares;
 
 /// How an instance chooses the addresses it probes.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +31,10 @@ pub enum Targeting {
     },
     /// Every target uniform over the 2^`space_bits` addresses.
     UniformRandom { space_bits: u8 },
+    /// Each target drawn from the host's own /16, its own /8 or all of
+    /// IPv4 by these shares (Code Red II's; see
+    /// [`crate::targeting::LocalPreference`]).
+    LocalPreference { shares: LocalShares },
     /// The initial instances first probe a list of `hosts` vulnerable
     /// hosts, dealt among them in turn, one every `interval_ns`; then each
     /// targets as `then` says.
@@ -149,23 +154,31 @@ pub struct Behaviour {
 }
 
 impl Behaviour {
-    /// Blaster's behaviour in these terms: the sequential engine
-    /// (`wormscope-engine`'s core) takes its exploit timing from here.
+    /// Blaster's behaviour in these terms, with the targeting its scenario
+    /// chose: the Blaster core (`wormscope-engine`) takes its exploit
+    /// timing from here.
     pub fn blaster(s: &BlasterScenario) -> Behaviour {
         let c: &BlasterConfig = &s.worm;
         let timing = Timing::with_flaws(c, &s.flaws);
-        let sequential = Targeting::Sequential {
-            batch_size: c.batch_size,
-            local_start_fraction: c.local_start_pct.as_fraction(),
+        let own = match c.targeting {
+            TargetingKind::Sequential => Targeting::Sequential {
+                batch_size: c.batch_size,
+                local_start_fraction: c.local_start_pct.as_fraction(),
+            },
+            TargetingKind::UniformRandom => Targeting::UniformRandom { space_bits: 32 },
+            TargetingKind::LocalPreference => Targeting::LocalPreference {
+                shares: LocalShares::of(&c.local_preference)
+                    .expect("the scenario checks the shares"),
+            },
         };
         Behaviour {
             targeting: match &c.hit_list {
                 Some(list) => Targeting::HitList {
                     hosts: list.hosts,
                     interval_ns: interval_ns(list.probes_per_second),
-                    then: Box::new(sequential),
+                    then: Box::new(own),
                 },
-                None => sequential,
+                None => own,
             },
             delivery: Delivery::ExploitChain { port: 135, timing },
             rate: RateLimit::Batches {
@@ -397,6 +410,31 @@ mod tests {
             Delivery::ExploitChain { port: 135, .. }
         ));
         assert_eq!(b.stop, StopRule::default());
+        // The targeting the scenario chose, after its hit list if any.
+        let mut what_if = s.clone();
+        what_if.worm.targeting = wormscope_scenario::TargetingKind::LocalPreference;
+        what_if.worm.hit_list = Some(wormscope_scenario::HitListConfig {
+            hosts: 50,
+            probes_per_second: 10.0,
+        });
+        let Targeting::HitList {
+            hosts: 50,
+            interval_ns: 100_000_000,
+            then,
+        } = Behaviour::blaster(&what_if).targeting
+        else {
+            panic!("a hit list first")
+        };
+        let Targeting::LocalPreference { shares } = *then else {
+            panic!("then local preference: {then:?}")
+        };
+        assert_eq!(shares.same_slash16(), 0.375);
+        what_if.worm.targeting = wormscope_scenario::TargetingKind::UniformRandom;
+        what_if.worm.hit_list = None;
+        assert_eq!(
+            Behaviour::blaster(&what_if).targeting,
+            Targeting::UniformRandom { space_bits: 32 }
+        );
         let timing = b.exploit_chain().unwrap();
         assert_eq!(b.delivery.victim_start_us(), timing.chain_complete);
         // Without the reach-back flaw a filtered shell port costs nothing.
