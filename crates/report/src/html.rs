@@ -662,13 +662,22 @@ impl Page {
                 self.para("The scenario file that reproduces this run: `base` names the built-in scenario it is laid over, and every other line is a setting changed from it (highlighted), with the built-in's value in a comment. Save it and run `wormscope simulate --scenario FILE`.");
                 self.body.push_str("<pre class=\"scenario\">");
                 for line in file.lines() {
-                    match line.split_once("  # built-in: ") {
+                    // A changed setting carries the built-in's value, or says
+                    // the built-in has none (a table it leaves out).
+                    let changed = line
+                        .split_once("  # built-in: ")
+                        .map(|(setting, was)| (setting, format!("  # built-in: {was}")))
+                        .or_else(|| {
+                            line.strip_suffix("  # not in the built-in")
+                                .map(|setting| (setting, "  # not in the built-in".to_string()))
+                        });
+                    match changed {
                         Some((setting, was)) => {
                             let _ = writeln!(
                                 self.body,
-                                "<mark>{}</mark><span class=\"was\">  # built-in: {}</span>",
+                                "<mark>{}</mark><span class=\"was\">{}</span>",
                                 escape(setting),
-                                escape(was)
+                                escape(&was)
                             );
                         }
                         None => {
@@ -1134,6 +1143,26 @@ fn human_duration(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_changed_setting_of_the_scenario_file_is_marked() {
+        let file = "base = \"blaster-sample\"\nduration = \"3h\"  # built-in: \"1d\"\n\n\
+                    [worm]\nhit_list = { hosts = 2000, probes_per_second = 50.0 }  # not in the built-in\n";
+        let summary = serde_json::json!({ "scenario_file": file });
+        let mut page = Page::new(Some(&summary), false);
+        page.summary_table(&summary);
+        let html = &page.body;
+        assert!(
+            html.contains("<mark>duration = &quot;3h&quot;</mark><span class=\"was\">  # built-in: &quot;1d&quot;</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<mark>hit_list = { hosts = 2000, probes_per_second = 50.0 }</mark><span class=\"was\">  # not in the built-in</span>"),
+            "{html}"
+        );
+        assert!(!html.contains("<mark>base"), "{html}");
+        assert!(!html.contains("<mark>[worm]"), "{html}");
+    }
 
     #[test]
     fn inputs_with_headers_only_render() {
