@@ -437,8 +437,13 @@ fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(
             cur = match (step, cur) {
                 (locate::Segment::Key(k), toml::Value::Table(t)) => {
                     walked = join(&walked, k);
-                    t.get_mut(*k)
-                        .ok_or_else(|| format!("there is no field `{walked}`"))?
+                    t.get_mut(*k).ok_or_else(|| {
+                        format!(
+                            "there is no field `{walked}` in the base scenario (misspelt? \
+                                 or a table the base leaves out, such as `[worm.hit_list]`, \
+                                 which a base file of your own must give)"
+                        )
+                    })?
                 }
                 (locate::Segment::Index(i), toml::Value::Array(a)) => {
                     let n = a.len();
@@ -1106,6 +1111,11 @@ mod tests {
             ("world.networks[9].nat_pct", "past the end"),
             ("seed.x", "seed"),
             ("nothing.here", "no field `nothing`"),
+            // A table the built-in leaves out: the message says where it goes.
+            (
+                "worm.hit_list.hosts",
+                "no field `worm.hit_list` in the base scenario (misspelt? or a table the base leaves out",
+            ),
         ] {
             let e = parse_with("", "base.toml", &[o(path, 1.into(), 2)]).unwrap_err();
             assert_eq!(e.file, "sweep.toml", "{e}");
