@@ -84,6 +84,13 @@ fn diff(path: &mut Vec<String>, mine: &toml::Table, theirs: &toml::Table, out: &
                 diff(path, a, b, out);
                 path.pop();
             }
+            // A table the built-in leaves out (a hit list): its own
+            // `[table]`, every value new.
+            (toml::Value::Table(a), None) if !a.is_empty() => {
+                path.push(key.clone());
+                diff(path, a, &toml::Table::new(), out);
+                path.pop();
+            }
             _ => out.push(Change {
                 table: path.clone(),
                 key: key.clone(),
@@ -98,6 +105,22 @@ fn diff(path: &mut Vec<String>, mine: &toml::Table, theirs: &toml::Table, out: &
 mod tests {
     use super::*;
     use crate::{BUILTIN, RANDOM_SCAN_BUILTIN, parse, parse_random_scan};
+
+    #[test]
+    fn a_table_the_built_in_lacks_gets_its_own_header() {
+        let text =
+            "base = \"blaster-sample\"\n[worm.hit_list]\nhosts = 2000\nprobes_per_second = 50\n";
+        let s = parse(text, "h.toml").unwrap();
+        let file = reproducing_file(&s);
+        assert!(
+            file.contains(
+                "\n[worm.hit_list]\nhosts = 2000  # not in the built-in\n\
+                 probes_per_second = 50.0  # not in the built-in\n"
+            ),
+            "{file}"
+        );
+        assert_eq!(parse(&file, "r.toml").unwrap(), s, "{file}");
+    }
 
     #[test]
     fn a_built_in_is_its_base_alone() {
