@@ -20,6 +20,8 @@
 //! - [`random`]: random-scanning worms (Code Red v2, Slammer): their own
 //!   core, with exact geometric skips to the probes that reach a
 //!   vulnerable host and a network clock for bandwidth congestion.
+//! - `draws`: the geometric skips and binomial splits both random drivers
+//!   draw.
 //!
 //! The reference simulator (crate `wormscope-reference`) is the other
 //! driver, probe by probe; on small worlds both give identical results
@@ -29,6 +31,7 @@
 
 pub mod churn;
 pub mod core;
+mod draws;
 pub mod exact;
 mod heap;
 pub mod observe;

@@ -54,19 +54,18 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Geometric};
 use smallvec::SmallVec;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::targeting::{LocalShares, Windows};
-use wormscope_model::view::{Census, Slot, ViewRef};
+use wormscope_model::view::{Census, Slot};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::TargetingKind;
 
 use crate::core::{BlasterCore, Found, ScanDriver, UPCOMING};
+use crate::draws::{Skips, binomial};
 use crate::exact::{ExactDriver, Lane, SpanClock, Step, look_up, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
-use crate::random::binomial;
 
 const SPACE_END: u64 = 1 << 32;
 const NO_SLOT: u32 = u32::MAX;
@@ -90,7 +89,7 @@ struct Scanner {
     /// The outbreak's draws: skips and targets.
     rng: ChaCha8Rng,
     /// Probes before the next one that matters to the outbreak.
-    skip: Geometric,
+    skip: Skips,
     /// What observers see of the other probes: hits on watched addresses
     /// (none when nothing is watched).
     seen: Option<Seen>,
@@ -98,7 +97,9 @@ struct Scanner {
     /// find a silent host (the rest find none), and the stream that splits
     /// them; `None` when no silent host can be hit.
     silent: Option<(f64, ChaCha8Rng)>,
-    /// The scanner's own site's inside range (empty without a site).
+    /// The scanner's own site's inside range (empty without a site); the
+    /// debug checks of passed candidates read it, release builds do not.
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
     own: (u64, u64),
     /// The windows its addresses are drawn from, as they matter.
     windows: SmallVec<[Part; 1]>,
@@ -158,7 +159,7 @@ impl Part {
 struct Seen {
     rng: ChaCha8Rng,
     /// Such probes before the next watched one.
-    skip: Geometric,
+    skip: Skips,
     /// Which window a watched draw lies in: running sums of each window's
     /// chance (unused with one window).
     pick: SmallVec<[f64; 1]>,
@@ -359,7 +360,7 @@ impl<'w> RandomTargetsDriver<'w> {
         }
         Some(Seen {
             rng: rng::stream(seed, Purpose::RandomTargetsSeen, start),
-            skip: Geometric::new(chance).expect("a share of the other addresses"),
+            skip: Skips::new(chance.min(1.0)),
             pick: running_sums(
                 windows
                     .iter()
@@ -369,21 +370,24 @@ impl<'w> RandomTargetsDriver<'w> {
     }
 
     /// Draws the address of the next probe of scanner `slot` that matters
-    /// to the outbreak.
-    fn draw_target(&mut self, slot: usize) -> u32 {
+    /// to the outbreak, with what the scanner finds there: a public entry
+    /// is drawn by its index, so it needs no search of the view.
+    fn draw_target(&mut self, slot: usize) -> (u32, Slot) {
         let sc = &mut self.scanners[slot];
         let w = sc.windows[pick(&sc.pick, &mut sc.rng)];
         let (a, c) = w.matter;
         let n = sc.rng.random_range(0..a + c);
         if n < a {
-            return (w.own.0 + n) as u32;
+            let addr = (w.own.0 + n) as u32;
+            return (addr, self.world.site_view(sc.me.site).slot(addr));
         }
         // The answering public entries below the own range, then above it.
         let n = (n - a) as u32;
         let (below, inside) = w.answering_around_own;
         let skipped = if n < below { 0 } else { inside };
         let view = self.world.public_view();
-        view.addr(view.nth_answering(w.public_from, n + skipped))
+        let i = view.nth_answering(w.public_from, n + skipped);
+        (view.addr(i), view.slot_at(i))
     }
 
     /// Draws a watched address of scanner `slot` that holds nothing or a
@@ -544,8 +548,14 @@ impl<'w> RandomTargetsDriver<'w> {
     }
 
     /// The view a scanner on `me`, whose own range is `own`, sees `addr`
-    /// through.
-    fn view_for(&self, me: &Host, own: (u64, u64), addr: u32) -> ViewRef<'w> {
+    /// through (for the debug checks; a drawn target comes with its slot).
+    #[cfg(debug_assertions)]
+    fn view_for(
+        &self,
+        me: &Host,
+        own: (u64, u64),
+        addr: u32,
+    ) -> wormscope_model::view::ViewRef<'w> {
         if (own.0..own.1).contains(&u64::from(addr)) {
             self.world.site_view(me.site)
         } else {
@@ -553,19 +563,13 @@ impl<'w> RandomTargetsDriver<'w> {
         }
     }
 
-    /// Whether a probe of a scanner whose own range is `own` to `addr`, in
-    /// a batch at `t`, needs no look when it comes, and what it finds:
+    /// Whether a probe that finds `slot` (as its scanner sees it) in a
+    /// batch at `t` needs no look when it comes, and what it finds:
     /// nothing, a host that never answers from there whatever the filters
     /// (they only ever silence more), or a candidate that cannot answer by
     /// then ([`BlasterCore::silent_at`], as the exact driver passes it).
-    fn is_quiet(
-        &self,
-        core: &BlasterCore<'_>,
-        (me, own): (&Host, (u64, u64)),
-        addr: u32,
-        t: u64,
-    ) -> Option<Outcome> {
-        match self.view_for(me, own, addr).slot(addr) {
+    fn is_quiet(core: &BlasterCore<'_>, slot: Slot, t: u64) -> Option<Outcome> {
+        match slot {
             Slot::Empty => Some(Outcome::NoHost),
             Slot::Silent => Some(Outcome::NoAnswer),
             Slot::Candidate(v) if core.silent_at(v, t) => Some(Outcome::NoAnswer),
@@ -581,11 +585,9 @@ impl<'w> RandomTargetsDriver<'w> {
         let (lane, end) = (self.lane, core.params.end);
         let mut quiet = std::mem::take(&mut self.scanners[slot].quiet);
         let mut next = std::mem::take(&mut self.scanners[slot].next);
+        let mut found: SmallVec<[Slot; 2]> = SmallVec::new();
         quiet.clear();
-        let (me, own, timing) = {
-            let sc = &self.scanners[slot];
-            (sc.me, sc.own, sc.timing)
-        };
+        let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
         let mut j = 0u64;
         loop {
@@ -598,22 +600,27 @@ impl<'w> RandomTargetsDriver<'w> {
             }
             // The batch's targets, drawn as its event would draw them.
             next.clear();
+            found.clear();
             let mut at = gap % b;
             while at < b {
-                next.push(self.draw_target(slot));
+                let (addr, slot_found) = self.draw_target(slot);
+                next.push(addr);
+                found.push(slot_found);
                 let sc = &mut self.scanners[slot];
                 at = at
                     .saturating_add(1)
                     .saturating_add(sc.skip.sample(&mut sc.rng));
             }
-            let quiet_ones: SmallVec<[Outcome; 2]> = next
-                .iter()
-                .map_while(|&a| self.is_quiet(core, (&me, own), a, start))
-                .collect();
-            if quiet_ones.len() < next.len() {
+            let planned = quiet.len();
+            let all_quiet = next.iter().zip(&found).all(|(&addr, &f)| {
+                Self::is_quiet(core, f, start)
+                    .map(|o| quiet.push((j, addr, o)))
+                    .is_some()
+            });
+            if !all_quiet {
+                quiet.truncate(planned);
                 break;
             }
-            quiet.extend(next.iter().zip(quiet_ones).map(|(&a, o)| (j, a, o)));
             next.clear();
             j += 1;
         }
@@ -747,8 +754,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             [w] => w.matter() as f64 / w.size as f64,
             all => all.iter().map(|w| w.density * w.matter() as f64).sum(),
         };
-        let skip =
-            Geometric::new(chance.min(1.0)).expect("a probe's chance of mattering lies in [0, 1]");
+        let skip = Skips::new(chance.min(1.0));
         let pick = running_sums(windows.iter().map(|w| w.density * w.matter() as f64));
         let index = (u64::from(host) << 32) | u64::from(self.starts[host as usize]);
         self.starts[host as usize] += 1;

@@ -57,13 +57,13 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution, Geometric};
 use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
+use crate::draws::{Skips, binomial};
 use crate::heap::RadixHeap;
 use filter::IspFilter;
 
@@ -116,18 +116,7 @@ pub trait ProbeDraws {
 pub struct ExactDraws {
     layout: SensorLayout,
     /// The skip distribution per weight of interest (a handful).
-    skips: Vec<(u64, Geometric)>,
-}
-
-/// One binomial draw; `p` outside (0, 1) is certain either way.
-pub(crate) fn binomial(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
-    if n == 0 || p <= 0.0 {
-        0
-    } else if p >= 1.0 {
-        n
-    } else {
-        Binomial::new(n, p).expect("a share in (0, 1)").sample(rng)
-    }
+    skips: Vec<(u64, Skips)>,
 }
 
 impl ExactDraws {
@@ -151,7 +140,7 @@ impl ProbeDraws for ExactDraws {
             Some(i) => i,
             None => {
                 let p = interest.weight as f64 / self.layout.addresses as f64;
-                let skip = Geometric::new(p).expect("0 < share of interest <= 1");
+                let skip = Skips::new(p);
                 self.skips.push((interest.weight, skip));
                 self.skips.len() - 1
             }
