@@ -204,10 +204,20 @@ pub(crate) fn on_internet(world: &World, scanner: HostId) -> Ranges {
 
 pub(crate) fn intersect(ranges: &Ranges, lo: u64, hi: u64) -> Ranges {
     let mut out = Ranges::default();
-    for (a, b) in ranges.iter() {
-        out.push(a.max(lo), b.min(hi));
+    for (a, b) in clipped(ranges, lo, hi) {
+        out.push(a, b);
     }
     out
+}
+
+/// The non-empty parts of `ranges` inside `[lo, hi)`, as [`intersect`]
+/// gives them, without building a [`Ranges`]: a random scanner's probes
+/// reach the sensors one address at a time.
+fn clipped(ranges: &Ranges, lo: u64, hi: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+    ranges.iter().filter_map(move |(a, b)| {
+        let (a, b) = (a.max(lo), b.min(hi));
+        (a < b).then_some((a, b))
+    })
 }
 
 /// The ranges whose random-target probes `sensors` want one by one
@@ -479,15 +489,15 @@ impl<'w> SensorSet<'w> {
             self.last_views = Some((scanner, src, views));
         }
         let (_, src, views) = self.last_views.take().expect("just set");
-        for (i, &(ranges, inc)) in views.iter().enumerate() {
-            for (a, z) in intersect(&ranges, lo, hi).iter() {
+        for (i, (ranges, inc)) in views.iter().enumerate() {
+            for (a, z) in clipped(ranges, lo, hi) {
                 let n = match self.sensors[i].kind {
                     SensorKind::Distributed => {
                         self.point_index[i].count(&self.sensors[i].points, a, z)
                     }
                     _ => z - a,
                 };
-                self.add(i, src, t, n, inc);
+                self.add(i, src, t, n, *inc);
             }
         }
         self.last_views = Some((scanner, src, views));
