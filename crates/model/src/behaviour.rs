@@ -35,6 +35,11 @@ pub enum Targeting {
     /// IPv4 by these shares (Code Red II's; see
     /// [`crate::targeting::LocalPreference`]).
     LocalPreference { shares: LocalShares },
+    /// Staniford, Paxson and Weaver's permutation scanning: every instance
+    /// walks one keyed permutation of the 2^`space_bits` addresses from a
+    /// random position, and jumps to another on finding a host infected
+    /// already (see [`crate::targeting::PermutationScan`]).
+    Permutation { space_bits: u8, key: u64 },
     /// The initial instances first probe a list of `hosts` vulnerable
     /// hosts, dealt among them in turn, one every `interval_ns`; then each
     /// targets as `then` says.
@@ -224,16 +229,21 @@ impl Behaviour {
                     .then_some(*capacity_bits_per_second),
             },
         };
-        let uniform = Targeting::UniformRandom {
-            space_bits: s.population.scan_space_bits,
+        let space_bits = s.population.scan_space_bits;
+        let scan = match &w.permutation {
+            Some(p) if w.targeting == wormscope_scenario::PERMUTATION => Targeting::Permutation {
+                space_bits,
+                key: p.key,
+            },
+            _ => Targeting::UniformRandom { space_bits },
         };
         let targeting = match &w.hit_list {
             Some(list) => Targeting::HitList {
                 hosts: list.hosts,
                 interval_ns: interval_ns(list.probes_per_second),
-                then: Box::new(uniform),
+                then: Box::new(scan),
             },
-            None => uniform,
+            None => scan,
         };
         Behaviour {
             targeting,

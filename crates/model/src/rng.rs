@@ -66,6 +66,10 @@ pub enum Purpose {
     /// Which vulnerable hosts a Blaster-like worm's hit list names, in
     /// its order (index: 0).
     HitList = 22,
+    /// Where a permutation-scanning instance starts in the shared
+    /// permutation, and where it jumps on finding a host infected already
+    /// (index: the host).
+    PermutationWalk = 23,
 }
 
 /// The random stream for (seed, purpose, index).

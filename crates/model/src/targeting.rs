@@ -582,6 +582,13 @@ impl PermutationScan {
     pub fn position(&self) -> u32 {
         self.index
     }
+
+    /// Passes over the next `n` targets without drawing them: what `n`
+    /// calls of `next_target` would do to the position (the walk wraps).
+    pub fn advance(&mut self, n: u64) {
+        let len = self.perm.len();
+        self.index = ((u64::from(self.index) + n % len) % len) as u32;
+    }
 }
 
 impl TargetSource for PermutationScan {
@@ -1117,6 +1124,34 @@ mod tests {
         for &a in &got[2..] {
             assert!(!seen[a as usize]);
             seen[a as usize] = true;
+        }
+    }
+
+    /// Passing over targets lands where drawing them would, across the
+    /// wrap, and a jump then starts from the same stream either way.
+    #[test]
+    fn advancing_a_walk_is_drawing_its_targets_unseen() {
+        for bits in [8u8, 16, 32] {
+            let p = Permutation::new(bits, 99).unwrap();
+            for n in [0u64, 1, 255, 256, 1000, (1 << bits) + 3] {
+                let mut drawn = PermutationScan::at_random_position(p, rng(4, u64::from(bits)));
+                let mut passed = drawn.clone();
+                for _ in 0..n.min(5000) {
+                    drawn.next_target();
+                }
+                passed.advance(n.min(5000));
+                assert_eq!(passed.position(), drawn.position(), "{bits} bits, {n}");
+                drawn.found_infected();
+                passed.found_infected();
+                assert_eq!(take(&mut passed, 10), take(&mut drawn, 10));
+            }
+            let mut whole = PermutationScan::at_random_position(p, rng(5, 0));
+            let start = whole.position();
+            whole.advance(p.len() + 7);
+            assert_eq!(
+                u64::from(whole.position()),
+                (u64::from(start) + 7) % p.len()
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The reference for random-scanning worms: every probe drawn one at a time
-//! as a uniform address of the scan space and looked up in a hash map of
-//! the population, placed at distinct random addresses.
+//! as a uniform address of the scan space (or, for a permutation scan, the
+//! next address of the instance's [`PermutationScan`]) and looked up in a
+//! hash map of the population, placed at distinct random addresses.
 //!
 //! It shares the engine's [`RandomCore`] (infections, the network's clock,
 //! stop rules, the time series) and replaces only the draws: where the exact
@@ -15,14 +16,16 @@ use rand_chacha::ChaCha8Rng;
 use wormscope_engine::random::{
     Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target,
 };
+use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::rng::{Purpose, stream};
+use wormscope_model::targeting::{Permutation, PermutationScan, TargetSource};
 use wormscope_scenario::RandomScanScenario;
 
 /// Runs a random-scanning scenario probe by probe on run seed `seed`.
 pub fn simulate_random_reference(s: &RandomScanScenario, seed: u64) -> RandomScanRun {
     let placement = Placement::of(s);
     let layout = SensorLayout::of(s, Some(&placement));
-    let mut draws = ReferenceDraws::new(s, &layout, &placement);
+    let mut draws = ReferenceDraws::new(s, &layout, &placement).on_run_seed(s, seed);
     RandomCore::new(s, seed, layout, Some(&placement)).run(&mut draws, &mut |_| {})
 }
 
@@ -35,6 +38,15 @@ pub struct ReferenceDraws {
     /// lives: computed on demand from the layout.
     layout: SensorLayout,
     placement: Placement,
+    /// A permutation scan's walks, one per host, made at its first probe,
+    /// from the run's seed.
+    walks: Option<Walks>,
+}
+
+struct Walks {
+    perm: Permutation,
+    seed: u64,
+    of_host: HashMap<u32, PermutationScan>,
 }
 
 impl ReferenceDraws {
@@ -69,7 +81,24 @@ impl ReferenceDraws {
             population,
             layout: layout.clone(),
             placement: placement.clone(),
+            walks: None,
         }
+    }
+
+    /// For run seed `seed`: a permutation-scanning worm's instances walk
+    /// the scenario's permutation from there (uniform draws need no seed;
+    /// they come from the core's stream).
+    pub fn on_run_seed(mut self, s: &RandomScanScenario, seed: u64) -> ReferenceDraws {
+        if let &Targeting::Permutation { space_bits, key } =
+            Behaviour::random_scan(s).targeting.after_hit_list()
+        {
+            self.walks = Some(Walks {
+                perm: Permutation::new(space_bits, key).expect("a checked scan space"),
+                seed,
+                of_host: HashMap::new(),
+            });
+        }
+        self
     }
 }
 
@@ -84,14 +113,34 @@ impl ProbeDraws for ReferenceDraws {
         after + 1
     }
 
-    fn look(&mut self, _host: u32, _interest: Interest, rng: &mut ChaCha8Rng) -> Target {
-        let addr = (rng.random::<u64>() & self.space_mask) as u32;
+    fn look(&mut self, host: u32, _interest: Interest, rng: &mut ChaCha8Rng) -> Target {
+        let addr = match &mut self.walks {
+            Some(w) => {
+                let (perm, seed) = (w.perm, w.seed);
+                w.of_host
+                    .entry(host)
+                    .or_insert_with(|| {
+                        PermutationScan::at_random_position(
+                            perm,
+                            stream(seed, Purpose::PermutationWalk, u64::from(host)),
+                        )
+                    })
+                    .next_target()
+            }
+            None => (rng.random::<u64>() & self.space_mask) as u32,
+        };
         if let Some(&target) = self.population.get(&addr) {
             return target;
         }
         Target::Space {
             atom: self.layout.atom_of(&self.placement, addr),
             other: false,
+        }
+    }
+
+    fn found_infected(&mut self, host: u32) {
+        if let Some(scan) = self.walks.as_mut().and_then(|w| w.of_host.get_mut(&host)) {
+            scan.found_infected();
         }
     }
 

@@ -749,3 +749,162 @@ fn cleaning_brings_the_outbreak_down_from_its_peak() {
         }
     }
 }
+
+/// `extra` laid over a permutation-scanning worm of [`small`]'s world.
+fn permutation(base: &str, extra: &str) -> RandomScanScenario {
+    small(
+        base,
+        &format!("[worm]\ntargeting = \"permutation\"\n[worm.permutation]\nkey = 12345\n{extra}"),
+    )
+}
+
+/// The rows' counts that do not depend on which empty or silent address a
+/// probe found: what reached vulnerable hosts, and when.
+fn outbreak_counts(r: &RandomScanRun) -> Vec<[u64; 8]> {
+    r.rows
+        .iter()
+        .map(|row| {
+            [
+                row.infected,
+                row.new_infections,
+                row.scanning,
+                row.probes_delivered,
+                row.probes_dropped,
+                row.probes_infecting,
+                row.probes_infected,
+                row.probes_blocked,
+            ]
+        })
+        .collect()
+}
+
+/// A permutation walk decides which vulnerable host each probe reaches and
+/// where an instance jumps: the exact driver, which skips to those probes,
+/// and the reference, which walks every address with the model's
+/// `PermutationScan`, must make the same run of it, seed for seed, whatever
+/// the rate, congestion, hit list, crashes or defenses.
+#[test]
+fn a_permutation_walk_is_the_same_run_probe_by_probe_and_by_skips() {
+    let worlds = [
+        (
+            "fixed rate",
+            permutation(
+                "codered2",
+                "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n",
+            ),
+        ),
+        (
+            "congested",
+            permutation(
+                "slammer",
+                "[worm.rate]\nuplinks = [\n{ name = \"slow\", share_pct = 70, bits_per_second = 3232 },\n\
+                 { name = \"fast\", share_pct = 30, bits_per_second = 32320 },\n]\n\
+                 capacity_bits_per_second = 64640\n",
+            ),
+        ),
+        (
+            "hit list and crashes",
+            permutation(
+                "witty",
+                "[worm.hit_list]\nhosts = 20\nprobes_per_second = 2\n\
+                 [worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 85280 }]\n\
+                 [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n",
+            ),
+        ),
+        (
+            "patched",
+            permutation(
+                "codered2",
+                "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+                 [defenses.patch]\nenabled = true\n",
+            ),
+        ),
+    ];
+    for (what, s) in &worlds {
+        let mut jumps = 0;
+        for seed in 0..12 {
+            let exact = simulate_random(s, seed, &mut |_| {});
+            let reference = simulate_random_reference(s, seed);
+            conserves_probes(&exact);
+            conserves_probes(&reference);
+            assert_eq!(
+                exact.infection_times_us, reference.infection_times_us,
+                "{what}, seed {seed}: infection times"
+            );
+            assert_eq!(
+                outbreak_counts(&exact),
+                outbreak_counts(&reference),
+                "{what}, seed {seed}: the rows' outbreak counts"
+            );
+            let unlooked = |r: &RandomScanRun| r.total(|row| row.probes_other + row.probes_empty);
+            assert_eq!(
+                unlooked(&exact),
+                unlooked(&reference),
+                "{what}, seed {seed}"
+            );
+            jumps += exact.total(|row| row.probes_infected);
+        }
+        // Each probe to an infected host is a jump: the walks did jump.
+        assert!(jumps > 0, "{what}: no instance found another's host");
+    }
+}
+
+/// What the walks show the telescope between vulnerable hosts is drawn by
+/// the exact driver and walked by the reference: the same distribution.
+#[test]
+fn a_permutation_walk_shows_the_sensors_alike_probe_by_probe_and_by_skips() {
+    let keyed = |key: u64| {
+        small(
+            "codered2",
+            &format!(
+                "[worm]\ntargeting = \"permutation\"\n[worm.permutation]\nkey = {key}\n\
+                 [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n"
+            ),
+        )
+    };
+    let exact: Vec<RandomScanRun> = (0..SEEDS)
+        .map(|i| simulate_random(&keyed(i), i, &mut |_| {}))
+        .collect();
+    let reference: Vec<RandomScanRun> = (1000..1000 + SEEDS)
+        .map(|i| simulate_random_reference(&keyed(i), i))
+        .collect();
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    same_distribution("probes the telescope saw", &exact, &reference, |r| {
+        r.sensors[0].probes.iter().sum::<u64>() as f64
+    });
+    same_distribution("sources the telescope saw", &exact, &reference, |r| {
+        r.sensors[0].new_sources.iter().sum::<u64>() as f64
+    });
+    same_distribution("probes to other hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_other) as f64
+    });
+}
+
+/// Permutation scanning's point (Staniford, Paxson and Weaver 2002):
+/// instances that jump away from each other's ground leave no host
+/// unprobed for long, where uniform draws leave the last few to chance.
+#[test]
+fn a_permutation_walk_reaches_the_last_hosts_sooner_than_uniform_draws() {
+    let extra = "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n";
+    let last = |s: &RandomScanScenario| {
+        let mut t: Vec<f64> = (0..40)
+            .map(|seed| {
+                let r = simulate_random(s, seed, &mut |_| {});
+                assert_eq!(
+                    r.infection_times_us.len() as u64,
+                    r.vulnerable,
+                    "all infected"
+                );
+                *r.infection_times_us.last().unwrap() as f64
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    };
+    let walked = last(&permutation("codered2", extra));
+    let drawn = last(&small("codered2", extra));
+    assert!(
+        walked < drawn,
+        "median time to the last host: {walked} µs walking, {drawn} µs drawing"
+    );
+}

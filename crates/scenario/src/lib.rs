@@ -25,7 +25,7 @@ use std::path::Path;
 
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
-pub use random_scan::RandomScanScenario;
+pub use random_scan::{PERMUTATION, PermutationConfig, RandomScanScenario, UNIFORM_RANDOM};
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
     BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, Defenses, DnsTakedown,
@@ -815,6 +815,34 @@ mod tests {
         assert!(e.message.contains("probes_per_second"), "{e}");
         let e = err("[worm.hit_list]\nhost = 10\nprobes_per_second = 1\n");
         assert_eq!(e.field.as_deref(), Some("worm.hit_list.host"), "{e}");
+    }
+
+    #[test]
+    fn a_permutation_scan_reads_its_key_and_its_mistakes_are_named() {
+        let over = |extra: &str| {
+            crate::parse_random_scan(
+                &format!("base = \"codered2\"\n[worm]\ntargeting = \"permutation\"\n{extra}"),
+                "p.toml",
+            )
+        };
+        let s = over("").unwrap();
+        assert_eq!(s.worm.targeting, PERMUTATION);
+        // The built-in's key, laid under the file.
+        assert_eq!(s.worm.permutation.as_ref().map(|p| p.key), Some(1));
+        let s = over("[worm.permutation]\nkey = 2002\n").unwrap();
+        assert_eq!(s.worm.permutation.map(|p| p.key), Some(2002));
+        let e = over("[worm.permutation]\nkee = 3\n").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("worm.permutation.kee"), "{e}");
+        assert_eq!(e.line, Some(5), "{e}");
+        let e = over("[worm.permutation]\nkey = -1\n").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("worm.permutation.key"), "{e}");
+        let e = crate::parse_random_scan(
+            "base = \"codered2\"\n[worm]\ntargeting = \"permutations\"\n",
+            "p.toml",
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("worm.targeting"), "{e}");
+        assert!(e.message.contains("permutation)"), "{e}");
     }
 
     #[test]

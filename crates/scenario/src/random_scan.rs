@@ -161,13 +161,23 @@ pub struct Telescope {
     pub prefix: Prefix,
 }
 
-/// A worm that picks every target uniformly at random from the scan space.
+/// `worm.targeting` of a worm that draws every target uniformly at random.
+pub const UNIFORM_RANDOM: &str = "uniform-random";
+/// `worm.targeting` of a worm that walks a shared permutation of the scan
+/// space (`[worm.permutation]`).
+pub const PERMUTATION: &str = "permutation";
+
+/// A worm that picks its targets at random from the scan space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomWorm {
-    /// How targets are chosen: `uniform-random` (the only choice in this
-    /// schema; Blaster's sequential scanning is the other scenario kind).
+    /// How targets are chosen: [`UNIFORM_RANDOM`] or [`PERMUTATION`]
+    /// (Blaster's sequential scanning is the other scenario kind).
     pub targeting: String,
+    /// The permutation a `permutation` worm walks (`[worm.permutation]`);
+    /// read only with that targeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permutation: Option<PermutationConfig>,
     /// A list of vulnerable hosts the initial hosts probe before they turn
     /// to the targeting (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +185,18 @@ pub struct RandomWorm {
     pub delivery: DeliveryConfig,
     pub rate: RateConfig,
     pub stop: StopConfig,
+}
+
+/// Staniford, Paxson and Weaver's permutation scanning (2002): every
+/// instance walks the same pseudo-random permutation of the scan space, from
+/// a random position, and jumps to another when it finds a host infected
+/// already (another instance has been there).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermutationConfig {
+    /// The permutation's key: part of the worm's code, the same in every
+    /// instance. Any key gives a permutation.
+    pub key: u64,
 }
 
 impl DeliveryConfig {
@@ -484,12 +506,20 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         return bad("capture.max_packets", "must be at least 1".into());
     }
     let w = &s.worm;
-    if w.targeting != "uniform-random" {
+    if w.targeting != UNIFORM_RANDOM && w.targeting != PERMUTATION {
         return bad(
             "worm.targeting",
             format!(
-                "`{}` is not a targeting this scenario kind runs (uniform-random)",
+                "`{}` is not a targeting this scenario kind runs ({UNIFORM_RANDOM}, {PERMUTATION})",
                 w.targeting
+            ),
+        );
+    }
+    if w.targeting == PERMUTATION && w.permutation.is_none() {
+        return bad(
+            "worm.permutation",
+            format!(
+                "targeting = \"{PERMUTATION}\" walks the permutation of [worm.permutation] key, which is missing"
             ),
         );
     }

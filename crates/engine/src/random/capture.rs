@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind, SimDuration};
 
-use super::{ExactDraws, Placement, RandomCore, SensorLayout};
+use super::{Placement, RandomCore, SensorLayout};
 
 /// What a captured probe reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +157,7 @@ pub fn capture_random(
     let prefix = sensor
         .prefix
         .expect("telescopes and placed edges have a prefix");
+    let mut draws = super::exact_draws(&s, seed, &layout, Some(&placement));
     let mut core = RandomCore::new(&s, seed, layout.clone(), Some(&placement));
     core.watch = Some(Box::new(Watch::new(
         &layout,
@@ -166,8 +167,7 @@ pub fn capture_random(
         max_probes,
         seed,
     )));
-    let mut draws = ExactDraws::new(layout);
-    let (run, watch) = core.run_watched(&mut draws, progress);
+    let (run, watch) = core.run_watched(draws.as_mut(), progress);
     let watch = watch.expect("the core keeps its watch");
     if watch.overflow {
         return Err(RandomCaptureError::TooManyProbes { max: max_probes });

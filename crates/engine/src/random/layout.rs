@@ -65,6 +65,7 @@ impl Placement {
     pub fn needed(s: &RandomScanScenario) -> bool {
         s.all_sensors().iter().any(|c| c.kind == SensorKind::Edge)
             || super::filter::IspFilter::needed(s)
+            || s.worm.targeting == wormscope_scenario::PERMUTATION
     }
 
     pub fn of(s: &RandomScanScenario) -> Placement {

@@ -70,9 +70,11 @@ use filter::IspFilter;
 mod capture;
 mod filter;
 mod layout;
+mod permutation;
 
 pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout};
+pub use permutation::PermutationDraws;
 
 /// What a looked-at probe hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +106,9 @@ pub trait ProbeDraws {
     -> u64;
     /// What the looked-at probe of `host` hit.
     fn look(&mut self, host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target;
+    /// The probe just looked at reached a host that carries the worm
+    /// already. Only permutation scanning reacts (it jumps).
+    fn found_infected(&mut self, _host: u32) {}
     /// Whether the driver looks at every probe (the reference): the core
     /// then checks that no probe it counts as delivered went unlooked.
     fn looks_at_every_probe(&self) -> bool {
@@ -151,26 +156,38 @@ impl ProbeDraws for ExactDraws {
     }
 
     fn look(&mut self, _host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target {
-        let mut u = rng.random_range(0..interest.weight);
+        let u = rng.random_range(0..interest.weight);
         if u < self.layout.vulnerable {
             return Target::Vulnerable(u as u32);
         }
-        u -= self.layout.vulnerable;
-        for (i, a) in self.layout.atoms.iter().enumerate() {
-            if interest.atoms & (1 << i) == 0 {
-                continue;
-            }
-            if u < a.size {
-                let other = a.dark.is_none() && rng.random_bool(self.layout.other_share);
-                return Target::Space {
-                    atom: i as u8,
-                    other,
-                };
-            }
-            u -= a.size;
-        }
-        unreachable!("the weight of interest is the vulnerable hosts and its atoms")
+        space_target(&self.layout, interest, u - self.layout.vulnerable, rng)
     }
+}
+
+/// The address of interest `u` (counted from 0) among the atoms of
+/// `interest`, by their sizes: in which atom it lies, and whether a live
+/// host that cannot be infected holds it (with the layout's share, outside
+/// dark space).
+fn space_target(
+    layout: &SensorLayout,
+    interest: Interest,
+    mut u: u64,
+    rng: &mut ChaCha8Rng,
+) -> Target {
+    for (i, a) in layout.atoms.iter().enumerate() {
+        if interest.atoms & (1 << i) == 0 {
+            continue;
+        }
+        if u < a.size {
+            let other = a.dark.is_none() && rng.random_bool(layout.other_share);
+            return Target::Space {
+                atom: i as u8,
+                other,
+            };
+        }
+        u -= a.size;
+    }
+    unreachable!("the weight of interest is the vulnerable hosts and its atoms")
 }
 
 /// When each vulnerable host is protected (patched or firewalled, the
@@ -332,8 +349,29 @@ pub fn simulate_random(
 ) -> RandomScanRun {
     let placement = Placement::needed(s).then(|| Placement::of(s));
     let layout = SensorLayout::of(s, placement.as_ref());
-    let mut draws = ExactDraws::new(layout.clone());
-    RandomCore::new(s, seed, layout, placement.as_ref()).run(&mut draws, progress)
+    let mut draws = exact_draws(s, seed, &layout, placement.as_ref());
+    RandomCore::new(s, seed, layout, placement.as_ref()).run(draws.as_mut(), progress)
+}
+
+/// The exact driver of a scenario's targeting, on run seed `seed`: a
+/// permutation scan needs the vulnerable hosts' places
+/// ([`Placement::needed`] says so).
+pub fn exact_draws(
+    s: &RandomScanScenario,
+    seed: u64,
+    layout: &SensorLayout,
+    placement: Option<&Placement>,
+) -> Box<dyn ProbeDraws> {
+    match Behaviour::random_scan(s).targeting.after_hit_list() {
+        &Targeting::Permutation { space_bits, key } => Box::new(PermutationDraws::new(
+            layout.clone(),
+            placement.expect("a permutation scan's placement"),
+            space_bits,
+            key,
+            seed,
+        )),
+        _ => Box::new(ExactDraws::new(layout.clone())),
+    }
 }
 
 /// An event's place in the queue: network time, then kind, then host.
@@ -557,9 +595,9 @@ impl RandomCore {
         assert!(
             matches!(
                 behaviour.targeting.after_hit_list(),
-                Targeting::UniformRandom { .. }
+                Targeting::UniformRandom { .. } | Targeting::Permutation { .. }
             ),
-            "the random core runs uniform random targeting, after any hit list"
+            "the random core runs uniform random or permutation targeting, after any hit list"
         );
         let rows = s.duration.as_micros().div_ceil(s.step.as_micros()) as usize;
         let step_us = s.step.as_micros();
@@ -1007,6 +1045,9 @@ impl RandomCore {
             Target::Vulnerable(v) => {
                 self.observe(host, self.layout.home(v), None, k);
                 let reached = self.reach_vulnerable(host, v, net);
+                if reached == Reached::Infected {
+                    draws.found_infected(host);
+                }
                 self.capture(host, net, capture::Aim::Vulnerable(v), reached);
             }
             Target::Space { atom, other } => {
