@@ -636,7 +636,8 @@ fn run_random(text: &str) -> Outcome {
     Outcome::Ran
 }
 
-/// A random-scanning worm over `codered2` or `slammer`, kept cheap: at
+/// A random-scanning worm over `codered2` or `slammer`, drawing its targets
+/// or walking a permutation, kept cheap: at
 /// most 200 vulnerable hosts in at least 2^16 addresses, ten simulated
 /// minutes, 100 probes a second or 1 Mbit/s per host, with the extremes
 /// that reach the clock's saturation (near-zero rates and capacities, huge
@@ -753,13 +754,32 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                  blocks_in = {blocks_in}\nblocks_out = {blocks_out}\n"
             )),
     ];
-    (top, population, prop_oneof![tcp, udp], stop, isp, sensors).prop_map(
-        |(top, p, w, stop, isp, (keys, tables))| {
+    // Uniform draws (the built-ins' own) or a permutation walk, at its
+    // keys' edges.
+    let targeting = prop_oneof![
+        2 => Just(String::new()),
+        1 => prop_oneof![
+            sel(&["0", "1", "9223372036854775807"]),
+            (0i64..i64::MAX).prop_map(|k| k.to_string())
+        ]
+        .prop_map(|key| format!(
+            "[worm]\ntargeting = \"permutation\"\n[worm.permutation]\nkey = {key}\n"
+        )),
+    ];
+    (
+        top,
+        population,
+        targeting,
+        prop_oneof![tcp, udp],
+        stop,
+        isp,
+        sensors,
+    )
+        .prop_map(|(top, p, targeting, w, stop, isp, (keys, tables))| {
             // A top-level key cannot follow a table: keys go first, arrays
             // of tables last.
-            [top, keys, p, w, stop, isp, tables].concat()
-        },
-    )
+            [top, keys, p, targeting, w, stop, isp, tables].concat()
+        })
 }
 
 proptest! {
