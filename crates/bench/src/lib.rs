@@ -366,12 +366,29 @@ pub struct RandomScaleRow {
 /// own seed.
 pub fn measure_random_full_scale(name: &str, progress: &mut dyn FnMut(u64)) -> RandomScaleRow {
     let s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    measure_random_scenario(&s, &s.name, progress)
+}
+
+/// Runs a built-in random-scanning scenario walking its permutation
+/// (`targeting = "permutation"`) once, at full scale, on its own seed: the
+/// row `NAME_permutation`.
+pub fn measure_random_permutation(name: &str, progress: &mut dyn FnMut(u64)) -> RandomScaleRow {
+    let mut s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    s.worm.targeting = wormscope_scenario::PERMUTATION.to_string();
+    measure_random_scenario(&s, &format!("{name}_permutation"), progress)
+}
+
+fn measure_random_scenario(
+    s: &wormscope_scenario::RandomScanScenario,
+    label: &str,
+    progress: &mut dyn FnMut(u64),
+) -> RandomScaleRow {
     let t = Instant::now();
-    let r = wormscope_engine::random::simulate_random(&s, s.seed, progress);
+    let r = wormscope_engine::random::simulate_random(s, s.seed, progress);
     let wall_s = t.elapsed().as_secs_f64();
     let probes_offered = r.total(|row| row.probes_offered);
     RandomScaleRow {
-        scenario: s.name.clone(),
+        scenario: label.to_string(),
         simulated_s: s.duration.as_secs_f64(),
         vulnerable: r.vulnerable,
         infected: r.infection_times_us.len() as u64,

@@ -496,8 +496,8 @@ struct BenchArgs {
     /// skips it).
     #[arg(long, default_value_t = 4)]
     compare_runs: u32,
-    /// Skip Code Red v2 and Slammer (full scale, and random scanning
-    /// against its reference).
+    /// Skip Code Red v2, Slammer and Witty (full scale, Code Red also
+    /// walking a permutation, and random scanning against its reference).
     #[arg(long)]
     no_historical: bool,
     /// Bytes of synthetic capture for the detector's throughput row (0

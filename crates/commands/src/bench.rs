@@ -110,15 +110,25 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
             ));
             wormscope_bench::measure_random_speedup()
         };
-        let rows = ["codered2", "slammer", "witty"]
-            .iter()
-            .map(|name| {
-                let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
-                let bar =
-                    progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
-                wormscope_bench::measure_random_full_scale(name, &mut |t| bar.set(t / 1_000_000))
-            })
-            .collect();
+        // The three as they were, then Code Red walking a permutation.
+        let rows = [
+            ("codered2", false),
+            ("slammer", false),
+            ("witty", false),
+            ("codered2", true),
+        ]
+        .iter()
+        .map(|&(name, walking)| {
+            let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
+            let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
+            let mut at = |t: u64| bar.set(t / 1_000_000);
+            if walking {
+                wormscope_bench::measure_random_permutation(name, &mut at)
+            } else {
+                wormscope_bench::measure_random_full_scale(name, &mut at)
+            }
+        })
+        .collect();
         (Some(speedup), rows)
     };
     let report = wormscope_bench::BenchReport {
