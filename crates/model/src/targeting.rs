@@ -586,8 +586,9 @@ impl PermutationScan {
     /// Passes over the next `n` targets without drawing them: what `n`
     /// calls of `next_target` would do to the position (the walk wraps).
     pub fn advance(&mut self, n: u64) {
-        let len = self.perm.len();
-        self.index = ((u64::from(self.index) + n % len) % len) as u32;
+        // The length is a power of two: the remainder is a mask.
+        let mask = u64::from(self.perm.mask);
+        self.index = ((u64::from(self.index) + (n & mask)) & mask) as u32;
     }
 }
 
