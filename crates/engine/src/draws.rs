@@ -69,6 +69,36 @@ impl Skips {
     }
 }
 
+/// The skips of chances `weight / of`, one per weight asked for, made
+/// the first time (a run asks for a handful).
+#[derive(Clone, Debug)]
+pub(crate) struct SkipsByWeight {
+    of: u64,
+    made: Vec<(u64, Skips)>,
+}
+
+impl SkipsByWeight {
+    /// Skips of chances out of `of` (more than 0).
+    pub(crate) fn new(of: u64) -> SkipsByWeight {
+        SkipsByWeight {
+            of,
+            made: Vec::new(),
+        }
+    }
+
+    /// The skips of chance `weight / of` (at most 1).
+    pub(crate) fn get(&mut self, weight: u64) -> Skips {
+        match self.made.iter().find(|(w, _)| *w == weight) {
+            Some(&(_, s)) => s,
+            None => {
+                let s = Skips::new((weight as f64 / self.of as f64).min(1.0));
+                self.made.push((weight, s));
+                s
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

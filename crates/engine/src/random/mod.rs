@@ -63,7 +63,7 @@ use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw}
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
 
-use crate::draws::{Skips, binomial};
+use crate::draws::{SkipsByWeight, binomial};
 use crate::heap::RadixHeap;
 use filter::IspFilter;
 
@@ -120,15 +120,16 @@ pub trait ProbeDraws {
 /// core splits the rest with binomial draws.
 pub struct ExactDraws {
     layout: SensorLayout,
-    /// The skip distribution per weight of interest (a handful).
-    skips: Vec<(u64, Skips)>,
+    /// The skip to the next probe of interest, per weight of interest,
+    /// out of every address.
+    skips: SkipsByWeight,
 }
 
 impl ExactDraws {
     pub fn new(layout: SensorLayout) -> ExactDraws {
         ExactDraws {
+            skips: SkipsByWeight::new(layout.addresses),
             layout,
-            skips: Vec::new(),
         }
     }
 }
@@ -141,16 +142,7 @@ impl ProbeDraws for ExactDraws {
         interest: Interest,
         rng: &mut ChaCha8Rng,
     ) -> u64 {
-        let i = match self.skips.iter().position(|(w, _)| *w == interest.weight) {
-            Some(i) => i,
-            None => {
-                let p = interest.weight as f64 / self.layout.addresses as f64;
-                let skip = Skips::new(p);
-                self.skips.push((interest.weight, skip));
-                self.skips.len() - 1
-            }
-        };
-        let skip = &self.skips[i].1;
+        let skip = self.skips.get(interest.weight);
         // Failures before the first success, plus the success itself.
         after.saturating_add(skip.sample(rng)).saturating_add(1)
     }

@@ -34,7 +34,7 @@ use wormscope_model::rng::{Purpose, stream};
 use wormscope_model::targeting::{Permutation, PermutationScan, TargetSource};
 
 use super::{Interest, Placement, ProbeDraws, SensorLayout, Target, space_target};
-use crate::draws::Skips;
+use crate::draws::SkipsByWeight;
 
 /// The buckets of the index into the hosts' positions: 2^16, so that a
 /// bucket of Code Red's 360,000 hosts in 2^32 addresses holds about six.
@@ -56,8 +56,8 @@ pub struct PermutationDraws {
     /// Per host, its walk, made when it first scans.
     walks: Vec<Option<Walk>>,
     /// The skip over addresses without a vulnerable host to the next one in
-    /// an atom of interest, per weight of those atoms (a handful).
-    skips: Vec<(u64, Skips)>,
+    /// an atom of interest, per weight of those atoms.
+    skips: SkipsByWeight,
 }
 
 struct Walk {
@@ -105,14 +105,14 @@ impl PermutationDraws {
         }
         let hosts = placement.vulnerable.len();
         PermutationDraws {
-            layout,
             perm,
             by_position,
             bucket_start,
             bucket_shift,
             seed,
             walks: (0..hosts).map(|_| None).collect(),
-            skips: Vec::new(),
+            skips: SkipsByWeight::new(layout.addresses - layout.vulnerable),
+            layout,
         }
     }
 
@@ -146,18 +146,6 @@ impl PermutationDraws {
         let len = if wrapped { self.perm.len() } else { 0 };
         Some((len + u64::from(p) - u64::from(at), v))
     }
-
-    fn skips(&mut self, weight: u64) -> Skips {
-        match self.skips.iter().find(|(w, _)| *w == weight) {
-            Some(&(_, s)) => s,
-            None => {
-                let rest = self.layout.addresses - self.layout.vulnerable;
-                let s = Skips::new((weight as f64 / rest as f64).min(1.0));
-                self.skips.push((weight, s));
-                s
-            }
-        }
-    }
 }
 
 impl ProbeDraws for PermutationDraws {
@@ -169,7 +157,7 @@ impl ProbeDraws for PermutationDraws {
         rng: &mut ChaCha8Rng,
     ) -> u64 {
         let atoms = interest.weight - self.layout.vulnerable;
-        let to_atom = (atoms > 0).then(|| self.skips(atoms).sample(rng));
+        let to_atom = (atoms > 0).then(|| self.skips.get(atoms).sample(rng));
         let walk = self.walk(host);
         // The core draws again from a later probe when a capture's window
         // opens; the look it drops lay beyond, so no vulnerable host's
