@@ -415,7 +415,7 @@ struct CompareArgs {
     /// and older names: isp-block (the worm's own exploit port),
     /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38. A
     /// random-scanning worm (codered2, slammer, witty) runs patch,
-    /// host-firewall, isp-filter and isp-block.
+    /// host-firewall, isp-filter, isp-block, border-filter and cleanup.
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).

@@ -342,7 +342,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         runs: 8,
         ..StudyRequest::default()
     };
-    for spec in ["border-filter@1h", "patch@0h+dns-takedown", "users"] {
+    for spec in ["dcom-disabled@1h", "patch@0h+dns-takedown", "users"] {
         let msg = input_error(wormscope_commands::compare::run(
             &CompareRequest {
                 study: study.clone(),
@@ -356,7 +356,9 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         assert!(
             msg.contains(&format!("variant `{spec}`"))
                 && msg.contains(&format!("`{name}` is not a defense of `slammer`"))
-                && msg.contains("patch, host-firewall, isp-filter, isp-block, cleanup"),
+                && msg.contains(
+                    "patch, host-firewall, isp-filter, isp-block, border-filter, cleanup"
+                ),
             "{msg}"
         );
     }

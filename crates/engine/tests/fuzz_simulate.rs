@@ -672,11 +672,23 @@ fn random_scan_text() -> impl Strategy<Value = String> {
         vulnerable.prop_flat_map(|v| (Just(v), 1..=v)),
         int(&["0", "65000"], 0..=10_000, &["9223372036854775807"]),
         int(&["16", "32"], 16..=32, &["7", "33"]),
+        // Enterprise networks (where a border filter stands): the
+        // built-in's, or any share in networks of any length.
+        prop_oneof![
+            2 => Just(String::new()),
+            1 => (
+                sel(&["0", "50", "100"]),
+                int(&["1", "16", "32"], 1..=32, &["0", "33"]),
+            )
+                .prop_map(|(pct, len)| format!(
+                    "[population.enterprises]\nshare_pct = {pct}\nprefix_len = {len}\n"
+                )),
+        ],
     )
-        .prop_map(|((v, i), o, b)| {
+        .prop_map(|((v, i), o, b, enterprises)| {
             format!(
                 "[population]\nvulnerable = {v}\nother_hosts = {o}\n\
-                 initial_infected = {i}\nscan_space_bits = {b}\n"
+                 initial_infected = {i}\nscan_space_bits = {b}\n{enterprises}"
             )
         });
     let rate_pps = prop_oneof![
@@ -739,18 +751,20 @@ fn random_scan_text() -> impl Strategy<Value = String> {
             ),
         )),
     ];
-    // ISP filtering: any share, from the start or later, dropping every
-    // port, the worm's own (Slammer's), or none of the worm's (refused).
+    // ISP or enterprise border filtering: any share, from the start or
+    // later, dropping every port, the worm's own (Slammer's), or none of
+    // the worm's (refused).
     let isp = prop_oneof![
         2 => Just(String::new()),
         1 => (
+            sel(&["isp_filter", "border_filter"]),
             sel(&["0", "50", "100"]),
             sel(&["\"0h\"", "\"2m\"", "\"36500d\""]),
             sel(&["[\"*\"]", "[\"1434/udp\"]", "[]"]),
             sel(&["[\"*\"]", "[\"1434/udp\"]", "[\"135/tcp\"]"]),
         )
-            .prop_map(|(pct, start, blocks_in, blocks_out)| format!(
-                "[defenses.isp_filter]\nenabled = true\nstart = {start}\ncoverage_pct = {pct}\n\
+            .prop_map(|(section, pct, start, blocks_in, blocks_out)| format!(
+                "[defenses.{section}]\nenabled = true\nstart = {start}\ncoverage_pct = {pct}\n\
                  blocks_in = {blocks_in}\nblocks_out = {blocks_out}\n"
             )),
     ];

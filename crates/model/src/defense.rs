@@ -46,6 +46,9 @@ pub enum Draw {
     UserNotices = 106,
     Cleanup = 107,
     SpoofFilter = 108,
+    /// Which networks of a random-scanning worm's space are enterprises'
+    /// (drawn from the scenario's seed: part of the world, not of a run).
+    EnterpriseNetwork = 109,
 }
 
 /// A uniform draw in [0, 1) named by (seed, what, index): the same

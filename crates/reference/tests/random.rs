@@ -604,7 +604,14 @@ fn isp_filtered_worms_spread_alike_probe_by_probe_and_by_skips() {
     let s =
         // Four /16s, about two of them filtering from 3 minutes on.
         filtered(18, "start = \"3m\"\ncoverage_pct = 50\nblocks_in = [\"80/tcp\"]\nblocks_out = []");
-    let (exact, reference) = both(&s);
+    filtered_spread_alike(&s);
+}
+
+/// Holds the drivers together on `s`, whose filter switches on at 3
+/// minutes (six steps): time to half, infected at the end, probes blocked.
+/// Returns the runs, exact ones first.
+fn filtered_spread_alike(s: &RandomScanScenario) -> Vec<RandomScanRun> {
+    let (exact, reference) = both(s);
     for r in exact.iter().chain(&reference) {
         conserves_probes(r);
         let before: u64 = r.rows[..6].iter().map(|row| row.probes_blocked).sum();
@@ -617,6 +624,36 @@ fn isp_filtered_worms_spread_alike_probe_by_probe_and_by_skips() {
     same_distribution("probes blocked", &exact, &reference, |r| {
         r.total(|row| row.probes_blocked) as f64
     });
+    exact.into_iter().chain(reference).collect()
+}
+
+/// Checks, over five seeds and both drivers, that a worm whose two
+/// initial hosts are walled in by filters infects no host outside their
+/// networks (addresses `>> shift`) and that the filters drop probes;
+/// returns how many hosts those networks hold.
+fn kept_in_first_networks(s: &RandomScanScenario, shift: u32, case: &str) -> usize {
+    let placement = wormscope_engine::random::Placement::of(s);
+    let (first, rest) = placement.vulnerable.split_at(2);
+    let home: Vec<u32> = first.iter().map(|a| a >> shift).collect();
+    let reachable = 2 + rest
+        .iter()
+        .filter(|a| home.contains(&(*a >> shift)))
+        .count();
+    for seed in 0..5 {
+        for (driver, r) in [
+            ("exact", simulate_random(s, seed, &mut |_| {})),
+            ("reference", simulate_random_reference(s, seed)),
+        ] {
+            conserves_probes(&r);
+            let infected = r.infection_times_us.len();
+            assert!(
+                infected <= reachable,
+                "{driver} {case}: {infected} infected, {reachable} in the first networks"
+            );
+            assert!(r.total(|row| row.probes_blocked) > 0, "{driver} {case}");
+        }
+    }
+    reachable
 }
 
 #[test]
@@ -636,11 +673,8 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
         s.worm.rate = RateConfig::ProbeRate {
             probes_per_second: 100.0,
         };
-        let placement = wormscope_engine::random::Placement::of(&s);
-        let (first, rest) = placement.vulnerable.split_at(2);
-        let home: Vec<u32> = first.iter().map(|a| a >> 16).collect();
-        let reachable = 2 + rest.iter().filter(|a| home.contains(&(*a >> 16))).count();
-        let outside = rest.len() + 2 - reachable;
+        let reachable = kept_in_first_networks(&s, 16, &format!("{blocks_in} {blocks_out}"));
+        let outside = s.population.vulnerable as usize - reachable;
         assert!(outside > 150, "most hosts live in other blocks");
         let mut open = s.clone();
         open.defenses.isp_filter.coverage_pct = wormscope_scenario::Percent::new(0.0).unwrap();
@@ -650,20 +684,6 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
             "without the filter the worm leaves its first blocks"
         );
         assert_eq!(unfiltered.total(|row| row.probes_blocked), 0);
-        for seed in 0..5 {
-            for (driver, r) in [
-                ("exact", simulate_random(&s, seed, &mut |_| {})),
-                ("reference", simulate_random_reference(&s, seed)),
-            ] {
-                conserves_probes(&r);
-                let infected = r.infection_times_us.len();
-                assert!(
-                    infected <= reachable,
-                    "{driver} {blocks_in} {blocks_out}: {infected} infected, {reachable} in the first blocks"
-                );
-                assert!(r.total(|row| row.probes_blocked) > 0, "{driver}");
-            }
-        }
     }
     // A filter that drops another port lets everything through: refused,
     // as it would drop nothing.
@@ -675,6 +695,94 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
         "{e}"
     );
     assert!(e.to_string().contains("80/tcp"), "{e}");
+}
+
+/// A world of 2^`bits` addresses tiled by enterprise networks as
+/// `enterprises` says, with an enterprise border filter of the worm's own
+/// port laid over it by `filter`.
+fn border_filtered(bits: u8, enterprises: &str, filter: &str) -> RandomScanScenario {
+    let text = format!(
+        "base = \"codered2\"\nvalidation = []\nduration = \"15m\"\nstep = \"30s\"\nsensors = []\n\
+         [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+         [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+         scan_space_bits = {bits}\n\
+         [population.enterprises]\n{enterprises}\n\
+         [defenses.border_filter]\nenabled = true\n{filter}\n"
+    );
+    parse_random_scan(&text, "border.toml").unwrap()
+}
+
+#[test]
+fn border_filtered_worms_spread_alike_probe_by_probe_and_by_skips() {
+    // 64 networks of /20, about half of them enterprises', each filtering
+    // incoming probes from 3 minutes on.
+    let s = border_filtered(
+        18,
+        "share_pct = 50\nprefix_len = 20",
+        "start = \"3m\"\ncoverage_pct = 100\nblocks_in = [\"80/tcp\"]\nblocks_out = []",
+    );
+    for r in filtered_spread_alike(&s) {
+        assert!(
+            r.total(|row| row.probes_blocked) > 0,
+            "about half of the /20s filter"
+        );
+    }
+}
+
+#[test]
+fn a_border_filter_on_every_enterprise_keeps_the_worm_in_its_networks() {
+    // Every /24 of 2^20 addresses an enterprise's, every one filtering
+    // from the start: the worm reaches only hosts in its first networks.
+    for (blocks_in, blocks_out) in [("[\"80/tcp\"]", "[]"), ("[]", "[\"*\"]")] {
+        let mut s = border_filtered(
+            20,
+            "share_pct = 100\nprefix_len = 24",
+            &format!(
+                "start = \"0h\"\ncoverage_pct = 100\nblocks_in = {blocks_in}\nblocks_out = {blocks_out}"
+            ),
+        );
+        s.worm.rate = RateConfig::ProbeRate {
+            probes_per_second: 100.0,
+        };
+        let reachable = kept_in_first_networks(&s, 8, &format!("{blocks_in} {blocks_out}"));
+        // No enterprises, or none of them filtering: the filter drops
+        // nothing, and the run is the one with an ISP filter that covers
+        // no block (the same placement, the same draws), probe for probe.
+        let mut open_isp = s.clone();
+        open_isp.defenses.border_filter.enabled = false;
+        open_isp.defenses.isp_filter.enabled = true;
+        open_isp.defenses.isp_filter.coverage_pct = wormscope_scenario::Percent::new(0.0).unwrap();
+        let unfiltered = simulate_random(&open_isp, 3, &mut |_| {});
+        assert!(
+            unfiltered.infection_times_us.len() > reachable,
+            "without the filter the worm leaves its first networks"
+        );
+        let mut no_enterprises = s.clone();
+        no_enterprises.population.enterprises.share_pct =
+            wormscope_scenario::Percent::new(0.0).unwrap();
+        let mut none_filtering = s.clone();
+        none_filtering.defenses.border_filter.coverage_pct =
+            wormscope_scenario::Percent::new(0.0).unwrap();
+        for open in [no_enterprises, none_filtering] {
+            assert_eq!(simulate_random(&open, 3, &mut |_| {}), unfiltered);
+        }
+    }
+    // A filter that drops another port drops nothing: refused, naming it.
+    let text = "base = \"slammer\"\n[defenses.border_filter]\nenabled = true\nblocks_in = [\"80/tcp\"]\nblocks_out = []\n";
+    let e = parse_random_scan(text, "other-port.toml").unwrap_err();
+    assert_eq!(
+        (e.line, e.field.as_deref()),
+        (Some(4), Some("defenses.border_filter.blocks_in")),
+        "{e}"
+    );
+    assert!(e.to_string().contains("1434/udp"), "{e}");
+    let text = "base = \"witty\"\n[population.enterprises]\nprefix_len = 33\n";
+    let e = parse_random_scan(text, "long.toml").unwrap_err();
+    assert_eq!(
+        (e.line, e.field.as_deref()),
+        (Some(3), Some("population.enterprises.prefix_len")),
+        "{e}"
+    );
 }
 
 #[test]

@@ -25,7 +25,9 @@ use std::path::Path;
 
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
-pub use random_scan::{PERMUTATION, PermutationConfig, RandomScanScenario, UNIFORM_RANDOM};
+pub use random_scan::{
+    Enterprises, PERMUTATION, PermutationConfig, RandomScanScenario, UNIFORM_RANDOM,
+};
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
     BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, Defenses, DnsTakedown,

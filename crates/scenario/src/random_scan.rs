@@ -78,6 +78,14 @@ pub struct RandomScanDefenses {
     /// Absent from older files: off.
     #[serde(default = "FilterDefense::off")]
     pub isp_filter: FilterDefense,
+    /// Enterprise networks (`[population.enterprises]`) filter the worm's
+    /// own port at their border, a share `coverage_pct` of them from
+    /// `start`: a probe aimed at a vulnerable host across a filtering
+    /// network's border is dropped (inside one network it is not). Sensors
+    /// see probes as a Blaster scenario's do, filters aside. Absent from
+    /// older files: off.
+    #[serde(default = "FilterDefense::off")]
+    pub border_filter: FilterDefense,
     /// Infected hosts are cleaned (and patched) at `per_day_pct` a day from
     /// `start`, each after an exponential time from its infection (or the
     /// start): a cleaned host stops probing and cannot be infected again.
@@ -126,6 +134,33 @@ pub struct Population {
     /// The worm scans 2^bits addresses (32: all of IPv4). Smaller spaces are
     /// for small test worlds.
     pub scan_space_bits: u8,
+    /// Which hosts sit inside enterprise networks, behind a border that
+    /// `[defenses.border_filter]` can filter. Absent from older files: none.
+    #[serde(default = "Enterprises::none")]
+    pub enterprises: Enterprises,
+}
+
+/// Enterprise networks in the scanned space (`[population.enterprises]`):
+/// the space is tiled by networks `prefix_len` long, and each is an
+/// enterprise's with chance `share_pct`, drawn from the scenario's seed
+/// (the population's addresses are uniform, so that is also, in
+/// expectation, the share of the vulnerable hosts inside one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enterprises {
+    pub share_pct: Percent,
+    /// Length of an enterprise network's prefix (1 to 32).
+    pub prefix_len: u8,
+}
+
+impl Enterprises {
+    /// No enterprise networks, for scenario files written before the table.
+    pub fn none() -> Enterprises {
+        Enterprises {
+            share_pct: Percent::new(0.0).expect("0 is a share"),
+            prefix_len: 32,
+        }
+    }
 }
 
 /// The most sensors (telescopes included) a random-scanning scenario
@@ -625,26 +660,37 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     if let Some(e) = moment_problem(s.defenses.host_firewall.start, s.start) {
         return bad("defenses.host_firewall.start", e);
     }
-    let isp = &s.defenses.isp_filter;
-    if let Some(e) = moment_problem(isp.start, s.start) {
-        return bad("defenses.isp_filter.start", e);
-    }
     if let Some(e) = moment_problem(s.defenses.cleanup.start, s.start) {
         return bad("defenses.cleanup.start", e);
     }
     let port = s.worm.delivery.port();
-    if isp.enabled
-        && !isp
-            .blocks_in
-            .iter()
-            .chain(&isp.blocks_out)
-            .any(|r| r.matches(port))
-    {
+    for (section, filter) in [
+        ("defenses.isp_filter", &s.defenses.isp_filter),
+        ("defenses.border_filter", &s.defenses.border_filter),
+    ] {
+        if let Some(e) = moment_problem(filter.start, s.start) {
+            return bad(&format!("{section}.start"), e);
+        }
+        if filter.enabled
+            && !filter
+                .blocks_in
+                .iter()
+                .chain(&filter.blocks_out)
+                .any(|r| r.matches(port))
+        {
+            return bad(
+                &format!("{section}.blocks_in"),
+                format!(
+                    "the filter is on but drops neither way the worm's own port {port}: it would drop nothing (list \"{port}\" in blocks_in or blocks_out, or turn it off)"
+                ),
+            );
+        }
+    }
+    let prefix_len = p.enterprises.prefix_len;
+    if !(1..=32).contains(&prefix_len) {
         return bad(
-            "defenses.isp_filter.blocks_in",
-            format!(
-                "the filter is on but drops neither way the worm's own port {port}: it would drop nothing (list \"{port}\" in blocks_in or blocks_out, or turn it off)"
-            ),
+            "population.enterprises.prefix_len",
+            format!("/{prefix_len} is not a network's prefix length (1 to 32)"),
         );
     }
     for (i, fig) in s.validation.iter().enumerate() {

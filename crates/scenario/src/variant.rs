@@ -44,7 +44,7 @@ pub const DEFENSES: &[(&str, &str)] = &[
     ),
     (
         "border-filter",
-        "enterprises filter CA-2003-20's port list both ways",
+        "enterprises filter the scenario's [defenses.border_filter] ports (Blaster: CA-2003-20's list)",
     ),
     (
         "host-firewall",
@@ -167,11 +167,12 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
 /// sections (`RandomScanDefenses`).
-pub const RANDOM_SCAN_DEFENSES: [&str; 5] = [
+pub const RANDOM_SCAN_DEFENSES: [&str; 6] = [
     "patch",
     "host-firewall",
     "isp-filter",
     "isp-block",
+    "border-filter",
     "cleanup",
 ];
 
@@ -202,6 +203,7 @@ impl Defended for RandomScanScenario {
             "patch" => (&mut d.patch.enabled, &mut d.patch.start),
             "host-firewall" => (&mut d.host_firewall.enabled, &mut d.host_firewall.start),
             "isp-filter" => (&mut d.isp_filter.enabled, &mut d.isp_filter.start),
+            "border-filter" => (&mut d.border_filter.enabled, &mut d.border_filter.start),
             "cleanup" => (&mut d.cleanup.enabled, &mut d.cleanup.start),
             "isp-block" => {
                 // The worm's own port, both ways.
@@ -473,19 +475,21 @@ mod tests {
             let e = v.applied_to(&base).unwrap_err();
             assert!(
                 e.contains(&format!("`{name}` is not a defense of `slammer`"))
-                    && e.contains("patch, host-firewall, isp-filter, isp-block, cleanup"),
+                    && e.contains(
+                        "patch, host-firewall, isp-filter, isp-block, border-filter, cleanup"
+                    ),
                 "{e}"
             );
         }
         // In a file, the refusal names the file, line and field.
-        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"border-filter@1h\"]\n";
+        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"dns-takedown@1h\"]\n";
         let e = parse_variants_for(text, "v.toml", &base).unwrap_err();
         assert_eq!(
             (e.line, e.field.as_deref()),
             (Some(7), Some("variant[1].defenses")),
             "{e}"
         );
-        assert!(e.to_string().contains("`border-filter`"), "{e}");
+        assert!(e.to_string().contains("`dns-takedown`"), "{e}");
         assert_eq!(
             parse_variants_for(text, "v.toml", &crate::default_scenario())
                 .unwrap()

@@ -1,77 +1,117 @@
-//! ISP filtering of a random-scanning worm's own port: which probes aimed
-//! at vulnerable hosts a filter drops.
+//! Network filters of a random-scanning worm's own port: which probes
+//! aimed at vulnerable hosts an ISP's or an enterprise's border drops.
 //!
-//! The rule is a Blaster scenario's ([`wormscope_model::defense`]): a
-//! share of the /16 address blocks filter at their border from the
-//! filter's start, drawn per block from the run's seed with the same draw;
-//! a probe from block a to block b ≠ a is dropped if a filters and the
+//! The rule is a Blaster scenario's ([`wormscope_model::defense`]): from
+//! the filter's start, a share of the networks filter at their border; a
+//! probe from network a to network b ≠ a is dropped if a filters and the
 //! filter drops the worm's port going out, or b filters and it drops it
-//! coming in. Traffic inside one /16 is not filtered. Only probes aimed at
-//! vulnerable hosts are asked about (they are the ones that can infect):
-//! the rest reach nothing that matters, and sensors see probes as a
-//! Blaster scenario's do, filters aside.
+//! coming in. Traffic inside one network is not filtered.
+//! - `[defenses.isp_filter]`: the networks are the /16 address blocks, a
+//!   share `coverage_pct` of them filtering, drawn per block from the
+//!   run's seed with Blaster's draw.
+//! - `[defenses.border_filter]`: the networks are the enterprise networks
+//!   of `[population.enterprises]` (the space tiled by `prefix_len`, each
+//!   network an enterprise's by a draw from the scenario's seed, like the
+//!   population's addresses); a share `coverage_pct` of the enterprises
+//!   filter, drawn per network from the run's seed. Outside the
+//!   enterprises nothing is filtered.
+//!
+//! Only probes aimed at vulnerable hosts are asked about (they are the
+//! ones that can infect): the rest reach nothing that matters, and sensors
+//! see probes as a Blaster scenario's do, filters aside.
 //!
 //! May not touch: the core's state; it is a rule over addresses and time.
 
 use wormscope_model::defense::{Draw, unit_draw};
-use wormscope_scenario::RandomScanScenario;
+use wormscope_scenario::{FilterDefense, RandomScanScenario};
 
-/// One run's ISP filter.
+/// One run's filter at one kind of network border.
 #[derive(Clone, Debug)]
-pub(super) struct IspFilter {
+pub(super) struct NetworkFilter {
     /// When it switches on: ns of real time after the start.
     start_ns: u64,
     drops_out: bool,
     drops_in: bool,
-    /// Bit per /16 block: whether it filters.
-    filtering: Vec<u64>,
-    /// Each vulnerable host's block.
-    block: Vec<u32>,
+    /// Each vulnerable host's network.
+    network: Vec<u32>,
+    /// Whether each vulnerable host's network filters.
+    filtering: Vec<bool>,
 }
 
-impl IspFilter {
-    /// The filter of run `seed` of `s`, for vulnerable hosts at `addresses`;
-    /// none if the scenario's is off or drops nothing of the worm's.
-    pub(super) fn of(s: &RandomScanScenario, seed: u64, addresses: &[u32]) -> Option<IspFilter> {
-        let f = &s.defenses.isp_filter;
+impl NetworkFilter {
+    /// The filters of run `seed` of `s` (ISP, then enterprise border), for
+    /// vulnerable hosts at `addresses`; those that are off or drop nothing
+    /// of the worm's are left out.
+    pub(super) fn of(s: &RandomScanScenario, seed: u64, addresses: &[u32]) -> Vec<NetworkFilter> {
+        let d = &s.defenses;
+        let isp = Self::switched_on(
+            s,
+            &d.isp_filter,
+            addresses,
+            |a| a >> 16,
+            |block| {
+                unit_draw(seed, Draw::IspBlock, block as u64)
+                    < d.isp_filter.coverage_pct.as_fraction()
+            },
+        );
+        let e = &s.population.enterprises;
+        // The scenario's check keeps the length in 1..=32; a /0 (one
+        // network, never filtered inside) is read as such all the same.
+        let shift = 32 - u32::from(e.prefix_len);
+        let border = Self::switched_on(
+            s,
+            &d.border_filter,
+            addresses,
+            |a| a.checked_shr(shift).unwrap_or(0),
+            |network| {
+                unit_draw(s.seed, Draw::EnterpriseNetwork, network as u64)
+                    < e.share_pct.as_fraction()
+                    && unit_draw(seed, Draw::BorderSite, network as u64)
+                        < d.border_filter.coverage_pct.as_fraction()
+            },
+        );
+        isp.into_iter().chain(border).collect()
+    }
+
+    /// The filter `f` with networks `network_of` an address, each
+    /// filtering if `filters`; none if `f` is off or drops nothing of the
+    /// worm's port.
+    fn switched_on(
+        s: &RandomScanScenario,
+        f: &FilterDefense,
+        addresses: &[u32],
+        network_of: impl Fn(u32) -> u32,
+        filters: impl Fn(u32) -> bool,
+    ) -> Option<NetworkFilter> {
         let port = s.worm.delivery.port();
         let drops_in = f.blocks_in.iter().any(|r| r.matches(port));
         let drops_out = f.blocks_out.iter().any(|r| r.matches(port));
         if !f.enabled || !(drops_in || drops_out) {
             return None;
         }
-        let share = f.coverage_pct.as_fraction();
-        let mut filtering = vec![0u64; 65_536 / 64];
-        for b in 0..65_536u64 {
-            if unit_draw(seed, Draw::IspBlock, b) < share {
-                filtering[(b / 64) as usize] |= 1 << (b % 64);
-            }
-        }
+        let network: Vec<u32> = addresses.iter().map(|&a| network_of(a)).collect();
+        let filtering = network.iter().map(|&n| filters(n)).collect();
         let start_us = f.start.after_start(s.start).expect("a checked scenario");
-        Some(IspFilter {
+        Some(NetworkFilter {
             start_ns: start_us.saturating_mul(1000),
             drops_out,
             drops_in,
+            network,
             filtering,
-            block: addresses.iter().map(|a| a >> 16).collect(),
         })
     }
 
-    /// Whether the scenario needs the hosts' addresses for its filter.
+    /// Whether the scenario needs the hosts' addresses for its filters.
     pub(super) fn needed(s: &RandomScanScenario) -> bool {
-        s.defenses.isp_filter.enabled
-    }
-
-    fn filters(&self, block: u32) -> bool {
-        self.filtering[(block / 64) as usize] >> (block % 64) & 1 == 1
+        s.defenses.isp_filter.enabled || s.defenses.border_filter.enabled
     }
 
     /// Whether a probe from vulnerable host `src` to vulnerable host `dst`
     /// at real time `real_ns` is dropped.
     pub(super) fn drops(&self, src: u32, dst: u32, real_ns: u64) -> bool {
-        let (a, b) = (self.block[src as usize], self.block[dst as usize]);
+        let (src, dst) = (src as usize, dst as usize);
         real_ns >= self.start_ns
-            && a != b
-            && ((self.drops_out && self.filters(a)) || (self.drops_in && self.filters(b)))
+            && self.network[src] != self.network[dst]
+            && ((self.drops_out && self.filtering[src]) || (self.drops_in && self.filtering[dst]))
     }
 }

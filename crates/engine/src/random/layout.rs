@@ -60,11 +60,11 @@ pub struct Placement {
 
 impl Placement {
     /// Whether a driver that does not look at addresses still needs the
-    /// placement: an edge asks who lives inside it, an ISP filter which
-    /// /16 each host is in.
+    /// placement: an edge asks who lives inside it, a network filter which
+    /// network each host is in.
     pub fn needed(s: &RandomScanScenario) -> bool {
         s.all_sensors().iter().any(|c| c.kind == SensorKind::Edge)
-            || super::filter::IspFilter::needed(s)
+            || super::filter::NetworkFilter::needed(s)
             || s.worm.targeting == wormscope_scenario::PERMUTATION
     }
 

@@ -65,7 +65,7 @@ use wormscope_scenario::RandomScanScenario;
 
 use crate::draws::{SkipsByWeight, binomial};
 use crate::heap::RadixHeap;
-use filter::IspFilter;
+use filter::NetworkFilter;
 
 mod capture;
 mod filter;
@@ -237,8 +237,8 @@ pub struct RandomRow {
     pub probes_other: u64,
     /// Delivered probes that reached no host.
     pub probes_empty: u64,
-    /// Delivered probes aimed at a vulnerable host that an ISP filter
-    /// dropped on the way.
+    /// Delivered probes aimed at a vulnerable host that a network filter
+    /// (an ISP's or an enterprise's border) dropped on the way.
     pub probes_blocked: u64,
     /// Hosts cleaned in the step.
     pub cleaned: u64,
@@ -559,8 +559,8 @@ pub struct RandomCore {
     /// behind its own firewall), ns of real time (empty: neither defense is
     /// on).
     protected_at_ns: Vec<u64>,
-    /// The run's ISP filter, if on.
-    filter: Option<IspFilter>,
+    /// The run's network filters that are on (ISP, enterprise border).
+    filters: Vec<NetworkFilter>,
     /// Cleanup: its start (ns of real time) and rate (per ns), if on.
     cleanup: Option<(u64, f64)>,
     /// Cleanings to come, by (real time, host): `time_of` a key is ns of
@@ -644,7 +644,7 @@ impl RandomCore {
             hit_list_sent: 0,
             every_probe: false,
             protected_at_ns: protected_at_ns(s, seed),
-            filter: placement.and_then(|p| IspFilter::of(s, seed, &p.vulnerable)),
+            filters: placement.map_or_else(Vec::new, |p| NetworkFilter::of(s, seed, &p.vulnerable)),
             cleanup: s.defenses.cleanup.enabled.then(|| {
                 let c = &s.defenses.cleanup;
                 // A share p cleaned per day is the exponential rate -ln(1-p).
@@ -969,9 +969,8 @@ impl RandomCore {
     /// A probe of `src` at network time `net` was aimed at vulnerable host
     /// `v`.
     fn reach_vulnerable(&mut self, src: u32, v: u32, net: u64) -> Reached {
-        if let Some(f) = &self.filter
-            && f.drops(src, v, self.clock.real_of(net))
-        {
+        let real_ns = self.clock.real_of(net);
+        if self.filters.iter().any(|f| f.drops(src, v, real_ns)) {
             self.row.probes_blocked += 1;
             Reached::Blocked
         } else if self.hosts[v as usize].cleaned {
@@ -984,7 +983,7 @@ impl RandomCore {
         } else if self
             .protected_at_ns
             .get(v as usize)
-            .is_some_and(|&at| at <= self.clock.real_of(net))
+            .is_some_and(|&at| at <= real_ns)
         {
             // Patched or firewalled before the worm reached it: a live host
             // that cannot be infected.
