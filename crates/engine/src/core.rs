@@ -1443,8 +1443,15 @@ impl<'w> BlasterCore<'w> {
 
     /// `attacker` (whose worm uses `guess`) exploits candidate `victim` at
     /// `t`. Applies the effect, counts the outcome and returns how long the
-    /// attacker is busy with it.
-    pub fn exploit(&mut self, attacker: HostId, guess: Guess, victim: HostId, t: u64) -> u64 {
+    /// attacker is busy with it, and the outcome (a permutation scanner
+    /// jumps when it finds the worm there already).
+    pub fn exploit(
+        &mut self,
+        attacker: HostId,
+        guess: Guess,
+        victim: HostId,
+        t: u64,
+    ) -> (u64, Outcome) {
         let v = self.world.host(victim);
         let vs = self.state[victim as usize];
         let by_welchia = self.state[attacker as usize].welchia;
@@ -1523,7 +1530,7 @@ impl<'w> BlasterCore<'w> {
             }
             _ => {}
         }
-        timing.attacker_busy(outcome, shell_reachable)
+        (timing.attacker_busy(outcome, shell_reachable), outcome)
     }
 
     /// Counts `n` probes that ended in `outcome` (the time series counts

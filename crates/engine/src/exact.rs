@@ -947,7 +947,7 @@ impl ScanDriver for ExactDriver<'_> {
                     unreachable!("an exploit event points at a candidate")
                 };
                 let guess = sc.guess;
-                let busy = core.exploit(host, guess, victim, t);
+                let (busy, _) = core.exploit(host, guess, victim, t);
                 self.scanners[slot].plan_idx += 1;
                 self.advance(core, slot, t.saturating_add(busy));
             }

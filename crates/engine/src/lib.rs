@@ -35,6 +35,7 @@ mod draws;
 pub mod exact;
 mod heap;
 pub mod observe;
+mod positions;
 pub mod random;
 pub mod random_targets;
 mod series;
@@ -66,7 +67,9 @@ pub fn drive(core: &mut BlasterCore<'_>, progress: &mut dyn FnMut(u64)) {
     let world = core.world;
     match core.params.worm.targeting {
         TargetingKind::Sequential => core.run(&mut exact::ExactDriver::new(world), progress),
-        TargetingKind::UniformRandom | TargetingKind::LocalPreference => {
+        TargetingKind::UniformRandom
+        | TargetingKind::LocalPreference
+        | TargetingKind::Permutation => {
             let watched = core.observer().map(|o| o.watched()).unwrap_or_default();
             core.run(
                 &mut random_targets::RandomTargetsDriver::new(world, &watched),

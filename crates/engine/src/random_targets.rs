@@ -55,17 +55,22 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use smallvec::SmallVec;
+use std::collections::HashMap;
+use std::rc::Rc;
 use wormscope_model::blaster::{Guess, Outcome, Timing, WormStart};
 use wormscope_model::rng::{self, Purpose};
-use wormscope_model::targeting::{LocalShares, Windows};
+use wormscope_model::targeting::{
+    LocalShares, Permutation, PermutationScan, TargetSource, Windows,
+};
 use wormscope_model::view::{Census, Slot};
 use wormscope_model::{Host, HostId, NO_SITE, World};
-use wormscope_scenario::TargetingKind;
+use wormscope_scenario::{BlasterConfig, TargetingKind};
 
 use crate::core::{BlasterCore, Found, ScanDriver, UPCOMING};
 use crate::draws::{Skips, binomial};
 use crate::exact::{ExactDriver, Lane, SpanClock, Step, look_up, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
+use crate::positions::PositionIndex;
 
 const SPACE_END: u64 = 1 << 32;
 const NO_SLOT: u32 = u32::MAX;
@@ -106,6 +111,9 @@ struct Scanner {
     /// Which window a probe that matters lies in: running sums of each
     /// window's chance (unused with one window).
     pick: SmallVec<[f64; 1]>,
+    /// A permutation scanner's walk; `None` for drawn targets (then `skip`,
+    /// `windows` and `pick` draw the probes that matter).
+    walker: Option<Walker>,
     phase: Phase,
     /// The targets drawn for the batches of a plain run, in order, with
     /// their batch (counted from the run's start) and what they find:
@@ -165,6 +173,30 @@ struct Seen {
     pick: SmallVec<[f64; 1]>,
 }
 
+/// The walk of `targeting = "permutation"`: the keyed permutation of the
+/// driver's space, shared by every instance, and the addresses that matter
+/// to the outbreak by their position in it.
+struct WalkIndex {
+    /// Positions order `address - space.0`.
+    perm: Permutation,
+    /// The public view's answering entries (candidates, answerers) in the
+    /// space, by position, each with its index in the view.
+    public: PositionIndex,
+    /// The addresses of each own range met so far (a site's inside range
+    /// within the space), by position, each with its address.
+    own: HashMap<(u64, u64), Rc<PositionIndex>>,
+}
+
+/// One permutation scanner's walk.
+struct Walker {
+    scan: PermutationScan,
+    /// Its own range's addresses by position ([`WalkIndex::own`]).
+    own: Rc<PositionIndex>,
+    /// The offset in its batch of the walk's next probe: 0 between
+    /// batches, and after a jump (a jump starts the next batch).
+    off: u64,
+}
+
 /// Candidates and answerers: the entries that are not silent.
 fn answering(c: Census) -> u64 {
     c.candidates + c.answerers
@@ -217,6 +249,34 @@ fn pick(sums: &[f64], rng: &mut ChaCha8Rng) -> usize {
     }
 }
 
+/// The permutation a `targeting = "permutation"` scanner of `worm` walks
+/// over `space`: positions order `address - space.0`. The reference walks
+/// the same one.
+///
+/// # Panics
+/// When the worm has no `[worm.permutation]` (the scenario's check
+/// refuses that), or the space is not an aligned block of 2^8 to 2^32
+/// addresses (the whole IPv4 space always is).
+pub fn walked_permutation(worm: &BlasterConfig, space: (u64, u64)) -> Permutation {
+    let key = worm
+        .permutation
+        .as_ref()
+        .expect("the scenario checks the key is there")
+        .key;
+    let size = space.1 - space.0;
+    assert!(
+        size.is_power_of_two() && space.0.is_multiple_of(size),
+        "a permutation walks an aligned block of addresses"
+    );
+    Permutation::new(size.trailing_zeros() as u8, key).expect("a space of 2^8 to 2^32 addresses")
+}
+
+/// The stream of the walk of a scanner's worm start `start` (the host and
+/// its count of starts), in run `seed`: its start position and jumps.
+pub fn walk_stream(seed: u64, start: u64) -> ChaCha8Rng {
+    rng::stream(seed, Purpose::PermutationWalk, start)
+}
+
 /// The random-targets driver.
 pub struct RandomTargetsDriver<'w> {
     world: &'w World,
@@ -236,6 +296,8 @@ pub struct RandomTargetsDriver<'w> {
     /// Welchia's sequential sweep, in the other lane.
     sequential: ExactDriver<'w>,
     lane: Lane,
+    /// The permutation walk, made at the first permutation scanner's start.
+    walk: Option<WalkIndex>,
 }
 
 impl<'w> RandomTargetsDriver<'w> {
@@ -286,6 +348,141 @@ impl<'w> RandomTargetsDriver<'w> {
             starts: vec![0; world.n_candidates as usize],
             sequential: ExactDriver::in_lane(world, Lane::of_two(0)),
             lane: Lane::of_two(1),
+            walk: None,
+        }
+    }
+
+    /// The walk of `perm` over the driver's space, made on first use.
+    fn walk_index(&mut self, perm: Permutation) -> &mut WalkIndex {
+        let (world, space) = (self.world, self.space);
+        self.walk.get_or_insert_with(|| {
+            let bits = perm.space_bits();
+            let view = world.public_view();
+            let index_of = |addr: u32| {
+                perm.index_of((u64::from(addr) - space.0) as u32)
+                    .expect("an address inside the space")
+            };
+            let entries = (view.rank(space.0)..view.rank(space.1))
+                .filter(|&i| !matches!(view.slot_at(i), Slot::Silent))
+                .map(|i| (index_of(view.addr(i)), i))
+                .collect();
+            WalkIndex {
+                perm,
+                public: PositionIndex::new(entries, bits),
+                own: HashMap::new(),
+            }
+        })
+    }
+
+    /// A walk of `perm` from a random position, for a scanner whose own
+    /// range is `own`, drawn from `stream`.
+    fn walker(&mut self, perm: Permutation, own: (u64, u64), stream: ChaCha8Rng) -> Walker {
+        let space = self.space;
+        let walk = self.walk_index(perm);
+        let (perm, bits) = (walk.perm, walk.perm.space_bits());
+        let (lo, hi) = (own.0.max(space.0), own.1.min(space.1));
+        let own = walk
+            .own
+            .entry((lo, hi))
+            .or_insert_with(|| {
+                let entries = (lo..hi.max(lo))
+                    .map(|a| {
+                        let p = perm
+                            .index_of((a - space.0) as u32)
+                            .expect("inside the space");
+                        (p, a as u32)
+                    })
+                    .collect();
+                Rc::new(PositionIndex::new(entries, bits))
+            })
+            .clone();
+        Walker {
+            scan: PermutationScan::at_random_position(perm, stream),
+            own,
+            off: 0,
+        }
+    }
+
+    /// From the walk's next probe, how many probes come before the next
+    /// one that matters to the outbreak (an address in the own range, or
+    /// an answering public entry outside it), and its address with what
+    /// the scanner finds there; `None` if nothing in the space matters.
+    fn walk_next(&self, sc: &Scanner) -> Option<(u64, u32, Slot)> {
+        let w = sc.walker.as_ref().expect("a permutation scanner");
+        let index = self.walk.as_ref().expect("made at the scanner's start");
+        let at = w.scan.position();
+        let view = self.world.public_view();
+        let in_own = |addr: u32| (sc.own.0..sc.own.1).contains(&u64::from(addr));
+        // The own range's entries are its own to find: pass over them.
+        let public = index.public.successor(at).and_then(|first| {
+            let mut i = first;
+            loop {
+                let (p, entry) = index.public.entry(i);
+                if !in_own(view.addr(entry)) {
+                    return Some((index.public.distance(at, p), entry));
+                }
+                i = index.public.after(i);
+                if i == first {
+                    return None;
+                }
+            }
+        });
+        let own = w.own.next_from(at);
+        match (public, own) {
+            (Some((d, _)), Some((e, addr))) if e < d => {
+                Some((e, addr, self.world.site_view(sc.me.site).slot(addr)))
+            }
+            (None, Some((e, addr))) => Some((e, addr, self.world.site_view(sc.me.site).slot(addr))),
+            (Some((d, entry)), _) => Some((d, view.addr(entry), view.slot_at(entry))),
+            (None, None) => None,
+        }
+    }
+
+    /// The probes of scanner `slot` before its next that matters to the
+    /// outbreak, from the start of a batch or just after a probe that
+    /// matters: a geometric draw for drawn targets, the walk's own count
+    /// (with the target it reaches) for a permutation scanner.
+    fn gap(&mut self, slot: usize) -> (u64, Option<(u32, Slot)>) {
+        let sc = &mut self.scanners[slot];
+        if sc.walker.is_none() {
+            return (sc.skip.sample(&mut sc.rng), None);
+        }
+        match self.walk_next(&self.scanners[slot]) {
+            Some((d, addr, found)) => (d, Some((addr, found))),
+            None => (u64::MAX, None),
+        }
+    }
+
+    /// The target of scanner `slot`'s probe that matters, at offset `at`
+    /// of its batch: drawn, or (a permutation scanner) `aimed`, the one its
+    /// walk reached, the walk moving past it.
+    fn take_target(&mut self, slot: usize, at: u64, aimed: Option<(u32, Slot)>) -> (u32, Slot) {
+        match self.scanners[slot].walker.as_mut() {
+            None => self.draw_target(slot),
+            Some(w) => {
+                w.scan.advance(at - w.off + 1);
+                w.off = at + 1;
+                aimed.expect("the walk's gap found it")
+            }
+        }
+    }
+
+    /// Scanner `slot` passes over `n` probes from a batch's start that do
+    /// not matter (its walk moves on; drawn targets keep no position).
+    fn pass(&mut self, slot: usize, n: u64) {
+        if let Some(w) = self.scanners[slot].walker.as_mut() {
+            w.scan.advance(n);
+        }
+    }
+
+    /// Scanner `slot`'s walk moves to the first probe of the batch after
+    /// the one it is in.
+    fn end_batch(&mut self, slot: usize, b: u64) {
+        if let Some(w) = self.scanners[slot].walker.as_mut()
+            && w.off > 0
+        {
+            w.scan.advance(b - w.off);
+            w.off = 0;
         }
     }
 
@@ -589,27 +786,28 @@ impl<'w> RandomTargetsDriver<'w> {
         quiet.clear();
         let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
+        // The batch planned last is over (unless a jump began a new one).
+        self.end_batch(slot, b);
         let mut j = 0u64;
         loop {
-            let sc = &mut self.scanners[slot];
-            let gap = sc.skip.sample(&mut sc.rng);
+            let (gap, mut aimed) = self.gap(slot);
             j = j.saturating_add(gap / b);
             let start = t.saturating_add(j.saturating_mul(timing.batch_wait));
             if start >= end {
                 break;
             }
+            self.pass(slot, gap / b * b);
             // The batch's targets, drawn as its event would draw them.
             next.clear();
             found.clear();
             let mut at = gap % b;
             while at < b {
-                let (addr, slot_found) = self.draw_target(slot);
+                let (addr, slot_found) = self.take_target(slot, at, aimed);
                 next.push(addr);
                 found.push(slot_found);
-                let sc = &mut self.scanners[slot];
-                at = at
-                    .saturating_add(1)
-                    .saturating_add(sc.skip.sample(&mut sc.rng));
+                let (gap, then) = self.gap(slot);
+                aimed = then;
+                at = at.saturating_add(1).saturating_add(gap);
             }
             let planned = quiet.len();
             let all_quiet = next.iter().zip(&found).all(|(&addr, &f)| {
@@ -623,6 +821,7 @@ impl<'w> RandomTargetsDriver<'w> {
             }
             next.clear();
             j += 1;
+            self.end_batch(slot, b);
         }
         let sc = &mut self.scanners[slot];
         sc.quiet = quiet;
@@ -735,6 +934,9 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             let inside = self.world.sites[me.site as usize].inside;
             (u64::from(inside.base()), u64::from(inside.last()) + 1)
         };
+        // A permutation walk reaches every address as often as uniform
+        // draws do: its windows (what the probes that do not matter find,
+        // what observers see of them) are uniform ones.
         let windows = match targeting {
             TargetingKind::LocalPreference => {
                 let shares = LocalShares::of(&core.params.worm.local_preference)
@@ -771,6 +973,11 @@ impl ScanDriver for RandomTargetsDriver<'_> {
                 rng::stream(seed, Purpose::RandomTargetsSilent, index),
             )
         });
+        let walker = (targeting == TargetingKind::Permutation).then(|| {
+            let perm = walked_permutation(&core.params.worm, self.space);
+            let stream = walk_stream(seed, index);
+            self.walker(perm, own, stream)
+        });
         let scanner = Scanner {
             host,
             me,
@@ -783,6 +990,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             own,
             windows,
             pick,
+            walker,
             phase: Phase::Exploiting,
             quiet: Vec::new(),
             next: SmallVec::new(),
@@ -811,8 +1019,17 @@ impl ScanDriver for RandomTargetsDriver<'_> {
                 let Step::Candidate(victim) = sc.plan[sc.plan_idx as usize] else {
                     unreachable!("an exploit event points at a candidate")
                 };
-                let busy = core.exploit(host, sc.guess, victim, t);
-                self.scanners[slot].plan_idx += 1;
+                let (busy, outcome) = core.exploit(host, sc.guess, victim, t);
+                let sc = &mut self.scanners[slot];
+                sc.plan_idx += 1;
+                if outcome == Outcome::AlreadyInfected
+                    && let Some(w) = sc.walker.as_mut()
+                {
+                    // Another instance has walked here: on to a random
+                    // position, where the next batch starts.
+                    w.scan.found_infected();
+                    w.off = 0;
+                }
                 self.advance(core, slot, t.saturating_add(busy));
             }
         }

@@ -464,7 +464,12 @@ fn scenario_text() -> impl Strategy<Value = String> {
             field("start_after_boot", delay()),
             field(
                 "targeting",
-                quoted(sel(&["sequential", "uniform-random", "local-preference"])),
+                quoted(sel(&[
+                    "sequential",
+                    "uniform-random",
+                    "local-preference",
+                    "permutation",
+                ])),
             ),
         ],
     );
@@ -481,7 +486,18 @@ fn scenario_text() -> impl Strategy<Value = String> {
             ],
         ),
     ];
-    let worm = (worm, hit_list).prop_map(|(w, h)| w + &h);
+    // The walk's key, at its edges (the built-in has one).
+    let permutation = prop_oneof![
+        3 => Just(String::new()),
+        1 => section(
+            "worm.permutation",
+            vec![always(
+                "key",
+                int(&["0", "9223372036854775807"], 0..=1000, &["-1"]),
+            )],
+        ),
+    ];
+    let worm = (worm, permutation, hit_list).prop_map(|(w, p, h)| w + &p + &h);
     let hosts = section(
         "hosts",
         vec![

@@ -175,6 +175,14 @@ impl Behaviour {
                 shares: LocalShares::of(&c.local_preference)
                     .expect("the scenario checks the shares"),
             },
+            TargetingKind::Permutation => Targeting::Permutation {
+                space_bits: 32,
+                key: c
+                    .permutation
+                    .as_ref()
+                    .expect("the scenario checks the key is there")
+                    .key,
+            },
         };
         Behaviour {
             targeting: match &c.hit_list {

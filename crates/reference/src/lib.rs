@@ -12,7 +12,11 @@
 //! `"local-preference"`, the latter by `model::targeting::LocalPreference`)
 //! it draws every
 //! address of every batch from its own stream, so the agreement is in
-//! distribution.
+//! distribution. A permutation scanner (`"permutation"`) walks
+//! `model::targeting::PermutationScan` address by address from the stream
+//! the exact driver's walk takes, so the outbreak agrees run by run (what
+//! the probes that do not matter find, and what observers see of them, the
+//! exact driver draws).
 //!
 //! Used by the differential tests and by `wormscope bench` to measure the
 //! engine's speed-up. Not for internet-scale worlds.
@@ -26,11 +30,12 @@ use rand_chacha::ChaCha8Rng;
 
 use wormscope_engine::BlasterRun;
 use wormscope_engine::core::{BlasterCore, Found, ScanDriver};
+use wormscope_engine::random_targets::{walk_stream, walked_permutation};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
-use wormscope_model::targeting::{LocalPreference, LocalShares, TargetSource};
+use wormscope_model::targeting::{LocalPreference, LocalShares, PermutationScan, TargetSource};
 use wormscope_model::{HostId, NO_SITE, SiteId, World};
 use wormscope_scenario::{BlasterScenario, TargetingKind};
 
@@ -81,6 +86,10 @@ enum RandomTargets {
     /// `targeting = "local-preference"`: the model's generator, its draws
     /// over the whole space taken from the driver's space.
     Local(LocalPreference),
+    /// `targeting = "permutation"`: the model's walk of the driver's space
+    /// (positions order `address - offset`), from the stream the exact
+    /// driver's walk takes: the same walk, address by address.
+    Walk { scan: PermutationScan, offset: u32 },
 }
 
 /// The probe-by-probe driver.
@@ -154,6 +163,9 @@ impl<'w> ReferenceDriver<'w> {
                 .collect(),
             Some(RandomTargets::Local(local)) => (0..timing.batch_size)
                 .map(|_| local.next_target())
+                .collect(),
+            Some(RandomTargets::Walk { scan, offset }) => (0..timing.batch_size)
+                .map(|_| *offset + scan.next_target())
                 .collect(),
             None => (0..timing.batch_size)
                 .map(|i| first.wrapping_add(i))
@@ -238,6 +250,13 @@ impl ScanDriver for ReferenceDriver<'_> {
                     LocalPreference::new(own, shares, stream()).anywhere_in(self.space),
                 ))
             }
+            TargetingKind::Permutation => Some(RandomTargets::Walk {
+                scan: PermutationScan::at_random_position(
+                    walked_permutation(&core.params.worm, self.space),
+                    walk_stream(core.params.seed, index),
+                ),
+                offset: self.space.0 as u32,
+            }),
         };
         self.scanners.insert(
             host,
@@ -256,7 +275,14 @@ impl ScanDriver for ReferenceDriver<'_> {
         match sc.pending.pop_front() {
             Some(Pending::Candidate(victim)) => {
                 let guess = sc.guess;
-                let busy = core.exploit(host, guess, victim, t);
+                let (busy, outcome) = core.exploit(host, guess, victim, t);
+                if outcome == Outcome::AlreadyInfected
+                    && let Some(RandomTargets::Walk { scan, .. }) =
+                        &mut self.scanners.get_mut(&host).expect("running").random
+                {
+                    // The next batch starts at a random position.
+                    scan.found_infected();
+                }
                 self.work(core, host, t + busy);
             }
             Some(Pending::Static(_)) => unreachable!("work() consumes static steps"),

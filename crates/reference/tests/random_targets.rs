@@ -429,3 +429,60 @@ impl Observer for NearHome<'_> {
         }
     }
 }
+
+/// Permutation scanning (`targeting = "permutation"`): both drivers walk
+/// the model's `PermutationScan` from the same stream, the reference
+/// address by address, the random-targets driver from one address that
+/// matters to the next, so the outbreak is the same run by run: every row,
+/// every exploit (when, who, whom, with what outcome, in order), every
+/// host's final state and every outcome's total. Only the split of the
+/// probes that find no answer between no host and a silent one is the
+/// exact driver's draw (as for uniform targets), and what observers see
+/// of the probes between.
+#[test]
+fn a_permutation_walk_is_the_same_outbreak_probe_by_probe_and_by_skips() {
+    let base = scenario_targeting(TargetingKind::Permutation);
+    assert!(base.worm.permutation.is_some(), "the built-in's key");
+    let (world, seeds) = world_and_seeds(&base);
+    let (mut jumps, mut infected) = (0, 0);
+    for seed in 0..12 {
+        let s = BlasterScenario {
+            seed,
+            ..base.clone()
+        };
+        let exact = random_targets_run(&s, &world, &seeds);
+        let reference = reference_run(&s, &world, &seeds);
+        assert_eq!(exact.exploits(), reference.exploits(), "seed {seed}");
+        assert_eq!(exact.result.rows, reference.result.rows, "seed {seed}");
+        assert_eq!(exact.states, reference.states, "seed {seed}");
+        let (e, r) = (&exact.result.totals, &reference.result.totals);
+        assert_eq!(e.probes, r.probes, "seed {seed}");
+        assert_eq!(e.ever_infected, r.ever_infected, "seed {seed}");
+        let unanswered = |t: &wormscope_engine::Totals| {
+            t.by_outcome[Outcome::NoHost as usize] + t.by_outcome[Outcome::NoAnswer as usize]
+        };
+        assert_eq!(unanswered(e), unanswered(r), "seed {seed}");
+        for o in Outcome::ALL {
+            if !matches!(o, Outcome::NoHost | Outcome::NoAnswer) {
+                assert_eq!(
+                    e.by_outcome[o as usize], r.by_outcome[o as usize],
+                    "seed {seed}: {o:?}"
+                );
+            }
+        }
+        jumps += e.by_outcome[Outcome::AlreadyInfected as usize];
+        infected += e.ever_infected;
+    }
+    // The walks found hosts infected already, and jumped.
+    assert!(
+        jumps > 0 && infected > 12 * 3,
+        "{jumps} jumps, {infected} infected"
+    );
+    // Another key is another walk.
+    let mut other = base.clone();
+    other.worm.permutation = Some(wormscope_scenario::PermutationConfig { key: 2 });
+    assert_ne!(
+        random_targets_run(&other, &world, &seeds).exploits(),
+        random_targets_run(&base, &world, &seeds).exploits()
+    );
+}

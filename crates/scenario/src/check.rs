@@ -2,7 +2,7 @@
 //! model can run (what serde's types cannot say: sums, orderings, ranges).
 //! Returns the first problem as (field path, message).
 
-use crate::schema::{BlasterScenario, PatchDefense, SensorConfig, SensorKind};
+use crate::schema::{BlasterScenario, PatchDefense, SensorConfig, SensorKind, TargetingKind};
 use crate::units::{MaybeDuration, SimDuration, When};
 
 /// The longest span of simulated time a scenario may name: a run's
@@ -202,6 +202,13 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
         bad(
             "worm.local_preference.same_slash8_pct",
             format!("the /16 and /8 shares sum to {sum}, more than 100"),
+        );
+    }
+    if b.targeting == TargetingKind::Permutation && b.permutation.is_none() {
+        bad(
+            "worm.permutation",
+            "targeting = \"permutation\" walks the permutation of [worm.permutation] key, which is missing"
+                .into(),
         );
     }
     if let Some(list) = &b.hit_list {

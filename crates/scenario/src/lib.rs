@@ -794,6 +794,39 @@ mod tests {
     }
 
     #[test]
+    fn a_blaster_permutation_walk_reads_its_key_and_refuses_a_bad_one() {
+        let s = parse(
+            "base = \"blaster\"\n[worm]\ntargeting = \"permutation\"\n\
+             [worm.permutation]\nkey = 42\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(s.worm.targeting, TargetingKind::Permutation);
+        assert_eq!(s.worm.permutation, Some(PermutationConfig { key: 42 }));
+        // The built-in's key serves a file that only names the targeting.
+        let s = parse(
+            "base = \"blaster\"\n[worm]\ntargeting = \"permutation\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(s.worm.permutation, Some(PermutationConfig { key: 1 }));
+        let e = err("[worm.permutation]\nkey = -1\n");
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(2), Some("worm.permutation.key")),
+            "{e}"
+        );
+        let e = err("[worm.permutation]\nkee = 3\n");
+        assert!(e.message.contains("expected `key`"), "{e}");
+        // A scenario built in code without the key is refused, naming it.
+        let mut s = default_scenario();
+        s.worm.targeting = TargetingKind::Permutation;
+        s.worm.permutation = None;
+        let (field, message) = check(&s).unwrap_err();
+        assert_eq!(field, "worm.permutation", "{message}");
+    }
+
+    #[test]
     fn a_blaster_hit_list_is_read_and_its_bad_numbers_named() {
         let s = parse(
             "base = \"blaster\"\n[worm.hit_list]\nhosts = 5000\nprobes_per_second = 20\n",

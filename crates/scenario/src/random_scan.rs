@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
-pub use crate::schema::HitListConfig;
 use crate::schema::{
     CleanupDefense, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
+pub use crate::schema::{HitListConfig, PermutationConfig};
 use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
@@ -220,18 +220,6 @@ pub struct RandomWorm {
     pub delivery: DeliveryConfig,
     pub rate: RateConfig,
     pub stop: StopConfig,
-}
-
-/// Staniford, Paxson and Weaver's permutation scanning (2002): every
-/// instance walks the same pseudo-random permutation of the scan space, from
-/// a random position, and jumps to another when it finds a host infected
-/// already (another instance has been there).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PermutationConfig {
-    /// The permutation's key: part of the worm's code, the same in every
-    /// instance. Any key gives a permutation.
-    pub key: u64,
 }
 
 impl DeliveryConfig {

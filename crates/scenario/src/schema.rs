@@ -128,6 +128,11 @@ pub enum TargetingKind {
     /// space, by the shares of `[worm.local_preference]`: Code Red II's
     /// local-preference scanning (MODEL.md section 2).
     LocalPreference,
+    /// Each instance walks one keyed permutation of the IPv4 space
+    /// (`[worm.permutation]`) from a random position, and jumps to another
+    /// when its exploit finds a host that carries the worm already:
+    /// Staniford, Paxson and Weaver's permutation scanning (2002).
+    Permutation,
 }
 
 /// The shares of a local-preference scan (`targeting =
@@ -184,10 +189,27 @@ pub struct BlasterConfig {
     /// other targeting). Last, with `targeting`: an array written where the
     /// table goes is refused for its length, naming the table.
     pub local_preference: LocalPreferenceConfig,
+    /// The permutation `targeting = "permutation"` walks (read by no other
+    /// targeting; required by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permutation: Option<PermutationConfig>,
     /// Addresses the initial hosts probe before they scan
     /// (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_list: Option<HitListConfig>,
+}
+
+/// Staniford, Paxson and Weaver's permutation scanning (2002): every
+/// instance walks the same pseudo-random permutation of the scan space, from
+/// a random position, and jumps to another when it finds a host infected
+/// already (another instance has been there). Shared by both kinds of
+/// scenario (`[worm.permutation]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermutationConfig {
+    /// The permutation's key: part of the worm's code, the same in every
+    /// instance. Any key gives a permutation.
+    pub key: u64,
 }
 
 /// A hit list: `hosts` vulnerable hosts, known to the worm's author, that

@@ -35,23 +35,14 @@ use wormscope_model::targeting::{Permutation, PermutationScan, TargetSource};
 
 use super::{Interest, Placement, ProbeDraws, SensorLayout, Target, space_target};
 use crate::draws::SkipsByWeight;
-
-/// The buckets of the index into the hosts' positions: 2^16, so that a
-/// bucket of Code Red's 360,000 hosts in 2^32 addresses holds about six.
-const BUCKET_BITS: u32 = 16;
+use crate::positions::PositionIndex;
 
 /// The permutation-scanning driver.
 pub struct PermutationDraws {
     layout: SensorLayout,
     perm: Permutation,
-    /// The vulnerable hosts by their position in the permutation: (position,
-    /// host), sorted.
-    by_position: Vec<(u32, u32)>,
-    /// Where each bucket of positions (their top bits, [`BUCKET_BITS`] of
-    /// them) starts in `by_position`, and its end after the last.
-    bucket_start: Vec<u32>,
-    /// Positions shift right by this to give their bucket.
-    bucket_shift: u32,
+    /// The vulnerable hosts by their position in the permutation.
+    by_position: PositionIndex,
     seed: u64,
     /// Per host, its walk, made when it first scans.
     walks: Vec<Option<Walk>>,
@@ -86,29 +77,22 @@ impl PermutationDraws {
         seed: u64,
     ) -> PermutationDraws {
         let perm = Permutation::new(space_bits, key).expect("a checked scan space");
-        let mut by_position: Vec<(u32, u32)> = placement
-            .vulnerable
-            .iter()
-            .enumerate()
-            .map(|(v, &addr)| {
-                let at = perm.index_of(addr).expect("hosts inside the scan space");
-                (at, v as u32)
-            })
-            .collect();
-        by_position.sort_unstable();
-        let bucket_shift = u32::from(space_bits).saturating_sub(BUCKET_BITS);
-        let buckets = 1usize << (u32::from(space_bits) - bucket_shift);
-        let mut bucket_start = Vec::with_capacity(buckets + 1);
-        for b in 0..=buckets {
-            let first = (b as u64) << bucket_shift;
-            bucket_start.push(by_position.partition_point(|&(p, _)| u64::from(p) < first) as u32);
-        }
+        let by_position = PositionIndex::new(
+            placement
+                .vulnerable
+                .iter()
+                .enumerate()
+                .map(|(v, &addr)| {
+                    let at = perm.index_of(addr).expect("hosts inside the scan space");
+                    (at, v as u32)
+                })
+                .collect(),
+            space_bits,
+        );
         let hosts = placement.vulnerable.len();
         PermutationDraws {
             perm,
             by_position,
-            bucket_start,
-            bucket_shift,
             seed,
             walks: (0..hosts).map(|_| None).collect(),
             skips: SkipsByWeight::new(layout.addresses - layout.vulnerable),
@@ -133,18 +117,7 @@ impl PermutationDraws {
     /// vulnerable host's, and that host; `None` without one. The walk
     /// wraps after the last position.
     fn next_vulnerable(&self, at: u32) -> Option<(u64, u32)> {
-        let b = (at >> self.bucket_shift) as usize;
-        let (lo, hi) = (
-            self.bucket_start[b] as usize,
-            self.bucket_start[b + 1] as usize,
-        );
-        let i = lo + self.by_position[lo..hi].partition_point(|&(p, _)| p < at);
-        let (&(p, v), wrapped) = match self.by_position.get(i) {
-            Some(next) => (next, false),
-            None => (self.by_position.first()?, true),
-        };
-        let len = if wrapped { self.perm.len() } else { 0 };
-        Some((len + u64::from(p) - u64::from(at), v))
+        self.by_position.next_from(at)
     }
 }
 
