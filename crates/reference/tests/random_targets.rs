@@ -444,14 +444,68 @@ fn a_permutation_walk_is_the_same_outbreak_probe_by_probe_and_by_skips() {
     let base = scenario_targeting(TargetingKind::Permutation);
     assert!(base.worm.permutation.is_some(), "the built-in's key");
     let (world, seeds) = world_and_seeds(&base);
+    let (jumps, infected) = same_outbreaks(&base, &world, &seeds);
+    // The walks found hosts infected already, and jumped.
+    assert!(
+        jumps > 0 && infected > 12 * 3,
+        "{jumps} jumps, {infected} infected"
+    );
+    // Another key is another walk.
+    let mut other = base.clone();
+    other.worm.permutation = Some(wormscope_scenario::PermutationConfig { key: 2 });
+    assert_ne!(
+        random_targets_run(&other, &world, &seeds).exploits(),
+        random_targets_run(&base, &world, &seeds).exploits()
+    );
+}
+
+/// The same with everything that changes who answers when: hosts coming
+/// and going, a hit list sent before the walk, and Welchia, released at 20
+/// minutes, sweeping beside it in the other lane.
+#[test]
+fn a_permutation_walk_stays_the_same_outbreak_with_churn_a_hit_list_and_welchia() {
+    let mut s = scenario_targeting(TargetingKind::Permutation);
+    s.world.churn.enabled = true;
+    // 10:00 in the world's time zones (APNIC's: UTC+8), offices open.
+    s.start = "2003-08-12T02:00:00Z".parse().unwrap();
+    s.duration = SimDuration::from_secs(3 * 3600);
+    s.worm.hit_list = Some(wormscope_scenario::HitListConfig {
+        hosts: 20,
+        probes_per_second: 1.0,
+    });
+    s.welchia.enabled = true;
+    s.welchia.release = When::After(SimDuration::from_secs(20 * 60));
+    s.welchia.initial_infected = 2;
+    let (world, seeds) = world_and_seeds(&s);
+    let (jumps, infected) = same_outbreaks(&s, &world, &seeds);
+    assert!(
+        jumps > 0 && infected > 12 * 3,
+        "{jumps} jumps, {infected} infected"
+    );
+    // Each of the three was there.
+    let run = random_targets_run(&s, &world, &seeds);
+    assert!(run.result.rows.iter().any(|r| r.offline > 0), "churn is on");
+    let welchia: Vec<u64> = run.result.rows.iter().map(|r| r.welchia).collect();
+    assert!(welchia.iter().any(|&w| w > 0), "Welchia ran: {welchia:?}");
+    let first_minute = run.exploits().iter().filter(|e| e.0 < 60_000_000).count();
+    assert!(
+        first_minute > 0,
+        "the list's answered entries, exploited first"
+    );
+}
+
+/// Runs both drivers on seeds 0..12 of `base` and asserts the outbreaks
+/// are the same; returns the exploits that found the worm already (the
+/// walks' jumps) and the hosts ever infected, over all seeds.
+fn same_outbreaks(base: &BlasterScenario, world: &World, seeds: &[HostId]) -> (u64, u64) {
     let (mut jumps, mut infected) = (0, 0);
     for seed in 0..12 {
         let s = BlasterScenario {
             seed,
             ..base.clone()
         };
-        let exact = random_targets_run(&s, &world, &seeds);
-        let reference = reference_run(&s, &world, &seeds);
+        let exact = random_targets_run(&s, world, seeds);
+        let reference = reference_run(&s, world, seeds);
         assert_eq!(exact.exploits(), reference.exploits(), "seed {seed}");
         assert_eq!(exact.result.rows, reference.result.rows, "seed {seed}");
         assert_eq!(exact.states, reference.states, "seed {seed}");
@@ -473,16 +527,5 @@ fn a_permutation_walk_is_the_same_outbreak_probe_by_probe_and_by_skips() {
         jumps += e.by_outcome[Outcome::AlreadyInfected as usize];
         infected += e.ever_infected;
     }
-    // The walks found hosts infected already, and jumped.
-    assert!(
-        jumps > 0 && infected > 12 * 3,
-        "{jumps} jumps, {infected} infected"
-    );
-    // Another key is another walk.
-    let mut other = base.clone();
-    other.worm.permutation = Some(wormscope_scenario::PermutationConfig { key: 2 });
-    assert_ne!(
-        random_targets_run(&other, &world, &seeds).exploits(),
-        random_targets_run(&base, &world, &seeds).exploits()
-    );
+    (jumps, infected)
 }
