@@ -172,8 +172,11 @@ pub struct FullScaleRuns {
 }
 
 /// The random targetings a bench runs at full scale.
-pub const RANDOM_TARGETINGS: [TargetingKind; 2] =
-    [TargetingKind::UniformRandom, TargetingKind::LocalPreference];
+pub const RANDOM_TARGETINGS: [TargetingKind; 3] = [
+    TargetingKind::UniformRandom,
+    TargetingKind::LocalPreference,
+    TargetingKind::Permutation,
+];
 
 /// The default scenario's full-scale figures: a day; each of
 /// [`RANDOM_TARGETINGS`] for `random_targets` simulated (none if zero);
@@ -809,6 +812,7 @@ mod tests {
             "wall_s_by_day",
             "full_scale_uniform_random_wall_s",
             "full_scale_local_preference_wall_s",
+            "full_scale_permutation_wall_s",
         ] {
             assert!(v.get(key).is_some(), "{key} missing from {v}");
         }

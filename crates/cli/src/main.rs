@@ -488,7 +488,7 @@ struct BenchArgs {
     #[arg(long)]
     no_week: bool,
     /// Simulated time of the full-scale runs of the default scenario with
-    /// random targets (uniform random, local preference), e.g. 2h; 0
+    /// random targets (uniform random, local preference, permutation), e.g. 2h; 0
     /// skips them.
     #[arg(long, value_name = "DURATION", default_value = "2h")]
     random_targets_duration: SimDuration,
