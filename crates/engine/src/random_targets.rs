@@ -1,7 +1,8 @@
 //! The random-targets driver: Blaster's batches with every address drawn
 //! at random (`[worm] targeting = "uniform-random"` or
 //! `"local-preference"`), exact in distribution, without drawing the
-//! addresses that cannot matter.
+//! addresses that cannot matter; or walked along a permutation
+//! (`"permutation"`, below).
 //!
 //! A scanner draws each address from one of its [`Windows`]: the whole
 //! IPv4 space, or (local preference) its own /16, its own /8 or the whole
@@ -43,6 +44,20 @@
 //! Neither the outbreak's draws nor the outcome split depend on what is
 //! watched: a run with sensors, without, or with one capture's vantage is
 //! the same outbreak, with the same totals, for the same seed.
+//!
+//! **Permutation scanning** (Staniford, Paxson and Weaver 2002) walks the
+//! model's [`PermutationScan`] of the space instead of drawing: the same
+//! probes matter, and the next one is found by position (the answering
+//! public entries' positions, indexed once; each own range's, indexed when
+//! first met), so the count before it is the walk's, not a geometric draw.
+//! A batch is the walk's next `batch_size` positions; when an exploit
+//! finds the worm already there, the walk jumps to a random position, where
+//! the next batch starts. The reference walks the same `PermutationScan`
+//! from the same stream address by address, so the two agree run by run
+//! on the outbreak. The probes that do not matter are split between silent
+//! hosts and none, and shown to observers, as uniform targets' are: exact
+//! in distribution over keys, not for one key (which addresses a walk
+//! passes before the hosts it finds is not uniform).
 //!
 //! What it may not touch: the outcome of a probe (the core's), how the
 //! views classify addresses (the world's). Welchia, whose sweep is its own,
