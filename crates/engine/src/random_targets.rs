@@ -127,8 +127,9 @@ struct Scanner {
     /// window's chance (unused with one window).
     pick: SmallVec<[f64; 1]>,
     /// A permutation scanner's walk; `None` for drawn targets (then `skip`,
-    /// `windows` and `pick` draw the probes that matter).
-    walker: Option<Walker>,
+    /// `windows` and `pick` draw the probes that matter). Boxed: the other
+    /// targetings' scanners stay as small as they were.
+    walker: Option<Box<Walker>>,
     phase: Phase,
     /// The targets drawn for the batches of a plain run, in order, with
     /// their batch (counted from the run's start) and what they find:
@@ -457,6 +458,7 @@ impl<'w> RandomTargetsDriver<'w> {
     /// outbreak, from the start of a batch or just after a probe that
     /// matters: a geometric draw for drawn targets, the walk's own count
     /// (with the target it reaches) for a permutation scanner.
+    #[inline]
     fn gap(&mut self, slot: usize) -> (u64, Option<(u32, Slot)>) {
         let sc = &mut self.scanners[slot];
         if sc.walker.is_none() {
@@ -471,6 +473,7 @@ impl<'w> RandomTargetsDriver<'w> {
     /// The target of scanner `slot`'s probe that matters, at offset `at`
     /// of its batch: drawn, or (a permutation scanner) `aimed`, the one its
     /// walk reached, the walk moving past it.
+    #[inline]
     fn take_target(&mut self, slot: usize, at: u64, aimed: Option<(u32, Slot)>) -> (u32, Slot) {
         match self.scanners[slot].walker.as_mut() {
             None => self.draw_target(slot),
@@ -484,6 +487,7 @@ impl<'w> RandomTargetsDriver<'w> {
 
     /// Scanner `slot` passes over `n` probes from a batch's start that do
     /// not matter (its walk moves on; drawn targets keep no position).
+    #[inline]
     fn pass(&mut self, slot: usize, n: u64) {
         if let Some(w) = self.scanners[slot].walker.as_mut() {
             w.scan.advance(n);
@@ -492,6 +496,7 @@ impl<'w> RandomTargetsDriver<'w> {
 
     /// Scanner `slot`'s walk moves to the first probe of the batch after
     /// the one it is in.
+    #[inline]
     fn end_batch(&mut self, slot: usize, b: u64) {
         if let Some(w) = self.scanners[slot].walker.as_mut()
             && w.off > 0
@@ -991,7 +996,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         let walker = (targeting == TargetingKind::Permutation).then(|| {
             let perm = walked_permutation(&core.params.worm, self.space);
             let stream = walk_stream(seed, index);
-            self.walker(perm, own, stream)
+            Box::new(self.walker(perm, own, stream))
         });
         let scanner = Scanner {
             host,
