@@ -181,8 +181,10 @@ Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario file
 
 #[derive(clap::Args)]
 struct FitArgs {
-    /// Scenario file (TOML) or built-in name; default: blaster. For fits
-    /// that finish in minutes, try blaster-sample.
+    /// Scenario file (TOML) or built-in name, of any worm; default:
+    /// blaster. For fits that finish in minutes, try blaster-sample, or a
+    /// random-scanning worm (codered2, slammer, witty), whose runs take a
+    /// second or less.
     #[arg(long, value_name = "NAME or FILE")]
     scenario: Option<PathBuf>,
     /// The observations: CSV with the header time_s,sensor,measure,value.

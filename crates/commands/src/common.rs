@@ -31,17 +31,37 @@ pub(crate) fn blaster_scenario(
     seed: Option<u64>,
     duration: Option<SimDuration>,
 ) -> Result<BlasterScenario, CommandError> {
-    let mut s = match any_scenario(name_or_file)? {
-        AnyScenario::Blaster(s) => s,
-        AnyScenario::RandomScan(r) => {
-            return Err(CommandError::Input(format!(
-                "{}: `{}` is a random-scanning scenario; this command runs Blaster \
-                 scenarios (random-scanning ones run with `simulate` and `validate`)",
-                name_or_file.map_or("<default>".into(), |p| p.display().to_string()),
-                r.name
-            )));
-        }
-    };
+    match any_scenario(name_or_file)? {
+        AnyScenario::Blaster(s) => blaster_with(s, seed, duration),
+        AnyScenario::RandomScan(r) => Err(CommandError::Input(format!(
+            "{}: `{}` is a random-scanning scenario; this command runs Blaster \
+             scenarios (random-scanning ones run with `simulate` and `validate`)",
+            name_or_file.map_or("<default>".into(), |p| p.display().to_string()),
+            r.name
+        ))),
+    }
+}
+
+/// A scenario of either kind given as "NAME or FILE" (default `blaster`),
+/// with the command line's seed and duration applied and checked again.
+pub(crate) fn any_scenario_with(
+    name_or_file: Option<&Path>,
+    seed: Option<u64>,
+    duration: Option<SimDuration>,
+) -> Result<AnyScenario, CommandError> {
+    Ok(match any_scenario(name_or_file)? {
+        AnyScenario::Blaster(s) => AnyScenario::Blaster(blaster_with(s, seed, duration)?),
+        AnyScenario::RandomScan(r) => AnyScenario::RandomScan(random_scan_with(r, seed, duration)?),
+    })
+}
+
+/// A Blaster scenario with the command line's seed and duration applied
+/// and checked again.
+fn blaster_with(
+    mut s: BlasterScenario,
+    seed: Option<u64>,
+    duration: Option<SimDuration>,
+) -> Result<BlasterScenario, CommandError> {
     if let Some(seed) = seed {
         s.seed = seed;
     }

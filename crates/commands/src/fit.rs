@@ -113,7 +113,7 @@ impl FitRequest {
                 self.generations
             )));
         }
-        let scenario = common::blaster_scenario(self.scenario.as_deref(), None, self.duration)?;
+        let scenario = common::any_scenario_with(self.scenario.as_deref(), None, self.duration)?;
         let arg = self
             .scenario
             .as_deref()

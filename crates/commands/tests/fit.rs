@@ -187,11 +187,12 @@ fn bad_fits_are_refused_naming_the_file_line_and_field() {
             "--runs 10",
         ),
         (
+            // A random-scanning worm is fitted too, but on its own fields.
             FitRequest {
                 scenario: Some("slammer".into()),
                 ..base.clone()
             },
-            "random-scanning",
+            "the scenario has no field `worm.initial_infected`",
         ),
         (
             FitRequest {
@@ -279,4 +280,60 @@ fn shards_of_a_fit_share_their_runs_and_give_the_whole_fits_answer() {
         &Silent,
     ));
     assert!(msg.contains("--shard: give --out DIR too"), "{msg}");
+}
+
+/// A random-scanning worm is fitted like Blaster: its proposals run on its
+/// population, its sensors are its own, and a sensor it lacks is refused.
+#[test]
+fn a_random_scanning_worm_is_fitted_to_its_own_sensors() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "small-red.toml",
+        "base = \"codered2\"\nduration = \"1h\"\nvalidation = []\n\
+         [population]\nvulnerable = 2000\nother_hosts = 1000\ninitial_infected = 5\n\
+         scan_space_bits = 20\n[worm.rate]\nprobes_per_second = 1.0\n\
+         [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.12.0.0/14\"\n",
+    );
+    let req = FitRequest {
+        scenario: Some(scenario),
+        observed: write(
+            dir.path(),
+            "obs.csv",
+            "time_s,sensor,measure,value\n60,dark,sources,12\n600,dark,sources,40\n",
+        ),
+        params: vec!["population.initial_infected=1..30".into()],
+        runs: 48,
+        generations: 2,
+        json: true,
+        ..FitRequest::default()
+    };
+    let o = fit::run(&req, &Silent).unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&o.text).unwrap();
+    let p = &answer["parameters"][0];
+    assert_eq!(p["name"], "population.initial_infected");
+    // Twelve sources in the first minute: about a dozen hosts scanned.
+    let median = p["median"].as_f64().unwrap();
+    assert!((6.0..=20.0).contains(&median), "median {median}");
+    let end = answer["infected"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(end["time_s"], 3600.0);
+    // The built-in's own sensors are not this file's.
+    let bad = FitRequest {
+        observed: write(
+            dir.path(),
+            "bad.csv",
+            "time_s,sensor,measure,value\n60,telescope,sources,12\n",
+        ),
+        ..req
+    };
+    let msg = input_error(fit::run(&bad, &Silent));
+    assert!(
+        msg.contains("bad.csv:2") && msg.contains("no sensor `telescope` (it has: dark)"),
+        "{msg}"
+    );
 }

@@ -14,8 +14,9 @@
 //! - [`abc`]: the method, approximate Bayesian computation by population
 //!   Monte Carlo, independent of scenarios (tested on a model whose
 //!   posterior is known).
-//! - this module: a fit's simulations (one world and one run per proposal,
-//!   on its own seed, with the scenario's sensors), the distance between a
+//! - this module: a fit's simulations (one run per proposal, on its own
+//!   seed, with the scenario's sensors: a Blaster scenario on its own
+//!   world, a random-scanning worm on its population), the distance between a
 //!   run's sensors and the observations, the posterior bands, and
 //!   [`recover`]: fits of synthetic truths whose parameters are known, to
 //!   measure the intervals' coverage.
@@ -35,7 +36,7 @@ pub mod param;
 
 use serde::Serialize;
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::{BlasterScenario, Override};
+use wormscope_scenario::{AnyScenario, Override};
 
 pub use abc::{Generation, Prior, Settings};
 pub use observed::{OBSERVED_HEADER, Observation, SensorMeasure};
@@ -89,7 +90,7 @@ pub struct Fit {
     base_text: String,
     base_origin: String,
     /// The base scenario as the fit runs it (duration and seed applied).
-    pub scenario: BlasterScenario,
+    pub scenario: AnyScenario,
     pub params: Vec<FitParam>,
     pub observations: Vec<Observation>,
     pub settings: Settings,
@@ -104,7 +105,7 @@ impl Fit {
     pub fn new(
         base_text: String,
         base_origin: String,
-        scenario: BlasterScenario,
+        scenario: AnyScenario,
         params: Vec<FitParam>,
         observations: Vec<Observation>,
         settings: Settings,
@@ -154,7 +155,7 @@ impl Fit {
     }
 
     /// The scenario with the parameters at `theta`, on `seed`.
-    pub fn scenario_at(&self, theta: &[f64], seed: u64) -> Result<BlasterScenario, String> {
+    pub fn scenario_at(&self, theta: &[f64], seed: u64) -> Result<AnyScenario, String> {
         let overrides: Vec<Override> = self
             .params
             .iter()
@@ -166,16 +167,16 @@ impl Fit {
                 line: None,
             })
             .collect();
-        let mut s = wormscope_scenario::parse_with(&self.base_text, &self.base_origin, &overrides)
-            .map_err(|e| {
-                let field = e
-                    .field
-                    .map(|f| format!("field `{f}`: "))
-                    .unwrap_or_default();
-                format!("{field}{}", e.message)
-            })?;
-        s.duration = self.scenario.duration;
-        s.seed = seed;
+        let mut s =
+            wormscope_scenario::parse_any_with(&self.base_text, &self.base_origin, &overrides)
+                .map_err(|e| {
+                    let field = e
+                        .field
+                        .map(|f| format!("field `{f}`: "))
+                        .unwrap_or_default();
+                    format!("{field}{}", e.message)
+                })?;
+        s.set_run(self.scenario.duration(), seed);
         Ok(s)
     }
 
@@ -185,33 +186,43 @@ impl Fit {
         self.simulate_scenario(&s, theta)
     }
 
-    /// Simulates `s`, the scenario at `theta` (named in errors).
-    fn simulate_scenario(&self, s: &BlasterScenario, theta: &[f64]) -> Result<Simulated, FitError> {
-        let world = wormscope_model::generate::generate(s).map_err(|e| {
-            let msg = format!(
-                "{}: generating the world at {}: {e}",
-                self.base_origin,
-                self.describe(theta)
-            );
-            match e {
-                wormscope_model::world::WorldError::TooLarge { .. } => FitError::Input(msg),
-                _ => FitError::Run(msg),
+    /// Simulates `s`, the scenario at `theta` (named in errors): a Blaster
+    /// scenario on its own world, a random-scanning one on its population.
+    fn simulate_scenario(&self, s: &AnyScenario, theta: &[f64]) -> Result<Simulated, FitError> {
+        let (step_us, infected, sensors) = match s {
+            AnyScenario::Blaster(s) => {
+                let world = wormscope_model::generate::generate(s).map_err(|e| {
+                    let msg = format!(
+                        "{}: generating the world at {}: {e}",
+                        self.base_origin,
+                        self.describe(theta)
+                    );
+                    match e {
+                        wormscope_model::world::WorldError::TooLarge { .. } => FitError::Input(msg),
+                        _ => FitError::Run(msg),
+                    }
+                })?;
+                let observed = wormscope_observe::simulate_blaster(s, &world, &mut |_| {});
+                let infected = observed
+                    .result
+                    .rows
+                    .iter()
+                    .map(|r| r.infected as f64)
+                    .collect();
+                (observed.result.step, infected, observed.sensors)
             }
-        })?;
-        let observed = wormscope_observe::simulate_blaster(s, &world, &mut |_| {});
-        let step_s = observed.result.step as f64 / 1e6;
-        let infected = observed
-            .result
-            .rows
-            .iter()
-            .map(|r| r.infected as f64)
-            .collect();
+            AnyScenario::RandomScan(s) => {
+                let run = wormscope_engine::random::simulate_random(s, s.seed, &mut |_| {});
+                let infected = run.rows.iter().map(|r| r.infected as f64).collect();
+                let sensors = wormscope_observe::random_series(s, &run);
+                (run.step_us, infected, sensors)
+            }
+        };
         let series = self
             .series
             .iter()
             .map(|(sensor, measure)| {
-                let found = observed
-                    .sensors
+                let found = sensors
                     .iter()
                     .find(|x| x.sensor.name == *sensor)
                     .ok_or_else(|| FitError::Run(format!("the run has no sensor `{sensor}`")))?;
@@ -219,7 +230,7 @@ impl Fit {
             })
             .collect::<Result<Vec<Vec<f64>>, FitError>>()?;
         Ok(Simulated {
-            step_s,
+            step_s: step_us as f64 / 1e6,
             infected,
             series,
         })
@@ -269,7 +280,7 @@ impl Fit {
         Ok(self.key_of(&s))
     }
 
-    fn key_of(&self, s: &BlasterScenario) -> String {
+    fn key_of(&self, s: &AnyScenario) -> String {
         use std::hash::{Hash, Hasher};
         let text = format!("fit|{s:?}|{:?}", self.series);
         let digest = |salt: u64| {

@@ -13,7 +13,7 @@
 use std::fmt;
 
 use wormscope_observe::SensorRow;
-use wormscope_scenario::BlasterScenario;
+use wormscope_scenario::AnyScenario;
 
 /// The header `obs.csv` must start with.
 pub const OBSERVED_HEADER: &str = "time_s,sensor,measure,value";
@@ -76,11 +76,7 @@ impl Observation {
 
 /// Reads `obs.csv` text; `file` names it in errors, `scenario` gives the
 /// sensors and the duration the observations must fit in.
-pub fn parse(
-    text: &str,
-    file: &str,
-    scenario: &BlasterScenario,
-) -> Result<Vec<Observation>, String> {
+pub fn parse(text: &str, file: &str, scenario: &AnyScenario) -> Result<Vec<Observation>, String> {
     let err =
         |line: usize, field: &str, msg: String| format!("{file}:{line}: field `{field}`: {msg}");
     let mut lines = text
@@ -101,8 +97,9 @@ pub fn parse(
             ));
         }
     }
-    let duration_s = scenario.duration.as_micros() as f64 / 1e6;
-    let sensors: Vec<&str> = scenario.sensors.iter().map(|s| s.name.as_str()).collect();
+    let duration_s = scenario.duration().as_micros() as f64 / 1e6;
+    let names = scenario.sensor_names();
+    let sensors: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut out: Vec<Observation> = Vec::new();
     for (line, text) in lines {
         if text.trim().is_empty() {
@@ -219,7 +216,7 @@ mod tests {
 
     #[test]
     fn reads_observations_and_refuses_with_line_and_field() {
-        let s = wormscope_scenario::default_scenario();
+        let s = wormscope_scenario::AnyScenario::Blaster(wormscope_scenario::default_scenario());
         let ok =
             "time_s,sensor,measure,value\r\n68520,isc,sources,30000\n3600,telescope,probes,12\n";
         let obs = parse(ok, "obs.csv", &s).unwrap();

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use wormscope_scenario::BlasterScenario;
+use wormscope_scenario::AnyScenario;
 
 use crate::abc::Prior;
 
@@ -28,14 +28,14 @@ pub struct FitParam {
 impl FitParam {
     /// Reads `FIELD=LO..HI` or `FIELD=A,B,...` and checks the field's kind
     /// in `base`. The error says what is wrong, without naming the flag.
-    pub fn parse(spec: &str, base: &BlasterScenario) -> Result<FitParam, String> {
+    pub fn parse(spec: &str, base: &AnyScenario) -> Result<FitParam, String> {
         let Some((path, values)) = spec.split_once('=') else {
             return Err(format!(
                 "`{spec}` is not FIELD=LO..HI or FIELD=A,B,C (for example world.used_slash16_pct=5..40)"
             ));
         };
         let path = path.trim().to_string();
-        let integer = match wormscope_scenario::field_value(base, &path) {
+        let integer = match base.field_value(&path) {
             None => return Err(format!("the scenario has no field `{path}`")),
             Some(toml::Value::Integer(_)) => true,
             Some(toml::Value::Float(_)) => false,
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn ranges_lists_and_what_is_refused() {
-        let s = wormscope_scenario::default_scenario();
+        let s = wormscope_scenario::AnyScenario::Blaster(wormscope_scenario::default_scenario());
         let p = FitParam::parse("world.used_slash16_pct=5..40", &s).unwrap();
         assert_eq!(p.prior, Prior::Uniform { lo: 5.0, hi: 40.0 });
         assert!(!p.integer);

@@ -80,9 +80,9 @@ pub fn fit_json(fit: &Fit, result: &FitResult, source: &FitSource<'_>) -> String
         .collect();
     let last = result.generations.last().copied();
     let v = json!({
-        "scenario": fit.scenario.name,
-        "start": fit.scenario.start.to_string(),
-        "duration_s": number(fit.scenario.duration.as_micros() as f64 / 1e6),
+        "scenario": fit.scenario.name(),
+        "start": fit.scenario.start().to_string(),
+        "duration_s": number(fit.scenario.duration().as_micros() as f64 / 1e6),
         "observed": source.observed,
         "command": source.command,
         "seed": fit.settings.seed,
@@ -160,7 +160,7 @@ fn when(fit: &Fit, time_s: f64) -> String {
     };
     match fit
         .scenario
-        .start
+        .start()
         .checked_add(jiff::SignedDuration::from_secs_f64(time_s))
     {
         Ok(t) => format!("{since} ({})", t.strftime("%Y-%m-%d %H:%M UTC")),
@@ -184,7 +184,7 @@ pub fn fit_table(fit: &Fit, result: &FitResult) -> String {
     let _ = writeln!(
         t,
         "{}: {} simulations in {} generations, {} kept; tolerance {:.3}, effective sample size {:.1}",
-        fit.scenario.name,
+        fit.scenario.name(),
         result.simulations,
         result.generations.len(),
         fit.settings.keep,
@@ -265,7 +265,8 @@ pub fn fit_markdown(fit: &Fit, result: &FitResult, source: &FitSource<'_>) -> St
     let _ = writeln!(
         md,
         "# What the sensors imply: `{}` fitted to `{}`\n",
-        fit.scenario.name, source.observed
+        fit.scenario.name(),
+        source.observed
     );
     let _ = writeln!(
         md,
@@ -395,7 +396,7 @@ pub fn recovery_json(fit: &Fit, recovery: &Recovery) -> String {
         })
         .collect();
     let v = json!({
-        "scenario": fit.scenario.name,
+        "scenario": fit.scenario.name(),
         "truths": recovery.truths.len(),
         "nominal": 0.9,
         "parameters": per_param,
@@ -438,7 +439,10 @@ pub fn fit_files(
     set.push(OutputFile::Fit, fit_json(fit, result, source));
     set.push(OutputFile::FitDraws, fit_draws_csv(fit, result));
     let metadata = vec![
-        ("wormscope.scenario".to_string(), fit.scenario.name.clone()),
+        (
+            "wormscope.scenario".to_string(),
+            fit.scenario.name().to_string(),
+        ),
         (
             "wormscope.observed".to_string(),
             source.observed.to_string(),

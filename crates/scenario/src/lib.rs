@@ -102,6 +102,57 @@ pub enum AnyScenario {
     RandomScan(RandomScanScenario),
 }
 
+impl AnyScenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        match self {
+            AnyScenario::Blaster(s) => &s.name,
+            AnyScenario::RandomScan(s) => &s.name,
+        }
+    }
+
+    /// Wall-clock time of simulated time zero.
+    pub fn start(&self) -> jiff::Timestamp {
+        match self {
+            AnyScenario::Blaster(s) => s.start,
+            AnyScenario::RandomScan(s) => s.start,
+        }
+    }
+
+    /// Simulated time to run.
+    pub fn duration(&self) -> SimDuration {
+        match self {
+            AnyScenario::Blaster(s) => s.duration,
+            AnyScenario::RandomScan(s) => s.duration,
+        }
+    }
+
+    /// Runs for `duration` on `seed` instead.
+    pub fn set_run(&mut self, duration: SimDuration, seed: u64) {
+        match self {
+            AnyScenario::Blaster(s) => (s.duration, s.seed) = (duration, seed),
+            AnyScenario::RandomScan(s) => (s.duration, s.seed) = (duration, seed),
+        }
+    }
+
+    /// The names of its sensors, in order (a random-scanning scenario's
+    /// older `[[telescopes]]` first).
+    pub fn sensor_names(&self) -> Vec<String> {
+        match self {
+            AnyScenario::Blaster(s) => s.sensors.iter().map(|x| x.name.clone()).collect(),
+            AnyScenario::RandomScan(s) => s.all_sensors().into_iter().map(|x| x.name).collect(),
+        }
+    }
+
+    /// The value of a field at a dotted path, as [`field_value`] reads it.
+    pub fn field_value(&self, path: &str) -> Option<toml::Value> {
+        match self {
+            AnyScenario::Blaster(s) => field_value(s, path),
+            AnyScenario::RandomScan(s) => field_value(s, path),
+        }
+    }
+}
+
 /// Reads and checks a scenario file of either kind.
 pub fn load_any(path: &Path) -> Result<AnyScenario, ScenarioError> {
     let file = path.display().to_string();
@@ -112,30 +163,52 @@ pub fn load_any(path: &Path) -> Result<AnyScenario, ScenarioError> {
 /// Parses scenario text of either kind: a file whose `base` is a built-in
 /// random-scanning scenario is one; any other is a Blaster scenario.
 pub fn parse_any(text: &str, origin: &str) -> Result<AnyScenario, ScenarioError> {
-    let base = toml::from_str::<toml::Table>(text)
-        .ok()
-        .and_then(|t| t.get("base").and_then(|b| b.as_str().map(str::to_string)));
-    let random = base
-        .as_deref()
-        .is_some_and(|b| RANDOM_SCAN_BUILTIN.iter().any(|(n, _, _)| *n == b));
-    if random {
-        parse_random_scan(text, origin).map(AnyScenario::RandomScan)
-    } else {
-        parse(text, origin).map(AnyScenario::Blaster)
-    }
+    parse_any_with(text, origin, &[])
 }
 
 /// Parses and checks a random-scanning scenario, laid over the built-in
 /// one its `base` names.
 pub fn parse_random_scan(text: &str, origin: &str) -> Result<RandomScanScenario, ScenarioError> {
+    parse_random_scan_with(text, origin, &[])
+}
+
+/// Like [`parse_random_scan`], with overrides set as [`parse_with`] sets
+/// them.
+pub fn parse_random_scan_with(
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<RandomScanScenario, ScenarioError> {
     parse_kind(
         text,
         origin,
-        &[],
+        overrides,
         None,
         RANDOM_SCAN_BUILTIN,
         random_scan::first_problem,
     )
+}
+
+/// Like [`parse_any`], with overrides set as [`parse_with`] sets them.
+pub fn parse_any_with(
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<AnyScenario, ScenarioError> {
+    if is_random_scan(text) {
+        parse_random_scan_with(text, origin, overrides).map(AnyScenario::RandomScan)
+    } else {
+        parse_with(text, origin, overrides).map(AnyScenario::Blaster)
+    }
+}
+
+/// Whether scenario text is laid over a built-in random-scanning scenario.
+fn is_random_scan(text: &str) -> bool {
+    let base = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|t| t.get("base").and_then(|b| b.as_str().map(str::to_string)));
+    base.as_deref()
+        .is_some_and(|b| RANDOM_SCAN_BUILTIN.iter().any(|(n, _, _)| *n == b))
 }
 
 fn read(path: &Path) -> Result<String, ScenarioError> {
@@ -398,7 +471,7 @@ pub fn to_toml(scenario: &BlasterScenario) -> String {
 /// The value of a scenario's field at a dotted path (`worm.batch_size`,
 /// `world.networks[0].nat_pct`), as the scenario prints it; `None` if the
 /// scenario has no such field.
-pub fn field_value(scenario: &BlasterScenario, path: &str) -> Option<toml::Value> {
+pub fn field_value<S: serde::Serialize>(scenario: &S, path: &str) -> Option<toml::Value> {
     if path.trim().is_empty() {
         return None;
     }

@@ -112,7 +112,7 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Sweep, SweepError> {
                     "must be a string".into(),
                 ));
             };
-            wormscope_scenario::ScenarioSource::find(name, dir)
+            let (base_text, base_origin) = wormscope_scenario::ScenarioSource::find(name, dir)
                 .and_then(|source| source.text())
                 .map_err(|e| {
                     err(
@@ -120,7 +120,21 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Sweep, SweepError> {
                         "base",
                         format!("{}: {}", e.file, e.message),
                     )
-                })?
+                })?;
+            if let Ok(wormscope_scenario::AnyScenario::RandomScan(_)) =
+                wormscope_scenario::parse_any(&base_text, &base_origin)
+            {
+                return Err(err(
+                    span_line(text, item),
+                    "base",
+                    format!(
+                        "`{name}` is a random-scanning worm; sweeps run Blaster scenarios \
+                         (a random-scanning worm's ensembles run with simulate --runs, \
+                         compare, validate and fit)"
+                    ),
+                ));
+            }
+            (base_text, base_origin)
         }
     };
 
@@ -456,6 +470,11 @@ mod tests {
         assert!(e.starts_with("sweep.toml:2: field `seeds`"), "{e}");
         let e = input_error("base = \"nimda\"\n");
         assert!(e.starts_with("sweep.toml:1: field `base`"), "{e}");
+        let e = input_error("base = \"slammer\"\n");
+        assert!(
+            e.starts_with("sweep.toml:1: field `base`") && e.contains("random-scanning worm"),
+            "{e}"
+        );
         let e = input_error("base = \"blaster\"\ngird = 3\n");
         assert!(e.starts_with("sweep.toml:2: field `gird`"), "{e}");
         let e = input_error("base = \"blaster\"\n[grid]\n\"worm.batch_size\" = 3\n");
