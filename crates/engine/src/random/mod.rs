@@ -966,11 +966,19 @@ impl RandomCore {
         }
     }
 
+    /// Whether a network filter drops a probe of `src` to vulnerable host
+    /// `v` at network time `net` (real time asked only when one is on).
+    fn filtered(&self, src: u32, v: u32, net: u64) -> bool {
+        !self.filters.is_empty() && {
+            let real_ns = self.clock.real_of(net);
+            self.filters.iter().any(|f| f.drops(src, v, real_ns))
+        }
+    }
+
     /// A probe of `src` at network time `net` was aimed at vulnerable host
     /// `v`.
     fn reach_vulnerable(&mut self, src: u32, v: u32, net: u64) -> Reached {
-        let real_ns = self.clock.real_of(net);
-        if self.filters.iter().any(|f| f.drops(src, v, real_ns)) {
+        if self.filtered(src, v, net) {
             self.row.probes_blocked += 1;
             Reached::Blocked
         } else if self.hosts[v as usize].cleaned {
@@ -983,7 +991,7 @@ impl RandomCore {
         } else if self
             .protected_at_ns
             .get(v as usize)
-            .is_some_and(|&at| at <= real_ns)
+            .is_some_and(|&at| at <= self.clock.real_of(net))
         {
             // Patched or firewalled before the worm reached it: a live host
             // that cannot be infected.
