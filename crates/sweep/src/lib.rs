@@ -9,7 +9,8 @@
 //!   validated through the scenario crate before anything runs; errors name
 //!   the sweep file, line and field.
 //! - [`table`]: the table of results (one row per variant, seed and time
-//!   step) and its Parquet form, written with fixed metadata so that a
+//!   step, with the worm's series: Blaster's or a random-scanning worm's)
+//!   and its Parquet form, written with fixed metadata so that a
 //!   rerun shard has identical bytes.
 //! - [`run`]: which jobs a shard holds, running them (in parallel, output in
 //!   job order), and the merge.
@@ -23,7 +24,7 @@ pub mod table;
 
 pub use run::{Job, MergeSummary, Shard, merge, run_shard, shard_file_name, write_shard};
 pub use spec::{Param, Sweep};
-pub use table::{SweepTable, parquet_bytes};
+pub use table::{SeriesKind, SweepTable, parquet_bytes};
 
 /// Why a sweep could not be done.
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
+use wormscope_scenario::{AnyScenario, BlasterScenario, RandomScanScenario};
 
 use crate::SweepError;
 use crate::spec::Sweep;
@@ -106,37 +107,54 @@ pub fn run_shard(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SweepTable, SweepError> {
     let jobs = shard.select(&sweep.jobs());
+    let param_names: Vec<String> = sweep.params.iter().map(|p| p.path.clone()).collect();
     let done = AtomicUsize::new(0);
     let tables: Vec<SweepTable> = jobs
         .par_iter()
         .map(|job| {
-            let mut scenario = sweep.variants[job.variant as usize].clone();
-            scenario.seed = job.seed;
-            let world = wormscope_model::generate::generate(&scenario).map_err(|e| match e {
-                wormscope_model::world::WorldError::TooLarge { .. } => SweepError::Input(format!(
-                    "{}: variant {} ({}): {e}",
-                    sweep.file,
-                    job.variant,
-                    sweep.variant_labels(job.variant as usize).join(", ")
-                )),
-                e => SweepError::Run(format!(
-                    "variant {} seed {}: generating the world: {e}",
-                    job.variant, job.seed
-                )),
-            })?;
-            let result = wormscope_engine::simulate_blaster(&scenario, &world, &mut |_| {});
-            let mut t = SweepTable::new(sweep.params.iter().map(|p| p.path.clone()).collect());
-            t.push_run(
-                job.variant,
-                job.seed,
-                &sweep.variant_labels(job.variant as usize),
-                &result,
-            );
+            let labels = sweep.variant_labels(job.variant as usize);
+            let mut t = SweepTable::new(sweep.kind(), param_names.clone());
+            match &sweep.variants[job.variant as usize] {
+                AnyScenario::Blaster(base) => {
+                    let scenario = BlasterScenario {
+                        seed: job.seed,
+                        ..base.clone()
+                    };
+                    let world =
+                        wormscope_model::generate::generate(&scenario).map_err(|e| match e {
+                            wormscope_model::world::WorldError::TooLarge { .. } => {
+                                SweepError::Input(format!(
+                                    "{}: variant {} ({}): {e}",
+                                    sweep.file,
+                                    job.variant,
+                                    labels.join(", ")
+                                ))
+                            }
+                            e => SweepError::Run(format!(
+                                "variant {} seed {}: generating the world: {e}",
+                                job.variant, job.seed
+                            )),
+                        })?;
+                    let result = wormscope_engine::simulate_blaster(&scenario, &world, &mut |_| {});
+                    t.push_run(job.variant, job.seed, &labels, &result);
+                }
+                AnyScenario::RandomScan(base) => {
+                    // As `simulate --seed`: the seed places the population
+                    // and drives the run.
+                    let scenario = RandomScanScenario {
+                        seed: job.seed,
+                        ..base.clone()
+                    };
+                    let result =
+                        wormscope_engine::random::simulate_random(&scenario, job.seed, &mut |_| {});
+                    t.push_random_run(job.variant, job.seed, &labels, &result);
+                }
+            }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
             Ok(t)
         })
         .collect::<Result<_, SweepError>>()?;
-    let mut all = SweepTable::new(sweep.params.iter().map(|p| p.path.clone()).collect());
+    let mut all = SweepTable::new(sweep.kind(), param_names);
     for t in tables {
         all.append(t);
     }
@@ -275,9 +293,9 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, SweepError> {
         match &mut merged {
             None => merged = Some(table),
             Some(m) => {
-                if m.param_names != table.param_names {
+                if m.param_names != table.param_names || m.kind != table.kind {
                     return Err(input(format!(
-                        "{}: its grid columns differ from the other shards'",
+                        "{}: its columns differ from the other shards'",
                         name(path)
                     )));
                 }

@@ -2,7 +2,9 @@
 //!
 //! ```toml
 //! # The scenario every variant starts from: a built-in name or a scenario
-//! # file (a relative path is taken from the sweep file's directory).
+//! # file (a relative path is taken from the sweep file's directory), of
+//! # any worm: Blaster's, or a random-scanning worm's (codered2, slammer,
+//! # witty, or a file laid over one).
 //! base = "blaster"
 //! # Seeds 1..=4 (or a list: seeds = [7, 11, 13]).
 //! seeds = 4
@@ -21,7 +23,7 @@
 //!
 //! A field path is what a scenario error names: `worm.batch_size`,
 //! `world.networks[0].nat_pct`. Values are laid over the base scenario by
-//! the scenario crate ([`wormscope_scenario::parse_with`]) and checked
+//! the scenario crate ([`wormscope_scenario::parse_any_with`]) and checked
 //! exactly like a scenario file's; an error names the sweep file and the
 //! line of the offending value.
 //!
@@ -30,9 +32,10 @@
 use std::path::Path;
 
 use toml_edit::{Item, TableLike, Value};
-use wormscope_scenario::{BlasterScenario, Override};
+use wormscope_scenario::{AnyScenario, Override};
 
 use crate::SweepError;
+use crate::table::SeriesKind;
 
 /// Most jobs (variants x seeds) a sweep may have.
 pub const MAX_JOBS: usize = 10_000_000;
@@ -57,8 +60,9 @@ pub struct Sweep {
     pub file: String,
     pub params: Vec<Param>,
     pub seeds: Vec<u64>,
-    /// Every variant's scenario (seed still the base's), in variant order.
-    pub variants: Vec<BlasterScenario>,
+    /// Every variant's scenario (seed still the base's), in variant order;
+    /// all of the base's kind.
+    pub variants: Vec<AnyScenario>,
     /// For each variant, the index of its value in each param.
     pub choices: Vec<Vec<usize>>,
 }
@@ -121,19 +125,6 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Sweep, SweepError> {
                         format!("{}: {}", e.file, e.message),
                     )
                 })?;
-            if let Ok(wormscope_scenario::AnyScenario::RandomScan(_)) =
-                wormscope_scenario::parse_any(&base_text, &base_origin)
-            {
-                return Err(err(
-                    span_line(text, item),
-                    "base",
-                    format!(
-                        "`{name}` is a random-scanning worm; sweeps run Blaster scenarios \
-                         (a random-scanning worm's ensembles run with simulate --runs, \
-                         compare, validate and fit)"
-                    ),
-                ));
-            }
             (base_text, base_origin)
         }
     };
@@ -293,7 +284,7 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Sweep, SweepError> {
                 line: Some(p.lines[c]),
             });
         }
-        let scenario = wormscope_scenario::parse_with(&base_text, &base_origin, &overrides)
+        let scenario = wormscope_scenario::parse_any_with(&base_text, &base_origin, &overrides)
             .map_err(|e| SweepError::Input(e.to_string()))?;
         variants.push(scenario);
         choices.push(choice);
@@ -308,6 +299,14 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Sweep, SweepError> {
 }
 
 impl Sweep {
+    /// Whose series the sweep's table holds: the base scenario's worm's.
+    pub fn kind(&self) -> SeriesKind {
+        match self.variants.first() {
+            Some(AnyScenario::RandomScan(_)) => SeriesKind::RandomScan,
+            _ => SeriesKind::Blaster,
+        }
+    }
+
     /// The label of each param's value in variant `v`.
     pub fn variant_labels(&self, v: usize) -> Vec<&str> {
         self.params
@@ -318,9 +317,15 @@ impl Sweep {
     }
 
     /// What makes two shards parts of the same sweep: the params with
-    /// their values and the seeds (not the file's name or location).
+    /// their values and the seeds (not the file's name or location), and
+    /// a random-scanning worm's series (a Blaster sweep's definition is
+    /// what it was before other worms could be swept, so its older shards
+    /// still merge).
     pub fn definition(&self) -> String {
         let mut s = String::new();
+        if self.kind() == SeriesKind::RandomScan {
+            s.push_str("series=random-scan;");
+        }
         for p in &self.params {
             s.push_str(&p.path);
             s.push('=');
@@ -415,7 +420,7 @@ mod tests {
         assert_eq!(s.params[1].path, "hosts.reboot_duration");
         assert_eq!(s.params[1].labels, vec!["1m", "5m"]);
         assert_eq!(s.variant_labels(3), vec!["80.5", "5m"]);
-        let v3 = &s.variants[3];
+        let v3 = blaster(&s.variants[3]);
         assert_eq!(v3.worm.guess_xp_pct.as_pct(), 80.5);
         assert_eq!(v3.hosts.reboot_duration, "5m".parse().unwrap());
         assert_eq!(v3.duration, "2h".parse().unwrap());
@@ -425,14 +430,48 @@ mod tests {
         assert_eq!(v3.worm.batch_size, d.worm.batch_size);
     }
 
+    fn blaster(s: &AnyScenario) -> &wormscope_scenario::BlasterScenario {
+        match s {
+            AnyScenario::Blaster(b) => b,
+            other => panic!("expected a Blaster scenario, got {}", other.name()),
+        }
+    }
+
+    #[test]
+    fn a_random_scanning_base_varies_its_own_fields() {
+        let s = sweep(
+            "base = \"slammer\"\nseeds = 2\n[set]\nduration = \"5m\"\n[grid]\n\"population.initial_infected\" = [5, 50]\n\"defenses.isp_filter.enabled\" = [false, true]\n",
+        )
+        .unwrap();
+        assert_eq!(s.kind(), SeriesKind::RandomScan);
+        assert_eq!(s.variants.len(), 4);
+        assert_eq!(s.variant_labels(2), vec!["50", "false"]);
+        let AnyScenario::RandomScan(v3) = &s.variants[3] else {
+            panic!("slammer is a random-scanning worm")
+        };
+        assert_eq!(v3.population.initial_infected, 50);
+        assert!(v3.defenses.isp_filter.enabled);
+        assert_eq!(v3.duration, "5m".parse().unwrap());
+        // Untouched fields keep the built-in's values.
+        let slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        assert_eq!(v3.population.vulnerable, slammer.population.vulnerable);
+        assert_eq!(v3.worm, slammer.worm);
+    }
+
     #[test]
     fn fields_inside_arrays_of_tables_can_vary() {
         let s = sweep("base = \"blaster\"\nseeds = [7, 9]\n[grid]\n\"world.networks[0].nat_pct\" = [10, 90]\n").unwrap();
         assert_eq!(s.seeds, vec![7, 9]);
-        assert_eq!(s.variants[0].world.networks[0].nat_pct.as_pct(), 10.0);
-        assert_eq!(s.variants[1].world.networks[0].nat_pct.as_pct(), 90.0);
         assert_eq!(
-            s.variants[1].world.networks[1],
+            blaster(&s.variants[0]).world.networks[0].nat_pct.as_pct(),
+            10.0
+        );
+        assert_eq!(
+            blaster(&s.variants[1]).world.networks[0].nat_pct.as_pct(),
+            90.0
+        );
+        assert_eq!(
+            blaster(&s.variants[1]).world.networks[1],
             wormscope_scenario::default_scenario().world.networks[1]
         );
     }
@@ -470,9 +509,10 @@ mod tests {
         assert!(e.starts_with("sweep.toml:2: field `seeds`"), "{e}");
         let e = input_error("base = \"nimda\"\n");
         assert!(e.starts_with("sweep.toml:1: field `base`"), "{e}");
-        let e = input_error("base = \"slammer\"\n");
+        // A random-scanning worm's fields are its own.
+        let e = input_error("base = \"slammer\"\n[grid]\n\"worm.guess_xp_pct\" = [60]\n");
         assert!(
-            e.starts_with("sweep.toml:1: field `base`") && e.contains("random-scanning worm"),
+            e.starts_with("sweep.toml:3: field `worm.guess_xp_pct`"),
             "{e}"
         );
         let e = input_error("base = \"blaster\"\ngird = 3\n");
@@ -495,7 +535,8 @@ mod tests {
         .unwrap();
         let s = parse("base = \"small.toml\"\n", "sweep.toml", dir.path()).unwrap();
         assert_eq!(s.variants.len(), 1);
-        assert_eq!(s.variants[0].duration, "1h".parse().unwrap());
+        assert_eq!(s.variants[0].duration(), "1h".parse().unwrap());
+        assert_eq!(s.kind(), SeriesKind::Blaster);
         assert_eq!(s.seeds, vec![1]);
         std::fs::write(
             dir.path().join("bad.toml"),

@@ -1,6 +1,7 @@
 //! The results table of a sweep: one row per (variant, seed, time step),
-//! with the variant's grid values as text columns and every series of
-//! `timeseries.csv`; and its Parquet form.
+//! with the variant's grid values as text columns and every series of the
+//! worm's `timeseries.csv` (Blaster's, or a random-scanning worm's:
+//! [`SeriesKind`]); and its Parquet form.
 //!
 //! Parquet files are written with snappy compression, one row group per
 //! million rows and fixed metadata (the `created_by` of the parquet crate,
@@ -19,6 +20,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use wormscope_engine::random::{RandomRow, RandomScanRun};
 use wormscope_engine::{BlasterRow, BlasterRun};
 
 use crate::SweepError;
@@ -51,34 +53,54 @@ pub fn parquet_bytes(
     Ok(bytes)
 }
 
-/// The series columns: `timeseries.csv`'s after `time_s`.
-pub fn series_names() -> &'static [&'static str] {
-    &BlasterRow::SERIES
+/// Whose series a table holds: the columns of that worm's
+/// `timeseries.csv` after its time column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SeriesKind {
+    /// Blaster's ([`BlasterRow::SERIES`]).
+    #[default]
+    Blaster,
+    /// A random-scanning worm's: Code Red, Slammer, Witty
+    /// ([`RandomRow::COLUMNS`] after `time_us`).
+    RandomScan,
 }
 
-const N_SERIES: usize = BlasterRow::SERIES.len();
+impl SeriesKind {
+    /// Both kinds, in the order a file's columns are tried against them.
+    pub const ALL: [SeriesKind; 2] = [SeriesKind::Blaster, SeriesKind::RandomScan];
+
+    /// The series columns, in file order.
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            SeriesKind::Blaster => &BlasterRow::SERIES,
+            SeriesKind::RandomScan => &RandomRow::COLUMNS[1..],
+        }
+    }
+}
 
 /// Columns of a sweep table, in the order of the Parquet file: `variant`,
 /// `seed`, one text column per grid field (named by its path), `time_s`,
-/// then the series.
+/// then the series of its [`SeriesKind`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SweepTable {
+    pub kind: SeriesKind,
     pub param_names: Vec<String>,
     pub variant: Vec<u32>,
     pub seed: Vec<u64>,
     /// One column per grid field.
     pub params: Vec<Vec<String>>,
     pub time_s: Vec<f64>,
-    /// One column per name of [`series_names`].
+    /// One column per name of the kind's [`SeriesKind::names`].
     pub series: Vec<Vec<u64>>,
 }
 
 impl SweepTable {
-    pub fn new(param_names: Vec<String>) -> SweepTable {
+    pub fn new(kind: SeriesKind, param_names: Vec<String>) -> SweepTable {
         SweepTable {
+            kind,
             params: vec![Vec::new(); param_names.len()],
             param_names,
-            series: vec![Vec::new(); N_SERIES],
+            series: vec![Vec::new(); kind.names().len()],
             ..SweepTable::default()
         }
     }
@@ -91,20 +113,40 @@ impl SweepTable {
         self.variant.is_empty()
     }
 
-    /// Appends one run's rows.
+    /// Appends one Blaster run's rows (a table of [`SeriesKind::Blaster`]).
     pub fn push_run(&mut self, variant: u32, seed: u64, labels: &[&str], result: &BlasterRun) {
+        assert_eq!(self.kind, SeriesKind::Blaster, "a Blaster run's rows");
         for (i, row) in result.rows.iter().enumerate() {
-            self.variant.push(variant);
-            self.seed.push(seed);
-            for (col, label) in self.params.iter_mut().zip(labels) {
-                col.push((*label).to_string());
-            }
             // The step's end, as in timeseries.csv.
-            self.time_s
-                .push(((i as u64 + 1) * result.step) as f64 / 1e6);
-            for (col, v) in self.series.iter_mut().zip(row.series()) {
-                col.push(v);
-            }
+            let end_us = (i as u64 + 1) * result.step;
+            self.push_row(variant, seed, labels, end_us, &row.series());
+        }
+    }
+
+    /// Appends one random-scanning run's rows (a table of
+    /// [`SeriesKind::RandomScan`]).
+    pub fn push_random_run(
+        &mut self,
+        variant: u32,
+        seed: u64,
+        labels: &[&str],
+        result: &RandomScanRun,
+    ) {
+        assert_eq!(self.kind, SeriesKind::RandomScan, "a random scan's rows");
+        for row in &result.rows {
+            self.push_row(variant, seed, labels, row.time_us, &row.values());
+        }
+    }
+
+    fn push_row(&mut self, variant: u32, seed: u64, labels: &[&str], end_us: u64, series: &[u64]) {
+        self.variant.push(variant);
+        self.seed.push(seed);
+        for (col, label) in self.params.iter_mut().zip(labels) {
+            col.push((*label).to_string());
+        }
+        self.time_s.push(end_us as f64 / 1e6);
+        for (col, &v) in self.series.iter_mut().zip(series) {
+            col.push(v);
         }
     }
 
@@ -131,6 +173,7 @@ impl SweepTable {
         });
         let pick_u64 = |c: &Vec<u64>| order.iter().map(|&i| c[i]).collect();
         SweepTable {
+            kind: self.kind,
             param_names: self.param_names.clone(),
             variant: order.iter().map(|&i| self.variant[i]).collect(),
             seed: pick_u64(&self.seed),
@@ -153,7 +196,7 @@ impl SweepTable {
             fields.push(Field::new(p, DataType::Utf8, false));
         }
         fields.push(Field::new("time_s", DataType::Float64, false));
-        for s in series_names() {
+        for s in self.kind.names() {
             fields.push(Field::new(*s, DataType::UInt64, false));
         }
         Schema::new(fields)
@@ -199,20 +242,28 @@ impl SweepTable {
         let schema = builder.schema().clone();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let n = names.len();
-        let n_params = n
-            .checked_sub(3 + N_SERIES)
-            .ok_or_else(|| bad(format!("has {n} columns, too few for a sweep table")))?;
-        let want_tail: Vec<&str> = std::iter::once("time_s")
-            .chain(series_names().iter().copied())
-            .collect();
-        if names[..2] != ["variant", "seed"] || names[2 + n_params..] != want_tail[..] {
+        let fits = |kind: SeriesKind| {
+            let tail = kind.names();
+            n >= 3 + tail.len()
+                && names[..2] == ["variant", "seed"]
+                && names[n - tail.len() - 1] == "time_s"
+                && names[n - tail.len()..] == *tail
+        };
+        let Some(kind) = SeriesKind::ALL.into_iter().find(|&k| fits(k)) else {
+            let expected: Vec<String> = SeriesKind::ALL
+                .iter()
+                .map(|k| format!("time_s, {}", k.names().join(", ")))
+                .collect();
             return Err(bad(format!(
-                "columns ({}) are not variant, seed, grid fields, {}",
+                "columns ({}) are not variant, seed, grid fields, then either {}",
                 names.join(", "),
-                want_tail.join(", ")
+                expected.join(" or ")
             )));
-        }
+        };
+        let n_series = kind.names().len();
+        let n_params = n - 3 - n_series;
         let mut table = SweepTable::new(
+            kind,
             names[2..2 + n_params]
                 .iter()
                 .map(|s| s.to_string())
@@ -244,7 +295,7 @@ impl SweepTable {
                 .downcast_ref::<Float64Array>()
                 .ok_or_else(|| typed(2 + n_params, "Float64"))?;
             table.time_s.extend(t.values().iter());
-            for k in 0..N_SERIES {
+            for k in 0..n_series {
                 let i = 3 + n_params + k;
                 let a = col(i)
                     .downcast_ref::<UInt64Array>()
@@ -278,7 +329,7 @@ mod tests {
 
     #[test]
     fn parquet_round_trips_with_metadata_and_identical_bytes() {
-        let mut t = SweepTable::new(vec!["worm.guess_xp_pct".into()]);
+        let mut t = SweepTable::new(SeriesKind::Blaster, vec!["worm.guess_xp_pct".into()]);
         t.push_run(1, 7, &["80"], &result(3));
         t.push_run(0, 9, &["60"], &result(2));
         let meta = vec![("wormscope.sweep.shard".to_string(), "0/1".to_string())];
@@ -305,5 +356,59 @@ mod tests {
             SweepTable::read_parquet(&path),
             Err(SweepError::Input(_))
         ));
+    }
+
+    #[test]
+    fn a_random_scanning_table_round_trips_and_its_kind_is_read_from_the_columns() {
+        let run = RandomScanRun {
+            step_us: 1_000_000,
+            rows: (1..=3)
+                .map(|i| RandomRow {
+                    time_us: i * 1_000_000,
+                    infected: 5 * i,
+                    probes_blocked: 7 * i,
+                    ..RandomRow::default()
+                })
+                .collect(),
+            infection_times_us: Vec::new(),
+            vulnerable: 100,
+            sensors: Vec::new(),
+            stop_us: None,
+            events: 0,
+        };
+        let mut t = SweepTable::new(SeriesKind::RandomScan, vec!["population.vulnerable".into()]);
+        t.push_random_run(0, 3, &["100"], &run);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        std::fs::write(&path, t.to_parquet(&[]).unwrap()).unwrap();
+        let (back, _) = SweepTable::read_parquet(&path).unwrap();
+        assert_eq!(back.kind, SeriesKind::RandomScan);
+        assert_eq!(back, t);
+        assert_eq!(back.time_s, vec![1.0, 2.0, 3.0]);
+        let blocked = SeriesKind::RandomScan
+            .names()
+            .iter()
+            .position(|&n| n == "probes_blocked")
+            .unwrap();
+        assert_eq!(back.series[blocked], vec![7, 14, 21]);
+
+        // Columns of neither kind (a series missing) are refused, naming both.
+        let mut fields = t.schema().fields().to_vec();
+        fields.pop();
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from(t.variant.clone())),
+            Arc::new(UInt64Array::from(t.seed.clone())),
+            Arc::new(StringArray::from_iter_values(&t.params[0])),
+            Arc::new(Float64Array::from(t.time_s.clone())),
+        ];
+        for c in &t.series[..t.series.len() - 1] {
+            columns.push(Arc::new(UInt64Array::from(c.clone())));
+        }
+        let bytes = parquet_bytes(Arc::new(Schema::new(fields)), columns, &[]).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        let Err(SweepError::Input(e)) = SweepTable::read_parquet(&path) else {
+            panic!("a short table is refused")
+        };
+        assert!(e.contains("offline") && e.contains("cleaned"), "{e}");
     }
 }

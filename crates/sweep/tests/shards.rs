@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wormscope_sweep::{Shard, SweepError, SweepTable, merge, spec, write_shard};
+use wormscope_sweep::{SeriesKind, Shard, SweepError, SweepTable, merge, spec, write_shard};
 
 /// A small world (one /12), two hours in 10-minute steps.
 const BASE: &str = r#"
@@ -28,8 +28,38 @@ seeds = [3, 4]
 "hosts.reboot_duration" = ["1m", "10m"]
 "#;
 
+/// A small Code Red: 2,000 vulnerable hosts in 2^20 addresses, two hours
+/// in 10-minute steps.
+const SMALL_CODE_RED: &str = r#"
+base = "codered2"
+name = "small code red"
+duration = "2h"
+step = "10m"
+validation = []
+[population]
+vulnerable = 2000
+other_hosts = 1000
+initial_infected = 10
+scan_space_bits = 20
+[worm.rate]
+probes_per_second = 1.0
+[[sensors]]
+name = "dark"
+kind = "telescope"
+prefix = "0.12.0.0/14"
+"#;
+
+const RANDOM_SWEEP: &str = r#"
+base = "cr.toml"
+seeds = [3, 4]
+[grid]
+"population.initial_infected" = [2, 10]
+"defenses.isp_filter.enabled" = [false, true]
+"#;
+
 fn setup(dir: &Path, sweep_text: &str) -> wormscope_sweep::Sweep {
     std::fs::write(dir.join("tiny.toml"), BASE).unwrap();
+    std::fs::write(dir.join("cr.toml"), SMALL_CODE_RED).unwrap();
     std::fs::write(dir.join("sweep.toml"), sweep_text).unwrap();
     spec::load(&dir.join("sweep.toml")).unwrap()
 }
@@ -87,7 +117,9 @@ fn shards_merged_equal_the_unsharded_run_row_for_row() {
     assert_eq!(rows.len(), 12);
     assert_eq!(merged.params[0][rows[0]], "100");
     assert_eq!(merged.params[1][rows[0]], "10m");
-    let mut s = sweep.variants[3].clone();
+    let wormscope_scenario::AnyScenario::Blaster(mut s) = sweep.variants[3].clone() else {
+        panic!("a Blaster base")
+    };
     s.seed = 4;
     let world = wormscope_model::generate::generate(&s).unwrap();
     let result = wormscope_engine::simulate_blaster(&s, &world, &mut |_| {});
@@ -98,6 +130,68 @@ fn shards_merged_equal_the_unsharded_run_row_for_row() {
     let times: Vec<f64> = rows.iter().map(|&i| merged.time_s[i]).collect();
     assert_eq!(times[0], 600.0);
     assert_eq!(times[11], 7200.0);
+}
+
+#[test]
+fn a_random_scanning_sweep_holds_its_worms_series_run_for_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = setup(dir.path(), RANDOM_SWEEP);
+    assert_eq!(sweep.kind(), SeriesKind::RandomScan);
+    let parts = dir.path().join("parts");
+    run_all(&sweep, &parts, 3);
+    let merged = merge(&parts).unwrap();
+    assert_eq!((merged.variants, merged.seeds, merged.rows), (4, 2, 8 * 12));
+    let (table, _) = SweepTable::read_parquet(&merged.path).unwrap();
+    assert_eq!(table.kind, SeriesKind::RandomScan);
+    let (whole, _) =
+        SweepTable::read_parquet(&run_all(&sweep, &dir.path().join("whole"), 1)[0]).unwrap();
+    assert_eq!(table, whole, "three shards merged = the unsharded run");
+
+    // Every run equals `simulate --seed` of its variant, series by series.
+    let names = SeriesKind::RandomScan.names();
+    assert_eq!(names[0], "infected");
+    assert!(names.contains(&"probes_blocked"));
+    let mut spread = false;
+    for (variant, seed) in [(0, 3), (1, 4), (3, 3)] {
+        let wormscope_scenario::AnyScenario::RandomScan(mut s) = sweep.variants[variant].clone()
+        else {
+            panic!("a random-scanning base")
+        };
+        s.seed = seed;
+        let run = wormscope_engine::random::simulate_random(&s, seed, &mut |_| {});
+        let rows: Vec<usize> = (0..table.len())
+            .filter(|&i| table.variant[i] as usize == variant && table.seed[i] == seed)
+            .collect();
+        assert_eq!(rows.len(), run.rows.len());
+        for (&i, want) in rows.iter().zip(&run.rows) {
+            assert_eq!(table.time_s[i], want.time_us as f64 / 1e6);
+            let got: Vec<u64> = table.series.iter().map(|c| c[i]).collect();
+            assert_eq!(got, want.values(), "variant {variant} seed {seed}");
+        }
+        spread |= run.rows.last().unwrap().infected > 100;
+    }
+    assert!(spread, "the worm spread in some run");
+    // The filter's variants block probes; the others do not.
+    let blocked = |v: u32| {
+        (0..table.len())
+            .filter(|&i| table.variant[i] == v)
+            .map(|i| table.series[10][i])
+            .sum::<u64>()
+    };
+    assert_eq!(names[10], "probes_blocked");
+    assert_eq!(blocked(0), 0);
+    assert!(blocked(1) > 0);
+
+    // A Blaster sweep's shard does not merge with these.
+    let b = dir.path().join("b");
+    std::fs::create_dir(&b).unwrap();
+    let blaster = setup(&b, SWEEP);
+    let foreign = write_shard(&blaster, shard(2, 3), &b.join("out"), &|_, _| {})
+        .unwrap()
+        .0;
+    std::fs::copy(&foreign, parts.join("shard-00002-of-00003.parquet")).unwrap();
+    let e = merge_error(&parts);
+    assert!(e.contains("come from different sweeps"), "{e}");
 }
 
 #[test]
