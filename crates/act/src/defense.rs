@@ -2,14 +2,21 @@
 //!
 //! A [`Defense`] resolves to a [`RuleSet`]: where the rules are deployed
 //! ([`Placement`]), and an ordered list of [`Rule`]s, each a direction, a
-//! port and protocol, an action and a comment that cites its source. The
-//! renderers in [`crate::render`] only translate this list; they decide
-//! nothing about what is blocked.
+//! port and protocol (matched at the packet's destination, or its source
+//! for a worm like Witty), an action and a comment that cites its source.
+//! The renderers in [`crate::render`] only translate this list; they
+//! decide nothing about what is blocked.
+//!
+//! A rule set comes either from CERT CA-2003-20 and MODEL.md, for
+//! W32/Blaster ([`Defense::rule_set`]), or from a scenario of any worm
+//! ([`scenario_rule_set`]): the ports its `[defenses.*]` section lists,
+//! cited by the section's own `source`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use wormscope_scenario::{PortProto, Transport};
+use wormscope_scenario::random_scan::PortEnd;
+use wormscope_scenario::{AnyScenario, FilterDefense, PortProto, PortRule, Transport};
 
 /// CERT Advisory CA-2003-20, "Filter network traffic": the services to block
 /// at network borders, in the advisory's order.
@@ -49,6 +56,15 @@ impl Defense {
         }
     }
 
+    /// The scenario section that describes this defense.
+    pub fn section(self) -> &'static str {
+        match self {
+            Defense::Border => "border_filter",
+            Defense::Isp => "isp_filter",
+            Defense::Host => "host_firewall",
+        }
+    }
+
     /// The rules of this defense with default options.
     pub fn rule_set(self) -> RuleSet {
         self.rule_set_with(&RuleOptions::default())
@@ -68,6 +84,7 @@ impl Defense {
                     defense: self,
                     placement: Placement::Router,
                     rules,
+                    origin: Origin::Advisory,
                 }
             }
             Defense::Isp => {
@@ -94,6 +111,7 @@ impl Defense {
                     defense: self,
                     placement: Placement::Router,
                     rules,
+                    origin: Origin::Advisory,
                 }
             }
             Defense::Host => RuleSet {
@@ -104,6 +122,7 @@ impl Defense {
                     PortProto::tcp(135),
                     Source::Ca2003_20Step4,
                 )],
+                origin: Origin::Advisory,
             },
         }
     }
@@ -214,6 +233,8 @@ pub enum Source {
     Seed002Isp,
     /// MODEL.md, Timeline: "some also 4444, 69".
     ModelIspSome,
+    /// A scenario's defense section (its `source` is in [`Origin`]).
+    Scenario,
 }
 
 impl Source {
@@ -224,6 +245,7 @@ impl Source {
             Source::Ca2003_20Step4 => "CERT CA-2003-20 step 4",
             Source::Seed002Isp => "ISPs blocked 135, 12 Aug 2003",
             Source::ModelIspSome => "some ISPs, 12 Aug 2003",
+            Source::Scenario => "the scenario's defense section",
         }
     }
 }
@@ -233,6 +255,10 @@ impl Source {
 pub struct Rule {
     pub direction: Direction,
     pub port: PortProto,
+    /// Which end of a packet `port` is matched on: the destination, but
+    /// for a worm that sends from a fixed port to random ones (Witty, from
+    /// 4000/udp) the source.
+    pub end: PortEnd,
     pub action: Action,
     pub source: Source,
     /// One line, ASCII, without double quotes, at most 120 bytes (nft
@@ -252,6 +278,7 @@ impl Rule {
         Rule {
             direction,
             port,
+            end: PortEnd::Destination,
             action: Action::Drop,
             source,
             comment,
@@ -280,6 +307,309 @@ pub struct RuleSet {
     /// In a fixed order: inbound before outbound, ports as their source
     /// lists them.
     pub rules: Vec<Rule>,
+    /// Where the rules come from.
+    pub origin: Origin,
+}
+
+/// Where a rule set comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// CERT CA-2003-20 and MODEL.md: W32/Blaster's defenses.
+    Advisory,
+    /// A scenario's defense section.
+    Scenario(ScenarioDefense),
+}
+
+/// The scenario a rule set was read from, as its header tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioDefense {
+    /// The scenario as the user named it (a built-in's name or a file).
+    pub argument: String,
+    /// Its `name`, made safe for firewall object names (letters, digits,
+    /// `-` and `_`).
+    pub slug: String,
+    /// Its `description`.
+    pub description: String,
+    /// The section read, e.g. `isp_filter`.
+    pub section: &'static str,
+    /// The section's `source`.
+    pub source: String,
+}
+
+impl RuleSet {
+    /// A name for the rule set's firewall objects (nft table, netsh rule
+    /// names): the defense's, after the scenario's for a scenario's rules.
+    pub fn object_name(&self) -> String {
+        match &self.origin {
+            Origin::Advisory => self.defense.name().to_string(),
+            Origin::Scenario(s) => format!("{}_{}", s.slug, self.defense.name()),
+        }
+    }
+}
+
+impl RuleSet {
+    fn scenario_summary(&self, from: &ScenarioDefense) -> Vec<String> {
+        let place = match self.defense {
+            Defense::Border => "border filtering at a network border router",
+            Defense::Isp => "ISP filtering at the provider's edge router",
+            Defense::Host => "a host-level packet filter on one host",
+        };
+        let mut lines = wrap(&format!(
+            "Defense: {place} (wormscope `{}`), as the [defenses.{}] section of scenario {} describes it.",
+            self.defense.name(),
+            from.section,
+            from.argument
+        ));
+        lines.extend(wrap(&format!("Worm: {}", from.description)));
+        for direction in [Direction::Inbound, Direction::Outbound] {
+            let at = |end: PortEnd| {
+                let ports: Vec<String> = self
+                    .in_direction(direction)
+                    .filter(|r| r.end == end)
+                    .map(|r| r.port.to_string())
+                    .collect();
+                ports.join(", ")
+            };
+            let parts: Vec<String> = [
+                ("to ", at(PortEnd::Destination)),
+                ("from source port ", at(PortEnd::Source)),
+            ]
+            .into_iter()
+            .filter(|(_, ports)| !ports.is_empty())
+            .map(|(how, ports)| format!("{how}{ports}"))
+            .collect();
+            if !parts.is_empty() {
+                let towards = match (self.placement, direction) {
+                    (Placement::Host, Direction::Inbound) => "incoming",
+                    (Placement::Host, Direction::Outbound) => "outgoing",
+                    (Placement::Router, Direction::Inbound) => "inbound",
+                    (Placement::Router, Direction::Outbound) => "outbound",
+                };
+                lines.extend(wrap(&format!(
+                    "Drops {towards} traffic {}.",
+                    parts.join(" and ")
+                )));
+            }
+        }
+        lines.extend(wrap(&format!("Source (the scenario's): {}", from.source)));
+        lines.push(
+            "Filtering mitigates; it does not replace patching the vulnerable service.".to_string(),
+        );
+        lines
+    }
+}
+
+/// Text for a header line: printable ASCII without the characters a
+/// batch file or a quoted string would read (`%&|<>^"`).
+pub(crate) fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '%' | '&' | '|' | '<' | '>' | '^' | '"' => '_',
+            c if c == ' ' || c.is_ascii_graphic() => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+/// `text`, made [`plain`], in lines of at most 76 columns (a longer word
+/// stands alone).
+fn wrap(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in plain(text).split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > 76 {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Why a scenario's defense gives no rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ScenarioRulesError(pub String);
+
+/// The rules that deploy `defense` as `scenario`'s section of it describes
+/// it, for a scenario of any worm (`argument` is how the user named it).
+///
+/// - `border-filter` and `isp-filter`: a router's drops of the section's
+///   `blocks_in` (inbound) and `blocks_out` (outbound), in their order.
+///   The section's `enabled` says whether a simulation runs the defense;
+///   the rules deploy it either way.
+/// - `host-firewall`: a host's drop of incoming traffic to the worm's own
+///   port: 135/tcp for Blaster (the MS03-026 exploit), a random-scanning
+///   worm's `worm.delivery.port`.
+///
+/// A random-scanning worm's own port is matched where its datagrams carry
+/// it (`capture.delivery_port_is`: Witty's 4000/udp is their source); any
+/// other port, at the destination. A list holding `*` (every port) is
+/// refused: that is a network cut off, not a filter to write.
+pub fn scenario_rule_set(
+    scenario: &AnyScenario,
+    argument: &str,
+    defense: Defense,
+) -> Result<RuleSet, ScenarioRulesError> {
+    let (name, description, filters, host_source, worm_port, worm_end) = match scenario {
+        AnyScenario::Blaster(s) => (
+            &s.name,
+            &s.description,
+            [&s.defenses.border_filter, &s.defenses.isp_filter],
+            &s.defenses.host_firewall.source,
+            // The MS03-026 exploit's port (MODEL.md section 1).
+            PortProto::tcp(135),
+            PortEnd::Destination,
+        ),
+        AnyScenario::RandomScan(s) => {
+            let port = s.worm.delivery.port();
+            let end = match port.transport {
+                Transport::Tcp => PortEnd::Destination,
+                Transport::Udp => s.capture.delivery_port_is,
+            };
+            (
+                &s.name,
+                &s.description,
+                [&s.defenses.border_filter, &s.defenses.isp_filter],
+                &s.defenses.host_firewall.source,
+                port,
+                end,
+            )
+        }
+    };
+    let end_of = |port: PortProto| {
+        if port == worm_port {
+            worm_end
+        } else {
+            PortEnd::Destination
+        }
+    };
+    let cite = format!("{} {}", sanitize(name, 40), defense.section());
+    let rule = |direction: Direction, port: PortProto| {
+        let end = end_of(port);
+        let what = if port == worm_port {
+            "the worm's own port".to_string()
+        } else {
+            service(port).to_string()
+        };
+        let at = match end {
+            PortEnd::Destination => "",
+            PortEnd::Source => " from source port",
+        };
+        Rule {
+            direction,
+            port,
+            end,
+            action: Action::Drop,
+            source: Source::Scenario,
+            comment: format!("{cite}: drop {}{at} {port} ({what})", direction.name()),
+        }
+    };
+    let (placement, rules, source) = match defense {
+        Defense::Border | Defense::Isp => {
+            let section = filters[usize::from(defense == Defense::Isp)];
+            (
+                Placement::Router,
+                filter_rules(section, defense, &rule)?,
+                &section.source,
+            )
+        }
+        Defense::Host => (
+            Placement::Host,
+            vec![rule(Direction::Inbound, worm_port)],
+            host_source,
+        ),
+    };
+    Ok(RuleSet {
+        defense,
+        placement,
+        rules,
+        origin: Origin::Scenario(ScenarioDefense {
+            argument: argument.to_string(),
+            slug: slug(name),
+            description: description.clone(),
+            section: defense.section(),
+            source: source.clone(),
+        }),
+    })
+}
+
+/// A filter section's rules: inbound, then outbound, each in list order.
+fn filter_rules(
+    section: &FilterDefense,
+    defense: Defense,
+    rule: &dyn Fn(Direction, PortProto) -> Rule,
+) -> Result<Vec<Rule>, ScenarioRulesError> {
+    let mut rules = Vec::new();
+    for (direction, list, field) in [
+        (Direction::Inbound, &section.blocks_in, "blocks_in"),
+        (Direction::Outbound, &section.blocks_out, "blocks_out"),
+    ] {
+        for entry in list {
+            match *entry {
+                PortRule::One(port) => {
+                    if !rules
+                        .iter()
+                        .any(|r: &Rule| r.direction == direction && r.port == port)
+                    {
+                        rules.push(rule(direction, port));
+                    }
+                }
+                PortRule::All => {
+                    return Err(ScenarioRulesError(format!(
+                        "[defenses.{}] {field} lists `*` (every port): that cuts the network \
+                         off rather than filtering it, and no rules are written for it; list \
+                         the ports to drop",
+                        defense.section()
+                    )));
+                }
+            }
+        }
+    }
+    if rules.is_empty() {
+        return Err(ScenarioRulesError(format!(
+            "[defenses.{}] lists no port in blocks_in or blocks_out: there is nothing to drop",
+            defense.section()
+        )));
+    }
+    Ok(rules)
+}
+
+/// Text fit for a rule comment: ASCII letters, digits, spaces and
+/// `._-/()[]:,` only (each firewall language quotes comments differently),
+/// at most `max` bytes.
+fn sanitize(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " ._-/()[]:,".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(max)
+        .collect()
+}
+
+/// A name fit for firewall objects: lowercase letters, digits and `_`.
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(32)
+        .collect();
+    if s.is_empty() { "scenario".into() } else { s }
 }
 
 impl RuleSet {
@@ -291,6 +621,9 @@ impl RuleSet {
     /// What the rules do and where they come from, as lines of prose
     /// (without comment markers) for the header of every output.
     pub fn summary(&self) -> Vec<String> {
+        if let Origin::Scenario(from) = &self.origin {
+            return self.scenario_summary(from);
+        }
         let mut lines = Vec::new();
         match self.defense {
             Defense::Border => {
@@ -437,5 +770,137 @@ mod tests {
             err.contains("border-filter, isp-filter, host-firewall"),
             "{err}"
         );
+    }
+
+    fn scenario(text: &str) -> AnyScenario {
+        wormscope_scenario::parse_any(text, "test.toml").unwrap()
+    }
+
+    fn builtin(name: &'static str) -> AnyScenario {
+        wormscope_scenario::ScenarioSource::Builtin(name)
+            .load()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_scenario_gives_its_own_sections_ports_at_the_worms_end() {
+        let slammer = scenario_rule_set(&builtin("slammer"), "slammer", Defense::Isp).unwrap();
+        assert_eq!(slammer.placement, Placement::Router);
+        let ports: Vec<(Direction, PortProto, PortEnd)> = slammer
+            .rules
+            .iter()
+            .map(|r| (r.direction, r.port, r.end))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                (
+                    Direction::Inbound,
+                    PortProto::udp(1434),
+                    PortEnd::Destination
+                ),
+                (
+                    Direction::Outbound,
+                    PortProto::udp(1434),
+                    PortEnd::Destination
+                ),
+            ]
+        );
+        assert_eq!(slammer.object_name(), "slammer_isp");
+        let Origin::Scenario(from) = &slammer.origin else {
+            panic!("a scenario's rules")
+        };
+        assert_eq!(from.section, "isp_filter");
+        assert!(from.source.contains("MPSSSW"), "{}", from.source);
+
+        // Witty's datagrams carry its port as their source.
+        let witty = scenario_rule_set(&builtin("witty"), "witty", Defense::Host).unwrap();
+        assert_eq!(witty.placement, Placement::Host);
+        assert_eq!(witty.rules.len(), 1);
+        assert_eq!(witty.rules[0].port, PortProto::udp(4000));
+        assert_eq!(witty.rules[0].end, PortEnd::Source);
+        assert!(
+            witty
+                .summary()
+                .iter()
+                .any(|l| l.contains("from source port 4000/udp"))
+        );
+
+        // Code Red's TCP port is a destination; Blaster's border filter is
+        // the advisory's list, as the advisory's own rule set has it.
+        let red = scenario_rule_set(&builtin("codered2"), "codered2", Defense::Host).unwrap();
+        assert_eq!(
+            (red.rules[0].port, red.rules[0].end),
+            (PortProto::tcp(80), PortEnd::Destination)
+        );
+        let blaster = scenario_rule_set(&builtin("blaster"), "blaster", Defense::Border).unwrap();
+        let advisory = Defense::Border.rule_set();
+        let key = |set: &RuleSet| -> Vec<(Direction, PortProto)> {
+            set.rules.iter().map(|r| (r.direction, r.port)).collect()
+        };
+        assert_eq!(key(&blaster), key(&advisory));
+    }
+
+    #[test]
+    fn a_sections_own_list_is_followed_and_cuts_or_empty_lists_are_refused() {
+        // A file over Slammer whose border filter drops 1434/udp coming in
+        // and 135/tcp too, and nothing going out.
+        let set = scenario_rule_set(
+            &scenario(
+                "base = \"slammer\"\nname = \"my \\\"odd\\\" lab; rm -rf\"\n[defenses.border_filter]\nblocks_in = [\"1434/udp\", \"135/tcp\", \"1434/udp\"]\nblocks_out = []\n",
+            ),
+            "lab.toml",
+            Defense::Border,
+        );
+        // The scenario checks that a filter drops the worm's own port; a
+        // list with another beside it is still the user's to write.
+        let set = match set {
+            Ok(set) => set,
+            Err(e) => panic!("{e}"),
+        };
+        let ports: Vec<PortProto> = set.rules.iter().map(|r| r.port).collect();
+        assert_eq!(
+            ports,
+            [PortProto::udp(1434), PortProto::tcp(135)],
+            "duplicates dropped"
+        );
+        assert!(set.rules.iter().all(|r| r.direction == Direction::Inbound));
+        assert_eq!(set.object_name(), "my__odd__lab__rm__rf_border");
+        for r in &set.rules {
+            assert!(
+                r.comment.len() <= 120 && r.comment.is_ascii(),
+                "{}",
+                r.comment
+            );
+            assert!(
+                !r.comment.contains(['"', '\n', '\\', '%', '&', '|', ';']),
+                "{}",
+                r.comment
+            );
+        }
+
+        let e = scenario_rule_set(
+            &scenario("base = \"slammer\"\n[defenses.isp_filter]\nblocks_in = [\"*\"]\n"),
+            "x.toml",
+            Defense::Isp,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("[defenses.isp_filter] blocks_in lists `*`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn scenario_comments_fit_every_format_whatever_the_name() {
+        let long = format!("base = \"witty\"\nname = \"{}\"\n", "w".repeat(300));
+        for defense in Defense::ALL {
+            let set = scenario_rule_set(&scenario(&long), "long.toml", defense).unwrap();
+            for r in &set.rules {
+                assert!(r.comment.len() <= 120, "{}", r.comment);
+            }
+            assert!(set.object_name().len() <= 32 + 1 + 6);
+        }
     }
 }

@@ -9,7 +9,11 @@
 //!   `iptables-restore` file, a `netsh advfirewall` batch file or a pf.conf
 //!   fragment ([`RuleFormat`]). Every output opens with a header comment that
 //!   cites CA-2003-20 and MS03-026 and says what the rules do; every rule
-//!   carries a comment citing its source.
+//!   carries a comment citing its source. For any worm, a scenario's own
+//!   `[defenses.*]` section gives the rules instead
+//!   ([`defense::scenario_rule_set`], [`scenario_rules`]): Slammer's ISP
+//!   filter drops 1434/udp, Witty's host firewall datagrams from source
+//!   port 4000, each rule citing the section's `source`.
 //! - **Host indicators** ([`ioc`]): the artefacts of MODEL.md section 1
 //!   (msblast.exe and the variants' file names, the MD5 of the original, the
 //!   Run key value, the mutex), each with its source, as CSV or as a STIX 2.1
@@ -35,8 +39,8 @@ pub mod ioc;
 pub mod render;
 
 pub use defense::{
-    CA_2003_20_PORTS, Defense, DefenseError, Direction, IspScope, Placement, Rule, RuleOptions,
-    RuleSet,
+    CA_2003_20_PORTS, Defense, DefenseError, Direction, IspScope, Origin, Placement, Rule,
+    RuleOptions, RuleSet, ScenarioDefense, ScenarioRulesError, scenario_rule_set,
 };
 pub use ioc::{Indicator, IndicatorKind, IocFormat, IocFormatError, indicators};
 pub use render::{RuleFormat, RuleFormatError};
@@ -51,6 +55,19 @@ pub fn rules(defense: Defense, format: RuleFormat) -> String {
 /// The rules that deploy `defense`, in `format`, with `options`.
 pub fn rules_with(defense: Defense, format: RuleFormat, options: &RuleOptions) -> String {
     render::render(&defense.rule_set_with(options), format, options)
+}
+
+/// The rules that deploy `defense` as `scenario`'s own section describes
+/// it, in `format`, for a scenario of any worm; `argument` is how the user
+/// named the scenario (the header repeats it).
+pub fn scenario_rules(
+    scenario: &wormscope_scenario::AnyScenario,
+    argument: &str,
+    defense: Defense,
+    format: RuleFormat,
+) -> Result<String, ScenarioRulesError> {
+    let set = scenario_rule_set(scenario, argument, defense)?;
+    Ok(render::render(&set, format, &RuleOptions::default()))
 }
 
 /// The host indicators of W32/Blaster in `format`.

@@ -11,7 +11,9 @@ use std::str::FromStr;
 
 use wormscope_scenario::{PortProto, Transport};
 
-use crate::defense::{Action, Direction, Placement, Rule, RuleOptions, RuleSet};
+use wormscope_scenario::random_scan::PortEnd;
+
+use crate::defense::{Action, Direction, Origin, Placement, Rule, RuleOptions, RuleSet, plain};
 
 /// The firewall language of a rule file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,16 +93,24 @@ pub fn render(set: &RuleSet, format: RuleFormat, options: &RuleOptions) -> Strin
 
 /// The header shared by all formats, as lines without comment markers.
 fn header(set: &RuleSet, format: RuleFormat) -> Vec<String> {
-    let mut lines = vec![
-        format!(
-            "wormscope rules --defense {} --format {}",
+    let mut lines = match &set.origin {
+        Origin::Advisory => vec![
+            format!(
+                "wormscope rules --defense {} --format {}",
+                set.defense.name(),
+                format.name()
+            ),
+            "W32/Blaster (MSBlast, Lovsan) defense after CERT Advisory CA-2003-20".to_string(),
+            "(2003-08-11) and Microsoft Security Bulletin MS03-026.".to_string(),
+        ],
+        Origin::Scenario(from) => vec![format!(
+            "wormscope rules --scenario {} --defense {} --format {}",
+            plain(&from.argument),
             set.defense.name(),
             format.name()
-        ),
-        "W32/Blaster (MSBlast, Lovsan) defense after CERT Advisory CA-2003-20".to_string(),
-        "(2003-08-11) and Microsoft Security Bulletin MS03-026.".to_string(),
-        String::new(),
-    ];
+        )],
+    };
+    lines.push(String::new());
     lines.extend(set.summary());
     lines.push(String::new());
     lines
@@ -115,6 +125,14 @@ fn comment_block(out: &mut String, prefix: &str, lines: &[String], eol: &str) {
             out.push_str(line);
         }
         out.push_str(eol);
+    }
+}
+
+/// The port match's keyword in nft and iptables: `dport` or `sport`.
+fn port_keyword(rule: &Rule) -> &'static str {
+    match rule.end {
+        PortEnd::Destination => "dport",
+        PortEnd::Source => "sport",
     }
 }
 
@@ -176,7 +194,7 @@ fn chains(set: &RuleSet) -> Vec<(&'static str, Vec<(Iface, &Rule)>)> {
 }
 
 fn nft(set: &RuleSet, options: &RuleOptions) -> String {
-    let table = format!("wormscope_{}", set.defense.name());
+    let table = format!("wormscope_{}", set.object_name());
     let mut lines = header(set, RuleFormat::Nft);
     lines.push(
         "Check with `nft -c -f FILE`, load with `nft -f FILE` (as root). The file".to_string(),
@@ -222,8 +240,9 @@ fn nft(set: &RuleSet, options: &RuleOptions) -> String {
             }
             let _ = writeln!(
                 out,
-                "{} dport {} {} comment \"{}\"",
+                "{} {} {} {} comment \"{}\"",
                 proto(rule.port),
+                port_keyword(rule),
                 rule.port.port,
                 verdict(rule.action),
                 rule.comment
@@ -280,7 +299,8 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
             let p = proto(rule.port);
             let _ = writeln!(
                 out,
-                "-p {p} -m {p} --dport {} -m comment --comment \"{}\" -j {}",
+                "-p {p} -m {p} --{} {} -m comment --comment \"{}\" -j {}",
+                port_keyword(rule),
                 rule.port.port,
                 rule.comment,
                 match rule.action {
@@ -319,9 +339,13 @@ fn netsh(set: &RuleSet) -> String {
     out.push_str("@echo off");
     out.push_str(EOL);
     for rule in &set.rules {
-        let (dir, port_key) = match rule.direction {
-            Direction::Inbound => ("in", "localport"),
-            Direction::Outbound => ("out", "remoteport"),
+        // Windows names ports by this host's end: an incoming packet's
+        // destination is local, an outgoing one's is remote.
+        let (dir, port_key) = match (rule.direction, rule.end) {
+            (Direction::Inbound, PortEnd::Destination) => ("in", "localport"),
+            (Direction::Inbound, PortEnd::Source) => ("in", "remoteport"),
+            (Direction::Outbound, PortEnd::Destination) => ("out", "remoteport"),
+            (Direction::Outbound, PortEnd::Source) => ("out", "localport"),
         };
         let p = proto(rule.port);
         out.push_str(EOL);
@@ -329,7 +353,7 @@ fn netsh(set: &RuleSet) -> String {
         let _ = write!(
             out,
             "netsh advfirewall firewall add rule name=\"wormscope {} {dir} {}\" dir={dir} action=block protocol={} {port_key}={} profile=any{EOL}",
-            set.defense.name(),
+            set.object_name(),
             rule.port,
             p.to_ascii_uppercase(),
             rule.port.port,
@@ -365,13 +389,16 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
             Placement::Router => " on $ext_if",
             Placement::Host => "",
         };
+        let ends = match rule.end {
+            PortEnd::Destination => format!("from any to any port {}", rule.port.port),
+            PortEnd::Source => format!("from any port {} to any", rule.port.port),
+        };
         let _ = write!(
             out,
-            "\n# {}\nblock {} {dir} quick{on} proto {} from any to any port {}\n",
+            "\n# {}\nblock {} {dir} quick{on} proto {} {ends}\n",
             rule.comment,
             verdict(rule.action),
             proto(rule.port),
-            rule.port.port
         );
     }
     out

@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use wormscope_act::{Defense, IocFormat, RuleFormat, ioc, rules};
+use wormscope_act::{Defense, IocFormat, RuleFormat, ioc, rules, scenario_rules};
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -60,6 +60,25 @@ fn golden_rules() {
             failures.extend(check(&name, &rules(defense, format)));
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A scenario's own defense in every format: Witty's ISP filter (its
+/// datagrams matched by their source port), and Slammer's host firewall.
+#[test]
+fn golden_scenario_rules() {
+    let load = |name: &'static str| {
+        wormscope_scenario::ScenarioSource::Builtin(name)
+            .load()
+            .unwrap()
+    };
+    let mut failures = Vec::new();
+    for format in RuleFormat::ALL {
+        let text = scenario_rules(&load("witty"), "witty", Defense::Isp, format).unwrap();
+        failures.extend(check(&format!("witty-isp.{}", format.extension()), &text));
+    }
+    let text = scenario_rules(&load("slammer"), "slammer", Defense::Host, RuleFormat::Nft).unwrap();
+    failures.extend(check("slammer-host.nft", &text));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

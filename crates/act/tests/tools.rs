@@ -11,10 +11,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use wormscope_act::{Defense, IspScope, RuleFormat, RuleOptions, rules_with};
+use wormscope_act::{Defense, IspScope, RuleFormat, RuleOptions, rules_with, scenario_rules};
 
-/// Every variant of the rule sets: each defense with both ISP scopes.
-fn variants() -> Vec<(String, Defense, RuleOptions)> {
+/// Every variant of the rule sets in `format`, labelled: each defense with
+/// both ISP scopes, and each defense as each built-in scenario (of every
+/// worm) has it.
+fn variants(format: RuleFormat) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for scope in [IspScope::Port135, IspScope::WithShellAndTftp] {
         for defense in Defense::ALL {
@@ -25,7 +27,19 @@ fn variants() -> Vec<(String, Defense, RuleOptions)> {
                 isp_scope: scope,
                 ..RuleOptions::default()
             };
-            out.push((format!("{defense} ({scope:?})"), defense, options));
+            out.push((
+                format!("{defense} ({scope:?})"),
+                rules_with(defense, format, &options),
+            ));
+        }
+    }
+    for name in wormscope_scenario::builtin_names() {
+        let scenario = wormscope_scenario::ScenarioSource::Builtin(name)
+            .load()
+            .unwrap();
+        for defense in Defense::ALL {
+            let text = scenario_rules(&scenario, name, defense, format).unwrap();
+            out.push((format!("{defense} of scenario {name}"), text));
         }
     }
     out
@@ -106,11 +120,8 @@ fn check_with(tool_name: &str, args: &[&str], format: RuleFormat, broken: &str) 
         Err(_) => {}
     }
     let mut checked = 0;
-    for (label, defense, options) in variants() {
-        let text = rules_with(defense, format, &options);
-        let file = dir
-            .path()
-            .join(format!("{}.{}", defense, format.extension()));
+    for (i, (label, text)) in variants(format).into_iter().enumerate() {
+        let file = dir.path().join(format!("{i}.{}", format.extension()));
         std::fs::write(&file, &text).unwrap();
         match run(&tool, args, &file) {
             Ok(()) => checked += 1,

@@ -80,12 +80,15 @@ Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario file
         #[command(subcommand)]
         action: ScenarioCommand,
     },
-    /// Print the firewall rules that deploy a defense (CERT CA-2003-20).
+    /// Print the firewall rules that deploy a defense (CERT CA-2003-20, or any scenario's own)
     #[command(after_help = "Examples:
   wormscope rules --defense border-filter
   wormscope rules --defense isp-filter --format iptables -o isp.rules
+  wormscope rules --scenario slammer --defense isp-filter
+  wormscope rules --scenario witty --defense host-firewall --format pf
 
-Defaults: nft syntax, to standard output.
+Defaults: W32/Blaster's rules after CERT CA-2003-20; nft syntax, to
+standard output.
 
 Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Rules(RulesArgs),
@@ -137,7 +140,7 @@ Defaults: shard 0/1 (everything), into sweep-out/.
 
 Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Sweep(SweepArgs),
-    /// Run the historical scenarios (Code Red v2, Slammer) as ensembles and
+    /// Run the historical scenarios (Code Red v2, Slammer, Witty) as ensembles and
     /// hold each published figure against its simulated band. Exits 1 if
     /// any figure fails.
     #[command(after_help = "Examples:
@@ -255,6 +258,12 @@ struct RulesArgs {
     /// older border, isp and host).
     #[arg(long, value_name = "DEFENSE")]
     defense: wormscope_act::Defense,
+    /// Take the rules from this scenario's own defense section (built-in
+    /// name or file, any worm: the ports its filter lists, the worm's own
+    /// port for a host firewall). Without it: W32/Blaster's rules after
+    /// CERT CA-2003-20.
+    #[arg(long, value_name = "NAME or FILE")]
+    scenario: Option<PathBuf>,
     /// Rule syntax: nft, iptables, netsh or pf.
     #[arg(long, default_value = "nft")]
     format: wormscope_act::RuleFormat,
@@ -595,6 +604,7 @@ fn request(command: Command) -> Request {
         }),
         Command::Rules(a) => Request::Rules(commands::RulesRequest {
             defense: a.defense,
+            scenario: a.scenario,
             format: a.format,
             output: a.output,
         }),

@@ -10,6 +10,9 @@ use crate::{CommandError, CommandOutcome, common};
 #[derive(Clone, Debug)]
 pub struct RulesRequest {
     pub defense: Defense,
+    /// Take the rules from this scenario's own defense section (a built-in
+    /// name or a file); `None`: W32/Blaster's, after CERT CA-2003-20.
+    pub scenario: Option<PathBuf>,
     pub format: RuleFormat,
     /// Write here (atomically) instead of answering with the text.
     pub output: Option<PathBuf>,
@@ -17,10 +20,22 @@ pub struct RulesRequest {
 
 /// Runs the request.
 pub fn run(req: &RulesRequest) -> Result<CommandOutcome, CommandError> {
-    emit(
-        wormscope_act::rules(req.defense, req.format),
-        req.output.as_ref(),
-    )
+    let text = match &req.scenario {
+        None => wormscope_act::rules(req.defense, req.format),
+        Some(arg) => {
+            let scenario = common::any_scenario(Some(arg))?;
+            let argument = arg.display().to_string();
+            wormscope_act::scenario_rules(&scenario, &argument, req.defense, req.format).map_err(
+                |e| {
+                    CommandError::Input(format!(
+                        "{argument}: {e} (--defense {})",
+                        req.defense.section().replace('_', "-")
+                    ))
+                },
+            )?
+        }
+    };
+    emit(text, req.output.as_ref())
 }
 
 /// The text as the answer, or written atomically to `output`.

@@ -201,6 +201,7 @@ fn rules_and_iocs_answer_with_text_or_write_a_file() {
     let rules = |output: Option<PathBuf>| {
         wormscope_commands::rules::run(&RulesRequest {
             defense: "border".parse().unwrap(),
+            scenario: None,
             format: "nft".parse().unwrap(),
             output,
         })
@@ -228,6 +229,55 @@ fn rules_and_iocs_answer_with_text_or_write_a_file() {
     })
     .unwrap();
     assert!(o.text.contains("5ae700c1dffb00cef492844a4db6cd69"));
+}
+
+#[test]
+fn rules_come_from_any_scenarios_own_defense_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = |scenario: &str, defense: &str, format: &str| {
+        wormscope_commands::rules::run(&RulesRequest {
+            defense: defense.parse().unwrap(),
+            scenario: Some(PathBuf::from(scenario)),
+            format: format.parse().unwrap(),
+            output: None,
+        })
+    };
+    let o = rules("slammer", "isp-filter", "nft").unwrap();
+    assert!(o.text.contains("udp dport 1434 drop"), "{}", o.text);
+    assert!(o.text.contains("table inet wormscope_slammer_isp"));
+    assert!(!o.text.contains("135"), "none of Blaster's ports");
+    let o = rules("witty", "host-firewall", "iptables").unwrap();
+    assert!(o.text.contains("-p udp -m udp --sport 4000"), "{}", o.text);
+    // A user's file over Code Red, filtering 8080/tcp too on the way in.
+    let file = write(
+        dir.path(),
+        "red.toml",
+        "base = \"codered2\"\nname = \"red lab\"\n[defenses.border_filter]\nblocks_in = [\"80/tcp\", \"8080/tcp\"]\nblocks_out = [\"80/tcp\"]\n",
+    );
+    let o = rules(file.to_str().unwrap(), "border", "pf").unwrap();
+    assert!(o.text.contains("--scenario ") && o.text.contains("red.toml"));
+    let blocks: Vec<&str> = o.text.lines().filter(|l| l.starts_with("block")).collect();
+    assert_eq!(
+        blocks,
+        [
+            "block drop in quick on $ext_if proto tcp from any to any port 80",
+            "block drop in quick on $ext_if proto tcp from any to any port 8080",
+            "block drop out quick on $ext_if proto tcp from any to any port 80",
+        ]
+    );
+    // Bad input: a misspelt built-in, a list that cuts the network off.
+    let msg = input_error(rules("slamer", "isp", "nft"));
+    assert!(msg.contains("slammer"), "{msg}");
+    let cut = write(
+        dir.path(),
+        "cut.toml",
+        "base = \"slammer\"\n[defenses.isp_filter]\nblocks_out = [\"*\"]\n",
+    );
+    let msg = input_error(rules(cut.to_str().unwrap(), "isp", "nft"));
+    assert!(
+        msg.contains("cut.toml") && msg.contains("blocks_out lists `*`"),
+        "{msg}"
+    );
 }
 
 #[test]

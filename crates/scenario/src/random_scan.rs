@@ -114,7 +114,7 @@ pub struct RandomCaptureConfig {
 }
 
 /// Which end of a packet a port is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PortEnd {
     Destination,
