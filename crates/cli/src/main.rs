@@ -274,10 +274,11 @@ struct RulesArgs {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// Output directory of `wormscope simulate`, or of `compare` or
-    /// `flaws` with --out (timeseries.csv, and summary.json, flood.csv,
+    /// Output directory of `wormscope simulate`, or of `compare`, `flaws`
+    /// or `fit` with --out (timeseries.csv, and summary.json, flood.csv,
     /// sensors.csv, telescope.csv, validation.json, comparison.json,
-    /// flaws.json when present).
+    /// flaws.json when present; fit.json), or a sweep's once merged
+    /// (merged.parquet).
     #[arg(value_name = "OUT_DIR")]
     dir: PathBuf,
     /// The HTML file to write (atomically); default OUT_DIR/report.html.

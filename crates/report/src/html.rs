@@ -277,6 +277,9 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     if !timeseries.exists() && dir.join(OutputFile::Fit.name()).exists() {
         return render_fit(dir);
     }
+    if !timeseries.exists() && crate::sweep::is_sweep_dir(dir) {
+        return crate::sweep::render_sweep(dir);
+    }
     let ts_text = input::read_text(&timeseries)?.ok_or_else(|| {
         input::input_error(
             &timeseries_name,
@@ -543,16 +546,16 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The page being written.
-struct Page {
-    body: String,
-    title: String,
+pub(crate) struct Page {
+    pub(crate) body: String,
+    pub(crate) title: String,
     /// The sections so far (id, heading), for the table of contents.
-    contents: Vec<(String, String)>,
+    pub(crate) contents: Vec<(String, String)>,
 }
 
 /// Where the table of contents goes in the body, once every section is
 /// known.
-const CONTENTS_MARK: &str = "<!-- contents -->\n";
+pub(crate) const CONTENTS_MARK: &str = "<!-- contents -->\n";
 
 const CSS: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0}
@@ -609,7 +612,7 @@ impl Page {
         }
     }
 
-    fn section(&mut self, id: &str, heading: &str) {
+    pub(crate) fn section(&mut self, id: &str, heading: &str) {
         self.contents.push((id.to_string(), heading.to_string()));
         let _ = writeln!(
             self.body,
@@ -619,19 +622,19 @@ impl Page {
         );
     }
 
-    fn para(&mut self, text: &str) {
+    pub(crate) fn para(&mut self, text: &str) {
         let _ = writeln!(self.body, "<p>{}</p>", escape(text));
     }
 
-    fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         let _ = writeln!(self.body, "<p class=\"note\">{}</p>", escape(text));
     }
 
-    fn figure(&mut self, chart: &Chart) {
+    pub(crate) fn figure(&mut self, chart: &Chart) {
         self.svg(&plot::line_chart(chart), &chart.title);
     }
 
-    fn svg(&mut self, svg: &str, label: &str) {
+    pub(crate) fn svg(&mut self, svg: &str, label: &str) {
         let _ = writeln!(
             self.body,
             "<figure role=\"img\" aria-label=\"{}\">\n{}</figure>",
@@ -641,7 +644,7 @@ impl Page {
     }
 
     /// Rows of (label, value) as a two-column table.
-    fn kv_table(&mut self, rows: &[(String, String)]) {
+    pub(crate) fn kv_table(&mut self, rows: &[(String, String)]) {
         self.body.push_str("<table>\n");
         for (k, v) in rows {
             let _ = writeln!(
@@ -1061,7 +1064,7 @@ impl Page {
         self.variant_table(rows, false, &BLASTER_LIST);
     }
 
-    fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         let mut nav = String::from("<nav aria-label=\"Contents\"><h2>Contents</h2>\n<ol>\n");
         for (id, heading) in &self.contents {
             let _ = writeln!(
@@ -1097,7 +1100,7 @@ fn shortened_list(v: &str) -> String {
 
 /// A number for a table: integers with thousands separators, others with
 /// three significant decimals.
-fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
     }

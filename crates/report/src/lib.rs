@@ -12,7 +12,8 @@
 //!   (`validation.rs`), a fit's (`fit.rs`), each as an [`OutputSet`]; [`run_store`]: finished
 //!   runs kept in an output directory, so that a long study resumes.
 //! - **Reading them back to draw the page**: [`input`] (parsing, errors
-//!   with file, line and field) and [`html`] (the self-contained page).
+//!   with file, line and field) and [`html`] (the self-contained page);
+//!   `sweep.rs`, the page of a sweep's merged Parquet table.
 //! - **Shared leaves**: [`outputs`] (every file of an output directory,
 //!   one name each), [`numbers`] (numbers as people read them), [`plot`]
 //!   (general SVG charts) and [`figures`] (charts from the files' data: the
@@ -30,6 +31,7 @@ pub mod outputs;
 pub mod plot;
 mod run;
 pub mod run_store;
+mod sweep;
 mod validation;
 
 pub use ensemble::{

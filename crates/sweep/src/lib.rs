@@ -22,7 +22,9 @@ pub mod run;
 pub mod spec;
 pub mod table;
 
-pub use run::{Job, MergeSummary, Shard, merge, run_shard, shard_file_name, write_shard};
+pub use run::{
+    Job, MERGED_FILE, MergeSummary, Shard, merge, run_shard, shard_file_name, write_shard,
+};
 pub use spec::{Param, Sweep};
 pub use table::{SeriesKind, SweepTable, parquet_bytes};
 

@@ -77,6 +77,9 @@ impl Shard {
     }
 }
 
+/// The merged table's file name in a sweep's directory.
+pub const MERGED_FILE: &str = "merged.parquet";
+
 /// `shard-00003-of-00016.parquet`.
 pub fn shard_file_name(shard: Shard) -> String {
     format!("shard-{:05}-of-{:05}.parquet", shard.index, shard.count)
@@ -363,7 +366,7 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, SweepError> {
         })
         .collect();
     let bytes = merged.to_parquet(&meta)?;
-    let path = dir.join("merged.parquet");
+    let path = dir.join(MERGED_FILE);
     wormscope_atomic::write_file(&path, &bytes)
         .map_err(|e| SweepError::Run(format!("writing {}: {e}", path.display())))?;
     let seeds = expected.iter().filter(|j| j.variant == 0).count();
