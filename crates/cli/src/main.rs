@@ -51,8 +51,9 @@ Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario file
 
 Defaults: 10 runs per variant, at least 7 simulated days (a random-scanning
 worm: its scenario's duration). On the whole internet (the default
-scenario) each run of a week takes minutes: 8 runs of two variants took 16
-minutes on 2 cores; blaster-sample takes seconds.
+scenario, churn and laptops on) a run of a week took about 40 minutes on
+2 cores, so a study takes hours: start with blaster-sample (a week in
+about a minute) or a random-scanning worm (seconds).
 With --out DIR the finished runs of a Blaster study are kept in DIR: run
 the same command again after an interruption and it resumes.
 
