@@ -614,12 +614,12 @@ fn request(command: Command) -> Request {
             format: a.format,
             output: a.output,
         }),
-        Command::Detect(a) => Request::Detect(commands::DetectRequest {
+        Command::Detect(a) => Request::Detect(Box::new(commands::DetectRequest {
             captures: a.captures,
             eve: a.eve,
             hosts: a.hosts,
             config: Default::default(),
-        }),
+        })),
         Command::Capture(a) => Request::Capture(commands::CaptureRequest {
             scenario: a.scenario,
             seed: a.seed,

@@ -80,7 +80,8 @@ pub enum Request {
     Scenario(ScenarioRequest),
     Rules(RulesRequest),
     Ioc(IocRequest),
-    Detect(DetectRequest),
+    /// Boxed: the detection parameters make it much the largest request.
+    Detect(Box<DetectRequest>),
     Capture(CaptureRequest),
     Report(ReportRequest),
     Sweep(SweepRequest),

@@ -4,7 +4,10 @@
 //! can build and a test can change. Defaults come from MODEL.md section 5
 //! ("Detection baselines"), which cites Zeek's `scan.zeek`, Bro 1.x's
 //! `blaster.bro` and the Threshold Random Walk of Jung, Paxson, Berger and
-//! Balakrishnan (IEEE S&P 2004); the rest are documented choices.
+//! Balakrishnan (IEEE S&P 2004), and from MODEL.md section 2 (Slammer,
+//! Code Red, Witty), Microsoft's SQL Server Resolution Protocol
+//! specification ([MC-SQLR]) and CERT's Code Red advisories (CA-2001-19,
+//! CA-2001-23, IN-2001-09); the rest are documented choices.
 //!
 //! What it may not touch: no state, no I/O.
 
@@ -88,6 +91,76 @@ pub struct DetectConfig {
     /// source within the state expiry that make a sweep.
     pub welchia_min_targets: usize,
 
+    /// Slammer: the UDP destination port of the SQL Server Resolution
+    /// Service, 1434 (MODEL.md section 2: "a single 376-byte UDP payload to
+    /// port 1434"; Microsoft's [MC-SQLR] protocol specification).
+    pub slammer_port: u16,
+    /// Slammer: a datagram to [`DetectConfig::slammer_port`] whose first
+    /// payload byte is 0x04 (CLNT_UCAST_INST, [MC-SQLR] section 2.2.3: a
+    /// request for one instance's connection details) and whose payload, as the IPv4 and
+    /// UDP headers give it (not the captured bytes, which a snap length may
+    /// cut), is at least this long is overlong. 64: a legitimate
+    /// CLNT_UCAST_INST is the type byte, an instance name of at most 32
+    /// bytes ([MC-SQLR] 2.2.3) and a terminating zero, 34 bytes at most;
+    /// the worm's was 376 (MODEL.md section 2). Browsing requests
+    /// (CLNT_BCAST_EX 0x02, CLNT_UCAST_EX 0x03) are one byte.
+    pub slammer_min_payload: usize,
+    /// Slammer: distinct destinations of such datagrams from one source
+    /// within the state expiry that add "spreading" to the single
+    /// datagram's evidence. 10, as for Welchia.
+    pub slammer_min_targets: usize,
+
+    /// Code Red: the TCP destination port of the web servers it attacked, 80
+    /// (MODEL.md section 2; CERT CA-2001-19).
+    pub codered_port: u16,
+    /// Code Red: an HTTP `GET /default.ida?` request whose query starts with
+    /// a run of at least this many copies of one character is the worm's
+    /// (CERT CA-2001-19: the request is `/default.ida?` then a long run of
+    /// `N`; Code Red II's, CA-2001-23 / IN-2001-09, a run of `X`; 224 in
+    /// both, per the published log lines). 100: under half the worm's run;
+    /// Indexing Service queries (`CiRestriction=...`) do not repeat one
+    /// character a hundred times.
+    pub codered_min_filler: usize,
+    /// Code Red: when the capture's snap length cut the segment inside the
+    /// run, a run that reaches the cut and is at least this long counts
+    /// (the rest of the run is not in the file). 16: 17 bytes of
+    /// `GET /default.ida?` and 16 of one character fit in a 96-byte snap
+    /// length with Ethernet, IPv4 and TCP headers.
+    pub codered_min_filler_cut: usize,
+    /// Code Red: distinct servers sent such a request by one client within
+    /// the state expiry that add "spreading" to its evidence. 3: one or
+    /// two servers can be a tester's target; the worm sends to every web
+    /// server it finds.
+    pub codered_min_targets: usize,
+
+    /// Witty: the UDP source port, 4000 (MODEL.md section 2: "one UDP
+    /// datagram from source port 4000"; ICQ's port, whose packets the
+    /// vulnerable ISS PAM parser read).
+    pub witty_src_port: u16,
+    /// Witty: the shortest UDP payload of the worm's datagrams, 768 bytes
+    /// (MODEL.md section 2: "768-1307 bytes"). Read from the IPv4 and UDP
+    /// headers, so captures with a snap length (or CAIDA's, whose payload
+    /// is removed) still show it.
+    pub witty_min_payload: usize,
+    /// Witty: the longest, 1307 bytes (MODEL.md section 2). Kumar, Paxson
+    /// and Weaver (IMC 2005) give the length as 768 plus a random number
+    /// below 512; 1307 keeps MODEL.md's bound, which covers both readings.
+    pub witty_max_payload: usize,
+    /// Witty: distinct destination addresses of such datagrams from one
+    /// source within [`DetectConfig::witty_window_us`] before it is called
+    /// infected. 10: port 4000 was also ICQ's, and an ICQ server answers
+    /// many clients from it, but with short datagrams; ten of the worm's
+    /// length to ten hosts is a scan (the worm sent 20,000 per round,
+    /// F-Secure's description; 357 packets per second on average, MODEL.md).
+    pub witty_min_targets: usize,
+    /// Witty: distinct destination ports among them (the worm's are random
+    /// per datagram; an ICQ reply goes back to the client's port). 10.
+    pub witty_min_ports: usize,
+    /// Witty: the window in which those are counted: Bro's 5 minutes, long
+    /// enough for a /8 telescope, which sees about 1 in 256 of a host's
+    /// datagrams.
+    pub witty_window_us: i64,
+
     /// Worm file names (lower case) a TFTP read request is matched against:
     /// msblast.exe and the variants' names (MODEL.md section 1).
     pub worm_filenames: Vec<String>,
@@ -131,6 +204,19 @@ impl Default for DetectConfig {
             flood_min_sources: 50,
             flood_window_us: 5 * SECOND_US,
             welchia_min_targets: 10,
+            slammer_port: 1434,
+            slammer_min_payload: 64,
+            slammer_min_targets: 10,
+            codered_port: 80,
+            codered_min_filler: 100,
+            codered_min_filler_cut: 16,
+            codered_min_targets: 3,
+            witty_src_port: 4000,
+            witty_min_payload: 768,
+            witty_max_payload: 1307,
+            witty_min_targets: 10,
+            witty_min_ports: 10,
+            witty_window_us: 300 * SECOND_US,
             worm_filenames: [
                 "msblast.exe",
                 "penis32.exe",

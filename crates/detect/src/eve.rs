@@ -10,8 +10,10 @@
 //!
 //! Public rule ids for Blaster-era traffic are cited, never copied (MODEL.md
 //! section 5): Snort/ET 2102192 (DCERPC ISystemActivator bind), 2103197 and
-//! 2103198, 2102123 (cmd banner), 2001581. Our signatures match protocol
-//! fields, never stored exploit bytes.
+//! 2103198, 2102123 (cmd banner), 2001581. Sids by worm: 9000001-9000030
+//! Blaster and Welchia, 9000040s SQL Slammer, 9000050s Code Red, 9000060s
+//! Witty. Our signatures match protocol fields, never stored exploit
+//! bytes.
 //!
 //! What it may not touch: detection state; files (it writes to any
 //! `io::Write`).
@@ -144,8 +146,77 @@ pub mod sig {
         severity: 1,
     };
 
+    /// SQL Slammer: a datagram to 1434/udp whose first byte is 0x04
+    /// (CLNT_UCAST_INST of Microsoft's SQL Server Resolution Protocol,
+    /// [MC-SQLR] 2.2.3) and whose payload is overlong (MODEL.md section 2:
+    /// the worm is "a single 376-byte UDP payload to port 1434"). The worm
+    /// is the one packet: one alert per source. Related public ids (cited,
+    /// not copied): Snort 2003 ("MS-SQL Worm propagation attempt").
+    pub const SLAMMER_1434: Signature = Signature {
+        sid: 9_000_040,
+        rev: 1,
+        msg: "WORMSCOPE SQL Slammer overlong CLNT_UCAST_INST (0x04) to 1434/udp",
+        category: "A Network Trojan was detected",
+        severity: 1,
+    };
+    /// SQL Slammer's datagrams from one source to many destinations.
+    pub const SLAMMER_SPREAD: Signature = Signature {
+        sid: 9_000_041,
+        rev: 1,
+        msg: "WORMSCOPE SQL Slammer datagrams to many destinations",
+        category: "A Network Trojan was detected",
+        severity: 1,
+    };
+    /// Code Red v1/v2: `GET /default.ida?` with a query of a long run of
+    /// `N` (CERT CA-2001-19). Related public rule (cited by name, not
+    /// copied): "GPL EXPLOIT ISAPI .ida attempt", which matches any
+    /// `.ida?` request; ours needs the overlong filler.
+    pub const CODERED_N: Signature = Signature {
+        sid: 9_000_050,
+        rev: 1,
+        msg: "WORMSCOPE Code Red v1/v2 GET /default.ida? with N filler (MS01-033)",
+        category: "Attempted Administrator Privilege Gain",
+        severity: 1,
+    };
+    /// Code Red II: the same request with a run of `X` (CERT CA-2001-23,
+    /// IN-2001-09).
+    pub const CODERED_X: Signature = Signature {
+        sid: 9_000_051,
+        rev: 1,
+        msg: "WORMSCOPE Code Red II GET /default.ida? with X filler (MS01-033)",
+        category: "Attempted Administrator Privilege Gain",
+        severity: 1,
+    };
+    /// The same request with a run of another character: a variant or a
+    /// tool using the same overflow.
+    pub const CODERED_OTHER: Signature = Signature {
+        sid: 9_000_052,
+        rev: 1,
+        msg: "WORMSCOPE Code Red-like GET /default.ida? with overlong filler (MS01-033)",
+        category: "Attempted Administrator Privilege Gain",
+        severity: 1,
+    };
+    /// One client sends the Code Red request to many web servers.
+    pub const CODERED_SPREAD: Signature = Signature {
+        sid: 9_000_053,
+        rev: 1,
+        msg: "WORMSCOPE Code Red request sent to many web servers",
+        category: "A Network Trojan was detected",
+        severity: 1,
+    };
+    /// Witty: datagrams from 4000/udp of the worm's length (768 to 1307
+    /// bytes of payload) to many destination addresses and ports (MODEL.md
+    /// section 2).
+    pub const WITTY_4000: Signature = Signature {
+        sid: 9_000_060,
+        rev: 1,
+        msg: "WORMSCOPE Witty datagrams from 4000/udp to many random ports",
+        category: "A Network Trojan was detected",
+        severity: 1,
+    };
+
     /// Every signature, by sid.
-    pub const ALL: [Signature; 12] = [
+    pub const ALL: [Signature; 19] = [
         SWEEP_135,
         TRW_135,
         ZEEK_135,
@@ -158,6 +229,13 @@ pub mod sig {
         TFTP_TRANSFER,
         FLOOD_80,
         WELCHIA_ICMP,
+        SLAMMER_1434,
+        SLAMMER_SPREAD,
+        CODERED_N,
+        CODERED_X,
+        CODERED_OTHER,
+        CODERED_SPREAD,
+        WITTY_4000,
     ];
 }
 

@@ -23,7 +23,8 @@ pub const HOSTS_CSV_HEADER: &str = "host,verdict,first_seen,last_seen,evidence,c
 /// A host's verdict. Ordered: the most severe first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
-    /// Runs a worm of MODEL.md (Blaster or a variant, Welchia).
+    /// Runs a worm of MODEL.md (Blaster or a variant, Welchia, SQL
+    /// Slammer, Code Red, Witty).
     Infected,
     /// Scans 135/tcp, without worm-specific evidence.
     Scanning,
@@ -192,6 +193,20 @@ impl HostTable {
         // Commas and semicolons would break the CSV's evidence list.
         let text = text.replace([',', ';', '"', '\n'], " ");
         h.evidence.push((kind, text));
+    }
+
+    /// Whether evidence of `kind` against `key` would be recorded now: the
+    /// host does not have that kind yet and the table has room for it. The
+    /// detectors that alert once per host (Slammer, Code Red, Witty) ask
+    /// this before alerting, so the host table is their memory of what was
+    /// said, within its bound.
+    pub(crate) fn needs(&self, key: HostKey, kind: &'static str) -> bool {
+        match self.map.get(&key) {
+            Some(h) => {
+                h.evidence.len() < MAX_EVIDENCE && !h.evidence.iter().any(|(k, _)| *k == kind)
+            }
+            None => self.map.len() < self.clean_limit.saturating_mul(2),
+        }
     }
 
     /// Number of rows.

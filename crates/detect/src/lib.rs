@@ -1,4 +1,4 @@
-//! # wormscope-detect: Blaster-era worms in captured traffic
+//! # wormscope-detect: Blaster, Welchia, SQL Slammer, Code Red and Witty in captured traffic
 //!
 //! `wormscope detect CAPTURE... [--eve alerts.json] [--hosts hosts.csv]`
 //! is a thin command over this crate (`wormscope-commands`'s `detect`). It
@@ -12,7 +12,23 @@
 //! - the chain on the wire: ISystemActivator bind + request with an
 //!   overlong UNC server name, a shell on 4444/tcp, the TFTP read request
 //!   back to the attacker for msblast.exe or a variant's name, the transfer;
-//! - the payload's SYN flood to 80/tcp; Welchia's ICMP echo sweep.
+//! - the payload's SYN flood to 80/tcp; Welchia's ICMP echo sweep;
+//! - SQL Slammer: a datagram to 1434/udp whose first byte is 0x04
+//!   (CLNT_UCAST_INST of the SQL Server Resolution Protocol) with a payload
+//!   of at least 64 bytes (a legitimate one has at most 34; the worm's,
+//!   376): infected on one datagram (sid 9000040), spreading at 10
+//!   destinations (9000041);
+//! - Code Red: on 80/tcp a `GET /default.ida?` whose query starts with one
+//!   character repeated at least 100 times (16 if the snap length cut the
+//!   run), classified by that character: `N` Code Red v1/v2 (9000050), `X`
+//!   Code Red II (9000051), another Code Red-like (9000052); the client is
+//!   infected, the server a victim; 3 servers make it spreading (9000053);
+//! - Witty: datagrams from 4000/udp with 768 to 1307 bytes of payload to 10
+//!   destinations on 10 ports within 5 minutes (9000060); ICQ shared the
+//!   port, so one datagram is not enough.
+//!
+//! Lengths come from the IPv4 header, so captures with a short snap length
+//! (or without payload, as CAIDA's public Witty traces) still show them.
 //!
 //! Parameters are fields of [`DetectConfig`] with MODEL.md's published
 //! defaults. Outputs: Suricata EVE JSON alert lines ([`eve`]) and

@@ -22,6 +22,14 @@
 //!   16384, TTL 65-128, many spoofed sources from one /16 to one target.
 //! - **Welchia**: ICMP echo requests with a 92-byte datagram and 0xAA data
 //!   to many destinations.
+//! - **SQL Slammer**: a UDP datagram to 1434 whose first byte is 0x04
+//!   (CLNT_UCAST_INST) with a payload longer than any legitimate request;
+//!   many destinations add to it.
+//! - **Code Red**: on TCP 80, a segment that starts `GET /default.ida?` with
+//!   a query of one character repeated (N: v1/v2, X: Code Red II); the
+//!   client is infected, the server a victim; many servers add to it.
+//! - **Witty**: UDP from source port 4000 with 768-1307 bytes of payload to
+//!   many destination addresses and ports within a window.
 //!
 //! Matching reads protocol fields; no stored exploit bytes exist here.
 //!
@@ -29,7 +37,9 @@
 //! `max_sources`, each with at most `bro_threshold` + `zeek_threshold` +
 //! `max_contacts_per_source` addresses; pending first contacts
 //! `max_pending`; connections and transfers `max_conns`, each with at most
-//! `rpc_buffer` bytes; host rows `max_hosts` (x2 with evidence). Tables are
+//! `rpc_buffer` bytes; Slammer, Code Red and Witty sources `max_sources`
+//! each, with at most their `*_min_targets` (+ `witty_min_ports`) entries;
+//! host rows `max_hosts` (x2 with evidence). Tables are
 //! swept every 10 s of capture time and entries idle for `state_expiry_us`
 //! (5 minutes) are dropped.
 //!
@@ -41,12 +51,17 @@
 //! - `scan`: scanning of 135/tcp (sweep, blaster.bro, Zeek-like, TRW);
 //! - `chain`: the DCE/RPC exploit, the 4444/tcp shell, the TFTP transfer;
 //! - `flood`: the SYN flood to 80/tcp;
-//! - `welchia`: Welchia's ICMP echo sweep.
+//! - `welchia`: Welchia's ICMP echo sweep;
+//! - `slammer`, `codered`, `witty`: the three random-scanning worms, whose
+//!   count of distinct destinations per source is `Spread`.
 
 mod chain;
+mod codered;
 mod flood;
 mod scan;
+mod slammer;
 mod welchia;
+mod witty;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::Ipv4Addr;
@@ -160,6 +175,53 @@ pub struct Stats {
     pub state_expired: u64,
 }
 
+/// Distinct destinations (and ports) of one source's worm packets, counted
+/// up to a threshold within a window; emptied once the threshold is met.
+#[derive(Debug, Default)]
+pub(super) struct Spread {
+    last_us: i64,
+    window_us: i64,
+    targets: Set<u32>,
+    ports: Set<u16>,
+    done: bool,
+}
+
+/// Which per-source [`Spread`] table.
+#[derive(Clone, Copy, Debug)]
+enum SpreadTable {
+    Slammer,
+    CodeRed,
+    Witty,
+}
+
+/// When a [`Spread`] is met: `min_targets` distinct destinations and
+/// `min_ports` distinct destination ports within `window_us`.
+#[derive(Clone, Copy, Debug)]
+struct SpreadRule {
+    window_us: i64,
+    min_targets: usize,
+    min_ports: usize,
+}
+
+/// The payload length of a UDP datagram on the wire: from the IPv4 total
+/// length (the captured bytes may be cut by a snap length, or removed, as
+/// in CAIDA's public traces), or what was captured if that is more (a
+/// sender's capture with segmentation offload can show a zero length).
+fn udp_wire_payload_len(p: &Ipv4Packet<'_>, u: &UdpDatagram<'_>) -> usize {
+    let ihl = usize::from(p.header.ihl()) * 4;
+    usize::from(p.total_len)
+        .saturating_sub(ihl + 8)
+        .max(u.payload.len())
+}
+
+/// The same for a TCP segment.
+fn tcp_wire_payload_len(p: &Ipv4Packet<'_>, t: &TcpSegment<'_>) -> usize {
+    let ihl = usize::from(p.header.ihl()) * 4;
+    usize::from(p.total_len)
+        .saturating_sub(ihl + usize::from(t.header_len))
+        .max(t.payload.len())
+}
+
 /// How often (capture time) tables are swept for expired state.
 const SWEEP_EVERY_US: i64 = 10 * SECOND_US;
 
@@ -182,6 +244,10 @@ pub struct Detector {
     /// (source /16, target) of flood SYNs.
     floods: Map<(u16, u32), Flood>,
     welchia: Map<u32, Welchia>,
+    /// Per source: Slammer's, Code Red's and Witty's destinations.
+    slammer: Map<u32, Spread>,
+    codered: Map<u32, Spread>,
+    witty: Map<u32, Spread>,
     alerts: Vec<Alert>,
     started: bool,
 }
@@ -215,6 +281,9 @@ impl Detector {
             transfers: Map::default(),
             floods: Map::default(),
             welchia: Map::default(),
+            slammer: Map::default(),
+            codered: Map::default(),
+            witty: Map::default(),
             alerts: Vec::new(),
             started: false,
         }
@@ -236,7 +305,7 @@ impl Detector {
     }
 
     /// Entries in each bounded table (for tests and the memory report).
-    pub fn table_sizes(&self) -> [(&'static str, usize); 8] {
+    pub fn table_sizes(&self) -> [(&'static str, usize); 11] {
         [
             ("hosts", self.hosts.len()),
             ("scanners", self.scanners.len()),
@@ -246,6 +315,9 @@ impl Detector {
             ("transfers", self.transfers.len()),
             ("floods", self.floods.len()),
             ("welchia", self.welchia.len()),
+            ("slammer", self.slammer.len()),
+            ("codered", self.codered.len()),
+            ("witty", self.witty.len()),
         ]
     }
 
@@ -372,6 +444,9 @@ impl Detector {
             if t.dst_port == 4444 || t.src_port == 4444 {
                 self.shell(frame, p, t);
             }
+            if t.dst_port == self.cfg.codered_port && t.payload[0] == b'G' {
+                self.codered(frame, p, t);
+            }
         }
     }
 
@@ -383,6 +458,61 @@ impl Detector {
         {
             self.tftp_data(frame, p, u);
         }
+        if u.dst_port == self.cfg.slammer_port {
+            self.slammer(frame, p, u);
+        }
+        if u.src_port == self.cfg.witty_src_port {
+            self.witty(frame, p, u);
+        }
+    }
+
+    /// Counts `dst` (and `port`) for `src` in `table` under `rule`; the
+    /// number of destinations when the rule is met for the first time.
+    fn spread_count(
+        &mut self,
+        table: SpreadTable,
+        now: i64,
+        src: u32,
+        (dst, port): (u32, u16),
+        rule: SpreadRule,
+    ) -> Option<usize> {
+        let map = match table {
+            SpreadTable::Slammer => &mut self.slammer,
+            SpreadTable::CodeRed => &mut self.codered,
+            SpreadTable::Witty => &mut self.witty,
+        };
+        if !map.contains_key(&src) && map.len() >= self.cfg.max_sources {
+            self.stats.state_dropped += 1;
+            return None;
+        }
+        let s = map.entry(src).or_insert_with(|| Spread {
+            window_us: now,
+            last_us: now,
+            ..Spread::default()
+        });
+        s.last_us = s.last_us.max(now);
+        if s.done {
+            return None;
+        }
+        if now.saturating_sub(s.window_us) > rule.window_us {
+            s.window_us = now;
+            s.targets.clear();
+            s.ports.clear();
+        }
+        if s.targets.len() < rule.min_targets {
+            s.targets.insert(dst);
+        }
+        if s.ports.len() < rule.min_ports {
+            s.ports.insert(port);
+        }
+        if s.targets.len() < rule.min_targets || s.ports.len() < rule.min_ports {
+            return None;
+        }
+        s.done = true;
+        let n = s.targets.len();
+        s.targets = Set::default();
+        s.ports = Set::default();
+        Some(n)
     }
 
     // ---- expiry ------------------------------------------------------------
@@ -394,19 +524,28 @@ impl Detector {
             + self.shells.len()
             + self.transfers.len()
             + self.floods.len()
-            + self.welchia.len();
+            + self.welchia.len()
+            + self.slammer.len()
+            + self.codered.len()
+            + self.witty.len();
         self.scanners.retain(|_, s| s.last_us > cutoff);
         self.rpc.retain(|_, c| c.last_us > cutoff);
         self.shells.retain(|_, s| s.last_us > cutoff);
         self.transfers.retain(|_, t| t.last_us > cutoff);
         self.floods.retain(|_, f| f.last_us > cutoff);
         self.welchia.retain(|_, w| w.last_us > cutoff);
+        self.slammer.retain(|_, s| s.last_us > cutoff);
+        self.codered.retain(|_, s| s.last_us > cutoff);
+        self.witty.retain(|_, s| s.last_us > cutoff);
         let after = self.scanners.len()
             + self.rpc.len()
             + self.shells.len()
             + self.transfers.len()
             + self.floods.len()
-            + self.welchia.len();
+            + self.welchia.len()
+            + self.slammer.len()
+            + self.codered.len()
+            + self.witty.len();
         self.stats.state_expired += (before - after) as u64;
     }
 }
