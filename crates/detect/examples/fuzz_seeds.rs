@@ -78,7 +78,41 @@ fn frames() -> Vec<Vec<Vec<u8>>> {
             1,
         ));
     }
-    vec![chain, sweep, flood, welchia]
+    // Slammer, Code Red (N and X filler, one cut by a snap length) and
+    // Witty, as the small configuration counts them.
+    let mut random = Vec::new();
+    for i in 0..3u8 {
+        let d = Station::new(Ipv4Addr::new(10, 60, 0, i));
+        random.push(worm::slammer_datagram(
+            &h("10.40.0.7"),
+            &d,
+            1042,
+            1434,
+            40,
+            1,
+        ));
+        random.push(worm::witty_datagram(
+            &h("10.41.0.7"),
+            &d,
+            4000,
+            1000 + u16::from(i),
+            20,
+            1,
+        ));
+    }
+    for (i, filler) in [b'N', b'X', b'X'].into_iter().enumerate() {
+        let mut f = TcpFlow::new(h("10.50.0.9"), 1100 + i as u16, h("10.51.0.1"), 80);
+        random.extend(f.handshake());
+        let mut req = b"GET /default.ida?".to_vec();
+        req.extend(std::iter::repeat_n(filler, 12));
+        req.extend_from_slice(b" HTTP/1.0\r\n\r\n");
+        let mut seg = f.client_data(&req);
+        if i == 2 {
+            seg.truncate(64);
+        }
+        random.push(seg);
+    }
+    vec![chain, sweep, flood, welchia, random]
 }
 
 fn main() -> std::io::Result<()> {

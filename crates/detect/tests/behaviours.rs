@@ -427,3 +427,432 @@ fn state_expires_after_five_minutes() {
     let (_, alerts) = detect_bytes(&[&cap2.pcap()], &cfg);
     assert_eq!(sids(&alerts), vec![sig::BRO_135.sid]);
 }
+
+// ---- SQL Slammer, Code Red, Witty ------------------------------------------
+
+/// `n` addresses from `base` scattered over a /16, as a random scan's are.
+fn scattered(base: &str, n: u32) -> Vec<Station> {
+    (0..n)
+        .map(|i| {
+            let x = i.wrapping_mul(2_654_435_761) >> 16;
+            Station::new(Ipv4Addr::from(u32::from(ip(base)) + x))
+        })
+        .collect()
+}
+
+fn row<'a>(r: &'a DetectionReport, a: &str) -> &'a wormscope_detect::HostRow {
+    r.hosts
+        .iter()
+        .find(|h| h.host == HostKey::Addr(ip(a)))
+        .unwrap_or_else(|| panic!("no row for {a}: {:?}", r.hosts))
+}
+
+#[test]
+fn one_slammer_datagram_is_infected_and_many_are_spreading() {
+    // One datagram (the worm is one packet): infected, one alert, and no
+    // row for the destination (it never answered; a telescope's address).
+    let mut cap = Cap::default();
+    let s = h("10.40.0.7");
+    cap.push(worm::slammer_datagram(
+        &s,
+        &h("192.0.2.14"),
+        1042,
+        worm::SLAMMER_PORT,
+        worm::SLAMMER_PAYLOAD_LEN,
+        1,
+    ));
+    let (r, alerts) = detect(&cap);
+    assert_eq!(sids(&alerts), vec![sig::SLAMMER_1434.sid]);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!((alerts[0].src, alerts[0].dst_port), (s.ip, 1434));
+    assert_eq!(verdict(&r, "10.40.0.7"), Some(Verdict::Infected));
+    assert_eq!(verdict(&r, "192.0.2.14"), None);
+    let one = row(&r, "10.40.0.7").confidence;
+    assert!((0.85..0.95).contains(&one), "{one}");
+    assert!(
+        alerts[0].evidence.contains("376-byte"),
+        "{}",
+        alerts[0].evidence
+    );
+
+    // Thirty destinations: one more alert (spreading), higher confidence,
+    // still one alert of the datagram kind.
+    let mut cap = Cap::default();
+    for (i, d) in scattered("198.51.0.0", 30).iter().enumerate() {
+        cap.push(worm::slammer_datagram(&s, d, 1042, 1434, 376, i as u16));
+    }
+    let (r, alerts) = detect(&cap);
+    assert_eq!(
+        sids(&alerts),
+        vec![sig::SLAMMER_1434.sid, sig::SLAMMER_SPREAD.sid]
+    );
+    assert_eq!(alerts.len(), 2);
+    // The tenth distinct destination completes the spread.
+    assert_eq!(alerts[1].pcap_cnt, 10);
+    assert!(row(&r, "10.40.0.7").confidence > 0.98);
+    assert_eq!(r.hosts.len(), 1, "{:?}", r.hosts);
+}
+
+#[test]
+fn slammer_is_found_when_the_snap_length_cut_the_payload() {
+    // A 68-byte snap length keeps 26 bytes of the 376: the length comes
+    // from the IPv4 header.
+    let mut cap = Cap::default();
+    let mut f = worm::slammer_datagram(&h("10.40.0.8"), &h("192.0.2.1"), 3000, 1434, 376, 1);
+    f.truncate(68);
+    cap.push(f);
+    let (r, alerts) = detect(&cap);
+    assert_eq!(sids(&alerts), vec![sig::SLAMMER_1434.sid]);
+    assert!(alerts[0].evidence.contains("376-byte"));
+    assert_eq!(verdict(&r, "10.40.0.8"), Some(Verdict::Infected));
+}
+
+/// A web client's request to `server`: handshake, request, the server's
+/// answer and a close.
+fn http_request(cap: &mut Cap, client: &Station, port: u16, server: &Station, request: &[u8]) {
+    let mut f = TcpFlow::new(*client, port, *server, 80);
+    cap.extend(f.handshake());
+    cap.push(f.client_data(request));
+    cap.push(f.server_data(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
+    cap.extend(f.close());
+}
+
+/// `GET /default.ida?` then `n` copies of `filler`, benign (letters only).
+fn ida_request(filler: u8, n: usize) -> Vec<u8> {
+    let mut r = b"GET /default.ida?".to_vec();
+    r.extend(std::iter::repeat_n(filler, n));
+    r.extend_from_slice(b" HTTP/1.0\r\nContent-type: text/xml\r\n\r\n");
+    r
+}
+
+#[test]
+fn code_red_request_names_the_client_infected_the_server_victim_and_the_variant() {
+    for (filler, s, word) in [
+        (b'N', sig::CODERED_N, "Code Red v1/v2"),
+        (b'X', sig::CODERED_X, "Code Red II"),
+        (b'Q', sig::CODERED_OTHER, "Code Red-like"),
+    ] {
+        let mut cap = Cap::default();
+        http_request(
+            &mut cap,
+            &h("10.50.0.9"),
+            1100,
+            &h("192.0.2.80"),
+            &ida_request(filler, 224),
+        );
+        let (r, alerts) = detect(&cap);
+        assert_eq!(sids(&alerts), vec![s.sid], "{}", filler as char);
+        assert_eq!(alerts.len(), 1);
+        assert_eq!((alerts[0].src, alerts[0].dst_port), (ip("10.50.0.9"), 80));
+        assert!(alerts[0].evidence.contains(word), "{}", alerts[0].evidence);
+        assert!(
+            alerts[0]
+                .evidence
+                .contains(&format!("224 '{}'", filler as char)),
+            "{}",
+            alerts[0].evidence
+        );
+        assert_eq!(verdict(&r, "10.50.0.9"), Some(Verdict::Infected));
+        assert_eq!(verdict(&r, "192.0.2.80"), Some(Verdict::Victim));
+        assert!(row(&r, "192.0.2.80").evidence[0].contains("10.50.0.9"));
+    }
+}
+
+#[test]
+fn code_red_to_many_servers_is_spreading_with_one_alert_each() {
+    let mut cap = Cap::default();
+    let c = h("10.50.0.10");
+    let servers = scattered("203.0.0.0", 8);
+    for (i, s) in servers.iter().enumerate() {
+        http_request(&mut cap, &c, 1100 + i as u16, s, &ida_request(b'N', 224));
+        // The same request retransmitted does not add an alert.
+        cap.wait_ms(300);
+    }
+    let (r, alerts) = detect(&cap);
+    assert_eq!(
+        sids(&alerts),
+        vec![sig::CODERED_N.sid, sig::CODERED_SPREAD.sid]
+    );
+    assert_eq!(alerts.len(), 2);
+    assert!(alerts[1].evidence.contains("3 distinct web servers"));
+    assert_eq!(verdict(&r, "10.50.0.10"), Some(Verdict::Infected));
+    assert!(row(&r, "10.50.0.10").confidence > 0.97);
+    for s in &servers {
+        assert_eq!(r.verdict_of(HostKey::Addr(s.ip)), Some(Verdict::Victim));
+    }
+}
+
+#[test]
+fn code_red_is_found_when_the_snap_length_cut_the_request() {
+    // 96 bytes of frame: 42 of payload, 25 of them filler, then the cut.
+    let mut cap = Cap::default();
+    let mut f = TcpFlow::new(h("10.50.0.11"), 1100, h("192.0.2.81"), 80);
+    cap.extend(f.handshake());
+    let mut seg = f.client_data(&ida_request(b'X', 224));
+    seg.truncate(96);
+    cap.push(seg);
+    let (r, alerts) = detect(&cap);
+    assert_eq!(sids(&alerts), vec![sig::CODERED_X.sid]);
+    assert!(
+        alerts[0].evidence.contains("at least 25 'X'"),
+        "{}",
+        alerts[0].evidence
+    );
+    assert_eq!(verdict(&r, "10.50.0.11"), Some(Verdict::Infected));
+    // The same 25 letters in a segment that was whole are too few.
+    let mut cap = Cap::default();
+    http_request(
+        &mut cap,
+        &h("10.50.0.11"),
+        1100,
+        &h("192.0.2.81"),
+        &ida_request(b'X', 25),
+    );
+    let (_, alerts) = detect(&cap);
+    assert!(alerts.is_empty(), "{alerts:?}");
+}
+
+/// Witty-shaped datagrams from `src`: one per destination, random ports,
+/// the lengths spread over `lens`.
+fn witty(cap: &mut Cap, src: &Station, dsts: &[Station], lens: std::ops::RangeInclusive<usize>) {
+    let span = lens.end() - lens.start() + 1;
+    for (i, d) in dsts.iter().enumerate() {
+        let port = (i as u32).wrapping_mul(40_503).wrapping_add(977) as u16;
+        let len = lens.start() + (i * 97) % span;
+        cap.push(worm::witty_datagram(src, d, 4000, port, len, i as u16));
+        cap.wait_ms(3);
+    }
+}
+
+#[test]
+fn witty_needs_the_length_and_many_destinations() {
+    let w = h("10.60.0.3");
+    let mut cap = Cap::default();
+    witty(
+        &mut cap,
+        &w,
+        &scattered("198.18.0.0", 40),
+        worm::WITTY_PAYLOAD_LEN,
+    );
+    let (r, alerts) = detect(&cap);
+    assert_eq!(sids(&alerts), vec![sig::WITTY_4000.sid]);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].pcap_cnt, 10);
+    assert_eq!(verdict(&r, "10.60.0.3"), Some(Verdict::Infected));
+    assert_eq!(r.hosts.len(), 1);
+
+    // Nine destinations: not yet.
+    let mut cap = Cap::default();
+    witty(
+        &mut cap,
+        &w,
+        &scattered("198.18.0.0", 9),
+        worm::WITTY_PAYLOAD_LEN,
+    );
+    let (r, alerts) = detect(&cap);
+    assert!(alerts.is_empty(), "{alerts:?}");
+    assert_eq!(verdict(&r, "10.60.0.3"), Some(Verdict::Clean));
+
+    // The same scan with ICQ-sized datagrams, or oversized ones: not Witty.
+    for lens in [20..=600, 1308..=1400] {
+        let mut cap = Cap::default();
+        witty(&mut cap, &w, &scattered("198.18.0.0", 40), lens);
+        let (_, alerts) = detect(&cap);
+        assert!(alerts.is_empty(), "{alerts:?}");
+    }
+
+    // Ten destinations spread over more than the window: not yet.
+    let mut cap = Cap::default();
+    for (i, d) in scattered("198.18.0.0", 10).iter().enumerate() {
+        cap.push(worm::witty_datagram(&w, d, 4000, 1000 + i as u16, 900, 1));
+        cap.wait_ms(40_000);
+    }
+    let (_, alerts) = detect(&cap);
+    assert!(alerts.is_empty(), "{alerts:?}");
+}
+
+#[test]
+fn witty_is_found_in_header_only_traces() {
+    // CAIDA's public Witty traces keep the headers only: 42 bytes a frame.
+    let mut cap = Cap::default();
+    witty(
+        &mut cap,
+        &h("10.60.0.4"),
+        &scattered("198.18.0.0", 12),
+        768..=1307,
+    );
+    for (_, f) in &mut cap.frames {
+        f.truncate(42);
+    }
+    let (r, alerts) = detect(&cap);
+    assert_eq!(sids(&alerts), vec![sig::WITTY_4000.sid]);
+    assert_eq!(verdict(&r, "10.60.0.4"), Some(Verdict::Infected));
+}
+
+#[test]
+fn the_three_worms_and_blaster_in_one_capture_keep_their_own_evidence() {
+    let mut cap = Cap::default();
+    sweep(&mut cap, &h("10.0.0.5"), ip("10.1.5.200"), 120);
+    cap.push(worm::slammer_datagram(
+        &h("10.40.0.7"),
+        &h("10.1.1.1"),
+        1042,
+        1434,
+        376,
+        1,
+    ));
+    http_request(
+        &mut cap,
+        &h("10.50.0.9"),
+        1100,
+        &h("10.1.1.2"),
+        &ida_request(b'N', 224),
+    );
+    witty(
+        &mut cap,
+        &h("10.60.0.3"),
+        &scattered("198.18.0.0", 12),
+        768..=1307,
+    );
+    let (r, alerts) = detect(&cap);
+    assert_eq!(
+        sids(&alerts),
+        vec![
+            sig::SWEEP_135.sid,
+            sig::TRW_135.sid,
+            sig::ZEEK_135.sid,
+            sig::BRO_135.sid,
+            sig::SLAMMER_1434.sid,
+            sig::CODERED_N.sid,
+            sig::WITTY_4000.sid
+        ]
+    );
+    for (host, kind) in [
+        ("10.0.0.5", "sweep"),
+        ("10.40.0.7", "slammer_sent"),
+        ("10.50.0.9", "codered_sent"),
+        ("10.60.0.3", "witty_spread"),
+    ] {
+        assert_eq!(verdict(&r, host), Some(Verdict::Infected));
+        assert!(
+            row(&r, host).evidence.iter().any(|e| e.contains(kind)),
+            "{host}: {:?}",
+            row(&r, host).evidence
+        );
+    }
+    let s = r.summary();
+    assert!(s.contains("9000040 x1  WORMSCOPE SQL Slammer"), "{s}");
+    assert!(s.contains("9000060 x1  WORMSCOPE Witty"), "{s}");
+}
+
+#[test]
+fn sql_browsing_http_icq_and_dns_are_quiet() {
+    let mut cap = Cap::default();
+    let o = IpOpts::default();
+    // SQL Server browsing: CLNT_BCAST_EX (0x02) and CLNT_UCAST_EX (0x03)
+    // pings, a CLNT_UCAST_INST for a named instance, and the answers.
+    let client = h("10.1.2.3");
+    for (i, srv) in scattered("10.1.0.0", 20).iter().enumerate() {
+        let req: &[u8] = match i % 3 {
+            0 => &[0x02],
+            1 => &[0x03],
+            _ => b"\x04MSSQLSERVER\x00",
+        };
+        cap.push(build::udp_frame(
+            &client,
+            srv,
+            o,
+            1500 + i as u16,
+            1434,
+            req,
+        ));
+        let mut resp = vec![0x05, 60, 0];
+        resp.extend_from_slice(
+            b"ServerName;DB1;InstanceName;MSSQLSERVER;IsClustered;No;tcp;1433;;",
+        );
+        cap.push(build::udp_frame(
+            srv,
+            &client,
+            o,
+            1434,
+            1500 + i as u16,
+            &resp,
+        ));
+    }
+    // A 32-byte instance name, the longest allowed: 34 bytes.
+    let mut longest = vec![0x04];
+    longest.extend_from_slice(&[b'I'; 32]);
+    longest.push(0);
+    cap.push(build::udp_frame(
+        &client,
+        &h("10.1.0.9"),
+        o,
+        1600,
+        1434,
+        &longest,
+    ));
+
+    // Web browsing, Indexing Service queries among it.
+    let web = h("10.1.2.4");
+    for (i, req) in [
+        &b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"[..],
+        b"GET /default.ida?x=1 HTTP/1.1\r\nHost: example\r\n\r\n",
+        b"GET /default.ida?NNNNNNNNNN HTTP/1.1\r\nHost: example\r\n\r\n",
+        b"GET /query.idq?CiRestriction=worm&CiMaxRecordsPerPage=10 HTTP/1.0\r\n\r\n",
+        b"POST /default.ida?x=1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+        b"GET /index.html?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.0\r\n\r\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (j, srv) in scattered("192.0.0.0", 5).iter().enumerate() {
+            http_request(&mut cap, &web, 2000 + (i * 5 + j) as u16, srv, req);
+        }
+    }
+
+    // ICQ: a server on 4000/udp answering many clients with short
+    // datagrams, a few long ones among them (to fewer than ten clients).
+    let icq = h("10.1.2.5");
+    for (i, c) in scattered("172.16.0.0", 60).iter().enumerate() {
+        let len = if i % 10 == 0 { 900 } else { 24 + i % 200 };
+        let mut msg = vec![0x05, 0x00];
+        msg.resize(len, 0);
+        cap.push(build::udp_frame(&icq, c, o, 4000, 1025 + i as u16, &msg));
+        cap.push(build::udp_frame(
+            c,
+            &icq,
+            o,
+            1025 + i as u16,
+            4000,
+            &msg[..24],
+        ));
+    }
+
+    // DNS lookups and answers.
+    let resolver = h("10.1.0.53");
+    for i in 0..30u16 {
+        let mut q = vec![(i >> 8) as u8, i as u8, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        q.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        cap.push(build::udp_frame(
+            &h("10.1.2.6"),
+            &resolver,
+            o,
+            30000 + i,
+            53,
+            &q,
+        ));
+        let mut a = q.clone();
+        a[2] = 0x81;
+        a[3] = 0x80;
+        a.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 1]);
+        cap.push(build::udp_frame(
+            &resolver,
+            &h("10.1.2.6"),
+            o,
+            53,
+            30000 + i,
+            &a,
+        ));
+    }
+    assert_quiet(&cap, "SQL browsing, HTTP, ICQ, DNS");
+}

@@ -254,3 +254,122 @@ fn tshark_reads_our_pcap_and_pcapng_without_warnings() {
         );
     }
 }
+
+#[test]
+fn slammer_codered_and_witty_reach_the_eve_lines_the_table_and_the_summary() {
+    use wormscope_wire::build::{Station, TcpFlow, worm};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cap = Cap::default();
+    let dst = |i: u32| Station::new(std::net::Ipv4Addr::from(0xc633_0000 + i * 257));
+    // Slammer to twelve destinations, Code Red II to one server, Witty to
+    // twelve destinations; a benign web request beside them.
+    for i in 0..12u32 {
+        cap.push(worm::slammer_datagram(
+            &h("10.40.0.7"),
+            &dst(i),
+            1042,
+            1434,
+            376,
+            i as u16,
+        ));
+        cap.push(worm::witty_datagram(
+            &h("10.60.0.3"),
+            &dst(i),
+            4000,
+            7 + i as u16 * 5003,
+            800 + i as usize,
+            1,
+        ));
+    }
+    let mut f = TcpFlow::new(h("10.50.0.9"), 1100, h("10.1.1.80"), 80);
+    cap.extend(f.handshake());
+    let mut req = b"GET /default.ida?".to_vec();
+    req.extend([b'X'; 224]);
+    req.extend_from_slice(b" HTTP/1.0\r\n\r\n");
+    cap.push(f.client_data(&req));
+    let mut g = TcpFlow::new(h("10.0.0.77"), 3333, h("10.1.1.80"), 80);
+    cap.extend(g.handshake());
+    cap.push(g.client_data(b"GET /default.ida?x=1 HTTP/1.0\r\n\r\n"));
+
+    let pcap = dir.path().join("three.pcapng");
+    std::fs::write(&pcap, cap.pcapng()).unwrap();
+    let opts = Options {
+        eve: Some(dir.path().join("alerts.json")),
+        hosts: Some(dir.path().join("hosts.csv")),
+        ..Options::default()
+    };
+    let report = run(std::slice::from_ref(&pcap), &opts).unwrap();
+
+    let eve = std::fs::read_to_string(dir.path().join("alerts.json")).unwrap();
+    let lines: Vec<serde_json::Value> = eve
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(u64, &str, &str, u64)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["alert"]["signature_id"].as_u64().unwrap(),
+                v["src_ip"].as_str().unwrap(),
+                v["proto"].as_str().unwrap(),
+                v["dest_port"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (9_000_040, "10.40.0.7", "UDP", 1434),
+            (9_000_041, "10.40.0.7", "UDP", 1434),
+            (9_000_060, "10.60.0.3", "UDP", 7 + 9 * 5003),
+            (9_000_051, "10.50.0.9", "TCP", 80),
+        ]
+    );
+    for v in &lines {
+        assert!(
+            v["alert"]["signature"]
+                .as_str()
+                .unwrap()
+                .starts_with("WORMSCOPE ")
+        );
+        assert!(
+            !v["alert"]["metadata"]["wormscope_evidence"][0]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    let csv = std::fs::read_to_string(dir.path().join("hosts.csv")).unwrap();
+    let mut it = csv.lines();
+    assert_eq!(it.next(), Some(HOSTS_CSV_HEADER));
+    let rows: Vec<Vec<&str>> = it.map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == 6), "{csv}");
+    let find = |host: &str| {
+        rows.iter()
+            .find(|r| r[0] == host)
+            .unwrap_or_else(|| panic!("{csv}"))
+    };
+    assert_eq!(find("10.40.0.7")[1], "infected");
+    assert!(
+        find("10.40.0.7")[4].contains("slammer_sent: 376-byte CLNT_UCAST_INST"),
+        "{csv}"
+    );
+    assert!(find("10.40.0.7")[4].contains(";slammer_spread: "), "{csv}");
+    assert_eq!(find("10.50.0.9")[1], "infected");
+    assert!(
+        find("10.50.0.9")[4].contains("codered2_sent: Code Red II"),
+        "{csv}"
+    );
+    assert_eq!(find("10.1.1.80")[1], "victim");
+    assert_eq!(find("10.60.0.3")[1], "infected");
+    assert!(find("10.60.0.3")[4].starts_with("witty_spread: "), "{csv}");
+    assert_eq!(find("10.0.0.77")[1], "clean");
+
+    let s = report.summary();
+    assert!(
+        s.starts_with("hosts: 3 infected, 0 scanning, 1 victim, 1 clean"),
+        "{s}"
+    );
+    assert!(s.contains("9000051 x1  WORMSCOPE Code Red II"), "{s}");
+}

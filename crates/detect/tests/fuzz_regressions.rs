@@ -76,3 +76,77 @@ proptest! {
         detector_target(&bytes);
     }
 }
+
+/// Slammer, Code Red (one request cut by a snap length) and Witty, small
+/// enough that the fuzz configuration's thresholds are reached.
+fn random_worms_capture() -> Vec<u8> {
+    use wormscope_wire::build::{Station, TcpFlow, worm};
+    let mut cap = Cap::default();
+    for i in 0..3u8 {
+        let d = Station::new(std::net::Ipv4Addr::new(10, 60, 0, i));
+        cap.push(worm::slammer_datagram(
+            &h("10.40.0.7"),
+            &d,
+            1042,
+            1434,
+            376,
+            1,
+        ));
+        cap.push(worm::witty_datagram(
+            &h("10.41.0.7"),
+            &d,
+            4000,
+            1000 + u16::from(i),
+            40,
+            1,
+        ));
+    }
+    for (i, filler) in [b'N', b'X'].into_iter().enumerate() {
+        let mut f = TcpFlow::new(h("10.50.0.9"), 1100, h(&format!("10.51.0.{i}")), 80);
+        cap.extend(f.handshake());
+        let mut req = b"GET /default.ida?".to_vec();
+        req.extend(std::iter::repeat_n(filler, 40));
+        let mut seg = f.client_data(&req);
+        seg.truncate(80);
+        cap.push(seg);
+    }
+    cap.pcap()
+}
+
+#[test]
+fn the_random_worm_seed_reaches_every_new_detector_under_the_fuzz_config() {
+    let (_, alerts) = wormscope_detect::detect_bytes(
+        &[&random_worms_capture()],
+        &wormscope_detect::fuzzing::small_config(),
+    );
+    let mut sids: Vec<u32> = alerts.iter().map(|a| a.sig.sid).collect();
+    sids.sort();
+    sids.dedup();
+    assert_eq!(
+        sids,
+        vec![
+            9_000_040, 9_000_041, 9_000_050, 9_000_051, 9_000_053, 9_000_060
+        ]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, .. ProptestConfig::default() })]
+
+    /// The same for the random-scanning worms' seed: edits and cuts.
+    #[test]
+    fn mutated_random_worm_captures_never_panic(
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..16),
+        cut in any::<usize>(),
+    ) {
+        let mut bytes = random_worms_capture();
+        for (p, b) in edits {
+            let n = bytes.len();
+            bytes[p % n] = b;
+        }
+        let keep = cut % (bytes.len() + 1);
+        bytes.truncate(keep);
+        reader_target(&bytes);
+        detector_target(&bytes);
+    }
+}
