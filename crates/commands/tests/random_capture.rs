@@ -8,11 +8,15 @@ mod common;
 
 use common::{input_error, write};
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wormscope_commands::capture::CaptureRequest;
+use wormscope_commands::detect::DetectRequest;
 use wormscope_commands::{CommandOutcome, Silent};
+use wormscope_detect::DetectConfig;
 use wormscope_wire::capture::CaptureReader;
 use wormscope_wire::decode::{Decoded, TransportLayer, decode};
 use wormscope_wire::write::OutputFormat;
@@ -313,4 +317,117 @@ fn capture_of_a_random_worm_refuses_a_bad_vantage_or_window_before_running() {
         &PathBuf::from(&blocker).join("x.pcap"),
     );
     input_error(wormscope_commands::capture::run(&req, &Silent));
+}
+
+/// What a capture's frames show of each source, by worm, read back in
+/// Rust independently of the detector: sources of Slammer datagrams (0x04
+/// first, 376 bytes, to 1434/udp), of Code Red requests (a TCP payload to
+/// 80 starting `GET /default.ida?`), and for Witty the destinations and
+/// ports of each source's datagrams from 4000/udp.
+#[derive(Default)]
+struct WormSources {
+    slammer: BTreeSet<Ipv4Addr>,
+    codered: BTreeSet<Ipv4Addr>,
+    witty: BTreeMap<Ipv4Addr, (BTreeSet<Ipv4Addr>, BTreeSet<u16>)>,
+    all: BTreeSet<Ipv4Addr>,
+}
+
+fn worm_sources(path: &Path) -> WormSources {
+    let mut w = WormSources::default();
+    let mut r = CaptureReader::open(path).unwrap();
+    while let Some(f) = r.next_frame().unwrap() {
+        let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
+            continue;
+        };
+        w.all.insert(p.src);
+        match p.transport {
+            TransportLayer::Udp(u) if u.dst_port == 1434 => {
+                assert_eq!((u.payload[0], u.payload.len()), (0x04, 376));
+                w.slammer.insert(p.src);
+            }
+            TransportLayer::Udp(u) if u.src_port == 4000 => {
+                assert!((768..=1307).contains(&u.payload.len()));
+                let e = w.witty.entry(p.src).or_default();
+                e.0.insert(p.dst);
+                e.1.insert(u.dst_port);
+            }
+            TransportLayer::Tcp(t)
+                if t.dst_port == 80 && t.payload.starts_with(b"GET /default.ida?") =>
+            {
+                w.codered.insert(p.src);
+            }
+            _ => {}
+        }
+    }
+    w
+}
+
+#[test]
+fn detect_names_the_infected_sources_in_captures_of_slammer_codered_and_witty() {
+    let dir = tempfile::tempdir().unwrap();
+    for (base, rate) in [
+        ("slammer", SLOW_UDP),
+        ("codered2", SLOW_TCP),
+        ("witty", SLOW_WITTY),
+    ] {
+        let file = write(
+            dir.path(),
+            &format!("small-{base}.toml"),
+            &small(base, rate),
+        );
+        let out = dir.path().join(format!("{base}.pcap"));
+        run(&request(&file, "edge", "20s", "50s", &out));
+        let seen = worm_sources(&out);
+        // The window is 30 s, inside Witty's 5-minute window: a source is
+        // Witty's when it reached 10 addresses on 10 ports.
+        let expected: BTreeSet<Ipv4Addr> = match base {
+            "slammer" => seen.slammer.clone(),
+            "codered2" => seen.codered.clone(),
+            _ => seen
+                .witty
+                .iter()
+                .filter(|(_, (d, p))| d.len() >= 10 && p.len() >= 10)
+                .map(|(s, _)| *s)
+                .collect(),
+        };
+        assert!(expected.len() >= 2, "{base}: {expected:?}");
+        let hosts = dir.path().join(format!("{base}-hosts.csv"));
+        let eve = dir.path().join(format!("{base}-alerts.json"));
+        let o = wormscope_commands::detect::run(&DetectRequest {
+            captures: vec![out.clone()],
+            eve: Some(eve.clone()),
+            hosts: Some(hosts.clone()),
+            config: DetectConfig::default(),
+        })
+        .unwrap();
+        let csv = std::fs::read_to_string(&hosts).unwrap();
+        assert!(csv.starts_with("host,verdict,first_seen,last_seen,evidence,confidence\n"));
+        let infected: BTreeSet<Ipv4Addr> = csv
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(1) == Some("infected"))
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(infected, expected, "{base}:\n{}", o.text);
+        // Every other host that sent a frame (background clients and
+        // servers, scanned hosts) is not called infected.
+        assert!(seen.all.len() > expected.len() + 10, "{base}: background");
+        // Each infected source has an alert from its worm's decade.
+        let decade = match base {
+            "slammer" => 9_000_040,
+            "codered2" => 9_000_050,
+            _ => 9_000_060,
+        };
+        let mut alerted = BTreeSet::new();
+        for line in std::fs::read_to_string(&eve).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let sid = v["alert"]["signature_id"].as_u64().unwrap();
+            assert!((decade..decade + 10).contains(&sid), "{base}: {line}");
+            alerted.insert(v["src_ip"].as_str().unwrap().parse::<Ipv4Addr>().unwrap());
+        }
+        assert_eq!(alerted, expected, "{base}");
+        // The summary lists them (Code Red's stand-in request has an X
+        // filler, so its sid is Code Red II's, 9000051).
+        assert!(o.text.contains(&format!("  {}", decade / 10)), "{}", o.text);
+    }
 }
