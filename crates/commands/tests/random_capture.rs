@@ -412,7 +412,9 @@ fn detect_names_the_infected_sources_in_captures_of_slammer_codered_and_witty() 
         // Every other host that sent a frame (background clients and
         // servers, scanned hosts) is not called infected.
         assert!(seen.all.len() > expected.len() + 10, "{base}: background");
-        // Each infected source has an alert from its worm's decade.
+        // Each infected source has an alert from its worm's decade, and
+        // Code Red v2's stand-in request (filled with 'N') is told from
+        // Code Red II's ('X', 9000051).
         let decade = match base {
             "slammer" => 9_000_040,
             "codered2" => 9_000_050,
@@ -423,11 +425,14 @@ fn detect_names_the_infected_sources_in_captures_of_slammer_codered_and_witty() 
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             let sid = v["alert"]["signature_id"].as_u64().unwrap();
             assert!((decade..decade + 10).contains(&sid), "{base}: {line}");
+            assert_ne!(
+                sid, 9_000_051,
+                "{base}: Code Red v2 is not Code Red II: {line}"
+            );
             alerted.insert(v["src_ip"].as_str().unwrap().parse::<Ipv4Addr>().unwrap());
         }
         assert_eq!(alerted, expected, "{base}");
-        // The summary lists them (Code Red's stand-in request has an X
-        // filler, so its sid is Code Red II's, 9000051).
+        // The summary lists them.
         assert!(o.text.contains(&format!("  {}", decade / 10)), "{}", o.text);
     }
 }

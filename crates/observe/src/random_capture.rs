@@ -18,7 +18,7 @@
 //!   ([`worm::witty_datagram`]);
 //! - a TCP worm (Code Red v2): per probe a session to the port
 //!   ([`worm::codered_session`]): the SYN alone where no host lives, else
-//!   the handshake, a stand-in `GET /default.ida?XXXX...` request, the
+//!   the handshake, a stand-in `GET /default.ida?NNNN...` request, the
 //!   server's ACK and a close, one frame every half round trip.
 //!
 //! So the capture's first frames of probes (the datagrams, or the SYNs) are

@@ -564,17 +564,19 @@ pub mod worm {
     /// Code Red v2's port: it scanned "IPv4 on TCP 80" (MODEL.md section 2),
     /// web servers.
     pub const CODERED_PORT: u16 = 80;
-    /// Length of the run of 'X' after `GET /default.ida?` in the stand-in
+    /// Length of the run of 'N' after `GET /default.ida?` in the stand-in
     /// request. ASSUMPTION: the worm's request (its length and its encoded
     /// part) is not reproduced; 256 letters is long enough that a
     /// detector's "long run of filler after default.ida?" matches, and is
     /// not the worm's length.
     pub const CODERED_FILLER_LEN: usize = 256;
-    /// The filler letter of the stand-in request.
-    pub const CODERED_FILLER: u8 = b'X';
+    /// The filler letter of the stand-in request: Code Red v1 and v2
+    /// filled the query with 'N' (CERT CA-2001-19; Code Red II used 'X',
+    /// CA-2001-23), which is how a detector tells them apart.
+    pub const CODERED_FILLER: u8 = b'N';
 
     /// The client's HTTP request of a Code Red v2 connection, a benign
-    /// stand-in: `GET /default.ida?`, [`CODERED_FILLER_LEN`] letters 'X',
+    /// stand-in: `GET /default.ida?`, [`CODERED_FILLER_LEN`] letters 'N',
     /// ` HTTP/1.0`, an empty line. No encoded part, no code.
     pub fn codered_request() -> Vec<u8> {
         let mut r = b"GET /default.ida?".to_vec();
@@ -779,8 +781,8 @@ mod tests {
             }
         }
         let text = String::from_utf8(request).unwrap();
-        assert!(text.starts_with("GET /default.ida?XXXX"), "{text}");
-        assert!(text.ends_with("X HTTP/1.0\r\n\r\n"), "{text}");
+        assert!(text.starts_with("GET /default.ida?NNNN"), "{text}");
+        assert!(text.ends_with("N HTTP/1.0\r\n\r\n"), "{text}");
         assert_eq!(
             text.len(),
             "GET /default.ida?".len() + worm::CODERED_FILLER_LEN + " HTTP/1.0\r\n\r\n".len()
