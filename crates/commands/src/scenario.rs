@@ -29,11 +29,14 @@ pub fn run(req: &ScenarioRequest) -> Result<CommandOutcome, CommandError> {
         }
         ScenarioRequest::List => {
             let mut text = String::new();
-            let all = wormscope_scenario::BUILTIN
-                .iter()
-                .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN);
-            for (name, summary, _) in all {
-                let _ = writeln!(text, "{name:<12} {summary}");
+            let all = || {
+                wormscope_scenario::BUILTIN
+                    .iter()
+                    .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN)
+            };
+            let width = all().map(|(name, _, _)| name.len()).max().unwrap_or(0);
+            for (name, summary, _) in all() {
+                let _ = writeln!(text, "{name:<width$}  {summary}");
             }
             Ok(CommandOutcome::text(text))
         }

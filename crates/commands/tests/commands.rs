@@ -193,6 +193,16 @@ fn scenario_print_and_list_answer_with_text() {
             o.text
         );
     }
+    // The summaries start in one column, whatever the names' lengths.
+    let starts: std::collections::BTreeSet<usize> = o
+        .text
+        .lines()
+        .map(|l| {
+            let name_end = l.find(' ').unwrap();
+            name_end + l[name_end..].find(|c: char| c != ' ').unwrap()
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "{}", o.text);
 }
 
 #[test]
