@@ -180,7 +180,8 @@ pub struct Stats {
 #[derive(Debug, Default)]
 pub(super) struct Spread {
     last_us: i64,
-    window_us: i64,
+    /// When the current window began.
+    window_start_us: i64,
     targets: Set<u32>,
     ports: Set<u16>,
     done: bool,
@@ -486,7 +487,7 @@ impl Detector {
             return None;
         }
         let s = map.entry(src).or_insert_with(|| Spread {
-            window_us: now,
+            window_start_us: now,
             last_us: now,
             ..Spread::default()
         });
@@ -494,8 +495,8 @@ impl Detector {
         if s.done {
             return None;
         }
-        if now.saturating_sub(s.window_us) > rule.window_us {
-            s.window_us = now;
+        if now.saturating_sub(s.window_start_us) > rule.window_us {
+            s.window_start_us = now;
             s.targets.clear();
             s.ports.clear();
         }
