@@ -43,6 +43,18 @@ fn corpus_and_reproducers_replay_without_panic() {
     println!("replayed {total} inputs");
 }
 
+/// `bytes` with each (position, byte) edit made (positions taken modulo
+/// the length), then cut to `cut` modulo one more than the length.
+fn mutated(mut bytes: Vec<u8>, edits: &[(usize, u8)], cut: usize) -> Vec<u8> {
+    for &(p, b) in edits {
+        let n = bytes.len();
+        bytes[p % n] = b;
+    }
+    let keep = cut % (bytes.len() + 1);
+    bytes.truncate(keep);
+    bytes
+}
+
 fn seed_capture() -> Vec<u8> {
     let mut cap = Cap::default();
     let (a, v) = (h("10.0.0.5"), h("10.0.7.9"));
@@ -65,13 +77,7 @@ proptest! {
     ) {
         reader_target(&noise);
         detector_target(&noise);
-        let mut bytes = seed_capture();
-        for (p, b) in edits {
-            let n = bytes.len();
-            bytes[p % n] = b;
-        }
-        let keep = cut % (bytes.len() + 1);
-        bytes.truncate(keep);
+        let bytes = mutated(seed_capture(), &edits, cut);
         reader_target(&bytes);
         detector_target(&bytes);
     }
@@ -139,13 +145,7 @@ proptest! {
         edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..16),
         cut in any::<usize>(),
     ) {
-        let mut bytes = random_worms_capture();
-        for (p, b) in edits {
-            let n = bytes.len();
-            bytes[p % n] = b;
-        }
-        let keep = cut % (bytes.len() + 1);
-        bytes.truncate(keep);
+        let bytes = mutated(random_worms_capture(), &edits, cut);
         reader_target(&bytes);
         detector_target(&bytes);
     }
