@@ -37,7 +37,9 @@ pub mod blaster;
 pub mod defense;
 pub mod generate;
 pub mod host;
-pub mod iana;
+/// The IANA registry, read by the scenario crate (which checks a start date
+/// against it); here under its old path.
+pub use wormscope_scenario::iana;
 pub mod net;
 pub mod reach;
 pub mod rng;

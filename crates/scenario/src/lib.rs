@@ -12,6 +12,7 @@
 
 mod check;
 pub mod churn;
+pub mod iana;
 mod locate;
 mod named;
 pub mod random_scan;

@@ -138,6 +138,40 @@ pub struct Population {
     /// `[defenses.border_filter]` can filter. Absent from older files: none.
     #[serde(default = "Enterprises::none")]
     pub enterprises: Enterprises,
+    /// Where the vulnerable hosts' addresses are drawn. Absent from older
+    /// files: anywhere.
+    #[serde(default)]
+    pub hosts_in: HostsIn,
+}
+
+/// Where a random-scanning worm's vulnerable hosts live
+/// (`[population] hosts_in`). Other hosts only split the probes' outcomes
+/// and are spread over the whole space either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostsIn {
+    /// Anywhere in the scanned space, reserved blocks included.
+    #[default]
+    Anywhere,
+    /// In the /8s the IANA registry lists as allocated by the start's month
+    /// (MODEL.md section 3: the world is the public space of the start
+    /// date; [`crate::iana`]). A space smaller than IPv4 (a test world) has
+    /// no /8s to choose from: there the hosts go anywhere in it.
+    Allocated,
+}
+
+impl HostsIn {
+    /// The first octets the vulnerable hosts of `s` may have: `None` when
+    /// any address of the scanned space will do.
+    pub fn slash8s(s: &RandomScanScenario) -> Option<Vec<u8>> {
+        (s.population.hosts_in == HostsIn::Allocated && s.population.scan_space_bits == 32)
+            .then(|| crate::iana::allocated_slash8s(&start_month(s)))
+    }
+}
+
+/// The start's month as the IANA registry dates rows (`YYYY-MM`, UTC).
+fn start_month(s: &RandomScanScenario) -> String {
+    s.start.strftime("%Y-%m").to_string()
 }
 
 /// Enterprise networks in the scanned space (`[population.enterprises]`):
@@ -506,6 +540,22 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             ),
         );
     }
+    if let Some(slash8s) = HostsIn::slash8s(s) {
+        // Drawn at random without repeats: leave room to spare.
+        let room = (slash8s.len() as u64) << 24;
+        if p.vulnerable > room / 2 {
+            return bad(
+                "population.hosts_in",
+                format!(
+                    "`allocated`: the IANA registry lists {} /8s allocated by {}, too few \
+                     addresses for {} vulnerable hosts (use `anywhere`, or a later start)",
+                    slash8s.len(),
+                    start_month(s),
+                    p.vulnerable
+                ),
+            );
+        }
+    }
     if p.initial_infected == 0 || p.initial_infected > p.vulnerable {
         return bad(
             "population.initial_infected",
@@ -868,5 +918,38 @@ mod tests {
         assert_eq!(t("at_least = 1500000000"), "≥1.5G");
         assert_eq!(t("absolute = 0.25"), "±0.25");
         assert_eq!(t("relative_pct = 10"), "±10%");
+    }
+
+    #[test]
+    fn vulnerable_hosts_live_in_allocated_space_where_the_registry_has_room() {
+        let parse = |text: &str| crate::parse_random_scan(text, "hosts.toml");
+        // The built-ins place them in the /8s allocated by their start.
+        let slammer = crate::builtin_random_scan("slammer").unwrap();
+        assert_eq!(slammer.population.hosts_in, HostsIn::Allocated);
+        let slash8s = HostsIn::slash8s(&slammer).unwrap();
+        assert_eq!(slash8s, crate::iana::allocated_slash8s("2003-01"));
+        assert!(!slash8s.contains(&10) && !slash8s.contains(&251));
+        // A file without the field: anywhere, as before the field.
+        let s = parse("base = \"slammer\"\n[population]\nhosts_in = \"anywhere\"\n").unwrap();
+        assert_eq!(HostsIn::slash8s(&s), None);
+        // A small test space has no /8s to choose from.
+        let s = parse(
+            "base = \"slammer\"\nsensors = []\n[population]\nvulnerable = 100\nother_hosts = 100\nscan_space_bits = 16\n",
+        )
+        .unwrap();
+        assert_eq!(s.population.hosts_in, HostsIn::Allocated);
+        assert_eq!(HostsIn::slash8s(&s), None);
+        // Before the registry lists any allocation there is no room.
+        let e = parse("base = \"slammer\"\nstart = \"1985-01-01T00:00:00Z\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("population.hosts_in") && e.contains("0 /8s allocated by 1985-01"),
+            "{e}"
+        );
+        let e = parse("base = \"slammer\"\n[population]\nhosts_in = \"alocated\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("hosts_in") && e.contains("allocated"), "{e}");
     }
 }

@@ -28,6 +28,7 @@ use std::collections::HashSet;
 
 use rand::RngExt;
 use wormscope_model::rng::{Purpose, stream};
+use wormscope_scenario::random_scan::HostsIn;
 use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind};
 
 /// A sensor as the random core places it.
@@ -98,8 +99,17 @@ impl Placement {
         let mut rng = stream(s.seed, Purpose::RandomPlacement, 0);
         let mut used = dark;
         let mut vulnerable = Vec::with_capacity(s.population.vulnerable as usize);
+        // Uniform over the allowed /8s, or over the whole space.
+        let slash8s = HostsIn::slash8s(s);
+        let mut draw = || match &slash8s {
+            Some(list) => {
+                (u32::from(list[rng.random_range(0..list.len())]) << 24)
+                    | rng.random_range(0..1u32 << 24)
+            }
+            None => rng.random_range(0..space) as u32,
+        };
         while (vulnerable.len() as u64) < s.population.vulnerable {
-            let a = rng.random_range(0..space) as u32;
+            let a = draw();
             if !in_telescope(a) && used.insert(a) {
                 vulnerable.push(a);
             }
@@ -376,6 +386,44 @@ fn busiest_slash16(addrs: &[u32]) -> Prefix {
 mod tests {
     use super::*;
     use wormscope_scenario::parse_random_scan;
+
+    #[test]
+    fn allocated_hosts_sit_in_the_registrys_slash8s_and_anywhere_keeps_its_draws() {
+        let slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let allowed = HostsIn::slash8s(&slammer).unwrap();
+        let placement = Placement::of(&slammer);
+        assert_eq!(placement.vulnerable.len(), 75_000);
+        assert!(
+            placement
+                .vulnerable
+                .iter()
+                .all(|a| allowed.contains(&((a >> 24) as u8))),
+            "every vulnerable host in an allocated /8"
+        );
+        // Every allocated /8 holds some of them (drawn over all, not a
+        // few) but the telescope's, 44/8, which is dark.
+        let mut used: Vec<u8> = placement
+            .vulnerable
+            .iter()
+            .map(|a| (a >> 24) as u8)
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let lit: Vec<u8> = allowed.iter().copied().filter(|&o| o != 44).collect();
+        assert_eq!(used, lit);
+        // `anywhere` draws as files without the field always did: uniform
+        // over the space, reserved /8s included.
+        let mut anywhere = slammer.clone();
+        anywhere.population.hosts_in = HostsIn::Anywhere;
+        let p = Placement::of(&anywhere);
+        let mut rng = stream(anywhere.seed, Purpose::RandomPlacement, 0);
+        let first: u32 = rng.random_range(0..1u64 << 32) as u32;
+        assert_eq!(p.vulnerable[0], first);
+        assert!(
+            p.vulnerable.iter().any(|a| a >> 24 >= 240),
+            "reserved space too"
+        );
+    }
 
     #[test]
     fn atoms_partition_the_non_vulnerable_addresses_however_sensors_nest() {
