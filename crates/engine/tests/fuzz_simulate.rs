@@ -707,6 +707,15 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                  initial_infected = {i}\nscan_space_bits = {b}\n{enterprises}"
             )
         });
+    // Where the vulnerable hosts live: the built-in's allocated /8s, or
+    // anywhere (placed only when an edge, a filter or a permutation asks).
+    let population =
+        (population, sel(&["", "hosts_in = \"anywhere\"\n"])).prop_map(|(population, hosts_in)| {
+            match population.find("[population.enterprises]") {
+                Some(i) => format!("{}{hosts_in}{}", &population[..i], &population[i..]),
+                None => format!("{population}{hosts_in}"),
+            }
+        });
     let rate_pps = prop_oneof![
         sel(&["1e-300", "1e-9", "0.001", "1.0", "100.0"]),
         (0.001f64..100.0).prop_map(|r| format!("{r:?}")),
