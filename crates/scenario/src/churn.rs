@@ -367,7 +367,9 @@ impl AvailabilityConfig {
                 ),
             );
         }
-        if e.off[1].as_micros() > day.as_micros() + o.on.as_micros() {
+        // office.on may itself be out of range (reported above): saturate
+        // rather than overflow while comparing.
+        if e.off[1].as_micros() > day.as_micros().saturating_add(o.on.as_micros()) {
             bad(
                 "mobile.evening.off".into(),
                 format!(

@@ -1182,6 +1182,10 @@ mod tests {
         let e = err("[world.churn.office]\non = \"18h\"\noff = \"17h\"\n");
         assert_eq!(e.field.as_deref(), Some("world.churn.office.off"), "{e}");
         assert_eq!(e.line, Some(3), "{e}");
+        // A start of office hours near the largest duration is refused, not
+        // an overflow (found by the fuzz test).
+        let e = err("[world.churn.office]\non = \"213503982d\"\n");
+        assert_eq!(e.field.as_deref(), Some("world.churn.office.off"), "{e}");
         let e = err("[[world.networks]]\nname = \"x\"\nhours = \"night\"\n");
         assert!(e.to_string().contains("unknown variant `night`"), "{e}");
         // The schedules' clock starts in 1970; without churn any start goes.
