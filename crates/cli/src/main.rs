@@ -501,7 +501,7 @@ struct BenchArgs {
     #[arg(long)]
     no_week: bool,
     /// Simulated time of the full-scale runs of the default scenario with
-    /// random targets (uniform random, local preference, permutation), e.g. 2h; 0
+    /// random targets (uniform random, local preference, permutation), e.g. 2h; 0s
     /// skips them.
     #[arg(long, value_name = "DURATION", default_value = "2h")]
     random_targets_duration: SimDuration,
@@ -510,7 +510,8 @@ struct BenchArgs {
     #[arg(long, default_value_t = 4)]
     compare_runs: u32,
     /// Skip Code Red v2, Slammer and Witty (full scale, Code Red also
-    /// walking a permutation, and random scanning against its reference).
+    /// walking a permutation and drawing by local preference, and random
+    /// scanning against its reference).
     #[arg(long)]
     no_historical: bool,
     /// Bytes of synthetic capture for the detector's throughput row (0

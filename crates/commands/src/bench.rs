@@ -16,12 +16,12 @@ pub struct BenchRequest {
     pub no_full_scale: bool,
     /// Skip the full-scale week (keep the day).
     pub no_week: bool,
-    /// Simulated time of the full-scale runs with random targets (0 skips
+    /// Simulated time of the full-scale runs with random targets (0s skips
     /// them).
     pub random_targets_duration: SimDuration,
     /// Runs per variant of the benchmark-sized comparison (0 skips it).
     pub compare_runs: u32,
-    /// Skip Code Red v2 and Slammer.
+    /// Skip Code Red v2, Slammer and Witty.
     pub no_historical: bool,
     /// Bytes of synthetic capture for the detector (0 skips it).
     pub detector_bytes: u64,
@@ -110,22 +110,23 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
             ));
             wormscope_bench::measure_random_speedup()
         };
-        // The three as they were, then Code Red walking a permutation.
+        // The three as they were, then Code Red walking a permutation and
+        // drawing by local preference.
         let rows = [
-            ("codered2", false),
-            ("slammer", false),
-            ("witty", false),
-            ("codered2", true),
+            ("codered2", None),
+            ("slammer", None),
+            ("witty", None),
+            ("codered2", Some(wormscope_scenario::PERMUTATION)),
+            ("codered2", Some(wormscope_scenario::LOCAL_PREFERENCE)),
         ]
         .iter()
-        .map(|&(name, walking)| {
+        .map(|&(name, targeting)| {
             let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
             let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
             let mut at = |t: u64| bar.set(t / 1_000_000);
-            if walking {
-                wormscope_bench::measure_random_permutation(name, &mut at)
-            } else {
-                wormscope_bench::measure_random_full_scale(name, &mut at)
+            match targeting {
+                Some(t) => wormscope_bench::measure_random_targeting(name, t, &mut at),
+                None => wormscope_bench::measure_random_full_scale(name, &mut at),
             }
         })
         .collect();

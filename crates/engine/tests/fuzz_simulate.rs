@@ -653,7 +653,8 @@ fn run_random(text: &str) -> Outcome {
 }
 
 /// A random-scanning worm over `codered2` or `slammer`, drawing its targets
-/// or walking a permutation, kept cheap: at
+/// (uniformly or by local preference) or walking a permutation, kept
+/// cheap: at
 /// most 200 vulnerable hosts in at least 2^16 addresses, ten simulated
 /// minutes, 100 probes a second or 1 Mbit/s per host, with the extremes
 /// that reach the clock's saturation (near-zero rates and capacities, huge
@@ -793,10 +794,18 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                  blocks_in = {blocks_in}\nblocks_out = {blocks_out}\n"
             )),
     ];
-    // Uniform draws (the built-ins' own) or a permutation walk, at its
-    // keys' edges.
+    // Uniform draws (the built-ins' own), a permutation walk at its keys'
+    // edges, or local preference with any shares (over 100 refused).
     let targeting = prop_oneof![
         2 => Just(String::new()),
+        1 => (
+            sel(&["0", "37.5", "100"]),
+            sel(&["0", "50", "62.5", "100"]),
+        )
+            .prop_map(|(s16, s8)| format!(
+                "[worm]\ntargeting = \"local-preference\"\n[worm.local_preference]\n\
+                 same_slash16_pct = {s16}\nsame_slash8_pct = {s8}\n"
+            )),
         1 => prop_oneof![
             sel(&["0", "1", "9223372036854775807"]),
             (0i64..i64::MAX).prop_map(|k| k.to_string())

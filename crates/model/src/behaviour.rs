@@ -238,11 +238,18 @@ impl Behaviour {
             },
         };
         let space_bits = s.population.scan_space_bits;
-        let scan = match &w.permutation {
-            Some(p) if w.targeting == wormscope_scenario::PERMUTATION => Targeting::Permutation {
-                space_bits,
-                key: p.key,
-            },
+        let scan = match (&w.permutation, &w.local_preference) {
+            (Some(p), _) if w.targeting == wormscope_scenario::PERMUTATION => {
+                Targeting::Permutation {
+                    space_bits,
+                    key: p.key,
+                }
+            }
+            (_, Some(local)) if w.targeting == wormscope_scenario::LOCAL_PREFERENCE => {
+                Targeting::LocalPreference {
+                    shares: LocalShares::of(local).expect("validated: the shares sum to at most 1"),
+                }
+            }
             _ => Targeting::UniformRandom { space_bits },
         };
         let targeting = match &w.hit_list {

@@ -333,6 +333,23 @@ impl Windows {
         &self.0
     }
 
+    /// The same windows cut to the addresses below `end` (a scan space
+    /// `[0, end)`): a window that reaches past it draws over its part
+    /// inside; one wholly outside is left out. The shares are kept, so a
+    /// host's own /16 and /8 stay as likely as they were.
+    pub fn clipped_to(self, end: u64) -> Windows {
+        Windows(
+            self.0
+                .into_iter()
+                .filter(|w| w.lo < end)
+                .map(|w| Window {
+                    hi: w.hi.min(end),
+                    ..w
+                })
+                .collect(),
+        )
+    }
+
     /// One address, drawn as the worm draws it.
     pub fn draw(&self, rng: &mut ChaCha8Rng) -> u32 {
         let w = match &self.0[..] {
@@ -896,6 +913,29 @@ mod tests {
         let w = Windows::uniform((0x3D04_0000, 0x3D08_0000));
         let mut r = rng(11, 0);
         assert!((0..10_000).all(|_| (0x3D04_0000..0x3D08_0000).contains(&w.draw(&mut r))));
+    }
+
+    #[test]
+    fn clipped_windows_keep_their_shares_inside_the_space() {
+        let shares = LocalShares::new(0.375, 0.5).unwrap();
+        // A space of 2^20: the own /16 fits, the own /8 is cut to the space.
+        let own = 0x0003_1234;
+        let w = Windows::local(own, shares, (0, 1 << 20)).clipped_to(1 << 20);
+        let got: Vec<(u64, u64)> = w.as_slice().iter().map(|w| (w.lo, w.hi)).collect();
+        assert_eq!(got, [(0x3_0000, 0x4_0000), (0, 1 << 20), (0, 1 << 20)]);
+        let total: f64 = w.as_slice().iter().map(|w| w.share).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        let mut r = rng(12, 0);
+        assert!((0..10_000).all(|_| w.draw(&mut r) < 1 << 20));
+        // A window wholly past the end is left out; the whole space is kept.
+        let whole = Windows::uniform((0, 1 << 32));
+        assert_eq!(whole.clone().clipped_to(1 << 32), whole);
+        let past = Windows(vec![Window {
+            lo: 1 << 21,
+            hi: 1 << 22,
+            share: 1.0,
+        }]);
+        assert!(past.clipped_to(1 << 20).as_slice().is_empty());
     }
 
     #[test]

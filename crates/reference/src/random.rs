@@ -1,5 +1,6 @@
 //! The reference for random-scanning worms: every probe drawn one at a time
-//! as a uniform address of the scan space (or, for a permutation scan, the
+//! as a uniform address of the scan space (for a local-preference worm,
+//! from the host's windows, [`local_windows`]; for a permutation scan, the
 //! next address of the instance's [`PermutationScan`]) and looked up in a
 //! hash map of the population, placed at distinct random addresses.
 //!
@@ -14,11 +15,11 @@ use std::collections::HashMap;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use wormscope_engine::random::{
-    Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target,
+    Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target, local_windows,
 };
 use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_model::targeting::{Permutation, PermutationScan, TargetSource};
+use wormscope_model::targeting::{LocalShares, Permutation, PermutationScan, TargetSource};
 use wormscope_scenario::RandomScanScenario;
 
 /// Runs a random-scanning scenario probe by probe on run seed `seed`.
@@ -41,6 +42,8 @@ pub struct ReferenceDraws {
     /// A permutation scan's walks, one per host, made at its first probe,
     /// from the run's seed.
     walks: Option<Walks>,
+    /// A local-preference worm's shares.
+    local: Option<LocalShares>,
 }
 
 struct Walks {
@@ -74,7 +77,14 @@ impl ReferenceDraws {
                 continue;
             }
             let atom = layout.atom_of(placement, addr);
-            population.insert(addr, Target::Space { atom, other: true });
+            population.insert(
+                addr,
+                Target::Space {
+                    atom,
+                    other: true,
+                    within: None,
+                },
+            );
         }
         ReferenceDraws {
             space_mask: space - 1,
@@ -82,6 +92,10 @@ impl ReferenceDraws {
             layout: layout.clone(),
             placement: placement.clone(),
             walks: None,
+            local: match Behaviour::random_scan(s).targeting.after_hit_list() {
+                &Targeting::LocalPreference { shares } => Some(shares),
+                _ => None,
+            },
         }
     }
 
@@ -107,13 +121,13 @@ impl ProbeDraws for ReferenceDraws {
         &mut self,
         _host: u32,
         after: u64,
-        _interest: Interest,
+        _interest: &Interest,
         _rng: &mut ChaCha8Rng,
     ) -> u64 {
         after + 1
     }
 
-    fn look(&mut self, host: u32, _interest: Interest, rng: &mut ChaCha8Rng) -> Target {
+    fn look(&mut self, host: u32, _interest: &Interest, rng: &mut ChaCha8Rng) -> Target {
         let addr = match &mut self.walks {
             Some(w) => {
                 let (perm, seed) = (w.perm, w.seed);
@@ -127,7 +141,13 @@ impl ProbeDraws for ReferenceDraws {
                     })
                     .next_target()
             }
-            None => (rng.random::<u64>() & self.space_mask) as u32,
+            None => match self.local {
+                Some(shares) => {
+                    let own = self.placement.vulnerable[host as usize];
+                    local_windows(own, shares, self.space_mask + 1).draw(rng)
+                }
+                None => (rng.random::<u64>() & self.space_mask) as u32,
+            },
         };
         if let Some(&target) = self.population.get(&addr) {
             return target;
@@ -135,6 +155,7 @@ impl ProbeDraws for ReferenceDraws {
         Target::Space {
             atom: self.layout.atom_of(&self.placement, addr),
             other: false,
+            within: None,
         }
     }
 

@@ -298,6 +298,7 @@ mod any_configuration {
             initial in 1u64..5,
             list in prop_oneof![Just(None), (1u64..30).prop_map(Some)],
             crash in prop_oneof![Just(None), (1u64..300, 0.1f64..100.0).prop_map(Some)],
+            local in prop_oneof![Just(None), (0.0f64..60.0, 0.0f64..40.0).prop_map(Some)],
             seed in 0u64..1_000,
         ) {
             let rate_toml = if bandwidth {
@@ -326,11 +327,18 @@ mod any_configuration {
             let list_toml = list.map_or(String::new(), |n| {
                 format!("[worm.hit_list]\nhosts = {n}\nprobes_per_second = {rate}\n")
             });
+            // (In a space this small every window is the whole space.)
+            let local_toml = local.map_or(String::new(), |(s16, s8)| {
+                format!(
+                    "[worm]\ntargeting = \"local-preference\"\n[worm.local_preference]\n\
+                     same_slash16_pct = {s16}\nsame_slash8_pct = {s8}\n"
+                )
+            });
             let text = format!(
                 "base = \"slammer\"\nvalidation = []\nduration = \"10m\"\nstep = \"{step_s}s\"\n\
                  sensors = []\ntelescopes = [{{ name = \"t\", prefix = \"0.0.8.0/22\" }}]\n\
                  [population]\nvulnerable = 40\nother_hosts = 300\ninitial_infected = {initial}\n\
-                 scan_space_bits = 12\n{rate_toml}{list_toml}{stop}"
+                 scan_space_bits = 12\n{local_toml}{rate_toml}{list_toml}{stop}"
             );
             let s = parse_random_scan(&text, "prop.toml").unwrap();
             for r in [simulate_random(&s, seed, &mut |_| {}), simulate_random_reference(&s, seed)] {
@@ -1015,4 +1023,134 @@ fn a_permutation_walk_reaches_the_last_hosts_sooner_than_uniform_draws() {
         walked < drawn,
         "median time to the last host: {walked} µs walking, {drawn} µs drawing"
     );
+}
+
+/// A local-preference worm (Code Red II's way) in a space of four /16s:
+/// a telescope in the first, an edge around the second and one nested in
+/// it, a distributed sensor; `extra` is TOML laid over it.
+fn local_preference(extra: &str) -> RandomScanScenario {
+    let text = format!(
+        "base = \"codered2\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n\
+         [worm]\ntargeting = \"local-preference\"\n\
+         [worm.local_preference]\nsame_slash16_pct = 37.5\nsame_slash8_pct = 50\n\
+         [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+         [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+         scan_space_bits = 18\n\
+         [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.0.0.0/20\"\n\
+         [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 500\nreport_delay = \"0s\"\n\
+         [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.1.0.0/16\"\n\
+         [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.1.0.0/18\"\n{extra}"
+    );
+    parse_random_scan(&text, "local.toml").unwrap()
+}
+
+#[test]
+fn local_preference_worms_spread_and_show_alike_probe_by_probe_and_by_skips() {
+    let s = local_preference("");
+    let (exact, reference) = both(&s);
+    exact.iter().chain(&reference).for_each(conserves_probes);
+    same_distribution("time to half", &exact, &reference, t50);
+    same_distribution("infected at 4 min", &exact, &reference, |r| {
+        r.infection_times_us.partition_point(|&t| t <= 240_000_000) as f64
+    });
+    same_distribution("probes to other hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_other) as f64
+    });
+    same_distribution("probes to infected hosts", &exact, &reference, |r| {
+        r.total(|row| row.probes_infected) as f64
+    });
+    for (k, name) in ["dark", "isc", "isp", "inner"].into_iter().enumerate() {
+        same_distribution(&format!("{name} probes"), &exact, &reference, |r| {
+            r.sensors[k].probes.iter().sum::<u64>() as f64
+        });
+        same_distribution(
+            &format!("{name} sources at 3 min"),
+            &exact,
+            &reference,
+            |r| r.sensors[k].new_sources[..18].iter().sum::<u64>() as f64,
+        );
+    }
+    same_distribution("edge incoming probes", &exact, &reference, |r| {
+        r.sensors[2].incoming.iter().sum::<u64>() as f64
+    });
+}
+
+/// Every host scanning from the start: a probe crosses the edge around
+/// the second /16 with the chance its windows give, from inside
+/// (3/8 · 0 + 5/8 · 3/4 of its probes leave) and from outside (5/8 · 1/4
+/// arrive), which uniform targets (3/4 and 1/4) do not share. Both drivers
+/// hold to it, and so the edge's share of the probes tells the targetings
+/// apart.
+#[test]
+fn local_preference_keeps_probes_near_home() {
+    let mut local = local_preference("");
+    local.population.initial_infected = local.population.vulnerable;
+    let uniform = {
+        let mut u = local.clone();
+        u.worm.targeting = wormscope_scenario::UNIFORM_RANDOM.into();
+        u
+    };
+    let placed = wormscope_engine::random::Placement::of(&local).vulnerable;
+    let inside = placed.iter().filter(|&&a| a >> 16 == 1).count() as f64;
+    let n = placed.len() as f64;
+    let crossing = |leave: f64, arrive: f64| (inside * leave + (n - inside) * arrive) / n;
+    let want_local = crossing(0.625 * 0.75, 0.625 * 0.25);
+    let want_uniform = crossing(0.75, 0.25);
+    let share = |r: &RandomScanRun| {
+        r.sensors[2].probes.iter().sum::<u64>() as f64 / r.total(|row| row.probes_delivered) as f64
+    };
+    for (name, s, want) in [
+        ("local", &local, want_local),
+        ("uniform", &uniform, want_uniform),
+    ] {
+        let exact: Vec<f64> = (0..20)
+            .map(|i| share(&simulate_random(s, i, &mut |_| {})))
+            .collect();
+        let reference: Vec<f64> = (0..20)
+            .map(|i| share(&simulate_random_reference(s, 100 + i)))
+            .collect();
+        for (driver, got) in [("exact", exact), ("reference", reference)] {
+            let mean = got.iter().sum::<f64>() / got.len() as f64;
+            // 200 hosts x 12,000 probes each: the mean is within 1 % of its
+            // expectation many times over.
+            assert!(
+                (mean - want).abs() < 0.01 * want,
+                "{name} {driver}: edge share {mean:.4}, expected {want:.4}"
+            );
+        }
+    }
+    assert!(
+        want_local < 0.8 * want_uniform,
+        "{want_local} vs {want_uniform}"
+    );
+}
+
+#[test]
+fn a_local_preference_capture_holds_what_its_vantage_counted() {
+    let s = local_preference("[worm.hit_list]\nhosts = 10\nprobes_per_second = 1.0\n");
+    let vulnerable = wormscope_engine::random::Placement::of(&s).vulnerable;
+    let (from, to) = (120_000_000, 480_000_000);
+    for vantage in ["dark", "isp", "inner"] {
+        let mut seen_any = false;
+        for seed in 0..10 {
+            let c = capture_random(&s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
+            assert_eq!(
+                c.engine_probes,
+                Some(c.probes.len() as u64),
+                "{vantage} {seed}"
+            );
+            seen_any |= !c.probes.is_empty();
+            for p in &c.probes {
+                assert!(vulnerable.contains(&p.src), "{p:?}");
+                assert!(p.dst < 1 << 18, "{p:?}: inside the scan space");
+                let (src_in, dst_in) = (c.prefix.contains(p.src), c.prefix.contains(p.dst));
+                if vantage == "dark" {
+                    assert!(dst_in && p.incoming && p.reached == Reached::Empty, "{p:?}");
+                } else {
+                    assert_ne!(src_in, dst_in, "{vantage} {p:?}: crosses the edge");
+                }
+            }
+        }
+        assert!(seen_any, "{vantage} saw something");
+    }
 }

@@ -195,14 +195,8 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     if let Some(e) = span_problem(b.start_after_boot) {
         bad("worm.start_after_boot", e);
     }
-    let local = &b.local_preference;
-    // Rounding aside: 33.3 and 66.7 sum to 100.
-    let sum = local.same_slash16_pct.as_pct() + local.same_slash8_pct.as_pct();
-    if sum > 100.0 + 1e-9 {
-        bad(
-            "worm.local_preference.same_slash8_pct",
-            format!("the /16 and /8 shares sum to {sum}, more than 100"),
-        );
+    if let Some(e) = b.local_preference.problem() {
+        bad("worm.local_preference.same_slash8_pct", e);
     }
     if b.targeting == TargetingKind::Permutation && b.permutation.is_none() {
         bad(

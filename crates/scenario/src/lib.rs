@@ -27,7 +27,8 @@ use std::path::Path;
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::{
-    Enterprises, PERMUTATION, PermutationConfig, RandomScanScenario, UNIFORM_RANDOM,
+    Enterprises, LOCAL_PREFERENCE, PERMUTATION, PermutationConfig, RandomScanScenario,
+    UNIFORM_RANDOM,
 };
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
@@ -951,7 +952,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("worm.targeting"), "{e}");
-        assert!(e.message.contains("permutation)"), "{e}");
+        assert!(
+            e.message
+                .contains("(uniform-random, permutation, local-preference)"),
+            "{e}"
+        );
     }
 
     #[test]

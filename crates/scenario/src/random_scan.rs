@@ -15,7 +15,7 @@ use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
 use crate::schema::{
     CleanupDefense, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
-pub use crate::schema::{HitListConfig, PermutationConfig};
+pub use crate::schema::{HitListConfig, LocalPreferenceConfig, PermutationConfig};
 use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
 
 /// A complete, checked random-scanning scenario.
@@ -235,18 +235,29 @@ pub const UNIFORM_RANDOM: &str = "uniform-random";
 /// `worm.targeting` of a worm that walks a shared permutation of the scan
 /// space (`[worm.permutation]`).
 pub const PERMUTATION: &str = "permutation";
+/// `worm.targeting` of a worm that draws each target over its own /16, its
+/// own /8 or the whole scan space (`[worm.local_preference]`; Code Red
+/// II's way).
+pub const LOCAL_PREFERENCE: &str = "local-preference";
 
 /// A worm that picks its targets at random from the scan space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomWorm {
-    /// How targets are chosen: [`UNIFORM_RANDOM`] or [`PERMUTATION`]
-    /// (Blaster's sequential scanning is the other scenario kind).
+    /// How targets are chosen: [`UNIFORM_RANDOM`], [`PERMUTATION`] or
+    /// [`LOCAL_PREFERENCE`] (Blaster's sequential scanning is the other
+    /// scenario kind).
     pub targeting: String,
     /// The permutation a `permutation` worm walks (`[worm.permutation]`);
     /// read only with that targeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permutation: Option<PermutationConfig>,
+    /// The shares a `local-preference` worm draws by
+    /// (`[worm.local_preference]`); read only with that targeting. Draws
+    /// over the own /16 or /8 stay inside the scan space: in a space
+    /// smaller than a /8 (a test world's) they fall on its part of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_preference: Option<LocalPreferenceConfig>,
     /// A list of vulnerable hosts the initial hosts probe before they turn
     /// to the targeting (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -579,14 +590,29 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         return bad("capture.max_packets", "must be at least 1".into());
     }
     let w = &s.worm;
-    if w.targeting != UNIFORM_RANDOM && w.targeting != PERMUTATION {
+    if ![UNIFORM_RANDOM, PERMUTATION, LOCAL_PREFERENCE].contains(&w.targeting.as_str()) {
         return bad(
             "worm.targeting",
             format!(
-                "`{}` is not a targeting this scenario kind runs ({UNIFORM_RANDOM}, {PERMUTATION})",
+                "`{}` is not a targeting this scenario kind runs \
+                 ({UNIFORM_RANDOM}, {PERMUTATION}, {LOCAL_PREFERENCE})",
                 w.targeting
             ),
         );
+    }
+    if w.targeting == LOCAL_PREFERENCE {
+        let Some(local) = &w.local_preference else {
+            return bad(
+                "worm.local_preference",
+                format!(
+                    "targeting = \"{LOCAL_PREFERENCE}\" draws by the shares of \
+                     [worm.local_preference] (same_slash16_pct, same_slash8_pct), which is missing"
+                ),
+            );
+        };
+        if let Some(problem) = local.problem() {
+            return bad("worm.local_preference.same_slash8_pct", problem);
+        }
     }
     if w.targeting == PERMUTATION && w.permutation.is_none() {
         return bad(

@@ -151,6 +151,13 @@ impl LocalPreferenceConfig {
     pub fn anywhere_pct(&self) -> f64 {
         (100.0 - self.same_slash16_pct.as_pct() - self.same_slash8_pct.as_pct()).max(0.0)
     }
+
+    /// What is wrong with the shares, if anything: the /16 and /8 shares
+    /// may not sum to more than 100 (rounding aside: 33.3 and 66.7 do not).
+    pub fn problem(&self) -> Option<String> {
+        let sum = self.same_slash16_pct.as_pct() + self.same_slash8_pct.as_pct();
+        (sum > 100.0 + 1e-9).then(|| format!("the /16 and /8 shares sum to {sum}, more than 100"))
+    }
 }
 
 /// W32/Blaster's behaviour and timings.

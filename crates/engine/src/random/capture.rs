@@ -21,6 +21,7 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use smallvec::SmallVec;
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind, SimDuration};
 
@@ -197,8 +198,9 @@ pub fn capture_random(
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Aim {
     Vulnerable(u32),
-    /// An address of atom i ([`SensorLayout::atoms`]).
-    Atom(u8),
+    /// An address of atom i ([`SensorLayout::atoms`]), within a window
+    /// `[lo, hi)` if given.
+    Atom(u8, Option<(u64, u64)>),
 }
 
 /// The vantage of a capture as the core runs (see the module docs).
@@ -287,7 +289,7 @@ impl Watch {
     ) {
         let (inside, dark) = match aim {
             Aim::Vulnerable(v) => (layout.home(v), None),
-            Aim::Atom(i) => {
+            Aim::Atom(i, _) => {
                 let a = layout.atoms[usize::from(i)];
                 (a.inside, a.dark)
             }
@@ -302,7 +304,7 @@ impl Watch {
         }
         let dst = match aim {
             Aim::Vulnerable(v) => self.placement.vulnerable[v as usize],
-            Aim::Atom(i) => self.address_in(i),
+            Aim::Atom(i, within) => self.address_in(i, within.unwrap_or((0, u64::MAX))),
         };
         self.probes.push(CapturedProbe {
             time_us: real_ns / 1000,
@@ -313,18 +315,24 @@ impl Watch {
         });
     }
 
-    /// A uniform address of atom `i`.
-    fn address_in(&mut self, i: u8) -> u32 {
+    /// A uniform address of atom `i` in `[lo, hi)` (which holds one).
+    fn address_in(&mut self, i: u8, (lo, hi): (u64, u64)) -> u32 {
         let points = &self.points[usize::from(i)];
         if !points.is_empty() {
-            return points[self.rng.random_range(0..points.len())];
+            let from = points.partition_point(|&a| u64::from(a) < lo);
+            let to = points.partition_point(|&a| u64::from(a) < hi);
+            return points[self.rng.random_range(from..to)];
         }
-        let ranges = &self.ranges[usize::from(i)];
+        let ranges: SmallVec<[(u64, u64); 4]> = self.ranges[usize::from(i)]
+            .iter()
+            .map(|&(a, b)| (a.max(lo), b.min(hi)))
+            .filter(|(a, b)| a < b)
+            .collect();
         let total: u64 = ranges.iter().map(|(lo, hi)| hi - lo).sum();
         loop {
             let mut u = self.rng.random_range(0..total);
             let mut addr = 0;
-            for &(lo, hi) in ranges {
+            for &(lo, hi) in &ranges {
                 if u < hi - lo {
                     addr = (lo + u) as u32;
                     break;

@@ -62,11 +62,12 @@ pub struct Placement {
 impl Placement {
     /// Whether a driver that does not look at addresses still needs the
     /// placement: an edge asks who lives inside it, a network filter which
-    /// network each host is in.
+    /// network each host is in, a local-preference host where it is.
     pub fn needed(s: &RandomScanScenario) -> bool {
         s.all_sensors().iter().any(|c| c.kind == SensorKind::Edge)
             || super::filter::NetworkFilter::needed(s)
             || s.worm.targeting == wormscope_scenario::PERMUTATION
+            || s.worm.targeting == wormscope_scenario::LOCAL_PREFERENCE
     }
 
     pub fn of(s: &RandomScanScenario) -> Placement {
@@ -293,6 +294,12 @@ impl SensorLayout {
             .map(|j| j as u8);
         self.atom_index(dark, self.inside_of(addr))
             .expect("every non-vulnerable address is in an atom")
+    }
+
+    /// The atom of `addr` were it dark for sensor `dark` (or not dark) and
+    /// not a vulnerable host's: none when that atom has no address.
+    pub(super) fn atom_with(&self, dark: Option<u8>, addr: u32) -> Option<u8> {
+        self.atom_index(dark, self.inside_of(addr))
     }
 
     /// The edges whose prefix holds `addr`.

@@ -15,6 +15,9 @@
 //!   empty space, by a chain of binomial draws (a multinomial) per time
 //!   step. Every probe is uniform and independent of the others, so this
 //!   is exact in distribution, not an average.
+//!   A local-preference worm's probes are independent too, each drawn
+//!   over the host's own /16, /8 or the space ([`local`]): the same skips
+//!   and splits with the host's chances summed over those windows.
 //! - the reference simulator (crate `wormscope-reference`) looks at every
 //!   probe and finds its target by address.
 //!
@@ -54,6 +57,7 @@
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -70,10 +74,12 @@ use filter::NetworkFilter;
 mod capture;
 mod filter;
 mod layout;
+mod local;
 mod permutation;
 
 pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout};
+pub use local::{LocalInterest, local_windows};
 pub use permutation::PermutationDraws;
 
 /// What a looked-at probe hit.
@@ -82,19 +88,28 @@ pub enum Target {
     /// A vulnerable host (its index; it may be infected already).
     Vulnerable(u32),
     /// An address of atom `atom` ([`SensorLayout::atoms`]): a live host that
-    /// cannot be infected (`other`), or no host.
-    Space { atom: u8, other: bool },
+    /// cannot be infected (`other`), or no host. It lies in `within`
+    /// (`[lo, hi)`: a local-preference host's window) if given, uniformly
+    /// among the atom's addresses there.
+    Space {
+        atom: u8,
+        other: bool,
+        within: Option<(u64, u64)>,
+    },
 }
 
 /// The probes a scanning host's driver must look at: every probe aimed at
 /// a vulnerable host, and every probe into the atoms in `atoms` (bit i:
 /// atom i), those that would show the host to a sensor that has not seen
 /// it yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Interest {
     pub atoms: u64,
     /// Addresses of interest: the vulnerable hosts and those atoms.
     pub weight: u64,
+    /// A local-preference host's draws over its windows ([`local`]); `None`
+    /// when every probe is uniform over the space (or walks a permutation).
+    pub local: Option<Rc<LocalInterest>>,
 }
 
 /// How a simulator draws probes for the [`RandomCore`].
@@ -102,10 +117,15 @@ pub trait ProbeDraws {
     /// The index of `host`'s next probe the core must look at, after probe
     /// `after` (probes are numbered from 1): the next one whose address is
     /// in `interest` at the latest.
-    fn next_look(&mut self, host: u32, after: u64, interest: Interest, rng: &mut ChaCha8Rng)
-    -> u64;
+    fn next_look(
+        &mut self,
+        host: u32,
+        after: u64,
+        interest: &Interest,
+        rng: &mut ChaCha8Rng,
+    ) -> u64;
     /// What the looked-at probe of `host` hit.
-    fn look(&mut self, host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target;
+    fn look(&mut self, host: u32, interest: &Interest, rng: &mut ChaCha8Rng) -> Target;
     /// The probe just looked at reached a host that carries the worm
     /// already. Only permutation scanning reacts (it jumps).
     fn found_infected(&mut self, _host: u32) {}
@@ -139,15 +159,21 @@ impl ProbeDraws for ExactDraws {
         &mut self,
         _host: u32,
         after: u64,
-        interest: Interest,
+        interest: &Interest,
         rng: &mut ChaCha8Rng,
     ) -> u64 {
-        let skip = self.skips.get(interest.weight);
+        let skip = match &interest.local {
+            Some(local) => local.skip(rng),
+            None => self.skips.get(interest.weight).sample(rng),
+        };
         // Failures before the first success, plus the success itself.
-        after.saturating_add(skip.sample(rng)).saturating_add(1)
+        after.saturating_add(skip).saturating_add(1)
     }
 
-    fn look(&mut self, _host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target {
+    fn look(&mut self, host: u32, interest: &Interest, rng: &mut ChaCha8Rng) -> Target {
+        if let Some(local) = &interest.local {
+            return local.look(&self.layout, host, interest.atoms, rng);
+        }
         let u = rng.random_range(0..interest.weight);
         if u < self.layout.vulnerable {
             return Target::Vulnerable(u as u32);
@@ -162,22 +188,45 @@ impl ProbeDraws for ExactDraws {
 /// dark space).
 fn space_target(
     layout: &SensorLayout,
-    interest: Interest,
+    interest: &Interest,
+    u: u64,
+    rng: &mut ChaCha8Rng,
+) -> Target {
+    atom_at(
+        layout,
+        interest.atoms,
+        |i| layout.atoms[i].size,
+        None,
+        u,
+        rng,
+    )
+}
+
+/// [`space_target`] over atoms of the given sizes (within a window of a
+/// local-preference host): the address of interest `u` among those of
+/// the atoms in `atoms`.
+fn atom_at(
+    layout: &SensorLayout,
+    atoms: u64,
+    size_of: impl Fn(usize) -> u64,
+    within: Option<(u64, u64)>,
     mut u: u64,
     rng: &mut ChaCha8Rng,
 ) -> Target {
     for (i, a) in layout.atoms.iter().enumerate() {
-        if interest.atoms & (1 << i) == 0 {
+        if atoms & (1 << i) == 0 {
             continue;
         }
-        if u < a.size {
+        let size = size_of(i);
+        if u < size {
             let other = a.dark.is_none() && rng.random_bool(layout.other_share);
             return Target::Space {
                 atom: i as u8,
                 other,
+                within,
             };
         }
-        u -= a.size;
+        u -= size;
     }
     unreachable!("the weight of interest is the vulnerable hosts and its atoms")
 }
@@ -492,10 +541,10 @@ impl Clock {
     }
 }
 
-/// Scanning hosts inside the same edges and seen by the same sensors: the
-/// same probes are of interest for them, and their unlooked probes are
-/// split alike.
-#[derive(Clone, Copy, Debug)]
+/// Scanning hosts inside the same edges and seen by the same sensors (and,
+/// drawing by local preference, of the same signature): the same probes are
+/// of interest for them, and their unlooked probes are split alike.
+#[derive(Clone, Debug)]
 struct Class {
     home: u16,
     unseen: u16,
@@ -520,8 +569,11 @@ pub struct RandomCore {
     layout: SensorLayout,
     classes: Vec<Class>,
     /// Classes by (home edges, sensors yet to see them, in a capture's
-    /// view).
-    class_ids: HashMap<(u16, u16, bool), u32>,
+    /// view, a local-preference host's signature or `u32::MAX`).
+    class_ids: HashMap<(u16, u16, bool, u32), u32>,
+    /// What a local-preference worm's windows hold; `None` for the other
+    /// targetings.
+    local: Option<local::LocalMap>,
     /// Per class, its scanners' delivered probes (scratch of `close_row`).
     class_sums: Vec<u64>,
     initial_infected: u64,
@@ -584,13 +636,18 @@ impl RandomCore {
         placement: Option<&Placement>,
     ) -> RandomCore {
         let behaviour = Behaviour::random_scan(s);
-        assert!(
-            matches!(
-                behaviour.targeting.after_hit_list(),
-                Targeting::UniformRandom { .. } | Targeting::Permutation { .. }
+        let local = match behaviour.targeting.after_hit_list() {
+            Targeting::UniformRandom { .. } | Targeting::Permutation { .. } => None,
+            &Targeting::LocalPreference { shares } => Some(local::LocalMap::new(
+                shares,
+                &layout,
+                placement.expect("a local-preference worm's placement"),
+            )),
+            t => panic!(
+                "the random core runs uniform random, local-preference or permutation \
+                 targeting, after any hit list, not {t:?}"
             ),
-            "the random core runs uniform random or permutation targeting, after any hit list"
-        );
+        };
         let rows = s.duration.as_micros().div_ceil(s.step.as_micros()) as usize;
         let step_us = s.step.as_micros();
         let idle = Host {
@@ -621,6 +678,7 @@ impl RandomCore {
             layout,
             classes: Vec::new(),
             class_ids: HashMap::new(),
+            local,
             class_sums: Vec::new(),
             initial_infected: s.population.initial_infected,
             duration_ns: s.duration.as_micros() * 1000,
@@ -864,14 +922,18 @@ impl RandomCore {
             self.layout.home(host),
             self.hosts[host as usize].unseen,
             watched,
+            self.local
+                .as_mut()
+                .map_or(u32::MAX, |l| l.signature_of(&self.layout, host)),
         );
         if let Some(&id) = self.class_ids.get(&key) {
             return id;
         }
-        let (home, unseen, _) = key;
+        let (home, unseen, ..) = key;
         let mut interest = Interest {
             atoms: 0,
             weight: self.layout.vulnerable,
+            local: None,
         };
         for (i, a) in self.layout.atoms.iter().enumerate() {
             if self.layout.seen(home, a.inside, a.dark).0 & unseen != 0 {
@@ -890,6 +952,9 @@ impl RandomCore {
                 }
             }
         }
+        if let Some(local) = &mut self.local {
+            interest.local = Some(Rc::new(local.interest(&self.layout, host, interest.atoms)));
+        }
         let id = self.classes.len() as u32;
         self.classes.push(Class {
             home,
@@ -904,7 +969,7 @@ impl RandomCore {
     }
 
     fn schedule_look(&mut self, host: u32, after: u64, draws: &mut dyn ProbeDraws) {
-        let interest = self.classes[self.hosts[host as usize].class as usize].interest;
+        let interest = &self.classes[self.hosts[host as usize].class as usize].interest;
         let k = draws.next_look(host, after, interest, &mut self.rng);
         let h = &mut self.hosts[host as usize];
         h.next_look = k;
@@ -1040,7 +1105,7 @@ impl RandomCore {
         let k = self.hosts[host as usize].next_look;
         let class = self.hosts[host as usize].class as usize;
         self.classes[class].looked += 1;
-        match draws.look(host, self.classes[class].interest, &mut self.rng) {
+        match draws.look(host, &self.classes[class].interest, &mut self.rng) {
             Target::Vulnerable(v) => {
                 self.observe(host, self.layout.home(v), None, k);
                 let reached = self.reach_vulnerable(host, v, net);
@@ -1049,7 +1114,11 @@ impl RandomCore {
                 }
                 self.capture(host, net, capture::Aim::Vulnerable(v), reached);
             }
-            Target::Space { atom, other } => {
+            Target::Space {
+                atom,
+                other,
+                within,
+            } => {
                 let reached = if other {
                     self.row.probes_other += 1;
                     Reached::Other
@@ -1059,7 +1128,7 @@ impl RandomCore {
                 };
                 let a = self.layout.atoms[usize::from(atom)];
                 self.observe(host, a.inside, a.dark, k);
-                self.capture(host, net, capture::Aim::Atom(atom), reached);
+                self.capture(host, net, capture::Aim::Atom(atom, within), reached);
             }
         }
         self.schedule_look(host, k, draws);
@@ -1191,16 +1260,36 @@ impl RandomCore {
         row.probes_dropped = row.probes_offered - row.probes_delivered;
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
-        for c in 0..self.classes.len() {
-            let class = self.classes[c];
+        // Unlooked probes to non-dark addresses of local-preference classes:
+        // split between live hosts and none once for all of them.
+        let mut live = 0;
+        // Taken out while the splits draw and file (they read no class but
+        // the one they split).
+        let mut classes = std::mem::take(&mut self.classes);
+        for (c, class) in classes.iter_mut().enumerate() {
             let filed = class.base.wrapping_add(self.class_sums[c]);
             let delivered = filed.wrapping_sub(class.filed);
-            self.classes[c].filed = filed;
-            self.classes[c].looked = 0;
             debug_assert!(class.looked <= delivered, "{class:?}, {delivered}");
-            let (other, empty) = self.split_unlooked(&class, delivered - class.looked);
+            let n = delivered - class.looked;
+            class.filed = filed;
+            class.looked = 0;
+            if let Some(local) = &class.interest.local {
+                let (non_dark, dark) = self.split_unlooked_local(class, local, n);
+                live += non_dark;
+                row.probes_empty += dark;
+            } else {
+                let (other, empty) = self.split_unlooked(class, n);
+                row.probes_other += other;
+                row.probes_empty += empty;
+            }
+        }
+        self.classes = classes;
+        if live > 0 {
+            // Each probe finds a live host with the same chance, whatever
+            // its class: one binomial over them all is the sum of theirs.
+            let other = binomial(live, self.layout.other_share, &mut self.rng);
             row.probes_other += other;
-            row.probes_empty += empty;
+            row.probes_empty += live - other;
         }
         debug_assert_eq!(
             row.probes_infecting
@@ -1257,5 +1346,45 @@ impl RandomCore {
         }
         debug_assert_eq!(left, 0, "the atoms outside the interest take every probe");
         (other, empty)
+    }
+
+    /// [`RandomCore::split_unlooked`] for a local-preference class: each
+    /// atom outside the interest takes the probes by its chance summed
+    /// over the class's windows ([`local`]). Returns them as (non-dark,
+    /// dark): the caller splits the non-dark ones between live hosts and
+    /// none.
+    fn split_unlooked_local(&mut self, class: &Class, local: &LocalInterest, n: u64) -> (u64, u64) {
+        if n == 0 {
+            return (0, 0);
+        }
+        assert!(
+            !self.every_probe,
+            "the reference looks at every probe the core counts as delivered"
+        );
+        let (mut left, mut non_dark, mut dark) = (n, 0, 0);
+        for i in 0..self.layout.atoms.len() {
+            let (chance, room) = (local.unlooked[i], local.unlooked_from[i]);
+            if chance == 0.0 || left == 0 {
+                continue;
+            }
+            // The last atom with a chance takes what is left, exactly.
+            let k = if chance >= room {
+                left
+            } else {
+                binomial(left, chance / room, &mut self.rng)
+            };
+            left -= k;
+            let a = self.layout.atoms[i];
+            if a.dark.is_none() {
+                non_dark += k;
+            } else {
+                dark += k;
+            }
+            let (seen, incoming) = self.layout.seen(class.home, a.inside, a.dark);
+            debug_assert_eq!(seen & class.unseen, 0, "unlooked probes show nobody new");
+            self.file_seen(seen, incoming, 0, k);
+        }
+        debug_assert_eq!(left, 0, "the atoms outside the interest take every probe");
+        (non_dark, dark)
     }
 }

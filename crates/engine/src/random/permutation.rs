@@ -126,7 +126,7 @@ impl ProbeDraws for PermutationDraws {
         &mut self,
         host: u32,
         after: u64,
-        interest: Interest,
+        interest: &Interest,
         rng: &mut ChaCha8Rng,
     ) -> u64 {
         let atoms = interest.weight - self.layout.vulnerable;
@@ -154,7 +154,7 @@ impl ProbeDraws for PermutationDraws {
         k
     }
 
-    fn look(&mut self, host: u32, interest: Interest, rng: &mut ChaCha8Rng) -> Target {
+    fn look(&mut self, host: u32, interest: &Interest, rng: &mut ChaCha8Rng) -> Target {
         let walk = self.walks[host as usize]
             .as_mut()
             .expect("a look follows its host's next_look");
