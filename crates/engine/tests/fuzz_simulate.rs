@@ -709,13 +709,25 @@ fn random_scan_text() -> impl Strategy<Value = String> {
             )
         });
     // Where the vulnerable hosts live: the built-in's allocated /8s, or
-    // anywhere (placed only when an edge, a filter or a permutation asks).
-    let population =
-        (population, sel(&["", "hosts_in = \"anywhere\"\n"])).prop_map(|(population, hosts_in)| {
-            match population.find("[population.enterprises]") {
+    // anywhere (placed only when an edge, a filter, a permutation or local
+    // preference asks), spread or gathered in clusters.
+    let clusters = prop_oneof![
+        3 => Just(String::new()),
+        1 => (sel(&["8", "16", "20", "24"]), sel(&["1", "3", "100"])).prop_map(|(len, n)| format!(
+            "[population.clusters]\nprefix_len = {len}\ncount = {n}\n"
+        )),
+    ];
+    let population = (
+        population,
+        sel(&["", "hosts_in = \"anywhere\"\n"]),
+        clusters,
+    )
+        .prop_map(|(population, hosts_in, clusters)| {
+            let population = match population.find("[population.enterprises]") {
                 Some(i) => format!("{}{hosts_in}{}", &population[..i], &population[i..]),
                 None => format!("{population}{hosts_in}"),
-            }
+            };
+            format!("{population}{clusters}")
         });
     let rate_pps = prop_oneof![
         sel(&["1e-300", "1e-9", "0.001", "1.0", "100.0"]),

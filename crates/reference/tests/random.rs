@@ -1046,8 +1046,24 @@ fn local_preference(extra: &str) -> RandomScanScenario {
 
 #[test]
 fn local_preference_worms_spread_and_show_alike_probe_by_probe_and_by_skips() {
-    let s = local_preference("");
-    let (exact, reference) = both(&s);
+    local_preference_spreads_alike(&local_preference(""));
+}
+
+/// The same in a population gathered in six /20s (a /16's windows then
+/// hold from none to all of a cluster).
+#[test]
+fn clustered_local_preference_worms_spread_and_show_alike() {
+    let s = local_preference("[population.clusters]\nprefix_len = 20\ncount = 6\n");
+    let placed = wormscope_engine::random::Placement::of(&s).vulnerable;
+    let mut blocks: Vec<u32> = placed.iter().map(|a| a >> 12).collect();
+    blocks.sort_unstable();
+    blocks.dedup();
+    assert_eq!(blocks.len(), 6, "the hosts fill their six /20s");
+    local_preference_spreads_alike(&s);
+}
+
+fn local_preference_spreads_alike(s: &RandomScanScenario) {
+    let (exact, reference) = both(s);
     exact.iter().chain(&reference).for_each(conserves_probes);
     same_distribution("time to half", &exact, &reference, t50);
     same_distribution("infected at 4 min", &exact, &reference, |r| {

@@ -27,8 +27,8 @@ use std::path::Path;
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::{
-    Enterprises, LOCAL_PREFERENCE, PERMUTATION, PermutationConfig, RandomScanScenario,
-    UNIFORM_RANDOM,
+    ClusterBlocks, Clusters, Enterprises, LOCAL_PREFERENCE, PERMUTATION, PermutationConfig,
+    RandomScanScenario, UNIFORM_RANDOM,
 };
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{

@@ -142,6 +142,113 @@ pub struct Population {
     /// files: anywhere.
     #[serde(default)]
     pub hosts_in: HostsIn,
+    /// Vulnerable hosts gathered in a few address blocks
+    /// (`[population.clusters]`); absent: spread evenly over `hosts_in`'s
+    /// space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<Clusters>,
+}
+
+/// Vulnerable hosts gathered in a few address blocks
+/// (`[population.clusters]`): `count` blocks `prefix_len` long are drawn at
+/// random where `hosts_in` allows, none overlapping a telescope, and every
+/// vulnerable host is drawn uniformly among them.
+///
+/// MODEL.md section 3 asks for hosts clustered the way ISP and enterprise
+/// blocks were; no source at hand says how one worm's vulnerable hosts
+/// clustered, so this is a what-if with no built-in value. It matters to a
+/// worm that prefers its own /16 or /8 (`targeting = "local-preference"`),
+/// and to sensors and filters that watch blocks; uniform draws over the
+/// whole space do not care where the hosts are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clusters {
+    /// Length of a cluster's prefix: 8 (a /8) to 24 (a /24).
+    pub prefix_len: u8,
+    /// How many clusters.
+    pub count: u64,
+}
+
+/// The blocks a scenario's clusters are drawn from: those `prefix_len`
+/// long in `hosts_in`'s space, less those overlapping a telescope. Blocks
+/// are numbered by their first address shifted right by `32 - prefix_len`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterBlocks {
+    /// The allowed blocks: ranges `[first, end)`, in order.
+    allowed: Vec<(u32, u32)>,
+    /// The blocks overlapping a telescope: ranges `[first, end)`, merged.
+    dark: Vec<(u32, u32)>,
+}
+
+impl ClusterBlocks {
+    /// The blocks of `s`'s clusters (`s.population.clusters`, whose
+    /// `prefix_len` is checked to lie in 8..=24 and within the space).
+    pub fn of(s: &RandomScanScenario, c: &Clusters) -> ClusterBlocks {
+        let len = u32::from(c.prefix_len);
+        let shift = 32 - len;
+        let allowed = match HostsIn::slash8s(s) {
+            Some(slash8s) => slash8s
+                .iter()
+                .map(|&o| (u32::from(o) << (len - 8), (u32::from(o) + 1) << (len - 8)))
+                .collect(),
+            None => vec![(0, ((1u64 << s.population.scan_space_bits) >> shift) as u32)],
+        };
+        let mut dark: Vec<(u32, u32)> = s
+            .all_sensors()
+            .iter()
+            .filter(|c| c.kind == SensorKind::Telescope)
+            .filter_map(|c| c.prefix)
+            .map(|p| (p.base() >> shift, (p.last() >> shift) + 1))
+            .collect();
+        dark.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(dark.len());
+        for (a, b) in dark {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        ClusterBlocks {
+            allowed,
+            dark: merged,
+        }
+    }
+
+    /// How many blocks are allowed, telescopes or not.
+    pub fn allowed(&self) -> u64 {
+        self.allowed.iter().map(|&(a, b)| u64::from(b - a)).sum()
+    }
+
+    /// How many blocks a cluster may be.
+    pub fn candidates(&self) -> u64 {
+        let dark: u64 = self
+            .dark
+            .iter()
+            .flat_map(|&(a, b)| {
+                self.allowed
+                    .iter()
+                    .map(move |&(lo, hi)| u64::from(b.min(hi).saturating_sub(a.max(lo))))
+            })
+            .sum();
+        self.allowed() - dark
+    }
+
+    /// The `i`-th allowed block (`i` below [`ClusterBlocks::allowed`]).
+    pub fn nth_allowed(&self, mut i: u64) -> u32 {
+        for &(a, b) in &self.allowed {
+            let n = u64::from(b - a);
+            if i < n {
+                return a + i as u32;
+            }
+            i -= n;
+        }
+        panic!("block {i} past the allowed ones")
+    }
+
+    /// Whether `block` overlaps a telescope.
+    pub fn is_dark(&self, block: u32) -> bool {
+        self.dark.iter().any(|&(a, b)| (a..b).contains(&block))
+    }
 }
 
 /// Where a random-scanning worm's vulnerable hosts live
@@ -757,6 +864,11 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             format!("/{prefix_len} is not a network's prefix length (1 to 32)"),
         );
     }
+    if let Some(c) = &p.clusters
+        && let Some((field, message)) = clusters_problem(s, c)
+    {
+        return bad(&format!("population.clusters.{field}"), message);
+    }
     for (i, fig) in s.validation.iter().enumerate() {
         let f = |name: &str| format!("validation[{i}].{name}");
         let t = &fig.tolerance;
@@ -813,6 +925,60 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             }
             _ => {}
         }
+    }
+    None
+}
+
+/// The first problem with a scenario's `[population.clusters]`: the field
+/// and what is wrong.
+fn clusters_problem(s: &RandomScanScenario, c: &Clusters) -> Option<(&'static str, String)> {
+    let p = &s.population;
+    let len = c.prefix_len;
+    if !(8..=24).contains(&len) {
+        return Some((
+            "prefix_len",
+            format!("/{len} is not a cluster's prefix length (8 to 24)"),
+        ));
+    }
+    if 32 - u32::from(len) > u32::from(p.scan_space_bits) {
+        return Some((
+            "prefix_len",
+            format!(
+                "a /{len} is larger than the scanned 2^{} addresses",
+                p.scan_space_bits
+            ),
+        ));
+    }
+    if c.count == 0 {
+        return Some(("count", "must be at least 1".into()));
+    }
+    let blocks = ClusterBlocks::of(s, c);
+    let candidates = blocks.candidates();
+    if c.count > candidates {
+        let place = match HostsIn::slash8s(s) {
+            Some(_) => format!("in the /8s allocated by {}", start_month(s)),
+            None => "in the scanned space".into(),
+        };
+        return Some((
+            "count",
+            format!(
+                "{} clusters, but only {candidates} /{len} blocks lie {place} outside the telescopes",
+                c.count
+            ),
+        ));
+    }
+    // Drawn at random without repeats: leave room to spare, as `hosts_in`
+    // does.
+    let room = c.count << (32 - u32::from(len));
+    if p.vulnerable > room / 2 {
+        return Some((
+            "count",
+            format!(
+                "{} /{len} clusters hold {room} addresses, too few for {} vulnerable hosts \
+                 (at most half of them may be taken)",
+                c.count, p.vulnerable
+            ),
+        ));
     }
     None
 }
@@ -944,6 +1110,65 @@ mod tests {
         assert_eq!(t("at_least = 1500000000"), "≥1.5G");
         assert_eq!(t("absolute = 0.25"), "±0.25");
         assert_eq!(t("relative_pct = 10"), "±10%");
+    }
+
+    #[test]
+    fn clusters_are_blocks_of_the_allowed_space_outside_the_telescopes() {
+        let parse = |text: &str| crate::parse_random_scan(text, "clusters.toml");
+        let s = parse("base = \"slammer\"\n[population.clusters]\nprefix_len = 16\ncount = 3000\n")
+            .unwrap();
+        let c = s.population.clusters.clone().unwrap();
+        let blocks = ClusterBlocks::of(&s, &c);
+        let slash8s = HostsIn::slash8s(&s).unwrap();
+        // Every /16 of the allocated /8s, less the telescope's 44/8.
+        assert_eq!(blocks.allowed(), slash8s.len() as u64 * 256);
+        assert_eq!(blocks.candidates(), blocks.allowed() - 256);
+        assert!(blocks.is_dark(44 << 8) && blocks.is_dark((45 << 8) - 1));
+        assert!(!blocks.is_dark(43 << 8) && !blocks.is_dark(45 << 8));
+        let first = blocks.nth_allowed(0);
+        assert_eq!(first >> 8, u32::from(slash8s[0]));
+        // In a test world: the space's blocks, a nested telescope cut once.
+        let s = parse(
+            "base = \"slammer\"\nsensors = []\n\
+             telescopes = [{ name = \"a\", prefix = \"0.0.0.0/20\" }, { name = \"b\", prefix = \"0.1.0.0/24\" }]\n\
+             [population]\nvulnerable = 100\nother_hosts = 100\nscan_space_bits = 18\n\
+             [population.clusters]\nprefix_len = 20\ncount = 5\n",
+        )
+        .unwrap();
+        let blocks = ClusterBlocks::of(&s, s.population.clusters.as_ref().unwrap());
+        assert_eq!((blocks.allowed(), blocks.candidates()), (64, 62));
+        // Mistakes, named.
+        for (extra, field, words) in [
+            ("prefix_len = 4\ncount = 1\n", "prefix_len", "8 to 24"),
+            ("prefix_len = 16\ncount = 0\n", "count", "at least 1"),
+            ("prefix_len = 16\ncount = 70000\n", "count", "only"),
+            ("prefix_len = 24\ncount = 1\n", "count", "too few for 75000"),
+            (
+                "prefix_len = 16\ncount = 3\ncuont = 1\n",
+                "cuont",
+                "unknown field",
+            ),
+        ] {
+            let e = parse(&format!(
+                "base = \"slammer\"\n[population.clusters]\n{extra}"
+            ))
+            .unwrap_err();
+            assert_eq!(
+                e.field.as_deref(),
+                Some(format!("population.clusters.{field}").as_str()),
+                "{e}"
+            );
+            assert!(e.to_string().contains(words), "{e}");
+        }
+        let e = parse(
+            "base = \"slammer\"\nsensors = []\n[population]\nvulnerable = 100\nother_hosts = 100\n\
+             scan_space_bits = 12\n[population.clusters]\nprefix_len = 16\ncount = 1\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("larger than the scanned 2^12"),
+            "{e}"
+        );
     }
 
     #[test]

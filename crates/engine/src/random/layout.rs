@@ -29,7 +29,7 @@ use std::collections::HashSet;
 use rand::RngExt;
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::random_scan::HostsIn;
-use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind};
+use wormscope_scenario::{ClusterBlocks, Clusters, Prefix, RandomScanScenario, SensorKind};
 
 /// A sensor as the random core places it.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,17 +97,26 @@ impl Placement {
             mine.sort_unstable();
             points.push(mine);
         }
+        let clusters = s
+            .population
+            .clusters
+            .as_ref()
+            .map(|c| (cluster_blocks(s, c), 32 - u32::from(c.prefix_len)));
         let mut rng = stream(s.seed, Purpose::RandomPlacement, 0);
         let mut used = dark;
         let mut vulnerable = Vec::with_capacity(s.population.vulnerable as usize);
-        // Uniform over the allowed /8s, or over the whole space.
+        // Uniform over the clusters, the allowed /8s, or the whole space.
         let slash8s = HostsIn::slash8s(s);
-        let mut draw = || match &slash8s {
-            Some(list) => {
+        let mut draw = || match (&clusters, &slash8s) {
+            (Some((blocks, shift)), _) => {
+                (blocks[rng.random_range(0..blocks.len())] << shift)
+                    | rng.random_range(0..1u32 << shift)
+            }
+            (None, Some(list)) => {
                 (u32::from(list[rng.random_range(0..list.len())]) << 24)
                     | rng.random_range(0..1u32 << 24)
             }
-            None => rng.random_range(0..space) as u32,
+            (None, None) => rng.random_range(0..space) as u32,
         };
         while (vulnerable.len() as u64) < s.population.vulnerable {
             let a = draw();
@@ -127,6 +136,25 @@ impl Placement {
         self.telescopes.iter().any(|t| t.contains(addr))
             || self.points.iter().any(|p| p.binary_search(&addr).is_ok())
     }
+}
+
+/// The blocks `s`'s vulnerable hosts live in (`[population.clusters]`):
+/// `c.count` distinct ones drawn uniformly from [`ClusterBlocks`], from the
+/// scenario's seed.
+fn cluster_blocks(s: &RandomScanScenario, c: &Clusters) -> Vec<u32> {
+    let blocks = ClusterBlocks::of(s, c);
+    let allowed = blocks.allowed();
+    let mut rng = stream(s.seed, Purpose::RandomPlacement, 2);
+    let mut chosen = HashSet::new();
+    let mut list = Vec::with_capacity(c.count as usize);
+    // The scenario's check keeps the count within the candidates.
+    while (list.len() as u64) < c.count {
+        let b = blocks.nth_allowed(rng.random_range(0..allowed));
+        if !blocks.is_dark(b) && chosen.insert(b) {
+            list.push(b);
+        }
+    }
+    list
 }
 
 /// Addresses with the same dark sensor and the same edges around them.
@@ -429,6 +457,50 @@ mod tests {
         assert!(
             p.vulnerable.iter().any(|a| a >> 24 >= 240),
             "reserved space too"
+        );
+    }
+
+    #[test]
+    fn clustered_hosts_fill_their_blocks_and_nothing_else() {
+        let mut slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let spread = Placement::of(&slammer);
+        slammer.population.clusters = Some(Clusters {
+            prefix_len: 16,
+            count: 500,
+        });
+        let placement = Placement::of(&slammer);
+        assert_eq!(
+            placement,
+            Placement::of(&slammer),
+            "from the scenario's seed"
+        );
+        let mut blocks: Vec<u32> = placement.vulnerable.iter().map(|a| a >> 16).collect();
+        blocks.sort_unstable();
+        blocks.dedup();
+        // 75,000 hosts over 500 /16s: every block used, and no other.
+        assert_eq!(blocks.len(), 500);
+        let allowed = HostsIn::slash8s(&slammer).unwrap();
+        assert!(
+            blocks
+                .iter()
+                .all(|b| allowed.contains(&((b >> 8) as u8)) && b >> 8 != 44)
+        );
+        let mut spread_blocks: Vec<u32> = spread.vulnerable.iter().map(|a| a >> 16).collect();
+        spread_blocks.sort_unstable();
+        spread_blocks.dedup();
+        assert!(
+            spread_blocks.len() > 20_000,
+            "spread: {}",
+            spread_blocks.len()
+        );
+        // Hosts are spread over their blocks: each holds about 150.
+        let mut per_block = std::collections::HashMap::new();
+        for a in &placement.vulnerable {
+            *per_block.entry(a >> 16).or_insert(0u32) += 1;
+        }
+        assert!(
+            per_block.values().all(|&n| (80..=230).contains(&n)),
+            "{per_block:?}"
         );
     }
 
