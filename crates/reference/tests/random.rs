@@ -511,12 +511,32 @@ fn capture_world() -> RandomScanScenario {
 #[test]
 fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
     let s = capture_world();
-    let vulnerable = wormscope_engine::random::Placement::of(&s).vulnerable;
+    let (from, to) = (120_000_000, 480_000_000);
+    captures_hold_what_their_vantage_counted(&s, 20);
+    let e = capture_random(&s, 1, "isc", from, to, 10, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("`dark`, `isp`, `inner`"), "{e}");
+    assert!(matches!(
+        capture_random(&s, 1, "dark", to, from, 10, &mut |_| {}),
+        Err(RandomCaptureError::Window(_))
+    ));
+    assert_eq!(
+        capture_random(&s, 1, "isp", 0, to, 3, &mut |_| {}),
+        Err(RandomCaptureError::TooManyProbes { max: 3 })
+    );
+}
+
+/// Seeds `0..seeds` of `s` captured at `dark` (a telescope), `isp` and
+/// `inner` (edges) from 2 to 8 minutes: each holds exactly the probes its
+/// vantage counted, in time order, from infected hosts, into the space,
+/// each where its vantage sees it, with an outcome its address allows.
+fn captures_hold_what_their_vantage_counted(s: &RandomScanScenario, seeds: u64) {
+    let vulnerable = wormscope_engine::random::Placement::of(s).vulnerable;
+    let space = 1u64 << s.population.scan_space_bits;
     let (from, to) = (120_000_000, 480_000_000);
     for vantage in ["dark", "isp", "inner"] {
         let mut seen_any = false;
-        for seed in 0..20 {
-            let c = capture_random(&s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
+        for seed in 0..seeds {
+            let c = capture_random(s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
             assert_eq!(
                 c.engine_probes,
                 Some(c.probes.len() as u64),
@@ -532,6 +552,7 @@ fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
                     vulnerable.contains(&p.src),
                     "{p:?}: sources are infected hosts"
                 );
+                assert!(u64::from(p.dst) < space, "{p:?}: inside the scan space");
                 let (src_in, dst_in) = (c.prefix.contains(p.src), c.prefix.contains(p.dst));
                 match vantage {
                     "dark" => {
@@ -555,16 +576,6 @@ fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
         }
         assert!(seen_any, "{vantage} saw something");
     }
-    let e = capture_random(&s, 1, "isc", from, to, 10, &mut |_| {}).unwrap_err();
-    assert!(e.to_string().contains("`dark`, `isp`, `inner`"), "{e}");
-    assert!(matches!(
-        capture_random(&s, 1, "dark", to, from, 10, &mut |_| {}),
-        Err(RandomCaptureError::Window(_))
-    ));
-    assert_eq!(
-        capture_random(&s, 1, "isp", 0, to, 3, &mut |_| {}),
-        Err(RandomCaptureError::TooManyProbes { max: 3 })
-    );
 }
 
 #[test]
@@ -1143,30 +1154,43 @@ fn local_preference_keeps_probes_near_home() {
 
 #[test]
 fn a_local_preference_capture_holds_what_its_vantage_counted() {
-    let s = local_preference("[worm.hit_list]\nhosts = 10\nprobes_per_second = 1.0\n");
-    let vulnerable = wormscope_engine::random::Placement::of(&s).vulnerable;
-    let (from, to) = (120_000_000, 480_000_000);
-    for vantage in ["dark", "isp", "inner"] {
-        let mut seen_any = false;
-        for seed in 0..10 {
-            let c = capture_random(&s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
-            assert_eq!(
-                c.engine_probes,
-                Some(c.probes.len() as u64),
-                "{vantage} {seed}"
-            );
-            seen_any |= !c.probes.is_empty();
-            for p in &c.probes {
-                assert!(vulnerable.contains(&p.src), "{p:?}");
-                assert!(p.dst < 1 << 18, "{p:?}: inside the scan space");
-                let (src_in, dst_in) = (c.prefix.contains(p.src), c.prefix.contains(p.dst));
-                if vantage == "dark" {
-                    assert!(dst_in && p.incoming && p.reached == Reached::Empty, "{p:?}");
-                } else {
-                    assert_ne!(src_in, dst_in, "{vantage} {p:?}: crosses the edge");
-                }
-            }
+    // Gathered, so that many probes stay in a host's own /16.
+    let s = local_preference(
+        "[worm.hit_list]\nhosts = 10\nprobes_per_second = 1.0\n\
+         [population.clusters]\nprefix_len = 20\ncount = 6\n",
+    );
+    captures_hold_what_their_vantage_counted(&s, 10);
+}
+
+/// In a space of two /8s, what a host's edge captures going out lands in
+/// the other /8 only by a draw over the whole space (1/8 of the draws,
+/// half of them there), never by one over its own /8 (1/2) or /16 (3/8,
+/// never out): 0.0625 / (0.5 (1 - 2^-8) + 0.125 (1 - 2^-9)) of them.
+#[test]
+fn a_captured_probe_lies_in_the_window_it_was_drawn_from() {
+    let text = "base = \"codered2\"\nvalidation = []\nduration = \"10m\"\nstep = \"10s\"\n\
+        [worm]\ntargeting = \"local-preference\"\n\
+        [worm.local_preference]\nsame_slash16_pct = 37.5\nsame_slash8_pct = 50\n\
+        [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+        [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
+        scan_space_bits = 25\n\
+        [population.clusters]\nprefix_len = 20\ncount = 1\n\
+        [[sensors]]\nname = \"isp\"\nkind = \"edge\"\n";
+    let s = parse_random_scan(text, "windows.toml").unwrap();
+    let (mut out, mut far) = (0u64, 0u64);
+    for seed in 0..3 {
+        let c = capture_random(&s, seed, "isp", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
+        for p in c.probes.iter().filter(|p| !p.incoming) {
+            out += 1;
+            far += u64::from(p.src >> 24 != p.dst >> 24);
         }
-        assert!(seen_any, "{vantage} saw something");
     }
+    let want = 0.0625 / (0.5 * (1.0 - 1.0 / 256.0) + 0.125 * (1.0 - 1.0 / 512.0));
+    let got = far as f64 / out as f64;
+    let sd = (want * (1.0 - want) / out as f64).sqrt();
+    assert!(out > 10_000, "{out} probes out");
+    assert!(
+        (got - want).abs() < 5.0 * sd,
+        "{far} of {out} outgoing probes in the other /8: {got:.4}, expected {want:.4}"
+    );
 }
