@@ -89,6 +89,23 @@ fn conserves_probes(r: &RandomScanRun) {
     );
 }
 
+/// Both drivers' runs conserve probes, and their outbreaks (time to half,
+/// infected at 4 minutes, probes to other and to infected hosts) are not
+/// told apart.
+fn outbreaks_alike(exact: &[RandomScanRun], reference: &[RandomScanRun]) {
+    exact.iter().chain(reference).for_each(conserves_probes);
+    same_distribution("time to half", exact, reference, t50);
+    same_distribution("infected at 4 min", exact, reference, |r| {
+        r.infection_times_us.partition_point(|&t| t <= 240_000_000) as f64
+    });
+    same_distribution("probes to other hosts", exact, reference, |r| {
+        r.total(|row| row.probes_other) as f64
+    });
+    same_distribution("probes to infected hosts", exact, reference, |r| {
+        r.total(|row| row.probes_infected) as f64
+    });
+}
+
 #[test]
 fn fixed_rate_worms_spread_alike_probe_by_probe_and_by_skips() {
     let s = small(
@@ -96,17 +113,7 @@ fn fixed_rate_worms_spread_alike_probe_by_probe_and_by_skips() {
         "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n",
     );
     let (exact, reference) = both(&s);
-    exact.iter().chain(&reference).for_each(conserves_probes);
-    same_distribution("time to half", &exact, &reference, t50);
-    same_distribution("infected at 4 min", &exact, &reference, |r| {
-        r.infection_times_us.partition_point(|&t| t <= 240_000_000) as f64
-    });
-    same_distribution("probes to other hosts", &exact, &reference, |r| {
-        r.total(|row| row.probes_other) as f64
-    });
-    same_distribution("probes to infected hosts", &exact, &reference, |r| {
-        r.total(|row| row.probes_infected) as f64
-    });
+    outbreaks_alike(&exact, &reference);
     same_distribution("probes the telescope saw", &exact, &reference, |r| {
         r.sensors[0].probes.iter().sum::<u64>() as f64
     });
@@ -1075,17 +1082,7 @@ fn clustered_local_preference_worms_spread_and_show_alike() {
 
 fn local_preference_spreads_alike(s: &RandomScanScenario) {
     let (exact, reference) = both(s);
-    exact.iter().chain(&reference).for_each(conserves_probes);
-    same_distribution("time to half", &exact, &reference, t50);
-    same_distribution("infected at 4 min", &exact, &reference, |r| {
-        r.infection_times_us.partition_point(|&t| t <= 240_000_000) as f64
-    });
-    same_distribution("probes to other hosts", &exact, &reference, |r| {
-        r.total(|row| row.probes_other) as f64
-    });
-    same_distribution("probes to infected hosts", &exact, &reference, |r| {
-        r.total(|row| row.probes_infected) as f64
-    });
+    outbreaks_alike(&exact, &reference);
     for (k, name) in ["dark", "isc", "isp", "inner"].into_iter().enumerate() {
         same_distribution(&format!("{name} probes"), &exact, &reference, |r| {
             r.sensors[k].probes.iter().sum::<u64>() as f64
