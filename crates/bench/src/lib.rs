@@ -373,10 +373,9 @@ pub fn measure_random_full_scale(name: &str, progress: &mut dyn FnMut(u64)) -> R
 }
 
 /// Runs a built-in random-scanning scenario with another `targeting`
-/// (`"permutation"`, walking its own key, or `"local-preference"`, by Code
-/// Red II's shares: 3/8 of draws over the own /16 and 1/2 over the own /8,
-/// Staniford, Paxson and Weaver 2002, second-hand in MODEL.md §2) once, at
-/// full scale, on its own seed: the row `NAME_TARGETING` (`-` as `_`).
+/// (`"permutation"`, walking its own key, or `"local-preference"`, by its
+/// own shares: Code Red II's) once, at full scale, on its own seed: the row
+/// `NAME_TARGETING` (`-` as `_`).
 pub fn measure_random_targeting(
     name: &str,
     targeting: &str,
@@ -384,12 +383,6 @@ pub fn measure_random_targeting(
 ) -> RandomScaleRow {
     let mut s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
     s.worm.targeting = targeting.to_string();
-    if targeting == wormscope_scenario::LOCAL_PREFERENCE && s.worm.local_preference.is_none() {
-        s.worm.local_preference = Some(wormscope_scenario::LocalPreferenceConfig {
-            same_slash16_pct: wormscope_scenario::Percent::new(37.5).expect("a share"),
-            same_slash8_pct: wormscope_scenario::Percent::new(50.0).expect("a share"),
-        });
-    }
     let label = format!("{name}_{}", targeting.replace('-', "_"));
     measure_random_scenario(&s, &label, progress)
 }

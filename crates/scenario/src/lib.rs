@@ -953,8 +953,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("worm.targeting"), "{e}");
         assert!(
-            e.message
-                .contains("(uniform-random, permutation, local-preference)"),
+            e.message.contains(
+                "(uniform-random, permutation, local-preference); did you mean `permutation`?"
+            ),
             "{e}"
         );
     }

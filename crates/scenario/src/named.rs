@@ -110,9 +110,15 @@ pub fn suggestion(typed: &str) -> Option<&'static str> {
         .file_stem()
         .map(|s| s.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    all_builtins()
-        .map(|(n, _, _)| *n)
-        .map(|n| (strsim::osa_distance(&stem, n), n))
+    closest(&stem, all_builtins().map(|(n, _, _)| *n))
+}
+
+/// Of `names`, the one `typed` most likely meant: the nearest by edit
+/// distance, if within a third of its length (ties: the first).
+pub fn closest<'a>(typed: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .into_iter()
+        .map(|n| (strsim::osa_distance(typed, n), n))
         .filter(|(d, n)| *d * 3 <= n.len().max(3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)

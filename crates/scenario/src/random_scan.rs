@@ -697,12 +697,15 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         return bad("capture.max_packets", "must be at least 1".into());
     }
     let w = &s.worm;
-    if ![UNIFORM_RANDOM, PERMUTATION, LOCAL_PREFERENCE].contains(&w.targeting.as_str()) {
+    let targetings = [UNIFORM_RANDOM, PERMUTATION, LOCAL_PREFERENCE];
+    if !targetings.contains(&w.targeting.as_str()) {
+        let hint = crate::named::closest(&w.targeting, targetings)
+            .map_or(String::new(), |n| format!("; did you mean `{n}`?"));
         return bad(
             "worm.targeting",
             format!(
                 "`{}` is not a targeting this scenario kind runs \
-                 ({UNIFORM_RANDOM}, {PERMUTATION}, {LOCAL_PREFERENCE})",
+                 ({UNIFORM_RANDOM}, {PERMUTATION}, {LOCAL_PREFERENCE}){hint}",
                 w.targeting
             ),
         );

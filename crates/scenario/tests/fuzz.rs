@@ -175,6 +175,7 @@ fn text_value() -> impl Strategy<Value = String> {
             "probe-rate", "bandwidth", "tcp-exploit", "udp-packet", "infected-at",
             "final-infected", "logistic-k", "peak-infections-per-minute", "time-to-share",
             "doubling-time", "peak-scan-rate", "activity-after-stop", "uniform-random",
+            "local-preference", "permutation", "allocated", "anywhere",
             "blaster", "blaster-sample", "codered2", "slammer", "nimda",
             "2003-13", "2003-08", "0000-00", "",
         ])
@@ -240,8 +241,28 @@ fn leaf() -> impl Strategy<Value = Value> {
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
-            "base", "name", "seed", "start", "duration", "step", "enabled", "kind", "at", "prefix",
-            "source", "delay", "curve", "only_in", "uplinks", "networks",
+            "base",
+            "name",
+            "seed",
+            "start",
+            "duration",
+            "step",
+            "enabled",
+            "kind",
+            "at",
+            "prefix",
+            "source",
+            "delay",
+            "curve",
+            "only_in",
+            "uplinks",
+            "networks",
+            "clusters",
+            "prefix_len",
+            "count",
+            "local_preference",
+            "same_slash16_pct",
+            "same_slash8_pct",
         ])
         .prop_map(str::to_string),
         "[a-z_]{1,10}",
