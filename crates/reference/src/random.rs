@@ -15,12 +15,14 @@ use std::collections::HashMap;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use wormscope_engine::random::{
-    Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target, local_windows,
+    Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target, live_address,
+    local_windows,
 };
 use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_model::targeting::{LocalShares, Permutation, PermutationScan, TargetSource};
 use wormscope_scenario::RandomScanScenario;
+use wormscope_scenario::random_scan::HostsIn;
 
 /// Runs a random-scanning scenario probe by probe on run seed `seed`.
 pub fn simulate_random_reference(s: &RandomScanScenario, seed: u64) -> RandomScanRun {
@@ -53,8 +55,9 @@ struct Walks {
 }
 
 impl ReferenceDraws {
-    /// Places the other live hosts at distinct uniform addresses outside
-    /// the dark ones and the vulnerable hosts' (the vulnerable hosts and
+    /// Places the other live hosts at distinct uniform addresses where the
+    /// population lives (`hosts_in`), outside the dark ones and the
+    /// vulnerable hosts' (the vulnerable hosts and
     /// the sensors' addresses are `placement`'s). From the scenario's seed:
     /// the same places in every run.
     pub fn new(
@@ -71,8 +74,9 @@ impl ReferenceDraws {
             .collect();
         let mut rng = stream(s.seed, Purpose::RandomPlacement, 1);
         let total = s.population.vulnerable + s.population.other_hosts;
+        let slash8s = HostsIn::slash8s(s);
         while (population.len() as u64) < total {
-            let addr = rng.random_range(0..space) as u32;
+            let addr = live_address(slash8s.as_deref(), space, &mut rng);
             if population.contains_key(&addr) || placement.is_dark(addr) {
                 continue;
             }

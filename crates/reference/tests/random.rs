@@ -1191,3 +1191,27 @@ fn a_captured_probe_lies_in_the_window_it_was_drawn_from() {
         "{far} of {out} outgoing probes in the other /8: {got:.4}, expected {want:.4}"
     );
 }
+
+/// The live hosts a probe finds sit where the population lives: Code Red's
+/// in the /8s allocated by July 2001, while its probes reach all of IPv4.
+#[test]
+fn live_hosts_a_capture_reaches_sit_in_allocated_space() {
+    let s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
+    let allocated = wormscope_scenario::random_scan::HostsIn::slash8s(&s).unwrap();
+    let in_allocated = |a: u32| allocated.contains(&((a >> 24) as u8));
+    let hour = 3_600_000_000;
+    let c = capture_random(&s, 1, "isp-edge", 6 * hour, 8 * hour, u64::MAX, &mut |_| {}).unwrap();
+    let live: Vec<_> = c
+        .probes
+        .iter()
+        .filter(|p| matches!(p.reached, Reached::Other | Reached::Infected))
+        .collect();
+    assert!(live.len() > 20, "{} probes found a live host", live.len());
+    assert!(live.iter().all(|p| in_allocated(p.dst)), "{live:?}");
+    assert!(
+        c.probes
+            .iter()
+            .any(|p| p.reached == Reached::Empty && !in_allocated(p.dst)),
+        "the worm scans unallocated space too"
+    );
+}

@@ -252,8 +252,9 @@ impl ClusterBlocks {
 }
 
 /// Where a random-scanning worm's vulnerable hosts live
-/// (`[population] hosts_in`). Other hosts only split the probes' outcomes
-/// and are spread over the whole space either way.
+/// (`[population] hosts_in`). The other live hosts (which only split the
+/// probes' outcomes) and distributed sensors' addresses are drawn there
+/// too (`[population.clusters]` gathers only the vulnerable hosts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostsIn {
@@ -670,6 +671,20 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
                     slash8s.len(),
                     start_month(s),
                     p.vulnerable
+                ),
+            );
+        }
+        // The other hosts live there too.
+        if p.vulnerable + p.other_hosts > room / 2 {
+            return bad(
+                "population.other_hosts",
+                format!(
+                    "{} vulnerable and {} other hosts do not fit in half of the {} /8s the IANA \
+                     registry lists as allocated by {} (`hosts_in = \"allocated\"`)",
+                    p.vulnerable,
+                    p.other_hosts,
+                    slash8s.len(),
+                    start_month(s)
                 ),
             );
         }
@@ -1201,6 +1216,10 @@ mod tests {
             e.contains("population.hosts_in") && e.contains("0 /8s allocated by 1985-01"),
             "{e}"
         );
+        // The other hosts live there too.
+        let e = parse("base = \"slammer\"\n[population]\nother_hosts = 2000000000\n").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("population.other_hosts"), "{e}");
+        assert!(parse("base = \"slammer\"\n[population]\nother_hosts = 500000000\n").is_ok());
         let e = parse("base = \"slammer\"\n[population]\nhosts_in = \"alocated\"\n")
             .unwrap_err()
             .to_string();

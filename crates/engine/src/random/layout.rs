@@ -27,6 +27,7 @@
 use std::collections::HashSet;
 
 use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::random_scan::HostsIn;
 use wormscope_scenario::{ClusterBlocks, Clusters, Prefix, RandomScanScenario, SensorKind};
@@ -62,9 +63,14 @@ pub struct Placement {
 impl Placement {
     /// Whether a driver that does not look at addresses still needs the
     /// placement: an edge asks who lives inside it, a network filter which
-    /// network each host is in, a local-preference host where it is.
+    /// network each host is in, a local-preference host where it is, and
+    /// a distributed sensor in allocated space which of its addresses lie
+    /// where other hosts live.
     pub fn needed(s: &RandomScanScenario) -> bool {
-        s.all_sensors().iter().any(|c| c.kind == SensorKind::Edge)
+        let sensors = s.all_sensors();
+        sensors.iter().any(|c| c.kind == SensorKind::Edge)
+            || (HostsIn::slash8s(s).is_some()
+                && sensors.iter().any(|c| c.kind == SensorKind::Distributed))
             || super::filter::NetworkFilter::needed(s)
             || s.worm.targeting == wormscope_scenario::PERMUTATION
             || s.worm.targeting == wormscope_scenario::LOCAL_PREFERENCE
@@ -79,6 +85,8 @@ impl Placement {
             .filter_map(|c| c.prefix)
             .collect();
         let in_telescope = |a: u32| telescopes.iter().any(|t| t.contains(a));
+        // Distributed sensors watch addresses where the population lives.
+        let slash8s = HostsIn::slash8s(s);
         let mut dark: HashSet<u32> = HashSet::new();
         let mut points = Vec::with_capacity(sensors.len());
         for (j, c) in sensors.iter().enumerate() {
@@ -89,7 +97,7 @@ impl Placement {
             let mut rng = stream(s.seed, Purpose::Sensor, j as u64);
             let mut mine = Vec::with_capacity(n as usize);
             while (mine.len() as u64) < n {
-                let a = rng.random_range(0..space) as u32;
+                let a = live_address(slash8s.as_deref(), space, &mut rng);
                 if !in_telescope(a) && dark.insert(a) {
                     mine.push(a);
                 }
@@ -106,17 +114,12 @@ impl Placement {
         let mut used = dark;
         let mut vulnerable = Vec::with_capacity(s.population.vulnerable as usize);
         // Uniform over the clusters, the allowed /8s, or the whole space.
-        let slash8s = HostsIn::slash8s(s);
-        let mut draw = || match (&clusters, &slash8s) {
-            (Some((blocks, shift)), _) => {
+        let mut draw = || match &clusters {
+            Some((blocks, shift)) => {
                 (blocks[rng.random_range(0..blocks.len())] << shift)
                     | rng.random_range(0..1u32 << shift)
             }
-            (None, Some(list)) => {
-                (u32::from(list[rng.random_range(0..list.len())]) << 24)
-                    | rng.random_range(0..1u32 << 24)
-            }
-            (None, None) => rng.random_range(0..space) as u32,
+            None => live_address(slash8s.as_deref(), space, &mut rng),
         };
         while (vulnerable.len() as u64) < s.population.vulnerable {
             let a = draw();
@@ -157,13 +160,18 @@ fn cluster_blocks(s: &RandomScanScenario, c: &Clusters) -> Vec<u32> {
     list
 }
 
-/// Addresses with the same dark sensor and the same edges around them.
+/// Addresses with the same dark sensor, the same edges around them, and
+/// alike in whether other live hosts may sit there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Atom {
     /// The dark sensor they belong to, if any.
     pub dark: Option<u8>,
     /// The edges whose prefix holds them (bit j: sensor j).
     pub inside: u16,
+    /// Whether other live hosts sit among them, each address with
+    /// [`SensorLayout::other_share`]: not dark, and where the population
+    /// lives (`[population] hosts_in`: in an allocated /8, or anywhere).
+    pub live: bool,
     /// How many non-vulnerable addresses.
     pub size: u64,
 }
@@ -178,10 +186,13 @@ pub struct SensorLayout {
     /// The non-vulnerable addresses, by atom (sizes sum to addresses -
     /// vulnerable; at most 64 atoms).
     pub atoms: Vec<Atom>,
-    /// Share of a non-dark, non-vulnerable address that holds a live host.
+    /// Share of the addresses of the live atoms that hold another live
+    /// host.
     pub other_share: f64,
     /// The edge sensors (bit j: sensor j).
     edges: u16,
+    /// Per /8 (by first octet), whether the population lives there.
+    lived_in: Vec<bool>,
     /// Each vulnerable host's edges; empty when there is no edge.
     home: Vec<u16>,
 }
@@ -232,23 +243,41 @@ impl SensorLayout {
             m
         };
         let dark_of = |a: u64| telescope_of(&sensors, a as u32);
-        // Prefix regions: between consecutive boundaries nothing changes.
-        let cuts = prefix_cuts(space, &sensors);
+        let lived_in = lived_in(s);
+        let live_of = |dark: Option<u8>, a: u64| dark.is_none() && lived_in[(a >> 24) as usize];
+        // Prefix regions and the /8s where the population lives or not:
+        // between consecutive boundaries nothing changes.
+        let mut cuts = prefix_cuts(space, &sensors);
+        cuts.extend(
+            (1..256u64)
+                .filter(|&o| lived_in[o as usize] != lived_in[o as usize - 1])
+                .map(|o| o << 24),
+        );
+        cuts.sort_unstable();
+        cuts.dedup();
         let mut atoms: Vec<Atom> = Vec::new();
-        let mut add = |dark: Option<u8>, inside: u16, size: i64| match atoms
+        let mut add = |dark: Option<u8>, inside: u16, live: bool, size: i64| match atoms
             .iter_mut()
-            .find(|a| a.dark == dark && a.inside == inside)
+            .find(|a| a.dark == dark && a.inside == inside && a.live == live)
         {
             Some(a) => a.size = a.size.checked_add_signed(size).expect("atom sizes"),
             None => atoms.push(Atom {
                 dark,
                 inside,
+                live,
                 size: u64::try_from(size).expect("a new atom grows"),
             }),
         };
         for w in cuts.windows(2) {
-            add(dark_of(w[0]), inside_of(w[0]), (w[1] - w[0]) as i64);
+            let dark = dark_of(w[0]);
+            add(
+                dark,
+                inside_of(w[0]),
+                live_of(dark, w[0]),
+                (w[1] - w[0]) as i64,
+            );
         }
+        let everywhere = lived_in.iter().all(|&l| l);
         let mut dark_total = 0u64;
         for (j, c) in configs.iter().enumerate() {
             if c.kind == SensorKind::Telescope {
@@ -259,21 +288,23 @@ impl SensorLayout {
             }
             let n = sensors[j].monitored;
             dark_total += n;
-            if edges == 0 {
-                add(None, 0, -(n as i64));
-                add(Some(j as u8), 0, n as i64);
+            if edges == 0 && everywhere {
+                add(None, 0, true, -(n as i64));
+                add(Some(j as u8), 0, false, n as i64);
             } else {
-                let p = placement.expect("an edge needs the placement");
+                let p = placement.expect("the placement, for an edge or hosts_in");
                 for &a in &p.points[j] {
-                    let inside = inside_of(u64::from(a));
-                    add(None, inside, -1);
-                    add(Some(j as u8), inside, 1);
+                    let a = u64::from(a);
+                    let inside = inside_of(a);
+                    add(None, inside, live_of(None, a), -1);
+                    add(Some(j as u8), inside, false, 1);
                 }
             }
         }
         let mut home = Vec::new();
+        // The vulnerable hosts live where the population does.
         if edges == 0 {
-            add(None, 0, -(s.population.vulnerable as i64));
+            add(None, 0, true, -(s.population.vulnerable as i64));
         } else {
             let p = placement.expect("an edge needs the placement");
             home = p
@@ -282,23 +313,28 @@ impl SensorLayout {
                 .map(|&a| inside_of(u64::from(a)))
                 .collect();
             for &inside in &home {
-                add(None, inside, -1);
+                add(None, inside, true, -1);
             }
         }
         atoms.retain(|a| a.size > 0);
-        assert!(atoms.len() <= 64, "at most 8 sensors make at most 45 atoms");
-        let live_room = space - s.population.vulnerable - dark_total;
+        // Edges cut the space into at most 2k + 1 regions, each live or
+        // not; dark atoms never are: 8 sensors make at most 55 atoms.
+        assert!(atoms.len() <= 64, "{} atoms", atoms.len());
+        let live_room: u64 = atoms.iter().filter(|a| a.live).map(|a| a.size).sum();
+        debug_assert!(!everywhere || live_room == space - s.population.vulnerable - dark_total);
         SensorLayout {
             sensors,
             addresses: space,
             vulnerable: s.population.vulnerable,
             atoms,
+            // The scenario's check leaves room for the other hosts.
             other_share: if live_room == 0 {
                 0.0
             } else {
-                s.population.other_hosts as f64 / live_room as f64
+                (s.population.other_hosts as f64 / live_room as f64).min(1.0)
             },
             edges,
+            lived_in,
             home,
         }
     }
@@ -320,14 +356,19 @@ impl SensorLayout {
                 SensorKind::Edge => false,
             })
             .map(|j| j as u8);
-        self.atom_index(dark, self.inside_of(addr))
+        self.atom_with(dark, addr)
             .expect("every non-vulnerable address is in an atom")
     }
 
     /// The atom of `addr` were it dark for sensor `dark` (or not dark) and
     /// not a vulnerable host's: none when that atom has no address.
     pub(super) fn atom_with(&self, dark: Option<u8>, addr: u32) -> Option<u8> {
-        self.atom_index(dark, self.inside_of(addr))
+        self.atom_index(dark, self.inside_of(addr), self.live_at(dark, addr))
+    }
+
+    /// Whether other live hosts may sit at `addr`, dark for `dark`.
+    fn live_at(&self, dark: Option<u8>, addr: u32) -> bool {
+        dark.is_none() && self.lived_in[(addr >> 24) as usize]
     }
 
     /// The edges whose prefix holds `addr`.
@@ -341,10 +382,10 @@ impl SensorLayout {
         inside
     }
 
-    fn atom_index(&self, dark: Option<u8>, inside: u16) -> Option<u8> {
+    fn atom_index(&self, dark: Option<u8>, inside: u16, live: bool) -> Option<u8> {
         self.atoms
             .iter()
-            .position(|a| a.dark == dark && a.inside == inside)
+            .position(|a| a.dark == dark && a.inside == inside && a.live == live)
             .map(|i| i as u8)
     }
 
@@ -354,14 +395,23 @@ impl SensorLayout {
     /// them (a range whose atom has no address left is left out).
     pub fn ranges(&self) -> Vec<(u64, u64, u8)> {
         let space = self.addresses;
-        prefix_cuts(space, &self.sensors)
-            .windows(2)
-            .filter_map(|w| {
-                let lo = w[0] as u32;
-                let atom = self.atom_index(telescope_of(&self.sensors, lo), self.inside_of(lo))?;
-                Some((w[0], w[1], atom))
-            })
-            .collect()
+        let mut cuts = prefix_cuts(space, &self.sensors);
+        cuts.extend((1..256u64).filter(|&o| o << 24 < space).map(|o| o << 24));
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut ranges: Vec<(u64, u64, u8)> = Vec::new();
+        for w in cuts.windows(2) {
+            let lo = w[0] as u32;
+            let Some(atom) = self.atom_with(telescope_of(&self.sensors, lo), lo) else {
+                continue;
+            };
+            // Ranges cut only at a /8 are joined again.
+            match ranges.last_mut() {
+                Some(last) if last.1 == w[0] && last.2 == atom => last.1 = w[1],
+                _ => ranges.push((w[0], w[1], atom)),
+            }
+        }
+        ranges
     }
 
     /// Which sensors see a probe from a host inside edges `src` to a
@@ -376,6 +426,34 @@ impl SensorLayout {
     /// Every sensor's bit.
     pub fn all(&self) -> u16 {
         ((1u32 << self.sensors.len()) - 1) as u16
+    }
+}
+
+/// Per /8 (by first octet), whether `s`'s population lives there: the
+/// allocated ones for `hosts_in = "allocated"` over all of IPv4, else all.
+fn lived_in(s: &RandomScanScenario) -> Vec<bool> {
+    match HostsIn::slash8s(s) {
+        Some(list) => {
+            let mut table = vec![false; 256];
+            for o in list {
+                table[usize::from(o)] = true;
+            }
+            table
+        }
+        None => vec![true; 256],
+    }
+}
+
+/// An address where `s`'s population lives, uniformly: in one of
+/// `slash8s` ([`HostsIn::slash8s`]), or anywhere in a space of `space`
+/// addresses.
+pub fn live_address(slash8s: Option<&[u8]>, space: u64, rng: &mut ChaCha8Rng) -> u32 {
+    match slash8s {
+        Some(list) => {
+            (u32::from(list[rng.random_range(0..list.len())]) << 24)
+                | rng.random_range(0..1u32 << 24)
+        }
+        None => rng.random_range(0..space) as u32,
     }
 }
 
@@ -458,6 +536,42 @@ mod tests {
             p.vulnerable.iter().any(|a| a >> 24 >= 240),
             "reserved space too"
         );
+    }
+
+    #[test]
+    fn other_hosts_live_where_the_population_does() {
+        let slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let placement = Placement::of(&slammer);
+        let layout = SensorLayout::of(&slammer, Some(&placement));
+        let allocated = HostsIn::slash8s(&slammer).unwrap();
+        assert!(allocated.contains(&44), "the telescope's /8 was allocated");
+        let sum = |f: &dyn Fn(&Atom) -> bool| -> u64 {
+            layout.atoms.iter().filter(|a| f(a)).map(|a| a.size).sum()
+        };
+        let p = &slammer.population;
+        let live_room = ((allocated.len() as u64) << 24) - p.vulnerable - (1 << 24);
+        assert_eq!(sum(&|a| a.live), live_room);
+        assert_eq!(
+            sum(&|a| !a.live && a.dark.is_none()),
+            ((256 - allocated.len() as u64) << 24)
+        );
+        assert_eq!(sum(&|a| a.dark.is_some()), 1 << 24, "the telescope");
+        assert!(layout.atoms.iter().all(|a| !(a.live && a.dark.is_some())));
+        assert_eq!(layout.other_share, p.other_hosts as f64 / live_room as f64);
+        // Every range's atom says so of its /8s.
+        for (lo, hi, atom) in layout.ranges() {
+            let a = layout.atoms[usize::from(atom)];
+            for o in (lo >> 24)..=((hi - 1) >> 24) {
+                let lived = allocated.contains(&(o as u8)) && o != 44;
+                assert_eq!(a.live, lived, "{lo:#x}..{hi:#x} in /8 {o}");
+            }
+        }
+        // Anywhere: one live plain atom, as before the split.
+        let mut anywhere = slammer.clone();
+        anywhere.population.hosts_in = HostsIn::Anywhere;
+        let placement = Placement::of(&anywhere);
+        let layout = SensorLayout::of(&anywhere, Some(&placement));
+        assert!(layout.atoms.iter().all(|a| a.live == a.dark.is_none()));
     }
 
     #[test]

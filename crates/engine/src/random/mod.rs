@@ -78,7 +78,7 @@ mod local;
 mod permutation;
 
 pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
-pub use layout::{Atom, PlacedSensor, Placement, SensorLayout};
+pub use layout::{Atom, PlacedSensor, Placement, SensorLayout, live_address};
 pub use local::{LocalInterest, local_windows};
 pub use permutation::PermutationDraws;
 
@@ -219,7 +219,7 @@ fn atom_at(
         }
         let size = size_of(i);
         if u < size {
-            let other = a.dark.is_none() && rng.random_bool(layout.other_share);
+            let other = a.live && rng.random_bool(layout.other_share);
             return Target::Space {
                 atom: i as u8,
                 other,
@@ -1260,8 +1260,8 @@ impl RandomCore {
         row.probes_dropped = row.probes_offered - row.probes_delivered;
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
-        // Unlooked probes to non-dark addresses of local-preference classes:
-        // split between live hosts and none once for all of them.
+        // Unlooked probes into live atoms of local-preference classes: split
+        // between other live hosts and none once for all of them.
         let mut live = 0;
         // Taken out while the splits draw and file (they read no class but
         // the one they split).
@@ -1274,9 +1274,9 @@ impl RandomCore {
             class.filed = filed;
             class.looked = 0;
             if let Some(local) = &class.interest.local {
-                let (non_dark, dark) = self.split_unlooked_local(class, local, n);
-                live += non_dark;
-                row.probes_empty += dark;
+                let (in_live, elsewhere) = self.split_unlooked_local(class, local, n);
+                live += in_live;
+                row.probes_empty += elsewhere;
             } else {
                 let (other, empty) = self.split_unlooked(class, n);
                 row.probes_other += other;
@@ -1333,7 +1333,7 @@ impl RandomCore {
             let k = binomial(left, a.size as f64 / room as f64, &mut self.rng);
             left -= k;
             room -= a.size;
-            if a.dark.is_none() {
+            if a.live {
                 let o = binomial(k, self.layout.other_share, &mut self.rng);
                 other += o;
                 empty += k - o;
@@ -1350,9 +1350,9 @@ impl RandomCore {
 
     /// [`RandomCore::split_unlooked`] for a local-preference class: each
     /// atom outside the interest takes the probes by its chance summed
-    /// over the class's windows ([`local`]). Returns them as (non-dark,
-    /// dark): the caller splits the non-dark ones between live hosts and
-    /// none.
+    /// over the class's windows ([`local`]). Returns them as (in live
+    /// atoms, elsewhere): the caller splits the first between other live
+    /// hosts and none.
     fn split_unlooked_local(&mut self, class: &Class, local: &LocalInterest, n: u64) -> (u64, u64) {
         if n == 0 {
             return (0, 0);
@@ -1361,7 +1361,7 @@ impl RandomCore {
             !self.every_probe,
             "the reference looks at every probe the core counts as delivered"
         );
-        let (mut left, mut non_dark, mut dark) = (n, 0, 0);
+        let (mut left, mut live, mut lifeless) = (n, 0, 0);
         for i in 0..self.layout.atoms.len() {
             let (chance, room) = (local.unlooked[i], local.unlooked_from[i]);
             if chance == 0.0 || left == 0 {
@@ -1375,16 +1375,16 @@ impl RandomCore {
             };
             left -= k;
             let a = self.layout.atoms[i];
-            if a.dark.is_none() {
-                non_dark += k;
+            if a.live {
+                live += k;
             } else {
-                dark += k;
+                lifeless += k;
             }
             let (seen, incoming) = self.layout.seen(class.home, a.inside, a.dark);
             debug_assert_eq!(seen & class.unseen, 0, "unlooked probes show nobody new");
             self.file_seen(seen, incoming, 0, k);
         }
         debug_assert_eq!(left, 0, "the atoms outside the interest take every probe");
-        (non_dark, dark)
+        (live, lifeless)
     }
 }
