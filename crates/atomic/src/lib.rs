@@ -128,8 +128,9 @@ impl fmt::Display for BadTarget {
 impl std::error::Error for BadTarget {}
 
 /// Whether a file can be written at `path` by [`write_file`]: it is not a
-/// directory, and its nearest existing ancestor is a directory (the missing
-/// ones would be created). Touches nothing.
+/// directory, and its nearest existing ancestor is a directory in which
+/// this process can create entries (the missing ones would be created).
+/// Leaves nothing behind: see [`check_dir_target`].
 pub fn check_file_target(path: &Path) -> Result<(), BadTarget> {
     let bad = |reason: String| BadTarget {
         path: path.to_path_buf(),
@@ -149,7 +150,11 @@ pub fn check_file_target(path: &Path) -> Result<(), BadTarget> {
 
 /// Whether a directory of outputs can be written at `path` by
 /// [`write_dir`]: it is a directory or absent, and its nearest existing
-/// ancestor is a directory. Touches nothing.
+/// ancestor is a directory in which this process can create entries.
+/// Leaves nothing behind: whether entries can be created is learnt by
+/// creating a hidden directory there and removing it at once, since no
+/// mode bit tells (a privileged process ignores them, and some file
+/// systems, `/proc` or a read-only mount, refuse whatever the modes say).
 pub fn check_dir_target(path: &Path) -> Result<(), BadTarget> {
     if path.as_os_str().is_empty() {
         return Err(BadTarget {
@@ -160,7 +165,8 @@ pub fn check_dir_target(path: &Path) -> Result<(), BadTarget> {
     check_ancestors(path, path)
 }
 
-/// The nearest existing path at or above `from` must be a directory.
+/// The nearest existing path at or above `from` must be a directory in
+/// which entries can be created.
 fn check_ancestors(target: &Path, from: &Path) -> Result<(), BadTarget> {
     for a in from.ancestors() {
         let a = if a.as_os_str().is_empty() {
@@ -169,7 +175,13 @@ fn check_ancestors(target: &Path, from: &Path) -> Result<(), BadTarget> {
             a
         };
         match fs::metadata(a) {
-            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(m) if m.is_dir() => {
+                // Dropped at once: the probe is removed.
+                return create_staging_dir(a).map(drop).map_err(|e| BadTarget {
+                    path: target.to_path_buf(),
+                    reason: format!("cannot create anything in `{}`: {e}", a.display()),
+                });
+            }
             Ok(_) => {
                 let reason = if a == target {
                     "exists and is not a directory".to_string()
@@ -433,6 +445,27 @@ mod tests {
         assert!(e.reason.contains("is a directory"), "{e}");
         // Nothing was created.
         assert_eq!(names(root.path()), ["d", "f"]);
+        assert!(names(&dir).is_empty());
+    }
+
+    /// A directory that exists but takes no new entries, whatever the
+    /// modes say (so also when the tests run as root): `/proc`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_directory_that_takes_no_entries_is_refused_before_any_work() {
+        let proc = Path::new("/proc");
+        if !proc.is_dir() {
+            eprintln!("skipped: no /proc");
+            return;
+        }
+        let e = check_dir_target(&proc.join("wormscope-nope/out")).unwrap_err();
+        assert_eq!(e.path, proc.join("wormscope-nope/out"));
+        assert!(
+            e.reason.contains("cannot create anything in `/proc`"),
+            "{e}"
+        );
+        let e = check_file_target(&proc.join("wormscope-nope.csv")).unwrap_err();
+        assert!(e.reason.contains("`/proc`"), "{e}");
     }
 
     #[cfg(unix)]
