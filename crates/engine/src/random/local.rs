@@ -130,6 +130,15 @@ pub(crate) struct LocalMap {
 }
 
 impl LocalMap {
+    /// Starts loading where `host` is: its next look reads it, and at
+    /// internet scale that is a cache miss.
+    #[inline]
+    pub(crate) fn prefetch(&self, host: u32) {
+        if let Some(n) = self.hosts.near.get(host as usize) {
+            wormscope_model::view::prefetch(n);
+        }
+    }
+
     pub(crate) fn new(shares: LocalShares, layout: &SensorLayout, placement: &Placement) -> Self {
         let mut by_addr: Vec<(u32, u32)> = placement
             .vulnerable

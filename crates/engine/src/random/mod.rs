@@ -798,12 +798,13 @@ impl RandomCore {
             let (net, kind, host) = event_of(self.queue.pop().expect("peeked"));
             // Start loading the next event's host while this one runs: at
             // internet scale the entry is a cache miss.
-            if let Some(h) = self
-                .queue
-                .peek()
-                .and_then(|next| self.hosts.get(next as u32 as usize))
-            {
-                wormscope_model::view::prefetch(h);
+            if let Some(next) = self.queue.peek().map(|next| next as u32) {
+                if let Some(h) = self.hosts.get(next as usize) {
+                    wormscope_model::view::prefetch(h);
+                }
+                if let Some(local) = &self.local {
+                    local.prefetch(next);
+                }
             }
             self.events += 1;
             match kind {
