@@ -87,8 +87,10 @@ impl FromStr for DefenseSpec {
         let name = name.as_str();
         if !DEFENSES.iter().any(|(n, _)| *n == name) {
             let names: Vec<&str> = DEFENSES.iter().map(|(n, _)| *n).collect();
+            let near = crate::named::closest(name, names.iter().copied())
+                .map_or(String::new(), |n| format!("did you mean `{n}`? "));
             return Err(format!(
-                "`{name}` is not a defense (there are: {})",
+                "`{name}` is not a defense ({near}there are: {})",
                 names.join(", ")
             ));
         }
@@ -537,6 +539,14 @@ mod tests {
         let e = "isp-block-139@6h".parse::<Variant>().unwrap_err();
         assert!(
             e.contains("not a defense") && e.contains("isp-block-135"),
+            "{e}"
+        );
+        // A typo gets the nearest name; a word far from every name, none.
+        let e = "isp-blok@1h".parse::<Variant>().unwrap_err();
+        assert!(e.contains("did you mean `isp-block`?"), "{e}");
+        let e = "sandbag@1h".parse::<Variant>().unwrap_err();
+        assert!(
+            e.contains("not a defense") && !e.contains("did you mean"),
             "{e}"
         );
         let e = "patch@soon".parse::<Variant>().unwrap_err();
