@@ -426,9 +426,11 @@ struct CompareArgs {
     /// (`-` or `_`): patch, isp-filter, border-filter, host-firewall,
     /// dcom-disabled, users, cleanup, dns-takedown, spoof-filter; presets
     /// and older names: isp-block (the worm's own exploit port),
-    /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38. A
-    /// random-scanning worm (codered2, slammer, witty) runs patch,
-    /// host-firewall, isp-filter, isp-block, border-filter and cleanup.
+    /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38,
+    /// target-move (Blaster: as dns-takedown). A random-scanning worm
+    /// (codered2, slammer, witty) runs patch, host-firewall, isp-filter,
+    /// isp-block, border-filter, cleanup and, with a flood (codered2's),
+    /// target-move: the flooded site moves to another address.
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).

@@ -111,6 +111,9 @@ fn simulate_runs_a_random_scanning_scenario() {
     assert!(edge["prefix"].as_str().unwrap().ends_with("/16"), "{edge}");
     assert!(edge["sources"].as_u64().unwrap() > 0, "{edge}");
     assert!(html.contains("Sensors against the truth"));
+    // Slammer floods no one: no flood file, no flood section.
+    assert!(!out.join("flood.csv").exists());
+    assert!(!html.contains("The flood at its target"));
     // Blaster-only commands refuse it, naming the kind.
     let msg = input_error(wormscope_commands::flaws::run(
         &FlawsRequest {
@@ -253,6 +256,76 @@ scan_space_bits = 20
 [defenses.patch]
 curve = [["0h", 100.0]]
 "#;
+
+/// Code Red in a small space, all of it infected within the hour, until
+/// 02:00 UTC on the 20th: two hours of its flood.
+const SMALL_CODERED: &str = r#"base = "codered2"
+duration = "16h"
+step = "10m"
+validation = []
+sensors = []
+[population]
+vulnerable = 2000
+other_hosts = 20000
+scan_space_bits = 20
+"#;
+
+#[test]
+fn code_reds_flood_is_written_drawn_and_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small-codered.toml", SMALL_CODERED);
+    let out = dir.path().join("run");
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(scenario.clone()),
+            out: out.clone(),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(o.files.contains(&out.join("flood.csv")), "{:?}", o.files);
+    let flood = std::fs::read_to_string(out.join("flood.csv")).unwrap();
+    let rows: Vec<&str> = flood.lines().collect();
+    assert_eq!(
+        rows[0],
+        "time_s,flood_pps,flood_bps,flood_pps_filtered,flood_bps_filtered"
+    );
+    assert_eq!(rows.len(), 1 + 16 * 6, "a row every ten minutes");
+    // Before 00:00 UTC on the 20th (14 h in) nothing; then every host, ten
+    // packets a second of 41 bytes each, none spoofed.
+    assert_eq!(rows[14 * 6], "50400,0,0,0,0");
+    assert_eq!(rows[14 * 6 + 1], "51000,20000,6560000,20000,6560000");
+    let html = report(&out);
+    assert!(html.contains("The flood at its target"));
+    assert!(!html.contains("after BCP38") && !html.contains("windowsupdate"));
+    // Moving the target at 01:00 halves what reaches it, on the same seeds.
+    let compared = dir.path().join("compare");
+    let o = wormscope_commands::compare::run(
+        &CompareRequest {
+            study: StudyRequest {
+                scenario: Some(scenario),
+                runs: 2,
+                ..StudyRequest::default()
+            },
+            defenses: vec!["target-move@15h".into()],
+            out: Some(compared.clone()),
+            ..CompareRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(o.text.contains("flood packets"), "{}", o.text);
+    let list = json(&compared.join("comparison.json"));
+    let flood = |i: usize| list[i]["flood_packets_median"].as_f64().unwrap();
+    assert_eq!(flood(0), 2000.0 * 10.0 * 7200.0);
+    assert_eq!(flood(1), flood(0) / 2.0);
+    assert_eq!(
+        list[1]["flood_packets_delta_median"].as_f64(),
+        Some(-flood(1))
+    );
+    assert!(report(&compared).contains("flood packets at the target"));
+}
 
 #[test]
 fn compare_runs_a_random_scanning_worm_with_its_own_metrics() {

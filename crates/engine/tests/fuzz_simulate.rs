@@ -630,6 +630,14 @@ fn run_random(text: &str) -> Outcome {
     };
     let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |_| {});
     assert_eq!(run.step_us, s.step.as_micros());
+    // No more flood than every host sending all the run long.
+    let flood: u128 = run.rows.iter().map(|r| u128::from(r.flood_packets)).sum();
+    let most = s.payload.as_ref().map_or(0, |p| {
+        u128::from(p.packets_per_second)
+            * u128::from(s.population.vulnerable)
+            * u128::from(s.duration.as_micros()).div_ceil(1_000_000)
+    });
+    assert!(flood <= most, "{flood} flood packets, at most {most}");
     assert!(run.infection_times_us.len() as u64 <= s.population.vulnerable);
     for seen in &run.sensors {
         let sources: u64 = seen.new_sources.iter().sum();
@@ -806,6 +814,29 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                  blocks_in = {blocks_in}\nblocks_out = {blocks_out}\n"
             )),
     ];
+    // A flood (`[payload]`, codered2's own or laid over slammer) at its
+    // limits, with its target moved or not (without a flood, refused).
+    let flood = (
+        prop_oneof![
+            2 => Just(String::new()),
+            1 => (
+                int(&["1", "28", "31"], 1..=31, &["0", "32"]),
+                int(&["1", "31"], 1..=31, &["0", "32"]),
+                int(&["1", "1000000"], 1..=1000, &["0", "1000001"]),
+            )
+                .prop_map(|(first, last, pps)| format!(
+                    "[payload]\nfirst_day = {first}\nlast_day = {last}\n\
+                     packets_per_second = {pps}\npacket_bytes = 41\ntarget = \"192.0.2.1\"\n"
+                )),
+        ],
+        prop_oneof![
+            3 => Just(String::new()),
+            1 => (sel(&["true", "false"]), moment()).prop_map(|(on, at)| format!(
+                "[defenses.target_move]\nenabled = {on}\nsource = \"s\"\nat = {at}\n"
+            )),
+        ],
+    )
+        .prop_map(|(payload, moved)| payload + &moved);
     // Uniform draws (the built-ins' own), a permutation walk at its keys'
     // edges, or local preference with any shares (over 100 refused).
     let targeting = prop_oneof![
@@ -833,12 +864,13 @@ fn random_scan_text() -> impl Strategy<Value = String> {
         prop_oneof![tcp, udp],
         stop,
         isp,
+        flood,
         sensors,
     )
-        .prop_map(|(top, p, targeting, w, stop, isp, (keys, tables))| {
+        .prop_map(|(top, p, targeting, w, stop, isp, flood, (keys, tables))| {
             // A top-level key cannot follow a table: keys go first, arrays
             // of tables last.
-            [top, keys, p, targeting, w, stop, isp, tables].concat()
+            [top, keys, p, targeting, w, stop, isp, flood, tables].concat()
         })
 }
 

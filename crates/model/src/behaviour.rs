@@ -1,6 +1,8 @@
-//! A worm's behaviour as four composable pieces: how it picks targets
+//! A worm's behaviour as composable pieces: how it picks targets
 //! ([`Targeting`]), what a probe is on the wire ([`Delivery`]), what limits
-//! its speed ([`RateLimit`]) and when it stops ([`StopRule`]). A simulator
+//! its speed ([`RateLimit`]), when it stops ([`StopRule`]) and, for a
+//! random-scanning worm, a date-driven flood ([`Flood`]; Blaster's is its
+//! core's own, with its spoofed sources). A simulator
 //! reads these pieces, never a worm's name: Blaster is sequential targeting
 //! with a TCP exploit chain and batch timing; Code Red v2 is uniform random
 //! targeting with a TCP exploit at a fixed probe rate and a stop date;
@@ -355,6 +357,92 @@ impl Behaviour {
     }
 }
 
+/// A random-scanning worm's payload (`[payload]`): every running instance
+/// floods one address during the days of each month the payload names,
+/// whether it still probes or not, and the flood arrives until the target
+/// moves away (`[defenses.target_move]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flood {
+    /// The spans `[from, to)` of the run, ns of real time after the start,
+    /// during which a running instance floods; ascending, disjoint.
+    pub windows_ns: Vec<(u64, u64)>,
+    pub packets_per_second: u32,
+    /// From this moment (ns after the start) the flood reaches nothing;
+    /// `u64::MAX` when the target never moves.
+    pub arrives_until_ns: u64,
+}
+
+impl Flood {
+    /// The flood of `s`, if its worm has one. The days are UTC days, as
+    /// Code Red read its clock (MODEL.md: its spreading stopped at 00:00
+    /// UTC on the 20th); a `last_day` past a month's end is its last day.
+    pub fn of(s: &RandomScanScenario) -> Option<Flood> {
+        use jiff::ToSpan;
+        use jiff::tz::TimeZone;
+        let p = s.payload.as_ref()?;
+        let end_ns = s.duration.as_micros().saturating_mul(1000);
+        // Midnight UTC of `date`, ns after the start, cut to the run. The
+        // last midnights jiff holds dates for are past its last timestamp,
+        // and past the end of any run (checked runs end before it).
+        let midnight_ns = |date: Result<jiff::civil::Date, jiff::Error>| -> u64 {
+            let Ok(t) = date.and_then(|d| d.to_zoned(TimeZone::UTC)) else {
+                return end_ns;
+            };
+            let d = t.timestamp().duration_since(s.start).as_nanos();
+            u64::try_from(d.max(0)).unwrap_or(u64::MAX).min(end_ns)
+        };
+        let mut windows_ns = Vec::new();
+        let mut month = s.start.to_zoned(TimeZone::UTC).date().first_of_month();
+        // The start's own month begins before it: offset 0.
+        while midnight_ns(Ok(month)) < end_ns {
+            let days = month.days_in_month();
+            let first = i8::try_from(p.first_day).expect("checked: 1 to 31");
+            if first <= days {
+                let last = i8::try_from(p.last_day)
+                    .expect("checked: up to 31")
+                    .min(days);
+                let from = midnight_ns(month.with().day(first).build());
+                let to = midnight_ns(
+                    month
+                        .with()
+                        .day(last)
+                        .build()
+                        .and_then(|d| d.checked_add(1.day())),
+                );
+                if from < to {
+                    windows_ns.push((from, to));
+                }
+            }
+            match month.checked_add(1.month()) {
+                Ok(next) => month = next,
+                Err(_) => break,
+            }
+        }
+        let moved = &s.defenses.target_move;
+        let arrives_until_ns = if moved.enabled {
+            let us = moved.at.after_start(s.start).expect("a checked scenario");
+            us.saturating_mul(1000)
+        } else {
+            u64::MAX
+        };
+        Some(Flood {
+            windows_ns,
+            packets_per_second: p.packets_per_second,
+            arrives_until_ns,
+        })
+    }
+
+    /// How much of `[a, b)` (ns after the start) a running instance's flood
+    /// arrives at its target.
+    pub fn arriving_ns(&self, a: u64, b: u64) -> u64 {
+        let b = b.min(self.arrives_until_ns);
+        self.windows_ns
+            .iter()
+            .map(|&(from, to)| to.min(b).saturating_sub(from.max(a)))
+            .sum()
+    }
+}
+
 /// The whole nanoseconds between probes at `per_second` (at least 1).
 fn interval_ns(per_second: f64) -> u64 {
     ((1e9 / per_second).round() as u64).max(1)
@@ -363,6 +451,65 @@ fn interval_ns(per_second: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HOUR_NS: u64 = 3_600 * 1_000_000_000;
+
+    /// Code Red's flood days over a run from 10:00 UTC on 19 July 2001.
+    fn codered_flood(extra: &str) -> Flood {
+        let s = wormscope_scenario::parse_random_scan(
+            &format!("base = \"codered2\"\n{extra}"),
+            "flood.toml",
+        )
+        .unwrap();
+        Flood::of(&s).expect("Code Red floods")
+    }
+
+    #[test]
+    fn the_flood_runs_on_its_utc_days_cut_to_the_run() {
+        // 19 July 10:00 for 12 days: the 20th 00:00 is 14 h in, the 28th
+        // 00:00 is 14 h + 8 days; the run ends on the 31st at 10:00.
+        let f = codered_flood("duration = \"12d\"\n");
+        assert_eq!(f.windows_ns, vec![(14 * HOUR_NS, (14 + 8 * 24) * HOUR_NS)]);
+        assert_eq!(f.arrives_until_ns, u64::MAX);
+        assert_eq!(f.arriving_ns(0, 15 * HOUR_NS), HOUR_NS);
+        // Over two months, the days of the second are a window of their own.
+        let f = codered_flood("duration = \"40d\"\n");
+        let aug20 = (14 + 31 * 24) * HOUR_NS;
+        assert_eq!(f.windows_ns[1], (aug20, aug20 + 8 * 24 * HOUR_NS));
+        assert_eq!(f.windows_ns.len(), 2);
+        // The last day past a month's end is its last day: August has 31
+        // days, September 30 (the 1st of September is 14 h + 43 days in).
+        let f = codered_flood(
+            "duration = \"75d\"\n[payload]\nfirst_day = 29\nlast_day = 31\n\
+             packets_per_second = 1\npacket_bytes = 40\ntarget = \"192.0.2.1\"\n",
+        );
+        let (sep1, day) = ((14 + 43 * 24) * HOUR_NS, 24 * HOUR_NS);
+        assert!(f.windows_ns.contains(&(sep1 - 3 * day, sep1)));
+        assert!(f.windows_ns.contains(&(sep1 + 28 * day, sep1 + 30 * day)));
+        // 19 July (the start's day) is not a flood day; the run's end cuts.
+        let end = 75 * 24 * HOUR_NS;
+        assert!(f.windows_ns.iter().all(|&(a, b)| a < b && b <= end));
+    }
+
+    #[test]
+    fn a_flood_at_the_end_of_the_calendar_is_cut_not_a_panic() {
+        let f = codered_flood(
+            "start = \"9999-12-30T00:00:00Z\"\nduration = \"12h\"\n[worm.stop]\n\
+             at = \"9999-12-30T06:00:00Z\"\n[payload]\nfirst_day = 30\nlast_day = 31\n",
+        );
+        assert_eq!(f.windows_ns, vec![(0, 12 * HOUR_NS)]);
+    }
+
+    #[test]
+    fn a_moved_target_gets_nothing_from_then_on() {
+        let f = codered_flood(
+            "duration = \"2d\"\n[defenses.target_move]\nenabled = true\n\
+             at = \"2001-07-20T06:00:00Z\"\n",
+        );
+        assert_eq!(f.arrives_until_ns, 20 * HOUR_NS);
+        assert_eq!(f.arriving_ns(0, 2 * 24 * HOUR_NS), 6 * HOUR_NS);
+        assert_eq!(f.arriving_ns(20 * HOUR_NS, 30 * HOUR_NS), 0);
+    }
 
     #[test]
     fn slammer_uplinks_follow_their_shares_and_packet_size() {

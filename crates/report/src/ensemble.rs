@@ -12,9 +12,9 @@
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
-use wormscope_engine::random::RandomScanRun;
+use wormscope_engine::random::{RandomRow, RandomScanRun};
 use wormscope_engine::{BlasterRow, BlasterRun};
-use wormscope_scenario::PayloadConfig;
+use wormscope_scenario::{FloodPayload, PayloadConfig};
 use wormscope_study::{Band, VariantResult, bands_by_row, row_bands};
 
 use wormscope_scenario::fmt_seconds;
@@ -125,6 +125,34 @@ pub fn ensemble_flood_csv(runs: &[BlasterRun], payload: &PayloadConfig) -> Strin
     })
 }
 
+/// One step's flood of a random-scanning worm (`[payload]`) at its
+/// target, in [`FLOOD_COLUMNS`]: its packets carry their senders' own
+/// addresses (a TCP flood needs its answers), so a source filter (BCP 38)
+/// removes none and the `_filtered` columns equal the others.
+pub fn random_flood_rates(row: &RandomRow, step_us: u64, payload: &FloodPayload) -> [f64; 4] {
+    let pps = row.flood_packets as f64 / (step_us as f64 / 1e6);
+    let bps = pps * f64::from(payload.packet_bytes) * 8.0;
+    [pps, bps, pps, bps]
+}
+
+/// A random-scanning worm's `flood.csv`: one run's rates, or each column
+/// as a band over several runs.
+pub fn random_flood_csv(runs: &[RandomScanRun], payload: &FloodPayload) -> String {
+    let step = runs.first().map_or(1, |r| r.step_us);
+    let rates = |r: &RandomScanRun, i: usize| random_flood_rates(&r.rows[i], step, payload);
+    if let [run] = runs {
+        let columns: Vec<Vec<f64>> = (0..4)
+            .map(|k| (0..run.rows.len()).map(|i| rates(run, i)[k]).collect())
+            .collect();
+        let header: Vec<String> = FLOOD_COLUMNS.iter().map(|c| c.to_string()).collect();
+        return csv(step, &header, &columns);
+    }
+    let n_rows = runs.first().map_or(0, |r| r.rows.len());
+    bands_csv(step, &FLOOD_COLUMNS, |k| {
+        bands_by_row(runs, n_rows, |r, i| rates(r, i)[k])
+    })
+}
+
 fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
@@ -168,6 +196,7 @@ impl ComparedRun for RandomScanRun {
         ("peak infected", "peak_infected"),
         ("infected 24 h", "infected_24h"),
         ("infected at end", "infected_final"),
+        ("flood packets", "flood_packets"),
     ];
     fn step_us(&self) -> u64 {
         self.step_us

@@ -38,15 +38,49 @@ const BLASTER_LIST: ListColumns = ListColumns {
     ),
 };
 
-/// A random-scanning worm's runs last minutes to hours: no week, no crash
-/// or flood.
+/// A random-scanning worm's runs last minutes to hours: no week, no
+/// crash; its flood (`[payload]`) over the run, if it has one.
 const RANDOM_SCAN_LIST: ListColumns = ListColumns {
-    metrics: &["peak_infected", "infected_24h", "infected_final"],
+    metrics: &[
+        "peak_infected",
+        "infected_24h",
+        "infected_final",
+        "flood_packets",
+    ],
     bar: (
         "infected_final",
         "Infected at the end (median, whiskers 5-95 %)",
     ),
 };
+
+/// What the flood section says, by the worm whose flood it is.
+struct FloodText {
+    intro: &'static str,
+    /// The note when nothing arrived.
+    none: &'static str,
+    /// The packets chart's unit.
+    packets: &'static str,
+    /// Whether the flood spoofs its sources: then BCP 38 would remove
+    /// some, and `flood.csv`'s `_filtered` columns are drawn.
+    spoofed: bool,
+}
+
+impl FloodText {
+    const BLASTER: FloodText = FloodText {
+        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses.",
+        none: "No flood in this run: infected hosts flood windowsupdate.com from 16 August, and this run ends before it, or no host flooded.",
+        packets: "SYN packets per second",
+        spoofed: true,
+    };
+    /// A random-scanning worm's `[payload]` (Code Red's): its packets
+    /// carry their senders' own addresses.
+    const UNSPOOFED: FloodText = FloodText {
+        intro: "The flood that every running instance of the worm sends to one address on the days of the month its payload names ([payload]), whether it still spreads or not, as it arrives at the target: nothing once the target has moved away ([defenses.target_move]). Its packets carry their senders' own addresses, so filtering spoofed sources (BCP 38) would remove none.",
+        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, or the target had moved away ([defenses.target_move]).",
+        packets: "packets per second",
+        spoofed: false,
+    };
+}
 
 /// A rendered report.
 #[derive(Clone, Debug)]
@@ -430,6 +464,12 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
                 &pick(&["cleaned"]),
             ));
         }
+        // Only a worm with a payload writes one.
+        if let Some(f) = &flood {
+            page.section("flood", "The flood at its target");
+            page.flood(f, &axis, &FloodText::UNSPOOFED)?;
+        }
+        mark(flood.is_some(), OutputFile::Flood.name());
         page.section("telescopes", "Telescopes against the truth");
         match &telescope {
             Some(t) => page.telescopes(t, &axis)?,
@@ -491,7 +531,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
 
     page.section("flood", "The SYN flood at windowsupdate.com");
     if let Some(f) = &flood {
-        page.flood(f, &axis)?;
+        page.flood(f, &axis, &FloodText::BLASTER)?;
     } else {
         page.note("No flood.csv in this directory: the flood section is skipped.");
     }
@@ -736,7 +776,7 @@ impl Page {
         self.kv_table(&rows);
     }
 
-    fn flood(&mut self, f: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
+    fn flood(&mut self, f: &Csv, axis: &TimeAxis, text: &FloodText) -> Result<(), InputError> {
         let times = f.increasing_times()?;
         let get = |name: &str| -> Result<SeriesData, InputError> {
             f.series(name)?.ok_or_else(|| {
@@ -753,19 +793,23 @@ impl Page {
         let pps = get("flood_pps")?;
         let pps_f = get("flood_pps_filtered")?;
         if bps.values.iter().chain(&pps.values).all(|v| *v == 0.0) {
-            self.note("No flood in this run: infected hosts flood windowsupdate.com from 16 August, and this run ends before it, or no host flooded.");
+            self.note(text.none);
             return Ok(());
         }
-        self.para("The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses.");
+        self.para(text.intro);
         let chart = |title: &str, unit: &str, a: &SeriesData, b: &SeriesData, scale: f64| {
-            let mut filtered = axis.series("after BCP38 filtering", &times, b, scale);
-            filtered.dashed = true;
+            let mut series = vec![axis.series("arriving", &times, a, scale)];
+            if text.spoofed {
+                let mut filtered = axis.series("after BCP38 filtering", &times, b, scale);
+                filtered.dashed = true;
+                series.push(filtered);
+            }
             Chart {
                 title: title.to_string(),
                 x_label: axis.label.clone(),
                 y_label: unit.to_string(),
                 y_scale: Scale::Linear,
-                series: vec![axis.series("arriving", &times, a, scale), filtered],
+                series,
                 ..Chart::default()
             }
         };
@@ -778,30 +822,24 @@ impl Page {
         ));
         self.figure(&chart(
             "Flood packets at the target",
-            "SYN packets per second",
+            text.packets,
             &pps,
             &pps_f,
             1.0,
         ));
         let peak = |s: &SeriesData| s.values.iter().copied().fold(0.0f64, f64::max);
-        self.kv_table(&[
-            (
-                "peak arriving".into(),
-                format!(
-                    "{:.3} Gbit/s, {} packets/s",
-                    peak(&bps) / 1e9,
-                    group_digits(peak(&pps).round() as u64)
-                ),
-            ),
-            (
-                "peak after BCP38 filtering".into(),
-                format!(
-                    "{:.3} Gbit/s, {} packets/s",
-                    peak(&bps_f) / 1e9,
-                    group_digits(peak(&pps_f).round() as u64)
-                ),
-            ),
-        ]);
+        let peak_of = |bps: &SeriesData, pps: &SeriesData| {
+            format!(
+                "{:.3} Gbit/s, {} packets/s",
+                peak(bps) / 1e9,
+                group_digits(peak(pps).round() as u64)
+            )
+        };
+        let mut rows = vec![("peak arriving".to_string(), peak_of(&bps, &pps))];
+        if text.spoofed {
+            rows.push(("peak after BCP38 filtering".into(), peak_of(&bps_f, &pps_f)));
+        }
+        self.kv_table(&rows);
         Ok(())
     }
 

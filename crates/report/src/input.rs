@@ -247,8 +247,9 @@ pub fn parse_json(text: &str, file: &str) -> Result<serde_json::Value, InputErro
 }
 
 /// The metrics of `comparison.json` and `flaws.json`, with a label and unit.
-/// A file has those its worm's study measured (a random-scanning worm's
-/// has no flood; older files no `infected_final`).
+/// A file has those its worm's study measured (Blaster's flood on 16
+/// August, a random-scanning worm's flood of its run if it has one; older
+/// files no `infected_final`).
 pub const METRICS: &[(&str, &str)] = &[
     ("peak_infected", "peak infected (hosts)"),
     ("infected_24h", "infected at 24 h"),
@@ -256,6 +257,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("crashed", "crashed (hosts)"),
     ("flood_gbps_aug16", "flood on 16 Aug (Gbit/s)"),
     ("infected_final", "infected at the end"),
+    ("flood_packets", "flood packets at the target"),
 ];
 
 /// A metric's 5th percentile, median and 95th percentile (`None`: null in

@@ -150,6 +150,12 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
     files.push(OutputFile::Summary, json);
     files.push(OutputFile::Validation, validation_json(&checks));
     files.push(OutputFile::OutbreakFigure, outbreak_svg(s, runs));
+    if let Some(payload) = &s.payload {
+        files.push(
+            OutputFile::Flood,
+            crate::ensemble::random_flood_csv(runs, payload),
+        );
+    }
     let telescopes = runs.first().is_some_and(|r| {
         r.sensors
             .iter()

@@ -27,8 +27,8 @@ use std::path::Path;
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::{
-    ClusterBlocks, Clusters, Enterprises, LOCAL_PREFERENCE, PERMUTATION, PermutationConfig,
-    RandomScanScenario, UNIFORM_RANDOM,
+    ClusterBlocks, Clusters, Enterprises, FloodPayload, LOCAL_PREFERENCE, PERMUTATION,
+    PermutationConfig, RandomScanScenario, UNIFORM_RANDOM,
 };
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
@@ -1096,6 +1096,61 @@ mod tests {
         ] {
             parse(text, "ok.toml").unwrap_or_else(|e| panic!("{text}: {e}"));
         }
+    }
+
+    #[test]
+    fn a_flood_payload_and_its_target_move_are_checked_naming_file_line_and_field() {
+        let s = parse_random_scan("base = \"codered2\"\n", "ok.toml").unwrap();
+        let p = s.payload.as_ref().expect("Code Red floods");
+        assert_eq!((p.first_day, p.last_day), (20, 27));
+        assert!(!s.defenses.target_move.enabled);
+        // Slammer floods nothing, and its file need not say so.
+        let slammer = parse_random_scan("base = \"slammer\"\n", "ok.toml").unwrap();
+        assert!(slammer.payload.is_none() && slammer.defenses.target_move.is_off());
+        assert!(!reproducing_random_file(&slammer).contains("target_move"));
+        let cases = [
+            ("[payload]\nfirst_day = 0\n", 3, "payload.first_day"),
+            ("[payload]\nlast_day = 19\n", 3, "payload.last_day"),
+            ("[payload]\nlast_day = 32\n", 3, "payload.last_day"),
+            (
+                "[payload]\npackets_per_second = 0\n",
+                3,
+                "payload.packets_per_second",
+            ),
+            ("[payload]\npacket_bytes = 19\n", 3, "payload.packet_bytes"),
+            ("[payload]\ntarget = \"198.137.240\"\n", 3, "payload.target"),
+            ("[payload]\nfirst_days = 20\n", 3, "payload.first_days"),
+            (
+                "[defenses.target_move]\nat = \"2001-07-01T00:00:00Z\"\n",
+                3,
+                "defenses.target_move.at",
+            ),
+        ];
+        for (extra, line, field) in cases {
+            let text = format!("base = \"codered2\"\n{extra}");
+            let e = parse_random_scan(&text, "bad.toml").unwrap_err();
+            assert_eq!(
+                (e.file.as_str(), e.line, e.field.as_deref()),
+                ("bad.toml", Some(line), Some(field)),
+                "{text}: {e}"
+            );
+        }
+        // Moving a target the worm does not flood.
+        let e = parse_random_scan(
+            "base = \"slammer\"\n[defenses.target_move]\nenabled = true\nsource = \"s\"\nat = \"0h\"\n",
+            "bad.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.field.as_deref(),
+            Some("defenses.target_move.enabled"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("needs a [payload]"), "{e}");
+        // A flood laid over a worm without one needs every field.
+        let e = parse_random_scan("base = \"slammer\"\n[payload]\nfirst_day = 1\n", "bad.toml")
+            .unwrap_err();
+        assert!(e.to_string().contains("last_day"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
 use crate::schema::{
-    CleanupDefense, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
+    CleanupDefense, DnsTakedown, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
 pub use crate::schema::{HitListConfig, LocalPreferenceConfig, PermutationConfig};
 use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
@@ -38,6 +38,10 @@ pub struct RandomScanScenario {
     pub runs: u32,
     pub population: Population,
     pub worm: RandomWorm,
+    /// A flood the worm sends on days of the month (`[payload]`; absent:
+    /// none), Code Red's against www1.whitehouse.gov.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<FloodPayload>,
     /// What defenders do (`[defenses.*]`; each off unless `enabled`).
     pub defenses: RandomScanDefenses,
     /// Vantage-point captures (`wormscope capture`).
@@ -92,6 +96,36 @@ pub struct RandomScanDefenses {
     /// Absent from older files: off.
     #[serde(default = "CleanupDefense::off")]
     pub cleanup: CleanupDefense,
+    /// The flooded site moves to another address at `at` (the White House
+    /// did so before Code Red's flood): from then on the `[payload]`'s
+    /// flood reaches nothing. Absent from older files: off.
+    #[serde(
+        default = "DnsTakedown::off",
+        skip_serializing_if = "DnsTakedown::is_off"
+    )]
+    pub target_move: DnsTakedown,
+}
+
+/// A flood of one address that every running instance of the worm sends
+/// from 00:00 UTC on `first_day` of each month to the end of `last_day`
+/// (or of the month, if it is shorter), whether it has stopped probing or
+/// not: a worm whose payload is a date-driven denial of service, as Code
+/// Red's was. It ends with the worm on its host (a crash, a probe limit,
+/// a cleaning); it needs no probe to be delivered, so congestion does not
+/// slow it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodPayload {
+    /// The first day of the month it floods (1 to 31).
+    pub first_day: u8,
+    /// The last (from `first_day` to 31).
+    pub last_day: u8,
+    /// Packets per second each flooding host sends to the target.
+    pub packets_per_second: u32,
+    /// Size of one flood packet on the wire (IP header included), bytes.
+    pub packet_bytes: u32,
+    /// The address flooded.
+    pub target: std::net::Ipv4Addr,
 }
 
 /// Parameters of `wormscope capture` for a random-scanning worm: those of
@@ -851,6 +885,47 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     }
     if let Some(e) = moment_problem(s.defenses.cleanup.start, s.start) {
         return bad("defenses.cleanup.start", e);
+    }
+    if let Some(f) = &s.payload {
+        if !(1..=31).contains(&f.first_day) {
+            return bad(
+                "payload.first_day",
+                format!("{} is not a day of the month (1 to 31)", f.first_day),
+            );
+        }
+        if !(f.first_day..=31).contains(&f.last_day) {
+            return bad(
+                "payload.last_day",
+                format!(
+                    "{} is not a day from first_day ({}) to 31",
+                    f.last_day, f.first_day
+                ),
+            );
+        }
+        if !(1..=1_000_000).contains(&f.packets_per_second) {
+            return bad(
+                "payload.packets_per_second",
+                format!("{} is not between 1 and 1000000", f.packets_per_second),
+            );
+        }
+        if !(20..=65_535).contains(&f.packet_bytes) {
+            return bad(
+                "payload.packet_bytes",
+                format!(
+                    "{} is not an IPv4 packet size (20 to 65535)",
+                    f.packet_bytes
+                ),
+            );
+        }
+    }
+    if let Some(e) = moment_problem(s.defenses.target_move.at, s.start) {
+        return bad("defenses.target_move.at", e);
+    }
+    if s.defenses.target_move.enabled && s.payload.is_none() {
+        return bad(
+            "defenses.target_move.enabled",
+            "the worm floods no target: moving it needs a [payload]".into(),
+        );
     }
     let port = s.worm.delivery.port();
     for (section, filter) in [

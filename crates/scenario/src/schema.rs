@@ -401,13 +401,33 @@ impl CleanupDefense {
     }
 }
 
-/// Taking down the flood target's address record.
+/// Taking down the flood target's address record (Blaster's
+/// `[defenses.dns_takedown]`), or moving the flooded site to another
+/// address (a random-scanning worm's `[defenses.target_move]`): from `at`
+/// the flood reaches nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DnsTakedown {
     pub enabled: bool,
     pub source: String,
     pub at: When,
+}
+
+impl DnsTakedown {
+    /// A takedown that is off, for scenario files written before a kind
+    /// of scenario had the section.
+    pub fn off() -> DnsTakedown {
+        DnsTakedown {
+            enabled: false,
+            source: String::new(),
+            at: When::After(SimDuration::ZERO),
+        }
+    }
+
+    /// Whether this is [`DnsTakedown::off`] (which a file need not spell).
+    pub fn is_off(&self) -> bool {
+        *self == DnsTakedown::off()
+    }
 }
 
 /// W32/Welchia (Nachi), the counter-worm: same DCOM hole, removes Blaster,

@@ -63,6 +63,10 @@ pub const DEFENSES: &[(&str, &str)] = &[
         "the flood target's address record is removed",
     ),
     (
+        "target-move",
+        "the flooded site moves to another address (Blaster: as dns-takedown)",
+    ),
+    (
         "spoof-filter",
         "first-hop networks drop spoofed sources (BCP 38)",
     ),
@@ -152,7 +156,11 @@ impl DefenseSpec {
             }
             "users" | "users-notice" => d.users.enabled = true,
             "cleanup" => set(&mut d.cleanup.enabled, &mut d.cleanup.start),
-            "dns-takedown" => set(&mut d.dns_takedown.enabled, &mut d.dns_takedown.at),
+            // Blaster floods a name: taking its record down is how the
+            // site moves away.
+            "dns-takedown" | "target-move" => {
+                set(&mut d.dns_takedown.enabled, &mut d.dns_takedown.at)
+            }
             "spoof-filter" | "bcp38" => set(&mut d.spoof_filter.enabled, &mut d.spoof_filter.start),
             other => unreachable!("`{other}` was checked when parsed"),
         }
@@ -169,13 +177,14 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
 /// sections (`RandomScanDefenses`).
-pub const RANDOM_SCAN_DEFENSES: [&str; 6] = [
+pub const RANDOM_SCAN_DEFENSES: [&str; 7] = [
     "patch",
     "host-firewall",
     "isp-filter",
     "isp-block",
     "border-filter",
     "cleanup",
+    "target-move",
 ];
 
 /// A kind of scenario that variants switch defenses on in.
@@ -207,6 +216,7 @@ impl Defended for RandomScanScenario {
             "isp-filter" => (&mut d.isp_filter.enabled, &mut d.isp_filter.start),
             "border-filter" => (&mut d.border_filter.enabled, &mut d.border_filter.start),
             "cleanup" => (&mut d.cleanup.enabled, &mut d.cleanup.start),
+            "target-move" => (&mut d.target_move.enabled, &mut d.target_move.at),
             "isp-block" => {
                 // The worm's own port, both ways.
                 let port = vec![PortRule::One(self.worm.delivery.port())];
@@ -390,6 +400,13 @@ mod tests {
 
     #[test]
     fn specs_parse_and_switch_defenses_on() {
+        // Blaster floods a name: its target moves away as its record goes.
+        let moved: Variant = "target-move@3d".parse().unwrap();
+        let taken_down: Variant = "dns-takedown@3d".parse().unwrap();
+        assert_eq!(
+            moved.applied_to(&crate::default_scenario()).unwrap(),
+            taken_down.applied_to(&crate::default_scenario()).unwrap()
+        );
         let v: Variant = "isp-block-135@6h+dns-takedown".parse().unwrap();
         let s = v.applied_to(&crate::default_scenario()).unwrap();
         assert!(s.defenses.isp_filter.enabled);
@@ -428,7 +445,8 @@ mod tests {
 
     #[test]
     fn a_random_scanning_worm_runs_its_own_sections_and_refuses_the_rest() {
-        let base = crate::builtin_random_scan("slammer").unwrap();
+        // Code Red: the worm with a flood, whose target can move.
+        let base = crate::builtin_random_scan("codered2").unwrap();
         let sections = |s: &RandomScanScenario| -> toml::Table {
             toml::Table::try_from(&s.defenses).expect("defenses serialize")
         };
@@ -462,8 +480,9 @@ mod tests {
                 );
                 if on {
                     let two_minutes: When = "2m".parse().unwrap();
+                    let moment = if name == "target_move" { "at" } else { "start" };
                     assert_eq!(
-                        table.get("start"),
+                        table.get(moment),
                         Some(&toml::Value::try_from(two_minutes).unwrap())
                     );
                 }
@@ -476,9 +495,10 @@ mod tests {
             let v: Variant = format!("patch@0h+{name}").parse().unwrap();
             let e = v.applied_to(&base).unwrap_err();
             assert!(
-                e.contains(&format!("`{name}` is not a defense of `slammer`"))
+                e.contains(&format!("`{name}` is not a defense of `codered2`"))
                     && e.contains(
-                        "patch, host-firewall, isp-filter, isp-block, border-filter, cleanup"
+                        "patch, host-firewall, isp-filter, isp-block, border-filter, cleanup, \
+                         target-move"
                     ),
                 "{e}"
             );

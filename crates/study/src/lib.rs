@@ -327,9 +327,10 @@ pub type RandomMetric = (&'static str, fn(&RandomScanRun) -> f64);
 /// What a defender compares between variants of a random-scanning worm:
 /// the peak of the infected hosts, infected at 24 h (only if `s` runs
 /// that long: these runs last minutes to hours, and a comparison does not
-/// stretch them) and infected at the end. A random-scanning worm's hosts
-/// are never cleaned, so its peak is its final count; both are kept so
-/// that the names mean what they mean for Blaster.
+/// stretch them) and infected at the end; for a worm with a flood
+/// (`[payload]`), the flood's packets that reached its target. Without
+/// cleanup a random-scanning worm's peak is its final count; both are kept
+/// so that the names mean what they mean for Blaster.
 pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
     const DAY: u64 = 24 * 3600 * 1_000_000;
     let mut metrics: Vec<RandomMetric> = vec![("peak_infected", |r| {
@@ -350,6 +351,12 @@ pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
     metrics.push(("infected_final", |r| {
         r.rows.last().map_or(0, |row| row.infected) as f64
     }));
+    // A worm with a flood: its packets that reached the target, all told.
+    if s.payload.is_some() {
+        metrics.push(("flood_packets", |r| {
+            r.rows.iter().map(|row| row.flood_packets).sum::<u64>() as f64
+        }));
+    }
     metrics
 }
 
@@ -425,6 +432,85 @@ mod tests {
         )];
         wormscope_scenario::check_random_scan(&s).unwrap();
         s
+    }
+
+    /// Code Red in a small space, all of it infected within the hour,
+    /// until 02:00 UTC on the 20th: two hours of its flood.
+    fn small_codered() -> RandomScanScenario {
+        let mut s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
+        s.population.vulnerable = 2_000;
+        s.population.other_hosts = 20_000;
+        s.population.scan_space_bits = 20;
+        s.sensors.clear();
+        s.validation.clear();
+        s.duration = SimDuration::from_secs(16 * 3600);
+        wormscope_scenario::check_random_scan(&s).unwrap();
+        s
+    }
+
+    #[test]
+    fn moving_the_flood_target_halfway_halves_what_reaches_it() {
+        let s = small_codered();
+        let moved: Variant = "target-move@15h".parse().unwrap();
+        let results = compare_random(&s, &[moved], 3, &|| {}).unwrap();
+        let k = results[0]
+            .metrics
+            .iter()
+            .position(|m| *m == "flood_packets")
+            .expect("a worm with a flood has the metric");
+        let pps = s.payload.as_ref().unwrap().packets_per_second as f64;
+        for (base, moved) in results[0].runs.iter().zip(&results[1].runs) {
+            let flooding = base.infection_times_us.len() as f64;
+            assert_eq!(flooding, s.population.vulnerable as f64);
+            let total = |r: &RandomScanRun| r.rows.iter().map(|row| row.flood_packets).sum::<u64>();
+            // Every host floods from 00:00 to 02:00 on the 20th; moved at
+            // 01:00, half of that reaches the target.
+            assert_eq!(total(base) as f64, flooding * pps * 7200.0);
+            assert_eq!(total(moved) as f64, flooding * pps * 3600.0);
+        }
+        assert_eq!(results[1].delta_median[k], -2_000.0 * pps * 3600.0);
+        // The spread is the same run by run: the flood changes nothing else.
+        for (base, moved) in results[0].runs.iter().zip(&results[1].runs) {
+            assert_eq!(base.infection_times_us, moved.infection_times_us);
+        }
+        // A worm without a flood has no such metric.
+        let names: Vec<&str> = random_metrics(&small_slammer())
+            .iter()
+            .map(|m| m.0)
+            .collect();
+        assert!(!names.contains(&"flood_packets"), "{names:?}");
+    }
+
+    #[test]
+    fn a_cleaned_host_stops_flooding() {
+        let mut s = small_codered();
+        s.defenses.cleanup.enabled = true;
+        s.defenses.cleanup.per_day_pct = wormscope_scenario::Percent::new(99.0).unwrap();
+        let run = wormscope_engine::random::simulate_random(&s, 7, &mut |_| {});
+        let pps = s.payload.as_ref().unwrap().packets_per_second;
+        let step_s = run.step_us / 1_000_000;
+        let flood_from = 14 * 3600 * 1_000_000;
+        let mut flooded = 0;
+        for pair in run.rows.windows(2) {
+            let (before, row) = (&pair[0], &pair[1]);
+            if row.time_us <= flood_from {
+                assert_eq!(row.flood_packets, 0, "before the 20th");
+                continue;
+            }
+            // Hosts carrying the worm flood all step if they still do at
+            // its end, part of it if cleaned in it: between the two counts.
+            let (least, most) = (row.infected, before.infected);
+            assert!(row.cleaned > 0 || least == most);
+            let per_host = u64::from(pps) * step_s;
+            assert!(
+                (least * per_host..=most * per_host + 1).contains(&row.flood_packets),
+                "{row:?} after {before:?}"
+            );
+            flooded += row.flood_packets;
+        }
+        assert!(flooded > 0);
+        let end = run.rows.last().unwrap();
+        assert!(end.infected < s.population.vulnerable, "cleanings went on");
     }
 
     #[test]

@@ -62,7 +62,7 @@ use std::rc::Rc;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
-use wormscope_model::behaviour::{Behaviour, Targeting};
+use wormscope_model::behaviour::{Behaviour, Flood, Targeting};
 use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
@@ -291,6 +291,9 @@ pub struct RandomRow {
     pub probes_blocked: u64,
     /// Hosts cleaned in the step.
     pub cleaned: u64,
+    /// Flood packets that reached the target in the step (`[payload]`; not
+    /// a `timeseries.csv` column: `flood.csv` has them).
+    pub flood_packets: u64,
 }
 
 impl RandomRow {
@@ -452,6 +455,9 @@ struct Host {
     /// Cleaned of the worm (and patched): it no longer probes and cannot
     /// be infected again.
     cleaned: bool,
+    /// Its worm runs (started, and not crashed, stopped by a probe limit
+    /// or cleaned; the stop date ends its probing, not its flood).
+    running: bool,
     /// Its place in `RandomCore::scanners` while it may still probe.
     slot: u32,
     /// The probe index of the next look.
@@ -623,6 +629,55 @@ pub struct RandomCore {
     events: u64,
     /// A capture's vantage ([`capture`]); none in an ordinary run.
     watch: Option<Box<capture::Watch>>,
+    /// The worm's flood, if it has one, and its count so far.
+    flood: Option<FloodCount>,
+}
+
+/// What reaches a flood's target: the running instances over time, each
+/// sending `packets_per_second` while [`Flood::arriving_ns`] says its
+/// packets arrive. Counted in closed form from the moments the number of
+/// running instances changes, so a flood costs nothing per packet.
+struct FloodCount {
+    flood: Flood,
+    /// Instances running now.
+    running: u64,
+    /// Real time (ns) up to which `host_ns` is counted.
+    counted_to: u64,
+    /// Σ over instances of the ns their flood arrived.
+    host_ns: u128,
+    /// Packets filed in the rows so far.
+    filed: u64,
+}
+
+impl FloodCount {
+    /// Counts up to real time `t`, then `delta` instances start (+1) or
+    /// stop (-1) there.
+    fn change(&mut self, t: u64, delta: i64) {
+        self.count_to(t);
+        self.running = self
+            .running
+            .checked_add_signed(delta)
+            .expect("running instances");
+    }
+
+    fn count_to(&mut self, t: u64) {
+        // Events come in real-time order but for the rounding of the
+        // network clock's conversion: never count backwards.
+        let t = t.max(self.counted_to);
+        let arriving = self.flood.arriving_ns(self.counted_to, t);
+        self.host_ns += u128::from(self.running) * u128::from(arriving);
+        self.counted_to = t;
+    }
+
+    /// The packets that arrived since the last row, up to real time `end`.
+    fn file(&mut self, end: u64) -> u64 {
+        self.count_to(end);
+        let total = self.host_ns * u128::from(self.flood.packets_per_second) / 1_000_000_000;
+        let total = u64::try_from(total).unwrap_or(u64::MAX);
+        let new = total - self.filed;
+        self.filed = total;
+        new
+    }
 }
 
 impl RandomCore {
@@ -653,6 +708,7 @@ impl RandomCore {
         let idle = Host {
             infected: false,
             cleaned: false,
+            running: false,
             slot: u32::MAX,
             next_look: 0,
             unseen: layout.all(),
@@ -717,6 +773,13 @@ impl RandomCore {
             cleaned: 0,
             events: 0,
             watch: None,
+            flood: Flood::of(s).map(|flood| FloodCount {
+                flood,
+                running: 0,
+                counted_to: 0,
+                host_ns: 0,
+                filed: 0,
+            }),
         }
     }
 
@@ -885,6 +948,10 @@ impl RandomCore {
         }
         let interval = self.behaviour.probe_interval_ns(self.seed, u64::from(host));
         let real = self.clock.real_of(net);
+        self.hosts[host as usize].running = true;
+        if let Some(f) = &mut self.flood {
+            f.change(real, 1);
+        }
         let mut scanner = Scanner {
             host,
             interval,
@@ -1141,6 +1208,7 @@ impl RandomCore {
             return;
         }
         let real = self.clock.real_of(net);
+        self.stop_running(host, real);
         let sc = &mut self.scanners[self.hosts[host as usize].slot as usize];
         sc.end_real = real;
         let interval = sc.interval;
@@ -1152,6 +1220,7 @@ impl RandomCore {
     /// there (and frees its bandwidth).
     fn clean(&mut self, host: u32, real: u64) {
         let net = self.clock.net_of(real);
+        self.stop_running(host, real);
         let h = &mut self.hosts[host as usize];
         h.cleaned = true;
         self.cleaned += 1;
@@ -1171,7 +1240,20 @@ impl RandomCore {
         self.set_offered(net, self.offered_bps - bps);
     }
 
-    /// Every host stops at real time `real` (the worm's date rule).
+    /// `host`'s worm ends at real time `real` (a crash, a probe limit, a
+    /// cleaning), and with it its flood.
+    fn stop_running(&mut self, host: u32, real: u64) {
+        let h = &mut self.hosts[host as usize];
+        if std::mem::take(&mut h.running)
+            && let Some(f) = &mut self.flood
+        {
+            f.change(real, -1);
+        }
+    }
+
+    /// Every host stops probing at real time `real` (the worm's date rule);
+    /// their worms keep running (a flood goes on). Hosts infected but not
+    /// started yet never start: the date is checked when a worm starts.
     fn stop_all(&mut self, real: u64) {
         let net = self.clock.net_of(real);
         for sc in &mut self.scanners {
@@ -1259,6 +1341,7 @@ impl RandomCore {
         row.probes_delivered = delivered - self.delivered_so_far;
         row.probes_offered = offered - self.offered_so_far;
         row.probes_dropped = row.probes_offered - row.probes_delivered;
+        row.flood_packets = self.flood.as_mut().map_or(0, |f| f.file(end));
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
         // Unlooked probes into live atoms of local-preference classes: split
