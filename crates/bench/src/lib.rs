@@ -858,25 +858,20 @@ mod tests {
         // Day 4 costs 19/12 of day 2: over 1.5, the growth target is missed.
         let growth = report.full_scale_week.as_ref().unwrap().day_growth();
         assert_eq!(growth, Some(19.0 / 12.0));
-        let missed: Vec<&str> = report
-            .targets()
-            .iter()
-            .filter(|t| !t.met)
-            .map(|t| t.name)
-            .collect();
-        assert_eq!(missed, vec!["day_cost_over_second_day"]);
+        let missed = |r: &BenchReport| -> Vec<&str> {
+            r.targets()
+                .iter()
+                .filter(|t| !t.met)
+                .map(|t| t.name)
+                .collect()
+        };
+        assert_eq!(missed(&report), vec!["day_cost_over_second_day"]);
         assert_eq!(v["targets_met"], false);
         report.full_scale_week.as_mut().unwrap().wall_s_by_day[3] = 12.0;
         assert!(report.targets().iter().all(|t| t.met));
         // Slammer a third slower than its budget's base: over 1.2 times.
         report.historical[1].wall_s = 0.7 * 4.0 / 3.0;
-        let missed: Vec<&str> = report
-            .targets()
-            .iter()
-            .filter(|t| !t.met)
-            .map(|t| t.name)
-            .collect();
-        assert_eq!(missed, vec!["slammer_wall_s"]);
+        assert_eq!(missed(&report), vec!["slammer_wall_s"]);
         assert!(report.text().contains("slammer_wall_s"));
         report.historical[1].wall_s = 0.7;
         assert!(report.text().contains("day 7"));

@@ -415,15 +415,22 @@ mod tests {
         assert_eq!(run_seed(1, 5), run_seed(1, 5));
     }
 
-    /// Slammer on 2,000 vulnerable hosts in 2^20 addresses for two
-    /// minutes, with a patch curve that covers everyone at once when the
-    /// patch is on (it is off).
-    fn small_slammer() -> RandomScanScenario {
-        let mut s = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+    /// A built-in worm on 2,000 vulnerable hosts in 2^20 addresses,
+    /// without sensors.
+    fn small(name: &str) -> RandomScanScenario {
+        let mut s = wormscope_scenario::builtin_random_scan(name).unwrap();
         s.population.vulnerable = 2_000;
         s.population.other_hosts = 20_000;
         s.population.scan_space_bits = 20;
         s.sensors.clear();
+        s
+    }
+
+    /// Slammer on 2,000 vulnerable hosts in 2^20 addresses for two
+    /// minutes, with a patch curve that covers everyone at once when the
+    /// patch is on (it is off).
+    fn small_slammer() -> RandomScanScenario {
+        let mut s = small("slammer");
         s.duration = SimDuration::from_secs(120);
         s.defenses.patch.enabled = false;
         s.defenses.patch.curve = vec![(
@@ -437,11 +444,7 @@ mod tests {
     /// Code Red in a small space, all of it infected within the hour,
     /// until 02:00 UTC on the 20th: two hours of its flood.
     fn small_codered() -> RandomScanScenario {
-        let mut s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
-        s.population.vulnerable = 2_000;
-        s.population.other_hosts = 20_000;
-        s.population.scan_space_bits = 20;
-        s.sensors.clear();
+        let mut s = small("codered2");
         s.validation.clear();
         s.duration = SimDuration::from_secs(16 * 3600);
         wormscope_scenario::check_random_scan(&s).unwrap();
