@@ -299,6 +299,25 @@ fn code_reds_flood_is_written_drawn_and_compared() {
     let html = report(&out);
     assert!(html.contains("The flood at its target"));
     assert!(!html.contains("after BCP38") && !html.contains("windowsupdate"));
+    // An ensemble's flood: each column as a band over the runs, drawn.
+    let ensemble = dir.path().join("ensemble");
+    wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(scenario.clone()),
+            runs: Some(2),
+            out: ensemble.clone(),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    let flood = std::fs::read_to_string(ensemble.join("flood.csv")).unwrap();
+    assert!(
+        flood.starts_with("time_s,flood_pps_p05,flood_pps_median,flood_pps_p95,"),
+        "{flood}"
+    );
+    assert!(flood.contains("\n51000,20000,20000,20000,"), "{flood}");
+    assert!(report(&ensemble).contains("Flood packets at the target"));
     // Moving the target at 01:00 halves what reaches it, on the same seeds.
     let compared = dir.path().join("compare");
     let o = wormscope_commands::compare::run(
