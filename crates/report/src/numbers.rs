@@ -21,7 +21,10 @@ pub fn short_number(v: f64) -> String {
     } else if scaled.abs() >= 1.0 {
         format!("{scaled:.1}")
     } else {
-        format!("{scaled:.3}")
+        // Two significant digits at least, so that the ticks of a small
+        // axis (0.0002, 0.0004, ...) read apart.
+        let digits = (2 - scaled.abs().log10().floor() as i32).clamp(3, 12) as usize;
+        format!("{scaled:.digits$}")
     };
     let text = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()

@@ -662,6 +662,11 @@ mod tests {
         assert_eq!(short_number(12_500.0), "12.5k");
         assert_eq!(short_number(3_200_000.0), "3.2M");
         assert_eq!(short_number(0.25), "0.25");
+        // A small axis's ticks stay apart.
+        assert_eq!(short_number(0.0002), "0.0002");
+        assert_eq!(short_number(0.0016), "0.0016");
+        assert_eq!(short_number(0.00125), "0.00125");
+        assert_eq!(short_number(0.125), "0.125");
         assert_eq!(short_number(0.0), "0");
         assert_eq!(short_number(1.5e9), "1.5G");
     }
