@@ -851,6 +851,39 @@ fn cleaned_hosts_stop_alike_probe_by_probe_and_by_skips() {
 }
 
 #[test]
+fn a_flood_reaches_its_target_alike_probe_by_probe_and_by_skips() {
+    // Code Red flooding on the day it spreads (from its 10:00 start), its
+    // hosts cleaned as they go, the target moving away after 15 minutes.
+    let s = small(
+        "codered2",
+        "[worm.rate]\nprobes_per_second = 10.0\n\
+         [payload]\nfirst_day = 19\nlast_day = 19\n\
+         [defenses.cleanup]\nenabled = true\nstart = \"2m\"\nper_day_pct = 100\n\
+         [defenses.target_move]\nenabled = true\nat = \"15m\"\n",
+    );
+    let (exact, reference) = both(&s);
+    let flood = |r: &RandomScanRun, to_us: u64| -> f64 {
+        r.rows
+            .iter()
+            .filter(|row| row.time_us <= to_us)
+            .map(|row| row.flood_packets)
+            .sum::<u64>() as f64
+    };
+    for r in exact.iter().chain(&reference) {
+        assert!(flood(r, 900_000_000) > 0.0);
+        assert_eq!(
+            flood(r, u64::MAX),
+            flood(r, 900_000_000),
+            "none after the move"
+        );
+    }
+    same_distribution("flood packets", &exact, &reference, |r| flood(r, u64::MAX));
+    same_distribution("flood in the first 5 min", &exact, &reference, |r| {
+        flood(r, 300_000_000)
+    });
+}
+
+#[test]
 fn cleaning_brings_the_outbreak_down_from_its_peak() {
     // A cleanup that cleans a host within the hour on average, for two
     // hours: the count falls from its peak, nobody is infected twice, and
