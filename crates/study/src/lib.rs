@@ -485,6 +485,31 @@ mod tests {
     }
 
     #[test]
+    fn a_hit_list_sender_floods_from_the_start() {
+        // Code Red flooding from its start (the 19th is a flood day here),
+        // its one initial host sending a list of 100 at one a second, its
+        // victims starting a second after, nobody scanning to speak of.
+        let mut s = small("codered2");
+        s.validation.clear();
+        s.duration = SimDuration::from_secs(60);
+        s.step = SimDuration::from_secs(10);
+        s.population.initial_infected = 1;
+        s.payload.as_mut().unwrap().first_day = 19;
+        s.worm.hit_list = Some(wormscope_scenario::HitListConfig {
+            hosts: 100,
+            probes_per_second: 1.0,
+        });
+        s.worm.rate = wormscope_scenario::random_scan::RateConfig::ProbeRate {
+            probes_per_second: 1e-6,
+        };
+        wormscope_scenario::check_random_scan(&s).unwrap();
+        let run = wormscope_engine::random::simulate_random(&s, 3, &mut |_| {});
+        // In the first 10 s: the initial host all along, and entries 1 to 8
+        // from 2 s to 9 s: 10 + 8 + 7 + ... + 1 = 46 host-seconds.
+        assert_eq!(run.rows[0].flood_packets, 46 * 10);
+    }
+
+    #[test]
     fn a_cleaned_host_stops_flooding() {
         let mut s = small_codered();
         s.defenses.cleanup.enabled = true;

@@ -810,6 +810,8 @@ impl RandomCore {
         for h in 0..n0 {
             let share = list.saturating_sub(h).div_ceil(n0);
             self.infect(h as u32, 0, share.saturating_mul(list_interval));
+            // Its worm runs from the start: it sends its list, then scans.
+            self.start_running(h as u32, 0);
         }
         for entry in 0..list {
             let at = (entry / n0 + 1).saturating_mul(list_interval);
@@ -948,10 +950,7 @@ impl RandomCore {
         }
         let interval = self.behaviour.probe_interval_ns(self.seed, u64::from(host));
         let real = self.clock.real_of(net);
-        self.hosts[host as usize].running = true;
-        if let Some(f) = &mut self.flood {
-            f.change(real, 1);
-        }
+        self.start_running(host, real);
         let mut scanner = Scanner {
             host,
             interval,
@@ -1238,6 +1237,17 @@ impl RandomCore {
         let interval = sc.interval;
         let bps = self.bits_per_second(interval);
         self.set_offered(net, self.offered_bps - bps);
+    }
+
+    /// `host`'s worm runs from real time `real` on (if it did not yet),
+    /// and so floods in its payload's days.
+    fn start_running(&mut self, host: u32, real: u64) {
+        let h = &mut self.hosts[host as usize];
+        if !std::mem::replace(&mut h.running, true)
+            && let Some(f) = &mut self.flood
+        {
+            f.change(real, 1);
+        }
     }
 
     /// `host`'s worm ends at real time `real` (a crash, a probe limit, a
