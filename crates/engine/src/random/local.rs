@@ -76,8 +76,10 @@ struct Hosts {
     space: u64,
     /// Per host, where it is (together: a look reads both).
     near: Vec<Near>,
-    /// The hosts by address: (address, host).
-    by_addr: Vec<(u32, u32)>,
+    /// The hosts' addresses, ascending, and the host at each: apart, so
+    /// that a look, which reads one host, touches half the memory.
+    addrs: Vec<u32>,
+    by_addr: Vec<u32>,
 }
 
 /// A host's address, and its own /16's and its own /8's spans of
@@ -97,7 +99,7 @@ impl Hosts {
         let span = match level {
             Level::Slash16 => (near.spans[0], near.spans[1]),
             Level::Slash8 => (near.spans[2], near.spans[3]),
-            Level::Space => (0, self.by_addr.len() as u32),
+            Level::Space => (0, self.addrs.len() as u32),
         };
         let lo = own & level.mask();
         let hi = match level {
@@ -140,14 +142,15 @@ impl LocalMap {
     }
 
     pub(crate) fn new(shares: LocalShares, layout: &SensorLayout, placement: &Placement) -> Self {
-        let mut by_addr: Vec<(u32, u32)> = placement
+        let mut pairs: Vec<(u32, u32)> = placement
             .vulnerable
             .iter()
             .enumerate()
             .map(|(host, &a)| (a, host as u32))
             .collect();
-        by_addr.sort_unstable();
-        let at = |x: u64| by_addr.partition_point(|&(a, _)| u64::from(a) < x) as u32;
+        pairs.sort_unstable();
+        let (addrs, by_addr): (Vec<u32>, Vec<u32>) = pairs.into_iter().unzip();
+        let at = |x: u64| addrs.partition_point(|&a| u64::from(a) < x) as u32;
         let near = placement
             .vulnerable
             .iter()
@@ -164,6 +167,7 @@ impl LocalMap {
             shares,
             hosts: Rc::new(Hosts {
                 space: layout.addresses,
+                addrs,
                 by_addr,
                 near,
             }),
@@ -251,10 +255,10 @@ impl LocalMap {
                 take(Some(*j), a, 1);
             }
         }
-        let by_addr = &self.hosts.by_addr;
-        let from = by_addr.partition_point(|&(a, _)| u64::from(a) < lo);
-        let to = by_addr.partition_point(|&(a, _)| u64::from(a) < hi);
-        for &(a, _) in &by_addr[from..to] {
+        let addrs = &self.hosts.addrs;
+        let from = addrs.partition_point(|&a| u64::from(a) < lo);
+        let to = addrs.partition_point(|&a| u64::from(a) < hi);
+        for &a in &addrs[from..to] {
             take(None, a, -1);
         }
         let sizes: Rc<[u64]> = sizes.into();
@@ -381,7 +385,7 @@ impl LocalInterest {
         let (bounds, (from, to)) = self.hosts.window(host, part.level);
         debug_assert_eq!((to - from) as u64, part.vulnerable, "the signature's count");
         if u < part.vulnerable {
-            return Target::Vulnerable(self.hosts.by_addr[from + u as usize].1);
+            return Target::Vulnerable(self.hosts.by_addr[from + u as usize]);
         }
         atom_at(
             layout,
