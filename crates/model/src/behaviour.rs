@@ -498,6 +498,13 @@ mod tests {
              at = \"9999-12-30T06:00:00Z\"\n[payload]\nfirst_day = 30\nlast_day = 31\n",
         );
         assert_eq!(f.windows_ns, vec![(0, 12 * HOUR_NS)]);
+        // Midnight on the 31st is past jiff's last timestamp (the fuzz
+        // target found it): no window, no panic.
+        let f = codered_flood(
+            "start = \"9999-12-30T21:50:00Z\"\nduration = \"1us\"\nstep = \"1us\"\n[worm.stop]\n\
+             at = \"0s\"\n[payload]\nfirst_day = 31\nlast_day = 31\n",
+        );
+        assert!(f.windows_ns.is_empty());
     }
 
     #[test]
