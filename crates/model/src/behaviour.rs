@@ -436,8 +436,12 @@ impl Flood {
     /// arrives at its target.
     pub fn arriving_ns(&self, a: u64, b: u64) -> u64 {
         let b = b.min(self.arrives_until_ns);
-        self.windows_ns
+        // The windows are ascending: skip those over before `a`, stop at
+        // the first that begins after `b` (a run of years has hundreds).
+        let first = self.windows_ns.partition_point(|&(_, to)| to <= a);
+        self.windows_ns[first..]
             .iter()
+            .take_while(|&&(from, _)| from < b)
             .map(|&(from, to)| to.min(b).saturating_sub(from.max(a)))
             .sum()
     }
@@ -477,6 +481,18 @@ mod tests {
         let aug20 = (14 + 31 * 24) * HOUR_NS;
         assert_eq!(f.windows_ns[1], (aug20, aug20 + 8 * 24 * HOUR_NS));
         assert_eq!(f.windows_ns.len(), 2);
+        // What arrives over a span sums the windows' parts inside it.
+        let (eight_days, w) = (8 * 24 * HOUR_NS, &f.windows_ns);
+        assert_eq!(f.arriving_ns(0, u64::MAX), 2 * eight_days);
+        assert_eq!(f.arriving_ns(w[0].1, w[1].0), 0);
+        assert_eq!(
+            f.arriving_ns(w[0].0 + HOUR_NS, w[1].0 + HOUR_NS),
+            eight_days
+        );
+        assert_eq!(
+            f.arriving_ns(w[1].0 + HOUR_NS, w[1].0 + 2 * HOUR_NS),
+            HOUR_NS
+        );
         // The last day past a month's end is its last day: August has 31
         // days, September 30 (the 1st of September is 14 h + 43 days in).
         let f = codered_flood(
