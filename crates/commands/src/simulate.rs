@@ -163,6 +163,18 @@ fn random_scan(
         s.duration,
         infected.join(", ")
     );
+    if let Some(payload) = &s.payload {
+        let reached: Vec<String> = results
+            .iter()
+            .map(|r| r.total(|row| row.flood_packets).to_string())
+            .collect();
+        let _ = writeln!(
+            text,
+            "flood packets that reached {}: {}",
+            payload.target,
+            reached.join(", ")
+        );
+    }
     let checks = wormscope_study::validate::check_figures(s, &results);
     text.push_str(&wormscope_report::validation_table(&checks));
     let _ = writeln!(text, "wrote {}", listing(&files));

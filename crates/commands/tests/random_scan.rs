@@ -285,6 +285,16 @@ fn code_reds_flood_is_written_drawn_and_compared() {
     )
     .unwrap();
     assert!(o.files.contains(&out.join("flood.csv")), "{:?}", o.files);
+    // Every host, ten packets a second, for the two hours of the 20th.
+    let all = 2000 * 10 * 7200;
+    assert!(
+        o.text.contains(&format!(
+            "flood packets that reached 198.137.240.91: {all}\n"
+        )),
+        "{}",
+        o.text
+    );
+    assert_eq!(json(&out.join("summary.json"))["flood_packets"], all);
     let flood = std::fs::read_to_string(out.join("flood.csv")).unwrap();
     let rows: Vec<&str> = flood.lines().collect();
     assert_eq!(

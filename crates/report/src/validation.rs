@@ -116,7 +116,7 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
         "scenario_file": wormscope_scenario::reproducing_random_file(s),
     });
     let fields = summary.as_object_mut().expect("an object");
-    let totals: [(&str, &RunValue); 4] = [
+    let mut totals: Vec<(&str, &RunValue)> = vec![
         ("infected", &|r| r.infection_times_us.len() as f64),
         ("probes_offered", &|r| {
             r.total(|row| row.probes_offered) as f64
@@ -126,6 +126,12 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
         }),
         ("events", &|r| r.events as f64),
     ];
+    if s.payload.is_some() {
+        // What reached the flood's target over the run.
+        totals.push(("flood_packets", &|r| {
+            r.total(|row| row.flood_packets) as f64
+        }));
+    }
     if let [run] = runs {
         for (name, value) in totals {
             fields.insert(name.into(), (value(run) as u64).into());
