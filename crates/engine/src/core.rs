@@ -1371,12 +1371,14 @@ impl<'w> BlasterCore<'w> {
     }
 
     /// Debug builds: whether candidate `host`'s service is up now and has
-    /// been since `t` or before, so that a probe at `t` would have found
-    /// it up (a driver that counted one as unanswered in advance erred).
+    /// been since `t` or before, with its own firewall not up at `t`, so
+    /// that a probe at `t` would have found it answering (a driver that
+    /// counted one as unanswered in advance erred). The negation of
+    /// [`BlasterCore::silent_at`] as it would have read at `t`.
     #[cfg(debug_assertions)]
     pub fn was_up_at(&self, host: HostId, t: u64) -> bool {
         let up = self.up[host as usize / 64] >> (host % 64) & 1 == 1;
-        up && self.up_since[host as usize] <= t
+        up && self.up_since[host as usize] <= t && self.plan.firewall_at(host) > t
     }
 
     /// Whether candidate `victim` answers `attacker`'s connect to 135/tcp
