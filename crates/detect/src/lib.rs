@@ -173,6 +173,18 @@ impl DetectionReport {
             st.unsupported_link,
             st.malformed
         );
+        if !st.unsupported_link_types.is_empty() {
+            let types: Vec<String> = st
+                .unsupported_link_types
+                .iter()
+                .map(|(t, n)| format!("{t} ({n} frames)"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "link types not decoded (tcpdump.org/linktypes.html): {}",
+                types.join(", ")
+            );
+        }
         if st.state_dropped > 0 || self.hosts_untracked > 0 {
             let _ = writeln!(
                 s,

@@ -307,34 +307,77 @@ fn chain_is_found_on_every_link_type_and_with_vlans() {
         LinkType::DLT_RAW_12,
         LinkType::LINUX_SLL,
         LinkType::LINUX_SLL2,
+        LinkType::NULL,
+        LinkType::LOOP,
+        LinkType::PPP,
+        LinkType::PPP_HDLC,
+        LinkType::PPP_ETHER,
+        LinkType::C_HDLC,
     ] {
         let cap = Cap {
             frames: base.frames.clone(),
             t: base.t,
             link,
         };
-        for bytes in [cap.pcap(), cap.pcapng()] {
+        // Plain, and compressed as published captures often are.
+        for bytes in [cap.pcap(), cap.pcapng(), gzip(&cap.pcap())] {
             let (r, alerts) = detect_bytes(&[&bytes], &DetectConfig::default());
             assert_eq!(alerts.len(), 5, "{link:?}");
             assert_eq!(verdict(&r, "10.0.7.9"), Some(Verdict::Infected));
+            assert_eq!(r.stats.ipv4, r.stats.frames, "{link:?}");
         }
     }
-    let tagged = Cap {
-        frames: base
-            .frames
-            .iter()
-            .map(|(t, f)| {
-                (
-                    *t,
-                    build::add_vlan(&build::add_vlan(f, 0x8100, 10), 0x88a8, 20),
-                )
-            })
-            .collect(),
+    // Tags and encapsulations inside Ethernet: QinQ, a DSL access
+    // network's PPPoE, a provider core's MPLS (under a VLAN tag too).
+    type Wrap = fn(&[u8]) -> Vec<u8>;
+    let encapsulations: [Wrap; 4] = [
+        |f| build::add_vlan(&build::add_vlan(f, 0x8100, 10), 0x88a8, 20),
+        build::in_pppoe,
+        |f| build::in_mpls(f, &[16, 17]),
+        |f| build::add_vlan(&build::in_mpls(f, &[16]), 0x8100, 10),
+    ];
+    for (i, wrap) in encapsulations.into_iter().enumerate() {
+        let wrapped = Cap {
+            frames: base.frames.iter().map(|(t, f)| (*t, wrap(f))).collect(),
+            t: base.t,
+            link: LinkType::ETHERNET,
+        };
+        let (r, alerts) = detect(&wrapped);
+        assert_eq!(alerts.len(), 5, "encapsulation {i}");
+        assert_eq!(r.stats.ipv4, r.stats.frames, "encapsulation {i}");
+    }
+}
+
+/// A capture of a link type the decoder does not know is named in the
+/// summary, with its frame count, rather than passing as silence.
+#[test]
+fn an_unknown_link_type_is_named() {
+    let mut base = Cap::default();
+    sweep(&mut base, &h("10.0.0.5"), ip("10.0.1.0"), 20);
+    let wifi = Cap {
+        frames: base.frames.clone(),
         t: base.t,
-        link: LinkType::ETHERNET,
+        // LINKTYPE_IEEE802_11.
+        link: LinkType(105),
     };
-    let (_, alerts) = detect(&tagged);
-    assert_eq!(alerts.len(), 5);
+    let (r, alerts) = detect(&wifi);
+    assert!(alerts.is_empty());
+    assert_eq!(r.stats.unsupported_link, 20);
+    assert!(
+        r.summary()
+            .contains("link types not decoded (tcpdump.org/linktypes.html): 105 (20 frames)"),
+        "{}",
+        r.summary()
+    );
+    let (r, _) = detect(&base);
+    assert!(!r.summary().contains("not decoded"));
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
 }
 
 #[test]

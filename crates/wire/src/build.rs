@@ -170,16 +170,25 @@ pub fn icmp_echo_reply_frame(
     out
 }
 
-/// Re-frames an Ethernet II frame (no VLAN tag) for another link type:
-/// raw IP, Linux SLL or SLL2 (both "received by us", ARPHRD_ETHER). Returns
-/// the frame unchanged for Ethernet.
+/// Re-frames an Ethernet II frame (no VLAN tag) of an IPv4 packet for
+/// another link type: raw IP, Linux SLL or SLL2 (both "received by us",
+/// ARPHRD_ETHER), BSD loopback (as a little-endian host writes it) and
+/// OpenBSD's, PPP (with HDLC's address and control bytes), PPPoE and Cisco
+/// HDLC. Returns the frame unchanged for Ethernet and link types it does
+/// not know.
 pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
     let Some(payload) = eth.get(14..) else {
         return eth.to_vec();
     };
     let ether_type = [eth[12], eth[13]];
     let src_mac = &eth[6..12];
+    let with = |head: &[u8]| [head, payload].concat();
     match link {
+        LinkType::NULL => with(&2u32.to_le_bytes()),
+        LinkType::LOOP => with(&2u32.to_be_bytes()),
+        LinkType::PPP | LinkType::PPP_HDLC => with(&[0xff, 0x03, 0x00, 0x21]),
+        LinkType::PPP_ETHER => with(&pppoe_session_header(payload.len())),
+        LinkType::C_HDLC => with(&[0x0f, 0x00, ether_type[0], ether_type[1]]),
         LinkType::RAW | LinkType::DLT_RAW_12 | LinkType::DLT_RAW_14 | LinkType::IPV4 => {
             payload.to_vec()
         }
@@ -209,6 +218,45 @@ pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
         }
         _ => eth.to_vec(),
     }
+}
+
+/// A PPPoE session header (RFC 2516: version and type 1, code 0, session
+/// 1) and the PPP protocol field for IPv4, before `ip_len` bytes of packet.
+fn pppoe_session_header(ip_len: usize) -> [u8; 8] {
+    let len = (ip_len + 2).min(usize::from(u16::MAX)) as u16;
+    let [a, b] = len.to_be_bytes();
+    [0x11, 0x00, 0x00, 0x01, a, b, 0x00, 0x21]
+}
+
+/// An Ethernet II frame of an IPv4 packet carried in a PPPoE session
+/// instead (Ether type 0x8864), as a DSL access network's capture shows it.
+pub fn in_pppoe(eth: &[u8]) -> Vec<u8> {
+    let Some(payload) = eth.get(14..) else {
+        return eth.to_vec();
+    };
+    [
+        &eth[..12],
+        &[0x88, 0x64],
+        &pppoe_session_header(payload.len()),
+        payload,
+    ]
+    .concat()
+}
+
+/// An Ethernet II frame of an IPv4 packet carried under MPLS `labels`
+/// instead (Ether type 0x8847, the last label the bottom of the stack, TTL
+/// 64), as a provider's core link shows it.
+pub fn in_mpls(eth: &[u8], labels: &[u32]) -> Vec<u8> {
+    let Some(payload) = eth.get(14..) else {
+        return eth.to_vec();
+    };
+    let mut out = [&eth[..12], &[0x88, 0x47][..]].concat();
+    for (i, &label) in labels.iter().enumerate() {
+        let bottom = u32::from(i + 1 == labels.len());
+        out.extend_from_slice(&((label & 0xf_ffff) << 12 | bottom << 8 | 64).to_be_bytes());
+    }
+    out.extend_from_slice(payload);
+    out
 }
 
 /// Inserts an 802.1Q tag (TPID 0x8100) with VLAN id `vid` after the MAC

@@ -1,4 +1,5 @@
-//! Streaming capture reading: pcap and pcapng, one frame at a time.
+//! Streaming capture reading: pcap and pcapng, one frame at a time, from
+//! the stream as it is or inflated from gzip.
 //!
 //! What it is for: turning a byte stream (a file, a pipe, a generator) into
 //! [`Frame`]s — timestamp in microseconds, captured bytes, original length,
@@ -22,6 +23,8 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
@@ -47,10 +50,32 @@ impl LinkType {
     pub const IPV4: LinkType = LinkType(228);
     /// LINKTYPE_LINUX_SLL2 (276): Linux "cooked" capture, version 2.
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// LINKTYPE_NULL (0): BSD loopback, a 4-byte address family in the
+    /// capturing host's byte order.
+    pub const NULL: LinkType = LinkType(0);
+    /// LINKTYPE_PPP (9): PPP, with or without the HDLC address and control
+    /// bytes.
+    pub const PPP: LinkType = LinkType(9);
+    /// LINKTYPE_PPP_HDLC (50): PPP in HDLC-like framing (on some links,
+    /// Cisco HDLC frames).
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    /// LINKTYPE_PPP_ETHER (51): PPPoE, the session header first.
+    pub const PPP_ETHER: LinkType = LinkType(51);
+    /// LINKTYPE_C_HDLC (104): Cisco HDLC, the framing of many backbone
+    /// traces.
+    pub const C_HDLC: LinkType = LinkType(104);
+    /// LINKTYPE_LOOP (108): OpenBSD loopback, the address family in network
+    /// byte order.
+    pub const LOOP: LinkType = LinkType(108);
+    /// LINKTYPE_IPV6 (229): raw IPv6 only.
+    pub const IPV6: LinkType = LinkType(229);
 
     /// Whether [`mod@crate::decode`] knows how to reach the IP header.
     pub fn is_supported(self) -> bool {
-        matches!(self.0, 1 | 12 | 14 | 101 | 113 | 228 | 276)
+        matches!(
+            self.0,
+            0 | 1 | 9 | 12 | 14 | 50 | 51 | 101 | 104 | 108 | 113 | 228 | 229 | 276
+        )
     }
 }
 
@@ -61,6 +86,15 @@ pub enum CaptureFormat {
     Pcap,
     /// pcapng.
     PcapNg,
+}
+
+/// How a capture stream is compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (one or more members, as `gzip` and `tcpdump | gzip` write).
+    Gzip,
 }
 
 /// One captured frame, borrowed from the reader's buffer until the next call.
@@ -180,9 +214,32 @@ struct Interface {
 /// The sniffed head of the stream, handed back in front of the rest.
 type Chained<R> = io::Chain<Cursor<Vec<u8>>, R>;
 
+/// The bytes the capture parser reads: the stream as it is, or what a gzip
+/// stream inflates to.
+enum Source<R: Read> {
+    Plain(R),
+    Gzip(Box<MultiGzDecoder<Chained<R>>>),
+    /// A gzip stream that failed within the bytes sniffed: what inflated
+    /// is read, then this fails.
+    Damaged,
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Plain(r) => r.read(buf),
+            Source::Gzip(r) => r.read(buf),
+            Source::Damaged => Err(io::Error::other("damaged gzip stream")),
+        }
+    }
+}
+
+/// The first two bytes of a gzip member (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 enum Inner<R: Read> {
-    Pcap(pcap_parser::LegacyPcapReader<Chained<R>>),
-    PcapNg(pcap_parser::PcapNGReader<Chained<R>>),
+    Pcap(pcap_parser::LegacyPcapReader<Chained<Source<R>>>),
+    PcapNg(pcap_parser::PcapNGReader<Chained<Source<R>>>),
 }
 
 impl<R: Read> Inner<R> {
@@ -207,6 +264,7 @@ impl<R: Read> Inner<R> {
 pub struct CaptureReader<R: Read> {
     inner: Inner<R>,
     format: CaptureFormat,
+    compression: Compression,
     /// Bytes to consume before parsing the next record (the frame last lent).
     pending: usize,
     frames: u64,
@@ -283,7 +341,32 @@ impl<R: Read> CaptureReader<R> {
         let max_record = max_record.max(capacity);
         let sniff = SNIFF.min(capacity);
         let head = read_up_to(&mut reader, sniff).map_err(CaptureError::Io)?;
+        // A gzip stream is inflated on the fly and sniffed again: published
+        // captures often come as `.pcap.gz`, which tshark reads as they are.
+        let (head, source, compression) = if head.starts_with(&GZIP_MAGIC) {
+            let mut gz = MultiGzDecoder::new(Cursor::new(head).chain(reader));
+            let mut inflated = Vec::new();
+            // A stream damaged within its first bytes still gives the
+            // frames before the damage, then the error.
+            let source = match (&mut gz).take(sniff as u64).read_to_end(&mut inflated) {
+                Ok(_) => Source::Gzip(Box::new(gz)),
+                Err(e) if inflated.is_empty() => {
+                    return Err(CaptureError::UnknownFormat(format!(
+                        "a gzip stream that does not inflate: {e}"
+                    )));
+                }
+                Err(_) => Source::Damaged,
+            };
+            (inflated, source, Compression::Gzip)
+        } else {
+            (head, Source::Plain(reader), Compression::None)
+        };
         let Some(format) = sniff_format(&head) else {
+            if compression == Compression::Gzip {
+                return Err(CaptureError::UnknownFormat(
+                    "a gzip stream that holds no pcap or pcapng capture".to_string(),
+                ));
+            }
             let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
             return Err(CaptureError::UnknownFormat(if head.is_empty() {
                 "empty input".to_string()
@@ -294,7 +377,7 @@ impl<R: Read> CaptureReader<R> {
         let head_len = head.len();
         // Hand the sniffed bytes back in front of the rest of the stream: the
         // parser's first read takes them whole (the buffer is larger).
-        let chained = Cursor::new(head).chain(reader);
+        let chained = Cursor::new(head).chain(source);
         let header_err = |e: PcapError<&'static [u8]>| -> CaptureError {
             match e {
                 PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof
@@ -323,6 +406,7 @@ impl<R: Read> CaptureReader<R> {
         Ok(CaptureReader {
             inner,
             format,
+            compression,
             pending: 0,
             frames: 0,
             meta: Headers {
@@ -334,6 +418,12 @@ impl<R: Read> CaptureReader<R> {
             capacity,
             max_record,
         })
+    }
+
+    /// How the stream was compressed (byte offsets count the inflated
+    /// bytes).
+    pub fn compression(&self) -> Compression {
+        self.compression
     }
 
     /// The container format.
@@ -356,6 +446,15 @@ impl<R: Read> CaptureReader<R> {
             Inner::Pcap(r) => r.consumed(),
             Inner::PcapNg(r) => r.consumed(),
         }
+    }
+
+    /// What a failed read says: a gzip stream that stops inflating is
+    /// damaged, the commonest cause there.
+    fn read_error(&self) -> io::Error {
+        io::Error::other(match self.compression {
+            Compression::None => "read error",
+            Compression::Gzip => "read error (the gzip stream is damaged or cut short)",
+        })
     }
 
     fn fail(&mut self, err: CaptureError) -> Result<Option<Frame<'_>>, CaptureError> {
@@ -409,7 +508,7 @@ impl<R: Read> CaptureReader<R> {
                         return self.fail(CaptureError::ReadFailed {
                             offset,
                             frames: self.frames,
-                            source: io::Error::other("read error"),
+                            source: self.read_error(),
                         });
                     }
                     let it = self.inner.it();
@@ -435,7 +534,7 @@ impl<R: Read> CaptureReader<R> {
                         return self.fail(CaptureError::ReadFailed {
                             offset,
                             frames: self.frames,
-                            source: io::Error::other("read error"),
+                            source: self.read_error(),
                         });
                     }
                 }
@@ -449,7 +548,7 @@ impl<R: Read> CaptureReader<R> {
                     return self.fail(CaptureError::ReadFailed {
                         offset,
                         frames: self.frames,
-                        source: io::Error::other("read error"),
+                        source: self.read_error(),
                     });
                 }
                 Step::Corrupt(detail) => {

@@ -1,12 +1,15 @@
 //! Decoding a captured frame down to IPv4 and its transport header.
 //!
 //! What it is for: one call per frame, [`decode`], that peels the link layer
-//! (Ethernet with 802.1Q/QinQ tags, Linux cooked SLL and SLL2, raw IP) and
-//! returns an [`Ipv4Packet`] with the fields a detector needs, or says why
-//! there is none (IPv6, not IP, unsupported link, malformed). The header
-//! parsing is `etherparse`'s lax slicer, which accepts frames cut short by a
-//! snap length; this module adds only the SLL2 header (which `etherparse`
-//! does not know: 20 bytes, protocol type first) and the policy.
+//! (Ethernet with 802.1Q/QinQ tags, PPPoE sessions and MPLS label stacks;
+//! Linux cooked SLL and SLL2; raw IP; BSD and OpenBSD loopback; PPP, PPPoE
+//! and Cisco HDLC) and returns an [`Ipv4Packet`] with the fields a detector
+//! needs, or says why there is none (IPv6, not IP, unsupported link,
+//! malformed). The header parsing is `etherparse`'s lax slicer, which
+//! accepts frames cut short by a snap length; this module adds only the
+//! headers `etherparse` does not know (SLL2, loopback, PPP, PPPoE, Cisco
+//! HDLC, MPLS: each a few fixed bytes before IP or an Ether type) and the
+//! policy.
 //!
 //! What it may not touch: capture files (that is [`crate::capture`]) and any
 //! detection logic. It never panics and never allocates.
@@ -155,24 +158,66 @@ pub enum Decoded<'a> {
 /// SLL2 header length (tcpdump.org LINKTYPE_LINUX_SLL2).
 const SLL2_LEN: usize = 20;
 
+/// Ether types of the encapsulations peeled after an Ethernet header.
+const ETHER_PPPOE_SESSION: u16 = 0x8864;
+const ETHER_MPLS_UNICAST: u16 = 0x8847;
+const ETHER_MPLS_MULTICAST: u16 = 0x8848;
+
+/// PPP protocol numbers (RFC 1332, RFC 5072).
+const PPP_IPV4: u16 = 0x0021;
+const PPP_IPV6: u16 = 0x0057;
+
+/// Address families a loopback header names IPv6 by: Linux, the BSDs,
+/// Darwin and FreeBSD number AF_INET6 differently.
+const AF_INET: u32 = 2;
+const AF_INET6: [u32; 4] = [10, 24, 28, 30];
+
 /// Decodes one frame. Never panics, never allocates.
 pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
     let sliced = match link {
         LinkType::ETHERNET => match LaxSlicedPacket::from_ethernet(data) {
-            Ok(p) => p,
+            Ok(p) => match encapsulated(&p) {
+                // PPPoE and MPLS carry IP behind headers of their own.
+                Some(inner) => return with_vlan_tags(inner.decode(), p.link_exts.len() as u8),
+                None => p,
+            },
             Err(_) => return Decoded::Malformed,
         },
         LinkType::RAW | LinkType::DLT_RAW_12 | LinkType::DLT_RAW_14 | LinkType::IPV4 => {
-            match data.first().map(|b| b >> 4) {
-                Some(6) => return Decoded::Ipv6,
-                Some(4) => {}
-                _ => return Decoded::Malformed,
-            }
-            match LaxSlicedPacket::from_ip(data) {
-                Ok(p) => p,
-                Err(_) => return Decoded::Malformed,
-            }
+            return ip(data);
         }
+        LinkType::IPV6 => return Decoded::Ipv6,
+        LinkType::NULL | LinkType::LOOP => {
+            let Some(family) = data.get(..4) else {
+                return Decoded::Malformed;
+            };
+            let family = [family[0], family[1], family[2], family[3]];
+            // LINKTYPE_NULL is in the capturing host's byte order, unknown
+            // here: a family is a small number, so the order that gives
+            // one is the right one.
+            let family = match (link, u32::from_le_bytes(family)) {
+                (LinkType::NULL, f) if f <= 0xffff => f,
+                _ => u32::from_be_bytes(family),
+            };
+            return match family {
+                AF_INET => ip(&data[4..]),
+                f if AF_INET6.contains(&f) => Decoded::Ipv6,
+                _ => Decoded::NonIp,
+            };
+        }
+        LinkType::PPP | LinkType::PPP_HDLC => {
+            // Cisco HDLC frames also appear on links that say PPP_HDLC.
+            if link == LinkType::PPP_HDLC && matches!(data.first(), Some(0x0f | 0x8f)) {
+                return cisco_hdlc(data);
+            }
+            let framed = match data {
+                [0xff, 0x03, rest @ ..] => rest,
+                _ => data,
+            };
+            return ppp(framed);
+        }
+        LinkType::PPP_ETHER => return pppoe_session(data),
+        LinkType::C_HDLC => return cisco_hdlc(data),
         LinkType::LINUX_SLL => {
             let Ok(h) = LinuxSllHeaderSlice::from_slice(data) else {
                 return Decoded::Malformed;
@@ -196,6 +241,116 @@ pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
         }
         _ => return Decoded::UnsupportedLink,
     };
+    from_sliced(data, sliced)
+}
+
+/// An IP packet from its first byte on: IPv4 decoded, IPv6 named.
+fn ip(data: &[u8]) -> Decoded<'_> {
+    match data.first().map(|b| b >> 4) {
+        Some(6) => Decoded::Ipv6,
+        Some(4) => match LaxSlicedPacket::from_ip(data) {
+            Ok(p) => from_sliced(data, p),
+            Err(_) => Decoded::Malformed,
+        },
+        _ => Decoded::Malformed,
+    }
+}
+
+/// A PPP frame from its protocol field on (one byte when compressed: an odd
+/// first byte, RFC 1661 section 6.5).
+fn ppp(data: &[u8]) -> Decoded<'_> {
+    let (protocol, rest) = match data {
+        [p, rest @ ..] if p & 1 == 1 => (u16::from(*p), rest),
+        [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]), rest),
+        _ => return Decoded::Malformed,
+    };
+    match protocol {
+        PPP_IPV4 => ip(rest),
+        PPP_IPV6 => Decoded::Ipv6,
+        _ => Decoded::NonIp,
+    }
+}
+
+/// A PPPoE frame from its 6-byte header on (RFC 2516): a session's data
+/// carries PPP; discovery frames carry no IP.
+fn pppoe_session(data: &[u8]) -> Decoded<'_> {
+    match data {
+        [0x11, 0x00, _, _, _, _, rest @ ..] => ppp(rest),
+        [0x11, code, ..] if *code != 0 => Decoded::NonIp,
+        _ => Decoded::Malformed,
+    }
+}
+
+/// A Cisco HDLC frame: address, control, then an Ether type.
+fn cisco_hdlc(data: &[u8]) -> Decoded<'_> {
+    let [_, _, a, b, rest @ ..] = data else {
+        return Decoded::Malformed;
+    };
+    match EtherType(u16::from_be_bytes([*a, *b])) {
+        EtherType::IPV4 => ip(rest),
+        EtherType::IPV6 => Decoded::Ipv6,
+        _ => Decoded::NonIp,
+    }
+}
+
+/// What follows an Ethernet frame's PPPoE session header or MPLS label
+/// stack, which `etherparse` leaves as an unknown Ether type's payload.
+fn encapsulated<'a>(p: &LaxSlicedPacket<'a>) -> Option<Encapsulated<'a>> {
+    if p.net.is_some() {
+        return None;
+    }
+    let payload = p.ether_payload()?;
+    match payload.ether_type.0 {
+        ETHER_PPPOE_SESSION => Some(Encapsulated::Pppoe(payload.payload)),
+        ETHER_MPLS_UNICAST | ETHER_MPLS_MULTICAST => Some(Encapsulated::Mpls(payload.payload)),
+        _ => None,
+    }
+}
+
+enum Encapsulated<'a> {
+    Pppoe(&'a [u8]),
+    Mpls(&'a [u8]),
+}
+
+impl<'a> Encapsulated<'a> {
+    fn decode(self) -> Decoded<'a> {
+        match self {
+            Encapsulated::Pppoe(rest) => pppoe_session(rest),
+            Encapsulated::Mpls(mut rest) => {
+                // Labels of 4 bytes until the bottom of the stack (RFC 3032);
+                // then IP, told by its version (an Ethernet pseudowire's
+                // control word starts with 0, and is not decoded).
+                loop {
+                    let [_, _, s, _, next @ ..] = rest else {
+                        return Decoded::Malformed;
+                    };
+                    rest = next;
+                    if s & 1 == 1 {
+                        return match rest.first().map(|b| b >> 4) {
+                            Some(4 | 6) => ip(rest),
+                            _ => Decoded::NonIp,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `decoded` as seen behind `tags` VLAN tags.
+fn with_vlan_tags(decoded: Decoded<'_>, tags: u8) -> Decoded<'_> {
+    match decoded {
+        Decoded::Ipv4(p) => Decoded::Ipv4(Ipv4Packet {
+            vlan_tags: tags,
+            ..p
+        }),
+        other => other,
+    }
+}
+
+/// The IPv4 packet in a frame `etherparse` sliced (`data` the whole frame,
+/// whose bytes the slices borrow).
+fn from_sliced<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>) -> Decoded<'a> {
     let vlan_tags = sliced.link_exts.len() as u8;
     let ipv4 = match sliced.net {
         Some(LaxNetSlice::Ipv4(ref v4)) => v4,

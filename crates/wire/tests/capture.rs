@@ -6,7 +6,9 @@ use std::net::Ipv4Addr;
 
 use proptest::prelude::*;
 use wormscope_wire::build::{self, IpOpts, Station, TcpFlow, worm};
-use wormscope_wire::capture::{CaptureErrorKind, CaptureFormat, CaptureReader, LinkType};
+use wormscope_wire::capture::{
+    CaptureErrorKind, CaptureFormat, CaptureReader, Compression, LinkType,
+};
 use wormscope_wire::decode::{Decoded, TransportLayer, decode};
 use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter, write_capture_file};
 
@@ -101,6 +103,27 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
             LinkType::ETHERNET,
             build::add_vlan(&build::add_vlan(&eth, 0x8100, 42), 0x88a8, 7),
         ),
+        (LinkType::ETHERNET, build::in_pppoe(&eth)),
+        (LinkType::ETHERNET, build::in_mpls(&eth, &[16])),
+        (
+            LinkType::ETHERNET,
+            build::in_mpls(&eth, &[16, 1000, 0xf_ffff]),
+        ),
+        (
+            LinkType::ETHERNET,
+            build::add_vlan(&build::in_mpls(&eth, &[300]), 0x8100, 5),
+        ),
+        // A big-endian host's loopback header.
+        (
+            LinkType::NULL,
+            [&2u32.to_be_bytes()[..], &eth[14..]].concat(),
+        ),
+        // PPP without HDLC's address and control, and with its protocol
+        // field compressed to one byte.
+        (LinkType::PPP, [&[0x00, 0x21][..], &eth[14..]].concat()),
+        (LinkType::PPP, [&[0x21][..], &eth[14..]].concat()),
+        // Cisco HDLC on a link that says PPP in HDLC framing.
+        (LinkType::PPP_HDLC, build::relink(&eth, LinkType::C_HDLC)),
     ];
     for l in [
         LinkType::RAW,
@@ -108,6 +131,12 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
         LinkType::DLT_RAW_14,
         LinkType::LINUX_SLL,
         LinkType::LINUX_SLL2,
+        LinkType::NULL,
+        LinkType::LOOP,
+        LinkType::PPP,
+        LinkType::PPP_HDLC,
+        LinkType::PPP_ETHER,
+        LinkType::C_HDLC,
     ] {
         variants.push((l, build::relink(&eth, l)));
     }
@@ -125,7 +154,86 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
             (want.src, want.dst, want.total_len)
         );
         assert_eq!(p.transport, want.transport, "{link:?}");
+        assert!(link.is_supported(), "{link:?}");
     }
+}
+
+/// What each new link layer says when it carries no IPv4: IPv6 is named,
+/// other protocols are not IP, and a header cut short is malformed.
+#[test]
+fn link_layers_without_ipv4_say_what_they_carry() {
+    let v6 = [0x60, 0, 0, 0, 0, 0, 17, 64];
+    let cases: Vec<(LinkType, Vec<u8>, &str)> = vec![
+        (
+            LinkType::NULL,
+            [&24u32.to_le_bytes()[..], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::NULL,
+            [&10u32.to_be_bytes()[..], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::LOOP,
+            [&30u32.to_be_bytes()[..], &v6].concat(),
+            "ipv6",
+        ),
+        (LinkType::NULL, 7u32.to_le_bytes().to_vec(), "non-ip"),
+        (LinkType::NULL, vec![2, 0], "malformed"),
+        (
+            LinkType::PPP,
+            [&[0xff, 0x03, 0x00, 0x57][..], &v6].concat(),
+            "ipv6",
+        ),
+        // LCP.
+        (
+            LinkType::PPP,
+            vec![0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4],
+            "non-ip",
+        ),
+        (LinkType::PPP, vec![0x00], "malformed"),
+        // A PPPoE discovery frame (PADI).
+        (LinkType::PPP_ETHER, vec![0x11, 0x09, 0, 0, 0, 0], "non-ip"),
+        (LinkType::PPP_ETHER, vec![0x11, 0x00, 0, 1], "malformed"),
+        (
+            LinkType::C_HDLC,
+            [&[0x0f, 0x00, 0x86, 0xdd][..], &v6].concat(),
+            "ipv6",
+        ),
+        // Cisco's keepalive (SLARP).
+        (
+            LinkType::C_HDLC,
+            vec![0x8f, 0x00, 0x80, 0x35, 0, 0],
+            "non-ip",
+        ),
+        (LinkType::C_HDLC, vec![0x0f, 0x00, 0x08], "malformed"),
+        (LinkType::IPV6, v6.to_vec(), "ipv6"),
+    ];
+    for (link, frame, want) in cases {
+        let got = match decode(link, &frame) {
+            Decoded::Ipv6 => "ipv6",
+            Decoded::NonIp => "non-ip",
+            Decoded::Malformed => "malformed",
+            other => panic!("{link:?} {frame:02x?}: {other:?}"),
+        };
+        assert_eq!(got, want, "{link:?} {frame:02x?}");
+    }
+    // An MPLS stack cut short, and one over an Ethernet pseudowire's
+    // control word.
+    let eth = sample_frames()[3].clone();
+    let mpls = build::in_mpls(&eth, &[16, 17]);
+    assert!(matches!(
+        decode(LinkType::ETHERNET, &mpls[..18]),
+        Decoded::Malformed
+    ));
+    let mut pseudowire = mpls[..22].to_vec();
+    pseudowire.extend_from_slice(&[0, 0, 0, 0]);
+    pseudowire.extend_from_slice(&eth);
+    assert!(matches!(
+        decode(LinkType::ETHERNET, &pseudowire),
+        Decoded::NonIp
+    ));
 }
 
 #[test]
@@ -205,6 +313,62 @@ fn truncated_file_yields_good_frames_then_offset() {
         assert_eq!(err.offset(), Some((bytes.len() - record) as u64), "{err}");
         assert!(err.to_string().contains("offset"));
     }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// A gzip-compressed capture reads as the capture itself, in one member or
+/// several (`cat a.gz b.gz`); one cut short yields its whole frames first,
+/// then a damage error; a gzip of something else is unreadable.
+#[test]
+fn gzip_compressed_captures_read_as_the_capture() {
+    let frames = sample_frames();
+    for bytes in [
+        pcap_bytes(LinkType::ETHERNET, &frames),
+        pcapng_bytes(LinkType::ETHERNET, &frames),
+    ] {
+        let plain = read_all(&bytes);
+        assert!(plain.1.is_none());
+        let zipped = gzip(&bytes);
+        assert_ne!(zipped, bytes);
+        let got = read_all(&zipped);
+        assert!(got.1.is_none(), "{:?}", got.1);
+        assert_eq!(got.0, plain.0);
+        let r = CaptureReader::new(Cursor::new(zipped.clone())).unwrap();
+        assert_eq!(r.compression(), Compression::Gzip);
+        assert_eq!(
+            CaptureReader::new(Cursor::new(bytes.clone()))
+                .unwrap()
+                .compression(),
+            Compression::None
+        );
+
+        let half = bytes.len() / 2;
+        let members = [gzip(&bytes[..half]), gzip(&bytes[half..])].concat();
+        assert_eq!(read_all(&members).0, plain.0);
+
+        // Cut the compressed stream inside its last quarter.
+        let cut = &zipped[..zipped.len() * 3 / 4];
+        let (some, err) = read_all(cut);
+        let err = err.expect("a cut stream must fail");
+        assert_eq!(err.kind(), CaptureErrorKind::Damaged, "{err}");
+        assert!(some.len() < frames.len());
+        assert_eq!(some[..], plain.0[..some.len()]);
+    }
+    let (_, err) = read_all(&gzip(b"not a capture at all"));
+    let err = err.expect("unreadable");
+    assert_eq!(err.kind(), CaptureErrorKind::Unreadable);
+    assert!(err.to_string().contains("gzip"), "{err}");
+    let (_, err) = read_all(&[0x1f, 0x8b, 0x08, 0x00, 0xff, 0xff]);
+    assert_eq!(
+        err.expect("unreadable").kind(),
+        CaptureErrorKind::Unreadable
+    );
 }
 
 #[test]

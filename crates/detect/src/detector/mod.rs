@@ -63,7 +63,7 @@ mod slammer;
 mod welchia;
 mod witty;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::Ipv4Addr;
 
 use wormscope_wire::capture::Frame;
@@ -148,6 +148,10 @@ impl Blame {
 type Map<K, V> = HashMap<K, V, FastHash>;
 type Set<K> = HashSet<K, FastHash>;
 
+/// The most link types [`Stats::unsupported_link_types`] names (a pcapng
+/// file may declare thousands of interfaces).
+pub const MAX_LINK_TYPES_NAMED: usize = 16;
+
 /// Counters of what was read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -163,6 +167,9 @@ pub struct Stats {
     pub non_ip: u64,
     /// Frames of link types we do not decode.
     pub unsupported_link: u64,
+    /// Those frames by link type (LINKTYPE_ numbers; at most
+    /// [`MAX_LINK_TYPES_NAMED`] types, the rest counted above only).
+    pub unsupported_link_types: BTreeMap<u32, u64>,
     /// Frames whose headers could not be parsed.
     pub malformed: u64,
     /// IPv4 fragments (counted, not reassembled).
@@ -352,7 +359,13 @@ impl Detector {
             }
             Decoded::Ipv6 => self.stats.ipv6_skipped += 1,
             Decoded::NonIp => self.stats.non_ip += 1,
-            Decoded::UnsupportedLink => self.stats.unsupported_link += 1,
+            Decoded::UnsupportedLink => {
+                self.stats.unsupported_link += 1;
+                let types = &mut self.stats.unsupported_link_types;
+                if types.len() < MAX_LINK_TYPES_NAMED || types.contains_key(&frame.link_type.0) {
+                    *types.entry(frame.link_type.0).or_default() += 1;
+                }
+            }
             Decoded::Malformed => self.stats.malformed += 1,
         }
     }
