@@ -36,9 +36,8 @@
 
 use wormscope_model::availability::{
     Availability, DAY_US, HostClass, HostSchedule, NetworkHours, Presence, Slash8Regions, Switch,
-    session_address,
+    UtcOffset, session_address,
 };
-use wormscope_model::defense::NEVER;
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{BlasterScenario, Prefix};
 
@@ -55,8 +54,6 @@ pub struct Churn {
     /// Per candidate: its address changes with each session (a pool host
     /// with its own public address).
     dhcp: Vec<bool>,
-    /// Per candidate: its schedule switches at some time.
-    changes: Vec<bool>,
     /// The first home identity of a mobile machine: candidates from here
     /// on are online when their schedule roams.
     first_home: HostId,
@@ -76,6 +73,9 @@ impl Churn {
         let networks = &scenario.world.networks;
         let mut schedules = Vec::with_capacity(world.n_candidates as usize);
         let mut dhcp = Vec::with_capacity(world.n_candidates as usize);
+        // Candidates come by address, so a network's hosts follow one
+        // another: its offset is drawn once for them.
+        let mut last_network: Option<(Prefix, UtcOffset)> = None;
         for (id, h) in world.candidates().iter().enumerate() {
             let id = id as HostId;
             if let Some(office) = world.office_of(id) {
@@ -86,36 +86,32 @@ impl Churn {
             }
             let kind = networks.get(usize::from(h.network));
             let hours = kind.map_or(NetworkHours::Server, |k| k.hours);
-            let class = match hours {
-                NetworkHours::Subscriber => availability.subscriber_class(seed, id),
-                NetworkHours::Office if world.home_of(id).is_some() => HostClass::Mobile,
-                NetworkHours::Office => HostClass::Office,
-                NetworkHours::Server => HostClass::Server,
-            };
             let public = world.public_addr(h);
             let len = kind.map_or(24, |k| k.prefix_len);
             let network = Prefix::containing(public, len.min(32)).expect("at most 32");
-            let offset = availability.network_offset(seed, network, &regions);
-            schedules.push(availability.schedule(seed, id, class, offset));
+            let offset = match last_network {
+                Some((n, offset)) if n == network => offset,
+                _ => availability.network_offset(seed, network, &regions),
+            };
+            last_network = Some((network, offset));
+            let of_class = |class| availability.schedule(seed, id, class, offset);
+            schedules.push(match hours {
+                NetworkHours::Subscriber => availability.subscriber_schedule(seed, id, offset),
+                NetworkHours::Office if world.home_of(id).is_some() => of_class(HostClass::Mobile),
+                NetworkHours::Office => of_class(HostClass::Office),
+                NetworkHours::Server => of_class(HostClass::Server),
+            });
             // Behind NAT the router holds the line, not the machine.
             dhcp.push(hours == NetworkHours::Subscriber && public == h.addr);
         }
-        let mut churn = Churn {
+        Some(Churn {
             availability,
             start_unix_us: u64::try_from(scenario.start.as_microsecond())
                 .expect("validated: a scenario starts after 1970"),
             schedules,
             dhcp,
-            changes: Vec::new(),
             first_home: world.n_machines(),
-        };
-        churn.changes = (0..world.n_candidates)
-            .map(|h| {
-                let s = &churn.schedules[h as usize];
-                churn.availability.presence_until(s, churn.start_unix_us).1 != NEVER
-            })
-            .collect();
-        Some(churn)
+        })
     }
 
     /// Whether candidate `host` is online at simulated time `t`.
@@ -149,14 +145,39 @@ impl Churn {
         let first = out.len();
         self.availability
             .switches(h, from, from.saturating_add(DAY_US), out);
-        for (at, _) in &mut out[first..] {
-            *at = at.saturating_sub(self.start_unix_us);
-        }
+        self.to_simulated(&mut out[first..]);
     }
 
-    /// Whether `host`'s schedule can ever change.
-    pub fn changes(&self, host: HostId) -> bool {
-        self.changes[host as usize]
+    /// What the core asks of `host` as the run starts, from one pass over
+    /// its schedule: whether it is online at time zero
+    /// ([`Churn::online_at`]), the name of its stretch then when it is
+    /// online and its address moves ([`Churn::session`]; 0 otherwise),
+    /// and its first switches appended to `out` as [`Churn::upcoming`]
+    /// lists them from time zero.
+    pub fn opening(&self, host: HostId, out: &mut Vec<(u64, Presence)>) -> (bool, u64) {
+        let h = &self.schedules[host as usize];
+        let from = self.start_unix_us;
+        let first = out.len();
+        let online_in = |p| self.online_in(host, p);
+        let wants_session = |p| online_in(p) && self.moves(host);
+        let now =
+            self.availability
+                .opening(h, from, from.saturating_add(DAY_US), wants_session, out);
+        self.to_simulated(&mut out[first..]);
+        let online = online_in(now.presence);
+        let session = if wants_session(now.presence) {
+            now.since_us
+        } else {
+            0
+        };
+        (online, session)
+    }
+
+    /// Switches' UTC times as simulated times.
+    fn to_simulated(&self, switches: &mut [(u64, Presence)]) {
+        for (at, _) in switches {
+            *at = at.saturating_sub(self.start_unix_us);
+        }
     }
 
     /// Whether `host`'s address changes with each session.

@@ -519,24 +519,26 @@ impl<'w> BlasterCore<'w> {
     /// state at time zero and its first switches are queued. Call before
     /// any host is infected.
     pub fn set_churn(&mut self, churn: Churn) {
-        self.churn = Some(churn);
         self.next_on = vec![NEVER; self.world.n_candidates as usize];
-        for host in 0..self.world.n_candidates {
-            self.queue_switches(host, 0);
-        }
-        let Some(churn) = self.churn.take() else {
-            unreachable!("just set")
-        };
         self.session = vec![0; self.world.n_candidates as usize];
+        // One pass over each schedule: the first switches, whether the
+        // host is online at time zero, and its stretch's name then.
+        let mut online_at_start = Vec::with_capacity(self.world.n_candidates as usize);
+        let mut next = std::mem::take(&mut self.switch_buf.0);
+        for host in 0..self.world.n_candidates {
+            next.clear();
+            let (online, session) = churn.opening(host, &mut next);
+            online_at_start.push(online);
+            self.session[host as usize] = session;
+            self.queue_listed(&churn, host, &next);
+        }
+        self.switch_buf.0 = next;
         // `offline_now` counts machines: an identity switched off counts
         // one, but a mobile machine's home identity, switched off unless
         // the machine is at home, counts minus one while it is there (its
         // office identity is then switched off).
         for host in 0..self.world.n_candidates {
-            let online = churn.online_at(host, 0);
-            if online && churn.moves(host) {
-                self.session[host as usize] = churn.session(host, 0);
-            }
+            let online = online_at_start[host as usize];
             let home = self.world.office_of(host);
             if let Some(office) = home {
                 // The office identity holds the machine, unless it starts
@@ -571,13 +573,22 @@ impl<'w> BlasterCore<'w> {
     /// last also with [`REFILL_TAG`], so that it queues the next ones.
     /// Sets the host's [`BlasterCore::next_on`] as of `t`.
     fn queue_switches(&mut self, host: HostId, t: u64) {
-        let Some(churn) = &self.churn else {
+        let Some(churn) = self.churn.take() else {
             return;
         };
-        let (mut next, mut tags) = std::mem::take(&mut self.switch_buf);
+        let mut next = std::mem::take(&mut self.switch_buf.0);
         next.clear();
-        tags.clear();
         churn.upcoming(host, t, &mut next);
+        self.queue_listed(&churn, host, &next);
+        self.switch_buf.0 = next;
+        self.churn = Some(churn);
+    }
+
+    /// Queues `next`, `host`'s switches as [`Churn::upcoming`] lists them,
+    /// as [`BlasterCore::queue_switches`] describes.
+    fn queue_listed(&mut self, churn: &Churn, host: HostId, next: &[(u64, Presence)]) {
+        let mut tags = std::mem::take(&mut self.switch_buf.1);
+        tags.clear();
         let end = self.params.end;
         let kept = next.iter().take_while(|&&(at, _)| at < end).count();
         // The next switch on after the last one kept, at the earliest:
@@ -602,7 +613,7 @@ impl<'w> BlasterCore<'w> {
         for (&(at, _), &tag) in next[..kept].iter().zip(tags.iter().rev()) {
             self.push(at, Kind::Churn, host, tag);
         }
-        self.switch_buf = (next, tags);
+        self.switch_buf.1 = tags;
     }
 
     /// The time of `host`'s next switch on, at the earliest ([`NEVER`]

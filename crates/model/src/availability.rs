@@ -298,12 +298,24 @@ impl Availability {
 
     /// Whether a host of a subscriber pool dials up or is on broadband.
     pub fn subscriber_class(&self, seed: u64, host: HostId) -> HostClass {
-        let [u, _, _] = Self::host_draws(seed, host);
+        self.subscriber_class_of(Self::host_draws(seed, host))
+    }
+
+    fn subscriber_class_of(&self, [u, _, _]: [f64; 3]) -> HostClass {
         if u < self.dial_up.subscriber_pct.as_fraction() {
             HostClass::DialUp
         } else {
             HostClass::Broadband
         }
+    }
+
+    /// The schedule of a host of a subscriber pool: its class by
+    /// [`Availability::subscriber_class`], then its habit, as
+    /// [`Availability::schedule`] gives them, from one pass over its draws.
+    pub fn subscriber_schedule(&self, seed: u64, host: HostId, offset: UtcOffset) -> HostSchedule {
+        let draws = Self::host_draws(seed, host);
+        let class = self.subscriber_class_of(draws);
+        self.schedule_of(draws, seed, host, class, offset)
     }
 
     /// A host's schedule for the run with `seed`: its habit drawn from
@@ -315,7 +327,17 @@ impl Availability {
         class: HostClass,
         offset: UtcOffset,
     ) -> HostSchedule {
-        let [_, a, b] = Self::host_draws(seed, host);
+        self.schedule_of(Self::host_draws(seed, host), seed, host, class, offset)
+    }
+
+    fn schedule_of(
+        &self,
+        [_, a, b]: [f64; 3],
+        seed: u64,
+        host: HostId,
+        class: HostClass,
+        offset: UtcOffset,
+    ) -> HostSchedule {
         let pattern = match class {
             HostClass::Server => Pattern::AlwaysOn,
             HostClass::DialUp => Pattern::DialUp,
@@ -363,7 +385,10 @@ impl Availability {
         Timeline {
             cfg: self,
             h,
-            cache: Vec::new(),
+            arena: Vec::new(),
+            days: Default::default(),
+            next_slot: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -412,6 +437,55 @@ impl Availability {
         }
     }
 
+    /// What [`Availability::next_switch`] and [`Availability::switches`]
+    /// say of `h` from `from_utc_us` (up to `to_utc_us`), from one pass
+    /// over its days: what an engine asks of every host as a run starts.
+    /// The state's start (`since_us`) is searched for only when
+    /// `wants_since` says so of the state (0 otherwise), since it can
+    /// take days of the schedule before `from_utc_us`.
+    pub fn opening(
+        &self,
+        h: &HostSchedule,
+        from_utc_us: u64,
+        to_utc_us: u64,
+        wants_since: impl Fn(Presence) -> bool,
+        out: &mut Vec<(u64, Presence)>,
+    ) -> Switch {
+        if let Some(presence) = self.constant(h) {
+            return Switch {
+                presence,
+                since_us: 0,
+                until_us: NEVER,
+            };
+        }
+        let mut line = self.timeline(h);
+        let t = h.offset.to_local(from_utc_us);
+        let presence = line.presence_at(t);
+        let since = if wants_since(presence) {
+            line.prev_change(t, presence)
+        } else {
+            None
+        };
+        let mut until = None;
+        let (mut t, mut p) = (t, presence);
+        while let Some(u) = line.next_change(t, p) {
+            let at = h.offset.to_utc(u);
+            match until {
+                None => until = Some(at),
+                Some(_) if at > to_utc_us => break,
+                Some(_) => {}
+            }
+            p = line.presence_at(u);
+            out.push((at, p));
+            t = u;
+        }
+        Switch {
+            presence,
+            since_us: since.map_or(0, |s| h.offset.to_utc(s)),
+            until_us: until.unwrap_or(NEVER),
+        }
+    }
+
     /// The state of a host whose schedule never changes, if so.
     fn constant(&self, h: &HostSchedule) -> Option<Presence> {
         let never = |s: &DailySession| s.days_pct.as_pct() <= 0.0 || s.on[0] >= s.off[1];
@@ -434,10 +508,10 @@ impl Availability {
         }
     }
 
-    /// The stretches a host's schedule draws for local day `day`: each
-    /// starts in the day and ends at most a day after its end.
+    /// Appends the stretches a host's schedule draws for local day `day`
+    /// to `out`: each starts in the day and ends at most a day after its
+    /// end.
     fn day_spans(&self, h: &HostSchedule, day: i64, out: &mut Vec<Span>) {
-        out.clear();
         let d0 = i128::from(day) * DAY;
         let index = (u64::from(h.host) << 32) | u64::from(day as u32);
         let mut r = rng::stream(h.seed, Purpose::OnlineDay, index);
@@ -551,7 +625,16 @@ fn push_span(out: &mut Vec<Span>, d0: i128, on: u64, off: u64, presence: Presenc
 struct Timeline<'a> {
     cfg: &'a Availability,
     h: &'a HostSchedule,
-    cache: Vec<(i64, Vec<Span>)>,
+    /// The spans of the days looked at, day after day as they were
+    /// drawn (a timeline lives for one question, so it only grows).
+    arena: Vec<Span>,
+    /// The last [`CACHED_DAYS`] days drawn: (day, where its spans start
+    /// in `arena`, how many), in a ring.
+    days: [Option<(i64, u32, u32)>; CACHED_DAYS],
+    /// The ring's slot to fill next.
+    next_slot: usize,
+    /// Scratch for [`Timeline::boundaries`].
+    scratch: Vec<i128>,
 }
 
 const CACHED_DAYS: usize = 6;
@@ -562,19 +645,19 @@ fn day_of(t: i128) -> i64 {
 
 impl Timeline<'_> {
     fn spans(&mut self, day: i64) -> &[Span] {
-        let i = match self.cache.iter().position(|(d, _)| *d == day) {
-            Some(i) => i,
+        let cached = self.days.iter().flatten().find(|(d, _, _)| *d == day);
+        let (start, len) = match cached {
+            Some(&(_, start, len)) => (start as usize, len as usize),
             None => {
-                let mut v = Vec::new();
-                self.cfg.day_spans(self.h, day, &mut v);
-                if self.cache.len() == CACHED_DAYS {
-                    self.cache.remove(0);
-                }
-                self.cache.push((day, v));
-                self.cache.len() - 1
+                let start = self.arena.len();
+                self.cfg.day_spans(self.h, day, &mut self.arena);
+                let len = self.arena.len() - start;
+                self.days[self.next_slot] = Some((day, start as u32, len as u32));
+                self.next_slot = (self.next_slot + 1) % CACHED_DAYS;
+                (start, len)
             }
         };
-        &self.cache[i].1
+        &self.arena[start..start + len]
     }
 
     /// The state at local time `t`: the strongest of the spans covering
@@ -594,8 +677,11 @@ impl Timeline<'_> {
 
     /// The ends of spans in [lo, hi), which lies inside local day `k`:
     /// only spans of days k-2 to k can start or end there.
+    /// (In a buffer taken from the timeline's scratch: hand it back with
+    /// [`Timeline::give_back`].)
     fn boundaries(&mut self, k: i64, lo: i128, hi: i128) -> Vec<i128> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
         for day in [k - 2, k - 1, k] {
             for s in self.spans(day) {
                 for b in [s.start, s.end] {
@@ -610,16 +696,22 @@ impl Timeline<'_> {
         out
     }
 
+    /// Keeps a buffer [`Timeline::boundaries`] gave for its next call.
+    fn give_back(&mut self, buffer: Vec<i128>) {
+        self.scratch = buffer;
+    }
+
     /// The first moment after `t` whose state is not `p`.
     fn next_change(&mut self, t: i128, p: Presence) -> Option<i128> {
         let first = day_of(t);
         for k in first..=first + SEARCH_DAYS {
             let lo = (i128::from(k) * DAY).max(t + 1);
             let hi = i128::from(k + 1) * DAY;
-            for b in self.boundaries(k, lo, hi) {
-                if self.presence_at(b) != p {
-                    return Some(b);
-                }
+            let bounds = self.boundaries(k, lo, hi);
+            let change = bounds.iter().copied().find(|&b| self.presence_at(b) != p);
+            self.give_back(bounds);
+            if change.is_some() {
+                return change;
             }
         }
         None
@@ -631,10 +723,15 @@ impl Timeline<'_> {
         for k in (first - SEARCH_DAYS..=first).rev() {
             let lo = i128::from(k) * DAY;
             let hi = (i128::from(k + 1) * DAY).min(t + 1);
-            for b in self.boundaries(k, lo, hi).into_iter().rev() {
-                if self.presence_at(b - 1) != p {
-                    return Some(b);
-                }
+            let bounds = self.boundaries(k, lo, hi);
+            let change = bounds
+                .iter()
+                .rev()
+                .copied()
+                .find(|&b| self.presence_at(b - 1) != p);
+            self.give_back(bounds);
+            if change.is_some() {
+                return change;
             }
         }
         None
@@ -947,6 +1044,43 @@ mod tests {
             (share - want).abs() < 4.0 * (0.25 / f64::from(n)).sqrt(),
             "{share}"
         );
+    }
+
+    /// One pass over a schedule gives what the separate questions give:
+    /// the state with its start and end, and the switches of the day
+    /// after, for every pattern, at times all over the day and the week.
+    #[test]
+    fn an_opening_is_the_next_switch_and_the_switches_at_once() {
+        let cfg = defaults();
+        let mon = monday();
+        let patterns = [
+            Pattern::AlwaysOn,
+            Pattern::DialUp,
+            Pattern::HomeNightOff,
+            Pattern::OfficeHours,
+            Pattern::Mobile,
+        ];
+        for pattern in patterns {
+            for i in 0..300u32 {
+                let offset = UtcOffset::from_minutes(-600 + 60 * (i % 20) as i16);
+                let h = host(pattern, i, offset);
+                let in_day = (u64::from(i) * 7_919 * 60_000_000) % DAY_US;
+                let t = at(offset, mon + i64::from(i % 9), in_day);
+                let to = t + DAY_US;
+                let mut want = Vec::new();
+                cfg.switches(&h, t, to, &mut want);
+                let mut got = vec![(1, Presence::Online)];
+                let now = cfg.opening(&h, t, to, |_| true, &mut got);
+                assert_eq!(got[0], (1, Presence::Online), "appends");
+                assert_eq!(got[1..], want[..], "{pattern:?} host {i}");
+                assert_eq!(now, cfg.next_switch(&h, t), "{pattern:?} host {i}");
+                let mut again = Vec::new();
+                let now = cfg.opening(&h, t, to, |_| false, &mut again);
+                assert_eq!(again, want);
+                assert_eq!(now.since_us, 0);
+                assert_eq!((now.presence, now.until_us), cfg.presence_until(&h, t));
+            }
+        }
     }
 
     #[test]
