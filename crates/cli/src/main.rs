@@ -105,6 +105,7 @@ Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario file
     /// Find worm-infected hosts in pcap/pcapng captures, with evidence.
     #[command(after_help = "Examples:
   wormscope detect capture.pcapng --eve eve.json --hosts hosts.csv
+  wormscope detect slammer.pcap.gz
   tcpdump -w - -i eth0 | wormscope detect -
 
 Exit codes: 0 read to the end; 1 a damaged capture (the report covers the
@@ -327,8 +328,9 @@ struct IocArgs {
 
 #[derive(clap::Args)]
 struct DetectArgs {
-    /// Capture files (pcap or pcapng), read in order as one stream; `-`
-    /// reads standard input (`tcpdump -w - | wormscope detect -`).
+    /// Capture files (pcap or pcapng, plain or gzip-compressed), read in
+    /// order as one stream; `-` reads standard input (`tcpdump -w - |
+    /// wormscope detect -`).
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<PathBuf>,
     /// Write alerts as Suricata EVE JSON lines to this file.
