@@ -139,7 +139,7 @@ impl Params {
     /// by its tick count, so hosts that draw the same tick make the same
     /// choices.
     pub fn draw_blaster_start(&self, index: u64, own_addr: u32, boot: bool) -> WormStart {
-        let mut rng = rng::stream(self.seed, Purpose::WormStart, index);
+        let mut rng = rng::ShortStream::new(self.seed, Purpose::WormStart, index);
         if boot && self.flaws.start_seed {
             let f = &self.flaws;
             let (lo, hi) = (f.boot_tick[0].as_micros(), f.boot_tick[1].as_micros());
@@ -1088,7 +1088,7 @@ impl<'w> BlasterCore<'w> {
         s.starts += 1;
         let own = self.own_address(host, t);
         let cfg = &self.params.welchia.as_ref().expect("Welchia is on").worm;
-        let mut rng = rng::stream(self.params.seed, Purpose::WormStart, index);
+        let mut rng = rng::ShortStream::new(self.params.seed, Purpose::WormStart, index);
         let start = blaster::draw_start(&mut rng, own, cfg);
         if let Some(o) = self.observer() {
             o.counter_worm_start(host, t);

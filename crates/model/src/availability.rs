@@ -274,7 +274,7 @@ impl Availability {
             .unwrap_or(self.time_zones.unknown_region);
         let zones = self.time_zones.zones(region);
         let key = (u64::from(network.base()) << 8) | u64::from(network.prefix_len());
-        let u: f64 = rng::stream(seed, Purpose::TimeZone, key).random();
+        let u: f64 = rng::ShortStream::new(seed, Purpose::TimeZone, key).random();
         let total: f64 = zones.iter().map(|z| z.share_pct.as_pct()).sum();
         let pick = u * total;
         let mut acc = 0.0;
@@ -292,7 +292,7 @@ impl Availability {
     /// The fixed per-host draws, in stream order: subscriber split, then
     /// two for the habit.
     fn host_draws(seed: u64, host: HostId) -> [f64; 3] {
-        let mut r = rng::stream(seed, Purpose::HostAvailability, u64::from(host));
+        let mut r = rng::ShortStream::new(seed, Purpose::HostAvailability, u64::from(host));
         [r.random(), r.random(), r.random()]
     }
 
@@ -514,7 +514,7 @@ impl Availability {
     fn day_spans(&self, h: &HostSchedule, day: i64, out: &mut Vec<Span>) {
         let d0 = i128::from(day) * DAY;
         let index = (u64::from(h.host) << 32) | u64::from(day as u32);
-        let mut r = rng::stream(h.seed, Purpose::OnlineDay, index);
+        let mut r = rng::ShortStream::new(h.seed, Purpose::OnlineDay, index);
         let o = &self.office;
         match h.pattern {
             Pattern::AlwaysOn => push_span(out, d0, 0, DAY_US, Presence::Online),
@@ -640,7 +640,13 @@ struct Timeline<'a> {
 const CACHED_DAYS: usize = 6;
 
 fn day_of(t: i128) -> i64 {
-    i64::try_from(t.div_euclid(DAY)).expect("u64 microseconds are far fewer than i64 days")
+    // Local times fit 64 bits by far; 128-bit division is a library call.
+    match i64::try_from(t) {
+        Ok(t) => t.div_euclid(DAY_US as i64),
+        Err(_) => {
+            i64::try_from(t.div_euclid(DAY)).expect("u64 microseconds are far fewer than i64 days")
+        }
+    }
 }
 
 impl Timeline<'_> {
@@ -762,7 +768,7 @@ pub fn session_address(
     if pool.prefix_len() > 24 || size == 0 || u64::from(size) > usable {
         return None;
     }
-    let mut r = rng::stream(seed, Purpose::Dhcp, mix(u64::from(host), session));
+    let mut r = rng::ShortStream::new(seed, Purpose::Dhcp, mix(u64::from(host), session));
     let i: u32 = r.random_range(0..size);
     Some(pool.base() + (i / 254) * 256 + i % 254 + 1)
 }

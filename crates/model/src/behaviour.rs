@@ -19,7 +19,7 @@ use wormscope_scenario::random_scan::{self, RandomScanScenario};
 use wormscope_scenario::{BlasterConfig, BlasterScenario, TargetingKind};
 
 use crate::blaster::Timing;
-use crate::rng::{Purpose, stream};
+use crate::rng::{Purpose, ShortStream};
 use crate::targeting::LocalShares;
 
 /// How an instance chooses the addresses it probes.
@@ -134,7 +134,7 @@ impl StopRule {
     /// simulator of the same run crashes a host at the same cycle.
     pub fn probes_of(&self, seed: u64, host: u64) -> Option<u64> {
         let crash = self.crash.and_then(|c| {
-            let u: f64 = stream(seed, Purpose::Crash, host).random();
+            let u: f64 = ShortStream::new(seed, Purpose::Crash, host).random();
             // Cycles survived before the crashing one: geometric, by
             // inversion of its distribution function.
             let survived = if c.chance >= 1.0 {
@@ -296,7 +296,7 @@ impl Behaviour {
                 packet_bits,
                 ..
             } => {
-                let u: f64 = stream(seed, Purpose::Uplink, host).random();
+                let u: f64 = ShortStream::new(seed, Purpose::Uplink, host).random();
                 let mut acc = 0.0;
                 let mut bps = uplinks.last().map_or(1.0, |l| l.1);
                 for &(share, speed) in uplinks {
