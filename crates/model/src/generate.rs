@@ -247,7 +247,7 @@ fn place_homes(s: &BlasterScenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u3
     // Each pool /24 with a live public address: (its base, network kind,
     // the ISP filter's site or NO_SITE).
     let mut pools: Vec<(u32, u8, SiteId)> = Vec::new();
-    let mut used: HashSet<u32> = HashSet::new();
+    let mut used = UsedInSlash8::new(a);
     for h in &out.hosts {
         let (public, site) = match out.sites.get(h.site as usize).map(|x| x.kind) {
             None => (h.addr, NO_SITE),
@@ -271,7 +271,7 @@ fn place_homes(s: &BlasterScenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u3
             continue;
         }
         let index = (u64::from(a) << 32) | i as u64;
-        let mut rng = rng::stream(s.seed, Purpose::MobileHome, index);
+        let mut rng = rng::ShortStream::new(s.seed, Purpose::MobileHome, index);
         if !rng.random_bool(share) {
             continue;
         }
@@ -284,7 +284,7 @@ fn place_homes(s: &BlasterScenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u3
         }
         let free = (0..TRIES)
             .map(|_| pool | rng.random_range(1..=254u32))
-            .find(|&addr| !used.contains(&addr) && allowed(addr));
+            .find(|&addr| !used.contains(addr) && allowed(addr));
         if let Some(addr) = free {
             used.insert(addr);
             let home = Host {
@@ -294,6 +294,43 @@ fn place_homes(s: &BlasterScenario, a: u8, out: &mut Slash8, allowed: &dyn Fn(u3
                 ..*h
             };
             out.homes.push((i, home));
+        }
+    }
+}
+
+/// The addresses taken in one /8, as a bit each (2 MiB, where a hash set
+/// of its millions of hosts cost a tenth of a run's start); an address
+/// outside the /8, which the generator never makes, in a set beside.
+struct UsedInSlash8 {
+    slash8: u8,
+    bits: Vec<u64>,
+    elsewhere: HashSet<u32>,
+}
+
+impl UsedInSlash8 {
+    fn new(slash8: u8) -> UsedInSlash8 {
+        UsedInSlash8 {
+            slash8,
+            bits: vec![0; (1 << 24) / 64],
+            elsewhere: HashSet::new(),
+        }
+    }
+
+    fn insert(&mut self, addr: u32) {
+        if (addr >> 24) as u8 == self.slash8 {
+            let i = (addr & 0x00ff_ffff) as usize;
+            self.bits[i / 64] |= 1 << (i % 64);
+        } else {
+            self.elsewhere.insert(addr);
+        }
+    }
+
+    fn contains(&self, addr: u32) -> bool {
+        if (addr >> 24) as u8 == self.slash8 {
+            let i = (addr & 0x00ff_ffff) as usize;
+            self.bits[i / 64] >> (i % 64) & 1 == 1
+        } else {
+            self.elsewhere.contains(&addr)
         }
     }
 }
