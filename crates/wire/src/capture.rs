@@ -620,7 +620,10 @@ impl Headers {
         let rel = |data: &[u8]| (data.as_ptr() as usize).wrapping_sub(base);
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
-                self.pcap_link = LinkType(h.network.0 as u32);
+                // The link type is the field's low 16 bits; the high
+                // ones may say that frames end in an FCS (libpcap's
+                // LT_LINKTYPE), which decoding ignores (IP gives lengths).
+                self.pcap_link = LinkType(h.network.0 as u32 & 0xffff);
                 self.pcap_units = if h.is_nanosecond_precision() {
                     1_000_000_000
                 } else {

@@ -315,6 +315,29 @@ fn truncated_file_yields_good_frames_then_offset() {
     }
 }
 
+/// A pcap header whose link type field also says the frames carry a
+/// 4-byte FCS (bit 26 and the length in its top bits, as libpcap writes
+/// it): the link type is still Ethernet, and the frames decode.
+#[test]
+fn a_pcap_link_type_with_fcs_bits_is_its_low_16_bits() {
+    let frames: Vec<Vec<u8>> = sample_frames()
+        .into_iter()
+        .map(|mut f| {
+            f.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+            f
+        })
+        .collect();
+    let mut bytes = pcap_bytes(LinkType::ETHERNET, &frames);
+    bytes[20..24].copy_from_slice(&(1u32 | 0x0400_0000 | 2 << 28).to_le_bytes());
+    let (got, err) = read_all(&bytes);
+    assert!(err.is_none());
+    assert_eq!(got.len(), frames.len());
+    for (_, _, data, link) in &got {
+        assert_eq!(*link, LinkType::ETHERNET);
+        assert!(matches!(decode(*link, data), Decoded::Ipv4(_)));
+    }
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
