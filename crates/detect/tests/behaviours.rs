@@ -301,19 +301,10 @@ fn chain_is_found_on_every_link_type_and_with_vlans() {
     let (a, v) = (h("10.0.0.5"), h("10.0.7.9"));
     exploit(&mut base, &a, &v, true);
     shell_and_tftp(&mut base, &a, &v, "msblast.exe", true);
-    for link in [
-        LinkType::ETHERNET,
-        LinkType::RAW,
-        LinkType::DLT_RAW_12,
-        LinkType::LINUX_SLL,
-        LinkType::LINUX_SLL2,
-        LinkType::NULL,
-        LinkType::LOOP,
-        LinkType::PPP,
-        LinkType::PPP_HDLC,
-        LinkType::PPP_ETHER,
-        LinkType::C_HDLC,
-    ] {
+    for link in LinkType::DECODED
+        .into_iter()
+        .filter(|&l| l != LinkType::IPV6)
+    {
         let cap = Cap {
             frames: base.frames.clone(),
             t: base.t,

@@ -70,12 +70,28 @@ impl LinkType {
     /// LINKTYPE_IPV6 (229): raw IPv6 only.
     pub const IPV6: LinkType = LinkType(229);
 
+    /// Every link type [`mod@crate::decode`] knows how to reach the IP
+    /// header of (all but [`LinkType::IPV6`] can carry IPv4).
+    pub const DECODED: [LinkType; 14] = [
+        LinkType::ETHERNET,
+        LinkType::RAW,
+        LinkType::DLT_RAW_12,
+        LinkType::DLT_RAW_14,
+        LinkType::IPV4,
+        LinkType::LINUX_SLL,
+        LinkType::LINUX_SLL2,
+        LinkType::NULL,
+        LinkType::LOOP,
+        LinkType::PPP,
+        LinkType::PPP_HDLC,
+        LinkType::PPP_ETHER,
+        LinkType::C_HDLC,
+        LinkType::IPV6,
+    ];
+
     /// Whether [`mod@crate::decode`] knows how to reach the IP header.
     pub fn is_supported(self) -> bool {
-        matches!(
-            self.0,
-            0 | 1 | 9 | 12 | 14 | 50 | 51 | 101 | 104 | 108 | 113 | 228 | 229 | 276
-        )
+        LinkType::DECODED.contains(&self)
     }
 }
 

@@ -125,19 +125,11 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
         // Cisco HDLC on a link that says PPP in HDLC framing.
         (LinkType::PPP_HDLC, build::relink(&eth, LinkType::C_HDLC)),
     ];
-    for l in [
-        LinkType::RAW,
-        LinkType::DLT_RAW_12,
-        LinkType::DLT_RAW_14,
-        LinkType::LINUX_SLL,
-        LinkType::LINUX_SLL2,
-        LinkType::NULL,
-        LinkType::LOOP,
-        LinkType::PPP,
-        LinkType::PPP_HDLC,
-        LinkType::PPP_ETHER,
-        LinkType::C_HDLC,
-    ] {
+    // Every link type that carries IPv4, the frame re-framed for it.
+    for l in LinkType::DECODED
+        .into_iter()
+        .filter(|&l| l != LinkType::IPV6)
+    {
         variants.push((l, build::relink(&eth, l)));
     }
     for (link, frame) in variants {
@@ -155,6 +147,17 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
         );
         assert_eq!(p.transport, want.transport, "{link:?}");
         assert!(link.is_supported(), "{link:?}");
+    }
+}
+
+/// `LinkType::DECODED` lists exactly the link types `decode` knows.
+#[test]
+fn the_decoded_list_is_what_decode_knows() {
+    let frame = sample_frames()[3].clone();
+    for l in 0..=u32::from(u16::MAX) {
+        let link = LinkType(l);
+        let known = !matches!(decode(link, &frame), Decoded::UnsupportedLink);
+        assert_eq!(known, link.is_supported(), "{link:?}");
     }
 }
 
