@@ -121,7 +121,8 @@ impl ShortStream {
     fn next_word(&mut self) -> u32 {
         if self.next == 16 {
             self.block = chacha8_block(&self.input);
-            let counter = (u64::from(self.input[13]) << 32 | u64::from(self.input[12])) + 1;
+            let counter =
+                (u64::from(self.input[13]) << 32 | u64::from(self.input[12])).wrapping_add(1);
             self.input[12] = counter as u32;
             self.input[13] = (counter >> 32) as u32;
             self.next = 0;
