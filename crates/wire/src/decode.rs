@@ -167,9 +167,10 @@ const ETHER_MPLS_MULTICAST: u16 = 0x8848;
 const PPP_IPV4: u16 = 0x0021;
 const PPP_IPV6: u16 = 0x0057;
 
-/// Address families a loopback header names IPv6 by: Linux, the BSDs,
-/// Darwin and FreeBSD number AF_INET6 differently.
+/// The address family a loopback header names IPv4 by, everywhere.
 const AF_INET: u32 = 2;
+/// Those it names IPv6 by: Linux, the BSDs, Darwin and FreeBSD number
+/// AF_INET6 differently.
 const AF_INET6: [u32; 4] = [10, 24, 28, 30];
 
 /// Decodes one frame. Never panics, never allocates.
