@@ -813,6 +813,7 @@ impl<'w> BlasterCore<'w> {
 
     /// Installs an observer for the run (see [`crate::observe`]).
     pub fn observe_with(&mut self, observer: &'w mut (dyn Observer + 'w)) {
+        observer.defenses(&self.plan);
         self.observer = Some(observer);
     }
 

@@ -28,6 +28,7 @@
 
 use wormscope_model::HostId;
 use wormscope_model::blaster::Outcome;
+use wormscope_model::defense::DefensePlan;
 
 /// A run of `k` batches of `batch_size` consecutive addresses from `pos`
 /// (it never wraps past the end of the space), as the exact driver
@@ -133,6 +134,10 @@ pub struct Watched {
 /// What sees the probes and exploits of a run. Every method has an empty
 /// default, so an observer implements what it needs.
 pub trait Observer {
+    /// The run's defenses, told once as the observer is installed (before
+    /// [`Observer::watched`] is asked): sensors lose the probes that a
+    /// network filter keeps inside their scanner's network.
+    fn defenses(&mut self, _plan: &DefensePlan) {}
     /// `host`'s worm started scanning at `t`.
     fn worm_start(&mut self, _host: HostId, _t: u64) {}
     /// `host`, about to start a worm at `t`, has the address `addr` on
@@ -173,6 +178,9 @@ pub trait Observer {
 pub struct Fanout<'a>(pub Vec<&'a mut dyn Observer>);
 
 impl Observer for Fanout<'_> {
+    fn defenses(&mut self, plan: &DefensePlan) {
+        self.0.iter_mut().for_each(|o| o.defenses(plan));
+    }
     fn worm_start(&mut self, host: HostId, t: u64) {
         self.0.iter_mut().for_each(|o| o.worm_start(host, t));
     }

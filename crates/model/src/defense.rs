@@ -82,6 +82,26 @@ impl BorderFilter {
     }
 }
 
+/// When the network filters of a run close a host's own borders to a
+/// service going out (times in µs, [`NEVER`] if they never do). Sensors
+/// sit outside those borders, so this is what they lose of the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EgressClosing {
+    /// From then on the host's ISP filters it: it reaches nothing beyond
+    /// the /16 of its public address.
+    pub beyond_slash16: u64,
+    /// From then on its enterprise network's border filters it: it
+    /// reaches nothing beyond its own site.
+    pub beyond_site: u64,
+}
+
+impl EgressClosing {
+    /// The first time anything closes.
+    pub fn first(&self) -> u64 {
+        self.beyond_slash16.min(self.beyond_site)
+    }
+}
+
 /// The defenses of one run.
 #[derive(Clone, Debug, Default)]
 pub struct DefensePlan {
@@ -232,6 +252,42 @@ impl DefensePlan {
             && from != to
             && ((filters(from) && f.blocks_out.contains(service))
                 || (filters(to) && f.blocks_in.contains(service)))
+    }
+
+    /// When the network filters close the borders of a host at `site`,
+    /// with public address `public`, to `service` going out (see
+    /// [`EgressClosing`]). It is [`DefensePlan::network_allows`] for
+    /// every destination outside the host's /16 and its site at once.
+    pub fn egress_closing(&self, site: SiteId, public: u32, service: Service) -> EgressClosing {
+        let closes = |f: &BorderFilter, filters: bool| {
+            if filters && f.blocks_out.contains(service) {
+                f.start
+            } else {
+                NEVER
+            }
+        };
+        EgressClosing {
+            beyond_slash16: self
+                .isp
+                .as_ref()
+                .map_or(NEVER, |(f, _)| closes(f, self.isp_filters(public >> 16))),
+            beyond_site: self
+                .border
+                .as_ref()
+                .map_or(NEVER, |(f, _)| closes(f, self.border_filters_site(site))),
+        }
+    }
+
+    /// The plan's network filters alone, without its per-host
+    /// protections: what an observer keeps of it.
+    pub fn network_filters(&self) -> DefensePlan {
+        DefensePlan {
+            isp: self.isp.clone(),
+            border: self.border.clone(),
+            border_sites: self.border_sites.clone(),
+            immune_at: Vec::new(),
+            firewall_at: Vec::new(),
+        }
     }
 
     /// Whether the network filters let a connection from `from` to `to` on

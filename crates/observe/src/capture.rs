@@ -48,6 +48,7 @@ use wormscope_atomic::write_with;
 use wormscope_engine::core::BlasterCore;
 use wormscope_engine::observe::{Fanout, Observer, PlainRun, Span, Watched};
 use wormscope_model::blaster::Outcome;
+use wormscope_model::defense::{DefensePlan, NEVER};
 use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
 use wormscope_model::service::Service;
@@ -61,7 +62,7 @@ use wormscope_wire::capture::LinkType;
 use wormscope_wire::tftp;
 use wormscope_wire::write::{OutputFormat, PcapNgWriter, PcapWriter};
 
-use crate::sensor::{self, Sensor, SensorSet};
+use crate::sensor::{self, Egress, Sensor, SensorSet};
 
 /// Length of the filler server name in the stand-in exploit request.
 /// ASSUMPTION: the worm's request is not reproduced; 300 letters is well
@@ -231,6 +232,25 @@ pub struct Recorder<'w> {
     /// Each scanner's address in its current session, where it differs
     /// from the world's (churn): a local-preference scan draws around it.
     session_addrs: HashMap<HostId, u32>,
+    /// The scenario's sensors, whose watched ranges `run_watched` merges.
+    all: Vec<Sensor>,
+    /// The run's network filters (none until [`Observer::defenses`]).
+    filters: DefensePlan,
+}
+
+/// What `sensors` watch under `filters` ([`sensor::watched`]), sorted and
+/// merged.
+fn merged_watched(sensors: &[Sensor], filters: &DefensePlan) -> Vec<Watched> {
+    let mut watched = sensor::watched(sensors, filters);
+    watched.sort_unstable_by_key(|w| w.lo);
+    let mut out: Vec<Watched> = Vec::with_capacity(watched.len());
+    for w in watched {
+        match out.last_mut() {
+            Some(last) if w.lo <= last.hi => last.hi = last.hi.max(w.hi),
+            _ => out.push(w),
+        }
+    }
+    out
 }
 
 impl<'w> Recorder<'w> {
@@ -245,18 +265,12 @@ impl<'w> Recorder<'w> {
         limit: usize,
         seed: u64,
     ) -> Self {
-        let mut watched = sensor::watched(all);
-        watched.sort_unstable_by_key(|w| w.lo);
-        let mut run_watched: Vec<Watched> = Vec::with_capacity(watched.len());
-        for w in watched {
-            match run_watched.last_mut() {
-                Some(last) if w.lo <= last.hi => last.hi = last.hi.max(w.hi),
-                _ => run_watched.push(w),
-            }
-        }
+        let filters = DefensePlan::none();
         Recorder {
             plain_targets: rng::stream(seed, Purpose::Capture, 2),
-            run_watched,
+            run_watched: merged_watched(all, &filters),
+            all: all.to_vec(),
+            filters,
             world,
             sensor,
             from,
@@ -281,10 +295,15 @@ impl<'w> Recorder<'w> {
         }
     }
 
-    fn visible(&self, scanner: HostId) -> sensor::Ranges {
+    fn egress(&self, scanner: HostId) -> (u32, Egress) {
         let src = self.world.public_addr(self.world.host(scanner));
-        let online = sensor::on_internet(self.world, scanner);
-        sensor::visible(&self.sensor, src, &online).0
+        (src, Egress::of(self.world, &self.filters, scanner, src))
+    }
+
+    /// Where the vantage sees `scanner`'s probes sent at `t`.
+    fn visible(&self, scanner: HostId, t: u64) -> sensor::Ranges {
+        let (src, egress) = self.egress(scanner);
+        sensor::visible(&self.sensor, src, &egress.at(t)).0
     }
 
     fn keep(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
@@ -341,7 +360,7 @@ impl<'w> Recorder<'w> {
     }
 
     fn block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
-        for (a, z) in sensor::intersect(&self.visible(scanner), lo, hi).iter() {
+        for (a, z) in sensor::intersect(&self.visible(scanner, t), lo, hi).iter() {
             self.keep(scanner, a, z, t);
         }
     }
@@ -371,19 +390,35 @@ impl Observer for Recorder<'_> {
         }
     }
 
+    fn defenses(&mut self, plan: &DefensePlan) {
+        self.filters = plan.network_filters();
+        self.run_watched = merged_watched(&self.all, &self.filters);
+    }
+
     fn span(&mut self, scanner: HostId, span: &Span<'_>) {
         let b = u64::from(span.batch_size);
-        for (lo, hi) in sensor::intersect(&self.visible(scanner), span.pos, span.end()).iter() {
-            let last = span.batch_of(hi - 1);
-            let mut j = span.batch_of(lo).max(span.batches_before(self.from));
-            while j <= last && !self.overflow {
-                let t = span.batch_start(j);
-                if t >= self.to {
-                    break;
+        let (src, egress) = self.egress(scanner);
+        let pieces = sensor::pieces(
+            &egress,
+            span.k,
+            |t| span.batches_before(t),
+            |j| span.batch_start(j),
+        );
+        for (ja, jb, phase) in pieces {
+            let visible = sensor::visible(&self.sensor, src, &egress.ranges(phase)).0;
+            let (from, to) = (span.pos + ja * b, span.pos + jb * b);
+            for (lo, hi) in sensor::intersect(&visible, from, to).iter() {
+                let last = span.batch_of(hi - 1);
+                let mut j = span.batch_of(lo).max(span.batches_before(self.from));
+                while j <= last && !self.overflow {
+                    let t = span.batch_start(j);
+                    if t >= self.to {
+                        break;
+                    }
+                    let (a, z) = (lo.max(span.pos + j * b), hi.min(span.pos + (j + 1) * b));
+                    self.keep(scanner, a, z, t);
+                    j += 1;
                 }
-                let (a, z) = (lo.max(span.pos + j * b), hi.min(span.pos + (j + 1) * b));
-                self.keep(scanner, a, z, t);
-                j += 1;
             }
         }
     }
@@ -405,14 +440,19 @@ impl Observer for Recorder<'_> {
     fn plain(&mut self, scanner: HostId, run: &PlainRun) {
         // Plain probes leave the scanner's site for no watched address:
         // an edge around the scanner sees them go out.
-        let src = self.world.public_addr(self.world.host(scanner));
+        let (src, egress) = self.egress(scanner);
         let inside = self.sensor.kind == SensorKind::Edge
             && self.sensor.prefix.is_some_and(|p| p.contains(src));
-        if !inside || sensor::on_internet(self.world, scanner).is_empty() {
+        if !inside || egress.closed_from(0) {
             return;
         }
+        // Until a filter closes its borders (see `SensorSet`'s `plain`).
+        let open = match egress.plain_until() {
+            NEVER => run.k,
+            t => run.batches_before(t),
+        };
         let windows = self.local_windows(scanner);
-        for j in run.batches_before(self.from)..run.batches_before(self.to) {
+        for j in run.batches_before(self.from)..run.batches_before(self.to).min(open) {
             let t = run.batch_start(j);
             for _ in 0..run.per_batch {
                 let a = self.plain_target(scanner, windows.as_ref());
@@ -431,7 +471,7 @@ impl Observer for Recorder<'_> {
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
         let a = u64::from(self.world.host(victim).addr);
         if (self.from..self.to).contains(&t)
-            && !sensor::intersect(&self.visible(attacker), a, a + 1).is_empty()
+            && !sensor::intersect(&self.visible(attacker, t), a, a + 1).is_empty()
         {
             self.exploits.push(SeenExploit {
                 t,

@@ -4,8 +4,14 @@
 //! A probe is *on the internet* when it leaves its scanner's site (its
 //! destination is not inside the scanner's own NAT LAN or firewalled
 //! network) and the site's border lets 135/tcp out; only such probes reach
-//! any sensor. Its source, as every sensor sees it, is the scanner's public
-//! address (a NAT gateway's for hosts behind one). Then:
+//! any sensor. The run's network filters ([`DefensePlan`], told through
+//! [`Observer::defenses`]) close more from their start: a scanner whose
+//! ISP filters 135/tcp going out reaches nothing beyond its /16, and one
+//! whose enterprise border does, nothing beyond its site ([`Egress`]).
+//! Sensors sit outside the borders of the networks they watch: what a
+//! filter drops coming in has reached them already, what it drops going
+//! out never does. Its source, as every sensor sees it, is the scanner's
+//! public address (a NAT gateway's for hosts behind one). Then:
 //! - a telescope sees the probes into its prefix;
 //! - a distributed sensor sees the probes to its monitored addresses;
 //! - an edge tap sees the probes that cross its prefix's border: from a
@@ -22,6 +28,8 @@ use std::collections::HashMap;
 use rand::RngExt;
 use wormscope_engine::observe::{Observer, PlainRun, Span, Watched};
 use wormscope_engine::random::PlacedSensor;
+use wormscope_model::defense::NEVER;
+use wormscope_model::defense::{DefensePlan, EgressClosing};
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
@@ -202,6 +210,98 @@ pub(crate) fn on_internet(world: &World, scanner: HostId) -> Ranges {
     out
 }
 
+/// How far a scanner's probes reach over a run: its site's border as
+/// [`on_internet`] says, narrowed by the run's network filters from the
+/// moments they close its borders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Egress {
+    online: Ranges,
+    /// The /16 of its public address.
+    own_slash16: (u64, u64),
+    closing: EgressClosing,
+}
+
+impl Egress {
+    /// The reach of `scanner`, whose public address is `src`, under the
+    /// network filters of `filters`.
+    pub(crate) fn of(world: &World, filters: &DefensePlan, scanner: HostId, src: u32) -> Egress {
+        let block = u64::from(src >> 16) << 16;
+        Egress {
+            online: on_internet(world, scanner),
+            own_slash16: (block, block + (1 << 16)),
+            closing: filters.egress_closing(world.host(scanner).site, src, Service::Rpc135Tcp),
+        }
+    }
+
+    /// Which of the reach's stretches `t` falls in: 0 before any filter
+    /// closes a border, 1 while only its /16's is closed, 2 once nothing
+    /// gets out.
+    pub(crate) fn phase(&self, t: u64) -> u8 {
+        if t >= self.closing.beyond_site {
+            2
+        } else if t >= self.closing.beyond_slash16 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The destinations on the internet in stretch `phase`.
+    pub(crate) fn ranges(&self, phase: u8) -> Ranges {
+        match phase {
+            0 => self.online,
+            1 => intersect(&self.online, self.own_slash16.0, self.own_slash16.1),
+            _ => Ranges::default(),
+        }
+    }
+
+    /// The destinations on the internet at `t`.
+    pub(crate) fn at(&self, t: u64) -> Ranges {
+        self.ranges(self.phase(t))
+    }
+
+    /// The times the reach changes, in order (at most two).
+    pub(crate) fn changes(&self) -> impl Iterator<Item = u64> {
+        // Once the site's border is closed, the /16's closing changes
+        // nothing.
+        let (slash16, site) = (self.closing.beyond_slash16, self.closing.beyond_site);
+        let first = (slash16 < site).then_some(slash16);
+        first.into_iter().chain([site]).filter(|&c| c != NEVER)
+    }
+
+    /// Whether the scanner reaches no sensor at `t` or after.
+    pub(crate) fn closed_from(&self, t: u64) -> bool {
+        self.online.is_empty() || self.phase(t) == 2
+    }
+
+    /// The first time its probes stop leaving its /16: plain probes (to
+    /// no watched address, see [`watched`]) are lost from then on.
+    pub(crate) fn plain_until(&self) -> u64 {
+        self.closing.first()
+    }
+}
+
+/// The batches `[from, to)` of a run whose batch `j` starts at
+/// `start_of(j)`, `before(t)` of them before `t`, cut where `egress`
+/// changes: each piece with its stretch of the reach.
+pub(crate) fn pieces(
+    egress: &Egress,
+    k: u64,
+    before: impl Fn(u64) -> u64,
+    start_of: impl Fn(u64) -> u64,
+) -> Vec<(u64, u64, u8)> {
+    let mut out = Vec::with_capacity(3);
+    let mut j = 0;
+    for c in egress.changes().chain(std::iter::once(NEVER)) {
+        let end = if c == NEVER { k } else { before(c).min(k) };
+        if end > j {
+            out.push((j, end, egress.phase(start_of(j))));
+            j = end;
+        }
+    }
+    out
+}
+
 pub(crate) fn intersect(ranges: &Ranges, lo: u64, hi: u64) -> Ranges {
     let mut out = Ranges::default();
     for (a, b) in clipped(ranges, lo, hi) {
@@ -222,8 +322,14 @@ fn clipped(ranges: &Ranges, lo: u64, hi: u64) -> impl Iterator<Item = (u64, u64)
 
 /// The ranges whose random-target probes `sensors` want one by one
 /// ([`Observer::watched`]): telescopes' and edges' prefixes, distributed
-/// sensors' points.
-pub fn watched(sensors: &[Sensor]) -> Vec<Watched> {
+/// sensors' points. Under an ISP filter of 135/tcp going out (in
+/// `filters`), an edge inside a /16 watches the whole /16: once the filter
+/// is on, a scanner inside reaches the edge's outside only there, so the
+/// probes left unwatched all leave the /16 and are dropped.
+pub fn watched(sensors: &[Sensor], filters: &DefensePlan) -> Vec<Watched> {
+    let isp_out = filters
+        .isp_filter()
+        .is_some_and(|f| f.blocks_out.contains(Service::Rpc135Tcp));
     let mut out = Vec::new();
     for s in sensors {
         match s.kind {
@@ -241,6 +347,13 @@ pub fn watched(sensors: &[Sensor]) -> Vec<Watched> {
             SensorKind::Edge => {
                 let (lo, hi) = s.range();
                 out.push(Watched { lo, hi });
+                if isp_out && hi - lo < 1 << 16 {
+                    let block = lo >> 16 << 16;
+                    out.push(Watched {
+                        lo: block,
+                        hi: block + (1 << 16),
+                    });
+                }
             }
         }
     }
@@ -296,9 +409,16 @@ struct Source {
     addr: u32,
 }
 
-/// A scanner, its source, and per sensor the destination ranges where it
-/// sees that scanner's probes (and whether incoming).
-type ScannerViews = (HostId, Source, Vec<(Ranges, bool)>);
+/// A scanner, its source, its reach, the stretch of its reach, and per
+/// sensor the destination ranges where it sees that scanner's probes then
+/// (and whether incoming).
+struct ScannerViews {
+    scanner: HostId,
+    src: Source,
+    egress: Egress,
+    phase: u8,
+    views: Vec<(Ranges, bool)>,
+}
 
 /// Every sensor of a run, as one [`Observer`].
 pub struct SensorSet<'w> {
@@ -315,6 +435,8 @@ pub struct SensorSet<'w> {
     session: Vec<u32>,
     /// The last scanner of [`SensorSet::add_block`], its source and views.
     last_views: Option<ScannerViews>,
+    /// The run's network filters (none until [`Observer::defenses`]).
+    filters: DefensePlan,
     /// Per sensor, where its points begin in each /16 (distributed sensors;
     /// empty for the others).
     point_index: Vec<PointIndex>,
@@ -385,6 +507,7 @@ impl<'w> SensorSet<'w> {
             session: Vec::new(),
             last_seen: vec![None; sensors.len()],
             last_views: None,
+            filters: DefensePlan::none(),
             sensors,
             step,
             end,
@@ -463,71 +586,12 @@ impl<'w> SensorSet<'w> {
         }
     }
 
-    fn src_of(&self, scanner: HostId) -> Source {
-        let addr = match self.session.get(scanner as usize) {
-            Some(&a) if a != 0 => a,
-            _ => self.world.public_addr(self.world.host(scanner)),
-        };
-        Source {
-            host: scanner,
-            addr,
-        }
-    }
-
-    /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch).
-    fn add_block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
-        // Batches and probes come in runs from one scanner: keep what it
-        // sees from the last call.
-        if self.last_views.as_ref().is_none_or(|v| v.0 != scanner) {
-            let src = self.src_of(scanner);
-            let online = on_internet(self.world, scanner);
-            let views = self
-                .sensors
-                .iter()
-                .map(|x| visible(x, src.addr, &online))
-                .collect();
-            self.last_views = Some((scanner, src, views));
-        }
-        let (_, src, views) = self.last_views.take().expect("just set");
-        for (i, (ranges, inc)) in views.iter().enumerate() {
-            for (a, z) in clipped(ranges, lo, hi) {
-                let n = match self.sensors[i].kind {
-                    SensorKind::Distributed => {
-                        self.point_index[i].count(&self.sensors[i].points, a, z)
-                    }
-                    _ => z - a,
-                };
-                self.add(i, src, t, n, *inc);
-            }
-        }
-        self.last_views = Some((scanner, src, views));
-    }
-}
-
-impl Observer for SensorSet<'_> {
-    fn address(&mut self, host: HostId, addr: u32, _t: u64) {
-        // A host behind NAT shows its gateway's address whatever its own.
-        let h = self.world.host(host);
-        if self.world.public_addr(h) != h.addr {
-            return;
-        }
-        if self.session.is_empty() {
-            self.session = vec![0; self.world.n_candidates as usize];
-        }
-        if let Some(s) = self.session.get_mut(host as usize) {
-            *s = addr;
-        }
-        if self.last_views.as_ref().is_some_and(|v| v.0 == host) {
-            self.last_views = None;
-        }
-    }
-
-    fn span(&mut self, scanner: HostId, span: &Span<'_>) {
-        let src = self.src_of(scanner);
-        let online = on_internet(self.world, scanner);
+    /// The probes of `span` to `[from, to)` (whole batches of it) whose
+    /// destinations are on the internet in `online`, for every sensor.
+    fn add_span_part(&mut self, src: Source, span: &Span<'_>, online: &Ranges, from: u64, to: u64) {
         for i in 0..self.sensors.len() {
-            let (ranges, inc) = visible(&self.sensors[i], src.addr, &online);
-            for (lo, hi) in intersect(&ranges, span.pos, span.end()).iter() {
+            let (ranges, inc) = visible(&self.sensors[i], src.addr, online);
+            for (lo, hi) in intersect(&ranges, from, to).iter() {
                 if self.sensors[i].kind == SensorKind::Distributed {
                     let (a, z) = {
                         let (pts, index) = (&self.sensors[i].points, &self.point_index[i]);
@@ -571,6 +635,114 @@ impl Observer for SensorSet<'_> {
         }
     }
 
+    fn src_of(&self, scanner: HostId) -> Source {
+        let addr = match self.session.get(scanner as usize) {
+            Some(&a) if a != 0 => a,
+            _ => self.world.public_addr(self.world.host(scanner)),
+        };
+        Source {
+            host: scanner,
+            addr,
+        }
+    }
+
+    fn egress_of(&self, scanner: HostId, src: Source) -> Egress {
+        Egress::of(self.world, &self.filters, scanner, src.addr)
+    }
+
+    /// Where each sensor sees probes of `src` in stretch `phase` of its
+    /// reach `egress`.
+    fn views(&self, src: Source, egress: &Egress, phase: u8) -> Vec<(Ranges, bool)> {
+        let online = egress.ranges(phase);
+        self.sensors
+            .iter()
+            .map(|x| visible(x, src.addr, &online))
+            .collect()
+    }
+
+    /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch).
+    fn add_block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
+        // Batches and probes come in runs from one scanner: keep what it
+        // sees from the last call.
+        let last = match self.last_views.take() {
+            Some(v) if v.scanner == scanner => v,
+            _ => {
+                let src = self.src_of(scanner);
+                let egress = self.egress_of(scanner, src);
+                let phase = egress.phase(t);
+                ScannerViews {
+                    scanner,
+                    src,
+                    egress,
+                    phase,
+                    views: self.views(src, &egress, phase),
+                }
+            }
+        };
+        let last = match last.egress.phase(t) {
+            p if p == last.phase => last,
+            phase => ScannerViews {
+                phase,
+                views: self.views(last.src, &last.egress, phase),
+                ..last
+            },
+        };
+        let src = last.src;
+        for (i, (ranges, inc)) in last.views.iter().enumerate() {
+            for (a, z) in clipped(ranges, lo, hi) {
+                let n = match self.sensors[i].kind {
+                    SensorKind::Distributed => {
+                        self.point_index[i].count(&self.sensors[i].points, a, z)
+                    }
+                    _ => z - a,
+                };
+                self.add(i, src, t, n, *inc);
+            }
+        }
+        self.last_views = Some(last);
+    }
+}
+
+impl Observer for SensorSet<'_> {
+    fn address(&mut self, host: HostId, addr: u32, _t: u64) {
+        // A host behind NAT shows its gateway's address whatever its own.
+        let h = self.world.host(host);
+        if self.world.public_addr(h) != h.addr {
+            return;
+        }
+        if self.session.is_empty() {
+            self.session = vec![0; self.world.n_candidates as usize];
+        }
+        if let Some(s) = self.session.get_mut(host as usize) {
+            *s = addr;
+        }
+        if self.last_views.as_ref().is_some_and(|v| v.scanner == host) {
+            self.last_views = None;
+        }
+    }
+
+    fn defenses(&mut self, plan: &DefensePlan) {
+        self.filters = plan.network_filters();
+        self.last_views = None;
+    }
+
+    fn span(&mut self, scanner: HostId, span: &Span<'_>) {
+        let src = self.src_of(scanner);
+        let egress = self.egress_of(scanner, src);
+        let b = u64::from(span.batch_size);
+        let pieces = pieces(
+            &egress,
+            span.k,
+            |t| span.batches_before(t),
+            |j| span.batch_start(j),
+        );
+        for (ja, jb, phase) in pieces {
+            let online = egress.ranges(phase);
+            let (from, to) = (span.pos + ja * b, span.pos + jb * b);
+            self.add_span_part(src, span, &online, from, to);
+        }
+    }
+
     fn batch(&mut self, scanner: HostId, pos: u32, n: u32, t: u64) {
         let lo = u64::from(pos);
         let hi = lo + u64::from(n);
@@ -587,28 +759,34 @@ impl Observer for SensorSet<'_> {
 
     fn plain(&mut self, scanner: HostId, run: &PlainRun) {
         // Plain probes go to no watched range (no telescope, no point, no
-        // edge's inside) and leave their site: only an edge around the
-        // scanner sees them, on their way out.
+        // edge's inside, no /16 around a narrower edge under an ISP filter)
+        // and leave their site: only an edge around the scanner sees them,
+        // on their way out, until a filter closes its borders (they leave
+        // its /16 too, see `watched`).
         let src = self.src_of(scanner);
-        let online = !on_internet(self.world, scanner).is_empty();
+        let egress = self.egress_of(scanner, src);
+        if egress.closed_from(0) {
+            return;
+        }
+        let open = match egress.plain_until() {
+            NEVER => run.k,
+            t => run.batches_before(t),
+        };
         for i in 0..self.sensors.len() {
             let s = &self.sensors[i];
-            if !(online
-                && s.kind == SensorKind::Edge
-                && s.prefix.is_some_and(|p| p.contains(src.addr)))
-            {
+            if !(s.kind == SensorKind::Edge && s.prefix.is_some_and(|p| p.contains(src.addr))) {
                 continue;
             }
             let delay = s.delay;
             let mut j = 0;
-            while j < run.k {
+            while j < open {
                 let t = run.batch_start(j);
                 let at = t + delay;
                 if at >= self.end {
-                    return;
+                    break;
                 }
                 let boundary = (at / self.step + 1) * self.step - delay;
-                let jb = run.batches_before(boundary).max(j + 1);
+                let jb = run.batches_before(boundary).clamp(j + 1, open);
                 self.add(i, src, t, (jb - j) * run.per_batch, false);
                 j = jb;
             }
@@ -616,7 +794,7 @@ impl Observer for SensorSet<'_> {
     }
 
     fn watched(&self) -> Vec<Watched> {
-        watched(&self.sensors)
+        watched(&self.sensors, &self.filters)
     }
 }
 
@@ -627,6 +805,41 @@ mod tests {
 
     fn rank(points: &[u32], pos: u64) -> usize {
         points.partition_point(|&p| u64::from(p) < pos)
+    }
+
+    fn egress(beyond_slash16: u64, beyond_site: u64) -> Egress {
+        Egress {
+            online: Ranges::one(0, SPACE_END),
+            own_slash16: (0x0A00_0000, 0x0A01_0000),
+            closing: EgressClosing {
+                beyond_slash16,
+                beyond_site,
+            },
+        }
+    }
+
+    /// A span's batches cut where the reach changes: batch j starts at
+    /// 10 j, so the cuts fall at the first batch at or after each change.
+    #[test]
+    fn pieces_cut_a_span_where_its_scanners_reach_changes() {
+        let cut = |e: &Egress, k: u64| pieces(e, k, |t| t.div_ceil(10).min(k), |j| 10 * j);
+        assert_eq!(cut(&egress(NEVER, NEVER), 7), vec![(0, 7, 0)]);
+        assert_eq!(cut(&egress(25, NEVER), 7), vec![(0, 3, 0), (3, 7, 1)]);
+        assert_eq!(cut(&egress(NEVER, 25), 7), vec![(0, 3, 0), (3, 7, 2)]);
+        assert_eq!(
+            cut(&egress(15, 41), 7),
+            vec![(0, 2, 0), (2, 5, 1), (5, 7, 2)]
+        );
+        // The site's border first: the /16's closing changes nothing.
+        assert_eq!(cut(&egress(41, 15), 7), vec![(0, 2, 0), (2, 7, 2)]);
+        assert_eq!(cut(&egress(30, 30), 7), vec![(0, 3, 0), (3, 7, 2)]);
+        // Before the span, after it.
+        assert_eq!(cut(&egress(0, NEVER), 7), vec![(0, 7, 1)]);
+        assert_eq!(cut(&egress(70, NEVER), 7), vec![(0, 7, 0)]);
+        let e = egress(15, 41);
+        assert_eq!(e.ranges(1).iter().collect::<Vec<_>>(), vec![e.own_slash16]);
+        assert!(e.ranges(2).is_empty() && e.closed_from(41) && !e.closed_from(40));
+        assert_eq!(e.plain_until(), 15);
     }
 
     proptest! {

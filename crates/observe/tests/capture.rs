@@ -206,6 +206,96 @@ fn with_random_targets_a_capture_shows_the_probes_simulate_counted() {
     }
 }
 
+/// An ISP filter of 135/tcp going out on every /16, from minute 65: the
+/// edge (a /20 inside the world's /16) sees its scanners' random probes
+/// leave for anywhere before, and only for the rest of their /16 after;
+/// each window's capture holds what `simulate`'s sensors counted.
+#[test]
+fn under_an_isp_filter_an_edge_sees_random_probes_only_inside_their_slash16() {
+    use wormscope_scenario::{FilterDefense, TargetingKind, When};
+    for targeting in [TargetingKind::UniformRandom, TargetingKind::LocalPreference] {
+        let mut s = scenario();
+        s.worm.targeting = targeting;
+        s.defenses.isp_filter = FilterDefense {
+            enabled: true,
+            source: "test".into(),
+            start: When::After(mins(65)),
+            coverage_pct: Percent::new(100.0).unwrap(),
+            blocks_in: Vec::new(),
+            blocks_out: vec!["135/tcp".parse().unwrap()],
+        };
+        wormscope_scenario::check(&s).unwrap();
+        let world = wormscope_model::generate::generate(&s).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let observed = wormscope_observe::simulate_blaster(&s, &world, &mut |_| {});
+        let rows: Vec<u64> = observed.sensors[0].rows.iter().map(|r| r.probes).collect();
+        let slash16: wormscope_scenario::Prefix = "61.4.0.0/16".parse().unwrap();
+        for (from, to) in [(60, 65), (65, 70)] {
+            let opts = CaptureOptions::new(&s, "edge", mins(from), mins(to));
+            let path = dir.path().join(format!("edge-{from}.pcap"));
+            let c = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+            let by_sensors: u64 = rows[from as usize..to as usize].iter().sum();
+            assert_eq!(c.probes, by_sensors, "{targeting:?} {from}-{to}");
+            assert_eq!(c.engine_probes, Some(by_sensors));
+            let (syns, _, _) = syns_to_135(&path);
+            assert_eq!(syns, by_sensors, "{targeting:?} {from}-{to}");
+            let out = leaving(&path, &slash16);
+            if from < 65 {
+                assert!(out > 1000, "{targeting:?}: {out} SYNs left the /16 before");
+            } else {
+                assert_eq!(out, 0, "{targeting:?}: SYNs left the /16 after");
+            }
+        }
+        let after: u64 = rows[65..70].iter().sum();
+        // Without the filter: all the edge's probes, and those to the rest
+        // of its /16, which the filter lets through.
+        let (unfiltered, unfiltered_inside) = {
+            let mut open = s.clone();
+            open.defenses.isp_filter.enabled = false;
+            let opts = CaptureOptions::new(&open, "edge", mins(65), mins(70));
+            let path = dir.path().join("open.pcap");
+            let c = capture(&open, &world, &opts, &path, &mut |_| {}).unwrap();
+            (c.probes, c.probes - leaving(&path, &slash16))
+        };
+        // Those to the rest of the /16 are still all seen (in
+        // distribution: the runs draw apart).
+        let ratio = after as f64 / unfiltered_inside.max(1) as f64;
+        assert!(
+            unfiltered_inside < 1000 || (0.8..1.25).contains(&ratio),
+            "{targeting:?}: {after} SYNs into the /16 with the filter, {unfiltered_inside} without"
+        );
+        if targeting == TargetingKind::LocalPreference {
+            assert!(unfiltered_inside >= 1000, "{unfiltered_inside}");
+        }
+        // Uniform targets rarely fall in their own /16; local preference
+        // draws a good share of them there.
+        let most = match targeting {
+            TargetingKind::LocalPreference => unfiltered * 9 / 10,
+            _ => unfiltered / 10,
+        };
+        assert!(after < most, "{targeting:?}: {after} of {unfiltered}");
+    }
+}
+
+/// SYNs to 135/tcp whose destination lies outside `inside`.
+fn leaving(path: &Path, inside: &wormscope_scenario::Prefix) -> u64 {
+    let mut r = CaptureReader::open(path).unwrap();
+    let mut n = 0;
+    while let Some(f) = r.next_frame().unwrap() {
+        let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
+            continue;
+        };
+        if let TransportLayer::Tcp(t) = p.transport
+            && t.is_syn_only()
+            && t.dst_port == 135
+            && !inside.contains(u32::from(p.dst))
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// A hit list's probes reach observers as any probe does: a capture over
 /// the minutes the list goes out shows them SYN for SYN with what
 /// `simulate`'s sensors counted, with the sessions of the entries it

@@ -191,3 +191,123 @@ fn reference_and_engine_sensors_give_identical_rows() {
         assert!(probes > 0, "{} saw nothing", x.sensor.name);
     }
 }
+
+/// A lone sequential scanner at 10.0.5.250 (as in
+/// `a_lone_sequential_scanner_is_counted_to_the_probe`), in an enterprise
+/// network 10.0.5.0/24 when `enterprise`.
+fn lone_scanner(enterprise: bool) -> (World, BlasterScenario) {
+    use wormscope_model::service::Firewall;
+    use wormscope_model::{Site, SiteKind};
+    let mut b = WorldBuilder::new();
+    let site = if enterprise {
+        b.add_site(Site {
+            kind: SiteKind::Enterprise {
+                firewall: Firewall::default(),
+            },
+            inside: "10.0.5.0/24".parse().unwrap(),
+        })
+    } else {
+        NO_SITE
+    };
+    b.add_host(Host {
+        addr: u32::from_be_bytes([10, 0, 5, 250]),
+        site,
+        os: Os::Xp,
+        patched: false,
+        rpc_open: true,
+        network: 0,
+    });
+    let world = b.build().unwrap();
+    let mut s = wormscope_scenario::default_scenario();
+    s.world.churn.enabled = false;
+    s.worm.local_start_pct = Percent::new(100.0).unwrap();
+    s.worm.guess_xp_pct = Percent::new(100.0).unwrap();
+    s.duration = SimDuration::from_secs(3 * 3600);
+    s.step = SimDuration::from_secs(60);
+    s.sensors = vec![
+        sensor("dark", SensorKind::Telescope, Some("10.1.0.0/16")),
+        sensor("edge", SensorKind::Edge, Some("10.0.0.0/16")),
+        sensor("near", SensorKind::Telescope, Some("10.0.250.0/24")),
+        sensor("narrow-edge", SensorKind::Edge, Some("10.0.5.0/24")),
+    ];
+    (world, s)
+}
+
+/// A filter of 135/tcp going out on every network, from `start`.
+fn filtering_out(start: SimDuration) -> wormscope_scenario::FilterDefense {
+    wormscope_scenario::FilterDefense {
+        enabled: true,
+        source: "test".into(),
+        start: wormscope_scenario::When::After(start),
+        coverage_pct: Percent::new(100.0).unwrap(),
+        blocks_in: Vec::new(),
+        blocks_out: vec!["135/tcp".parse().unwrap()],
+    }
+}
+
+#[test]
+fn sensors_lose_what_a_filter_keeps_inside_the_scanners_network() {
+    // The lone scanner's batch j covers 10.0.5.0 + 20j .. +20 and starts
+    // at 1.8 s * j (plus its exploit of itself after batch 12); it leaves
+    // its /16 (10.1.0.0, batch 3213) at about 1.6 h.
+    let start = u64::from(u32::from_be_bytes([10, 0, 5, 0]));
+    let ip = |a: [u8; 4]| u64::from(u32::from_be_bytes(a));
+    let slash16_end = ip([10, 1, 0, 0]);
+    for (isp_start_s, enterprise) in [(5400, false), (5940, false), (5400, true)] {
+        let (world, mut s) = lone_scanner(enterprise);
+        let filter_start = SimDuration::from_secs(isp_start_s);
+        if enterprise {
+            s.defenses.border_filter = filtering_out(filter_start);
+        } else {
+            s.defenses.isp_filter = filtering_out(filter_start);
+        }
+        let o = run(&s, &world, &[0], false);
+        let busy = Timing::from_config(&s.worm).chain_complete;
+        let batch_start = |j: u64| j * 1_800_000 + if j > 12 { busy } else { 0 };
+        let end = s.duration.as_micros();
+        let batches = (0..).take_while(|&j| batch_start(j) < end).count() as u64;
+        let cut = filter_start.as_micros();
+        // What each sensor should see: per batch, the addresses in its
+        // range, if the probe still gets out when its batch starts (before
+        // the filter; after it, under the ISP's, inside the /16).
+        let seen = |lo: u64, hi: u64, leaves: &dyn Fn(u64) -> bool| -> u64 {
+            (0..batches)
+                .flat_map(|j| (start + 20 * j..start + 20 * j + 20).map(move |a| (j, a)))
+                .filter(|&(_, a)| (lo..hi).contains(&a) && leaves(a))
+                .filter(|&(j, a)| batch_start(j) < cut || (!enterprise && a < slash16_end))
+                .count() as u64
+        };
+        let total = |name: &str| -> u64 {
+            let x = o.sensors.iter().find(|x| x.sensor.name == name).unwrap();
+            x.rows.iter().map(|r| r.probes).sum()
+        };
+        let outside_site =
+            |a: u64| !enterprise || !(ip([10, 0, 5, 0])..ip([10, 0, 6, 0])).contains(&a);
+        let want_dark = seen(slash16_end, ip([10, 2, 0, 0]), &outside_site);
+        let want_near = seen(ip([10, 0, 250, 0]), ip([10, 0, 251, 0]), &outside_site);
+        let want_narrow = seen(ip([10, 0, 6, 0]), 1 << 32, &outside_site);
+        let case = format!("filter at {isp_start_s} s, enterprise {enterprise}");
+        assert_eq!(total("dark"), want_dark, "{case}");
+        assert_eq!(total("edge"), want_dark, "{case}");
+        assert_eq!(total("near"), want_near, "{case}");
+        assert_eq!(total("narrow-edge"), want_narrow, "{case}");
+        if enterprise {
+            assert_eq!(want_near, 0, "{case}: the site's border closes first");
+        } else {
+            // The near telescope is reached after the filter, inside the /16.
+            assert_eq!(want_near, 256, "{case}");
+        }
+        // The filter cuts what the dark telescope would have seen.
+        let all_dark = (0..batches)
+            .flat_map(|j| start + 20 * j..start + 20 * j + 20)
+            .filter(|a| (slash16_end..ip([10, 2, 0, 0])).contains(a))
+            .count() as u64;
+        assert!(want_dark < all_dark, "{case}: {want_dark} of {all_dark}");
+        if isp_start_s == 5940 {
+            assert!(want_dark > 0, "{case}: a span is cut at the filter");
+        }
+        // The probe-by-probe reference's sensors agree.
+        let r = run(&s, &world, &[0], true);
+        assert_eq!(r.sensors, o.sensors, "{case}");
+    }
+}

@@ -17,8 +17,10 @@
 //!   enterprises nothing is filtered.
 //!
 //! Only probes aimed at vulnerable hosts are asked about (they are the
-//! ones that can infect): the rest reach nothing that matters, and sensors
-//! see probes as a Blaster scenario's do, filters aside.
+//! ones that can infect): the rest reach nothing that matters. Sensors
+//! still count the probes a filter keeps from leaving a network; a Blaster
+//! scenario's lose them (`wormscope_observe::sensor`), and doing so here
+//! needs each atom's share inside a scanner's own network.
 //!
 //! May not touch: the core's state; it is a rule over addresses and time.
 
