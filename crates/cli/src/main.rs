@@ -328,7 +328,8 @@ struct IocArgs {
 
 #[derive(clap::Args)]
 struct DetectArgs {
-    /// Capture files (pcap or pcapng, plain or gzip-compressed), read in
+    /// Capture files (pcap or pcapng, plain or compressed with gzip,
+    /// bzip2, xz, zstd or lz4), read in
     /// order as one stream; `-` reads standard input (`tcpdump -w - |
     /// wormscope detect -`).
     #[arg(required = true, value_name = "CAPTURE")]

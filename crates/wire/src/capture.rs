@@ -1,5 +1,6 @@
 //! Streaming capture reading: pcap and pcapng, one frame at a time, from
-//! the stream as it is or inflated from gzip.
+//! the stream as it is or inflated ([`mod@crate::inflate`]: gzip, bzip2,
+//! xz, zstd, lz4).
 //!
 //! What it is for: turning a byte stream (a file, a pipe, a generator) into
 //! [`Frame`]s — timestamp in microseconds, captured bytes, original length,
@@ -24,7 +25,8 @@ use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
+pub use crate::inflate::Compression;
+use crate::inflate::Inflate;
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
@@ -102,15 +104,6 @@ pub enum CaptureFormat {
     Pcap,
     /// pcapng.
     PcapNg,
-}
-
-/// How a capture stream is compressed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compression {
-    /// Not compressed.
-    None,
-    /// gzip (one or more members, as `gzip` and `tcpdump | gzip` write).
-    Gzip,
 }
 
 /// One captured frame, borrowed from the reader's buffer until the next call.
@@ -230,13 +223,13 @@ struct Interface {
 /// The sniffed head of the stream, handed back in front of the rest.
 type Chained<R> = io::Chain<Cursor<Vec<u8>>, R>;
 
-/// The bytes the capture parser reads: the stream as it is, or what a gzip
-/// stream inflates to.
+/// The bytes the capture parser reads: the stream as it is, or what a
+/// compressed stream inflates to.
 enum Source<R: Read> {
     Plain(R),
-    Gzip(Box<MultiGzDecoder<Chained<R>>>),
-    /// A gzip stream that failed within the bytes sniffed: what inflated
-    /// is read, then this fails.
+    Inflating(Box<Inflate<Chained<R>>>),
+    /// A compressed stream that failed within the bytes sniffed: what
+    /// inflated is read, then this fails.
     Damaged,
 }
 
@@ -244,14 +237,11 @@ impl<R: Read> Read for Source<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Source::Plain(r) => r.read(buf),
-            Source::Gzip(r) => r.read(buf),
-            Source::Damaged => Err(io::Error::other("damaged gzip stream")),
+            Source::Inflating(r) => r.read(buf),
+            Source::Damaged => Err(io::Error::other("damaged compressed stream")),
         }
     }
 }
-
-/// The first two bytes of a gzip member (RFC 1952).
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 enum Inner<R: Read> {
     Pcap(pcap_parser::LegacyPcapReader<Chained<Source<R>>>),
@@ -357,31 +347,36 @@ impl<R: Read> CaptureReader<R> {
         let max_record = max_record.max(capacity);
         let sniff = SNIFF.min(capacity);
         let head = read_up_to(&mut reader, sniff).map_err(CaptureError::Io)?;
-        // A gzip stream is inflated on the fly and sniffed again: published
-        // captures often come as `.pcap.gz`, which tshark reads as they are.
-        let (head, source, compression) = if head.starts_with(&GZIP_MAGIC) {
-            let mut gz = MultiGzDecoder::new(Cursor::new(head).chain(reader));
+        // A compressed stream is inflated on the fly and sniffed again:
+        // published captures often come as `.pcap.gz` or `.pcap.bz2`, and
+        // tshark reads gzip, zstd and lz4 files as they are.
+        let compression = Compression::sniff(&head);
+        let (head, source) = if compression == Compression::None {
+            (head, Source::Plain(reader))
+        } else {
+            let mut inflate = Inflate::new(compression, Cursor::new(head).chain(reader))
+                .expect("a compressed stream");
             let mut inflated = Vec::new();
             // A stream damaged within its first bytes still gives the
             // frames before the damage, then the error.
-            let source = match (&mut gz).take(sniff as u64).read_to_end(&mut inflated) {
-                Ok(_) => Source::Gzip(Box::new(gz)),
+            let source = match (&mut inflate).take(sniff as u64).read_to_end(&mut inflated) {
+                Ok(_) => Source::Inflating(Box::new(inflate)),
                 Err(e) if inflated.is_empty() => {
                     return Err(CaptureError::UnknownFormat(format!(
-                        "a gzip stream that does not inflate: {e}"
+                        "a stream compressed with {} that does not inflate: {e}",
+                        compression.name()
                     )));
                 }
                 Err(_) => Source::Damaged,
             };
-            (inflated, source, Compression::Gzip)
-        } else {
-            (head, Source::Plain(reader), Compression::None)
+            (inflated, source)
         };
         let Some(format) = sniff_format(&head) else {
-            if compression == Compression::Gzip {
-                return Err(CaptureError::UnknownFormat(
-                    "a gzip stream that holds no pcap or pcapng capture".to_string(),
-                ));
+            if compression != Compression::None {
+                return Err(CaptureError::UnknownFormat(format!(
+                    "a stream compressed with {} that holds no pcap or pcapng capture",
+                    compression.name()
+                )));
             }
             let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
             return Err(CaptureError::UnknownFormat(if head.is_empty() {
@@ -464,12 +459,15 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
-    /// What a failed read says: a gzip stream that stops inflating is
-    /// damaged, the commonest cause there.
+    /// What a failed read says: a compressed stream that stops inflating
+    /// is damaged, the commonest cause there.
     fn read_error(&self) -> io::Error {
         io::Error::other(match self.compression {
-            Compression::None => "read error",
-            Compression::Gzip => "read error (the gzip stream is damaged or cut short)",
+            Compression::None => "read error".to_string(),
+            c => format!(
+                "read error (the stream compressed with {} is damaged or cut short)",
+                c.name()
+            ),
         })
     }
 

@@ -6,7 +6,7 @@
 //!
 //! - [`capture`]: streaming pcap/pcapng reader (pcap-parser, circular
 //!   buffer: memory stays flat), per-frame records, typed errors with byte
-//!   offsets.
+//!   offsets; [`inflate`]: the compressed streams it reads through.
 //! - [`mod@decode`]: a frame down to IPv4 and TCP/UDP/ICMP (etherparse slices);
 //!   Ethernet with VLAN tags, Linux SLL/SLL2, raw IP. IPv6 is recognised and
 //!   left to the caller to skip.
@@ -26,6 +26,7 @@ pub mod build;
 pub mod capture;
 pub mod dcerpc;
 pub mod decode;
+pub mod inflate;
 pub mod synth;
 pub mod tftp;
 pub mod write;

@@ -341,60 +341,147 @@ fn a_pcap_link_type_with_fcs_bits_is_its_low_16_bits() {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+/// `bytes` compressed as `c`, by the pure-Rust encoders.
+fn compress(c: Compression, bytes: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
+    match c {
+        Compression::None => bytes.to_vec(),
+        Compression::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        }
+        Compression::Bzip2 => {
+            // 100 kB blocks, so that a cut stream keeps whole ones.
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        }
+        Compression::Xz => {
+            let options = lzma_rust2::XzOptions::with_preset(6);
+            let mut e = lzma_rust2::XzWriter::new(Vec::new(), options).unwrap();
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        }
+        Compression::Zstd => {
+            ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+        }
+        Compression::Lz4 => {
+            // 64 kB blocks (the CLI's are 4 MB), so that a cut stream keeps
+            // whole ones.
+            let info =
+                lz4_flex::frame::FrameInfo::new().block_size(lz4_flex::frame::BlockSize::Max64KB);
+            let mut e = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        }
+    }
 }
 
-/// A gzip-compressed capture reads as the capture itself, in one member or
-/// several (`cat a.gz b.gz`); one cut short yields its whole frames first,
-/// then a damage error; a gzip of something else is unreadable.
+/// A compressed capture reads as the capture itself, in every compression,
+/// in one member (stream, frame) or several (`cat a.gz b.gz`); one cut
+/// short yields its whole frames first, then a damage error naming the
+/// compression; a compressed stream of something else is unreadable.
 #[test]
-fn gzip_compressed_captures_read_as_the_capture() {
-    let frames = sample_frames();
-    for bytes in [
-        pcap_bytes(LinkType::ETHERNET, &frames),
-        pcapng_bytes(LinkType::ETHERNET, &frames),
-    ] {
-        let plain = read_all(&bytes);
-        assert!(plain.1.is_none());
-        let zipped = gzip(&bytes);
-        assert_ne!(zipped, bytes);
-        let got = read_all(&zipped);
-        assert!(got.1.is_none(), "{:?}", got.1);
-        assert_eq!(got.0, plain.0);
-        let r = CaptureReader::new(Cursor::new(zipped.clone())).unwrap();
-        assert_eq!(r.compression(), Compression::Gzip);
-        assert_eq!(
-            CaptureReader::new(Cursor::new(bytes.clone()))
-                .unwrap()
-                .compression(),
-            Compression::None
-        );
+fn compressed_captures_read_as_the_capture() {
+    // Enough frames for several of every format's blocks (bzip2's are the
+    // largest), so that a cut stream has whole ones before the cut.
+    let sample = sample_frames();
+    let size: usize = sample.iter().map(Vec::len).sum();
+    // Each with a tail of noise, so that the streams do not shrink to a
+    // block or two.
+    let mut noise = 0x9e37_79b9_7f4a_7c15u64;
+    let frames: Vec<Vec<u8>> = sample
+        .iter()
+        .cycle()
+        .take(sample.len() * (400_000 / size + 1))
+        .map(|f| {
+            let mut f = f.clone();
+            for _ in 0..8 {
+                noise = noise
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                f.extend_from_slice(&noise.to_le_bytes());
+            }
+            f
+        })
+        .collect();
+    for c in Compression::ALL {
+        if c == Compression::None {
+            continue;
+        }
+        for bytes in [
+            pcap_bytes(LinkType::ETHERNET, &frames),
+            pcapng_bytes(LinkType::ETHERNET, &frames),
+        ] {
+            let plain = read_all(&bytes);
+            assert!(plain.1.is_none());
+            let packed = compress(c, &bytes);
+            assert_ne!(packed, bytes);
+            assert_eq!(Compression::sniff(&packed), c);
+            let got = read_all(&packed);
+            assert!(got.1.is_none(), "{c:?}: {:?}", got.1);
+            assert!(got.0 == plain.0, "{c:?}: other frames");
+            let r = CaptureReader::new(Cursor::new(packed.clone())).unwrap();
+            assert_eq!(r.compression(), c);
+            assert_eq!(
+                CaptureReader::new(Cursor::new(bytes.clone()))
+                    .unwrap()
+                    .compression(),
+                Compression::None
+            );
 
-        let half = bytes.len() / 2;
-        let members = [gzip(&bytes[..half]), gzip(&bytes[half..])].concat();
-        assert_eq!(read_all(&members).0, plain.0);
+            let half = bytes.len() / 2;
+            let members = [compress(c, &bytes[..half]), compress(c, &bytes[half..])].concat();
+            assert!(read_all(&members).0 == plain.0, "{c:?} in two parts");
 
-        // Cut the compressed stream inside its last quarter.
-        let cut = &zipped[..zipped.len() * 3 / 4];
-        let (some, err) = read_all(cut);
-        let err = err.expect("a cut stream must fail");
-        assert_eq!(err.kind(), CaptureErrorKind::Damaged, "{err}");
-        assert!(some.len() < frames.len());
-        assert_eq!(some[..], plain.0[..some.len()]);
+            // Cut the compressed stream inside its last quarter.
+            let cut = &packed[..packed.len() * 3 / 4];
+            let (some, err) = read_all(cut);
+            let err = err.unwrap_or_else(|| panic!("{c:?}: a cut stream must fail"));
+            assert_eq!(err.kind(), CaptureErrorKind::Damaged, "{c:?}: {err}");
+            assert!(err.to_string().contains(c.name()), "{c:?}: {err}");
+            assert!(some.len() < frames.len(), "{c:?}");
+            assert!(some[..] == plain.0[..some.len()], "{c:?}: other frames");
+        }
+        let (_, err) = read_all(&compress(c, b"not a capture at all"));
+        let err = err.expect("unreadable");
+        assert_eq!(err.kind(), CaptureErrorKind::Unreadable, "{c:?}");
+        assert!(err.to_string().contains(c.name()), "{c:?}: {err}");
     }
-    let (_, err) = read_all(&gzip(b"not a capture at all"));
-    let err = err.expect("unreadable");
-    assert_eq!(err.kind(), CaptureErrorKind::Unreadable);
-    assert!(err.to_string().contains("gzip"), "{err}");
+    // A zstd skippable frame (magic 0x184D2A50, 5 bytes) before the
+    // capture's frame is stepped over.
+    let bytes = pcap_bytes(LinkType::ETHERNET, &frames);
+    let mut skippable = vec![0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0];
+    skippable.extend_from_slice(b"hello");
+    let with_skip = [
+        compress(Compression::Zstd, &bytes),
+        skippable,
+        compress(Compression::Zstd, &[]),
+    ]
+    .concat();
+    assert!(
+        read_all(&with_skip).0 == read_all(&bytes).0,
+        "skippable frame"
+    );
     let (_, err) = read_all(&[0x1f, 0x8b, 0x08, 0x00, 0xff, 0xff]);
     assert_eq!(
         err.expect("unreadable").kind(),
         CaptureErrorKind::Unreadable
     );
+    for head in [
+        &b"BZh9\xff\xff"[..],
+        &[0xfd, b'7', b'z', b'X', b'Z', 0, 1, 2],
+        &[0x28, 0xb5, 0x2f, 0xfd, 0xff],
+        &[0x04, 0x22, 0x4d, 0x18, 0xff],
+    ] {
+        let (_, err) = read_all(head);
+        assert_eq!(
+            err.expect("unreadable").kind(),
+            CaptureErrorKind::Unreadable,
+            "{head:?}"
+        );
+    }
 }
 
 #[test]
@@ -518,6 +605,33 @@ proptest! {
         }
     }
 
+    /// Damaged compressed streams of every kind: mutated bytes, then a cut
+    /// anywhere, read to the end through a slow pipe or at once.
+    #[test]
+    fn compressed_streams_never_panic_on_mutations(
+        pos in proptest::collection::vec((0usize..4000, any::<u8>()), 1..6),
+        cut in 1usize..4000,
+        which in 0usize..5,
+        trickle in any::<bool>(),
+    ) {
+        let frames = sample_frames();
+        let c = Compression::ALL[which];
+        let mut bytes = compress(c, &pcap_bytes(LinkType::ETHERNET, &frames));
+        for (p, b) in pos {
+            let n = bytes.len();
+            // Past the magic, which would only make it another format.
+            bytes[(8 + p) % n] = b;
+        }
+        bytes.truncate(cut);
+        // At most 7 bytes a call through the slow pipe, or all at once.
+        let step = if trickle { 7 } else { usize::MAX };
+        if let Ok(mut r) = CaptureReader::new(Chunked(Cursor::new(bytes), step)) {
+            while let Ok(Some(f)) = r.next_frame() {
+                let _ = decode(f.link_type, f.data);
+            }
+        }
+    }
+
     #[test]
     fn decoder_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200), link in 0u32..300) {
         let _ = decode(LinkType(link), &data);
@@ -527,12 +641,13 @@ proptest! {
     }
 }
 
-/// A reader that hands out at most 7 bytes per call, like a slow pipe.
-struct Trickle<R>(R);
+/// A reader that hands out at most `.1` bytes per call (7: like a slow
+/// pipe).
+struct Chunked<R>(R, usize);
 
-impl<R: std::io::Read> std::io::Read for Trickle<R> {
+impl<R: std::io::Read> std::io::Read for Chunked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(7);
+        let n = buf.len().min(self.1);
         self.0.read(&mut buf[..n])
     }
 }
@@ -547,7 +662,7 @@ fn short_reads_are_not_truncation() {
     let mut all = Vec::new();
     std::io::Read::read_to_end(&mut synth, &mut all).unwrap();
     let mut r =
-        CaptureReader::with_limits(Trickle(Cursor::new(all.clone())), 4096, 1 << 16).unwrap();
+        CaptureReader::with_limits(Chunked(Cursor::new(all.clone()), 7), 4096, 1 << 16).unwrap();
     let mut n = 0;
     while r.next_frame().unwrap().is_some() {
         n += 1;
