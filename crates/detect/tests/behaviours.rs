@@ -337,6 +337,30 @@ fn chain_is_found_on_every_link_type_and_with_vlans() {
         assert_eq!(alerts.len(), 5, "encapsulation {i}");
         assert_eq!(r.stats.ipv4, r.stats.frames, "encapsulation {i}");
     }
+    // Tunnels, as mirrored traffic arrives at a sensor (ERSPAN, VXLAN) or
+    // crosses a provider (GRE, IP in IP): the hosts are the inner ones,
+    // never the tunnel's endpoints.
+    let (from, to) = (h("192.0.2.1"), h("192.0.2.2"));
+    for tunnel in build::Tunnel::ALL {
+        let wrapped = Cap {
+            frames: base
+                .frames
+                .iter()
+                .map(|(t, f)| (*t, build::in_tunnel(f, tunnel, &from, &to)))
+                .collect(),
+            t: base.t,
+            link: LinkType::ETHERNET,
+        };
+        let (r, alerts) = detect(&wrapped);
+        assert_eq!(alerts.len(), 5, "{tunnel:?}");
+        assert_eq!(
+            verdict(&r, "10.0.7.9"),
+            Some(Verdict::Infected),
+            "{tunnel:?}"
+        );
+        assert_eq!(verdict(&r, "192.0.2.1"), None, "{tunnel:?}");
+        assert_eq!(r.stats.ipv4, r.stats.frames, "{tunnel:?}");
+    }
 }
 
 /// A capture of a link type the decoder does not know is named in the

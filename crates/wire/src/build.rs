@@ -259,6 +259,82 @@ pub fn in_mpls(eth: &[u8], labels: &[u32]) -> Vec<u8> {
     out
 }
 
+/// How a tunnel carries a frame (see [`in_tunnel`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tunnel {
+    /// IP in IP (protocol 4): the IPv4 packet alone.
+    IpInIp,
+    /// GRE with protocol type IPv4, and a key.
+    GreIp,
+    /// GRE carrying the Ethernet frame (transparent bridging, 0x6558).
+    GreEthernet,
+    /// ERSPAN type I: GRE 0x88be without a sequence number or header.
+    ErspanI,
+    /// ERSPAN type II: GRE 0x88be with a sequence number, an 8-byte header.
+    ErspanII,
+    /// ERSPAN type III (GRE 0x22eb): a 12-byte header and the optional
+    /// 8-byte platform subheader.
+    ErspanIII,
+    /// VXLAN: UDP to 4789, an 8-byte header with VNI 42.
+    Vxlan,
+}
+
+impl Tunnel {
+    /// Every tunnel, in declaration order.
+    pub const ALL: [Tunnel; 7] = [
+        Tunnel::IpInIp,
+        Tunnel::GreIp,
+        Tunnel::GreEthernet,
+        Tunnel::ErspanI,
+        Tunnel::ErspanII,
+        Tunnel::ErspanIII,
+        Tunnel::Vxlan,
+    ];
+}
+
+/// The Ethernet/IPv4 frame `eth` carried through `tunnel` from endpoint
+/// `from` to `to`, as a mirrored or encapsulated link shows it (a new
+/// Ethernet/IPv4 frame between the endpoints).
+pub fn in_tunnel(eth: &[u8], tunnel: Tunnel, from: &Station, to: &Station) -> Vec<u8> {
+    let Some(ip_packet) = eth.get(14..) else {
+        return eth.to_vec();
+    };
+    let gre = |flags: u8, protocol: u16, extra: &[u8], inner: &[u8]| {
+        let [p0, p1] = protocol.to_be_bytes();
+        [&[flags, 0, p0, p1][..], extra, inner].concat()
+    };
+    let (protocol, payload) = match tunnel {
+        Tunnel::IpInIp => (etherparse::IpNumber::IPV4, ip_packet.to_vec()),
+        Tunnel::GreIp => (
+            etherparse::IpNumber::GRE,
+            gre(0x20, 0x0800, &7u32.to_be_bytes(), ip_packet),
+        ),
+        Tunnel::GreEthernet => (etherparse::IpNumber::GRE, gre(0, 0x6558, &[], eth)),
+        Tunnel::ErspanI => (etherparse::IpNumber::GRE, gre(0, 0x88be, &[], eth)),
+        Tunnel::ErspanII => {
+            // Sequence number; then version 1, VLAN 0, session 5, index 0.
+            let header = [0, 0, 0, 9, 0x10, 0x00, 0x00, 0x05, 0, 0, 0, 0];
+            (etherparse::IpNumber::GRE, gre(0x10, 0x88be, &header, eth))
+        }
+        Tunnel::ErspanIII => {
+            // Sequence number; version 2 header with the O bit (the last)
+            // set; then the platform subheader.
+            let mut header = vec![0, 0, 0, 9];
+            header.extend_from_slice(&[0x20, 0x00, 0x00, 0x05, 0, 0, 0, 1, 0, 0, 0, 0x01]);
+            header.extend_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0]);
+            (etherparse::IpNumber::GRE, gre(0x10, 0x22eb, &header, eth))
+        }
+        Tunnel::Vxlan => {
+            let inner = [&[0x08, 0, 0, 0, 0, 0, 42, 0][..], eth].concat();
+            return udp_frame(from, to, IpOpts::default(), 49_152, 4789, &inner);
+        }
+    };
+    let b = PacketBuilder::ethernet2(from.mac, to.mac).ip(ip(from, to, IpOpts::default()));
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    let _ = b.write(&mut out, protocol, &payload);
+    out
+}
+
 /// Inserts an 802.1Q tag (TPID 0x8100) with VLAN id `vid` after the MAC
 /// addresses; call twice with `tpid` 0x88a8 outside for QinQ.
 pub fn add_vlan(eth: &[u8], tpid: u16, vid: u16) -> Vec<u8> {

@@ -14,6 +14,12 @@
 //! What it may not touch: capture files (that is [`crate::capture`]) and any
 //! detection logic. It never panics and never allocates.
 //!
+//! Tunnels: an IPv4 packet that carries another is decoded to the packet it
+//! carries, as Wireshark, Zeek and Suricata show it: IP in IP, GRE (IPv4,
+//! bridged Ethernet, ERSPAN types I to III, and PPTP's PPP), and VXLAN
+//! (UDP to 4789). One level is peeled; a tunnel's payload that does not
+//! decode to IP leaves the outer packet as it is.
+//!
 //! Fragments: the first fragment of a fragmented datagram keeps its
 //! transport header (so a SYN in a first fragment is still a SYN); later
 //! fragments have none and decode to [`TransportLayer::Fragment`]. Nothing is
@@ -163,6 +169,17 @@ const ETHER_PPPOE_SESSION: u16 = 0x8864;
 const ETHER_MPLS_UNICAST: u16 = 0x8847;
 const ETHER_MPLS_MULTICAST: u16 = 0x8848;
 
+/// What GRE's protocol type names (RFC 2784 and the Ether type registry):
+/// bridged Ethernet, ERSPAN types I and II, ERSPAN type III, and PPP (in
+/// PPTP's GRE, RFC 2637).
+const GRE_ETHERNET: u16 = 0x6558;
+const GRE_ERSPAN_2: u16 = 0x88be;
+const GRE_ERSPAN_3: u16 = 0x22eb;
+const GRE_PPP: u16 = 0x880b;
+
+/// VXLAN's UDP port (RFC 7348).
+const VXLAN_PORT: u16 = 4789;
+
 /// PPP protocol numbers (RFC 1332, RFC 5072).
 const PPP_IPV4: u16 = 0x0021;
 const PPP_IPV6: u16 = 0x0057;
@@ -254,6 +271,78 @@ fn ip(data: &[u8]) -> Decoded<'_> {
             Err(_) => Decoded::Malformed,
         },
         _ => Decoded::Malformed,
+    }
+}
+
+/// What a tunnel carries, decoded without peeling another tunnel: IPv4 or
+/// IPv6, or `None` (the outer packet then stands).
+fn tunnelled(inner: Tunnelled<'_>) -> Option<Decoded<'_>> {
+    let decoded = match inner {
+        Tunnelled::Ip(data) => match data.first().map(|b| b >> 4) {
+            Some(6) => Decoded::Ipv6,
+            Some(4) => from_sliced_once(data, LaxSlicedPacket::from_ip(data).ok()?),
+            _ => return None,
+        },
+        Tunnelled::Ethernet(data) => {
+            from_sliced_once(data, LaxSlicedPacket::from_ethernet(data).ok()?)
+        }
+        Tunnelled::Ppp(data) => ppp(match data {
+            [0xff, 0x03, rest @ ..] => rest,
+            _ => data,
+        }),
+    };
+    matches!(decoded, Decoded::Ipv4(_) | Decoded::Ipv6).then_some(decoded)
+}
+
+/// The payload of a tunnel, by what it starts with.
+enum Tunnelled<'a> {
+    Ip(&'a [u8]),
+    Ethernet(&'a [u8]),
+    Ppp(&'a [u8]),
+}
+
+/// What a GRE packet (RFC 2784, RFC 2890; version 1 is PPTP's, RFC 2637)
+/// carries, if it is one we decode.
+fn gre(data: &[u8]) -> Option<Tunnelled<'_>> {
+    let [flags, version, p0, p1, ..] = *data else {
+        return None;
+    };
+    let (checksum, key, sequence) = (flags & 0x80 != 0, flags & 0x20 != 0, flags & 0x10 != 0);
+    let acknowledgment = version & 0x80 != 0;
+    let len = 4
+        + 4 * usize::from(checksum || flags & 0x40 != 0)
+        + 4 * usize::from(key)
+        + 4 * usize::from(sequence)
+        + 4 * usize::from(version & 0x07 == 1 && acknowledgment);
+    let rest = data.get(len..)?;
+    let protocol = u16::from_be_bytes([p0, p1]);
+    match (version & 0x07, protocol) {
+        (0, p) if p == EtherType::IPV4.0 || p == EtherType::IPV6.0 => Some(Tunnelled::Ip(rest)),
+        (0, GRE_ETHERNET) => Some(Tunnelled::Ethernet(rest)),
+        // Type I has no sequence number and no header of its own; type II
+        // an 8-byte header.
+        (0, GRE_ERSPAN_2) if !sequence => Some(Tunnelled::Ethernet(rest)),
+        (0, GRE_ERSPAN_2) => rest.get(8..).map(Tunnelled::Ethernet),
+        // Type III: a 12-byte header, then an 8-byte platform subheader if
+        // its last bit (O) is set.
+        (0, GRE_ERSPAN_3) => {
+            let optional = rest.get(11)? & 0x01 != 0;
+            rest.get(12 + 8 * usize::from(optional)..)
+                .map(Tunnelled::Ethernet)
+        }
+        (1, GRE_PPP) => Some(Tunnelled::Ppp(rest)),
+        _ => None,
+    }
+}
+
+/// A VXLAN packet's Ethernet frame (RFC 7348: the flags byte has its I bit
+/// set; the header is 8 bytes).
+fn vxlan(payload: &[u8]) -> Option<Tunnelled<'_>> {
+    match payload {
+        [flags, _, _, _, _, _, _, _, rest @ ..] if flags & 0x08 != 0 => {
+            Some(Tunnelled::Ethernet(rest))
+        }
+        _ => None,
     }
 }
 
@@ -350,8 +439,37 @@ fn with_vlan_tags(decoded: Decoded<'_>, tags: u8) -> Decoded<'_> {
 }
 
 /// The IPv4 packet in a frame `etherparse` sliced (`data` the whole frame,
-/// whose bytes the slices borrow).
+/// whose bytes the slices borrow), or the packet it tunnels.
 fn from_sliced<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>) -> Decoded<'a> {
+    let outer = from_sliced_once(data, sliced);
+    let Decoded::Ipv4(p) = &outer else {
+        return outer;
+    };
+    if p.fragmented {
+        return outer;
+    }
+    // The datagram's payload, as captured (the header slice borrows
+    // `data`).
+    let hs = p.header.slice();
+    let start = (hs.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+    let end = start
+        .saturating_add(usize::from(p.total_len))
+        .min(data.len());
+    let payload = data.get(start.saturating_add(hs.len())..end);
+    let inner = match (p.header.protocol(), &p.transport) {
+        (IpNumber::IPV4 | IpNumber::IPV6, _) => payload.map(Tunnelled::Ip),
+        (IpNumber::GRE, _) => payload.and_then(gre),
+        (_, TransportLayer::Udp(u)) if u.dst_port == VXLAN_PORT => vxlan(u.payload),
+        _ => None,
+    };
+    match inner.and_then(tunnelled) {
+        Some(decoded) => with_vlan_tags(decoded, p.vlan_tags),
+        None => outer,
+    }
+}
+
+/// [`from_sliced`] without looking inside tunnels.
+fn from_sliced_once<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>) -> Decoded<'a> {
     let vlan_tags = sliced.link_exts.len() as u8;
     let ipv4 = match sliced.net {
         Some(LaxNetSlice::Ipv4(ref v4)) => v4,
@@ -444,7 +562,58 @@ fn icmp<'a>(i: &Icmpv4Slice<'a>) -> IcmpMessage<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::worm;
+    use crate::build::{self, IpOpts, Station, Tunnel, worm};
+
+    fn station(a: [u8; 4]) -> Station {
+        Station::new(Ipv4Addr::from(a))
+    }
+
+    /// Each tunnel decodes to the packet inside; what only looks like one
+    /// (a datagram to 4789 without VXLAN's I flag, GRE of an unknown type,
+    /// a fragment) stays the outer packet.
+    #[test]
+    fn tunnels_decode_to_what_they_carry_and_nothing_else() {
+        let (attacker, victim) = (station([10, 0, 0, 5]), station([10, 0, 7, 9]));
+        let (a, b) = (station([192, 0, 2, 1]), station([192, 0, 2, 2]));
+        let syn = worm::probe_syn(&attacker, &victim, 1025, 7);
+        let inner_is_the_syn = |d: Decoded<'_>| match d {
+            Decoded::Ipv4(p) => {
+                p.src == attacker.ip
+                    && p.dst == victim.ip
+                    && matches!(p.transport, TransportLayer::Tcp(t) if t.dst_port == 135 && t.is_syn_only())
+            }
+            _ => false,
+        };
+        for tunnel in Tunnel::ALL {
+            let wrapped = build::in_tunnel(&syn, tunnel, &a, &b);
+            assert!(
+                inner_is_the_syn(decode(LinkType::ETHERNET, &wrapped)),
+                "{tunnel:?}"
+            );
+            // Cut anywhere: never a panic, and never the endpoints' packet
+            // mistaken for more than it is.
+            for cut in 0..wrapped.len() {
+                let _ = decode(LinkType::ETHERNET, &wrapped[..cut]);
+            }
+        }
+        // Witty's datagrams go to random ports, 4789 among them.
+        let witty = build::udp_frame(&a, &b, IpOpts::default(), 4000, 4789, &[0x29; 40]);
+        match decode(LinkType::ETHERNET, &witty) {
+            Decoded::Ipv4(p) => assert_eq!(p.src, a.ip),
+            other => panic!("{other:?}"),
+        }
+        // GRE of protocol type 0x1234, and a GRE packet's later fragment.
+        let mut unknown = build::in_tunnel(&syn, Tunnel::GreIp, &a, &b);
+        unknown[14 + 20 + 2..14 + 20 + 4].copy_from_slice(&[0x12, 0x34]);
+        assert!(matches!(decode(LinkType::ETHERNET, &unknown), Decoded::Ipv4(p) if p.src == a.ip));
+        let mut fragment = build::in_tunnel(&syn, Tunnel::GreIp, &a, &b);
+        fragment[14 + 6] = 0x20; // more fragments
+        assert!(matches!(decode(LinkType::ETHERNET, &fragment), Decoded::Ipv4(p) if p.src == a.ip));
+        // A tunnel carrying a frame that is not IP: the outer packet.
+        let arp = [&syn[..12], &[0x08, 0x06], &[0u8; 28][..]].concat();
+        let bridged = build::in_tunnel(&arp, Tunnel::GreEthernet, &a, &b);
+        assert!(matches!(decode(LinkType::ETHERNET, &bridged), Decoded::Ipv4(p) if p.src == a.ip));
+    }
 
     /// One of the payload's flood SYNs, written out byte by byte: Ethernet,
     /// IPv4 (20 bytes, total length 40, TTL 128), TCP (20 bytes, SYN,
