@@ -372,15 +372,15 @@ fn an_unknown_link_type_is_named() {
     let wifi = Cap {
         frames: base.frames.clone(),
         t: base.t,
-        // LINKTYPE_IEEE802_11.
-        link: LinkType(105),
+        // LINKTYPE_USER0: a private framing.
+        link: LinkType(147),
     };
     let (r, alerts) = detect(&wifi);
     assert!(alerts.is_empty());
     assert_eq!(r.stats.unsupported_link, 20);
     assert!(
         r.summary()
-            .contains("link types not decoded (tcpdump.org/linktypes.html): 105 (20 frames)"),
+            .contains("link types not decoded (tcpdump.org/linktypes.html): 147 (20 frames)"),
         "{}",
         r.summary()
     );

@@ -173,9 +173,10 @@ pub fn icmp_echo_reply_frame(
 /// Re-frames an Ethernet II frame (no VLAN tag) of an IPv4 packet for
 /// another link type: raw IP, Linux SLL or SLL2 (both "received by us",
 /// ARPHRD_ETHER), BSD loopback (as a little-endian host writes it) and
-/// OpenBSD's, PPP (with HDLC's address and control bytes), PPPoE and Cisco
-/// HDLC. Returns the frame unchanged for Ethernet and link types it does
-/// not know.
+/// OpenBSD's, PPP (with HDLC's address and control bytes), PPPoE, Cisco
+/// HDLC, and 802.11 ([`wifi_data`]) bare or behind a Prism, radiotap, AVS
+/// or PPI header. Returns the frame unchanged for Ethernet and link types
+/// it does not know.
 pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
     let Some(payload) = eth.get(14..) else {
         return eth.to_vec();
@@ -189,6 +190,21 @@ pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
         LinkType::PPP | LinkType::PPP_HDLC => with(&[0xff, 0x03, 0x00, 0x21]),
         LinkType::PPP_ETHER => with(&pppoe_session_header(payload.len())),
         LinkType::C_HDLC => with(&[0x0f, 0x00, ether_type[0], ether_type[1]]),
+        LinkType::IEEE802_11 => wifi_data(eth),
+        LinkType::IEEE802_11_PRISM => [&[0u8; 144][..], &wifi_data(eth)].concat(),
+        // Radiotap: version 0, its length (9), the Flags field present
+        // (bit 1), the flags (none).
+        LinkType::IEEE802_11_RADIOTAP => {
+            [&[0, 0, 9, 0, 2, 0, 0, 0, 0][..], &wifi_data(eth)].concat()
+        }
+        // AVS: its magic and version, its length (64), the rest zero.
+        LinkType::IEEE802_11_AVS => {
+            let mut head = [0u8; 64];
+            head[..8].copy_from_slice(&[0x80, 0x21, 0x10, 0x01, 0, 0, 0, 64]);
+            [&head[..], &wifi_data(eth)].concat()
+        }
+        // PPI: version 0, flags 0, length 8, the link type 802.11.
+        LinkType::PPI => [&[0, 0, 8, 0, 105, 0, 0, 0][..], &wifi_data(eth)].concat(),
         LinkType::RAW | LinkType::DLT_RAW_12 | LinkType::DLT_RAW_14 | LinkType::IPV4 => {
             payload.to_vec()
         }
@@ -218,6 +234,29 @@ pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
         }
         _ => eth.to_vec(),
     }
+}
+
+/// The Ethernet frame `eth` as an 802.11 data frame from the distribution
+/// system (an access point to a station): frame control (data, FromDS),
+/// duration, the destination, the access point (the source's MAC here),
+/// the source, sequence control; then LLC/SNAP (RFC 1042) and the Ether
+/// type.
+pub fn wifi_data(eth: &[u8]) -> Vec<u8> {
+    let Some(payload) = eth.get(14..) else {
+        return eth.to_vec();
+    };
+    let (dst, src) = (&eth[..6], &eth[6..12]);
+    [
+        &[0x08, 0x02, 0, 0][..],
+        dst,
+        src,
+        src,
+        &[0x10, 0x00],
+        &[0xaa, 0xaa, 0x03, 0, 0, 0],
+        &eth[12..14],
+        payload,
+    ]
+    .concat()
 }
 
 /// A PPPoE session header (RFC 2516: version and type 1, code 0, session

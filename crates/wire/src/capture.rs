@@ -71,10 +71,23 @@ impl LinkType {
     pub const LOOP: LinkType = LinkType(108);
     /// LINKTYPE_IPV6 (229): raw IPv6 only.
     pub const IPV6: LinkType = LinkType(229);
+    /// LINKTYPE_IEEE802_11 (105): 802.11 frames, the wireless header
+    /// first.
+    pub const IEEE802_11: LinkType = LinkType(105);
+    /// LINKTYPE_IEEE802_11_PRISM (119): a 144-byte Prism monitor header,
+    /// then 802.11.
+    pub const IEEE802_11_PRISM: LinkType = LinkType(119);
+    /// LINKTYPE_IEEE802_11_RADIOTAP (127): a radiotap header, then 802.11.
+    pub const IEEE802_11_RADIOTAP: LinkType = LinkType(127);
+    /// LINKTYPE_IEEE802_11_AVS (163): an AVS monitor header, then 802.11.
+    pub const IEEE802_11_AVS: LinkType = LinkType(163);
+    /// LINKTYPE_PPI (192): a Per-Packet Information header naming the link
+    /// type after it (802.11 or Ethernet are decoded).
+    pub const PPI: LinkType = LinkType(192);
 
     /// Every link type [`mod@crate::decode`] knows how to reach the IP
     /// header of (all but [`LinkType::IPV6`] can carry IPv4).
-    pub const DECODED: [LinkType; 14] = [
+    pub const DECODED: [LinkType; 19] = [
         LinkType::ETHERNET,
         LinkType::RAW,
         LinkType::DLT_RAW_12,
@@ -88,6 +101,11 @@ impl LinkType {
         LinkType::PPP_HDLC,
         LinkType::PPP_ETHER,
         LinkType::C_HDLC,
+        LinkType::IEEE802_11,
+        LinkType::IEEE802_11_PRISM,
+        LinkType::IEEE802_11_RADIOTAP,
+        LinkType::IEEE802_11_AVS,
+        LinkType::PPI,
         LinkType::IPV6,
     ];
 

@@ -1,15 +1,16 @@
 //! Decoding a captured frame down to IPv4 and its transport header.
 //!
 //! What it is for: one call per frame, [`decode`], that peels the link layer
-//! (Ethernet with 802.1Q/QinQ tags, PPPoE sessions and MPLS label stacks;
-//! Linux cooked SLL and SLL2; raw IP; BSD and OpenBSD loopback; PPP, PPPoE
-//! and Cisco HDLC) and returns an [`Ipv4Packet`] with the fields a detector
+//! (Ethernet II and 802.3 with LLC/SNAP, with 802.1Q/QinQ tags, PPPoE
+//! sessions and MPLS label stacks; Linux cooked SLL and SLL2; raw IP; BSD
+//! and OpenBSD loopback; PPP, PPPoE and Cisco HDLC; 802.11 data frames,
+//! bare or behind a Prism, radiotap, AVS or PPI header) and returns an [`Ipv4Packet`] with the fields a detector
 //! needs, or says why there is none (IPv6, not IP, unsupported link,
 //! malformed). The header parsing is `etherparse`'s lax slicer, which
 //! accepts frames cut short by a snap length; this module adds only the
 //! headers `etherparse` does not know (SLL2, loopback, PPP, PPPoE, Cisco
-//! HDLC, MPLS: each a few fixed bytes before IP or an Ether type) and the
-//! policy.
+//! HDLC, MPLS, LLC/SNAP, 802.11 and its monitor headers: each a few bytes
+//! before IP or an Ether type) and the policy.
 //!
 //! What it may not touch: capture files (that is [`crate::capture`]) and any
 //! detection logic. It never panics and never allocates.
@@ -236,6 +237,35 @@ pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
         }
         LinkType::PPP_ETHER => return pppoe_session(data),
         LinkType::C_HDLC => return cisco_hdlc(data),
+        LinkType::IEEE802_11 => return ieee802_11(data),
+        LinkType::IEEE802_11_PRISM => {
+            return data.get(PRISM_LEN..).map_or(Decoded::Malformed, ieee802_11);
+        }
+        LinkType::IEEE802_11_RADIOTAP => return radiotap(data),
+        LinkType::IEEE802_11_AVS => {
+            // The header's own length, big-endian, at bytes 4 to 8.
+            let Some(len) = data.get(4..8) else {
+                return Decoded::Malformed;
+            };
+            let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+            return data.get(len..).map_or(Decoded::Malformed, ieee802_11);
+        }
+        LinkType::PPI => {
+            // Version, flags, the header's length and the link type after
+            // it, little-endian.
+            let (Some(len), Some(dlt)) = (data.get(2..4), data.get(4..8)) else {
+                return Decoded::Malformed;
+            };
+            let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
+            let dlt = LinkType(u32::from_le_bytes([dlt[0], dlt[1], dlt[2], dlt[3]]));
+            let Some(rest) = data.get(len..) else {
+                return Decoded::Malformed;
+            };
+            return match dlt {
+                LinkType::IEEE802_11 | LinkType::ETHERNET => decode(dlt, rest),
+                _ => Decoded::NonIp,
+            };
+        }
         LinkType::LINUX_SLL => {
             let Ok(h) = LinuxSllHeaderSlice::from_slice(data) else {
                 return Decoded::Malformed;
@@ -371,6 +401,96 @@ fn pppoe_session(data: &[u8]) -> Decoded<'_> {
     }
 }
 
+/// A Prism monitor header's length.
+const PRISM_LEN: usize = 144;
+
+/// A radiotap header (radiotap.org), then an 802.11 frame: the header's
+/// length is its bytes 2 and 3, little-endian; its Flags field says whether
+/// the 802.11 header is padded to 32 bits.
+fn radiotap(data: &[u8]) -> Decoded<'_> {
+    let (Some(&[0, _, l0, l1]), Some(present)) = (data.get(..4), data.get(4..8)) else {
+        return Decoded::Malformed;
+    };
+    let len = usize::from(u16::from_le_bytes([l0, l1]));
+    let Some(frame) = data.get(len..) else {
+        return Decoded::Malformed;
+    };
+    let present = u32::from_le_bytes([present[0], present[1], present[2], present[3]]);
+    // The fields start after the present words (bit 31: another follows);
+    // TSFT (bit 0) is 8 bytes, aligned to 8; Flags (bit 1) one byte after.
+    let mut at = 8;
+    let mut word = present;
+    while word & 0x8000_0000 != 0 {
+        let Some(next) = data.get(at..at + 4) else {
+            return Decoded::Malformed;
+        };
+        word = u32::from_le_bytes([next[0], next[1], next[2], next[3]]);
+        at += 4;
+    }
+    if present & 0x1 != 0 {
+        at = at.next_multiple_of(8) + 8;
+    }
+    let padded = present & 0x2 != 0 && data.get(at).is_some_and(|f| f & 0x20 != 0);
+    ieee802_11_padded(frame, padded)
+}
+
+/// An 802.11 frame: a data frame's header, then LLC/SNAP and an Ether type.
+/// Management and control frames, data frames without data and protected
+/// (encrypted) frames carry no IP that can be read.
+fn ieee802_11(data: &[u8]) -> Decoded<'_> {
+    ieee802_11_padded(data, false)
+}
+
+/// [`ieee802_11`], the header padded to a multiple of 4 bytes if `padded`.
+fn ieee802_11_padded(data: &[u8], padded: bool) -> Decoded<'_> {
+    let [fc0, fc1, ..] = *data else {
+        return Decoded::Malformed;
+    };
+    let (kind, subtype) = ((fc0 >> 2) & 0x3, fc0 >> 4);
+    // Data frames (type 2) whose subtype has the "no data" bit (0x4) clear.
+    if kind != 2 || subtype & 0x4 != 0 || fc1 & 0x40 != 0 {
+        return Decoded::NonIp;
+    }
+    let qos = subtype & 0x8 != 0;
+    // Frame control, duration, three addresses, sequence control; a fourth
+    // address between access points.
+    let mut len: usize = if fc1 & 0x03 == 0x03 { 30 } else { 24 };
+    if qos {
+        // An A-MSDU (QoS control's bit 7) packs subframes: not decoded.
+        if data.get(len).is_some_and(|b| b & 0x80 != 0) {
+            return Decoded::NonIp;
+        }
+        len += 2;
+        if fc1 & 0x80 != 0 {
+            len += 4; // HT control
+        }
+    }
+    if padded {
+        len = len.next_multiple_of(4);
+    }
+    match data.get(len..) {
+        Some(rest) => llc_snap(rest),
+        None => Decoded::Malformed,
+    }
+}
+
+/// An LLC/SNAP header (802.2 with SNAP, RFC 1042) and what it carries: IP
+/// behind the Ether type it names.
+fn llc_snap(data: &[u8]) -> Decoded<'_> {
+    match data {
+        [0xaa, 0xaa, 0x03, _, _, _, a, b, rest @ ..] => {
+            match EtherType(u16::from_be_bytes([*a, *b])) {
+                EtherType::IPV4 => ip(rest),
+                EtherType::IPV6 => Decoded::Ipv6,
+                _ => Decoded::NonIp,
+            }
+        }
+        // Too short for the SNAP header it starts.
+        [] | [0xaa] | [0xaa, 0xaa] | [0xaa, 0xaa, 0x03, ..] => Decoded::Malformed,
+        _ => Decoded::NonIp,
+    }
+}
+
 /// A Cisco HDLC frame: address, control, then an Ether type.
 fn cisco_hdlc(data: &[u8]) -> Decoded<'_> {
     let [_, _, a, b, rest @ ..] = data else {
@@ -393,6 +513,8 @@ fn encapsulated<'a>(p: &LaxSlicedPacket<'a>) -> Option<Encapsulated<'a>> {
     match payload.ether_type.0 {
         ETHER_PPPOE_SESSION => Some(Encapsulated::Pppoe(payload.payload)),
         ETHER_MPLS_UNICAST | ETHER_MPLS_MULTICAST => Some(Encapsulated::Mpls(payload.payload)),
+        // An 802.3 frame: the field is a length, and 802.2 LLC follows.
+        len if len <= 1500 => Some(Encapsulated::Llc(payload.payload)),
         _ => None,
     }
 }
@@ -400,12 +522,14 @@ fn encapsulated<'a>(p: &LaxSlicedPacket<'a>) -> Option<Encapsulated<'a>> {
 enum Encapsulated<'a> {
     Pppoe(&'a [u8]),
     Mpls(&'a [u8]),
+    Llc(&'a [u8]),
 }
 
 impl<'a> Encapsulated<'a> {
     fn decode(self) -> Decoded<'a> {
         match self {
             Encapsulated::Pppoe(rest) => pppoe_session(rest),
+            Encapsulated::Llc(rest) => llc_snap(rest),
             Encapsulated::Mpls(mut rest) => {
                 // Labels of 4 bytes until the bottom of the stack (RFC 3032);
                 // then IP, told by its version (an Ethernet pseudowire's

@@ -113,6 +113,38 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
             LinkType::ETHERNET,
             build::add_vlan(&build::in_mpls(&eth, &[300]), 0x8100, 5),
         ),
+        // 802.3 with LLC/SNAP instead of Ethernet II: the length field.
+        (LinkType::ETHERNET, {
+            let snap = [&[0xaa, 0xaa, 0x03, 0, 0, 0][..], &eth[12..]].concat();
+            let len = (snap.len() as u16).to_be_bytes();
+            [&eth[..12], &len[..], &snap].concat()
+        }),
+        // 802.11 QoS data with HT control, between access points (four
+        // addresses: a 36-byte header); and QoS data from an access point
+        // (26 bytes) behind a radiotap header with TSFT and Flags saying
+        // the 802.11 header is padded to 32 bits.
+        (LinkType::IEEE802_11, wifi_qos_wds(&eth)),
+        (LinkType::IEEE802_11_RADIOTAP, {
+            let mut head = [0u8; 24];
+            head[2] = 24; // length
+            head[4] = 0x03; // present: TSFT, Flags
+            head[16] = 0x20; // Flags (after the 8-aligned TSFT): data pad
+            let plain = build::wifi_data(&eth);
+            let qos = [
+                &[0x88, 0x02][..],
+                &plain[2..24],
+                &[0, 0],
+                &[0, 0],
+                &plain[24..],
+            ]
+            .concat();
+            [&head[..], &qos].concat()
+        }),
+        // PPI carrying Ethernet.
+        (
+            LinkType::PPI,
+            [&[0, 0, 8, 0, 1, 0, 0, 0][..], &eth].concat(),
+        ),
         // A big-endian host's loopback header.
         (
             LinkType::NULL,
@@ -148,6 +180,21 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
         assert_eq!(p.transport, want.transport, "{link:?}");
         assert!(link.is_supported(), "{link:?}");
     }
+}
+
+/// `eth` as an 802.11 QoS data frame between two access points (four
+/// addresses) with HT control.
+fn wifi_qos_wds(eth: &[u8]) -> Vec<u8> {
+    let plain = build::wifi_data(eth);
+    // Frame control: QoS data (subtype 8), ToDS and FromDS, Order (HT
+    // control follows QoS control).
+    let mut out = vec![0x88, 0x83];
+    out.extend_from_slice(&plain[2..24]);
+    out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0]); // the fourth address
+    out.extend_from_slice(&[0x00, 0x00]); // QoS control
+    out.extend_from_slice(&[0, 0, 0, 0]); // HT control
+    out.extend_from_slice(&plain[24..]);
+    out
 }
 
 /// `LinkType::DECODED` lists exactly the link types `decode` knows.
@@ -212,6 +259,64 @@ fn link_layers_without_ipv4_say_what_they_carry() {
         ),
         (LinkType::C_HDLC, vec![0x0f, 0x00, 0x08], "malformed"),
         (LinkType::IPV6, v6.to_vec(), "ipv6"),
+        // 802.11: a beacon, a protected data frame, a null-data frame, an
+        // A-MSDU, IPv6 behind LLC/SNAP, STP's LLC, and cut short.
+        (LinkType::IEEE802_11, [0x80, 0, 0, 0].repeat(8), "non-ip"),
+        (
+            LinkType::IEEE802_11,
+            [&[0x08, 0x42][..], &[0; 30]].concat(),
+            "non-ip",
+        ),
+        (
+            LinkType::IEEE802_11,
+            [&[0x48, 0x01][..], &[0; 22]].concat(),
+            "non-ip",
+        ),
+        (
+            LinkType::IEEE802_11,
+            [&[0x88, 0x01][..], &[0; 22], &[0x80, 0], &[0xaa; 8]].concat(),
+            "non-ip",
+        ),
+        (
+            LinkType::IEEE802_11,
+            [
+                &[0x08, 0x01][..],
+                &[0; 22],
+                &[0xaa, 0xaa, 0x03, 0, 0, 0, 0x86, 0xdd],
+                &v6,
+            ]
+            .concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::IEEE802_11,
+            [&[0x08, 0x01][..], &[0; 22], &[0x42, 0x42, 0x03, 0, 0]].concat(),
+            "non-ip",
+        ),
+        (LinkType::IEEE802_11, vec![0x08, 0x01, 0, 0], "malformed"),
+        (
+            LinkType::IEEE802_11,
+            [&[0x08, 0x01][..], &[0; 22], &[0xaa, 0xaa, 0x03]].concat(),
+            "malformed",
+        ),
+        // Radiotap of another version, or longer than the frame; PPI of
+        // another link; Prism cut short.
+        (
+            LinkType::IEEE802_11_RADIOTAP,
+            vec![1, 0, 8, 0, 0, 0, 0, 0],
+            "malformed",
+        ),
+        (
+            LinkType::IEEE802_11_RADIOTAP,
+            vec![0, 0, 200, 0, 0, 0, 0, 0],
+            "malformed",
+        ),
+        (
+            LinkType::PPI,
+            vec![0, 0, 8, 0, 147, 0, 0, 0, 1, 2],
+            "non-ip",
+        ),
+        (LinkType::IEEE802_11_PRISM, vec![0; 100], "malformed"),
     ];
     for (link, frame, want) in cases {
         let got = match decode(link, &frame) {
