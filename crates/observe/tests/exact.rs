@@ -47,25 +47,7 @@ fn a_lone_sequential_scanner_is_counted_to_the_probe() {
     // local and every guess XP it starts at 10.0.5.0 (C = 5 <= 20 is kept,
     // MODEL.md) and finds only itself (batch 12 holds .240-.259), which
     // costs it one exploit of an already infected host.
-    let mut b = WorldBuilder::new();
-    let own = u32::from_be_bytes([10, 0, 5, 250]);
-    b.add_host(Host {
-        addr: own,
-        site: NO_SITE,
-        os: Os::Xp,
-        patched: false,
-        rpc_open: true,
-        network: 0,
-    });
-    let world = b.build().unwrap();
-    let mut s = wormscope_scenario::default_scenario();
-    // Every host online all the time, as these worlds were built for
-    // (churn has its own tests, `reference/tests/churn.rs`).
-    s.world.churn.enabled = false;
-    s.worm.local_start_pct = Percent::new(100.0).unwrap();
-    s.worm.guess_xp_pct = Percent::new(100.0).unwrap();
-    s.duration = SimDuration::from_secs(3 * 3600);
-    s.step = SimDuration::from_secs(60);
+    let (world, mut s) = lone_scanner(false);
     s.sensors = vec![
         sensor("dark", SensorKind::Telescope, Some("10.1.0.0/16")),
         sensor("edge", SensorKind::Edge, Some("10.0.0.0/16")),
@@ -192,9 +174,11 @@ fn reference_and_engine_sensors_give_identical_rows() {
     }
 }
 
-/// A lone sequential scanner at 10.0.5.250 (as in
-/// `a_lone_sequential_scanner_is_counted_to_the_probe`), in an enterprise
-/// network 10.0.5.0/24 when `enterprise`.
+/// A world of one XP host at 10.0.5.250, in an enterprise network
+/// 10.0.5.0/24 when `enterprise`, and a scenario for it: every start local
+/// and every guess XP, so it scans sequentially from 10.0.5.0; every host
+/// online all the time, as these worlds were built for (churn has its own
+/// tests, `reference/tests/churn.rs`); three hours in one-minute steps.
 fn lone_scanner(enterprise: bool) -> (World, BlasterScenario) {
     use wormscope_model::service::Firewall;
     use wormscope_model::{Site, SiteKind};
