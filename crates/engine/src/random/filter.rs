@@ -103,6 +103,17 @@ impl NetworkFilter {
         })
     }
 
+    /// Whether a filter of `s` drops the worm's port going out of a
+    /// network while sensors watch: their counts then still hold the
+    /// probes it keeps in (see the module's doc).
+    pub(super) fn sensors_count_drops(s: &RandomScanScenario) -> bool {
+        let port = s.worm.delivery.port();
+        let drops_out =
+            |f: &FilterDefense| f.enabled && f.blocks_out.iter().any(|r| r.matches(port));
+        !s.all_sensors().is_empty()
+            && (drops_out(&s.defenses.isp_filter) || drops_out(&s.defenses.border_filter))
+    }
+
     /// Whether the scenario needs the hosts' addresses for its filters.
     pub(super) fn needed(s: &RandomScanScenario) -> bool {
         s.defenses.isp_filter.enabled || s.defenses.border_filter.enabled

@@ -384,6 +384,14 @@ impl RandomScanRun {
     }
 }
 
+/// Whether `s`'s sensors will count probes that a network filter keeps
+/// inside their scanner's network: the random core does not yet take them
+/// out, as a Blaster scenario's sensors do (see `filter`'s doc). Reports
+/// say so.
+pub fn sensors_count_filtered_probes(s: &RandomScanScenario) -> bool {
+    NetworkFilter::sensors_count_drops(s)
+}
+
 /// Runs a random-scanning scenario with the exact driver, on run seed
 /// `seed`. `progress` is called now and then with the simulated µs reached.
 pub fn simulate_random(
