@@ -179,17 +179,9 @@ fn random_scan(
     text.push_str(&wormscope_report::validation_table(&checks));
     let _ = writeln!(text, "wrote {}", listing(&files));
     let events = results.iter().map(|r| r.events).sum();
-    let mut notes = String::new();
-    if wormscope_engine::random::sensors_count_filtered_probes(s) {
-        notes.push_str(
-            "note: sensors.csv still counts the probes a network filter keeps inside \
-             their scanner's network (a Blaster scenario's sensors lose them)\n",
-        );
-    }
-    notes.push_str(&common::timing(started, Some(events)));
     Ok(CommandOutcome {
         text,
-        notes,
+        notes: common::timing(started, Some(events)),
         files,
         ..CommandOutcome::default()
     })

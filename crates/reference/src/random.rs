@@ -153,13 +153,24 @@ impl ProbeDraws for ReferenceDraws {
                 None => (rng.random::<u64>() & self.space_mask) as u32,
             },
         };
-        if let Some(&target) = self.population.get(&addr) {
-            return target;
+        let here = Some((u64::from(addr), u64::from(addr) + 1));
+        match self.population.get(&addr) {
+            Some(&Target::Space { atom, other, .. }) => {
+                return Target::Space {
+                    atom,
+                    other,
+                    within: here,
+                };
+            }
+            Some(&target) => return target,
+            None => {}
         }
+        // The address itself, so that the core tells whether it lies in
+        // the network a filter keeps the host in.
         Target::Space {
             atom: self.layout.atom_of(&self.placement, addr),
             other: false,
-            within: None,
+            within: here,
         }
     }
 

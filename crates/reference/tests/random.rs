@@ -615,14 +615,18 @@ fn what_a_capture_sees_is_what_a_run_counts() {
 /// A world of 2^`bits` addresses (ISP blocks of /16) with an ISP filter of
 /// the worm's own port laid over it by `filter`.
 fn filtered(bits: u8, filter: &str) -> RandomScanScenario {
-    let text = format!(
+    parse_random_scan(&filtered_text(bits, filter), "isp.toml").unwrap()
+}
+
+/// [`filtered`]'s scenario file.
+fn filtered_text(bits: u8, filter: &str) -> String {
+    format!(
         "base = \"codered2\"\nvalidation = []\nduration = \"15m\"\nstep = \"30s\"\nsensors = []\n\
          [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
          [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
          scan_space_bits = {bits}\n\
          [defenses.isp_filter]\nenabled = true\n{filter}\n"
-    );
-    parse_random_scan(&text, "isp.toml").unwrap()
+    )
 }
 
 #[test]
@@ -727,15 +731,23 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
 /// `enterprises` says, with an enterprise border filter of the worm's own
 /// port laid over it by `filter`.
 fn border_filtered(bits: u8, enterprises: &str, filter: &str) -> RandomScanScenario {
-    let text = format!(
+    parse_random_scan(
+        &border_filtered_text(bits, enterprises, filter),
+        "border.toml",
+    )
+    .unwrap()
+}
+
+/// [`border_filtered`]'s scenario file.
+fn border_filtered_text(bits: u8, enterprises: &str, filter: &str) -> String {
+    format!(
         "base = \"codered2\"\nvalidation = []\nduration = \"15m\"\nstep = \"30s\"\nsensors = []\n\
          [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
          [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
          scan_space_bits = {bits}\n\
          [population.enterprises]\n{enterprises}\n\
          [defenses.border_filter]\nenabled = true\n{filter}\n"
-    );
-    parse_random_scan(&text, "border.toml").unwrap()
+    )
 }
 
 #[test]
@@ -809,6 +821,144 @@ fn a_border_filter_on_every_enterprise_keeps_the_worm_in_its_networks() {
         (Some(3), Some("population.enterprises.prefix_len")),
         "{e}"
     );
+}
+
+/// Sensors over four /16s: a telescope and an edge inside one /16 each
+/// (narrower than the ISP networks, so a filtered host still reaches them
+/// from inside), a second edge nested in the first, a distributed sensor
+/// spread over all, a telescope that is a whole /16 of its own, and an
+/// edge around a whole /16.
+const FILTERED_SENSORS: &str = "\
+    [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.1.0.0/20\"\n\
+    [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 500\nreport_delay = \"0s\"\n\
+    [[sensors]]\nname = \"edge\"\nkind = \"edge\"\nprefix = \"0.2.0.0/17\"\n\
+    [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.2.0.0/20\"\n\
+    [[sensors]]\nname = \"far\"\nkind = \"telescope\"\nprefix = \"0.3.0.0/16\"\n\
+    [[sensors]]\nname = \"block\"\nkind = \"edge\"\nprefix = \"0.2.0.0/16\"\n";
+
+/// The scenario file `text` with [`FILTERED_SENSORS`] instead of none.
+fn with_filtered_sensors(text: &str, what: &str) -> RandomScanScenario {
+    let text = text.replace("sensors = []\n", "");
+    parse_random_scan(&format!("{text}\n{FILTERED_SENSORS}"), what).unwrap()
+}
+
+/// Sensors lose the probes a filter keeps inside their scanner's network,
+/// alike probe by probe and by skips: each sensor's probes and sources,
+/// with an ISP filter and with an enterprise border filter dropping the
+/// worm's port going out from 3 minutes on.
+#[test]
+fn sensors_lose_what_a_filter_keeps_in_probe_by_probe_and_by_skips() {
+    let isp = filtered_text(
+        18,
+        "start = \"3m\"\ncoverage_pct = 50\nblocks_in = []\nblocks_out = [\"80/tcp\"]",
+    );
+    let border = border_filtered_text(
+        18,
+        "share_pct = 50\nprefix_len = 20",
+        "start = \"3m\"\ncoverage_pct = 100\nblocks_in = []\nblocks_out = [\"80/tcp\"]",
+    );
+    for (case, s) in [("isp", isp), ("border", border)] {
+        let s = with_filtered_sensors(&s, case);
+        sensors_alike(case, &s);
+        let exact: Vec<RandomScanRun> = (0..20)
+            .map(|i| simulate_random(&s, i, &mut |_| {}))
+            .collect();
+        // The filter takes away most of what the far telescope would see.
+        let mut open = s.clone();
+        open.defenses.isp_filter.enabled = false;
+        open.defenses.border_filter.enabled = false;
+        let far = |r: &RandomScanRun| r.sensors[4].probes[18..].iter().sum::<u64>();
+        let (with, without): (u64, u64) = (0..20)
+            .map(|seed| {
+                (
+                    far(&exact[seed]),
+                    far(&simulate_random(&open, seed as u64, &mut |_| {})),
+                )
+            })
+            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+        assert!(
+            with < without * 9 / 10,
+            "{case}: {with} with the filter, {without} without"
+        );
+    }
+}
+
+/// Holds the drivers together on `s` (`case`): each sensor's probes and
+/// sources.
+fn sensors_alike(case: &str, s: &RandomScanScenario) {
+    let (exact, reference) = both(s);
+    for r in exact.iter().chain(&reference) {
+        conserves_probes(r);
+    }
+    for (k, sensor) in s.all_sensors().iter().enumerate() {
+        let name = &sensor.name;
+        same_distribution(&format!("{case} {name} probes"), &exact, &reference, |r| {
+            r.sensors[k].probes.iter().sum::<u64>() as f64
+        });
+        same_distribution(&format!("{case} {name} sources"), &exact, &reference, |r| {
+            r.sensors[k].new_sources.iter().sum::<u64>() as f64
+        });
+    }
+}
+
+/// The same for a local-preference worm, whose probes drawn over its /8
+/// or the space stay inside a filtered network by the share of each atom
+/// there, and over its /16 all or in part (a /20's filter).
+#[test]
+fn local_preference_sensors_lose_what_a_filter_keeps_in_alike() {
+    let filter = "enabled = true\nstart = \"3m\"\nblocks_in = []\nblocks_out = [\"80/tcp\"]";
+    sensors_alike(
+        "local isp",
+        &local_preference(&format!(
+            "\n[defenses.isp_filter]\ncoverage_pct = 50\n{filter}\n"
+        )),
+    );
+    sensors_alike(
+        "local border",
+        &local_preference(&format!(
+            "\n[population.enterprises]\nshare_pct = 50\nprefix_len = 20\n\
+             [defenses.border_filter]\ncoverage_pct = 100\n{filter}\n"
+        )),
+    );
+}
+
+/// Every /16 filtering out from the start: a telescope that is a /16 of
+/// its own (where no host lives) and an edge around a /16 see nothing, in
+/// both drivers, while a
+/// distributed sensor's points in the hosts' /16s still see their
+/// neighbours' probes.
+#[test]
+fn a_filter_on_every_block_hides_the_worm_from_a_telescope_outside() {
+    let s = with_filtered_sensors(
+        &filtered_text(
+            18,
+            "start = \"0h\"\ncoverage_pct = 100\nblocks_in = []\nblocks_out = [\"80/tcp\"]",
+        ),
+        "all",
+    );
+    for seed in 0..3 {
+        for (driver, r) in [
+            ("exact", simulate_random(&s, seed, &mut |_| {})),
+            ("reference", simulate_random_reference(&s, seed)),
+        ] {
+            let total = |k: usize| r.sensors[k].probes.iter().sum::<u64>();
+            assert_eq!(total(4), 0, "{driver}: the far telescope");
+            // Nothing crosses a filtering /16's border: not even the probes
+            // aimed at its vulnerable hosts from outside.
+            assert_eq!(total(5), 0, "{driver}: the edge around a /16");
+            assert!(
+                total(1) > 0,
+                "{driver}: the distributed sensor's points near hosts"
+            );
+        }
+        let mut open = s.clone();
+        open.defenses.isp_filter.enabled = false;
+        let r = simulate_random(&open, seed, &mut |_| {});
+        assert!(
+            r.sensors[4].probes.iter().sum::<u64>() > 0,
+            "without the filter"
+        );
+    }
 }
 
 #[test]

@@ -78,16 +78,16 @@ pub struct RandomScanDefenses {
     /// ISPs filter the worm's own port at the border of a share of the
     /// /16 address blocks from `start`: a probe aimed at a vulnerable host
     /// across a filtering block's border is dropped (inside one /16 it is
-    /// not). Sensors still count what it keeps from leaving a /16 (a
-    /// Blaster scenario's do not). Absent from older files: off.
+    /// not). Sensors lose what it keeps inside a /16, as a Blaster
+    /// scenario's do. Absent from older files: off.
     #[serde(default = "FilterDefense::off")]
     pub isp_filter: FilterDefense,
     /// Enterprise networks (`[population.enterprises]`) filter the worm's
     /// own port at their border, a share `coverage_pct` of them from
     /// `start`: a probe aimed at a vulnerable host across a filtering
     /// network's border is dropped (inside one network it is not). Sensors
-    /// still count what it keeps from leaving a network (a Blaster
-    /// scenario's do not). Absent from older files: off.
+    /// lose what it keeps inside a network, as a Blaster scenario's do.
+    /// Absent from older files: off.
     #[serde(default = "FilterDefense::off")]
     pub border_filter: FilterDefense,
     /// Infected hosts are cleaned (and patched) at `per_day_pct` a day from

@@ -18,9 +18,9 @@
 //!
 //! Only probes aimed at vulnerable hosts are asked about (they are the
 //! ones that can infect): the rest reach nothing that matters. Sensors
-//! still count the probes a filter keeps from leaving a network; a Blaster
-//! scenario's lose them (`wormscope_observe::sensor`), and doing so here
-//! needs each atom's share inside a scanner's own network.
+//! lose what a filter keeps inside a scanner's network, as a Blaster
+//! scenario's do: the core asks [`NetworkFilter::closes`] from when, and
+//! [`NetworkFilter::network_range`] where (see the core's doc).
 //!
 //! May not touch: the core's state; it is a rule over addresses and time.
 
@@ -34,8 +34,10 @@ pub(super) struct NetworkFilter {
     start_ns: u64,
     drops_out: bool,
     drops_in: bool,
-    /// Each vulnerable host's network.
+    /// Each vulnerable host's network: its address shifted right by
+    /// `shift`.
     network: Vec<u32>,
+    shift: u32,
     /// Whether each vulnerable host's network filters.
     filtering: Vec<bool>,
 }
@@ -46,45 +48,32 @@ impl NetworkFilter {
     /// of the worm's are left out.
     pub(super) fn of(s: &RandomScanScenario, seed: u64, addresses: &[u32]) -> Vec<NetworkFilter> {
         let d = &s.defenses;
-        let isp = Self::switched_on(
-            s,
-            &d.isp_filter,
-            addresses,
-            |a| a >> 16,
-            |block| {
-                unit_draw(seed, Draw::IspBlock, block as u64)
-                    < d.isp_filter.coverage_pct.as_fraction()
-            },
-        );
+        let isp = Self::switched_on(s, &d.isp_filter, addresses, 16, |block| {
+            unit_draw(seed, Draw::IspBlock, block as u64) < d.isp_filter.coverage_pct.as_fraction()
+        });
         let e = &s.population.enterprises;
         // The scenario's check keeps the length in 1..=32; a /0 (one
         // network, never filtered inside) is read as such all the same.
         let shift = 32 - u32::from(e.prefix_len);
-        let border = Self::switched_on(
-            s,
-            &d.border_filter,
-            addresses,
-            |a| a.checked_shr(shift).unwrap_or(0),
-            |network| {
-                unit_draw(s.seed, Draw::EnterpriseNetwork, network as u64)
-                    < e.share_pct.as_fraction()
-                    && unit_draw(seed, Draw::BorderSite, network as u64)
-                        < d.border_filter.coverage_pct.as_fraction()
-            },
-        );
+        let border = Self::switched_on(s, &d.border_filter, addresses, shift, |network| {
+            unit_draw(s.seed, Draw::EnterpriseNetwork, network as u64) < e.share_pct.as_fraction()
+                && unit_draw(seed, Draw::BorderSite, network as u64)
+                    < d.border_filter.coverage_pct.as_fraction()
+        });
         isp.into_iter().chain(border).collect()
     }
 
-    /// The filter `f` with networks `network_of` an address, each
-    /// filtering if `filters`; none if `f` is off or drops nothing of the
-    /// worm's port.
+    /// The filter `f` with networks of addresses alike but for their low
+    /// `shift` bits, each filtering if `filters`; none if `f` is off or
+    /// drops nothing of the worm's port.
     fn switched_on(
         s: &RandomScanScenario,
         f: &FilterDefense,
         addresses: &[u32],
-        network_of: impl Fn(u32) -> u32,
+        shift: u32,
         filters: impl Fn(u32) -> bool,
     ) -> Option<NetworkFilter> {
+        let network_of = |a: u32| a.checked_shr(shift).unwrap_or(0);
         let port = s.worm.delivery.port();
         let drops_in = f.blocks_in.iter().any(|r| r.matches(port));
         let drops_out = f.blocks_out.iter().any(|r| r.matches(port));
@@ -99,19 +88,40 @@ impl NetworkFilter {
             drops_out,
             drops_in,
             network,
+            shift,
             filtering,
         })
     }
 
-    /// Whether a filter of `s` drops the worm's port going out of a
-    /// network while sensors watch: their counts then still hold the
-    /// probes it keeps in (see the module's doc).
-    pub(super) fn sensors_count_drops(s: &RandomScanScenario) -> bool {
-        let port = s.worm.delivery.port();
-        let drops_out =
-            |f: &FilterDefense| f.enabled && f.blocks_out.iter().any(|r| r.matches(port));
-        !s.all_sensors().is_empty()
-            && (drops_out(&s.defenses.isp_filter) || drops_out(&s.defenses.border_filter))
+    /// Whether it drops the worm's port going out of a network.
+    pub(super) fn drops_out(&self) -> bool {
+        self.drops_out
+    }
+
+    /// When it switches on, ns of real time after the start.
+    pub(super) fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
+    /// When the filter keeps `host`'s probes inside its network (ns of
+    /// real time), if it ever does.
+    pub(super) fn closes(&self, host: u32) -> Option<u64> {
+        (self.drops_out && self.filtering[host as usize]).then_some(self.start_ns)
+    }
+
+    /// The addresses of `host`'s network, `[lo, hi)`, in a space of
+    /// `space` addresses.
+    pub(super) fn network_range(&self, host: u32, space: u64) -> (u64, u64) {
+        let lo = u64::from(self.network[host as usize])
+            .checked_shl(self.shift)
+            .unwrap_or(0);
+        let size = 1u64 << self.shift.min(32);
+        (lo.min(space), (lo + size).min(space))
+    }
+
+    /// Whether vulnerable hosts `a` and `b` share a network.
+    pub(super) fn same_network(&self, a: u32, b: u32) -> bool {
+        self.network[a as usize] == self.network[b as usize]
     }
 
     /// Whether the scenario needs the hosts' addresses for its filters.

@@ -24,7 +24,8 @@
 //!
 //! May not touch: the outbreak (it is geometry, fixed before a run).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -138,6 +139,80 @@ impl Placement {
     pub fn is_dark(&self, addr: u32) -> bool {
         self.telescopes.iter().any(|t| t.contains(addr))
             || self.points.iter().any(|p| p.binary_search(&addr).is_ok())
+    }
+}
+
+/// Each atom's addresses within windows of the space (a local-preference
+/// host's /16 or /8, a filtered host's network), counted from the layout
+/// and the placement, each window once.
+pub(crate) struct AtomContents {
+    /// The layout's ranges ([`SensorLayout::ranges`]).
+    ranges: Vec<(u64, u64, u8)>,
+    /// Per distributed sensor (by sensor index), its addresses, sorted.
+    points: Vec<(u8, Vec<u32>)>,
+    /// The vulnerable hosts' addresses, sorted.
+    vulnerable: Vec<u32>,
+    /// Atom sizes by window.
+    cache: HashMap<(u64, u64), Rc<[u64]>>,
+}
+
+impl AtomContents {
+    pub(crate) fn new(layout: &SensorLayout, placement: &Placement) -> AtomContents {
+        let mut vulnerable = placement.vulnerable.clone();
+        vulnerable.sort_unstable();
+        AtomContents {
+            ranges: layout.ranges(),
+            points: placement
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(j, p)| (j as u8, p.clone()))
+                .collect(),
+            vulnerable,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Each atom's addresses in `[lo, hi)` (counted the first time).
+    pub(crate) fn of(&mut self, layout: &SensorLayout, lo: u64, hi: u64) -> Rc<[u64]> {
+        if let Some(c) = self.cache.get(&(lo, hi)) {
+            return c.clone();
+        }
+        let mut sizes = vec![0u64; layout.atoms.len()];
+        for &(r_lo, r_hi, atom) in &self.ranges {
+            let (a, b) = (r_lo.max(lo), r_hi.min(hi));
+            if a < b {
+                sizes[usize::from(atom)] += b - a;
+            }
+        }
+        // A distributed sensor's addresses and the vulnerable hosts lie in
+        // the ranges' atoms and are none of theirs: move them out.
+        // (An atom the layout left out, having no address left, had no
+        // range either.)
+        let mut take = |dark: Option<u8>, addr: u32, by: i64| {
+            if let Some(i) = layout.atom_with(dark, addr) {
+                let size = &mut sizes[usize::from(i)];
+                *size = size.checked_add_signed(by).expect("atom sizes");
+            }
+        };
+        let within = |list: &[u32]| {
+            let from = list.partition_point(|&a| u64::from(a) < lo);
+            let to = list.partition_point(|&a| u64::from(a) < hi);
+            from..to
+        };
+        for (j, points) in &self.points {
+            for &a in &points[within(points)] {
+                take(None, a, -1);
+                take(Some(*j), a, 1);
+            }
+        }
+        for &a in &self.vulnerable[within(&self.vulnerable)] {
+            take(None, a, -1);
+        }
+        let sizes: Rc<[u64]> = sizes.into();
+        self.cache.insert((lo, hi), sizes.clone());
+        sizes
     }
 }
 

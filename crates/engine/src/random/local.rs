@@ -36,7 +36,7 @@ use rand_chacha::ChaCha8Rng;
 use smallvec::SmallVec;
 use wormscope_model::targeting::{LocalShares, Windows};
 
-use super::{Placement, SensorLayout, Target, atom_at};
+use super::{AtomContents, Placement, SensorLayout, Target, atom_at};
 use crate::draws::Skips;
 
 /// The windows a local-preference host at `own` draws its targets from, in
@@ -120,12 +120,8 @@ impl Hosts {
 pub(crate) struct LocalMap {
     shares: LocalShares,
     hosts: Rc<Hosts>,
-    /// The layout's ranges ([`SensorLayout::ranges`]).
-    ranges: Vec<(u64, u64, u8)>,
-    /// Per distributed sensor (by sensor index), its addresses, sorted.
-    points: Vec<(u8, Vec<u32>)>,
     /// Atom sizes within a window, by the window's bounds.
-    contents: HashMap<(u64, u64), Rc<[u64]>>,
+    contents: AtomContents,
     /// Signatures by /16, and their numbers by what they hold.
     signature_of: HashMap<u32, u32>,
     signatures: HashMap<Vec<u64>, u32>,
@@ -171,15 +167,7 @@ impl LocalMap {
                 by_addr,
                 near,
             }),
-            ranges: layout.ranges(),
-            points: placement
-                .points
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| !p.is_empty())
-                .map(|(j, p)| (j as u8, p.clone()))
-                .collect(),
-            contents: HashMap::new(),
+            contents: AtomContents::new(layout, placement),
             signature_of: HashMap::new(),
             signatures: HashMap::new(),
         }
@@ -227,43 +215,7 @@ impl LocalMap {
 
     /// Each atom's addresses in `[lo, hi)` (made the first time).
     fn contents(&mut self, layout: &SensorLayout, lo: u64, hi: u64) -> Rc<[u64]> {
-        if let Some(c) = self.contents.get(&(lo, hi)) {
-            return c.clone();
-        }
-        let mut sizes = vec![0u64; layout.atoms.len()];
-        for &(r_lo, r_hi, atom) in &self.ranges {
-            let (a, b) = (r_lo.max(lo), r_hi.min(hi));
-            if a < b {
-                sizes[usize::from(atom)] += b - a;
-            }
-        }
-        // A distributed sensor's addresses and the vulnerable hosts lie in
-        // the ranges' atoms and are none of theirs: move them out.
-        // (An atom the layout left out, having no address left, had no
-        // range either.)
-        let mut take = |dark: Option<u8>, addr: u32, by: i64| {
-            if let Some(i) = layout.atom_with(dark, addr) {
-                let size = &mut sizes[usize::from(i)];
-                *size = size.checked_add_signed(by).expect("atom sizes");
-            }
-        };
-        for (j, points) in &self.points {
-            let from = points.partition_point(|&a| u64::from(a) < lo);
-            let to = points.partition_point(|&a| u64::from(a) < hi);
-            for &a in &points[from..to] {
-                take(None, a, -1);
-                take(Some(*j), a, 1);
-            }
-        }
-        let addrs = &self.hosts.addrs;
-        let from = addrs.partition_point(|&a| u64::from(a) < lo);
-        let to = addrs.partition_point(|&a| u64::from(a) < hi);
-        for &a in &addrs[from..to] {
-            take(None, a, -1);
-        }
-        let sizes: Rc<[u64]> = sizes.into();
-        self.contents.insert((lo, hi), sizes.clone());
-        sizes
+        self.contents.of(layout, lo, hi)
     }
 
     /// The draws of the hosts of `host`'s signature whose probes into the

@@ -52,6 +52,19 @@
 //! protected host that is not infected yet reaches a live host that cannot
 //! be infected.
 //!
+//! **Filters and sensors.** From a network filter's start, a host whose
+//! network drops the worm's port going out reaches sensors only inside
+//! that network (its /16, its enterprise network; the smaller of the two
+//! under both), as a Blaster scenario's sensors see it: sensors sit outside
+//! the borders of what they watch. Such a host is of a *closed* class: all
+//! its probes a sensor would see are looked at, and each stays inside by
+//! where it lies: the reference knows the address; a drawn probe, uniform
+//! over its atom's addresses in its window (the space, or a
+//! local-preference window), lies inside with the share of those addresses
+//! there ([`AtomContents`]), so its unlooked probes show no sensor anything
+//! and the split needs no change. A probe aimed at a vulnerable host in
+//! another network shows no sensor either.
+//!
 //! [`StopRule::probes_of`]: wormscope_model::behaviour::StopRule::probes_of
 //!
 //! May not touch: Blaster's core (`core.rs`), I/O, the wall clock.
@@ -78,6 +91,7 @@ mod local;
 mod permutation;
 
 pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
+use layout::AtomContents;
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout, live_address};
 pub use local::{LocalInterest, local_windows};
 pub use permutation::PermutationDraws;
@@ -384,14 +398,6 @@ impl RandomScanRun {
     }
 }
 
-/// Whether `s`'s sensors will count probes that a network filter keeps
-/// inside their scanner's network: the random core does not yet take them
-/// out, as a Blaster scenario's sensors do (see `filter`'s doc). Reports
-/// say so.
-pub fn sensors_count_filtered_probes(s: &RandomScanScenario) -> bool {
-    NetworkFilter::sensors_count_drops(s)
-}
-
 /// Runs a random-scanning scenario with the exact driver, on run seed
 /// `seed`. `progress` is called now and then with the simulated µs reached.
 pub fn simulate_random(
@@ -583,8 +589,9 @@ pub struct RandomCore {
     layout: SensorLayout,
     classes: Vec<Class>,
     /// Classes by (home edges, sensors yet to see them, in a capture's
-    /// view, a local-preference host's signature or `u32::MAX`).
-    class_ids: HashMap<(u16, u16, bool, u32), u32>,
+    /// view, a local-preference host's signature or `u32::MAX`, kept in
+    /// its network by a filter).
+    class_ids: HashMap<(u16, u16, bool, u32, bool), u32>,
     /// What a local-preference worm's windows hold; `None` for the other
     /// targetings.
     local: Option<local::LocalMap>,
@@ -627,6 +634,19 @@ pub struct RandomCore {
     protected_at_ns: Vec<u64>,
     /// The run's network filters that are on (ISP, enterprise border).
     filters: Vec<NetworkFilter>,
+    /// Sensors lose what the filters keep inside a scanner's network
+    /// (see the module's doc): per vulnerable host, when a filter first
+    /// does so for it (ns of real time, `u64::MAX`: never); empty when no
+    /// filter does or no sensor watches.
+    closes_at_ns: Vec<u64>,
+    /// Those times, ascending, that have not come yet.
+    closings: Vec<u64>,
+    /// The last of them that has come: hosts that close by then are
+    /// closed.
+    closed_by_ns: Option<u64>,
+    /// Each atom's addresses in filtered hosts' networks (made when a
+    /// filter closes one).
+    contents: Option<AtomContents>,
     /// Cleanup: its start (ns of real time) and rate (per ns), if on.
     cleanup: Option<(u64, f64)>,
     /// Cleanings to come, by (real time, host): `time_of` a key is ns of
@@ -713,6 +733,29 @@ impl RandomCore {
         };
         let rows = s.duration.as_micros().div_ceil(s.step.as_micros()) as usize;
         let step_us = s.step.as_micros();
+        let filters =
+            placement.map_or_else(Vec::new, |p| NetworkFilter::of(s, seed, &p.vulnerable));
+        let (mut closes_at_ns, mut closings) = (Vec::new(), Vec::new());
+        if !layout.sensors.is_empty() && filters.iter().any(|f| f.drops_out()) {
+            closes_at_ns = (0..s.population.vulnerable as u32)
+                .map(|h| {
+                    filters
+                        .iter()
+                        .filter_map(|f| f.closes(h))
+                        .min()
+                        .unwrap_or(u64::MAX)
+                })
+                .collect();
+            closings = filters
+                .iter()
+                .filter(|f| f.drops_out())
+                .map(|f| f.start_ns())
+                .collect();
+            closings.sort_unstable();
+            closings.dedup();
+        }
+        let contents = (!closings.is_empty())
+            .then(|| AtomContents::new(&layout, placement.expect("the filters' placement")));
         let idle = Host {
             infected: false,
             cleaned: false,
@@ -766,7 +809,11 @@ impl RandomCore {
             hit_list_sent: 0,
             every_probe: false,
             protected_at_ns: protected_at_ns(s, seed),
-            filters: placement.map_or_else(Vec::new, |p| NetworkFilter::of(s, seed, &p.vulnerable)),
+            filters,
+            closes_at_ns,
+            closings,
+            closed_by_ns: None,
+            contents,
             cleanup: s.defenses.cleanup.enabled.then(|| {
                 let c = &s.defenses.cleanup;
                 // A share p cleaned per day is the exponential rate -ln(1-p).
@@ -840,6 +887,14 @@ impl RandomCore {
                 && self.clock.net_of(w.from_ns) <= next
             {
                 self.open_watch(draws);
+                continue;
+            }
+            if let Some(&at) = self.closings.first()
+                && at <= row_end
+                && self.clock.net_of(at) <= next
+            {
+                self.closings.remove(0);
+                self.close_egress(at, draws);
                 continue;
             }
             if !stopped
@@ -928,6 +983,93 @@ impl RandomCore {
         }
     }
 
+    /// A network filter keeps the probes of some hosts inside their
+    /// networks from real time `at` on: those scanning are of a closed
+    /// class from the probe each has reached (every probe that a sensor
+    /// would see is looked at, to tell whether it stays inside), and their
+    /// next looks are drawn again, as [`RandomCore::open_watch`] does.
+    fn close_egress(&mut self, at: u64, draws: &mut dyn ProbeDraws) {
+        self.closed_by_ns = Some(at);
+        let net = self.clock.net_of(at);
+        let closing = |host: u32, closes_at: &[u64]| closes_at[host as usize] == at;
+        let closes_at = std::mem::take(&mut self.closes_at_ns);
+        self.queue
+            .retain(|k| !(event_of(k).1 == Kind::Look && closing(event_of(k).2, &closes_at)));
+        self.closes_at_ns = closes_at;
+        for i in 0..self.scanners.len() {
+            let host = self.scanners[i].host;
+            if !closing(host, &self.closes_at_ns) {
+                continue;
+            }
+            let reached = self.scanners[i].delivered_before(net);
+            let class = self.class_of(host);
+            let sc = &mut self.scanners[i];
+            let old = &mut self.classes[sc.class as usize];
+            old.base = old.base.wrapping_add(reached);
+            let new = &mut self.classes[class as usize];
+            new.base = new.base.wrapping_sub(reached);
+            sc.class = class;
+            self.hosts[host as usize].class = class;
+            self.schedule_look(host, reached, draws);
+        }
+    }
+
+    /// Whether a filter keeps `host`'s probes inside its network now.
+    fn closed(&self, host: u32) -> bool {
+        self.closed_by_ns
+            .is_some_and(|by| self.closes_at_ns[host as usize] <= by)
+    }
+
+    /// The addresses `host`'s probes stay inside now, `[lo, hi)`, if a
+    /// filter keeps them in its network (two filters: the smaller network).
+    fn reach(&self, host: u32) -> Option<(u64, u64)> {
+        let by = self.closed_by_ns?;
+        let space = self.layout.addresses;
+        self.filters
+            .iter()
+            .filter(|f| f.closes(host).is_some_and(|at| at <= by))
+            .map(|f| f.network_range(host, space))
+            .reduce(|(a, b), (c, d)| (a.max(c), b.min(d)))
+    }
+
+    /// Whether a probe of `host` to vulnerable host `v` leaves the network
+    /// a filter keeps it in (no sensor sees it then).
+    fn kept_in(&self, host: u32, v: u32) -> bool {
+        self.closed_by_ns.is_some_and(|by| {
+            self.filters
+                .iter()
+                .any(|f| f.closes(host).is_some_and(|at| at <= by) && !f.same_network(host, v))
+        })
+    }
+
+    /// Where a looked-at probe of a host kept inside `reach` into atom
+    /// `atom` (uniform among its addresses in `within`, or the space) lies,
+    /// if it stays inside: the part of `within` there. A probe drawn over
+    /// more than the reach stays inside by the share of the atom's
+    /// addresses there.
+    fn inside_reach(
+        &mut self,
+        atom: u8,
+        within: Option<(u64, u64)>,
+        (lo, hi): (u64, u64),
+    ) -> Option<Option<(u64, u64)>> {
+        let window = within.unwrap_or((0, self.layout.addresses));
+        let part = (window.0.max(lo), window.1.min(hi));
+        if part.0 >= part.1 {
+            return None;
+        }
+        if part == window {
+            return Some(within);
+        }
+        let contents = self
+            .contents
+            .as_mut()
+            .expect("the filtered hosts' contents");
+        let there = contents.of(&self.layout, part.0, part.1)[usize::from(atom)];
+        let all = contents.of(&self.layout, window.0, window.1)[usize::from(atom)];
+        (there > 0 && self.rng.random_range(0..all) < there).then_some(Some(part))
+    }
+
     /// Marks `host` infected at network time `net`; it starts probing
     /// `delay` ns of network time later.
     fn infect(&mut self, host: u32, net: u64, delay: u64) {
@@ -1000,18 +1142,22 @@ impl RandomCore {
             self.local
                 .as_mut()
                 .map_or(u32::MAX, |l| l.signature_of(&self.layout, host)),
+            self.closed(host),
         );
         if let Some(&id) = self.class_ids.get(&key) {
             return id;
         }
-        let (home, unseen, ..) = key;
+        let (home, unseen, _, _, closed) = key;
         let mut interest = Interest {
             atoms: 0,
             weight: self.layout.vulnerable,
             local: None,
         };
+        // A closed host's probes a sensor would see are all looked at:
+        // which stay inside its network is told one by one.
+        let looked_for = if closed { u16::MAX } else { unseen };
         for (i, a) in self.layout.atoms.iter().enumerate() {
-            if self.layout.seen(home, a.inside, a.dark).0 & unseen != 0 {
+            if self.layout.seen(home, a.inside, a.dark).0 & looked_for != 0 {
                 interest.atoms |= 1 << i;
                 interest.weight += a.size;
             }
@@ -1158,9 +1304,14 @@ impl RandomCore {
         // before their scanning starts.
         let sender = (u64::from(entry) - self.initial_infected) % self.initial_infected;
         debug_assert_eq!(self.hosts[sender as usize].slot, u32::MAX);
-        self.observe(sender as u32, self.layout.home(entry), None, 0);
+        let seen = !self.kept_in(sender as u32, entry);
+        if seen {
+            self.observe(sender as u32, self.layout.home(entry), None, 0);
+        }
         let reached = self.reach_vulnerable(sender as u32, entry, net);
-        self.capture(sender as u32, net, capture::Aim::Vulnerable(entry), reached);
+        if seen {
+            self.capture(sender as u32, net, capture::Aim::Vulnerable(entry), reached);
+        }
     }
 
     /// Hands a looked-at probe to the capture's vantage, if one is open.
@@ -1182,12 +1333,18 @@ impl RandomCore {
         self.classes[class].looked += 1;
         match draws.look(host, &self.classes[class].interest, &mut self.rng) {
             Target::Vulnerable(v) => {
-                self.observe(host, self.layout.home(v), None, k);
+                // One a filter drops on its way out reaches no sensor.
+                let seen = !self.kept_in(host, v);
+                if seen {
+                    self.observe(host, self.layout.home(v), None, k);
+                }
                 let reached = self.reach_vulnerable(host, v, net);
                 if reached == Reached::Infected {
                     draws.found_infected(host);
                 }
-                self.capture(host, net, capture::Aim::Vulnerable(v), reached);
+                if seen {
+                    self.capture(host, net, capture::Aim::Vulnerable(v), reached);
+                }
             }
             Target::Space {
                 atom,
@@ -1201,9 +1358,15 @@ impl RandomCore {
                     self.row.probes_empty += 1;
                     Reached::Empty
                 };
-                let a = self.layout.atoms[usize::from(atom)];
-                self.observe(host, a.inside, a.dark, k);
-                self.capture(host, net, capture::Aim::Atom(atom, within), reached);
+                let seen = match self.reach(host) {
+                    Some(reach) => self.inside_reach(atom, within, reach),
+                    None => Some(within),
+                };
+                if let Some(within) = seen {
+                    let a = self.layout.atoms[usize::from(atom)];
+                    self.observe(host, a.inside, a.dark, k);
+                    self.capture(host, net, capture::Aim::Atom(atom, within), reached);
+                }
             }
         }
         self.schedule_look(host, k, draws);
