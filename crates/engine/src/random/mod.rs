@@ -969,18 +969,24 @@ impl RandomCore {
         let net = self.clock.net_of(watch.from_ns);
         self.queue.retain(|k| event_of(k).1 != Kind::Look);
         for i in 0..self.scanners.len() {
-            let host = self.scanners[i].host;
             let reached = self.scanners[i].delivered_before(net);
-            let class = self.class_of(host);
-            let sc = &mut self.scanners[i];
-            let old = &mut self.classes[sc.class as usize];
-            old.base = old.base.wrapping_add(reached);
-            let new = &mut self.classes[class as usize];
-            new.base = new.base.wrapping_sub(reached);
-            sc.class = class;
-            self.hosts[host as usize].class = class;
-            self.schedule_look(host, reached, draws);
+            self.reclass(i, reached);
+            self.schedule_look(self.scanners[i].host, reached, draws);
         }
+    }
+
+    /// The host of scanner `slot` is of the class it is of now from its
+    /// probe `k` on (those up to `k` stay in its old class).
+    fn reclass(&mut self, slot: usize, k: u64) {
+        let host = self.scanners[slot].host;
+        let class = self.class_of(host);
+        let sc = &mut self.scanners[slot];
+        let old = &mut self.classes[sc.class as usize];
+        old.base = old.base.wrapping_add(k);
+        let new = &mut self.classes[class as usize];
+        new.base = new.base.wrapping_sub(k);
+        sc.class = class;
+        self.hosts[host as usize].class = class;
     }
 
     /// A network filter keeps the probes of some hosts inside their
@@ -1002,14 +1008,7 @@ impl RandomCore {
                 continue;
             }
             let reached = self.scanners[i].delivered_before(net);
-            let class = self.class_of(host);
-            let sc = &mut self.scanners[i];
-            let old = &mut self.classes[sc.class as usize];
-            old.base = old.base.wrapping_add(reached);
-            let new = &mut self.classes[class as usize];
-            new.base = new.base.wrapping_sub(reached);
-            sc.class = class;
-            self.hosts[host as usize].class = class;
+            self.reclass(i, reached);
             self.schedule_look(host, reached, draws);
         }
     }
@@ -1219,15 +1218,7 @@ impl RandomCore {
         self.file_seen(seen, incoming, new, 1);
         let slot = self.hosts[host as usize].slot;
         if new != 0 && slot != u32::MAX {
-            let class = self.class_of(host);
-            let sc = &mut self.scanners[slot as usize];
-            // Probes up to k stay in the old class, the rest are the new one's.
-            let old = &mut self.classes[sc.class as usize];
-            old.base = old.base.wrapping_add(k);
-            let new = &mut self.classes[class as usize];
-            new.base = new.base.wrapping_sub(k);
-            sc.class = class;
-            self.hosts[host as usize].class = class;
+            self.reclass(slot as usize, k);
         }
     }
 
