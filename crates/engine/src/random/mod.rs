@@ -56,14 +56,17 @@
 //! network drops the worm's port going out reaches sensors only inside
 //! that network (its /16, its enterprise network; the smaller of the two
 //! under both), as a Blaster scenario's sensors see it: sensors sit outside
-//! the borders of what they watch. Such a host is of a *closed* class: all
-//! its probes a sensor would see are looked at, and each stays inside by
+//! the borders of what they watch. Such a host is of a *closed* class,
+//! keyed by the atoms with addresses in its network: its probes a sensor
+//! would see into those atoms are all looked at, and each stays inside by
 //! where it lies: the reference knows the address; a drawn probe, uniform
 //! over its atom's addresses in its window (the space, or a
 //! local-preference window), lies inside with the share of those addresses
-//! there ([`AtomContents`]), so its unlooked probes show no sensor anything
-//! and the split needs no change. A probe aimed at a vulnerable host in
-//! another network shows no sensor either.
+//! there ([`AtomContents`]). Its unlooked probes all lie outside (or where
+//! no sensor sees): the split files none of them with a sensor. A host
+//! whose network holds no sensor's addresses looks at no more than the
+//! vulnerable hosts. A probe aimed at a vulnerable host in another network
+//! shows no sensor either.
 //!
 //! [`StopRule::probes_of`]: wormscope_model::behaviour::StopRule::probes_of
 //!
@@ -568,6 +571,9 @@ impl Clock {
 struct Class {
     home: u16,
     unseen: u16,
+    /// Kept in its network by a filter: its unlooked probes all lie
+    /// outside it (or where no sensor sees), and no sensor sees them.
+    closed: bool,
     interest: Interest,
     /// The probes delivered in the class are `base` plus the delivered
     /// probes of its scanners now. `base` holds the probes of scanners that
@@ -589,9 +595,9 @@ pub struct RandomCore {
     layout: SensorLayout,
     classes: Vec<Class>,
     /// Classes by (home edges, sensors yet to see them, in a capture's
-    /// view, a local-preference host's signature or `u32::MAX`, kept in
-    /// its network by a filter).
-    class_ids: HashMap<(u16, u16, bool, u32, bool), u32>,
+    /// view, a local-preference host's signature or `u32::MAX`, and if a
+    /// filter keeps it in its network, the atoms with addresses there).
+    class_ids: HashMap<(u16, u16, bool, u32, Option<u64>), u32>,
     /// What a local-preference worm's windows hold; `None` for the other
     /// targetings.
     local: Option<local::LocalMap>,
@@ -1013,10 +1019,22 @@ impl RandomCore {
         }
     }
 
-    /// Whether a filter keeps `host`'s probes inside its network now.
-    fn closed(&self, host: u32) -> bool {
-        self.closed_by_ns
-            .is_some_and(|by| self.closes_at_ns[host as usize] <= by)
+    /// If a filter keeps `host`'s probes inside its network now, the
+    /// atoms with addresses there (bit i: atom i).
+    fn atoms_inside(&mut self, host: u32) -> Option<u64> {
+        let (lo, hi) = self.reach(host)?;
+        let contents = self
+            .contents
+            .as_mut()
+            .expect("the filtered hosts' contents");
+        let sizes = contents.of(&self.layout, lo, hi);
+        Some(
+            sizes
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .fold(0, |mask, (i, _)| mask | 1 << i),
+        )
     }
 
     /// The addresses `host`'s probes stay inside now, `[lo, hi)`, if a
@@ -1141,22 +1159,26 @@ impl RandomCore {
             self.local
                 .as_mut()
                 .map_or(u32::MAX, |l| l.signature_of(&self.layout, host)),
-            self.closed(host),
+            self.atoms_inside(host),
         );
         if let Some(&id) = self.class_ids.get(&key) {
             return id;
         }
-        let (home, unseen, _, _, closed) = key;
+        let (home, unseen, _, _, inside) = key;
         let mut interest = Interest {
             atoms: 0,
             weight: self.layout.vulnerable,
             local: None,
         };
-        // A closed host's probes a sensor would see are all looked at:
-        // which stay inside its network is told one by one.
-        let looked_for = if closed { u16::MAX } else { unseen };
+        // A closed host's probes a sensor would see are all looked at where
+        // they may stay inside its network: which do is told one by one.
+        let (looked_for, atoms) = match inside {
+            Some(atoms) => (u16::MAX, atoms),
+            None => (unseen, u64::MAX),
+        };
         for (i, a) in self.layout.atoms.iter().enumerate() {
-            if self.layout.seen(home, a.inside, a.dark).0 & looked_for != 0 {
+            if atoms & (1 << i) != 0 && self.layout.seen(home, a.inside, a.dark).0 & looked_for != 0
+            {
                 interest.atoms |= 1 << i;
                 interest.weight += a.size;
             }
@@ -1179,6 +1201,7 @@ impl RandomCore {
         self.classes.push(Class {
             home,
             unseen,
+            closed: inside.is_some(),
             interest,
             base: 0,
             filed: 0,
@@ -1596,6 +1619,9 @@ impl RandomCore {
             } else {
                 empty += k;
             }
+            if class.closed {
+                continue;
+            }
             let (seen, incoming) = self.layout.seen(class.home, a.inside, a.dark);
             debug_assert_eq!(seen & class.unseen, 0, "unlooked probes show nobody new");
             self.file_seen(seen, incoming, 0, k);
@@ -1635,6 +1661,9 @@ impl RandomCore {
                 live += k;
             } else {
                 lifeless += k;
+            }
+            if class.closed {
+                continue;
             }
             let (seen, incoming) = self.layout.seen(class.home, a.inside, a.dark);
             debug_assert_eq!(seen & class.unseen, 0, "unlooked probes show nobody new");
