@@ -284,22 +284,25 @@ impl Egress {
 /// The batches `[from, to)` of a run whose batch `j` starts at
 /// `start_of(j)`, `before(t)` of them before `t`, cut where `egress`
 /// changes: each piece with its stretch of the reach.
-pub(crate) fn pieces(
-    egress: &Egress,
+pub(crate) fn pieces<'a>(
+    egress: &'a Egress,
     k: u64,
-    before: impl Fn(u64) -> u64,
-    start_of: impl Fn(u64) -> u64,
-) -> Vec<(u64, u64, u8)> {
-    let mut out = Vec::with_capacity(3);
+    before: impl Fn(u64) -> u64 + 'a,
+    start_of: impl Fn(u64) -> u64 + 'a,
+) -> impl Iterator<Item = (u64, u64, u8)> + 'a {
+    // Lazily, without allocating: every span of every scanner asks.
     let mut j = 0;
-    for c in egress.changes().chain(std::iter::once(NEVER)) {
-        let end = if c == NEVER { k } else { before(c).min(k) };
-        if end > j {
-            out.push((j, end, egress.phase(start_of(j))));
-            j = end;
-        }
-    }
-    out
+    egress
+        .changes()
+        .chain(std::iter::once(NEVER))
+        .filter_map(move |c| {
+            let end = if c == NEVER { k } else { before(c).min(k) };
+            (end > j).then(|| {
+                let piece = (j, end, egress.phase(start_of(j)));
+                j = end;
+                piece
+            })
+        })
 }
 
 pub(crate) fn intersect(ranges: &Ranges, lo: u64, hi: u64) -> Ranges {
@@ -822,7 +825,9 @@ mod tests {
     /// 10 j, so the cuts fall at the first batch at or after each change.
     #[test]
     fn pieces_cut_a_span_where_its_scanners_reach_changes() {
-        let cut = |e: &Egress, k: u64| pieces(e, k, |t| t.div_ceil(10).min(k), |j| 10 * j);
+        let cut = |e: &Egress, k: u64| {
+            pieces(e, k, move |t| t.div_ceil(10).min(k), |j| 10 * j).collect::<Vec<_>>()
+        };
         assert_eq!(cut(&egress(NEVER, NEVER), 7), vec![(0, 7, 0)]);
         assert_eq!(cut(&egress(25, NEVER), 7), vec![(0, 3, 0), (3, 7, 1)]);
         assert_eq!(cut(&egress(NEVER, 25), 7), vec![(0, 3, 0), (3, 7, 2)]);
