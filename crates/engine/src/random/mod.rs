@@ -1003,14 +1003,14 @@ impl RandomCore {
     fn close_egress(&mut self, at: u64, draws: &mut dyn ProbeDraws) {
         self.closed_by_ns = Some(at);
         let net = self.clock.net_of(at);
-        let closing = |host: u32, closes_at: &[u64]| closes_at[host as usize] == at;
-        let closes_at = std::mem::take(&mut self.closes_at_ns);
-        self.queue
-            .retain(|k| !(event_of(k).1 == Kind::Look && closing(event_of(k).2, &closes_at)));
-        self.closes_at_ns = closes_at;
+        let closes_at = &self.closes_at_ns;
+        self.queue.retain(|k| {
+            let (_, kind, host) = event_of(k);
+            !(kind == Kind::Look && closes_at[host as usize] == at)
+        });
         for i in 0..self.scanners.len() {
             let host = self.scanners[i].host;
-            if !closing(host, &self.closes_at_ns) {
+            if self.closes_at_ns[host as usize] != at {
                 continue;
             }
             let reached = self.scanners[i].delivered_before(net);
