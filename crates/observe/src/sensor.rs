@@ -28,8 +28,7 @@ use std::collections::HashMap;
 use rand::RngExt;
 use wormscope_engine::observe::{Observer, PlainRun, Span, Watched};
 use wormscope_engine::random::PlacedSensor;
-use wormscope_model::defense::NEVER;
-use wormscope_model::defense::{DefensePlan, EgressClosing};
+use wormscope_model::defense::{DefensePlan, EgressClosing, NEVER};
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::net;
 use wormscope_model::rng::{self, Purpose};
@@ -210,6 +209,17 @@ pub(crate) fn on_internet(world: &World, scanner: HostId) -> Ranges {
     out
 }
 
+/// A stretch of a scanner's reach over a run ([`Egress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stretch {
+    /// Before any filter closes one of its borders.
+    Open,
+    /// While its ISP keeps it inside its /16.
+    OwnSlash16,
+    /// Once nothing gets out of its site.
+    Closed,
+}
+
 /// How far a scanner's probes reach over a run: its site's border as
 /// [`on_internet`] says, narrowed by the run's network filters from the
 /// moments they close its borders.
@@ -233,25 +243,23 @@ impl Egress {
         }
     }
 
-    /// Which of the reach's stretches `t` falls in: 0 before any filter
-    /// closes a border, 1 while only its /16's is closed, 2 once nothing
-    /// gets out.
-    pub(crate) fn phase(&self, t: u64) -> u8 {
+    /// Which of the reach's stretches `t` falls in.
+    pub(crate) fn phase(&self, t: u64) -> Stretch {
         if t >= self.closing.beyond_site {
-            2
+            Stretch::Closed
         } else if t >= self.closing.beyond_slash16 {
-            1
+            Stretch::OwnSlash16
         } else {
-            0
+            Stretch::Open
         }
     }
 
     /// The destinations on the internet in stretch `phase`.
-    pub(crate) fn ranges(&self, phase: u8) -> Ranges {
+    pub(crate) fn ranges(&self, phase: Stretch) -> Ranges {
         match phase {
-            0 => self.online,
-            1 => intersect(&self.online, self.own_slash16.0, self.own_slash16.1),
-            _ => Ranges::default(),
+            Stretch::Open => self.online,
+            Stretch::OwnSlash16 => intersect(&self.online, self.own_slash16.0, self.own_slash16.1),
+            Stretch::Closed => Ranges::default(),
         }
     }
 
@@ -271,7 +279,7 @@ impl Egress {
 
     /// Whether the scanner reaches no sensor at `t` or after.
     pub(crate) fn closed_from(&self, t: u64) -> bool {
-        self.online.is_empty() || self.phase(t) == 2
+        self.online.is_empty() || self.phase(t) == Stretch::Closed
     }
 
     /// The first time its probes stop leaving its /16: plain probes (to
@@ -289,7 +297,7 @@ pub(crate) fn pieces<'a>(
     k: u64,
     before: impl Fn(u64) -> u64 + 'a,
     start_of: impl Fn(u64) -> u64 + 'a,
-) -> impl Iterator<Item = (u64, u64, u8)> + 'a {
+) -> impl Iterator<Item = (u64, u64, Stretch)> + 'a {
     // Lazily, without allocating: every span of every scanner asks.
     let mut j = 0;
     egress
@@ -419,7 +427,7 @@ struct ScannerViews {
     scanner: HostId,
     src: Source,
     egress: Egress,
-    phase: u8,
+    phase: Stretch,
     views: Vec<(Ranges, bool)>,
 }
 
@@ -655,7 +663,7 @@ impl<'w> SensorSet<'w> {
 
     /// Where each sensor sees probes of `src` in stretch `phase` of its
     /// reach `egress`.
-    fn views(&self, src: Source, egress: &Egress, phase: u8) -> Vec<(Ranges, bool)> {
+    fn views(&self, src: Source, egress: &Egress, phase: Stretch) -> Vec<(Ranges, bool)> {
         let online = egress.ranges(phase);
         self.sensors
             .iter()
@@ -828,22 +836,32 @@ mod tests {
         let cut = |e: &Egress, k: u64| {
             pieces(e, k, move |t| t.div_ceil(10).min(k), |j| 10 * j).collect::<Vec<_>>()
         };
-        assert_eq!(cut(&egress(NEVER, NEVER), 7), vec![(0, 7, 0)]);
-        assert_eq!(cut(&egress(25, NEVER), 7), vec![(0, 3, 0), (3, 7, 1)]);
-        assert_eq!(cut(&egress(NEVER, 25), 7), vec![(0, 3, 0), (3, 7, 2)]);
+        use Stretch::{Closed, Open, OwnSlash16};
+        assert_eq!(cut(&egress(NEVER, NEVER), 7), vec![(0, 7, Open)]);
+        assert_eq!(
+            cut(&egress(25, NEVER), 7),
+            vec![(0, 3, Open), (3, 7, OwnSlash16)]
+        );
+        assert_eq!(
+            cut(&egress(NEVER, 25), 7),
+            vec![(0, 3, Open), (3, 7, Closed)]
+        );
         assert_eq!(
             cut(&egress(15, 41), 7),
-            vec![(0, 2, 0), (2, 5, 1), (5, 7, 2)]
+            vec![(0, 2, Open), (2, 5, OwnSlash16), (5, 7, Closed)]
         );
         // The site's border first: the /16's closing changes nothing.
-        assert_eq!(cut(&egress(41, 15), 7), vec![(0, 2, 0), (2, 7, 2)]);
-        assert_eq!(cut(&egress(30, 30), 7), vec![(0, 3, 0), (3, 7, 2)]);
+        assert_eq!(cut(&egress(41, 15), 7), vec![(0, 2, Open), (2, 7, Closed)]);
+        assert_eq!(cut(&egress(30, 30), 7), vec![(0, 3, Open), (3, 7, Closed)]);
         // Before the span, after it.
-        assert_eq!(cut(&egress(0, NEVER), 7), vec![(0, 7, 1)]);
-        assert_eq!(cut(&egress(70, NEVER), 7), vec![(0, 7, 0)]);
+        assert_eq!(cut(&egress(0, NEVER), 7), vec![(0, 7, OwnSlash16)]);
+        assert_eq!(cut(&egress(70, NEVER), 7), vec![(0, 7, Open)]);
         let e = egress(15, 41);
-        assert_eq!(e.ranges(1).iter().collect::<Vec<_>>(), vec![e.own_slash16]);
-        assert!(e.ranges(2).is_empty() && e.closed_from(41) && !e.closed_from(40));
+        assert_eq!(
+            e.ranges(OwnSlash16).iter().collect::<Vec<_>>(),
+            vec![e.own_slash16]
+        );
+        assert!(e.ranges(Closed).is_empty() && e.closed_from(41) && !e.closed_from(40));
         assert_eq!(e.plain_until(), 15);
     }
 
