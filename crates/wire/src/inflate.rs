@@ -202,7 +202,7 @@ impl<R: Read> Read for Lz4Frames<R> {
 }
 
 /// A reader that can tell whether anything is left without losing it.
-pub struct Peeking<R: Read> {
+struct Peeking<R: Read> {
     inner: R,
     peeked: Option<u8>,
 }
