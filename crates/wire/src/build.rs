@@ -316,11 +316,14 @@ pub enum Tunnel {
     ErspanIII,
     /// VXLAN: UDP to 4789, an 8-byte header with VNI 42.
     Vxlan,
+    /// Geneve: UDP to 6081, bridged Ethernet, VNI 42 and one 8-byte
+    /// option.
+    Geneve,
 }
 
 impl Tunnel {
     /// Every tunnel, in declaration order.
-    pub const ALL: [Tunnel; 7] = [
+    pub const ALL: [Tunnel; 8] = [
         Tunnel::IpInIp,
         Tunnel::GreIp,
         Tunnel::GreEthernet,
@@ -328,6 +331,7 @@ impl Tunnel {
         Tunnel::ErspanII,
         Tunnel::ErspanIII,
         Tunnel::Vxlan,
+        Tunnel::Geneve,
     ];
 }
 
@@ -366,6 +370,14 @@ pub fn in_tunnel(eth: &[u8], tunnel: Tunnel, from: &Station, to: &Station) -> Ve
         Tunnel::Vxlan => {
             let inner = [&[0x08, 0, 0, 0, 0, 0, 42, 0][..], eth].concat();
             return udp_frame(from, to, IpOpts::default(), 49_152, 4789, &inner);
+        }
+        Tunnel::Geneve => {
+            // Version 0 and 2 words of options; Ethernet; VNI 42; an
+            // option (class 0x0103, type 1, 1 word of data).
+            let header = [0x02, 0, 0x65, 0x58, 0, 0, 42, 0];
+            let option = [0x01, 0x03, 0x01, 0x01, 0, 0, 0, 7];
+            let inner = [&header[..], &option, eth].concat();
+            return udp_frame(from, to, IpOpts::default(), 49_152, 6081, &inner);
         }
     };
     let b = PacketBuilder::ethernet2(from.mac, to.mac).ip(ip(from, to, IpOpts::default()));

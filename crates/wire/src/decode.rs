@@ -17,8 +17,8 @@
 //!
 //! Tunnels: an IPv4 packet that carries another is decoded to the packet it
 //! carries, as Wireshark, Zeek and Suricata show it: IP in IP, GRE (IPv4,
-//! bridged Ethernet, ERSPAN types I to III, and PPTP's PPP), and VXLAN
-//! (UDP to 4789). One level is peeled; a tunnel's payload that does not
+//! bridged Ethernet, ERSPAN types I to III, and PPTP's PPP), VXLAN (UDP
+//! to 4789) and Geneve (UDP to 6081). One level is peeled; a tunnel's payload that does not
 //! decode to IP leaves the outer packet as it is.
 //!
 //! Fragments: the first fragment of a fragmented datagram keeps its
@@ -180,6 +180,8 @@ const GRE_PPP: u16 = 0x880b;
 
 /// VXLAN's UDP port (RFC 7348).
 const VXLAN_PORT: u16 = 4789;
+/// Geneve's UDP port (RFC 8926).
+const GENEVE_PORT: u16 = 6081;
 
 /// PPP protocol numbers (RFC 1332, RFC 5072).
 const PPP_IPV4: u16 = 0x0021;
@@ -361,6 +363,24 @@ fn gre(data: &[u8]) -> Option<Tunnelled<'_>> {
                 .map(Tunnelled::Ethernet)
         }
         (1, GRE_PPP) => Some(Tunnelled::Ppp(rest)),
+        _ => None,
+    }
+}
+
+/// What a Geneve packet carries (RFC 8926): version 0, the length of its
+/// options in 4-byte words, a protocol type (bridged Ethernet, IPv4,
+/// IPv6).
+fn geneve(payload: &[u8]) -> Option<Tunnelled<'_>> {
+    let [first, _, p0, p1, ..] = *payload else {
+        return None;
+    };
+    if first >> 6 != 0 {
+        return None;
+    }
+    let rest = payload.get(8 + 4 * usize::from(first & 0x3f)..)?;
+    match u16::from_be_bytes([p0, p1]) {
+        GRE_ETHERNET => Some(Tunnelled::Ethernet(rest)),
+        p if p == EtherType::IPV4.0 || p == EtherType::IPV6.0 => Some(Tunnelled::Ip(rest)),
         _ => None,
     }
 }
@@ -584,6 +604,7 @@ fn from_sliced<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>) -> Decoded<'a> {
         (IpNumber::IPV4 | IpNumber::IPV6, _) => payload.map(Tunnelled::Ip),
         (IpNumber::GRE, _) => payload.and_then(gre),
         (_, TransportLayer::Udp(u)) if u.dst_port == VXLAN_PORT => vxlan(u.payload),
+        (_, TransportLayer::Udp(u)) if u.dst_port == GENEVE_PORT => geneve(u.payload),
         _ => None,
     };
     match inner.and_then(tunnelled) {
