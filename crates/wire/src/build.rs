@@ -174,9 +174,10 @@ pub fn icmp_echo_reply_frame(
 /// another link type: raw IP, Linux SLL or SLL2 (both "received by us",
 /// ARPHRD_ETHER), BSD loopback (as a little-endian host writes it) and
 /// OpenBSD's, PPP (with HDLC's address and control bytes), PPPoE, Cisco
-/// HDLC, and 802.11 ([`wifi_data`]) bare or behind a Prism, radiotap, AVS
-/// or PPI header. Returns the frame unchanged for Ethernet and link types
-/// it does not know.
+/// HDLC, 802.11 ([`wifi_data`]) bare or behind a Prism, radiotap, AVS
+/// or PPI header, Token Ring, FDDI, ATM (RFC 1483, SunATM), Frame Relay,
+/// ERF, and the log devices enc, pflog, ipnet and NFLOG. Returns the frame
+/// unchanged for Ethernet and link types it does not know.
 pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
     let Some(payload) = eth.get(14..) else {
         return eth.to_vec();
@@ -184,6 +185,8 @@ pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
     let ether_type = [eth[12], eth[13]];
     let src_mac = &eth[6..12];
     let with = |head: &[u8]| [head, payload].concat();
+    // LLC/SNAP (RFC 1042) and the frame's Ether type.
+    let snap = [0xaa, 0xaa, 0x03, 0, 0, 0, ether_type[0], ether_type[1]];
     match link {
         LinkType::NULL => with(&2u32.to_le_bytes()),
         LinkType::LOOP => with(&2u32.to_be_bytes()),
@@ -205,6 +208,77 @@ pub fn relink(eth: &[u8], link: LinkType) -> Vec<u8> {
         }
         // PPI: version 0, flags 0, length 8, the link type 802.11.
         LinkType::PPI => [&[0, 0, 8, 0, 105, 0, 0, 0][..], &wifi_data(eth)].concat(),
+        // Token Ring: access control, an LLC frame, the addresses (the
+        // source's routing bit set: a routing field of two bytes).
+        LinkType::IEEE802_5 => {
+            let mut src = [0u8; 6];
+            src.copy_from_slice(src_mac);
+            src[0] |= 0x80;
+            [
+                &[0x10, 0x40][..],
+                &eth[..6],
+                &src,
+                &[0x02, 0x00],
+                &snap,
+                payload,
+            ]
+            .concat()
+        }
+        // FDDI: an asynchronous LLC frame, the addresses.
+        LinkType::FDDI => [&[0x50][..], &eth[..12], &snap, payload].concat(),
+        LinkType::ATM_RFC1483 => with(&snap),
+        // SunATM: LLC traffic on VPI 0, VCI 32.
+        LinkType::SUNATM => [&[0x02, 0x00, 0x00, 0x20][..], &snap, payload].concat(),
+        // Frame Relay: DLCI 16, a UI frame, IP's NLPID (RFC 2427).
+        LinkType::FRELAY => with(&[0x04, 0x01, 0x03, 0xcc]),
+        // ENC: AF_INET in network order, an SPI, flags (authenticated).
+        LinkType::ENC => with(&[0, 0, 0, 2, 0, 0, 0x10, 0x01, 0, 0, 0, 2]),
+        LinkType::PFLOG => {
+            // Length 61 (padded to 64), AF_INET, dropped by rule 3 on em0
+            // going in.
+            let mut head = [0u8; 64];
+            head[..4].copy_from_slice(&[61, 2, 1, 0]);
+            head[4..7].copy_from_slice(b"em0");
+            head[36..40].copy_from_slice(&3u32.to_be_bytes());
+            head[60] = 1;
+            with(&head)
+        }
+        LinkType::ERF => {
+            // An Ethernet record with its frame check sequence, as DAG
+            // cards capture it: variable length; the record's and the
+            // wire's lengths; offset and pad.
+            let wire = eth.len() + 4;
+            let mut head = Vec::with_capacity(18);
+            head.extend_from_slice(&0u64.to_le_bytes());
+            head.extend_from_slice(&[2, 0x04]);
+            head.extend_from_slice(&((18 + wire).min(0xffff) as u16).to_be_bytes());
+            head.extend_from_slice(&0u16.to_be_bytes());
+            head.extend_from_slice(&(wire.min(0xffff) as u16).to_be_bytes());
+            head.extend_from_slice(&[0, 0]);
+            [&head[..], eth, &crc32fast::hash(eth).to_le_bytes()].concat()
+        }
+        LinkType::IPNET => {
+            // Version 1, AF_INET, the packet's length, interface 1.
+            let mut head = [0u8; 24];
+            head[..2].copy_from_slice(&[1, 2]);
+            head[4..8].copy_from_slice(&(payload.len() as u32).to_be_bytes());
+            head[8..12].copy_from_slice(&1u32.to_be_bytes());
+            with(&head)
+        }
+        LinkType::NFLOG => {
+            // AF_INET, version 0, group 5; a prefix attribute, then the
+            // packet, as a little-endian host logs them.
+            let prefix = b"drop 135\0";
+            let mut out = vec![2, 0, 0, 5];
+            for (kind, value) in [(10u16, &prefix[..]), (9, payload)] {
+                let len = (4 + value.len()).min(0xffff);
+                out.extend_from_slice(&(len as u16).to_le_bytes());
+                out.extend_from_slice(&kind.to_le_bytes());
+                out.extend_from_slice(value);
+                out.resize(out.len().next_multiple_of(4), 0);
+            }
+            out
+        }
         LinkType::RAW | LinkType::DLT_RAW_12 | LinkType::DLT_RAW_14 | LinkType::IPV4 => {
             payload.to_vec()
         }

@@ -84,10 +84,40 @@ impl LinkType {
     /// LINKTYPE_PPI (192): a Per-Packet Information header naming the link
     /// type after it (802.11 or Ethernet are decoded).
     pub const PPI: LinkType = LinkType(192);
+    /// LINKTYPE_IEEE802_5 (6): Token Ring, a source-routing field if the
+    /// source address says so, then 802.2 LLC.
+    pub const IEEE802_5: LinkType = LinkType(6);
+    /// LINKTYPE_FDDI (10): FDDI, then 802.2 LLC.
+    pub const FDDI: LinkType = LinkType(10);
+    /// LINKTYPE_ATM_RFC1483 (100): ATM with RFC 1483 LLC/SNAP
+    /// encapsulation, the LLC header first.
+    pub const ATM_RFC1483: LinkType = LinkType(100);
+    /// LINKTYPE_FRELAY (107): Frame Relay, a Q.922 address, then RFC 2427's
+    /// NLPID (or Cisco's Ether type).
+    pub const FRELAY: LinkType = LinkType(107);
+    /// LINKTYPE_ENC (109): OpenBSD's IPsec encapsulation device, a 12-byte
+    /// header naming the address family.
+    pub const ENC: LinkType = LinkType(109);
+    /// LINKTYPE_PFLOG (117): OpenBSD pf's log device (`pflog0`), a header
+    /// of its own length naming the rule, action and address family.
+    pub const PFLOG: LinkType = LinkType(117);
+    /// LINKTYPE_SUNATM (123): ATM behind SunATM's 4-byte pseudo-header.
+    pub const SUNATM: LinkType = LinkType(123);
+    /// LINKTYPE_ERF (197): Endace ERF records (DAG capture cards): a
+    /// 16-byte record header, extension headers, then the link layer its
+    /// type names.
+    pub const ERF: LinkType = LinkType(197);
+    /// LINKTYPE_IPNET (226): Solaris ipnet, a 24-byte header naming the
+    /// address family.
+    pub const IPNET: LinkType = LinkType(226);
+    /// LINKTYPE_NFLOG (239): Linux netfilter's log (`iptables -j NFLOG`,
+    /// `tcpdump -i nflog`): a 4-byte header, then attributes, the packet
+    /// among them.
+    pub const NFLOG: LinkType = LinkType(239);
 
     /// Every link type [`mod@crate::decode`] knows how to reach the IP
     /// header of (all but [`LinkType::IPV6`] can carry IPv4).
-    pub const DECODED: [LinkType; 19] = [
+    pub const DECODED: [LinkType; 29] = [
         LinkType::ETHERNET,
         LinkType::RAW,
         LinkType::DLT_RAW_12,
@@ -106,6 +136,16 @@ impl LinkType {
         LinkType::IEEE802_11_RADIOTAP,
         LinkType::IEEE802_11_AVS,
         LinkType::PPI,
+        LinkType::IEEE802_5,
+        LinkType::FDDI,
+        LinkType::ATM_RFC1483,
+        LinkType::FRELAY,
+        LinkType::ENC,
+        LinkType::PFLOG,
+        LinkType::SUNATM,
+        LinkType::ERF,
+        LinkType::IPNET,
+        LinkType::NFLOG,
         LinkType::IPV6,
     ];
 

@@ -3,14 +3,16 @@
 //! What it is for: one call per frame, [`decode`], that peels the link layer
 //! (Ethernet II and 802.3 with LLC/SNAP, with 802.1Q/QinQ tags, PPPoE
 //! sessions and MPLS label stacks; Linux cooked SLL and SLL2; raw IP; BSD
-//! and OpenBSD loopback; PPP, PPPoE and Cisco HDLC; 802.11 data frames,
-//! bare or behind a Prism, radiotap, AVS or PPI header) and returns an [`Ipv4Packet`] with the fields a detector
-//! needs, or says why there is none (IPv6, not IP, unsupported link,
-//! malformed). The header parsing is `etherparse`'s lax slicer, which
-//! accepts frames cut short by a snap length; this module adds only the
-//! headers `etherparse` does not know (SLL2, loopback, PPP, PPPoE, Cisco
-//! HDLC, MPLS, LLC/SNAP, 802.11 and its monitor headers: each a few bytes
-//! before IP or an Ether type) and the policy.
+//! and OpenBSD loopback; PPP, PPPoE and Cisco HDLC; Frame Relay; ATM with
+//! LLC/SNAP, bare or behind SunATM's header; Token Ring and FDDI; Endace
+//! ERF records; 802.11 data frames, bare or behind a Prism, radiotap, AVS
+//! or PPI header; the firewall log devices pflog, NFLOG, enc and ipnet) and
+//! returns an [`Ipv4Packet`] with the fields a detector needs, or says why
+//! there is none (IPv6, not IP, unsupported link, malformed). The header
+//! parsing is `etherparse`'s lax slicer, which accepts frames cut short by
+//! a snap length; this module adds only the headers `etherparse` does not
+//! know (each a few bytes before IP, an Ether type or LLC/SNAP) and the
+//! policy.
 //!
 //! What it may not touch: capture files (that is [`crate::capture`]) and any
 //! detection logic. It never panics and never allocates.
@@ -193,6 +195,16 @@ const AF_INET: u32 = 2;
 /// AF_INET6 differently.
 const AF_INET6: [u32; 4] = [10, 24, 28, 30];
 
+/// ENC's header: the address family, the SPI and flags, 32 bits each.
+const ENC_LEN: usize = 12;
+/// Solaris ipnet's header, and its number for IPv6.
+const IPNET_LEN: usize = 24;
+const IPNET_INET6: u8 = 26;
+/// SunATM's traffic type for LAN emulation.
+const SUNATM_LANE: u8 = 1;
+/// NFLOG's attribute that holds the packet (`NFULA_PAYLOAD`).
+const NFULA_PAYLOAD: u16 = 9;
+
 /// Decodes one frame. Never panics, never allocates.
 pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
     let sliced = match link {
@@ -208,35 +220,72 @@ pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
             return ip(data);
         }
         LinkType::IPV6 => return Decoded::Ipv6,
-        LinkType::NULL | LinkType::LOOP => {
+        LinkType::NULL | LinkType::LOOP | LinkType::ENC => {
             let Some(family) = data.get(..4) else {
                 return Decoded::Malformed;
             };
             let family = [family[0], family[1], family[2], family[3]];
-            // LINKTYPE_NULL is in the capturing host's byte order, unknown
-            // here: a family is a small number, so the order that gives
-            // one is the right one.
+            // LINKTYPE_NULL and ENC are in the capturing host's byte order,
+            // unknown here: a family is a small number, so the order that
+            // gives one is the right one.
             let family = match (link, u32::from_le_bytes(family)) {
-                (LinkType::NULL, f) if f <= 0xffff => f,
+                (LinkType::NULL | LinkType::ENC, f) if f <= 0xffff => f,
                 _ => u32::from_be_bytes(family),
             };
+            // ENC's header goes on with the SPI and flags.
+            let len = if link == LinkType::ENC { ENC_LEN } else { 4 };
+            return data
+                .get(len..)
+                .map_or(Decoded::Malformed, |rest| by_family(family, rest));
+        }
+        LinkType::PFLOG => return pflog(data),
+        LinkType::NFLOG => return nflog(data),
+        LinkType::ERF => return erf(data),
+        LinkType::IPNET => {
+            // Version, family, hardware type, then four 32-bit words.
+            let (Some(&family), Some(rest)) = (data.get(1), data.get(IPNET_LEN..)) else {
+                return Decoded::Malformed;
+            };
             return match family {
-                AF_INET => ip(&data[4..]),
-                f if AF_INET6.contains(&f) => Decoded::Ipv6,
-                _ => Decoded::NonIp,
+                IPNET_INET6 => Decoded::Ipv6,
+                f => by_family(u32::from(f), rest),
             };
         }
-        LinkType::PPP | LinkType::PPP_HDLC => {
-            // Cisco HDLC frames also appear on links that say PPP_HDLC.
-            if link == LinkType::PPP_HDLC && matches!(data.first(), Some(0x0f | 0x8f)) {
-                return cisco_hdlc(data);
-            }
+        LinkType::IEEE802_5 => return token_ring(data),
+        LinkType::FDDI => {
+            // Frame control, then the two addresses; the frame format
+            // bits say whether 802.2 LLC follows.
+            return match data {
+                [fc, _, _, _, _, _, _, _, _, _, _, _, _, rest @ ..] if (fc >> 4) & 0x3 == 1 => {
+                    llc_snap(rest)
+                }
+                [_, _, _, _, _, _, _, _, _, _, _, _, _, ..] => Decoded::NonIp,
+                _ => Decoded::Malformed,
+            };
+        }
+        LinkType::ATM_RFC1483 => return llc_snap(data),
+        LinkType::SUNATM => {
+            // Flags (the low nibble: the traffic type), VPI, VCI.
+            let [flags, _, _, _, rest @ ..] = data else {
+                return Decoded::Malformed;
+            };
+            return match flags & 0x0f {
+                // LAN emulation: a 2-byte LE client id, then Ethernet.
+                SUNATM_LANE => rest
+                    .get(2..)
+                    .map_or(Decoded::Malformed, |eth| decode(LinkType::ETHERNET, eth)),
+                _ => llc_snap(rest),
+            };
+        }
+        LinkType::FRELAY => return frame_relay(data),
+        LinkType::PPP => {
             let framed = match data {
                 [0xff, 0x03, rest @ ..] => rest,
                 _ => data,
             };
             return ppp(framed);
         }
+        LinkType::PPP_HDLC => return hdlc(data),
         LinkType::PPP_ETHER => return pppoe_session(data),
         LinkType::C_HDLC => return cisco_hdlc(data),
         LinkType::IEEE802_11 => return ieee802_11(data),
@@ -303,6 +352,165 @@ fn ip(data: &[u8]) -> Decoded<'_> {
             Err(_) => Decoded::Malformed,
         },
         _ => Decoded::Malformed,
+    }
+}
+
+/// An IP packet behind a header that names its address family (loopback,
+/// ENC, pflog, NFLOG, ipnet).
+fn by_family(family: u32, rest: &[u8]) -> Decoded<'_> {
+    match family {
+        AF_INET => ip(rest),
+        f if AF_INET6.contains(&f) => Decoded::Ipv6,
+        _ => Decoded::NonIp,
+    }
+}
+
+/// A pflog header (OpenBSD's `struct pfloghdr`): its length in its first
+/// byte, padded to 32 bits as libpcap and tcpdump read it, the address
+/// family in its second. Older and newer releases write headers of other
+/// lengths; the length byte covers them all.
+fn pflog(data: &[u8]) -> Decoded<'_> {
+    // The shortest header tcpdump accepts: length, family, action, reason,
+    // the interface and ruleset names, the rule numbers.
+    const SHORTEST: usize = 45;
+    let [len, family, ..] = *data else {
+        return Decoded::Malformed;
+    };
+    let len = usize::from(len);
+    if len < SHORTEST {
+        return Decoded::Malformed;
+    }
+    data.get(len.next_multiple_of(4)..)
+        .map_or(Decoded::Malformed, |rest| {
+            by_family(u32::from(family), rest)
+        })
+}
+
+/// An NFLOG record (Linux netfilter): family, version, resource id, then
+/// attributes of a 16-bit length (with its 4-byte header) and type, each
+/// padded to 32 bits, in the byte order of the host that logged them. The
+/// packet is the `NFULA_PAYLOAD` attribute; a record without one (a
+/// logged prefix alone) carries no IP.
+fn nflog(data: &[u8]) -> Decoded<'_> {
+    let Some(mut rest) = data.get(4..) else {
+        return Decoded::Malformed;
+    };
+    let family = u32::from(data[0]);
+    while let [a, b, c, d, ..] = *rest {
+        // Types are small numbers (the top bit flags nesting): the byte
+        // order that makes one small is the logger's.
+        let (len, kind) = match u16::from_le_bytes([c, d]) & 0x7fff {
+            t if t < 0x100 => (u16::from_le_bytes([a, b]), t),
+            _ => (
+                u16::from_be_bytes([a, b]),
+                u16::from_be_bytes([c, d]) & 0x7fff,
+            ),
+        };
+        let len = usize::from(len);
+        if len < 4 {
+            return Decoded::Malformed;
+        }
+        if kind == NFULA_PAYLOAD {
+            let value = rest.get(4..len.min(rest.len())).unwrap_or(&[]);
+            return by_family(family, value);
+        }
+        match rest.get(len.next_multiple_of(4)..) {
+            Some(next) => rest = next,
+            None => return Decoded::Malformed,
+        }
+    }
+    if rest.is_empty() {
+        Decoded::NonIp
+    } else {
+        Decoded::Malformed
+    }
+}
+
+/// An ERF record (Endace): timestamp, type, flags, record length, loss
+/// counter and wire length (16 bytes); 8-byte extension headers while the
+/// type's top bit and then each one's say another follows; then what the
+/// type names: Ethernet behind 2 bytes of offset and pad, HDLC (PPP or
+/// Cisco) over SONET, the same behind a multichannel header, or IP.
+fn erf(data: &[u8]) -> Decoded<'_> {
+    // Record types (Wireshark's wiretap/erf.h).
+    const HDLC_POS: [u8; 3] = [1, 10, 15];
+    const MC_HDLC: [u8; 2] = [5, 17];
+    const ETH: [u8; 3] = [2, 11, 16];
+    const IPV4: u8 = 22;
+    const IPV6: u8 = 23;
+    let Some(&kind) = data.get(8) else {
+        return Decoded::Malformed;
+    };
+    let mut at = 16;
+    let mut more = kind & 0x80 != 0;
+    while more {
+        let Some(&ext) = data.get(at) else {
+            return Decoded::Malformed;
+        };
+        more = ext & 0x80 != 0;
+        at += 8;
+    }
+    let Some(rest) = data.get(at..) else {
+        return Decoded::Malformed;
+    };
+    match kind & 0x7f {
+        t if ETH.contains(&t) => rest
+            .get(2..)
+            .map_or(Decoded::Malformed, |eth| decode(LinkType::ETHERNET, eth)),
+        t if HDLC_POS.contains(&t) => hdlc(rest),
+        t if MC_HDLC.contains(&t) => rest.get(4..).map_or(Decoded::Malformed, hdlc),
+        IPV4 => ip(rest),
+        IPV6 => Decoded::Ipv6,
+        _ => Decoded::NonIp,
+    }
+}
+
+/// A Token Ring frame: access and frame control, the two addresses, a
+/// routing field when the source address's top bit says so (its length in
+/// its first byte's low five bits), then 802.2 LLC for LLC frames.
+fn token_ring(data: &[u8]) -> Decoded<'_> {
+    let (Some(&fc), Some(&src), Some(&rif)) = (data.get(1), data.get(8), data.get(14)) else {
+        return Decoded::Malformed;
+    };
+    let routed = src & 0x80 != 0;
+    let len = 14 + if routed { usize::from(rif & 0x1f) } else { 0 };
+    match (fc >> 6, data.get(len..)) {
+        (_, None) => Decoded::Malformed,
+        (1, Some(rest)) => llc_snap(rest),
+        _ => Decoded::NonIp,
+    }
+}
+
+/// A Frame Relay frame: a Q.922 address of two to four bytes (its last
+/// byte's low bit set), then RFC 2427's control byte, padding and NLPID
+/// (IP, IPv6, or SNAP), or Cisco's encapsulation: an Ether type.
+fn frame_relay(data: &[u8]) -> Decoded<'_> {
+    // Network layer protocol ids (ISO/IEC TR 9577).
+    const NLPID_IPV4: u8 = 0xcc;
+    const NLPID_IPV6: u8 = 0x8e;
+    const NLPID_SNAP: u8 = 0x80;
+    let Some(address) = data.iter().take(4).position(|b| b & 1 == 1) else {
+        return Decoded::Malformed;
+    };
+    let rest = &data[address + 1..];
+    let [0x03, ref after @ ..] = *rest else {
+        // Cisco's encapsulation.
+        return match rest {
+            [a, b, packet @ ..] => ether_typed([*a, *b], packet),
+            _ => Decoded::Malformed,
+        };
+    };
+    let mut rest = after;
+    while let [0x00, tail @ ..] = rest {
+        rest = tail;
+    }
+    match rest {
+        [NLPID_IPV4, packet @ ..] => ip(packet),
+        [NLPID_IPV6, ..] => Decoded::Ipv6,
+        // SNAP: an OUI and a protocol id; OUI 0 names an Ether type.
+        [NLPID_SNAP, 0, 0, 0, a, b, packet @ ..] => ether_typed([*a, *b], packet),
+        [] | [NLPID_SNAP, ..] => Decoded::Malformed,
+        _ => Decoded::NonIp,
     }
 }
 
@@ -498,16 +706,21 @@ fn ieee802_11_padded(data: &[u8], padded: bool) -> Decoded<'_> {
 /// behind the Ether type it names.
 fn llc_snap(data: &[u8]) -> Decoded<'_> {
     match data {
-        [0xaa, 0xaa, 0x03, _, _, _, a, b, rest @ ..] => {
-            match EtherType(u16::from_be_bytes([*a, *b])) {
-                EtherType::IPV4 => ip(rest),
-                EtherType::IPV6 => Decoded::Ipv6,
-                _ => Decoded::NonIp,
-            }
-        }
+        [0xaa, 0xaa, 0x03, _, _, _, a, b, rest @ ..] => ether_typed([*a, *b], rest),
         // Too short for the SNAP header it starts.
         [] | [0xaa] | [0xaa, 0xaa] | [0xaa, 0xaa, 0x03, ..] => Decoded::Malformed,
         _ => Decoded::NonIp,
+    }
+}
+
+/// An HDLC-framed frame: PPP (with or without its address and control
+/// bytes), or Cisco HDLC, told by its address byte; links that say
+/// PPP_HDLC, and ERF's SONET records, carry both.
+fn hdlc(data: &[u8]) -> Decoded<'_> {
+    match data {
+        [0x0f | 0x8f, ..] => cisco_hdlc(data),
+        [0xff, 0x03, rest @ ..] => ppp(rest),
+        _ => ppp(data),
     }
 }
 
@@ -516,7 +729,12 @@ fn cisco_hdlc(data: &[u8]) -> Decoded<'_> {
     let [_, _, a, b, rest @ ..] = data else {
         return Decoded::Malformed;
     };
-    match EtherType(u16::from_be_bytes([*a, *b])) {
+    ether_typed([*a, *b], rest)
+}
+
+/// IP behind an Ether type (big-endian, as on the wire).
+fn ether_typed(ether_type: [u8; 2], rest: &[u8]) -> Decoded<'_> {
+    match EtherType(u16::from_be_bytes(ether_type)) {
         EtherType::IPV4 => ip(rest),
         EtherType::IPV6 => Decoded::Ipv6,
         _ => Decoded::NonIp,

@@ -156,6 +156,72 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
         (LinkType::PPP, [&[0x21][..], &eth[14..]].concat()),
         // Cisco HDLC on a link that says PPP in HDLC framing.
         (LinkType::PPP_HDLC, build::relink(&eth, LinkType::C_HDLC)),
+        // Token Ring without a routing field.
+        (LinkType::IEEE802_5, {
+            let routed = build::relink(&eth, LinkType::IEEE802_5);
+            let mut plain = [&routed[..14], &routed[16..]].concat();
+            plain[8] &= 0x7f;
+            plain
+        }),
+        // Frame Relay: SNAP naming IPv4 behind a pad byte (RFC 2427), a
+        // three-byte address, and Cisco's encapsulation.
+        (LinkType::FRELAY, {
+            let snap = [0x04, 0x01, 0x03, 0x00, 0x80, 0, 0, 0, 0x08, 0x00];
+            [&snap[..], &eth[14..]].concat()
+        }),
+        (
+            LinkType::FRELAY,
+            [&[0x04, 0x00, 0x01, 0x03, 0xcc][..], &eth[14..]].concat(),
+        ),
+        (
+            LinkType::FRELAY,
+            [&[0x04, 0x01, 0x08, 0x00][..], &eth[14..]].concat(),
+        ),
+        // ENC and NFLOG as a little-endian host writes them, NFLOG as a
+        // big-endian one does (and a record type with the nesting bit).
+        (
+            LinkType::ENC,
+            [&[2, 0, 0, 0][..], &[0; 8], &eth[14..]].concat(),
+        ),
+        (LinkType::NFLOG, {
+            let ip = &eth[14..];
+            let mut out = vec![2, 0, 0, 1];
+            out.extend_from_slice(&[0, 8, 0x80, 1, 0, 0, 0, 0]);
+            out.extend_from_slice(&((4 + ip.len()) as u16).to_be_bytes());
+            out.extend_from_slice(&[0, 9]);
+            out.extend_from_slice(ip);
+            out
+        }),
+        // A pflog header of another release's length (100, padded to 100).
+        (LinkType::PFLOG, {
+            let mut head = [0u8; 100];
+            head[..2].copy_from_slice(&[100, 2]);
+            [&head[..], &eth[14..]].concat()
+        }),
+        // ERF: an IPv4 record, PPP over SONET behind an extension header,
+        // Cisco HDLC behind a multichannel header.
+        (LinkType::ERF, erf_record(22, &[], &eth[14..])),
+        (
+            LinkType::ERF,
+            erf_record(
+                0x81,
+                &[0x04, 0, 0, 0, 0, 0, 0, 0],
+                &[&[0xff, 0x03, 0x00, 0x21][..], &eth[14..]].concat(),
+            ),
+        ),
+        (
+            LinkType::ERF,
+            erf_record(
+                5,
+                &[],
+                &[&[0, 0, 0, 1, 0x0f, 0x00, 0x08, 0x00][..], &eth[14..]].concat(),
+            ),
+        ),
+        // SunATM carrying LAN emulation.
+        (
+            LinkType::SUNATM,
+            [&[0x01, 0, 0, 0x20, 0xff, 0x00][..], &eth].concat(),
+        ),
     ];
     // Every link type that carries IPv4, the frame re-framed for it.
     for l in LinkType::DECODED
@@ -180,6 +246,18 @@ fn every_link_type_decodes_to_the_same_ipv4_packet() {
         assert_eq!(p.transport, want.transport, "{link:?}");
         assert!(link.is_supported(), "{link:?}");
     }
+}
+
+/// An ERF record of type `kind` (its top bit: extension headers follow),
+/// those headers, and what the type carries.
+fn erf_record(kind: u8, extensions: &[u8], body: &[u8]) -> Vec<u8> {
+    let len = (16 + extensions.len() + body.len()) as u16;
+    let mut out = vec![0u8; 8];
+    out.extend_from_slice(&[kind, 0x04]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    [&out[..], extensions, body].concat()
 }
 
 /// `eth` as an 802.11 QoS data frame between two access points (four
@@ -317,6 +395,72 @@ fn link_layers_without_ipv4_say_what_they_carry() {
             "non-ip",
         ),
         (LinkType::IEEE802_11_PRISM, vec![0; 100], "malformed"),
+        // pflog, NFLOG, ipnet and ENC name IPv6 by their families; pflog's
+        // length is too short or longer than the frame; an NFLOG record
+        // with a prefix and no packet, or an attribute shorter than its
+        // own header.
+        (
+            LinkType::PFLOG,
+            [&[64, 24][..], &[0; 62], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::PFLOG,
+            [&[40, 2][..], &[0; 62]].concat(),
+            "malformed",
+        ),
+        (LinkType::PFLOG, vec![64, 2, 0, 0], "malformed"),
+        (
+            LinkType::NFLOG,
+            [&[10, 0, 0, 1, 12, 0, 9, 0][..], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::NFLOG,
+            vec![2, 0, 0, 1, 8, 0, 10, 0, b'x', 0, 0, 0],
+            "non-ip",
+        ),
+        (LinkType::NFLOG, vec![2, 0, 0, 1, 2, 0, 9, 0], "malformed"),
+        (LinkType::NFLOG, vec![2, 0, 0], "malformed"),
+        (
+            LinkType::IPNET,
+            [&[1, 26][..], &[0; 22], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::ENC,
+            [&24u32.to_le_bytes()[..], &[0; 8], &v6].concat(),
+            "ipv6",
+        ),
+        // ERF: IPv6, an ATM cell, an extension header cut short.
+        (LinkType::ERF, erf_record(23, &[], &v6), "ipv6"),
+        (LinkType::ERF, erf_record(3, &[], &[0; 52]), "non-ip"),
+        (
+            LinkType::ERF,
+            erf_record(0x82, &[0x80, 0, 0, 0, 0, 0, 0, 0], &[]),
+            "malformed",
+        ),
+        // A Token Ring MAC frame, an FDDI station management frame, ATM
+        // LLC naming IPv6, Frame Relay's IPv6 and an address without an
+        // end.
+        (LinkType::IEEE802_5, [0x10, 0x00].repeat(12), "non-ip"),
+        (LinkType::FDDI, [0x41; 20].to_vec(), "non-ip"),
+        (LinkType::FDDI, vec![0x50; 8], "malformed"),
+        (
+            LinkType::ATM_RFC1483,
+            [&[0xaa, 0xaa, 0x03, 0, 0, 0, 0x86, 0xdd][..], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::FRELAY,
+            [&[0x04, 0x01, 0x03, 0x8e][..], &v6].concat(),
+            "ipv6",
+        ),
+        (
+            LinkType::FRELAY,
+            vec![0x04, 0x00, 0x00, 0x00, 0x03],
+            "malformed",
+        ),
     ];
     for (link, frame, want) in cases {
         let got = match decode(link, &frame) {
