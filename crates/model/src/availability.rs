@@ -399,11 +399,14 @@ impl Availability {
         if let Some(presence) = self.constant(h) {
             return (presence, NEVER);
         }
-        let t = h.offset.to_local(t_utc_us);
-        let mut line = self.timeline(h);
-        let presence = line.presence_at(t);
-        let until = line.next_change(t, presence);
-        (presence, until.map_or(NEVER, |u| h.offset.to_utc(u)))
+        let sweep = Sweep::new(self, h, h.offset.to_local(t_utc_us));
+        let presence = sweep.presence;
+        let mut until = NEVER;
+        sweep.run(|u, _| {
+            until = h.offset.to_utc(u);
+            false
+        });
+        (presence, until)
     }
 
     /// The switches of `h` after `from_utc_us` up to `to_utc_us`
@@ -421,20 +424,16 @@ impl Availability {
         if self.constant(h).is_some() {
             return;
         }
-        let mut line = self.timeline(h);
-        let mut t = h.offset.to_local(from_utc_us);
-        let mut p = line.presence_at(t);
         let mut first = true;
-        while let Some(u) = line.next_change(t, p) {
+        Sweep::new(self, h, h.offset.to_local(from_utc_us)).run(|u, p| {
             let at = h.offset.to_utc(u);
             if !first && at > to_utc_us {
-                break;
+                return false;
             }
             first = false;
-            p = line.presence_at(u);
             out.push((at, p));
-            t = u;
-        }
+            true
+        });
     }
 
     /// What [`Availability::next_switch`] and [`Availability::switches`]
@@ -458,27 +457,25 @@ impl Availability {
                 until_us: NEVER,
             };
         }
-        let mut line = self.timeline(h);
         let t = h.offset.to_local(from_utc_us);
-        let presence = line.presence_at(t);
+        let sweep = Sweep::new(self, h, t);
+        let presence = sweep.presence;
         let since = if wants_since(presence) {
-            line.prev_change(t, presence)
+            self.timeline(h).prev_change(t, presence)
         } else {
             None
         };
         let mut until = None;
-        let (mut t, mut p) = (t, presence);
-        while let Some(u) = line.next_change(t, p) {
+        sweep.run(|u, p| {
             let at = h.offset.to_utc(u);
             match until {
                 None => until = Some(at),
-                Some(_) if at > to_utc_us => break,
+                Some(_) if at > to_utc_us => return false,
                 Some(_) => {}
             }
-            p = line.presence_at(u);
             out.push((at, p));
-            t = u;
-        }
+            true
+        });
         Switch {
             presence,
             since_us: since.map_or(0, |s| h.offset.to_utc(s)),
@@ -707,22 +704,6 @@ impl Timeline<'_> {
         self.scratch = buffer;
     }
 
-    /// The first moment after `t` whose state is not `p`.
-    fn next_change(&mut self, t: i128, p: Presence) -> Option<i128> {
-        let first = day_of(t);
-        for k in first..=first + SEARCH_DAYS {
-            let lo = (i128::from(k) * DAY).max(t + 1);
-            let hi = i128::from(k + 1) * DAY;
-            let bounds = self.boundaries(k, lo, hi);
-            let change = bounds.iter().copied().find(|&b| self.presence_at(b) != p);
-            self.give_back(bounds);
-            if change.is_some() {
-                return change;
-            }
-        }
-        None
-    }
-
     /// The moment at or before `t` from which the state has been `p`.
     fn prev_change(&mut self, t: i128, p: Presence) -> Option<i128> {
         let first = day_of(t);
@@ -741,6 +722,104 @@ impl Timeline<'_> {
             }
         }
         None
+    }
+}
+
+/// A pass forward over one host's schedule from a moment, day by day,
+/// that finds each change of state in order: what every question about
+/// the future asks ([`Availability::switches`], [`Availability::opening`],
+/// [`Availability::presence_until`]). Each day is drawn once.
+///
+/// The state at a moment of local day k is the strongest of the spans of
+/// days k-1 and k covering it (spans start in their day and end at most a
+/// day after it). So a change within day k lies on a boundary of those
+/// spans, or at the day's first moment, where a span of day k-2 may end;
+/// the pass looks at exactly those moments.
+struct Sweep<'a> {
+    cfg: &'a Availability,
+    h: &'a HostSchedule,
+    /// The day at hand.
+    day: i64,
+    /// The spans of the day before it, then of the day itself (from
+    /// `split` on).
+    spans: Vec<Span>,
+    split: usize,
+    /// Where the pass stands, and the state there.
+    at: i128,
+    presence: Presence,
+}
+
+impl<'a> Sweep<'a> {
+    /// A pass from local time `t`, with the state there.
+    fn new(cfg: &'a Availability, h: &'a HostSchedule, t: i128) -> Sweep<'a> {
+        let day = day_of(t);
+        let mut spans = Vec::with_capacity(8);
+        cfg.day_spans(h, day - 1, &mut spans);
+        let split = spans.len();
+        cfg.day_spans(h, day, &mut spans);
+        let mut sweep = Sweep {
+            cfg,
+            h,
+            day,
+            spans,
+            split,
+            at: t,
+            presence: Presence::Offline,
+        };
+        sweep.presence = sweep.presence_at(t);
+        sweep
+    }
+
+    /// The state at `t`, a moment of the day at hand.
+    fn presence_at(&self, t: i128) -> Presence {
+        self.spans
+            .iter()
+            .filter(|s| s.start <= t && t < s.end)
+            .map(|s| s.presence)
+            .max()
+            .unwrap_or(Presence::Offline)
+    }
+
+    /// Hands each change after the pass's moment to `on_change` (its local
+    /// time, the state it begins) while `on_change` says to go on, and
+    /// until no change comes within [`SEARCH_DAYS`] days of the last one.
+    fn run(mut self, mut on_change: impl FnMut(i128, Presence) -> bool) {
+        let mut last_day = self.day;
+        let mut moments: Vec<i128> = Vec::with_capacity(16);
+        while self.day <= last_day + SEARCH_DAYS {
+            let day_start = i128::from(self.day) * DAY;
+            let lo = day_start.max(self.at + 1);
+            let hi = day_start + DAY;
+            moments.clear();
+            if lo == day_start {
+                moments.push(day_start);
+            }
+            for s in &self.spans {
+                moments.extend(
+                    [s.start, s.end]
+                        .into_iter()
+                        .filter(|b| (lo..hi).contains(b)),
+                );
+            }
+            moments.sort_unstable();
+            moments.dedup();
+            for &b in &moments {
+                let p = self.presence_at(b);
+                if p != self.presence {
+                    self.presence = p;
+                    self.at = b;
+                    last_day = self.day;
+                    if !on_change(b, p) {
+                        return;
+                    }
+                }
+            }
+            // The next day: its own spans and those of the day just done.
+            self.spans.drain(..self.split);
+            self.split = self.spans.len();
+            self.day += 1;
+            self.cfg.day_spans(self.h, self.day, &mut self.spans);
+        }
     }
 }
 
@@ -1168,6 +1247,69 @@ mod tests {
                     at = next.until_us;
                 }
                 assert_eq!(listed, one_by_one, "{pattern:?}");
+            }
+        }
+    }
+
+    /// The switches listed are exactly the moments at which the state,
+    /// found from every span of the days around (the strongest covering
+    /// one), changes: with the defaults, and with evenings that end at
+    /// the latest a schedule allows (48 hours after their day began, the
+    /// first moment of the day after next).
+    #[test]
+    fn switches_are_where_the_spans_change_the_state() {
+        let mut late = defaults();
+        late.broadband.evening.off = [hours(48), hours(48)];
+        late.broadband.evening.days_pct = Percent::new(60.0).unwrap();
+        late.mobile.evening.off = [hours(40), hours(48)];
+        let mut r = rng::stream(5, Purpose::Fit, 1);
+        for cfg in [defaults(), late] {
+            for pattern in [
+                Pattern::DialUp,
+                Pattern::HomeNightOff,
+                Pattern::OfficeHours,
+                Pattern::Mobile,
+            ] {
+                for i in 0..120u32 {
+                    let offset = UtcOffset::from_minutes(r.random_range(-720..=840));
+                    let h = host(pattern, i, offset);
+                    let from = at(offset, monday(), 0) + r.random_range(0..7 * DAY_US);
+                    let to = from + 2 * DAY_US;
+                    let mut listed = Vec::new();
+                    cfg.switches(&h, from, to, &mut listed);
+                    // Every span of the days that can cover [from, to + a
+                    // day], and the state at a local moment from them.
+                    let first = day_of(offset.to_local(from));
+                    let mut spans = Vec::new();
+                    for day in first - 2..=first + 4 {
+                        cfg.day_spans(&h, day, &mut spans);
+                    }
+                    let state = |t: i128| {
+                        spans
+                            .iter()
+                            .filter(|s| s.start <= t && t < s.end)
+                            .map(|s| s.presence)
+                            .max()
+                            .unwrap_or(Presence::Offline)
+                    };
+                    let (lo, hi) = (offset.to_local(from), offset.to_local(to));
+                    let mut moments: Vec<i128> = spans
+                        .iter()
+                        .flat_map(|s| [s.start, s.end])
+                        .filter(|&b| lo < b && b <= hi)
+                        .collect();
+                    moments.sort_unstable();
+                    moments.dedup();
+                    let changes: Vec<(u64, Presence)> = moments
+                        .into_iter()
+                        .filter(|&b| state(b) != state(b - 1))
+                        .map(|b| (offset.to_utc(b), state(b)))
+                        .collect();
+                    // The listing goes on to the first switch after `to`.
+                    let within = listed.iter().take_while(|(t, _)| *t <= to).count();
+                    assert_eq!(listed[..within], changes[..], "{pattern:?} host {i}");
+                    assert_eq!(cfg.presence_at(&h, from), state(lo), "{pattern:?}");
+                }
             }
         }
     }
