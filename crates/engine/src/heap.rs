@@ -28,9 +28,16 @@
 /// the last time popped (bucket 0: the same time). A pop that finds bucket
 /// 0 empty takes the least time of the first non-empty bucket as the new
 /// last and spreads that bucket over the lower ones. A key moves down at
-/// most once per bit, and buckets are plain vectors filled and emptied in
-/// order: far fewer cache misses than sifting through a heap of hundreds
-/// of thousands of entries.
+/// most once per bit, and buckets are filled and emptied in order: far
+/// fewer cache misses than sifting through a heap of hundreds of
+/// thousands of entries.
+///
+/// A bucket is a list of fixed-size chunks drawn from one pool, and a
+/// chunk spread over the lower buckets goes back to the pool at once: the
+/// memory the buckets hold follows the number of keys. (As growing
+/// vectors, each bucket kept the room of its own fullest moment: on a
+/// full-scale day, room for 64 million keys when at most 14 million were
+/// ever queued, every page of it fresh memory the kernel had to clear.)
 #[derive(Clone, Debug)]
 pub struct RadixHeap {
     last: u64,
@@ -38,8 +45,11 @@ pub struct RadixHeap {
     /// moment (every office of a time zone opens at nine).
     now: QuadHeap<u128>,
     /// Bucket i (i >= 1): keys whose time's highest bit differing from
-    /// `last` is bit i - 1. Bucket 0 is unused (`now` holds those keys).
-    buckets: Vec<Vec<u128>>,
+    /// `last` is bit i - 1, in chunks of at most [`CHUNK`] keys, the last
+    /// one being filled. Bucket 0 is unused (`now` holds those keys).
+    buckets: Vec<Vec<Vec<u128>>>,
+    /// Empty chunks, each with room for [`CHUNK`] keys.
+    pool: Vec<Vec<u128>>,
     /// Bit i - 1: bucket i (i >= 1) is not empty.
     occupied: u64,
     len: usize,
@@ -47,6 +57,10 @@ pub struct RadixHeap {
     /// known.
     least: Option<u128>,
 }
+
+/// Keys per chunk of a [`RadixHeap`] bucket (16 KiB); four in the unit
+/// tests, so that their few hundred keys fill and empty many chunks.
+const CHUNK: usize = if cfg!(test) { 4 } else { 1024 };
 
 impl Default for RadixHeap {
     fn default() -> Self {
@@ -60,6 +74,7 @@ impl RadixHeap {
             last: 0,
             now: QuadHeap::new(),
             buckets: vec![Vec::new(); 65],
+            pool: Vec::new(),
             occupied: 0,
             len: 0,
             least: None,
@@ -81,14 +96,30 @@ impl RadixHeap {
     }
 
     /// Files `key` by its time relative to `last`.
+    #[inline]
     fn file(&mut self, key: u128) {
         let b = self.bucket(key);
         if b == 0 {
             self.now.push(key);
-        } else {
-            self.buckets[b].push(key);
-            self.occupied |= 1 << (b - 1);
+            return;
         }
+        self.occupied |= 1 << (b - 1);
+        if let Some(chunk) = self.buckets[b].last_mut()
+            && chunk.len() < CHUNK
+        {
+            chunk.push(key);
+        } else {
+            self.file_in_new_chunk(b, key);
+        }
+    }
+
+    /// Starts a chunk of bucket `b` with `key`: one in [`CHUNK`] filings.
+    #[cold]
+    #[inline(never)]
+    fn file_in_new_chunk(&mut self, b: usize, key: u128) {
+        let mut chunk = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+        chunk.push(key);
+        self.buckets[b].push(chunk);
     }
 
     /// Adds `key`, whose time may not be before the last key popped.
@@ -107,6 +138,7 @@ impl RadixHeap {
     }
 
     /// The least key.
+    #[inline]
     pub fn peek(&mut self) -> Option<u128> {
         if let Some(&k) = self.now.peek() {
             return Some(k);
@@ -116,7 +148,12 @@ impl RadixHeap {
         }
         if self.least.is_none() {
             let b = self.occupied.trailing_zeros() as usize + 1;
-            self.least = self.buckets[b].iter().min().copied();
+            // Chunk by chunk: a plain slice's minimum vectorizes.
+            self.least = self.buckets[b]
+                .iter()
+                .filter_map(|chunk| chunk.iter().min())
+                .min()
+                .copied();
         }
         self.least
     }
@@ -129,12 +166,15 @@ impl RadixHeap {
             let mut spill = std::mem::take(&mut self.buckets[b]);
             self.occupied &= !(1 << (b - 1));
             self.last = time_of(least);
-            for &key in &spill {
-                debug_assert!(self.bucket(key) < b);
-                self.file(key);
+            for mut chunk in spill.drain(..) {
+                for &key in &chunk {
+                    debug_assert!(self.bucket(key) < b);
+                    self.file(key);
+                }
+                chunk.clear();
+                self.pool.push(chunk);
             }
-            spill.clear();
-            // Keep the emptied vector's room for the bucket's next keys.
+            // Keep the emptied list's room for the bucket's next chunks.
             self.buckets[b] = spill;
             self.least = None;
         }
@@ -145,8 +185,11 @@ impl RadixHeap {
 
     pub fn clear(&mut self) {
         self.now.clear();
-        for b in &mut self.buckets {
-            b.clear();
+        for chunks in &mut self.buckets {
+            for mut chunk in chunks.drain(..) {
+                chunk.clear();
+                self.pool.push(chunk);
+            }
         }
         self.occupied = 0;
         self.len = 0;
@@ -159,7 +202,7 @@ impl RadixHeap {
             .now
             .items
             .iter()
-            .chain(self.buckets.iter().flatten())
+            .chain(self.buckets.iter().flatten().flatten())
             .copied()
             .filter(|&k| keep(k))
             .collect();
