@@ -862,6 +862,14 @@ mod tests {
     const HOUR: u64 = HOUR_US;
 
     /// The built-in scenario's values (the only copy of the defaults).
+    /// The patterns whose hosts come and go.
+    const SWITCHING: [Pattern; 4] = [
+        Pattern::DialUp,
+        Pattern::HomeNightOff,
+        Pattern::OfficeHours,
+        Pattern::Mobile,
+    ];
+
     fn defaults() -> Availability {
         Availability::new(wormscope_scenario::default_scenario().world.churn)
     }
@@ -1210,12 +1218,7 @@ mod tests {
         let cfg = defaults();
         let start = at(UtcOffset::UTC, monday(), 0);
         let mut r = rng::stream(3, Purpose::Fit, 0);
-        for pattern in [
-            Pattern::DialUp,
-            Pattern::HomeNightOff,
-            Pattern::OfficeHours,
-            Pattern::Mobile,
-        ] {
+        for pattern in SWITCHING {
             for i in 0..150u32 {
                 let offset = UtcOffset::from_minutes(r.random_range(-720..=840));
                 let h = host(pattern, i, offset);
@@ -1264,12 +1267,7 @@ mod tests {
         late.mobile.evening.off = [hours(40), hours(48)];
         let mut r = rng::stream(5, Purpose::Fit, 1);
         for cfg in [defaults(), late] {
-            for pattern in [
-                Pattern::DialUp,
-                Pattern::HomeNightOff,
-                Pattern::OfficeHours,
-                Pattern::Mobile,
-            ] {
+            for pattern in SWITCHING {
                 for i in 0..120u32 {
                     let offset = UtcOffset::from_minutes(r.random_range(-720..=840));
                     let h = host(pattern, i, offset);
