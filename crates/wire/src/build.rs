@@ -393,11 +393,17 @@ pub enum Tunnel {
     /// Geneve: UDP to 6081, bridged Ethernet, VNI 42 and one 8-byte
     /// option.
     Geneve,
+    /// MPLS in GRE (RFC 4023): GRE 0x8847, one label (16).
+    GreMpls,
+    /// IPv4 in IPv6 (RFC 2473, as DS-Lite carries it): an IPv6 header
+    /// between the endpoints (their IPv4 addresses under 2001:db8::/96),
+    /// next header 4.
+    Ipv4InIpv6,
 }
 
 impl Tunnel {
     /// Every tunnel, in declaration order.
-    pub const ALL: [Tunnel; 8] = [
+    pub const ALL: [Tunnel; 10] = [
         Tunnel::IpInIp,
         Tunnel::GreIp,
         Tunnel::GreEthernet,
@@ -406,6 +412,8 @@ impl Tunnel {
         Tunnel::ErspanIII,
         Tunnel::Vxlan,
         Tunnel::Geneve,
+        Tunnel::GreMpls,
+        Tunnel::Ipv4InIpv6,
     ];
 }
 
@@ -452,6 +460,23 @@ pub fn in_tunnel(eth: &[u8], tunnel: Tunnel, from: &Station, to: &Station) -> Ve
             let option = [0x01, 0x03, 0x01, 0x01, 0, 0, 0, 7];
             let inner = [&header[..], &option, eth].concat();
             return udp_frame(from, to, IpOpts::default(), 49_152, 6081, &inner);
+        }
+        Tunnel::GreMpls => {
+            // Label 16, bottom of the stack, TTL 64.
+            let label = [0x00, 0x01, 0x01, 64];
+            (etherparse::IpNumber::GRE, gre(0, 0x8847, &label, ip_packet))
+        }
+        Tunnel::Ipv4InIpv6 => {
+            let v6 = |s: &Station| {
+                let mut a = [0u8; 16];
+                a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+                a[12..].copy_from_slice(&s.ip.octets());
+                a
+            };
+            let b = PacketBuilder::ethernet2(from.mac, to.mac).ipv6(v6(from), v6(to), 64);
+            let mut out = Vec::with_capacity(b.size(ip_packet.len()));
+            let _ = b.write(&mut out, etherparse::IpNumber::IPV4, ip_packet);
+            return out;
         }
     };
     let b = PacketBuilder::ethernet2(from.mac, to.mac).ip(ip(from, to, IpOpts::default()));

@@ -17,11 +17,12 @@
 //! What it may not touch: capture files (that is [`crate::capture`]) and any
 //! detection logic. It never panics and never allocates.
 //!
-//! Tunnels: an IPv4 packet that carries another is decoded to the packet it
+//! Tunnels: an IP packet that carries another is decoded to the packet it
 //! carries, as Wireshark, Zeek and Suricata show it: IP in IP, GRE (IPv4,
-//! bridged Ethernet, ERSPAN types I to III, and PPTP's PPP), VXLAN (UDP
-//! to 4789) and Geneve (UDP to 6081). One level is peeled; a tunnel's payload that does not
-//! decode to IP leaves the outer packet as it is.
+//! bridged Ethernet, ERSPAN types I to III, PPTP's PPP, MPLS), VXLAN (UDP
+//! to 4789), Geneve (UDP to 6081), and IPv4 or GRE in IPv6 (DS-Lite).
+//! Tunnels in tunnels are peeled up to [`TUNNEL_DEPTH`] deep; a tunnel's
+//! payload that does not decode to IP leaves the outer packet as it is.
 //!
 //! Fragments: the first fragment of a fragmented datagram keeps its
 //! transport header (so a SYN in a first fragment is still a SYN); later
@@ -346,7 +347,7 @@ pub fn decode(link: LinkType, data: &[u8]) -> Decoded<'_> {
 /// An IP packet from its first byte on: IPv4 decoded, IPv6 named.
 fn ip(data: &[u8]) -> Decoded<'_> {
     match data.first().map(|b| b >> 4) {
-        Some(6) => Decoded::Ipv6,
+        Some(6) => ipv6(data, TUNNEL_DEPTH),
         Some(4) => match LaxSlicedPacket::from_ip(data) {
             Ok(p) => from_sliced(data, p),
             Err(_) => Decoded::Malformed,
@@ -514,22 +515,26 @@ fn frame_relay(data: &[u8]) -> Decoded<'_> {
     }
 }
 
-/// What a tunnel carries, decoded without peeling another tunnel: IPv4 or
-/// IPv6, or `None` (the outer packet then stands).
-fn tunnelled(inner: Tunnelled<'_>) -> Option<Decoded<'_>> {
+/// What a tunnel carries, decoded with up to `depth` more tunnels peeled
+/// inside it: IPv4 or IPv6, or `None` (the outer packet then stands).
+fn tunnelled(inner: Tunnelled<'_>, depth: u8) -> Option<Decoded<'_>> {
     let decoded = match inner {
         Tunnelled::Ip(data) => match data.first().map(|b| b >> 4) {
-            Some(6) => Decoded::Ipv6,
-            Some(4) => from_sliced_once(data, LaxSlicedPacket::from_ip(data).ok()?),
+            Some(6) => ipv6(data, depth),
+            Some(4) => from_sliced_within(data, LaxSlicedPacket::from_ip(data).ok()?, depth),
             _ => return None,
         },
         Tunnelled::Ethernet(data) => {
-            from_sliced_once(data, LaxSlicedPacket::from_ethernet(data).ok()?)
+            from_sliced_within(data, LaxSlicedPacket::from_ethernet(data).ok()?, depth)
         }
-        Tunnelled::Ppp(data) => ppp(match data {
+        Tunnelled::Ppp(data) => match ppp_payload(match data {
             [0xff, 0x03, rest @ ..] => rest,
             _ => data,
-        }),
+        })? {
+            (PPP_IPV4 | PPP_IPV6, packet) => return tunnelled(Tunnelled::Ip(packet), depth),
+            _ => return None,
+        },
+        Tunnelled::Mpls(data) => return tunnelled(Tunnelled::Ip(below_labels(data)?), depth),
     };
     matches!(decoded, Decoded::Ipv4(_) | Decoded::Ipv6).then_some(decoded)
 }
@@ -539,6 +544,8 @@ enum Tunnelled<'a> {
     Ip(&'a [u8]),
     Ethernet(&'a [u8]),
     Ppp(&'a [u8]),
+    /// An MPLS label stack (MPLS in GRE, RFC 4023).
+    Mpls(&'a [u8]),
 }
 
 /// What a GRE packet (RFC 2784, RFC 2890; version 1 is PPTP's, RFC 2637)
@@ -571,6 +578,7 @@ fn gre(data: &[u8]) -> Option<Tunnelled<'_>> {
                 .map(Tunnelled::Ethernet)
         }
         (1, GRE_PPP) => Some(Tunnelled::Ppp(rest)),
+        (0, ETHER_MPLS_UNICAST | ETHER_MPLS_MULTICAST) => Some(Tunnelled::Mpls(rest)),
         _ => None,
     }
 }
@@ -607,15 +615,20 @@ fn vxlan(payload: &[u8]) -> Option<Tunnelled<'_>> {
 /// A PPP frame from its protocol field on (one byte when compressed: an odd
 /// first byte, RFC 1661 section 6.5).
 fn ppp(data: &[u8]) -> Decoded<'_> {
-    let (protocol, rest) = match data {
-        [p, rest @ ..] if p & 1 == 1 => (u16::from(*p), rest),
-        [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]), rest),
-        _ => return Decoded::Malformed,
-    };
-    match protocol {
-        PPP_IPV4 => ip(rest),
-        PPP_IPV6 => Decoded::Ipv6,
-        _ => Decoded::NonIp,
+    match ppp_payload(data) {
+        Some((PPP_IPV4, rest)) => ip(rest),
+        Some((PPP_IPV6, _)) => Decoded::Ipv6,
+        Some(_) => Decoded::NonIp,
+        None => Decoded::Malformed,
+    }
+}
+
+/// A PPP frame's protocol and what it carries.
+fn ppp_payload(data: &[u8]) -> Option<(u16, &[u8])> {
+    match data {
+        [p, rest @ ..] if p & 1 == 1 => Some((u16::from(*p), rest)),
+        [a, b, rest @ ..] => Some((u16::from_be_bytes([*a, *b]), rest)),
+        _ => None,
     }
 }
 
@@ -768,24 +781,41 @@ impl<'a> Encapsulated<'a> {
         match self {
             Encapsulated::Pppoe(rest) => pppoe_session(rest),
             Encapsulated::Llc(rest) => llc_snap(rest),
-            Encapsulated::Mpls(mut rest) => {
-                // Labels of 4 bytes until the bottom of the stack (RFC 3032);
-                // then IP, told by its version (an Ethernet pseudowire's
-                // control word starts with 0, and is not decoded).
-                loop {
-                    let [_, _, s, _, next @ ..] = rest else {
-                        return Decoded::Malformed;
-                    };
-                    rest = next;
-                    if s & 1 == 1 {
-                        return match rest.first().map(|b| b >> 4) {
-                            Some(4 | 6) => ip(rest),
-                            _ => Decoded::NonIp,
-                        };
-                    }
-                }
-            }
+            Encapsulated::Mpls(rest) => match below_labels(rest) {
+                Some(packet) => ip(packet),
+                None if labels_cut_short(rest) => Decoded::Malformed,
+                None => Decoded::NonIp,
+            },
         }
+    }
+}
+
+/// The IP packet under an MPLS label stack: labels of 4 bytes until the
+/// bottom of the stack (RFC 3032), then IP, told by its version; `None`
+/// when the stack is cut short or carries something else (an Ethernet
+/// pseudowire's control word starts with 0, and is not decoded).
+fn below_labels(mut rest: &[u8]) -> Option<&[u8]> {
+    loop {
+        let [_, _, s, _, next @ ..] = rest else {
+            return None;
+        };
+        rest = next;
+        if s & 1 == 1 {
+            return matches!(rest.first().map(|b| b >> 4), Some(4 | 6)).then_some(rest);
+        }
+    }
+}
+
+/// Whether an MPLS label stack ends before its bottom label does.
+fn labels_cut_short(mut rest: &[u8]) -> bool {
+    loop {
+        let [_, _, s, _, next @ ..] = rest else {
+            return true;
+        };
+        if s & 1 == 1 {
+            return false;
+        }
+        rest = next;
     }
 }
 
@@ -800,14 +830,31 @@ fn with_vlan_tags(decoded: Decoded<'_>, tags: u8) -> Decoded<'_> {
     }
 }
 
+/// How many tunnels deep a packet is followed. Wireshark follows any
+/// number; a bound keeps a crafted packet of tunnels in tunnels from
+/// costing more than a few headers (and the stack).
+const TUNNEL_DEPTH: u8 = 4;
+
 /// The IPv4 packet in a frame `etherparse` sliced (`data` the whole frame,
 /// whose bytes the slices borrow), or the packet it tunnels.
 fn from_sliced<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>) -> Decoded<'a> {
+    from_sliced_within(data, sliced, TUNNEL_DEPTH)
+}
+
+/// [`from_sliced`], peeling at most `depth` tunnels.
+fn from_sliced_within<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>, depth: u8) -> Decoded<'a> {
+    if let Some(LaxNetSlice::Ipv6(v6)) = &sliced.net {
+        // IPv6 may carry IPv4: from its header on (which borrows `data`).
+        let hs = v6.header().slice();
+        let start = (hs.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+        let inner = data.get(start..).map_or(Decoded::Ipv6, |d| ipv6(d, depth));
+        return with_vlan_tags(inner, sliced.link_exts.len() as u8);
+    }
     let outer = from_sliced_once(data, sliced);
     let Decoded::Ipv4(p) = &outer else {
         return outer;
     };
-    if p.fragmented {
+    if p.fragmented || depth == 0 {
         return outer;
     }
     // The datagram's payload, as captured (the header slice borrows
@@ -825,10 +872,45 @@ fn from_sliced<'a>(data: &'a [u8], sliced: LaxSlicedPacket<'a>) -> Decoded<'a> {
         (_, TransportLayer::Udp(u)) if u.dst_port == GENEVE_PORT => geneve(u.payload),
         _ => None,
     };
-    match inner.and_then(tunnelled) {
+    match inner.and_then(|inner| tunnelled(inner, depth - 1)) {
         Some(decoded) => with_vlan_tags(decoded, p.vlan_tags),
         None => outer,
     }
+}
+
+/// An IPv6 packet: named, unless it carries IPv4 (IPv4 in IPv6, RFC 2473,
+/// as DS-Lite links carry their subscribers' traffic) or GRE, after any
+/// hop-by-hop, routing or destination options headers; the tunnel is then
+/// peeled, at most `depth` deep. A fragment stays IPv6.
+fn ipv6(data: &[u8], depth: u8) -> Decoded<'_> {
+    // Next header numbers (IANA): the options headers, IPv4, GRE.
+    const HOP_BY_HOP: u8 = 0;
+    const ROUTING: u8 = 43;
+    const DESTINATION: u8 = 60;
+    const IPV4_IN: u8 = 4;
+    const GRE: u8 = 47;
+    if depth == 0 {
+        return Decoded::Ipv6;
+    }
+    let Some(&first) = data.get(6) else {
+        return Decoded::Ipv6;
+    };
+    let (mut next, mut at) = (first, 40);
+    while matches!(next, HOP_BY_HOP | ROUTING | DESTINATION) {
+        let (Some(&n), Some(&len)) = (data.get(at), data.get(at + 1)) else {
+            return Decoded::Ipv6;
+        };
+        next = n;
+        at += 8 + 8 * usize::from(len);
+    }
+    let inner = match (next, data.get(at..)) {
+        (IPV4_IN, Some(rest)) => Some(Tunnelled::Ip(rest)),
+        (GRE, Some(rest)) => gre(rest),
+        _ => None,
+    };
+    inner
+        .and_then(|inner| tunnelled(inner, depth - 1))
+        .unwrap_or(Decoded::Ipv6)
 }
 
 /// [`from_sliced`] without looking inside tunnels.
@@ -976,6 +1058,58 @@ mod tests {
         let arp = [&syn[..12], &[0x08, 0x06], &[0u8; 28][..]].concat();
         let bridged = build::in_tunnel(&arp, Tunnel::GreEthernet, &a, &b);
         assert!(matches!(decode(LinkType::ETHERNET, &bridged), Decoded::Ipv4(p) if p.src == a.ip));
+        // Tunnels in tunnels: every pair.
+        let (c, d) = (station([198, 51, 100, 1]), station([198, 51, 100, 2]));
+        for inner in Tunnel::ALL {
+            for outer in Tunnel::ALL {
+                let once = build::in_tunnel(&syn, inner, &a, &b);
+                let twice = build::in_tunnel(&once, outer, &c, &d);
+                assert!(
+                    inner_is_the_syn(decode(LinkType::ETHERNET, &twice)),
+                    "{inner:?} in {outer:?}"
+                );
+            }
+        }
+        // IPv6 carrying GRE; IPv6 in a tunnel, and IPv6 that carries
+        // neither stays IPv6.
+        let v6_gre = {
+            let gre = build::in_tunnel(&syn, Tunnel::GreIp, &a, &b);
+            let mut v6 = build::in_tunnel(
+                &[&gre[..14], &gre[14 + 20..]].concat(),
+                Tunnel::Ipv4InIpv6,
+                &c,
+                &d,
+            );
+            v6[14 + 6] = 47;
+            v6
+        };
+        assert!(inner_is_the_syn(decode(LinkType::ETHERNET, &v6_gre)));
+        let mut v6_udp = build::in_tunnel(&syn, Tunnel::Ipv4InIpv6, &c, &d);
+        v6_udp[14 + 6] = 17;
+        assert!(matches!(decode(LinkType::ETHERNET, &v6_udp), Decoded::Ipv6));
+        // Past the bound, the packet at the bound stands (the tunnel
+        // endpoints of the fifth level), and a crafted nest of two
+        // thousand costs no more than that.
+        let mut nest = syn.clone();
+        let levels = usize::from(TUNNEL_DEPTH) + 2;
+        for level in 0..2000u16 {
+            let [hi, lo] = level.to_be_bytes();
+            let endpoints = (station([10, 1, hi, lo]), station([10, 2, hi, lo]));
+            nest = build::in_tunnel(&nest, Tunnel::IpInIp, &endpoints.0, &endpoints.1);
+            if usize::from(level) + 1 == levels {
+                // Levels are numbered from the inside: the outermost is
+                // `levels - 1`, and TUNNEL_DEPTH of them are peeled.
+                let want = [10, 1, 0, 1];
+                match decode(LinkType::ETHERNET, &nest) {
+                    Decoded::Ipv4(p) => assert_eq!(p.src.octets(), want),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        assert!(matches!(
+            decode(LinkType::ETHERNET, &nest),
+            Decoded::Ipv4(_)
+        ));
     }
 
     /// One of the payload's flood SYNs, written out byte by byte: Ethernet,
