@@ -505,6 +505,22 @@ impl Availability {
         }
     }
 
+    /// Whether a host of `pattern` can be online past the end of the day
+    /// its stretch began: only then does the day before matter to a day.
+    fn reaches_next_day(&self, pattern: Pattern) -> bool {
+        let past_midnight = |s: &DailySession| s.off[0].max(s.off[1]).as_micros() > DAY_US;
+        let office = self.office.off.as_micros() > DAY_US;
+        match pattern {
+            // Dial-up sessions end inside their window, within the day.
+            Pattern::AlwaysOn | Pattern::DialUp => false,
+            Pattern::OfficeHours => office,
+            Pattern::Mobile => office || past_midnight(&self.mobile.evening),
+            Pattern::HomeNightOff => {
+                past_midnight(&self.broadband.day) || past_midnight(&self.broadband.evening)
+            }
+        }
+    }
+
     /// Appends the stretches a host's schedule draws for local day `day`
     /// to `out`: each starts in the day and ends at most a day after its
     /// end.
@@ -740,10 +756,13 @@ struct Sweep<'a> {
     h: &'a HostSchedule,
     /// The day at hand.
     day: i64,
-    /// The spans of the day before it, then of the day itself (from
-    /// `split` on).
+    /// The spans of the day before it (if they can reach into it), then
+    /// of the day itself (from `split` on).
     spans: Vec<Span>,
     split: usize,
+    /// Whether spans can reach into the day after theirs
+    /// ([`Availability::reaches_next_day`]).
+    reaching: bool,
     /// Where the pass stands, and the state there.
     at: i128,
     presence: Presence,
@@ -754,7 +773,12 @@ impl<'a> Sweep<'a> {
     fn new(cfg: &'a Availability, h: &'a HostSchedule, t: i128) -> Sweep<'a> {
         let day = day_of(t);
         let mut spans = Vec::with_capacity(8);
-        cfg.day_spans(h, day - 1, &mut spans);
+        // Spans of the day before cover none of this one's moments unless
+        // they can run past midnight; the draw is then not needed.
+        let reaching = cfg.reaches_next_day(h.pattern);
+        if reaching {
+            cfg.day_spans(h, day - 1, &mut spans);
+        }
         let split = spans.len();
         cfg.day_spans(h, day, &mut spans);
         let mut sweep = Sweep {
@@ -763,6 +787,7 @@ impl<'a> Sweep<'a> {
             day,
             spans,
             split,
+            reaching,
             at: t,
             presence: Presence::Offline,
         };
@@ -814,8 +839,14 @@ impl<'a> Sweep<'a> {
                     }
                 }
             }
-            // The next day: its own spans and those of the day just done.
-            self.spans.drain(..self.split);
+            // The next day: its own spans and those of the day just done
+            // if they can reach into it.
+            let keep = if self.reaching {
+                self.split
+            } else {
+                self.spans.len()
+            };
+            self.spans.drain(..keep);
             self.split = self.spans.len();
             self.day += 1;
             self.cfg.day_spans(self.h, self.day, &mut self.spans);
@@ -1258,13 +1289,15 @@ mod tests {
     /// found from every span of the days around (the strongest covering
     /// one), changes: with the defaults, and with evenings that end at
     /// the latest a schedule allows (48 hours after their day began, the
-    /// first moment of the day after next).
+    /// first moment of the day after next) and offices open past
+    /// midnight.
     #[test]
     fn switches_are_where_the_spans_change_the_state() {
         let mut late = defaults();
         late.broadband.evening.off = [hours(48), hours(48)];
         late.broadband.evening.days_pct = Percent::new(60.0).unwrap();
         late.mobile.evening.off = [hours(40), hours(48)];
+        late.office.off = hours(26);
         let mut r = rng::stream(5, Purpose::Fit, 1);
         for cfg in [defaults(), late] {
             for pattern in SWITCHING {
