@@ -1,18 +1,24 @@
 //! Defenses as data: which traffic each defense of the model drops, and why.
 //!
 //! A [`Defense`] resolves to a [`RuleSet`]: where the rules are deployed
-//! ([`Placement`]), and an ordered list of [`Rule`]s, each a direction, a
-//! port and protocol (matched at the packet's destination, or its source
-//! for a worm like Witty), an action and a comment that cites its source.
+//! ([`Placement`]), and an ordered list of [`Rule`]s, each a direction, the
+//! traffic it matches ([`Traffic`]: a port and protocol, at the packet's
+//! destination or, for a worm like Witty, its source; or every packet to
+//! one address, a flooded site's old one), an action and a comment that
+//! cites its source.
 //! The renderers in [`crate::render`] only translate this list; they
 //! decide nothing about what is blocked.
 //!
 //! A rule set comes either from CERT CA-2003-20 and MODEL.md, for
 //! W32/Blaster ([`Defense::rule_set`]), or from a scenario of any worm
 //! ([`scenario_rule_set`]): the ports its `[defenses.*]` section lists,
-//! cited by the section's own `source`.
+//! cited by the section's own `source`. The target move
+//! ([`Defense::TargetMove`]) has rules only from a scenario whose worm
+//! floods an address: Blaster floods a name, and taking a name's record
+//! down is done at its DNS servers, not by a firewall.
 
 use std::fmt;
+use std::net::Ipv4Addr;
 use std::str::FromStr;
 
 use wormscope_scenario::random_scan::PortEnd;
@@ -41,10 +47,16 @@ pub enum Defense {
     Isp,
     /// A host-level filter blocking incoming 135/tcp (CA-2003-20, step 4).
     Host,
+    /// The flooded site moves to another address and the old one is
+    /// null-routed (`[defenses.target_move]`, Code Red's flood): every
+    /// packet to the old address is dropped. Only a scenario whose worm
+    /// floods an address has rules for it.
+    TargetMove,
 }
 
 impl Defense {
-    /// Every defense, in the order the CLI lists them.
+    /// The defenses CERT CA-2003-20 and MODEL.md give W32/Blaster's rules
+    /// for, in the order the CLI lists them.
     pub const ALL: [Defense; 3] = [Defense::Border, Defense::Isp, Defense::Host];
 
     /// The name used on the command line and in table and file names.
@@ -53,6 +65,7 @@ impl Defense {
             Defense::Border => "border",
             Defense::Isp => "isp",
             Defense::Host => "host",
+            Defense::TargetMove => "target-move",
         }
     }
 
@@ -62,17 +75,19 @@ impl Defense {
             Defense::Border => "border_filter",
             Defense::Isp => "isp_filter",
             Defense::Host => "host_firewall",
+            Defense::TargetMove => "target_move",
         }
     }
 
-    /// The rules of this defense with default options.
-    pub fn rule_set(self) -> RuleSet {
+    /// W32/Blaster's rules of this defense with default options.
+    pub fn rule_set(self) -> Result<RuleSet, NoRules> {
         self.rule_set_with(&RuleOptions::default())
     }
 
-    /// The rules of this defense.
-    pub fn rule_set_with(self, options: &RuleOptions) -> RuleSet {
-        match self {
+    /// W32/Blaster's rules of this defense, after CERT CA-2003-20 and
+    /// MODEL.md. The target move has none: Blaster floods a name.
+    pub fn rule_set_with(self, options: &RuleOptions) -> Result<RuleSet, NoRules> {
+        Ok(match self {
             Defense::Border => {
                 let mut rules = Vec::new();
                 for direction in [Direction::Inbound, Direction::Outbound] {
@@ -124,9 +139,22 @@ impl Defense {
                 )],
                 origin: Origin::Advisory,
             },
-        }
+            Defense::TargetMove => return Err(NoRules(BLASTER_FLOODS_A_NAME.to_string())),
+        })
     }
 }
+
+/// Why Blaster's target move has no firewall rules.
+const BLASTER_FLOODS_A_NAME: &str = "W32/Blaster floods a name, windowsupdate.com, not an \
+     address: its defense was taking the name's DNS record down (dns-takedown), which is done \
+     at the name's DNS servers, not by a firewall rule. The target move has rules for a worm \
+     that floods an address: give its scenario (--scenario codered2)";
+
+/// Why a defense gives no firewall rules (W32/Blaster's, or as a
+/// scenario's section describes it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoRules(pub String);
 
 impl fmt::Display for Defense {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -136,11 +164,23 @@ impl fmt::Display for Defense {
 
 /// A word that names no defense.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown defense `{0}`: choose one of border-filter, isp-filter, host-firewall \
-     (the scenario's [defenses] sections; border, isp and host also work)"
-)]
+#[error("{}", describe_unknown(.0))]
 pub struct DefenseError(pub String);
+
+fn describe_unknown(word: &str) -> String {
+    if normalised(word) == "dns-takedown" {
+        return format!("`{word}` has no firewall rules: {BLASTER_FLOODS_A_NAME}");
+    }
+    format!(
+        "unknown defense `{word}`: choose one of border-filter, isp-filter, host-firewall, \
+         target-move (the scenario's [defenses] sections; border, isp and host also work)"
+    )
+}
+
+/// A defense's name as the parser compares it: trimmed, lowercase, `_` as `-`.
+fn normalised(text: &str) -> String {
+    text.trim().to_ascii_lowercase().replace('_', "-")
+}
 
 impl FromStr for Defense {
     type Err = DefenseError;
@@ -148,10 +188,11 @@ impl FromStr for Defense {
         // The scenario section's name (`border_filter`, with `-` or `_`)
         // is the defense's name everywhere; the short words and the
         // `compare` spelling of ISP blocking stay as aliases.
-        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        match normalised(text).as_str() {
             "border-filter" | "border" => Ok(Defense::Border),
             "isp-filter" | "isp" | "isp-block-135" => Ok(Defense::Isp),
             "host-firewall" | "host" => Ok(Defense::Host),
+            "target-move" => Ok(Defense::TargetMove),
             _ => Err(DefenseError(text.to_string())),
         }
     }
@@ -254,11 +295,7 @@ impl Source {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Rule {
     pub direction: Direction,
-    pub port: PortProto,
-    /// Which end of a packet `port` is matched on: the destination, but
-    /// for a worm that sends from a fixed port to random ones (Witty, from
-    /// 4000/udp) the source.
-    pub end: PortEnd,
+    pub traffic: Traffic,
     pub action: Action,
     pub source: Source,
     /// One line, ASCII, without double quotes, at most 120 bytes (nft
@@ -266,7 +303,27 @@ pub struct Rule {
     pub comment: String,
 }
 
+/// The packets a rule matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Traffic {
+    /// One port of one transport, matched at `end`: the destination, but
+    /// for a worm that sends from a fixed port to random ones (Witty, from
+    /// 4000/udp) the source.
+    Port { port: PortProto, end: PortEnd },
+    /// Every packet to one IPv4 address, whatever its protocol: a null
+    /// route of a flooded site's old address.
+    ToAddress(Ipv4Addr),
+}
+
 impl Rule {
+    /// The port the rule matches, if it matches one.
+    pub fn port(&self) -> Option<PortProto> {
+        match self.traffic {
+            Traffic::Port { port, .. } => Some(port),
+            Traffic::ToAddress(_) => None,
+        }
+    }
+
     fn drop(direction: Direction, port: PortProto, source: Source) -> Rule {
         let comment = format!(
             "{}: drop {} {} ({})",
@@ -277,8 +334,10 @@ impl Rule {
         );
         Rule {
             direction,
-            port,
-            end: PortEnd::Destination,
+            traffic: Traffic::Port {
+                port,
+                end: PortEnd::Destination,
+            },
             action: Action::Drop,
             source,
             comment,
@@ -340,9 +399,11 @@ impl RuleSet {
     /// A name for the rule set's firewall objects (nft table, netsh rule
     /// names): the defense's, after the scenario's for a scenario's rules.
     pub fn object_name(&self) -> String {
+        // nft identifiers take no `-`.
+        let defense = self.defense.name().replace('-', "_");
         match &self.origin {
-            Origin::Advisory => self.defense.name().to_string(),
-            Origin::Scenario(s) => format!("{}_{}", s.slug, self.defense.name()),
+            Origin::Advisory => defense,
+            Origin::Scenario(s) => format!("{}_{defense}", s.slug),
         }
     }
 }
@@ -353,6 +414,10 @@ impl RuleSet {
             Defense::Border => "border filtering at a network border router",
             Defense::Isp => "ISP filtering at the provider's edge router",
             Defense::Host => "a host-level packet filter on one host",
+            Defense::TargetMove => {
+                "a null route of the flooded site's old address at the routers of its \
+                 provider and peers"
+            }
         };
         let mut lines = wrap(&format!(
             "Defense: {place} (wormscope `{}`), as the [defenses.{}] section of scenario {} describes it.",
@@ -362,17 +427,23 @@ impl RuleSet {
         ));
         lines.extend(wrap(&format!("Worm: {}", from.description)));
         for direction in [Direction::Inbound, Direction::Outbound] {
-            let at = |end: PortEnd| {
-                let ports: Vec<String> = self
+            let at = |end: Option<PortEnd>| {
+                let matched: Vec<String> = self
                     .in_direction(direction)
-                    .filter(|r| r.end == end)
-                    .map(|r| r.port.to_string())
+                    .filter_map(|r| match r.traffic {
+                        Traffic::Port { port, end: e } if Some(e) == end => Some(port.to_string()),
+                        Traffic::ToAddress(address) if end.is_none() => {
+                            Some(format!("{address}, every protocol"))
+                        }
+                        _ => None,
+                    })
                     .collect();
-                ports.join(", ")
+                matched.join(", ")
             };
             let parts: Vec<String> = [
-                ("to ", at(PortEnd::Destination)),
-                ("from source port ", at(PortEnd::Source)),
+                ("to ", at(Some(PortEnd::Destination))),
+                ("from source port ", at(Some(PortEnd::Source))),
+                ("to ", at(None)),
             ]
             .into_iter()
             .filter(|(_, ports)| !ports.is_empty())
@@ -392,9 +463,17 @@ impl RuleSet {
             }
         }
         lines.extend(wrap(&format!("Source (the scenario's): {}", from.source)));
-        lines.push(
-            "Filtering mitigates; it does not replace patching the vulnerable service.".to_string(),
-        );
+        if self.defense == Defense::TargetMove {
+            lines.extend(wrap(
+                "The site itself answers at its new address; these rules keep the flood \
+                 from reaching the old one. They protect the site: the worm spreads on.",
+            ));
+        } else {
+            lines.push(
+                "Filtering mitigates; it does not replace patching the vulnerable service."
+                    .to_string(),
+            );
+        }
         lines
     }
 }
@@ -431,11 +510,6 @@ fn wrap(text: &str) -> Vec<String> {
     lines
 }
 
-/// Why a scenario's defense gives no rules.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ScenarioRulesError(pub String);
-
 /// The rules that deploy `defense` as `scenario`'s section of it describes
 /// it, for a scenario of any worm (`argument` is how the user named it).
 ///
@@ -455,7 +529,7 @@ pub fn scenario_rule_set(
     scenario: &AnyScenario,
     argument: &str,
     defense: Defense,
-) -> Result<RuleSet, ScenarioRulesError> {
+) -> Result<RuleSet, NoRules> {
     let (name, description, filters, host_source, worm_port, worm_end) = match scenario {
         AnyScenario::Blaster(s) => (
             &s.name,
@@ -503,8 +577,7 @@ pub fn scenario_rule_set(
         };
         Rule {
             direction,
-            port,
-            end,
+            traffic: Traffic::Port { port, end },
             action: Action::Drop,
             source: Source::Scenario,
             comment: format!("{cite}: drop {}{at} {port} ({what})", direction.name()),
@@ -524,6 +597,7 @@ pub fn scenario_rule_set(
             vec![rule(Direction::Inbound, worm_port)],
             host_source,
         ),
+        Defense::TargetMove => return target_move_rule_set(scenario, argument),
     };
     Ok(RuleSet {
         defense,
@@ -539,12 +613,63 @@ pub fn scenario_rule_set(
     })
 }
 
+/// The target move's rules: a router's drops of every packet to the
+/// flooded address, arriving and leaving, so that nothing of the flood
+/// passes it whichever side the old address lies on. The section's
+/// `enabled` and `at` say when a simulation runs the move; the rules deploy
+/// it either way.
+fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSet, NoRules> {
+    let s = match scenario {
+        AnyScenario::Blaster(_) => {
+            return Err(NoRules(format!(
+                "[defenses.target_move]: {BLASTER_FLOODS_A_NAME}"
+            )));
+        }
+        AnyScenario::RandomScan(s) => s,
+    };
+    let Some(payload) = &s.payload else {
+        return Err(NoRules(
+            "[defenses.target_move]: the scenario has no [payload]: its worm floods no \
+             address, so there is none to null-route"
+                .to_string(),
+        ));
+    };
+    let defense = Defense::TargetMove;
+    let cite = format!("{} {}", sanitize(&s.name, 40), defense.section());
+    let rules = [Direction::Inbound, Direction::Outbound]
+        .into_iter()
+        .map(|direction| Rule {
+            direction,
+            traffic: Traffic::ToAddress(payload.target),
+            action: Action::Drop,
+            source: Source::Scenario,
+            comment: format!(
+                "{cite}: drop {} traffic to {} (the flooded address)",
+                direction.name(),
+                payload.target
+            ),
+        })
+        .collect();
+    Ok(RuleSet {
+        defense,
+        placement: Placement::Router,
+        rules,
+        origin: Origin::Scenario(ScenarioDefense {
+            argument: argument.to_string(),
+            slug: slug(&s.name),
+            description: s.description.clone(),
+            section: defense.section(),
+            source: s.defenses.target_move.source.clone(),
+        }),
+    })
+}
+
 /// A filter section's rules: inbound, then outbound, each in list order.
 fn filter_rules(
     section: &FilterDefense,
     defense: Defense,
     rule: &dyn Fn(Direction, PortProto) -> Rule,
-) -> Result<Vec<Rule>, ScenarioRulesError> {
+) -> Result<Vec<Rule>, NoRules> {
     let mut rules = Vec::new();
     for (direction, list, field) in [
         (Direction::Inbound, &section.blocks_in, "blocks_in"),
@@ -555,13 +680,13 @@ fn filter_rules(
                 PortRule::One(port) => {
                     if !rules
                         .iter()
-                        .any(|r: &Rule| r.direction == direction && r.port == port)
+                        .any(|r: &Rule| r.direction == direction && r.port() == Some(port))
                     {
                         rules.push(rule(direction, port));
                     }
                 }
                 PortRule::All => {
-                    return Err(ScenarioRulesError(format!(
+                    return Err(NoRules(format!(
                         "[defenses.{}] {field} lists `*` (every port): that cuts the network \
                          off rather than filtering it, and no rules are written for it; list \
                          the ports to drop",
@@ -572,7 +697,7 @@ fn filter_rules(
         }
     }
     if rules.is_empty() {
-        return Err(ScenarioRulesError(format!(
+        return Err(NoRules(format!(
             "[defenses.{}] lists no port in blocks_in or blocks_out: there is nothing to drop",
             defense.section()
         )));
@@ -647,7 +772,7 @@ impl RuleSet {
             Defense::Isp => {
                 let ports: Vec<String> = self
                     .in_direction(Direction::Inbound)
-                    .map(|r| r.port.to_string())
+                    .filter_map(|r| r.port().map(|p| p.to_string()))
                     .collect();
                 lines.push(
                     "Defense: ISP filtering at the provider's edge router (wormscope `isp`)."
@@ -680,6 +805,14 @@ impl RuleSet {
                 );
                 lines.push("connections for 135/tcp\".".to_string());
             }
+            Defense::TargetMove => {
+                // Not built from the advisory (Blaster floods a name), but
+                // a hand-made set still says what it does.
+                lines.push(
+                    "Defense: a null route of a flooded site's old address (wormscope `target-move`)."
+                        .to_string(),
+                );
+            }
         }
         lines.push(
             "The hole: Microsoft Security Bulletin MS03-026 (DCOM RPC, CVE-2003-0352).".to_string(),
@@ -697,37 +830,44 @@ mod tests {
 
     #[test]
     fn border_is_the_advisory_list_both_ways() {
-        let set = Defense::Border.rule_set();
+        let set = Defense::Border.rule_set().unwrap();
         assert_eq!(set.rules.len(), 16);
         for direction in [Direction::Inbound, Direction::Outbound] {
-            let ports: Vec<PortProto> = set.in_direction(direction).map(|r| r.port).collect();
+            let ports: Vec<PortProto> =
+                set.in_direction(direction).filter_map(Rule::port).collect();
             assert_eq!(ports, CA_2003_20_PORTS);
         }
     }
 
     #[test]
     fn isp_default_is_135_only() {
-        let set = Defense::Isp.rule_set();
-        assert!(set.rules.iter().all(|r| r.port == PortProto::tcp(135)));
+        let set = Defense::Isp.rule_set().unwrap();
+        assert!(
+            set.rules
+                .iter()
+                .all(|r| r.port() == Some(PortProto::tcp(135)))
+        );
         assert_eq!(set.rules.len(), 2);
-        let wide = Defense::Isp.rule_set_with(&RuleOptions {
-            isp_scope: IspScope::WithShellAndTftp,
-            ..RuleOptions::default()
-        });
+        let wide = Defense::Isp
+            .rule_set_with(&RuleOptions {
+                isp_scope: IspScope::WithShellAndTftp,
+                ..RuleOptions::default()
+            })
+            .unwrap();
         let ports: Vec<String> = wide
             .in_direction(Direction::Inbound)
-            .map(|r| r.port.to_string())
+            .filter_map(|r| r.port().map(|p| p.to_string()))
             .collect();
         assert_eq!(ports, ["135/tcp", "4444/tcp", "69/udp"]);
     }
 
     #[test]
     fn host_is_inbound_135() {
-        let set = Defense::Host.rule_set();
+        let set = Defense::Host.rule_set().unwrap();
         assert_eq!(set.placement, Placement::Host);
         assert_eq!(set.rules.len(), 1);
         assert_eq!(set.rules[0].direction, Direction::Inbound);
-        assert_eq!(set.rules[0].port, PortProto::tcp(135));
+        assert_eq!(set.rules[0].port(), Some(PortProto::tcp(135)));
     }
 
     #[test]
@@ -738,7 +878,7 @@ mod tests {
                 ..RuleOptions::default()
             };
             for d in Defense::ALL {
-                for r in d.rule_set_with(&options).rules {
+                for r in d.rule_set_with(&options).unwrap().rules {
                     assert!(r.comment.len() <= 120, "{}", r.comment);
                     assert!(r.comment.is_ascii());
                     assert!(!r.comment.contains(['"', '\n', '\\', '%', '&', '|']));
@@ -786,24 +926,20 @@ mod tests {
     fn a_scenario_gives_its_own_sections_ports_at_the_worms_end() {
         let slammer = scenario_rule_set(&builtin("slammer"), "slammer", Defense::Isp).unwrap();
         assert_eq!(slammer.placement, Placement::Router);
-        let ports: Vec<(Direction, PortProto, PortEnd)> = slammer
+        let matched: Vec<(Direction, Traffic)> = slammer
             .rules
             .iter()
-            .map(|r| (r.direction, r.port, r.end))
+            .map(|r| (r.direction, r.traffic))
             .collect();
+        let udp_1434 = Traffic::Port {
+            port: PortProto::udp(1434),
+            end: PortEnd::Destination,
+        };
         assert_eq!(
-            ports,
+            matched,
             [
-                (
-                    Direction::Inbound,
-                    PortProto::udp(1434),
-                    PortEnd::Destination
-                ),
-                (
-                    Direction::Outbound,
-                    PortProto::udp(1434),
-                    PortEnd::Destination
-                ),
+                (Direction::Inbound, udp_1434),
+                (Direction::Outbound, udp_1434)
             ]
         );
         assert_eq!(slammer.object_name(), "slammer_isp");
@@ -817,8 +953,13 @@ mod tests {
         let witty = scenario_rule_set(&builtin("witty"), "witty", Defense::Host).unwrap();
         assert_eq!(witty.placement, Placement::Host);
         assert_eq!(witty.rules.len(), 1);
-        assert_eq!(witty.rules[0].port, PortProto::udp(4000));
-        assert_eq!(witty.rules[0].end, PortEnd::Source);
+        assert_eq!(
+            witty.rules[0].traffic,
+            Traffic::Port {
+                port: PortProto::udp(4000),
+                end: PortEnd::Source
+            }
+        );
         assert!(
             witty
                 .summary()
@@ -830,13 +971,16 @@ mod tests {
         // the advisory's list, as the advisory's own rule set has it.
         let red = scenario_rule_set(&builtin("codered2"), "codered2", Defense::Host).unwrap();
         assert_eq!(
-            (red.rules[0].port, red.rules[0].end),
-            (PortProto::tcp(80), PortEnd::Destination)
+            red.rules[0].traffic,
+            Traffic::Port {
+                port: PortProto::tcp(80),
+                end: PortEnd::Destination
+            }
         );
         let blaster = scenario_rule_set(&builtin("blaster"), "blaster", Defense::Border).unwrap();
-        let advisory = Defense::Border.rule_set();
-        let key = |set: &RuleSet| -> Vec<(Direction, PortProto)> {
-            set.rules.iter().map(|r| (r.direction, r.port)).collect()
+        let advisory = Defense::Border.rule_set().unwrap();
+        let key = |set: &RuleSet| -> Vec<(Direction, Traffic)> {
+            set.rules.iter().map(|r| (r.direction, r.traffic)).collect()
         };
         assert_eq!(key(&blaster), key(&advisory));
     }
@@ -858,7 +1002,7 @@ mod tests {
             Ok(set) => set,
             Err(e) => panic!("{e}"),
         };
-        let ports: Vec<PortProto> = set.rules.iter().map(|r| r.port).collect();
+        let ports: Vec<PortProto> = set.rules.iter().filter_map(Rule::port).collect();
         assert_eq!(
             ports,
             [PortProto::udp(1434), PortProto::tcp(135)],
@@ -890,6 +1034,85 @@ mod tests {
             e.contains("[defenses.isp_filter] blocks_in lists `*`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_target_move_null_routes_the_flooded_address_of_its_own_scenario() {
+        let red = scenario_rule_set(&builtin("codered2"), "codered2", Defense::TargetMove).unwrap();
+        assert_eq!(red.placement, Placement::Router);
+        let whitehouse = Traffic::ToAddress(Ipv4Addr::new(198, 137, 240, 91));
+        let matched: Vec<(Direction, Traffic)> =
+            red.rules.iter().map(|r| (r.direction, r.traffic)).collect();
+        assert_eq!(
+            matched,
+            [
+                (Direction::Inbound, whitehouse),
+                (Direction::Outbound, whitehouse)
+            ]
+        );
+        assert!(red.rules.iter().all(|r| r.port().is_none()));
+        let Origin::Scenario(from) = &red.origin else {
+            panic!("a scenario's rules")
+        };
+        assert_eq!(from.section, "target_move");
+        assert!(from.source.contains("White House moved"), "{}", from.source);
+        let summary = red.summary().join(" ");
+        assert!(
+            summary.contains("to 198.137.240.91, every protocol"),
+            "{summary}"
+        );
+
+        // The address is the scenario's, not Code Red's: a file that moves
+        // the flood elsewhere gets rules for its own target, and a long
+        // name still leaves comments every format takes.
+        let mine = scenario(&format!(
+            "base = \"codered2\"\nname = \"{}\"\n[payload]\ntarget = \"203.0.113.255\"\n",
+            "r".repeat(300)
+        ));
+        let set = scenario_rule_set(&mine, "mine.toml", Defense::TargetMove).unwrap();
+        for r in &set.rules {
+            assert_eq!(
+                r.traffic,
+                Traffic::ToAddress(Ipv4Addr::new(203, 0, 113, 255))
+            );
+            assert!(
+                r.comment.len() <= 120 && r.comment.is_ascii(),
+                "{}",
+                r.comment
+            );
+        }
+    }
+
+    #[test]
+    fn a_worm_that_floods_no_address_has_no_target_move_rules() {
+        // Blaster floods a name: the advisory set and its scenario both
+        // say where that defense is deployed instead.
+        let advisory = Defense::TargetMove.rule_set().unwrap_err().to_string();
+        assert!(advisory.contains("DNS record"), "{advisory}");
+        let blaster = scenario_rule_set(&builtin("blaster"), "blaster", Defense::TargetMove)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            blaster.starts_with("[defenses.target_move]") && blaster.contains("windowsupdate.com"),
+            "{blaster}"
+        );
+        // Slammer floods nothing.
+        let slammer = scenario_rule_set(&builtin("slammer"), "slammer", Defense::TargetMove)
+            .unwrap_err()
+            .to_string();
+        assert!(slammer.contains("has no [payload]"), "{slammer}");
+        // The move parses by its section's names; the DNS takedown is named
+        // and explained rather than unknown.
+        for name in ["target-move", "target_move", "Target-Move"] {
+            assert_eq!(name.parse::<Defense>().unwrap(), Defense::TargetMove);
+        }
+        let takedown = "dns_takedown".parse::<Defense>().unwrap_err().to_string();
+        assert!(
+            takedown.contains("no firewall rules") && takedown.contains("DNS servers"),
+            "{takedown}"
+        );
+        let unknown = "dmz".parse::<Defense>().unwrap_err().to_string();
+        assert!(unknown.contains("target-move"), "{unknown}");
     }
 
     #[test]

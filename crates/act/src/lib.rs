@@ -13,7 +13,9 @@
 //!   `[defenses.*]` section gives the rules instead
 //!   ([`defense::scenario_rule_set`], [`scenario_rules`]): Slammer's ISP
 //!   filter drops 1434/udp, Witty's host firewall datagrams from source
-//!   port 4000, each rule citing the section's `source`.
+//!   port 4000, each rule citing the section's `source`; Code Red's target
+//!   move ([`Defense::TargetMove`]) null-routes the address its flood
+//!   aims at.
 //! - **Host indicators** ([`ioc`]): the artefacts of MODEL.md section 1
 //!   (msblast.exe and the variants' file names, the MD5 of the original, the
 //!   Run key value, the mutex), each with its source, as CSV or as a STIX 2.1
@@ -21,7 +23,7 @@
 //!
 //! ```
 //! use wormscope_act::{Defense, RuleFormat, rules};
-//! let text = rules(Defense::Host, "nft".parse::<RuleFormat>().unwrap());
+//! let text = rules(Defense::Host, "nft".parse::<RuleFormat>().unwrap()).unwrap();
 //! assert!(text.contains("tcp dport 135 drop"));
 //! ```
 //!
@@ -39,22 +41,32 @@ pub mod ioc;
 pub mod render;
 
 pub use defense::{
-    CA_2003_20_PORTS, Defense, DefenseError, Direction, IspScope, Origin, Placement, Rule,
-    RuleOptions, RuleSet, ScenarioDefense, ScenarioRulesError, scenario_rule_set,
+    CA_2003_20_PORTS, Defense, DefenseError, Direction, IspScope, NoRules, Origin, Placement, Rule,
+    RuleOptions, RuleSet, ScenarioDefense, Traffic, scenario_rule_set,
 };
 pub use ioc::{Indicator, IndicatorKind, IocFormat, IocFormatError, indicators};
 pub use render::{RuleFormat, RuleFormatError};
 pub use wormscope_scenario::{PortProto, Transport};
 
-/// The rules that deploy `defense`, in `format`, with the default options
-/// (ISP filtering of 135/tcp only, external interface `eth0`).
-pub fn rules(defense: Defense, format: RuleFormat) -> String {
+/// The rules that deploy W32/Blaster's `defense`, in `format`, with the
+/// default options (ISP filtering of 135/tcp only, external interface
+/// `eth0`). The target move has none: Blaster floods a name.
+pub fn rules(defense: Defense, format: RuleFormat) -> Result<String, NoRules> {
     rules_with(defense, format, &RuleOptions::default())
 }
 
-/// The rules that deploy `defense`, in `format`, with `options`.
-pub fn rules_with(defense: Defense, format: RuleFormat, options: &RuleOptions) -> String {
-    render::render(&defense.rule_set_with(options), format, options)
+/// The rules that deploy W32/Blaster's `defense`, in `format`, with
+/// `options`.
+pub fn rules_with(
+    defense: Defense,
+    format: RuleFormat,
+    options: &RuleOptions,
+) -> Result<String, NoRules> {
+    Ok(render::render(
+        &defense.rule_set_with(options)?,
+        format,
+        options,
+    ))
 }
 
 /// The rules that deploy `defense` as `scenario`'s own section describes
@@ -65,7 +77,7 @@ pub fn scenario_rules(
     argument: &str,
     defense: Defense,
     format: RuleFormat,
-) -> Result<String, ScenarioRulesError> {
+) -> Result<String, NoRules> {
     let set = scenario_rule_set(scenario, argument, defense)?;
     Ok(render::render(&set, format, &RuleOptions::default()))
 }

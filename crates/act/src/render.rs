@@ -13,7 +13,9 @@ use wormscope_scenario::{PortProto, Transport};
 
 use wormscope_scenario::random_scan::PortEnd;
 
-use crate::defense::{Action, Direction, Origin, Placement, Rule, RuleOptions, RuleSet, plain};
+use crate::defense::{
+    Action, Direction, Origin, Placement, Rule, RuleOptions, RuleSet, Traffic, plain,
+};
 
 /// The firewall language of a rule file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,8 +131,8 @@ fn comment_block(out: &mut String, prefix: &str, lines: &[String], eol: &str) {
 }
 
 /// The port match's keyword in nft and iptables: `dport` or `sport`.
-fn port_keyword(rule: &Rule) -> &'static str {
-    match rule.end {
+fn port_keyword(end: PortEnd) -> &'static str {
+    match end {
         PortEnd::Destination => "dport",
         PortEnd::Source => "sport",
     }
@@ -238,12 +240,15 @@ fn nft(set: &RuleSet, options: &RuleOptions) -> String {
                 Iface::InExt => out.push_str("iifname $EXT_IF "),
                 Iface::OutExt => out.push_str("oifname $EXT_IF "),
             }
+            let matched = match rule.traffic {
+                Traffic::Port { port, end } => {
+                    format!("{} {} {}", proto(port), port_keyword(end), port.port)
+                }
+                Traffic::ToAddress(address) => format!("ip daddr {address}"),
+            };
             let _ = writeln!(
                 out,
-                "{} {} {} {} comment \"{}\"",
-                proto(rule.port),
-                port_keyword(rule),
-                rule.port.port,
+                "{matched} {} comment \"{}\"",
                 verdict(rule.action),
                 rule.comment
             );
@@ -296,12 +301,16 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
                     let _ = write!(out, "-o {iface} ");
                 }
             }
-            let p = proto(rule.port);
+            let matched = match rule.traffic {
+                Traffic::Port { port, end } => {
+                    let p = proto(port);
+                    format!("-p {p} -m {p} --{} {}", port_keyword(end), port.port)
+                }
+                Traffic::ToAddress(address) => format!("-d {address}/32"),
+            };
             let _ = writeln!(
                 out,
-                "-p {p} -m {p} --{} {} -m comment --comment \"{}\" -j {}",
-                port_keyword(rule),
-                rule.port.port,
+                "{matched} -m comment --comment \"{}\" -j {}",
                 rule.comment,
                 match rule.action {
                     Action::Drop => "DROP",
@@ -339,24 +348,49 @@ fn netsh(set: &RuleSet) -> String {
     out.push_str("@echo off");
     out.push_str(EOL);
     for rule in &set.rules {
-        // Windows names ports by this host's end: an incoming packet's
-        // destination is local, an outgoing one's is remote.
-        let (dir, port_key) = match (rule.direction, rule.end) {
-            (Direction::Inbound, PortEnd::Destination) => ("in", "localport"),
-            (Direction::Inbound, PortEnd::Source) => ("in", "remoteport"),
-            (Direction::Outbound, PortEnd::Destination) => ("out", "remoteport"),
-            (Direction::Outbound, PortEnd::Source) => ("out", "localport"),
+        let dir = match rule.direction {
+            Direction::Inbound => "in",
+            Direction::Outbound => "out",
         };
-        let p = proto(rule.port);
+        // Windows names ports and addresses by this host's end: an
+        // incoming packet's destination is local, an outgoing one's is
+        // remote.
+        let local =
+            |end: PortEnd| (rule.direction == Direction::Inbound) == (end == PortEnd::Destination);
+        let (what, matched) = match rule.traffic {
+            Traffic::Port { port, end } => {
+                let key = if local(end) {
+                    "localport"
+                } else {
+                    "remoteport"
+                };
+                (
+                    port.to_string(),
+                    format!(
+                        "protocol={} {key}={}",
+                        proto(port).to_ascii_uppercase(),
+                        port.port
+                    ),
+                )
+            }
+            Traffic::ToAddress(address) => {
+                let key = if local(PortEnd::Destination) {
+                    "localip"
+                } else {
+                    "remoteip"
+                };
+                (
+                    format!("to {address}"),
+                    format!("protocol=any {key}={address}"),
+                )
+            }
+        };
         out.push_str(EOL);
         let _ = write!(out, "REM {}{EOL}", rule.comment);
         let _ = write!(
             out,
-            "netsh advfirewall firewall add rule name=\"wormscope {} {dir} {}\" dir={dir} action=block protocol={} {port_key}={} profile=any{EOL}",
+            "netsh advfirewall firewall add rule name=\"wormscope {} {dir} {what}\" dir={dir} action=block {matched} profile=any{EOL}",
             set.object_name(),
-            rule.port,
-            p.to_ascii_uppercase(),
-            rule.port.port,
         );
     }
     out
@@ -389,16 +423,22 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
             Placement::Router => " on $ext_if",
             Placement::Host => "",
         };
-        let ends = match rule.end {
-            PortEnd::Destination => format!("from any to any port {}", rule.port.port),
-            PortEnd::Source => format!("from any port {} to any", rule.port.port),
+        let matched = match rule.traffic {
+            Traffic::Port {
+                port,
+                end: PortEnd::Destination,
+            } => format!("proto {} from any to any port {}", proto(port), port.port),
+            Traffic::Port {
+                port,
+                end: PortEnd::Source,
+            } => format!("proto {} from any port {} to any", proto(port), port.port),
+            Traffic::ToAddress(address) => format!("from any to {address}"),
         };
         let _ = write!(
             out,
-            "\n# {}\nblock {} {dir} quick{on} proto {} {ends}\n",
+            "\n# {}\nblock {} {dir} quick{on} {matched}\n",
             rule.comment,
             verdict(rule.action),
-            proto(rule.port),
         );
     }
     out

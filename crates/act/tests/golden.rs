@@ -57,14 +57,15 @@ fn golden_rules() {
     for defense in Defense::ALL {
         for format in RuleFormat::ALL {
             let name = format!("{}.{}", defense.name(), format.extension());
-            failures.extend(check(&name, &rules(defense, format)));
+            failures.extend(check(&name, &rules(defense, format).unwrap()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// A scenario's own defense in every format: Witty's ISP filter (its
-/// datagrams matched by their source port), and Slammer's host firewall.
+/// datagrams matched by their source port), Slammer's host firewall, and
+/// Code Red's target move (a null route of its flood's address).
 #[test]
 fn golden_scenario_rules() {
     let load = |name: &'static str| {
@@ -79,6 +80,14 @@ fn golden_scenario_rules() {
     }
     let text = scenario_rules(&load("slammer"), "slammer", Defense::Host, RuleFormat::Nft).unwrap();
     failures.extend(check("slammer-host.nft", &text));
+    for format in RuleFormat::ALL {
+        let text =
+            scenario_rules(&load("codered2"), "codered2", Defense::TargetMove, format).unwrap();
+        failures.extend(check(
+            &format!("codered2-target-move.{}", format.extension()),
+            &text,
+        ));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -109,7 +118,7 @@ fn output_is_deterministic() {
 fn every_output_starts_with_a_citing_header() {
     for defense in Defense::ALL {
         for format in RuleFormat::ALL {
-            let text = rules(defense, format);
+            let text = rules(defense, format).unwrap();
             let marker = match format {
                 RuleFormat::Netsh => "@REM ",
                 _ => "# ",
@@ -131,8 +140,8 @@ fn every_output_starts_with_a_citing_header() {
 fn every_rule_has_a_citing_comment() {
     for defense in Defense::ALL {
         for format in RuleFormat::ALL {
-            let text = rules(defense, format);
-            for rule in defense.rule_set().rules {
+            let text = rules(defense, format).unwrap();
+            for rule in defense.rule_set().unwrap().rules {
                 assert!(
                     rule.comment.contains("CA-2003-20") || rule.comment.contains("ISPs"),
                     "{}",
@@ -151,7 +160,7 @@ fn every_rule_has_a_citing_comment() {
 #[test]
 fn netsh_is_a_crlf_batch_file_without_shell_metacharacters() {
     for defense in Defense::ALL {
-        let text = rules(defense, RuleFormat::Netsh);
+        let text = rules(defense, RuleFormat::Netsh).unwrap();
         assert!(text.ends_with("\r\n"));
         assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
         for line in text.lines() {

@@ -15,7 +15,7 @@ use wormscope_act::{Defense, IspScope, RuleFormat, RuleOptions, rules_with, scen
 
 /// Every variant of the rule sets in `format`, labelled: each defense with
 /// both ISP scopes, and each defense as each built-in scenario (of every
-/// worm) has it.
+/// worm) has it, the target move where the worm floods an address.
 fn variants(format: RuleFormat) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for scope in [IspScope::Port135, IspScope::WithShellAndTftp] {
@@ -29,7 +29,7 @@ fn variants(format: RuleFormat) -> Vec<(String, String)> {
             };
             out.push((
                 format!("{defense} ({scope:?})"),
-                rules_with(defense, format, &options),
+                rules_with(defense, format, &options).unwrap(),
             ));
         }
     }
@@ -40,6 +40,10 @@ fn variants(format: RuleFormat) -> Vec<(String, String)> {
         for defense in Defense::ALL {
             let text = scenario_rules(&scenario, name, defense, format).unwrap();
             out.push((format!("{defense} of scenario {name}"), text));
+        }
+        // Only a worm that floods an address has a target move to deploy.
+        if let Ok(text) = scenario_rules(&scenario, name, Defense::TargetMove, format) {
+            out.push((format!("target-move of scenario {name}"), text));
         }
     }
     out

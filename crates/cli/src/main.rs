@@ -256,8 +256,10 @@ struct ValidateArgs {
 #[derive(clap::Args)]
 struct RulesArgs {
     /// Which defense, by its scenario section's name: border-filter,
-    /// isp-filter or host-firewall (`_` for `-` works too; so do the
-    /// older border, isp and host).
+    /// isp-filter, host-firewall or target-move (`_` for `-` works too; so
+    /// do the older border, isp and host). target-move null-routes the
+    /// address a worm's flood aims at, and needs --scenario with a
+    /// `[payload]` (codered2).
     #[arg(long, value_name = "DEFENSE")]
     defense: wormscope_act::Defense,
     /// Take the rules from this scenario's own defense section (built-in

@@ -21,7 +21,12 @@ pub struct RulesRequest {
 /// Runs the request.
 pub fn run(req: &RulesRequest) -> Result<CommandOutcome, CommandError> {
     let text = match &req.scenario {
-        None => wormscope_act::rules(req.defense, req.format),
+        None => wormscope_act::rules(req.defense, req.format).map_err(|e| {
+            CommandError::Input(format!(
+                "--defense {}: {e}",
+                req.defense.section().replace('_', "-")
+            ))
+        })?,
         Some(arg) => {
             let scenario = common::any_scenario(Some(arg))?;
             let argument = arg.display().to_string();

@@ -288,6 +288,32 @@ fn rules_come_from_any_scenarios_own_defense_section() {
         msg.contains("cut.toml") && msg.contains("blocks_out lists `*`"),
         "{msg}"
     );
+    // Code Red's target move null-routes its flood's address; Blaster's
+    // flood aims at a name, and Slammer has none, so both are refused
+    // saying why, with or without a scenario.
+    let o = rules("codered2", "target-move", "iptables").unwrap();
+    assert!(
+        o.text.contains("-A FORWARD -i eth0 -d 198.137.240.91/32"),
+        "{}",
+        o.text
+    );
+    let msg = input_error(rules("blaster", "target-move", "nft"));
+    assert!(
+        msg.contains("windowsupdate.com") && msg.contains("--defense target-move"),
+        "{msg}"
+    );
+    let msg = input_error(rules("slammer", "target_move", "nft"));
+    assert!(
+        msg.starts_with("slammer: ") && msg.contains("no [payload]"),
+        "{msg}"
+    );
+    let msg = input_error(wormscope_commands::rules::run(&RulesRequest {
+        defense: "target-move".parse().unwrap(),
+        scenario: None,
+        format: wormscope_act::RuleFormat::Pf,
+        output: None,
+    }));
+    assert!(msg.contains("DNS record"), "{msg}");
 }
 
 #[test]
