@@ -462,7 +462,14 @@ impl RuleSet {
                 )));
             }
         }
-        lines.extend(wrap(&format!("Source (the scenario's): {}", from.source)));
+        if from.source.trim().is_empty() {
+            lines.extend(wrap(&format!(
+                "Source: none; the scenario's [defenses.{}] gives no `source`.",
+                from.section
+            )));
+        } else {
+            lines.extend(wrap(&format!("Source (the scenario's): {}", from.source)));
+        }
         if self.defense == Defense::TargetMove {
             lines.extend(wrap(
                 "The site itself answers at its new address; these rules keep the flood \
@@ -1081,6 +1088,21 @@ mod tests {
                 r.comment
             );
         }
+    }
+
+    #[test]
+    fn a_section_without_a_source_says_so() {
+        // Witty given a flood has the move's section off and unsourced.
+        let flooding = scenario(
+            "base = \"witty\"\n[payload]\nfirst_day = 1\nlast_day = 2\npackets_per_second = 1\npacket_bytes = 40\ntarget = \"10.0.0.1\"\n",
+        );
+        let set = scenario_rule_set(&flooding, "w.toml", Defense::TargetMove).unwrap();
+        let summary = set.summary().join(" ");
+        assert!(
+            summary
+                .contains("Source: none; the scenario's [defenses.target_move] gives no `source`."),
+            "{summary}"
+        );
     }
 
     #[test]
