@@ -419,6 +419,16 @@ impl<R: Read> CaptureReader<R> {
             // frames before the damage, then the error.
             let source = match (&mut inflate).take(sniff as u64).read_to_end(&mut inflated) {
                 Ok(_) => Source::Inflating(Box::new(inflate)),
+                // A stream that ends before its first block is whole (lz4
+                // inflates a block only once all of it is there) is cut
+                // short, not damaged.
+                Err(e) if inflated.is_empty() && e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Err(CaptureError::UnknownFormat(format!(
+                        "a stream compressed with {} that is cut short before any of it \
+                         inflates: {e}",
+                        compression.name()
+                    )));
+                }
                 Err(e) if inflated.is_empty() => {
                     return Err(CaptureError::UnknownFormat(format!(
                         "a stream compressed with {} that does not inflate: {e}",

@@ -138,8 +138,14 @@ impl<R: Read> ZstdFrames<R> {
     }
 }
 
-fn zstd_error(e: FrameDecoderError) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}"))
+/// A decoder's error: the stream was cut short when nothing of it is left
+/// (the decoder wanted more), damaged otherwise.
+fn zstd_error<R: Read>(e: FrameDecoderError, source: &mut Peeking<R>) -> io::Error {
+    let kind = match source.at_end() {
+        Ok(true) => io::ErrorKind::UnexpectedEof,
+        _ => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, format!("zstd: {e}"))
 }
 
 impl<R: Read> Read for ZstdFrames<R> {
@@ -167,7 +173,7 @@ impl<R: Read> Read for ZstdFrames<R> {
                             ));
                         }
                     }
-                    Err(e) => return Err(zstd_error(e)),
+                    Err(e) => return Err(zstd_error(e, &mut self.source)),
                 }
                 continue;
             }
@@ -179,9 +185,12 @@ impl<R: Read> Read for ZstdFrames<R> {
                 self.in_frame = false;
                 continue;
             }
-            self.decoder
+            if let Err(e) = self
+                .decoder
                 .decode_blocks(&mut self.source, BlockDecodingStrategy::UptoBlocks(1))
-                .map_err(zstd_error)?;
+            {
+                return Err(zstd_error(e, &mut self.source));
+            }
         }
     }
 }

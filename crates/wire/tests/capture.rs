@@ -733,6 +733,41 @@ fn compressed_captures_read_as_the_capture() {
     }
 }
 
+/// A compressed stream cut before any of it inflates (inside an lz4
+/// frame's first block, which inflates whole) reads nothing; the error
+/// says it was cut short, not that it does not inflate.
+#[test]
+fn a_stream_cut_before_anything_inflates_says_so() {
+    let bytes = pcap_bytes(LinkType::ETHERNET, &sample_frames());
+    for c in Compression::ALL {
+        if c == Compression::None {
+            continue;
+        }
+        let packed = compress(c, &bytes);
+        // The shortest cut past the magic that inflates nothing.
+        let Some(cut) = (6..packed.len()).find(|&n| {
+            let mut r =
+                wormscope_wire::inflate::Inflate::new(c, Cursor::new(&packed[..n])).unwrap();
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut r, &mut out).is_err() && out.is_empty()
+        }) else {
+            continue;
+        };
+        let (frames, err) = read_all(&packed[..cut]);
+        let err = err.unwrap_or_else(|| panic!("{c:?}: a cut stream must fail"));
+        assert!(frames.is_empty(), "{c:?}");
+        assert_eq!(err.kind(), CaptureErrorKind::Unreadable, "{c:?}: {err}");
+        let text = err.to_string();
+        assert!(text.contains("cut short"), "{c:?}: {text}");
+        assert!(text.contains(c.name()), "{c:?}: {text}");
+    }
+    // lz4 inflates a block only once all of it is there: a cut inside the
+    // first block is such a stream.
+    let packed = compress(Compression::Lz4, &bytes);
+    let (_, err) = read_all(&packed[..packed.len().min(64)]);
+    assert!(err.expect("cut").to_string().contains("cut short"));
+}
+
 #[test]
 fn corrupt_length_is_reported_with_offset() {
     let frames = sample_frames();
