@@ -610,13 +610,25 @@ pub fn scenario_rule_set(
         defense,
         placement,
         rules,
-        origin: Origin::Scenario(ScenarioDefense {
-            argument: argument.to_string(),
-            slug: slug(name),
-            description: description.clone(),
-            section: defense.section(),
-            source: source.clone(),
-        }),
+        origin: scenario_origin(argument, name, description, defense, source),
+    })
+}
+
+/// Where a scenario's rules come from: the scenario as the user named it,
+/// and its section of `defense` with that section's `source`.
+fn scenario_origin(
+    argument: &str,
+    name: &str,
+    description: &str,
+    defense: Defense,
+    source: &str,
+) -> Origin {
+    Origin::Scenario(ScenarioDefense {
+        argument: argument.to_string(),
+        slug: slug(name),
+        description: description.to_string(),
+        section: defense.section(),
+        source: source.to_string(),
     })
 }
 
@@ -661,13 +673,13 @@ fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSe
         defense,
         placement: Placement::Router,
         rules,
-        origin: Origin::Scenario(ScenarioDefense {
-            argument: argument.to_string(),
-            slug: slug(&s.name),
-            description: s.description.clone(),
-            section: defense.section(),
-            source: s.defenses.target_move.source.clone(),
-        }),
+        origin: scenario_origin(
+            argument,
+            &s.name,
+            &s.description,
+            defense,
+            &s.defenses.target_move.source,
+        ),
     })
 }
 
