@@ -26,14 +26,23 @@ impl ScenarioSource {
     /// Resolves `arg` as a path relative to `dir` (`""` for the current
     /// directory) or a built-in name: an existing file first, then a
     /// built-in, else an error naming `arg` with the nearest built-in
-    /// names.
+    /// names. A directory is never a scenario: `simulate --out slammer`
+    /// makes one, and `--scenario slammer` still means the built-in.
     pub fn find(arg: &str, dir: &Path) -> Result<ScenarioSource, ScenarioError> {
         let path = dir.join(arg);
-        if path.exists() {
+        if path.exists() && !path.is_dir() {
             return Ok(ScenarioSource::File(path));
         }
         if let Some((name, _, _)) = all_builtins().find(|(n, _, _)| *n == arg) {
             return Ok(ScenarioSource::Builtin(name));
+        }
+        if path.is_dir() {
+            return Err(ScenarioError {
+                file: path.display().to_string(),
+                line: None,
+                field: None,
+                message: "is a directory, not a scenario file".to_string(),
+            });
         }
         let hint = match suggestion(arg) {
             Some(near) => format!("; did you mean `{near}`?"),
@@ -159,6 +168,11 @@ mod tests {
             AnyScenario::Blaster(s) => assert_eq!(s.seed, 7),
             AnyScenario::RandomScan(_) => panic!("a Blaster file"),
         }
+        // A directory of that name (an output directory) is not a file.
+        std::fs::create_dir(dir.path().join("slammer")).unwrap();
+        std::fs::create_dir(dir.path().join("outputs")).unwrap();
+        let e = ScenarioSource::find("outputs", dir.path()).unwrap_err();
+        assert!(e.message.contains("is a directory"), "{e:?}");
         match ScenarioSource::find("slammer", dir.path())
             .unwrap()
             .load()
