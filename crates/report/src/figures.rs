@@ -105,10 +105,36 @@ pub(crate) fn comparison_chart(c: &Csv, axis: &TimeAxis) -> Result<Option<Chart>
         title: "Infected hosts by variant (median, 5-95 %)".into(),
         x_label: axis.label.clone(),
         y_label: "infected hosts".into(),
-        y_scale: y_scale_for(&series),
+        y_scale: variants_scale(&series),
         series,
         ..Chart::default()
     }))
+}
+
+/// Logarithmic where the variants' peaks span two decades or more (a
+/// defense that kept the outbreak a hundred times smaller would lie flat
+/// against zero on a linear axis), else linear: every outbreak grows over
+/// decades, and a log axis would squeeze the gaps between variants that
+/// the chart is there to show.
+fn variants_scale(series: &[Series]) -> Scale {
+    let peaks: Vec<f64> = series
+        .iter()
+        .map(|s| {
+            s.points
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let (lo, hi) = peaks.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| {
+        (lo.min(v), hi.max(v))
+    });
+    if lo > 0.0 && hi >= 100.0 * lo {
+        Scale::Log
+    } else {
+        Scale::Linear
+    }
 }
 
 /// A fit's charts from `fit-predictive.csv` and `fit-observed.csv`: one
@@ -399,6 +425,37 @@ mod tests {
         assert!(colors[0] != colors[1] && colors[1] != colors[2] && colors[0] != colors[2]);
         // A variant three decades below the baseline: a log scale.
         assert_eq!(chart.y_scale, Scale::Log);
+        // Variants within a decade of each other, though each grows over
+        // decades (1 to 6,000 hosts): linear, where the gaps show.
+        let mut close = format!("{}\n", crate::COMPARISON_SERIES_HEADER);
+        for (variant, scale) in [("baseline", 1.0), ("isp-block@1h", 0.4)] {
+            for h in 0..=6 {
+                let m = (1000.0 * f64::from(h) * scale).max(1.0);
+                close.push_str(&format!("{},{variant},{m},{m},{m}\n", h * 3600));
+            }
+        }
+        let csv = Csv::parse(&close, "comparison-timeseries.csv").unwrap();
+        let chart = comparison_chart(&csv, &axis).unwrap().unwrap();
+        assert_eq!(chart.y_scale, Scale::Linear);
+        // A defense that stopped the outbreak dead (no host infected): a
+        // log axis could not draw it at all.
+        let dead = close.replace(",isp-block@1h,", ",dead,");
+        let dead: String = dead
+            .lines()
+            .map(|l| {
+                if l.contains(",dead,") {
+                    let t: Vec<&str> = l.split(',').collect();
+                    format!("{},dead,0,0,0\n", t[0])
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let csv = Csv::parse(&dead, "comparison-timeseries.csv").unwrap();
+        assert_eq!(
+            comparison_chart(&csv, &axis).unwrap().unwrap().y_scale,
+            Scale::Linear
+        );
         // A variant's times must increase, named in the error.
         let bad = text.replacen("7200,patch@0h", "3600,patch@0h", 1);
         let csv = Csv::parse(&bad, "comparison-timeseries.csv").unwrap();

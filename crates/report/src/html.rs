@@ -857,21 +857,29 @@ impl Page {
         let rows_of = |sensor: &str| -> Vec<usize> {
             (0..names.len()).filter(|&i| names[i] == sensor).collect()
         };
-        self.para("What each sensor estimates the number of infected hosts to be, from the probes it sees, against the true number in the simulation. An estimate scales up what the sensor saw by the share of the address space it watches, so a sensor that watches little moves in large steps when one more source reaches it.");
+        self.para("What each sensor estimates the number of infected hosts to be, from the probes it sees, against the true number in the simulation. An estimate scales up what the sensor saw by the share of the address space it watches, so a sensor that watches little moves in large steps when one more source reaches it. It assumes that every infected host scans the whole space uniformly at the worm's nominal rate: it reads low when hosts send less (a congested network, a worm that has stopped scanning) or when scans seldom enter the sensor's range (an edge that sequential scanners starting near their own addresses seldom cross), and high when the sensor's addresses lie where scans concentrate. The table compares each estimate with the truth when the infected hosts were most numerous.");
         if chart.y_scale == Scale::Log {
             self.note(
                 "Logarithmic scale: the estimates span decades. An estimate of zero is a gap.",
             );
         }
         self.figure(&chart);
-        self.body.push_str("<table>\n<tr><th>sensor</th><th class=\"num\">probes seen</th><th class=\"num\">most sources</th><th class=\"num\">last estimate</th><th class=\"num\">truth</th><th class=\"num\">estimate / truth</th></tr>\n");
+        self.body.push_str("<table>\n<tr><th>sensor</th><th class=\"num\">probes seen</th><th class=\"num\">most sources</th><th class=\"num\">estimate at the peak</th><th class=\"num\">infected then</th><th class=\"num\">estimate / truth</th></tr>\n");
         for sensor in &order {
             let rows = rows_of(sensor);
-            let last = *rows.last().expect("a sensor has a row");
+            // The first step at which the infected hosts were most
+            // numerous: after it a worm may stop scanning (Code Red's
+            // date) while its hosts stay infected.
+            let most_infected = rows.iter().map(|&i| truth[i]).fold(0.0f64, f64::max);
+            let at = *rows
+                .iter()
+                .find(|&&i| truth[i] == most_infected)
+                .or(rows.last())
+                .expect("a sensor has a row");
             let total: f64 = rows.iter().map(|&i| probes[i]).sum();
             let most = rows.iter().map(|&i| sources[i]).fold(0.0f64, f64::max);
-            let ratio = if truth[last] > 0.0 {
-                format!("{:.3}", estimate[last] / truth[last])
+            let ratio = if truth[at] > 0.0 {
+                format!("{:.3}", estimate[at] / truth[at])
             } else {
                 "n/a".into()
             };
@@ -881,8 +889,8 @@ impl Page {
                 escape(sensor),
                 number(total),
                 number(most),
-                number(estimate[last]),
-                number(truth[last]),
+                number(estimate[at]),
+                number(truth[at]),
                 ratio
             );
         }
@@ -1091,7 +1099,7 @@ impl Page {
         };
         self.para("Infected hosts over time under each variant, on the same seeds: the median of the runs, shaded from the 5th to the 95th percentile.");
         if chart.y_scale == Scale::Log {
-            self.note("Logarithmic scale: the variants span decades.");
+            self.note("Logarithmic scale: the variants' peaks lie two decades or more apart. Equal gaps between curves are equal ratios.");
         }
         self.figure(&chart);
         Ok(())
@@ -1281,6 +1289,37 @@ mod tests {
         }
         assert!(nav.contains("The worm&#39;s flaws"));
         assert!(!html.contains("<!-- contents -->"));
+    }
+
+    /// A worm that stops scanning (Code Red's date) leaves its hosts
+    /// infected and its sensors' estimates at zero: the table compares the
+    /// estimate with the truth when the infected were most numerous, not at
+    /// the run's end.
+    #[test]
+    fn the_sensor_table_compares_at_the_peak_of_infected_hosts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut columns = vec!["time_s"];
+        columns.extend(wormscope_engine::BlasterRow::SERIES);
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            format!("{}\n", columns.join(",")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("sensors.csv"),
+            "time_s,sensor,probes,sources,estimate,truth\n\
+             3600,scope,10,5,40,50\n7200,scope,90,30,820,1000\n\
+             10800,scope,0,30,0,1000\n14400,scope,0,30,0,1000\n",
+        )
+        .unwrap();
+        let html = render(dir.path()).unwrap().html;
+        let table = &html[html
+            .find("estimate at the peak")
+            .unwrap_or_else(|| panic!("{html}"))..];
+        let row = &table[table.find("<td>scope</td>").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains(">820<"), "{row}");
+        assert!(row.contains(">0.820<"), "{row}");
     }
 
     #[test]
