@@ -91,6 +91,9 @@ pub struct Chart {
     /// thinned keeping each bucket's first, lowest and highest point, so
     /// spikes survive. 0 draws everything.
     pub max_points: usize,
+    /// The x axis starts at zero when no x is below it (time since a run's
+    /// start, whose first row is a step in): `true` by default.
+    pub x_from_zero: bool,
 }
 
 impl Default for Chart {
@@ -104,6 +107,7 @@ impl Default for Chart {
             width: 960,
             height: 420,
             max_points: 1500,
+            x_from_zero: true,
         }
     }
 }
@@ -135,7 +139,7 @@ pub fn line_chart(chart: &Chart) -> String {
         let root =
             SVGBackend::with_string(&mut svg, (chart.width, chart.height)).into_drawing_area();
         root.fill(&WHITE).expect("drawing into a String");
-        match bounds(&series, chart.y_scale) {
+        match bounds(&series, chart.y_scale, chart.x_from_zero) {
             None => no_data(&root, &chart.title),
             Some((x, y)) => match chart.y_scale {
                 Scale::Linear => draw_lines(&root, chart, &series, x.clone(), y.0..y.1, y.0),
@@ -246,6 +250,21 @@ fn draw_lines<Y>(
                 first = false;
             }
         }
+        if first && !s.name.is_empty() {
+            // Nothing of it could be drawn: say why in the legend rather
+            // than leave out a series the title may name.
+            let why = if s.points.iter().any(|p| p.1.is_finite()) {
+                "zero throughout"
+            } else {
+                "no data"
+            };
+            cc.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .expect("drawing into a String")
+                .label(format!("{} ({why})", s.name))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(1))
+                });
+        }
     }
     if series.iter().any(|s| !s.name.is_empty()) {
         let (xr, yr) = (cc.x_range(), cc.y_range());
@@ -343,9 +362,18 @@ fn runs(points: &[(f64, f64)], ok: impl Fn(usize) -> bool) -> Vec<std::ops::Rang
 
 /// The x range and (y_min, y_max) over every drawable point and band
 /// edge, padded; `None` if nothing is drawable.
-fn bounds(series: &[Series], scale: Scale) -> Option<(std::ops::Range<f64>, (f64, f64))> {
+/// The axes' ranges: y over what can be drawn (on a log axis, the
+/// positive values), x over every point with a value, drawn or not, so
+/// that charts of one run share their time axis even where one series is
+/// zero (a gap on a log axis) to the end.
+fn bounds(
+    series: &[Series],
+    scale: Scale,
+    x_from_zero: bool,
+) -> Option<(std::ops::Range<f64>, (f64, f64))> {
     let ok = |y: f64| y.is_finite() && (scale == Scale::Linear || y > 0.0);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    let (mut any_x0, mut any_x1) = (f64::MAX, f64::MIN);
     for s in series {
         for (j, &(x, y)) in s.points.iter().enumerate() {
             if !x.is_finite() {
@@ -354,6 +382,10 @@ fn bounds(series: &[Series], scale: Scale) -> Option<(std::ops::Range<f64>, (f64
             let mut ys = vec![y];
             if let Some(b) = &s.band {
                 ys.extend([b[j].0, b[j].1]);
+            }
+            if ys.iter().any(|y| y.is_finite()) {
+                any_x0 = any_x0.min(x);
+                any_x1 = any_x1.max(x);
             }
             for y in ys.into_iter().filter(|&y| ok(y)) {
                 x0 = x0.min(x);
@@ -365,6 +397,10 @@ fn bounds(series: &[Series], scale: Scale) -> Option<(std::ops::Range<f64>, (f64
     }
     if x0 > x1 {
         return None;
+    }
+    (x0, x1) = (any_x0, any_x1);
+    if x_from_zero && x0 > 0.0 {
+        x0 = 0.0;
     }
     if x0 == x1 {
         x1 = x0 + 1.0;
@@ -382,8 +418,9 @@ fn bounds(series: &[Series], scale: Scale) -> Option<(std::ops::Range<f64>, (f64
             if y1 <= y0 {
                 y1 = y0 * 10.0;
             }
-            y0 /= 1.5;
-            y1 *= 1.5;
+            // Whole decades, so that the top and bottom ones are labelled.
+            y0 = 10f64.powf(y0.log10().floor());
+            y1 = 10f64.powf(y1.log10().ceil());
         }
     }
     Some((x0..x1, (y0, y1)))
@@ -623,6 +660,21 @@ mod tests {
             Scale::Log,
         ));
         assert!(empty.contains("no data"));
+        // A series zero throughout cannot be drawn on a log axis: its
+        // legend entry says so. The x axis still runs to the last point
+        // of any series, drawn or not, and starts at zero.
+        let svg = line_chart(&chart(
+            vec![
+                Series::line("offered", vec![(1.0, 10.0), (2.0, 100.0), (3.0, 0.0)]),
+                Series::line("dropped", vec![(1.0, 0.0), (2.0, 0.0), (3.0, 0.0)]),
+            ],
+            Scale::Log,
+        ));
+        assert!(svg.contains("dropped (zero throughout)"), "{svg}");
+        assert!(svg.contains("\n0\n</text>") && svg.contains("\n3\n</text>"), "{svg}");
+        // Whole decades: the top one (100) is labelled, and none above.
+        assert!(svg.contains("\n100\n</text>"), "{svg}");
+        assert!(!svg.contains("\n1000\n</text>"), "{svg}");
     }
 
     #[test]

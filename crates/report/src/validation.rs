@@ -17,7 +17,7 @@ use wormscope_scenario::fmt_seconds;
 
 use crate::numbers::figure_number;
 use crate::outputs::{OutputFile, OutputSet};
-use crate::plot::{Chart, Scale, Series, line_chart};
+use crate::plot::{Chart, PALETTE, Scale, Series, line_chart};
 
 /// The validation table: one line per figure, PASS or FAIL last.
 pub fn validation_table(checks: &[FigureCheck]) -> String {
@@ -291,7 +291,7 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
             band.push((b.p05, b.p95));
         }
         if runs.len() > 1 {
-            Series::banded(name, points, band)
+            Series::banded(&format!("{name} (median, 5-95 %)"), points, band)
         } else {
             Series::line(name, points)
         }
@@ -309,7 +309,12 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     }
     infected_series.extend(on_infected);
     let infected = line_chart(&Chart {
-        title: format!("{}: infected hosts ({} runs)", s.name, runs.len()),
+        title: format!(
+            "{}: infected hosts ({} run{})",
+            s.name,
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        ),
         x_label: format!("{unit} since {}", s.start),
         y_label: "hosts".into(),
         series: infected_series,
@@ -331,18 +336,19 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     stack_svgs(&[infected, rate])
 }
 
-/// The published figures that can be drawn on the two charts, as dashed
-/// black guides named "published: FIGURE": a count at a time runs level
-/// from the start to that time; a final count or a peak rate runs level
-/// across the run; a time to a share rises at that time up to the share.
-/// Fits and rates of other kinds are in the table only. `scale` turns
-/// seconds into the charts' unit; `end` is the run's end in that unit.
+/// The published figures that can be drawn on the two charts, each named
+/// "published: FIGURE" in a colour of its own: a count at a time is a dot
+/// at that time (seen even seconds into a run of hours); a final count or
+/// a peak rate is a dashed line level across the run; a time to a share
+/// or of the peak a dashed line standing at that time. Fits, rates and
+/// shares of other kinds are in the table only. `scale` turns seconds
+/// into the charts' unit; `end` is the run's end in that unit.
 fn published_marks(s: &RandomScanScenario, scale: f64, end: f64) -> (Vec<Series>, Vec<Series>) {
     let (mut infected, mut rate) = (Vec::new(), Vec::new());
     for f in &s.validation {
         let p = f.published;
         let points = match &f.measure {
-            Measure::InfectedAt { at } => vec![(0.0, p), (at.as_secs_f64() / scale, p)],
+            Measure::InfectedAt { at } => vec![(at.as_secs_f64() / scale, p)],
             Measure::FinalInfected | Measure::PeakScanRate => vec![(0.0, p), (end, p)],
             Measure::TimeToShare { share_pct } => {
                 let t = p * 60.0 / scale;
@@ -356,8 +362,13 @@ fn published_marks(s: &RandomScanScenario, scale: f64, end: f64) -> (Vec<Series>
             _ => continue,
         };
         let mut mark = Series::line(&format!("published: {}", f.figure), points);
-        mark.dashed = true;
-        mark.color = Some((0, 0, 0));
+        mark.markers = mark.points.len() == 1;
+        mark.dashed = !mark.markers;
+        // Black, then the palette's colours the simulated series (its
+        // first two) do not take, yellow left out (faint on white).
+        const MARKS: [usize; 5] = [6, 3, 2, 4, 5];
+        let k = infected.len() + rate.len();
+        mark.color = Some(PALETTE[MARKS[k % MARKS.len()]]);
         match f.measure {
             Measure::PeakScanRate => rate.push(mark),
             _ => infected.push(mark),
@@ -434,7 +445,10 @@ mod tests {
             assert!(drawable > 0, "{name} has a figure to draw");
             assert_eq!(infected.len() + rate.len(), drawable, "{name}");
             for m in infected.iter().chain(&rate) {
-                assert!(m.name.starts_with("published: ") && m.dashed);
+                assert!(m.name.starts_with("published: "));
+                // A count at a time is a dot; the rest are dashed lines.
+                assert_eq!(m.markers, m.points.len() == 1, "{}", m.name);
+                assert_eq!(m.dashed, !m.markers, "{}", m.name);
                 // Each guide runs level at the published count or rate, or
                 // stands at the published time (in minutes, the scale here).
                 let f = s
