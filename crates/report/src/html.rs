@@ -617,6 +617,7 @@ th{background:#f2f2f2}
 pre.scenario{background:#f6f6f6;border:1px solid #ddd;padding:.6rem .8rem;overflow-x:auto;font-size:.85rem;line-height:1.4}
 pre.scenario mark{background:#fff3b0}
 pre.scenario .was{color:#777}
+@media print{pre.scenario{white-space:pre-wrap;overflow-wrap:anywhere}}
 .pos{color:#a33}.neg{color:#275}
 footer{margin-top:3rem;color:#777;font-size:.85rem}
 ";
