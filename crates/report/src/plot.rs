@@ -239,14 +239,20 @@ fn draw_lines<Y>(
             }
             .expect("drawing into a String");
             if first && !s.name.is_empty() {
-                // The legend's sample: three dashes for a dashed line.
+                // The legend's sample: a dot for dots, three dashes for a
+                // dashed line.
                 let gap = if s.dashed { 3 } else { 0 };
-                drawn.label(s.name.clone()).legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (6, 0)], style)
-                        + PathElement::new(vec![(6 + gap, 0), (14 - gap, 0)], style)
-                        + PathElement::new(vec![(14, 0), (20, 0)], style)
-                });
+                let drawn = drawn.label(s.name.clone());
+                if s.markers {
+                    drawn.legend(move |(x, y)| Circle::new((x + 10, y), 4, style.filled()));
+                } else {
+                    drawn.legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (6, 0)], style)
+                            + PathElement::new(vec![(6 + gap, 0), (14 - gap, 0)], style)
+                            + PathElement::new(vec![(14, 0), (20, 0)], style)
+                    });
+                }
                 first = false;
             }
         }
@@ -297,49 +303,76 @@ fn draw_lines<Y>(
     }
 }
 
-/// The corner of the plot whose legend box (`w` x `h`, as shares of the
-/// plot) covers the fewest points and band edges; ties go to upper left,
-/// upper right, lower right, lower left in that order.
+/// Where in the plot the legend box (`w` x `h`, as shares of the plot)
+/// covers the fewest points of the lines, their bands and the segments
+/// between them: a corner, else the middle of a side, else the centre;
+/// ties go to upper left, upper right, lower right, lower left, then the
+/// sides' middles.
 fn legend_corner(
     series: &[Series],
     w: f64,
     h: f64,
     to_unit: impl Fn((f64, f64)) -> (f64, f64),
 ) -> SeriesLabelPosition {
-    let corners = [
+    let (mx, my) = ((1.0 - w) / 2.0, (1.0 - h) / 2.0);
+    let places = [
         (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - h),
         (SeriesLabelPosition::UpperRight, 1.0 - w, 1.0 - h),
         (SeriesLabelPosition::LowerRight, 1.0 - w, 0.0),
         (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+        (SeriesLabelPosition::UpperMiddle, mx, 1.0 - h),
+        (SeriesLabelPosition::MiddleRight, 1.0 - w, my),
+        (SeriesLabelPosition::LowerMiddle, mx, 0.0),
+        (SeriesLabelPosition::MiddleLeft, 0.0, my),
+        (SeriesLabelPosition::MiddleMiddle, mx, my),
     ];
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 9];
+    let mut count = |(fx, fy): (f64, f64)| {
+        for (c, &(_, x0, y0)) in places.iter().enumerate() {
+            // A margin around the box, so lines do not graze it.
+            if fx >= x0 - 0.02 && fx <= x0 + w + 0.02 && fy >= y0 - 0.03 && fy <= y0 + h + 0.03 {
+                counts[c] += 1;
+            }
+        }
+    };
     for s in series {
+        let mut last: Option<(f64, f64)> = None;
         for (j, &(x, y)) in s.points.iter().enumerate() {
-            let mut ys = vec![y];
             if let Some(b) = &s.band {
                 // The band's inside counts too: sample between its edges.
                 let (lo, hi) = b[j];
-                ys.extend((0..=4).map(|k| lo + (hi - lo) * f64::from(k) / 4.0));
-            }
-            for y in ys.into_iter().filter(|y| y.is_finite()) {
-                let (fx, fy) = to_unit((x, y));
-                for (c, &(_, x0, y0)) in corners.iter().enumerate() {
-                    // A margin around the box, so lines do not graze it.
-                    if fx >= x0 - 0.02
-                        && fx <= x0 + w + 0.02
-                        && fy >= y0 - 0.03
-                        && fy <= y0 + h + 0.03
-                    {
-                        counts[c] += 1;
+                for k in 0..=4 {
+                    let v = lo + (hi - lo) * f64::from(k) / 4.0;
+                    if v.is_finite() {
+                        count(to_unit((x, v)));
                     }
                 }
             }
+            if !(x.is_finite() && y.is_finite()) {
+                last = None;
+                continue;
+            }
+            let here = to_unit((x, y));
+            count(here);
+            // A long segment (a guide drawn from two points) crosses the
+            // box without a point inside it: sample along it.
+            if let Some(from) = last.filter(|_| !s.markers) {
+                let steps = ((here.0 - from.0).abs().max((here.1 - from.1).abs()) * 50.0) as usize;
+                for k in 1..steps.min(50) {
+                    let t = k as f64 / steps as f64;
+                    count((
+                        from.0 + (here.0 - from.0) * t,
+                        from.1 + (here.1 - from.1) * t,
+                    ));
+                }
+            }
+            last = Some(here);
         }
     }
-    let best = (0..4)
+    let best = (0..places.len())
         .min_by_key(|&c| (counts[c], c))
-        .expect("four corners");
-    corners[best].0.clone()
+        .expect("nine places");
+    places[best].0.clone()
 }
 
 /// Index ranges of consecutive points that pass `ok`.
@@ -671,10 +704,37 @@ mod tests {
             Scale::Log,
         ));
         assert!(svg.contains("dropped (zero throughout)"), "{svg}");
-        assert!(svg.contains("\n0\n</text>") && svg.contains("\n3\n</text>"), "{svg}");
+        assert!(
+            svg.contains("\n0\n</text>") && svg.contains("\n3\n</text>"),
+            "{svg}"
+        );
         // Whole decades: the top one (100) is labelled, and none above.
         assert!(svg.contains("\n100\n</text>"), "{svg}");
         assert!(!svg.contains("\n1000\n</text>"), "{svg}");
+    }
+
+    #[test]
+    fn the_legend_goes_where_it_covers_least() {
+        let at = |series: &[Series]| {
+            let p = legend_corner(series, 0.3, 0.2, |p| p);
+            format!("{p:?}")
+        };
+        // A guide of two points level across the top: no point lies in
+        // the upper corners, but the line does.
+        let guide = Series::line("guide", vec![(0.0, 0.95), (1.0, 0.95)]);
+        assert_eq!(at(std::slice::from_ref(&guide)), "LowerRight");
+        // Points in every corner and along the top and bottom: the middle
+        // of a side.
+        let mut pts = Vec::new();
+        for k in 0..=20 {
+            let x = f64::from(k) / 20.0;
+            pts.extend([(x, 0.02), (x, 0.98)]);
+        }
+        let dots = Series {
+            markers: true,
+            ..Series::line("dots", pts)
+        };
+        assert_eq!(at(&[dots]), "MiddleRight");
     }
 
     #[test]
