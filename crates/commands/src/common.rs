@@ -63,7 +63,7 @@ fn blaster_with(
     duration: Option<SimDuration>,
 ) -> Result<BlasterScenario, CommandError> {
     if let Some(seed) = seed {
-        s.seed = seed;
+        s.seed = checked_seed(seed)?;
     }
     if let Some(d) = duration {
         s.duration = d;
@@ -81,7 +81,7 @@ pub(crate) fn random_scan_with(
     duration: Option<SimDuration>,
 ) -> Result<RandomScanScenario, CommandError> {
     if let Some(seed) = seed {
-        s.seed = seed;
+        s.seed = checked_seed(seed)?;
     }
     if let Some(d) = duration {
         // Figures measured past the new end read n/a.
@@ -92,6 +92,19 @@ pub(crate) fn random_scan_with(
         CommandError::Input(format!("{}: {msg}", flag_of(field)))
     })?;
     Ok(s)
+}
+
+/// A seed from the command line, refused where no scenario file could
+/// hold it: every output records its scenario as a file to run again, and
+/// TOML's integers are signed 64-bit.
+pub(crate) fn checked_seed(seed: u64) -> Result<u64, CommandError> {
+    if i64::try_from(seed).is_err() {
+        return Err(CommandError::Input(format!(
+            "--seed: {seed} is larger than {}, the largest seed a scenario file can hold",
+            i64::MAX
+        )));
+    }
+    Ok(seed)
 }
 
 /// The flag that sets a scenario field, where there is one.

@@ -160,6 +160,26 @@ fn overrides_out_of_bounds_are_blamed_on_their_flag() {
         let msg = input_error(run(scenario, "0s"));
         assert!(msg.starts_with("--duration: "), "{scenario}: {msg}");
     }
+    // A Blaster run's rows are whole steps (blaster-sample's: 1 minute).
+    let msg = input_error(run("blaster-sample", "61m30s"));
+    assert!(
+        msg.starts_with("--duration: ") && msg.contains("62m"),
+        "{msg}"
+    );
+    // No scenario file could hold a seed of 2^63 or more: every output
+    // records its scenario to run again.
+    for scenario in ["blaster-sample", "slammer"] {
+        let msg = input_error(wormscope_commands::simulate::run(
+            &SimulateRequest {
+                scenario: Some(scenario.into()),
+                seed: Some(1 << 63),
+                out: dir.path().join("out"),
+                ..SimulateRequest::default()
+            },
+            &Silent,
+        ));
+        assert!(msg.starts_with("--seed: "), "{scenario}: {msg}");
+    }
     let msg = input_error(run("/nonexistent/x.toml", "1h"));
     assert!(msg.contains("/nonexistent/x.toml"), "{msg}");
     assert!(!dir.path().join("out").exists());

@@ -93,6 +93,20 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             "step",
             "gives more than ten million time-series rows; choose a longer step".into(),
         );
+    } else if s.duration.as_micros() % s.step.as_micros() != 0 {
+        // Every row of a Blaster run is a whole step (its time is the
+        // step's end), so the last one must end with the run.
+        let whole = s.duration.as_micros() / s.step.as_micros() * s.step.as_micros();
+        bad(
+            "duration",
+            format!(
+                "{} is not a whole number of steps of {}: make it {} or {}, or change `step`",
+                s.duration,
+                s.step,
+                SimDuration::from_micros(whole),
+                SimDuration::from_micros(whole + s.step.as_micros())
+            ),
+        );
     }
 
     let w = &s.world;

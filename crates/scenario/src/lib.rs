@@ -792,6 +792,20 @@ mod tests {
         assert_eq!(s.worm, d.worm);
     }
 
+    /// A Blaster run's rows are whole steps, each stamped with its end: a
+    /// duration between two of them is refused, naming both.
+    #[test]
+    fn a_duration_between_steps_is_refused() {
+        let e = parse("duration = \"61m30s\"\nstep = \"1m\"\n", "odd.toml").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("duration"), "{e:?}");
+        assert_eq!(e.line, Some(1), "{e:?}");
+        assert!(
+            e.message.contains("61m") && e.message.contains("62m"),
+            "{e:?}"
+        );
+        assert!(parse("duration = \"62m\"\nstep = \"1m\"\n", "even.toml").is_ok());
+    }
+
     #[test]
     fn nested_tables_merge_key_by_key() {
         let s = parse("[worm]\nbatch_size = 10\n", "x.toml").unwrap();
