@@ -415,8 +415,9 @@ struct StudyArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Simulated duration; for Blaster at least 7 days and to the end of
-    /// 16 August (for the 7-day and flood metrics), longer if given; a
-    /// random-scanning worm runs for this or its scenario's duration.
+    /// 16 August (for the 7-day and flood metrics): that by default, longer
+    /// if given, and a shorter one is refused; a random-scanning worm runs
+    /// for this or its scenario's duration.
     #[arg(long, value_name = "DURATION")]
     duration: Option<SimDuration>,
 }

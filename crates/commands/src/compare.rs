@@ -31,9 +31,19 @@ pub struct StudyRequest {
 
 impl StudyRequest {
     /// The scenario, running long enough for every metric.
+    /// A `--duration` shorter than that is refused rather than run longer
+    /// than asked (a week takes minutes).
     pub(crate) fn scenario(&self) -> Result<wormscope_scenario::BlasterScenario, CommandError> {
         let mut s = common::blaster_scenario(self.scenario.as_deref(), self.seed, self.duration)?;
-        s.duration = wormscope_study::comparison_duration(&s);
+        let needed = wormscope_study::comparison_duration(&s);
+        if let Some(asked) = self.duration.filter(|d| *d < needed) {
+            return Err(CommandError::Input(format!(
+                "--duration: {asked} is too short: a Blaster study runs at least {needed} \
+                 (its infected_7d metrics, and the flood to its last day); leave \
+                 --duration out, or give {needed} or more"
+            )));
+        }
+        s.duration = needed;
         Ok(s)
     }
 }
@@ -136,6 +146,16 @@ fn variants<S: Defended>(req: &CompareRequest, s: &S) -> Result<Vec<Variant>, Co
     }
     for v in &variants {
         v.applied_to(s).map_err(CommandError::Input)?;
+        // A mistyped time (`1000h` for `10h`) would read as a defense that
+        // failed.
+        if let Some(late) = v.starting_after_the_end(s) {
+            let (_, duration) = s.span();
+            return Err(CommandError::Input(format!(
+                "variant `{}`: `{late}` starts after the run ends ({duration} after its \
+                 start): it would change nothing",
+                v.name
+            )));
+        }
     }
     Ok(variants)
 }

@@ -180,6 +180,21 @@ fn overrides_out_of_bounds_are_blamed_on_their_flag() {
         ));
         assert!(msg.starts_with("--seed: "), "{scenario}: {msg}");
     }
+    // A Blaster study runs a week at least: a shorter --duration is
+    // refused at once, not run for a week.
+    let msg = input_error(wormscope_commands::compare::run(
+        &CompareRequest {
+            study: StudyRequest {
+                scenario: Some("blaster-sample".into()),
+                duration: Some("6h".parse().unwrap()),
+                ..StudyRequest::default()
+            },
+            defenses: vec!["patch@0h".into()],
+            ..CompareRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(msg.starts_with("--duration: 6h is too short"), "{msg}");
     let msg = input_error(run("/nonexistent/x.toml", "1h"));
     assert!(msg.contains("/nonexistent/x.toml"), "{msg}");
     assert!(!dir.path().join("out").exists());

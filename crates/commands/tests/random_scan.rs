@@ -127,6 +127,26 @@ fn simulate_runs_a_random_scanning_scenario() {
         &Silent,
     ));
     assert!(msg.contains("random-scanning"), "{msg}");
+    // A defense from the run's end on (slammer runs 30 minutes) would
+    // change nothing: refused before any run.
+    let compare = |spec: &str| {
+        wormscope_commands::compare::run(
+            &CompareRequest {
+                study: StudyRequest {
+                    scenario: Some("slammer".into()),
+                    runs: 1,
+                    ..StudyRequest::default()
+                },
+                defenses: vec![spec.into()],
+                ..CompareRequest::default()
+            },
+            &Silent,
+        )
+    };
+    let msg = input_error(compare("patch@1000h"));
+    assert!(msg.contains("starts after the run ends"), "{msg}");
+    let msg = input_error(compare("isp-block@30m"));
+    assert!(msg.contains("`isp-block@30m` starts after"), "{msg}");
 }
 
 #[test]

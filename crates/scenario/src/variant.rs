@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use crate::random_scan::RandomScanScenario;
 use crate::schema::BlasterScenario;
-use crate::units::{PortRule, When};
+use crate::units::{PortRule, SimDuration, When};
 use crate::{ScenarioError, locate};
 
 /// The built-in defenses a spec can name, with a one-line description. A
@@ -194,6 +194,8 @@ pub trait Defended: Clone {
     fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String>;
     /// The scenario's first problem, as (field path, message).
     fn check(&self) -> Result<(), (String, String)>;
+    /// When the run starts, and how long it runs.
+    fn span(&self) -> (jiff::Timestamp, SimDuration);
 }
 
 impl Defended for BlasterScenario {
@@ -204,6 +206,9 @@ impl Defended for BlasterScenario {
     }
     fn check(&self) -> Result<(), (String, String)> {
         crate::check(self)
+    }
+    fn span(&self) -> (jiff::Timestamp, SimDuration) {
+        (self.start, self.duration)
     }
 }
 
@@ -238,6 +243,9 @@ impl Defended for RandomScanScenario {
     fn check(&self) -> Result<(), (String, String)> {
         crate::check_random_scan(self)
     }
+    fn span(&self) -> (jiff::Timestamp, SimDuration) {
+        (self.start, self.duration)
+    }
 }
 
 /// A variant: a name and the defenses it switches on (`a+b` on the command
@@ -264,6 +272,18 @@ impl FromStr for Variant {
 }
 
 impl Variant {
+    /// The first of its defenses that starts at or after `s`'s end, when
+    /// it could change nothing of a run of `s`.
+    pub fn starting_after_the_end<S: Defended>(&self, s: &S) -> Option<&DefenseSpec> {
+        let (start, duration) = s.span();
+        self.defenses.iter().find(|d| {
+            d.at.is_some_and(|at| {
+                at.after_start(start)
+                    .is_ok_and(|us| us >= duration.as_micros())
+            })
+        })
+    }
+
     /// `s` with this variant's defenses on, checked again.
     pub fn applied_to<S: Defended>(&self, s: &S) -> Result<S, String> {
         let mut v = s.clone();
