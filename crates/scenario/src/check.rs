@@ -93,7 +93,7 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             "step",
             "gives more than ten million time-series rows; choose a longer step".into(),
         );
-    } else if s.duration.as_micros() % s.step.as_micros() != 0 {
+    } else if !s.duration.as_micros().is_multiple_of(s.step.as_micros()) {
         // Every row of a Blaster run is a whole step (its time is the
         // step's end), so the last one must end with the run.
         let whole = s.duration.as_micros() / s.step.as_micros() * s.step.as_micros();
