@@ -99,7 +99,7 @@ pub fn measure(r: &RandomScanRun, m: &Measure) -> f64 {
             to_hosts,
         } => doubling_time_s(r, *from_hosts, *to_hosts),
         Measure::PeakScanRate => peak_scan_rate(r),
-        Measure::ActivityAfterStop => activity_after_stop(r) as f64,
+        Measure::ActivityAfterStop => activity_after_stop(r).map_or(f64::NAN, |n| n as f64),
         Measure::PeakScanningTime => peak_scanning_time_min(r),
         Measure::ScanningShareAt { at } => scanning_share_at_pct(r, at.as_micros()),
     }
@@ -197,17 +197,26 @@ pub fn peak_scan_rate(r: &RandomScanRun) -> f64 {
 
 /// Probes sent and hosts infected from the stop date on: in the steps that
 /// begin at or after it, and infection times at or after it (0 without a
-/// stop date).
-pub fn activity_after_stop(r: &RandomScanRun) -> u64 {
-    let Some(stop) = r.stop_us else { return 0 };
-    let probes: u64 = r
+/// stop date; `None` when the run ends before a step begins after it, and
+/// has nothing to say).
+pub fn activity_after_stop(r: &RandomScanRun) -> Option<u64> {
+    let Some(stop) = r.stop_us else {
+        return Some(0);
+    };
+    let after: Vec<_> = r
         .rows
         .iter()
         .filter(|row| row.time_us.saturating_sub(r.step_us) >= stop)
+        .collect();
+    if after.is_empty() {
+        return None;
+    }
+    let probes: u64 = after
+        .iter()
         .map(|row| row.probes_offered + row.probes_delivered)
         .sum();
     let infections = r.infection_times_us.iter().filter(|&&t| t >= stop).count() as u64;
-    probes + infections
+    Some(probes + infections)
 }
 
 /// Least-squares slope of y on x (NaN with fewer than two distinct x).
@@ -321,5 +330,28 @@ mod tests {
         assert!((doubling_time_s(&r, 4, 1000) - 10.0).abs() < 0.01);
         assert_eq!(time_to_share_us(&r, 0.5), Some(90_000_000));
         assert_eq!(infected_at(&r, 90_000_000), 512);
+    }
+
+    /// A run that ends before its stop date says nothing of what came
+    /// after it: not a pass at zero.
+    #[test]
+    fn activity_after_the_stop_needs_a_step_after_it() {
+        let row = |s: u64, probes: u64| wormscope_engine::random::RandomRow {
+            time_us: s * 1_000_000,
+            probes_offered: probes,
+            probes_delivered: probes,
+            ..Default::default()
+        };
+        let mut r = run_of(vec![500_000, 1_500_000]);
+        r.rows = vec![row(1, 5), row(2, 7)];
+        r.stop_us = Some(2_000_000);
+        assert_eq!(activity_after_stop(&r), None);
+        assert!(measure(&r, &Measure::ActivityAfterStop).is_nan());
+        r.rows.push(row(3, 0));
+        assert_eq!(activity_after_stop(&r), Some(0));
+        r.rows.push(row(4, 2));
+        assert_eq!(activity_after_stop(&r), Some(4));
+        r.stop_us = None;
+        assert_eq!(activity_after_stop(&r), Some(0));
     }
 }
