@@ -19,7 +19,7 @@
 //! - **Missing parents are created** (0755 minus the umask).
 //! - **Errors name no temporary file.** An error is the operating system's
 //!   (`No such file or directory (os error 2)`, ...); the caller names the
-//!   target.
+//!   target ([`write_dir`] names the file of its set).
 //!
 //! The crate depends on nothing (the standard library only), so that the
 //! lowest crates (`wire`) and the highest (`report`, `sweep`, the CLI) can
@@ -71,22 +71,57 @@ pub fn write_with<T>(
 /// Writes a set of files into directory `dir` and returns `dir`. If `dir`
 /// does not exist, the files are written into a staging directory beside it
 /// that is renamed to `dir` at the end, so the directory appears complete or
-/// not at all (missing parents are created). If it exists, each file is
-/// replaced atomically, keeping its mode.
-pub fn write_dir(dir: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<PathBuf> {
+/// not at all (missing parents are created). If it exists, every file is
+/// first written under a temporary name beside its target, then each is
+/// renamed over its target, keeping its mode: a failure while writing
+/// (a full disk, a directory where a file goes) leaves the directory as it
+/// was. Then the files named in `stale` that the set does not hold are
+/// removed, so that the directory holds one set, not the leftovers of an
+/// earlier one. An error names the file it was about (`name: error`).
+pub fn write_dir(dir: &Path, files: &[(&str, Vec<u8>)], stale: &[&str]) -> io::Result<PathBuf> {
+    let named = |name: &str, e: io::Error| io::Error::new(e.kind(), format!("{name}: {e}"));
     if dir.is_dir() {
+        let mut staged = Vec::with_capacity(files.len());
         for (name, bytes) in files {
-            write_file(&dir.join(name), bytes)?;
+            let target = dir.join(name);
+            if target.is_dir() {
+                return Err(named(
+                    name,
+                    io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
+                ));
+            }
+            let kept = kept_permissions(&target);
+            let (mut file, tmp) = create_temp_file(dir).map_err(|e| named(name, e))?;
+            let filled = file.write_all(bytes).and_then(|()| {
+                if let Some(p) = kept {
+                    file.set_permissions(p)?;
+                }
+                file.sync_all()
+            });
+            filled.map_err(|e| named(name, e))?;
+            staged.push((tmp, target, *name));
         }
+        for (tmp, target, name) in staged {
+            fs::rename(tmp.path(), &target).map_err(|e| named(name, e))?;
+            tmp.disarm();
+        }
+        for name in stale.iter().filter(|n| !files.iter().any(|(f, _)| f == *n)) {
+            let path = dir.join(name);
+            if path.is_file() {
+                fs::remove_file(&path).map_err(|e| named(name, e))?;
+            }
+        }
+        sync_dir(dir);
         return Ok(dir.to_path_buf());
     }
     let parent = parent_dir(dir);
     create_dir_all(parent)?;
     let staging = create_staging_dir(parent)?;
     for (name, bytes) in files {
-        let mut f = new_file(&staging.path().join(name))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        let mut f = new_file(&staging.path().join(name)).map_err(|e| named(name, e))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| named(name, e))?;
     }
     sync_dir(staging.path());
     fs::rename(staging.path(), dir)?;
@@ -379,7 +414,7 @@ mod tests {
         let p = root.path().join("x/y/z.txt");
         write_file(&p, b"1").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"1");
-        let d = write_dir(&root.path().join("m/n/out"), &[("f", b"2".to_vec())]).unwrap();
+        let d = write_dir(&root.path().join("m/n/out"), &[("f", b"2".to_vec())], &[]).unwrap();
         assert_eq!(fs::read(d.join("f")).unwrap(), b"2");
     }
 
@@ -398,7 +433,7 @@ mod tests {
         fs::write(&file, b"x").unwrap();
         let e = write_file(&file.join("a.txt"), b"1").unwrap_err();
         assert!(!e.to_string().contains(".wormscope"), "{e}");
-        let e = write_dir(&file.join("out"), &[("a", vec![])]).unwrap_err();
+        let e = write_dir(&file.join("out"), &[("a", vec![])], &[]).unwrap_err();
         assert!(!e.to_string().contains(".wormscope"), "{e}");
         assert_eq!(names(root.path()), ["d", "f"]);
     }
@@ -407,13 +442,50 @@ mod tests {
     fn new_directories_appear_complete() {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out");
-        write_dir(&out, &[("a.txt", b"1".to_vec()), ("b.txt", b"2".to_vec())]).unwrap();
+        write_dir(
+            &out,
+            &[("a.txt", b"1".to_vec()), ("b.txt", b"2".to_vec())],
+            &[],
+        )
+        .unwrap();
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"1");
         assert_eq!(fs::read(out.join("b.txt")).unwrap(), b"2");
         assert_eq!(names(root.path()), ["out"]);
         // Writing again replaces the files in place.
-        write_dir(&out, &[("a.txt", b"3".to_vec())]).unwrap();
+        write_dir(&out, &[("a.txt", b"3".to_vec())], &[]).unwrap();
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"3");
+        assert_eq!(names(&out), ["a.txt", "b.txt"]);
+        // A set that names its stale files removes those it does not
+        // hold, and only files: not a directory, not a file it does not
+        // name.
+        fs::create_dir(out.join("c.txt")).unwrap();
+        fs::write(out.join("mine.txt"), b"user").unwrap();
+        write_dir(
+            &out,
+            &[("a.txt", b"4".to_vec())],
+            &["a.txt", "b.txt", "c.txt"],
+        )
+        .unwrap();
+        assert_eq!(names(&out), ["a.txt", "c.txt", "mine.txt"]);
+    }
+
+    /// In an existing directory, a file that cannot be written (a
+    /// directory in its place) fails the set before any file is replaced,
+    /// names the file, and leaves no temporary behind.
+    #[test]
+    fn an_existing_directory_keeps_its_files_when_the_set_fails() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        write_dir(&out, &[("a.txt", b"1".to_vec())], &[]).unwrap();
+        fs::create_dir(out.join("b.txt")).unwrap();
+        let e = write_dir(
+            &out,
+            &[("a.txt", b"2".to_vec()), ("b.txt", b"2".to_vec())],
+            &["a.txt", "b.txt"],
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("b.txt: "), "{e}");
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"1");
         assert_eq!(names(&out), ["a.txt", "b.txt"]);
     }
 
@@ -489,7 +561,7 @@ mod tests {
         fn write_samples(root: &Path) {
             write_file(&root.join("file"), b"1").unwrap();
             write_file(&root.join("new/parent/file"), b"1").unwrap();
-            write_dir(&root.join("out"), &[("a", b"1".to_vec())]).unwrap();
+            write_dir(&root.join("out"), &[("a", b"1".to_vec())], &[]).unwrap();
         }
 
         fn check_samples(root: &Path, umask: u32) {
@@ -558,7 +630,7 @@ mod tests {
             fs::create_dir(&out).unwrap();
             fs::write(out.join("a"), b"old").unwrap();
             fs::set_permissions(out.join("a"), fs::Permissions::from_mode(0o600)).unwrap();
-            write_dir(&out, &[("a", b"new".to_vec())]).unwrap();
+            write_dir(&out, &[("a", b"new".to_vec())], &[]).unwrap();
             assert_eq!(mode(&out.join("a")), 0o600);
             // A wider mode is kept too (it is the owner's choice).
             fs::set_permissions(&p, fs::Permissions::from_mode(0o664)).unwrap();

@@ -140,10 +140,19 @@ pub(crate) fn check_file(path: &Path) -> Result<(), CommandError> {
 
 /// Writes a set of output files into `dir` as one directory (atomically)
 /// and returns their paths.
+/// A path that cannot take a file (a directory in its place, no right to
+/// write) is bad input; anything else (a full disk) a failure.
 pub(crate) fn write_outputs(dir: &Path, files: &OutputSet) -> Result<Vec<PathBuf>, CommandError> {
-    files
-        .write(dir)
-        .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", dir.display())))
+    files.write(dir).map_err(|e| {
+        let text = format!("writing {}: {e}", dir.display());
+        match e.kind() {
+            std::io::ErrorKind::IsADirectory
+            | std::io::ErrorKind::NotADirectory
+            | std::io::ErrorKind::PermissionDenied
+            | std::io::ErrorKind::ReadOnlyFilesystem => CommandError::Input(text),
+            _ => CommandError::Run(anyhow::anyhow!(text)),
+        }
+    })
 }
 
 /// Writes one file atomically.

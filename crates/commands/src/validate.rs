@@ -85,7 +85,7 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
         let mut outputs: Vec<(&str, Vec<u8>)> =
             vec![(OutputFile::Validation.name(), json.into_bytes())];
         outputs.extend(figures.iter().map(|(n, b)| (n.as_str(), b.clone())));
-        let dir = wormscope_atomic::write_dir(out, &outputs)
+        let dir = wormscope_atomic::write_dir(out, &outputs, &[])
             .map_err(|e| CommandError::Run(anyhow::anyhow!("writing {}: {e}", out.display())))?;
         files = outputs.iter().map(|(n, _)| dir.join(n)).collect();
     }

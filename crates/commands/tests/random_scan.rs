@@ -505,3 +505,56 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+/// An output directory holds one command's files: a second run into it
+/// removes what the first wrote and it did not, and a file it cannot
+/// write fails the set (bad input, naming the file) before any is
+/// replaced.
+#[test]
+fn an_output_directory_holds_one_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let single =
+        wormscope_commands::simulate::run(&simulate("slammer", "1m", &out), &Silent).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    // An earlier command's file (a flaw study's, a fit's) is stale here.
+    std::fs::write(out.join("flaws.json"), "[]").unwrap();
+    std::fs::write(out.join("fit.json"), "{}").unwrap();
+    let ensemble = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            runs: Some(2),
+            ..simulate("slammer", "2m", &out)
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(!single.files.is_empty());
+    let mut want: Vec<String> = ensemble
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .chain(["notes.txt".to_string()])
+        .collect();
+    want.sort();
+    assert_eq!(names(&out), want, "the user's own file stays");
+
+    let summary = std::fs::read(out.join("summary.json")).unwrap();
+    std::fs::remove_file(out.join("timeseries.csv")).unwrap();
+    std::fs::create_dir(out.join("timeseries.csv")).unwrap();
+    let before = names(&out);
+    let msg = input_error(wormscope_commands::simulate::run(
+        &simulate("slammer", "1m", &out),
+        &Silent,
+    ));
+    assert!(msg.contains("timeseries.csv: "), "{msg}");
+    assert_eq!(names(&out), before, "nothing written, nothing left");
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), summary);
+}

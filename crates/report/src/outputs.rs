@@ -169,8 +169,12 @@ impl OutputSet {
 
     /// Writes the set into `dir` as one directory, atomically, and returns
     /// the paths written.
+    /// Wormscope's other output files in `dir` (an earlier command's) are
+    /// removed once the set is written: a directory holds one set, and the
+    /// page never draws an earlier run beside this one.
     pub fn write(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        let dir = wormscope_atomic::write_dir(dir, &self.named())?;
+        let every: Vec<&str> = OutputFile::ALL.iter().map(|f| f.name()).collect();
+        let dir = wormscope_atomic::write_dir(dir, &self.named(), &every)?;
         Ok(self.files().map(|f| dir.join(f.name())).collect())
     }
 }
