@@ -333,7 +333,7 @@ impl PortProto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a port rule: write PORT/tcp or PORT/udp, e.g. `135/tcp`")]
+#[error("`{0}` is not a port rule: write PORT/tcp or PORT/udp, PORT 1 to 65535, e.g. `135/tcp`")]
 pub struct PortProtoError(String);
 
 impl FromStr for PortProto {
@@ -341,7 +341,8 @@ impl FromStr for PortProto {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let err = || PortProtoError(text.to_string());
         let (port, proto) = text.trim().split_once('/').ok_or_else(err)?;
-        let port: u16 = port.parse().map_err(|_| err())?;
+        // Port 0 is no packet's: no firewall syntax takes it.
+        let port: u16 = port.parse().ok().filter(|&p| p != 0).ok_or_else(err)?;
         let transport = match proto.to_ascii_lowercase().as_str() {
             "tcp" => Transport::Tcp,
             "udp" => Transport::Udp,
@@ -630,6 +631,8 @@ mod tests {
         assert_eq!("69/UDP".parse::<PortProto>().unwrap(), PortProto::udp(69));
         assert!("135".parse::<PortProto>().is_err());
         assert!("70000/tcp".parse::<PortProto>().is_err());
+        assert!("0/tcp".parse::<PortProto>().is_err() && "0/udp".parse::<PortRule>().is_err());
+        assert!("65535/udp".parse::<PortProto>().is_ok());
         assert!("135/sctp".parse::<PortProto>().is_err());
     }
 }

@@ -230,10 +230,16 @@ impl Defended for RandomScanScenario {
                 (&mut d.isp_filter.enabled, &mut d.isp_filter.start)
             }
             other => {
+                // The target move needs a flood to move away from.
+                let runs: Vec<&str> = RANDOM_SCAN_DEFENSES
+                    .iter()
+                    .copied()
+                    .filter(|d| *d != "target-move" || self.payload.is_some())
+                    .collect();
                 return Err(format!(
-                    "`{other}` is not a defense of `{}`: a random-scanning worm runs {}",
+                    "`{other}` is not a defense of `{}`: it runs {}",
                     self.name,
-                    RANDOM_SCAN_DEFENSES.join(", ")
+                    runs.join(", ")
                 ));
             }
         };
@@ -523,6 +529,14 @@ mod tests {
                 "{e}"
             );
         }
+        // Slammer floods no one: the target move is not offered.
+        let slammer = crate::builtin_random_scan("slammer").unwrap();
+        let e = "dns-takedown@0h"
+            .parse::<Variant>()
+            .unwrap()
+            .applied_to(&slammer)
+            .unwrap_err();
+        assert!(e.ends_with("border-filter, cleanup"), "{e}");
         // In a file, the refusal names the file, line and field.
         let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"dns-takedown@1h\"]\n";
         let e = parse_variants_for(text, "v.toml", &base).unwrap_err();
