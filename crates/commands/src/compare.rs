@@ -103,7 +103,8 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
         s.name,
         s.seed,
         s.duration,
-        world.hosts.len()
+        // As `simulate` counts them: a laptop with two identities once.
+        wormscope_report::WorldSummary::of(&world).hosts
     );
     let (text, files) = answer(req, &results, heading, ensemble)?;
     Ok(CommandOutcome {
