@@ -161,6 +161,22 @@ impl Csv {
             .collect()
     }
 
+    /// A column of counts or rates: [`Csv::numbers`] that are finite and
+    /// not below zero (a series is never negative, nor NaN).
+    pub fn amounts(&self, name: &str) -> Result<Vec<f64>, InputError> {
+        let values = self.numbers(name)?;
+        if let Some(i) = values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            let (line, _) = &self.rows[i];
+            return Err(input_error(
+                &self.file,
+                Some(*line),
+                Some(name),
+                format!("`{}` is not a count or rate (a number 0 or more)", values[i]),
+            ));
+        }
+        Ok(values)
+    }
+
     /// A column of text.
     pub fn strings(&self, name: &str) -> Result<Vec<&str>, InputError> {
         let c = self.require(name)?;
@@ -205,7 +221,7 @@ impl Csv {
         if self.has(name) {
             return Ok(Some(SeriesData {
                 name: name.to_string(),
-                values: self.numbers(name)?,
+                values: self.amounts(name)?,
                 band: None,
             }));
         }
@@ -213,9 +229,9 @@ impl Csv {
         if !(self.has(&p05) || self.has(&med) || self.has(&p95)) {
             return Ok(None);
         }
-        let values = self.numbers(&med)?;
-        let lo = self.numbers(&p05)?;
-        let hi = self.numbers(&p95)?;
+        let values = self.amounts(&med)?;
+        let lo = self.amounts(&p05)?;
+        let hi = self.amounts(&p95)?;
         Ok(Some(SeriesData {
             name: name.to_string(),
             values,
@@ -526,6 +542,12 @@ mod tests {
         assert!(csv.series("w").unwrap().is_none());
         let e = csv.series("z").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("z_p05"), "{e}");
+        // A series holds counts and rates: never negative, never NaN.
+        for bad in ["-5", "NaN", "inf"] {
+            let csv = Csv::parse(&format!("time_s,x\n1,5\n2,{bad}\n"), "e.csv").unwrap();
+            let e = csv.series("x").unwrap_err();
+            assert_eq!((e.line, e.field.as_deref()), (Some(3), Some("x")), "{e}");
+        }
     }
 
     fn comparison_entry(variant: &str, base: f64) -> serde_json::Value {
