@@ -139,7 +139,7 @@ impl Defense {
                 )],
                 origin: Origin::Advisory,
             },
-            Defense::TargetMove => return Err(NoRules(BLASTER_FLOODS_A_NAME.to_string())),
+            Defense::TargetMove => return Err(NoRules::because(BLASTER_FLOODS_A_NAME.to_string())),
         })
     }
 }
@@ -154,7 +154,20 @@ const BLASTER_FLOODS_A_NAME: &str = "W32/Blaster floods a name, windowsupdate.co
 /// scenario's section describes it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct NoRules(pub String);
+pub struct NoRules(pub String, pub Option<String>);
+
+impl NoRules {
+    /// Why, with no scenario field to blame.
+    fn because(message: String) -> NoRules {
+        NoRules(message, None)
+    }
+
+    /// The scenario field at fault (`defenses.border_filter.blocks_in`),
+    /// for the caller to name with its line.
+    pub fn field(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
+}
 
 impl fmt::Display for Defense {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -640,14 +653,14 @@ fn scenario_origin(
 fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSet, NoRules> {
     let s = match scenario {
         AnyScenario::Blaster(_) => {
-            return Err(NoRules(format!(
+            return Err(NoRules::because(format!(
                 "[defenses.target_move]: {BLASTER_FLOODS_A_NAME}"
             )));
         }
         AnyScenario::RandomScan(s) => s,
     };
     let Some(payload) = &s.payload else {
-        return Err(NoRules(
+        return Err(NoRules::because(
             "[defenses.target_move]: the scenario has no [payload]: its worm floods no \
              address, so there is none to null-route"
                 .to_string(),
@@ -705,21 +718,27 @@ fn filter_rules(
                     }
                 }
                 PortRule::All => {
-                    return Err(NoRules(format!(
-                        "[defenses.{}] {field} lists `*` (every port): that cuts the network \
-                         off rather than filtering it, and no rules are written for it; list \
-                         the ports to drop",
-                        defense.section()
-                    )));
+                    return Err(NoRules(
+                        format!(
+                            "[defenses.{}] {field} lists `*` (every port): that cuts the \
+                             network off rather than filtering it, and no rules are written \
+                             for it; list the ports to drop",
+                            defense.section()
+                        ),
+                        Some(format!("defenses.{}.{field}", defense.section())),
+                    ));
                 }
             }
         }
     }
     if rules.is_empty() {
-        return Err(NoRules(format!(
-            "[defenses.{}] lists no port in blocks_in or blocks_out: there is nothing to drop",
-            defense.section()
-        )));
+        return Err(NoRules(
+            format!(
+                "[defenses.{}] lists no port in blocks_in or blocks_out: there is nothing to drop",
+                defense.section()
+            ),
+            Some(format!("defenses.{}.blocks_in", defense.section())),
+        ));
     }
     Ok(rules)
 }

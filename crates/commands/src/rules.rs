@@ -1,6 +1,8 @@
 //! `wormscope rules`: the firewall rules that deploy a defense.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use wormscope_scenario::ScenarioSource;
 
 use wormscope_act::{Defense, RuleFormat};
 
@@ -30,12 +32,19 @@ pub fn run(req: &RulesRequest) -> Result<CommandOutcome, CommandError> {
         Some(arg) => {
             let scenario = common::any_scenario(Some(arg))?;
             let argument = arg.display().to_string();
+            let flag = format!("--defense {}", req.defense.section().replace('_', "-"));
             wormscope_act::scenario_rules(&scenario, &argument, req.defense, req.format).map_err(
-                |e| {
-                    CommandError::Input(format!(
-                        "{argument}: {e} (--defense {})",
-                        req.defense.section().replace('_', "-")
-                    ))
+                |e| match e.field() {
+                    // The section's own field, named with its line.
+                    Some(field) => {
+                        let at = ScenarioSource::find(&argument, Path::new(""))
+                            .map(|source| source.error_at(field, e.0.clone()));
+                        match at {
+                            Ok(err) => CommandError::Input(format!("{err} ({flag})")),
+                            Err(err) => CommandError::Input(err.to_string()),
+                        }
+                    }
+                    None => CommandError::Input(format!("{argument}: {e} ({flag})")),
                 },
             )?
         }

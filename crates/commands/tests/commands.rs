@@ -320,7 +320,20 @@ fn rules_come_from_any_scenarios_own_defense_section() {
     );
     let msg = input_error(rules(cut.to_str().unwrap(), "isp", "nft"));
     assert!(
-        msg.contains("cut.toml") && msg.contains("blocks_out lists `*`"),
+        msg.contains("cut.toml:3: field `defenses.isp_filter.blocks_out`")
+            && msg.contains("blocks_out lists `*`"),
+        "{msg}"
+    );
+    // Nothing to drop: named at the section's list.
+    let none = write(
+        dir.path(),
+        "none.toml",
+        "base = \"slammer\"\n\n[defenses.isp_filter]\nblocks_in = []\nblocks_out = []\n",
+    );
+    let msg = input_error(rules(none.to_str().unwrap(), "isp", "nft"));
+    assert!(
+        msg.contains("none.toml:4: field `defenses.isp_filter.blocks_in`")
+            && msg.contains("nothing to drop"),
         "{msg}"
     );
     // Code Red's target move null-routes its flood's address; Blaster's

@@ -81,6 +81,23 @@ impl ScenarioSource {
         }
     }
 
+    /// An error about `field` (a path such as
+    /// `defenses.border_filter.blocks_in`) of this scenario, found after
+    /// loading it: named with its line where this text sets the field
+    /// (none where it comes from the base).
+    pub fn error_at(&self, field: &str, message: String) -> ScenarioError {
+        let (line, file) = match self.text() {
+            Ok((text, origin)) => (crate::locate::line_of_path(&text, field), origin),
+            Err(e) => (None, e.file),
+        };
+        ScenarioError {
+            file,
+            line,
+            field: Some(field.to_string()),
+            message,
+        }
+    }
+
     /// The scenario, parsed and checked.
     pub fn load(&self) -> Result<AnyScenario, ScenarioError> {
         let (text, origin) = self.text()?;
