@@ -147,9 +147,23 @@ pub fn fit_observed_csv(fit: &Fit) -> String {
 
 /// A time since the scenario's start with its clock time, as
 /// `19 h 02 min (2003-08-12 14:02 UTC)`.
-fn when(fit: &Fit, time_s: f64) -> String {
+fn when(start: jiff::Timestamp, time_s: f64) -> String {
+    // Seconds are shown where the time has them (an observation at 90 s
+    // is not at "2 min").
+    let whole_minutes = time_s % 60.0 == 0.0;
     let since = if time_s < 60.0 {
         format!("{time_s} s")
+    } else if !whole_minutes {
+        let (h, m, sec) = (
+            (time_s / 3600.0).floor(),
+            ((time_s % 3600.0) / 60.0).floor(),
+            time_s % 60.0,
+        );
+        if h > 0.0 {
+            format!("{h} h {m:02} min {sec} s")
+        } else {
+            format!("{m} min {sec} s")
+        }
     } else {
         let minutes = (time_s / 60.0).round() as u64;
         match (minutes / 60, minutes % 60) {
@@ -158,12 +172,13 @@ fn when(fit: &Fit, time_s: f64) -> String {
             (h, m) => format!("{h} h {m:02} min"),
         }
     };
-    match fit
-        .scenario
-        .start()
-        .checked_add(jiff::SignedDuration::from_secs_f64(time_s))
-    {
-        Ok(t) => format!("{since} ({})", t.strftime("%Y-%m-%d %H:%M UTC")),
+    let clock = if whole_minutes {
+        "%Y-%m-%d %H:%M UTC"
+    } else {
+        "%Y-%m-%d %H:%M:%S UTC"
+    };
+    match start.checked_add(jiff::SignedDuration::from_secs_f64(time_s)) {
+        Ok(t) => format!("{since} ({})", t.strftime(clock)),
         Err(_) => since,
     }
 }
@@ -226,7 +241,7 @@ pub fn fit_table(fit: &Fit, result: &FitResult) -> String {
         let _ = writeln!(
             t,
             "{:<28} {:<22} {:>12}  {}",
-            when(fit, o.time_s),
+            when(fit.scenario.start(), o.time_s),
             o.series(),
             figure_number(o.value),
             p.map_or("n/a".into(), |b| band_text(&b))
@@ -237,7 +252,12 @@ pub fn fit_table(fit: &Fit, result: &FitResult) -> String {
         "\ninfected hosts (the truth no sensor sees): median (5 % to 95 %)"
     );
     for b in &result.infected {
-        let _ = writeln!(t, "  {:<28} {}", when(fit, b.time_s), band_text(b));
+        let _ = writeln!(
+            t,
+            "  {:<28} {}",
+            when(fit.scenario.start(), b.time_s),
+            band_text(b)
+        );
     }
     t
 }
@@ -280,7 +300,7 @@ pub fn fit_markdown(fit: &Fit, result: &FitResult, source: &FitSource<'_>) -> St
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            when(fit, o.time_s),
+            when(fit.scenario.start(), o.time_s),
             o.series(),
             figure_number(o.value),
             p.map_or("n/a".into(), |b| figure_number(b.median)),
@@ -307,7 +327,7 @@ pub fn fit_markdown(fit: &Fit, result: &FitResult, source: &FitSource<'_>) -> St
         let _ = writeln!(
             md,
             "| {} | {} | {} to {} |",
-            when(fit, b.time_s),
+            when(fit.scenario.start(), b.time_s),
             short_number(b.median),
             short_number(b.p05),
             short_number(b.p95)
@@ -460,4 +480,22 @@ pub fn fit_files(
         set.push(OutputFile::FitRecovery, recovery_json(fit, r));
     }
     Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_keep_their_seconds() {
+        let start: jiff::Timestamp = "2001-07-19T10:00:00Z".parse().unwrap();
+        assert_eq!(when(start, 30.0), "30 s (2001-07-19 10:00:30 UTC)");
+        assert_eq!(when(start, 90.0), "1 min 30 s (2001-07-19 10:01:30 UTC)");
+        assert_eq!(when(start, 120.0), "2 min (2001-07-19 10:02 UTC)");
+        assert_eq!(when(start, 3720.0), "1 h 02 min (2001-07-19 11:02 UTC)");
+        assert_eq!(
+            when(start, 3750.0),
+            "1 h 02 min 30 s (2001-07-19 11:02:30 UTC)"
+        );
+    }
 }
