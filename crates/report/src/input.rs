@@ -171,7 +171,10 @@ impl Csv {
                 &self.file,
                 Some(*line),
                 Some(name),
-                format!("`{}` is not a count or rate (a number 0 or more)", values[i]),
+                format!(
+                    "`{}` is not a count or rate (a number 0 or more)",
+                    values[i]
+                ),
             ));
         }
         Ok(values)
