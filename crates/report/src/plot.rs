@@ -294,7 +294,7 @@ fn draw_lines<Y>(
         let box_w = ((longest as f64 * 7.0 + 50.0) / plot_w).min(1.0);
         let box_h = ((named as f64 * 17.0 + 14.0) / plot_h).min(1.0);
         cc.configure_series_labels()
-            .position(legend_corner(series, box_w, box_h, to_unit))
+            .position(legend_place(series, box_w, box_h, to_unit))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(190, 190, 190))
             .label_font((FONT, 13))
@@ -308,7 +308,7 @@ fn draw_lines<Y>(
 /// between them: a corner, else the middle of a side, else the centre;
 /// ties go to upper left, upper right, lower right, lower left, then the
 /// sides' middles.
-fn legend_corner(
+fn legend_place(
     series: &[Series],
     w: f64,
     h: f64,
@@ -716,7 +716,7 @@ mod tests {
     #[test]
     fn the_legend_goes_where_it_covers_least() {
         let at = |series: &[Series]| {
-            let p = legend_corner(series, 0.3, 0.2, |p| p);
+            let p = legend_place(series, 0.3, 0.2, |p| p);
             format!("{p:?}")
         };
         // A guide of two points level across the top: no point lies in
