@@ -52,8 +52,22 @@ pub fn write_with<T>(
 ) -> io::Result<T> {
     let dir = parent_dir(path);
     create_dir_all(dir)?;
+    let (value, tmp) = stage(path, fill)?;
+    fs::rename(tmp.path(), path)?;
+    tmp.disarm();
+    sync_dir(dir);
+    Ok(value)
+}
+
+/// Writes what is to become `path` into a temporary file beside it,
+/// buffered, with `path`'s mode if it exists, synced: all but the rename.
+/// The temporary file is removed if the returned guard is dropped armed.
+fn stage<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> io::Result<(T, Temp)> {
     let kept = kept_permissions(path);
-    let (file, tmp) = create_temp_file(dir)?;
+    let (file, tmp) = create_temp_file(parent_dir(path))?;
     let mut w = BufWriter::new(file);
     let value = fill(&mut w)?;
     let file = w.into_inner().map_err(|e| e.into_error())?;
@@ -61,11 +75,7 @@ pub fn write_with<T>(
         file.set_permissions(p)?;
     }
     file.sync_all()?;
-    drop(file);
-    fs::rename(tmp.path(), path)?;
-    tmp.disarm();
-    sync_dir(dir);
-    Ok(value)
+    Ok((value, tmp))
 }
 
 /// Writes a set of files into directory `dir` and returns `dir`. If `dir`
@@ -90,15 +100,7 @@ pub fn write_dir(dir: &Path, files: &[(&str, Vec<u8>)], stale: &[&str]) -> io::R
                     io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
                 ));
             }
-            let kept = kept_permissions(&target);
-            let (mut file, tmp) = create_temp_file(dir).map_err(|e| named(name, e))?;
-            let filled = file.write_all(bytes).and_then(|()| {
-                if let Some(p) = kept {
-                    file.set_permissions(p)?;
-                }
-                file.sync_all()
-            });
-            filled.map_err(|e| named(name, e))?;
+            let ((), tmp) = stage(&target, |w| w.write_all(bytes)).map_err(|e| named(name, e))?;
             staged.push((tmp, target, *name));
         }
         for (tmp, target, name) in staged {
