@@ -42,7 +42,28 @@ pub struct WormStart {
 /// rand(0..=19) when C > 20; otherwise A = 1..=254, B = 0..=253,
 /// C = 0..=253, D = 0. Then the exploit guess.
 pub fn draw_start(rng: &mut impl rand::Rng, own_addr: u32, cfg: &BlasterConfig) -> WormStart {
-    let local = rng.random_bool(cfg.local_start_pct.as_fraction());
+    let (start, local) = draw_start_address(rng, own_addr, cfg.local_start_pct.as_fraction());
+    let guess = if rng.random_bool(cfg.guess_xp_pct.as_fraction()) {
+        Guess::Xp
+    } else {
+        Guess::W2000
+    };
+    WormStart {
+        start,
+        local,
+        guess,
+    }
+}
+
+/// The start address of [`draw_start`], local with chance `local_fraction`,
+/// and whether it was local: the part of Blaster's start that any
+/// sequential scanner takes (the random core's `targeting = "sequential"`).
+pub fn draw_start_address(
+    rng: &mut impl rand::Rng,
+    own_addr: u32,
+    local_fraction: f64,
+) -> (u32, bool) {
+    let local = rng.random_bool(local_fraction);
     let start = if local {
         let [a, b, c, _] = addr::octets(own_addr);
         let c = if c > 20 {
@@ -57,16 +78,7 @@ pub fn draw_start(rng: &mut impl rand::Rng, own_addr: u32, cfg: &BlasterConfig) 
         let c = rng.random_range(0..=253u8);
         addr::from_octets([a, b, c, 0])
     };
-    let guess = if rng.random_bool(cfg.guess_xp_pct.as_fraction()) {
-        Guess::Xp
-    } else {
-        Guess::W2000
-    };
-    WormStart {
-        start,
-        local,
-        guess,
-    }
+    (start, local)
 }
 
 /// What one probe came to. Every probe ends in exactly one of these.
