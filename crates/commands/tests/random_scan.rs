@@ -202,9 +202,15 @@ fn bad_random_scanning_scenarios_name_file_line_and_field() {
             "population.initial_infected",
         ),
         (
-            "base = \"codered2\"\n[worm]\ntargeting = \"sequential\"\n",
+            "base = \"codered2\"\n[worm]\ntargeting = \"sequental\"\n",
             "3",
             "worm.targeting",
+        ),
+        (
+            "base = \"codered2\"\n[worm]\ntargeting = \"sequential\"\n\
+             [worm.sequential]\nlocal_start_pct = 101\n",
+            "5",
+            "worm.sequential.local_start_pct",
         ),
         (
             "base = \"codered2\"\n[worm.rate]\nkind = \"probe-rate\"\nprobes_per_second = -1\n",

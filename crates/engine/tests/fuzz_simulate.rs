@@ -838,7 +838,8 @@ fn random_scan_text() -> impl Strategy<Value = String> {
     )
         .prop_map(|(payload, moved)| payload + &moved);
     // Uniform draws (the built-ins' own), a permutation walk at its keys'
-    // edges, or local preference with any shares (over 100 refused).
+    // edges, local preference with any shares (over 100 refused), or a
+    // sequential walk with any local share (outside 0..=100 refused).
     let targeting = prop_oneof![
         2 => Just(String::new()),
         1 => (
@@ -856,6 +857,12 @@ fn random_scan_text() -> impl Strategy<Value = String> {
         .prop_map(|key| format!(
             "[worm]\ntargeting = \"permutation\"\n[worm.permutation]\nkey = {key}\n"
         )),
+        1 => prop_oneof![
+            Just(String::new()),
+            sel(&["0", "40", "100", "101", "-1"])
+                .prop_map(|pct| format!("[worm.sequential]\nlocal_start_pct = {pct}\n")),
+        ]
+        .prop_map(|start| format!("[worm]\ntargeting = \"sequential\"\n{start}")),
     ];
     (
         top,

@@ -26,7 +26,9 @@ use crate::targeting::LocalShares;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Targeting {
     /// Blaster: batches of consecutive addresses from a start address that
-    /// is near the host's own with `local_start_pct` (MODEL.md).
+    /// is near the host's own with `local_start_fraction` (MODEL.md). A
+    /// random-scanning worm's rate paces every probe: its batches are of
+    /// one.
     Sequential {
         batch_size: u32,
         local_start_fraction: f64,
@@ -252,6 +254,14 @@ impl Behaviour {
                     shares: LocalShares::of(local).expect("validated: the shares sum to at most 1"),
                 }
             }
+            _ if w.targeting == wormscope_scenario::SEQUENTIAL => Targeting::Sequential {
+                batch_size: 1,
+                local_start_fraction: w
+                    .sequential
+                    .unwrap_or_else(wormscope_scenario::SequentialConfig::blasters)
+                    .local_start_pct
+                    .as_fraction(),
+            },
             _ => Targeting::UniformRandom { space_bits },
         };
         let targeting = match &w.hit_list {

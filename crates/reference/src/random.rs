@@ -1,8 +1,10 @@
 //! The reference for random-scanning worms: every probe drawn one at a time
 //! as a uniform address of the scan space (for a local-preference worm,
 //! from the host's windows, [`local_windows`]; for a permutation scan, the
-//! next address of the instance's [`PermutationScan`]) and looked up in a
-//! hash map of the population, placed at distinct random addresses.
+//! next address of the instance's [`PermutationScan`]; for a sequential
+//! scan, the address after the last, from the instance's [`walk_start`])
+//! and looked up in a hash map of the population, placed at distinct random
+//! addresses.
 //!
 //! It shares the engine's [`RandomCore`] (infections, the network's clock,
 //! stop rules, the time series) and replaces only the draws: where the exact
@@ -16,7 +18,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use wormscope_engine::random::{
     Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target, live_address,
-    local_windows,
+    local_windows, walk_start,
 };
 use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::rng::{Purpose, stream};
@@ -46,6 +48,14 @@ pub struct ReferenceDraws {
     walks: Option<Walks>,
     /// A local-preference worm's shares.
     local: Option<LocalShares>,
+    /// A sequential scan's walks: per host, the address of its next probe.
+    sequential: Option<Sequential>,
+}
+
+struct Sequential {
+    local_fraction: f64,
+    seed: u64,
+    next_of_host: HashMap<u32, u32>,
 }
 
 struct Walks {
@@ -96,6 +106,7 @@ impl ReferenceDraws {
             layout: layout.clone(),
             placement: placement.clone(),
             walks: None,
+            sequential: None,
             local: match Behaviour::random_scan(s).targeting.after_hit_list() {
                 &Targeting::LocalPreference { shares } => Some(shares),
                 _ => None,
@@ -107,14 +118,25 @@ impl ReferenceDraws {
     /// the scenario's permutation from there (uniform draws need no seed;
     /// they come from the core's stream).
     pub fn on_run_seed(mut self, s: &RandomScanScenario, seed: u64) -> ReferenceDraws {
-        if let &Targeting::Permutation { space_bits, key } =
-            Behaviour::random_scan(s).targeting.after_hit_list()
-        {
-            self.walks = Some(Walks {
-                perm: Permutation::new(space_bits, key).expect("a checked scan space"),
-                seed,
-                of_host: HashMap::new(),
-            });
+        match *Behaviour::random_scan(s).targeting.after_hit_list() {
+            Targeting::Permutation { space_bits, key } => {
+                self.walks = Some(Walks {
+                    perm: Permutation::new(space_bits, key).expect("a checked scan space"),
+                    seed,
+                    of_host: HashMap::new(),
+                });
+            }
+            Targeting::Sequential {
+                local_start_fraction,
+                ..
+            } => {
+                self.sequential = Some(Sequential {
+                    local_fraction: local_start_fraction,
+                    seed,
+                    next_of_host: HashMap::new(),
+                });
+            }
+            _ => {}
         }
         self
     }
@@ -132,26 +154,37 @@ impl ProbeDraws for ReferenceDraws {
     }
 
     fn look(&mut self, host: u32, _interest: &Interest, rng: &mut ChaCha8Rng) -> Target {
-        let addr = match &mut self.walks {
-            Some(w) => {
-                let (perm, seed) = (w.perm, w.seed);
-                w.of_host
-                    .entry(host)
-                    .or_insert_with(|| {
-                        PermutationScan::at_random_position(
-                            perm,
-                            stream(seed, Purpose::PermutationWalk, u64::from(host)),
-                        )
-                    })
-                    .next_target()
-            }
-            None => match self.local {
-                Some(shares) => {
-                    let own = self.placement.vulnerable[host as usize];
-                    local_windows(own, shares, self.space_mask + 1).draw(rng)
+        let addr = if let Some(q) = &mut self.sequential {
+            let (own, mask) = (self.placement.vulnerable[host as usize], self.space_mask);
+            let next = q
+                .next_of_host
+                .entry(host)
+                .or_insert_with(|| walk_start(q.seed, host, own, q.local_fraction, mask + 1));
+            let addr = *next;
+            *next = ((u64::from(addr) + 1) & mask) as u32;
+            addr
+        } else {
+            match &mut self.walks {
+                Some(w) => {
+                    let (perm, seed) = (w.perm, w.seed);
+                    w.of_host
+                        .entry(host)
+                        .or_insert_with(|| {
+                            PermutationScan::at_random_position(
+                                perm,
+                                stream(seed, Purpose::PermutationWalk, u64::from(host)),
+                            )
+                        })
+                        .next_target()
                 }
-                None => (rng.random::<u64>() & self.space_mask) as u32,
-            },
+                None => match self.local {
+                    Some(shares) => {
+                        let own = self.placement.vulnerable[host as usize];
+                        local_windows(own, shares, self.space_mask + 1).draw(rng)
+                    }
+                    None => (rng.random::<u64>() & self.space_mask) as u32,
+                },
+            }
         };
         let here = Some((u64::from(addr), u64::from(addr) + 1));
         match self.population.get(&addr) {

@@ -1398,3 +1398,208 @@ fn live_hosts_a_capture_reaches_sit_in_allocated_space() {
         "the worm scans unallocated space too"
     );
 }
+
+/// `extra` laid over a sequentially scanning worm (Blaster's way) of
+/// [`small`]'s world.
+fn sequential(base: &str, extra: &str) -> RandomScanScenario {
+    small(
+        base,
+        &format!("[worm]\ntargeting = \"sequential\"\n{extra}"),
+    )
+}
+
+/// Each sensor's counts, row by row: probes, incoming, new sources.
+fn sensor_counts(r: &RandomScanRun) -> Vec<(String, Vec<u64>, Vec<u64>, Vec<u64>)> {
+    r.sensors
+        .iter()
+        .map(|x| {
+            (
+                x.sensor.name.clone(),
+                x.probes.clone(),
+                x.incoming.clone(),
+                x.new_sources.clone(),
+            )
+        })
+        .collect()
+}
+
+/// A sequential walk decides every probe's address. The exact driver looks
+/// only at the probes that reach a vulnerable host or show the host to a
+/// sensor, and counts the rest by where the walk put them; the reference
+/// walks every address. They must make the same run of it, seed for seed:
+/// the same outbreak and the same counts at every sensor, row by row,
+/// whatever the rate, congestion, hit list, crashes, defenses, filters
+/// and sensors. Only which live addresses hold other hosts is drawn by
+/// one and placed by the other, so other and empty are compared summed.
+#[test]
+fn a_sequential_walk_is_the_same_run_probe_by_probe_and_by_skips() {
+    let with_sensors = |text: String, what: &str| with_filtered_sensors(&text, what);
+    // Walks that go round the whole space (2^16 addresses) in a step:
+    // 72,000 probes.
+    let mut laps = sequential(
+        "codered2",
+        "[worm.rate]\nprobes_per_second = 120.0\n[worm.stop]\n",
+    );
+    laps.duration = wormscope_scenario::SimDuration::from_secs(600);
+    laps.step = laps.duration;
+    // Each world with its seeds (the laps are long for the reference).
+    let worlds = [
+        ("laps of the space in a step", laps, 2),
+        (
+            "fixed rate",
+            sequential(
+                "codered2",
+                "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n",
+            ),
+            6,
+        ),
+        (
+            "every start local",
+            sequential(
+                "codered2",
+                "[worm.sequential]\nlocal_start_pct = 100\n\
+                 [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n",
+            ),
+            6,
+        ),
+        (
+            "congested",
+            sequential(
+                "slammer",
+                "[worm.rate]\nuplinks = [\n{ name = \"slow\", share_pct = 70, bits_per_second = 3232 },\n\
+                 { name = \"fast\", share_pct = 30, bits_per_second = 32320 },\n]\n\
+                 capacity_bits_per_second = 64640\n",
+            ),
+            6,
+        ),
+        (
+            "hit list and crashes",
+            sequential(
+                "witty",
+                "[worm.hit_list]\nhosts = 20\nprobes_per_second = 2\n\
+                 [worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 85280 }]\n\
+                 [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n",
+            ),
+            6,
+        ),
+        (
+            "patched and cleaned",
+            sequential(
+                "codered2",
+                "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
+                 [defenses.patch]\nenabled = true\n\
+                 [defenses.cleanup]\nenabled = true\nstart = \"5m\"\nper_day_pct = 99\n",
+            ),
+            6,
+        ),
+        (
+            "isp filter, every sensor kind",
+            with_sensors(
+                filtered_text(
+                    18,
+                    "start = \"3m\"\ncoverage_pct = 50\nblocks_in = []\nblocks_out = [\"80/tcp\"]",
+                )
+                .replace(
+                    "[worm.rate]",
+                    "[worm]\ntargeting = \"sequential\"\n[worm.rate]",
+                ),
+                "isp",
+            ),
+            6,
+        ),
+        (
+            "border filter, every sensor kind",
+            with_sensors(
+                border_filtered_text(
+                    18,
+                    "share_pct = 50\nprefix_len = 20",
+                    "start = \"3m\"\ncoverage_pct = 100\nblocks_in = []\nblocks_out = [\"80/tcp\"]",
+                )
+                .replace(
+                    "[worm.rate]",
+                    "[worm]\ntargeting = \"sequential\"\n[worm.rate]",
+                ),
+                "border",
+            ),
+            6,
+        ),
+    ];
+    for (what, s, seeds) in &worlds {
+        let (mut spread, mut seen) = (0, 0);
+        for seed in 0..*seeds {
+            let exact = simulate_random(s, seed, &mut |_| {});
+            let reference = simulate_random_reference(s, seed);
+            conserves_probes(&exact);
+            conserves_probes(&reference);
+            assert_eq!(
+                exact.infection_times_us, reference.infection_times_us,
+                "{what}, seed {seed}: infection times"
+            );
+            assert_eq!(
+                outbreak_counts(&exact),
+                outbreak_counts(&reference),
+                "{what}, seed {seed}: the rows' outbreak counts"
+            );
+            let unlooked = |r: &RandomScanRun| {
+                r.rows
+                    .iter()
+                    .map(|row| row.probes_other + row.probes_empty)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                unlooked(&exact),
+                unlooked(&reference),
+                "{what}, seed {seed}: probes to other hosts and to none, by row"
+            );
+            assert_eq!(
+                sensor_counts(&exact),
+                sensor_counts(&reference),
+                "{what}, seed {seed}: the sensors' counts"
+            );
+            // The exact driver skipped over most probes.
+            assert!(
+                exact.events * 5 < reference.events,
+                "{what}, seed {seed}: {} events against {}",
+                exact.events,
+                reference.events
+            );
+            spread += exact.infection_times_us.len() as u64 - 2;
+            seen += exact
+                .sensors
+                .iter()
+                .map(|x| x.probes.iter().sum::<u64>())
+                .sum::<u64>();
+        }
+        assert!(spread > 0, "{what}: the worm spread");
+        assert!(seen > 0, "{what}: the sensors saw it");
+    }
+}
+
+/// A capture of a sequential walk holds what its vantage counted, and
+/// shows each walk as it is: a scanner's probes into the telescope are
+/// consecutive addresses, one a probe interval after the other.
+#[test]
+fn a_sequential_capture_shows_each_walk_address_by_address() {
+    let mut s = capture_world();
+    s.worm.targeting = wormscope_scenario::SEQUENTIAL.into();
+    // Every walk starts in its own /24's neighbourhood: some are in the
+    // telescope's /20 or reach it.
+    s.worm.sequential = Some(wormscope_scenario::SequentialConfig {
+        local_start_pct: wormscope_scenario::Percent::new(100.0).unwrap(),
+    });
+    captures_hold_what_their_vantage_counted(&s, 12);
+    let mut walked = 0;
+    for seed in 0..12 {
+        let c = capture_random(&s, seed, "dark", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
+        let mut last: std::collections::HashMap<u32, (u64, u32)> = Default::default();
+        for p in &c.probes {
+            if let Some(&(t, dst)) = last.get(&p.src) {
+                assert_eq!(p.dst, dst + 1, "seed {seed} {p:?}: the next address");
+                assert_eq!(p.time_us - t, 100_000, "seed {seed} {p:?}: the next probe");
+                walked += 1;
+            }
+            last.insert(p.src, (p.time_us, p.dst));
+        }
+    }
+    assert!(walked > 1000, "walks crossed the telescope: {walked}");
+}

@@ -28,7 +28,7 @@ pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use random_scan::{
     ClusterBlocks, Clusters, Enterprises, FloodPayload, LOCAL_PREFERENCE, PERMUTATION,
-    PermutationConfig, RandomScanScenario, UNIFORM_RANDOM,
+    PermutationConfig, RandomScanScenario, SEQUENTIAL, SequentialConfig, UNIFORM_RANDOM,
 };
 pub use reproduce::{reproducing_file, reproducing_random_file};
 pub use schema::{
@@ -968,10 +968,46 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("worm.targeting"), "{e}");
         assert!(
             e.message.contains(
-                "(uniform-random, permutation, local-preference); did you mean `permutation`?"
+                "(uniform-random, permutation, local-preference, sequential); \
+                 did you mean `permutation`?"
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_sequential_scan_starts_by_blasters_rule_unless_told_and_its_mistakes_are_named() {
+        let over = |extra: &str| {
+            crate::parse_random_scan(
+                &format!("base = \"slammer\"\n[worm]\ntargeting = \"sequential\"\n{extra}"),
+                "q.toml",
+            )
+        };
+        let s = over("").unwrap();
+        assert_eq!(s.worm.targeting, SEQUENTIAL);
+        assert_eq!(s.worm.sequential, None, "Blaster's rule when absent");
+        assert_eq!(SequentialConfig::blasters().local_start_pct.as_pct(), 40.0);
+        let s = over("[worm.sequential]\nlocal_start_pct = 75\n").unwrap();
+        assert_eq!(s.worm.sequential.unwrap().local_start_pct.as_pct(), 75.0);
+        let e = over("[worm.sequential]\nlocal_start_pct = 140\n").unwrap_err();
+        assert_eq!(
+            e.field.as_deref(),
+            Some("worm.sequential.local_start_pct"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(5), "{e}");
+        let e = over("[worm.sequential]\nlocal_start = 10\n").unwrap_err();
+        assert_eq!(
+            e.field.as_deref(),
+            Some("worm.sequential.local_start"),
+            "{e}"
+        );
+        let e = crate::parse_random_scan(
+            "base = \"witty\"\n[worm]\ntargeting = \"sequental\"\n",
+            "q.toml",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("did you mean `sequential`?"), "{e}");
     }
 
     #[test]

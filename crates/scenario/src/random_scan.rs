@@ -381,15 +381,46 @@ pub const PERMUTATION: &str = "permutation";
 /// own /8 or the whole scan space (`[worm.local_preference]`; Code Red
 /// II's way).
 pub const LOCAL_PREFERENCE: &str = "local-preference";
+/// `worm.targeting` of a worm that probes consecutive addresses upward
+/// from a start near its own address or anywhere (`[worm.sequential]`;
+/// Blaster's way): the what-if of Slammer or Code Red scanning like
+/// Blaster.
+pub const SEQUENTIAL: &str = "sequential";
+
+/// Where a `sequential` worm starts (`[worm.sequential]`, optional): the
+/// start rule is Blaster's (MODEL.md, Target selection): with
+/// `local_start_pct` %, A.B.C.0 of the host's own address, C lowered by
+/// 0 to 19 when above 20; otherwise a random A.B.C.0. In a scan space
+/// smaller than IPv4 (a test world's) the address's bits above the space
+/// are dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequentialConfig {
+    /// The share of instances that start near their own address; MODEL.md's
+    /// figure for Blaster, 40 %, when the section is absent.
+    pub local_start_pct: Percent,
+}
+
+impl SequentialConfig {
+    /// Blaster's start rule (MODEL.md: "40 % local, 60 % random").
+    pub fn blasters() -> SequentialConfig {
+        SequentialConfig {
+            local_start_pct: Percent::new(40.0).expect("a percentage"),
+        }
+    }
+}
 
 /// A worm that picks its targets at random from the scan space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomWorm {
-    /// How targets are chosen: [`UNIFORM_RANDOM`], [`PERMUTATION`] or
-    /// [`LOCAL_PREFERENCE`] (Blaster's sequential scanning is the other
-    /// scenario kind).
+    /// How targets are chosen: [`UNIFORM_RANDOM`], [`PERMUTATION`],
+    /// [`LOCAL_PREFERENCE`] or [`SEQUENTIAL`].
     pub targeting: String,
+    /// Where a `sequential` worm starts (`[worm.sequential]`); read only
+    /// with that targeting, [`SequentialConfig::blasters`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<SequentialConfig>,
     /// The permutation a `permutation` worm walks (`[worm.permutation]`);
     /// read only with that targeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -746,7 +777,7 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
         return bad("capture.max_packets", "must be at least 1".into());
     }
     let w = &s.worm;
-    let targetings = [UNIFORM_RANDOM, PERMUTATION, LOCAL_PREFERENCE];
+    let targetings = [UNIFORM_RANDOM, PERMUTATION, LOCAL_PREFERENCE, SEQUENTIAL];
     if !targetings.contains(&w.targeting.as_str()) {
         let hint = crate::named::closest(&w.targeting, targetings)
             .map_or(String::new(), |n| format!("; did you mean `{n}`?"));
@@ -754,11 +785,12 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             "worm.targeting",
             format!(
                 "`{}` is not a targeting this scenario kind runs \
-                 ({UNIFORM_RANDOM}, {PERMUTATION}, {LOCAL_PREFERENCE}){hint}",
+                 ({UNIFORM_RANDOM}, {PERMUTATION}, {LOCAL_PREFERENCE}, {SEQUENTIAL}){hint}",
                 w.targeting
             ),
         );
     }
+
     if w.targeting == LOCAL_PREFERENCE {
         let Some(local) = &w.local_preference else {
             return bad(

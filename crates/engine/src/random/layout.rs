@@ -64,8 +64,9 @@ pub struct Placement {
 impl Placement {
     /// Whether a driver that does not look at addresses still needs the
     /// placement: an edge asks who lives inside it, a network filter which
-    /// network each host is in, a local-preference host where it is, and
-    /// a distributed sensor in allocated space which of its addresses lie
+    /// network each host is in, a local-preference host where it is, a
+    /// walk (permutation, sequential) where each host lies on it, and a
+    /// distributed sensor in allocated space which of its addresses lie
     /// where other hosts live.
     pub fn needed(s: &RandomScanScenario) -> bool {
         let sensors = s.all_sensors();
@@ -75,6 +76,7 @@ impl Placement {
             || super::filter::NetworkFilter::needed(s)
             || s.worm.targeting == wormscope_scenario::PERMUTATION
             || s.worm.targeting == wormscope_scenario::LOCAL_PREFERENCE
+            || s.worm.targeting == wormscope_scenario::SEQUENTIAL
     }
 
     pub fn of(s: &RandomScanScenario) -> Placement {
@@ -437,7 +439,7 @@ impl SensorLayout {
 
     /// The atom of `addr` were it dark for sensor `dark` (or not dark) and
     /// not a vulnerable host's: none when that atom has no address.
-    pub(super) fn atom_with(&self, dark: Option<u8>, addr: u32) -> Option<u8> {
+    pub(crate) fn atom_with(&self, dark: Option<u8>, addr: u32) -> Option<u8> {
         self.atom_index(dark, self.inside_of(addr), self.live_at(dark, addr))
     }
 

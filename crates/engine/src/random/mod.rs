@@ -18,6 +18,13 @@
 //!   A local-preference worm's probes are independent too, each drawn
 //!   over the host's own /16, /8 or the space ([`local`]): the same skips
 //!   and splits with the host's chances summed over those windows.
+//! - [`PermutationDraws`] and [`SequentialDraws`] follow a walk: each
+//!   probe's address is the walk's, so the looks are where the walk
+//!   reaches a vulnerable host or an address of interest. A sequential
+//!   walk also knows where every probe it does not look at went
+//!   ([`ProbeDraws::places_every_probe`]): the core files those by the
+//!   walk's stretch of addresses, host by host, and draws only whether a
+//!   probe into live space found another live host.
 //! - the reference simulator (crate `wormscope-reference`) looks at every
 //!   probe and finds its target by address.
 //!
@@ -92,12 +99,14 @@ mod filter;
 mod layout;
 mod local;
 mod permutation;
+mod sequential;
 
 pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
 use layout::AtomContents;
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout, live_address};
 pub use local::{LocalInterest, local_windows};
 pub use permutation::PermutationDraws;
+pub use sequential::{SequentialDraws, walk_start};
 
 /// What a looked-at probe hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +160,19 @@ pub trait ProbeDraws {
     fn looks_at_every_probe(&self) -> bool {
         false
     }
+    /// Whether the driver knows where each probe it does not look at went
+    /// (a sequential walk): the core then files those probes by
+    /// [`ProbeDraws::unlooked_by_atom`], host by host, instead of splitting
+    /// them by draws.
+    fn places_every_probe(&self) -> bool {
+        false
+    }
+    /// For a driver that [places every probe](ProbeDraws::places_every_probe):
+    /// adds to `by_atom` (an entry per atom) the probes of `host` after
+    /// probe `after`, up to probe `upto`, that it did not hand to the core
+    /// as looks. Every look it handed out for `host` since the last count
+    /// lies in that stretch.
+    fn unlooked_by_atom(&mut self, _host: u32, _after: u64, _upto: u64, _by_atom: &mut [u64]) {}
 }
 
 /// The exact driver: geometric skips to the next probe of interest; the
@@ -415,7 +437,7 @@ pub fn simulate_random(
 }
 
 /// The exact driver of a scenario's targeting, on run seed `seed`: a
-/// permutation scan needs the vulnerable hosts' places
+/// walk (permutation, sequential) needs the vulnerable hosts' places
 /// ([`Placement::needed`] says so).
 pub fn exact_draws(
     s: &RandomScanScenario,
@@ -423,12 +445,21 @@ pub fn exact_draws(
     layout: &SensorLayout,
     placement: Option<&Placement>,
 ) -> Box<dyn ProbeDraws> {
-    match Behaviour::random_scan(s).targeting.after_hit_list() {
-        &Targeting::Permutation { space_bits, key } => Box::new(PermutationDraws::new(
+    match *Behaviour::random_scan(s).targeting.after_hit_list() {
+        Targeting::Permutation { space_bits, key } => Box::new(PermutationDraws::new(
             layout.clone(),
             placement.expect("a permutation scan's placement"),
             space_bits,
             key,
+            seed,
+        )),
+        Targeting::Sequential {
+            local_start_fraction,
+            ..
+        } => Box::new(SequentialDraws::new(
+            layout.clone(),
+            placement.expect("a sequential scan's placement"),
+            local_start_fraction,
             seed,
         )),
         _ => Box::new(ExactDraws::new(layout.clone())),
@@ -508,6 +539,9 @@ struct Scanner {
     /// real-time probes ever led its delivered ones. Never decreases, so
     /// offered = delivered + dropped holds in every step.
     dropped: u64,
+    /// With a driver that places every probe: the probes up to which its
+    /// unlooked ones are filed.
+    filed: u64,
 }
 
 impl Scanner {
@@ -634,6 +668,15 @@ pub struct RandomCore {
     hit_list_sent: u64,
     /// The driver looks at every probe (see [`ProbeDraws::looks_at_every_probe`]).
     every_probe: bool,
+    /// The driver places every probe (see [`ProbeDraws::places_every_probe`]):
+    /// unlooked probes are filed host by host.
+    placed: bool,
+    /// Scratch of [`RandomCore::file_placed`]: probes by atom.
+    by_atom: Vec<u64>,
+    /// Placed probes filed in the step being filled: those into live atoms
+    /// (split between other live hosts and none at its end), and all.
+    placed_live: u64,
+    placed_unlooked: u64,
     /// When each vulnerable host can no longer be infected (patched, or
     /// behind its own firewall), ns of real time (empty: neither defense is
     /// on).
@@ -726,15 +769,17 @@ impl RandomCore {
     ) -> RandomCore {
         let behaviour = Behaviour::random_scan(s);
         let local = match behaviour.targeting.after_hit_list() {
-            Targeting::UniformRandom { .. } | Targeting::Permutation { .. } => None,
+            Targeting::UniformRandom { .. }
+            | Targeting::Permutation { .. }
+            | Targeting::Sequential { .. } => None,
             &Targeting::LocalPreference { shares } => Some(local::LocalMap::new(
                 shares,
                 &layout,
                 placement.expect("a local-preference worm's placement"),
             )),
             t => panic!(
-                "the random core runs uniform random, local-preference or permutation \
-                 targeting, after any hit list, not {t:?}"
+                "the random core runs uniform random, local-preference, permutation or \
+                 sequential targeting, after any hit list, not {t:?}"
             ),
         };
         let rows = s.duration.as_micros().div_ceil(s.step.as_micros()) as usize;
@@ -814,6 +859,10 @@ impl RandomCore {
             offered_so_far: 0,
             hit_list_sent: 0,
             every_probe: false,
+            placed: false,
+            by_atom: Vec::new(),
+            placed_live: 0,
+            placed_unlooked: 0,
             protected_at_ns: protected_at_ns(s, seed),
             filters,
             closes_at_ns,
@@ -857,6 +906,8 @@ impl RandomCore {
         progress: &mut dyn FnMut(u64),
     ) -> (RandomScanRun, Option<Box<capture::Watch>>) {
         self.every_probe = draws.looks_at_every_probe();
+        self.placed = draws.places_every_probe();
+        self.by_atom = vec![0; self.layout.atoms.len()];
         // Hosts are exchangeable (targets are uniform), so the initial ones
         // are the first indices and the hit list the next ones. An initial
         // host sends its share of the list (entries dealt in turn), then
@@ -921,7 +972,7 @@ impl RandomCore {
                 continue;
             }
             if self.clock.net_of(row_end) <= next {
-                self.close_row(row_end);
+                self.close_row(row_end, draws);
                 if row_end >= self.duration_ns {
                     break;
                 }
@@ -1014,9 +1065,47 @@ impl RandomCore {
                 continue;
             }
             let reached = self.scanners[i].delivered_before(net);
+            // Its probes so far were not kept in: filed as they were.
+            self.file_placed(i, reached, draws);
             self.reclass(i, reached);
             self.schedule_look(host, reached, draws);
         }
+    }
+
+    /// With a driver that places every probe, files the unlooked probes of
+    /// scanner `slot` up to its probe `upto` by where they went, as its
+    /// class now sees them: with the sensors (unless a filter keeps the
+    /// host in), and as empty or, for the step's end to split, live space.
+    fn file_placed(&mut self, slot: usize, upto: u64, draws: &mut dyn ProbeDraws) {
+        let sc = &mut self.scanners[slot];
+        if !self.placed || upto <= sc.filed {
+            return;
+        }
+        let mut by_atom = std::mem::take(&mut self.by_atom);
+        by_atom.fill(0);
+        draws.unlooked_by_atom(sc.host, sc.filed, upto, &mut by_atom);
+        sc.filed = upto;
+        let (home, closed) = {
+            let class = &self.classes[sc.class as usize];
+            (class.home, class.closed)
+        };
+        for (i, &k) in by_atom.iter().enumerate() {
+            if k == 0 {
+                continue;
+            }
+            let a = self.layout.atoms[i];
+            self.placed_unlooked += k;
+            if a.live {
+                self.placed_live += k;
+            } else {
+                self.row.probes_empty += k;
+            }
+            if !closed {
+                let (seen, incoming) = self.layout.seen(home, a.inside, a.dark);
+                self.file_seen(seen, incoming, 0, k);
+            }
+        }
+        self.by_atom = by_atom;
     }
 
     /// If a filter keeps `host`'s probes inside its network now, the
@@ -1126,6 +1215,7 @@ impl RandomCore {
             start_real: real,
             end_real: u64::MAX,
             dropped: 0,
+            filed: 0,
             class: self.class_of(host),
         };
         if let Some(n) = self.behaviour.stop.probes_of(self.seed, u64::from(host)) {
@@ -1486,7 +1576,7 @@ impl RandomCore {
 
     /// Ends the step at real time `end` (ns): counts every host's probes
     /// before it and splits the ones nobody looked at.
-    fn close_row(&mut self, end: u64) {
+    fn close_row(&mut self, end: u64, draws: &mut dyn ProbeDraws) {
         let net_end = self.clock.net_of(end);
         let congested = self.behaviour.capacity_bps().is_some();
         let (mut delivered, mut offered) = (
@@ -1498,8 +1588,9 @@ impl RandomCore {
         self.class_sums.resize(self.classes.len(), 0);
         let mut i = 0;
         while i < self.scanners.len() {
+            let d = self.scanners[i].delivered_before(net_end);
+            self.file_placed(i, d, draws);
             let sc = &mut self.scanners[i];
-            let d = sc.delivered_before(net_end);
             // Without a capacity both clocks are one: offered = delivered.
             // With one, the real-time count leads the delivered one by the
             // probes lost, give or take the phase of the two clocks; the
@@ -1541,7 +1632,9 @@ impl RandomCore {
         self.offered_so_far = offered;
         // Unlooked probes into live atoms of local-preference classes: split
         // between other live hosts and none once for all of them.
-        let mut live = 0;
+        let mut live = std::mem::take(&mut self.placed_live);
+        let placed = std::mem::take(&mut self.placed_unlooked);
+        let mut unlooked = 0;
         // Taken out while the splits draw and file (they read no class but
         // the one they split).
         let mut classes = std::mem::take(&mut self.classes);
@@ -1552,6 +1645,11 @@ impl RandomCore {
             let n = delivered - class.looked;
             class.filed = filed;
             class.looked = 0;
+            unlooked += n;
+            if self.placed {
+                // Filed host by host, where they went (`file_placed`).
+                continue;
+            }
             if let Some(local) = &class.interest.local {
                 let (in_live, elsewhere) = self.split_unlooked_local(class, local, n);
                 live += in_live;
@@ -1563,6 +1661,10 @@ impl RandomCore {
             }
         }
         self.classes = classes;
+        debug_assert!(
+            !self.placed || placed == unlooked,
+            "placed probes filed {placed}, unlooked {unlooked}"
+        );
         if live > 0 {
             // Each probe finds a live host with the same chance, whatever
             // its class: one binomial over them all is the sum of theirs.
