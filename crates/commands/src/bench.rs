@@ -110,14 +110,15 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
             ));
             wormscope_bench::measure_random_speedup()
         };
-        // The three as they were, then Code Red walking a permutation and
-        // drawing by local preference.
+        // The three as they were, then Code Red walking a permutation,
+        // drawing by local preference and scanning sequentially.
         let rows = [
             ("codered2", None),
             ("slammer", None),
             ("witty", None),
             ("codered2", Some(wormscope_scenario::PERMUTATION)),
             ("codered2", Some(wormscope_scenario::LOCAL_PREFERENCE)),
+            ("codered2", Some(wormscope_scenario::SEQUENTIAL)),
         ]
         .iter()
         .map(|&(name, targeting)| {
