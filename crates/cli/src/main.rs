@@ -518,8 +518,8 @@ struct BenchArgs {
     #[arg(long, default_value_t = 4)]
     compare_runs: u32,
     /// Skip Code Red v2, Slammer and Witty (full scale, Code Red also
-    /// walking a permutation and drawing by local preference, and random
-    /// scanning against its reference).
+    /// walking a permutation, drawing by local preference and scanning
+    /// sequentially, and random scanning against its reference).
     #[arg(long)]
     no_historical: bool,
     /// Bytes of synthetic capture for the detector's throughput row (0

@@ -169,10 +169,13 @@ pub trait ProbeDraws {
     }
     /// For a driver that [places every probe](ProbeDraws::places_every_probe):
     /// adds to `by_atom` (an entry per atom) the probes of `host` after
-    /// probe `after`, up to probe `upto`, that it did not hand to the core
-    /// as looks. Every look it handed out for `host` since the last count
-    /// lies in that stretch.
-    fn unlooked_by_atom(&mut self, _host: u32, _after: u64, _upto: u64, _by_atom: &mut [u64]) {}
+    /// those of its last count (none before the first), up to probe
+    /// `upto`, that it did not hand to the core as looks, and returns
+    /// whether there were any. Every look it handed out for `host` since
+    /// the last count lies in that stretch.
+    fn unlooked_by_atom(&mut self, _host: u32, _upto: u64, _by_atom: &mut [u64]) -> bool {
+        false
+    }
 }
 
 /// The exact driver: geometric skips to the next probe of interest; the
@@ -539,9 +542,6 @@ struct Scanner {
     /// real-time probes ever led its delivered ones. Never decreases, so
     /// offered = delivered + dropped holds in every step.
     dropped: u64,
-    /// With a driver that places every probe: the probes up to which its
-    /// unlooked ones are filed.
-    filed: u64,
 }
 
 impl Scanner {
@@ -1065,8 +1065,10 @@ impl RandomCore {
                 continue;
             }
             let reached = self.scanners[i].delivered_before(net);
-            // Its probes so far were not kept in: filed as they were.
-            self.file_placed(i, reached, draws);
+            if self.placed {
+                // Its probes so far were not kept in: filed as they were.
+                self.file_placed(i, reached, draws);
+            }
             self.reclass(i, reached);
             self.schedule_look(host, reached, draws);
         }
@@ -1077,14 +1079,13 @@ impl RandomCore {
     /// class now sees them: with the sensors (unless a filter keeps the
     /// host in), and as empty or, for the step's end to split, live space.
     fn file_placed(&mut self, slot: usize, upto: u64, draws: &mut dyn ProbeDraws) {
-        let sc = &mut self.scanners[slot];
-        if !self.placed || upto <= sc.filed {
-            return;
-        }
+        let sc = &self.scanners[slot];
         let mut by_atom = std::mem::take(&mut self.by_atom);
         by_atom.fill(0);
-        draws.unlooked_by_atom(sc.host, sc.filed, upto, &mut by_atom);
-        sc.filed = upto;
+        if !draws.unlooked_by_atom(sc.host, upto, &mut by_atom) {
+            self.by_atom = by_atom;
+            return;
+        }
         let (home, closed) = {
             let class = &self.classes[sc.class as usize];
             (class.home, class.closed)
@@ -1215,7 +1216,6 @@ impl RandomCore {
             start_real: real,
             end_real: u64::MAX,
             dropped: 0,
-            filed: 0,
             class: self.class_of(host),
         };
         if let Some(n) = self.behaviour.stop.probes_of(self.seed, u64::from(host)) {
@@ -1589,7 +1589,9 @@ impl RandomCore {
         let mut i = 0;
         while i < self.scanners.len() {
             let d = self.scanners[i].delivered_before(net_end);
-            self.file_placed(i, d, draws);
+            if self.placed {
+                self.file_placed(i, d, draws);
+            }
             let sc = &mut self.scanners[i];
             // Without a capacity both clocks are one: offered = delivered.
             // With one, the real-time count leads the delivered one by the

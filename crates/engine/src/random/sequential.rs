@@ -72,6 +72,8 @@ pub struct SequentialDraws {
 
 #[derive(Clone, Copy, Default)]
 struct Walk {
+    /// The probes up to which the walk's unlooked probes are counted.
+    counted: u64,
     /// The address of the walk's first probe, once `made`.
     start: u32,
     made: bool,
@@ -330,9 +332,15 @@ impl ProbeDraws for SequentialDraws {
         true
     }
 
-    fn unlooked_by_atom(&mut self, host: u32, after: u64, upto: u64, by_atom: &mut [u64]) {
+    fn unlooked_by_atom(&mut self, host: u32, upto: u64, by_atom: &mut [u64]) -> bool {
         let space = self.layout.addresses;
         let start = self.start(host);
+        let walk = &mut self.walks[host as usize];
+        let after = walk.counted;
+        if upto <= after {
+            return false;
+        }
+        walk.counted = upto;
         let n = upto - after;
         // Every address of the stretch by its range's atom: whole laps of
         // the space, then what is left. The distributed sensors' addresses
@@ -359,12 +367,13 @@ impl ProbeDraws for SequentialDraws {
         }
         let walk = &mut self.walks[host as usize];
         if !std::mem::take(&mut walk.looked) {
-            return;
+            return true;
         }
         for (atom, looked) in self.looked.remove(&host).into_iter().flatten() {
             let count = &mut by_atom[usize::from(atom)];
             debug_assert!(*count >= looked, "looks lie within the stretch");
             *count = count.saturating_sub(looked);
         }
+        true
     }
 }
