@@ -1409,15 +1409,13 @@ fn sequential(base: &str, extra: &str) -> RandomScanScenario {
 }
 
 /// Each sensor's counts, row by row: probes, incoming, new sources.
-fn sensor_counts(r: &RandomScanRun) -> Vec<(String, Vec<u64>, Vec<u64>, Vec<u64>)> {
+fn sensor_counts(r: &RandomScanRun) -> Vec<(String, [Vec<u64>; 3])> {
     r.sensors
         .iter()
         .map(|x| {
             (
                 x.sensor.name.clone(),
-                x.probes.clone(),
-                x.incoming.clone(),
-                x.new_sources.clone(),
+                [x.probes.clone(), x.incoming.clone(), x.new_sources.clone()],
             )
         })
         .collect()
