@@ -372,6 +372,7 @@ fn code_reds_flood_is_written_drawn_and_compared() {
     .unwrap();
     assert!(o.text.contains("flood packets"), "{}", o.text);
     let list = json(&compared.join("comparison.json"));
+    assert_eq!(list[1]["defense_starts_s"], serde_json::json!([54000.0]));
     let flood = |i: usize| list[i]["flood_packets_median"].as_f64().unwrap();
     assert_eq!(flood(0), 2000.0 * 10.0 * 7200.0);
     assert_eq!(flood(1), flood(0) / 2.0);
@@ -418,10 +419,14 @@ fn compare_runs_a_random_scanning_worm_with_its_own_metrics() {
                 assert!(x[format!("{m}_{q}")].is_number(), "{m}_{q} in {x}");
             }
         }
-        // Nothing of Blaster's, and no 24-hour count of a two-minute run.
-        assert_eq!(keys.len(), 1 + 2 * 4, "{keys:?}");
+        // Nothing of Blaster's, and no 24-hour count of a two-minute run;
+        // a variant's defense starts beside.
+        let starts = usize::from(x.get("defense_starts_s").is_some());
+        assert_eq!(keys.len(), 1 + 2 * 4 + starts, "{keys:?}");
         assert!(!keys.iter().any(|k| k.contains("flood")), "{keys:?}");
     }
+    assert!(list[0].get("defense_starts_s").is_none(), "the baseline's");
+    assert_eq!(list[1]["defense_starts_s"], serde_json::json!([0.0]));
     // Everyone patched at the start: only the five initial hosts carry the
     // worm; on the same seeds, fewer than the baseline's.
     assert_eq!(list[1]["infected_final_median"], 5.0);

@@ -225,6 +225,16 @@ pub fn comparison_objects<R>(results: &[VariantResult<R>]) -> Vec<Value> {
                 o.insert(format!("{name}_p95"), number(b.p95));
                 o.insert(format!("{name}_delta_median"), number(v.delta_median[k]));
             }
+            if !v.defense_starts_us.is_empty() {
+                // When the variant's defenses start: the comparison chart
+                // marks them.
+                let starts = v
+                    .defense_starts_us
+                    .iter()
+                    .map(|&us| number(us as f64 / 1e6))
+                    .collect();
+                o.insert("defense_starts_s".into(), Value::Array(starts));
+            }
             Value::Object(o)
         })
         .collect()

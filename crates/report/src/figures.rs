@@ -76,7 +76,13 @@ impl TimeAxis {
 /// `comparison-timeseries.csv`: medians with their bands on shared axes,
 /// each variant in a colour of its own, the bar chart's (bands are
 /// translucent, so where they overlap both stay visible).
-pub(crate) fn comparison_chart(c: &Csv, axis: &TimeAxis) -> Result<Option<Chart>, InputError> {
+/// Each variant's defense starts (`comparison.json`'s `defense_starts_s`,
+/// by variant name) are marked in its colour.
+pub(crate) fn comparison_chart(
+    c: &Csv,
+    axis: &TimeAxis,
+    rows: &[input::VariantRow],
+) -> Result<Option<Chart>, InputError> {
     let times = c.times()?;
     let groups = groups(c, "variant", &times)?;
     if groups.is_empty() {
@@ -101,12 +107,26 @@ pub(crate) fn comparison_chart(c: &Csv, axis: &TimeAxis) -> Result<Option<Chart>
             s
         })
         .collect();
+    let markers = groups
+        .iter()
+        .zip(&series)
+        .filter_map(|((name, _), s)| {
+            let row = rows.iter().find(|r| &r.variant == name)?;
+            let color = s.color.expect("set above");
+            Some(row.defense_starts_s.iter().map(move |&t| plot::Marker {
+                x: t / axis.divisor,
+                color,
+            }))
+        })
+        .flatten()
+        .collect();
     Ok(Some(Chart {
         title: "Infected hosts by variant (median, 5-95 %)".into(),
         x_label: axis.label.clone(),
         y_label: "infected hosts".into(),
         y_scale: variants_scale(&series),
         series,
+        markers,
         ..Chart::default()
     }))
 }
@@ -412,7 +432,7 @@ mod tests {
         }
         let csv = Csv::parse(&text, "comparison-timeseries.csv").unwrap();
         let axis = TimeAxis::for_span(6.0 * 3600.0, None);
-        let chart = comparison_chart(&csv, &axis).unwrap().unwrap();
+        let chart = comparison_chart(&csv, &axis, &[]).unwrap().unwrap();
         let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["baseline", "isp-filter@6h", "patch@0h"]);
         assert!(
@@ -423,6 +443,29 @@ mod tests {
         );
         let colors: Vec<_> = chart.series.iter().map(|s| s.color).collect();
         assert!(colors[0] != colors[1] && colors[1] != colors[2] && colors[0] != colors[2]);
+        assert!(chart.markers.is_empty(), "no start known, none marked");
+        // The defenses' starts, by variant, in hours and each variant's
+        // colour; a row of no curve marks nothing.
+        let row = |variant: &str, starts: &[f64]| crate::input::VariantRow {
+            variant: variant.into(),
+            defenses: None,
+            metrics: Vec::new(),
+            noticed_median: None,
+            defense_starts_s: starts.to_vec(),
+        };
+        let rows = [
+            row("baseline", &[]),
+            row("isp-filter@6h", &[6.0 * 3600.0]),
+            row("patch@0h", &[0.0]),
+            row("elsewhere", &[3600.0]),
+        ];
+        let marked = comparison_chart(&csv, &axis, &rows).unwrap().unwrap();
+        let marks: Vec<(f64, Option<(u8, u8, u8)>)> = marked
+            .markers
+            .iter()
+            .map(|m| (m.x, Some(m.color)))
+            .collect();
+        assert_eq!(marks, [(6.0, colors[1]), (0.0, colors[2])]);
         // A variant three decades below the baseline: a log scale.
         assert_eq!(chart.y_scale, Scale::Log);
         // Variants within a decade of each other, though each grows over
@@ -435,7 +478,7 @@ mod tests {
             }
         }
         let csv = Csv::parse(&close, "comparison-timeseries.csv").unwrap();
-        let chart = comparison_chart(&csv, &axis).unwrap().unwrap();
+        let chart = comparison_chart(&csv, &axis, &[]).unwrap().unwrap();
         assert_eq!(chart.y_scale, Scale::Linear);
         // A defense that stopped the outbreak dead (no host infected): a
         // log axis could not draw it at all.
@@ -453,13 +496,13 @@ mod tests {
             .collect();
         let csv = Csv::parse(&dead, "comparison-timeseries.csv").unwrap();
         assert_eq!(
-            comparison_chart(&csv, &axis).unwrap().unwrap().y_scale,
+            comparison_chart(&csv, &axis, &[]).unwrap().unwrap().y_scale,
             Scale::Linear
         );
         // A variant's times must increase, named in the error.
         let bad = text.replacen("7200,patch@0h", "3600,patch@0h", 1);
         let csv = Csv::parse(&bad, "comparison-timeseries.csv").unwrap();
-        let e = comparison_chart(&csv, &axis).unwrap_err().to_string();
+        let e = comparison_chart(&csv, &axis, &[]).unwrap_err().to_string();
         assert!(e.contains("variant `patch@0h`"), "{e}");
     }
 

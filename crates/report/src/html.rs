@@ -1039,7 +1039,7 @@ impl Page {
         if let Some(c) = comparison {
             self.comparison(c, shown);
             match variant_series {
-                Some(v) => self.variant_series(v, axis)?,
+                Some(v) => self.variant_series(v, axis, c)?,
                 None => self.note(&format!(
                     "No {} in this directory: the variants' curves over time are skipped (`wormscope compare --out` writes it).",
                     OutputFile::ComparisonSeries
@@ -1090,15 +1090,24 @@ impl Page {
     }
 
     /// Each variant's infected hosts over time.
-    fn variant_series(&mut self, c: &Csv, axis: &TimeAxis) -> Result<(), InputError> {
-        let Some(chart) = comparison_chart(c, axis)? else {
+    fn variant_series(
+        &mut self,
+        c: &Csv,
+        axis: &TimeAxis,
+        rows: &[VariantRow],
+    ) -> Result<(), InputError> {
+        let Some(chart) = comparison_chart(c, axis, rows)? else {
             self.note(&format!(
                 "{} has a header but no rows: no curve to show.",
                 OutputFile::ComparisonSeries
             ));
             return Ok(());
         };
-        self.para("Infected hosts over time under each variant, on the same seeds: the median of the runs, shaded from the 5th to the 95th percentile.");
+        self.para(if chart.markers.is_empty() {
+            "Infected hosts over time under each variant, on the same seeds: the median of the runs, shaded from the 5th to the 95th percentile."
+        } else {
+            "Infected hosts over time under each variant, on the same seeds: the median of the runs, shaded from the 5th to the 95th percentile. A thin dashed line in a variant's colour marks when its defense starts."
+        });
         if chart.y_scale == Scale::Log {
             self.note("Logarithmic scale: the variants' peaks lie two decades or more apart. Equal gaps between curves are equal ratios.");
         }

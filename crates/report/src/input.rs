@@ -301,6 +301,9 @@ pub struct VariantRow {
     pub metrics: Vec<Option<Quantiles>>,
     /// `flaws.json` only.
     pub noticed_median: Option<f64>,
+    /// `comparison.json` only, optional: when the variant's defenses that
+    /// name a start begin, seconds after the run's start.
+    pub defense_starts_s: Vec<f64>,
 }
 
 /// Which of the two list files.
@@ -374,6 +377,24 @@ impl ListItem<'_> {
         }
     }
 
+    /// A list of moments in seconds (not negative); empty when absent.
+    fn seconds(&self, key: &str) -> Result<Vec<f64>, InputError> {
+        let Some(value) = self.obj.get(key) else {
+            return Ok(Vec::new());
+        };
+        let bad = || self.error(key, "must be a list of seconds (numbers, not negative)");
+        value
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|v| {
+                v.as_f64()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(bad)
+            })
+            .collect()
+    }
+
     fn boolean(&self, key: &str) -> Result<bool, InputError> {
         match self.obj.get(key) {
             Some(serde_json::Value::Bool(b)) => Ok(*b),
@@ -427,11 +448,16 @@ pub fn parse_variants(
             ListKind::Comparison => None,
             ListKind::Flaws => item.number("noticed_median", true)?,
         };
+        let defense_starts_s = match kind {
+            ListKind::Comparison => item.seconds("defense_starts_s")?,
+            ListKind::Flaws => Vec::new(),
+        };
         out.push(VariantRow {
             variant,
             defenses,
             metrics,
             noticed_median,
+            defense_starts_s,
         });
     }
     Ok(out)
@@ -600,6 +626,26 @@ mod tests {
 
         let e = parse_variants("[1,\n{", "c.json", ListKind::Comparison).unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
+
+        // When a variant's defenses start: optional, seconds, checked.
+        assert!(rows_of(&list)[1].defense_starts_s.is_empty());
+        let mut started = list.clone();
+        started[1]["defense_starts_s"] = serde_json::json!([300, 21600.5]);
+        assert_eq!(rows_of(&started)[1].defense_starts_s, [300.0, 21600.5]);
+        for bad in [
+            serde_json::json!(300),
+            serde_json::json!([-1]),
+            serde_json::json!(["6h"]),
+        ] {
+            started[1]["defense_starts_s"] = bad;
+            let e =
+                parse_variants(&started.to_string(), "c.json", ListKind::Comparison).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("[1].defense_starts_s"), "{e}");
+        }
+    }
+
+    fn rows_of(list: &serde_json::Value) -> Vec<VariantRow> {
+        parse_variants(&list.to_string(), "c.json", ListKind::Comparison).unwrap()
     }
 
     #[test]

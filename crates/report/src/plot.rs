@@ -94,6 +94,17 @@ pub struct Chart {
     /// The x axis starts at zero when no x is below it (time since a run's
     /// start, whose first row is a step in): `true` by default.
     pub x_from_zero: bool,
+    /// Moments marked across the plot, each a thin dashed vertical line
+    /// in its colour (a defense's start); those outside the x range are
+    /// left out.
+    pub markers: Vec<Marker>,
+}
+
+/// A moment marked on a [`Chart`]'s x axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Marker {
+    pub x: f64,
+    pub color: (u8, u8, u8),
 }
 
 impl Default for Chart {
@@ -108,6 +119,7 @@ impl Default for Chart {
             height: 420,
             max_points: 1500,
             x_from_zero: true,
+            markers: Vec::new(),
         }
     }
 }
@@ -200,6 +212,18 @@ fn draw_lines<Y>(
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
         .expect("drawing into a String");
+    let (xr, yr) = (cc.x_range(), cc.y_range());
+    for m in chart
+        .markers
+        .iter()
+        .filter(|m| xr.contains(&m.x) || m.x == xr.end)
+    {
+        let (r, g, b) = m.color;
+        let style = ShapeStyle::from(&RGBColor(r, g, b)).stroke_width(1);
+        let line = vec![(m.x, yr.start), (m.x, yr.end)];
+        cc.draw_series(DashedLineSeries::new(line, 6, 4, style))
+            .expect("drawing into a String");
+    }
     let keep = |y: f64| y.is_finite() && (!log || y > 0.0);
     let clamp = |y: f64| if log && y <= 0.0 { y_floor } else { y };
     for (i, s) in series.iter().enumerate() {
@@ -639,6 +663,32 @@ mod tests {
             series,
             ..Chart::default()
         }
+    }
+
+    #[test]
+    fn markers_are_dashed_lines_across_the_plot_where_the_axis_reaches() {
+        let pts: Vec<(f64, f64)> = (0..=10).map(|i| (i as f64, (i * 10) as f64)).collect();
+        let with = |markers: Vec<Marker>| {
+            line_chart(&Chart {
+                markers,
+                ..chart(vec![Series::line("hosts", pts.clone())], Scale::Linear)
+            })
+        };
+        let plain = with(Vec::new());
+        let mark = |x: f64| Marker {
+            x,
+            color: (1, 2, 3),
+        };
+        let marked = with(vec![mark(4.0)]);
+        // A dashed line: several strokes of the marker's colour, one wide.
+        let dashes = marked
+            .matches("stroke=\"#010203\" stroke-width=\"1\"")
+            .count();
+        assert!(dashes > 3, "{dashes} dashes");
+        assert!(!plain.contains("#010203"));
+        // Outside the axis: left out.
+        assert_eq!(with(vec![mark(11.0)]), plain);
+        assert_eq!(with(vec![mark(-1.0)]), plain);
     }
 
     #[test]

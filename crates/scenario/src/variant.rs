@@ -290,6 +290,21 @@ impl Variant {
         })
     }
 
+    /// When this variant's defenses that name a start (`NAME@TIME`) start
+    /// in a run of `s`, µs after its start, ascending and each once. A
+    /// defense without one starts when its scenario section says.
+    pub fn starts_us<S: Defended>(&self, s: &S) -> Vec<u64> {
+        let (start, _) = s.span();
+        let mut at: Vec<u64> = self
+            .defenses
+            .iter()
+            .filter_map(|d| d.at?.after_start(start).ok())
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+
     /// `s` with this variant's defenses on, checked again.
     pub fn applied_to<S: Defended>(&self, s: &S) -> Result<S, String> {
         let mut v = s.clone();

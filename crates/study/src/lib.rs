@@ -234,6 +234,10 @@ pub struct VariantResult<R = BlasterRun> {
     pub delta_median: Vec<f64>,
     /// The runs themselves, for reports.
     pub runs: Vec<R>,
+    /// When the variant's defenses that name a start (`NAME@TIME`) start,
+    /// µs after the run's ([`Variant::starts_us`]); empty for the baseline
+    /// and for variants that are not defenses.
+    pub defense_starts_us: Vec<u64>,
 }
 
 /// The duration a comparison runs: long enough for every metric.
@@ -286,9 +290,23 @@ fn variant_results<R>(
                     .map(|k| paired_median(&values, &baseline, k))
                     .collect(),
                 runs,
+                defense_starts_us: Vec::new(),
             }
         })
         .collect()
+}
+
+/// Notes in `results` (the baseline first, then one per variant) when
+/// each variant's defenses start in a run of `s`.
+fn with_starts<S: Defended, R>(
+    mut results: Vec<VariantResult<R>>,
+    variants: &[Variant],
+    s: &S,
+) -> Vec<VariantResult<R>> {
+    for (r, v) in results.iter_mut().skip(1).zip(variants) {
+        r.defense_starts_us = v.starts_us(s);
+    }
+    results
 }
 
 /// The median of the run-by-run differences `a - b` of metric `k`.
@@ -318,7 +336,8 @@ pub fn compare(
     store: &dyn RunStore,
 ) -> Result<Vec<VariantResult>, String> {
     let scenarios = with_variants(s, variants)?;
-    Ok(run_variants(&scenarios, world, runs, done, store))
+    let results = run_variants(&scenarios, world, runs, done, store);
+    Ok(with_starts(results, variants, s))
 }
 
 /// A metric of a random-scanning worm's comparison, read off one run.
@@ -383,7 +402,7 @@ pub fn compare_random(
             (name, runs, values)
         })
         .collect();
-    Ok(variant_results(&names, ensembles))
+    Ok(with_starts(variant_results(&names, ensembles), variants, s))
 }
 
 pub mod flaws;
