@@ -460,12 +460,12 @@ mod tests {
             row("elsewhere", &[3600.0]),
         ];
         let marked = comparison_chart(&csv, &axis, &rows).unwrap().unwrap();
-        let marks: Vec<(f64, Option<(u8, u8, u8)>)> = marked
-            .markers
-            .iter()
-            .map(|m| (m.x, Some(m.color)))
-            .collect();
-        assert_eq!(marks, [(6.0, colors[1]), (0.0, colors[2])]);
+        let marks: Vec<(f64, (u8, u8, u8))> =
+            marked.markers.iter().map(|m| (m.x, m.color)).collect();
+        assert_eq!(
+            marks,
+            [(6.0, colors[1].unwrap()), (0.0, colors[2].unwrap())]
+        );
         // A variant three decades below the baseline: a log scale.
         assert_eq!(chart.y_scale, Scale::Log);
         // Variants within a decade of each other, though each grows over
