@@ -1067,6 +1067,18 @@ fn cleaning_brings_the_outbreak_down_from_its_peak() {
     }
 }
 
+/// Over `slammer`: uplinks of two speeds under a network capacity that
+/// congests them.
+const CONGESTED: &str = "[worm.rate]\nuplinks = [\n\
+    { name = \"slow\", share_pct = 70, bits_per_second = 3232 },\n\
+    { name = \"fast\", share_pct = 30, bits_per_second = 32320 },\n]\n\
+    capacity_bits_per_second = 64640\n";
+
+/// Over `witty`: a hit list, and a payload that crashes its host.
+const HIT_LIST_AND_CRASHES: &str = "[worm.hit_list]\nhosts = 20\nprobes_per_second = 2\n\
+    [worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 85280 }]\n\
+    [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n";
+
 /// `extra` laid over a permutation-scanning worm of [`small`]'s world.
 fn permutation(base: &str, extra: &str) -> RandomScanScenario {
     small(
@@ -1095,6 +1107,26 @@ fn outbreak_counts(r: &RandomScanRun) -> Vec<[u64; 8]> {
         .collect()
 }
 
+/// Runs seed `seed` of `s` with the exact driver and the reference, and
+/// holds them to the same outbreak: the same infection times and the same
+/// rows but for where the probes that reached no vulnerable host went.
+fn same_outbreak(what: &str, s: &RandomScanScenario, seed: u64) -> (RandomScanRun, RandomScanRun) {
+    let exact = simulate_random(s, seed, &mut |_| {});
+    let reference = simulate_random_reference(s, seed);
+    conserves_probes(&exact);
+    conserves_probes(&reference);
+    assert_eq!(
+        exact.infection_times_us, reference.infection_times_us,
+        "{what}, seed {seed}: infection times"
+    );
+    assert_eq!(
+        outbreak_counts(&exact),
+        outbreak_counts(&reference),
+        "{what}, seed {seed}: the rows' outbreak counts"
+    );
+    (exact, reference)
+}
+
 /// A permutation walk decides which vulnerable host each probe reaches and
 /// where an instance jumps: the exact driver, which skips to those probes,
 /// and the reference, which walks every address with the model's
@@ -1110,23 +1142,10 @@ fn a_permutation_walk_is_the_same_run_probe_by_probe_and_by_skips() {
                 "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n",
             ),
         ),
-        (
-            "congested",
-            permutation(
-                "slammer",
-                "[worm.rate]\nuplinks = [\n{ name = \"slow\", share_pct = 70, bits_per_second = 3232 },\n\
-                 { name = \"fast\", share_pct = 30, bits_per_second = 32320 },\n]\n\
-                 capacity_bits_per_second = 64640\n",
-            ),
-        ),
+        ("congested", permutation("slammer", CONGESTED)),
         (
             "hit list and crashes",
-            permutation(
-                "witty",
-                "[worm.hit_list]\nhosts = 20\nprobes_per_second = 2\n\
-                 [worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 85280 }]\n\
-                 [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n",
-            ),
+            permutation("witty", HIT_LIST_AND_CRASHES),
         ),
         (
             "patched",
@@ -1140,19 +1159,7 @@ fn a_permutation_walk_is_the_same_run_probe_by_probe_and_by_skips() {
     for (what, s) in &worlds {
         let mut jumps = 0;
         for seed in 0..12 {
-            let exact = simulate_random(s, seed, &mut |_| {});
-            let reference = simulate_random_reference(s, seed);
-            conserves_probes(&exact);
-            conserves_probes(&reference);
-            assert_eq!(
-                exact.infection_times_us, reference.infection_times_us,
-                "{what}, seed {seed}: infection times"
-            );
-            assert_eq!(
-                outbreak_counts(&exact),
-                outbreak_counts(&reference),
-                "{what}, seed {seed}: the rows' outbreak counts"
-            );
+            let (exact, reference) = same_outbreak(what, s, seed);
             let unlooked = |r: &RandomScanRun| r.total(|row| row.probes_other + row.probes_empty);
             assert_eq!(
                 unlooked(&exact),
@@ -1460,24 +1467,10 @@ fn a_sequential_walk_is_the_same_run_probe_by_probe_and_by_skips() {
             ),
             6,
         ),
-        (
-            "congested",
-            sequential(
-                "slammer",
-                "[worm.rate]\nuplinks = [\n{ name = \"slow\", share_pct = 70, bits_per_second = 3232 },\n\
-                 { name = \"fast\", share_pct = 30, bits_per_second = 32320 },\n]\n\
-                 capacity_bits_per_second = 64640\n",
-            ),
-            6,
-        ),
+        ("congested", sequential("slammer", CONGESTED), 6),
         (
             "hit list and crashes",
-            sequential(
-                "witty",
-                "[worm.hit_list]\nhosts = 20\nprobes_per_second = 2\n\
-                 [worm.rate]\nuplinks = [{ name = \"x\", share_pct = 100, bits_per_second = 85280 }]\n\
-                 [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n",
-            ),
+            sequential("witty", HIT_LIST_AND_CRASHES),
             6,
         ),
         (
@@ -1525,19 +1518,7 @@ fn a_sequential_walk_is_the_same_run_probe_by_probe_and_by_skips() {
     for (what, s, seeds) in &worlds {
         let (mut spread, mut seen) = (0, 0);
         for seed in 0..*seeds {
-            let exact = simulate_random(s, seed, &mut |_| {});
-            let reference = simulate_random_reference(s, seed);
-            conserves_probes(&exact);
-            conserves_probes(&reference);
-            assert_eq!(
-                exact.infection_times_us, reference.infection_times_us,
-                "{what}, seed {seed}: infection times"
-            );
-            assert_eq!(
-                outbreak_counts(&exact),
-                outbreak_counts(&reference),
-                "{what}, seed {seed}: the rows' outbreak counts"
-            );
+            let (exact, reference) = same_outbreak(what, s, seed);
             let unlooked = |r: &RandomScanRun| {
                 r.rows
                     .iter()
