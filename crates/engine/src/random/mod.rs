@@ -176,6 +176,9 @@ pub trait ProbeDraws {
     fn unlooked_by_atom(&mut self, _host: u32, _upto: u64, _by_atom: &mut [u64]) -> bool {
         false
     }
+    /// Starts loading what [`ProbeDraws::unlooked_by_atom`] will read of
+    /// `host`: the core asks for the scanners ahead of the one it counts.
+    fn prefetch(&self, _host: u32) {}
 }
 
 /// The exact driver: geometric skips to the next probe of interest; the
@@ -1590,6 +1593,11 @@ impl RandomCore {
         while i < self.scanners.len() {
             let d = self.scanners[i].delivered_before(net_end);
             if self.placed {
+                // The walks are by host, the scanners in no host order:
+                // each a cache miss at internet scale, unless loaded ahead.
+                if let Some(ahead) = self.scanners.get(i + 8) {
+                    draws.prefetch(ahead.host);
+                }
                 self.file_placed(i, d, draws);
             }
             let sc = &mut self.scanners[i];

@@ -76,6 +76,9 @@ struct Walk {
     counted: u64,
     /// The address of the walk's first probe, once `made`.
     start: u32,
+    /// Where its last count ended in the ranges: a walk goes forward, so
+    /// its next count begins there or just after.
+    range: u16,
     made: bool,
     /// Whether `looked` holds looks of the host.
     looked: bool,
@@ -166,14 +169,25 @@ impl SequentialDraws {
 
     /// Adds to `by_atom` the addresses `[lo, hi)` by their range's atom
     /// (vulnerable hosts' and distributed sensors' addresses included).
-    fn add_ranges(&self, lo: u64, hi: u64, by_atom: &mut [u64]) {
-        let first = self.ranges.partition_point(|&(_, r_hi, _)| r_hi <= lo);
-        for &(r_lo, r_hi, atom) in &self.ranges[first..] {
+    /// `hint` is where to look for the first range first; returns the
+    /// last range counted from, the next count's hint.
+    fn add_ranges(&self, lo: u64, hi: u64, hint: usize, by_atom: &mut [u64]) -> usize {
+        let ranges = &self.ranges;
+        // The first range that ends after `lo`: at the hint or just after
+        // for a walk that goes on, else searched for.
+        let ends_after = |i: usize| ranges[i].1 > lo;
+        let first = (hint..ranges.len().min(hint + 2))
+            .find(|&i| ends_after(i) && (i == 0 || !ends_after(i - 1)))
+            .unwrap_or_else(|| ranges.partition_point(|&(_, r_hi, _)| r_hi <= lo));
+        let mut last = first;
+        for (i, &(r_lo, r_hi, atom)) in ranges.iter().enumerate().skip(first) {
             if r_lo >= hi {
                 break;
             }
             by_atom[usize::from(atom)] += r_hi.min(hi) - r_lo.max(lo);
+            last = i;
         }
+        last
     }
 
     /// Moves the distributed sensors' addresses in `[lo, hi)`, `times`
@@ -332,6 +346,12 @@ impl ProbeDraws for SequentialDraws {
         true
     }
 
+    fn prefetch(&self, host: u32) {
+        if let Some(walk) = self.walks.get(host as usize) {
+            wormscope_model::view::prefetch(walk);
+        }
+    }
+
     fn unlooked_by_atom(&mut self, host: u32, upto: u64, by_atom: &mut [u64]) -> bool {
         let space = self.layout.addresses;
         let start = self.start(host);
@@ -358,12 +378,15 @@ impl ProbeDraws for SequentialDraws {
         if rest > 0 {
             let from = u64::from(self.address(start, after + 1));
             let to = from + rest;
-            self.add_ranges(from, to.min(space), by_atom);
+            let hint = usize::from(self.walks[host as usize].range);
+            let mut last = self.add_ranges(from, to.min(space), hint, by_atom);
             self.move_points(from, to.min(space), 1, by_atom);
             if to > space {
-                self.add_ranges(0, to - space, by_atom);
+                last = self.add_ranges(0, to - space, 0, by_atom);
                 self.move_points(0, to - space, 1, by_atom);
             }
+            // A space of more ranges than a hint holds searches each time.
+            self.walks[host as usize].range = u16::try_from(last).unwrap_or(0);
         }
         let walk = &mut self.walks[host as usize];
         if !std::mem::take(&mut walk.looked) {
