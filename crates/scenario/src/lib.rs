@@ -985,7 +985,9 @@ mod tests {
         };
         let s = over("").unwrap();
         assert_eq!(s.worm.targeting, SEQUENTIAL);
-        assert_eq!(s.worm.sequential, None, "Blaster's rule when absent");
+        // The built-in's, Blaster's rule (also the rule of a file without
+        // the table).
+        assert_eq!(s.worm.sequential, Some(SequentialConfig::blasters()));
         assert_eq!(SequentialConfig::blasters().local_start_pct.as_pct(), 40.0);
         let s = over("[worm.sequential]\nlocal_start_pct = 75\n").unwrap();
         assert_eq!(s.worm.sequential.unwrap().local_start_pct.as_pct(), 75.0);
