@@ -125,6 +125,24 @@ impl fmt::Display for DefenseSpec {
 }
 
 impl DefenseSpec {
+    /// The `[defenses]` section the spec switches on: specs of one section
+    /// (`isp-block@2m`, `isp-filter@6h`) would overwrite each other.
+    fn section(&self) -> &'static str {
+        match self.name.as_str() {
+            "isp-filter" | "isp-block" | "isp-block-135" | "isp-block-all" => "isp_filter",
+            "dcom-disabled" | "dcom-off" => "dcom_disabled",
+            "users" | "users-notice" => "users",
+            // Blaster's dns_takedown, a random-scanning worm's target_move.
+            "dns-takedown" | "target-move" => "dns_takedown or target_move",
+            "spoof-filter" | "bcp38" => "spoof_filter",
+            "patch" => "patch",
+            "border-filter" => "border_filter",
+            "host-firewall" => "host_firewall",
+            "cleanup" => "cleanup",
+            other => unreachable!("`{other}` was checked when parsed"),
+        }
+    }
+
     /// Switches the defense on in `s`.
     pub fn apply(&self, s: &mut BlasterScenario) {
         let d = &mut s.defenses;
@@ -165,6 +183,21 @@ impl DefenseSpec {
             other => unreachable!("`{other}` was checked when parsed"),
         }
     }
+}
+
+/// Refuses a variant that switches one section on twice: the later spec
+/// would silently replace the earlier one's start (or ports).
+fn once_each(defenses: &[DefenseSpec]) -> Result<(), String> {
+    for (i, d) in defenses.iter().enumerate() {
+        if let Some(earlier) = defenses[..i].iter().find(|e| e.section() == d.section()) {
+            return Err(format!(
+                "`{earlier}` and `{d}` both set [defenses.{}]: a variant sets each defense once \
+                 (to compare two starts, make them two variants)",
+                d.section()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Switches a section on, from `at` if given.
@@ -270,6 +303,7 @@ impl FromStr for Variant {
             .split('+')
             .map(str::parse)
             .collect::<Result<Vec<DefenseSpec>, String>>()?;
+        once_each(&defenses)?;
         Ok(Variant {
             name: text.trim().to_string(),
             defenses,
@@ -418,7 +452,16 @@ pub fn parse_variants(text: &str, origin: &str) -> Result<Vec<Variant>, Scenario
             let parsed = spec
                 .as_str()
                 .ok_or_else(|| "defenses are strings like `isp-block-135@6h`".to_string())
-                .and_then(str::parse::<DefenseSpec>);
+                .and_then(|text| match text.split_once('+') {
+                    // The command line's `a+b` is a list here.
+                    Some((a, b)) => Err(format!(
+                        "`{text}`: list each defense as a string of its own: \
+                         [\"{}\", \"{}\"]",
+                        a.trim(),
+                        b.trim()
+                    )),
+                    None => text.parse::<DefenseSpec>(),
+                });
             match parsed {
                 Ok(d) => defenses.push(d),
                 Err(message) => {
@@ -426,6 +469,10 @@ pub fn parse_variants(text: &str, origin: &str) -> Result<Vec<Variant>, Scenario
                     return Err(err(l, f, message));
                 }
             }
+        }
+        if let Err(message) = once_each(&defenses) {
+            let (l, f) = at("defenses");
+            return Err(err(l, f, message));
         }
         out.push(Variant {
             name: name.to_string(),
@@ -622,6 +669,24 @@ mod tests {
         assert!(e.contains("patch@soon"), "{e}");
         let e = "users-notice@1h".parse::<Variant>().unwrap_err();
         assert!(e.contains("no @TIME"), "{e}");
+        // One section twice: the later would replace the earlier's start.
+        for twice in [
+            "patch@1m+patch@20m",
+            "isp-block@2m+isp-filter@25m",
+            "dcom-off+dcom-disabled@1h",
+        ] {
+            let e = twice.parse::<Variant>().unwrap_err();
+            assert!(e.contains("each defense once"), "{twice}: {e}");
+        }
+        let e = "isp-block@2m+isp-filter@25m"
+            .parse::<Variant>()
+            .unwrap_err();
+        assert!(e.contains("[defenses.isp_filter]"), "{e}");
+        assert!(
+            "patch@1m+isp-block@2m+cleanup@3m"
+                .parse::<Variant>()
+                .is_ok()
+        );
         // A timestamp before the simulation start is refused when applied.
         let v: Variant = "patch@2003-08-01T00:00:00Z".parse().unwrap();
         let e = v.applied_to(&crate::default_scenario()).unwrap_err();
@@ -645,6 +710,19 @@ mod tests {
                 .starts_with("v.toml:3: field `variant[0].defenses`"),
             "{e}"
         );
+        // A list holds one defense a string; one section once.
+        for (text, says) in [
+            (
+                "[\"patch@8m+cleanup@4m\"]",
+                "[\"patch@8m\", \"cleanup@4m\"]",
+            ),
+            ("[\"patch@1m\", \"patch@20m\"]", "each defense once"),
+        ] {
+            let bad = format!("[[variant]]\nname = \"a\"\ndefenses = {text}\n");
+            let e = parse_variants(&bad, "v.toml").unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("variant[0].defenses"), "{e}");
+            assert!(e.message.contains(says), "{e}");
+        }
     }
 
     #[test]
