@@ -102,8 +102,11 @@ pub(crate) fn comparison_chart(
                     .collect(),
                 rows.iter().map(|&i| (p05[i], p95[i])).collect(),
             );
-            // The colours of the bar chart above it, variant by variant.
-            s.color = est_color(k);
+            // The colours of the bar chart above it, variant by variant;
+            // past the palette's eight, dashed, so that no two curves look
+            // alike.
+            s.color = Some(plot::bar_color(k));
+            s.dashed = (k / plot::PALETTE.len()) % 2 == 1;
             s
         })
         .collect();
@@ -466,6 +469,19 @@ mod tests {
             marks,
             [(6.0, colors[1].unwrap()), (0.0, colors[2].unwrap())]
         );
+        // The bar chart's colours, variant by variant; past the palette,
+        // the colours again, dashed.
+        let mut many = format!("{}\n", crate::COMPARISON_SERIES_HEADER);
+        for k in 0..10 {
+            many.push_str(&format!("3600,v{k},1,2,3\n7200,v{k},2,3,4\n"));
+        }
+        let csv = Csv::parse(&many, "comparison-timeseries.csv").unwrap();
+        let ten = comparison_chart(&csv, &axis, &[]).unwrap().unwrap();
+        for (k, s) in ten.series.iter().enumerate() {
+            assert_eq!(s.color, Some(plot::bar_color(k)), "{k}");
+            assert_eq!(s.dashed, k >= 8, "{k}");
+        }
+        assert_eq!(ten.series[9].color, ten.series[1].color);
         // A variant three decades below the baseline: a log scale.
         assert_eq!(chart.y_scale, Scale::Log);
         // Variants within a decade of each other, though each grows over

@@ -95,8 +95,8 @@ pub struct Chart {
     /// start, whose first row is a step in): `true` by default.
     pub x_from_zero: bool,
     /// Moments marked across the plot, each a thin dashed vertical line
-    /// in its colour (a defense's start); those outside the x range are
-    /// left out.
+    /// in its colour (a defense's start); those outside the x range, or at
+    /// its start (on the axis), are left out.
     pub markers: Vec<Marker>,
 }
 
@@ -137,6 +137,13 @@ pub const PALETTE: [(u8, u8, u8); 8] = [
 ];
 
 const FONT: &str = "sans-serif";
+
+/// The colour of bar `i` of a bar chart, and of the curve of the same
+/// thing drawn beside it (a comparison's variant `i`): the palette in
+/// order, again from the start after eight.
+pub fn bar_color(i: usize) -> (u8, u8, u8) {
+    PALETTE[i % PALETTE.len()]
+}
 
 /// Draws `chart` as an SVG document. An empty chart (no finite points)
 /// gives a frame with the title and "no data".
@@ -213,10 +220,12 @@ fn draw_lines<Y>(
         .draw()
         .expect("drawing into a String");
     let (xr, yr) = (cc.x_range(), cc.y_range());
+    // A moment at the axis's start would be drawn over the axis itself:
+    // left out with those beyond it.
     for m in chart
         .markers
         .iter()
-        .filter(|m| xr.contains(&m.x) || m.x == xr.end)
+        .filter(|m| m.x > xr.start && m.x <= xr.end)
     {
         let (r, g, b) = m.color;
         let style = ShapeStyle::from(&RGBColor(r, g, b)).stroke_width(1);
@@ -611,7 +620,7 @@ pub fn bar_chart(chart: &BarChart) -> String {
                 .expect("drawing into a String");
             for (i, (_, v, w)) in chart.bars.iter().enumerate() {
                 let x = i as f64;
-                let (r, g, b) = PALETTE[i % PALETTE.len()];
+                let (r, g, b) = bar_color(i);
                 if finite(*v) {
                     cc.draw_series(std::iter::once(Rectangle::new(
                         [(x - 0.35, 0.0), (x + 0.35, *v)],
@@ -686,9 +695,11 @@ mod tests {
             .count();
         assert!(dashes > 3, "{dashes} dashes");
         assert!(!plain.contains("#010203"));
-        // Outside the axis: left out.
+        // Outside the axis, or on it: left out.
         assert_eq!(with(vec![mark(11.0)]), plain);
         assert_eq!(with(vec![mark(-1.0)]), plain);
+        assert_eq!(with(vec![mark(0.0)]), plain);
+        assert_ne!(with(vec![mark(10.0)]), plain, "the last moment is drawn");
     }
 
     #[test]
