@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use wormscope_report::OutputFile;
-use wormscope_scenario::AnyScenario;
+use wormscope_scenario::{AnyScenario, RandomScanScenario};
 
 use crate::{CommandError, CommandOutcome, CommandVerdict, Progress, Task, common};
 
@@ -43,7 +43,22 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
                     p.display()
                 )));
             }
-            AnyScenario::RandomScan(s) => scenarios.push(s),
+            AnyScenario::RandomScan(s) => {
+                // The table's rows and the figures' files go by name.
+                if scenarios
+                    .iter()
+                    .any(|t: &RandomScanScenario| t.name == s.name)
+                {
+                    return Err(CommandError::Input(format!(
+                        "{}: field `name`: another scenario of this run is called `{}` too \
+                         (a file laid over a built-in keeps its name unless it gives one): \
+                         give it a `name` of its own",
+                        p.display(),
+                        s.name
+                    )));
+                }
+                scenarios.push(s)
+            }
             AnyScenario::Blaster(s) => {
                 return Err(CommandError::Input(format!(
                     "{}: `{}` is a Blaster scenario; `validate` runs random-scanning \

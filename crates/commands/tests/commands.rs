@@ -839,4 +839,21 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         &Silent,
     ));
     assert!(msg.contains("no figures to check"), "{msg}");
+    // Two scenarios of one name: their rows and figure files would clash.
+    let walking = write(
+        dir.path(),
+        "walking.toml",
+        "base = \"witty\"\n[worm]\ntargeting = \"sequential\"\n",
+    );
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec!["witty".into(), walking],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("walking.toml: field `name`") && msg.contains("`witty`"),
+        "{msg}"
+    );
 }
