@@ -394,7 +394,7 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
     let scenario: T =
         serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
             let field = e.path().to_string();
-            let message = e.inner().message().trim().to_string();
+            let message = plain_words(e.inner().message().trim());
             let field = (field != "." && !field.is_empty()).then_some(field);
             let line = field.as_deref().and_then(|f| locate::line_of_path(text, f));
             error_at(line, field, message)
@@ -408,6 +408,27 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
         ));
     }
     Ok(scenario)
+}
+
+/// A reader's message in the words of a scenario file rather than of the
+/// Rust types behind it: `expected struct HitListConfig` is `expected a
+/// table`, `expected f64` a number.
+fn plain_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("expected struct ") {
+        out.push_str(&rest[..at]);
+        out.push_str("expected a table ([section] or { key = value, ... })");
+        let after = &rest[at + "expected struct ".len()..];
+        let name_end = after
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .unwrap_or(after.len());
+        rest = &after[name_end..];
+    }
+    out.push_str(rest);
+    out.replace("expected f64", "expected a number")
+        .replace("expected u64", "expected a whole number, not negative")
+        .replace("expected u32", "expected a whole number, not negative")
 }
 
 /// The complete table of built-in scenario `name` of `family`, or None if
@@ -1010,6 +1031,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("did you mean `sequential`?"), "{e}");
+    }
+
+    #[test]
+    fn type_errors_are_told_in_a_files_words() {
+        let e = err("[worm]\nhit_list = 5\n");
+        assert_eq!(e.field.as_deref(), Some("worm.hit_list"), "{e}");
+        assert!(e.message.contains("expected a table"), "{e}");
+        assert!(!e.message.contains("struct"), "{e}");
+        let e = crate::parse_random_scan(
+            "base = \"slammer\"\n[worm.sequential]\nlocal_start_pct = \"half\"\n",
+            "q.toml",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("expected a number"), "{e}");
+        assert_eq!(
+            plain_words("invalid type: integer `5`, expected struct PermutationConfig"),
+            "invalid type: integer `5`, expected a table ([section] or { key = value, ... })"
+        );
     }
 
     #[test]
