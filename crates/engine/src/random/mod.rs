@@ -1640,8 +1640,9 @@ impl RandomCore {
         row.flood_packets = self.flood.as_mut().map_or(0, |f| f.file(end));
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
-        // Unlooked probes into live atoms of local-preference classes: split
-        // between other live hosts and none once for all of them.
+        // Unlooked probes into live atoms of local-preference classes, and
+        // placed ones (`file_placed`): split between other live hosts and
+        // none once for all of them.
         let mut live = std::mem::take(&mut self.placed_live);
         let placed = std::mem::take(&mut self.placed_unlooked);
         let mut unlooked = 0;
