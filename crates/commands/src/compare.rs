@@ -152,8 +152,8 @@ fn variants<S: Defended>(req: &CompareRequest, s: &S) -> Result<Vec<Variant>, Co
         if let Some(late) = v.starting_after_the_end(s) {
             let (_, duration) = s.span();
             return Err(CommandError::Input(format!(
-                "variant `{}`: `{late}` starts after the run ends ({duration} after its \
-                 start): it would change nothing",
+                "variant `{}`: `{late}` starts when the run ends or after ({duration} \
+                 after its start): it would change nothing",
                 v.name
             )));
         }
