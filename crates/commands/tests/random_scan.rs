@@ -222,6 +222,18 @@ fn bad_random_scanning_scenarios_name_file_line_and_field() {
             "worm.rate.probes_per_second",
         ),
         (
+            "base = \"codered2\"\n[worm.rate]\nkind = \"batches\"\nbatch_size = 0\n\
+             batch_wait = \"1.8s\"\n",
+            "4",
+            "worm.rate.batch_size",
+        ),
+        (
+            "base = \"codered2\"\n[worm.rate]\nkind = \"batches\"\nbatch_size = 20\n\
+             batch_wait = \"10m\"\n",
+            "5",
+            "worm.rate.batch_wait",
+        ),
+        (
             "base = \"slammer\"\n\n[[validation]]\nfigure = \"x\"\nmeasure = { kind = \"peak-scan-rate\" }\npublished = 1\ntolerance = { relative_pct = 5, absolute = 1 }\nsource = \"-\"\n",
             "7",
             "validation[0].tolerance",

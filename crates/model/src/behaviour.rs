@@ -95,7 +95,10 @@ impl Delivery {
 /// What limits how fast an instance probes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RateLimit {
-    /// Blaster: a batch of connects, then a fixed wait (`Timing`).
+    /// Batches of `batch_size` probes sent together, one every
+    /// `batch_wait_us`. Blaster's core adds the time its exploit chain
+    /// keeps the attacker busy in a batch (`Timing`); a random-scanning
+    /// worm's batches are evenly spaced ([`Pace`]).
     Batches { batch_size: u32, batch_wait_us: u64 },
     /// The same probe interval for every instance.
     ProbeInterval { interval_ns: u64 },
@@ -150,6 +153,71 @@ impl StopRule {
             (Some(a), Some(c)) => Some(a.min(c)),
             (a, c) => a.or(c),
         }
+    }
+}
+
+/// How an instance's probes are spaced in time: `per_batch` probes go out
+/// together, a batch every `period_ns`. Batch j (j >= 1) leaves j periods
+/// after the instance starts and holds probes (j - 1)·per_batch + 1 to
+/// j·per_batch, so a worm that probes one at a time has batches of one.
+/// An instance checks its stop rules between batches
+/// ([`Pace::whole_batches`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pace {
+    pub per_batch: u64,
+    pub period_ns: u64,
+}
+
+impl Pace {
+    /// Probes one at a time, `interval_ns` apart.
+    #[inline]
+    pub fn one_at_a_time(interval_ns: u64) -> Pace {
+        Pace {
+            per_batch: 1,
+            period_ns: interval_ns.max(1),
+        }
+    }
+
+    /// The batch that holds probe `k` (k >= 1).
+    #[inline]
+    pub fn batch_of(&self, k: u64) -> u64 {
+        if self.per_batch == 1 {
+            k
+        } else {
+            k.div_ceil(self.per_batch)
+        }
+    }
+
+    /// Nanoseconds from the instance's start to probe `k` (k >= 1);
+    /// `None` past the end of the clock.
+    #[inline]
+    pub fn offset_ns(&self, k: u64) -> Option<u64> {
+        self.batch_of(k).checked_mul(self.period_ns)
+    }
+
+    /// The probes sent less than `elapsed_ns` after the start.
+    #[inline]
+    pub fn probes_within(&self, elapsed_ns: u64) -> u64 {
+        if elapsed_ns == 0 {
+            return 0;
+        }
+        // Batches j >= 1 with j·period < elapsed.
+        let batches = (elapsed_ns - 1) / self.period_ns;
+        batches.saturating_mul(self.per_batch)
+    }
+
+    /// The batches an instance whose stop rule ends it at its `n`-th probe
+    /// sends: it checks between batches, so it finishes the one holding
+    /// that probe.
+    #[inline]
+    pub fn whole_batches(&self, n: u64) -> u64 {
+        self.batch_of(n)
+    }
+
+    /// Probes per second.
+    #[inline]
+    pub fn probes_per_second(&self) -> f64 {
+        self.per_batch as f64 * 1e9 / self.period_ns as f64
     }
 }
 
@@ -222,6 +290,13 @@ impl Behaviour {
             random_scan::RateConfig::ProbeRate { probes_per_second } => RateLimit::ProbeInterval {
                 interval_ns: interval_ns(*probes_per_second),
             },
+            random_scan::RateConfig::Batches {
+                batch_size,
+                batch_wait,
+            } => RateLimit::Batches {
+                batch_size: *batch_size,
+                batch_wait_us: batch_wait.as_micros(),
+            },
             random_scan::RateConfig::Bandwidth {
                 uplinks,
                 capacity_bits_per_second,
@@ -290,17 +365,20 @@ impl Behaviour {
         }
     }
 
-    /// Host `host`'s interval between probes, in nanoseconds, when nothing
-    /// slows it: the same for every host, or its uplink's packet time. The
-    /// uplink is drawn from (seed, host) alone, so every simulator of the
-    /// same run gives a host the same uplink.
-    pub fn probe_interval_ns(&self, seed: u64, host: u64) -> u64 {
+    /// How host `host`'s probes are spaced when nothing slows them: one at a
+    /// time at a fixed interval or its uplink's packet time, or Blaster's
+    /// batches. The uplink is drawn from (seed, host) alone, so every
+    /// simulator of the same run gives a host the same uplink.
+    pub fn pace(&self, seed: u64, host: u64) -> Pace {
         match &self.rate {
-            RateLimit::ProbeInterval { interval_ns } => *interval_ns,
+            RateLimit::ProbeInterval { interval_ns } => Pace::one_at_a_time(*interval_ns),
             RateLimit::Batches {
                 batch_size,
                 batch_wait_us,
-            } => (batch_wait_us * 1000 / u64::from(*batch_size)).max(1),
+            } => Pace {
+                per_batch: u64::from(*batch_size).max(1),
+                period_ns: batch_wait_us.saturating_mul(1000).max(1),
+            },
             RateLimit::Bandwidth {
                 uplinks,
                 packet_bits,
@@ -316,7 +394,7 @@ impl Behaviour {
                         break;
                     }
                 }
-                interval_ns(bps / *packet_bits as f64)
+                Pace::one_at_a_time(interval_ns(bps / *packet_bits as f64))
             }
         }
     }
@@ -550,24 +628,67 @@ mod tests {
         let b = Behaviour::random_scan(&s);
         assert_eq!(b.packet_bits(), Some(404 * 8));
         let n = 20_000;
-        let intervals: Vec<u64> = (0..n).map(|h| b.probe_interval_ns(1, h)).collect();
+        let intervals: Vec<u64> = (0..n).map(|h| b.pace(1, h).period_ns).collect();
         // 100 Mbit/s with 3,232-bit packets: one every 32,320 ns.
         let fast = intervals.iter().filter(|&&i| i == 32_320).count() as f64 / n as f64;
         let t1 = intervals.iter().filter(|&&i| i == 2_093_264).count() as f64 / n as f64;
         assert!((fast - 0.11).abs() < 0.01, "100 Mbit/s share {fast}");
         assert!((t1 - 0.54).abs() < 0.015, "T1 share {t1}");
         // Same (seed, host), same uplink; another seed, another draw.
-        assert_eq!(b.probe_interval_ns(1, 7), intervals[7]);
-        let differs = (0..100).any(|h| b.probe_interval_ns(2, h) != intervals[h as usize]);
+        assert_eq!(b.pace(1, 7).period_ns, intervals[7]);
+        let differs = (0..100).any(|h| b.pace(2, h).period_ns != intervals[h as usize]);
         assert!(differs);
+    }
+
+    #[test]
+    fn batches_go_out_whole_one_period_apart() {
+        let p = Pace {
+            per_batch: 20,
+            period_ns: 1_800,
+        };
+        // Probes 1 to 20 leave one period after the start, 21 to 40 two.
+        assert_eq!(p.offset_ns(1), Some(1_800));
+        assert_eq!(p.offset_ns(20), Some(1_800));
+        assert_eq!(p.offset_ns(21), Some(3_600));
+        assert_eq!(p.offset_ns(u64::MAX), None);
+        // Before a batch's moment none of it has gone; at it, all of it.
+        assert_eq!(p.probes_within(1_800), 0);
+        assert_eq!(p.probes_within(1_801), 20);
+        assert_eq!(p.probes_within(3_601), 40);
+        assert_eq!(p.probes_within(0), 0);
+        // A stop at the 30th probe ends with the batch holding it.
+        assert_eq!(p.whole_batches(30), 2);
+        assert_eq!(p.whole_batches(40), 2);
+        assert!((p.probes_per_second() - 20.0 / 1.8e-6).abs() < 1e-3);
+        // One at a time: the k-th probe k intervals after the start.
+        let one = Pace::one_at_a_time(7);
+        assert_eq!(one.offset_ns(3), Some(21));
+        assert_eq!(one.probes_within(22), 3);
+        assert_eq!(one.whole_batches(5), 5);
+    }
+
+    #[test]
+    fn a_random_scanner_in_batches_keeps_blasters_loop() {
+        let text = "base = \"codered2\"\n[worm.rate]\nkind = \"batches\"\nbatch_size = 20\n\
+                    batch_wait = \"1.8s\"\n";
+        let s = wormscope_scenario::parse_random_scan(text, "b.toml").unwrap();
+        let b = Behaviour::random_scan(&s);
+        assert_eq!(
+            b.pace(1, 3),
+            Pace {
+                per_batch: 20,
+                period_ns: 1_800_000_000
+            }
+        );
+        assert!((b.mean_probes_per_second() - 20.0 / 1.8).abs() < 1e-9);
     }
 
     #[test]
     fn code_red_probes_at_its_fixed_rate_and_stops_at_midnight() {
         let s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
         let b = Behaviour::random_scan(&s);
-        assert_eq!(b.probe_interval_ns(1, 0), b.probe_interval_ns(9, 12345));
-        assert_eq!(b.probe_interval_ns(1, 0), 167_597_764);
+        assert_eq!(b.pace(1, 0), b.pace(9, 12345));
+        assert_eq!(b.pace(1, 0), Pace::one_at_a_time(167_597_764));
         assert_eq!(b.stop.at_us, Some(14 * 3_600_000_000));
         assert_eq!(b.capacity_bps(), None);
     }

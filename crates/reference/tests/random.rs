@@ -173,6 +173,29 @@ fn stop_rules_end_the_spread_alike() {
     }
 }
 
+/// Batches of 20 every 2 s: the rate of 10 a second that
+/// [`fixed_rate_worms_spread_alike_probe_by_probe_and_by_skips`] spreads
+/// at, sent Blaster's way, with a probe limit in the middle of a batch.
+const BATCHES: &str = "[worm.rate]\nkind = \"batches\"\nbatch_size = 20\nbatch_wait = \"2s\"\n\
+                       [worm.stop]\nafter_probes = 2990\n";
+
+#[test]
+fn batched_worms_spread_alike_probe_by_probe_and_by_skips() {
+    let s = small("codered2", BATCHES);
+    let (exact, reference) = both(&s);
+    outbreaks_alike(&exact, &reference);
+    for r in exact.iter().chain(&reference) {
+        // A probe limit is checked between batches: 3,000 probes each.
+        let quota = 3000 * r.infection_times_us.len() as u64;
+        assert!(r.total(|row| row.probes_delivered) <= quota);
+        // Every probe of a step leaves at a batch's moment: whole batches.
+        assert!(r.rows.iter().all(|row| row.probes_delivered % 20 == 0));
+    }
+    same_distribution("probes the telescope saw", &exact, &reference, |r| {
+        r.sensors[0].probes.iter().sum::<u64>() as f64
+    });
+}
+
 #[test]
 fn hit_lists_and_crashing_payloads_spread_alike() {
     // Two initial hosts deal a list of 20 between them at 2 a second (done
@@ -498,6 +521,54 @@ fn an_edge_sees_its_lone_scanner_go_out_and_nothing_come_in() {
         assert_eq!(edge.new_sources[0], 1, "{driver}: seen in its first minute");
         assert_eq!(dark.new_sources.iter().sum::<u64>(), 1, "{driver}");
     }
+}
+
+/// One infected host that sends batches of 20 every 1.8 s (Blaster's loop)
+/// and nobody else to infect: each batch leaves whole at its moment, the
+/// moments 1.8 s apart, and a probe limit ends the batch it falls in.
+#[test]
+fn a_lone_batched_scanner_sends_whole_batches_one_wait_apart() {
+    let lone = |stop: &str| {
+        let text = format!(
+            "base = \"codered2\"\nvalidation = []\nduration = \"10m\"\nstep = \"1m\"\n\
+             [worm.rate]\nkind = \"batches\"\nbatch_size = 20\nbatch_wait = \"1.8s\"\n\
+             [worm.stop]\n{stop}\n\
+             [population]\nvulnerable = 1\nother_hosts = 0\ninitial_infected = 1\n\
+             scan_space_bits = 20\n\
+             [[sensors]]\nname = \"isp-edge\"\nkind = \"edge\"\n"
+        );
+        parse_random_scan(&text, "lone.toml").unwrap()
+    };
+    let (free, limited) = (lone(""), lone("after_probes = 30"));
+    for (driver, r, capped) in [
+        ("exact", simulate_random(&free, 7, &mut |_| {}), false),
+        ("reference", simulate_random_reference(&free, 7), false),
+        ("exact", simulate_random(&limited, 7, &mut |_| {}), true),
+        ("reference", simulate_random_reference(&limited, 7), true),
+    ] {
+        // Batches at 1.8 s, 3.6 s, ... before 10 min: 333 of them; with a
+        // limit of 30, the second batch is sent whole.
+        let want = if capped { 40 } else { 333 * 20 };
+        assert_eq!(r.total(|row| row.probes_delivered), want, "{driver}");
+        assert_eq!(r.total(|row| row.probes_offered), want, "{driver}");
+    }
+    let c = capture_random(&free, 7, "isp-edge", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
+    assert_eq!(c.engine_probes, Some(c.probes.len() as u64));
+    let mut by_moment = std::collections::BTreeMap::new();
+    for p in &c.probes {
+        *by_moment.entry(p.time_us).or_insert(0u64) += 1;
+    }
+    let first = *by_moment.keys().next().unwrap();
+    assert!(
+        by_moment.keys().all(|t| (t - first) % 1_800_000 == 0),
+        "every probe at a batch's moment: {:?}",
+        by_moment.keys().take(5).collect::<Vec<_>>()
+    );
+    // 15/16 of each batch cross the edge: never more than a batch at once,
+    // and some batch whole.
+    assert!(by_moment.values().all(|&n| n <= 20));
+    assert_eq!(by_moment.values().max(), Some(&20));
+    assert!(by_moment.len() > 330, "{} moments", by_moment.len());
 }
 
 /// A world with a telescope, two nested edges, a distributed sensor and a
@@ -1468,6 +1539,11 @@ fn a_sequential_walk_is_the_same_run_probe_by_probe_and_by_skips() {
             6,
         ),
         ("congested", sequential("slammer", CONGESTED), 6),
+        (
+            "batches and a probe limit",
+            sequential("codered2", BATCHES),
+            6,
+        ),
         (
             "hit list and crashes",
             sequential("witty", HIT_LIST_AND_CRASHES),

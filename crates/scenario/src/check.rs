@@ -352,8 +352,6 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     out
 }
 
-/// Why a sequential scanner's timing is refused: longer than
-/// [`MAX_SCAN_WAIT`].
 /// The problems of a `[defenses.patch]` section, of any kind of scenario,
 /// as (field path, message).
 pub(crate) fn patch_problems(
@@ -390,7 +388,8 @@ pub(crate) fn patch_problems(
     out
 }
 
-fn scan_wait_problem(d: SimDuration) -> Option<String> {
+/// Why a scanner's wait is refused: longer than [`MAX_SCAN_WAIT`].
+pub(crate) fn scan_wait_problem(d: SimDuration) -> Option<String> {
     (d > MAX_SCAN_WAIT).then(|| {
         format!(
             "{d} is longer than {MAX_SCAN_WAIT}, the longest a scanner may spend on one step \

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
-use crate::check::{end_problem, moment_problem, patch_problems, span_problem};
+use crate::check::{end_problem, moment_problem, patch_problems, scan_wait_problem, span_problem};
 use crate::schema::{
     CleanupDefense, DnsTakedown, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
@@ -468,6 +468,14 @@ pub enum DeliveryConfig {
 pub enum RateConfig {
     /// Every host sends the same number of probes per second.
     ProbeRate { probes_per_second: f64 },
+    /// Every host sends `batch_size` probes together, then waits
+    /// `batch_wait` before the next batch (Blaster's loop, MODEL.md: 20
+    /// connects and a fixed 1.8 s wait, without its exploit chain's
+    /// pauses). A stop rule is checked between batches.
+    Batches {
+        batch_size: u32,
+        batch_wait: SimDuration,
+    },
     /// Every host sends as fast as its uplink carries its packets; uplink
     /// speeds are drawn per host from `uplinks`. When the infected hosts
     /// together offer more than `capacity_bits_per_second`, the network
@@ -839,6 +847,23 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
                     "worm.rate.probes_per_second",
                     format!("{probes_per_second} is not between 0 (exclusive) and 10 million"),
                 );
+            }
+        }
+        RateConfig::Batches {
+            batch_size,
+            batch_wait,
+        } => {
+            if !(1..=1024).contains(batch_size) {
+                return bad(
+                    "worm.rate.batch_size",
+                    format!("{batch_size} is outside 1..=1024"),
+                );
+            }
+            if *batch_wait < SimDuration::from_millis(1) {
+                return bad("worm.rate.batch_wait", "must be at least 1ms".into());
+            }
+            if let Some(e) = scan_wait_problem(*batch_wait) {
+                return bad("worm.rate.batch_wait", e);
             }
         }
         RateConfig::Bandwidth {

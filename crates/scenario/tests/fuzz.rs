@@ -172,7 +172,7 @@ fn text_value() -> impl Strategy<Value = String> {
             "0.0.0.0/0", "255.255.255.255/32", "44.0.0.0/8", "10.0.0.1/8", "61.4.0.0/20",
             "*", "135/tcp", "69/UDP", "70000/tcp", "135/sctp", "0/tcp",
             "telescope", "edge", "distributed", "radar", "clean", "unplug",
-            "probe-rate", "bandwidth", "tcp-exploit", "udp-packet", "infected-at",
+            "probe-rate", "batches", "bandwidth", "tcp-exploit", "udp-packet", "infected-at",
             "final-infected", "logistic-k", "peak-infections-per-minute", "time-to-share",
             "doubling-time", "peak-scan-rate", "activity-after-stop", "uniform-random",
             "local-preference", "permutation", "allocated", "anywhere",
@@ -263,6 +263,8 @@ fn key() -> impl Strategy<Value = String> {
             "local_preference",
             "same_slash16_pct",
             "same_slash8_pct",
+            "batch_size",
+            "batch_wait",
         ])
         .prop_map(str::to_string),
         "[a-z_]{1,10}",

@@ -43,6 +43,7 @@
 //! f = capacity / offered. Rather than reschedule every host each time f
 //! changes, events are kept in *network time*, which runs at f times real
 //! time: host i's k-th delivered probe is at network time τ_i + k·I_i
+//! (τ_i + ⌈k/b⌉·I_i for a worm sending batches of b, [`Pace`])
 //! whatever f does later, so the queue never needs reordering. Offered
 //! probes run on real time; offered − delivered is what congestion dropped
 //! (per host, the running maximum of that lead, so it never shrinks).
@@ -85,7 +86,7 @@ use std::rc::Rc;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
-use wormscope_model::behaviour::{Behaviour, Flood, Targeting};
+use wormscope_model::behaviour::{Behaviour, Flood, Pace, Targeting};
 use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::RandomScanScenario;
@@ -518,25 +519,26 @@ struct Host {
     next_look: u64,
     /// The sensors that have not seen it yet (bit j: sensor j).
     unseen: u16,
-    /// Copies of its scanner's class, interval and network-time span, so
+    /// Copies of its scanner's class, period and network-time span, so
     /// that a look reads this entry alone: at internet scale each entry
     /// read is a cache miss.
     class: u32,
-    interval: u64,
+    period: u64,
     start_net: u64,
     end_net: u64,
 }
 
-/// A host that has started probing: its probes are at start + k·I (k >= 1)
-/// for start + k·I < end, on the network clock (delivered) and on real
-/// time (offered). Kept apart from [`Host`] and contiguous, because every
+/// A host that has started probing: its probes are at start + j·P for
+/// batch j >= 1 (P its period; a batch is one probe unless the worm sends
+/// batches, [`Pace`]) while start + j·P < end, on the network clock
+/// (delivered) and on real time (offered). Kept apart from [`Host`] and contiguous, because every
 /// step's end visits them all.
 #[derive(Clone, Copy, Debug)]
 struct Scanner {
     host: u32,
     /// Its class (in `RandomCore::classes`): which sensors have seen it.
     class: u32,
-    interval: u64,
+    period: u64,
     start_net: u64,
     end_net: u64,
     start_real: u64,
@@ -548,23 +550,37 @@ struct Scanner {
 }
 
 impl Scanner {
-    /// Probes with a time in [start, end) and before `at`, on one clock.
-    fn probes_before(start: u64, end: u64, interval: u64, at: u64) -> u64 {
+    /// Probes with a time in [start, end) and before `at`, on one clock,
+    /// in batches of `per_batch`.
+    /// [`Pace::probes_within`], written out: a step's end runs it for
+    /// every scanner, so batches of one (`BATCHED` false) are compiled
+    /// apart, as they were before batches came.
+    fn probes_before<const BATCHED: bool>(
+        start: u64,
+        end: u64,
+        period: u64,
+        per_batch: u64,
+        at: u64,
+    ) -> u64 {
         let at = at.min(end);
         if at <= start {
-            0
+            return 0;
+        }
+        // Batches j >= 1 with j·period < at − start.
+        let batches = (at - start - 1) / period;
+        if BATCHED {
+            batches.saturating_mul(per_batch)
         } else {
-            // k·I < at − start, k >= 1.
-            (at - start - 1) / interval
+            batches
         }
     }
 
-    fn delivered_before(&self, net: u64) -> u64 {
-        Self::probes_before(self.start_net, self.end_net, self.interval, net)
+    fn delivered_before<const BATCHED: bool>(&self, net: u64, per_batch: u64) -> u64 {
+        Self::probes_before::<BATCHED>(self.start_net, self.end_net, self.period, per_batch, net)
     }
 
-    fn offered_before(&self, real: u64) -> u64 {
-        Self::probes_before(self.start_real, self.end_real, self.interval, real)
+    fn offered_before<const BATCHED: bool>(&self, real: u64, per_batch: u64) -> u64 {
+        Self::probes_before::<BATCHED>(self.start_real, self.end_real, self.period, per_batch, real)
     }
 }
 
@@ -628,6 +644,8 @@ struct Class {
 /// The state every random-scanning simulator shares (see the module docs).
 pub struct RandomCore {
     behaviour: Behaviour,
+    /// Probes per batch ([`Pace`]): the same for every host.
+    per_batch: u64,
     seed: u64,
     layout: SensorLayout,
     classes: Vec<Class>,
@@ -818,11 +836,14 @@ impl RandomCore {
             next_look: 0,
             unseen: layout.all(),
             class: 0,
-            interval: 0,
+            period: 0,
             start_net: 0,
             end_net: 0,
         };
         RandomCore {
+            // Every host's pace has the same batches; only a period may
+            // differ (an uplink's).
+            per_batch: behaviour.pace(seed, 0).per_batch,
             behaviour,
             seed,
             hosts: vec![idle; s.population.vulnerable as usize],
@@ -1029,7 +1050,7 @@ impl RandomCore {
         let net = self.clock.net_of(watch.from_ns);
         self.queue.retain(|k| event_of(k).1 != Kind::Look);
         for i in 0..self.scanners.len() {
-            let reached = self.scanners[i].delivered_before(net);
+            let reached = self.scanners[i].delivered_before::<true>(net, self.per_batch);
             self.reclass(i, reached);
             self.schedule_look(self.scanners[i].host, reached, draws);
         }
@@ -1067,7 +1088,7 @@ impl RandomCore {
             if self.closes_at_ns[host as usize] != at {
                 continue;
             }
-            let reached = self.scanners[i].delivered_before(net);
+            let reached = self.scanners[i].delivered_before::<true>(net, self.per_batch);
             if self.placed {
                 // Its probes so far were not kept in: filed as they were.
                 self.file_placed(i, reached, draws);
@@ -1208,12 +1229,13 @@ impl RandomCore {
             // Cleaned before its worm began to probe.
             return;
         }
-        let interval = self.behaviour.probe_interval_ns(self.seed, u64::from(host));
+        let pace = self.behaviour.pace(self.seed, u64::from(host));
+        debug_assert_eq!(pace.per_batch, self.per_batch);
         let real = self.clock.real_of(net);
         self.start_running(host, real);
         let mut scanner = Scanner {
             host,
-            interval,
+            period: pace.period_ns,
             start_net: net,
             end_net: u64::MAX,
             start_real: real,
@@ -1222,9 +1244,10 @@ impl RandomCore {
             class: self.class_of(host),
         };
         if let Some(n) = self.behaviour.stop.probes_of(self.seed, u64::from(host)) {
-            // Ends just after the n-th probe; the stop frees its bandwidth.
+            // Ends just after the batch of the n-th probe; the stop frees
+            // its bandwidth.
             scanner.end_net = net
-                .saturating_add(n.saturating_mul(interval))
+                .saturating_add(pace.whole_batches(n).saturating_mul(pace.period_ns))
                 .saturating_add(1);
             if scanner.end_net < u64::MAX {
                 self.queue
@@ -1234,11 +1257,11 @@ impl RandomCore {
         let h = &mut self.hosts[host as usize];
         h.slot = self.scanners.len() as u32;
         h.class = scanner.class;
-        h.interval = scanner.interval;
+        h.period = scanner.period;
         h.start_net = scanner.start_net;
         h.end_net = scanner.end_net;
         self.scanners.push(scanner);
-        self.set_offered(net, self.offered_bps + self.bits_per_second(interval));
+        self.set_offered(net, self.offered_bps + self.bits_per_second(pace.period_ns));
         self.schedule_look(host, 0, draws);
     }
 
@@ -1309,9 +1332,11 @@ impl RandomCore {
         let k = draws.next_look(host, after, interest, &mut self.rng);
         let h = &mut self.hosts[host as usize];
         h.next_look = k;
-        let at = k
-            .checked_mul(h.interval)
-            .and_then(|d| d.checked_add(h.start_net));
+        let pace = Pace {
+            per_batch: self.per_batch,
+            period_ns: h.period,
+        };
+        let at = pace.offset_ns(k).and_then(|d| d.checked_add(h.start_net));
         if let Some(at) = at
             && at < h.end_net
         {
@@ -1488,8 +1513,8 @@ impl RandomCore {
         self.stop_running(host, real);
         let sc = &mut self.scanners[self.hosts[host as usize].slot as usize];
         sc.end_real = real;
-        let interval = sc.interval;
-        let bps = self.bits_per_second(interval);
+        let period = sc.period;
+        let bps = self.bits_per_second(period);
         self.set_offered(net, self.offered_bps - bps);
     }
 
@@ -1512,8 +1537,8 @@ impl RandomCore {
         sc.end_net = net;
         sc.end_real = sc.end_real.min(real);
         h.end_net = net;
-        let interval = sc.interval;
-        let bps = self.bits_per_second(interval);
+        let period = sc.period;
+        let bps = self.bits_per_second(period);
         self.set_offered(net, self.offered_bps - bps);
     }
 
@@ -1553,9 +1578,10 @@ impl RandomCore {
         self.offered_bps = 0.0;
     }
 
-    fn bits_per_second(&self, interval_ns: u64) -> f64 {
+    /// What a host probing every `period_ns` offers the network.
+    fn bits_per_second(&self, period_ns: u64) -> f64 {
         let bits = self.behaviour.packet_bits().unwrap_or(0) as f64;
-        bits * 1e9 / interval_ns as f64
+        bits * 1e9 * self.per_batch as f64 / period_ns as f64
     }
 
     /// The offered load changes at network time `net`: a new clock segment.
@@ -1577,11 +1603,18 @@ impl RandomCore {
         };
     }
 
-    /// Ends the step at real time `end` (ns): counts every host's probes
-    /// before it and splits the ones nobody looked at.
-    fn close_row(&mut self, end: u64, draws: &mut dyn ProbeDraws) {
+    /// Counts every scanner's probes before real time `end` (filing a
+    /// walk's placed ones), retires the scanners that have finished, and
+    /// returns the run's delivered and offered probes so far with the
+    /// scanners still probing.
+    fn count_scanners<const BATCHED: bool>(
+        &mut self,
+        end: u64,
+        draws: &mut dyn ProbeDraws,
+    ) -> (u64, u64, u64) {
         let net_end = self.clock.net_of(end);
         let congested = self.behaviour.capacity_bps().is_some();
+        let per_batch = self.per_batch;
         let (mut delivered, mut offered) = (
             self.finished_delivered + self.hit_list_sent,
             self.finished_offered + self.hit_list_sent,
@@ -1591,7 +1624,7 @@ impl RandomCore {
         self.class_sums.resize(self.classes.len(), 0);
         let mut i = 0;
         while i < self.scanners.len() {
-            let d = self.scanners[i].delivered_before(net_end);
+            let d = self.scanners[i].delivered_before::<BATCHED>(net_end, per_batch);
             if self.placed {
                 // The walks are by host, the scanners in no host order:
                 // each a cache miss at internet scale, unless loaded ahead.
@@ -1606,7 +1639,10 @@ impl RandomCore {
             // probes lost, give or take the phase of the two clocks; the
             // loss is kept as its running maximum.
             let o = if congested {
-                sc.dropped = sc.dropped.max(sc.offered_before(end).saturating_sub(d));
+                sc.dropped = sc.dropped.max(
+                    sc.offered_before::<BATCHED>(end, per_batch)
+                        .saturating_sub(d),
+                );
                 d + sc.dropped
             } else {
                 d
@@ -1630,6 +1666,17 @@ impl RandomCore {
                 i += 1;
             }
         }
+        (delivered, offered, scanning)
+    }
+
+    /// Ends the step at real time `end` (ns): counts every host's probes
+    /// before it and splits the ones nobody looked at.
+    fn close_row(&mut self, end: u64, draws: &mut dyn ProbeDraws) {
+        let (delivered, offered, scanning) = if self.per_batch == 1 {
+            self.count_scanners::<false>(end, draws)
+        } else {
+            self.count_scanners::<true>(end, draws)
+        };
         let mut row = std::mem::take(&mut self.row);
         row.time_us = end / 1000;
         row.infected = self.infection_times_us.len() as u64 - self.cleaned;
