@@ -387,6 +387,28 @@ pub fn measure_random_targeting(
     measure_random_scenario(&s, &label, progress)
 }
 
+/// Runs a built-in random-scanning scenario that probes at a fixed rate
+/// once, at full scale, on its own seed, sending its probes in batches of
+/// `batch_size` at its own mean rate (Blaster's loop at the worm's speed):
+/// the row `NAME_batches`, to set beside `NAME`'s.
+pub fn measure_random_batches(
+    name: &str,
+    batch_size: u32,
+    progress: &mut dyn FnMut(u64),
+) -> RandomScaleRow {
+    use wormscope_scenario::random_scan::RateConfig;
+    let mut s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    let RateConfig::ProbeRate { probes_per_second } = s.worm.rate else {
+        panic!("{name} probes at a fixed rate");
+    };
+    let wait_us = (f64::from(batch_size) * 1e6 / probes_per_second).round() as u64;
+    s.worm.rate = RateConfig::Batches {
+        batch_size,
+        batch_wait: wormscope_scenario::SimDuration::from_micros(wait_us),
+    };
+    measure_random_scenario(&s, &format!("{name}_batches"), progress)
+}
+
 fn measure_random_scenario(
     s: &wormscope_scenario::RandomScanScenario,
     label: &str,

@@ -29,6 +29,15 @@ pub struct BenchRequest {
 
 /// Runs the request. Its verdict fails if the engine and its reference
 /// disagree on a bench world.
+/// A full-scale row of a historical random-scanning worm: as built, with
+/// another targeting, or its probes sent in batches of so many.
+#[derive(Clone, Copy)]
+enum HistoricalRow {
+    AsBuilt,
+    Targeting(&'static str),
+    Batches(u32),
+}
+
 pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     let reference = req.reference_duration;
     if reference.as_micros() == 0 || reference > wormscope_scenario::MAX_SPAN {
@@ -111,23 +120,27 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
             wormscope_bench::measure_random_speedup()
         };
         // The three as they were, then Code Red walking a permutation,
-        // drawing by local preference and scanning sequentially.
+        // drawing by local preference and scanning sequentially, then
+        // sending its probes in Blaster's batches of 20 at its own rate.
+        use HistoricalRow::{AsBuilt, Batches, Targeting};
         let rows = [
-            ("codered2", None),
-            ("slammer", None),
-            ("witty", None),
-            ("codered2", Some(wormscope_scenario::PERMUTATION)),
-            ("codered2", Some(wormscope_scenario::LOCAL_PREFERENCE)),
-            ("codered2", Some(wormscope_scenario::SEQUENTIAL)),
+            ("codered2", AsBuilt),
+            ("slammer", AsBuilt),
+            ("witty", AsBuilt),
+            ("codered2", Targeting(wormscope_scenario::PERMUTATION)),
+            ("codered2", Targeting(wormscope_scenario::LOCAL_PREFERENCE)),
+            ("codered2", Targeting(wormscope_scenario::SEQUENTIAL)),
+            ("codered2", Batches(20)),
         ]
         .iter()
-        .map(|&(name, targeting)| {
+        .map(|&(name, row)| {
             let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
             let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
             let mut at = |t: u64| bar.set(t / 1_000_000);
-            match targeting {
-                Some(t) => wormscope_bench::measure_random_targeting(name, t, &mut at),
-                None => wormscope_bench::measure_random_full_scale(name, &mut at),
+            match row {
+                AsBuilt => wormscope_bench::measure_random_full_scale(name, &mut at),
+                Targeting(t) => wormscope_bench::measure_random_targeting(name, t, &mut at),
+                Batches(n) => wormscope_bench::measure_random_batches(name, n, &mut at),
             }
         })
         .collect();
