@@ -142,12 +142,13 @@ Defaults: shard 0/1 (everything), into sweep-out/.
 
 Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Sweep(SweepArgs),
-    /// Run the historical scenarios (Code Red v2, Slammer, Witty) as ensembles and
-    /// hold each published figure against its simulated band. Exits 1 if
-    /// any figure fails.
+    /// Run the historical scenarios (Code Red v2, Slammer, Witty; Blaster
+    /// when named) as ensembles and hold each published figure against its
+    /// simulated band. Exits 1 if any figure fails.
     #[command(after_help = "Examples:
   wormscope validate
   wormscope validate --scenario slammer --runs 4 --json
+  wormscope validate --scenario blaster --runs 4
 
 Defaults: every built-in random-scanning scenario, each with its own runs.
 
@@ -236,8 +237,9 @@ struct FitArgs {
 
 #[derive(clap::Args)]
 struct ValidateArgs {
-    /// Scenario files or built-in names (random-scanning scenarios);
-    /// default: every built-in one (codered2, slammer, witty).
+    /// Scenario files or built-in names, of either kind, with
+    /// [[validation]] figures; default: every random-scanning built-in
+    /// (codered2, slammer, witty).
     #[arg(long, value_name = "NAME or FILE")]
     scenario: Vec<PathBuf>,
     /// Runs per ensemble (default: each scenario's `runs`).

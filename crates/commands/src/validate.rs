@@ -1,19 +1,23 @@
-//! `wormscope validate`: the historical random-scanning scenarios as
-//! ensembles, each published figure held against its simulated band.
+//! `wormscope validate`: historical scenarios as ensembles, each published
+//! figure held against its simulated band: the random-scanning built-ins
+//! by default, and Blaster's (or any scenario with `[[validation]]`
+//! figures) when named.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use rayon::prelude::*;
 use wormscope_report::OutputFile;
-use wormscope_scenario::{AnyScenario, RandomScanScenario};
+use wormscope_scenario::{AnyScenario, BlasterScenario};
+use wormscope_study::validate::BlasterOutbreak;
 
 use crate::{CommandError, CommandOutcome, CommandVerdict, Progress, Task, common};
 
 /// Which scenarios, how many runs, how to answer.
 #[derive(Clone, Debug, Default)]
 pub struct ValidateRequest {
-    /// Built-in names or files of random-scanning scenarios; empty is
-    /// every built-in one.
+    /// Built-in names or files of scenarios with figures; empty is every
+    /// random-scanning built-in.
     pub scenarios: Vec<PathBuf>,
     /// Runs per ensemble; `None` is each scenario's `runs`.
     pub runs: Option<u32>,
@@ -28,64 +32,97 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
     if let Some(out) = &req.out {
         common::check_dir(out)?;
     }
-    let mut scenarios = Vec::new();
+    let mut scenarios: Vec<AnyScenario> = Vec::new();
     if req.scenarios.is_empty() {
         for (name, _, _) in wormscope_scenario::RANDOM_SCAN_BUILTIN {
-            scenarios.push(wormscope_scenario::builtin_random_scan(name).expect("built in"));
+            scenarios.push(AnyScenario::RandomScan(
+                wormscope_scenario::builtin_random_scan(name).expect("built in"),
+            ));
         }
     }
     for p in &req.scenarios {
-        match common::any_scenario(Some(p))? {
-            AnyScenario::RandomScan(s) if s.validation.is_empty() => {
-                return Err(CommandError::Input(format!(
-                    "{}: field `validation`: there are no figures to check \
-                     (add [[validation]] tables)",
-                    p.display()
-                )));
-            }
-            AnyScenario::RandomScan(s) => {
-                // The table's rows and the figures' files go by name.
-                if scenarios
-                    .iter()
-                    .any(|t: &RandomScanScenario| t.name == s.name)
-                {
-                    return Err(CommandError::Input(format!(
-                        "{}: field `name`: another scenario of this run is called `{}` too \
-                         (a file laid over a built-in keeps its name unless it gives one): \
-                         give it a `name` of its own",
-                        p.display(),
-                        s.name
-                    )));
-                }
-                scenarios.push(s)
-            }
-            AnyScenario::Blaster(s) => {
-                return Err(CommandError::Input(format!(
-                    "{}: `{}` is a Blaster scenario; `validate` runs random-scanning \
-                     scenarios with [[validation]] figures (codered2, slammer, witty)",
-                    p.display(),
-                    s.name
-                )));
-            }
+        let s = common::any_scenario(Some(p))?;
+        let (name, figures, start, sensors) = match &s {
+            AnyScenario::RandomScan(s) => (
+                &s.name,
+                &s.validation,
+                s.start,
+                s.all_sensors().into_iter().map(|c| c.name).collect(),
+            ),
+            AnyScenario::Blaster(s) => (
+                &s.name,
+                &s.validation,
+                s.start,
+                s.sensors.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            ),
+        };
+        let sensors: Vec<&str> = sensors.iter().map(String::as_str).collect();
+        if let Some((field, message)) =
+            wormscope_scenario::figure::unmeasurable(figures, start, &sensors)
+        {
+            return Err(CommandError::Input(format!(
+                "{}: field `{field}`: {message}",
+                p.display()
+            )));
         }
+        if figures.is_empty() {
+            return Err(CommandError::Input(format!(
+                "{}: field `validation`: there are no figures to check \
+                 (add [[validation]] tables)",
+                p.display()
+            )));
+        }
+        // The table's rows and the figures' files go by name.
+        if scenarios.iter().any(|t| scenario_name(t) == name) {
+            return Err(CommandError::Input(format!(
+                "{}: field `name`: another scenario of this run is called `{}` too \
+                 (a file laid over a built-in keeps its name unless it gives one): \
+                 give it a `name` of its own",
+                p.display(),
+                name
+            )));
+        }
+        scenarios.push(s);
     }
     let started = Instant::now();
     let mut checks = Vec::new();
     let mut figures = Vec::new();
     for s in &scenarios {
-        let runs = req.runs.unwrap_or(s.runs);
-        let results = {
-            let bar = progress.start(Task::Runs {
-                total: u64::from(runs),
-                label: &s.name,
-            });
-            wormscope_study::validate::random_ensemble(s, runs, &|| bar.advance(1))
-        };
-        checks.extend(wormscope_study::validate::check_figures(s, &results));
-        figures.push((
-            format!("{}.svg", s.name),
-            wormscope_report::outbreak_svg(s, &results).into_bytes(),
-        ));
+        match s {
+            AnyScenario::RandomScan(s) => {
+                let runs = req.runs.unwrap_or(s.runs);
+                let results = {
+                    let bar = progress.start(Task::Runs {
+                        total: u64::from(runs),
+                        label: &s.name,
+                    });
+                    wormscope_study::validate::random_ensemble(s, runs, &|| bar.advance(1))
+                };
+                checks.extend(wormscope_study::validate::check_figures(s, &results));
+                figures.push((
+                    format!("{}.svg", s.name),
+                    wormscope_report::outbreak_svg(s, &results).into_bytes(),
+                ));
+            }
+            AnyScenario::Blaster(s) => {
+                let runs = req.runs.unwrap_or(s.runs);
+                let world = common::world(s, progress)?;
+                let results = {
+                    let bar = progress.start(Task::Runs {
+                        total: u64::from(runs),
+                        label: &s.name,
+                    });
+                    blaster_ensemble(s, &world, runs, &|| bar.advance(1))
+                };
+                checks.extend(wormscope_study::validate::check_blaster_figures(
+                    s, &results,
+                ));
+                figures.push((
+                    format!("{}.svg", s.name),
+                    wormscope_report::blaster_outbreak_svg(s, &results).into_bytes(),
+                ));
+            }
+        }
     }
     let json = wormscope_report::validation_json(&checks);
     let text = if req.json {
@@ -125,4 +162,45 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
         files,
         verdict,
     })
+}
+
+fn scenario_name(s: &AnyScenario) -> &str {
+    match s {
+        AnyScenario::RandomScan(s) => &s.name,
+        AnyScenario::Blaster(s) => &s.name,
+    }
+}
+
+/// `runs` runs of a Blaster scenario with its sensors on derived seeds (as
+/// `simulate --runs` derives them), in run order, each kept as its figures
+/// measure it.
+fn blaster_ensemble(
+    s: &BlasterScenario,
+    world: &wormscope_model::world::World,
+    runs: u32,
+    done: &(dyn Fn() + Sync),
+) -> Vec<BlasterOutbreak> {
+    (0..runs)
+        .into_par_iter()
+        .map(|i| {
+            let mut run = s.clone();
+            run.seed = wormscope_study::run_seed(s.seed, i);
+            let observed = wormscope_observe::simulate_blaster(&run, world, &mut |_| {});
+            done();
+            BlasterOutbreak {
+                step_us: observed.result.step,
+                infected: observed.result.rows.iter().map(|r| r.infected).collect(),
+                sources: observed
+                    .sensors
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.sensor.name.clone(),
+                            x.rows.iter().map(|r| r.sources).collect(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }

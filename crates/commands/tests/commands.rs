@@ -824,7 +824,52 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         },
         &Silent,
     ));
-    assert!(msg.contains("is a Blaster scenario"), "{msg}");
+    assert!(
+        msg.contains("blaster-sample: field `validation`: there are no figures"),
+        "{msg}"
+    );
+    // A figure of a sensor the file took away.
+    let unwatched = write(
+        dir.path(),
+        "unwatched.toml",
+        &small().replace("[world]", "sensors = []\n[world]"),
+    );
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![unwatched],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("field `validation[0].measure.sensor`: no sensor is called `isc`")
+            && msg.contains("no sensors"),
+        "{msg}"
+    );
+    // A count made before the run began: the file runs, but cannot be
+    // held to it.
+    let later = write(
+        dir.path(),
+        "later.toml",
+        &small().replace(
+            "[world]",
+            "validation = [{ figure = \"x\", measure = { kind = \"sources-seen-at\", \
+             sensor = \"isc\", at = \"2003-08-10T00:00:00Z\" }, published = 1, \
+             tolerance = { at_least = 1 }, source = \"-\" }]\n[world]",
+        ),
+    );
+    assert!(simulate(&later, &dir.path().join("later")).is_ok());
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![later],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("later.toml: field `validation[0].measure.at`") && msg.contains("before"),
+        "{msg}"
+    );
     // Slammer with its figures taken away.
     let file = write(
         dir.path(),
@@ -854,6 +899,82 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
     ));
     assert!(
         msg.contains("walking.toml: field `name`") && msg.contains("`witty`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn validate_holds_a_blaster_scenario_to_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let figures = "validation = [\n\
+        { figure = \"infected at 2 h\", measure = { kind = \"infected-at\", at = \"2h\" }, \
+          published = 1, tolerance = { at_least = 1 }, source = \"-\" },\n\
+        { figure = \"isc at 2 h\", measure = { kind = \"sources-seen-at\", sensor = \"isc\", \
+          at = \"2003-08-11T21:00:00Z\" }, published = 1e9, tolerance = { relative_pct = 1 }, \
+          source = \"-\" },\n\
+        { figure = \"in the end\", measure = { kind = \"final-infected\" }, published = 1, \
+          tolerance = { at_least = 1 }, source = \"-\" },\n]\n";
+    let file = write(
+        dir.path(),
+        "small.toml",
+        &small().replace("[world]", &format!("{figures}[world]")),
+    );
+    let out = dir.path().join("v");
+    let o = wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![file.clone()],
+            runs: Some(2),
+            out: Some(out.clone()),
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    // The isc figure is a billion sources: it fails, the others pass.
+    assert!(
+        matches!(o.verdict, CommandVerdict::Failed(_)),
+        "{:?}",
+        o.verdict
+    );
+    let rows: Vec<&str> = o.text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{}", o.text);
+    assert!(
+        rows[0].ends_with("PASS") && rows[2].ends_with("PASS"),
+        "{}",
+        o.text
+    );
+    assert!(
+        rows[1].contains("(sources)") && rows[1].ends_with("FAIL"),
+        "{}",
+        o.text
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("validation.json")).unwrap()).unwrap();
+    let isc = &json[1];
+    assert_eq!(isc["runs"], 2);
+    // The sensor had reported some sources by then.
+    let sources = isc["simulated"].as_f64().unwrap();
+    assert!(sources > 0.0, "{json}");
+    let svg = std::fs::read_to_string(out.join("small.svg")).unwrap();
+    assert!(svg.contains("sources reported by isc") && svg.contains("published: isc at 2 h"));
+    // A measure a Blaster run has no value for is refused with the file.
+    let scan_rate = write(
+        dir.path(),
+        "rate.toml",
+        "validation = [{ figure = \"x\", measure = { kind = \"peak-scan-rate\" }, \
+         published = 1, tolerance = { at_least = 1 }, source = \"-\" }]\n",
+    );
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![scan_rate],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("rate.toml")
+            && msg.contains("validation[0].measure")
+            && msg.contains("random-scanning worms only"),
         "{msg}"
     );
 }

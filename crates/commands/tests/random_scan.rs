@@ -233,6 +233,19 @@ fn bad_random_scanning_scenarios_name_file_line_and_field() {
             "5",
             "worm.rate.batch_wait",
         ),
+        // A wrong type inside a table read by its kind: the key's own line.
+        (
+            "base = \"codered2\"\n[worm.rate]\nkind = \"batches\"\nbatch_size = 1.5\n\
+             batch_wait = \"1.8s\"\n",
+            "4",
+            "worm.rate.batch_size",
+        ),
+        // Another kind's field without its kind.
+        (
+            "base = \"codered2\"\n[worm.rate]\nbatch_size = 20\nbatch_wait = \"1s\"\n",
+            "3",
+            "worm.rate.batch_size",
+        ),
         (
             "base = \"slammer\"\n\n[[validation]]\nfigure = \"x\"\nmeasure = { kind = \"peak-scan-rate\" }\npublished = 1\ntolerance = { relative_pct = 5, absolute = 1 }\nsource = \"-\"\n",
             "7",

@@ -7,9 +7,9 @@ use std::fmt::Write;
 
 use wormscope_engine::random::{RandomRow, RandomScanRun};
 use wormscope_observe::{SensorRow, SensorSeries, random_series, sensors_csv, sensors_json};
-use wormscope_scenario::random_scan::Measure;
-use wormscope_scenario::{RandomScanScenario, SensorKind};
-use wormscope_study::validate::{FigureCheck, check_figures};
+use wormscope_scenario::figure::{Figure, Measure};
+use wormscope_scenario::{BlasterScenario, RandomScanScenario, SensorKind};
+use wormscope_study::validate::{BlasterOutbreak, FigureCheck, check_figures};
 use wormscope_study::{Band, bands_by_row};
 
 use crate::ensemble::{bands_csv, csv};
@@ -297,7 +297,13 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
         }
     };
     let end = s.duration.as_secs_f64() / scale;
-    let (on_infected, on_rate) = published_marks(s, scale, end);
+    let (on_infected, on_rate) = published_marks(
+        &s.validation,
+        s.start,
+        s.population.vulnerable as f64,
+        scale,
+        end,
+    );
     let mut infected_series = vec![series("infected", &|r| r.infected as f64)];
     // Hosts still scanning, where a stop rule or a payload makes them fewer
     // than the infected.
@@ -343,21 +349,31 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
 /// or of the peak a dashed line standing at that time. Fits, rates and
 /// shares of other kinds are in the table only. `scale` turns seconds
 /// into the charts' unit; `end` is the run's end in that unit.
-fn published_marks(s: &RandomScanScenario, scale: f64, end: f64) -> (Vec<Series>, Vec<Series>) {
+fn published_marks(
+    figures: &[Figure],
+    start: jiff::Timestamp,
+    vulnerable: f64,
+    scale: f64,
+    end: f64,
+) -> (Vec<Series>, Vec<Series>) {
     let (mut infected, mut rate) = (Vec::new(), Vec::new());
-    for f in &s.validation {
+    for f in figures {
         let p = f.published;
         let points = match &f.measure {
             Measure::InfectedAt { at } => vec![(at.as_secs_f64() / scale, p)],
+            Measure::SourcesSeenAt { at, .. } => match at.after_start(start) {
+                Ok(us) => vec![(us as f64 / 1e6 / scale, p)],
+                Err(_) => continue,
+            },
             Measure::FinalInfected | Measure::PeakScanRate => vec![(0.0, p), (end, p)],
             Measure::TimeToShare { share_pct } => {
                 let t = p * 60.0 / scale;
-                let hosts = share_pct.as_fraction() * s.population.vulnerable as f64;
+                let hosts = share_pct.as_fraction() * vulnerable;
                 vec![(t, 0.0), (t, hosts)]
             }
             Measure::PeakScanningTime => {
                 let t = p * 60.0 / scale;
-                vec![(t, 0.0), (t, s.population.vulnerable as f64)]
+                vec![(t, 0.0), (t, vulnerable)]
             }
             _ => continue,
         };
@@ -375,6 +391,68 @@ fn published_marks(s: &RandomScanScenario, scale: f64, end: f64) -> (Vec<Series>
         }
     }
     (infected, rate)
+}
+
+/// The figure of a Blaster ensemble for `validate`: the infected hosts
+/// and the sources each sensor its figures name had reported, medians with
+/// their 5-95 % bands, and the published figures marked as on a
+/// random-scanning worm's.
+pub fn blaster_outbreak_svg(s: &BlasterScenario, runs: &[BlasterOutbreak]) -> String {
+    let Some(first) = runs.first() else {
+        return String::new();
+    };
+    let (unit, scale) = if s.duration.as_secs_f64() > 3.0 * 3600.0 {
+        ("hours", 3600.0)
+    } else {
+        ("minutes", 60.0)
+    };
+    let step_s = first.step_us as f64 / 1e6;
+    let series = |name: &str, value: &dyn Fn(&BlasterOutbreak, usize) -> f64| {
+        let bands = bands_by_row(runs, first.infected.len(), value);
+        let points: Vec<(f64, f64)> = bands
+            .iter()
+            .enumerate()
+            .map(|(i, b)| ((i + 1) as f64 * step_s / scale, b.median))
+            .collect();
+        if runs.len() > 1 {
+            let band = bands.iter().map(|b| (b.p05, b.p95)).collect();
+            Series::banded(&format!("{name} (median, 5-95 %)"), points, band)
+        } else {
+            Series::line(name, points)
+        }
+    };
+    let mut lines = vec![series("infected", &|r, i| r.infected[i] as f64)];
+    let mut named: Vec<&str> = Vec::new();
+    for f in &s.validation {
+        if let Measure::SourcesSeenAt { sensor, .. } = &f.measure
+            && !named.contains(&sensor.as_str())
+        {
+            named.push(sensor);
+        }
+    }
+    for sensor in named {
+        lines.push(series(&format!("sources reported by {sensor}"), &|r, i| {
+            r.sources
+                .iter()
+                .find(|(n, _)| n == sensor)
+                .map_or(f64::NAN, |(_, rows)| rows[i] as f64)
+        }));
+    }
+    let end = s.duration.as_secs_f64() / scale;
+    let (marks, _) = published_marks(&s.validation, s.start, f64::NAN, scale, end);
+    lines.extend(marks);
+    line_chart(&Chart {
+        title: format!(
+            "{}: infected hosts and what sensors reported ({} run{})",
+            s.name,
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        ),
+        x_label: format!("{unit} since {}", s.start),
+        y_label: "hosts, sources".into(),
+        series: lines,
+        ..Chart::default()
+    })
 }
 
 /// Stacks SVG documents vertically into one.
@@ -427,7 +505,13 @@ mod tests {
         for name in ["codered2", "slammer", "witty"] {
             let s = wormscope_scenario::builtin_random_scan(name).unwrap();
             let end = s.duration.as_secs_f64() / 60.0;
-            let (infected, rate) = published_marks(&s, 60.0, end);
+            let (infected, rate) = published_marks(
+                &s.validation,
+                s.start,
+                s.population.vulnerable as f64,
+                60.0,
+                end,
+            );
             let drawable = s
                 .validation
                 .iter()

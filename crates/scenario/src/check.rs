@@ -339,6 +339,29 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     for (i, sensor) in s.sensors.iter().enumerate() {
         sensor_problems(i, sensor, &s.sensors[..i], &mut bad);
     }
+    if s.runs == 0 || s.runs > 1_000 {
+        bad("runs", format!("{} is not between 1 and 1000", s.runs));
+    }
+    if let Some((field, message)) = crate::figure::figures_problem(&s.validation) {
+        bad(&field, message);
+    }
+    for (i, fig) in s.validation.iter().enumerate() {
+        use crate::figure::Measure;
+        // What a Blaster run is measured by: its hosts and its sensors.
+        if !matches!(
+            fig.measure,
+            Measure::InfectedAt { .. } | Measure::FinalInfected | Measure::SourcesSeenAt { .. }
+        ) {
+            bad(
+                &format!("validation[{i}].measure"),
+                format!(
+                    "`{}` is measured on random-scanning worms only; a Blaster scenario's \
+                     figures are infected-at, final-infected and sources-seen-at",
+                    fig.measure.kind()
+                ),
+            );
+        }
+    }
     let c = &s.capture;
     if !(c.background_pps.is_finite() && (0.0..=1e6).contains(&c.background_pps)) {
         bad(

@@ -12,6 +12,7 @@
 
 mod check;
 pub mod churn;
+pub mod figure;
 pub mod iana;
 mod locate;
 mod named;
@@ -386,16 +387,34 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
         }
     };
     merge_into(&mut merged, user);
-    for o in overrides {
+    // A table's kind first: setting another kind empties the table for the
+    // fields set after it.
+    let kinds_first = overrides
+        .iter()
+        .filter(|o| o.path.ends_with(".kind"))
+        .chain(overrides.iter().filter(|o| !o.path.ends_with(".kind")));
+    for o in kinds_first {
         set_path(&mut merged, &o.path, o.value.clone())
             .map_err(|message| error_at(None, Some(o.path.clone()), message))?;
     }
 
+    // Kept to name the key behind an error at a table: a table read by its
+    // `kind` is read whole, so its errors name the table, not the key.
+    let whole = merged.clone();
     let scenario: T =
         serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
             let field = e.path().to_string();
             let message = plain_words(e.inner().message().trim());
             let field = (field != "." && !field.is_empty()).then_some(field);
+            let message = match field.as_deref().and_then(|f| kind_of(&whole, f)) {
+                Some(kind) if message.starts_with("unknown field") => {
+                    format!(
+                        "{message} (the fields of kind `{kind}`; another kind's need its `kind`)"
+                    )
+                }
+                _ => message,
+            };
+            let field = field.map(|f| key_behind(&whole, &f, &message).unwrap_or(f));
             let line = field.as_deref().and_then(|f| locate::line_of_path(text, f));
             error_at(line, field, message)
         })?;
@@ -408,6 +427,50 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
         ));
     }
     Ok(scenario)
+}
+
+/// The key of the table at `field` (a dotted path into `merged`) that an
+/// error `message` about the whole table is about, as a longer path: the
+/// key an `unknown field` names, or the one key whose value the message
+/// quotes (`invalid type: floating point `1.5``). `None` when the path is
+/// no table or no single key fits.
+fn key_behind(merged: &toml::Table, field: &str, message: &str) -> Option<String> {
+    let table = table_at(merged, field)?;
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next()?;
+        return table.contains_key(key).then(|| format!("{field}.{key}"));
+    }
+    let quoted = |v: &str| {
+        [format!("`{v}`"), format!("\"{v}\""), format!("'{v}'")]
+            .iter()
+            .any(|q| message.contains(q.as_str()))
+    };
+    let mut fits = table.iter().filter(|(key, value)| {
+        *key != "kind"
+            && match value {
+                toml::Value::String(v) => quoted(v),
+                toml::Value::Integer(v) => quoted(&v.to_string()),
+                toml::Value::Float(v) => quoted(&v.to_string()),
+                toml::Value::Boolean(v) => quoted(&v.to_string()),
+                _ => false,
+            }
+    });
+    let (key, _) = fits.next()?;
+    fits.next().is_none().then(|| format!("{field}.{key}"))
+}
+
+/// The table at dotted path `field` of `merged`, if it is one.
+fn table_at<'a>(merged: &'a toml::Table, field: &str) -> Option<&'a toml::Table> {
+    let mut node = merged.get(field.split('.').next()?)?;
+    for part in field.split('.').skip(1) {
+        node = node.as_table()?.get(part)?;
+    }
+    node.as_table()
+}
+
+/// The `kind` of the table at `field`, for a table read by its kind.
+fn kind_of<'a>(merged: &'a toml::Table, field: &str) -> Option<&'a str> {
+    table_at(merged, field)?.get("kind")?.as_str()
 }
 
 /// A reader's message in the words of a scenario file rather than of the
@@ -554,6 +617,11 @@ fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(
         }
         match (last, cur) {
             (locate::Segment::Key(k), toml::Value::Table(t)) => {
+                // Another kind replaces the table, as laying a file's table
+                // of another kind does: its fields are the new kind's.
+                if *k == "kind" && t.get("kind").is_some_and(|old| *old != value) {
+                    t.clear();
+                }
                 t.insert((*k).to_string(), value);
                 Ok(())
             }
@@ -604,6 +672,40 @@ fn merge_into(base: &mut toml::Table, over: toml::Table) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setting_another_kind_replaces_the_table_whatever_the_order() {
+        let set = |path: &str, value: toml::Value| Override {
+            path: path.into(),
+            value,
+            file: "sweep.toml".into(),
+            line: None,
+        };
+        // The wait before the kind: the kind still goes first.
+        let overrides = [
+            set("worm.rate.batch_wait", toml::Value::String("1.8s".into())),
+            set("worm.rate.kind", toml::Value::String("batches".into())),
+            set("worm.rate.batch_size", toml::Value::Integer(20)),
+        ];
+        let s = parse_random_scan_with("base = \"codered2\"\n", "x.toml", &overrides).unwrap();
+        assert_eq!(
+            s.worm.rate,
+            random_scan::RateConfig::Batches {
+                batch_size: 20,
+                batch_wait: SimDuration::from_millis(1800),
+            }
+        );
+        // The same kind keeps the table's other fields.
+        let same = [set(
+            "worm.rate.kind",
+            toml::Value::String("probe-rate".into()),
+        )];
+        let s = parse_random_scan_with("base = \"codered2\"\n", "x.toml", &same).unwrap();
+        assert!(matches!(
+            s.worm.rate,
+            random_scan::RateConfig::ProbeRate { .. }
+        ));
+    }
 
     #[test]
     fn every_builtin_parses_on_its_own() {

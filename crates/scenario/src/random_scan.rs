@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
 use crate::check::{end_problem, moment_problem, patch_problems, scan_wait_problem, span_problem};
+use crate::figure::figures_problem;
+pub use crate::figure::{Figure, Measure, Tolerance};
 use crate::schema::{
     CleanupDefense, DnsTakedown, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
@@ -521,155 +523,6 @@ pub struct CrashConfig {
     pub chance_pct: Percent,
 }
 
-/// One published figure, how the simulation measures it, and how close
-/// the ensemble's median must come.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Figure {
-    /// Short name, printed in the validation table.
-    pub figure: String,
-    pub measure: Measure,
-    /// The published value, in the measure's unit.
-    pub published: f64,
-    pub tolerance: Tolerance,
-    /// Where the published value comes from.
-    pub source: String,
-}
-
-/// How a figure is measured on one run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Measure {
-    /// Hosts infected at a time after the start (hosts; not measured in a
-    /// run that ends before it).
-    InfectedAt { at: SimDuration },
-    /// Hosts infected at the end of the run (hosts).
-    FinalInfected,
-    /// K of the random-constant-spread (logistic) model fitted to the
-    /// infected share between `from_pct` and `to_pct` of the final count
-    /// (per hour).
-    LogisticK { from_pct: Percent, to_pct: Percent },
-    /// The most new infections in one minute (hosts per minute).
-    PeakInfectionsPerMinute,
-    /// Time until `share_pct` of the vulnerable hosts are infected
-    /// (minutes).
-    TimeToShare { share_pct: Percent },
-    /// Doubling time of the infected count while it grows from `from_hosts`
-    /// to `to_hosts`, from a least-squares fit of its logarithm (seconds).
-    DoublingTime { from_hosts: u64, to_hosts: u64 },
-    /// The highest aggregate rate of probes delivered, over one time step
-    /// (probes per second).
-    PeakScanRate,
-    /// Probes sent and hosts infected after the stop date (count).
-    ActivityAfterStop,
-    /// When the most hosts were scanning at once, at the end of a time
-    /// step (minutes).
-    PeakScanningTime,
-    /// The share of the hosts infected by `at` that are still scanning then
-    /// (percent; not measured in a run that ends before it).
-    ScanningShareAt { at: SimDuration },
-}
-
-impl Measure {
-    /// The unit the measure is written in.
-    pub fn unit(&self) -> &'static str {
-        match self {
-            Measure::InfectedAt { .. } | Measure::FinalInfected => "hosts",
-            Measure::LogisticK { .. } => "per hour",
-            Measure::PeakInfectionsPerMinute => "hosts/min",
-            Measure::TimeToShare { .. } => "min",
-            Measure::DoublingTime { .. } => "s",
-            Measure::PeakScanRate => "probes/s",
-            Measure::ActivityAfterStop => "probes+hosts",
-            Measure::PeakScanningTime => "min",
-            Measure::ScanningShareAt { .. } => "%",
-        }
-    }
-}
-
-/// How close the simulated median must be to the published value. Exactly
-/// one field is given.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tolerance {
-    /// Within this percentage of the published value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relative_pct: Option<Percent>,
-    /// Within this distance of the published value, in its unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub absolute: Option<f64>,
-    /// At least this value (the published figure is a lower bound).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<f64>,
-    /// Between these two values, inclusive (e.g. "tens of millions").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub within: Option<[f64; 2]>,
-}
-
-impl Tolerance {
-    /// Whether a simulated value passes against the published one.
-    pub fn accepts(&self, published: f64, simulated: f64) -> bool {
-        if !simulated.is_finite() {
-            return false;
-        }
-        if let Some(pct) = self.relative_pct {
-            (simulated - published).abs() <= pct.as_fraction() * published.abs()
-        } else if let Some(d) = self.absolute {
-            (simulated - published).abs() <= d
-        } else if let Some(lo) = self.at_least {
-            simulated >= lo
-        } else if let Some([lo, hi]) = self.within {
-            (lo..=hi).contains(&simulated)
-        } else {
-            false
-        }
-    }
-}
-
-impl std::fmt::Display for Tolerance {
-    /// As people read it: `±10%`, `±0.5`, `≥1M`, `10M to 100M` (large
-    /// bounds to three significant digits with k, M, G).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(pct) = self.relative_pct {
-            write!(f, "±{}%", pct.as_pct())
-        } else if let Some(d) = self.absolute {
-            write!(f, "±{}", compact(d))
-        } else if let Some(lo) = self.at_least {
-            write!(f, "≥{}", compact(lo))
-        } else if let Some([lo, hi]) = self.within {
-            write!(f, "{} to {}", compact(lo), compact(hi))
-        } else {
-            f.write_str("none")
-        }
-    }
-}
-
-/// A bound as people read it: 99999999 is `100M`, 2500 is `2500`, 0.25 is
-/// `0.25`.
-fn compact(v: f64) -> String {
-    let (scaled, suffix) = match v.abs() {
-        a if a >= 1e9 => (v / 1e9, "G"),
-        a if a >= 1e6 => (v / 1e6, "M"),
-        a if a >= 1e4 => (v / 1e3, "k"),
-        _ => return format!("{v}"),
-    };
-    // Three significant digits, trailing zeros dropped.
-    let digits = if scaled.abs() >= 100.0 {
-        0
-    } else if scaled.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let text = format!("{scaled:.digits$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{suffix}")
-}
-
 /// The first problem with a random-scanning scenario's values, as (field
 /// path, message).
 pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> {
@@ -862,8 +715,14 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
             if *batch_wait < SimDuration::from_millis(1) {
                 return bad("worm.rate.batch_wait", "must be at least 1ms".into());
             }
-            if let Some(e) = scan_wait_problem(*batch_wait) {
-                return bad("worm.rate.batch_wait", e);
+            if scan_wait_problem(*batch_wait).is_some() {
+                return bad(
+                    "worm.rate.batch_wait",
+                    format!(
+                        "{batch_wait} is longer than {}, the longest wait between batches",
+                        crate::MAX_SCAN_WAIT
+                    ),
+                );
             }
         }
         RateConfig::Bandwidth {
@@ -1019,61 +878,15 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     {
         return bad(&format!("population.clusters.{field}"), message);
     }
+    if let Some((field, message)) = figures_problem(&s.validation) {
+        return bad(&field, message);
+    }
     for (i, fig) in s.validation.iter().enumerate() {
-        let f = |name: &str| format!("validation[{i}].{name}");
-        let t = &fig.tolerance;
-        let given = [
-            t.relative_pct.is_some(),
-            t.absolute.is_some(),
-            t.at_least.is_some(),
-            t.within.is_some(),
-        ]
-        .iter()
-        .filter(|g| **g)
-        .count();
-        if given != 1 {
+        if matches!(fig.measure, Measure::ActivityAfterStop) && w.stop.at.is_none() {
             return bad(
-                &f("tolerance"),
-                "give exactly one of relative_pct, absolute, at_least, within".into(),
+                &format!("validation[{i}].measure"),
+                "activity-after-stop needs a stop date (worm.stop.at)".into(),
             );
-        }
-        if let Some([lo, hi]) = t.within
-            && (lo.is_nan() || hi.is_nan() || lo > hi)
-        {
-            return bad(&f("tolerance.within"), format!("[{lo}, {hi}] is empty"));
-        }
-        if !fig.published.is_finite() {
-            return bad(&f("published"), "must be a number".into());
-        }
-        if let Measure::InfectedAt { at } | Measure::ScanningShareAt { at } = fig.measure
-            && let Some(e) = span_problem(at)
-        {
-            return bad(&f("measure.at"), e);
-        }
-        match &fig.measure {
-            Measure::LogisticK { from_pct, to_pct }
-                if !(from_pct.as_pct() > 0.0
-                    && from_pct.as_pct() < to_pct.as_pct()
-                    && to_pct.as_pct() < 100.0) =>
-            {
-                return bad(
-                    &f("measure"),
-                    "needs 0 < from_pct < to_pct < 100 (the logit is infinite at 0 and 100)".into(),
-                );
-            }
-            Measure::DoublingTime {
-                from_hosts,
-                to_hosts,
-            } if !(*from_hosts >= 1 && from_hosts < to_hosts) => {
-                return bad(&f("measure"), "needs 1 <= from_hosts < to_hosts".into());
-            }
-            Measure::ActivityAfterStop if w.stop.at.is_none() => {
-                return bad(
-                    &f("measure"),
-                    "activity-after-stop needs a stop date (worm.stop.at)".into(),
-                );
-            }
-            _ => {}
         }
     }
     None

@@ -38,6 +38,11 @@ pub struct BlasterScenario {
     pub sensors: Vec<SensorConfig>,
     /// Vantage-point captures (`wormscope capture`).
     pub capture: CaptureConfig,
+    /// Runs of a `wormscope validate` ensemble.
+    pub runs: u32,
+    /// The published figures this scenario reproduces (`[[validation]]`):
+    /// Blaster's are measured on its hosts and its sensors.
+    pub validation: Vec<crate::figure::Figure>,
 }
 
 fn default_base() -> String {

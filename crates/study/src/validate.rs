@@ -1,6 +1,8 @@
-//! Historical validation: a random-scanning scenario's ensemble measured
-//! the way its `[[validation]]` figures say, beside the published values,
-//! with PASS or FAIL against each figure's tolerance. Also the measures
+//! Historical validation: a scenario's ensemble measured the way its
+//! `[[validation]]` figures say, beside the published values, with PASS or
+//! FAIL against each figure's tolerance. A random-scanning worm's runs are
+//! measured whole; a Blaster run by what its figures can name
+//! ([`BlasterOutbreak`]: its hosts and its sensors' sources). Also the measures
 //! themselves (the random-constant-spread fit, doubling time, time to a
 //! share, peak rates) and the two-sample Kolmogorov-Smirnov test the
 //! engine-versus-reference tests use.
@@ -10,8 +12,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 use wormscope_engine::random::{RandomScanRun, simulate_random};
-use wormscope_scenario::RandomScanScenario;
-use wormscope_scenario::random_scan::Measure;
+use wormscope_scenario::figure::{Figure, Measure};
+use wormscope_scenario::units::When;
+use wormscope_scenario::{BlasterScenario, RandomScanScenario};
 
 use crate::{Band, run_seed};
 
@@ -52,13 +55,33 @@ pub fn random_ensemble(
 
 /// Every figure of `s` measured on `runs`.
 pub fn check_figures(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<FigureCheck> {
-    s.validation
+    check_each(&s.name, &s.validation, runs.len(), |m, i| {
+        measure(&runs[i], m, s.start)
+    })
+}
+
+/// Every figure of a Blaster scenario measured on its runs.
+pub fn check_blaster_figures(s: &BlasterScenario, runs: &[BlasterOutbreak]) -> Vec<FigureCheck> {
+    check_each(&s.name, &s.validation, runs.len(), |m, i| {
+        runs[i].measure(m, s.start)
+    })
+}
+
+/// Each figure's value on each of `runs` runs (`value(measure, run)`),
+/// its band and its verdict.
+fn check_each(
+    scenario: &str,
+    figures: &[Figure],
+    runs: usize,
+    value: impl Fn(&Measure, usize) -> f64,
+) -> Vec<FigureCheck> {
+    figures
         .iter()
         .map(|fig| {
-            let values: Vec<f64> = runs.iter().map(|r| measure(r, &fig.measure)).collect();
+            let values: Vec<f64> = (0..runs).map(|i| value(&fig.measure, i)).collect();
             let band = Band::of(&values);
             FigureCheck {
-                scenario: s.name.clone(),
+                scenario: scenario.to_string(),
                 figure: fig.figure.clone(),
                 unit: fig.measure.unit(),
                 published: fig.published,
@@ -67,16 +90,63 @@ pub fn check_figures(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<Figu
                 p95: band.p95,
                 tolerance: fig.tolerance.to_string(),
                 pass: fig.tolerance.accepts(fig.published, band.median),
-                runs: runs.len() as u32,
+                runs: runs as u32,
                 source: fig.source.clone(),
             }
         })
         .collect()
 }
 
+/// One Blaster run as its figures measure it: the hosts infected and each
+/// sensor's distinct sources reported so far, at each step's end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlasterOutbreak {
+    pub step_us: u64,
+    pub infected: Vec<u64>,
+    /// Per sensor (by name), its sources at each step's end.
+    pub sources: Vec<(String, Vec<u64>)>,
+}
+
+impl BlasterOutbreak {
+    /// The run's value of a figure's measure (NaN where the run ended
+    /// before the measure's time; the scenario's checks refuse the
+    /// measures a Blaster run has no value for).
+    pub fn measure(&self, m: &Measure, start: jiff::Timestamp) -> f64 {
+        match m {
+            Measure::InfectedAt { at } => {
+                at_step(&self.infected, self.step_us, at.as_micros()).map_or(f64::NAN, |n| n as f64)
+            }
+            Measure::FinalInfected => self.infected.last().map_or(f64::NAN, |&n| n as f64),
+            Measure::SourcesSeenAt { sensor, at } => self
+                .sources
+                .iter()
+                .find(|(name, _)| name == sensor)
+                .and_then(|(_, rows)| at_step(rows, self.step_us, moment_us(*at, start)?))
+                .map_or(f64::NAN, |n| n as f64),
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// A series' value at the end of the last step that ends by `at_us` (0
+/// before the first step's end); `None` if the run ends before `at_us`.
+fn at_step(rows: &[u64], step_us: u64, at_us: u64) -> Option<u64> {
+    let end = rows.len() as u64 * step_us;
+    if at_us > end || step_us == 0 {
+        return None;
+    }
+    let done = (at_us / step_us) as usize;
+    Some(if done == 0 { 0 } else { rows[done - 1] })
+}
+
+/// A moment of a figure as µs after the start (checked: not before it).
+fn moment_us(at: When, start: jiff::Timestamp) -> Option<u64> {
+    at.after_start(start).ok()
+}
+
 /// One run's value of a measure (NaN where the run never got there, or
-/// ended before the measure's time).
-pub fn measure(r: &RandomScanRun, m: &Measure) -> f64 {
+/// ended before the measure's time); `start` is the scenario's.
+pub fn measure(r: &RandomScanRun, m: &Measure, start: jiff::Timestamp) -> f64 {
     match m {
         Measure::InfectedAt { at } => {
             let end = r.rows.last().map_or(0, |row| row.time_us);
@@ -102,6 +172,24 @@ pub fn measure(r: &RandomScanRun, m: &Measure) -> f64 {
         Measure::ActivityAfterStop => activity_after_stop(r).map_or(f64::NAN, |n| n as f64),
         Measure::PeakScanningTime => peak_scanning_time_min(r),
         Measure::ScanningShareAt { at } => scanning_share_at_pct(r, at.as_micros()),
+        Measure::SourcesSeenAt { sensor, at } => r
+            .sensors
+            .iter()
+            .find(|x| x.sensor.name == *sensor)
+            .and_then(|x| {
+                // One address per host: a sensor's sources are its hosts.
+                let mut so_far = 0;
+                let sources: Vec<u64> = x
+                    .new_sources
+                    .iter()
+                    .map(|n| {
+                        so_far += n;
+                        so_far
+                    })
+                    .collect();
+                at_step(&sources, r.step_us, moment_us(*at, start)?)
+            })
+            .map_or(f64::NAN, |n| n as f64),
     }
 }
 
@@ -280,6 +368,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_blaster_figure_reads_the_last_step_ended_by_its_moment() {
+        let start: jiff::Timestamp = "2003-08-11T19:00:00Z".parse().unwrap();
+        // Steps of a minute: the rows are the counts at 1, 2 and 3 minutes.
+        let run = BlasterOutbreak {
+            step_us: 60_000_000,
+            infected: vec![5, 9, 20],
+            sources: vec![("isc".into(), vec![1, 4, 7])],
+        };
+        let at = |text: &str| -> When { text.parse().unwrap() };
+        let sources = |moment: &str| {
+            run.measure(
+                &Measure::SourcesSeenAt {
+                    sensor: "isc".into(),
+                    at: at(moment),
+                },
+                start,
+            )
+        };
+        assert_eq!(sources("30s"), 0.0, "before the first step ends");
+        assert_eq!(sources("2m"), 4.0);
+        assert_eq!(sources("2003-08-11T19:02:59Z"), 4.0);
+        assert_eq!(sources("2003-08-11T19:03:00Z"), 7.0);
+        assert!(sources("4m").is_nan(), "after the run");
+        let other = Measure::SourcesSeenAt {
+            sensor: "telescope".into(),
+            at: at("1m"),
+        };
+        assert!(run.measure(&other, start).is_nan());
+        let infected = |d: &str| {
+            run.measure(
+                &Measure::InfectedAt {
+                    at: d.parse().unwrap(),
+                },
+                start,
+            )
+        };
+        assert_eq!(infected("1m"), 5.0);
+        assert_eq!(infected("179s"), 9.0);
+        assert_eq!(run.measure(&Measure::FinalInfected, start), 20.0);
+        assert!(run.measure(&Measure::PeakScanRate, start).is_nan());
+    }
+
+    #[test]
     fn ks_tells_equal_samples_from_shifted_ones() {
         let a: Vec<f64> = (0..200).map(|i| i as f64).collect();
         let same: Vec<f64> = (0..200).map(|i| i as f64 + 0.5).collect();
@@ -346,7 +477,7 @@ mod tests {
         r.rows = vec![row(1, 5), row(2, 7)];
         r.stop_us = Some(2_000_000);
         assert_eq!(activity_after_stop(&r), None);
-        assert!(measure(&r, &Measure::ActivityAfterStop).is_nan());
+        assert!(measure(&r, &Measure::ActivityAfterStop, jiff::Timestamp::UNIX_EPOCH).is_nan());
         r.rows.push(row(3, 0));
         assert_eq!(activity_after_stop(&r), Some(0));
         r.rows.push(row(4, 2));
