@@ -275,26 +275,15 @@ pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
     let Some(first) = runs.first() else {
         return String::new();
     };
-    // The same units as the report's time axis.
-    let (unit, scale) = if s.duration.as_secs_f64() > 3.0 * 3600.0 {
-        ("hours", 3600.0)
-    } else {
-        ("minutes", 60.0)
-    };
+    let (unit, scale) = time_unit(s.duration.as_secs_f64());
     let step_s = first.step_us as f64 / 1e6;
     let series = |name: &str, value: &dyn Fn(&RandomRow) -> f64| {
         let bands = bands_by_row(runs, first.rows.len(), |r, i| value(&r.rows[i]));
-        let mut points = Vec::new();
-        let mut band = Vec::new();
-        for (row, b) in first.rows.iter().zip(bands) {
-            points.push((row.time_us as f64 / 1e6 / scale, b.median));
-            band.push((b.p05, b.p95));
-        }
-        if runs.len() > 1 {
-            Series::banded(&format!("{name} (median, 5-95 %)"), points, band)
-        } else {
-            Series::line(name, points)
-        }
+        let times = first
+            .rows
+            .iter()
+            .map(|row| row.time_us as f64 / 1e6 / scale);
+        median_series(name, times, &bands, runs.len())
     };
     let end = s.duration.as_secs_f64() / scale;
     let (on_infected, on_rate) = published_marks(
@@ -401,25 +390,12 @@ pub fn blaster_outbreak_svg(s: &BlasterScenario, runs: &[BlasterOutbreak]) -> St
     let Some(first) = runs.first() else {
         return String::new();
     };
-    let (unit, scale) = if s.duration.as_secs_f64() > 3.0 * 3600.0 {
-        ("hours", 3600.0)
-    } else {
-        ("minutes", 60.0)
-    };
+    let (unit, scale) = time_unit(s.duration.as_secs_f64());
     let step_s = first.step_us as f64 / 1e6;
     let series = |name: &str, value: &dyn Fn(&BlasterOutbreak, usize) -> f64| {
         let bands = bands_by_row(runs, first.infected.len(), value);
-        let points: Vec<(f64, f64)> = bands
-            .iter()
-            .enumerate()
-            .map(|(i, b)| ((i + 1) as f64 * step_s / scale, b.median))
-            .collect();
-        if runs.len() > 1 {
-            let band = bands.iter().map(|b| (b.p05, b.p95)).collect();
-            Series::banded(&format!("{name} (median, 5-95 %)"), points, band)
-        } else {
-            Series::line(name, points)
-        }
+        let times = (1..=bands.len()).map(|i| i as f64 * step_s / scale);
+        median_series(name, times, &bands, runs.len())
     };
     let mut lines = vec![series("infected", &|r, i| r.infected[i] as f64)];
     let mut named: Vec<&str> = Vec::new();
@@ -453,6 +429,33 @@ pub fn blaster_outbreak_svg(s: &BlasterScenario, runs: &[BlasterOutbreak]) -> St
         series: lines,
         ..Chart::default()
     })
+}
+
+/// The unit of the figures' time axis for a run of `duration_s`, and its
+/// seconds: the report's, hours past three of them, else minutes.
+fn time_unit(duration_s: f64) -> (&'static str, f64) {
+    if duration_s > 3.0 * 3600.0 {
+        ("hours", 3600.0)
+    } else {
+        ("minutes", 60.0)
+    }
+}
+
+/// The median of `runs` runs at `times` with its 5-95 % band, or the one
+/// run's line.
+fn median_series(
+    name: &str,
+    times: impl Iterator<Item = f64>,
+    bands: &[Band],
+    runs: usize,
+) -> Series {
+    let points = times.zip(bands).map(|(t, b)| (t, b.median)).collect();
+    if runs > 1 {
+        let band = bands.iter().map(|b| (b.p05, b.p95)).collect();
+        Series::banded(&format!("{name} (median, 5-95 %)"), points, band)
+    } else {
+        Series::line(name, points)
+    }
 }
 
 /// Stacks SVG documents vertically into one.
