@@ -531,8 +531,8 @@ struct Host {
 /// A host that has started probing: its probes are at start + j·P for
 /// batch j >= 1 (P its period; a batch is one probe unless the worm sends
 /// batches, [`Pace`]) while start + j·P < end, on the network clock
-/// (delivered) and on real time (offered). Kept apart from [`Host`] and contiguous, because every
-/// step's end visits them all.
+/// (delivered) and on real time (offered). Kept apart from [`Host`] and
+/// contiguous, because every step's end visits them all.
 #[derive(Clone, Copy, Debug)]
 struct Scanner {
     host: u32,
@@ -551,10 +551,10 @@ struct Scanner {
 
 impl Scanner {
     /// Probes with a time in [start, end) and before `at`, on one clock,
-    /// in batches of `per_batch`.
-    /// [`Pace::probes_within`], written out: a step's end runs it for
-    /// every scanner, so batches of one (`BATCHED` false) are compiled
-    /// apart, as they were before batches came.
+    /// in batches of `per_batch`: [`Pace::probes_within`], written out.
+    /// A step's end runs it for every scanner, so batches of one
+    /// (`BATCHED` false) are compiled apart, as they were before batches
+    /// came.
     fn probes_before<const BATCHED: bool>(
         start: u64,
         end: u64,
