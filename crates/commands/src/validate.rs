@@ -42,23 +42,25 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
     }
     for p in &req.scenarios {
         let s = common::any_scenario(Some(p))?;
-        let (name, figures, start, sensors) = match &s {
+        let (name, figures, start, duration, sensors) = match &s {
             AnyScenario::RandomScan(s) => (
                 &s.name,
                 &s.validation,
                 s.start,
+                s.duration,
                 s.all_sensors().into_iter().map(|c| c.name).collect(),
             ),
             AnyScenario::Blaster(s) => (
                 &s.name,
                 &s.validation,
                 s.start,
+                s.duration,
                 s.sensors.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
             ),
         };
         let sensors: Vec<&str> = sensors.iter().map(String::as_str).collect();
         if let Some((field, message)) =
-            wormscope_scenario::figure::unmeasurable(figures, start, &sensors)
+            wormscope_scenario::figure::unmeasurable(figures, start, duration, &sensors)
         {
             return Err(CommandError::Input(format!(
                 "{}: field `{field}`: {message}",

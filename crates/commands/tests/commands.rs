@@ -828,11 +828,11 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         msg.contains("blaster-sample: field `validation`: there are no figures"),
         "{msg}"
     );
-    // A figure of a sensor the file took away.
+    // A figure of a sensor the file took away (the run reaches ISC's count).
     let unwatched = write(
         dir.path(),
         "unwatched.toml",
-        &small().replace("[world]", "sensors = []\n[world]"),
+        &small_world("24h").replace("[world]", "sensors = []\n[world]"),
     );
     let msg = input_error(wormscope_commands::validate::run(
         &ValidateRequest {
@@ -868,6 +868,47 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
     ));
     assert!(
         msg.contains("later.toml: field `validation[0].measure.at`") && msg.contains("before"),
+        "{msg}"
+    );
+    // Code Red cut short of its figure at 14 h: it could never be measured.
+    let short = write(
+        dir.path(),
+        "short.toml",
+        "base = \"codered2\"\nname = \"short\"\nduration = \"12h\"\n",
+    );
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![short],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("short.toml: field `validation[")
+            && msg.contains("].measure.at`: 14h falls after the run ends (12h after the start)"),
+        "{msg}"
+    );
+    // A count made after a Blaster run ends, given as a moment.
+    let after = write(
+        dir.path(),
+        "after.toml",
+        &small().replace(
+            "[world]",
+            "validation = [{ figure = \"x\", measure = { kind = \"sources-seen-at\", \
+             sensor = \"isc\", at = \"2003-08-30T00:00:00Z\" }, published = 1, \
+             tolerance = { at_least = 1 }, source = \"-\" }]\n[world]",
+        ),
+    );
+    let msg = input_error(wormscope_commands::validate::run(
+        &ValidateRequest {
+            scenarios: vec![after],
+            ..ValidateRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("after.toml: field `validation[0].measure.at`: 2003-08-30T00:00:00Z (")
+            && msg.contains("after the start) falls after the run ends (3h after the start)"),
         "{msg}"
     );
     // Slammer with its figures taken away.

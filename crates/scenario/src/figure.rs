@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{moment_problem, span_problem};
+use crate::check::span_problem;
 use crate::units::{Percent, SimDuration, When};
 
 /// One published figure, how the simulation measures it, and how close
@@ -30,8 +30,8 @@ pub struct Figure {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Measure {
-    /// Hosts infected at a time after the start (hosts; not measured in a
-    /// run that ends before it).
+    /// Hosts infected at a time after the start (hosts; `validate` refuses
+    /// a figure whose time falls after the run ends).
     InfectedAt { at: SimDuration },
     /// Hosts infected at the end of the run (hosts).
     FinalInfected,
@@ -56,13 +56,13 @@ pub enum Measure {
     /// step (minutes).
     PeakScanningTime,
     /// The share of the hosts infected by `at` that are still scanning then
-    /// (percent; not measured in a run that ends before it).
+    /// (percent; refused past the run's end, as `InfectedAt`).
     ScanningShareAt { at: SimDuration },
     /// The distinct source addresses sensor `sensor` had reported by `at`
     /// (a duration after the start or a UTC moment), at the end of the
     /// last step that ends by then (sources; what its reporting delay
-    /// holds back is not counted; not measured in a run that ends before
-    /// `at`).
+    /// holds back is not counted; refused past the run's end, as
+    /// `InfectedAt`).
     SourcesSeenAt { sensor: String, at: When },
 }
 
@@ -188,8 +188,8 @@ fn compact(v: f64) -> String {
 /// path, message). What only one kind of worm can measure is checked by
 /// its own scenario's checks; the sensor and the moment a figure names, by
 /// [`unmeasurable`] when the figures are to be measured: a file may take
-/// the sensors away, or move the start past a figure's moment, and never
-/// validate.
+/// the sensors away, move the start past a figure's moment or shorten the
+/// run, and never validate.
 pub(crate) fn figures_problem(figures: &[Figure]) -> Option<(String, String)> {
     for (i, fig) in figures.iter().enumerate() {
         let f = |name: &str| format!("validation[{i}].{name}");
@@ -247,21 +247,43 @@ pub(crate) fn figures_problem(figures: &[Figure]) -> Option<(String, String)> {
 }
 
 /// The first figure that cannot be measured on a scenario starting at
-/// `start` with sensors named `sensors`: one that names another sensor, or
-/// a moment before the start or too far after it, as (field path,
+/// `start`, running for `duration`, with sensors named `sensors`: one that
+/// names another sensor, or a moment before the start or after the run
+/// ends (it would never be measured, and so never pass), as (field path,
 /// message).
 pub fn unmeasurable(
     figures: &[Figure],
     start: jiff::Timestamp,
+    duration: SimDuration,
     sensors: &[&str],
 ) -> Option<(String, String)> {
     figures.iter().enumerate().find_map(|(i, fig)| {
-        let Measure::SourcesSeenAt { sensor, at } = &fig.measure else {
+        let at = match &fig.measure {
+            Measure::InfectedAt { at } | Measure::ScanningShareAt { at } => When::After(*at),
+            Measure::SourcesSeenAt { at, .. } => *at,
+            _ => return None,
+        };
+        let field = format!("validation[{i}].measure.at");
+        match at.after_start(start) {
+            Err(e) => return Some((field, e)),
+            Ok(us) if us > duration.as_micros() => {
+                let after = match at {
+                    When::After(_) => String::new(),
+                    When::At(_) => format!(" ({} after the start)", SimDuration::from_micros(us)),
+                };
+                return Some((
+                    field,
+                    format!(
+                        "{at}{after} falls after the run ends ({duration} after the start): \
+                         lengthen `duration` or drop this figure"
+                    ),
+                ));
+            }
+            Ok(_) => {}
+        }
+        let Measure::SourcesSeenAt { sensor, .. } = &fig.measure else {
             return None;
         };
-        if let Some(e) = moment_problem(*at, start) {
-            return Some((format!("validation[{i}].measure.at"), e));
-        }
         if sensors.contains(&sensor.as_str()) {
             return None;
         }
