@@ -21,7 +21,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
 
-use wormscope_scenario::random_scan::PortEnd;
+use wormscope_scenario::population::PortEnd;
 use wormscope_scenario::{AnyScenario, FilterDefense, PortProto, PortRule, Transport};
 
 /// CERT Advisory CA-2003-20, "Filter network traffic": the services to block
@@ -560,7 +560,7 @@ pub fn scenario_rule_set(
             PortProto::tcp(135),
             PortEnd::Destination,
         ),
-        AnyScenario::RandomScan(s) => {
+        AnyScenario::Population(s) => {
             let port = s.worm.delivery.port();
             let end = match port.transport {
                 Transport::Tcp => PortEnd::Destination,
@@ -657,7 +657,7 @@ fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSe
                 "[defenses.target_move]: {BLASTER_FLOODS_A_NAME}"
             )));
         }
-        AnyScenario::RandomScan(s) => s,
+        AnyScenario::Population(s) => s,
     };
     let Some(payload) = &s.payload else {
         return Err(NoRules::because(

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use wormscope_scenario::{PortProto, Transport};
 
-use wormscope_scenario::random_scan::PortEnd;
+use wormscope_scenario::population::PortEnd;
 
 use crate::defense::{
     Action, Direction, Origin, Placement, Rule, RuleOptions, RuleSet, Traffic, plain,

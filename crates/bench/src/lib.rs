@@ -368,7 +368,7 @@ pub struct RandomScaleRow {
 /// Runs a built-in random-scanning scenario once, at full scale, on its
 /// own seed.
 pub fn measure_random_full_scale(name: &str, progress: &mut dyn FnMut(u64)) -> RandomScaleRow {
-    let s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    let s = wormscope_scenario::builtin_population(name).expect("a built-in scenario");
     measure_random_scenario(&s, &s.name, progress)
 }
 
@@ -381,7 +381,7 @@ pub fn measure_random_targeting(
     targeting: &str,
     progress: &mut dyn FnMut(u64),
 ) -> RandomScaleRow {
-    let mut s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    let mut s = wormscope_scenario::builtin_population(name).expect("a built-in scenario");
     s.worm.targeting = targeting.to_string();
     let label = format!("{name}_{}", targeting.replace('-', "_"));
     measure_random_scenario(&s, &label, progress)
@@ -396,8 +396,8 @@ pub fn measure_random_batches(
     batch_size: u32,
     progress: &mut dyn FnMut(u64),
 ) -> RandomScaleRow {
-    use wormscope_scenario::random_scan::RateConfig;
-    let mut s = wormscope_scenario::builtin_random_scan(name).expect("a built-in scenario");
+    use wormscope_scenario::population::RateConfig;
+    let mut s = wormscope_scenario::builtin_population(name).expect("a built-in scenario");
     let RateConfig::ProbeRate { probes_per_second } = s.worm.rate else {
         panic!("{name} probes at a fixed rate");
     };
@@ -410,12 +410,12 @@ pub fn measure_random_batches(
 }
 
 fn measure_random_scenario(
-    s: &wormscope_scenario::RandomScanScenario,
+    s: &wormscope_scenario::PopulationScenario,
     label: &str,
     progress: &mut dyn FnMut(u64),
 ) -> RandomScaleRow {
     let t = Instant::now();
-    let r = wormscope_engine::random::simulate_random(s, s.seed, progress);
+    let r = wormscope_engine::population::simulate_population(s, s.seed, progress);
     let wall_s = t.elapsed().as_secs_f64();
     let probes_offered = r.total(|row| row.probes_offered);
     RandomScaleRow {
@@ -431,7 +431,7 @@ fn measure_random_scenario(
     }
 }
 
-/// The random-scanning core with its exact draws against the reference's
+/// The population core with its exact draws against the reference's
 /// probe-by-probe draws on one small world.
 #[derive(Clone, Debug, Serialize)]
 pub struct RandomSpeedupRow {
@@ -449,8 +449,8 @@ pub struct RandomSpeedupRow {
 
 /// Code Red's behaviour in a 2^24 address space with 4,000 vulnerable
 /// hosts for 3 hours: big enough that the reference takes seconds.
-pub fn random_small_world() -> wormscope_scenario::RandomScanScenario {
-    let mut s = wormscope_scenario::builtin_random_scan("codered2").expect("built in");
+pub fn population_small_world() -> wormscope_scenario::PopulationScenario {
+    let mut s = wormscope_scenario::builtin_population("codered2").expect("built in");
     s.population.scan_space_bits = 24;
     s.population.vulnerable = 4_000;
     s.population.other_hosts = 100_000;
@@ -461,18 +461,18 @@ pub fn random_small_world() -> wormscope_scenario::RandomScanScenario {
     // The /8 telescope is outside a 2^24 space.
     s.telescopes.clear();
     s.sensors.clear();
-    wormscope_scenario::check_random_scan(&s).expect("the bench's small world is valid");
+    wormscope_scenario::check_population(&s).expect("the bench's small world is valid");
     s
 }
 
-/// Runs both simulators of random scanning on [`random_small_world`].
+/// Runs both simulators of random scanning on [`population_small_world`].
 pub fn measure_random_speedup() -> RandomSpeedupRow {
-    let s = random_small_world();
+    let s = population_small_world();
     let t = Instant::now();
-    let exact = wormscope_engine::random::simulate_random(&s, s.seed, &mut |_| {});
+    let exact = wormscope_engine::population::simulate_population(&s, s.seed, &mut |_| {});
     let engine_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let reference = wormscope_reference::random::simulate_random_reference(&s, s.seed);
+    let reference = wormscope_reference::population::simulate_population_reference(&s, s.seed);
     let reference_s = t.elapsed().as_secs_f64();
     RandomSpeedupRow {
         name: "Code Red in 2^24 addresses".into(),
@@ -901,8 +901,8 @@ mod tests {
 
     #[test]
     fn the_random_small_world_is_a_valid_scenario() {
-        let s = super::random_small_world();
+        let s = super::population_small_world();
         assert_eq!(s.population.scan_space_bits, 24);
-        assert!(wormscope_scenario::check_random_scan(&s).is_ok());
+        assert!(wormscope_scenario::check_population(&s).is_ok());
     }
 }

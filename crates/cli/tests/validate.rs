@@ -1,7 +1,7 @@
 //! `validate` as a process: the reduced ensemble that still fails when a
 //! figure is missed (exit 1), and the same bytes at one and two threads.
 //! The random-scanning scenarios' runs, pages and refusals are held in
-//! process by `crates/commands/tests/random_scan.rs`.
+//! process by `crates/commands/tests/population.rs`.
 
 mod common;
 

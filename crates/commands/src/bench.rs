@@ -134,7 +134,7 @@ pub fn run(req: &BenchRequest, progress: &dyn Progress) -> Result<CommandOutcome
         ]
         .iter()
         .map(|&(name, row)| {
-            let s = wormscope_scenario::builtin_random_scan(name).expect("built in");
+            let s = wormscope_scenario::builtin_population(name).expect("built in");
             let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
             let mut at = |t: u64| bar.set(t / 1_000_000);
             match row {

@@ -1,7 +1,7 @@
 //! `wormscope capture`: what a vantage point of the scenario captured in a
 //! time window, as pcap or pcapng: a Blaster scenario's
 //! ([`wormscope_observe::capture`]) or a random-scanning worm's, Code Red
-//! v2, Slammer or Witty ([`wormscope_observe::random_capture`]), with the
+//! v2, Slammer or Witty ([`wormscope_observe::population_capture`]), with the
 //! same flags.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use wormscope_model::world::WorldError;
 use wormscope_observe::capture::{CaptureOptions, VantageCaptureError};
-use wormscope_scenario::{AnyScenario, RandomScanScenario, SimDuration};
+use wormscope_scenario::{AnyScenario, PopulationScenario, SimDuration};
 use wormscope_wire::write::OutputFormat;
 
 use crate::{CommandError, CommandOutcome, Progress, Task, common};
@@ -54,9 +54,9 @@ impl CaptureRequest {
 /// Runs the request.
 pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     common::check_file(&req.output)?;
-    if let AnyScenario::RandomScan(r) = common::any_scenario(req.scenario.as_deref())? {
-        let s = common::random_scan_with(r, req.seed, None)?;
-        return random_scan(&s, req, progress);
+    if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
+        let s = common::population_with(r, req.seed, None)?;
+        return population(&s, req, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, None)?;
     let opts = req.overriding(CaptureOptions::new(&s, &req.vantage, req.from, req.to));
@@ -101,24 +101,24 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
 }
 
 /// The capture of a random-scanning worm's vantage.
-fn random_scan(
-    s: &RandomScanScenario,
+fn population(
+    s: &PopulationScenario,
     req: &CaptureRequest,
     progress: &dyn Progress,
 ) -> Result<CommandOutcome, CommandError> {
-    let opts = req.overriding(CaptureOptions::for_random_scan(
+    let opts = req.overriding(CaptureOptions::for_population(
         s,
         &req.vantage,
         req.from,
         req.to,
     ));
     // Refused before the run: an unknown vantage, a bad window.
-    wormscope_observe::random_capture::check(s, &opts)
+    wormscope_observe::population_capture::check(s, &opts)
         .map_err(|e| CommandError::Input(e.to_string()))?;
     let started = Instant::now();
     let written = {
         let bar = progress.start(Task::SimulatedSeconds(req.to.as_micros() / 1_000_000));
-        wormscope_observe::random_capture::capture(s, &opts, &req.output, &mut |t| {
+        wormscope_observe::population_capture::capture(s, &opts, &req.output, &mut |t| {
             bar.set(t / 1_000_000)
         })
     };

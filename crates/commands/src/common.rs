@@ -9,7 +9,7 @@ use std::time::Instant;
 use wormscope_model::World;
 use wormscope_report::OutputSet;
 use wormscope_report::run_store::{DirRunStore, RUN_STORE_DIR};
-use wormscope_scenario::{AnyScenario, BlasterScenario, RandomScanScenario, SimDuration};
+use wormscope_scenario::{AnyScenario, BlasterScenario, PopulationScenario, SimDuration};
 use wormscope_study::{NoStore, RunStore};
 
 use crate::{CommandError, Progress, Task};
@@ -33,7 +33,7 @@ pub(crate) fn blaster_scenario(
 ) -> Result<BlasterScenario, CommandError> {
     match any_scenario(name_or_file)? {
         AnyScenario::Blaster(s) => blaster_with(s, seed, duration),
-        AnyScenario::RandomScan(r) => Err(CommandError::Input(format!(
+        AnyScenario::Population(r) => Err(CommandError::Input(format!(
             "{}: `{}` is a random-scanning scenario; this command runs Blaster \
              scenarios (random-scanning ones run with `simulate` and `validate`)",
             name_or_file.map_or("<default>".into(), |p| p.display().to_string()),
@@ -51,7 +51,7 @@ pub(crate) fn any_scenario_with(
 ) -> Result<AnyScenario, CommandError> {
     Ok(match any_scenario(name_or_file)? {
         AnyScenario::Blaster(s) => AnyScenario::Blaster(blaster_with(s, seed, duration)?),
-        AnyScenario::RandomScan(r) => AnyScenario::RandomScan(random_scan_with(r, seed, duration)?),
+        AnyScenario::Population(r) => AnyScenario::Population(population_with(r, seed, duration)?),
     })
 }
 
@@ -75,11 +75,11 @@ fn blaster_with(
 
 /// A random-scanning scenario with the command line's seed and duration
 /// applied and checked again.
-pub(crate) fn random_scan_with(
-    mut s: RandomScanScenario,
+pub(crate) fn population_with(
+    mut s: PopulationScenario,
     seed: Option<u64>,
     duration: Option<SimDuration>,
-) -> Result<RandomScanScenario, CommandError> {
+) -> Result<PopulationScenario, CommandError> {
     if let Some(seed) = seed {
         s.seed = checked_seed(seed)?;
     }
@@ -87,7 +87,7 @@ pub(crate) fn random_scan_with(
         // Figures measured past the new end read n/a.
         s.duration = d;
     }
-    wormscope_scenario::check_random_scan(&s).map_err(|(field, msg)| {
+    wormscope_scenario::check_population(&s).map_err(|(field, msg)| {
         let field = if field == "step" { "duration" } else { &field };
         CommandError::Input(format!("{}: {msg}", flag_of(field)))
     })?;

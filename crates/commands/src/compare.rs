@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use wormscope_report::{ComparedRun, OutputFile, OutputSet};
 use wormscope_scenario::variant::{Defended, Variant, parse_variants_for};
-use wormscope_scenario::{AnyScenario, RandomScanScenario};
+use wormscope_scenario::{AnyScenario, PopulationScenario};
 use wormscope_study::VariantResult;
 
 use crate::common::{self, StudyStore, write_outputs};
@@ -70,9 +70,9 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     if let Some(out) = &req.out {
         common::check_dir(out)?;
     }
-    if let AnyScenario::RandomScan(r) = common::any_scenario(req.study.scenario.as_deref())? {
-        let s = common::random_scan_with(r, req.study.seed, req.study.duration)?;
-        return random_scan(&s, req, progress);
+    if let AnyScenario::Population(r) = common::any_scenario(req.study.scenario.as_deref())? {
+        let s = common::population_with(r, req.study.seed, req.study.duration)?;
+        return population(&s, req, progress);
     }
     let s = req.study.scenario()?;
     let runs = req.study.runs;
@@ -163,8 +163,8 @@ fn variants<S: Defended>(req: &CompareRequest, s: &S) -> Result<Vec<Variant>, Co
 
 /// A random-scanning worm's comparison, for its scenario's duration, on
 /// the same seeds. Its runs are not kept for resuming.
-fn random_scan(
-    s: &RandomScanScenario,
+fn population(
+    s: &PopulationScenario,
     req: &CompareRequest,
     progress: &dyn Progress,
 ) -> Result<CommandOutcome, CommandError> {
@@ -181,11 +181,11 @@ fn random_scan(
             total: u64::from(runs) * (variants.len() as u64 + 1),
             label: "",
         });
-        wormscope_study::compare_random(s, &variants, runs, &|| bar.advance(1))
+        wormscope_study::compare_population(s, &variants, runs, &|| bar.advance(1))
             .map_err(CommandError::Input)?
     };
     // The baseline's files as `simulate --runs` writes them.
-    let ensemble = || wormscope_report::random_run_files(s, &results[0].runs);
+    let ensemble = || wormscope_report::population_run_files(s, &results[0].runs);
     let heading = format!(
         "{} (seed {}), {} simulated, {} vulnerable",
         s.name, s.seed, s.duration, s.population.vulnerable

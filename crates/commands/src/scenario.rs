@@ -32,7 +32,7 @@ pub fn run(req: &ScenarioRequest) -> Result<CommandOutcome, CommandError> {
             let all = || {
                 wormscope_scenario::BUILTIN
                     .iter()
-                    .chain(wormscope_scenario::RANDOM_SCAN_BUILTIN)
+                    .chain(wormscope_scenario::POPULATION_BUILTIN)
             };
             let width = all().map(|(name, _, _)| name.len()).max().unwrap_or(0);
             for (name, summary, _) in all() {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wormscope_model::World;
-use wormscope_scenario::{AnyScenario, BlasterScenario, RandomScanScenario, SimDuration};
+use wormscope_scenario::{AnyScenario, BlasterScenario, PopulationScenario, SimDuration};
 
 use crate::common::{self, write_outputs};
 use crate::{CommandError, CommandOutcome, Progress, Task};
@@ -33,9 +33,9 @@ pub struct SimulateRequest {
 /// Runs the request.
 pub fn run(req: &SimulateRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     common::check_dir(&req.out)?;
-    if let AnyScenario::RandomScan(r) = common::any_scenario(req.scenario.as_deref())? {
-        let s = common::random_scan_with(r, req.seed, req.duration)?;
-        return random_scan(&s, req, progress);
+    if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
+        let s = common::population_with(r, req.seed, req.duration)?;
+        return population(&s, req, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, req.duration)?;
     let started = Instant::now();
@@ -122,8 +122,8 @@ fn ensemble(
 
 /// A run or an ensemble of a random-scanning scenario, with its figures
 /// held against their published values.
-fn random_scan(
-    s: &RandomScanScenario,
+fn population(
+    s: &PopulationScenario,
     req: &SimulateRequest,
     progress: &dyn Progress,
 ) -> Result<CommandOutcome, CommandError> {
@@ -139,17 +139,17 @@ fn random_scan(
                 total: u64::from(n),
                 label: "",
             });
-            wormscope_study::validate::random_ensemble(s, n, &|| bar.advance(1))
+            wormscope_study::validate::population_ensemble(s, n, &|| bar.advance(1))
         }
         None => {
             let bar = progress.start(Task::SimulatedSeconds(s.duration.as_micros() / 1_000_000));
-            let run = wormscope_engine::random::simulate_random(s, s.seed, &mut |t| {
+            let run = wormscope_engine::population::simulate_population(s, s.seed, &mut |t| {
                 bar.set(t / 1_000_000)
             });
             vec![run]
         }
     };
-    let files = wormscope_report::random_run_files(s, &results);
+    let files = wormscope_report::population_run_files(s, &results);
     let files = write_outputs(&req.out, &files)?;
     let infected: Vec<String> = results
         .iter()

@@ -34,16 +34,16 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
     }
     let mut scenarios: Vec<AnyScenario> = Vec::new();
     if req.scenarios.is_empty() {
-        for (name, _, _) in wormscope_scenario::RANDOM_SCAN_BUILTIN {
-            scenarios.push(AnyScenario::RandomScan(
-                wormscope_scenario::builtin_random_scan(name).expect("built in"),
+        for (name, _, _) in wormscope_scenario::POPULATION_BUILTIN {
+            scenarios.push(AnyScenario::Population(
+                wormscope_scenario::builtin_population(name).expect("built in"),
             ));
         }
     }
     for p in &req.scenarios {
         let s = common::any_scenario(Some(p))?;
         let (name, figures, start, duration, sensors) = match &s {
-            AnyScenario::RandomScan(s) => (
+            AnyScenario::Population(s) => (
                 &s.name,
                 &s.validation,
                 s.start,
@@ -91,14 +91,14 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
     let mut figures = Vec::new();
     for s in &scenarios {
         match s {
-            AnyScenario::RandomScan(s) => {
+            AnyScenario::Population(s) => {
                 let runs = req.runs.unwrap_or(s.runs);
                 let results = {
                     let bar = progress.start(Task::Runs {
                         total: u64::from(runs),
                         label: &s.name,
                     });
-                    wormscope_study::validate::random_ensemble(s, runs, &|| bar.advance(1))
+                    wormscope_study::validate::population_ensemble(s, runs, &|| bar.advance(1))
                 };
                 checks.extend(wormscope_study::validate::check_figures(s, &results));
                 figures.push((
@@ -168,7 +168,7 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
 
 fn scenario_name(s: &AnyScenario) -> &str {
     match s {
-        AnyScenario::RandomScan(s) => &s.name,
+        AnyScenario::Population(s) => &s.name,
         AnyScenario::Blaster(s) => &s.name,
     }
 }

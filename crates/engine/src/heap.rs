@@ -21,7 +21,7 @@
 /// back: every key pushed has a time at least that of the last key popped,
 /// as an event queue's are (an event never schedules one before itself).
 /// Within one time it pops the least key present, so it pops in exactly
-/// the order a heap would, and can replace [`QuadHeap`] in the random core
+/// the order a heap would, and can replace [`QuadHeap`] in the population core
 /// without changing any output. A radix heap on the time:
 ///
 /// Keys sit in buckets by the highest bit in which their time differs from

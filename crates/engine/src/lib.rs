@@ -35,8 +35,8 @@ mod draws;
 pub mod exact;
 mod heap;
 pub mod observe;
+pub mod population;
 mod positions;
-pub mod random;
 pub mod random_targets;
 mod series;
 

@@ -624,11 +624,11 @@ fn scenario_text() -> impl Strategy<Value = String> {
 
 /// Reads a random-scanning scenario and runs it once.
 fn run_random(text: &str) -> Outcome {
-    let s = match wormscope_scenario::parse_random_scan(text, "fuzz.toml") {
+    let s = match wormscope_scenario::parse_population(text, "fuzz.toml") {
         Ok(s) => s,
         Err(e) => return Outcome::Refused(e),
     };
-    let run = wormscope_engine::random::simulate_random(&s, s.seed, &mut |_| {});
+    let run = wormscope_engine::population::simulate_population(&s, s.seed, &mut |_| {});
     assert_eq!(run.step_us, s.step.as_micros());
     // No more flood than every host sending all the run long.
     let flood: u128 = run.rows.iter().map(|r| u128::from(r.flood_packets)).sum();
@@ -999,15 +999,15 @@ fn model_exploit_timings_that_sum_past_u64() {
 }
 
 /// Runs a small Code Red changed in code past what the reader accepts.
-fn run_random_unchecked(change: impl FnOnce(&mut wormscope_scenario::RandomScanScenario)) {
+fn run_random_unchecked(change: impl FnOnce(&mut wormscope_scenario::PopulationScenario)) {
     let text = "base = \"codered2\"\nduration = \"10m\"\nstep = \"1m\"\n\
                 telescopes = []\nsensors = []\nvalidation = []\n[population]\nvulnerable = 100\n\
                 other_hosts = 0\ninitial_infected = 10\nscan_space_bits = 16\n\
                 [worm.stop]\nat = \"1h\"\n";
-    let mut s = wormscope_scenario::parse_random_scan(text, "small.toml").unwrap();
+    let mut s = wormscope_scenario::parse_population(text, "small.toml").unwrap();
     change(&mut s);
-    assert!(wormscope_scenario::check_random_scan(&s).is_err());
-    wormscope_engine::random::simulate_random(&s, s.seed, &mut |_| {});
+    assert!(wormscope_scenario::check_population(&s).is_err());
+    wormscope_engine::population::simulate_population(&s, s.seed, &mut |_| {});
 }
 
 #[test]
@@ -1020,7 +1020,7 @@ fn engine_random_stop_date_past_the_nanosecond_clock() {
 #[test]
 fn engine_random_victim_start_past_the_nanosecond_clock() {
     run_random_unchecked(|s| {
-        s.worm.delivery = wormscope_scenario::random_scan::DeliveryConfig::TcpExploit {
+        s.worm.delivery = wormscope_scenario::population::DeliveryConfig::TcpExploit {
             port: 80,
             duration: days(213_503_982),
         };
@@ -1047,9 +1047,9 @@ fn engine_random_hit_lists_crashes_and_patches_at_their_limits() {
         "[defenses.patch]\nenabled = true\nstart = \"36500d\"\ncurve = [[\"0h\", 0.0], [\"36500d\", 100.0]]\n",
     ];
     for extra in cases {
-        let s = wormscope_scenario::parse_random_scan(&format!("{base}{extra}"), "edge.toml")
+        let s = wormscope_scenario::parse_population(&format!("{base}{extra}"), "edge.toml")
             .unwrap_or_else(|e| panic!("{extra}: {e}"));
-        let r = wormscope_engine::random::simulate_random(&s, 1, &mut |_| {});
+        let r = wormscope_engine::population::simulate_population(&s, 1, &mut |_| {});
         assert!(r.infection_times_us.len() >= 3, "{extra}");
         let delivered = r.total(|row| row.probes_delivered);
         let accounted = r.total(|row| {

@@ -211,10 +211,10 @@ impl Fit {
                     .collect();
                 (observed.result.step, infected, observed.sensors)
             }
-            AnyScenario::RandomScan(s) => {
-                let run = wormscope_engine::random::simulate_random(s, s.seed, &mut |_| {});
+            AnyScenario::Population(s) => {
+                let run = wormscope_engine::population::simulate_population(s, s.seed, &mut |_| {});
                 let infected = run.rows.iter().map(|r| r.infected as f64).collect();
-                let sensors = wormscope_observe::random_series(s, &run);
+                let sensors = wormscope_observe::population_series(s, &run);
                 (run.step_us, infected, sensors)
             }
         };

@@ -15,7 +15,7 @@
 //! microseconds.
 
 use rand::RngExt;
-use wormscope_scenario::random_scan::{self, RandomScanScenario};
+use wormscope_scenario::population::{self, PopulationScenario};
 use wormscope_scenario::{BlasterConfig, BlasterScenario, TargetingKind};
 
 use crate::blaster::Timing;
@@ -275,29 +275,29 @@ impl Behaviour {
     }
 
     /// A random-scanning scenario's worm.
-    pub fn random_scan(s: &RandomScanScenario) -> Behaviour {
+    pub fn population(s: &PopulationScenario) -> Behaviour {
         let w = &s.worm;
         let delivery = match w.delivery {
-            random_scan::DeliveryConfig::TcpExploit { port, duration } => Delivery::TcpExploit {
+            population::DeliveryConfig::TcpExploit { port, duration } => Delivery::TcpExploit {
                 port,
                 victim_start_us: duration.as_micros(),
             },
-            random_scan::DeliveryConfig::UdpPacket { port, packet_bytes } => {
+            population::DeliveryConfig::UdpPacket { port, packet_bytes } => {
                 Delivery::UdpPacket { port, packet_bytes }
             }
         };
         let rate = match &w.rate {
-            random_scan::RateConfig::ProbeRate { probes_per_second } => RateLimit::ProbeInterval {
+            population::RateConfig::ProbeRate { probes_per_second } => RateLimit::ProbeInterval {
                 interval_ns: interval_ns(*probes_per_second),
             },
-            random_scan::RateConfig::Batches {
+            population::RateConfig::Batches {
                 batch_size,
                 batch_wait,
             } => RateLimit::Batches {
                 batch_size: *batch_size,
                 batch_wait_us: batch_wait.as_micros(),
             },
-            random_scan::RateConfig::Bandwidth {
+            population::RateConfig::Bandwidth {
                 uplinks,
                 capacity_bits_per_second,
             } => RateLimit::Bandwidth {
@@ -464,7 +464,7 @@ impl Flood {
     /// The flood of `s`, if its worm has one. The days are UTC days, as
     /// Code Red read its clock (MODEL.md: its spreading stopped at 00:00
     /// UTC on the 20th); a `last_day` past a month's end is its last day.
-    pub fn of(s: &RandomScanScenario) -> Option<Flood> {
+    pub fn of(s: &PopulationScenario) -> Option<Flood> {
         use jiff::ToSpan;
         use jiff::tz::TimeZone;
         let p = s.payload.as_ref()?;
@@ -548,7 +548,7 @@ mod tests {
 
     /// Code Red's flood days over a run from 10:00 UTC on 19 July 2001.
     fn codered_flood(extra: &str) -> Flood {
-        let s = wormscope_scenario::parse_random_scan(
+        let s = wormscope_scenario::parse_population(
             &format!("base = \"codered2\"\n{extra}"),
             "flood.toml",
         )
@@ -624,8 +624,8 @@ mod tests {
 
     #[test]
     fn slammer_uplinks_follow_their_shares_and_packet_size() {
-        let s = wormscope_scenario::builtin_random_scan("slammer").unwrap();
-        let b = Behaviour::random_scan(&s);
+        let s = wormscope_scenario::builtin_population("slammer").unwrap();
+        let b = Behaviour::population(&s);
         assert_eq!(b.packet_bits(), Some(404 * 8));
         let n = 20_000;
         let intervals: Vec<u64> = (0..n).map(|h| b.pace(1, h).period_ns).collect();
@@ -671,8 +671,8 @@ mod tests {
     fn a_random_scanner_in_batches_keeps_blasters_loop() {
         let text = "base = \"codered2\"\n[worm.rate]\nkind = \"batches\"\nbatch_size = 20\n\
                     batch_wait = \"1.8s\"\n";
-        let s = wormscope_scenario::parse_random_scan(text, "b.toml").unwrap();
-        let b = Behaviour::random_scan(&s);
+        let s = wormscope_scenario::parse_population(text, "b.toml").unwrap();
+        let b = Behaviour::population(&s);
         assert_eq!(
             b.pace(1, 3),
             Pace {
@@ -685,8 +685,8 @@ mod tests {
 
     #[test]
     fn code_red_probes_at_its_fixed_rate_and_stops_at_midnight() {
-        let s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
-        let b = Behaviour::random_scan(&s);
+        let s = wormscope_scenario::builtin_population("codered2").unwrap();
+        let b = Behaviour::population(&s);
         assert_eq!(b.pace(1, 0), b.pace(9, 12345));
         assert_eq!(b.pace(1, 0), Pace::one_at_a_time(167_597_764));
         assert_eq!(b.stop.at_us, Some(14 * 3_600_000_000));
@@ -695,8 +695,8 @@ mod tests {
 
     #[test]
     fn witty_sends_its_hit_list_then_scans_until_its_payload_crashes_the_host() {
-        let s = wormscope_scenario::builtin_random_scan("witty").unwrap();
-        let b = Behaviour::random_scan(&s);
+        let s = wormscope_scenario::builtin_population("witty").unwrap();
+        let b = Behaviour::population(&s);
         let Targeting::HitList {
             hosts,
             interval_ns,

@@ -57,7 +57,7 @@ pub fn draw_start(rng: &mut impl rand::Rng, own_addr: u32, cfg: &BlasterConfig) 
 
 /// The start address of [`draw_start`], local with chance `local_fraction`,
 /// and whether it was local: the part of Blaster's start that any
-/// sequential scanner takes (the random core's `targeting = "sequential"`).
+/// sequential scanner takes (the population core's `targeting = "sequential"`).
 pub fn draw_start_address(
     rng: &mut impl rand::Rng,
     own_addr: u32,

@@ -86,7 +86,7 @@ fn space_mask(bits: u8) -> Result<u32, TargetingError> {
 }
 
 /// One uniform draw of `mask + 1` addresses (a power of two). It is the
-/// reference random-scan driver's draw (`crates/reference/src/random.rs`,
+/// reference random-scan driver's draw (`crates/reference/src/population.rs`,
 /// `look`: the low bits of one `u64`), so a source fed the same stream
 /// probes the same addresses as that driver.
 fn uniform(rng: &mut ChaCha8Rng, mask: u32) -> u32 {

@@ -107,9 +107,9 @@ pub struct CaptureOptions {
 
 impl CaptureOptions {
     /// Options with a random-scanning scenario's capture defaults
-    /// ([`crate::random_capture`]).
-    pub fn for_random_scan(
-        s: &wormscope_scenario::RandomScanScenario,
+    /// ([`crate::population_capture`]).
+    pub fn for_population(
+        s: &wormscope_scenario::PopulationScenario,
         vantage: &str,
         from: SimDuration,
         to: SimDuration,

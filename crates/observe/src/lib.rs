@@ -13,20 +13,20 @@
 //!   telescope undercounts a sequential scanner.
 //! - [`capture`]: `wormscope capture`, the frames a vantage point saw in a
 //!   window, with background traffic, written as pcap or pcapng.
-//! - [`random_capture`]: the same for a random-scanning worm (Code Red v2,
-//!   Slammer, Witty), from the probes the random engine reports for a
+//! - [`population_capture`]: the same for a random-scanning worm (Code Red v2,
+//!   Slammer, Witty), from the probes the population core reports for a
 //!   telescope or edge sensor.
 //!
 //! **Architecture invariants.** Sensors see exactly the probes the engine
 //! accounts for, through the engine's observer hook, never an estimate of
 //! them. Observing changes nothing in the run. Same scenario and seed,
 //! byte-identical files. Only [`capture::capture`] and
-//! [`random_capture::capture`] write a file (atomically);
+//! [`population_capture::capture`] write a file (atomically);
 //! nothing here sends a packet, and captures carry benign filler where the
 //! worm carried code.
 
 pub mod capture;
-pub mod random_capture;
+pub mod population_capture;
 pub mod report;
 pub mod sensor;
 
@@ -36,7 +36,7 @@ use wormscope_model::blaster::Timing;
 use wormscope_scenario::BlasterScenario;
 
 pub use report::{
-    SENSORS_CSV_HEADER, SensorRow, SensorSeries, random_series, sensors_csv, sensors_json,
+    SENSORS_CSV_HEADER, SensorRow, SensorSeries, population_series, sensors_csv, sensors_json,
 };
 pub use sensor::{Sensor, SensorSet, place};
 

@@ -12,10 +12,10 @@
 //! "upper bound ~11 probes/s per host"), is the number of hosts scanning:
 //! `estimate = incoming / (f * step_s * batch_size / batch_wait_s)`.
 //! For an edge, incoming probes are those from outside into its prefix.
-//! For a random-scanning worm ([`random_series`]) the rate is its mean
+//! For a random-scanning worm ([`population_series`]) the rate is its mean
 //! nominal rate (its uplinks' mix, or its fixed rate) and `f` the share of
 //! the space it scans; the engine counts its sensors itself
-//! (`wormscope_engine::random`).
+//! (`wormscope_engine::population`).
 //!
 //! **Why a telescope undercounts Blaster.** Blaster scans sequentially from
 //! its start address (MODEL.md section 1): 40 % of starts are near the
@@ -35,11 +35,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use wormscope_engine::BlasterRun;
-use wormscope_engine::random::{PlacedSensor, RandomScanRun};
+use wormscope_engine::population::{PlacedSensor, PopulationRun};
 use wormscope_model::behaviour::Behaviour;
 use wormscope_model::blaster::Timing;
 use wormscope_scenario::fmt_seconds;
-use wormscope_scenario::{RandomScanScenario, SensorKind};
+use wormscope_scenario::{PopulationScenario, SensorKind};
 
 use crate::sensor::{Counts, SPACE_END, Sensor};
 
@@ -105,8 +105,8 @@ fn rows_of(
 /// Each sensor's series of one random-scanning run. The estimate's rate
 /// is the worm's mean nominal probe rate (its uplinks' mix, or its fixed
 /// rate), its space the addresses it scans.
-pub fn random_series(s: &RandomScanScenario, run: &RandomScanRun) -> Vec<SensorSeries> {
-    let rate = Behaviour::random_scan(s).mean_probes_per_second();
+pub fn population_series(s: &PopulationScenario, run: &PopulationRun) -> Vec<SensorSeries> {
+    let rate = Behaviour::population(s).mean_probes_per_second();
     let per_host = rate * run.step_us as f64 / 1e6;
     let space = (1u64 << s.population.scan_space_bits) as f64;
     run.sensors

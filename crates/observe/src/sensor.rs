@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 use wormscope_engine::observe::{Observer, PlainRun, Span, Watched};
-use wormscope_engine::random::PlacedSensor;
+use wormscope_engine::population::PlacedSensor;
 use wormscope_model::defense::{DefensePlan, EgressClosing, NEVER};
 use wormscope_model::generate::patient_zeros;
 use wormscope_model::net;

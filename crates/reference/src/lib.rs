@@ -21,7 +21,7 @@
 //! Used by the differential tests and by `wormscope bench` to measure the
 //! engine's speed-up. Not for internet-scale worlds.
 
-pub mod random;
+pub mod population;
 
 use std::collections::{HashMap, VecDeque};
 

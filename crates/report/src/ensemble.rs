@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
-use wormscope_engine::random::{RandomRow, RandomScanRun};
+use wormscope_engine::population::{PopulationRow, PopulationRun};
 use wormscope_engine::{BlasterRow, BlasterRun};
 use wormscope_scenario::{FloodPayload, PayloadConfig};
 use wormscope_study::{Band, VariantResult, bands_by_row, row_bands};
@@ -129,7 +129,11 @@ pub fn ensemble_flood_csv(runs: &[BlasterRun], payload: &PayloadConfig) -> Strin
 /// target, in [`FLOOD_COLUMNS`]: its packets carry their senders' own
 /// addresses (a TCP flood needs its answers), so a source filter (BCP 38)
 /// removes none and the `_filtered` columns equal the others.
-pub fn random_flood_rates(row: &RandomRow, step_us: u64, payload: &FloodPayload) -> [f64; 4] {
+pub fn population_flood_rates(
+    row: &PopulationRow,
+    step_us: u64,
+    payload: &FloodPayload,
+) -> [f64; 4] {
     let pps = row.flood_packets as f64 / (step_us as f64 / 1e6);
     let bps = pps * f64::from(payload.packet_bytes) * 8.0;
     [pps, bps, pps, bps]
@@ -137,9 +141,9 @@ pub fn random_flood_rates(row: &RandomRow, step_us: u64, payload: &FloodPayload)
 
 /// A random-scanning worm's `flood.csv`: one run's rates, or each column
 /// as a band over several runs.
-pub fn random_flood_csv(runs: &[RandomScanRun], payload: &FloodPayload) -> String {
+pub fn population_flood_csv(runs: &[PopulationRun], payload: &FloodPayload) -> String {
     let step = runs.first().map_or(1, |r| r.step_us);
-    let rates = |r: &RandomScanRun, i: usize| random_flood_rates(&r.rows[i], step, payload);
+    let rates = |r: &PopulationRun, i: usize| population_flood_rates(&r.rows[i], step, payload);
     if let [run] = runs {
         let columns: Vec<Vec<f64>> = (0..4)
             .map(|k| (0..run.rows.len()).map(|i| rates(run, i)[k]).collect())
@@ -191,7 +195,7 @@ impl ComparedRun for BlasterRun {
     }
 }
 
-impl ComparedRun for RandomScanRun {
+impl ComparedRun for PopulationRun {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("peak infected", "peak_infected"),
         ("infected 24 h", "infected_24h"),

@@ -326,10 +326,10 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     let ts = Csv::parse(&ts_text, &timeseries_name)?;
     let times = ts.increasing_times()?;
     let mut series: Vec<SeriesData> = Vec::new();
-    let random_columns = &wormscope_engine::random::RandomRow::COLUMNS[1..];
+    let population_columns = &wormscope_engine::population::PopulationRow::COLUMNS[1..];
     for s in wormscope_engine::BlasterRow::SERIES
         .iter()
-        .chain(random_columns)
+        .chain(population_columns)
     {
         if !series.iter().any(|d| d.name == *s)
             && let Some(d) = ts.series(s)?
@@ -361,7 +361,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
 
     // A random-scanning run (Code Red, Slammer, Witty) has probe outcomes
     // instead of Blaster's crashes and flood.
-    let random_scan = series.iter().any(|d| d.name == "probes_delivered");
+    let population = series.iter().any(|d| d.name == "probes_delivered");
     let telescope = optional(dir, OutputFile::Telescope, Csv::parse)?;
     let validation = optional(dir, OutputFile::Validation, input::parse_figures)?;
 
@@ -425,7 +425,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
             &pick(&["offline"]),
         ));
     }
-    if random_scan {
+    if population {
         page.section("probes", "Probes per step");
         page.para("Probes the infected hosts sent (offered), the network carried (delivered) and congestion dropped, and where the delivered ones went, in each step (logarithmic scale).");
         let mut sent = axis.chart(

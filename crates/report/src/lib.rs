@@ -54,6 +54,6 @@ pub use run::{
     observed_run_files, run_files, summary_json, timeseries_csv,
 };
 pub use validation::{
-    blaster_outbreak_svg, outbreak_svg, random_ensemble_timeseries_csv, random_run_files,
-    random_timeseries_csv, validation_json, validation_table,
+    blaster_outbreak_svg, outbreak_svg, population_ensemble_timeseries_csv, population_run_files,
+    population_timeseries_csv, validation_json, validation_table,
 };

@@ -87,7 +87,7 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
 
     let worm = match table.kind {
         SeriesKind::Blaster => "W32/Blaster",
-        SeriesKind::RandomScan => "a random-scanning worm",
+        SeriesKind::Population => "a random-scanning worm",
     };
     let mut page = Page {
         body: String::new(),

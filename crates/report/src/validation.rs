@@ -5,10 +5,10 @@
 
 use std::fmt::Write;
 
-use wormscope_engine::random::{RandomRow, RandomScanRun};
-use wormscope_observe::{SensorRow, SensorSeries, random_series, sensors_csv, sensors_json};
+use wormscope_engine::population::{PopulationRow, PopulationRun};
+use wormscope_observe::{SensorRow, SensorSeries, population_series, sensors_csv, sensors_json};
 use wormscope_scenario::figure::{Figure, Measure};
-use wormscope_scenario::{BlasterScenario, RandomScanScenario, SensorKind};
+use wormscope_scenario::{BlasterScenario, PopulationScenario, SensorKind};
 use wormscope_study::validate::{BlasterOutbreak, FigureCheck, check_figures};
 use wormscope_study::{Band, bands_by_row};
 
@@ -70,9 +70,9 @@ pub fn validation_json(checks: &[FigureCheck]) -> String {
 }
 
 /// `timeseries.csv` of a random-scanning run: `time_s`, then
-/// [`RandomRow::COLUMNS`] but `time_us`.
-pub fn random_timeseries_csv(run: &RandomScanRun) -> String {
-    let header: Vec<String> = RandomRow::COLUMNS[1..]
+/// [`PopulationRow::COLUMNS`] but `time_us`.
+pub fn population_timeseries_csv(run: &PopulationRun) -> String {
+    let header: Vec<String> = PopulationRow::COLUMNS[1..]
         .iter()
         .map(|c| c.to_string())
         .collect();
@@ -83,14 +83,14 @@ pub fn random_timeseries_csv(run: &RandomScanRun) -> String {
 }
 
 /// A number read off one run.
-type RunValue = dyn Fn(&RandomScanRun) -> f64;
+type RunValue = dyn Fn(&PopulationRun) -> f64;
 
 /// An ensemble's `timeseries.csv`: each column as `X_p05`, `X_median`,
 /// `X_p95` over the runs.
-pub fn random_ensemble_timeseries_csv(runs: &[RandomScanRun]) -> String {
+pub fn population_ensemble_timeseries_csv(runs: &[PopulationRun]) -> String {
     let step = runs.first().map_or(1, |r| r.step_us);
     let n_rows = runs.first().map_or(0, |r| r.rows.len());
-    bands_csv(step, &RandomRow::COLUMNS[1..], |k| {
+    bands_csv(step, &PopulationRow::COLUMNS[1..], |k| {
         bands_by_row(runs, n_rows, |r, i| r.rows[i].values()[k] as f64)
     })
 }
@@ -99,7 +99,7 @@ pub fn random_ensemble_timeseries_csv(runs: &[RandomScanRun]) -> String {
 /// run's columns, or bands over the runs), `summary.json`,
 /// `validation.json` (the scenario's figures measured on the runs) and
 /// `outbreak.svg`.
-pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> OutputSet {
+pub fn population_run_files(s: &PopulationScenario, runs: &[PopulationRun]) -> OutputSet {
     let checks = check_figures(s, runs);
     let band = |value: &RunValue| {
         let values: Vec<f64> = runs.iter().map(value).collect();
@@ -113,7 +113,7 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
         "duration_s": s.duration.as_secs_f64(),
         "step_s": s.step.as_secs_f64(),
         "vulnerable": s.population.vulnerable,
-        "scenario_file": wormscope_scenario::reproducing_random_file(s),
+        "scenario_file": wormscope_scenario::reproducing_population_file(s),
     });
     let fields = summary.as_object_mut().expect("an object");
     let mut totals: Vec<(&str, &RunValue)> = vec![
@@ -148,8 +148,8 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
     let mut json = serde_json::to_string_pretty(&summary).expect("summary serializes");
     json.push('\n');
     let timeseries = match runs {
-        [run] => random_timeseries_csv(run),
-        _ => random_ensemble_timeseries_csv(runs),
+        [run] => population_timeseries_csv(run),
+        _ => population_ensemble_timeseries_csv(runs),
     };
     let mut files = OutputSet::new();
     files.push(OutputFile::Timeseries, timeseries);
@@ -159,7 +159,7 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
     if let Some(payload) = &s.payload {
         files.push(
             OutputFile::Flood,
-            crate::ensemble::random_flood_csv(runs, payload),
+            crate::ensemble::population_flood_csv(runs, payload),
         );
     }
     let telescopes = runs.first().is_some_and(|r| {
@@ -171,7 +171,7 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
         files.push(OutputFile::Telescope, telescope_csv(s, runs));
     }
     if let Some(first) = runs.first() {
-        let series = random_sensor_series(s, runs);
+        let series = population_sensor_series(s, runs);
         let csv = sensors_csv(&series, first.step_us);
         let figure =
             crate::figures::sensors_svg(&csv, OutputFile::Sensors.name(), &s.start.to_string())
@@ -191,8 +191,11 @@ pub fn random_run_files(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Outpu
 /// Each sensor's series: of one run, its own; of an ensemble, per step the
 /// median over the runs of each value (counts rounded to the nearest
 /// whole number).
-pub fn random_sensor_series(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<SensorSeries> {
-    let per_run: Vec<Vec<SensorSeries>> = runs.iter().map(|r| random_series(s, r)).collect();
+pub fn population_sensor_series(
+    s: &PopulationScenario,
+    runs: &[PopulationRun],
+) -> Vec<SensorSeries> {
+    let per_run: Vec<Vec<SensorSeries>> = runs.iter().map(|r| population_series(s, r)).collect();
     let Some(first) = per_run.first() else {
         return Vec::new();
     };
@@ -237,7 +240,7 @@ pub fn random_sensor_series(s: &RandomScanScenario, runs: &[RandomScanRun]) -> V
 /// delivered probes. Columns `time_s, sensor, probes, estimate, truth`, the
 /// shape of Blaster's `sensors.csv`; of an ensemble, each value is the
 /// median over the runs.
-pub fn telescope_csv(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
+pub fn telescope_csv(s: &PopulationScenario, runs: &[PopulationRun]) -> String {
     let mut out = String::from("time_s,sensor,probes,estimate,truth\n");
     let Some(first) = runs.first() else {
         return out;
@@ -271,13 +274,13 @@ pub fn telescope_csv(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
 
 /// Infected hosts and the delivered scan rate against time: the median
 /// with its 5-95 % band over `runs` (one run: its lines).
-pub fn outbreak_svg(s: &RandomScanScenario, runs: &[RandomScanRun]) -> String {
+pub fn outbreak_svg(s: &PopulationScenario, runs: &[PopulationRun]) -> String {
     let Some(first) = runs.first() else {
         return String::new();
     };
     let (unit, scale) = time_unit(s.duration.as_secs_f64());
     let step_s = first.step_us as f64 / 1e6;
-    let series = |name: &str, value: &dyn Fn(&RandomRow) -> f64| {
+    let series = |name: &str, value: &dyn Fn(&PopulationRow) -> f64| {
         let bands = bands_by_row(runs, first.rows.len(), |r, i| value(&r.rows[i]));
         let times = first
             .rows
@@ -506,7 +509,7 @@ mod tests {
     #[test]
     fn the_figures_mark_the_published_values_they_can_show() {
         for name in ["codered2", "slammer", "witty"] {
-            let s = wormscope_scenario::builtin_random_scan(name).unwrap();
+            let s = wormscope_scenario::builtin_population(name).unwrap();
             let end = s.duration.as_secs_f64() / 60.0;
             let (infected, rate) = published_marks(
                 &s.validation,

@@ -10,7 +10,7 @@ use crate::units::{MaybeDuration, SimDuration, When};
 ///
 /// Why: the engines add a few of these to a time (a reboot after a crash
 /// after a user's delay, all near a run's end) in u64 microseconds, and
-/// the random-scanning core counts in u64 nanoseconds, which hold 584
+/// the population core counts in u64 nanoseconds, which hold 584
 /// years: four spans of 100 years fit there with room, and an outbreak
 /// needs none that long. Longer values are refused where they are read
 /// rather than wrapped or cut short where they are added.

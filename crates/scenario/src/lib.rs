@@ -16,7 +16,7 @@ pub mod figure;
 pub mod iana;
 mod locate;
 mod named;
-pub mod random_scan;
+pub mod population;
 mod reproduce;
 mod schema;
 pub mod units;
@@ -27,11 +27,11 @@ use std::path::Path;
 
 pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
-pub use random_scan::{
+pub use population::{
     ClusterBlocks, Clusters, Enterprises, FloodPayload, LOCAL_PREFERENCE, PERMUTATION,
-    PermutationConfig, RandomScanScenario, SEQUENTIAL, SequentialConfig, UNIFORM_RANDOM,
+    PermutationConfig, PopulationScenario, SEQUENTIAL, SequentialConfig, UNIFORM_RANDOM,
 };
-pub use reproduce::{reproducing_file, reproducing_random_file};
+pub use reproduce::{reproducing_file, reproducing_population_file};
 pub use schema::{
     BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, Defenses, DnsTakedown,
     FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense, LocalPreferenceConfig,
@@ -56,9 +56,9 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The built-in random-scanning scenarios ([`RandomScanScenario`]): the
+/// The built-in random-scanning scenarios ([`PopulationScenario`]): the
 /// historical outbreaks the engine is validated against.
-pub const RANDOM_SCAN_BUILTIN: &[(&str, &str, &str)] = &[
+pub const POPULATION_BUILTIN: &[(&str, &str, &str)] = &[
     (
         "codered2",
         "Code Red v2, 19 July 2001: uniform random scanning of TCP 80 (validation)",
@@ -80,16 +80,16 @@ pub const RANDOM_SCAN_BUILTIN: &[(&str, &str, &str)] = &[
 pub fn builtin_text(name: &str) -> Option<&'static str> {
     BUILTIN
         .iter()
-        .chain(RANDOM_SCAN_BUILTIN)
+        .chain(POPULATION_BUILTIN)
         .find(|(n, _, _)| *n == name)
         .map(|(_, _, text)| *text)
 }
 
 /// A built-in random-scanning scenario, parsed.
-pub fn builtin_random_scan(name: &str) -> Option<RandomScanScenario> {
-    let (_, _, text) = RANDOM_SCAN_BUILTIN.iter().find(|(n, _, _)| *n == name)?;
+pub fn builtin_population(name: &str) -> Option<PopulationScenario> {
+    let (_, _, text) = POPULATION_BUILTIN.iter().find(|(n, _, _)| *n == name)?;
     Some(
-        parse_random_scan(text, &format!("<built-in {name}>"))
+        parse_population(text, &format!("<built-in {name}>"))
             .expect("built-in scenarios are valid"),
     )
 }
@@ -101,8 +101,9 @@ pub fn builtin_random_scan(name: &str) -> Option<RandomScanScenario> {
 pub enum AnyScenario {
     /// Blaster's sequential scanning over a generated internet.
     Blaster(BlasterScenario),
-    /// A uniformly random scanner over a population (Code Red, Slammer).
-    RandomScan(RandomScanScenario),
+    /// A worm scanning a population in a scan space (Code Red, Slammer,
+    /// Witty: `population.rs`).
+    Population(PopulationScenario),
 }
 
 impl AnyScenario {
@@ -110,7 +111,7 @@ impl AnyScenario {
     pub fn name(&self) -> &str {
         match self {
             AnyScenario::Blaster(s) => &s.name,
-            AnyScenario::RandomScan(s) => &s.name,
+            AnyScenario::Population(s) => &s.name,
         }
     }
 
@@ -118,7 +119,7 @@ impl AnyScenario {
     pub fn start(&self) -> jiff::Timestamp {
         match self {
             AnyScenario::Blaster(s) => s.start,
-            AnyScenario::RandomScan(s) => s.start,
+            AnyScenario::Population(s) => s.start,
         }
     }
 
@@ -126,7 +127,7 @@ impl AnyScenario {
     pub fn duration(&self) -> SimDuration {
         match self {
             AnyScenario::Blaster(s) => s.duration,
-            AnyScenario::RandomScan(s) => s.duration,
+            AnyScenario::Population(s) => s.duration,
         }
     }
 
@@ -134,7 +135,7 @@ impl AnyScenario {
     pub fn set_run(&mut self, duration: SimDuration, seed: u64) {
         match self {
             AnyScenario::Blaster(s) => (s.duration, s.seed) = (duration, seed),
-            AnyScenario::RandomScan(s) => (s.duration, s.seed) = (duration, seed),
+            AnyScenario::Population(s) => (s.duration, s.seed) = (duration, seed),
         }
     }
 
@@ -143,7 +144,7 @@ impl AnyScenario {
     pub fn sensor_names(&self) -> Vec<String> {
         match self {
             AnyScenario::Blaster(s) => s.sensors.iter().map(|x| x.name.clone()).collect(),
-            AnyScenario::RandomScan(s) => s.all_sensors().into_iter().map(|x| x.name).collect(),
+            AnyScenario::Population(s) => s.all_sensors().into_iter().map(|x| x.name).collect(),
         }
     }
 
@@ -151,7 +152,7 @@ impl AnyScenario {
     pub fn field_value(&self, path: &str) -> Option<toml::Value> {
         match self {
             AnyScenario::Blaster(s) => field_value(s, path),
-            AnyScenario::RandomScan(s) => field_value(s, path),
+            AnyScenario::Population(s) => field_value(s, path),
         }
     }
 }
@@ -171,24 +172,24 @@ pub fn parse_any(text: &str, origin: &str) -> Result<AnyScenario, ScenarioError>
 
 /// Parses and checks a random-scanning scenario, laid over the built-in
 /// one its `base` names.
-pub fn parse_random_scan(text: &str, origin: &str) -> Result<RandomScanScenario, ScenarioError> {
-    parse_random_scan_with(text, origin, &[])
+pub fn parse_population(text: &str, origin: &str) -> Result<PopulationScenario, ScenarioError> {
+    parse_population_with(text, origin, &[])
 }
 
-/// Like [`parse_random_scan`], with overrides set as [`parse_with`] sets
+/// Like [`parse_population`], with overrides set as [`parse_with`] sets
 /// them.
-pub fn parse_random_scan_with(
+pub fn parse_population_with(
     text: &str,
     origin: &str,
     overrides: &[Override],
-) -> Result<RandomScanScenario, ScenarioError> {
+) -> Result<PopulationScenario, ScenarioError> {
     parse_kind(
         text,
         origin,
         overrides,
         None,
-        RANDOM_SCAN_BUILTIN,
-        random_scan::first_problem,
+        POPULATION_BUILTIN,
+        population::first_problem,
     )
 }
 
@@ -198,20 +199,20 @@ pub fn parse_any_with(
     origin: &str,
     overrides: &[Override],
 ) -> Result<AnyScenario, ScenarioError> {
-    if is_random_scan(text) {
-        parse_random_scan_with(text, origin, overrides).map(AnyScenario::RandomScan)
+    if is_population(text) {
+        parse_population_with(text, origin, overrides).map(AnyScenario::Population)
     } else {
         parse_with(text, origin, overrides).map(AnyScenario::Blaster)
     }
 }
 
 /// Whether scenario text is laid over a built-in random-scanning scenario.
-fn is_random_scan(text: &str) -> bool {
+fn is_population(text: &str) -> bool {
     let base = toml::from_str::<toml::Table>(text)
         .ok()
         .and_then(|t| t.get("base").and_then(|b| b.as_str().map(str::to_string)));
     base.as_deref()
-        .is_some_and(|b| RANDOM_SCAN_BUILTIN.iter().any(|(n, _, _)| *n == b))
+        .is_some_and(|b| POPULATION_BUILTIN.iter().any(|(n, _, _)| *n == b))
 }
 
 fn read(path: &Path) -> Result<String, ScenarioError> {
@@ -541,8 +542,8 @@ pub fn check(scenario: &BlasterScenario) -> Result<(), (String, String)> {
 
 /// Checks a random-scanning scenario built or changed in code: the first
 /// problem as (field path, message).
-pub fn check_random_scan(scenario: &RandomScanScenario) -> Result<(), (String, String)> {
-    match random_scan::first_problem(scenario) {
+pub fn check_population(scenario: &PopulationScenario) -> Result<(), (String, String)> {
+    match population::first_problem(scenario) {
         Some(p) => Err(p),
         None => Ok(()),
     }
@@ -687,10 +688,10 @@ mod tests {
             set("worm.rate.kind", toml::Value::String("batches".into())),
             set("worm.rate.batch_size", toml::Value::Integer(20)),
         ];
-        let s = parse_random_scan_with("base = \"codered2\"\n", "x.toml", &overrides).unwrap();
+        let s = parse_population_with("base = \"codered2\"\n", "x.toml", &overrides).unwrap();
         assert_eq!(
             s.worm.rate,
-            random_scan::RateConfig::Batches {
+            population::RateConfig::Batches {
                 batch_size: 20,
                 batch_wait: SimDuration::from_millis(1800),
             }
@@ -700,10 +701,10 @@ mod tests {
             "worm.rate.kind",
             toml::Value::String("probe-rate".into()),
         )];
-        let s = parse_random_scan_with("base = \"codered2\"\n", "x.toml", &same).unwrap();
+        let s = parse_population_with("base = \"codered2\"\n", "x.toml", &same).unwrap();
         assert!(matches!(
             s.worm.rate,
-            random_scan::RateConfig::ProbeRate { .. }
+            population::RateConfig::ProbeRate { .. }
         ));
     }
 
@@ -731,7 +732,7 @@ mod tests {
     fn builtin_table(name: &str) -> toml::Table {
         let value = match builtin(name) {
             Some(s) => toml::Value::try_from(s),
-            None => toml::Value::try_from(builtin_random_scan(name).unwrap()),
+            None => toml::Value::try_from(builtin_population(name).unwrap()),
         };
         match value.unwrap() {
             toml::Value::Table(t) => t,
@@ -753,10 +754,7 @@ mod tests {
 
     #[test]
     fn every_builtin_is_a_base_for_a_file_that_opens_any_of_its_sections() {
-        let names = BUILTIN
-            .iter()
-            .chain(RANDOM_SCAN_BUILTIN)
-            .map(|(n, _, _)| *n);
+        let names = BUILTIN.iter().chain(POPULATION_BUILTIN).map(|(n, _, _)| *n);
         let mut files = 0;
         for name in names {
             let full = builtin_table(name);
@@ -782,7 +780,7 @@ mod tests {
                     let text = toml::to_string(&user).unwrap();
                     let parsed = match parse_any(&text, "mine.toml") {
                         Ok(AnyScenario::Blaster(s)) => toml::Value::try_from(&s),
-                        Ok(AnyScenario::RandomScan(s)) => toml::Value::try_from(&s),
+                        Ok(AnyScenario::Population(s)) => toml::Value::try_from(&s),
                         Err(e) => panic!("over {name}:\n{text}\nrefused: {e}"),
                     };
                     let mut want = full.clone();
@@ -817,19 +815,19 @@ mod tests {
 
     #[test]
     fn random_scanning_builtins_parse_and_a_files_base_picks_its_kind() {
-        for (name, _, text) in RANDOM_SCAN_BUILTIN {
-            let s = parse_random_scan(text, name).unwrap();
+        for (name, _, text) in POPULATION_BUILTIN {
+            let s = parse_population(text, name).unwrap();
             assert_eq!(s.name, *name);
             assert!(!s.validation.is_empty(), "{name} states its figures");
             assert!(builtin(name).is_none(), "not a Blaster scenario");
         }
         let any = parse_any("base = \"slammer\"\nseed = 4\n", "mine.toml").unwrap();
         match any {
-            AnyScenario::RandomScan(s) => {
+            AnyScenario::Population(s) => {
                 assert_eq!(s.seed, 4);
                 assert_eq!(
                     s.population,
-                    builtin_random_scan("slammer").unwrap().population
+                    builtin_population("slammer").unwrap().population
                 );
             }
             AnyScenario::Blaster(_) => panic!("slammer's base is a random-scanning scenario"),
@@ -841,10 +839,10 @@ mod tests {
         // A Blaster file cannot name a random-scanning base, nor the reverse.
         let e = parse("base = \"slammer\"\n", "x.toml").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("base"));
-        let e = parse_random_scan("base = \"blaster\"\n", "y.toml").unwrap_err();
+        let e = parse_population("base = \"blaster\"\n", "y.toml").unwrap_err();
         assert_eq!((e.field.as_deref(), e.line), (Some("base"), Some(1)));
         assert!(
-            parse_random_scan("seed = 1\n", "z.toml").is_err(),
+            parse_population("seed = 1\n", "z.toml").is_err(),
             "base is required"
         );
     }
@@ -853,20 +851,20 @@ mod tests {
     fn a_table_of_another_kind_replaces_the_base_table() {
         let text = "base = \"slammer\"\n[worm.delivery]\nkind = \"tcp-exploit\"\nport = 80\n\
                     duration = \"1s\"\n[worm.rate]\nkind = \"probe-rate\"\nprobes_per_second = 10\n";
-        let s = parse_random_scan(text, "x.toml").unwrap();
+        let s = parse_population(text, "x.toml").unwrap();
         assert_eq!(
             s.worm.rate,
-            random_scan::RateConfig::ProbeRate {
+            population::RateConfig::ProbeRate {
                 probes_per_second: 10.0
             }
         );
         // Same kind: merged key by key, the rest kept.
-        let s = parse_random_scan(
+        let s = parse_population(
             "base = \"slammer\"\n[worm.rate]\nkind = \"bandwidth\"\ncapacity_bits_per_second = 0\n",
             "y.toml",
         )
         .unwrap();
-        let random_scan::RateConfig::Bandwidth { uplinks, .. } = &s.worm.rate else {
+        let population::RateConfig::Bandwidth { uplinks, .. } = &s.worm.rate else {
             panic!("still a bandwidth rate");
         };
         assert_eq!(uplinks.len(), 3);
@@ -874,7 +872,7 @@ mod tests {
 
     #[test]
     fn tolerances_accept_what_they_say() {
-        use random_scan::Tolerance;
+        use population::Tolerance;
         let none = Tolerance {
             relative_pct: None,
             absolute: None,
@@ -1067,7 +1065,7 @@ mod tests {
     #[test]
     fn a_permutation_scan_reads_its_key_and_its_mistakes_are_named() {
         let over = |extra: &str| {
-            crate::parse_random_scan(
+            crate::parse_population(
                 &format!("base = \"codered2\"\n[worm]\ntargeting = \"permutation\"\n{extra}"),
                 "p.toml",
             )
@@ -1083,7 +1081,7 @@ mod tests {
         assert_eq!(e.line, Some(5), "{e}");
         let e = over("[worm.permutation]\nkey = -1\n").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("worm.permutation.key"), "{e}");
-        let e = crate::parse_random_scan(
+        let e = crate::parse_population(
             "base = \"codered2\"\n[worm]\ntargeting = \"permutations\"\n",
             "p.toml",
         )
@@ -1101,7 +1099,7 @@ mod tests {
     #[test]
     fn a_sequential_scan_starts_by_blasters_rule_unless_told_and_its_mistakes_are_named() {
         let over = |extra: &str| {
-            crate::parse_random_scan(
+            crate::parse_population(
                 &format!("base = \"slammer\"\n[worm]\ntargeting = \"sequential\"\n{extra}"),
                 "q.toml",
             )
@@ -1127,7 +1125,7 @@ mod tests {
             Some("worm.sequential.local_start"),
             "{e}"
         );
-        let e = crate::parse_random_scan(
+        let e = crate::parse_population(
             "base = \"witty\"\n[worm]\ntargeting = \"sequental\"\n",
             "q.toml",
         )
@@ -1141,7 +1139,7 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("worm.hit_list"), "{e}");
         assert!(e.message.contains("expected a table"), "{e}");
         assert!(!e.message.contains("struct"), "{e}");
-        let e = crate::parse_random_scan(
+        let e = crate::parse_population(
             "base = \"slammer\"\n[worm.sequential]\nlocal_start_pct = \"half\"\n",
             "q.toml",
         )
@@ -1168,7 +1166,7 @@ mod tests {
         let sweep = (1u128 << 32) * 5 * u128::from(MAX_SCAN_WAIT.as_micros());
         let spans = 4 * u128::from(MAX_SPAN.as_micros());
         assert!(sweep + spans < u128::from(u64::MAX / 2));
-        // Four longest spans in the random core's nanoseconds.
+        // Four longest spans in the population core's nanoseconds.
         assert!(4 * u128::from(MAX_SPAN.as_micros()) * 1000 < u128::from(u64::MAX));
     }
 
@@ -1293,14 +1291,14 @@ mod tests {
 
     #[test]
     fn a_flood_payload_and_its_target_move_are_checked_naming_file_line_and_field() {
-        let s = parse_random_scan("base = \"codered2\"\n", "ok.toml").unwrap();
+        let s = parse_population("base = \"codered2\"\n", "ok.toml").unwrap();
         let p = s.payload.as_ref().expect("Code Red floods");
         assert_eq!((p.first_day, p.last_day), (20, 27));
         assert!(!s.defenses.target_move.enabled);
         // Slammer floods nothing, and its file need not say so.
-        let slammer = parse_random_scan("base = \"slammer\"\n", "ok.toml").unwrap();
+        let slammer = parse_population("base = \"slammer\"\n", "ok.toml").unwrap();
         assert!(slammer.payload.is_none() && slammer.defenses.target_move.is_off());
-        assert!(!reproducing_random_file(&slammer).contains("target_move"));
+        assert!(!reproducing_population_file(&slammer).contains("target_move"));
         let cases = [
             ("[payload]\nfirst_day = 0\n", 3, "payload.first_day"),
             ("[payload]\nlast_day = 19\n", 3, "payload.last_day"),
@@ -1321,7 +1319,7 @@ mod tests {
         ];
         for (extra, line, field) in cases {
             let text = format!("base = \"codered2\"\n{extra}");
-            let e = parse_random_scan(&text, "bad.toml").unwrap_err();
+            let e = parse_population(&text, "bad.toml").unwrap_err();
             assert_eq!(
                 (e.file.as_str(), e.line, e.field.as_deref()),
                 ("bad.toml", Some(line), Some(field)),
@@ -1329,7 +1327,7 @@ mod tests {
             );
         }
         // Moving a target the worm does not flood.
-        let e = parse_random_scan(
+        let e = parse_population(
             "base = \"slammer\"\n[defenses.target_move]\nenabled = true\nsource = \"s\"\nat = \"0h\"\n",
             "bad.toml",
         )
@@ -1341,7 +1339,7 @@ mod tests {
         );
         assert!(e.to_string().contains("needs a [payload]"), "{e}");
         // A flood laid over a worm without one needs every field.
-        let e = parse_random_scan("base = \"slammer\"\n[payload]\nfirst_day = 1\n", "bad.toml")
+        let e = parse_population("base = \"slammer\"\n[payload]\nfirst_day = 1\n", "bad.toml")
             .unwrap_err();
         assert!(e.to_string().contains("last_day"), "{e}");
     }
@@ -1376,7 +1374,7 @@ mod tests {
             ),
         ];
         for (text, line, field) in cases {
-            let e = parse_random_scan(text, "bad.toml").unwrap_err();
+            let e = parse_population(text, "bad.toml").unwrap_err();
             assert_eq!(
                 (e.line, e.field.as_deref()),
                 (Some(line), Some(field)),

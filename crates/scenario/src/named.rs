@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{AnyScenario, BUILTIN, RANDOM_SCAN_BUILTIN, ScenarioError};
+use crate::{AnyScenario, BUILTIN, POPULATION_BUILTIN, ScenarioError};
 
 /// Where a scenario argument leads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,8 +105,8 @@ impl ScenarioSource {
             ScenarioSource::File(_) => crate::parse_any(&text, &origin),
             ScenarioSource::Builtin(name) => Ok(match crate::builtin(name) {
                 Some(s) => AnyScenario::Blaster(s),
-                None => AnyScenario::RandomScan(
-                    crate::builtin_random_scan(name).expect("found among the built-ins"),
+                None => AnyScenario::Population(
+                    crate::builtin_population(name).expect("found among the built-ins"),
                 ),
             }),
         }
@@ -125,7 +125,7 @@ pub fn builtin_names() -> Vec<&'static str> {
 }
 
 fn all_builtins() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    BUILTIN.iter().chain(RANDOM_SCAN_BUILTIN)
+    BUILTIN.iter().chain(POPULATION_BUILTIN)
 }
 
 /// The built-in name nearest to `typed`, if one is near enough to be a
@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(found, ScenarioSource::File(dir.path().join("blaster")));
         match found.load().unwrap() {
             AnyScenario::Blaster(s) => assert_eq!(s.seed, 7),
-            AnyScenario::RandomScan(_) => panic!("a Blaster file"),
+            AnyScenario::Population(_) => panic!("a Blaster file"),
         }
         // A directory of that name (an output directory) is not a file.
         std::fs::create_dir(dir.path().join("slammer")).unwrap();
@@ -195,7 +195,7 @@ mod tests {
             .load()
             .unwrap()
         {
-            AnyScenario::RandomScan(s) => assert_eq!(s.name, "slammer"),
+            AnyScenario::Population(s) => assert_eq!(s.name, "slammer"),
             AnyScenario::Blaster(_) => panic!("slammer scans at random"),
         }
     }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::{BlasterScenario, RandomScanScenario, builtin, builtin_random_scan};
+use crate::{BlasterScenario, PopulationScenario, builtin, builtin_population};
 
 /// The reproducing file of a Blaster scenario.
 pub fn reproducing_file(s: &BlasterScenario) -> String {
@@ -18,8 +18,8 @@ pub fn reproducing_file(s: &BlasterScenario) -> String {
 }
 
 /// The reproducing file of a random-scanning scenario.
-pub fn reproducing_random_file(s: &RandomScanScenario) -> String {
-    match builtin_random_scan(&s.base) {
+pub fn reproducing_population_file(s: &PopulationScenario) -> String {
+    match builtin_population(&s.base) {
         Some(base) => file_over(&s.base, s, &base),
         // Not reachable from a file (its base must be built in); a scenario
         // made in code gets every value.
@@ -104,7 +104,7 @@ fn diff(path: &mut Vec<String>, mine: &toml::Table, theirs: &toml::Table, out: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{BUILTIN, RANDOM_SCAN_BUILTIN, parse, parse_random_scan};
+    use crate::{BUILTIN, POPULATION_BUILTIN, parse, parse_population};
 
     #[test]
     fn a_table_the_built_in_lacks_gets_its_own_header() {
@@ -135,11 +135,11 @@ mod tests {
             let file = reproducing_file(&s);
             assert_eq!(parse(&file, "r.toml").unwrap(), s, "{name}:\n{file}");
         }
-        for (name, _, _) in RANDOM_SCAN_BUILTIN {
-            let s = builtin_random_scan(name).unwrap();
-            let file = reproducing_random_file(&s);
+        for (name, _, _) in POPULATION_BUILTIN {
+            let s = builtin_population(name).unwrap();
+            let file = reproducing_population_file(&s);
             assert_eq!(
-                parse_random_scan(&file, "r.toml").unwrap(),
+                parse_population(&file, "r.toml").unwrap(),
                 s,
                 "{name}:\n{file}"
             );

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::random_scan::RandomScanScenario;
+use crate::population::PopulationScenario;
 use crate::schema::BlasterScenario;
 use crate::units::{PortRule, SimDuration, When};
 use crate::{ScenarioError, locate};
@@ -209,7 +209,7 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 }
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
-/// sections (`RandomScanDefenses`).
+/// sections (`PopulationDefenses`).
 pub const RANDOM_SCAN_DEFENSES: [&str; 7] = [
     "patch",
     "host-firewall",
@@ -245,7 +245,7 @@ impl Defended for BlasterScenario {
     }
 }
 
-impl Defended for RandomScanScenario {
+impl Defended for PopulationScenario {
     fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String> {
         let d = &mut self.defenses;
         let (enabled, start) = match spec.name.as_str() {
@@ -280,7 +280,7 @@ impl Defended for RandomScanScenario {
         Ok(())
     }
     fn check(&self) -> Result<(), (String, String)> {
-        crate::check_random_scan(self)
+        crate::check_population(self)
     }
     fn span(&self) -> (jiff::Timestamp, SimDuration) {
         (self.start, self.duration)
@@ -534,8 +534,8 @@ mod tests {
     #[test]
     fn a_random_scanning_worm_runs_its_own_sections_and_refuses_the_rest() {
         // Code Red: the worm with a flood, whose target can move.
-        let base = crate::builtin_random_scan("codered2").unwrap();
-        let sections = |s: &RandomScanScenario| -> toml::Table {
+        let base = crate::builtin_population("codered2").unwrap();
+        let sections = |s: &PopulationScenario| -> toml::Table {
             toml::Table::try_from(&s.defenses).expect("defenses serialize")
         };
         let before = sections(&base);
@@ -592,7 +592,7 @@ mod tests {
             );
         }
         // Slammer floods no one: the target move is not offered.
-        let slammer = crate::builtin_random_scan("slammer").unwrap();
+        let slammer = crate::builtin_population("slammer").unwrap();
         let e = "dns-takedown@0h"
             .parse::<Variant>()
             .unwrap()
@@ -640,7 +640,7 @@ mod tests {
         ] {
             let v: Variant = "isp-block@6h".parse().unwrap();
             let s = v
-                .applied_to(&crate::builtin_random_scan(worm).unwrap())
+                .applied_to(&crate::builtin_population(worm).unwrap())
                 .unwrap();
             let f = &s.defenses.isp_filter;
             assert!(f.enabled, "{worm}");

@@ -21,7 +21,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use toml::Value;
 use wormscope_scenario::{
-    AnyScenario, BUILTIN, Override, RANDOM_SCAN_BUILTIN, ScenarioError, builtin_text, parse,
+    AnyScenario, BUILTIN, Override, POPULATION_BUILTIN, ScenarioError, builtin_text, parse,
     parse_any, parse_with, to_toml,
 };
 
@@ -44,7 +44,7 @@ fn read(text: &str) -> Result<AnyScenario, ScenarioError> {
                 .unwrap_or_else(|e| panic!("prints to text it refuses: {e}\n{printed}"));
             assert_eq!(&again, s, "printed:\n{printed}");
         }
-        Ok(AnyScenario::RandomScan(_)) => {}
+        Ok(AnyScenario::Population(_)) => {}
         Err(e) => check_error(e, text, "fuzz.toml"),
     }
     result
@@ -308,7 +308,7 @@ fn dotted(path: &[Seg]) -> String {
 fn builtin_names() -> Vec<&'static str> {
     BUILTIN
         .iter()
-        .chain(RANDOM_SCAN_BUILTIN)
+        .chain(POPULATION_BUILTIN)
         .map(|(n, _, _)| *n)
         .collect()
 }
@@ -318,7 +318,7 @@ fn full_table(name: &str) -> toml::Table {
     let text = builtin_text(name).unwrap();
     let value = match parse_any(text, name).unwrap() {
         AnyScenario::Blaster(s) => Value::try_from(s),
-        AnyScenario::RandomScan(s) => Value::try_from(s),
+        AnyScenario::Population(s) => Value::try_from(s),
     };
     match value.unwrap() {
         Value::Table(t) => t,

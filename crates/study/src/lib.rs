@@ -7,7 +7,7 @@
 //! defender compares (peak infected, infected at 24 h and 7 d, hosts
 //! crashed, the flood at its target on 16 August, infected at the end; a
 //! random-scanning worm's comparison has the ones that make sense for it,
-//! [`random_metrics`]). It runs the engine and returns numbers; it writes
+//! [`population_metrics`]). It runs the engine and returns numbers; it writes
 //! no files and prints nothing (the report crate and the CLI do).
 //!
 //! Invariant: every run of a study uses the same world (generated from the
@@ -18,12 +18,12 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use wormscope_engine::random::RandomScanRun;
+use wormscope_engine::population::PopulationRun;
 use wormscope_engine::{BlasterRow, BlasterRun};
 use wormscope_model::World;
 use wormscope_model::rng::mix;
 use wormscope_scenario::variant::{Defended, Variant};
-use wormscope_scenario::{BlasterScenario, RandomScanScenario, SimDuration};
+use wormscope_scenario::{BlasterScenario, PopulationScenario, SimDuration};
 
 /// The seed of run `i` of a study of a scenario with seed `base`.
 pub fn run_seed(base: u64, i: u32) -> u64 {
@@ -220,12 +220,12 @@ pub fn flood_gbps_on_aug16(s: &BlasterScenario, r: &BlasterRun) -> f64 {
 }
 
 /// One variant's metrics over the runs of its ensemble (runs of a Blaster
-/// scenario, or `R = RandomScanRun` of a random-scanning worm).
+/// scenario, or `R = PopulationRun` of a random-scanning worm).
 #[derive(Clone, Debug)]
 pub struct VariantResult<R = BlasterRun> {
     pub variant: String,
     /// The metrics measured, by name, in order: [`METRICS`] for Blaster,
-    /// [`random_metrics`] for a random-scanning worm.
+    /// [`population_metrics`] for a random-scanning worm.
     pub metrics: Vec<&'static str>,
     /// Per metric: its band.
     pub bands: Vec<Band>,
@@ -341,7 +341,7 @@ pub fn compare(
 }
 
 /// A metric of a random-scanning worm's comparison, read off one run.
-pub type RandomMetric = (&'static str, fn(&RandomScanRun) -> f64);
+pub type PopulationMetric = (&'static str, fn(&PopulationRun) -> f64);
 
 /// What a defender compares between variants of a random-scanning worm:
 /// the peak of the infected hosts, infected at 24 h (only if `s` runs
@@ -350,9 +350,9 @@ pub type RandomMetric = (&'static str, fn(&RandomScanRun) -> f64);
 /// (`[payload]`), the flood's packets that reached its target. Without
 /// cleanup a random-scanning worm's peak is its final count; both are kept
 /// so that the names mean what they mean for Blaster.
-pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
+pub fn population_metrics(s: &PopulationScenario) -> Vec<PopulationMetric> {
     const DAY: u64 = 24 * 3600 * 1_000_000;
-    let mut metrics: Vec<RandomMetric> = vec![("peak_infected", |r| {
+    let mut metrics: Vec<PopulationMetric> = vec![("peak_infected", |r| {
         r.rows.iter().map(|row| row.infected).max().unwrap_or(0) as f64
     })];
     // Hosts carrying the worm: those infected less those cleaned.
@@ -381,20 +381,20 @@ pub fn random_metrics(s: &RandomScanScenario) -> Vec<RandomMetric> {
 
 /// [`compare`] for a random-scanning worm: the baseline and each variant
 /// (the specs [`wormscope_scenario::variant::RANDOM_SCAN_DEFENSES`] names) as ensembles of `runs` on the same
-/// seeds ([`validate::random_ensemble`]), measured by [`random_metrics`].
+/// seeds ([`validate::population_ensemble`]), measured by [`population_metrics`].
 /// Runs for the scenario's own duration; keeps no runs.
-pub fn compare_random(
-    s: &RandomScanScenario,
+pub fn compare_population(
+    s: &PopulationScenario,
     variants: &[Variant],
     runs: u32,
     done: &(dyn Fn() + Sync),
-) -> Result<Vec<VariantResult<RandomScanRun>>, String> {
-    let metrics = random_metrics(s);
+) -> Result<Vec<VariantResult<PopulationRun>>, String> {
+    let metrics = population_metrics(s);
     let names: Vec<&'static str> = metrics.iter().map(|(name, _)| *name).collect();
     let ensembles = with_variants(s, variants)?
         .into_iter()
         .map(|(name, sc)| {
-            let runs = validate::random_ensemble(&sc, runs, done);
+            let runs = validate::population_ensemble(&sc, runs, done);
             let values = runs
                 .iter()
                 .map(|r| metrics.iter().map(|(_, value)| value(r)).collect())
@@ -436,8 +436,8 @@ mod tests {
 
     /// A built-in worm on 2,000 vulnerable hosts in 2^20 addresses,
     /// without sensors.
-    fn small(name: &str) -> RandomScanScenario {
-        let mut s = wormscope_scenario::builtin_random_scan(name).unwrap();
+    fn small(name: &str) -> PopulationScenario {
+        let mut s = wormscope_scenario::builtin_population(name).unwrap();
         s.population.vulnerable = 2_000;
         s.population.other_hosts = 20_000;
         s.population.scan_space_bits = 20;
@@ -448,7 +448,7 @@ mod tests {
     /// Slammer on 2,000 vulnerable hosts in 2^20 addresses for two
     /// minutes, with a patch curve that covers everyone at once when the
     /// patch is on (it is off).
-    fn small_slammer() -> RandomScanScenario {
+    fn small_slammer() -> PopulationScenario {
         let mut s = small("slammer");
         s.duration = SimDuration::from_secs(120);
         s.defenses.patch.enabled = false;
@@ -456,17 +456,17 @@ mod tests {
             SimDuration::ZERO,
             wormscope_scenario::Percent::new(100.0).unwrap(),
         )];
-        wormscope_scenario::check_random_scan(&s).unwrap();
+        wormscope_scenario::check_population(&s).unwrap();
         s
     }
 
     /// Code Red in a small space, all of it infected within the hour,
     /// until 02:00 UTC on the 20th: two hours of its flood.
-    fn small_codered() -> RandomScanScenario {
+    fn small_codered() -> PopulationScenario {
         let mut s = small("codered2");
         s.validation.clear();
         s.duration = SimDuration::from_secs(16 * 3600);
-        wormscope_scenario::check_random_scan(&s).unwrap();
+        wormscope_scenario::check_population(&s).unwrap();
         s
     }
 
@@ -474,7 +474,7 @@ mod tests {
     fn moving_the_flood_target_halfway_halves_what_reaches_it() {
         let s = small_codered();
         let moved: Variant = "target-move@15h".parse().unwrap();
-        let results = compare_random(&s, &[moved], 3, &|| {}).unwrap();
+        let results = compare_population(&s, &[moved], 3, &|| {}).unwrap();
         let k = results[0]
             .metrics
             .iter()
@@ -484,7 +484,7 @@ mod tests {
         for (base, moved) in results[0].runs.iter().zip(&results[1].runs) {
             let flooding = base.infection_times_us.len() as f64;
             assert_eq!(flooding, s.population.vulnerable as f64);
-            let total = |r: &RandomScanRun| r.rows.iter().map(|row| row.flood_packets).sum::<u64>();
+            let total = |r: &PopulationRun| r.rows.iter().map(|row| row.flood_packets).sum::<u64>();
             // Every host floods from 00:00 to 02:00 on the 20th; moved at
             // 01:00, half of that reaches the target.
             assert_eq!(total(base) as f64, flooding * pps * 7200.0);
@@ -496,7 +496,7 @@ mod tests {
             assert_eq!(base.infection_times_us, moved.infection_times_us);
         }
         // A worm without a flood has no such metric.
-        let names: Vec<&str> = random_metrics(&small_slammer())
+        let names: Vec<&str> = population_metrics(&small_slammer())
             .iter()
             .map(|m| m.0)
             .collect();
@@ -518,11 +518,11 @@ mod tests {
             hosts: 100,
             probes_per_second: 1.0,
         });
-        s.worm.rate = wormscope_scenario::random_scan::RateConfig::ProbeRate {
+        s.worm.rate = wormscope_scenario::population::RateConfig::ProbeRate {
             probes_per_second: 1e-6,
         };
-        wormscope_scenario::check_random_scan(&s).unwrap();
-        let run = wormscope_engine::random::simulate_random(&s, 3, &mut |_| {});
+        wormscope_scenario::check_population(&s).unwrap();
+        let run = wormscope_engine::population::simulate_population(&s, 3, &mut |_| {});
         // In the first 10 s: the initial host all along, and entries 1 to 8
         // from 2 s to 9 s: 10 + 8 + 7 + ... + 1 = 46 host-seconds.
         assert_eq!(run.rows[0].flood_packets, 46 * 10);
@@ -533,7 +533,7 @@ mod tests {
         let mut s = small_codered();
         s.defenses.cleanup.enabled = true;
         s.defenses.cleanup.per_day_pct = wormscope_scenario::Percent::new(99.0).unwrap();
-        let run = wormscope_engine::random::simulate_random(&s, 7, &mut |_| {});
+        let run = wormscope_engine::population::simulate_population(&s, 7, &mut |_| {});
         let pps = s.payload.as_ref().unwrap().packets_per_second;
         let step_s = run.step_us / 1_000_000;
         let flood_from = 14 * 3600 * 1_000_000;
@@ -571,7 +571,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| compare_random(&s, std::slice::from_ref(&patched), runs, &|| {}))
+                .install(|| compare_population(&s, std::slice::from_ref(&patched), runs, &|| {}))
                 .unwrap()
         };
         let results = compare_on(1);
@@ -608,7 +608,7 @@ mod tests {
         // A run that lasts a day has the 24-hour metric.
         let mut day = s.clone();
         day.duration = SimDuration::from_secs(24 * 3600);
-        let names: Vec<&str> = random_metrics(&day).iter().map(|m| m.0).collect();
+        let names: Vec<&str> = population_metrics(&day).iter().map(|m| m.0).collect();
         assert_eq!(names, ["peak_infected", "infected_24h", "infected_final"]);
     }
 

@@ -11,10 +11,10 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use wormscope_engine::random::{RandomScanRun, simulate_random};
+use wormscope_engine::population::{PopulationRun, simulate_population};
 use wormscope_scenario::figure::{Figure, Measure};
 use wormscope_scenario::units::When;
-use wormscope_scenario::{BlasterScenario, RandomScanScenario};
+use wormscope_scenario::{BlasterScenario, PopulationScenario};
 
 use crate::{Band, run_seed};
 
@@ -38,15 +38,15 @@ pub struct FigureCheck {
 
 /// `runs` runs of a random-scanning scenario on derived seeds, in run
 /// order (in parallel; the order does not depend on the thread count).
-pub fn random_ensemble(
-    s: &RandomScanScenario,
+pub fn population_ensemble(
+    s: &PopulationScenario,
     runs: u32,
     done: &(dyn Fn() + Sync),
-) -> Vec<RandomScanRun> {
+) -> Vec<PopulationRun> {
     (0..runs)
         .into_par_iter()
         .map(|i| {
-            let r = simulate_random(s, run_seed(s.seed, i), &mut |_| {});
+            let r = simulate_population(s, run_seed(s.seed, i), &mut |_| {});
             done();
             r
         })
@@ -54,7 +54,7 @@ pub fn random_ensemble(
 }
 
 /// Every figure of `s` measured on `runs`.
-pub fn check_figures(s: &RandomScanScenario, runs: &[RandomScanRun]) -> Vec<FigureCheck> {
+pub fn check_figures(s: &PopulationScenario, runs: &[PopulationRun]) -> Vec<FigureCheck> {
     check_each(&s.name, &s.validation, runs.len(), |m, i| {
         measure(&runs[i], m, s.start)
     })
@@ -146,7 +146,7 @@ fn moment_us(at: When, start: jiff::Timestamp) -> Option<u64> {
 
 /// One run's value of a measure (NaN where the run never got there, or
 /// ended before the measure's time); `start` is the scenario's.
-pub fn measure(r: &RandomScanRun, m: &Measure, start: jiff::Timestamp) -> f64 {
+pub fn measure(r: &PopulationRun, m: &Measure, start: jiff::Timestamp) -> f64 {
     match m {
         Measure::InfectedAt { at } => {
             let end = r.rows.last().map_or(0, |row| row.time_us);
@@ -195,8 +195,8 @@ pub fn measure(r: &RandomScanRun, m: &Measure, start: jiff::Timestamp) -> f64 {
 
 /// When the most hosts were scanning at the end of a step, minutes (the
 /// first such step; NaN for a run without rows).
-pub fn peak_scanning_time_min(r: &RandomScanRun) -> f64 {
-    let mut best: Option<&wormscope_engine::random::RandomRow> = None;
+pub fn peak_scanning_time_min(r: &PopulationRun) -> f64 {
+    let mut best: Option<&wormscope_engine::population::PopulationRow> = None;
     for row in &r.rows {
         if best.is_none_or(|b| row.scanning > b.scanning) {
             best = Some(row);
@@ -208,7 +208,7 @@ pub fn peak_scanning_time_min(r: &RandomScanRun) -> f64 {
 /// The percentage of the hosts infected by `us` that are scanning then, at
 /// the end of the first step that ends at or after `us` (NaN if the run
 /// ends before, or nobody is infected).
-pub fn scanning_share_at_pct(r: &RandomScanRun, us: u64) -> f64 {
+pub fn scanning_share_at_pct(r: &PopulationRun, us: u64) -> f64 {
     match r.rows.iter().find(|row| row.time_us >= us) {
         Some(row) if row.infected > 0 => 100.0 * row.scanning as f64 / row.infected as f64,
         _ => f64::NAN,
@@ -217,13 +217,13 @@ pub fn scanning_share_at_pct(r: &RandomScanRun, us: u64) -> f64 {
 
 /// Hosts infected at `us` after the start (infections at exactly `us`
 /// count).
-pub fn infected_at(r: &RandomScanRun, us: u64) -> u64 {
+pub fn infected_at(r: &PopulationRun, us: u64) -> u64 {
     r.infection_times_us.partition_point(|&t| t <= us) as u64
 }
 
 /// When `share` of the vulnerable population was infected, µs (`None` if
 /// it never was in the run).
-pub fn time_to_share_us(r: &RandomScanRun, share: f64) -> Option<u64> {
+pub fn time_to_share_us(r: &PopulationRun, share: f64) -> Option<u64> {
     let k = ((share * r.vulnerable as f64).ceil() as usize).max(1);
     r.infection_times_us.get(k - 1).copied()
 }
@@ -233,7 +233,7 @@ pub fn time_to_share_us(r: &RandomScanRun, share: f64) -> Option<u64> {
 /// least squares over the infection times at which the infected share of
 /// the final count lies between `from` and `to` (one point per infection:
 /// the curve is a step function of them). Per hour.
-pub fn logistic_k_per_hour(r: &RandomScanRun, from: f64, to: f64) -> f64 {
+pub fn logistic_k_per_hour(r: &PopulationRun, from: f64, to: f64) -> f64 {
     let n = r.infection_times_us.len() as f64;
     let points: Vec<(f64, f64)> = r
         .infection_times_us
@@ -252,7 +252,7 @@ pub fn logistic_k_per_hour(r: &RandomScanRun, from: f64, to: f64) -> f64 {
 /// The doubling time while the infected count grows from `from` to `to`
 /// hosts: ln 2 over the least-squares slope of ln(count) against time, one
 /// point per infection. Seconds.
-pub fn doubling_time_s(r: &RandomScanRun, from: u64, to: u64) -> f64 {
+pub fn doubling_time_s(r: &PopulationRun, from: u64, to: u64) -> f64 {
     let points: Vec<(f64, f64)> = r
         .infection_times_us
         .iter()
@@ -265,7 +265,7 @@ pub fn doubling_time_s(r: &RandomScanRun, from: u64, to: u64) -> f64 {
 
 /// The most infections in one minute of the time series (per minute),
 /// over windows of whole steps.
-pub fn peak_infections_per_minute(r: &RandomScanRun) -> f64 {
+pub fn peak_infections_per_minute(r: &PopulationRun) -> f64 {
     let per_window = (60_000_000 / r.step_us).max(1) as usize;
     let scale = 60e6 / (per_window as f64 * r.step_us as f64);
     r.rows
@@ -275,7 +275,7 @@ pub fn peak_infections_per_minute(r: &RandomScanRun) -> f64 {
 }
 
 /// The highest rate of delivered probes over one step, per second.
-pub fn peak_scan_rate(r: &RandomScanRun) -> f64 {
+pub fn peak_scan_rate(r: &PopulationRun) -> f64 {
     let secs = r.step_us as f64 / 1e6;
     r.rows
         .iter()
@@ -287,7 +287,7 @@ pub fn peak_scan_rate(r: &RandomScanRun) -> f64 {
 /// begin at or after it, and infection times at or after it (0 without a
 /// stop date; `None` when the run ends before a step begins after it, and
 /// has nothing to say).
-pub fn activity_after_stop(r: &RandomScanRun) -> Option<u64> {
+pub fn activity_after_stop(r: &PopulationRun) -> Option<u64> {
     let Some(stop) = r.stop_us else {
         return Some(0);
     };
@@ -421,8 +421,8 @@ mod tests {
         assert!((d - 0.3).abs() < 1e-9 && p < 1e-6, "D {d} p {p}");
     }
 
-    fn run_of(times_us: Vec<u64>) -> RandomScanRun {
-        RandomScanRun {
+    fn run_of(times_us: Vec<u64>) -> PopulationRun {
+        PopulationRun {
             step_us: 1_000_000,
             rows: Vec::new(),
             vulnerable: times_us.len() as u64,
@@ -467,7 +467,7 @@ mod tests {
     /// after it: not a pass at zero.
     #[test]
     fn activity_after_the_stop_needs_a_step_after_it() {
-        let row = |s: u64, probes: u64| wormscope_engine::random::RandomRow {
+        let row = |s: u64, probes: u64| wormscope_engine::population::PopulationRow {
             time_us: s * 1_000_000,
             probes_offered: probes,
             probes_delivered: probes,

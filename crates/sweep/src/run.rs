@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
-use wormscope_scenario::{AnyScenario, BlasterScenario, RandomScanScenario};
+use wormscope_scenario::{AnyScenario, BlasterScenario, PopulationScenario};
 
 use crate::SweepError;
 use crate::spec::Sweep;
@@ -141,16 +141,19 @@ pub fn run_shard(
                     let result = wormscope_engine::simulate_blaster(&scenario, &world, &mut |_| {});
                     t.push_run(job.variant, job.seed, &labels, &result);
                 }
-                AnyScenario::RandomScan(base) => {
+                AnyScenario::Population(base) => {
                     // As `simulate --seed`: the seed places the population
                     // and drives the run.
-                    let scenario = RandomScanScenario {
+                    let scenario = PopulationScenario {
                         seed: job.seed,
                         ..base.clone()
                     };
-                    let result =
-                        wormscope_engine::random::simulate_random(&scenario, job.seed, &mut |_| {});
-                    t.push_random_run(job.variant, job.seed, &labels, &result);
+                    let result = wormscope_engine::population::simulate_population(
+                        &scenario,
+                        job.seed,
+                        &mut |_| {},
+                    );
+                    t.push_population_run(job.variant, job.seed, &labels, &result);
                 }
             }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());

@@ -302,7 +302,7 @@ impl Sweep {
     /// Whose series the sweep's table holds: the base scenario's worm's.
     pub fn kind(&self) -> SeriesKind {
         match self.variants.first() {
-            Some(AnyScenario::RandomScan(_)) => SeriesKind::RandomScan,
+            Some(AnyScenario::Population(_)) => SeriesKind::Population,
             _ => SeriesKind::Blaster,
         }
     }
@@ -323,7 +323,7 @@ impl Sweep {
     /// still merge).
     pub fn definition(&self) -> String {
         let mut s = String::new();
-        if self.kind() == SeriesKind::RandomScan {
+        if self.kind() == SeriesKind::Population {
             s.push_str("series=random-scan;");
         }
         for p in &self.params {
@@ -443,17 +443,17 @@ mod tests {
             "base = \"slammer\"\nseeds = 2\n[set]\nduration = \"5m\"\n[grid]\n\"population.initial_infected\" = [5, 50]\n\"defenses.isp_filter.enabled\" = [false, true]\n",
         )
         .unwrap();
-        assert_eq!(s.kind(), SeriesKind::RandomScan);
+        assert_eq!(s.kind(), SeriesKind::Population);
         assert_eq!(s.variants.len(), 4);
         assert_eq!(s.variant_labels(2), vec!["50", "false"]);
-        let AnyScenario::RandomScan(v3) = &s.variants[3] else {
+        let AnyScenario::Population(v3) = &s.variants[3] else {
             panic!("slammer is a random-scanning worm")
         };
         assert_eq!(v3.population.initial_infected, 50);
         assert!(v3.defenses.isp_filter.enabled);
         assert_eq!(v3.duration, "5m".parse().unwrap());
         // Untouched fields keep the built-in's values.
-        let slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let slammer = wormscope_scenario::builtin_population("slammer").unwrap();
         assert_eq!(v3.population.vulnerable, slammer.population.vulnerable);
         assert_eq!(v3.worm, slammer.worm);
     }

@@ -20,7 +20,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use wormscope_engine::random::{RandomRow, RandomScanRun};
+use wormscope_engine::population::{PopulationRow, PopulationRun};
 use wormscope_engine::{BlasterRow, BlasterRun};
 
 use crate::SweepError;
@@ -61,19 +61,19 @@ pub enum SeriesKind {
     #[default]
     Blaster,
     /// A random-scanning worm's: Code Red, Slammer, Witty
-    /// ([`RandomRow::COLUMNS`] after `time_us`).
-    RandomScan,
+    /// ([`PopulationRow::COLUMNS`] after `time_us`).
+    Population,
 }
 
 impl SeriesKind {
     /// Both kinds, in the order a file's columns are tried against them.
-    pub const ALL: [SeriesKind; 2] = [SeriesKind::Blaster, SeriesKind::RandomScan];
+    pub const ALL: [SeriesKind; 2] = [SeriesKind::Blaster, SeriesKind::Population];
 
     /// The series columns, in file order.
     pub fn names(self) -> &'static [&'static str] {
         match self {
             SeriesKind::Blaster => &BlasterRow::SERIES,
-            SeriesKind::RandomScan => &RandomRow::COLUMNS[1..],
+            SeriesKind::Population => &PopulationRow::COLUMNS[1..],
         }
     }
 }
@@ -124,15 +124,15 @@ impl SweepTable {
     }
 
     /// Appends one random-scanning run's rows (a table of
-    /// [`SeriesKind::RandomScan`]).
-    pub fn push_random_run(
+    /// [`SeriesKind::Population`]).
+    pub fn push_population_run(
         &mut self,
         variant: u32,
         seed: u64,
         labels: &[&str],
-        result: &RandomScanRun,
+        result: &PopulationRun,
     ) {
-        assert_eq!(self.kind, SeriesKind::RandomScan, "a random scan's rows");
+        assert_eq!(self.kind, SeriesKind::Population, "a random scan's rows");
         for row in &result.rows {
             self.push_row(variant, seed, labels, row.time_us, &row.values());
         }
@@ -360,14 +360,14 @@ mod tests {
 
     #[test]
     fn a_random_scanning_table_round_trips_and_its_kind_is_read_from_the_columns() {
-        let run = RandomScanRun {
+        let run = PopulationRun {
             step_us: 1_000_000,
             rows: (1..=3)
-                .map(|i| RandomRow {
+                .map(|i| PopulationRow {
                     time_us: i * 1_000_000,
                     infected: 5 * i,
                     probes_blocked: 7 * i,
-                    ..RandomRow::default()
+                    ..PopulationRow::default()
                 })
                 .collect(),
             infection_times_us: Vec::new(),
@@ -376,16 +376,16 @@ mod tests {
             stop_us: None,
             events: 0,
         };
-        let mut t = SweepTable::new(SeriesKind::RandomScan, vec!["population.vulnerable".into()]);
-        t.push_random_run(0, 3, &["100"], &run);
+        let mut t = SweepTable::new(SeriesKind::Population, vec!["population.vulnerable".into()]);
+        t.push_population_run(0, 3, &["100"], &run);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         std::fs::write(&path, t.to_parquet(&[]).unwrap()).unwrap();
         let (back, _) = SweepTable::read_parquet(&path).unwrap();
-        assert_eq!(back.kind, SeriesKind::RandomScan);
+        assert_eq!(back.kind, SeriesKind::Population);
         assert_eq!(back, t);
         assert_eq!(back.time_s, vec![1.0, 2.0, 3.0]);
-        let blocked = SeriesKind::RandomScan
+        let blocked = SeriesKind::Population
             .names()
             .iter()
             .position(|&n| n == "probes_blocked")

@@ -136,29 +136,29 @@ fn shards_merged_equal_the_unsharded_run_row_for_row() {
 fn a_random_scanning_sweep_holds_its_worms_series_run_for_run() {
     let dir = tempfile::tempdir().unwrap();
     let sweep = setup(dir.path(), RANDOM_SWEEP);
-    assert_eq!(sweep.kind(), SeriesKind::RandomScan);
+    assert_eq!(sweep.kind(), SeriesKind::Population);
     let parts = dir.path().join("parts");
     run_all(&sweep, &parts, 3);
     let merged = merge(&parts).unwrap();
     assert_eq!((merged.variants, merged.seeds, merged.rows), (4, 2, 8 * 12));
     let (table, _) = SweepTable::read_parquet(&merged.path).unwrap();
-    assert_eq!(table.kind, SeriesKind::RandomScan);
+    assert_eq!(table.kind, SeriesKind::Population);
     let (whole, _) =
         SweepTable::read_parquet(&run_all(&sweep, &dir.path().join("whole"), 1)[0]).unwrap();
     assert_eq!(table, whole, "three shards merged = the unsharded run");
 
     // Every run equals `simulate --seed` of its variant, series by series.
-    let names = SeriesKind::RandomScan.names();
+    let names = SeriesKind::Population.names();
     assert_eq!(names[0], "infected");
     assert!(names.contains(&"probes_blocked"));
     let mut spread = false;
     for (variant, seed) in [(0, 3), (1, 4), (3, 3)] {
-        let wormscope_scenario::AnyScenario::RandomScan(mut s) = sweep.variants[variant].clone()
+        let wormscope_scenario::AnyScenario::Population(mut s) = sweep.variants[variant].clone()
         else {
             panic!("a random-scanning base")
         };
         s.seed = seed;
-        let run = wormscope_engine::random::simulate_random(&s, seed, &mut |_| {});
+        let run = wormscope_engine::population::simulate_population(&s, seed, &mut |_| {});
         let rows: Vec<usize> = (0..table.len())
             .filter(|&i| table.variant[i] as usize == variant && table.seed[i] == seed)
             .collect();

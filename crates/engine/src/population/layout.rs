@@ -1,7 +1,7 @@
 //! Where a random scanner's population and sensors sit, and what each
 //! sensor sees of a probe.
 //!
-//! The random core never needs every address: a probe aimed at a
+//! The population core never needs every address: a probe aimed at a
 //! vulnerable host is looked at one by one, and the rest are uniform over
 //! the other addresses. What a sensor sees depends only on which of its
 //! regions a probe lands in, so the non-vulnerable addresses are split into
@@ -30,10 +30,10 @@ use std::rc::Rc;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::random_scan::HostsIn;
-use wormscope_scenario::{ClusterBlocks, Clusters, Prefix, RandomScanScenario, SensorKind};
+use wormscope_scenario::population::HostsIn;
+use wormscope_scenario::{ClusterBlocks, Clusters, PopulationScenario, Prefix, SensorKind};
 
-/// A sensor as the random core places it.
+/// A sensor as the population core places it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlacedSensor {
     pub name: String,
@@ -51,7 +51,7 @@ pub struct PlacedSensor {
 /// every dark one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Placement {
-    /// Per sensor (in [`RandomScanScenario::all_sensors`] order): a
+    /// Per sensor (in [`PopulationScenario::all_sensors`] order): a
     /// distributed sensor's addresses, sorted; empty for the others.
     pub points: Vec<Vec<u32>>,
     /// Each vulnerable host's address; hosts `0..initial_infected` are the
@@ -68,7 +68,7 @@ impl Placement {
     /// walk (permutation, sequential) where each host lies on it, and a
     /// distributed sensor in allocated space which of its addresses lie
     /// where other hosts live.
-    pub fn needed(s: &RandomScanScenario) -> bool {
+    pub fn needed(s: &PopulationScenario) -> bool {
         let sensors = s.all_sensors();
         sensors.iter().any(|c| c.kind == SensorKind::Edge)
             || (HostsIn::slash8s(s).is_some()
@@ -79,7 +79,7 @@ impl Placement {
             || s.worm.targeting == wormscope_scenario::SEQUENTIAL
     }
 
-    pub fn of(s: &RandomScanScenario) -> Placement {
+    pub fn of(s: &PopulationScenario) -> Placement {
         let space = 1u64 << s.population.scan_space_bits;
         let sensors = s.all_sensors();
         let telescopes: Vec<Prefix> = sensors
@@ -221,7 +221,7 @@ impl AtomContents {
 /// The blocks `s`'s vulnerable hosts live in (`[population.clusters]`):
 /// `c.count` distinct ones drawn uniformly from [`ClusterBlocks`], from the
 /// scenario's seed.
-fn cluster_blocks(s: &RandomScanScenario, c: &Clusters) -> Vec<u32> {
+fn cluster_blocks(s: &PopulationScenario, c: &Clusters) -> Vec<u32> {
     let blocks = ClusterBlocks::of(s, c);
     let allowed = blocks.allowed();
     let mut rng = stream(s.seed, Purpose::RandomPlacement, 2);
@@ -277,7 +277,7 @@ pub struct SensorLayout {
 impl SensorLayout {
     /// The layout of `s`'s sensors; `placement` is needed when
     /// [`Placement::needed`] says so, and may be given anyway.
-    pub fn of(s: &RandomScanScenario, placement: Option<&Placement>) -> SensorLayout {
+    pub fn of(s: &PopulationScenario, placement: Option<&Placement>) -> SensorLayout {
         let space = 1u64 << s.population.scan_space_bits;
         let configs = s.all_sensors();
         let mut edges = 0u16;
@@ -508,7 +508,7 @@ impl SensorLayout {
 
 /// Per /8 (by first octet), whether `s`'s population lives there: the
 /// allocated ones for `hosts_in = "allocated"` over all of IPv4, else all.
-fn lived_in(s: &RandomScanScenario) -> Vec<bool> {
+fn lived_in(s: &PopulationScenario) -> Vec<bool> {
     match HostsIn::slash8s(s) {
         Some(list) => {
             let mut table = vec![false; 256];
@@ -575,11 +575,11 @@ fn busiest_slash16(addrs: &[u32]) -> Prefix {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wormscope_scenario::parse_random_scan;
+    use wormscope_scenario::parse_population;
 
     #[test]
     fn allocated_hosts_sit_in_the_registrys_slash8s_and_anywhere_keeps_its_draws() {
-        let slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let slammer = wormscope_scenario::builtin_population("slammer").unwrap();
         let allowed = HostsIn::slash8s(&slammer).unwrap();
         let placement = Placement::of(&slammer);
         assert_eq!(placement.vulnerable.len(), 75_000);
@@ -617,7 +617,7 @@ mod tests {
 
     #[test]
     fn other_hosts_live_where_the_population_does() {
-        let slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let slammer = wormscope_scenario::builtin_population("slammer").unwrap();
         let placement = Placement::of(&slammer);
         let layout = SensorLayout::of(&slammer, Some(&placement));
         let allocated = HostsIn::slash8s(&slammer).unwrap();
@@ -653,7 +653,7 @@ mod tests {
 
     #[test]
     fn clustered_hosts_fill_their_blocks_and_nothing_else() {
-        let mut slammer = wormscope_scenario::builtin_random_scan("slammer").unwrap();
+        let mut slammer = wormscope_scenario::builtin_population("slammer").unwrap();
         let spread = Placement::of(&slammer);
         slammer.population.clusters = Some(Clusters {
             prefix_len: 16,
@@ -707,7 +707,7 @@ mod tests {
             [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 2000\nreport_delay = \"0s\"\n\
             [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.0.128.0/18\"\n\
             [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.0.128.0/20\"\n";
-        let s = parse_random_scan(text, "nest.toml").unwrap();
+        let s = parse_population(text, "nest.toml").unwrap();
         let placement = Placement::of(&s);
         let layout = SensorLayout::of(&s, Some(&placement));
         let total: u64 = layout.atoms.iter().map(|a| a.size).sum();

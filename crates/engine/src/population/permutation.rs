@@ -1,4 +1,4 @@
-//! Permutation scanning on the random core (`[worm] targeting =
+//! Permutation scanning on the population core (`[worm] targeting =
 //! "permutation"`; Staniford, Paxson and Weaver 2002): every instance walks
 //! one keyed permutation of the scan space from a random position, and
 //! jumps to another when it finds a host that carries the worm, a sign

@@ -6,7 +6,7 @@
 //! and looked up in a hash map of the population, placed at distinct random
 //! addresses.
 //!
-//! It shares the engine's [`RandomCore`] (infections, the network's clock,
+//! It shares the engine's [`PopulationCore`] (infections, the network's clock,
 //! stop rules, the time series) and replaces only the draws: where the exact
 //! driver skips to the next probe aimed at a vulnerable host, this one looks
 //! at every probe. The core checks, step by step, that the probes looked at
@@ -16,22 +16,22 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use wormscope_engine::random::{
-    Interest, Placement, ProbeDraws, RandomCore, RandomScanRun, SensorLayout, Target, live_address,
-    local_windows, walk_start,
+use wormscope_engine::population::{
+    Interest, Placement, PopulationCore, PopulationRun, ProbeDraws, SensorLayout, Target,
+    live_address, local_windows, walk_start,
 };
 use wormscope_model::behaviour::{Behaviour, Targeting};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_model::targeting::{LocalShares, Permutation, PermutationScan, TargetSource};
-use wormscope_scenario::RandomScanScenario;
-use wormscope_scenario::random_scan::HostsIn;
+use wormscope_scenario::PopulationScenario;
+use wormscope_scenario::population::HostsIn;
 
 /// Runs a random-scanning scenario probe by probe on run seed `seed`.
-pub fn simulate_random_reference(s: &RandomScanScenario, seed: u64) -> RandomScanRun {
+pub fn simulate_population_reference(s: &PopulationScenario, seed: u64) -> PopulationRun {
     let placement = Placement::of(s);
     let layout = SensorLayout::of(s, Some(&placement));
     let mut draws = ReferenceDraws::new(s, &layout, &placement).on_run_seed(s, seed);
-    RandomCore::new(s, seed, layout, Some(&placement)).run(&mut draws, &mut |_| {})
+    PopulationCore::new(s, seed, layout, Some(&placement)).run(&mut draws, &mut |_| {})
 }
 
 /// Probe-by-probe draws over a placed population.
@@ -71,7 +71,7 @@ impl ReferenceDraws {
     /// the sensors' addresses are `placement`'s). From the scenario's seed:
     /// the same places in every run.
     pub fn new(
-        s: &RandomScanScenario,
+        s: &PopulationScenario,
         layout: &SensorLayout,
         placement: &Placement,
     ) -> ReferenceDraws {
@@ -107,7 +107,7 @@ impl ReferenceDraws {
             placement: placement.clone(),
             walks: None,
             sequential: None,
-            local: match Behaviour::random_scan(s).targeting.after_hit_list() {
+            local: match Behaviour::population(s).targeting.after_hit_list() {
                 &Targeting::LocalPreference { shares } => Some(shares),
                 _ => None,
             },
@@ -117,8 +117,8 @@ impl ReferenceDraws {
     /// For run seed `seed`: a permutation-scanning worm's instances walk
     /// the scenario's permutation from there (uniform draws need no seed;
     /// they come from the core's stream).
-    pub fn on_run_seed(mut self, s: &RandomScanScenario, seed: u64) -> ReferenceDraws {
-        match *Behaviour::random_scan(s).targeting.after_hit_list() {
+    pub fn on_run_seed(mut self, s: &PopulationScenario, seed: u64) -> ReferenceDraws {
+        match *Behaviour::population(s).targeting.after_hit_list() {
             Targeting::Permutation { space_bits, key } => {
                 self.walks = Some(Walks {
                     perm: Permutation::new(space_bits, key).expect("a checked scan space"),

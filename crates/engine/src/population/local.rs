@@ -1,4 +1,4 @@
-//! Local preference in the random core (`targeting = "local-preference"`,
+//! Local preference in the population core (`targeting = "local-preference"`,
 //! Code Red II's way of choosing targets).
 //!
 //! Each probe is drawn over one of the host's [`Windows`]: its own /16, its
@@ -354,11 +354,11 @@ impl LocalInterest {
 mod tests {
     use super::*;
     use rand::SeedableRng;
-    use wormscope_scenario::parse_random_scan;
+    use wormscope_scenario::parse_population;
 
     /// 2,000 hosts in a space of four /16s, a telescope on the first /20.
     fn world() -> (SensorLayout, Placement, LocalShares) {
-        let s = parse_random_scan(
+        let s = parse_population(
             "base = \"codered2\"\nvalidation = []\nsensors = []\n\
              telescopes = [{ name = \"dark\", prefix = \"0.0.0.0/20\" }]\n\
              [worm]\ntargeting = \"local-preference\"\n\

@@ -8,11 +8,11 @@ use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use wormscope_engine::random::{CapturedProbe, RandomCapture, Reached};
+use wormscope_engine::population::{CapturedProbe, PopulationCapture, Reached};
 use wormscope_observe::capture::CaptureOptions;
 use wormscope_observe::capture::VantageCaptureError;
-use wormscope_observe::random_capture::{WireProbe, check, write_capture};
-use wormscope_scenario::{RandomScanScenario, SensorKind, SimDuration, builtin_random_scan};
+use wormscope_observe::population_capture::{WireProbe, check, write_capture};
+use wormscope_scenario::{PopulationScenario, SensorKind, SimDuration, builtin_population};
 use wormscope_wire::build::worm;
 use wormscope_wire::capture::CaptureReader;
 use wormscope_wire::decode::{Decoded, TransportLayer, decode};
@@ -33,8 +33,8 @@ fn probe(time_us: u64, src: &str, dst: &str, reached: Reached) -> CapturedProbe 
 
 /// Four probes into the built-in telescope (44.0.0.0/8) from two sources,
 /// one of each outcome, in time order.
-fn telescope_capture() -> RandomCapture {
-    RandomCapture {
+fn telescope_capture() -> PopulationCapture {
+    PopulationCapture {
         vantage: "telescope".into(),
         kind: SensorKind::Telescope,
         prefix: "44.0.0.0/8".parse().unwrap(),
@@ -49,12 +49,12 @@ fn telescope_capture() -> RandomCapture {
     }
 }
 
-fn scenario(name: &str) -> RandomScanScenario {
-    builtin_random_scan(name).unwrap()
+fn scenario(name: &str) -> PopulationScenario {
+    builtin_population(name).unwrap()
 }
 
-fn opts(s: &RandomScanScenario, vantage: &str) -> CaptureOptions {
-    CaptureOptions::for_random_scan(
+fn opts(s: &PopulationScenario, vantage: &str) -> CaptureOptions {
+    CaptureOptions::for_population(
         s,
         vantage,
         SimDuration::from_secs(0),

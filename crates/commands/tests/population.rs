@@ -46,8 +46,8 @@ fn the_historical_scenarios_print_and_read_back() {
         let o = wormscope_commands::scenario::run(&ScenarioRequest::Print { name: name.into() })
             .unwrap();
         assert!(o.text.contains("[[validation]]") && o.text.contains("tolerance"));
-        let parsed = wormscope_scenario::parse_random_scan(&o.text, "printed").unwrap();
-        assert_eq!(Some(parsed), wormscope_scenario::builtin_random_scan(name));
+        let parsed = wormscope_scenario::parse_population(&o.text, "printed").unwrap();
+        assert_eq!(Some(parsed), wormscope_scenario::builtin_population(name));
     }
 }
 
@@ -261,7 +261,7 @@ fn bad_random_scanning_scenarios_name_file_line_and_field() {
             "7",
             "telescopes[0].prefix",
         ),
-        // A delay that would overflow the random core's nanosecond clock.
+        // A delay that would overflow the population core's nanosecond clock.
         (
             "base = \"codered2\"\n[worm.delivery]\nduration = \"99999d\"\n",
             "3",

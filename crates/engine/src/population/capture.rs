@@ -23,9 +23,9 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use smallvec::SmallVec;
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::{Prefix, RandomScanScenario, SensorKind, SimDuration};
+use wormscope_scenario::{PopulationScenario, Prefix, SensorKind, SimDuration};
 
-use super::{Placement, RandomCore, SensorLayout};
+use super::{Placement, PopulationCore, SensorLayout};
 
 /// What a captured probe reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub struct CapturedProbe {
 
 /// What the vantage saw in the window.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RandomCapture {
+pub struct PopulationCapture {
     pub vantage: String,
     pub kind: SensorKind,
     /// The prefix watched (an edge's default resolved).
@@ -88,7 +88,7 @@ pub struct RandomCapture {
 
 /// Why there is no capture.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum RandomCaptureError {
+pub enum PopulationCaptureError {
     /// The vantage is not a telescope or edge sensor of the scenario (the
     /// message lists those it has).
     #[error("{0}")]
@@ -105,15 +105,15 @@ pub enum RandomCaptureError {
 /// driver and returns every probe sensor `vantage` (a telescope or an
 /// edge) saw from `from_us` on; more than `max_probes` is an error.
 /// `progress` is called now and then with the simulated µs reached.
-pub fn capture_random(
-    s: &RandomScanScenario,
+pub fn capture_population(
+    s: &PopulationScenario,
     seed: u64,
     vantage: &str,
     from_us: u64,
     to_us: u64,
     max_probes: u64,
     progress: &mut dyn FnMut(u64),
-) -> Result<RandomCapture, RandomCaptureError> {
+) -> Result<PopulationCapture, PopulationCaptureError> {
     let configs = s.all_sensors();
     let watchable = |k: SensorKind| matches!(k, SensorKind::Telescope | SensorKind::Edge);
     let Some(j) = configs
@@ -125,7 +125,7 @@ pub fn capture_random(
             .filter(|c| watchable(c.kind))
             .map(|c| format!("`{}`", c.name))
             .collect();
-        return Err(RandomCaptureError::Vantage(format!(
+        return Err(PopulationCaptureError::Vantage(format!(
             "`{vantage}` is not a telescope or edge sensor of `{}`; {}",
             s.name,
             if names.is_empty() {
@@ -137,14 +137,14 @@ pub fn capture_random(
     };
     let duration = s.duration.as_micros();
     if from_us >= to_us {
-        return Err(RandomCaptureError::Window(format!(
+        return Err(PopulationCaptureError::Window(format!(
             "the window's start ({}) is not before its end ({})",
             SimDuration::from_micros(from_us),
             SimDuration::from_micros(to_us)
         )));
     }
     if to_us > duration {
-        return Err(RandomCaptureError::Window(format!(
+        return Err(PopulationCaptureError::Window(format!(
             "the window ends ({}) after the scenario ({})",
             SimDuration::from_micros(to_us),
             s.duration
@@ -159,7 +159,7 @@ pub fn capture_random(
         .prefix
         .expect("telescopes and placed edges have a prefix");
     let mut draws = super::exact_draws(&s, seed, &layout, Some(&placement));
-    let mut core = RandomCore::new(&s, seed, layout.clone(), Some(&placement));
+    let mut core = PopulationCore::new(&s, seed, layout.clone(), Some(&placement));
     core.watch = Some(Box::new(Watch::new(
         &layout,
         placement,
@@ -171,7 +171,7 @@ pub fn capture_random(
     let (run, watch) = core.run_watched(draws.as_mut(), progress);
     let watch = watch.expect("the core keeps its watch");
     if watch.overflow {
-        return Err(RandomCaptureError::TooManyProbes { max: max_probes });
+        return Err(PopulationCaptureError::TooManyProbes { max: max_probes });
     }
     let step = s.step.as_micros();
     let whole_steps =
@@ -184,7 +184,7 @@ pub fn capture_random(
     let mut sources: Vec<u32> = watch.probes.iter().map(|p| p.src).collect();
     sources.sort_unstable();
     sources.dedup();
-    Ok(RandomCapture {
+    Ok(PopulationCapture {
         vantage: sensor.name,
         kind: sensor.kind,
         prefix,

@@ -25,7 +25,7 @@
 //! May not touch: the core's state; it is a rule over addresses and time.
 
 use wormscope_model::defense::{Draw, unit_draw};
-use wormscope_scenario::{FilterDefense, RandomScanScenario};
+use wormscope_scenario::{FilterDefense, PopulationScenario};
 
 /// One run's filter at one kind of network border.
 #[derive(Clone, Debug)]
@@ -46,7 +46,7 @@ impl NetworkFilter {
     /// The filters of run `seed` of `s` (ISP, then enterprise border), for
     /// vulnerable hosts at `addresses`; those that are off or drop nothing
     /// of the worm's are left out.
-    pub(super) fn of(s: &RandomScanScenario, seed: u64, addresses: &[u32]) -> Vec<NetworkFilter> {
+    pub(super) fn of(s: &PopulationScenario, seed: u64, addresses: &[u32]) -> Vec<NetworkFilter> {
         let d = &s.defenses;
         let isp = Self::switched_on(s, &d.isp_filter, addresses, 16, |block| {
             unit_draw(seed, Draw::IspBlock, block as u64) < d.isp_filter.coverage_pct.as_fraction()
@@ -67,7 +67,7 @@ impl NetworkFilter {
     /// `shift` bits, each filtering if `filters`; none if `f` is off or
     /// drops nothing of the worm's port.
     fn switched_on(
-        s: &RandomScanScenario,
+        s: &PopulationScenario,
         f: &FilterDefense,
         addresses: &[u32],
         shift: u32,
@@ -125,7 +125,7 @@ impl NetworkFilter {
     }
 
     /// Whether the scenario needs the hosts' addresses for its filters.
-    pub(super) fn needed(s: &RandomScanScenario) -> bool {
+    pub(super) fn needed(s: &PopulationScenario) -> bool {
         s.defenses.isp_filter.enabled || s.defenses.border_filter.enabled
     }
 

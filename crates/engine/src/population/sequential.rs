@@ -1,4 +1,4 @@
-//! Sequential scanning on the random core (`[worm] targeting =
+//! Sequential scanning on the population core (`[worm] targeting =
 //! "sequential"`, Blaster's way): every instance probes consecutive
 //! addresses upward from its start, wrapping at the top of the scan space.
 //! The start is Blaster's rule ([`walk_start`]).

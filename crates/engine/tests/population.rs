@@ -1,20 +1,20 @@
-//! The random-scanning core on the full-scale historical scenarios: what
+//! The population core on the full-scale historical scenarios: what
 //! caps Slammer is the network's capacity (a bandwidth), not a probe rate;
 //! Code Red falls silent at its date; every probe is accounted for.
 
-use wormscope_engine::random::{RandomScanRun, simulate_random};
-use wormscope_scenario::random_scan::RateConfig;
-use wormscope_scenario::{Percent, RandomScanScenario, SimDuration, builtin_random_scan};
+use wormscope_engine::population::{PopulationRun, simulate_population};
+use wormscope_scenario::population::RateConfig;
+use wormscope_scenario::{Percent, PopulationScenario, SimDuration, builtin_population};
 
-fn slammer(minutes: u64, change: impl Fn(&mut RateConfig)) -> RandomScanScenario {
-    let mut s = builtin_random_scan("slammer").unwrap();
+fn slammer(minutes: u64, change: impl Fn(&mut RateConfig)) -> PopulationScenario {
+    let mut s = builtin_population("slammer").unwrap();
     s.duration = SimDuration::from_micros(minutes * 60_000_000);
     change(&mut s.worm.rate);
     s
 }
 
 /// (peak delivered probes/s, offered probes/s in that same step).
-fn peak(r: &RandomScanRun) -> (f64, f64) {
+fn peak(r: &PopulationRun) -> (f64, f64) {
     let secs = r.step_us as f64 / 1e6;
     let row = r
         .rows
@@ -27,7 +27,7 @@ fn peak(r: &RandomScanRun) -> (f64, f64) {
     )
 }
 
-fn conserves(r: &RandomScanRun) {
+fn conserves(r: &PopulationRun) {
     for row in &r.rows {
         assert_eq!(
             row.probes_offered,
@@ -50,7 +50,7 @@ fn conserves(r: &RandomScanRun) {
 
 #[test]
 fn the_network_capacity_not_a_probe_rate_caps_slammer() {
-    let base = simulate_random(&slammer(8, |_| {}), 1, &mut |_| {});
+    let base = simulate_population(&slammer(8, |_| {}), 1, &mut |_| {});
     conserves(&base);
     let (delivered, offered) = peak(&base);
     // The /8 telescope sees 1/256 of the delivered probes: scaled up, its
@@ -71,7 +71,7 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
     assert!(offered > 2.0 * delivered, "saturated: offered {offered}");
 
     // Twice the capacity: twice the peak.
-    let wider = simulate_random(
+    let wider = simulate_population(
         &slammer(8, |r| {
             if let RateConfig::Bandwidth {
                 capacity_bits_per_second,
@@ -89,7 +89,7 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
 
     // Twice every uplink: the hosts offer twice as much, the network still
     // carries the same.
-    let faster = simulate_random(
+    let faster = simulate_population(
         &slammer(8, |r| {
             if let RateConfig::Bandwidth { uplinks, .. } = r {
                 uplinks.iter_mut().for_each(|u| u.bits_per_second *= 2.0);
@@ -108,10 +108,10 @@ fn the_network_capacity_not_a_probe_rate_caps_slammer() {
 
 #[test]
 fn code_red_falls_silent_at_its_date_and_accounts_for_every_probe() {
-    let mut s = builtin_random_scan("codered2").unwrap();
+    let mut s = builtin_population("codered2").unwrap();
     // A tenth of the population keeps the run short; the stop is the same.
     s.population.vulnerable = 36_000;
-    let r = simulate_random(&s, 2, &mut |_| {});
+    let r = simulate_population(&s, 2, &mut |_| {});
     let stop = r.stop_us.unwrap();
     assert_eq!(stop, 14 * 3_600_000_000);
     for row in &r.rows {
@@ -156,14 +156,14 @@ fn code_red_falls_silent_at_its_date_and_accounts_for_every_probe() {
 fn patching_keeps_hosts_from_the_worm_and_slows_it() {
     // Slammer for 30 minutes: without defenses it reaches everyone.
     let base = slammer(30, |_| {});
-    let free = simulate_random(&base, 1, &mut |_| {});
+    let free = simulate_population(&base, 1, &mut |_| {});
     conserves(&free);
     // Everyone patched from the start: only the initial hosts carry it;
     // no probe infects.
     let mut all = base.clone();
     all.defenses.patch.enabled = true;
     all.defenses.patch.curve = vec![(SimDuration::ZERO, Percent::new(100.0).unwrap())];
-    let r = simulate_random(&all, 1, &mut |_| {});
+    let r = simulate_population(&all, 1, &mut |_| {});
     conserves(&r);
     assert_eq!(
         r.infection_times_us.len() as u64,
@@ -176,7 +176,7 @@ fn patching_keeps_hosts_from_the_worm_and_slows_it() {
     let mut half = base.clone();
     half.defenses.patch.enabled = true;
     half.defenses.patch.curve = vec![(SimDuration::ZERO, Percent::new(50.0).unwrap())];
-    let r = simulate_random(&half, 1, &mut |_| {});
+    let r = simulate_population(&half, 1, &mut |_| {});
     conserves(&r);
     let share = r.infection_times_us.len() as f64 / half.population.vulnerable as f64;
     let free_share = free.infection_times_us.len() as f64 / base.population.vulnerable as f64;
@@ -195,7 +195,7 @@ fn host_firewalls_spare_their_share_and_combine_with_patching() {
             s.defenses.patch.enabled = true;
             s.defenses.patch.curve = vec![(SimDuration::ZERO, Percent::new(p).unwrap())];
         }
-        let r = simulate_random(&s, 1, &mut |_| {});
+        let r = simulate_population(&s, 1, &mut |_| {});
         conserves(&r);
         r.infection_times_us.len() as f64 / s.population.vulnerable as f64
     };

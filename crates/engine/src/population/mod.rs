@@ -1,7 +1,8 @@
-//! Random-scanning worms (Code Red v2, Slammer, Witty): the core every
-//! simulator of them shares, and the exact driver.
+//! Worms scanning a population in a scan space (the built-ins Code Red v2,
+//! Slammer and Witty, by any targeting): the core every simulator of them
+//! shares, and the exact driver.
 //!
-//! [`RandomCore`] owns what does not depend on how probes are drawn: which
+//! [`PopulationCore`] owns what does not depend on how probes are drawn: which
 //! hosts are infected and scanning, the event queue, the network's clock,
 //! the stop rules and the time series. A [`ProbeDraws`] says which of a
 //! host's probes the core must look at and what each hit:
@@ -89,7 +90,7 @@ use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Flood, Pace, Targeting};
 use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw};
 use wormscope_model::rng::{Purpose, stream};
-use wormscope_scenario::RandomScanScenario;
+use wormscope_scenario::PopulationScenario;
 
 use crate::draws::{SkipsByWeight, binomial};
 use crate::heap::RadixHeap;
@@ -102,7 +103,9 @@ mod local;
 mod permutation;
 mod sequential;
 
-pub use capture::{CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random};
+pub use capture::{
+    CapturedProbe, PopulationCapture, PopulationCaptureError, Reached, capture_population,
+};
 use layout::AtomContents;
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout, live_address};
 pub use local::{LocalInterest, local_windows};
@@ -139,7 +142,7 @@ pub struct Interest {
     pub local: Option<Rc<LocalInterest>>,
 }
 
-/// How a simulator draws probes for the [`RandomCore`].
+/// How a simulator draws probes for the [`PopulationCore`].
 pub trait ProbeDraws {
     /// The index of `host`'s next probe the core must look at, after probe
     /// `after` (probes are numbered from 1): the next one whose address is
@@ -280,7 +283,7 @@ fn atom_at(
 /// When each vulnerable host is protected (patched or firewalled, the
 /// earlier), ns after the start; empty when neither defense is on. Drawn by
 /// the functions Blaster's defenses use, from the run's seed.
-fn protected_at_ns(s: &RandomScanScenario, seed: u64) -> Vec<u64> {
+fn protected_at_ns(s: &PopulationScenario, seed: u64) -> Vec<u64> {
     let n = s.population.vulnerable;
     let patch = patch_times(&s.defenses.patch, s.start, seed, n);
     let firewall = host_defense_times(
@@ -305,10 +308,10 @@ fn protected_at_ns(s: &RandomScanScenario, seed: u64) -> Vec<u64> {
         .collect()
 }
 
-/// One time step of a random-scanning run. Probe counts are of probes in
+/// One time step of a run over a population. Probe counts are of probes in
 /// the step; host counts are at its end.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct RandomRow {
+pub struct PopulationRow {
     /// End of the step, µs after the start.
     pub time_us: u64,
     /// Hosts carrying the worm: infected so far (including the initial
@@ -342,7 +345,7 @@ pub struct RandomRow {
     pub flood_packets: u64,
 }
 
-impl RandomRow {
+impl PopulationRow {
     /// The row's values in the order of `COLUMNS[1..]` (all but the time).
     pub fn values(&self) -> [u64; 12] {
         [
@@ -361,7 +364,7 @@ impl RandomRow {
         ]
     }
 
-    /// The CSV header of `timeseries.csv` for random-scanning runs.
+    /// The CSV header of `timeseries.csv` for runs over a population.
     pub const COLUMNS: [&str; 13] = [
         "time_us",
         "infected",
@@ -379,17 +382,17 @@ impl RandomRow {
     ];
 }
 
-/// What a random-scanning run produced.
+/// What a run over a population produced.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RandomScanRun {
+pub struct PopulationRun {
     pub step_us: u64,
-    pub rows: Vec<RandomRow>,
+    pub rows: Vec<PopulationRow>,
     /// When each infected host was infected (µs, ascending; initial hosts
     /// at 0).
     pub infection_times_us: Vec<u64>,
     /// Vulnerable hosts in the population.
     pub vulnerable: u64,
-    /// What each sensor saw, in [`RandomScanScenario::all_sensors`] order.
+    /// What each sensor saw, in [`PopulationScenario::all_sensors`] order.
     pub sensors: Vec<SeenBySensor>,
     /// The stop date, µs after the start, if the worm has one.
     pub stop_us: Option<u64>,
@@ -397,7 +400,7 @@ pub struct RandomScanRun {
     pub events: u64,
 }
 
-/// What one sensor saw of a random-scanning run, per step of reporting
+/// What one sensor saw of a run over a population, per step of reporting
 /// time (a probe's step plus the sensor's delay; what would be reported
 /// after the run's end is not).
 #[derive(Clone, Debug, PartialEq)]
@@ -423,36 +426,36 @@ impl SeenBySensor {
     }
 }
 
-impl RandomScanRun {
+impl PopulationRun {
     /// Sum of every row's probes of one kind.
-    pub fn total(&self, f: impl Fn(&RandomRow) -> u64) -> u64 {
+    pub fn total(&self, f: impl Fn(&PopulationRow) -> u64) -> u64 {
         self.rows.iter().map(f).sum()
     }
 }
 
-/// Runs a random-scanning scenario with the exact driver, on run seed
+/// Runs a population scenario with the exact driver, on run seed
 /// `seed`. `progress` is called now and then with the simulated µs reached.
-pub fn simulate_random(
-    s: &RandomScanScenario,
+pub fn simulate_population(
+    s: &PopulationScenario,
     seed: u64,
     progress: &mut dyn FnMut(u64),
-) -> RandomScanRun {
+) -> PopulationRun {
     let placement = Placement::needed(s).then(|| Placement::of(s));
     let layout = SensorLayout::of(s, placement.as_ref());
     let mut draws = exact_draws(s, seed, &layout, placement.as_ref());
-    RandomCore::new(s, seed, layout, placement.as_ref()).run(draws.as_mut(), progress)
+    PopulationCore::new(s, seed, layout, placement.as_ref()).run(draws.as_mut(), progress)
 }
 
 /// The exact driver of a scenario's targeting, on run seed `seed`: a
 /// walk (permutation, sequential) needs the vulnerable hosts' places
 /// ([`Placement::needed`] says so).
 pub fn exact_draws(
-    s: &RandomScanScenario,
+    s: &PopulationScenario,
     seed: u64,
     layout: &SensorLayout,
     placement: Option<&Placement>,
 ) -> Box<dyn ProbeDraws> {
-    match *Behaviour::random_scan(s).targeting.after_hit_list() {
+    match *Behaviour::population(s).targeting.after_hit_list() {
         Targeting::Permutation { space_bits, key } => Box::new(PermutationDraws::new(
             layout.clone(),
             placement.expect("a permutation scan's placement"),
@@ -513,7 +516,7 @@ struct Host {
     /// Its worm runs (started, and not crashed, stopped by a probe limit
     /// or cleaned; the stop date ends its probing, not its flood).
     running: bool,
-    /// Its place in `RandomCore::scanners` while it may still probe.
+    /// Its place in `PopulationCore::scanners` while it may still probe.
     slot: u32,
     /// The probe index of the next look.
     next_look: u64,
@@ -536,7 +539,7 @@ struct Host {
 #[derive(Clone, Copy, Debug)]
 struct Scanner {
     host: u32,
-    /// Its class (in `RandomCore::classes`): which sensors have seen it.
+    /// Its class (in `PopulationCore::classes`): which sensors have seen it.
     class: u32,
     period: u64,
     start_net: u64,
@@ -641,8 +644,8 @@ struct Class {
     looked: u64,
 }
 
-/// The state every random-scanning simulator shares (see the module docs).
-pub struct RandomCore {
+/// The state every population simulator shares (see the module docs).
+pub struct PopulationCore {
     behaviour: Behaviour,
     /// Probes per batch ([`Pace`]): the same for every host.
     per_batch: u64,
@@ -674,9 +677,9 @@ pub struct RandomCore {
     /// Bits per second offered by the hosts probing now.
     offered_bps: f64,
     rng: ChaCha8Rng,
-    rows: Vec<RandomRow>,
+    rows: Vec<PopulationRow>,
     /// Counts of the step being filled.
-    row: RandomRow,
+    row: PopulationRow,
     /// What each sensor saw, by reporting step.
     seen: Vec<SeenBySensor>,
     /// Per sensor, its delay in steps.
@@ -692,7 +695,7 @@ pub struct RandomCore {
     /// The driver places every probe (see [`ProbeDraws::places_every_probe`]):
     /// unlooked probes are filed host by host.
     placed: bool,
-    /// Scratch of [`RandomCore::file_placed`]: probes by atom.
+    /// Scratch of [`PopulationCore::file_placed`]: probes by atom.
     by_atom: Vec<u64>,
     /// Placed probes filed in the step being filled: those into live atoms
     /// (split between other live hosts and none at its end), and all.
@@ -778,17 +781,17 @@ impl FloodCount {
     }
 }
 
-impl RandomCore {
+impl PopulationCore {
     /// A core for run seed `seed` of `s`, its sensors laid out as `layout`
     /// ([`SensorLayout::of`]); `placement` is needed when
     /// [`Placement::needed`] says so.
     pub fn new(
-        s: &RandomScanScenario,
+        s: &PopulationScenario,
         seed: u64,
         layout: SensorLayout,
         placement: Option<&Placement>,
-    ) -> RandomCore {
-        let behaviour = Behaviour::random_scan(s);
+    ) -> PopulationCore {
+        let behaviour = Behaviour::population(s);
         let local = match behaviour.targeting.after_hit_list() {
             Targeting::UniformRandom { .. }
             | Targeting::Permutation { .. }
@@ -799,7 +802,7 @@ impl RandomCore {
                 placement.expect("a local-preference worm's placement"),
             )),
             t => panic!(
-                "the random core runs uniform random, local-preference, permutation or \
+                "the population core runs uniform random, local-preference, permutation or \
                  sequential targeting, after any hit list, not {t:?}"
             ),
         };
@@ -840,7 +843,7 @@ impl RandomCore {
             start_net: 0,
             end_net: 0,
         };
-        RandomCore {
+        PopulationCore {
             // Every host's pace has the same batches; only a period may
             // differ (an uplink's).
             per_batch: behaviour.pace(seed, 0).per_batch,
@@ -877,7 +880,7 @@ impl RandomCore {
             offered_bps: 0.0,
             rng: stream(seed, Purpose::RandomScan, 0),
             rows: Vec::new(),
-            row: RandomRow::default(),
+            row: PopulationRow::default(),
             infection_times_us: Vec::new(),
             delivered_so_far: 0,
             offered_so_far: 0,
@@ -918,17 +921,17 @@ impl RandomCore {
     }
 
     /// Runs to the end of the scenario with `draws`.
-    pub fn run(self, draws: &mut dyn ProbeDraws, progress: &mut dyn FnMut(u64)) -> RandomScanRun {
+    pub fn run(self, draws: &mut dyn ProbeDraws, progress: &mut dyn FnMut(u64)) -> PopulationRun {
         self.run_watched(draws, progress).0
     }
 
-    /// Runs as [`RandomCore::run`] does, and hands back the capture's
+    /// Runs as [`PopulationCore::run`] does, and hands back the capture's
     /// watch. A watch that overflows stops the run where it does.
     fn run_watched(
         mut self,
         draws: &mut dyn ProbeDraws,
         progress: &mut dyn FnMut(u64),
-    ) -> (RandomScanRun, Option<Box<capture::Watch>>) {
+    ) -> (PopulationRun, Option<Box<capture::Watch>>) {
         self.every_probe = draws.looks_at_every_probe();
         self.placed = draws.places_every_probe();
         self.by_atom = vec![0; self.layout.atoms.len()];
@@ -1028,7 +1031,7 @@ impl RandomCore {
         }
         progress(self.duration_ns / 1000);
         self.infection_times_us.sort_unstable();
-        let run = RandomScanRun {
+        let run = PopulationRun {
             step_us: self.step_ns / 1000,
             rows: self.rows,
             infection_times_us: self.infection_times_us,
@@ -1074,7 +1077,7 @@ impl RandomCore {
     /// networks from real time `at` on: those scanning are of a closed
     /// class from the probe each has reached (every probe that a sensor
     /// would see is looked at, to tell whether it stays inside), and their
-    /// next looks are drawn again, as [`RandomCore::open_watch`] does.
+    /// next looks are drawn again, as [`PopulationCore::open_watch`] does.
     fn close_egress(&mut self, at: u64, draws: &mut dyn ProbeDraws) {
         self.closed_by_ns = Some(at);
         let net = self.clock.net_of(at);
@@ -1790,7 +1793,7 @@ impl RandomCore {
         (other, empty)
     }
 
-    /// [`RandomCore::split_unlooked`] for a local-preference class: each
+    /// [`PopulationCore::split_unlooked`] for a local-preference class: each
     /// atom outside the interest takes the probes by its chance summed
     /// over the class's windows ([`local`]). Returns them as (in live
     /// atoms, elsewhere): the caller splits the first between other live

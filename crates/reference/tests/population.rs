@@ -3,34 +3,34 @@
 //! tests over many seeds), and the same totals wherever a run's probes do
 //! not depend on the draws.
 
-use wormscope_engine::random::{
-    RandomCaptureError, RandomScanRun, Reached, capture_random, simulate_random,
+use wormscope_engine::population::{
+    PopulationCaptureError, PopulationRun, Reached, capture_population, simulate_population,
 };
-use wormscope_reference::random::simulate_random_reference;
-use wormscope_scenario::random_scan::RateConfig;
-use wormscope_scenario::{RandomScanScenario, parse_random_scan};
+use wormscope_reference::population::simulate_population_reference;
+use wormscope_scenario::population::RateConfig;
+use wormscope_scenario::{PopulationScenario, parse_population};
 use wormscope_study::validate::{ks_two_sample, time_to_share_us};
 
 /// A world of 2^16 addresses with a telescope on its first 4,096: `extra`
 /// is TOML laid over it.
-fn small(base: &str, extra: &str) -> RandomScanScenario {
+fn small(base: &str, extra: &str) -> PopulationScenario {
     let text = format!(
         "base = \"{base}\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n\
          sensors = []\ntelescopes = [{{ name = \"dark\", prefix = \"0.0.0.0/20\" }}]\n{extra}\n\
          [population]\nvulnerable = 200\nother_hosts = 3000\ninitial_infected = 2\n\
          scan_space_bits = 16\n"
     );
-    parse_random_scan(&text, "small.toml").unwrap()
+    parse_population(&text, "small.toml").unwrap()
 }
 
 const SEEDS: u64 = 150;
 
-fn both(s: &RandomScanScenario) -> (Vec<RandomScanRun>, Vec<RandomScanRun>) {
+fn both(s: &PopulationScenario) -> (Vec<PopulationRun>, Vec<PopulationRun>) {
     let exact = (0..SEEDS)
-        .map(|i| simulate_random(s, i, &mut |_| {}))
+        .map(|i| simulate_population(s, i, &mut |_| {}))
         .collect();
     let reference = (1000..1000 + SEEDS)
-        .map(|i| simulate_random_reference(s, i))
+        .map(|i| simulate_population_reference(s, i))
         .collect();
     (exact, reference)
 }
@@ -38,9 +38,9 @@ fn both(s: &RandomScanScenario) -> (Vec<RandomScanRun>, Vec<RandomScanRun>) {
 /// Asserts the two samples of `value` are not told apart at the 1 % level.
 fn same_distribution(
     what: &str,
-    exact: &[RandomScanRun],
-    reference: &[RandomScanRun],
-    value: impl Fn(&RandomScanRun) -> f64,
+    exact: &[PopulationRun],
+    reference: &[PopulationRun],
+    value: impl Fn(&PopulationRun) -> f64,
 ) {
     let a: Vec<f64> = exact.iter().map(&value).collect();
     let b: Vec<f64> = reference.iter().map(&value).collect();
@@ -54,7 +54,7 @@ fn same_distribution(
     );
 }
 
-fn t50(r: &RandomScanRun) -> f64 {
+fn t50(r: &PopulationRun) -> f64 {
     // Half of the population, not of the final count: a fixed target.
     let half = r.vulnerable.div_ceil(2) as usize;
     r.infection_times_us
@@ -64,7 +64,7 @@ fn t50(r: &RandomScanRun) -> f64 {
 
 /// Every delivered probe has exactly one outcome, nothing is delivered
 /// that was not offered, and a telescope sees only empty space.
-fn conserves_probes(r: &RandomScanRun) {
+fn conserves_probes(r: &PopulationRun) {
     for (i, row) in r.rows.iter().enumerate() {
         if let Some(dark) = r.sensors.first() {
             assert!(dark.probes[i] <= row.probes_empty);
@@ -92,7 +92,7 @@ fn conserves_probes(r: &RandomScanRun) {
 /// Both drivers' runs conserve probes, and their outbreaks (time to half,
 /// infected at 4 minutes, probes to other and to infected hosts) are not
 /// told apart.
-fn outbreaks_alike(exact: &[RandomScanRun], reference: &[RandomScanRun]) {
+fn outbreaks_alike(exact: &[PopulationRun], reference: &[PopulationRun]) {
     exact.iter().chain(reference).for_each(conserves_probes);
     same_distribution("time to half", exact, reference, t50);
     same_distribution("infected at 4 min", exact, reference, |r| {
@@ -241,7 +241,7 @@ fn patched_and_firewalled_hosts_are_spared_alike() {
     );
     let (exact, reference) = both(&s);
     exact.iter().chain(&reference).for_each(conserves_probes);
-    let mean = |runs: &[RandomScanRun]| {
+    let mean = |runs: &[PopulationRun]| {
         runs.iter()
             .map(|r| r.infection_times_us.len() as f64)
             .sum::<f64>()
@@ -274,11 +274,11 @@ fn where_probes_do_not_depend_on_draws_the_totals_are_identical() {
     ] {
         let mut s = small(base, extra);
         s.population.initial_infected = s.population.vulnerable;
-        let exact = simulate_random(&s, 3, &mut |_| {});
-        let reference = simulate_random_reference(&s, 4);
+        let exact = simulate_population(&s, 3, &mut |_| {});
+        let reference = simulate_population_reference(&s, 4);
         // Where the probes went is drawn (and compared in distribution
         // above); how many there were, and when, is not.
-        let key = |r: &RandomScanRun| -> Vec<(u64, u64, u64, u64)> {
+        let key = |r: &PopulationRun| -> Vec<(u64, u64, u64, u64)> {
             r.rows
                 .iter()
                 .map(|row| {
@@ -299,9 +299,9 @@ fn where_probes_do_not_depend_on_draws_the_totals_are_identical() {
 #[test]
 fn the_exact_engine_repeats_itself_and_differs_by_seed() {
     let s = small("slammer", "");
-    let a = simulate_random(&s, 5, &mut |_| {});
-    assert_eq!(a, simulate_random(&s, 5, &mut |_| {}));
-    assert_ne!(a, simulate_random(&s, 6, &mut |_| {}));
+    let a = simulate_population(&s, 5, &mut |_| {});
+    assert_eq!(a, simulate_population(&s, 5, &mut |_| {}));
+    assert_ne!(a, simulate_population(&s, 6, &mut |_| {}));
     assert!(time_to_share_us(&a, 0.5).is_some());
 }
 
@@ -370,8 +370,8 @@ mod any_configuration {
                  [population]\nvulnerable = 40\nother_hosts = 300\ninitial_infected = {initial}\n\
                  scan_space_bits = 12\n{local_toml}{rate_toml}{list_toml}{stop}"
             );
-            let s = parse_random_scan(&text, "prop.toml").unwrap();
-            for r in [simulate_random(&s, seed, &mut |_| {}), simulate_random_reference(&s, seed)] {
+            let s = parse_population(&text, "prop.toml").unwrap();
+            for r in [simulate_population(&s, seed, &mut |_| {}), simulate_population_reference(&s, seed)] {
                 for (i, row) in r.rows.iter().enumerate() {
                     prop_assert_eq!(
                         row.probes_delivered,
@@ -408,7 +408,7 @@ fn sensors_see_alike_probe_by_probe_and_by_skips() {
         [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 500\nreport_delay = \"10s\"\n\
         [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.0.128.0/18\"\n\
         [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.0.128.0/20\"\n";
-    let s = parse_random_scan(text, "sensors.toml").unwrap();
+    let s = parse_population(text, "sensors.toml").unwrap();
     let (exact, reference) = both(&s);
     for r in exact.iter().chain(&reference) {
         conserves_probes(r);
@@ -432,11 +432,11 @@ fn sensors_see_alike_probe_by_probe_and_by_skips() {
         // Every scanning host sends most of its probes out of a /18.
         assert!(isp.probes.iter().sum::<u64>() > inner.incoming.iter().sum::<u64>());
     }
-    let total = |k: usize, f: fn(&wormscope_engine::random::SeenBySensor) -> &Vec<u64>| {
-        move |r: &RandomScanRun| f(&r.sensors[k]).iter().sum::<u64>() as f64
+    let total = |k: usize, f: fn(&wormscope_engine::population::SeenBySensor) -> &Vec<u64>| {
+        move |r: &PopulationRun| f(&r.sensors[k]).iter().sum::<u64>() as f64
     };
     let sources_by = |k: usize, rows: usize| {
-        move |r: &RandomScanRun| r.sensors[k].new_sources[..rows].iter().sum::<u64>() as f64
+        move |r: &PopulationRun| r.sensors[k].new_sources[..rows].iter().sum::<u64>() as f64
     };
     same_distribution(
         "telescope sources at 2 min",
@@ -488,10 +488,10 @@ fn an_edge_sees_its_lone_scanner_go_out_and_nothing_come_in() {
         scan_space_bits = 20\n\
         [[sensors]]\nname = \"dark\"\nkind = \"telescope\"\nprefix = \"0.15.192.0/18\"\n\
         [[sensors]]\nname = \"isp-edge\"\nkind = \"edge\"\n";
-    let s = parse_random_scan(text, "lone.toml").unwrap();
+    let s = parse_population(text, "lone.toml").unwrap();
     for (driver, r) in [
-        ("exact", simulate_random(&s, 7, &mut |_| {})),
-        ("reference", simulate_random_reference(&s, 7)),
+        ("exact", simulate_population(&s, 7, &mut |_| {})),
+        ("reference", simulate_population_reference(&s, 7)),
     ] {
         let delivered = r.total(|row| row.probes_delivered) as f64;
         assert_eq!(delivered, 60_000.0 - 1.0, "{driver}: 100/s for 10 min");
@@ -537,14 +537,18 @@ fn a_lone_batched_scanner_sends_whole_batches_one_wait_apart() {
              scan_space_bits = 20\n\
              [[sensors]]\nname = \"isp-edge\"\nkind = \"edge\"\n"
         );
-        parse_random_scan(&text, "lone.toml").unwrap()
+        parse_population(&text, "lone.toml").unwrap()
     };
     let (free, limited) = (lone(""), lone("after_probes = 30"));
     for (driver, r, capped) in [
-        ("exact", simulate_random(&free, 7, &mut |_| {}), false),
-        ("reference", simulate_random_reference(&free, 7), false),
-        ("exact", simulate_random(&limited, 7, &mut |_| {}), true),
-        ("reference", simulate_random_reference(&limited, 7), true),
+        ("exact", simulate_population(&free, 7, &mut |_| {}), false),
+        ("reference", simulate_population_reference(&free, 7), false),
+        ("exact", simulate_population(&limited, 7, &mut |_| {}), true),
+        (
+            "reference",
+            simulate_population_reference(&limited, 7),
+            true,
+        ),
     ] {
         // Batches at 1.8 s, 3.6 s, ... before 10 min: 333 of them; with a
         // limit of 30, the second batch is sent whole.
@@ -552,7 +556,8 @@ fn a_lone_batched_scanner_sends_whole_batches_one_wait_apart() {
         assert_eq!(r.total(|row| row.probes_delivered), want, "{driver}");
         assert_eq!(r.total(|row| row.probes_offered), want, "{driver}");
     }
-    let c = capture_random(&free, 7, "isp-edge", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
+    let c =
+        capture_population(&free, 7, "isp-edge", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
     assert_eq!(c.engine_probes, Some(c.probes.len() as u64));
     let mut by_moment = std::collections::BTreeMap::new();
     for p in &c.probes {
@@ -573,7 +578,7 @@ fn a_lone_batched_scanner_sends_whole_batches_one_wait_apart() {
 
 /// A world with a telescope, two nested edges, a distributed sensor and a
 /// hit list, for captures.
-fn capture_world() -> RandomScanScenario {
+fn capture_world() -> PopulationScenario {
     let text = "base = \"codered2\"\nvalidation = []\nduration = \"10m\"\nstep = \"30s\"\n\
         [worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n\
         [worm.hit_list]\nhosts = 10\nprobes_per_second = 1.0\n\
@@ -583,7 +588,7 @@ fn capture_world() -> RandomScanScenario {
         [[sensors]]\nname = \"isc\"\nkind = \"distributed\"\naddresses = 500\nreport_delay = \"0s\"\n\
         [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.0.128.0/18\"\n\
         [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.0.128.0/20\"\n";
-    parse_random_scan(text, "capture.toml").unwrap()
+    parse_population(text, "capture.toml").unwrap()
 }
 
 #[test]
@@ -591,15 +596,15 @@ fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
     let s = capture_world();
     let (from, to) = (120_000_000, 480_000_000);
     captures_hold_what_their_vantage_counted(&s, 20);
-    let e = capture_random(&s, 1, "isc", from, to, 10, &mut |_| {}).unwrap_err();
+    let e = capture_population(&s, 1, "isc", from, to, 10, &mut |_| {}).unwrap_err();
     assert!(e.to_string().contains("`dark`, `isp`, `inner`"), "{e}");
     assert!(matches!(
-        capture_random(&s, 1, "dark", to, from, 10, &mut |_| {}),
-        Err(RandomCaptureError::Window(_))
+        capture_population(&s, 1, "dark", to, from, 10, &mut |_| {}),
+        Err(PopulationCaptureError::Window(_))
     ));
     assert_eq!(
-        capture_random(&s, 1, "isp", 0, to, 3, &mut |_| {}),
-        Err(RandomCaptureError::TooManyProbes { max: 3 })
+        capture_population(&s, 1, "isp", 0, to, 3, &mut |_| {}),
+        Err(PopulationCaptureError::TooManyProbes { max: 3 })
     );
 }
 
@@ -607,14 +612,14 @@ fn a_capture_holds_every_probe_its_vantage_counted_and_only_those() {
 /// `inner` (edges) from 2 to 8 minutes: each holds exactly the probes its
 /// vantage counted, in time order, from infected hosts, into the space,
 /// each where its vantage sees it, with an outcome its address allows.
-fn captures_hold_what_their_vantage_counted(s: &RandomScanScenario, seeds: u64) {
-    let vulnerable = wormscope_engine::random::Placement::of(s).vulnerable;
+fn captures_hold_what_their_vantage_counted(s: &PopulationScenario, seeds: u64) {
+    let vulnerable = wormscope_engine::population::Placement::of(s).vulnerable;
     let space = 1u64 << s.population.scan_space_bits;
     let (from, to) = (120_000_000, 480_000_000);
     for vantage in ["dark", "isp", "inner"] {
         let mut seen_any = false;
         for seed in 0..seeds {
-            let c = capture_random(s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
+            let c = capture_population(s, seed, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
             assert_eq!(
                 c.engine_probes,
                 Some(c.probes.len() as u64),
@@ -664,13 +669,14 @@ fn what_a_capture_sees_is_what_a_run_counts() {
     let s = capture_world();
     let (from, to) = (120_000_000, 480_000_000);
     let rows = 4..16;
-    let runs: Vec<RandomScanRun> = (0..SEEDS)
-        .map(|i| simulate_random(&s, i, &mut |_| {}))
+    let runs: Vec<PopulationRun> = (0..SEEDS)
+        .map(|i| simulate_population(&s, i, &mut |_| {}))
         .collect();
     for (k, vantage) in [(0, "dark"), (2, "isp")] {
         let captured: Vec<f64> = (1000..1000 + SEEDS)
             .map(|i| {
-                let c = capture_random(&s, i, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
+                let c =
+                    capture_population(&s, i, vantage, from, to, u64::MAX, &mut |_| {}).unwrap();
                 c.probes.len() as f64
             })
             .collect();
@@ -685,8 +691,8 @@ fn what_a_capture_sees_is_what_a_run_counts() {
 
 /// A world of 2^`bits` addresses (ISP blocks of /16) with an ISP filter of
 /// the worm's own port laid over it by `filter`.
-fn filtered(bits: u8, filter: &str) -> RandomScanScenario {
-    parse_random_scan(&filtered_text(bits, filter), "isp.toml").unwrap()
+fn filtered(bits: u8, filter: &str) -> PopulationScenario {
+    parse_population(&filtered_text(bits, filter), "isp.toml").unwrap()
 }
 
 /// [`filtered`]'s scenario file.
@@ -711,7 +717,7 @@ fn isp_filtered_worms_spread_alike_probe_by_probe_and_by_skips() {
 /// Holds the drivers together on `s`, whose filter switches on at 3
 /// minutes (six steps): time to half, infected at the end, probes blocked.
 /// Returns the runs, exact ones first.
-fn filtered_spread_alike(s: &RandomScanScenario) -> Vec<RandomScanRun> {
+fn filtered_spread_alike(s: &PopulationScenario) -> Vec<PopulationRun> {
     let (exact, reference) = both(s);
     for r in exact.iter().chain(&reference) {
         conserves_probes(r);
@@ -732,8 +738,8 @@ fn filtered_spread_alike(s: &RandomScanScenario) -> Vec<RandomScanRun> {
 /// initial hosts are walled in by filters infects no host outside their
 /// networks (addresses `>> shift`) and that the filters drop probes;
 /// returns how many hosts those networks hold.
-fn kept_in_first_networks(s: &RandomScanScenario, shift: u32, case: &str) -> usize {
-    let placement = wormscope_engine::random::Placement::of(s);
+fn kept_in_first_networks(s: &PopulationScenario, shift: u32, case: &str) -> usize {
+    let placement = wormscope_engine::population::Placement::of(s);
     let (first, rest) = placement.vulnerable.split_at(2);
     let home: Vec<u32> = first.iter().map(|a| a >> shift).collect();
     let reachable = 2 + rest
@@ -742,8 +748,8 @@ fn kept_in_first_networks(s: &RandomScanScenario, shift: u32, case: &str) -> usi
         .count();
     for seed in 0..5 {
         for (driver, r) in [
-            ("exact", simulate_random(s, seed, &mut |_| {})),
-            ("reference", simulate_random_reference(s, seed)),
+            ("exact", simulate_population(s, seed, &mut |_| {})),
+            ("reference", simulate_population_reference(s, seed)),
         ] {
             conserves_probes(&r);
             let infected = r.infection_times_us.len();
@@ -779,7 +785,7 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
         assert!(outside > 150, "most hosts live in other blocks");
         let mut open = s.clone();
         open.defenses.isp_filter.coverage_pct = wormscope_scenario::Percent::new(0.0).unwrap();
-        let unfiltered = simulate_random(&open, 0, &mut |_| {});
+        let unfiltered = simulate_population(&open, 0, &mut |_| {});
         assert!(
             unfiltered.infection_times_us.len() > reachable,
             "without the filter the worm leaves its first blocks"
@@ -789,7 +795,7 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
     // A filter that drops another port lets everything through: refused,
     // as it would drop nothing.
     let text = "base = \"codered2\"\n[defenses.isp_filter]\nenabled = true\nblocks_in = [\"135/tcp\"]\nblocks_out = []\n";
-    let e = parse_random_scan(text, "other-port.toml").unwrap_err();
+    let e = parse_population(text, "other-port.toml").unwrap_err();
     assert_eq!(
         e.field.as_deref(),
         Some("defenses.isp_filter.blocks_in"),
@@ -801,8 +807,8 @@ fn a_filter_on_every_block_keeps_the_worm_in_the_blocks_it_started_in() {
 /// A world of 2^`bits` addresses tiled by enterprise networks as
 /// `enterprises` says, with an enterprise border filter of the worm's own
 /// port laid over it by `filter`.
-fn border_filtered(bits: u8, enterprises: &str, filter: &str) -> RandomScanScenario {
-    parse_random_scan(
+fn border_filtered(bits: u8, enterprises: &str, filter: &str) -> PopulationScenario {
+    parse_population(
         &border_filtered_text(bits, enterprises, filter),
         "border.toml",
     )
@@ -861,7 +867,7 @@ fn a_border_filter_on_every_enterprise_keeps_the_worm_in_its_networks() {
         open_isp.defenses.border_filter.enabled = false;
         open_isp.defenses.isp_filter.enabled = true;
         open_isp.defenses.isp_filter.coverage_pct = wormscope_scenario::Percent::new(0.0).unwrap();
-        let unfiltered = simulate_random(&open_isp, 3, &mut |_| {});
+        let unfiltered = simulate_population(&open_isp, 3, &mut |_| {});
         assert!(
             unfiltered.infection_times_us.len() > reachable,
             "without the filter the worm leaves its first networks"
@@ -873,12 +879,12 @@ fn a_border_filter_on_every_enterprise_keeps_the_worm_in_its_networks() {
         none_filtering.defenses.border_filter.coverage_pct =
             wormscope_scenario::Percent::new(0.0).unwrap();
         for open in [no_enterprises, none_filtering] {
-            assert_eq!(simulate_random(&open, 3, &mut |_| {}), unfiltered);
+            assert_eq!(simulate_population(&open, 3, &mut |_| {}), unfiltered);
         }
     }
     // A filter that drops another port drops nothing: refused, naming it.
     let text = "base = \"slammer\"\n[defenses.border_filter]\nenabled = true\nblocks_in = [\"80/tcp\"]\nblocks_out = []\n";
-    let e = parse_random_scan(text, "other-port.toml").unwrap_err();
+    let e = parse_population(text, "other-port.toml").unwrap_err();
     assert_eq!(
         (e.line, e.field.as_deref()),
         (Some(4), Some("defenses.border_filter.blocks_in")),
@@ -886,7 +892,7 @@ fn a_border_filter_on_every_enterprise_keeps_the_worm_in_its_networks() {
     );
     assert!(e.to_string().contains("1434/udp"), "{e}");
     let text = "base = \"witty\"\n[population.enterprises]\nprefix_len = 33\n";
-    let e = parse_random_scan(text, "long.toml").unwrap_err();
+    let e = parse_population(text, "long.toml").unwrap_err();
     assert_eq!(
         (e.line, e.field.as_deref()),
         (Some(3), Some("population.enterprises.prefix_len")),
@@ -908,9 +914,9 @@ const FILTERED_SENSORS: &str = "\
     [[sensors]]\nname = \"block\"\nkind = \"edge\"\nprefix = \"0.2.0.0/16\"\n";
 
 /// The scenario file `text` with [`FILTERED_SENSORS`] instead of none.
-fn with_filtered_sensors(text: &str, what: &str) -> RandomScanScenario {
+fn with_filtered_sensors(text: &str, what: &str) -> PopulationScenario {
     let text = text.replace("sensors = []\n", "");
-    parse_random_scan(&format!("{text}\n{FILTERED_SENSORS}"), what).unwrap()
+    parse_population(&format!("{text}\n{FILTERED_SENSORS}"), what).unwrap()
 }
 
 /// Sensors lose the probes a filter keeps inside their scanner's network,
@@ -931,19 +937,19 @@ fn sensors_lose_what_a_filter_keeps_in_probe_by_probe_and_by_skips() {
     for (case, s) in [("isp", isp), ("border", border)] {
         let s = with_filtered_sensors(&s, case);
         sensors_alike(case, &s);
-        let exact: Vec<RandomScanRun> = (0..20)
-            .map(|i| simulate_random(&s, i, &mut |_| {}))
+        let exact: Vec<PopulationRun> = (0..20)
+            .map(|i| simulate_population(&s, i, &mut |_| {}))
             .collect();
         // The filter takes away most of what the far telescope would see.
         let mut open = s.clone();
         open.defenses.isp_filter.enabled = false;
         open.defenses.border_filter.enabled = false;
-        let far = |r: &RandomScanRun| r.sensors[4].probes[18..].iter().sum::<u64>();
+        let far = |r: &PopulationRun| r.sensors[4].probes[18..].iter().sum::<u64>();
         let (with, without): (u64, u64) = (0..20)
             .map(|seed| {
                 (
                     far(&exact[seed]),
-                    far(&simulate_random(&open, seed as u64, &mut |_| {})),
+                    far(&simulate_population(&open, seed as u64, &mut |_| {})),
                 )
             })
             .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
@@ -956,7 +962,7 @@ fn sensors_lose_what_a_filter_keeps_in_probe_by_probe_and_by_skips() {
 
 /// Holds the drivers together on `s` (`case`): each sensor's probes and
 /// sources.
-fn sensors_alike(case: &str, s: &RandomScanScenario) {
+fn sensors_alike(case: &str, s: &PopulationScenario) {
     let (exact, reference) = both(s);
     for r in exact.iter().chain(&reference) {
         conserves_probes(r);
@@ -1009,8 +1015,8 @@ fn a_filter_on_every_block_hides_the_worm_from_a_telescope_outside() {
     );
     for seed in 0..3 {
         for (driver, r) in [
-            ("exact", simulate_random(&s, seed, &mut |_| {})),
-            ("reference", simulate_random_reference(&s, seed)),
+            ("exact", simulate_population(&s, seed, &mut |_| {})),
+            ("reference", simulate_population_reference(&s, seed)),
         ] {
             let total = |k: usize| r.sensors[k].probes.iter().sum::<u64>();
             assert_eq!(total(4), 0, "{driver}: the far telescope");
@@ -1024,7 +1030,7 @@ fn a_filter_on_every_block_hides_the_worm_from_a_telescope_outside() {
         }
         let mut open = s.clone();
         open.defenses.isp_filter.enabled = false;
-        let r = simulate_random(&open, seed, &mut |_| {});
+        let r = simulate_population(&open, seed, &mut |_| {});
         assert!(
             r.sensors[4].probes.iter().sum::<u64>() > 0,
             "without the filter"
@@ -1083,7 +1089,7 @@ fn a_flood_reaches_its_target_alike_probe_by_probe_and_by_skips() {
          [defenses.target_move]\nenabled = true\nat = \"15m\"\n",
     );
     let (exact, reference) = both(&s);
-    let flood = |r: &RandomScanRun, to_us: u64| -> f64 {
+    let flood = |r: &PopulationRun, to_us: u64| -> f64 {
         r.rows
             .iter()
             .filter(|row| row.time_us <= to_us)
@@ -1118,8 +1124,8 @@ fn cleaning_brings_the_outbreak_down_from_its_peak() {
     s.duration = wormscope_scenario::SimDuration::from_secs(2 * 3600);
     for seed in 0..5 {
         for (driver, r) in [
-            ("exact", simulate_random(&s, seed, &mut |_| {})),
-            ("reference", simulate_random_reference(&s, seed)),
+            ("exact", simulate_population(&s, seed, &mut |_| {})),
+            ("reference", simulate_population_reference(&s, seed)),
         ] {
             conserves_probes(&r);
             let ever = r.infection_times_us.len() as u64;
@@ -1151,7 +1157,7 @@ const HIT_LIST_AND_CRASHES: &str = "[worm.hit_list]\nhosts = 20\nprobes_per_seco
     [worm.stop.crash]\ncycle_probes = 50\nchance_pct = 10\n";
 
 /// `extra` laid over a permutation-scanning worm of [`small`]'s world.
-fn permutation(base: &str, extra: &str) -> RandomScanScenario {
+fn permutation(base: &str, extra: &str) -> PopulationScenario {
     small(
         base,
         &format!("[worm]\ntargeting = \"permutation\"\n[worm.permutation]\nkey = 12345\n{extra}"),
@@ -1160,7 +1166,7 @@ fn permutation(base: &str, extra: &str) -> RandomScanScenario {
 
 /// The rows' counts that do not depend on which empty or silent address a
 /// probe found: what reached vulnerable hosts, and when.
-fn outbreak_counts(r: &RandomScanRun) -> Vec<[u64; 8]> {
+fn outbreak_counts(r: &PopulationRun) -> Vec<[u64; 8]> {
     r.rows
         .iter()
         .map(|row| {
@@ -1181,9 +1187,9 @@ fn outbreak_counts(r: &RandomScanRun) -> Vec<[u64; 8]> {
 /// Runs seed `seed` of `s` with the exact driver and the reference, and
 /// holds them to the same outbreak: the same infection times and the same
 /// rows but for where the probes that reached no vulnerable host went.
-fn same_outbreak(what: &str, s: &RandomScanScenario, seed: u64) -> (RandomScanRun, RandomScanRun) {
-    let exact = simulate_random(s, seed, &mut |_| {});
-    let reference = simulate_random_reference(s, seed);
+fn same_outbreak(what: &str, s: &PopulationScenario, seed: u64) -> (PopulationRun, PopulationRun) {
+    let exact = simulate_population(s, seed, &mut |_| {});
+    let reference = simulate_population_reference(s, seed);
     conserves_probes(&exact);
     conserves_probes(&reference);
     assert_eq!(
@@ -1231,7 +1237,7 @@ fn a_permutation_walk_is_the_same_run_probe_by_probe_and_by_skips() {
         let mut jumps = 0;
         for seed in 0..12 {
             let (exact, reference) = same_outbreak(what, s, seed);
-            let unlooked = |r: &RandomScanRun| r.total(|row| row.probes_other + row.probes_empty);
+            let unlooked = |r: &PopulationRun| r.total(|row| row.probes_other + row.probes_empty);
             assert_eq!(
                 unlooked(&exact),
                 unlooked(&reference),
@@ -1257,11 +1263,11 @@ fn a_permutation_walk_shows_the_sensors_alike_probe_by_probe_and_by_skips() {
             ),
         )
     };
-    let exact: Vec<RandomScanRun> = (0..SEEDS)
-        .map(|i| simulate_random(&keyed(i), i, &mut |_| {}))
+    let exact: Vec<PopulationRun> = (0..SEEDS)
+        .map(|i| simulate_population(&keyed(i), i, &mut |_| {}))
         .collect();
-    let reference: Vec<RandomScanRun> = (1000..1000 + SEEDS)
-        .map(|i| simulate_random_reference(&keyed(i), i))
+    let reference: Vec<PopulationRun> = (1000..1000 + SEEDS)
+        .map(|i| simulate_population_reference(&keyed(i), i))
         .collect();
     exact.iter().chain(&reference).for_each(conserves_probes);
     same_distribution("probes the telescope saw", &exact, &reference, |r| {
@@ -1281,10 +1287,10 @@ fn a_permutation_walk_shows_the_sensors_alike_probe_by_probe_and_by_skips() {
 #[test]
 fn a_permutation_walk_reaches_the_last_hosts_sooner_than_uniform_draws() {
     let extra = "[worm.rate]\nprobes_per_second = 10.0\n[worm.stop]\n";
-    let last = |s: &RandomScanScenario| {
+    let last = |s: &PopulationScenario| {
         let mut t: Vec<f64> = (0..40)
             .map(|seed| {
-                let r = simulate_random(s, seed, &mut |_| {});
+                let r = simulate_population(s, seed, &mut |_| {});
                 assert_eq!(
                     r.infection_times_us.len() as u64,
                     r.vulnerable,
@@ -1307,7 +1313,7 @@ fn a_permutation_walk_reaches_the_last_hosts_sooner_than_uniform_draws() {
 /// A local-preference worm (Code Red II's way) in a space of four /16s:
 /// a telescope in the first, an edge around the second and one nested in
 /// it, a distributed sensor; `extra` is TOML laid over it.
-fn local_preference(extra: &str) -> RandomScanScenario {
+fn local_preference(extra: &str) -> PopulationScenario {
     let text = format!(
         "base = \"codered2\"\nvalidation = []\nduration = \"20m\"\nstep = \"10s\"\n\
          [worm]\ntargeting = \"local-preference\"\n\
@@ -1320,7 +1326,7 @@ fn local_preference(extra: &str) -> RandomScanScenario {
          [[sensors]]\nname = \"isp\"\nkind = \"edge\"\nprefix = \"0.1.0.0/16\"\n\
          [[sensors]]\nname = \"inner\"\nkind = \"edge\"\nprefix = \"0.1.0.0/18\"\n{extra}"
     );
-    parse_random_scan(&text, "local.toml").unwrap()
+    parse_population(&text, "local.toml").unwrap()
 }
 
 #[test]
@@ -1333,7 +1339,7 @@ fn local_preference_worms_spread_and_show_alike_probe_by_probe_and_by_skips() {
 #[test]
 fn clustered_local_preference_worms_spread_and_show_alike() {
     let s = local_preference("[population.clusters]\nprefix_len = 20\ncount = 6\n");
-    let placed = wormscope_engine::random::Placement::of(&s).vulnerable;
+    let placed = wormscope_engine::population::Placement::of(&s).vulnerable;
     let mut blocks: Vec<u32> = placed.iter().map(|a| a >> 12).collect();
     blocks.sort_unstable();
     blocks.dedup();
@@ -1341,7 +1347,7 @@ fn clustered_local_preference_worms_spread_and_show_alike() {
     local_preference_spreads_alike(&s);
 }
 
-fn local_preference_spreads_alike(s: &RandomScanScenario) {
+fn local_preference_spreads_alike(s: &PopulationScenario) {
     let (exact, reference) = both(s);
     outbreaks_alike(&exact, &reference);
     for (k, name) in ["dark", "isc", "isp", "inner"].into_iter().enumerate() {
@@ -1375,13 +1381,13 @@ fn local_preference_keeps_probes_near_home() {
         u.worm.targeting = wormscope_scenario::UNIFORM_RANDOM.into();
         u
     };
-    let placed = wormscope_engine::random::Placement::of(&local).vulnerable;
+    let placed = wormscope_engine::population::Placement::of(&local).vulnerable;
     let inside = placed.iter().filter(|&&a| a >> 16 == 1).count() as f64;
     let n = placed.len() as f64;
     let crossing = |leave: f64, arrive: f64| (inside * leave + (n - inside) * arrive) / n;
     let want_local = crossing(0.625 * 0.75, 0.625 * 0.25);
     let want_uniform = crossing(0.75, 0.25);
-    let share = |r: &RandomScanRun| {
+    let share = |r: &PopulationRun| {
         r.sensors[2].probes.iter().sum::<u64>() as f64 / r.total(|row| row.probes_delivered) as f64
     };
     for (name, s, want) in [
@@ -1389,10 +1395,10 @@ fn local_preference_keeps_probes_near_home() {
         ("uniform", &uniform, want_uniform),
     ] {
         let exact: Vec<f64> = (0..20)
-            .map(|i| share(&simulate_random(s, i, &mut |_| {})))
+            .map(|i| share(&simulate_population(s, i, &mut |_| {})))
             .collect();
         let reference: Vec<f64> = (0..20)
-            .map(|i| share(&simulate_random_reference(s, 100 + i)))
+            .map(|i| share(&simulate_population_reference(s, 100 + i)))
             .collect();
         for (driver, got) in [("exact", exact), ("reference", reference)] {
             let mean = got.iter().sum::<f64>() / got.len() as f64;
@@ -1434,10 +1440,10 @@ fn a_captured_probe_lies_in_the_window_it_was_drawn_from() {
         scan_space_bits = 25\n\
         [population.clusters]\nprefix_len = 20\ncount = 1\n\
         [[sensors]]\nname = \"isp\"\nkind = \"edge\"\n";
-    let s = parse_random_scan(text, "windows.toml").unwrap();
+    let s = parse_population(text, "windows.toml").unwrap();
     let (mut out, mut far) = (0u64, 0u64);
     for seed in 0..3 {
-        let c = capture_random(&s, seed, "isp", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
+        let c = capture_population(&s, seed, "isp", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
         for p in c.probes.iter().filter(|p| !p.incoming) {
             out += 1;
             far += u64::from(p.src >> 24 != p.dst >> 24);
@@ -1457,11 +1463,12 @@ fn a_captured_probe_lies_in_the_window_it_was_drawn_from() {
 /// in the /8s allocated by July 2001, while its probes reach all of IPv4.
 #[test]
 fn live_hosts_a_capture_reaches_sit_in_allocated_space() {
-    let s = wormscope_scenario::builtin_random_scan("codered2").unwrap();
-    let allocated = wormscope_scenario::random_scan::HostsIn::slash8s(&s).unwrap();
+    let s = wormscope_scenario::builtin_population("codered2").unwrap();
+    let allocated = wormscope_scenario::population::HostsIn::slash8s(&s).unwrap();
     let in_allocated = |a: u32| allocated.contains(&((a >> 24) as u8));
     let hour = 3_600_000_000;
-    let c = capture_random(&s, 1, "isp-edge", 6 * hour, 8 * hour, u64::MAX, &mut |_| {}).unwrap();
+    let c =
+        capture_population(&s, 1, "isp-edge", 6 * hour, 8 * hour, u64::MAX, &mut |_| {}).unwrap();
     let live: Vec<_> = c
         .probes
         .iter()
@@ -1479,7 +1486,7 @@ fn live_hosts_a_capture_reaches_sit_in_allocated_space() {
 
 /// `extra` laid over a sequentially scanning worm (Blaster's way) of
 /// [`small`]'s world.
-fn sequential(base: &str, extra: &str) -> RandomScanScenario {
+fn sequential(base: &str, extra: &str) -> PopulationScenario {
     small(
         base,
         &format!("[worm]\ntargeting = \"sequential\"\n{extra}"),
@@ -1487,7 +1494,7 @@ fn sequential(base: &str, extra: &str) -> RandomScanScenario {
 }
 
 /// Each sensor's counts, row by row: probes, incoming, new sources.
-fn sensor_counts(r: &RandomScanRun) -> Vec<(String, [Vec<u64>; 3])> {
+fn sensor_counts(r: &PopulationRun) -> Vec<(String, [Vec<u64>; 3])> {
     r.sensors
         .iter()
         .map(|x| {
@@ -1595,7 +1602,7 @@ fn a_sequential_walk_is_the_same_run_probe_by_probe_and_by_skips() {
         let (mut spread, mut seen) = (0, 0);
         for seed in 0..*seeds {
             let (exact, reference) = same_outbreak(what, s, seed);
-            let unlooked = |r: &RandomScanRun| {
+            let unlooked = |r: &PopulationRun| {
                 r.rows
                     .iter()
                     .map(|row| row.probes_other + row.probes_empty)
@@ -1645,7 +1652,8 @@ fn a_sequential_capture_shows_each_walk_address_by_address() {
     captures_hold_what_their_vantage_counted(&s, 12);
     let mut walked = 0;
     for seed in 0..12 {
-        let c = capture_random(&s, seed, "dark", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
+        let c =
+            capture_population(&s, seed, "dark", 0, 600_000_000, u64::MAX, &mut |_| {}).unwrap();
         let mut last: std::collections::HashMap<u32, (u64, u32)> = Default::default();
         for p in &c.probes {
             if let Some(&(t, dst)) = last.get(&p.src) {

@@ -1,12 +1,14 @@
-//! The schema of random-scanning worm scenarios (Code Red v2, SQL Slammer):
-//! a population of vulnerable hosts in an address space the worm scans
-//! uniformly at random, the worm's behaviour as composable pieces (delivery,
-//! rate limit, stop rule), and the published figures the scenario claims to
-//! reproduce, each with its tolerance and source.
+//! The schema of population scenarios, the random-scanning worms' (Code
+//! Red v2, SQL Slammer, Witty): a population of vulnerable hosts in an
+//! address space, the worm's behaviour as composable pieces (targeting,
+//! delivery, rate limit, stop rule, flood), the defenses and sensors, and
+//! the published figures the scenario claims to reproduce, each with its
+//! tolerance and source.
 //!
-//! Like [`crate::BlasterScenario`], these structs carry no defaults: the built-in
-//! files (`builtin/codered2.toml`, `builtin/slammer.toml`) hold and explain
-//! every value, and a user's file names one of them as its `base`.
+//! Like [`crate::BlasterScenario`], these structs carry no defaults: the
+//! built-in files (`builtin/codered2.toml`, `builtin/slammer.toml`,
+//! `builtin/witty.toml`) hold and explain every value, and a user's file
+//! names one of them as its `base`.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,10 +22,10 @@ use crate::schema::{
 pub use crate::schema::{HitListConfig, LocalPreferenceConfig, PermutationConfig};
 use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
 
-/// A complete, checked random-scanning scenario.
+/// A complete, checked population scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RandomScanScenario {
+pub struct PopulationScenario {
     /// The built-in random-scanning scenario this file is laid over.
     pub base: String,
     pub name: String,
@@ -39,18 +41,18 @@ pub struct RandomScanScenario {
     /// Runs in the ensemble `wormscope validate` compares with the figures.
     pub runs: u32,
     pub population: Population,
-    pub worm: RandomWorm,
+    pub worm: PopulationWorm,
     /// A flood the worm sends on days of the month (`[payload]`; absent:
     /// none), Code Red's against www1.whitehouse.gov.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<FloodPayload>,
     /// What defenders do (`[defenses.*]`; each off unless `enabled`).
-    pub defenses: RandomScanDefenses,
+    pub defenses: PopulationDefenses,
     /// Vantage-point captures (`wormscope capture`).
-    pub capture: RandomCaptureConfig,
+    pub capture: PopulationCaptureConfig,
     /// Dark address blocks that record every probe reaching them
     /// (`[[telescopes]]`): the older spelling of telescope sensors, still
-    /// read. [`RandomScanScenario::all_sensors`] lists them first.
+    /// read. [`PopulationScenario::all_sensors`] lists them first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub telescopes: Vec<Telescope>,
     /// Instruments watching the outbreak (`[[sensors]]`): the kinds and
@@ -68,7 +70,7 @@ pub struct RandomScanScenario {
 /// the same meaning, as a Blaster scenario's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RandomScanDefenses {
+pub struct PopulationDefenses {
     /// Vulnerable hosts install the patch over time: a patched host that
     /// is not infected yet cannot be (a probe to it reaches a live host
     /// that cannot be infected); one already infected keeps scanning.
@@ -135,7 +137,7 @@ pub struct FloodPayload {
 /// carries `worm.delivery.port`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RandomCaptureConfig {
+pub struct PopulationCaptureConfig {
     /// Ordinary background traffic (web, DNS) mixed into an edge's
     /// capture, packets per second.
     pub background_pps: f64,
@@ -219,7 +221,7 @@ pub struct ClusterBlocks {
 impl ClusterBlocks {
     /// The blocks of `s`'s clusters (`s.population.clusters`, whose
     /// `prefix_len` is checked to lie in 8..=24 and within the space).
-    pub fn of(s: &RandomScanScenario, c: &Clusters) -> ClusterBlocks {
+    pub fn of(s: &PopulationScenario, c: &Clusters) -> ClusterBlocks {
         let len = u32::from(c.prefix_len);
         let shift = 32 - len;
         let allowed = match HostsIn::slash8s(s) {
@@ -307,14 +309,14 @@ pub enum HostsIn {
 impl HostsIn {
     /// The first octets the vulnerable hosts of `s` may have: `None` when
     /// any address of the scanned space will do.
-    pub fn slash8s(s: &RandomScanScenario) -> Option<Vec<u8>> {
+    pub fn slash8s(s: &PopulationScenario) -> Option<Vec<u8>> {
         (s.population.hosts_in == HostsIn::Allocated && s.population.scan_space_bits == 32)
             .then(|| crate::iana::allocated_slash8s(&start_month(s)))
     }
 }
 
 /// The start's month as the IANA registry dates rows (`YYYY-MM`, UTC).
-fn start_month(s: &RandomScanScenario) -> String {
+fn start_month(s: &PopulationScenario) -> String {
     s.start.strftime("%Y-%m").to_string()
 }
 
@@ -342,11 +344,11 @@ impl Enterprises {
 }
 
 /// The most sensors (telescopes included) a random-scanning scenario
-/// may have: the random core keeps, per scanning host, which of them have
+/// may have: the population core keeps, per scanning host, which of them have
 /// seen it, in a 16-bit mask, and one class of hosts per combination.
 pub const MAX_RANDOM_SENSORS: usize = 8;
 
-impl RandomScanScenario {
+impl PopulationScenario {
     /// Every sensor in output order: the `[[telescopes]]` as telescope
     /// sensors, then the `[[sensors]]`.
     pub fn all_sensors(&self) -> Vec<SensorConfig> {
@@ -415,7 +417,7 @@ impl SequentialConfig {
 /// A worm that picks its targets at random from the scan space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RandomWorm {
+pub struct PopulationWorm {
     /// How targets are chosen: [`UNIFORM_RANDOM`], [`PERMUTATION`],
     /// [`LOCAL_PREFERENCE`] or [`SEQUENTIAL`].
     pub targeting: String,
@@ -525,7 +527,7 @@ pub struct CrashConfig {
 
 /// The first problem with a random-scanning scenario's values, as (field
 /// path, message).
-pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> {
+pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> {
     let bad = |field: &str, message: String| Some((field.to_string(), message));
     if s.name.trim().is_empty() {
         return bad("name", "must not be empty".into());
@@ -533,7 +535,7 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
     if s.duration == SimDuration::ZERO {
         return bad("duration", "must be longer than 0s".into());
     }
-    // The random core's clock counts nanoseconds: see MAX_SPAN.
+    // The population core's clock counts nanoseconds: see MAX_SPAN.
     if let Some(e) = span_problem(s.duration) {
         return bad("duration", e);
     }
@@ -894,7 +896,7 @@ pub(crate) fn first_problem(s: &RandomScanScenario) -> Option<(String, String)> 
 
 /// The first problem with a scenario's `[population.clusters]`: the field
 /// and what is wrong.
-fn clusters_problem(s: &RandomScanScenario, c: &Clusters) -> Option<(&'static str, String)> {
+fn clusters_problem(s: &PopulationScenario, c: &Clusters) -> Option<(&'static str, String)> {
     let p = &s.population;
     let len = c.prefix_len;
     if !(8..=24).contains(&len) {
@@ -947,7 +949,7 @@ fn clusters_problem(s: &RandomScanScenario, c: &Clusters) -> Option<(&'static st
 }
 
 /// The first problem with a random scanner's telescopes and sensors.
-fn sensors_problem(s: &RandomScanScenario) -> Option<(String, String)> {
+fn sensors_problem(s: &PopulationScenario) -> Option<(String, String)> {
     let bad = |field: String, message: String| Some((field, message));
     let p = &s.population;
     let space = 1u64 << p.scan_space_bits;
@@ -1077,7 +1079,7 @@ mod tests {
 
     #[test]
     fn clusters_are_blocks_of_the_allowed_space_outside_the_telescopes() {
-        let parse = |text: &str| crate::parse_random_scan(text, "clusters.toml");
+        let parse = |text: &str| crate::parse_population(text, "clusters.toml");
         let s = parse("base = \"slammer\"\n[population.clusters]\nprefix_len = 16\ncount = 3000\n")
             .unwrap();
         let c = s.population.clusters.clone().unwrap();
@@ -1136,9 +1138,9 @@ mod tests {
 
     #[test]
     fn vulnerable_hosts_live_in_allocated_space_where_the_registry_has_room() {
-        let parse = |text: &str| crate::parse_random_scan(text, "hosts.toml");
+        let parse = |text: &str| crate::parse_population(text, "hosts.toml");
         // The built-ins place them in the /8s allocated by their start.
-        let slammer = crate::builtin_random_scan("slammer").unwrap();
+        let slammer = crate::builtin_population("slammer").unwrap();
         assert_eq!(slammer.population.hosts_in, HostsIn::Allocated);
         let slash8s = HostsIn::slash8s(&slammer).unwrap();
         assert_eq!(slash8s, crate::iana::allocated_slash8s("2003-01"));

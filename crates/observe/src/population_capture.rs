@@ -3,7 +3,7 @@
 //! window, written as pcap or pcapng.
 //!
 //! The probes come from the engine
-//! ([`wormscope_engine::random::capture_random`]: every probe the vantage
+//! ([`wormscope_engine::population::capture_population`]: every probe the vantage
 //! saw, its time, source, destination and what it reached); this module
 //! turns each into frames with `wire`'s builders, by the scenario's
 //! `[worm.delivery]` and `capture.delivery_port_is` ([`WireProbe`]):
@@ -43,12 +43,12 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 
 use rand::RngExt;
-use wormscope_engine::random::{
-    CapturedProbe, RandomCapture, RandomCaptureError, Reached, capture_random,
+use wormscope_engine::population::{
+    CapturedProbe, PopulationCapture, PopulationCaptureError, Reached, capture_population,
 };
 use wormscope_model::rng::{self, Purpose};
-use wormscope_scenario::random_scan::{DeliveryConfig, PortEnd};
-use wormscope_scenario::{RandomScanScenario, SensorKind};
+use wormscope_scenario::population::{DeliveryConfig, PortEnd};
+use wormscope_scenario::{PopulationScenario, SensorKind};
 use wormscope_wire::build::{Station, TcpFlow, worm};
 
 use crate::capture::{
@@ -83,7 +83,7 @@ pub enum WireProbe {
 
 impl WireProbe {
     /// The scenario's: `[worm.delivery]` and `capture.delivery_port_is`.
-    pub fn of(s: &RandomScanScenario) -> WireProbe {
+    pub fn of(s: &PopulationScenario) -> WireProbe {
         match s.worm.delivery {
             DeliveryConfig::TcpExploit { port, .. } => WireProbe::TcpSession { port },
             DeliveryConfig::UdpPacket { port, .. }
@@ -120,7 +120,7 @@ impl WireProbe {
 
 /// What a written capture holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RandomCaptureSummary {
+pub struct PopulationCaptureSummary {
     /// The vantage's prefix.
     pub prefix: String,
     pub kind: SensorKind,
@@ -144,7 +144,7 @@ pub struct RandomCaptureSummary {
 
 /// Refuses, before any run, a window, rate or vantage that does not fit
 /// the scenario; the messages name the flag.
-pub fn check(s: &RandomScanScenario, opts: &CaptureOptions) -> Result<(), VantageCaptureError> {
+pub fn check(s: &PopulationScenario, opts: &CaptureOptions) -> Result<(), VantageCaptureError> {
     let input = |m: String| Err(VantageCaptureError::Input(m));
     if opts.from.as_micros() >= opts.to.as_micros() {
         return input(format!(
@@ -192,11 +192,11 @@ pub fn check(s: &RandomScanScenario, opts: &CaptureOptions) -> Result<(), Vantag
 /// Why the engine gave no capture, as a capture error: all of it is the
 /// input's (the vantage, the window, or a window too full for
 /// `--max-packets`).
-pub fn engine_error(e: RandomCaptureError) -> VantageCaptureError {
+pub fn engine_error(e: PopulationCaptureError) -> VantageCaptureError {
     VantageCaptureError::Input(match e {
-        RandomCaptureError::Vantage(m) => format!("--vantage: {m}"),
-        RandomCaptureError::Window(m) => format!("--from/--to: {m}"),
-        RandomCaptureError::TooManyProbes { max } => format!(
+        PopulationCaptureError::Vantage(m) => format!("--vantage: {m}"),
+        PopulationCaptureError::Window(m) => format!("--from/--to: {m}"),
+        PopulationCaptureError::TooManyProbes { max } => format!(
             "--max-packets: the vantage saw more than {max} probes in the window (each is at \
              least one frame); nothing was written: narrow the window (--from/--to) or raise \
              --max-packets"
@@ -207,13 +207,13 @@ pub fn engine_error(e: RandomCaptureError) -> VantageCaptureError {
 /// Runs seed `s.seed` of `s` to the window's end with the engine and
 /// writes what the vantage captured to `path`.
 pub fn capture(
-    s: &RandomScanScenario,
+    s: &PopulationScenario,
     opts: &CaptureOptions,
     path: &Path,
     progress: &mut dyn FnMut(u64),
-) -> Result<RandomCaptureSummary, VantageCaptureError> {
+) -> Result<PopulationCaptureSummary, VantageCaptureError> {
     check(s, opts)?;
-    let cap = capture_random(
+    let cap = capture_population(
         s,
         s.seed,
         &opts.vantage,
@@ -230,11 +230,11 @@ pub fn capture(
 /// window) to `path`, atomically; writes nothing if they would be more
 /// than `opts.max_packets`.
 pub fn write_capture(
-    s: &RandomScanScenario,
-    cap: &RandomCapture,
+    s: &PopulationScenario,
+    cap: &PopulationCapture,
     opts: &CaptureOptions,
     path: &Path,
-) -> Result<RandomCaptureSummary, VantageCaptureError> {
+) -> Result<PopulationCaptureSummary, VantageCaptureError> {
     let built = frames(s, cap, opts)?;
     let bytes = write_frames(path, opts.format, &built.frames)?;
     let live = cap.probes.iter().filter(|p| p.reached.answered()).count() as u64;
@@ -243,7 +243,7 @@ pub fn write_capture(
         .iter()
         .filter(|p| p.reached == Reached::Infecting)
         .count() as u64;
-    Ok(RandomCaptureSummary {
+    Ok(PopulationCaptureSummary {
         prefix: cap.prefix.to_string(),
         kind: cap.kind,
         frames: built.frames.len() as u64,
@@ -261,8 +261,8 @@ pub fn write_capture(
 /// The frames of `cap`, in time order (ties in the engine's order), with
 /// an edge's background.
 pub fn frames(
-    s: &RandomScanScenario,
-    cap: &RandomCapture,
+    s: &PopulationScenario,
+    cap: &PopulationCapture,
     opts: &CaptureOptions,
 ) -> Result<Frames, VantageCaptureError> {
     let wire = WireProbe::of(s);
