@@ -90,7 +90,7 @@ fn validate_gives_the_same_bytes_at_one_and_two_threads() {
 }
 
 #[test]
-fn figures_a_short_run_cannot_measure_read_n_a_and_do_not_pass() {
+fn figures_a_short_run_cannot_measure_read_n_a_in_simulate_and_validate_refuses_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("short");
     let o = wormscope(
@@ -117,9 +117,17 @@ fn figures_a_short_run_cannot_measure_read_n_a_and_do_not_pass() {
             .unwrap();
     assert_eq!(checks[0]["simulated"], serde_json::Value::Null);
     assert_eq!(checks[0]["pass"], false);
-    // The same shortening in a file: validate runs it and fails.
+    // The same shortening in a file is bad input to validate, whose only
+    // job is the figures: refused before any run, naming the figure, as a
+    // figure of a missing sensor is; the file still simulates (above).
     let file = dir.path().join("short.toml");
     std::fs::write(&file, "base = \"codered2\"\nduration = \"1h\"\nruns = 2\n").unwrap();
     let o = wormscope(&["validate", "--scenario", file.to_str().unwrap()], None);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("short.toml: field `validation[0].measure.at`: 14h falls after the run ends"),
+        "{}",
+        stderr(&o)
+    );
 }
