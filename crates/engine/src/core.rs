@@ -25,8 +25,8 @@ use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{
-    BlasterConfig, BlasterScenario, Flaws, HostConfig, PayloadConfig, TargetingKind, UserAction,
-    UsersDefense,
+    BlasterConfig, BlasterScenario, Flaws, HostConfig, PayloadConfig, StopConfig, TargetingKind,
+    UserAction, UsersDefense,
 };
 
 use crate::churn::Churn;
@@ -55,6 +55,9 @@ pub struct Params {
     pub cleanup: Option<(u64, f64)>,
     /// When the flood target's name stops resolving.
     pub dns_takedown_at: u64,
+    /// When every Blaster instance stops spreading (`[worm.stop] at`;
+    /// [`NEVER`]: it never does). Welchia is not held to it.
+    pub spread_stop: u64,
     /// Source-address filtering (BCP 38): (start, share of networks).
     pub spoof_filter: Option<(u64, f64)>,
     /// The counter-worm, when on.
@@ -103,6 +106,7 @@ impl Params {
             } else {
                 NEVER
             },
+            spread_stop: s.worm.stop.at.map_or(NEVER, at),
             spoof_filter: d.spoof_filter.enabled.then(|| {
                 (
                     at(d.spoof_filter.start),
@@ -121,6 +125,9 @@ impl Params {
                     guess_xp_pct: w.guess_xp_pct,
                     // Welchia was released without one.
                     hit_list: None,
+                    // Its removal of itself on 1 January 2004 is not
+                    // modelled; Blaster's date is not Welchia's.
+                    stop: StopConfig::default(),
                     ..s.worm.clone()
                 };
                 WelchiaParams {
@@ -330,6 +337,9 @@ const TICK_SEED: u64 = 0x4765_7454_6963_6b43;
 const CLEAN_TAG: u32 = 0;
 const UNPLUG_TAG: u32 = 1;
 const WELCHIA_RELEASE_TAG: u32 = 2;
+/// Blaster's stop date (`Params::spread_stop`): every instance stops
+/// spreading. Queued once, under host 0.
+const SPREAD_STOP_TAG: u32 = 3;
 
 /// What a `Churn` event carries in its tag: the switch brings the host
 /// online (else offline); it is the last queued, so it queues the next;
@@ -446,6 +456,10 @@ pub struct BlasterCore<'w> {
     /// Current counts, snapshotted into each row at its end.
     infected_now: u64,
     scanning_now: u64,
+    /// Blaster's stop date has come (its event, [`SPREAD_STOP_TAG`], comes
+    /// before any scan or worm start at that moment, and after reboots and
+    /// switches then, which stop their scanners as usual).
+    spread_over: bool,
     crashed_now: u64,
     rebooting_now: u64,
     welchia_now: u64,
@@ -485,6 +499,7 @@ impl<'w> BlasterCore<'w> {
             totals: Totals::default(),
             infected_now: 0,
             scanning_now: 0,
+            spread_over: false,
             crashed_now: 0,
             rebooting_now: 0,
             welchia_now: 0,
@@ -500,6 +515,9 @@ impl<'w> BlasterCore<'w> {
             params,
         };
         core.schedule_welchia();
+        if core.params.spread_stop < core.params.end && !core.state.is_empty() {
+            core.push(core.params.spread_stop, Kind::Act, 0, SPREAD_STOP_TAG);
+        }
         core
     }
 
@@ -947,6 +965,7 @@ impl<'w> BlasterCore<'w> {
                 Kind::Act if tag == WELCHIA_RELEASE_TAG => {
                     self.on_welchia_release(self.holder(host), t);
                 }
+                Kind::Act if tag == SPREAD_STOP_TAG => self.on_spread_stop(driver, t),
                 Kind::Act => self.on_clean(driver, self.holder(host), t, tag),
                 Kind::WormStart => self.on_worm_start(driver, host, t),
                 Kind::HitList => self.on_hit_list(driver, host, t),
@@ -1018,16 +1037,21 @@ impl<'w> BlasterCore<'w> {
         s.worm = WormState::Running;
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
-        self.scanning_now += 1;
         // The name is resolved once, when the flood starts (MODEL.md).
         if self.params.floods_if_started_at(t) && t < self.params.dns_takedown_at {
             self.flooding.insert(host, t);
         }
         let own = self.own_address(host, t);
-        let start = self.params.draw_blaster_start(index, own, boot_start);
         if let Some(o) = self.observer() {
             o.worm_start(host, t);
         }
+        if self.spread_over {
+            // Past its stop date the worm runs (and floods on its dates)
+            // but sends no probe.
+            return;
+        }
+        self.scanning_now += 1;
+        let start = self.params.draw_blaster_start(index, own, boot_start);
         let listing = if self.hit_list.is_empty() {
             0
         } else {
@@ -1097,18 +1121,40 @@ impl<'w> BlasterCore<'w> {
         driver.start(self, host, t, start);
     }
 
-    /// Stops `host`'s running worm at `t`: its scanning and its flood.
+    /// Stops `host`'s running worm at `t`: its scanning (unless its stop
+    /// date ended that already) and its flood.
     fn stop_worm(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
-        driver.stop(self, host, t);
-        self.end_hit_list(host);
+        let welchia = self.state[host as usize].welchia;
+        if welchia || !self.spread_over {
+            self.stop_scanning(driver, host, t);
+        }
         if let Some(o) = self.observer() {
             o.worm_stop(host, t);
         }
+        if let Some(since) = self.flooding.remove(&host) {
+            self.account_flood(host, since, t);
+        }
+    }
+
+    /// Ends `host`'s scan and any hit list it is sending at `t`.
+    fn stop_scanning(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
+        driver.stop(self, host, t);
+        self.end_hit_list(host);
         if !self.state[host as usize].welchia {
             self.scanning_now -= 1;
         }
-        if let Some(since) = self.flooding.remove(&host) {
-            self.account_flood(host, since, t);
+    }
+
+    /// Blaster's stop date: every running instance stops spreading. Each
+    /// stays installed, floods on its own dates and keeps its host
+    /// infected; a start after this runs but does not spread.
+    fn on_spread_stop(&mut self, driver: &mut impl ScanDriver, t: u64) {
+        self.spread_over = true;
+        for host in 0..self.state.len() as HostId {
+            let s = self.state[host as usize];
+            if s.worm == WormState::Running && !s.welchia {
+                self.stop_scanning(driver, host, t);
+            }
         }
     }
 

@@ -10,7 +10,8 @@ use wormscope_model::blaster::Outcome;
 pub struct BlasterRow {
     /// Hosts carrying the worm (running, or installed while rebooting).
     pub infected: u64,
-    /// Hosts whose worm is running.
+    /// Hosts whose worm is running and spreading (past `[worm.stop] at`
+    /// a running worm does not).
     pub scanning: u64,
     /// Hosts online with a crashed RPC service.
     pub crashed: u64,

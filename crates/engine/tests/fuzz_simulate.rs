@@ -497,7 +497,14 @@ fn scenario_text() -> impl Strategy<Value = String> {
             )],
         ),
     ];
-    let worm = (worm, permutation, hit_list).prop_map(|(w, p, h)| w + &p + &h);
+    // Blaster's stop date; a probe limit is refused (a population
+    // scenario's).
+    let stop = prop_oneof![
+        3 => Just(String::new()),
+        1 => section("worm.stop", vec![always("at", moment())]),
+        1 => Just("[worm.stop]\nafter_probes = 5\n".to_string()),
+    ];
+    let worm = (worm, permutation, hit_list, stop).prop_map(|(w, p, h, t)| w + &p + &h + &t);
     let hosts = section(
         "hosts",
         vec![

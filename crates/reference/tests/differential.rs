@@ -366,6 +366,7 @@ proptest! {
 #[test]
 fn random_worlds_with_defenses_and_flaws_agree() {
     let spread = AtomicU64::new(0);
+    let stopped = AtomicU64::new(0);
     proptest!(ProptestConfig::with_cases(48), |(
         (hosts, n_seeds) in arb_world(),
         seed in any::<u64>(),
@@ -376,6 +377,8 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         users in (any::<bool>(), 0f64..=100.0, 1u64..3600),
         flaws in proptest::collection::vec(any::<bool>(), 4),
         blocks in proptest::collection::vec(any::<bool>(), 6),
+        // Blaster's stop date, in seconds: after the lead's exploit.
+        stop in (any::<bool>(), 2u64..7200),
     )| {
         let mut s = wormscope_scenario::default_scenario();
         // Every host online all the time, as these worlds were built for
@@ -418,6 +421,7 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         (d.users.enabled, d.users.notice_pct, d.users.delay) = (users.0, pct(users.1), SimDuration::from_secs(users.2));
         let f = &mut s.flaws;
         (f.os_guess, f.stage2_reachback, f.flood_target, f.start_seed) = (flaws[0], flaws[1], flaws[2], flaws[3]);
+        s.worm.stop.at = stop.0.then(|| when(stop.1));
         let Some(Arb { world, seeds, sure }) = build_arb(&s, &hosts, n_seeds) else { return Ok(()) };
         let both = run_compared(&s, &world, &seeds);
         let (e, r) = (&both.exact.result, &both.reference.result);
@@ -426,9 +430,16 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         prop_assert!(e.totals.probes > 0);
         prop_assert!(exploited(&both).contains(&sure));
         spread.fetch_add(u64::from(e.totals.ever_infected > seeds.len() as u64), Ordering::Relaxed);
+        if stop.0 && stop.1 < minutes * 60 {
+            // Nothing is probed from the step after the stop date on.
+            let first_after = (stop.1 / 60 + 1) as usize;
+            prop_assert!(e.rows[first_after.min(e.rows.len())..].iter().all(|r| r.probes == 0));
+            stopped.fetch_add(1, Ordering::Relaxed);
+        }
     });
     assert!(
         spread.into_inner() > 0,
         "no case infected a host beyond its patient zeros"
     );
+    assert!(stopped.into_inner() > 0, "no case stopped within its run");
 }

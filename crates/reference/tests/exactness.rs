@@ -567,3 +567,44 @@ fn random_wraps_agree() {
     });
     assert!(wraps.into_inner() > 0, "no case infected across the wrap");
 }
+
+#[test]
+fn a_stop_date_ends_every_scan_leaves_the_flood_and_both_drivers_agree() {
+    // Every worm started on the 16th floods. Blaster stops spreading at
+    // 00:40:30, inside a step and while it spreads: the scans stop, the
+    // worms and their flood go on.
+    let mut s = dated(1, "2003-08-16T00:00:00Z", 3);
+    let world = generate(&s).unwrap();
+    let seeds = patient_zeros(&world, s.seed, 5);
+    let free = run_compared(&s, &world, &seeds);
+    s.worm.stop.at = Some("2003-08-16T00:40:30Z".parse().unwrap());
+    let both = run_compared(&s, &world, &seeds);
+    let stop = (40 * 60 + 30) * 1_000_000;
+    let step = s.step.as_micros();
+    let stop_row = (stop / step) as usize;
+    let (rows, free_rows) = (&both.exact.result.rows, &free.exact.result.rows);
+    assert_eq!(
+        rows[..stop_row],
+        free_rows[..stop_row],
+        "the same run until the date"
+    );
+    assert!(free_rows[stop_row + 1..].iter().any(|r| r.probes > 0));
+    for r in &rows[stop_row + 1..] {
+        assert_eq!((r.probes, r.scanning), (0, 0), "{r:?}");
+        assert!(r.infected > 0 && r.flood_packets > 0, "{r:?}");
+    }
+    for told in &both.exact.log {
+        if let Told::Exploit { t, .. } = *told {
+            assert!(t < stop, "an exploit at {t} after the stop");
+        }
+    }
+    // Worms start after the date (reboots; victims exploited just
+    // before it) but do not scan: every start then is logged, none probes.
+    let starts_after = both
+        .exact
+        .log
+        .iter()
+        .filter(|told| matches!(told, Told::WormStart(_, t) if *t >= stop))
+        .count();
+    assert!(starts_after > 0, "no worm started after the date");
+}

@@ -299,3 +299,27 @@ fn random_targets_send_the_same_list_as_the_reference() {
         "every probe has exactly one outcome"
     );
 }
+
+/// Blaster's stop date falls while the seeds send their lists: the lists
+/// end there, before any scan, and the drivers agree.
+#[test]
+fn a_stop_date_cuts_the_lists_short_and_the_drivers_agree() {
+    // Two seeds, 20 entries each, one every half second: the date at 5 s
+    // lets each send the 9 entries due before it (the one due at 5 s is
+    // not sent: the date comes first).
+    let mut s = listed(3, 40, 2.0);
+    let stop = 5_000_000;
+    s.worm.stop.at = Some(wormscope_scenario::When::After(SimDuration::from_micros(
+        stop,
+    )));
+    let world = generate(&s).unwrap();
+    let seeds = seeds_of(&world);
+    let both = run_compared(&s, &world, &seeds);
+    assert_eq!(both.exact.result.totals.probes, 2 * 9);
+    let exploits = both.exact.exploits();
+    assert!(
+        !exploits.is_empty(),
+        "answered entries are exploited before the date"
+    );
+    assert!(exploits.iter().all(|e| e.0 < stop), "{exploits:?}");
+}

@@ -529,3 +529,42 @@ fn same_outbreaks(base: &BlasterScenario, world: &World, seeds: &[HostId]) -> (u
     }
     (jumps, infected)
 }
+
+/// Blaster's stop date ends drawn and walked scans, and a hit list, as it
+/// ends the sequential sweep: the run is the same until the step it falls
+/// in, nothing is probed after, and a permutation walk's outbreak with the
+/// date is still the reference's, run by run.
+#[test]
+fn a_stop_date_ends_drawn_and_walked_scans_and_their_lists() {
+    for targeting in [
+        TargetingKind::UniformRandom,
+        TargetingKind::LocalPreference,
+        TargetingKind::Permutation,
+    ] {
+        let mut s = scenario_targeting(targeting);
+        s.worm.hit_list = Some(wormscope_scenario::HitListConfig {
+            hosts: 40,
+            probes_per_second: 0.1,
+        });
+        let (world, seeds) = world_and_seeds(&s);
+        let free = random_targets_run(&s, &world, &seeds);
+        // 8.5 minutes in: the lists (13 entries each, one every 10 s) are
+        // still being sent.
+        s.worm.stop.at = Some(When::After(SimDuration::from_millis(510_000)));
+        let stopped = random_targets_run(&s, &world, &seeds);
+        let (rows, free_rows) = (&stopped.result.rows, &free.result.rows);
+        assert_eq!(rows[..8], free_rows[..8], "{targeting:?}");
+        assert!(free_rows[9..].iter().any(|r| r.probes > 0), "{targeting:?}");
+        assert!(
+            rows[9..].iter().all(|r| r.probes == 0 && r.scanning == 0),
+            "{targeting:?}: {rows:?}"
+        );
+        assert!(
+            stopped.exploits().iter().all(|e| e.0 < 510_000_000),
+            "{targeting:?}"
+        );
+        if targeting == TargetingKind::Permutation {
+            same_outbreaks(&s, &world, &seeds);
+        }
+    }
+}

@@ -228,6 +228,26 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             bad(field, why);
         }
     }
+    // Blaster's core stops its worm by date alone: it counts no instance's
+    // probes, so a limit or a payload run every so many probes has nothing
+    // to run on.
+    for (field, given) in [
+        ("worm.stop.after_probes", b.stop.after_probes.is_some()),
+        ("worm.stop.crash", b.stop.crash.is_some()),
+    ] {
+        if given {
+            bad(
+                field,
+                "a Blaster scenario's worm stops by date only (worm.stop.at); a probe \
+                 limit and a payload that crashes its host are a population scenario's \
+                 (codered2, slammer, witty)"
+                    .into(),
+            );
+        }
+    }
+    if let Some(e) = b.stop.at.and_then(|at| moment_problem(at, s.start)) {
+        bad("worm.stop.at", e);
+    }
     let h = &s.hosts;
     for (field, d) in [
         ("hosts.xp_crash_reboot_after", h.xp_crash_reboot_after),

@@ -35,8 +35,8 @@ pub use reproduce::{reproducing_file, reproducing_population_file};
 pub use schema::{
     BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, Defenses, DnsTakedown,
     FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense, LocalPreferenceConfig,
-    NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig, SensorKind, TargetingKind,
-    UserAction, UsersDefense, WelchiaConfig, WorldConfig,
+    NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig, SensorKind, StopConfig,
+    TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,

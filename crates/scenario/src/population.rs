@@ -19,8 +19,10 @@ pub use crate::figure::{Figure, Measure, Tolerance};
 use crate::schema::{
     CleanupDefense, DnsTakedown, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
 };
-pub use crate::schema::{HitListConfig, LocalPreferenceConfig, PermutationConfig};
-use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
+pub use crate::schema::{
+    CrashConfig, HitListConfig, LocalPreferenceConfig, PermutationConfig, StopConfig,
+};
+use crate::units::{Percent, PortProto, Prefix, SimDuration};
 
 /// A complete, checked population scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -498,31 +500,6 @@ pub struct Uplink {
     pub name: String,
     pub share_pct: Percent,
     pub bits_per_second: f64,
-}
-
-/// When the worm stops probing. Both rules may apply.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StopConfig {
-    /// Every instance stops at this moment (a date check in the worm).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<When>,
-    /// Each instance stops after sending this many probes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_probes: Option<u64>,
-    /// A payload that may crash its own host (`[worm.stop.crash]`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub crash: Option<CrashConfig>,
-}
-
-/// A payload run every `cycle_probes` probes that crashes the host, and so
-/// stops the worm on it for good, with chance `chance_pct` each time
-/// (Witty's writes to a random place on a random disk).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CrashConfig {
-    pub cycle_probes: u64,
-    pub chance_pct: Percent,
 }
 
 /// The first problem with a random-scanning scenario's values, as (field

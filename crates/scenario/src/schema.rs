@@ -209,6 +209,45 @@ pub struct BlasterConfig {
     /// (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_list: Option<HitListConfig>,
+    /// When every instance stops spreading (`[worm.stop]`: a date only;
+    /// absent: never).
+    #[serde(default, skip_serializing_if = "StopConfig::is_none")]
+    pub stop: StopConfig,
+}
+
+/// When the worm stops probing (`[worm.stop]`). All the rules given
+/// apply. Shared by both kinds of scenario: a Blaster scenario takes the
+/// date alone (its core counts no probes per instance yet), and none is
+/// the default there.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopConfig {
+    /// Every instance stops at this moment (a date check in the worm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<When>,
+    /// Each instance stops after sending this many probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_probes: Option<u64>,
+    /// A payload that may crash its own host (`[worm.stop.crash]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<CrashConfig>,
+}
+
+impl StopConfig {
+    /// No rule: the worm never stops by itself.
+    pub fn is_none(&self) -> bool {
+        self.at.is_none() && self.after_probes.is_none() && self.crash.is_none()
+    }
+}
+
+/// A payload run every `cycle_probes` probes that crashes the host, and so
+/// stops the worm on it for good, with chance `chance_pct` each time
+/// (Witty's writes to a random place on a random disk).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashConfig {
+    pub cycle_probes: u64,
+    pub chance_pct: Percent,
 }
 
 /// Staniford, Paxson and Weaver's permutation scanning (2002): every
