@@ -269,13 +269,17 @@ pub fn unmeasurable(
             Ok(us) if us > duration.as_micros() => {
                 let after = match at {
                     When::After(_) => String::new(),
-                    When::At(_) => format!(" ({} after the start)", SimDuration::from_micros(us)),
+                    When::At(_) => format!(
+                        " ({} after the start)",
+                        SimDuration::from_micros(us).compound()
+                    ),
                 };
                 return Some((
                     field,
                     format!(
-                        "{at}{after} falls after the run ends ({duration} after the start): \
-                         lengthen `duration` or drop this figure"
+                        "{at}{after} falls after the run ends ({} after the start): \
+                         lengthen `duration` or drop this figure",
+                        duration.compound()
                     ),
                 ));
             }

@@ -165,6 +165,32 @@ impl fmt::Display for SimDuration {
     }
 }
 
+impl SimDuration {
+    /// The duration as people read it, in every whole unit from the
+    /// largest down: `19h2m`, `2m500ms`, `1d12h`, `1m30s` (plain text, as
+    /// [`Display`](fmt::Display) writes it, would say `1142m`, `120.5s`,
+    /// `36h`, `90s`). Exact, and read back by the same parser.
+    pub fn compound(self) -> String {
+        const UNITS: [(u64, &str); 3] = [
+            (86_400_000_000, "d"),
+            (3_600_000_000, "h"),
+            (60_000_000, "m"),
+        ];
+        let mut left = self.micros;
+        let mut text = String::new();
+        for (scale, unit) in UNITS {
+            if left >= scale {
+                text.push_str(&format!("{}{unit}", left / scale));
+                left %= scale;
+            }
+        }
+        if left > 0 || text.is_empty() {
+            text.push_str(&SimDuration::from_micros(left).to_string());
+        }
+        text
+    }
+}
+
 /// Microseconds as seconds with up to six decimals and no trailing zeros:
 /// the `time_s` column of every CSV file wormscope writes.
 pub fn fmt_seconds(us: u64) -> String {
@@ -550,6 +576,23 @@ mod tests {
         );
         assert!("yesterday".parse::<When>().is_err());
         assert_eq!(aug16.to_string(), "2003-08-16T00:00:00Z");
+    }
+
+    #[test]
+    fn compound_text_is_read_back_exactly() {
+        for (micros, text) in [
+            (68_520_000_000, "19h2m"),
+            (120_500_000, "2m500ms"),
+            (129_600_000_000, "1d12h"),
+            (90_000_000, "1m30s"),
+            (0, "0s"),
+            (400_000, "400ms"),
+            (86_400_000_001, "1d1us"),
+        ] {
+            let d = SimDuration::from_micros(micros);
+            assert_eq!(d.compound(), text);
+            assert_eq!(text.parse::<SimDuration>().unwrap(), d, "{text}");
+        }
     }
 
     #[test]
