@@ -126,10 +126,17 @@ fn population(
         VantageCaptureError::Input(_) => CommandError::Input(e.to_string()),
         e => CommandError::Run(e.into()),
     })?;
+    let flood = match &s.payload {
+        Some(p) => format!(
+            "{} flood packets to {}:{} from {} hosts, ",
+            c.flood_packets, p.target, p.port, c.flooding_hosts
+        ),
+        None => String::new(),
+    };
     let text = format!(
         "{}: {} (seed {}), vantage {} ({} {}), {} to {}: {} frames, {} bytes\n  \
          {} probes ({}) from {} sources; engine count for this vantage and window: {}\n  \
-         {} reached a live host ({} infecting), {} background frames\n",
+         {} reached a live host ({} infecting), {flood}{} background frames\n",
         req.output.display(),
         s.name,
         s.seed,

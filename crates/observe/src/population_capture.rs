@@ -21,6 +21,14 @@
 //!   the handshake, a stand-in `GET /default.ida?NNNN...` request, the
 //!   server's ACK and a close, one frame every half round trip.
 //!
+//! - the flood of a worm with a `[payload]` (Code Red v2), at an edge: the
+//!   hosts inside it whose worm runs on a flood day
+//!   ([`wormscope_engine::population::SeenFlood`]) each send one TCP
+//!   segment of `packet_bytes` to `target:port` every
+//!   1/`packets_per_second` ([`worm::address_flood_segment`]), from a
+//!   phase of their own; the flood arriving at an edge around the target
+//!   is not shown (as in Blaster's capture).
+//!
 //! So the capture's first frames of probes (the datagrams, or the SYNs) are
 //! exactly the engine's probes for the vantage and window. Timestamps are
 //! the scenario's start plus the probe's time; ports, identifications,
@@ -44,8 +52,10 @@ use std::path::Path;
 
 use rand::RngExt;
 use wormscope_engine::population::{
-    CapturedProbe, PopulationCapture, PopulationCaptureError, Reached, capture_population,
+    CapturedProbe, PopulationCapture, PopulationCaptureError, Reached, SeenFlood,
+    capture_population,
 };
+use wormscope_model::behaviour::Flood;
 use wormscope_model::rng::{self, Purpose};
 use wormscope_scenario::population::{DeliveryConfig, PortEnd};
 use wormscope_scenario::{PopulationScenario, SensorKind};
@@ -138,6 +148,10 @@ pub struct PopulationCaptureSummary {
     /// Probes that reached a live host, and those that infected it.
     pub live: u64,
     pub infecting: u64,
+    /// Packets of the payload's flood leaving the edge, and the hosts
+    /// that sent them.
+    pub flood_packets: u64,
+    pub flooding_hosts: u64,
     /// Background frames.
     pub background: u64,
 }
@@ -236,6 +250,13 @@ pub fn write_capture(
     path: &Path,
 ) -> Result<PopulationCaptureSummary, VantageCaptureError> {
     let built = frames(s, cap, opts)?;
+    let flood = FloodInView::of(s, cap, opts);
+    let flood_packets = flood.as_ref().map_or(0, FloodInView::count);
+    let flooding_hosts = flood.as_ref().map_or(0, |f| {
+        f.hosts()
+            .filter(|&i| f.packets_of(i).next().is_some())
+            .count() as u64
+    });
     let bytes = write_frames(path, opts.format, &built.frames)?;
     let live = cap.probes.iter().filter(|p| p.reached.answered()).count() as u64;
     let infecting = cap
@@ -254,6 +275,8 @@ pub fn write_capture(
         sources: cap.sources,
         live,
         infecting,
+        flood_packets,
+        flooding_hosts,
         background: built.background,
     })
 }
@@ -268,7 +291,13 @@ pub fn frames(
     let wire = WireProbe::of(s);
     let max = opts.max_packets;
     // Count before building: a refused capture builds nothing.
-    let needed: u64 = cap.probes.iter().map(|p| wire.frames_of(p.reached)).sum();
+    let flood = FloodInView::of(s, cap, opts);
+    let needed: u64 = cap
+        .probes
+        .iter()
+        .map(|p| wire.frames_of(p.reached))
+        .sum::<u64>()
+        + flood.as_ref().map_or(0, FloodInView::count);
     if needed > max {
         return Err(VantageCaptureError::TooManyPackets {
             max,
@@ -283,6 +312,9 @@ pub fn frames(
     let mut rng = rng::stream(s.seed, Purpose::Capture, 1);
     for p in &cap.probes {
         probe_frames(&mut out, &mut rng, s.seed, wire, p, start_us)?;
+    }
+    if let Some(flood) = &flood {
+        flood.frames(&mut out, start_us)?;
     }
     let worm_frames = out.frames.len() as u64;
     if cap.kind == SensorKind::Edge {
@@ -301,6 +333,136 @@ pub fn frames(
         frames: out.frames.into_iter().map(|(t, _, f)| (t, f)).collect(),
         background,
     })
+}
+
+/// The payload's packets an edge sees leave its flooding hosts in the
+/// window: each host sends one every `period_ns` from the moment its flood
+/// begins (its worm's start, or a flood window's start, whichever is
+/// later) plus a phase of its own (less than a period, drawn from the seed
+/// and its address: the hosts' clocks are not in step), while its worm
+/// runs and the flood window lasts. `flood.csv` counts the same packets
+/// as a rate reaching the target.
+struct FloodInView<'c> {
+    floods: &'c [SeenFlood],
+    windows_ns: Vec<(u64, u64)>,
+    period_ns: u64,
+    /// The capture's window, ns.
+    within: (u64, u64),
+    target: Ipv4Addr,
+    port: u16,
+    packet_bytes: u32,
+    /// Names the flood's draws: each host's phase, port and first
+    /// sequence number.
+    salt: u64,
+}
+
+impl<'c> FloodInView<'c> {
+    fn of(
+        s: &PopulationScenario,
+        cap: &'c PopulationCapture,
+        opts: &CaptureOptions,
+    ) -> Option<FloodInView<'c>> {
+        let payload = s.payload.as_ref()?;
+        let flood = Flood::of(s)?;
+        Some(FloodInView {
+            floods: &cap.floods,
+            windows_ns: flood.windows_ns,
+            period_ns: flood_period_ns(flood.packets_per_second),
+            within: (
+                opts.from.as_micros().saturating_mul(1000),
+                opts.to.as_micros().saturating_mul(1000),
+            ),
+            target: payload.target,
+            port: payload.port,
+            packet_bytes: payload.packet_bytes,
+            salt: rng::mix(s.seed, Purpose::Capture as u64 ^ FLOOD_SALT),
+        })
+    }
+
+    /// Host `i`'s own draw.
+    fn draw(&self, i: usize) -> u64 {
+        rng::mix(self.salt, u64::from(self.floods[i].src))
+    }
+
+    /// Host `i`'s packets in flood window `(w_from, w_to)` that are in
+    /// view: numbers `k0..k1` of those at `first + k * period`.
+    fn in_window(&self, i: usize, (w_from, w_to): (u64, u64)) -> (u64, u64, u64) {
+        let (run_from, run_to) = self.floods[i].running_ns;
+        let first = run_from.max(w_from) + self.draw(i) % self.period_ns;
+        let lo = first.max(self.within.0);
+        let hi = run_to.min(w_to).min(self.within.1);
+        if lo < hi {
+            (
+                first,
+                (lo - first).div_ceil(self.period_ns),
+                (hi - first).div_ceil(self.period_ns),
+            )
+        } else {
+            (first, 0, 0)
+        }
+    }
+
+    fn hosts(&self) -> std::ops::Range<usize> {
+        0..self.floods.len()
+    }
+
+    /// Host `i`'s packets in view, as (time ns, its number in its flood
+    /// window).
+    fn packets_of(&self, i: usize) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.windows_ns.iter().flat_map(move |&w| {
+            let (first, k0, k1) = self.in_window(i, w);
+            (k0..k1).map(move |k| (first + k * self.period_ns, k))
+        })
+    }
+
+    /// How many packets are in view, without listing them.
+    fn count(&self) -> u64 {
+        self.hosts()
+            .flat_map(|i| self.windows_ns.iter().map(move |&w| self.in_window(i, w)))
+            .map(|(_, k0, k1)| k1 - k0)
+            .sum()
+    }
+
+    /// Every packet's frame: from the host's own address and one source
+    /// port per host, one byte stream (each packet's sequence number
+    /// follows on from the one before, from a first one drawn per host).
+    fn frames(&self, out: &mut Out, start_us: i64) -> Result<(), VantageCaptureError> {
+        let target = Station::new(self.target);
+        let span = u64::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
+        let len = u64::from(self.packet_bytes.saturating_sub(40));
+        for i in self.hosts() {
+            let src = self.floods[i].src;
+            let sender = Station::new(Ipv4Addr::from(src));
+            let mine = self.draw(i);
+            let sport = EPHEMERAL_PORTS.start() + ((mine >> 32) % span) as u16;
+            let isn = (mine >> 16) as u32;
+            for (t_ns, _) in self.packets_of(i) {
+                let ts = start_us.saturating_add(i64::try_from(t_ns / 1000).unwrap_or(i64::MAX));
+                let sent = t_ns / self.period_ns;
+                let seq = isn.wrapping_add(sent.wrapping_mul(len) as u32);
+                out.push(
+                    ts,
+                    worm::address_flood_segment(
+                        &sender,
+                        &target,
+                        (sport, self.port),
+                        seq,
+                        self.packet_bytes,
+                    ),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Names the flood's own draws apart from the probes' (stream 1).
+const FLOOD_SALT: u64 = 0x0046_4c4f_4f44;
+
+/// The whole nanoseconds between one host's flood packets (at least 1).
+fn flood_period_ns(packets_per_second: u32) -> u64 {
+    let pps = u64::from(packets_per_second.max(1));
+    ((1_000_000_000 + pps / 2) / pps).max(1)
 }
 
 /// The frames of one probe.

@@ -1,14 +1,14 @@
 //! The frames of a random-scanning worm's capture, from hand-built engine
 //! captures (no run): per probe kind the frames each probe gives, their
-//! addresses, ports and lengths, time order, an edge's background, the
-//! same bytes for the same seed, and the `--max-packets` guard that writes
-//! nothing.
+//! addresses, ports and lengths, time order, an edge's background, Code
+//! Red's flood leaving an edge, the same bytes for the same seed, and the
+//! `--max-packets` guard that writes nothing.
 
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use wormscope_engine::population::{CapturedProbe, PopulationCapture, Reached};
+use wormscope_engine::population::{CapturedProbe, PopulationCapture, Reached, SeenFlood};
 use wormscope_observe::capture::CaptureOptions;
 use wormscope_observe::capture::VantageCaptureError;
 use wormscope_observe::population_capture::{WireProbe, check, write_capture};
@@ -46,6 +46,7 @@ fn telescope_capture() -> PopulationCapture {
         ],
         sources: 2,
         engine_probes: Some(4),
+        floods: Vec::new(),
     }
 }
 
@@ -312,4 +313,115 @@ fn vantage_and_window_are_checked_naming_the_flag() {
     o.background_pps = f64::NAN;
     assert!(msg(&o).contains("--background-rate"));
     assert!(check(&s, &opts(&s, "telescope")).is_ok());
+}
+
+/// Code Red's flood (its `[payload]`) as an edge sees it leave the hosts
+/// inside: from the 20th, one segment to the target's port every 100 ms
+/// from each host whose worm runs, each of `packet_bytes`, whatever the
+/// host's phase; nothing on the 19th.
+#[test]
+fn an_edge_sees_the_flood_leave_its_hosts_on_the_flood_days() {
+    let s = scenario("codered2");
+    let payload = s.payload.clone().expect("Code Red floods");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.pcap");
+    let h = |hours: u64, secs: u64| (hours * 3600 + secs) * 1_000_000_000;
+    let mut cap = telescope_capture();
+    cap.kind = SensorKind::Edge;
+    cap.prefix = "10.0.0.0/8".parse().unwrap();
+    cap.probes.clear();
+    cap.sources = 0;
+    cap.engine_probes = None;
+    // The run starts at 10:00 UTC on the 19th: the 20th begins at 14 h.
+    cap.floods = vec![
+        // Runs all through the window: 60 s at 10 a second.
+        SeenFlood {
+            src: addr("10.1.0.1"),
+            running_ns: (0, h(15, 0)),
+        },
+        // Starts halfway through it.
+        SeenFlood {
+            src: addr("10.2.0.2"),
+            running_ns: (h(14, 630), h(15, 0)),
+        },
+        // Ends 45 s into it.
+        SeenFlood {
+            src: addr("10.3.0.3"),
+            running_ns: (h(1, 0), h(14, 645)),
+        },
+        // Ran on the 19th only.
+        SeenFlood {
+            src: addr("10.4.0.4"),
+            running_ns: (0, h(13, 0)),
+        },
+    ];
+    let window = |from: u64, to: u64| {
+        let mut o = opts(&s, "isp-edge");
+        o.from = SimDuration::from_secs(from);
+        o.to = SimDuration::from_secs(to);
+        o.background_pps = 0.0;
+        o
+    };
+    let seen = write_capture(&s, &cap, &window(14 * 3600 + 600, 14 * 3600 + 660), &path).unwrap();
+    assert_eq!(
+        (seen.flood_packets, seen.flooding_hosts),
+        (600 + 300 + 450, 3)
+    );
+    let frames = read(&path);
+    assert_eq!(frames.len() as u64, seen.frames);
+    assert_eq!(seen.frames, seen.flood_packets);
+    for f in &frames {
+        assert_eq!(f.dst, payload.target);
+        let (_, dport, flags, len) = f.tcp.expect("a TCP segment");
+        assert_eq!(dport, payload.port);
+        assert_eq!(flags & 0x18, 0x18, "ACK and PSH");
+        assert_eq!(len as u32, payload.packet_bytes - 40);
+    }
+    for src in ["10.1.0.1", "10.2.0.2", "10.3.0.3"] {
+        let src: Ipv4Addr = src.parse().unwrap();
+        let times: Vec<i64> = frames
+            .iter()
+            .filter(|f| f.src == src)
+            .map(|f| f.ts)
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[1] - w[0] == 100_000),
+            "{src}: one every 100 ms"
+        );
+        let ports: HashSet<u16> = frames
+            .iter()
+            .filter(|f| f.src == src)
+            .map(|f| f.tcp.unwrap().0)
+            .collect();
+        assert_eq!(ports.len(), 1, "{src}: one source port");
+    }
+    // The hosts' phases differ: their clocks are not in step.
+    let first: HashSet<i64> = ["10.1.0.1", "10.3.0.3"]
+        .iter()
+        .map(|a| {
+            let a: Ipv4Addr = a.parse().unwrap();
+            frames.iter().find(|f| f.src == a).unwrap().ts
+        })
+        .collect();
+    assert_eq!(first.len(), 2);
+    // On the 19th the same hosts send nothing.
+    let seen = write_capture(&s, &cap, &window(13 * 3600, 13 * 3600 + 60), &path).unwrap();
+    assert_eq!(
+        (seen.flood_packets, seen.flooding_hosts, seen.frames),
+        (0, 0, 0)
+    );
+    // The flood counts against --max-packets like any frame.
+    let mut o = window(14 * 3600 + 600, 14 * 3600 + 660);
+    o.max_packets = 1000;
+    let r = write_capture(&s, &cap, &o, &path);
+    assert!(
+        matches!(
+            r,
+            Err(VantageCaptureError::TooManyPackets {
+                max: 1000,
+                at_least: 1350
+            })
+        ),
+        "{r:?}"
+    );
 }

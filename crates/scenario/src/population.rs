@@ -132,6 +132,14 @@ pub struct FloodPayload {
     pub packet_bytes: u32,
     /// The address flooded.
     pub target: std::net::Ipv4Addr,
+    /// The TCP port the packets go to: what a capture shows (absent: 80,
+    /// the web server's; files written before it had none).
+    #[serde(default = "web_port")]
+    pub port: u16,
+}
+
+fn web_port() -> u16 {
+    80
 }
 
 /// Parameters of `wormscope capture` for a random-scanning worm: those of

@@ -859,6 +859,39 @@ pub mod worm {
         r
     }
 
+    /// One packet of a flood of an address (a population scenario's
+    /// `[payload]`, Code Red's): a TCP segment (ACK, PSH) from `sender` to
+    /// `target` carrying `packet_bytes - 40` bytes of filler (no fewer
+    /// than none), so that its IPv4 packet is `packet_bytes` long; TTL
+    /// 128, window 8760. `seq` is its sequence number, and its low bits
+    /// the IPv4 identification.
+    pub fn address_flood_segment(
+        sender: &Station,
+        target: &Station,
+        ports: (u16, u16),
+        seq: u32,
+        packet_bytes: u32,
+    ) -> Vec<u8> {
+        let filler = vec![CODERED_FILLER; packet_bytes.saturating_sub(40) as usize];
+        tcp_frame(
+            sender,
+            target,
+            IpOpts {
+                ttl: 128,
+                ident: seq as u16,
+            },
+            TcpParams {
+                src_port: ports.0,
+                dst_port: ports.1,
+                seq,
+                ack: 0,
+                flags: tcp_flags::ACK | tcp_flags::PSH,
+                window: 8760,
+            },
+            &filler,
+        )
+    }
+
     /// The frames of one Code Red v2 probe (MODEL.md section 2: TCP to port
     /// 80), in order, each one crossing half a round trip after the one
     /// before: the client's SYN; where a live host holds the address
@@ -886,6 +919,23 @@ mod tests {
 
     fn h(s: &str) -> Station {
         Station::new(s.parse().unwrap())
+    }
+
+    #[test]
+    fn an_address_flood_segment_is_its_packet_size_of_ip() {
+        let f =
+            worm::address_flood_segment(&h("10.1.77.3"), &h("198.137.240.91"), (3000, 80), 7, 41);
+        let Decoded::Ipv4(p) = decode(LinkType::ETHERNET, &f) else {
+            panic!("not IPv4")
+        };
+        assert_eq!((p.total_len, p.ttl), (41, 128));
+        let TransportLayer::Tcp(t) = p.transport else {
+            panic!("not TCP")
+        };
+        assert_eq!((t.src_port, t.dst_port), (3000, 80));
+        assert!(!t.is_syn_only());
+        assert_eq!(f.len(), 14 + 41);
+        assert_eq!(f[f.len() - 1], worm::CODERED_FILLER);
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! leaves every probe uniform and independent: the run is still exact in
 //! distribution. The run stops at the window's end.
 //!
+//! Floods: at an edge the payload's target lies outside, the hosts inside
+//! whose worm runs, and when ([`SeenFlood`]); which of their packets fall
+//! in the window is the observer's to list.
+//!
 //! Addresses: the vulnerable hosts' come from the scenario's
 //! [`Placement`]; a probe into empty or other space gets an address drawn
 //! uniformly among its atom's addresses inside the part of the space the
@@ -69,6 +73,17 @@ pub struct CapturedProbe {
     pub reached: Reached,
 }
 
+/// A flooding host inside the vantage edge: its flood crosses the edge on
+/// its way to the target, in the payload's windows while its worm runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeenFlood {
+    /// The flooding host's address.
+    pub src: u32,
+    /// When its worm ran: real time, ns after the start, `[from, to)` (the
+    /// window's end if it still ran then).
+    pub running_ns: (u64, u64),
+}
+
 /// What the vantage saw in the window.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PopulationCapture {
@@ -84,6 +99,12 @@ pub struct PopulationCapture {
     /// the window (the sensor series `simulate` writes), when the window is
     /// whole steps: the capture must hold exactly that many.
     pub engine_probes: Option<u64>,
+    /// The hosts whose flood an edge saw leave (none for a telescope, a
+    /// worm without `[payload]`, or a target inside the edge), by address,
+    /// whose worm ran at some time in the window. Which of their packets
+    /// fall in the window is the payload's to say
+    /// ([`wormscope_model::behaviour::Flood`]).
+    pub floods: Vec<SeenFlood>,
 }
 
 /// Why there is no capture.
@@ -164,9 +185,8 @@ pub fn capture_population(
         &layout,
         placement,
         j,
-        from_us.saturating_mul(1000),
-        max_probes,
-        seed,
+        (from_us.saturating_mul(1000), max_probes, seed),
+        s.payload.as_ref().map(|p| u32::from(p.target)),
     )));
     let (run, watch) = core.run_watched(draws.as_mut(), progress);
     let watch = watch.expect("the core keeps its watch");
@@ -181,6 +201,19 @@ pub fn capture_population(
             .iter()
             .sum::<u64>()
     });
+    let to_ns = to_us.saturating_mul(1000);
+    let from_ns = from_us.saturating_mul(1000);
+    let mut floods: Vec<SeenFlood> = watch
+        .floods
+        .iter()
+        .map(|&(v, from, to)| (v, from, to.unwrap_or(to_ns)))
+        .filter(|&(_, from, to)| from < to_ns && to > from_ns)
+        .map(|(v, from, to)| SeenFlood {
+            src: watch.placement.vulnerable[v as usize],
+            running_ns: (from, to),
+        })
+        .collect();
+    floods.sort_unstable_by_key(|f| (f.running_ns, f.src));
     let mut sources: Vec<u32> = watch.probes.iter().map(|p| p.src).collect();
     sources.sort_unstable();
     sources.dedup();
@@ -191,6 +224,7 @@ pub fn capture_population(
         sources: sources.len() as u64,
         probes: watch.probes,
         engine_probes,
+        floods,
     })
 }
 
@@ -225,6 +259,14 @@ pub(super) struct Watch {
     points: Vec<Vec<u32>>,
     rng: ChaCha8Rng,
     probes: Vec<CapturedProbe>,
+    /// Whether the vantage sees a flood leave its hosts: an edge the
+    /// payload's target lies outside.
+    sees_floods: bool,
+    /// Flooding hosts inside the edge: (host, its worm's start, its end
+    /// if it ended), ns of real time, in the order their worms started.
+    floods: Vec<(u32, u64, Option<u64>)>,
+    /// Each host's entry in `floods`.
+    flood_of: std::collections::BTreeMap<u32, usize>,
 }
 
 impl Watch {
@@ -232,9 +274,8 @@ impl Watch {
         layout: &SensorLayout,
         placement: Placement,
         sensor: usize,
-        from_ns: u64,
-        max: u64,
-        seed: u64,
+        (from_ns, max, seed): (u64, u64, u64),
+        target: Option<u32>,
     ) -> Watch {
         let mut ranges = vec![Vec::new(); layout.atoms.len()];
         for (lo, hi, atom) in layout.ranges() {
@@ -250,7 +291,13 @@ impl Watch {
             taken.extend_from_slice(mine);
         }
         taken.sort_unstable();
+        let vantage = &layout.sensors[sensor];
+        let sees_floods = vantage.kind == SensorKind::Edge
+            && target.is_some_and(|t| vantage.prefix.is_some_and(|p| !p.contains(t)));
         Watch {
+            sees_floods,
+            floods: Vec::new(),
+            flood_of: std::collections::BTreeMap::new(),
             sensor,
             from_ns,
             open: false,
@@ -313,6 +360,22 @@ impl Watch {
             incoming: incoming >> self.sensor & 1 == 1,
             reached,
         });
+    }
+
+    /// Vulnerable host `v`'s worm starts running at real time `real` (ns),
+    /// and with it its flood in the payload's windows.
+    pub(super) fn flood_starts(&mut self, layout: &SensorLayout, v: u32, real: u64) {
+        if self.sees_floods && layout.home(v) >> self.sensor & 1 == 1 {
+            self.flood_of.insert(v, self.floods.len());
+            self.floods.push((v, real, None));
+        }
+    }
+
+    /// Host `v`'s worm ends at real time `real` (ns).
+    pub(super) fn flood_ends(&mut self, v: u32, real: u64) {
+        if let Some(&i) = self.flood_of.get(&v) {
+            self.floods[i].2 = Some(real);
+        }
     }
 
     /// A uniform address of atom `i` in `[lo, hi)` (which holds one).

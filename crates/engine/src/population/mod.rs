@@ -104,7 +104,8 @@ mod permutation;
 mod sequential;
 
 pub use capture::{
-    CapturedProbe, PopulationCapture, PopulationCaptureError, Reached, capture_population,
+    CapturedProbe, PopulationCapture, PopulationCaptureError, Reached, SeenFlood,
+    capture_population,
 };
 use layout::AtomContents;
 pub use layout::{Atom, PlacedSensor, Placement, SensorLayout, live_address};
@@ -1553,6 +1554,9 @@ impl PopulationCore {
             && let Some(f) = &mut self.flood
         {
             f.change(real, 1);
+            if let Some(w) = &mut self.watch {
+                w.flood_starts(&self.layout, host, real);
+            }
         }
     }
 
@@ -1564,6 +1568,9 @@ impl PopulationCore {
             && let Some(f) = &mut self.flood
         {
             f.change(real, -1);
+            if let Some(w) = &mut self.watch {
+                w.flood_ends(host, real);
+            }
         }
     }
 

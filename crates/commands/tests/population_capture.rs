@@ -263,6 +263,58 @@ fn capture_of_codered_and_witty_holds_one_first_frame_per_probe() {
     }
 }
 
+/// Code Red's flood leaves the edge around its hosts from 00:00 UTC on the
+/// 20th, when they stop spreading: every host whose worm runs then sends
+/// one segment to the target's port every 100 ms, and none of it before.
+#[test]
+fn capture_of_codered_at_an_edge_shows_the_flood_from_the_20th() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "small-codered.toml",
+        &small("codered2", SLOW_TCP).replace(
+            "duration = \"1m\"",
+            "start = \"2001-07-19T23:59:30Z\"\nduration = \"1m\"",
+        ),
+    );
+    let out = dir.path().join("flood.pcap");
+    let text = run(&request(&file, "edge", "0s", "1m", &out)).text;
+    let packets = number_before(&text, "flood packets to 198.137.240.91:80");
+    let hosts = number_before(&text, "hosts, ");
+    // Each floods through the last 30 s: no worm starts or stops then.
+    assert!(hosts > 0, "{text}");
+    assert_eq!(packets, hosts * 300, "{text}");
+    let target: Ipv4Addr = "198.137.240.91".parse().unwrap();
+    let mut r = CaptureReader::open(&out).unwrap();
+    let mut segments = 0;
+    while let Some(f) = r.next_frame().unwrap() {
+        let Decoded::Ipv4(p) = decode(f.link_type, f.data) else {
+            panic!("not IPv4")
+        };
+        if p.dst == target {
+            let TransportLayer::Tcp(t) = p.transport else {
+                panic!("not TCP")
+            };
+            assert_eq!((t.dst_port, t.flags & 0x18, t.payload.len()), (80, 0x18, 1));
+            // From a host inside the edge (0.0.0.0/18).
+            assert!(u32::from(p.src) < 1 << 14, "{}", p.src);
+            segments += 1;
+        }
+    }
+    assert_eq!(segments, packets);
+    if let Some(n) = tshark_count(&out, "ip.dst == 198.137.240.91 && tcp.len == 1") {
+        assert_eq!(n, packets);
+    }
+    // Before midnight, and at a telescope, none.
+    let text = run(&request(&file, "edge", "0s", "30s", &out)).text;
+    assert!(text.contains(" 0 flood packets"), "{text}");
+    let text = run(&request(&file, "dark", "30s", "1m", &out)).text;
+    assert!(
+        !text.contains("flood packets to") || text.contains(" 0 flood packets"),
+        "{text}"
+    );
+}
+
 #[test]
 fn capture_of_a_random_worm_refuses_too_many_probes_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
