@@ -817,13 +817,16 @@ fn detect_fails_its_verdict_on_a_damaged_capture_and_refuses_an_unreadable_one()
 #[test]
 fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec!["blaster-sample".into()],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let refusal = |scenarios: Vec<PathBuf>| {
+        input_error(wormscope_commands::validate::run(
+            &ValidateRequest {
+                scenarios,
+                ..ValidateRequest::default()
+            },
+            &Silent,
+        ))
+    };
+    let msg = refusal(vec!["blaster-sample".into()]);
     assert!(
         msg.contains("blaster-sample: field `validation`: there are no figures"),
         "{msg}"
@@ -834,13 +837,7 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         "unwatched.toml",
         &small_world("24h").replace("[world]", "sensors = []\n[world]"),
     );
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec![unwatched],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let msg = refusal(vec![unwatched]);
     assert!(
         msg.contains("field `validation[0].measure.sensor`: no sensor is called `isc`")
             && msg.contains("no sensors"),
@@ -859,13 +856,7 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         ),
     );
     assert!(simulate(&later, &dir.path().join("later")).is_ok());
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec![later],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let msg = refusal(vec![later]);
     assert!(
         msg.contains("later.toml: field `validation[0].measure.at`") && msg.contains("before"),
         "{msg}"
@@ -876,13 +867,7 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         "short.toml",
         "base = \"codered2\"\nname = \"short\"\nduration = \"12h\"\n",
     );
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec![short],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let msg = refusal(vec![short]);
     assert!(
         msg.contains("short.toml: field `validation[")
             && msg.contains("].measure.at`: 14h falls after the run ends (12h after the start)"),
@@ -899,13 +884,7 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
              tolerance = { at_least = 1 }, source = \"-\" }]\n[world]",
         ),
     );
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec![after],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let msg = refusal(vec![after]);
     assert!(
         msg.contains("after.toml: field `validation[0].measure.at`: 2003-08-30T00:00:00Z (")
             && msg.contains("after the start) falls after the run ends (3h after the start)"),
@@ -917,13 +896,7 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         "bare.toml",
         "base = \"slammer\"\nname = \"bare\"\nvalidation = []\n",
     );
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec![file],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let msg = refusal(vec![file]);
     assert!(msg.contains("no figures to check"), "{msg}");
     // Two scenarios of one name: their rows and figure files would clash.
     let walking = write(
@@ -931,13 +904,7 @@ fn validate_refuses_scenarios_it_cannot_hold_to_figures() {
         "walking.toml",
         "base = \"witty\"\n[worm]\ntargeting = \"sequential\"\n",
     );
-    let msg = input_error(wormscope_commands::validate::run(
-        &ValidateRequest {
-            scenarios: vec!["witty".into(), walking],
-            ..ValidateRequest::default()
-        },
-        &Silent,
-    ));
+    let msg = refusal(vec!["witty".into(), walking]);
     assert!(
         msg.contains("walking.toml: field `name`") && msg.contains("`witty`"),
         "{msg}"

@@ -424,7 +424,8 @@ impl SequentialConfig {
     }
 }
 
-/// A worm that picks its targets at random from the scan space.
+/// The worm of a population scenario: how it picks its targets in the
+/// scan space (any targeting) and the rest of its pieces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationWorm {
