@@ -224,6 +224,10 @@ pub struct HostState {
     pub welchia: bool,
     /// Welchia exploited the host and is on its way in.
     pub welchia_pending: bool,
+    /// Its running worm has sent the batches its probe limit allows
+    /// (`[worm.stop] after_probes`): it runs on without scanning until it
+    /// stops; a new start counts afresh.
+    pub spent: bool,
     /// Switched off or disconnected by its availability schedule
     /// (`[world.churn]`); `online` is false while it is.
     pub switched_off: bool,
@@ -249,6 +253,7 @@ impl Default for HostState {
             noticed: false,
             welchia: false,
             welchia_pending: false,
+            spent: false,
             switched_off: false,
             vacated: false,
         }
@@ -1035,6 +1040,7 @@ impl<'w> BlasterCore<'w> {
         }
         let s = &mut self.state[host as usize];
         s.worm = WormState::Running;
+        s.spent = false;
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
         // The name is resolved once, when the flood starts (MODEL.md).
@@ -1124,8 +1130,8 @@ impl<'w> BlasterCore<'w> {
     /// Stops `host`'s running worm at `t`: its scanning (unless its stop
     /// date ended that already) and its flood.
     fn stop_worm(&mut self, driver: &mut impl ScanDriver, host: HostId, t: u64) {
-        let welchia = self.state[host as usize].welchia;
-        if welchia || !self.spread_over {
+        let s = self.state[host as usize];
+        if s.welchia || !(self.spread_over || s.spent) {
             self.stop_scanning(driver, host, t);
         }
         if let Some(o) = self.observer() {
@@ -1134,6 +1140,29 @@ impl<'w> BlasterCore<'w> {
         if let Some(since) = self.flooding.remove(&host) {
             self.account_flood(host, since, t);
         }
+    }
+
+    /// How many batches the worm starting on `host` may send before it
+    /// stops spreading (`[worm.stop] after_probes`, rounded up to whole
+    /// batches: the limit is checked between batches); `None`: no limit.
+    /// Welchia has none.
+    pub fn batch_limit(&self, host: HostId) -> Option<u64> {
+        if self.state[host as usize].welchia {
+            return None;
+        }
+        let b = u64::from(self.params.timing.batch_size.max(1));
+        self.params.worm.stop.after_probes.map(|n| n.div_ceil(b))
+    }
+
+    /// `host`'s scan has sent the last batch its limit allows, and now
+    /// (an event of the driver's, when the next batch would start) it
+    /// stops; the driver has freed it. The worm runs on, and floods on
+    /// its dates.
+    pub fn scan_spent(&mut self, host: HostId) {
+        debug_assert!(!self.state[host as usize].welchia);
+        self.state[host as usize].spent = true;
+        self.end_hit_list(host);
+        self.scanning_now -= 1;
     }
 
     /// Ends `host`'s scan and any hit list it is sending at `t`.
@@ -1152,7 +1181,7 @@ impl<'w> BlasterCore<'w> {
         self.spread_over = true;
         for host in 0..self.state.len() as HostId {
             let s = self.state[host as usize];
-            if s.worm == WormState::Running && !s.welchia {
+            if s.worm == WormState::Running && !s.welchia && !s.spent {
                 self.stop_scanning(driver, host, t);
             }
         }

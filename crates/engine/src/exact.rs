@@ -424,6 +424,10 @@ pub struct ExactDriver<'w> {
     /// The timings of the worms seen so far (scanners name theirs by
     /// index).
     timings: Vec<Timing>,
+    /// Per slot: the batches its scanner may still send (`u64::MAX`: no
+    /// limit; `[worm.stop] after_probes`). Kept beside the scanners, which
+    /// are sized to two cache lines.
+    left: Vec<u64>,
     /// The scan keys this driver uses.
     lane: Lane,
 }
@@ -445,6 +449,7 @@ impl<'w> ExactDriver<'w> {
             pieces: Vec::new(),
             silenced: [Silenced::default(), Silenced::default()],
             timings: Vec::new(),
+            left: Vec::new(),
         }
     }
 
@@ -625,11 +630,18 @@ impl<'w> ExactDriver<'w> {
                 rank = silenced.alive_from(rank + 1);
             }
         }
-        let (k, end_idx, t_next) = match next {
+        let (mut k, mut end_idx, mut t_next) = match next {
             Some((_, end)) => end,
             None => span_end(seg.hi, None),
         };
-        let next = next.map(|(c, _)| (c.addr, c.host));
+        let mut next = next.map(|(c, _)| (c.addr, c.host));
+        let left = self.left[slot];
+        if left != u64::MAX && k >= left {
+            // The probe limit comes first: the span ends with the last
+            // batch allowed, and at its event the scan stops.
+            (k, end_idx, t_next) = span_end(pos + left * b, None);
+            next = None;
+        }
         let sc = &mut self.scanners[slot];
         let host = sc.host;
         sc.pos = pos;
@@ -693,6 +705,9 @@ impl<'w> ExactDriver<'w> {
             Done::All => k,
             Done::Before(limit) => clock.before(limit),
         };
+        if self.left[slot] != u64::MAX {
+            self.left[slot] -= n;
+        }
         let resume = if n == k { t_next } else { clock.start(n) };
         if n > 0 {
             let clock = SpanClock { k: n, ..clock };
@@ -754,6 +769,9 @@ impl<'w> ExactDriver<'w> {
     ) {
         let (host_id, timing) = (self.scanners[slot].host, self.timing(slot));
         let b = u64::from(timing.batch_size);
+        if self.left[slot] != u64::MAX {
+            self.left[slot] -= 1;
+        }
         core.count_probes(t, b);
         if let Some(o) = core.observer() {
             o.batch(host_id, pos as u32, timing.batch_size, t);
@@ -916,6 +934,10 @@ impl ScanDriver for ExactDriver<'_> {
         let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.scanners[slot].plan.clear();
         self.slot_of[host as usize] = slot as u32;
+        if self.left.len() <= slot {
+            self.left.resize(slot + 1, u64::MAX);
+        }
+        self.left[slot] = core.batch_limit(host).unwrap_or(u64::MAX);
         self.plan_span(core, slot, u64::from(start.start), t);
     }
 
@@ -935,6 +957,13 @@ impl ScanDriver for ExactDriver<'_> {
                 let b = u64::from(self.timing(slot).batch_size);
                 let end = sc.pos + k * b;
                 self.settle_span(core, slot, Done::All);
+                if self.left[slot] == 0 {
+                    // Its probe limit: no batch after the span.
+                    self.slot_of[host as usize] = NO_SLOT;
+                    self.free.push(slot as u32);
+                    core.scan_spent(host);
+                    return;
+                }
                 // The batch starts where the span ends: so does the cursor.
                 let sc = &mut self.scanners[slot];
                 if let Some(c) = &mut sc.cursor {

@@ -139,6 +139,9 @@ struct Scanner {
     next: SmallVec<[u32; 2]>,
     plan: SmallVec<[Step; 2]>,
     plan_idx: u32,
+    /// Batches it may still send (`u64::MAX`: no limit; `[worm.stop]
+    /// after_probes`).
+    left: u64,
 }
 
 /// One of a scanner's windows ([`Windows`]), counted for its draws.
@@ -705,6 +708,9 @@ impl<'w> RandomTargetsDriver<'w> {
             wait: sc.timing.batch_wait,
         };
         let n = limit.map_or(k, |l| run.batches_before(l));
+        if self.scanners[slot].left != u64::MAX {
+            self.scanners[slot].left -= n;
+        }
         if n == 0 {
             return;
         }
@@ -809,9 +815,21 @@ impl<'w> RandomTargetsDriver<'w> {
         // The batch planned last is over (unless a jump began a new one).
         self.end_batch(slot, b);
         let mut j = 0u64;
+        let left = self.scanners[slot].left;
         loop {
+            if j >= left {
+                // The probe limit comes first: the run ends with the last
+                // batch allowed, and at its event the scan stops.
+                next.clear();
+                break;
+            }
             let (gap, mut aimed) = self.gap(slot);
             j = j.saturating_add(gap / b);
+            if j >= left {
+                j = left;
+                next.clear();
+                break;
+            }
             let start = t.saturating_add(j.saturating_mul(timing.batch_wait));
             if start >= end {
                 break;
@@ -856,6 +874,9 @@ impl<'w> RandomTargetsDriver<'w> {
     fn run_batch(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
+        if self.scanners[slot].left != u64::MAX {
+            self.scanners[slot].left -= 1;
+        }
         core.count_probes(t, b);
         let mut plan = std::mem::take(&mut self.scanners[slot].plan);
         plan.clear();
@@ -1016,6 +1037,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             next: SmallVec::new(),
             plan: SmallVec::new(),
             plan_idx: 0,
+            left: core.batch_limit(host).unwrap_or(u64::MAX),
         };
         let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.slot_of[host as usize] = slot as u32;
@@ -1032,6 +1054,13 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         match self.scanners[slot].phase {
             Phase::Plain { .. } => {
                 self.settle_plain(core, slot, None);
+                if self.scanners[slot].left == 0 {
+                    // Its probe limit: no batch after the run.
+                    self.slot_of[host as usize] = NO_SLOT;
+                    self.free.push(slot as u32);
+                    core.scan_spent(host);
+                    return;
+                }
                 self.run_batch(core, slot, t);
             }
             Phase::Exploiting => {

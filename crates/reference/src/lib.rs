@@ -77,6 +77,8 @@ struct RefScanner {
     /// local-preference generator.
     random: Option<RandomTargets>,
     pending: VecDeque<Pending>,
+    /// Batches it may still send (`u64::MAX`: no limit).
+    left: u64,
 }
 
 /// How a random-targets scanner draws each address.
@@ -154,6 +156,16 @@ impl<'w> ReferenceDriver<'w> {
 
     /// Sends one batch at `t`: every address probed and classified.
     fn batch(&mut self, core: &mut BlasterCore<'_>, scanner: HostId, t: u64) {
+        let left = &mut self.scanners.get_mut(&scanner).expect("running").left;
+        if *left == 0 {
+            // Its probe limit: checked between batches.
+            self.wind_up(core, scanner);
+            core.scan_spent(scanner);
+            return;
+        }
+        if *left != u64::MAX {
+            *left -= 1;
+        }
         let timing = core.timing_of(scanner);
         let first = self.scanners[&scanner].next_addr;
         let space = self.space;
@@ -265,6 +277,7 @@ impl ScanDriver for ReferenceDriver<'_> {
                 next_addr: start.start,
                 random,
                 pending: VecDeque::new(),
+                left: core.batch_limit(host).unwrap_or(u64::MAX),
             },
         );
         core.schedule_scan(host, host, t);

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{Both, assert_same, run_both, run_compared, small_generated};
+use common::{Both, Told, assert_same, run_both, run_compared, small_generated};
 use proptest::prelude::*;
 use wormscope_engine::Params;
 use wormscope_model::blaster::{Guess, Outcome};
@@ -367,6 +367,7 @@ proptest! {
 fn random_worlds_with_defenses_and_flaws_agree() {
     let spread = AtomicU64::new(0);
     let stopped = AtomicU64::new(0);
+    let limited = AtomicU64::new(0);
     proptest!(ProptestConfig::with_cases(48), |(
         (hosts, n_seeds) in arb_world(),
         seed in any::<u64>(),
@@ -377,8 +378,10 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         users in (any::<bool>(), 0f64..=100.0, 1u64..3600),
         flaws in proptest::collection::vec(any::<bool>(), 4),
         blocks in proptest::collection::vec(any::<bool>(), 6),
-        // Blaster's stop date, in seconds: after the lead's exploit.
+        // Blaster's stop date, in seconds: after the lead's exploit; and
+        // its probe limit, after the lead's first batch.
         stop in (any::<bool>(), 2u64..7200),
+        limit in (any::<bool>(), 20u64..3000),
     )| {
         let mut s = wormscope_scenario::default_scenario();
         // Every host online all the time, as these worlds were built for
@@ -422,6 +425,7 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         let f = &mut s.flaws;
         (f.os_guess, f.stage2_reachback, f.flood_target, f.start_seed) = (flaws[0], flaws[1], flaws[2], flaws[3]);
         s.worm.stop.at = stop.0.then(|| when(stop.1));
+        s.worm.stop.after_probes = limit.0.then_some(limit.1);
         let Some(Arb { world, seeds, sure }) = build_arb(&s, &hosts, n_seeds) else { return Ok(()) };
         let both = run_compared(&s, &world, &seeds);
         let (e, r) = (&both.exact.result, &both.reference.result);
@@ -430,6 +434,13 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         prop_assert!(e.totals.probes > 0);
         prop_assert!(exploited(&both).contains(&sure));
         spread.fetch_add(u64::from(e.totals.ever_infected > seeds.len() as u64), Ordering::Relaxed);
+        if limit.0 {
+            // No instance sends more than its limit's whole batches.
+            let starts = both.exact.log.iter().filter(|t| matches!(t, Told::WormStart(..))).count() as u64;
+            let b = u64::from(s.worm.batch_size);
+            prop_assert!(e.totals.probes <= starts * limit.1.div_ceil(b) * b);
+            limited.fetch_add(1, Ordering::Relaxed);
+        }
         if stop.0 && stop.1 < minutes * 60 {
             // Nothing is probed from the step after the stop date on.
             let first_after = (stop.1 / 60 + 1) as usize;
@@ -442,4 +453,5 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         "no case infected a host beyond its patient zeros"
     );
     assert!(stopped.into_inner() > 0, "no case stopped within its run");
+    assert!(limited.into_inner() > 0, "no case had a probe limit");
 }

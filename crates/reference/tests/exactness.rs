@@ -608,3 +608,48 @@ fn a_stop_date_ends_every_scan_leaves_the_flood_and_both_drivers_agree() {
         .count();
     assert!(starts_after > 0, "no worm started after the date");
 }
+
+#[test]
+fn a_probe_limit_ends_each_instance_after_its_batches_and_both_drivers_agree() {
+    // 10,000 probes: 500 batches of 20 (a quarter of an hour and more),
+    // then the instance runs on without scanning; a reboot (XP's, after
+    // a wrong guess) starts a new instance, with 500 more. Every start
+    // near its own address, so that the first batches find the world.
+    let mut s = dated(2, "2003-08-12T00:00:00Z", 2);
+    s.worm.stop.after_probes = Some(9_990);
+    s.worm.local_start_pct = Percent::new(100.0).unwrap();
+    let world = generate(&s).unwrap();
+    let seeds = patient_zeros(&world, s.seed, 5);
+    let both = run_compared(&s, &world, &seeds);
+    let starts = both
+        .exact
+        .log
+        .iter()
+        .filter(|t| matches!(t, Told::WormStart(..)))
+        .count() as u64;
+    let t = &both.exact.result.totals;
+    assert!(
+        t.probes <= starts * 10_000,
+        "{} probes, {starts} starts",
+        t.probes
+    );
+    assert!(t.ever_infected > 5, "{t:?}");
+    assert!(
+        starts > t.ever_infected,
+        "some instance started again: {t:?}"
+    );
+    // Scanners that spent their batches leave the count: by the end fewer
+    // scan than run.
+    let rows = &both.exact.result.rows;
+    let last = rows.last().unwrap();
+    assert!(last.scanning < last.infected, "{last:?}");
+    // Without the limit the same outbreak scans more.
+    s.worm.stop.after_probes = None;
+    let free = run_compared(&s, &world, &seeds);
+    assert!(free.exact.result.totals.probes > t.probes);
+    assert_eq!(
+        rows[..10],
+        free.exact.result.rows[..10],
+        "the same run while no limit is reached"
+    );
+}

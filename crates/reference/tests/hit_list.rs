@@ -323,3 +323,24 @@ fn a_stop_date_cuts_the_lists_short_and_the_drivers_agree() {
     );
     assert!(exploits.iter().all(|e| e.0 < stop), "{exploits:?}");
 }
+
+/// A probe limit counts the scan's batches, not the list before it: each
+/// seed sends its 20 entries, then five batches, and the drivers agree.
+#[test]
+fn a_probe_limit_counts_the_scan_after_the_list_and_the_drivers_agree() {
+    let mut s = listed(3, 40, 2.0);
+    s.worm.stop.after_probes = Some(100);
+    let world = generate(&s).unwrap();
+    let seeds = seeds_of(&world);
+    let both = run_compared(&s, &world, &seeds);
+    let starts = both
+        .exact
+        .log
+        .iter()
+        .filter(|t| matches!(t, Told::WormStart(..)))
+        .count() as u64;
+    let t = &both.exact.result.totals;
+    assert!(t.probes <= 40 + starts * 100, "{t:?}, {starts} starts");
+    // The seeds' own: the list, then all five batches (they run an hour).
+    assert!(t.probes >= 40 + 2 * 100, "{t:?}");
+}

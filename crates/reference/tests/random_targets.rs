@@ -568,3 +568,42 @@ fn a_stop_date_ends_drawn_and_walked_scans_and_their_lists() {
         }
     }
 }
+
+/// A probe limit ends drawn and walked scans after their last whole
+/// batch, as it ends the sequential sweep: no instance of either driver
+/// sends more, fewer hosts scan than run by the end, and a permutation
+/// walk's outbreak under the limit is still the reference's, run by run.
+#[test]
+fn a_probe_limit_ends_drawn_and_walked_scans_after_their_batches() {
+    for targeting in [
+        TargetingKind::UniformRandom,
+        TargetingKind::LocalPreference,
+        TargetingKind::Permutation,
+    ] {
+        let mut s = scenario_targeting(targeting);
+        // 100 batches of 20: three minutes and more of each instance's
+        // twenty.
+        s.worm.stop.after_probes = Some(1_990);
+        let (world, seeds) = world_and_seeds(&s);
+        for run in [
+            random_targets_run(&s, &world, &seeds),
+            reference_run(&s, &world, &seeds),
+        ] {
+            let starts = run
+                .log
+                .iter()
+                .filter(|t| matches!(t, common::Told::WormStart(..)))
+                .count() as u64;
+            let t = &run.result.totals;
+            assert!(
+                t.probes <= starts * 2_000,
+                "{targeting:?}: {t:?}, {starts} starts"
+            );
+            let last = run.result.rows.last().unwrap();
+            assert!(last.scanning < last.infected, "{targeting:?}: {last:?}");
+        }
+        if targeting == TargetingKind::Permutation {
+            same_outbreaks(&s, &world, &seeds);
+        }
+    }
+}

@@ -228,22 +228,19 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             bad(field, why);
         }
     }
-    // Blaster's core stops its worm by date alone: it counts no instance's
-    // probes, so a limit or a payload run every so many probes has nothing
-    // to run on.
-    for (field, given) in [
-        ("worm.stop.after_probes", b.stop.after_probes.is_some()),
-        ("worm.stop.crash", b.stop.crash.is_some()),
-    ] {
-        if given {
-            bad(
-                field,
-                "a Blaster scenario's worm stops by date only (worm.stop.at); a probe \
-                 limit and a payload that crashes its host are a population scenario's \
-                 (codered2, slammer, witty)"
-                    .into(),
-            );
-        }
+    // Blaster's core runs no payload of its own that crashes its host
+    // every so many probes: that is a population scenario's (Witty's).
+    if b.stop.crash.is_some() {
+        bad(
+            "worm.stop.crash",
+            "a Blaster scenario's worm stops by date or probe count (worm.stop.at, \
+             worm.stop.after_probes); a payload that crashes its host is a population \
+             scenario's (witty)"
+                .into(),
+        );
+    }
+    if b.stop.after_probes == Some(0) {
+        bad("worm.stop.after_probes", "must be at least 1".into());
     }
     if let Some(e) = b.stop.at.and_then(|at| moment_problem(at, s.start)) {
         bad("worm.stop.at", e);

@@ -1063,6 +1063,27 @@ mod tests {
     }
 
     #[test]
+    fn a_blaster_stop_reads_its_date_and_limit_and_refuses_a_crash() {
+        let s = parse(
+            "[worm.stop]\nat = \"2003-08-13T00:00:00Z\"\nafter_probes = 5000\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(s.worm.stop.after_probes, Some(5000));
+        assert!(s.worm.stop.at.is_some());
+        assert!(crate::default_scenario().worm.stop.is_none());
+        let e = err("[worm.stop]\nafter_probes = 0\n");
+        assert_eq!(e.field.as_deref(), Some("worm.stop.after_probes"), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = err("[worm.stop.crash]\ncycle_probes = 10\nchance_pct = 5\n");
+        assert_eq!(e.field.as_deref(), Some("worm.stop.crash"), "{e}");
+        assert!(e.message.contains("witty"), "{e}");
+        let e = err("[worm.stop]\nat = \"2003-08-01T00:00:00Z\"\n");
+        assert_eq!(e.field.as_deref(), Some("worm.stop.at"), "{e}");
+        assert!(e.message.contains("before the simulation start"), "{e}");
+    }
+
+    #[test]
     fn a_permutation_scan_reads_its_key_and_its_mistakes_are_named() {
         let over = |extra: &str| {
             crate::parse_population(

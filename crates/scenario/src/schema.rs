@@ -209,16 +209,16 @@ pub struct BlasterConfig {
     /// (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_list: Option<HitListConfig>,
-    /// When every instance stops spreading (`[worm.stop]`: a date only;
-    /// absent: never).
+    /// When every instance stops spreading (`[worm.stop]`: a date, a
+    /// probe limit; absent: never).
     #[serde(default, skip_serializing_if = "StopConfig::is_none")]
     pub stop: StopConfig,
 }
 
 /// When the worm stops probing (`[worm.stop]`). All the rules given
 /// apply. Shared by both kinds of scenario: a Blaster scenario takes the
-/// date alone (its core counts no probes per instance yet), and none is
-/// the default there.
+/// date and the probe limit (a crashing payload is a population
+/// scenario's), and none is the default there.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StopConfig {
