@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{Both, Told, assert_same, run_both, run_compared, small_generated};
+use common::{Both, assert_same, run_both, run_compared, small_generated};
 use proptest::prelude::*;
 use wormscope_engine::Params;
 use wormscope_model::blaster::{Guess, Outcome};
@@ -436,7 +436,7 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         spread.fetch_add(u64::from(e.totals.ever_infected > seeds.len() as u64), Ordering::Relaxed);
         if limit.0 {
             // No instance sends more than its limit's whole batches.
-            let starts = both.exact.log.iter().filter(|t| matches!(t, Told::WormStart(..))).count() as u64;
+            let starts = both.exact.worm_starts();
             let b = u64::from(s.worm.batch_size);
             prop_assert!(e.totals.probes <= starts * limit.1.div_ceil(b) * b);
             limited.fetch_add(1, Ordering::Relaxed);

@@ -621,12 +621,7 @@ fn a_probe_limit_ends_each_instance_after_its_batches_and_both_drivers_agree() {
     let world = generate(&s).unwrap();
     let seeds = patient_zeros(&world, s.seed, 5);
     let both = run_compared(&s, &world, &seeds);
-    let starts = both
-        .exact
-        .log
-        .iter()
-        .filter(|t| matches!(t, Told::WormStart(..)))
-        .count() as u64;
+    let starts = both.exact.worm_starts();
     let t = &both.exact.result.totals;
     assert!(
         t.probes <= starts * 10_000,

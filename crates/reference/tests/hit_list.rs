@@ -333,12 +333,7 @@ fn a_probe_limit_counts_the_scan_after_the_list_and_the_drivers_agree() {
     let world = generate(&s).unwrap();
     let seeds = seeds_of(&world);
     let both = run_compared(&s, &world, &seeds);
-    let starts = both
-        .exact
-        .log
-        .iter()
-        .filter(|t| matches!(t, Told::WormStart(..)))
-        .count() as u64;
+    let starts = both.exact.worm_starts();
     let t = &both.exact.result.totals;
     assert!(t.probes <= 40 + starts * 100, "{t:?}, {starts} starts");
     // The seeds' own: the list, then all five batches (they run an hour).

@@ -589,11 +589,7 @@ fn a_probe_limit_ends_drawn_and_walked_scans_after_their_batches() {
             random_targets_run(&s, &world, &seeds),
             reference_run(&s, &world, &seeds),
         ] {
-            let starts = run
-                .log
-                .iter()
-                .filter(|t| matches!(t, common::Told::WormStart(..)))
-                .count() as u64;
+            let starts = run.worm_starts();
             let t = &run.result.totals;
             assert!(
                 t.probes <= starts * 2_000,

@@ -119,6 +119,14 @@ impl Run {
             })
             .collect()
     }
+
+    /// How many worm instances started (Blaster's and Welchia's).
+    pub fn worm_starts(&self) -> u64 {
+        self.log
+            .iter()
+            .filter(|e| matches!(e, Told::WormStart(..)))
+            .count() as u64
+    }
 }
 
 /// Runs the scenario on `world` from `seeds` with `driver`, with the
