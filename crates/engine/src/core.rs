@@ -423,6 +423,37 @@ pub trait ScanDriver {
     fn look(&self, core: &BlasterCore<'_>, scanner: HostId, addr: u32, t: u64) -> Found;
 }
 
+/// The batches one scanner may still send under its probe limit
+/// ([`BlasterCore::batch_budget`]); every driver counts them alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchBudget(Option<u64>);
+
+impl BatchBudget {
+    /// No limit.
+    pub const UNLIMITED: BatchBudget = BatchBudget(None);
+
+    /// The batches left, if there is a limit.
+    #[inline]
+    pub fn left(self) -> Option<u64> {
+        self.0
+    }
+
+    /// `n` more batches were sent.
+    #[inline]
+    pub fn spend(&mut self, n: u64) {
+        if let Some(left) = &mut self.0 {
+            debug_assert!(n <= *left, "a scanner sends no batch past its limit");
+            *left -= n;
+        }
+    }
+
+    /// Whether the limit is reached: the scan stops before its next batch.
+    #[inline]
+    pub fn is_spent(self) -> bool {
+        self.0 == Some(0)
+    }
+}
+
 /// The shared outbreak state.
 pub struct BlasterCore<'w> {
     pub world: &'w World,
@@ -1142,16 +1173,15 @@ impl<'w> BlasterCore<'w> {
         }
     }
 
-    /// How many batches the worm starting on `host` may send before it
-    /// stops spreading (`[worm.stop] after_probes`, rounded up to whole
-    /// batches: the limit is checked between batches); `None`: no limit.
-    /// Welchia has none.
-    pub fn batch_limit(&self, host: HostId) -> Option<u64> {
+    /// The batches the worm starting on `host` may send before it stops
+    /// spreading (`[worm.stop] after_probes`, rounded up to whole batches:
+    /// the limit is checked between batches). Welchia has no limit.
+    pub fn batch_budget(&self, host: HostId) -> BatchBudget {
         if self.state[host as usize].welchia {
-            return None;
+            return BatchBudget::UNLIMITED;
         }
         let b = u64::from(self.params.timing.batch_size.max(1));
-        self.params.worm.stop.after_probes.map(|n| n.div_ceil(b))
+        BatchBudget(self.params.worm.stop.after_probes.map(|n| n.div_ceil(b)))
     }
 
     /// `host`'s scan has sent the last batch its limit allows, and now

@@ -41,7 +41,7 @@ use wormscope_model::service::{Service, ServiceSet};
 use wormscope_model::view::{Slot, ViewRef, prefetch};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 
-use crate::core::{BlasterCore, Found, ScanDriver, UPCOMING};
+use crate::core::{BatchBudget, BlasterCore, Found, ScanDriver, UPCOMING};
 use crate::observe::Span;
 
 const SPACE_END: u64 = 1 << 32;
@@ -424,10 +424,10 @@ pub struct ExactDriver<'w> {
     /// The timings of the worms seen so far (scanners name theirs by
     /// index).
     timings: Vec<Timing>,
-    /// Per slot: the batches its scanner may still send (`u64::MAX`: no
-    /// limit; `[worm.stop] after_probes`). Kept beside the scanners, which
-    /// are sized to two cache lines.
-    left: Vec<u64>,
+    /// Per slot: the batches its scanner may still send (`[worm.stop]
+    /// after_probes`). Kept beside the scanners, which are sized to two
+    /// cache lines.
+    budgets: Vec<BatchBudget>,
     /// The scan keys this driver uses.
     lane: Lane,
 }
@@ -449,7 +449,7 @@ impl<'w> ExactDriver<'w> {
             pieces: Vec::new(),
             silenced: [Silenced::default(), Silenced::default()],
             timings: Vec::new(),
-            left: Vec::new(),
+            budgets: Vec::new(),
         }
     }
 
@@ -635,8 +635,9 @@ impl<'w> ExactDriver<'w> {
             None => span_end(seg.hi, None),
         };
         let mut next = next.map(|(c, _)| (c.addr, c.host));
-        let left = self.left[slot];
-        if left != u64::MAX && k >= left {
+        if let Some(left) = self.budgets[slot].left()
+            && k >= left
+        {
             // The probe limit comes first: the span ends with the last
             // batch allowed, and at its event the scan stops.
             (k, end_idx, t_next) = span_end(pos + left * b, None);
@@ -705,9 +706,7 @@ impl<'w> ExactDriver<'w> {
             Done::All => k,
             Done::Before(limit) => clock.before(limit),
         };
-        if self.left[slot] != u64::MAX {
-            self.left[slot] -= n;
-        }
+        self.budgets[slot].spend(n);
         let resume = if n == k { t_next } else { clock.start(n) };
         if n > 0 {
             let clock = SpanClock { k: n, ..clock };
@@ -769,9 +768,7 @@ impl<'w> ExactDriver<'w> {
     ) {
         let (host_id, timing) = (self.scanners[slot].host, self.timing(slot));
         let b = u64::from(timing.batch_size);
-        if self.left[slot] != u64::MAX {
-            self.left[slot] -= 1;
-        }
+        self.budgets[slot].spend(1);
         core.count_probes(t, b);
         if let Some(o) = core.observer() {
             o.batch(host_id, pos as u32, timing.batch_size, t);
@@ -934,10 +931,10 @@ impl ScanDriver for ExactDriver<'_> {
         let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.scanners[slot].plan.clear();
         self.slot_of[host as usize] = slot as u32;
-        if self.left.len() <= slot {
-            self.left.resize(slot + 1, u64::MAX);
+        if self.budgets.len() <= slot {
+            self.budgets.resize(slot + 1, BatchBudget::UNLIMITED);
         }
-        self.left[slot] = core.batch_limit(host).unwrap_or(u64::MAX);
+        self.budgets[slot] = core.batch_budget(host);
         self.plan_span(core, slot, u64::from(start.start), t);
     }
 
@@ -957,7 +954,7 @@ impl ScanDriver for ExactDriver<'_> {
                 let b = u64::from(self.timing(slot).batch_size);
                 let end = sc.pos + k * b;
                 self.settle_span(core, slot, Done::All);
-                if self.left[slot] == 0 {
+                if self.budgets[slot].is_spent() {
                     // Its probe limit: no batch after the span.
                     self.slot_of[host as usize] = NO_SLOT;
                     self.free.push(slot as u32);

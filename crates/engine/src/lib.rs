@@ -40,7 +40,7 @@ mod positions;
 pub mod random_targets;
 mod series;
 
-pub use crate::core::{BlasterCore, HostState, Params, ScanDriver, WormState};
+pub use crate::core::{BatchBudget, BlasterCore, HostState, Params, ScanDriver, WormState};
 pub use observe::{Observer, Span};
 pub use series::{BlasterRow, BlasterRun, Totals};
 

@@ -81,7 +81,7 @@ use wormscope_model::view::{Census, Slot};
 use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::{BlasterConfig, TargetingKind};
 
-use crate::core::{BlasterCore, Found, ScanDriver, UPCOMING};
+use crate::core::{BatchBudget, BlasterCore, Found, ScanDriver, UPCOMING};
 use crate::draws::{Skips, binomial};
 use crate::exact::{ExactDriver, Lane, SpanClock, Step, look_up, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
@@ -139,9 +139,8 @@ struct Scanner {
     next: SmallVec<[u32; 2]>,
     plan: SmallVec<[Step; 2]>,
     plan_idx: u32,
-    /// Batches it may still send (`u64::MAX`: no limit; `[worm.stop]
-    /// after_probes`).
-    left: u64,
+    /// Batches it may still send (`[worm.stop] after_probes`).
+    budget: BatchBudget,
 }
 
 /// One of a scanner's windows ([`Windows`]), counted for its draws.
@@ -708,9 +707,7 @@ impl<'w> RandomTargetsDriver<'w> {
             wait: sc.timing.batch_wait,
         };
         let n = limit.map_or(k, |l| run.batches_before(l));
-        if self.scanners[slot].left != u64::MAX {
-            self.scanners[slot].left -= n;
-        }
+        self.scanners[slot].budget.spend(n);
         if n == 0 {
             return;
         }
@@ -815,7 +812,7 @@ impl<'w> RandomTargetsDriver<'w> {
         // The batch planned last is over (unless a jump began a new one).
         self.end_batch(slot, b);
         let mut j = 0u64;
-        let left = self.scanners[slot].left;
+        let left = self.scanners[slot].budget.left().unwrap_or(u64::MAX);
         loop {
             if j >= left {
                 // The probe limit comes first: the run ends with the last
@@ -874,9 +871,7 @@ impl<'w> RandomTargetsDriver<'w> {
     fn run_batch(&mut self, core: &mut BlasterCore<'_>, slot: usize, t: u64) {
         let timing = self.scanners[slot].timing;
         let b = u64::from(timing.batch_size);
-        if self.scanners[slot].left != u64::MAX {
-            self.scanners[slot].left -= 1;
-        }
+        self.scanners[slot].budget.spend(1);
         core.count_probes(t, b);
         let mut plan = std::mem::take(&mut self.scanners[slot].plan);
         plan.clear();
@@ -1037,7 +1032,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             next: SmallVec::new(),
             plan: SmallVec::new(),
             plan_idx: 0,
-            left: core.batch_limit(host).unwrap_or(u64::MAX),
+            budget: core.batch_budget(host),
         };
         let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.slot_of[host as usize] = slot as u32;
@@ -1054,7 +1049,7 @@ impl ScanDriver for RandomTargetsDriver<'_> {
         match self.scanners[slot].phase {
             Phase::Plain { .. } => {
                 self.settle_plain(core, slot, None);
-                if self.scanners[slot].left == 0 {
+                if self.scanners[slot].budget.is_spent() {
                     // Its probe limit: no batch after the run.
                     self.slot_of[host as usize] = NO_SLOT;
                     self.free.push(slot as u32);

@@ -29,7 +29,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use wormscope_engine::BlasterRun;
-use wormscope_engine::core::{BlasterCore, Found, ScanDriver};
+use wormscope_engine::core::{BatchBudget, BlasterCore, Found, ScanDriver};
 use wormscope_engine::random_targets::{walk_stream, walked_permutation};
 use wormscope_model::blaster::{Guess, Outcome, WormStart};
 use wormscope_model::rng::{self, Purpose};
@@ -77,8 +77,8 @@ struct RefScanner {
     /// local-preference generator.
     random: Option<RandomTargets>,
     pending: VecDeque<Pending>,
-    /// Batches it may still send (`u64::MAX`: no limit).
-    left: u64,
+    /// Batches it may still send.
+    budget: BatchBudget,
 }
 
 /// How a random-targets scanner draws each address.
@@ -156,16 +156,14 @@ impl<'w> ReferenceDriver<'w> {
 
     /// Sends one batch at `t`: every address probed and classified.
     fn batch(&mut self, core: &mut BlasterCore<'_>, scanner: HostId, t: u64) {
-        let left = &mut self.scanners.get_mut(&scanner).expect("running").left;
-        if *left == 0 {
+        let budget = &mut self.scanners.get_mut(&scanner).expect("running").budget;
+        if budget.is_spent() {
             // Its probe limit: checked between batches.
             self.wind_up(core, scanner);
             core.scan_spent(scanner);
             return;
         }
-        if *left != u64::MAX {
-            *left -= 1;
-        }
+        budget.spend(1);
         let timing = core.timing_of(scanner);
         let first = self.scanners[&scanner].next_addr;
         let space = self.space;
@@ -277,7 +275,7 @@ impl ScanDriver for ReferenceDriver<'_> {
                 next_addr: start.start,
                 random,
                 pending: VecDeque::new(),
-                left: core.batch_limit(host).unwrap_or(u64::MAX),
+                budget: core.batch_budget(host),
             },
         );
         core.schedule_scan(host, host, t);
