@@ -273,6 +273,30 @@ fn with_mobile_machines_the_drivers_agree() {
     assert_eq!(both.exact.result.rows.last().unwrap().offline, offline);
 }
 
+/// Machines that roam, with instances that spend their probe limit and a
+/// stop date late in the day: a spent instance moves with its machine as
+/// any state does, and a start at the other identity counts afresh.
+#[test]
+fn with_mobile_machines_a_probe_limit_and_a_stop_date_the_drivers_agree() {
+    let (mut s, world, seeds) = border_scenario(50.0, 24);
+    s.worm.stop.after_probes = Some(2_000);
+    s.worm.stop.at = Some(wormscope_scenario::When::After(
+        wormscope_scenario::SimDuration::from_secs(20 * 3600),
+    ));
+    let both = run_compared(&s, &world, &seeds);
+    let states = &both.exact.states;
+    assert!(
+        states.iter().any(|h| h.spent),
+        "no instance spent its batches"
+    );
+    let rows = &both.exact.result.rows;
+    assert!(
+        rows[20 * 60..]
+            .iter()
+            .all(|r| r.probes == 0 && r.scanning == 0)
+    );
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8))]
     /// Exactness under churn on varied worlds: any seed, mix of pools and
@@ -284,8 +308,10 @@ proptest::proptest! {
         pools_pct in proptest::sample::select(vec![0.0, 50.0, 100.0]),
         start_hour in 0u32..24,
         hours in 1u64..7,
+        limit in proptest::option::of(20u64..5_000),
     ) {
         let mut s = churn_scenario(seed, hours, pools_pct);
+        s.worm.stop.after_probes = limit;
         s.start = format!("2003-08-11T{start_hour:02}:00:00Z").parse().unwrap();
         let world = generate(&s).unwrap();
         let seeds = seeds_in(&world);
