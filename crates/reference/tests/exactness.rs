@@ -648,3 +648,35 @@ fn a_probe_limit_ends_each_instance_after_its_batches_and_both_drivers_agree() {
         "the same run while no limit is reached"
     );
 }
+
+#[test]
+fn welchia_is_not_held_to_blasters_stop_date_and_both_drivers_agree() {
+    // Welchia released an hour in, Blaster's date at 01:30: Welchia's
+    // scanners go on after it, Blaster's do not (the `scanning` column
+    // counts Blaster's alone, the probes both worms').
+    let mut s = dated(1, "2003-08-17T23:00:00Z", 3);
+    s.welchia.initial_infected = 3;
+    s.worm.stop.at = Some("2003-08-18T00:30:00Z".parse().unwrap());
+    let world = generate(&s).unwrap();
+    let seeds = patient_zeros(&world, s.seed, 5);
+    let both = run_compared(&s, &world, &seeds);
+    let stop = 90 * 60 * 1_000_000;
+    let mut welchia = std::collections::HashSet::new();
+    for told in &both.exact.log {
+        match *told {
+            Told::WelchiaStart(h, _) => {
+                welchia.insert(h);
+            }
+            Told::Exploit { t, attacker, .. } if t >= stop => {
+                assert!(welchia.contains(&attacker), "Blaster exploited at {t}");
+            }
+            _ => {}
+        }
+    }
+    let rows = &both.exact.result.rows;
+    assert!(rows[91..].iter().all(|r| r.scanning == 0 && r.welchia > 0));
+    assert!(
+        rows[91..].iter().all(|r| r.probes > 0),
+        "Welchia stopped with Blaster"
+    );
+}
