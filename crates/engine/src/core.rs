@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
-use wormscope_model::behaviour::Behaviour;
+use wormscope_model::behaviour::{Behaviour, Crash};
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::{hit_list, patient_zeros};
@@ -58,6 +58,9 @@ pub struct Params {
     /// When every Blaster instance stops spreading (`[worm.stop] at`;
     /// [`NEVER`]: it never does). Welchia is not held to it.
     pub spread_stop: u64,
+    /// A payload that may crash its host every so many probes
+    /// (`[worm.stop.crash]`): the host is down for good. Welchia runs none.
+    pub payload_crash: Option<Crash>,
     /// Source-address filtering (BCP 38): (start, share of networks).
     pub spoof_filter: Option<(u64, f64)>,
     /// The counter-worm, when on.
@@ -81,7 +84,8 @@ impl Params {
         let d = &s.defenses;
         let at = |w: wormscope_scenario::When| w.after_start(s.start).expect("validated scenario");
         let per_us_of_day = 1.0 / (86_400.0 * 1e6);
-        let timing = *Behaviour::blaster(s)
+        let behaviour = Behaviour::blaster(s);
+        let timing = *behaviour
             .exploit_chain()
             .expect("Blaster delivers an exploit chain");
         Params {
@@ -107,6 +111,7 @@ impl Params {
                 NEVER
             },
             spread_stop: s.worm.stop.at.map_or(NEVER, at),
+            payload_crash: behaviour.stop.crash,
             spoof_filter: d.spoof_filter.enabled.then(|| {
                 (
                     at(d.spoof_filter.start),
@@ -215,7 +220,9 @@ pub struct HostState {
     pub ever_crashed: bool,
     /// Cleaned and patched by its user or a removal tool: immune.
     pub cleaned: bool,
-    /// Taken off the network by its user for good.
+    /// Off the network for good: unplugged by its user, or crashed by the
+    /// worm's own payload (`[worm.stop.crash]`; the worm stays on its
+    /// disk, dormant).
     pub unplugged: bool,
     /// Its user has seen a symptom already (decides once).
     pub noticed: bool,
@@ -1165,6 +1172,12 @@ impl<'w> BlasterCore<'w> {
         if s.welchia || !(self.spread_over || s.spent) {
             self.stop_scanning(driver, host, t);
         }
+        self.end_worm_run(host, t);
+    }
+
+    /// What ends with a running worm besides its scan: the observer hears
+    /// of it, and its flood stops.
+    fn end_worm_run(&mut self, host: HostId, t: u64) {
         if let Some(o) = self.observer() {
             o.worm_stop(host, t);
         }
@@ -1173,26 +1186,75 @@ impl<'w> BlasterCore<'w> {
         }
     }
 
-    /// The batches the worm starting on `host` may send before it stops
-    /// spreading (`[worm.stop] after_probes`, rounded up to whole batches:
-    /// the limit is checked between batches). Welchia has no limit.
+    /// The batches the worm running on `host` may send before it stops
+    /// spreading: its probe limit (`[worm.stop] after_probes`) or the
+    /// cycle whose payload crashes the host (`[worm.stop.crash]`), the
+    /// earlier, rounded up to whole batches (both are checked between
+    /// batches). Welchia has no limit. Asked when the scan starts.
     pub fn batch_budget(&self, host: HostId) -> BatchBudget {
         if self.state[host as usize].welchia {
             return BatchBudget::UNLIMITED;
         }
-        let b = u64::from(self.params.timing.batch_size.max(1));
-        BatchBudget(self.params.worm.stop.after_probes.map(|n| n.div_ceil(b)))
+        let (limit, crash) = self.stop_batches(host);
+        BatchBudget(match (limit, crash) {
+            (Some(l), Some(c)) => Some(l.min(c)),
+            (l, c) => l.or(c),
+        })
     }
 
-    /// `host`'s scan has sent the last batch its limit allows, and now
-    /// (an event of the driver's, when the next batch would start) it
-    /// stops; the driver has freed it. The worm runs on, and floods on
-    /// its dates.
-    pub fn scan_spent(&mut self, host: HostId) {
+    /// The batches of the running instance on `host` up to its probe
+    /// limit, and up to the cycle whose payload crashes the host; `None`:
+    /// no such end. The crash is drawn for the instance, from (seed, host,
+    /// its start), so every driver crashes it at the same batch and a new
+    /// start draws afresh.
+    fn stop_batches(&self, host: HostId) -> (Option<u64>, Option<u64>) {
+        let b = u64::from(self.params.timing.batch_size.max(1));
+        let limit = self.params.worm.stop.after_probes.map(|n| n.div_ceil(b));
+        let crash = self.params.payload_crash.and_then(|c| {
+            let start = self.state[host as usize].starts.saturating_sub(1);
+            let index = (u64::from(host) << 32) | u64::from(start);
+            c.probes_before(rng::ShortStream::new(self.params.seed, Purpose::Crash, index).random())
+                .map(|n| n.div_ceil(b))
+        });
+        (limit, crash)
+    }
+
+    /// `host`'s scan has sent the last batch its budget allows, and now
+    /// (`t`, an event of the driver's, when the next batch would start) it
+    /// stops; the driver has freed it. Past a probe limit the worm runs
+    /// on, and floods on its dates; if the payload crashed the host
+    /// ([`BlasterCore::payload_crash`]), it is down for good.
+    pub fn scan_spent(&mut self, host: HostId, t: u64) {
         debug_assert!(!self.state[host as usize].welchia);
         self.state[host as usize].spent = true;
         self.end_hit_list(host);
         self.scanning_now -= 1;
+        if let (limit, Some(crash)) = self.stop_batches(host)
+            && limit.is_none_or(|l| crash <= l)
+        {
+            self.payload_crash(host, t);
+        }
+    }
+
+    /// The worm's payload crashes `host` at `t` (Witty's writes to its
+    /// disks, in a Blaster world): its worm stops (the flood too) and the
+    /// host is off the network for good, with the worm dormant on its
+    /// disk. It still counts as infected, as a population scenario's
+    /// crashed host does; it neither scans nor answers, and no user or
+    /// removal tool reaches it.
+    fn payload_crash(&mut self, host: HostId, t: u64) {
+        self.end_worm_run(host, t);
+        if self.state[host as usize].welchia_pending {
+            // Welchia was on its way in: as at any going down, it
+            // installed itself first.
+            self.convert_to_welchia(host, t);
+        }
+        let s = &mut self.state[host as usize];
+        if s.worm == WormState::Running {
+            s.worm = WormState::Dormant;
+        }
+        self.totals.payload_crashes += 1;
+        self.take_off_for_good(host);
     }
 
     /// Ends `host`'s scan and any hit list it is sending at `t`.
@@ -1390,20 +1452,28 @@ impl<'w> BlasterCore<'w> {
         s.worm = WormState::Clean;
         s.cleaned = true;
         if action == UNPLUG_TAG {
-            if s.online && !s.rpc_up {
-                self.crashed_now -= 1;
-            }
-            if s.switched_off {
-                s.switched_off = false;
-                self.offline_now -= 1;
-            } else if !s.online {
-                self.rebooting_now -= 1;
-            }
-            s.unplugged = true;
-            s.online = false;
-            s.life += 1;
-            self.set_down(host, NEVER);
+            self.take_off_for_good(host);
         }
+    }
+
+    /// `host` leaves the network for good (unplugged, or crashed by the
+    /// worm's payload): it leaves the count it was in (crashed, switched
+    /// off, rebooting), and the events of its life are cancelled.
+    fn take_off_for_good(&mut self, host: HostId) {
+        let s = &mut self.state[host as usize];
+        if s.online && !s.rpc_up {
+            self.crashed_now -= 1;
+        }
+        if s.switched_off {
+            s.switched_off = false;
+            self.offline_now -= 1;
+        } else if !s.online {
+            self.rebooting_now -= 1;
+        }
+        s.unplugged = true;
+        s.online = false;
+        s.life += 1;
+        self.set_down(host, NEVER);
     }
 
     /// The host's user sees a symptom at `t` (its RPC service crashed):

@@ -955,10 +955,10 @@ impl ScanDriver for ExactDriver<'_> {
                 let end = sc.pos + k * b;
                 self.settle_span(core, slot, Done::All);
                 if self.budgets[slot].is_spent() {
-                    // Its probe limit: no batch after the span.
+                    // Its probe limit or its payload's crash: no batch after the span.
                     self.slot_of[host as usize] = NO_SLOT;
                     self.free.push(slot as u32);
-                    core.scan_spent(host);
+                    core.scan_spent(host, t);
                     return;
                 }
                 // The batch starts where the span ends: so does the cursor.

@@ -1050,10 +1050,10 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             Phase::Plain { .. } => {
                 self.settle_plain(core, slot, None);
                 if self.scanners[slot].budget.is_spent() {
-                    // Its probe limit: no batch after the run.
+                    // Its probe limit or its payload's crash: no batch after the run.
                     self.slot_of[host as usize] = NO_SLOT;
                     self.free.push(slot as u32);
-                    core.scan_spent(host);
+                    core.scan_spent(host, t);
                     return;
                 }
                 self.run_batch(core, slot, t);

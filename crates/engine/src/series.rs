@@ -92,6 +92,15 @@ pub struct Totals {
     pub cleaned: u64,
     /// Hosts Welchia installed itself on.
     pub welchia_infections: u64,
+    /// Hosts the worm's own payload crashed for good
+    /// (`[worm.stop.crash]`). Left out of the JSON when none, as it is
+    /// for every scenario without the payload.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub payload_crashes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Totals {

@@ -497,12 +497,19 @@ fn scenario_text() -> impl Strategy<Value = String> {
             )],
         ),
     ];
-    // Blaster's stop date; a probe limit is refused (a population
-    // scenario's).
+    // Blaster's stop: a date, a probe limit, a payload that crashes its
+    // host.
     let stop = prop_oneof![
         3 => Just(String::new()),
         1 => section("worm.stop", vec![always("at", moment())]),
         1 => Just("[worm.stop]\nafter_probes = 5\n".to_string()),
+        1 => section(
+            "worm.stop.crash",
+            vec![
+                always("cycle_probes", int(&["1", "9223372036854775807"], 1..=5000, &["0"])),
+                always("chance_pct", pct()),
+            ],
+        ),
     ];
     let worm = (worm, permutation, hit_list, stop).prop_map(|(w, p, h, t)| w + &p + &h + &t);
     let hosts = section(

@@ -16,7 +16,7 @@
 
 use rand::RngExt;
 use wormscope_scenario::population::{self, PopulationScenario};
-use wormscope_scenario::{BlasterConfig, BlasterScenario, TargetingKind};
+use wormscope_scenario::{BlasterConfig, BlasterScenario, CrashConfig, TargetingKind};
 
 use crate::blaster::Timing;
 use crate::rng::{Purpose, ShortStream};
@@ -132,23 +132,42 @@ pub struct Crash {
     pub chance: f64,
 }
 
+impl Crash {
+    /// The payload of a scenario's `[worm.stop.crash]`.
+    pub fn of(c: &CrashConfig) -> Crash {
+        Crash {
+            cycle_probes: c.cycle_probes,
+            chance: c.chance_pct.as_fraction(),
+        }
+    }
+
+    /// The probes an instance sends up to the end of the cycle whose
+    /// payload crashes its host, from `u`, uniform in [0, 1) and drawn for
+    /// the instance (`None`: past any count a run could reach).
+    pub fn probes_before(self, u: f64) -> Option<u64> {
+        // Cycles survived before the crashing one: geometric, by inversion
+        // of its distribution function.
+        // (`ln_1p`: a chance too small to change 1.0 still gives a
+        // logarithm below zero, so almost every host survives for ever
+        // rather than crashing at once.)
+        let survived = if self.chance >= 1.0 {
+            0.0
+        } else {
+            ((-u).ln_1p() / (-self.chance).ln_1p()).floor()
+        };
+        (survived < 1e18).then(|| (survived as u64 + 1).saturating_mul(self.cycle_probes))
+    }
+}
+
 impl StopRule {
     /// How many probes host `host` sends before it stops by itself (`None`:
     /// never): the probe limit, or the end of the cycle whose payload
     /// crashes it. The crash is drawn from (seed, host) alone, so every
     /// simulator of the same run crashes a host at the same cycle.
     pub fn probes_of(&self, seed: u64, host: u64) -> Option<u64> {
-        let crash = self.crash.and_then(|c| {
-            let u: f64 = ShortStream::new(seed, Purpose::Crash, host).random();
-            // Cycles survived before the crashing one: geometric, by
-            // inversion of its distribution function.
-            let survived = if c.chance >= 1.0 {
-                0.0
-            } else {
-                ((1.0 - u).ln() / (1.0 - c.chance).ln()).floor()
-            };
-            (survived < 1e18).then(|| (survived as u64 + 1).saturating_mul(c.cycle_probes))
-        });
+        let crash = self
+            .crash
+            .and_then(|c| c.probes_before(ShortStream::new(seed, Purpose::Crash, host).random()));
         match (self.after_probes, crash) {
             (Some(a), Some(c)) => Some(a.min(c)),
             (a, c) => a.or(c),
@@ -270,7 +289,14 @@ impl Behaviour {
                 batch_size: c.batch_size,
                 batch_wait_us: timing.batch_wait,
             },
-            stop: StopRule::default(),
+            stop: StopRule {
+                at_us: c.stop.at.map(|at| {
+                    at.after_start(s.start)
+                        .expect("validated: the stop is not before the start")
+                }),
+                after_probes: c.stop.after_probes,
+                crash: c.stop.crash.as_ref().map(Crash::of),
+            },
         }
     }
 
@@ -357,10 +383,7 @@ impl Behaviour {
                         .expect("validated: the stop is not before the start")
                 }),
                 after_probes: w.stop.after_probes,
-                crash: w.stop.crash.as_ref().map(|c| Crash {
-                    cycle_probes: c.cycle_probes,
-                    chance: c.chance_pct.as_fraction(),
-                }),
+                crash: w.stop.crash.as_ref().map(Crash::of),
             },
         }
     }
@@ -721,6 +744,32 @@ mod tests {
         both.after_probes = Some(30_000);
         assert!((0..1000).all(|h| both.probes_of(1, h).unwrap() <= 30_000));
         assert_eq!(StopRule::default().probes_of(1, 0), None);
+    }
+
+    #[test]
+    fn a_crash_falls_at_a_cycles_end_and_a_vanishing_chance_never_crashes() {
+        let sure = Crash {
+            cycle_probes: 50,
+            chance: 1.0,
+        };
+        assert_eq!(sure.probes_before(0.999), Some(50));
+        let half = Crash {
+            cycle_probes: 50,
+            chance: 0.5,
+        };
+        // Survives a cycle with chance 1/2: u below 1/2 crashes in the
+        // first, below 3/4 in the second.
+        assert_eq!(half.probes_before(0.0), Some(50));
+        assert_eq!(half.probes_before(0.49), Some(50));
+        assert_eq!(half.probes_before(0.6), Some(100));
+        assert_eq!(half.probes_before(0.8), Some(150));
+        // 1 - 1e-300 is 1.0 in floating point: the logarithm must not be.
+        let never = Crash {
+            cycle_probes: 1,
+            chance: 1e-300,
+        };
+        assert_eq!(never.probes_before(0.5), None);
+        assert_eq!(never.probes_before(0.0), Some(1));
     }
 
     #[test]

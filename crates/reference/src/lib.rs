@@ -158,9 +158,10 @@ impl<'w> ReferenceDriver<'w> {
     fn batch(&mut self, core: &mut BlasterCore<'_>, scanner: HostId, t: u64) {
         let budget = &mut self.scanners.get_mut(&scanner).expect("running").budget;
         if budget.is_spent() {
-            // Its probe limit: checked between batches.
+            // Its probe limit or its payload's crash: checked between
+            // batches.
             self.wind_up(core, scanner);
-            core.scan_spent(scanner);
+            core.scan_spent(scanner, t);
             return;
         }
         budget.spend(1);

@@ -300,8 +300,10 @@ fn with_mobile_machines_a_probe_limit_and_a_stop_date_the_drivers_agree() {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8))]
     /// Exactness under churn on varied worlds: any seed, mix of pools and
-    /// enterprises, hour of the day the run starts and length; the drivers
-    /// agree on everything `run_compared` compares.
+    /// enterprises, hour of the day the run starts and length, a probe
+    /// limit or a payload that crashes its host (a crashed machine never
+    /// comes back, at either identity); the drivers agree on everything
+    /// `run_compared` compares.
     #[test]
     fn with_churn_varied_runs_agree(
         seed in 1u64..1_000,
@@ -309,9 +311,14 @@ proptest::proptest! {
         start_hour in 0u32..24,
         hours in 1u64..7,
         limit in proptest::option::of(20u64..5_000),
+        crash in proptest::option::of((20u64..5_000, 1f64..=100.0)),
     ) {
         let mut s = churn_scenario(seed, hours, pools_pct);
         s.worm.stop.after_probes = limit;
+        s.worm.stop.crash = crash.map(|(cycle_probes, pct)| wormscope_scenario::CrashConfig {
+            cycle_probes,
+            chance_pct: wormscope_scenario::Percent::new(pct).unwrap(),
+        });
         s.start = format!("2003-08-11T{start_hour:02}:00:00Z").parse().unwrap();
         let world = generate(&s).unwrap();
         let seeds = seeds_in(&world);

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{Both, assert_same, run_both, run_compared, small_generated};
 use proptest::prelude::*;
-use wormscope_engine::Params;
+use wormscope_engine::{Params, WormState};
 use wormscope_model::blaster::{Guess, Outcome};
 use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::service::{Firewall, Service, ServiceSet};
@@ -18,7 +18,7 @@ use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
 use wormscope_scenario::{
-    BlasterScenario, MaybeDuration, Percent, PortRule, Prefix, SimDuration, When,
+    BlasterScenario, CrashConfig, MaybeDuration, Percent, PortRule, Prefix, SimDuration, When,
 };
 
 #[test]
@@ -368,6 +368,7 @@ fn random_worlds_with_defenses_and_flaws_agree() {
     let spread = AtomicU64::new(0);
     let stopped = AtomicU64::new(0);
     let limited = AtomicU64::new(0);
+    let crashed = AtomicU64::new(0);
     proptest!(ProptestConfig::with_cases(48), |(
         (hosts, n_seeds) in arb_world(),
         seed in any::<u64>(),
@@ -382,6 +383,8 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         // its probe limit, after the lead's first batch.
         stop in (any::<bool>(), 2u64..7200),
         limit in (any::<bool>(), 20u64..3000),
+        // A payload that crashes its host: (on, probes a cycle, chance %).
+        crash in (any::<bool>(), 20u64..3000, 1f64..=100.0),
     )| {
         let mut s = wormscope_scenario::default_scenario();
         // Every host online all the time, as these worlds were built for
@@ -426,6 +429,7 @@ fn random_worlds_with_defenses_and_flaws_agree() {
         (f.os_guess, f.stage2_reachback, f.flood_target, f.start_seed) = (flaws[0], flaws[1], flaws[2], flaws[3]);
         s.worm.stop.at = stop.0.then(|| when(stop.1));
         s.worm.stop.after_probes = limit.0.then_some(limit.1);
+        s.worm.stop.crash = crash.0.then(|| CrashConfig { cycle_probes: crash.1, chance_pct: pct(crash.2) });
         let Some(Arb { world, seeds, sure }) = build_arb(&s, &hosts, n_seeds) else { return Ok(()) };
         let both = run_compared(&s, &world, &seeds);
         let (e, r) = (&both.exact.result, &both.reference.result);
@@ -441,6 +445,13 @@ fn random_worlds_with_defenses_and_flaws_agree() {
             prop_assert!(e.totals.probes <= starts * limit.1.div_ceil(b) * b);
             limited.fetch_add(1, Ordering::Relaxed);
         }
+        if e.totals.payload_crashes > 0 {
+            // A host the payload crashed is off the network for good,
+            // with the worm on its disk.
+            let gone = both.exact.states.iter().filter(|h| h.unplugged && h.worm == WormState::Dormant).count();
+            prop_assert_eq!(gone as u64, e.totals.payload_crashes);
+            crashed.fetch_add(1, Ordering::Relaxed);
+        }
         if stop.0 && stop.1 < minutes * 60 {
             // Nothing is probed from the step after the stop date on.
             let first_after = (stop.1 / 60 + 1) as usize;
@@ -454,4 +465,8 @@ fn random_worlds_with_defenses_and_flaws_agree() {
     );
     assert!(stopped.into_inner() > 0, "no case stopped within its run");
     assert!(limited.into_inner() > 0, "no case had a probe limit");
+    assert!(
+        crashed.into_inner() > 0,
+        "no case crashed a host by its payload"
+    );
 }

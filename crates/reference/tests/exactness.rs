@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{Both, Exploit, Told, climbing_seeds, lead_seed, run_compared};
 use proptest::prelude::*;
+use wormscope_engine::WormState;
 use wormscope_engine::core::BlasterCore;
 use wormscope_model::blaster::Outcome;
 use wormscope_model::defense::DefensePlan;
@@ -22,7 +23,9 @@ use wormscope_model::service::Firewall;
 use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
 use wormscope_model::{HostId, World};
-use wormscope_scenario::{BlasterScenario, FilterDefense, Percent, PortRule, SimDuration, When};
+use wormscope_scenario::{
+    BlasterScenario, CrashConfig, FilterDefense, Percent, PortRule, SimDuration, When,
+};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -647,6 +650,72 @@ fn a_probe_limit_ends_each_instance_after_its_batches_and_both_drivers_agree() {
         free.exact.result.rows[..10],
         "the same run while no limit is reached"
     );
+}
+
+#[test]
+fn a_crashing_payload_takes_its_host_off_for_good_and_both_drivers_agree() {
+    // Every 2,000 probes (100 batches, three minutes and more) the payload
+    // crashes the host with chance 1/2: a crashed host never starts its
+    // worm again, answers nothing and still counts as infected; an
+    // instance that reboots first (XP's, after a wrong guess) draws its
+    // crash afresh.
+    let mut s = dated(2, "2003-08-12T00:00:00Z", 2);
+    s.worm.stop.crash = Some(CrashConfig {
+        cycle_probes: 2_000,
+        chance_pct: Percent::new(50.0).unwrap(),
+    });
+    s.worm.local_start_pct = Percent::new(100.0).unwrap();
+    let world = generate(&s).unwrap();
+    let seeds = patient_zeros(&world, s.seed, 5);
+    let both = run_compared(&s, &world, &seeds);
+    let t = &both.exact.result.totals;
+    assert!(t.payload_crashes > 5, "{t:?}");
+    let gone: Vec<HostId> = (0..both.exact.states.len() as HostId)
+        .filter(|&h| {
+            let st = &both.exact.states[h as usize];
+            st.unplugged && st.worm == WormState::Dormant
+        })
+        .collect();
+    assert_eq!(gone.len() as u64, t.payload_crashes);
+    // The crash is the host's last stop: no start comes after, and no
+    // exploit of it has any effect.
+    for &h in &gone {
+        let crash = both
+            .exact
+            .log
+            .iter()
+            .filter_map(|told| match *told {
+                Told::WormStop(x, at) if x == h => Some(at),
+                _ => None,
+            })
+            .next_back()
+            .expect("a crashed host's worm stopped");
+        for told in &both.exact.log {
+            match *told {
+                Told::WormStart(x, at) if x == h => assert!(at < crash, "host {h} restarted"),
+                // (An exploit whose connection was made before the crash
+                // meets a dead service.)
+                Told::Exploit {
+                    t, victim, outcome, ..
+                } if victim == h && t >= crash => {
+                    assert_eq!(
+                        outcome,
+                        Outcome::NoEffect,
+                        "host {h} answered after its crash"
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    let last = both.exact.result.rows.last().unwrap();
+    assert!(last.infected >= t.payload_crashes, "{last:?}");
+    assert!(last.scanning < last.infected, "{last:?}");
+    // The same outbreak with a payload that never crashes scans on.
+    s.worm.stop.crash = None;
+    let free = run_compared(&s, &world, &seeds);
+    assert!(free.exact.result.totals.probes > t.probes);
+    assert_eq!(free.exact.result.totals.payload_crashes, 0);
 }
 
 #[test]

@@ -603,3 +603,41 @@ fn a_probe_limit_ends_drawn_and_walked_scans_after_their_batches() {
         }
     }
 }
+
+/// A payload that crashes its host (`[worm.stop.crash]`) ends drawn and
+/// walked scans at the batch drawn for each instance: the host is off the
+/// network for good, the worm dormant on it, with either driver; a
+/// permutation walk's outbreak is still the reference's, run by run.
+#[test]
+fn a_crashing_payload_ends_drawn_and_walked_scans_for_good() {
+    for targeting in [
+        TargetingKind::UniformRandom,
+        TargetingKind::LocalPreference,
+        TargetingKind::Permutation,
+    ] {
+        let mut s = scenario_targeting(targeting);
+        s.worm.stop.crash = Some(wormscope_scenario::CrashConfig {
+            cycle_probes: 1_000,
+            chance_pct: Percent::new(30.0).unwrap(),
+        });
+        let (world, seeds) = world_and_seeds(&s);
+        for run in [
+            random_targets_run(&s, &world, &seeds),
+            reference_run(&s, &world, &seeds),
+        ] {
+            let t = &run.result.totals;
+            let gone = run
+                .states
+                .iter()
+                .filter(|h| h.unplugged && h.worm == wormscope_engine::WormState::Dormant)
+                .count() as u64;
+            assert!(t.payload_crashes > 0, "{targeting:?}: {t:?}");
+            assert_eq!(gone, t.payload_crashes, "{targeting:?}");
+            let last = run.result.rows.last().unwrap();
+            assert!(last.scanning < last.infected, "{targeting:?}: {last:?}");
+        }
+        if targeting == TargetingKind::Permutation {
+            same_outbreaks(&s, &world, &seeds);
+        }
+    }
+}

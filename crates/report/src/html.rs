@@ -394,7 +394,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     };
     page.section("infection", "Infection curve");
     page.para(
-        "Hosts carrying the worm (infected) and hosts whose worm is running and spreading (scanning; past a [worm.stop] date or probe limit a worm runs without scanning), at the end of each time step.",
+        "Hosts carrying the worm (infected) and hosts whose worm is running and spreading (scanning; past a [worm.stop] date or probe limit a worm runs without scanning, and a host its payload crashed is down for good with the worm still on it), at the end of each time step.",
     );
     let mut infection = axis.chart(
         "Infected and scanning hosts",

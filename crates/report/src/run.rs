@@ -121,6 +121,10 @@ pub struct TotalsJson {
     pub noticed: u64,
     pub cleaned: u64,
     pub flood_packets: u64,
+    /// Hosts the worm's own payload crashed for good (`[worm.stop.crash]`);
+    /// absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_crashes: Option<u64>,
 }
 
 impl RunSummary {
@@ -152,6 +156,12 @@ impl RunSummary {
                 noticed: t.noticed,
                 cleaned: t.cleaned,
                 flood_packets: result.rows.iter().map(|r| r.flood_packets).sum(),
+                payload_crashes: scenario
+                    .worm
+                    .stop
+                    .crash
+                    .is_some()
+                    .then_some(t.payload_crashes),
             },
             peak_infected: peak,
             peak_infected_time_s: (peak_i as u64 + 1) as f64 * result.step as f64 / 1e6,

@@ -216,9 +216,8 @@ pub struct BlasterConfig {
 }
 
 /// When the worm stops probing (`[worm.stop]`). All the rules given
-/// apply. Shared by both kinds of scenario: a Blaster scenario takes the
-/// date and the probe limit (a crashing payload is a population
-/// scenario's), and none is the default there.
+/// apply. Shared by both kinds of scenario, with the same meaning; none
+/// is a Blaster scenario's default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StopConfig {
@@ -242,7 +241,9 @@ impl StopConfig {
 
 /// A payload run every `cycle_probes` probes that crashes the host, and so
 /// stops the worm on it for good, with chance `chance_pct` each time
-/// (Witty's writes to a random place on a random disk).
+/// (Witty's writes to a random place on a random disk). In a Blaster
+/// scenario's world the host is then off the network for good: it does
+/// not reboot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrashConfig {
