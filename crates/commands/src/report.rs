@@ -21,7 +21,7 @@ pub fn run(req: &ReportRequest) -> Result<CommandOutcome, CommandError> {
     let path = req
         .output
         .clone()
-        .unwrap_or_else(|| req.dir.join("report.html"));
+        .unwrap_or_else(|| req.dir.join(wormscope_report::REPORT_PAGE));
     common::check_file(&path)?;
     let report = wormscope_report::render_report(&req.dir)
         .map_err(|e| CommandError::Input(e.to_string()))?;

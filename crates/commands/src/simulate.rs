@@ -73,9 +73,14 @@ fn one_run(
     );
     text.push_str(&wormscope_report::hourly_table(result));
     let t = &result.totals;
+    let payload = if t.payload_crashes > 0 {
+        format!(", crashed for good by the payload {}", t.payload_crashes)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         text,
-        "ever infected {}, crashes {}, reboots {}, probes {}",
+        "ever infected {}, crashes {}, reboots {}{payload}, probes {}",
         t.ever_infected, t.crashes, t.reboots, t.probes
     );
     let _ = writeln!(text, "wrote {}", listing(&files));
@@ -156,13 +161,25 @@ fn population(
         .map(|r| r.infection_times_us.len().to_string())
         .collect();
     let mut text = format!(
-        "{} (seed {}): {} vulnerable, infected after {}: {}\n",
+        "{} (seed {}): {} vulnerable, ever infected in {}: {}\n",
         s.name,
         s.seed,
         s.population.vulnerable,
         s.duration,
         infected.join(", ")
     );
+    // Cleaned hosts no longer carry the worm: the curve's last point.
+    let carrying: Vec<String> = results
+        .iter()
+        .map(|r| r.rows.last().map_or(0, |row| row.infected).to_string())
+        .collect();
+    if carrying != infected {
+        let _ = writeln!(
+            text,
+            "carrying the worm at the end (timeseries.csv's last `infected`): {}",
+            carrying.join(", ")
+        );
+    }
     if let Some(payload) = &s.payload {
         let reached: Vec<String> = results
             .iter()

@@ -48,7 +48,7 @@ pub use flaws::{
 };
 pub use html::{Report, render as render_report};
 pub use input::InputError;
-pub use outputs::{OutputFile, OutputSet};
+pub use outputs::{OutputFile, OutputSet, REPORT_PAGE};
 pub use run::{
     EnsembleSummary, RunHeader, RunSummary, WorldSummary, ensemble_files, hourly_table,
     observed_run_files, run_files, summary_json, timeseries_csv,

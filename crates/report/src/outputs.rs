@@ -118,6 +118,10 @@ impl OutputFile {
     }
 }
 
+/// The page `report` draws of an output directory, in it unless told
+/// otherwise.
+pub const REPORT_PAGE: &str = "report.html";
+
 impl fmt::Display for OutputFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -170,10 +174,12 @@ impl OutputSet {
     /// Writes the set into `dir` as one directory, atomically, and returns
     /// the paths written.
     /// Wormscope's other output files in `dir` (an earlier command's) are
-    /// removed once the set is written: a directory holds one set, and the
-    /// page never draws an earlier run beside this one.
+    /// removed once the set is written, and so is the page `report` drew
+    /// of them ([`REPORT_PAGE`]): a directory holds one set, and the page
+    /// never draws an earlier run beside this one, nor describes it.
     pub fn write(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        let every: Vec<&str> = OutputFile::ALL.iter().map(|f| f.name()).collect();
+        let mut every: Vec<&str> = OutputFile::ALL.iter().map(|f| f.name()).collect();
+        every.push(REPORT_PAGE);
         let dir = wormscope_atomic::write_dir(dir, &self.named(), &every)?;
         Ok(self.files().map(|f| dir.join(f.name())).collect())
     }
@@ -213,5 +219,26 @@ mod tests {
             ]
         );
         assert_eq!(std::fs::read(&written[0]).unwrap(), b"c");
+    }
+
+    #[test]
+    fn a_new_set_removes_the_earlier_sets_files_and_its_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut first = OutputSet::new();
+        first.push(OutputFile::Summary, "1");
+        first.push(OutputFile::Flood, "1");
+        first.write(&out).unwrap();
+        std::fs::write(out.join(REPORT_PAGE), "the first run's page").unwrap();
+        std::fs::write(out.join("notes.txt"), "the user's").unwrap();
+        let mut second = OutputSet::new();
+        second.push(OutputFile::Summary, "2");
+        second.write(&out).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["notes.txt", "summary.json"]);
     }
 }

@@ -109,6 +109,7 @@ pub fn population_run_files(s: &PopulationScenario, runs: &[PopulationRun]) -> O
         "scenario": s.name,
         "description": s.description,
         "seed": s.seed,
+        "wormscope_version": env!("CARGO_PKG_VERSION"),
         "start": s.start.to_string(),
         "duration_s": s.duration.as_secs_f64(),
         "step_s": s.step.as_secs_f64(),
@@ -116,8 +117,17 @@ pub fn population_run_files(s: &PopulationScenario, runs: &[PopulationRun]) -> O
         "scenario_file": wormscope_scenario::reproducing_population_file(s),
     });
     let fields = summary.as_object_mut().expect("an object");
+    // `infected` is every host the worm ever reached (the validation
+    // figures' "hosts infected"), kept under its first name beside
+    // `ever_infected`; `infected_at_end` those still carrying it at the
+    // end, `timeseries.csv`'s last `infected`, fewer once hosts are
+    // cleaned.
     let mut totals: Vec<(&str, &RunValue)> = vec![
         ("infected", &|r| r.infection_times_us.len() as f64),
+        ("ever_infected", &|r| r.infection_times_us.len() as f64),
+        ("infected_at_end", &|r| {
+            r.rows.last().map_or(0, |row| row.infected) as f64
+        }),
         ("probes_offered", &|r| {
             r.total(|row| row.probes_offered) as f64
         }),

@@ -49,6 +49,48 @@ pub(crate) fn moment_problem(when: When, start: jiff::Timestamp) -> Option<Strin
     }
 }
 
+/// Why a run of `duration` cannot be told in rows of `step` (neither
+/// zero), if it cannot: every row of a run, of either kind, is a whole
+/// step (its time is the step's end), so the last one must end with the
+/// run.
+pub(crate) fn partial_step_problem(duration: SimDuration, step: SimDuration) -> Option<String> {
+    let (d, st) = (duration.as_micros(), step.as_micros());
+    if d.is_multiple_of(st) {
+        return None;
+    }
+    let whole = d / st * st;
+    Some(format!(
+        "{duration} is not a whole number of steps of {step}: make it {} or {}, or change `step`",
+        SimDuration::from_micros(whole),
+        SimDuration::from_micros(whole + st)
+    ))
+}
+
+/// What is wrong with a worm's `[worm.stop]`, either kind of scenario's:
+/// the field and why.
+pub(crate) fn stop_problem(
+    stop: &crate::StopConfig,
+    start: jiff::Timestamp,
+) -> Option<(&'static str, String)> {
+    if let Some(e) = stop.at.and_then(|at| moment_problem(at, start)) {
+        return Some(("worm.stop.at", e));
+    }
+    if stop.after_probes == Some(0) {
+        return Some(("worm.stop.after_probes", "must be at least 1".into()));
+    }
+    let crash = stop.crash.as_ref()?;
+    if crash.cycle_probes == 0 {
+        return Some(("worm.stop.crash.cycle_probes", "must be at least 1".into()));
+    }
+    if crash.chance_pct.as_pct() <= 0.0 {
+        return Some((
+            "worm.stop.crash.chance_pct",
+            "must be more than 0 (leave the table out for a payload that never crashes)".into(),
+        ));
+    }
+    None
+}
+
 /// Why a run's start and duration are refused: the run would end past the
 /// last moment a date can be computed for (the flood's date rule reads the
 /// date of every worm start).
@@ -93,20 +135,8 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             "step",
             "gives more than ten million time-series rows; choose a longer step".into(),
         );
-    } else if !s.duration.as_micros().is_multiple_of(s.step.as_micros()) {
-        // Every row of a Blaster run is a whole step (its time is the
-        // step's end), so the last one must end with the run.
-        let whole = s.duration.as_micros() / s.step.as_micros() * s.step.as_micros();
-        bad(
-            "duration",
-            format!(
-                "{} is not a whole number of steps of {}: make it {} or {}, or change `step`",
-                s.duration,
-                s.step,
-                SimDuration::from_micros(whole),
-                SimDuration::from_micros(whole + s.step.as_micros())
-            ),
-        );
+    } else if let Some(e) = partial_step_problem(s.duration, s.step) {
+        bad("duration", e);
     }
 
     let w = &s.world;
@@ -228,22 +258,8 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             bad(field, why);
         }
     }
-    // Blaster's core runs no payload of its own that crashes its host
-    // every so many probes: that is a population scenario's (Witty's).
-    if b.stop.crash.is_some() {
-        bad(
-            "worm.stop.crash",
-            "a Blaster scenario's worm stops by date or probe count (worm.stop.at, \
-             worm.stop.after_probes); a payload that crashes its host is a population \
-             scenario's (witty)"
-                .into(),
-        );
-    }
-    if b.stop.after_probes == Some(0) {
-        bad("worm.stop.after_probes", "must be at least 1".into());
-    }
-    if let Some(e) = b.stop.at.and_then(|at| moment_problem(at, s.start)) {
-        bad("worm.stop.at", e);
+    if let Some((field, why)) = stop_problem(&b.stop, s.start) {
+        bad(field, why);
     }
     let h = &s.hosts;
     for (field, d) in [

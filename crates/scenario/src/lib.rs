@@ -33,10 +33,10 @@ pub use population::{
 };
 pub use reproduce::{reproducing_file, reproducing_population_file};
 pub use schema::{
-    BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, Defenses, DnsTakedown,
-    FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense, LocalPreferenceConfig,
-    NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig, SensorKind, StopConfig,
-    TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
+    BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, CrashConfig, Defenses,
+    DnsTakedown, FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense,
+    LocalPreferenceConfig, NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig,
+    SensorKind, StopConfig, TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
@@ -371,18 +371,31 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
     };
     let mut merged = match resolve_builtin(&base_name, family) {
         Some(table) => table,
-        None => {
+        None if builtin_names().contains(&base_name.as_str()) => {
             let names: Vec<&str> = family.iter().map(|(n, _, _)| *n).collect();
             return Err(error_at(
                 locate::line_of_path(text, "base"),
                 Some("base".into()),
                 format!(
+                    "`{base_name}` is a built-in of another kind than this reads (it reads those \
+                     laid over {})",
+                    names.join(", ")
+                ),
+            ));
+        }
+        None => {
+            // Every built-in, of either kind: a file whose base is
+            // misspelt is read as the default kind's, whatever it meant.
+            return Err(error_at(
+                locate::line_of_path(text, "base"),
+                Some("base".into()),
+                format!(
                     "no built-in scenario is called `{base_name}`{} (there are: {})",
-                    match suggestion(&base_name).filter(|n| names.contains(n)) {
+                    match suggestion(&base_name) {
                         Some(near) => format!("; did you mean `{near}`?"),
                         None => String::new(),
                     },
-                    names.join(", ")
+                    builtin_names().join(", ")
                 ),
             ));
         }
@@ -939,6 +952,22 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_base_names_every_builtin_and_the_one_it_meant() {
+        let e = parse_any("seed = 2\nbase = \"slamer\"\n", "b.toml").unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("base")), "{e}");
+        assert!(e.message.contains("did you mean `slammer`?"), "{e}");
+        assert!(
+            e.message.contains("codered2") && e.message.contains("blaster-sample"),
+            "{e}"
+        );
+        // A population built-in read as a Blaster file says so, and no
+        // more suggests what was written.
+        let e = err("base = \"witty\"\n");
+        assert!(e.message.contains("another kind"), "{e}");
+        assert!(!e.message.contains("did you mean"), "{e}");
+    }
+
+    #[test]
     fn unknown_fields_are_named_with_their_line() {
         let e = err("seed = 1\n\n[worm]\nbatch_sise = 3\n");
         assert_eq!(e.line, Some(4), "{e}");
@@ -1063,7 +1092,7 @@ mod tests {
     }
 
     #[test]
-    fn a_blaster_stop_reads_its_date_and_limit_and_refuses_a_crash() {
+    fn a_blaster_stop_reads_its_date_limit_and_crash_and_names_their_mistakes() {
         let s = parse(
             "[worm.stop]\nat = \"2003-08-13T00:00:00Z\"\nafter_probes = 5000\n",
             "t.toml",
@@ -1075,9 +1104,28 @@ mod tests {
         let e = err("[worm.stop]\nafter_probes = 0\n");
         assert_eq!(e.field.as_deref(), Some("worm.stop.after_probes"), "{e}");
         assert_eq!(e.line, Some(2), "{e}");
-        let e = err("[worm.stop.crash]\ncycle_probes = 10\nchance_pct = 5\n");
-        assert_eq!(e.field.as_deref(), Some("worm.stop.crash"), "{e}");
-        assert!(e.message.contains("witty"), "{e}");
+        let s = parse(
+            "[worm.stop.crash]\ncycle_probes = 10\nchance_pct = 5\n",
+            "t.toml",
+        )
+        .unwrap();
+        let crash = s.worm.stop.crash.expect("read");
+        assert_eq!((crash.cycle_probes, crash.chance_pct.as_pct()), (10, 5.0));
+        let e = err("[worm.stop.crash]\ncycle_probes = 0\nchance_pct = 5\n");
+        assert_eq!(
+            e.field.as_deref(),
+            Some("worm.stop.crash.cycle_probes"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = err("[worm.stop.crash]\ncycle_probes = 10\nchance_pct = 0\n");
+        assert_eq!(
+            e.field.as_deref(),
+            Some("worm.stop.crash.chance_pct"),
+            "{e}"
+        );
+        let e = err("[worm.stop.crash]\ncycle_probes = 10\n");
+        assert!(e.message.contains("chance_pct"), "{e}");
         let e = err("[worm.stop]\nat = \"2003-08-01T00:00:00Z\"\n");
         assert_eq!(e.field.as_deref(), Some("worm.stop.at"), "{e}");
         assert!(e.message.contains("before the simulation start"), "{e}");

@@ -13,7 +13,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::sensor_problems;
-use crate::check::{end_problem, moment_problem, patch_problems, scan_wait_problem, span_problem};
+use crate::check::{
+    end_problem, moment_problem, partial_step_problem, patch_problems, scan_wait_problem,
+    span_problem, stop_problem,
+};
 use crate::figure::figures_problem;
 pub use crate::figure::{Figure, Measure, Tolerance};
 use crate::schema::{
@@ -543,6 +546,9 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
             "gives more than a million time-series rows; choose a longer step".into(),
         );
     }
+    if let Some(e) = partial_step_problem(s.duration, s.step) {
+        return bad("duration", e);
+    }
     // Every run's infection times are kept until the figures are measured.
     if s.runs == 0 || s.runs > 1_000 {
         return bad("runs", format!("{} is not between 1 and 1000", s.runs));
@@ -754,22 +760,8 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
             }
         }
     }
-    if let Some(e) = w.stop.at.and_then(|at| moment_problem(at, s.start)) {
-        return bad("worm.stop.at", e);
-    }
-    if w.stop.after_probes == Some(0) {
-        return bad("worm.stop.after_probes", "must be at least 1".into());
-    }
-    if let Some(crash) = &w.stop.crash {
-        if crash.cycle_probes == 0 {
-            return bad("worm.stop.crash.cycle_probes", "must be at least 1".into());
-        }
-        if crash.chance_pct.as_pct() <= 0.0 {
-            return bad(
-                "worm.stop.crash.chance_pct",
-                "must be more than 0 (leave the table out for a payload that never crashes)".into(),
-            );
-        }
+    if let Some((field, why)) = stop_problem(&w.stop, s.start) {
+        return bad(field, why);
     }
     if let Some(list) = &w.hit_list {
         let room = p.vulnerable - p.initial_infected;
@@ -1061,6 +1053,21 @@ mod tests {
         assert_eq!(t("at_least = 1500000000"), "≥1.5G");
         assert_eq!(t("absolute = 0.25"), "±0.25");
         assert_eq!(t("relative_pct = 10"), "±10%");
+    }
+
+    #[test]
+    fn a_run_is_told_in_whole_steps_as_a_blasters_is() {
+        let e = crate::parse_population("base = \"witty\"\nduration = \"65s\"\n", "w.toml")
+            .unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(2), Some("duration")),
+            "{e}"
+        );
+        assert!(e.message.contains("make it 1m or 70s"), "{e}");
+        assert!(
+            crate::parse_population("base = \"witty\"\nduration = \"70s\"\n", "w.toml").is_ok()
+        );
     }
 
     #[test]

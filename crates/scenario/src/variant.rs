@@ -91,8 +91,15 @@ impl FromStr for DefenseSpec {
         let name = name.as_str();
         if !DEFENSES.iter().any(|(n, _)| *n == name) {
             let names: Vec<&str> = DEFENSES.iter().map(|(n, _)| *n).collect();
-            let near = crate::named::closest(name, names.iter().copied())
-                .map_or(String::new(), |n| format!("did you mean `{n}`? "));
+            // A port named after `isp-block-` (`isp-block-1434`) means the
+            // worm's own port, which `isp-block` blocks for any worm; only
+            // Blaster's 135 has a name of its own.
+            let near = if name.starts_with("isp-block-") {
+                "did you mean `isp-block`, the worm's own port? ".to_string()
+            } else {
+                crate::named::closest(name, names.iter().copied())
+                    .map_or(String::new(), |n| format!("did you mean `{n}`? "))
+            };
             return Err(format!(
                 "`{name}` is not a defense ({near}there are: {})",
                 names.join(", ")
@@ -576,6 +583,14 @@ mod tests {
                 }
             }
         }
+        // A port after `isp-block-` points at the worm's own.
+        let e = "isp-block-1434@2m".parse::<DefenseSpec>().unwrap_err();
+        assert!(
+            e.contains("did you mean `isp-block`, the worm's own port?"),
+            "{e}"
+        );
+        let e = "isp-blok@2m".parse::<DefenseSpec>().unwrap_err();
+        assert!(e.contains("did you mean `isp-block`?"), "{e}");
         for (name, _) in DEFENSES {
             if RANDOM_SCAN_DEFENSES.contains(name) {
                 continue;
