@@ -44,10 +44,21 @@ fn shard_count(dir: &Path) -> usize {
 
 /// One variant's runs: its grid values and, per seed, its infected hosts
 /// per step.
+#[derive(Clone)]
 struct Variant {
     index: u32,
     labels: Vec<String>,
     infected: Vec<Vec<f64>>,
+    /// Per seed, the flood packets that reached the target in each step
+    /// (empty: the table has no flood column).
+    flood: Vec<Vec<f64>>,
+}
+
+impl Variant {
+    /// Per seed, the flood packets that reached the target over the run.
+    fn flood_totals(&self) -> Vec<f64> {
+        self.flood.iter().map(|s| s.iter().sum()).collect()
+    }
 }
 
 /// The page of a sweep's directory.
@@ -121,42 +132,57 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
         rows.push(("made by wormscope".to_string(), v));
     }
     page.kv_table(&rows);
-    page.para("Each variant's infected hosts at the end of the run and at their peak: the median over its seeds, and the 5th to 95th percentile.");
-    variant_table(&mut page, &table.param_names, &variants);
+    let flooded = variants
+        .iter()
+        .any(|v| v.flood_totals().iter().any(|&f| f > 0.0));
+    page.para(if flooded {
+        "Each variant's infected hosts at the end of the run and at their peak, and the flood packets that reached the payload's target over the run: the median over its seeds, and the 5th to 95th percentile."
+    } else {
+        "Each variant's infected hosts at the end of the run and at their peak: the median over its seeds, and the 5th to 95th percentile."
+    });
+    variant_table(&mut page, &table.param_names, &variants, flooded);
 
     page.section("infected", "Infected hosts over time");
-    if variants.is_empty() || times.is_empty() {
-        page.note("The table holds no rows.");
-    } else {
-        let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), None);
-        let charts = variants.chunks(PER_CHART).take(MAX_CHARTS);
-        let n_charts = charts.len();
-        for (k, chunk) in charts.enumerate() {
-            let title = if n_charts == 1 {
-                "Infected hosts by variant (median, 5-95 %)".to_string()
-            } else {
-                format!(
-                    "Infected hosts, variants {} to {} (median, 5-95 %)",
-                    chunk[0].index,
-                    chunk[chunk.len() - 1].index
-                )
-            };
-            page.figure(&chart(
-                &title,
-                &axis,
-                &times,
-                chunk,
-                &table.param_names,
-                k * PER_CHART,
-            ));
-        }
-        if variants.len() > PER_CHART * MAX_CHARTS {
-            page.note(&format!(
-                "The charts show the first {} of {} variants; the table above holds them all.",
-                PER_CHART * MAX_CHARTS,
-                variants.len()
-            ));
-        }
+    let infected = Drawn {
+        y_label: "infected hosts",
+        per_seed: |v| v.infected.clone(),
+    };
+    variant_charts(
+        &mut page,
+        &times,
+        &variants,
+        &table.param_names,
+        "Infected hosts",
+        &infected,
+    );
+    if flooded {
+        page.section("flood", "The flood at its target");
+        page.para("Flood packets per second that reached the payload's target, by variant: the median over its seeds, and the 5th to 95th percentile, per step.");
+        let step_s = times.first().copied().unwrap_or(1.0).max(1e-9);
+        let per_second = Drawn {
+            y_label: "packets per second",
+            per_seed: |v| v.flood.clone(),
+        };
+        // Packets per step, drawn per second of the step.
+        let scaled: Vec<Variant> = variants
+            .iter()
+            .map(|v| Variant {
+                flood: v
+                    .flood
+                    .iter()
+                    .map(|s| s.iter().map(|p| p / step_s).collect())
+                    .collect(),
+                ..v.clone()
+            })
+            .collect();
+        variant_charts(
+            &mut page,
+            &times,
+            &scaled,
+            &table.param_names,
+            "Flood at the target",
+            &per_second,
+        );
     }
     Ok(Report {
         html: page.finish(),
@@ -164,6 +190,52 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
         rendered: vec![MERGED_FILE],
         skipped: Vec::new(),
     })
+}
+
+/// The variants' curves of `drawn`, a chart per [`PER_CHART`] variants (at
+/// most [`MAX_CHARTS`]), titled `what`.
+fn variant_charts(
+    page: &mut Page,
+    times: &[f64],
+    variants: &[Variant],
+    param_names: &[String],
+    what: &str,
+    drawn: &Drawn<'_>,
+) {
+    if variants.is_empty() || times.is_empty() {
+        page.note("The table holds no rows.");
+        return;
+    }
+    let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), None);
+    let charts = variants.chunks(PER_CHART).take(MAX_CHARTS);
+    let n_charts = charts.len();
+    for (k, chunk) in charts.enumerate() {
+        let title = if n_charts == 1 {
+            format!("{what} by variant (median, 5-95 %)")
+        } else {
+            format!(
+                "{what}, variants {} to {} (median, 5-95 %)",
+                chunk[0].index,
+                chunk[chunk.len() - 1].index
+            )
+        };
+        page.figure(&chart(
+            &title,
+            &axis,
+            times,
+            chunk,
+            param_names,
+            k * PER_CHART,
+            drawn,
+        ));
+    }
+    if variants.len() > PER_CHART * MAX_CHARTS {
+        page.note(&format!(
+            "The charts show the first {} of {} variants; the table above holds them all.",
+            PER_CHART * MAX_CHARTS,
+            variants.len()
+        ));
+    }
 }
 
 /// The sorted table's variants, each with its seeds' infected series, and
@@ -186,12 +258,19 @@ fn variants(table: &SweepTable, infected_col: usize) -> (Vec<f64>, Vec<Variant>)
             .iter()
             .map(|&v| v as f64)
             .collect();
+        let flood: Option<Vec<f64>> = table
+            .flood_series()
+            .map(|f| f[start..i].iter().map(|&v| v as f64).collect());
         match out.last_mut() {
-            Some(v) if v.index == variant => v.infected.push(series),
+            Some(v) if v.index == variant => {
+                v.infected.push(series);
+                v.flood.extend(flood);
+            }
             _ => out.push(Variant {
                 index: variant,
                 labels: table.params.iter().map(|c| c[start].clone()).collect(),
                 infected: vec![series],
+                flood: flood.into_iter().collect(),
             }),
         }
     }
@@ -213,14 +292,21 @@ fn legend(param_names: &[String], labels: &[String]) -> String {
 }
 
 /// Per step, the band over a variant's seeds (steps all its runs have).
-fn bands(v: &Variant) -> Vec<Band> {
-    let steps = v.infected.iter().map(Vec::len).min().unwrap_or(0);
+fn bands(per_seed: &[Vec<f64>]) -> Vec<Band> {
+    let steps = per_seed.iter().map(Vec::len).min().unwrap_or(0);
     (0..steps)
         .map(|t| {
-            let sample: Vec<f64> = v.infected.iter().map(|s| s[t]).collect();
+            let sample: Vec<f64> = per_seed.iter().map(|s| s[t]).collect();
             Band::of(&sample)
         })
         .collect()
+}
+
+/// What a chart of the variants draws: its y axis, and each variant's
+/// series per seed.
+struct Drawn<'a> {
+    y_label: &'a str,
+    per_seed: fn(&Variant) -> Vec<Vec<f64>>,
 }
 
 fn chart(
@@ -230,12 +316,13 @@ fn chart(
     variants: &[Variant],
     param_names: &[String],
     first_colour: usize,
+    drawn: &Drawn<'_>,
 ) -> Chart {
     let series: Vec<Series> = variants
         .iter()
         .enumerate()
         .map(|(k, v)| {
-            let b = bands(v);
+            let b = bands(&(drawn.per_seed)(v));
             let mut s = Series::banded(
                 &format!("{}: {}", v.index, legend(param_names, &v.labels)),
                 times
@@ -252,22 +339,26 @@ fn chart(
     Chart {
         title: title.to_string(),
         x_label: axis.label.clone(),
-        y_label: "infected hosts".into(),
+        y_label: drawn.y_label.into(),
         y_scale: Scale::Linear,
         series,
         ..Chart::default()
     }
 }
 
-fn variant_table(page: &mut Page, param_names: &[String], variants: &[Variant]) {
+fn variant_table(page: &mut Page, param_names: &[String], variants: &[Variant], flooded: bool) {
     page.body
         .push_str("<table>\n<tr><th class=\"num\">variant</th>");
     for p in param_names {
         let _ = write!(page.body, "<th><code>{}</code></th>", escape(p));
     }
-    page.body.push_str(
-        "<th class=\"num\">infected at the end</th><th class=\"num\">at the peak</th></tr>\n",
-    );
+    page.body
+        .push_str("<th class=\"num\">infected at the end</th><th class=\"num\">at the peak</th>");
+    if flooded {
+        page.body
+            .push_str("<th class=\"num\">flood packets that reached the target</th>");
+    }
+    page.body.push_str("</tr>\n");
     for v in variants {
         let _ = write!(page.body, "<tr><td class=\"num\">{}</td>", v.index);
         for l in &v.labels {
@@ -283,7 +374,11 @@ fn variant_table(page: &mut Page, param_names: &[String], variants: &[Variant]) 
             .iter()
             .map(|s| s.iter().copied().fold(f64::NAN, f64::max))
             .collect();
-        for sample in [end, peak] {
+        let mut samples = vec![end, peak];
+        if flooded {
+            samples.push(v.flood_totals());
+        }
+        for sample in samples {
             let b = Band::of(&sample);
             let _ = write!(
                 page.body,
@@ -357,6 +452,44 @@ mod tests {
         assert!(html.contains("0: guess_xp_pct=60"));
         assert!(html.contains("1: guess_xp_pct=100"));
         assert!(html.contains("minutes since the start"));
+        // Without a flood, no flood column.
+        assert!(!html.contains("reached the target"));
+    }
+
+    #[test]
+    fn a_flooding_sweep_tabulates_the_flood_that_reached_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = SweepTable::new(SeriesKind::Blaster, vec!["defenses.dns_takedown.at".into()]);
+        // Per step, 1000 packets arrive (in 1/65536 units) until the
+        // variant's takedown; seeds alike.
+        for (variant, label, steps) in [(0u32, "1h", 1usize), (1, "3h", 3)] {
+            for seed in 1..=3 {
+                let mut r = run([5, 6, 7]);
+                for row in &mut r.rows[..steps] {
+                    row.flood_arriving_units = 1000 << 16;
+                }
+                t.push_run(variant, seed, &[label], &r);
+            }
+        }
+        std::fs::write(dir.path().join(MERGED_FILE), t.to_parquet(&[]).unwrap()).unwrap();
+        let html = crate::html::render(dir.path()).unwrap().html;
+        assert!(
+            html.contains("flood packets that reached the target"),
+            "header"
+        );
+        // The flood over time: a second chart, per second of each step.
+        assert_eq!(html.matches("<figure").count(), 2);
+        assert!(html.contains("The flood at its target"));
+        assert!(html.contains("packets per second"));
+        for (variant, total) in [(0, "1,000"), (1, "3,000")] {
+            let row = html
+                .split(&format!("<tr><td class=\"num\">{variant}</td>"))
+                .nth(1)
+                .unwrap();
+            let row = &row[..row.find("</tr>").unwrap()];
+            let last = row.rsplit("<td class=\"num\">").next().unwrap();
+            assert!(last.starts_with(&format!("{total}<br>")), "{row}");
+        }
     }
 
     #[test]

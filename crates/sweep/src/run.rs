@@ -299,7 +299,9 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, SweepError> {
         match &mut merged {
             None => merged = Some(table),
             Some(m) => {
-                if m.param_names != table.param_names || m.kind != table.kind {
+                if m.param_names != table.param_names
+                    || (m.kind, m.flood) != (table.kind, table.flood)
+                {
                     return Err(input(format!(
                         "{}: its columns differ from the other shards'",
                         name(path)

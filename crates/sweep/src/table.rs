@@ -1,7 +1,9 @@
 //! The results table of a sweep: one row per (variant, seed, time step),
-//! with the variant's grid values as text columns and every series of the
+//! with the variant's grid values as text columns, every series of the
 //! worm's `timeseries.csv` (Blaster's, or a random-scanning worm's:
-//! [`SeriesKind`]); and its Parquet form.
+//! [`SeriesKind`]) and the payload's flood arriving at its target
+//! ([`FLOOD_COLUMN`]); and its Parquet form. Tables written before the
+//! flood column are still read.
 //!
 //! Parquet files are written with snappy compression, one row group per
 //! million rows and fixed metadata (the `created_by` of the parquet crate,
@@ -78,31 +80,62 @@ impl SeriesKind {
     }
 }
 
+/// The last column of a sweep table: the payload's flood packets that
+/// reached their target during the step, whole packets (Blaster's SYNs
+/// after any source-address filter, rounded; a random-scanning worm's
+/// flood until its target moves), 0 for a worm without a flood.
+pub const FLOOD_COLUMN: &str = "flood_arriving";
+
 /// Columns of a sweep table, in the order of the Parquet file: `variant`,
 /// `seed`, one text column per grid field (named by its path), `time_s`,
-/// then the series of its [`SeriesKind`].
+/// then the series of its [`SeriesKind`] and, but in a table written
+/// before it, [`FLOOD_COLUMN`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SweepTable {
     pub kind: SeriesKind,
+    /// Whether the table has [`FLOOD_COLUMN`] (every table made now does).
+    pub flood: bool,
     pub param_names: Vec<String>,
     pub variant: Vec<u32>,
     pub seed: Vec<u64>,
     /// One column per grid field.
     pub params: Vec<Vec<String>>,
     pub time_s: Vec<f64>,
-    /// One column per name of the kind's [`SeriesKind::names`].
+    /// One column per name of [`SweepTable::series_names`].
     pub series: Vec<Vec<u64>>,
 }
 
 impl SweepTable {
+    /// An empty table of `kind`, with the flood column.
     pub fn new(kind: SeriesKind, param_names: Vec<String>) -> SweepTable {
-        SweepTable {
+        SweepTable::with_columns(kind, true, param_names)
+    }
+
+    fn with_columns(kind: SeriesKind, flood: bool, param_names: Vec<String>) -> SweepTable {
+        let mut t = SweepTable {
             kind,
+            flood,
             params: vec![Vec::new(); param_names.len()],
             param_names,
-            series: vec![Vec::new(); kind.names().len()],
             ..SweepTable::default()
+        };
+        t.series = vec![Vec::new(); t.series_names().len()];
+        t
+    }
+
+    /// The series columns, in file order: the kind's, then the flood's.
+    pub fn series_names(&self) -> Vec<&'static str> {
+        let mut names = self.kind.names().to_vec();
+        if self.flood {
+            names.push(FLOOD_COLUMN);
         }
+        names
+    }
+
+    /// The flood column, if the table has it.
+    pub fn flood_series(&self) -> Option<&[u64]> {
+        self.flood
+            .then(|| self.series[self.series.len() - 1].as_slice())
     }
 
     pub fn len(&self) -> usize {
@@ -119,7 +152,11 @@ impl SweepTable {
         for (i, row) in result.rows.iter().enumerate() {
             // The step's end, as in timeseries.csv.
             let end_us = (i as u64 + 1) * result.step;
-            self.push_row(variant, seed, labels, end_us, &row.series());
+            // Arriving packets are counted in 1/65536: whole ones, rounded.
+            let arriving = row.flood_arriving_units.saturating_add(1 << 15) >> 16;
+            let mut values = row.series().to_vec();
+            values.push(arriving);
+            self.push_row(variant, seed, labels, end_us, &values);
         }
     }
 
@@ -134,7 +171,9 @@ impl SweepTable {
     ) {
         assert_eq!(self.kind, SeriesKind::Population, "a random scan's rows");
         for row in &result.rows {
-            self.push_row(variant, seed, labels, row.time_us, &row.values());
+            let mut values = row.values().to_vec();
+            values.push(row.flood_packets);
+            self.push_row(variant, seed, labels, row.time_us, &values);
         }
     }
 
@@ -174,6 +213,7 @@ impl SweepTable {
         let pick_u64 = |c: &Vec<u64>| order.iter().map(|&i| c[i]).collect();
         SweepTable {
             kind: self.kind,
+            flood: self.flood,
             param_names: self.param_names.clone(),
             variant: order.iter().map(|&i| self.variant[i]).collect(),
             seed: pick_u64(&self.seed),
@@ -196,8 +236,8 @@ impl SweepTable {
             fields.push(Field::new(p, DataType::Utf8, false));
         }
         fields.push(Field::new("time_s", DataType::Float64, false));
-        for s in self.kind.names() {
-            fields.push(Field::new(*s, DataType::UInt64, false));
+        for s in self.series_names() {
+            fields.push(Field::new(s, DataType::UInt64, false));
         }
         Schema::new(fields)
     }
@@ -242,17 +282,22 @@ impl SweepTable {
         let schema = builder.schema().clone();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let n = names.len();
-        let fits = |kind: SeriesKind| {
-            let tail = kind.names();
+        let fits = |kind: SeriesKind, flood: bool| {
+            let tail = SweepTable::with_columns(kind, flood, Vec::new()).series_names();
             n >= 3 + tail.len()
                 && names[..2] == ["variant", "seed"]
                 && names[n - tail.len() - 1] == "time_s"
                 && names[n - tail.len()..] == *tail
         };
-        let Some(kind) = SeriesKind::ALL.into_iter().find(|&k| fits(k)) else {
+        // With the flood column, or without it (a table written before it).
+        let Some((kind, flood)) = [true, false]
+            .into_iter()
+            .flat_map(|flood| SeriesKind::ALL.map(|k| (k, flood)))
+            .find(|&(k, flood)| fits(k, flood))
+        else {
             let expected: Vec<String> = SeriesKind::ALL
                 .iter()
-                .map(|k| format!("time_s, {}", k.names().join(", ")))
+                .map(|k| format!("time_s, {}, {FLOOD_COLUMN}", k.names().join(", ")))
                 .collect();
             return Err(bad(format!(
                 "columns ({}) are not variant, seed, grid fields, then either {}",
@@ -260,15 +305,14 @@ impl SweepTable {
                 expected.join(" or ")
             )));
         };
-        let n_series = kind.names().len();
+        let mut table = SweepTable::with_columns(kind, flood, Vec::new());
+        let n_series = table.series_names().len();
         let n_params = n - 3 - n_series;
-        let mut table = SweepTable::new(
-            kind,
-            names[2..2 + n_params]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        );
+        table.param_names = names[2..2 + n_params]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        table.params = vec![Vec::new(); n_params];
         let reader = builder.build().map_err(|e| bad(e.to_string()))?;
         for batch in reader {
             let batch = batch.map_err(|e| bad(e.to_string()))?;
@@ -394,14 +438,15 @@ mod tests {
 
         // Columns of neither kind (a series missing) are refused, naming both.
         let mut fields = t.schema().fields().to_vec();
-        fields.pop();
+        fields.remove(fields.len() - 2);
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(UInt32Array::from(t.variant.clone())),
             Arc::new(UInt64Array::from(t.seed.clone())),
             Arc::new(StringArray::from_iter_values(&t.params[0])),
             Arc::new(Float64Array::from(t.time_s.clone())),
         ];
-        for c in &t.series[..t.series.len() - 1] {
+        let n = t.series.len();
+        for c in t.series[..n - 2].iter().chain(&t.series[n - 1..]) {
             columns.push(Arc::new(UInt64Array::from(c.clone())));
         }
         let bytes = parquet_bytes(Arc::new(Schema::new(fields)), columns, &[]).unwrap();
@@ -410,5 +455,29 @@ mod tests {
             panic!("a short table is refused")
         };
         assert!(e.contains("offline") && e.contains("cleaned"), "{e}");
+    }
+
+    #[test]
+    fn the_flood_is_the_last_column_and_a_table_without_it_is_still_read() {
+        let mut run = result(2);
+        // 1.5 packets and 2.25 packets arrive: whole ones, rounded.
+        run.rows[0].flood_arriving_units = 3 << 15;
+        run.rows[1].flood_arriving_units = 9 << 14;
+        let mut t = SweepTable::new(SeriesKind::Blaster, vec!["defenses.dns_takedown.at".into()]);
+        t.push_run(0, 1, &["2h"], &run);
+        assert_eq!(t.series_names().last(), Some(&FLOOD_COLUMN));
+        assert_eq!(t.flood_series(), Some(&[2, 2][..]));
+        // A table written before the flood column: the same columns less
+        // the last, read back as such.
+        let mut old = SweepTable::with_columns(SeriesKind::Blaster, false, t.param_names.clone());
+        old.push_run(0, 1, &["2h"], &run);
+        assert_eq!(old.series.len() + 1, t.series.len());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.parquet");
+        std::fs::write(&path, old.to_parquet(&[]).unwrap()).unwrap();
+        let (back, _) = SweepTable::read_parquet(&path).unwrap();
+        assert!(!back.flood);
+        assert_eq!(back.flood_series(), None);
+        assert_eq!(back, old);
     }
 }
