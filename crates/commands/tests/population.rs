@@ -80,6 +80,21 @@ fn simulate_runs_a_random_scanning_scenario() {
     let summary = json(&out.join("summary.json"));
     assert_eq!(summary["seed"], 9);
     assert!(summary["infected"].as_u64().unwrap() > 5);
+    assert_eq!(summary["ever_infected"], summary["infected"]);
+    assert_eq!(summary["wormscope_version"], env!("CARGO_PKG_VERSION"));
+    // Nobody is cleaned: the hosts carrying the worm at the end are every
+    // host it reached, timeseries.csv's last `infected`.
+    let last_infected: u64 = csv
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(summary["infected_at_end"], last_infected);
+    assert_eq!(summary["infected_at_end"], summary["infected"]);
     assert!(out.join("outbreak.svg").exists());
     assert!(out.join("validation.json").exists());
     // The report draws the probes and lists the figures measured on the run.
@@ -150,6 +165,59 @@ fn simulate_runs_a_random_scanning_scenario() {
     assert!(
         msg.contains("`isp-block@30m` starts when the run ends or after"),
         "{msg}"
+    );
+}
+
+/// Once hosts are cleaned, `summary.json` tells every host the worm ever
+/// reached (`infected`, `ever_infected`) from those carrying it at the end
+/// (`infected_at_end`, the curve's last point), and `simulate` prints both.
+#[test]
+fn a_cleaned_outbreak_tells_hosts_ever_infected_from_those_carrying_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cleaned.toml");
+    std::fs::write(
+        &file,
+        "base = \"witty\"\nduration = \"2h\"\n[defenses.cleanup]\nenabled = true\nper_day_pct = 99\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(file),
+            ..simulate("witty", "2h", &out)
+        },
+        &Silent,
+    )
+    .unwrap();
+    let summary = json(&out.join("summary.json"));
+    let (ever, at_end) = (
+        summary["ever_infected"].as_u64().unwrap(),
+        summary["infected_at_end"].as_u64().unwrap(),
+    );
+    assert_eq!(summary["infected"], ever);
+    assert!(at_end < ever, "{summary}");
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let last: u64 = csv
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(at_end, last);
+    assert!(
+        o.text.contains(&format!("ever infected in 2h: {ever}\n")),
+        "{}",
+        o.text
+    );
+    assert!(
+        o.text.contains(&format!(
+            "carrying the worm at the end (timeseries.csv's last `infected`): {at_end}\n"
+        )),
+        "{}",
+        o.text
     );
 }
 
