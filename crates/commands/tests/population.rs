@@ -26,6 +26,16 @@ fn simulate(scenario: &str, duration: &str, out: &Path) -> SimulateRequest {
     }
 }
 
+/// A single run's `timeseries.csv`: its last row's `infected`.
+fn last_infected(csv: &str) -> u64 {
+    let last = csv.lines().last().expect("rows");
+    last.split(',')
+        .nth(1)
+        .expect("an infected column")
+        .parse()
+        .expect("a count")
+}
+
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -84,16 +94,7 @@ fn simulate_runs_a_random_scanning_scenario() {
     assert_eq!(summary["wormscope_version"], env!("CARGO_PKG_VERSION"));
     // Nobody is cleaned: the hosts carrying the worm at the end are every
     // host it reached, timeseries.csv's last `infected`.
-    let last_infected: u64 = csv
-        .lines()
-        .last()
-        .unwrap()
-        .split(',')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(summary["infected_at_end"], last_infected);
+    assert_eq!(summary["infected_at_end"], last_infected(&csv));
     assert_eq!(summary["infected_at_end"], summary["infected"]);
     assert!(out.join("outbreak.svg").exists());
     assert!(out.join("validation.json").exists());
@@ -197,16 +198,7 @@ fn a_cleaned_outbreak_tells_hosts_ever_infected_from_those_carrying_it() {
     assert_eq!(summary["infected"], ever);
     assert!(at_end < ever, "{summary}");
     let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
-    let last: u64 = csv
-        .lines()
-        .last()
-        .unwrap()
-        .split(',')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(at_end, last);
+    assert_eq!(at_end, last_infected(&csv));
     assert!(
         o.text.contains(&format!("ever infected in 2h: {ever}\n")),
         "{}",
