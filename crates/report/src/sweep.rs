@@ -44,7 +44,6 @@ fn shard_count(dir: &Path) -> usize {
 
 /// One variant's runs: its grid values and, per seed, its infected hosts
 /// per step.
-#[derive(Clone)]
 struct Variant {
     index: u32,
     labels: Vec<String>,
@@ -145,7 +144,8 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
     page.section("infected", "Infected hosts over time");
     let infected = Drawn {
         y_label: "infected hosts",
-        per_seed: |v| v.infected.clone(),
+        per_seed: |v| &v.infected,
+        scale: 1.0,
     };
     variant_charts(
         &mut page,
@@ -158,27 +158,17 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
     if flooded {
         page.section("flood", "The flood at its target");
         page.para("Flood packets per second that reached the payload's target, by variant: the median over its seeds, and the 5th to 95th percentile, per step.");
+        // Packets per step, drawn per second of the step.
         let step_s = times.first().copied().unwrap_or(1.0).max(1e-9);
         let per_second = Drawn {
             y_label: "packets per second",
-            per_seed: |v| v.flood.clone(),
+            per_seed: |v| &v.flood,
+            scale: 1.0 / step_s,
         };
-        // Packets per step, drawn per second of the step.
-        let scaled: Vec<Variant> = variants
-            .iter()
-            .map(|v| Variant {
-                flood: v
-                    .flood
-                    .iter()
-                    .map(|s| s.iter().map(|p| p / step_s).collect())
-                    .collect(),
-                ..v.clone()
-            })
-            .collect();
         variant_charts(
             &mut page,
             &times,
-            &scaled,
+            &variants,
             &table.param_names,
             "Flood at the target",
             &per_second,
@@ -303,10 +293,11 @@ fn bands(per_seed: &[Vec<f64>]) -> Vec<Band> {
 }
 
 /// What a chart of the variants draws: its y axis, and each variant's
-/// series per seed.
+/// series per seed, multiplied by `scale`.
 struct Drawn<'a> {
     y_label: &'a str,
-    per_seed: fn(&Variant) -> Vec<Vec<f64>>,
+    per_seed: fn(&Variant) -> &[Vec<f64>],
+    scale: f64,
 }
 
 fn chart(
@@ -322,15 +313,16 @@ fn chart(
         .iter()
         .enumerate()
         .map(|(k, v)| {
-            let b = bands(&(drawn.per_seed)(v));
+            let b = bands((drawn.per_seed)(v));
+            let scale = drawn.scale;
             let mut s = Series::banded(
                 &format!("{}: {}", v.index, legend(param_names, &v.labels)),
                 times
                     .iter()
                     .zip(&b)
-                    .map(|(t, b)| (t / axis.divisor, b.median))
+                    .map(|(t, b)| (t / axis.divisor, b.median * scale))
                     .collect(),
-                b.iter().map(|b| (b.p05, b.p95)).collect(),
+                b.iter().map(|b| (b.p05 * scale, b.p95 * scale)).collect(),
             );
             s.color = Some(crate::plot::PALETTE[(first_colour + k) % PER_CHART]);
             s
