@@ -147,8 +147,10 @@ impl Defense {
 /// Why Blaster's target move has no firewall rules.
 const BLASTER_FLOODS_A_NAME: &str = "W32/Blaster floods a name, windowsupdate.com, not an \
      address: its defense was taking the name's DNS record down (dns-takedown), which is done \
-     at the name's DNS servers, not by a firewall rule. The target move has rules for a worm \
-     that floods an address: give its scenario (--scenario codered2)";
+     at the name's DNS servers, not by a firewall rule; the address the name led to in August \
+     2003 is not in the sources (a Blaster scenario's [payload] target is a stand-in), so there \
+     is none to null-route. The target move has rules for a worm that floods an address: give \
+     its scenario (--scenario codered2)";
 
 /// Why a defense gives no firewall rules (W32/Blaster's, or as a
 /// scenario's section describes it).

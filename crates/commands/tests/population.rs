@@ -564,7 +564,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         runs: 8,
         ..StudyRequest::default()
     };
-    for spec in ["dcom-disabled@1h", "patch@0h+dns-takedown", "users"] {
+    for spec in ["dcom-disabled@1h", "patch@0h+spoof-filter", "users"] {
         let msg = input_error(wormscope_commands::compare::run(
             &CompareRequest {
                 study: study.clone(),

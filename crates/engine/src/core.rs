@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
-use wormscope_model::behaviour::{Behaviour, Crash};
+use wormscope_model::behaviour::{Behaviour, Crash, FloodAim, FloodTarget};
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::{hit_list, patient_zeros};
@@ -53,8 +53,9 @@ pub struct Params {
     pub users: Option<UsersDefense>,
     /// Removal tools: (start, rate per microsecond), when on.
     pub cleanup: Option<(u64, f64)>,
-    /// When the flood target's name stops resolving.
-    pub dns_takedown_at: u64,
+    /// The flood's target: a name (the `flood_target` flaw) or an
+    /// address, and when its record is taken down or the site moves.
+    pub flood_target: FloodTarget,
     /// When every Blaster instance stops spreading (`[worm.stop] at`;
     /// [`NEVER`]: it never does). Welchia is not held to it.
     pub spread_stop: u64,
@@ -104,11 +105,24 @@ impl Params {
                 let p = d.cleanup.per_day_pct.as_fraction().min(1.0 - 1e-12);
                 (at(d.cleanup.start), -(1.0 - p).ln() * per_us_of_day)
             }),
-            // Without the flaw the flood's name cannot be taken down.
-            dns_takedown_at: if d.dns_takedown.enabled && s.flaws.flood_target {
-                at(d.dns_takedown.at)
-            } else {
-                NEVER
+            // Without the flaw the worm carries the address: no name to
+            // take down.
+            flood_target: FloodTarget {
+                aim: if s.flaws.flood_target {
+                    FloodAim::Name
+                } else {
+                    FloodAim::Address
+                },
+                taken_down_at: if d.dns_takedown.enabled {
+                    at(d.dns_takedown.at)
+                } else {
+                    NEVER
+                },
+                moved_at: if d.target_move.enabled {
+                    at(d.target_move.at)
+                } else {
+                    NEVER
+                },
             },
             spread_stop: s.worm.stop.at.map_or(NEVER, at),
             payload_crash: behaviour.stop.crash,
@@ -1082,7 +1096,9 @@ impl<'w> BlasterCore<'w> {
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
         // The name is resolved once, when the flood starts (MODEL.md).
-        if self.params.floods_if_started_at(t) && t < self.params.dns_takedown_at {
+        if self.params.floods_if_started_at(t)
+            && self.params.flood_target.reaches_until(t).is_some()
+        {
             self.flooding.insert(host, t);
         }
         let own = self.own_address(host, t);
@@ -1613,6 +1629,12 @@ impl<'w> BlasterCore<'w> {
             }
             _ => NEVER,
         };
+        // From this moment the site is no longer where the packets go.
+        let reached_until = self
+            .params
+            .flood_target
+            .reaches_until(since)
+            .expect("only a flood that resolved its target is sent");
         let step = self.params.step;
         // Packets at since + k * period, k = 0, 1, ...: how many before `x`.
         let before = |x: u64| x.saturating_sub(since).div_ceil(period);
@@ -1621,11 +1643,14 @@ impl<'w> BlasterCore<'w> {
             let lo = (row * step).max(since);
             let hi = ((row + 1) * step).min(until);
             let n = before(hi) - before(lo);
-            let filtered = before(hi.max(filtered_from)) - before(lo.max(filtered_from));
+            // Of them, those sent before the site left.
+            let (lo_r, hi_r) = (lo.min(reached_until), hi.min(reached_until));
+            let reach = before(hi_r) - before(lo_r);
+            let filtered = before(hi_r.max(filtered_from)) - before(lo_r.max(filtered_from));
             let r = &mut self.rows[row as usize];
             r.flood_packets += n;
-            r.flood_bcp38_units += n * passing;
-            r.flood_arriving_units += (n - filtered) * 65_536 + filtered * passing;
+            r.flood_bcp38_units += reach * passing;
+            r.flood_arriving_units += (reach - filtered) * 65_536 + filtered * passing;
             row += 1;
         }
     }

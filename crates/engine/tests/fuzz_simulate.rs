@@ -582,8 +582,12 @@ fn scenario_text() -> impl Strategy<Value = String> {
             vec![field("enabled", bool()), always("at", moment())],
         ),
         host_defense("defenses.spoof_filter"),
+        section(
+            "defenses.target_move",
+            vec![field("enabled", bool()), always("at", moment())],
+        ),
     )
-        .prop_map(|(a, b, c, d, e, f, g, h, i)| [a, b, c, d, e, f, g, h, i].concat());
+        .prop_map(|(a, b, c, d, e, f, g, h, i, j)| [a, b, c, d, e, f, g, h, i, j].concat());
     let welchia = section(
         "welchia",
         vec![
@@ -837,10 +841,12 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                 int(&["1", "28", "31"], 1..=31, &["0", "32"]),
                 int(&["1", "31"], 1..=31, &["0", "32"]),
                 int(&["1", "1000000"], 1..=1000, &["0", "1000001"]),
+                // A name it resolves, or the address it carries.
+                sel(&["", "name = \"www1.whitehouse.gov\"\n", "name = \"a..b\"\n"]),
             )
-                .prop_map(|(first, last, pps)| format!(
+                .prop_map(|(first, last, pps, name)| format!(
                     "[payload]\nfirst_day = {first}\nlast_day = {last}\n\
-                     packets_per_second = {pps}\npacket_bytes = 41\ntarget = \"192.0.2.1\"\n"
+                     packets_per_second = {pps}\npacket_bytes = 41\ntarget = \"192.0.2.1\"\n{name}"
                 )),
         ],
         prop_oneof![
@@ -849,8 +855,14 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                 "[defenses.target_move]\nenabled = {on}\nsource = \"s\"\nat = {at}\n"
             )),
         ],
+        prop_oneof![
+            3 => Just(String::new()),
+            1 => (sel(&["true", "false"]), moment()).prop_map(|(on, at)| format!(
+                "[defenses.dns_takedown]\nenabled = {on}\nsource = \"s\"\nat = {at}\n"
+            )),
+        ],
     )
-        .prop_map(|(payload, moved)| payload + &moved);
+        .prop_map(|(payload, moved, taken_down)| payload + &moved + &taken_down);
     // Uniform draws (the built-ins' own), a permutation walk at its keys'
     // edges, local preference with any shares (over 100 refused), or a
     // sequential walk with any local share (outside 0..=100 refused).

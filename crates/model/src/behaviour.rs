@@ -1,8 +1,10 @@
 //! A worm's behaviour as composable pieces: how it picks targets
 //! ([`Targeting`]), what a probe is on the wire ([`Delivery`]), what limits
 //! its speed ([`RateLimit`]), when it stops ([`StopRule`]) and, for a
-//! random-scanning worm, a date-driven flood ([`Flood`]; Blaster's is its
-//! core's own, with its spoofed sources). A simulator
+//! random-scanning worm, a date-driven flood ([`Flood`]; Blaster's days and
+//! spoofed sources are its core's own). Both cores' floods find their
+//! target alike ([`FloodTarget`]: a name or an address, a takedown, a
+//! moved site). A simulator
 //! reads these pieces, never a worm's name: Blaster is sequential targeting
 //! with a TCP exploit chain and batch timing; Code Red v2 is uniform random
 //! targeting with a TCP exploit at a fixed probe rate and a stop date;
@@ -468,19 +470,98 @@ impl Behaviour {
     }
 }
 
+/// How a payload's flood finds its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloodAim {
+    /// By an address the worm carries (Code Red's 198.137.240.91): when
+    /// the site moves away the flood reaches nothing, and there is no
+    /// record to take down.
+    Address,
+    /// By a name the worm resolves when its flood starts (Blaster's
+    /// windowsupdate.com, MODEL.md): once the record is taken down, a
+    /// flood that starts sends nothing, and a site that moves is followed
+    /// by every flood that resolves its name afterwards.
+    Name,
+}
+
+/// A flood's target and the two defenses at it, for one core's unit of
+/// time (microseconds in Blaster's core, nanoseconds in the population
+/// core): what an instance's flood does depends only on when it resolved
+/// its target ([`FloodTarget::reaches_until`]). Both cores ask this, so a
+/// DNS takedown and a moved site mean the same for every worm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FloodTarget {
+    pub aim: FloodAim,
+    /// When the name's record is taken down (`[defenses.dns_takedown]`);
+    /// `u64::MAX`: never.
+    pub taken_down_at: u64,
+    /// When the site leaves the address the worm had for it
+    /// (`[defenses.target_move]`); `u64::MAX`: never.
+    pub moved_at: u64,
+}
+
+impl FloodTarget {
+    /// A target no defense acts on.
+    pub fn undefended(aim: FloodAim) -> FloodTarget {
+        FloodTarget {
+            aim,
+            taken_down_at: u64::MAX,
+            moved_at: u64::MAX,
+        }
+    }
+
+    /// For a flood that starts at `resolved` (resolving its name then, if
+    /// it aims at one): `None` if it sends nothing (the name no longer
+    /// resolves), else the moment from which its packets reach nothing
+    /// (`u64::MAX`: never), the site having left the address they go to.
+    pub fn reaches_until(&self, resolved: u64) -> Option<u64> {
+        match self.aim {
+            FloodAim::Address => Some(self.moved_at),
+            FloodAim::Name if resolved >= self.taken_down_at => None,
+            // Resolved before the move: the old address.
+            FloodAim::Name if resolved < self.moved_at => Some(self.moved_at),
+            // The name leads to the site where it is now.
+            FloodAim::Name => Some(u64::MAX),
+        }
+    }
+
+    /// The moments at which the time a flood resolves its target changes
+    /// what it does, ascending and distinct: the takedown and the move of
+    /// a name; none for an address.
+    pub fn cuts(&self) -> Vec<u64> {
+        let mut cuts = match self.aim {
+            FloodAim::Address => Vec::new(),
+            FloodAim::Name => vec![self.taken_down_at, self.moved_at],
+        };
+        cuts.retain(|&c| c != u64::MAX);
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts
+    }
+}
+
 /// A random-scanning worm's payload (`[payload]`): every running instance
-/// floods one address during the days of each month the payload names,
-/// whether it still probes or not, and the flood arrives until the target
-/// moves away (`[defenses.target_move]`).
+/// floods one target during the days of each month the payload names,
+/// whether it still probes or not. It aims at an address, or at a name it
+/// resolves when its flood starts: at a window's start, or at its own
+/// start inside one ([`FloodTarget`]).
+///
+/// Instances are counted in *classes*, by the stretch between the
+/// target's [`FloodTarget::cuts`] in which they started: within a flood
+/// window every instance of a class resolved at a moment of the same
+/// stretch (its own start, or the window's start if it ran before), so the
+/// class says all of its flood ([`Flood::arriving_ns`]). A worm aiming at an
+/// address has one class.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Flood {
     /// The spans `[from, to)` of the run, ns of real time after the start,
     /// during which a running instance floods; ascending, disjoint.
     pub windows_ns: Vec<(u64, u64)>,
     pub packets_per_second: u32,
-    /// From this moment (ns after the start) the flood reaches nothing;
-    /// `u64::MAX` when the target never moves.
-    pub arrives_until_ns: u64,
+    /// The target, its times in ns after the start.
+    pub target: FloodTarget,
+    /// `target`'s cuts, the bounds between classes.
+    cuts: Vec<u64>,
 }
 
 impl Flood {
@@ -529,31 +610,84 @@ impl Flood {
                 Err(_) => break,
             }
         }
-        let moved = &s.defenses.target_move;
-        let arrives_until_ns = if moved.enabled {
-            let us = moved.at.after_start(s.start).expect("a checked scenario");
-            us.saturating_mul(1000)
-        } else {
-            u64::MAX
+        let when = |d: &wormscope_scenario::DnsTakedown| {
+            if d.enabled {
+                let us = d.at.after_start(s.start).expect("a checked scenario");
+                us.saturating_mul(1000)
+            } else {
+                u64::MAX
+            }
         };
-        Some(Flood {
-            windows_ns,
-            packets_per_second: p.packets_per_second,
-            arrives_until_ns,
-        })
+        let target = FloodTarget {
+            aim: if p.name.is_some() {
+                FloodAim::Name
+            } else {
+                FloodAim::Address
+            },
+            taken_down_at: when(&s.defenses.dns_takedown),
+            moved_at: when(&s.defenses.target_move),
+        };
+        Some(Flood::new(windows_ns, p.packets_per_second, target))
     }
 
-    /// How much of `[a, b)` (ns after the start) a running instance's flood
-    /// arrives at its target.
-    pub fn arriving_ns(&self, a: u64, b: u64) -> u64 {
-        let b = b.min(self.arrives_until_ns);
+    /// A flood in `windows_ns` at `target`.
+    pub fn new(windows_ns: Vec<(u64, u64)>, packets_per_second: u32, target: FloodTarget) -> Flood {
+        Flood {
+            windows_ns,
+            packets_per_second,
+            cuts: target.cuts(),
+            target,
+        }
+    }
+
+    /// How many classes of instances there are (at least one).
+    pub fn classes(&self) -> usize {
+        self.cuts.len() + 1
+    }
+
+    /// The class of an instance that started at `start_ns`.
+    pub fn class_of(&self, start_ns: u64) -> usize {
+        self.cuts.partition_point(|&c| c <= start_ns)
+    }
+
+    /// The first moment of class `class`'s stretch.
+    fn class_start(&self, class: usize) -> u64 {
+        class.checked_sub(1).map_or(0, |i| self.cuts[i])
+    }
+
+    /// For an instance of class `class` running through the window that
+    /// starts at `from`: until when its packets in the window reach the
+    /// target (`None`: it sends none there). It resolved at its own start
+    /// if that came later than `from`, else at `from`.
+    fn reach_in_window(&self, class: usize, from: u64) -> Option<u64> {
+        let resolved_in = if from < self.class_start(class) {
+            class
+        } else {
+            self.class_of(from)
+        };
+        // Every moment of a stretch resolves alike: ask its first.
+        self.target.reaches_until(self.class_start(resolved_in))
+    }
+
+    /// Whether an instance of class `class` sends its flood in the window
+    /// that starts at `from` (what a capture shows leaving it).
+    pub fn sends_in(&self, class: usize, from: u64) -> bool {
+        self.reach_in_window(class, from).is_some()
+    }
+
+    /// How much of `[a, b)` (ns after the start) a running instance of
+    /// class `class` floods with packets that reach its target.
+    pub fn arriving_ns(&self, class: usize, a: u64, b: u64) -> u64 {
         // The windows are ascending: skip those over before `a`, stop at
         // the first that begins after `b` (a run of years has hundreds).
         let first = self.windows_ns.partition_point(|&(_, to)| to <= a);
         self.windows_ns[first..]
             .iter()
             .take_while(|&&(from, _)| from < b)
-            .map(|&(from, to)| to.min(b).saturating_sub(from.max(a)))
+            .filter_map(|&(from, to)| {
+                let until = self.reach_in_window(class, from)?;
+                Some(to.min(b).min(until).saturating_sub(from.max(a)))
+            })
             .sum()
     }
 }
@@ -585,8 +719,9 @@ mod tests {
         // 00:00 is 14 h + 8 days; the run ends on the 31st at 10:00.
         let f = codered_flood("duration = \"12d\"\n");
         assert_eq!(f.windows_ns, vec![(14 * HOUR_NS, (14 + 8 * 24) * HOUR_NS)]);
-        assert_eq!(f.arrives_until_ns, u64::MAX);
-        assert_eq!(f.arriving_ns(0, 15 * HOUR_NS), HOUR_NS);
+        assert_eq!(f.target, FloodTarget::undefended(FloodAim::Address));
+        assert_eq!(f.classes(), 1);
+        assert_eq!(f.arriving_ns(0, 0, 15 * HOUR_NS), HOUR_NS);
         // Over two months, the days of the second are a window of their own.
         let f = codered_flood("duration = \"40d\"\n");
         let aug20 = (14 + 31 * 24) * HOUR_NS;
@@ -594,14 +729,14 @@ mod tests {
         assert_eq!(f.windows_ns.len(), 2);
         // What arrives over a span sums the windows' parts inside it.
         let (eight_days, w) = (8 * 24 * HOUR_NS, &f.windows_ns);
-        assert_eq!(f.arriving_ns(0, u64::MAX), 2 * eight_days);
-        assert_eq!(f.arriving_ns(w[0].1, w[1].0), 0);
+        assert_eq!(f.arriving_ns(0, 0, u64::MAX), 2 * eight_days);
+        assert_eq!(f.arriving_ns(0, w[0].1, w[1].0), 0);
         assert_eq!(
-            f.arriving_ns(w[0].0 + HOUR_NS, w[1].0 + HOUR_NS),
+            f.arriving_ns(0, w[0].0 + HOUR_NS, w[1].0 + HOUR_NS),
             eight_days
         );
         assert_eq!(
-            f.arriving_ns(w[1].0 + HOUR_NS, w[1].0 + 2 * HOUR_NS),
+            f.arriving_ns(0, w[1].0 + HOUR_NS, w[1].0 + 2 * HOUR_NS),
             HOUR_NS
         );
         // The last day past a month's end is its last day: August has 31
@@ -640,9 +775,124 @@ mod tests {
             "duration = \"2d\"\n[defenses.target_move]\nenabled = true\n\
              at = \"2001-07-20T06:00:00Z\"\n",
         );
-        assert_eq!(f.arrives_until_ns, 20 * HOUR_NS);
-        assert_eq!(f.arriving_ns(0, 2 * 24 * HOUR_NS), 6 * HOUR_NS);
-        assert_eq!(f.arriving_ns(20 * HOUR_NS, 30 * HOUR_NS), 0);
+        assert_eq!(f.target.moved_at, 20 * HOUR_NS);
+        assert_eq!(f.classes(), 1, "an address: every instance alike");
+        assert_eq!(f.arriving_ns(0, 0, 2 * 24 * HOUR_NS), 6 * HOUR_NS);
+        assert_eq!(f.arriving_ns(0, 20 * HOUR_NS, 30 * HOUR_NS), 0);
+    }
+
+    #[test]
+    fn a_name_is_resolved_when_the_flood_starts_an_address_is_carried() {
+        let (t, m) = (100, 200);
+        let name = FloodTarget {
+            aim: FloodAim::Name,
+            taken_down_at: t,
+            moved_at: m,
+        };
+        // Resolved before the move: the old address, cut at the move.
+        assert_eq!(name.reaches_until(50), Some(m));
+        // After the takedown nothing is sent, whether or not the site moved.
+        assert_eq!(name.reaches_until(t), None);
+        assert_eq!(name.reaches_until(250), None);
+        // Moved first: a later resolution finds the site where it is.
+        let moved_first = FloodTarget {
+            taken_down_at: 300,
+            ..name
+        };
+        assert_eq!(moved_first.reaches_until(m), Some(u64::MAX));
+        assert_eq!(moved_first.reaches_until(300), None);
+        assert_eq!(moved_first.cuts(), vec![m, 300]);
+        // An address: the takedown changes nothing, the move cuts all.
+        let address = FloodTarget {
+            aim: FloodAim::Address,
+            ..name
+        };
+        for resolved in [0, t, m, 1_000] {
+            assert_eq!(address.reaches_until(resolved), Some(m));
+        }
+        assert!(address.cuts().is_empty());
+        assert!(FloodTarget::undefended(FloodAim::Name).cuts().is_empty());
+    }
+
+    #[test]
+    fn code_reds_flood_of_a_name_stops_at_the_windows_after_its_takedown() {
+        // Code Red resolving www1.whitehouse.gov, its record taken down at
+        // 06:00 on the 20th: the floods of the 20th's window that began
+        // before go on to its end; nothing is sent in August's window.
+        let f = codered_flood(
+            "duration = \"40d\"\n[payload]\nname = \"www1.whitehouse.gov\"\n\
+             [defenses.dns_takedown]\nenabled = true\nat = \"2001-07-20T06:00:00Z\"\n",
+        );
+        assert_eq!(f.target.aim, FloodAim::Name);
+        let (early, late) = (f.class_of(0), f.class_of(21 * HOUR_NS));
+        assert_ne!(early, late);
+        let eight_days = 8 * 24 * HOUR_NS;
+        assert_eq!(f.arriving_ns(early, 0, u64::MAX), eight_days);
+        assert_eq!(f.arriving_ns(late, 21 * HOUR_NS, u64::MAX), 0);
+        assert!(f.sends_in(early, f.windows_ns[0].0));
+        assert!(!f.sends_in(early, f.windows_ns[1].0));
+    }
+
+    /// What one instance running over `[start, stop)` floods onto its
+    /// target, window by window, from the rule alone.
+    fn flooded_alone(f: &Flood, start: u64, stop: u64) -> u64 {
+        f.windows_ns
+            .iter()
+            .filter_map(|&(from, to)| {
+                let (a, b) = (from.max(start), to.min(stop));
+                if a >= b {
+                    return Some(0);
+                }
+                let until = f.target.reaches_until(a)?;
+                Some(b.min(until).saturating_sub(a))
+            })
+            .sum()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_class_floods_as_each_of_its_instances_would_alone(
+            windows in proptest::collection::vec((0u64..50, 1u64..30), 0..6),
+            name in proptest::bool::ANY,
+            takedown in proptest::option::of(0u64..400),
+            moved in proptest::option::of(0u64..400),
+            instances in proptest::collection::vec((0u64..400, 1u64..200), 1..8),
+            cut in 0u64..400,
+        ) {
+            let mut at = 0;
+            let windows_ns: Vec<(u64, u64)> = windows
+                .iter()
+                .map(|&(gap, len)| {
+                    at += gap + 1;
+                    let w = (at, at + len);
+                    at += len;
+                    w
+                })
+                .collect();
+            let target = FloodTarget {
+                aim: if name { FloodAim::Name } else { FloodAim::Address },
+                taken_down_at: takedown.unwrap_or(u64::MAX),
+                moved_at: moved.unwrap_or(u64::MAX),
+            };
+            let f = Flood::new(windows_ns, 1, target);
+            for (start, len) in instances {
+                let stop = start + len;
+                let class = f.class_of(start);
+                proptest::prop_assert!(class < f.classes());
+                // Counted in two pieces, as a core counts between events.
+                let mid = cut.clamp(start, stop);
+                let counted = f.arriving_ns(class, start, mid) + f.arriving_ns(class, mid, stop);
+                proptest::prop_assert_eq!(counted, flooded_alone(&f, start, stop));
+                for &(from, to) in &f.windows_ns {
+                    if from.max(start) < to.min(stop) {
+                        proptest::prop_assert_eq!(
+                            f.sends_in(class, from),
+                            f.target.reaches_until(from.max(start)).is_some()
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

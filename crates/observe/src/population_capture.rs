@@ -340,11 +340,12 @@ pub fn frames(
 /// begins (its worm's start, or a flood window's start, whichever is
 /// later) plus a phase of its own (less than a period, drawn from the seed
 /// and its address: the hosts' clocks are not in step), while its worm
-/// runs and the flood window lasts. `flood.csv` counts the same packets
-/// as a rate reaching the target.
+/// runs and the flood window lasts, if it resolved its target there (a
+/// flood of a name sends nothing once the record is down). `flood.csv`
+/// counts the same packets as a rate reaching the target.
 struct FloodInView<'c> {
     floods: &'c [SeenFlood],
-    windows_ns: Vec<(u64, u64)>,
+    flood: Flood,
     period_ns: u64,
     /// The capture's window, ns.
     within: (u64, u64),
@@ -366,8 +367,8 @@ impl<'c> FloodInView<'c> {
         let flood = Flood::of(s)?;
         Some(FloodInView {
             floods: &cap.floods,
-            windows_ns: flood.windows_ns,
             period_ns: flood_period_ns(flood.packets_per_second),
+            flood,
             within: (
                 opts.from.as_micros().saturating_mul(1000),
                 opts.to.as_micros().saturating_mul(1000),
@@ -389,6 +390,9 @@ impl<'c> FloodInView<'c> {
     fn in_window(&self, i: usize, (w_from, w_to): (u64, u64)) -> (u64, u64, u64) {
         let (run_from, run_to) = self.floods[i].running_ns;
         let first = run_from.max(w_from) + self.draw(i) % self.period_ns;
+        if !self.flood.sends_in(self.flood.class_of(run_from), w_from) {
+            return (first, 0, 0);
+        }
         let lo = first.max(self.within.0);
         let hi = run_to.min(w_to).min(self.within.1);
         if lo < hi {
@@ -409,7 +413,7 @@ impl<'c> FloodInView<'c> {
     /// Host `i`'s packets in view, as (time ns, its number in its flood
     /// window).
     fn packets_of(&self, i: usize) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.windows_ns.iter().flat_map(move |&w| {
+        self.flood.windows_ns.iter().flat_map(move |&w| {
             let (first, k0, k1) = self.in_window(i, w);
             (k0..k1).map(move |k| (first + k * self.period_ns, k))
         })
@@ -418,7 +422,12 @@ impl<'c> FloodInView<'c> {
     /// How many packets are in view, without listing them.
     fn count(&self) -> u64 {
         self.hosts()
-            .flat_map(|i| self.windows_ns.iter().map(move |&w| self.in_window(i, w)))
+            .flat_map(|i| {
+                self.flood
+                    .windows_ns
+                    .iter()
+                    .map(move |&w| self.in_window(i, w))
+            })
             .map(|(_, k0, k1)| k1 - k0)
             .sum()
     }

@@ -315,6 +315,51 @@ fn vantage_and_window_are_checked_naming_the_flag() {
     assert!(check(&s, &opts(&s, "telescope")).is_ok());
 }
 
+/// A flood of a name whose record goes halfway through the capture's
+/// minute: a host that resolved it before (at the day's start) goes on
+/// sending, one whose worm starts at the takedown sends nothing.
+#[test]
+fn an_edge_sees_no_flood_from_a_worm_that_could_not_resolve_its_target() {
+    let mut s = scenario("codered2");
+    s.payload.as_mut().unwrap().name = Some("www1.whitehouse.gov".into());
+    s.defenses.dns_takedown.enabled = true;
+    s.defenses.dns_takedown.at =
+        wormscope_scenario::When::After(SimDuration::from_secs(14 * 3600 + 630));
+    wormscope_scenario::check_population(&s).unwrap();
+    let h = |hours: u64, secs: u64| (hours * 3600 + secs) * 1_000_000_000;
+    let mut cap = telescope_capture();
+    cap.kind = SensorKind::Edge;
+    cap.prefix = "10.0.0.0/8".parse().unwrap();
+    cap.probes.clear();
+    cap.sources = 0;
+    cap.engine_probes = None;
+    cap.floods = vec![
+        SeenFlood {
+            src: addr("10.1.0.1"),
+            running_ns: (0, h(15, 0)),
+        },
+        SeenFlood {
+            src: addr("10.2.0.2"),
+            running_ns: (h(14, 630), h(15, 0)),
+        },
+    ];
+    let mut o = opts(&s, "isp-edge");
+    o.from = SimDuration::from_secs(14 * 3600 + 600);
+    o.to = SimDuration::from_secs(14 * 3600 + 660);
+    o.background_pps = 0.0;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.pcap");
+    let seen = write_capture(&s, &cap, &o, &path).unwrap();
+    assert_eq!(seen.flood_packets, 600, "10.1.0.1's minute alone");
+    let frames = read(&path);
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.src == "10.1.0.1".parse::<Ipv4Addr>().unwrap())
+    );
+    assert_eq!(frames.len(), 600);
+}
+
 /// Code Red's flood (its `[payload]`) as an edge sees it leave the hosts
 /// inside: from the 20th, one segment to the target's port every 100 ms
 /// from each host whose worm runs, each of `packet_bytes`, whatever the

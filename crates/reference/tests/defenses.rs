@@ -330,6 +330,52 @@ fn no_flood_before_the_sixteenth_and_none_after_the_dns_takedown() {
 }
 
 #[test]
+fn a_moved_site_leaves_behind_the_floods_sent_to_its_old_address() {
+    let mut s = flood_scenario();
+    let (world, seeds) = world_of(&s);
+    let still = agreed(&s, &world, &seeds);
+    let sum = |r: &BlasterRun, f: fn(&wormscope_engine::BlasterRow) -> u64| -> u64 {
+        r.rows.iter().map(f).sum()
+    };
+    let arriving = |r: &BlasterRun| sum(r, |r| r.flood_arriving_units);
+    let step = s.step.as_micros();
+    let moved_at = 10 * 60 * 1_000_000;
+    let after = |r: &BlasterRun| -> u64 {
+        r.rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as u64 * step >= moved_at)
+            .map(|(_, row)| row.flood_arriving_units + row.flood_bcp38_units)
+            .sum()
+    };
+    // Some worms start flooding after the move, or it would test nothing.
+    assert!(after(&still) > 0);
+    s.defenses.target_move.enabled = true;
+    s.defenses.target_move.at = at_minutes(10);
+    // Blaster resolves a name: the worms that resolved it before the move
+    // lose their flood from then on, those that resolve it afterwards find
+    // the site. Nothing else changes: the packets are still sent.
+    let moved = agreed(&s, &world, &seeds);
+    assert_eq!(
+        sum(&moved, |r| r.flood_packets),
+        sum(&still, |r| r.flood_packets)
+    );
+    assert!(arriving(&moved) < arriving(&still));
+    assert!(after(&moved) > 0);
+    let before = |r: &BlasterRun| r.rows[..(moved_at / step) as usize].to_vec();
+    assert_eq!(before(&moved), before(&still));
+    // Carrying the address (no `flood_target` flaw), every flood is cut.
+    s.flaws.flood_target = false;
+    let carried = agreed(&s, &world, &seeds);
+    assert_eq!(after(&carried), 0);
+    assert_eq!(before(&carried), before(&still));
+    // A site that moved before any flood began is simply found.
+    s.flaws.flood_target = true;
+    s.defenses.target_move.at = When::After(SimDuration::ZERO);
+    assert_eq!(agreed(&s, &world, &seeds).rows, still.rows);
+}
+
+#[test]
 fn source_filters_remove_spoofed_flood_packets() {
     let mut s = flood_scenario();
     let (world, seeds) = world_of(&s);

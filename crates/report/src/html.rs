@@ -67,16 +67,16 @@ struct FloodText {
 
 impl FloodText {
     const BLASTER: FloodText = FloodText {
-        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses.",
-        none: "No flood in this run: infected hosts flood windowsupdate.com from 16 August, and this run ends before it, or no host flooded.",
+        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses. A worm that starts flooding after the name's record is taken down ([defenses.dns_takedown]) sends nothing; once the site moves ([defenses.target_move]), the floods sent to its old address reach nothing.",
+        none: "No flood reached the target in this run: infected hosts flood windowsupdate.com from 16 August, and this run ends before it, no host flooded, the name's record was down ([defenses.dns_takedown]) or the site had moved away ([defenses.target_move]).",
         packets: "SYN packets per second",
         spoofed: true,
     };
     /// A random-scanning worm's `[payload]` (Code Red's): its packets
     /// carry their senders' own addresses.
     const UNSPOOFED: FloodText = FloodText {
-        intro: "The flood that every running instance of the worm sends to one address on the days of the month its payload names ([payload]), whether it still spreads or not, as it arrives at the target: nothing once the target has moved away ([defenses.target_move]). Its packets carry their senders' own addresses, so filtering spoofed sources (BCP 38) would remove none.",
-        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, or the target had moved away ([defenses.target_move]).",
+        intro: "The flood that every running instance of the worm sends to its target on the days of the month its payload names ([payload]), whether it still spreads or not, as it arrives at the target: nothing of what is sent to the address the target has moved away from ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]). Its packets carry their senders' own addresses, so filtering spoofed sources (BCP 38) would remove none.",
+        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
         packets: "packets per second",
         spoofed: false,
     };
@@ -1274,7 +1274,10 @@ mod tests {
         )
         .unwrap();
         let html = render(dir.path()).unwrap().html;
-        assert!(html.contains("No flood in this run"), "the note");
+        assert!(
+            html.contains("No flood reached the target in this run"),
+            "the note"
+        );
         assert!(
             !html.contains("Flood traffic at the target"),
             "no empty chart"

@@ -94,6 +94,25 @@ pub(crate) fn stop_problem(
 /// Why a run's start and duration are refused: the run would end past the
 /// last moment a date can be computed for (the flood's date rule reads the
 /// date of every worm start).
+/// What is wrong with `name` as a DNS name a worm resolves: labels of 1
+/// to 63 letters, digits, hyphens and underscores, at most 253 characters.
+pub(crate) fn host_name_problem(name: &str) -> Option<String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        return Some(format!(
+            "`{name}` is not a DNS name (labels of letters, digits and hyphens, joined by dots)"
+        ));
+    }
+    None
+}
+
 pub(crate) fn end_problem(start: jiff::Timestamp, duration: SimDuration) -> Option<String> {
     let d = jiff::SignedDuration::from_micros(i64::try_from(duration.as_micros()).ok()?);
     start.checked_add(d).err().map(|_| {
@@ -327,6 +346,7 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     moment("defenses.dcom_disabled.start", d.dcom_disabled.start);
     moment("defenses.cleanup.start", d.cleanup.start);
     moment("defenses.dns_takedown.at", d.dns_takedown.at);
+    moment("defenses.target_move.at", d.target_move.at);
     moment("defenses.spoof_filter.start", d.spoof_filter.start);
     moment("welchia.release", s.welchia.release);
     let f = &s.flaws;

@@ -106,13 +106,24 @@ pub struct PopulationDefenses {
     #[serde(default = "CleanupDefense::off")]
     pub cleanup: CleanupDefense,
     /// The flooded site moves to another address at `at` (the White House
-    /// did so before Code Red's flood): from then on the `[payload]`'s
-    /// flood reaches nothing. Absent from older files: off.
+    /// did so before Code Red's flood): from then on a flood sent to the
+    /// address it had reaches nothing. A flood of a name (`[payload]
+    /// name`) resolved afterwards finds the site where it is. Absent from
+    /// older files: off.
     #[serde(
         default = "DnsTakedown::off",
         skip_serializing_if = "DnsTakedown::is_off"
     )]
     pub target_move: DnsTakedown,
+    /// The flood's name stops resolving at `at` (Blaster's
+    /// windowsupdate.com was taken down so): a flood that starts
+    /// afterwards sends nothing; one already sending goes on. Only for a
+    /// `[payload]` with a `name`. Absent from older files: off.
+    #[serde(
+        default = "DnsTakedown::off",
+        skip_serializing_if = "DnsTakedown::is_off"
+    )]
+    pub dns_takedown: DnsTakedown,
 }
 
 /// A flood of one address that every running instance of the worm sends
@@ -133,8 +144,15 @@ pub struct FloodPayload {
     pub packets_per_second: u32,
     /// Size of one flood packet on the wire (IP header included), bytes.
     pub packet_bytes: u32,
-    /// The address flooded.
+    /// The address flooded (for a `name`, the address the name resolves
+    /// to until the site moves: what captures show).
     pub target: std::net::Ipv4Addr,
+    /// A name the worm resolves when its flood starts (each flood window,
+    /// or its own start inside one), as Blaster did, instead of carrying
+    /// the address (absent: it carries the address, as Code Red did).
+    /// `[defenses.dns_takedown]` then applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The TCP port the packets go to: what a capture shows (absent: 80,
     /// the web server's; files written before it had none).
     #[serde(default = "web_port")]
@@ -804,6 +822,11 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
                 format!("{} is not between 1 and 1000000", f.packets_per_second),
             );
         }
+        if let Some(name) = &f.name
+            && let Some(e) = crate::check::host_name_problem(name)
+        {
+            return bad("payload.name", e);
+        }
         if !(20..=65_535).contains(&f.packet_bytes) {
             return bad(
                 "payload.packet_bytes",
@@ -821,6 +844,22 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
         return bad(
             "defenses.target_move.enabled",
             "the worm floods no target: moving it needs a [payload]".into(),
+        );
+    }
+    if let Some(e) = moment_problem(s.defenses.dns_takedown.at, s.start) {
+        return bad("defenses.dns_takedown.at", e);
+    }
+    if s.defenses.dns_takedown.enabled && s.payload.as_ref().is_none_or(|p| p.name.is_none()) {
+        return bad(
+            "defenses.dns_takedown.enabled",
+            match &s.payload {
+                None => "the worm floods no target: a takedown needs a [payload] with a name",
+                Some(_) => {
+                    "the worm's flood carries its target's address: there is no name to take \
+                     down (give [payload] a `name`, or move the site: [defenses.target_move])"
+                }
+            }
+            .into(),
         );
     }
     let port = s.worm.delivery.port();

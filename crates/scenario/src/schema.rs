@@ -345,6 +345,17 @@ pub struct Defenses {
     pub cleanup: CleanupDefense,
     pub dns_takedown: DnsTakedown,
     pub spoof_filter: HostDefense,
+    /// The flooded site moves to another address at `at`: a flood sent to
+    /// the address it had reaches nothing from then on. Blaster resolved
+    /// a name (`[flaws] flood_target`), so a flood that starts afterwards
+    /// finds the site where it is; without the flaw the worm carries the
+    /// address, and the move cuts every flood. Absent from older files:
+    /// off.
+    #[serde(
+        default = "DnsTakedown::off",
+        skip_serializing_if = "DnsTakedown::is_off"
+    )]
+    pub target_move: DnsTakedown,
 }
 
 /// Installing MS03-026 over time on hosts that were vulnerable at the start.
@@ -446,10 +457,11 @@ impl CleanupDefense {
     }
 }
 
-/// Taking down the flood target's address record (Blaster's
-/// `[defenses.dns_takedown]`), or moving the flooded site to another
-/// address (a random-scanning worm's `[defenses.target_move]`): from `at`
-/// the flood reaches nothing.
+/// A defense at a flood's target, from `at`: taking down the record of
+/// the name it floods (`[defenses.dns_takedown]`), or moving the flooded
+/// site to another address (`[defenses.target_move]`). What each does to
+/// a flood depends on whether it aims at a name or an address
+/// (`wormscope-model`'s `FloodTarget`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DnsTakedown {
@@ -506,7 +518,9 @@ pub struct Flaws {
     pub os_guess: bool,
     /// Stage 2 fetches the body over TFTP from the attacker's own address.
     pub stage2_reachback: bool,
-    /// The flood resolves a name its target can take down.
+    /// The flood resolves a name whose record can be taken down. `false`:
+    /// the worm carries its target's address instead (no record to take
+    /// down; a site that moves leaves every flood behind).
     pub flood_target: bool,
     /// The random start is seeded from the milliseconds since boot.
     pub start_seed: bool,

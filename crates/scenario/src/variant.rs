@@ -60,11 +60,11 @@ pub const DEFENSES: &[(&str, &str)] = &[
     ("cleanup", "removal tools clean infected hosts at a rate"),
     (
         "dns-takedown",
-        "the flood target's address record is removed",
+        "the record of the name the flood resolves is removed (Blaster's windowsupdate.com)",
     ),
     (
         "target-move",
-        "the flooded site moves to another address (Blaster: as dns-takedown)",
+        "the flooded site moves to another address (Code Red's www1.whitehouse.gov)",
     ),
     (
         "spoof-filter",
@@ -139,8 +139,8 @@ impl DefenseSpec {
             "isp-filter" | "isp-block" | "isp-block-135" | "isp-block-all" => "isp_filter",
             "dcom-disabled" | "dcom-off" => "dcom_disabled",
             "users" | "users-notice" => "users",
-            // Blaster's dns_takedown, a random-scanning worm's target_move.
-            "dns-takedown" | "target-move" => "dns_takedown or target_move",
+            "dns-takedown" => "dns_takedown",
+            "target-move" => "target_move",
             "spoof-filter" | "bcp38" => "spoof_filter",
             "patch" => "patch",
             "border-filter" => "border_filter",
@@ -181,11 +181,8 @@ impl DefenseSpec {
             }
             "users" | "users-notice" => d.users.enabled = true,
             "cleanup" => set(&mut d.cleanup.enabled, &mut d.cleanup.start),
-            // Blaster floods a name: taking its record down is how the
-            // site moves away.
-            "dns-takedown" | "target-move" => {
-                set(&mut d.dns_takedown.enabled, &mut d.dns_takedown.at)
-            }
+            "dns-takedown" => set(&mut d.dns_takedown.enabled, &mut d.dns_takedown.at),
+            "target-move" => set(&mut d.target_move.enabled, &mut d.target_move.at),
             "spoof-filter" | "bcp38" => set(&mut d.spoof_filter.enabled, &mut d.spoof_filter.start),
             other => unreachable!("`{other}` was checked when parsed"),
         }
@@ -217,7 +214,7 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
 /// sections (`PopulationDefenses`).
-pub const RANDOM_SCAN_DEFENSES: [&str; 7] = [
+pub const RANDOM_SCAN_DEFENSES: [&str; 8] = [
     "patch",
     "host-firewall",
     "isp-filter",
@@ -225,6 +222,7 @@ pub const RANDOM_SCAN_DEFENSES: [&str; 7] = [
     "border-filter",
     "cleanup",
     "target-move",
+    "dns-takedown",
 ];
 
 /// A kind of scenario that variants switch defenses on in.
@@ -262,6 +260,7 @@ impl Defended for PopulationScenario {
             "border-filter" => (&mut d.border_filter.enabled, &mut d.border_filter.start),
             "cleanup" => (&mut d.cleanup.enabled, &mut d.cleanup.start),
             "target-move" => (&mut d.target_move.enabled, &mut d.target_move.at),
+            "dns-takedown" => (&mut d.dns_takedown.enabled, &mut d.dns_takedown.at),
             "isp-block" => {
                 // The worm's own port, both ways.
                 let port = vec![PortRule::One(self.worm.delivery.port())];
@@ -270,11 +269,16 @@ impl Defended for PopulationScenario {
                 (&mut d.isp_filter.enabled, &mut d.isp_filter.start)
             }
             other => {
-                // The target move needs a flood to move away from.
+                // The target move needs a flood to move away from, the
+                // takedown a flood of a name.
                 let runs: Vec<&str> = RANDOM_SCAN_DEFENSES
                     .iter()
                     .copied()
-                    .filter(|d| *d != "target-move" || self.payload.is_some())
+                    .filter(|d| match *d {
+                        "target-move" => self.payload.is_some(),
+                        "dns-takedown" => self.payload.as_ref().is_some_and(|p| p.name.is_some()),
+                        _ => true,
+                    })
                     .collect();
                 return Err(format!(
                     "`{other}` is not a defense of `{}`: it runs {}",
@@ -495,13 +499,17 @@ mod tests {
 
     #[test]
     fn specs_parse_and_switch_defenses_on() {
-        // Blaster floods a name: its target moves away as its record goes.
+        // The takedown of Blaster's name and a move of its site are two
+        // sections, each switched on alone.
         let moved: Variant = "target-move@3d".parse().unwrap();
         let taken_down: Variant = "dns-takedown@3d".parse().unwrap();
-        assert_eq!(
-            moved.applied_to(&crate::default_scenario()).unwrap(),
-            taken_down.applied_to(&crate::default_scenario()).unwrap()
+        let moved = moved.applied_to(&crate::default_scenario()).unwrap();
+        let taken_down = taken_down.applied_to(&crate::default_scenario()).unwrap();
+        assert!(moved.defenses.target_move.enabled && !moved.defenses.dns_takedown.enabled);
+        assert!(
+            taken_down.defenses.dns_takedown.enabled && !taken_down.defenses.target_move.enabled
         );
+        assert_eq!(moved.defenses.target_move.at, "3d".parse().unwrap());
         let v: Variant = "isp-block-135@6h+dns-takedown".parse().unwrap();
         let s = v.applied_to(&crate::default_scenario()).unwrap();
         assert!(s.defenses.isp_filter.enabled);
@@ -522,7 +530,7 @@ mod tests {
             toml::Table::try_from(&s.defenses).expect("defenses serialize")
         };
         let before = sections(&base);
-        assert_eq!(before.len(), 9, "{:?}", before.keys().collect::<Vec<_>>());
+        assert_eq!(before.len(), 10, "{:?}", before.keys().collect::<Vec<_>>());
         for (section, _) in &before {
             for spelling in [section.clone(), section.replace('_', "-")] {
                 let v: Variant = spelling.parse().unwrap_or_else(|e| panic!("{e}"));
@@ -540,8 +548,10 @@ mod tests {
 
     #[test]
     fn a_random_scanning_worm_runs_its_own_sections_and_refuses_the_rest() {
-        // Code Red: the worm with a flood, whose target can move.
-        let base = crate::builtin_population("codered2").unwrap();
+        // Code Red: the worm with a flood, whose target can move, here
+        // resolving its name so that the record can be taken down.
+        let mut base = crate::builtin_population("codered2").unwrap();
+        base.payload.as_mut().unwrap().name = Some("www1.whitehouse.gov".into());
         let sections = |s: &PopulationScenario| -> toml::Table {
             toml::Table::try_from(&s.defenses).expect("defenses serialize")
         };
@@ -575,7 +585,11 @@ mod tests {
                 );
                 if on {
                     let two_minutes: When = "2m".parse().unwrap();
-                    let moment = if name == "target_move" { "at" } else { "start" };
+                    let moment = if name == "target_move" || name == "dns_takedown" {
+                        "at"
+                    } else {
+                        "start"
+                    };
                     assert_eq!(
                         table.get(moment),
                         Some(&toml::Value::try_from(two_minutes).unwrap())
@@ -601,28 +615,44 @@ mod tests {
                 e.contains(&format!("`{name}` is not a defense of `codered2`"))
                     && e.contains(
                         "patch, host-firewall, isp-filter, isp-block, border-filter, cleanup, \
-                         target-move"
+                         target-move, dns-takedown"
                     ),
                 "{e}"
             );
         }
-        // Slammer floods no one: the target move is not offered.
+        // Slammer floods no one: the target move and the takedown are not
+        // offered, and asked for, they say why.
         let slammer = crate::builtin_population("slammer").unwrap();
-        let e = "dns-takedown@0h"
+        let e = "dcom-disabled@0h"
             .parse::<Variant>()
             .unwrap()
             .applied_to(&slammer)
             .unwrap_err();
         assert!(e.ends_with("border-filter, cleanup"), "{e}");
+        for spec in ["dns-takedown@0h", "target-move@0h"] {
+            let e = spec
+                .parse::<Variant>()
+                .unwrap()
+                .applied_to(&slammer)
+                .unwrap_err();
+            assert!(e.contains("the worm floods no target"), "{e}");
+        }
+        // Code Red as it was carries the address: no record to take down.
+        let e = "dns-takedown@0h"
+            .parse::<Variant>()
+            .unwrap()
+            .applied_to(&crate::builtin_population("codered2").unwrap())
+            .unwrap_err();
+        assert!(e.contains("there is no name to take down"), "{e}");
         // In a file, the refusal names the file, line and field.
-        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"dns-takedown@1h\"]\n";
+        let text = "[[variant]]\nname = \"a\"\ndefenses = [\"patch@1m\"]\n\n[[variant]]\nname = \"b\"\ndefenses = [\"dcom-off@1h\"]\n";
         let e = parse_variants_for(text, "v.toml", &base).unwrap_err();
         assert_eq!(
             (e.line, e.field.as_deref()),
             (Some(7), Some("variant[1].defenses")),
             "{e}"
         );
-        assert!(e.to_string().contains("`dns-takedown`"), "{e}");
+        assert!(e.to_string().contains("`dcom-off`"), "{e}");
         assert_eq!(
             parse_variants_for(text, "v.toml", &crate::default_scenario())
                 .unwrap()

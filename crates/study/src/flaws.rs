@@ -62,6 +62,7 @@ pub fn without_defenses(s: &BlasterScenario) -> BlasterScenario {
     d.cleanup.enabled = false;
     d.dns_takedown.enabled = false;
     d.spoof_filter.enabled = false;
+    d.target_move.enabled = false;
     v
 }
 

@@ -504,6 +504,41 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_of_a_name_escapes_a_moved_site_and_stops_at_a_takedown_before_its_day() {
+        // Every host is infected before the 20th and floods from 00:00 to
+        // 02:00 (14 h to 16 h into the run), resolving its name at 00:00.
+        let carried = small_codered();
+        let mut named = carried.clone();
+        named.payload.as_mut().unwrap().name = Some("www1.whitehouse.gov".into());
+        let specs = [
+            "target-move@13h",
+            "target-move@15h",
+            "dns-takedown@13h",
+            "dns-takedown@14h",
+            "dns-takedown@15h",
+        ];
+        let variants: Vec<Variant> = specs.iter().map(|v| v.parse().unwrap()).collect();
+        let results = compare_population(&named, &variants, 2, &|| {}).unwrap();
+        let total = |r: &PopulationRun| r.rows.iter().map(|row| row.flood_packets).sum::<u64>();
+        let pps = named.payload.as_ref().unwrap().packets_per_second;
+        let full = named.population.vulnerable * u64::from(pps) * 7200;
+        // Moved before the day, the site is found at its new address; moved
+        // at 01:00, the floods resolved at 00:00 lose their second hour.
+        // Taken down before 00:00 (or at it), no flood is sent; at 01:00,
+        // the floods already sending go on.
+        let want = [full, full, full / 2, 0, 0, full];
+        for (result, want) in results.iter().zip(want) {
+            for run in &result.runs {
+                assert_eq!(total(run), want, "{}", result.variant);
+            }
+        }
+        // Carrying the address, an early move cuts it all.
+        let moved: Variant = "target-move@13h".parse().unwrap();
+        let results = compare_population(&carried, &[moved], 1, &|| {}).unwrap();
+        assert_eq!(total(&results[1].runs[0]), 0);
+    }
+
+    #[test]
     fn a_hit_list_sender_floods_from_the_start() {
         // Code Red flooding from its start (the 19th is a flood day here),
         // its one initial host sending a list of 100 at one a second, its

@@ -738,11 +738,15 @@ pub struct PopulationCore {
 /// What reaches a flood's target: the running instances over time, each
 /// sending `packets_per_second` while [`Flood::arriving_ns`] says its
 /// packets arrive. Counted in closed form from the moments the number of
-/// running instances changes, so a flood costs nothing per packet.
+/// running instances of each of the flood's classes changes, so a flood
+/// costs nothing per packet.
 struct FloodCount {
     flood: Flood,
-    /// Instances running now.
-    running: u64,
+    /// Instances running now, by class.
+    running: Vec<u64>,
+    /// Each host's class while its worm runs; empty where the flood has
+    /// one class (its target an address).
+    class_of_host: Vec<u8>,
     /// Real time (ns) up to which `host_ns` is counted.
     counted_to: u64,
     /// Σ over instances of the ns their flood arrived.
@@ -752,13 +756,41 @@ struct FloodCount {
 }
 
 impl FloodCount {
-    /// Counts up to real time `t`, then `delta` instances start (+1) or
-    /// stop (-1) there.
-    fn change(&mut self, t: u64, delta: i64) {
+    fn new(flood: Flood, hosts: usize) -> FloodCount {
+        let classes = flood.classes();
+        FloodCount {
+            class_of_host: if classes > 1 {
+                vec![0; hosts]
+            } else {
+                Vec::new()
+            },
+            running: vec![0; classes],
+            flood,
+            counted_to: 0,
+            host_ns: 0,
+            filed: 0,
+        }
+    }
+
+    /// Counts up to real time `t`, where `host`'s instance starts.
+    fn start(&mut self, host: u32, t: u64) {
         self.count_to(t);
-        self.running = self
-            .running
-            .checked_add_signed(delta)
+        let class = self.flood.class_of(t);
+        if let Some(c) = self.class_of_host.get_mut(host as usize) {
+            *c = u8::try_from(class).expect("at most three classes");
+        }
+        self.running[class] += 1;
+    }
+
+    /// Counts up to real time `t`, where `host`'s instance stops.
+    fn stop(&mut self, host: u32, t: u64) {
+        self.count_to(t);
+        let class = self
+            .class_of_host
+            .get(host as usize)
+            .map_or(0, |&c| usize::from(c));
+        self.running[class] = self.running[class]
+            .checked_sub(1)
             .expect("running instances");
     }
 
@@ -766,8 +798,12 @@ impl FloodCount {
         // Events come in real-time order but for the rounding of the
         // network clock's conversion: never count backwards.
         let t = t.max(self.counted_to);
-        let arriving = self.flood.arriving_ns(self.counted_to, t);
-        self.host_ns += u128::from(self.running) * u128::from(arriving);
+        for (class, &running) in self.running.iter().enumerate() {
+            if running > 0 {
+                let arriving = self.flood.arriving_ns(class, self.counted_to, t);
+                self.host_ns += u128::from(running) * u128::from(arriving);
+            }
+        }
         self.counted_to = t;
     }
 
@@ -911,13 +947,8 @@ impl PopulationCore {
             cleaned: 0,
             events: 0,
             watch: None,
-            flood: Flood::of(s).map(|flood| FloodCount {
-                flood,
-                running: 0,
-                counted_to: 0,
-                host_ns: 0,
-                filed: 0,
-            }),
+            flood: Flood::of(s)
+                .map(|flood| FloodCount::new(flood, s.population.vulnerable as usize)),
         }
     }
 
@@ -1553,7 +1584,7 @@ impl PopulationCore {
         if !std::mem::replace(&mut h.running, true)
             && let Some(f) = &mut self.flood
         {
-            f.change(real, 1);
+            f.start(host, real);
             if let Some(w) = &mut self.watch {
                 w.flood_starts(&self.layout, host, real);
             }
@@ -1567,7 +1598,7 @@ impl PopulationCore {
         if std::mem::take(&mut h.running)
             && let Some(f) = &mut self.flood
         {
-            f.change(real, -1);
+            f.stop(host, real);
             if let Some(w) = &mut self.watch {
                 w.flood_ends(host, real);
             }
