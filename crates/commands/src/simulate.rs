@@ -83,6 +83,14 @@ fn one_run(
         "ever infected {}, crashes {}, reboots {}{payload}, probes {}",
         t.ever_infected, t.crashes, t.reboots, t.probes
     );
+    let totals = &summary.totals;
+    if totals.flood_packets > 0 {
+        let _ = writeln!(
+            text,
+            "flood SYNs sent {}, of them reached the target {}",
+            totals.flood_packets, totals.flood_arriving_packets
+        );
+    }
     let _ = writeln!(text, "wrote {}", listing(&files));
     Ok(CommandOutcome {
         text,

@@ -70,6 +70,12 @@ impl BlasterRow {
             self.offline,
         ]
     }
+
+    /// The flood packets that reached the target in the step, whole ones,
+    /// rounded (they are counted in 1/65536).
+    pub fn flood_arriving_packets(&self) -> u64 {
+        self.flood_arriving_units.saturating_add(1 << 15) >> 16
+    }
 }
 
 /// Totals of a run.

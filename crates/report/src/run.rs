@@ -120,7 +120,12 @@ pub struct TotalsJson {
     pub reboots: u64,
     pub noticed: u64,
     pub cleaned: u64,
+    /// Flood SYNs sent.
     pub flood_packets: u64,
+    /// Of them, those that reached the target: after the scenario's
+    /// source-address filter, before the site moved away
+    /// (`[defenses.target_move]`), whole packets step by step.
+    pub flood_arriving_packets: u64,
     /// Hosts the worm's own payload crashed for good (`[worm.stop.crash]`);
     /// absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,6 +161,11 @@ impl RunSummary {
                 noticed: t.noticed,
                 cleaned: t.cleaned,
                 flood_packets: result.rows.iter().map(|r| r.flood_packets).sum(),
+                flood_arriving_packets: result
+                    .rows
+                    .iter()
+                    .map(|r| r.flood_arriving_packets())
+                    .sum(),
                 payload_crashes: scenario
                     .worm
                     .stop

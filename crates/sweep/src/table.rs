@@ -152,10 +152,8 @@ impl SweepTable {
         for (i, row) in result.rows.iter().enumerate() {
             // The step's end, as in timeseries.csv.
             let end_us = (i as u64 + 1) * result.step;
-            // Arriving packets are counted in 1/65536: whole ones, rounded.
-            let arriving = row.flood_arriving_units.saturating_add(1 << 15) >> 16;
             let mut values = row.series().to_vec();
-            values.push(arriving);
+            values.push(row.flood_arriving_packets());
             self.push_row(variant, seed, labels, end_us, &values);
         }
     }
