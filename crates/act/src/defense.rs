@@ -147,10 +147,23 @@ impl Defense {
 /// Why Blaster's target move has no firewall rules.
 const BLASTER_FLOODS_A_NAME: &str = "W32/Blaster floods a name, windowsupdate.com, not an \
      address: its defense was taking the name's DNS record down (dns-takedown), which is done \
-     at the name's DNS servers, not by a firewall rule; the address the name led to in August \
-     2003 is not in the sources (a Blaster scenario's [payload] target is a stand-in), so there \
-     is none to null-route. The target move has rules for a worm that floods an address: give \
-     its scenario (--scenario codered2)";
+     at the name's DNS servers, not by a firewall rule; and the address the name led to in \
+     August 2003 is not in the sources (a Blaster scenario's [payload] target is a stand-in), so \
+     there is none to null-route. The target move has rules for a scenario whose worm floods an \
+     address, such as codered2";
+
+/// Why a Blaster scenario whose worm carries its flood's address (without
+/// the `flood_target` flaw) still has no target move rules.
+const BLASTER_ADDRESS_IS_A_STAND_IN: &str = "this Blaster scenario's worm carries its flood's \
+     address ([flaws] flood_target = false), but the address windowsupdate.com led to in August \
+     2003 is not in the sources: [payload] target is a documentation address standing in for it \
+     in captures, so there is nothing real to null-route";
+
+/// Why no defense of that name has rules: the DNS takedown.
+const TAKEDOWN_IS_DNS: &str = "taking down the record of the name a worm's flood resolves \
+     (Blaster's windowsupdate.com; a random-scanning worm's [payload] name) is done at the \
+     name's DNS servers, not by a firewall rule; moving the site away from the address a flood \
+     is sent to has rules: --defense target-move";
 
 /// Why a defense gives no firewall rules (W32/Blaster's, or as a
 /// scenario's section describes it).
@@ -184,7 +197,7 @@ pub struct DefenseError(pub String);
 
 fn describe_unknown(word: &str) -> String {
     if normalised(word) == "dns-takedown" {
-        return format!("`{word}` has no firewall rules: {BLASTER_FLOODS_A_NAME}");
+        return format!("`{word}` has no firewall rules: {TAKEDOWN_IS_DNS}");
     }
     format!(
         "unknown defense `{word}`: choose one of border-filter, isp-filter, host-firewall, \
@@ -654,10 +667,13 @@ fn scenario_origin(
 /// it either way.
 fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSet, NoRules> {
     let s = match scenario {
-        AnyScenario::Blaster(_) => {
-            return Err(NoRules::because(format!(
-                "[defenses.target_move]: {BLASTER_FLOODS_A_NAME}"
-            )));
+        AnyScenario::Blaster(b) => {
+            let why = if b.flaws.flood_target {
+                BLASTER_FLOODS_A_NAME
+            } else {
+                BLASTER_ADDRESS_IS_A_STAND_IN
+            };
+            return Err(NoRules::because(format!("[defenses.target_move]: {why}")));
         }
         AnyScenario::Population(s) => s,
     };
@@ -670,6 +686,15 @@ fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSe
     };
     let defense = Defense::TargetMove;
     let cite = format!("{} {}", sanitize(&s.name, 40), defense.section());
+    // A worm that resolves a name follows the site: the rules stop only
+    // the floods that resolved it before the move.
+    let follows = match &payload.name {
+        Some(name) => format!(
+            "; floods that resolve {} after the move follow the site",
+            sanitize(name, 64)
+        ),
+        None => String::new(),
+    };
     let rules = [Direction::Inbound, Direction::Outbound]
         .into_iter()
         .map(|direction| Rule {
@@ -678,7 +703,7 @@ fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSe
             action: Action::Drop,
             source: Source::Scenario,
             comment: format!(
-                "{cite}: drop {} traffic to {} (the flooded address)",
+                "{cite}: drop {} traffic to {} (the flooded address{follows})",
                 direction.name(),
                 payload.target
             ),
@@ -1101,6 +1126,21 @@ mod tests {
             summary.contains("to 198.137.240.91, every protocol"),
             "{summary}"
         );
+        assert!(red.rules.iter().all(|r| !r.comment.contains("follow")));
+        // A worm that resolves a name: the same null route, which says
+        // what it does not stop.
+        let named = scenario("base = \"codered2\"\n[payload]\nname = \"www1.whitehouse.gov\"\n");
+        let set = scenario_rule_set(&named, "named.toml", Defense::TargetMove).unwrap();
+        assert_eq!(set.rules.len(), 2);
+        for r in &set.rules {
+            assert!(
+                r.comment.contains(
+                    "floods that resolve www1.whitehouse.gov after the move follow the site"
+                ),
+                "{}",
+                r.comment
+            );
+        }
 
         // The address is the scenario's, not Code Red's: a file that moves
         // the flood elsewhere gets rules for its own target, and a long
@@ -1151,6 +1191,16 @@ mod tests {
             blaster.starts_with("[defenses.target_move]") && blaster.contains("windowsupdate.com"),
             "{blaster}"
         );
+        // Without its flaw Blaster carries the address, whose real value
+        // is not known.
+        let carried = scenario("base = \"blaster\"\n[flaws]\nflood_target = false\n");
+        let carried = scenario_rule_set(&carried, "b.toml", Defense::TargetMove)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            carried.contains("documentation address") && !carried.contains("floods a name"),
+            "{carried}"
+        );
         // Slammer floods nothing.
         let slammer = scenario_rule_set(&builtin("slammer"), "slammer", Defense::TargetMove)
             .unwrap_err()
@@ -1166,6 +1216,7 @@ mod tests {
             takedown.contains("no firewall rules") && takedown.contains("DNS servers"),
             "{takedown}"
         );
+        assert!(!takedown.contains("codered2"), "worm-neutral: {takedown}");
         let unknown = "dmz".parse::<Defense>().unwrap_err().to_string();
         assert!(unknown.contains("target-move"), "{unknown}");
     }

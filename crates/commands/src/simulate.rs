@@ -84,13 +84,11 @@ fn one_run(
         t.ever_infected, t.crashes, t.reboots, t.probes
     );
     let totals = &summary.totals;
-    if totals.flood_packets > 0 {
-        let _ = writeln!(
-            text,
-            "flood SYNs sent {}, of them reached the target {}",
-            totals.flood_packets, totals.flood_arriving_packets
-        );
-    }
+    let _ = writeln!(
+        text,
+        "flood SYNs sent {}, of them reached the target {}",
+        totals.flood_packets, totals.flood_arriving_packets
+    );
     let _ = writeln!(text, "wrote {}", listing(&files));
     Ok(CommandOutcome {
         text,
@@ -193,10 +191,19 @@ fn population(
             .iter()
             .map(|r| r.total(|row| row.flood_packets).to_string())
             .collect();
+        // A worm that resolves a name reaches the site wherever it is.
+        let target = payload
+            .name
+            .clone()
+            .unwrap_or_else(|| payload.target.to_string());
+        let sent: Vec<String> = results
+            .iter()
+            .map(|r| r.total(|row| row.flood_sent).to_string())
+            .collect();
+        let _ = writeln!(text, "flood packets sent: {}", sent.join(", "));
         let _ = writeln!(
             text,
-            "flood packets that reached {}: {}",
-            payload.target,
+            "flood packets that reached {target}: {}",
             reached.join(", ")
         );
     }

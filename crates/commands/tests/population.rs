@@ -410,6 +410,7 @@ fn code_reds_flood_is_written_drawn_and_compared() {
         o.text
     );
     assert_eq!(json(&out.join("summary.json"))["flood_packets"], all);
+    assert_eq!(json(&out.join("summary.json"))["flood_sent_packets"], all);
     let flood = std::fs::read_to_string(out.join("flood.csv")).unwrap();
     let rows: Vec<&str> = flood.lines().collect();
     assert_eq!(
@@ -470,6 +471,35 @@ fn code_reds_flood_is_written_drawn_and_compared() {
         Some(-flood(1))
     );
     assert!(report(&compared).contains("flood packets at the target"));
+    // Resolving its name instead, the worm is said to reach the site by
+    // it; a takedown an hour before the day leaves nothing to send.
+    let named = write(
+        dir.path(),
+        "named.toml",
+        &format!(
+            "{SMALL_CODERED}\n[payload]\nname = \"www1.whitehouse.gov\"\n\
+             [defenses.dns_takedown]\nenabled = true\nat = \"13h\"\n"
+        ),
+    );
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(named),
+            out: dir.path().join("named"),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.text
+            .contains("flood packets sent: 0\nflood packets that reached www1.whitehouse.gov: 0\n"),
+        "{}",
+        o.text
+    );
+    assert_eq!(
+        json(&dir.path().join("named/summary.json"))["flood_sent_packets"],
+        0
+    );
 }
 
 #[test]

@@ -678,6 +678,17 @@ impl Flood {
     /// How much of `[a, b)` (ns after the start) a running instance of
     /// class `class` floods with packets that reach its target.
     pub fn arriving_ns(&self, class: usize, a: u64, b: u64) -> u64 {
+        self.flooding_ns(class, a, b, true)
+    }
+
+    /// How much of `[a, b)` a running instance of class `class` sends its
+    /// flood, whether it reaches the target or not (a moved site's old
+    /// address still receives it).
+    pub fn sending_ns(&self, class: usize, a: u64, b: u64) -> u64 {
+        self.flooding_ns(class, a, b, false)
+    }
+
+    fn flooding_ns(&self, class: usize, a: u64, b: u64, arriving: bool) -> u64 {
         // The windows are ascending: skip those over before `a`, stop at
         // the first that begins after `b` (a run of years has hundreds).
         let first = self.windows_ns.partition_point(|&(_, to)| to <= a);
@@ -686,7 +697,8 @@ impl Flood {
             .take_while(|&&(from, _)| from < b)
             .filter_map(|&(from, to)| {
                 let until = self.reach_in_window(class, from)?;
-                Some(to.min(b).min(until).saturating_sub(from.max(a)))
+                let end = if arriving { to.min(until) } else { to };
+                Some(end.min(b).saturating_sub(from.max(a)))
             })
             .sum()
     }
@@ -834,8 +846,9 @@ mod tests {
     }
 
     /// What one instance running over `[start, stop)` floods onto its
-    /// target, window by window, from the rule alone.
-    fn flooded_alone(f: &Flood, start: u64, stop: u64) -> u64 {
+    /// target (`arriving`), or sends, window by window, from the rule
+    /// alone.
+    fn flooded_alone(f: &Flood, start: u64, stop: u64, arriving: bool) -> u64 {
         f.windows_ns
             .iter()
             .filter_map(|&(from, to)| {
@@ -844,7 +857,7 @@ mod tests {
                     return Some(0);
                 }
                 let until = f.target.reaches_until(a)?;
-                Some(b.min(until).saturating_sub(a))
+                Some(if arriving { b.min(until) } else { b }.saturating_sub(a))
             })
             .sum()
     }
@@ -882,7 +895,10 @@ mod tests {
                 // Counted in two pieces, as a core counts between events.
                 let mid = cut.clamp(start, stop);
                 let counted = f.arriving_ns(class, start, mid) + f.arriving_ns(class, mid, stop);
-                proptest::prop_assert_eq!(counted, flooded_alone(&f, start, stop));
+                proptest::prop_assert_eq!(counted, flooded_alone(&f, start, stop, true));
+                let sent = f.sending_ns(class, start, mid) + f.sending_ns(class, mid, stop);
+                proptest::prop_assert_eq!(sent, flooded_alone(&f, start, stop, false));
+                proptest::prop_assert!(counted <= sent);
                 for &(from, to) in &f.windows_ns {
                     if from.max(start) < to.min(stop) {
                         proptest::prop_assert_eq!(

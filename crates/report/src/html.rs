@@ -67,8 +67,8 @@ struct FloodText {
 
 impl FloodText {
     const BLASTER: FloodText = FloodText {
-        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses. A worm that starts flooding after the name's record is taken down ([defenses.dns_takedown]) sends nothing; once the site moves ([defenses.target_move]), the floods sent to its old address reach nothing.",
-        none: "No flood reached the target in this run: infected hosts flood windowsupdate.com from 16 August, and this run ends before it, no host flooded, the name's record was down ([defenses.dns_takedown]) or the site had moved away ([defenses.target_move]).",
+        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses. The worm resolves the name once, when it starts on a flood day: one that starts after the name's record is taken down ([defenses.dns_takedown]) sends nothing. Once the site moves ([defenses.target_move]), floods sent to its old address reach nothing, while those that resolve the name afterwards find the site. (Without the [flaws] flood_target flaw the worm carries the address instead: the takedown does nothing and the move cuts every flood.)",
+        none: "No flood reached the target in this run. Infected hosts flood windowsupdate.com from 16 August: the run may end before it, or no worm started on a flood day, or the name's record was down when they did ([defenses.dns_takedown]), or the site had moved away ([defenses.target_move]).",
         packets: "SYN packets per second",
         spoofed: true,
     };

@@ -137,9 +137,13 @@ pub fn population_run_files(s: &PopulationScenario, runs: &[PopulationRun]) -> O
         ("events", &|r| r.events as f64),
     ];
     if s.payload.is_some() {
-        // What reached the flood's target over the run.
+        // What reached the flood's target over the run, and what was sent
+        // (more once the target has moved away).
         totals.push(("flood_packets", &|r| {
             r.total(|row| row.flood_packets) as f64
+        }));
+        totals.push(("flood_sent_packets", &|r| {
+            r.total(|row| row.flood_sent) as f64
         }));
     }
     if let [run] = runs {

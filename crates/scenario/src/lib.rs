@@ -1434,6 +1434,23 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("needs a [payload]"), "{e}");
+        // Switched on alone over a worm whose built-in lacks the section,
+        // either defense is told what is wrong, not that `source` is
+        // missing.
+        for (name, section) in [
+            ("slammer", "target_move"),
+            ("slammer", "dns_takedown"),
+            ("witty", "dns_takedown"),
+        ] {
+            let text = format!("base = \"{name}\"\n[defenses.{section}]\nenabled = true\n");
+            let e = parse_population(&text, "bad.toml").unwrap_err();
+            assert_eq!(
+                (e.line, e.field.clone()),
+                (Some(3), Some(format!("defenses.{section}.enabled"))),
+                "{e}"
+            );
+            assert!(e.to_string().contains("the worm floods no target"), "{e}");
+        }
         // A name is resolved, and its record can be taken down; written
         // back, the file says so (and a file without them does not).
         let named = parse_population(

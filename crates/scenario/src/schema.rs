@@ -466,7 +466,11 @@ impl CleanupDefense {
 #[serde(deny_unknown_fields)]
 pub struct DnsTakedown {
     pub enabled: bool,
+    /// Absent: none (a worm whose built-in has no such section, Slammer's,
+    /// is then told what is wrong with switching it on).
+    #[serde(default)]
     pub source: String,
+    #[serde(default = "When::zero")]
     pub at: When,
 }
 
@@ -477,7 +481,7 @@ impl DnsTakedown {
         DnsTakedown {
             enabled: false,
             source: String::new(),
-            at: When::After(SimDuration::ZERO),
+            at: When::zero(),
         }
     }
 

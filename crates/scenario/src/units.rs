@@ -507,6 +507,11 @@ pub enum When {
 }
 
 impl When {
+    /// The start itself.
+    pub fn zero() -> When {
+        When::After(SimDuration::ZERO)
+    }
+
     /// Microseconds after `start`, or why the moment cannot be one.
     pub fn after_start(self, start: jiff::Timestamp) -> Result<u64, String> {
         match self {

@@ -527,15 +527,22 @@ mod tests {
         // Taken down before 00:00 (or at it), no flood is sent; at 01:00,
         // the floods already sending go on.
         let want = [full, full, full / 2, 0, 0, full];
-        for (result, want) in results.iter().zip(want) {
+        // What is sent: all of it, but where the name could not be
+        // resolved.
+        let sent_want = [full, full, full, 0, 0, full];
+        let sent = |r: &PopulationRun| r.rows.iter().map(|row| row.flood_sent).sum::<u64>();
+        for ((result, want), sent_want) in results.iter().zip(want).zip(sent_want) {
             for run in &result.runs {
                 assert_eq!(total(run), want, "{}", result.variant);
+                assert_eq!(sent(run), sent_want, "{} sent", result.variant);
             }
         }
-        // Carrying the address, an early move cuts it all.
+        // Carrying the address, an early move cuts it all; the hosts still
+        // send it, to the address the site left.
         let moved: Variant = "target-move@13h".parse().unwrap();
         let results = compare_population(&carried, &[moved], 1, &|| {}).unwrap();
         assert_eq!(total(&results[1].runs[0]), 0);
+        assert_eq!(sent(&results[1].runs[0]), full);
     }
 
     #[test]

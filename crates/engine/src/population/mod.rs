@@ -344,6 +344,9 @@ pub struct PopulationRow {
     /// Flood packets that reached the target in the step (`[payload]`; not
     /// a `timeseries.csv` column: `flood.csv` has them).
     pub flood_packets: u64,
+    /// Flood packets sent in the step, whether they reached the target or
+    /// went to the address it had moved away from.
+    pub flood_sent: u64,
 }
 
 impl PopulationRow {
@@ -751,8 +754,11 @@ struct FloodCount {
     counted_to: u64,
     /// Σ over instances of the ns their flood arrived.
     host_ns: u128,
-    /// Packets filed in the rows so far.
+    /// Σ over instances of the ns they sent it, arriving or not.
+    sent_ns: u128,
+    /// Packets filed in the rows so far: arrived, and sent.
     filed: u64,
+    filed_sent: u64,
 }
 
 impl FloodCount {
@@ -768,7 +774,9 @@ impl FloodCount {
             flood,
             counted_to: 0,
             host_ns: 0,
+            sent_ns: 0,
             filed: 0,
+            filed_sent: 0,
         }
     }
 
@@ -802,18 +810,22 @@ impl FloodCount {
             if running > 0 {
                 let arriving = self.flood.arriving_ns(class, self.counted_to, t);
                 self.host_ns += u128::from(running) * u128::from(arriving);
+                let sending = self.flood.sending_ns(class, self.counted_to, t);
+                self.sent_ns += u128::from(running) * u128::from(sending);
             }
         }
         self.counted_to = t;
     }
 
-    /// The packets that arrived since the last row, up to real time `end`.
-    fn file(&mut self, end: u64) -> u64 {
+    /// The packets that arrived, and those sent, since the last row, up
+    /// to real time `end`.
+    fn file(&mut self, end: u64) -> (u64, u64) {
         self.count_to(end);
-        let total = self.host_ns * u128::from(self.flood.packets_per_second) / 1_000_000_000;
-        let total = u64::try_from(total).unwrap_or(u64::MAX);
-        let new = total - self.filed;
-        self.filed = total;
+        let pps = u128::from(self.flood.packets_per_second);
+        let packets = |ns: u128| u64::try_from(ns * pps / 1_000_000_000).unwrap_or(u64::MAX);
+        let (arrived, sent) = (packets(self.host_ns), packets(self.sent_ns));
+        let new = (arrived - self.filed, sent - self.filed_sent);
+        (self.filed, self.filed_sent) = (arrived, sent);
         new
     }
 }
@@ -1725,7 +1737,7 @@ impl PopulationCore {
         row.probes_delivered = delivered - self.delivered_so_far;
         row.probes_offered = offered - self.offered_so_far;
         row.probes_dropped = row.probes_offered - row.probes_delivered;
-        row.flood_packets = self.flood.as_mut().map_or(0, |f| f.file(end));
+        (row.flood_packets, row.flood_sent) = self.flood.as_mut().map_or((0, 0), |f| f.file(end));
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
         // Unlooked probes into live atoms of local-preference classes, and
