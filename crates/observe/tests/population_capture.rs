@@ -315,6 +315,23 @@ fn vantage_and_window_are_checked_naming_the_flag() {
     assert!(check(&s, &opts(&s, "telescope")).is_ok());
 }
 
+/// `hours` h and `secs` s after the start, in ns.
+fn hours_ns(hours: u64, secs: u64) -> u64 {
+    (hours * 3600 + secs) * 1_000_000_000
+}
+
+/// An edge's capture (10.0.0.0/8) that saw no probe, only `floods` leave.
+fn edge_seeing(floods: Vec<SeenFlood>) -> PopulationCapture {
+    let mut cap = telescope_capture();
+    cap.kind = SensorKind::Edge;
+    cap.prefix = "10.0.0.0/8".parse().unwrap();
+    cap.probes.clear();
+    cap.sources = 0;
+    cap.engine_probes = None;
+    cap.floods = floods;
+    cap
+}
+
 /// A flood of a name whose record goes halfway through the capture's
 /// minute: a host that resolved it before (at the day's start) goes on
 /// sending, one whose worm starts at the takedown sends nothing.
@@ -326,23 +343,16 @@ fn an_edge_sees_no_flood_from_a_worm_that_could_not_resolve_its_target() {
     s.defenses.dns_takedown.at =
         wormscope_scenario::When::After(SimDuration::from_secs(14 * 3600 + 630));
     wormscope_scenario::check_population(&s).unwrap();
-    let h = |hours: u64, secs: u64| (hours * 3600 + secs) * 1_000_000_000;
-    let mut cap = telescope_capture();
-    cap.kind = SensorKind::Edge;
-    cap.prefix = "10.0.0.0/8".parse().unwrap();
-    cap.probes.clear();
-    cap.sources = 0;
-    cap.engine_probes = None;
-    cap.floods = vec![
+    let cap = edge_seeing(vec![
         SeenFlood {
             src: addr("10.1.0.1"),
-            running_ns: (0, h(15, 0)),
+            running_ns: (0, hours_ns(15, 0)),
         },
         SeenFlood {
             src: addr("10.2.0.2"),
-            running_ns: (h(14, 630), h(15, 0)),
+            running_ns: (hours_ns(14, 630), hours_ns(15, 0)),
         },
-    ];
+    ]);
     let mut o = opts(&s, "isp-edge");
     o.from = SimDuration::from_secs(14 * 3600 + 600);
     o.to = SimDuration::from_secs(14 * 3600 + 660);
@@ -370,15 +380,9 @@ fn an_edge_sees_the_flood_leave_its_hosts_on_the_flood_days() {
     let payload = s.payload.clone().expect("Code Red floods");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("flood.pcap");
-    let h = |hours: u64, secs: u64| (hours * 3600 + secs) * 1_000_000_000;
-    let mut cap = telescope_capture();
-    cap.kind = SensorKind::Edge;
-    cap.prefix = "10.0.0.0/8".parse().unwrap();
-    cap.probes.clear();
-    cap.sources = 0;
-    cap.engine_probes = None;
+    let h = hours_ns;
     // The run starts at 10:00 UTC on the 19th: the 20th begins at 14 h.
-    cap.floods = vec![
+    let cap = edge_seeing(vec![
         // Runs all through the window: 60 s at 10 a second.
         SeenFlood {
             src: addr("10.1.0.1"),
@@ -399,7 +403,7 @@ fn an_edge_sees_the_flood_leave_its_hosts_on_the_flood_days() {
             src: addr("10.4.0.4"),
             running_ns: (0, h(13, 0)),
         },
-    ];
+    ]);
     let window = |from: u64, to: u64| {
         let mut o = opts(&s, "isp-edge");
         o.from = SimDuration::from_secs(from);
