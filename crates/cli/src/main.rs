@@ -361,13 +361,16 @@ struct CaptureArgs {
     /// Window start, since the scenario's start, e.g. 1h.
     #[arg(long, value_name = "DURATION")]
     from: SimDuration,
-    /// Window end (exclusive), e.g. 1h10m.
+    /// Window end (exclusive), e.g. 1h10m: what starts before it is
+    /// captured, and a session that starts inside it (an exploit, its
+    /// shell and transfer) is written whole, even past the end.
     #[arg(long, value_name = "DURATION")]
     to: SimDuration,
-    /// Output capture file.
+    /// Output capture file (uncompressed; a name ending in .pcapng is
+    /// written as pcapng).
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-    /// Write pcapng instead of classic pcap.
+    /// Write pcapng instead of classic pcap (whatever the file's name).
     #[arg(long)]
     pcapng: bool,
     /// Refuse captures of more frames (default: the scenario's

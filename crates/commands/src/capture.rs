@@ -29,6 +29,8 @@ pub struct CaptureRequest {
     pub to: SimDuration,
     /// The capture file.
     pub output: PathBuf,
+    /// The format asked for (`--pcapng`); a file named `*.pcapng` is
+    /// written as pcapng whatever this says ([`CaptureRequest::format_written`]).
     pub format: OutputFormat,
     /// Overrides the scenario's `capture.max_packets`.
     pub max_packets: Option<u64>,
@@ -37,29 +39,50 @@ pub struct CaptureRequest {
 }
 
 impl CaptureRequest {
+    /// The format the file is written in: pcapng where asked for or where
+    /// the file's name ends in `.pcapng`, else pcap. A name of a
+    /// compressed file is refused: captures are written uncompressed.
+    pub fn format_written(&self) -> Result<OutputFormat, CommandError> {
+        let extension = self
+            .output
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("pcapng") => Ok(OutputFormat::PcapNg),
+            Some(z @ ("gz" | "xz" | "zst" | "bz2")) => Err(CommandError::Input(format!(
+                "{}: a .{z} name, but captures are written uncompressed (`detect` reads \
+                 compressed ones): name it .pcap or .pcapng, and compress it afterwards",
+                self.output.display()
+            ))),
+            _ => Ok(self.format),
+        }
+    }
+
     /// `opts` (the scenario's defaults) with the request's format and
     /// overrides.
-    fn overriding(&self, mut opts: CaptureOptions) -> CaptureOptions {
-        opts.format = self.format;
+    fn overriding(&self, mut opts: CaptureOptions) -> Result<CaptureOptions, CommandError> {
+        opts.format = self.format_written()?;
         if let Some(n) = self.max_packets {
             opts.max_packets = n;
         }
         if let Some(r) = self.background_pps {
             opts.background_pps = r;
         }
-        opts
+        Ok(opts)
     }
 }
 
 /// Runs the request.
 pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     common::check_file(&req.output)?;
+    req.format_written()?;
     if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
         let s = common::population_with(r, req.seed, None)?;
         return population(&s, req, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, None)?;
-    let opts = req.overriding(CaptureOptions::new(&s, &req.vantage, req.from, req.to));
+    let opts = req.overriding(CaptureOptions::new(&s, &req.vantage, req.from, req.to))?;
     let started = Instant::now();
     let world = common::world(&s, progress)?;
     let written = {
@@ -111,7 +134,7 @@ fn population(
         &req.vantage,
         req.from,
         req.to,
-    ));
+    ))?;
     // Refused before the run: an unknown vantage, a bad window.
     wormscope_observe::population_capture::check(s, &opts)
         .map_err(|e| CommandError::Input(e.to_string()))?;

@@ -222,6 +222,28 @@ fn capture_of_slammer_at_an_edge_has_background_and_pcapng() {
         probes
     );
     assert_eq!(frames.len() as u64, probes + background);
+    // A file named .pcapng is pcapng without the flag; a compressed name
+    // is refused before anything runs.
+    let named = dir.path().join("named.PCAPNG");
+    run(&request(&file, "edge", "10s", "12s", &named));
+    let written = std::fs::read(&named).unwrap();
+    assert_eq!(&written[..4], &0x0a0d_0d0au32.to_le_bytes(), "pcapng");
+    let plain = dir.path().join("plain.pcap");
+    run(&request(&file, "edge", "10s", "12s", &plain));
+    assert_eq!(
+        &std::fs::read(&plain).unwrap()[..4],
+        &0xa1b2_c3d4u32.to_le_bytes()
+    );
+    let zipped = dir.path().join("edge.pcap.gz");
+    let msg = input_error(wormscope_commands::capture::run(
+        &request(&file, "edge", "10s", "12s", &zipped),
+        &Silent,
+    ));
+    assert!(
+        msg.contains("edge.pcap.gz") && msg.contains("uncompressed"),
+        "{msg}"
+    );
+    assert!(!zipped.exists());
 }
 
 #[test]
