@@ -86,6 +86,28 @@ fn a_fit_writes_its_files_answers_json_and_is_drawn() {
     assert!(predictive.contains(",isp-edge/sources,") && predictive.contains(",isp-edge/probes,"));
     let md = std::fs::read_to_string(out.join("fit.md")).unwrap();
     assert!(md.contains("## The true outbreak") && md.contains("`worm.initial_infected`"));
+    // Six kept runs cannot hold a 5 % quantile: the finding says so.
+    let ess = answer["effective_sample_size"].as_f64().unwrap();
+    assert!(ess < 10.0, "{ess}");
+    assert!(
+        md.contains(&format!("the effective sample size is {ess:.1}, under 10"))
+            && md.contains("too few runs to trust"),
+        "{md}"
+    );
+    let table = fit::run(
+        &FitRequest {
+            out: None,
+            json: false,
+            ..req.clone()
+        },
+        &Silent,
+    )
+    .unwrap()
+    .text;
+    assert!(
+        table.contains("warning: the effective sample size is"),
+        "{table}"
+    );
 
     // The same request gives the same bytes.
     let again = dir.path().join("again");
