@@ -84,7 +84,11 @@ pub(crate) fn population_with(
         s.seed = checked_seed(seed)?;
     }
     if let Some(d) = duration {
-        // Figures measured past the new end read n/a.
+        // Figures measured past the new end read n/a; those of the whole
+        // outbreak cannot be measured on a run cut short of it.
+        if d < s.duration {
+            s.validation.retain(|f| !f.measure.needs_whole_run());
+        }
         s.duration = d;
     }
     wormscope_scenario::check_population(&s).map_err(|(field, msg)| {

@@ -34,8 +34,21 @@ pub struct SimulateRequest {
 pub fn run(req: &SimulateRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     common::check_dir(&req.out)?;
     if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
+        let (full, figures) = (r.duration, r.validation.clone());
         let s = common::population_with(r, req.seed, req.duration)?;
-        return population(&s, req, progress);
+        let unchecked: Vec<&str> = figures
+            .iter()
+            .filter(|f| !s.validation.contains(f))
+            .map(|f| f.figure.as_str())
+            .collect();
+        let note = (!unchecked.is_empty()).then(|| {
+            format!(
+                "not checked on a run cut to {} of the scenario's {full}: {}\n",
+                s.duration,
+                unchecked.join(", ")
+            )
+        });
+        return population(&s, req, note, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, req.duration)?;
     let started = Instant::now();
@@ -133,9 +146,12 @@ fn ensemble(
 
 /// A run or an ensemble of a random-scanning scenario, with its figures
 /// held against their published values.
+/// `unchecked`: which of the scenario's figures a shortened run cannot
+/// measure, as a line to print under the others.
 fn population(
     s: &PopulationScenario,
     req: &SimulateRequest,
+    unchecked: Option<String>,
     progress: &dyn Progress,
 ) -> Result<CommandOutcome, CommandError> {
     if req.runs.is_some_and(|n| n > MAX_RANDOM_SCAN_RUNS) {
@@ -209,6 +225,7 @@ fn population(
     }
     let checks = wormscope_study::validate::check_figures(s, &results);
     text.push_str(&wormscope_report::validation_table(&checks));
+    text.push_str(unchecked.as_deref().unwrap_or_default());
     let _ = writeln!(text, "wrote {}", listing(&files));
     let events = results.iter().map(|r| r.events).sum();
     Ok(CommandOutcome {

@@ -688,3 +688,45 @@ fn an_output_directory_holds_one_set() {
     assert_eq!(names(&out), before, "nothing written, nothing left");
     assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), summary);
 }
+
+#[test]
+fn a_run_cut_short_leaves_the_figures_of_the_whole_outbreak_unchecked() {
+    // Slammer's figures describe its half hour; three minutes are the
+    // start of it: its final count and peak cannot be read there.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("short");
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(PathBuf::from("slammer")),
+            duration: Some("3m".parse().unwrap()),
+            out: out.clone(),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.text.contains(
+            "not checked on a run cut to 3m of the scenario's 30m: peak scan rate, hosts infected\n"
+        ),
+        "{}",
+        o.text
+    );
+    assert!(!o.text.contains("FAIL"), "{}", o.text);
+    // The figures read at a time or a share are still there.
+    assert!(o.text.contains("early doubling time"), "{}", o.text);
+    let written = std::fs::read_to_string(out.join("validation.json")).unwrap();
+    assert!(!written.contains("hosts infected") && written.contains("early doubling time"));
+    // The whole half hour checks every figure.
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(PathBuf::from("slammer")),
+            out: dir.path().join("whole"),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(!o.text.contains("not checked"), "{}", o.text);
+    assert!(o.text.contains("hosts infected"), "{}", o.text);
+}

@@ -67,6 +67,22 @@ pub enum Measure {
 }
 
 impl Measure {
+    /// Whether the measure is of the whole outbreak (its end, its peak, a
+    /// fit over it), so that a run cut short of the scenario's duration
+    /// has no value for it; the others are read at a time or a share, n/a
+    /// where the run ends before.
+    pub fn needs_whole_run(&self) -> bool {
+        matches!(
+            self,
+            Measure::FinalInfected
+                | Measure::LogisticK { .. }
+                | Measure::PeakInfectionsPerMinute
+                | Measure::PeakScanRate
+                | Measure::ActivityAfterStop
+                | Measure::PeakScanningTime
+        )
+    }
+
     /// The unit the measure is written in.
     pub fn unit(&self) -> &'static str {
         match self {
