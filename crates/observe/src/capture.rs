@@ -587,7 +587,7 @@ pub fn capture(
         bytes,
         probes: rec.probes.len() as u64,
         engine_probes,
-        exploits: rec.exploits.len() as u64,
+        exploits: rec.exploits.len() as u64 + built.answerer_exploits,
         sources: sources.len() as u64,
         background: built.background,
     })
@@ -639,6 +639,10 @@ pub struct Frames {
     /// (timestamp in µs since the epoch, Ethernet frame).
     pub frames: Vec<(i64, Vec<u8>)>,
     pub background: u64,
+    /// Exploit sessions written against hosts that answer 135/tcp but are
+    /// no candidates of the worm (no effect): beside the recorder's
+    /// exploits, they are the capture's exploits in view.
+    pub answerer_exploits: u64,
 }
 
 /// A frame list that refuses to grow past `max`.
@@ -677,6 +681,7 @@ pub fn frames(
     let rtt = w.round_trip.as_micros() as i64;
     let pause = w.exploit_pause.as_micros() as i64;
     let block_gap = w.tftp_block_interval.as_micros() as i64;
+    let mut answerer_exploits = 0;
     let mut out = Out {
         frames: Vec::new(),
         max: opts.max_packets,
@@ -753,6 +758,7 @@ pub fn frames(
                 // no effect; the shell connect is refused or filtered.
                 let t = ts + w.batch_wait.as_micros() as i64;
                 exploit_session(&mut out, &mut flow, t, pause)?;
+                answerer_exploits += 1;
                 let mut sh = TcpFlow::new(attacker, next_port(p.scanner), target, 4444);
                 out.push(t + pause, sh.syn())?;
                 if !slow {
@@ -892,6 +898,7 @@ pub fn frames(
     Ok(Frames {
         frames: out.frames.into_iter().map(|(t, _, f)| (t, f)).collect(),
         background,
+        answerer_exploits,
     })
 }
 

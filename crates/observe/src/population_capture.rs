@@ -332,6 +332,8 @@ pub fn frames(
     Ok(Frames {
         frames: out.frames.into_iter().map(|(t, _, f)| (t, f)).collect(),
         background,
+        // A random-scanning worm's probe is its exploit: none beside.
+        answerer_exploits: 0,
     })
 }
 

@@ -78,6 +78,25 @@ fn syns_to_135(path: &Path) -> (u64, HashSet<Ipv4Addr>, u64) {
     (syns, sources, frames)
 }
 
+/// DCE/RPC requests (version 5, packet type 0) to 135/tcp, read back in
+/// Rust: one per exploit session in the file.
+fn exploit_requests(path: &Path) -> u64 {
+    let mut r = CaptureReader::open(path).unwrap();
+    let mut requests = 0;
+    while let Some(f) = r.next_frame().unwrap() {
+        if let Decoded::Ipv4(p) = decode(f.link_type, f.data)
+            && let TransportLayer::Tcp(t) = p.transport
+            && t.dst_port == 135
+            && t.payload.len() > 2
+            && t.payload[0] == 5
+            && t.payload[2] == 0
+        {
+            requests += 1;
+        }
+    }
+    requests
+}
+
 /// tshark's count of SYN (no ACK) to 135/tcp, after checking that it reads
 /// the file without complaint, bad checksums or malformed packets. `None`
 /// when tshark is not installed.
@@ -137,6 +156,9 @@ fn capture_syns_equal_the_engines_probes_for_the_vantage_and_window() {
         if let Some(n) = tshark_syns(&path) {
             assert_eq!(n, by_sensors, "{vantage}: tshark's count");
         }
+        // Every exploit session written is counted, whether its target
+        // was a candidate of the worm or a host it could not infect.
+        assert_eq!(exploit_requests(&path), c.exploits, "{vantage}");
         if vantage == "edge" {
             assert!(c.exploits > 0 && c.background > 0, "{c:?}");
         } else {
