@@ -156,9 +156,15 @@ pub struct DetectConfig {
     /// Witty: distinct destination ports among them (the worm's are random
     /// per datagram; an ICQ reply goes back to the client's port). 10.
     pub witty_min_ports: usize,
-    /// Witty: the window in which those are counted: Bro's 5 minutes, long
-    /// enough for a /8 telescope, which sees about 1 in 256 of a host's
-    /// datagrams.
+    /// Witty: the window in which those are counted, 1 hour: a /8
+    /// telescope sees about 1 in 256 of a host's datagrams, and a host on a
+    /// 56 kbit/s modem sends about 7 of the worm's a second (MODEL.md's 357
+    /// is the average), so the telescope sees ten of a slow host's in six to
+    /// seven minutes, and of a host cut off early fewer still. The datagrams
+    /// counted are unsolicited (none answers a datagram its destination
+    /// sent to the port within the window), which a server on the port
+    /// does not send, so the window can be long. Also how long such a
+    /// question is remembered.
     pub witty_window_us: i64,
 
     /// Worm file names (lower case) a TFTP read request is matched against:
@@ -216,7 +222,7 @@ impl Default for DetectConfig {
             witty_max_payload: 1307,
             witty_min_targets: 10,
             witty_min_ports: 10,
-            witty_window_us: 300 * SECOND_US,
+            witty_window_us: 3_600 * SECOND_US,
             worm_filenames: [
                 "msblast.exe",
                 "penis32.exe",

@@ -23,9 +23,10 @@
 //!   run), classified by that character: `N` Code Red v1/v2 (9000050), `X`
 //!   Code Red II (9000051), another Code Red-like (9000052); the client is
 //!   infected, the server a victim; 3 servers make it spreading (9000053);
-//! - Witty: datagrams from 4000/udp with 768 to 1307 bytes of payload to 10
-//!   destinations on 10 ports within 5 minutes (9000060); ICQ shared the
-//!   port, so one datagram is not enough.
+//! - Witty: unsolicited datagrams from 4000/udp with 768 to 1307 bytes of
+//!   payload to 10 destinations on 10 ports within an hour (9000060); ICQ
+//!   shared the port, so one datagram is not enough, and a datagram that
+//!   answers one its destination sent to the port does not count.
 //!
 //! Lengths come from the IPv4 header, so captures with a short snap length
 //! (or without payload, as CAIDA's public Witty traces) still show them.

@@ -719,14 +719,61 @@ fn witty_needs_the_length_and_many_destinations() {
         assert!(alerts.is_empty(), "{alerts:?}");
     }
 
-    // Ten destinations spread over more than the window: not yet.
-    let mut cap = Cap::default();
-    for (i, d) in scattered("198.18.0.0", 10).iter().enumerate() {
-        cap.push(worm::witty_datagram(&w, d, 4000, 1000 + i as u16, 900, 1));
-        cap.wait_ms(40_000);
-    }
-    let (_, alerts) = detect(&cap);
+    // Ten destinations over six minutes, as a /8 telescope sees a host on
+    // a modem: infected.
+    let slow = |gap_ms: i64| {
+        let mut cap = Cap::default();
+        for (i, d) in scattered("198.18.0.0", 10).iter().enumerate() {
+            cap.push(worm::witty_datagram(&w, d, 4000, 1000 + i as u16, 900, 1));
+            cap.wait_ms(gap_ms);
+        }
+        detect(&cap)
+    };
+    let (r, alerts) = slow(40_000);
+    assert_eq!(sids(&alerts), vec![sig::WITTY_4000.sid]);
+    assert_eq!(verdict(&r, "10.60.0.3"), Some(Verdict::Infected));
+    // A trickle slower than the state's expiry: not yet.
+    let (_, alerts) = slow(400_000);
     assert!(alerts.is_empty(), "{alerts:?}");
+}
+
+#[test]
+fn a_server_answering_its_clients_from_4000_udp_is_not_witty() {
+    // Twelve clients on twelve ports each ask a server on 4000/udp, which
+    // answers each with a datagram of Witty's length: answers, not a scan.
+    let server = h("10.60.0.9");
+    let clients = scattered("198.18.0.0", 12);
+    let mut cap = Cap::default();
+    for (i, c) in clients.iter().enumerate() {
+        let port = 20_000 + i as u16 * 7;
+        cap.push(build::udp_frame(
+            c,
+            &server,
+            IpOpts::default(),
+            port,
+            4000,
+            &[0x05; 24],
+        ));
+        cap.push(worm::witty_datagram(&server, c, 4000, port, 900, 1));
+    }
+    let (r, alerts) = detect(&cap);
+    assert!(alerts.is_empty(), "{alerts:?}");
+    assert_ne!(verdict(&r, "10.60.0.9"), Some(Verdict::Infected));
+    // The same datagrams unasked are the worm's.
+    let mut cap = Cap::default();
+    for (i, c) in clients.iter().enumerate() {
+        cap.push(worm::witty_datagram(
+            &server,
+            c,
+            4000,
+            20_000 + i as u16 * 7,
+            900,
+            1,
+        ));
+    }
+    let (r, alerts) = detect(&cap);
+    assert_eq!(sids(&alerts), vec![sig::WITTY_4000.sid]);
+    assert_eq!(verdict(&r, "10.60.0.9"), Some(Verdict::Infected));
 }
 
 #[test]

@@ -29,7 +29,8 @@
 //!   a query of one character repeated (N: v1/v2, X: Code Red II); the
 //!   client is infected, the server a victim; many servers add to it.
 //! - **Witty**: UDP from source port 4000 with 768-1307 bytes of payload to
-//!   many destination addresses and ports within a window.
+//!   many destination addresses and ports within a window, none of them an
+//!   answer to a datagram the destination sent to that port.
 //!
 //! Matching reads protocol fields; no stored exploit bytes exist here.
 //!
@@ -38,7 +39,8 @@
 //! `max_contacts_per_source` addresses; pending first contacts
 //! `max_pending`; connections and transfers `max_conns`, each with at most
 //! `rpc_buffer` bytes; Slammer, Code Red and Witty sources `max_sources`
-//! each, with at most their `*_min_targets` (+ `witty_min_ports`) entries;
+//! each, with at most their `*_min_targets` (+ `witty_min_ports`) entries,
+//! and as many (server, client) pairs of datagrams to Witty's port;
 //! host rows `max_hosts` (x2 with evidence). Tables are
 //! swept every 10 s of capture time and entries idle for `state_expiry_us`
 //! (5 minutes) are dropped.
@@ -256,6 +258,10 @@ pub struct Detector {
     slammer: Map<u32, Spread>,
     codered: Map<u32, Spread>,
     witty: Map<u32, Spread>,
+    /// (server, client) pairs where the client sent a datagram to the
+    /// server's Witty port, and when last: the server's datagrams back are
+    /// answers, not Witty's unsolicited ones.
+    witty_asked: Map<(u32, u32), i64>,
     alerts: Vec<Alert>,
     started: bool,
 }
@@ -292,6 +298,7 @@ impl Detector {
             slammer: Map::default(),
             codered: Map::default(),
             witty: Map::default(),
+            witty_asked: Map::default(),
             alerts: Vec::new(),
             started: false,
         }
@@ -313,7 +320,7 @@ impl Detector {
     }
 
     /// Entries in each bounded table (for tests and the memory report).
-    pub fn table_sizes(&self) -> [(&'static str, usize); 11] {
+    pub fn table_sizes(&self) -> [(&'static str, usize); 12] {
         [
             ("hosts", self.hosts.len()),
             ("scanners", self.scanners.len()),
@@ -326,6 +333,7 @@ impl Detector {
             ("slammer", self.slammer.len()),
             ("codered", self.codered.len()),
             ("witty", self.witty.len()),
+            ("witty_asked", self.witty_asked.len()),
         ]
     }
 
@@ -475,6 +483,9 @@ impl Detector {
         if u.dst_port == self.cfg.slammer_port {
             self.slammer(frame, p, u);
         }
+        if u.dst_port == self.cfg.witty_src_port {
+            self.witty_asked(frame, p);
+        }
         if u.src_port == self.cfg.witty_src_port {
             self.witty(frame, p, u);
         }
@@ -541,7 +552,8 @@ impl Detector {
             + self.welchia.len()
             + self.slammer.len()
             + self.codered.len()
-            + self.witty.len();
+            + self.witty.len()
+            + self.witty_asked.len();
         self.scanners.retain(|_, s| s.last_us > cutoff);
         self.rpc.retain(|_, c| c.last_us > cutoff);
         self.shells.retain(|_, s| s.last_us > cutoff);
@@ -551,6 +563,9 @@ impl Detector {
         self.slammer.retain(|_, s| s.last_us > cutoff);
         self.codered.retain(|_, s| s.last_us > cutoff);
         self.witty.retain(|_, s| s.last_us > cutoff);
+        // A question is remembered as long as the worm's window.
+        let asked_cutoff = self.now_us.saturating_sub(self.cfg.witty_window_us);
+        self.witty_asked.retain(|_, &mut last| last > asked_cutoff);
         let after = self.scanners.len()
             + self.rpc.len()
             + self.shells.len()
@@ -559,7 +574,8 @@ impl Detector {
             + self.welchia.len()
             + self.slammer.len()
             + self.codered.len()
-            + self.witty.len();
+            + self.witty.len()
+            + self.witty_asked.len();
         self.stats.state_expired += (before - after) as u64;
     }
 }

@@ -6,7 +6,9 @@
 //! one datagram says nothing: a source is infected only when the length
 //! holds for [`crate::DetectConfig::witty_min_targets`] destinations and
 //! [`crate::DetectConfig::witty_min_ports`] ports within
-//! [`crate::DetectConfig::witty_window_us`]. Reads the UDP ports, the
+//! [`crate::DetectConfig::witty_window_us`], each datagram unsolicited: a
+//! server on the port answers clients that sent to it first (within the
+//! window), the worm sends to addresses that never did. Reads the UDP ports, the
 //! payload length from the IPv4 header (CAIDA's public traces have no
 //! payload) and addresses; never the payload's bytes. Like the parent, it
 //! touches no file, terminal or simulation engine.
@@ -20,6 +22,16 @@ use crate::hosts::{HostKey, Role};
 use super::{Blame, Detector, Flow, SpreadRule, SpreadTable, ip32, udp_wire_payload_len};
 
 impl Detector {
+    /// A datagram to Witty's port: its destination may answer from it.
+    pub(super) fn witty_asked(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>) {
+        let key = (ip32(p.dst), ip32(p.src));
+        if !self.witty_asked.contains_key(&key) && self.witty_asked.len() >= self.cfg.max_sources {
+            self.stats.state_dropped += 1;
+            return;
+        }
+        self.witty_asked.insert(key, frame.ts_us);
+    }
+
     /// A datagram from Witty's source port (the caller checked it).
     pub(super) fn witty(&mut self, frame: &Frame<'_>, p: &Ipv4Packet<'_>, u: &UdpDatagram<'_>) {
         let len = udp_wire_payload_len(p, u);
@@ -27,6 +39,10 @@ impl Detector {
             return;
         }
         if !self.hosts.needs(HostKey::Addr(p.src), "witty_spread") {
+            return;
+        }
+        if self.witty_asked.contains_key(&(ip32(p.src), ip32(p.dst))) {
+            // An answer to a client of a server on the port.
             return;
         }
         let rule = SpreadRule {
@@ -40,7 +56,7 @@ impl Detector {
             return;
         };
         let text = format!(
-            "datagrams from {}/udp with {}-{} bytes of payload to {n} destinations on at least {} ports within {} s",
+            "unsolicited datagrams from {}/udp with {}-{} bytes of payload to {n} destinations on at least {} ports within {} s",
             u.src_port,
             self.cfg.witty_min_payload,
             self.cfg.witty_max_payload,
