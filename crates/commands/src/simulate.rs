@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wormscope_model::World;
-use wormscope_scenario::{AnyScenario, BlasterScenario, PopulationScenario, SimDuration};
+use wormscope_scenario::{
+    AnyScenario, BlasterScenario, DateCheck, PopulationScenario, SimDuration,
+};
 
 use crate::common::{self, write_outputs};
 use crate::{CommandError, CommandOutcome, Progress, Task};
@@ -97,9 +99,14 @@ fn one_run(
         t.ever_infected, t.crashes, t.reboots, t.probes
     );
     let totals = &summary.totals;
+    let why = if totals.flood_packets == 0 {
+        none_sent_because(s.payload.date_checked)
+    } else {
+        ""
+    };
     let _ = writeln!(
         text,
-        "flood SYNs sent {}, of them reached the target {}",
+        "flood SYNs sent {}, of them reached the target {}{why}",
         totals.flood_packets, totals.flood_arriving_packets
     );
     let _ = writeln!(text, "wrote {}", listing(&files));
@@ -216,7 +223,12 @@ fn population(
             .iter()
             .map(|r| r.total(|row| row.flood_sent).to_string())
             .collect();
-        let _ = writeln!(text, "flood packets sent: {}", sent.join(", "));
+        let why = if sent.iter().all(|n| n == "0") {
+            none_sent_because(payload.date_checked)
+        } else {
+            ""
+        };
+        let _ = writeln!(text, "flood packets sent: {}{why}", sent.join(", "));
         let _ = writeln!(
             text,
             "flood packets that reached {target}: {}",
@@ -234,6 +246,17 @@ fn population(
         files,
         ..CommandOutcome::default()
     })
+}
+
+/// Why a run sent no flood, as far as the scenario says: a worm that
+/// reads the date when it starts needs a start on a flood day.
+fn none_sent_because(checked: DateCheck) -> &'static str {
+    match checked {
+        DateCheck::AtStart => {
+            " (the worm reads the date only when it starts, and no instance that started on a flood day could send)"
+        }
+        DateCheck::Always => " (no instance ran on a flood day with a target it could send to)",
+    }
 }
 
 /// `DIR/{a,b,c}`: the files written into one directory.

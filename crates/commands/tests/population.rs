@@ -492,13 +492,36 @@ fn code_reds_flood_is_written_drawn_and_compared() {
     .unwrap();
     assert!(
         o.text
-            .contains("flood packets sent: 0\nflood packets that reached www1.whitehouse.gov: 0\n"),
+            .contains("flood packets sent: 0 (no instance ran on a flood day with a target it could send to)\nflood packets that reached www1.whitehouse.gov: 0\n"),
         "{}",
         o.text
     );
     assert_eq!(
         json(&dir.path().join("named/summary.json"))["flood_sent_packets"],
         0
+    );
+    // Read as Blaster read the date, once at the start, before the 20th:
+    // no flood, and the reason.
+    let at_start = write(
+        dir.path(),
+        "at-start.toml",
+        &format!("{SMALL_CODERED}\n[payload]\ndate_checked = \"at_start\"\n"),
+    );
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(at_start),
+            out: dir.path().join("at-start"),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.text.contains(
+            "flood packets sent: 0 (the worm reads the date only when it starts, and no instance that started on a flood day could send)\n"
+        ),
+        "{}",
+        o.text
     );
 }
 

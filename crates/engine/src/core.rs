@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
-use wormscope_model::behaviour::{Behaviour, Crash, FloodAim, FloodTarget};
+use wormscope_model::behaviour::{Behaviour, Crash, FloodAim, FloodDays, FloodTarget};
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
 use wormscope_model::generate::{hit_list, patient_zeros};
@@ -25,8 +25,8 @@ use wormscope_model::service::Service;
 use wormscope_model::site::SiteKind;
 use wormscope_model::{HostId, NO_SITE, World};
 use wormscope_scenario::{
-    BlasterConfig, BlasterScenario, Flaws, HostConfig, PayloadConfig, StopConfig, TargetingKind,
-    UserAction, UsersDefense,
+    BlasterConfig, BlasterScenario, DateCheck, Flaws, HostConfig, PayloadConfig, StopConfig,
+    TargetingKind, UserAction, UsersDefense,
 };
 
 use crate::churn::Churn;
@@ -49,6 +49,10 @@ pub struct Params {
     /// Wall-clock time of simulated time zero, microseconds since 1970.
     pub start_unix_us: i64,
     pub payload: PayloadConfig,
+    /// The payload's days, and when the worm reads the date.
+    pub flood_days: FloodDays,
+    /// Those days over the run, spans of µs (`FloodDays::spans_us`).
+    pub flood_spans: Vec<(u64, u64)>,
     /// Users who notice symptoms, when that defense is on.
     pub users: Option<UsersDefense>,
     /// Removal tools: (start, rate per microsecond), when on.
@@ -99,6 +103,8 @@ impl Params {
             step: s.step.as_micros(),
             start_unix_us: s.start.as_microsecond(),
             payload: s.payload.clone(),
+            flood_days: FloodDays::blaster(&s.payload),
+            flood_spans: FloodDays::blaster(&s.payload).spans_us(s.start, s.duration.as_micros()),
             users: d.users.enabled.then(|| d.users.clone()),
             cleanup: d.cleanup.enabled.then(|| {
                 // A share p cleaned per day is the exponential rate -ln(1-p).
@@ -178,20 +184,24 @@ impl Params {
         }
     }
 
-    /// Whether a worm started at simulated time `t` floods (MODEL.md: the
-    /// date is checked once, at process start).
+    /// Whether a worm started at simulated time `t` floods on its days: a
+    /// worm that reads the date all the time always does; one that reads
+    /// it once, at its start (Blaster, MODEL.md), if that is a flood day
+    /// and the target's name resolves then.
     pub fn floods_if_started_at(&self, t: u64) -> bool {
-        let us = self.start_unix_us + t as i64;
-        let date = jiff::Timestamp::from_microsecond(us)
-            .expect("simulated times stay within jiff's range")
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date();
-        blaster::flood_day(
-            date.month() as u8,
-            date.day() as u8,
-            self.payload.first_day_jan_aug,
-            self.payload.every_day_from_month,
-        )
+        match self.flood_days.checked {
+            DateCheck::Always => true,
+            DateCheck::AtStart => {
+                let us = self.start_unix_us + t as i64;
+                let date = jiff::Timestamp::from_microsecond(us)
+                    .expect("simulated times stay within jiff's range")
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .date();
+                self.flood_days
+                    .is_flood_day(date.month() as u8, date.day() as u8)
+                    && self.flood_target.reaches_until(t).is_some()
+            }
+        }
     }
 
     fn crash_reboot_after(&self, os: Os) -> Option<u64> {
@@ -500,7 +510,7 @@ pub struct BlasterCore<'w> {
     /// online stretch ([`Churn::session`]), which names a pool host's
     /// address. Empty without churn.
     session: Vec<u64>,
-    /// Flooding worm instances: host and the start of its flood.
+    /// Worm instances that flood on their days: host and the worm's start.
     flooding: BTreeMap<HostId, u64>,
     /// Host events: reboots, back online, actions, worm starts. An event
     /// of an earlier life of its host is stale and skipped.
@@ -1095,10 +1105,10 @@ impl<'w> BlasterCore<'w> {
         s.spent = false;
         let index = (u64::from(host) << 32) | u64::from(s.starts);
         s.starts += 1;
-        // The name is resolved once, when the flood starts (MODEL.md).
-        if self.params.floods_if_started_at(t)
-            && self.params.flood_target.reaches_until(t).is_some()
-        {
+        // The name is resolved once, when the flood starts (MODEL.md): now,
+        // for a worm that reads the date now; else at each run of flood
+        // days (`account_flood`).
+        if self.params.floods_if_started_at(t) {
             self.flooding.insert(host, t);
         }
         let own = self.own_address(host, t);
@@ -1595,10 +1605,34 @@ impl<'w> BlasterCore<'w> {
                 .connects(attacker, victim, Service::Rpc135Tcp, t)
     }
 
-    /// Accounts the flood of `host`'s worm from `since` to `until`: the SYNs
-    /// that reach the target in each row, and how many of them a source
-    /// filter (BCP 38) removes.
+    /// Accounts the flood of `host`'s worm, which ran from `since` to
+    /// `until`: on its flood days if it reads the date all the time, each
+    /// run of them resolving the target afresh; throughout if it read a
+    /// flood day when it started.
     fn account_flood(&mut self, host: HostId, since: u64, until: u64) {
+        match self.params.flood_days.checked {
+            DateCheck::AtStart => self.account_flood_span(host, since, until),
+            DateCheck::Always => {
+                let spans = &self.params.flood_spans;
+                let first = spans.partition_point(|&(_, to)| to <= since);
+                for i in first..spans.len() {
+                    let (from, to) = self.params.flood_spans[i];
+                    if from >= until {
+                        break;
+                    }
+                    let lo = from.max(since);
+                    if self.params.flood_target.reaches_until(lo).is_some() {
+                        self.account_flood_span(host, lo, to.min(until));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Accounts a flood that resolved its target at `since` and runs to
+    /// `until`: the SYNs that reach the target in each row, and how many
+    /// of them a source filter (BCP 38) removes.
+    fn account_flood_span(&mut self, host: HostId, since: u64, until: u64) {
         let p = &self.params.payload;
         let period = 1_000_000 / u64::from(p.packets_per_second);
         if let Some(o) = self.observer() {

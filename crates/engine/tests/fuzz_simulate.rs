@@ -535,6 +535,11 @@ fn scenario_text() -> impl Strategy<Value = String> {
                 "every_day_from_month",
                 int(&["1", "12", "13"], 1..=13, &["14"]),
             ),
+            field("last_day_jan_aug", int(&["16", "31"], 1..=31, &["0", "32"])),
+            field(
+                "date_checked",
+                or_odd(quoted(sel(&["at_start", "always"])), &["\"daily\"", "1"]),
+            ),
             field("nat_rewrites_spoofed_source", bool()),
         ],
     );
@@ -843,10 +848,19 @@ fn random_scan_text() -> impl Strategy<Value = String> {
                 int(&["1", "1000000"], 1..=1000, &["0", "1000001"]),
                 // A name it resolves, or the address it carries.
                 sel(&["", "name = \"www1.whitehouse.gov\"\n", "name = \"a..b\"\n"]),
+                // When it reads the date, and from which month every day.
+                sel(&[
+                    "",
+                    "date_checked = \"at_start\"\n",
+                    "date_checked = \"always\"\nevery_day_from_month = 1\n",
+                    "date_checked = \"at_start\"\nevery_day_from_month = 12\n",
+                    "every_day_from_month = 14\n",
+                    "date_checked = \"never\"\n",
+                ]),
             )
-                .prop_map(|(first, last, pps, name)| format!(
+                .prop_map(|(first, last, pps, name, days)| format!(
                     "[payload]\nfirst_day = {first}\nlast_day = {last}\n\
-                     packets_per_second = {pps}\npacket_bytes = 41\ntarget = \"192.0.2.1\"\n{name}"
+                     packets_per_second = {pps}\npacket_bytes = 41\ntarget = \"192.0.2.1\"\n{name}{days}"
                 )),
         ],
         prop_oneof![

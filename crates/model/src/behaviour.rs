@@ -1,10 +1,12 @@
 //! A worm's behaviour as composable pieces: how it picks targets
 //! ([`Targeting`]), what a probe is on the wire ([`Delivery`]), what limits
-//! its speed ([`RateLimit`]), when it stops ([`StopRule`]) and, for a
-//! random-scanning worm, a date-driven flood ([`Flood`]; Blaster's days and
-//! spoofed sources are its core's own). Both cores' floods find their
-//! target alike ([`FloodTarget`]: a name or an address, a takedown, a
-//! moved site). A simulator
+//! its speed ([`RateLimit`]), when it stops ([`StopRule`]) and its
+//! date-driven flood: both cores flood on the payload's days alike
+//! ([`FloodDays`]: the date read at the worm's start, as Blaster, or all
+//! the time, as Code Red) and find their target alike ([`FloodTarget`]: a
+//! name or an address, a takedown, a moved site); [`Flood`] counts a
+//! random-scanning worm's in closed form (Blaster's spoofed sources are its
+//! core's own). A simulator
 //! reads these pieces, never a worm's name: Blaster is sequential targeting
 //! with a TCP exploit chain and batch timing; Code Red v2 is uniform random
 //! targeting with a TCP exploit at a fixed probe rate and a stop date;
@@ -18,7 +20,7 @@
 
 use rand::RngExt;
 use wormscope_scenario::population::{self, PopulationScenario};
-use wormscope_scenario::{BlasterConfig, BlasterScenario, CrashConfig, TargetingKind};
+use wormscope_scenario::{BlasterConfig, BlasterScenario, CrashConfig, DateCheck, TargetingKind};
 
 use crate::blaster::Timing;
 use crate::rng::{Purpose, ShortStream};
@@ -540,69 +542,92 @@ impl FloodTarget {
     }
 }
 
-/// A random-scanning worm's payload (`[payload]`): every running instance
-/// floods one target during the days of each month the payload names,
-/// whether it still probes or not. It aims at an address, or at a name it
-/// resolves when its flood starts: at a window's start, or at its own
-/// start inside one ([`FloodTarget`]).
-///
-/// Instances are counted in *classes*, by the stretch between the
-/// target's [`FloodTarget::cuts`] in which they started: within a flood
-/// window every instance of a class resolved at a moment of the same
-/// stretch (its own start, or the window's start if it ran before), so the
-/// class says all of its flood ([`Flood::arriving_ns`]). A worm aiming at an
-/// address has one class.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Flood {
-    /// The spans `[from, to)` of the run, ns of real time after the start,
-    /// during which a running instance floods; ascending, disjoint.
-    pub windows_ns: Vec<(u64, u64)>,
-    pub packets_per_second: u32,
-    /// The target, its times in ns after the start.
-    pub target: FloodTarget,
-    /// `target`'s cuts, the bounds between classes.
-    cuts: Vec<u64>,
+/// A payload's days: the dates (UTC) a worm floods on, and when it reads
+/// its clock to know. One rule for every worm: Blaster's (the 16th to the
+/// month's end in January to August, every day from September, read once
+/// when the worm starts) and Code Red's (the 20th to the 27th, read all
+/// the time) are two settings of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FloodDays {
+    /// The first flood day of a month, in the months before
+    /// `every_day_from_month` (1 to 31).
+    pub first_day: u8,
+    /// The last (from `first_day` to 31; past a month's end: its last).
+    pub last_day: u8,
+    /// From this month (1 to 12) to the year's end every day is a flood
+    /// day; 13: never.
+    pub every_day_from_month: u8,
+    pub checked: DateCheck,
 }
 
-impl Flood {
-    /// The flood of `s`, if its worm has one. The days are UTC days, as
-    /// Code Red read its clock (MODEL.md: its spreading stopped at 00:00
-    /// UTC on the 20th); a `last_day` past a month's end is its last day.
-    pub fn of(s: &PopulationScenario) -> Option<Flood> {
+impl FloodDays {
+    /// Blaster's `[payload]`.
+    pub fn blaster(p: &wormscope_scenario::PayloadConfig) -> FloodDays {
+        FloodDays {
+            first_day: p.first_day_jan_aug,
+            last_day: p.last_day_jan_aug,
+            every_day_from_month: p.every_day_from_month,
+            checked: p.date_checked,
+        }
+    }
+
+    /// A random-scanning worm's `[payload]`.
+    pub fn population(p: &population::FloodPayload) -> FloodDays {
+        FloodDays {
+            first_day: p.first_day,
+            last_day: p.last_day,
+            every_day_from_month: p.every_day_from_month,
+            checked: p.date_checked,
+        }
+    }
+
+    /// Whether day `day` of month `month` (1 to 12) is a flood day.
+    pub fn is_flood_day(&self, month: u8, day: u8) -> bool {
+        month >= self.every_day_from_month || (self.first_day..=self.last_day).contains(&day)
+    }
+
+    /// The flood days of a run from `start` for `end_us`, as spans
+    /// `[from, to)` of µs after the start: ascending, disjoint, cut to the
+    /// run, and days that follow each other one span (a name is resolved
+    /// once for them).
+    pub fn spans_us(&self, start: jiff::Timestamp, end_us: u64) -> Vec<(u64, u64)> {
         use jiff::ToSpan;
         use jiff::tz::TimeZone;
-        let p = s.payload.as_ref()?;
-        let end_ns = s.duration.as_micros().saturating_mul(1000);
-        // Midnight UTC of `date`, ns after the start, cut to the run. The
+        // Midnight UTC of `date`, µs after the start, cut to the run. The
         // last midnights jiff holds dates for are past its last timestamp,
         // and past the end of any run (checked runs end before it).
-        let midnight_ns = |date: Result<jiff::civil::Date, jiff::Error>| -> u64 {
+        let midnight_us = |date: Result<jiff::civil::Date, jiff::Error>| -> u64 {
             let Ok(t) = date.and_then(|d| d.to_zoned(TimeZone::UTC)) else {
-                return end_ns;
+                return end_us;
             };
-            let d = t.timestamp().duration_since(s.start).as_nanos();
-            u64::try_from(d.max(0)).unwrap_or(u64::MAX).min(end_ns)
+            let d = t.timestamp().duration_since(start).as_micros();
+            u64::try_from(d.max(0)).unwrap_or(u64::MAX).min(end_us)
         };
-        let mut windows_ns = Vec::new();
-        let mut month = s.start.to_zoned(TimeZone::UTC).date().first_of_month();
+        let mut spans: Vec<(u64, u64)> = Vec::new();
+        let mut month = start.to_zoned(TimeZone::UTC).date().first_of_month();
         // The start's own month begins before it: offset 0.
-        while midnight_ns(Ok(month)) < end_ns {
+        while midnight_us(Ok(month)) < end_us {
             let days = month.days_in_month();
-            let first = i8::try_from(p.first_day).expect("checked: 1 to 31");
-            if first <= days {
-                let last = i8::try_from(p.last_day)
-                    .expect("checked: up to 31")
-                    .min(days);
-                let from = midnight_ns(month.with().day(first).build());
-                let to = midnight_ns(
+            let (first, last) = if month.month() as u8 >= self.every_day_from_month {
+                (1, days)
+            } else {
+                let first = i8::try_from(self.first_day).expect("checked: 1 to 31");
+                let last = i8::try_from(self.last_day).expect("checked: up to 31");
+                (first, last.min(days))
+            };
+            if first <= last {
+                let from = midnight_us(month.with().day(first).build());
+                let to = midnight_us(
                     month
                         .with()
                         .day(last)
                         .build()
                         .and_then(|d| d.checked_add(1.day())),
                 );
-                if from < to {
-                    windows_ns.push((from, to));
+                match spans.last_mut() {
+                    Some(span) if span.1 == from => span.1 = to,
+                    _ if from < to => spans.push((from, to)),
+                    _ => {}
                 }
             }
             match month.checked_add(1.month()) {
@@ -610,6 +635,52 @@ impl Flood {
                 Err(_) => break,
             }
         }
+        spans
+    }
+}
+
+/// A worm's payload (`[payload]`): a running instance floods one target
+/// on its flood days ([`FloodDays`]), whether it still probes or not. It
+/// aims at an address, or at a name it resolves when its flood starts: at
+/// a window's start, or at its own start inside one ([`FloodTarget`]).
+///
+/// Instances are counted in *classes*, by the stretch between the
+/// target's [`FloodTarget::cuts`] in which they started and, for a worm
+/// that reads the date when it starts, by whether that was a flood day:
+/// within a flood window every instance of a class resolved at a moment of
+/// the same stretch (its own start, or the window's start if it ran
+/// before), so the class says all of its flood ([`Flood::arriving_ns`]). A
+/// worm aiming at an address and reading the date all the time has one
+/// class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flood {
+    /// The spans `[from, to)` of the run, ns of real time after the start,
+    /// during which a running instance floods; ascending, disjoint. For a
+    /// worm that reads the date when it starts, the whole run.
+    pub windows_ns: Vec<(u64, u64)>,
+    pub packets_per_second: u32,
+    /// The target, its times in ns after the start.
+    pub target: FloodTarget,
+    /// For a worm that reads the date when it starts: the flood days, as
+    /// spans of ns; an instance started outside them never floods.
+    pub start_days_ns: Option<Vec<(u64, u64)>>,
+    /// `target`'s cuts, the bounds between stretches.
+    cuts: Vec<u64>,
+}
+
+impl Flood {
+    /// The flood of `s`, if its worm has one. The days are UTC days, as
+    /// Code Red read its clock (MODEL.md: its spreading stopped at 00:00
+    /// UTC on the 20th).
+    pub fn of(s: &PopulationScenario) -> Option<Flood> {
+        let p = s.payload.as_ref()?;
+        let end_us = s.duration.as_micros();
+        let days = FloodDays::population(p);
+        let spans_ns = days
+            .spans_us(s.start, end_us)
+            .into_iter()
+            .map(|(a, b)| (a.saturating_mul(1000), b.saturating_mul(1000)))
+            .collect();
         let when = |d: &wormscope_scenario::DnsTakedown| {
             if d.enabled {
                 let us = d.at.after_start(s.start).expect("a checked scenario");
@@ -627,32 +698,82 @@ impl Flood {
             taken_down_at: when(&s.defenses.dns_takedown),
             moved_at: when(&s.defenses.target_move),
         };
-        Some(Flood::new(windows_ns, p.packets_per_second, target))
+        Some(match days.checked {
+            DateCheck::Always => Flood::new(spans_ns, p.packets_per_second, target),
+            DateCheck::AtStart => Flood::checked_at_start(
+                spans_ns,
+                end_us.saturating_mul(1000),
+                p.packets_per_second,
+                target,
+            ),
+        })
     }
 
-    /// A flood in `windows_ns` at `target`.
+    /// A flood in `windows_ns` at `target`, by a worm that reads the date
+    /// all the time.
     pub fn new(windows_ns: Vec<(u64, u64)>, packets_per_second: u32, target: FloodTarget) -> Flood {
         Flood {
             windows_ns,
             packets_per_second,
             cuts: target.cuts(),
             target,
+            start_days_ns: None,
         }
+    }
+
+    /// The flood of a worm that reads the date when it starts: an instance
+    /// started in one of `days_ns` floods at `target` for as long as it
+    /// runs (up to `end_ns`), one started outside them never.
+    pub fn checked_at_start(
+        days_ns: Vec<(u64, u64)>,
+        end_ns: u64,
+        packets_per_second: u32,
+        target: FloodTarget,
+    ) -> Flood {
+        Flood {
+            windows_ns: if end_ns > 0 {
+                vec![(0, end_ns)]
+            } else {
+                Vec::new()
+            },
+            packets_per_second,
+            cuts: target.cuts(),
+            target,
+            start_days_ns: Some(days_ns),
+        }
+    }
+
+    /// Classes per stretch: two when the start's date decides.
+    fn per_stretch(&self) -> usize {
+        if self.start_days_ns.is_some() { 2 } else { 1 }
     }
 
     /// How many classes of instances there are (at least one).
     pub fn classes(&self) -> usize {
-        self.cuts.len() + 1
+        (self.cuts.len() + 1) * self.per_stretch()
     }
 
     /// The class of an instance that started at `start_ns`.
     pub fn class_of(&self, start_ns: u64) -> usize {
-        self.cuts.partition_point(|&c| c <= start_ns)
+        let stretch = self.stretch_of(start_ns);
+        match &self.start_days_ns {
+            None => stretch,
+            Some(days) => {
+                let i = days.partition_point(|&(_, to)| to <= start_ns);
+                let flood_day = days.get(i).is_some_and(|&(from, _)| from <= start_ns);
+                stretch * 2 + usize::from(flood_day)
+            }
+        }
     }
 
-    /// The first moment of class `class`'s stretch.
-    fn class_start(&self, class: usize) -> u64 {
-        class.checked_sub(1).map_or(0, |i| self.cuts[i])
+    /// The stretch between cuts that `t` falls in.
+    fn stretch_of(&self, t: u64) -> usize {
+        self.cuts.partition_point(|&c| c <= t)
+    }
+
+    /// The first moment of stretch `stretch`.
+    fn stretch_start(&self, stretch: usize) -> u64 {
+        stretch.checked_sub(1).map_or(0, |i| self.cuts[i])
     }
 
     /// For an instance of class `class` running through the window that
@@ -660,13 +781,19 @@ impl Flood {
     /// target (`None`: it sends none there). It resolved at its own start
     /// if that came later than `from`, else at `from`.
     fn reach_in_window(&self, class: usize, from: u64) -> Option<u64> {
-        let resolved_in = if from < self.class_start(class) {
-            class
+        let per = self.per_stretch();
+        if per == 2 && class.is_multiple_of(2) {
+            // Started on a day that was no flood day: it never floods.
+            return None;
+        }
+        let own = class / per;
+        let resolved_in = if from < self.stretch_start(own) {
+            own
         } else {
-            self.class_of(from)
+            self.stretch_of(from)
         };
         // Every moment of a stretch resolves alike: ask its first.
-        self.target.reaches_until(self.class_start(resolved_in))
+        self.target.reaches_until(self.stretch_start(resolved_in))
     }
 
     /// Whether an instance of class `class` sends its flood in the window
@@ -765,6 +892,109 @@ mod tests {
         assert!(f.windows_ns.iter().all(|&(a, b)| a < b && b <= end));
     }
 
+    /// Blaster's days (MODEL.md, The payload).
+    const BLASTER_DAYS: FloodDays = FloodDays {
+        first_day: 16,
+        last_day: 31,
+        every_day_from_month: 9,
+        checked: DateCheck::AtStart,
+    };
+
+    #[test]
+    fn the_flood_date_rule_holds_at_month_boundaries() {
+        // (month, day, floods)
+        let table = [
+            (1, 1, false),
+            (1, 15, false),
+            (1, 16, true),
+            (1, 31, true),
+            (2, 1, false),
+            (2, 28, true),
+            (3, 1, false),
+            (7, 31, true),
+            (8, 1, false),
+            (8, 11, false),
+            (8, 15, false),
+            (8, 16, true),
+            (8, 31, true),
+            (9, 1, true),
+            (9, 15, true),
+            (12, 31, true),
+        ];
+        for (m, d, want) in table {
+            assert_eq!(BLASTER_DAYS.is_flood_day(m, d), want, "{m}-{d}");
+        }
+        // Code Red's: the 20th to the 27th, every month.
+        let codered = FloodDays {
+            first_day: 20,
+            last_day: 27,
+            every_day_from_month: 13,
+            checked: DateCheck::Always,
+        };
+        for (m, d, want) in [(7, 19, false), (7, 20, true), (7, 27, true), (7, 28, false)] {
+            assert_eq!(codered.is_flood_day(m, d), want, "{m}-{d}");
+        }
+        assert!(codered.is_flood_day(12, 20) && !codered.is_flood_day(12, 28));
+    }
+
+    #[test]
+    fn flood_days_that_follow_each_other_are_one_span() {
+        // From 11 August 2003 00:00 UTC for 60 days: the 16th to the 31st
+        // and then every day of September run on as one span.
+        let start: jiff::Timestamp = "2003-08-11T00:00:00Z".parse().unwrap();
+        let day = 86_400_000_000;
+        let spans = BLASTER_DAYS.spans_us(start, 60 * day);
+        assert_eq!(spans, vec![(5 * day, 60 * day)]);
+        // Every span's days are flood days, and the day before and after
+        // each is not (inside the run), day by day.
+        let mut days = BLASTER_DAYS;
+        days.every_day_from_month = 13;
+        days.last_day = 20;
+        let spans = days.spans_us(start, 400 * day);
+        for k in 0..400u64 {
+            let date = start
+                .checked_add(jiff::SignedDuration::from_micros((k * day) as i64))
+                .unwrap()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            let inside = spans.iter().any(|&(a, b)| (a..b).contains(&(k * day)));
+            assert_eq!(
+                inside,
+                days.is_flood_day(date.month() as u8, date.day() as u8),
+                "{date}"
+            );
+        }
+        assert_eq!(spans.len(), 13, "the 16th to the 20th of 13 months");
+    }
+
+    #[test]
+    fn a_worm_that_reads_the_date_at_its_start_floods_for_its_whole_run_or_never() {
+        // Code Red read as Blaster did: started on the 19th it never
+        // floods; started on the 20th it floods on past the 27th.
+        let f = codered_flood("duration = \"12d\"\n[payload]\ndate_checked = \"at_start\"\n");
+        let (days, end) = (
+            vec![(14 * HOUR_NS, (14 + 8 * 24) * HOUR_NS)],
+            12 * 24 * HOUR_NS,
+        );
+        assert_eq!(f.start_days_ns.as_ref(), Some(&days));
+        assert_eq!(f.windows_ns, vec![(0, end)]);
+        assert_eq!(f.classes(), 2);
+        let (before, on) = (f.class_of(13 * HOUR_NS), f.class_of(20 * HOUR_NS));
+        assert_ne!(before, on);
+        assert_eq!(f.sending_ns(before, 0, end), 0);
+        assert!(!f.sends_in(before, 0));
+        assert_eq!(f.sending_ns(on, 20 * HOUR_NS, end), end - 20 * HOUR_NS);
+        assert_eq!(f.arriving_ns(on, 20 * HOUR_NS, end), end - 20 * HOUR_NS);
+        // A start on the 28th is outside the days again.
+        assert_eq!(f.class_of((14 + 8 * 24) * HOUR_NS), before);
+        // Blaster's September: every day, so every start floods.
+        let f = codered_flood(
+            "duration = \"12d\"\n[payload]\ndate_checked = \"at_start\"\nevery_day_from_month = 7\n",
+        );
+        assert_eq!(f.start_days_ns, Some(vec![(0, 12 * 24 * HOUR_NS)]));
+        assert!(f.sends_in(f.class_of(0), 0));
+    }
+
     #[test]
     fn a_flood_at_the_end_of_the_calendar_is_cut_not_a_panic() {
         let f = codered_flood(
@@ -849,6 +1079,19 @@ mod tests {
     /// target (`arriving`), or sends, window by window, from the rule
     /// alone.
     fn flooded_alone(f: &Flood, start: u64, stop: u64, arriving: bool) -> u64 {
+        if let Some(days) = &f.start_days_ns {
+            // It read the date when it started: a flood day, and it floods
+            // until it stops, resolving now; another day, never.
+            if !days.iter().any(|&(a, b)| (a..b).contains(&start)) {
+                return 0;
+            }
+            let Some(until) = f.target.reaches_until(start) else {
+                return 0;
+            };
+            let stop = stop.min(400);
+            let b = if arriving { stop.min(until) } else { stop };
+            return b.saturating_sub(start);
+        }
         f.windows_ns
             .iter()
             .filter_map(|&(from, to)| {
@@ -871,6 +1114,7 @@ mod tests {
             moved in proptest::option::of(0u64..400),
             instances in proptest::collection::vec((0u64..400, 1u64..200), 1..8),
             cut in 0u64..400,
+            at_start in proptest::bool::ANY,
         ) {
             let mut at = 0;
             let windows_ns: Vec<(u64, u64)> = windows
@@ -887,7 +1131,11 @@ mod tests {
                 taken_down_at: takedown.unwrap_or(u64::MAX),
                 moved_at: moved.unwrap_or(u64::MAX),
             };
-            let f = Flood::new(windows_ns, 1, target);
+            let f = if at_start {
+                Flood::checked_at_start(windows_ns, 400, 1, target)
+            } else {
+                Flood::new(windows_ns, 1, target)
+            };
             for (start, len) in instances {
                 let stop = start + len;
                 let class = f.class_of(start);
@@ -901,10 +1149,11 @@ mod tests {
                 proptest::prop_assert!(counted <= sent);
                 for &(from, to) in &f.windows_ns {
                     if from.max(start) < to.min(stop) {
-                        proptest::prop_assert_eq!(
-                            f.sends_in(class, from),
-                            f.target.reaches_until(from.max(start)).is_some()
-                        );
+                        let resolves = f.target.reaches_until(from.max(start)).is_some();
+                        let on_its_day = f.start_days_ns.as_ref().is_none_or(|days| {
+                            days.iter().any(|&(a, b)| (a..b).contains(&start))
+                        });
+                        proptest::prop_assert_eq!(f.sends_in(class, from), resolves && on_its_day);
                     }
                 }
             }

@@ -183,13 +183,6 @@ pub fn exploit_matched(v: Victim<'_>) -> Outcome {
     }
 }
 
-/// Whether Blaster floods on a date (MODEL.md, The payload): from day
-/// `first_day` to the month's end in January to August, every day from
-/// month `every_day_from` on. The worm checks once, when it starts.
-pub fn flood_day(month: u8, day: u8, first_day: u8, every_day_from: u8) -> bool {
-    month >= every_day_from || day >= first_day
-}
-
 /// Blaster's timings in whole microseconds, derived from the scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
@@ -324,33 +317,6 @@ mod tests {
             ..victim(&xp)
         };
         assert_eq!(exploit(Guess::Xp, dead), Outcome::NoEffect);
-    }
-
-    #[test]
-    fn the_flood_date_rule_holds_at_month_boundaries() {
-        let rule = |m, d| flood_day(m, d, 16, 9);
-        // (month, day, floods)
-        let table = [
-            (1, 1, false),
-            (1, 15, false),
-            (1, 16, true),
-            (1, 31, true),
-            (2, 1, false),
-            (2, 28, true),
-            (3, 1, false),
-            (7, 31, true),
-            (8, 1, false),
-            (8, 11, false),
-            (8, 15, false),
-            (8, 16, true),
-            (8, 31, true),
-            (9, 1, true),
-            (9, 15, true),
-            (12, 31, true),
-        ];
-        for (m, d, want) in table {
-            assert_eq!(rule(m, d), want, "{m}-{d}");
-        }
     }
 
     #[test]

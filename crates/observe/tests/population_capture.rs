@@ -370,6 +370,50 @@ fn an_edge_sees_no_flood_from_a_worm_that_could_not_resolve_its_target() {
     assert_eq!(frames.len(), 600);
 }
 
+/// A worm that reads the date when it starts (`date_checked = "at_start"`,
+/// as Blaster did): of the hosts running through the 20th's window, only
+/// the one whose worm started on the 20th floods, and it goes on flooding
+/// after the 27th.
+#[test]
+fn an_edge_sees_only_the_floods_of_worms_started_on_a_flood_day() {
+    let s = wormscope_scenario::parse_population(
+        "base = \"codered2\"\nduration = \"10d\"\n[payload]\ndate_checked = \"at_start\"\n",
+        "at-start.toml",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.pcap");
+    let h = hours_ns;
+    let days = 24 * 3600;
+    let cap = edge_seeing(vec![
+        // Started on the 19th: never floods.
+        SeenFlood {
+            src: addr("10.1.0.1"),
+            running_ns: (0, h(10 * 24 - 1, 0)),
+        },
+        // Started on the 20th: floods as long as it runs.
+        SeenFlood {
+            src: addr("10.2.0.2"),
+            running_ns: (h(14, 630), h(10 * 24 - 1, 0)),
+        },
+    ]);
+    let window = |from: u64, to: u64| {
+        let mut o = opts(&s, "isp-edge");
+        o.from = SimDuration::from_secs(from);
+        o.to = SimDuration::from_secs(to);
+        o.background_pps = 0.0;
+        o
+    };
+    let seen = write_capture(&s, &cap, &window(14 * 3600 + 600, 14 * 3600 + 660), &path).unwrap();
+    assert_eq!((seen.flood_packets, seen.flooding_hosts), (300, 1));
+    let flooding: Ipv4Addr = "10.2.0.2".parse().unwrap();
+    assert!(read(&path).iter().all(|f| f.src == flooding));
+    // 10:00 on the 28th (9 days in) is on no flood day; it floods on.
+    let late = 9 * days;
+    let seen = write_capture(&s, &cap, &window(late, late + 60), &path).unwrap();
+    assert_eq!((seen.flood_packets, seen.flooding_hosts), (600, 1));
+}
+
 /// Code Red's flood (its `[payload]`) as an edge sees it leave the hosts
 /// inside: from the 20th, one segment to the target's port every 100 ms
 /// from each host whose worm runs, each of `packet_bytes`, whatever the

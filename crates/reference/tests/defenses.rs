@@ -12,7 +12,7 @@ use wormscope_model::host::{Host, NO_SITE, Os};
 use wormscope_model::service::Firewall;
 use wormscope_model::site::{Site, SiteKind};
 use wormscope_model::world::WorldBuilder;
-use wormscope_scenario::{BlasterScenario, Percent, SimDuration, UserAction, When};
+use wormscope_scenario::{BlasterScenario, DateCheck, Percent, SimDuration, UserAction, When};
 
 fn pct(x: f64) -> Percent {
     Percent::new(x).unwrap()
@@ -373,6 +373,67 @@ fn a_moved_site_leaves_behind_the_floods_sent_to_its_old_address() {
     s.flaws.flood_target = true;
     s.defenses.target_move.at = When::After(SimDuration::ZERO);
     assert_eq!(agreed(&s, &world, &seeds).rows, still.rows);
+}
+
+/// A Blaster that reads the date all the time (`date_checked = "always"`,
+/// as Code Red did) floods on its days whenever its worm started, and on
+/// no other day; read at its start (Blaster's way), the date of the start
+/// decides for good.
+#[test]
+fn a_worm_that_reads_the_date_all_the_time_floods_on_its_days_only() {
+    let hour = 3_600_000_000u64;
+    let mut s = base(2);
+    s.welchia.enabled = false;
+    // Flood days the 16th to the 27th; the run crosses into the 16th.
+    s.start = "2003-08-15T23:00:00Z".parse().unwrap();
+    s.payload.last_day_jan_aug = 27;
+    let (world, seeds) = world_of(&s);
+    let sent = |r: &BlasterRun| -> u64 { r.rows.iter().map(|r| r.flood_packets).sum() };
+    let sent_before = |r: &BlasterRun, t: u64| -> u64 {
+        let rows = (t / s.step.as_micros()) as usize;
+        r.rows[..rows].iter().map(|r| r.flood_packets).sum()
+    };
+    let at_start = agreed(&s, &world, &seeds);
+    s.payload.date_checked = DateCheck::Always;
+    let always = agreed(&s, &world, &seeds);
+    // Nothing floods on the 15th; from midnight the worms that started
+    // before it flood too.
+    assert_eq!(sent_before(&always, hour), 0);
+    assert_eq!(sent_before(&at_start, hour), 0);
+    assert!(sent(&at_start) > 0);
+    assert!(sent(&always) > sent(&at_start));
+    // The outbreak itself is the same.
+    let infected = |r: &BlasterRun| r.rows.iter().map(|r| r.infected).collect::<Vec<_>>();
+    assert_eq!(infected(&always), infected(&at_start));
+
+    // Out of the flood days at midnight on the 28th: read all the time,
+    // every flood stops; read at the start, it goes on.
+    s.start = "2003-08-27T23:00:00Z".parse().unwrap();
+    let (world, seeds) = world_of(&s);
+    let always = agreed(&s, &world, &seeds);
+    assert!(sent_before(&always, hour) > 0);
+    assert_eq!(sent_before(&always, hour), sent(&always));
+    s.payload.date_checked = DateCheck::AtStart;
+    let at_start = agreed(&s, &world, &seeds);
+    assert!(sent(&at_start) > sent_before(&at_start, hour));
+
+    // When every day is a flood day from the run's start, both ways of
+    // reading the date are one flood, packet for packet.
+    s.start = "2003-08-16T00:00:00Z".parse().unwrap();
+    s.payload.last_day_jan_aug = 31;
+    let (world, seeds) = world_of(&s);
+    let at_start = agreed(&s, &world, &seeds);
+    s.payload.date_checked = DateCheck::Always;
+    assert_eq!(agreed(&s, &world, &seeds).rows, at_start.rows);
+
+    // The name is resolved when each run of flood days begins: a record
+    // taken down on the 15th leaves nothing to flood, even for the worms
+    // running since before.
+    s.start = "2003-08-15T23:00:00Z".parse().unwrap();
+    s.defenses.dns_takedown.enabled = true;
+    s.defenses.dns_takedown.at = at_minutes(30);
+    let (world, seeds) = world_of(&s);
+    assert_eq!(sent(&agreed(&s, &world, &seeds)), 0);
 }
 
 #[test]

@@ -321,6 +321,15 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             format!("{} is not a day of the month", p.first_day_jan_aug),
         );
     }
+    if !(p.first_day_jan_aug..=31).contains(&p.last_day_jan_aug) {
+        bad(
+            "payload.last_day_jan_aug",
+            format!(
+                "{} is not a day from first_day_jan_aug ({}) to 31",
+                p.last_day_jan_aug, p.first_day_jan_aug
+            ),
+        );
+    }
     if !(1..=13).contains(&p.every_day_from_month) {
         bad(
             "payload.every_day_from_month",

@@ -33,8 +33,8 @@ pub use population::{
 };
 pub use reproduce::{reproducing_file, reproducing_population_file};
 pub use schema::{
-    BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, CrashConfig, Defenses,
-    DnsTakedown, FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense,
+    BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, CrashConfig, DateCheck,
+    Defenses, DnsTakedown, FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense,
     LocalPreferenceConfig, NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig,
     SensorKind, StopConfig, TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
 };
@@ -1381,6 +1381,16 @@ mod tests {
             ("[payload]\nfirst_day = 0\n", 3, "payload.first_day"),
             ("[payload]\nlast_day = 19\n", 3, "payload.last_day"),
             ("[payload]\nlast_day = 32\n", 3, "payload.last_day"),
+            (
+                "[payload]\nevery_day_from_month = 14\n",
+                3,
+                "payload.every_day_from_month",
+            ),
+            (
+                "[payload]\ndate_checked = \"daily\"\n",
+                3,
+                "payload.date_checked",
+            ),
             (
                 "[payload]\npackets_per_second = 0\n",
                 3,

@@ -20,7 +20,8 @@ use crate::check::{
 use crate::figure::figures_problem;
 pub use crate::figure::{Figure, Measure, Tolerance};
 use crate::schema::{
-    CleanupDefense, DnsTakedown, FilterDefense, HostDefense, PatchDefense, SensorConfig, SensorKind,
+    CleanupDefense, DateCheck, DnsTakedown, FilterDefense, HostDefense, PatchDefense, SensorConfig,
+    SensorKind,
 };
 pub use crate::schema::{
     CrashConfig, HitListConfig, LocalPreferenceConfig, PermutationConfig, StopConfig,
@@ -140,6 +141,18 @@ pub struct FloodPayload {
     pub first_day: u8,
     /// The last (from `first_day` to 31).
     pub last_day: u8,
+    /// From this month on (1 to 12) every day is a flood day, to the
+    /// year's end, as Blaster's September to December (absent: 13, never).
+    #[serde(default = "never_month", skip_serializing_if = "is_never_month")]
+    pub every_day_from_month: u8,
+    /// When the worm reads the date (absent: `always`, as Code Red did:
+    /// every running instance floods on the flood days). `at_start`: once,
+    /// when it starts, as Blaster did.
+    #[serde(
+        default = "DateCheck::always",
+        skip_serializing_if = "DateCheck::is_always"
+    )]
+    pub date_checked: DateCheck,
     /// Packets per second each flooding host sends to the target.
     pub packets_per_second: u32,
     /// Size of one flood packet on the wire (IP header included), bytes.
@@ -161,6 +174,14 @@ pub struct FloodPayload {
 
 fn web_port() -> u16 {
     80
+}
+
+fn never_month() -> u8 {
+    13
+}
+
+fn is_never_month(month: &u8) -> bool {
+    *month == 13
 }
 
 /// Parameters of `wormscope capture` for a random-scanning worm: those of
@@ -813,6 +834,15 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
                 format!(
                     "{} is not a day from first_day ({}) to 31",
                     f.last_day, f.first_day
+                ),
+            );
+        }
+        if !(1..=13).contains(&f.every_day_from_month) {
+            return bad(
+                "payload.every_day_from_month",
+                format!(
+                    "{} is not a month 1..=12 (or 13: never)",
+                    f.every_day_from_month
                 ),
             );
         }

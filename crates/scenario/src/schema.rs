@@ -323,11 +323,62 @@ pub struct PayloadConfig {
     pub first_day_jan_aug: u8,
     /// From this month on (September = 9) it runs every day.
     pub every_day_from_month: u8,
+    /// In the months before `every_day_from_month`, the last flood day of
+    /// the month (absent: 31, the month's end, as Blaster's; a day past a
+    /// month's end is its last).
+    #[serde(default = "month_end", skip_serializing_if = "is_month_end")]
+    pub last_day_jan_aug: u8,
+    /// When the worm reads the date (absent: `at_start`, as Blaster did,
+    /// MODEL.md: "the date is checked once, at process start").
+    #[serde(
+        default = "DateCheck::at_start",
+        skip_serializing_if = "DateCheck::is_at_start"
+    )]
+    pub date_checked: DateCheck,
     /// Whether a home NAT gateway rewrites the flood's spoofed private
     /// source to its own public address (then no source filter removes it).
     pub nat_rewrites_spoofed_source: bool,
     /// The address windowsupdate.com resolved to (captures show it).
     pub target: std::net::Ipv4Addr,
+}
+
+fn month_end() -> u8 {
+    31
+}
+
+fn is_month_end(day: &u8) -> bool {
+    *day == 31
+}
+
+/// When a worm reads the date that decides whether it floods: a payload's
+/// days (`date_checked`), for any worm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateCheck {
+    /// Once, when the worm starts: started on a flood day, it floods for
+    /// as long as it runs; started on another day, never (Blaster).
+    AtStart,
+    /// All the time: every running instance floods on the flood days and
+    /// on no others (Code Red).
+    Always,
+}
+
+impl DateCheck {
+    pub fn at_start() -> DateCheck {
+        DateCheck::AtStart
+    }
+
+    pub fn always() -> DateCheck {
+        DateCheck::Always
+    }
+
+    pub fn is_at_start(&self) -> bool {
+        *self == DateCheck::AtStart
+    }
+
+    pub fn is_always(&self) -> bool {
+        *self == DateCheck::Always
+    }
 }
 
 /// The countermeasures of August 2003 (seeds 000, 002, 004; MODEL.md

@@ -546,6 +546,53 @@ mod tests {
     }
 
     #[test]
+    fn code_red_reading_the_date_at_its_start_as_blaster_did_never_floods() {
+        // Every host is infected before the 20th: read once, at the start,
+        // the date says no flood, for good.
+        let mut s = small_codered();
+        let sent = |r: &PopulationRun| r.rows.iter().map(|row| row.flood_sent).sum::<u64>();
+        let payload = s.payload.as_mut().unwrap();
+        payload.date_checked = wormscope_scenario::DateCheck::AtStart;
+        let run = wormscope_engine::population::simulate_population(&s, 5, &mut |_| {});
+        assert_eq!(sent(&run), 0);
+        assert!(run.infection_times_us.len() as u64 == s.population.vulnerable);
+        // With every day of July a flood day, each host floods from its
+        // own start to the run's end.
+        s.payload.as_mut().unwrap().every_day_from_month = 7;
+        wormscope_scenario::check_population(&s).unwrap();
+        let run = wormscope_engine::population::simulate_population(&s, 5, &mut |_| {});
+        let pps = u128::from(s.payload.as_ref().unwrap().packets_per_second);
+        let end_us = u128::from(s.duration.as_micros());
+        // The initial hosts start at 0, the others when the exploit has
+        // had its `victim_start_us`.
+        let delay = u128::from(
+            wormscope_model::behaviour::Behaviour::population(&s)
+                .delivery
+                .victim_start_us(),
+        );
+        let initial = s.population.initial_infected as usize;
+        let host_us: u128 = run
+            .infection_times_us
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let start = u128::from(t) + if i < initial { 0 } else { delay };
+                end_us.saturating_sub(start)
+            })
+            .sum();
+        let want = (host_us * pps / 1_000_000) as u64;
+        // Infections are listed in whole µs; starts are ns.
+        let slack = run.infection_times_us.len() as u64 * pps as u64 / 1_000_000 + 1;
+        assert!(
+            sent(&run).abs_diff(want) <= slack,
+            "{} against {want}",
+            sent(&run)
+        );
+        let arrived: u64 = run.rows.iter().map(|row| row.flood_packets).sum();
+        assert_eq!(arrived, sent(&run));
+    }
+
+    #[test]
     fn a_hit_list_sender_floods_from_the_start() {
         // Code Red flooding from its start (the 19th is a flood day here),
         // its one initial host sending a list of 100 at one a second, its

@@ -785,7 +785,7 @@ impl FloodCount {
         self.count_to(t);
         let class = self.flood.class_of(t);
         if let Some(c) = self.class_of_host.get_mut(host as usize) {
-            *c = u8::try_from(class).expect("at most three classes");
+            *c = u8::try_from(class).expect("at most six classes");
         }
         self.running[class] += 1;
     }
