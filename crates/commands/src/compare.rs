@@ -72,9 +72,11 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     }
     if let AnyScenario::Population(r) = common::any_scenario(req.study.scenario.as_deref())? {
         let s = common::population_with(r, req.study.seed, req.study.duration)?;
-        return population(&s, req, progress);
+        let late = common::after_the_end(&s);
+        return population(&s, req, progress).map(|o| o.noting_first(late));
     }
     let s = req.study.scenario()?;
+    let late = common::after_the_end(&s);
     let runs = req.study.runs;
     let variants = variants(req, &s)?;
     let started = Instant::now();
@@ -109,7 +111,7 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     let (text, files) = answer(req, &results, heading, ensemble)?;
     Ok(CommandOutcome {
         text,
-        notes: store.into_notes_timed(started),
+        notes: late + &store.into_notes_timed(started),
         files,
         ..CommandOutcome::default()
     })

@@ -126,6 +126,12 @@ pub struct CommandOutcome {
 }
 
 impl CommandOutcome {
+    /// The outcome with `note` before its own notes.
+    pub(crate) fn noting_first(mut self, note: String) -> CommandOutcome {
+        self.notes.insert_str(0, &note);
+        self
+    }
+
     /// An outcome that is only text.
     pub fn text(text: String) -> CommandOutcome {
         CommandOutcome {

@@ -526,6 +526,48 @@ fn code_reds_flood_is_written_drawn_and_compared() {
 }
 
 #[test]
+fn a_defense_switched_on_after_the_run_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let late = write(
+        dir.path(),
+        "late.toml",
+        &format!("{SMALL_CODERED}\n[defenses.host_firewall]\nenabled = true\nstart = \"20h\"\n"),
+    );
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(late),
+            out: dir.path().join("late"),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.notes.starts_with(
+            "note: defenses.host_firewall.start = 20h is at or after the run's end (16h after its start): it changes nothing in this run\n"
+        ),
+        "{}",
+        o.notes
+    );
+    // Within the run: nothing to say.
+    let early = write(
+        dir.path(),
+        "early.toml",
+        &format!("{SMALL_CODERED}\n[defenses.host_firewall]\nenabled = true\nstart = \"2h\"\n"),
+    );
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(early),
+            out: dir.path().join("early"),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(!o.notes.contains("note:"), "{}", o.notes);
+}
+
+#[test]
 fn compare_runs_a_random_scanning_worm_with_its_own_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write(dir.path(), "small-slammer.toml", SMALL_SLAMMER);

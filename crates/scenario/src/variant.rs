@@ -234,6 +234,24 @@ pub trait Defended: Clone {
     fn check(&self) -> Result<(), (String, String)>;
     /// When the run starts, and how long it runs.
     fn span(&self) -> (jiff::Timestamp, SimDuration);
+    /// The moments of the defense sections switched on, as (field path,
+    /// moment).
+    fn moments(&self) -> Vec<(&'static str, When)>;
+
+    /// The sections switched on whose moment is at or after the run's end
+    /// (a run cut short by `--duration`, or a mistyped date), as
+    /// `field = moment`: in this run they change nothing.
+    fn after_the_end(&self) -> Vec<String> {
+        let (start, duration) = self.span();
+        self.moments()
+            .into_iter()
+            .filter(|(_, at)| {
+                at.after_start(start)
+                    .is_ok_and(|us| us >= duration.as_micros())
+            })
+            .map(|(field, at)| format!("{field} = {at}"))
+            .collect()
+    }
 }
 
 impl Defended for BlasterScenario {
@@ -247,6 +265,52 @@ impl Defended for BlasterScenario {
     }
     fn span(&self) -> (jiff::Timestamp, SimDuration) {
         (self.start, self.duration)
+    }
+    fn moments(&self) -> Vec<(&'static str, When)> {
+        let d = &self.defenses;
+        [
+            (d.patch.enabled, "defenses.patch.start", d.patch.start),
+            (
+                d.isp_filter.enabled,
+                "defenses.isp_filter.start",
+                d.isp_filter.start,
+            ),
+            (
+                d.border_filter.enabled,
+                "defenses.border_filter.start",
+                d.border_filter.start,
+            ),
+            (
+                d.host_firewall.enabled,
+                "defenses.host_firewall.start",
+                d.host_firewall.start,
+            ),
+            (
+                d.dcom_disabled.enabled,
+                "defenses.dcom_disabled.start",
+                d.dcom_disabled.start,
+            ),
+            (d.cleanup.enabled, "defenses.cleanup.start", d.cleanup.start),
+            (
+                d.dns_takedown.enabled,
+                "defenses.dns_takedown.at",
+                d.dns_takedown.at,
+            ),
+            (
+                d.target_move.enabled,
+                "defenses.target_move.at",
+                d.target_move.at,
+            ),
+            (
+                d.spoof_filter.enabled,
+                "defenses.spoof_filter.start",
+                d.spoof_filter.start,
+            ),
+        ]
+        .into_iter()
+        .filter(|(on, _, _)| *on)
+        .map(|(_, field, at)| (field, at))
+        .collect()
     }
 }
 
@@ -295,6 +359,42 @@ impl Defended for PopulationScenario {
     }
     fn span(&self) -> (jiff::Timestamp, SimDuration) {
         (self.start, self.duration)
+    }
+    fn moments(&self) -> Vec<(&'static str, When)> {
+        let d = &self.defenses;
+        [
+            (d.patch.enabled, "defenses.patch.start", d.patch.start),
+            (
+                d.isp_filter.enabled,
+                "defenses.isp_filter.start",
+                d.isp_filter.start,
+            ),
+            (
+                d.border_filter.enabled,
+                "defenses.border_filter.start",
+                d.border_filter.start,
+            ),
+            (
+                d.host_firewall.enabled,
+                "defenses.host_firewall.start",
+                d.host_firewall.start,
+            ),
+            (d.cleanup.enabled, "defenses.cleanup.start", d.cleanup.start),
+            (
+                d.dns_takedown.enabled,
+                "defenses.dns_takedown.at",
+                d.dns_takedown.at,
+            ),
+            (
+                d.target_move.enabled,
+                "defenses.target_move.at",
+                d.target_move.at,
+            ),
+        ]
+        .into_iter()
+        .filter(|(on, _, _)| *on)
+        .map(|(_, field, at)| (field, at))
+        .collect()
     }
 }
 
@@ -521,6 +621,26 @@ mod tests {
         assert!(s.defenses.dns_takedown.enabled);
         assert!(!s.defenses.patch.enabled);
         assert_eq!(v.to_owned().defenses[0].to_string(), "isp-block-135@6h");
+    }
+
+    #[test]
+    fn sections_switched_on_at_or_after_the_end_are_named() {
+        // Blaster's default runs 24 h: a patch from 24 h on changes nothing,
+        // one from 23 h does; a section switched off is not named.
+        let late: Variant = "patch@24h+cleanup@23h".parse().unwrap();
+        let mut s = late.applied_to(&crate::default_scenario()).unwrap();
+        assert_eq!(s.after_the_end(), vec!["defenses.patch.start = 1d"]);
+        s.defenses.patch.enabled = false;
+        assert!(s.after_the_end().is_empty());
+        // A date, on a random-scanning worm.
+        let mut c = crate::builtin_population("codered2").unwrap();
+        assert!(c.after_the_end().is_empty());
+        c.defenses.host_firewall.enabled = true;
+        c.defenses.host_firewall.start = When::At("2001-07-21T00:00:00Z".parse().unwrap());
+        assert_eq!(
+            c.after_the_end(),
+            vec!["defenses.host_firewall.start = 2001-07-21T00:00:00Z"]
+        );
     }
 
     #[test]
