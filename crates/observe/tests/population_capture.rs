@@ -320,6 +320,16 @@ fn hours_ns(hours: u64, secs: u64) -> u64 {
     (hours * 3600 + secs) * 1_000_000_000
 }
 
+/// `isp-edge`'s capture options from `from` to `to` (seconds), without
+/// background traffic.
+fn edge_window(s: &PopulationScenario, from: u64, to: u64) -> CaptureOptions {
+    let mut o = opts(s, "isp-edge");
+    o.from = SimDuration::from_secs(from);
+    o.to = SimDuration::from_secs(to);
+    o.background_pps = 0.0;
+    o
+}
+
 /// An edge's capture (10.0.0.0/8) that saw no probe, only `floods` leave.
 fn edge_seeing(floods: Vec<SeenFlood>) -> PopulationCapture {
     let mut cap = telescope_capture();
@@ -397,13 +407,7 @@ fn an_edge_sees_only_the_floods_of_worms_started_on_a_flood_day() {
             running_ns: (h(14, 630), h(10 * 24 - 1, 0)),
         },
     ]);
-    let window = |from: u64, to: u64| {
-        let mut o = opts(&s, "isp-edge");
-        o.from = SimDuration::from_secs(from);
-        o.to = SimDuration::from_secs(to);
-        o.background_pps = 0.0;
-        o
-    };
+    let window = |from: u64, to: u64| edge_window(&s, from, to);
     let seen = write_capture(&s, &cap, &window(14 * 3600 + 600, 14 * 3600 + 660), &path).unwrap();
     assert_eq!((seen.flood_packets, seen.flooding_hosts), (300, 1));
     let flooding: Ipv4Addr = "10.2.0.2".parse().unwrap();
@@ -448,13 +452,7 @@ fn an_edge_sees_the_flood_leave_its_hosts_on_the_flood_days() {
             running_ns: (0, h(13, 0)),
         },
     ]);
-    let window = |from: u64, to: u64| {
-        let mut o = opts(&s, "isp-edge");
-        o.from = SimDuration::from_secs(from);
-        o.to = SimDuration::from_secs(to);
-        o.background_pps = 0.0;
-        o
-    };
+    let window = |from: u64, to: u64| edge_window(&s, from, to);
     let seen = write_capture(&s, &cap, &window(14 * 3600 + 600, 14 * 3600 + 660), &path).unwrap();
     assert_eq!(
         (seen.flood_packets, seen.flooding_hosts),

@@ -308,8 +308,7 @@ impl Defended for BlasterScenario {
             ),
         ]
         .into_iter()
-        .filter(|(on, _, _)| *on)
-        .map(|(_, field, at)| (field, at))
+        .filter_map(|(on, field, at)| on.then_some((field, at)))
         .collect()
     }
 }
@@ -392,8 +391,7 @@ impl Defended for PopulationScenario {
             ),
         ]
         .into_iter()
-        .filter(|(on, _, _)| *on)
-        .map(|(_, field, at)| (field, at))
+        .filter_map(|(on, field, at)| on.then_some((field, at)))
         .collect()
     }
 }
