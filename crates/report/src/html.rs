@@ -67,19 +67,91 @@ struct FloodText {
 
 impl FloodText {
     const BLASTER: FloodText = FloodText {
-        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp) from 16 August, as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses. The worm resolves the name once, when it starts on a flood day: one that starts after the name's record is taken down ([defenses.dns_takedown]) sends nothing. Once the site moves ([defenses.target_move]), floods sent to its old address reach nothing, while those that resolve the name afterwards find the site. (Without the [flaws] flood_target flaw the worm carries the address instead: the takedown does nothing and the move cuts every flood.)",
-        none: "No flood reached the target in this run. Infected hosts flood windowsupdate.com from 16 August: the run may end before it, or no worm started on a flood day, or the name's record was down when they did ([defenses.dns_takedown]), or the site had moved away ([defenses.target_move]).",
+        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp), as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses. The worm resolves the name once, when its flood starts: one that starts after the name's record is taken down ([defenses.dns_takedown]) sends nothing. Once the site moves ([defenses.target_move]), floods sent to its old address reach nothing, while those that resolve the name afterwards find the site. (Without the [flaws] flood_target flaw the worm carries the address instead: the takedown does nothing and the move cuts every flood.)",
+        none: "No flood reached the target in this run. Infected hosts flood windowsupdate.com on the payload's days: the run may end before them, or no worm started on one (Blaster reads the date when it starts), or the name's record was down when they did ([defenses.dns_takedown]), or the site had moved away ([defenses.target_move]).",
         packets: "SYN packets per second",
         spoofed: true,
     };
     /// A random-scanning worm's `[payload]` (Code Red's): its packets
     /// carry their senders' own addresses.
     const UNSPOOFED: FloodText = FloodText {
-        intro: "The flood that every running instance of the worm sends to its target on the days of the month its payload names ([payload]), whether it still spreads or not, as it arrives at the target: nothing of what is sent to the address the target has moved away from ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]). Its packets carry their senders' own addresses, so filtering spoofed sources (BCP 38) would remove none.",
+        intro: "The flood that the worm's instances send to its target on its payload's days ([payload]), whether they still spread or not, as it arrives at the target: nothing of what is sent to the address the target has moved away from ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]). Its packets carry their senders' own addresses, so filtering spoofed sources (BCP 38) would remove none.",
         none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
         packets: "packets per second",
         spoofed: false,
     };
+}
+
+/// What a run's payload days were, in a sentence, from the scenario file
+/// its `summary.json` carries (`None`: none, or a worm without a flood).
+fn flood_days_text(summary: &serde_json::Value) -> Option<String> {
+    use wormscope_scenario::{AnyScenario, DateCheck};
+    let file = summary.get("scenario_file")?.as_str()?;
+    let (first, last, every_day_from, checked) =
+        match wormscope_scenario::parse_any(file, "summary.json's scenario_file").ok()? {
+            AnyScenario::Blaster(s) => {
+                let p = &s.payload;
+                let last = p.last_day_jan_aug;
+                (
+                    p.first_day_jan_aug,
+                    last,
+                    p.every_day_from_month,
+                    p.date_checked,
+                )
+            }
+            AnyScenario::Population(s) => {
+                let p = s.payload.as_ref()?;
+                (
+                    p.first_day,
+                    p.last_day,
+                    p.every_day_from_month,
+                    p.date_checked,
+                )
+            }
+        };
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let to = if last >= 31 {
+        "the end".to_string()
+    } else {
+        format!("the {}", ordinal(last))
+    };
+    let mut days = format!("from the {} to {to} of each month", ordinal(first));
+    if let Some(month) = MONTHS.get(usize::from(every_day_from).wrapping_sub(1)) {
+        days.push_str(&format!(", and every day from {month} to December"));
+    }
+    Some(match checked {
+        DateCheck::AtStart => format!(
+            "Flood days: {days} (UTC). The worm reads the date once, when it starts: an instance started on a flood day floods for as long as it runs, one started on another day never does."
+        ),
+        DateCheck::Always => format!(
+            "Flood days: {days} (UTC). The worm reads the date all the time: every running instance floods on the flood days and on no others."
+        ),
+    })
+}
+
+/// 1st, 2nd, 3rd, 4th, ... 21st, 22nd, 23rd, 31st.
+fn ordinal(day: u8) -> String {
+    let suffix = match (day % 10, day % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{day}{suffix}")
 }
 
 /// A rendered report.
@@ -366,6 +438,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     let validation = optional(dir, OutputFile::Validation, input::parse_figures)?;
 
     let axis = TimeAxis::for_span(times.last().copied().unwrap_or(0.0), summary.as_ref());
+    let days = summary.as_ref().and_then(flood_days_text);
     let mut page = Page::new(summary.as_ref(), ensemble);
     let mut rendered = vec![OutputFile::Timeseries.name()];
     let mut skipped = Vec::new();
@@ -467,7 +540,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         // Only a worm with a payload writes one.
         if let Some(f) = &flood {
             page.section("flood", "The flood at its target");
-            page.flood(f, &axis, &FloodText::UNSPOOFED)?;
+            page.flood(f, &axis, &FloodText::UNSPOOFED, days.as_deref())?;
         }
         mark(flood.is_some(), OutputFile::Flood.name());
         page.section("telescopes", "Telescopes against the truth");
@@ -531,7 +604,7 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
 
     page.section("flood", "The SYN flood at windowsupdate.com");
     if let Some(f) = &flood {
-        page.flood(f, &axis, &FloodText::BLASTER)?;
+        page.flood(f, &axis, &FloodText::BLASTER, days.as_deref())?;
     } else {
         page.note("No flood.csv in this directory: the flood section is skipped.");
     }
@@ -777,7 +850,15 @@ impl Page {
         self.kv_table(&rows);
     }
 
-    fn flood(&mut self, f: &Csv, axis: &TimeAxis, text: &FloodText) -> Result<(), InputError> {
+    /// The flood section; `days` says on which days the worm floods (the
+    /// scenario's `[payload]`), when the run's scenario is known.
+    fn flood(
+        &mut self,
+        f: &Csv,
+        axis: &TimeAxis,
+        text: &FloodText,
+        days: Option<&str>,
+    ) -> Result<(), InputError> {
         let times = f.increasing_times()?;
         let get = |name: &str| -> Result<SeriesData, InputError> {
             f.series(name)?.ok_or_else(|| {
@@ -798,6 +879,9 @@ impl Page {
             return Ok(());
         }
         self.para(text.intro);
+        if let Some(days) = days {
+            self.para(days);
+        }
         let chart = |title: &str, unit: &str, a: &SeriesData, b: &SeriesData, scale: f64| {
             let mut series = vec![axis.series("arriving", &times, a, scale)];
             if text.spoofed {
@@ -1202,6 +1286,47 @@ fn human_duration(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flood_section_says_on_which_days_and_how_the_worm_reads_the_date() {
+        let text = |file: &str| flood_days_text(&serde_json::json!({ "scenario_file": file }));
+        assert_eq!(
+            text("base = \"blaster-sample\"\n").as_deref(),
+            Some(
+                "Flood days: from the 16th to the end of each month, and every day from September to December (UTC). The worm reads the date once, when it starts: an instance started on a flood day floods for as long as it runs, one started on another day never does."
+            )
+        );
+        assert_eq!(
+            text("base = \"codered2\"\n").as_deref(),
+            Some(
+                "Flood days: from the 20th to the 27th of each month (UTC). The worm reads the date all the time: every running instance floods on the flood days and on no others."
+            )
+        );
+        let blaster_always = text(
+            "base = \"blaster\"\n[payload]\ndate_checked = \"always\"\nlast_day_jan_aug = 21\nfirst_day_jan_aug = 1\n",
+        )
+        .unwrap();
+        assert!(
+            blaster_always.starts_with("Flood days: from the 1st to the 21st of each month")
+                && blaster_always.contains("reads the date all the time"),
+            "{blaster_always}"
+        );
+        // No flood, no scenario, or one that no longer parses: nothing said.
+        assert_eq!(text("base = \"slammer\"\n"), None);
+        assert_eq!(flood_days_text(&serde_json::json!({})), None);
+        assert_eq!(text("base = \"nonesuch\"\n"), None);
+        assert_eq!(
+            (1..=31)
+                .map(ordinal)
+                .filter(|o| o.ends_with("st"))
+                .collect::<Vec<_>>(),
+            ["1st", "21st", "31st"]
+        );
+        assert_eq!(
+            (ordinal(2), ordinal(12), ordinal(23)),
+            ("2nd".into(), "12th".into(), "23rd".into())
+        );
+    }
 
     #[test]
     fn every_changed_setting_of_the_scenario_file_is_marked() {
