@@ -435,13 +435,14 @@ struct CompareArgs {
     /// isp-filter@6h, border-filter@0h, patch@24h, dns-takedown@120h;
     /// join several with `+`. A defense's name is its scenario section's
     /// (`-` or `_`): patch, isp-filter, border-filter, host-firewall,
-    /// dcom-disabled, users, cleanup, dns-takedown, spoof-filter; presets
-    /// and older names: isp-block (the worm's own exploit port),
-    /// isp-block-135, isp-block-all, dcom-off, users-notice, bcp38,
-    /// target-move (Blaster: as dns-takedown). A random-scanning worm
-    /// (codered2, slammer, witty) runs patch, host-firewall, isp-filter,
-    /// isp-block, border-filter, cleanup and, with a flood (codered2's),
-    /// target-move: the flooded site moves to another address.
+    /// dcom-disabled, users, cleanup, dns-takedown (the record of the name
+    /// the flood resolves), target-move (the flooded site moves to another
+    /// address), spoof-filter; presets and older names: isp-block (the
+    /// worm's own exploit port), isp-block-135, isp-block-all, dcom-off,
+    /// users-notice, bcp38. A random-scanning worm (codered2, slammer,
+    /// witty) runs patch, host-firewall, isp-filter, isp-block,
+    /// border-filter, cleanup and, with a flood (codered2's), target-move,
+    /// and dns-takedown where the flood resolves a name ([payload] name).
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).

@@ -470,8 +470,12 @@ fn compare_answers_one_object_per_variant_with_bands_and_resumes() {
     }
     assert_eq!(list[0]["infected_final_delta_median"], 0.0);
     assert_eq!(list[0]["infected_7d_delta_median"], 0.0);
-    // Taking the flood target's name down before 16 August leaves no flood.
+    // Taking the flood target's name down before 16 August leaves no flood,
+    // on the 16th or over the whole run.
     assert_eq!(list[2]["flood_gbps_aug16_median"], 0.0);
+    assert_eq!(list[2]["flood_packets_median"], 0.0);
+    let baseline = list[0]["flood_packets_median"].as_f64().expect("a number");
+    assert!(baseline > 0.0, "{}", list[0]);
 
     // With an output directory, the runs are kept: the same study again
     // resumes from them and answers the same, byte for byte.

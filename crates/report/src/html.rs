@@ -31,6 +31,7 @@ const BLASTER_LIST: ListColumns = ListColumns {
         "infected_7d",
         "crashed",
         "flood_gbps_aug16",
+        "flood_packets",
     ],
     bar: (
         "infected_7d",

@@ -132,10 +132,13 @@ pub struct Metrics {
     pub flood_gbps_aug16: f64,
     /// Infected hosts at the end of the run, whatever its length.
     pub infected_final: f64,
+    /// Flood packets that reached the target over the whole run, whatever
+    /// its days (a random-scanning worm's metric of the same name).
+    pub flood_packets: f64,
 }
 
 /// The names of [`Metrics`]' fields, in table order.
-pub const METRICS: [&str; 7] = [
+pub const METRICS: [&str; 8] = [
     "peak_infected",
     "infected_24h",
     "infected_7d",
@@ -143,6 +146,7 @@ pub const METRICS: [&str; 7] = [
     "noticed",
     "flood_gbps_aug16",
     "infected_final",
+    "flood_packets",
 ];
 
 impl Metrics {
@@ -166,6 +170,11 @@ impl Metrics {
             noticed: r.totals.noticed as f64,
             flood_gbps_aug16: flood_gbps_on_aug16(s, r),
             infected_final: r.rows.last().map_or(0, |row| row.infected) as f64,
+            flood_packets: r
+                .rows
+                .iter()
+                .map(|row| row.flood_arriving_packets())
+                .sum::<u64>() as f64,
         }
     }
 
@@ -178,6 +187,7 @@ impl Metrics {
             self.noticed,
             self.flood_gbps_aug16,
             self.infected_final,
+            self.flood_packets,
         ]
     }
 }
