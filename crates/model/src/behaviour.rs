@@ -169,13 +169,28 @@ impl StopRule {
     /// crashes it. The crash is drawn from (seed, host) alone, so every
     /// simulator of the same run crashes a host at the same cycle.
     pub fn probes_of(&self, seed: u64, host: u64) -> Option<u64> {
-        let crash = self
-            .crash
-            .and_then(|c| c.probes_before(ShortStream::new(seed, Purpose::Crash, host).random()));
+        let crash = self.crash_probes(seed, host);
         match (self.after_probes, crash) {
             (Some(a), Some(c)) => Some(a.min(c)),
             (a, c) => a.or(c),
         }
+    }
+
+    /// Whether host `host`'s own stop ([`StopRule::probes_of`]) is its
+    /// payload crashing it, which ends its worm (and a flood) for good,
+    /// rather than its probe limit, which, like the stop date, ends its
+    /// probing only: the worm runs on. At the same probe, the crash.
+    pub fn crashes_at_its_stop(&self, seed: u64, host: u64) -> bool {
+        match (self.crash_probes(seed, host), self.after_probes) {
+            (Some(c), Some(a)) => c <= a,
+            (crash, _) => crash.is_some(),
+        }
+    }
+
+    /// The probes before the cycle whose payload crashes host `host`.
+    fn crash_probes(&self, seed: u64, host: u64) -> Option<u64> {
+        self.crash
+            .and_then(|c| c.probes_before(ShortStream::new(seed, Purpose::Crash, host).random()))
     }
 }
 
@@ -1176,6 +1191,39 @@ mod tests {
         assert_eq!(b.pace(1, 7).period_ns, intervals[7]);
         let differs = (0..100).any(|h| b.pace(2, h).period_ns != intervals[h as usize]);
         assert!(differs);
+    }
+
+    #[test]
+    fn an_instance_stops_by_a_crash_or_by_its_limit_whichever_comes_first() {
+        let crash = Crash {
+            cycle_probes: 100,
+            chance: 0.5,
+        };
+        let rule = |after_probes| StopRule {
+            at_us: None,
+            after_probes,
+            crash: Some(crash),
+        };
+        for host in 0..200 {
+            let crashes = crash
+                .probes_before(ShortStream::new(7, Purpose::Crash, host).random())
+                .unwrap();
+            assert!(rule(None).crashes_at_its_stop(7, host));
+            // A limit beyond the crash: the crash; before it: the limit;
+            // at the same probe: the crash.
+            assert!(rule(Some(crashes + 1)).crashes_at_its_stop(7, host));
+            assert!(!rule(Some(crashes - 1)).crashes_at_its_stop(7, host));
+            assert!(rule(Some(crashes)).crashes_at_its_stop(7, host));
+            assert_eq!(
+                rule(Some(crashes - 1)).probes_of(7, host),
+                Some(crashes - 1)
+            );
+        }
+        let limit_only = StopRule {
+            after_probes: Some(5),
+            ..StopRule::default()
+        };
+        assert!(!limit_only.crashes_at_its_stop(7, 1));
     }
 
     #[test]

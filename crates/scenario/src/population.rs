@@ -131,9 +131,9 @@ pub struct PopulationDefenses {
 /// from 00:00 UTC on `first_day` of each month to the end of `last_day`
 /// (or of the month, if it is shorter), whether it has stopped probing or
 /// not: a worm whose payload is a date-driven denial of service, as Code
-/// Red's was. It ends with the worm on its host (a crash, a probe limit,
-/// a cleaning); it needs no probe to be delivered, so congestion does not
-/// slow it.
+/// Red's was. It ends with the worm on its host (a crash, a cleaning; a
+/// probe limit, like the stop date, ends the probing only); it needs no
+/// probe to be delivered, so congestion does not slow it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FloodPayload {

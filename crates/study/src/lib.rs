@@ -603,6 +603,27 @@ mod tests {
     }
 
     #[test]
+    fn a_probe_limit_ends_the_spreading_not_the_flood() {
+        // Every host stops probing after 5,000 probes, before the 20th;
+        // its worm runs on and floods from 00:00 to 02:00 (14 h to 16 h),
+        // as at the stop date.
+        let mut s = small_codered();
+        s.worm.stop.after_probes = Some(5_000);
+        wormscope_scenario::check_population(&s).unwrap();
+        let run = wormscope_engine::population::simulate_population(&s, 5, &mut |_| {});
+        let infected = run.infection_times_us.len() as u64;
+        assert!(infected > 100, "{infected}");
+        assert!(
+            run.infection_times_us
+                .iter()
+                .all(|&t| t < 13 * 3_600_000_000)
+        );
+        let pps = u64::from(s.payload.as_ref().unwrap().packets_per_second);
+        let total: u64 = run.rows.iter().map(|row| row.flood_packets).sum();
+        assert_eq!(total, infected * pps * 7200);
+    }
+
+    #[test]
     fn a_hit_list_sender_floods_from_the_start() {
         // Code Red flooding from its start (the 19th is a flood day here),
         // its one initial host sending a list of 100 at one a second, its

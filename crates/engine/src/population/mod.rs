@@ -517,8 +517,8 @@ struct Host {
     /// Cleaned of the worm (and patched): it no longer probes and cannot
     /// be infected again.
     cleaned: bool,
-    /// Its worm runs (started, and not crashed, stopped by a probe limit
-    /// or cleaned; the stop date ends its probing, not its flood).
+    /// Its worm runs (started, and not crashed or cleaned; the stop date
+    /// and a probe limit end its probing, not its flood).
     running: bool,
     /// Its place in `PopulationCore::scanners` while it may still probe.
     slot: u32,
@@ -1557,7 +1557,15 @@ impl PopulationCore {
             return;
         }
         let real = self.clock.real_of(net);
-        self.stop_running(host, real);
+        // A probe limit ends the probing; the worm runs on (and floods on
+        // its days), as Blaster's does. A crash ends the worm.
+        if self
+            .behaviour
+            .stop
+            .crashes_at_its_stop(self.seed, u64::from(host))
+        {
+            self.stop_running(host, real);
+        }
         let sc = &mut self.scanners[self.hosts[host as usize].slot as usize];
         sc.end_real = real;
         let period = sc.period;
@@ -1603,8 +1611,8 @@ impl PopulationCore {
         }
     }
 
-    /// `host`'s worm ends at real time `real` (a crash, a probe limit, a
-    /// cleaning), and with it its flood.
+    /// `host`'s worm ends at real time `real` (a crash, a cleaning), and
+    /// with it its flood.
     fn stop_running(&mut self, host: u32, real: u64) {
         let h = &mut self.hosts[host as usize];
         if std::mem::take(&mut h.running)
