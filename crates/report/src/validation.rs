@@ -22,17 +22,28 @@ use crate::plot::{Chart, PALETTE, Scale, Series, line_chart};
 /// The validation table: one line per figure, PASS or FAIL last.
 pub fn validation_table(checks: &[FigureCheck]) -> String {
     let mut out = String::new();
+    // The built-ins' names and figures fit 10 and 44 columns; a longer
+    // one widens its column rather than push the rest out of line.
+    let figure = |c: &FigureCheck| format!("{} ({})", c.figure, c.unit);
+    let name_w = checks
+        .iter()
+        .map(|c| c.scenario.chars().count())
+        .fold(10, usize::max);
+    let figure_w = checks
+        .iter()
+        .map(|c| figure(c).chars().count())
+        .fold(44, usize::max);
     let _ = writeln!(
         out,
-        "{:<10} {:<44} {:>10} {:>10} {:>20} {:>20}  result",
+        "{:<name_w$} {:<figure_w$} {:>10} {:>10} {:>20} {:>20}  result",
         "scenario", "figure", "published", "simulated", "band (5-95 %)", "tolerance"
     );
     for c in checks {
         let _ = writeln!(
             out,
-            "{:<10} {:<44} {:>10} {:>10} {:>20} {:>20}  {}",
+            "{:<name_w$} {:<figure_w$} {:>10} {:>10} {:>20} {:>20}  {}",
             c.scenario,
-            format!("{} ({})", c.figure, c.unit),
+            figure(c),
             figure_number(c.published),
             figure_number(c.simulated),
             // One run has no band to show.
@@ -518,6 +529,16 @@ mod tests {
         );
         assert!(lines[2].contains("[18M, 21M]"), "{table}");
         assert!(lines[2].contains("10M to 100M"), "{table}");
+        // A long scenario name widens its column: the columns stay in line.
+        let mut long = check(4);
+        long.scenario = "slammer-with-a-long-name".into();
+        let table = validation_table(&[check(4), long]);
+        // Right-aligned: where each line's published column ends.
+        let at = |line: &str| {
+            (line.find("published").map(|i| i + 9)).or_else(|| line.find("55M").map(|i| i + 3))
+        };
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines.iter().all(|l| at(l) == at(lines[0])), "{table}");
     }
 
     #[test]

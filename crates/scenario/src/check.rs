@@ -344,20 +344,50 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     for (field, e) in patch_problems(&d.patch, s.start) {
         bad(&field, e);
     }
-    let mut moment = |field: &str, when: When| {
-        if let Some(e) = moment_problem(when, s.start) {
+    // A section switched off is never read: its moment may lie before a
+    // start the file moved (switching it on, a spec checks it again).
+    let mut moment = |on: bool, field: &str, when: When| {
+        if let Some(e) = moment_problem(when, s.start).filter(|_| on) {
             bad(field, e);
         }
     };
-    moment("defenses.isp_filter.start", d.isp_filter.start);
-    moment("defenses.border_filter.start", d.border_filter.start);
-    moment("defenses.host_firewall.start", d.host_firewall.start);
-    moment("defenses.dcom_disabled.start", d.dcom_disabled.start);
-    moment("defenses.cleanup.start", d.cleanup.start);
-    moment("defenses.dns_takedown.at", d.dns_takedown.at);
-    moment("defenses.target_move.at", d.target_move.at);
-    moment("defenses.spoof_filter.start", d.spoof_filter.start);
-    moment("welchia.release", s.welchia.release);
+    moment(
+        d.isp_filter.enabled,
+        "defenses.isp_filter.start",
+        d.isp_filter.start,
+    );
+    moment(
+        d.border_filter.enabled,
+        "defenses.border_filter.start",
+        d.border_filter.start,
+    );
+    moment(
+        d.host_firewall.enabled,
+        "defenses.host_firewall.start",
+        d.host_firewall.start,
+    );
+    moment(
+        d.dcom_disabled.enabled,
+        "defenses.dcom_disabled.start",
+        d.dcom_disabled.start,
+    );
+    moment(d.cleanup.enabled, "defenses.cleanup.start", d.cleanup.start);
+    moment(
+        d.dns_takedown.enabled,
+        "defenses.dns_takedown.at",
+        d.dns_takedown.at,
+    );
+    moment(
+        d.target_move.enabled,
+        "defenses.target_move.at",
+        d.target_move.at,
+    );
+    moment(
+        d.spoof_filter.enabled,
+        "defenses.spoof_filter.start",
+        d.spoof_filter.start,
+    );
+    moment(s.welchia.enabled, "welchia.release", s.welchia.release);
     let f = &s.flaws;
     if f.boot_tick[0] > f.boot_tick[1] {
         bad(
@@ -445,7 +475,7 @@ pub(crate) fn patch_problems(
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut bad = |field: &str, message: String| out.push((field.to_string(), message));
-    if let Some(e) = moment_problem(patch.start, start) {
+    if let Some(e) = moment_problem(patch.start, start).filter(|_| patch.enabled) {
         bad("defenses.patch.start", e);
     }
     let curve = &patch.curve;

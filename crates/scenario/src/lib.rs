@@ -506,6 +506,13 @@ fn plain_words(message: &str) -> String {
     out.replace("expected f64", "expected a number")
         .replace("expected u64", "expected a whole number, not negative")
         .replace("expected u32", "expected a whole number, not negative")
+        .replace("expected u8", "expected a whole number from 0 to 255")
+        // What the TOML reader says of a number, a boolean or an array
+        // where a name from a list is read.
+        .replace(
+            "invalid type: unit variant, expected string only",
+            "expected one of the field's names, in quotes",
+        )
 }
 
 /// The complete table of built-in scenario `name` of `family`, or None if
@@ -950,6 +957,41 @@ mod tests {
     }
 
     #[test]
+    fn a_section_switched_off_keeps_its_moment_unchecked_until_switched_on() {
+        // Blaster's built-in dates its ISP filter 12 August and Welchia 18
+        // August: a file that moves the start past them needs to restate
+        // only what it switches on.
+        let moved = "start = \"2003-08-30T00:00:00Z\"\n[welchia]\nenabled = false\n";
+        let s = parse(moved, "moved.toml").unwrap();
+        assert!(!s.defenses.isp_filter.enabled);
+        let e = parse(
+            &format!("{moved}[defenses.isp_filter]\nenabled = true\n"),
+            "moved.toml",
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("defenses.isp_filter.start"), "{e}");
+        assert!(e.message.contains("before the simulation start"), "{e}");
+        // A spec that switches it on is checked too.
+        let spec: crate::variant::Variant = "isp-filter".parse().unwrap();
+        assert!(spec.applied_to(&s).is_err());
+        assert!(
+            "isp-filter@1h"
+                .parse::<crate::variant::Variant>()
+                .unwrap()
+                .applied_to(&s)
+                .is_ok()
+        );
+        // The same for a random-scanning worm.
+        let c = parse_population(
+            "base = \"codered2\"\n[defenses.target_move]\nat = \"2001-07-01T00:00:00Z\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let spec: crate::variant::Variant = "target-move".parse().unwrap();
+        assert!(spec.applied_to(&c).is_err());
+    }
+
+    #[test]
     fn nested_tables_merge_key_by_key() {
         let s = parse("[worm]\nbatch_size = 10\n", "x.toml").unwrap();
         assert_eq!(s.worm.batch_size, 10);
@@ -1223,6 +1265,33 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("expected a number"), "{e}");
+        for (text, field) in [
+            (
+                "base = \"codered2\"\n[payload]\ndate_checked = true\n",
+                "payload.date_checked",
+            ),
+            (
+                "base = \"codered2\"\n[payload]\ndate_checked = [1]\n",
+                "payload.date_checked",
+            ),
+        ] {
+            let e = crate::parse_population(text, "q.toml").unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{e}");
+            assert!(
+                e.message
+                    .contains("expected one of the field's names, in quotes"),
+                "{e}"
+            );
+        }
+        let e = crate::parse_population(
+            "base = \"codered2\"\n[payload]\nevery_day_from_month = 300\n",
+            "q.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("expected a whole number from 0 to 255"),
+            "{e}"
+        );
         assert_eq!(
             plain_words("invalid type: integer `5`, expected struct PermutationConfig"),
             "invalid type: integer `5`, expected a table ([section] or { key = value, ... })"
@@ -1299,13 +1368,13 @@ mod tests {
                 "defenses.users.delay",
             ),
             (
-                "[defenses.cleanup]\nstart = \"40000d\"\n",
-                2,
+                "[defenses.cleanup]\nenabled = true\nstart = \"40000d\"\n",
+                3,
                 "defenses.cleanup.start",
             ),
             (
-                "[defenses.dns_takedown]\nat = \"2200-01-01T00:00:00Z\"\n",
-                2,
+                "[defenses.dns_takedown]\nenabled = true\nat = \"2200-01-01T00:00:00Z\"\n",
+                3,
                 "defenses.dns_takedown.at",
             ),
             (
@@ -1400,8 +1469,8 @@ mod tests {
             ("[payload]\ntarget = \"198.137.240\"\n", 3, "payload.target"),
             ("[payload]\nfirst_days = 20\n", 3, "payload.first_days"),
             (
-                "[defenses.target_move]\nat = \"2001-07-01T00:00:00Z\"\n",
-                3,
+                "[defenses.target_move]\nenabled = true\nat = \"2001-07-01T00:00:00Z\"\n",
+                4,
                 "defenses.target_move.at",
             ),
             ("[payload]\nname = \"\"\n", 3, "payload.name"),
@@ -1412,8 +1481,9 @@ mod tests {
                 "payload.name",
             ),
             (
-                "[defenses.dns_takedown]\nat = \"2001-07-01T00:00:00Z\"\n",
-                3,
+                "[payload]\nname = \"www1.whitehouse.gov\"\n\
+                 [defenses.dns_takedown]\nenabled = true\nat = \"2001-07-01T00:00:00Z\"\n",
+                6,
                 "defenses.dns_takedown.at",
             ),
             // Code Red as it was carries the address: nothing to take down.
