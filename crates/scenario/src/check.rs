@@ -341,53 +341,19 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     }
 
     let d = &s.defenses;
-    for (field, e) in patch_problems(&d.patch, s.start) {
+    for (field, e) in patch_problems(&d.patch) {
         bad(&field, e);
     }
     // A section switched off is never read: its moment may lie before a
     // start the file moved (switching it on, a spec checks it again).
-    let mut moment = |on: bool, field: &str, when: When| {
-        if let Some(e) = moment_problem(when, s.start).filter(|_| on) {
+    for (field, at) in crate::variant::Defended::moments(s) {
+        if let Some(e) = moment_problem(at, s.start) {
             bad(field, e);
         }
-    };
-    moment(
-        d.isp_filter.enabled,
-        "defenses.isp_filter.start",
-        d.isp_filter.start,
-    );
-    moment(
-        d.border_filter.enabled,
-        "defenses.border_filter.start",
-        d.border_filter.start,
-    );
-    moment(
-        d.host_firewall.enabled,
-        "defenses.host_firewall.start",
-        d.host_firewall.start,
-    );
-    moment(
-        d.dcom_disabled.enabled,
-        "defenses.dcom_disabled.start",
-        d.dcom_disabled.start,
-    );
-    moment(d.cleanup.enabled, "defenses.cleanup.start", d.cleanup.start);
-    moment(
-        d.dns_takedown.enabled,
-        "defenses.dns_takedown.at",
-        d.dns_takedown.at,
-    );
-    moment(
-        d.target_move.enabled,
-        "defenses.target_move.at",
-        d.target_move.at,
-    );
-    moment(
-        d.spoof_filter.enabled,
-        "defenses.spoof_filter.start",
-        d.spoof_filter.start,
-    );
-    moment(s.welchia.enabled, "welchia.release", s.welchia.release);
+    }
+    if let Some(e) = moment_problem(s.welchia.release, s.start).filter(|_| s.welchia.enabled) {
+        bad("welchia.release", e);
+    }
     let f = &s.flaws;
     if f.boot_tick[0] > f.boot_tick[1] {
         bad(
@@ -467,17 +433,12 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     out
 }
 
-/// The problems of a `[defenses.patch]` section, of any kind of scenario,
-/// as (field path, message).
-pub(crate) fn patch_problems(
-    patch: &PatchDefense,
-    start: jiff::Timestamp,
-) -> Vec<(String, String)> {
+/// The problems of a `[defenses.patch]` section's curve, of any kind of
+/// scenario, as (field path, message); its start is one of the moments
+/// (`Defended::moments`).
+pub(crate) fn patch_problems(patch: &PatchDefense) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut bad = |field: &str, message: String| out.push((field.to_string(), message));
-    if let Some(e) = moment_problem(patch.start, start).filter(|_| patch.enabled) {
-        bad("defenses.patch.start", e);
-    }
     let curve = &patch.curve;
     if curve.is_empty() {
         bad("defenses.patch.curve", "needs at least one point".into());

@@ -26,7 +26,7 @@ use crate::schema::{
 pub use crate::schema::{
     CrashConfig, HitListConfig, LocalPreferenceConfig, PermutationConfig, StopConfig,
 };
-use crate::units::{Percent, PortProto, Prefix, SimDuration, When};
+use crate::units::{Percent, PortProto, Prefix, SimDuration};
 
 /// A complete, checked population scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -809,20 +809,14 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
             return bad(field, why);
         }
     }
-    if let Some(problem) = patch_problems(&s.defenses.patch, s.start)
-        .into_iter()
-        .next()
-    {
-        return Some(problem);
-    }
     // A section switched off is never read (as in a Blaster scenario).
-    let d = &s.defenses;
-    let moment = |on: bool, when: When| moment_problem(when, s.start).filter(|_| on);
-    if let Some(e) = moment(d.host_firewall.enabled, d.host_firewall.start) {
-        return bad("defenses.host_firewall.start", e);
+    for (field, at) in crate::variant::Defended::moments(s) {
+        if let Some(e) = moment_problem(at, s.start) {
+            return bad(field, e);
+        }
     }
-    if let Some(e) = moment(d.cleanup.enabled, d.cleanup.start) {
-        return bad("defenses.cleanup.start", e);
+    if let Some(problem) = patch_problems(&s.defenses.patch).into_iter().next() {
+        return Some(problem);
     }
     if let Some(f) = &s.payload {
         if !(1..=31).contains(&f.first_day) {
@@ -870,17 +864,11 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
             );
         }
     }
-    if let Some(e) = moment(d.target_move.enabled, d.target_move.at) {
-        return bad("defenses.target_move.at", e);
-    }
     if s.defenses.target_move.enabled && s.payload.is_none() {
         return bad(
             "defenses.target_move.enabled",
             "the worm floods no target: moving it needs a [payload]".into(),
         );
-    }
-    if let Some(e) = moment(d.dns_takedown.enabled, d.dns_takedown.at) {
-        return bad("defenses.dns_takedown.at", e);
     }
     if s.defenses.dns_takedown.enabled && s.payload.as_ref().is_none_or(|p| p.name.is_none()) {
         return bad(
@@ -900,9 +888,6 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
         ("defenses.isp_filter", &s.defenses.isp_filter),
         ("defenses.border_filter", &s.defenses.border_filter),
     ] {
-        if let Some(e) = moment(filter.enabled, filter.start) {
-            return bad(&format!("{section}.start"), e);
-        }
         if filter.enabled
             && !filter
                 .blocks_in
