@@ -355,6 +355,9 @@ struct CaptureArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Override the simulated duration, e.g. 7d: the run must reach --to.
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<SimDuration>,
     /// Name of an edge or telescope sensor of the scenario.
     #[arg(long, value_name = "NAME")]
     vantage: String,
@@ -638,6 +641,7 @@ fn request(command: Command) -> Request {
         Command::Capture(a) => Request::Capture(commands::CaptureRequest {
             scenario: a.scenario,
             seed: a.seed,
+            duration: a.duration,
             vantage: a.vantage,
             from: a.from,
             to: a.to,

@@ -22,6 +22,9 @@ pub struct CaptureRequest {
     pub scenario: Option<PathBuf>,
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
+    /// Overrides the scenario's duration (a window late in a run needs
+    /// the run to reach it).
+    pub duration: Option<SimDuration>,
     /// An edge or telescope sensor of the scenario.
     pub vantage: String,
     /// The window, since the scenario's start; `to` is exclusive.
@@ -78,10 +81,10 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
     common::check_file(&req.output)?;
     req.format_written()?;
     if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
-        let s = common::population_with(r, req.seed, None)?;
+        let s = common::population_with(r, req.seed, req.duration)?;
         return population(&s, req, progress);
     }
-    let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, None)?;
+    let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, req.duration)?;
     let opts = req.overriding(CaptureOptions::new(&s, &req.vantage, req.from, req.to))?;
     let started = Instant::now();
     let world = common::world(&s, progress)?;

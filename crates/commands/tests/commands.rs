@@ -583,6 +583,7 @@ fn capture_request(scenario: Option<&Path>, output: &Path, from: &str, to: &str)
     CaptureRequest {
         scenario: scenario.map(Path::to_path_buf),
         seed: None,
+        duration: None,
         vantage: "isp-edge".into(),
         from: from.parse().unwrap(),
         to: to.parse().unwrap(),
@@ -625,6 +626,18 @@ fn capture_writes_a_pcap_and_refuses_bad_windows_or_too_many_packets() {
         assert!(msg.contains(says), "{vantage} {from} {to}: {msg}");
         assert!(!out.exists());
     }
+    // A window past the scenario's end asks for --duration, which lets
+    // the run reach it.
+    let mut req = capture_request(Some(&file), &out, "8h", "8h1m");
+    let msg = input_error(wormscope_commands::capture::run(&req, &Silent));
+    assert!(
+        msg.contains("--to 8h1m is after") && msg.contains("--duration"),
+        "{msg}"
+    );
+    req.duration = Some("9h".parse().unwrap());
+    wormscope_commands::capture::run(&req, &Silent).unwrap();
+    assert!(out.exists());
+    std::fs::remove_file(&out).unwrap();
     // Too many frames is not the input's fault: a failure while running.
     let mut req = capture_request(Some(&file), &out, "1h", "1h10m");
     req.max_packets = Some(100);

@@ -70,6 +70,7 @@ fn request(scenario: &Path, vantage: &str, from: &str, to: &str, out: &Path) -> 
     CaptureRequest {
         scenario: Some(scenario.to_path_buf()),
         seed: None,
+        duration: None,
         vantage: vantage.into(),
         from: from.parse().unwrap(),
         to: to.parse().unwrap(),

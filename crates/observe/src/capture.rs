@@ -496,13 +496,15 @@ pub fn capture(
     if from >= to {
         return Err(VantageCaptureError::Input(format!(
             "--from {} is not before --to {}",
-            opts.from, opts.to
+            opts.from.compound(),
+            opts.to.compound()
         )));
     }
     if to > scenario.duration.as_micros() {
         return Err(VantageCaptureError::Input(format!(
-            "--to {} is after the scenario's end ({})",
-            opts.to, scenario.duration
+            "--to {} is after the scenario's end ({}): give --duration, or a scenario file with a longer `duration`",
+            opts.to.compound(),
+            scenario.duration.compound()
         )));
     }
     if !(opts.background_pps.is_finite() && opts.background_pps >= 0.0) {

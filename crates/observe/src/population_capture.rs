@@ -163,13 +163,15 @@ pub fn check(s: &PopulationScenario, opts: &CaptureOptions) -> Result<(), Vantag
     if opts.from.as_micros() >= opts.to.as_micros() {
         return input(format!(
             "--from {} is not before --to {}",
-            opts.from, opts.to
+            opts.from.compound(),
+            opts.to.compound()
         ));
     }
     if opts.to.as_micros() > s.duration.as_micros() {
         return input(format!(
-            "--to {} is after the scenario's end ({})",
-            opts.to, s.duration
+            "--to {} is after the scenario's end ({}): give --duration, or a scenario file with a longer `duration`",
+            opts.to.compound(),
+            s.duration.compound()
         ));
     }
     if !(opts.background_pps.is_finite() && opts.background_pps >= 0.0) {
