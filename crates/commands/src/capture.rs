@@ -101,10 +101,12 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
         e => CommandError::Run(e.into()),
     })?;
     let text = format!(
-        "{}: vantage {} ({}), {} to {}: {} frames, {} bytes\n  \
+        "{}: {} (seed {}), vantage {} ({}), {} to {}: {} frames, {} bytes\n  \
          {} probes (135/tcp SYNs) from {} sources; engine count for this vantage and window: {}\n  \
-         {} exploits in view, {} background frames\n",
+         {} exploits in view, {} flood packets to {}:80 from {} hosts, {} background frames\n",
         req.output.display(),
+        s.name,
+        s.seed,
         req.vantage,
         c.prefix,
         req.from.compound(),
@@ -116,6 +118,9 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
         c.engine_probes
             .map_or("not computed".to_string(), |n| n.to_string()),
         c.exploits,
+        c.flood_packets,
+        s.payload.target,
+        c.flooding_hosts,
         c.background
     );
     Ok(CommandOutcome {

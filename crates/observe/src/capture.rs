@@ -185,6 +185,9 @@ pub struct CaptureSummary {
     pub sources: u64,
     /// Background frames.
     pub background: u64,
+    /// The flood's SYNs in the window, and the hosts that sent them.
+    pub flood_packets: u64,
+    pub flooding_hosts: u64,
 }
 
 /// A probe the vantage saw.
@@ -592,6 +595,8 @@ pub fn capture(
         exploits: rec.exploits.len() as u64 + built.answerer_exploits,
         sources: sources.len() as u64,
         background: built.background,
+        flood_packets: built.flood_packets,
+        flooding_hosts: built.flooding_hosts,
     })
 }
 
@@ -645,6 +650,9 @@ pub struct Frames {
     /// no candidates of the worm (no effect): beside the recorder's
     /// exploits, they are the capture's exploits in view.
     pub answerer_exploits: u64,
+    /// The flood's SYNs written, and the hosts that sent them.
+    pub flood_packets: u64,
+    pub flooding_hosts: u64,
 }
 
 /// A frame list that refuses to grow past `max`.
@@ -856,6 +864,7 @@ pub fn frames(
     }
     // The flood of hosts inside the edge, towards its target.
     let target = scenario.payload.target;
+    let (mut flood_packets, mut flooding) = (0u64, Vec::new());
     for &(host, since, until, period) in &rec.floods {
         let h = world.host(host);
         let public = world.public_addr(h);
@@ -886,9 +895,16 @@ pub fn frames(
                 (r >> 32) as u32,
             );
             out.push(start_us + t as i64, frame)?;
+            flood_packets += 1;
             k += 1;
         }
+        if k > (lo - since).div_ceil(period) {
+            flooding.push(host);
+        }
     }
+    // A host floods in one span or several (days read all the time).
+    flooding.sort_unstable();
+    flooding.dedup();
     // Connections opened by probes in the window whose exploit came after
     // it stay half-open in the capture (already written).
     let worm_frames = out.frames.len() as u64;
@@ -901,6 +917,8 @@ pub fn frames(
         frames: out.frames.into_iter().map(|(t, _, f)| (t, f)).collect(),
         background,
         answerer_exploits,
+        flood_packets,
+        flooding_hosts: flooding.len() as u64,
     })
 }
 

@@ -252,13 +252,6 @@ pub fn write_capture(
     path: &Path,
 ) -> Result<PopulationCaptureSummary, VantageCaptureError> {
     let built = frames(s, cap, opts)?;
-    let flood = FloodInView::of(s, cap, opts);
-    let flood_packets = flood.as_ref().map_or(0, FloodInView::count);
-    let flooding_hosts = flood.as_ref().map_or(0, |f| {
-        f.hosts()
-            .filter(|&i| f.packets_of(i).next().is_some())
-            .count() as u64
-    });
     let bytes = write_frames(path, opts.format, &built.frames)?;
     let live = cap.probes.iter().filter(|p| p.reached.answered()).count() as u64;
     let infecting = cap
@@ -277,8 +270,8 @@ pub fn write_capture(
         sources: cap.sources,
         live,
         infecting,
-        flood_packets,
-        flooding_hosts,
+        flood_packets: built.flood_packets,
+        flooding_hosts: built.flooding_hosts,
         background: built.background,
     })
 }
@@ -336,6 +329,12 @@ pub fn frames(
         background,
         // A random-scanning worm's probe is its exploit: none beside.
         answerer_exploits: 0,
+        flood_packets: flood.as_ref().map_or(0, FloodInView::count),
+        flooding_hosts: flood.as_ref().map_or(0, |f| {
+            f.hosts()
+                .filter(|&i| f.packets_of(i).next().is_some())
+                .count() as u64
+        }),
     })
 }
 

@@ -515,7 +515,7 @@ fn a_capture_on_a_flood_day_carries_the_flood_and_detect_sees_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("flood.pcap");
     let opts = CaptureOptions::new(&s, "edge", mins(5), mins(7));
-    capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
+    let summary = capture(&s, &world, &opts, &path, &mut |_| {}).unwrap();
     let mut r = CaptureReader::open(&path).unwrap();
     let (mut flood, mut spoofed) = (0u64, HashSet::new());
     while let Some(f) = r.next_frame().unwrap() {
@@ -536,6 +536,10 @@ fn a_capture_on_a_flood_day_carries_the_flood_and_detect_sees_it() {
     assert!(flood >= 2 * 60 * 50, "{flood}");
     assert_eq!(flood % 50, 0, "whole seconds of 50 SYNs per host: {flood}");
     assert!(spoofed.len() > 100, "random sources: {}", spoofed.len());
+    // The summary counts what the file holds; each host sent whole
+    // seconds of the window.
+    assert_eq!(summary.flood_packets, flood);
+    assert!(summary.flooding_hosts > 0 && flood / summary.flooding_hosts <= 2 * 60 * 50);
     let report = wormscope_detect::run(std::slice::from_ref(&path), &Default::default()).unwrap();
     assert!(
         report
