@@ -118,6 +118,7 @@ frames before the damage); 2 an unreadable capture or output path.")]
   wormscope capture --vantage telescope --from 1h --to 1h10m -o telescope.pcap
   wormscope capture --scenario blaster-sample --vantage telescope --from 2h --to 2h5m --pcapng -o t.pcapng
   wormscope capture --scenario slammer --vantage telescope --from 1m --to 1m1s -o slammer.pcap
+  wormscope capture --scenario blaster-sample --vantage isp-edge --from 5d --to 5d1m -o late.pcap   # past the scenario's 1d: the run carries on
 
 Defaults: the blaster scenario and seed; classic pcap.
 
@@ -213,7 +214,7 @@ struct FitArgs {
     seed: u64,
     /// Override the scenario's duration (the bands of the truth run to its
     /// end; the observations must fit in it).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     duration: Option<SimDuration>,
     /// Print fit.json instead of the table.
     #[arg(long)]
@@ -355,19 +356,17 @@ struct CaptureArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Override the simulated duration, e.g. 7d: the run must reach --to.
-    #[arg(long, value_name = "DURATION")]
-    duration: Option<SimDuration>,
     /// Name of an edge or telescope sensor of the scenario.
     #[arg(long, value_name = "NAME")]
     vantage: String,
     /// Window start, since the scenario's start, e.g. 1h.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     from: SimDuration,
     /// Window end (exclusive), e.g. 1h10m: what starts before it is
     /// captured, and a session that starts inside it (an exploit, its
-    /// shell and transfer) is written whole, even past the end.
-    #[arg(long, value_name = "DURATION")]
+    /// shell and transfer) is written whole, even past the end. A window
+    /// past the scenario's end carries the run on to it.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     to: SimDuration,
     /// Output capture file (uncompressed; a name ending in .pcapng is
     /// written as pcapng).
@@ -395,7 +394,7 @@ struct SimulateArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Override the simulated duration, e.g. 90s, 10m, 48h, 7d.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     duration: Option<SimDuration>,
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "wormscope-out")]
@@ -404,7 +403,7 @@ struct SimulateArgs {
     /// each series' median and 5-95 % band.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     runs: Option<u32>,
-    /// Print nothing but errors: no summary, progress or timing.
+    /// Print nothing but errors: no summary, progress, notes or timing.
     #[arg(long)]
     quiet: bool,
 }
@@ -426,7 +425,7 @@ struct StudyArgs {
     /// 16 August (for the 7-day and flood metrics): that by default, longer
     /// if given, and a shorter one is refused; a random-scanning worm runs
     /// for this or its scenario's duration.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     duration: Option<SimDuration>,
 }
 
@@ -641,7 +640,6 @@ fn request(command: Command) -> Request {
         Command::Capture(a) => Request::Capture(commands::CaptureRequest {
             scenario: a.scenario,
             seed: a.seed,
-            duration: a.duration,
             vantage: a.vantage,
             from: a.from,
             to: a.to,

@@ -22,9 +22,6 @@ pub struct CaptureRequest {
     pub scenario: Option<PathBuf>,
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
-    /// Overrides the scenario's duration (a window late in a run needs
-    /// the run to reach it).
-    pub duration: Option<SimDuration>,
     /// An edge or telescope sensor of the scenario.
     pub vantage: String,
     /// The window, since the scenario's start; `to` is exclusive.
@@ -42,6 +39,18 @@ pub struct CaptureRequest {
 }
 
 impl CaptureRequest {
+    /// A run's duration that reaches the window's end: `duration`, or
+    /// `--to` in whole steps of `step` if that is later. What a run shows
+    /// up to a moment does not depend on when it would end, so a window
+    /// past the scenario's end is the same run carried on.
+    fn reaching_to(&self, duration: SimDuration, step: SimDuration) -> SimDuration {
+        let (to, step) = (self.to.as_micros(), step.as_micros().max(1));
+        if to <= duration.as_micros() {
+            return duration;
+        }
+        SimDuration::from_micros(to.div_ceil(step).saturating_mul(step))
+    }
+
     /// The format the file is written in: pcapng where asked for or where
     /// the file's name ends in `.pcapng`, else pcap. A name of a
     /// compressed file is refused: captures are written uncompressed.
@@ -81,10 +90,17 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
     common::check_file(&req.output)?;
     req.format_written()?;
     if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
-        let s = common::population_with(r, req.seed, req.duration)?;
+        let duration = req.reaching_to(r.duration, r.step);
+        let s = common::population_with(r, req.seed, Some(duration))?;
         return population(&s, req, progress);
     }
-    let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, req.duration)?;
+    let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, None)?;
+    let s = match req.reaching_to(s.duration, s.step) {
+        d if d > s.duration => {
+            common::blaster_scenario(req.scenario.as_deref(), req.seed, Some(d))?
+        }
+        _ => s,
+    };
     let opts = req.overriding(CaptureOptions::new(&s, &req.vantage, req.from, req.to))?;
     let started = Instant::now();
     let world = common::world(&s, progress)?;

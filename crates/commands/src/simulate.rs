@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wormscope_model::World;
+use wormscope_model::behaviour::FloodDays;
 use wormscope_scenario::{
     AnyScenario, BlasterScenario, DateCheck, PopulationScenario, SimDuration,
 };
@@ -103,7 +104,13 @@ fn one_run(
     );
     let totals = &summary.totals;
     let why = if totals.flood_packets == 0 {
-        none_sent_because(s.payload.date_checked)
+        {
+            let days = FloodDays::blaster(&s.payload);
+            none_sent_because(
+                days,
+                !days.spans_us(s.start, s.duration.as_micros()).is_empty(),
+            )
+        }
     } else {
         ""
     };
@@ -227,7 +234,13 @@ fn population(
             .map(|r| r.total(|row| row.flood_sent).to_string())
             .collect();
         let why = if sent.iter().all(|n| n == "0") {
-            none_sent_because(payload.date_checked)
+            {
+                let days = FloodDays::population(payload);
+                none_sent_because(
+                    days,
+                    !days.spans_us(s.start, s.duration.as_micros()).is_empty(),
+                )
+            }
         } else {
             ""
         };
@@ -251,10 +264,14 @@ fn population(
     })
 }
 
-/// Why a run sent no flood, as far as the scenario says: a worm that
-/// reads the date when it starts needs a start on a flood day.
-fn none_sent_because(checked: DateCheck) -> &'static str {
-    match checked {
+/// Why a run sent no flood, as far as the scenario says: no flood day in
+/// the run, or a worm that reads the date when it starts needs a start on
+/// one.
+fn none_sent_because(days: FloodDays, any_in_the_run: bool) -> &'static str {
+    if !any_in_the_run {
+        return " (no flood day falls in the run)";
+    }
+    match days.checked {
         DateCheck::AtStart => {
             " (the worm reads the date only when it starts, and no instance that started on a flood day could send)"
         }

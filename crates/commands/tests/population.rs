@@ -523,6 +523,23 @@ fn code_reds_flood_is_written_drawn_and_compared() {
         "{}",
         o.text
     );
+    // A run that ends before the 20th has no flood day to send on.
+    let o = wormscope_commands::simulate::run(
+        &SimulateRequest {
+            scenario: Some(dir.path().join("at-start.toml")),
+            duration: Some("10h".parse().unwrap()),
+            out: dir.path().join("short"),
+            ..SimulateRequest::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(
+        o.text
+            .contains("flood packets sent: 0 (no flood day falls in the run)\n"),
+        "{}",
+        o.text
+    );
 }
 
 #[test]

@@ -70,7 +70,6 @@ fn request(scenario: &Path, vantage: &str, from: &str, to: &str, out: &Path) -> 
     CaptureRequest {
         scenario: Some(scenario.to_path_buf()),
         seed: None,
-        duration: None,
         vantage: vantage.into(),
         from: from.parse().unwrap(),
         to: to.parse().unwrap(),
@@ -358,7 +357,8 @@ fn capture_of_a_random_worm_refuses_too_many_probes_and_writes_nothing() {
 }
 
 #[test]
-fn capture_of_a_random_worm_refuses_a_bad_vantage_or_window_before_running() {
+fn capture_of_a_random_worm_refuses_a_bad_vantage_or_window_before_running_and_runs_on_past_its_end()
+ {
     let dir = tempfile::tempdir().unwrap();
     let file = write(
         dir.path(),
@@ -370,13 +370,17 @@ fn capture_of_a_random_worm_refuses_a_bad_vantage_or_window_before_running() {
         ("radar", "1s", "2s", "dark, edge"),
         ("isc", "1s", "2s", "distributed"),
         ("dark", "20s", "10s", "--from"),
-        ("dark", "10s", "2m", "--to"),
     ] {
         let req = request(&file, vantage, from, to, &out);
         let msg = input_error(wormscope_commands::capture::run(&req, &Silent));
         assert!(msg.contains(says), "{vantage} {from} {to}: {msg}");
         assert!(!out.exists());
     }
+    // A window past the scenario's end carries the run on to it.
+    let o = wormscope_commands::capture::run(&request(&file, "dark", "10s", "2m", &out), &Silent)
+        .unwrap();
+    assert!(o.text.contains("10s to 2m"), "{}", o.text);
+    std::fs::remove_file(&out).unwrap();
     let mut req = request(&file, "dark", "1s", "2s", &out);
     req.background_pps = Some(-1.0);
     let msg = input_error(wormscope_commands::capture::run(&req, &Silent));

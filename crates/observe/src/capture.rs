@@ -505,7 +505,7 @@ pub fn capture(
     }
     if to > scenario.duration.as_micros() {
         return Err(VantageCaptureError::Input(format!(
-            "--to {} is after the scenario's end ({}): give --duration, or a scenario file with a longer `duration`",
+            "--to {} is after the scenario's end ({})",
             opts.to.compound(),
             scenario.duration.compound()
         )));

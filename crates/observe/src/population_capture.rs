@@ -169,7 +169,7 @@ pub fn check(s: &PopulationScenario, opts: &CaptureOptions) -> Result<(), Vantag
     }
     if opts.to.as_micros() > s.duration.as_micros() {
         return input(format!(
-            "--to {} is after the scenario's end ({}): give --duration, or a scenario file with a longer `duration`",
+            "--to {} is after the scenario's end ({})",
             opts.to.compound(),
             s.duration.compound()
         ));

@@ -352,7 +352,10 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
         }
     }
     if let Some(e) = moment_problem(s.welchia.release, s.start).filter(|_| s.welchia.enabled) {
-        bad("welchia.release", e);
+        bad(
+            "welchia.release",
+            format!("{e}: release Welchia later, or switch it off (`[welchia] enabled = false`)"),
+        );
     }
     let f = &s.flaws;
     if f.boot_tick[0] > f.boot_tick[1] {

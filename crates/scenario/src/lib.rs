@@ -961,6 +961,9 @@ mod tests {
         // Blaster's built-in dates its ISP filter 12 August and Welchia 18
         // August: a file that moves the start past them needs to restate
         // only what it switches on.
+        let e = parse("start = \"2003-08-30T00:00:00Z\"\n", "moved.toml").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("welchia.release"), "{e}");
+        assert!(e.message.contains("`[welchia] enabled = false`"), "{e}");
         let moved = "start = \"2003-08-30T00:00:00Z\"\n[welchia]\nenabled = false\n";
         let s = parse(moved, "moved.toml").unwrap();
         assert!(!s.defenses.isp_filter.enabled);
