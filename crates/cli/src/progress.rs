@@ -17,6 +17,13 @@ impl Bars {
 }
 
 impl Progress for Bars {
+    fn note(&self, text: &str) {
+        // `--quiet` prints nothing but errors.
+        if !self.hidden {
+            eprint!("{text}");
+        }
+    }
+
     fn start(&self, task: Task<'_>) -> Box<dyn Tracker> {
         let (pb, template) = match task {
             Task::Step(what) => {

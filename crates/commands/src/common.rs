@@ -237,15 +237,17 @@ impl StudyStore {
 }
 
 /// Notes on the sections switched on in `s` that start at or after its
-/// run's end (`Defended::after_the_end`): a run cut short, or a mistyped
-/// date, would otherwise read as a defense that did nothing.
+/// run's end (`Defended::after_the_end`), for [`crate::Progress::note`]
+/// before the runs: a run cut short, or a mistyped date, would otherwise
+/// read as a defense that did nothing.
 pub(crate) fn after_the_end<S: wormscope_scenario::variant::Defended>(s: &S) -> String {
     let (_, duration) = s.span();
     s.after_the_end()
         .iter()
         .map(|late| {
             format!(
-                "note: {late} is at or after the run's end ({duration} after its start): it changes nothing in this run\n"
+                "note: {late} is at or after the end ({} after the start): it changes nothing in a run this long\n",
+                duration.compound()
             )
         })
         .collect()

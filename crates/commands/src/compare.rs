@@ -72,11 +72,11 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     }
     if let AnyScenario::Population(r) = common::any_scenario(req.study.scenario.as_deref())? {
         let s = common::population_with(r, req.study.seed, req.study.duration)?;
-        let late = common::after_the_end(&s);
-        return population(&s, req, progress).map(|o| o.noting_first(late));
+        progress.note(&common::after_the_end(&s));
+        return population(&s, req, progress);
     }
     let s = req.study.scenario()?;
-    let late = common::after_the_end(&s);
+    progress.note(&common::after_the_end(&s));
     let runs = req.study.runs;
     let variants = variants(req, &s)?;
     let started = Instant::now();
@@ -111,7 +111,7 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     let (text, files) = answer(req, &results, heading, ensemble)?;
     Ok(CommandOutcome {
         text,
-        notes: late + &store.into_notes_timed(started),
+        notes: store.into_notes_timed(started),
         files,
         ..CommandOutcome::default()
     })

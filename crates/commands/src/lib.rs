@@ -126,12 +126,6 @@ pub struct CommandOutcome {
 }
 
 impl CommandOutcome {
-    /// The outcome with `note` before its own notes.
-    pub(crate) fn noting_first(mut self, note: String) -> CommandOutcome {
-        self.notes.insert_str(0, &note);
-        self
-    }
-
     /// An outcome that is only text.
     pub fn text(text: String) -> CommandOutcome {
         CommandOutcome {
@@ -195,6 +189,10 @@ impl From<wormscope_sweep::SweepError> for CommandError {
 pub trait Progress: Sync {
     /// A task begins; it ends when the returned tracker is dropped.
     fn start(&self, task: Task<'_>) -> Box<dyn Tracker>;
+    /// A remark to see before the work ends, because it may make the work
+    /// pointless (a defense that starts after the run): the binary prints
+    /// it at once. Whole lines, each ending in a newline.
+    fn note(&self, text: &str);
 }
 
 /// A piece of long work.
@@ -226,6 +224,7 @@ impl Progress for Silent {
     fn start(&self, _task: Task<'_>) -> Box<dyn Tracker> {
         Box::new(Silent)
     }
+    fn note(&self, _text: &str) {}
 }
 
 impl Tracker for Silent {

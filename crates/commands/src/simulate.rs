@@ -51,18 +51,17 @@ pub fn run(req: &SimulateRequest, progress: &dyn Progress) -> Result<CommandOutc
                 unchecked.join(", ")
             )
         });
-        let late = common::after_the_end(&s);
-        return population(&s, req, note, progress).map(|o| o.noting_first(late));
+        progress.note(&common::after_the_end(&s));
+        return population(&s, req, note, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, req.duration)?;
-    let late = common::after_the_end(&s);
+    progress.note(&common::after_the_end(&s));
     let started = Instant::now();
     let world = common::world(&s, progress)?;
     match req.runs {
         Some(runs) => ensemble(&s, &world, runs, &req.out, progress, started),
         None => one_run(&s, &world, &req.out, progress, started),
     }
-    .map(|o| o.noting_first(late))
 }
 
 fn one_run(

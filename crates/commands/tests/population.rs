@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{input_error, write};
+use common::{Noted, input_error, write};
 
 use std::path::{Path, PathBuf};
 
@@ -550,38 +550,39 @@ fn a_defense_switched_on_after_the_run_is_noted() {
         "late.toml",
         &format!("{SMALL_CODERED}\n[defenses.host_firewall]\nenabled = true\nstart = \"20h\"\n"),
     );
+    // Noted before the run, through the progress.
+    let noted = Noted::default();
     let o = wormscope_commands::simulate::run(
         &SimulateRequest {
             scenario: Some(late),
             out: dir.path().join("late"),
             ..SimulateRequest::default()
         },
-        &Silent,
+        &noted,
     )
     .unwrap();
-    assert!(
-        o.notes.starts_with(
-            "note: defenses.host_firewall.start = 20h is at or after the run's end (16h after its start): it changes nothing in this run\n"
-        ),
-        "{}",
-        o.notes
+    assert_eq!(
+        noted.text(),
+        "note: defenses.host_firewall.start = 20h is at or after the end (16h after the start): it changes nothing in a run this long\n"
     );
+    assert!(!o.notes.contains("note:"), "{}", o.notes);
     // Within the run: nothing to say.
     let early = write(
         dir.path(),
         "early.toml",
         &format!("{SMALL_CODERED}\n[defenses.host_firewall]\nenabled = true\nstart = \"2h\"\n"),
     );
-    let o = wormscope_commands::simulate::run(
+    let noted = Noted::default();
+    wormscope_commands::simulate::run(
         &SimulateRequest {
             scenario: Some(early),
             out: dir.path().join("early"),
             ..SimulateRequest::default()
         },
-        &Silent,
+        &noted,
     )
     .unwrap();
-    assert!(!o.notes.contains("note:"), "{}", o.notes);
+    assert_eq!(noted.text(), "");
 }
 
 #[test]

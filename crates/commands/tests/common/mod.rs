@@ -38,3 +38,23 @@ pub fn input_error(r: Result<CommandOutcome, CommandError>) -> String {
         Ok(o) => panic!("accepted: {}", o.text),
     }
 }
+
+/// Progress that keeps the notes it is given, and draws nothing.
+#[derive(Default)]
+pub struct Noted(pub std::sync::Mutex<String>);
+
+impl wormscope_commands::Progress for Noted {
+    fn start(&self, task: wormscope_commands::Task<'_>) -> Box<dyn wormscope_commands::Tracker> {
+        wormscope_commands::Silent.start(task)
+    }
+    fn note(&self, text: &str) {
+        self.0.lock().unwrap().push_str(text);
+    }
+}
+
+impl Noted {
+    /// The notes so far.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
