@@ -254,6 +254,21 @@ pub trait Defended: Clone {
     }
 }
 
+/// The moments of the sections of `defenses` that are switched on, each
+/// named by its field path (`defenses.SECTION.FIELD`).
+macro_rules! switched_on {
+    ($defenses:expr; $($section:ident . $field:ident),+ $(,)?) => {
+        [$((
+            $defenses.$section.enabled,
+            concat!("defenses.", stringify!($section), ".", stringify!($field)),
+            $defenses.$section.$field,
+        )),+]
+        .into_iter()
+        .filter_map(|(on, path, at)| on.then_some((path, at)))
+        .collect()
+    };
+}
+
 impl Defended for BlasterScenario {
     /// A Blaster scenario has every section a spec names.
     fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String> {
@@ -267,49 +282,10 @@ impl Defended for BlasterScenario {
         (self.start, self.duration)
     }
     fn moments(&self) -> Vec<(&'static str, When)> {
-        let d = &self.defenses;
-        [
-            (d.patch.enabled, "defenses.patch.start", d.patch.start),
-            (
-                d.isp_filter.enabled,
-                "defenses.isp_filter.start",
-                d.isp_filter.start,
-            ),
-            (
-                d.border_filter.enabled,
-                "defenses.border_filter.start",
-                d.border_filter.start,
-            ),
-            (
-                d.host_firewall.enabled,
-                "defenses.host_firewall.start",
-                d.host_firewall.start,
-            ),
-            (
-                d.dcom_disabled.enabled,
-                "defenses.dcom_disabled.start",
-                d.dcom_disabled.start,
-            ),
-            (d.cleanup.enabled, "defenses.cleanup.start", d.cleanup.start),
-            (
-                d.dns_takedown.enabled,
-                "defenses.dns_takedown.at",
-                d.dns_takedown.at,
-            ),
-            (
-                d.target_move.enabled,
-                "defenses.target_move.at",
-                d.target_move.at,
-            ),
-            (
-                d.spoof_filter.enabled,
-                "defenses.spoof_filter.start",
-                d.spoof_filter.start,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(on, field, at)| on.then_some((field, at)))
-        .collect()
+        switched_on!(self.defenses;
+            patch.start, isp_filter.start, border_filter.start, host_firewall.start,
+            dcom_disabled.start, cleanup.start, dns_takedown.at, target_move.at,
+            spoof_filter.start)
     }
 }
 
@@ -360,39 +336,9 @@ impl Defended for PopulationScenario {
         (self.start, self.duration)
     }
     fn moments(&self) -> Vec<(&'static str, When)> {
-        let d = &self.defenses;
-        [
-            (d.patch.enabled, "defenses.patch.start", d.patch.start),
-            (
-                d.isp_filter.enabled,
-                "defenses.isp_filter.start",
-                d.isp_filter.start,
-            ),
-            (
-                d.border_filter.enabled,
-                "defenses.border_filter.start",
-                d.border_filter.start,
-            ),
-            (
-                d.host_firewall.enabled,
-                "defenses.host_firewall.start",
-                d.host_firewall.start,
-            ),
-            (d.cleanup.enabled, "defenses.cleanup.start", d.cleanup.start),
-            (
-                d.dns_takedown.enabled,
-                "defenses.dns_takedown.at",
-                d.dns_takedown.at,
-            ),
-            (
-                d.target_move.enabled,
-                "defenses.target_move.at",
-                d.target_move.at,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(on, field, at)| on.then_some((field, at)))
-        .collect()
+        switched_on!(self.defenses;
+            patch.start, isp_filter.start, border_filter.start, host_firewall.start,
+            cleanup.start, dns_takedown.at, target_move.at)
     }
 }
 
