@@ -168,6 +168,10 @@ pub trait ComparedRun {
     /// did not measure a metric (a random worm's run shorter than a day has
     /// no 24-hour count) leaves its column out.
     const COLUMNS: &'static [(&'static str, &'static str)];
+    /// Columns that stand in for one of [`ComparedRun::COLUMNS`] whose
+    /// metric no run could measure: (its metric, the stand-in's heading,
+    /// the stand-in's metric).
+    const STAND_INS: &'static [(&'static str, &'static str, &'static str)] = &[];
     /// The time series' step, µs.
     fn step_us(&self) -> u64;
     /// Rows of the time series.
@@ -184,6 +188,9 @@ impl ComparedRun for BlasterRun {
         ("hosts crashed", "crashed"),
         ("flood Gbit/s 16 Aug", "flood_gbps_aug16"),
     ];
+    /// A run that does not cover 16 August still shows its flood.
+    const STAND_INS: &'static [(&'static str, &'static str, &'static str)] =
+        &[("flood_gbps_aug16", "flood packets", "flood_packets")];
     fn step_us(&self) -> u64 {
         self.step
     }
@@ -298,11 +305,18 @@ pub(crate) fn short(v: f64) -> String {
 /// paired change from the baseline.
 pub fn comparison_table<R: ComparedRun>(results: &[VariantResult<R>], runs: u32) -> String {
     let measured = results.first().map_or(&[][..], |v| &v.metrics[..]);
+    let unmeasured = |k: usize| results.iter().all(|v| v.bands[k].median.is_nan());
     let columns: Vec<(&str, usize)> = R::COLUMNS
         .iter()
-        .filter_map(|(heading, metric)| {
-            let k = measured.iter().position(|m| m == metric)?;
-            Some((*heading, k))
+        .filter_map(|&(heading, metric)| {
+            let k = measured.iter().position(|m| *m == metric)?;
+            let stand_in = R::STAND_INS.iter().find(|(of, _, _)| *of == metric);
+            match stand_in {
+                Some(&(_, heading, metric)) if unmeasured(k) => {
+                    Some((heading, measured.iter().position(|m| *m == metric)?))
+                }
+                _ => Some((heading, k)),
+            }
         })
         .collect();
     let width = results
@@ -347,6 +361,49 @@ pub fn comparison_table<R: ComparedRun>(results: &[VariantResult<R>], runs: u32)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_no_run_could_measure_gives_way_to_its_stand_in() {
+        let band = |median: f64| wormscope_study::Band {
+            p05: median,
+            median,
+            p95: median,
+        };
+        let result = |variant: &str, aug16: f64, packets: f64| VariantResult::<BlasterRun> {
+            variant: variant.into(),
+            metrics: wormscope_study::METRICS.to_vec(),
+            bands: wormscope_study::METRICS
+                .iter()
+                .map(|m| match *m {
+                    "flood_gbps_aug16" => band(aug16),
+                    "flood_packets" => band(packets),
+                    _ => band(1.0),
+                })
+                .collect(),
+            delta_median: vec![0.0; wormscope_study::METRICS.len()],
+            runs: Vec::new(),
+            defense_starts_us: Vec::new(),
+        };
+        // A run that covers 16 August: its column, as ever.
+        let table = comparison_table(&[result("baseline", 0.5, 9e9)], 1);
+        assert!(
+            table.contains("flood Gbit/s 16 Aug") && !table.contains("flood packets"),
+            "{table}"
+        );
+        // One that does not: the whole run's flood instead.
+        let table = comparison_table(
+            &[
+                result("baseline", f64::NAN, 9e9),
+                result("patch", f64::NAN, 4e9),
+            ],
+            1,
+        );
+        assert!(
+            !table.contains("16 Aug") && table.contains("flood packets"),
+            "{table}"
+        );
+        assert!(table.contains("9G") && table.contains("4G"), "{table}");
+    }
 
     fn run(infected: &[u64], flood: u64) -> BlasterRun {
         BlasterRun {
