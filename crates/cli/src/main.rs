@@ -444,7 +444,9 @@ struct CompareArgs {
     /// users-notice, bcp38. A random-scanning worm (codered2, slammer,
     /// witty) runs patch, host-firewall, isp-filter, isp-block,
     /// border-filter, cleanup and, with a flood (codered2's), target-move,
-    /// and dns-takedown where the flood resolves a name ([payload] name).
+    /// dns-takedown where the flood resolves a name ([payload] name), and
+    /// spoof-filter where it spoofs its sources ([payload]
+    /// spoofed_sources).
     #[arg(long = "defense", value_name = "SPEC")]
     defenses: Vec<String>,
     /// A TOML file with a list of [[variant]] tables (name, defenses).

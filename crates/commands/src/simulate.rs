@@ -249,6 +249,17 @@ fn population(
             "flood packets that reached {target}: {}",
             reached.join(", ")
         );
+        if payload.spoofed_sources {
+            let bcp38: Vec<String> = results
+                .iter()
+                .map(|r| r.total(|row| row.flood_bcp38).to_string())
+                .collect();
+            let _ = writeln!(
+                text,
+                "flood packets that would have reached it had every first hop dropped spoofed sources (BCP 38): {}",
+                bcp38.join(", ")
+            );
+        }
     }
     let checks = wormscope_study::validate::check_figures(s, &results);
     text.push_str(&wormscope_report::validation_table(&checks));

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::RngExt;
 use wormscope_model::behaviour::{Behaviour, Crash, FloodAim, FloodDays, FloodTarget};
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
-use wormscope_model::defense::{DefensePlan, Draw, NEVER, unit_draw};
+use wormscope_model::defense::{DefensePlan, Draw, NEVER, spoofs_passing, unit_draw};
 use wormscope_model::generate::{hit_list, patient_zeros};
 use wormscope_model::host::Os;
 use wormscope_model::reach::Reach;
@@ -1644,14 +1644,13 @@ impl<'w> BlasterCore<'w> {
         // that only lets the first-hop network's own addresses out.
         let h = self.world.host(host);
         let passing: u64 = if h.site == NO_SITE {
-            1
+            spoofs_passing(32)
         } else {
             match self.world.sites[h.site as usize].kind {
                 SiteKind::Nat { .. } if p.nat_rewrites_spoofed_source => 65_536,
                 SiteKind::Nat { .. } => 0,
                 SiteKind::Enterprise { .. } => {
-                    let len = self.world.sites[h.site as usize].inside.prefix_len();
-                    1u64 << (32 - u32::from(len.max(16)))
+                    spoofs_passing(self.world.sites[h.site as usize].inside.prefix_len())
                 }
             }
         };

@@ -406,6 +406,16 @@ pub fn host_defense_times(
         .collect()
 }
 
+/// Of the 65,536 sources a spoofed flood packet may carry (the sender's
+/// own A.B plus a random C.D, MODEL.md, The payload), how many get past a
+/// first-hop filter that lets out only its network's own addresses (BCP
+/// 38), for a sender whose network has prefix length `len`: a /16 or
+/// wider passes them all, a host alone on an open network (32) only its
+/// own address. Shared by every worm's engine.
+pub fn spoofs_passing(len: u8) -> u64 {
+    1u64 << (32 - u32::from(len.clamp(16, 32)))
+}
+
 /// When (after the patch defense's start) a host whose uniform draw is `u`
 /// installs the patch: where the uptake curve first reaches `u`, or `None`
 /// if it never does.
@@ -430,6 +440,14 @@ pub fn patch_time(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_first_hop_lets_out_the_spoofs_inside_its_own_network() {
+        // A host alone: its address; a /22: its 1,024; a /16 or wider:
+        // all 65,536 of the host's A.B.
+        let passing: Vec<u64> = [32, 24, 22, 16, 8, 0].map(spoofs_passing).to_vec();
+        assert_eq!(passing, [1, 256, 1024, 65_536, 65_536, 65_536]);
+    }
 
     #[test]
     fn draws_are_uniform_and_named() {

@@ -358,6 +358,9 @@ struct FloodInView<'c> {
     /// Names the flood's draws: each host's phase, port and first
     /// sequence number.
     salt: u64,
+    /// Whether each packet is a SYN from a spoofed source
+    /// (`spoofed_sources`), rather than a segment from the host.
+    spoofed: bool,
 }
 
 impl<'c> FloodInView<'c> {
@@ -380,6 +383,7 @@ impl<'c> FloodInView<'c> {
             port: payload.port,
             packet_bytes: payload.packet_bytes,
             salt: rng::mix(s.seed, Purpose::Capture as u64 ^ FLOOD_SALT),
+            spoofed: payload.spoofed_sources,
         })
     }
 
@@ -437,7 +441,12 @@ impl<'c> FloodInView<'c> {
 
     /// Every packet's frame: from the host's own address and one source
     /// port per host, one byte stream (each packet's sequence number
-    /// follows on from the one before, from a first one drawn per host).
+    /// follows on from the one before, from a first one drawn per host);
+    /// or, for a spoofed flood, a SYN from the host's own A.B plus a C.D,
+    /// source port and sequence number drawn per packet (MODEL.md, The
+    /// payload), as Blaster's. The capture shows the flood as the hosts
+    /// send it: like a Blaster scenario's, it does not apply
+    /// `[defenses.spoof_filter]`.
     fn frames(&self, out: &mut Out, start_us: i64) -> Result<(), VantageCaptureError> {
         let target = Station::new(self.target);
         let span = u64::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
@@ -451,6 +460,24 @@ impl<'c> FloodInView<'c> {
             for (t_ns, _) in self.packets_of(i) {
                 let ts = start_us.saturating_add(i64::try_from(t_ns / 1000).unwrap_or(i64::MAX));
                 let sent = t_ns / self.period_ns;
+                if self.spoofed {
+                    let r = rng::mix(mine, sent);
+                    let spoofed = (src & 0xffff_0000) | (r as u32 & 0xffff);
+                    let ports = (
+                        EPHEMERAL_PORTS.start() + ((r >> 16) % span) as u16,
+                        self.port,
+                    );
+                    let frame = worm::spoofed_syn(
+                        sender.mac,
+                        Ipv4Addr::from(spoofed),
+                        &target,
+                        ports,
+                        (r >> 32) as u32,
+                        self.packet_bytes,
+                    );
+                    out.push(ts, frame)?;
+                    continue;
+                }
                 let seq = isn.wrapping_add(sent.wrapping_mul(len) as u32);
                 out.push(
                     ts,

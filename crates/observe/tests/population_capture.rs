@@ -15,7 +15,7 @@ use wormscope_observe::population_capture::{WireProbe, check, write_capture};
 use wormscope_scenario::{PopulationScenario, SensorKind, SimDuration, builtin_population};
 use wormscope_wire::build::worm;
 use wormscope_wire::capture::CaptureReader;
-use wormscope_wire::decode::{Decoded, TransportLayer, decode};
+use wormscope_wire::decode::{Decoded, TransportLayer, decode, tcp_flags};
 
 fn addr(s: &str) -> u32 {
     u32::from(s.parse::<Ipv4Addr>().unwrap())
@@ -378,6 +378,57 @@ fn an_edge_sees_no_flood_from_a_worm_that_could_not_resolve_its_target() {
             .all(|f| f.src == "10.1.0.1".parse::<Ipv4Addr>().unwrap())
     );
     assert_eq!(frames.len(), 600);
+}
+
+/// A spoofed flood (`spoofed_sources`, Blaster's payload on Code Red's
+/// hosts): the same packets at the same times, each a bare SYN to the
+/// target's port from the sender's own A.B and a C.D of its own.
+#[test]
+fn a_spoofed_flood_leaves_an_edge_as_syns_from_the_senders_own_16() {
+    let mut s = scenario("codered2");
+    let hosts = vec![
+        SeenFlood {
+            src: addr("10.1.0.1"),
+            running_ns: (0, hours_ns(15, 0)),
+        },
+        SeenFlood {
+            src: addr("10.2.0.2"),
+            running_ns: (0, hours_ns(15, 0)),
+        },
+    ];
+    let mut o = opts(&s, "isp-edge");
+    o.from = SimDuration::from_secs(14 * 3600 + 600);
+    o.to = SimDuration::from_secs(14 * 3600 + 660);
+    o.background_pps = 0.0;
+    let dir = tempfile::tempdir().unwrap();
+    let capture = |s: &PopulationScenario, name: &str| {
+        let path = dir.path().join(name);
+        let seen = write_capture(s, &edge_seeing(hosts.clone()), &o, &path).unwrap();
+        (seen.flood_packets, read(&path))
+    };
+    let (own_count, own) = capture(&s, "own.pcap");
+    let payload = s.payload.as_mut().unwrap();
+    (payload.spoofed_sources, payload.packet_bytes) = (true, 40);
+    wormscope_scenario::check_population(&s).unwrap();
+    let (count, spoofed) = capture(&s, "spoofed.pcap");
+    assert_eq!((count, own_count), (1200, 1200), "two hosts' minute");
+    assert_eq!(spoofed.len(), own.len());
+    let times = |f: &[Seen]| f.iter().map(|f| f.ts).collect::<Vec<_>>();
+    assert_eq!(times(&spoofed), times(&own));
+    let target: Ipv4Addr = "198.137.240.91".parse().unwrap();
+    let mut sources = HashSet::new();
+    for f in &spoofed {
+        assert_eq!(f.dst, target);
+        let (_, dport, flags, len) = f.tcp.expect("TCP");
+        assert_eq!((dport, flags, len), (80, tcp_flags::SYN, 0));
+        let [a, b, _, _] = f.src.octets();
+        assert!((a, b) == (10, 1) || (a, b) == (10, 2), "{}", f.src);
+        sources.insert(f.src);
+    }
+    // 65,536 choices: a minute's 1,200 packets repeat few.
+    assert!(sources.len() > 1_150, "{}", sources.len());
+    // The hosts' own addresses go out as Code Red's did.
+    assert!(own.iter().all(|f| f.tcp.unwrap().2 != tcp_flags::SYN));
 }
 
 /// A worm that reads the date when it starts (`date_checked = "at_start"`,

@@ -126,17 +126,20 @@ pub fn ensemble_flood_csv(runs: &[BlasterRun], payload: &PayloadConfig) -> Strin
 }
 
 /// One step's flood of a random-scanning worm (`[payload]`) at its
-/// target, in [`FLOOD_COLUMNS`]: its packets carry their senders' own
-/// addresses (a TCP flood needs its answers), so a source filter (BCP 38)
-/// removes none and the `_filtered` columns equal the others.
+/// target, in [`FLOOD_COLUMNS`]: what arrived, then what would have if
+/// every first hop dropped spoofed sources (BCP 38). A flood from the
+/// senders' own addresses (a TCP flood needs its answers) loses nothing to
+/// such a filter, so its `_filtered` columns equal the others.
 pub fn population_flood_rates(
     row: &PopulationRow,
     step_us: u64,
     payload: &FloodPayload,
 ) -> [f64; 4] {
-    let pps = row.flood_packets as f64 / (step_us as f64 / 1e6);
-    let bps = pps * f64::from(payload.packet_bytes) * 8.0;
-    [pps, bps, pps, bps]
+    let seconds = step_us as f64 / 1e6;
+    let bits = f64::from(payload.packet_bytes) * 8.0;
+    let pps = row.flood_packets as f64 / seconds;
+    let filtered = row.flood_bcp38 as f64 / seconds;
+    [pps, pps * bits, filtered, filtered * bits]
 }
 
 /// A random-scanning worm's `flood.csv`: one run's rates, or each column

@@ -81,6 +81,31 @@ impl FloodText {
         packets: "packets per second",
         spoofed: false,
     };
+    /// A random-scanning worm's `[payload]` with `spoofed_sources`:
+    /// Blaster's kind of flood on another worm's hosts.
+    const SPOOFED: FloodText = FloodText {
+        intro: "The flood that the worm's instances send to its target on its payload's days ([payload]), whether they still spread or not, as it arrives at the target; and what would remain if every first-hop network dropped packets with spoofed source addresses (BCP38). Its SYNs carry spoofed sources, the sender's own A.B and a random C.D ([payload] spoofed_sources): a filtered first hop lets out only its own network's ([defenses.spoof_filter]). Nothing of what is sent to the address the target has moved away from arrives ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]).",
+        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
+        packets: "SYN packets per second",
+        spoofed: true,
+    };
+
+    /// A random-scanning worm's, by whether its flood spoofs its sources
+    /// (as its scenario, in `summary.json`, says; unread, it does not).
+    fn population(summary: Option<&serde_json::Value>) -> &'static FloodText {
+        let spoofed = summary
+            .and_then(|s| s.get("scenario_file")?.as_str())
+            .and_then(|file| {
+                wormscope_scenario::parse_population(file, "summary.json's scenario_file").ok()
+            })
+            .and_then(|s| s.payload)
+            .is_some_and(|p| p.spoofed_sources);
+        if spoofed {
+            &FloodText::SPOOFED
+        } else {
+            &FloodText::UNSPOOFED
+        }
+    }
 }
 
 /// What a run's payload days were, in a sentence, from the scenario file
@@ -541,7 +566,8 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         // Only a worm with a payload writes one.
         if let Some(f) = &flood {
             page.section("flood", "The flood at its target");
-            page.flood(f, &axis, &FloodText::UNSPOOFED, days.as_deref())?;
+            let text = FloodText::population(summary.as_ref());
+            page.flood(f, &axis, text, days.as_deref())?;
         }
         mark(flood.is_some(), OutputFile::Flood.name());
         page.section("telescopes", "Telescopes against the truth");
@@ -1287,6 +1313,21 @@ fn human_duration(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_random_scanning_worms_spoofed_flood_is_drawn_with_what_bcp38_leaves() {
+        let text = |file: &str| {
+            let summary = serde_json::json!({ "scenario_file": file });
+            FloodText::population(Some(&summary)).spoofed
+        };
+        assert!(!text("base = \"codered2\"\n"));
+        assert!(text(
+            "base = \"codered2\"\n[payload]\nspoofed_sources = true\npacket_bytes = 40\n"
+        ));
+        // Without its scenario, the flood is read as Code Red's.
+        assert!(!FloodText::population(None).spoofed);
+        assert!(FloodText::SPOOFED.intro.contains("BCP38"));
+    }
 
     #[test]
     fn the_flood_section_says_on_which_days_and_how_the_worm_reads_the_date() {

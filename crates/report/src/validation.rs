@@ -157,6 +157,13 @@ pub fn population_run_files(s: &PopulationScenario, runs: &[PopulationRun]) -> O
             r.total(|row| row.flood_sent) as f64
         }));
     }
+    if s.payload.as_ref().is_some_and(|p| p.spoofed_sources) {
+        // What would have reached it had every first hop dropped spoofed
+        // sources (BCP 38).
+        totals.push(("flood_bcp38_packets", &|r| {
+            r.total(|row| row.flood_bcp38) as f64
+        }));
+    }
     if let [run] = runs {
         for (name, value) in totals {
             fields.insert(name.into(), (value(run) as u64).into());

@@ -125,6 +125,18 @@ pub struct PopulationDefenses {
         skip_serializing_if = "DnsTakedown::is_off"
     )]
     pub dns_takedown: DnsTakedown,
+    /// First-hop networks drop packets whose source is not theirs (BCP 38,
+    /// RFC 2827), a share `coverage_pct` of the vulnerable hosts' from
+    /// `start`, drawn per host from the run's seed as a Blaster scenario's
+    /// are: of a filtered host's spoofed flood only the sources of its own
+    /// network get out (its address alone, or its enterprise network's
+    /// addresses in its /16). Only for a `[payload]` with
+    /// `spoofed_sources`. Absent from older files: off.
+    #[serde(
+        default = "HostDefense::off",
+        skip_serializing_if = "HostDefense::is_off"
+    )]
+    pub spoof_filter: HostDefense,
 }
 
 /// A flood of one address that every running instance of the worm sends
@@ -170,6 +182,13 @@ pub struct FloodPayload {
     /// the web server's; files written before it had none).
     #[serde(default = "web_port")]
     pub port: u16,
+    /// Whether each packet's source is spoofed as Blaster's were (MODEL.md,
+    /// The payload: the host's own A.B plus a random C.D), so that each is
+    /// a SYN (`packet_bytes` at least 40) and a first-hop source filter
+    /// (`[defenses.spoof_filter]`) removes it. Absent: false, the host's
+    /// own address, as Code Red's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spoofed_sources: bool,
 }
 
 fn web_port() -> u16 {
@@ -854,6 +873,15 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
         {
             return bad("payload.name", e);
         }
+        if f.spoofed_sources && !(40..=65_535).contains(&f.packet_bytes) {
+            return bad(
+                "payload.packet_bytes",
+                format!(
+                    "{} is too small for a spoofed SYN (`spoofed_sources`): 40 to 65535",
+                    f.packet_bytes
+                ),
+            );
+        }
         if !(20..=65_535).contains(&f.packet_bytes) {
             return bad(
                 "payload.packet_bytes",
@@ -868,6 +896,19 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
         return bad(
             "defenses.target_move.enabled",
             "the worm floods no target: moving it needs a [payload]".into(),
+        );
+    }
+    if s.defenses.spoof_filter.enabled && s.payload.as_ref().is_none_or(|p| !p.spoofed_sources) {
+        return bad(
+            "defenses.spoof_filter.enabled",
+            match &s.payload {
+                None => "the worm floods no target: a source filter needs a [payload]",
+                Some(_) => {
+                    "the worm's flood comes from its hosts' own addresses: a source filter \
+                     lets all of it through (give [payload] `spoofed_sources = true`)"
+                }
+            }
+            .into(),
         );
     }
     if s.defenses.dns_takedown.enabled && s.payload.as_ref().is_none_or(|p| p.name.is_none()) {

@@ -462,6 +462,24 @@ pub struct HostDefense {
     pub coverage_pct: Percent,
 }
 
+impl HostDefense {
+    /// A measure that is off, for scenario files written before a kind of
+    /// scenario had the section.
+    pub fn off() -> HostDefense {
+        HostDefense {
+            enabled: false,
+            source: String::new(),
+            start: When::zero(),
+            coverage_pct: Percent::new(0.0).expect("0 is a share"),
+        }
+    }
+
+    /// Whether this is [`HostDefense::off`] (which a file need not spell).
+    pub fn is_off(&self) -> bool {
+        *self == HostDefense::off()
+    }
+}
+
 /// Users who notice the worm's symptoms (an RPC crash, a reboot).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -214,7 +214,7 @@ fn turn_on(enabled: &mut bool, start: &mut When, at: Option<When>) {
 
 /// The specs a random-scanning worm's scenario runs: its `[defenses]`
 /// sections (`PopulationDefenses`).
-pub const RANDOM_SCAN_DEFENSES: [&str; 8] = [
+pub const RANDOM_SCAN_DEFENSES: [&str; 9] = [
     "patch",
     "host-firewall",
     "isp-filter",
@@ -223,6 +223,7 @@ pub const RANDOM_SCAN_DEFENSES: [&str; 8] = [
     "cleanup",
     "target-move",
     "dns-takedown",
+    "spoof-filter",
 ];
 
 /// A kind of scenario that variants switch defenses on in.
@@ -300,6 +301,7 @@ impl Defended for PopulationScenario {
             "cleanup" => (&mut d.cleanup.enabled, &mut d.cleanup.start),
             "target-move" => (&mut d.target_move.enabled, &mut d.target_move.at),
             "dns-takedown" => (&mut d.dns_takedown.enabled, &mut d.dns_takedown.at),
+            "spoof-filter" | "bcp38" => (&mut d.spoof_filter.enabled, &mut d.spoof_filter.start),
             "isp-block" => {
                 // The worm's own port, both ways.
                 let port = vec![PortRule::One(self.worm.delivery.port())];
@@ -316,6 +318,7 @@ impl Defended for PopulationScenario {
                     .filter(|d| match *d {
                         "target-move" => self.payload.is_some(),
                         "dns-takedown" => self.payload.as_ref().is_some_and(|p| p.name.is_some()),
+                        "spoof-filter" => self.payload.as_ref().is_some_and(|p| p.spoofed_sources),
                         _ => true,
                     })
                     .collect();
@@ -338,7 +341,7 @@ impl Defended for PopulationScenario {
     fn moments(&self) -> Vec<(&'static str, When)> {
         switched_on!(self.defenses;
             patch.start, isp_filter.start, border_filter.start, host_firewall.start,
-            cleanup.start, dns_takedown.at, target_move.at)
+            cleanup.start, dns_takedown.at, target_move.at, spoof_filter.start)
     }
 }
 
@@ -615,7 +618,10 @@ mod tests {
         // Code Red: the worm with a flood, whose target can move, here
         // resolving its name so that the record can be taken down.
         let mut base = crate::builtin_population("codered2").unwrap();
-        base.payload.as_mut().unwrap().name = Some("www1.whitehouse.gov".into());
+        let flood = base.payload.as_mut().unwrap();
+        flood.name = Some("www1.whitehouse.gov".into());
+        // Spoofed, so that the source filter has something to filter.
+        (flood.spoofed_sources, flood.packet_bytes) = (true, 40);
         let sections = |s: &PopulationScenario| -> toml::Table {
             toml::Table::try_from(&s.defenses).expect("defenses serialize")
         };
@@ -669,8 +675,12 @@ mod tests {
         );
         let e = "isp-blok@2m".parse::<DefenseSpec>().unwrap_err();
         assert!(e.contains("did you mean `isp-block`?"), "{e}");
-        for (name, _) in DEFENSES {
-            if RANDOM_SCAN_DEFENSES.contains(name) {
+        for (name, what) in DEFENSES {
+            // An alias of one of them (`bcp38`) is one of them.
+            let alias_of = what.strip_prefix("the same as ");
+            if RANDOM_SCAN_DEFENSES.contains(name)
+                || alias_of.is_some_and(|a| RANDOM_SCAN_DEFENSES.contains(&a))
+            {
                 continue;
             }
             let v: Variant = format!("patch@0h+{name}").parse().unwrap();

@@ -556,6 +556,73 @@ mod tests {
     }
 
     #[test]
+    fn a_source_filter_leaves_of_a_spoofed_flood_what_each_first_hop_lets_out() {
+        // Every host floods from 00:00 to 02:00 on the 20th (14 h to 16 h),
+        // its packets' sources spoofed as Blaster's: its own A.B and a
+        // random C.D. From 01:00 a share of the first hops drop sources
+        // not theirs: a host alone keeps 1 of the 65,536, one in an
+        // enterprise network (codered2's /22s) its network's 1,024.
+        use wormscope_model::defense::{Draw, unit_draw};
+        let mut s = small_codered();
+        let payload = s.payload.as_mut().unwrap();
+        (payload.spoofed_sources, payload.packet_bytes) = (true, 40);
+        let pps = u128::from(payload.packets_per_second);
+        s.defenses.spoof_filter.coverage_pct = wormscope_scenario::Percent::new(40.0).unwrap();
+        wormscope_scenario::check_population(&s).unwrap();
+        let e = &s.population.enterprises;
+        assert_eq!(e.prefix_len, 22);
+        let addresses = wormscope_engine::population::Placement::of(&s).vulnerable;
+        let passing = |a: u32| -> u128 {
+            let network = u64::from(a >> 10);
+            if unit_draw(s.seed, Draw::EnterpriseNetwork, network) < e.share_pct.as_fraction() {
+                1024
+            } else {
+                1
+            }
+        };
+        let filter: Variant = "spoof-filter@15h".parse().unwrap();
+        let results = compare_population(&s, &[filter], 2, &|| {}).unwrap();
+        let (n, hour) = (u128::from(s.population.vulnerable), 3600 * pps);
+        let total =
+            |r: &PopulationRun, f: fn(&wormscope_engine::population::PopulationRow) -> u64| {
+                u128::from(r.rows.iter().map(f).sum::<u64>())
+            };
+        for (i, (open, filtered)) in results[0].runs.iter().zip(&results[1].runs).enumerate() {
+            let seed = run_seed(s.seed, i as u32);
+            let covered: Vec<bool> = (0..s.population.vulnerable)
+                .map(|h| unit_draw(seed, Draw::SpoofFilter, h) < 0.4)
+                .collect();
+            let all_passing: u128 = addresses.iter().map(|&a| passing(a)).sum();
+            let second_hour: u128 = addresses
+                .iter()
+                .zip(&covered)
+                .map(|(&a, &c)| if c { passing(a) } else { 65_536 })
+                .sum();
+            assert!(covered.iter().any(|&c| c) && !covered.iter().all(|&c| c));
+            assert!(
+                all_passing > n && all_passing < 1024 * n,
+                "some in enterprises"
+            );
+            for run in [open, filtered] {
+                assert_eq!(total(run, |r| r.flood_sent), 2 * hour * n);
+                assert_eq!(
+                    total(run, |r| r.flood_bcp38),
+                    2 * hour * all_passing / 65_536
+                );
+            }
+            assert_eq!(total(open, |r| r.flood_packets), 2 * hour * n);
+            assert_eq!(
+                total(filtered, |r| r.flood_packets),
+                (hour * (65_536 * n + second_hour)) / 65_536
+            );
+        }
+        // A flood from the hosts' own addresses loses nothing to BCP 38.
+        let own = small_codered();
+        let run = wormscope_engine::population::simulate_population(&own, 3, &mut |_| {});
+        assert_eq!(total(&run, |r| r.flood_bcp38), 2 * hour * n);
+    }
+
+    #[test]
     fn code_red_reading_the_date_at_its_start_as_blaster_did_never_floods() {
         // Every host is infected before the 20th: read once, at the start,
         // the date says no flood, for good.

@@ -722,30 +722,54 @@ pub mod worm {
         src_port: u16,
         seq: u32,
     ) -> Vec<u8> {
+        let target = Station {
+            mac: gateway_mac,
+            ip: target,
+        };
+        spoofed_syn(
+            sender_mac,
+            spoofed_src,
+            &target,
+            (1000 + src_port % 1000, 80),
+            seq,
+            40,
+        )
+    }
+
+    /// One SYN of a spoofed flood (Blaster's, [`flood_syn`], or any worm's
+    /// `[payload]` with `spoofed_sources`): from `spoofed_src`, sent by
+    /// the host with `sender_mac`, to `target` on `ports`, TTL 128, window
+    /// 16384, carrying `packet_bytes - 40` zero bytes (none for the 40 of
+    /// a bare SYN), so that its IPv4 packet is `packet_bytes` long. `seq`
+    /// is its sequence number, and its low bits the IPv4 identification.
+    pub fn spoofed_syn(
+        sender_mac: [u8; 6],
+        spoofed_src: Ipv4Addr,
+        target: &Station,
+        ports: (u16, u16),
+        seq: u32,
+        packet_bytes: u32,
+    ) -> Vec<u8> {
         let src = Station {
             mac: sender_mac,
             ip: spoofed_src,
         };
-        let dst = Station {
-            mac: gateway_mac,
-            ip: target,
-        };
         tcp_frame(
             &src,
-            &dst,
+            target,
             IpOpts {
                 ttl: 128,
                 ident: seq as u16,
             },
             TcpParams {
-                src_port: 1000 + src_port % 1000,
-                dst_port: 80,
+                src_port: ports.0,
+                dst_port: ports.1,
                 seq,
                 ack: 0,
                 flags: tcp_flags::SYN,
                 window: 16384,
             },
-            &[],
+            &vec![0; packet_bytes.saturating_sub(40) as usize],
         )
     }
 

@@ -1,5 +1,7 @@
 //! Network filters of a random-scanning worm's own port: which probes
-//! aimed at vulnerable hosts an ISP's or an enterprise's border drops.
+//! aimed at vulnerable hosts an ISP's or an enterprise's border drops;
+//! and which network is a host's first hop, for what a source filter
+//! lets out of a spoofed flood ([`first_hop_prefix_len`]).
 //!
 //! The rule is a Blaster scenario's ([`wormscope_model::defense`]): from
 //! the filter's start, a share of the networks filter at their border; a
@@ -26,6 +28,37 @@
 
 use wormscope_model::defense::{Draw, unit_draw};
 use wormscope_scenario::{FilterDefense, PopulationScenario};
+
+/// Whether network `network` (an address shifted right by 32 -
+/// `[population.enterprises] prefix_len`) is an enterprise's: a draw from
+/// the scenario's seed, so part of the world, not of a run.
+fn is_enterprise(s: &PopulationScenario, network: u32) -> bool {
+    let e = &s.population.enterprises;
+    unit_draw(s.seed, Draw::EnterpriseNetwork, u64::from(network)) < e.share_pct.as_fraction()
+}
+
+/// The prefix length of the first-hop network of a host at `addr`: its
+/// enterprise network's, or 32 for a host alone on an open network (what
+/// a source filter there lets out: `wormscope_model::defense::spoofs_passing`).
+pub(super) fn first_hop_prefix_len(s: &PopulationScenario, addr: u32) -> u8 {
+    let len = s.population.enterprises.prefix_len;
+    let network = addr.checked_shr(32 - u32::from(len)).unwrap_or(0);
+    if len < 32 && is_enterprise(s, network) {
+        len
+    } else {
+        32
+    }
+}
+
+/// Whether a spoofed flood needs the hosts' addresses to say what a
+/// source filter lets out of it: a host inside an enterprise network may
+/// spoof its network's addresses.
+pub(super) fn spoofs_need_addresses(s: &PopulationScenario) -> bool {
+    let e = &s.population.enterprises;
+    s.payload.as_ref().is_some_and(|p| p.spoofed_sources)
+        && e.prefix_len < 32
+        && e.share_pct.as_fraction() > 0.0
+}
 
 /// One run's filter at one kind of network border.
 #[derive(Clone, Debug)]
@@ -56,7 +89,7 @@ impl NetworkFilter {
         // network, never filtered inside) is read as such all the same.
         let shift = 32 - u32::from(e.prefix_len);
         let border = Self::switched_on(s, &d.border_filter, addresses, shift, |network| {
-            unit_draw(s.seed, Draw::EnterpriseNetwork, network as u64) < e.share_pct.as_fraction()
+            is_enterprise(s, network)
                 && unit_draw(seed, Draw::BorderSite, network as u64)
                     < d.border_filter.coverage_pct.as_fraction()
         });

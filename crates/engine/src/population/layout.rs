@@ -74,6 +74,7 @@ impl Placement {
             || (HostsIn::slash8s(s).is_some()
                 && sensors.iter().any(|c| c.kind == SensorKind::Distributed))
             || super::filter::NetworkFilter::needed(s)
+            || super::filter::spoofs_need_addresses(s)
             || s.worm.targeting == wormscope_scenario::PERMUTATION
             || s.worm.targeting == wormscope_scenario::LOCAL_PREFERENCE
             || s.worm.targeting == wormscope_scenario::SEQUENTIAL

@@ -88,7 +88,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use wormscope_model::behaviour::{Behaviour, Flood, Pace, Targeting};
-use wormscope_model::defense::{Draw, host_defense_times, patch_times, unit_draw};
+use wormscope_model::defense::{Draw, host_defense_times, patch_times, spoofs_passing, unit_draw};
 use wormscope_model::rng::{Purpose, stream};
 use wormscope_scenario::PopulationScenario;
 
@@ -347,6 +347,10 @@ pub struct PopulationRow {
     /// Flood packets sent in the step, whether they reached the target or
     /// went to the address it had moved away from.
     pub flood_sent: u64,
+    /// Flood packets that would have reached the target in the step if
+    /// every first-hop network dropped spoofed sources (BCP 38):
+    /// `flood_packets` for a flood from the hosts' own addresses.
+    pub flood_bcp38: u64,
 }
 
 impl PopulationRow {
@@ -742,7 +746,8 @@ pub struct PopulationCore {
 /// sending `packets_per_second` while [`Flood::arriving_ns`] says its
 /// packets arrive. Counted in closed form from the moments the number of
 /// running instances of each of the flood's classes changes, so a flood
-/// costs nothing per packet.
+/// costs nothing per packet. Arrivals are counted in 1/65536 packets: of a
+/// spoofed flood, a source filter lets a share through.
 struct FloodCount {
     flood: Flood,
     /// Instances running now, by class.
@@ -750,33 +755,137 @@ struct FloodCount {
     /// Each host's class while its worm runs; empty where the flood has
     /// one class (its target an address).
     class_of_host: Vec<u8>,
-    /// Real time (ns) up to which `host_ns` is counted.
+    /// A spoofed flood's sources; `None`: the hosts' own addresses.
+    spoofed: Option<SpoofedSources>,
+    /// Real time (ns) up to which the sums are counted.
     counted_to: u64,
-    /// Σ over instances of the ns their flood arrived.
-    host_ns: u128,
+    /// Σ over instances of the ns their flood arrived, times the 1/65536
+    /// shares of their packets that got through.
+    arrived_units_ns: u128,
+    /// The same if every first hop filtered spoofed sources (BCP 38).
+    bcp38_units_ns: u128,
     /// Σ over instances of the ns they sent it, arriving or not.
     sent_ns: u128,
-    /// Packets filed in the rows so far: arrived, and sent.
+    /// Packets filed in the rows so far: arrived, sent, and arrived under
+    /// BCP 38.
     filed: u64,
     filed_sent: u64,
+    filed_bcp38: u64,
 }
 
+/// The sources of a spoofed flood: Blaster's rule (MODEL.md, The payload),
+/// on any worm's hosts.
+struct SpoofedSources {
+    /// What of each host's packets a filter at its first hop passes, in
+    /// 1/65536 ([`spoofs_passing`]); empty: one address for every host.
+    passing: Vec<u32>,
+    /// When the scenario's filter covers each host (ns of real time;
+    /// `u64::MAX`: never); empty: no filter.
+    filtered_from_ns: Vec<u64>,
+    /// The filter's start (every covered host's), ns; `u64::MAX`: none.
+    filter_start_ns: u64,
+    /// By class, over the running instances: Σ passing of all of them, Σ
+    /// passing of those a filter covers, and how many it covers.
+    passing_all: Vec<u64>,
+    passing_filtered: Vec<u64>,
+    filtered: Vec<u64>,
+}
+
+impl SpoofedSources {
+    fn of(s: &PopulationScenario, seed: u64, placement: Option<&Placement>) -> SpoofedSources {
+        let hosts = s.population.vulnerable;
+        let filtered_from_ns: Vec<u64> = host_defense_times(
+            &s.defenses.spoof_filter,
+            Draw::SpoofFilter,
+            s.start,
+            seed,
+            hosts,
+        )
+        .into_iter()
+        .map(|us| us.saturating_mul(1000))
+        .collect();
+        let filter_start_ns = filtered_from_ns.iter().copied().min().unwrap_or(u64::MAX);
+        let passing = if filter::spoofs_need_addresses(s) {
+            let p = placement.expect("a placement for the first hops");
+            p.vulnerable
+                .iter()
+                .map(|&a| spoofs_passing(filter::first_hop_prefix_len(s, a)) as u32)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        SpoofedSources {
+            passing,
+            filtered_from_ns,
+            filter_start_ns,
+            passing_all: Vec::new(),
+            passing_filtered: Vec::new(),
+            filtered: Vec::new(),
+        }
+    }
+
+    /// Adds `host`'s instance to `class`'s sums, or removes it.
+    fn tally(&mut self, host: u32, class: usize, add: bool) {
+        let passing = self
+            .passing
+            .get(host as usize)
+            .map_or(spoofs_passing(32), |&p| u64::from(p));
+        let covered = self
+            .filtered_from_ns
+            .get(host as usize)
+            .is_some_and(|&t| t != u64::MAX);
+        let change = |v: &mut u64, by: u64| {
+            *v = if add {
+                *v + by
+            } else {
+                v.checked_sub(by).expect("a running instance")
+            }
+        };
+        change(&mut self.passing_all[class], passing);
+        if covered {
+            change(&mut self.passing_filtered[class], passing);
+            change(&mut self.filtered[class], 1);
+        }
+    }
+}
+
+/// A whole packet, in the units arrivals are counted in.
+const PACKET_UNITS: u64 = 65_536;
+
 impl FloodCount {
-    fn new(flood: Flood, hosts: usize) -> FloodCount {
+    fn new(
+        flood: Flood,
+        s: &PopulationScenario,
+        seed: u64,
+        placement: Option<&Placement>,
+    ) -> FloodCount {
         let classes = flood.classes();
+        let spoofed = s
+            .payload
+            .as_ref()
+            .is_some_and(|p| p.spoofed_sources)
+            .then(|| SpoofedSources {
+                passing_all: vec![0; classes],
+                passing_filtered: vec![0; classes],
+                filtered: vec![0; classes],
+                ..SpoofedSources::of(s, seed, placement)
+            });
         FloodCount {
             class_of_host: if classes > 1 {
-                vec![0; hosts]
+                vec![0; s.population.vulnerable as usize]
             } else {
                 Vec::new()
             },
             running: vec![0; classes],
             flood,
+            spoofed,
             counted_to: 0,
-            host_ns: 0,
+            arrived_units_ns: 0,
+            bcp38_units_ns: 0,
             sent_ns: 0,
             filed: 0,
             filed_sent: 0,
+            filed_bcp38: 0,
         }
     }
 
@@ -788,6 +897,9 @@ impl FloodCount {
             *c = u8::try_from(class).expect("at most six classes");
         }
         self.running[class] += 1;
+        if let Some(sp) = &mut self.spoofed {
+            sp.tally(host, class, true);
+        }
     }
 
     /// Counts up to real time `t`, where `host`'s instance stops.
@@ -800,32 +912,63 @@ impl FloodCount {
         self.running[class] = self.running[class]
             .checked_sub(1)
             .expect("running instances");
+        if let Some(sp) = &mut self.spoofed {
+            sp.tally(host, class, false);
+        }
     }
 
     fn count_to(&mut self, t: u64) {
         // Events come in real-time order but for the rounding of the
         // network clock's conversion: never count backwards.
-        let t = t.max(self.counted_to);
+        let (a, b) = (self.counted_to, t.max(self.counted_to));
         for (class, &running) in self.running.iter().enumerate() {
-            if running > 0 {
-                let arriving = self.flood.arriving_ns(class, self.counted_to, t);
-                self.host_ns += u128::from(running) * u128::from(arriving);
-                let sending = self.flood.sending_ns(class, self.counted_to, t);
-                self.sent_ns += u128::from(running) * u128::from(sending);
+            if running == 0 {
+                continue;
             }
+            let whole = u128::from(running * PACKET_UNITS);
+            let arriving = |a: u64, b: u64| u128::from(self.flood.arriving_ns(class, a, b));
+            match &self.spoofed {
+                None => {
+                    let units = whole * arriving(a, b);
+                    self.arrived_units_ns += units;
+                    self.bcp38_units_ns += units;
+                }
+                Some(sp) => {
+                    // Before the filter's start every packet gets out;
+                    // from it, a covered host's only as its first hop
+                    // passes them.
+                    let cut = sp.filter_start_ns.clamp(a, b);
+                    let covered = u128::from(sp.filtered[class] * PACKET_UNITS);
+                    let after = whole - covered + u128::from(sp.passing_filtered[class]);
+                    self.arrived_units_ns += whole * arriving(a, cut) + after * arriving(cut, b);
+                    self.bcp38_units_ns += u128::from(sp.passing_all[class]) * arriving(a, b);
+                }
+            }
+            let sending = self.flood.sending_ns(class, a, b);
+            self.sent_ns += u128::from(running) * u128::from(sending);
         }
-        self.counted_to = t;
+        self.counted_to = b;
     }
 
-    /// The packets that arrived, and those sent, since the last row, up
-    /// to real time `end`.
-    fn file(&mut self, end: u64) -> (u64, u64) {
+    /// The packets that arrived, those sent, and those that would have
+    /// arrived under BCP 38, since the last row, up to real time `end`.
+    fn file(&mut self, end: u64) -> (u64, u64, u64) {
         self.count_to(end);
         let pps = u128::from(self.flood.packets_per_second);
-        let packets = |ns: u128| u64::try_from(ns * pps / 1_000_000_000).unwrap_or(u64::MAX);
-        let (arrived, sent) = (packets(self.host_ns), packets(self.sent_ns));
-        let new = (arrived - self.filed, sent - self.filed_sent);
-        (self.filed, self.filed_sent) = (arrived, sent);
+        let per_ns = |units_ns: u128, units: u64| {
+            u64::try_from(units_ns * pps / (1_000_000_000 * u128::from(units))).unwrap_or(u64::MAX)
+        };
+        let (arrived, sent, bcp38) = (
+            per_ns(self.arrived_units_ns, PACKET_UNITS),
+            per_ns(self.sent_ns, 1),
+            per_ns(self.bcp38_units_ns, PACKET_UNITS),
+        );
+        let new = (
+            arrived - self.filed,
+            sent - self.filed_sent,
+            bcp38 - self.filed_bcp38,
+        );
+        (self.filed, self.filed_sent, self.filed_bcp38) = (arrived, sent, bcp38);
         new
     }
 }
@@ -959,8 +1102,7 @@ impl PopulationCore {
             cleaned: 0,
             events: 0,
             watch: None,
-            flood: Flood::of(s)
-                .map(|flood| FloodCount::new(flood, s.population.vulnerable as usize)),
+            flood: Flood::of(s).map(|flood| FloodCount::new(flood, s, seed, placement)),
         }
     }
 
@@ -1745,7 +1887,8 @@ impl PopulationCore {
         row.probes_delivered = delivered - self.delivered_so_far;
         row.probes_offered = offered - self.offered_so_far;
         row.probes_dropped = row.probes_offered - row.probes_delivered;
-        (row.flood_packets, row.flood_sent) = self.flood.as_mut().map_or((0, 0), |f| f.file(end));
+        (row.flood_packets, row.flood_sent, row.flood_bcp38) =
+            self.flood.as_mut().map_or((0, 0, 0), |f| f.file(end));
         self.delivered_so_far = delivered;
         self.offered_so_far = offered;
         // Unlooked probes into live atoms of local-preference classes, and
