@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use wormscope_model::world::WorldError;
 use wormscope_observe::capture::{CaptureOptions, VantageCaptureError};
-use wormscope_scenario::{AnyScenario, PopulationScenario, SimDuration};
+use wormscope_scenario::{
+    AnyScenario, MAX_BLASTER_ROWS, MAX_POPULATION_ROWS, PopulationScenario, SimDuration,
+};
 use wormscope_wire::write::OutputFormat;
 
 use crate::{CommandError, CommandOutcome, Progress, Task, common};
@@ -43,12 +45,28 @@ impl CaptureRequest {
     /// `--to` in whole steps of `step` if that is later. What a run shows
     /// up to a moment does not depend on when it would end, so a window
     /// past the scenario's end is the same run carried on.
-    fn reaching_to(&self, duration: SimDuration, step: SimDuration) -> SimDuration {
-        let (to, step) = (self.to.as_micros(), step.as_micros().max(1));
+    fn reaching_to(
+        &self,
+        duration: SimDuration,
+        step: SimDuration,
+        max_rows: u64,
+    ) -> Result<SimDuration, CommandError> {
+        let (to, step_us) = (self.to.as_micros(), step.as_micros().max(1));
         if to <= duration.as_micros() {
-            return duration;
+            return Ok(duration);
         }
-        SimDuration::from_micros(to.div_ceil(step).saturating_mul(step))
+        let rows = to.div_ceil(step_us);
+        // The scenario's own check would blame its step, which the user
+        // did not touch.
+        if rows > max_rows {
+            return Err(CommandError::Input(format!(
+                "--to: {} is past the scenario's {duration}, so the run would carry on to it: \
+                 {rows} time-series rows of {step}, more than the {max_rows} a run may have; \
+                 choose an earlier window, or a scenario with a longer step",
+                self.to.compound(),
+            )));
+        }
+        Ok(SimDuration::from_micros(rows.saturating_mul(step_us)))
     }
 
     /// The format the file is written in: pcapng where asked for or where
@@ -90,12 +108,12 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
     common::check_file(&req.output)?;
     req.format_written()?;
     if let AnyScenario::Population(r) = common::any_scenario(req.scenario.as_deref())? {
-        let duration = req.reaching_to(r.duration, r.step);
+        let duration = req.reaching_to(r.duration, r.step, MAX_POPULATION_ROWS)?;
         let s = common::population_with(r, req.seed, Some(duration))?;
         return population(&s, req, progress);
     }
     let s = common::blaster_scenario(req.scenario.as_deref(), req.seed, None)?;
-    let s = match req.reaching_to(s.duration, s.step) {
+    let s = match req.reaching_to(s.duration, s.step, MAX_BLASTER_ROWS)? {
         d if d > s.duration => {
             common::blaster_scenario(req.scenario.as_deref(), req.seed, Some(d))?
         }
@@ -175,8 +193,16 @@ fn population(
     })?;
     let flood = match &s.payload {
         Some(p) => format!(
-            "{} flood packets to {}:{} from {} hosts, ",
-            c.flood_packets, p.target, p.port, c.flooding_hosts
+            "{} flood packets to {}:{} from {} hosts{}, ",
+            c.flood_packets,
+            p.target,
+            p.port,
+            c.flooding_hosts,
+            if p.spoofed_sources {
+                " (spoofed sources, as sent: [defenses.spoof_filter] is not applied to captures)"
+            } else {
+                ""
+            }
         ),
         None => String::new(),
     };

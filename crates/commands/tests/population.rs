@@ -424,7 +424,7 @@ fn code_reds_flood_is_written_drawn_and_compared() {
     assert_eq!(rows[14 * 6 + 1], "51000,20000,6560000,20000,6560000");
     let html = report(&out);
     assert!(html.contains("The flood at its target"));
-    assert!(!html.contains("after BCP38") && !html.contains("windowsupdate"));
+    assert!(!html.contains("after BCP 38") && !html.contains("windowsupdate"));
     // An ensemble's flood: each column as a band over the runs, drawn.
     let ensemble = dir.path().join("ensemble");
     wormscope_commands::simulate::run(
@@ -677,7 +677,7 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
         runs: 8,
         ..StudyRequest::default()
     };
-    for spec in ["dcom-disabled@1h", "patch@0h+spoof-filter", "users"] {
+    for spec in ["dcom-disabled@1h", "patch@0h+dcom-off", "users"] {
         let msg = input_error(wormscope_commands::compare::run(
             &CompareRequest {
                 study: study.clone(),
@@ -697,6 +697,23 @@ fn compare_refuses_defenses_a_random_scanning_worm_does_not_run() {
             "{msg}"
         );
     }
+    // A source filter is a defense of a worm whose flood spoofs; Slammer
+    // floods no one.
+    let msg = input_error(wormscope_commands::compare::run(
+        &CompareRequest {
+            study: study.clone(),
+            defenses: vec!["patch@0h+spoof-filter".into()],
+            out: Some(out.clone()),
+            ..CompareRequest::default()
+        },
+        &Silent,
+    ));
+    assert!(
+        msg.contains("variant `patch@0h+spoof-filter`")
+            && msg.contains("defenses.spoof_filter.enabled")
+            && msg.contains("the worm floods no target"),
+        "{msg}"
+    );
     // In a variants file: the file, line and field.
     let file = write(
         dir.path(),

@@ -370,6 +370,14 @@ fn capture_of_a_random_worm_refuses_a_bad_vantage_or_window_before_running_and_r
         ("radar", "1s", "2s", "dark, edge"),
         ("isc", "1s", "2s", "distributed"),
         ("dark", "20s", "10s", "--from"),
+        // So far past the end that the run would outgrow its rows: the
+        // window is to blame, not the scenario's step.
+        (
+            "dark",
+            "1s",
+            "30000d",
+            "--to: 30000d is past the scenario's",
+        ),
     ] {
         let req = request(&file, vantage, from, to, &out);
         let msg = input_error(wormscope_commands::capture::run(&req, &Silent));

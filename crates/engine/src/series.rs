@@ -74,8 +74,20 @@ impl BlasterRow {
     /// The flood packets that reached the target in the step, whole ones,
     /// rounded (they are counted in 1/65536).
     pub fn flood_arriving_packets(&self) -> u64 {
-        self.flood_arriving_units.saturating_add(1 << 15) >> 16
+        whole_packets(self.flood_arriving_units)
     }
+
+    /// The flood packets that would have reached the target in the step
+    /// had every first hop dropped spoofed sources (BCP 38), rounded as
+    /// [`BlasterRow::flood_arriving_packets`].
+    pub fn flood_bcp38_packets(&self) -> u64 {
+        whole_packets(self.flood_bcp38_units)
+    }
+}
+
+/// 1/65536 packets as whole ones, rounded.
+fn whole_packets(units: u64) -> u64 {
+    units.saturating_add(1 << 15) >> 16
 }
 
 /// Totals of a run.

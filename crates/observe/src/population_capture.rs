@@ -443,8 +443,8 @@ impl<'c> FloodInView<'c> {
     /// port per host, one byte stream (each packet's sequence number
     /// follows on from the one before, from a first one drawn per host);
     /// or, for a spoofed flood, a SYN from the host's own A.B plus a C.D,
-    /// source port and sequence number drawn per packet (MODEL.md, The
-    /// payload), as Blaster's. The capture shows the flood as the hosts
+    /// a source port from 1000 to 1999 and a sequence number drawn per
+    /// packet, as Blaster's (MODEL.md, The payload). The capture shows the flood as the hosts
     /// send it: like a Blaster scenario's, it does not apply
     /// `[defenses.spoof_filter]`.
     fn frames(&self, out: &mut Out, start_us: i64) -> Result<(), VantageCaptureError> {
@@ -463,10 +463,8 @@ impl<'c> FloodInView<'c> {
                 if self.spoofed {
                     let r = rng::mix(mine, sent);
                     let spoofed = (src & 0xffff_0000) | (r as u32 & 0xffff);
-                    let ports = (
-                        EPHEMERAL_PORTS.start() + ((r >> 16) % span) as u16,
-                        self.port,
-                    );
+                    // Blaster's source ports, 1000 to 1999 (MODEL.md).
+                    let ports = (1000 + ((r >> 16) % 1000) as u16, self.port);
                     let frame = worm::spoofed_syn(
                         sender.mac,
                         Ipv4Addr::from(spoofed),

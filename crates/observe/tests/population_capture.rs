@@ -419,8 +419,12 @@ fn a_spoofed_flood_leaves_an_edge_as_syns_from_the_senders_own_16() {
     let mut sources = HashSet::new();
     for f in &spoofed {
         assert_eq!(f.dst, target);
-        let (_, dport, flags, len) = f.tcp.expect("TCP");
+        let (sport, dport, flags, len) = f.tcp.expect("TCP");
         assert_eq!((dport, flags, len), (80, tcp_flags::SYN, 0));
+        assert!(
+            (1000..2000).contains(&sport),
+            "Blaster's source ports: {sport}"
+        );
         let [a, b, _, _] = f.src.octets();
         assert!((a, b) == (10, 1) || (a, b) == (10, 2), "{}", f.src);
         sources.insert(f.src);

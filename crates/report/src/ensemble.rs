@@ -38,6 +38,15 @@ pub fn flood_rates(row: &BlasterRow, step_us: u64, payload: &PayloadConfig) -> [
     [pps, pps * bits, filtered, filtered * bits]
 }
 
+/// "1 run" or "N runs", for the tables' headers.
+pub(crate) fn runs_per_variant(runs: u64) -> String {
+    if runs == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{runs} runs")
+    }
+}
+
 /// A number as a CSV cell: integers plainly, others with at most three
 /// decimals, NaN as an empty cell.
 fn cell(v: f64) -> String {
@@ -331,7 +340,8 @@ pub fn comparison_table<R: ComparedRun>(results: &[VariantResult<R>], runs: u32)
     let mut out = String::new();
     writeln!(
         out,
-        "{runs} runs per variant on common seeds; median [5 %, 95 %], change from baseline (paired median)"
+        "{} per variant on common seeds; median [5 %, 95 %], change from baseline (paired median)",
+        runs_per_variant(u64::from(runs))
     )
     .expect("String");
     write!(out, "{:<width$}", "variant").expect("String");

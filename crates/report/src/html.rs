@@ -68,7 +68,7 @@ struct FloodText {
 
 impl FloodText {
     const BLASTER: FloodText = FloodText {
-        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp), as it arrives at the target; and what would remain if ISPs applied BCP38 egress filtering, which drops packets with spoofed source addresses. The worm resolves the name once, when its flood starts: one that starts after the name's record is taken down ([defenses.dns_takedown]) sends nothing. Once the site moves ([defenses.target_move]), floods sent to its old address reach nothing, while those that resolve the name afterwards find the site. (Without the [flaws] flood_target flaw the worm carries the address instead: the takedown does nothing and the move cuts every flood.)",
+        intro: "The SYN flood that infected hosts send to windowsupdate.com (80/tcp), as it arrives at the target; and what would remain if ISPs applied BCP 38 egress filtering, which drops packets with spoofed source addresses. The worm resolves the name once, when its flood starts: one that starts after the name's record is taken down ([defenses.dns_takedown]) sends nothing. Once the site moves ([defenses.target_move]), floods sent to its old address reach nothing, while those that resolve the name afterwards find the site. (Without the [flaws] flood_target flaw the worm carries the address instead: the takedown does nothing and the move cuts every flood.)",
         none: "No flood reached the target in this run. Infected hosts flood windowsupdate.com on the payload's days: the run may end before them, or no worm started on one (Blaster reads the date when it starts), or the name's record was down when they did ([defenses.dns_takedown]), or the site had moved away ([defenses.target_move]).",
         packets: "SYN packets per second",
         spoofed: true,
@@ -77,15 +77,15 @@ impl FloodText {
     /// carry their senders' own addresses.
     const UNSPOOFED: FloodText = FloodText {
         intro: "The flood that the worm's instances send to its target on its payload's days ([payload]), whether they still spread or not, as it arrives at the target: nothing of what is sent to the address the target has moved away from ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]). Its packets carry their senders' own addresses, so filtering spoofed sources (BCP 38) would remove none.",
-        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
+        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then (or, for a worm that reads the date only when it starts, none started on a flood day), the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
         packets: "packets per second",
         spoofed: false,
     };
     /// A random-scanning worm's `[payload]` with `spoofed_sources`:
     /// Blaster's kind of flood on another worm's hosts.
     const SPOOFED: FloodText = FloodText {
-        intro: "The flood that the worm's instances send to its target on its payload's days ([payload]), whether they still spread or not, as it arrives at the target; and what would remain if every first-hop network dropped packets with spoofed source addresses (BCP38). Its SYNs carry spoofed sources, the sender's own A.B and a random C.D ([payload] spoofed_sources): a filtered first hop lets out only its own network's ([defenses.spoof_filter]). Nothing of what is sent to the address the target has moved away from arrives ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]).",
-        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then, the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
+        intro: "The flood that the worm's instances send to its target on its payload's days ([payload]), whether they still spread or not, as it arrives at the target (after the scenario's own source filter, [defenses.spoof_filter], where it is on); and what would remain if every first-hop network dropped packets with spoofed source addresses from the start (BCP 38). Its SYNs carry spoofed sources, the sender's own A.B and a random C.D ([payload] spoofed_sources): a filtering first hop lets out only its own network's. Nothing of what is sent to the address the target has moved away from arrives ([defenses.target_move]), and, where the worm resolves a name ([payload] name), nothing from a flood that starts after the record is taken down ([defenses.dns_takedown]).",
+        none: "No flood reached the target in this run: it ends before the payload's days, no instance ran then (or, for a worm that reads the date only when it starts, none started on a flood day), the target had moved away ([defenses.target_move]) or its name's record was down ([defenses.dns_takedown]).",
         packets: "SYN packets per second",
         spoofed: true,
     };
@@ -154,7 +154,11 @@ fn flood_days_text(summary: &serde_json::Value) -> Option<String> {
     } else {
         format!("the {}", ordinal(last))
     };
-    let mut days = format!("from the {} to {to} of each month", ordinal(first));
+    let mut days = if last == first {
+        format!("the {} of each month", ordinal(first))
+    } else {
+        format!("from the {} to {to} of each month", ordinal(first))
+    };
     if let Some(month) = MONTHS.get(usize::from(every_day_from).wrapping_sub(1)) {
         days.push_str(&format!(", and every day from {month} to December"));
     }
@@ -912,7 +916,7 @@ impl Page {
         let chart = |title: &str, unit: &str, a: &SeriesData, b: &SeriesData, scale: f64| {
             let mut series = vec![axis.series("arriving", &times, a, scale)];
             if text.spoofed {
-                let mut filtered = axis.series("after BCP38 filtering", &times, b, scale);
+                let mut filtered = axis.series("after BCP 38 filtering", &times, b, scale);
                 filtered.dashed = true;
                 series.push(filtered);
             }
@@ -949,7 +953,10 @@ impl Page {
         };
         let mut rows = vec![("peak arriving".to_string(), peak_of(&bps, &pps))];
         if text.spoofed {
-            rows.push(("peak after BCP38 filtering".into(), peak_of(&bps_f, &pps_f)));
+            rows.push((
+                "peak after BCP 38 filtering".into(),
+                peak_of(&bps_f, &pps_f),
+            ));
         }
         self.kv_table(&rows);
         Ok(())
@@ -1326,7 +1333,7 @@ mod tests {
         ));
         // Without its scenario, the flood is read as Code Red's.
         assert!(!FloodText::population(None).spoofed);
-        assert!(FloodText::SPOOFED.intro.contains("BCP38"));
+        assert!(FloodText::SPOOFED.intro.contains("BCP 38"));
     }
 
     #[test]
@@ -1352,6 +1359,13 @@ mod tests {
             blaster_always.starts_with("Flood days: from the 1st to the 21st of each month")
                 && blaster_always.contains("reads the date all the time"),
             "{blaster_always}"
+        );
+        // One day a month is named alone.
+        let one_day =
+            text("base = \"codered2\"\n[payload]\nfirst_day = 25\nlast_day = 25\n").unwrap();
+        assert!(
+            one_day.starts_with("Flood days: the 25th of each month (UTC)."),
+            "{one_day}"
         );
         // No flood, no scenario, or one that no longer parses: nothing said.
         assert_eq!(text("base = \"slammer\"\n"), None);

@@ -126,6 +126,10 @@ pub struct TotalsJson {
     /// source-address filter, before the site moved away
     /// (`[defenses.target_move]`), whole packets step by step.
     pub flood_arriving_packets: u64,
+    /// What would have reached it had every first hop dropped spoofed
+    /// sources from the start (BCP 38), whole packets step by step (a
+    /// random-scanning worm's `summary.json` has the same key).
+    pub flood_bcp38_packets: u64,
     /// Hosts the worm's own payload crashed for good (`[worm.stop.crash]`);
     /// absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,6 +170,7 @@ impl RunSummary {
                     .iter()
                     .map(|r| r.flood_arriving_packets())
                     .sum(),
+                flood_bcp38_packets: result.rows.iter().map(|r| r.flood_bcp38_packets()).sum(),
                 payload_crashes: scenario
                     .worm
                     .stop

@@ -156,10 +156,8 @@ pub fn population_run_files(s: &PopulationScenario, runs: &[PopulationRun]) -> O
         totals.push(("flood_sent_packets", &|r| {
             r.total(|row| row.flood_sent) as f64
         }));
-    }
-    if s.payload.as_ref().is_some_and(|p| p.spoofed_sources) {
         // What would have reached it had every first hop dropped spoofed
-        // sources (BCP 38).
+        // sources (BCP 38): all of a flood from the hosts' own addresses.
         totals.push(("flood_bcp38_packets", &|r| {
             r.total(|row| row.flood_bcp38) as f64
         }));

@@ -49,6 +49,9 @@ pub(crate) fn moment_problem(when: When, start: jiff::Timestamp) -> Option<Strin
     }
 }
 
+/// The most time-series rows a Blaster run may have.
+pub const MAX_BLASTER_ROWS: u64 = 10_000_000;
+
 /// Why a run of `duration` cannot be told in rows of `step` (neither
 /// zero), if it cannot: every row of a run, of either kind, is a whole
 /// step (its time is the step's end), so the last one must end with the
@@ -149,7 +152,7 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             "step",
             format!("{} is longer than the duration {}", s.step, s.duration),
         );
-    } else if s.duration.as_micros() / s.step.as_micros() > 10_000_000 {
+    } else if s.duration.as_micros() / s.step.as_micros() > MAX_BLASTER_ROWS {
         bad(
             "step",
             "gives more than ten million time-series rows; choose a longer step".into(),

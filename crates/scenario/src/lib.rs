@@ -25,11 +25,12 @@ pub mod variant;
 use std::fmt;
 use std::path::Path;
 
-pub use check::{MAX_SCAN_WAIT, MAX_SPAN};
+pub use check::{MAX_BLASTER_ROWS, MAX_SCAN_WAIT, MAX_SPAN};
 pub use named::{ScenarioSource, builtin_names, load_named, suggestion};
 pub use population::{
-    ClusterBlocks, Clusters, Enterprises, FloodPayload, LOCAL_PREFERENCE, PERMUTATION,
-    PermutationConfig, PopulationScenario, SEQUENTIAL, SequentialConfig, UNIFORM_RANDOM,
+    ClusterBlocks, Clusters, Enterprises, FloodPayload, LOCAL_PREFERENCE, MAX_POPULATION_ROWS,
+    PERMUTATION, PermutationConfig, PopulationScenario, SEQUENTIAL, SequentialConfig,
+    UNIFORM_RANDOM,
 };
 pub use reproduce::{reproducing_file, reproducing_population_file};
 pub use schema::{
@@ -1572,14 +1573,28 @@ mod tests {
         assert!(again.contains("spoofed_sources = true"), "{again}");
         assert_eq!(parse_population(&again, "again.toml").unwrap(), spoofed);
         assert!(!reproducing_population_file(&s).contains("spoofed_sources"));
-        // Witty floods no one.
+        // Witty floods no one: switched on alone over a built-in without
+        // the section, the filter is told so, not that a field is missing.
         let e = parse_population(
-            "base = \"witty\"\n[defenses.spoof_filter]\nenabled = true\nsource = \"s\"\n\
-             start = \"0h\"\ncoverage_pct = 50.0\n",
+            "base = \"witty\"\n[defenses.spoof_filter]\nenabled = true\n",
             "bad.toml",
         )
         .unwrap_err();
         assert!(e.to_string().contains("the worm floods no target"), "{e}");
+        // Given a spoofed flood, the section alone filters at every first
+        // hop from the start.
+        let spoofing_slammer = parse_population(
+            "base = \"slammer\"\n[payload]\nfirst_day = 1\nlast_day = 31\n\
+             packets_per_second = 1\npacket_bytes = 40\ntarget = \"192.0.2.1\"\n\
+             spoofed_sources = true\n[defenses.spoof_filter]\nenabled = true\n",
+            "ok.toml",
+        )
+        .unwrap();
+        let filter = &spoofing_slammer.defenses.spoof_filter;
+        assert_eq!(
+            (filter.start, filter.coverage_pct.as_fraction()),
+            (When::zero(), 1.0)
+        );
         // A name is resolved, and its record can be taken down; written
         // back, the file says so (and a file without them does not).
         let named = parse_population(

@@ -187,7 +187,7 @@ pub struct FloodPayload {
     /// a SYN (`packet_bytes` at least 40) and a first-hop source filter
     /// (`[defenses.spoof_filter]`) removes it. Absent: false, the host's
     /// own address, as Code Red's.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub spoofed_sources: bool,
 }
 
@@ -572,6 +572,10 @@ pub struct Uplink {
     pub bits_per_second: f64,
 }
 
+/// The most time-series rows a random-scanning run may have (each row of
+/// each run is kept until its figures are measured).
+pub const MAX_POPULATION_ROWS: u64 = 1_000_000;
+
 /// The first problem with a random-scanning scenario's values, as (field
 /// path, message).
 pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> {
@@ -598,7 +602,7 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
             format!("{} is longer than the duration {}", s.step, s.duration),
         );
     }
-    if s.duration.as_micros() / s.step.as_micros() > 1_000_000 {
+    if s.duration.as_micros() / s.step.as_micros() > MAX_POPULATION_ROWS {
         return bad(
             "step",
             "gives more than a million time-series rows; choose a longer step".into(),
@@ -873,20 +877,13 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
         {
             return bad("payload.name", e);
         }
-        if f.spoofed_sources && !(40..=65_535).contains(&f.packet_bytes) {
+        // Every flood packet is TCP: a segment of a connection, or a
+        // spoofed SYN.
+        if !(40..=65_535).contains(&f.packet_bytes) {
             return bad(
                 "payload.packet_bytes",
                 format!(
-                    "{} is too small for a spoofed SYN (`spoofed_sources`): 40 to 65535",
-                    f.packet_bytes
-                ),
-            );
-        }
-        if !(20..=65_535).contains(&f.packet_bytes) {
-            return bad(
-                "payload.packet_bytes",
-                format!(
-                    "{} is not an IPv4 packet size (20 to 65535)",
+                    "{} is not the size of a TCP packet with its IPv4 header (40 to 65535)",
                     f.packet_bytes
                 ),
             );

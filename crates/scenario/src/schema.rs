@@ -457,20 +457,28 @@ impl FilterDefense {
 #[serde(deny_unknown_fields)]
 pub struct HostDefense {
     pub enabled: bool,
+    /// The fields below are read from the scenario's base where the file
+    /// leaves them out; only a section the base lacks (a random-scanning
+    /// worm's `spoof_filter` over `slammer`) takes these defaults: no
+    /// source, from the start, every host.
+    #[serde(default)]
     pub source: String,
+    #[serde(default = "When::zero")]
     pub start: When,
+    #[serde(default = "Percent::all")]
     pub coverage_pct: Percent,
 }
 
 impl HostDefense {
-    /// A measure that is off, for scenario files written before a kind of
-    /// scenario had the section.
+    /// A measure that is off, its fields the defaults, for scenario files
+    /// written before a kind of scenario had the section: switched on (a
+    /// spec's `spoof-filter@T`), it covers every host.
     pub fn off() -> HostDefense {
         HostDefense {
             enabled: false,
             source: String::new(),
             start: When::zero(),
-            coverage_pct: Percent::new(0.0).expect("0 is a share"),
+            coverage_pct: Percent::all(),
         }
     }
 

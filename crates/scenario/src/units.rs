@@ -222,6 +222,11 @@ impl<'de> Deserialize<'de> for SimDuration {
 pub struct Percent(f64);
 
 impl Percent {
+    /// 100 %.
+    pub fn all() -> Percent {
+        Percent(100.0)
+    }
+
     pub fn new(pct: f64) -> Option<Percent> {
         (pct.is_finite() && (0.0..=100.0).contains(&pct)).then_some(Percent(pct))
     }

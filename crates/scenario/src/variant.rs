@@ -694,6 +694,20 @@ mod tests {
                 "{e}"
             );
         }
+        // Given a spoofed flood, Slammer (whose built-in has no source
+        // filter) is filtered at every first hop from the spec's moment.
+        let mut spoofing = crate::builtin_population("slammer").unwrap();
+        let mut flood = base.payload.clone().unwrap();
+        flood.name = None;
+        spoofing.payload = Some(flood);
+        let v: Variant = "bcp38@1m".parse().unwrap();
+        let filtered = v.applied_to(&spoofing).unwrap();
+        let f = &filtered.defenses.spoof_filter;
+        assert!(f.enabled);
+        assert_eq!(
+            (f.start, f.coverage_pct.as_fraction()),
+            ("1m".parse().unwrap(), 1.0)
+        );
         // Slammer floods no one: the target move and the takedown are not
         // offered, and asked for, they say why.
         let slammer = crate::builtin_population("slammer").unwrap();
