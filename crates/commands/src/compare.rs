@@ -79,6 +79,7 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
     progress.note(&common::after_the_end(&s));
     let runs = req.study.runs;
     let variants = variants(req, &s)?;
+    progress.note(&already_on(&variants, &s));
     let started = Instant::now();
     let world = common::world(&s, progress)?;
     let store = StudyStore::open(req.out.as_deref());
@@ -115,6 +116,22 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
         files,
         ..CommandOutcome::default()
     })
+}
+
+/// What the variants' defenses change of a baseline that already runs
+/// them, a note for each (empty: none do).
+fn already_on<S: Defended>(variants: &[Variant], s: &S) -> String {
+    let mut notes = String::new();
+    for v in variants {
+        for (spec, baseline) in v.already_on_in(s) {
+            notes.push_str(&format!(
+                "note: variant `{}`: the baseline already runs `{spec}`'s section \
+                 ({baseline}): the variant measures moving it, not the defense itself\n",
+                v.name
+            ));
+        }
+    }
+    notes
 }
 
 /// The variants of the request (`--defense` specs, then the `--variants`
@@ -172,6 +189,7 @@ fn population(
 ) -> Result<CommandOutcome, CommandError> {
     let runs = req.study.runs;
     let variants = variants(req, s)?;
+    progress.note(&already_on(&variants, s));
     if runs > MAX_RANDOM_SCAN_RUNS {
         return Err(CommandError::Input(format!(
             "--runs: a random-scanning comparison takes at most {MAX_RANDOM_SCAN_RUNS} runs per variant"

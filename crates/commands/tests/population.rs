@@ -583,6 +583,34 @@ fn a_defense_switched_on_after_the_run_is_noted() {
     )
     .unwrap();
     assert_eq!(noted.text(), "");
+    // A variant of a section the baseline already runs measures moving
+    // it: said before the runs.
+    let noted = Noted::default();
+    let compare = |defense: &str, noted: &Noted| {
+        wormscope_commands::compare::run(
+            &CompareRequest {
+                study: StudyRequest {
+                    scenario: Some(dir.path().join("early.toml")),
+                    runs: 2,
+                    ..StudyRequest::default()
+                },
+                defenses: vec![defense.into()],
+                ..CompareRequest::default()
+            },
+            noted,
+        )
+        .unwrap()
+    };
+    compare("host-firewall@4h", &noted);
+    assert_eq!(
+        noted.text(),
+        "note: variant `host-firewall@4h`: the baseline already runs `host-firewall@4h`'s \
+         section (defenses.host_firewall.start = 2h): the variant measures moving it, not the \
+         defense itself\n"
+    );
+    let noted = Noted::default();
+    compare("patch@4h", &noted);
+    assert_eq!(noted.text(), "");
 }
 
 #[test]

@@ -382,6 +382,23 @@ impl Variant {
         })
     }
 
+    /// This variant's defenses whose section `s` already switches on,
+    /// with the moment it does so there (`defenses.patch.start = 0h`):
+    /// against such a baseline the variant measures a change of the
+    /// section's moment, not the defense itself.
+    pub fn already_on_in<S: Defended>(&self, s: &S) -> Vec<(&DefenseSpec, String)> {
+        let on = s.moments();
+        self.defenses
+            .iter()
+            .filter_map(|d| {
+                let section = format!("defenses.{}.", d.section());
+                on.iter()
+                    .find(|(path, _)| path.starts_with(&section))
+                    .map(|(path, at)| (d, format!("{path} = {at}")))
+            })
+            .collect()
+    }
+
     /// When this variant's defenses that name a start (`NAME@TIME`) start
     /// in a run of `s`, µs after its start, ascending and each once. A
     /// defense without one starts when its scenario section says.
@@ -568,6 +585,22 @@ mod tests {
         assert!(s.defenses.dns_takedown.enabled);
         assert!(!s.defenses.patch.enabled);
         assert_eq!(v.to_owned().defenses[0].to_string(), "isp-block-135@6h");
+    }
+
+    #[test]
+    fn a_variant_names_the_sections_its_baseline_already_switches_on() {
+        let v: Variant = "patch@24h+cleanup@2h".parse().unwrap();
+        let mut s = crate::default_scenario();
+        assert!(v.already_on_in(&s).is_empty());
+        s.defenses.patch.enabled = true;
+        let on = v.already_on_in(&s);
+        assert_eq!(on.len(), 1);
+        assert_eq!(on[0].0.to_string(), "patch@1d");
+        assert!(
+            on[0].1.starts_with("defenses.patch.start = "),
+            "{}",
+            on[0].1
+        );
     }
 
     #[test]
