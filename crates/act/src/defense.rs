@@ -5,7 +5,9 @@
 //! traffic it matches ([`Traffic`]: a port and protocol, at the packet's
 //! destination or, for a worm like Witty, its source; or every packet to
 //! one address, a flooded site's old one), an action and a comment that
-//! cites its source.
+//! cites its source; or, for source-address filtering (BCP 38), every
+//! packet leaving whose source is not one of the network's own prefixes
+//! ([`RuleSet::inside`]).
 //! The renderers in [`crate::render`] only translate this list; they
 //! decide nothing about what is blocked.
 //!
@@ -22,7 +24,7 @@ use std::net::Ipv4Addr;
 use std::str::FromStr;
 
 use wormscope_scenario::population::PortEnd;
-use wormscope_scenario::{AnyScenario, FilterDefense, PortProto, PortRule, Transport};
+use wormscope_scenario::{AnyScenario, FilterDefense, PortProto, PortRule, Prefix, Transport};
 
 /// CERT Advisory CA-2003-20, "Filter network traffic": the services to block
 /// at network borders, in the advisory's order.
@@ -52,6 +54,13 @@ pub enum Defense {
     /// packet to the old address is dropped. Only a scenario whose worm
     /// floods an address has rules for it.
     TargetMove,
+    /// Source-address filtering at a network's first hop (BCP 38, RFC
+    /// 2827, `[defenses.spoof_filter]`): packets leaving whose source is not
+    /// one of the network's own prefixes are dropped, as W32/Blaster's
+    /// spoofed flood. Its rules need those prefixes
+    /// ([`RuleOptions::inside`]). Not one of CA-2003-20's defenses, so not
+    /// in [`Defense::ALL`].
+    SpoofFilter,
 }
 
 impl Defense {
@@ -66,6 +75,7 @@ impl Defense {
             Defense::Isp => "isp",
             Defense::Host => "host",
             Defense::TargetMove => "target-move",
+            Defense::SpoofFilter => "spoof-filter",
         }
     }
 
@@ -76,6 +86,7 @@ impl Defense {
             Defense::Isp => "isp_filter",
             Defense::Host => "host_firewall",
             Defense::TargetMove => "target_move",
+            Defense::SpoofFilter => "spoof_filter",
         }
     }
 
@@ -85,7 +96,9 @@ impl Defense {
     }
 
     /// W32/Blaster's rules of this defense, after CERT CA-2003-20 and
-    /// MODEL.md. The target move has none: Blaster floods a name.
+    /// MODEL.md; the spoof filter's after BCP 38 (RFC 2827), around the
+    /// prefixes `options.inside` names. The target move has none: Blaster
+    /// floods a name.
     pub fn rule_set_with(self, options: &RuleOptions) -> Result<RuleSet, NoRules> {
         Ok(match self {
             Defense::Border => {
@@ -100,6 +113,7 @@ impl Defense {
                     placement: Placement::Router,
                     rules,
                     origin: Origin::Advisory,
+                    inside: Vec::new(),
                 }
             }
             Defense::Isp => {
@@ -127,6 +141,7 @@ impl Defense {
                     placement: Placement::Router,
                     rules,
                     origin: Origin::Advisory,
+                    inside: Vec::new(),
                 }
             }
             Defense::Host => RuleSet {
@@ -138,8 +153,19 @@ impl Defense {
                     Source::Ca2003_20Step4,
                 )],
                 origin: Origin::Advisory,
+                inside: Vec::new(),
             },
             Defense::TargetMove => return Err(NoRules::because(BLASTER_FLOODS_A_NAME.to_string())),
+            Defense::SpoofFilter => RuleSet {
+                defense: self,
+                placement: Placement::Router,
+                rules: vec![Rule::spoofed(format!(
+                    "{}: drop outbound packets whose source is not inside (spoofed, as W32/Blaster's flood)",
+                    Source::Bcp38.short()
+                ))],
+                origin: Origin::Advisory,
+                inside: own_prefixes(&options.inside)?,
+            },
         })
     }
 }
@@ -164,6 +190,37 @@ const TAKEDOWN_IS_DNS: &str = "taking down the record of the name a worm's flood
      (Blaster's windowsupdate.com; a random-scanning worm's [payload] name) is done at the \
      name's DNS servers, not by a firewall rule; moving the site away from the address a flood \
      is sent to has rules: --defense target-move";
+
+/// Why the spoof filter has no rules without the network's own prefixes.
+const NO_INSIDE: &str = "a source filter lets out only packets from the network's own \
+     addresses, and wormscope does not know yours: name the network's own prefixes with \
+     --inside PREFIX (repeatable, e.g. --inside 192.0.2.0/24)";
+
+/// The network's own prefixes as the spoof filter's rules use them: in the
+/// order given, without repeats or prefixes another one holds; refused when
+/// there is none, or one holds every address (then nothing is spoofed).
+fn own_prefixes(inside: &[Prefix]) -> Result<Vec<Prefix>, NoRules> {
+    if inside.is_empty() {
+        return Err(NoRules::because(NO_INSIDE.to_string()));
+    }
+    if let Some(all) = inside.iter().find(|p| p.prefix_len() == 0) {
+        return Err(NoRules::because(format!(
+            "--inside {all} holds every address: no source is outside it, so a source filter \
+             would drop nothing; name the network's own prefixes"
+        )));
+    }
+    let mut kept: Vec<Prefix> = Vec::new();
+    for (i, &p) in inside.iter().enumerate() {
+        // Held by another (or by an earlier copy of itself): left out.
+        let held = inside.iter().enumerate().any(|(j, &q)| {
+            j != i && q.prefix_len() <= p.prefix_len() && q.contains(p.base()) && (q != p || j < i)
+        });
+        if !held {
+            kept.push(p);
+        }
+    }
+    Ok(kept)
+}
 
 /// Why a defense gives no firewall rules (W32/Blaster's, or as a
 /// scenario's section describes it).
@@ -201,7 +258,8 @@ fn describe_unknown(word: &str) -> String {
     }
     format!(
         "unknown defense `{word}`: choose one of border-filter, isp-filter, host-firewall, \
-         target-move (the scenario's [defenses] sections; border, isp and host also work)"
+         target-move, spoof-filter (the scenario's [defenses] sections; border, isp and host \
+         also work, and bcp38 for spoof-filter)"
     )
 }
 
@@ -221,6 +279,7 @@ impl FromStr for Defense {
             "isp-filter" | "isp" | "isp-block-135" => Ok(Defense::Isp),
             "host-firewall" | "host" => Ok(Defense::Host),
             "target-move" => Ok(Defense::TargetMove),
+            "spoof-filter" | "bcp38" => Ok(Defense::SpoofFilter),
             _ => Err(DefenseError(text.to_string())),
         }
     }
@@ -246,8 +305,12 @@ pub struct RuleOptions {
     /// Ports of the ISP defense.
     pub isp_scope: IspScope,
     /// Name of the router's external interface in nft, iptables and pf
-    /// output for the border and ISP defenses (a placeholder to edit).
+    /// output for the router's defenses (a placeholder to edit).
     pub external_interface: String,
+    /// The network's own prefixes, whose sources the spoof filter lets
+    /// out (BCP 38); the other defenses do not read them. Empty by
+    /// default: the spoof filter's rules are refused without them.
+    pub inside: Vec<Prefix>,
 }
 
 impl Default for RuleOptions {
@@ -255,6 +318,7 @@ impl Default for RuleOptions {
         RuleOptions {
             isp_scope: IspScope::default(),
             external_interface: "eth0".to_string(),
+            inside: Vec::new(),
         }
     }
 }
@@ -302,6 +366,9 @@ pub enum Source {
     Seed002Isp,
     /// MODEL.md, Timeline: "some also 4444, 69".
     ModelIspSome,
+    /// BCP 38 (RFC 2827, May 2000), network ingress filtering against
+    /// source address spoofing.
+    Bcp38,
     /// A scenario's defense section (its `source` is in [`Origin`]).
     Scenario,
 }
@@ -314,6 +381,7 @@ impl Source {
             Source::Ca2003_20Step4 => "CERT CA-2003-20 step 4",
             Source::Seed002Isp => "ISPs blocked 135, 12 Aug 2003",
             Source::ModelIspSome => "some ISPs, 12 Aug 2003",
+            Source::Bcp38 => "BCP 38 (RFC 2827)",
             Source::Scenario => "the scenario's defense section",
         }
     }
@@ -341,6 +409,9 @@ pub enum Traffic {
     /// Every packet to one IPv4 address, whatever its protocol: a null
     /// route of a flooded site's old address.
     ToAddress(Ipv4Addr),
+    /// A packet leaving whose source is outside the rule set's inside
+    /// prefixes ([`RuleSet::inside`]): a spoofed source (BCP 38).
+    SpoofedSource,
 }
 
 impl Rule {
@@ -348,7 +419,18 @@ impl Rule {
     pub fn port(&self) -> Option<PortProto> {
         match self.traffic {
             Traffic::Port { port, .. } => Some(port),
-            Traffic::ToAddress(_) => None,
+            Traffic::ToAddress(_) | Traffic::SpoofedSource => None,
+        }
+    }
+
+    /// Drops packets leaving with a source outside the inside prefixes.
+    fn spoofed(comment: String) -> Rule {
+        Rule {
+            direction: Direction::Outbound,
+            traffic: Traffic::SpoofedSource,
+            action: Action::Drop,
+            source: Source::Bcp38,
+            comment,
         }
     }
 
@@ -396,6 +478,9 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Where the rules come from.
     pub origin: Origin,
+    /// The network's own prefixes, for [`Traffic::SpoofedSource`]: what
+    /// is not inside them is spoofed. Empty for the other defenses.
+    pub inside: Vec<Prefix>,
 }
 
 /// Where a rule set comes from.
@@ -437,6 +522,31 @@ impl RuleSet {
 }
 
 impl RuleSet {
+    /// Whether a rule drops spoofed sources (the spoof filter's).
+    pub fn spoofs(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.traffic == Traffic::SpoofedSource)
+    }
+
+    /// The inside prefixes as text: `192.0.2.0/24, 198.51.100.0/23`.
+    pub fn inside_list(&self) -> String {
+        let prefixes: Vec<String> = self.inside.iter().map(Prefix::to_string).collect();
+        prefixes.join(", ")
+    }
+
+    /// What a spoofed-source rule drops, for a summary; none without one.
+    fn spoof_lines(&self) -> Vec<String> {
+        if !self.spoofs() {
+            return Vec::new();
+        }
+        wrap(&format!(
+            "Drops IPv4 packets leaving through the external interface whose source is \
+             not inside INSIDE = {}: your network's own prefixes, as given with --inside.",
+            self.inside_list()
+        ))
+    }
+
     fn scenario_summary(&self, from: &ScenarioDefense) -> Vec<String> {
         let place = match self.defense {
             Defense::Border => "border filtering at a network border router",
@@ -445,6 +555,9 @@ impl RuleSet {
             Defense::TargetMove => {
                 "a null route of the flooded site's old address at the routers of its \
                  provider and peers"
+            }
+            Defense::SpoofFilter => {
+                "source-address filtering (BCP 38, RFC 2827) at the network's first-hop router"
             }
         };
         let mut lines = wrap(&format!(
@@ -490,6 +603,7 @@ impl RuleSet {
                 )));
             }
         }
+        lines.extend(self.spoof_lines());
         if from.source.trim().is_empty() {
             lines.extend(wrap(&format!(
                 "Source: none; the scenario's [defenses.{}] gives no `source`.",
@@ -497,6 +611,14 @@ impl RuleSet {
             )));
         } else {
             lines.extend(wrap(&format!("Source (the scenario's): {}", from.source)));
+        }
+        if self.spoofs() {
+            lines.extend(wrap(
+                "The worm's flood spoofs its sources (as W32/Blaster's: the host's own A.B \
+                 plus a random C.D): these rules keep it from leaving the network, except \
+                 the spoofs that happen to fall inside INSIDE. They stop spoofed floods leaving, not \
+                 the worm's spreading: its probes carry its hosts' own addresses.",
+            ));
         }
         if self.defense == Defense::TargetMove {
             lines.extend(wrap(
@@ -564,6 +686,22 @@ pub fn scenario_rule_set(
     scenario: &AnyScenario,
     argument: &str,
     defense: Defense,
+) -> Result<RuleSet, NoRules> {
+    scenario_rule_set_with(scenario, argument, defense, &RuleOptions::default())
+}
+
+/// [`scenario_rule_set`] with `options`: the spoof filter's
+/// (`spoof-filter`) needs the network's own prefixes, `options.inside`.
+///
+/// - `spoof-filter`: a router's drop of packets leaving whose source is
+///   not inside, for a worm whose flood spoofs its sources: a Blaster
+///   scenario's always does, a random-scanning worm's with `[payload]
+///   spoofed_sources = true`; any other is refused.
+pub fn scenario_rule_set_with(
+    scenario: &AnyScenario,
+    argument: &str,
+    defense: Defense,
+    options: &RuleOptions,
 ) -> Result<RuleSet, NoRules> {
     let (name, description, filters, host_source, worm_port, worm_end) = match scenario {
         AnyScenario::Blaster(s) => (
@@ -633,12 +771,14 @@ pub fn scenario_rule_set(
             host_source,
         ),
         Defense::TargetMove => return target_move_rule_set(scenario, argument),
+        Defense::SpoofFilter => return spoof_filter_rule_set(scenario, argument, options),
     };
     Ok(RuleSet {
         defense,
         placement,
         rules,
         origin: scenario_origin(argument, name, description, defense, source),
+        inside: Vec::new(),
     })
 }
 
@@ -720,6 +860,60 @@ fn target_move_rule_set(scenario: &AnyScenario, argument: &str) -> Result<RuleSe
             defense,
             &s.defenses.target_move.source,
         ),
+        inside: Vec::new(),
+    })
+}
+
+/// The spoof filter's rules: a router's drop of every packet leaving
+/// whose source is not inside `options.inside`, for a worm whose flood
+/// spoofs its sources. The section's `enabled`, `start` and
+/// `coverage_pct` say how a simulation runs the filter; the rules deploy
+/// it either way.
+fn spoof_filter_rule_set(
+    scenario: &AnyScenario,
+    argument: &str,
+    options: &RuleOptions,
+) -> Result<RuleSet, NoRules> {
+    let (name, description, source) = match scenario {
+        // Blaster's SYN flood always spoofs (MODEL.md, The payload).
+        AnyScenario::Blaster(b) => (&b.name, &b.description, &b.defenses.spoof_filter.source),
+        AnyScenario::Population(s) => {
+            match &s.payload {
+                None => {
+                    return Err(NoRules::because(
+                        "[defenses.spoof_filter]: the scenario has no [payload]: the worm \
+                         floods no target, so there is no spoofed flood to drop"
+                            .to_string(),
+                    ));
+                }
+                Some(payload) if !payload.spoofed_sources => {
+                    return Err(NoRules(
+                        "[defenses.spoof_filter]: the worm's flood comes from its hosts' own \
+                         addresses: a source filter drops none of it (a flood that spoofs its \
+                         sources as Blaster's is [payload] spoofed_sources = true)"
+                            .to_string(),
+                        Some("payload.spoofed_sources".to_string()),
+                    ));
+                }
+                Some(_) => {}
+            }
+            (&s.name, &s.description, &s.defenses.spoof_filter.source)
+        }
+    };
+    let defense = Defense::SpoofFilter;
+    let inside = own_prefixes(&options.inside)?;
+    let cite = format!("{} {}", sanitize(name, 40), defense.section());
+    Ok(RuleSet {
+        defense,
+        placement: Placement::Router,
+        rules: vec![Rule {
+            source: Source::Scenario,
+            ..Rule::spoofed(format!(
+                "{cite}: drop outbound packets whose source is not inside (spoofed flood)"
+            ))
+        }],
+        origin: scenario_origin(argument, name, description, defense, source),
+        inside,
     })
 }
 
@@ -877,6 +1071,20 @@ impl RuleSet {
                     "Defense: a null route of a flooded site's old address (wormscope `target-move`)."
                         .to_string(),
                 );
+            }
+            Defense::SpoofFilter => {
+                lines.extend(wrap(
+                    "Defense: source-address filtering at the network's first-hop router \
+                     (wormscope `spoof-filter`), per BCP 38 (RFC 2827, May 2000).",
+                ));
+                lines.extend(self.spoof_lines());
+                lines.extend(wrap(
+                    "W32/Blaster's SYN flood of windowsupdate.com spoofs its sources (the \
+                     host's own A.B plus a random C.D, MODEL.md): the filter keeps those \
+                     packets in, except the spoofs that happen to fall inside INSIDE. It stops \
+                     spoofed floods leaving the network, not the worm's spreading: its \
+                     probes and exploits carry the host's own address.",
+                ));
             }
         }
         lines.push(
@@ -1231,5 +1439,161 @@ mod tests {
             }
             assert!(set.object_name().len() <= 32 + 1 + 6);
         }
+    }
+
+    fn prefixes(list: &[&str]) -> Vec<Prefix> {
+        list.iter().map(|p| p.parse().unwrap()).collect()
+    }
+
+    fn inside(list: &[&str]) -> RuleOptions {
+        RuleOptions {
+            inside: prefixes(list),
+            ..RuleOptions::default()
+        }
+    }
+
+    #[test]
+    fn the_spoof_filter_drops_what_leaves_from_outside_the_inside_prefixes() {
+        let set = Defense::SpoofFilter
+            .rule_set_with(&inside(&["192.0.2.0/24", "198.51.100.0/23"]))
+            .unwrap();
+        assert_eq!(set.placement, Placement::Router);
+        assert_eq!(set.inside, prefixes(&["192.0.2.0/24", "198.51.100.0/23"]));
+        assert_eq!(set.rules.len(), 1);
+        let rule = &set.rules[0];
+        assert_eq!(
+            (rule.direction, rule.traffic, rule.action, rule.source),
+            (
+                Direction::Outbound,
+                Traffic::SpoofedSource,
+                Action::Drop,
+                Source::Bcp38
+            )
+        );
+        assert_eq!(rule.port(), None);
+        assert!(rule.comment.starts_with("BCP 38 (RFC 2827): drop outbound"));
+        assert!(rule.comment.len() <= 120 && rule.comment.is_ascii());
+        assert!(!rule.comment.contains(['"', '\n', '\\', '%', '&', '|']));
+        let summary = set.summary().join(" ");
+        for needle in [
+            "INSIDE = 192.0.2.0/24, 198.51.100.0/23",
+            "not the worm's spreading",
+            "Drops IPv4 packets leaving",
+        ] {
+            assert!(summary.contains(needle), "{needle}: {summary}");
+        }
+        // Repeats and prefixes another holds are left out, in the order
+        // given; a prefix of every address filters nothing.
+        let set = Defense::SpoofFilter
+            .rule_set_with(&inside(&[
+                "10.1.0.0/16",
+                "192.0.2.0/24",
+                "10.0.0.0/8",
+                "192.0.2.0/24",
+            ]))
+            .unwrap();
+        assert_eq!(set.inside, prefixes(&["192.0.2.0/24", "10.0.0.0/8"]));
+        let all = Defense::SpoofFilter
+            .rule_set_with(&inside(&["0.0.0.0/0"]))
+            .unwrap_err()
+            .to_string();
+        assert!(all.contains("drop nothing"), "{all}");
+        // The other defenses do not read the prefixes.
+        let border = Defense::Border.rule_set_with(&inside(&["10.0.0.0/8"]));
+        assert_eq!(border, Defense::Border.rule_set());
+    }
+
+    #[test]
+    fn the_spoof_filter_without_inside_prefixes_is_refused() {
+        let e = Defense::SpoofFilter.rule_set().unwrap_err();
+        assert!(e.to_string().contains("--inside PREFIX (repeatable"), "{e}");
+        assert_eq!(e.field(), None);
+        let e = scenario_rule_set(&builtin("blaster"), "blaster", Defense::SpoofFilter)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--inside PREFIX"), "{e}");
+    }
+
+    #[test]
+    fn the_spoof_filter_parses_by_its_names_and_stays_out_of_the_advisory_set() {
+        for name in ["spoof-filter", "spoof_filter", "BCP38", "Spoof_Filter"] {
+            assert_eq!(name.parse::<Defense>().unwrap(), Defense::SpoofFilter);
+        }
+        assert_eq!(Defense::SpoofFilter.name(), "spoof-filter");
+        assert_eq!(Defense::SpoofFilter.section(), "spoof_filter");
+        assert!(!Defense::ALL.contains(&Defense::SpoofFilter));
+        let unknown = "dmz".parse::<Defense>().unwrap_err().to_string();
+        assert!(unknown.contains("spoof-filter"), "{unknown}");
+    }
+
+    #[test]
+    fn a_scenarios_spoof_filter_needs_a_flood_that_spoofs() {
+        let options = inside(&["192.0.2.0/24"]);
+        // Blaster's flood always spoofs: the section's source is cited.
+        let set = scenario_rule_set_with(
+            &builtin("blaster-sample"),
+            "blaster-sample",
+            Defense::SpoofFilter,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(set.rules[0].traffic, Traffic::SpoofedSource);
+        assert_eq!(set.inside, options.inside);
+        let Origin::Scenario(from) = &set.origin else {
+            panic!("a scenario's rules")
+        };
+        assert_eq!(from.section, "spoof_filter");
+        assert!(from.source.starts_with("BCP 38"), "{}", from.source);
+        assert!(
+            set.rules[0]
+                .comment
+                .starts_with("blaster-sample spoof_filter: ")
+        );
+        let summary = set.summary().join(" ");
+        assert!(
+            summary.contains("INSIDE = 192.0.2.0/24")
+                && summary.contains("not the worm's spreading"),
+            "{summary}"
+        );
+
+        // Code Red floods from its hosts' own addresses.
+        let red = scenario_rule_set_with(
+            &builtin("codered2"),
+            "codered2",
+            Defense::SpoofFilter,
+            &options,
+        )
+        .unwrap_err();
+        assert!(
+            red.to_string()
+                .contains("the worm's flood comes from its hosts' own addresses: a source filter drops none of it"),
+            "{red}"
+        );
+        assert_eq!(red.field(), Some("payload.spoofed_sources"));
+        // Slammer floods nothing.
+        let slammer = scenario_rule_set_with(
+            &builtin("slammer"),
+            "slammer",
+            Defense::SpoofFilter,
+            &options,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(slammer.contains("the worm floods no target"), "{slammer}");
+        // Code Red given a spoofed flood has rules, and a long name still
+        // leaves a comment every format takes.
+        let spoofing = scenario(&format!(
+            "base = \"codered2\"\nname = \"{}\"\n[payload]\nspoofed_sources = true\npacket_bytes = 40\n",
+            "r".repeat(300)
+        ));
+        let set =
+            scenario_rule_set_with(&spoofing, "s.toml", Defense::SpoofFilter, &options).unwrap();
+        assert_eq!(set.rules[0].traffic, Traffic::SpoofedSource);
+        assert!(
+            set.rules[0].comment.len() <= 120,
+            "{}",
+            set.rules[0].comment
+        );
     }
 }

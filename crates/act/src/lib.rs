@@ -15,7 +15,10 @@
 //!   filter drops 1434/udp, Witty's host firewall datagrams from source
 //!   port 4000, each rule citing the section's `source`; Code Red's target
 //!   move ([`Defense::TargetMove`]) null-routes the address its flood
-//!   aims at.
+//!   aims at. Source-address filtering ([`Defense::SpoofFilter`], BCP 38)
+//!   drops packets leaving whose source is not one of the network's own
+//!   prefixes ([`RuleOptions::inside`]), as W32/Blaster's spoofed flood, in
+//!   nft, iptables or pf ([`scenario_rules_with`] for a scenario's).
 //! - **Host indicators** ([`ioc`]): the artefacts of MODEL.md section 1
 //!   (msblast.exe and the variants' file names, the MD5 of the original, the
 //!   Run key value, the mutex), each with its source, as CSV or as a STIX 2.1
@@ -42,11 +45,11 @@ pub mod render;
 
 pub use defense::{
     CA_2003_20_PORTS, Defense, DefenseError, Direction, IspScope, NoRules, Origin, Placement, Rule,
-    RuleOptions, RuleSet, ScenarioDefense, Traffic, scenario_rule_set,
+    RuleOptions, RuleSet, ScenarioDefense, Traffic, scenario_rule_set, scenario_rule_set_with,
 };
 pub use ioc::{Indicator, IndicatorKind, IocFormat, IocFormatError, indicators};
 pub use render::{RuleFormat, RuleFormatError};
-pub use wormscope_scenario::{PortProto, Transport};
+pub use wormscope_scenario::{PortProto, Prefix, Transport};
 
 /// The rules that deploy W32/Blaster's `defense`, in `format`, with the
 /// default options (ISP filtering of 135/tcp only, external interface
@@ -56,17 +59,14 @@ pub fn rules(defense: Defense, format: RuleFormat) -> Result<String, NoRules> {
 }
 
 /// The rules that deploy W32/Blaster's `defense`, in `format`, with
-/// `options`.
+/// `options`. The spoof filter's need `options.inside`, and have no netsh
+/// form.
 pub fn rules_with(
     defense: Defense,
     format: RuleFormat,
     options: &RuleOptions,
 ) -> Result<String, NoRules> {
-    Ok(render::render(
-        &defense.rule_set_with(options)?,
-        format,
-        options,
-    ))
+    render::render(&defense.rule_set_with(options)?, format, options)
 }
 
 /// The rules that deploy `defense` as `scenario`'s own section describes
@@ -78,8 +78,20 @@ pub fn scenario_rules(
     defense: Defense,
     format: RuleFormat,
 ) -> Result<String, NoRules> {
-    let set = scenario_rule_set(scenario, argument, defense)?;
-    Ok(render::render(&set, format, &RuleOptions::default()))
+    scenario_rules_with(scenario, argument, defense, format, &RuleOptions::default())
+}
+
+/// [`scenario_rules`] with `options`: the spoof filter's rules need the
+/// network's own prefixes (`options.inside`).
+pub fn scenario_rules_with(
+    scenario: &wormscope_scenario::AnyScenario,
+    argument: &str,
+    defense: Defense,
+    format: RuleFormat,
+    options: &RuleOptions,
+) -> Result<String, NoRules> {
+    let set = scenario_rule_set_with(scenario, argument, defense, options)?;
+    render::render(&set, format, options)
 }
 
 /// The host indicators of W32/Blaster in `format`.

@@ -4,6 +4,9 @@
 //! MS03-026 and says what the rules do, then the rules in the rule set's
 //! order, each with its comment. No timestamps, no host names: the same rule
 //! set always gives the same bytes.
+//!
+//! A format that cannot express a rule set refuses it: a Windows host
+//! firewall (netsh) has no place for a router's source filter (BCP 38).
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -14,8 +17,15 @@ use wormscope_scenario::{PortProto, Transport};
 use wormscope_scenario::population::PortEnd;
 
 use crate::defense::{
-    Action, Direction, Origin, Placement, Rule, RuleOptions, RuleSet, Traffic, plain,
+    Action, Defense, Direction, NoRules, Origin, Placement, Rule, RuleOptions, RuleSet, Traffic,
+    plain,
 };
+
+/// The iptables chain that returns the inside sources and drops the rest.
+const BCP38_CHAIN: &str = "WORMSCOPE_BCP38";
+
+/// The pf table of the inside prefixes.
+const INSIDE_TABLE: &str = "wormscope_inside";
 
 /// The firewall language of a rule file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,32 +93,56 @@ impl FromStr for RuleFormat {
     }
 }
 
-/// Renders `set` in `format`.
-pub fn render(set: &RuleSet, format: RuleFormat, options: &RuleOptions) -> String {
-    match format {
+/// Renders `set` in `format`; refused where the format cannot deploy it
+/// (a source filter as a Windows host firewall's rules).
+pub fn render(set: &RuleSet, format: RuleFormat, options: &RuleOptions) -> Result<String, NoRules> {
+    Ok(match format {
         RuleFormat::Nft => nft(set, options),
         RuleFormat::Iptables => iptables(set, options),
-        RuleFormat::Netsh => netsh(set),
+        RuleFormat::Netsh => netsh(set)?,
         RuleFormat::Pf => pf(set, options),
-    }
+    })
+}
+
+/// The `--inside` flags that gave a rule set's prefixes, with a leading
+/// space; empty for the defenses that take none.
+fn inside_flags(set: &RuleSet) -> String {
+    set.inside
+        .iter()
+        .map(|p| format!(" --inside {p}"))
+        .collect()
 }
 
 /// The header shared by all formats, as lines without comment markers.
 fn header(set: &RuleSet, format: RuleFormat) -> Vec<String> {
     let mut lines = match &set.origin {
-        Origin::Advisory => vec![
-            format!(
-                "wormscope rules --defense {} --format {}",
+        Origin::Advisory => {
+            let mut lines = vec![format!(
+                "wormscope rules --defense {}{} --format {}",
                 set.defense.name(),
+                inside_flags(set),
                 format.name()
-            ),
-            "W32/Blaster (MSBlast, Lovsan) defense after CERT Advisory CA-2003-20".to_string(),
-            "(2003-08-11) and Microsoft Security Bulletin MS03-026.".to_string(),
-        ],
+            )];
+            if set.defense == Defense::SpoofFilter {
+                lines.push(
+                    "A defense against W32/Blaster's (MSBlast, Lovsan) spoofed SYN flood, after"
+                        .to_string(),
+                );
+                lines.push("BCP 38 (RFC 2827) and MODEL.md (The payload).".to_string());
+            } else {
+                lines.push(
+                    "W32/Blaster (MSBlast, Lovsan) defense after CERT Advisory CA-2003-20"
+                        .to_string(),
+                );
+                lines.push("(2003-08-11) and Microsoft Security Bulletin MS03-026.".to_string());
+            }
+            lines
+        }
         Origin::Scenario(from) => vec![format!(
-            "wormscope rules --scenario {} --defense {} --format {}",
+            "wormscope rules --scenario {} --defense {}{} --format {}",
             plain(&from.argument),
             set.defense.name(),
+            inside_flags(set),
             format.name()
         )],
     };
@@ -171,14 +205,20 @@ fn chains(set: &RuleSet) -> Vec<(&'static str, Vec<(Iface, &Rule)>)> {
     let mut chains = Vec::new();
     match set.placement {
         Placement::Router => {
-            // Traffic to the router itself, through it, and from it.
+            // Traffic to the router itself, through it, and from it. The
+            // router's own packets leave with its external address, which
+            // is not inside: a source filter is for forwarded packets only.
             let input: Vec<_> = inbound.iter().map(|r| (Iface::InExt, *r)).collect();
             let forward: Vec<_> = inbound
                 .iter()
                 .map(|r| (Iface::InExt, *r))
                 .chain(outbound.iter().map(|r| (Iface::OutExt, *r)))
                 .collect();
-            let output: Vec<_> = outbound.iter().map(|r| (Iface::OutExt, *r)).collect();
+            let output: Vec<_> = outbound
+                .iter()
+                .filter(|r| r.traffic != Traffic::SpoofedSource)
+                .map(|r| (Iface::OutExt, *r))
+                .collect();
             chains.push(("input", input));
             chains.push(("forward", forward));
             chains.push(("output", output));
@@ -207,7 +247,19 @@ fn nft(set: &RuleSet, options: &RuleOptions) -> String {
     lines
         .push("tables are untouched. Every chain has policy accept and drops only the".to_string());
     lines.push("listed traffic.".to_string());
-    if set.placement == Placement::Router {
+    if set.spoofs() {
+        lines.push(String::new());
+        lines.push(
+            "Outbound: forwarded out through the external interface (the forward chain".to_string(),
+        );
+        lines.push(
+            "only: the router's own packets leave with its external address). The rule".to_string(),
+        );
+        lines.push(
+            "matches IPv4 only. Set EXT_IF to your interface, and the prefixes after".to_string(),
+        );
+        lines.push("`ip saddr !=` to INSIDE, your network's own.".to_string());
+    } else if set.placement == Placement::Router {
         lines.push(String::new());
         lines.push(
             "Inbound: arriving on the external interface (to the router or through".to_string(),
@@ -245,6 +297,10 @@ fn nft(set: &RuleSet, options: &RuleOptions) -> String {
                     format!("{} {} {}", proto(port), port_keyword(end), port.port)
                 }
                 Traffic::ToAddress(address) => format!("ip daddr {address}"),
+                Traffic::SpoofedSource => match set.inside.as_slice() {
+                    [one] => format!("ip saddr != {one}"),
+                    _ => format!("ip saddr != {{ {} }}", set.inside_list()),
+                },
             };
             let _ = writeln!(
                 out,
@@ -274,7 +330,23 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
         "Merge the -A lines by hand into an existing ruleset instead of loading it".to_string(),
     );
     lines.push("over one. IPv6 needs the same rules through ip6tables-restore.".to_string());
-    if set.placement == Placement::Router {
+    if set.spoofs() {
+        lines.push(String::new());
+        lines.push(format!(
+            "Outbound: forwarded out through the external interface {} (FORWARD",
+            options.external_interface
+        ));
+        lines.push(
+            "only: the router's own packets leave with its external address). The".to_string(),
+        );
+        lines.push(format!(
+            "{BCP38_CHAIN} chain (declare it too when merging: iptables -N) returns"
+        ));
+        lines.push(
+            "INSIDE, your network's own prefixes, and drops the rest. Edit -o to your".to_string(),
+        );
+        lines.push("interface and -s to your prefixes.".to_string());
+    } else if set.placement == Placement::Router {
         lines.push(String::new());
         lines.push(format!(
             "Inbound: arriving on the external interface {} (to the router or",
@@ -287,6 +359,13 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
     let mut out = String::new();
     comment_block(&mut out, "# ", &lines, "\n");
     out.push_str("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    let spoofed = set
+        .rules
+        .iter()
+        .find(|r| r.traffic == Traffic::SpoofedSource);
+    if spoofed.is_some() {
+        let _ = writeln!(out, ":{BCP38_CHAIN} - [0:0]");
+    }
     let iface = &options.external_interface;
     for (chain, rules) in chains(set) {
         let chain = chain.to_ascii_uppercase();
@@ -307,22 +386,52 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
                     format!("-p {p} -m {p} --{} {}", port_keyword(end), port.port)
                 }
                 Traffic::ToAddress(address) => format!("-d {address}/32"),
+                // To the chain that returns the inside sources.
+                Traffic::SpoofedSource => {
+                    let _ = writeln!(
+                        out,
+                        "-m comment --comment \"{}\" -j {BCP38_CHAIN}",
+                        rule.comment
+                    );
+                    continue;
+                }
             };
             let _ = writeln!(
                 out,
                 "{matched} -m comment --comment \"{}\" -j {}",
                 rule.comment,
-                match rule.action {
-                    Action::Drop => "DROP",
-                }
+                iptables_target(rule.action)
             );
         }
+    }
+    if let Some(rule) = spoofed {
+        for prefix in &set.inside {
+            let _ = writeln!(out, "-A {BCP38_CHAIN} -s {prefix} -j RETURN");
+        }
+        let _ = writeln!(
+            out,
+            "-A {BCP38_CHAIN} -m comment --comment \"{}\" -j {}",
+            rule.comment,
+            iptables_target(rule.action)
+        );
     }
     out.push_str("COMMIT\n");
     out
 }
 
-fn netsh(set: &RuleSet) -> String {
+fn iptables_target(action: Action) -> &'static str {
+    match action {
+        Action::Drop => "DROP",
+    }
+}
+
+/// Why a source filter has no netsh rules.
+const NETSH_HAS_NO_SOURCE_FILTER: &str = "a Windows host firewall cannot deploy BCP 38: a \
+     source filter drops what a whole network sends, at its first-hop router, and netsh \
+     advfirewall filters one host's own traffic; choose --format nft, iptables or pf for the \
+     router";
+
+fn netsh(set: &RuleSet) -> Result<String, NoRules> {
     const EOL: &str = "\r\n";
     let mut lines = header(set, RuleFormat::Netsh);
     lines.push("A Windows batch file: run it from an elevated command prompt. It adds".to_string());
@@ -384,6 +493,9 @@ fn netsh(set: &RuleSet) -> String {
                     format!("protocol=any {key}={address}"),
                 )
             }
+            Traffic::SpoofedSource => {
+                return Err(NoRules(NETSH_HAS_NO_SOURCE_FILTER.to_string(), None));
+            }
         };
         out.push_str(EOL);
         let _ = write!(out, "REM {}{EOL}", rule.comment);
@@ -393,7 +505,7 @@ fn netsh(set: &RuleSet) -> String {
             set.object_name(),
         );
     }
-    out
+    Ok(out)
 }
 
 fn pf(set: &RuleSet, options: &RuleOptions) -> String {
@@ -402,7 +514,24 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
         "A pf.conf fragment: add it before your pass rules (the rules are `quick`,".to_string(),
     );
     lines.push("so they win wherever they stand). Check with `pfctl -nf FILE`.".to_string());
-    if set.placement == Placement::Router {
+    if set.spoofs() {
+        lines.push(String::new());
+        lines.push(
+            "Outbound: leaving through the external interface. Set ext_if to your".to_string(),
+        );
+        lines.push(format!(
+            "interface and the table <{INSIDE_TABLE}> to INSIDE, your network's own"
+        ));
+        lines.push(
+            "prefixes. pf matches the router's own packets too: add its external".to_string(),
+        );
+        lines
+            .push("address to the table, or they are dropped. Where ext_if translates".to_string());
+        lines.push(
+            "addresses (nat-to), pf may see the translated source: block the spoofed".to_string(),
+        );
+        lines.push("packets as they come in on the inside interface instead.".to_string());
+    } else if set.placement == Placement::Router {
         lines.push(String::new());
         lines.push(
             "Inbound: arriving on the external interface (to the router or through".to_string(),
@@ -413,6 +542,16 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
     comment_block(&mut out, "# ", &lines, "\n");
     if set.placement == Placement::Router {
         let _ = writeln!(out, "\next_if = \"{}\"", options.external_interface);
+    }
+    if set.spoofs() {
+        // A table: pf has no negated list (`! { a b }` matches every
+        // address, each element negated alone).
+        let prefixes: Vec<String> = set.inside.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "table <{INSIDE_TABLE}> const {{ {} }}",
+            prefixes.join(" ")
+        );
     }
     for rule in &set.rules {
         let dir = match rule.direction {
@@ -433,6 +572,7 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
                 end: PortEnd::Source,
             } => format!("proto {} from any port {} to any", proto(port), port.port),
             Traffic::ToAddress(address) => format!("from any to {address}"),
+            Traffic::SpoofedSource => format!("from ! <{INSIDE_TABLE}> to any"),
         };
         let _ = write!(
             out,
@@ -442,4 +582,134 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::defense::Source;
+
+    fn spoof_options() -> RuleOptions {
+        RuleOptions {
+            inside: vec![
+                "192.0.2.0/24".parse().unwrap(),
+                "198.51.100.0/23".parse().unwrap(),
+            ],
+            ..RuleOptions::default()
+        }
+    }
+
+    fn spoof_set() -> RuleSet {
+        Defense::SpoofFilter
+            .rule_set_with(&spoof_options())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_source_filter_is_in_the_forward_path_only() {
+        let names: Vec<&str> = chains(&spoof_set()).iter().map(|(c, _)| *c).collect();
+        assert_eq!(names, ["forward"]);
+        // Beside an outbound port rule, which the router's own packets
+        // meet too, the source rule stays out of the output chain.
+        let mut mixed = spoof_set();
+        mixed.rules.insert(
+            0,
+            Rule {
+                direction: Direction::Outbound,
+                traffic: Traffic::Port {
+                    port: PortProto::tcp(135),
+                    end: PortEnd::Destination,
+                },
+                action: Action::Drop,
+                source: Source::Scenario,
+                comment: "port".to_string(),
+            },
+        );
+        let spoofed = |rules: &[(Iface, &Rule)]| {
+            rules
+                .iter()
+                .filter(|(_, r)| r.traffic == Traffic::SpoofedSource)
+                .count()
+        };
+        let chains = chains(&mixed);
+        let forward = &chains.iter().find(|(c, _)| *c == "forward").unwrap().1;
+        let output = &chains.iter().find(|(c, _)| *c == "output").unwrap().1;
+        assert_eq!((forward.len(), spoofed(forward)), (2, 1));
+        assert_eq!((output.len(), spoofed(output)), (1, 0));
+
+        let options = spoof_options();
+        let nft = nft(&spoof_set(), &options);
+        assert!(!nft.contains("chain output") && !nft.contains("chain input"));
+        assert!(
+            nft.contains(
+                "\t\toifname $EXT_IF ip saddr != { 192.0.2.0/24, 198.51.100.0/23 } drop comment"
+            ),
+            "{nft}"
+        );
+        let iptables = iptables(&spoof_set(), &options);
+        assert!(!iptables.contains("-A OUTPUT") && !iptables.contains("-A INPUT"));
+        let rules: Vec<&str> = iptables
+            .lines()
+            .filter(|l| l.starts_with("-A ") || l.starts_with(":WORMSCOPE"))
+            .map(|l| l.split(" -m comment").next().unwrap())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ":WORMSCOPE_BCP38 - [0:0]",
+                "-A FORWARD -o eth0",
+                "-A WORMSCOPE_BCP38 -s 192.0.2.0/24 -j RETURN",
+                "-A WORMSCOPE_BCP38 -s 198.51.100.0/23 -j RETURN",
+                "-A WORMSCOPE_BCP38",
+            ]
+        );
+        assert!(iptables.contains("-j WORMSCOPE_BCP38\n") && iptables.contains("-j DROP\n"));
+    }
+
+    #[test]
+    fn one_inside_prefix_needs_no_braces_and_pf_uses_a_table() {
+        let options = RuleOptions {
+            inside: vec!["192.0.2.0/24".parse().unwrap()],
+            ..RuleOptions::default()
+        };
+        let set = Defense::SpoofFilter.rule_set_with(&options).unwrap();
+        assert!(nft(&set, &options).contains("oifname $EXT_IF ip saddr != 192.0.2.0/24 drop"));
+        let pf = pf(&spoof_set(), &spoof_options());
+        let lines: Vec<&str> = pf.lines().filter(|l| !l.starts_with('#')).collect();
+        assert!(
+            lines.contains(&"table <wormscope_inside> const { 192.0.2.0/24 198.51.100.0/23 }"),
+            "{pf}"
+        );
+        assert!(
+            lines.contains(&"block drop out quick on $ext_if from ! <wormscope_inside> to any"),
+            "{pf}"
+        );
+    }
+
+    #[test]
+    fn netsh_refuses_a_source_filter() {
+        let e = render(&spoof_set(), RuleFormat::Netsh, &spoof_options()).unwrap_err();
+        assert!(e.to_string().contains("nft, iptables or pf"), "{e}");
+        let e = crate::rules_with(Defense::SpoofFilter, RuleFormat::Netsh, &spoof_options())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot deploy BCP 38"), "{e}");
+        let blaster = wormscope_scenario::ScenarioSource::Builtin("blaster")
+            .load()
+            .unwrap();
+        let e = crate::scenario_rules_with(
+            &blaster,
+            "blaster",
+            Defense::SpoofFilter,
+            RuleFormat::Netsh,
+            &spoof_options(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("cannot deploy BCP 38"), "{e}");
+        // The other formats deploy it.
+        for format in [RuleFormat::Nft, RuleFormat::Iptables, RuleFormat::Pf] {
+            assert!(render(&spoof_set(), format, &spoof_options()).is_ok());
+        }
+    }
 }

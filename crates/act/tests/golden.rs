@@ -12,7 +12,10 @@
 
 use std::path::PathBuf;
 
-use wormscope_act::{Defense, IocFormat, RuleFormat, ioc, rules, scenario_rules};
+use wormscope_act::{
+    Defense, IocFormat, RuleFormat, RuleOptions, ioc, rules, rules_with, scenario_rules,
+    scenario_rules_with,
+};
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -88,6 +91,41 @@ fn golden_scenario_rules() {
             &text,
         ));
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Source-address filtering (BCP 38) around two inside prefixes: the
+/// advisory set in the formats that deploy it (netsh refuses it), and a
+/// Blaster scenario's section.
+#[test]
+fn golden_spoof_filter() {
+    let options = RuleOptions {
+        inside: vec![
+            "192.0.2.0/24".parse().unwrap(),
+            "198.51.100.0/23".parse().unwrap(),
+        ],
+        ..RuleOptions::default()
+    };
+    let mut failures = Vec::new();
+    for format in [RuleFormat::Nft, RuleFormat::Iptables, RuleFormat::Pf] {
+        let text = rules_with(Defense::SpoofFilter, format, &options).unwrap();
+        failures.extend(check(
+            &format!("spoof-filter.{}", format.extension()),
+            &text,
+        ));
+    }
+    let sample = wormscope_scenario::ScenarioSource::Builtin("blaster-sample")
+        .load()
+        .unwrap();
+    let text = scenario_rules_with(
+        &sample,
+        "blaster-sample",
+        Defense::SpoofFilter,
+        RuleFormat::Nft,
+        &options,
+    )
+    .unwrap();
+    failures.extend(check("blaster-sample-spoof-filter.nft", &text));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -11,11 +11,15 @@
 use std::path::Path;
 use std::process::Command;
 
-use wormscope_act::{Defense, IspScope, RuleFormat, RuleOptions, rules_with, scenario_rules};
+use wormscope_act::{
+    Defense, IspScope, RuleFormat, RuleOptions, rules_with, scenario_rules, scenario_rules_with,
+};
 
 /// Every variant of the rule sets in `format`, labelled: each defense with
 /// both ISP scopes, and each defense as each built-in scenario (of every
-/// worm) has it, the target move where the worm floods an address.
+/// worm) has it, the target move where the worm floods an address; the
+/// spoof filter around one inside prefix and around several, and as each
+/// scenario whose flood spoofs has it.
 fn variants(format: RuleFormat) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for scope in [IspScope::Port135, IspScope::WithShellAndTftp] {
@@ -44,6 +48,39 @@ fn variants(format: RuleFormat) -> Vec<(String, String)> {
         // Only a worm that floods an address has a target move to deploy.
         if let Ok(text) = scenario_rules(&scenario, name, Defense::TargetMove, format) {
             out.push((format!("target-move of scenario {name}"), text));
+        }
+    }
+    let spoofing = wormscope_scenario::parse_any(
+        "base = \"codered2\"\n[payload]\nspoofed_sources = true\npacket_bytes = 40\n",
+        "spoofing.toml",
+    )
+    .unwrap();
+    let mut spoofers = vec![("spoofing.toml", spoofing)];
+    for name in ["blaster", "blaster-sample"] {
+        let scenario = wormscope_scenario::ScenarioSource::Builtin(name)
+            .load()
+            .unwrap();
+        spoofers.push((name, scenario));
+    }
+    for inside in [
+        &["192.0.2.0/24"][..],
+        &["192.0.2.0/24", "198.51.100.0/23", "10.0.0.0/8"][..],
+    ] {
+        let options = RuleOptions {
+            inside: inside.iter().map(|p| p.parse().unwrap()).collect(),
+            ..RuleOptions::default()
+        };
+        out.push((
+            format!("spoof-filter inside {inside:?}"),
+            rules_with(Defense::SpoofFilter, format, &options).unwrap(),
+        ));
+        for (name, scenario) in &spoofers {
+            let text = scenario_rules_with(scenario, name, Defense::SpoofFilter, format, &options)
+                .unwrap();
+            out.push((
+                format!("spoof-filter of scenario {name} inside {inside:?}"),
+                text,
+            ));
         }
     }
     out

@@ -87,9 +87,12 @@ Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario file
   wormscope rules --defense isp-filter --format iptables -o isp.rules
   wormscope rules --scenario slammer --defense isp-filter
   wormscope rules --scenario witty --defense host-firewall --format pf
+  wormscope rules --defense spoof-filter --inside 192.0.2.0/24 --format nft
+  wormscope rules --scenario blaster --defense spoof-filter --inside 192.0.2.0/24 --inside 198.51.100.0/23 --format iptables
 
 Defaults: W32/Blaster's rules after CERT CA-2003-20; nft syntax, to
-standard output.
+standard output. spoof-filter (BCP 38) needs your network's own prefixes
+(--inside) and has no netsh form.
 
 Exit codes: 0 done; 1 a failure while running; 2 bad input (flags, scenario files, output paths).")]
     Rules(RulesArgs),
@@ -259,10 +262,12 @@ struct ValidateArgs {
 #[derive(clap::Args)]
 struct RulesArgs {
     /// Which defense, by its scenario section's name: border-filter,
-    /// isp-filter, host-firewall or target-move (`_` for `-` works too; so
-    /// do the older border, isp and host). target-move null-routes the
-    /// address a worm's flood aims at, and needs --scenario with a
-    /// `[payload]` (codered2).
+    /// isp-filter, host-firewall, target-move or spoof-filter (`_` for `-`
+    /// works too; so do the older border, isp and host, and bcp38).
+    /// target-move null-routes the address a worm's flood aims at, and
+    /// needs --scenario with a `[payload]` (codered2). spoof-filter drops
+    /// packets leaving whose source is not inside --inside (BCP 38, against
+    /// a spoofed flood such as Blaster's).
     #[arg(long, value_name = "DEFENSE")]
     defense: wormscope_act::Defense,
     /// Take the rules from this scenario's own defense section (built-in
@@ -274,6 +279,11 @@ struct RulesArgs {
     /// Rule syntax: nft, iptables, netsh or pf.
     #[arg(long, default_value = "nft")]
     format: wormscope_act::RuleFormat,
+    /// One of your network's own IPv4 prefixes (repeatable), whose sources
+    /// spoof-filter lets out: every other source leaving is spoofed.
+    /// Only for --defense spoof-filter, which needs at least one.
+    #[arg(long, value_name = "PREFIX")]
+    inside: Vec<wormscope_scenario::Prefix>,
     /// Write to this file (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -627,6 +637,7 @@ fn request(command: Command) -> Request {
             defense: a.defense,
             scenario: a.scenario,
             format: a.format,
+            inside: a.inside,
             output: a.output,
         }),
         Command::Ioc(a) => Request::Ioc(commands::IocRequest {

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use wormscope_scenario::ScenarioSource;
+use wormscope_scenario::{Prefix, ScenarioSource};
 
-use wormscope_act::{Defense, RuleFormat};
+use wormscope_act::{Defense, RuleFormat, RuleOptions};
 
 use crate::{CommandError, CommandOutcome, common};
 
@@ -16,14 +16,26 @@ pub struct RulesRequest {
     /// name or a file); `None`: W32/Blaster's, after CERT CA-2003-20.
     pub scenario: Option<PathBuf>,
     pub format: RuleFormat,
+    /// The network's own prefixes (`--inside`), which the spoof filter's
+    /// rules let out; refused with any other defense.
+    pub inside: Vec<Prefix>,
     /// Write here (atomically) instead of answering with the text.
     pub output: Option<PathBuf>,
 }
 
 /// Runs the request.
 pub fn run(req: &RulesRequest) -> Result<CommandOutcome, CommandError> {
+    if !req.inside.is_empty() && req.defense != Defense::SpoofFilter {
+        return Err(CommandError::Input(
+            "--inside: only spoof-filter's rules use the network's own prefixes".to_string(),
+        ));
+    }
+    let options = RuleOptions {
+        inside: req.inside.clone(),
+        ..RuleOptions::default()
+    };
     let text = match &req.scenario {
-        None => wormscope_act::rules(req.defense, req.format).map_err(|e| {
+        None => wormscope_act::rules_with(req.defense, req.format, &options).map_err(|e| {
             CommandError::Input(format!(
                 "--defense {}: {e}",
                 req.defense.section().replace('_', "-")
@@ -33,20 +45,25 @@ pub fn run(req: &RulesRequest) -> Result<CommandOutcome, CommandError> {
             let scenario = common::any_scenario(Some(arg))?;
             let argument = arg.display().to_string();
             let flag = format!("--defense {}", req.defense.section().replace('_', "-"));
-            wormscope_act::scenario_rules(&scenario, &argument, req.defense, req.format).map_err(
-                |e| match e.field() {
-                    // The section's own field, named with its line.
-                    Some(field) => {
-                        let at = ScenarioSource::find(&argument, Path::new(""))
-                            .map(|source| source.error_at(field, e.0.clone()));
-                        match at {
-                            Ok(err) => CommandError::Input(format!("{err} ({flag})")),
-                            Err(err) => CommandError::Input(err.to_string()),
-                        }
+            wormscope_act::scenario_rules_with(
+                &scenario,
+                &argument,
+                req.defense,
+                req.format,
+                &options,
+            )
+            .map_err(|e| match e.field() {
+                // The section's own field, named with its line.
+                Some(field) => {
+                    let at = ScenarioSource::find(&argument, Path::new(""))
+                        .map(|source| source.error_at(field, e.0.clone()));
+                    match at {
+                        Ok(err) => CommandError::Input(format!("{err} ({flag})")),
+                        Err(err) => CommandError::Input(err.to_string()),
                     }
-                    None => CommandError::Input(format!("{argument}: {e} ({flag})")),
-                },
-            )?
+                }
+                None => CommandError::Input(format!("{argument}: {e} ({flag})")),
+            })?
         }
     };
     emit(text, req.output.as_ref())

@@ -248,6 +248,7 @@ fn rules_and_iocs_answer_with_text_or_write_a_file() {
             defense: "border".parse().unwrap(),
             scenario: None,
             format: "nft".parse().unwrap(),
+            inside: Vec::new(),
             output,
         })
     };
@@ -284,6 +285,7 @@ fn rules_come_from_any_scenarios_own_defense_section() {
             defense: defense.parse().unwrap(),
             scenario: Some(PathBuf::from(scenario)),
             format: format.parse().unwrap(),
+            inside: Vec::new(),
             output: None,
         })
     };
@@ -359,9 +361,63 @@ fn rules_come_from_any_scenarios_own_defense_section() {
         defense: "target-move".parse().unwrap(),
         scenario: None,
         format: wormscope_act::RuleFormat::Pf,
+        inside: Vec::new(),
         output: None,
     }));
     assert!(msg.contains("DNS record"), "{msg}");
+}
+
+#[test]
+fn spoof_filter_rules_need_the_networks_own_prefixes_and_only_it_takes_them() {
+    let rules = |defense: &str, scenario: Option<&str>, format: &str, inside: &[&str]| {
+        wormscope_commands::rules::run(&RulesRequest {
+            defense: defense.parse().unwrap(),
+            scenario: scenario.map(PathBuf::from),
+            format: format.parse().unwrap(),
+            inside: inside.iter().map(|p| p.parse().unwrap()).collect(),
+            output: None,
+        })
+    };
+    let o = rules("bcp38", None, "nft", &["192.0.2.0/24", "198.51.100.0/23"]).unwrap();
+    assert!(
+        o.text
+            .contains("oifname $EXT_IF ip saddr != { 192.0.2.0/24, 198.51.100.0/23 } drop"),
+        "{}",
+        o.text
+    );
+    let o = rules("spoof-filter", Some("blaster"), "pf", &["192.0.2.0/24"]).unwrap();
+    assert!(
+        o.text.contains("--inside 192.0.2.0/24 --format pf")
+            && o.text.contains("from ! <wormscope_inside> to any"),
+        "{}",
+        o.text
+    );
+    // Bad input, exit code 2: no prefix, a Windows firewall, a flood that
+    // does not spoof, --inside with another defense.
+    let msg = input_error(rules("spoof-filter", None, "nft", &[]));
+    assert!(
+        msg.starts_with("--defense spoof-filter: ") && msg.contains("--inside PREFIX"),
+        "{msg}"
+    );
+    let msg = input_error(rules("spoof-filter", None, "netsh", &["192.0.2.0/24"]));
+    assert!(msg.contains("nft, iptables or pf"), "{msg}");
+    let msg = input_error(rules(
+        "spoof-filter",
+        Some("codered2"),
+        "nft",
+        &["192.0.2.0/24"],
+    ));
+    assert!(
+        msg.contains("field `payload.spoofed_sources`") && msg.contains("drops none of it"),
+        "{msg}"
+    );
+    for (defense, scenario) in [("border", None), ("target-move", Some("codered2"))] {
+        let msg = input_error(rules(defense, scenario, "nft", &["192.0.2.0/24"]));
+        assert_eq!(
+            msg, "--inside: only spoof-filter's rules use the network's own prefixes",
+            "{defense}"
+        );
+    }
 }
 
 #[test]
