@@ -203,11 +203,24 @@ fn own_prefixes(inside: &[Prefix]) -> Result<Vec<Prefix>, NoRules> {
     if inside.is_empty() {
         return Err(NoRules::because(NO_INSIDE.to_string()));
     }
-    if let Some(all) = inside.iter().find(|p| p.prefix_len() == 0) {
-        return Err(NoRules::because(format!(
-            "--inside {all} holds every address: no source is outside it, so a source filter \
-             would drop nothing; name the network's own prefixes"
-        )));
+    // No network sends from these: given as its own, they would make
+    // every forwarded packet spoofed.
+    const NOT_A_SOURCE: [(&str, &str); 4] = [
+        ("0.0.0.0/8", "\"this network\", never a source on the wire"),
+        ("127.0.0.0/8", "loopback, which never leaves a host"),
+        ("224.0.0.0/4", "multicast, a destination only"),
+        ("240.0.0.0/4", "reserved"),
+    ];
+    for p in inside {
+        for (range, what) in NOT_A_SOURCE {
+            let range: Prefix = range.parse().expect("a prefix");
+            if range.prefix_len() <= p.prefix_len() && range.contains(p.base()) {
+                return Err(NoRules::because(format!(
+                    "--inside {p} is in {range}, {what}: it cannot be the network's own \
+                     sources; name the prefixes its hosts send from"
+                )));
+            }
+        }
     }
     let mut kept: Vec<Prefix> = Vec::new();
     for (i, &p) in inside.iter().enumerate() {
@@ -218,6 +231,18 @@ fn own_prefixes(inside: &[Prefix]) -> Result<Vec<Prefix>, NoRules> {
         if !held {
             kept.push(p);
         }
+    }
+    // Kept prefixes are disjoint (two prefixes nest or do not meet).
+    let covered: u64 = kept.iter().map(|p| 1u64 << (32 - p.prefix_len())).sum();
+    if covered == 1 << 32 {
+        return Err(NoRules::because(format!(
+            "--inside {} holds every address: no source is outside it, so a source filter \
+             would drop nothing; name the network's own prefixes",
+            kept.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" --inside ")
+        )));
     }
     Ok(kept)
 }
@@ -615,8 +640,9 @@ impl RuleSet {
         if self.spoofs() {
             lines.extend(wrap(
                 "The worm's flood spoofs its sources (as W32/Blaster's: the host's own A.B \
-                 plus a random C.D): these rules keep it from leaving the network, except \
-                 the spoofs that happen to fall inside INSIDE. They stop spoofed floods leaving, not \
+                 plus a random C.D): these rules keep it from leaving the network, but for \
+                 the spoofs that fall inside INSIDE: a prefix of /16 or wider holds all of \
+                 its hosts' spoofs, and stops none. They stop spoofed floods leaving, not \
                  the worm's spreading: its probes carry its hosts' own addresses.",
             ));
         }
@@ -1081,7 +1107,8 @@ impl RuleSet {
                 lines.extend(wrap(
                     "W32/Blaster's SYN flood of windowsupdate.com spoofs its sources (the \
                      host's own A.B plus a random C.D, MODEL.md): the filter keeps those \
-                     packets in, except the spoofs that happen to fall inside INSIDE. It stops \
+                     packets in, but for the spoofs that fall inside INSIDE: a prefix of /16 \
+                     or wider holds all of its hosts' spoofs, and stops none. It stops \
                      spoofed floods leaving the network, not the worm's spreading: its \
                      probes and exploits carry the host's own address.",
                 ));
@@ -1498,6 +1525,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(all.contains("drop nothing"), "{all}");
+        // Two halves hold every address too.
+        let halves = Defense::SpoofFilter
+            .rule_set_with(&inside(&["0.0.0.0/1", "128.0.0.0/1"]))
+            .unwrap_err()
+            .to_string();
+        assert!(halves.contains("holds every address"), "{halves}");
+        // No network sends from loopback or multicast addresses.
+        for range in ["127.0.0.0/8", "127.1.0.0/16", "224.0.0.1/32", "0.0.0.0/32"] {
+            let e = Defense::SpoofFilter
+                .rule_set_with(&inside(&["192.0.2.0/24", range]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("cannot be the network's own sources"),
+                "{range}: {e}"
+            );
+        }
         // The other defenses do not read the prefixes.
         let border = Defense::Border.rule_set_with(&inside(&["10.0.0.0/8"]));
         assert_eq!(border, Defense::Border.rule_set());

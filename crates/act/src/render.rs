@@ -235,6 +235,19 @@ fn chains(set: &RuleSet) -> Vec<(&'static str, Vec<(Iface, &Rule)>)> {
     chains
 }
 
+/// What a router that translates addresses means for a source filter on
+/// Linux, where `chain` sees packets before their source is rewritten.
+fn nat_lines(lines: &mut Vec<String>, chain: &str) {
+    lines.push(format!(
+        "On a router that translates addresses (masquerade, SNAT), {chain}"
+    ));
+    lines.push(
+        "sees the sources before translation: INSIDE is then the inside network's".to_string(),
+    );
+    lines.push("prefixes (10.0.0.0/8, ...), not the public ones, or every translated".to_string());
+    lines.push("packet is dropped.".to_string());
+}
+
 fn nft(set: &RuleSet, options: &RuleOptions) -> String {
     let table = format!("wormscope_{}", set.object_name());
     let mut lines = header(set, RuleFormat::Nft);
@@ -259,6 +272,7 @@ fn nft(set: &RuleSet, options: &RuleOptions) -> String {
             "matches IPv4 only. Set EXT_IF to your interface, and the prefixes after".to_string(),
         );
         lines.push("`ip saddr !=` to INSIDE, your network's own.".to_string());
+        nat_lines(&mut lines, "the forward chain");
     } else if set.placement == Placement::Router {
         lines.push(String::new());
         lines.push(
@@ -329,7 +343,11 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
     lines.push(
         "Merge the -A lines by hand into an existing ruleset instead of loading it".to_string(),
     );
-    lines.push("over one. IPv6 needs the same rules through ip6tables-restore.".to_string());
+    if set.spoofs() {
+        lines.push("over one. It filters IPv4 only.".to_string());
+    } else {
+        lines.push("over one. IPv6 needs the same rules through ip6tables-restore.".to_string());
+    }
     if set.spoofs() {
         lines.push(String::new());
         lines.push(format!(
@@ -346,6 +364,7 @@ fn iptables(set: &RuleSet, options: &RuleOptions) -> String {
             "INSIDE, your network's own prefixes, and drops the rest. Edit -o to your".to_string(),
         );
         lines.push("interface and -s to your prefixes.".to_string());
+        nat_lines(&mut lines, "FORWARD");
     } else if set.placement == Placement::Router {
         lines.push(String::new());
         lines.push(format!(
@@ -511,9 +530,12 @@ fn netsh(set: &RuleSet) -> Result<String, NoRules> {
 fn pf(set: &RuleSet, options: &RuleOptions) -> String {
     let mut lines = header(set, RuleFormat::Pf);
     lines.push(
-        "A pf.conf fragment: add it before your pass rules (the rules are `quick`,".to_string(),
+        "A pf.conf fragment: add it before your pass rules (the rules are `quick`:".to_string(),
     );
-    lines.push("so they win wherever they stand). Check with `pfctl -nf FILE`.".to_string());
+    lines.push(
+        "the first one that matches decides, so an earlier `pass quick` would win).".to_string(),
+    );
+    lines.push("Check with `pfctl -nf FILE`.".to_string());
     if set.spoofs() {
         lines.push(String::new());
         lines.push(
@@ -572,7 +594,9 @@ fn pf(set: &RuleSet, options: &RuleOptions) -> String {
                 end: PortEnd::Source,
             } => format!("proto {} from any port {} to any", proto(port), port.port),
             Traffic::ToAddress(address) => format!("from any to {address}"),
-            Traffic::SpoofedSource => format!("from ! <{INSIDE_TABLE}> to any"),
+            // `inet`: the table holds IPv4 prefixes, so without it every
+            // IPv6 source would be outside and dropped.
+            Traffic::SpoofedSource => format!("inet from ! <{INSIDE_TABLE}> to any"),
         };
         let _ = write!(
             out,
@@ -680,8 +704,11 @@ mod tests {
             lines.contains(&"table <wormscope_inside> const { 192.0.2.0/24 198.51.100.0/23 }"),
             "{pf}"
         );
+        // IPv4 only: the table holds no IPv6 prefix, so without `inet`
+        // every IPv6 packet would be outside it.
         assert!(
-            lines.contains(&"block drop out quick on $ext_if from ! <wormscope_inside> to any"),
+            lines
+                .contains(&"block drop out quick on $ext_if inet from ! <wormscope_inside> to any"),
             "{pf}"
         );
     }

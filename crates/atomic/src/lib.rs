@@ -50,6 +50,7 @@ pub fn write_with<T>(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
 ) -> io::Result<T> {
+    let path = &written_path(path)?;
     let dir = parent_dir(path);
     create_dir_all(dir)?;
     let (value, tmp) = stage(path, fill)?;
@@ -58,6 +59,42 @@ pub fn write_with<T>(
     sync_dir(dir);
     Ok(value)
 }
+
+/// The file a write to `path` replaces: `path` itself, or, where it is a
+/// symbolic link, the file the link names, so that the link stays a link
+/// (a rename over it would replace the link, and leave its file as it
+/// was). Refused: a path that names something other than a regular file
+/// or nothing, a device or a pipe (`/dev/stdout`), which a rename would
+/// replace rather than write to.
+fn written_path(path: &Path) -> io::Result<PathBuf> {
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                NOT_A_REGULAR_FILE,
+            ));
+        }
+        // A directory is refused by the rename, with the system's words.
+        Ok(_) => {
+            if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return fs::canonicalize(path);
+            }
+        }
+        // A link to nothing yet: the file it names is created.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Ok(to) = fs::read_link(path) {
+                return Ok(parent_dir(path).join(to));
+            }
+        }
+        Err(_) => {}
+    }
+    Ok(path.to_path_buf())
+}
+
+/// Why a device or a pipe is not written to.
+const NOT_A_REGULAR_FILE: &str = "is not a regular file (a device or a pipe): \
+     outputs are written whole, under a temporary name then renamed, and that would \
+     replace it; name a file";
 
 /// Writes what is to become `path` into a temporary file beside it,
 /// buffered, with `path`'s mode if it exists, synced: all but the rename.
@@ -178,6 +215,9 @@ pub fn check_file_target(path: &Path) -> Result<(), BadTarget> {
     }
     if path.is_dir() {
         return Err(bad("is a directory (name a file to write)".into()));
+    }
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(bad(NOT_A_REGULAR_FILE.into()));
     }
     if path.file_name().is_none() {
         return Err(bad("names no file".into()));
@@ -489,6 +529,46 @@ mod tests {
         assert!(e.to_string().starts_with("b.txt: "), "{e}");
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"1");
         assert_eq!(names(&out), ["a.txt", "b.txt"]);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_link_is_written_through_and_a_device_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().to_path_buf();
+        let file = dir.join("rules.nft");
+        fs::write(&file, "old").unwrap();
+        let link = dir.join("current.nft");
+        std::os::unix::fs::symlink("rules.nft", &link).unwrap();
+        write_file(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new");
+        // A link to nothing yet: its file is made, the link kept.
+        let dangling = dir.join("next.nft");
+        std::os::unix::fs::symlink("made.nft", &dangling).unwrap();
+        write_file(&dangling, b"made").unwrap();
+        assert_eq!(fs::read_to_string(dir.join("made.nft")).unwrap(), "made");
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A device is neither replaced nor written, and said so early.
+        let null = Path::new("/dev/null");
+        let e = write_file(null, b"x").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert!(!fs::metadata(null).unwrap().is_file());
+        let e = check_file_target(null).unwrap_err();
+        assert!(e.reason.contains("not a regular file"), "{e}");
+        let mut left = names(&dir);
+        left.sort();
+        assert_eq!(left, ["current.nft", "made.nft", "next.nft", "rules.nft"]);
     }
 
     #[test]

@@ -123,11 +123,16 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
 fn already_on<S: Defended>(variants: &[Variant], s: &S) -> String {
     let mut notes = String::new();
     for v in variants {
+        let unchanged = v.applied_to(s).is_ok_and(|d| d == *s);
         for (spec, baseline) in v.already_on_in(s) {
+            let measures = if unchanged {
+                "the variant is the baseline itself"
+            } else {
+                "the variant measures moving it, not the defense itself"
+            };
             notes.push_str(&format!(
-                "note: variant `{}`: the baseline already runs `{spec}`'s section \
-                 ({baseline}): the variant measures moving it, not the defense itself\n",
-                v.name
+                "note: variant `{}`: the baseline already runs `{}` ({baseline}): {measures}\n",
+                v.name, spec.name
             ));
         }
     }

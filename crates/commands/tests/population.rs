@@ -604,9 +604,16 @@ fn a_defense_switched_on_after_the_run_is_noted() {
     compare("host-firewall@4h", &noted);
     assert_eq!(
         noted.text(),
-        "note: variant `host-firewall@4h`: the baseline already runs `host-firewall@4h`'s \
-         section (defenses.host_firewall.start = 2h): the variant measures moving it, not the \
+        "note: variant `host-firewall@4h`: the baseline already runs `host-firewall` \
+         (defenses.host_firewall.start = 2h): the variant measures moving it, not the \
          defense itself\n"
+    );
+    let noted = Noted::default();
+    compare("host-firewall@2h", &noted);
+    assert_eq!(
+        noted.text(),
+        "note: variant `host-firewall@2h`: the baseline already runs `host-firewall` \
+         (defenses.host_firewall.start = 2h): the variant is the baseline itself\n"
     );
     let noted = Noted::default();
     compare("patch@4h", &noted);

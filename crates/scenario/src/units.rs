@@ -299,18 +299,35 @@ impl Prefix {
     }
 }
 
+/// Why a text is not a [`Prefix`]: the text, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not an IPv4 prefix like 10.0.0.0/8 with the host bits zero")]
-pub struct PrefixError(String);
+#[error("`{0}` is not an IPv4 prefix like 10.0.0.0/8: {1}")]
+pub struct PrefixError(String, String);
 
 impl FromStr for Prefix {
     type Err = PrefixError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = || PrefixError(text.to_string());
-        let (addr, len) = text.trim().split_once('/').ok_or_else(err)?;
-        let addr: std::net::Ipv4Addr = addr.parse().map_err(|_| err())?;
-        let len: u8 = len.parse().map_err(|_| err())?;
-        Prefix::new(u32::from(addr), len).ok_or_else(err)
+        let err = |why: &str| PrefixError(text.to_string(), why.to_string());
+        let (addr, len) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| err("no `/` and length (a single address is a /32)"))?;
+        let addr: std::net::Ipv4Addr = addr
+            .parse()
+            .map_err(|_| err("what comes before `/` is not an IPv4 address"))?;
+        let len: u8 = len
+            .parse()
+            .ok()
+            .filter(|&l| l <= 32)
+            .ok_or_else(|| err("the length after `/` is not a whole number from 0 to 32"))?;
+        Prefix::new(u32::from(addr), len).ok_or_else(|| {
+            let first = u32::from(addr) & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+            err(&format!(
+                "the address has bits set past the length: a network is named by its first \
+                 address, {}/{len}",
+                std::net::Ipv4Addr::from(first)
+            ))
+        })
     }
 }
 

@@ -227,7 +227,7 @@ pub const RANDOM_SCAN_DEFENSES: [&str; 9] = [
 ];
 
 /// A kind of scenario that variants switch defenses on in.
-pub trait Defended: Clone {
+pub trait Defended: Clone + PartialEq {
     /// Switches `spec`'s defense on, or says why this scenario cannot run
     /// it (naming the spec, the worm and the specs it runs).
     fn switch_on(&mut self, spec: &DefenseSpec) -> Result<(), String>;
@@ -387,7 +387,14 @@ impl Variant {
     /// against such a baseline the variant measures a change of the
     /// section's moment, not the defense itself.
     pub fn already_on_in<S: Defended>(&self, s: &S) -> Vec<(&DefenseSpec, String)> {
-        let on = s.moments();
+        // A section whose moment falls after the run does nothing there:
+        // against it, the variant measures the defense.
+        let late = s.after_the_end();
+        let on: Vec<_> = s
+            .moments()
+            .into_iter()
+            .filter(|(path, at)| !late.contains(&format!("{path} = {at}")))
+            .collect();
         self.defenses
             .iter()
             .filter_map(|d| {
@@ -601,6 +608,9 @@ mod tests {
             "{}",
             on[0].1
         );
+        // Switched on only after the run, it does nothing there: not named.
+        s.defenses.patch.start = "2d".parse().unwrap();
+        assert!(v.already_on_in(&s).is_empty());
     }
 
     #[test]
