@@ -136,7 +136,7 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
     })?;
     let text = format!(
         "{}: {} (seed {}), vantage {} ({}), {} to {}: {} frames, {} bytes\n  \
-         {} probes (135/tcp SYNs) from {} sources; engine count for this vantage and window: {}\n  \
+         {} probes (135/tcp SYNs) from {}; engine count for this vantage and window: {}\n  \
          {} exploits in view, {} flood packets to {}:80 from {} hosts, {} background frames\n",
         req.output.display(),
         s.name,
@@ -148,7 +148,7 @@ pub fn run(req: &CaptureRequest, progress: &dyn Progress) -> Result<CommandOutco
         c.frames,
         c.bytes,
         c.probes,
-        c.sources,
+        wormscope_report::counted(c.sources, "source"),
         c.engine_probes
             .map_or("not computed".to_string(), |n| n.to_string()),
         c.exploits,
@@ -208,7 +208,7 @@ fn population(
     };
     let text = format!(
         "{}: {} (seed {}), vantage {} ({} {}), {} to {}: {} frames, {} bytes\n  \
-         {} probes ({}) from {} sources; engine count for this vantage and window: {}\n  \
+         {} probes ({}) from {}; engine count for this vantage and window: {}\n  \
          {} reached a live host ({} infecting), {flood}{} background frames\n",
         req.output.display(),
         s.name,
@@ -222,7 +222,7 @@ fn population(
         c.bytes,
         c.probes,
         c.probe_label,
-        c.sources,
+        wormscope_report::counted(c.sources, "source"),
         c.engine_probes
             .map_or("not computed".to_string(), |n| n.to_string()),
         c.live,

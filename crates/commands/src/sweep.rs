@@ -25,7 +25,21 @@ pub enum SweepRequest {
 pub fn run(req: &SweepRequest, progress: &dyn Progress) -> Result<CommandOutcome, CommandError> {
     match req {
         SweepRequest::Merge { dir } => {
-            let m = wormscope_sweep::merge(dir)?;
+            let m = wormscope_sweep::merge(dir).map_err(|e| {
+                // A table of an earlier merge stays: say it no longer
+                // stands for the shards.
+                let earlier = dir.join(wormscope_sweep::MERGED_FILE);
+                match e {
+                    wormscope_sweep::SweepError::Input(m) if earlier.exists() => {
+                        wormscope_sweep::SweepError::Input(format!(
+                            "{m}\n(the {} of an earlier merge is left as it was; it may not \
+                             match these shards)",
+                            earlier.display()
+                        ))
+                    }
+                    e => e,
+                }
+            })?;
             Ok(CommandOutcome {
                 text: format!(
                     "merged {} shards: {} variants x {} seeds, {} rows -> {}\n",

@@ -145,8 +145,8 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
     }
     let failed = checks.iter().filter(|c| !c.pass).count();
     let notes = format!(
-        "{} figures, {} failed, in {:.1}s\n",
-        checks.len(),
+        "{}, {} failed, in {:.1}s\n",
+        wormscope_report::counted(checks.len() as u64, "figure"),
         failed,
         started.elapsed().as_secs_f64()
     );
@@ -154,8 +154,9 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
         CommandVerdict::Done
     } else {
         CommandVerdict::Failed(format!(
-            "{failed} of {} figures fall outside their tolerance",
-            checks.len()
+            "{failed} of {} {} outside their tolerance",
+            wormscope_report::counted(checks.len() as u64, "figure"),
+            if failed == 1 { "falls" } else { "fall" }
         ))
     };
     Ok(CommandOutcome {

@@ -38,12 +38,13 @@ pub fn flood_rates(row: &BlasterRow, step_us: u64, payload: &PayloadConfig) -> [
     [pps, pps * bits, filtered, filtered * bits]
 }
 
-/// "1 run" or "N runs", for the tables' headers.
-pub(crate) fn runs_per_variant(runs: u64) -> String {
-    if runs == 1 {
-        "1 run".to_string()
+/// `n` of `noun` in words: "1 run", "2 runs" (a noun whose plural takes
+/// an `s`).
+pub fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
     } else {
-        format!("{runs} runs")
+        format!("{n} {noun}s")
     }
 }
 
@@ -341,7 +342,7 @@ pub fn comparison_table<R: ComparedRun>(results: &[VariantResult<R>], runs: u32)
     writeln!(
         out,
         "{} per variant on common seeds; median [5 %, 95 %], change from baseline (paired median)",
-        runs_per_variant(u64::from(runs))
+        counted(u64::from(runs), "run")
     )
     .expect("String");
     write!(out, "{:<width$}", "variant").expect("String");

@@ -1234,7 +1234,7 @@ impl Page {
     }
 
     fn flaws(&mut self, rows: &[VariantRow]) {
-        self.para("Each variant puts back a flaw of the real worm, with the baseline's defenses or none. A cell gives the median and, below it, the 5th to 95th percentile; “noticed” is the median of when the outbreak was noticed.");
+        self.para("The baseline is the worm as it was; each other variant takes one of its flaws away, with the baseline's defenses or none. A cell gives the median and, below it, the 5th to 95th percentile; “noticed” counts the hosts whose users noticed the worm.");
         self.variant_table(rows, false, &BLASTER_LIST);
     }
 

@@ -36,8 +36,8 @@ mod validation;
 
 pub use ensemble::{
     COMPARISON_SERIES_HEADER, ComparedRun, FLOOD_COLUMNS, comparison_json, comparison_objects,
-    comparison_table, comparison_timeseries_csv, ensemble_flood_csv, ensemble_timeseries_csv,
-    flood_csv, flood_rates,
+    comparison_table, comparison_timeseries_csv, counted, ensemble_flood_csv,
+    ensemble_timeseries_csv, flood_csv, flood_rates,
 };
 pub use fit::{
     FIT_PREDICTIVE_HEADER, FitSource, fit_draws_csv, fit_files, fit_json, fit_markdown,

@@ -42,6 +42,51 @@ fn shard_count(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// Why `dir`'s merged table may not be the merge of the shards beside it,
+/// if it may not: a shard written after it, or shards missing (the merge
+/// fails then, and leaves the earlier table).
+fn stale_merge(dir: &Path) -> Option<String> {
+    let merged = std::fs::metadata(dir.join(MERGED_FILE))
+        .ok()?
+        .modified()
+        .ok()?;
+    let mut names = Vec::new();
+    let mut newer = None;
+    for e in std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()) {
+        let Some(name) = e.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if !(name.starts_with("shard-") && name.ends_with(".parquet")) {
+            continue;
+        }
+        if e.metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t > merged)
+        {
+            newer = Some(name.clone());
+        }
+        names.push(name);
+    }
+    if let Some(name) = newer {
+        return Some(format!("{name} was written after it"));
+    }
+    // shard-I-of-N.parquet: N shards make the sweep.
+    let of = |n: &str| -> Option<usize> {
+        n.strip_suffix(".parquet")?
+            .rsplit_once("-of-")?
+            .1
+            .parse()
+            .ok()
+    };
+    let wanted = names.iter().filter_map(|n| of(n)).max()?;
+    (names.len() < wanted).then(|| {
+        format!(
+            "only {} of the sweep's {wanted} shard files are beside it",
+            names.len()
+        )
+    })
+}
+
 /// One variant's runs: its grid values and, per seed, its infected hosts
 /// per step.
 struct Variant {
@@ -108,6 +153,13 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
         ),
         contents: Vec::new(),
     };
+    if let Some(why) = stale_merge(dir) {
+        page.note(&format!(
+            "{MERGED_FILE} may not be the merge of the shards in this directory: {why}. \
+             Run `wormscope sweep merge {}` again to draw them as they are.",
+            dir.display()
+        ));
+    }
     let _ = writeln!(page.body, "<h1>{}</h1>", escape(&page.title));
     let _ = writeln!(
         page.body,
@@ -404,6 +456,35 @@ mod tests {
             totals: Default::default(),
             events: 0,
         }
+    }
+
+    #[test]
+    fn a_merged_table_that_may_not_match_its_shards_is_said_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = SweepTable::new(SeriesKind::Blaster, vec!["worm.guess_xp_pct".into()]);
+        t.push_run(0, 1, &["60"], &run([5, 6, 7]));
+        let bytes = t.to_parquet(&[]).unwrap();
+        // The whole sweep's shards, then their merge: nothing to say.
+        for i in 0..2 {
+            let shard = dir.path().join(format!("shard-0000{i}-of-00002.parquet"));
+            std::fs::write(shard, &bytes).unwrap();
+        }
+        std::fs::write(dir.path().join(MERGED_FILE), &bytes).unwrap();
+        let said = |dir: &Path| {
+            crate::html::render(dir)
+                .unwrap()
+                .html
+                .contains("may not be the merge")
+        };
+        assert!(!said(dir.path()));
+        // A shard gone (a merge that failed left the table).
+        std::fs::remove_file(dir.path().join("shard-00001-of-00002.parquet")).unwrap();
+        assert!(said(dir.path()));
+        assert!(
+            stale_merge(dir.path())
+                .unwrap()
+                .contains("only 1 of the sweep's 2")
+        );
     }
 
     #[test]
