@@ -262,7 +262,10 @@ fn population(
         }
     }
     let checks = wormscope_study::validate::check_figures(s, &results);
-    text.push_str(&wormscope_report::validation_table(&checks));
+    // A scenario without figures (`validation = []`) has no table.
+    if !checks.is_empty() {
+        text.push_str(&wormscope_report::validation_table(&checks));
+    }
     text.push_str(unchecked.as_deref().unwrap_or_default());
     let _ = writeln!(text, "wrote {}", listing(&files));
     let events = results.iter().map(|r| r.events).sum();

@@ -141,6 +141,8 @@ fn a_fit_writes_its_files_answers_json_and_is_drawn() {
         "isp-edge/sources: observed and predicted",
         "The true outbreak",
         "worm.initial_infected: posterior over the prior range",
+        // As the table warned above.
+        "The effective sample size is under 10",
     ] {
         assert!(html.contains(part), "{part}");
     }

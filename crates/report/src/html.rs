@@ -285,6 +285,13 @@ fn render_fit(dir: &Path) -> Result<Report, InputError> {
             format!("{:.1}", fit_num("effective_sample_size")),
         ),
     ]);
+    // As the table and fit.md warn.
+    if fit_num("effective_sample_size") < crate::fit::FEW_EFFECTIVE_DRAWS {
+        page.note(&format!(
+            "The effective sample size is under {:.0}: the bands and verdicts below rest on too few runs to trust. Fit with more runs (--runs) or more generations.",
+            crate::fit::FEW_EFFECTIVE_DRAWS
+        ));
+    }
     let axis = TimeAxis::for_span(num(fit.get("duration_s")), Some(&fit));
     let charts = crate::figures::fit_charts(&predictive, &observed, &axis)?;
     page.section("observed", "Observed against predicted");
