@@ -153,19 +153,19 @@ pub(crate) fn render_sweep(dir: &Path) -> Result<Report, InputError> {
         ),
         contents: Vec::new(),
     };
-    if let Some(why) = stale_merge(dir) {
-        page.note(&format!(
-            "{MERGED_FILE} may not be the merge of the shards in this directory: {why}. \
-             Run `wormscope sweep merge {}` again to draw them as they are.",
-            dir.display()
-        ));
-    }
     let _ = writeln!(page.body, "<h1>{}</h1>", escape(&page.title));
     let _ = writeln!(
         page.body,
         "<p class=\"lede\">A parameter sweep of {worm}: every combination of the grid's values, each run on the same seeds, from <code>{}</code>. Made by wormscope, a defensive laboratory: every curve here is simulated.</p>",
         escape(&name)
     );
+    if let Some(why) = stale_merge(dir) {
+        page.note(&format!(
+            "{MERGED_FILE} may not be the merge of the shards in this directory: {why}. \
+             Run wormscope sweep merge {} again to draw them as they are.",
+            dir.display()
+        ));
+    }
     page.body.push_str(CONTENTS_MARK);
 
     page.section("grid", "The grid");
