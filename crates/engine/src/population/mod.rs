@@ -792,7 +792,12 @@ struct SpoofedSources {
 }
 
 impl SpoofedSources {
-    fn of(s: &PopulationScenario, seed: u64, placement: Option<&Placement>) -> SpoofedSources {
+    fn of(
+        s: &PopulationScenario,
+        seed: u64,
+        placement: Option<&Placement>,
+        classes: usize,
+    ) -> SpoofedSources {
         let hosts = s.population.vulnerable;
         let filtered_from_ns: Vec<u64> = host_defense_times(
             &s.defenses.spoof_filter,
@@ -818,9 +823,9 @@ impl SpoofedSources {
             passing,
             filtered_from_ns,
             filter_start_ns,
-            passing_all: Vec::new(),
-            passing_filtered: Vec::new(),
-            filtered: Vec::new(),
+            passing_all: vec![0; classes],
+            passing_filtered: vec![0; classes],
+            filtered: vec![0; classes],
         }
     }
 
@@ -864,12 +869,7 @@ impl FloodCount {
             .payload
             .as_ref()
             .is_some_and(|p| p.spoofed_sources)
-            .then(|| SpoofedSources {
-                passing_all: vec![0; classes],
-                passing_filtered: vec![0; classes],
-                filtered: vec![0; classes],
-                ..SpoofedSources::of(s, seed, placement)
-            });
+            .then(|| SpoofedSources::of(s, seed, placement, classes));
         FloodCount {
             class_of_host: if classes > 1 {
                 vec![0; s.population.vulnerable as usize]
