@@ -23,7 +23,7 @@
 //!
 //! What it may not touch: the outbreak (it only reads the world) and files.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rand::RngExt;
 use wormscope_engine::observe::{Observer, PlainRun, Span, Watched};
@@ -139,27 +139,55 @@ fn spread_addresses(scenario: &BlasterScenario, index: usize, n: u32) -> Vec<u32
             .map(|a| Prefix::new(u32::from(a) << 24, 8).expect("aligned"))
             .collect()
     } else {
-        scenario.world.only_in.clone()
+        // Prefixes nest or are apart: one inside another (or listed twice)
+        // adds no address, and counted twice it would be drawn twice as
+        // often, and its addresses counted as more than there are.
+        let only_in = &scenario.world.only_in;
+        only_in
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| {
+                !only_in
+                    .iter()
+                    .enumerate()
+                    .any(|(j, q)| j != i && q.contains(p.base()) && (q.size() > p.size() || j < i))
+            })
+            .map(|(_, p)| *p)
+            .collect()
     };
     let total: u64 = space.iter().map(|p| p.size()).sum();
     let want = u64::from(n).min(total) as usize;
+    if want as u64 == total {
+        // Every address: what the draws below would end with, without
+        // collecting the last few coupons one round at a time.
+        let mut all: Vec<u32> = space
+            .iter()
+            .flat_map(|p| (0..p.size()).map(|k| p.base() + k as u32))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        return all;
+    }
+    // Rounds of draws, each as many as are still missing, until `want`
+    // are distinct. The set makes a round cost its draws, not a sort of
+    // all so far: near a full space most rounds add one address or none.
     let mut rng = rng::stream(scenario.seed, Purpose::Sensor, index as u64);
-    let mut out: Vec<u32> = Vec::with_capacity(want);
-    while out.len() < want {
-        let missing = want - out.len();
+    let mut drawn: HashSet<u32> = HashSet::with_capacity(want);
+    while drawn.len() < want {
+        let missing = want - drawn.len();
         for _ in 0..missing {
             let mut k = rng.random_range(0..total);
             for p in &space {
                 if k < p.size() {
-                    out.push(p.base() + k as u32);
+                    drawn.insert(p.base() + k as u32);
                     break;
                 }
                 k -= p.size();
             }
         }
-        out.sort_unstable();
-        out.dedup();
     }
+    let mut out: Vec<u32> = drawn.into_iter().collect();
+    out.sort_unstable();
     out
 }
 
@@ -813,6 +841,91 @@ impl Observer for SensorSet<'_> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The draws as they were first written: rounds of the missing
+    /// count, the whole list sorted after each. Slow near a full space,
+    /// and the reference the set's rounds must agree with.
+    fn spread_by_sorting(scenario: &BlasterScenario, index: usize, n: u32) -> Vec<u32> {
+        let space = &scenario.world.only_in;
+        let total: u64 = space.iter().map(|p| p.size()).sum();
+        let want = u64::from(n).min(total) as usize;
+        let mut rng = rng::stream(scenario.seed, Purpose::Sensor, index as u64);
+        let mut out: Vec<u32> = Vec::new();
+        while out.len() < want {
+            for _ in 0..want - out.len() {
+                let mut k = rng.random_range(0..total);
+                for p in space {
+                    if k < p.size() {
+                        out.push(p.base() + k as u32);
+                        break;
+                    }
+                    k -= p.size();
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+        }
+        out
+    }
+
+    fn only_in(prefixes: &[&str], seed: u64) -> BlasterScenario {
+        let mut s = wormscope_scenario::default_scenario();
+        s.seed = seed;
+        s.world.only_in = prefixes.iter().map(|p| p.parse().unwrap()).collect();
+        s
+    }
+
+    #[test]
+    fn spread_addresses_draw_what_sorting_rounds_drew() {
+        for (prefixes, n) in [
+            (&["61.4.0.0/16"][..], 100),
+            (&["61.4.0.0/16"], 60_000),
+            (&["61.4.0.0/20", "10.0.0.0/22"], 5_000),
+            (&["10.0.0.0/22", "61.4.0.0/20"], 5_119),
+            (&["192.0.2.0/24"], 255),
+        ] {
+            for seed in [1, 2] {
+                let s = only_in(prefixes, seed);
+                for index in [0, 3] {
+                    let got = spread_addresses(&s, index, n);
+                    assert_eq!(got, spread_by_sorting(&s, index, n), "{prefixes:?} {n}");
+                    assert_eq!(got.len(), n as usize);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn spread_addresses_of_a_whole_space_are_every_address() {
+        let s = only_in(&["61.4.0.0/16", "10.1.0.0/23"], 1);
+        let mut every: Vec<u32> = (0x3D04_0000..0x3D05_0000).collect();
+        every.extend(0x0A01_0000..0x0A01_0200);
+        every.sort_unstable();
+        assert_eq!(spread_addresses(&s, 0, 100_000), every);
+        assert_eq!(spread_addresses(&s, 0, every.len() as u32), every);
+        // One short of the whole: every address but one, each once.
+        let most = spread_addresses(&s, 0, every.len() as u32 - 1);
+        assert_eq!(most.len(), every.len() - 1);
+        assert!(most.windows(2).all(|w| w[0] < w[1]));
+        assert!(most.iter().all(|a| every.binary_search(a).is_ok()));
+    }
+
+    #[test]
+    fn spread_addresses_count_nested_prefixes_once() {
+        // The /24 lies inside the /16, which is listed twice: 65,536
+        // addresses in all, so 100,000 wanted are every one of them.
+        let nested = only_in(&["61.4.7.0/24", "61.4.0.0/16", "61.4.0.0/16"], 1);
+        let whole = only_in(&["61.4.0.0/16"], 1);
+        assert_eq!(
+            spread_addresses(&nested, 0, 100_000),
+            spread_addresses(&whole, 0, 100_000)
+        );
+        // Fewer than all: the same draws as the /16 alone.
+        assert_eq!(
+            spread_addresses(&nested, 2, 40_000),
+            spread_addresses(&whole, 2, 40_000)
+        );
+    }
 
     fn rank(points: &[u32], pos: u64) -> usize {
         points.partition_point(|&p| u64::from(p) < pos)
