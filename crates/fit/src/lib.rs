@@ -189,35 +189,18 @@ impl Fit {
     /// Simulates `s`, the scenario at `theta` (named in errors): a Blaster
     /// scenario on its own world, a random-scanning one on its population.
     fn simulate_scenario(&self, s: &AnyScenario, theta: &[f64]) -> Result<Simulated, FitError> {
-        let (step_us, infected, sensors) = match s {
-            AnyScenario::Blaster(s) => {
-                let world = wormscope_model::generate::generate(s).map_err(|e| {
-                    let msg = format!(
-                        "{}: generating the world at {}: {e}",
-                        self.base_origin,
-                        self.describe(theta)
-                    );
-                    match e {
-                        wormscope_model::world::WorldError::TooLarge { .. } => FitError::Input(msg),
-                        _ => FitError::Run(msg),
-                    }
-                })?;
-                let observed = wormscope_observe::simulate_blaster(s, &world, &mut |_| {});
-                let infected = observed
-                    .result
-                    .rows
-                    .iter()
-                    .map(|r| r.infected as f64)
-                    .collect();
-                (observed.result.step, infected, observed.sensors)
+        let outbreak = wormscope_observe::simulate(s, &mut |_| {}).map_err(|e| {
+            let msg = format!(
+                "{}: generating the world at {}: {e}",
+                self.base_origin,
+                self.describe(theta)
+            );
+            match e {
+                wormscope_model::world::WorldError::TooLarge { .. } => FitError::Input(msg),
+                _ => FitError::Run(msg),
             }
-            AnyScenario::Population(s) => {
-                let run = wormscope_engine::population::simulate_population(s, s.seed, &mut |_| {});
-                let infected = run.rows.iter().map(|r| r.infected as f64).collect();
-                let sensors = wormscope_observe::population_series(s, &run);
-                (run.step_us, infected, sensors)
-            }
-        };
+        })?;
+        let sensors = outbreak.sensors();
         let series = self
             .series
             .iter()
@@ -230,8 +213,8 @@ impl Fit {
             })
             .collect::<Result<Vec<Vec<f64>>, FitError>>()?;
         Ok(Simulated {
-            step_s: step_us as f64 / 1e6,
-            infected,
+            step_s: outbreak.step_us() as f64 / 1e6,
+            infected: outbreak.infected().into_iter().map(|n| n as f64).collect(),
             series,
         })
     }

@@ -31,14 +31,96 @@ pub mod report;
 pub mod sensor;
 
 use wormscope_engine::BlasterRun;
+use wormscope_engine::population::{PopulationRun, simulate_population};
 use wormscope_model::World;
 use wormscope_model::blaster::Timing;
-use wormscope_scenario::BlasterScenario;
+use wormscope_model::world::WorldError;
+use wormscope_scenario::{AnyScenario, BlasterScenario};
 
 pub use report::{
     SENSORS_CSV_HEADER, SensorRow, SensorSeries, population_series, sensors_csv, sensors_json,
 };
 pub use sensor::{Sensor, SensorSet, place};
+
+/// One run of any worm with its sensors: what [`simulate`] returns.
+#[derive(Debug)]
+pub enum Outbreak {
+    /// Blaster's kind: the world its scenario generated, and the run on it.
+    Blaster {
+        world: Box<World>,
+        observed: Observed,
+    },
+    /// A random-scanning worm's: the run over its population, and each
+    /// sensor's series.
+    Population {
+        run: PopulationRun,
+        sensors: Vec<SensorSeries>,
+    },
+}
+
+impl Outbreak {
+    /// The width of a row of the time series, in µs.
+    pub fn step_us(&self) -> u64 {
+        match self {
+            Outbreak::Blaster { observed, .. } => observed.result.step,
+            Outbreak::Population { run, .. } => run.step_us,
+        }
+    }
+
+    /// The hosts infected at the end of each row.
+    pub fn infected(&self) -> Vec<u64> {
+        match self {
+            Outbreak::Blaster { observed, .. } => {
+                observed.result.rows.iter().map(|r| r.infected).collect()
+            }
+            Outbreak::Population { run, .. } => run.rows.iter().map(|r| r.infected).collect(),
+        }
+    }
+
+    /// What each of the scenario's sensors reported, in its order.
+    pub fn sensors(&self) -> &[SensorSeries] {
+        match self {
+            Outbreak::Blaster { observed, .. } => &observed.sensors,
+            Outbreak::Population { sensors, .. } => sensors,
+        }
+    }
+
+    /// The processed events (a cost measure).
+    pub fn events(&self) -> u64 {
+        match self {
+            Outbreak::Blaster { observed, .. } => observed.result.events,
+            Outbreak::Population { run, .. } => run.events,
+        }
+    }
+}
+
+/// Runs any scenario once on its own seed, with its sensors: Blaster's
+/// kind on the world its scenario generates (refused as that world's
+/// [`WorldError`]), a random-scanning worm over its population. The one
+/// call that serves every worm; [`simulate_blaster`] (on a world of the
+/// caller's, kept for many runs) and
+/// [`wormscope_engine::population::simulate_population`] are each core's.
+/// `progress` hears the simulated µs reached, now and then.
+pub fn simulate(
+    scenario: &AnyScenario,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Outbreak, WorldError> {
+    match scenario {
+        AnyScenario::Blaster(s) => {
+            let world = wormscope_model::generate::generate(s)?;
+            let observed = simulate_blaster(s, &world, progress);
+            Ok(Outbreak::Blaster {
+                world: Box::new(world),
+                observed,
+            })
+        }
+        AnyScenario::Population(s) => {
+            let run = simulate_population(s, s.seed, progress);
+            let sensors = population_series(s, &run);
+            Ok(Outbreak::Population { run, sensors })
+        }
+    }
+}
 
 /// A run with its sensors' reports.
 #[derive(Clone, Debug)]
