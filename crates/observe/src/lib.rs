@@ -101,6 +101,22 @@ impl Outbreak {
 /// caller's, kept for many runs) and
 /// [`wormscope_engine::population::simulate_population`] are each core's.
 /// `progress` hears the simulated µs reached, now and then.
+///
+/// ```
+/// use std::path::Path;
+///
+/// // A built-in's name or a scenario file, of any worm.
+/// let mut scenario = wormscope_scenario::load_named(Path::new("slammer"))?;
+/// scenario.set_run(wormscope_scenario::SimDuration::from_secs(3 * 60), 7);
+/// let outbreak = wormscope_observe::simulate(&scenario, &mut |_| {})?;
+/// let infected = outbreak.infected();
+/// assert!(infected.last() > infected.first());
+/// for sensor in outbreak.sensors() {
+///     let probes: u64 = sensor.rows.iter().map(|r| r.probes).sum();
+///     println!("{} saw {probes} probes", sensor.sensor.name);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn simulate(
     scenario: &AnyScenario,
     progress: &mut dyn FnMut(u64),
