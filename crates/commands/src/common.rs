@@ -123,11 +123,52 @@ fn flag_of(field: &str) -> &str {
 /// The scenario's world, behind a progress step. A world larger than the
 /// engine takes is the scenario's fault.
 pub(crate) fn world(s: &BlasterScenario, progress: &dyn Progress) -> Result<World, CommandError> {
-    let _step = progress.start(Task::Step("generating the world"));
-    wormscope_model::generate::generate(s).map_err(|e| match e {
-        wormscope_model::world::WorldError::TooLarge { .. } => CommandError::Input(e.to_string()),
-        e => CommandError::Run(anyhow::anyhow!("generating the world: {e}")),
-    })
+    let world = {
+        let _step = progress.start(Task::Step("generating the world"));
+        wormscope_model::generate::generate(s).map_err(|e| match e {
+            wormscope_model::world::WorldError::TooLarge { .. } => {
+                CommandError::Input(e.to_string())
+            }
+            e => CommandError::Run(anyhow::anyhow!("generating the world: {e}")),
+        })?
+    };
+    progress.note(&fewer_than_asked(s, &world));
+    Ok(world)
+}
+
+/// Notes, one a line, where the world holds fewer patient zeros or hit
+/// list entries than the scenario asks for: a small world would otherwise
+/// read as a worm that did not take off.
+fn fewer_than_asked(s: &BlasterScenario, world: &World) -> String {
+    use wormscope_model::generate::{hit_list, patient_zeros};
+    let mut notes = String::new();
+    let asked = s.worm.initial_infected;
+    let zeros = patient_zeros(world, s.seed, asked);
+    if (zeros.len() as u64) < u64::from(asked) {
+        let _ = writeln!(
+            notes,
+            "note: worm.initial_infected asks for {asked} hosts; the world has {} infectable hosts with a public address, and they are all infected at the start",
+            zeros.len()
+        );
+    }
+    if let Some(list) = &s.worm.hit_list {
+        let named = hit_list(world, s.seed, list.hosts, &zeros).len() as u64;
+        let why = "answer from outside (no NAT, firewall or filter in the way)";
+        if named == 0 {
+            let _ = writeln!(
+                notes,
+                "note: worm.hit_list asks for {} hosts, but no vulnerable host besides the patient zeros would {why}: the list is empty",
+                list.hosts
+            );
+        } else if named < list.hosts {
+            let _ = writeln!(
+                notes,
+                "note: worm.hit_list asks for {} hosts; only {named} vulnerable hosts besides the patient zeros {why}, and the list names them",
+                list.hosts
+            );
+        }
+    }
+    notes
 }
 
 /// Refuses, before any work, a directory of outputs that cannot be

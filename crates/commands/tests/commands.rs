@@ -1058,3 +1058,44 @@ fn validate_holds_a_blaster_scenario_to_its_figures() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_world_with_fewer_patient_zeros_or_hit_list_hosts_than_asked_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, initial: u64, listed: u64| {
+        let text = small().replace("duration = \"3h\"", "duration = \"1m\"");
+        let text = text.replace(
+            "initial_infected = 5\n",
+            &format!(
+                "initial_infected = {initial}\n[worm.hit_list]\nhosts = {listed}\nprobes_per_second = 10\n"
+            ),
+        );
+        let scenario = write(dir.path(), name, &text);
+        let noted = common::Noted::default();
+        wormscope_commands::simulate::run(
+            &SimulateRequest {
+                scenario: Some(scenario),
+                out: dir.path().join(format!("{name}-out")),
+                ..Default::default()
+            },
+            &noted,
+        )
+        .unwrap();
+        noted.text()
+    };
+    let many = run("many.toml", 50_000, 1_000_000);
+    assert!(
+        many.contains("note: worm.initial_infected asks for 50000 hosts; the world has "),
+        "{many}"
+    );
+    let few = run("few.toml", 2, 1_000_000);
+    assert!(!few.contains("initial_infected"), "{few}");
+    let (_, rest) = few
+        .split_once("note: worm.hit_list asks for 1000000 hosts; only ")
+        .unwrap_or_else(|| panic!("{few}"));
+    let named: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+    assert!(named > 0 && named < 1_000_000, "{few}");
+    // Exactly as many as there are is no shortfall; one more is.
+    assert!(!run("exact.toml", 2, named).contains("hit_list"));
+    assert!(run("over.toml", 2, named + 1).contains(&format!("only {named} vulnerable hosts")));
+}
