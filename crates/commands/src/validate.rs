@@ -190,10 +190,13 @@ fn blaster_ensemble(
             run.seed = wormscope_study::run_seed(s.seed, i);
             let observed = wormscope_observe::simulate_blaster(&run, world, &mut |_| {});
             done();
-            BlasterOutbreak {
-                step_us: observed.result.step,
-                infected: observed.result.rows.iter().map(|r| r.infected).collect(),
-                sources: observed
+            BlasterOutbreak::new(
+                &observed.result,
+                u64::from(world.n_machines()),
+                wormscope_model::behaviour::Behaviour::blaster(&run)
+                    .stop
+                    .at_us,
+                observed
                     .sensors
                     .iter()
                     .map(|x| {
@@ -203,7 +206,7 @@ fn blaster_ensemble(
                         )
                     })
                     .collect(),
-            }
+            )
         })
         .collect()
 }

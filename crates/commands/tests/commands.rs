@@ -1037,25 +1037,42 @@ fn validate_holds_a_blaster_scenario_to_its_figures() {
     assert!(sources > 0.0, "{json}");
     let svg = std::fs::read_to_string(out.join("small.svg")).unwrap();
     assert!(svg.contains("sources reported by isc") && svg.contains("published: isc at 2 h"));
-    // A measure a Blaster run has no value for is refused with the file.
-    let scan_rate = write(
+    // The curve's measures read a Blaster run's rows as they read a
+    // random-scanning worm's infections: each has a value, and a published
+    // figure far off it fails.
+    let curve = write(
         dir.path(),
-        "rate.toml",
-        "validation = [{ figure = \"x\", measure = { kind = \"peak-scan-rate\" }, \
-         published = 1, tolerance = { at_least = 1 }, source = \"-\" }]\n",
+        "curve.toml",
+        &small().replace(
+            "[world]",
+            "validation = [\n\
+             { figure = \"rate\", measure = { kind = \"peak-scan-rate\" }, \
+               published = 1, tolerance = { at_least = 1 }, source = \"-\" },\n\
+             { figure = \"peak\", measure = { kind = \"peak-infections-per-minute\" }, \
+               published = 1, tolerance = { at_least = 1 }, source = \"-\" },\n\
+             { figure = \"k\", measure = { kind = \"logistic-k\", from_pct = 5, to_pct = 95 }, \
+               published = 1000, tolerance = { relative_pct = 10 }, source = \"-\" },\n]\n[world]",
+        ),
     );
-    let msg = input_error(wormscope_commands::validate::run(
+    let o = wormscope_commands::validate::run(
         &ValidateRequest {
-            scenarios: vec![scan_rate],
+            scenarios: vec![curve],
+            runs: Some(1),
+            json: true,
             ..ValidateRequest::default()
         },
         &Silent,
-    ));
-    assert!(
-        msg.contains("rate.toml")
-            && msg.contains("validation[0].measure")
-            && msg.contains("random-scanning worms only"),
-        "{msg}"
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&o.text).unwrap();
+    let value = |i: usize| json[i]["simulated"].as_f64().unwrap_or(f64::NAN);
+    assert!(value(0) > 50.0, "probes a second: {json}");
+    assert!(value(1) >= 1.0, "infections a minute: {json}");
+    assert!(value(2).is_finite() && value(2) > 0.0, "K: {json}");
+    assert_eq!(
+        (json[0]["pass"].as_bool(), json[2]["pass"].as_bool()),
+        (Some(true), Some(false)),
+        "{json}"
     );
 }
 

@@ -439,6 +439,11 @@ pub fn blaster_outbreak_svg(s: &BlasterScenario, runs: &[BlasterOutbreak]) -> St
             named.push(sensor);
         }
     }
+    let what = if named.is_empty() {
+        ("infected hosts", "hosts")
+    } else {
+        ("infected hosts and what sensors reported", "hosts, sources")
+    };
     for sensor in named {
         lines.push(series(&format!("sources reported by {sensor}"), &|r, i| {
             r.sources
@@ -448,17 +453,17 @@ pub fn blaster_outbreak_svg(s: &BlasterScenario, runs: &[BlasterOutbreak]) -> St
         }));
     }
     let end = s.duration.as_secs_f64() / scale;
-    let (marks, _) = published_marks(&s.validation, s.start, f64::NAN, scale, end);
+    let (marks, _) = published_marks(&s.validation, s.start, first.vulnerable as f64, scale, end);
     lines.extend(marks);
     line_chart(&Chart {
         title: format!(
-            "{}: infected hosts and what sensors reported ({} run{})",
+            "{}: {} ({})",
             s.name,
-            runs.len(),
-            if runs.len() == 1 { "" } else { "s" }
+            what.0,
+            crate::counted(runs.len() as u64, "run")
         ),
         x_label: format!("{unit} since {}", s.start),
-        y_label: "hosts, sources".into(),
+        y_label: what.1.into(),
         series: lines,
         ..Chart::default()
     })

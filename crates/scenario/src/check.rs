@@ -409,23 +409,6 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     if let Some((field, message)) = crate::figure::figures_problem(&s.validation) {
         bad(&field, message);
     }
-    for (i, fig) in s.validation.iter().enumerate() {
-        use crate::figure::Measure;
-        // What a Blaster run is measured by: its hosts and its sensors.
-        if !matches!(
-            fig.measure,
-            Measure::InfectedAt { .. } | Measure::FinalInfected | Measure::SourcesSeenAt { .. }
-        ) {
-            bad(
-                &format!("validation[{i}].measure"),
-                format!(
-                    "`{}` is measured on random-scanning worms only; a Blaster scenario's \
-                     figures are infected-at, final-infected and sources-seen-at",
-                    fig.measure.kind()
-                ),
-            );
-        }
-    }
     let c = &s.capture;
     if !(c.background_pps.is_finite() && (0.0..=1e6).contains(&c.background_pps)) {
         bad(

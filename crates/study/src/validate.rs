@@ -1,16 +1,17 @@
 //! Historical validation: a scenario's ensemble measured the way its
 //! `[[validation]]` figures say, beside the published values, with PASS or
 //! FAIL against each figure's tolerance. A random-scanning worm's runs are
-//! measured whole; a Blaster run by what its figures can name
-//! ([`BlasterOutbreak`]: its hosts and its sensors' sources). Also the measures
-//! themselves (the random-constant-spread fit, doubling time, time to a
-//! share, peak rates) and the two-sample Kolmogorov-Smirnov test the
-//! engine-versus-reference tests use.
+//! measured whole; a Blaster run by its rows and its sensors' sources
+//! ([`BlasterOutbreak`]), the same measures read at the rows' resolution.
+//! Also the measures themselves (the random-constant-spread fit, doubling
+//! time, time to a share, peak rates) and the two-sample
+//! Kolmogorov-Smirnov test the engine-versus-reference tests use.
 //!
 //! Pure numbers: runs the engine, writes nothing.
 
 use rayon::prelude::*;
 use serde::Serialize;
+use wormscope_engine::BlasterRun;
 use wormscope_engine::population::{PopulationRun, simulate_population};
 use wormscope_scenario::figure::{Figure, Measure};
 use wormscope_scenario::units::When;
@@ -97,21 +98,70 @@ fn check_each(
         .collect()
 }
 
-/// One Blaster run as its figures measure it: the hosts infected and each
+/// One Blaster run as its figures measure it: the hosts infected, the
+/// infections, the hosts scanning and the probes of each step, and each
 /// sensor's distinct sources reported so far, at each step's end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlasterOutbreak {
     pub step_us: u64,
     pub infected: Vec<u64>,
+    /// Infections during each step (the initial hosts' in the first).
+    pub new_infections: Vec<u64>,
+    /// Hosts scanning at each step's end.
+    pub scanning: Vec<u64>,
+    /// Probes whose batch started during each step (Welchia's too).
+    pub probes: Vec<u64>,
+    /// The vulnerable and reachable candidates (machines) of the world,
+    /// what a share of "the vulnerable" is taken of.
+    pub vulnerable: u64,
+    /// The stop date (`[worm.stop] at`), µs after the start.
+    pub stop_us: Option<u64>,
     /// Per sensor (by name), its sources at each step's end.
     pub sources: Vec<(String, Vec<u64>)>,
 }
 
 impl BlasterOutbreak {
+    /// A run's rows, its world's `vulnerable` candidates, its stop date,
+    /// and each sensor's sources by step.
+    pub fn new(
+        run: &BlasterRun,
+        vulnerable: u64,
+        stop_us: Option<u64>,
+        sources: Vec<(String, Vec<u64>)>,
+    ) -> BlasterOutbreak {
+        let series = |f: fn(&wormscope_engine::BlasterRow) -> u64| run.rows.iter().map(f).collect();
+        BlasterOutbreak {
+            step_us: run.step,
+            infected: series(|r| r.infected),
+            new_infections: series(|r| r.new_infections),
+            scanning: series(|r| r.scanning),
+            probes: series(|r| r.probes),
+            vulnerable,
+            stop_us,
+            sources,
+        }
+    }
+
+    /// When each infection happened, as far as the rows tell: a step's
+    /// infections spread evenly over it (the population core knows each
+    /// one's moment; Blaster's rows only the step's count).
+    pub fn infection_times_us(&self) -> Vec<u64> {
+        let mut times = Vec::new();
+        for (i, &n) in self.new_infections.iter().enumerate() {
+            let from = i as u64 * self.step_us;
+            times.extend((0..n).map(|j| {
+                from + ((2 * j + 1) as u128 * u128::from(self.step_us) / (2 * u128::from(n))) as u64
+            }));
+        }
+        times
+    }
+
     /// The run's value of a figure's measure (NaN where the run ended
-    /// before the measure's time; the scenario's checks refuse the
-    /// measures a Blaster run has no value for).
+    /// before the measure's time or never got there). The measures of the
+    /// infection curve read it at the rows' resolution
+    /// ([`BlasterOutbreak::infection_times_us`]).
     pub fn measure(&self, m: &Measure, start: jiff::Timestamp) -> f64 {
+        let end_us = self.infected.len() as u64 * self.step_us;
         match m {
             Measure::InfectedAt { at } => {
                 at_step(&self.infected, self.step_us, at.as_micros()).map_or(f64::NAN, |n| n as f64)
@@ -123,7 +173,52 @@ impl BlasterOutbreak {
                 .find(|(name, _)| name == sensor)
                 .and_then(|(_, rows)| at_step(rows, self.step_us, moment_us(*at, start)?))
                 .map_or(f64::NAN, |n| n as f64),
-            _ => f64::NAN,
+            Measure::LogisticK { from_pct, to_pct } => logistic_k_of(
+                &self.infection_times_us(),
+                from_pct.as_fraction(),
+                to_pct.as_fraction(),
+            ),
+            Measure::DoublingTime {
+                from_hosts,
+                to_hosts,
+            } => doubling_time_of(&self.infection_times_us(), *from_hosts, *to_hosts),
+            Measure::TimeToShare { share_pct } => time_to_share_of(
+                &self.infection_times_us(),
+                self.vulnerable,
+                share_pct.as_fraction(),
+            )
+            .map_or(f64::NAN, |us| us as f64 / 60e6),
+            Measure::PeakInfectionsPerMinute => peak_per_minute(&self.new_infections, self.step_us),
+            Measure::PeakScanRate => peak_per_second(&self.probes, self.step_us),
+            Measure::PeakScanningTime => {
+                peak_time_min(&self.scanning, |i| (i as u64 + 1) * self.step_us).unwrap_or(f64::NAN)
+            }
+            Measure::ScanningShareAt { at } => {
+                let us = at.as_micros();
+                let row = us.div_ceil(self.step_us.max(1)).max(1) as usize - 1;
+                match (self.scanning.get(row), self.infected.get(row)) {
+                    (Some(&scanning), Some(&infected)) if us <= end_us && infected > 0 => {
+                        100.0 * scanning as f64 / infected as f64
+                    }
+                    _ => f64::NAN,
+                }
+            }
+            Measure::ActivityAfterStop => {
+                let Some(stop) = self.stop_us else {
+                    return 0.0;
+                };
+                let after = (stop.div_ceil(self.step_us.max(1))) as usize;
+                if after >= self.probes.len() {
+                    return f64::NAN;
+                }
+                let probes: u64 = self.probes[after..].iter().sum();
+                let infections = self
+                    .infection_times_us()
+                    .iter()
+                    .filter(|&&t| t >= stop)
+                    .count() as u64;
+                (probes + infections) as f64
+            }
         }
     }
 }
@@ -196,13 +291,20 @@ pub fn measure(r: &PopulationRun, m: &Measure, start: jiff::Timestamp) -> f64 {
 /// When the most hosts were scanning at the end of a step, minutes (the
 /// first such step; NaN for a run without rows).
 pub fn peak_scanning_time_min(r: &PopulationRun) -> f64 {
-    let mut best: Option<&wormscope_engine::population::PopulationRow> = None;
-    for row in &r.rows {
-        if best.is_none_or(|b| row.scanning > b.scanning) {
-            best = Some(row);
+    let scanning: Vec<u64> = r.rows.iter().map(|row| row.scanning).collect();
+    peak_time_min(&scanning, |i| r.rows[i].time_us).unwrap_or(f64::NAN)
+}
+
+/// The end (`end_us` of its index) of the first step with the most of
+/// `per_row`, minutes after the start (`None` without rows).
+fn peak_time_min(per_row: &[u64], end_us: impl Fn(usize) -> u64) -> Option<f64> {
+    let mut best: Option<(usize, u64)> = None;
+    for (i, &n) in per_row.iter().enumerate() {
+        if best.is_none_or(|(_, b)| n > b) {
+            best = Some((i, n));
         }
     }
-    best.map_or(f64::NAN, |row| row.time_us as f64 / 60e6)
+    best.map(|(i, _)| end_us(i) as f64 / 60e6)
 }
 
 /// The percentage of the hosts infected by `us` that are scanning then, at
@@ -224,8 +326,14 @@ pub fn infected_at(r: &PopulationRun, us: u64) -> u64 {
 /// When `share` of the vulnerable population was infected, µs (`None` if
 /// it never was in the run).
 pub fn time_to_share_us(r: &PopulationRun, share: f64) -> Option<u64> {
-    let k = ((share * r.vulnerable as f64).ceil() as usize).max(1);
-    r.infection_times_us.get(k - 1).copied()
+    time_to_share_of(&r.infection_times_us, r.vulnerable, share)
+}
+
+/// When `share` of `vulnerable` hosts had been infected, of infections at
+/// `times` (µs, ascending).
+fn time_to_share_of(times: &[u64], vulnerable: u64, share: f64) -> Option<u64> {
+    let k = ((share * vulnerable as f64).ceil() as usize).max(1);
+    times.get(k - 1).copied()
 }
 
 /// K of the random-constant-spread model (Staniford, Paxson and Weaver):
@@ -234,9 +342,13 @@ pub fn time_to_share_us(r: &PopulationRun, share: f64) -> Option<u64> {
 /// the final count lies between `from` and `to` (one point per infection:
 /// the curve is a step function of them). Per hour.
 pub fn logistic_k_per_hour(r: &PopulationRun, from: f64, to: f64) -> f64 {
-    let n = r.infection_times_us.len() as f64;
-    let points: Vec<(f64, f64)> = r
-        .infection_times_us
+    logistic_k_of(&r.infection_times_us, from, to)
+}
+
+/// [`logistic_k_per_hour`] of infections at `times` (µs, ascending).
+fn logistic_k_of(times: &[u64], from: f64, to: f64) -> f64 {
+    let n = times.len() as f64;
+    let points: Vec<(f64, f64)> = times
         .iter()
         .enumerate()
         .filter_map(|(i, &t)| {
@@ -253,8 +365,12 @@ pub fn logistic_k_per_hour(r: &PopulationRun, from: f64, to: f64) -> f64 {
 /// hosts: ln 2 over the least-squares slope of ln(count) against time, one
 /// point per infection. Seconds.
 pub fn doubling_time_s(r: &PopulationRun, from: u64, to: u64) -> f64 {
-    let points: Vec<(f64, f64)> = r
-        .infection_times_us
+    doubling_time_of(&r.infection_times_us, from, to)
+}
+
+/// [`doubling_time_s`] of infections at `times` (µs, ascending).
+fn doubling_time_of(times: &[u64], from: u64, to: u64) -> f64 {
+    let points: Vec<(f64, f64)> = times
         .iter()
         .enumerate()
         .filter(|(i, _)| (from..=to).contains(&(*i as u64 + 1)))
@@ -266,21 +382,32 @@ pub fn doubling_time_s(r: &PopulationRun, from: u64, to: u64) -> f64 {
 /// The most infections in one minute of the time series (per minute),
 /// over windows of whole steps.
 pub fn peak_infections_per_minute(r: &PopulationRun) -> f64 {
-    let per_window = (60_000_000 / r.step_us).max(1) as usize;
-    let scale = 60e6 / (per_window as f64 * r.step_us as f64);
-    r.rows
-        .windows(per_window.min(r.rows.len()).max(1))
-        .map(|w| w.iter().map(|row| row.new_infections).sum::<u64>() as f64 * scale)
+    let per_row: Vec<u64> = r.rows.iter().map(|row| row.new_infections).collect();
+    peak_per_minute(&per_row, r.step_us)
+}
+
+/// The most of `per_row` (counts per step of `step_us`) in one minute,
+/// over windows of whole steps.
+fn peak_per_minute(per_row: &[u64], step_us: u64) -> f64 {
+    let per_window = (60_000_000 / step_us.max(1)).max(1) as usize;
+    let scale = 60e6 / (per_window as f64 * step_us as f64);
+    per_row
+        .windows(per_window.min(per_row.len()).max(1))
+        .map(|w| w.iter().sum::<u64>() as f64 * scale)
         .fold(0.0, f64::max)
 }
 
 /// The highest rate of delivered probes over one step, per second.
 pub fn peak_scan_rate(r: &PopulationRun) -> f64 {
-    let secs = r.step_us as f64 / 1e6;
-    r.rows
-        .iter()
-        .map(|row| row.probes_delivered as f64 / secs)
-        .fold(0.0, f64::max)
+    let per_row: Vec<u64> = r.rows.iter().map(|row| row.probes_delivered).collect();
+    peak_per_second(&per_row, r.step_us)
+}
+
+/// The highest of `per_row` (counts per step of `step_us`) over one step,
+/// per second.
+fn peak_per_second(per_row: &[u64], step_us: u64) -> f64 {
+    let secs = step_us as f64 / 1e6;
+    per_row.iter().map(|&n| n as f64 / secs).fold(0.0, f64::max)
 }
 
 /// Probes sent and hosts infected from the stop date on: in the steps that
@@ -374,6 +501,11 @@ mod tests {
         let run = BlasterOutbreak {
             step_us: 60_000_000,
             infected: vec![5, 9, 20],
+            new_infections: vec![5, 4, 11],
+            scanning: vec![5, 9, 18],
+            probes: vec![600, 1_200, 2_400],
+            vulnerable: 40,
+            stop_us: None,
             sources: vec![("isc".into(), vec![1, 4, 7])],
         };
         let at = |text: &str| -> When { text.parse().unwrap() };
@@ -407,7 +539,87 @@ mod tests {
         assert_eq!(infected("1m"), 5.0);
         assert_eq!(infected("179s"), 9.0);
         assert_eq!(run.measure(&Measure::FinalInfected, start), 20.0);
-        assert!(run.measure(&Measure::PeakScanRate, start).is_nan());
+        assert_eq!(run.measure(&Measure::PeakScanRate, start), 40.0);
+    }
+
+    /// The curve's measures read a Blaster run's rows as the population
+    /// core's exact moments: a step's infections spread evenly over it.
+    #[test]
+    fn a_blaster_runs_curve_is_measured_at_its_rows_resolution() {
+        let start: jiff::Timestamp = "2003-08-11T19:00:00Z".parse().unwrap();
+        // Doubling every minute: 1, 2, 4, ... 512 infected by minute 10.
+        let new_infections: Vec<u64> = (0..10)
+            .map(|i| if i == 0 { 1 } else { 1 << (i - 1) })
+            .collect();
+        let infected: Vec<u64> = new_infections
+            .iter()
+            .scan(0, |n, &k| {
+                *n += k;
+                Some(*n)
+            })
+            .collect();
+        let run = BlasterOutbreak {
+            step_us: 60_000_000,
+            scanning: infected.iter().map(|n| n - n / 2).collect(),
+            probes: infected.iter().map(|n| n * 2_000).collect(),
+            infected,
+            new_infections,
+            vulnerable: 2_048,
+            stop_us: Some(9 * 60_000_000),
+            sources: Vec::new(),
+        };
+        let times = run.infection_times_us();
+        assert_eq!(times.len(), 512);
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        // The first minute's one infection at its middle; the last
+        // minute's 256 spread over it.
+        assert_eq!(times[0], 30_000_000);
+        assert!(
+            times[256..]
+                .iter()
+                .all(|&t| (540_000_000..600_000_000).contains(&t))
+        );
+        let m = |measure: Measure| run.measure(&measure, start);
+        let doubling = m(Measure::DoublingTime {
+            from_hosts: 4,
+            to_hosts: 512,
+        });
+        assert!((doubling - 60.0).abs() < 6.0, "{doubling}");
+        // Half of the 2,048 vulnerable: never reached.
+        assert!(
+            m(Measure::TimeToShare {
+                share_pct: pct(50.0)
+            })
+            .is_nan()
+        );
+        let eighth = m(Measure::TimeToShare {
+            share_pct: pct(12.5),
+        });
+        assert!((8.0..9.0).contains(&eighth), "{eighth}");
+        assert_eq!(m(Measure::PeakInfectionsPerMinute), 256.0);
+        assert_eq!(m(Measure::PeakScanRate), 512.0 * 2_000.0 / 60.0);
+        assert_eq!(m(Measure::PeakScanningTime), 10.0);
+        let share = m(Measure::ScanningShareAt {
+            at: "90s".parse().unwrap(),
+        });
+        assert_eq!(share, 50.0, "the step ending at 2 min: 1 of 2");
+        assert!(
+            m(Measure::ScanningShareAt {
+                at: "11m".parse().unwrap()
+            })
+            .is_nan()
+        );
+        // From the stop at 9 min: the last step's probes and infections.
+        assert_eq!(m(Measure::ActivityAfterStop), (512 * 2_000 + 256) as f64);
+        let k = m(Measure::LogisticK {
+            from_pct: pct(5.0),
+            to_pct: pct(95.0),
+        });
+        assert!(k.is_finite() && k > 0.0, "{k}");
+    }
+
+    fn pct(v: f64) -> wormscope_scenario::Percent {
+        wormscope_scenario::Percent::new(v).unwrap()
     }
 
     #[test]

@@ -1,0 +1,94 @@
+//! One composition, two cores: Code Red v2's pieces written as a Blaster
+//! scenario (`docs/blaster-core/codered2.toml`) run on Blaster's core and
+//! agree with the built-in `codered2` on the population core. Both are
+//! scaled to a tenth of the hosts at ten times the rate, which keeps the
+//! random-constant-spread K (rate x hosts / 2^32) and the time scale.
+
+use std::path::Path;
+
+use wormscope_observe::{Outbreak, simulate};
+use wormscope_scenario::figure::Measure;
+use wormscope_scenario::population::RateConfig;
+use wormscope_scenario::{AnyScenario, Percent, SimDuration};
+use wormscope_study::validate::{BlasterOutbreak, measure};
+
+const FILE: &str = "../../docs/blaster-core/codered2.toml";
+
+/// (K per hour, peak infections a minute, infected at 14 h, hosts) of one
+/// run of each core on `seed`.
+fn both(seed: u64) -> [(f64, f64, f64, f64); 2] {
+    let k = Measure::LogisticK {
+        from_pct: Percent::new(5.0).unwrap(),
+        to_pct: Percent::new(95.0).unwrap(),
+    };
+    let at_14h = Measure::InfectedAt {
+        at: SimDuration::from_secs(14 * 3600),
+    };
+    let figures = [k, Measure::PeakInfectionsPerMinute, at_14h];
+
+    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(FILE)).unwrap()
+    else {
+        panic!("{FILE} is a Blaster scenario");
+    };
+    blaster.seed = seed;
+    blaster.world.networks[0].slash24_used_pct = Percent::new(0.446).unwrap();
+    blaster.worm.batch_wait = "16760us".parse().unwrap();
+    // Its telescope sees a 256th of every probe, each one drawn: most of
+    // the run's time, and nothing these figures read.
+    blaster.sensors.clear();
+    wormscope_scenario::check(&blaster).unwrap();
+    let start = blaster.start;
+    let stop_us = blaster
+        .worm
+        .stop
+        .at
+        .map(|at| at.after_start(start).unwrap());
+    let Outbreak::Blaster { world, observed } =
+        simulate(&AnyScenario::Blaster(blaster), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    let vulnerable = u64::from(world.n_machines());
+    let run = BlasterOutbreak::new(&observed.result, vulnerable, stop_us, Vec::new());
+    let on_blaster = figures.each_ref().map(|m| run.measure(m, start));
+
+    let mut codered = wormscope_scenario::builtin_population("codered2").unwrap();
+    codered.seed = seed;
+    codered.population.vulnerable = vulnerable;
+    codered.worm.rate = RateConfig::ProbeRate {
+        probes_per_second: 59.666667,
+    };
+    let Outbreak::Population { run, .. } =
+        simulate(&AnyScenario::Population(codered.clone()), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    let on_population = figures.each_ref().map(|m| measure(&run, m, codered.start));
+    let v = vulnerable as f64;
+    [
+        (on_blaster[0], on_blaster[1], on_blaster[2], v),
+        (on_population[0], on_population[1], on_population[2], v),
+    ]
+}
+
+#[test]
+fn code_reds_composition_spreads_alike_on_both_cores() {
+    for seed in [1, 2] {
+        let [(k_b, peak_b, end_b, hosts), (k_p, peak_p, end_p, _)] = both(seed);
+        // About 36,000 servers, all infected by 14 h on both.
+        assert!((33_000.0..39_000.0).contains(&hosts), "{hosts}");
+        assert!(
+            end_b >= 0.99 * hosts && end_p >= 0.99 * hosts,
+            "{end_b} {end_p}"
+        );
+        // K: 59.67 probes a second x 36,000 / 2^32 = 1.80 an hour.
+        let expected = 59.666667 * hosts / 2f64.powi(32) * 3600.0;
+        for k in [k_b, k_p] {
+            assert!((k / expected - 1.0).abs() < 0.1, "K {k} against {expected}");
+        }
+        assert!((k_b / k_p - 1.0).abs() < 0.05, "K {k_b} and {k_p}");
+        // The peak a minute: K/4 of the hosts an hour at the logistic's
+        // middle, on both.
+        assert!((peak_b / peak_p - 1.0).abs() < 0.1, "{peak_b} {peak_p}");
+    }
+}
