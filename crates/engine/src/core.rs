@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
-use wormscope_model::behaviour::{Behaviour, Crash, FloodAim, FloodDays, FloodTarget};
+use wormscope_model::behaviour::{Behaviour, Crash, FloodAim, FloodDays, FloodTarget, RateLimit};
 use wormscope_model::blaster::{self, Guess, Outcome, Timing, Victim, WormStart};
 use wormscope_model::defense::{DefensePlan, Draw, NEVER, spoofs_passing, unit_draw};
 use wormscope_model::generate::{hit_list, patient_zeros};
@@ -72,6 +72,9 @@ pub struct Params {
     pub welchia: Option<WelchiaParams>,
     /// Blaster's flaws: which are present.
     pub flaws: Flaws,
+    /// What limits Blaster's scanning: its batches and wait, or each
+    /// host's uplink (`[worm.bandwidth]`; [`BlasterCore::timing_of`]).
+    pub rate: RateLimit,
 }
 
 /// Welchia's numbers: its release, how many start then, and its scanning
@@ -97,6 +100,7 @@ impl Params {
             seed: s.seed,
             timing,
             flaws: s.flaws.clone(),
+            rate: behaviour.rate.clone(),
             worm: s.worm.clone(),
             hosts: s.hosts.clone(),
             end: s.duration.as_micros(),
@@ -724,11 +728,24 @@ impl<'w> BlasterCore<'w> {
         }
     }
 
-    /// The scanning timings of the worm running on `host`.
+    /// The scanning timings of the worm running on `host`: Welchia's, or
+    /// Blaster's with, under `[worm.bandwidth]`, the wait its machine's
+    /// uplink takes to carry a batch (drawn from (seed, machine)).
     pub fn timing_of(&self, host: HostId) -> Timing {
         match &self.params.welchia {
             Some(w) if self.state[host as usize].welchia => w.timing,
-            _ => self.params.timing,
+            _ => {
+                let mut timing = self.params.timing;
+                let machine = u64::from(self.world.machine(host));
+                if let Some(wait) =
+                    self.params
+                        .rate
+                        .batch_wait_us(self.params.seed, machine, timing.batch_size)
+                {
+                    timing.batch_wait = wait;
+                }
+                timing
+            }
         }
     }
 
@@ -869,7 +886,7 @@ impl<'w> BlasterCore<'w> {
                 Found::Nothing(outcome) => self.count(outcome, 1),
                 Found::Static { .. } => self.count(Outcome::NoEffect, 1),
                 Found::Candidate(victim) => {
-                    let at = t.saturating_add(self.params.timing.batch_wait);
+                    let at = t.saturating_add(self.timing_of(host).batch_wait);
                     sender.answered.push_back((at, victim));
                 }
             }

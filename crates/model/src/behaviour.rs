@@ -117,6 +117,26 @@ pub enum RateLimit {
     },
 }
 
+impl RateLimit {
+    /// Under a bandwidth limit, how long host `host`'s uplink takes to
+    /// carry a batch of `batch_size` probes: Blaster's core waits that
+    /// long between the host's batches (µs, rounded up). `None` for any
+    /// other rate.
+    pub fn batch_wait_us(&self, seed: u64, host: u64, batch_size: u32) -> Option<u64> {
+        match self {
+            RateLimit::Bandwidth {
+                uplinks,
+                packet_bits,
+                ..
+            } => Some(wormscope_scenario::batch_wait_us(
+                u64::from(batch_size) * packet_bits,
+                uplink_bps(uplinks, seed, host),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// When an instance stops probing.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct StopRule {
@@ -304,9 +324,16 @@ impl Behaviour {
                 None => own,
             },
             delivery: Delivery::ExploitChain { port: 135, timing },
-            rate: RateLimit::Batches {
-                batch_size: c.batch_size,
-                batch_wait_us: timing.batch_wait,
+            rate: match &c.bandwidth {
+                Some(bw) => RateLimit::Bandwidth {
+                    uplinks: shares_of(&bw.uplinks),
+                    packet_bits: u64::from(bw.probe_bytes) * 8,
+                    capacity_bps: None,
+                },
+                None => RateLimit::Batches {
+                    batch_size: c.batch_size,
+                    batch_wait_us: timing.batch_wait,
+                },
             },
             stop: StopRule {
                 at_us: c.stop.at.map(|at| {
@@ -346,10 +373,7 @@ impl Behaviour {
                 uplinks,
                 capacity_bits_per_second,
             } => RateLimit::Bandwidth {
-                uplinks: uplinks
-                    .iter()
-                    .map(|u| (u.share_pct.as_fraction(), u.bits_per_second))
-                    .collect(),
+                uplinks: shares_of(uplinks),
                 packet_bits: match delivery {
                     Delivery::UdpPacket { packet_bytes, .. } => u64::from(packet_bytes) * 8,
                     // Refused by the scenario's validation.
@@ -425,19 +449,9 @@ impl Behaviour {
                 uplinks,
                 packet_bits,
                 ..
-            } => {
-                let u: f64 = ShortStream::new(seed, Purpose::Uplink, host).random();
-                let mut acc = 0.0;
-                let mut bps = uplinks.last().map_or(1.0, |l| l.1);
-                for &(share, speed) in uplinks {
-                    acc += share;
-                    if u < acc {
-                        bps = speed;
-                        break;
-                    }
-                }
-                Pace::one_at_a_time(interval_ns(bps / *packet_bits as f64))
-            }
+            } => Pace::one_at_a_time(interval_ns(
+                uplink_bps(uplinks, seed, host) / *packet_bits as f64,
+            )),
         }
     }
 
@@ -844,6 +858,29 @@ impl Flood {
             })
             .sum()
     }
+}
+
+/// Host `host`'s uplink, bits per second: drawn from (seed, host) alone
+/// among `uplinks` (share, bits/s), so that every simulator of a run gives
+/// a host the same one.
+fn uplink_bps(uplinks: &[(f64, f64)], seed: u64, host: u64) -> f64 {
+    let u: f64 = ShortStream::new(seed, Purpose::Uplink, host).random();
+    let mut acc = 0.0;
+    for &(share, speed) in uplinks {
+        acc += share;
+        if u < acc {
+            return speed;
+        }
+    }
+    uplinks.last().map_or(1.0, |l| l.1)
+}
+
+/// A scenario's uplinks as (share, bits/s).
+fn shares_of(uplinks: &[population::Uplink]) -> Vec<(f64, f64)> {
+    uplinks
+        .iter()
+        .map(|u| (u.share_pct.as_fraction(), u.bits_per_second))
+        .collect()
 }
 
 /// The whole nanoseconds between probes at `per_second` (at least 1).

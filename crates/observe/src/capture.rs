@@ -691,6 +691,14 @@ pub fn frames(
     let rtt = w.round_trip.as_micros() as i64;
     let pause = w.exploit_pause.as_micros() as i64;
     let block_gap = w.tftp_block_interval.as_micros() as i64;
+    // A scanner's wait after its batch: the scenario's, or its machine's
+    // uplink's under `[worm.bandwidth]`, as the core has it.
+    let rate = wormscope_model::behaviour::Behaviour::blaster(scenario).rate;
+    let wait_of = |scanner: HostId| -> i64 {
+        let machine = u64::from(world.machine(scanner));
+        rate.batch_wait_us(scenario.seed, machine, w.batch_size)
+            .unwrap_or(w.batch_wait.as_micros()) as i64
+    };
     let mut answerer_exploits = 0;
     let mut out = Out {
         frames: Vec::new(),
@@ -766,7 +774,7 @@ pub fn frames(
             Slot::Answerer { slow } => {
                 // Exploited after the batch's wait, like every answerer:
                 // no effect; the shell connect is refused or filtered.
-                let t = ts + w.batch_wait.as_micros() as i64;
+                let t = ts + wait_of(p.scanner);
                 exploit_session(&mut out, &mut flow, t, pause)?;
                 answerer_exploits += 1;
                 let mut sh = TcpFlow::new(attacker, next_port(p.scanner), target, 4444);

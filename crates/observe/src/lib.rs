@@ -164,9 +164,26 @@ pub fn simulate_blaster(
     finish(scenario, set, result)
 }
 
+/// A Blaster host's probes per second when nothing slows it, what a
+/// sensor's estimate divides by: its batches over its wait, or under
+/// `[worm.bandwidth]` the uplinks' rates weighted by their shares.
+fn nominal_probes_per_second(scenario: &BlasterScenario) -> f64 {
+    let behaviour = wormscope_model::behaviour::Behaviour::blaster(scenario);
+    if scenario.worm.bandwidth.is_some() {
+        return behaviour.mean_probes_per_second();
+    }
+    // Written as it always was, so that the estimate's last digit holds.
+    let timing = Timing::from_config(&scenario.worm);
+    f64::from(timing.batch_size) / (timing.batch_wait as f64 / 1e6)
+}
+
 /// Turns a run's sensor counts into each sensor's series.
 pub fn finish(scenario: &BlasterScenario, set: SensorSet<'_>, result: BlasterRun) -> Observed {
-    let timing = Timing::from_config(&scenario.worm);
-    let sensors = report::series(&set.sensors, &set.counts, &result, &timing);
+    let sensors = report::series(
+        &set.sensors,
+        &set.counts,
+        &result,
+        nominal_probes_per_second(scenario),
+    );
     Observed { result, sensors }
 }

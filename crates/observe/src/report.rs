@@ -37,7 +37,6 @@ use serde::Serialize;
 use wormscope_engine::BlasterRun;
 use wormscope_engine::population::{PlacedSensor, PopulationRun};
 use wormscope_model::behaviour::Behaviour;
-use wormscope_model::blaster::Timing;
 use wormscope_scenario::fmt_seconds;
 use wormscope_scenario::{PopulationScenario, SensorKind};
 
@@ -135,11 +134,11 @@ pub fn series(
     sensors: &[Sensor],
     counts: &[Counts],
     result: &BlasterRun,
-    timing: &Timing,
+    probes_per_second: f64,
 ) -> Vec<SensorSeries> {
     let step = result.step;
     let step_s = step as f64 / 1e6;
-    let per_host = f64::from(timing.batch_size) / (timing.batch_wait as f64 / 1e6) * step_s;
+    let per_host = probes_per_second * step_s;
     sensors
         .iter()
         .zip(counts)

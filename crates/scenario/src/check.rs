@@ -49,6 +49,10 @@ pub(crate) fn moment_problem(when: When, start: jiff::Timestamp) -> Option<Strin
     }
 }
 
+/// The most kinds of uplink `[worm.bandwidth]` may list (the engine tells a
+/// scanner's timings apart by a byte, Welchia's among them).
+const MAX_BLASTER_UPLINKS: usize = 64;
+
 /// The most time-series rows a Blaster run may have.
 pub const MAX_BLASTER_ROWS: u64 = 10_000_000;
 
@@ -245,6 +249,49 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
     // space in an instant.
     if b.batch_wait < SimDuration::from_millis(1) {
         bad("worm.batch_wait", "must be at least 1ms".into());
+    }
+    if let Some(bw) = &b.bandwidth {
+        if !(20..=65_535).contains(&bw.probe_bytes) {
+            bad(
+                "worm.bandwidth.probe_bytes",
+                format!(
+                    "{} is outside 20..=65535 (an IPv4 packet, header included)",
+                    bw.probe_bytes
+                ),
+            );
+        } else if let Some((field, message)) =
+            crate::population::uplinks_problem(&bw.uplinks, "worm.bandwidth.uplinks")
+        {
+            bad(&field, message);
+        } else if bw.uplinks.len() > MAX_BLASTER_UPLINKS {
+            bad(
+                "worm.bandwidth.uplinks",
+                format!(
+                    "{} kinds of uplink; at most {MAX_BLASTER_UPLINKS}",
+                    bw.uplinks.len()
+                ),
+            );
+        } else {
+            // Each uplink's wait holds to batch_wait's bounds.
+            let bits = u64::from(b.batch_size) * u64::from(bw.probe_bytes) * 8;
+            for (i, u) in bw.uplinks.iter().enumerate() {
+                let wait = SimDuration::from_micros(crate::batch_wait_us(bits, u.bits_per_second));
+                let why = if wait < SimDuration::from_millis(1) {
+                    Some("under the 1ms a batch takes at least: raise worm.batch_size".to_string())
+                } else {
+                    scan_wait_problem(wait)
+                };
+                if let Some(why) = why {
+                    bad(
+                        &format!("worm.bandwidth.uplinks[{i}].bits_per_second"),
+                        format!(
+                            "{} bit/s carries a batch of {} probes of {} bytes in {wait}, {why}",
+                            u.bits_per_second, b.batch_size, bw.probe_bytes
+                        ),
+                    );
+                }
+            }
+        }
     }
     for (field, d) in [
         ("worm.batch_wait", b.batch_wait),

@@ -34,10 +34,11 @@ pub use population::{
 };
 pub use reproduce::{reproducing_file, reproducing_population_file};
 pub use schema::{
-    BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, CrashConfig, DateCheck,
-    Defenses, DnsTakedown, FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense,
+    BandwidthConfig, BlasterConfig, BlasterScenario, CaptureConfig, CleanupDefense, CrashConfig,
+    DateCheck, Defenses, DnsTakedown, FilterDefense, Flaws, HitListConfig, HostConfig, HostDefense,
     LocalPreferenceConfig, NetworkKind, OsMix, PatchDefense, PayloadConfig, SensorConfig,
     SensorKind, StopConfig, TargetingKind, UserAction, UsersDefense, WelchiaConfig, WorldConfig,
+    batch_wait_us,
 };
 pub use units::{
     MaybeDuration, Percent, PortProto, PortRule, Prefix, SimDuration, Transport, When, fmt_seconds,
@@ -1309,6 +1310,55 @@ mod tests {
             plain_words("invalid type: integer `5`, expected struct PermutationConfig"),
             "invalid type: integer `5`, expected a table ([section] or { key = value, ... })"
         );
+    }
+
+    #[test]
+    fn a_bandwidth_section_is_read_and_its_uplinks_checked() {
+        let ok = parse(
+            "base = \"blaster\"\n[worm]\nbatch_size = 20\n[worm.bandwidth]\nprobe_bytes = 60\n\
+             uplinks = [{ name = \"T1\", share_pct = 100, bits_per_second = 1544000 }]\n",
+            "b.toml",
+        )
+        .unwrap();
+        let bw = ok.worm.bandwidth.as_ref().unwrap();
+        assert_eq!(bw.probe_bytes, 60);
+        // 20 probes of 60 bytes over a T1: 6,218 µs, rounded up.
+        assert_eq!(batch_wait_us(20 * 60 * 8, 1_544_000.0), 6_218);
+        assert!(
+            default_scenario().worm.bandwidth.is_none(),
+            "off by default"
+        );
+        for (text, line, field, says) in [
+            (
+                "[worm.bandwidth]\nprobe_bytes = 60\nuplinks = [\n  { name = \"a\", share_pct = 60, bits_per_second = 1e6 },\n]\n",
+                3,
+                "worm.bandwidth.uplinks",
+                "sum to 60, not 100",
+            ),
+            (
+                "[worm.bandwidth]\nprobe_bytes = 60\nuplinks = [{ name = \"fast\", share_pct = 100, bits_per_second = 1e8 }]\n",
+                3,
+                "worm.bandwidth.uplinks[0].bits_per_second",
+                "under the 1ms a batch takes at least",
+            ),
+            (
+                "[worm]\nbatch_size = 1024\n[worm.bandwidth]\nprobe_bytes = 65535\nuplinks = [{ name = \"slow\", share_pct = 100, bits_per_second = 1000 }]\n",
+                5,
+                "worm.bandwidth.uplinks[0].bits_per_second",
+                "longer than 5m",
+            ),
+            (
+                "[worm.bandwidth]\nprobe_bytes = 10\nuplinks = [{ name = \"a\", share_pct = 100, bits_per_second = 1e5 }]\n",
+                2,
+                "worm.bandwidth.probe_bytes",
+                "outside 20..=65535",
+            ),
+        ] {
+            let e = err(text);
+            assert_eq!(e.field.as_deref(), Some(field), "{e}");
+            assert_eq!(e.line, Some(line), "{e}");
+            assert!(e.message.contains(says), "{e}");
+        }
     }
 
     #[test]

@@ -572,6 +572,33 @@ pub struct Uplink {
     pub bits_per_second: f64,
 }
 
+/// The first problem with a list of uplinks at `field`, as (field path,
+/// message): none, shares that do not sum to 100, or a speed outside
+/// 1 kbit/s to 100 Gbit/s. Both kinds of scenario check theirs here.
+pub(crate) fn uplinks_problem(uplinks: &[Uplink], field: &str) -> Option<(String, String)> {
+    if uplinks.is_empty() {
+        return Some((field.into(), "at least one uplink is needed".into()));
+    }
+    let total: f64 = uplinks.iter().map(|u| u.share_pct.as_pct()).sum();
+    if (total - 100.0).abs() > 1e-6 {
+        return Some((
+            field.into(),
+            format!("the share_pct of the uplinks sum to {total}, not 100"),
+        ));
+    }
+    uplinks.iter().enumerate().find_map(|(i, u)| {
+        (!(u.bits_per_second.is_finite()
+            && u.bits_per_second >= 1_000.0
+            && u.bits_per_second <= 1e11))
+            .then(|| {
+                (
+                    format!("{field}[{i}].bits_per_second"),
+                    format!("{} is not between 1000 and 1e11", u.bits_per_second),
+                )
+            })
+    })
+}
+
 /// The most time-series rows a random-scanning run may have (each row of
 /// each run is kept until its figures are measured).
 pub const MAX_POPULATION_ROWS: u64 = 1_000_000;
@@ -793,26 +820,8 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
                         .into(),
                 );
             }
-            if uplinks.is_empty() {
-                return bad("worm.rate.uplinks", "at least one uplink is needed".into());
-            }
-            let total: f64 = uplinks.iter().map(|u| u.share_pct.as_pct()).sum();
-            if (total - 100.0).abs() > 1e-6 {
-                return bad(
-                    "worm.rate.uplinks",
-                    format!("the share_pct of the uplinks sum to {total}, not 100"),
-                );
-            }
-            for (i, u) in uplinks.iter().enumerate() {
-                if !(u.bits_per_second.is_finite()
-                    && u.bits_per_second >= 1_000.0
-                    && u.bits_per_second <= 1e11)
-                {
-                    return bad(
-                        &format!("worm.rate.uplinks[{i}].bits_per_second"),
-                        format!("{} is not between 1000 and 1e11", u.bits_per_second),
-                    );
-                }
+            if let Some(problem) = uplinks_problem(uplinks, "worm.rate.uplinks") {
+                return Some(problem);
             }
             if !(capacity_bits_per_second.is_finite() && *capacity_bits_per_second >= 0.0) {
                 return bad(

@@ -205,6 +205,10 @@ pub struct BlasterConfig {
     /// targeting; required by it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permutation: Option<PermutationConfig>,
+    /// Each host scans as fast as its uplink carries its batches
+    /// (`[worm.bandwidth]`; absent: every host waits `batch_wait`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<BandwidthConfig>,
     /// Addresses the initial hosts probe before they scan
     /// (`[worm.hit_list]`; absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +217,27 @@ pub struct BlasterConfig {
     /// probe limit; absent: never).
     #[serde(default, skip_serializing_if = "StopConfig::is_none")]
     pub stop: StopConfig,
+}
+
+/// Scanning limited by each host's uplink, not by a fixed wait
+/// (`[worm.bandwidth]`, a what-if: Slammer's kind of speed, MODEL.md
+/// section 2): a host's wait between batches is the time its uplink takes
+/// to carry a batch's probes ([`batch_wait_us`]), its uplink drawn per
+/// host from `uplinks` (the same draw as a random-scanning worm's). A
+/// batch's exploits still pause the scan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandwidthConfig {
+    /// Bytes one probe puts on the wire, IP header included.
+    pub probe_bytes: u32,
+    pub uplinks: Vec<crate::population::Uplink>,
+}
+
+/// The time an uplink of `bits_per_second` takes to carry `bits`, in whole
+/// microseconds, rounded up (at least 1): a host's wait between batches
+/// under `[worm.bandwidth]`.
+pub fn batch_wait_us(bits: u64, bits_per_second: f64) -> u64 {
+    ((bits as f64 * 1e6 / bits_per_second).ceil() as u64).max(1)
 }
 
 /// When the worm stops probing (`[worm.stop]`). All the rules given
