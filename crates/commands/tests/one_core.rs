@@ -1,7 +1,7 @@
-//! One composition, two cores: Code Red v2's pieces written as a Blaster
-//! scenario (`docs/blaster-core/codered2.toml`) run on Blaster's core and
-//! agree with the built-in `codered2` on the population core. Both are
-//! scaled to a tenth of the hosts at ten times the rate, which keeps the
+//! One composition, two cores: Code Red v2's and Witty's pieces written as
+//! Blaster scenarios (`docs/blaster-core/`) run on Blaster's core and agree
+//! with the built-ins on the population core. Code Red is scaled to a
+//! tenth of the hosts at ten times the rate, which keeps the
 //! random-constant-spread K (rate x hosts / 2^32) and the time scale.
 
 use std::path::Path;
@@ -91,4 +91,94 @@ fn code_reds_composition_spreads_alike_on_both_cores() {
         // middle, on both.
         assert!((peak_b / peak_p - 1.0).abs() < 0.1, "{peak_b} {peak_p}");
     }
+}
+
+/// The figures of `witty` measured on one run of each core on `seed`:
+/// `docs/blaster-core/witty.toml` on Blaster's, and the built-in with as
+/// many hosts as that world has on the population core's.
+fn witty_on_both(seed: u64) -> [Vec<f64>; 2] {
+    let file = "../../docs/blaster-core/witty.toml";
+    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(file)).unwrap()
+    else {
+        panic!("{file} is a Blaster scenario");
+    };
+    blaster.seed = seed;
+    let figures: Vec<Measure> = blaster
+        .validation
+        .iter()
+        .map(|f| f.measure.clone())
+        .collect();
+    let start = blaster.start;
+    let Outbreak::Blaster { world, observed } =
+        simulate(&AnyScenario::Blaster(blaster), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    let vulnerable = u64::from(world.n_machines());
+    let run = BlasterOutbreak::new(&observed.result, vulnerable, None, Vec::new());
+    let on_blaster = figures.iter().map(|m| run.measure(m, start)).collect();
+
+    let mut witty = wormscope_scenario::builtin_population("witty").unwrap();
+    witty.seed = seed;
+    witty.population.vulnerable = vulnerable;
+    assert_eq!(
+        witty
+            .validation
+            .iter()
+            .map(|f| &f.measure)
+            .collect::<Vec<_>>(),
+        figures.iter().collect::<Vec<_>>(),
+        "the file keeps the built-in's figures"
+    );
+    let Outbreak::Population { run, .. } =
+        simulate(&AnyScenario::Population(witty.clone()), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    let on_population = figures
+        .iter()
+        .map(|m| measure(&run, m, witty.start))
+        .collect();
+    [on_blaster, on_population]
+}
+
+#[test]
+fn wittys_composition_spreads_and_crashes_alike_on_both_cores() {
+    for seed in [1, 2] {
+        let [b, p] = witty_on_both(seed);
+        // final, at 10 s, at 30 s, at 75 min, peak time (min), peak rate,
+        // share scanning at 12 h (%).
+        assert!((b[0] / p[0] - 1.0).abs() < 1e-9, "every host: {b:?} {p:?}");
+        for i in [1, 2] {
+            assert!((b[i] - p[i]).abs() <= 0.1 * p[i], "{i}: {b:?} {p:?}");
+        }
+        assert!((b[3] / p[3] - 1.0).abs() < 0.01, "75 min: {b:?} {p:?}");
+        assert!((b[4] - p[4]).abs() <= 3.0, "peak time: {b:?} {p:?}");
+        assert!((b[5] / p[5] - 1.0).abs() < 0.05, "peak rate: {b:?} {p:?}");
+        assert!((b[6] - p[6]).abs() <= 3.0, "share at 12 h: {b:?} {p:?}");
+    }
+}
+
+#[test]
+fn witty_on_blasters_core_passes_wittys_figures() {
+    let o = wormscope_commands::validate::run(
+        &wormscope_commands::ValidateRequest {
+            scenarios: vec!["../../docs/blaster-core/witty.toml".into()],
+            runs: Some(2),
+            ..Default::default()
+        },
+        &wormscope_commands::Silent,
+    )
+    .unwrap();
+    assert!(
+        matches!(o.verdict, wormscope_commands::CommandVerdict::Done),
+        "{}",
+        o.text
+    );
+    assert_eq!(
+        o.text.lines().filter(|l| l.ends_with("PASS")).count(),
+        7,
+        "{}",
+        o.text
+    );
 }
