@@ -431,10 +431,10 @@ struct StudyArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Simulated duration; for Blaster at least 7 days and to the end of
-    /// 16 August (for the 7-day and flood metrics): that by default, longer
-    /// if given, and a shorter one is refused; a random-scanning worm runs
-    /// for this or its scenario's duration.
+    /// Simulated duration; for Blaster at least 7 days and, where 16 August
+    /// is a flood day, to its end (for the 7-day and flood metrics): that by
+    /// default, longer if given, and a shorter one is refused; a
+    /// random-scanning worm runs for this or its scenario's duration.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     duration: Option<SimDuration>,
 }

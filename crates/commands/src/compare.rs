@@ -39,8 +39,8 @@ impl StudyRequest {
         if let Some(asked) = self.duration.filter(|d| *d < needed) {
             return Err(CommandError::Input(format!(
                 "--duration: {asked} is too short: a Blaster study runs at least {needed} \
-                 (its infected_7d metrics, and the flood to its last day); leave \
-                 --duration out, or give {needed} or more"
+                 (its infected_7d metrics, and the flood on 16 August where that is a \
+                 flood day); leave --duration out, or give {needed} or more"
             )));
         }
         s.duration = needed;
@@ -105,7 +105,7 @@ pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<CommandOutco
         "{} (seed {}), {} simulated, {} hosts",
         s.name,
         s.seed,
-        s.duration,
+        s.duration.compound(),
         // As `simulate` counts them: a laptop with two identities once.
         wormscope_report::WorldSummary::of(&world).hosts
     );

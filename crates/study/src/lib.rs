@@ -250,10 +250,15 @@ pub struct VariantResult<R = BlasterRun> {
     pub defense_starts_us: Vec<u64>,
 }
 
-/// The duration a comparison runs: long enough for every metric.
+/// The duration a comparison runs: long enough for every metric, a week
+/// and, where 16 August is one of the worm's flood days (Blaster's first),
+/// to that day's end. A scenario of another year or worm whose flood
+/// does not fall then is not run on for months to reach it.
 pub fn comparison_duration(s: &BlasterScenario) -> SimDuration {
     let week = 7 * 24 * 3600 * 1_000_000;
-    let flood = aug16(s).map_or(0, |(_, to)| to);
+    let floods_then =
+        wormscope_model::behaviour::FloodDays::blaster(&s.payload).is_flood_day(8, 16);
+    let flood = aug16(s).filter(|_| floods_then).map_or(0, |(_, to)| to);
     SimDuration::from_micros(s.duration.as_micros().max(week).max(flood))
 }
 
@@ -807,5 +812,17 @@ mod tests {
         assert_eq!(from, (4 * 24 + 5) * 3_600_000_000);
         assert_eq!(to - from, 86_400_000_000);
         assert!(comparison_duration(&s).as_micros() >= to);
+        // Started in March, the run goes on to 16 August only where that
+        // is a flood day: not for days from the 20th to the 27th.
+        let mut march = s.clone();
+        march.start = "2004-03-20T04:45:00Z".parse().unwrap();
+        let (_, august) = aug16(&march).unwrap();
+        assert_eq!(comparison_duration(&march).as_micros(), august);
+        march.payload.first_day_jan_aug = 20;
+        march.payload.last_day_jan_aug = 27;
+        assert_eq!(
+            comparison_duration(&march),
+            SimDuration::from_secs(7 * 86_400)
+        );
     }
 }
