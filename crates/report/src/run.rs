@@ -70,6 +70,9 @@ impl WorldSummary {
 #[derive(Clone, Debug, Serialize)]
 pub struct RunHeader {
     pub scenario: String,
+    /// The scenario's one-line description (what the report's page says
+    /// it is an outbreak of).
+    pub description: String,
     pub seed: u64,
     pub wormscope_version: String,
     pub start: String,
@@ -85,6 +88,7 @@ impl RunHeader {
     pub fn of(scenario: &BlasterScenario) -> RunHeader {
         RunHeader {
             scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
             seed: scenario.seed,
             wormscope_version: env!("CARGO_PKG_VERSION").to_string(),
             start: scenario.start.to_string(),
