@@ -147,23 +147,26 @@ fn fewer_than_asked(s: &BlasterScenario, world: &World) -> String {
     if (zeros.len() as u64) < u64::from(asked) {
         let _ = writeln!(
             notes,
-            "note: worm.initial_infected asks for {asked} hosts; the world has {} infectable hosts with a public address, and they are all infected at the start",
+            "note: worm.initial_infected asks for {asked} hosts; the world has {} infectable hosts with a public address, and all of them are the initial hosts (under [world.churn], those switched off at the start carry the worm from when they come online)",
             zeros.len()
         );
     }
     if let Some(list) = &s.worm.hit_list {
         let named = hit_list(world, s.seed, list.hosts, &zeros).len() as u64;
-        let why = "answer from outside (no NAT, firewall or filter in the way)";
+        // The list is of hosts whose exploit port answers from outside;
+        // the initial hosts need only a public address, and may sit behind
+        // a border filter.
+        let why = "answer 135/tcp from outside (NAT, a border filter or a host's own firewall keeps the others out)";
         if named == 0 {
             let _ = writeln!(
                 notes,
-                "note: worm.hit_list asks for {} hosts, but no vulnerable host besides the patient zeros would {why}: the list is empty",
+                "note: worm.hit_list asks for {} hosts, but no vulnerable host besides the initial ones would {why}: the list is empty",
                 list.hosts
             );
         } else if named < list.hosts {
             let _ = writeln!(
                 notes,
-                "note: worm.hit_list asks for {} hosts; only {named} vulnerable hosts besides the patient zeros {why}, and the list names them",
+                "note: worm.hit_list asks for {} hosts; only {named} vulnerable hosts besides the initial ones {why}, and the list names them",
                 list.hosts
             );
         }

@@ -144,20 +144,38 @@ pub fn run(req: &ValidateRequest, progress: &dyn Progress) -> Result<CommandOutc
         files = outputs.iter().map(|(n, _)| dir.join(n)).collect();
     }
     let failed = checks.iter().filter(|c| !c.pass).count();
+    // A figure the runs never reached (n/a) fails, but is not a value
+    // outside a tolerance: said apart.
+    let unmeasured = checks
+        .iter()
+        .filter(|c| !c.pass && c.simulated.is_nan())
+        .count();
+    let outside = failed - unmeasured;
+    let unmeasured_text = match unmeasured {
+        0 => String::new(),
+        n => format!(", {n} not measured (n/a)"),
+    };
     let notes = format!(
-        "{}, {} failed, in {:.1}s\n",
+        "{}, {outside} failed{unmeasured_text}, in {:.1}s\n",
         wormscope_report::counted(checks.len() as u64, "figure"),
-        failed,
         started.elapsed().as_secs_f64()
     );
     let verdict = if failed == 0 {
         CommandVerdict::Done
     } else {
-        CommandVerdict::Failed(format!(
-            "{failed} of {} {} outside their tolerance",
-            wormscope_report::counted(checks.len() as u64, "figure"),
-            if failed == 1 { "falls" } else { "fall" }
-        ))
+        let all = wormscope_report::counted(checks.len() as u64, "figure");
+        let mut why = Vec::new();
+        if outside > 0 {
+            let verb = if outside == 1 { "falls" } else { "fall" };
+            why.push(format!("{outside} of {all} {verb} outside their tolerance"));
+        }
+        if unmeasured > 0 {
+            let verb = if unmeasured == 1 { "was" } else { "were" };
+            why.push(format!(
+                "{unmeasured} of {all} {verb} not measured (n/a: the runs never got there)"
+            ));
+        }
+        CommandVerdict::Failed(why.join("; "))
     };
     Ok(CommandOutcome {
         text,

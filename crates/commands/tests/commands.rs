@@ -1051,7 +1051,9 @@ fn validate_holds_a_blaster_scenario_to_its_figures() {
              { figure = \"peak\", measure = { kind = \"peak-infections-per-minute\" }, \
                published = 1, tolerance = { at_least = 1 }, source = \"-\" },\n\
              { figure = \"k\", measure = { kind = \"logistic-k\", from_pct = 5, to_pct = 95 }, \
-               published = 1000, tolerance = { relative_pct = 10 }, source = \"-\" },\n]\n[world]",
+               published = 1000, tolerance = { relative_pct = 10 }, source = \"-\" },\n\
+             { figure = \"all\", measure = { kind = \"time-to-share\", share_pct = 99 }, \
+               published = 60, tolerance = { absolute = 60 }, source = \"-\" },\n]\n[world]",
         ),
     );
     let o = wormscope_commands::validate::run(
@@ -1073,6 +1075,23 @@ fn validate_holds_a_blaster_scenario_to_its_figures() {
         (json[0]["pass"].as_bool(), json[2]["pass"].as_bool()),
         (Some(true), Some(false)),
         "{json}"
+    );
+    // 99 % of the vulnerable are never infected in 3 hours: n/a, told
+    // apart from the figure outside its tolerance.
+    assert!(value(3).is_nan(), "{json}");
+    match &o.verdict {
+        CommandVerdict::Failed(why) => assert_eq!(
+            why,
+            "1 of 4 figures falls outside their tolerance; \
+             1 of 4 figures was not measured (n/a: the runs never got there)"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        o.notes
+            .starts_with("4 figures, 1 failed, 1 not measured (n/a), in "),
+        "{}",
+        o.notes
     );
 }
 

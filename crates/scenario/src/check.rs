@@ -285,8 +285,11 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
                     bad(
                         &format!("worm.bandwidth.uplinks[{i}].bits_per_second"),
                         format!(
-                            "{} bit/s carries a batch of {} probes of {} bytes in {wait}, {why}",
-                            u.bits_per_second, b.batch_size, bw.probe_bytes
+                            "{} bit/s carries a batch of {} {} of {} bytes in {wait}, {why}",
+                            u.bits_per_second,
+                            b.batch_size,
+                            if b.batch_size == 1 { "probe" } else { "probes" },
+                            bw.probe_bytes
                         ),
                     );
                 }
