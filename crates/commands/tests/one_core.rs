@@ -182,3 +182,25 @@ fn witty_on_blasters_core_passes_wittys_figures() {
         o.text
     );
 }
+
+#[test]
+fn every_file_of_docs_blaster_core_is_a_blaster_scenario_with_figures() {
+    let dir = Path::new("../../docs/blaster-core");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["codered2.toml", "slammer-unsaturated.toml", "witty.toml"]
+    );
+    for name in names {
+        match wormscope_scenario::load_any(&dir.join(&name)) {
+            Ok(AnyScenario::Blaster(s)) => assert!(!s.validation.is_empty(), "{name}"),
+            Ok(AnyScenario::Population(_)) => panic!("{name}: not a Blaster scenario"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
