@@ -425,6 +425,8 @@ struct HitListSender {
     answered: VecDeque<(u64, HostId)>,
     /// Its worm has started (once is all: see above).
     begun: bool,
+    /// Which of its probes a network capacity drops.
+    arrivals: rand_chacha::ChaCha8Rng,
 }
 
 /// How many upcoming scans [`ScanDriver::prefetch`] hears of.
@@ -545,6 +547,16 @@ pub struct BlasterCore<'w> {
     offline_now: u64,
     /// The initial hosts that send a hit list, by host (empty without one).
     hit_list: BTreeMap<HostId, HitListSender>,
+    /// The network's capacity for the worm's probes, in milli-bits per
+    /// second (`[worm.bandwidth] capacity_bits_per_second`), when set.
+    capacity_mbps: Option<u64>,
+    /// What the scanning hosts send together now, in milli-bits per
+    /// second (kept with a capacity only; whole numbers, so that adding
+    /// and removing a scanner leaves no rounding behind).
+    offered_mbps: u64,
+    /// With a capacity, per row: the share of probes that arrive over it,
+    /// set from the load as the row begins ([`BlasterCore::arriving_share`]).
+    arriving: Vec<f64>,
     /// Debug builds: when each candidate's service last came up (0: up
     /// from the start), for drivers to check a probe they counted as
     /// unanswered in advance ([`BlasterCore::was_up_at`]).
@@ -581,10 +593,19 @@ impl<'w> BlasterCore<'w> {
             switch_buf: (Vec::new(), Vec::new()),
             offline_now: 0,
             hit_list: BTreeMap::new(),
+            capacity_mbps: params
+                .rate
+                .capacity_bps()
+                .map(|bps| (bps * 1e3).round() as u64),
+            offered_mbps: 0,
+            arriving: Vec::new(),
             #[cfg(debug_assertions)]
             up_since: vec![0; world.n_candidates as usize],
             params,
         };
+        if core.capacity_mbps.is_some() {
+            core.arriving = vec![1.0; n_rows];
+        }
         core.schedule_welchia();
         if core.params.spread_stop < core.params.end && !core.state.is_empty() {
             core.push(core.params.spread_stop, Kind::Act, 0, SPREAD_STOP_TAG);
@@ -826,6 +847,11 @@ impl<'w> BlasterCore<'w> {
                 guess: Guess::Xp,
                 answered: VecDeque::new(),
                 begun: false,
+                arrivals: rng::stream(
+                    self.params.seed,
+                    Purpose::HitListArrivals,
+                    u64::from(sender),
+                ),
             });
         }
     }
@@ -879,13 +905,24 @@ impl<'w> BlasterCore<'w> {
             sender.next += 1;
             sender.next_at = sender.next_at.saturating_add(self.hit_list_interval());
             self.count_probes(t, 1);
-            if let Some(o) = self.observer() {
-                o.probe(host, addr, t);
+            // Every entry is a public address: the probe crosses the
+            // network, whose capacity may drop it.
+            let arrived = self.arrives(t, &mut sender.arrivals);
+            if !arrived {
+                self.count_dropped(t, 1);
             }
-            match driver.look(self, host, addr, t) {
-                Found::Nothing(outcome) => self.count(outcome, 1),
-                Found::Static { .. } => self.count(Outcome::NoEffect, 1),
-                Found::Candidate(victim) => {
+            if let Some(o) = self.observer() {
+                if arrived {
+                    o.probe(host, addr, t);
+                } else {
+                    o.dropped(host, addr, t);
+                }
+            }
+            match arrived.then(|| driver.look(self, host, addr, t)) {
+                None => {}
+                Some(Found::Nothing(outcome)) => self.count(outcome, 1),
+                Some(Found::Static { .. }) => self.count(Outcome::NoEffect, 1),
+                Some(Found::Candidate(victim)) => {
                     let at = t.saturating_add(self.timing_of(host).batch_wait);
                     sender.answered.push_back((at, victim));
                 }
@@ -1082,7 +1119,77 @@ impl<'w> BlasterCore<'w> {
             row.welchia = self.welchia_now;
             row.offline = self.offline_now;
             self.next_row += 1;
+            if let Some(share) = self.arriving.get_mut(self.next_row) {
+                *share = Self::share_of(self.capacity_mbps, self.offered_mbps);
+            }
         }
+    }
+
+    /// The share of probes that arrive when `offered` is sent against
+    /// `capacity` (both in milli-bits per second).
+    fn share_of(capacity: Option<u64>, offered: u64) -> f64 {
+        match capacity {
+            Some(c) if offered > c => c as f64 / offered as f64,
+            _ => 1.0,
+        }
+    }
+
+    /// The share of the probes sent at `t` that a network capacity lets
+    /// arrive (1 without one): capacity / offered over the row holding
+    /// `t`, the load taken as the row begins. A probe is only ever
+    /// accounted at or after its time, so the row has begun: its share
+    /// was set then, or, for a row no event has reached yet, the load has
+    /// not changed since the last event.
+    pub fn arriving_share(&self, t: u64) -> f64 {
+        if self.arriving.is_empty() {
+            return 1.0;
+        }
+        let row = (t / self.params.step) as usize;
+        if row <= self.next_row {
+            self.arriving[row]
+        } else {
+            Self::share_of(self.capacity_mbps, self.offered_mbps)
+        }
+    }
+
+    /// Whether a probe sent at `t` arrives, drawn from `rng` (nothing is
+    /// drawn when every probe arrives).
+    pub fn arrives(&self, t: u64, rng: &mut rand_chacha::ChaCha8Rng) -> bool {
+        crate::draws::arrives(self.arriving_share(t), rng)
+    }
+
+    /// Whether the run has a network capacity (drivers then draw which of
+    /// their probes arrive).
+    pub fn has_capacity(&self) -> bool {
+        !self.arriving.is_empty()
+    }
+
+    /// `host` starts (`on`) or stops sending probes: the load on the
+    /// network's capacity changes by its uplink's rate.
+    fn offer(&mut self, host: HostId, on: bool) {
+        if self.capacity_mbps.is_none() {
+            return;
+        }
+        let timing = self.timing_of(host);
+        let bits = self.params.rate.packet_bits().unwrap_or(0) * u64::from(timing.batch_size);
+        let mbps = (bits as f64 * 1e9 / timing.batch_wait.max(1) as f64).round() as u64;
+        if on {
+            self.offered_mbps += mbps;
+        } else {
+            self.offered_mbps -= mbps;
+        }
+    }
+
+    /// Counts `n` probes sent at `t` that the network dropped.
+    pub fn count_dropped(&mut self, t: u64, n: u64) {
+        self.totals.probes_dropped += n;
+        self.row_at(t).dropped += n;
+    }
+
+    /// Counts `n` probes sent in row `row` that the network dropped.
+    pub fn count_dropped_in_row(&mut self, row: usize, n: u64) {
+        self.totals.probes_dropped += n;
+        self.rows[row].dropped += n;
     }
 
     fn row_at(&mut self, t: u64) -> &mut BlasterRow {
@@ -1138,6 +1245,7 @@ impl<'w> BlasterCore<'w> {
             return;
         }
         self.scanning_now += 1;
+        self.offer(host, true);
         let start = self.params.draw_blaster_start(index, own, boot_start);
         let listing = if self.hit_list.is_empty() {
             0
@@ -1272,6 +1380,7 @@ impl<'w> BlasterCore<'w> {
         self.state[host as usize].spent = true;
         self.end_hit_list(host);
         self.scanning_now -= 1;
+        self.offer(host, false);
         if let (limit, Some(crash)) = self.stop_batches(host)
             && limit.is_none_or(|l| crash <= l)
         {
@@ -1306,6 +1415,7 @@ impl<'w> BlasterCore<'w> {
         self.end_hit_list(host);
         if !self.state[host as usize].welchia {
             self.scanning_now -= 1;
+            self.offer(host, false);
         }
     }
 

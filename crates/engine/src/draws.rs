@@ -20,6 +20,24 @@ pub(crate) fn binomial(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
     }
 }
 
+/// Whether one probe arrives when a share `share` of probes do (a network
+/// capacity's, [`crate::core::BlasterCore::arriving_share`]). Draws
+/// nothing when all arrive, so a capacity that never binds leaves the
+/// stream, and the run, as without one.
+pub(crate) fn arrives(share: f64, rng: &mut ChaCha8Rng) -> bool {
+    share >= 1.0 || rng.random::<f64>() < share
+}
+
+/// How many of `n` probes a network capacity drops when a share `share`
+/// arrive (nothing drawn when all do).
+pub(crate) fn dropped_of(n: u64, share: f64, rng: &mut ChaCha8Rng) -> u64 {
+    if share >= 1.0 {
+        0
+    } else {
+        binomial(n, 1.0 - share, rng)
+    }
+}
+
 /// The failures before the first success of independent trials, each a
 /// success with chance `p`: the geometric distribution on 0, 1, 2, ...,
 /// drawn by inversion, ⌊ln U / ln(1 − p)⌋ for U uniform on (0, 1].

@@ -162,6 +162,13 @@ pub trait Observer {
     /// `scanner` probed `addr` in a batch that started at `t` (the
     /// reference driver; random targets' drawn addresses).
     fn probe(&mut self, _scanner: HostId, _addr: u32, _t: u64) {}
+    /// `scanner`'s probe to `addr`, in a batch that started at `t`, left
+    /// its site and was dropped by the network's capacity
+    /// (`[worm.bandwidth] capacity_bits_per_second`): an edge around the
+    /// scanner saw it go out; nothing past it sees it. Plain probes
+    /// ([`Observer::plain`]) are told as sent, dropped or not: only such
+    /// an edge sees them.
+    fn dropped(&mut self, _scanner: HostId, _addr: u32, _t: u64) {}
     /// `attacker` exploited `victim` at `t` with this outcome.
     fn exploit(&mut self, _attacker: HostId, _victim: HostId, _t: u64, _outcome: Outcome) {}
     /// `scanner` sent probes whose addresses were never drawn (random
@@ -208,6 +215,9 @@ impl Observer for Fanout<'_> {
     }
     fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
         self.0.iter_mut().for_each(|o| o.probe(scanner, addr, t));
+    }
+    fn dropped(&mut self, scanner: HostId, addr: u32, t: u64) {
+        self.0.iter_mut().for_each(|o| o.dropped(scanner, addr, t));
     }
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
         self.0

@@ -82,7 +82,7 @@ use wormscope_model::{Host, HostId, NO_SITE, World};
 use wormscope_scenario::{BlasterConfig, TargetingKind};
 
 use crate::core::{BatchBudget, BlasterCore, Found, ScanDriver, UPCOMING};
-use crate::draws::{Skips, binomial};
+use crate::draws::{Skips, binomial, dropped_of};
 use crate::exact::{ExactDriver, Lane, SpanClock, Step, look_up, occupy, unresolved, work_through};
 use crate::observe::{Observer, PlainRun, Watched};
 use crate::positions::PositionIndex;
@@ -117,9 +117,8 @@ struct Scanner {
     /// find a silent host (the rest find none), and the stream that splits
     /// them; `None` when no silent host can be hit.
     silent: Option<(f64, ChaCha8Rng)>,
-    /// The scanner's own site's inside range (empty without a site); the
-    /// debug checks of passed candidates read it, release builds do not.
-    #[cfg_attr(not(debug_assertions), allow(dead_code))]
+    /// The scanner's own site's inside range (empty without a site):
+    /// probes into it never cross the network, and a capacity drops none.
     own: (u64, u64),
     /// The windows its addresses are drawn from, as they matter.
     windows: SmallVec<[Part; 1]>,
@@ -141,6 +140,20 @@ struct Scanner {
     plan_idx: u32,
     /// Batches it may still send (`[worm.stop] after_probes`).
     budget: BatchBudget,
+    /// Which of its probes a network capacity drops (`None` without one).
+    arrivals: Option<ChaCha8Rng>,
+}
+
+impl Scanner {
+    /// Whether a probe to `addr` at `t` arrives (always, without a
+    /// capacity or inside the own site).
+    fn arrives(&mut self, core: &BlasterCore<'_>, addr: u32, t: u64) -> bool {
+        let own = (self.own.0..self.own.1).contains(&u64::from(addr));
+        match self.arrivals.as_mut() {
+            Some(rng) if !own => core.arrives(t, rng),
+            _ => true,
+        }
+    }
 }
 
 /// One of a scanner's windows ([`Windows`]), counted for its draws.
@@ -664,7 +677,18 @@ impl<'w> RandomTargetsDriver<'w> {
                 whole(o, from, j);
                 batch = j;
             }
-            o.probe(host, addr, run.batch_start(j));
+            let t = run.batch_start(j);
+            let sc = &mut self.scanners[slot];
+            // A watched probe a capacity dropped is not seen; it is not
+            // among the plain ones either.
+            let arrived = sc.arrivals.as_mut().is_none_or(|rng| core.arrives(t, rng));
+            if let Some(o) = core.observer() {
+                if arrived {
+                    o.probe(host, addr, t);
+                } else {
+                    o.dropped(host, addr, t);
+                }
+            }
             hits += 1;
             let seen = self.scanners[slot].seen.as_mut().expect("watched");
             at = at
@@ -713,19 +737,15 @@ impl<'w> RandomTargetsDriver<'w> {
         }
         let quiet = std::mem::take(&mut self.scanners[slot].quiet);
         let started = quiet.partition_point(|q| q.0 < n);
-        self.count_others(core, slot, n * b - started as u64);
-        for &(_j, _addr, outcome) in &quiet[..started] {
-            core.count(outcome, 1);
-            #[cfg(debug_assertions)]
-            {
-                let sc = &self.scanners[slot];
-                let view = self.view_for(&sc.me, sc.own, _addr);
-                if let Slot::Candidate(v) = view.slot(_addr) {
-                    assert!(
-                        !core.was_up_at(v, run.batch_start(_j)),
-                        "a candidate passed as silent was up when its batch came"
-                    );
-                }
+        #[cfg(debug_assertions)]
+        for &(j, addr, _) in &quiet[..started] {
+            let sc = &self.scanners[slot];
+            let view = self.view_for(&sc.me, sc.own, addr);
+            if let Slot::Candidate(v) = view.slot(addr) {
+                assert!(
+                    !core.was_up_at(v, run.batch_start(j)),
+                    "a candidate passed as silent was up when its batch came"
+                );
             }
         }
         let clock = SpanClock {
@@ -735,9 +755,20 @@ impl<'w> RandomTargetsDriver<'w> {
             pieces: &[(0, 0)],
         };
         let step = core.params.step;
-        clock.file_rows(step, |row, batches| {
-            core.count_probes_in_row(row as usize, batches * b)
-        });
+        // Under a capacity, which drawn targets arrived (the others'
+        // outcomes are counts).
+        let mut arrived: Vec<bool> = Vec::new();
+        if self.scanners[slot].arrivals.is_some() {
+            arrived = self.settle_arrivals(core, slot, &clock, &quiet[..started]);
+        } else {
+            self.count_others(core, slot, n * b - started as u64);
+            for &(_, _, outcome) in &quiet[..started] {
+                core.count(outcome, 1);
+            }
+            clock.file_rows(step, |row, batches| {
+                core.count_probes_in_row(row as usize, batches * b)
+            });
+        }
         if core.observer().is_some() {
             // The batches without drawn targets in runs, each with drawn
             // ones alone.
@@ -748,7 +779,11 @@ impl<'w> RandomTargetsDriver<'w> {
                 let mut drawn = 0;
                 while i < started && quiet[i].0 == j {
                     if let Some(o) = core.observer() {
-                        o.probe(host, quiet[i].1, run.batch_start(j));
+                        if arrived.get(i).is_none_or(|&a| a) {
+                            o.probe(host, quiet[i].1, run.batch_start(j));
+                        } else {
+                            o.dropped(host, quiet[i].1, run.batch_start(j));
+                        }
                     }
                     (drawn, i) = (drawn + 1, i + 1);
                 }
@@ -765,6 +800,56 @@ impl<'w> RandomTargetsDriver<'w> {
             }
         }
         self.scanners[slot].quiet = quiet;
+    }
+
+    /// Accounts the batches of `clock` (the first of scanner `slot`'s
+    /// plain run) under a network capacity, row by row at each row's
+    /// share: the probes sent, those dropped, and the outcomes of those
+    /// that arrived; `drawn` are the run's drawn targets in those
+    /// batches. Returns which of them arrived.
+    fn settle_arrivals(
+        &mut self,
+        core: &mut BlasterCore<'_>,
+        slot: usize,
+        clock: &SpanClock<'_>,
+        drawn: &[(u64, u32, Outcome)],
+    ) -> Vec<bool> {
+        let step = core.params.step;
+        let b = u64::from(self.scanners[slot].timing.batch_size);
+        let mut rows: SmallVec<[(u64, u64); 4]> = SmallVec::new();
+        clock.file_rows(step, |row, batches| rows.push((row, batches)));
+        let mut arrived = vec![true; drawn.len()];
+        let (mut first_batch, mut first_drawn, mut others_arrived) = (0u64, 0usize, 0u64);
+        let sc = &mut self.scanners[slot];
+        let own = sc.own;
+        let rng = sc.arrivals.as_mut().expect("a capacity");
+        for (row, batches) in rows {
+            core.count_probes_in_row(row as usize, batches * b);
+            let share = core.arriving_share(row * step);
+            let end_batch = first_batch + batches;
+            let end_drawn = first_drawn + drawn[first_drawn..].partition_point(|q| q.0 < end_batch);
+            let mut dropped = 0;
+            for i in first_drawn..end_drawn {
+                let addr = u64::from(drawn[i].1);
+                if !(own.0..own.1).contains(&addr) && !crate::draws::arrives(share, rng) {
+                    arrived[i] = false;
+                    dropped += 1;
+                }
+            }
+            // The probes not drawn all leave the own site.
+            let others = batches * b - (end_drawn - first_drawn) as u64;
+            let others_dropped = dropped_of(others, share, rng);
+            others_arrived += others - others_dropped;
+            core.count_dropped_in_row(row as usize, dropped + others_dropped);
+            (first_batch, first_drawn) = (end_batch, end_drawn);
+        }
+        self.count_others(core, slot, others_arrived);
+        for (&(_, _, outcome), &a) in drawn.iter().zip(&arrived) {
+            if a {
+                core.count(outcome, 1);
+            }
+        }
+        arrived
     }
 
     /// The view a scanner on `me`, whose own range is `own`, sees `addr`
@@ -881,7 +966,14 @@ impl<'w> RandomTargetsDriver<'w> {
         }
         let others = b - targets.len() as u64;
         self.scanners[slot].next = targets;
-        self.count_others(core, slot, others);
+        // The other probes all leave the own site (they would matter
+        // there): a capacity may drop them.
+        let dropped = match self.scanners[slot].arrivals.as_mut() {
+            Some(rng) => dropped_of(others, core.arriving_share(t), rng),
+            None => 0,
+        };
+        core.count_dropped(t, dropped);
+        self.count_others(core, slot, others - dropped);
         if others > 0 && core.observer().is_some() {
             let run = PlainRun {
                 per_batch: others,
@@ -901,13 +993,21 @@ impl<'w> RandomTargetsDriver<'w> {
     /// the observer, classified as the exact driver classifies an address,
     /// counted, or planned when it answered.
     fn probe(
-        &self,
+        &mut self,
         core: &mut BlasterCore<'_>,
         slot: usize,
         addr: u32,
         t: u64,
         plan: &mut SmallVec<[Step; 2]>,
     ) {
+        if !self.scanners[slot].arrives(core, addr, t) {
+            core.count_dropped(t, 1);
+            let host = self.scanners[slot].host;
+            if let Some(o) = core.observer() {
+                o.dropped(host, addr, t);
+            }
+            return;
+        }
         let sc = &self.scanners[slot];
         if let Some(o) = core.observer() {
             o.probe(sc.host, addr, t);
@@ -1033,6 +1133,9 @@ impl ScanDriver for RandomTargetsDriver<'_> {
             plan: SmallVec::new(),
             plan_idx: 0,
             budget: core.batch_budget(host),
+            arrivals: core
+                .has_capacity()
+                .then(|| rng::stream(seed, Purpose::Arrivals, index)),
         };
         let slot = occupy(&mut self.scanners, &mut self.free, scanner);
         self.slot_of[host as usize] = slot as u32;

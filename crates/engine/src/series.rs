@@ -36,6 +36,11 @@ pub struct BlasterRow {
     /// How many would arrive if every first-hop network filtered spoofed
     /// sources (BCP 38), in 1/65536 packets.
     pub flood_bcp38_units: u64,
+    /// Of `probes`, those a network capacity dropped
+    /// (`[worm.bandwidth] capacity_bits_per_second`; 0 without one): the
+    /// rest arrived.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped: u64,
 }
 
 impl BlasterRow {
@@ -94,7 +99,7 @@ fn whole_packets(units: u64) -> u64 {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub probes: u64,
-    /// Probes by [`Outcome`], indexed by `Outcome as usize`.
+    /// Probes that arrived, by [`Outcome`], indexed by `Outcome as usize`.
     pub by_outcome: [u64; 8],
     /// Worm installations (a host cleaned and infected again counts twice).
     pub infections: u64,
@@ -115,6 +120,11 @@ pub struct Totals {
     /// for every scenario without the payload.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub payload_crashes: u64,
+    /// Probes a network capacity dropped on the way (they have no outcome:
+    /// `by_outcome` sums to `probes` less these). Left out of the JSON
+    /// when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub probes_dropped: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -109,7 +109,10 @@ pub enum RateLimit {
     /// Each instance sends a packet of `packet_bits` as fast as its uplink
     /// allows (uplinks drawn per host from `uplinks`, as (share, bits/s));
     /// the network carries at most `capacity_bps` of it in total (`None`:
-    /// no limit), slowing every instance by the same share.
+    /// no limit). The population core slows every instance by the same
+    /// share; Blaster's core, whose scanners keep their own clocks, drops
+    /// each probe with that share's complement instead: the same probes
+    /// arrive per second, at the same uniform targets.
     Bandwidth {
         uplinks: Vec<(f64, f64)>,
         packet_bits: u64,
@@ -118,6 +121,23 @@ pub enum RateLimit {
 }
 
 impl RateLimit {
+    /// The aggregate bits per second the network carries for the worm;
+    /// `None`: unlimited.
+    pub fn capacity_bps(&self) -> Option<f64> {
+        match self {
+            RateLimit::Bandwidth { capacity_bps, .. } => *capacity_bps,
+            _ => None,
+        }
+    }
+
+    /// Bits one probe puts on the wire, where the rate is a bandwidth.
+    pub fn packet_bits(&self) -> Option<u64> {
+        match self {
+            RateLimit::Bandwidth { packet_bits, .. } => Some(*packet_bits),
+            _ => None,
+        }
+    }
+
     /// Under a bandwidth limit, how long host `host`'s uplink takes to
     /// carry a batch of `batch_size` probes: Blaster's core waits that
     /// long between the host's batches (µs, rounded up). `None` for any
@@ -328,7 +348,8 @@ impl Behaviour {
                 Some(bw) => RateLimit::Bandwidth {
                     uplinks: shares_of(&bw.uplinks),
                     packet_bits: u64::from(bw.probe_bytes) * 8,
-                    capacity_bps: None,
+                    capacity_bps: (bw.capacity_bits_per_second > 0.0)
+                        .then_some(bw.capacity_bits_per_second),
                 },
                 None => RateLimit::Batches {
                     batch_size: c.batch_size,
@@ -478,10 +499,7 @@ impl Behaviour {
     /// The aggregate bits per second the network carries for the worm;
     /// `None`: unlimited.
     pub fn capacity_bps(&self) -> Option<f64> {
-        match &self.rate {
-            RateLimit::Bandwidth { capacity_bps, .. } => *capacity_bps,
-            _ => None,
-        }
+        self.rate.capacity_bps()
     }
 
     /// The exploit chain's timing, for a worm that delivers one.
@@ -494,10 +512,7 @@ impl Behaviour {
 
     /// Bits one probe puts on the wire, where the rate is a bandwidth.
     pub fn packet_bits(&self) -> Option<u64> {
-        match &self.rate {
-            RateLimit::Bandwidth { packet_bits, .. } => Some(*packet_bits),
-            _ => None,
-        }
+        self.rate.packet_bits()
     }
 }
 

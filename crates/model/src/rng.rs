@@ -70,6 +70,12 @@ pub enum Purpose {
     /// permutation, and where it jumps on finding a host infected already
     /// (index: the host).
     PermutationWalk = 23,
+    /// Which of a Blaster-like random scanner's probes a network capacity
+    /// drops (index: as `RandomTargets`).
+    Arrivals = 24,
+    /// Which of a hit-list sender's probes a network capacity drops
+    /// (index: the host).
+    HitListArrivals = 25,
 }
 
 /// The random stream for (seed, purpose, index).

@@ -440,6 +440,20 @@ impl Observer for Recorder<'_> {
         self.block(scanner, a, a + 1, t);
     }
 
+    fn dropped(&mut self, scanner: HostId, addr: u32, t: u64) {
+        // Dropped past the scanner's edge: an edge vantage around it saw
+        // it leave, one around its destination never sees it.
+        let src = self.world.public_addr(self.world.host(scanner));
+        if self.sensor.kind == SensorKind::Edge
+            && self
+                .sensor
+                .prefix
+                .is_some_and(|p| p.contains(src) && !p.contains(addr))
+        {
+            self.probe(scanner, addr, t);
+        }
+    }
+
     fn plain(&mut self, scanner: HostId, run: &PlainRun) {
         // Plain probes leave the scanner's site for no watched address:
         // an edge around the scanner sees them go out.

@@ -699,8 +699,16 @@ impl<'w> SensorSet<'w> {
             .collect()
     }
 
-    /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch).
-    fn add_block(&mut self, scanner: HostId, lo: u64, hi: u64, t: u64) {
+    /// Probes `[lo, hi)` all sent at `t` (part of one explicit batch), for
+    /// the sensors `seen_by` names (by index).
+    fn add_block(
+        &mut self,
+        scanner: HostId,
+        lo: u64,
+        hi: u64,
+        t: u64,
+        seen_by: impl Fn(usize) -> bool,
+    ) {
         // Batches and probes come in runs from one scanner: keep what it
         // sees from the last call.
         let last = match self.last_views.take() {
@@ -728,6 +736,9 @@ impl<'w> SensorSet<'w> {
         };
         let src = last.src;
         for (i, (ranges, inc)) in last.views.iter().enumerate() {
+            if !seen_by(i) {
+                continue;
+            }
             for (a, z) in clipped(ranges, lo, hi) {
                 let n = match self.sensors[i].kind {
                     SensorKind::Distributed => {
@@ -785,15 +796,34 @@ impl Observer for SensorSet<'_> {
     fn batch(&mut self, scanner: HostId, pos: u32, n: u32, t: u64) {
         let lo = u64::from(pos);
         let hi = lo + u64::from(n);
-        self.add_block(scanner, lo, hi.min(SPACE_END), t);
+        self.add_block(scanner, lo, hi.min(SPACE_END), t, |_| true);
         if hi > SPACE_END {
-            self.add_block(scanner, 0, hi - SPACE_END, t);
+            self.add_block(scanner, 0, hi - SPACE_END, t, |_| true);
         }
     }
 
     fn probe(&mut self, scanner: HostId, addr: u32, t: u64) {
         let a = u64::from(addr);
-        self.add_block(scanner, a, a + 1, t);
+        self.add_block(scanner, a, a + 1, t, |_| true);
+    }
+
+    fn dropped(&mut self, scanner: HostId, addr: u32, t: u64) {
+        // Dropped past the scanner's edge: only an edge around the
+        // scanner, and not around the destination, saw it (on its way out).
+        let src = self.src_of(scanner).addr;
+        let edges: Vec<bool> = self
+            .sensors
+            .iter()
+            .map(|s| {
+                s.kind == SensorKind::Edge
+                    && s.prefix
+                        .is_some_and(|p| p.contains(src) && !p.contains(addr))
+            })
+            .collect();
+        if edges.contains(&true) {
+            let a = u64::from(addr);
+            self.add_block(scanner, a, a + 1, t, |i| edges[i]);
+        }
     }
 
     fn plain(&mut self, scanner: HostId, run: &PlainRun) {

@@ -79,6 +79,8 @@ struct RefScanner {
     pending: VecDeque<Pending>,
     /// Batches it may still send.
     budget: BatchBudget,
+    /// Which of its probes a network capacity drops.
+    arrivals: ChaCha8Rng,
 }
 
 /// How a random-targets scanner draws each address.
@@ -183,8 +185,20 @@ impl<'w> ReferenceDriver<'w> {
                 .collect(),
         };
         let mut pending = VecDeque::new();
+        let h = self.world.host(scanner);
+        let own = (h.site != NO_SITE).then(|| self.world.sites[h.site as usize].inside);
         for addr in addrs {
             core.count_probes(t, 1);
+            // A probe that leaves its scanner's site crosses the network,
+            // whose capacity may drop it.
+            let sc = self.scanners.get_mut(&scanner).expect("running");
+            if !own.is_some_and(|p| p.contains(addr)) && !core.arrives(t, &mut sc.arrivals) {
+                core.count_dropped(t, 1);
+                if let Some(o) = core.observer() {
+                    o.dropped(scanner, addr, t);
+                }
+                continue;
+            }
             if let Some(o) = core.observer() {
                 o.probe(scanner, addr, t);
             }
@@ -277,6 +291,11 @@ impl ScanDriver for ReferenceDriver<'_> {
                 random,
                 pending: VecDeque::new(),
                 budget: core.batch_budget(host),
+                arrivals: rng::stream(
+                    core.params.seed ^ REFERENCE_STREAMS,
+                    Purpose::Arrivals,
+                    index,
+                ),
             },
         );
         core.schedule_scan(host, host, t);

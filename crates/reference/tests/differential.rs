@@ -500,6 +500,7 @@ fn per_host_uplinks_agree_with_reference() {
             uplink("2 Mbit/s", 30.0, 2_000_000.0),
             uplink("5 Mbit/s", 20.0, 5_000_000.0),
         ],
+        capacity_bits_per_second: 0.0,
     });
     wormscope_scenario::check(&s).unwrap();
     let world = wormscope_model::generate::generate(&s).unwrap();

@@ -102,7 +102,106 @@ fn local_preference_agrees_with_the_reference_in_distribution() {
 }
 
 fn agree_in_distribution(targeting: TargetingKind) {
-    let base = scenario_targeting(targeting);
+    agree_in_distribution_of(scenario_targeting(targeting));
+}
+
+/// Uplinks of 4.8 and 19.2 kbit/s carrying batches of 20 probes of 60
+/// bytes (one every 2 s and every 0.5 s), under a network that carries
+/// 120 kbit/s of the worm: about ten scanners' worth, so that most of the
+/// outbreak runs congested.
+fn congested(targeting: TargetingKind, capacity_bits_per_second: f64) -> BlasterScenario {
+    let mut s = scenario_targeting(targeting);
+    s.welchia.enabled = false;
+    let uplink = |name: &str, bits_per_second| wormscope_scenario::population::Uplink {
+        name: name.into(),
+        share_pct: Percent::new(50.0).unwrap(),
+        bits_per_second,
+    };
+    s.worm.bandwidth = Some(wormscope_scenario::BandwidthConfig {
+        probe_bytes: 60,
+        uplinks: vec![uplink("slow", 4_800.0), uplink("fast", 19_200.0)],
+        capacity_bits_per_second,
+    });
+    wormscope_scenario::check(&s).unwrap();
+    s
+}
+
+/// A network capacity drops the same probes whichever way they are
+/// drawn: each that leaves its site with the step's share. The
+/// random-targets driver draws drops for the probes it draws and splits
+/// the rest by counts; the reference draws one per probe.
+#[test]
+fn under_a_network_capacity_random_targets_agree_with_the_reference_in_distribution() {
+    let exact = agree_in_distribution_of(congested(TargetingKind::UniformRandom, 120_000.0));
+    // The capacity bound: most runs dropped most of their probes late on.
+    let dropped: u64 = exact.iter().map(|r| r.result.totals.probes_dropped).sum();
+    let probes: u64 = exact.iter().map(|r| r.result.totals.probes).sum();
+    assert!(
+        dropped as f64 > 0.3 * probes as f64,
+        "{dropped} of {probes} dropped"
+    );
+    for r in &exact {
+        let rows: u64 = r.result.rows.iter().map(|row| row.dropped).sum();
+        assert_eq!(rows, r.result.totals.probes_dropped);
+        // No step delivers much more than the capacity carries: 15,000
+        // 60-byte probes a step of a minute at 120 kbit/s (the share is
+        // set as the step begins, so a growing load may overshoot it).
+        for row in &r.result.rows {
+            assert!(row.probes - row.dropped < 2 * 15_000, "{row:?}");
+        }
+    }
+}
+
+/// A capacity the scanners never reach draws nothing: the same run, to the
+/// probe, as without one, on both drivers.
+#[test]
+fn a_capacity_never_reached_leaves_the_run_as_it_was() {
+    let with = congested(TargetingKind::UniformRandom, 1e11);
+    let without =
+        BlasterScenario {
+            worm: wormscope_scenario::BlasterConfig {
+                bandwidth: with.worm.bandwidth.clone().map(|bw| {
+                    wormscope_scenario::BandwidthConfig {
+                        capacity_bits_per_second: 0.0,
+                        ..bw
+                    }
+                }),
+                ..with.worm.clone()
+            },
+            ..with.clone()
+        };
+    let (world, seeds) = world_and_seeds(&with);
+    for seed in [1, 2] {
+        let (a, b) = (
+            BlasterScenario {
+                seed,
+                ..with.clone()
+            },
+            BlasterScenario {
+                seed,
+                ..without.clone()
+            },
+        );
+        let (x, y) = (
+            random_targets_run(&a, &world, &seeds),
+            random_targets_run(&b, &world, &seeds),
+        );
+        assert!(x.result.totals.ever_infected > 5, "it spread");
+        assert_eq!(x.result.totals, y.result.totals);
+        assert_eq!(x.result.rows, y.result.rows);
+        assert_eq!(x.log, y.log);
+        let (x, y) = (
+            reference_run(&a, &world, &seeds),
+            reference_run(&b, &world, &seeds),
+        );
+        assert_eq!(x.result.totals, y.result.totals);
+        assert_eq!(x.log, y.log);
+    }
+}
+
+/// Runs both drivers on seeds 100.. of `base` and asserts they agree in
+/// distribution; returns the random-targets driver's runs.
+fn agree_in_distribution_of(base: BlasterScenario) -> Vec<Run> {
     let (world, seeds) = world_and_seeds(&base);
     let with_seed = |seed| BlasterScenario {
         seed,
@@ -130,6 +229,9 @@ fn agree_in_distribution(targeting: TargetingKind) {
     same_distribution("probes", &exact, &reference, |r| {
         r.result.totals.probes as f64
     });
+    same_distribution("probes dropped", &exact, &reference, |r| {
+        r.result.totals.probes_dropped as f64
+    });
     for outcome in [
         Outcome::NoHost,
         Outcome::NoAnswer,
@@ -148,13 +250,18 @@ fn agree_in_distribution(targeting: TargetingKind) {
             r.sensors[i].first_seen.len() as f64
         });
     }
-    // Every probe is counted once, whichever way it was drawn.
-    for r in &exact {
+    // Every probe is counted once, whichever way it was drawn: dropped,
+    // or with its outcome.
+    for r in exact.iter().chain(&reference) {
         let outcomes: u64 = r.result.totals.by_outcome.iter().sum();
-        assert_eq!(outcomes, r.result.totals.probes);
+        assert_eq!(
+            outcomes + r.result.totals.probes_dropped,
+            r.result.totals.probes
+        );
         let rows: u64 = r.result.rows.iter().map(|row| row.probes).sum();
         assert_eq!(rows, r.result.totals.probes);
     }
+    exact
 }
 
 #[test]

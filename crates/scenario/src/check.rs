@@ -263,6 +263,32 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             crate::population::uplinks_problem(&bw.uplinks, "worm.bandwidth.uplinks")
         {
             bad(&field, message);
+        } else if !(bw.capacity_bits_per_second.is_finite() && bw.capacity_bits_per_second >= 0.0) {
+            bad(
+                "worm.bandwidth.capacity_bits_per_second",
+                format!(
+                    "{} is not a rate of 0 (no limit) or more",
+                    bw.capacity_bits_per_second
+                ),
+            );
+        } else if bw.capacity_bits_per_second > 0.0 && b.targeting == TargetingKind::Sequential {
+            // The sequential driver's spans and the sensors that read
+            // them hold every address of a batch: a drop would need a
+            // draw per probe there.
+            bad(
+                "worm.bandwidth.capacity_bits_per_second",
+                "a network capacity needs random targets (`worm.targeting` \
+                 \"uniform-random\", \"local-preference\" or \"permutation\"), \
+                 not \"sequential\""
+                    .into(),
+            );
+        } else if bw.capacity_bits_per_second > 0.0 && s.welchia.enabled {
+            bad(
+                "worm.bandwidth.capacity_bits_per_second",
+                "a network capacity is shared by one worm's probes: switch Welchia off \
+                 (`[welchia] enabled = false`)"
+                    .into(),
+            );
         } else if bw.uplinks.len() > MAX_BLASTER_UPLINKS {
             bad(
                 "worm.bandwidth.uplinks",

@@ -1322,6 +1322,7 @@ mod tests {
         .unwrap();
         let bw = ok.worm.bandwidth.as_ref().unwrap();
         assert_eq!(bw.probe_bytes, 60);
+        assert_eq!(bw.capacity_bits_per_second, 0.0, "no capacity by default");
         // 20 probes of 60 bytes over a T1: 6,218 µs, rounded up.
         assert_eq!(batch_wait_us(20 * 60 * 8, 1_544_000.0), 6_218);
         assert!(
@@ -1352,6 +1353,31 @@ mod tests {
                 2,
                 "worm.bandwidth.probe_bytes",
                 "outside 20..=65535",
+            ),
+            (
+                "[worm]\ntargeting = \"uniform-random\"\n[welchia]\nenabled = false\n\
+                 [worm.bandwidth]\nprobe_bytes = 60\n\
+                 uplinks = [{ name = \"T1\", share_pct = 100, bits_per_second = 1544000 }]\n\
+                 capacity_bits_per_second = -1\n",
+                8,
+                "worm.bandwidth.capacity_bits_per_second",
+                "not a rate of 0 (no limit) or more",
+            ),
+            (
+                "[welchia]\nenabled = false\n[worm.bandwidth]\nprobe_bytes = 60\n\
+                 uplinks = [{ name = \"T1\", share_pct = 100, bits_per_second = 1544000 }]\n\
+                 capacity_bits_per_second = 1e9\n",
+                6,
+                "worm.bandwidth.capacity_bits_per_second",
+                "needs random targets",
+            ),
+            (
+                "[worm]\ntargeting = \"uniform-random\"\n[worm.bandwidth]\nprobe_bytes = 60\n\
+                 uplinks = [{ name = \"T1\", share_pct = 100, bits_per_second = 1544000 }]\n\
+                 capacity_bits_per_second = 1e9\n",
+                6,
+                "worm.bandwidth.capacity_bits_per_second",
+                "switch Welchia off",
             ),
         ] {
             let e = err(text);

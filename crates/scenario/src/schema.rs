@@ -225,12 +225,28 @@ pub struct BlasterConfig {
 /// to carry a batch's probes ([`batch_wait_us`]), its uplink drawn per
 /// host from `uplinks` (the same draw as a random-scanning worm's). A
 /// batch's exploits still pause the scan.
+///
+/// `capacity_bits_per_second` is what the network carries of the worm's
+/// probes in all (Slammer's saturation, MODEL.md section 2; 0: no
+/// limit). When the scanning hosts together send more, it carries the
+/// capacity: each probe that leaves its scanner's own site arrives with
+/// the chance capacity / offered, set for each time step from the load
+/// as the step begins, and the rest are dropped. It needs random targets
+/// and no Welchia (see the check).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BandwidthConfig {
     /// Bytes one probe puts on the wire, IP header included.
     pub probe_bytes: u32,
     pub uplinks: Vec<crate::population::Uplink>,
+    /// What the network carries of the worm's probes in all, in bits per
+    /// second (0: no limit).
+    #[serde(default, skip_serializing_if = "is_zero_rate")]
+    pub capacity_bits_per_second: f64,
+}
+
+fn is_zero_rate(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// The time an uplink of `bits_per_second` takes to carry `bits`, in whole

@@ -75,6 +75,9 @@ impl Observer for Watch<'_> {
     fn plain(&mut self, scanner: HostId, run: &PlainRun) {
         self.sensors.plain(scanner, run);
     }
+    fn dropped(&mut self, scanner: HostId, addr: u32, t: u64) {
+        self.sensors.dropped(scanner, addr, t);
+    }
     fn exploit(&mut self, attacker: HostId, victim: HostId, t: u64, outcome: Outcome) {
         self.log.push(Told::Exploit {
             t,
