@@ -96,12 +96,16 @@ fn one_run(
     } else {
         String::new()
     };
+    let totals = &summary.totals;
+    let dropped = match totals.probes_dropped {
+        Some(n) => format!(" ({n} dropped by the network's capacity)"),
+        None => String::new(),
+    };
     let _ = writeln!(
         text,
-        "ever infected {}, crashes {}, reboots {}{payload}, probes {}",
+        "ever infected {}, crashes {}, reboots {}{payload}, probes {}{dropped}",
         t.ever_infected, t.crashes, t.reboots, t.probes
     );
-    let totals = &summary.totals;
     let why = if totals.flood_packets == 0 {
         {
             let days = FloodDays::blaster(&s.payload);

@@ -1,8 +1,9 @@
-//! One composition, two cores: Code Red v2's and Witty's pieces written as
-//! Blaster scenarios (`docs/blaster-core/`) run on Blaster's core and agree
-//! with the built-ins on the population core. Code Red is scaled to a
-//! tenth of the hosts at ten times the rate, which keeps the
-//! random-constant-spread K (rate x hosts / 2^32) and the time scale.
+//! One composition, two cores: Code Red v2's, Witty's and Slammer's pieces
+//! written as Blaster scenarios (`docs/blaster-core/`) run on Blaster's
+//! core and agree with the built-ins on the population core. Code Red and
+//! Slammer are scaled to a tenth of the hosts at ten times the rate, which
+//! keeps the random-constant-spread K (rate x hosts / 2^32) and the time
+//! scale.
 
 use std::path::Path;
 
@@ -183,6 +184,84 @@ fn witty_on_blasters_core_passes_wittys_figures() {
     );
 }
 
+/// `slammer`'s figures (doubling, peak arrived rate, time to 90 %, final)
+/// on one run of each core on `seed`: `docs/blaster-core/slammer.toml`
+/// on Blaster's, scaled to a tenth of the hosts on ten times the uplinks
+/// (batches of 320 keep a batch's wait over 1 ms), and the built-in with
+/// as many hosts and the same uplinks on the population core's. The
+/// capacity stays: saturated, the share infected grows by
+/// capacity x (1 - share) / 2^32 whatever the hosts, and unsaturated by
+/// rate x hosts x share x (1 - share) / 2^32, which the scaling keeps.
+fn slammer_on_both(seed: u64) -> [Vec<f64>; 2] {
+    let file = "../../docs/blaster-core/slammer.toml";
+    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(file)).unwrap()
+    else {
+        panic!("{file} is a Blaster scenario");
+    };
+    blaster.seed = seed;
+    blaster.world.networks[0].slash24_used_pct = Percent::new(0.088).unwrap();
+    blaster.worm.batch_size = 320;
+    let bandwidth = blaster.worm.bandwidth.as_mut().expect("uplinks");
+    for u in &mut bandwidth.uplinks {
+        u.bits_per_second *= 10.0;
+    }
+    let uplinks = bandwidth.uplinks.clone();
+    let capacity = bandwidth.capacity_bits_per_second;
+    assert!(capacity > 0.0, "the file's capacity");
+    wormscope_scenario::check(&blaster).unwrap();
+    let figures: Vec<Measure> = blaster
+        .validation
+        .iter()
+        .map(|f| f.measure.clone())
+        .collect();
+    let start = blaster.start;
+    let Outbreak::Blaster { world, observed } =
+        simulate(&AnyScenario::Blaster(blaster), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    let vulnerable = u64::from(world.n_machines());
+    let run = BlasterOutbreak::new(&observed.result, vulnerable, None, Vec::new());
+    let on_blaster = figures.iter().map(|m| run.measure(m, start)).collect();
+
+    let mut slammer = wormscope_scenario::builtin_population("slammer").unwrap();
+    slammer.seed = seed;
+    slammer.population.vulnerable = vulnerable;
+    slammer.worm.rate = RateConfig::Bandwidth {
+        uplinks,
+        capacity_bits_per_second: capacity,
+    };
+    let Outbreak::Population { run, .. } =
+        simulate(&AnyScenario::Population(slammer.clone()), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    let on_population = figures
+        .iter()
+        .map(|m| measure(&run, m, slammer.start))
+        .collect();
+    [on_blaster, on_population]
+}
+
+#[test]
+fn slammers_composition_saturates_alike_on_both_cores() {
+    // The network carries 61.4 Gbit/s of 404-byte packets: 19.0 M a second.
+    let carried = 61_408_000_000.0 / (404.0 * 8.0);
+    for seed in [1, 2] {
+        // doubling from 100 to 3,000 hosts (s), final, time to 90 %
+        // (min), peak arrived probes a second.
+        let [b, p] = slammer_on_both(seed);
+        assert!((b[1] / p[1] - 1.0).abs() < 0.01, "every host: {b:?} {p:?}");
+        assert!((b[0] / p[0] - 1.0).abs() < 0.1, "doubling: {b:?} {p:?}");
+        assert!((b[2] - p[2]).abs() <= 1.5, "time to 90 %: {b:?} {p:?}");
+        // Saturated, both deliver what the network carries. Blaster's
+        // core sets each step's share from the load as the step begins:
+        // the step in which the load passes the capacity overshoots.
+        assert!((p[3] / carried - 1.0).abs() < 0.01, "{p:?}");
+        assert!((1.0..1.1).contains(&(b[3] / carried)), "{b:?}");
+    }
+}
+
 #[test]
 fn every_file_of_docs_blaster_core_is_a_blaster_scenario_with_figures() {
     let dir = Path::new("../../docs/blaster-core");
@@ -194,7 +273,12 @@ fn every_file_of_docs_blaster_core_is_a_blaster_scenario_with_figures() {
     names.sort();
     assert_eq!(
         names,
-        ["codered2.toml", "slammer-unsaturated.toml", "witty.toml"]
+        [
+            "codered2.toml",
+            "slammer-unsaturated.toml",
+            "slammer.toml",
+            "witty.toml"
+        ]
     );
     for name in names {
         match wormscope_scenario::load_any(&dir.join(&name)) {

@@ -17,16 +17,25 @@ use wormscope_study::{Band, METRICS, Metrics};
 /// `timeseries.csv`: one row per time step, headed `time_s` and the
 /// engine's series ([`BlasterRow::SERIES`]). `time_s` is the step's end; host
 /// counts are taken then; the other columns count what happened during the
-/// step (probes by the start of their batch).
-pub fn timeseries_csv(result: &BlasterRun) -> String {
+/// step (probes by the start of their batch). With `dropped` (a scenario
+/// with a network capacity) a last column, `probes_dropped`, counts the
+/// step's probes the network dropped, as a random-scanning worm's file
+/// does.
+pub fn timeseries_csv(result: &BlasterRun, dropped: bool) -> String {
     let mut out = String::with_capacity(64 * (result.rows.len() + 1));
     out.push_str("time_s,");
     out.push_str(&BlasterRow::SERIES.join(","));
+    if dropped {
+        out.push_str(",probes_dropped");
+    }
     out.push('\n');
     for (i, r) in result.rows.iter().enumerate() {
         out.push_str(&fmt_seconds((i as u64 + 1) * result.step));
         for v in r.series() {
             write!(out, ",{v}").expect("writing to a String");
+        }
+        if dropped {
+            write!(out, ",{}", r.dropped).expect("writing to a String");
         }
         out.push('\n');
     }
@@ -138,6 +147,11 @@ pub struct TotalsJson {
     /// absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_crashes: Option<u64>,
+    /// Probes a network capacity dropped on the way
+    /// (`[worm.bandwidth] capacity_bits_per_second`; `probes` less these
+    /// arrived, and have the outcomes above); absent without a capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probes_dropped: Option<u64>,
 }
 
 impl RunSummary {
@@ -181,6 +195,12 @@ impl RunSummary {
                     .crash
                     .is_some()
                     .then_some(t.payload_crashes),
+                probes_dropped: scenario
+                    .worm
+                    .bandwidth
+                    .as_ref()
+                    .is_some_and(|bw| bw.capacity_bits_per_second > 0.0)
+                    .then_some(t.probes_dropped),
             },
             peak_infected: peak,
             peak_infected_time_s: (peak_i as u64 + 1) as f64 * result.step as f64 / 1e6,
@@ -253,7 +273,10 @@ pub fn run_files(
     result: &BlasterRun,
 ) -> OutputSet {
     let mut files = OutputSet::new();
-    files.push(OutputFile::Timeseries, timeseries_csv(result));
+    files.push(
+        OutputFile::Timeseries,
+        timeseries_csv(result, summary.totals.probes_dropped.is_some()),
+    );
     files.push(
         OutputFile::Flood,
         crate::flood_csv(result, &scenario.payload),
@@ -396,7 +419,7 @@ mod tests {
 
     #[test]
     fn csv_has_the_promised_columns_and_a_row_per_step() {
-        let csv = timeseries_csv(&result());
+        let csv = timeseries_csv(&result(), false);
         let mut lines = csv.lines();
         let header = lines.next().unwrap();
         for col in ["time_s", "infected", "crashed", "rebooting", "probes"] {

@@ -111,6 +111,9 @@ pub struct BlasterOutbreak {
     pub scanning: Vec<u64>,
     /// Probes whose batch started during each step (Welchia's too).
     pub probes: Vec<u64>,
+    /// Of those, the probes that arrived: all but what a network capacity
+    /// dropped (`[worm.bandwidth] capacity_bits_per_second`).
+    pub arrived: Vec<u64>,
     /// The vulnerable and reachable candidates (machines) of the world,
     /// what a share of "the vulnerable" is taken of.
     pub vulnerable: u64,
@@ -136,6 +139,7 @@ impl BlasterOutbreak {
             new_infections: series(|r| r.new_infections),
             scanning: series(|r| r.scanning),
             probes: series(|r| r.probes),
+            arrived: series(|r| r.probes - r.dropped),
             vulnerable,
             stop_us,
             sources,
@@ -189,7 +193,7 @@ impl BlasterOutbreak {
             )
             .map_or(f64::NAN, |us| us as f64 / 60e6),
             Measure::PeakInfectionsPerMinute => peak_per_minute(&self.new_infections, self.step_us),
-            Measure::PeakScanRate => peak_per_second(&self.probes, self.step_us),
+            Measure::PeakScanRate => peak_per_second(&self.arrived, self.step_us),
             Measure::PeakScanningTime => {
                 peak_time_min(&self.scanning, |i| (i as u64 + 1) * self.step_us).unwrap_or(f64::NAN)
             }
@@ -504,6 +508,7 @@ mod tests {
             new_infections: vec![5, 4, 11],
             scanning: vec![5, 9, 18],
             probes: vec![600, 1_200, 2_400],
+            arrived: vec![600, 1_200, 2_400],
             vulnerable: 40,
             stop_us: None,
             sources: vec![("isc".into(), vec![1, 4, 7])],
@@ -562,6 +567,7 @@ mod tests {
             step_us: 60_000_000,
             scanning: infected.iter().map(|n| n - n / 2).collect(),
             probes: infected.iter().map(|n| n * 2_000).collect(),
+            arrived: infected.iter().map(|n| n * 1_500).collect(),
             infected,
             new_infections,
             vulnerable: 2_048,
@@ -597,7 +603,8 @@ mod tests {
         });
         assert!((8.0..9.0).contains(&eighth), "{eighth}");
         assert_eq!(m(Measure::PeakInfectionsPerMinute), 256.0);
-        assert_eq!(m(Measure::PeakScanRate), 512.0 * 2_000.0 / 60.0);
+        // The probes that arrived, not those sent.
+        assert_eq!(m(Measure::PeakScanRate), 512.0 * 1_500.0 / 60.0);
         assert_eq!(m(Measure::PeakScanningTime), 10.0);
         let share = m(Measure::ScanningShareAt {
             at: "90s".parse().unwrap(),
