@@ -1379,6 +1379,12 @@ mod tests {
                 "worm.bandwidth.capacity_bits_per_second",
                 "switch Welchia off",
             ),
+            (
+                "[worm.bandwidth]\nprobe_bytes = 60\nuplinks = [\n  { name = \"a\", share_pct = 50, bits_per_second = 1e6 },\n  { name = \"b\", share_pct = 25, bits_per_second = 1e6 },\n  { name = \"a\", share_pct = 25, bits_per_second = 2e6 },\n]\n",
+                6,
+                "worm.bandwidth.uplinks[2].name",
+                "\"a\" is already that of worm.bandwidth.uplinks[0]",
+            ),
         ] {
             let e = err(text);
             assert_eq!(e.field.as_deref(), Some(field), "{e}");

@@ -573,11 +573,24 @@ pub struct Uplink {
 }
 
 /// The first problem with a list of uplinks at `field`, as (field path,
-/// message): none, shares that do not sum to 100, or a speed outside
-/// 1 kbit/s to 100 Gbit/s. Both kinds of scenario check theirs here.
+/// message): none, a name given twice (blamed on the second), shares that
+/// do not sum to 100, or a speed outside 1 kbit/s to 100 Gbit/s. Both
+/// kinds of scenario check theirs here.
 pub(crate) fn uplinks_problem(uplinks: &[Uplink], field: &str) -> Option<(String, String)> {
     if uplinks.is_empty() {
         return Some((field.into(), "at least one uplink is needed".into()));
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, u) in uplinks.iter().enumerate() {
+        if let Some(first) = seen.insert(u.name.as_str(), i) {
+            return Some((
+                format!("{field}[{i}].name"),
+                format!(
+                    "the uplink name {:?} is already that of {field}[{first}]; names must differ",
+                    u.name
+                ),
+            ));
+        }
     }
     let total: f64 = uplinks.iter().map(|u| u.share_pct.as_pct()).sum();
     if (total - 100.0).abs() > 1e-6 {
@@ -1230,6 +1243,38 @@ mod tests {
         assert!(
             e.to_string().contains("larger than the scanned 2^12"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn an_uplink_name_given_twice_is_refused_at_its_second_place() {
+        let e = crate::parse_population(
+            "base = \"slammer\"\n[worm.rate]\nkind = \"bandwidth\"\nuplinks = [\n\
+             { name = \"T1\", share_pct = 50, bits_per_second = 1544000 },\n\
+             { name = \"T1\", share_pct = 50, bits_per_second = 10000000 },\n]\n",
+            "dup.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.field.as_deref(), e.line),
+            (Some("worm.rate.uplinks[1].name"), Some(6)),
+            "{e}"
+        );
+        assert!(
+            e.message
+                .contains("\"T1\" is already that of worm.rate.uplinks[0]"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("dup.toml"), "{e}");
+        // The same names in other cases are other uplinks.
+        assert!(
+            crate::parse_population(
+                "base = \"slammer\"\n[worm.rate]\nkind = \"bandwidth\"\nuplinks = [\n\
+                 { name = \"T1\", share_pct = 50, bits_per_second = 1544000 },\n\
+                 { name = \"t1\", share_pct = 50, bits_per_second = 10000000 },\n]\n",
+                "ok.toml",
+            )
+            .is_ok()
         );
     }
 
