@@ -8,7 +8,9 @@
 //! really started are reported), and every explicit batch; the reference
 //! driver reports every probe one by one. An observer that sums what it is
 //! told therefore agrees with the probe totals, and two drivers that agree
-//! on the outbreak give their observers the same probes.
+//! on the outbreak give their observers the same probes. Under a network
+//! capacity a probe the network dropped comes as [`Observer::dropped`]
+//! (or inside a plain run, told as sent), never as a probe.
 //!
 //! What it is for: the `wormscope-observe` crate's sensors and capture
 //! recorder. What it may not touch: the outbreak. Observers get copies of
