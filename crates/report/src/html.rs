@@ -631,14 +631,25 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
         &pick(&["new_infections", "crashes", "reboots"]),
     ));
     page.section("probes", "Probes per step");
-    page.para("Connection attempts to 135/tcp by all scanning hosts in each step (logarithmic scale; steps without probes are gaps).");
-    page.figure(&axis.chart(
-        "Probes per step",
-        "probes",
-        Scale::Log,
-        &times,
-        &pick(&["probes"]),
-    ));
+    if made_some("probes_dropped") {
+        page.para("Probes all scanning hosts sent in each step, and those the network's capacity dropped ([worm.bandwidth] capacity_bits_per_second; the rest arrived), on a logarithmic scale (steps without any are gaps).");
+        page.figure(&axis.chart(
+            "Probes sent and dropped per step",
+            "probes",
+            Scale::Log,
+            &times,
+            &pick(&["probes", "probes_dropped"]),
+        ));
+    } else {
+        page.para("Connection attempts to 135/tcp by all scanning hosts in each step (logarithmic scale; steps without probes are gaps).");
+        page.figure(&axis.chart(
+            "Probes per step",
+            "probes",
+            Scale::Log,
+            &times,
+            &pick(&["probes"]),
+        ));
+    }
 
     page.section("flood", "The SYN flood at windowsupdate.com");
     if let Some(f) = &flood {
@@ -1490,6 +1501,39 @@ mod tests {
         }
         assert!(nav.contains("The worm&#39;s flaws"));
         assert!(!html.contains("<!-- contents -->"));
+    }
+
+    /// A run under a network capacity (`timeseries.csv`'s last column
+    /// `probes_dropped`, which `run::timeseries_csv` writes then) draws
+    /// what was dropped beside what was sent; a run without drops keeps
+    /// the single series.
+    #[test]
+    fn dropped_probes_are_drawn_beside_those_sent() {
+        let html_of = |dropped: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut run = wormscope_engine::BlasterRun {
+                step: 3_600_000_000,
+                rows: vec![wormscope_engine::BlasterRow::default(); 2],
+                totals: Default::default(),
+                events: 0,
+            };
+            for r in &mut run.rows {
+                r.probes = 1_000;
+                r.dropped = dropped.parse().unwrap();
+            }
+            std::fs::write(
+                dir.path().join("timeseries.csv"),
+                crate::run::timeseries_csv(&run, true),
+            )
+            .unwrap();
+            render(dir.path()).unwrap().html
+        };
+        let congested = html_of("600");
+        assert!(congested.contains("Probes sent and dropped per step"));
+        assert!(congested.contains("probes dropped"), "its legend");
+        let free = html_of("0");
+        assert!(free.contains("<h2 id=\"probes\">"));
+        assert!(!free.contains("Probes sent and dropped"));
     }
 
     /// A worm that stops scanning (Code Red's date) leaves its hosts
