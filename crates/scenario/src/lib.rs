@@ -350,7 +350,15 @@ fn parse_kind<T: serde::de::DeserializeOwned>(
     };
     let user: toml::Table = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| locate::line_of_offset(text, s.start));
-        error_at(line, None, e.message().trim().to_string())
+        let field = line.and_then(|l| locate::field_at_line(text, l));
+        let message = e.message().trim();
+        // The TOML reader's words for a whole number past its 64 bits.
+        let message = if message == "u64 value was too large" || message.contains(" as i128,") {
+            format!("a whole number above {}, the largest TOML holds", i64::MAX)
+        } else {
+            message.to_string()
+        };
+        error_at(line, field, message)
     })?;
 
     let base_name = match (user.get("base"), default_base) {
@@ -1390,6 +1398,24 @@ mod tests {
             assert_eq!(e.field.as_deref(), Some(field), "{e}");
             assert_eq!(e.line, Some(line), "{e}");
             assert!(e.message.contains(says), "{e}");
+        }
+    }
+
+    /// A number TOML cannot hold fails before any field is read: the
+    /// error still names the key its line sets, in plain words.
+    #[test]
+    fn a_number_past_what_toml_holds_names_its_field() {
+        for (text, field) in [
+            ("seed = 9223372036854775808\n", "seed"),
+            (
+                "[worm]\nbatch_size = 99999999999999999999\n",
+                "worm.batch_size",
+            ),
+        ] {
+            let e = err(text);
+            assert_eq!(e.field.as_deref(), Some(field), "{e}");
+            assert_eq!(e.line, Some(text.lines().count()), "{e}");
+            assert!(e.message.contains("above 9223372036854775807"), "{e}");
         }
     }
 

@@ -34,6 +34,56 @@ pub(crate) fn line_of_path(text: &str, path: &str) -> Option<usize> {
     best
 }
 
+/// The dotted field written on 1-based `line` of a text that may not
+/// parse as TOML (a number out of range, a broken value): the key that
+/// line sets, under the nearest table header above it (`[[t]]` headers
+/// counted, so the second `[[world.networks]]` is `world.networks[1]`).
+/// Read from the lines alone; `None` when the line sets no key.
+pub(crate) fn field_at_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?.trim_start();
+    let (key, _) = here.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let bare = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !bare(key) {
+        return None;
+    }
+    let header = lines[..line - 1].iter().rev().find_map(|l| {
+        let l = l.trim();
+        let name = |open: &str, close: &str| {
+            l.strip_prefix(open)?
+                .split(close)
+                .next()
+                .map(str::trim)
+                .filter(|n| bare(n))
+        };
+        match name("[[", "]]") {
+            Some(n) => Some((n, true)),
+            None => name("[", "]").map(|n| (n, false)),
+        }
+    });
+    Some(match header {
+        None => key.to_string(),
+        Some((table, false)) => format!("{table}.{key}"),
+        Some((table, true)) => {
+            let nth = lines[..line - 1]
+                .iter()
+                .filter(|l| {
+                    l.trim()
+                        .strip_prefix("[[")
+                        .and_then(|r| r.split("]]").next())
+                        .is_some_and(|n| n.trim() == table)
+                })
+                .count();
+            format!("{table}[{}].{key}", nth - 1)
+        }
+    })
+}
+
 /// A place in a parsed document that a path segment can step into.
 #[derive(Clone, Copy)]
 enum Node<'a> {
@@ -113,5 +163,31 @@ mod tests {
         // A missing leaf points at its nearest written parent.
         assert_eq!(line_of_path(text, "t.missing"), Some(2));
         assert_eq!(line_of_path(text, "nothing"), None);
+    }
+
+    #[test]
+    fn names_the_key_on_a_line_of_text_that_does_not_parse() {
+        let text = "seed = 99999999999999999999\n[worm]\nbatch_size = 1e999x\n\
+                    [[world.networks]]\nname = \"a\"\n[[world.networks]]\n\
+                    share_pct = -\nos = { xp_pct = ?? }\n# a comment\n";
+        assert_eq!(field_at_line(text, 1).as_deref(), Some("seed"));
+        assert_eq!(field_at_line(text, 3).as_deref(), Some("worm.batch_size"));
+        assert_eq!(
+            field_at_line(text, 5).as_deref(),
+            Some("world.networks[0].name")
+        );
+        assert_eq!(
+            field_at_line(text, 7).as_deref(),
+            Some("world.networks[1].share_pct")
+        );
+        // Inside an inline table: the field that holds it.
+        assert_eq!(
+            field_at_line(text, 8).as_deref(),
+            Some("world.networks[1].os")
+        );
+        assert_eq!(field_at_line(text, 9), None, "a comment sets nothing");
+        assert_eq!(field_at_line(text, 2), None, "a header sets nothing");
+        assert_eq!(field_at_line(text, 99), None);
+        assert_eq!(field_at_line(text, 0), None);
     }
 }
