@@ -93,6 +93,8 @@ fn bad_flags_exit_2() {
         &["simulate", "--duration", "ten minutes"][..],
         &["simulate", "--duration", "0s"][..],
         &["simulate", "--seed", "-1"][..],
+        // Past what a scenario file holds (TOML's signed 64 bits).
+        &["simulate", "--seed", "9223372036854775808"][..],
         &["simulate", "--scenario", "/nonexistent/x.toml"][..],
         &["detect", "/nonexistent/capture.pcap"][..],
         &["rules", "--defense", "dmz"][..],
