@@ -10,10 +10,8 @@ use std::path::Path;
 use wormscope_observe::{Outbreak, simulate};
 use wormscope_scenario::figure::Measure;
 use wormscope_scenario::population::RateConfig;
-use wormscope_scenario::{AnyScenario, Percent, SimDuration};
+use wormscope_scenario::{AnyScenario, BlasterScenario, Percent, PopulationScenario, SimDuration};
 use wormscope_study::validate::{BlasterOutbreak, measure};
-
-const FILE: &str = "../../docs/blaster-core/codered2.toml";
 
 /// (K per hour, peak infections a minute, infected at 14 h, hosts) of one
 /// run of each core on `seed`.
@@ -27,11 +25,7 @@ fn both(seed: u64) -> [(f64, f64, f64, f64); 2] {
     };
     let figures = [k, Measure::PeakInfectionsPerMinute, at_14h];
 
-    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(FILE)).unwrap()
-    else {
-        panic!("{FILE} is a Blaster scenario");
-    };
-    blaster.seed = seed;
+    let mut blaster = composition("codered2.toml", seed);
     blaster.world.networks[0].slash24_used_pct = Percent::new(0.446).unwrap();
     blaster.worm.batch_wait = "16760us".parse().unwrap();
     // Its telescope sees a 256th of every probe, each one drawn: most of
@@ -94,16 +88,20 @@ fn code_reds_composition_spreads_alike_on_both_cores() {
     }
 }
 
-/// The figures of `witty` measured on one run of each core on `seed`:
-/// `docs/blaster-core/witty.toml` on Blaster's, and the built-in with as
-/// many hosts as that world has on the population core's.
-fn witty_on_both(seed: u64) -> [Vec<f64>; 2] {
-    let file = "../../docs/blaster-core/witty.toml";
-    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(file)).unwrap()
+/// A `docs/blaster-core` file, as a Blaster scenario on `seed`.
+fn composition(file: &str, seed: u64) -> BlasterScenario {
+    let path = format!("../../docs/blaster-core/{file}");
+    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(&path)).unwrap()
     else {
-        panic!("{file} is a Blaster scenario");
+        panic!("{path} is a Blaster scenario");
     };
     blaster.seed = seed;
+    blaster
+}
+
+/// `blaster`'s own figures measured on one run of it on Blaster's core,
+/// and the world's vulnerable machines.
+fn figures_on_blasters_core(blaster: BlasterScenario) -> (Vec<Measure>, Vec<f64>, u64) {
     let figures: Vec<Measure> = blaster
         .validation
         .iter()
@@ -117,8 +115,29 @@ fn witty_on_both(seed: u64) -> [Vec<f64>; 2] {
     };
     let vulnerable = u64::from(world.n_machines());
     let run = BlasterOutbreak::new(&observed.result, vulnerable, None, Vec::new());
-    let on_blaster = figures.iter().map(|m| run.measure(m, start)).collect();
+    let values = figures.iter().map(|m| run.measure(m, start)).collect();
+    (figures, values, vulnerable)
+}
 
+/// `figures` measured on one run of `scenario` on the population core.
+fn figures_on_population_core(scenario: &PopulationScenario, figures: &[Measure]) -> Vec<f64> {
+    let Outbreak::Population { run, .. } =
+        simulate(&AnyScenario::Population(scenario.clone()), &mut |_| {}).unwrap()
+    else {
+        unreachable!()
+    };
+    figures
+        .iter()
+        .map(|m| measure(&run, m, scenario.start))
+        .collect()
+}
+
+/// The figures of `witty` measured on one run of each core on `seed`:
+/// `docs/blaster-core/witty.toml` on Blaster's, and the built-in with as
+/// many hosts as that world has on the population core's.
+fn witty_on_both(seed: u64) -> [Vec<f64>; 2] {
+    let (figures, on_blaster, vulnerable) =
+        figures_on_blasters_core(composition("witty.toml", seed));
     let mut witty = wormscope_scenario::builtin_population("witty").unwrap();
     witty.seed = seed;
     witty.population.vulnerable = vulnerable;
@@ -131,16 +150,7 @@ fn witty_on_both(seed: u64) -> [Vec<f64>; 2] {
         figures.iter().collect::<Vec<_>>(),
         "the file keeps the built-in's figures"
     );
-    let Outbreak::Population { run, .. } =
-        simulate(&AnyScenario::Population(witty.clone()), &mut |_| {}).unwrap()
-    else {
-        unreachable!()
-    };
-    let on_population = figures
-        .iter()
-        .map(|m| measure(&run, m, witty.start))
-        .collect();
-    [on_blaster, on_population]
+    [on_blaster, figures_on_population_core(&witty, &figures)]
 }
 
 #[test]
@@ -193,12 +203,7 @@ fn witty_on_blasters_core_passes_wittys_figures() {
 /// capacity x (1 - share) / 2^32 whatever the hosts, and unsaturated by
 /// rate x hosts x share x (1 - share) / 2^32, which the scaling keeps.
 fn slammer_on_both(seed: u64) -> [Vec<f64>; 2] {
-    let file = "../../docs/blaster-core/slammer.toml";
-    let AnyScenario::Blaster(mut blaster) = wormscope_scenario::load_any(Path::new(file)).unwrap()
-    else {
-        panic!("{file} is a Blaster scenario");
-    };
-    blaster.seed = seed;
+    let mut blaster = composition("slammer.toml", seed);
     blaster.world.networks[0].slash24_used_pct = Percent::new(0.088).unwrap();
     blaster.worm.batch_size = 320;
     let bandwidth = blaster.worm.bandwidth.as_mut().expect("uplinks");
@@ -209,20 +214,7 @@ fn slammer_on_both(seed: u64) -> [Vec<f64>; 2] {
     let capacity = bandwidth.capacity_bits_per_second;
     assert!(capacity > 0.0, "the file's capacity");
     wormscope_scenario::check(&blaster).unwrap();
-    let figures: Vec<Measure> = blaster
-        .validation
-        .iter()
-        .map(|f| f.measure.clone())
-        .collect();
-    let start = blaster.start;
-    let Outbreak::Blaster { world, observed } =
-        simulate(&AnyScenario::Blaster(blaster), &mut |_| {}).unwrap()
-    else {
-        unreachable!()
-    };
-    let vulnerable = u64::from(world.n_machines());
-    let run = BlasterOutbreak::new(&observed.result, vulnerable, None, Vec::new());
-    let on_blaster = figures.iter().map(|m| run.measure(m, start)).collect();
+    let (figures, on_blaster, vulnerable) = figures_on_blasters_core(blaster);
 
     let mut slammer = wormscope_scenario::builtin_population("slammer").unwrap();
     slammer.seed = seed;
@@ -231,16 +223,7 @@ fn slammer_on_both(seed: u64) -> [Vec<f64>; 2] {
         uplinks,
         capacity_bits_per_second: capacity,
     };
-    let Outbreak::Population { run, .. } =
-        simulate(&AnyScenario::Population(slammer.clone()), &mut |_| {}).unwrap()
-    else {
-        unreachable!()
-    };
-    let on_population = figures
-        .iter()
-        .map(|m| measure(&run, m, slammer.start))
-        .collect();
-    [on_blaster, on_population]
+    [on_blaster, figures_on_population_core(&slammer, &figures)]
 }
 
 #[test]
