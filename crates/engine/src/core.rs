@@ -1180,18 +1180,6 @@ impl<'w> BlasterCore<'w> {
         }
     }
 
-    /// Counts `n` probes sent at `t` that the network dropped.
-    pub fn count_dropped(&mut self, t: u64, n: u64) {
-        self.totals.probes_dropped += n;
-        self.row_at(t).dropped += n;
-    }
-
-    /// Counts `n` probes sent in row `row` that the network dropped.
-    pub fn count_dropped_in_row(&mut self, row: usize, n: u64) {
-        self.totals.probes_dropped += n;
-        self.rows[row].dropped += n;
-    }
-
     fn row_at(&mut self, t: u64) -> &mut BlasterRow {
         let i = (t / self.params.step) as usize;
         &mut self.rows[i]
@@ -1924,6 +1912,18 @@ impl<'w> BlasterCore<'w> {
     pub fn count_probes_in_row(&mut self, row: usize, n: u64) {
         self.totals.probes += n;
         self.rows[row].probes += n;
+    }
+
+    /// Counts `n` probes sent at `t` that the network dropped.
+    pub fn count_dropped(&mut self, t: u64, n: u64) {
+        self.totals.probes_dropped += n;
+        self.row_at(t).dropped += n;
+    }
+
+    /// Counts `n` probes sent in row `row` that the network dropped.
+    pub fn count_dropped_in_row(&mut self, row: usize, n: u64) {
+        self.totals.probes_dropped += n;
+        self.rows[row].dropped += n;
     }
 
     pub fn into_result(self) -> BlasterRun {
