@@ -1136,10 +1136,11 @@ impl<'w> BlasterCore<'w> {
 
     /// The share of the probes sent at `t` that a network capacity lets
     /// arrive (1 without one): capacity / offered over the row holding
-    /// `t`, the load taken as the row begins. A probe is only ever
-    /// accounted at or after its time, so the row has begun: its share
-    /// was set then, or, for a row no event has reached yet, the load has
-    /// not changed since the last event.
+    /// `t`, the load taken as the row begins (with the host events of that
+    /// moment, [`BlasterCore::offer`]). A probe is only ever accounted at
+    /// or after its time, so the row has begun: its share was set then,
+    /// or, for a row no event has reached yet, the load has not changed
+    /// since the last event.
     pub fn arriving_share(&self, t: u64) -> f64 {
         if self.arriving.is_empty() {
             return 1.0;
@@ -1164,9 +1165,16 @@ impl<'w> BlasterCore<'w> {
         !self.arriving.is_empty()
     }
 
-    /// `host` starts (`on`) or stops sending probes: the load on the
-    /// network's capacity changes by its uplink's rate.
-    fn offer(&mut self, host: HostId, on: bool) {
+    /// `host` starts (`on`) or stops sending probes at `t`: the load on
+    /// the network's capacity changes by its uplink's full rate (its
+    /// exploits' pauses are not taken off). A change by a host event at a
+    /// row's very start counts for that row: such events come before any
+    /// probe of that moment is accounted (scans are the last kind), so
+    /// the initial hosts, starting at 0, load the first row.
+    /// `at_host_event` is false for a change a scan makes (its probe
+    /// limit, [`BlasterCore::scan_spent`]): probes of that moment may
+    /// have been accounted, and it counts from the next row.
+    fn offer(&mut self, host: HostId, on: bool, t: u64, at_host_event: bool) {
         if self.capacity_mbps.is_none() {
             return;
         }
@@ -1177,6 +1185,10 @@ impl<'w> BlasterCore<'w> {
             self.offered_mbps += mbps;
         } else {
             self.offered_mbps -= mbps;
+        }
+        let row = self.next_row;
+        if at_host_event && t == row as u64 * self.params.step && row < self.arriving.len() {
+            self.arriving[row] = Self::share_of(self.capacity_mbps, self.offered_mbps);
         }
     }
 
@@ -1233,7 +1245,7 @@ impl<'w> BlasterCore<'w> {
             return;
         }
         self.scanning_now += 1;
-        self.offer(host, true);
+        self.offer(host, true, t, true);
         let start = self.params.draw_blaster_start(index, own, boot_start);
         let listing = if self.hit_list.is_empty() {
             0
@@ -1368,7 +1380,7 @@ impl<'w> BlasterCore<'w> {
         self.state[host as usize].spent = true;
         self.end_hit_list(host);
         self.scanning_now -= 1;
-        self.offer(host, false);
+        self.offer(host, false, t, false);
         if let (limit, Some(crash)) = self.stop_batches(host)
             && limit.is_none_or(|l| crash <= l)
         {
@@ -1403,7 +1415,7 @@ impl<'w> BlasterCore<'w> {
         self.end_hit_list(host);
         if !self.state[host as usize].welchia {
             self.scanning_now -= 1;
-            self.offer(host, false);
+            self.offer(host, false, t, true);
         }
     }
 

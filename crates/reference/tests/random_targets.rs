@@ -152,6 +152,29 @@ fn under_a_network_capacity_random_targets_agree_with_the_reference_in_distribut
     }
 }
 
+/// The initial hosts start at 0 and load the first step: under a capacity
+/// below their uplinks, its probes are dropped from the start, on both
+/// drivers.
+#[test]
+fn the_initial_hosts_load_the_first_step() {
+    // Three seeds offer 14.4 to 57.6 kbit/s against 10 kbit/s: from 31 %
+    // of their probes on are dropped (they send less than they offer:
+    // their exploits pause them).
+    let s = congested(TargetingKind::UniformRandom, 10_000.0);
+    let (world, seeds) = world_and_seeds(&s);
+    for run in [
+        random_targets_run(&s, &world, &seeds),
+        reference_run(&s, &world, &seeds),
+    ] {
+        let first = run.result.rows[0];
+        assert!(first.probes > 500, "{first:?}");
+        assert!(
+            first.dropped as f64 > 0.2 * first.probes as f64,
+            "{first:?}"
+        );
+    }
+}
+
 /// A capacity the scanners never reach draws nothing: the same run, to the
 /// probe, as without one, on both drivers.
 #[test]

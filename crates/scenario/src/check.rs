@@ -267,7 +267,7 @@ fn problems(s: &BlasterScenario) -> Vec<(String, String)> {
             bad(
                 "worm.bandwidth.capacity_bits_per_second",
                 format!(
-                    "{} is not a rate of 0 (no limit) or more",
+                    "{} is not a finite rate of 0 (no limit) or more",
                     bw.capacity_bits_per_second
                 ),
             );

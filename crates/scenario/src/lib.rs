@@ -1369,7 +1369,7 @@ mod tests {
                  capacity_bits_per_second = -1\n",
                 8,
                 "worm.bandwidth.capacity_bits_per_second",
-                "not a rate of 0 (no limit) or more",
+                "not a finite rate of 0 (no limit) or more",
             ),
             (
                 "[welchia]\nenabled = false\n[worm.bandwidth]\nprobe_bytes = 60\n\

@@ -839,7 +839,9 @@ pub(crate) fn first_problem(s: &PopulationScenario) -> Option<(String, String)> 
             if !(capacity_bits_per_second.is_finite() && *capacity_bits_per_second >= 0.0) {
                 return bad(
                     "worm.rate.capacity_bits_per_second",
-                    format!("{capacity_bits_per_second} is not a rate of 0 (no limit) or more"),
+                    format!(
+                        "{capacity_bits_per_second} is not a finite rate of 0 (no limit) or more"
+                    ),
                 );
             }
         }

@@ -228,11 +228,12 @@ pub struct BlasterConfig {
 ///
 /// `capacity_bits_per_second` is what the network carries of the worm's
 /// probes in all (Slammer's saturation, MODEL.md section 2; 0: no
-/// limit). When the scanning hosts together send more, it carries the
-/// capacity: each probe that leaves its scanner's own site arrives with
-/// the chance capacity / offered, set for each time step from the load
-/// as the step begins, and the rest are dropped. It needs random targets
-/// and no Welchia (see the check).
+/// limit). When the scanning hosts' uplinks together offer more (each at
+/// its full rate while its worm scans, its exploits' pauses included), it
+/// carries the capacity: each probe that leaves its scanner's own site
+/// arrives with the chance capacity / offered, set for each time step
+/// from the load as the step begins, and the rest are dropped. It needs
+/// random targets and no Welchia (see the check).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BandwidthConfig {
