@@ -122,9 +122,17 @@ pub(crate) fn bands_csv(step: u64, names: &[&str], bands: impl Fn(usize) -> Vec<
 }
 
 /// An ensemble's `timeseries.csv`: every series of [`BlasterRow::SERIES`] as a
-/// band over the runs.
-pub fn ensemble_timeseries_csv(runs: &[BlasterRun]) -> String {
-    band_csv(runs, &BlasterRow::SERIES, |r, k| r.series()[k] as f64)
+/// band over the runs; with `dropped` (a network capacity) the probes it
+/// dropped last, as `probes_dropped`.
+pub fn ensemble_timeseries_csv(runs: &[BlasterRun], dropped: bool) -> String {
+    let mut names = BlasterRow::SERIES.to_vec();
+    if dropped {
+        names.push("probes_dropped");
+    }
+    band_csv(runs, &names, |r, k| match r.series().get(k) {
+        Some(&v) => v as f64,
+        None => r.dropped as f64,
+    })
 }
 
 /// An ensemble's `flood.csv`: each flood column as a band over the runs.
@@ -439,7 +447,7 @@ mod tests {
     #[test]
     fn ensemble_columns_are_bands_of_each_series() {
         let runs = [run(&[1, 10], 0), run(&[3, 30], 0), run(&[2, 20], 0)];
-        let csv = ensemble_timeseries_csv(&runs);
+        let csv = ensemble_timeseries_csv(&runs, false);
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
         assert_eq!(

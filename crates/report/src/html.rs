@@ -632,13 +632,32 @@ pub fn render(dir: &Path) -> Result<Report, InputError> {
     ));
     page.section("probes", "Probes per step");
     if made_some("probes_dropped") {
-        page.para("Probes all scanning hosts sent in each step, and those the network's capacity dropped ([worm.bandwidth] capacity_bits_per_second; the rest arrived), on a logarithmic scale (steps without any are gaps).");
+        page.para("Probes all scanning hosts sent in each step (probes), those the network's capacity dropped ([worm.bandwidth] capacity_bits_per_second) and, for one run, those that arrived, on a logarithmic scale (steps without any are gaps). Telescopes and sensors see only what arrived: their estimates, which divide what they saw by each host's probe rate, fall short once the network saturates.");
+        let mut shown = pick(&["probes", "probes_dropped"]);
+        // One run's arrived probes are its sent less its dropped (an
+        // ensemble's medians do not subtract).
+        let arrived = match (shown.as_slice(), ensemble) {
+            ([sent, dropped], false) => Some(SeriesData {
+                name: "probes_arrived".into(),
+                values: sent
+                    .values
+                    .iter()
+                    .zip(&dropped.values)
+                    .map(|(s, d)| s - d)
+                    .collect(),
+                band: None,
+            }),
+            _ => None,
+        };
+        if let Some(a) = &arrived {
+            shown.insert(1, a);
+        }
         page.figure(&axis.chart(
-            "Probes sent and dropped per step",
+            "Probes sent, arrived and dropped per step",
             "probes",
             Scale::Log,
             &times,
-            &pick(&["probes", "probes_dropped"]),
+            &shown,
         ));
     } else {
         page.para("Connection attempts to 135/tcp by all scanning hosts in each step (logarithmic scale; steps without probes are gaps).");
@@ -1529,11 +1548,12 @@ mod tests {
             render(dir.path()).unwrap().html
         };
         let congested = html_of("600");
-        assert!(congested.contains("Probes sent and dropped per step"));
+        assert!(congested.contains("Probes sent, arrived and dropped per step"));
         assert!(congested.contains("probes dropped"), "its legend");
+        assert!(congested.contains("probes arrived"), "its legend");
         let free = html_of("0");
         assert!(free.contains("<h2 id=\"probes\">"));
-        assert!(!free.contains("Probes sent and dropped"));
+        assert!(!free.contains("Probes sent, arrived"));
     }
 
     /// A worm that stops scanning (Code Red's date) leaves its hosts

@@ -195,12 +195,7 @@ impl RunSummary {
                     .crash
                     .is_some()
                     .then_some(t.payload_crashes),
-                probes_dropped: scenario
-                    .worm
-                    .bandwidth
-                    .as_ref()
-                    .is_some_and(|bw| bw.capacity_bits_per_second > 0.0)
-                    .then_some(t.probes_dropped),
+                probes_dropped: scenario.network_capacity_bps().map(|_| t.probes_dropped),
             },
             peak_infected: peak,
             peak_infected_time_s: (peak_i as u64 + 1) as f64 * result.step as f64 / 1e6,
@@ -334,15 +329,14 @@ impl EnsembleSummary {
         let mut metrics = serde_json::Map::new();
         for (k, name) in METRICS.iter().enumerate() {
             let sample: Vec<f64> = values.iter().map(|v| v[k]).collect();
-            let b = Band::of(&sample);
-            let num = |x: f64| {
-                serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
-            };
-            let mut o = serde_json::Map::new();
-            o.insert("p05".into(), num(b.p05));
-            o.insert("median".into(), num(b.median));
-            o.insert("p95".into(), num(b.p95));
-            metrics.insert(name.to_string(), o.into());
+            metrics.insert(name.to_string(), band_json(&Band::of(&sample)));
+        }
+        if scenario.network_capacity_bps().is_some() {
+            let dropped: Vec<f64> = runs
+                .iter()
+                .map(|r| r.totals.probes_dropped as f64)
+                .collect();
+            metrics.insert(PROBES_DROPPED.into(), band_json(&Band::of(&dropped)));
         }
         EnsembleSummary {
             run: RunHeader::of(scenario),
@@ -360,7 +354,7 @@ impl EnsembleSummary {
     /// One line per metric: median and 5-95 % band.
     pub fn table(&self) -> String {
         let mut out = String::new();
-        for name in METRICS {
+        for name in METRICS.into_iter().chain([PROBES_DROPPED]) {
             let Some(b) = self.metrics.get(name) else {
                 continue;
             };
@@ -384,6 +378,20 @@ impl EnsembleSummary {
     }
 }
 
+/// The ensemble summary's metric of a scenario with a network capacity:
+/// the probes it dropped over the run.
+const PROBES_DROPPED: &str = "probes_dropped";
+
+/// A band as JSON: `p05`, `median`, `p95` (null where not a number).
+fn band_json(b: &Band) -> serde_json::Value {
+    let num = |x: f64| serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into);
+    let mut o = serde_json::Map::new();
+    o.insert("p05".into(), num(b.p05));
+    o.insert("median".into(), num(b.median));
+    o.insert("p95".into(), num(b.p95));
+    o.into()
+}
+
 /// The files of an ensemble: band columns in `timeseries.csv` and
 /// `flood.csv`, and its `summary.json`.
 pub fn ensemble_files(scenario: &BlasterScenario, world: &World, runs: &[BlasterRun]) -> OutputSet {
@@ -391,7 +399,10 @@ pub fn ensemble_files(scenario: &BlasterScenario, world: &World, runs: &[Blaster
         .expect("summaries serialize");
     summary.push('\n');
     let mut files = OutputSet::new();
-    files.push(OutputFile::Timeseries, crate::ensemble_timeseries_csv(runs));
+    files.push(
+        OutputFile::Timeseries,
+        crate::ensemble_timeseries_csv(runs, scenario.network_capacity_bps().is_some()),
+    );
     files.push(
         OutputFile::Flood,
         crate::ensemble_flood_csv(runs, &scenario.payload),

@@ -45,6 +45,19 @@ pub struct BlasterScenario {
     pub validation: Vec<crate::figure::Figure>,
 }
 
+impl BlasterScenario {
+    /// What the network carries of the worm's probes in all, in bits per
+    /// second (`[worm.bandwidth] capacity_bits_per_second`), when the
+    /// scenario sets a limit: its outputs then count the probes dropped.
+    pub fn network_capacity_bps(&self) -> Option<f64> {
+        self.worm
+            .bandwidth
+            .as_ref()
+            .map(|bw| bw.capacity_bits_per_second)
+            .filter(|&c| c > 0.0)
+    }
+}
+
 fn default_base() -> String {
     "blaster".to_string()
 }
