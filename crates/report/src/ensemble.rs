@@ -457,6 +457,26 @@ mod tests {
         assert_eq!(header.len(), 1 + 3 * BlasterRow::SERIES.len());
         let second: Vec<&str> = lines.nth(1).unwrap().split(',').collect();
         assert_eq!(&second[..4], &["120", "11", "20", "29"]);
+
+        // Under a network capacity the dropped probes come last, banded.
+        let mut runs = runs;
+        for (r, dropped) in runs.iter_mut().zip([5, 7, 9]) {
+            r.rows[1].dropped = dropped;
+        }
+        let csv = ensemble_timeseries_csv(&runs, true);
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header.len(), 1 + 3 * (BlasterRow::SERIES.len() + 1));
+        assert_eq!(
+            &header[header.len() - 3..],
+            &[
+                "probes_dropped_p05",
+                "probes_dropped_median",
+                "probes_dropped_p95"
+            ]
+        );
+        let second: Vec<&str> = lines.nth(1).unwrap().split(',').collect();
+        assert_eq!(&second[second.len() - 3..], &["5.2", "7", "8.8"]);
     }
 
     #[test]
