@@ -148,9 +148,10 @@ impl Scanner {
     /// Whether a probe to `addr` at `t` arrives (always, without a
     /// capacity or inside the own site).
     fn arrives(&mut self, core: &BlasterCore<'_>, addr: u32, t: u64) -> bool {
-        let own = (self.own.0..self.own.1).contains(&u64::from(addr));
         match self.arrivals.as_mut() {
-            Some(rng) if !own => core.arrives(t, rng),
+            Some(rng) if !(self.own.0..self.own.1).contains(&u64::from(addr)) => {
+                core.arrives(t, rng)
+            }
             _ => true,
         }
     }
@@ -968,11 +969,11 @@ impl<'w> RandomTargetsDriver<'w> {
         self.scanners[slot].next = targets;
         // The other probes all leave the own site (they would matter
         // there): a capacity may drop them.
-        let dropped = match self.scanners[slot].arrivals.as_mut() {
-            Some(rng) => dropped_of(others, core.arriving_share(t), rng),
-            None => 0,
-        };
-        core.count_dropped(t, dropped);
+        let mut dropped = 0;
+        if let Some(rng) = self.scanners[slot].arrivals.as_mut() {
+            dropped = dropped_of(others, core.arriving_share(t), rng);
+            core.count_dropped(t, dropped);
+        }
         self.count_others(core, slot, others - dropped);
         if others > 0 && core.observer().is_some() {
             let run = PlainRun {
